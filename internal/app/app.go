@@ -1,0 +1,167 @@
+// Package app wires Guichet together: configuration, database, jobs and
+// HTTP. cmd/guichet runs it; end-to-end tests start it on :0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/guichet/guichet/internal/auth"
+	"github.com/guichet/guichet/internal/config"
+	"github.com/guichet/guichet/internal/httpapi"
+	"github.com/guichet/guichet/internal/jobs"
+	"github.com/guichet/guichet/internal/store"
+)
+
+// Main is one Guichet process.
+type Main struct {
+	Config config.Config
+	Log    *slog.Logger
+	DB     *store.DB
+	Store  *store.Store
+	HTTP   *http.Server
+	// Hasher may be set before Open (tests use cheap parameters).
+	Hasher *auth.Hasher
+	// Now may be set before Open to inject a clock.
+	Now func() time.Time
+	// Spec is the contract served at /openapi.yaml.
+	Spec []byte
+	// Out receives what must be shown once (a generated admin password).
+	Out io.Writer
+}
+
+// NewLogger returns the logger the configuration asks for.
+func NewLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// SecretKey returns the key for secrets at rest: configured, or on SQLite
+// a key file generated in the data folder.
+func SecretKey(cfg *config.Config) ([]byte, error) {
+	if cfg.SecretKey != "" {
+		k, err := auth.ParseKey(cfg.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("GUICHET_SECRET_KEY: %w", err)
+		}
+		return k, nil
+	}
+	if cfg.IsPostgres() {
+		return nil, errors.New("GUICHET_SECRET_KEY is required on PostgreSQL")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	return auth.LoadOrCreateKeyFile(cfg.SecretKeyPath())
+}
+
+// Open connects, migrates and builds the services; jobs and HTTP start in
+// Run. insertOnly builds a River client that only inserts (admin commands).
+func (m *Main) Open(ctx context.Context, insertOnly bool) error {
+	if m.Log == nil {
+		m.Log = NewLogger(&m.Config, os.Stderr)
+	}
+	key, err := SecretKey(&m.Config)
+	if err != nil {
+		return err
+	}
+	box, err := auth.NewBox(key)
+	if err != nil {
+		return err
+	}
+	if m.DB, err = store.OpenDB(ctx, &m.Config); err != nil {
+		return err
+	}
+	if err := m.DB.Migrate(ctx, m.Log); err != nil {
+		return err
+	}
+	if m.Hasher == nil {
+		m.Hasher = auth.NewHasher(m.Config.HashConcurrency)
+	}
+	svc := &jobs.Services{}
+	workers, periodic := jobs.Register(svc)
+	m.Store, err = store.New(ctx, m.DB, store.JobsConfig{Workers: workers, PeriodicJobs: periodic,
+		MaxWorkers: m.Config.JobWorkers, Logger: m.Log, InsertOnly: insertOnly}, m.storeOptions(box))
+	if err != nil {
+		return err
+	}
+	svc.Maintenance = m.Store
+	return nil
+}
+
+func (m *Main) storeOptions(box *auth.Box) store.Options {
+	c := &m.Config
+	return store.Options{Now: m.Now, Logger: m.Log, Hasher: m.Hasher, Box: box, SigningKeyPEM: c.JWTSigningKey,
+		Issuer: c.JWTIssuer, Audience: c.JWTAudience, AccessTTL: c.AccessTokenTTL, RefreshTTL: c.RefreshTokenTTL,
+		LoginFreeFailures: c.LoginFreeFailures, IdempotencyTTL: c.IdempotencyTTL}
+}
+
+// Handler builds the HTTP API over the store.
+func (m *Main) Handler() (http.Handler, error) {
+	return httpapi.New(&m.Config, httpapi.Services{Agents: m.Store, Auth: m.Store, Contacts: m.Store,
+		Audit: m.Store, Health: m, Idempotency: m.Store}, m.Spec, m.Log)
+}
+
+// Ping checks the database.
+func (m *Main) Ping(ctx context.Context) error { return m.DB.Ping(ctx) }
+
+// JobsRunning reports whether River works jobs.
+func (m *Main) JobsRunning() bool { return m.Store.JobsRunning() }
+
+// Start creates the first admin if needed, starts the jobs and serves HTTP
+// on ln in the background.
+func (m *Main) Start(ctx context.Context, ln net.Listener) error {
+	generated, err := m.Store.EnsureAdmin(ctx, m.Config.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("create first admin: %w", err)
+	}
+	if generated != "" && m.Out != nil {
+		fmt.Fprintf(m.Out, "First start: created agent \"admin\" with password %s (shown once; change it).\n", generated)
+	}
+	if err := m.Store.StartJobs(ctx); err != nil {
+		return err
+	}
+	h, err := m.Handler()
+	if err != nil {
+		return err
+	}
+	m.HTTP = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() {
+		if err := m.HTTP.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("serve", "error", err)
+		}
+	}()
+	m.Log.Info("guichet serving", "addr", ln.Addr().String(), "postgres", m.DB.Postgres())
+	return nil
+}
+
+// Close shuts down gracefully: stop accepting and drain HTTP, stop River,
+// close the database.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if m.HTTP != nil {
+		errs = append(errs, m.HTTP.Shutdown(ctx))
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.StopJobs(ctx))
+		m.Store.Close()
+	}
+	if m.DB != nil {
+		errs = append(errs, m.DB.Close())
+	}
+	return errors.Join(errs...)
+}

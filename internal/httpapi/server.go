@@ -1,0 +1,155 @@
+// Package httpapi serves the contract in openapi.yaml: it implements the
+// generated strict server, maps API types to the domain and back, and holds
+// the middleware (request id, logs, auth, validation, idempotency) and the
+// one error table.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/guichet/guichet/api"
+	"github.com/guichet/guichet/internal/config"
+	"github.com/guichet/guichet/internal/guichet"
+	"github.com/guichet/guichet/internal/store"
+)
+
+// Health reports readiness of the dependencies.
+type Health interface {
+	Ping(ctx context.Context) error
+	JobsRunning() bool
+}
+
+// Idempotency stores Idempotency-Key claims and responses.
+type Idempotency interface {
+	ClaimIdempotencyKey(ctx context.Context, c store.IdempotencyClaim) (*store.StoredResponse, error)
+	CompleteIdempotencyKey(ctx context.Context, c store.IdempotencyClaim, r store.StoredResponse, secret bool, resource string) error
+}
+
+// Services are the domain services the handlers call.
+type Services struct {
+	Agents      guichet.AgentService
+	Auth        guichet.AuthService
+	Contacts    guichet.ContactService
+	Audit       guichet.AuditService
+	Health      Health
+	Idempotency Idempotency
+}
+
+// Server implements api.StrictServerInterface.
+type Server struct {
+	svc  Services
+	cfg  *config.Config
+	log  *slog.Logger
+	spec []byte
+}
+
+var _ api.StrictServerInterface = (*Server)(nil)
+
+// New returns the Echo instance serving the API.
+func New(cfg *config.Config, svc Services, spec []byte, log *slog.Logger) (*echo.Echo, error) {
+	s := &Server{svc: svc, cfg: cfg, log: log, spec: spec}
+	v, err := newValidator()
+	if err != nil {
+		return nil, err
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
+	e.Use(s.accessLog)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  cfg.CORSOrigins,
+			AllowHeaders:  []string{"Authorization", "Content-Type", "Idempotency-Key", "If-Match"},
+			ExposeHeaders: []string{"ETag", "Location", "Retry-After", echo.HeaderXRequestID, "Idempotent-Replayed"},
+			MaxAge:        600,
+		}))
+	}
+	e.Use(middleware.BodyLimit(strconv.FormatInt(cfg.MaxBodyBytes, 10)+"B"))
+	e.Use(s.authenticate)
+	e.Use(v.middleware)
+	e.Use(s.idempotency)
+	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
+	return e, nil
+}
+
+// ipExtractor believes X-Forwarded-For only from the configured proxies.
+func ipExtractor(trusted []string) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, cidr := range trusted {
+		if _, n, err := net.ParseCIDR(cidr); err == nil {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+func requestID(c echo.Context) string { return c.Response().Header().Get(echo.HeaderXRequestID) }
+
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+			slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path),
+			slog.Int("status", c.Response().Status), slog.Int64("bytes", c.Response().Size),
+			slog.Duration("duration", time.Since(start)), slog.String("ip", c.RealIP()),
+			slog.String("request_id", requestID(c)))
+		return nil
+	}
+}
+
+func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {
+	s.log.Error("panic", "error", err, "request_id", requestID(c), "stack", string(stack))
+	return err
+}
+
+// publicRoutes need no credentials.
+var publicRoutes = map[string]bool{
+	"/healthz": true, "/readyz": true, "/openapi.yaml": true,
+	"/auth/token": true, "/auth/refresh": true, "/auth/logout": true,
+}
+
+// authenticate puts the caller in the request's context; strict handlers
+// only see that context.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		base := guichet.Caller{RequestID: requestID(c), IP: c.RealIP()}
+		if publicRoutes[req.URL.Path] {
+			c.SetRequest(req.WithContext(guichet.WithCaller(req.Context(), base)))
+			return next(c)
+		}
+		scheme, token, ok := strings.Cut(req.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return guichet.Errorf(guichet.EUNAUTHORIZED, "send Authorization: Bearer <token>")
+		}
+		caller, err := s.svc.Auth.Authenticate(req.Context(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		caller.RequestID, caller.IP = base.RequestID, base.IP
+		c.SetRequest(req.WithContext(guichet.WithCaller(req.Context(), caller)))
+		return next(c)
+	}
+}
+
+func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }

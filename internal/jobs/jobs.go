@@ -1,0 +1,63 @@
+// Package jobs holds Guichet's River job arguments, workers and periodic
+// schedule. Workers call domain services; every worker is idempotent
+// because River runs a job at least once.
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// Maintenance is what the clean-up job needs.
+type Maintenance interface {
+	PurgeExpired(ctx context.Context) (int, error)
+}
+
+// Services are the domain services the workers call. It is filled after
+// the store exists (the store needs the workers to build River's client).
+type Services struct {
+	Maintenance Maintenance
+}
+
+// CleanupArgs purges expired idempotency records, refresh tokens and login
+// counters.
+type CleanupArgs struct{}
+
+// Kind names the job in River.
+func (CleanupArgs) Kind() string { return "cleanup_expired" }
+
+// InsertOpts makes the clean-up unique per period so that replicas never
+// pile them up.
+func (CleanupArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: 10 * time.Minute}}
+}
+
+type cleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+	svc *Services
+}
+
+func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) error {
+	if _, err := w.svc.Maintenance.PurgeExpired(ctx); err != nil {
+		return fmt.Errorf("cleanup: %w", err)
+	}
+	return nil
+}
+
+// CleanupInterval is how often expired records are purged.
+const CleanupInterval = 15 * time.Minute
+
+// Register returns the workers and periodic jobs, bound to svc.
+func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &cleanupWorker{svc: svc})
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+	return workers, periodic
+}

@@ -1,0 +1,363 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/guichet/guichet/internal/guichet"
+	"github.com/guichet/guichet/internal/textsearch"
+)
+
+type contactRow struct {
+	bun.BaseModel `bun:"table:contacts"`
+
+	ID               string    `bun:"id,pk"`
+	FirstName        string    `bun:"first_name"`
+	LastName         string    `bun:"last_name"`
+	Email            string    `bun:"email"`
+	Phone            string    `bun:"phone"`
+	PhoneE164        string    `bun:"phone_e164"`
+	JobTitle         string    `bun:"job_title"`
+	Notes            string    `bun:"notes"`
+	OrganisationID   *string   `bun:"organisation_id"`
+	Individual       bool      `bun:"individual"`
+	RegisteredClient bool      `bun:"registered_client"`
+	Unidentified     bool      `bun:"unidentified"`
+	SortName         string    `bun:"sort_name"`
+	Version          int       `bun:"version"`
+	CreatedAt        time.Time `bun:"created_at"`
+	UpdatedAt        time.Time `bun:"updated_at"`
+}
+
+func (r *contactRow) domain() guichet.Contact {
+	return guichet.Contact{
+		ID: r.ID, FirstName: r.FirstName, LastName: r.LastName, Email: r.Email, Phone: r.Phone,
+		JobTitle: r.JobTitle, Notes: r.Notes, OrganisationID: deref(r.OrganisationID),
+		Individual: r.Individual, RegisteredClient: r.RegisteredClient,
+		Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+}
+
+// normalise derives the stored forms (lower-case email, E.164 phone, the
+// folded sort name, the unidentified flag) from the fields.
+func (s *Store) normaliseContact(c guichet.Contact) (contactRow, error) {
+	r := contactRow{
+		ID: c.ID, FirstName: strings.TrimSpace(c.FirstName), LastName: strings.TrimSpace(c.LastName),
+		JobTitle: c.JobTitle, Notes: c.Notes, OrganisationID: nullable(c.OrganisationID),
+		Individual: c.Individual, RegisteredClient: c.RegisteredClient, Version: c.Version,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	var err error
+	if r.Email, r.Phone, r.PhoneE164, err = s.normaliseReach(c.Email, c.Phone); err != nil {
+		return r, err
+	}
+	if r.OrganisationID != nil && !validID(*r.OrganisationID) {
+		return r, guichet.Invalid("organisation_id", "no such organisation")
+	}
+	d := r.domain()
+	r.Unidentified = d.Unidentified()
+	if d.LastName == "" && d.FirstName == "" && d.Email == "" && d.Phone == "" {
+		return r, guichet.Invalid("last_name", "a contact needs at least a name, an email or a phone number")
+	}
+	r.SortName = textsearch.Fold(strings.TrimSpace(r.LastName + " " + r.FirstName))
+	if r.SortName == "" {
+		r.SortName = textsearch.Fold(d.DisplayName())
+	}
+	return r, nil
+}
+
+// normaliseReach returns the stored email, the shown phone and its E.164
+// form ("" when the number cannot be parsed: it is kept as given).
+func (s *Store) normaliseReach(email, phone string) (string, string, string, error) {
+	if email = strings.TrimSpace(email); email != "" {
+		var ok bool
+		if email, ok = textsearch.NormalizeEmail(email); !ok {
+			return "", "", "", guichet.Invalid("email", "not a valid email address")
+		}
+	}
+	phone = strings.TrimSpace(phone)
+	e164 := ""
+	if phone != "" {
+		if n, ok := textsearch.NormalizePhone(phone, s.opts.PhoneRegion); ok {
+			phone, e164 = n, n
+		}
+	}
+	return email, phone, e164, nil
+}
+
+func (s *Store) contactTokens(r *contactRow) []string {
+	return textsearch.ContactTokens(r.FirstName, r.LastName, r.Email, r.PhoneE164, s.opts.PhoneRegion)
+}
+
+// CreateContact creates a contact; see guichet.ContactService.
+func (s *Store) CreateContact(ctx context.Context, in guichet.Contact, allowDuplicate bool) (guichet.Contact, error) {
+	if err := guichet.CallerFrom(ctx).Require(guichet.ScopeContactsWrite, writerRoles...); err != nil {
+		return guichet.Contact{}, err
+	}
+	in.ID, in.Version = newID(), 1
+	row, err := s.normaliseContact(in)
+	if err != nil {
+		return guichet.Contact{}, err
+	}
+	err = s.inTx(ctx, func(tx *Tx) error {
+		row.CreatedAt, row.UpdatedAt = tx.Now, tx.Now
+		if !allowDuplicate {
+			if err := s.refuseDuplicates(ctx, tx, &row); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+			if isForeignKeyViolation(err) {
+				return guichet.Invalid("organisation_id", "no such organisation")
+			}
+			return fmt.Errorf("insert contact: %w", err)
+		}
+		if err := replaceTokens(ctx, tx, "contact", row.ID, s.contactTokens(&row)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, "create", "contact", row.ID, nil, row.domain())
+	})
+	return row.domain(), wrap("create contact", err)
+}
+
+// writerRoles may change contacts and organisations: everyone who deals
+// with clients, not a developer alone.
+var writerRoles = []guichet.Role{guichet.RoleAgent, guichet.RoleSupervisor, guichet.RoleManager,
+	guichet.RoleAccountant, guichet.RoleLegal, guichet.RoleAdmin}
+
+// refuseDuplicates answers EDUPLICATE listing the contacts with the same
+// email, phone, or folded name in the same organisation. On PostgreSQL,
+// advisory locks on those keys stop two concurrent creates from both
+// passing the check; SQLite has one writer.
+func (s *Store) refuseDuplicates(ctx context.Context, tx *Tx, r *contactRow) error {
+	q := tx.NewSelect().Model((*contactRow)(nil)).Column("id", "first_name", "last_name", "email", "phone", "phone_e164", "organisation_id", "sort_name")
+	var keys []string
+	q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+		if r.Email != "" {
+			q = q.WhereOr("email = ?", r.Email)
+			keys = append(keys, "e:"+r.Email)
+		}
+		if r.PhoneE164 != "" {
+			q = q.WhereOr("phone_e164 = ?", r.PhoneE164)
+			keys = append(keys, "p:"+r.PhoneE164)
+		}
+		if r.OrganisationID != nil && r.LastName != "" {
+			q = q.WhereOr("(organisation_id = ? AND sort_name = ? AND last_name <> '')", *r.OrganisationID, r.SortName)
+			keys = append(keys, "n:"+*r.OrganisationID+":"+r.SortName)
+		}
+		return q
+	})
+	if len(keys) == 0 {
+		return nil
+	}
+	if s.db.postgres {
+		slices.Sort(keys)
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext(?))", k); err != nil {
+				return fmt.Errorf("lock duplicate key: %w", err)
+			}
+		}
+	}
+	var found []contactRow
+	if err := q.Limit(20).Scan(ctx, &found); err != nil {
+		return fmt.Errorf("find duplicates: %w", err)
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	e := &guichet.Error{Code: guichet.EDUPLICATE,
+		Message: fmt.Sprintf("%d existing contact(s) have the same email, phone or name; send allow_duplicate to create it anyway", len(found))}
+	for _, f := range found {
+		m := guichet.DuplicateMatch{ID: f.ID, Name: (&guichet.Contact{FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, Phone: f.Phone}).DisplayName()}
+		if r.Email != "" && f.Email == r.Email {
+			m.MatchedOn = append(m.MatchedOn, "email")
+		}
+		if r.PhoneE164 != "" && f.PhoneE164 == r.PhoneE164 {
+			m.MatchedOn = append(m.MatchedOn, "phone")
+		}
+		if r.OrganisationID != nil && deref(f.OrganisationID) == *r.OrganisationID && f.SortName == r.SortName {
+			m.MatchedOn = append(m.MatchedOn, "name")
+		}
+		e.Duplicates = append(e.Duplicates, m)
+	}
+	return e
+}
+
+// GetContact returns one contact.
+func (s *Store) GetContact(ctx context.Context, id string) (guichet.Contact, error) {
+	if err := guichet.CallerFrom(ctx).Require(guichet.ScopeContactsRead); err != nil {
+		return guichet.Contact{}, err
+	}
+	row, err := loadContact(ctx, s.db.read, id)
+	return row.domain(), err
+}
+
+func loadContact(ctx context.Context, db bun.IDB, id string) (contactRow, error) {
+	var row contactRow
+	if !validID(id) {
+		return row, notFound("contact")
+	}
+	if err := db.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+		return row, wrap("load contact", notFoundOr(err, "contact"))
+	}
+	return row, nil
+}
+
+// ListContacts lists or searches contacts in a stable order.
+func (s *Store) ListContacts(ctx context.Context, f guichet.ContactFilter) (guichet.Page[guichet.Contact], error) {
+	var page guichet.Page[guichet.Contact]
+	if err := guichet.CallerFrom(ctx).Require(guichet.ScopeContactsRead); err != nil {
+		return page, err
+	}
+	q := s.db.read.NewSelect().Model((*contactRow)(nil))
+	q = whereMatches(q, "contact", "id", f.Query)
+	if f.OrganisationID != "" {
+		if !validID(f.OrganisationID) {
+			return page, nil
+		}
+		q = q.Where("organisation_id = ?", f.OrganisationID)
+	}
+	if f.RegisteredClient != nil {
+		q = q.Where("registered_client = ?", *f.RegisteredClient)
+	}
+	if f.Unidentified != nil {
+		q = q.Where("unidentified = ?", *f.Unidentified)
+	}
+	rows, next, err := scanPage(ctx, s, q, "contacts", f.Sort, f.Page, func(r *contactRow) (string, string) { return r.SortName, r.ID })
+	if err != nil {
+		return page, err
+	}
+	page.NextCursor = next
+	for i := range rows {
+		page.Items = append(page.Items, rows[i].domain())
+	}
+	return page, nil
+}
+
+// scanPage orders q by sort ("name": the folded sort name then id;
+// "created_at": id, which is time-ordered), applies the cursor and returns
+// one page with the cursor of the next ("" on the last page). key returns
+// a row's sort name and id.
+func scanPage[T any](ctx context.Context, s *Store, q *bun.SelectQuery, list, sort string, p guichet.PageRequest,
+	key func(*T) (string, string)) ([]T, string, error) {
+	if sort == "" {
+		sort = guichet.SortByName
+	}
+	order := list + ":" + sort
+	var cur cursor
+	if err := decodeCursor(p.Cursor, order, &cur); err != nil {
+		return nil, "", err
+	}
+	if sort == guichet.SortByName {
+		if cur.ID != "" {
+			sn := s.byteOrder("sort_name")
+			q = q.Where("("+sn+" > ?) OR ("+sn+" = ? AND id > ?)", cur.Key, cur.Key, cur.ID)
+		}
+		q = q.OrderExpr(s.byteOrder("sort_name") + ", id")
+	} else {
+		if cur.ID != "" {
+			q = q.Where("id > ?", cur.ID)
+		}
+		q = q.Order("id")
+	}
+	n := p.Size()
+	var rows []T
+	if err := q.Limit(n+1).Scan(ctx, &rows); err != nil {
+		return nil, "", wrap("list "+list, err)
+	}
+	if len(rows) <= n {
+		return rows, "", nil
+	}
+	k, id := key(&rows[n-1])
+	if sort != guichet.SortByName {
+		k = ""
+	}
+	return rows[:n], encodeCursor(order, k, id), nil
+}
+
+// UpdateContact changes the fields present in in, if ifMatch is the
+// current version.
+func (s *Store) UpdateContact(ctx context.Context, id string, ifMatch int, in guichet.ContactUpdate) (guichet.Contact, error) {
+	if err := guichet.CallerFrom(ctx).Require(guichet.ScopeContactsWrite, writerRoles...); err != nil {
+		return guichet.Contact{}, err
+	}
+	var out guichet.Contact
+	err := s.inTx(ctx, func(tx *Tx) error {
+		old, err := loadContact(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if old.Version != ifMatch {
+			return stale(old.Version)
+		}
+		c := old.domain()
+		applyContactUpdate(&c, in)
+		c.Version++
+		c.UpdatedAt = tx.Now
+		row, err := s.normaliseContact(c)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
+			if isForeignKeyViolation(err) {
+				return guichet.Invalid("organisation_id", "no such organisation")
+			}
+			return fmt.Errorf("update contact: %w", err)
+		}
+		if err := replaceTokens(ctx, tx, "contact", row.ID, s.contactTokens(&row)); err != nil {
+			return err
+		}
+		out = row.domain()
+		return audit(ctx, tx, "update", "contact", row.ID, old.domain(), out)
+	})
+	return out, wrap("update contact", err)
+}
+
+func applyContactUpdate(c *guichet.Contact, in guichet.ContactUpdate) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&c.FirstName, in.FirstName)
+	set(&c.LastName, in.LastName)
+	set(&c.Email, in.Email)
+	set(&c.Phone, in.Phone)
+	set(&c.JobTitle, in.JobTitle)
+	set(&c.Notes, in.Notes)
+	set(&c.OrganisationID, in.OrganisationID)
+	if in.Individual != nil {
+		c.Individual = *in.Individual
+	}
+	if in.RegisteredClient != nil {
+		c.RegisteredClient = *in.RegisteredClient
+	}
+}
+
+// DeleteContact deletes a contact, if ifMatch is the current version.
+func (s *Store) DeleteContact(ctx context.Context, id string, ifMatch int) error {
+	if err := guichet.CallerFrom(ctx).Require(guichet.ScopeContactsWrite, writerRoles...); err != nil {
+		return err
+	}
+	return wrap("delete contact", s.inTx(ctx, func(tx *Tx) error {
+		old, err := loadContact(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if old.Version != ifMatch {
+			return stale(old.Version)
+		}
+		if err := replaceTokens(ctx, tx, "contact", id, nil); err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model(&old).WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("delete contact: %w", err)
+		}
+		return audit(ctx, tx, "delete", "contact", id, old.domain(), nil)
+	}))
+}

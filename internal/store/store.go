@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/guichet/guichet/internal/auth"
+	"github.com/guichet/guichet/internal/guichet"
+)
+
+// Options are the store's settings beyond the database handles.
+type Options struct {
+	// Now is the clock; tests inject theirs. Defaults to time.Now.
+	Now               func() time.Time
+	Logger            *slog.Logger
+	Hasher            *auth.Hasher
+	Box               *auth.Box
+	SigningKeyPEM     string
+	Issuer, Audience  string
+	AccessTTL         time.Duration
+	RefreshTTL        time.Duration
+	LoginFreeFailures int
+	IdempotencyTTL    time.Duration
+	// PhoneRegion is the default region of phone numbers without a prefix.
+	PhoneRegion string
+}
+
+// Store implements the domain services on one database.
+type Store struct {
+	db             *DB
+	jobs           jobInserter
+	jobsInsertOnly bool
+	jobsStarted    atomic.Bool
+	opts           Options
+	log            *slog.Logger
+	keys           *auth.Keyring
+	stopKeys       chan struct{}
+}
+
+var (
+	_ guichet.AgentService   = (*Store)(nil)
+	_ guichet.AuthService    = (*Store)(nil)
+	_ guichet.ContactService = (*Store)(nil)
+	_ guichet.AuditService   = (*Store)(nil)
+)
+
+// New returns a store over db with a River client built from jc, and loads
+// (or creates) the JWT signing keys.
+func New(ctx context.Context, db *DB, jc JobsConfig, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.PhoneRegion == "" {
+		opts.PhoneRegion = "FR"
+	}
+	jobs, err := newJobClient(db, jc)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, jobs: jobs, jobsInsertOnly: jc.InsertOnly, opts: opts, log: opts.Logger, stopKeys: make(chan struct{})}
+	if err := s.initKeys(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// DB returns the store's database handles.
+func (s *Store) DB() *DB { return s.db }
+
+// Close stops background reloading; the caller closes the DB.
+func (s *Store) Close() {
+	select {
+	case <-s.stopKeys:
+	default:
+		close(s.stopKeys)
+	}
+}
+
+func (s *Store) now() time.Time { return s.opts.Now().UTC().Truncate(time.Microsecond) }
+
+// newID returns a time-ordered UUID (v7), so that ordering by id follows
+// creation order.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// validID reports whether id is a UUID: a malformed id is simply not found.
+func validID(id string) bool {
+	_, err := uuid.Parse(id)
+	return err == nil
+}
+
+// unavailable turns connection failures into EUNAVAILABLE so that the
+// caller gets 503 with Retry-After rather than 500.
+func unavailable(err error) error {
+	if err == nil || guichet.ErrorCode(err) != guichet.EINTERNAL {
+		return err
+	}
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &netErr) || errors.As(err, &connErr) || errors.Is(err, context.DeadlineExceeded) {
+		return &guichet.Error{Code: guichet.EUNAVAILABLE, Message: "the database is unavailable", RetryAfter: 5 * time.Second}
+	}
+	return err
+}
+
+// isUniqueViolation reports a unique-constraint failure on either database.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// isForeignKeyViolation reports a foreign-key failure on either database.
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23503"
+	}
+	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
+func notFound(what string) error { return guichet.Errorf(guichet.ENOTFOUND, "%s not found", what) }
+
+// stale is the error of an update whose If-Match is not the current
+// version.
+func stale(current int) error {
+	return guichet.Errorf(guichet.EPRECONDITION, "the resource has changed: current ETag is \"%d\"", current)
+}
+
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if guichet.ErrorCode(err) != guichet.EINTERNAL {
+		return err
+	}
+	return unavailable(fmt.Errorf("%s: %w", op, err))
+}
+
+// notFoundOr maps sql.ErrNoRows to ENOTFOUND and returns other errors.
+func notFoundOr(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(what)
+	}
+	return err
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -1,0 +1,153 @@
+CREATE TABLE agents (
+    id            uuid PRIMARY KEY,
+    username      text NOT NULL,
+    display_name  text NOT NULL,
+    email         text NOT NULL DEFAULT '',
+    roles         text NOT NULL,
+    supervisor_id uuid REFERENCES agents (id),
+    active        boolean NOT NULL DEFAULT true,
+    password_hash text NOT NULL,
+    version       integer NOT NULL DEFAULT 1,
+    created_at    timestamptz NOT NULL,
+    updated_at    timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX agents_username_key ON agents (username);
+CREATE INDEX agents_supervisor_idx ON agents (supervisor_id);
+
+CREATE TABLE absences (
+    id         uuid PRIMARY KEY,
+    agent_id   uuid NOT NULL REFERENCES agents (id),
+    starts_at  timestamptz NOT NULL,
+    ends_at    timestamptz NOT NULL,
+    reason     text NOT NULL DEFAULT '',
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX absences_agent_period_idx ON absences (agent_id, starts_at, ends_at);
+
+CREATE TABLE signing_keys (
+    id          text PRIMARY KEY,
+    private_key bytea NOT NULL,
+    public_key  bytea NOT NULL,
+    created_at  timestamptz NOT NULL,
+    retired_at  timestamptz
+);
+
+CREATE TABLE refresh_tokens (
+    id         uuid PRIMARY KEY,
+    family_id  uuid NOT NULL,
+    agent_id   uuid NOT NULL REFERENCES agents (id),
+    token_hash text NOT NULL,
+    expires_at timestamptz NOT NULL,
+    used_at    timestamptz,
+    revoked_at timestamptz,
+    created_at timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX refresh_tokens_hash_key ON refresh_tokens (token_hash);
+CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family_id);
+CREATE INDEX refresh_tokens_agent_idx ON refresh_tokens (agent_id);
+CREATE INDEX refresh_tokens_expiry_idx ON refresh_tokens (expires_at);
+
+CREATE TABLE api_tokens (
+    id         uuid PRIMARY KEY,
+    agent_id   uuid NOT NULL REFERENCES agents (id),
+    name       text NOT NULL,
+    token_hash text NOT NULL,
+    scopes     text NOT NULL,
+    expires_at timestamptz,
+    revoked_at timestamptz,
+    created_at timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX api_tokens_hash_key ON api_tokens (token_hash);
+CREATE INDEX api_tokens_agent_idx ON api_tokens (agent_id, created_at DESC, id DESC);
+
+CREATE TABLE login_failures (
+    username      text NOT NULL,
+    ip            text NOT NULL,
+    failures      integer NOT NULL,
+    last_failed_at timestamptz NOT NULL,
+    blocked_until timestamptz,
+    PRIMARY KEY (username, ip)
+);
+CREATE INDEX login_failures_last_idx ON login_failures (last_failed_at);
+
+CREATE TABLE idempotency_keys (
+    scope           text NOT NULL,
+    key             text NOT NULL,
+    method          text NOT NULL,
+    path            text NOT NULL,
+    request_hash    text NOT NULL,
+    state           text NOT NULL,
+    response_status integer,
+    response_type   text,
+    response_headers text,
+    response_body   bytea,
+    resource        text,
+    created_at      timestamptz NOT NULL,
+    expires_at      timestamptz NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_expiry_idx ON idempotency_keys (expires_at);
+
+CREATE TABLE organisations (
+    id                uuid PRIMARY KEY,
+    name              text NOT NULL,
+    sort_name         text NOT NULL,
+    email             text NOT NULL DEFAULT '',
+    phone             text NOT NULL DEFAULT '',
+    address           text NOT NULL DEFAULT '',
+    notes             text NOT NULL DEFAULT '',
+    registered_client boolean NOT NULL DEFAULT false,
+    version           integer NOT NULL DEFAULT 1,
+    created_at        timestamptz NOT NULL,
+    updated_at        timestamptz NOT NULL
+);
+CREATE INDEX organisations_sort_idx ON organisations (sort_name COLLATE "C", id);
+
+CREATE TABLE contacts (
+    id                uuid PRIMARY KEY,
+    first_name        text NOT NULL DEFAULT '',
+    last_name         text NOT NULL DEFAULT '',
+    email             text NOT NULL DEFAULT '',
+    phone             text NOT NULL DEFAULT '',
+    phone_e164        text NOT NULL DEFAULT '',
+    job_title         text NOT NULL DEFAULT '',
+    notes             text NOT NULL DEFAULT '',
+    organisation_id   uuid REFERENCES organisations (id),
+    individual        boolean NOT NULL DEFAULT false,
+    registered_client boolean NOT NULL DEFAULT false,
+    unidentified      boolean NOT NULL,
+    sort_name         text NOT NULL,
+    version           integer NOT NULL DEFAULT 1,
+    created_at        timestamptz NOT NULL,
+    updated_at        timestamptz NOT NULL
+);
+CREATE INDEX contacts_sort_idx ON contacts (sort_name COLLATE "C", id);
+CREATE INDEX contacts_email_idx ON contacts (email) WHERE email <> '';
+CREATE INDEX contacts_phone_idx ON contacts (phone_e164) WHERE phone_e164 <> '';
+CREATE INDEX contacts_organisation_name_idx ON contacts (organisation_id, sort_name);
+
+-- search_tokens holds the folded words of names, emails and phones, cut in
+-- Go so that both databases match the same prefixes (byte order: "C").
+CREATE TABLE search_tokens (
+    entity_type text NOT NULL,
+    token       text COLLATE "C" NOT NULL,
+    entity_id   uuid NOT NULL,
+    PRIMARY KEY (entity_type, token, entity_id)
+);
+CREATE INDEX search_tokens_entity_idx ON search_tokens (entity_id);
+
+CREATE TABLE audit_events (
+    id           uuid PRIMARY KEY,
+    at           timestamptz NOT NULL,
+    actor_id     uuid,
+    api_token_id uuid,
+    action       text NOT NULL,
+    entity_type  text NOT NULL,
+    entity_id    uuid,
+    before       jsonb,
+    after        jsonb,
+    request_id   text NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_events_at_idx ON audit_events (at DESC, id DESC);
+CREATE INDEX audit_events_entity_idx ON audit_events (entity_type, entity_id, at DESC);
+CREATE INDEX audit_events_actor_idx ON audit_events (actor_id, at DESC);
