@@ -77,7 +77,7 @@ func New(cfg *config.Config, svc Services, spec []byte, log *slog.Logger) (*echo
 			MaxAge:        600,
 		}))
 	}
-	e.Use(middleware.BodyLimit(strconv.FormatInt(cfg.MaxBodyBytes, 10)+"B"))
+	e.Use(middleware.BodyLimit(strconv.FormatInt(cfg.MaxBodyBytes, 10) + "B"))
 	e.Use(s.authenticate)
 	e.Use(v.middleware)
 	e.Use(s.idempotency)
