@@ -1,7 +1,7 @@
 # Guichet — see README.md. Every tool is pinned: Go tools in go.mod's tool
 # block, npm tools by exact version.
 GO ?= go
-REDOCLY ?= @redocly/cli@2.11.1
+REDOCLY ?= @redocly/cli@2.77.0
 PKGS_RACE ?= ./internal/store/... ./internal/httpapi/... ./internal/auth/... ./internal/app/...
 
 .PHONY: run test test-race generate build lint bench
@@ -25,7 +25,7 @@ lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) tool staticcheck ./...
-	npx --yes $(REDOCLY) lint --extends=recommended openapi.yaml
+	npx --yes $(REDOCLY) lint --config api/redocly.yaml openapi.yaml
 
 bench:
 	$(GO) run ./cmd/guichet-bench

@@ -30,12 +30,12 @@ var defineFormats sync.Once
 func newValidator() (*validator, error) {
 	defineFormats.Do(func() {
 		openapi3.DefineStringFormatValidator("email", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail))
-		openapi3.DefineStringFormatCallback("uuid", func(s string) error {
+		openapi3.DefineStringFormatValidator("uuid", openapi3.NewCallbackValidator(func(s string) error {
 			_, err := uuid.Parse(s)
 			return err
-		})
+		}))
 	})
-	spec, err := api.GetSwagger()
+	spec, err := api.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("load contract: %w", err)
 	}
