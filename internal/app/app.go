@@ -130,11 +130,11 @@ func (m *Main) Start(ctx context.Context, ln net.Listener) error {
 	if generated != "" && m.Out != nil {
 		fmt.Fprintf(m.Out, "First start: created agent \"admin\" with password %s (shown once; change it).\n", generated)
 	}
-	if err := m.Store.StartJobs(ctx); err != nil {
-		return err
-	}
 	h, err := m.Handler()
 	if err != nil {
+		return err
+	}
+	if err := m.Store.StartJobs(ctx); err != nil {
 		return err
 	}
 	m.HTTP = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}

@@ -21,7 +21,7 @@ type setting struct {
 func settings(c *Config) []setting {
 	return []setting{
 		{"GUICHET_LISTEN", "listen", "address to serve the API on", false, (*stringValue)(&c.Listen)},
-		{"GUICHET_DATA_DIR", "data-dir", "folder of the embedded database, key file and attachments", false, (*stringValue)(&c.DataDir)},
+		{"GUICHET_DATA_DIR", "data-dir", "folder of the embedded database and its key file", false, (*stringValue)(&c.DataDir)},
 		{"GUICHET_DATABASE_URL", "database-url", "postgres://… to use PostgreSQL; empty for embedded SQLite", true, (*stringValue)(&c.DatabaseURL)},
 		{"GUICHET_ADMIN_PASSWORD", "admin-password", "password of the first admin (generated and printed once when empty)", true, (*stringValue)(&c.AdminPassword)},
 		{"GUICHET_SECRET_KEY", "secret-key", "32-byte key (base64 or hex) encrypting secrets at rest", true, (*stringValue)(&c.SecretKey)},

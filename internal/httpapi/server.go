@@ -129,25 +129,29 @@ var publicRoutes = map[string]bool{
 }
 
 // authenticate puts the caller in the request's context; strict handlers
-// only see that context.
+// only see that context. The context is detached from the client's
+// cancellation: a write that has started finishes (and is recorded for
+// Idempotency-Key retries) even if the client hangs up, and on SQLite an
+// interrupted statement would roll back the commit it shares with others.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		base := guichet.Caller{RequestID: requestID(c), IP: c.RealIP()}
+		ctx := context.WithoutCancel(req.Context())
 		if publicRoutes[req.URL.Path] {
-			c.SetRequest(req.WithContext(guichet.WithCaller(req.Context(), base)))
+			c.SetRequest(req.WithContext(guichet.WithCaller(ctx, base)))
 			return next(c)
 		}
 		scheme, token, ok := strings.Cut(req.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			return guichet.Errorf(guichet.EUNAUTHORIZED, "send Authorization: Bearer <token>")
 		}
-		caller, err := s.svc.Auth.Authenticate(req.Context(), strings.TrimSpace(token))
+		caller, err := s.svc.Auth.Authenticate(ctx, strings.TrimSpace(token))
 		if err != nil {
 			return err
 		}
 		caller.RequestID, caller.IP = base.RequestID, base.IP
-		c.SetRequest(req.WithContext(guichet.WithCaller(req.Context(), caller)))
+		c.SetRequest(req.WithContext(guichet.WithCaller(ctx, caller)))
 		return next(c)
 	}
 }

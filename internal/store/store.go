@@ -45,7 +45,11 @@ type Store struct {
 	log            *slog.Logger
 	keys           *auth.Keyring
 	stopKeys       chan struct{}
+	// group shares commits between concurrent writes on SQLite.
+	group *groupCommitter
 }
+
+var errStoreClosed = errors.New("store: closed")
 
 var (
 	_ guichet.AgentService   = (*Store)(nil)
@@ -71,6 +75,9 @@ func New(ctx context.Context, db *DB, jc JobsConfig, opts Options) (*Store, erro
 		return nil, err
 	}
 	s := &Store{db: db, jobs: jobs, jobsInsertOnly: jc.InsertOnly, opts: opts, log: opts.Logger, stopKeys: make(chan struct{})}
+	if !db.postgres {
+		s.group = newGroupCommitter(s)
+	}
 	if err := s.initKeys(ctx); err != nil {
 		return nil, err
 	}
@@ -86,6 +93,9 @@ func (s *Store) Close() {
 	case <-s.stopKeys:
 	default:
 		close(s.stopKeys)
+		if s.group != nil {
+			s.group.close()
+		}
 	}
 }
 

@@ -49,6 +49,9 @@ func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f)
 // fn must use only tx: with one SQLite writer connection, any other write
 // handle would wait forever for the connection fn holds.
 func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.group != nil {
+		return s.group.run(ctx, fn)
+	}
 	var tx *Tx
 	var commit, rollback func() error
 	var err error
