@@ -13,7 +13,7 @@ import (
 )
 
 type apiTokenRow struct {
-	bun.BaseModel `bun:"table:api_tokens"`
+	bun.BaseModel `bun:"table:api_tokens,alias:api_token"`
 
 	ID        string     `bun:"id,pk"`
 	AgentID   string     `bun:"agent_id"`
@@ -131,25 +131,28 @@ func (s *Store) RevokeAPIToken(ctx context.Context, id string) error {
 	}))
 }
 
+// authenticateAPIToken finds the token and its agent in one query: it runs
+// on every request of a script.
 func (s *Store) authenticateAPIToken(ctx context.Context, plain string) (guichet.Caller, error) {
-	var tok apiTokenRow
-	if err := s.db.read.NewSelect().Model(&tok).Where("token_hash = ?", auth.HashToken(plain)).Scan(ctx); err != nil {
-		if isNoRows(err) {
-			return guichet.Caller{}, errBadToken
-		}
+	var row struct {
+		apiTokenRow `bun:",extend"`
+		Agent       agentRow `bun:"rel:belongs-to,join:agent_id=id"`
+	}
+	err := s.db.read.NewSelect().Model(&row).Relation("Agent").
+		Where("api_token.token_hash = ?", auth.HashToken(plain)).Scan(ctx)
+	if isNoRows(err) {
+		return guichet.Caller{}, errBadToken
+	} else if err != nil {
 		return guichet.Caller{}, wrap("authenticate", err)
 	}
 	now := s.now()
-	if tok.RevokedAt != nil || (tok.ExpiresAt != nil && !tok.ExpiresAt.After(now)) {
-		return guichet.Caller{}, errBadToken
-	}
-	agent, err := loadAgent(ctx, s.db.read, tok.AgentID)
-	if err != nil || !agent.Active {
+	tok := row.apiTokenRow
+	if tok.RevokedAt != nil || (tok.ExpiresAt != nil && !tok.ExpiresAt.After(now)) || !row.Agent.Active {
 		return guichet.Caller{}, errBadToken
 	}
 	d := tok.domain()
 	if d.Scopes == nil {
 		d.Scopes = []guichet.Scope{}
 	}
-	return guichet.Caller{Agent: agent.domain(), TokenID: tok.ID, Scopes: d.Scopes}, nil
+	return guichet.Caller{Agent: row.Agent.domain(), TokenID: tok.ID, Scopes: d.Scopes}, nil
 }

@@ -117,7 +117,7 @@ func (s *Store) CreateContact(ctx context.Context, in guichet.Contact, allowDupl
 			}
 			return fmt.Errorf("insert contact: %w", err)
 		}
-		if err := replaceTokens(ctx, tx, "contact", row.ID, s.contactTokens(&row)); err != nil {
+		if err := insertTokens(ctx, tx, "contact", row.ID, s.contactTokens(&row)); err != nil {
 			return err
 		}
 		return audit(ctx, tx, "create", "contact", row.ID, nil, row.domain())
@@ -156,11 +156,16 @@ func (s *Store) refuseDuplicates(ctx context.Context, tx *Tx, r *contactRow) err
 		return nil
 	}
 	if s.db.postgres {
+		// One round trip; sorted so that two creates never wait on each
+		// other's locks in opposite orders.
 		slices.Sort(keys)
-		for _, k := range keys {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext(?))", k); err != nil {
-				return fmt.Errorf("lock duplicate key: %w", err)
-			}
+		args := make([]any, len(keys))
+		calls := make([]string, len(keys))
+		for i, k := range keys {
+			args[i], calls[i] = k, "pg_advisory_xact_lock(hashtext(?))"
+		}
+		if _, err := tx.ExecContext(ctx, "SELECT "+strings.Join(calls, ", "), args...); err != nil {
+			return fmt.Errorf("lock duplicate keys: %w", err)
 		}
 	}
 	var found []contactRow

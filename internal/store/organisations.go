@@ -63,7 +63,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, in guichet.Organisation)
 		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
 			return fmt.Errorf("insert organisation: %w", err)
 		}
-		if err := replaceTokens(ctx, tx, "organisation", row.ID, tokens); err != nil {
+		if err := insertTokens(ctx, tx, "organisation", row.ID, tokens); err != nil {
 			return err
 		}
 		return audit(ctx, tx, "create", "organisation", row.ID, nil, row.domain())

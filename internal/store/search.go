@@ -22,6 +22,11 @@ func replaceTokens(ctx context.Context, tx *Tx, entityType, id string, tokens []
 	if _, err := tx.NewDelete().Model((*searchTokenRow)(nil)).Where("entity_id = ?", id).Exec(ctx); err != nil {
 		return fmt.Errorf("clear search tokens: %w", err)
 	}
+	return insertTokens(ctx, tx, entityType, id, tokens)
+}
+
+// insertTokens adds the search tokens of a new entity.
+func insertTokens(ctx context.Context, tx *Tx, entityType, id string, tokens []string) error {
 	if len(tokens) == 0 {
 		return nil
 	}

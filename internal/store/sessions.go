@@ -136,7 +136,7 @@ func (s *Store) recordLoginFailure(ctx context.Context, username, ip string) err
 			_, err = tx.NewUpdate().Model(&f).WherePK().Exec(ctx)
 		} else {
 			_, err = tx.NewInsert().Model(&f).On("CONFLICT (username, ip) DO UPDATE").
-				Set("failures = login_failures.failures + 1").Set("last_failed_at = EXCLUDED.last_failed_at").Exec(ctx)
+				Set("failures = ?TableAlias.failures + 1").Set("last_failed_at = EXCLUDED.last_failed_at").Exec(ctx)
 		}
 		return err
 	}))

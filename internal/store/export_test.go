@@ -1,0 +1,25 @@
+package store
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+)
+
+// Hooks into the package for the tests of package store_test, which need
+// internal/testdb (and testdb imports store).
+
+// InTxForTest runs fn as one unit of work, as the public methods do.
+func (s *Store) InTxForTest(ctx context.Context, fn func(tx *Tx) error) error { return s.inTx(ctx, fn) }
+
+// AuditForTest records an audit event in tx.
+func AuditForTest(ctx context.Context, tx *Tx, action, entityType, entityID string, after any) error {
+	return audit(ctx, tx, action, entityType, entityID, nil, after)
+}
+
+// NewIDForTest returns a fresh time-ordered UUID.
+func NewIDForTest() string { return newID() }
+
+// ReadDB returns the handle queries outside transactions go through (the
+// read-only pool on SQLite).
+func (db *DB) ReadDB() *bun.DB { return db.read }
