@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -68,7 +69,7 @@ func Start(t testing.TB, b testdb.Backend, tweak ...func(*config.Config)) *Env {
 	}
 	clock := &Clock{now: time.Now().UTC()}
 	m := &app.Main{Config: cfg, Spec: guichet.Spec, Now: clock.Now,
-		Hasher: auth.NewHasherWithParams(4, 64, 1), Log: app.NewLogger(&cfg, io.Discard)}
+		Hasher: auth.NewHasherWithParams(4, 64, 1), Log: app.NewLogger(&cfg, logOutput())}
 	ctx := context.Background()
 	if err := m.Open(ctx, false); err != nil {
 		m.Close()
@@ -279,4 +280,12 @@ func (r *Response) Expect(t testing.TB, want int) *Response {
 		t.Fatalf("status %d, want %d; body %s", r.Status, want, r.Body)
 	}
 	return r
+}
+
+// logOutput shows the servers' logs when GUICHET_TEST_LOG is set.
+func logOutput() io.Writer {
+	if os.Getenv("GUICHET_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

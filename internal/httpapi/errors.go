@@ -6,11 +6,13 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/guichet/guichet/api"
 	"github.com/guichet/guichet/internal/guichet"
+	"github.com/guichet/guichet/internal/store"
 )
 
 // problemBase prefixes every problem type URI.
@@ -79,6 +81,9 @@ func toDomain(err error, maxBody int64) *guichet.Error {
 			}
 		}
 		return &guichet.Error{Code: code, Message: msg}
+	}
+	if store.IsConnectionFailure(err) {
+		return &guichet.Error{Code: guichet.EUNAVAILABLE, Message: "the database is unavailable", RetryAfter: 5 * time.Second}
 	}
 	return &guichet.Error{Code: guichet.EINTERNAL, Message: "an internal error occurred"}
 }

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -117,12 +119,28 @@ func unavailable(err error) error {
 	if err == nil || guichet.ErrorCode(err) != guichet.EINTERNAL {
 		return err
 	}
-	var netErr net.Error
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &netErr) || errors.As(err, &connErr) || errors.Is(err, context.DeadlineExceeded) {
+	if IsConnectionFailure(err) {
 		return &guichet.Error{Code: guichet.EUNAVAILABLE, Message: "the database is unavailable", RetryAfter: 5 * time.Second}
 	}
 	return err
+}
+
+// IsConnectionFailure reports errors that mean the database cannot be
+// reached or dropped the connection, as opposed to a bad query.
+func IsConnectionFailure(err error) bool {
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &netErr) || errors.As(err, &connErr) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08: connection exception; 57P01-03: shutdown, cannot
+		// connect now; 53300: too many connections.
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P0") || pgErr.Code == "53300"
+	}
+	return strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "database is closed")
 }
 
 // isUniqueViolation reports a unique-constraint failure on either database.
