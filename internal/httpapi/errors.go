@@ -98,8 +98,8 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	e := toDomain(err, s.cfg.MaxBodyBytes)
 	kind := problems[e.Code]
 	p := api.Problem{Type: problemBase + kind.slug, Title: kind.title, Status: kind.status}
-	detail := e.Message
-	p.Detail = &detail
+	detail, instance := e.Message, c.Request().URL.Path
+	p.Detail, p.Instance = &detail, &instance
 	if e.Code == guichet.EINTERNAL {
 		rid := requestID(c)
 		p.CorrelationId = &rid
