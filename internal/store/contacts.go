@@ -135,41 +135,41 @@ var writerRoles = []guichet.Role{guichet.RoleAgent, guichet.RoleSupervisor, guic
 // advisory locks on those keys stop two concurrent creates from both
 // passing the check; SQLite has one writer.
 func (s *Store) refuseDuplicates(ctx context.Context, tx *Tx, r *contactRow) error {
-	q := tx.NewSelect().Model((*contactRow)(nil)).Column("id", "first_name", "last_name", "email", "phone", "phone_e164", "organisation_id", "sort_name")
-	var keys []string
-	q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-		if r.Email != "" {
-			q = q.WhereOr("email = ?", r.Email)
-			keys = append(keys, "e:"+r.Email)
-		}
-		if r.PhoneE164 != "" {
-			q = q.WhereOr("phone_e164 = ?", r.PhoneE164)
-			keys = append(keys, "p:"+r.PhoneE164)
-		}
-		if r.OrganisationID != nil && r.LastName != "" {
-			q = q.WhereOr("(organisation_id = ? AND sort_name = ? AND last_name <> '')", *r.OrganisationID, r.SortName)
-			keys = append(keys, "n:"+*r.OrganisationID+":"+r.SortName)
-		}
-		return q
-	})
+	// One indexed lookup per key, united: an OR across columns would scan
+	// the table, and each term repeats its partial index's condition so
+	// that SQLite can use that index.
+	var parts []string
+	var args, keys []any
+	cols := "SELECT id, first_name, last_name, email, phone, phone_e164, organisation_id, sort_name FROM contacts WHERE "
+	if r.Email != "" {
+		parts = append(parts, cols+"email = ? AND email <> ''")
+		args, keys = append(args, r.Email), append(keys, "e:"+r.Email)
+	}
+	if r.PhoneE164 != "" {
+		parts = append(parts, cols+"phone_e164 = ? AND phone_e164 <> ''")
+		args, keys = append(args, r.PhoneE164), append(keys, "p:"+r.PhoneE164)
+	}
+	if r.OrganisationID != nil && r.LastName != "" {
+		parts = append(parts, cols+"organisation_id = ? AND sort_name = ? AND last_name <> ''")
+		args, keys = append(args, *r.OrganisationID, r.SortName), append(keys, "n:"+*r.OrganisationID+":"+r.SortName)
+	}
 	if len(keys) == 0 {
 		return nil
 	}
 	if s.db.postgres {
 		// One round trip; sorted so that two creates never wait on each
 		// other's locks in opposite orders.
-		slices.Sort(keys)
-		args := make([]any, len(keys))
+		slices.SortFunc(keys, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
 		calls := make([]string, len(keys))
-		for i, k := range keys {
-			args[i], calls[i] = k, "pg_advisory_xact_lock(hashtext(?))"
+		for i := range keys {
+			calls[i] = "pg_advisory_xact_lock(hashtext(?))"
 		}
-		if _, err := tx.ExecContext(ctx, "SELECT "+strings.Join(calls, ", "), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, "SELECT "+strings.Join(calls, ", "), keys...); err != nil {
 			return fmt.Errorf("lock duplicate keys: %w", err)
 		}
 	}
 	var found []contactRow
-	if err := q.Limit(20).Scan(ctx, &found); err != nil {
+	if err := tx.NewRaw(strings.Join(parts, " UNION ")+" LIMIT 20", args...).Scan(ctx, &found); err != nil {
 		return fmt.Errorf("find duplicates: %w", err)
 	}
 	if len(found) == 0 {

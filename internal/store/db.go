@@ -53,6 +53,10 @@ func sqliteDSN(path, synchronous string, readOnly bool) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous("+synchronous+")")
+	// Savepoints (one per unit of work in a shared commit) keep their
+	// sub-journal in memory rather than in a temporary file.
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Add("_pragma", "cache_size(-32000)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
