@@ -14,7 +14,7 @@ import (
 )
 
 type contactRow struct {
-	bun.BaseModel `bun:"table:contacts"`
+	bun.BaseModel `bun:"table:contacts,alias:contact"`
 
 	ID               string    `bun:"id,pk"`
 	FirstName        string    `bun:"first_name"`
@@ -220,7 +220,10 @@ func (s *Store) ListContacts(ctx context.Context, f guichet.ContactFilter) (guic
 		return page, err
 	}
 	q := s.db.read.NewSelect().Model((*contactRow)(nil))
-	q = whereMatches(q, "contact", "id", f.Query)
+	q, err := s.whereMatches(ctx, q, "contact", "contact", f.Query)
+	if err != nil {
+		return page, err
+	}
 	if f.OrganisationID != "" {
 		if !validID(f.OrganisationID) {
 			return page, nil

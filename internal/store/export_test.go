@@ -23,3 +23,12 @@ func NewIDForTest() string { return newID() }
 // ReadDB returns the handle queries outside transactions go through (the
 // read-only pool on SQLite).
 func (db *DB) ReadDB() *bun.DB { return db.read }
+
+// QueuedUnitsForTest returns how many units of work wait for the SQLite
+// group committer (0 on PostgreSQL, which has none).
+func (s *Store) QueuedUnitsForTest() int {
+	if s.group == nil {
+		return 0
+	}
+	return len(s.group.queue)
+}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/guichet/guichet/internal/guichet"
 )
 
 // On SQLite every commit waits for an fsync of the WAL (synchronous=FULL),
@@ -101,7 +104,11 @@ func (g *groupCommitter) commit(batch []*unit) {
 		return
 	}
 	for i, u := range batch {
-		u.err = g.runUnit(btx, i, u)
+		var lost bool
+		if lost, u.err = g.runUnit(btx, i, u); lost {
+			g.abort(btx, batch, i)
+			return
+		}
 	}
 	if err := btx.Commit(); err != nil {
 		_ = btx.Rollback()
@@ -120,28 +127,49 @@ func (g *groupCommitter) commit(batch []*unit) {
 	}
 }
 
+// abort handles batch[i] having lost the transaction: SQLite rolls back
+// the whole transaction when a write is interrupted (a cancelled
+// context), so the units before i are undone and must be told so; the
+// units after i have not run and get a transaction of their own.
+func (g *groupCommitter) abort(btx bun.Tx, batch []*unit, i int) {
+	_ = btx.Rollback()
+	for _, u := range batch[:i] {
+		u.done <- &guichet.Error{Code: guichet.EUNAVAILABLE, RetryAfter: time.Second,
+			Message: "the write was rolled back with a concurrent one; retry"}
+	}
+	batch[i].done <- batch[i].err
+	if rest := batch[i+1:]; len(rest) > 0 {
+		g.commit(rest)
+	}
+}
+
 // runUnit runs one unit in a savepoint, rolling back to it on failure.
-func (g *groupCommitter) runUnit(btx bun.Tx, i int, u *unit) (err error) {
+// lost reports that the transaction itself is gone (the savepoint no
+// longer exists).
+func (g *groupCommitter) runUnit(btx bun.Tx, i int, u *unit) (lost bool, err error) {
 	sqlTx := btx.Tx
 	if err := u.ctx.Err(); err != nil {
-		return err
+		return false, err
 	}
 	sp := fmt.Sprintf("u%d", i)
 	if _, err := sqlTx.ExecContext(u.ctx, "SAVEPOINT "+sp); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
+		return false, fmt.Errorf("savepoint: %w", err)
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic in unit of work: %v\n%s", r, debug.Stack())
 		}
 		if err != nil {
-			_, _ = sqlTx.ExecContext(context.Background(), "ROLLBACK TO "+sp)
+			if _, rerr := sqlTx.ExecContext(context.Background(), "ROLLBACK TO "+sp); rerr != nil {
+				lost = true
+				return
+			}
 		}
 		_, _ = sqlTx.ExecContext(context.Background(), "RELEASE "+sp)
 	}()
 	u.tx = &Tx{IDB: btx, Now: g.s.now(), sqlTx: sqlTx, jobs: g.s.jobs}
 	if err := u.fn(u.tx); err != nil {
-		return err
+		return false, err
 	}
-	return markCommitted(u.ctx, u.tx)
+	return false, markCommitted(u.ctx, u.tx)
 }

@@ -86,24 +86,35 @@ func markCommitted(ctx context.Context, tx *Tx) error {
 func (s *Store) ClaimIdempotencyKey(ctx context.Context, c IdempotencyClaim) (*StoredResponse, error) {
 	var replay *StoredResponse
 	err := s.inTx(ctx, func(tx *Tx) error {
-		var row idempotencyRow
-		err := tx.NewSelect().Model(&row).Where("scope = ? AND key = ?", c.Scope, c.Key).Scan(ctx)
-		if err != nil && !isNoRows(err) {
+		claim := idempotencyRow{Scope: c.Scope, Key: c.Key, Method: c.Method, Path: c.Path, RequestHash: c.RequestHash,
+			State: idemInFlight, CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(s.opts.IdempotencyTTL)}
+		// Insert first: on PostgreSQL a concurrent claim of the same key
+		// waits here for ours to commit, then sees it; a select first would
+		// let both find nothing and both run.
+		res, err := tx.NewInsert().Model(&claim).On("CONFLICT (scope, key) DO NOTHING").Exec(ctx)
+		if err != nil {
 			return err
 		}
-		if err == nil && row.ExpiresAt.After(tx.Now) {
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		var row idempotencyRow
+		q := tx.NewSelect().Model(&row).Where("scope = ? AND key = ?", c.Scope, c.Key)
+		if s.db.postgres {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return err
+		}
+		if row.ExpiresAt.After(tx.Now) {
 			var done bool
 			if replay, done, err = examineClaim(&row, c, tx.Now); done || err != nil {
 				return err
 			}
 		}
-		row = idempotencyRow{Scope: c.Scope, Key: c.Key, Method: c.Method, Path: c.Path, RequestHash: c.RequestHash,
-			State: idemInFlight, CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(s.opts.IdempotencyTTL)}
-		_, err = tx.NewInsert().Model(&row).On("CONFLICT (scope, key) DO UPDATE").
-			Set("method = EXCLUDED.method, path = EXCLUDED.path, request_hash = EXCLUDED.request_hash").
-			Set("state = EXCLUDED.state, response_status = NULL, response_type = NULL, response_headers = NULL").
-			Set("response_body = NULL, resource = NULL, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at").
-			Exec(ctx)
+		_, err = tx.NewUpdate().Model(&claim).Column("method", "path", "request_hash", "state", "response_status",
+			"response_type", "response_headers", "response_body", "resource", "created_at", "expires_at").
+			Where("scope = ? AND key = ?", c.Scope, c.Key).Exec(ctx)
 		return err
 	})
 	return replay, wrap("claim idempotency key", err)
@@ -123,7 +134,14 @@ func examineClaim(row *idempotencyRow, c IdempotencyClaim, now time.Time) (*Stor
 			_ = json.Unmarshal([]byte(*row.ResponseHeaders), &r.Headers)
 		}
 		return r, true, nil
-	case idemSecret, idemCommitted:
+	case idemCommitted:
+		// Within the lease the first request is still writing its response,
+		// which a retry will get; past it, that request died after its commit.
+		if now.Sub(row.CreatedAt) < idemLease {
+			return nil, true, guichet.Errorf(guichet.ECONFLICT, "a request with this Idempotency-Key is still in progress; retry later")
+		}
+		fallthrough
+	case idemSecret:
 		e := guichet.Errorf(guichet.ECONFLICT, "a request with this Idempotency-Key already succeeded; its response cannot be replayed")
 		e.Resource = deref(row.Resource)
 		return nil, true, e

@@ -13,7 +13,7 @@ import (
 )
 
 type organisationRow struct {
-	bun.BaseModel `bun:"table:organisations"`
+	bun.BaseModel `bun:"table:organisations,alias:organisation"`
 
 	ID               string    `bun:"id,pk"`
 	Name             string    `bun:"name"`
@@ -98,7 +98,10 @@ func (s *Store) ListOrganisations(ctx context.Context, f guichet.OrganisationFil
 		return page, err
 	}
 	q := s.db.read.NewSelect().Model((*organisationRow)(nil))
-	q = whereMatches(q, "organisation", "id", f.Query)
+	q, err := s.whereMatches(ctx, q, "organisation", "organisation", f.Query)
+	if err != nil {
+		return page, err
+	}
 	if f.RegisteredClient != nil {
 		q = q.Where("registered_client = ?", *f.RegisteredClient)
 	}

@@ -40,20 +40,60 @@ func insertTokens(ctx context.Context, tx *Tx, entityType, id string, tokens []s
 	return nil
 }
 
-// whereMatches keeps the rows (whose id is idCol) that have, for each term
-// of query, a token starting with that term. Terms are byte-wise prefix
-// ranges, so both databases answer alike from the token index.
-func whereMatches(q *bun.SelectQuery, entityType, idCol, query string) *bun.SelectQuery {
-	for _, term := range textsearch.QueryTerms(query) {
-		sub := "SELECT entity_id FROM search_tokens WHERE entity_type = ? AND token >= ?"
-		args := []any{entityType, term}
-		if end := textsearch.PrefixEnd(term); end != "" {
-			sub += " AND token < ?"
-			args = append(args, end)
+// driveLimit is how many tokens a search term may match and still drive
+// the query: below it, the matching rows are few and cheap to sort; above
+// it, walking the table in list order and probing each row finds a page
+// sooner.
+const driveLimit = 2000
+
+// whereMatches keeps the rows of table that have, for each term of query,
+// a token starting with that term. Terms are byte-wise prefix ranges, so
+// both databases answer alike from the token index. The most selective
+// term, if selective enough, picks the candidate rows; every other term is
+// a probe of the (entity_id, token) index.
+func (s *Store) whereMatches(ctx context.Context, q *bun.SelectQuery, entityType, table, query string) (*bun.SelectQuery, error) {
+	terms := textsearch.QueryTerms(query)
+	drive, least := -1, driveLimit
+	for i, t := range terms {
+		n, err := s.countTokens(ctx, entityType, t, driveLimit)
+		if err != nil {
+			return nil, err
 		}
-		q = q.Where(idCol+" IN ("+sub+")", args...)
+		if n < least {
+			drive, least = i, n
+		}
 	}
-	return q
+	for i, t := range terms {
+		cond, args := tokenRange(t)
+		if i == drive {
+			q = q.Where(table+".id IN (SELECT entity_id FROM search_tokens WHERE entity_type = ? AND "+cond+")",
+				append([]any{entityType}, args...)...)
+			continue
+		}
+		q = q.Where("EXISTS (SELECT 1 FROM search_tokens st WHERE st.entity_id = "+table+".id AND st.entity_type = ? AND st."+cond+")",
+			append([]any{entityType}, args...)...)
+	}
+	return q, nil
+}
+
+// tokenRange is the condition "token starts with term".
+func tokenRange(term string) (string, []any) {
+	if end := textsearch.PrefixEnd(term); end != "" {
+		return "token >= ? AND token < ?", []any{term, end}
+	}
+	return "token >= ?", []any{term}
+}
+
+// countTokens counts the tokens starting with term, stopping at limit.
+func (s *Store) countTokens(ctx context.Context, entityType, term string, limit int) (int, error) {
+	cond, args := tokenRange(term)
+	var n int
+	err := s.db.read.NewRaw("SELECT count(*) FROM (SELECT 1 FROM search_tokens WHERE entity_type = ? AND "+cond+" LIMIT ?) AS m",
+		append(append([]any{entityType}, args...), limit)...).Scan(ctx, &n)
+	if err != nil {
+		return 0, wrap("search", err)
+	}
+	return n, nil
 }
 
 // byteOrder makes a text column sort byte-wise on PostgreSQL, as SQLite's

@@ -134,7 +134,9 @@ CREATE TABLE search_tokens (
     entity_id   text NOT NULL,
     PRIMARY KEY (entity_type, token, entity_id)
 );
-CREATE INDEX search_tokens_entity_idx ON search_tokens (entity_id);
+-- (entity_id, token) serves both the rewrite of an entity's tokens and the
+-- "does this row match that prefix" probe of a search.
+CREATE INDEX search_tokens_entity_token_idx ON search_tokens (entity_id, token);
 
 CREATE TABLE audit_events (
     id           text PRIMARY KEY,
