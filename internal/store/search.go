@@ -70,10 +70,20 @@ func (s *Store) whereMatches(ctx context.Context, q *bun.SelectQuery, entityType
 				append([]any{entityType}, args...)...)
 			continue
 		}
-		q = q.Where("EXISTS (SELECT 1 FROM search_tokens st WHERE st.entity_id = "+table+".id AND st.entity_type = ? AND st."+cond+")",
+		q = q.Where("EXISTS (SELECT 1 FROM search_tokens st"+s.probeIndex()+" WHERE st.entity_id = "+table+".id AND st.entity_type = ? AND st."+cond+")",
 			append([]any{entityType}, args...)...)
 	}
 	return q, nil
+}
+
+// probeIndex pins SQLite's probe to the (entity_id, token) index: without
+// statistics its planner would range-scan every token of the prefix for
+// each row. PostgreSQL's planner has statistics and needs no hint.
+func (s *Store) probeIndex() string {
+	if s.db.postgres {
+		return ""
+	}
+	return " INDEXED BY search_tokens_entity_token_idx"
 }
 
 // tokenRange is the condition "token starts with term".
