@@ -80,8 +80,10 @@ func (c *Config) Validate() error {
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
 	}
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("GUICHET_LISTEN", "want host:port such as :8080, got %q", c.Listen)
+	} else if _, err := net.LookupPort("tcp", port); err != nil {
+		bad("GUICHET_LISTEN", "want a port such as 8080 (0 to 65535), got %q", port)
 	}
 	if c.DataDir == "" {
 		bad("GUICHET_DATA_DIR", "must not be empty")

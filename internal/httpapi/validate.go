@@ -1,17 +1,21 @@
 package httpapi
 
 import (
-	"sync"
-
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/google/uuid"
+	"io"
+	"mime"
+	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/guichet/guichet/api"
@@ -58,10 +62,17 @@ func (v *validator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		req := c.Request()
 		route, params, err := v.router.FindRoute(req)
 		if err != nil {
-			if errors.Is(err, routers.ErrMethodNotAllowed) {
+			// The legacy router answers a *RouteError that only copies the
+			// sentinel's text.
+			var re *routers.RouteError
+			if errors.Is(err, routers.ErrMethodNotAllowed) ||
+				errors.As(err, &re) && re.Reason == routers.ErrMethodNotAllowed.Error() {
 				return echo.ErrMethodNotAllowed
 			}
 			return echo.ErrNotFound
+		}
+		if err := checkJSONSyntax(req); err != nil {
+			return err
 		}
 		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: validationOptions}
 		if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
@@ -69,6 +80,28 @@ func (v *validator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// checkJSONSyntax refuses a JSON body that is not exactly one JSON value:
+// the decoders after it stop at the end of the first value and would
+// silently ignore what follows ({"a":1} {"b":2}).
+func checkJSONSyntax(req *http.Request) error {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	if mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType)); mt != echo.MIMEApplicationJSON {
+		return nil
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	if len(body) > 0 && !json.Valid(body) {
+		return &guichet.Error{Code: guichet.EBADREQUEST, Message: "the request body is not one valid JSON value",
+			Fields: []guichet.FieldError{{Field: "body", Message: "invalid JSON"}}}
+	}
+	return nil
 }
 
 // validationError lists every bad field of a request as EBADREQUEST.
@@ -88,15 +121,17 @@ func validationError(err error) error {
 // collectFieldErrors flattens kin-openapi's nested errors into one field
 // error each; prefix names where the value came from ("body", "query.limit").
 func collectFieldErrors(err error, prefix string, out *[]guichet.FieldError) {
+	// A RequestError unwraps to its MultiError: look at it first, or
+	// errors.As would skip it and lose the parameter's name.
+	re, isRequest := err.(*openapi3filter.RequestError)
 	var multi openapi3.MultiError
-	if errors.As(err, &multi) {
+	if !isRequest && errors.As(err, &multi) {
 		for _, e := range multi {
 			collectFieldErrors(e, prefix, out)
 		}
 		return
 	}
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
+	if isRequest || errors.As(err, &re) {
 		p := "body"
 		if re.Parameter != nil {
 			p = re.Parameter.In + "." + re.Parameter.Name
@@ -113,6 +148,13 @@ func collectFieldErrors(err error, prefix string, out *[]guichet.FieldError) {
 		field := prefix
 		if ptr := se.JSONPointer(); len(ptr) > 0 {
 			field += "." + strings.Join(ptr, ".")
+		}
+		// kin-openapi reports an unknown property on its parent object and
+		// names it only in the reason; the contract names the field itself.
+		var unknown string
+		if _, err := fmt.Sscanf(se.Reason, "property %q is unsupported", &unknown); err == nil && unknown != "" {
+			*out = append(*out, guichet.FieldError{Field: field + "." + unknown, Message: "unknown field"})
+			return
 		}
 		*out = append(*out, guichet.FieldError{Field: field, Message: se.Reason})
 		return

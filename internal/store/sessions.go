@@ -114,30 +114,24 @@ func loginBackoff(failures, free int) time.Duration {
 
 func (s *Store) recordLoginFailure(ctx context.Context, username, ip string) error {
 	return wrap("record login failure", s.inTx(ctx, func(tx *Tx) error {
-		var f loginFailureRow
-		err := tx.NewSelect().Model(&f).Where("username = ? AND ip = ?", username, ip).Scan(ctx)
-		if err != nil && !isNoRows(err) {
-			return err
+		// One atomic upsert counts the failure, so that concurrent failures
+		// on several replicas all count; counts restart after a quiet day.
+		var failures int
+		err := tx.NewRaw(`INSERT INTO login_failures AS f (username, ip, failures, last_failed_at) VALUES (?, ?, 1, ?)
+			ON CONFLICT (username, ip) DO UPDATE SET
+				failures = CASE WHEN f.last_failed_at < ? THEN 1 ELSE f.failures + 1 END,
+				last_failed_at = EXCLUDED.last_failed_at
+			RETURNING failures`, username, ip, tx.Now, tx.Now.Add(-24*time.Hour)).Scan(ctx, &failures)
+		if err != nil {
+			return fmt.Errorf("count failure: %w", err)
 		}
-		exists := err == nil
-		// Counts restart after a quiet day.
-		if exists && tx.Now.Sub(f.LastFailedAt) > 24*time.Hour {
-			f.Failures = 0
+		var until *time.Time
+		if d := loginBackoff(failures, s.opts.LoginFreeFailures); d > 0 {
+			t := tx.Now.Add(d)
+			until = &t
 		}
-		f.Username, f.IP = username, ip
-		f.Failures++
-		f.LastFailedAt = tx.Now
-		f.BlockedUntil = nil
-		if d := loginBackoff(f.Failures, s.opts.LoginFreeFailures); d > 0 {
-			until := tx.Now.Add(d)
-			f.BlockedUntil = &until
-		}
-		if exists {
-			_, err = tx.NewUpdate().Model(&f).WherePK().Exec(ctx)
-		} else {
-			_, err = tx.NewInsert().Model(&f).On("CONFLICT (username, ip) DO UPDATE").
-				Set("failures = ?TableAlias.failures + 1").Set("last_failed_at = EXCLUDED.last_failed_at").Exec(ctx)
-		}
+		_, err = tx.NewUpdate().Model((*loginFailureRow)(nil)).Set("blocked_until = ?", until).
+			Where("username = ? AND ip = ?", username, ip).Exec(ctx)
 		return err
 	}))
 }
@@ -248,6 +242,19 @@ func (s *Store) Authenticate(ctx context.Context, bearer string) (guichet.Caller
 		return guichet.Caller{}, errBadToken
 	} else if err != nil {
 		return guichet.Caller{}, err
+	}
+	// A session ended by logout, reuse detection or a password change
+	// takes its access tokens with it, not only its refresh tokens.
+	if !validID(claims.Family) {
+		return guichet.Caller{}, errBadToken
+	}
+	revoked, err := s.db.read.NewSelect().Model((*refreshTokenRow)(nil)).
+		Where("family_id = ? AND revoked_at IS NOT NULL", claims.Family).Exists(ctx)
+	if err != nil {
+		return guichet.Caller{}, wrap("authenticate", err)
+	}
+	if revoked {
+		return guichet.Caller{}, guichet.Errorf(guichet.EUNAUTHORIZED, "this session has ended; log in again")
 	}
 	return guichet.Caller{Agent: row.domain()}, nil
 }

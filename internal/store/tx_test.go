@@ -76,16 +76,6 @@ func probeJobs(t *testing.T, db *store.DB) []string {
 	return ids
 }
 
-// auditRows returns how many audit rows each id has.
-func auditRows(t *testing.T, db *store.DB, ids []string) map[string]int {
-	t.Helper()
-	m := map[string]int{}
-	for _, id := range ids {
-		m[id] = count(t, db, "audit_events", "entity_id = ?", id)
-	}
-	return m
-}
-
 // holdWriter runs a unit of work that blocks until the returned release
 // is called, so that units started meanwhile queue up (on SQLite, for one
 // shared commit).
@@ -154,77 +144,89 @@ func TestUnitOfWorkCommitsRowAndJobTogether(t *testing.T) {
 				t.Errorf("probe jobs %v after commit, want exactly one for %s", got, id)
 			}
 		})
-		t.Run("UnitsSharingACommitFailAlone", func(t *testing.T) {
-			e := setup(t, b, probeWorkers())
-			release := holdWriter(t, e.Store)
-			const units = 16
-			ids, errs := make([]string, units), make([]error, units)
-			var wg sync.WaitGroup
-			for i := range units {
-				ids[i] = store.NewIDForTest()
-				var fail error
-				if i%2 == 1 {
-					fail = fmt.Errorf("unit %d fails", i)
-				}
-				wg.Go(func() { errs[i] = e.Store.InTxForTest(ctx, writeAndEnqueue(ctx, ids[i], fail)) })
+	})
+}
+
+// On SQLite concurrent units share one commit, each in a savepoint: a
+// failing unit takes back its row and its job, and only those.
+func TestUnitsSharingACommitFailAlone(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, b testdb.Backend) {
+		ctx := context.Background()
+		e := setup(t, b, probeWorkers())
+		release := holdWriter(t, e.Store)
+		const units = 16
+		ids, errs := make([]string, units), make([]error, units)
+		var wg sync.WaitGroup
+		for i := range units {
+			ids[i] = store.NewIDForTest()
+			var fail error
+			if i%2 == 1 {
+				fail = fmt.Errorf("unit %d fails", i)
 			}
-			waitQueued(t, e.Store, b, units)
-			release()
-			wg.Wait()
-			var committed []string
-			for i, err := range errs {
-				if (i%2 == 1) != (err != nil) {
-					t.Errorf("unit %d returned %v", i, err)
-				}
-				if i%2 == 0 {
-					committed = append(committed, ids[i])
-				}
+			wg.Go(func() { errs[i] = e.Store.InTxForTest(ctx, writeAndEnqueue(ctx, ids[i], fail)) })
+		}
+		waitQueued(t, e.Store, b, units)
+		release()
+		wg.Wait()
+		var committed []string
+		for i, err := range errs {
+			if (i%2 == 1) != (err != nil) {
+				t.Errorf("unit %d returned %v", i, err)
 			}
-			slices.Sort(committed)
-			if got := probeJobs(t, e.DB); !slices.Equal(got, committed) {
-				t.Errorf("probe jobs for %v, want exactly the committed units %v", got, committed)
+			if i%2 == 0 {
+				committed = append(committed, ids[i])
 			}
-			for i, n := range auditRows(t, e.DB, ids) {
-				if want := 1 - slices.Index(ids, i)%2; n != want {
-					t.Errorf("unit %d: %d audit rows, want %d", slices.Index(ids, i), n, want)
-				}
+		}
+		slices.Sort(committed)
+		if got := probeJobs(t, e.DB); !slices.Equal(got, committed) {
+			t.Errorf("probe jobs for %v, want exactly the committed units %v", got, committed)
+		}
+		for i, id := range ids {
+			if n, want := count(t, e.DB, "audit_events", "entity_id = ?", id), 1-i%2; n != want {
+				t.Errorf("unit %d: %d audit rows, want %d", i, n, want)
 			}
-		})
-		t.Run("CancelledStatementFailsOnlyItsUnit", func(t *testing.T) {
-			e := setup(t, b, probeWorkers())
-			release := holdWriter(t, e.Store)
-			before, after := store.NewIDForTest(), store.NewIDForTest()
-			var wg sync.WaitGroup
-			var errBefore, errSlow, errAfter error
-			wg.Go(func() { errBefore = e.Store.InTxForTest(ctx, writeAndEnqueue(ctx, before, nil)) })
-			waitQueued(t, e.Store, b, 1)
-			wg.Go(func() { errSlow = e.Store.InTxForTest(ctx, slowWrite) })
-			waitQueued(t, e.Store, b, 2)
-			wg.Go(func() { errAfter = e.Store.InTxForTest(ctx, writeAndEnqueue(ctx, after, nil)) })
-			waitQueued(t, e.Store, b, 3)
-			release()
-			wg.Wait()
-			if errSlow == nil {
-				t.Fatal("the cancelled statement succeeded")
+		}
+	})
+}
+
+// An interrupted write rolls back SQLite's whole transaction; units that
+// shared it must not be told they committed, nor later ones lose theirs.
+func TestCancelledStatementFailsOnlyItsUnit(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, b testdb.Backend) {
+		ctx := context.Background()
+		e := setup(t, b, probeWorkers())
+		release := holdWriter(t, e.Store)
+		before, after := store.NewIDForTest(), store.NewIDForTest()
+		var wg sync.WaitGroup
+		var errBefore, errSlow, errAfter error
+		wg.Go(func() { errBefore = e.Store.InTxForTest(ctx, writeAndEnqueue(ctx, before, nil)) })
+		waitQueued(t, e.Store, b, 1)
+		wg.Go(func() { errSlow = e.Store.InTxForTest(ctx, slowWrite) })
+		waitQueued(t, e.Store, b, 2)
+		wg.Go(func() { errAfter = e.Store.InTxForTest(ctx, writeAndEnqueue(ctx, after, nil)) })
+		waitQueued(t, e.Store, b, 3)
+		release()
+		wg.Wait()
+		if errSlow == nil {
+			t.Fatal("the cancelled statement succeeded")
+		}
+		// A unit told it committed must have committed; one told it
+		// failed may retry.
+		if errAfter != nil {
+			t.Errorf("a unit queued after the cancelled one failed: %v", errAfter)
+		}
+		if c := guichet.ErrorCode(errBefore); errBefore != nil && c != guichet.EUNAVAILABLE {
+			t.Errorf("a unit undone by the cancelled one returned %v, want nil or EUNAVAILABLE (retry)", errBefore)
+		}
+		for id, err := range map[string]error{before: errBefore, after: errAfter} {
+			n := count(t, e.DB, "audit_events", "entity_id = ?", id)
+			if err == nil && n != 1 || err != nil && n != 0 {
+				t.Errorf("unit %s returned %v and left %d audit rows", id, err, n)
 			}
-			// A unit told it committed must have committed; one told it
-			// failed may retry.
-			if errAfter != nil {
-				t.Errorf("a unit queued after the cancelled one failed: %v", errAfter)
-			}
-			if c := guichet.ErrorCode(errBefore); errBefore != nil && c != guichet.EUNAVAILABLE {
-				t.Errorf("a unit undone by the cancelled one returned %v, want nil or EUNAVAILABLE (retry)", errBefore)
-			}
-			for id, err := range map[string]error{before: errBefore, after: errAfter} {
-				n := count(t, e.DB, "audit_events", "entity_id = ?", id)
-				if err == nil && n != 1 || err != nil && n != 0 {
-					t.Errorf("unit %s returned %v and left %d audit rows", id, err, n)
-				}
-			}
-			if n := count(t, e.DB, "search_tokens", "entity_type = 'probe'"); n != 0 {
-				t.Errorf("%d rows of the cancelled statement remain", n)
-			}
-		})
+		}
+		if n := count(t, e.DB, "search_tokens", "entity_type = 'probe'"); n != 0 {
+			t.Errorf("%d rows of the cancelled statement remain", n)
+		}
 	})
 }
 

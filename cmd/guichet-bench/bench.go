@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// backendResult is everything measured on one database.
+type backendResult struct {
+	Backend       string            `json:"backend"`
+	Error         string            `json:"error,omitempty"`    // why the run stopped early
+	Database      string            `json:"database,omitempty"` // the scratch PostgreSQL database
+	StartupMs     float64           `json:"startup_ms"`
+	Create1       *phase            `json:"create_1,omitempty"`
+	Create16      *phase            `json:"create_16,omitempty"`
+	Seed          *phase            `json:"seed,omitempty"`
+	Contacts      int               `json:"contacts"` // created in all, warm-ups included
+	Search        *phase            `json:"search,omitempty"`
+	SearchByKind  map[string]*phase `json:"search_by_kind,omitempty"`
+	List          *phase            `json:"list,omitempty"`
+	PeakRSSMB     float64           `json:"peak_rss_mb"`
+	RSSMB         float64           `json:"rss_mb"`
+	ShutdownMs    float64           `json:"shutdown_ms"`
+	ShutdownError string            `json:"shutdown_error,omitempty"`
+	ServerLog     string            `json:"server_log"`
+}
+
+// benchBackend starts a server on a fresh database of the backend, measures
+// it, reads its memory and stops it. The error is a setup failure (the
+// database, the server, logging in) or an interruption; what was measured
+// before it is in the result.
+func benchBackend(ctx context.Context, opts options, bin, dir, backend string, out io.Writer) (res backendResult, err error) {
+	res.Backend = backend
+	res.ServerLog = filepath.Join(dir, "server.log")
+	dataDir := filepath.Join(dir, "data")
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return res, err
+	}
+	password := "bench-" + randomHex(12)
+	env := []string{"GUICHET_DATA_DIR=" + dataDir, "GUICHET_ADMIN_PASSWORD=" + password, "GUICHET_LOG_LEVEL=warn"}
+	if backend == "postgres" {
+		db, err := createDatabase(ctx, opts.postgresURL)
+		if err != nil {
+			return res, err
+		}
+		res.Database = db.Name
+		defer func() {
+			err = errors.Join(err, db.Release(!opts.keep))
+			if opts.keep {
+				progress(out, backend, "kept database %s; DROP DATABASE %[1]s WITH (FORCE) when done", db.Name)
+			}
+		}()
+		env = append(env, "GUICHET_DATABASE_URL="+db.URL, "GUICHET_SECRET_KEY="+newSecretKey())
+	}
+
+	srv, err := startServer(ctx, bin, res.ServerLog, env)
+	if err != nil {
+		return res, err
+	}
+	res.StartupMs = ms(srv.Startup)
+	progress(out, backend, "ready in %.0f ms", res.StartupMs)
+	defer func() {
+		if mem, err := srv.Memory(); err != nil {
+			progress(out, backend, "%v", err)
+		} else {
+			res.PeakRSSMB, res.RSSMB = mb(mem.Peak), mb(mem.Current)
+		}
+		sd := srv.Stop()
+		res.ShutdownMs = ms(sd.Took)
+		if sd.Err != nil {
+			res.ShutdownError = sd.Err.Error()
+			progress(out, backend, "shutdown: %s", res.ShutdownError)
+		}
+	}()
+	err = measure(ctx, opts, srv, password, &res, out)
+	return res, err
+}
+
+// measure runs the phases in order.
+func measure(ctx context.Context, opts options, srv *server, password string, res *backendResult, out io.Writer) error {
+	api := newAPIClient(srv.url)
+	defer api.Close()
+	if err := authenticate(ctx, api, password); err != nil {
+		return err
+	}
+	r := newPhaseRunner(opts, api)
+	steps := []struct {
+		label string
+		run   func() *phase
+	}{
+		{"create @1", func() *phase { res.Create1 = r.create(ctx, 1); return res.Create1 }},
+		{"create @16", func() *phase { res.Create16 = r.create(ctx, loadClients); return res.Create16 }},
+		{"seed", func() *phase { res.Seed = r.seed(ctx); return res.Seed }},
+		{"search", func() *phase { res.Search, res.SearchByKind = r.search(ctx); return res.Search }},
+		{"list", func() *phase { res.List = r.list(ctx); return res.List }},
+	}
+	for _, s := range steps {
+		p := s.run()
+		res.Contacts = int(r.created.Load())
+		progress(out, res.Backend, "%-10s %s", s.label, p.summary())
+		if err := stillUp(ctx, srv); err != nil {
+			return fmt.Errorf("after %s: %w", s.label, err)
+		}
+	}
+	return nil
+}
+
+// authenticate logs in as the admin and switches api to a new API token,
+// as a script would.
+func authenticate(ctx context.Context, api *apiClient, password string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	access, err := api.login(ctx, "admin", password)
+	if err != nil {
+		return fmt.Errorf("log in as admin: %w", err)
+	}
+	api.token = access
+	token, err := api.createAPIToken(ctx)
+	if err != nil {
+		return fmt.Errorf("create API token: %w", err)
+	}
+	api.token = token
+	return nil
+}
+
+// stillUp fails when the benchmark was interrupted or the server died.
+func stillUp(ctx context.Context, srv *server) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted: %w", err)
+	}
+	if exited, err := srv.Exited(); exited {
+		return fmt.Errorf("server exited (%v); log:\n%s", err, tail(srv.logPath, 20))
+	}
+	return nil
+}
+
+func progress(out io.Writer, backend, format string, args ...any) {
+	fmt.Fprintf(out, "  [%s] %s\n", backend, fmt.Sprintf(format, args...))
+}
+
+func mb(bytes int64) float64 { return float64(bytes) / (1 << 20) }

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/guichet/guichet/internal/loadgen"
+)
+
+// results is the JSON file.
+type results struct {
+	StartedAt time.Time `json:"started_at"`
+	Host      struct {
+		CPUs      int    `json:"cpus"`
+		OS        string `json:"os"`
+		Arch      string `json:"arch"`
+		GoVersion string `json:"go_version"`
+	} `json:"host"`
+	Settings struct {
+		Duration    string `json:"duration"`
+		Warmup      string `json:"warmup"`
+		Contacts    int    `json:"contacts"`
+		LoadClients int    `json:"load_clients"`
+		SeedClients int    `json:"seed_clients"`
+	} `json:"settings"`
+	Backends []backendResult `json:"backends"`
+}
+
+func newResults(opts options) *results {
+	r := &results{StartedAt: time.Now().UTC().Truncate(time.Second)}
+	r.Host.CPUs, r.Host.OS, r.Host.Arch, r.Host.GoVersion = runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version()
+	r.Settings.Duration, r.Settings.Warmup = opts.duration.String(), opts.warmup.String()
+	r.Settings.Contacts, r.Settings.LoadClients, r.Settings.SeedClients = opts.contacts, loadClients, seedClients
+	return r
+}
+
+func writeJSON(path string, r *results) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	return nil
+}
+
+// phase is one measured phase as reported.
+type phase struct {
+	Clients      int            `json:"clients"`
+	Seconds      float64        `json:"seconds"`
+	OK           int            `json:"ok"`
+	Errors       int            `json:"errors"`
+	PerSecond    float64        `json:"per_second"`
+	P50Ms        float64        `json:"p50_ms"`
+	P90Ms        float64        `json:"p90_ms"`
+	P99Ms        float64        `json:"p99_ms"`
+	MaxMs        float64        `json:"max_ms"`
+	HitsPerQuery *float64       `json:"hits_per_query,omitempty"` // searches only
+	ErrorKinds   map[string]int `json:"error_kinds,omitempty"`
+}
+
+func newPhase(clients int, res loadgen.Result) *phase {
+	p := fromStats(clients, res.Elapsed, res.All)
+	if len(res.Errors) > 0 {
+		p.ErrorKinds = res.Errors
+	}
+	return p
+}
+
+// newKindPhase reports one kind of a mixed run; its errors are counted, but
+// their messages stay with the whole run.
+func newKindPhase(clients int, res loadgen.Result, kind string) *phase {
+	return fromStats(clients, res.Elapsed, res.ByKind[kind])
+}
+
+func fromStats(clients int, elapsed time.Duration, s loadgen.Stats) *phase {
+	return &phase{
+		Clients: clients, Seconds: elapsed.Seconds(), OK: s.OK, Errors: s.Failed, PerSecond: s.Rate,
+		P50Ms: ms(s.P50), P90Ms: ms(s.P90), P99Ms: ms(s.P99), MaxMs: ms(s.Max),
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// summary is the phase on one line, for progress.
+func (p *phase) summary() string {
+	if p == nil {
+		return "not run"
+	}
+	return fmt.Sprintf("%8.1f/s  p50 %6.2f ms  p99 %6.2f ms  (%d ok, %d errors, %d clients)",
+		p.PerSecond, p.P50Ms, p.P99Ms, p.OK, p.Errors, p.Clients)
+}
+
+type namedPhase struct {
+	name string
+	p    *phase
+}
+
+// rows are the lines of a backend's table.
+func (r backendResult) rows() []namedPhase {
+	rows := []namedPhase{{"create", r.Create1}, {"create", r.Create16}, {"seed", r.Seed}, {"search (mix)", r.Search}}
+	for _, kind := range queryKinds {
+		rows = append(rows, namedPhase{"  " + kind, r.SearchByKind[kind]})
+	}
+	return append(rows, namedPhase{"list", r.List})
+}
+
+// printBackend prints one backend's table, then its errors.
+func printBackend(out io.Writer, r backendResult) {
+	fmt.Fprintf(out, "\n== %s ==\n", r.Backend)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase           \tclients\tok\terrors\tper s\tp50 ms\tp90 ms\tp99 ms\tmax ms\thits/q\t")
+	for _, row := range r.rows() {
+		if p := row.p; p != nil {
+			fmt.Fprintf(tw, "%-16s\t%d\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t\n", row.name, p.Clients, p.OK, p.Errors,
+				p.PerSecond, p.P50Ms, p.P90Ms, p.P99Ms, p.MaxMs, hits(p))
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "start-up %.0f ms · peak RSS %.1f MB (now %.1f MB) · shutdown %.0f ms · %d contacts\n",
+		r.StartupMs, r.PeakRSSMB, r.RSSMB, r.ShutdownMs, r.Contacts)
+	printErrors(out, r)
+}
+
+func hits(p *phase) string {
+	if p.HitsPerQuery == nil {
+		return ""
+	}
+	return fmt.Sprintf("%.1f", *p.HitsPerQuery)
+}
+
+// printErrors lists the failed requests' messages, then setup problems.
+func printErrors(out io.Writer, r backendResult) {
+	for _, x := range []namedPhase{{"create @1", r.Create1}, {"create @16", r.Create16}, {"seed", r.Seed},
+		{"search", r.Search}, {"list", r.List}} {
+		if x.p == nil {
+			continue
+		}
+		msgs := make([]string, 0, len(x.p.ErrorKinds))
+		for m := range x.p.ErrorKinds {
+			msgs = append(msgs, m)
+		}
+		slices.Sort(msgs)
+		for _, m := range msgs {
+			fmt.Fprintf(out, "  %s: %d× %s\n", x.name, x.p.ErrorKinds[m], m)
+		}
+	}
+	if r.ShutdownError != "" {
+		fmt.Fprintf(out, "  shutdown: %s\n", r.ShutdownError)
+	}
+	if r.Error != "" {
+		fmt.Fprintf(out, "  FAILED: %s\n", r.Error)
+	}
+	fmt.Fprintf(out, "  server log: %s\n", r.ServerLog)
+}
+
+// printSummary prints the backends side by side.
+func printSummary(out io.Writer, rs []backendResult) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintln(out, "\n== summary ==")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	row := func(label string, cell func(r backendResult) string) {
+		cells := []string{fmt.Sprintf("%-30s", label)}
+		for _, r := range rs {
+			cells = append(cells, cell(r))
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	row("", func(r backendResult) string { return r.Backend })
+	row("start-up ms", func(r backendResult) string { return fmt.Sprintf("%.0f", r.StartupMs) })
+	row("contacts/s @1", rate(func(r backendResult) *phase { return r.Create1 }))
+	row("  p50 / p99 ms", latency(func(r backendResult) *phase { return r.Create1 }))
+	row("contacts/s @16", rate(func(r backendResult) *phase { return r.Create16 }))
+	row("  p50 / p99 ms", latency(func(r backendResult) *phase { return r.Create16 }))
+	row(fmt.Sprintf("seeding contacts/s @%d", seedClients), rate(func(r backendResult) *phase { return r.Seed }))
+	row("contacts in database", func(r backendResult) string { return fmt.Sprint(r.Contacts) })
+	for _, kind := range queryKinds {
+		row("search "+kind+" p50 / p99 ms", latency(func(r backendResult) *phase { return r.SearchByKind[kind] }))
+	}
+	row("search mix p50 / p99 ms", latency(func(r backendResult) *phase { return r.Search }))
+	row("list p50 / p99 ms", latency(func(r backendResult) *phase { return r.List }))
+	row("peak RSS MB", func(r backendResult) string {
+		if r.PeakRSSMB == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f", r.PeakRSSMB)
+	})
+	row("failed requests", func(r backendResult) string { return fmt.Sprint(failed(r)) })
+	tw.Flush()
+}
+
+func rate(get func(backendResult) *phase) func(backendResult) string {
+	return func(r backendResult) string {
+		if p := get(r); p != nil {
+			return fmt.Sprintf("%.0f", p.PerSecond)
+		}
+		return "-"
+	}
+}
+
+func latency(get func(backendResult) *phase) func(backendResult) string {
+	return func(r backendResult) string {
+		if p := get(r); p != nil {
+			return fmt.Sprintf("%.2f / %.2f", p.P50Ms, p.P99Ms)
+		}
+		return "-"
+	}
+}
+
+// failed counts the failed requests of every phase.
+func failed(r backendResult) int {
+	n := 0
+	for _, p := range []*phase{r.Create1, r.Create16, r.Seed, r.Search, r.List} {
+		if p != nil {
+			n += p.Errors
+		}
+	}
+	return n
+}
