@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -107,7 +106,7 @@ func openPostgres(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	}
 	// bun runs over database/sql on the same pool that River's pgx driver
 	// uses, so both can share one transaction on one pinned connection.
-	sqldb := stdlib.OpenDBFromPool(pool)
+	sqldb := openBunDB(pool)
 	bdb := bun.NewDB(sqldb, pgdialect.New())
 	return &DB{write: bdb, read: bdb, pool: pool, postgres: true}, nil
 }

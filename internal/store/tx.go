@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 )
@@ -99,11 +98,11 @@ func (s *Store) beginPostgres(ctx context.Context) (*Tx, func() error, func() er
 	}
 	var ptx pgx.Tx
 	err = conn.Raw(func(driverConn any) error {
-		c, ok := driverConn.(*stdlib.Conn)
+		c, ok := pgxConn(driverConn)
 		if !ok {
 			return fmt.Errorf("unexpected driver connection %T", driverConn)
 		}
-		ptx, err = c.Conn().Begin(ctx)
+		ptx, err = c.Begin(ctx)
 		return err
 	})
 	if err != nil {
