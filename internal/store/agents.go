@@ -223,6 +223,8 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, ifMatch int, in guic
 		if _, err := tx.NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("update agent: %w", err)
 		}
+		// Roles and activity travel with cached callers.
+		tx.forgetCredentials()
 		out = row.domain()
 		return audit(ctx, tx, "update", "agent", row.ID, before, auditAgent(out))
 	})

@@ -124,6 +124,7 @@ func (s *Store) RevokeAPIToken(ctx context.Context, id string) error {
 		}
 		before := row.domain()
 		row.RevokedAt = &tx.Now
+		tx.forgetCredentials()
 		if _, err := tx.NewUpdate().Model(&row).Column("revoked_at").WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("revoke api token: %w", err)
 		}
@@ -134,6 +135,11 @@ func (s *Store) RevokeAPIToken(ctx context.Context, id string) error {
 // authenticateAPIToken finds the token and its agent in one query: it runs
 // on every request of a script.
 func (s *Store) authenticateAPIToken(ctx context.Context, plain string) (guichet.Caller, error) {
+	now := s.now()
+	key := "api:" + auth.HashToken(plain)
+	if c, ok := s.auth.get(key, now); ok {
+		return c, nil
+	}
 	var row struct {
 		apiTokenRow `bun:",extend"`
 		Agent       agentRow `bun:"rel:belongs-to,join:agent_id=id"`
@@ -145,7 +151,6 @@ func (s *Store) authenticateAPIToken(ctx context.Context, plain string) (guichet
 	} else if err != nil {
 		return guichet.Caller{}, wrap("authenticate", err)
 	}
-	now := s.now()
 	tok := row.apiTokenRow
 	if tok.RevokedAt != nil || (tok.ExpiresAt != nil && !tok.ExpiresAt.After(now)) || !row.Agent.Active {
 		return guichet.Caller{}, errBadToken
@@ -154,5 +159,11 @@ func (s *Store) authenticateAPIToken(ctx context.Context, plain string) (guichet
 	if d.Scopes == nil {
 		d.Scopes = []guichet.Scope{}
 	}
-	return guichet.Caller{Agent: row.Agent.domain(), TokenID: tok.ID, Scopes: d.Scopes}, nil
+	caller := guichet.Caller{Agent: row.Agent.domain(), TokenID: tok.ID, Scopes: d.Scopes}
+	var expires time.Time
+	if tok.ExpiresAt != nil {
+		expires = *tok.ExpiresAt
+	}
+	s.auth.put(key, caller, now, expires)
+	return caller, nil
 }

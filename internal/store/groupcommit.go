@@ -167,7 +167,7 @@ func (g *groupCommitter) runUnit(btx bun.Tx, i int, u *unit) (lost bool, err err
 		}
 		_, _ = sqlTx.ExecContext(context.Background(), "RELEASE "+sp)
 	}()
-	u.tx = &Tx{IDB: btx, Now: g.s.now(), sqlTx: sqlTx, jobs: g.s.jobs}
+	u.tx = &Tx{IDB: btx, Now: g.s.now(), sqlTx: sqlTx, jobs: g.s.jobs, auth: g.s.auth}
 	if err := u.fn(u.tx); err != nil {
 		return false, err
 	}

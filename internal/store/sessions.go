@@ -208,6 +208,7 @@ func (s *Store) Logout(ctx context.Context, plain string) error {
 }
 
 func revokeFamily(ctx context.Context, tx *Tx, family, why string) error {
+	tx.forgetCredentials()
 	if _, err := tx.NewUpdate().Model((*refreshTokenRow)(nil)).Set("revoked_at = ?", tx.Now).
 		Where("family_id = ? AND revoked_at IS NULL", family).Exec(ctx); err != nil {
 		return fmt.Errorf("revoke session: %w", err)
@@ -218,6 +219,7 @@ func revokeFamily(ctx context.Context, tx *Tx, family, why string) error {
 // revokeAgentSessions ends every session of an agent (password change,
 // deactivation).
 func revokeAgentSessions(ctx context.Context, tx *Tx, agentID string) error {
+	tx.forgetCredentials()
 	if _, err := tx.NewUpdate().Model((*refreshTokenRow)(nil)).Set("revoked_at = ?", tx.Now).
 		Where("agent_id = ? AND revoked_at IS NULL", agentID).Exec(ctx); err != nil {
 		return fmt.Errorf("revoke sessions: %w", err)
@@ -233,9 +235,14 @@ func (s *Store) Authenticate(ctx context.Context, bearer string) (guichet.Caller
 	if auth.IsAPIToken(bearer) {
 		return s.authenticateAPIToken(ctx, bearer)
 	}
-	claims, err := s.keys.Verify(ctx, bearer, s.now())
+	now := s.now()
+	claims, err := s.keys.Verify(ctx, bearer, now)
 	if err != nil {
 		return guichet.Caller{}, guichet.Errorf(guichet.EUNAUTHORIZED, "the access token is not valid (%s)", tokenReason(err))
+	}
+	key := "jwt:" + claims.Subject + ":" + claims.Family
+	if c, ok := s.auth.get(key, now); ok {
+		return c, nil
 	}
 	row, err := loadAgent(ctx, s.db.read, claims.Subject)
 	if guichet.ErrorCode(err) == guichet.ENOTFOUND || (err == nil && !row.Active) {
@@ -256,7 +263,9 @@ func (s *Store) Authenticate(ctx context.Context, bearer string) (guichet.Caller
 	if revoked {
 		return guichet.Caller{}, guichet.Errorf(guichet.EUNAUTHORIZED, "this session has ended; log in again")
 	}
-	return guichet.Caller{Agent: row.domain()}, nil
+	caller := guichet.Caller{Agent: row.domain()}
+	s.auth.put(key, caller, now, claims.ExpiresAt.Time)
+	return caller, nil
 }
 
 // tokenReason is the short reason of a verification failure ("expired",

@@ -49,6 +49,7 @@ type Store struct {
 	stopKeys       chan struct{}
 	// group shares commits between concurrent writes on SQLite.
 	group *groupCommitter
+	auth  *authCache
 }
 
 var errStoreClosed = errors.New("store: closed")
@@ -76,7 +77,7 @@ func New(ctx context.Context, db *DB, jc JobsConfig, opts Options) (*Store, erro
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, jobs: jobs, jobsInsertOnly: jc.InsertOnly, opts: opts, log: opts.Logger, stopKeys: make(chan struct{})}
+	s := &Store{db: db, jobs: jobs, jobsInsertOnly: jc.InsertOnly, opts: opts, log: opts.Logger, stopKeys: make(chan struct{}), auth: newAuthCache()}
 	if !db.postgres {
 		s.group = newGroupCommitter(s)
 	}

@@ -29,6 +29,7 @@ type Tx struct {
 	sqlTx sqlTx // SQLite
 	pgxTx pgxTx // PostgreSQL
 	jobs  jobInserter
+	auth  *authCache
 	// afterCommit runs once the transaction has committed (cache updates).
 	afterCommit []func()
 }
@@ -84,7 +85,7 @@ func (s *Store) beginSQLite(ctx context.Context) (*Tx, func() error, func() erro
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{IDB: btx, Now: s.now(), sqlTx: btx.Tx, jobs: s.jobs}
+	tx := &Tx{IDB: btx, Now: s.now(), sqlTx: btx.Tx, jobs: s.jobs, auth: s.auth}
 	return tx, btx.Commit, btx.Rollback, nil
 }
 
@@ -117,6 +118,6 @@ func (s *Store) beginPostgres(ctx context.Context) (*Tx, func() error, func() er
 			return end(context.WithoutCancel(ctx))
 		}
 	}
-	tx := &Tx{IDB: conn, Now: s.now(), pgxTx: ptx, jobs: s.jobs}
+	tx := &Tx{IDB: conn, Now: s.now(), pgxTx: ptx, jobs: s.jobs, auth: s.auth}
 	return tx, done(ptx.Commit), done(ptx.Rollback), nil
 }
