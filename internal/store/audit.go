@@ -29,23 +29,32 @@ type auditRow struct {
 // audit records a write in tx. before and after are the public views of
 // the entity (never secrets); nil when absent.
 func audit(ctx context.Context, tx *Tx, action, entityType, entityID string, before, after any) error {
+	q, err := auditQuery(ctx, tx, action, entityType, entityID, before, after)
+	if err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// auditQuery is the insert of an audit event, for execAll.
+func auditQuery(ctx context.Context, tx *Tx, action, entityType, entityID string, before, after any) (*bun.InsertQuery, error) {
 	c := guichet.CallerFrom(ctx)
-	row := auditRow{
+	row := &auditRow{
 		ID: newID(), At: tx.Now, Action: action, EntityType: entityType,
 		ActorID: nullable(c.Agent.ID), APITokenID: nullable(c.TokenID),
 		EntityID: nullable(entityID), RequestID: c.RequestID,
 	}
 	var err error
 	if row.Before, err = marshalAudit(before); err != nil {
-		return err
+		return nil, err
 	}
 	if row.After, err = marshalAudit(after); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+	return tx.NewInsert().Model(row), nil
 }
 
 func marshalAudit(v any) (json.RawMessage, error) {

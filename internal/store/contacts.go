@@ -111,16 +111,17 @@ func (s *Store) CreateContact(ctx context.Context, in guichet.Contact, allowDupl
 				return err
 			}
 		}
-		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
-			if isForeignKeyViolation(err) {
-				return guichet.Invalid("organisation_id", "no such organisation")
-			}
-			return fmt.Errorf("insert contact: %w", err)
-		}
-		if err := insertTokens(ctx, tx, "contact", row.ID, s.contactTokens(&row)); err != nil {
+		auditQ, err := auditQuery(ctx, tx, "create", "contact", row.ID, nil, row.domain())
+		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, "create", "contact", row.ID, nil, row.domain())
+		err = tx.execAll(ctx, tx.NewInsert().Model(&row), tokensQuery(tx, "contact", row.ID, s.contactTokens(&row)), auditQ)
+		if isForeignKeyViolation(err) {
+			return guichet.Invalid("organisation_id", "no such organisation")
+		} else if err != nil {
+			return fmt.Errorf("insert contact: %w", err)
+		}
+		return nil
 	})
 	return row.domain(), wrap("create contact", err)
 }

@@ -27,6 +27,16 @@ func replaceTokens(ctx context.Context, tx *Tx, entityType, id string, tokens []
 
 // insertTokens adds the search tokens of a new entity.
 func insertTokens(ctx context.Context, tx *Tx, entityType, id string, tokens []string) error {
+	if q := tokensQuery(tx, entityType, id, tokens); q != nil {
+		if _, err := q.Exec(ctx); err != nil {
+			return fmt.Errorf("store search tokens: %w", err)
+		}
+	}
+	return nil
+}
+
+// tokensQuery is the insert of an entity's tokens, nil when there are none.
+func tokensQuery(tx *Tx, entityType, id string, tokens []string) *bun.InsertQuery {
 	if len(tokens) == 0 {
 		return nil
 	}
@@ -34,10 +44,7 @@ func insertTokens(ctx context.Context, tx *Tx, entityType, id string, tokens []s
 	for i, t := range tokens {
 		rows[i] = searchTokenRow{EntityType: entityType, Token: t, EntityID: id}
 	}
-	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-		return fmt.Errorf("store search tokens: %w", err)
-	}
-	return nil
+	return tx.NewInsert().Model(&rows)
 }
 
 // driveLimit is how many tokens a search term may match and still drive

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"fmt"
 	"time"
 
@@ -120,4 +121,28 @@ func (s *Store) beginPostgres(ctx context.Context) (*Tx, func() error, func() er
 	}
 	tx := &Tx{IDB: conn, Now: s.now(), pgxTx: ptx, jobs: s.jobs, auth: s.auth}
 	return tx, done(ptx.Commit), done(ptx.Rollback), nil
+}
+
+// execAll runs the queries in order; on PostgreSQL in one round trip (bun
+// has formatted their arguments into the text, so they join into one
+// simple-protocol statement list). nil queries are skipped.
+func (tx *Tx) execAll(ctx context.Context, queries ...*bun.InsertQuery) error {
+	var sqls []string
+	for _, q := range queries {
+		if q == nil {
+			continue
+		}
+		if tx.pgxTx == nil {
+			if _, err := q.Exec(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		sqls = append(sqls, q.String())
+	}
+	if len(sqls) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, strings.Join(sqls, ";\n"))
+	return err
 }
