@@ -32,3 +32,7 @@ func (s *Store) QueuedUnitsForTest() int {
 	}
 	return len(s.group.queue)
 }
+
+// SetSearchLimitsForTest sets the token counts below which a search term
+// drives the query and above which a search walks the list order.
+func (s *Store) SetSearchLimitsForTest(drive, walk int) { s.search = searchLimits{drive: drive, walk: walk} }

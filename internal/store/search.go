@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -47,40 +48,95 @@ func tokensQuery(tx *Tx, entityType, id string, tokens []string) *bun.InsertQuer
 	return tx.NewInsert().Model(&rows)
 }
 
-// driveLimit is how many tokens a search term may match and still drive
-// the query: below it, the matching rows are few and cheap to sort; above
-// it, walking the table in list order and probing each row finds a page
-// sooner.
-const driveLimit = 2000
+// How a search picks its rows. A term matching few tokens (under
+// searchLimits.drive) names few rows: they are fetched and sorted. When every term
+// is broad (over searchLimits.walk), matches are dense: walking the table in list
+// order and probing each row fills a page soon. In between, the terms'
+// matches are intersected in the token index first, so that "prénom nom"
+// (two common words, a rare pair) never walks the whole table.
+type searchLimits struct{ drive, walk int }
+
+var defaultSearchLimits = searchLimits{drive: 2000, walk: 20000}
 
 // whereMatches keeps the rows of table that have, for each term of query,
 // a token starting with that term. Terms are byte-wise prefix ranges, so
-// both databases answer alike from the token index. The most selective
-// term, if selective enough, picks the candidate rows; every other term is
-// a probe of the (entity_id, token) index.
+// both databases answer alike from the token index.
 func (s *Store) whereMatches(ctx context.Context, q *bun.SelectQuery, entityType, table, query string) (*bun.SelectQuery, error) {
 	terms := textsearch.QueryTerms(query)
-	drive, least := -1, driveLimit
-	for i, t := range terms {
-		n, err := s.countTokens(ctx, entityType, t, driveLimit)
-		if err != nil {
+	if len(terms) == 0 {
+		return q, nil
+	}
+	lim := s.search
+	counts, least, err := s.countAll(ctx, entityType, terms, lim.drive)
+	if err != nil {
+		return nil, err
+	}
+	if counts[least] >= lim.drive && len(terms) > 1 {
+		// Every term is broad: is their combination?
+		if counts, least, err = s.countAll(ctx, entityType, terms, lim.walk); err != nil {
 			return nil, err
 		}
-		if n < least {
-			drive, least = i, n
-		}
 	}
-	for i, t := range terms {
-		cond, args := tokenRange(t)
-		if i == drive {
-			q = q.Where(table+".id IN (SELECT entity_id FROM search_tokens WHERE entity_type = ? AND "+cond+")",
-				append([]any{entityType}, args...)...)
-			continue
+	switch {
+	case counts[least] < lim.drive:
+		q = q.Where(table+".id IN ("+tokenSet(terms[least])+")", tokenArgs(entityType, terms[least])...)
+		for i, t := range terms {
+			if i != least {
+				q = s.probe(q, entityType, table, t)
+			}
 		}
-		q = q.Where("EXISTS (SELECT 1 FROM search_tokens st"+s.probeIndex()+" WHERE st.entity_id = "+table+".id AND st.entity_type = ? AND st."+cond+")",
-			append([]any{entityType}, args...)...)
+	case len(terms) == 1 || counts[least] >= lim.walk:
+		for _, t := range terms {
+			q = s.probe(q, entityType, table, t)
+		}
+	default:
+		sets := make([]string, len(terms))
+		var args []any
+		for i, t := range terms {
+			sets[i] = tokenSet(t)
+			args = append(args, tokenArgs(entityType, t)...)
+		}
+		q = q.Where(table+".id IN ("+strings.Join(sets, " INTERSECT ")+")", args...)
 	}
 	return q, nil
+}
+
+// countAll counts each term's tokens up to limit and returns the counts
+// and the index of the rarest term.
+func (s *Store) countAll(ctx context.Context, entityType string, terms []string, limit int) ([]int, int, error) {
+	counts := make([]int, len(terms))
+	least := 0
+	for i, t := range terms {
+		n, err := s.countTokens(ctx, entityType, t, limit)
+		if err != nil {
+			return nil, 0, err
+		}
+		counts[i] = n
+		if n < counts[least] {
+			least = i
+		}
+	}
+	return counts, least, nil
+}
+
+// tokenSet selects the ids with a token starting with term; its arguments
+// are tokenArgs.
+func tokenSet(term string) string {
+	cond, _ := tokenRange(term)
+	return "SELECT entity_id FROM search_tokens WHERE entity_type = ? AND " + cond
+}
+
+func tokenArgs(entityType, term string) []any {
+	_, args := tokenRange(term)
+	return append([]any{entityType}, args...)
+}
+
+// probe keeps the rows of table that have a token starting with term,
+// checked row by row through the (entity_id, token) index.
+func (s *Store) probe(q *bun.SelectQuery, entityType, table, term string) *bun.SelectQuery {
+	cond, args := tokenRange(term)
+	return q.Where("EXISTS (SELECT 1 FROM search_tokens st"+s.probeIndex()+" WHERE st.entity_id = "+table+".id AND st.entity_type = ? AND st."+cond+")",
+		append([]any{entityType}, args...)...)
 }
 
 // probeIndex pins SQLite's probe to the (entity_id, token) index: without

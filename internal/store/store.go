@@ -50,6 +50,8 @@ type Store struct {
 	// group shares commits between concurrent writes on SQLite.
 	group *groupCommitter
 	auth  *authCache
+	// search tunes how searches pick their rows (tests force each way).
+	search searchLimits
 }
 
 var errStoreClosed = errors.New("store: closed")
@@ -77,7 +79,7 @@ func New(ctx context.Context, db *DB, jc JobsConfig, opts Options) (*Store, erro
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, jobs: jobs, jobsInsertOnly: jc.InsertOnly, opts: opts, log: opts.Logger, stopKeys: make(chan struct{}), auth: newAuthCache()}
+	s := &Store{db: db, jobs: jobs, jobsInsertOnly: jc.InsertOnly, opts: opts, log: opts.Logger, stopKeys: make(chan struct{}), auth: newAuthCache(), search: defaultSearchLimits}
 	if !db.postgres {
 		s.group = newGroupCommitter(s)
 	}
