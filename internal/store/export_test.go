@@ -35,4 +35,6 @@ func (s *Store) QueuedUnitsForTest() int {
 
 // SetSearchLimitsForTest sets the token counts below which a search term
 // drives the query and above which a search walks the list order.
-func (s *Store) SetSearchLimitsForTest(drive, walk int) { s.search = searchLimits{drive: drive, walk: walk} }
+func (s *Store) SetSearchLimitsForTest(drive, walk int) {
+	s.search = searchLimits{drive: drive, walk: walk}
+}
