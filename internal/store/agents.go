@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -135,15 +133,7 @@ func (s *Store) GetAgent(ctx context.Context, id string) (guichet.Agent, error) 
 }
 
 func loadAgent(ctx context.Context, db bun.IDB, id string) (agentRow, error) {
-	var row agentRow
-	if !validID(id) {
-		return row, notFound("agent")
-	}
-	err := db.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return row, notFound("agent")
-	}
-	return row, wrap("load agent", err)
+	return loadByID[agentRow](ctx, db, id, "agent")
 }
 
 // ListAgents returns agents by username.

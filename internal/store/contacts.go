@@ -204,14 +204,7 @@ func (s *Store) GetContact(ctx context.Context, id string) (guichet.Contact, err
 }
 
 func loadContact(ctx context.Context, db bun.IDB, id string) (contactRow, error) {
-	var row contactRow
-	if !validID(id) {
-		return row, notFound("contact")
-	}
-	if err := db.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
-		return row, wrap("load contact", notFoundOr(err, "contact"))
-	}
-	return row, nil
+	return loadByID[contactRow](ctx, db, id, "contact")
 }
 
 // ListContacts lists or searches contacts in a stable order.

@@ -81,14 +81,7 @@ func (s *Store) GetOrganisation(ctx context.Context, id string) (guichet.Organis
 }
 
 func loadOrganisation(ctx context.Context, db bun.IDB, id string) (organisationRow, error) {
-	var row organisationRow
-	if !validID(id) {
-		return row, notFound("organisation")
-	}
-	if err := db.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
-		return row, wrap("load organisation", notFoundOr(err, "organisation"))
-	}
-	return row, nil
+	return loadByID[organisationRow](ctx, db, id, "organisation")
 }
 
 // ListOrganisations lists or searches organisations in a stable order.

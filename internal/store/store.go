@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
 
 	"github.com/guichet/guichet/internal/auth"
 	"github.com/guichet/guichet/internal/guichet"
@@ -191,3 +192,16 @@ func notFoundOr(err error, what string) error {
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// loadByID reads the row of model T with this id: ENOTFOUND names what
+// when there is none, and a malformed id is simply not found.
+func loadByID[T any](ctx context.Context, db bun.IDB, id, what string) (T, error) {
+	var row T
+	if !validID(id) {
+		return row, notFound(what)
+	}
+	if err := db.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+		return row, wrap("load "+what, notFoundOr(err, what))
+	}
+	return row, nil
+}
