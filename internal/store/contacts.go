@@ -213,24 +213,28 @@ func (s *Store) ListContacts(ctx context.Context, f guichet.ContactFilter) (guic
 	if err := guichet.CallerFrom(ctx).Require(guichet.ScopeContactsRead); err != nil {
 		return page, err
 	}
-	q := s.db.read.NewSelect().Model((*contactRow)(nil))
-	q, err := s.whereMatches(ctx, q, "contact", "contact", f.Query)
+	plan, err := s.planSearch(ctx, "contact", "contact", f.Query)
 	if err != nil {
 		return page, err
 	}
-	if f.OrganisationID != "" {
-		if !validID(f.OrganisationID) {
-			return page, nil
+	if f.OrganisationID != "" && !validID(f.OrganisationID) {
+		return page, nil
+	}
+	base := func() *bun.SelectQuery {
+		q := s.db.read.NewSelect().Model((*contactRow)(nil))
+		if f.OrganisationID != "" {
+			q = q.Where("organisation_id = ?", f.OrganisationID)
 		}
-		q = q.Where("organisation_id = ?", f.OrganisationID)
+		if f.RegisteredClient != nil {
+			q = q.Where("registered_client = ?", *f.RegisteredClient)
+		}
+		if f.Unidentified != nil {
+			q = q.Where("unidentified = ?", *f.Unidentified)
+		}
+		return q
 	}
-	if f.RegisteredClient != nil {
-		q = q.Where("registered_client = ?", *f.RegisteredClient)
-	}
-	if f.Unidentified != nil {
-		q = q.Where("unidentified = ?", *f.Unidentified)
-	}
-	rows, next, err := scanPage(ctx, s, q, "contacts", f.Sort, f.Page, func(r *contactRow) (string, string) { return r.SortName, r.ID })
+	rows, next, err := searchPage(ctx, s, plan, base, "contacts", "contacts", f.Sort, f.Page,
+		func(r *contactRow) (string, string) { return r.SortName, r.ID })
 	if err != nil {
 		return page, err
 	}
@@ -239,47 +243,6 @@ func (s *Store) ListContacts(ctx context.Context, f guichet.ContactFilter) (guic
 		page.Items = append(page.Items, rows[i].domain())
 	}
 	return page, nil
-}
-
-// scanPage orders q by sort ("name": the folded sort name then id;
-// "created_at": id, which is time-ordered), applies the cursor and returns
-// one page with the cursor of the next ("" on the last page). key returns
-// a row's sort name and id.
-func scanPage[T any](ctx context.Context, s *Store, q *bun.SelectQuery, list, sort string, p guichet.PageRequest,
-	key func(*T) (string, string)) ([]T, string, error) {
-	if sort == "" {
-		sort = guichet.SortByName
-	}
-	order := list + ":" + sort
-	var cur cursor
-	if err := decodeCursor(p.Cursor, order, &cur); err != nil {
-		return nil, "", err
-	}
-	if sort == guichet.SortByName {
-		if cur.ID != "" {
-			sn := s.byteOrder("sort_name")
-			q = q.Where("("+sn+" > ?) OR ("+sn+" = ? AND id > ?)", cur.Key, cur.Key, cur.ID)
-		}
-		q = q.OrderExpr(s.byteOrder("sort_name") + ", id")
-	} else {
-		if cur.ID != "" {
-			q = q.Where("id > ?", cur.ID)
-		}
-		q = q.Order("id")
-	}
-	n := p.Size()
-	var rows []T
-	if err := q.Limit(n+1).Scan(ctx, &rows); err != nil {
-		return nil, "", wrap("list "+list, err)
-	}
-	if len(rows) <= n {
-		return rows, "", nil
-	}
-	k, id := key(&rows[n-1])
-	if sort != guichet.SortByName {
-		k = ""
-	}
-	return rows[:n], encodeCursor(order, k, id), nil
 }
 
 // UpdateContact changes the fields present in in, if ifMatch is the

@@ -34,7 +34,8 @@ func (s *Store) QueuedUnitsForTest() int {
 }
 
 // SetSearchLimitsForTest sets the token counts below which a search term
-// drives the query and above which a search walks the list order.
-func (s *Store) SetSearchLimitsForTest(drive, walk int) {
-	s.search = searchLimits{drive: drive, walk: walk}
+// drives the query and above which a search walks the list order, and how
+// many rows a walk probes before it falls back.
+func (s *Store) SetSearchLimitsForTest(drive, walk, window int) {
+	s.search = searchLimits{drive: drive, walk: walk, window: window}
 }

@@ -90,15 +90,19 @@ func (s *Store) ListOrganisations(ctx context.Context, f guichet.OrganisationFil
 	if err := guichet.CallerFrom(ctx).Require(guichet.ScopeContactsRead); err != nil {
 		return page, err
 	}
-	q := s.db.read.NewSelect().Model((*organisationRow)(nil))
-	q, err := s.whereMatches(ctx, q, "organisation", "organisation", f.Query)
+	plan, err := s.planSearch(ctx, "organisation", "organisation", f.Query)
 	if err != nil {
 		return page, err
 	}
-	if f.RegisteredClient != nil {
-		q = q.Where("registered_client = ?", *f.RegisteredClient)
+	base := func() *bun.SelectQuery {
+		q := s.db.read.NewSelect().Model((*organisationRow)(nil))
+		if f.RegisteredClient != nil {
+			q = q.Where("registered_client = ?", *f.RegisteredClient)
+		}
+		return q
 	}
-	rows, next, err := scanPage(ctx, s, q, "organisations", f.Sort, f.Page, func(r *organisationRow) (string, string) { return r.SortName, r.ID })
+	rows, next, err := searchPage(ctx, s, plan, base, "organisations", "organisations", f.Sort, f.Page,
+		func(r *organisationRow) (string, string) { return r.SortName, r.ID })
 	if err != nil {
 		return page, err
 	}

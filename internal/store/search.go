@@ -54,51 +54,74 @@ func tokensQuery(tx *Tx, entityType, id string, tokens []string) *bun.InsertQuer
 // order and probing each row fills a page soon. In between, the terms'
 // matches are intersected in the token index first, so that "prénom nom"
 // (two common words, a rare pair) never walks the whole table.
-type searchLimits struct{ drive, walk int }
+//
+// window is how many rows, in list order, a walking search probes before
+// it falls back to sorting the rarest term's rows: matches on a last name
+// are contiguous in name order, so a common prefix ("rou") can have none
+// in the first thousands of rows.
+type searchLimits struct{ drive, walk, window int }
 
-var defaultSearchLimits = searchLimits{drive: 2000, walk: 20000}
+var defaultSearchLimits = searchLimits{drive: 2000, walk: 20000, window: 3000}
 
-// whereMatches keeps the rows of table that have, for each term of query,
-// a token starting with that term. Terms are byte-wise prefix ranges, so
-// both databases answer alike from the token index.
-func (s *Store) whereMatches(ctx context.Context, q *bun.SelectQuery, entityType, table, query string) (*bun.SelectQuery, error) {
+// searchPlan is how a search picks its rows: apply adds the chosen
+// conditions to a query. A walk may find its page late in list order;
+// drive is then the fallback that sorts the rarest term's rows instead.
+type searchPlan struct {
+	apply func(*bun.SelectQuery) *bun.SelectQuery
+	walk  bool
+	drive func(*bun.SelectQuery) *bun.SelectQuery
+}
+
+// planSearch chooses how to find the rows of table that have, for each
+// term of query, a token starting with that term. Terms are byte-wise
+// prefix ranges, so both databases answer alike from the token index.
+func (s *Store) planSearch(ctx context.Context, entityType, table, query string) (searchPlan, error) {
 	terms := textsearch.QueryTerms(query)
 	if len(terms) == 0 {
-		return q, nil
+		return searchPlan{apply: func(q *bun.SelectQuery) *bun.SelectQuery { return q }}, nil
 	}
 	lim := s.search
 	counts, least, err := s.countAll(ctx, entityType, terms, lim.drive)
 	if err != nil {
-		return nil, err
+		return searchPlan{}, err
 	}
 	if counts[least] >= lim.drive && len(terms) > 1 {
 		// Every term is broad: is their combination?
 		if counts, least, err = s.countAll(ctx, entityType, terms, lim.walk); err != nil {
-			return nil, err
+			return searchPlan{}, err
 		}
 	}
-	switch {
-	case counts[least] < lim.drive:
+	drive := func(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Where(table+".id IN ("+tokenSet(terms[least])+")", tokenArgs(entityType, terms[least])...)
 		for i, t := range terms {
 			if i != least {
 				q = s.probe(q, entityType, table, t)
 			}
 		}
-	case len(terms) == 1 || counts[least] >= lim.walk:
-		for _, t := range terms {
-			q = s.probe(q, entityType, table, t)
-		}
-	default:
-		sets := make([]string, len(terms))
-		var args []any
-		for i, t := range terms {
-			sets[i] = tokenSet(t)
-			args = append(args, tokenArgs(entityType, t)...)
-		}
-		q = q.Where(table+".id IN ("+strings.Join(sets, " INTERSECT ")+")", args...)
+		return q
 	}
-	return q, nil
+	switch {
+	case counts[least] < lim.drive:
+		return searchPlan{apply: drive}, nil
+	case len(terms) == 1 || counts[least] >= lim.walk:
+		walk := func(q *bun.SelectQuery) *bun.SelectQuery {
+			for _, t := range terms {
+				q = s.probe(q, entityType, table, t)
+			}
+			return q
+		}
+		return searchPlan{apply: walk, walk: true, drive: drive}, nil
+	}
+	sets := make([]string, len(terms))
+	var args []any
+	for i, t := range terms {
+		sets[i] = tokenSet(t)
+		args = append(args, tokenArgs(entityType, t)...)
+	}
+	intersect := func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where(table+".id IN ("+strings.Join(sets, " INTERSECT ")+")", args...)
+	}
+	return searchPlan{apply: intersect}, nil
 }
 
 // countAll counts each term's tokens up to limit and returns the counts

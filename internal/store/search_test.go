@@ -29,17 +29,18 @@ func TestSearchStrategiesAgree(t *testing.T) {
 				}
 			}
 		}
-		strategies := map[string][2]int{
-			"drive":     {1 << 30, 1 << 30}, // every term is rare
-			"walk":      {0, 0},             // every term is broad
-			"intersect": {0, 1 << 30},       // broad terms, rare combinations
+		strategies := map[string][3]int{
+			"drive":           {1 << 30, 1 << 30, 1 << 30}, // every term is rare
+			"walk":            {0, 0, 1 << 30},             // every term is broad
+			"walk-then-drive": {0, 0, 5},                   // a short walk, then the fallback
+			"intersect":       {0, 1 << 30, 1 << 30},       // broad terms, rare combinations
 		}
 		queries := []string{"m", "mel", "melanie lou", "lou m", "ma lo", "jean pierre", "ndiaye", "lou", "zzz", "e m l"}
 		for _, sort := range []string{guichet.SortByName, guichet.SortByCreatedAt} {
 			for _, q := range queries {
 				var want []string
 				for name, lim := range strategies {
-					e.Store.SetSearchLimitsForTest(lim[0], lim[1])
+					e.Store.SetSearchLimitsForTest(lim[0], lim[1], lim[2])
 					got := searchAll(t, e, q, sort)
 					if want == nil {
 						want = got
