@@ -43,6 +43,7 @@ func benchBackend(ctx context.Context, opts options, bin, dir, backend string, o
 	}
 	password := "bench-" + randomHex(12)
 	env := []string{"GUICHET_DATA_DIR=" + dataDir, "GUICHET_ADMIN_PASSWORD=" + password, "GUICHET_LOG_LEVEL=warn"}
+	var refreshStats func(context.Context) error
 	if backend == "postgres" {
 		db, err := createDatabase(ctx, opts.postgresURL)
 		if err != nil {
@@ -56,6 +57,7 @@ func benchBackend(ctx context.Context, opts options, bin, dir, backend string, o
 			}
 		}()
 		env = append(env, "GUICHET_DATABASE_URL="+db.URL, "GUICHET_SECRET_KEY="+newSecretKey())
+		refreshStats = db.Analyze
 	}
 
 	srv, err := startServer(ctx, bin, res.ServerLog, env)
@@ -77,12 +79,15 @@ func benchBackend(ctx context.Context, opts options, bin, dir, backend string, o
 			progress(out, backend, "shutdown: %s", res.ShutdownError)
 		}
 	}()
-	err = measure(ctx, opts, srv, password, &res, out)
+	err = measure(ctx, opts, srv, password, refreshStats, &res, out)
 	return res, err
 }
 
-// measure runs the phases in order.
-func measure(ctx context.Context, opts options, srv *server, password string, res *backendResult, out io.Writer) error {
+// measure runs the phases in order. refreshStats, when not nil, runs after
+// the bulk seeding: PostgreSQL's planner needs statistics, which
+// autovacuum would gather within minutes of such a load.
+func measure(ctx context.Context, opts options, srv *server, password string, refreshStats func(context.Context) error,
+	res *backendResult, out io.Writer) error {
 	api := newAPIClient(srv.url)
 	defer api.Close()
 	if err := authenticate(ctx, api, password); err != nil {
@@ -105,6 +110,12 @@ func measure(ctx context.Context, opts options, srv *server, password string, re
 		progress(out, res.Backend, "%-10s %s", s.label, p.summary())
 		if err := stillUp(ctx, srv); err != nil {
 			return fmt.Errorf("after %s: %w", s.label, err)
+		}
+		if s.label == "seed" && refreshStats != nil {
+			if err := refreshStats(ctx); err != nil {
+				return fmt.Errorf("refresh statistics: %w", err)
+			}
+			progress(out, res.Backend, "statistics refreshed (ANALYZE) after the bulk load")
 		}
 	}
 	return nil

@@ -71,3 +71,16 @@ func randomBytes(n int) []byte {
 	_, _ = rand.Read(b) // never fails on Linux (crypto/rand panics if it cannot read)
 	return b
 }
+
+// Analyze refreshes the planner's statistics of the scratch database.
+func (d *scratchDB) Analyze(ctx context.Context) error {
+	db, err := sql.Open("pgx", d.URL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	_, err = db.ExecContext(ctx, "ANALYZE")
+	return err
+}
