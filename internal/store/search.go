@@ -100,8 +100,14 @@ func (s *Store) planSearch(ctx context.Context, entityType, table, query string)
 		}
 		return q
 	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
 	switch {
-	case counts[least] < lim.drive:
+	// Driving costs about two lookups per row of the rarest term;
+	// intersecting reads every term's tokens, about three to a lookup.
+	case counts[least] < lim.drive || len(terms) > 1 && counts[least] < lim.walk && total >= 6*counts[least]:
 		return searchPlan{apply: drive}, nil
 	case len(terms) == 1 || counts[least] >= lim.walk:
 		walk := func(q *bun.SelectQuery) *bun.SelectQuery {
