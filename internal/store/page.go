@@ -15,7 +15,7 @@ import (
 func searchPage[T any](ctx context.Context, s *Store, plan searchPlan, base func() *bun.SelectQuery,
 	list, table, sort string, p guichet.PageRequest, key func(*T) (string, string)) ([]T, string, error) {
 	if !plan.walk || (sort != "" && sort != guichet.SortByName) {
-		return scanPage(ctx, s, plan.apply(base()), list, sort, p, key)
+		return scanPage(ctx, s, plan.apply(base()), list, sort, p, plan.few, key)
 	}
 	var cur cursor
 	if err := decodeCursor(p.Cursor, list+":"+guichet.SortByName, &cur); err != nil {
@@ -26,15 +26,15 @@ func searchPage[T any](ctx context.Context, s *Store, plan searchPlan, base func
 		return nil, "", err
 	}
 	if bound == nil { // the rest of the table is within the window
-		return scanPage(ctx, s, plan.apply(base()), list, sort, p, key)
+		return scanPage(ctx, s, plan.apply(base()), list, sort, p, false, key)
 	}
 	sn := s.byteOrder("sort_name")
 	q := plan.apply(base()).Where("("+sn+" < ?) OR ("+sn+" = ? AND id <= ?)", bound.Key, bound.Key, bound.ID)
-	rows, next, err := scanPage(ctx, s, q, list, sort, p, key)
+	rows, next, err := scanPage(ctx, s, q, list, sort, p, false, key)
 	if err != nil || next != "" {
 		return rows, next, err
 	}
-	return scanPage(ctx, s, plan.drive(base()), list, sort, p, key)
+	return scanPage(ctx, s, plan.drive(base()), list, sort, p, true, key)
 }
 
 // windowEnd returns the position searchLimits.window rows after cur in name order,
@@ -62,8 +62,13 @@ func (s *Store) windowEnd(ctx context.Context, table string, cur cursor) (*curso
 // "created_at": id, which is time-ordered), applies the cursor and returns
 // one page with the cursor of the next ("" on the last page). key returns
 // a row's sort name and id.
+//
+// few says the query's candidate rows are few (a search driven by a rare
+// term): PostgreSQL is then kept from walking the list index in order
+// (its estimate of a prefix's rows can be far off, and a walk for a rare
+// term reads the whole index) by ordering on an expression.
 func scanPage[T any](ctx context.Context, s *Store, q *bun.SelectQuery, list, sort string, p guichet.PageRequest,
-	key func(*T) (string, string)) ([]T, string, error) {
+	few bool, key func(*T) (string, string)) ([]T, string, error) {
 	if sort == "" {
 		sort = guichet.SortByName
 	}
@@ -77,12 +82,20 @@ func scanPage[T any](ctx context.Context, s *Store, q *bun.SelectQuery, list, so
 			sn := s.byteOrder("sort_name")
 			q = q.Where("("+sn+" > ?) OR ("+sn+" = ? AND id > ?)", cur.Key, cur.Key, cur.ID)
 		}
-		q = q.OrderExpr(s.byteOrder("sort_name") + ", id")
+		if few && s.db.postgres {
+			q = q.OrderExpr(`(sort_name || '') COLLATE "C", id::text`)
+		} else {
+			q = q.OrderExpr(s.byteOrder("sort_name") + ", id")
+		}
 	} else {
 		if cur.ID != "" {
 			q = q.Where("id > ?", cur.ID)
 		}
-		q = q.Order("id")
+		if few && s.db.postgres {
+			q = q.OrderExpr("id::text")
+		} else {
+			q = q.Order("id")
+		}
 	}
 	n := p.Size()
 	var rows []T

@@ -68,7 +68,8 @@ var defaultSearchLimits = searchLimits{drive: 2000, walk: 20000, window: 3000}
 // drive is then the fallback that sorts the rarest term's rows instead.
 type searchPlan struct {
 	apply func(*bun.SelectQuery) *bun.SelectQuery
-	walk  bool
+	walk  bool // apply walks the list order, probing each row
+	few   bool // apply's candidate rows are few: sort them
 	drive func(*bun.SelectQuery) *bun.SelectQuery
 }
 
@@ -108,7 +109,7 @@ func (s *Store) planSearch(ctx context.Context, entityType, table, query string)
 	// Driving costs about two lookups per row of the rarest term;
 	// intersecting reads every term's tokens, about three to a lookup.
 	case counts[least] < lim.drive || len(terms) > 1 && counts[least] < lim.walk && total >= 6*counts[least]:
-		return searchPlan{apply: drive}, nil
+		return searchPlan{apply: drive, few: true}, nil
 	case len(terms) == 1 || counts[least] >= lim.walk:
 		walk := func(q *bun.SelectQuery) *bun.SelectQuery {
 			for _, t := range terms {
@@ -127,7 +128,7 @@ func (s *Store) planSearch(ctx context.Context, entityType, table, query string)
 	intersect := func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where(table+".id IN ("+strings.Join(sets, " INTERSECT ")+")", args...)
 	}
-	return searchPlan{apply: intersect}, nil
+	return searchPlan{apply: intersect, few: true}, nil
 }
 
 // countAll counts each term's tokens up to limit and returns the counts
