@@ -92,14 +92,20 @@ func (s *Store) planSearch(ctx context.Context, entityType, table, query string)
 			return searchPlan{}, err
 		}
 	}
+	// The rarest term's ids are filtered by the other terms inside the
+	// token index, so that only matching rows are read from the table.
 	drive := func(q *bun.SelectQuery) *bun.SelectQuery {
-		q = q.Where(table+".id IN ("+tokenSet(terms[least])+")", tokenArgs(entityType, terms[least])...)
+		cond, args := tokenRange(terms[least])
+		set := "SELECT a.entity_id FROM search_tokens a WHERE a.entity_type = ? AND a." + cond
+		args = append([]any{entityType}, args...)
 		for i, t := range terms {
 			if i != least {
-				q = s.probe(q, entityType, table, t)
+				probe, pargs := s.probeSQL(entityType, "a.entity_id", t)
+				set += " AND " + probe
+				args = append(args, pargs...)
 			}
 		}
-		return q
+		return q.Where(table+".id IN ("+set+")", args...)
 	}
 	total := 0
 	for _, n := range counts {
@@ -164,9 +170,16 @@ func tokenArgs(entityType, term string) []any {
 // probe keeps the rows of table that have a token starting with term,
 // checked row by row through the (entity_id, token) index.
 func (s *Store) probe(q *bun.SelectQuery, entityType, table, term string) *bun.SelectQuery {
+	probe, args := s.probeSQL(entityType, table+".id", term)
+	return q.Where(probe, args...)
+}
+
+// probeSQL is the condition "the entity idExpr has a token starting with
+// term", answered by the (entity_id, token) index.
+func (s *Store) probeSQL(entityType, idExpr, term string) (string, []any) {
 	cond, args := tokenRange(term)
-	return q.Where("EXISTS (SELECT 1 FROM search_tokens st"+s.probeIndex()+" WHERE st.entity_id = "+table+".id AND st.entity_type = ? AND st."+cond+")",
-		append([]any{entityType}, args...)...)
+	return "EXISTS (SELECT 1 FROM search_tokens st" + s.probeIndex() + " WHERE st.entity_id = " + idExpr +
+		" AND st.entity_type = ? AND st." + cond + ")", append([]any{entityType}, args...)
 }
 
 // probeIndex pins SQLite's probe to the (entity_id, token) index: without
