@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	guichet "github.com/guichet/guichet"
+	"github.com/guichet/guichet/api"
 	"github.com/guichet/guichet/internal/app"
 	"github.com/guichet/guichet/internal/config"
 )
@@ -59,7 +59,7 @@ func run(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := &app.Main{Config: cfg, Spec: guichet.Spec, Out: os.Stdout}
+	m := &app.Main{Config: cfg, Spec: api.Spec, Out: os.Stdout}
 	switch cmd {
 	case "serve":
 		return serve(ctx, m)

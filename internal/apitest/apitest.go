@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	guichet "github.com/guichet/guichet"
+	"github.com/guichet/guichet/api"
 	"github.com/guichet/guichet/internal/app"
 	"github.com/guichet/guichet/internal/auth"
 	"github.com/guichet/guichet/internal/config"
@@ -68,7 +68,7 @@ func Start(t testing.TB, b testdb.Backend, tweak ...func(*config.Config)) *Env {
 		f(&cfg)
 	}
 	clock := &Clock{now: time.Now().UTC()}
-	m := &app.Main{Config: cfg, Spec: guichet.Spec, Now: clock.Now,
+	m := &app.Main{Config: cfg, Spec: api.Spec, Now: clock.Now,
 		Hasher: auth.NewHasherWithParams(4, 64, 1), Log: app.NewLogger(&cfg, logOutput())}
 	ctx := context.Background()
 	if err := m.Open(ctx, false); err != nil {
