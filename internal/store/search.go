@@ -95,12 +95,12 @@ func (s *Store) planSearch(ctx context.Context, entityType, table, query string)
 	// The rarest term's ids are filtered by the other terms inside the
 	// token index, so that only matching rows are read from the table.
 	drive := func(q *bun.SelectQuery) *bun.SelectQuery {
-		cond, args := tokenRange(terms[least])
-		set := "SELECT a.entity_id FROM search_tokens a WHERE a.entity_type = ? AND a." + cond
+		cond, args := tokenRange("a.token", terms[least])
+		set := "SELECT a.entity_id FROM search_tokens a WHERE a.entity_type = ? AND " + cond
 		args = append([]any{entityType}, args...)
 		for i, t := range terms {
 			if i != least {
-				probe, pargs := s.probeSQL(entityType, "a.entity_id", t)
+				probe, pargs := s.probeSQL("a.entity_id", t)
 				set += " AND " + probe
 				args = append(args, pargs...)
 			}
@@ -119,7 +119,7 @@ func (s *Store) planSearch(ctx context.Context, entityType, table, query string)
 	case len(terms) == 1 || counts[least] >= lim.walk:
 		walk := func(q *bun.SelectQuery) *bun.SelectQuery {
 			for _, t := range terms {
-				q = s.probe(q, entityType, table, t)
+				q = s.probe(q, table, t)
 			}
 			return q
 		}
@@ -158,28 +158,31 @@ func (s *Store) countAll(ctx context.Context, entityType string, terms []string,
 // tokenSet selects the ids with a token starting with term; its arguments
 // are tokenArgs.
 func tokenSet(term string) string {
-	cond, _ := tokenRange(term)
+	cond, _ := tokenRange("token", term)
 	return "SELECT entity_id FROM search_tokens WHERE entity_type = ? AND " + cond
 }
 
 func tokenArgs(entityType, term string) []any {
-	_, args := tokenRange(term)
+	_, args := tokenRange("token", term)
 	return append([]any{entityType}, args...)
 }
 
 // probe keeps the rows of table that have a token starting with term,
 // checked row by row through the (entity_id, token) index.
-func (s *Store) probe(q *bun.SelectQuery, entityType, table, term string) *bun.SelectQuery {
-	probe, args := s.probeSQL(entityType, table+".id", term)
+func (s *Store) probe(q *bun.SelectQuery, table, term string) *bun.SelectQuery {
+	probe, args := s.probeSQL(table+".id", term)
 	return q.Where(probe, args...)
 }
 
 // probeSQL is the condition "the entity idExpr has a token starting with
-// term", answered by the (entity_id, token) index.
-func (s *Store) probeSQL(entityType, idExpr, term string) (string, []any) {
-	cond, args := tokenRange(term)
+// term", answered by the (entity_id, token) index. It leaves entity_type
+// out on purpose (ids are unique across types): with it, PostgreSQL,
+// which estimates a narrow prefix range at one row, may range-scan the
+// (entity_type, token) key for every probe instead.
+func (s *Store) probeSQL(idExpr, term string) (string, []any) {
+	cond, args := tokenRange("st.token", term)
 	return "EXISTS (SELECT 1 FROM search_tokens st" + s.probeIndex() + " WHERE st.entity_id = " + idExpr +
-		" AND st.entity_type = ? AND st." + cond + ")", append([]any{entityType}, args...)
+		" AND " + cond + ")", args
 }
 
 // probeIndex pins SQLite's probe to the (entity_id, token) index: without
@@ -192,17 +195,17 @@ func (s *Store) probeIndex() string {
 	return " INDEXED BY search_tokens_entity_token_idx"
 }
 
-// tokenRange is the condition "token starts with term".
-func tokenRange(term string) (string, []any) {
+// tokenRange is the condition "col starts with term".
+func tokenRange(col, term string) (string, []any) {
 	if end := textsearch.PrefixEnd(term); end != "" {
-		return "token >= ? AND token < ?", []any{term, end}
+		return col + " >= ? AND " + col + " < ?", []any{term, end}
 	}
-	return "token >= ?", []any{term}
+	return col + " >= ?", []any{term}
 }
 
 // countTokens counts the tokens starting with term, stopping at limit.
 func (s *Store) countTokens(ctx context.Context, entityType, term string, limit int) (int, error) {
-	cond, args := tokenRange(term)
+	cond, args := tokenRange("token", term)
 	var n int
 	err := s.db.read.NewRaw("SELECT count(*) FROM (SELECT 1 FROM search_tokens WHERE entity_type = ? AND "+cond+" LIMIT ?) AS m",
 		append(append([]any{entityType}, args...), limit)...).Scan(ctx, &n)
