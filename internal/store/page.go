@@ -29,7 +29,10 @@ func searchPage[T any](ctx context.Context, s *Store, plan searchPlan, base func
 		return scanPage(ctx, s, plan.apply(base()), list, sort, p, false, key)
 	}
 	sn := s.byteOrder("sort_name")
-	q := plan.apply(base()).Where("("+sn+" < ?) OR ("+sn+" = ? AND id <= ?)", bound.Key, bound.Key, bound.ID)
+	// The first condition is implied by the second; it lets the index
+	// range-scan the window.
+	q := plan.apply(base()).Where(sn+" <= ?", bound.Key).
+		Where("("+sn+" < ?) OR ("+sn+" = ? AND id <= ?)", bound.Key, bound.Key, bound.ID)
 	rows, next, err := scanPage(ctx, s, q, list, sort, p, false, key)
 	if err != nil || next != "" {
 		return rows, next, err
@@ -43,7 +46,7 @@ func (s *Store) windowEnd(ctx context.Context, table string, cur cursor) (*curso
 	q := s.db.read.NewSelect().Table(table).Column("sort_name", "id")
 	if cur.ID != "" {
 		sn := s.byteOrder("sort_name")
-		q = q.Where("("+sn+" > ?) OR ("+sn+" = ? AND id > ?)", cur.Key, cur.Key, cur.ID)
+		q = q.Where(sn+" >= ?", cur.Key).Where("("+sn+" > ?) OR ("+sn+" = ? AND id > ?)", cur.Key, cur.Key, cur.ID)
 	}
 	var end struct {
 		SortName string `bun:"sort_name"`
@@ -80,7 +83,7 @@ func scanPage[T any](ctx context.Context, s *Store, q *bun.SelectQuery, list, so
 	if sort == guichet.SortByName {
 		if cur.ID != "" {
 			sn := s.byteOrder("sort_name")
-			q = q.Where("("+sn+" > ?) OR ("+sn+" = ? AND id > ?)", cur.Key, cur.Key, cur.ID)
+			q = q.Where(sn+" >= ?", cur.Key).Where("("+sn+" > ?) OR ("+sn+" = ? AND id > ?)", cur.Key, cur.Key, cur.ID)
 		}
 		if few && s.db.postgres {
 			q = q.OrderExpr(`(sort_name || '') COLLATE "C", id::text`)

@@ -182,7 +182,7 @@ func (s *Store) probe(q *bun.SelectQuery, table, term string) *bun.SelectQuery {
 func (s *Store) probeSQL(idExpr, term string) (string, []any) {
 	cond, args := tokenRange("st.token", term)
 	return "EXISTS (SELECT 1 FROM search_tokens st" + s.probeIndex() + " WHERE st.entity_id = " + idExpr +
-		" AND " + cond + ")", args
+		" AND " + cond + s.probeFence() + ")", args
 }
 
 // probeIndex pins SQLite's probe to the (entity_id, token) index: without
@@ -193,6 +193,17 @@ func (s *Store) probeIndex() string {
 		return ""
 	}
 	return " INDEXED BY search_tokens_entity_token_idx"
+}
+
+// probeFence keeps PostgreSQL from turning a probe into a join: it
+// estimates a narrow prefix range at one row and would then drive the
+// query from the tokens, reading them all, where a probe per row stops at
+// the page. (An EXISTS with an OFFSET is never pulled up into a join.)
+func (s *Store) probeFence() string {
+	if s.db.postgres {
+		return " OFFSET 0"
+	}
+	return ""
 }
 
 // tokenRange is the condition "col starts with term".
