@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,38 +19,19 @@ import (
 	"github.com/guichet/guichet/internal/app"
 	"github.com/guichet/guichet/internal/auth"
 	"github.com/guichet/guichet/internal/config"
+	"github.com/guichet/guichet/internal/testclock"
 	"github.com/guichet/guichet/internal/testdb"
 )
 
 // AdminPassword is the first admin's password in every test server.
 const AdminPassword = "admin-password-for-tests"
 
-// Clock is a settable clock; it starts at the real time.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // Env is one running server.
 type Env struct {
 	t       testing.TB
 	Main    *app.Main
 	URL     string
-	Clock   *Clock
+	Clock   *testclock.Clock
 	Backend testdb.Backend
 	// Admin is an access token of the first admin.
 	Admin string
@@ -67,7 +47,7 @@ func Start(t testing.TB, b testdb.Backend, tweak ...func(*config.Config)) *Env {
 	for _, f := range tweak {
 		f(&cfg)
 	}
-	clock := &Clock{now: time.Now().UTC()}
+	clock := testclock.New(time.Now().UTC())
 	m := &app.Main{Config: cfg, Spec: api.Spec, Now: clock.Now,
 		Hasher: auth.NewHasherWithParams(4, 64, 1), Log: app.NewLogger(&cfg, logOutput())}
 	ctx := context.Background()

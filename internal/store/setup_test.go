@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,28 +11,9 @@ import (
 	"github.com/guichet/guichet/internal/auth"
 	"github.com/guichet/guichet/internal/config"
 	"github.com/guichet/guichet/internal/store"
+	"github.com/guichet/guichet/internal/testclock"
 	"github.com/guichet/guichet/internal/testdb"
 )
-
-// clock is a settable clock for Options.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 // start is the clock's first reading in every test: fixed, so that expiry
 // arithmetic reads plainly.
@@ -44,7 +24,7 @@ type env struct {
 	Store  *store.Store
 	DB     *store.DB
 	Config config.Config
-	Clock  *clock
+	Clock  *testclock.Clock
 }
 
 // setup opens a fresh database of backend b and builds an insert-only
@@ -52,14 +32,14 @@ type env struct {
 func setup(t *testing.T, b testdb.Backend, workers *river.Workers) *env {
 	t.Helper()
 	db, cfg := b.Open(t)
-	e := &env{DB: db, Config: cfg, Clock: &clock{now: start}}
+	e := &env{DB: db, Config: cfg, Clock: testclock.New(start)}
 	e.Store = newStore(t, db, cfg, e.Clock, workers)
 	return e
 }
 
 // newStore builds an insert-only store over db, as app.Main does, with
 // cheap password hashing and short lifetimes that tests can step over.
-func newStore(t *testing.T, db *store.DB, cfg config.Config, c *clock, workers *river.Workers) *store.Store {
+func newStore(t *testing.T, db *store.DB, cfg config.Config, c *testclock.Clock, workers *river.Workers) *store.Store {
 	t.Helper()
 	key, err := auth.ParseKey(cfg.SecretKey)
 	if err != nil {
