@@ -21,7 +21,7 @@ func auditValue(raw json.RawMessage) nullable.Nullable[map[string]any] {
 // ListAuditEvents reads the audit trail.
 func (s *Server) ListAuditEvents(ctx context.Context, r api.ListAuditEventsRequestObject) (api.ListAuditEventsResponseObject, error) {
 	p := r.Params
-	f := guichet.AuditFilter{EntityType: sortOf(p.EntityType), Action: sortOf(p.Action), Page: pageRequest(p.Limit, p.Cursor)}
+	f := guichet.AuditFilter{EntityType: enumString(p.EntityType), Action: enumString(p.Action), Page: pageRequest(p.Limit, p.Cursor)}
 	if p.ActorId != nil {
 		f.ActorID = p.ActorId.String()
 	}

@@ -41,7 +41,8 @@ func patchEmail(n nullable.Nullable[openapi_types.Email]) *string {
 	return &s
 }
 
-func sortOf[T ~string](p *T) string {
+// enumString returns an optional enum parameter as a string, "" when absent.
+func enumString[T ~string](p *T) string {
 	if p == nil {
 		return ""
 	}
@@ -52,7 +53,7 @@ func sortOf[T ~string](p *T) string {
 func (s *Server) ListOrganisations(ctx context.Context, r api.ListOrganisationsRequestObject) (api.ListOrganisationsResponseObject, error) {
 	p := r.Params
 	page, err := s.svc.Contacts.ListOrganisations(ctx, guichet.OrganisationFilter{Query: str(p.Q),
-		RegisteredClient: p.RegisteredClient, Sort: sortOf(p.Sort), Page: pageRequest(p.Limit, p.Cursor)})
+		RegisteredClient: p.RegisteredClient, Sort: enumString(p.Sort), Page: pageRequest(p.Limit, p.Cursor)})
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func (s *Server) DeleteOrganisation(ctx context.Context, r api.DeleteOrganisatio
 func (s *Server) ListContacts(ctx context.Context, r api.ListContactsRequestObject) (api.ListContactsResponseObject, error) {
 	p := r.Params
 	f := guichet.ContactFilter{Query: str(p.Q), RegisteredClient: p.RegisteredClient, Unidentified: p.Unidentified,
-		Sort: sortOf(p.Sort), Page: pageRequest(p.Limit, p.Cursor)}
+		Sort: enumString(p.Sort), Page: pageRequest(p.Limit, p.Cursor)}
 	if p.OrganisationId != nil {
 		f.OrganisationID = p.OrganisationId.String()
 	}
