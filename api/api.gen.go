@@ -26,6 +26,210 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AgentNotificationKind.
+const (
+	AgentNotificationKindAssignment AgentNotificationKind = "assignment"
+	AgentNotificationKindDevTicket  AgentNotificationKind = "dev_ticket"
+	AgentNotificationKindEscalation AgentNotificationKind = "escalation"
+	AgentNotificationKindReminder   AgentNotificationKind = "reminder"
+)
+
+// Valid indicates whether the value is a known member of the AgentNotificationKind enum.
+func (e AgentNotificationKind) Valid() bool {
+	switch e {
+	case AgentNotificationKindAssignment:
+		return true
+	case AgentNotificationKindDevTicket:
+		return true
+	case AgentNotificationKindEscalation:
+		return true
+	case AgentNotificationKindReminder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BusinessCalendarUpdateRegions.
+const (
+	AlsaceMoselle BusinessCalendarUpdateRegions = "alsace_moselle"
+	Guadeloupe    BusinessCalendarUpdateRegions = "guadeloupe"
+	Guyane        BusinessCalendarUpdateRegions = "guyane"
+	LaReunion     BusinessCalendarUpdateRegions = "la_reunion"
+	Martinique    BusinessCalendarUpdateRegions = "martinique"
+	Mayotte       BusinessCalendarUpdateRegions = "mayotte"
+)
+
+// Valid indicates whether the value is a known member of the BusinessCalendarUpdateRegions enum.
+func (e BusinessCalendarUpdateRegions) Valid() bool {
+	switch e {
+	case AlsaceMoselle:
+		return true
+	case Guadeloupe:
+		return true
+	case Guyane:
+		return true
+	case LaReunion:
+		return true
+	case Martinique:
+		return true
+	case Mayotte:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Category.
+const (
+	AccountingQuestion Category = "accounting_question"
+	Appointment        Category = "appointment"
+	BailiffAct         Category = "bailiff_act"
+	BugReport          Category = "bug_report"
+	Evolution          Category = "evolution"
+	FeatureQuestion    Category = "feature_question"
+	MailingReturn      Category = "mailing_return"
+	Other              Category = "other"
+	RoutineRequest     Category = "routine_request"
+	WorksRequest       Category = "works_request"
+)
+
+// Valid indicates whether the value is a known member of the Category enum.
+func (e Category) Valid() bool {
+	switch e {
+	case AccountingQuestion:
+		return true
+	case Appointment:
+		return true
+	case BailiffAct:
+		return true
+	case BugReport:
+		return true
+	case Evolution:
+		return true
+	case FeatureQuestion:
+		return true
+	case MailingReturn:
+		return true
+	case Other:
+		return true
+	case RoutineRequest:
+		return true
+	case WorksRequest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Channel.
+const (
+	ChannelApi              Channel = "api"
+	ChannelEmail            Channel = "email"
+	ChannelLetter           Channel = "letter"
+	ChannelPhone            Channel = "phone"
+	ChannelRegisteredLetter Channel = "registered_letter"
+	ChannelVisit            Channel = "visit"
+	ChannelVoicemail        Channel = "voicemail"
+)
+
+// Valid indicates whether the value is a known member of the Channel enum.
+func (e Channel) Valid() bool {
+	switch e {
+	case ChannelApi:
+		return true
+	case ChannelEmail:
+		return true
+	case ChannelLetter:
+		return true
+	case ChannelPhone:
+		return true
+	case ChannelRegisteredLetter:
+		return true
+	case ChannelVisit:
+		return true
+	case ChannelVoicemail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ClientNotificationStatus.
+const (
+	Failed  ClientNotificationStatus = "failed"
+	Pending ClientNotificationStatus = "pending"
+	Sent    ClientNotificationStatus = "sent"
+)
+
+// Valid indicates whether the value is a known member of the ClientNotificationStatus enum.
+func (e ClientNotificationStatus) Valid() bool {
+	switch e {
+	case Failed:
+		return true
+	case Pending:
+		return true
+	case Sent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ClockChannel.
+const (
+	ClockChannelApi              ClockChannel = "api"
+	ClockChannelEmail            ClockChannel = "email"
+	ClockChannelLessThannil      ClockChannel = "<nil>"
+	ClockChannelLetter           ClockChannel = "letter"
+	ClockChannelPhone            ClockChannel = "phone"
+	ClockChannelRegisteredLetter ClockChannel = "registered_letter"
+	ClockChannelVisit            ClockChannel = "visit"
+	ClockChannelVoicemail        ClockChannel = "voicemail"
+)
+
+// Valid indicates whether the value is a known member of the ClockChannel enum.
+func (e ClockChannel) Valid() bool {
+	switch e {
+	case ClockChannelApi:
+		return true
+	case ClockChannelEmail:
+		return true
+	case ClockChannelLessThannil:
+		return true
+	case ClockChannelLetter:
+		return true
+	case ClockChannelPhone:
+		return true
+	case ClockChannelRegisteredLetter:
+		return true
+	case ClockChannelVisit:
+		return true
+	case ClockChannelVoicemail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DevTicketStatus.
+const (
+	DevTicketStatusDone DevTicketStatus = "done"
+	DevTicketStatusOpen DevTicketStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the DevTicketStatus enum.
+func (e DevTicketStatus) Valid() bool {
+	switch e {
+	case DevTicketStatusDone:
+		return true
+	case DevTicketStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DuplicateMatchMatchedOn.
 const (
 	DuplicateMatchMatchedOnEmail DuplicateMatchMatchedOn = "email"
@@ -83,6 +287,93 @@ func (e MeTokenKind) Valid() bool {
 	}
 }
 
+// Defines values for PolicyKind.
+const (
+	BusinessDays  PolicyKind = "business_days"
+	BusinessHours PolicyKind = "business_hours"
+)
+
+// Valid indicates whether the value is a known member of the PolicyKind enum.
+func (e PolicyKind) Valid() bool {
+	switch e {
+	case BusinessDays:
+		return true
+	case BusinessHours:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProcedureVersionStatus.
+const (
+	ProcedureVersionStatusDraft     ProcedureVersionStatus = "draft"
+	ProcedureVersionStatusPublished ProcedureVersionStatus = "published"
+	ProcedureVersionStatusRetired   ProcedureVersionStatus = "retired"
+)
+
+// Valid indicates whether the value is a known member of the ProcedureVersionStatus enum.
+func (e ProcedureVersionStatus) Valid() bool {
+	switch e {
+	case ProcedureVersionStatusDraft:
+		return true
+	case ProcedureVersionStatusPublished:
+		return true
+	case ProcedureVersionStatusRetired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProcedureVersionSummaryStatus.
+const (
+	ProcedureVersionSummaryStatusDraft     ProcedureVersionSummaryStatus = "draft"
+	ProcedureVersionSummaryStatusPublished ProcedureVersionSummaryStatus = "published"
+	ProcedureVersionSummaryStatusRetired   ProcedureVersionSummaryStatus = "retired"
+)
+
+// Valid indicates whether the value is a known member of the ProcedureVersionSummaryStatus enum.
+func (e ProcedureVersionSummaryStatus) Valid() bool {
+	switch e {
+	case ProcedureVersionSummaryStatusDraft:
+		return true
+	case ProcedureVersionSummaryStatusPublished:
+		return true
+	case ProcedureVersionSummaryStatusRetired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReplyCreateChannel.
+const (
+	ReplyCreateChannelEmail            ReplyCreateChannel = "email"
+	ReplyCreateChannelLetter           ReplyCreateChannel = "letter"
+	ReplyCreateChannelPhone            ReplyCreateChannel = "phone"
+	ReplyCreateChannelRegisteredLetter ReplyCreateChannel = "registered_letter"
+	ReplyCreateChannelVisit            ReplyCreateChannel = "visit"
+)
+
+// Valid indicates whether the value is a known member of the ReplyCreateChannel enum.
+func (e ReplyCreateChannel) Valid() bool {
+	switch e {
+	case ReplyCreateChannelEmail:
+		return true
+	case ReplyCreateChannelLetter:
+		return true
+	case ReplyCreateChannelPhone:
+		return true
+	case ReplyCreateChannelRegisteredLetter:
+		return true
+	case ReplyCreateChannelVisit:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleAccountant Role = "accountant"
@@ -118,11 +409,16 @@ func (e Role) Valid() bool {
 
 // Defines values for Scope.
 const (
-	AgentsRead    Scope = "agents:read"
-	AgentsWrite   Scope = "agents:write"
-	AuditRead     Scope = "audit:read"
-	ContactsRead  Scope = "contacts:read"
-	ContactsWrite Scope = "contacts:write"
+	AgentsRead      Scope = "agents:read"
+	AgentsWrite     Scope = "agents:write"
+	AuditRead       Scope = "audit:read"
+	ContactsRead    Scope = "contacts:read"
+	ContactsWrite   Scope = "contacts:write"
+	ProceduresWrite Scope = "procedures:write"
+	SettingsWrite   Scope = "settings:write"
+	TicketsInternal Scope = "tickets:internal"
+	TicketsRead     Scope = "tickets:read"
+	TicketsWrite    Scope = "tickets:write"
 )
 
 // Valid indicates whether the value is a known member of the Scope enum.
@@ -138,6 +434,124 @@ func (e Scope) Valid() bool {
 		return true
 	case ContactsWrite:
 		return true
+	case ProceduresWrite:
+		return true
+	case SettingsWrite:
+		return true
+	case TicketsInternal:
+		return true
+	case TicketsRead:
+		return true
+	case TicketsWrite:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TicketLinkRelation.
+const (
+	MergedFrom TicketLinkRelation = "merged_from"
+	MergedInto TicketLinkRelation = "merged_into"
+	Related    TicketLinkRelation = "related"
+	SplitFrom  TicketLinkRelation = "split_from"
+	SplitInto  TicketLinkRelation = "split_into"
+	TrackedBy  TicketLinkRelation = "tracked_by"
+	Tracks     TicketLinkRelation = "tracks"
+)
+
+// Valid indicates whether the value is a known member of the TicketLinkRelation enum.
+func (e TicketLinkRelation) Valid() bool {
+	switch e {
+	case MergedFrom:
+		return true
+	case MergedInto:
+		return true
+	case Related:
+		return true
+	case SplitFrom:
+		return true
+	case SplitInto:
+		return true
+	case TrackedBy:
+		return true
+	case Tracks:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TicketStatus.
+const (
+	TicketStatusClosed  TicketStatus = "closed"
+	TicketStatusOpen    TicketStatus = "open"
+	TicketStatusWaiting TicketStatus = "waiting"
+)
+
+// Valid indicates whether the value is a known member of the TicketStatus enum.
+func (e TicketStatus) Valid() bool {
+	switch e {
+	case TicketStatusClosed:
+		return true
+	case TicketStatusOpen:
+		return true
+	case TicketStatusWaiting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TimelineEventKind.
+const (
+	TimelineEventKindAssignment    TimelineEventKind = "assignment"
+	TimelineEventKindAttachment    TimelineEventKind = "attachment"
+	TimelineEventKindClientMessage TimelineEventKind = "client_message"
+	TimelineEventKindCreated       TimelineEventKind = "created"
+	TimelineEventKindDevTicket     TimelineEventKind = "dev_ticket"
+	TimelineEventKindEscalation    TimelineEventKind = "escalation"
+	TimelineEventKindLink          TimelineEventKind = "link"
+	TimelineEventKindMerge         TimelineEventKind = "merge"
+	TimelineEventKindNote          TimelineEventKind = "note"
+	TimelineEventKindNotification  TimelineEventKind = "notification"
+	TimelineEventKindReply         TimelineEventKind = "reply"
+	TimelineEventKindSplit         TimelineEventKind = "split"
+	TimelineEventKindTransition    TimelineEventKind = "transition"
+	TimelineEventKindUpdate        TimelineEventKind = "update"
+)
+
+// Valid indicates whether the value is a known member of the TimelineEventKind enum.
+func (e TimelineEventKind) Valid() bool {
+	switch e {
+	case TimelineEventKindAssignment:
+		return true
+	case TimelineEventKindAttachment:
+		return true
+	case TimelineEventKindClientMessage:
+		return true
+	case TimelineEventKindCreated:
+		return true
+	case TimelineEventKindDevTicket:
+		return true
+	case TimelineEventKindEscalation:
+		return true
+	case TimelineEventKindLink:
+		return true
+	case TimelineEventKindMerge:
+		return true
+	case TimelineEventKindNote:
+		return true
+	case TimelineEventKindNotification:
+		return true
+	case TimelineEventKindReply:
+		return true
+	case TimelineEventKindSplit:
+		return true
+	case TimelineEventKindTransition:
+		return true
+	case TimelineEventKindUpdate:
+		return true
 	default:
 		return false
 	}
@@ -152,6 +566,63 @@ const (
 func (e TokenResponseTokenType) Valid() bool {
 	switch e {
 	case Bearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransitionFieldType.
+const (
+	TransitionFieldTypeAgent    TransitionFieldType = "agent"
+	TransitionFieldTypeDatetime TransitionFieldType = "datetime"
+	TransitionFieldTypeLinks    TransitionFieldType = "links"
+	TransitionFieldTypeText     TransitionFieldType = "text"
+	TransitionFieldTypeTicket   TransitionFieldType = "ticket"
+	TransitionFieldTypeUrgency  TransitionFieldType = "urgency"
+	TransitionFieldTypeUrl      TransitionFieldType = "url"
+)
+
+// Valid indicates whether the value is a known member of the TransitionFieldType enum.
+func (e TransitionFieldType) Valid() bool {
+	switch e {
+	case TransitionFieldTypeAgent:
+		return true
+	case TransitionFieldTypeDatetime:
+		return true
+	case TransitionFieldTypeLinks:
+		return true
+	case TransitionFieldTypeText:
+		return true
+	case TransitionFieldTypeTicket:
+		return true
+	case TransitionFieldTypeUrgency:
+		return true
+	case TransitionFieldTypeUrl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Urgency.
+const (
+	Critical Urgency = "critical"
+	High     Urgency = "high"
+	Low      Urgency = "low"
+	Normal   Urgency = "normal"
+)
+
+// Valid indicates whether the value is a known member of the Urgency enum.
+func (e Urgency) Valid() bool {
+	switch e {
+	case Critical:
+		return true
+	case High:
+		return true
+	case Low:
+		return true
+	case Normal:
 		return true
 	default:
 		return false
@@ -257,6 +728,27 @@ func (e ListOrganisationsParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for ListTicketsParamsSort.
+const (
+	ListTicketsParamsSortCreated      ListTicketsParamsSort = "created"
+	ListTicketsParamsSortDue          ListTicketsParamsSort = "due"
+	ListTicketsParamsSortMinusCreated ListTicketsParamsSort = "-created"
+)
+
+// Valid indicates whether the value is a known member of the ListTicketsParamsSort enum.
+func (e ListTicketsParamsSort) Valid() bool {
+	switch e {
+	case ListTicketsParamsSortCreated:
+		return true
+	case ListTicketsParamsSortDue:
+		return true
+	case ListTicketsParamsSortMinusCreated:
+		return true
+	default:
+		return false
+	}
+}
+
 // APIToken defines model for APIToken.
 type APIToken struct {
 	AgentId   openapi_types.UUID           `json:"agent_id"`
@@ -344,6 +836,26 @@ type AgentCreate struct {
 	Username     string               `json:"username"`
 }
 
+// AgentNotification defines model for AgentNotification.
+type AgentNotification struct {
+	CreatedAt time.Time                             `json:"created_at"`
+	Id        openapi_types.UUID                    `json:"id"`
+	Kind      AgentNotificationKind                 `json:"kind"`
+	Message   string                                `json:"message"`
+	Read      bool                                  `json:"read"`
+	ReadAt    nullable.Nullable[time.Time]          `json:"read_at,omitempty"`
+	TicketId  nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+}
+
+// AgentNotificationKind defines model for AgentNotification.Kind.
+type AgentNotificationKind string
+
+// AgentNotificationPage defines model for AgentNotificationPage.
+type AgentNotificationPage struct {
+	Items      []AgentNotification       `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
 // AgentPage defines model for AgentPage.
 type AgentPage struct {
 	Items      []Agent                   `json:"items"`
@@ -384,6 +896,124 @@ type AuditEvent struct {
 type AuditEventPage struct {
 	Items      []AuditEvent              `json:"items"`
 	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// AvailableTransition defines model for AvailableTransition.
+type AvailableTransition struct {
+	Fields []TransitionField `json:"fields"`
+	Name   string            `json:"name"`
+	Title  string            `json:"title"`
+
+	// To Null when the ticket stays in its state (e.g. an escalation).
+	To nullable.Nullable[string] `json:"to,omitempty"`
+}
+
+// BusinessCalendar defines model for BusinessCalendar.
+type BusinessCalendar struct {
+	Closures []Closure `json:"closures"`
+
+	// RecomputedClocks On update: how many open clocks got a new due date.
+	RecomputedClocks *int     `json:"recomputed_clocks,omitempty"`
+	Regions          []string `json:"regions"`
+
+	// Timezone Always Europe/Paris.
+	Timezone         string      `json:"timezone"`
+	Version          int         `json:"version"`
+	Week             OpeningWeek `json:"week"`
+	WhitMondayWorked bool        `json:"whit_monday_worked"`
+}
+
+// BusinessCalendarUpdate defines model for BusinessCalendarUpdate.
+type BusinessCalendarUpdate struct {
+	Closures *[]Closure                       `json:"closures,omitempty"`
+	Regions  *[]BusinessCalendarUpdateRegions `json:"regions,omitempty"`
+	Week     OpeningWeek                      `json:"week"`
+
+	// WhitMondayWorked Whit Monday is worked (journée de solidarité).
+	WhitMondayWorked *bool `json:"whit_monday_worked,omitempty"`
+}
+
+// BusinessCalendarUpdateRegions defines model for BusinessCalendarUpdate.Regions.
+type BusinessCalendarUpdateRegions string
+
+// Category defines model for Category.
+type Category string
+
+// Channel defines model for Channel.
+type Channel string
+
+// ChannelPolicies defines model for ChannelPolicies.
+type ChannelPolicies struct {
+	Api              *Policy `json:"api,omitempty"`
+	Email            *Policy `json:"email,omitempty"`
+	Letter           *Policy `json:"letter,omitempty"`
+	Phone            *Policy `json:"phone,omitempty"`
+	RegisteredLetter *Policy `json:"registered_letter,omitempty"`
+	Visit            *Policy `json:"visit,omitempty"`
+	Voicemail        *Policy `json:"voicemail,omitempty"`
+}
+
+// ClientMessageCreate defines model for ClientMessageCreate.
+type ClientMessageCreate struct {
+	Body    string  `json:"body"`
+	Channel Channel `json:"channel"`
+
+	// NeedsAnswer Defaults to true for email, letter and registered letter.
+	NeedsAnswer *bool `json:"needs_answer,omitempty"`
+
+	// ReceivedAt Defaults to now; never in the future.
+	ReceivedAt     *time.Time `json:"received_at,omitempty"`
+	TrackingNumber *string    `json:"tracking_number,omitempty"`
+}
+
+// ClientNotification defines model for ClientNotification.
+type ClientNotification struct {
+	ContactId nullable.Nullable[openapi_types.UUID] `json:"contact_id,omitempty"`
+	CreatedAt time.Time                             `json:"created_at"`
+
+	// Data Always the ticket number, subject and file reference; never a due date.
+	Data     map[string]interface{}   `json:"data"`
+	Id       openapi_types.UUID       `json:"id"`
+	Status   ClientNotificationStatus `json:"status"`
+	Template string                   `json:"template"`
+	TicketId openapi_types.UUID       `json:"ticket_id"`
+}
+
+// ClientNotificationStatus defines model for ClientNotification.Status.
+type ClientNotificationStatus string
+
+// ClientNotificationPage defines model for ClientNotificationPage.
+type ClientNotificationPage struct {
+	Items      []ClientNotification      `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// Clock A due date on the ticket, with how it was computed.
+type Clock struct {
+	Channel  nullable.Nullable[ClockChannel] `json:"channel,omitempty"`
+	ClosedAt nullable.Nullable[time.Time]    `json:"closed_at,omitempty"`
+
+	// DueAt Null while the ticket waits for the client.
+	DueAt nullable.Nullable[time.Time] `json:"due_at,omitempty"`
+
+	// Explanation The policy, the effective start, the days skipped (weekends, holidays, closures), the pauses and the calendar version.
+	Explanation map[string]interface{} `json:"explanation"`
+	Id          openapi_types.UUID     `json:"id"`
+
+	// Kind `response` (an answer owed to the client), `dev` (a dev ticket's deadline) or the name a procedure action gave.
+	Kind      string    `json:"kind"`
+	Paused    bool      `json:"paused"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// ClockChannel defines model for Clock.Channel.
+type ClockChannel string
+
+// Closure defines model for Closure.
+type Closure struct {
+	From openapi_types.Date `json:"from"`
+	Name *string            `json:"name,omitempty"`
+	To   openapi_types.Date `json:"to"`
 }
 
 // Contact defines model for Contact.
@@ -447,6 +1077,32 @@ type ContactUpdate struct {
 	RegisteredClient *bool                                  `json:"registered_client,omitempty"`
 }
 
+// DevTicket A structured "dev" ticket recorded on the ticket (procedure
+type DevTicket struct {
+	CreatedAt         time.Time                    `json:"created_at"`
+	Description       string                       `json:"description"`
+	DeveloperId       openapi_types.UUID           `json:"developer_id"`
+	DoneAt            nullable.Nullable[time.Time] `json:"done_at,omitempty"`
+	DueAt             time.Time                    `json:"due_at"`
+	Environment       string                       `json:"environment"`
+	ExpectedResults   string                       `json:"expected_results"`
+	Id                openapi_types.UUID           `json:"id"`
+	ObservedResults   string                       `json:"observed_results"`
+	ReproductionSteps string                       `json:"reproduction_steps"`
+	Status            DevTicketStatus              `json:"status"`
+	Title             string                       `json:"title"`
+	Urgency           Urgency                      `json:"urgency"`
+}
+
+// DevTicketStatus defines model for DevTicket.Status.
+type DevTicketStatus string
+
+// DocumentationLink defines model for DocumentationLink.
+type DocumentationLink struct {
+	Title *string `json:"title,omitempty"`
+	Url   string  `json:"url"`
+}
+
 // DuplicateMatch defines model for DuplicateMatch.
 type DuplicateMatch struct {
 	Id        openapi_types.UUID        `json:"id"`
@@ -456,6 +1112,15 @@ type DuplicateMatch struct {
 
 // DuplicateMatchMatchedOn defines model for DuplicateMatch.MatchedOn.
 type DuplicateMatchMatchedOn string
+
+// ExternalLink defines model for ExternalLink.
+type ExternalLink struct {
+	Id string `json:"id"`
+
+	// System e.g. redmine, projeqtor
+	System string  `json:"system"`
+	Url    *string `json:"url,omitempty"`
+}
 
 // FieldError defines model for FieldError.
 type FieldError struct {
@@ -483,6 +1148,28 @@ type Me struct {
 
 // MeTokenKind defines model for Me.TokenKind.
 type MeTokenKind string
+
+// NoteCreate defines model for NoteCreate.
+type NoteCreate struct {
+	Body string `json:"body"`
+}
+
+// OpeningInterval defines model for OpeningInterval.
+type OpeningInterval struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// OpeningWeek defines model for OpeningWeek.
+type OpeningWeek struct {
+	Friday    []OpeningInterval `json:"friday"`
+	Monday    []OpeningInterval `json:"monday"`
+	Saturday  []OpeningInterval `json:"saturday"`
+	Sunday    []OpeningInterval `json:"sunday"`
+	Thursday  []OpeningInterval `json:"thursday"`
+	Tuesday   []OpeningInterval `json:"tuesday"`
+	Wednesday []OpeningInterval `json:"wednesday"`
+}
 
 // Organisation defines model for Organisation.
 type Organisation struct {
@@ -540,6 +1227,19 @@ type PasswordLogin struct {
 	Username string `json:"username"`
 }
 
+// Policy defines model for Policy.
+type Policy struct {
+	// Days business_days: same clock time that many business days later.
+	Days *int `json:"days,omitempty"`
+
+	// Hours business_hours: a duration such as 8h or 90m.
+	Hours *string    `json:"hours,omitempty"`
+	Kind  PolicyKind `json:"kind"`
+}
+
+// PolicyKind defines model for Policy.Kind.
+type PolicyKind string
+
 // Problem RFC 9457 problem details.
 type Problem struct {
 	// CorrelationId Quote it when reporting a server error.
@@ -560,9 +1260,198 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// ProcedureApproval defines model for ProcedureApproval.
+type ProcedureApproval struct {
+	AgentId    openapi_types.UUID `json:"agent_id"`
+	ApprovedAt time.Time          `json:"approved_at"`
+	Comment    *string            `json:"comment,omitempty"`
+}
+
+// ProcedureApprovalCreate defines model for ProcedureApprovalCreate.
+type ProcedureApprovalCreate struct {
+	Comment *string `json:"comment,omitempty"`
+}
+
+// ProcedureDefinition A procedure as data. Guard kinds: required_fields (fields),
+// ticket_fields (fields: contact_id, organisation_id, assignee_id,
+// file_reference), roles (roles), min_level (level), max_ticket_level
+// (level), category (categories), channel (channels), other_agent
+// (transition, higher_level). Action kinds: set_due (clock, policy or
+// field), close_clock (clock), notify_client (template, data),
+// create_dev_ticket (policy), complete_dev_ticket, schedule_reminder
+// (policy, recipient: assignee or actor), escalate, link_ticket (field,
+// relation: tracked_by or related). States may name the transition
+// Guichet applies when the client writes (on_client_message) or when
+// the tracking ticket is done (on_tracker_done).
+type ProcedureDefinition struct {
+	Code         string  `json:"code"`
+	Description  *string `json:"description,omitempty"`
+	InitialState string  `json:"initial_state"`
+	States       []struct {
+		Final           *bool   `json:"final,omitempty"`
+		Name            string  `json:"name"`
+		OnClientMessage *string `json:"on_client_message,omitempty"`
+		OnTrackerDone   *string `json:"on_tracker_done,omitempty"`
+		Title           string  `json:"title"`
+		WaitsForClient  *bool   `json:"waits_for_client,omitempty"`
+	} `json:"states"`
+	Title       string `json:"title"`
+	Transitions []struct {
+		Actions *[]ProcedureDefinition_Transitions_Actions_Item `json:"actions,omitempty"`
+		Fields  *[]struct {
+			Name  string `json:"name"`
+			Title string `json:"title"`
+			Type  string `json:"type"`
+		} `json:"fields,omitempty"`
+		From   []string                                       `json:"from"`
+		Guards *[]ProcedureDefinition_Transitions_Guards_Item `json:"guards,omitempty"`
+		Name   string                                         `json:"name"`
+		Title  string                                         `json:"title"`
+		To     *string                                        `json:"to,omitempty"`
+	} `json:"transitions"`
+	Version string `json:"version"`
+}
+
+// ProcedureDefinition_Transitions_Actions_Item defines model for ProcedureDefinition.Transitions.Actions.Item.
+type ProcedureDefinition_Transitions_Actions_Item struct {
+	Kind                 string                 `json:"kind"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ProcedureDefinition_Transitions_Guards_Item defines model for ProcedureDefinition.Transitions.Guards.Item.
+type ProcedureDefinition_Transitions_Guards_Item struct {
+	Kind                 string                 `json:"kind"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ProcedureList defines model for ProcedureList.
+type ProcedureList struct {
+	Items []ProcedureSummary `json:"items"`
+}
+
+// ProcedureMapping defines model for ProcedureMapping.
+type ProcedureMapping struct {
+	Mapping map[string]string `json:"mapping"`
+	Version int               `json:"version"`
+}
+
+// ProcedureMappingUpdate defines model for ProcedureMappingUpdate.
+type ProcedureMappingUpdate struct {
+	Mapping map[string]string `json:"mapping"`
+}
+
+// ProcedureRef defines model for ProcedureRef.
+type ProcedureRef struct {
+	Code    string `json:"code"`
+	Version string `json:"version"`
+}
+
+// ProcedureSummary defines model for ProcedureSummary.
+type ProcedureSummary struct {
+	Code           string                    `json:"code"`
+	CurrentVersion nullable.Nullable[string] `json:"current_version,omitempty"`
+	Title          string                    `json:"title"`
+	Versions       []ProcedureVersionSummary `json:"versions"`
+}
+
+// ProcedureVersion defines model for ProcedureVersion.
+type ProcedureVersion struct {
+	Approvals  []ProcedureApproval `json:"approvals"`
+	ChangeNote *string             `json:"change_note,omitempty"`
+	Code       string              `json:"code"`
+	CreatedAt  time.Time           `json:"created_at"`
+
+	// CreatedBy Null for the versions Guichet ships.
+	CreatedBy nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+
+	// Definition A procedure as data. Guard kinds: required_fields (fields),
+	// ticket_fields (fields: contact_id, organisation_id, assignee_id,
+	// file_reference), roles (roles), min_level (level), max_ticket_level
+	// (level), category (categories), channel (channels), other_agent
+	// (transition, higher_level). Action kinds: set_due (clock, policy or
+	// field), close_clock (clock), notify_client (template, data),
+	// create_dev_ticket (policy), complete_dev_ticket, schedule_reminder
+	// (policy, recipient: assignee or actor), escalate, link_ticket (field,
+	// relation: tracked_by or related). States may name the transition
+	// Guichet applies when the client writes (on_client_message) or when
+	// the tracking ticket is done (on_tracker_done).
+	Definition  ProcedureDefinition                   `json:"definition"`
+	PublishedAt nullable.Nullable[time.Time]          `json:"published_at,omitempty"`
+	PublishedBy nullable.Nullable[openapi_types.UUID] `json:"published_by,omitempty"`
+	Status      ProcedureVersionStatus                `json:"status"`
+	Title       string                                `json:"title"`
+	Version     string                                `json:"version"`
+}
+
+// ProcedureVersionStatus defines model for ProcedureVersion.Status.
+type ProcedureVersionStatus string
+
+// ProcedureVersionCreate defines model for ProcedureVersionCreate.
+type ProcedureVersionCreate struct {
+	// ChangeNote The change history entry.
+	ChangeNote string `json:"change_note"`
+
+	// Definition A procedure as data. Guard kinds: required_fields (fields),
+	// ticket_fields (fields: contact_id, organisation_id, assignee_id,
+	// file_reference), roles (roles), min_level (level), max_ticket_level
+	// (level), category (categories), channel (channels), other_agent
+	// (transition, higher_level). Action kinds: set_due (clock, policy or
+	// field), close_clock (clock), notify_client (template, data),
+	// create_dev_ticket (policy), complete_dev_ticket, schedule_reminder
+	// (policy, recipient: assignee or actor), escalate, link_ticket (field,
+	// relation: tracked_by or related). States may name the transition
+	// Guichet applies when the client writes (on_client_message) or when
+	// the tracking ticket is done (on_tracker_done).
+	Definition ProcedureDefinition `json:"definition"`
+}
+
+// ProcedureVersionSummary defines model for ProcedureVersionSummary.
+type ProcedureVersionSummary struct {
+	ChangeNote  *string                       `json:"change_note,omitempty"`
+	CreatedAt   time.Time                     `json:"created_at"`
+	PublishedAt nullable.Nullable[time.Time]  `json:"published_at,omitempty"`
+	Status      ProcedureVersionSummaryStatus `json:"status"`
+	Version     string                        `json:"version"`
+}
+
+// ProcedureVersionSummaryStatus defines model for ProcedureVersionSummary.Status.
+type ProcedureVersionSummaryStatus string
+
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
+}
+
+// ReplyCreate defines model for ReplyCreate.
+type ReplyCreate struct {
+	Body               string               `json:"body"`
+	Channel            ReplyCreateChannel   `json:"channel"`
+	DocumentationLinks *[]DocumentationLink `json:"documentation_links,omitempty"`
+
+	// FileReference For a letter: the file reference the letter quotes; required when the ticket has one.
+	FileReference *string `json:"file_reference,omitempty"`
+
+	// SentAt Defaults to now; never in the future.
+	SentAt *time.Time `json:"sent_at,omitempty"`
+
+	// TrackingNumber Required for a registered letter.
+	TrackingNumber *string `json:"tracking_number,omitempty"`
+}
+
+// ReplyCreateChannel defines model for ReplyCreate.Channel.
+type ReplyCreateChannel string
+
+// ResponsePolicies defines model for ResponsePolicies.
+type ResponsePolicies struct {
+	Channels   ChannelPolicies            `json:"channels"`
+	Procedures map[string]ChannelPolicies `json:"procedures"`
+	Version    int                        `json:"version"`
+}
+
+// ResponsePoliciesUpdate defines model for ResponsePoliciesUpdate.
+type ResponsePoliciesUpdate struct {
+	Channels   ChannelPolicies             `json:"channels"`
+	Procedures *map[string]ChannelPolicies `json:"procedures,omitempty"`
 }
 
 // Role agent (level 1), supervisor (level 2, encadrant), manager (level 3,
@@ -570,8 +1459,159 @@ type RefreshRequest struct {
 // (receives dev tickets), admin.
 type Role string
 
-// Scope An API token's scopes only narrow its agent's rights.
+// Scope An API token's scopes only narrow its agent's rights. tickets:internal shows internal notes; procedures:write proposes, approves and publishes procedures; settings:write changes the calendar, policies and mapping.
 type Scope string
+
+// Ticket defines model for Ticket.
+type Ticket struct {
+	AssigneeId nullable.Nullable[openapi_types.UUID] `json:"assignee_id,omitempty"`
+
+	// AwaitingRegisteredReply A registered letter from the client has no registered reply yet.
+	AwaitingRegisteredReply bool     `json:"awaiting_registered_reply"`
+	Category                Category `json:"category"`
+	Channel                 Channel  `json:"channel"`
+
+	// Clocks On single reads.
+	Clocks      *[]Clock                              `json:"clocks,omitempty"`
+	ClosedAt    nullable.Nullable[time.Time]          `json:"closed_at,omitempty"`
+	ContactId   nullable.Nullable[openapi_types.UUID] `json:"contact_id,omitempty"`
+	CreatedAt   time.Time                             `json:"created_at"`
+	CreatedBy   nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+	Description *string                               `json:"description,omitempty"`
+
+	// DevTickets On single reads.
+	DevTickets *[]DevTicket `json:"dev_tickets,omitempty"`
+
+	// DueAt The earliest open clock; null when none runs.
+	DueAt         nullable.Nullable[time.Time] `json:"due_at,omitempty"`
+	ExternalLinks []ExternalLink               `json:"external_links"`
+
+	// FileReference Références du dossier.
+	FileReference *string            `json:"file_reference,omitempty"`
+	Id            openapi_types.UUID `json:"id"`
+
+	// Level 1 agent, 2 supervisor, 3 manager.
+	Level        int                                   `json:"level"`
+	Links        []TicketLink                          `json:"links"`
+	MergedIntoId nullable.Nullable[openapi_types.UUID] `json:"merged_into_id,omitempty"`
+
+	// Number Per Paris calendar year: T-2026-000123.
+	Number         string                                `json:"number"`
+	OrganisationId nullable.Nullable[openapi_types.UUID] `json:"organisation_id,omitempty"`
+	Overdue        bool                                  `json:"overdue"`
+	Procedure      ProcedureRef                          `json:"procedure"`
+	ReceivedAt     time.Time                             `json:"received_at"`
+
+	// State The state in the ticket's procedure version.
+	State string `json:"state"`
+
+	// Status `waiting`: the ticket waits for the client and no clock runs.
+	Status    TicketStatus `json:"status"`
+	Subject   string       `json:"subject"`
+	Tags      []string     `json:"tags"`
+	UpdatedAt time.Time    `json:"updated_at"`
+	Urgency   Urgency      `json:"urgency"`
+	Version   int          `json:"version"`
+}
+
+// TicketCreate defines model for TicketCreate.
+type TicketCreate struct {
+	AssigneeId    *openapi_types.UUID `json:"assignee_id,omitempty"`
+	Category      Category            `json:"category"`
+	Channel       Channel             `json:"channel"`
+	ContactId     *openapi_types.UUID `json:"contact_id,omitempty"`
+	Description   *string             `json:"description,omitempty"`
+	ExternalLinks *[]ExternalLink     `json:"external_links,omitempty"`
+	FileReference *string             `json:"file_reference,omitempty"`
+
+	// Links Related tickets.
+	Links *[]TicketLinkCreate `json:"links,omitempty"`
+
+	// NeedsAnswer Whether a response clock starts; defaults to true for email, letter and registered letter.
+	NeedsAnswer *bool `json:"needs_answer,omitempty"`
+
+	// OrganisationId Defaults to the contact's organisation.
+	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`
+
+	// ReceivedAt When the request reached the company; defaults to now; never in the future.
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
+	Subject    string     `json:"subject"`
+	Tags       *[]string  `json:"tags,omitempty"`
+
+	// TrackingNumber The registered letter's tracking number.
+	TrackingNumber *string  `json:"tracking_number,omitempty"`
+	Urgency        *Urgency `json:"urgency,omitempty"`
+}
+
+// TicketLink defines model for TicketLink.
+type TicketLink struct {
+	Number string `json:"number"`
+
+	// Relation `tracked_by`: this ticket's problem is tracked by the other;
+	// `tracks`: the reverse; `related`; `merged_into` / `merged_from`;
+	// `split_from` / `split_into`.
+	Relation TicketLinkRelation `json:"relation"`
+	TicketId openapi_types.UUID `json:"ticket_id"`
+}
+
+// TicketLinkRelation `tracked_by`: this ticket's problem is tracked by the other;
+// `tracks`: the reverse; `related`; `merged_into` / `merged_from`;
+// `split_from` / `split_into`.
+type TicketLinkRelation string
+
+// TicketLinkCreate defines model for TicketLinkCreate.
+type TicketLinkCreate struct {
+	// TicketId The other ticket's id or number.
+	TicketId string `json:"ticket_id"`
+}
+
+// TicketPage defines model for TicketPage.
+type TicketPage struct {
+	Items      []Ticket                  `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// TicketStatus `waiting`: the ticket waits for the client and no clock runs.
+type TicketStatus string
+
+// TicketUpdate defines model for TicketUpdate.
+type TicketUpdate struct {
+	AssigneeId nullable.Nullable[openapi_types.UUID] `json:"assignee_id,omitempty"`
+
+	// Category Allowed while the ticket is in its procedure's initial state and the category maps to the same procedure (409 otherwise).
+	Category       *Category                             `json:"category,omitempty"`
+	ContactId      nullable.Nullable[openapi_types.UUID] `json:"contact_id,omitempty"`
+	Description    *string                               `json:"description,omitempty"`
+	ExternalLinks  *[]ExternalLink                       `json:"external_links,omitempty"`
+	FileReference  nullable.Nullable[string]             `json:"file_reference,omitempty"`
+	OrganisationId nullable.Nullable[openapi_types.UUID] `json:"organisation_id,omitempty"`
+	Subject        *string                               `json:"subject,omitempty"`
+	Tags           *[]string                             `json:"tags,omitempty"`
+	Urgency        *Urgency                              `json:"urgency,omitempty"`
+}
+
+// TimelineEvent defines model for TimelineEvent.
+type TimelineEvent struct {
+	// ActorId Null when Guichet acted.
+	ActorId   nullable.Nullable[openapi_types.UUID] `json:"actor_id,omitempty"`
+	Body      string                                `json:"body"`
+	CreatedAt time.Time                             `json:"created_at"`
+	Data      map[string]interface{}                `json:"data"`
+	Id        openapi_types.UUID                    `json:"id"`
+
+	// Internal Internal notes: never shown to API tokens without the tickets:internal scope.
+	Internal bool              `json:"internal"`
+	Kind     TimelineEventKind `json:"kind"`
+}
+
+// TimelineEventKind defines model for TimelineEvent.Kind.
+type TimelineEventKind string
+
+// TimelinePage defines model for TimelinePage.
+type TimelinePage struct {
+	Items      []TimelineEvent           `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
 
 // TokenResponse defines model for TokenResponse.
 type TokenResponse struct {
@@ -585,6 +1625,36 @@ type TokenResponse struct {
 
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
+
+// TransitionApply defines model for TransitionApply.
+type TransitionApply struct {
+	Comment *string `json:"comment,omitempty"`
+
+	// Fields The transition's inputs by name (text, url, ticket and agent ids, urgency, RFC 3339 datetimes, links as [{title, url}]).
+	Fields     *map[string]interface{} `json:"fields,omitempty"`
+	Transition string                  `json:"transition"`
+}
+
+// TransitionField defines model for TransitionField.
+type TransitionField struct {
+	Name     string              `json:"name"`
+	Required bool                `json:"required"`
+	Title    string              `json:"title"`
+	Type     TransitionFieldType `json:"type"`
+}
+
+// TransitionFieldType defines model for TransitionField.Type.
+type TransitionFieldType string
+
+// TransitionList defines model for TransitionList.
+type TransitionList struct {
+	Procedure   ProcedureRef          `json:"procedure"`
+	State       string                `json:"state"`
+	Transitions []AvailableTransition `json:"transitions"`
+}
+
+// Urgency defines model for Urgency.
+type Urgency string
 
 // AgentId defines model for AgentId.
 type AgentId = openapi_types.UUID
@@ -607,8 +1677,17 @@ type Limit = int
 // OrganisationId defines model for OrganisationId.
 type OrganisationId = openapi_types.UUID
 
+// ProcedureCode defines model for ProcedureCode.
+type ProcedureCode = string
+
+// ProcedureVersionLabel defines model for ProcedureVersionLabel.
+type ProcedureVersionLabel = string
+
 // SearchQuery defines model for SearchQuery.
 type SearchQuery = string
+
+// TicketId defines model for TicketId.
+type TicketId = string
 
 // BadRequest RFC 9457 problem details.
 type BadRequest = Problem
@@ -762,6 +1841,18 @@ type UpdateContactParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListMyNotificationsParams defines parameters for ListMyNotifications.
+type ListMyNotificationsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Unread Only unread (true) or read (false) ones.
+	Unread *bool `form:"unread,omitempty" json:"unread,omitempty"`
+}
+
 // ChangeMyPasswordParams defines parameters for ChangeMyPassword.
 type ChangeMyPasswordParams struct {
 	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
@@ -805,6 +1896,128 @@ type UpdateOrganisationParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// CreateProcedureVersionParams defines parameters for CreateProcedureVersion.
+type CreateProcedureVersionParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ApproveProcedureVersionParams defines parameters for ApproveProcedureVersion.
+type ApproveProcedureVersionParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// PublishProcedureVersionParams defines parameters for PublishProcedureVersion.
+type PublishProcedureVersionParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// PutCalendarParams defines parameters for PutCalendar.
+type PutCalendarParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// PutProcedureMappingParams defines parameters for PutProcedureMapping.
+type PutProcedureMappingParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// PutResponsePoliciesParams defines parameters for PutResponsePolicies.
+type PutResponsePoliciesParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListTicketsParams defines parameters for ListTickets.
+type ListTicketsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor       `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *TicketStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// State The procedure state.
+	State          *string             `form:"state,omitempty" json:"state,omitempty"`
+	Channel        *Channel            `form:"channel,omitempty" json:"channel,omitempty"`
+	Category       *Category           `form:"category,omitempty" json:"category,omitempty"`
+	Level          *int                `form:"level,omitempty" json:"level,omitempty"`
+	AssigneeId     *openapi_types.UUID `form:"assignee_id,omitempty" json:"assignee_id,omitempty"`
+	ContactId      *openapi_types.UUID `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	OrganisationId *openapi_types.UUID `form:"organisation_id,omitempty" json:"organisation_id,omitempty"`
+
+	// Overdue Only open tickets whose due date has passed (true) or not (false).
+	Overdue   *bool      `form:"overdue,omitempty" json:"overdue,omitempty"`
+	DueBefore *time.Time `form:"due_before,omitempty" json:"due_before,omitempty"`
+
+	// Sort `-created` (newest first) or `due` (earliest due date first; tickets without one are left out).
+	Sort *ListTicketsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+}
+
+// ListTicketsParamsSort defines parameters for ListTickets.
+type ListTicketsParamsSort string
+
+// CreateTicketParams defines parameters for CreateTicket.
+type CreateTicketParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UpdateTicketParams defines parameters for UpdateTicket.
+type UpdateTicketParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListClientNotificationsParams defines parameters for ListClientNotifications.
+type ListClientNotificationsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// AddClientMessageParams defines parameters for AddClientMessage.
+type AddClientMessageParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AddTicketNoteParams defines parameters for AddTicketNote.
+type AddTicketNoteParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AddTicketReplyParams defines parameters for AddTicketReply.
+type AddTicketReplyParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetTicketTimelineParams defines parameters for GetTicketTimeline.
+type GetTicketTimelineParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ApplyTicketTransitionParams defines parameters for ApplyTicketTransition.
+type ApplyTicketTransitionParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateAgentJSONRequestBody defines body for CreateAgent for application/json ContentType.
 type CreateAgentJSONRequestBody = AgentCreate
 
@@ -840,6 +2053,171 @@ type CreateOrganisationJSONRequestBody = OrganisationCreate
 
 // UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
 type UpdateOrganisationJSONRequestBody = OrganisationUpdate
+
+// CreateProcedureVersionJSONRequestBody defines body for CreateProcedureVersion for application/json ContentType.
+type CreateProcedureVersionJSONRequestBody = ProcedureVersionCreate
+
+// ApproveProcedureVersionJSONRequestBody defines body for ApproveProcedureVersion for application/json ContentType.
+type ApproveProcedureVersionJSONRequestBody = ProcedureApprovalCreate
+
+// PutCalendarJSONRequestBody defines body for PutCalendar for application/json ContentType.
+type PutCalendarJSONRequestBody = BusinessCalendarUpdate
+
+// PutProcedureMappingJSONRequestBody defines body for PutProcedureMapping for application/json ContentType.
+type PutProcedureMappingJSONRequestBody = ProcedureMappingUpdate
+
+// PutResponsePoliciesJSONRequestBody defines body for PutResponsePolicies for application/json ContentType.
+type PutResponsePoliciesJSONRequestBody = ResponsePoliciesUpdate
+
+// CreateTicketJSONRequestBody defines body for CreateTicket for application/json ContentType.
+type CreateTicketJSONRequestBody = TicketCreate
+
+// UpdateTicketJSONRequestBody defines body for UpdateTicket for application/json ContentType.
+type UpdateTicketJSONRequestBody = TicketUpdate
+
+// AddClientMessageJSONRequestBody defines body for AddClientMessage for application/json ContentType.
+type AddClientMessageJSONRequestBody = ClientMessageCreate
+
+// AddTicketNoteJSONRequestBody defines body for AddTicketNote for application/json ContentType.
+type AddTicketNoteJSONRequestBody = NoteCreate
+
+// AddTicketReplyJSONRequestBody defines body for AddTicketReply for application/json ContentType.
+type AddTicketReplyJSONRequestBody = ReplyCreate
+
+// ApplyTicketTransitionJSONRequestBody defines body for ApplyTicketTransition for application/json ContentType.
+type ApplyTicketTransitionJSONRequestBody = TransitionApply
+
+// Getter for additional properties for ProcedureDefinition_Transitions_Actions_Item. Returns the specified
+// element and whether it was found
+func (a ProcedureDefinition_Transitions_Actions_Item) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ProcedureDefinition_Transitions_Actions_Item
+func (a *ProcedureDefinition_Transitions_Actions_Item) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ProcedureDefinition_Transitions_Actions_Item to handle AdditionalProperties
+func (a *ProcedureDefinition_Transitions_Actions_Item) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["kind"]; found {
+		err = json.Unmarshal(raw, &a.Kind)
+		if err != nil {
+			return fmt.Errorf("error reading 'kind': %w", err)
+		}
+		delete(object, "kind")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ProcedureDefinition_Transitions_Actions_Item to handle AdditionalProperties
+func (a ProcedureDefinition_Transitions_Actions_Item) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["kind"], err = json.Marshal(a.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'kind': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ProcedureDefinition_Transitions_Guards_Item. Returns the specified
+// element and whether it was found
+func (a ProcedureDefinition_Transitions_Guards_Item) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ProcedureDefinition_Transitions_Guards_Item
+func (a *ProcedureDefinition_Transitions_Guards_Item) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ProcedureDefinition_Transitions_Guards_Item to handle AdditionalProperties
+func (a *ProcedureDefinition_Transitions_Guards_Item) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["kind"]; found {
+		err = json.Unmarshal(raw, &a.Kind)
+		if err != nil {
+			return fmt.Errorf("error reading 'kind': %w", err)
+		}
+		delete(object, "kind")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ProcedureDefinition_Transitions_Guards_Item to handle AdditionalProperties
+func (a ProcedureDefinition_Transitions_Guards_Item) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["kind"], err = json.Marshal(a.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'kind': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1141,6 +2519,16 @@ type ClientInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListMyNotifications The caller's notifications (escalations, assignments, reminders)
+	//
+	// Corresponds with GET /me/notifications (the `ListMyNotifications` operationId).
+	ListMyNotifications(ctx context.Context, params *ListMyNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkNotificationRead Mark one of the caller's notifications read
+	//
+	// Corresponds with POST /me/notifications/{notificationId}/read (the `MarkNotificationRead` operationId).
+	MarkNotificationRead(ctx context.Context, notificationId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ChangeMyPasswordWithBody Change one's own password
 	//
 	// Takes any type of body and a specified content type.
@@ -1207,10 +2595,321 @@ type ClientInterface interface {
 	// Corresponds with PATCH /organisations/{organisationId} (the `UpdateOrganisation` operationId).
 	UpdateOrganisation(ctx context.Context, organisationId OrganisationId, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListProcedures List procedures with their versions
+	//
+	// Every procedure code, its current (published) version and every version with its status, newest first.
+	//
+	// Corresponds with GET /procedures (the `ListProcedures` operationId).
+	ListProcedures(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateProcedureVersionWithBody Propose a new procedure version (draft)
+	//
+	// Stores a draft of a procedure version; it is checked in full (unknown
+	// states, unreachable states, unknown guard or action kinds, missing
+	// parameters) and refused with 422 listing every problem. A draft is
+	// approved by agents and published by a manager. Supervisors, managers
+	// and admins may propose.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /procedures (the `CreateProcedureVersion` operationId).
+	CreateProcedureVersionWithBody(ctx context.Context, params *CreateProcedureVersionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateProcedureVersion Propose a new procedure version (draft)
+	//
+	// Stores a draft of a procedure version; it is checked in full (unknown
+	// states, unreachable states, unknown guard or action kinds, missing
+	// parameters) and refused with 422 listing every problem. A draft is
+	// approved by agents and published by a manager. Supervisors, managers
+	// and admins may propose.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /procedures (the `CreateProcedureVersion` operationId).
+	CreateProcedureVersion(ctx context.Context, params *CreateProcedureVersionParams, body CreateProcedureVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetProcedureVersion Read one version of a procedure
+	//
+	// Corresponds with GET /procedures/{code}/versions/{version} (the `GetProcedureVersion` operationId).
+	GetProcedureVersion(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveProcedureVersionWithBody Record the caller's approval of a version
+	//
+	// "Approbation du document : Tous": any agent records that they read and
+	// approve the version, once (409 for a second approval by the same agent).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /procedures/{code}/versions/{version}/approvals (the `ApproveProcedureVersion` operationId).
+	ApproveProcedureVersionWithBody(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *ApproveProcedureVersionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveProcedureVersion Record the caller's approval of a version
+	//
+	// "Approbation du document : Tous": any agent records that they read and
+	// approve the version, once (409 for a second approval by the same agent).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /procedures/{code}/versions/{version}/approvals (the `ApproveProcedureVersion` operationId).
+	ApproveProcedureVersion(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *ApproveProcedureVersionParams, body ApproveProcedureVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PublishProcedureVersion Validate and publish a draft (managers)
+	//
+	// "Validation des modifications : Gérant": a manager publishes a draft;
+	// it is checked again and becomes the version new tickets follow. The
+	// previous version is retired; tickets already on it keep it.
+	//
+	// Corresponds with POST /procedures/{code}/versions/{version}/publish (the `PublishProcedureVersion` operationId).
+	PublishProcedureVersion(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *PublishProcedureVersionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetReadiness Readiness probe (database and job queue)
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCalendar The business calendar (opening hours, holidays, closures)
+	//
+	// Corresponds with GET /settings/calendar (the `GetCalendar` operationId).
+	GetCalendar(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutCalendarWithBody Change the business calendar (managers, admins)
+	//
+	// Replaces the calendar and recomputes the due date of every open clock
+	// from its stored start and policy, in the same transaction.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /settings/calendar (the `PutCalendar` operationId).
+	PutCalendarWithBody(ctx context.Context, params *PutCalendarParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutCalendar Change the business calendar (managers, admins)
+	//
+	// Replaces the calendar and recomputes the due date of every open clock
+	// from its stored start and policy, in the same transaction.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /settings/calendar (the `PutCalendar` operationId).
+	PutCalendar(ctx context.Context, params *PutCalendarParams, body PutCalendarJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetProcedureMapping Which procedure each ticket category follows
+	//
+	// Corresponds with GET /settings/procedure-mapping (the `GetProcedureMapping` operationId).
+	GetProcedureMapping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutProcedureMappingWithBody Change the category → procedure mapping (managers, admins)
+	//
+	// Every category must map to a procedure that has a published version. Running tickets keep their procedure.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
+	PutProcedureMappingWithBody(ctx context.Context, params *PutProcedureMappingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutProcedureMapping Change the category → procedure mapping (managers, admins)
+	//
+	// Every category must map to a procedure that has a published version. Running tickets keep their procedure.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
+	PutProcedureMapping(ctx context.Context, params *PutProcedureMappingParams, body PutProcedureMappingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetResponsePolicies How long the company has to answer, per channel and procedure
+	//
+	// Corresponds with GET /settings/response-policies (the `GetResponsePolicies` operationId).
+	GetResponsePolicies(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutResponsePoliciesWithBody Change the response policies (managers, admins)
+	//
+	// A per-procedure entry overrides the channel's default. A channel with
+	// no policy opens no response clock. Applies to clocks opened from now on.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /settings/response-policies (the `PutResponsePolicies` operationId).
+	PutResponsePoliciesWithBody(ctx context.Context, params *PutResponsePoliciesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutResponsePolicies Change the response policies (managers, admins)
+	//
+	// A per-procedure entry overrides the channel's default. A channel with
+	// no policy opens no response clock. Applies to clocks opened from now on.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /settings/response-policies (the `PutResponsePolicies` operationId).
+	PutResponsePolicies(ctx context.Context, params *PutResponsePoliciesParams, body PutResponsePoliciesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListTickets List or search tickets
+	//
+	// Newest first by default. Filters combine with AND.
+	//
+	// Corresponds with GET /tickets (the `ListTickets` operationId).
+	ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTicketWithBody Open a ticket (one per subject)
+	//
+	// The ticket follows the published procedure its category maps to. When
+	// the request needs an answer (by default for email, letter and
+	// registered letter), a response clock starts at `received_at` (which
+	// defaults to now and may not be in the future).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tickets (the `CreateTicket` operationId).
+	CreateTicketWithBody(ctx context.Context, params *CreateTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTicket Open a ticket (one per subject)
+	//
+	// The ticket follows the published procedure its category maps to. When
+	// the request needs an answer (by default for email, letter and
+	// registered letter), a response clock starts at `received_at` (which
+	// defaults to now and may not be in the future).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tickets (the `CreateTicket` operationId).
+	CreateTicket(ctx context.Context, params *CreateTicketParams, body CreateTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTicket Read a ticket, with its clocks and dev tickets
+	//
+	// Corresponds with GET /tickets/{ticketId} (the `GetTicket` operationId).
+	GetTicket(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateTicketWithBody Update a ticket's description, people and references
+	//
+	// Only the fields present change; null clears an optional field. The
+	// state, level and procedure change only through transitions. A new
+	// assignee is told (agent notification).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /tickets/{ticketId} (the `UpdateTicket` operationId).
+	UpdateTicketWithBody(ctx context.Context, ticketId TicketId, params *UpdateTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateTicket Update a ticket's description, people and references
+	//
+	// Only the fields present change; null clears an optional field. The
+	// state, level and procedure change only through transitions. A new
+	// assignee is told (agent notification).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /tickets/{ticketId} (the `UpdateTicket` operationId).
+	UpdateTicket(ctx context.Context, ticketId TicketId, params *UpdateTicketParams, body UpdateTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListClientNotifications The client notifications the ticket wrote to the outbox
+	//
+	// Each is a template name and its data, waiting to be sent; newest last.
+	//
+	// Corresponds with GET /tickets/{ticketId}/client-notifications (the `ListClientNotifications` operationId).
+	ListClientNotifications(ctx context.Context, ticketId TicketId, params *ListClientNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddClientMessageWithBody Record a message from the client on the ticket
+	//
+	// Records what the client sent or said. When it needs an answer (by
+	// default for email, letter and registered letter) a response clock
+	// starts at `received_at`. When the ticket waits for the client, the
+	// procedure moves it on ("back when the client answers").
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/messages (the `AddClientMessage` operationId).
+	AddClientMessageWithBody(ctx context.Context, ticketId TicketId, params *AddClientMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddClientMessage Record a message from the client on the ticket
+	//
+	// Records what the client sent or said. When it needs an answer (by
+	// default for email, letter and registered letter) a response clock
+	// starts at `received_at`. When the ticket waits for the client, the
+	// procedure moves it on ("back when the client answers").
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/messages (the `AddClientMessage` operationId).
+	AddClientMessage(ctx context.Context, ticketId TicketId, params *AddClientMessageParams, body AddClientMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddTicketNoteWithBody Add an internal note
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
+	AddTicketNoteWithBody(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddTicketNote Add an internal note
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
+	AddTicketNote(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, body AddTicketNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddTicketReplyWithBody Record a reply to the client
+	//
+	// Records the channel and date of a reply. It closes the open response
+	// clocks, except that a registered letter stays unanswered until a
+	// registered reply with its tracking number is recorded. When the ticket
+	// has a file reference, the reply carries it; a letter reply must
+	// quote it (422 otherwise).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/replies (the `AddTicketReply` operationId).
+	AddTicketReplyWithBody(ctx context.Context, ticketId TicketId, params *AddTicketReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddTicketReply Record a reply to the client
+	//
+	// Records the channel and date of a reply. It closes the open response
+	// clocks, except that a registered letter stays unanswered until a
+	// registered reply with its tracking number is recorded. When the ticket
+	// has a file reference, the reply carries it; a letter reply must
+	// quote it (422 otherwise).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/replies (the `AddTicketReply` operationId).
+	AddTicketReply(ctx context.Context, ticketId TicketId, params *AddTicketReplyParams, body AddTicketReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTicketTimeline The ticket's timeline, oldest first
+	//
+	// Internal notes are left out for API tokens without the `tickets:internal` scope.
+	//
+	// Corresponds with GET /tickets/{ticketId}/timeline (the `GetTicketTimeline` operationId).
+	GetTicketTimeline(ctx context.Context, ticketId TicketId, params *GetTicketTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListTicketTransitions What the caller may do next
+	//
+	// The transitions of the ticket's procedure version that leave its state and whose guards pass for the caller, each with its inputs.
+	//
+	// Corresponds with GET /tickets/{ticketId}/transitions (the `ListTicketTransitions` operationId).
+	ListTicketTransitions(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApplyTicketTransitionWithBody Apply a transition
+	//
+	// Applies the named transition with its inputs, guarded by the ticket's
+	// procedure version: 403 when the caller's role or level may not, 422
+	// naming each missing or bad input (`fields.<name>`) or failed guard
+	// (`guard.<kind>`), 409 when the transition does not leave the current
+	// state. Of concurrent transitions on one ticket exactly one wins; the
+	// others get 412.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
+	ApplyTicketTransitionWithBody(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApplyTicketTransition Apply a transition
+	//
+	// Applies the named transition with its inputs, guarded by the ticket's
+	// procedure version: 403 when the caller's role or level may not, 422
+	// naming each missing or bad input (`fields.<name>`) or failed guard
+	// (`guard.<kind>`), 409 when the transition does not leave the current
+	// state. Of concurrent transitions on one ticket exactly one wins; the
+	// others get 412.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
+	ApplyTicketTransition(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, body ApplyTicketTransitionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAgents List agents
@@ -1739,6 +3438,36 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
+// ListMyNotifications The caller's notifications (escalations, assignments, reminders)
+//
+// Corresponds with GET /me/notifications (the `ListMyNotifications` operationId).
+func (c *Client) ListMyNotifications(ctx context.Context, params *ListMyNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyNotificationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkNotificationRead Mark one of the caller's notifications read
+//
+// Corresponds with POST /me/notifications/{notificationId}/read (the `MarkNotificationRead` operationId).
+func (c *Client) MarkNotificationRead(ctx context.Context, notificationId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkNotificationReadRequest(c.Server, notificationId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ChangeMyPasswordWithBody Change one's own password
 //
 // Takes any type of body and a specified content type.
@@ -1905,11 +3634,652 @@ func (c *Client) UpdateOrganisation(ctx context.Context, organisationId Organisa
 	return c.Client.Do(req)
 }
 
+// ListProcedures List procedures with their versions
+//
+// Every procedure code, its current (published) version and every version with its status, newest first.
+//
+// Corresponds with GET /procedures (the `ListProcedures` operationId).
+func (c *Client) ListProcedures(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListProceduresRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateProcedureVersionWithBody Propose a new procedure version (draft)
+//
+// Stores a draft of a procedure version; it is checked in full (unknown
+// states, unreachable states, unknown guard or action kinds, missing
+// parameters) and refused with 422 listing every problem. A draft is
+// approved by agents and published by a manager. Supervisors, managers
+// and admins may propose.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /procedures (the `CreateProcedureVersion` operationId).
+func (c *Client) CreateProcedureVersionWithBody(ctx context.Context, params *CreateProcedureVersionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateProcedureVersionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateProcedureVersion Propose a new procedure version (draft)
+//
+// Stores a draft of a procedure version; it is checked in full (unknown
+// states, unreachable states, unknown guard or action kinds, missing
+// parameters) and refused with 422 listing every problem. A draft is
+// approved by agents and published by a manager. Supervisors, managers
+// and admins may propose.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /procedures (the `CreateProcedureVersion` operationId).
+func (c *Client) CreateProcedureVersion(ctx context.Context, params *CreateProcedureVersionParams, body CreateProcedureVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateProcedureVersionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetProcedureVersion Read one version of a procedure
+//
+// Corresponds with GET /procedures/{code}/versions/{version} (the `GetProcedureVersion` operationId).
+func (c *Client) GetProcedureVersion(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetProcedureVersionRequest(c.Server, code, version)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveProcedureVersionWithBody Record the caller's approval of a version
+//
+// "Approbation du document : Tous": any agent records that they read and
+// approve the version, once (409 for a second approval by the same agent).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /procedures/{code}/versions/{version}/approvals (the `ApproveProcedureVersion` operationId).
+func (c *Client) ApproveProcedureVersionWithBody(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *ApproveProcedureVersionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveProcedureVersionRequestWithBody(c.Server, code, version, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveProcedureVersion Record the caller's approval of a version
+//
+// "Approbation du document : Tous": any agent records that they read and
+// approve the version, once (409 for a second approval by the same agent).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /procedures/{code}/versions/{version}/approvals (the `ApproveProcedureVersion` operationId).
+func (c *Client) ApproveProcedureVersion(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *ApproveProcedureVersionParams, body ApproveProcedureVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveProcedureVersionRequest(c.Server, code, version, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PublishProcedureVersion Validate and publish a draft (managers)
+//
+// "Validation des modifications : Gérant": a manager publishes a draft;
+// it is checked again and becomes the version new tickets follow. The
+// previous version is retired; tickets already on it keep it.
+//
+// Corresponds with POST /procedures/{code}/versions/{version}/publish (the `PublishProcedureVersion` operationId).
+func (c *Client) PublishProcedureVersion(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *PublishProcedureVersionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPublishProcedureVersionRequest(c.Server, code, version, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetReadiness Readiness probe (database and job queue)
 //
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetReadinessRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCalendar The business calendar (opening hours, holidays, closures)
+//
+// Corresponds with GET /settings/calendar (the `GetCalendar` operationId).
+func (c *Client) GetCalendar(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCalendarRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutCalendarWithBody Change the business calendar (managers, admins)
+//
+// Replaces the calendar and recomputes the due date of every open clock
+// from its stored start and policy, in the same transaction.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /settings/calendar (the `PutCalendar` operationId).
+func (c *Client) PutCalendarWithBody(ctx context.Context, params *PutCalendarParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCalendarRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutCalendar Change the business calendar (managers, admins)
+//
+// Replaces the calendar and recomputes the due date of every open clock
+// from its stored start and policy, in the same transaction.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /settings/calendar (the `PutCalendar` operationId).
+func (c *Client) PutCalendar(ctx context.Context, params *PutCalendarParams, body PutCalendarJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCalendarRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetProcedureMapping Which procedure each ticket category follows
+//
+// Corresponds with GET /settings/procedure-mapping (the `GetProcedureMapping` operationId).
+func (c *Client) GetProcedureMapping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetProcedureMappingRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutProcedureMappingWithBody Change the category → procedure mapping (managers, admins)
+//
+// Every category must map to a procedure that has a published version. Running tickets keep their procedure.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
+func (c *Client) PutProcedureMappingWithBody(ctx context.Context, params *PutProcedureMappingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutProcedureMappingRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutProcedureMapping Change the category → procedure mapping (managers, admins)
+//
+// Every category must map to a procedure that has a published version. Running tickets keep their procedure.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
+func (c *Client) PutProcedureMapping(ctx context.Context, params *PutProcedureMappingParams, body PutProcedureMappingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutProcedureMappingRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetResponsePolicies How long the company has to answer, per channel and procedure
+//
+// Corresponds with GET /settings/response-policies (the `GetResponsePolicies` operationId).
+func (c *Client) GetResponsePolicies(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetResponsePoliciesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutResponsePoliciesWithBody Change the response policies (managers, admins)
+//
+// A per-procedure entry overrides the channel's default. A channel with
+// no policy opens no response clock. Applies to clocks opened from now on.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /settings/response-policies (the `PutResponsePolicies` operationId).
+func (c *Client) PutResponsePoliciesWithBody(ctx context.Context, params *PutResponsePoliciesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutResponsePoliciesRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutResponsePolicies Change the response policies (managers, admins)
+//
+// A per-procedure entry overrides the channel's default. A channel with
+// no policy opens no response clock. Applies to clocks opened from now on.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /settings/response-policies (the `PutResponsePolicies` operationId).
+func (c *Client) PutResponsePolicies(ctx context.Context, params *PutResponsePoliciesParams, body PutResponsePoliciesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutResponsePoliciesRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListTickets List or search tickets
+//
+// Newest first by default. Filters combine with AND.
+//
+// Corresponds with GET /tickets (the `ListTickets` operationId).
+func (c *Client) ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTicketsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTicketWithBody Open a ticket (one per subject)
+//
+// The ticket follows the published procedure its category maps to. When
+// the request needs an answer (by default for email, letter and
+// registered letter), a response clock starts at `received_at` (which
+// defaults to now and may not be in the future).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tickets (the `CreateTicket` operationId).
+func (c *Client) CreateTicketWithBody(ctx context.Context, params *CreateTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTicketRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTicket Open a ticket (one per subject)
+//
+// The ticket follows the published procedure its category maps to. When
+// the request needs an answer (by default for email, letter and
+// registered letter), a response clock starts at `received_at` (which
+// defaults to now and may not be in the future).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tickets (the `CreateTicket` operationId).
+func (c *Client) CreateTicket(ctx context.Context, params *CreateTicketParams, body CreateTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTicketRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTicket Read a ticket, with its clocks and dev tickets
+//
+// Corresponds with GET /tickets/{ticketId} (the `GetTicket` operationId).
+func (c *Client) GetTicket(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTicketRequest(c.Server, ticketId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateTicketWithBody Update a ticket's description, people and references
+//
+// Only the fields present change; null clears an optional field. The
+// state, level and procedure change only through transitions. A new
+// assignee is told (agent notification).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /tickets/{ticketId} (the `UpdateTicket` operationId).
+func (c *Client) UpdateTicketWithBody(ctx context.Context, ticketId TicketId, params *UpdateTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTicketRequestWithBody(c.Server, ticketId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateTicket Update a ticket's description, people and references
+//
+// Only the fields present change; null clears an optional field. The
+// state, level and procedure change only through transitions. A new
+// assignee is told (agent notification).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /tickets/{ticketId} (the `UpdateTicket` operationId).
+func (c *Client) UpdateTicket(ctx context.Context, ticketId TicketId, params *UpdateTicketParams, body UpdateTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTicketRequest(c.Server, ticketId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListClientNotifications The client notifications the ticket wrote to the outbox
+//
+// Each is a template name and its data, waiting to be sent; newest last.
+//
+// Corresponds with GET /tickets/{ticketId}/client-notifications (the `ListClientNotifications` operationId).
+func (c *Client) ListClientNotifications(ctx context.Context, ticketId TicketId, params *ListClientNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListClientNotificationsRequest(c.Server, ticketId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddClientMessageWithBody Record a message from the client on the ticket
+//
+// Records what the client sent or said. When it needs an answer (by
+// default for email, letter and registered letter) a response clock
+// starts at `received_at`. When the ticket waits for the client, the
+// procedure moves it on ("back when the client answers").
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tickets/{ticketId}/messages (the `AddClientMessage` operationId).
+func (c *Client) AddClientMessageWithBody(ctx context.Context, ticketId TicketId, params *AddClientMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddClientMessageRequestWithBody(c.Server, ticketId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddClientMessage Record a message from the client on the ticket
+//
+// Records what the client sent or said. When it needs an answer (by
+// default for email, letter and registered letter) a response clock
+// starts at `received_at`. When the ticket waits for the client, the
+// procedure moves it on ("back when the client answers").
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tickets/{ticketId}/messages (the `AddClientMessage` operationId).
+func (c *Client) AddClientMessage(ctx context.Context, ticketId TicketId, params *AddClientMessageParams, body AddClientMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddClientMessageRequest(c.Server, ticketId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddTicketNoteWithBody Add an internal note
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
+func (c *Client) AddTicketNoteWithBody(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddTicketNoteRequestWithBody(c.Server, ticketId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddTicketNote Add an internal note
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
+func (c *Client) AddTicketNote(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, body AddTicketNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddTicketNoteRequest(c.Server, ticketId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddTicketReplyWithBody Record a reply to the client
+//
+// Records the channel and date of a reply. It closes the open response
+// clocks, except that a registered letter stays unanswered until a
+// registered reply with its tracking number is recorded. When the ticket
+// has a file reference, the reply carries it; a letter reply must
+// quote it (422 otherwise).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tickets/{ticketId}/replies (the `AddTicketReply` operationId).
+func (c *Client) AddTicketReplyWithBody(ctx context.Context, ticketId TicketId, params *AddTicketReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddTicketReplyRequestWithBody(c.Server, ticketId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddTicketReply Record a reply to the client
+//
+// Records the channel and date of a reply. It closes the open response
+// clocks, except that a registered letter stays unanswered until a
+// registered reply with its tracking number is recorded. When the ticket
+// has a file reference, the reply carries it; a letter reply must
+// quote it (422 otherwise).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tickets/{ticketId}/replies (the `AddTicketReply` operationId).
+func (c *Client) AddTicketReply(ctx context.Context, ticketId TicketId, params *AddTicketReplyParams, body AddTicketReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddTicketReplyRequest(c.Server, ticketId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTicketTimeline The ticket's timeline, oldest first
+//
+// Internal notes are left out for API tokens without the `tickets:internal` scope.
+//
+// Corresponds with GET /tickets/{ticketId}/timeline (the `GetTicketTimeline` operationId).
+func (c *Client) GetTicketTimeline(ctx context.Context, ticketId TicketId, params *GetTicketTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTicketTimelineRequest(c.Server, ticketId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListTicketTransitions What the caller may do next
+//
+// The transitions of the ticket's procedure version that leave its state and whose guards pass for the caller, each with its inputs.
+//
+// Corresponds with GET /tickets/{ticketId}/transitions (the `ListTicketTransitions` operationId).
+func (c *Client) ListTicketTransitions(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTicketTransitionsRequest(c.Server, ticketId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApplyTicketTransitionWithBody Apply a transition
+//
+// Applies the named transition with its inputs, guarded by the ticket's
+// procedure version: 403 when the caller's role or level may not, 422
+// naming each missing or bad input (`fields.<name>`) or failed guard
+// (`guard.<kind>`), 409 when the transition does not leave the current
+// state. Of concurrent transitions on one ticket exactly one wins; the
+// others get 412.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
+func (c *Client) ApplyTicketTransitionWithBody(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplyTicketTransitionRequestWithBody(c.Server, ticketId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApplyTicketTransition Apply a transition
+//
+// Applies the named transition with its inputs, guarded by the ticket's
+// procedure version: 403 when the caller's role or level may not, 422
+// naming each missing or bad input (`fields.<name>`) or failed guard
+// (`guard.<kind>`), 409 when the transition does not leave the current
+// state. Of concurrent transitions on one ticket exactly one wins; the
+// others get 412.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
+func (c *Client) ApplyTicketTransition(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, body ApplyTicketTransitionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplyTicketTransitionRequest(c.Server, ticketId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3130,6 +5500,118 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListMyNotificationsRequest constructs an http.Request for the ListMyNotifications method
+func NewListMyNotificationsRequest(server string, params *ListMyNotificationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/notifications")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unread != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unread", *params.Unread, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMarkNotificationReadRequest constructs an http.Request for the MarkNotificationRead method
+func NewMarkNotificationReadRequest(server string, notificationId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "notificationId", notificationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/notifications/%s/read", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewChangeMyPasswordRequest calls the generic ChangeMyPassword builder with application/json body
 func NewChangeMyPasswordRequest(server string, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3514,6 +5996,254 @@ func NewUpdateOrganisationRequestWithBody(server string, organisationId Organisa
 	return req, nil
 }
 
+// NewListProceduresRequest constructs an http.Request for the ListProcedures method
+func NewListProceduresRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/procedures")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateProcedureVersionRequest calls the generic CreateProcedureVersion builder with application/json body
+func NewCreateProcedureVersionRequest(server string, params *CreateProcedureVersionParams, body CreateProcedureVersionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateProcedureVersionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateProcedureVersionRequestWithBody constructs an http.Request for the CreateProcedureVersion method, with any body, and a specified content type
+func NewCreateProcedureVersionRequestWithBody(server string, params *CreateProcedureVersionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/procedures")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetProcedureVersionRequest constructs an http.Request for the GetProcedureVersion method
+func NewGetProcedureVersionRequest(server string, code ProcedureCode, version ProcedureVersionLabel) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "code", code, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "version", version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/procedures/%s/versions/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewApproveProcedureVersionRequest calls the generic ApproveProcedureVersion builder with application/json body
+func NewApproveProcedureVersionRequest(server string, code ProcedureCode, version ProcedureVersionLabel, params *ApproveProcedureVersionParams, body ApproveProcedureVersionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewApproveProcedureVersionRequestWithBody(server, code, version, params, "application/json", bodyReader)
+}
+
+// NewApproveProcedureVersionRequestWithBody constructs an http.Request for the ApproveProcedureVersion method, with any body, and a specified content type
+func NewApproveProcedureVersionRequestWithBody(server string, code ProcedureCode, version ProcedureVersionLabel, params *ApproveProcedureVersionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "code", code, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "version", version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/procedures/%s/versions/%s/approvals", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPublishProcedureVersionRequest constructs an http.Request for the PublishProcedureVersion method
+func NewPublishProcedureVersionRequest(server string, code ProcedureCode, version ProcedureVersionLabel, params *PublishProcedureVersionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "code", code, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "version", version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/procedures/%s/versions/%s/publish", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetReadinessRequest constructs an http.Request for the GetReadiness method
 func NewGetReadinessRequest(server string) (*http.Request, error) {
 	var err error
@@ -3536,6 +6266,1040 @@ func NewGetReadinessRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCalendarRequest constructs an http.Request for the GetCalendar method
+func NewGetCalendarRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/settings/calendar")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutCalendarRequest calls the generic PutCalendar builder with application/json body
+func NewPutCalendarRequest(server string, params *PutCalendarParams, body PutCalendarJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutCalendarRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPutCalendarRequestWithBody constructs an http.Request for the PutCalendar method, with any body, and a specified content type
+func NewPutCalendarRequestWithBody(server string, params *PutCalendarParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/settings/calendar")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetProcedureMappingRequest constructs an http.Request for the GetProcedureMapping method
+func NewGetProcedureMappingRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/settings/procedure-mapping")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutProcedureMappingRequest calls the generic PutProcedureMapping builder with application/json body
+func NewPutProcedureMappingRequest(server string, params *PutProcedureMappingParams, body PutProcedureMappingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutProcedureMappingRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPutProcedureMappingRequestWithBody constructs an http.Request for the PutProcedureMapping method, with any body, and a specified content type
+func NewPutProcedureMappingRequestWithBody(server string, params *PutProcedureMappingParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/settings/procedure-mapping")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetResponsePoliciesRequest constructs an http.Request for the GetResponsePolicies method
+func NewGetResponsePoliciesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/settings/response-policies")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutResponsePoliciesRequest calls the generic PutResponsePolicies builder with application/json body
+func NewPutResponsePoliciesRequest(server string, params *PutResponsePoliciesParams, body PutResponsePoliciesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutResponsePoliciesRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPutResponsePoliciesRequestWithBody constructs an http.Request for the PutResponsePolicies method, with any body, and a specified content type
+func NewPutResponsePoliciesRequestWithBody(server string, params *PutResponsePoliciesParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/settings/response-policies")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListTicketsRequest constructs an http.Request for the ListTickets method
+func NewListTicketsRequest(server string, params *ListTicketsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Channel != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "channel", *params.Channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "category", *params.Category, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Level != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "level", *params.Level, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AssigneeId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "assignee_id", *params.AssigneeId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganisationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organisation_id", *params.OrganisationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Overdue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overdue", *params.Overdue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DueBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "due_before", *params.DueBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateTicketRequest calls the generic CreateTicket builder with application/json body
+func NewCreateTicketRequest(server string, params *CreateTicketParams, body CreateTicketJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateTicketRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateTicketRequestWithBody constructs an http.Request for the CreateTicket method, with any body, and a specified content type
+func NewCreateTicketRequestWithBody(server string, params *CreateTicketParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetTicketRequest constructs an http.Request for the GetTicket method
+func NewGetTicketRequest(server string, ticketId TicketId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateTicketRequest calls the generic UpdateTicket builder with application/json body
+func NewUpdateTicketRequest(server string, ticketId TicketId, params *UpdateTicketParams, body UpdateTicketJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateTicketRequestWithBody(server, ticketId, params, "application/json", bodyReader)
+}
+
+// NewUpdateTicketRequestWithBody constructs an http.Request for the UpdateTicket method, with any body, and a specified content type
+func NewUpdateTicketRequestWithBody(server string, ticketId TicketId, params *UpdateTicketParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListClientNotificationsRequest constructs an http.Request for the ListClientNotifications method
+func NewListClientNotificationsRequest(server string, ticketId TicketId, params *ListClientNotificationsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/client-notifications", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddClientMessageRequest calls the generic AddClientMessage builder with application/json body
+func NewAddClientMessageRequest(server string, ticketId TicketId, params *AddClientMessageParams, body AddClientMessageJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddClientMessageRequestWithBody(server, ticketId, params, "application/json", bodyReader)
+}
+
+// NewAddClientMessageRequestWithBody constructs an http.Request for the AddClientMessage method, with any body, and a specified content type
+func NewAddClientMessageRequestWithBody(server string, ticketId TicketId, params *AddClientMessageParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/messages", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewAddTicketNoteRequest calls the generic AddTicketNote builder with application/json body
+func NewAddTicketNoteRequest(server string, ticketId TicketId, params *AddTicketNoteParams, body AddTicketNoteJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddTicketNoteRequestWithBody(server, ticketId, params, "application/json", bodyReader)
+}
+
+// NewAddTicketNoteRequestWithBody constructs an http.Request for the AddTicketNote method, with any body, and a specified content type
+func NewAddTicketNoteRequestWithBody(server string, ticketId TicketId, params *AddTicketNoteParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/notes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewAddTicketReplyRequest calls the generic AddTicketReply builder with application/json body
+func NewAddTicketReplyRequest(server string, ticketId TicketId, params *AddTicketReplyParams, body AddTicketReplyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddTicketReplyRequestWithBody(server, ticketId, params, "application/json", bodyReader)
+}
+
+// NewAddTicketReplyRequestWithBody constructs an http.Request for the AddTicketReply method, with any body, and a specified content type
+func NewAddTicketReplyRequestWithBody(server string, ticketId TicketId, params *AddTicketReplyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/replies", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetTicketTimelineRequest constructs an http.Request for the GetTicketTimeline method
+func NewGetTicketTimelineRequest(server string, ticketId TicketId, params *GetTicketTimelineParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/timeline", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListTicketTransitionsRequest constructs an http.Request for the ListTicketTransitions method
+func NewListTicketTransitionsRequest(server string, ticketId TicketId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/transitions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewApplyTicketTransitionRequest calls the generic ApplyTicketTransition builder with application/json body
+func NewApplyTicketTransitionRequest(server string, ticketId TicketId, params *ApplyTicketTransitionParams, body ApplyTicketTransitionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewApplyTicketTransitionRequestWithBody(server, ticketId, params, "application/json", bodyReader)
+}
+
+// NewApplyTicketTransitionRequestWithBody constructs an http.Request for the ApplyTicketTransition method, with any body, and a specified content type
+func NewApplyTicketTransitionRequestWithBody(server string, ticketId TicketId, params *ApplyTicketTransitionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/transitions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -3835,6 +7599,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
+	// ListMyNotificationsWithResponse The caller's notifications (escalations, assignments, reminders)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/notifications (the `ListMyNotifications` operationId).
+	ListMyNotificationsWithResponse(ctx context.Context, params *ListMyNotificationsParams, reqEditors ...RequestEditorFn) (*ListMyNotificationsResponse, error)
+
+	// MarkNotificationReadWithResponse Mark one of the caller's notifications read
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/notifications/{notificationId}/read (the `MarkNotificationRead` operationId).
+	MarkNotificationReadWithResponse(ctx context.Context, notificationId openapi_types.UUID, reqEditors ...RequestEditorFn) (*MarkNotificationReadResponse, error)
+
 	// ChangeMyPasswordWithBodyWithResponse Change one's own password
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -3909,12 +7687,345 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /organisations/{organisationId} (the `UpdateOrganisation` operationId).
 	UpdateOrganisationWithResponse(ctx context.Context, organisationId OrganisationId, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error)
 
+	// ListProceduresWithResponse List procedures with their versions
+	//
+	// Every procedure code, its current (published) version and every version with its status, newest first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /procedures (the `ListProcedures` operationId).
+	ListProceduresWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListProceduresResponse, error)
+
+	// CreateProcedureVersionWithBodyWithResponse Propose a new procedure version (draft)
+	//
+	// Stores a draft of a procedure version; it is checked in full (unknown
+	// states, unreachable states, unknown guard or action kinds, missing
+	// parameters) and refused with 422 listing every problem. A draft is
+	// approved by agents and published by a manager. Supervisors, managers
+	// and admins may propose.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /procedures (the `CreateProcedureVersion` operationId).
+	CreateProcedureVersionWithBodyWithResponse(ctx context.Context, params *CreateProcedureVersionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateProcedureVersionResponse, error)
+
+	// CreateProcedureVersionWithResponse Propose a new procedure version (draft)
+	//
+	// Stores a draft of a procedure version; it is checked in full (unknown
+	// states, unreachable states, unknown guard or action kinds, missing
+	// parameters) and refused with 422 listing every problem. A draft is
+	// approved by agents and published by a manager. Supervisors, managers
+	// and admins may propose.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /procedures (the `CreateProcedureVersion` operationId).
+	CreateProcedureVersionWithResponse(ctx context.Context, params *CreateProcedureVersionParams, body CreateProcedureVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateProcedureVersionResponse, error)
+
+	// GetProcedureVersionWithResponse Read one version of a procedure
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /procedures/{code}/versions/{version} (the `GetProcedureVersion` operationId).
+	GetProcedureVersionWithResponse(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, reqEditors ...RequestEditorFn) (*GetProcedureVersionResponse, error)
+
+	// ApproveProcedureVersionWithBodyWithResponse Record the caller's approval of a version
+	//
+	// "Approbation du document : Tous": any agent records that they read and
+	// approve the version, once (409 for a second approval by the same agent).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /procedures/{code}/versions/{version}/approvals (the `ApproveProcedureVersion` operationId).
+	ApproveProcedureVersionWithBodyWithResponse(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *ApproveProcedureVersionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveProcedureVersionResponse, error)
+
+	// ApproveProcedureVersionWithResponse Record the caller's approval of a version
+	//
+	// "Approbation du document : Tous": any agent records that they read and
+	// approve the version, once (409 for a second approval by the same agent).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /procedures/{code}/versions/{version}/approvals (the `ApproveProcedureVersion` operationId).
+	ApproveProcedureVersionWithResponse(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *ApproveProcedureVersionParams, body ApproveProcedureVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveProcedureVersionResponse, error)
+
+	// PublishProcedureVersionWithResponse Validate and publish a draft (managers)
+	//
+	// "Validation des modifications : Gérant": a manager publishes a draft;
+	// it is checked again and becomes the version new tickets follow. The
+	// previous version is retired; tickets already on it keep it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /procedures/{code}/versions/{version}/publish (the `PublishProcedureVersion` operationId).
+	PublishProcedureVersionWithResponse(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *PublishProcedureVersionParams, reqEditors ...RequestEditorFn) (*PublishProcedureVersionResponse, error)
+
 	// GetReadinessWithResponse Readiness probe (database and job queue)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
+
+	// GetCalendarWithResponse The business calendar (opening hours, holidays, closures)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /settings/calendar (the `GetCalendar` operationId).
+	GetCalendarWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCalendarResponse, error)
+
+	// PutCalendarWithBodyWithResponse Change the business calendar (managers, admins)
+	//
+	// Replaces the calendar and recomputes the due date of every open clock
+	// from its stored start and policy, in the same transaction.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings/calendar (the `PutCalendar` operationId).
+	PutCalendarWithBodyWithResponse(ctx context.Context, params *PutCalendarParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCalendarResponse, error)
+
+	// PutCalendarWithResponse Change the business calendar (managers, admins)
+	//
+	// Replaces the calendar and recomputes the due date of every open clock
+	// from its stored start and policy, in the same transaction.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings/calendar (the `PutCalendar` operationId).
+	PutCalendarWithResponse(ctx context.Context, params *PutCalendarParams, body PutCalendarJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCalendarResponse, error)
+
+	// GetProcedureMappingWithResponse Which procedure each ticket category follows
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /settings/procedure-mapping (the `GetProcedureMapping` operationId).
+	GetProcedureMappingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetProcedureMappingResponse, error)
+
+	// PutProcedureMappingWithBodyWithResponse Change the category → procedure mapping (managers, admins)
+	//
+	// Every category must map to a procedure that has a published version. Running tickets keep their procedure.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
+	PutProcedureMappingWithBodyWithResponse(ctx context.Context, params *PutProcedureMappingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutProcedureMappingResponse, error)
+
+	// PutProcedureMappingWithResponse Change the category → procedure mapping (managers, admins)
+	//
+	// Every category must map to a procedure that has a published version. Running tickets keep their procedure.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
+	PutProcedureMappingWithResponse(ctx context.Context, params *PutProcedureMappingParams, body PutProcedureMappingJSONRequestBody, reqEditors ...RequestEditorFn) (*PutProcedureMappingResponse, error)
+
+	// GetResponsePoliciesWithResponse How long the company has to answer, per channel and procedure
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /settings/response-policies (the `GetResponsePolicies` operationId).
+	GetResponsePoliciesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetResponsePoliciesResponse, error)
+
+	// PutResponsePoliciesWithBodyWithResponse Change the response policies (managers, admins)
+	//
+	// A per-procedure entry overrides the channel's default. A channel with
+	// no policy opens no response clock. Applies to clocks opened from now on.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings/response-policies (the `PutResponsePolicies` operationId).
+	PutResponsePoliciesWithBodyWithResponse(ctx context.Context, params *PutResponsePoliciesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutResponsePoliciesResponse, error)
+
+	// PutResponsePoliciesWithResponse Change the response policies (managers, admins)
+	//
+	// A per-procedure entry overrides the channel's default. A channel with
+	// no policy opens no response clock. Applies to clocks opened from now on.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings/response-policies (the `PutResponsePolicies` operationId).
+	PutResponsePoliciesWithResponse(ctx context.Context, params *PutResponsePoliciesParams, body PutResponsePoliciesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutResponsePoliciesResponse, error)
+
+	// ListTicketsWithResponse List or search tickets
+	//
+	// Newest first by default. Filters combine with AND.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tickets (the `ListTickets` operationId).
+	ListTicketsWithResponse(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error)
+
+	// CreateTicketWithBodyWithResponse Open a ticket (one per subject)
+	//
+	// The ticket follows the published procedure its category maps to. When
+	// the request needs an answer (by default for email, letter and
+	// registered letter), a response clock starts at `received_at` (which
+	// defaults to now and may not be in the future).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets (the `CreateTicket` operationId).
+	CreateTicketWithBodyWithResponse(ctx context.Context, params *CreateTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTicketResponse, error)
+
+	// CreateTicketWithResponse Open a ticket (one per subject)
+	//
+	// The ticket follows the published procedure its category maps to. When
+	// the request needs an answer (by default for email, letter and
+	// registered letter), a response clock starts at `received_at` (which
+	// defaults to now and may not be in the future).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets (the `CreateTicket` operationId).
+	CreateTicketWithResponse(ctx context.Context, params *CreateTicketParams, body CreateTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTicketResponse, error)
+
+	// GetTicketWithResponse Read a ticket, with its clocks and dev tickets
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tickets/{ticketId} (the `GetTicket` operationId).
+	GetTicketWithResponse(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*GetTicketResponse, error)
+
+	// UpdateTicketWithBodyWithResponse Update a ticket's description, people and references
+	//
+	// Only the fields present change; null clears an optional field. The
+	// state, level and procedure change only through transitions. A new
+	// assignee is told (agent notification).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /tickets/{ticketId} (the `UpdateTicket` operationId).
+	UpdateTicketWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *UpdateTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTicketResponse, error)
+
+	// UpdateTicketWithResponse Update a ticket's description, people and references
+	//
+	// Only the fields present change; null clears an optional field. The
+	// state, level and procedure change only through transitions. A new
+	// assignee is told (agent notification).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /tickets/{ticketId} (the `UpdateTicket` operationId).
+	UpdateTicketWithResponse(ctx context.Context, ticketId TicketId, params *UpdateTicketParams, body UpdateTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTicketResponse, error)
+
+	// ListClientNotificationsWithResponse The client notifications the ticket wrote to the outbox
+	//
+	// Each is a template name and its data, waiting to be sent; newest last.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tickets/{ticketId}/client-notifications (the `ListClientNotifications` operationId).
+	ListClientNotificationsWithResponse(ctx context.Context, ticketId TicketId, params *ListClientNotificationsParams, reqEditors ...RequestEditorFn) (*ListClientNotificationsResponse, error)
+
+	// AddClientMessageWithBodyWithResponse Record a message from the client on the ticket
+	//
+	// Records what the client sent or said. When it needs an answer (by
+	// default for email, letter and registered letter) a response clock
+	// starts at `received_at`. When the ticket waits for the client, the
+	// procedure moves it on ("back when the client answers").
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/messages (the `AddClientMessage` operationId).
+	AddClientMessageWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *AddClientMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddClientMessageResponse, error)
+
+	// AddClientMessageWithResponse Record a message from the client on the ticket
+	//
+	// Records what the client sent or said. When it needs an answer (by
+	// default for email, letter and registered letter) a response clock
+	// starts at `received_at`. When the ticket waits for the client, the
+	// procedure moves it on ("back when the client answers").
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/messages (the `AddClientMessage` operationId).
+	AddClientMessageWithResponse(ctx context.Context, ticketId TicketId, params *AddClientMessageParams, body AddClientMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*AddClientMessageResponse, error)
+
+	// AddTicketNoteWithBodyWithResponse Add an internal note
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
+	AddTicketNoteWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddTicketNoteResponse, error)
+
+	// AddTicketNoteWithResponse Add an internal note
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
+	AddTicketNoteWithResponse(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, body AddTicketNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTicketNoteResponse, error)
+
+	// AddTicketReplyWithBodyWithResponse Record a reply to the client
+	//
+	// Records the channel and date of a reply. It closes the open response
+	// clocks, except that a registered letter stays unanswered until a
+	// registered reply with its tracking number is recorded. When the ticket
+	// has a file reference, the reply carries it; a letter reply must
+	// quote it (422 otherwise).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/replies (the `AddTicketReply` operationId).
+	AddTicketReplyWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *AddTicketReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddTicketReplyResponse, error)
+
+	// AddTicketReplyWithResponse Record a reply to the client
+	//
+	// Records the channel and date of a reply. It closes the open response
+	// clocks, except that a registered letter stays unanswered until a
+	// registered reply with its tracking number is recorded. When the ticket
+	// has a file reference, the reply carries it; a letter reply must
+	// quote it (422 otherwise).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/replies (the `AddTicketReply` operationId).
+	AddTicketReplyWithResponse(ctx context.Context, ticketId TicketId, params *AddTicketReplyParams, body AddTicketReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTicketReplyResponse, error)
+
+	// GetTicketTimelineWithResponse The ticket's timeline, oldest first
+	//
+	// Internal notes are left out for API tokens without the `tickets:internal` scope.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tickets/{ticketId}/timeline (the `GetTicketTimeline` operationId).
+	GetTicketTimelineWithResponse(ctx context.Context, ticketId TicketId, params *GetTicketTimelineParams, reqEditors ...RequestEditorFn) (*GetTicketTimelineResponse, error)
+
+	// ListTicketTransitionsWithResponse What the caller may do next
+	//
+	// The transitions of the ticket's procedure version that leave its state and whose guards pass for the caller, each with its inputs.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tickets/{ticketId}/transitions (the `ListTicketTransitions` operationId).
+	ListTicketTransitionsWithResponse(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*ListTicketTransitionsResponse, error)
+
+	// ApplyTicketTransitionWithBodyWithResponse Apply a transition
+	//
+	// Applies the named transition with its inputs, guarded by the ticket's
+	// procedure version: 403 when the caller's role or level may not, 422
+	// naming each missing or bad input (`fields.<name>`) or failed guard
+	// (`guard.<kind>`), 409 when the transition does not leave the current
+	// state. Of concurrent transitions on one ticket exactly one wins; the
+	// others get 412.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
+	ApplyTicketTransitionWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyTicketTransitionResponse, error)
+
+	// ApplyTicketTransitionWithResponse Apply a transition
+	//
+	// Applies the named transition with its inputs, guarded by the ticket's
+	// procedure version: 403 when the caller's role or level may not, 422
+	// naming each missing or bad input (`fields.<name>`) or failed guard
+	// (`guard.<kind>`), 409 when the transition does not leave the current
+	// state. Of concurrent transitions on one ticket exactly one wins; the
+	// others get 412.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
+	ApplyTicketTransitionWithResponse(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, body ApplyTicketTransitionJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyTicketTransitionResponse, error)
 }
 
 type ListAgentsResponse struct {
@@ -5381,6 +9492,123 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+type ListMyNotificationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentNotificationPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyNotificationsResponse) GetJSON200() *AgentNotificationPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMyNotificationsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyNotificationsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyNotificationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyNotificationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyNotificationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyNotificationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MarkNotificationReadResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentNotification
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MarkNotificationReadResponse) GetJSON200() *AgentNotification {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MarkNotificationReadResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MarkNotificationReadResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MarkNotificationReadResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r MarkNotificationReadResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MarkNotificationReadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MarkNotificationReadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MarkNotificationReadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ChangeMyPasswordResponse429Headers the declared response headers of an HTTP 429 response for ChangeMyPassword
 type ChangeMyPasswordResponse429Headers struct {
 	RetryAfter *int
@@ -5914,6 +10142,379 @@ func (r UpdateOrganisationResponse) ContentType() string {
 	return ""
 }
 
+type ListProceduresResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProcedureList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListProceduresResponse) GetJSON200() *ProcedureList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListProceduresResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListProceduresResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListProceduresResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListProceduresResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListProceduresResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListProceduresResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateProcedureVersionResponse201Headers the declared response headers of an HTTP 201 response for CreateProcedureVersion
+type CreateProcedureVersionResponse201Headers struct {
+	Location *string
+}
+
+type CreateProcedureVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ProcedureVersion
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateProcedureVersionResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateProcedureVersionResponse) GetJSON201() *ProcedureVersion {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateProcedureVersionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateProcedureVersionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateProcedureVersionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateProcedureVersionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateProcedureVersionResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateProcedureVersionResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateProcedureVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateProcedureVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateProcedureVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateProcedureVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetProcedureVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProcedureVersion
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetProcedureVersionResponse) GetJSON200() *ProcedureVersion {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetProcedureVersionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetProcedureVersionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetProcedureVersionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetProcedureVersionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetProcedureVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetProcedureVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetProcedureVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetProcedureVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ApproveProcedureVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ProcedureVersion
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ApproveProcedureVersionResponse) GetJSON201() *ProcedureVersion {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ApproveProcedureVersionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ApproveProcedureVersionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApproveProcedureVersionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApproveProcedureVersionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApproveProcedureVersionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r ApproveProcedureVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApproveProcedureVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApproveProcedureVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApproveProcedureVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PublishProcedureVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProcedureVersion
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PublishProcedureVersionResponse) GetJSON200() *ProcedureVersion {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PublishProcedureVersionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PublishProcedureVersionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PublishProcedureVersionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PublishProcedureVersionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PublishProcedureVersionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PublishProcedureVersionResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r PublishProcedureVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PublishProcedureVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PublishProcedureVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PublishProcedureVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetReadinessResponse503Headers the declared response headers of an HTTP 503 response for GetReadiness
 type GetReadinessResponse503Headers struct {
 	RetryAfter *int
@@ -5963,6 +10564,1369 @@ func (r GetReadinessResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetReadinessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCalendarResponse200Headers the declared response headers of an HTTP 200 response for GetCalendar
+type GetCalendarResponse200Headers struct {
+	ETag *string
+}
+
+type GetCalendarResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BusinessCalendar
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCalendarResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCalendarResponse) GetJSON200() *BusinessCalendar {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCalendarResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCalendarResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCalendarResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCalendarResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCalendarResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCalendarResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutCalendarResponse200Headers the declared response headers of an HTTP 200 response for PutCalendar
+type PutCalendarResponse200Headers struct {
+	ETag *string
+}
+
+type PutCalendarResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BusinessCalendar
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PutCalendarResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutCalendarResponse) GetJSON200() *BusinessCalendar {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutCalendarResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutCalendarResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutCalendarResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PutCalendarResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutCalendarResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r PutCalendarResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r PutCalendarResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutCalendarResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutCalendarResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutCalendarResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetProcedureMappingResponse200Headers the declared response headers of an HTTP 200 response for GetProcedureMapping
+type GetProcedureMappingResponse200Headers struct {
+	ETag *string
+}
+
+type GetProcedureMappingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProcedureMapping
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetProcedureMappingResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetProcedureMappingResponse) GetJSON200() *ProcedureMapping {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetProcedureMappingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetProcedureMappingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetProcedureMappingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetProcedureMappingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetProcedureMappingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetProcedureMappingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutProcedureMappingResponse200Headers the declared response headers of an HTTP 200 response for PutProcedureMapping
+type PutProcedureMappingResponse200Headers struct {
+	ETag *string
+}
+
+type PutProcedureMappingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProcedureMapping
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PutProcedureMappingResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutProcedureMappingResponse) GetJSON200() *ProcedureMapping {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutProcedureMappingResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutProcedureMappingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutProcedureMappingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PutProcedureMappingResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutProcedureMappingResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r PutProcedureMappingResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r PutProcedureMappingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutProcedureMappingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutProcedureMappingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutProcedureMappingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetResponsePoliciesResponse200Headers the declared response headers of an HTTP 200 response for GetResponsePolicies
+type GetResponsePoliciesResponse200Headers struct {
+	ETag *string
+}
+
+type GetResponsePoliciesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResponsePolicies
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetResponsePoliciesResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetResponsePoliciesResponse) GetJSON200() *ResponsePolicies {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetResponsePoliciesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetResponsePoliciesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetResponsePoliciesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetResponsePoliciesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetResponsePoliciesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetResponsePoliciesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutResponsePoliciesResponse200Headers the declared response headers of an HTTP 200 response for PutResponsePolicies
+type PutResponsePoliciesResponse200Headers struct {
+	ETag *string
+}
+
+type PutResponsePoliciesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResponsePolicies
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PutResponsePoliciesResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutResponsePoliciesResponse) GetJSON200() *ResponsePolicies {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutResponsePoliciesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutResponsePoliciesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutResponsePoliciesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PutResponsePoliciesResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutResponsePoliciesResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r PutResponsePoliciesResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r PutResponsePoliciesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutResponsePoliciesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutResponsePoliciesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutResponsePoliciesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListTicketsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TicketPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTicketsResponse) GetJSON200() *TicketPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListTicketsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListTicketsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListTicketsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTicketsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTicketsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTicketsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTicketsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateTicketResponse201Headers the declared response headers of an HTTP 201 response for CreateTicket
+type CreateTicketResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateTicketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Ticket
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateTicketResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateTicketResponse) GetJSON201() *Ticket {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateTicketResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateTicketResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateTicketResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateTicketResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateTicketResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateTicketResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateTicketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateTicketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateTicketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateTicketResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetTicketResponse200Headers the declared response headers of an HTTP 200 response for GetTicket
+type GetTicketResponse200Headers struct {
+	ETag *string
+}
+
+type GetTicketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Ticket
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetTicketResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTicketResponse) GetJSON200() *Ticket {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetTicketResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetTicketResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetTicketResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTicketResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTicketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTicketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTicketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTicketResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateTicketResponse200Headers the declared response headers of an HTTP 200 response for UpdateTicket
+type UpdateTicketResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateTicketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Ticket
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateTicketResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateTicketResponse) GetJSON200() *Ticket {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateTicketResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateTicketResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateTicketResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateTicketResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateTicketResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateTicketResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateTicketResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateTicketResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateTicketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateTicketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateTicketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateTicketResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListClientNotificationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClientNotificationPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListClientNotificationsResponse) GetJSON200() *ClientNotificationPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListClientNotificationsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListClientNotificationsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListClientNotificationsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListClientNotificationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListClientNotificationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListClientNotificationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListClientNotificationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListClientNotificationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddClientMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TimelineEvent
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddClientMessageResponse) GetJSON201() *TimelineEvent {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddClientMessageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddClientMessageResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddClientMessageResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddClientMessageResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddClientMessageResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddClientMessageResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddClientMessageResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r AddClientMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddClientMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddClientMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddClientMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddTicketNoteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TimelineEvent
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddTicketNoteResponse) GetJSON201() *TimelineEvent {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddTicketNoteResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddTicketNoteResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddTicketNoteResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddTicketNoteResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddTicketNoteResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetBody returns the raw response body bytes
+func (r AddTicketNoteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddTicketNoteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddTicketNoteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddTicketNoteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddTicketReplyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TimelineEvent
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddTicketReplyResponse) GetJSON201() *TimelineEvent {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddTicketReplyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddTicketReplyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddTicketReplyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddTicketReplyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddTicketReplyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddTicketReplyResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddTicketReplyResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r AddTicketReplyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddTicketReplyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddTicketReplyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddTicketReplyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetTicketTimelineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TimelinePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTicketTimelineResponse) GetJSON200() *TimelinePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetTicketTimelineResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetTicketTimelineResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetTicketTimelineResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTicketTimelineResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTicketTimelineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTicketTimelineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTicketTimelineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTicketTimelineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListTicketTransitionsResponse200Headers the declared response headers of an HTTP 200 response for ListTicketTransitions
+type ListTicketTransitionsResponse200Headers struct {
+	ETag *string
+}
+
+type ListTicketTransitionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TransitionList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListTicketTransitionsResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTicketTransitionsResponse) GetJSON200() *TransitionList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListTicketTransitionsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListTicketTransitionsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListTicketTransitionsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListTicketTransitionsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTicketTransitionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTicketTransitionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTicketTransitionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTicketTransitionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ApplyTicketTransitionResponse200Headers the declared response headers of an HTTP 200 response for ApplyTicketTransition
+type ApplyTicketTransitionResponse200Headers struct {
+	ETag *string
+}
+
+type ApplyTicketTransitionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Ticket
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ApplyTicketTransitionResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApplyTicketTransitionResponse) GetJSON200() *Ticket {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ApplyTicketTransitionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ApplyTicketTransitionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApplyTicketTransitionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApplyTicketTransitionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApplyTicketTransitionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ApplyTicketTransitionResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ApplyTicketTransitionResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ApplyTicketTransitionResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ApplyTicketTransitionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApplyTicketTransitionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApplyTicketTransitionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApplyTicketTransitionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6399,6 +12363,32 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
+// ListMyNotificationsWithResponse The caller's notifications (escalations, assignments, reminders)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/notifications (the `ListMyNotifications` operationId).
+func (c *ClientWithResponses) ListMyNotificationsWithResponse(ctx context.Context, params *ListMyNotificationsParams, reqEditors ...RequestEditorFn) (*ListMyNotificationsResponse, error) {
+	rsp, err := c.ListMyNotifications(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyNotificationsResponse(rsp)
+}
+
+// MarkNotificationReadWithResponse Mark one of the caller's notifications read
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/notifications/{notificationId}/read (the `MarkNotificationRead` operationId).
+func (c *ClientWithResponses) MarkNotificationReadWithResponse(ctx context.Context, notificationId openapi_types.UUID, reqEditors ...RequestEditorFn) (*MarkNotificationReadResponse, error) {
+	rsp, err := c.MarkNotificationRead(ctx, notificationId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkNotificationReadResponse(rsp)
+}
+
 // ChangeMyPasswordWithBodyWithResponse Change one's own password
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -6533,6 +12523,121 @@ func (c *ClientWithResponses) UpdateOrganisationWithResponse(ctx context.Context
 	return ParseUpdateOrganisationResponse(rsp)
 }
 
+// ListProceduresWithResponse List procedures with their versions
+//
+// Every procedure code, its current (published) version and every version with its status, newest first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /procedures (the `ListProcedures` operationId).
+func (c *ClientWithResponses) ListProceduresWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListProceduresResponse, error) {
+	rsp, err := c.ListProcedures(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListProceduresResponse(rsp)
+}
+
+// CreateProcedureVersionWithBodyWithResponse Propose a new procedure version (draft)
+//
+// Stores a draft of a procedure version; it is checked in full (unknown
+// states, unreachable states, unknown guard or action kinds, missing
+// parameters) and refused with 422 listing every problem. A draft is
+// approved by agents and published by a manager. Supervisors, managers
+// and admins may propose.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /procedures (the `CreateProcedureVersion` operationId).
+func (c *ClientWithResponses) CreateProcedureVersionWithBodyWithResponse(ctx context.Context, params *CreateProcedureVersionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateProcedureVersionResponse, error) {
+	rsp, err := c.CreateProcedureVersionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateProcedureVersionResponse(rsp)
+}
+
+// CreateProcedureVersionWithResponse Propose a new procedure version (draft)
+//
+// Stores a draft of a procedure version; it is checked in full (unknown
+// states, unreachable states, unknown guard or action kinds, missing
+// parameters) and refused with 422 listing every problem. A draft is
+// approved by agents and published by a manager. Supervisors, managers
+// and admins may propose.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /procedures (the `CreateProcedureVersion` operationId).
+func (c *ClientWithResponses) CreateProcedureVersionWithResponse(ctx context.Context, params *CreateProcedureVersionParams, body CreateProcedureVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateProcedureVersionResponse, error) {
+	rsp, err := c.CreateProcedureVersion(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateProcedureVersionResponse(rsp)
+}
+
+// GetProcedureVersionWithResponse Read one version of a procedure
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /procedures/{code}/versions/{version} (the `GetProcedureVersion` operationId).
+func (c *ClientWithResponses) GetProcedureVersionWithResponse(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, reqEditors ...RequestEditorFn) (*GetProcedureVersionResponse, error) {
+	rsp, err := c.GetProcedureVersion(ctx, code, version, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetProcedureVersionResponse(rsp)
+}
+
+// ApproveProcedureVersionWithBodyWithResponse Record the caller's approval of a version
+//
+// "Approbation du document : Tous": any agent records that they read and
+// approve the version, once (409 for a second approval by the same agent).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /procedures/{code}/versions/{version}/approvals (the `ApproveProcedureVersion` operationId).
+func (c *ClientWithResponses) ApproveProcedureVersionWithBodyWithResponse(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *ApproveProcedureVersionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveProcedureVersionResponse, error) {
+	rsp, err := c.ApproveProcedureVersionWithBody(ctx, code, version, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveProcedureVersionResponse(rsp)
+}
+
+// ApproveProcedureVersionWithResponse Record the caller's approval of a version
+//
+// "Approbation du document : Tous": any agent records that they read and
+// approve the version, once (409 for a second approval by the same agent).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /procedures/{code}/versions/{version}/approvals (the `ApproveProcedureVersion` operationId).
+func (c *ClientWithResponses) ApproveProcedureVersionWithResponse(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *ApproveProcedureVersionParams, body ApproveProcedureVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveProcedureVersionResponse, error) {
+	rsp, err := c.ApproveProcedureVersion(ctx, code, version, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveProcedureVersionResponse(rsp)
+}
+
+// PublishProcedureVersionWithResponse Validate and publish a draft (managers)
+//
+// "Validation des modifications : Gérant": a manager publishes a draft;
+// it is checked again and becomes the version new tickets follow. The
+// previous version is retired; tickets already on it keep it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /procedures/{code}/versions/{version}/publish (the `PublishProcedureVersion` operationId).
+func (c *ClientWithResponses) PublishProcedureVersionWithResponse(ctx context.Context, code ProcedureCode, version ProcedureVersionLabel, params *PublishProcedureVersionParams, reqEditors ...RequestEditorFn) (*PublishProcedureVersionResponse, error) {
+	rsp, err := c.PublishProcedureVersion(ctx, code, version, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublishProcedureVersionResponse(rsp)
+}
+
 // GetReadinessWithResponse Readiness probe (database and job queue)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -6544,6 +12649,422 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 		return nil, err
 	}
 	return ParseGetReadinessResponse(rsp)
+}
+
+// GetCalendarWithResponse The business calendar (opening hours, holidays, closures)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /settings/calendar (the `GetCalendar` operationId).
+func (c *ClientWithResponses) GetCalendarWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCalendarResponse, error) {
+	rsp, err := c.GetCalendar(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCalendarResponse(rsp)
+}
+
+// PutCalendarWithBodyWithResponse Change the business calendar (managers, admins)
+//
+// Replaces the calendar and recomputes the due date of every open clock
+// from its stored start and policy, in the same transaction.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings/calendar (the `PutCalendar` operationId).
+func (c *ClientWithResponses) PutCalendarWithBodyWithResponse(ctx context.Context, params *PutCalendarParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCalendarResponse, error) {
+	rsp, err := c.PutCalendarWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCalendarResponse(rsp)
+}
+
+// PutCalendarWithResponse Change the business calendar (managers, admins)
+//
+// Replaces the calendar and recomputes the due date of every open clock
+// from its stored start and policy, in the same transaction.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings/calendar (the `PutCalendar` operationId).
+func (c *ClientWithResponses) PutCalendarWithResponse(ctx context.Context, params *PutCalendarParams, body PutCalendarJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCalendarResponse, error) {
+	rsp, err := c.PutCalendar(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCalendarResponse(rsp)
+}
+
+// GetProcedureMappingWithResponse Which procedure each ticket category follows
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /settings/procedure-mapping (the `GetProcedureMapping` operationId).
+func (c *ClientWithResponses) GetProcedureMappingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetProcedureMappingResponse, error) {
+	rsp, err := c.GetProcedureMapping(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetProcedureMappingResponse(rsp)
+}
+
+// PutProcedureMappingWithBodyWithResponse Change the category → procedure mapping (managers, admins)
+//
+// Every category must map to a procedure that has a published version. Running tickets keep their procedure.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
+func (c *ClientWithResponses) PutProcedureMappingWithBodyWithResponse(ctx context.Context, params *PutProcedureMappingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutProcedureMappingResponse, error) {
+	rsp, err := c.PutProcedureMappingWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutProcedureMappingResponse(rsp)
+}
+
+// PutProcedureMappingWithResponse Change the category → procedure mapping (managers, admins)
+//
+// Every category must map to a procedure that has a published version. Running tickets keep their procedure.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
+func (c *ClientWithResponses) PutProcedureMappingWithResponse(ctx context.Context, params *PutProcedureMappingParams, body PutProcedureMappingJSONRequestBody, reqEditors ...RequestEditorFn) (*PutProcedureMappingResponse, error) {
+	rsp, err := c.PutProcedureMapping(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutProcedureMappingResponse(rsp)
+}
+
+// GetResponsePoliciesWithResponse How long the company has to answer, per channel and procedure
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /settings/response-policies (the `GetResponsePolicies` operationId).
+func (c *ClientWithResponses) GetResponsePoliciesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetResponsePoliciesResponse, error) {
+	rsp, err := c.GetResponsePolicies(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetResponsePoliciesResponse(rsp)
+}
+
+// PutResponsePoliciesWithBodyWithResponse Change the response policies (managers, admins)
+//
+// A per-procedure entry overrides the channel's default. A channel with
+// no policy opens no response clock. Applies to clocks opened from now on.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings/response-policies (the `PutResponsePolicies` operationId).
+func (c *ClientWithResponses) PutResponsePoliciesWithBodyWithResponse(ctx context.Context, params *PutResponsePoliciesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutResponsePoliciesResponse, error) {
+	rsp, err := c.PutResponsePoliciesWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutResponsePoliciesResponse(rsp)
+}
+
+// PutResponsePoliciesWithResponse Change the response policies (managers, admins)
+//
+// A per-procedure entry overrides the channel's default. A channel with
+// no policy opens no response clock. Applies to clocks opened from now on.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings/response-policies (the `PutResponsePolicies` operationId).
+func (c *ClientWithResponses) PutResponsePoliciesWithResponse(ctx context.Context, params *PutResponsePoliciesParams, body PutResponsePoliciesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutResponsePoliciesResponse, error) {
+	rsp, err := c.PutResponsePolicies(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutResponsePoliciesResponse(rsp)
+}
+
+// ListTicketsWithResponse List or search tickets
+//
+// Newest first by default. Filters combine with AND.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tickets (the `ListTickets` operationId).
+func (c *ClientWithResponses) ListTicketsWithResponse(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error) {
+	rsp, err := c.ListTickets(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTicketsResponse(rsp)
+}
+
+// CreateTicketWithBodyWithResponse Open a ticket (one per subject)
+//
+// The ticket follows the published procedure its category maps to. When
+// the request needs an answer (by default for email, letter and
+// registered letter), a response clock starts at `received_at` (which
+// defaults to now and may not be in the future).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets (the `CreateTicket` operationId).
+func (c *ClientWithResponses) CreateTicketWithBodyWithResponse(ctx context.Context, params *CreateTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTicketResponse, error) {
+	rsp, err := c.CreateTicketWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTicketResponse(rsp)
+}
+
+// CreateTicketWithResponse Open a ticket (one per subject)
+//
+// The ticket follows the published procedure its category maps to. When
+// the request needs an answer (by default for email, letter and
+// registered letter), a response clock starts at `received_at` (which
+// defaults to now and may not be in the future).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets (the `CreateTicket` operationId).
+func (c *ClientWithResponses) CreateTicketWithResponse(ctx context.Context, params *CreateTicketParams, body CreateTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTicketResponse, error) {
+	rsp, err := c.CreateTicket(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTicketResponse(rsp)
+}
+
+// GetTicketWithResponse Read a ticket, with its clocks and dev tickets
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tickets/{ticketId} (the `GetTicket` operationId).
+func (c *ClientWithResponses) GetTicketWithResponse(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*GetTicketResponse, error) {
+	rsp, err := c.GetTicket(ctx, ticketId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTicketResponse(rsp)
+}
+
+// UpdateTicketWithBodyWithResponse Update a ticket's description, people and references
+//
+// Only the fields present change; null clears an optional field. The
+// state, level and procedure change only through transitions. A new
+// assignee is told (agent notification).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /tickets/{ticketId} (the `UpdateTicket` operationId).
+func (c *ClientWithResponses) UpdateTicketWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *UpdateTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTicketResponse, error) {
+	rsp, err := c.UpdateTicketWithBody(ctx, ticketId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateTicketResponse(rsp)
+}
+
+// UpdateTicketWithResponse Update a ticket's description, people and references
+//
+// Only the fields present change; null clears an optional field. The
+// state, level and procedure change only through transitions. A new
+// assignee is told (agent notification).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /tickets/{ticketId} (the `UpdateTicket` operationId).
+func (c *ClientWithResponses) UpdateTicketWithResponse(ctx context.Context, ticketId TicketId, params *UpdateTicketParams, body UpdateTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTicketResponse, error) {
+	rsp, err := c.UpdateTicket(ctx, ticketId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateTicketResponse(rsp)
+}
+
+// ListClientNotificationsWithResponse The client notifications the ticket wrote to the outbox
+//
+// Each is a template name and its data, waiting to be sent; newest last.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tickets/{ticketId}/client-notifications (the `ListClientNotifications` operationId).
+func (c *ClientWithResponses) ListClientNotificationsWithResponse(ctx context.Context, ticketId TicketId, params *ListClientNotificationsParams, reqEditors ...RequestEditorFn) (*ListClientNotificationsResponse, error) {
+	rsp, err := c.ListClientNotifications(ctx, ticketId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListClientNotificationsResponse(rsp)
+}
+
+// AddClientMessageWithBodyWithResponse Record a message from the client on the ticket
+//
+// Records what the client sent or said. When it needs an answer (by
+// default for email, letter and registered letter) a response clock
+// starts at `received_at`. When the ticket waits for the client, the
+// procedure moves it on ("back when the client answers").
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/messages (the `AddClientMessage` operationId).
+func (c *ClientWithResponses) AddClientMessageWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *AddClientMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddClientMessageResponse, error) {
+	rsp, err := c.AddClientMessageWithBody(ctx, ticketId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddClientMessageResponse(rsp)
+}
+
+// AddClientMessageWithResponse Record a message from the client on the ticket
+//
+// Records what the client sent or said. When it needs an answer (by
+// default for email, letter and registered letter) a response clock
+// starts at `received_at`. When the ticket waits for the client, the
+// procedure moves it on ("back when the client answers").
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/messages (the `AddClientMessage` operationId).
+func (c *ClientWithResponses) AddClientMessageWithResponse(ctx context.Context, ticketId TicketId, params *AddClientMessageParams, body AddClientMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*AddClientMessageResponse, error) {
+	rsp, err := c.AddClientMessage(ctx, ticketId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddClientMessageResponse(rsp)
+}
+
+// AddTicketNoteWithBodyWithResponse Add an internal note
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
+func (c *ClientWithResponses) AddTicketNoteWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddTicketNoteResponse, error) {
+	rsp, err := c.AddTicketNoteWithBody(ctx, ticketId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddTicketNoteResponse(rsp)
+}
+
+// AddTicketNoteWithResponse Add an internal note
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
+func (c *ClientWithResponses) AddTicketNoteWithResponse(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, body AddTicketNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTicketNoteResponse, error) {
+	rsp, err := c.AddTicketNote(ctx, ticketId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddTicketNoteResponse(rsp)
+}
+
+// AddTicketReplyWithBodyWithResponse Record a reply to the client
+//
+// Records the channel and date of a reply. It closes the open response
+// clocks, except that a registered letter stays unanswered until a
+// registered reply with its tracking number is recorded. When the ticket
+// has a file reference, the reply carries it; a letter reply must
+// quote it (422 otherwise).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/replies (the `AddTicketReply` operationId).
+func (c *ClientWithResponses) AddTicketReplyWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *AddTicketReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddTicketReplyResponse, error) {
+	rsp, err := c.AddTicketReplyWithBody(ctx, ticketId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddTicketReplyResponse(rsp)
+}
+
+// AddTicketReplyWithResponse Record a reply to the client
+//
+// Records the channel and date of a reply. It closes the open response
+// clocks, except that a registered letter stays unanswered until a
+// registered reply with its tracking number is recorded. When the ticket
+// has a file reference, the reply carries it; a letter reply must
+// quote it (422 otherwise).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/replies (the `AddTicketReply` operationId).
+func (c *ClientWithResponses) AddTicketReplyWithResponse(ctx context.Context, ticketId TicketId, params *AddTicketReplyParams, body AddTicketReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTicketReplyResponse, error) {
+	rsp, err := c.AddTicketReply(ctx, ticketId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddTicketReplyResponse(rsp)
+}
+
+// GetTicketTimelineWithResponse The ticket's timeline, oldest first
+//
+// Internal notes are left out for API tokens without the `tickets:internal` scope.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tickets/{ticketId}/timeline (the `GetTicketTimeline` operationId).
+func (c *ClientWithResponses) GetTicketTimelineWithResponse(ctx context.Context, ticketId TicketId, params *GetTicketTimelineParams, reqEditors ...RequestEditorFn) (*GetTicketTimelineResponse, error) {
+	rsp, err := c.GetTicketTimeline(ctx, ticketId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTicketTimelineResponse(rsp)
+}
+
+// ListTicketTransitionsWithResponse What the caller may do next
+//
+// The transitions of the ticket's procedure version that leave its state and whose guards pass for the caller, each with its inputs.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tickets/{ticketId}/transitions (the `ListTicketTransitions` operationId).
+func (c *ClientWithResponses) ListTicketTransitionsWithResponse(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*ListTicketTransitionsResponse, error) {
+	rsp, err := c.ListTicketTransitions(ctx, ticketId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTicketTransitionsResponse(rsp)
+}
+
+// ApplyTicketTransitionWithBodyWithResponse Apply a transition
+//
+// Applies the named transition with its inputs, guarded by the ticket's
+// procedure version: 403 when the caller's role or level may not, 422
+// naming each missing or bad input (`fields.<name>`) or failed guard
+// (`guard.<kind>`), 409 when the transition does not leave the current
+// state. Of concurrent transitions on one ticket exactly one wins; the
+// others get 412.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
+func (c *ClientWithResponses) ApplyTicketTransitionWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyTicketTransitionResponse, error) {
+	rsp, err := c.ApplyTicketTransitionWithBody(ctx, ticketId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApplyTicketTransitionResponse(rsp)
+}
+
+// ApplyTicketTransitionWithResponse Apply a transition
+//
+// Applies the named transition with its inputs, guarded by the ticket's
+// procedure version: 403 when the caller's role or level may not, 422
+// naming each missing or bad input (`fields.<name>`) or failed guard
+// (`guard.<kind>`), 409 when the transition does not leave the current
+// state. Of concurrent transitions on one ticket exactly one wins; the
+// others get 412.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
+func (c *ClientWithResponses) ApplyTicketTransitionWithResponse(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, body ApplyTicketTransitionJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyTicketTransitionResponse, error) {
+	rsp, err := c.ApplyTicketTransition(ctx, ticketId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApplyTicketTransitionResponse(rsp)
 }
 
 // ParseListAgentsResponse parses an HTTP response from a ListAgentsWithResponse call
@@ -7755,6 +14276,93 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	return response, nil
 }
 
+// ParseListMyNotificationsResponse parses an HTTP response from a ListMyNotificationsWithResponse call
+func ParseListMyNotificationsResponse(rsp *http.Response) (*ListMyNotificationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyNotificationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentNotificationPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMarkNotificationReadResponse parses an HTTP response from a MarkNotificationReadWithResponse call
+func ParseMarkNotificationReadResponse(rsp *http.Response) (*MarkNotificationReadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MarkNotificationReadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentNotification
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseChangeMyPasswordResponse parses an HTTP response from a ChangeMyPasswordWithResponse call
 func ParseChangeMyPasswordResponse(rsp *http.Response) (*ChangeMyPasswordResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8219,6 +14827,310 @@ func ParseUpdateOrganisationResponse(rsp *http.Response) (*UpdateOrganisationRes
 	return response, nil
 }
 
+// ParseListProceduresResponse parses an HTTP response from a ListProceduresWithResponse call
+func ParseListProceduresResponse(rsp *http.Response) (*ListProceduresResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListProceduresResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProcedureList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateProcedureVersionResponse parses an HTTP response from a CreateProcedureVersionWithResponse call
+func ParseCreateProcedureVersionResponse(rsp *http.Response) (*CreateProcedureVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateProcedureVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ProcedureVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateProcedureVersionResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetProcedureVersionResponse parses an HTTP response from a GetProcedureVersionWithResponse call
+func ParseGetProcedureVersionResponse(rsp *http.Response) (*GetProcedureVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetProcedureVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProcedureVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseApproveProcedureVersionResponse parses an HTTP response from a ApproveProcedureVersionWithResponse call
+func ParseApproveProcedureVersionResponse(rsp *http.Response) (*ApproveProcedureVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApproveProcedureVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ProcedureVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePublishProcedureVersionResponse parses an HTTP response from a PublishProcedureVersionWithResponse call
+func ParsePublishProcedureVersionResponse(rsp *http.Response) (*PublishProcedureVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PublishProcedureVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProcedureVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetReadinessResponse parses an HTTP response from a GetReadinessWithResponse call
 func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8260,6 +15172,1186 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 			headers.RetryAfter = &value
 		}
 		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCalendarResponse parses an HTTP response from a GetCalendarWithResponse call
+func ParseGetCalendarResponse(rsp *http.Response) (*GetCalendarResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCalendarResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BusinessCalendar
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCalendarResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutCalendarResponse parses an HTTP response from a PutCalendarWithResponse call
+func ParsePutCalendarResponse(rsp *http.Response) (*PutCalendarResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutCalendarResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BusinessCalendar
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PutCalendarResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetProcedureMappingResponse parses an HTTP response from a GetProcedureMappingWithResponse call
+func ParseGetProcedureMappingResponse(rsp *http.Response) (*GetProcedureMappingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetProcedureMappingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProcedureMapping
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetProcedureMappingResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutProcedureMappingResponse parses an HTTP response from a PutProcedureMappingWithResponse call
+func ParsePutProcedureMappingResponse(rsp *http.Response) (*PutProcedureMappingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutProcedureMappingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProcedureMapping
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PutProcedureMappingResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetResponsePoliciesResponse parses an HTTP response from a GetResponsePoliciesWithResponse call
+func ParseGetResponsePoliciesResponse(rsp *http.Response) (*GetResponsePoliciesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetResponsePoliciesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResponsePolicies
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetResponsePoliciesResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutResponsePoliciesResponse parses an HTTP response from a PutResponsePoliciesWithResponse call
+func ParsePutResponsePoliciesResponse(rsp *http.Response) (*PutResponsePoliciesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutResponsePoliciesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResponsePolicies
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PutResponsePoliciesResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListTicketsResponse parses an HTTP response from a ListTicketsWithResponse call
+func ParseListTicketsResponse(rsp *http.Response) (*ListTicketsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTicketsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TicketPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateTicketResponse parses an HTTP response from a CreateTicketWithResponse call
+func ParseCreateTicketResponse(rsp *http.Response) (*CreateTicketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateTicketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Ticket
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateTicketResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTicketResponse parses an HTTP response from a GetTicketWithResponse call
+func ParseGetTicketResponse(rsp *http.Response) (*GetTicketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTicketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Ticket
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetTicketResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateTicketResponse parses an HTTP response from a UpdateTicketWithResponse call
+func ParseUpdateTicketResponse(rsp *http.Response) (*UpdateTicketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateTicketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Ticket
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateTicketResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListClientNotificationsResponse parses an HTTP response from a ListClientNotificationsWithResponse call
+func ParseListClientNotificationsResponse(rsp *http.Response) (*ListClientNotificationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListClientNotificationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClientNotificationPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddClientMessageResponse parses an HTTP response from a AddClientMessageWithResponse call
+func ParseAddClientMessageResponse(rsp *http.Response) (*AddClientMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddClientMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TimelineEvent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddTicketNoteResponse parses an HTTP response from a AddTicketNoteWithResponse call
+func ParseAddTicketNoteResponse(rsp *http.Response) (*AddTicketNoteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddTicketNoteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TimelineEvent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddTicketReplyResponse parses an HTTP response from a AddTicketReplyWithResponse call
+func ParseAddTicketReplyResponse(rsp *http.Response) (*AddTicketReplyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddTicketReplyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TimelineEvent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetTicketTimelineResponse parses an HTTP response from a GetTicketTimelineWithResponse call
+func ParseGetTicketTimelineResponse(rsp *http.Response) (*GetTicketTimelineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTicketTimelineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TimelinePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListTicketTransitionsResponse parses an HTTP response from a ListTicketTransitionsWithResponse call
+func ParseListTicketTransitionsResponse(rsp *http.Response) (*ListTicketTransitionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTicketTransitionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TransitionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListTicketTransitionsResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApplyTicketTransitionResponse parses an HTTP response from a ApplyTicketTransitionWithResponse call
+func ParseApplyTicketTransitionResponse(rsp *http.Response) (*ApplyTicketTransitionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApplyTicketTransitionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Ticket
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ApplyTicketTransitionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -8330,6 +16422,12 @@ type ServerInterface interface {
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx echo.Context) error
+	// ListMyNotifications The caller's notifications (escalations, assignments, reminders)
+	// (GET /me/notifications)
+	ListMyNotifications(ctx echo.Context, params ListMyNotificationsParams) error
+	// MarkNotificationRead Mark one of the caller's notifications read
+	// (POST /me/notifications/{notificationId}/read)
+	MarkNotificationRead(ctx echo.Context, notificationId openapi_types.UUID) error
 	// ChangeMyPassword Change one's own password
 	// (POST /me/password)
 	ChangeMyPassword(ctx echo.Context, params ChangeMyPasswordParams) error
@@ -8351,9 +16449,75 @@ type ServerInterface interface {
 	// UpdateOrganisation Update an organisation
 	// (PATCH /organisations/{organisationId})
 	UpdateOrganisation(ctx echo.Context, organisationId OrganisationId, params UpdateOrganisationParams) error
+	// ListProcedures List procedures with their versions
+	// (GET /procedures)
+	ListProcedures(ctx echo.Context) error
+	// CreateProcedureVersion Propose a new procedure version (draft)
+	// (POST /procedures)
+	CreateProcedureVersion(ctx echo.Context, params CreateProcedureVersionParams) error
+	// GetProcedureVersion Read one version of a procedure
+	// (GET /procedures/{code}/versions/{version})
+	GetProcedureVersion(ctx echo.Context, code ProcedureCode, version ProcedureVersionLabel) error
+	// ApproveProcedureVersion Record the caller's approval of a version
+	// (POST /procedures/{code}/versions/{version}/approvals)
+	ApproveProcedureVersion(ctx echo.Context, code ProcedureCode, version ProcedureVersionLabel, params ApproveProcedureVersionParams) error
+	// PublishProcedureVersion Validate and publish a draft (managers)
+	// (POST /procedures/{code}/versions/{version}/publish)
+	PublishProcedureVersion(ctx echo.Context, code ProcedureCode, version ProcedureVersionLabel, params PublishProcedureVersionParams) error
 	// GetReadiness Readiness probe (database and job queue)
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// GetCalendar The business calendar (opening hours, holidays, closures)
+	// (GET /settings/calendar)
+	GetCalendar(ctx echo.Context) error
+	// PutCalendar Change the business calendar (managers, admins)
+	// (PUT /settings/calendar)
+	PutCalendar(ctx echo.Context, params PutCalendarParams) error
+	// GetProcedureMapping Which procedure each ticket category follows
+	// (GET /settings/procedure-mapping)
+	GetProcedureMapping(ctx echo.Context) error
+	// PutProcedureMapping Change the category → procedure mapping (managers, admins)
+	// (PUT /settings/procedure-mapping)
+	PutProcedureMapping(ctx echo.Context, params PutProcedureMappingParams) error
+	// GetResponsePolicies How long the company has to answer, per channel and procedure
+	// (GET /settings/response-policies)
+	GetResponsePolicies(ctx echo.Context) error
+	// PutResponsePolicies Change the response policies (managers, admins)
+	// (PUT /settings/response-policies)
+	PutResponsePolicies(ctx echo.Context, params PutResponsePoliciesParams) error
+	// ListTickets List or search tickets
+	// (GET /tickets)
+	ListTickets(ctx echo.Context, params ListTicketsParams) error
+	// CreateTicket Open a ticket (one per subject)
+	// (POST /tickets)
+	CreateTicket(ctx echo.Context, params CreateTicketParams) error
+	// GetTicket Read a ticket, with its clocks and dev tickets
+	// (GET /tickets/{ticketId})
+	GetTicket(ctx echo.Context, ticketId TicketId) error
+	// UpdateTicket Update a ticket's description, people and references
+	// (PATCH /tickets/{ticketId})
+	UpdateTicket(ctx echo.Context, ticketId TicketId, params UpdateTicketParams) error
+	// ListClientNotifications The client notifications the ticket wrote to the outbox
+	// (GET /tickets/{ticketId}/client-notifications)
+	ListClientNotifications(ctx echo.Context, ticketId TicketId, params ListClientNotificationsParams) error
+	// AddClientMessage Record a message from the client on the ticket
+	// (POST /tickets/{ticketId}/messages)
+	AddClientMessage(ctx echo.Context, ticketId TicketId, params AddClientMessageParams) error
+	// AddTicketNote Add an internal note
+	// (POST /tickets/{ticketId}/notes)
+	AddTicketNote(ctx echo.Context, ticketId TicketId, params AddTicketNoteParams) error
+	// AddTicketReply Record a reply to the client
+	// (POST /tickets/{ticketId}/replies)
+	AddTicketReply(ctx echo.Context, ticketId TicketId, params AddTicketReplyParams) error
+	// GetTicketTimeline The ticket's timeline, oldest first
+	// (GET /tickets/{ticketId}/timeline)
+	GetTicketTimeline(ctx echo.Context, ticketId TicketId, params GetTicketTimelineParams) error
+	// ListTicketTransitions What the caller may do next
+	// (GET /tickets/{ticketId}/transitions)
+	ListTicketTransitions(ctx echo.Context, ticketId TicketId) error
+	// ApplyTicketTransition Apply a transition
+	// (POST /tickets/{ticketId}/transitions)
+	ApplyTicketTransition(ctx echo.Context, ticketId TicketId, params ApplyTicketTransitionParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -8932,6 +17096,54 @@ func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	return err
 }
 
+// ListMyNotifications converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyNotifications(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyNotificationsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "unread" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unread", ctx.QueryParams(), &params.Unread, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unread: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyNotifications(ctx, params)
+	return err
+}
+
+// MarkNotificationRead converts echo context to params.
+func (w *ServerInterfaceWrapper) MarkNotificationRead(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "notificationId" -------------
+	var notificationId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "notificationId", ctx.Param("notificationId"), &notificationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter notificationId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MarkNotificationRead(ctx, notificationId)
+	return err
+}
+
 // ChangeMyPassword converts echo context to params.
 func (w *ServerInterfaceWrapper) ChangeMyPassword(ctx echo.Context) error {
 	var err error
@@ -9133,12 +17345,698 @@ func (w *ServerInterfaceWrapper) UpdateOrganisation(ctx echo.Context) error {
 	return err
 }
 
+// ListProcedures converts echo context to params.
+func (w *ServerInterfaceWrapper) ListProcedures(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListProcedures(ctx)
+	return err
+}
+
+// CreateProcedureVersion converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateProcedureVersion(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateProcedureVersionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateProcedureVersion(ctx, params)
+	return err
+}
+
+// GetProcedureVersion converts echo context to params.
+func (w *ServerInterfaceWrapper) GetProcedureVersion(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "code" -------------
+	var code ProcedureCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", ctx.Param("code"), &code, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code: %s", err))
+	}
+
+	// ------------- Path parameter "version" -------------
+	var version ProcedureVersionLabel
+
+	err = runtime.BindStyledParameterWithOptions("simple", "version", ctx.Param("version"), &version, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter version: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetProcedureVersion(ctx, code, version)
+	return err
+}
+
+// ApproveProcedureVersion converts echo context to params.
+func (w *ServerInterfaceWrapper) ApproveProcedureVersion(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "code" -------------
+	var code ProcedureCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", ctx.Param("code"), &code, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code: %s", err))
+	}
+
+	// ------------- Path parameter "version" -------------
+	var version ProcedureVersionLabel
+
+	err = runtime.BindStyledParameterWithOptions("simple", "version", ctx.Param("version"), &version, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter version: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ApproveProcedureVersionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ApproveProcedureVersion(ctx, code, version, params)
+	return err
+}
+
+// PublishProcedureVersion converts echo context to params.
+func (w *ServerInterfaceWrapper) PublishProcedureVersion(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "code" -------------
+	var code ProcedureCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", ctx.Param("code"), &code, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code: %s", err))
+	}
+
+	// ------------- Path parameter "version" -------------
+	var version ProcedureVersionLabel
+
+	err = runtime.BindStyledParameterWithOptions("simple", "version", ctx.Param("version"), &version, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter version: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PublishProcedureVersionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PublishProcedureVersion(ctx, code, version, params)
+	return err
+}
+
 // GetReadiness converts echo context to params.
 func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 	var err error
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetReadiness(ctx)
+	return err
+}
+
+// GetCalendar converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCalendar(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCalendar(ctx)
+	return err
+}
+
+// PutCalendar converts echo context to params.
+func (w *ServerInterfaceWrapper) PutCalendar(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PutCalendarParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutCalendar(ctx, params)
+	return err
+}
+
+// GetProcedureMapping converts echo context to params.
+func (w *ServerInterfaceWrapper) GetProcedureMapping(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetProcedureMapping(ctx)
+	return err
+}
+
+// PutProcedureMapping converts echo context to params.
+func (w *ServerInterfaceWrapper) PutProcedureMapping(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PutProcedureMappingParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutProcedureMapping(ctx, params)
+	return err
+}
+
+// GetResponsePolicies converts echo context to params.
+func (w *ServerInterfaceWrapper) GetResponsePolicies(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetResponsePolicies(ctx)
+	return err
+}
+
+// PutResponsePolicies converts echo context to params.
+func (w *ServerInterfaceWrapper) PutResponsePolicies(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PutResponsePoliciesParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutResponsePolicies(ctx, params)
+	return err
+}
+
+// ListTickets converts echo context to params.
+func (w *ServerInterfaceWrapper) ListTickets(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListTicketsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", ctx.QueryParams(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter state: %s", err))
+	}
+
+	// ------------- Optional query parameter "channel" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "channel", ctx.QueryParams(), &params.Channel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter channel: %s", err))
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", ctx.QueryParams(), &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter category: %s", err))
+	}
+
+	// ------------- Optional query parameter "level" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "level", ctx.QueryParams(), &params.Level, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter level: %s", err))
+	}
+
+	// ------------- Optional query parameter "assignee_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "assignee_id", ctx.QueryParams(), &params.AssigneeId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter assignee_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "organisation_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organisation_id", ctx.QueryParams(), &params.OrganisationId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "overdue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overdue", ctx.QueryParams(), &params.Overdue, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter overdue: %s", err))
+	}
+
+	// ------------- Optional query parameter "due_before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "due_before", ctx.QueryParams(), &params.DueBefore, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter due_before: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListTickets(ctx, params)
+	return err
+}
+
+// CreateTicket converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateTicket(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateTicketParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateTicket(ctx, params)
+	return err
+}
+
+// GetTicket converts echo context to params.
+func (w *ServerInterfaceWrapper) GetTicket(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetTicket(ctx, ticketId)
+	return err
+}
+
+// UpdateTicket converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateTicket(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateTicketParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateTicket(ctx, ticketId, params)
+	return err
+}
+
+// ListClientNotifications converts echo context to params.
+func (w *ServerInterfaceWrapper) ListClientNotifications(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListClientNotificationsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListClientNotifications(ctx, ticketId, params)
+	return err
+}
+
+// AddClientMessage converts echo context to params.
+func (w *ServerInterfaceWrapper) AddClientMessage(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AddClientMessageParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddClientMessage(ctx, ticketId, params)
+	return err
+}
+
+// AddTicketNote converts echo context to params.
+func (w *ServerInterfaceWrapper) AddTicketNote(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AddTicketNoteParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddTicketNote(ctx, ticketId, params)
+	return err
+}
+
+// AddTicketReply converts echo context to params.
+func (w *ServerInterfaceWrapper) AddTicketReply(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AddTicketReplyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddTicketReply(ctx, ticketId, params)
+	return err
+}
+
+// GetTicketTimeline converts echo context to params.
+func (w *ServerInterfaceWrapper) GetTicketTimeline(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetTicketTimelineParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetTicketTimeline(ctx, ticketId, params)
+	return err
+}
+
+// ListTicketTransitions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListTicketTransitions(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListTicketTransitions(ctx, ticketId)
+	return err
+}
+
+// ApplyTicketTransition converts echo context to params.
+func (w *ServerInterfaceWrapper) ApplyTicketTransition(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ApplyTicketTransitionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ApplyTicketTransition(ctx, ticketId, params)
 	return err
 }
 
@@ -9217,6 +18115,30 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/contacts/:contactId", wrapper.DeleteContact, options.OperationMiddlewares["deleteContact"]...)
 	router.GET(options.BaseURL+"/contacts/:contactId", wrapper.GetContact, options.OperationMiddlewares["getContact"]...)
 	router.PATCH(options.BaseURL+"/contacts/:contactId", wrapper.UpdateContact, options.OperationMiddlewares["updateContact"]...)
+	router.GET(options.BaseURL+"/procedures", wrapper.ListProcedures, options.OperationMiddlewares["listProcedures"]...)
+	router.POST(options.BaseURL+"/procedures", wrapper.CreateProcedureVersion, options.OperationMiddlewares["createProcedureVersion"]...)
+	router.GET(options.BaseURL+"/procedures/:code/versions/:version", wrapper.GetProcedureVersion, options.OperationMiddlewares["getProcedureVersion"]...)
+	router.POST(options.BaseURL+"/procedures/:code/versions/:version/approvals", wrapper.ApproveProcedureVersion, options.OperationMiddlewares["approveProcedureVersion"]...)
+	router.POST(options.BaseURL+"/procedures/:code/versions/:version/publish", wrapper.PublishProcedureVersion, options.OperationMiddlewares["publishProcedureVersion"]...)
+	router.GET(options.BaseURL+"/settings/procedure-mapping", wrapper.GetProcedureMapping, options.OperationMiddlewares["getProcedureMapping"]...)
+	router.PUT(options.BaseURL+"/settings/procedure-mapping", wrapper.PutProcedureMapping, options.OperationMiddlewares["putProcedureMapping"]...)
+	router.GET(options.BaseURL+"/settings/response-policies", wrapper.GetResponsePolicies, options.OperationMiddlewares["getResponsePolicies"]...)
+	router.PUT(options.BaseURL+"/settings/response-policies", wrapper.PutResponsePolicies, options.OperationMiddlewares["putResponsePolicies"]...)
+	router.GET(options.BaseURL+"/settings/calendar", wrapper.GetCalendar, options.OperationMiddlewares["getCalendar"]...)
+	router.PUT(options.BaseURL+"/settings/calendar", wrapper.PutCalendar, options.OperationMiddlewares["putCalendar"]...)
+	router.GET(options.BaseURL+"/tickets", wrapper.ListTickets, options.OperationMiddlewares["listTickets"]...)
+	router.POST(options.BaseURL+"/tickets", wrapper.CreateTicket, options.OperationMiddlewares["createTicket"]...)
+	router.GET(options.BaseURL+"/tickets/:ticketId", wrapper.GetTicket, options.OperationMiddlewares["getTicket"]...)
+	router.PATCH(options.BaseURL+"/tickets/:ticketId", wrapper.UpdateTicket, options.OperationMiddlewares["updateTicket"]...)
+	router.GET(options.BaseURL+"/tickets/:ticketId/timeline", wrapper.GetTicketTimeline, options.OperationMiddlewares["getTicketTimeline"]...)
+	router.POST(options.BaseURL+"/tickets/:ticketId/notes", wrapper.AddTicketNote, options.OperationMiddlewares["addTicketNote"]...)
+	router.POST(options.BaseURL+"/tickets/:ticketId/replies", wrapper.AddTicketReply, options.OperationMiddlewares["addTicketReply"]...)
+	router.POST(options.BaseURL+"/tickets/:ticketId/messages", wrapper.AddClientMessage, options.OperationMiddlewares["addClientMessage"]...)
+	router.GET(options.BaseURL+"/tickets/:ticketId/transitions", wrapper.ListTicketTransitions, options.OperationMiddlewares["listTicketTransitions"]...)
+	router.POST(options.BaseURL+"/tickets/:ticketId/transitions", wrapper.ApplyTicketTransition, options.OperationMiddlewares["applyTicketTransition"]...)
+	router.GET(options.BaseURL+"/tickets/:ticketId/client-notifications", wrapper.ListClientNotifications, options.OperationMiddlewares["listClientNotifications"]...)
+	router.GET(options.BaseURL+"/me/notifications", wrapper.ListMyNotifications, options.OperationMiddlewares["listMyNotifications"]...)
+	router.POST(options.BaseURL+"/me/notifications/:notificationId/read", wrapper.MarkNotificationRead, options.OperationMiddlewares["markNotificationRead"]...)
 	router.GET(options.BaseURL+"/audit-events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
 
 }
@@ -11100,6 +20022,130 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
+type ListMyNotificationsRequestObject struct {
+	Params ListMyNotificationsParams
+}
+
+type ListMyNotificationsResponseObject interface {
+	VisitListMyNotificationsResponse(w http.ResponseWriter) error
+}
+
+type ListMyNotifications200JSONResponse AgentNotificationPage
+
+func (response ListMyNotifications200JSONResponse) VisitListMyNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyNotifications400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyNotifications400ApplicationProblemPlusJSONResponse) VisitListMyNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyNotifications401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyNotifications401ApplicationProblemPlusJSONResponse) VisitListMyNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkNotificationReadRequestObject struct {
+	NotificationId openapi_types.UUID `json:"notificationId"`
+}
+
+type MarkNotificationReadResponseObject interface {
+	VisitMarkNotificationReadResponse(w http.ResponseWriter) error
+}
+
+type MarkNotificationRead200JSONResponse AgentNotification
+
+func (response MarkNotificationRead200JSONResponse) VisitMarkNotificationReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkNotificationRead400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MarkNotificationRead400ApplicationProblemPlusJSONResponse) VisitMarkNotificationReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkNotificationRead401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkNotificationRead401ApplicationProblemPlusJSONResponse) VisitMarkNotificationReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkNotificationRead404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MarkNotificationRead404ApplicationProblemPlusJSONResponse) VisitMarkNotificationReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangeMyPasswordRequestObject struct {
 	Params ChangeMyPasswordParams
 	Body   *ChangeMyPasswordJSONRequestBody
@@ -11817,6 +20863,500 @@ func (response UpdateOrganisation428ApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type ListProceduresRequestObject struct {
+}
+
+type ListProceduresResponseObject interface {
+	VisitListProceduresResponse(w http.ResponseWriter) error
+}
+
+type ListProcedures200JSONResponse ProcedureList
+
+func (response ListProcedures200JSONResponse) VisitListProceduresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProcedures401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListProcedures401ApplicationProblemPlusJSONResponse) VisitListProceduresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProcedures403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListProcedures403ApplicationProblemPlusJSONResponse) VisitListProceduresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProcedureVersionRequestObject struct {
+	Params CreateProcedureVersionParams
+	Body   *CreateProcedureVersionJSONRequestBody
+}
+
+type CreateProcedureVersionResponseObject interface {
+	VisitCreateProcedureVersionResponse(w http.ResponseWriter) error
+}
+
+type CreateProcedureVersion201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateProcedureVersion201JSONResponse struct {
+	Body    ProcedureVersion
+	Headers CreateProcedureVersion201ResponseHeaders
+}
+
+func (response CreateProcedureVersion201JSONResponse) VisitCreateProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProcedureVersion400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProcedureVersion400ApplicationProblemPlusJSONResponse) VisitCreateProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProcedureVersion401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProcedureVersion401ApplicationProblemPlusJSONResponse) VisitCreateProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProcedureVersion403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProcedureVersion403ApplicationProblemPlusJSONResponse) VisitCreateProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProcedureVersion409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProcedureVersion409ApplicationProblemPlusJSONResponse) VisitCreateProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProcedureVersion413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProcedureVersion413ApplicationProblemPlusJSONResponse) VisitCreateProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProcedureVersion422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProcedureVersion422ApplicationProblemPlusJSONResponse) VisitCreateProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcedureVersionRequestObject struct {
+	Code    ProcedureCode         `json:"code"`
+	Version ProcedureVersionLabel `json:"version"`
+}
+
+type GetProcedureVersionResponseObject interface {
+	VisitGetProcedureVersionResponse(w http.ResponseWriter) error
+}
+
+type GetProcedureVersion200JSONResponse ProcedureVersion
+
+func (response GetProcedureVersion200JSONResponse) VisitGetProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcedureVersion400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetProcedureVersion400ApplicationProblemPlusJSONResponse) VisitGetProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcedureVersion401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetProcedureVersion401ApplicationProblemPlusJSONResponse) VisitGetProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcedureVersion403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetProcedureVersion403ApplicationProblemPlusJSONResponse) VisitGetProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcedureVersion404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetProcedureVersion404ApplicationProblemPlusJSONResponse) VisitGetProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveProcedureVersionRequestObject struct {
+	Code    ProcedureCode         `json:"code"`
+	Version ProcedureVersionLabel `json:"version"`
+	Params  ApproveProcedureVersionParams
+	Body    *ApproveProcedureVersionJSONRequestBody
+}
+
+type ApproveProcedureVersionResponseObject interface {
+	VisitApproveProcedureVersionResponse(w http.ResponseWriter) error
+}
+
+type ApproveProcedureVersion201JSONResponse ProcedureVersion
+
+func (response ApproveProcedureVersion201JSONResponse) VisitApproveProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveProcedureVersion400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveProcedureVersion400ApplicationProblemPlusJSONResponse) VisitApproveProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveProcedureVersion401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveProcedureVersion401ApplicationProblemPlusJSONResponse) VisitApproveProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveProcedureVersion403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveProcedureVersion403ApplicationProblemPlusJSONResponse) VisitApproveProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveProcedureVersion404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveProcedureVersion404ApplicationProblemPlusJSONResponse) VisitApproveProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveProcedureVersion409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveProcedureVersion409ApplicationProblemPlusJSONResponse) VisitApproveProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishProcedureVersionRequestObject struct {
+	Code    ProcedureCode         `json:"code"`
+	Version ProcedureVersionLabel `json:"version"`
+	Params  PublishProcedureVersionParams
+}
+
+type PublishProcedureVersionResponseObject interface {
+	VisitPublishProcedureVersionResponse(w http.ResponseWriter) error
+}
+
+type PublishProcedureVersion200JSONResponse ProcedureVersion
+
+func (response PublishProcedureVersion200JSONResponse) VisitPublishProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishProcedureVersion400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PublishProcedureVersion400ApplicationProblemPlusJSONResponse) VisitPublishProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishProcedureVersion401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PublishProcedureVersion401ApplicationProblemPlusJSONResponse) VisitPublishProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishProcedureVersion403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PublishProcedureVersion403ApplicationProblemPlusJSONResponse) VisitPublishProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishProcedureVersion404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PublishProcedureVersion404ApplicationProblemPlusJSONResponse) VisitPublishProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishProcedureVersion409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PublishProcedureVersion409ApplicationProblemPlusJSONResponse) VisitPublishProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishProcedureVersion422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PublishProcedureVersion422ApplicationProblemPlusJSONResponse) VisitPublishProcedureVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetReadinessRequestObject struct {
 }
 
@@ -11853,6 +21393,1851 @@ func (response GetReadiness503ApplicationProblemPlusJSONResponse) VisitGetReadin
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCalendarRequestObject struct {
+}
+
+type GetCalendarResponseObject interface {
+	VisitGetCalendarResponse(w http.ResponseWriter) error
+}
+
+type GetCalendar200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetCalendar200JSONResponse struct {
+	Body    BusinessCalendar
+	Headers GetCalendar200ResponseHeaders
+}
+
+func (response GetCalendar200JSONResponse) VisitGetCalendarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCalendar401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCalendar401ApplicationProblemPlusJSONResponse) VisitGetCalendarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCalendar403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCalendar403ApplicationProblemPlusJSONResponse) VisitGetCalendarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutCalendarRequestObject struct {
+	Params PutCalendarParams
+	Body   *PutCalendarJSONRequestBody
+}
+
+type PutCalendarResponseObject interface {
+	VisitPutCalendarResponse(w http.ResponseWriter) error
+}
+
+type PutCalendar200ResponseHeaders struct {
+	ETag *string
+}
+
+type PutCalendar200JSONResponse struct {
+	Body    BusinessCalendar
+	Headers PutCalendar200ResponseHeaders
+}
+
+func (response PutCalendar200JSONResponse) VisitPutCalendarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutCalendar400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutCalendar400ApplicationProblemPlusJSONResponse) VisitPutCalendarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutCalendar401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutCalendar401ApplicationProblemPlusJSONResponse) VisitPutCalendarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutCalendar403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutCalendar403ApplicationProblemPlusJSONResponse) VisitPutCalendarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutCalendar412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response PutCalendar412ApplicationProblemPlusJSONResponse) VisitPutCalendarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutCalendar422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PutCalendar422ApplicationProblemPlusJSONResponse) VisitPutCalendarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutCalendar428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response PutCalendar428ApplicationProblemPlusJSONResponse) VisitPutCalendarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcedureMappingRequestObject struct {
+}
+
+type GetProcedureMappingResponseObject interface {
+	VisitGetProcedureMappingResponse(w http.ResponseWriter) error
+}
+
+type GetProcedureMapping200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetProcedureMapping200JSONResponse struct {
+	Body    ProcedureMapping
+	Headers GetProcedureMapping200ResponseHeaders
+}
+
+func (response GetProcedureMapping200JSONResponse) VisitGetProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcedureMapping401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetProcedureMapping401ApplicationProblemPlusJSONResponse) VisitGetProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcedureMapping403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetProcedureMapping403ApplicationProblemPlusJSONResponse) VisitGetProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutProcedureMappingRequestObject struct {
+	Params PutProcedureMappingParams
+	Body   *PutProcedureMappingJSONRequestBody
+}
+
+type PutProcedureMappingResponseObject interface {
+	VisitPutProcedureMappingResponse(w http.ResponseWriter) error
+}
+
+type PutProcedureMapping200ResponseHeaders struct {
+	ETag *string
+}
+
+type PutProcedureMapping200JSONResponse struct {
+	Body    ProcedureMapping
+	Headers PutProcedureMapping200ResponseHeaders
+}
+
+func (response PutProcedureMapping200JSONResponse) VisitPutProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutProcedureMapping400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutProcedureMapping400ApplicationProblemPlusJSONResponse) VisitPutProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutProcedureMapping401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutProcedureMapping401ApplicationProblemPlusJSONResponse) VisitPutProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutProcedureMapping403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutProcedureMapping403ApplicationProblemPlusJSONResponse) VisitPutProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutProcedureMapping412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response PutProcedureMapping412ApplicationProblemPlusJSONResponse) VisitPutProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutProcedureMapping422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PutProcedureMapping422ApplicationProblemPlusJSONResponse) VisitPutProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutProcedureMapping428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response PutProcedureMapping428ApplicationProblemPlusJSONResponse) VisitPutProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResponsePoliciesRequestObject struct {
+}
+
+type GetResponsePoliciesResponseObject interface {
+	VisitGetResponsePoliciesResponse(w http.ResponseWriter) error
+}
+
+type GetResponsePolicies200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetResponsePolicies200JSONResponse struct {
+	Body    ResponsePolicies
+	Headers GetResponsePolicies200ResponseHeaders
+}
+
+func (response GetResponsePolicies200JSONResponse) VisitGetResponsePoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResponsePolicies401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetResponsePolicies401ApplicationProblemPlusJSONResponse) VisitGetResponsePoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResponsePolicies403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetResponsePolicies403ApplicationProblemPlusJSONResponse) VisitGetResponsePoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutResponsePoliciesRequestObject struct {
+	Params PutResponsePoliciesParams
+	Body   *PutResponsePoliciesJSONRequestBody
+}
+
+type PutResponsePoliciesResponseObject interface {
+	VisitPutResponsePoliciesResponse(w http.ResponseWriter) error
+}
+
+type PutResponsePolicies200ResponseHeaders struct {
+	ETag *string
+}
+
+type PutResponsePolicies200JSONResponse struct {
+	Body    ResponsePolicies
+	Headers PutResponsePolicies200ResponseHeaders
+}
+
+func (response PutResponsePolicies200JSONResponse) VisitPutResponsePoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutResponsePolicies400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutResponsePolicies400ApplicationProblemPlusJSONResponse) VisitPutResponsePoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutResponsePolicies401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutResponsePolicies401ApplicationProblemPlusJSONResponse) VisitPutResponsePoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutResponsePolicies403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutResponsePolicies403ApplicationProblemPlusJSONResponse) VisitPutResponsePoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutResponsePolicies412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response PutResponsePolicies412ApplicationProblemPlusJSONResponse) VisitPutResponsePoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutResponsePolicies422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PutResponsePolicies422ApplicationProblemPlusJSONResponse) VisitPutResponsePoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutResponsePolicies428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response PutResponsePolicies428ApplicationProblemPlusJSONResponse) VisitPutResponsePoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTicketsRequestObject struct {
+	Params ListTicketsParams
+}
+
+type ListTicketsResponseObject interface {
+	VisitListTicketsResponse(w http.ResponseWriter) error
+}
+
+type ListTickets200JSONResponse TicketPage
+
+func (response ListTickets200JSONResponse) VisitListTicketsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTickets400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListTickets400ApplicationProblemPlusJSONResponse) VisitListTicketsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTickets401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListTickets401ApplicationProblemPlusJSONResponse) VisitListTicketsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTickets403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListTickets403ApplicationProblemPlusJSONResponse) VisitListTicketsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTicketRequestObject struct {
+	Params CreateTicketParams
+	Body   *CreateTicketJSONRequestBody
+}
+
+type CreateTicketResponseObject interface {
+	VisitCreateTicketResponse(w http.ResponseWriter) error
+}
+
+type CreateTicket201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateTicket201JSONResponse struct {
+	Body    Ticket
+	Headers CreateTicket201ResponseHeaders
+}
+
+func (response CreateTicket201JSONResponse) VisitCreateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTicket400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTicket400ApplicationProblemPlusJSONResponse) VisitCreateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTicket401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTicket401ApplicationProblemPlusJSONResponse) VisitCreateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTicket403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTicket403ApplicationProblemPlusJSONResponse) VisitCreateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTicket409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTicket409ApplicationProblemPlusJSONResponse) VisitCreateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTicket413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTicket413ApplicationProblemPlusJSONResponse) VisitCreateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTicket422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTicket422ApplicationProblemPlusJSONResponse) VisitCreateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTicketRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+}
+
+type GetTicketResponseObject interface {
+	VisitGetTicketResponse(w http.ResponseWriter) error
+}
+
+type GetTicket200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetTicket200JSONResponse struct {
+	Body    Ticket
+	Headers GetTicket200ResponseHeaders
+}
+
+func (response GetTicket200JSONResponse) VisitGetTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTicket400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicket400ApplicationProblemPlusJSONResponse) VisitGetTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTicket401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicket401ApplicationProblemPlusJSONResponse) VisitGetTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTicket403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicket403ApplicationProblemPlusJSONResponse) VisitGetTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTicket404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicket404ApplicationProblemPlusJSONResponse) VisitGetTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTicketRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   UpdateTicketParams
+	Body     *UpdateTicketJSONRequestBody
+}
+
+type UpdateTicketResponseObject interface {
+	VisitUpdateTicketResponse(w http.ResponseWriter) error
+}
+
+type UpdateTicket200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateTicket200JSONResponse struct {
+	Body    Ticket
+	Headers UpdateTicket200ResponseHeaders
+}
+
+func (response UpdateTicket200JSONResponse) VisitUpdateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTicket400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTicket400ApplicationProblemPlusJSONResponse) VisitUpdateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTicket401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTicket401ApplicationProblemPlusJSONResponse) VisitUpdateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTicket403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTicket403ApplicationProblemPlusJSONResponse) VisitUpdateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTicket404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTicket404ApplicationProblemPlusJSONResponse) VisitUpdateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTicket409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTicket409ApplicationProblemPlusJSONResponse) VisitUpdateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTicket412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTicket412ApplicationProblemPlusJSONResponse) VisitUpdateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTicket422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTicket422ApplicationProblemPlusJSONResponse) VisitUpdateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTicket428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTicket428ApplicationProblemPlusJSONResponse) VisitUpdateTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClientNotificationsRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   ListClientNotificationsParams
+}
+
+type ListClientNotificationsResponseObject interface {
+	VisitListClientNotificationsResponse(w http.ResponseWriter) error
+}
+
+type ListClientNotifications200JSONResponse ClientNotificationPage
+
+func (response ListClientNotifications200JSONResponse) VisitListClientNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClientNotifications400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListClientNotifications400ApplicationProblemPlusJSONResponse) VisitListClientNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClientNotifications401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListClientNotifications401ApplicationProblemPlusJSONResponse) VisitListClientNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClientNotifications403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListClientNotifications403ApplicationProblemPlusJSONResponse) VisitListClientNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClientNotifications404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListClientNotifications404ApplicationProblemPlusJSONResponse) VisitListClientNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddClientMessageRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   AddClientMessageParams
+	Body     *AddClientMessageJSONRequestBody
+}
+
+type AddClientMessageResponseObject interface {
+	VisitAddClientMessageResponse(w http.ResponseWriter) error
+}
+
+type AddClientMessage201JSONResponse TimelineEvent
+
+func (response AddClientMessage201JSONResponse) VisitAddClientMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddClientMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddClientMessage400ApplicationProblemPlusJSONResponse) VisitAddClientMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddClientMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddClientMessage401ApplicationProblemPlusJSONResponse) VisitAddClientMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddClientMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddClientMessage403ApplicationProblemPlusJSONResponse) VisitAddClientMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddClientMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AddClientMessage404ApplicationProblemPlusJSONResponse) VisitAddClientMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddClientMessage409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AddClientMessage409ApplicationProblemPlusJSONResponse) VisitAddClientMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddClientMessage413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddClientMessage413ApplicationProblemPlusJSONResponse) VisitAddClientMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddClientMessage422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AddClientMessage422ApplicationProblemPlusJSONResponse) VisitAddClientMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketNoteRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   AddTicketNoteParams
+	Body     *AddTicketNoteJSONRequestBody
+}
+
+type AddTicketNoteResponseObject interface {
+	VisitAddTicketNoteResponse(w http.ResponseWriter) error
+}
+
+type AddTicketNote201JSONResponse TimelineEvent
+
+func (response AddTicketNote201JSONResponse) VisitAddTicketNoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketNote400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketNote400ApplicationProblemPlusJSONResponse) VisitAddTicketNoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketNote401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketNote401ApplicationProblemPlusJSONResponse) VisitAddTicketNoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketNote403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketNote403ApplicationProblemPlusJSONResponse) VisitAddTicketNoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketNote404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketNote404ApplicationProblemPlusJSONResponse) VisitAddTicketNoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketNote413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketNote413ApplicationProblemPlusJSONResponse) VisitAddTicketNoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketReplyRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   AddTicketReplyParams
+	Body     *AddTicketReplyJSONRequestBody
+}
+
+type AddTicketReplyResponseObject interface {
+	VisitAddTicketReplyResponse(w http.ResponseWriter) error
+}
+
+type AddTicketReply201JSONResponse TimelineEvent
+
+func (response AddTicketReply201JSONResponse) VisitAddTicketReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketReply400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketReply400ApplicationProblemPlusJSONResponse) VisitAddTicketReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketReply401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketReply401ApplicationProblemPlusJSONResponse) VisitAddTicketReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketReply403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketReply403ApplicationProblemPlusJSONResponse) VisitAddTicketReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketReply404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketReply404ApplicationProblemPlusJSONResponse) VisitAddTicketReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketReply409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketReply409ApplicationProblemPlusJSONResponse) VisitAddTicketReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketReply413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketReply413ApplicationProblemPlusJSONResponse) VisitAddTicketReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTicketReply422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AddTicketReply422ApplicationProblemPlusJSONResponse) VisitAddTicketReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTicketTimelineRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   GetTicketTimelineParams
+}
+
+type GetTicketTimelineResponseObject interface {
+	VisitGetTicketTimelineResponse(w http.ResponseWriter) error
+}
+
+type GetTicketTimeline200JSONResponse TimelinePage
+
+func (response GetTicketTimeline200JSONResponse) VisitGetTicketTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTicketTimeline400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicketTimeline400ApplicationProblemPlusJSONResponse) VisitGetTicketTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTicketTimeline401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicketTimeline401ApplicationProblemPlusJSONResponse) VisitGetTicketTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTicketTimeline403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicketTimeline403ApplicationProblemPlusJSONResponse) VisitGetTicketTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTicketTimeline404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicketTimeline404ApplicationProblemPlusJSONResponse) VisitGetTicketTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTicketTransitionsRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+}
+
+type ListTicketTransitionsResponseObject interface {
+	VisitListTicketTransitionsResponse(w http.ResponseWriter) error
+}
+
+type ListTicketTransitions200ResponseHeaders struct {
+	ETag *string
+}
+
+type ListTicketTransitions200JSONResponse struct {
+	Body    TransitionList
+	Headers ListTicketTransitions200ResponseHeaders
+}
+
+func (response ListTicketTransitions200JSONResponse) VisitListTicketTransitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTicketTransitions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListTicketTransitions400ApplicationProblemPlusJSONResponse) VisitListTicketTransitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTicketTransitions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListTicketTransitions401ApplicationProblemPlusJSONResponse) VisitListTicketTransitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTicketTransitions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListTicketTransitions403ApplicationProblemPlusJSONResponse) VisitListTicketTransitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTicketTransitions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListTicketTransitions404ApplicationProblemPlusJSONResponse) VisitListTicketTransitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyTicketTransitionRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   ApplyTicketTransitionParams
+	Body     *ApplyTicketTransitionJSONRequestBody
+}
+
+type ApplyTicketTransitionResponseObject interface {
+	VisitApplyTicketTransitionResponse(w http.ResponseWriter) error
+}
+
+type ApplyTicketTransition200ResponseHeaders struct {
+	ETag *string
+}
+
+type ApplyTicketTransition200JSONResponse struct {
+	Body    Ticket
+	Headers ApplyTicketTransition200ResponseHeaders
+}
+
+func (response ApplyTicketTransition200JSONResponse) VisitApplyTicketTransitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyTicketTransition400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyTicketTransition400ApplicationProblemPlusJSONResponse) VisitApplyTicketTransitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyTicketTransition401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyTicketTransition401ApplicationProblemPlusJSONResponse) VisitApplyTicketTransitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyTicketTransition403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyTicketTransition403ApplicationProblemPlusJSONResponse) VisitApplyTicketTransitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyTicketTransition404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyTicketTransition404ApplicationProblemPlusJSONResponse) VisitApplyTicketTransitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyTicketTransition409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyTicketTransition409ApplicationProblemPlusJSONResponse) VisitApplyTicketTransitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyTicketTransition412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyTicketTransition412ApplicationProblemPlusJSONResponse) VisitApplyTicketTransitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyTicketTransition422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyTicketTransition422ApplicationProblemPlusJSONResponse) VisitApplyTicketTransitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyTicketTransition428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyTicketTransition428ApplicationProblemPlusJSONResponse) VisitApplyTicketTransitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11922,6 +23307,12 @@ type StrictServerInterface interface {
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// ListMyNotifications The caller's notifications (escalations, assignments, reminders)
+	// (GET /me/notifications)
+	ListMyNotifications(ctx context.Context, request ListMyNotificationsRequestObject) (ListMyNotificationsResponseObject, error)
+	// MarkNotificationRead Mark one of the caller's notifications read
+	// (POST /me/notifications/{notificationId}/read)
+	MarkNotificationRead(ctx context.Context, request MarkNotificationReadRequestObject) (MarkNotificationReadResponseObject, error)
 	// ChangeMyPassword Change one's own password
 	// (POST /me/password)
 	ChangeMyPassword(ctx context.Context, request ChangeMyPasswordRequestObject) (ChangeMyPasswordResponseObject, error)
@@ -11943,9 +23334,75 @@ type StrictServerInterface interface {
 	// UpdateOrganisation Update an organisation
 	// (PATCH /organisations/{organisationId})
 	UpdateOrganisation(ctx context.Context, request UpdateOrganisationRequestObject) (UpdateOrganisationResponseObject, error)
+	// ListProcedures List procedures with their versions
+	// (GET /procedures)
+	ListProcedures(ctx context.Context, request ListProceduresRequestObject) (ListProceduresResponseObject, error)
+	// CreateProcedureVersion Propose a new procedure version (draft)
+	// (POST /procedures)
+	CreateProcedureVersion(ctx context.Context, request CreateProcedureVersionRequestObject) (CreateProcedureVersionResponseObject, error)
+	// GetProcedureVersion Read one version of a procedure
+	// (GET /procedures/{code}/versions/{version})
+	GetProcedureVersion(ctx context.Context, request GetProcedureVersionRequestObject) (GetProcedureVersionResponseObject, error)
+	// ApproveProcedureVersion Record the caller's approval of a version
+	// (POST /procedures/{code}/versions/{version}/approvals)
+	ApproveProcedureVersion(ctx context.Context, request ApproveProcedureVersionRequestObject) (ApproveProcedureVersionResponseObject, error)
+	// PublishProcedureVersion Validate and publish a draft (managers)
+	// (POST /procedures/{code}/versions/{version}/publish)
+	PublishProcedureVersion(ctx context.Context, request PublishProcedureVersionRequestObject) (PublishProcedureVersionResponseObject, error)
 	// GetReadiness Readiness probe (database and job queue)
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// GetCalendar The business calendar (opening hours, holidays, closures)
+	// (GET /settings/calendar)
+	GetCalendar(ctx context.Context, request GetCalendarRequestObject) (GetCalendarResponseObject, error)
+	// PutCalendar Change the business calendar (managers, admins)
+	// (PUT /settings/calendar)
+	PutCalendar(ctx context.Context, request PutCalendarRequestObject) (PutCalendarResponseObject, error)
+	// GetProcedureMapping Which procedure each ticket category follows
+	// (GET /settings/procedure-mapping)
+	GetProcedureMapping(ctx context.Context, request GetProcedureMappingRequestObject) (GetProcedureMappingResponseObject, error)
+	// PutProcedureMapping Change the category → procedure mapping (managers, admins)
+	// (PUT /settings/procedure-mapping)
+	PutProcedureMapping(ctx context.Context, request PutProcedureMappingRequestObject) (PutProcedureMappingResponseObject, error)
+	// GetResponsePolicies How long the company has to answer, per channel and procedure
+	// (GET /settings/response-policies)
+	GetResponsePolicies(ctx context.Context, request GetResponsePoliciesRequestObject) (GetResponsePoliciesResponseObject, error)
+	// PutResponsePolicies Change the response policies (managers, admins)
+	// (PUT /settings/response-policies)
+	PutResponsePolicies(ctx context.Context, request PutResponsePoliciesRequestObject) (PutResponsePoliciesResponseObject, error)
+	// ListTickets List or search tickets
+	// (GET /tickets)
+	ListTickets(ctx context.Context, request ListTicketsRequestObject) (ListTicketsResponseObject, error)
+	// CreateTicket Open a ticket (one per subject)
+	// (POST /tickets)
+	CreateTicket(ctx context.Context, request CreateTicketRequestObject) (CreateTicketResponseObject, error)
+	// GetTicket Read a ticket, with its clocks and dev tickets
+	// (GET /tickets/{ticketId})
+	GetTicket(ctx context.Context, request GetTicketRequestObject) (GetTicketResponseObject, error)
+	// UpdateTicket Update a ticket's description, people and references
+	// (PATCH /tickets/{ticketId})
+	UpdateTicket(ctx context.Context, request UpdateTicketRequestObject) (UpdateTicketResponseObject, error)
+	// ListClientNotifications The client notifications the ticket wrote to the outbox
+	// (GET /tickets/{ticketId}/client-notifications)
+	ListClientNotifications(ctx context.Context, request ListClientNotificationsRequestObject) (ListClientNotificationsResponseObject, error)
+	// AddClientMessage Record a message from the client on the ticket
+	// (POST /tickets/{ticketId}/messages)
+	AddClientMessage(ctx context.Context, request AddClientMessageRequestObject) (AddClientMessageResponseObject, error)
+	// AddTicketNote Add an internal note
+	// (POST /tickets/{ticketId}/notes)
+	AddTicketNote(ctx context.Context, request AddTicketNoteRequestObject) (AddTicketNoteResponseObject, error)
+	// AddTicketReply Record a reply to the client
+	// (POST /tickets/{ticketId}/replies)
+	AddTicketReply(ctx context.Context, request AddTicketReplyRequestObject) (AddTicketReplyResponseObject, error)
+	// GetTicketTimeline The ticket's timeline, oldest first
+	// (GET /tickets/{ticketId}/timeline)
+	GetTicketTimeline(ctx context.Context, request GetTicketTimelineRequestObject) (GetTicketTimelineResponseObject, error)
+	// ListTicketTransitions What the caller may do next
+	// (GET /tickets/{ticketId}/transitions)
+	ListTicketTransitions(ctx context.Context, request ListTicketTransitionsRequestObject) (ListTicketTransitionsResponseObject, error)
+	// ApplyTicketTransition Apply a transition
+	// (POST /tickets/{ticketId}/transitions)
+	ApplyTicketTransition(ctx context.Context, request ApplyTicketTransitionRequestObject) (ApplyTicketTransitionResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -12688,6 +24145,56 @@ func (sh *strictHandler) GetMe(ctx echo.Context) error {
 	return nil
 }
 
+// ListMyNotifications operation middleware
+func (sh *strictHandler) ListMyNotifications(ctx echo.Context, params ListMyNotificationsParams) error {
+	var request ListMyNotificationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyNotifications(ctx.Request().Context(), request.(ListMyNotificationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyNotifications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyNotificationsResponseObject); ok {
+		return validResponse.VisitListMyNotificationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MarkNotificationRead operation middleware
+func (sh *strictHandler) MarkNotificationRead(ctx echo.Context, notificationId openapi_types.UUID) error {
+	var request MarkNotificationReadRequestObject
+
+	request.NotificationId = notificationId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkNotificationRead(ctx.Request().Context(), request.(MarkNotificationReadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkNotificationRead")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MarkNotificationReadResponseObject); ok {
+		return validResponse.VisitMarkNotificationReadResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ChangeMyPassword operation middleware
 func (sh *strictHandler) ChangeMyPassword(ctx echo.Context, params ChangeMyPasswordParams) error {
 	var request ChangeMyPasswordRequestObject
@@ -12932,6 +24439,180 @@ func (sh *strictHandler) UpdateOrganisation(ctx echo.Context, organisationId Org
 	return nil
 }
 
+// ListProcedures operation middleware
+func (sh *strictHandler) ListProcedures(ctx echo.Context) error {
+	var request ListProceduresRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListProcedures(ctx.Request().Context(), request.(ListProceduresRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListProcedures")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListProceduresResponseObject); ok {
+		return validResponse.VisitListProceduresResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateProcedureVersion operation middleware
+func (sh *strictHandler) CreateProcedureVersion(ctx echo.Context, params CreateProcedureVersionParams) error {
+	var request CreateProcedureVersionRequestObject
+
+	request.Params = params
+
+	var body CreateProcedureVersionJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateProcedureVersion(ctx.Request().Context(), request.(CreateProcedureVersionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateProcedureVersion")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateProcedureVersionResponseObject); ok {
+		return validResponse.VisitCreateProcedureVersionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetProcedureVersion operation middleware
+func (sh *strictHandler) GetProcedureVersion(ctx echo.Context, code ProcedureCode, version ProcedureVersionLabel) error {
+	var request GetProcedureVersionRequestObject
+
+	request.Code = code
+	request.Version = version
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetProcedureVersion(ctx.Request().Context(), request.(GetProcedureVersionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetProcedureVersion")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetProcedureVersionResponseObject); ok {
+		return validResponse.VisitGetProcedureVersionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ApproveProcedureVersion operation middleware
+func (sh *strictHandler) ApproveProcedureVersion(ctx echo.Context, code ProcedureCode, version ProcedureVersionLabel, params ApproveProcedureVersionParams) error {
+	var request ApproveProcedureVersionRequestObject
+
+	request.Code = code
+	request.Version = version
+	request.Params = params
+
+	var body ApproveProcedureVersionJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ApproveProcedureVersion(ctx.Request().Context(), request.(ApproveProcedureVersionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApproveProcedureVersion")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ApproveProcedureVersionResponseObject); ok {
+		return validResponse.VisitApproveProcedureVersionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PublishProcedureVersion operation middleware
+func (sh *strictHandler) PublishProcedureVersion(ctx echo.Context, code ProcedureCode, version ProcedureVersionLabel, params PublishProcedureVersionParams) error {
+	var request PublishProcedureVersionRequestObject
+
+	request.Code = code
+	request.Version = version
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PublishProcedureVersion(ctx.Request().Context(), request.(PublishProcedureVersionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PublishProcedureVersion")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PublishProcedureVersionResponseObject); ok {
+		return validResponse.VisitPublishProcedureVersionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetReadiness operation middleware
 func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 	var request GetReadinessRequestObject
@@ -12955,135 +24636,911 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 	return nil
 }
 
+// GetCalendar operation middleware
+func (sh *strictHandler) GetCalendar(ctx echo.Context) error {
+	var request GetCalendarRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCalendar(ctx.Request().Context(), request.(GetCalendarRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCalendar")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCalendarResponseObject); ok {
+		return validResponse.VisitGetCalendarResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutCalendar operation middleware
+func (sh *strictHandler) PutCalendar(ctx echo.Context, params PutCalendarParams) error {
+	var request PutCalendarRequestObject
+
+	request.Params = params
+
+	var body PutCalendarJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutCalendar(ctx.Request().Context(), request.(PutCalendarRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutCalendar")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutCalendarResponseObject); ok {
+		return validResponse.VisitPutCalendarResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetProcedureMapping operation middleware
+func (sh *strictHandler) GetProcedureMapping(ctx echo.Context) error {
+	var request GetProcedureMappingRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetProcedureMapping(ctx.Request().Context(), request.(GetProcedureMappingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetProcedureMapping")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetProcedureMappingResponseObject); ok {
+		return validResponse.VisitGetProcedureMappingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutProcedureMapping operation middleware
+func (sh *strictHandler) PutProcedureMapping(ctx echo.Context, params PutProcedureMappingParams) error {
+	var request PutProcedureMappingRequestObject
+
+	request.Params = params
+
+	var body PutProcedureMappingJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutProcedureMapping(ctx.Request().Context(), request.(PutProcedureMappingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutProcedureMapping")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutProcedureMappingResponseObject); ok {
+		return validResponse.VisitPutProcedureMappingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetResponsePolicies operation middleware
+func (sh *strictHandler) GetResponsePolicies(ctx echo.Context) error {
+	var request GetResponsePoliciesRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetResponsePolicies(ctx.Request().Context(), request.(GetResponsePoliciesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetResponsePolicies")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetResponsePoliciesResponseObject); ok {
+		return validResponse.VisitGetResponsePoliciesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutResponsePolicies operation middleware
+func (sh *strictHandler) PutResponsePolicies(ctx echo.Context, params PutResponsePoliciesParams) error {
+	var request PutResponsePoliciesRequestObject
+
+	request.Params = params
+
+	var body PutResponsePoliciesJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutResponsePolicies(ctx.Request().Context(), request.(PutResponsePoliciesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutResponsePolicies")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutResponsePoliciesResponseObject); ok {
+		return validResponse.VisitPutResponsePoliciesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListTickets operation middleware
+func (sh *strictHandler) ListTickets(ctx echo.Context, params ListTicketsParams) error {
+	var request ListTicketsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListTickets(ctx.Request().Context(), request.(ListTicketsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListTickets")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListTicketsResponseObject); ok {
+		return validResponse.VisitListTicketsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateTicket operation middleware
+func (sh *strictHandler) CreateTicket(ctx echo.Context, params CreateTicketParams) error {
+	var request CreateTicketRequestObject
+
+	request.Params = params
+
+	var body CreateTicketJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateTicket(ctx.Request().Context(), request.(CreateTicketRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateTicket")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateTicketResponseObject); ok {
+		return validResponse.VisitCreateTicketResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetTicket operation middleware
+func (sh *strictHandler) GetTicket(ctx echo.Context, ticketId TicketId) error {
+	var request GetTicketRequestObject
+
+	request.TicketId = ticketId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTicket(ctx.Request().Context(), request.(GetTicketRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTicket")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetTicketResponseObject); ok {
+		return validResponse.VisitGetTicketResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateTicket operation middleware
+func (sh *strictHandler) UpdateTicket(ctx echo.Context, ticketId TicketId, params UpdateTicketParams) error {
+	var request UpdateTicketRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	var body UpdateTicketJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateTicket(ctx.Request().Context(), request.(UpdateTicketRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateTicket")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateTicketResponseObject); ok {
+		return validResponse.VisitUpdateTicketResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListClientNotifications operation middleware
+func (sh *strictHandler) ListClientNotifications(ctx echo.Context, ticketId TicketId, params ListClientNotificationsParams) error {
+	var request ListClientNotificationsRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListClientNotifications(ctx.Request().Context(), request.(ListClientNotificationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListClientNotifications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListClientNotificationsResponseObject); ok {
+		return validResponse.VisitListClientNotificationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddClientMessage operation middleware
+func (sh *strictHandler) AddClientMessage(ctx echo.Context, ticketId TicketId, params AddClientMessageParams) error {
+	var request AddClientMessageRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	var body AddClientMessageJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddClientMessage(ctx.Request().Context(), request.(AddClientMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddClientMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddClientMessageResponseObject); ok {
+		return validResponse.VisitAddClientMessageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddTicketNote operation middleware
+func (sh *strictHandler) AddTicketNote(ctx echo.Context, ticketId TicketId, params AddTicketNoteParams) error {
+	var request AddTicketNoteRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	var body AddTicketNoteJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddTicketNote(ctx.Request().Context(), request.(AddTicketNoteRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddTicketNote")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddTicketNoteResponseObject); ok {
+		return validResponse.VisitAddTicketNoteResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddTicketReply operation middleware
+func (sh *strictHandler) AddTicketReply(ctx echo.Context, ticketId TicketId, params AddTicketReplyParams) error {
+	var request AddTicketReplyRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	var body AddTicketReplyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddTicketReply(ctx.Request().Context(), request.(AddTicketReplyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddTicketReply")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddTicketReplyResponseObject); ok {
+		return validResponse.VisitAddTicketReplyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetTicketTimeline operation middleware
+func (sh *strictHandler) GetTicketTimeline(ctx echo.Context, ticketId TicketId, params GetTicketTimelineParams) error {
+	var request GetTicketTimelineRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTicketTimeline(ctx.Request().Context(), request.(GetTicketTimelineRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTicketTimeline")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetTicketTimelineResponseObject); ok {
+		return validResponse.VisitGetTicketTimelineResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListTicketTransitions operation middleware
+func (sh *strictHandler) ListTicketTransitions(ctx echo.Context, ticketId TicketId) error {
+	var request ListTicketTransitionsRequestObject
+
+	request.TicketId = ticketId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListTicketTransitions(ctx.Request().Context(), request.(ListTicketTransitionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListTicketTransitions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListTicketTransitionsResponseObject); ok {
+		return validResponse.VisitListTicketTransitionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ApplyTicketTransition operation middleware
+func (sh *strictHandler) ApplyTicketTransition(ctx echo.Context, ticketId TicketId, params ApplyTicketTransitionParams) error {
+	var request ApplyTicketTransitionRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	var body ApplyTicketTransitionJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ApplyTicketTransition(ctx.Request().Context(), request.(ApplyTicketTransitionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApplyTicketTransition")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ApplyTicketTransitionResponseObject); ok {
+		return validResponse.VisitApplyTicketTransitionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rcts4svCroPht1di7tG52nFj5s55MMp/nJJtsLmfqTORjQWRLQkwBDADK0aRctU+zVfMc8yb7JKdw",
-	"IQlSpERd4lwq82ccEQQbje5G3/HRC9gsZhSoFF7/ozcFHALXfz5+jSfq/yGIgJNYEka9vvd6CohDzEEA",
-	"lVj9+INAc+CCMOojyZAAGqIRDq4RoehifPQMy2Da8nxPBFOYYTUjfMCzOAKv7w2844Hn+Z5cxOqfQnJC",
-	"J97tre89ZQE2nyxD8OsUOCA5BRRwwBJCxEGwhAeAIjIHUfetdsCoxIEU7U737HjUG3eO7gddOLqPO52j",
-	"s06nc9TJ/gu7FUDd+l6MOZ6BtBg6nwCVF6H6kyjIYiynnu9RPFPvYfvU9zi8TwiH0OtLnoAL3ZjxGZZe",
-	"30sSElbi4ZEBuvYrQfZ8x+8kXDBevd9DCh/kVaBHDBEba+THHOaEJQLFeAIK5xq49wnwhQOdmdUFZYY/",
-	"PAU6kVOvf6/bqwLlIoRZzCTQYPFfsFgG6Rm+BoEw4iA5gRC9eP7qNRJ4DA/RNcQS9U7QlCVc+CgGjgIc",
-	"RcAzAA2B5xA6HztSX6sBtXfvnu/NCE3/3a0EfKyJvRqJip1S3Fl+QSMgdIKCKaYTCFvopd0/dHDSe4Bu",
-	"pkDRjAhB6OSwHn7LYXWAn55UcheZEbkM5ws8ASTI77X7Gen33E+FMMZJJL3+vY6vvktmyczr9zodjS7z",
-	"rxxZhEqYANcwPOcTTInQXF5L3qw4aDcafwWYB9N/6iUtixXGQ0XUY/IBhI8CLABhGiIcBEAlIlQAFUSS",
-	"eS1y3tcSj8JGhTThIGJGBWhh8iMO1f6D0Pui2Bqo/hPHcUSMMGzHnI0imP3tnTCSMZNuajUSk8jrawyB",
-	"kGjEwgWaYoEwRcA5430UcxYDlws08OgMw8BDRKCEiiSOGZegsKZHCq//9qM3JhCFXt9TE7XUeM/3ZiAE",
-	"nqiFJPSashuKzKjbS98TEstEeP0TvVwitdS9oHMcESWjzdoyREyljEW/3Z4kJJiCbIUwT5cn2vodI/9v",
-	"XaT+hcPY63v/r52fWm3zVLRfmJcNaqsOLYMWItAMR4pYFKOJBZX4g48UUMJHhUUJH41wiIwMO2x5RhqP",
-	"IxLsukVdBB+IkJr5jfzWG6VEg8AzQDDDJPJRPGUUEONIEdhDc7LiKGI3V2FiPgjqxDXHICISYbq4wYoi",
-	"s+dmJ4naxoan3kxJEwivFPRvPQ2Jd5nR+LM//4gwJYCePn/z4+PXpX0/y/f9BROCjCJAGSgNtz4fv++d",
-	"D+zmCXRD5NRoEAnnirvVEgAd5GjzEaFH44hMphKR9IiQ6VSGGJ4wPiJhCHRHapBTIpCVawLpLTfHBGcR",
-	"iD7C4YxQz8XzcY7nHIhm6B1n4/eFXnPA/iAMuIpcJbsGikTAYhAoZIgyaegWqaVq3P2DyScsoeGOqEu5",
-	"R31hrOdz0XSSo+kfzoAmaKJMHpnx+0DTPxgSSTDNFdUDxdRMojkxTCKZIUeNSkNdLzgEjIZETfEEkwjC",
-	"nckMcgCUuLF6Rz/jAq2iEIFSrTzDpNbTUsZ24EJjA1gznAqJo/1wdar0oJCB0IjUUqvA0lbHWsLly0yB",
-	"2AmbWhhncGQCpUrLW7AEYQ4G3+rwdzDbe1CD2UzPaYbb2Hn3KHt3r7jOhVSIGNWsjJI4xBI0jl8z9hTz",
-	"CeyBSrXmAh8CgFCgbufkwb37p2i0UKeZS5SOFLSaEwIqiVwgyRiKNDDNsCcZOzLj9yUU9RKIQGwO3Jzr",
-	"5Hdln86ITLH1DNOFhVvsijTG0AzTheVHFLEJoeKhtpAWyg5/gISmjwICe85x/TqdgacQNcMcxxKO9LL2",
-	"RG4ZIFhKmMUyWwUeS4vKECKsV/VSPTg6Vw+UTu74Lpwny5r+K4MKJXRvsNoPF+wlQ0WB+IbiRE4ZJ7/v",
-	"RQqb81GJYPgQWybPT61uviuF7zbbkMR9ZR8b8sxYoEoh0lq5nwKtTnoOc3YNoVJBQ8V7ODLH+xuK55hE",
-	"eBTtQx6EWOKRsse0tZLPnGPtnqsSvQI+JwGUhjZEXvbGPnB3jkKIgYZAgwU6cJdyWFrLp6bfmLNAmW77",
-	"2RDXKs/PYG3TVJuQ7gtX2jrPDUlqlSN3TNGu6PVclnCWsqFVaSl4L1v7K0TRkbUiR4myDMaJUH8vEEaj",
-	"RBAKQiCeqK29zT5o3IYvLl4rCaD+thY5MT4A7TJU+FnvzvA96/28wrIwXB3IR5LMoOodw7pi1Ts0iSzf",
-	"GgfL0hwNwTMG48flB1Zm7ASDsS20z0jCTKzbx1dquHrPToQ5xwvPuGBSbfCtp9eRbYFdQfatAsIvs6nY",
-	"6B0EUs2dbusjPUxvZ2gUMhy9cLZ5jCMBfmnnG2xMLYYdT1PX+t3q3ZTb425G6IV5oVtCpO8llLxPwD5W",
-	"e1bGbRGX69GnaQxH0fOxliOrAMzY6dYv85NM2WxZQRMQcJAPkZiyG6qUCWuFG48cYjRatCqdiO6qzPzL",
-	"q7l01vMCG524CFmG+kZ74CyxRMK+5/jm1TRrWKdM8vrrldsxEkAD+Bwyioab8UFDWDhge6wts4TEXG7y",
-	"0TWSI58vX856+WEwvp342BRnOTLceEyFn3p35FQhY8X6nxLjAd+JXyzxrpX49eQ/sepRifgDSebusTZi",
-	"LAJMt6X1kIg4wour2sPS+F/d+cwv27NBBHOIlmViF2n69VEPiSRWGrRg3EfHyhjDE+BGfZ2SyVTZ2dbD",
-	"oV9JPX+HjrzM1E/f088a79xLFkGVlMthqhE9a1UG46rYbHsSAbx2a6x7p1LprhAP2VylXU8xlO6MnxJZ",
-	"/oUCbRVWUku6W0mRMjWWQ1hrFIt6Wi0EUk8qXo2xEDeMh0vqTO+k+NlelSzbisI2U2caUOBK6ilFZJ0l",
-	"9dTqpQSuuPB/3+Kj3ztHZ5f2/62ro8u//mWtiF1PWxmCaylmL3qKlpp3qKSo773R7LCW1GeEur92/Q1E",
-	"+50xxlop5jJKUYC/BAHSxBDTQTp+bcwtUZDXAoQSLDpV5mtlt/U0tEwuSUjk43ntyV6jHeJAZlAsGxIa",
-	"pw+RAgeNmXX2LoSEmcLuxscUTn0+1cRs3qqZJV8pjsmVNk4qwX4F0mSXZDSBcCAhRHLKWTKZIkzR+YsL",
-	"46fcbhUbHLIjGDMOOy/ZuP631Q7s2+b3jzvYGNofZaFoYjRIe+DrY96F4nIlAe9FWufscHci2+azLcO+",
-	"lamYCtYifT9lN8CPAiwgbFW9NiZcyHqdu+FeExqSOQkTXAHBOYo5mWMJKAYuGEU3U4ZGEDE60X5bypCQ",
-	"PAlkwsEB0Tly3rHRlfV5VoAY4VULoExa/0f5SdkPuw2r6KyU5SU/bnVPT4xYIRIFLIlCNAJE1fQRERD6",
-	"CCIBCAs0IXMjVyr4Z0KEBA7hVRARK6iXkZNQosMNYwJVUpkngG6mJDJZomaoXKADhTWdS3OIUkGdbgI6",
-	"wHRAXfT4asww3+ShddnrBKHWgFbu2jZGxoZ2hEN2VfgqIWdbI8Ky6VZmRClFqZAlaF8obtijLIEJ5kAz",
-	"GooYuxYoItegU9hKGVPVbLODDVKUCmWn6lr2Ly5wDUOvSQ4sMfhaWDKGL46sHNtABNSzvDP/Sacp/67D",
-	"zW09/e3jmEtPnDs/4/ZkmOzRelhN4usjPwWS35DE186+kuTXvr2CBda+u9dTscQia19sdORVschPqYDN",
-	"ks5LXNKMt918T4ejgCazPAE0XZ8NOl1WzLPEW9XaSdWRZn0VDiRVXPWEQBQ+5tzwanGtNs5cofFkceZ1",
-	"kJgp8heqQPj/gCNZgepgCsG1qOf0j7XoyudOo9056tm1Ps3zlITLBq52NUcV6M/qQjmNfTp53LB4ej9h",
-	"vGAw+ohIYbM/HyI8Esq+VJYxTv0OOoF+h7itbwJvV9fEJJCmCMNBAEJ4jvm7HmUGB4UZq9DnFitUIDIM",
-	"ufpy1UbvZNfsPfhebxrcuVpftpjME5SPRYQilnA0wqLGSLoDdTv1o1Yo2ttp1i4lbade58RWOuv265Pf",
-	"0tm5iS76yfXKpRSEdTuyD4WzICvuTut0P7svn/gKUlvvUtuf3rp/UvwC9bkX1mv/SKflbygUbNb7VeNA",
-	"WhW64OZqh0BciVCXICp94HIFCp6yCaEbYmCXlddE6tZnU9XH4Vav0+YVLgdxnjxCZyf37iObs4hM2qUO",
-	"1JQ2nHEOkWuyFGf6Z8KMS0Uf3RxixrX3RClhfA7clARWntZpqmeFkuDWlTWUhiUzpUIepvmiDSd07ICK",
-	"yQgVEtvEpfpSsBjreg0sbcZ8jdZiimVqVd5CYZjkC8TGuizZfONmygTkGWVTiEKN/YCD9Cvr1yuhyO2C",
-	"5dyKegdxGsgoK1lC6rzZNy8vEMUzRRAKEKX2KuAt1TVIfFNP0+/7q+yOlzDmIKZOaesGPM3Ny1dZHt9G",
-	"B0AJ5uJklbCyqAJpJkB2oLMzUPfQd/Jj0l97PgIa4JBjKg/9PGXGPD32B3Ty5x/qYTskHHS059BHOAhY",
-	"QiWm0kcRTHCEDoRNXX+XcBKS9wkc+ihUkyisDOgBhwDIHIT6EUkSXIMUaqZwRqxPOrOFrF2TA6sPXg2Y",
-	"Djml39aJJxPtTc6+pAboosMqQ98YZcu05ZiAP6T2n86jRBRzzm60WZhlDJHJVGqxVgBY9DngLJlO9G84",
-	"0YWjaeuG9HH273QATkIizdMqmHX25EvLilXBX2U45mRWmzdNaH06fkIliUxIVU9nyzzsqzXJUWUCX2Zk",
-	"bZem7Jwi60fAHHgD69ZdWGGywpr8tcyhBBEECSdy8UrJYYO3kQbjPJHTSnoo4OHgl19f++hx+NOr80M0",
-	"5myG2jiR07b1GZScCGg4CaZX//nXv4dZeYNWoMy6C+n+Jjuf0DFLKxtsfNGWLP9sSgG8pRR++wDxhApb",
-	"OigkmwE/Sk9WgXSxQZjowtyxPTwVg6pzCdNFf0ADHEXCR3NGAlu2PSeCSKF4WkrgQmdh6EcCjSBgM0CS",
-	"4wBsAUPAeKjHDCjgYIpEolFuhwqELZ/b44pFEbtRvyrKl0BzCFsDOqCPGJ0D1bD3B/QI6XNS6PLDTLcY",
-	"1pV8DE0dI05PiaHC8rCl5nlKhBQoEWDL4VGMJ4TqKfo636TUJEQ3gMECDe0PepJhqdnGEBGhiSSWpqYQ",
-	"5sAXpp8HfFA/o6Ehkr8O+7bhx2JAUV5uqavlr2Ghcaxr7jjEEV6Y/dTu7uwE1iC8BBwKNVHCqSK44ePX",
-	"eDJ8aAsZswpHNEzLHofo4KTbM1qULmD1FQDL/TnU5IoRFPJ1Yb6GcXhui7EspgzfokHS6RwHmtD1n6CW",
-	"V+IXxSLqU0ONDodXhsvMcpBxy6H2tBkqF+ZEiEgAVupZjlDnLicgse5ekfDIKZyxJT8tWyvT1m/bVFpb",
-	"gpPyzfmLC8cL0vc6rW6ro/3pMVAcE6/vHbc6rWOtDcuplhhtI9jVnxPQXKrkcNYDxFN0dm6GFLvt1BQB",
-	"5EPapqfJrb92oG11o0YWBcJzdVgZANGURaFRj4jJb63r+qGeeU0Likw2lPpy1VRZ4udSOVduOF6W2ob0",
-	"Op0VBV0VhVxWx36bZ7wZQ9b1U3q9Tu/0qNM96tx73Tnrdzr9Tue3cnKh2wyCJSNQmkTDRhOdbpbuqvQ2",
-	"m1GWKi2XRcdeHTC50ebNohSAjBq7ClMFT4uy3BtXfuUpkZVlfTGe6C4Nhlh8NFqgFBxd/3hidqXqC9nu",
-	"tZ2OL/qV7vpX3pSqO086x+tfyltE6GM8mc0U4xtesytQJyqe5HsgvMtb34uZqGBR47Q8t/rlZjxaau1k",
-	"qFmj4EcWLjYj5LXEaB1Q3qxlyOPvqWwbc9dA73sYRYxOEFCd/OY4LJYJs5SW2ITWe9W0uhkpWk/xbVHB",
-	"s7mSJYHQ3QyPn0AMrMb8voTEtnuxB9my0d7V9QjQCykV/qZN96omtcPaeoye80sVM+qNs/VvZN2U1Avd",
-	"Bp/IekyoF3q9JgtxC5+L4s9mHSm9y1j42uQ9rBKFt36quLQ/2rZ+t7UqzM8gU+G420n9jZ/P33loLQ+d",
-	"rH8ja6RUJG5l52SkXXO6b3Ryp70u1ZEdV3c51OqzsbsgCpXtrJuE2j5DLTQsCOyhSZnnMGNzW56QP1c7",
-	"WuQqE9HaUuuwfRl3UjeK3FhiiYJD7XIz0raxukZH+zciQYroqhMnpxuIk95+xIkF5LtYycWKOpobnLQV",
-	"7cq2PKTVWw82+2DW06soBA1nbX3Ct7EpI17jrUgHLUmlKueCHWyceUHWHSoVlTM2s4RX002XW6/+3TgI",
-	"slL/phxfIWIULxcYOatVtwMeHHVPX+un/U7nb51ev9NpLmdw18uL2b1HjE7+/EMUKvDzzyg4ip+53UBU",
-	"O9XpVS4Bu7HaFaA//kX7AXZTLs5pFscJIYgwVxIzZ4P96hqrfBC2zP9zeiGaUfP2FLohfX5KP8E3Lw02",
-	"xHWtTWIef1sCYBuTflcL/ScjXPQBbnBqulDYThVyCoS70XgTFtnykG9/tH9Z2z6ECEwKXVH0/KR/z0VP",
-	"ialOaqqELfzENB8OOb6h3/AJ8atdo7N1ez0Y/OobF9IN3KlP/KUmk5gc6djaGuXPNmb6HNGqX3V+kQHS",
-	"qrY230In21Mmp8ANrxy20E8mWVYUWw3XaZpuL6PmiPviNU+nyZoac1+bmfk58Fvzk2bUzZFFZjHj0gZd",
-	"8yZn/bflNJXLHWNSbkexlWEpQxQ+onADQpo4eAu90qlnJhmAgjI9IiIkhF9ZxCoLewt0wCj8IBC7oQ+R",
-	"ZYAZXuhlIUwX+ql7EliOdmNbdZ3hlKSu7gqHzm22XyELYUCXsxsmCtsnnTM31S7N+bNpL2YfZPbZ1oAa",
-	"gYICTCmTaJS/YpIz3NYMOr5fqRmnDeM+q2rcgN2as1B15tflxtzz9WnIn01q1aDcT/sqepNgenU+ehQ+",
-	"Hne6veOTe6f3H5x5W+5IWKdOW07R1K8rywx/msaN7GtQtO9ab84jW3mKEA50+nfaocYc/1Wisaj9tD/q",
-	"/6/RiV/qHkOO0GmmFBvItIDVLWG/YYXYYKiUtZUlxNZZLu55VRTjFdqv3ag96L5JSOQRzNcnamUNZO5G",
-	"/63JmTLx/42ugqqey22/U7hDrpRTnVs0eaFpsYo8l5pqIlP1qv4iE0ro5OoaFpW5uyvB2s8as15Dy8sz",
-	"h1GWIaETwjW/pz2bPd/TNws42TNXJrhXs5pSKammFIQNudt2/lrNEhLXe70FMbiuWPrKJqQ1n1cDAhkt",
-	"kOk71QgEndq9OQh7ztXTq8j2Ju9K1lTZyFqLVZSoWf1nVWgw79NV8b4u3yh24Wp64VSh9ZbDNg3ngK5X",
-	"7Lvldbq/nP32wNvR2Cq22lppbhlRWTK3vhqjSrun1GqR5JhE6MBWiZjEdWNWFdxpamyqKCRy2o7YhCWm",
-	"o1els/6peb6DJVEqk/AmAb/KNU48CkIYN9c7SyVJjSyBkzpbUYt2pcMADbfVYJziCq//9tLdnMc0zPsm",
-	"oIO0maPSHCxSrC1c3CE5dTfIjnR3qNw70p0KcSaxhD7S9QhEIBFrHUWp2uiFiVTaUsLY1L7ptwfUqDUu",
-	"jDdTFoELfiIAhSBtDVSVAWthyTXJr5ZmNk7WcIuQPFj8Mh39HJDn5Jcnvz1++fqfry7ExUzGvz26OL14",
-	"93jxbPHLWQuOOy1BJsVqnv5Zp+NXrn8MYTDCZw/un947Oe51O8WSoH5aVtQYK8WyqqqLz+DGEtUdysNV",
-	"7PTB6Cu6mMSheW0X0QzYFbyUVWpVc5JJfcguL0IiYjcoVJZqDDyt+NOC1ba7sCX2qXNnQOGDWR/Bka6i",
-	"OWLjMTo46Z2ZIc7NMIf1/p+ducfJjtaVxoFEU8YFoJHuVaxj3LEufHDyckzNYPPbVQrV3l8pSy2JlE/N",
-	"UtY9mLWaTVvq3KW6sXmu7lmjFwpXoq3i46dsgghNy9VSEtR85aTvV/Bw6sty7Noieofvh+YyQRDopngl",
-	"MJlQxnUHwuLdwMLPr3lTYPgDqhPgDTj6DteDgTcDk0kXsWTgoTGhoUCD8n2qA+8hGnidU9TtpYMG9G/H",
-	"x6fd3n/+9e9KhleG+KN0VXdhha8Z6V6yXGeELl8HtbNdW9WgZ0WWVM0spd6Zqyco5XfxEHh6MUJEhHyI",
-	"zFVZ6melRJmaShxwJsyl6aLW4mW85pLttB1RarLbf1beLPIpzNAmKaSriz/cFoQZ9Te39rTF6PYhtH0D",
-	"nOaBnr2auKKvX4MPBN2s2V3fM5xn5HtlE6j088WGtOmPDZLkV9SrqeOKX7xjZPTzWfd/Zv/duaAb5Ki4",
-	"DTRXGq+pRPzKooCMI6ElTbYAR+BnP9VH+s6zm7dNn468oZmp1VYf0GSgq23tGHXGqDNHBwZhQHX5cbFp",
-	"cHp2lNvVCuPnNpfE6XPrpHM2oJEdJacwUyfaMO+wMvRRQiOlGw5LHXV13bRSkOoVwEeZG+Uzxv+sIHjW",
-	"Mtnjf3/cRBB8Gk7WRyo6PkH3TtH9Bxuz0ScMGn4XqZ9OpG64y7U3nOcdp7eqB/C9pyzIWkeuGp+N+17e",
-	"t68gKMo9yhXHg2sTtD/avxplAG4tYQvFSE2cjOlBRQQyIIXfXGrpLhUm+6kVMZu6jlz82pLPnBx207Wb",
-	"HAd3KfCbCmgTaf465fO3Xga6jqY3E2CPUiG5fS2ovS4piADrMBNisekIZ4bXVX/uR+Ruqc1uqflsSuOf",
-	"sBr0SxMtW+uSe1EaT6uFUm9fQiktJf0unL6tYtL1+uRU3xLw+6oGEfYigV05Ou0N6rHr5oLGfruGbC32",
-	"dGe2iMzT2+vr/PBkDvqi+5izkVviYW7AswgxjXXrcPEMdu+UkV5k8NX2stlXQ40Nc3jtFQrpzQmNaehZ",
-	"bfGbSSz1neR42wjUOMZNtDURmQ2zVXS3lLuSd90L6xteGEJsu22ia2pLtYrybPEiDyR9Ph/acl9vj0Vh",
-	"mgOtfhHlxtp9D6NZEkx1UyswYW0zfvPQrO1FvkuKTHYZKRFW+wsf2kaPaV6Ie5u0bxLyGAVEaBAlIYS+",
-	"kyLcR5EJ/eEJJl98Bd2WB9a2wdLc92GSHLLqmMqgqMsYtmNja4Fn0SpZ/TwGato+biCw00kzsk4bRPaR",
-	"7g85oFWhtix8VSlmLCAoZEFiWiasOqZeK5JS0PHiwV04pVx1dHXe8/PCyK8k5rp5gPR7fHOlM14saEiC",
-	"v48jPBuxBaZSbKQSBE4tzss//xDKcAkAPQWBnuRTup7z3mmvd9ozzvNqK2grJ8xOabJLd6esjDUWWOyr",
-	"DTiyEvun0qT4+7oGms+L5QKfP0xXR8+b0Gind9rLAm31NLoVeX0hMbhvhe232YK609il/O9Rsq+zCWap",
-	"fKlOqC1pSu2P7j8bhc52E30bx89c+L7lINrm1PbFRN2K5Ge6o02xQJRVpfcsH7S19kqR0j69/3zfp8A3",
-	"K+2//darDQXqpvLveUHa3nkMbo+ye+vCntrqw81p/DOH2+5AXHzaIFgTeZFGwr7Ljc99aH8ZzVg30DQ5",
-	"4HCxMpKmpC2h5trnHfk1u8Q7xBKPsAATWNP32jtBtv3H3NLv6YIRJbDfsRF6n0CifhE3wLWqeq8JNb5x",
-	"rgtf5RHN0GYid+igAEP2/cNKZ2lx3uI1YG91kytzx2RVG1xlu0UIZiMIQwjTyygPZvgaEE9094v8QqJ+",
-	"ux2p8VMmZP9B50FHnxwWoPLMBsc+4tnSUnSmnl9EpIBo3HI8kWZNy95OU2DkZ1WCaqqITRBLpPO6Lixa",
-	"fvnc3gpjGhTqYJ/vXMEZEWrLh2zrwVap8ZqomjPveuXe8FRq/1H1pq5TljwJpLnGLOFIl/Qpkgl1S4QR",
-	"6PtPJGtVl+hUzfqoOMXBwHufEB+FoAgnipxPDrxDZ95Mna9saJdGiNCNsgAUjm6m5k7xDOMhkd7t5e3/",
-	"BQAA//8=",
+	"7L3dchs5ljD4Koj8JqKkr1MSRckum77YUblcPe6xyx7b1RXbRS0FZh6SsJJAFoCkzHY44rvaB9gn2Ksv",
+	"wvf7Bn6TeZINHAD5Q2aSyR/JP+2OmCmZiUQCB+ccnP/zPojENBUcuFZB730wARqDxD+fvKFj898YVCRZ",
+	"qpngQS94MwEiIZWggGtqfvxBkRlIxQQPiRZEAY/JkEbXhHHydHT0nOpochyEgYomMKVmRnhHp2kCQS/o",
+	"B2f9IAgDPU/NP5WWjI+DDx/C4JmIqP3k4gp+n4AEoidAIglUQ0wkKJHJCEjCZqCavnUSCa5ppNVJ5/Th",
+	"2bA76hz9GJ3C0Y+00zl62Ol0jjr5/+LTmkV9CIOUSjoF7SB0MQaun8bmT2ZWllI9CcKA06l5j7qnYSDh",
+	"z4xJiIOelhmUVzcSckp10AuyjMW1cHhsF934lSh/vuN3MqmErD/vKw7v9CDCEVdEjBD4qYQZE5kiKR2D",
+	"gTku7s8M5Ly0OjtreSlT+u4Z8LGeBL17p926pTyNYZoKDTya/yfMl5f0nF6DIpRI0JJBTF6+eP2GKDqC",
+	"R+QaUk2652QiMqlCkoIkEU0SkPkCLYIXKyx97Mh8rWGp3Xv3wmDKuP/3ae3CR4js9UA05ORh5+iFDIHx",
+	"MYkmlI8hPiav3PmRg/PuA3IzAU6mTCnGx4fN63cU1rTw++e11MWmTC+v8yUdA1Hsn43nmeB75U/FMKJZ",
+	"ooPevU5ovsum2TTodTsdBJf9VwEsxjWMQeIaXsgx5UwhlTeit6gO2g3HX0oRQZxJeCxiaKSnGFZ+JqVa",
+	"gzQv/l9/0KN/Xpr/1zl6OLh83wnvdz/82+ov/92e/DM6hKRhBQ45Vi6idMDnnfWI+RqojCb/hWe5zE+F",
+	"jA01j9g7UCGJqAJCeUxoFAHXhHEFXDHNZo1Y8Wcj1Rg0WF7OGxZdg2Npy4Si8ekPirA4JEISphXh2XQI",
+	"khy8Oep2uvcNoz7tnhVEUQWg9tNvAMEaXi9BpYIrQFb/E40NdYJCqjFMFzj+SdM0YfaqOkmlGCYw/ctb",
+	"Ze+t/O4x29SUJUEPVwRKk6GI52RCFaGcgJRC9kgqRQpSz0k/4FMK/YAwRTKusjQVUoPZD45UQe+P98GI",
+	"QRIHvcBMdGzGB2EwBaXo2Gwk49dc3HBiR324DAOlqc6U2a3ZLtN4Jz7lM5owc4PaveWAmGidqt7JyThj",
+	"0QT0cQwzvz11gu/Y2/lDGab/JmEU9IL/cVLIFCf2qTp5aV+2oK0TKSxYmCJTmhhSNmxQzbmm70JiFqVC",
+	"UtmUCsmQxsTeMIfHgb0rRwmLdj2iUwLvmNLImu3tigdlGLeiUyAwpSwJSToRHAyCGrR7ZOUemiTiZhBn",
+	"9oNg5CErpBCmCeXzG2rIJn9uT5KZY2wpk0wNr4d4YFb/R4ArCS5zzH/+6WNCOQPy7MVvPz15s3DuD4tz",
+	"fymUYsMESL6UlkdfjN/3yUfu8BS5YXpi5btMSsOCzBaAHBRgCwnjR6OEjSeaMH+Baz+VRYZfhByyOAa+",
+	"IzboCVPE8RFF8MjtJS5FAqpHaDxlhlkXcD4r4Fwsoh14R/n4fYHXij8/KLtcg65aXAMnKhIpKBILwoW2",
+	"eEvMVhF2vwr9i8h4vCPoPPWYL4xwvjKYzgsw/Voa0AZMXOgjO34fYPpVEJVFk0KNODBELTSZMUskWlh0",
+	"RFBa7HopIRI8ZmaKXyhLIN4ZzaBYgGE3Tirs5VSAAiRTxOtMOSRRivaEXVoXGdmFtYOp0jTZD1V7kZTE",
+	"AhQCErlWhaSdkLMEy1f5hb0TNJEZ5+vIGUqdDD4XGaESLLzN5V+CbPdBA2RzuaIdbNPSu0f5u3uFdcGk",
+	"YiI4kjLJ0phqQBi/EeIZlWPYA5ai5ALvIoBYkdPO+YN7P94nw7m5zcpIWeKCTnIiwDXTc6KFIAkuph30",
+	"tBBHdvy+mCJugSkiZiDtvc7+CQSVGw+t55TP3brVrkATgkwpnzt6JIkYM64eof46J4yTB0QhflQA2C1d",
+	"12/8DNKvqB3kJNVwhNvaE7rlCzFK0DTV+S7oSDtQxpBQ3NUr8+DowjwwgnrJslR6sqwCvLagMEz3hprz",
+	"KC97SY00S/yN00xPhGT/3AsXtvejYcHwLnVEXtxap8WpVL7b7kCy8iv7OJDn1j5gBCKUykO/aHPTS5iJ",
+	"a4iNCBob2qOJvd5/43RGWUKHyT74QUw1HRqlEbWVYuYCavfKItFrkDMWwcLQlsDL39gH7C5IDCnwGHg0",
+	"JwflrRwu7OW28TeVIjKq234OpGwzKe5g1GnqVcjyCwO0nRSKJHfCUXlMVa/odsskUdrKhlqlw+C9HO3v",
+	"kCRHToscZkYzGGXK/D0nlAwzxTgoRWRmjvZD/kFr1H359I3hAGjrsRo5szYANOga+Kw3NoWBs00PqK4M",
+	"NxfykWZTqHvHkq5a9Q7PEke31qCxNEfL5VmF8f3yA8czdlqD1S3QvKVhqtad42sz3LznJqJS0nlgTTBe",
+	"GvwjwH3kR+B2kH+rAvDLfCoxfAuRNnP7Y32Mw/A4YyuQ0eRl6ZhHNFEQLpx8i4NphHDJ0HTaWWer2x52",
+	"U8af2hdOFwAZBhlnf2bgHpszW4RtFZbrwYc4RpPkxQj5yKoF5uT0IVykJ+3JbFlAUxBJ0I+ImogbboQJ",
+	"p4VbixwRPJkf1xpay7uy8y/v5rK0n5fUysTVleWgb3UGpS0uoHAYlDwnZpo1pLOI8vj12uMYKuARfA4e",
+	"xePN6KDlWiRQd60tk4SmUm/y0TWco5iv2M56/mEhvh372BRmBTDK3rIaY/ruwKkDxor9P2PWAr4TvTjk",
+	"Xcvxm9F/7MSjBeSPNJuVr7WhEAlQvi2ux0ylCZ0PGi9La38tz2d/2Z4MEphZx1CVJ54SxN+QdInKUiNB",
+	"KyFDcmaUMToGacXXCRtPjJ7tLBz4irf8HZb4ZS5+hgE+a31yr0QCdVyuWFMD61krMlhTxWbHkymQjUfj",
+	"vWh1QncNe8jnWjh1DyF/MqFHsrDkpyvhVmUnjai7FRdZxMZFP9sawaIZVytu7vOaV1Oq1I2Q8ZI40z2v",
+	"frZbx8u2wrDNxJkWGLgSexb85aUtdcNFh2/n6KH3+R4Pji7/57+tZbHrcSsHcCPG/Co0G7EiJKaKGtsw",
+	"t5ZgumbWDQA8m6LLSUU0scsIA6oUG/OpYcZmy1PGbWxCDLOB9cKWdlTMmWuXtfoHjes5uHmyk1piV7Qd",
+	"h6rjGQiaYjdu7eslicXz3IsMuoQkdyiMmm/vbRN3vfDfkF+v5cVTxsu/noYbyB53xrnXkkCZk1cljFeg",
+	"QFsntx+EUSDWHqAqAoUCZW4+jLT7Wu+D9Ti0jC5ZzPSTWaPo2aC+0Ejnq1jWdBGmj4hZDhkJ542YKw1T",
+	"A92N5SjqjZL1yGzfapil2ClN2QC159plvwZtg9NynCA00hATPZEiG08I5eTi5VNrSN9uFxvcY0MYCQk7",
+	"b9n6prYVX93b9vf3OyjBaDB1q2ij1WonkeJ1XF7F5UoE3gu3LsjhDlm2N8m/kRSj0urEIRsf1HojxVS/",
+	"2Gipmt00qRnO8F33RCxTzq+GynPSsfIIUZrOFWEcA91cqAscj48xMiyXtlB/2wyKTsi0Sww9VOqg+pOz",
+	"iD+mCfCYyhoJMxEqkxsw7sf2hTpgSjDjMyMiRYmIrtUyoF5w57zukYm4sS5HkQIn9gUyFppQwuGGxBm6",
+	"baBBvYWxuagqq14+qYX1GU7zT8FheVkXyY05qyeZgc3JSyqZOq6j4xXKZxjcAFyvg96LFDjj49/NUPPK",
+	"hOnBVPCYzgc3Ql5DrYi8aP7023CfrJ2mAFFYnHGxgTbI0lKA2h8+Tek7LwuUTGIl9Fo+c6+90ETRCAZT",
+	"oSBBohhnNIZEZCmGT1KpGQoT+GROEXgJHUjIuGWxUzoXWkO9WpOv6/7yqvZ26nnAtYPrYnIE0+Q5vkOY",
+	"IvY1cvBWZJJ/+ggkBqJEwmIqmf70sWwUakIjXHgdHjymGsbCRhR7+A6z8UBCKiSaE2ciybymGEUi45rx",
+	"8QCvOPvrCKjOJJR/MpKtGSVBZ9L8YLagBoUrkaapYFw7pXNoho9GAxqhCioyzTiURgs9AVl7Wo8nlHNr",
+	"a/Orx4hOg/2CRV7E9v9NQGvUbQ16KQ0S4kH+24wpZtfGVn3rpUhY5AXG9rRiZl3nCjUzzyvKQrvhbgut",
+	"x1sQtR6+DKzWr1qYth+en1nLV+ok/McJA66fW4V+KyPdUMTzZa9fp4WWFxX4uJIPumEoYkGsBpSrm7o4",
+	"hJ8tn8BABCMtoHbhQpftWTj9zp+Q+7WOJeCdDWyWm5iaP8XFzSPCYQbSuu2AjDJD4xU9YKVAryWNrg0L",
+	"sEH/i/a5zjqxxwMytIdx2XjOa2xqNnh1W41gK38D1XSdIlMrkJSkSQu0kKgMd4tnPGIYjDECCTwCfzy0",
+	"TnYqYNRSZfFhICUuCjx2cZSWR7sw1DrGqGGaJo7KNrPXtVCOivdLH3JQzhe+1ly3jCv7UJ5qMPDulKjH",
+	"RoiukW5zhLARpB6nQhtAawRxpskNVcTL7wZxFqjmlm7V0Oz9sg3dJULtGL4SZ1DL5pz2ZoipRHA31Oht",
+	"3nQT4bk2Mrv1hoR3aUJ5zpLac4I3EyApXm0hLgRGI0CTJEEPr/0xNsxCXbM0NUKhkeyAxyokExQJ5yok",
+	"Xi4/DJ0pMFOgkIm4CHgU+Yvw7e0Zh3csVLdx5WM8rsgB5cRebkTcQJxH4SOED0NyFcPMjCIxzIqksRho",
+	"nDAOh8SdiNGCCSWpz8Aj1lxCxnQGtcob7rnBB4Gw3Iirr3AclCbLv1rFgAbiRUVoM7lkJMV0acktw5a6",
+	"tYEH1r6xZr6F3eMq8NXandkbdz/urVwWrOLXM3ED8iiiyjKvpddGTCrd7PBviduMx2zG4owmdVw2lWxm",
+	"mGwKUglObiaCDCERfOwEKKK0zCIvNC0j4VsxHDTbnRK6agNcaKi3giwGgW4j9OTaQXXLT45P759buxfT",
+	"JBJZEpMhEG6mT5iCOCSQKCBUkTGbAT+ut43mN4RlAfUUmnGGsc4jBnUWdyMIFyzcDtVzcmCghqwi5xv5",
+	"IRhG1Odl8GBa6lVxyFcuXhizE4/7vPbUtolw2DCIoYR2dfBaAM62EQyOTLdSjxbyI9fbMx7n2ZMwA57j",
+	"UCLEtSIJuwa0ki6ka9aTzQ4BEFWusBjRuZb8qxtcQ9BrGW+FwNeuJSf4RY003IoFNJP86oTqBvpdB5sP",
+	"zfi3Fync3Th3KHrbL+7J6bxHz/BqFF8fdl5B+Q1RfO3sK1F+7dsrSGDtu3u9FRdIZO2Lra68OhL5GWa2",
+	"xkKd+JFfbDHpBzHM+oFXZSREQsY+gTDXcA5y2XlZ3dvGylFez/u65zNIzEfasqBYcNiTwtc2BnrGpLBx",
+	"T7Vhoe9SiAxYJKgs0WoXUVIMFcjZmrkkpFLEGSo2A6UhVU2B1Au2GpFiarqBYL19plHMzOQYeDRfx2F/",
+	"c8MaDDTWM1nGiNrNVEFeA5QamBdLXECp/Lzb24B+FlE29fWunjF+vaHYU8f56sO5M5ksc8hOJQgRk6j+",
+	"j97JyfrAQ5nUb8fLX3m5ooVLtB1qlmtR1Pja/FXk7T/Iv2uRrJ2zvQ6DnIu7tJK6/T55Z2BHky1OjsXb",
+	"5PBg/M4y70WvvoR4yjiEJJXiLfypsTzWJvV89owkbrHIkOqAhzERT6QUsiHQopY9NId4LpoEcIrihbol",
+	"/AfQRNfgaTQBFz1Qf6LNvv5i7hqeeI2aUpFretkih8LMUbf05005Oq1jIYuEsCoy/SJkJdAqtPEjOPoR",
+	"oUMFXKNZkvp4PSyXtENCXmgzqgaLIcE0ikCpoBQ2th5kFgaVGevA96vQd+uHW1hmowfJueqfcg1yZoXe",
+	"Laxx5dDyzlH38o/O0cPL3h+do3v2z38LGg1vW7y6kTGuHIuw6eZYTOetdbBFSFYCKR4s46ANiLi16RXV",
+	"mbzVD2S3un49yaS61Q9kcKvz30DMb/MLC1Tg0KnYV3kFJXCGHq9LKJIfZi0BlRPml++AOJaGadbdUTuZ",
+	"u/eeEN5sMb5za++iJmuflEMYGCcik2RIVYPt/A6ssD63p8b+up3BtYxJ21ldC2RbuA/3mye2ZX7DJibK",
+	"Wzc3LgXQrjuRfdghK7zi7oyR5c/uKw1mBaqtd37vz5y5f1T8As18L12izmMsFbdpBK6txDZondxZBy64",
+	"GeyQHLoYuLW4ooUPXK4AwTMxZnxDCOyy84bs0dNNFYxSbujqfdqoxQ0zhum8RnH05W8G5nHPljTFsHpi",
+	"LkCiJ1TbgPu8Tg6GjSTUBQfmRZ5PO5Uqz526AHwsxL1iDfi8h7Fo0hYswmpDVJEHEyIkediZLmSZdTst",
+	"slQrewzChe+tV08bFVJfc2g5f+6Xx+Th+b0fiatnRGxJJlUTIiWkhKTsUajO9F+ZsB5PFKFsNDXjY9Tj",
+	"5QykLRd8XG9a101iYLnmbMtbacFMWHMv+VpSLScsmZJqJmNcaeqKmjSXiU0p1nKk2lXTa5AebSHNRqtJ",
+	"pWislnMiRlhQ3n7jZiIUFNVmJpDECP1IggukWuw8cLw6NHKZLlbkDbkcsmW3DdbU+u3VU8Lp1CCEWYhB",
+	"VLN4h3UtiuLM03JS0ArTVV6z/CJNpXBGjh2qzVCcZkPZOxLTBjdLnUHJmvfLH2q1sa2E6tLKlgyxLZJJ",
+	"80X8DCPGWX2ri4ty2JrC8nTH5K8ZlTEevOrlNT8HNruLHNj/HoZ97sJfqw96pIhrDsmCdzMkNqEfwPyj",
+	"z0csgUEeN3wYuhrCB7agSEimjA+wLAY5wP+Yn+g7l/lvn/R5/ihy+SLkwP3FcBIXMUoO3B/mN8zaGOCR",
+	"9vmBzvPzQlviRNq5D4/JhY3lc8BQoAdxBuQAr7PQxUMSIc1WIIkPbXwj2LQzN+wwJFxoNpo74Ysc+Fjh",
+	"EAFuQGnJfVCUNSAHdm4zo5imCVSehsRwvDhD6NmiCH1+4KMzJUQsNV/q5eA2Nx2mCR+GPuUPQpIwfp1/",
+	"DzcQ9rm/OnoE4+QhHgznttajeSk+PCavteHyZErnNvYRPbk5CPv8r7b4HsHSgqCKfES3/xvJzPsHgjuI",
+	"DJxtHkOjzOg+d3NinL53EzNFYsEBX7RrkwPzw6GNiFqknnip8sbZemdxCw0RiYkmA8ykbPMJHFi9xBa9",
+	"HLwprKGugEjdN5Zg2fKlMhzbvFLnaDyrBROGLQ9GQq7WORrzSesY65rEvPaLK9B11bnYQN7qiFUB09W3",
+	"vci4phFES7lwca81KcjVz7fFnA2A5gSH1bLy6hzhxtTxpf05D0a+u7X7WJhgbG6xL/PsbuFoxPr51iRv",
+	"G3ivprluHc2VbJcbAcu1wSkMln4hVfaac88qza6UuvZRQi6f7HU2nVI536GWXD7Vc5qmBhRLS5sWD7b3",
+	"M7c3IvvPrc7CXlz2VlnYLXbWkq79whr2snIHr8w5v28QEFpY49uh8MoleDRqvwxvrCotp0UBqialz82y",
+	"BQG4hlJt6cABxVNz/t2V0Pl7scfFzGSrQG2x7lyprGHAtvXFgIuGxMDmQ9nCc+bfGc4bMr58apeHFfEC",
+	"tJqwVG1V3yau6Hyt4FVSEz+EQZoNE6YmOya6FbPYzW+8j+XgmVjSEaYz+anRE6YR/S63IYmN6XzJtlEB",
+	"d1jC2bVhf4sEsJ2doIrMNR16cACZMKWNdgxcy/mSzbOF72JHpFqAagVm5T20AVQzO11H2VsQ8H5oYXdU",
+	"bo2wBaa2jT99BSMJalLqQLcBAkr78iAvt72RT2xh7dXJ6teaJvPPVzthMet4g0zjy9rY8lLk7yBh/HoD",
+	"+/lS1PCCvF6nNpYtbg3ma1eooWerK1Ry+/EnV93hz0xowAYtri3QYuGpCcV+ZktV/GrLTBtZ57PUflgs",
+	"U+g2YyMba6tX7LtaxCvnCCiXb6nNelcti3fkE31AErCsc2Uc64aT7qB95FupLG21GL0IoO0qQn3ZMGwC",
+	"Uy08RFJDu7ZSojWHk9PDsFTJ2//aDQnwiMaSYoZ7XtzbPj0L+3z86aN5eBIzCWj+OgyJq61EuQ5JAmOa",
+	"kAPlmuy8zSSL2Z8ZHIYkT4Lo8wNXzkWVcueVmSmeMpfAmgf3ukDdYrFIYbiwoq4TxTH48XK6hRmA7RHr",
+	"WKuNMl72eZRimn/wAc3Y8YFwKiUWoVBFbXM2nmh17PfQM2gtOU2wc4Qi+T+55YUFpvTQzI09V4UCFRLn",
+	"NbLFDvydr0pvPCIKtGZ87N+1woyqVEZwTgfm5nH67/EiQFXP1Qp2/8IJjRzgWpT7x/m//QCaxUz7p37T",
+	"C//0YxdhUiHpfFR1U7UnVeSSLah/hbdoK/WB3lCmbbGv/E6WRnyo84QtsXoykmJadlyY+4yL8kCcjMyh",
+	"ISM4KlUwW8kd/LityjStqHGoGB/j9U1j1To631ZvqVObdy998hmKHlX17y1U6bXZhM6HtscjKPIra46h",
+	"qXyM0fWAyoRhi4a8mKWr/YvCGRcciMy42qWAjCX2DWXVSorUh80F01efPo4+fcSHisQZiYVSDOqjVG63",
+	"FUYlROlsdRf6MNgMSvbQm2A0BTmGeMC4FtsSUJPY+xIkwXKjRQmeOVDZI5WG6LXQ3kcGs5iBjLOG6uZF",
+	"dnBbs8MrGNXUlGvHLnK3bk3TKKydy8o6zg+lC7ymaFGd+r/+/F/bsZjLYWW+Wg8AHW9Yd3arHigbpuFu",
+	"Hs1uMbLYa1hSmfILtJxs6xul5MYN7yoqp5EjdDz5LXGtAuNWCQlVDNo2ut6e6XZx9avln+Wr7m7kjZV3",
+	"+KYRFp3bu2M2NYWsNVLky1m0GWBojNcRWt/yBbd32LF2zasrcv4+AT0Ba7ZwoYU2EMn24HpE4r2W7Kxh",
+	"/CsqhBox2iLOD6oSF1bn4KgJuFxRHvR3b3fy8ZUSaDQBV1JOTFPK59XN725IKnHmRe/8GlviEt+u5Oyv",
+	"fX01gqy1b9lQ14Xz/UEVwVb2xfVmrsrV0K5VY35JXIZFpkxg87aWc55XXQfNfNan4C8Ew+TQqMGshNYH",
+	"R14VAXBXPdsgsnzpYxA2Uz5MjgzniEgYWvioz+3b6qrnMNNcHvCIXLk4uqtH5Kokz12Rk/zfRu28MjOo",
+	"NGHa/tM8tv/E0VUTSrHOwGGACtzGwKa+598p/uWyc4tv5P/AcZfhXuullkul5jd+DvrVx7nV1VlZ6zIJ",
+	"4CkVx8mwnXUt6q8PZSk+1byPfSRxNWuEt5S+VZFGl8nDyU0Ow1dUK8VLhQt3GXn1c6FEjJst8GaGFYai",
+	"faWS7WhdKktb7RhgIXddLhdaTrAI6VL5V5a37sjFW4OwNkrKqSRF+VQXAT2laX7rYv5NoaQcnHceWvS/",
+	"YQoOj/dglfl6Jbw7Kc/1hYoKWxRYquEQU0gYh+amVQ2dqYpGNXm0eOTqPW8MX+/WvbMS6dtWJM7t5Evg",
+	"eFpxI/ScaGqbU2tR+CsUVsoWmS5xiLJPIhJpQ176YgKbg01gU1JtVSxUeRfCyMtxl4sNGSutGnm51Hil",
+	"Q6PVm3JFGbtKaRpN3Cwoj3jhY33mXLnAccnxgEiQ115fE+7g0XY/t3KZBO7wcjb44B2jdaQXgVJFTEZd",
+	"DTlsOc94XQO2SPBYkYxrltgubDidRULiXm3qiLQQDVITrHwNPG9l5hHyJ6CytpPKYh5WeWOVySp7CltE",
+	"khR9uS5S5xTaOT+rKWukiNffrOR6QX1466eZVkbTwMSbAw3vdEgymYReWjCSgPUDs1iZR8i8Q/Lql8fk",
+	"7OzsIVbfN7xP2fQfRagif7zHiDac6cPlYW3RdV1ph7YQtLtJgE9potVn8ouv/VWf11Db285+pM6IvD4f",
+	"Mtem4B1a9WRSsh/mrMy7q0u1/xxE16NuXS5EacRqcNRHtW9tG8/N3K1zY1YWE6vpmrcuUrjWarsmxv+3",
+	"Qmbxx5WIG7x90IgQBhM2nuAFwDSLaFJ/KAqiTDI9f22W72LDkP1cZLYM3FLEQIX/Hfzt9zcheRL//Pri",
+	"0DqJT2imJyeuTNpC3TRyNY4mg//+X//7yhAWQgxx0/K7fHkTrdPgwwcUE0ai1CCmQPrAyUpLMrd/gLqV",
+	"1QQypcUU5JHXscuBBjYZ2YdwOANZr88jmiQqJHkfjZBg3JryxkEbcoCPFBlCJKY2SQ8wcdgWd8UxfQ40",
+	"muQtYuxQRajnUja9WhiVx/x6I5nWwIsVHvd5nz8W3FypZu29Pj8imNetCJVA8lz4K8wxtELHibPJ/OWt",
+	"EvzKthShPqv5ykD56tjMYwhJkUwZIJlLmaR0zLjLeUypUuSqdGVfkSGNrg2XvHI/4CRXT32CdzQ/+k+Y",
+	"Xxk9zSBJqm15WyPAzcnLF6/fEHhnfiZXFkn+51UPDbRazvuc2GXmato1zBHGRprB4ALffAerJ+dmXVzC",
+	"K6CxIraNmUG4qydv6PjqketrqHxYHrl6OjrCBPsrcnB+2rVSt9I0gdAs4Lz7wP40ZUoxPj7EyQ0hGOAb",
+	"jdKu8cr8JCT7p4OUva9JP+t0ziJEdPwTzPYW6MWQiPnUFYKjRCtXy8RykFPLIVoRLJYra/BKWARO2nEU",
+	"Ya5QyUBT5yNKHCWp3skJvKPTNIFjxmc0YfEJvh1B6TbI6ebi5dOSf6cXdI5Pjzuo/6XAsT1acHbcOT7D",
+	"Khp6ghzjxIbWmD/HNnjFMGaEztM46AUGzy7sEPOWpFMwNNRoJCiGnDxjU2aofO3Ax1asNCMXAw+SuRUE",
+	"FJmIJLbp/ExhhjU6KMyoPzNAuDlgmmeeRdF2jZPNl+umct2qy5MtJX9eYh0FRGiEYrfT8WzPyVVl6jZU",
+	"jXzfnmrpavqjaI5tpaiy3hdY9/XpUefem87DXqfT63T+sdgovxc8//QxoZwBeSayIV70RqcLOqcPz4bd",
+	"Uefox+gUjn6knc7Rw06nc9Qp/neaeySN7OOaT/uwtsuq07VpMUWxl2Ca+AXk2HhqIFXRIowO8aHtQRXd",
+	"0/F2WSoAQMeAFwIiS2iES78ctA2d21Op+0J+eic/0djHjuMrp+tf+Y1Tx1Agti+drX/pFyGHLI7BphMo",
+	"nwWAtOZ24H2/eSRccPkhDFKhakjUWpYvnEi3GY2WLoD/BGvRc+6nn5w9oj0ir0VGV7gqmB5b9Ph3z9tG",
+	"slzYpxdQkgg+JsCxT3ap0NEyYi50MG+D6916XN0MFb2vsyoPurbqCwzhdDM43gIbWA35fTGJbc9iD7xl",
+	"o7OrYyF5k3lzrUyAxmAr9hhxpGlSN+wEx+CcXyqbMW88XP/GY8FHCbNKyvlpi0+8EeIZlWOURs673TYb",
+	"QfFYKTQeVdmfa2Jj5C4bA45B0Yd1rPBD6AWXk/f436fxh0YR5q+gPXPc7ab+xu/n7zS0lobO17/xq9C/",
+	"iIzHC8ht9JwctRtu941u7guL9nhlp75BQY34bPUuLG6USsBy5zYi/5hcVRj2lY2wlTDF+H7U5vLn5kSr",
+	"VGXdl1tKHSNXK20XcaNKjQskUUm5uNwMtZ1jttXV/o1wkCq4mtjJ/Q3YSXc/7MQt5DtbKdiKuZpb3LQv",
+	"Jbo/rBHathbe8pI2bz3Y7IM+/3CBCVrK2vqGP8F2DRGssVb4QUtcqc644AZbY14kZmBDPjyrnIqpQ7w6",
+	"+4CrbnF3BoK8kGBbiq9hMYaWK4QMPFblAQ+OTu+/wae9TucvnW6v02nPZ+gpillU2b6Ego8/fVS+i+vC",
+	"Z8w6qp/5sAGrtieHDoU6k4A7WDQF4Me/aDvAbsLFBc8z/WKIEioNxyzIYL+yxiobhP3mZ7VCtMPm7TF0",
+	"Q/y8TTvBN88NNoR1o05iH39bDGAblX5XDf1ny1zwArcwJQfaK31Y8pfJcr62dYtsecmfvHd/Od0+hgSs",
+	"s7fKen7G3wvWs0BU5/Whs379zAYjxZLe8G/4hvjd7bF0dHu9GLwDJaV6UvKf+AMMFplfmbLXxWBfIpqk",
+	"7MgGj60W/l4+fWNH3b236nesh+0i3Kxo6zLysQoHt9HaCOvDY7KUVkKTxIZt13qiirrNGwDui5c8XaST",
+	"H/MjqpnFPfCP9jfN8LQAFpumQmrndA2K3nB/LBYKuNzRJ+WQbb1byiJFSDjcgNLWD35MXmOpdBsMYGMl",
+	"E6YwfvSr8liV4joPBIcfFBE3/BFxBDClc9wWoXyOT8s3gaPosm+rJmEVweRCyK371yeGGeo6JheuOn0l",
+	"CqHPl6Mbxgba552H5dLwvka9C3ux56Dzzx73uWUoJKKcC02GxSs2OKPk97f+/VrJ2KHK5xWNW5BbexKq",
+	"r71xuTH1fH0S8mfjWg0gd/GjQS8YR5PBxfBx/GTUOe2end+7/+ODh8GWJxI3idOOUhD7sZmmpU8b5y2+",
+	"BkH7ruXmwrNVhAjRCNuV5DlGeP3Xscaq9HPyHv+7RiZ+BTNxXWY67YRiuzJksOb9+BsWiC2EFqK28pJJ",
+	"TZpL+b6qsvEa6dcd1B5k3yxm+ghm6wO1zMAnszuL1mqImRJyU0m1YS7gmum5j4svplusulVoNEVv3WrW",
+	"U8E1sZaT8pUl2ZgzPh5cw7w2xnblsvazR1uev3Z79jIqp5w4ejcYZdA3CIMEO3oV0TMD69xr2M1CC0rE",
+	"FEItuo80Cj4oZilNm63eillY12x9RVJS4+fNgEgnczKEkZDQagmY0rH5EvYcq4e7KNKB8jSxtsIGgtzW",
+	"Hl1qbefkn1WuQQuvhvcx2eNDWMLVNsuKT4OwQnW9Etm0nANOg1xG9d/928N/PAh2VLZy3rZe3bKsckHd",
+	"+mqUKjRPmd0SLSlLyIEr2WQD161aVTGnmbFeUMj05CQRY5HZNItaY/0z+3wHTWIhPSoYR3JQSJx0GMUu",
+	"P6NdEG61bm8rTeC8SVdE1m5kGODxthJMKbki6P1xWT6cJzwuWsWTA8uHFcrBDihOF66ekJ6UD8iNLJ/Q",
+	"Yi2W8lRECk019AjmIzBFVIoyihG1yUvrqXSt71Lbqw3f7nMr1pTXeDMRCZSXnykgMWhXJbNOgXVrKSTJ",
+	"rxZnNg7WKCcfBjD/22T414i9YH/75R9PXr35r9dP1dOpTv/x+On9p2+fzJ/P//bwGM46x4qNq1l8vYed",
+	"Tli7/xHE0ZA+fPDj/XvnZ93TTjUVsOfTCVtDpZpOWcMjf4Ubh1R3yA9XkdM7V9edVskH9SKeL3YFLeUZ",
+	"mvWUZEMfCNUapqmRNhJxQ2KjqaYgfU1YZKy+yoNtzeuNO30O7+z+GE0wi+ZIjEbk4Lz70A55BVrOjy7M",
+	"VX7YbP/ZmXpK0dHYGTPSZCKkAjI0W5Po404x8aEUl2OryrbGnmqX2K+UpJZYym2TlDMPekXe8da7FTc2",
+	"j9V92OqF55TP3eLUSjp+JsaEcZ+u5lHQFgkuwvdraNjbskp67UKBlj+vyJTqaAKKmGlIKmHE3oEKCRtz",
+	"YSR7ElFlv2XwCyW/PJDHLCPscwyAt8uZYPe9fjAFG0mXiKwfkBHjsSL9UoDdi99+evKmHzwi/aBzn5x2",
+	"/aA+/8vZ2f3T7n//r/9dS/BGEX/sd3UXWviaka+BymjyX6hANSmhiwVC9qDX1jX2XxEl1TBLxllseO+I",
+	"Qbx2goX4LhmDROfLBNAD8chWtsKfjRBlcyppJIVSqDqoRo1XyOryS3W/bDa0V9ndP2srN9yGGtomhHR1",
+	"8gcqR4vhpe21PdQYGY/ZjMUZTfIqAwktZrWkFNTUoWnxgch8wDWNDyzlWf4ehI16b1jFm/zHFkHyK/LV",
+	"zHUln74VbPjXh6f/5/Tvnad8gxgVxxLWK6+eI35lXkAhiUJOk2+gxPDzn5o9fRf+PddX2ubCMwUuV9t8",
+	"ANEgtP1VcYy5Y8ydY8sf9jmmH5exLMzvDnjHFGpJfi3Wzj3KlPfknXce9nniRukJTM2NdlV0BL8KScYT",
+	"Ixte0SQRN4P80ZWtoJdBswD4ODejfEb/n2MEz49t9Pi/P2nDCG6HkvFKJWfn5N598uODjcnoFp2G31nq",
+	"7bHUDU+5yQPpSHjrfIAweCYiuqoHmB+fj/ue3rcvJygpLMo110NZJzh57/5qFQG4NYetJCO1MTL6i4op",
+	"YpcUf3OhpbtkmOwnV8Qe6jp0CRtTPgt02E3WbnMd3CXDb8ugraf56+TP33oa6Dqc3oyBPfZMcvtcUNdd",
+	"JUqAopuJiNQWd7PDm7I/98Nyt5Rmt5R8NsXxW8wG/dJYy9ay5F6Exvv1TKm7L6bkU0m/M6dvK5l0vTw5",
+	"AZroyT9XFYj4Dxyys7Dg++ME4ro9o3HfbkBbBz2szJawGRyvtsOzGXAzPJViWE7xUHOlYeoAYmtPNsHi",
+	"OexeKWPsx32ttWz2VVBjwxjega1w7Bxl7XHoeWPymw0sDUvB8a5VpDWMW29rpnIdZivv7kLsSlF1L24u",
+	"eGER8aRccXl1dOPz+a+VsZ+pHl3GzRGSA4PSh0RIYv+Jd9shEbzZjWDfvLNs8WVqOz096p69Oe1uGqd+",
+	"huTiULNSL9sX2O4Fz/Ja/5Vma2QmMkVAaWLfiz99JAeczYBmpHtIet7tPv300e8RM0YLaaHUA6Nd9Nke",
+	"Cs2VEW29xb6Cwp8t6myJDi3l/6Cq6yMHxQGqkBSl0FVIJEwZN6LOYVuCPXlf/ufT+MOJPbv3LeKjq2/u",
+	"FibdlJf+nMrr8mG+sgS4b7n9iyOsnIhcdRyg9cu955a7OZFtTU9NF1UZHe7Ynra9Pm/wy/B8f5020Jxv",
+	"PdxAUkVwT1PI5mNU05/PXxbBFJ/Pj+TKngxKMUkiiX0ekPnFXM4cbgaVmo7TLJpgYUewoV12/ObhSRYW",
+	"O4WJ+nUZqdpaQOJHrtixj410B5qntjOF58x4lGQxxGEpTaZHEhv+QseUffFZ5FsqbdsGDBX2fxvol2eI",
+	"1gYGlQnDVS0+ntNpskpfeZECt6WPN2DrftIcrX2R5B7BGsl9Xien5RdOLQdzCyGxiDJbNmiVqvbGoJRZ",
+	"nawqrxVNrWySWS0dv6iM/ErijjYPEvoe47PSIa3mPGbRv48SOh2KOeVabaQWR6V81FefPioWY5GMZ6DI",
+	"L8WUZe9x9363e79rHcj1lsCtHBE7ifBlUlgvvVdI7KsNuhEL5O+5SfX3dUWkX1RT5j5/qEoTPm+Co53u",
+	"/W4ebNKMo1uh1xcSh/KtkP02R9B0Gy925/0eKfL1FYJeSOFtYmpLktLJ+/I/W4WP7Mb6No4hKa/vWw4k",
+	"2RzbvpjIkyr62QqhE6qwB+xyiOvyRduor1Qx7fZ9yPu+Bb5Zbv/tlx9vyVA35X8vKtz2zuNQ9si7t05u",
+	"bczA3xzHP3PIyR2wi9sNBGnDL3w0yHe+8bkv7S+jIPkGkmbRgrAxafEJmpKLduWRiCHEBHxnOycHaTZM",
+	"mJpAfEgcitu+hPim/6WosYWBJYu+xbrUw5fF6vZoghIx5hMrxZSmtvyL9wKU+s09POp2uveCUmc6UCg7",
+	"xdjJz/dwdC7fAwOfTx8RQP/j/P5hQezuo3glDLCzs7nBUsmwWAFJaD4ZqS5pgbvdO+o8ODo7fXN63js7",
+	"c/wkh/vKUXkgTz682lnP7fTD5QYVy/OTaapZnof74PEdf0a7UqnLpo8bYZLkp1PQR4kWmlO7XmshsXFm",
+	"LOlI276dBW24WR8Rpq07BqJriAnjZGRkgYOMX3Nxw/scW62q0AZgRBO07Ba/4SAyzqiMsZwRFrQg14zH",
+	"KvRdIfu8uPcPkdyqCWDdLvH5X+ApeJjA9JhcuLUz1ec0TaWYQUyGeXNCTCz2mIK/E1e05Zi8zushm4W4",
+	"Ui59XtRywRKZqRSpUCsSyHLs+bvDws/qAayQ5sVbkWkS/5BxIJ8+apoilRoStWQZw4jxvOuy4yVa0hnN",
+	"3qE1nmlGk4Fr5utXZRN+8Xxxe7nLoHjq2czPMKU8BgLcyhry00dAn8OIYaN6q534pg2JUJW3Hyef/j+d",
+	"yU8fESYLcxrNnBRrrbQV/uN9MJICfQLFqi6rH1r+jq3yJ4qVmK8WrOW0i15+S5Wb8RWHGbdZUBNRnybK",
+	"OrM2Q4Olg2+KoyiLf37McN6+4Pw+8G1DTKg/wtI9guwjWDdp/RxbYUHTBWP5mPvQgsT73dZ557bOl5bv",
+	"E4ohEUu3IjnA8zpsunKr8ujJe4PsH078RX3y3v21sjlezc2yY/RviUtsWIQX6ddfsHUSWsEYxHSKywme",
+	"ZQQ0wZeymePiW8iOdSJuC3myltlUZlnkNxxuGjjNKnF5NcvJBdKdBNwdxfbqOvbLtnKG9W2b6AQvSL8q",
+	"J68QujcSA3OAPzao2iKOY/GEntEhJLZTUyvWc1JiB+8/12KbVJN+cGFWN7QMIc7y2B3SI29EpvpBj1Du",
+	"5HwiIRIyds3C9ATmNvab8jjXCtC26bYeYok+cnDeeWhbQBCFFgniIWI0hbxrvmsMUaMAXNipvywNoJn9",
+	"bkz6Fw4cdyS47uVKKsuq99pdSduIv99F2fV3QpHa4k/5X9yLunCtGJ5VDU7O+Q9eMbOcnewkYp44SeKL",
+	"5PJ/pwmLaS7UTEVcis7ukb9++igp18jtvY0mN+jklqtHfV61UWG8Lxp/hhCJqeua69ESy1diXL0iI5Ek",
+	"4uaYvJlAn6cSZkxkKh+JocTasLtH+Rs0MXfLnJjHmlwDpITputvhpV3m7dwO+1IDvgH+tyxX54kUpcYf",
+	"xai2FouzddL4Z+OvhUXzm5S+P0cnEMeHoGwxzg3jeaHvleo+soWVycxGk2Ac1O4eIGR0+GpMNR1SBTa3",
+	"OQzeimEpz3n/ac/+ewgow1XfiiH5M4PM/KJuQCIu3muDI79xOqMsKU6jISA/B5tNniYHlTXk3z9sitVX",
+	"oDXjY3US0QR4TOWqM3rsx+x8RIlQ1heZm6Mdb+oedc8LF/0vIKegM+zeyDNIsFYwmqH96LNTx/THBSfU",
+	"bAr/tDGfTzIpUjh5SSVTlTieMLgBuMY0Pcli6uA6Fdz+na8K+br/6Gm3d9axNnr79PTM/OCf/ohPzfFQ",
+	"ncl8UpXx/G89yaQq/pWBWvm9fMYbiLkfa5TYmwnTA7vawY2Q13mhitaY/FOmEG/yM21OxcbnO8YZfI5+",
+	"BEO3xXwP5ECkwBkfk4nIpArJRBjONlch8RhZIRRHG9ZgkdWWvE8TGjkRKv+K9dGZ5WbaPYsz5A6+0YOc",
+	"E7MS89Xous/N2TuPuZAQ29bPltuKhEXz0DaRczo33vzWVVgvWpXp9DOEFe2duJcotZFaOpZa7pKM11Hu",
+	"djS+euyHran8NqO0imNH7HH4Hw8QyVXQO+1uzqe72/HpHTjxZ2W2RvvaE8P9YuXdrzXsyqWC6vqLxUvB",
+	"YU2vm9I9UhG5cin5aErTlPFxK4fXczd2V3otfdN1lGB8PEB0sAhZ8QfRNBWMa2cqrDwaUpaw0WhAo+VH",
+	"2XggIRVy6QnMRJLVfWgEhmShcSFT8zVuptWZXHqK7YoXf5Qi04zDwN1oi48NSavSQ6+uftgq7nvpnBpI",
+	"3YH/KxOrfp+waFLy+GJzH1fpIaIaxkLOnd1IbSRJ2eDDfIppprQBEdGiEneV5zPQGkWfvMo4SnfeHIUG",
+	"KBsGlk9xXCcw1RDXZxCcvlPkOorcmgpvUe75fmob8NHu3vmoEZn2w0u/S0y3JzHljP2//+//p8TO3cFt",
+	"Jz75tRyhksxArTYv2sEv/djdrYyUc7DxAS6j+X0Q07lCpcVVR/KC4gAffAiDBLRrn2mHnjUPLWWgtH7L",
+	"3K7lQP/tRJglWDWZ2t3zr0yG+Q9xgxV9LGKKaUr5HGUKI2ugmTbEPmvuhK0dpiaiZb1Qc2HmOSpJS1zL",
+	"ObZ5kiz2ViP7lR8UcbU7jslF/ukbpid9zoWzA6HRCHM5/S6tBemYXBhkBdyCVbdxKMQETUtc3JBGY1EN",
+	"ZXwOo9HXQE75lVZeJJoSg17wYBIsz2MffvjwYWviu02LzRYwX8VhunvnMBheuh8u8/12v73bPedG/qw2",
+	"utCdttaYl/ZrKX2MDOcFn/yFJYYBGR4+ZNw2VSIXv/5cn2P2xn3mc/WYd/7G1i0ccbmv7Us1VaQqeVc2",
+	"paixSpS2zb6LD0/pu2fAx3oS9O6fte6O5/hF6y08duObJ3RSYfsZ/QuNU9ryyAt7ZdNsimx+yrj9+zTf",
+	"NOMaxiBX9LrHYqMAe2ox6Kow7Gm2HXsg1qS5o1/KG1Bsx7LceWWEpJQqBeVKwlxoX0i4CQGNxBNnsFUz",
+	"xTiDgWsav3v3/qsjF79zRQ7KWam4kas4gytyAFQaUUoX28YhRZCTYTMi0xj2TCWQBEaaiEwfblGlza+n",
+	"VKmt9FPxl4He7RZsozeUaWsQyAUlCWkyzxPfc2rtle0RYc4Wek6IaBkklcHC83t5TNJfOqfWmwPvNEhO",
+	"k0HC+LXzGm3S0b8oll6agGfTIRo3KqVpzZ3h0NRvuBD6G5IkalMIJETAZisirvLdLedW2HiUFLsuq2z4",
+	"FtAU9OSdgTSqKrY0IHACUkImi0u1tvr7MtQzOQYezbGQsZzSpGXzyOdvL+a/vr24ef6z+T/b43iDbsRI",
+	"OOuL2jkC+2rL2elcwvCSjv+lOc3YXOPOfu7M5ihRFcbt4o7HTPzcQE5To+0dk98nwPvcSmEICsIBYqxD",
+	"YpVZclDITBjRj1QaEqsF2TyAgubdz4chNjcvK5k2KkERqslVCcevyMHNhEWTPnffQCXUaJxGb57SOV4Q",
+	"Q/AhDKNMZxJWdR1HaHzePIH2nK64zVt3tqkiwM+QZkyRhJIpU0A+/b/krchkSJIfwJL9L08ek08fo4nI",
+	"UMAbsQQGEkYgwTChXvDzi9eej513gxX8p/Ogh8W+C/7ThsNsSOW3mQ6xzxtqi3Pb9lbzz1feamuP9au9",
+	"9pbR7ku79jbD8CZbheXi34s2fk2JzC+MskP9BXxgJPoUJHE4eFh7k5dMFifv7R+uVmOT7yG/0XZMTdgn",
+	"/3MxWX+8r3nYkomlCeU5wloDdTsDYktWNiq1mfCQQ7EgU6W+bCiVrGc7mMzWKndjNsgNUoa9bM3RvzPs",
+	"b5thf/P9Pi18wqKel/MsGbk+htk6dWcj6f2N46O3V4XRZrEhKhvdZ7bo2HPTEGG/IkU2npBSktUxuSAc",
+	"bvrc2wOxfb5IYnJg86zLzVNq1RvrydlWvdmHk61symyV5tUtHa5VRzCyJAouN6TBW/RibbWpu7Z2fb8g",
+	"2l4QC3i28ro4bXNddPd0Xfjim9+vjX/tspsOATBgI8eRkKQg0gR8fT6rxqsNFIgTW6nmqKm15EK4LI0m",
+	"2F2VaJimiVkYx3ocPMarOqaahsQxOaIFGQIxl+UjX4wzoU21OB/jOu64a+U+O8/s0bRzelrSDKi2nqd1",
+	"lpq2/M52r2tg4q3VpC524ytysYHHNoDZI0bQKyk1g8KldMctKpfRasMeld9wFSXMs7SFqqot+HThHbiR",
+	"QoOhZOwVlemheLdvybuBMbmujltUQqpK9bX+j1euOtGNq07k4YCSvZBEURZbJwdhta6N3O9Q79sgy66N",
+	"Jc8GqgV1rg334fIpUIaFMWRpraH5u89LUa1iBsosV3By0A+GNLomN34itz+7AdUP6osnxbGll+euo+bn",
+	"9IYM8Y3g74JFjCSURDTFrM34h08fI0k5ibHWw6eP6J9Ylo8b5MhzI0eWzSgbshIHmlt0OGy48do7xO7y",
+	"3sIdsgwkxOyBxYqiAWprwLXj4qedcwxRsLpIrh44G5vFzIFv4rqB2DyFhHF4MjNgbUp3srP+oIh2wwnM",
+	"bLvBf3V5+K6N3q64EvVnYmOES7xJlFneJiIsF3pv18QSQ7SjfhX6i+CGF2kKyaePJMmh1iMsIZHgIyan",
+	"QJIfrKBHVCYrvtzj9oRl9nqb/tRIC7lRQbnd977SWtJdELU34GvdCl+z7NOxNSynul9mZqb89jnZZoyp",
+	"wmIuYmzc408EAbYJI5GA6Qy3KnGWki+sSduV5zDSYZrMj8lTjVVBXJ4GxkX6jfe5tYWHBN5FkGqbl0qX",
+	"hU2iNJ0rknF7s0NMMq5ZQmgl5gY/WNjZtaTRtdHbrW5oK62ZRUO8JJH2uc2GNVppYXgIXVi2mTaiUjKU",
+	"Rx8R6pdlH00zpfv8z8xoFkyTg/Nul2Dm3w1T0CSYWhC/QmPpF8CIfxWZIjSKMoU9yz99NOdhS+aRmdDY",
+	"xyQzEJBV6XQ5H6RFEIY/mUJrP72w/SR/fPCws0GDeQTfl8jbNwRnk92ks2w32RH0RiFc+Z0WZ9P2Njlb",
+	"ISVbL8F+7xOc87to/AWJxpY/OmtLUcu87f3lD7LRfvu0fDOqShg5WhcuXj4lWlwDL8LNzUqu3Ld6Hjuv",
+	"iIpEWlPUIA878Qj4Vdlwt2ZfKy2ureI/GjT0DbjH6Sod25lfd7Ol+jNdb0FFRvKtm05zh4wnu5CIJM6T",
+	"O+7ITFopyNpA9rjaYhwGvZc3sNxKAwXLBOgM8pZq1stjU3OwdZRNyimsklgxObS1WXKhkvE002pVatyb",
+	"0gZ2JeXtPM7ej6zFQEIqRZzh2KX+RRj/Ue2vRJXrAVIWo4pytK8oswNcBo2Gd9oSYant0YALXXy4XM32",
+	"V2Fkf3zAjLYb+a5IhM4gwv4c+QcqTZLak3S+x1WN1vKaoJXIlO+u6HipTJH3JiAtYBpCLIjhuLcQrlSr",
+	"ZuYZ+RPrmo1LR7ZIlaGlY9uFrcwQyl4FRzE9ct45K7kTfHl0KRIgQrrQJpd3EZLzbrfPOZ1iezjDEFxX",
+	"OTN0SGO7AHJwZWnquJ91OmeRWS/+BVeYGTdCF7xdZJ8fXOEfbqy52PzYkJx3HhZrK204FqAwEcSyMly5",
+	"bcXoYrKOyYsRiQT3rSYrXJJjrp1zwcA7Gulkjj/dMK4eWfcL6q2KjEGT89NuQ0eKZL7I6rYPxArvVNv1",
+	"PG8RzZ7VpImQOM8pOT/uHtuoVkgMNFrLVPcwI3HGpOC+PYT4K1woM2NIfmc8FjeKnJ7aSGCINAZQqSzR",
+	"KugFv7BowkDiovSnj4lZGJXjTx/NoQwVyFll+BNrLryHwUSeAWNKq9KQmhGnx+QxynTE4hqxgp4i3WP8",
+	"CNYSL/j1kwImZQGwCBOasLE5wtLVkgtng8JbHmzBvhHLbifQ7XvM2i3ErDE+cNQxtUrercU3l4NJVgWs",
+	"3dtrfDOhIw1ygR9/Fxn+1aLXkC0RWsKBentGtdT8+2AIVIK8yPQEi+Femsdy5u/KhbtIRDQhMB1CbGQZ",
+	"O5AcTOk1EJnxQ8R7w4UmWqe9k5PEjJ8IpXsPOg9ctWS7osWZbdn9EDtX2cqrvsK+YZ+SRtpIU5CMjktZ",
+	"97bM/XIRgGdiTBg3k40kqAlOlYgxEZkuvW5wseblC+ydG7qqkkboUmYmwxiMVIXWO+ySO1QYAVieEV+t",
+	"m7Mw9hgdzj4qv2kfBvVFQJSWWaSx7bHIJImEtIgRY5PfIdhSV+K4vmhE3ayPq1Mc9IM/MxaSGMifWKa7",
+	"+GQ/ODxeKm1RN+WLQn4rJViFLufZQM5Iw5UinX7vDjeX5/xdMq2Bh14yLidLK4NwhNpAyNJspdpFyxP+",
+	"tFjWN6ypbJMj3sqKdmU89NVuanYwES7tILYBUFaxB17Bw5gZVfXD/x8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -97,8 +97,8 @@ func (m *Main) Open(ctx context.Context, insertOnly bool) error {
 	if err != nil {
 		return err
 	}
-	svc.Maintenance = m.Store
-	return nil
+	svc.Maintenance, svc.Tickets = m.Store, m.Store
+	return m.Store.Seed(ctx)
 }
 
 func (m *Main) storeOptions(box *auth.Box) store.Options {
@@ -111,7 +111,7 @@ func (m *Main) storeOptions(box *auth.Box) store.Options {
 // Handler builds the HTTP API over the store.
 func (m *Main) Handler() (http.Handler, error) {
 	return httpapi.New(&m.Config, httpapi.Services{Agents: m.Store, Auth: m.Store, Contacts: m.Store,
-		Audit: m.Store, Health: m, Idempotency: m.Store}, m.Spec, m.Log)
+		Audit: m.Store, Tickets: m.Store, Procedures: m.Store, Settings: m.Store, Health: m, Idempotency: m.Store}, m.Spec, m.Log)
 }
 
 // Ping checks the database.

@@ -15,10 +15,17 @@ const (
 	ScopeContactsRead  Scope = "contacts:read"
 	ScopeContactsWrite Scope = "contacts:write"
 	ScopeAuditRead     Scope = "audit:read"
+	ScopeTicketsRead   Scope = "tickets:read"
+	ScopeTicketsWrite  Scope = "tickets:write"
+	// ScopeTicketsInternal shows internal notes; it implies nothing else.
+	ScopeTicketsInternal Scope = "tickets:internal"
+	ScopeProceduresWrite Scope = "procedures:write"
+	ScopeSettingsWrite   Scope = "settings:write"
 )
 
 // Scopes lists every scope, in the contract's order.
-var Scopes = []Scope{ScopeAgentsRead, ScopeAgentsWrite, ScopeContactsRead, ScopeContactsWrite, ScopeAuditRead}
+var Scopes = []Scope{ScopeAgentsRead, ScopeAgentsWrite, ScopeContactsRead, ScopeContactsWrite, ScopeAuditRead,
+	ScopeTicketsRead, ScopeTicketsWrite, ScopeTicketsInternal, ScopeProceduresWrite, ScopeSettingsWrite}
 
 // Valid reports whether s is a known scope.
 func (s Scope) Valid() bool { return slices.Contains(Scopes, s) }

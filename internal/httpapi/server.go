@@ -18,8 +18,10 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/guichet/guichet/api"
+	"github.com/guichet/guichet/internal/calendar"
 	"github.com/guichet/guichet/internal/config"
 	"github.com/guichet/guichet/internal/guichet"
+	"github.com/guichet/guichet/internal/procedure"
 	"github.com/guichet/guichet/internal/store"
 )
 
@@ -35,12 +37,34 @@ type Idempotency interface {
 	CompleteIdempotencyKey(ctx context.Context, c store.IdempotencyClaim, r store.StoredResponse, secret bool, resource string) error
 }
 
+// Procedures manages procedure versions.
+type Procedures interface {
+	ListProcedures(ctx context.Context) ([]guichet.ProcedureSummary, error)
+	GetProcedureVersion(ctx context.Context, code, version string) (guichet.ProcedureVersion, error)
+	CreateProcedureVersion(ctx context.Context, def procedure.Definition, note string) (guichet.ProcedureVersion, error)
+	ApproveProcedureVersion(ctx context.Context, code, version, comment string) (guichet.ProcedureVersion, error)
+	PublishProcedureVersion(ctx context.Context, code, version string) (guichet.ProcedureVersion, error)
+}
+
+// Settings are the settings edited through the API.
+type Settings interface {
+	Calendar(ctx context.Context) (store.CalendarSetting, error)
+	PutCalendar(ctx context.Context, ifMatch int, cal calendar.Calendar) (store.CalendarSetting, error)
+	ResponsePolicies(ctx context.Context) (store.ResponsePolicies, error)
+	PutResponsePolicies(ctx context.Context, ifMatch int, p store.ResponsePolicies) (store.ResponsePolicies, error)
+	ProcedureMapping(ctx context.Context) (store.ProcedureMapping, error)
+	PutProcedureMapping(ctx context.Context, ifMatch int, m map[guichet.Category]string) (store.ProcedureMapping, error)
+}
+
 // Services are the domain services the handlers call.
 type Services struct {
 	Agents      guichet.AgentService
 	Auth        guichet.AuthService
 	Contacts    guichet.ContactService
 	Audit       guichet.AuditService
+	Tickets     guichet.TicketService
+	Procedures  Procedures
+	Settings    Settings
 	Health      Health
 	Idempotency Idempotency
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/guichet/guichet/internal/guichet"
 )
 
 // Maintenance is what the clean-up job needs.
@@ -16,10 +18,30 @@ type Maintenance interface {
 	PurgeExpired(ctx context.Context) (int, error)
 }
 
+// Tickets is what the ticket jobs need.
+type Tickets interface {
+	DeliverReminder(ctx context.Context, job guichet.ReminderJob) error
+}
+
 // Services are the domain services the workers call. It is filled after
 // the store exists (the store needs the workers to build River's client).
 type Services struct {
 	Maintenance Maintenance
+	Tickets     Tickets
+}
+
+// reminderWorker delivers the reminders procedures schedule (a dev ticket
+// at its due date, a ticket still waiting for the client).
+type reminderWorker struct {
+	river.WorkerDefaults[guichet.ReminderJob]
+	svc *Services
+}
+
+func (w *reminderWorker) Work(ctx context.Context, job *river.Job[guichet.ReminderJob]) error {
+	if err := w.svc.Tickets.DeliverReminder(ctx, job.Args); err != nil {
+		return fmt.Errorf("reminder: %w", err)
+	}
+	return nil
 }
 
 // CleanupArgs purges expired idempotency records, refresh tokens and login
@@ -54,6 +76,7 @@ const CleanupInterval = 15 * time.Minute
 func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &cleanupWorker{svc: svc})
+	river.AddWorker(workers, &reminderWorker{svc: svc})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,6 +54,10 @@ type Store struct {
 	auth  *authCache
 	// search tunes how searches pick their rows (tests force each way).
 	search searchLimits
+	// cache holds the settings ticket creation reads; definitions holds
+	// procedure definitions by version id (they never change).
+	cache       settingsCache
+	definitions sync.Map
 }
 
 var errStoreClosed = errors.New("store: closed")
