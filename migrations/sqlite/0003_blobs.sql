@@ -1,0 +1,18 @@
+-- Attachment content for blob.DB (internal/blob): a blobs row per blob,
+-- its bytes in blob_chunks rows of 256 KiB, read back one by (blob_key, seq).
+CREATE TABLE blobs (
+    key          text PRIMARY KEY,
+    size         integer NOT NULL,
+    sha256       text NOT NULL,
+    content_type text NOT NULL,
+    created_at   timestamp NOT NULL
+);
+
+-- Deferred so that an upload can insert its chunks before its blobs row,
+-- whose size and digest are known only at the end of the stream.
+CREATE TABLE blob_chunks (
+    blob_key text NOT NULL REFERENCES blobs (key) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    seq      integer NOT NULL,
+    data     blob NOT NULL,
+    PRIMARY KEY (blob_key, seq)
+);
