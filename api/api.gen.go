@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -44,6 +45,24 @@ func (e AgentNotificationKind) Valid() bool {
 	case AgentNotificationKindEscalation:
 		return true
 	case AgentNotificationKindReminder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AttachmentDirection.
+const (
+	AttachmentDirectionIncoming AttachmentDirection = "incoming"
+	AttachmentDirectionOutgoing AttachmentDirection = "outgoing"
+)
+
+// Valid indicates whether the value is a known member of the AttachmentDirection enum.
+func (e AttachmentDirection) Valid() bool {
+	switch e {
+	case AttachmentDirectionIncoming:
+		return true
+	case AttachmentDirectionOutgoing:
 		return true
 	default:
 		return false
@@ -631,13 +650,19 @@ func (e Urgency) Valid() bool {
 
 // Defines values for ListAuditEventsParamsEntityType.
 const (
-	ListAuditEventsParamsEntityTypeAbsence      ListAuditEventsParamsEntityType = "absence"
-	ListAuditEventsParamsEntityTypeAgent        ListAuditEventsParamsEntityType = "agent"
-	ListAuditEventsParamsEntityTypeApiToken     ListAuditEventsParamsEntityType = "api_token"
-	ListAuditEventsParamsEntityTypeContact      ListAuditEventsParamsEntityType = "contact"
-	ListAuditEventsParamsEntityTypeOrganisation ListAuditEventsParamsEntityType = "organisation"
-	ListAuditEventsParamsEntityTypeSession      ListAuditEventsParamsEntityType = "session"
-	ListAuditEventsParamsEntityTypeSigningKey   ListAuditEventsParamsEntityType = "signing_key"
+	ListAuditEventsParamsEntityTypeAbsence          ListAuditEventsParamsEntityType = "absence"
+	ListAuditEventsParamsEntityTypeAgent            ListAuditEventsParamsEntityType = "agent"
+	ListAuditEventsParamsEntityTypeApiToken         ListAuditEventsParamsEntityType = "api_token"
+	ListAuditEventsParamsEntityTypeAttachment       ListAuditEventsParamsEntityType = "attachment"
+	ListAuditEventsParamsEntityTypeCalendar         ListAuditEventsParamsEntityType = "calendar"
+	ListAuditEventsParamsEntityTypeContact          ListAuditEventsParamsEntityType = "contact"
+	ListAuditEventsParamsEntityTypeOrganisation     ListAuditEventsParamsEntityType = "organisation"
+	ListAuditEventsParamsEntityTypeProcedureMapping ListAuditEventsParamsEntityType = "procedure_mapping"
+	ListAuditEventsParamsEntityTypeProcedureVersion ListAuditEventsParamsEntityType = "procedure_version"
+	ListAuditEventsParamsEntityTypeResponsePolicies ListAuditEventsParamsEntityType = "response_policies"
+	ListAuditEventsParamsEntityTypeSession          ListAuditEventsParamsEntityType = "session"
+	ListAuditEventsParamsEntityTypeSigningKey       ListAuditEventsParamsEntityType = "signing_key"
+	ListAuditEventsParamsEntityTypeTicket           ListAuditEventsParamsEntityType = "ticket"
 )
 
 // Valid indicates whether the value is a known member of the ListAuditEventsParamsEntityType enum.
@@ -649,13 +674,25 @@ func (e ListAuditEventsParamsEntityType) Valid() bool {
 		return true
 	case ListAuditEventsParamsEntityTypeApiToken:
 		return true
+	case ListAuditEventsParamsEntityTypeAttachment:
+		return true
+	case ListAuditEventsParamsEntityTypeCalendar:
+		return true
 	case ListAuditEventsParamsEntityTypeContact:
 		return true
 	case ListAuditEventsParamsEntityTypeOrganisation:
 		return true
+	case ListAuditEventsParamsEntityTypeProcedureMapping:
+		return true
+	case ListAuditEventsParamsEntityTypeProcedureVersion:
+		return true
+	case ListAuditEventsParamsEntityTypeResponsePolicies:
+		return true
 	case ListAuditEventsParamsEntityTypeSession:
 		return true
 	case ListAuditEventsParamsEntityTypeSigningKey:
+		return true
+	case ListAuditEventsParamsEntityTypeTicket:
 		return true
 	default:
 		return false
@@ -743,6 +780,24 @@ func (e ListTicketsParamsSort) Valid() bool {
 	case ListTicketsParamsSortDue:
 		return true
 	case ListTicketsParamsSortMinusCreated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UploadTicketAttachmentParamsDirection.
+const (
+	UploadTicketAttachmentParamsDirectionIncoming UploadTicketAttachmentParamsDirection = "incoming"
+	UploadTicketAttachmentParamsDirectionOutgoing UploadTicketAttachmentParamsDirection = "outgoing"
+)
+
+// Valid indicates whether the value is a known member of the UploadTicketAttachmentParamsDirection enum.
+func (e UploadTicketAttachmentParamsDirection) Valid() bool {
+	switch e {
+	case UploadTicketAttachmentParamsDirectionIncoming:
+		return true
+	case UploadTicketAttachmentParamsDirectionOutgoing:
 		return true
 	default:
 		return false
@@ -872,6 +927,28 @@ type AgentUpdate struct {
 	Password     *string                               `json:"password,omitempty"`
 	Roles        *[]Role                               `json:"roles,omitempty"`
 	SupervisorId nullable.Nullable[openapi_types.UUID] `json:"supervisor_id,omitempty"`
+}
+
+// Attachment defines model for Attachment.
+type Attachment struct {
+	// ContentType Sniffed from the content.
+	ContentType string                                `json:"content_type"`
+	CreatedAt   time.Time                             `json:"created_at"`
+	CreatedBy   nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+	Direction   AttachmentDirection                   `json:"direction"`
+	Filename    string                                `json:"filename"`
+	Id          openapi_types.UUID                    `json:"id"`
+	Sha256      string                                `json:"sha256"`
+	Size        int64                                 `json:"size"`
+	TicketId    openapi_types.UUID                    `json:"ticket_id"`
+}
+
+// AttachmentDirection defines model for Attachment.Direction.
+type AttachmentDirection string
+
+// AttachmentList defines model for AttachmentList.
+type AttachmentList struct {
+	Items []Attachment `json:"items"`
 }
 
 // AuditEvent defines model for AuditEvent.
@@ -1424,9 +1501,11 @@ type RefreshRequest struct {
 
 // ReplyCreate defines model for ReplyCreate.
 type ReplyCreate struct {
-	Body               string               `json:"body"`
-	Channel            ReplyCreateChannel   `json:"channel"`
-	DocumentationLinks *[]DocumentationLink `json:"documentation_links,omitempty"`
+	// AttachmentIds Attachments of the ticket sent with the reply; a letter reply needs the scan of the letter sent ("courriers (demande/réponse) scannés dans la GED").
+	AttachmentIds      *[]openapi_types.UUID `json:"attachment_ids,omitempty"`
+	Body               string                `json:"body"`
+	Channel            ReplyCreateChannel    `json:"channel"`
+	DocumentationLinks *[]DocumentationLink  `json:"documentation_links,omitempty"`
 
 	// FileReference For a letter: the file reference the letter quotes; required when the ticket has one.
 	FileReference *string `json:"file_reference,omitempty"`
@@ -1565,10 +1644,26 @@ type TicketLinkCreate struct {
 	TicketId string `json:"ticket_id"`
 }
 
+// TicketMerge defines model for TicketMerge.
+type TicketMerge struct {
+	// Into The surviving ticket's id or number.
+	Into string `json:"into"`
+}
+
 // TicketPage defines model for TicketPage.
 type TicketPage struct {
 	Items      []Ticket                  `json:"items"`
 	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// TicketSplit defines model for TicketSplit.
+type TicketSplit struct {
+	Category    Category `json:"category"`
+	Description *string  `json:"description,omitempty"`
+
+	// EventIds Timeline events of this ticket that belong to the new subject (not its creation event).
+	EventIds *[]openapi_types.UUID `json:"event_ids,omitempty"`
+	Subject  string                `json:"subject"`
 }
 
 // TicketStatus `waiting`: the ticket waits for the client and no clock runs.
@@ -1938,7 +2033,10 @@ type ListTicketsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor The `next_cursor` of the previous page.
-	Cursor *Cursor       `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Q Word prefixes, case and accent insensitive.
+	Q      *SearchQuery  `form:"q,omitempty" json:"q,omitempty"`
 	Status *TicketStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// State The procedure state.
@@ -1973,6 +2071,23 @@ type UpdateTicketParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// UploadTicketAttachmentMultipartBody defines parameters for UploadTicketAttachment.
+type UploadTicketAttachmentMultipartBody struct {
+	File openapi_types.File `json:"file"`
+}
+
+// UploadTicketAttachmentParams defines parameters for UploadTicketAttachment.
+type UploadTicketAttachmentParams struct {
+	// Filename The file name, for a raw body.
+	Filename *string `form:"filename,omitempty" json:"filename,omitempty"`
+
+	// Direction `incoming` (what the client sent, the default) or `outgoing` (the scan of our letter).
+	Direction *UploadTicketAttachmentParamsDirection `form:"direction,omitempty" json:"direction,omitempty"`
+}
+
+// UploadTicketAttachmentParamsDirection defines parameters for UploadTicketAttachment.
+type UploadTicketAttachmentParamsDirection string
+
 // ListClientNotificationsParams defines parameters for ListClientNotifications.
 type ListClientNotificationsParams struct {
 	// Limit Page size.
@@ -1980,6 +2095,15 @@ type ListClientNotificationsParams struct {
 
 	// Cursor The `next_cursor` of the previous page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// MergeTicketParams defines parameters for MergeTicket.
+type MergeTicketParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // AddClientMessageParams defines parameters for AddClientMessage.
@@ -1996,6 +2120,15 @@ type AddTicketNoteParams struct {
 
 // AddTicketReplyParams defines parameters for AddTicketReply.
 type AddTicketReplyParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// SplitTicketParams defines parameters for SplitTicket.
+type SplitTicketParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
 	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -2075,6 +2208,12 @@ type CreateTicketJSONRequestBody = TicketCreate
 // UpdateTicketJSONRequestBody defines body for UpdateTicket for application/json ContentType.
 type UpdateTicketJSONRequestBody = TicketUpdate
 
+// UploadTicketAttachmentMultipartRequestBody defines body for UploadTicketAttachment for multipart/form-data ContentType.
+type UploadTicketAttachmentMultipartRequestBody UploadTicketAttachmentMultipartBody
+
+// MergeTicketJSONRequestBody defines body for MergeTicket for application/json ContentType.
+type MergeTicketJSONRequestBody = TicketMerge
+
 // AddClientMessageJSONRequestBody defines body for AddClientMessage for application/json ContentType.
 type AddClientMessageJSONRequestBody = ClientMessageCreate
 
@@ -2083,6 +2222,9 @@ type AddTicketNoteJSONRequestBody = NoteCreate
 
 // AddTicketReplyJSONRequestBody defines body for AddTicketReply for application/json ContentType.
 type AddTicketReplyJSONRequestBody = ReplyCreate
+
+// SplitTicketJSONRequestBody defines body for SplitTicket for application/json ContentType.
+type SplitTicketJSONRequestBody = TicketSplit
 
 // ApplyTicketTransitionJSONRequestBody defines body for ApplyTicketTransition for application/json ContentType.
 type ApplyTicketTransitionJSONRequestBody = TransitionApply
@@ -2742,7 +2884,9 @@ type ClientInterface interface {
 
 	// ListTickets List or search tickets
 	//
-	// Newest first by default. Filters combine with AND.
+	// Newest first by default. `q` matches word prefixes, ignoring case and
+	// accents, over the number, subject, description and the timeline's
+	// public text (internal notes are not searched). Filters combine with AND.
 	//
 	// Corresponds with GET /tickets (the `ListTickets` operationId).
 	ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2798,12 +2942,61 @@ type ClientInterface interface {
 	// Corresponds with PATCH /tickets/{ticketId} (the `UpdateTicket` operationId).
 	UpdateTicket(ctx context.Context, ticketId TicketId, params *UpdateTicketParams, body UpdateTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListTicketAttachments The ticket's attachments (scanned letters, documents), oldest first
+	//
+	// Corresponds with GET /tickets/{ticketId}/attachments (the `ListTicketAttachments` operationId).
+	ListTicketAttachments(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadTicketAttachmentWithBody Attach a file (multipart or raw body), streamed
+	//
+	// Send `multipart/form-data` with one part named `file`, or the raw
+	// bytes as `application/octet-stream` with `filename` in the query. The
+	// content type is sniffed from the bytes, the SHA-256 computed while
+	// streaming; files over GUICHET_MAX_ATTACHMENT_BYTES get 413 and empty
+	// ones 422, and nothing is kept. Uploading the same bytes to the same
+	// ticket again returns the existing attachment (200), so a retried
+	// upload never duplicates it; Idempotency-Key is not used here.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/attachments (the `UploadTicketAttachment` operationId).
+	UploadTicketAttachmentWithBody(ctx context.Context, ticketId TicketId, params *UploadTicketAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadTicketAttachment Download an attachment, streamed
+	//
+	// Corresponds with GET /tickets/{ticketId}/attachments/{attachmentId} (the `DownloadTicketAttachment` operationId).
+	DownloadTicketAttachment(ctx context.Context, ticketId TicketId, attachmentId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListClientNotifications The client notifications the ticket wrote to the outbox
 	//
 	// Each is a template name and its data, waiting to be sent; newest last.
 	//
 	// Corresponds with GET /tickets/{ticketId}/client-notifications (the `ListClientNotifications` operationId).
 	ListClientNotifications(ctx context.Context, ticketId TicketId, params *ListClientNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MergeTicketWithBody Merge this ticket into another about the same subject
+	//
+	// The ticket's timeline, links, clocks and dev tickets move to the
+	// survivor; the merged ticket is closed and points to it
+	// (`merged_into_id`). Both must be open (409 otherwise). If-Match is
+	// the merged ticket's ETag.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/merge (the `MergeTicket` operationId).
+	MergeTicketWithBody(ctx context.Context, ticketId TicketId, params *MergeTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MergeTicket Merge this ticket into another about the same subject
+	//
+	// The ticket's timeline, links, clocks and dev tickets move to the
+	// survivor; the merged ticket is closed and points to it
+	// (`merged_into_id`). Both must be open (409 otherwise). If-Match is
+	// the merged ticket's ETag.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/merge (the `MergeTicket` operationId).
+	MergeTicket(ctx context.Context, ticketId TicketId, params *MergeTicketParams, body MergeTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddClientMessageWithBody Record a message from the client on the ticket
 	//
@@ -2868,6 +3061,34 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /tickets/{ticketId}/replies (the `AddTicketReply` operationId).
 	AddTicketReply(ctx context.Context, ticketId TicketId, params *AddTicketReplyParams, body AddTicketReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SplitTicketWithBody Split a second subject out of this ticket
+	//
+	// Opens a new ticket for the other subject, with the same channel,
+	// contact, organisation, file reference, assignee and reception time,
+	// on the procedure its category maps to; the listed timeline events
+	// move to it, and it gets its own response clock when this ticket has
+	// one open. Both tickets are linked (`split_into` / `split_from`).
+	// If-Match is this ticket's ETag.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/split (the `SplitTicket` operationId).
+	SplitTicketWithBody(ctx context.Context, ticketId TicketId, params *SplitTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SplitTicket Split a second subject out of this ticket
+	//
+	// Opens a new ticket for the other subject, with the same channel,
+	// contact, organisation, file reference, assignee and reception time,
+	// on the procedure its category maps to; the listed timeline events
+	// move to it, and it gets its own response clock when this ticket has
+	// one open. Both tickets are linked (`split_into` / `split_from`).
+	// If-Match is this ticket's ETag.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/split (the `SplitTicket` operationId).
+	SplitTicket(ctx context.Context, ticketId TicketId, params *SplitTicketParams, body SplitTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTicketTimeline The ticket's timeline, oldest first
 	//
@@ -3951,7 +4172,9 @@ func (c *Client) PutResponsePolicies(ctx context.Context, params *PutResponsePol
 
 // ListTickets List or search tickets
 //
-// Newest first by default. Filters combine with AND.
+// Newest first by default. `q` matches word prefixes, ignoring case and
+// accents, over the number, subject, description and the timeline's
+// public text (internal notes are not searched). Filters combine with AND.
 //
 // Corresponds with GET /tickets (the `ListTickets` operationId).
 func (c *Client) ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4067,6 +4290,61 @@ func (c *Client) UpdateTicket(ctx context.Context, ticketId TicketId, params *Up
 	return c.Client.Do(req)
 }
 
+// ListTicketAttachments The ticket's attachments (scanned letters, documents), oldest first
+//
+// Corresponds with GET /tickets/{ticketId}/attachments (the `ListTicketAttachments` operationId).
+func (c *Client) ListTicketAttachments(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTicketAttachmentsRequest(c.Server, ticketId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadTicketAttachmentWithBody Attach a file (multipart or raw body), streamed
+//
+// Send `multipart/form-data` with one part named `file`, or the raw
+// bytes as `application/octet-stream` with `filename` in the query. The
+// content type is sniffed from the bytes, the SHA-256 computed while
+// streaming; files over GUICHET_MAX_ATTACHMENT_BYTES get 413 and empty
+// ones 422, and nothing is kept. Uploading the same bytes to the same
+// ticket again returns the existing attachment (200), so a retried
+// upload never duplicates it; Idempotency-Key is not used here.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tickets/{ticketId}/attachments (the `UploadTicketAttachment` operationId).
+func (c *Client) UploadTicketAttachmentWithBody(ctx context.Context, ticketId TicketId, params *UploadTicketAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadTicketAttachmentRequestWithBody(c.Server, ticketId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadTicketAttachment Download an attachment, streamed
+//
+// Corresponds with GET /tickets/{ticketId}/attachments/{attachmentId} (the `DownloadTicketAttachment` operationId).
+func (c *Client) DownloadTicketAttachment(ctx context.Context, ticketId TicketId, attachmentId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadTicketAttachmentRequest(c.Server, ticketId, attachmentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListClientNotifications The client notifications the ticket wrote to the outbox
 //
 // Each is a template name and its data, waiting to be sent; newest last.
@@ -4074,6 +4352,50 @@ func (c *Client) UpdateTicket(ctx context.Context, ticketId TicketId, params *Up
 // Corresponds with GET /tickets/{ticketId}/client-notifications (the `ListClientNotifications` operationId).
 func (c *Client) ListClientNotifications(ctx context.Context, ticketId TicketId, params *ListClientNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListClientNotificationsRequest(c.Server, ticketId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MergeTicketWithBody Merge this ticket into another about the same subject
+//
+// The ticket's timeline, links, clocks and dev tickets move to the
+// survivor; the merged ticket is closed and points to it
+// (`merged_into_id`). Both must be open (409 otherwise). If-Match is
+// the merged ticket's ETag.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tickets/{ticketId}/merge (the `MergeTicket` operationId).
+func (c *Client) MergeTicketWithBody(ctx context.Context, ticketId TicketId, params *MergeTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMergeTicketRequestWithBody(c.Server, ticketId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MergeTicket Merge this ticket into another about the same subject
+//
+// The ticket's timeline, links, clocks and dev tickets move to the
+// survivor; the merged ticket is closed and points to it
+// (`merged_into_id`). Both must be open (409 otherwise). If-Match is
+// the merged ticket's ETag.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tickets/{ticketId}/merge (the `MergeTicket` operationId).
+func (c *Client) MergeTicket(ctx context.Context, ticketId TicketId, params *MergeTicketParams, body MergeTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMergeTicketRequest(c.Server, ticketId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4198,6 +4520,54 @@ func (c *Client) AddTicketReplyWithBody(ctx context.Context, ticketId TicketId, 
 // Corresponds with POST /tickets/{ticketId}/replies (the `AddTicketReply` operationId).
 func (c *Client) AddTicketReply(ctx context.Context, ticketId TicketId, params *AddTicketReplyParams, body AddTicketReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddTicketReplyRequest(c.Server, ticketId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SplitTicketWithBody Split a second subject out of this ticket
+//
+// Opens a new ticket for the other subject, with the same channel,
+// contact, organisation, file reference, assignee and reception time,
+// on the procedure its category maps to; the listed timeline events
+// move to it, and it gets its own response clock when this ticket has
+// one open. Both tickets are linked (`split_into` / `split_from`).
+// If-Match is this ticket's ETag.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tickets/{ticketId}/split (the `SplitTicket` operationId).
+func (c *Client) SplitTicketWithBody(ctx context.Context, ticketId TicketId, params *SplitTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSplitTicketRequestWithBody(c.Server, ticketId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SplitTicket Split a second subject out of this ticket
+//
+// Opens a new ticket for the other subject, with the same channel,
+// contact, organisation, file reference, assignee and reception time,
+// on the procedure its category maps to; the listed timeline events
+// move to it, and it gets its own response clock when this ticket has
+// one open. Both tickets are linked (`split_into` / `split_from`).
+// If-Match is this ticket's ETag.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tickets/{ticketId}/split (the `SplitTicket` operationId).
+func (c *Client) SplitTicket(ctx context.Context, ticketId TicketId, params *SplitTicketParams, body SplitTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSplitTicketRequest(c.Server, ticketId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6569,6 +6939,18 @@ func NewListTicketsRequest(server string, params *ListTicketsParams) (*http.Requ
 
 		}
 
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Status != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -6866,6 +7248,156 @@ func NewUpdateTicketRequestWithBody(server string, ticketId TicketId, params *Up
 	return req, nil
 }
 
+// NewListTicketAttachmentsRequest constructs an http.Request for the ListTicketAttachments method
+func NewListTicketAttachmentsRequest(server string, ticketId TicketId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/attachments", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadTicketAttachmentRequestWithBody constructs an http.Request for the UploadTicketAttachment method, with any body, and a specified content type
+func NewUploadTicketAttachmentRequestWithBody(server string, ticketId TicketId, params *UploadTicketAttachmentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/attachments", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filename != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filename", *params.Filename, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Direction != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "direction", *params.Direction, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDownloadTicketAttachmentRequest constructs an http.Request for the DownloadTicketAttachment method
+func NewDownloadTicketAttachmentRequest(server string, ticketId TicketId, attachmentId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "attachmentId", attachmentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/attachments/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListClientNotificationsRequest constructs an http.Request for the ListClientNotifications method
 func NewListClientNotificationsRequest(server string, ticketId TicketId, params *ListClientNotificationsParams) (*http.Request, error) {
 	var err error
@@ -6934,6 +7466,79 @@ func NewListClientNotificationsRequest(server string, ticketId TicketId, params 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMergeTicketRequest calls the generic MergeTicket builder with application/json body
+func NewMergeTicketRequest(server string, ticketId TicketId, params *MergeTicketParams, body MergeTicketJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMergeTicketRequestWithBody(server, ticketId, params, "application/json", bodyReader)
+}
+
+// NewMergeTicketRequestWithBody constructs an http.Request for the MergeTicket method, with any body, and a specified content type
+func NewMergeTicketRequestWithBody(server string, ticketId TicketId, params *MergeTicketParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/merge", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -7118,6 +7723,79 @@ func NewAddTicketReplyRequestWithBody(server string, ticketId TicketId, params *
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSplitTicketRequest calls the generic SplitTicket builder with application/json body
+func NewSplitTicketRequest(server string, ticketId TicketId, params *SplitTicketParams, body SplitTicketJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSplitTicketRequestWithBody(server, ticketId, params, "application/json", bodyReader)
+}
+
+// NewSplitTicketRequestWithBody constructs an http.Request for the SplitTicket method, with any body, and a specified content type
+func NewSplitTicketRequestWithBody(server string, ticketId TicketId, params *SplitTicketParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/split", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
 		}
 
 	}
@@ -7848,7 +8526,9 @@ type ClientWithResponsesInterface interface {
 
 	// ListTicketsWithResponse List or search tickets
 	//
-	// Newest first by default. Filters combine with AND.
+	// Newest first by default. `q` matches word prefixes, ignoring case and
+	// accents, over the number, subject, description and the timeline's
+	// public text (internal notes are not searched). Filters combine with AND.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7908,6 +8588,35 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /tickets/{ticketId} (the `UpdateTicket` operationId).
 	UpdateTicketWithResponse(ctx context.Context, ticketId TicketId, params *UpdateTicketParams, body UpdateTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTicketResponse, error)
 
+	// ListTicketAttachmentsWithResponse The ticket's attachments (scanned letters, documents), oldest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tickets/{ticketId}/attachments (the `ListTicketAttachments` operationId).
+	ListTicketAttachmentsWithResponse(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*ListTicketAttachmentsResponse, error)
+
+	// UploadTicketAttachmentWithBodyWithResponse Attach a file (multipart or raw body), streamed
+	//
+	// Send `multipart/form-data` with one part named `file`, or the raw
+	// bytes as `application/octet-stream` with `filename` in the query. The
+	// content type is sniffed from the bytes, the SHA-256 computed while
+	// streaming; files over GUICHET_MAX_ATTACHMENT_BYTES get 413 and empty
+	// ones 422, and nothing is kept. Uploading the same bytes to the same
+	// ticket again returns the existing attachment (200), so a retried
+	// upload never duplicates it; Idempotency-Key is not used here.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/attachments (the `UploadTicketAttachment` operationId).
+	UploadTicketAttachmentWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *UploadTicketAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadTicketAttachmentResponse, error)
+
+	// DownloadTicketAttachmentWithResponse Download an attachment, streamed
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tickets/{ticketId}/attachments/{attachmentId} (the `DownloadTicketAttachment` operationId).
+	DownloadTicketAttachmentWithResponse(ctx context.Context, ticketId TicketId, attachmentId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DownloadTicketAttachmentResponse, error)
+
 	// ListClientNotificationsWithResponse The client notifications the ticket wrote to the outbox
 	//
 	// Each is a template name and its data, waiting to be sent; newest last.
@@ -7916,6 +8625,30 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /tickets/{ticketId}/client-notifications (the `ListClientNotifications` operationId).
 	ListClientNotificationsWithResponse(ctx context.Context, ticketId TicketId, params *ListClientNotificationsParams, reqEditors ...RequestEditorFn) (*ListClientNotificationsResponse, error)
+
+	// MergeTicketWithBodyWithResponse Merge this ticket into another about the same subject
+	//
+	// The ticket's timeline, links, clocks and dev tickets move to the
+	// survivor; the merged ticket is closed and points to it
+	// (`merged_into_id`). Both must be open (409 otherwise). If-Match is
+	// the merged ticket's ETag.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/merge (the `MergeTicket` operationId).
+	MergeTicketWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *MergeTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MergeTicketResponse, error)
+
+	// MergeTicketWithResponse Merge this ticket into another about the same subject
+	//
+	// The ticket's timeline, links, clocks and dev tickets move to the
+	// survivor; the merged ticket is closed and points to it
+	// (`merged_into_id`). Both must be open (409 otherwise). If-Match is
+	// the merged ticket's ETag.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/merge (the `MergeTicket` operationId).
+	MergeTicketWithResponse(ctx context.Context, ticketId TicketId, params *MergeTicketParams, body MergeTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*MergeTicketResponse, error)
 
 	// AddClientMessageWithBodyWithResponse Record a message from the client on the ticket
 	//
@@ -7980,6 +8713,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /tickets/{ticketId}/replies (the `AddTicketReply` operationId).
 	AddTicketReplyWithResponse(ctx context.Context, ticketId TicketId, params *AddTicketReplyParams, body AddTicketReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTicketReplyResponse, error)
+
+	// SplitTicketWithBodyWithResponse Split a second subject out of this ticket
+	//
+	// Opens a new ticket for the other subject, with the same channel,
+	// contact, organisation, file reference, assignee and reception time,
+	// on the procedure its category maps to; the listed timeline events
+	// move to it, and it gets its own response clock when this ticket has
+	// one open. Both tickets are linked (`split_into` / `split_from`).
+	// If-Match is this ticket's ETag.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/split (the `SplitTicket` operationId).
+	SplitTicketWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *SplitTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SplitTicketResponse, error)
+
+	// SplitTicketWithResponse Split a second subject out of this ticket
+	//
+	// Opens a new ticket for the other subject, with the same channel,
+	// contact, organisation, file reference, assignee and reception time,
+	// on the procedure its category maps to; the listed timeline events
+	// move to it, and it gets its own response clock when this ticket has
+	// one open. Both tickets are linked (`split_into` / `split_from`).
+	// If-Match is this ticket's ETag.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/split (the `SplitTicket` operationId).
+	SplitTicketWithResponse(ctx context.Context, ticketId TicketId, params *SplitTicketParams, body SplitTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*SplitTicketResponse, error)
 
 	// GetTicketTimelineWithResponse The ticket's timeline, oldest first
 	//
@@ -11359,6 +12120,242 @@ func (r UpdateTicketResponse) ContentType() string {
 	return ""
 }
 
+type ListTicketAttachmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AttachmentList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTicketAttachmentsResponse) GetJSON200() *AttachmentList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListTicketAttachmentsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListTicketAttachmentsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListTicketAttachmentsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListTicketAttachmentsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTicketAttachmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTicketAttachmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTicketAttachmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTicketAttachmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadTicketAttachmentResponse201Headers the declared response headers of an HTTP 201 response for UploadTicketAttachment
+type UploadTicketAttachmentResponse201Headers struct {
+	Location *string
+}
+
+type UploadTicketAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Attachment
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Attachment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *UploadTicketAttachmentResponse201Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadTicketAttachmentResponse) GetJSON200() *Attachment {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r UploadTicketAttachmentResponse) GetJSON201() *Attachment {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadTicketAttachmentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadTicketAttachmentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadTicketAttachmentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadTicketAttachmentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadTicketAttachmentResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadTicketAttachmentResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadTicketAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadTicketAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadTicketAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadTicketAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadTicketAttachmentResponse200Headers the declared response headers of an HTTP 200 response for DownloadTicketAttachment
+type DownloadTicketAttachmentResponse200Headers struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadTicketAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadTicketAttachmentResponse200Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DownloadTicketAttachmentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DownloadTicketAttachmentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DownloadTicketAttachmentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DownloadTicketAttachmentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadTicketAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadTicketAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadTicketAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadTicketAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListClientNotificationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11422,6 +12419,110 @@ func (r ListClientNotificationsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListClientNotificationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MergeTicketResponse200Headers the declared response headers of an HTTP 200 response for MergeTicket
+type MergeTicketResponse200Headers struct {
+	ETag *string
+}
+
+type MergeTicketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Ticket
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *MergeTicketResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MergeTicketResponse) GetJSON200() *Ticket {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MergeTicketResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MergeTicketResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MergeTicketResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MergeTicketResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r MergeTicketResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r MergeTicketResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r MergeTicketResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r MergeTicketResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r MergeTicketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MergeTicketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MergeTicketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MergeTicketResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11678,6 +12779,111 @@ func (r AddTicketReplyResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AddTicketReplyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SplitTicketResponse201Headers the declared response headers of an HTTP 201 response for SplitTicket
+type SplitTicketResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type SplitTicketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Ticket
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *SplitTicketResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SplitTicketResponse) GetJSON201() *Ticket {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SplitTicketResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SplitTicketResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SplitTicketResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SplitTicketResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SplitTicketResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r SplitTicketResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SplitTicketResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r SplitTicketResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r SplitTicketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SplitTicketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SplitTicketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SplitTicketResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12786,7 +13992,9 @@ func (c *ClientWithResponses) PutResponsePoliciesWithResponse(ctx context.Contex
 
 // ListTicketsWithResponse List or search tickets
 //
-// Newest first by default. Filters combine with AND.
+// Newest first by default. `q` matches word prefixes, ignoring case and
+// accents, over the number, subject, description and the timeline's
+// public text (internal notes are not searched). Filters combine with AND.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12882,6 +14090,53 @@ func (c *ClientWithResponses) UpdateTicketWithResponse(ctx context.Context, tick
 	return ParseUpdateTicketResponse(rsp)
 }
 
+// ListTicketAttachmentsWithResponse The ticket's attachments (scanned letters, documents), oldest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tickets/{ticketId}/attachments (the `ListTicketAttachments` operationId).
+func (c *ClientWithResponses) ListTicketAttachmentsWithResponse(ctx context.Context, ticketId TicketId, reqEditors ...RequestEditorFn) (*ListTicketAttachmentsResponse, error) {
+	rsp, err := c.ListTicketAttachments(ctx, ticketId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTicketAttachmentsResponse(rsp)
+}
+
+// UploadTicketAttachmentWithBodyWithResponse Attach a file (multipart or raw body), streamed
+//
+// Send `multipart/form-data` with one part named `file`, or the raw
+// bytes as `application/octet-stream` with `filename` in the query. The
+// content type is sniffed from the bytes, the SHA-256 computed while
+// streaming; files over GUICHET_MAX_ATTACHMENT_BYTES get 413 and empty
+// ones 422, and nothing is kept. Uploading the same bytes to the same
+// ticket again returns the existing attachment (200), so a retried
+// upload never duplicates it; Idempotency-Key is not used here.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/attachments (the `UploadTicketAttachment` operationId).
+func (c *ClientWithResponses) UploadTicketAttachmentWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *UploadTicketAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadTicketAttachmentResponse, error) {
+	rsp, err := c.UploadTicketAttachmentWithBody(ctx, ticketId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadTicketAttachmentResponse(rsp)
+}
+
+// DownloadTicketAttachmentWithResponse Download an attachment, streamed
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tickets/{ticketId}/attachments/{attachmentId} (the `DownloadTicketAttachment` operationId).
+func (c *ClientWithResponses) DownloadTicketAttachmentWithResponse(ctx context.Context, ticketId TicketId, attachmentId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DownloadTicketAttachmentResponse, error) {
+	rsp, err := c.DownloadTicketAttachment(ctx, ticketId, attachmentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadTicketAttachmentResponse(rsp)
+}
+
 // ListClientNotificationsWithResponse The client notifications the ticket wrote to the outbox
 //
 // Each is a template name and its data, waiting to be sent; newest last.
@@ -12895,6 +14150,42 @@ func (c *ClientWithResponses) ListClientNotificationsWithResponse(ctx context.Co
 		return nil, err
 	}
 	return ParseListClientNotificationsResponse(rsp)
+}
+
+// MergeTicketWithBodyWithResponse Merge this ticket into another about the same subject
+//
+// The ticket's timeline, links, clocks and dev tickets move to the
+// survivor; the merged ticket is closed and points to it
+// (`merged_into_id`). Both must be open (409 otherwise). If-Match is
+// the merged ticket's ETag.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/merge (the `MergeTicket` operationId).
+func (c *ClientWithResponses) MergeTicketWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *MergeTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MergeTicketResponse, error) {
+	rsp, err := c.MergeTicketWithBody(ctx, ticketId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMergeTicketResponse(rsp)
+}
+
+// MergeTicketWithResponse Merge this ticket into another about the same subject
+//
+// The ticket's timeline, links, clocks and dev tickets move to the
+// survivor; the merged ticket is closed and points to it
+// (`merged_into_id`). Both must be open (409 otherwise). If-Match is
+// the merged ticket's ETag.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/merge (the `MergeTicket` operationId).
+func (c *ClientWithResponses) MergeTicketWithResponse(ctx context.Context, ticketId TicketId, params *MergeTicketParams, body MergeTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*MergeTicketResponse, error) {
+	rsp, err := c.MergeTicket(ctx, ticketId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMergeTicketResponse(rsp)
 }
 
 // AddClientMessageWithBodyWithResponse Record a message from the client on the ticket
@@ -12995,6 +14286,46 @@ func (c *ClientWithResponses) AddTicketReplyWithResponse(ctx context.Context, ti
 		return nil, err
 	}
 	return ParseAddTicketReplyResponse(rsp)
+}
+
+// SplitTicketWithBodyWithResponse Split a second subject out of this ticket
+//
+// Opens a new ticket for the other subject, with the same channel,
+// contact, organisation, file reference, assignee and reception time,
+// on the procedure its category maps to; the listed timeline events
+// move to it, and it gets its own response clock when this ticket has
+// one open. Both tickets are linked (`split_into` / `split_from`).
+// If-Match is this ticket's ETag.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/split (the `SplitTicket` operationId).
+func (c *ClientWithResponses) SplitTicketWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *SplitTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SplitTicketResponse, error) {
+	rsp, err := c.SplitTicketWithBody(ctx, ticketId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSplitTicketResponse(rsp)
+}
+
+// SplitTicketWithResponse Split a second subject out of this ticket
+//
+// Opens a new ticket for the other subject, with the same channel,
+// contact, organisation, file reference, assignee and reception time,
+// on the procedure its category maps to; the listed timeline events
+// move to it, and it gets its own response clock when this ticket has
+// one open. Both tickets are linked (`split_into` / `split_from`).
+// If-Match is this ticket's ETag.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/split (the `SplitTicket` operationId).
+func (c *ClientWithResponses) SplitTicketWithResponse(ctx context.Context, ticketId TicketId, params *SplitTicketParams, body SplitTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*SplitTicketResponse, error) {
+	rsp, err := c.SplitTicket(ctx, ticketId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSplitTicketResponse(rsp)
 }
 
 // GetTicketTimelineWithResponse The ticket's timeline, oldest first
@@ -15876,6 +17207,215 @@ func ParseUpdateTicketResponse(rsp *http.Response) (*UpdateTicketResponse, error
 	return response, nil
 }
 
+// ParseListTicketAttachmentsResponse parses an HTTP response from a ListTicketAttachmentsWithResponse call
+func ParseListTicketAttachmentsResponse(rsp *http.Response) (*ListTicketAttachmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTicketAttachmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AttachmentList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUploadTicketAttachmentResponse parses an HTTP response from a UploadTicketAttachmentWithResponse call
+func ParseUploadTicketAttachmentResponse(rsp *http.Response) (*UploadTicketAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadTicketAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Attachment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Attachment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers UploadTicketAttachmentResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDownloadTicketAttachmentResponse parses an HTTP response from a DownloadTicketAttachmentWithResponse call
+func ParseDownloadTicketAttachmentResponse(rsp *http.Response) (*DownloadTicketAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadTicketAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadTicketAttachmentResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListClientNotificationsResponse parses an HTTP response from a ListClientNotificationsWithResponse call
 func ParseListClientNotificationsResponse(rsp *http.Response) (*ListClientNotificationsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -15925,6 +17465,101 @@ func ParseListClientNotificationsResponse(rsp *http.Response) (*ListClientNotifi
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseMergeTicketResponse parses an HTTP response from a MergeTicketWithResponse call
+func ParseMergeTicketResponse(rsp *http.Response) (*MergeTicketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MergeTicketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Ticket
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers MergeTicketResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -16136,6 +17771,108 @@ func ParseAddTicketReplyResponse(rsp *http.Response) (*AddTicketReplyResponse, e
 		}
 		response.ApplicationproblemJSON422 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseSplitTicketResponse parses an HTTP response from a SplitTicketWithResponse call
+func ParseSplitTicketResponse(rsp *http.Response) (*SplitTicketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SplitTicketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Ticket
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers SplitTicketResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil
@@ -16497,9 +18234,21 @@ type ServerInterface interface {
 	// UpdateTicket Update a ticket's description, people and references
 	// (PATCH /tickets/{ticketId})
 	UpdateTicket(ctx echo.Context, ticketId TicketId, params UpdateTicketParams) error
+	// ListTicketAttachments The ticket's attachments (scanned letters, documents), oldest first
+	// (GET /tickets/{ticketId}/attachments)
+	ListTicketAttachments(ctx echo.Context, ticketId TicketId) error
+	// UploadTicketAttachment Attach a file (multipart or raw body), streamed
+	// (POST /tickets/{ticketId}/attachments)
+	UploadTicketAttachment(ctx echo.Context, ticketId TicketId, params UploadTicketAttachmentParams) error
+	// DownloadTicketAttachment Download an attachment, streamed
+	// (GET /tickets/{ticketId}/attachments/{attachmentId})
+	DownloadTicketAttachment(ctx echo.Context, ticketId TicketId, attachmentId openapi_types.UUID) error
 	// ListClientNotifications The client notifications the ticket wrote to the outbox
 	// (GET /tickets/{ticketId}/client-notifications)
 	ListClientNotifications(ctx echo.Context, ticketId TicketId, params ListClientNotificationsParams) error
+	// MergeTicket Merge this ticket into another about the same subject
+	// (POST /tickets/{ticketId}/merge)
+	MergeTicket(ctx echo.Context, ticketId TicketId, params MergeTicketParams) error
 	// AddClientMessage Record a message from the client on the ticket
 	// (POST /tickets/{ticketId}/messages)
 	AddClientMessage(ctx echo.Context, ticketId TicketId, params AddClientMessageParams) error
@@ -16509,6 +18258,9 @@ type ServerInterface interface {
 	// AddTicketReply Record a reply to the client
 	// (POST /tickets/{ticketId}/replies)
 	AddTicketReply(ctx echo.Context, ticketId TicketId, params AddTicketReplyParams) error
+	// SplitTicket Split a second subject out of this ticket
+	// (POST /tickets/{ticketId}/split)
+	SplitTicket(ctx echo.Context, ticketId TicketId, params SplitTicketParams) error
 	// GetTicketTimeline The ticket's timeline, oldest first
 	// (GET /tickets/{ticketId}/timeline)
 	GetTicketTimeline(ctx echo.Context, ticketId TicketId, params GetTicketTimelineParams) error
@@ -17638,6 +19390,13 @@ func (w *ServerInterfaceWrapper) ListTickets(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
 	// ------------- Optional query parameter "status" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -17801,6 +19560,78 @@ func (w *ServerInterfaceWrapper) UpdateTicket(ctx echo.Context) error {
 	return err
 }
 
+// ListTicketAttachments converts echo context to params.
+func (w *ServerInterfaceWrapper) ListTicketAttachments(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListTicketAttachments(ctx, ticketId)
+	return err
+}
+
+// UploadTicketAttachment converts echo context to params.
+func (w *ServerInterfaceWrapper) UploadTicketAttachment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadTicketAttachmentParams
+	// ------------- Optional query parameter "filename" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filename", ctx.QueryParams(), &params.Filename, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter filename: %s", err))
+	}
+
+	// ------------- Optional query parameter "direction" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "direction", ctx.QueryParams(), &params.Direction, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter direction: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UploadTicketAttachment(ctx, ticketId, params)
+	return err
+}
+
+// DownloadTicketAttachment converts echo context to params.
+func (w *ServerInterfaceWrapper) DownloadTicketAttachment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// ------------- Path parameter "attachmentId" -------------
+	var attachmentId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "attachmentId", ctx.Param("attachmentId"), &attachmentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attachmentId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DownloadTicketAttachment(ctx, ticketId, attachmentId)
+	return err
+}
+
 // ListClientNotifications converts echo context to params.
 func (w *ServerInterfaceWrapper) ListClientNotifications(ctx echo.Context) error {
 	var err error
@@ -17830,6 +19661,57 @@ func (w *ServerInterfaceWrapper) ListClientNotifications(ctx echo.Context) error
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListClientNotifications(ctx, ticketId, params)
+	return err
+}
+
+// MergeTicket converts echo context to params.
+func (w *ServerInterfaceWrapper) MergeTicket(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MergeTicketParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MergeTicket(ctx, ticketId, params)
 	return err
 }
 
@@ -17938,6 +19820,57 @@ func (w *ServerInterfaceWrapper) AddTicketReply(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.AddTicketReply(ctx, ticketId, params)
+	return err
+}
+
+// SplitTicket converts echo context to params.
+func (w *ServerInterfaceWrapper) SplitTicket(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SplitTicketParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SplitTicket(ctx, ticketId, params)
 	return err
 }
 
@@ -18136,6 +20069,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/tickets/:ticketId/messages", wrapper.AddClientMessage, options.OperationMiddlewares["addClientMessage"]...)
 	router.GET(options.BaseURL+"/tickets/:ticketId/transitions", wrapper.ListTicketTransitions, options.OperationMiddlewares["listTicketTransitions"]...)
 	router.POST(options.BaseURL+"/tickets/:ticketId/transitions", wrapper.ApplyTicketTransition, options.OperationMiddlewares["applyTicketTransition"]...)
+	router.POST(options.BaseURL+"/tickets/:ticketId/merge", wrapper.MergeTicket, options.OperationMiddlewares["mergeTicket"]...)
+	router.POST(options.BaseURL+"/tickets/:ticketId/split", wrapper.SplitTicket, options.OperationMiddlewares["splitTicket"]...)
+	router.GET(options.BaseURL+"/tickets/:ticketId/attachments", wrapper.ListTicketAttachments, options.OperationMiddlewares["listTicketAttachments"]...)
+	router.POST(options.BaseURL+"/tickets/:ticketId/attachments", wrapper.UploadTicketAttachment, options.OperationMiddlewares["uploadTicketAttachment"]...)
+	router.GET(options.BaseURL+"/tickets/:ticketId/attachments/:attachmentId", wrapper.DownloadTicketAttachment, options.OperationMiddlewares["downloadTicketAttachment"]...)
 	router.GET(options.BaseURL+"/tickets/:ticketId/client-notifications", wrapper.ListClientNotifications, options.OperationMiddlewares["listClientNotifications"]...)
 	router.GET(options.BaseURL+"/me/notifications", wrapper.ListMyNotifications, options.OperationMiddlewares["listMyNotifications"]...)
 	router.POST(options.BaseURL+"/me/notifications/:notificationId/read", wrapper.MarkNotificationRead, options.OperationMiddlewares["markNotificationRead"]...)
@@ -22434,6 +24372,342 @@ func (response UpdateTicket428ApplicationProblemPlusJSONResponse) VisitUpdateTic
 	return err
 }
 
+type ListTicketAttachmentsRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+}
+
+type ListTicketAttachmentsResponseObject interface {
+	VisitListTicketAttachmentsResponse(w http.ResponseWriter) error
+}
+
+type ListTicketAttachments200JSONResponse AttachmentList
+
+func (response ListTicketAttachments200JSONResponse) VisitListTicketAttachmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTicketAttachments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListTicketAttachments400ApplicationProblemPlusJSONResponse) VisitListTicketAttachmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTicketAttachments401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListTicketAttachments401ApplicationProblemPlusJSONResponse) VisitListTicketAttachmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTicketAttachments403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListTicketAttachments403ApplicationProblemPlusJSONResponse) VisitListTicketAttachmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTicketAttachments404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListTicketAttachments404ApplicationProblemPlusJSONResponse) VisitListTicketAttachmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadTicketAttachmentRequestObject struct {
+	TicketId      TicketId `json:"ticketId"`
+	Params        UploadTicketAttachmentParams
+	Body          io.Reader
+	MultipartBody *multipart.Reader
+}
+
+type UploadTicketAttachmentResponseObject interface {
+	VisitUploadTicketAttachmentResponse(w http.ResponseWriter) error
+}
+
+type UploadTicketAttachment200JSONResponse Attachment
+
+func (response UploadTicketAttachment200JSONResponse) VisitUploadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadTicketAttachment201ResponseHeaders struct {
+	Location *string
+}
+
+type UploadTicketAttachment201JSONResponse struct {
+	Body    Attachment
+	Headers UploadTicketAttachment201ResponseHeaders
+}
+
+func (response UploadTicketAttachment201JSONResponse) VisitUploadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadTicketAttachment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadTicketAttachment400ApplicationProblemPlusJSONResponse) VisitUploadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadTicketAttachment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadTicketAttachment401ApplicationProblemPlusJSONResponse) VisitUploadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadTicketAttachment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadTicketAttachment403ApplicationProblemPlusJSONResponse) VisitUploadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadTicketAttachment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadTicketAttachment404ApplicationProblemPlusJSONResponse) VisitUploadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadTicketAttachment413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadTicketAttachment413ApplicationProblemPlusJSONResponse) VisitUploadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadTicketAttachment422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UploadTicketAttachment422ApplicationProblemPlusJSONResponse) VisitUploadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadTicketAttachmentRequestObject struct {
+	TicketId     TicketId           `json:"ticketId"`
+	AttachmentId openapi_types.UUID `json:"attachmentId"`
+}
+
+type DownloadTicketAttachmentResponseObject interface {
+	VisitDownloadTicketAttachmentResponse(w http.ResponseWriter) error
+}
+
+type DownloadTicketAttachment200ResponseHeaders struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadTicketAttachment200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadTicketAttachment200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadTicketAttachment200ApplicationoctetStreamResponse) VisitDownloadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadTicketAttachment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadTicketAttachment400ApplicationProblemPlusJSONResponse) VisitDownloadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadTicketAttachment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadTicketAttachment401ApplicationProblemPlusJSONResponse) VisitDownloadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadTicketAttachment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadTicketAttachment403ApplicationProblemPlusJSONResponse) VisitDownloadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadTicketAttachment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadTicketAttachment404ApplicationProblemPlusJSONResponse) VisitDownloadTicketAttachmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListClientNotificationsRequestObject struct {
 	TicketId TicketId `json:"ticketId"`
 	Params   ListClientNotificationsParams
@@ -22517,6 +24791,168 @@ func (response ListClientNotifications404ApplicationProblemPlusJSONResponse) Vis
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MergeTicketRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   MergeTicketParams
+	Body     *MergeTicketJSONRequestBody
+}
+
+type MergeTicketResponseObject interface {
+	VisitMergeTicketResponse(w http.ResponseWriter) error
+}
+
+type MergeTicket200ResponseHeaders struct {
+	ETag *string
+}
+
+type MergeTicket200JSONResponse struct {
+	Body    Ticket
+	Headers MergeTicket200ResponseHeaders
+}
+
+func (response MergeTicket200JSONResponse) VisitMergeTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MergeTicket400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MergeTicket400ApplicationProblemPlusJSONResponse) VisitMergeTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MergeTicket401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MergeTicket401ApplicationProblemPlusJSONResponse) VisitMergeTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MergeTicket403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MergeTicket403ApplicationProblemPlusJSONResponse) VisitMergeTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MergeTicket404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MergeTicket404ApplicationProblemPlusJSONResponse) VisitMergeTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MergeTicket409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MergeTicket409ApplicationProblemPlusJSONResponse) VisitMergeTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MergeTicket412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response MergeTicket412ApplicationProblemPlusJSONResponse) VisitMergeTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MergeTicket422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response MergeTicket422ApplicationProblemPlusJSONResponse) VisitMergeTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MergeTicket428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response MergeTicket428ApplicationProblemPlusJSONResponse) VisitMergeTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -22893,6 +25329,172 @@ func (response AddTicketReply422ApplicationProblemPlusJSONResponse) VisitAddTick
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitTicketRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   SplitTicketParams
+	Body     *SplitTicketJSONRequestBody
+}
+
+type SplitTicketResponseObject interface {
+	VisitSplitTicketResponse(w http.ResponseWriter) error
+}
+
+type SplitTicket201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type SplitTicket201JSONResponse struct {
+	Body    Ticket
+	Headers SplitTicket201ResponseHeaders
+}
+
+func (response SplitTicket201JSONResponse) VisitSplitTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitTicket400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SplitTicket400ApplicationProblemPlusJSONResponse) VisitSplitTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitTicket401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SplitTicket401ApplicationProblemPlusJSONResponse) VisitSplitTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitTicket403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SplitTicket403ApplicationProblemPlusJSONResponse) VisitSplitTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitTicket404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SplitTicket404ApplicationProblemPlusJSONResponse) VisitSplitTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitTicket409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SplitTicket409ApplicationProblemPlusJSONResponse) VisitSplitTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitTicket412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response SplitTicket412ApplicationProblemPlusJSONResponse) VisitSplitTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitTicket422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response SplitTicket422ApplicationProblemPlusJSONResponse) VisitSplitTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitTicket428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response SplitTicket428ApplicationProblemPlusJSONResponse) VisitSplitTicketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -23382,9 +25984,21 @@ type StrictServerInterface interface {
 	// UpdateTicket Update a ticket's description, people and references
 	// (PATCH /tickets/{ticketId})
 	UpdateTicket(ctx context.Context, request UpdateTicketRequestObject) (UpdateTicketResponseObject, error)
+	// ListTicketAttachments The ticket's attachments (scanned letters, documents), oldest first
+	// (GET /tickets/{ticketId}/attachments)
+	ListTicketAttachments(ctx context.Context, request ListTicketAttachmentsRequestObject) (ListTicketAttachmentsResponseObject, error)
+	// UploadTicketAttachment Attach a file (multipart or raw body), streamed
+	// (POST /tickets/{ticketId}/attachments)
+	UploadTicketAttachment(ctx context.Context, request UploadTicketAttachmentRequestObject) (UploadTicketAttachmentResponseObject, error)
+	// DownloadTicketAttachment Download an attachment, streamed
+	// (GET /tickets/{ticketId}/attachments/{attachmentId})
+	DownloadTicketAttachment(ctx context.Context, request DownloadTicketAttachmentRequestObject) (DownloadTicketAttachmentResponseObject, error)
 	// ListClientNotifications The client notifications the ticket wrote to the outbox
 	// (GET /tickets/{ticketId}/client-notifications)
 	ListClientNotifications(ctx context.Context, request ListClientNotificationsRequestObject) (ListClientNotificationsResponseObject, error)
+	// MergeTicket Merge this ticket into another about the same subject
+	// (POST /tickets/{ticketId}/merge)
+	MergeTicket(ctx context.Context, request MergeTicketRequestObject) (MergeTicketResponseObject, error)
 	// AddClientMessage Record a message from the client on the ticket
 	// (POST /tickets/{ticketId}/messages)
 	AddClientMessage(ctx context.Context, request AddClientMessageRequestObject) (AddClientMessageResponseObject, error)
@@ -23394,6 +26008,9 @@ type StrictServerInterface interface {
 	// AddTicketReply Record a reply to the client
 	// (POST /tickets/{ticketId}/replies)
 	AddTicketReply(ctx context.Context, request AddTicketReplyRequestObject) (AddTicketReplyResponseObject, error)
+	// SplitTicket Split a second subject out of this ticket
+	// (POST /tickets/{ticketId}/split)
+	SplitTicket(ctx context.Context, request SplitTicketRequestObject) (SplitTicketResponseObject, error)
 	// GetTicketTimeline The ticket's timeline, oldest first
 	// (GET /tickets/{ticketId}/timeline)
 	GetTicketTimeline(ctx context.Context, request GetTicketTimelineRequestObject) (GetTicketTimelineResponseObject, error)
@@ -24996,6 +27613,93 @@ func (sh *strictHandler) UpdateTicket(ctx echo.Context, ticketId TicketId, param
 	return nil
 }
 
+// ListTicketAttachments operation middleware
+func (sh *strictHandler) ListTicketAttachments(ctx echo.Context, ticketId TicketId) error {
+	var request ListTicketAttachmentsRequestObject
+
+	request.TicketId = ticketId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListTicketAttachments(ctx.Request().Context(), request.(ListTicketAttachmentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListTicketAttachments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListTicketAttachmentsResponseObject); ok {
+		return validResponse.VisitListTicketAttachmentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadTicketAttachment operation middleware
+func (sh *strictHandler) UploadTicketAttachment(ctx echo.Context, ticketId TicketId, params UploadTicketAttachmentParams) error {
+	var request UploadTicketAttachmentRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/octet-stream") {
+		request.Body = ctx.Request().Body
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "multipart/form-data") {
+		if reader, err := ctx.Request().MultipartReader(); err != nil {
+			return err
+		} else {
+			request.MultipartBody = reader
+		}
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadTicketAttachment(ctx.Request().Context(), request.(UploadTicketAttachmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadTicketAttachment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadTicketAttachmentResponseObject); ok {
+		return validResponse.VisitUploadTicketAttachmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DownloadTicketAttachment operation middleware
+func (sh *strictHandler) DownloadTicketAttachment(ctx echo.Context, ticketId TicketId, attachmentId openapi_types.UUID) error {
+	var request DownloadTicketAttachmentRequestObject
+
+	request.TicketId = ticketId
+	request.AttachmentId = attachmentId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadTicketAttachment(ctx.Request().Context(), request.(DownloadTicketAttachmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadTicketAttachment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DownloadTicketAttachmentResponseObject); ok {
+		return validResponse.VisitDownloadTicketAttachmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListClientNotifications operation middleware
 func (sh *strictHandler) ListClientNotifications(ctx echo.Context, ticketId TicketId, params ListClientNotificationsParams) error {
 	var request ListClientNotificationsRequestObject
@@ -25016,6 +27720,55 @@ func (sh *strictHandler) ListClientNotifications(ctx echo.Context, ticketId Tick
 		return err
 	} else if validResponse, ok := response.(ListClientNotificationsResponseObject); ok {
 		return validResponse.VisitListClientNotificationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MergeTicket operation middleware
+func (sh *strictHandler) MergeTicket(ctx echo.Context, ticketId TicketId, params MergeTicketParams) error {
+	var request MergeTicketRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	var body MergeTicketJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MergeTicket(ctx.Request().Context(), request.(MergeTicketRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MergeTicket")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MergeTicketResponseObject); ok {
+		return validResponse.VisitMergeTicketResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -25169,6 +27922,55 @@ func (sh *strictHandler) AddTicketReply(ctx echo.Context, ticketId TicketId, par
 	return nil
 }
 
+// SplitTicket operation middleware
+func (sh *strictHandler) SplitTicket(ctx echo.Context, ticketId TicketId, params SplitTicketParams) error {
+	var request SplitTicketRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	var body SplitTicketJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SplitTicket(ctx.Request().Context(), request.(SplitTicketRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SplitTicket")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SplitTicketResponseObject); ok {
+		return validResponse.VisitSplitTicketResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetTicketTimeline operation middleware
 func (sh *strictHandler) GetTicketTimeline(ctx echo.Context, ticketId TicketId, params GetTicketTimelineParams) error {
 	var request GetTicketTimelineRequestObject
@@ -25274,273 +28076,302 @@ func (sh *strictHandler) ApplyTicketTransition(ctx echo.Context, ticketId Ticket
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3dchs5ljD4Koj8JqKkr1MSRckum77YUblcPe6xyx7b1RXbRS0FZh6SsJJAFoCkzHY44rvaB9gn2Ksv",
-	"wvf7Bn6TeZINHAD5Q2aSyR/JP+2OmCmZiUQCB+ccnP/zPojENBUcuFZB730wARqDxD+fvKFj898YVCRZ",
-	"qpngQS94MwEiIZWggGtqfvxBkRlIxQQPiRZEAY/JkEbXhHHydHT0nOpochyEgYomMKVmRnhHp2kCQS/o",
-	"B2f9IAgDPU/NP5WWjI+DDx/C4JmIqP3k4gp+n4AEoidAIglUQ0wkKJHJCEjCZqCavnUSCa5ppNVJ5/Th",
-	"2bA76hz9GJ3C0Y+00zl62Ol0jjr5/+LTmkV9CIOUSjoF7SB0MQaun8bmT2ZWllI9CcKA06l5j7qnYSDh",
-	"z4xJiIOelhmUVzcSckp10AuyjMW1cHhsF934lSh/vuN3MqmErD/vKw7v9CDCEVdEjBD4qYQZE5kiKR2D",
-	"gTku7s8M5Ly0OjtreSlT+u4Z8LGeBL17p926pTyNYZoKDTya/yfMl5f0nF6DIpRI0JJBTF6+eP2GKDqC",
-	"R+QaUk2652QiMqlCkoIkEU0SkPkCLYIXKyx97Mh8rWGp3Xv3wmDKuP/3ae3CR4js9UA05ORh5+iFDIHx",
-	"MYkmlI8hPiav3PmRg/PuA3IzAU6mTCnGx4fN63cU1rTw++e11MWmTC+v8yUdA1Hsn43nmeB75U/FMKJZ",
-	"ooPevU5ovsum2TTodTsdBJf9VwEsxjWMQeIaXsgx5UwhlTeit6gO2g3HX0oRQZxJeCxiaKSnGFZ+JqVa",
-	"gzQv/l9/0KN/Xpr/1zl6OLh83wnvdz/82+ov/92e/DM6hKRhBQ45Vi6idMDnnfWI+RqojCb/hWe5zE+F",
-	"jA01j9g7UCGJqAJCeUxoFAHXhHEFXDHNZo1Y8Wcj1Rg0WF7OGxZdg2Npy4Si8ekPirA4JEISphXh2XQI",
-	"khy8Oep2uvcNoz7tnhVEUQWg9tNvAMEaXi9BpYIrQFb/E40NdYJCqjFMFzj+SdM0YfaqOkmlGCYw/ctb",
-	"Ze+t/O4x29SUJUEPVwRKk6GI52RCFaGcgJRC9kgqRQpSz0k/4FMK/YAwRTKusjQVUoPZD45UQe+P98GI",
-	"QRIHvcBMdGzGB2EwBaXo2Gwk49dc3HBiR324DAOlqc6U2a3ZLtN4Jz7lM5owc4PaveWAmGidqt7JyThj",
-	"0QT0cQwzvz11gu/Y2/lDGab/JmEU9IL/cVLIFCf2qTp5aV+2oK0TKSxYmCJTmhhSNmxQzbmm70JiFqVC",
-	"UtmUCsmQxsTeMIfHgb0rRwmLdj2iUwLvmNLImu3tigdlGLeiUyAwpSwJSToRHAyCGrR7ZOUemiTiZhBn",
-	"9oNg5CErpBCmCeXzG2rIJn9uT5KZY2wpk0wNr4d4YFb/R4ArCS5zzH/+6WNCOQPy7MVvPz15s3DuD4tz",
-	"fymUYsMESL6UlkdfjN/3yUfu8BS5YXpi5btMSsOCzBaAHBRgCwnjR6OEjSeaMH+Baz+VRYZfhByyOAa+",
-	"IzboCVPE8RFF8MjtJS5FAqpHaDxlhlkXcD4r4Fwsoh14R/n4fYHXij8/KLtcg65aXAMnKhIpKBILwoW2",
-	"eEvMVhF2vwr9i8h4vCPoPPWYL4xwvjKYzgsw/Voa0AZMXOgjO34fYPpVEJVFk0KNODBELTSZMUskWlh0",
-	"RFBa7HopIRI8ZmaKXyhLIN4ZzaBYgGE3Tirs5VSAAiRTxOtMOSRRivaEXVoXGdmFtYOp0jTZD1V7kZTE",
-	"AhQCErlWhaSdkLMEy1f5hb0TNJEZ5+vIGUqdDD4XGaESLLzN5V+CbPdBA2RzuaIdbNPSu0f5u3uFdcGk",
-	"YiI4kjLJ0phqQBi/EeIZlWPYA5ai5ALvIoBYkdPO+YN7P94nw7m5zcpIWeKCTnIiwDXTc6KFIAkuph30",
-	"tBBHdvy+mCJugSkiZiDtvc7+CQSVGw+t55TP3brVrkATgkwpnzt6JIkYM64eof46J4yTB0QhflQA2C1d",
-	"12/8DNKvqB3kJNVwhNvaE7rlCzFK0DTV+S7oSDtQxpBQ3NUr8+DowjwwgnrJslR6sqwCvLagMEz3hprz",
-	"KC97SY00S/yN00xPhGT/3AsXtvejYcHwLnVEXtxap8WpVL7b7kCy8iv7OJDn1j5gBCKUykO/aHPTS5iJ",
-	"a4iNCBob2qOJvd5/43RGWUKHyT74QUw1HRqlEbWVYuYCavfKItFrkDMWwcLQlsDL39gH7C5IDCnwGHg0",
-	"JwflrRwu7OW28TeVIjKq234OpGwzKe5g1GnqVcjyCwO0nRSKJHfCUXlMVa/odsskUdrKhlqlw+C9HO3v",
-	"kCRHToscZkYzGGXK/D0nlAwzxTgoRWRmjvZD/kFr1H359I3hAGjrsRo5szYANOga+Kw3NoWBs00PqK4M",
-	"NxfykWZTqHvHkq5a9Q7PEke31qCxNEfL5VmF8f3yA8czdlqD1S3QvKVhqtad42sz3LznJqJS0nlgTTBe",
-	"GvwjwH3kR+B2kH+rAvDLfCoxfAuRNnP7Y32Mw/A4YyuQ0eRl6ZhHNFEQLpx8i4NphHDJ0HTaWWer2x52",
-	"U8af2hdOFwAZBhlnf2bgHpszW4RtFZbrwYc4RpPkxQj5yKoF5uT0IVykJ+3JbFlAUxBJ0I+ImogbboQJ",
-	"p4VbixwRPJkf1xpay7uy8y/v5rK0n5fUysTVleWgb3UGpS0uoHAYlDwnZpo1pLOI8vj12uMYKuARfA4e",
-	"xePN6KDlWiRQd60tk4SmUm/y0TWco5iv2M56/mEhvh372BRmBTDK3rIaY/ruwKkDxor9P2PWAr4TvTjk",
-	"Xcvxm9F/7MSjBeSPNJuVr7WhEAlQvi2ux0ylCZ0PGi9La38tz2d/2Z4MEphZx1CVJ54SxN+QdInKUiNB",
-	"KyFDcmaUMToGacXXCRtPjJ7tLBz4irf8HZb4ZS5+hgE+a31yr0QCdVyuWFMD61krMlhTxWbHkymQjUfj",
-	"vWh1QncNe8jnWjh1DyF/MqFHsrDkpyvhVmUnjai7FRdZxMZFP9sawaIZVytu7vOaV1Oq1I2Q8ZI40z2v",
-	"frZbx8u2wrDNxJkWGLgSexb85aUtdcNFh2/n6KH3+R4Pji7/57+tZbHrcSsHcCPG/Co0G7EiJKaKGtsw",
-	"t5ZgumbWDQA8m6LLSUU0scsIA6oUG/OpYcZmy1PGbWxCDLOB9cKWdlTMmWuXtfoHjes5uHmyk1piV7Qd",
-	"h6rjGQiaYjdu7eslicXz3IsMuoQkdyiMmm/vbRN3vfDfkF+v5cVTxsu/noYbyB53xrnXkkCZk1cljFeg",
-	"QFsntx+EUSDWHqAqAoUCZW4+jLT7Wu+D9Ti0jC5ZzPSTWaPo2aC+0Ejnq1jWdBGmj4hZDhkJ542YKw1T",
-	"A92N5SjqjZL1yGzfapil2ClN2QC159plvwZtg9NynCA00hATPZEiG08I5eTi5VNrSN9uFxvcY0MYCQk7",
-	"b9n6prYVX93b9vf3OyjBaDB1q2ij1WonkeJ1XF7F5UoE3gu3LsjhDlm2N8m/kRSj0urEIRsf1HojxVS/",
-	"2Gipmt00qRnO8F33RCxTzq+GynPSsfIIUZrOFWEcA91cqAscj48xMiyXtlB/2wyKTsi0Sww9VOqg+pOz",
-	"iD+mCfCYyhoJMxEqkxsw7sf2hTpgSjDjMyMiRYmIrtUyoF5w57zukYm4sS5HkQIn9gUyFppQwuGGxBm6",
-	"baBBvYWxuagqq14+qYX1GU7zT8FheVkXyY05qyeZgc3JSyqZOq6j4xXKZxjcAFyvg96LFDjj49/NUPPK",
-	"hOnBVPCYzgc3Ql5DrYi8aP7023CfrJ2mAFFYnHGxgTbI0lKA2h8+Tek7LwuUTGIl9Fo+c6+90ETRCAZT",
-	"oSBBohhnNIZEZCmGT1KpGQoT+GROEXgJHUjIuGWxUzoXWkO9WpOv6/7yqvZ26nnAtYPrYnIE0+Q5vkOY",
-	"IvY1cvBWZJJ/+ggkBqJEwmIqmf70sWwUakIjXHgdHjymGsbCRhR7+A6z8UBCKiSaE2ciybymGEUi45rx",
-	"8QCvOPvrCKjOJJR/MpKtGSVBZ9L8YLagBoUrkaapYFw7pXNoho9GAxqhCioyzTiURgs9AVl7Wo8nlHNr",
-	"a/Orx4hOg/2CRV7E9v9NQGvUbQ16KQ0S4kH+24wpZtfGVn3rpUhY5AXG9rRiZl3nCjUzzyvKQrvhbgut",
-	"x1sQtR6+DKzWr1qYth+en1nLV+ok/McJA66fW4V+KyPdUMTzZa9fp4WWFxX4uJIPumEoYkGsBpSrm7o4",
-	"hJ8tn8BABCMtoHbhQpftWTj9zp+Q+7WOJeCdDWyWm5iaP8XFzSPCYQbSuu2AjDJD4xU9YKVAryWNrg0L",
-	"sEH/i/a5zjqxxwMytIdx2XjOa2xqNnh1W41gK38D1XSdIlMrkJSkSQu0kKgMd4tnPGIYjDECCTwCfzy0",
-	"TnYqYNRSZfFhICUuCjx2cZSWR7sw1DrGqGGaJo7KNrPXtVCOivdLH3JQzhe+1ly3jCv7UJ5qMPDulKjH",
-	"RoiukW5zhLARpB6nQhtAawRxpskNVcTL7wZxFqjmlm7V0Oz9sg3dJULtGL4SZ1DL5pz2ZoipRHA31Oht",
-	"3nQT4bk2Mrv1hoR3aUJ5zpLac4I3EyApXm0hLgRGI0CTJEEPr/0xNsxCXbM0NUKhkeyAxyokExQJ5yok",
-	"Xi4/DJ0pMFOgkIm4CHgU+Yvw7e0Zh3csVLdx5WM8rsgB5cRebkTcQJxH4SOED0NyFcPMjCIxzIqksRho",
-	"nDAOh8SdiNGCCSWpz8Aj1lxCxnQGtcob7rnBB4Gw3Iirr3AclCbLv1rFgAbiRUVoM7lkJMV0acktw5a6",
-	"tYEH1r6xZr6F3eMq8NXandkbdz/urVwWrOLXM3ED8iiiyjKvpddGTCrd7PBviduMx2zG4owmdVw2lWxm",
-	"mGwKUglObiaCDCERfOwEKKK0zCIvNC0j4VsxHDTbnRK6agNcaKi3giwGgW4j9OTaQXXLT45P759buxfT",
-	"JBJZEpMhEG6mT5iCOCSQKCBUkTGbAT+ut43mN4RlAfUUmnGGsc4jBnUWdyMIFyzcDtVzcmCghqwi5xv5",
-	"IRhG1Odl8GBa6lVxyFcuXhizE4/7vPbUtolw2DCIoYR2dfBaAM62EQyOTLdSjxbyI9fbMx7n2ZMwA57j",
-	"UCLEtSIJuwa0ki6ka9aTzQ4BEFWusBjRuZb8qxtcQ9BrGW+FwNeuJSf4RY003IoFNJP86oTqBvpdB5sP",
-	"zfi3Fync3Th3KHrbL+7J6bxHz/BqFF8fdl5B+Q1RfO3sK1F+7dsrSGDtu3u9FRdIZO2Lra68OhL5GWa2",
-	"xkKd+JFfbDHpBzHM+oFXZSREQsY+gTDXcA5y2XlZ3dvGylFez/u65zNIzEfasqBYcNiTwtc2BnrGpLBx",
-	"T7Vhoe9SiAxYJKgs0WoXUVIMFcjZmrkkpFLEGSo2A6UhVU2B1Au2GpFiarqBYL19plHMzOQYeDRfx2F/",
-	"c8MaDDTWM1nGiNrNVEFeA5QamBdLXECp/Lzb24B+FlE29fWunjF+vaHYU8f56sO5M5ksc8hOJQgRk6j+",
-	"j97JyfrAQ5nUb8fLX3m5ooVLtB1qlmtR1Pja/FXk7T/Iv2uRrJ2zvQ6DnIu7tJK6/T55Z2BHky1OjsXb",
-	"5PBg/M4y70WvvoR4yjiEJJXiLfypsTzWJvV89owkbrHIkOqAhzERT6QUsiHQopY9NId4LpoEcIrihbol",
-	"/AfQRNfgaTQBFz1Qf6LNvv5i7hqeeI2aUpFretkih8LMUbf05005Oq1jIYuEsCoy/SJkJdAqtPEjOPoR",
-	"oUMFXKNZkvp4PSyXtENCXmgzqgaLIcE0ikCpoBQ2th5kFgaVGevA96vQd+uHW1hmowfJueqfcg1yZoXe",
-	"Laxx5dDyzlH38o/O0cPL3h+do3v2z38LGg1vW7y6kTGuHIuw6eZYTOetdbBFSFYCKR4s46ANiLi16RXV",
-	"mbzVD2S3un49yaS61Q9kcKvz30DMb/MLC1Tg0KnYV3kFJXCGHq9LKJIfZi0BlRPml++AOJaGadbdUTuZ",
-	"u/eeEN5sMb5za++iJmuflEMYGCcik2RIVYPt/A6ssD63p8b+up3BtYxJ21ldC2RbuA/3mye2ZX7DJibK",
-	"Wzc3LgXQrjuRfdghK7zi7oyR5c/uKw1mBaqtd37vz5y5f1T8As18L12izmMsFbdpBK6txDZondxZBy64",
-	"GeyQHLoYuLW4ooUPXK4AwTMxZnxDCOyy84bs0dNNFYxSbujqfdqoxQ0zhum8RnH05W8G5nHPljTFsHpi",
-	"LkCiJ1TbgPu8Tg6GjSTUBQfmRZ5PO5Uqz526AHwsxL1iDfi8h7Fo0hYswmpDVJEHEyIkediZLmSZdTst",
-	"slQrewzChe+tV08bFVJfc2g5f+6Xx+Th+b0fiatnRGxJJlUTIiWkhKTsUajO9F+ZsB5PFKFsNDXjY9Tj",
-	"5QykLRd8XG9a101iYLnmbMtbacFMWHMv+VpSLScsmZJqJmNcaeqKmjSXiU0p1nKk2lXTa5AebSHNRqtJ",
-	"pWislnMiRlhQ3n7jZiIUFNVmJpDECP1IggukWuw8cLw6NHKZLlbkDbkcsmW3DdbU+u3VU8Lp1CCEWYhB",
-	"VLN4h3UtiuLM03JS0ArTVV6z/CJNpXBGjh2qzVCcZkPZOxLTBjdLnUHJmvfLH2q1sa2E6tLKlgyxLZJJ",
-	"80X8DCPGWX2ri4ty2JrC8nTH5K8ZlTEevOrlNT8HNruLHNj/HoZ97sJfqw96pIhrDsmCdzMkNqEfwPyj",
-	"z0csgUEeN3wYuhrCB7agSEimjA+wLAY5wP+Yn+g7l/lvn/R5/ihy+SLkwP3FcBIXMUoO3B/mN8zaGOCR",
-	"9vmBzvPzQlviRNq5D4/JhY3lc8BQoAdxBuQAr7PQxUMSIc1WIIkPbXwj2LQzN+wwJFxoNpo74Ysc+Fjh",
-	"EAFuQGnJfVCUNSAHdm4zo5imCVSehsRwvDhD6NmiCH1+4KMzJUQsNV/q5eA2Nx2mCR+GPuUPQpIwfp1/",
-	"DzcQ9rm/OnoE4+QhHgznttajeSk+PCavteHyZErnNvYRPbk5CPv8r7b4HsHSgqCKfES3/xvJzPsHgjuI",
-	"DJxtHkOjzOg+d3NinL53EzNFYsEBX7RrkwPzw6GNiFqknnip8sbZemdxCw0RiYkmA8ykbPMJHFi9xBa9",
-	"HLwprKGugEjdN5Zg2fKlMhzbvFLnaDyrBROGLQ9GQq7WORrzSesY65rEvPaLK9B11bnYQN7qiFUB09W3",
-	"vci4phFES7lwca81KcjVz7fFnA2A5gSH1bLy6hzhxtTxpf05D0a+u7X7WJhgbG6xL/PsbuFoxPr51iRv",
-	"G3ivprluHc2VbJcbAcu1wSkMln4hVfaac88qza6UuvZRQi6f7HU2nVI536GWXD7Vc5qmBhRLS5sWD7b3",
-	"M7c3IvvPrc7CXlz2VlnYLXbWkq79whr2snIHr8w5v28QEFpY49uh8MoleDRqvwxvrCotp0UBqialz82y",
-	"BQG4hlJt6cABxVNz/t2V0Pl7scfFzGSrQG2x7lyprGHAtvXFgIuGxMDmQ9nCc+bfGc4bMr58apeHFfEC",
-	"tJqwVG1V3yau6Hyt4FVSEz+EQZoNE6YmOya6FbPYzW+8j+XgmVjSEaYz+anRE6YR/S63IYmN6XzJtlEB",
-	"d1jC2bVhf4sEsJ2doIrMNR16cACZMKWNdgxcy/mSzbOF72JHpFqAagVm5T20AVQzO11H2VsQ8H5oYXdU",
-	"bo2wBaa2jT99BSMJalLqQLcBAkr78iAvt72RT2xh7dXJ6teaJvPPVzthMet4g0zjy9rY8lLk7yBh/HoD",
-	"+/lS1PCCvF6nNpYtbg3ma1eooWerK1Ry+/EnV93hz0xowAYtri3QYuGpCcV+ZktV/GrLTBtZ57PUflgs",
-	"U+g2YyMba6tX7LtaxCvnCCiXb6nNelcti3fkE31AErCsc2Uc64aT7qB95FupLG21GL0IoO0qQn3ZMGwC",
-	"Uy08RFJDu7ZSojWHk9PDsFTJ2//aDQnwiMaSYoZ7XtzbPj0L+3z86aN5eBIzCWj+OgyJq61EuQ5JAmOa",
-	"kAPlmuy8zSSL2Z8ZHIYkT4Lo8wNXzkWVcueVmSmeMpfAmgf3ukDdYrFIYbiwoq4TxTH48XK6hRmA7RHr",
-	"WKuNMl72eZRimn/wAc3Y8YFwKiUWoVBFbXM2nmh17PfQM2gtOU2wc4Qi+T+55YUFpvTQzI09V4UCFRLn",
-	"NbLFDvydr0pvPCIKtGZ87N+1woyqVEZwTgfm5nH67/EiQFXP1Qp2/8IJjRzgWpT7x/m//QCaxUz7p37T",
-	"C//0YxdhUiHpfFR1U7UnVeSSLah/hbdoK/WB3lCmbbGv/E6WRnyo84QtsXoykmJadlyY+4yL8kCcjMyh",
-	"ISM4KlUwW8kd/LityjStqHGoGB/j9U1j1To631ZvqVObdy998hmKHlX17y1U6bXZhM6HtscjKPIra46h",
-	"qXyM0fWAyoRhi4a8mKWr/YvCGRcciMy42qWAjCX2DWXVSorUh80F01efPo4+fcSHisQZiYVSDOqjVG63",
-	"FUYlROlsdRf6MNgMSvbQm2A0BTmGeMC4FtsSUJPY+xIkwXKjRQmeOVDZI5WG6LXQ3kcGs5iBjLOG6uZF",
-	"dnBbs8MrGNXUlGvHLnK3bk3TKKydy8o6zg+lC7ymaFGd+r/+/F/bsZjLYWW+Wg8AHW9Yd3arHigbpuFu",
-	"Hs1uMbLYa1hSmfILtJxs6xul5MYN7yoqp5EjdDz5LXGtAuNWCQlVDNo2ut6e6XZx9avln+Wr7m7kjZV3",
-	"+KYRFp3bu2M2NYWsNVLky1m0GWBojNcRWt/yBbd32LF2zasrcv4+AT0Ba7ZwoYU2EMn24HpE4r2W7Kxh",
-	"/CsqhBox2iLOD6oSF1bn4KgJuFxRHvR3b3fy8ZUSaDQBV1JOTFPK59XN725IKnHmRe/8GlviEt+u5Oyv",
-	"fX01gqy1b9lQ14Xz/UEVwVb2xfVmrsrV0K5VY35JXIZFpkxg87aWc55XXQfNfNan4C8Ew+TQqMGshNYH",
-	"R14VAXBXPdsgsnzpYxA2Uz5MjgzniEgYWvioz+3b6qrnMNNcHvCIXLk4uqtH5Kokz12Rk/zfRu28MjOo",
-	"NGHa/tM8tv/E0VUTSrHOwGGACtzGwKa+598p/uWyc4tv5P/AcZfhXuullkul5jd+DvrVx7nV1VlZ6zIJ",
-	"4CkVx8mwnXUt6q8PZSk+1byPfSRxNWuEt5S+VZFGl8nDyU0Ow1dUK8VLhQt3GXn1c6FEjJst8GaGFYai",
-	"faWS7WhdKktb7RhgIXddLhdaTrAI6VL5V5a37sjFW4OwNkrKqSRF+VQXAT2laX7rYv5NoaQcnHceWvS/",
-	"YQoOj/dglfl6Jbw7Kc/1hYoKWxRYquEQU0gYh+amVQ2dqYpGNXm0eOTqPW8MX+/WvbMS6dtWJM7t5Evg",
-	"eFpxI/ScaGqbU2tR+CsUVsoWmS5xiLJPIhJpQ176YgKbg01gU1JtVSxUeRfCyMtxl4sNGSutGnm51Hil",
-	"Q6PVm3JFGbtKaRpN3Cwoj3jhY33mXLnAccnxgEiQ115fE+7g0XY/t3KZBO7wcjb44B2jdaQXgVJFTEZd",
-	"DTlsOc94XQO2SPBYkYxrltgubDidRULiXm3qiLQQDVITrHwNPG9l5hHyJ6CytpPKYh5WeWOVySp7CltE",
-	"khR9uS5S5xTaOT+rKWukiNffrOR6QX1466eZVkbTwMSbAw3vdEgymYReWjCSgPUDs1iZR8i8Q/Lql8fk",
-	"7OzsIVbfN7xP2fQfRagif7zHiDac6cPlYW3RdV1ph7YQtLtJgE9potVn8ouv/VWf11Db285+pM6IvD4f",
-	"Mtem4B1a9WRSsh/mrMy7q0u1/xxE16NuXS5EacRqcNRHtW9tG8/N3K1zY1YWE6vpmrcuUrjWarsmxv+3",
-	"Qmbxx5WIG7x90IgQBhM2nuAFwDSLaFJ/KAqiTDI9f22W72LDkP1cZLYM3FLEQIX/Hfzt9zcheRL//Pri",
-	"0DqJT2imJyeuTNpC3TRyNY4mg//+X//7yhAWQgxx0/K7fHkTrdPgwwcUE0ai1CCmQPrAyUpLMrd/gLqV",
-	"1QQypcUU5JHXscuBBjYZ2YdwOANZr88jmiQqJHkfjZBg3JryxkEbcoCPFBlCJKY2SQ8wcdgWd8UxfQ40",
-	"muQtYuxQRajnUja9WhiVx/x6I5nWwIsVHvd5nz8W3FypZu29Pj8imNetCJVA8lz4K8wxtELHibPJ/OWt",
-	"EvzKthShPqv5ykD56tjMYwhJkUwZIJlLmaR0zLjLeUypUuSqdGVfkSGNrg2XvHI/4CRXT32CdzQ/+k+Y",
-	"Xxk9zSBJqm15WyPAzcnLF6/fEHhnfiZXFkn+51UPDbRazvuc2GXmato1zBHGRprB4ALffAerJ+dmXVzC",
-	"K6CxIraNmUG4qydv6PjqketrqHxYHrl6OjrCBPsrcnB+2rVSt9I0gdAs4Lz7wP40ZUoxPj7EyQ0hGOAb",
-	"jdKu8cr8JCT7p4OUva9JP+t0ziJEdPwTzPYW6MWQiPnUFYKjRCtXy8RykFPLIVoRLJYra/BKWARO2nEU",
-	"Ya5QyUBT5yNKHCWp3skJvKPTNIFjxmc0YfEJvh1B6TbI6ebi5dOSf6cXdI5Pjzuo/6XAsT1acHbcOT7D",
-	"Khp6ghzjxIbWmD/HNnjFMGaEztM46AUGzy7sEPOWpFMwNNRoJCiGnDxjU2aofO3Ax1asNCMXAw+SuRUE",
-	"FJmIJLbp/ExhhjU6KMyoPzNAuDlgmmeeRdF2jZPNl+umct2qy5MtJX9eYh0FRGiEYrfT8WzPyVVl6jZU",
-	"jXzfnmrpavqjaI5tpaiy3hdY9/XpUefem87DXqfT63T+sdgovxc8//QxoZwBeSayIV70RqcLOqcPz4bd",
-	"Uefox+gUjn6knc7Rw06nc9Qp/neaeySN7OOaT/uwtsuq07VpMUWxl2Ca+AXk2HhqIFXRIowO8aHtQRXd",
-	"0/F2WSoAQMeAFwIiS2iES78ctA2d21Op+0J+eic/0djHjuMrp+tf+Y1Tx1Agti+drX/pFyGHLI7BphMo",
-	"nwWAtOZ24H2/eSRccPkhDFKhakjUWpYvnEi3GY2WLoD/BGvRc+6nn5w9oj0ir0VGV7gqmB5b9Ph3z9tG",
-	"slzYpxdQkgg+JsCxT3ap0NEyYi50MG+D6916XN0MFb2vsyoPurbqCwzhdDM43gIbWA35fTGJbc9iD7xl",
-	"o7OrYyF5k3lzrUyAxmAr9hhxpGlSN+wEx+CcXyqbMW88XP/GY8FHCbNKyvlpi0+8EeIZlWOURs673TYb",
-	"QfFYKTQeVdmfa2Jj5C4bA45B0Yd1rPBD6AWXk/f436fxh0YR5q+gPXPc7ab+xu/n7zS0lobO17/xq9C/",
-	"iIzHC8ht9JwctRtu941u7guL9nhlp75BQY34bPUuLG6USsBy5zYi/5hcVRj2lY2wlTDF+H7U5vLn5kSr",
-	"VGXdl1tKHSNXK20XcaNKjQskUUm5uNwMtZ1jttXV/o1wkCq4mtjJ/Q3YSXc/7MQt5DtbKdiKuZpb3LQv",
-	"Jbo/rBHathbe8pI2bz3Y7IM+/3CBCVrK2vqGP8F2DRGssVb4QUtcqc644AZbY14kZmBDPjyrnIqpQ7w6",
-	"+4CrbnF3BoK8kGBbiq9hMYaWK4QMPFblAQ+OTu+/wae9TucvnW6v02nPZ+gpillU2b6Ego8/fVS+i+vC",
-	"Z8w6qp/5sAGrtieHDoU6k4A7WDQF4Me/aDvAbsLFBc8z/WKIEioNxyzIYL+yxiobhP3mZ7VCtMPm7TF0",
-	"Q/y8TTvBN88NNoR1o05iH39bDGAblX5XDf1ny1zwArcwJQfaK31Y8pfJcr62dYtsecmfvHd/Od0+hgSs",
-	"s7fKen7G3wvWs0BU5/Whs379zAYjxZLe8G/4hvjd7bF0dHu9GLwDJaV6UvKf+AMMFplfmbLXxWBfIpqk",
-	"7MgGj60W/l4+fWNH3b236nesh+0i3Kxo6zLysQoHt9HaCOvDY7KUVkKTxIZt13qiirrNGwDui5c8XaST",
-	"H/MjqpnFPfCP9jfN8LQAFpumQmrndA2K3nB/LBYKuNzRJ+WQbb1byiJFSDjcgNLWD35MXmOpdBsMYGMl",
-	"E6YwfvSr8liV4joPBIcfFBE3/BFxBDClc9wWoXyOT8s3gaPosm+rJmEVweRCyK371yeGGeo6JheuOn0l",
-	"CqHPl6Mbxgba552H5dLwvka9C3ux56Dzzx73uWUoJKKcC02GxSs2OKPk97f+/VrJ2KHK5xWNW5BbexKq",
-	"r71xuTH1fH0S8mfjWg0gd/GjQS8YR5PBxfBx/GTUOe2end+7/+ODh8GWJxI3idOOUhD7sZmmpU8b5y2+",
-	"BkH7ruXmwrNVhAjRCNuV5DlGeP3Xscaq9HPyHv+7RiZ+BTNxXWY67YRiuzJksOb9+BsWiC2EFqK28pJJ",
-	"TZpL+b6qsvEa6dcd1B5k3yxm+ghm6wO1zMAnszuL1mqImRJyU0m1YS7gmum5j4svplusulVoNEVv3WrW",
-	"U8E1sZaT8pUl2ZgzPh5cw7w2xnblsvazR1uev3Z79jIqp5w4ejcYZdA3CIMEO3oV0TMD69xr2M1CC0rE",
-	"FEItuo80Cj4oZilNm63eillY12x9RVJS4+fNgEgnczKEkZDQagmY0rH5EvYcq4e7KNKB8jSxtsIGgtzW",
-	"Hl1qbefkn1WuQQuvhvcx2eNDWMLVNsuKT4OwQnW9Etm0nANOg1xG9d/928N/PAh2VLZy3rZe3bKsckHd",
-	"+mqUKjRPmd0SLSlLyIEr2WQD161aVTGnmbFeUMj05CQRY5HZNItaY/0z+3wHTWIhPSoYR3JQSJx0GMUu",
-	"P6NdEG61bm8rTeC8SVdE1m5kGODxthJMKbki6P1xWT6cJzwuWsWTA8uHFcrBDihOF66ekJ6UD8iNLJ/Q",
-	"Yi2W8lRECk019AjmIzBFVIoyihG1yUvrqXSt71Lbqw3f7nMr1pTXeDMRCZSXnykgMWhXJbNOgXVrKSTJ",
-	"rxZnNg7WKCcfBjD/22T414i9YH/75R9PXr35r9dP1dOpTv/x+On9p2+fzJ/P//bwGM46x4qNq1l8vYed",
-	"Tli7/xHE0ZA+fPDj/XvnZ93TTjUVsOfTCVtDpZpOWcMjf4Ubh1R3yA9XkdM7V9edVskH9SKeL3YFLeUZ",
-	"mvWUZEMfCNUapqmRNhJxQ2KjqaYgfU1YZKy+yoNtzeuNO30O7+z+GE0wi+ZIjEbk4Lz70A55BVrOjy7M",
-	"VX7YbP/ZmXpK0dHYGTPSZCKkAjI0W5Po404x8aEUl2OryrbGnmqX2K+UpJZYym2TlDMPekXe8da7FTc2",
-	"j9V92OqF55TP3eLUSjp+JsaEcZ+u5lHQFgkuwvdraNjbskp67UKBlj+vyJTqaAKKmGlIKmHE3oEKCRtz",
-	"YSR7ElFlv2XwCyW/PJDHLCPscwyAt8uZYPe9fjAFG0mXiKwfkBHjsSL9UoDdi99+evKmHzwi/aBzn5x2",
-	"/aA+/8vZ2f3T7n//r/9dS/BGEX/sd3UXWviaka+BymjyX6hANSmhiwVC9qDX1jX2XxEl1TBLxllseO+I",
-	"Qbx2goX4LhmDROfLBNAD8chWtsKfjRBlcyppJIVSqDqoRo1XyOryS3W/bDa0V9ndP2srN9yGGtomhHR1",
-	"8gcqR4vhpe21PdQYGY/ZjMUZTfIqAwktZrWkFNTUoWnxgch8wDWNDyzlWf4ehI16b1jFm/zHFkHyK/LV",
-	"zHUln74VbPjXh6f/5/Tvnad8gxgVxxLWK6+eI35lXkAhiUJOk2+gxPDzn5o9fRf+PddX2ubCMwUuV9t8",
-	"ANEgtP1VcYy5Y8ydY8sf9jmmH5exLMzvDnjHFGpJfi3Wzj3KlPfknXce9nniRukJTM2NdlV0BL8KScYT",
-	"Ixte0SQRN4P80ZWtoJdBswD4ODejfEb/n2MEz49t9Pi/P2nDCG6HkvFKJWfn5N598uODjcnoFp2G31nq",
-	"7bHUDU+5yQPpSHjrfIAweCYiuqoHmB+fj/ue3rcvJygpLMo110NZJzh57/5qFQG4NYetJCO1MTL6i4op",
-	"YpcUf3OhpbtkmOwnV8Qe6jp0CRtTPgt02E3WbnMd3CXDb8ugraf56+TP33oa6Dqc3oyBPfZMcvtcUNdd",
-	"JUqAopuJiNQWd7PDm7I/98Nyt5Rmt5R8NsXxW8wG/dJYy9ay5F6Exvv1TKm7L6bkU0m/M6dvK5l0vTw5",
-	"AZroyT9XFYj4Dxyys7Dg++ME4ro9o3HfbkBbBz2szJawGRyvtsOzGXAzPJViWE7xUHOlYeoAYmtPNsHi",
-	"OexeKWPsx32ttWz2VVBjwxjega1w7Bxl7XHoeWPymw0sDUvB8a5VpDWMW29rpnIdZivv7kLsSlF1L24u",
-	"eGER8aRccXl1dOPz+a+VsZ+pHl3GzRGSA4PSh0RIYv+Jd9shEbzZjWDfvLNs8WVqOz096p69Oe1uGqd+",
-	"huTiULNSL9sX2O4Fz/Ja/5Vma2QmMkVAaWLfiz99JAeczYBmpHtIet7tPv300e8RM0YLaaHUA6Nd9Nke",
-	"Cs2VEW29xb6Cwp8t6myJDi3l/6Cq6yMHxQGqkBSl0FVIJEwZN6LOYVuCPXlf/ufT+MOJPbv3LeKjq2/u",
-	"FibdlJf+nMrr8mG+sgS4b7n9iyOsnIhcdRyg9cu955a7OZFtTU9NF1UZHe7Ynra9Pm/wy/B8f5020Jxv",
-	"PdxAUkVwT1PI5mNU05/PXxbBFJ/Pj+TKngxKMUkiiX0ekPnFXM4cbgaVmo7TLJpgYUewoV12/ObhSRYW",
-	"O4WJ+nUZqdpaQOJHrtixj410B5qntjOF58x4lGQxxGEpTaZHEhv+QseUffFZ5FsqbdsGDBX2fxvol2eI",
-	"1gYGlQnDVS0+ntNpskpfeZECt6WPN2DrftIcrX2R5B7BGsl9Xien5RdOLQdzCyGxiDJbNmiVqvbGoJRZ",
-	"nawqrxVNrWySWS0dv6iM/ErijjYPEvoe47PSIa3mPGbRv48SOh2KOeVabaQWR6V81FefPioWY5GMZ6DI",
-	"L8WUZe9x9363e79rHcj1lsCtHBE7ifBlUlgvvVdI7KsNuhEL5O+5SfX3dUWkX1RT5j5/qEoTPm+Co53u",
-	"/W4ebNKMo1uh1xcSh/KtkP02R9B0Gy925/0eKfL1FYJeSOFtYmpLktLJ+/I/W4WP7Mb6No4hKa/vWw4k",
-	"2RzbvpjIkyr62QqhE6qwB+xyiOvyRduor1Qx7fZ9yPu+Bb5Zbv/tlx9vyVA35X8vKtz2zuNQ9si7t05u",
-	"bczA3xzHP3PIyR2wi9sNBGnDL3w0yHe+8bkv7S+jIPkGkmbRgrAxafEJmpKLduWRiCHEBHxnOycHaTZM",
-	"mJpAfEgcitu+hPim/6WosYWBJYu+xbrUw5fF6vZoghIx5hMrxZSmtvyL9wKU+s09POp2uveCUmc6UCg7",
-	"xdjJz/dwdC7fAwOfTx8RQP/j/P5hQezuo3glDLCzs7nBUsmwWAFJaD4ZqS5pgbvdO+o8ODo7fXN63js7",
-	"c/wkh/vKUXkgTz682lnP7fTD5QYVy/OTaapZnof74PEdf0a7UqnLpo8bYZLkp1PQR4kWmlO7XmshsXFm",
-	"LOlI276dBW24WR8Rpq07BqJriAnjZGRkgYOMX3Nxw/scW62q0AZgRBO07Ba/4SAyzqiMsZwRFrQg14zH",
-	"KvRdIfu8uPcPkdyqCWDdLvH5X+ApeJjA9JhcuLUz1ec0TaWYQUyGeXNCTCz2mIK/E1e05Zi8zushm4W4",
-	"Ui59XtRywRKZqRSpUCsSyHLs+bvDws/qAayQ5sVbkWkS/5BxIJ8+apoilRoStWQZw4jxvOuy4yVa0hnN",
-	"3qE1nmlGk4Fr5utXZRN+8Xxxe7nLoHjq2czPMKU8BgLcyhry00dAn8OIYaN6q534pg2JUJW3Hyef/j+d",
-	"yU8fESYLcxrNnBRrrbQV/uN9MJICfQLFqi6rH1r+jq3yJ4qVmK8WrOW0i15+S5Wb8RWHGbdZUBNRnybK",
-	"OrM2Q4Olg2+KoyiLf37McN6+4Pw+8G1DTKg/wtI9guwjWDdp/RxbYUHTBWP5mPvQgsT73dZ557bOl5bv",
-	"E4ohEUu3IjnA8zpsunKr8ujJe4PsH078RX3y3v21sjlezc2yY/RviUtsWIQX6ddfsHUSWsEYxHSKywme",
-	"ZQQ0wZeymePiW8iOdSJuC3myltlUZlnkNxxuGjjNKnF5NcvJBdKdBNwdxfbqOvbLtnKG9W2b6AQvSL8q",
-	"J68QujcSA3OAPzao2iKOY/GEntEhJLZTUyvWc1JiB+8/12KbVJN+cGFWN7QMIc7y2B3SI29EpvpBj1Du",
-	"5HwiIRIyds3C9ATmNvab8jjXCtC26bYeYok+cnDeeWhbQBCFFgniIWI0hbxrvmsMUaMAXNipvywNoJn9",
-	"bkz6Fw4cdyS47uVKKsuq99pdSduIv99F2fV3QpHa4k/5X9yLunCtGJ5VDU7O+Q9eMbOcnewkYp44SeKL",
-	"5PJ/pwmLaS7UTEVcis7ukb9++igp18jtvY0mN+jklqtHfV61UWG8Lxp/hhCJqeua69ESy1diXL0iI5Ek",
-	"4uaYvJlAn6cSZkxkKh+JocTasLtH+Rs0MXfLnJjHmlwDpITputvhpV3m7dwO+1IDvgH+tyxX54kUpcYf",
-	"xai2FouzddL4Z+OvhUXzm5S+P0cnEMeHoGwxzg3jeaHvleo+soWVycxGk2Ac1O4eIGR0+GpMNR1SBTa3",
-	"OQzeimEpz3n/ac/+ewgow1XfiiH5M4PM/KJuQCIu3muDI79xOqMsKU6jISA/B5tNniYHlTXk3z9sitVX",
-	"oDXjY3US0QR4TOWqM3rsx+x8RIlQ1heZm6Mdb+oedc8LF/0vIKegM+zeyDNIsFYwmqH96LNTx/THBSfU",
-	"bAr/tDGfTzIpUjh5SSVTlTieMLgBuMY0Pcli6uA6Fdz+na8K+br/6Gm3d9axNnr79PTM/OCf/ohPzfFQ",
-	"ncl8UpXx/G89yaQq/pWBWvm9fMYbiLkfa5TYmwnTA7vawY2Q13mhitaY/FOmEG/yM21OxcbnO8YZfI5+",
-	"BEO3xXwP5ECkwBkfk4nIpArJRBjONlch8RhZIRRHG9ZgkdWWvE8TGjkRKv+K9dGZ5WbaPYsz5A6+0YOc",
-	"E7MS89Xous/N2TuPuZAQ29bPltuKhEXz0DaRczo33vzWVVgvWpXp9DOEFe2duJcotZFaOpZa7pKM11Hu",
-	"djS+euyHran8NqO0imNH7HH4Hw8QyVXQO+1uzqe72/HpHTjxZ2W2RvvaE8P9YuXdrzXsyqWC6vqLxUvB",
-	"YU2vm9I9UhG5cin5aErTlPFxK4fXczd2V3otfdN1lGB8PEB0sAhZ8QfRNBWMa2cqrDwaUpaw0WhAo+VH",
-	"2XggIRVy6QnMRJLVfWgEhmShcSFT8zVuptWZXHqK7YoXf5Qi04zDwN1oi48NSavSQ6+uftgq7nvpnBpI",
-	"3YH/KxOrfp+waFLy+GJzH1fpIaIaxkLOnd1IbSRJ2eDDfIppprQBEdGiEneV5zPQGkWfvMo4SnfeHIUG",
-	"KBsGlk9xXCcw1RDXZxCcvlPkOorcmgpvUe75fmob8NHu3vmoEZn2w0u/S0y3JzHljP2//+//p8TO3cFt",
-	"Jz75tRyhksxArTYv2sEv/djdrYyUc7DxAS6j+X0Q07lCpcVVR/KC4gAffAiDBLRrn2mHnjUPLWWgtH7L",
-	"3K7lQP/tRJglWDWZ2t3zr0yG+Q9xgxV9LGKKaUr5HGUKI2ugmTbEPmvuhK0dpiaiZb1Qc2HmOSpJS1zL",
-	"ObZ5kiz2ViP7lR8UcbU7jslF/ukbpid9zoWzA6HRCHM5/S6tBemYXBhkBdyCVbdxKMQETUtc3JBGY1EN",
-	"ZXwOo9HXQE75lVZeJJoSg17wYBIsz2MffvjwYWviu02LzRYwX8VhunvnMBheuh8u8/12v73bPedG/qw2",
-	"utCdttaYl/ZrKX2MDOcFn/yFJYYBGR4+ZNw2VSIXv/5cn2P2xn3mc/WYd/7G1i0ccbmv7Us1VaQqeVc2",
-	"paixSpS2zb6LD0/pu2fAx3oS9O6fte6O5/hF6y08duObJ3RSYfsZ/QuNU9ryyAt7ZdNsimx+yrj9+zTf",
-	"NOMaxiBX9LrHYqMAe2ox6Kow7Gm2HXsg1qS5o1/KG1Bsx7LceWWEpJQqBeVKwlxoX0i4CQGNxBNnsFUz",
-	"xTiDgWsav3v3/qsjF79zRQ7KWam4kas4gytyAFQaUUoX28YhRZCTYTMi0xj2TCWQBEaaiEwfblGlza+n",
-	"VKmt9FPxl4He7RZsozeUaWsQyAUlCWkyzxPfc2rtle0RYc4Wek6IaBkklcHC83t5TNJfOqfWmwPvNEhO",
-	"k0HC+LXzGm3S0b8oll6agGfTIRo3KqVpzZ3h0NRvuBD6G5IkalMIJETAZisirvLdLedW2HiUFLsuq2z4",
-	"FtAU9OSdgTSqKrY0IHACUkImi0u1tvr7MtQzOQYezbGQsZzSpGXzyOdvL+a/vr24ef6z+T/b43iDbsRI",
-	"OOuL2jkC+2rL2elcwvCSjv+lOc3YXOPOfu7M5ihRFcbt4o7HTPzcQE5To+0dk98nwPvcSmEICsIBYqxD",
-	"YpVZclDITBjRj1QaEqsF2TyAgubdz4chNjcvK5k2KkERqslVCcevyMHNhEWTPnffQCXUaJxGb57SOV4Q",
-	"Q/AhDKNMZxJWdR1HaHzePIH2nK64zVt3tqkiwM+QZkyRhJIpU0A+/b/krchkSJIfwJL9L08ek08fo4nI",
-	"UMAbsQQGEkYgwTChXvDzi9eej513gxX8p/Ogh8W+C/7ThsNsSOW3mQ6xzxtqi3Pb9lbzz1feamuP9au9",
-	"9pbR7ku79jbD8CZbheXi34s2fk2JzC+MskP9BXxgJPoUJHE4eFh7k5dMFifv7R+uVmOT7yG/0XZMTdgn",
-	"/3MxWX+8r3nYkomlCeU5wloDdTsDYktWNiq1mfCQQ7EgU6W+bCiVrGc7mMzWKndjNsgNUoa9bM3RvzPs",
-	"b5thf/P9Pi18wqKel/MsGbk+htk6dWcj6f2N46O3V4XRZrEhKhvdZ7bo2HPTEGG/IkU2npBSktUxuSAc",
-	"bvrc2wOxfb5IYnJg86zLzVNq1RvrydlWvdmHk61symyV5tUtHa5VRzCyJAouN6TBW/RibbWpu7Z2fb8g",
-	"2l4QC3i28ro4bXNddPd0Xfjim9+vjX/tspsOATBgI8eRkKQg0gR8fT6rxqsNFIgTW6nmqKm15EK4LI0m",
-	"2F2VaJimiVkYx3ocPMarOqaahsQxOaIFGQIxl+UjX4wzoU21OB/jOu64a+U+O8/s0bRzelrSDKi2nqd1",
-	"lpq2/M52r2tg4q3VpC524ytysYHHNoDZI0bQKyk1g8KldMctKpfRasMeld9wFSXMs7SFqqot+HThHbiR",
-	"QoOhZOwVlemheLdvybuBMbmujltUQqpK9bX+j1euOtGNq07k4YCSvZBEURZbJwdhta6N3O9Q79sgy66N",
-	"Jc8GqgV1rg334fIpUIaFMWRpraH5u89LUa1iBsosV3By0A+GNLomN34itz+7AdUP6osnxbGll+euo+bn",
-	"9IYM8Y3g74JFjCSURDTFrM34h08fI0k5ibHWw6eP6J9Ylo8b5MhzI0eWzSgbshIHmlt0OGy48do7xO7y",
-	"3sIdsgwkxOyBxYqiAWprwLXj4qedcwxRsLpIrh44G5vFzIFv4rqB2DyFhHF4MjNgbUp3srP+oIh2wwnM",
-	"bLvBf3V5+K6N3q64EvVnYmOES7xJlFneJiIsF3pv18QSQ7SjfhX6i+CGF2kKyaePJMmh1iMsIZHgIyan",
-	"QJIfrKBHVCYrvtzj9oRl9nqb/tRIC7lRQbnd977SWtJdELU34GvdCl+z7NOxNSynul9mZqb89jnZZoyp",
-	"wmIuYmzc408EAbYJI5GA6Qy3KnGWki+sSduV5zDSYZrMj8lTjVVBXJ4GxkX6jfe5tYWHBN5FkGqbl0qX",
-	"hU2iNJ0rknF7s0NMMq5ZQmgl5gY/WNjZtaTRtdHbrW5oK62ZRUO8JJH2uc2GNVppYXgIXVi2mTaiUjKU",
-	"Rx8R6pdlH00zpfv8z8xoFkyTg/Nul2Dm3w1T0CSYWhC/QmPpF8CIfxWZIjSKMoU9yz99NOdhS+aRmdDY",
-	"xyQzEJBV6XQ5H6RFEIY/mUJrP72w/SR/fPCws0GDeQTfl8jbNwRnk92ks2w32RH0RiFc+Z0WZ9P2Njlb",
-	"ISVbL8F+7xOc87to/AWJxpY/OmtLUcu87f3lD7LRfvu0fDOqShg5WhcuXj4lWlwDL8LNzUqu3Ld6Hjuv",
-	"iIpEWlPUIA878Qj4Vdlwt2ZfKy2ureI/GjT0DbjH6Sod25lfd7Ol+jNdb0FFRvKtm05zh4wnu5CIJM6T",
-	"O+7ITFopyNpA9rjaYhwGvZc3sNxKAwXLBOgM8pZq1stjU3OwdZRNyimsklgxObS1WXKhkvE002pVatyb",
-	"0gZ2JeXtPM7ej6zFQEIqRZzh2KX+RRj/Ue2vRJXrAVIWo4pytK8oswNcBo2Gd9oSYant0YALXXy4XM32",
-	"V2Fkf3zAjLYb+a5IhM4gwv4c+QcqTZLak3S+x1WN1vKaoJXIlO+u6HipTJH3JiAtYBpCLIjhuLcQrlSr",
-	"ZuYZ+RPrmo1LR7ZIlaGlY9uFrcwQyl4FRzE9ct45K7kTfHl0KRIgQrrQJpd3EZLzbrfPOZ1iezjDEFxX",
-	"OTN0SGO7AHJwZWnquJ91OmeRWS/+BVeYGTdCF7xdZJ8fXOEfbqy52PzYkJx3HhZrK204FqAwEcSyMly5",
-	"bcXoYrKOyYsRiQT3rSYrXJJjrp1zwcA7Gulkjj/dMK4eWfcL6q2KjEGT89NuQ0eKZL7I6rYPxArvVNv1",
-	"PG8RzZ7VpImQOM8pOT/uHtuoVkgMNFrLVPcwI3HGpOC+PYT4K1woM2NIfmc8FjeKnJ7aSGCINAZQqSzR",
-	"KugFv7BowkDiovSnj4lZGJXjTx/NoQwVyFll+BNrLryHwUSeAWNKq9KQmhGnx+QxynTE4hqxgp4i3WP8",
-	"CNYSL/j1kwImZQGwCBOasLE5wtLVkgtng8JbHmzBvhHLbifQ7XvM2i3ErDE+cNQxtUrercU3l4NJVgWs",
-	"3dtrfDOhIw1ygR9/Fxn+1aLXkC0RWsKBentGtdT8+2AIVIK8yPQEi+Femsdy5u/KhbtIRDQhMB1CbGQZ",
-	"O5AcTOk1EJnxQ8R7w4UmWqe9k5PEjJ8IpXsPOg9ctWS7osWZbdn9EDtX2cqrvsK+YZ+SRtpIU5CMjktZ",
-	"97bM/XIRgGdiTBg3k40kqAlOlYgxEZkuvW5wseblC+ydG7qqkkboUmYmwxiMVIXWO+ySO1QYAVieEV+t",
-	"m7Mw9hgdzj4qv2kfBvVFQJSWWaSx7bHIJImEtIgRY5PfIdhSV+K4vmhE3ayPq1Mc9IM/MxaSGMifWKa7",
-	"+GQ/ODxeKm1RN+WLQn4rJViFLufZQM5Iw5UinX7vDjeX5/xdMq2Bh14yLidLK4NwhNpAyNJspdpFyxP+",
-	"tFjWN6ypbJMj3sqKdmU89NVuanYwES7tILYBUFaxB17Bw5gZVfXD/x8AAP//",
+	"7L3tchu5kij4KgjeiWjpTkkiKclt07Gxo3a7z/EZu+2x1af3nqaXAquSJFpFgA2gJLMdjphf+wD7BPtr",
+	"Ivz/voHfZJ5kAwmgCkVWkcUP+ev4RMy0xUKhgERmIr/zbSsW05ngwLVq9d62JkATkPjPx5d0bP6bgIol",
+	"m2kmeKvXupwAkTCToIBran78TpEbkIoJHhEtiAKekCGNrwnj5Mno6BnV8eS4FbVUPIEpNTPCGzqdpdDq",
+	"tfqt036rFbX0fGb+VFoyPm69exe1noqY2k8uruDXCUggegIklkA1JESCEpmMgaTsBlTdt05iwTWNtTpp",
+	"dx6cDruj9tH3cQeOvqft9tGDdrt91M7/l3QqFvUuas2opFPQDkIXY+D6SWL+yczKZlRPWlGL06l5j7qn",
+	"UUvCHxmTkLR6WmYQrm4k5JTqVq+VZSyphMMju+jar8T58x2/k0klZPV5X3F4owcxjrgiYoTAn0m4YSJT",
+	"ZEbHYGCOi/sjAzkPVmdnDZcypW+eAh/rSat33ulWLeVJAtOZ0MDj+b/DfHlJz+g1KEKJBC0ZJOTF81eX",
+	"RNERPCTXMNOke0YmIpMqIjOQJKZpCjJfoEXwYoXBx47M12qW2j0/j1pTxv3fncqFjxDZq4FoyMnDztEL",
+	"GQLjYxJPKB9DckxeuvMjB2fd++R2ApxMmVKMjw/r1+8orG7h984qqYtNmV5e5ws6BqLYn7XnmeJ74acS",
+	"GNEs1a3eeTsy32XTbNrqddttBJf9qwAW4xrGIHENz+WYcqaQymvRW5QH7YbjL6SIIckkPBIJ1NJTAis/",
+	"M6NagzQv/t+/0aM/X5v/1z56MHj9th3d6777l9Vf/rs9+ad0CGnNChxyrFxEcMBn7fWI+QqojCf/gWe5",
+	"zE+FTAw1j9gbUBGJqQJCeUJoHAPXhHEFXDHNbmqx4o9aqjFosLycSxZfg2Npy4Si8el3irAkIkISphXh",
+	"2XQIkhxcHnXb3XuGUXe6pwVRlAGo/fQbQLCC10tQM8EVIKv/gSaGOkEh1RimCxz/SWezlNmr6mQmxTCF",
+	"6b/+ruy9ld89ZpuasrTVwxWB0mQokjmZUEUoJyClkD0yk2IGUs9Jv8WnFPotwhTJuMpmMyE1mP3gSNXq",
+	"/fa2NWKQJq1ey0x0bMa3otYUlKJjs5GMX3Nxy4kd9e511FKa6kyZ3ZrtMo134hN+Q1NmblC7txwQE61n",
+	"qndyMs5YPAF9nMCN3546wXfs7fwuhOm/SBi1eq3/cVLIFCf2qTp5YV+2oK0SKSxYmCJTmhpSNmxQzbmm",
+	"byJiFqUiUtqUisiQJsTeMIfHLXtXjlIW73pEHQJvmNLImu3tigdlGLeiUyAwpSyNyGwiOBgENWj30Mo9",
+	"NE3F7SDJ7AfByENWSCFME8rnt9SQTf7cniQzx9hQJpkaXg/JwKz+txaupPU6x/xnH96nlDMgT5//8sPj",
+	"y4Vzf1Cc+wuhFBumQPKlNDz6Yvy+Tz52h6fILdMTK99lUhoWZLYA5KAAW0QYPxqlbDzRhPkLXPupLDL8",
+	"JOSQJQnwHbFBT5gijo8ogkduL3EpUlA9QpMpM8y6gPNpAediEc3AO8rH7wu8Vvz5TtnlGnTV4ho4UbGY",
+	"gSKJIFxoi7fEbBVh97PQP4mMJzuCzlOP+cII5wvBdFaA6edgQBMwcaGP7Ph9gOlnQVQWTwo14sAQtdDk",
+	"hlki0cKiI4LSYtcLCbHgCTNT/ERZCsnOaAbFAgy7cVJhL6cCFCCZIl5nyiGJUrQn7GBdZGQX1gymStN0",
+	"P1TtRVKSCFAISORaJZJ2Qs4SLF/mF/ZO0ERmnK8jZyhVMvhcZIRKsPA2l38A2e79GsjmckUz2M6Cd4/y",
+	"d/cK64JJJURwJGWSzRKqAWF8KcRTKsewByxFyQXexACJIp322f3z7++R4dzcZiFSBlzQSU4EuGZ6TrQQ",
+	"JMXFNIOeFuLIjt8XU8QtMEXEDUh7r7M/gaBy46H1jPK5W7faFWhCkCnlc0ePJBVjxtVD1F/nhHFynyjE",
+	"jxIAu8F1felnkH5FzSAnqYYj3Nae0C1fiFGCpjOd74KOtANlAinFXb00D44uzAMjqAeWpeDJsgrwyoLC",
+	"MN1bas4jXPaSGmmW+AunmZ4Iyf7cCxe296NhwfBm5oi8uLU6xamUvtvsQLLwlX0cyDNrHzACEUrlkV+0",
+	"uekl3IhrSIwImhjao6m93n/h9IaylA7TffCDhGo6NEojaivFzAXUzkOR6BXIGxbDwtCGwMvf2AfsLkgC",
+	"M+AJ8HhODsKtHC7s5a7xdyZFbFS3/RxIaDMp7mDUaapVyPCFAdpOCkWSO+EoHFPWK7rdkCSCrWyoVToM",
+	"3svR/gppeuS0yGFmNINRpsy/54SSYaYYB6WIzMzRvss/aI26L55cGg6Ath6rkTNrA0CDroHPemNT1HK2",
+	"6QHVpeHmQj7SbApV71jSVave4Vnq6NYaNJbmaLg8qzC+XX7geMZOa7C6BZq3NEzVunN8ZYab99xEVEo6",
+	"b1kTjJcGf2vhPvIjcDvIv1UC+Ot8KjH8HWJt5vbH+giH4XEmViCj6YvgmEc0VRAtnHyDg6mFcGBo6rTX",
+	"2eq2h92U8Sf2hc4CIKNWxtkfGbjH5swWYVuG5XrwIY7RNH0+Qj6yaoE5Ob2LFulJezJbFtAUxBL0Q6Im",
+	"4pYbYcJp4dYiRwRP58eVhtZwV3b+5d28DvbzglqZuLyyHPSNziDY4gIKR63Ac2KmWUM6iyiPX688jqEC",
+	"HsOn4FE82YwOGq5FAnXX2jJJaCr1Jh9dwzmK+YrtrOcfFuLbsY9NYVYAI/SWVRjTdwdOFTBW7P8psxbw",
+	"nejFIe9ajl+P/mMnHi0gf6zZTXitDYVIgfJtcT1hapbS+aD2srT213A++8v2ZJDCjXUMlXlihyD+RqRL",
+	"VDYzErQSMiKnRhmjY5BWfJ2w8cTo2c7Cga94y99hwC9z8TNq4bPGJ/dSpFDF5Yo11bCetSKDNVVsdjyZ",
+	"All7NN6LViV0V7CHfK6FU/cQ8icTeSSLAj9dgFulndSi7lZcZBEbF/1sawSLelwtubnPKl6dUaVuhUyW",
+	"xJnuWfmz3SpethWGbSbONMDAldiz4C8PttSNFh2+7aMH3ud7PDh6/T//ZS2LXY9bOYBrMeZnodmIFSEx",
+	"ZdTYhrk1BNM1s24A4NkUXU4qpqldRtSiSrExnxpmbLY8ZdzGJiRwM7Be2GBHxZy5dlmpf9CkmoObJzup",
+	"JXZF23GoKp6BoCl249a+XpJYPM+9yKBLSPIRhVHz7b1t4mMv/Bfk12t58ZTx8NdOtIHs8dE491oSCDl5",
+	"WcJ4CQq0dXL7QRgFYu0BqiRQKFDm5sNIuy/1PliPQ8voojWNJ9NK0dOZ7Ab2pSWbIGejESRkJMXUusHs",
+	"8ON9aWX+neF8K+krYRJif7V4Ts94LKbWISYyPRbmn1XcfMRSqBXDGt4yakK75/eqtT/2J5TmYFzfO6sU",
+	"Zlcy+AYMvXg/2FVUPlu3oHzJIfDWs/4cg/aiRxX4uIMqlSVMP76p1adqdHIa65y0ls03yCgeEoN3ZCSc",
+	"i22uNEwNxm+MntRb2qs5tH2rZpZip3TGBmgSqlz2K9A24jJndITGGhKiJ1Jk4wmhnFy8eGK9Q9vtYgN6",
+	"HsJISNh5y9bhuq1O5t72LG17yw56AdwqmphqtFOzkKTCVaxG4L2IIAU5fEQ5xPuZLiXFUMsqGd8GvTXe",
+	"SDHVTzYEsGI3dUzbeXOqnohlyvnZUHlOOpaHEqXpXBHGMXrTxW/B8fgYwx1zFQKNEptB0fFku8TIQ6UK",
+	"qj84N88jmgJPqKy4tFOhMrmBNPLIvlAFTAlmfGaYf5yK+FotA+o5dxEZPTIRt9aPLmbAiX2BjIUmlHC4",
+	"JUmGvkiosdnA2EhfpVUvn9TC+gyn+VPwCuHkIr01Z/U4M7A5eUElU5VyyQqLStS6BbheB73nM+CMj381",
+	"Q80rE6YHU8ETOh/cCnkNlXrfok3fb8N9snKaAkRRccbFBpogS0OtYH/4NKVvvIAb2HkD9Fo+cy+o0VTR",
+	"GAZToSBFohhnNIFUZCiuTKnUDCVkfDKnCLyUDiRk3LLYKZ0LraFaV8/XdW95VXs79TyLwMF1MeOHafIM",
+	"3yFMEfsaOfhdZJJ/eA8kAaJEyhIqmf7wPrR01qERLrwKDx5RDWNhw+Q9fIfZeCBhJiTayG9EmnnzRxyL",
+	"jGvGxwO84uyvI6A6kxD+ZNQ1M0qCzqT5wWxBDQr/OJ3NBOPaWVKGZvhoNKAx2lVEphmHYLTQE5CVp/Vo",
+	"Qjm3BmS/egxTNtgvWOz1Rv/fFLRGg41BL6VBQjLIf7thitm1sVXfeiFSFnuBsTmtmFnX+ffNzPOSBtxs",
+	"uNtC4/EWRI2HLwOr8asWps2H52fW8JUqtfVRyoDrZ9ZKtZXleSiS+bIru93AdBEX+LiSD7phKGJBogaU",
+	"q9uq4JofLZ/A6BojLaB24eLx7Vk4o4U/IfdrFUvAOxvYTa5q13+Ki9uHhMMNSOuLBjLKDI2X9ICVAr2W",
+	"NL42LMBmsiwandvrxB4PyMgexuvac15jKLYR2dtqBFs50aim6xSZSoEkkCYt0CKiMtwtnrFR0ImEEUjg",
+	"MfjjoVWyUwGjpuYIF9sUcFHgiQsOtjzaxVZXMUYN01nqqGwzI/SGNor8Qw7K+cLXGiKWcWUfylMFBn48",
+	"JeqREaIrpNscIWxYtMepyEaFG0GcaXJLFfHyu0GcBaq5o1s1Mnt/3YTuUqF2jMlKMqhkc057M8QUENwt",
+	"NXqbN93EeK61zG69IeHNLKU8Z0nNOcHlBMgMr7YIFwKjEaCdnWDYgv0xMcxCXbPZzAiFRrIDnqiITFAk",
+	"nKuIeLn8MHL27UyBQibi0jpQ5C9yErZnHN5bVt7GlQ9cuiIHlBN7uRFxC0meWoIQPozIVQI3ZhRJ4KbI",
+	"hEyAJinjcEjciRgtmFAy82mlxJpLyJjeQKXyhnuucawhLDfi6iu8YcFk+VfLGFBDvKgIbSaXjKSYLi25",
+	"YSxetzKaxto31sy3sHtcBb5auTN74+7HZ5vLgmX8eipuQR7FVFnmVWGhl0oPdrXRM56wG5ZkNK3isjPJ",
+	"bgyTnYFUgpPbiSBDSAUfOwGKKC2z2AtNy0j4uxgO6u1OKV21AS40VFtBFiObtxF6cu2gvOXHx517Z9bu",
+	"xTSJRZYmZAiEm+lTpiCJCKQKCFVkzG6AH1fbRvMbwrKAagrNOMMA/hGDKou7EYQLFm6H6jk5MFBDVpHz",
+	"jfwQDCPq8xA8mGt9VRzylQuCx5Tb4z6vPLVtwnY2jMwJ0K4KXgvA2TYsx5HpVurRQtLvenvGozwlGG6A",
+	"5ziUCnGtSMquAa2kCznI1WSzQ1RPmSsshimvJf/yBtcQ9FrGWyLwtWvJCX5RI422YgH1JL+6SkAN/a6D",
+	"zbt6/NuLFO5unI8oetsv7imSYo/hDqtRfH0uRQnlN0TxtbOvRPm1b68ggbXv7vVWXCCRtS82uvKqSORH",
+	"uLGFQ6rEj/xiS0i/lcBNv+VVGQmxkInPis01nINcdl5W97axcoTreVv1/AZS85GmLCgRHPak8DUN7L9h",
+	"UvBp+URKShzEBiwSVJZqtYsoKYYK5M2auSTMpEgyVGwGSsNM1WUHLNhqxAzrLRgIVttnasXMTI6Bx/N1",
+	"HPYXN6zGQGM9kyFGVG6mDPIKoFTAvFjiAkrl593cBvSjiLOpL+L2lPHrDcWeKs5XnaOQyXSZQ7ZLkbWY",
+	"Gfh/9k5O1kfTyrR6O17+ymtwLVyizVAzLLBS4WvzV5G3/yD/rkSyZs72KgxyLu5gJVX7ffzGwI6mW5wc",
+	"S7ZJTMP4nWXei159CcmUcYjITIrf4Q+NNd82KVK1ZyRxi0WGVAU8jIl4LKWQNYEWleyhPm550SSAUxQv",
+	"VC3hr0BTXYGn8QRc9ED1idb7+ou5K3jiNWpKRQL16waJQWaOqqU/q0s8axzgW2Q5lpHpJyFLgVaRjR/B",
+	"0Q8JHSrgGs2S1AehYg2wHbJMI5smOFiMc6dxDEq1grCx9SCzMCjNWAW+n4X+uH64hWXWepCcq/4J1yBv",
+	"rNC7hTUuzJdoH3Vf/9Y+evC691v76Nz+819atYa3LV7dyBgXxiJsujmW0HljHWwRkqVAivvLOGgDIu5s",
+	"ekV1Ju/0A9mdrl9PMqnu9AMZ3On8t5Dwu/zCAhU4dCr2Fa4gAGfk8TpAkfwwKwkorAKxfAckiTRMs+qO",
+	"2sncvfcqB/UW449u7V3UZO2TMISBcSIySYZU1djOP4IV1iesVdhftzO4hpi0ndW1QLaF+3C/yY9bJu1s",
+	"YqK8c3PjUgDtuhPZhx2yxCs+njEy/Oy+crtWoNp65/f+zJn7R8XP0Mz3wmWfPcL6h5tG4NrygoPGGctV",
+	"4ILbwQ4Zz4uBW4srWvjA6xUgeCrGjG8IgV12XpMS3dlUwQgSnlfv00YtbpgGT+cViqOv6TQwj3u2Ti+G",
+	"1RNzARI9odoG3OfFnzBsJKUuODCvXN5pl0qXt6sC8LG6/Io14PMexqJJW4ULS2hRRe5PiJDkQXu6kDrZ",
+	"bTdIvS7tsRUtfG+9elqrkPpCWstJoT89Ig/Ozr8nrkgXsXXGVEWIlJAS0tCjUJ7pPzJhPZ4oQtloasbH",
+	"qMfLG5C2BvZxtWld14mBYSHlhrfSgpmw4l7yBdIaThiYkiomY1xp6ir11Nc+nlEsUEq1KxFZIz3a6rC1",
+	"VpNSJWQt50SMsEuC/cbtRCgoSihNIE0Q+rEEF0i12E7jeHVoZFX+ZW3eUGVa7AVRGgvF/fLyCeF0ahDC",
+	"LMQgqlm8w7oGlZ5sZqY3va8wXeWF+C9mMymckWOHEkoUp9k0W1dMa9wsVQYla94PP9RoY1sJ1cHKlgyx",
+	"DTKk80X8CCPGWXX/loswbE1hzcVj8peMygQPXvXyQrYDm91FDux/D6M+d+Gv5Qc9UsQ1R2TBuxkRW6UC",
+	"wPzR5yOWwiCPGz6MXGHsA1slJyJTxgdY64Uc4H/MT/SNK2dhn/R5/ih2+SLkwP2L4SQuYpQcuH+Y3zBr",
+	"Y4BH2ucHOs/Pi2zdHmnnPjwmFzaWzwFDgR4kGZADvM4iFw9JhDRbgTQ5tPGNYNPO3LDDiHCh2WjuhC9y",
+	"4GOFIwS4AaUl90FRq4Mc2LnNjGI6S6H0NCKG4yUZQs9W+ujzAx+dKSFmM/OlXg5uc9NhmvBh5FP+ICIp",
+	"49f593ADUZ/7q6NHME4eE9ltAVPzUnJ4TF5pw+XJlM5t7CN6cnMQ9vlfbEVJgvUyQRX5iG7/t5KZ9w8E",
+	"dxAZONs8hkaZ0X3u5sQ4fe8mZookggO+aNcmB+aHQxsRtUg9yVI5mdP1zuIGGiISE00HmEnZ5BM4sHyJ",
+	"LXo5eF1YQ1VVnKpvLMGy4UshHJu8UuVoPK0EE4YtD0ZCrtY5avNJqxjrmsS85osr0HXVudhA3vKIVQHT",
+	"5be9yLimu0lDuXBxrxUpyOXPN8WcDYDmBIfVsvLqHOHa1PGl/TkPRr67tftYmGBsbrHP8+zu4GjE+vnW",
+	"JG8beK+muW4VzQW2y42A5Xo7FQZLv5Aye825Z5lmV0pd+6jnkU/2KptOqZzvUNUjn+oZnc0MKJaWNi0e",
+	"bO9nbm5E9p9bnYW9uOytsrAb7KwhXfuF1exl5Q5emnN+WyMgNLDGN0PhlUvwaNR8Gd5YFSynQVW1OqXP",
+	"zbIFAbguaU3pwAHFU3P+3ZXQ+Xuxx8XMZKtAbbHuXKmsYMC2n8uAi5rEwPpD2bkeVEXGl0/t8rAiXoBW",
+	"EzZTW9W3SUo6XyN4BWriu6g1y4YpU5MdE92KWbYshrUcPJNIOsJ0Jj81esI0ot/rbUhiYzpfsm2UwB0F",
+	"OLs27G+RALazE5SRuaLtFA4gE6a00Y6Bazlfsnk28F3siFQLUC3BLNxDE0DVs9N1lL0FAe+HFnZH5cYI",
+	"W2Bq0/jTlzCSoCZBW8UNEFDalwd5DfmNfGILay9PVr3WWTrfzk2dF2kbsKTCaVAUcVO+brMvoYR2C9+6",
+	"SpoVPCTUlznAvwlWS7CZXTHlfgI3BCc46LdikUnJQCpykMCU8gRO5If3aAY+xPf4h/eKJJQrklLyl8c/",
+	"9luHpbC6BkGzhby+fPPtpXzEYuL1BsnWryvD64Pg50HK+PUGLoSlwOm1ICgbHWss+O7cerbARKm8QXis",
+	"f2RCAzZecu2+FmtvTSj2KVyqzllZPt4g5icpf7FYftRtxgZ3Vhbw2HfBjJfOFxJWsKlM/FcN65fkE71D",
+	"LmBvj5WhvBtOuoMClm+ltLTVmsQigLYrivV5w7AOTJXwEGkF7dpikdYjQDqHUVCh3//ajQjwmCaSYpJ/",
+	"XrTfPj2N+nz84b15eJIXEz2MiCsvRbmOSApjmpID5Zpn/Z5JlrA/MjiMSJ4H0ucHrqKNCsoHKDNTMmUu",
+	"hzePb3axysVikcJwYUVpK4pj8ONhxokZgG1Pq1irDbRevuiCsO7vfEw3dnIhnEqJdThU0bOAjSdaHfs9",
+	"9AxaS05T7AijSP4nt7ywwJQeWvqxl7JQoCLiHGe23oMXe1TwxkOiQGvGx/5dK8+pUnEI53dhbh5nAjhe",
+	"BKjquRrg7i+c0JWQpXHxOP/bD6BZwrR/6je98KcfuwiTEknno8qbqjypIp1uQWYpHGZbaVD0ljJt653l",
+	"dzLKK1XOwCVWH1RJtr4bc59xEQ60ws8capKi46CI20ru4MdtValqRZlHxfgYr2+aqMYJCraATZXlYPfq",
+	"L5+g7tOuJanXJ1Q6N+Iej6BIMa04hroKOkbdBSpThq1X8nqervwxCmdccCAy42qXGjqW2DeUVUtZYu82",
+	"F0xffng/+vAeHyqSZCQRSjGoDtS52xY3pSit0yBEq1MVorUZlOyh18FoCnIMyYBxLbYloDqx9wVIghVX",
+	"iypEc6CyRy6Puu3uvaN2u93pnlZCex9J3OIGZJLVdC0oEqSbWl5ewqiirF4zdpF7tiuawWH5YBbqON8F",
+	"F3hF3aYqC8j6839lx2I6i5X5Kp0gdLxh6d2tehttmIm8eUC/xchir1GgMuUXaJhv7Bsg5fYd7y0LM+kR",
+	"Op78lrhWgXGrhIQyBm2bYGDPdDubzWr5Z/mq+zjyxso7fNMgk/bd3TGbmkLWGiny5SzaDDA6yOsIjW/5",
+	"gts77Fi75tVFSX+dgJ6ANVu46Eobi2V76z0kyV6rllYw/hVFUl2zERobnhm+WuXjqYg5XVEh9Vdvd/Ih",
+	"phJoPAFXVU9MZ5TPy5vf3ZAUcObFAIU1tsQlvl0qW7D29dUIsta+ZaN9F873O1XEm9kX15u5SldDsxas",
+	"+SXxOiqShVo2dW057XvVdVDPZ30VgoV4oBwaFZiV0ur40KsiBvCqZxu/hpc+xqEz5SMFyXCOiITRlQ/7",
+	"3L6trnoOM83lAQ/JlQslvHpIrgJ57oqc5H8btfPKzKBmKdP2T/PY/omjyyaUYp0thwGq5TYGNvs//07x",
+	"l0tQLr6R/4HjXkd7LRkbVovNb/wc9KuPc6urs7TWZRLAUyqOk2Gb+krUXx/NU3yqfh/PDNA3rY7Bq7pc",
+	"oCCayRt2U0SHrt/BJl6ohfNf3Mo+UvLqlds7SsZzgrXB703NxlvIVNuIPDe1nrlLNoWUccAifd47lzMj",
+	"m65hS1z6i5bDbV6i+oALjRZNlFmZ4HaaHRxr7aq0++1uw3qev57Tv8o1qgW27eR5x3lXFBJGYYcLJyR5",
+	"s8hC9SY3W8ubv1YYMPeV5bmj1TPE2GYXc4G7r5droKdYH3ipMjPLu+rkapdhQzaA0anKRWVjl5wwpbNc",
+	"GsTUuEJ5PjhrP7Bs+ZYpODzeg7Xwy9U8PkrlvM9UhN2i9lkFh7Ass76fXE3TuKKHVJ7IEbtS7BvD14cb",
+	"fLTuBdsWC8/9N0vgeFJyb/WcyqQm4pYbMs79aArjQ0SmAw4R+spiMaspGbGYW+pg07LZ4rZgHZpiFjI8",
+	"wpDoxQbApdbAPOwCUOoIbPX53ICDDd/yRoZOTvZC8fqk1rD2eOAQQyTI2yKsiUTyaLsfESskgY8oaRl8",
+	"8A77KtKLQakiXKqqvCOToAaMV/VGjAVPFMm4ZqltkIjTWSQk7tW6ZmULgVoVeQTXwPMugx4hfwAqK5sc",
+	"LaZIhhsrTVbaU9QgyKtomXcxc87KnVMn6xK6ilSazbohFNSHt/4s08powJgTd6DhjY5IJtPISwtGErDx",
+	"CSxR5hEy74i8/OkROT09fYCNMQzvUzYzTxGqyG9vMdgUZ3r3+rCyH4IudSpciKffRPYMJlp9Jj/5snzV",
+	"KUeVbSftR6qcG+tTlXMtH96gtVmmgV07Z2U+jCIoy+kguh51q9KUghGrwVGdcLK1zyZ3vzROW1tZ56+i",
+	"oeW6IP5Kb8Ka9JtfCpnFH1cqbvH2QeNW1Jqw8QQvAKZZTNPqQ1EQZ5Lp+SuzfFdqD9nPRWYrNC5FspT4",
+	"38Hffr2MyOPkx1cXhzZ44YRmenLiKhgulDQkV+N4Mvjv//yvK0NYCDHETcvv8uVNtJ613r1DMWEkgt5N",
+	"BdK3nKy0JHP7B6hbWU0gU1pMQR55208YAGPrBPjQIme47fV5TNNURSRvcRMRjKdU3mhtQ2HwkSJDiMXU",
+	"5s8C5vTbuss4ps+BxpNcNbZDFaElVXokjMpjfr2VTGvgxQqP+7zPHwlurlSz9l6fHxEsuaAIlUDyMhVX",
+	"mP5rhY4TZyv819+V4Fc2kJb6ggNXBspXx2YeQ0iKZMoAyVzKZEbHjLt05BlVilwFV/YVGdL42nDJK/cD",
+	"TnL1xNdeiOdH/w7zK6OnGSSZaVt52ghwc/Li+atLAm/Mz+TKIsn/vLIQIqSQgkg2SwVNFDkoOhs4OyeT",
+	"5NVfL4665/cI40oDTQ576HjQco57NDPlat41zPGMjDSEQTO+rxYWRs/dFbiFl2C+aDsUGoS9enxJx1cP",
+	"XctS5cNNydWT0RHWzrgiB2edrpXalaYpRObbZ9379qcpU4rx8SFObgjJ7MRopPYorsxPQrI/HaTtfU/6",
+	"Wbt9GiOh4D/hqmcWU6I3Q2LmU1cIzoDWrpaJ7SCntkO0QlgqUdaQm7IYnLTkKMpcwZKBps73mTpKVL2T",
+	"E3hDp7MUjhm/oSlLTvDtGILbJKe7ixdPAr9lr9U+7hy3UX+cAcfOh63T4/bxKRbI0RPkOCc2ZMz8c2yD",
+	"sgxjR+g8SVq9lsHTCzvEvCXpFAwN1hoZiiEnT9mUGS6xduAjK5aakYsBNencChKKTESa2EodTGHxBDRp",
+	"mVF/ZIBwc8A0zzyLo80a/ZsvV01FsetTabKlvO7XWCIFERqh2G23g878LrMr5w6GK+C9YU81uNp+e+s/",
+	"56SwUG9s2bCMzlH7/LL9oNdu99rtf2ATeGWoy9Xzbz378D6lnAF5KrIhCgpGJ2y1Ow9Oh91R++j7uANH",
+	"39N2++hBu90+ahf/6+SediM7YVGKIlzzdTmYoG4xRR2n1jT1C8ixsWMgVdJCjA7yrulBIQ6ipoS301Jt",
+	"DzoGvFAQWSLDtvxy0LZ0Zk+l6gv56Z38QBOfFoKvdNa/8gunjqFAYl86Xf/ST0IOWZKAzRRSPsEHac3t",
+	"wMc05BGerdfvotZMqAoStR6TCycSbkajwQXy72Atgs6t+oOzZzRH5LXI6GrStabHFj3+zfO2kQxrdvVa",
+	"lKB9Gzi2wA9qmC0jZhG0NWiK691qXN0MFb0PvyxPGsp9t8QQOpvB8Q7YwGrI74tJbHsWe+AtG51dFQsx",
+	"Wi5uxFwrE6AJ2GJcRhypm9QNO8ExOOfnymbMGw/Wv/FI8FHKrJJz1mnwiUshnlI5RmnkrNttshEUr5VC",
+	"41OZ/bn+VEbusrkNGOx/WMUK30VecDl5i/99kryrFWH+Atozx91u6q/8fv5GQ2tp6Gz9Gz8L/ZPIeLKA",
+	"3EbPyVG75nbf6Oa+sGiPV/bM9x6pEJ+t3oV1y2YSMDnTZpock6sSw76ykeMSppi3gtpc/tycaJmqrPtz",
+	"S6lj5Mog7iJulKlxgSRKqUSvN0Nt59htdLV/JRykDK46dnJvA3bS3Q87cQv5xlYKtmKu5gY37QuJ7hNr",
+	"xLZdw7e8pM1b9zf7oM+rXWCClrK2vuFPsBNLDGusFX7QEleqMi64wdYYGIsbsCEjnlVOxdQhXpV9wBWu",
+	"+XgGgrxGaFOKr2AxhpZLhAw8UeGA+0ede5f4tNdu/2u722u3m/MZ2kExiyrbclTw8Yf3yjdoXviMWUf5",
+	"M+82YNX25NAhUWUScAeLpgD8+GdtB9hNuLjgeQZrAnFKpeGYBRnsV9ZYZYOw3/ykVohm2Lw9hm6In3dp",
+	"J/jqucGGsK7VSezjr4sBbKPS76qh/2iZC17gFqbkQHulL3KOoqAOgXWLbHnJn7x1/3K6fQIpWGdxmfX8",
+	"iL8XrGeBqM6qg6r9+pkNZkokveVf8Q3xq9tjcHR7vRi8A2VG9STwn/gDbC0yv5Cy1+UWvEY0mbEjG3y2",
+	"Wvh78eTSjvr43qpfsdS9i5Czoq2rNIHVZbjNQkBYHx6TpXQpmqY2mL/SE1WUZN8AcJ+95OkipfyY71HN",
+	"LO6BfzS/aYadAlhsOhNSO6drq2j7+NtiAYzXO/qkHLKtd0tZpIgIh1tQ2vrBj8kr7IJggwlsrGXKFMaf",
+	"flEeqyAu9EBw+E4RccsfEkcAUzrHbRHK5/g0vAkcRYe+rYr8FwSTC0G37l+f8Gio65hcBIEIeRRCny9H",
+	"R4wNtM/aD8KuD779hAubseeg888e97llKCSmnAtNhsUrNrgj8Ptb/36lZOxQ5dOKxg3IrTkJVdeUeb0x",
+	"9Xx5EvIn41o1IHfxp61eaxxPBhfDR8njUbvTPT07v/f9/QetLU8kqROnHaUg9mOfXEufNk5cfAmC9seW",
+	"mwvPVhEiRGPsRJTnKOH1X8Uay9LPyVv87xqZ+CXciOuQ6TQTiu3KkMGa95OvWCC2EFqI2spLgdVpLuF9",
+	"VWbjFdKvO6g9yL5ZwvSRzQdcLf2agY9vPlq0Vk3MlPX/b7LNmrmAa6bnPq6+mG6xmlyh0RRts8tZUwXX",
+	"xBplyheNZWPO+HhwDfNSeHWYGZLHgw6CiiCubE5AWQNfqa30ynLR9oZ73g8AbVuPStjZmy7Mh3HMxGzJ",
+	"0EYraqXYCbAIzRlYz2HNbhZa19r0VWppaaRRqkIZTmlab1JXzB5kxdZXZEzVft4MiHU6J0MYCQmNloD5",
+	"JpsvYc+BgLiLIlcpz2FrKskgyG3N4qWWmE64WuV3tPCqeR8zUd5FAa42WVbSaUUlku4FNNlwDui0cgHY",
+	"f/dvD/5xv7WjJpczzvW6nOXDC7rcF6Oxoe3L7JZoSVlKDlydMxtVb3W2kq3OjPVSSKYnJ6kYi8zmgFR6",
+	"Ap7a5zuoKQu5W61xLAeFOEuHceKSR5pF+JbrfTdSM87qFFG8N4yABDzZVjwKMj9avd9eh4fzmNvmiPYz",
+	"B5YPKxSyHVCcol0+IT0JD8iNDE9osYBROBWRQlMNPYLJEkwRNUMByMjx5IV1g7qWmTPb4xHf7nMrM4Vr",
+	"vJ2IFMLlZwpIAtqVlq3Sjt1aCjH1i8WZjSNBwszIFsz/Nhn+JWbP2d9++sfjl5f/8eqJejLVs388enLv",
+	"ye+P58/mf3twDKftY8XG5RTD3oN2O6rc/wiSeEgf3P/+3vnZabfTLucp9nyuY2OolHM9K3jkz3DrkOoj",
+	"8sNV5PTG9YOgZfJBpYvni11BS3n6aDUl2bgKQrWG6cxIG6m4JYlRg2cgfSFlZKy+BIVt6e0tR30Ob+z+",
+	"GE0xxedIjEbk4Kz7wA55CVrOjy7MVX5Yb1zamXqC0GvsqBtrMhFSARmarUl0oM8wqyII+rGlmBtjT7m7",
+	"9BdKUkss5a5JytkevZXA8daPK25sHgj8oNELzyifu8WplXT8VIwJ4z6XzqOgraxd5AZU0LA3lAVK80L1",
+	"mD+uyJTqeAKKmGnITMKIvQEVETbmwkj2JKbKfsvgF0p+eZSQWUbU5xhdb5czwa6d/dYUbJheKrJ+i4wY",
+	"TxTpB9F7z3/54fFlv/WQ9Fvte6TT9YP6/F9PT+91uv/9n/9VSfBGy3/kd/UxVPw1I18BlfHkP1CBqlNC",
+	"F6uX7EGvXdZJVoZg1cyS8SLRce0EC8FjMgGZNz5hSj+05eDwZyNE2YRPGkuhFKoOqlbjFbK8/KBYnk3V",
+	"9iq7+7OyrMRdqKFN4lNXZ5agcrQYu9pc20ONkfGE3bAko2leAiGlxayWlFoVRXIafCA2H7C9XXotS3mW",
+	"v5c7u5T03qiMN/mPDSLwVyTDmetKPvldsOFfHnT+1/Tv7Sd8gwAYxxLWK6+eI35hLkYhiUJOk28gYPj5",
+	"T/VuxAv/nutHbxP1mQKXSG4+gGgQ2b7MOMbcMebOsTVD+xxzm0Msi/K7A94whVqSX4s1oo8y5d2EZ+0H",
+	"fZ66UXoCU3OjXSWZJUVQVxHJeGpkwyuapuJ2kD+6smUnM6gXAB/lZpRP6Fx0jODZsQ1N/7fHTRjB3VAy",
+	"Xqnk9Iyc3yPf39+YjO7QI/mNpd4dS93wlOvcm46Et042iFpPRUxX9Q704/Nx33IH9+VhJYVFueJ6CHWC",
+	"k7fuX43CC7fmsKVMpyZGRn9RMUXskpKvLm51l/SV/SSi2ENdhy5RbT5pgQ67ydpNroOPyfCbMmjrxv4y",
+	"+fPXnmO6Dqc3Y2CPPJPcPtHUtSSKU6DoZiJiZivP2eF1qaX7YblbSrNbSj6b4vgdppp+bqxla1lyL0Lj",
+	"vWqm1N0XU/J5qt+Y09eVqbpenpwATfXkz1XVJ/6KQ3YWFnxTqZa4bs5o3Ldr0NZBD8vGpewGjlfb4dkN",
+	"cDN8JsUwzB9Rc6Vh6gBiC2PWweIZ7F6GY+zHfamFcvZVrWPDAOGBLb/sHGXNcehZbWadjVqNgsh711/V",
+	"tRRHb2umch1mK+/uQuxKUdIvqa+mYRHxJCwHvTp08tn859LYT1TsLuPmCMmBQelDIiSxf+LddkgEr3cj",
+	"2Dc/Wir6MrV1Okfd08tOd9Mg+FMkF4eapWLevvp3r/U0b0RQ6lBIbkSmCChN7HvJh/fkgLMboBnpHpKe",
+	"d7tPP7z3e8R01EJaCBrHNIs+20MVuxDR1lvsSyj8yaLOlujQUv53qrw+clAcoIpIUaddRUTClHEj6hw2",
+	"JdiTt+GfT5J3J/bs3jYIvi6/uVsMdl3S+zMqr8PDfGkJcN9y+2dHWDkRudI7QKuXe+6WuzmRbU1PdRdV",
+	"iA4f2Z62vT5v8MvwfH+d1tCc79ddQ1JFcE9dyOYjVNOfzV8UwRSfzo/kaqoMgpgkkSY+ycj8Yi5nDreD",
+	"UsHIaRZPsGok2NAuO37z8CQLi53CRP26jFRtLSDJQ1eJ2cdGugPN8+aZwnNmPE6zBJIoyMHpkdSGv9Ax",
+	"ZZ99ivqWStu2AUOF/d8G+uXpp5WBQSFhuJLIx3M6TVfpK89nwG1d5Q3Yup80R2tfgblHsABzn1fJafmF",
+	"U8nB3EJIIuLM1iRapapdGpQyq5Nl5bWkqYUmmdXS8fPSyC8k7mjzIKFvMT4rHdJqzhMW/9sopdOhmFOu",
+	"1UZqcRwku7788F6xBCtwPAVFfiqmDL3H3Xvd7r2udSBXWwK3ckTsJMKHpLBeei+R2BcbdCMWyN9zk/Lv",
+	"6ypUPy/n4336UJU6fN4ER9vde9082KQeR7dCr88kDuVrIfttjqDuNl5saf0tUuTLqzK9kB9cx9SWJKWT",
+	"t+GfjcJHdmN9G8eQhOv7mgNJNse2zybypIx+tvzohCpsULsc4rp80dbqK2VMu3sf8r5vga+W23/9tc0b",
+	"MtRN+d/zErf96HEoe+TdWye31mbgb47jnzjk5COwi7sNBGnCL3w0yDe+8akv7c+j2vkGkmbRH7E2afEx",
+	"mpKLXuqxSCCyTf+t7ZwczLJhytQEkkPiUNw2TcQ3/S9FAS8MLFn0LValHr4oVrdHE5RIMJ9YKaY0teVf",
+	"vBcgaGb34Kjb7p63grZ3oFB2SrBNoG8w6Vy+BwY+H94jgP7H2b3DgtjdR/FKGGDbaXODzSTDYgUkpflk",
+	"pLykBe52ftS+f3Taueyc9U5PHT/J4b5yVB7Ikw8vt+1zO333eoNy6PnJ1BVEz8N98PiOP6FdKWgB6uNG",
+	"mCT56RT0EdBCfWrXKy0kdvVMJB1p21S0oA0360PCtHXHQHwNCWGcjIwscJDxay5ueZ9jH1gV2QCMeIKW",
+	"3eI3HETGGZUJljPCghbkmvFERb7lZJ8X9/4hkls5AazbJT7/CzwFD1OYHpMLt3am+pzOZlLc2MabrvMh",
+	"JhZ7TMHfiSvackxe5cWWzUJcKZc+L2q5YP3NmRQzoVYkkOXY8/e8xNUn9ACWSPPid5FpknyXcSAf3ms6",
+	"Qyo1JGrJMoER43lLaMdLtKQ3NHuD1nimGU0HrtOwX5VN+MXzxe3lLoPiqWczP8KU8gQIcCtryA/vAX0O",
+	"I4Zd9K124jtCpEKV3n6UfvjfOpMf3iNMFuY0mjkp1lrqefzb29ZICvQJFKt6Xf7Q8ndsCUFRrMR8tWAt",
+	"nS56+S1VbsZXHGbcZbVORH2aKuvM2gwNlg6+Lo4iFP/8mOG8eTX7feDbhphQfYTBPYLso7Vu0uo5tsKC",
+	"ugvG8jH3oQWJ95ut86PbOl9Yvk8ohkQs3YrkAM/rsO7KLcujJ28Nsr878Rf1yVv3r5Wd9ypulh2jfwMu",
+	"sWGFX6Rff8FWSWgFYxBTrP7Yaz3NCGiCL2U3jotvITtWibgN5MlKZlOaZZHfcLit4TSrxOXVLCcXSHcS",
+	"cHcU28vr2C/byhnW122iE7wg/bKcvELo3kgMzAH+yKBqgziOxRN6SoeQ2jZQjVjPScAO3n6qxdapJv3W",
+	"hVnd0DKEJMtjd0iPXIpM9Vs9QrmT84mEWMjEdSLTE5jb2G9s0++YFto23dYjLNFHDs7aD2x/CaLQIkE8",
+	"RFzrftuS33WdqFAALuzUn5cGUM9+Nyb9CweOjyS47uVKCmXV82ZX0jbi7zdRdv2dUKS2+FP+J/eiLlwr",
+	"hmeVg5Nz/oNXTFEzeycR88RJEp8ll/87TVlCc6FmKpIgOrtH/vLhvaRcI7f3NprcoJNbrh72edlGhfG+",
+	"aPwZQiymriWvR0ssX4lx9YqMRJqK22NyOYE+n0m4YSJT+UgMJdaG3T3M36CpuVvmxDzW5BpgRpiuuh1e",
+	"2GXeze2wLzXgK+B/y3J1nkgRdBUpRjW1WJyuk8Y/GX8tLJpfpfT9KdqMOD4EocU4N4znhb5XqvvIFlYm",
+	"MxtNgnFQu3uAkNHhqwnVdEgV2NzmqPW7GAZ5zvtPe/bfQ0AZrvq7GJI/MsjML+oWJOLieRMc+YXTG8rS",
+	"4jRqAvJzsNnkaXJQWkP+/cO6WH0FWjM+Vid564kVZ/RouT3FlkeUCmV9kbk52vGm7lH3rHDR/wRyCjrD",
+	"1pA8gxRrBaMZ2o8+7TimPy44oWZT+NPGfD7OpJjByQsqmSrF8UStW4BrTNOTLKEOrlPB7b/zVSFf9x/t",
+	"dHunbWujt087p+YH//R7fGqOh+pM5pOqjOf/1pNMquKvDNTK7+Uz3kLC/VijxN5OmB7Y1Q5uhbzOC1U0",
+	"xuQfMoV4k59pfSo2Pt8xzuBT9CMYui3meyAHYgac8TGZiEyqiEyE4WxzFRGPkSVCcbRhDRZZZcn7WUpj",
+	"J0LlX7E+OrPcTLtnSYbcwTd6kHNiVmK+Gl/3uTl75zEXEhLbV9pyW5GyeB7ZDnVO58ab37oKq0WrkE4/",
+	"QVjR3ol7iVJrqaVtqeVjkvE6yt2OxlePfbc1ld9llFZx7Ig9Dv+TASK5avU63c35dHc7Pr0DJ/6kzNZo",
+	"X3tiuJ+tvPulhl25VFBdfbF4KTiq6HUT3CMlkSuXko98O68mDq9nbuyu9Bp803WUYHw8QHSwCFnyB9HZ",
+	"TDCunamw9GhIWcpGowGNlx9l44GEmZBLT+BGpFnVh0ZgSBZqFzI1X+NmWp3JpafYC3nxRykyzTgM3I22",
+	"+NiQtAoeenX13VZx30vnVEPqDvxfmFj164TFk8Dji819XKWHmGoYCzl3diO1kSRlgw/zKaaZ0gZERItS",
+	"3FWez0ArFH3yMuMo3XlzFBqgbBhYPsVxlcBUQVyfQHD6RpHrKHJrKrxDuefbqW3AR7t756NGZNoPL/0m",
+	"Md2dxJQz9v/+f/7fgJ27g9tOfPJrOco7pK40L9rBL4puqrtaGSnnYOMDXEbz21ZC5wqVFlcdyQuKA3zw",
+	"LmqloF37TDv0tH5okIHS+K13UasU6L+dCLMEqzpTu3v+hckwfxW3WNHHIqaYziifo0xhZA0000bYZ82d",
+	"sLXDVES0rBdqLsw8R4G0xLWcY5snyRJvNbJf+U4RV7vjmFzkn75letLnXDg7EBqNMJfT79JakI7JhUFW",
+	"wC1YdRuHQkLQtMTFLak1FlVQxqcwGn0J5JRfaeEi0ZTY6rXuT1rL89iH796925r47tJiswXMV3GY7t45",
+	"DIaX7ofLfLvd7+52z7mRP6uNLnSnrdXmpf0cpI+R4bzgk5t02evzijZ72XRomL3Khr9DrCMSfDd34Wk2",
+	"hZRx+E71OaqcMdHwRpMDxjVITlPChQZFqMRqgK60DSSHx+QnlhoGae6YIeO26RO5+PnHugZ8lw4QX0gd",
+	"LOdAbdyTEnf3yr5UURarlEhmc6Rqy15p2728+PCUvnkKfKwnrd6908bt/hwDbLyFR258/YROzG0+o3+h",
+	"dkpb73lhr2yaTfHemjJu/93JN23wcgxyRfN+rJ4KsKeeia6sxJ5m27GpY0XePjravEXItmDLvXFG6ptR",
+	"pSAsjWyo2FVGrkNAw0KSDLbqDplkMHBd8Cs3ZxZ2ZLhOkx1eHbmApCtyEKbZ4kaukgyuyAFQaWRDXWwb",
+	"hxRRW4YviUxjHLdhYymMNBGZPtyi7JxfT1B6Lvip+JeB3t1WoKO3lGlr4cglPwmzdJ5n8ufU2gsNLFHO",
+	"FnpOKmoY9ZXBwvPzPMjqX9sd656CN/bSGKSMXzs3WPP6tWH192ACe48ZFhrW2jVXjENTv+FCi6nJ+qjM",
+	"iZAQA7tZEUKW7245WcQG2MywjbS7ZrGBtoE06l621iFwAlJCJgspobKc/TLUMzkGHs+xMrOc0rRhN8xn",
+	"v1/Mf/794vbZj+b/bNPmDdorI+Gsr9LnCOyLrc+nc4HEi27+l/q86ctJXvrZ+QFQjCqs9cUdj6UFcos/",
+	"nRn19Zj8OgHe51asRFAQDpBgYRWrnZODQgjEFAWk0ohYtc4KewXNu58PI+zWHmrNNsxCEarJVYDjV+Tg",
+	"dsLiSZ+7b6BWbVRoIxJO6RwviCH4mIxRpjMJq9qoIzQ+beJDc05X3OaNW/WUEeBHmGVMkZSSKVNAPvx/",
+	"5HeRyYik34El+58ePyIf3scTkaGAN2IpDCSMQIJhQr3Wj89feT521m2t4D/t+z2sXl7wnyYcZkMqv8v8",
+	"jn3eUFuc27a3mn++8lZbe6xf7LW3jHaf27W3GYbXGV8sF/9WhfJLysx+bpQd6i/gAyPRz0B6C8dh5U0e",
+	"2GBO3tp/uOKTdc6U/EbbMddin/zPBZn99rbiYUMmNkspzxHWWtybWUQbsrJR0DfDQw7FgkwFjeZQKlnP",
+	"djA7r1Eyys0gt7AZ9rI1R//GsL9uhv3VNzC18ImKAmXOVWbk+gRu1qk7G0nvl46P3l1ZSZuWh6hsdJ+b",
+	"RU+lm4YI+xUpsvGEBFljx+SCcLjtc28PJMxoOmlCDmzieNgNplK9sa6pbdWbfXgNQ1Nmo7y1bnC4Vh3B",
+	"UJm49XpDGrxDt9xWm/rY1q5vF0TTC2IBz1ZeF50m10V3T9eFryb67dr4564j6hAAI1ByHInIDMQsBV9w",
+	"0KrxagMF4oRqTeMJdulb2QTIYulFMHqfNUDxnYHzM4TvzZLRGl53nnd3lRA7wmE8FlMbITxiKeQ+sExK",
+	"BvII014w8/nYzt+MJ55hSz01od3ze61e68Ho/r2kfb9z//5Z/H1y7/wB7Y6A0nZ8fk6Tduecng5HZ6PO",
+	"sDtsD+93u3HSOU/uxZ3zYXvUbtP2fTMX+xNavc79s9NuZ6t2lM175eUHt6pEaIAMX3E5pEIK/06FWyYH",
+	"Kja3rLdGqyiv2aMOIyLSJPfc3YH0WV3fFHhCrqZZqtmMSn0yEnJ6lFBNr6x8jKYDKjUxKJ6QK4PtVxER",
+	"NnRC0ts+H84x8EGRq5CuRKxBHyktgU7dXFeeVK680Rwdik6EdTRKDI1i/yvORiMfuobpNnMsl2r++eqv",
+	"F0fd83vEJ5eR2wlLUQw2n2N8/JCYbykb5PGXX548+uvjy8Gzi/9rcHF5efHor88e/3w5+OF/XT5+Rcag",
+	"yVnn1BYwns70vM8FB0XOut0If+RCTxgfmyVdw0wfk19mqaAJc5GDmItpQaBF/kufO9uLLbNho6utCwTe",
+	"uDKtBWKQg267fRgRJdA7oSWDpM8z/A7hYPaQZBa0oAjTD0ngFTj6d5ibxXGhsRcymYCEajndzLfIZpcl",
+	"9mWqNbBEBIhcLShJb8lQJPM6z3DOE2uCM7rn5xi04P/uNPFxe56LnhlbxMrXdVOu0SF4h5B1fItMj4V9",
+	"w3aPpliZTGTSu4PqNlDw+mr/dsD/vX87+Ml/t9a13UTPCQkI+7MvxwgMGae46iXgtSooujzJTBrs0C5e",
+	"2hxY06kLPec3+16xS2El4juJUvx2hW93hW9+gddd3gGruwUJeZkfy8iMCiFss1GvSryLtmgd9u2cP/U5",
+	"FxfTV19jd1Ot8KN7cuxpEWrv4IOcrWPzfncLG8kBrwlItlTMTt4Wf6xy+vwobnmNELEBd9/lZqtEWAOb",
+	"wJ7rJUfzru1cYYjeyJyP7IKOfmRqJqwBFGU8M8bLlIyTx5d0MYus4s1lYboAopU/zWf/j37rv//zv/qt",
+	"lS15o9zQsrw5vy7fpdsu5Hh1i9+vVrXyGIhxQDm41xDA9npTVNn9PySW3Xr/15CmFWuPSo3Y6xu2GAbB",
+	"FKFEw3SWUm1l9RyxjewXEWcYNnf0EFBgfug7sqS0riHLI1zHz6Vl3HlY+uv92n32FQ7T6QTeVCdOr41u",
+	"aWojtrd9jeG7sWu5a4WSvCAf8MQKPh4xjGaTO4IHRRjuFoahXZocL6PV+iDKEi185bYjp9WWtuyyUNCo",
+	"cCuFBm9uEJkeijf7thfVMKYpGMFm4yqpDQxRJZuZz7aJCLqFohoXLZli1WqEQ5+rTN6wGyFtH3Vcqfdq",
+	"YOFT7FjiymkxbuM5me7zgys7dsC4FgOWXB0ekx+EntjqE0OwqQNYCRvz4W+ZgsNj8mR0hK5L7Kuz9MXv",
+	"lJUiKuwwz8y4Xd2l0UcNHDWQqWJLm/ifcNt34yn94p2eb6t9nmcoXKRO52o5NMVSVxvz7K7l2f9ksTdh",
+	"edtVztTTPTlTPQ9y2gjaKQ2TSr75Vf/Z/KrI70J7GDFclFCOlwihQ5HpwoPgMX4D/X1qFj0GdSfX8UvX",
+	"LqLK0o6pIZQlNkmDsMrUjDxvojo3gyynZixlZmBYU1VqhvtwKBFRhpXKZbDWyIoFQZkRcYPuEyI4Oei3",
+	"hjS+Jrd+Irc/uwHVb1V3s0gSK7s+s7D/pNkcQ3yj9XfBYkZSSmI6wzKayXcf3seScpJg8e0P7zG/Yvmq",
+	"q2HWZ4ZZh2GgG4r1DjR3mDCx4cYrb3S7y/MFfW4ZSIjZA4sVXr/fAHDNbudO+wz9UFasyO9gFyNsMXPg",
+	"yH0TscsK0Y9vVth63ayBzE3gBu1L//T3zsc29bpuF9SfSeH5drxJhCxvk5sCSxPs6ZpYYoh21M9Cfxbc",
+	"8GI2g/TDe5LmUOsRlpJY8BGTUyDpd1Z6NJJaKRftuDlhmb3eZT5YrIXcqMPP7ntfqfh0F8xeG/C1bomv",
+	"Wfbp2Br2t9svMzNTfv2cbDPGVPYmJWg4L9Us2YSRGK2a3bHEGVTDsvYeVy/dSIezdH5Mnmhry7FD0Tjj",
+	"N97n1lAUEXgTw0zbQqF0WdgkStO5Ihm3NzskJOOapYSWcobxg4VfSUsaXzM+dhVjbOsbs2hIliTSPrfl",
+	"SdFtl1uII1cnx0wbUymZC+ehfln20TRTus//yIQGI64enHW7oempWjC1IH6Jdo9PyYgL58iAJYhWDZzp",
+	"3dbrnI39LDJFaBxnSnBF5If35iRt9yNyIzS2pLfO+7Jcu1zaq0H6qT/Twvbeueh0T8/O731//0F7A7c6",
+	"Av5zvBU2BGed96O97P3YEfRGlVz5nQZn0/QeOl0hX1tT4X5vIpzzm1D9GQnVlrM6n0nRlrbpzadmKdN3",
+	"cu89x2KONGi5ltsxrKUor0uW9wpEi5GjvshGzlIzIKyaFC1dPXmCl2tM4tiAQdGoz51ysbosh3WtpIbW",
+	"kwXcVn3uvTFMR875TMagFc4kbvli3Q1neinsYxOqMPgW73Tng8lbyklAXxAk5OAKDwPdNVfkhLg/jbZ0",
+	"ZS7HwDETTr/CI/PKTPBleWQCj0ZVuemohYfS+AbutM9ar0O7u2vcZi4JH3pMzR8jGutMwqbOH4Twp6+e",
+	"UQ2q5l6g8HbaxQt0uokX6LTsBSqwfWvHfdVXzj9jJ9A6ZNynJ2hfWdgFO/9WOuObu2i9uwg5ZNFm2yE/",
+	"wYJ8o/Ae20Rq8Vd0bezYk+Xqpb7sH0ohFy+eEC2ujYTiywMaCeDKfavnZeoromIxq+iqkZcJ8WLzFxU/",
+	"trXStdJt3aheR41HYgOdp7PKp+BCv3aL4/Jnuj56y4qI/ywpf0X40l2m9NXRfNgRuIbscbXFOB9bnG+g",
+	"0AJ8m2c0pKVAb8B1KPSNYG0p1XFGZWKLqBZeWGzZHdnmQLkRjfFZptXxisrHl8EGdiXl7SQYL5doYURJ",
+	"KZIMx5Z7Lb9t2XodVnCzgcESqEKRcjEk2PdDfkmZHeAigTW80ZYIXVpKKhQMuNDFh8N2yj8Lo0XhA6ZJ",
+	"j8Tph/9tJCBJ6A3EJKVE5h8QfrpkkzTeAvgr03h9U9pSJZFvIS7JUp8sHz2BtIBlIxNBDMf9WAm+eUuI",
+	"Cbgc3uLIFqkysnQMCRnOSwwhjKJwFNMjZ+3TIHzC9+eXIgUipCtF4+pkRuSs2+1zjrm5liFMmVLmDyHJ",
+	"kCZ2AeTgytLUcT9rt09js178F1xhQucIZTW7yD4/uMJ/uLHmYvNjI3LWflCsLdhwIsBmylpWhivPpASu",
+	"XQ2dY/J8RGLB3a9lLskxHdpZK+ANjXU6x59uGVcPbbgJ2myUSyvuVtrqZ7N0vsjqvhS7g+d5i2j2tKKs",
+	"J0nyGqBnx91jW4UMUgONxjLVOWbY3jApuGuW9VT8BS6UmTEivzKeiFtFOh1buQ1ijeq/ylJtNMmfWDxh",
+	"IHFR+sP71CyMyvGH9+ZQhgrkTWn4Y+sePUfl1DNgLEGuNMzMiM4xeYQyHbG4Rqygp0j3GD+CzewLfv24",
+	"gEkoABb654SNzREGV0sunA2KSP3WFuwbsexbuO0XU2OI8YGjDpdQd3cxsZ1mlpDzvdajI3SkXcONAtm/",
+	"iQz/bGYOZEuEBjhQbc8wL0GcSaZtf+chUAnyItMT7Mb82jyWN9UlK56KmKYEpkNIjCxjB5KDKb0GIjN+",
+	"iHhvuNBE61nv5CQ14ydC6d799n3XrtuuaHHmvwJN9SQiEmhiW//6/jCGfUoaayNNQTo6DrokzJWGaWu5",
+	"oMVTMSaMm8lGEtQEp0rFmIhMB68bXKx4+WJsu9jYtqZG6FJmJsMYjFSFfhkzIR0qrNgUzoivVs1ZGHuM",
+	"DmcfhW/ah63qpi1KywzNsQoLbMRCWsRIsPLNEGyvNXFc3eSjatZH5SkO+q0/MhaRBOvGpGnwyX7r8Hip",
+	"FUnVlM8L+W0WutZsjXos86JVuUus37vDzeU5f5VMa+CRl4zD4vbKIByhNgkzmC1onrU84Q+LfaWjitZK",
+	"OeKtbKkY4qFvt1Sxg4lwZSITG/BtFXvgJTxMmFFV3/3/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -11,9 +11,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/guichet/guichet/internal/auth"
+	"github.com/guichet/guichet/internal/blob"
 	"github.com/guichet/guichet/internal/config"
 	"github.com/guichet/guichet/internal/httpapi"
 	"github.com/guichet/guichet/internal/jobs"
@@ -92,8 +94,12 @@ func (m *Main) Open(ctx context.Context, insertOnly bool) error {
 	}
 	svc := &jobs.Services{}
 	workers, periodic := jobs.Register(svc)
+	opts := m.storeOptions(box)
+	if opts.Blobs, err = m.blobStore(); err != nil {
+		return err
+	}
 	m.Store, err = store.New(ctx, m.DB, store.JobsConfig{Workers: workers, PeriodicJobs: periodic,
-		MaxWorkers: m.Config.JobWorkers, Logger: m.Log, InsertOnly: insertOnly}, m.storeOptions(box))
+		MaxWorkers: m.Config.JobWorkers, Logger: m.Log, InsertOnly: insertOnly}, opts)
 	if err != nil {
 		return err
 	}
@@ -105,7 +111,17 @@ func (m *Main) storeOptions(box *auth.Box) store.Options {
 	c := &m.Config
 	return store.Options{Now: m.Now, Logger: m.Log, Hasher: m.Hasher, Box: box, SigningKeyPEM: c.JWTSigningKey,
 		Issuer: c.JWTIssuer, Audience: c.JWTAudience, AccessTTL: c.AccessTokenTTL, RefreshTTL: c.RefreshTokenTTL,
-		LoginFreeFailures: c.LoginFreeFailures, IdempotencyTTL: c.IdempotencyTTL}
+		LoginFreeFailures: c.LoginFreeFailures, IdempotencyTTL: c.IdempotencyTTL, MaxAttachmentBytes: c.MaxAttachmentBytes}
+}
+
+// blobStore keeps attachments next to the SQLite file in the embedded
+// mode, and in PostgreSQL when replicas share it: nothing a replica needs
+// lives only on its own disk.
+func (m *Main) blobStore() (blob.Store, error) {
+	if m.DB.Postgres() {
+		return blob.NewDB(m.DB.Writer(), m.DB.Reader()), nil
+	}
+	return blob.NewFS(filepath.Join(m.Config.DataDir, "blobs"))
 }
 
 // Handler builds the HTTP API over the store.

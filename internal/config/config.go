@@ -31,35 +31,39 @@ type Config struct {
 	SQLiteSynchronous string
 	DBMaxConns        int
 	MaxBodyBytes      int64
-	CORSOrigins       []string
-	TrustedProxies    []string
-	LogLevel          string
-	LogFormat         string
-	ShutdownTimeout   time.Duration
-	HashConcurrency   int
-	LoginFreeFailures int
-	IdempotencyTTL    time.Duration
-	JobWorkers        int
+	// MaxAttachmentBytes bounds one uploaded attachment (streamed, never
+	// whole in memory).
+	MaxAttachmentBytes int64
+	CORSOrigins        []string
+	TrustedProxies     []string
+	LogLevel           string
+	LogFormat          string
+	ShutdownTimeout    time.Duration
+	HashConcurrency    int
+	LoginFreeFailures  int
+	IdempotencyTTL     time.Duration
+	JobWorkers         int
 }
 
 // Default returns the settings used when nothing is configured.
 func Default() Config {
 	return Config{
-		Listen:            ":8080",
-		DataDir:           "./data",
-		JWTIssuer:         "guichet",
-		JWTAudience:       "guichet-api",
-		AccessTokenTTL:    15 * time.Minute,
-		RefreshTokenTTL:   30 * 24 * time.Hour,
-		SQLiteSynchronous: "FULL",
-		DBMaxConns:        16,
-		MaxBodyBytes:      1 << 20,
-		LogLevel:          "info",
-		LogFormat:         "json",
-		ShutdownTimeout:   15 * time.Second,
-		LoginFreeFailures: 5,
-		IdempotencyTTL:    24 * time.Hour,
-		JobWorkers:        10,
+		Listen:             ":8080",
+		DataDir:            "./data",
+		JWTIssuer:          "guichet",
+		JWTAudience:        "guichet-api",
+		AccessTokenTTL:     15 * time.Minute,
+		RefreshTokenTTL:    30 * 24 * time.Hour,
+		SQLiteSynchronous:  "FULL",
+		DBMaxConns:         16,
+		MaxBodyBytes:       1 << 20,
+		MaxAttachmentBytes: 25 << 20,
+		LogLevel:           "info",
+		LogFormat:          "json",
+		ShutdownTimeout:    15 * time.Second,
+		LoginFreeFailures:  5,
+		IdempotencyTTL:     24 * time.Hour,
+		JobWorkers:         10,
 	}
 }
 
@@ -108,6 +112,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DBMaxConns < 2 {
 		bad("GUICHET_DB_MAX_CONNS", "must be at least 2, got %d", c.DBMaxConns)
+	}
+	if c.MaxAttachmentBytes < 1 {
+		bad("GUICHET_MAX_ATTACHMENT_BYTES", "must be at least 1, got %d", c.MaxAttachmentBytes)
 	}
 	if c.MaxBodyBytes < 1024 {
 		bad("GUICHET_MAX_BODY_BYTES", "must be at least 1024, got %d", c.MaxBodyBytes)

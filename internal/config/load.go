@@ -33,6 +33,7 @@ func settings(c *Config) []setting {
 		{"GUICHET_SQLITE_SYNCHRONOUS", "sqlite-synchronous", "SQLite durability: FULL survives a power cut", false, (*stringValue)(&c.SQLiteSynchronous)},
 		{"GUICHET_DB_MAX_CONNS", "db-max-conns", "PostgreSQL pool size, or SQLite read pool size", false, (*intValue)(&c.DBMaxConns)},
 		{"GUICHET_MAX_BODY_BYTES", "max-body-bytes", "largest JSON request body", false, (*int64Value)(&c.MaxBodyBytes)},
+		{"GUICHET_MAX_ATTACHMENT_BYTES", "max-attachment-bytes", "largest attachment upload (streamed; stored on disk with SQLite, in the database with PostgreSQL)", false, (*int64Value)(&c.MaxAttachmentBytes)},
 		{"GUICHET_CORS_ORIGINS", "cors-origins", "comma-separated origins allowed to call the API from a browser", false, (*listValue)(&c.CORSOrigins)},
 		{"GUICHET_TRUSTED_PROXIES", "trusted-proxies", "comma-separated CIDRs whose X-Forwarded-For is believed", false, (*listValue)(&c.TrustedProxies)},
 		{"GUICHET_LOG_LEVEL", "log-level", "debug, info, warn or error", false, (*stringValue)(&c.LogLevel)},

@@ -3,6 +3,7 @@ package guichet
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"slices"
 	"time"
 )
@@ -169,15 +170,22 @@ type TicketUpdate struct {
 
 // TicketFilter selects tickets; zero fields do not filter.
 type TicketFilter struct {
-	State, AssigneeID, ContactID, OrganisationID string
-	Status                                       Status
-	Channel                                      Channel
-	Category                                     Category
-	Level                                        int
-	Overdue                                      *bool
-	DueBefore                                    *time.Time
-	Sort                                         string // "-created" (default), "created", "due"
-	Page                                         PageRequest
+	Query, State, AssigneeID, ContactID, OrganisationID string
+	Status                                              Status
+	Channel                                             Channel
+	Category                                            Category
+	Level                                               int
+	Overdue                                             *bool
+	DueBefore                                           *time.Time
+	Sort                                                string // "-created" (default), "created", "due"
+	Page                                                PageRequest
+}
+
+// TicketSplit opens a ticket for a second subject of an existing one.
+type TicketSplit struct {
+	Subject, Description string
+	Category             Category
+	EventIDs             []string
 }
 
 // Timeline event kinds.
@@ -215,6 +223,14 @@ type Reply struct {
 	TrackingNumber     string
 	FileReference      string
 	DocumentationLinks []Link
+	AttachmentIDs      []string
+}
+
+// Attachment is a file attached to a ticket (a scanned letter…).
+type Attachment struct {
+	ID, TicketID, Filename, ContentType, SHA256, Direction, CreatedBy string
+	Size                                                              int64
+	CreatedAt                                                         time.Time
 }
 
 // ClientMessage is something the client sent or said on a ticket.
@@ -311,6 +327,11 @@ type TicketService interface {
 	AddClientMessage(ctx context.Context, idOrNumber string, in ClientMessage) (TimelineEvent, error)
 	Transitions(ctx context.Context, idOrNumber string) (TransitionOptions, error)
 	ApplyTransition(ctx context.Context, idOrNumber string, ifMatch int, in TransitionRequest) (Ticket, error)
+	MergeTicket(ctx context.Context, idOrNumber string, ifMatch int, into string) (Ticket, error)
+	SplitTicket(ctx context.Context, idOrNumber string, ifMatch int, in TicketSplit) (Ticket, error)
+	AddAttachment(ctx context.Context, idOrNumber, filename, direction string, r io.Reader) (Attachment, bool, error)
+	ListAttachments(ctx context.Context, idOrNumber string) ([]Attachment, error)
+	OpenAttachment(ctx context.Context, idOrNumber, id string) (Attachment, io.ReadCloser, error)
 	ClientNotifications(ctx context.Context, idOrNumber string, p PageRequest) (Page[ClientNotification], error)
 	MyNotifications(ctx context.Context, unread *bool, p PageRequest) (Page[AgentNotification], error)
 	MarkNotificationRead(ctx context.Context, id string) (AgentNotification, error)

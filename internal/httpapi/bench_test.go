@@ -33,3 +33,26 @@ func BenchmarkCreateContact(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCreateTicket measures opening an email ticket (number, response
+// clock with its due date, creation event, audit) through the full HTTP
+// stack in process.
+func BenchmarkCreateTicket(b *testing.B) {
+	for _, backend := range testdb.Backends() {
+		b.Run(backend.Name, func(b *testing.B) {
+			e := apitest.Start(b, backend)
+			_, key := e.APIToken(e.Admin, "tickets:write")
+			b.SetParallelism(8)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					r := e.Post(key, "/tickets", map[string]any{"subject": "Export FEC en erreur", "channel": "email",
+						"category": "bug_report", "description": "Depuis la mise à jour, l'export échoue."})
+					if r.Status != 201 {
+						b.Fatalf("create: %d %s", r.Status, r.Body)
+					}
+				}
+			})
+		})
+	}
+}

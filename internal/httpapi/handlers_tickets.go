@@ -91,6 +91,17 @@ func docLinks(in *[]api.DocumentationLink) []guichet.Link {
 	return out
 }
 
+func uuidStrings(list *[]openapi_types.UUID) []string {
+	if list == nil {
+		return nil
+	}
+	out := make([]string, len(*list))
+	for i, u := range *list {
+		out[i] = u.String()
+	}
+	return out
+}
+
 func uuidString(u *openapi_types.UUID) string {
 	if u == nil {
 		return ""
@@ -101,7 +112,7 @@ func uuidString(u *openapi_types.UUID) string {
 // ListTickets lists or searches tickets.
 func (s *Server) ListTickets(ctx context.Context, r api.ListTicketsRequestObject) (api.ListTicketsResponseObject, error) {
 	p := r.Params
-	f := guichet.TicketFilter{Status: guichet.Status(enumString(p.Status)), State: str(p.State),
+	f := guichet.TicketFilter{Query: str(p.Q), Status: guichet.Status(enumString(p.Status)), State: str(p.State),
 		Channel: guichet.Channel(enumString(p.Channel)), Category: guichet.Category(enumString(p.Category)),
 		AssigneeID: uuidString(p.AssigneeId), ContactID: uuidString(p.ContactId), OrganisationID: uuidString(p.OrganisationId),
 		Overdue: p.Overdue, DueBefore: p.DueBefore, Sort: enumString(p.Sort), Page: pageRequest(p.Limit, p.Cursor)}
@@ -210,7 +221,7 @@ func (s *Server) AddTicketReply(ctx context.Context, r api.AddTicketReplyRequest
 	b := r.Body
 	e, err := s.svc.Tickets.AddReply(ctx, r.TicketId, guichet.Reply{Channel: guichet.Channel(b.Channel), Body: b.Body,
 		SentAt: b.SentAt, TrackingNumber: str(b.TrackingNumber), FileReference: str(b.FileReference),
-		DocumentationLinks: docLinks(b.DocumentationLinks)})
+		DocumentationLinks: docLinks(b.DocumentationLinks), AttachmentIDs: uuidStrings(b.AttachmentIds)})
 	if err != nil {
 		return nil, err
 	}
@@ -304,4 +315,38 @@ func (s *Server) MarkNotificationRead(ctx context.Context, r api.MarkNotificatio
 		return nil, err
 	}
 	return api.MarkNotificationRead200JSONResponse(agentNotificationDTO(n)), nil
+}
+
+// MergeTicket merges a ticket into another.
+func (s *Server) MergeTicket(ctx context.Context, r api.MergeTicketRequestObject) (api.MergeTicketResponseObject, error) {
+	version, err := ifMatch(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.svc.Tickets.MergeTicket(ctx, r.TicketId, version, r.Body.Into)
+	if err != nil {
+		return nil, err
+	}
+	return api.MergeTicket200JSONResponse{Body: ticketDTO(t, time.Now()), Headers: api.MergeTicket200ResponseHeaders{ETag: etag(t.Version)}}, nil
+}
+
+// SplitTicket opens a ticket for a second subject.
+func (s *Server) SplitTicket(ctx context.Context, r api.SplitTicketRequestObject) (api.SplitTicketResponseObject, error) {
+	version, err := ifMatch(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	in := guichet.TicketSplit{Subject: r.Body.Subject, Description: str(r.Body.Description), Category: guichet.Category(r.Body.Category)}
+	if r.Body.EventIds != nil {
+		for _, id := range *r.Body.EventIds {
+			in.EventIDs = append(in.EventIDs, id.String())
+		}
+	}
+	t, err := s.svc.Tickets.SplitTicket(ctx, r.TicketId, version, in)
+	if err != nil {
+		return nil, err
+	}
+	loc := "/tickets/" + t.ID
+	return api.SplitTicket201JSONResponse{Body: ticketDTO(t, time.Now()),
+		Headers: api.SplitTicket201ResponseHeaders{ETag: etag(t.Version), Location: &loc}}, nil
 }

@@ -38,7 +38,7 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		key := req.Header.Get("Idempotency-Key")
-		if req.Method != http.MethodPost || key == "" || strings.HasPrefix(req.URL.Path, "/auth/") {
+		if req.Method != http.MethodPost || key == "" || strings.HasPrefix(req.URL.Path, "/auth/") || isUpload(req) {
 			return next(c)
 		}
 		caller := guichet.CallerFrom(req.Context())

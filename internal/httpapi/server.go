@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,12 @@ import (
 	"github.com/guichet/guichet/internal/procedure"
 	"github.com/guichet/guichet/internal/store"
 )
+
+// isUpload reports an attachment upload: its body is streamed, neither
+// read whole by validation nor hashed for Idempotency-Key.
+func isUpload(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/tickets/") && strings.HasSuffix(r.URL.Path, "/attachments")
+}
 
 // Health reports readiness of the dependencies.
 type Health interface {
@@ -101,7 +108,9 @@ func New(cfg *config.Config, svc Services, spec []byte, log *slog.Logger) (*echo
 			MaxAge:        600,
 		}))
 	}
-	e.Use(middleware.BodyLimit(strconv.FormatInt(cfg.MaxBodyBytes, 10) + "B"))
+	// Uploads stream to the blob store with their own limit.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(cfg.MaxBodyBytes, 10) + "B",
+		Skipper: func(c echo.Context) bool { return isUpload(c.Request()) }}))
 	e.Use(s.authenticate)
 	e.Use(v.middleware)
 	e.Use(s.idempotency)

@@ -57,6 +57,14 @@ var validationOptions = &openapi3filter.Options{
 	AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 }
 
+// uploadValidationOptions check an upload's path and query, not its body,
+// which is streamed to the blob store.
+var uploadValidationOptions = &openapi3filter.Options{
+	MultiError:         true,
+	ExcludeRequestBody: true,
+	AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+}
+
 func (v *validator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -74,7 +82,11 @@ func (v *validator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := checkJSONSyntax(req); err != nil {
 			return err
 		}
-		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: validationOptions}
+		opts := validationOptions
+		if isUpload(req) {
+			opts = uploadValidationOptions
+		}
+		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
 		if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
 			return validationError(err)
 		}

@@ -299,9 +299,12 @@ func (s *Store) PublishProcedureVersion(ctx context.Context, code, version strin
 // procedureFor returns the published version a new ticket of the category
 // follows.
 func (s *Store) procedureFor(ctx context.Context, db bun.IDB, code string) (string, *procedure.Definition, error) {
-	id, err := publishedVersion(ctx, db, code)
-	if err != nil {
-		return "", nil, err
+	id, ok := s.publishedID(code)
+	if !ok {
+		var err error
+		if id, err = publishedVersion(ctx, db, code); err != nil {
+			return "", nil, err
+		}
 	}
 	d, err := s.definition(ctx, db, id)
 	return id, d, err

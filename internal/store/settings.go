@@ -84,6 +84,8 @@ type settingsCache struct {
 	calendar CalendarSetting
 	policies ResponsePolicies
 	mapping  ProcedureMapping
+	// published maps each procedure code to its published version id.
+	published map[string]string
 }
 
 const settingsCacheTTL = time.Second
@@ -92,6 +94,14 @@ func (c *settingsCache) forget() {
 	c.mu.Lock()
 	c.loadedAt = time.Time{}
 	c.mu.Unlock()
+}
+
+// publishedID returns the cached id of the code's published version.
+func (s *Store) publishedID(code string) (string, bool) {
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	id, ok := s.cache.published[code]
+	return id, ok
 }
 
 // loadSetting decodes a setting into v; a missing row leaves v as it is
@@ -154,19 +164,34 @@ func (s *Store) seedSettings(ctx context.Context) error {
 	})
 }
 
-// settings returns the cached calendar, policies and mapping.
+// settings returns the cached calendar, policies and mapping. It never
+// holds its lock while it queries: a caller that holds a connection must
+// not wait on one that waits for a connection.
 func (s *Store) settings(ctx context.Context) (CalendarSetting, ResponsePolicies, ProcedureMapping, error) {
 	c := &s.cache
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if now := time.Now(); now.Sub(c.loadedAt) > settingsCacheTTL {
-		cal, pol, mapping, err := s.loadSettings(ctx, s.db.read)
-		if err != nil {
-			return cal, pol, mapping, err
-		}
-		c.calendar, c.policies, c.mapping, c.loadedAt = cal, pol, mapping, now
+	fresh := time.Since(c.loadedAt) <= settingsCacheTTL
+	cal, pol, mapping := c.calendar, c.policies, c.mapping
+	c.mu.Unlock()
+	if fresh {
+		return cal, pol, mapping, nil
 	}
-	return c.calendar, c.policies, c.mapping, nil
+	cal, pol, mapping, err := s.loadSettings(ctx, s.db.read)
+	if err != nil {
+		return cal, pol, mapping, err
+	}
+	var rows []procedureRow
+	if err := s.db.read.NewSelect().Model(&rows).Column("id", "code").Where("status = ?", guichet.ProcedurePublished).Scan(ctx); err != nil {
+		return cal, pol, mapping, err
+	}
+	published := make(map[string]string, len(rows))
+	for _, r := range rows {
+		published[r.Code] = r.ID
+	}
+	c.mu.Lock()
+	c.calendar, c.policies, c.mapping, c.published, c.loadedAt = cal, pol, mapping, published, time.Now()
+	c.mu.Unlock()
+	return cal, pol, mapping, nil
 }
 
 func (s *Store) loadSettings(ctx context.Context, db bun.IDB) (CalendarSetting, ResponsePolicies, ProcedureMapping, error) {

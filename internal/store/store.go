@@ -19,6 +19,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/guichet/guichet/internal/auth"
+	"github.com/guichet/guichet/internal/blob"
 	"github.com/guichet/guichet/internal/guichet"
 )
 
@@ -37,6 +38,9 @@ type Options struct {
 	IdempotencyTTL    time.Duration
 	// PhoneRegion is the default region of phone numbers without a prefix.
 	PhoneRegion string
+	// Blobs stores attachments; MaxAttachmentBytes bounds one.
+	Blobs              blob.Store
+	MaxAttachmentBytes int64
 }
 
 // Store implements the domain services on one database.
@@ -58,6 +62,9 @@ type Store struct {
 	// procedure definitions by version id (they never change).
 	cache       settingsCache
 	definitions sync.Map
+	// sequences holds the years whose PostgreSQL number sequence exists.
+	sequences  sync.Map
+	sequenceMu sync.Mutex
 }
 
 var errStoreClosed = errors.New("store: closed")

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,11 @@ func (s *Store) ListTickets(ctx context.Context, f guichet.TicketFilter) (guiche
 	q, err := s.filterTickets(q, f)
 	if err != nil {
 		return guichet.Page[guichet.Ticket]{}, err
+	}
+	if f.Query != "" {
+		if q, err = s.searchTickets(ctx, q, f, cur); err != nil {
+			return guichet.Page[guichet.Ticket]{}, err
+		}
 	}
 	if q, err = pageTickets(q, f.Sort, cur); err != nil {
 		return guichet.Page[guichet.Ticket]{}, err
@@ -184,12 +190,14 @@ func (s *Store) UpdateTicket(ctx context.Context, idOrNumber string, ifMatch int
 		return guichet.Ticket{}, wrap("update ticket", err)
 	}
 	var out guichet.Ticket
+	var rowForRefs ticketRow
 	err = s.inTx(ctx, func(tx *Tx) error {
 		row, err := findTicket(ctx, tx, idOrNumber)
 		if err != nil {
 			return err
 		}
 		before := *row
+		defer func() { rowForRefs = *row }()
 		if err := claimVersion(ctx, tx, row, ifMatch); err != nil {
 			return err
 		}
@@ -207,9 +215,14 @@ func (s *Store) UpdateTicket(ctx context.Context, idOrNumber string, ifMatch int
 		}
 		if _, err := tx.NewUpdate().Model(row).ExcludeColumn("id", "seq", "number", "procedure_id", "created_at", "created_by").
 			WherePK().Exec(ctx); isForeignKeyViolation(err) {
-			return missingReference(ctx, tx, row)
+			return errMissingReference
 		} else if err != nil {
 			return err
+		}
+		if row.Subject != before.Subject || row.Description != before.Description {
+			if err := indexTicket(ctx, tx, row.ID); err != nil {
+				return err
+			}
 		}
 		if err := s.afterUpdate(ctx, tx, &before, row); err != nil {
 			return err
@@ -221,6 +234,9 @@ func (s *Store) UpdateTicket(ctx context.Context, idOrNumber string, ifMatch int
 		out, err = s.ticketView(ctx, tx, row)
 		return err
 	})
+	if errors.Is(err, errMissingReference) {
+		err = missingReference(ctx, s.db.read, &rowForRefs)
+	}
 	return out, wrap("update ticket", err)
 }
 

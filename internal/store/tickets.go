@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -122,6 +124,9 @@ func (s *Store) CreateTicket(ctx context.Context, in guichet.TicketCreate) (guic
 	}
 	row.CreatedBy = nullable(c.Agent.ID)
 	cal, pols, mapping, err := s.settings(ctx)
+	if err == nil {
+		err = s.ensureSequences(ctx)
+	}
 	if err != nil {
 		return guichet.Ticket{}, wrap("create ticket", err)
 	}
@@ -138,9 +143,14 @@ func (s *Store) CreateTicket(ctx context.Context, in guichet.TicketCreate) (guic
 			return err
 		}
 		out = row.domain(guichet.ProcedureRef{Code: def.Code, Version: def.Version})
-		out.Links, err = loadLinks(ctx, tx, row.ID)
+		if len(in.Related) > 0 {
+			out.Links, err = loadLinks(ctx, tx, row.ID)
+		}
 		return err
 	})
+	if errors.Is(err, errMissingReference) {
+		err = missingReference(ctx, s.db.read, row)
+	}
 	return out, wrap("create ticket", err)
 }
 
@@ -192,7 +202,7 @@ func (s *Store) insertTicket(ctx context.Context, tx *Tx, row *ticketRow, in gui
 	}
 	row.CreatedAt, row.UpdatedAt = tx.Now, tx.Now
 	year := tx.Now.In(paris).Year()
-	n, err := nextTicketNumber(ctx, tx, year)
+	n, err := s.nextTicketNumber(ctx, tx, year)
 	if err != nil {
 		return err
 	}
@@ -220,9 +230,9 @@ func (s *Store) insertTicket(ctx context.Context, tx *Tx, row *ticketRow, in gui
 	if err != nil {
 		return err
 	}
-	queries = append(queries, tx.NewInsert().Model(ev), auditQ)
+	queries = append(queries, tx.NewInsert().Model(ev), auditQ, ticketTextQuery(tx, row))
 	if err := tx.execAll(ctx, queries...); isForeignKeyViolation(err) {
-		return missingReference(ctx, tx, row)
+		return errMissingReference
 	} else if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}
@@ -234,16 +244,64 @@ func (s *Store) insertTicket(ctx context.Context, tx *Tx, row *ticketRow, in gui
 	return nil
 }
 
-// nextTicketNumber takes the next number of the Paris year: the counter
-// row is locked until the transaction ends, so numbers never repeat.
-func nextTicketNumber(ctx context.Context, tx *Tx, year int) (int64, error) {
+// nextTicketNumber takes the next number of the Paris year. On SQLite the
+// counter row is updated in the (single-writer) transaction: no number is
+// lost. On PostgreSQL a row lock held until commit would serialise every
+// create, so each year has a sequence instead: numbers stay unique and
+// increasing, and a rolled-back create leaves a gap.
+func (s *Store) nextTicketNumber(ctx context.Context, tx *Tx, year int) (int64, error) {
 	var n int64
+	if s.db.postgres {
+		name, err := s.yearSequence(ctx, tx, year)
+		if err != nil {
+			return 0, err
+		}
+		if err := tx.NewRaw("SELECT nextval(?)", name).Scan(ctx, &n); err != nil {
+			return 0, fmt.Errorf("ticket number: %w", err)
+		}
+		return n, nil
+	}
 	err := tx.NewRaw(`INSERT INTO ticket_counters (year, last_seq) VALUES (?, 1)
 		ON CONFLICT (year) DO UPDATE SET last_seq = ticket_counters.last_seq + 1 RETURNING last_seq`, year).Scan(ctx, &n)
 	if err != nil {
 		return 0, fmt.Errorf("ticket number: %w", err)
 	}
 	return n, nil
+}
+
+// yearSequence returns the year's number sequence, created on first use
+// (CreateTicket creates it before its transaction; this is the fallback
+// for a year that began in between).
+func (s *Store) yearSequence(ctx context.Context, db bun.IDB, year int) (string, error) {
+	name := fmt.Sprintf("ticket_numbers_%d", year)
+	if _, ok := s.sequences.Load(year); ok {
+		return name, nil
+	}
+	s.sequenceMu.Lock()
+	defer s.sequenceMu.Unlock()
+	// Another process may create it at the same moment: IF NOT EXISTS then
+	// meets a unique violation, which means it exists.
+	_, err := db.ExecContext(ctx, "CREATE SEQUENCE IF NOT EXISTS "+name+" AS bigint MINVALUE 1 START 1")
+	if err != nil && !isUniqueViolation(err) {
+		return "", fmt.Errorf("ticket number sequence: %w", err)
+	}
+	s.sequences.Store(year, true)
+	return name, nil
+}
+
+// ensureSequences creates, before a create's transaction, the number
+// sequences of the Paris year now and a minute from now (PostgreSQL).
+func (s *Store) ensureSequences(ctx context.Context) error {
+	if !s.db.postgres {
+		return nil
+	}
+	now := s.now()
+	for _, at := range []time.Time{now, now.Add(time.Minute)} {
+		if _, err := s.yearSequence(ctx, s.db.write, at.In(paris).Year()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // defaultOrganisation gives the ticket its contact's organisation.
@@ -253,12 +311,18 @@ func defaultOrganisation(ctx context.Context, tx *Tx, row *ticketRow) error {
 	}
 	var org *string
 	err := tx.NewSelect().Table("contacts").Column("organisation_id").Where("id = ?", *row.ContactID).Scan(ctx, &org)
-	if err != nil {
-		return notFoundOr(err, "contact")
+	if errors.Is(err, sql.ErrNoRows) {
+		return guichet.Invalid("contact_id", "no such contact")
+	} else if err != nil {
+		return err
 	}
 	row.OrganisationID = org
 	return nil
 }
+
+// errMissingReference is a foreign-key failure: on PostgreSQL it aborts
+// the transaction, so the culprit is named after the rollback.
+var errMissingReference = errors.New("a referenced record does not exist")
 
 // missingReference names the field whose reference does not exist, after
 // a foreign-key failure.

@@ -152,6 +152,9 @@ func (s *Store) AddReply(ctx context.Context, idOrNumber string, in guichet.Repl
 		if err := replyFileReference(row, &in); err != nil {
 			return err
 		}
+		if err := replyAttachments(ctx, tx, row.ID, in); err != nil {
+			return err
+		}
 		ev, err := s.recordReply(ctx, tx, row, in, sentAt)
 		if err != nil {
 			return err
@@ -194,8 +197,12 @@ func (s *Store) recordReply(ctx context.Context, tx *Tx, row *ticketRow, in guic
 	registered := in.Channel == guichet.ChannelRegisteredLetter
 	ev, err := addEvent(ctx, tx, row.ID, guichet.EventReply, false, in.Body, map[string]any{
 		"channel": in.Channel, "sent_at": sentAt, "tracking_number": in.TrackingNumber, "registered": registered,
-		"file_reference": in.FileReference, "documentation_links": nonNil(in.DocumentationLinks)})
+		"file_reference": in.FileReference, "documentation_links": nonNil(in.DocumentationLinks),
+		"attachment_ids": nonNil(in.AttachmentIDs)})
 	if err != nil {
+		return nil, err
+	}
+	if err := indexTicket(ctx, tx, row.ID); err != nil {
 		return nil, err
 	}
 	if _, err := closeClocks(ctx, tx, row.ID, clockResponse, !registered); err != nil {
@@ -258,6 +265,9 @@ func (s *Store) AddClientMessage(ctx context.Context, idOrNumber string, in guic
 		if err != nil {
 			return err
 		}
+		if err := indexTicket(ctx, tx, row.ID); err != nil {
+			return err
+		}
 		out = ev.domain()
 		return s.afterClientMessage(ctx, tx, row, in.Channel, received, needs, cal.Calendar, pols)
 	})
@@ -292,7 +302,7 @@ func (s *Store) afterClientMessage(ctx context.Context, tx *Tx, row *ticketRow, 
 		}
 	}
 	if st, _ := def.State(row.State); st.OnClientMessage != "" {
-		return s.applySystem(ctx, tx, row, st.OnClientMessage, "le client a répondu")
+		return s.applySystem(ctx, tx, row, st.OnClientMessage, "le client a répondu", cal)
 	}
 	return refreshDue(ctx, tx, row.ID)
 }

@@ -129,6 +129,11 @@ func (s *Store) ApplyTransition(ctx context.Context, idOrNumber string, ifMatch 
 		if err := r.apply(ctx, in.Comment, 0); err != nil {
 			return err
 		}
+		// A comment, an escalation reason or a dev ticket's title is public
+		// timeline text: searchable.
+		if err := indexTicket(ctx, tx, row.ID); err != nil {
+			return err
+		}
 		// Reload: actions and hooks changed columns (due date) in SQL.
 		if row, err = findTicket(ctx, tx, row.ID); err != nil {
 			return err
@@ -160,11 +165,11 @@ func claimVersion(ctx context.Context, tx *Tx, row *ticketRow, ifMatch int) erro
 
 // applySystem applies a transition Guichet triggers itself (a client's
 // answer, a tracking ticket done) as the system actor.
-func (s *Store) applySystem(ctx context.Context, tx *Tx, row *ticketRow, name, why string) error {
-	return s.applySystemDepth(ctx, tx, row, name, why, 0)
+func (s *Store) applySystem(ctx context.Context, tx *Tx, row *ticketRow, name, why string, cal calendar.Calendar) error {
+	return s.applySystemDepth(ctx, tx, row, name, why, cal, 0)
 }
 
-func (s *Store) applySystemDepth(ctx context.Context, tx *Tx, row *ticketRow, name, why string, depth int) error {
+func (s *Store) applySystemDepth(ctx context.Context, tx *Tx, row *ticketRow, name, why string, cal calendar.Calendar, depth int) error {
 	if depth > maxHookDepth {
 		return nil
 	}
@@ -181,12 +186,8 @@ func (s *Store) applySystemDepth(ctx context.Context, tx *Tx, row *ticketRow, na
 	if err != nil {
 		return fmt.Errorf("automatic transition %s on %s: %w", name, row.Number, err)
 	}
-	cal, _, _, err := s.settings(ctx)
-	if err != nil {
-		return err
-	}
 	row.Version++
-	r := &run{s: s, tx: tx, row: row, def: def, tr: tr, values: values, actor: procedure.Actor{System: true}, cal: cal.Calendar}
+	r := &run{s: s, tx: tx, row: row, def: def, tr: tr, values: values, actor: procedure.Actor{System: true}, cal: cal}
 	return r.apply(sys, why, depth)
 }
 
@@ -229,7 +230,7 @@ func (r *run) apply(ctx context.Context, comment string, depth int) error {
 		return err
 	}
 	if to.Final && !from.Final {
-		return r.s.trackersDone(ctx, r.tx, r.row, depth)
+		return r.s.trackersDone(ctx, r.tx, r.row, r.cal, depth)
 	}
 	return nil
 }
@@ -281,7 +282,7 @@ func auditTransition(ctx context.Context, r *run, before ticketRow) error {
 
 // trackersDone applies, to every open ticket tracked by this one, the
 // transition its state names for "the tracking ticket is done".
-func (s *Store) trackersDone(ctx context.Context, tx *Tx, row *ticketRow, depth int) error {
+func (s *Store) trackersDone(ctx context.Context, tx *Tx, row *ticketRow, cal calendar.Calendar, depth int) error {
 	var ids []string
 	err := tx.NewSelect().Table("ticket_links").Column("ticket_id").
 		Where("other_id = ? AND relation = ?", row.ID, guichet.RelationTrackedBy).Order("ticket_id").Scan(ctx, &ids)
@@ -301,7 +302,7 @@ func (s *Store) trackersDone(ctx context.Context, tx *Tx, row *ticketRow, depth 
 		if st.OnTrackerDone == "" {
 			continue
 		}
-		if err := s.applySystemDepth(ctx, tx, linked, st.OnTrackerDone, "le ticket "+row.Number+" qui suivait le problème est terminé", depth+1); err != nil {
+		if err := s.applySystemDepth(ctx, tx, linked, st.OnTrackerDone, "le ticket "+row.Number+" qui suivait le problème est terminé", cal, depth+1); err != nil {
 			return err
 		}
 	}
