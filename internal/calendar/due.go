@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -70,11 +71,14 @@ func (p Policy) MarshalJSON() ([]byte, error) {
 	return json.Marshal(policyJSON{Kind: p.Kind, Days: p.Days, Hours: durationText(p.Hours)})
 }
 
-// UnmarshalJSON reads what MarshalJSON writes; it does not validate.
+// UnmarshalJSON reads what MarshalJSON writes, refusing unknown members
+// (a mistyped "dayz" must not silently mean 0 days); it does not validate.
 func (p *Policy) UnmarshalJSON(b []byte) error {
 	var v policyJSON
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("calendar: policy: %w", err)
 	}
 	hours, err := parseDurationText(v.Hours)
 	if err != nil {

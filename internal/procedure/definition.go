@@ -87,6 +87,9 @@ const (
 	GuardRoles GuardKind = "roles"
 	// GuardMinLevel: the caller's level is at least Level (else 403).
 	GuardMinLevel GuardKind = "min_level"
+	// GuardMaxLevel: the caller's level is at most Level (else 403): a
+	// manager, at the top, has nobody to ask for validation.
+	GuardMaxLevel GuardKind = "max_level"
 	// GuardMaxTicketLevel: the ticket's level is at most Level.
 	GuardMaxTicketLevel GuardKind = "max_ticket_level"
 	// GuardCategory: the ticket's category is one of Categories.
@@ -99,7 +102,7 @@ const (
 	GuardOtherAgent GuardKind = "other_agent"
 )
 
-var guardKinds = []GuardKind{GuardRequiredFields, GuardTicketFields, GuardRoles, GuardMinLevel,
+var guardKinds = []GuardKind{GuardRequiredFields, GuardTicketFields, GuardRoles, GuardMinLevel, GuardMaxLevel,
 	GuardMaxTicketLevel, GuardCategory, GuardChannel, GuardOtherAgent}
 
 // TicketFields are the attributes a ticket_fields guard may require.

@@ -137,6 +137,10 @@ func evaluate(g Guard, t Ticket, a Actor) (string, bool) {
 		if !a.System && a.level() < g.Level {
 			return fmt.Sprintf("requires level %d or above", g.Level), true
 		}
+	case GuardMaxLevel:
+		if !a.System && a.level() > g.Level {
+			return fmt.Sprintf("is for level %d or below", g.Level), true
+		}
 	case GuardOtherAgent:
 		return otherAgent(g, t, a)
 	case GuardMaxTicketLevel:

@@ -436,6 +436,21 @@ func TestValidationByTheNextLevelNotTheAsker(t *testing.T) {
 	}
 }
 
+// A manager is the top level: nobody could validate their request, so
+// they answer without asking (max_level guard).
+func TestManagerDoesNotAskForValidation(t *testing.T) {
+	t.Parallel()
+	d := assistance(t)
+	tk := ticket("new", guichet.CategoryAccountingQuestion)
+	_, _, err := d.Check(tk, manager, "request_validation", map[string]any{"question": "?"})
+	if guichet.ErrorCode(err) != guichet.EFORBIDDEN {
+		t.Fatalf("manager asking for validation: %v", err)
+	}
+	if _, _, err := d.Check(tk, supervisor, "request_validation", map[string]any{"question": "?"}); err != nil {
+		t.Fatalf("supervisor asking for validation: %v", err)
+	}
+}
+
 func TestEscalationStopsAtTheTopLevel(t *testing.T) {
 	t.Parallel()
 	d := assistance(t)

@@ -104,7 +104,7 @@ func (c *checker) hook(path string, s State, name string) {
 	t, ok := c.d.Transition(name)
 	if !ok || !c.d.leaves(t, s) {
 		c.add(path, "%q is not a transition from this state", name)
-	} else if len(t.Required()) > 0 || hasGuard(t, GuardRoles, GuardMinLevel, GuardOtherAgent, GuardTicketFields) {
+	} else if len(t.Required()) > 0 || hasGuard(t, GuardRoles, GuardMinLevel, GuardMaxLevel, GuardOtherAgent, GuardTicketFields) {
 		c.add(path, "%q is applied by Guichet: it cannot require inputs, fields or a role", name)
 	}
 }
@@ -176,7 +176,7 @@ func (c *checker) guard(path string, t Transition, g Guard) {
 	case GuardRoles:
 		c.nonEmpty(path+".roles", g.Roles)
 		c.known(path+".roles", g.Roles, names(guichet.Roles))
-	case GuardMinLevel, GuardMaxTicketLevel:
+	case GuardMinLevel, GuardMaxLevel, GuardMaxTicketLevel:
 		if g.Level < 1 || g.Level > 3 {
 			c.add(path+".level", "must be 1, 2 or 3")
 		}

@@ -239,8 +239,8 @@ func TestValidateReportsTheProblem(t *testing.T) {
 		}, "transitions[0].fields[1].name", `"message" is declared twice`},
 
 		// Guards.
-		{"GuardKindUnknown", func(d *Definition) { transition(d, "close").Guards[1].Kind = "max_level" },
-			"transitions[4].guards[1].kind", `unknown guard kind "max_level"`},
+		{"GuardKindUnknown", func(d *Definition) { transition(d, "close").Guards[1].Kind = "telepathy" },
+			"transitions[4].guards[1].kind", `unknown guard kind "telepathy"`},
 		{"RequiredFieldsUndeclared", func(d *Definition) { transition(d, "ask").Guards[0].Fields = []string{"message", "attachment"} },
 			"transitions[0].guards[0].fields", `"attachment" is not an input`},
 		{"RequiredFieldsEmpty", func(d *Definition) { transition(d, "ask").Guards[0].Fields = nil },
