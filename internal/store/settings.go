@@ -198,16 +198,38 @@ func (s *Store) loadSettings(ctx context.Context, db bun.IDB) (CalendarSetting, 
 	cal := CalendarSetting{Calendar: calendar.Default()}
 	pol := defaultPolicies()
 	mapping := ProcedureMapping{Mapping: procedure.DefaultMapping()}
-	var err error
-	if cal.Version, err = loadSetting(ctx, db, settingCalendar, &cal.Calendar); err != nil {
+	// Each stored setting replaces its default whole: decoding into the
+	// default would merge maps (a channel removed would stay).
+	var storedCal calendar.Calendar
+	var storedPol ResponsePolicies
+	var storedMap map[guichet.Category]string
+	v, err := loadSetting(ctx, db, settingCalendar, &storedCal)
+	if err != nil {
 		return cal, pol, mapping, err
+	}
+	if v > 0 {
+		cal = CalendarSetting{Calendar: storedCal, Version: v}
 	}
 	cal.Calendar.Version = strconv.Itoa(max(cal.Version, 1))
-	if pol.Version, err = loadSetting(ctx, db, settingPolicies, &pol); err != nil {
+	if v, err = loadSetting(ctx, db, settingPolicies, &storedPol); err != nil {
 		return cal, pol, mapping, err
 	}
-	mapping.Version, err = loadSetting(ctx, db, settingMapping, &mapping.Mapping)
-	return cal, pol, mapping, err
+	if v > 0 {
+		pol, pol.Version = storedPol, v
+		if pol.Channels == nil {
+			pol.Channels = map[guichet.Channel]calendar.Policy{}
+		}
+		if pol.Procedures == nil {
+			pol.Procedures = map[string]map[guichet.Channel]calendar.Policy{}
+		}
+	}
+	if v, err = loadSetting(ctx, db, settingMapping, &storedMap); err != nil {
+		return cal, pol, mapping, err
+	}
+	if v > 0 {
+		mapping = ProcedureMapping{Mapping: storedMap, Version: v}
+	}
+	return cal, pol, mapping, nil
 }
 
 var settingsWriters = []guichet.Role{guichet.RoleManager, guichet.RoleAdmin}
