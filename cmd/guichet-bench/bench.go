@@ -12,22 +12,34 @@ import (
 
 // backendResult is everything measured on one database.
 type backendResult struct {
-	Backend       string            `json:"backend"`
-	Error         string            `json:"error,omitempty"`    // why the run stopped early
-	Database      string            `json:"database,omitempty"` // the scratch PostgreSQL database
-	StartupMs     float64           `json:"startup_ms"`
-	Create1       *phase            `json:"create_1,omitempty"`
-	Create16      *phase            `json:"create_16,omitempty"`
-	Seed          *phase            `json:"seed,omitempty"`
-	Contacts      int               `json:"contacts"` // created in all, warm-ups included
-	Search        *phase            `json:"search,omitempty"`
-	SearchByKind  map[string]*phase `json:"search_by_kind,omitempty"`
-	List          *phase            `json:"list,omitempty"`
-	PeakRSSMB     float64           `json:"peak_rss_mb"`
-	RSSMB         float64           `json:"rss_mb"`
-	ShutdownMs    float64           `json:"shutdown_ms"`
-	ShutdownError string            `json:"shutdown_error,omitempty"`
-	ServerLog     string            `json:"server_log"`
+	Backend      string            `json:"backend"`
+	Error        string            `json:"error,omitempty"`    // why the run stopped early
+	Database     string            `json:"database,omitempty"` // the scratch PostgreSQL database
+	StartupMs    float64           `json:"startup_ms"`
+	Create1      *phase            `json:"create_1,omitempty"`
+	Create16     *phase            `json:"create_16,omitempty"`
+	Seed         *phase            `json:"seed,omitempty"`
+	Contacts     int               `json:"contacts"` // created in all, warm-ups included
+	Search       *phase            `json:"search,omitempty"`
+	SearchByKind map[string]*phase `json:"search_by_kind,omitempty"`
+	List         *phase            `json:"list,omitempty"`
+
+	TicketSeed         *bulkSeed         `json:"ticket_seed,omitempty"`
+	TicketCreate1      *phase            `json:"ticket_create_1,omitempty"`
+	TicketCreate16     *phase            `json:"ticket_create_16,omitempty"`
+	TicketsCreated     int               `json:"tickets_created"` // over HTTP, warm-ups included
+	Transition         *phase            `json:"transition,omitempty"`
+	TransitionByKind   map[string]*phase `json:"transition_by_kind,omitempty"`
+	TicketList         *phase            `json:"ticket_list,omitempty"`
+	TicketListByKind   map[string]*phase `json:"ticket_list_by_kind,omitempty"`
+	TicketSearch       *phase            `json:"ticket_search,omitempty"`
+	TicketSearchByKind map[string]*phase `json:"ticket_search_by_kind,omitempty"`
+
+	PeakRSSMB     float64 `json:"peak_rss_mb"`
+	RSSMB         float64 `json:"rss_mb"`
+	ShutdownMs    float64 `json:"shutdown_ms"`
+	ShutdownError string  `json:"shutdown_error,omitempty"`
+	ServerLog     string  `json:"server_log"`
 }
 
 // benchBackend starts a server on a fresh database of the backend, measures
@@ -43,7 +55,7 @@ func benchBackend(ctx context.Context, opts options, bin, dir, backend string, o
 	}
 	password := "bench-" + randomHex(12)
 	env := []string{"GUICHET_DATA_DIR=" + dataDir, "GUICHET_ADMIN_PASSWORD=" + password, "GUICHET_LOG_LEVEL=warn"}
-	var refreshStats func(context.Context) error
+	var refreshStats, vacuum func(context.Context) error
 	if backend == "postgres" {
 		db, err := createDatabase(ctx, opts.postgresURL)
 		if err != nil {
@@ -57,9 +69,14 @@ func benchBackend(ctx context.Context, opts options, bin, dir, backend string, o
 			}
 		}()
 		env = append(env, "GUICHET_DATABASE_URL="+db.URL, "GUICHET_SECRET_KEY="+newSecretKey())
-		refreshStats = db.Analyze
+		refreshStats, vacuum = db.Analyze, db.VacuumAnalyze
 	}
 
+	if opts.phases["tickets"] && opts.tickets > 0 {
+		if res.TicketSeed, err = seedTickets(ctx, opts, bin, dir, env, vacuum, progressTo(out, backend)); err != nil {
+			return res, err
+		}
+	}
 	srv, err := startServer(ctx, bin, res.ServerLog, env)
 	if err != nil {
 		return res, err
@@ -94,20 +111,22 @@ func measure(ctx context.Context, opts options, srv *server, password string, re
 		return err
 	}
 	r := newPhaseRunner(opts, api)
-	steps := []struct {
-		label string
-		run   func() *phase
-	}{
-		{"create @1", func() *phase { res.Create1 = r.create(ctx, 1); return res.Create1 }},
-		{"create @16", func() *phase { res.Create16 = r.create(ctx, loadClients); return res.Create16 }},
-		{"seed", func() *phase { res.Seed = r.seed(ctx); return res.Seed }},
-		{"search", func() *phase { res.Search, res.SearchByKind = r.search(ctx); return res.Search }},
-		{"list", func() *phase { res.List = r.list(ctx); return res.List }},
+	var steps []step
+	if opts.phases["contacts"] {
+		steps = append(steps, contactSteps(ctx, r, res)...)
+	}
+	if opts.phases["tickets"] {
+		tr, err := newTicketRunner(ctx, r, progressTo(out, res.Backend))
+		if err != nil {
+			return err
+		}
+		defer func() { res.TicketsCreated = int(tr.created.Load()) }()
+		steps = append(steps, ticketSteps(ctx, tr, res)...)
 	}
 	for _, s := range steps {
 		p := s.run()
 		res.Contacts = int(r.created.Load())
-		progress(out, res.Backend, "%-10s %s", s.label, p.summary())
+		progress(out, res.Backend, "%-11s %s", s.label, p.summary())
 		if err := stillUp(ctx, srv); err != nil {
 			return fmt.Errorf("after %s: %w", s.label, err)
 		}
@@ -119,6 +138,36 @@ func measure(ctx context.Context, opts options, srv *server, password string, re
 		}
 	}
 	return nil
+}
+
+// step is a measured phase; run stores its results and returns the phase
+// to show.
+type step struct {
+	label string
+	run   func() *phase
+}
+
+func contactSteps(ctx context.Context, r *phaseRunner, res *backendResult) []step {
+	return []step{
+		{"create @1", func() *phase { res.Create1 = r.create(ctx, 1); return res.Create1 }},
+		{"create @16", func() *phase { res.Create16 = r.create(ctx, loadClients); return res.Create16 }},
+		{"seed", func() *phase { res.Seed = r.seed(ctx); return res.Seed }},
+		{"search", func() *phase { res.Search, res.SearchByKind = r.search(ctx); return res.Search }},
+		{"list", func() *phase { res.List = r.list(ctx); return res.List }},
+	}
+}
+
+func ticketSteps(ctx context.Context, tr *ticketRunner, res *backendResult) []step {
+	return []step{
+		{"tickets @1", func() *phase { res.TicketCreate1 = tr.create(ctx, 1); return res.TicketCreate1 }},
+		{"tickets @16", func() *phase { res.TicketCreate16 = tr.create(ctx, loadClients); return res.TicketCreate16 }},
+		{"transition", func() *phase {
+			res.Transition, res.TransitionByKind = tr.transition(ctx, rateOf(res.TicketCreate16))
+			return res.Transition
+		}},
+		{"t. list", func() *phase { res.TicketList, res.TicketListByKind = tr.list(ctx); return res.TicketList }},
+		{"t. search", func() *phase { res.TicketSearch, res.TicketSearchByKind = tr.search(ctx); return res.TicketSearch }},
+	}
 }
 
 // authenticate logs in as the admin and switches api to a new API token,
@@ -152,6 +201,11 @@ func stillUp(ctx context.Context, srv *server) error {
 
 func progress(out io.Writer, backend, format string, args ...any) {
 	fmt.Fprintf(out, "  [%s] %s\n", backend, fmt.Sprintf(format, args...))
+}
+
+// progressTo returns progress bound to out and backend.
+func progressTo(out io.Writer, backend string) func(format string, args ...any) {
+	return func(format string, args ...any) { progress(out, backend, format, args...) }
 }
 
 func mb(bytes int64) float64 { return float64(bytes) / (1 << 20) }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -58,21 +59,24 @@ func (c *apiClient) login(ctx context.Context, username, password string) (strin
 	return out.AccessToken, nil
 }
 
-// createAPIToken returns the secret of a new contacts read/write API token
-// (c.token must be an access token).
+// createAPIToken returns the secret of a new API token that reads and
+// writes contacts and tickets and reads agents (c.token must be an access
+// token).
 func (c *apiClient) createAPIToken(ctx context.Context) (string, error) {
 	var out struct {
 		Token string `json:"token"`
 	}
-	body := map[string]any{"name": "guichet-bench", "scopes": []string{"contacts:read", "contacts:write"}}
+	body := map[string]any{"name": "guichet-bench", "scopes": []string{"contacts:read", "contacts:write",
+		"tickets:read", "tickets:write", "agents:read"}}
 	if err := c.do(ctx, http.MethodPost, "/api-tokens", body, http.StatusCreated, &out); err != nil {
 		return "", err
 	}
 	return out.Token, nil
 }
 
-// contact is the body of POST /contacts.
+// contact is the body of POST /contacts, and the id it was given.
 type contact struct {
+	ID             string `json:"-"`
 	FirstName      string `json:"first_name"`
 	LastName       string `json:"last_name"`
 	Email          string `json:"email,omitempty"`
@@ -81,9 +85,13 @@ type contact struct {
 	AllowDuplicate bool   `json:"allow_duplicate"`
 }
 
-// createContact expects 201.
-func (c *apiClient) createContact(ctx context.Context, ct contact) error {
-	return c.do(ctx, http.MethodPost, "/contacts", ct, http.StatusCreated, nil)
+// createContact expects 201 and returns the contact's id.
+func (c *apiClient) createContact(ctx context.Context, ct contact) (string, error) {
+	var out struct {
+		ID string `json:"id"`
+	}
+	err := c.do(ctx, http.MethodPost, "/contacts", ct, http.StatusCreated, &out)
+	return out.ID, err
 }
 
 // listContacts fetches the first page of 20 contacts matching q (all when
@@ -100,11 +108,83 @@ func (c *apiClient) listContacts(ctx context.Context, q string) (int, error) {
 	return len(page.Items), err
 }
 
+// listAgents returns the first page of 200 active agents.
+func (c *apiClient) listAgents(ctx context.Context) ([]agent, error) {
+	var page struct {
+		Items []agent `json:"items"`
+	}
+	err := c.do(ctx, http.MethodGet, "/agents?active=true&limit=200", nil, http.StatusOK, &page)
+	return page.Items, err
+}
+
+type agent struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+}
+
+// ticketCreate is the body of POST /tickets.
+type ticketCreate struct {
+	Subject       string `json:"subject"`
+	Description   string `json:"description,omitempty"`
+	Channel       string `json:"channel"`
+	Category      string `json:"category"`
+	Urgency       string `json:"urgency,omitempty"`
+	FileReference string `json:"file_reference,omitempty"`
+	AssigneeID    string `json:"assignee_id,omitempty"`
+	ContactID     string `json:"contact_id,omitempty"`
+}
+
+// ticket is what the benchmark reads of a ticket.
+type ticket struct {
+	ID       string `json:"id"`
+	Number   string `json:"number"`
+	Category string `json:"category"`
+	State    string `json:"state"`
+	Version  int    `json:"version"`
+}
+
+// createTicket expects 201.
+func (c *apiClient) createTicket(ctx context.Context, t ticketCreate) (ticket, error) {
+	var out ticket
+	err := c.do(ctx, http.MethodPost, "/tickets", t, http.StatusCreated, &out)
+	return out, err
+}
+
+// applyTransition applies a transition without inputs to the ticket at
+// version (If-Match) and returns the ticket after it.
+func (c *apiClient) applyTransition(ctx context.Context, id string, version int, name string) (ticket, error) {
+	var out ticket
+	body := map[string]string{"transition": name}
+	h := http.Header{"If-Match": {fmt.Sprintf("%q", strconv.Itoa(version))}}
+	err := c.send(ctx, http.MethodPost, "/tickets/"+id+"/transitions", h, body, http.StatusOK, &out)
+	return out, err
+}
+
+// ticketPage is a page of GET /tickets.
+type ticketPage struct {
+	Items      []ticket `json:"items"`
+	NextCursor *string  `json:"next_cursor"`
+}
+
+// listTickets fetches GET /tickets?query (query is already encoded).
+func (c *apiClient) listTickets(ctx context.Context, query string) (ticketPage, error) {
+	var page ticketPage
+	err := c.do(ctx, http.MethodGet, "/tickets?"+query, nil, http.StatusOK, &page)
+	return page, err
+}
+
 // do sends body as JSON and decodes the answer into out (when not nil). A
 // status other than want is a *statusError. Errors name the path without
 // its query so that they group well in reports.
 func (c *apiClient) do(ctx context.Context, method, path string, body any, want int, out any) error {
+	return c.send(ctx, method, path, nil, body, want, out)
+}
+
+// send is do with extra request headers. Errors name the route with ids
+// left out (/tickets/{id}/transitions), so that they group well.
+func (c *apiClient) send(ctx context.Context, method, path string, header http.Header, body any, want int, out any) error {
 	route, _, _ := strings.Cut(path, "?")
+	route = routePattern(route)
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -122,6 +202,9 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any, want 
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -181,4 +264,15 @@ func (e *statusError) Error() string {
 		msg += " (" + strings.Join(e.Fields, ", ") + ")"
 	}
 	return msg
+}
+
+// routePattern replaces the ids in a path by {id}.
+func routePattern(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if len(p) == 36 && strings.Count(p, "-") == 4 {
+			parts[i] = "{id}"
+		}
+	}
+	return strings.Join(parts, "/")
 }

@@ -2,12 +2,16 @@
 // quality bars are stated: it builds cmd/guichet, runs it as its own process
 // on SQLite (and on PostgreSQL when GUICHET_TEST_DATABASE_URL is set), and
 // loads it over loopback TCP — contact creation at 1 and 16 clients,
-// seeding, search and list latency, start-up time, peak RSS.
+// seeding, search and list latency; ticket creation at 1 and 16 clients,
+// transitions, filtered lists and full-text search on a database bulk
+// seeded with a million tickets before the server starts (the hidden
+// command `guichet seed-tickets`); start-up time, peak RSS.
 //
 // It reports and does not judge: it exits non-zero only when it could not
 // set up or run a server, never because a number is slow.
 //
-//	go run ./cmd/guichet-bench -duration 3s -contacts 20000
+//	go run ./cmd/guichet-bench -duration 3s -contacts 20000 -tickets 100000
+//	go run ./cmd/guichet-bench -phases tickets -backends postgres
 package main
 
 import (
@@ -33,6 +37,8 @@ type options struct {
 	warmup      time.Duration // before each window
 	seedTimeout time.Duration
 	contacts    int
+	tickets     int             // bulk seeded before the server starts
+	phases      map[string]bool // phase groups to run: contacts, tickets
 	backends    []string
 	postgresURL string
 	keep        bool
@@ -56,16 +62,25 @@ func parseFlags(args []string, getenv func(string) string) (options, error) {
 	fs := flag.NewFlagSet("guichet-bench", flag.ContinueOnError)
 	fs.DurationVar(&opts.duration, "duration", 10*time.Second, "measured duration of each load phase")
 	fs.DurationVar(&opts.warmup, "warmup", time.Second, "warm-up before each load phase")
-	fs.DurationVar(&opts.seedTimeout, "seed-timeout", 15*time.Minute, "longest time spent seeding contacts")
+	fs.DurationVar(&opts.seedTimeout, "seed-timeout", 15*time.Minute, "longest time spent seeding contacts, and tickets")
 	fs.IntVar(&opts.contacts, "contacts", 100_000, "contacts in the database before searching")
+	fs.IntVar(&opts.tickets, "tickets", 1_000_000, "tickets bulk seeded before the server starts (0: none)")
+	phases := fs.String("phases", "contacts,tickets", "phase groups to run: contacts, tickets")
 	backends := fs.String("backends", "sqlite,postgres", "databases to measure; postgres needs "+envPostgres)
 	fs.BoolVar(&opts.keep, "keep", false, "keep the data directories (and the PostgreSQL database)")
 	fs.StringVar(&opts.jsonPath, "json", "", "write the results there (default bench-results.json in the work directory)")
 	if err := fs.Parse(args); err != nil {
 		return opts, err
 	}
-	if opts.duration <= 0 || opts.warmup < 0 || opts.seedTimeout <= 0 || opts.contacts < 0 {
-		return opts, errors.New("-duration and -seed-timeout must be positive, -warmup and -contacts not negative")
+	if opts.duration <= 0 || opts.warmup < 0 || opts.seedTimeout <= 0 || opts.contacts < 0 || opts.tickets < 0 {
+		return opts, errors.New("-duration and -seed-timeout must be positive, -warmup, -contacts and -tickets not negative")
+	}
+	opts.phases = map[string]bool{}
+	for _, p := range strings.Split(*phases, ",") {
+		if p = strings.TrimSpace(p); p != "contacts" && p != "tickets" {
+			return opts, fmt.Errorf("-phases: unknown phase group %q (want contacts, tickets)", p)
+		}
+		opts.phases[p] = true
 	}
 	explicit := false
 	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "backends" })

@@ -45,6 +45,17 @@ func (r *phaseRunner) remember(c contact, n int64) {
 	}
 }
 
+// someContact returns the id of a contact of the sample, "" when there
+// is none.
+func (r *phaseRunner) someContact(rng *rand.Rand) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.sample) == 0 {
+		return ""
+	}
+	return r.sample[rng.IntN(len(r.sample))].ID
+}
+
 // window returns the fixed-duration run of the options at n clients.
 func (r *phaseRunner) window(n int) loadgen.Window {
 	return loadgen.Window{Workers: n, Warmup: r.opts.warmup, Duration: r.opts.duration, Grace: requestTimeout}
@@ -58,9 +69,11 @@ func (r *phaseRunner) createOp(workers int, salt uint64) loadgen.Op {
 	}
 	return func(ctx context.Context, worker int) (string, error) {
 		c := gens[worker].next()
-		if err := r.api.createContact(ctx, c); err != nil {
+		id, err := r.api.createContact(ctx, c)
+		if err != nil {
 			return "", err
 		}
+		c.ID = id
 		r.remember(c, r.created.Add(1))
 		return "", nil
 	}

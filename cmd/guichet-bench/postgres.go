@@ -84,3 +84,19 @@ func (d *scratchDB) Analyze(ctx context.Context) error {
 	_, err = db.ExecContext(ctx, "ANALYZE")
 	return err
 }
+
+// VacuumAnalyze vacuums the scratch database and refreshes its
+// statistics, as autovacuum would some minutes after a bulk load (it also
+// flushes the pending lists of GIN indexes and sets the visibility map,
+// so that index-only scans skip the heap).
+func (d *scratchDB) VacuumAnalyze(ctx context.Context) error {
+	db, err := sql.Open("pgx", d.URL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	_, err = db.ExecContext(ctx, "VACUUM (ANALYZE)")
+	return err
+}

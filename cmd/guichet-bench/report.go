@@ -27,6 +27,8 @@ type results struct {
 		Duration    string `json:"duration"`
 		Warmup      string `json:"warmup"`
 		Contacts    int    `json:"contacts"`
+		Tickets     int    `json:"tickets"`
+		Phases      string `json:"phases"`
 		LoadClients int    `json:"load_clients"`
 		SeedClients int    `json:"seed_clients"`
 	} `json:"settings"`
@@ -38,6 +40,12 @@ func newResults(opts options) *results {
 	r.Host.CPUs, r.Host.OS, r.Host.Arch, r.Host.GoVersion = runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version()
 	r.Settings.Duration, r.Settings.Warmup = opts.duration.String(), opts.warmup.String()
 	r.Settings.Contacts, r.Settings.LoadClients, r.Settings.SeedClients = opts.contacts, loadClients, seedClients
+	r.Settings.Tickets = opts.tickets
+	for _, p := range []string{"contacts", "tickets"} {
+		if opts.phases[p] {
+			r.Settings.Phases = strings.TrimPrefix(r.Settings.Phases+","+p, ",")
+		}
+	}
 	return r
 }
 
@@ -106,27 +114,53 @@ type namedPhase struct {
 
 // rows are the lines of a backend's table.
 func (r backendResult) rows() []namedPhase {
-	rows := []namedPhase{{"create", r.Create1}, {"create", r.Create16}, {"seed", r.Seed}, {"search (mix)", r.Search}}
-	for _, kind := range queryKinds {
-		rows = append(rows, namedPhase{"  " + kind, r.SearchByKind[kind]})
+	rows := []namedPhase{{"create", r.Create1}, {"create", r.Create16}, {"seed", r.Seed}}
+	rows = appendMix(rows, "search (mix)", r.Search, queryKinds, r.SearchByKind)
+	rows = append(rows, namedPhase{"list", r.List}, namedPhase{"ticket create", r.TicketCreate1},
+		namedPhase{"ticket create", r.TicketCreate16})
+	rows = appendMix(rows, "transition (mix)", r.Transition, transitionKinds, r.TransitionByKind)
+	rows = appendMix(rows, "t. list (mix)", r.TicketList, listKinds, r.TicketListByKind)
+	return appendMix(rows, "t. search (mix)", r.TicketSearch, ticketSearchKinds, r.TicketSearchByKind)
+}
+
+// appendMix appends a mixed phase and its kinds, indented.
+func appendMix(rows []namedPhase, name string, all *phase, kinds []string, byKind map[string]*phase) []namedPhase {
+	rows = append(rows, namedPhase{name, all})
+	for _, kind := range kinds {
+		rows = append(rows, namedPhase{"  " + kind, byKind[kind]})
 	}
-	return append(rows, namedPhase{"list", r.List})
+	return rows
+}
+
+// measured are the phases whose errors are listed, by name.
+func (r backendResult) measured() []namedPhase {
+	return []namedPhase{{"create @1", r.Create1}, {"create @16", r.Create16}, {"seed", r.Seed},
+		{"search", r.Search}, {"list", r.List}, {"ticket create @1", r.TicketCreate1},
+		{"ticket create @16", r.TicketCreate16}, {"transition", r.Transition}, {"ticket list", r.TicketList},
+		{"ticket search", r.TicketSearch}}
 }
 
 // printBackend prints one backend's table, then its errors.
 func printBackend(out io.Writer, r backendResult) {
 	fmt.Fprintf(out, "\n== %s ==\n", r.Backend)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase           \tclients\tok\terrors\tper s\tp50 ms\tp90 ms\tp99 ms\tmax ms\thits/q\t")
+	fmt.Fprintln(tw, "phase             \tclients\tok\terrors\tper s\tp50 ms\tp90 ms\tp99 ms\tmax ms\thits/q\t")
 	for _, row := range r.rows() {
 		if p := row.p; p != nil {
-			fmt.Fprintf(tw, "%-16s\t%d\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t\n", row.name, p.Clients, p.OK, p.Errors,
+			fmt.Fprintf(tw, "%-18s\t%d\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t\n", row.name, p.Clients, p.OK, p.Errors,
 				p.PerSecond, p.P50Ms, p.P90Ms, p.P99Ms, p.MaxMs, hits(p))
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "start-up %.0f ms · peak RSS %.1f MB (now %.1f MB) · shutdown %.0f ms · %d contacts\n",
-		r.StartupMs, r.PeakRSSMB, r.RSSMB, r.ShutdownMs, r.Contacts)
+	if s := r.TicketSeed; s != nil {
+		fmt.Fprintf(out, "bulk seeding: %d tickets in %.1f s (%.0f/s, seeder peak RSS %.1f MB)", s.Tickets, s.Seconds, s.PerSecond, s.PeakRSSMB)
+		if s.VacuumSeconds > 0 {
+			fmt.Fprintf(out, ", then VACUUM ANALYZE %.1f s", s.VacuumSeconds)
+		}
+		fmt.Fprintf(out, "\n  %s\n", s.Summary)
+	}
+	fmt.Fprintf(out, "start-up %.0f ms · peak RSS %.1f MB (now %.1f MB) · shutdown %.0f ms · %d contacts · %d tickets created over HTTP\n",
+		r.StartupMs, r.PeakRSSMB, r.RSSMB, r.ShutdownMs, r.Contacts, r.TicketsCreated)
 	printErrors(out, r)
 }
 
@@ -139,8 +173,7 @@ func hits(p *phase) string {
 
 // printErrors lists the failed requests' messages, then setup problems.
 func printErrors(out io.Writer, r backendResult) {
-	for _, x := range []namedPhase{{"create @1", r.Create1}, {"create @16", r.Create16}, {"seed", r.Seed},
-		{"search", r.Search}, {"list", r.List}} {
+	for _, x := range r.measured() {
 		if x.p == nil {
 			continue
 		}
@@ -170,7 +203,7 @@ func printSummary(out io.Writer, rs []backendResult) {
 	fmt.Fprintln(out, "\n== summary ==")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	row := func(label string, cell func(r backendResult) string) {
-		cells := []string{fmt.Sprintf("%-30s", label)}
+		cells := []string{fmt.Sprintf("%-38s", label)}
 		for _, r := range rs {
 			cells = append(cells, cell(r))
 		}
@@ -189,6 +222,40 @@ func printSummary(out io.Writer, rs []backendResult) {
 	}
 	row("search mix p50 / p99 ms", latency(func(r backendResult) *phase { return r.Search }))
 	row("list p50 / p99 ms", latency(func(r backendResult) *phase { return r.List }))
+	row("tickets seeded in bulk", func(r backendResult) string {
+		if r.TicketSeed == nil {
+			return "-"
+		}
+		return fmt.Sprint(r.TicketSeed.Tickets)
+	})
+	row("  seeding s (tickets/s)", func(r backendResult) string {
+		if s := r.TicketSeed; s != nil {
+			return fmt.Sprintf("%.1f (%.0f)", s.Seconds, s.PerSecond)
+		}
+		return "-"
+	})
+	row("  then VACUUM ANALYZE s", func(r backendResult) string {
+		if s := r.TicketSeed; s != nil && s.VacuumSeconds > 0 {
+			return fmt.Sprintf("%.1f", s.VacuumSeconds)
+		}
+		return "-"
+	})
+	row("tickets/s @1", rate(func(r backendResult) *phase { return r.TicketCreate1 }))
+	row("  p50 / p99 ms", latency(func(r backendResult) *phase { return r.TicketCreate1 }))
+	row("tickets/s @16", rate(func(r backendResult) *phase { return r.TicketCreate16 }))
+	row("  p50 / p99 ms", latency(func(r backendResult) *phase { return r.TicketCreate16 }))
+	row("transitions/s @16", rate(func(r backendResult) *phase { return r.Transition }))
+	for _, kind := range transitionKinds {
+		row("  "+kind+" p50 / p99 ms", latency(func(r backendResult) *phase { return r.TransitionByKind[kind] }))
+	}
+	for _, kind := range listKinds {
+		row("ticket list "+kind+" p50 / p99 ms", latency(func(r backendResult) *phase { return r.TicketListByKind[kind] }))
+	}
+	row("ticket list mix p50 / p99 ms", latency(func(r backendResult) *phase { return r.TicketList }))
+	for _, kind := range ticketSearchKinds {
+		row("ticket search "+kind+" p50 / p99 ms", latency(func(r backendResult) *phase { return r.TicketSearchByKind[kind] }))
+	}
+	row("ticket search mix p50 / p99 ms", latency(func(r backendResult) *phase { return r.TicketSearch }))
 	row("peak RSS MB", func(r backendResult) string {
 		if r.PeakRSSMB == 0 {
 			return "-"
@@ -220,9 +287,9 @@ func latency(get func(backendResult) *phase) func(backendResult) string {
 // failed counts the failed requests of every phase.
 func failed(r backendResult) int {
 	n := 0
-	for _, p := range []*phase{r.Create1, r.Create16, r.Seed, r.Search, r.List} {
-		if p != nil {
-			n += p.Errors
+	for _, x := range r.measured() {
+		if x.p != nil {
+			n += x.p.Errors
 		}
 	}
 	return n

@@ -58,6 +58,13 @@ const maxTicketDocument = 200_000
 // to maxTicketDocument bytes. A token holds only letters and digits
 // (textsearch.Words).
 func ticketTokens(row *ticketRow, bodies ...string) string {
+	return TicketDocument(row.Number, append([]string{row.Subject, row.Description}, bodies...)...)
+}
+
+// TicketDocument returns the search document of a ticket numbered number
+// whose texts are the subject, the description and the public bodies of
+// its timeline (the bulk seeder writes the same).
+func TicketDocument(number string, texts ...string) string {
 	seen := make(map[string]bool)
 	var b strings.Builder
 	add := func(words []string) {
@@ -72,8 +79,8 @@ func ticketTokens(row *ticketRow, bodies ...string) string {
 			b.WriteString(w)
 		}
 	}
-	add(numberTokens(row.Number))
-	for _, text := range append([]string{row.Subject, row.Description}, bodies...) {
+	add(numberTokens(number))
+	for _, text := range texts {
 		add(textsearch.Words(text))
 	}
 	return b.String()
