@@ -29,6 +29,10 @@ func TestMergeAndSplit(t *testing.T) {
 			dup := newBug(t, env, p, "Export FEC (relance du client)")
 			related := newBug(t, env, p, "Autre sujet")
 			env.Post(p.agent, "/tickets/"+dup.ID+"/notes", map[string]any{"body": "Le client relance."}).Expect(t, http.StatusCreated)
+			// The same scan on both, and one only on the duplicate.
+			uploadMultipart(env, p.agent, survivor.ID, "courrier.pdf", scan(4096), "").Expect(t, http.StatusCreated)
+			uploadMultipart(env, p.agent, dup.ID, "courrier-copie.pdf", scan(4096), "").Expect(t, http.StatusCreated)
+			uploadMultipart(env, p.agent, dup.ID, "annexe.pdf", scan(5000), "").Expect(t, http.StatusCreated)
 			tmp := createTicket(t, env, p.agent, map[string]any{"subject": "Lien", "channel": "phone", "category": "other", "links": []map[string]any{{"ticket_id": dup.Number}}})
 			dup = getTicket(t, env, p.agent, dup.ID)
 
@@ -60,6 +64,18 @@ func TestMergeAndSplit(t *testing.T) {
 			full := getTicket(t, env, p.agent, survivor.ID)
 			if len(full.Clocks) != 2 {
 				t.Fatalf("survivor clocks %d, want its own and the merged one's", len(full.Clocks))
+			}
+			var atts struct {
+				Items []attachment `json:"items"`
+			}
+			env.Get(p.agent, "/tickets/"+survivor.ID+"/attachments").Expect(t, http.StatusOK).JSON(t, &atts)
+			if len(atts.Items) != 2 {
+				t.Fatalf("survivor attachments %+v, want its scan once and the annex", atts.Items)
+			}
+			for _, a := range atts.Items {
+				if resp := download(t, env, p.agent, survivor.ID, a.ID); resp.StatusCode != http.StatusOK {
+					t.Fatalf("download %s after merge: %d", a.Filename, resp.StatusCode)
+				}
 			}
 			bodies := []string{}
 			for _, e := range timeline(t, env, p.agent, survivor.ID) {

@@ -31,7 +31,7 @@ func (s *Store) MergeTicket(ctx context.Context, idOrNumber string, ifMatch int,
 		if err := claimVersion(ctx, tx, src, ifMatch); err != nil {
 			return err
 		}
-		if err := moveTicketContent(ctx, tx, src.ID, dst.ID); err != nil {
+		if err := s.moveTicketContent(ctx, tx, src.ID, dst.ID); err != nil {
 			return err
 		}
 		if err := s.closeMerged(ctx, tx, src, dst); err != nil {
@@ -79,12 +79,11 @@ func mergePair(ctx context.Context, tx *Tx, idOrNumber, into string) (*ticketRow
 	return src, dst, nil
 }
 
-// moveTicketContent moves events, clocks, waits, dev tickets and links
-// from one ticket to another; a link between the two is dropped.
-func moveTicketContent(ctx context.Context, tx *Tx, from, to string) error {
-	// The same bytes attached to both stay once, on the survivor.
-	if _, err := tx.NewDelete().Model((*attachmentRow)(nil)).Where("ticket_id = ?", from).
-		Where("sha256 IN (SELECT sha256 FROM attachments WHERE ticket_id = ?)", to).Exec(ctx); err != nil {
+// moveTicketContent moves events, clocks, dev tickets, notifications,
+// attachments and links from one ticket to another; a link between the two
+// is dropped.
+func (s *Store) moveTicketContent(ctx context.Context, tx *Tx, from, to string) error {
+	if err := s.dropDuplicateAttachments(ctx, tx, from, to); err != nil {
 		return err
 	}
 	for _, table := range []string{"ticket_events", "ticket_clocks", "dev_tickets", "client_notifications", "agent_notifications", "attachments"} {
@@ -113,6 +112,25 @@ func moveTicketContent(ctx context.Context, tx *Tx, from, to string) error {
 	}
 	_, err := tx.NewInsert().Model(&moved).On("CONFLICT DO NOTHING").Exec(ctx)
 	return err
+}
+
+// dropDuplicateAttachments deletes the attachments of from whose bytes the
+// survivor already has, and their blobs once the merge has committed.
+func (s *Store) dropDuplicateAttachments(ctx context.Context, tx *Tx, from, to string) error {
+	var keys []string
+	err := tx.NewDelete().Model((*attachmentRow)(nil)).Where("ticket_id = ?", from).
+		Where("sha256 IN (SELECT sha256 FROM attachments WHERE ticket_id = ?)", to).Returning("blob_key").Scan(ctx, &keys)
+	if err != nil {
+		return err
+	}
+	tx.AfterCommit(func() {
+		for _, k := range keys {
+			if err := s.opts.Blobs.Delete(context.WithoutCancel(ctx), k); err != nil {
+				s.log.Warn("delete merged duplicate blob", "key", k, "error", err)
+			}
+		}
+	})
+	return nil
 }
 
 // closeMerged closes the merged ticket in its procedure's final state,
