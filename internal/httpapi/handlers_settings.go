@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -53,7 +54,7 @@ func calendarFrom(b *api.BusinessCalendarUpdate) (calendar.Calendar, error) {
 		for i, iv := range *days[wd] {
 			var from, to calendar.TimeOfDay
 			if from.UnmarshalText([]byte(iv.From)) != nil || to.UnmarshalText([]byte(iv.To)) != nil {
-				return cal, guichet.Invalid(fmt.Sprintf("week.%s[%d]", weekdayName(wd), i), "times are HH:MM, 00:00 to 24:00")
+				return cal, guichet.Invalid(fmt.Sprintf("week.%s[%d]", strings.ToLower(wd.String()), i), "times are HH:MM, 00:00 to 24:00")
 			}
 			cal.Week[wd] = append(cal.Week[wd], calendar.Interval{From: from, To: to})
 		}
@@ -77,11 +78,6 @@ func apiDate(d calendar.Date) openapi_types.Date {
 
 func domainDate(d openapi_types.Date) calendar.Date {
 	return calendar.Date{Year: d.Year(), Month: d.Month(), Day: d.Day()}
-}
-
-func weekdayName(wd time.Weekday) string {
-	return map[time.Weekday]string{time.Monday: "monday", time.Tuesday: "tuesday", time.Wednesday: "wednesday",
-		time.Thursday: "thursday", time.Friday: "friday", time.Saturday: "saturday", time.Sunday: "sunday"}[wd]
 }
 
 // GetCalendar returns the business calendar.
@@ -112,16 +108,22 @@ func (s *Server) PutCalendar(ctx context.Context, r api.PutCalendarRequestObject
 	return api.PutCalendar200JSONResponse{Body: out, Headers: api.PutCalendar200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
+// channelSlots maps each channel to its member of the contract's
+// ChannelPolicies.
+func channelSlots(c *api.ChannelPolicies) map[guichet.Channel]**api.Policy {
+	return map[guichet.Channel]**api.Policy{guichet.ChannelPhone: &c.Phone, guichet.ChannelVoicemail: &c.Voicemail,
+		guichet.ChannelEmail: &c.Email, guichet.ChannelLetter: &c.Letter, guichet.ChannelRegisteredLetter: &c.RegisteredLetter,
+		guichet.ChannelVisit: &c.Visit, guichet.ChannelAPI: &c.Api}
+}
+
 func channelPoliciesDTO(m map[guichet.Channel]calendar.Policy) api.ChannelPolicies {
 	var out api.ChannelPolicies
-	set := map[guichet.Channel]**api.Policy{guichet.ChannelPhone: &out.Phone, guichet.ChannelVoicemail: &out.Voicemail,
-		guichet.ChannelEmail: &out.Email, guichet.ChannelLetter: &out.Letter, guichet.ChannelRegisteredLetter: &out.RegisteredLetter,
-		guichet.ChannelVisit: &out.Visit, guichet.ChannelAPI: &out.Api}
+	slots := channelSlots(&out)
 	for ch, p := range m {
 		// The policy's JSON is the contract's Policy.
 		var dto api.Policy
 		if b, err := json.Marshal(p); err == nil && json.Unmarshal(b, &dto) == nil {
-			*set[ch] = &dto
+			*slots[ch] = &dto
 		}
 	}
 	return out
@@ -129,9 +131,8 @@ func channelPoliciesDTO(m map[guichet.Channel]calendar.Policy) api.ChannelPolici
 
 func channelPoliciesFrom(path string, in api.ChannelPolicies) (map[guichet.Channel]calendar.Policy, error) {
 	out := map[guichet.Channel]calendar.Policy{}
-	for ch, p := range map[guichet.Channel]*api.Policy{guichet.ChannelPhone: in.Phone, guichet.ChannelVoicemail: in.Voicemail,
-		guichet.ChannelEmail: in.Email, guichet.ChannelLetter: in.Letter, guichet.ChannelRegisteredLetter: in.RegisteredLetter,
-		guichet.ChannelVisit: in.Visit, guichet.ChannelAPI: in.Api} {
+	for ch, slot := range channelSlots(&in) {
+		p := *slot
 		if p == nil {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/uptrace/bun"
 
@@ -77,18 +78,9 @@ func option(tr procedure.Transition) guichet.TransitionOption {
 	required := tr.Required()
 	for _, f := range tr.Fields {
 		o.Fields = append(o.Fields, guichet.TransitionField{Name: f.Name, Title: f.Title, Type: string(f.Type),
-			Required: containsString(required, f.Name)})
+			Required: slices.Contains(required, f.Name)})
 	}
 	return o
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ApplyTransition applies a transition of the ticket's procedure version
@@ -130,9 +122,11 @@ func (s *Store) ApplyTransition(ctx context.Context, idOrNumber string, ifMatch 
 			return err
 		}
 		// A comment, an escalation reason or a dev ticket's title is public
-		// timeline text: searchable.
-		if err := indexTicket(ctx, tx, row.ID); err != nil {
-			return err
+		// timeline text: searchable. Other transitions add none.
+		if addsText(in, tr) {
+			if err := indexTicket(ctx, tx, row.ID); err != nil {
+				return err
+			}
 		}
 		// Reload: actions and hooks changed columns (due date) in SQL.
 		if row, err = findTicket(ctx, tx, row.ID); err != nil {
@@ -142,6 +136,13 @@ func (s *Store) ApplyTransition(ctx context.Context, idOrNumber string, ifMatch 
 		return err
 	})
 	return out, wrap("apply transition", err)
+}
+
+// addsText reports whether applying tr puts public text on the timeline.
+func addsText(in guichet.TransitionRequest, tr procedure.Transition) bool {
+	return in.Comment != "" || slices.ContainsFunc(tr.Actions, func(a procedure.Action) bool {
+		return a.Kind == procedure.ActionEscalate || a.Kind == procedure.ActionCreateDevTicket
+	})
 }
 
 // claimVersion bumps the ticket's version when it is ifMatch; the row
