@@ -101,40 +101,40 @@ func (e BusinessCalendarUpdateRegions) Valid() bool {
 
 // Defines values for Category.
 const (
-	AccountingQuestion Category = "accounting_question"
-	Appointment        Category = "appointment"
-	BailiffAct         Category = "bailiff_act"
-	BugReport          Category = "bug_report"
-	Evolution          Category = "evolution"
-	FeatureQuestion    Category = "feature_question"
-	MailingReturn      Category = "mailing_return"
-	Other              Category = "other"
-	RoutineRequest     Category = "routine_request"
-	WorksRequest       Category = "works_request"
+	CategoryAccountingQuestion Category = "accounting_question"
+	CategoryAppointment        Category = "appointment"
+	CategoryBailiffAct         Category = "bailiff_act"
+	CategoryBugReport          Category = "bug_report"
+	CategoryEvolution          Category = "evolution"
+	CategoryFeatureQuestion    Category = "feature_question"
+	CategoryMailingReturn      Category = "mailing_return"
+	CategoryOther              Category = "other"
+	CategoryRoutineRequest     Category = "routine_request"
+	CategoryWorksRequest       Category = "works_request"
 )
 
 // Valid indicates whether the value is a known member of the Category enum.
 func (e Category) Valid() bool {
 	switch e {
-	case AccountingQuestion:
+	case CategoryAccountingQuestion:
 		return true
-	case Appointment:
+	case CategoryAppointment:
 		return true
-	case BailiffAct:
+	case CategoryBailiffAct:
 		return true
-	case BugReport:
+	case CategoryBugReport:
 		return true
-	case Evolution:
+	case CategoryEvolution:
 		return true
-	case FeatureQuestion:
+	case CategoryFeatureQuestion:
 		return true
-	case MailingReturn:
+	case CategoryMailingReturn:
 		return true
-	case Other:
+	case CategoryOther:
 		return true
-	case RoutineRequest:
+	case CategoryRoutineRequest:
 		return true
-	case WorksRequest:
+	case CategoryWorksRequest:
 		return true
 	default:
 		return false
@@ -428,16 +428,20 @@ func (e Role) Valid() bool {
 
 // Defines values for Scope.
 const (
-	AgentsRead      Scope = "agents:read"
-	AgentsWrite     Scope = "agents:write"
-	AuditRead       Scope = "audit:read"
-	ContactsRead    Scope = "contacts:read"
-	ContactsWrite   Scope = "contacts:write"
-	ProceduresWrite Scope = "procedures:write"
-	SettingsWrite   Scope = "settings:write"
-	TicketsInternal Scope = "tickets:internal"
-	TicketsRead     Scope = "tickets:read"
-	TicketsWrite    Scope = "tickets:write"
+	AgentsRead        Scope = "agents:read"
+	AgentsWrite       Scope = "agents:write"
+	AuditRead         Scope = "audit:read"
+	ContactsRead      Scope = "contacts:read"
+	ContactsWrite     Scope = "contacts:write"
+	IntervenantsRead  Scope = "intervenants:read"
+	IntervenantsWrite Scope = "intervenants:write"
+	ProceduresWrite   Scope = "procedures:write"
+	ReceptionRead     Scope = "reception:read"
+	ReceptionWrite    Scope = "reception:write"
+	SettingsWrite     Scope = "settings:write"
+	TicketsInternal   Scope = "tickets:internal"
+	TicketsRead       Scope = "tickets:read"
+	TicketsWrite      Scope = "tickets:write"
 )
 
 // Valid indicates whether the value is a known member of the Scope enum.
@@ -453,7 +457,15 @@ func (e Scope) Valid() bool {
 		return true
 	case ContactsWrite:
 		return true
+	case IntervenantsRead:
+		return true
+	case IntervenantsWrite:
+		return true
 	case ProceduresWrite:
+		return true
+	case ReceptionRead:
+		return true
+	case ReceptionWrite:
 		return true
 	case SettingsWrite:
 		return true
@@ -650,19 +662,26 @@ func (e Urgency) Valid() bool {
 
 // Defines values for ListAuditEventsParamsEntityType.
 const (
-	ListAuditEventsParamsEntityTypeAbsence          ListAuditEventsParamsEntityType = "absence"
-	ListAuditEventsParamsEntityTypeAgent            ListAuditEventsParamsEntityType = "agent"
-	ListAuditEventsParamsEntityTypeApiToken         ListAuditEventsParamsEntityType = "api_token"
-	ListAuditEventsParamsEntityTypeAttachment       ListAuditEventsParamsEntityType = "attachment"
-	ListAuditEventsParamsEntityTypeCalendar         ListAuditEventsParamsEntityType = "calendar"
-	ListAuditEventsParamsEntityTypeContact          ListAuditEventsParamsEntityType = "contact"
-	ListAuditEventsParamsEntityTypeOrganisation     ListAuditEventsParamsEntityType = "organisation"
-	ListAuditEventsParamsEntityTypeProcedureMapping ListAuditEventsParamsEntityType = "procedure_mapping"
-	ListAuditEventsParamsEntityTypeProcedureVersion ListAuditEventsParamsEntityType = "procedure_version"
-	ListAuditEventsParamsEntityTypeResponsePolicies ListAuditEventsParamsEntityType = "response_policies"
-	ListAuditEventsParamsEntityTypeSession          ListAuditEventsParamsEntityType = "session"
-	ListAuditEventsParamsEntityTypeSigningKey       ListAuditEventsParamsEntityType = "signing_key"
-	ListAuditEventsParamsEntityTypeTicket           ListAuditEventsParamsEntityType = "ticket"
+	ListAuditEventsParamsEntityTypeAbsence           ListAuditEventsParamsEntityType = "absence"
+	ListAuditEventsParamsEntityTypeAgent             ListAuditEventsParamsEntityType = "agent"
+	ListAuditEventsParamsEntityTypeApiToken          ListAuditEventsParamsEntityType = "api_token"
+	ListAuditEventsParamsEntityTypeAppointment       ListAuditEventsParamsEntityType = "appointment"
+	ListAuditEventsParamsEntityTypeAttachment        ListAuditEventsParamsEntityType = "attachment"
+	ListAuditEventsParamsEntityTypeCalendar          ListAuditEventsParamsEntityType = "calendar"
+	ListAuditEventsParamsEntityTypeContact           ListAuditEventsParamsEntityType = "contact"
+	ListAuditEventsParamsEntityTypeInteraction       ListAuditEventsParamsEntityType = "interaction"
+	ListAuditEventsParamsEntityTypeIntervenant       ListAuditEventsParamsEntityType = "intervenant"
+	ListAuditEventsParamsEntityTypeMandate           ListAuditEventsParamsEntityType = "mandate"
+	ListAuditEventsParamsEntityTypeMessage           ListAuditEventsParamsEntityType = "message"
+	ListAuditEventsParamsEntityTypeOrganisation      ListAuditEventsParamsEntityType = "organisation"
+	ListAuditEventsParamsEntityTypeOutsideService    ListAuditEventsParamsEntityType = "outside_service"
+	ListAuditEventsParamsEntityTypeProcedureMapping  ListAuditEventsParamsEntityType = "procedure_mapping"
+	ListAuditEventsParamsEntityTypeProcedureVersion  ListAuditEventsParamsEntityType = "procedure_version"
+	ListAuditEventsParamsEntityTypeReceptionSettings ListAuditEventsParamsEntityType = "reception_settings"
+	ListAuditEventsParamsEntityTypeResponsePolicies  ListAuditEventsParamsEntityType = "response_policies"
+	ListAuditEventsParamsEntityTypeSession           ListAuditEventsParamsEntityType = "session"
+	ListAuditEventsParamsEntityTypeSigningKey        ListAuditEventsParamsEntityType = "signing_key"
+	ListAuditEventsParamsEntityTypeTicket            ListAuditEventsParamsEntityType = "ticket"
 )
 
 // Valid indicates whether the value is a known member of the ListAuditEventsParamsEntityType enum.
@@ -674,17 +693,31 @@ func (e ListAuditEventsParamsEntityType) Valid() bool {
 		return true
 	case ListAuditEventsParamsEntityTypeApiToken:
 		return true
+	case ListAuditEventsParamsEntityTypeAppointment:
+		return true
 	case ListAuditEventsParamsEntityTypeAttachment:
 		return true
 	case ListAuditEventsParamsEntityTypeCalendar:
 		return true
 	case ListAuditEventsParamsEntityTypeContact:
 		return true
+	case ListAuditEventsParamsEntityTypeInteraction:
+		return true
+	case ListAuditEventsParamsEntityTypeIntervenant:
+		return true
+	case ListAuditEventsParamsEntityTypeMandate:
+		return true
+	case ListAuditEventsParamsEntityTypeMessage:
+		return true
 	case ListAuditEventsParamsEntityTypeOrganisation:
+		return true
+	case ListAuditEventsParamsEntityTypeOutsideService:
 		return true
 	case ListAuditEventsParamsEntityTypeProcedureMapping:
 		return true
 	case ListAuditEventsParamsEntityTypeProcedureVersion:
+		return true
+	case ListAuditEventsParamsEntityTypeReceptionSettings:
 		return true
 	case ListAuditEventsParamsEntityTypeResponsePolicies:
 		return true
@@ -701,10 +734,15 @@ func (e ListAuditEventsParamsEntityType) Valid() bool {
 
 // Defines values for ListAuditEventsParamsAction.
 const (
+	ListAuditEventsParamsActionAcknowledge    ListAuditEventsParamsAction = "acknowledge"
+	ListAuditEventsParamsActionApprove        ListAuditEventsParamsAction = "approve"
+	ListAuditEventsParamsActionConfirm        ListAuditEventsParamsAction = "confirm"
 	ListAuditEventsParamsActionCreate         ListAuditEventsParamsAction = "create"
 	ListAuditEventsParamsActionDelete         ListAuditEventsParamsAction = "delete"
+	ListAuditEventsParamsActionEscalate       ListAuditEventsParamsAction = "escalate"
 	ListAuditEventsParamsActionLogin          ListAuditEventsParamsAction = "login"
 	ListAuditEventsParamsActionPasswordChange ListAuditEventsParamsAction = "password_change"
+	ListAuditEventsParamsActionReject         ListAuditEventsParamsAction = "reject"
 	ListAuditEventsParamsActionRevoke         ListAuditEventsParamsAction = "revoke"
 	ListAuditEventsParamsActionUpdate         ListAuditEventsParamsAction = "update"
 )
@@ -712,13 +750,23 @@ const (
 // Valid indicates whether the value is a known member of the ListAuditEventsParamsAction enum.
 func (e ListAuditEventsParamsAction) Valid() bool {
 	switch e {
+	case ListAuditEventsParamsActionAcknowledge:
+		return true
+	case ListAuditEventsParamsActionApprove:
+		return true
+	case ListAuditEventsParamsActionConfirm:
+		return true
 	case ListAuditEventsParamsActionCreate:
 		return true
 	case ListAuditEventsParamsActionDelete:
 		return true
+	case ListAuditEventsParamsActionEscalate:
+		return true
 	case ListAuditEventsParamsActionLogin:
 		return true
 	case ListAuditEventsParamsActionPasswordChange:
+		return true
+	case ListAuditEventsParamsActionReject:
 		return true
 	case ListAuditEventsParamsActionRevoke:
 		return true
@@ -1538,7 +1586,7 @@ type ResponsePoliciesUpdate struct {
 // (receives dev tickets), admin.
 type Role string
 
-// Scope An API token's scopes only narrow its agent's rights. tickets:internal shows internal notes; procedures:write proposes, approves and publishes procedures; settings:write changes the calendar, policies and mapping.
+// Scope An API token's scopes only narrow its agent's rights. tickets:internal shows internal notes; procedures:write proposes, approves and publishes procedures; settings:write changes the calendar, policies and mapping; reception:* covers the reception books, messages, appointments and reception settings; intervenants:* covers third parties and their mandates.
 type Scope string
 
 // Ticket defines model for Ticket.
@@ -28076,302 +28124,306 @@ func (sh *strictHandler) ApplyTicketTransition(ctx echo.Context, ticketId Ticket
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tchu5kij4KgjeiWjpTkkiKclt07Gxo3a7z/EZu+2x1af3nqaXAquSJFpFgA2gJLMdjphf+wD7BPtr",
-	"Ivz/voHfZJ5kAwmgCkVWkcUP+ev4RMy0xUKhgERmIr/zbSsW05ngwLVq9d62JkATkPjPx5d0bP6bgIol",
-	"m2kmeKvXupwAkTCToIBran78TpEbkIoJHhEtiAKekCGNrwnj5Mno6BnV8eS4FbVUPIEpNTPCGzqdpdDq",
-	"tfqt036rFbX0fGb+VFoyPm69exe1noqY2k8uruDXCUggegIklkA1JESCEpmMgaTsBlTdt05iwTWNtTpp",
-	"dx6cDruj9tH3cQeOvqft9tGDdrt91M7/l3QqFvUuas2opFPQDkIXY+D6SWL+yczKZlRPWlGL06l5j7qn",
-	"UUvCHxmTkLR6WmYQrm4k5JTqVq+VZSyphMMju+jar8T58x2/k0klZPV5X3F4owcxjrgiYoTAn0m4YSJT",
-	"ZEbHYGCOi/sjAzkPVmdnDZcypW+eAh/rSat33ulWLeVJAtOZ0MDj+b/DfHlJz+g1KEKJBC0ZJOTF81eX",
-	"RNERPCTXMNOke0YmIpMqIjOQJKZpCjJfoEXwYoXBx47M12qW2j0/j1pTxv3fncqFjxDZq4FoyMnDztEL",
-	"GQLjYxJPKB9DckxeuvMjB2fd++R2ApxMmVKMjw/r1+8orG7h984qqYtNmV5e5ws6BqLYn7XnmeJ74acS",
-	"GNEs1a3eeTsy32XTbNrqddttBJf9qwAW4xrGIHENz+WYcqaQymvRW5QH7YbjL6SIIckkPBIJ1NJTAis/",
-	"M6NagzQv/t+/0aM/X5v/1z56MHj9th3d6777l9Vf/rs9+ad0CGnNChxyrFxEcMBn7fWI+QqojCf/gWe5",
-	"zE+FTAw1j9gbUBGJqQJCeUJoHAPXhHEFXDHNbmqx4o9aqjFosLycSxZfg2Npy4Si8el3irAkIkISphXh",
-	"2XQIkhxcHnXb3XuGUXe6pwVRlAGo/fQbQLCC10tQM8EVIKv/gSaGOkEh1RimCxz/SWezlNmr6mQmxTCF",
-	"6b/+ruy9ld89ZpuasrTVwxWB0mQokjmZUEUoJyClkD0yk2IGUs9Jv8WnFPotwhTJuMpmMyE1mP3gSNXq",
-	"/fa2NWKQJq1ey0x0bMa3otYUlKJjs5GMX3Nxy4kd9e511FKa6kyZ3ZrtMo134hN+Q1NmblC7txwQE61n",
-	"qndyMs5YPAF9nMCN3546wXfs7fwuhOm/SBi1eq3/cVLIFCf2qTp5YV+2oK0SKSxYmCJTmhpSNmxQzbmm",
-	"byJiFqUiUtqUisiQJsTeMIfHLXtXjlIW73pEHQJvmNLImu3tigdlGLeiUyAwpSyNyGwiOBgENWj30Mo9",
-	"NE3F7SDJ7AfByENWSCFME8rnt9SQTf7cniQzx9hQJpkaXg/JwKz+txaupPU6x/xnH96nlDMgT5//8sPj",
-	"y4Vzf1Cc+wuhFBumQPKlNDz6Yvy+Tz52h6fILdMTK99lUhoWZLYA5KAAW0QYPxqlbDzRhPkLXPupLDL8",
-	"JOSQJQnwHbFBT5gijo8ogkduL3EpUlA9QpMpM8y6gPNpAediEc3AO8rH7wu8Vvz5TtnlGnTV4ho4UbGY",
-	"gSKJIFxoi7fEbBVh97PQP4mMJzuCzlOP+cII5wvBdFaA6edgQBMwcaGP7Ph9gOlnQVQWTwo14sAQtdDk",
-	"hlki0cKiI4LSYtcLCbHgCTNT/ERZCsnOaAbFAgy7cVJhL6cCFCCZIl5nyiGJUrQn7GBdZGQX1gymStN0",
-	"P1TtRVKSCFAISORaJZJ2Qs4SLF/mF/ZO0ERmnK8jZyhVMvhcZIRKsPA2l38A2e79GsjmckUz2M6Cd4/y",
-	"d/cK64JJJURwJGWSzRKqAWF8KcRTKsewByxFyQXexACJIp322f3z7++R4dzcZiFSBlzQSU4EuGZ6TrQQ",
-	"JMXFNIOeFuLIjt8XU8QtMEXEDUh7r7M/gaBy46H1jPK5W7faFWhCkCnlc0ePJBVjxtVD1F/nhHFynyjE",
-	"jxIAu8F1felnkH5FzSAnqYYj3Nae0C1fiFGCpjOd74KOtANlAinFXb00D44uzAMjqAeWpeDJsgrwyoLC",
-	"MN1bas4jXPaSGmmW+AunmZ4Iyf7cCxe296NhwfBm5oi8uLU6xamUvtvsQLLwlX0cyDNrHzACEUrlkV+0",
-	"uekl3IhrSIwImhjao6m93n/h9IaylA7TffCDhGo6NEojaivFzAXUzkOR6BXIGxbDwtCGwMvf2AfsLkgC",
-	"M+AJ8HhODsKtHC7s5a7xdyZFbFS3/RxIaDMp7mDUaapVyPCFAdpOCkWSO+EoHFPWK7rdkCSCrWyoVToM",
-	"3svR/gppeuS0yGFmNINRpsy/54SSYaYYB6WIzMzRvss/aI26L55cGg6Ath6rkTNrA0CDroHPemNT1HK2",
-	"6QHVpeHmQj7SbApV71jSVave4Vnq6NYaNJbmaLg8qzC+XX7geMZOa7C6BZq3NEzVunN8ZYab99xEVEo6",
-	"b1kTjJcGf2vhPvIjcDvIv1UC+Ot8KjH8HWJt5vbH+giH4XEmViCj6YvgmEc0VRAtnHyDg6mFcGBo6rTX",
-	"2eq2h92U8Sf2hc4CIKNWxtkfGbjH5swWYVuG5XrwIY7RNH0+Qj6yaoE5Ob2LFulJezJbFtAUxBL0Q6Im",
-	"4pYbYcJp4dYiRwRP58eVhtZwV3b+5d28DvbzglqZuLyyHPSNziDY4gIKR63Ac2KmWUM6iyiPX688jqEC",
-	"HsOn4FE82YwOGq5FAnXX2jJJaCr1Jh9dwzmK+YrtrOcfFuLbsY9NYVYAI/SWVRjTdwdOFTBW7P8psxbw",
-	"nejFIe9ajl+P/mMnHi0gf6zZTXitDYVIgfJtcT1hapbS+aD2srT213A++8v2ZJDCjXUMlXlihyD+RqRL",
-	"VDYzErQSMiKnRhmjY5BWfJ2w8cTo2c7Cga94y99hwC9z8TNq4bPGJ/dSpFDF5Yo11bCetSKDNVVsdjyZ",
-	"All7NN6LViV0V7CHfK6FU/cQ8icTeSSLAj9dgFulndSi7lZcZBEbF/1sawSLelwtubnPKl6dUaVuhUyW",
-	"xJnuWfmz3SpethWGbSbONMDAldiz4C8PttSNFh2+7aMH3ud7PDh6/T//ZS2LXY9bOYBrMeZnodmIFSEx",
-	"ZdTYhrk1BNM1s24A4NkUXU4qpqldRtSiSrExnxpmbLY8ZdzGJiRwM7Be2GBHxZy5dlmpf9CkmoObJzup",
-	"JXZF23GoKp6BoCl249a+XpJYPM+9yKBLSPIRhVHz7b1t4mMv/Bfk12t58ZTx8NdOtIHs8dE491oSCDl5",
-	"WcJ4CQq0dXL7QRgFYu0BqiRQKFDm5sNIuy/1PliPQ8voojWNJ9NK0dOZ7Ab2pSWbIGejESRkJMXUusHs",
-	"8ON9aWX+neF8K+krYRJif7V4Ts94LKbWISYyPRbmn1XcfMRSqBXDGt4yakK75/eqtT/2J5TmYFzfO6sU",
-	"Zlcy+AYMvXg/2FVUPlu3oHzJIfDWs/4cg/aiRxX4uIMqlSVMP76p1adqdHIa65y0ls03yCgeEoN3ZCSc",
-	"i22uNEwNxm+MntRb2qs5tH2rZpZip3TGBmgSqlz2K9A24jJndITGGhKiJ1Jk4wmhnFy8eGK9Q9vtYgN6",
-	"HsJISNh5y9bhuq1O5t72LG17yw56AdwqmphqtFOzkKTCVaxG4L2IIAU5fEQ5xPuZLiXFUMsqGd8GvTXe",
-	"SDHVTzYEsGI3dUzbeXOqnohlyvnZUHlOOpaHEqXpXBHGMXrTxW/B8fgYwx1zFQKNEptB0fFku8TIQ6UK",
-	"qj84N88jmgJPqKy4tFOhMrmBNPLIvlAFTAlmfGaYf5yK+FotA+o5dxEZPTIRt9aPLmbAiX2BjIUmlHC4",
-	"JUmGvkiosdnA2EhfpVUvn9TC+gyn+VPwCuHkIr01Z/U4M7A5eUElU5VyyQqLStS6BbheB73nM+CMj381",
-	"Q80rE6YHU8ETOh/cCnkNlXrfok3fb8N9snKaAkRRccbFBpogS0OtYH/4NKVvvIAb2HkD9Fo+cy+o0VTR",
-	"GAZToSBFohhnNIFUZCiuTKnUDCVkfDKnCLyUDiRk3LLYKZ0LraFaV8/XdW95VXs79TyLwMF1MeOHafIM",
-	"3yFMEfsaOfhdZJJ/eA8kAaJEyhIqmf7wPrR01qERLrwKDx5RDWNhw+Q9fIfZeCBhJiTayG9EmnnzRxyL",
-	"jGvGxwO84uyvI6A6kxD+ZNQ1M0qCzqT5wWxBDQr/OJ3NBOPaWVKGZvhoNKAx2lVEphmHYLTQE5CVp/Vo",
-	"Qjm3BmS/egxTNtgvWOz1Rv/fFLRGg41BL6VBQjLIf7thitm1sVXfeiFSFnuBsTmtmFnX+ffNzPOSBtxs",
-	"uNtC4/EWRI2HLwOr8asWps2H52fW8JUqtfVRyoDrZ9ZKtZXleSiS+bIru93AdBEX+LiSD7phKGJBogaU",
-	"q9uq4JofLZ/A6BojLaB24eLx7Vk4o4U/IfdrFUvAOxvYTa5q13+Ki9uHhMMNSOuLBjLKDI2X9ICVAr2W",
-	"NL42LMBmsiwandvrxB4PyMgexuvac15jKLYR2dtqBFs50aim6xSZSoEkkCYt0CKiMtwtnrFR0ImEEUjg",
-	"MfjjoVWyUwGjpuYIF9sUcFHgiQsOtjzaxVZXMUYN01nqqGwzI/SGNor8Qw7K+cLXGiKWcWUfylMFBn48",
-	"JeqREaIrpNscIWxYtMepyEaFG0GcaXJLFfHyu0GcBaq5o1s1Mnt/3YTuUqF2jMlKMqhkc057M8QUENwt",
-	"NXqbN93EeK61zG69IeHNLKU8Z0nNOcHlBMgMr7YIFwKjEaCdnWDYgv0xMcxCXbPZzAiFRrIDnqiITFAk",
-	"nKuIeLn8MHL27UyBQibi0jpQ5C9yErZnHN5bVt7GlQ9cuiIHlBN7uRFxC0meWoIQPozIVQI3ZhRJ4KbI",
-	"hEyAJinjcEjciRgtmFAy82mlxJpLyJjeQKXyhnuucawhLDfi6iu8YcFk+VfLGFBDvKgIbSaXjKSYLi25",
-	"YSxetzKaxto31sy3sHtcBb5auTN74+7HZ5vLgmX8eipuQR7FVFnmVWGhl0oPdrXRM56wG5ZkNK3isjPJ",
-	"bgyTnYFUgpPbiSBDSAUfOwGKKC2z2AtNy0j4uxgO6u1OKV21AS40VFtBFiObtxF6cu2gvOXHx517Z9bu",
-	"xTSJRZYmZAiEm+lTpiCJCKQKCFVkzG6AH1fbRvMbwrKAagrNOMMA/hGDKou7EYQLFm6H6jk5MFBDVpHz",
-	"jfwQDCPq8xA8mGt9VRzylQuCx5Tb4z6vPLVtwnY2jMwJ0K4KXgvA2TYsx5HpVurRQtLvenvGozwlGG6A",
-	"5ziUCnGtSMquAa2kCznI1WSzQ1RPmSsshimvJf/yBtcQ9FrGWyLwtWvJCX5RI422YgH1JL+6SkAN/a6D",
-	"zbt6/NuLFO5unI8oetsv7imSYo/hDqtRfH0uRQnlN0TxtbOvRPm1b68ggbXv7vVWXCCRtS82uvKqSORH",
-	"uLGFQ6rEj/xiS0i/lcBNv+VVGQmxkInPis01nINcdl5W97axcoTreVv1/AZS85GmLCgRHPak8DUN7L9h",
-	"UvBp+URKShzEBiwSVJZqtYsoKYYK5M2auSTMpEgyVGwGSsNM1WUHLNhqxAzrLRgIVttnasXMTI6Bx/N1",
-	"HPYXN6zGQGM9kyFGVG6mDPIKoFTAvFjiAkrl593cBvSjiLOpL+L2lPHrDcWeKs5XnaOQyXSZQ7ZLkbWY",
-	"Gfh/9k5O1kfTyrR6O17+ymtwLVyizVAzLLBS4WvzV5G3/yD/rkSyZs72KgxyLu5gJVX7ffzGwI6mW5wc",
-	"S7ZJTMP4nWXei159CcmUcYjITIrf4Q+NNd82KVK1ZyRxi0WGVAU8jIl4LKWQNYEWleyhPm550SSAUxQv",
-	"VC3hr0BTXYGn8QRc9ED1idb7+ou5K3jiNWpKRQL16waJQWaOqqU/q0s8axzgW2Q5lpHpJyFLgVaRjR/B",
-	"0Q8JHSrgGs2S1AehYg2wHbJMI5smOFiMc6dxDEq1grCx9SCzMCjNWAW+n4X+uH64hWXWepCcq/4J1yBv",
-	"rNC7hTUuzJdoH3Vf/9Y+evC691v76Nz+819atYa3LV7dyBgXxiJsujmW0HljHWwRkqVAivvLOGgDIu5s",
-	"ekV1Ju/0A9mdrl9PMqnu9AMZ3On8t5Dwu/zCAhU4dCr2Fa4gAGfk8TpAkfwwKwkorAKxfAckiTRMs+qO",
-	"2sncvfcqB/UW449u7V3UZO2TMISBcSIySYZU1djOP4IV1iesVdhftzO4hpi0ndW1QLaF+3C/yY9bJu1s",
-	"YqK8c3PjUgDtuhPZhx2yxCs+njEy/Oy+crtWoNp65/f+zJn7R8XP0Mz3wmWfPcL6h5tG4NrygoPGGctV",
-	"4ILbwQ4Zz4uBW4srWvjA6xUgeCrGjG8IgV12XpMS3dlUwQgSnlfv00YtbpgGT+cViqOv6TQwj3u2Ti+G",
-	"1RNzARI9odoG3OfFnzBsJKUuODCvXN5pl0qXt6sC8LG6/Io14PMexqJJW4ULS2hRRe5PiJDkQXu6kDrZ",
-	"bTdIvS7tsRUtfG+9elqrkPpCWstJoT89Ig/Ozr8nrkgXsXXGVEWIlJAS0tCjUJ7pPzJhPZ4oQtloasbH",
-	"qMfLG5C2BvZxtWld14mBYSHlhrfSgpmw4l7yBdIaThiYkiomY1xp6ir11Nc+nlEsUEq1KxFZIz3a6rC1",
-	"VpNSJWQt50SMsEuC/cbtRCgoSihNIE0Q+rEEF0i12E7jeHVoZFX+ZW3eUGVa7AVRGgvF/fLyCeF0ahDC",
-	"LMQgqlm8w7oGlZ5sZqY3va8wXeWF+C9mMymckWOHEkoUp9k0W1dMa9wsVQYla94PP9RoY1sJ1cHKlgyx",
-	"DTKk80X8CCPGWXX/loswbE1hzcVj8peMygQPXvXyQrYDm91FDux/D6M+d+Gv5Qc9UsQ1R2TBuxkRW6UC",
-	"wPzR5yOWwiCPGz6MXGHsA1slJyJTxgdY64Uc4H/MT/RN1U9uLfhTn+ePYpdCQg7cvxjO64JIyYH7h/kN",
-	"EzkGeMp9fqDzlL3IlvKRdu7DY3Jhw/scfBToQZIBOcAbLnIhkkRIsztIk0Mb8gg2E80NO4wIF5qN5k4e",
-	"Iwc+fDjCMzDQtRxgUJTvIAd2bjOjmM5SKD2NiGGCSYYAtcU/+vzAB2xKiNnMfKmXn4C5/DBz+DDyWYAQ",
-	"kZTx6/x7uIGoz/1t0iMYOo+57bamqXkpOTwmr7Rh/GRK5zYcEp27OQj7/C+2yCTBEpqgihRFt/9bycz7",
-	"B4I7iAycuR6jpczoPndzYui+9xwzRRLBAV+0a5MD88OhDZJaJKhkqcLM6Xr/cQOlEemLpgNMrmzyCRxY",
-	"vtcWHR+8LtKhqlBO1TeWYNnwpRCOTV6p8j2eVoIJI5kHIyFXqyG1KaZVvHZNrl7zxRXouupcbGxvecSq",
-	"GOry216KXNPwpKGouLjXiqzk8uebYs4GQHOyxGrxeXXacG02+dL+nFMj393afSxMMDYX2+d5dndwNGL9",
-	"fGvyuQ28V9Nct4rmAnPmRsBy7Z4KG6ZfSJm95tyzTLMrBbF9lPjIJ3uVTadUznco9JFP9YzOZgYUS0ub",
-	"Fg+2dz03tyv7z61OzF5c9laJ2Q121pCu/cJq9rJyBy/NOb+tERAaGOibofDKJXg0ar4Mb78KltOg0Fqd",
-	"Huhm2YIAXOO0pnTggOKpOf/uSuj8vdjjYrKy1am2WHeuZ1YwYNviZcBFTa5g/aHsXCKqIgnMZ3t5WBEv",
-	"QKsJm6mtSt4kJTWwEbwCzfFd1Jplw5SpyY65b8UsW9bHWo6nSSQdYYaTnxqdYxrR7/U2JLExnS+ZO0rg",
-	"jgKcXRsJuEgA25kOyshc0YkKB5AJU9pox8C1nC+ZQRu4M3ZEqgWolmAW7qEJoOrZ6TrK3oKA90MLu6Ny",
-	"Y4QtMLVpSOpLGElQk6DT4gYIKO3Lg7ys/EZusoW1lyerXussnW/nuc7rtg1YUuFHKOq6KV/K2VdVQruF",
-	"72YlzQoeEuorH+DfBAso2GSvmHI/gRuCExz0W7HIpGQgFTlIYEp5Aifyw3u0DB/ie/zDe0USyhVJKfnL",
-	"4x/7rcNSpF2DONpCXl+++fZSUWIxF3uD/OvXlRH3QTz0IGX8egOvwlIs9VoQlO2QNUZ9d249W3OiVPEg",
-	"PNY/MqEBezG5DmCL5bgmFFsXLhXsrKwobxDzk1TEWKxI6jZj4z0ra3rsu4bGS+ceCYvaVNYCUA1LmuQT",
-	"vUMuYG+PldG9G066gwKWb6W0tNWaxCKAtquT9XnDsA5MlfAQaQXt2vqR1iNAOodRULTf/9qNCPCYJpJi",
-	"3n9ex98+PY36fPzhvXl4ktcXPYyIqzhFuY5ICmOakgPl+mn9nkmWsD8yOIxInhrS5weuyI0KKgooM1My",
-	"ZS6tNw95duHLxWKRwnBhRbUrimPw42ESihmAnVCrWKuNvV6+6IJI7+98mDc2dyGcSomlOVTRxoCNJ1od",
-	"+z30DFpLTlNsEqNI/ie3vLDAlB5a+rG9slCgIuJ8abYEhBd7VPDGQ6JAa8bH/l0rz6lSvQjnd2FuHmcC",
-	"OF4EqOq5suDuL5zQVZWlcfE4/9sPoFnCtH/qN73wpx+7CJMSSeejypuqPKkiw25BZil8aFtpUPSWMm1L",
-	"oOV3MsorVf7BJVYfFE62vhtzn3ERDrTCzxxq8qTjoK7bSu7gx21VvGpF5UfF+Bivb5qoxjkLtqZNleVg",
-	"94Iwn6AU1K5VqtfnWDo34h6PoMg6rTiGuqI6Rt0FKlOG3VjyEp+uIjIKZ1xwIDLjapeyOpbYN5RVS4lj",
-	"7zYXTF9+eD/68B4fKpJkJBFKMaiO3bnbrjelwK3TIGqrUxW1tRmU7KHXwWgKcgzJgHEttiWgOrH3BUiC",
-	"RViLwkRzoLJHLo+67e69o3a73emeVkJ7H3nd4gZkktU0MihypptaXl7CqKLSXjN2kXu2K/rDYUVhFuo4",
-	"3wUXeEUppyoLyPrzf2XHYoaLlfkqnSB0vGE13q3aHW2YnLx5jL/FyGKvUaAy5RdomILseyLl9h3vLQuT",
-	"6xE6nvyWuFaBcauEhDIGbZtzYM90O5vNavln+ar7OPLGyjt80yCT9t3dMZuaQtYaKfLlLNoMMDrI6wiN",
-	"b/mC2zvsWLvm1XVKf52AnoA1W7iASxuLZdvtPSTJXguZVjD+FXVTXf8RGhueGb5a5eOpCENdUTT1V293",
-	"8lGnEmg8AVdoT0xnlM/Lm9/dkBRw5sUAhTW2xCW+XapksPb11Qiy1r5lA4AXzvc7VcSb2RfXm7lKV0Oz",
-	"rqz5JfE6KvKHWjabbTkTfNV1UM9nfWGChXigHBoVmJXS6pDRqyIG8Kpne8GGlz6GpjPlIwXJcI6IhNGV",
-	"D/vcvq2ueg4zzeUBD8mVCyW8ekiuAnnuipzkfxu188rMoGYp0/ZP89j+iaPLJpRinS2HAarlNga2IED+",
-	"neIvl7NcfCP/A8e9jvZaRTYsIJvf+DnoVx/nVldnaa3LJICnVBwnw871lai/Ppqn+FT9Pp4ZoG9aMINX",
-	"Nb5AQTSTN+ymiA5dv4NNvFAL57+4lX1k6dUrt3eUn+cEa4Pfm5qNt5CpthF5bmo9c5dsCinjgHX7vHcu",
-	"Z0Y2g8NWvfQXLYfbvGr1ARcaLZooszLB7TQ7ONbaVZn4292G9Tx/Pad/lWtUC2zbyfOO866oLYzCDhdO",
-	"SPJmkYWCTm62ljd/rTBg7ivxc0erZ4ixzS7mAndfL5dFT7Fk8FKxZpY32snVLsOGbACjU5WLYscuOWFK",
-	"Z7k0iNlyhfJ8cNZ+YNnyLVNweLwHa+GXq3l8lGJ6n6kIu0U5tAoOYVlmfYu5mj5yRVupPJEjdtXZN4av",
-	"Dzf4aA0Ntq0fnvtvlsDxpOTe6jmVSU3ELTdknPvRFMaHiEwHHCL0lcViVlNFYjHd1MGmZRPIbQ07NMUs",
-	"ZHiEIdGLPYFL3YJ52Big1CTY6vO5AQd7wOW9DZ2c7IXi9XmuYTnywCGGSJB3SlgTieTRdj8iVkgCH1HS",
-	"MvjgHfZVpBeDUkW4VFXFRyZBDRivapcYC54oknHNUtszEaezSEjcq3X9yxYCtSryCK6B540HPUL+AFRW",
-	"9j1azJoMN1aarLSnqEGQV9FF72LmnJU7Z1PWJXQVqTSbNUgoqA9v/VmmldGAMSfuQMMbHZFMppGXFowk",
-	"YOMTWKLMI2TeEXn50yNyenr6AHtlGN6nbGaeIlSR395isCnO9O71YWWLBF1qXrgQT7+J7BlMtPpMfvKV",
-	"+qpTjio7UdqPVDk31mcv51o+vEFrs0wDu3bOynwYRVCp00F0PepWpSkFI1aDozrhZGufTe5+aZy2trL0",
-	"X0WPy3VB/JXehDXpN78UMos/rlTc4u2Dxq2oNWHjCV4ATLOYptWHoiDOJNPzV2b5rvoesp+LzBZtXIpk",
-	"KfG/g7/9ehmRx8mPry4ObfDCCc305MQVNVyockiuxvFk8N//+V9XhrAQYoiblt/ly5toPWu9e4diwkgE",
-	"7ZwKpG85WWlJ5vYPULeymkCmtJiCPPK2nzAAxpYO8KFFznDb6/OYpqmKSN71JiIYT6m80dqGwuAjRYYQ",
-	"i6nNnwVM87elmHFMnwONJ7lqbIcqQkuq9EgYlcf8eiuZ1sCLFR73eZ8/EtxcqWbtvT4/IliFQREqgeSV",
-	"K64w/dcKHSfOVvivvyvBr2wgLfU1CK4MlK+OzTyGkBTJlAGSuZTJjI4Zd+nIM6oUuQqu7CsypPG14ZJX",
-	"7gec5OqJL8cQz4/+HeZXRk8zSDLTthi1EeDm5MXzV5cE3pifyZVFkv95ZSFESCEFkWyWCpooclA0O3B2",
-	"TibJq79eHHXP7xHGlQaaHPbQ8aDlHPdoZsrVvGuY4xkZaQiDZnyrLayVnrsrcAsvwXzRNi00CHv1+JKO",
-	"rx66LqbKh5uSqyejIyyncUUOzjpdK7UrTVOIzLfPuvftT1OmFOPjQ5zcEJLZidFI7VFcmZ+EZH86SNv7",
-	"nvSzdvs0RkLBf8JVzyymRG+GxMynrhCcAa1dLRPbQU5th2iFsFSirCE3ZTE4aclRlLmCJQNNne8zdZSo",
-	"eicn8IZOZykcM35DU5ac4NsxBLdJTncXL54Efsteq33cOW6j/jgDjs0QW6fH7eNTrJmjJ8hxTmzImPnn",
-	"2AZlGcaO0HmStHotg6cXdoh5S9IpGBqsNTIUQ06esikzXGLtwEdWLDUjFwNq0rkVJBSZiDSxxTuYwnoK",
-	"aNIyo/7IAOHmgGmeeRZHm/X+N1+umopiI6jSZEt53a+xagoiNEKx224HzfpdZlfOHQxXwHvDnmpwtf32",
-	"1n/OSWGh3tiyYRmdo/b5ZftBr93utdv/wL7wylCXK/HfevbhfUo5A/JUZEMUFIxO2Gp3HpwOu6P20fdx",
-	"B46+p+320YN2u33ULv7XyT3tRnbCOhVFuObrcjBB3WKK0k6taeoXkGNjx0CqpIUYHeRd04NCHERNCW+n",
-	"pXIfdAx4oSCyRIZt+eWgbenMnkrVF/LTO/mBJj4tBF/prH/lF04dQ4HEvnS6/qWfhByyJAGbKaR8gg/S",
-	"mtuBj2nIIzxbr99FrZlQFSRqPSYXTiTcjEaDC+TfwVoEnVv1B2fPaI7Ia5HRlalrTY8tevyb520jGZbx",
-	"6rUoQfs2cOyKH5Q1W0bMImhr0BTXu9W4uhkqeh9+WZ40lPtuiSF0NoPjHbCB1ZDfF5PY9iz2wFs2Orsq",
-	"FmK0XNyIuVYmQBOw9bmMOFI3qRt2gmNwzs+VzZg3Hqx/45Hgo5RZJees0+ATl0I8pXKM0shZt9tkIyhe",
-	"K4XGpzL7cy2rjNxlcxsw2P+wihW+i7zgcvIW//skeVcrwvwFtGeOu93UX/n9/I2G1tLQ2fo3fhb6J5Hx",
-	"ZAG5jZ6To3bN7b7RzX1h0R6v7JlvR1IhPlu9C0uZzSRgcqbNNDkmVyWGfWUjxyVMMW8Ftbn8uTnRMlVZ",
-	"9+eWUsfIVUbcRdwoU+MCSZRSiV5vhtrOsdvoav9KOEgZXHXs5N4G7KS7H3biFvKNrRRsxVzNDW7aFxLd",
-	"J9aIbRuJb3lJm7fub/ZBn1e7wAQtZW19w59gc5YY1lgr/KAlrlRlXHCDrTEwFjdgQ0Y8q5yKqUO8KvuA",
-	"K1zz8QwEednQphRfwWIMLZcIGXiiwgH3jzr3LvFpr93+13a312435zO0g2IWVbYLqeDjD++V79m88Bmz",
-	"jvJn3m3Aqu3JoUOiyiTgDhZNAfjxz9oOsJtwccHzDNYE4pRKwzELMtivrLHKBmG/+UmtEM2weXsM3RA/",
-	"79JO8NVzgw1hXauT2MdfFwPYRqXfVUP/0TIXvMAtTMmB9kpf5BxFQR0C6xbZ8pI/eev+5XT7BFKwzuIy",
-	"6/kRfy9YzwJRnVUHVfv1MxvMlEh6y7/iG+JXt8fg6PZ6MXgHyozqSeA/8QfYWmR+IWWvyy14jWgyY0c2",
-	"+Gy18PfiyaUd9fG9Vb9i9XsXIWdFW1dpAqvLcJuFgLA+PCZL6VI0TW0wf6UnqqjSvgHgPnvJ00VK+THf",
-	"o5pZ3AP/aH7TDDsFsNh0JqR2TtdW0Qnyt8UCGK939Ek5ZFvvlrJIEREOt6C09YMfk1fYGMEGE9hYy5Qp",
-	"jD/9ojxWQVzogeDwnSLilj8kjgCmdI7bIpTP8Wl4EziKDn1bFfkvCCYXgm7dvz7h0VDXMbkIAhHyKIQ+",
-	"X46OGBton7UfhI0gfEcKFzZjz0Hnnz3uc8tQSEw5F5oMi1dscEfg97f+/UrJ2KHKpxWNG5BbcxKqrinz",
-	"emPq+fIk5E/GtWpA7uJPW73WOJ4MLoaPksejdqd7enZ+7/v7D1pbnkhSJ047SkHsx9a5lj5tnLj4EgTt",
-	"jy03F56tIkSIxticKM9Rwuu/ijWWpZ+Tt/jfNTLxS7gR1yHTaSYU25UhgzXvJ1+xQGwhtBC1lZcCq9Nc",
-	"wvuqzMYrpF93UHuQfbOE6SObD7ha+jUDH998tGitmpgp6//fZJs1cwHXTM99XH0x3WI1uUKjKTppl7Om",
-	"Cq6JNcqULxrLxpzx8eAa5qXw6jAzJI8HHQQVQVzZnICyBr5SW+mV5aLtDfe8HwDath6VsLM3XZgP45iJ",
-	"2ZKhjVbUSrE5YBGaM7Cew5rdLHSztemr1NLSSKNUhTKc0rTepK6YPciKra/ImKr9vBkQ63ROhjASEhot",
-	"AfNNNl/CngMBcRdFrlKew9ZUkkGQ25rFS10ynXC1yu9o4VXzPmaivIsCXG2yrKTTikok3QtosuEc0Gnl",
-	"ArD/7t8e/ON+a0dNLmec63U5y4cXdLkvRmND25fZLdGSspQcuDpnNqre6mwlW50Z66WQTE9OUjEWmc0B",
-	"qfQEPLXPd1BTFnK3WuNYDgpxlg7jxCWPNIvwLdf7bqRmnNUponhvGAEJeLKteBRkfrR6v70OD+cxt/0S",
-	"7WcOLB9WKGQ7oDhFu3xCehIekBsZntBiAaNwKiKFphp6BJMlmCJqhgKQkePJC+sGdV00Z7btI77d51Zm",
-	"Ctd4OxEphMvPFJAEtCstW6Udu7UUYuoXizMbR4KEmZEtmP9tMvxLzJ6zv/30j8cvL//j1RP1ZKpn/3j0",
-	"5N6T3x/Pn83/9uAYTtvHio3LKYa9B+12VLn/ESTxkD64//2987PTbqddzlPs+VzHxlAp53pW8Mif4dYh",
-	"1Ufkh6vI6Y3rB0HL5INKF88Xu4KW8vTRakqycRWEag3TmZE2UnFLEqMGz0D6QsrIWH0JCtvl21uO+hze",
-	"2P0xmmKKz5EYjcjBWfeBHfIStJwfXZir/LDeuLQz9QSh19hkN9ZkIqQCMjRbk+hAn2FWRRD0Y0sxN8ae",
-	"csPpL5SklljKXZOUsz16K4HjrR9X3Ng8EPhBoxeeUT53i1Mr6fipGBPGfS6dR0FbWbvIDaigYW8oC5Tm",
-	"heoxf1yRKdXxBBQx05CZhBF7AyoibMyFkexJTJX9lsEvlPzyKCGzjKjPMbreLmeCXTv7rSnYML1UZP0W",
-	"GTGeKNIPovee//LD48t+6yHpt9r3SKfrB/X5v56e3ut0//s//6uS4I2W/8jv6mOo+GtGvgIq48l/oAJV",
-	"p4QuVi/Zg167rJOsDMGqmSXjRaLj2gkWgsdkAjJvfMKUfmjLweHPRoiyCZ80lkIpVB1UrcYrZHn5QbE8",
-	"m6rtVXb3Z2VZibtQQ5vEp67OLEHlaDF2tbm2hxoj4wm7YUlG07wEQkqLWS0ptSqK5DT4QGw+YHu79FqW",
-	"8ix/L3d2Kem9URlv8h8bROCvSIYz15V88rtgw7886Pyv6d/bT/gGATCOJaxXXj1H/MJcjEIShZwm30DA",
-	"8POf6t2IF/4916LeJuozBS6R3HwA0SCyfZlxjLljzJ1ja4b2OeY2h1gW5XcHvGEKtSS/FmtEH2XKuwnP",
-	"2g/6PHWj9ASm5ka7SjJLiqCuIpLx1MiGVzRNxe0gf3Rly05mUC8APsrNKJ/QuegYwbNjG5r+b4+bMIK7",
-	"oWS8UsnpGTm/R76/vzEZ3aFH8htLvTuWuuEp17k3HQlvnWwQtZ6KmK7qHejH5+O+5Q7uy8NKCotyxfUQ",
-	"6gQnb92/GoUXbs1hS5lOTYyM/qJiitglJV9d3Oou6Sv7SUSxh7oOXaLafNICHXaTtZtcBx+T4Tdl0NaN",
-	"/WXy5689x3QdTm/GwB55Jrl9oqlrSRSnQNHNRMTMVp6zw+tSS/fDcreUZreUfDbF8TtMNf3cWMvWsuRe",
-	"hMZ71Uypuy+m5PNUvzGnrytTdb08OQGa6smfq6pP/BWH7Cws+KZSLXHdnNG4b9egrYMelo1L2Q0cr7bD",
-	"sxvgZvhMimGYP6LmSsPUAcQWxqyDxTPYvQzH2I/7Ugvl7Ktax4YBwgNbftk5yprj0LPazDobtRoFkfeu",
-	"v6prKY7e1kzlOsxW3t2F2JWipF9SX03DIuJJWA56dejks/nPpbGfqNhdxs0RkgOD0odESGL/xLvtkAhe",
-	"70awb360VPRlaut0jrqnl53upkHwp0guDjVLxbx99e9e62neiKDUoZDciEwRUJrY95IP78kBZzdAM9I9",
-	"JD3vdp9+eO/3iOmohbQQNI5pFn22hyp2IaKtt9iXUPiTRZ0t0aGl/O9UeX3koDhAFZGiTruKiIQp40bU",
-	"OWxKsCdvwz+fJO9O7Nm9bRB8XX5ztxjsuqT3Z1Reh4f50hLgvuX2z46wciJypXeAVi/33C13cyLbmp7q",
-	"LqoQHT6yPW17fd7gl+H5/jqtoTnfr7uGpIrgnrqQzUeopj+bvyiCKT6dH8nVVBkEMUkiTXySkfnFXM4c",
-	"bgelgpHTLJ5g1UiwoV12/ObhSRYWO4WJ+nUZqdpaQJKHrhKzj410B5rnzTOF58x4nGYJJFGQg9MjqQ1/",
-	"oWPKPvsU9S2Vtm0Dhgr7vw30y9NPKwODQsJwJZGP53SartJXns+A27rKG7B1P2mO1r4Cc49gAeY+r5LT",
-	"8gunkoO5hZBExJmtSbRKVbs0KGVWJ8vKa0lTC00yq6Xj56WRX0jc0eZBQt9ifFY6pNWcJyz+t1FKp0Mx",
-	"p1yrjdTiOEh2ffnhvWIJVuB4Cor8VEwZeo+797rde13rQK62BG7liNhJhA9JYb30XiKxLzboRiyQv+cm",
-	"5d/XVah+Xs7H+/ShKnX4vAmOtrv3unmwST2OboVen0kcytdC9tscQd1tvNjS+lukyJdXZXohP7iOqS1J",
-	"Sidvwz8bhY/sxvo2jiEJ1/c1B5Jsjm2fTeRJGf1s+dEJVdigdjnEdfmirdVXyph29z7kfd8CXy23//pr",
-	"mzdkqJvyv+clbvvR41D2yLu3Tm6tzcDfHMc/ccjJR2AXdxsI0oRf+GiQb3zjU1/an0e18w0kzaI/Ym3S",
-	"4mM0JRe91GORQGSb/lvbOTmYZcOUqQkkh8ShuG2aiG/6X4oCXhhYsuhbrEo9fFGsbo8mKJFgPrFSTGlq",
-	"y794L0DQzO7BUbfdPW8Fbe9AoeyUYJtA32DSuXwPDHw+vEcA/Y+ze4cFsbuP4pUwwLbT5gabSYbFCkhK",
-	"88lIeUkL3O38qH3/6LRz2TnrnZ46fpLDfeWoPJAnH15u2+d2+u71BuXQ85OpK4ieh/vg8R1/QrtS0ALU",
-	"x40wSfLTKegjoIX61K5XWkjs6plIOtK2qWhBG27Wh4Rp646B+BoSwjgZGVngIOPXXNzyPsc+sCqyARjx",
-	"BC27xW84iIwzKhMsZ4QFLcg144mKfMvJPi/u/UMkt3ICWLdLfP4XeAoepjA9Jhdu7Uz1OZ3NpLixjTdd",
-	"50NMLPaYgr8TV7TlmLzKiy2bhbhSLn1e1HLB+pszKWZCrUggy7Hn73mJq0/oASyR5sXvItMk+S7jQD68",
-	"13SGVGpI1JJlAiPG85bQjpdoSW9o9gat8Uwzmg5cp2G/Kpvwi+eL28tdBsVTz2Z+hCnlCRDgVtaQH94D",
-	"+hxGDLvoW+3Ed4RIhSq9/Sj98L91Jj+8R5gszGk0c1KstdTz+Le3rZEU6BMoVvW6/KHl79gSgqJYiflq",
-	"wVo6XfTyW6rcjK84zLjLap2I+jRV1pm1GRosHXxdHEUo/vkxw3nzavb7wLcNMaH6CIN7BNlHa92k1XNs",
-	"hQV1F4zlY+5DCxLvN1vnR7d1vrB8n1AMiVi6FckBntdh3ZVblkdP3hpkf3fiL+qTt+5fKzvvVdwsO0b/",
-	"Blxiwwq/SL/+gq2S0ArGIKZY/bHXepoR0ARfym4cF99CdqwScRvIk5XMpjTLIr/hcFvDaVaJy6tZTi6Q",
-	"7iTg7ii2l9exX7aVM6yv20QneEH6ZTl5hdC9kRiYA/yRQdUGcRyLJ/SUDiG1baAasZ6TgB28/VSLrVNN",
-	"+q0Ls7qhZQhJlsfukB65FJnqt3qEcifnEwmxkInrRKYnMLex39im3zEttG26rUdYoo8cnLUf2P4SRKFF",
-	"gniIuNb9tiW/6zpRoQBc2Kk/Lw2gnv1uTPoXDhwfSXDdy5UUyqrnza6kbcTfb6Ls+juhSG3xp/xP7kVd",
-	"uFYMzyoHJ+f8B6+Yomb2TiLmiZMkPksu/3easoTmQs1UJEF0do/85cN7SblGbu9tNLlBJ7dcPezzso0K",
-	"433R+DOEWExdS16Plli+EuPqFRmJNBW3x+RyAn0+k3DDRKbykRhKrA27e5i/QVNzt8yJeazJNcCMMF11",
-	"O7ywy7yb22FfasBXwP+W5eo8kSLoKlKMamqxOF0njX8y/lpYNL9K6ftTtBlxfAhCi3FuGM8Lfa9U95Et",
-	"rExmNpoE46B29wAho8NXE6rpkCqwuc1R63cxDPKc95/27L+HgDJc9XcxJH9kkJlf1C1IxMXzJjjyC6c3",
-	"lKXFadQE5Odgs8nT5KC0hvz7h3Wx+gq0ZnysTvLWEyvO6NFye4otjygVyvoic3O0403do+5Z4aL/CeQU",
-	"dIatIXkGKdYKRjO0H33acUx/XHBCzabwp435fJxJMYOTF1QyVYrjiVq3ANeYpidZQh1cp4Lbf+erQr7u",
-	"P9rp9k7b1kZvn3ZOzQ/+6ff41BwP1ZnMJ1UZz/+tJ5lUxV8ZqJXfy2e8hYT7sUaJvZ0wPbCrHdwKeZ0X",
-	"qmiMyT9kCvEmP9P6VGx8vmOcwafoRzB0W8z3QA7EDDjjYzIRmVQRmQjD2eYqIh4jS4TiaMMaLLLKkvez",
-	"lMZOhMq/Yn10ZrmZds+SDLmDb/Qg58SsxHw1vu5zc/bOYy4kJLavtOW2ImXxPLId6pzOjTe/dRVWi1Yh",
-	"nX6CsKK9E/cSpdZSS9tSy8ck43WUux2Nrx77bmsqv8soreLYEXsc/icDRHLV6nW6m/Pp7nZ8egdO/EmZ",
-	"rdG+9sRwP1t590sNu3KpoLr6YvFScFTR6ya4R0oiVy4lH/l2Xk0cXs/c2F3pNfim6yjB+HiA6GARsuQP",
-	"orOZYFw7U2Hp0ZCylI1GAxovP8rGAwkzIZeewI1Is6oPjcCQLNQuZGq+xs20OpNLT7EX8uKPUmSacRi4",
-	"G23xsSFpFTz06uq7reK+l86phtQd+L8wserXCYsngccXm/u4Sg8x1TAWcu7sRmojScoGH+ZTTDOlDYiI",
-	"FqW4qzyfgVYo+uRlxlG68+YoNEDZMLB8iuMqgamCuD6B4PSNItdR5NZUeIdyz7dT24CPdvfOR43ItB9e",
-	"+k1iujuJKWfs//3//L8BO3cHt5345NdylHdIXWletINfFN1Ud7UyUs7Bxge4jOa3rYTOFSotrjqSFxQH",
-	"+OBd1EpBu/aZduhp/dAgA6XxW++iVinQfzsRZglWdaZ29/wLk2H+Km6xoo9FTDGdUT5HmcLIGmimjbDP",
-	"mjtha4epiGhZL9RcmHmOAmmJaznHNk+SJd5qZL/ynSKudscxucg/fcv0pM+5cHYgNBphLqffpbUgHZML",
-	"g6yAW7DqNg6FhKBpiYtbUmssqqCMT2E0+hLIKb/SwkWiKbHVa92ftJbnsQ/fvXu3NfHdpcVmC5iv4jDd",
-	"vXMYDC/dD5f5drvf3e2ecyN/Vhtd6E5bq81L+zlIHyPDecEnN+my1+cVbfay6dAwe5UNf4dYRyT4bu7C",
-	"02wKKePwnepzVDljouGNJgeMa5CcpoQLDYpQidUAXWkbSA6PyU8sNQzS3DFDxm3TJ3Lx8491DfguHSC+",
-	"kDpYzoHauCcl7u6VfamiLFYpkczmSNWWvdK2e3nx4Sl98xT4WE9avXunjdv9OQbYeAuP3Pj6CZ2Y23xG",
-	"/0LtlLbe88Je2TSb4r01Zdz+u5Nv2uDlGOSK5v1YPRVgTz0TXVmJPc22Y1PHirx9dLR5i5BtwZZ744zU",
-	"N6NKQVga2VCxq4xch4CGhSQZbNUdMslg4LrgV27OLOzIcJ0mO7w6cgFJV+QgTLPFjVwlGVyRA6DSyIa6",
-	"2DYOKaK2DF8SmcY4bsPGUhhpIjJ9uEXZOb+eoPRc8FPxLwO9u61AR28p09bCkUt+EmbpPM/kz6m1FxpY",
-	"opwt9JxU1DDqK4OF5+d5kNW/tjvWPQVv7KUxSBm/dm6w5vVrw+rvwQT2HjMsNKy1a64Yh6Z+w4UWU5P1",
-	"UZkTISEGdrMihCzf3XKyiA2wmWEbaXfNYgNtA2nUvWytQ+AEpIRMFlJCZTn7Zahncgw8nmNlZjmlacNu",
-	"mM9+v5j//PvF7bMfzf/Zps0btFdGwllfpc8R2Bdbn0/nAokX3fwv9XnTl5O89LPzA6AYVVjrizseSwvk",
-	"Fn86M+rrMfl1ArzPrViJoCAcIMHCKlY7JweFEIgpCkilEbFqnRX2Cpp3Px9G2K091JptmIUiVJOrAMev",
-	"yMHthMWTPnffQK3aqNBGJJzSOV4QQ/AxGaNMZxJWtVFHaHzaxIfmnK64zRu36ikjwI8wy5giKSVTpoB8",
-	"+P/I7yKTEUm/A0v2Pz1+RD68jyciQwFvxFIYSBiBBMOEeq0fn7/yfOys21rBf9r3e1i9vOA/TTjMhlR+",
-	"l/kd+7yhtji3bW81/3zlrbb2WL/Ya28Z7T63a28zDK8zvlgu/q0K5ZeUmf3cKDvUX8AHRqKfgfQWjsPK",
-	"mzywwZy8tf9wxSfrnCn5jbZjrsU++Z8LMvvtbcXDhkxsllKeI6y1uDeziDZkZaOgb4aHHIoFmQoazaFU",
-	"sp7tYHZeo2SUm0FuYTPsZWuO/o1hf90M+6tvYGrhExUFypyrzMj1CdysU3c2kt4vHR+9u7KSNi0PUdno",
-	"PjeLnko3DRH2K1Jk4wkJssaOyQXhcNvn3h5ImNF00oQc2MTxsBtMpXpjXVPbqjf78BqGpsxGeWvd4HCt",
-	"OoKhMnHr9YY0eIduua029bGtXd8uiKYXxAKerbwuOk2ui+6ergtfTfTbtfHPXUfUIQBGoOQ4EpEZiFkK",
-	"vuCgVePVBgrECdWaxhPs0reyCZDF0otg9D5rgOI7A+dnCN+bJaM1vO487+4qIXaEw3gspjZCeMRSyH1g",
-	"mZQM5BGmvWDm87GdvxlPPMOWempCu+f3Wr3Wg9H9e0n7fuf+/bP4++Te+QPaHQGl7fj8nCbtzjk9HY7O",
-	"Rp1hd9ge3u9246RzntyLO+fD9qjdpu37Zi72J7R6nftnp93OVu0om/fKyw9uVYnQABm+4nJIhRT+nQq3",
-	"TA5UbG5Zb41WUV6zRx1GRKRJ7rm7A+mzur4p8IRcTbNUsxmV+mQk5PQooZpeWfkYTQdUamJQPCFXBtuv",
-	"IiJs6ISkt30+nGPggyJXIV2JWIM+UloCnbq5rjypXHmjOToUnQjraJQYGsX+V5yNRj50DdNt5lgu1fzz",
-	"1V8vjrrn94hPLiO3E5aiGGw+x/j4ITHfUjbI4y+/PHn018eXg2cX/9fg4vLy4tFfnz3++XLww/+6fPyK",
-	"jEGTs86pLWA8nel5nwsOipx1uxH+yIWeMD42S7qGmT4mv8xSQRPmIgcxF9OCQIv8lz53thdbZsNGV1sX",
-	"CLxxZVoLxCAH3Xb7MCJKoHdCSwZJn2f4HcLB7CHJLGhBEaYfksArcPTvMDeL40JjL2QyAQnVcrqZb5HN",
-	"Lkvsy1RrYIkIELlaUJLekqFI5nWe4Zwn1gRndM/PMWjB/91p4uP2PBc9M7aIla/rplyjQ/AOIev4Fpke",
-	"C/uG7R5NsTKZyKR3B9VtoOD11f7tgP97/3bwk/9urWu7iZ4TEhD2Z1+OERgyTnHVS8BrVVB0eZKZNNih",
-	"Xby0ObCmUxd6zm/2vWKXwkrEdxKl+O0K3+4K3/wCr7u8A1Z3CxLyMj+WkRkVQthmo16VeBdt0Trs2zl/",
-	"6nMuLqavvsbuplrhR/fk2NMi1N7BBzlbx+b97hY2kgNeE5BsqZidvC3+WOX0+VHc8hohYgPuvsvNVomw",
-	"BjaBPddLjuZd27nCEL2ROR/ZBR39yNRMWAMoynhmjJcpGSePL+liFlnFm8vCdAFEK3+az/4f/dZ//+d/",
-	"9VsrW/JGuaFleXN+Xb5Lt13I8eoWv1+tauUxEOOAcnCvIYDt9aaosvt/SCy79f6vIU0r1h6VGrHXN2wx",
-	"DIIpQomG6Syl2srqOWIb2S8izjBs7ughoMD80HdkSWldQ5ZHuI6fS8u487D01/u1++wrHKbTCbypTpxe",
-	"G93S1EZsb/saw3dj13LXCiV5QT7giRV8PGIYzSZ3BA+KMNwtDEO7NDleRqv1QZQlWvjKbUdOqy1t2WWh",
-	"oFHhVgoN3twgMj0Ub/ZtL6phTFMwgs3GVVIbGKJKNjOfbRMRdAtFNS5aMsWq1QiHPleZvGE3Qto+6rhS",
-	"79XAwqfYscSV02LcxnMy3ecHV3bsgHEtBiy5OjwmPwg9sdUnhmBTB7ASNubD3zIFh8fkyegIXZfYV2fp",
-	"i98pK0VU2GGemXG7ukujjxo4aiBTxZY28T/htu/GU/rFOz3fVvs8z1C4SJ3O1XJoiqWuNubZXcuz/8li",
-	"b8Lytqucqad7cqZ6HuS0EbRTGiaVfPOr/rP5VZHfhfYwYrgooRwvEUKHItOFB8Fj/Ab6+9QsegzqTq7j",
-	"l65dRJWlHVNDKEtskgZhlakZed5EdW4GWU7NWMrMwLCmqtQM9+FQIqIMK5XLYK2RFQuCMiPiBt0nRHBy",
-	"0G8NaXxNbv1Ebn92A6rfqu5mkSRWdn1mYf9JszmG+Ebr74LFjKSUxHSGZTST7z68jyXlJMHi2x/eY37F",
-	"8lVXw6zPDLMOw0A3FOsdaO4wYWLDjVfe6HaX5wv63DKQELMHFiu8fr8B4Jrdzp32GfqhrFiR38EuRthi",
-	"5sCR+yZilxWiH9+ssPW6WQOZm8AN2pf+6e+dj23qdd0uqD+TwvPteJMIWd4mNwWWJtjTNbHEEO2on4X+",
-	"LLjhxWwG6Yf3JM2h1iMsJbHgIyanQNLvrPRoJLVSLtpxc8Iye73LfLBYC7lRh5/d975S8ekumL024Gvd",
-	"El+z7NOxNexvt19mZqb8+jnZZoyp7E1K0HBeqlmyCSMxWjW7Y4kzqIZl7T2uXrqRDmfp/Jg80daWY4ei",
-	"ccZvvM+toSgi8CaGmbaFQumysEmUpnNFMm5vdkhIxjVLCS3lDOMHC7+SljS+ZnzsKsbY1jdm0ZAsSaR9",
-	"bsuTotsutxBHrk6OmTamUjIXzkP9suyjaaZ0n/+RCQ1GXD0463ZD01O1YGpB/BLtHp+SERfOkQFLEK0a",
-	"ONO7rdc5G/tZZIrQOM6U4IrID+/NSdruR+RGaGxJb533Zbl2ubRXg/RTf6aF7b1z0emenp3f+/7+g/YG",
-	"bnUE/Od4K2wIzjrvR3vZ+7Ej6I0qufI7Dc6m6T10ukK+tqbC/d5EOOc3ofozEqotZ3U+k6ItbdObT81S",
-	"pu/k3nuOxRxp0HItt2NYS1FelyzvFYgWI0d9kY2cpWZAWDUpWrp68gQv15jEsQGDolGfO+VidVkO61pJ",
-	"Da0nC7it+tx7Y5iOnPOZjEErnEnc8sW6G870UtjHJlRh8C3e6c4Hk7eUk4C+IEjIwRUeBrprrsgJcX8a",
-	"benKXI6BYyacfoVH5pWZ4MvyyAQejapy01ELD6XxDdxpn7Veh3Z317jNXBI+9JiaP0Y01pmETZ0/COFP",
-	"Xz2jGlTNvUDh7bSLF+h0Ey/QadkLVGD71o77qq+cf8ZOoHXIuE9P0L6ysAt2/q10xjd30Xp3EXLIos22",
-	"Q36CBflG4T22idTir+ja2LEny9VLfdk/lEIuXjwhWlwbCcWXBzQSwJX7Vs/L1FdExWJW0VUjLxPixeYv",
-	"Kn5sa6Vrpdu6Ub2OGo/EBjpPZ5VPwYV+7RbH5c90ffSWFRH/WVL+ivClu0zpq6P5sCNwDdnjaotxPrY4",
-	"30ChBfg2z2hIS4HegOtQ6BvB2lKq44zKxBZRLbyw2LI7ss2BciMa47NMq+MVlY8vgw3sSsrbSTBeLtHC",
-	"iJJSJBmOLfdaftuy9Tqs4GYDgyVQhSLlYkiw74f8kjI7wEUCa3ijLRG6tJRUKBhwoYsPh+2UfxZGi8IH",
-	"TJMeidMP/9tIQJLQG4hJSonMPyD8dMkmabwF8Fem8fqmtKVKIt9CXJKlPlk+egJpActGJoIYjvuxEnzz",
-	"lhATcDm8xZEtUmVk6RgSMpyXGEIYReEopkfO2qdB+ITvzy9FCkRIV4rG1cmMyFm32+ccc3MtQ5gypcwf",
-	"QpIhTewCyMGVpanjftZun8ZmvfgvuMKEzhHKanaRfX5whf9wY83F5sdG5Kz9oFhbsOFEgM2UtawMV55J",
-	"CVy7GjrH5PmIxIK7X8tckmM6tLNWwBsa63SOP90yrh7acBO02SiXVtyttNXPZul8kdV9KXYHz/MW0exp",
-	"RVlPkuQ1QM+Ou8e2ChmkBhqNZapzzLC9YVJw1yzrqfgLXCgzY0R+ZTwRt4p0OrZyG8Qa1X+Vpdpokj+x",
-	"eMJA4qL0h/epWRiV4w/vzaEMFcib0vDH1j16jsqpZ8BYglxpmJkRnWPyCGU6YnGNWEFPke4xfgSb2Rf8",
-	"+nEBk1AALPTPCRubIwyullw4GxSR+q0t2Ddi2bdw2y+mxhDjA0cdLqHu7mJiO80sIed7rUdH6Ei7hhsF",
-	"sn8TGf7ZzBzIlggNcKDanmFegjiTTNv+zkOgEuRFpifYjfm1eSxvqktWPBUxTQlMh5AYWcYOJAdTeg1E",
-	"ZvwQ8d5woYnWs97JSWrGT4TSvfvt+65dt13R4sx/BZrqSUQk0MS2/vX9YQz7lDTWRpqCdHQcdEmYKw3T",
-	"1nJBi6diTBg3k40kqAlOlYoxEZkOXje4WPHyxdh2sbFtTY3QpcxMhjEYqQr9MmZCOlRYsSmcEV+tmrMw",
-	"9hgdzj4K37QPW9VNW5SWGZpjFRbYiIW0iJFg5Zsh2F5r4ri6yUfVrI/KUxz0W39kLCIJ1o1J0+CT/dbh",
-	"8VIrkqopnxfy2yx0rdka9VjmRatyl1i/d4eby3P+KpnWwCMvGYfF7ZVBOEJtEmYwW9A8a3nCHxb7SkcV",
-	"rZVyxFvZUjHEQ99uqWIHE+HKRCY24Nsq9sBLeJgwo6q++/8DAAD//w==",
+	"7L3tchs5lij4KgjeiSjpdkoiKcll07Gxo3K5qt1jV3lsVdfeLnopMPOQRCkJsACkZJbDEfNrH2CfYH9N",
+	"hP/fN/Cb9JNs4ADIRJKZZPJD/mp3xExZTCQSODjn4HyfN61YTGeCA9eq1XvTmgBNQOI/H1/SsflvAiqW",
+	"bKaZ4K1e63ICRMJMggKuqfnxG0VuQComeES0IAp4QoY0viaMkyejo2dUx5PjVtRS8QSm1MwIr+l0lkKr",
+	"1+q3TvutVtTS85n5U2nJ+Lj19m3Ueipiaj+5uIJfJyCB6AmQWALVkBAJSmQyBpKyG1B13zqJBdc01uqk",
+	"3XlwOuyO2kffxh04+pa220cP2u32UTv/X9KpWNTbqDWjkk5BOwhdjIHrJ4n5JzMrm1E9aUUtTqfmPeqe",
+	"Ri0Jf2RMQtLqaZlBuLqRkFOqW71WlrGkEg6P7KJrvxLnz3f8TiaVkNXnfcXhtR7EOOKKiBECfybhholM",
+	"kRkdg4E5Lu6PDOQ8WJ2dNVzKlL5+CnysJ63eeadbtZQnCUxnQgOP5/8B8+UlPaPXoAglErRkkJDnP7+8",
+	"JIqO4CG5hpkm3TMyEZlUEZmBJDFNU5D5Ai2CFysMPnZkvlaz1O75edSaMu7/7lQufITIXg1EQ04edo5e",
+	"yBAYH5N4QvkYkmPywp0fOTjr3ie3E+BkypRifHxYv35HYXULv3dWSV1syvTyOp/TMRDF/qw9zxTfCz+V",
+	"wIhmqW71ztuR+S6bZtNWr9tuI7jsXwWwGNcwBolr+FmOKWcKqbwWvUV50G44/lyKGJJMwiORQC09JbDy",
+	"MzOqNUjz4v/9Gz3685X5f+2jB4NXb9rRve7bf1v95b/bk39Kh5DWrMAhx8pFBAd81l6PmC+Bynjyn3iW",
+	"y/xUyMRQ84i9BhWRmCoglCeExjFwTRhXwBXT7KYWK/6opRqDBsvLuWTxNTiWtkwoGp9+owhLIiIkYVoR",
+	"nk2HIMnB5VG33b1nGHWne1oQRRmA2k+/AQQreL0ENRNcAbL672hiqBMUUo1husDxn3Q2S5m9qk5mUgxT",
+	"mP7ld2XvrfzuMdvUlKWtHq4IlCZDkczJhCpCOQEpheyRmRQzkHpO+i0+pdBvEaZIxlU2mwmpwewHR6pW",
+	"77c3rRGDNGn1WmaiYzO+FbWmoBQdm41k/JqLW07sqLevopbSVGfK7NZsl2m8E5/wG5oyc4PaveWAmGg9",
+	"U72Tk3HG4gno4wRu/PbUCb5jb+e3IUz/TcKo1Wv9j5NCpjixT9XJc/uyBW2VSGHBwhSZ0tSQsmGDas41",
+	"fR0RsygVkdKmVESGNCH2hjk8btm7cpSyeNcj6hB4zZRG1mxvVzwow7gVnQKBKWVpRGYTwcEgqEG7h1bu",
+	"oWkqbgdJZj8IRh6yQgphmlA+v6WGbPLn9iSZOcaGMsnU8HpIBmb1v7VwJa1XOeY/e/8upZwBefrzL989",
+	"vlw49wfFuT8XSrFhCiRfSsOjL8bv++Rjd3iK3DI9sfJdJqVhQWYLQA4KsEWE8aNRysYTTZi/wLWfyiLD",
+	"D0IOWZIA3xEb9IQp4viIInjk9hKXIgXVIzSZMsOsCzifFnAuFtEMvKN8/L7Aa8Wfb5RdrkFXLa6BExWL",
+	"GSiSCMKFtnhLzFYRdj8J/YPIeLIj6Dz1mC+McL4QTGcFmH4KBjQBExf6yI7fB5h+EkRl8aRQIw4MUQtN",
+	"bpglEi0sOiIoLXY9lxALnjAzxQ+UpZDsjGZQLMCwGycV9nIqQAGSKeJ1phySKEV7wg7WRUZ2Yc1gqjRN",
+	"90PVXiQliQCFgESuVSJpJ+QswfJFfmHvBE1kxvk6coZSJYPPRUaoBAtvc/kHkO3er4FsLlc0g+0sePco",
+	"f3evsC6YVEIER1Im2SyhGhDGl0I8pXIMe8BSlFzgdQyQKNJpn90///YeGc7NbRYiZcAFneREgGum50QL",
+	"QVJcTDPoaSGO7Ph9MUXcAlNE3IC09zr7EwgqNx5azyifu3WrXYEmBJlSPnf0SFIxZlw9RP11Thgn94lC",
+	"/CgBsBtc15d+BulX1Axykmo4wm3tCd3yhRglaDrT+S7oSDtQJpBS3NUL8+DowjwwgnpgWQqeLKsALy0o",
+	"DNO9peY8wmUvqZFmib9wmumJkOzPvXBhez8aFgyvZ47Ii1urU5xK6bvNDiQLX9nHgTyz9gEjEKFUHvlF",
+	"m5tewo24hsSIoImhPZra6/0XTm8oS+kw3Qc/SKimQ6M0orZSzFxA7TwUiV6CvGExLAxtCLz8jX3A7oIk",
+	"MAOeAI/n5CDcyuHCXu4af2dSxEZ128+BhDaT4g5GnaZahQxfGKDtpFAkuROOwjFlvaLbDUki2MqGWqXD",
+	"4L0c7a+QpkdOixxmRjMYZcr8e04oGWaKcVCKyMwc7dv8g9ao+/zJpeEAaOuxGjmzNgA06Br4rDc2RS1n",
+	"mx5QXRpuLuQjzaZQ9Y4lXbXqHZ6ljm6tQWNpjobLswrjm+UHjmfstAarW6B5S8NUrTvHl2a4ec9NRKWk",
+	"85Y1wXhp8LcW7iM/AreD/FslgL/KpxLD3yHWZm5/rI9wGB5nYgUymj4PjnlEUwXRwsk3OJhaCAeGpk57",
+	"na1ue9hNGX9iX+gsADJqZZz9kYF7bM5sEbZlWK4HH+IYTdOfR8hHVi0wJ6e30SI9aU9mywKagliCfkjU",
+	"RNxyI0w4Ldxa5Ijg6fy40tAa7srOv7ybV8F+nlMrE5dXloO+0RkEW1xA4agVeE7MNGtIZxHl8euVxzFU",
+	"wGP4GDyKJ5vRQcO1SKDuWlsmCU2l3uSjazhHMV+xnfX8w0J8O/axKcwKYITesgpj+u7AqQLGiv0/ZdYC",
+	"vhO9OORdy/Hr0X/sxKMF5I81uwmvtaEQKVC+La4nTM1SOh/UXpbW/hrOZ3/ZngxSuLGOoTJP7BDE34h0",
+	"icpmRoJWQkbk1ChjdAzSiq8TNp4YPdtZOPAVb/k7DPhlLn5GLXzW+OReiBSquFyxphrWs1ZksKaKzY4n",
+	"UyBrj8Z70aqE7gr2kM+1cOoeQv5kIo9kUeCnC3CrtJNa1N2Kiyxi46KfbY1gUY+rJTf3WcWrM6rUrZDJ",
+	"kjjTPSt/tlvFy7bCsM3EmQYYuBJ7FvzlwZa60aLDt330wPt8jwdHr/7nv61lsetxKwdwLcb8JDQbsSIk",
+	"powa2zC3hmC6ZtYNADybostJxTS1y4haVCk25lPDjM2Wp4zb2IQEbgbWCxvsqJgz1y4r9Q+aVHNw82Qn",
+	"tcSuaDsOVcUzEDTFbtza10sSi+e5Fxl0CUk+oDBqvr23TXzohf+C/HotL54yHv7aiTaQPT4Y515LAiEn",
+	"L0sYL0CBtk5uPwijQKw9QJUECgXK3HwYafe53gfrcWgZXbSm8WRaKXo6k93AvrRkE+RsNIKEjKSYWjeY",
+	"HX68L63MvzOcbyV9JUxC7K8Wz+kZj8XUOsREpsfC/LOKm49YCrViWMNbRk1o9/xetfbH/oTSHIzre2eV",
+	"wuxKBt+AoRfvB7uKymfrFpQvOQTeetafY9Be9KgCH3dQpbKE6cc3tfpUjU5OY52T1rL5BhnFQ2LwjoyE",
+	"c7HNlYapwfiN0ZN6S3s1h7Zv1cxS7JTO2ABNQpXLfgnaRlzmjI7QWENC9ESKbDwhlJOL50+sd2i7XWxA",
+	"z0MYCQk7b9k6XLfVydzbnqVtb9lBL4BbRRNTjXZqFpJUuIrVCLwXEaQghw8oh3g/06WkGGpZJePboLfG",
+	"Gymm+sGGAFbspo5pO29O1ROxTDk/GSrPScfyUKI0nSvCOEZvuvgtOB4fY7hjrkKgUWIzKDqebJcYeahU",
+	"QfU75+Z5RFPgCZUVl3YqVCY3kEYe2ReqgCnBjM8M849TEV+rZUD9zF1ERo9MxK31o4sZcGJfIGOhCSUc",
+	"bkmSoS8Samw2MDbSV2nVyye1sD7Daf4UvEI4uUhvzVk9zgxsTp5TyVSlXLLCohK1bgGu10Hv5xlwxse/",
+	"mqHmlQnTg6ngCZ0PboW8hkq9b9Gm77fhPlk5TQGiqDjjYgNNkKWhVrA/fJrS117ADey8AXotn7kX1Giq",
+	"aAyDqVCQIlGMM5pAKjIUV6ZUaoYSMj6ZUwReSgcSMm5Z7JTOhdZQravn67q3vKq9nXqeReDgupjxwzR5",
+	"hu8Qpoh9jRz8LjLJ378DkgBRImUJlUy/fxdaOuvQCBdehQePqIaxsGHyHr7DbDyQMBMSbeQ3Is28+SOO",
+	"RcY14+MBXnH21xFQnUkIfzLqmhklQWfS/GC2oAaFf5zOZoJx7SwpQzN8NBrQGO0qItOMQzBa6AnIytN6",
+	"NKGcWwOyXz2GKRvsFyz2eqP/bwpao8HGoJfSICEZ5L/dMMXs2tiqbz0XKYu9wNicVsys6/z7ZuZ5SQNu",
+	"NtxtofF4C6LGw5eB1fhVC9Pmw/Mza/hKldr6KGXA9TNrpdrK8jwUyXzZld1uYLqIC3xcyQfdMBSxIFED",
+	"ytVtVXDN95ZPYHSNkRZQu3Dx+PYsnNHCn5D7tYol4J0N7CZXtes/xcXtQ8LhBqT1RQMZZYbGS3rASoFe",
+	"SxpfGxZgM1kWjc7tdWKPB2RkD+NV7TmvMRTbiOxtNYKtnGhU03WKTKVAEkiTFmgRURnuFs/YKOhEwggk",
+	"8Bj88dAq2amAUVNzhIttCrgo8MQFB1se7WKrqxijhuksdVS2mRF6QxtF/iEH5Xzhaw0Ry7iyD+WpAgM/",
+	"nBL1yAjRFdJtjhA2LNrjVGSjwo0gzjS5pYp4+d0gzgLV3NGtGpm9v2pCd6lQO8ZkJRlUsjmnvRliCgju",
+	"lhq9zZtuYjzXWma33pDwepZSnrOk5pzgcgJkhldbhAuB0QjQzk4wbMH+mBhmoa7ZbGaEQiPZAU9URCYo",
+	"Es5VRLxcfhg5+3amQCETcWkdKPIXOQnbMw7vLStv48oHLl2RA8qJvdyIuIUkTy1BCB9G5CqBGzOKJHBT",
+	"ZEImQJOUcTgk7kSMFkwomfm0UmLNJWRMb6BSecM91zjWEJYbcfUV3rBgsvyrZQyoIV5UhDaTS0ZSTJeW",
+	"3DAWr1sZTWPtG2vmW9g9rgJfrdyZvXH347PNZcEyfj0VtyCPYqos86qw0EulB7va6BlP2A1LMppWcdmZ",
+	"ZDeGyc5AKsHJ7USQIaSCj50ARZSWWeyFpmUk/F0MB/V2p5Su2gAXGqqtIIuRzdsIPbl2UN7y4+POvTNr",
+	"92KaxCJLEzIEws30KVOQRARSBYQqMmY3wI+rbaP5DWFZQDWFZpxhAP+IQZXF3QjCBQu3Q/WcHBioIavI",
+	"+UZ+CIYR9XkIHsy1vioO+coFwWPK7XGfV57aNmE7G0bmBGhXBa8F4GwbluPIdCv1aCHpd70941GeEgw3",
+	"wHMcSoW4ViRl14BW0oUc5Gqy2SGqp8wVFsOU15J/eYNrCHot4y0R+Nq15AS/qJFGW7GAepJfXSWghn7X",
+	"weZtPf7tRQp3N84HFL3tF/cUSbHHcIfVKL4+l6KE8hui+NrZV6L82rdXkMDad/d6Ky6QyNoXG115VSTy",
+	"PdzYwiFV4kd+sSWk30rgpt/yqoyEWMjEZ8XmGs5BLjsvq3vbWDnC9bypen4DqflIUxaUCA57UviaBvbf",
+	"MCn4tHwiJSUOYgMWCSpLtdpFlBRDBfJmzVwSZlIkGSo2A6VhpuqyAxZsNWKG9RYMBKvtM7ViZibHwOP5",
+	"Og77ixtWY6CxnskQIyo3UwZ5BVAqYF4scQGl8vNubgP6XsTZ1Bdxe8r49YZiTxXnq85RyGS6zCHbpcha",
+	"zAz8P3snJ+ujaWVavR0vf+U1uBYu0WaoGRZYqfC1+avI23+Qf1ciWTNnexUGORd3sJKq/T5+bWBH0y1O",
+	"jiXbJKZh/M4y70WvvoRkyjhEZCbF7/CHxppvmxSp2jOSuMUiQ6oCHsZEPJZSyJpAi0r2UB+3vGgSwCmK",
+	"F6qW8Fegqa7A03gCLnqg+kTrff3F3BU88Ro1pSKB+lWDxCAzR9XSn9UlnjUO8C2yHMvI9IOQpUCryMaP",
+	"4OiHhA4VcI1mSeqDULEG2A5ZppFNExwsxrnTOAalWkHY2HqQWRiUZqwC309Cf1g/3MIyaz1IzlX/hGuQ",
+	"N1bo3cIaF+ZLtI+6r35rHz141futfXRu//lvrVrD2xavbmSMC2MRNt0cS+i8sQ62CMlSIMX9ZRy0ARF3",
+	"Nr2iOpN3+oHsTtevJ5lUd/qBDO50/ltI+F1+YYEKHDoV+wpXEIAz8ngdoEh+mJUEFFaBWL4DkkQapll1",
+	"R+1k7t57lYN6i/EHt/YuarL2SRjCwDgRmSRDqmps5x/ACusT1irsr9sZXENM2s7qWiDbwn243+THLZN2",
+	"NjFR3rm5cSmAdt2J7MMOWeIVH84YGX52X7ldK1BtvfN7f+bM/aPiJ2jme+6yzx5h/cNNI3BtecFB44zl",
+	"KnDB7WCHjOfFwK3FFS184NUKEDwVY8Y3hMAuO69Jie5sqmAECc+r92mjFjdMg6fzCsXR13QamMc9W6cX",
+	"w+qJuQCJnlBtA+7z4k8YNpJSFxyYVy7vtEuly9tVAfhYXX7FGvB5D2PRpK3ChSW0qCL3J0RI8qA9XUid",
+	"7LYbpF6X9tiKFr63Xj2tVUh9Ia3lpNAfHpEHZ+ffEleki9g6Y6oiREpICWnoUSjP9J+ZsB5PFKFsNDXj",
+	"Y9Tj5Q1IWwP7uNq0ruvEwLCQcsNbacFMWHEv+QJpDScMTEkVkzGuNHWVeuprH88oFiil2pWIrJEebXXY",
+	"WqtJqRKylnMiRtglwX7jdiIUFCWUJpAmCP1YggukWmyncbw6NLIq/7I2b6gyLfaCKI2F4n558YRwOjUI",
+	"YRZiENUs3mFdg0pPNjPTm95XmK7yQvwXs5kUzsixQwklitNsmq0rpjVuliqDkjXvhx9qtLGthOpgZUuG",
+	"2AYZ0vkivocR46y6f8tFGLamsObiMfkxozLBg1e9vJDtwGZ3kQP738Ooz134a/lBjxRxzRFZ8G5GxFap",
+	"ADB/9PmIpTDI44YPI1cY+8BWyYnIlPEB1nohB/gf8xN9XfWTWwv+1Of5o9ilkJAD9y+G87ogUnLg/mF+",
+	"w0SOAZ5ynx/oPGUvsqV8pJ378Jhc2PA+Bx8FepBkQA7whotciCQR0uwO0uTQhjyCzURzww4jwoVmo7mT",
+	"x8iBDx+O8AwMdC0HGBTlO8iBndvMKKazFEpPI2KYYJIhQG3xjz4/8AGbEmI2M1/q5SdgLj/MHD6MfBYg",
+	"RCRl/Dr/Hm4g6nN/m/QIhs5jbrutaWpeSg6PyUttGD+Z0rkNh0Tnbg7CPv/RFpkkWEITVJGi6PZ/K5l5",
+	"/0BwB5GBM9djtJQZ3eduTgzd955jpkgiOOCLdm1yYH44tEFSiwSVLFWYOV3vP26gNCJ90XSAyZVNPoED",
+	"y/faouOD10U6VBXKqfrGEiwbvhTCsckrVb7H00owYSTzYCTkajWkNsW0iteuydVrvrgCXVedi43tLY9Y",
+	"FUNdfttLkWsanjQUFRf3WpGVXP58U8zZAGhOllgtPq9OG67NJl/an3Nq5Ltbu4+FCcbmYvs0z+4Ojkas",
+	"n29NPreB92qa61bRXGDO3AhYrt1TYcP0Cymz15x7lml2pSC2jxIf+WQvs+mUyvkOhT7yqZ7R2cyAYmlp",
+	"0+LB9q7n5nZl/7nVidmLy94qMbvBzhrStV9YzV5W7uCFOec3NQJCAwN9MxReuQSPRs2X4e1XwXIaFFqr",
+	"0wPdLFsQgGuc1pQOHFA8NeffXQmdvxd7XExWtjrVFuvO9cwKBmxbvAy4qMkVrD+UnUtEVSSB+WwvDyvi",
+	"BWg1YTO1VcmbpKQGNoJXoDm+jVqzbJgyNdkx962YZcv6WMvxNImkI8xw8lOjc0wj+r3ahiQ2pvMlc0cJ",
+	"3FGAs2sjARcJYDvTQRmZKzpR4QAyYUob7Ri4lvMlM2gDd8aOSLUA1RLMwj00AVQ9O11H2VsQ8H5oYXdU",
+	"boywBaY2DUl9ASMJahJ0WtwAAaV9eZCXld/ITbaw9vJk1WudpfPtPNd53bYBSyr8CEVdN+VLOfuqSmi3",
+	"8N2spFnBQ0J95QP8m2ABBZvsFVPuJ3BDcIKDfisWmZQMpCIHCUwpT+BEvn+HluFDfI+/f6dIQrkiKSU/",
+	"Pv6+3zosRdo1iKMt5PXlm28vFSUWc7E3yL9+VRlxH8RDD1LGrzfwKizFUq8FQdkOWWPUd+fWszUnShUP",
+	"wmP9IxMasBeT6wC2WI5rQrF14VLBzsqK8gYxP0pFjMWKpG4zNt6zsqbHvmtovHDukbCoTWUtANWwpEk+",
+	"0VvkAvb2WBndu+GkOyhg+VZKS1utSSwCaLs6WZ82DOvAVAkPkVbQrq0faT0CpHMYBUX7/a/diACPaSIp",
+	"5v3ndfzt09Ooz8fv35mHJ3l90cOIuIpTlOuIpDCmKTlQrp/W75lkCfsjg8OI5KkhfX7gityooKKAMjMl",
+	"U+bSevOQZxe+XCwWKQwXVlS7ojgGPx4moZgB2Am1irXa2Ovliy6I9P7Gh3ljcxfCqZRYmkMVbQzYeKLV",
+	"sd9Dz6C15DTFJjGK5H9yywsLTOmhpR/bKwsFKiLOl2ZLQHixRwVvPCQKtGZ87N+18pwq1Ytwfhfm5nEm",
+	"AMOEY8Ad9v4niYUhJndbu5/JUIhrFRFnIbfr8dW/lKtf5Mf6dTy0+7sBTrlW4cxMJmRGEfV9SQsmDT4Z",
+	"wkS1rXS+queqlLu/cH+uyC2Ni8f5334AzRKm/VN/Bgt/+rGLR1TiMPmoMoxbth6ThZybt/jBDylBwY0q",
+	"/WYHViFhkTy4II4V7sGtlEN6S5m21d1ycQNFsSrX59ItFtSEtm4pc1VzEQ60ct0calLA46Bk3UrG58dt",
+	"VZdrRVFLxfgYJROaqMbpGLZcT5VRZPdaNx+hytWuBbjXp486D+kej6BIqK04hrp6QUaTBypTho1m8uql",
+	"rtgzyp1ccCAy42qXikGWcWwohpdy4t5uLnO/eP9u9P4dPlQkyUgilGJQHZZ0tw19SjFpp0FAWqcqIG0z",
+	"KNlDr4PRFOQYkgHjWmxLQHUS/XOQBOvLFjWX5kBlj1weddvde0ftdrvTPa2E9j5S1s2NmWQ1PRqKdPCm",
+	"RqUXMKooItiMXeRO+4rWd1gsmYXq2zeBbFJRparKuLP+/F/asZi8Y8XZSv8OHW9YaHirTk4b5l1vnr5g",
+	"MbLYaxRog/kFGmZX+3ZPuenKOwLDugEIHU9+S1yrwLhVQkIZg7ZNp7Bnup05arX8s3zVfRh5Y+Udvmn8",
+	"TPvu7phNrTxr7S/5chbNIRj45NWfxrd8we0ddqxd8+oSrL9OQE/AWmRcLKkNM7OdBB+SZK81WisY/4qS",
+	"sK61Co0NzwxfrXJfVUTYrqgH+6s3qfmAWgk0noCrISimM8rn5c3vbiMLOPNi7MUaM+kS3y4VaVj7+moE",
+	"WWu6s7HNC+f7jSpC6eyL6y14pauhWcPZ/JJ4FRWpUS2bqLec5L7qOqjns77mwkKoUw6NCsxKaXU07FUR",
+	"3njVs21uw0sfo+6Z8kGQZDhHRMLA0Yd9bt9WVz2HmebygIfkykVJXj0kV4E8d0VO8r+N2nllZlCzlGn7",
+	"p3ls/8TRZetQsc6WwwDVchsDW+sg/07xl0vHLr6R/4HjXkV7LZAb1sbNb/wc9KuPc6urs7TWZRLAUyqO",
+	"k2FT/krUXx+oVHyqfh/PDNA3rQXCq3p6oCCayRt2UwS+rt/BJg62hfNf3Mo+EhDrlds7Sj10grXB700t",
+	"4lvIVNuIPDe1TsdLNoWUccCShN7xmDMjm5xiC3r6i5bDbV6Q+4ALjcZalFmZ4HaaHXyG7aoiA9vdhvU8",
+	"fz2nf5lrVAts28nzjvOuKJuMwg4XTkjyZpGFWlVutpY3f60wYO4rp3VHq2eIsc0u5gJ3Xy1XfE+xGvJS",
+	"HWqW9xDK1S7DhmxsplOVizrOLu9iSme5NIiJgIXyfHDWfmDZ8i1TcHi8B2vh56t5fJA6gZ+oCLtFpbcK",
+	"DmFZZn33vJoWeUXHrDxHJXaF5zeGr4+k+GC9GrYtjZ77gpbA8aTkues5lUlNxC03ZJy7CBWGvohMBxwi",
+	"dAPGYlZTIGMxk9bBpmVz4215PjTFLCSvhNHei+2OS42QedjzoNT/2OrzuQEH29vlbRudnOyF4vUpvGGl",
+	"9cC5hkiQN4FYE2Tl0XY/IlZIAh9Q0jL44GMRqkgvBqWKSLCqYpZMghowXtUJMhY8USTjmqW2HSROZ5GQ",
+	"uFfrWrMtxKBVpEhcA897KnqE/A6orGzptJgQGm6sNFlpT1GD+LWiQeDFzDkrd04UrctVK7KENuv9UFAf",
+	"3vqzTCujAWO634GG1zoimUwjLy0YScCGXrBEmUfIvCPy4odH5PT09AG2ATG8T9mkQ0WoIr+9wThanOnt",
+	"q8PK7g+61JdxIVVgE9kzmGj1mfzgixBWZ1NVNtm0H6lybqxPzM61fHiN1maZBnbtnJX5CJGgCKmD6HrU",
+	"rcrACkasBkd1Ls3WPpvc/dI4I29lVcOK9p3r8hMqvQlrMot+KWQWf1ypuMXbB41bUWvCxhO8AJhmMU2r",
+	"D0VBnEmm5y/N8l1hQWQ/F5mtR7kUpFPifwd/+/UyIo+T719eHNrghROa6cmJq9e4UMCRXI3jyeCf//Xf",
+	"V4awEGKIm5bf5cubaD1rvX2LYsJIBJ2qCqRvOVlpSeb2D1C3sppAprSYgjzytp8wtsdWRfBRU85w2+vz",
+	"mKapikje0CciGCqqvNHaRtfgI0WGEIupTQ0GrGBgq0zjmD4HGk9y1dgOVYSWVOmRMCqP+fVWMq2BFys8",
+	"7vM+fyS4uVLN2nt9fkSwwIQiVALJi3JcYWazFTpOnK3wL78rwa9sjDD15RWuDJSvjs08hpAUyZQBkrmU",
+	"yYyOGXeZ1jOqFLkKruwrMqTxteGSV+4HnOTqia80Ec+P/gPmV0ZPM0gy07bOthHg5uT5zy8vCbw2P5Mr",
+	"iyT/88pCiJBCCiLZLBU0UeSg6OPg7JxMkpd/vTjqnt8jjCsNNDnsoeNByznu0cyUq3nXMMczMtIQBs34",
+	"LmJYBj53V+AWXoD5ou3HaBD26vElHV89dA1alY+kJVdPRkdYKeSKHJx1ulZqV5qmEJlvn3Xv25+mTCnG",
+	"x4c4uSEksxOjkdqjuDI/Ccn+dJC29z3pZ+32aYyEgv+Eq55ZTIneDImZT10hOANau1omtoOc2g7RCmGp",
+	"RFlDbspicNKSoyhzBUsGmjrfZ+ooUfVOTuA1nc5SOGb8hqYsOcG3Ywhuk5zuLp4/CfyWvVb7uHPcRv1x",
+	"Bhz7PLZOj9vHp1gOSE+Q45zY8DPzz7ENyjKMHaHzJGn1WgZPL+wQ85akUzA0WGtkKIacPGVTZrjE2oGP",
+	"rFhqRi4G1KRzK0goMhFpYuuSMIWlItCkZUb9kQHCzQHTPPMsjq67MjBs9K35ctVUFHtclSZbSll/hQVh",
+	"EKERit1227NNJ5eF3MFwBbw37KkGV9tvb/znnBQW6o0tG5bROWqfX7Yf9NrtXrv9D2x5rwx1ue4FrWfv",
+	"36WUMyBPRTZEQcHohK1258HpsDtqH30bd+DoW9puHz1ot9tH7eJ/ndzTbmQnLMFRRKK+KgcT1C2mqFrV",
+	"mqZ+ATk2dgykSlqI0UHeNj0oxEHUlPB2WqpkQseAFwoiS2TYll8O2pbO7KlUfSE/vZPvaOIzXvCVzvpX",
+	"fuHUMRRI7Eun61/6QcghSxKwSVDK5y4hrbkd+JiGPFq09ept1JoJVUGi1mNy4UTCzWg0uED+A6xF0LlV",
+	"v3P2jOaIvBYZXQW+1vTYose/e942kmGFsl6LErRvA8eG/0HFtmXELIK2Bk1xvVuNq5uhovfhl+VJQ7lv",
+	"lxhCZzM43gEbWA35fTGJbc9iD7xlo7OrYiFGy8WNmGtlAjQBW3rMiCN1k7phJzgG5/xU2Yx548H6Nx4J",
+	"PkqZVXLOOg0+cSnEUyrHKI2cdbtNNoLitVJofCqzP9eNy8hdNm0D8xgOq1jh28gLLidv8L9Pkre1IsyP",
+	"oD1z3O2m/sLv5680tJaGzta/8ZPQP4iMJwvIbfScHLVrbveNbu4Li/Z4Zc98p5UK8dnqXVilbSYB805t",
+	"Es0xuSox7CsbOS5hiik5qM3lz82JlqnKuj+3lDpGrujjLuJGmRoXSKKUJfVqM9R2jt1GV/sXwkHK4Kpj",
+	"J/c2YCfd/bATt5CvbKVgK+ZqbnDTPpfoPrFGbNsjfctL2rx1f7MP+pThBSZoKWvrG/4E+87EsMZa4Qct",
+	"caUq44IbbI2BmMtnW1M7VjkVU4d4VfYBV5PnwxkI8oqoTSm+gsUYWi4RMvBEhQPuH3XuXeLTXrv9l3a3",
+	"12435zO0g2IWVbbBquDj9++Ub0e98BmzjvJn3m7Aqu3JoUOiyiTgDhZNAfjxT9oOsJtwccHz5NwE4pRK",
+	"wzELMtivrLHKBmG/+VGtEM2weXsM3RA/79JO8MVzgw1hXauT2MdfFgPYRqXfVUP/3jIXvMAtTMmB9kpf",
+	"5BxFQYkF6xbZ8pI/eeP+5XT7BFKwzuIy6/kefy9YzwJRnVUHVfv1MxvMlEh6y7/gG+JXt8fg6PZ6MXgH",
+	"yozqSeA/8QfYWmR+IWWvyy14hWgyY0c2+Gy18Pf8yaUd9eG9Vb9iYX8XIWdFW1dEAwvncJuFgLA+PCZL",
+	"6VI0TW0wf6UnqihAvwHgPnnJ00VK+THfoppZ3AP/aH7TDDsFsNh0JqR2TtdW0eTyt8ViGq929Ek5ZFvv",
+	"lrJIEREOt6C09YMfk5fY88EGE9hYy5QpjD/9rDxWQVzogeDwjSLilj8kjgCmdI7bIpTP8Wl4EziKDn1b",
+	"FfkvCCYXgm7dvz7h0VDXMbkIAhHyKIQ+X46OGBton7UfhD0ufLMNFzZjz0Hnnz3uc8tQSEw5F5oMi1ds",
+	"cEfg97f+/UrJ2KHKxxWNG5BbcxKqrk/zamPq+fwk5I/GtWpA7uJPW73WOJ4MLoaPksejdqd7enZ+79v7",
+	"D1pbnkhSJ047SkHsx67Alj5tnLj4HATtDy03F56tIkSIxth3Kc9Rwuu/ijWWpZ+TN/jfNTLxC7gR1yHT",
+	"aSYU25UhgzXvJ1+wQGwhtBC1lVc5q9NcwvuqzMYrpF93UHuQfbOE6SObD7ha+jUDH998sGitmpgp6//f",
+	"ZJs1cwHXTM99XH0x3WKhvEKjKZqEl7OmCq6J9c6Ur4fLxpzx8eAa5qXw6jAzJI8HHQQVQVzZnICyBr4I",
+	"XemVorZ+UBzNVvNzWSj4u+0sEjSqx7LRvhZdWIBt4Iu1mQ1mWrEEBi6GtjLKeCVg93NK+eKXD8hep2HS",
+	"jeNYZkeGAFtRK8XmikX8z8C6J4tWWzjYZYrS+JqL2xSSsauVN2JyWiQB1cFgoYewzayllsxHGgU+FC+V",
+	"pvXWfsUsjlUAbEUyV+3nzYBYp3MyhJGQ0GgJmAqz+RL2HKOIuyjSqPL0uqZCFoLcVope6k3q5L5VLlEL",
+	"r5r3MUnmbRRgeJNlJZ1WVOI2vYBdNJwDOq1cNvff/duDf9xv7ahk5jx9vZppr4gFNfOzUSbRLGd2S7Sk",
+	"LCUHrgSbDfi36mTJjGjGegEp05OTVIxFZtNTKp0UT+3zHTSohbSy1jiWg0LSpsM4cXktzYKPy1XWG2lA",
+	"Z3U6Ml5pRnYDnmwruQVJKa3eb6/Cw3nMbZdK+5kDy70Vyv8OKM4GUD4hPQkPyI0MT2ixtlI4FZFCUw09",
+	"gnkcTBE1Q9nMqBjkufXQut6lM9tsE9/ucyvOhWu8nYgUwuVnCkgC2hX0rVLc3VoKCfqzxZmNg1TCpM0W",
+	"zP82Gf4Ys5/Z3374x+MXl//58ol6MtWzfzx6cu/J74/nz+Z/e3AMp+1jxcbl7Mfeg3Y7qtz/CJJ4SB/c",
+	"//be+dlpt9Mup1D2fBpmY6iU01AreORPcOuQ6gPyw1Xk9Np14aBl8kF9kOeLXUFLeWZrNSXZkA9CtYbp",
+	"zEgbqbglidHQZyB9+WpkrL46hu2t7o1afQ6v7f4YTTH76EiMRuTgrPvADnkBWs6PLsxVflhv99qZeoKo",
+	"cGxtHGsyEVIBGZqtSfTtzzDhI4hHsgWwG2NPuc33Z0pSSyzlrknKmUW9AcPx1g8rbmweo/yg0QvPKJ+7",
+	"xamVdPxUjAnjPs3Po6CtZ16kLVTQsLfhBfr8QmGbP67IlOp4AoqYachMwoi9BhURNubCSPYkpsp+y+AX",
+	"Sn55AJNZRtTnGPhvlzPBXqn91hRsBGEqsn6LjBhPFOkHgYU///Ld48t+6yHpt9r3SKfrB/X5X05P73W6",
+	"//yv/64k+KdM6Ud+Vx/C+rBm5EugMp78JypQdarrYmGVPWjDyzrJyuiwmlkyXuRgrp1gIa5NJiDzdjNM",
+	"6Ye2Uh3+bIQom4tKYymUQtVB1Wq8QpaXH9Txs1nkXtF3f1ZWvLgLNbRJ6OzqpBdUjhbDaptre6gxMp6w",
+	"G5ZkNM2rM6S0mNWSUquifk+DD8TmA7ajTq9lKc/y93I/nZLeG5XxJv+xQXLAijw9c13JJ78LNvzxQed/",
+	"Tf/efsI3iM1xLGG98uo54mfm/RSSKOQ0+QYChp//VO/hvPDvGR1FAbE1BJgCl+NuPoBoENlu2DjG3DHm",
+	"zrHlTPsc065DLIvyuwNeM4Vakl+Lte+PMuU9mGftB32eulF6AlNzo10lmSVFUFcRyXhqZMMrmqbidpA/",
+	"urIVMTOoFwAf5WaUj+j3dIzg2bGNmv/3x00Ywd1QMl6p5PSMnN8j397fmIzu0Fn6laXeHUvd8JTrPK+O",
+	"hLfOg4haT0VMV3Vs9OPzcV/TGvfl/CWFRbniegh1gpM37l+NIh+35rClJKwmRkZ/UTFF7JKSLy6kdpfM",
+	"mv3kyNhDXYcuUW2qa4EOu8naTa6DD8nwmzJo62H/PPnzl57+ug6nN2NgjzyT3D4H1nVLilOg6GYiYmaL",
+	"4tnhdVmv+2G5W0qzW0o+m+L4HWbBfmqsZWtZci9C471qptTdF1PyKbRfmdOXlUS7Xp6cAE315M9VhTH+",
+	"ikN2FhZ8v6uWuG7OaNy3a9DWQQ8r2qXsBo5X2+HZDXAzfCbFMExtUXOlYeoAYmt21sHiGexeIWTsx32u",
+	"NXz2VUhkw9jlga0M7RxlzXHoWW3Snw2ojYKkANfV1jVyR29rpnIdZivv7kLsSlFtMKkv9GER8SSsVL06",
+	"qvPZ/KfS2I9Uhy/j5gjJgUHpQyIksX/i3XZIBK93I9g3P1iW/DK1dTpH3dPLTnfT+PxTJBeHmqU64z5O",
+	"s9d6mvdIKDVPJDciUwSUJva95P07csDZDdCMdA9Jz7vdp+/f+T1ipmwhLQQ9bZpFn+2hwF6IaOst9iUU",
+	"/mhRZ0t0aCn/G1VeHzkoDlBFpCghryIiYcq4EXUOmxLsyZvwzyfJ2xN7dm8axIWX39wtPLwuH/8Zldfh",
+	"Yb7wfZz3K7d/coSVE5GrCgS0ernnbrmbE9nW9FR3UYXo8IHtadvr8wa/DM/312kNzfm25DUkVQT31IVs",
+	"PkI1/dn8eRFM8fH8SK7cyyCISRJp4vOfzC/mcuZwOyjVspxm8QQLWoIN7bLjNw9PsrDYKUzUr8tI1dYC",
+	"kjx0RaJ9bKQ70Dylnyk8Z8bjNEsgiYL0oB5JbfgLHVP2yWfPb6m0bRswVNj/baBfnhlbGRgUEoar1nw8",
+	"p9N0lb7y8wy4Lfm8AVv3k+Zo7YtD9wjWhu7zKjktv3AqOZhbCElEnNlySatUtUuDUmZ1sqy8ljS10CSz",
+	"Wjr+uTTyM4k72jxI6GuMz0qHtJrzhMX/PkrpdCjmlGu1kVocB3m4L96/UyzB4iBPQZEfiilD73H3Xrd7",
+	"r2sdyNWWwK0cETuJ8CEprJfeSyT22QbdiAXy99yk/Pu64tk/l1MFP36oSh0+b4Kj7e69bh5sUo+jW6HX",
+	"JxKH8qWQ/TZHUHcbL3bb/hop8vkVwF5IXa5jakuS0smb8M9G4SO7sb6NY0jC9X3JgSSbY9snE3lSRj9b",
+	"GXVCFfbOXQ5xXb5oa/WVMqbdvQ9537fAF8vtv/yy6w0Z6qb87+cSt/3gcSh75N1bJ7fWZuBvjuMfOeTk",
+	"A7CLuw0EacIvfDTIV77xsS/tT6MQ+waSZtG6sTZp8TGakos277FIIMIEfGc7JwezbJgyNYHkkDgUt/0c",
+	"8U3/S1FbDANLFn2LVamHz4vV7dEEJRLMJ1aKKU1t+RfvBQj67D046ra7562gIx8olJ0S7GDoe186l++B",
+	"gc/7dwig/3F277AgdvdRvBIG2BHb3GAzybBYAUlpPhkpL2mBu50fte8fnXYuO2e901PHT3K4rxyVB/Lk",
+	"w8sdBd1O377aoFJ7fjJ1tdrzcB88vuOPaFcKupP6uBEmSX46BX0EtFCf2vVSC4kNRxNJR9r2Oy1ow836",
+	"kDBt3TEQX0NCGCcjIwscZPyai1ve59iiVkU2ACOeoGW3+A0HkXFGZYLljLCgBblmPFGR74bZ58W9f4jk",
+	"Vk4A63aJz/8CT8HDFKbH5MKtnak+d+WYsCeoa8qIicUeU/B34oq2HJOXeR1osxBXyqXPi1ouWBp0JsVM",
+	"qBUJZDn2/D2vvvURPYAl0rz4XWSaJN9kHMj7d5rOkEoNiVqyTGDEeN6t2vESLekNzV6jNZ5pRtOBa4Ls",
+	"V2UTfvF8cXu5y6B46tnM9zClPAEC3Moa8v07QJ/DiGGDf6ud+GYVqVCltx+l7/+3zuT7dwiThTmNZk6K",
+	"tZbaMf/2pjWSAn0CxapelT+0/B1b3VAUKzFfLVhLp4tefkuVm/EVhxl3WUgUUZ+myjqzNkODpYOvi6MI",
+	"xT8/ZjhvXmh/H/i2ISZUH2FwjyD7aK2btHqOrbCg7oKxfMx9aEHi/Wrr/OC2zueW7xOKIRFLtyI5wPM6",
+	"rLtyy/LoyRuD7G9P/EV98sb9a2VTwIqbZcfo34BLbFh8GOnXX7BVElrBGMQUa0L2Wk8zAprgS9mN4+Jb",
+	"yI5VIm4DebKS2ZRmWeQ3HG5rOM0qcXk1y8kF0p0E3B3F9vI69su2cob1ZZvoBC9IvywnrxC6NxIDc4A/",
+	"MqjaII5j8YSe0iGktkNVI9ZzErCDNx9rsXWqSb91YVY3tAwhyfLYHdIjlyJT/VaPUO7kfCIhFjJxTdL0",
+	"BOY29pvyJNcK0Lbpth5hiT5ycNZ+YFtfEIUWCeIhYjQFX6ffN8SoUAAu7NSflgZQz343Jv0LB44PJLju",
+	"5UoKZdXzZlfSNuLvV1F2/Z1QpLb4U/4X96IuXCuGZ5WDk3P+g1dMUc57JxHzxEkSnySX/ztNWUJzoWYq",
+	"kiA6u0d+fP9OUq6R23sbTW7QyS1XD/u8bKPCeF80/gwhFlPXLdijJZavxLh6RUYiTcXtMbmcQJ/PJNww",
+	"kal8JIYSa8PuHuZv0NTcLXNiHmtyDTAjTFfdDs/tMu/mdtiXGvAF8L9luTpPpAganhSjmlosTtdJ4x+N",
+	"vxYWzS9S+v4YHVAcH4LQYpwbxvNC3yvVfWQLK5OZjSbBOKjdPUDI6PDVhGo6pApsbnPU+l0Mgzzn/ac9",
+	"++8hoAxX/V0MyR8ZZOYXdQsScfG8CY78wukNZWlxGjUB+TnYbPI0OSitIf/+YV2svu9IcZJ3xVhxRo+W",
+	"O2dseUSpUNYXmZujHW/qHnXPChf9DyCnoDPsWskzSLFWMJqh/ejTjmP644ITajaFP23M5+NMihmcPKeS",
+	"qVIcT9S6BbjGND3JEurgOhXc/jtfFfJ1/9FOt3fatjZ6+7Rzan7wT7/Fp+Z4qM5kPqnKeP5vPcmkKv7K",
+	"QK38Xj7jLSTcjzVK7O2E6YFd7eBWyOu8UEVjTP4uU4g3+ZnWp2Lj8x3jDD5GP4Kh22K+B3IgZsAZH5OJ",
+	"yKSKyEQYzjZXEfEYWSIU360FDRZZZcn7WUpjJ0LlX7E+OrPcTLtnSYbcwTd6kHNiVmK+Gl/3uTl75zEX",
+	"EhLb8tpyW5GyeB7Z5nlO58ab37oKq0WrkE4/QljR3ol7iVJrqaVtqeVDkvE6yt2OxlePfbs1ld9llFZx",
+	"7Ig9Dv+TASK5avU63c35dHc7Pr0DJ/6ozNZoX3tiuJ+svPu5hl25VFBdfbF4KTiq6HUT3CMlkSuXko98",
+	"p7EmDq9neVey3eg1+KbrKMH4eIDoYBGy5A8KO5otPBpSlrLRaEDj5UfZeCBhJuTSE7gRaVb1oREYkoXa",
+	"hUzN17iZVmdy6Sm2aV78UYpMMw4Dd6MtPjYkrYKHXl19u1Xc99I51ZC6A/9nJlb9OmHxJPD4YnMfV+kh",
+	"phrGQs6d3UhtJEnZ4MN8immmtAER0aIUd5XnM9AKRZ+8yDhKd94chQYoGwaWT3FcJTBVENdHEJy+UuQ6",
+	"ityaCu9Q7vl6ahvw0e7e+agRmfbDS79KTHcnMeWM/Z//z/8bsHN3cNuJT34tR3nz1pXmRTv4edHodVcr",
+	"I+UcbHyAy2h+00roXKHS4qojeUFxgA/eRq0UtGufaYee1g8NMlAav/U2apUC/bcTYZZgVWdqd88/Mxnm",
+	"r+IWK/pYxBTTGeVzlCmMrIFm2gj7rLkTtnaYioiW9ULNhZnnKJCWuJZzbPMkWeKtRvYr3yjiancck4v8",
+	"07dMT/qcC2cHQqMR5nL6XVoL0jG5MMgKuAWrbuNQSAialri4JbXGogrK+BhGo8+BnPIrLVwkmhJbvdb9",
+	"SWt5Hvvw7du3WxPfXVpstoD5Kg7T3TuHwfDS/XCZr7f73d3uOTfyZ7XRhe60tdq8tJ+C9DEynBd8cpMu",
+	"e31e0WYvmw4Ns1fZ8HeIdUSC7+YuPM2mkDIO36g+R5UzJhpea3KAvd85TQkXGhShEqsButI2kBwekx9Y",
+	"ahikuWOGjNumT+Tip+/rGvBdOkB8JnWwnAO1cU9K3N1L+1JFWaxSIpnNkaote6Vt9/Liw1P6+inwsZ60",
+	"evdOG7f7cwyw8RYeufH1Ezoxt/mM/oXaKW2954W9smk2xXtryrj9dyfftMHLMcgVLf+xeirAnnomurIS",
+	"e5ptx6aOFXn76GjzFiHbgi33xhmpb0aVgrA0sqFiVxm5DgENC0ky2Ko7ZJLBwHXBr9ycWdiR4TpNdnh1",
+	"5AKSrshBmGaLG7lKMrgiB0ClkQ11sW0cUkRtGb4kMo1x3IaNpTDSRGT6cIuyc349Qem54KfiXwZ6d1uB",
+	"jt5Spq2FI5f8JMzSeZ7Jn1NrLzSwRDlb6DmpqGHUVwYLz8/zIKu/tDvWPQWv7aUxSBm/dm6w5vVrw+rv",
+	"wQT2HjMsNKy1a64Yh6Z+w4UWU5P1UZkTISEGdrMihCzf3XKyiA2wmWEbaXfNYgNtA2nUvWytQ+AEpIRM",
+	"FlJCZTn7Zahncgw8nmNlZjmlacNumM9+v5j/9PvF7bPvzf/Zps0btFdGwllfpc8R2Gdbn0/nAokX3fwv",
+	"9XnTl5O89LPzA6AYVVjrizseSwvkFn86M+rrMfl1ArzPrViJoCAcIMHCKlY7JweFEIgpCkilEbFqnRX2",
+	"Cpp3Px9G2K091JptmIUiVJOrAMevyMHthMWTPnffQK3aqNBGJJzSOV4QQ/AxGaNMZxJWtVFHaHzcxIfm",
+	"nK64zRu36ikjwPcwy5giKSVTpoC8///I7yKTEUm/AUv2Pzx+RN6/iyciQwFvxFIYSBiBBMOEeq3vf37p",
+	"+dhZt7WC/7Tv97B6ecF/mnCYDan8LvM79nlDbXFu295q/vnKW23tsX62194y2n1q195mGF5nfLFc/GsV",
+	"ys8pM/tno+xQfwEfGIl+BtJbOA4rb/LABnPyxv7DFZ+sc6bkN9qOuRb75H8uyOy3NxUPGzKxWUp5jrDW",
+	"4t7MItqQlY2CvhkecigWZCpoNIdSyXq2g9l5jZJRbga5hc2wl605+leG/WUz7C++gamFT1QUKHOuMiPX",
+	"J3CzTt3ZSHq/dHz07spK2rQ8RGWj+9wseirdNETYr0iRjSckyBo7JheEw22fe3sgYUbTSRNyYBPHw24w",
+	"leqNdU1tq97sw2sYmjIb5a11g8O16giGysStVxvS4B265bba1Ie2dn29IJpeEAt4tvK66DS5Lrp7ui58",
+	"NdGv18a/dh1RhwAYgZLjSERmIGYp+IKDVo1XGygQJ1RrGk+wS9/KJkAWSy+C0fusAYrvDJyfIXxvlozW",
+	"8LrzvLurhNgRDuOxmNoI4RFLIfeBZVIykEeY9oKZz8d2/mY88Qxb6qkJ7Z7fa/VaD0b37yXt+53798/i",
+	"b5N75w9odwSUtuPzc5q0O+f0dDg6G3WG3WF7eL/bjZPOeXIv7pwP26N2m7bvm7nYn9Dqde6fnXY7W7Wj",
+	"bN4rLz+4VSVCA2T4gsshFVL4NyrcMjlQsbllvTVaRXnNHnUYEZEmuefuDqTP6vqmwBNyNc1SzWZU6pOR",
+	"kNOjhGp6ZeVjNB1QqYlB8YRcGWy/ioiwoROS3vb5cI6BD4pchXQlYg36SGkJdOrmuvKkcuWN5uhQdCKs",
+	"o1FiaBT7X3E2GvnQNUy3mWO5VPPPl3+9OOqe3yM+uYzcTliKYrD5HOPjh8R8S9kgjx9/efLor48vB88u",
+	"/q/BxeXlxaO/Pnv80+Xgu/91+fglGYMmZ51TW8B4OtPzPhccFDnrdiP8kQs9YXxslnQNM31MfpmlgibM",
+	"RQ5iLqYFgRb5L33ubC+2zIaNrrYuEHjtyrQWiEEOuu32YUSUQO+ElgySPs/wO4SD2UOSWdCCIkw/JIFX",
+	"4Og/YG4Wx4XGXshkAhKq5XQz3yKbXZbYl6nWwBIRIHK1oCS9JUORzOs8wzlPrAnO6J6fY9CC/7vTxMft",
+	"eS56ZmwRK1/XTblGh+AdQtbxLTI9FvYN2z2aYmUykUnvDqrbQMHrq/3bAf/3/u3gJ//dWtd2Ez0nJCDs",
+	"z74cIzBknOKql4DXqqDo8iQzabBDu3hpc2BNpy70nN/se8UuhZWI7yRK8esVvt0VvvkFXnd5B6zuFiTk",
+	"ZX4sIzMqhLDNRr0q8TbaonXY13P+2OdcXExffI3dTbXCD+7JsadFqL2DD3K2js373S1sJAe8JiDZUjE7",
+	"eVP8scrp87245TVCxAbcfZebrRJhDWwCe66XHM27tnOFIXojcz6yCzr6nqmZsAZQlPHMGC9TMk4eX9LF",
+	"LLKKN5eF6QKIVv40n/0/+q1//td/91srW/JGuaFleXN+Xb5Lt13I8eoWv1+sauUxEOOAcnCvIYDt9aao",
+	"svt/SCy79f6vIU0r1h6VGrHXN2wxDIIpQomG6Syl2srqOWIb2S8izjBs7ughoMD80HdkSWldQ5ZHuI6f",
+	"Ssu487D0V/u1++wrHKbTCbypTpxeG93S1EZsb/saw3dj13LXCiV5QT7giRV8PGIYzSZ3BA+KMNwtDEO7",
+	"NDleRqv1QZQlWvjCbUdOqy1t2WWhoFHhVgoN3twgMj0Ur/dtL6phTFMwgs3GVVIbGKJKNjOfbRMRdAtF",
+	"NS5aMsWq1QiHPleZvGE3Qto+6rhS79XAwqfYscSV02LcxnMy3ecHV3bsgHEtBiy5Ojwm3wk9sdUnhmBT",
+	"B7ASNubD3zIFh8fkyegIXZfYV2fpi98oK0VU2GGemXG7ukujDxo4aiBTxZY28T/htu/GU/rZOz3fVPs8",
+	"z1C4SJ3O1XJoiqWuNubZXcuz/8Vib8Lytqucqad7cqZ6HuS0EbRTGiaVfPWr/qv5VZHfhfYwYrgooRwv",
+	"EUKHItOFB8Fj/Ab6+9QsegzqTq7jF65dRJWlHVNDKEtskgZhlakZed5EdW4GWU7NWMrMwLCmqtQM9+FQ",
+	"IqIMK5XLYK2RFQuCMiPiBt0nRHBy0G8NaXxNbv1Ebn92A6rfqu5mkSRWdn1mYf9RszmG+Ebr74LFjKSU",
+	"xHSGZTSTb96/iyXlJMHi2+/fYX7F8lVXw6zPDLMOw0A3FOsdaO4wYWLDjVfe6HaX5wv63DKQELMHFiu8",
+	"fr8B4Jrdzp32GfqhrFiR38EuRthi5sCR+yZilxWiH9+ssPW6WQOZm8AN2pf+5e+dD23qdd0uqD+TwvPt",
+	"eJMIWd4mNwWWJtjTNbHEEO2on4T+JLjhxWwG6ft3JM2h1iMsJbHgIyanQNJvrPRoJLVSLtpxc8Iye73L",
+	"fLBYC7lRh5/d975S8ekumL024GvdEl+z7NOxNexvt19mZqb88jnZZoyp7E1K0HBeqlmyCSMxWjW7Y4kz",
+	"qIZl7T2uXrqRDmfp/Jg80daWY4eiccZvvM+toSgi8DqGmbaFQumysEmUpnNFMm5vdkhIxjVLCS3lDOMH",
+	"C7+SljS+ZnzsKsbY1jdm0ZAsSaR9bsuTotsutxBHrk6OmTamUjIXzkP9suyjaaZ0n/+RCQ1GXD0463ZD",
+	"01O1YGpB/ALtHh+TERfOkQFLEK0aONO7rVc5G/tJZIrQOM6U4IrI9+/MSdruR+RGaGxJb533Zbl2ubRX",
+	"g/RTf6aF7b1z0emenp3f+/b+g/YGbnUE/Kd4K2wIzjrvR3vZ+7Ej6I0qufI7Dc6m6T10ukK+tqbC/d5E",
+	"OOdXofoTEqotZ3U+k6ItbdObT81Spu/k3vsZiznSoOVabsewlqK8LlneKxAtRo76Ihs5S82AsGpStHT1",
+	"5AlerjGJYwMGRaM+d8rF6rIc1rWSGlpPFnBb9bn3xjAdOeczGYNWOJO45Yt1N5zppbCPTajC4Fu8050P",
+	"Jm8pJwF9QZCQgys8DHTXXJET4v402tKVuRwDx0w4/QqPzEszweflkQk8GlXlpqMWHkrjG7jTPmu9Cu3u",
+	"rnGbuSR86DE1f4xorDMJmzp/EMIfv3pGNaiae4HC22kXL9DpJl6g07IXqMD2rR33VV85/4SdQOuQcZ+e",
+	"oH1lYRfs/GvpjK/uovXuIuSQRZtth/wEC/KNwntsE6nFX9G1sWNPlquX+rJ/KIVcPH9CtLg2EoovD2gk",
+	"gCv3rZ6Xqa+IisWsoqtGXibEi82fVfzY1krXSrd1o3odNR6JDXSeziqfggv92i2Oy5/p+ugtKyL+q6T8",
+	"FeFLd5nSV0fzYUfgGrLH1RbjfGxxvoFCC/BtntGQlgK9Adeh0DeCtaVUxxmViS2iWnhhsWV3ZJsD5UY0",
+	"xmeZVscrKh9fBhvYlZS3k2C8XKKFESWlSDIcW+61/KZl63VYwc0GBkugCkXKxZBg3w/5BWV2gIsE1vBa",
+	"WyJ0aSmpUDDgQhcfDtsp/ySMFoUPmCY9Eqfv/7eRgCShNxCTlBKZf0D46ZJN0ngL4K9M4/VNaUuVRL6G",
+	"uCRLfbJ89ATSApaNTAQxHPdDJfjmLSEm4HJ4iyNbpMrI0jEkZDgvMYQwisJRTI+ctU+D8Anfn1+KFIiQ",
+	"rhSNq5MZkbNut8855uZahjBlSpk/hCRDmtgFkIMrS1PH/azdPo3NevFfcIUJnSOU1ewi+/zgCv/hxpqL",
+	"zY+NyFn7QbG2YMOJAJspa1kZrjyTErh2NXSOyc8jEgvufi1zSY7p0M5aAa9prNM5/nTLuHpow03QZqNc",
+	"WnG30lY/m6XzRVb3udgdPM9bRLOnFWU9SZLXAD077h7bKmSQGmg0lqnOMcP2hknBXbOsp+JHuFBmxoj8",
+	"yngibhXpdGzlNog1qv8qS7XRJH9g8YSBxEXp9+9SszAqx+/fmUMZKpA3peGPrXv0HJVTz4CxBLnSMDMj",
+	"OsfkEcp0xOIasYKeIt1j/Ag2sy/49eMCJqEAWOifEzY2RxhcLblwNigi9VtbsG/Esq/htp9NjSHGB446",
+	"XELd3cXEdppZQs73Wo+O0JF2DTcKZP8qMvyrmTmQLREa4EC1PcO8BHEmmbb9nYdAJciLTE+wG/Mr81je",
+	"VJeseCpimhKYDiExsowdSA6m9BqIzPgh4r3hQhOtZ72Tk9SMnwile/fb9127bruixZn/CjTVk4hIoIlt",
+	"/ev7wxj2KWmsjTQF6eg46JIwVxqmreWCFk/FmDBuJhtJUBOcKhVjIjIdvG5wseLli7HtYmPbmhqhS5mZ",
+	"DGMwUhX6ZcyEdKiwYlM4I75aNWdh7DE6nH0UvmkftqqbtigtMzTHKiywEQtpESPByjdDsL3WxHF1k4+q",
+	"WR+Vpzjot/7IWEQSrBuTpsEn+63D46VWJFVT/lzIb7PQtWZr1GOZF63KXWL93h1uLs/5q2RaA4+8ZBwW",
+	"t1cG4Qi1SZjBbEHzrOUJv1vsKx1VtFbKEW9lS8UQD327perjKxyCQyGuFTkwEr2KyI1gsYvevmGKGZzL",
+	"ixe5VqXEAPsw8nGLKiJBe1O14G70ywhWlj+sXBqTCVYgwn5Sk8yoDfhxLjRlEr8mNVOUq3/+138feoqg",
+	"YwkwtRHdifttSrm5EcNPo33sBjitpohfJ8LVz0xsJLy1eAAvEWjCjA7/9v8PAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -21,11 +21,18 @@ const (
 	ScopeTicketsInternal Scope = "tickets:internal"
 	ScopeProceduresWrite Scope = "procedures:write"
 	ScopeSettingsWrite   Scope = "settings:write"
+	// Reception books, messages, appointments and reception settings.
+	ScopeReceptionRead  Scope = "reception:read"
+	ScopeReceptionWrite Scope = "reception:write"
+	// Third parties, their agreement and mandates.
+	ScopeIntervenantsRead  Scope = "intervenants:read"
+	ScopeIntervenantsWrite Scope = "intervenants:write"
 )
 
 // Scopes lists every scope, in the contract's order.
 var Scopes = []Scope{ScopeAgentsRead, ScopeAgentsWrite, ScopeContactsRead, ScopeContactsWrite, ScopeAuditRead,
-	ScopeTicketsRead, ScopeTicketsWrite, ScopeTicketsInternal, ScopeProceduresWrite, ScopeSettingsWrite}
+	ScopeTicketsRead, ScopeTicketsWrite, ScopeTicketsInternal, ScopeProceduresWrite, ScopeSettingsWrite,
+	ScopeReceptionRead, ScopeReceptionWrite, ScopeIntervenantsRead, ScopeIntervenantsWrite}
 
 // Valid reports whether s is a known scope.
 func (s Scope) Valid() bool { return slices.Contains(Scopes, s) }
