@@ -112,6 +112,9 @@ func Default() Calendar {
 	return Calendar{Name: "default", Version: "1", Location: paris, Week: week}
 }
 
+// Loc is the calendar's time zone: Location, or Europe/Paris when unset.
+func (c Calendar) Loc() *time.Location { return c.location() }
+
 func (c Calendar) location() *time.Location {
 	if c.Location == nil {
 		return paris
