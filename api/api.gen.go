@@ -288,6 +288,66 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for MailSecurity.
+const (
+	None     MailSecurity = "none"
+	Starttls MailSecurity = "starttls"
+	Tls      MailSecurity = "tls"
+)
+
+// Valid indicates whether the value is a known member of the MailSecurity enum.
+func (e MailSecurity) Valid() bool {
+	switch e {
+	case None:
+		return true
+	case Starttls:
+		return true
+	case Tls:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailboxKind.
+const (
+	Personal MailboxKind = "personal"
+	Shared   MailboxKind = "shared"
+)
+
+// Valid indicates whether the value is a known member of the MailboxKind enum.
+func (e MailboxKind) Valid() bool {
+	switch e {
+	case Personal:
+		return true
+	case Shared:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailboxStatusState.
+const (
+	Error    MailboxStatusState = "error"
+	Fetching MailboxStatusState = "fetching"
+	Idle     MailboxStatusState = "idle"
+)
+
+// Valid indicates whether the value is a known member of the MailboxStatusState enum.
+func (e MailboxStatusState) Valid() bool {
+	switch e {
+	case Error:
+		return true
+	case Fetching:
+		return true
+	case Idle:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MeTokenKind.
 const (
 	MeTokenKindAccess   MeTokenKind = "access"
@@ -435,6 +495,8 @@ const (
 	ContactsWrite     Scope = "contacts:write"
 	IntervenantsRead  Scope = "intervenants:read"
 	IntervenantsWrite Scope = "intervenants:write"
+	MailboxesRead     Scope = "mailboxes:read"
+	MailboxesWrite    Scope = "mailboxes:write"
 	ProceduresWrite   Scope = "procedures:write"
 	ReceptionRead     Scope = "reception:read"
 	ReceptionWrite    Scope = "reception:write"
@@ -460,6 +522,10 @@ func (e Scope) Valid() bool {
 	case IntervenantsRead:
 		return true
 	case IntervenantsWrite:
+		return true
+	case MailboxesRead:
+		return true
+	case MailboxesWrite:
 		return true
 	case ProceduresWrite:
 		return true
@@ -671,6 +737,7 @@ const (
 	ListAuditEventsParamsEntityTypeContact           ListAuditEventsParamsEntityType = "contact"
 	ListAuditEventsParamsEntityTypeInteraction       ListAuditEventsParamsEntityType = "interaction"
 	ListAuditEventsParamsEntityTypeIntervenant       ListAuditEventsParamsEntityType = "intervenant"
+	ListAuditEventsParamsEntityTypeMailbox           ListAuditEventsParamsEntityType = "mailbox"
 	ListAuditEventsParamsEntityTypeMandate           ListAuditEventsParamsEntityType = "mandate"
 	ListAuditEventsParamsEntityTypeMessage           ListAuditEventsParamsEntityType = "message"
 	ListAuditEventsParamsEntityTypeOrganisation      ListAuditEventsParamsEntityType = "organisation"
@@ -704,6 +771,8 @@ func (e ListAuditEventsParamsEntityType) Valid() bool {
 	case ListAuditEventsParamsEntityTypeInteraction:
 		return true
 	case ListAuditEventsParamsEntityTypeIntervenant:
+		return true
+	case ListAuditEventsParamsEntityTypeMailbox:
 		return true
 	case ListAuditEventsParamsEntityTypeMandate:
 		return true
@@ -742,6 +811,7 @@ const (
 	ListAuditEventsParamsActionEscalate       ListAuditEventsParamsAction = "escalate"
 	ListAuditEventsParamsActionLogin          ListAuditEventsParamsAction = "login"
 	ListAuditEventsParamsActionPasswordChange ListAuditEventsParamsAction = "password_change"
+	ListAuditEventsParamsActionRead           ListAuditEventsParamsAction = "read"
 	ListAuditEventsParamsActionReject         ListAuditEventsParamsAction = "reject"
 	ListAuditEventsParamsActionRevoke         ListAuditEventsParamsAction = "revoke"
 	ListAuditEventsParamsActionUpdate         ListAuditEventsParamsAction = "update"
@@ -765,6 +835,8 @@ func (e ListAuditEventsParamsAction) Valid() bool {
 	case ListAuditEventsParamsActionLogin:
 		return true
 	case ListAuditEventsParamsActionPasswordChange:
+		return true
+	case ListAuditEventsParamsActionRead:
 		return true
 	case ListAuditEventsParamsActionReject:
 		return true
@@ -1078,6 +1150,15 @@ type ChannelPolicies struct {
 	Voicemail        *Policy `json:"voicemail,omitempty"`
 }
 
+// CheckSchedule defines model for CheckSchedule.
+type CheckSchedule struct {
+	// GraceMinutes How long after a slot a check still counts for it. Default 30.
+	GraceMinutes int `json:"grace_minutes"`
+
+	// Times Check times, Europe/Paris, on business days. Default on arrival, early afternoon and before leaving (09:00, 14:00, 17:30).
+	Times []string `json:"times"`
+}
+
 // ClientMessageCreate defines model for ClientMessageCreate.
 type ClientMessageCreate struct {
 	Body    string  `json:"body"`
@@ -1261,6 +1342,168 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// ImapSettings defines model for ImapSettings.
+type ImapSettings struct {
+	// ArchiveFolder When set, a processed mail is moved there on the server.
+	ArchiveFolder        nullable.Nullable[string] `json:"archive_folder,omitempty"`
+	FetchIntervalSeconds int                       `json:"fetch_interval_seconds"`
+
+	// Folders Folders ingested into the queue.
+	Folders []string `json:"folders"`
+	Host    string   `json:"host"`
+
+	// PasswordSet Whether a password is stored; the password itself is never returned.
+	PasswordSet bool `json:"password_set"`
+	Port        int  `json:"port"`
+
+	// Security tls (implicit TLS, e.g. IMAPS 993, SMTPS 465), starttls, or none (tests and local relays only).
+	Security MailSecurity `json:"security"`
+
+	// SentFolder Ingested too, so that a reply written from another client counts as an answer; replies sent by Guichet are appended there.
+	SentFolder string `json:"sent_folder"`
+	Username   string `json:"username"`
+
+	// WatchedFolders Folders only counted at each check (spam, commercial, social, promotions).
+	WatchedFolders []string `json:"watched_folders"`
+}
+
+// ImapSettingsInput defines model for ImapSettingsInput.
+type ImapSettingsInput struct {
+	ArchiveFolder nullable.Nullable[string] `json:"archive_folder,omitempty"`
+
+	// FetchIntervalSeconds Default 60.
+	FetchIntervalSeconds *int `json:"fetch_interval_seconds,omitempty"`
+
+	// Folders Default [INBOX].
+	Folders *[]string `json:"folders,omitempty"`
+	Host    string    `json:"host"`
+
+	// Password Write-only. Absent keeps the stored one; null clears it.
+	Password nullable.Nullable[string] `json:"password,omitempty"`
+
+	// Port Default 993 with tls, 143 otherwise.
+	Port *int `json:"port,omitempty"`
+
+	// Security tls (implicit TLS, e.g. IMAPS 993, SMTPS 465), starttls, or none (tests and local relays only).
+	Security *MailSecurity `json:"security,omitempty"`
+
+	// SentFolder Default Sent.
+	SentFolder     *string   `json:"sent_folder,omitempty"`
+	Username       string    `json:"username"`
+	WatchedFolders *[]string `json:"watched_folders,omitempty"`
+}
+
+// MailSecurity tls (implicit TLS, e.g. IMAPS 993, SMTPS 465), starttls, or none (tests and local relays only).
+type MailSecurity string
+
+// Mailbox defines model for Mailbox.
+type Mailbox struct {
+	// AbsenceMessage Personal mailboxes: the reply sent once per sender during the owner's declared absence.
+	AbsenceMessage nullable.Nullable[string] `json:"absence_message,omitempty"`
+	Address        openapi_types.Email       `json:"address"`
+
+	// AutoTickets A new mail opens a ticket by itself (default for contact); otherwise it waits in the queue for the processor.
+	AutoTickets bool `json:"auto_tickets"`
+
+	// BackfillSince Older mail imported from this date without automatic actions; a new mailbox otherwise starts at the current end of its folders.
+	BackfillSince nullable.Nullable[openapi_types.Date] `json:"backfill_since,omitempty"`
+
+	// BackupId Shared mailboxes: takes over during the responsible's declared absence.
+	BackupId      nullable.Nullable[openapi_types.UUID] `json:"backup_id,omitempty"`
+	CheckSchedule CheckSchedule                         `json:"check_schedule"`
+	CreatedAt     time.Time                             `json:"created_at"`
+
+	// DelegateId Personal mailboxes: the colleague who may read it during the owner's declared absence.
+	DelegateId       nullable.Nullable[openapi_types.UUID] `json:"delegate_id,omitempty"`
+	Id               openapi_types.UUID                    `json:"id"`
+	Imap             nullable.Nullable[ImapSettings]       `json:"imap,omitempty"`
+	IngestionEnabled bool                                  `json:"ingestion_enabled"`
+
+	// Kind personal (its owner's alone, confidential) or shared (a team's queue, e.g. contact@ or compta@).
+	Kind MailboxKind `json:"kind"`
+	Name string      `json:"name"`
+
+	// OwnerId Personal mailboxes.
+	OwnerId nullable.Nullable[openapi_types.UUID] `json:"owner_id,omitempty"`
+
+	// Priority When one mail reaches several Guichet mailboxes, the one with the highest priority owns its ticket.
+	Priority int `json:"priority"`
+
+	// Purpose Shared mailboxes: contact, compta, or another named queue.
+	Purpose nullable.Nullable[string] `json:"purpose,omitempty"`
+
+	// ResponsibleId Shared mailboxes.
+	ResponsibleId nullable.Nullable[openapi_types.UUID] `json:"responsible_id,omitempty"`
+	Smtp          nullable.Nullable[SmtpSettings]       `json:"smtp,omitempty"`
+	Status        MailboxStatus                         `json:"status"`
+	UpdatedAt     time.Time                             `json:"updated_at"`
+	Version       int                                   `json:"version"`
+}
+
+// MailboxCreate defines model for MailboxCreate.
+type MailboxCreate struct {
+	AbsenceMessage *string             `json:"absence_message,omitempty"`
+	Address        openapi_types.Email `json:"address"`
+
+	// AutoTickets Default true for purpose contact, false otherwise; always false for personal (its mail becomes a ticket when the owner converts it).
+	AutoTickets   *bool               `json:"auto_tickets,omitempty"`
+	BackfillSince *openapi_types.Date `json:"backfill_since,omitempty"`
+	BackupId      *openapi_types.UUID `json:"backup_id,omitempty"`
+	CheckSchedule *CheckSchedule      `json:"check_schedule,omitempty"`
+	DelegateId    *openapi_types.UUID `json:"delegate_id,omitempty"`
+	Imap          *ImapSettingsInput  `json:"imap,omitempty"`
+
+	// IngestionEnabled Default true for shared; a personal mailbox starts off, and only its owner turns it on.
+	IngestionEnabled *bool `json:"ingestion_enabled,omitempty"`
+
+	// Kind personal (its owner's alone, confidential) or shared (a team's queue, e.g. contact@ or compta@).
+	Kind     MailboxKind `json:"kind"`
+	Name     string      `json:"name"`
+	Priority *int        `json:"priority,omitempty"`
+
+	// Purpose Required for a shared mailbox; refused for a personal one.
+	Purpose       *string             `json:"purpose,omitempty"`
+	ResponsibleId *openapi_types.UUID `json:"responsible_id,omitempty"`
+	Smtp          *SmtpSettingsInput  `json:"smtp,omitempty"`
+}
+
+// MailboxKind personal (its owner's alone, confidential) or shared (a team's queue, e.g. contact@ or compta@).
+type MailboxKind string
+
+// MailboxPage defines model for MailboxPage.
+type MailboxPage struct {
+	Items      []Mailbox                 `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// MailboxStatus defines model for MailboxStatus.
+type MailboxStatus struct {
+	LastError   nullable.Nullable[string]    `json:"last_error,omitempty"`
+	LastFetchAt nullable.Nullable[time.Time] `json:"last_fetch_at,omitempty"`
+
+	// State error when the last fetch failed (e.g. a wrong password); fetching retries with backoff.
+	State MailboxStatusState `json:"state"`
+}
+
+// MailboxStatusState error when the last fetch failed (e.g. a wrong password); fetching retries with backoff.
+type MailboxStatusState string
+
+// MailboxUpdate defines model for MailboxUpdate.
+type MailboxUpdate struct {
+	AbsenceMessage   nullable.Nullable[string]             `json:"absence_message,omitempty"`
+	Address          *openapi_types.Email                  `json:"address,omitempty"`
+	AutoTickets      *bool                                 `json:"auto_tickets,omitempty"`
+	BackupId         nullable.Nullable[openapi_types.UUID] `json:"backup_id,omitempty"`
+	CheckSchedule    *CheckSchedule                        `json:"check_schedule,omitempty"`
+	DelegateId       nullable.Nullable[openapi_types.UUID] `json:"delegate_id,omitempty"`
+	Imap             nullable.Nullable[ImapSettingsInput]  `json:"imap,omitempty"`
+	IngestionEnabled *bool                                 `json:"ingestion_enabled,omitempty"`
+	Name             *string                               `json:"name,omitempty"`
+	Priority         *int                                  `json:"priority,omitempty"`
+	ResponsibleId    *openapi_types.UUID                   `json:"responsible_id,omitempty"`
+	Smtp             nullable.Nullable[SmtpSettingsInput]  `json:"smtp,omitempty"`
+}
 
 // Me defines model for Me.
 type Me struct {
@@ -1586,8 +1829,34 @@ type ResponsePoliciesUpdate struct {
 // (receives dev tickets), admin.
 type Role string
 
-// Scope An API token's scopes only narrow its agent's rights. tickets:internal shows internal notes; procedures:write proposes, approves and publishes procedures; settings:write changes the calendar, policies and mapping; reception:* covers the reception books, messages, appointments and reception settings; intervenants:* covers third parties and their mandates.
+// Scope An API token's scopes only narrow its agent's rights. tickets:internal shows internal notes; procedures:write proposes, approves and publishes procedures; settings:write changes the calendar, policies and mapping; reception:* covers the reception books, messages, appointments and reception settings; intervenants:* covers third parties and their mandates; mailboxes:* covers mailboxes, their queues and checks.
 type Scope string
+
+// SmtpSettings defines model for SmtpSettings.
+type SmtpSettings struct {
+	Host        string `json:"host"`
+	PasswordSet bool   `json:"password_set"`
+	Port        int    `json:"port"`
+
+	// Security tls (implicit TLS, e.g. IMAPS 993, SMTPS 465), starttls, or none (tests and local relays only).
+	Security MailSecurity `json:"security"`
+	Username string       `json:"username"`
+}
+
+// SmtpSettingsInput defines model for SmtpSettingsInput.
+type SmtpSettingsInput struct {
+	Host string `json:"host"`
+
+	// Password Write-only. Absent keeps the stored one; null clears it.
+	Password nullable.Nullable[string] `json:"password,omitempty"`
+
+	// Port Default 465 with tls, 587 with starttls, 25 otherwise.
+	Port *int `json:"port,omitempty"`
+
+	// Security tls (implicit TLS, e.g. IMAPS 993, SMTPS 465), starttls, or none (tests and local relays only).
+	Security *MailSecurity `json:"security,omitempty"`
+	Username *string       `json:"username,omitempty"`
+}
 
 // Ticket defines model for Ticket.
 type Ticket struct {
@@ -1817,6 +2086,9 @@ type IfMatch = string
 // Limit defines model for Limit.
 type Limit = int
 
+// MailboxId defines model for MailboxId.
+type MailboxId = openapi_types.UUID
+
 // OrganisationId defines model for OrganisationId.
 type OrganisationId = openapi_types.UUID
 
@@ -1982,6 +2254,44 @@ type DeleteContactParams struct {
 type UpdateContactParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListMailboxesParams defines parameters for ListMailboxes.
+type ListMailboxesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor  *Cursor      `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Kind    *MailboxKind `form:"kind,omitempty" json:"kind,omitempty"`
+	Purpose *string      `form:"purpose,omitempty" json:"purpose,omitempty"`
+}
+
+// CreateMailboxParams defines parameters for CreateMailbox.
+type CreateMailboxParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteMailboxParams defines parameters for DeleteMailbox.
+type DeleteMailboxParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateMailboxParams defines parameters for UpdateMailbox.
+type UpdateMailboxParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListMailboxAuditEventsParams defines parameters for ListMailboxAuditEvents.
+type ListMailboxAuditEventsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // ListMyNotificationsParams defines parameters for ListMyNotifications.
@@ -2225,6 +2535,12 @@ type CreateContactJSONRequestBody = ContactCreate
 
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactUpdate
+
+// CreateMailboxJSONRequestBody defines body for CreateMailbox for application/json ContentType.
+type CreateMailboxJSONRequestBody = MailboxCreate
+
+// UpdateMailboxJSONRequestBody defines body for UpdateMailbox for application/json ContentType.
+type UpdateMailboxJSONRequestBody = MailboxUpdate
 
 // ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
 type ChangeMyPasswordJSONRequestBody = PasswordChange
@@ -2703,6 +3019,91 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMailboxes The mailboxes the caller may see
+	//
+	// Every shared mailbox, and the caller's own personal mailbox. A
+	// personal mailbox is its owner's alone: it is listed for nobody else,
+	// admins included, except for the delegate the owner named, while the
+	// owner is absent.
+	//
+	// Corresponds with GET /mailboxes (the `ListMailboxes` operationId).
+	ListMailboxes(ctx context.Context, params *ListMailboxesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMailboxWithBody Create a mailbox
+	//
+	// A shared mailbox is created by a manager or an admin and needs a
+	// responsible (and may have a backup who takes over during the
+	// responsible's declared absence). A personal mailbox is created by its
+	// owner for themselves; its ingestion is off until the owner turns it
+	// on, because the box is confidential. Passwords are write-only: they
+	// are sealed at rest and never returned nor audited.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /mailboxes (the `CreateMailbox` operationId).
+	CreateMailboxWithBody(ctx context.Context, params *CreateMailboxParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMailbox Create a mailbox
+	//
+	// A shared mailbox is created by a manager or an admin and needs a
+	// responsible (and may have a backup who takes over during the
+	// responsible's declared absence). A personal mailbox is created by its
+	// owner for themselves; its ingestion is off until the owner turns it
+	// on, because the box is confidential. Passwords are write-only: they
+	// are sealed at rest and never returned nor audited.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /mailboxes (the `CreateMailbox` operationId).
+	CreateMailbox(ctx context.Context, params *CreateMailboxParams, body CreateMailboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMailbox Delete a mailbox
+	//
+	// A shared mailbox by a manager or an admin, a personal one by its owner.
+	//
+	// Corresponds with DELETE /mailboxes/{mailboxId} (the `DeleteMailbox` operationId).
+	DeleteMailbox(ctx context.Context, mailboxId MailboxId, params *DeleteMailboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMailbox Read a mailbox
+	//
+	// A personal mailbox answers 404 to everyone but its owner (and its delegate during the owner's absence, a read that is audited for the owner).
+	//
+	// Corresponds with GET /mailboxes/{mailboxId} (the `GetMailbox` operationId).
+	GetMailbox(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMailboxWithBody Update a mailbox
+	//
+	// Only the fields present change. A shared mailbox is changed by a
+	// manager or an admin; a personal one by its owner only (who alone may
+	// turn its ingestion on). A password absent from `imap`/`smtp` keeps
+	// its sealed value; `null` clears it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /mailboxes/{mailboxId} (the `UpdateMailbox` operationId).
+	UpdateMailboxWithBody(ctx context.Context, mailboxId MailboxId, params *UpdateMailboxParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMailbox Update a mailbox
+	//
+	// Only the fields present change. A shared mailbox is changed by a
+	// manager or an admin; a personal one by its owner only (who alone may
+	// turn its ingestion on). A password absent from `imap`/`smtp` keeps
+	// its sealed value; `null` clears it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /mailboxes/{mailboxId} (the `UpdateMailbox` operationId).
+	UpdateMailbox(ctx context.Context, mailboxId MailboxId, params *UpdateMailboxParams, body UpdateMailboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMailboxAuditEvents The audit trail of a mailbox
+	//
+	// For a personal mailbox, its owner alone reads it (every read by a
+	// delegate is recorded there); these entries never show in
+	// `/audit-events`. For a shared mailbox, managers and admins.
+	//
+	// Corresponds with GET /mailboxes/{mailboxId}/audit-events (the `ListMailboxAuditEvents` operationId).
+	ListMailboxAuditEvents(ctx context.Context, mailboxId MailboxId, params *ListMailboxAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The authenticated agent
 	//
@@ -3682,6 +4083,171 @@ func (c *Client) UpdateContact(ctx context.Context, contactId ContactId, params 
 // Corresponds with GET /healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetHealthRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMailboxes The mailboxes the caller may see
+//
+// Every shared mailbox, and the caller's own personal mailbox. A
+// personal mailbox is its owner's alone: it is listed for nobody else,
+// admins included, except for the delegate the owner named, while the
+// owner is absent.
+//
+// Corresponds with GET /mailboxes (the `ListMailboxes` operationId).
+func (c *Client) ListMailboxes(ctx context.Context, params *ListMailboxesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMailboxesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMailboxWithBody Create a mailbox
+//
+// A shared mailbox is created by a manager or an admin and needs a
+// responsible (and may have a backup who takes over during the
+// responsible's declared absence). A personal mailbox is created by its
+// owner for themselves; its ingestion is off until the owner turns it
+// on, because the box is confidential. Passwords are write-only: they
+// are sealed at rest and never returned nor audited.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /mailboxes (the `CreateMailbox` operationId).
+func (c *Client) CreateMailboxWithBody(ctx context.Context, params *CreateMailboxParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMailboxRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMailbox Create a mailbox
+//
+// A shared mailbox is created by a manager or an admin and needs a
+// responsible (and may have a backup who takes over during the
+// responsible's declared absence). A personal mailbox is created by its
+// owner for themselves; its ingestion is off until the owner turns it
+// on, because the box is confidential. Passwords are write-only: they
+// are sealed at rest and never returned nor audited.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /mailboxes (the `CreateMailbox` operationId).
+func (c *Client) CreateMailbox(ctx context.Context, params *CreateMailboxParams, body CreateMailboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMailboxRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMailbox Delete a mailbox
+//
+// A shared mailbox by a manager or an admin, a personal one by its owner.
+//
+// Corresponds with DELETE /mailboxes/{mailboxId} (the `DeleteMailbox` operationId).
+func (c *Client) DeleteMailbox(ctx context.Context, mailboxId MailboxId, params *DeleteMailboxParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMailboxRequest(c.Server, mailboxId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMailbox Read a mailbox
+//
+// A personal mailbox answers 404 to everyone but its owner (and its delegate during the owner's absence, a read that is audited for the owner).
+//
+// Corresponds with GET /mailboxes/{mailboxId} (the `GetMailbox` operationId).
+func (c *Client) GetMailbox(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMailboxRequest(c.Server, mailboxId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMailboxWithBody Update a mailbox
+//
+// Only the fields present change. A shared mailbox is changed by a
+// manager or an admin; a personal one by its owner only (who alone may
+// turn its ingestion on). A password absent from `imap`/`smtp` keeps
+// its sealed value; `null` clears it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /mailboxes/{mailboxId} (the `UpdateMailbox` operationId).
+func (c *Client) UpdateMailboxWithBody(ctx context.Context, mailboxId MailboxId, params *UpdateMailboxParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMailboxRequestWithBody(c.Server, mailboxId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMailbox Update a mailbox
+//
+// Only the fields present change. A shared mailbox is changed by a
+// manager or an admin; a personal one by its owner only (who alone may
+// turn its ingestion on). A password absent from `imap`/`smtp` keeps
+// its sealed value; `null` clears it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /mailboxes/{mailboxId} (the `UpdateMailbox` operationId).
+func (c *Client) UpdateMailbox(ctx context.Context, mailboxId MailboxId, params *UpdateMailboxParams, body UpdateMailboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMailboxRequest(c.Server, mailboxId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMailboxAuditEvents The audit trail of a mailbox
+//
+// For a personal mailbox, its owner alone reads it (every read by a
+// delegate is recorded there); these entries never show in
+// `/audit-events`. For a shared mailbox, managers and admins.
+//
+// Corresponds with GET /mailboxes/{mailboxId}/audit-events (the `ListMailboxAuditEvents` operationId).
+func (c *Client) ListMailboxAuditEvents(ctx context.Context, mailboxId MailboxId, params *ListMailboxAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMailboxAuditEventsRequest(c.Server, mailboxId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5881,6 +6447,369 @@ func NewGetHealthRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListMailboxesRequest constructs an http.Request for the ListMailboxes method
+func NewListMailboxesRequest(server string, params *ListMailboxesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Purpose != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "purpose", *params.Purpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMailboxRequest calls the generic CreateMailbox builder with application/json body
+func NewCreateMailboxRequest(server string, params *CreateMailboxParams, body CreateMailboxJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMailboxRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateMailboxRequestWithBody constructs an http.Request for the CreateMailbox method, with any body, and a specified content type
+func NewCreateMailboxRequestWithBody(server string, params *CreateMailboxParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteMailboxRequest constructs an http.Request for the DeleteMailbox method
+func NewDeleteMailboxRequest(server string, mailboxId MailboxId, params *DeleteMailboxParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailboxId", mailboxId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMailboxRequest constructs an http.Request for the GetMailbox method
+func NewGetMailboxRequest(server string, mailboxId MailboxId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailboxId", mailboxId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMailboxRequest calls the generic UpdateMailbox builder with application/json body
+func NewUpdateMailboxRequest(server string, mailboxId MailboxId, params *UpdateMailboxParams, body UpdateMailboxJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMailboxRequestWithBody(server, mailboxId, params, "application/json", bodyReader)
+}
+
+// NewUpdateMailboxRequestWithBody constructs an http.Request for the UpdateMailbox method, with any body, and a specified content type
+func NewUpdateMailboxRequestWithBody(server string, mailboxId MailboxId, params *UpdateMailboxParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailboxId", mailboxId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMailboxAuditEventsRequest constructs an http.Request for the ListMailboxAuditEvents method
+func NewListMailboxAuditEventsRequest(server string, mailboxId MailboxId, params *ListMailboxAuditEventsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailboxId", mailboxId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes/%s/audit-events", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -8318,6 +9247,99 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
 
+	// ListMailboxesWithResponse The mailboxes the caller may see
+	//
+	// Every shared mailbox, and the caller's own personal mailbox. A
+	// personal mailbox is its owner's alone: it is listed for nobody else,
+	// admins included, except for the delegate the owner named, while the
+	// owner is absent.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mailboxes (the `ListMailboxes` operationId).
+	ListMailboxesWithResponse(ctx context.Context, params *ListMailboxesParams, reqEditors ...RequestEditorFn) (*ListMailboxesResponse, error)
+
+	// CreateMailboxWithBodyWithResponse Create a mailbox
+	//
+	// A shared mailbox is created by a manager or an admin and needs a
+	// responsible (and may have a backup who takes over during the
+	// responsible's declared absence). A personal mailbox is created by its
+	// owner for themselves; its ingestion is off until the owner turns it
+	// on, because the box is confidential. Passwords are write-only: they
+	// are sealed at rest and never returned nor audited.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mailboxes (the `CreateMailbox` operationId).
+	CreateMailboxWithBodyWithResponse(ctx context.Context, params *CreateMailboxParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMailboxResponse, error)
+
+	// CreateMailboxWithResponse Create a mailbox
+	//
+	// A shared mailbox is created by a manager or an admin and needs a
+	// responsible (and may have a backup who takes over during the
+	// responsible's declared absence). A personal mailbox is created by its
+	// owner for themselves; its ingestion is off until the owner turns it
+	// on, because the box is confidential. Passwords are write-only: they
+	// are sealed at rest and never returned nor audited.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mailboxes (the `CreateMailbox` operationId).
+	CreateMailboxWithResponse(ctx context.Context, params *CreateMailboxParams, body CreateMailboxJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMailboxResponse, error)
+
+	// DeleteMailboxWithResponse Delete a mailbox
+	//
+	// A shared mailbox by a manager or an admin, a personal one by its owner.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /mailboxes/{mailboxId} (the `DeleteMailbox` operationId).
+	DeleteMailboxWithResponse(ctx context.Context, mailboxId MailboxId, params *DeleteMailboxParams, reqEditors ...RequestEditorFn) (*DeleteMailboxResponse, error)
+
+	// GetMailboxWithResponse Read a mailbox
+	//
+	// A personal mailbox answers 404 to everyone but its owner (and its delegate during the owner's absence, a read that is audited for the owner).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mailboxes/{mailboxId} (the `GetMailbox` operationId).
+	GetMailboxWithResponse(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*GetMailboxResponse, error)
+
+	// UpdateMailboxWithBodyWithResponse Update a mailbox
+	//
+	// Only the fields present change. A shared mailbox is changed by a
+	// manager or an admin; a personal one by its owner only (who alone may
+	// turn its ingestion on). A password absent from `imap`/`smtp` keeps
+	// its sealed value; `null` clears it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /mailboxes/{mailboxId} (the `UpdateMailbox` operationId).
+	UpdateMailboxWithBodyWithResponse(ctx context.Context, mailboxId MailboxId, params *UpdateMailboxParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMailboxResponse, error)
+
+	// UpdateMailboxWithResponse Update a mailbox
+	//
+	// Only the fields present change. A shared mailbox is changed by a
+	// manager or an admin; a personal one by its owner only (who alone may
+	// turn its ingestion on). A password absent from `imap`/`smtp` keeps
+	// its sealed value; `null` clears it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /mailboxes/{mailboxId} (the `UpdateMailbox` operationId).
+	UpdateMailboxWithResponse(ctx context.Context, mailboxId MailboxId, params *UpdateMailboxParams, body UpdateMailboxJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMailboxResponse, error)
+
+	// ListMailboxAuditEventsWithResponse The audit trail of a mailbox
+	//
+	// For a personal mailbox, its owner alone reads it (every read by a
+	// delegate is recorded there); these entries never show in
+	// `/audit-events`. For a shared mailbox, managers and admins.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mailboxes/{mailboxId}/audit-events (the `ListMailboxAuditEvents` operationId).
+	ListMailboxAuditEventsWithResponse(ctx context.Context, mailboxId MailboxId, params *ListMailboxAuditEventsParams, reqEditors ...RequestEditorFn) (*ListMailboxAuditEventsResponse, error)
+
 	// GetMeWithResponse The authenticated agent
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -10247,6 +11269,484 @@ func (r GetHealthResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetHealthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMailboxesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailboxPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMailboxesResponse) GetJSON200() *MailboxPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMailboxesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMailboxesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMailboxesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMailboxesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMailboxesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMailboxesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMailboxesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMailboxResponse201Headers the declared response headers of an HTTP 201 response for CreateMailbox
+type CreateMailboxResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateMailboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Mailbox
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMailboxResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMailboxResponse) GetJSON201() *Mailbox {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMailboxResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMailboxResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMailboxResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMailboxResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMailboxResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMailboxResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMailboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMailboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMailboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMailboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteMailboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteMailboxResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMailboxResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMailboxResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteMailboxResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteMailboxResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeleteMailboxResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMailboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMailboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMailboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMailboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMailboxResponse200Headers the declared response headers of an HTTP 200 response for GetMailbox
+type GetMailboxResponse200Headers struct {
+	ETag *string
+}
+
+type GetMailboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Mailbox
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMailboxResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMailboxResponse) GetJSON200() *Mailbox {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMailboxResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMailboxResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMailboxResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMailboxResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMailboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMailboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMailboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMailboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMailboxResponse200Headers the declared response headers of an HTTP 200 response for UpdateMailbox
+type UpdateMailboxResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateMailboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Mailbox
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateMailboxResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMailboxResponse) GetJSON200() *Mailbox {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMailboxResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMailboxResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMailboxResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMailboxResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateMailboxResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateMailboxResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateMailboxResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateMailboxResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMailboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMailboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMailboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMailboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMailboxAuditEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditEventPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMailboxAuditEventsResponse) GetJSON200() *AuditEventPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMailboxAuditEventsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMailboxAuditEventsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMailboxAuditEventsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMailboxAuditEventsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMailboxAuditEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMailboxAuditEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMailboxAuditEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMailboxAuditEventsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13604,6 +15104,147 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 	return ParseGetHealthResponse(rsp)
 }
 
+// ListMailboxesWithResponse The mailboxes the caller may see
+//
+// Every shared mailbox, and the caller's own personal mailbox. A
+// personal mailbox is its owner's alone: it is listed for nobody else,
+// admins included, except for the delegate the owner named, while the
+// owner is absent.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mailboxes (the `ListMailboxes` operationId).
+func (c *ClientWithResponses) ListMailboxesWithResponse(ctx context.Context, params *ListMailboxesParams, reqEditors ...RequestEditorFn) (*ListMailboxesResponse, error) {
+	rsp, err := c.ListMailboxes(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMailboxesResponse(rsp)
+}
+
+// CreateMailboxWithBodyWithResponse Create a mailbox
+//
+// A shared mailbox is created by a manager or an admin and needs a
+// responsible (and may have a backup who takes over during the
+// responsible's declared absence). A personal mailbox is created by its
+// owner for themselves; its ingestion is off until the owner turns it
+// on, because the box is confidential. Passwords are write-only: they
+// are sealed at rest and never returned nor audited.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mailboxes (the `CreateMailbox` operationId).
+func (c *ClientWithResponses) CreateMailboxWithBodyWithResponse(ctx context.Context, params *CreateMailboxParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMailboxResponse, error) {
+	rsp, err := c.CreateMailboxWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMailboxResponse(rsp)
+}
+
+// CreateMailboxWithResponse Create a mailbox
+//
+// A shared mailbox is created by a manager or an admin and needs a
+// responsible (and may have a backup who takes over during the
+// responsible's declared absence). A personal mailbox is created by its
+// owner for themselves; its ingestion is off until the owner turns it
+// on, because the box is confidential. Passwords are write-only: they
+// are sealed at rest and never returned nor audited.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mailboxes (the `CreateMailbox` operationId).
+func (c *ClientWithResponses) CreateMailboxWithResponse(ctx context.Context, params *CreateMailboxParams, body CreateMailboxJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMailboxResponse, error) {
+	rsp, err := c.CreateMailbox(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMailboxResponse(rsp)
+}
+
+// DeleteMailboxWithResponse Delete a mailbox
+//
+// A shared mailbox by a manager or an admin, a personal one by its owner.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /mailboxes/{mailboxId} (the `DeleteMailbox` operationId).
+func (c *ClientWithResponses) DeleteMailboxWithResponse(ctx context.Context, mailboxId MailboxId, params *DeleteMailboxParams, reqEditors ...RequestEditorFn) (*DeleteMailboxResponse, error) {
+	rsp, err := c.DeleteMailbox(ctx, mailboxId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMailboxResponse(rsp)
+}
+
+// GetMailboxWithResponse Read a mailbox
+//
+// A personal mailbox answers 404 to everyone but its owner (and its delegate during the owner's absence, a read that is audited for the owner).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mailboxes/{mailboxId} (the `GetMailbox` operationId).
+func (c *ClientWithResponses) GetMailboxWithResponse(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*GetMailboxResponse, error) {
+	rsp, err := c.GetMailbox(ctx, mailboxId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMailboxResponse(rsp)
+}
+
+// UpdateMailboxWithBodyWithResponse Update a mailbox
+//
+// Only the fields present change. A shared mailbox is changed by a
+// manager or an admin; a personal one by its owner only (who alone may
+// turn its ingestion on). A password absent from `imap`/`smtp` keeps
+// its sealed value; `null` clears it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /mailboxes/{mailboxId} (the `UpdateMailbox` operationId).
+func (c *ClientWithResponses) UpdateMailboxWithBodyWithResponse(ctx context.Context, mailboxId MailboxId, params *UpdateMailboxParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMailboxResponse, error) {
+	rsp, err := c.UpdateMailboxWithBody(ctx, mailboxId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMailboxResponse(rsp)
+}
+
+// UpdateMailboxWithResponse Update a mailbox
+//
+// Only the fields present change. A shared mailbox is changed by a
+// manager or an admin; a personal one by its owner only (who alone may
+// turn its ingestion on). A password absent from `imap`/`smtp` keeps
+// its sealed value; `null` clears it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /mailboxes/{mailboxId} (the `UpdateMailbox` operationId).
+func (c *ClientWithResponses) UpdateMailboxWithResponse(ctx context.Context, mailboxId MailboxId, params *UpdateMailboxParams, body UpdateMailboxJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMailboxResponse, error) {
+	rsp, err := c.UpdateMailbox(ctx, mailboxId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMailboxResponse(rsp)
+}
+
+// ListMailboxAuditEventsWithResponse The audit trail of a mailbox
+//
+// For a personal mailbox, its owner alone reads it (every read by a
+// delegate is recorded there); these entries never show in
+// `/audit-events`. For a shared mailbox, managers and admins.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mailboxes/{mailboxId}/audit-events (the `ListMailboxAuditEvents` operationId).
+func (c *ClientWithResponses) ListMailboxAuditEventsWithResponse(ctx context.Context, mailboxId MailboxId, params *ListMailboxAuditEventsParams, reqEditors ...RequestEditorFn) (*ListMailboxAuditEventsResponse, error) {
+	rsp, err := c.ListMailboxAuditEvents(ctx, mailboxId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMailboxAuditEventsResponse(rsp)
+}
+
 // GetMeWithResponse The authenticated agent
 //
 // Returns a wrapper object for the known response body format(s).
@@ -15616,6 +17257,421 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListMailboxesResponse parses an HTTP response from a ListMailboxesWithResponse call
+func ParseListMailboxesResponse(rsp *http.Response) (*ListMailboxesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMailboxesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailboxPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateMailboxResponse parses an HTTP response from a CreateMailboxWithResponse call
+func ParseCreateMailboxResponse(rsp *http.Response) (*CreateMailboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMailboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Mailbox
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMailboxResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMailboxResponse parses an HTTP response from a DeleteMailboxWithResponse call
+func ParseDeleteMailboxResponse(rsp *http.Response) (*DeleteMailboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMailboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMailboxResponse parses an HTTP response from a GetMailboxWithResponse call
+func ParseGetMailboxResponse(rsp *http.Response) (*GetMailboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMailboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Mailbox
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMailboxResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMailboxResponse parses an HTTP response from a UpdateMailboxWithResponse call
+func ParseUpdateMailboxResponse(rsp *http.Response) (*UpdateMailboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMailboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Mailbox
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateMailboxResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMailboxAuditEventsResponse parses an HTTP response from a ListMailboxAuditEventsWithResponse call
+func ParseListMailboxAuditEventsResponse(rsp *http.Response) (*ListMailboxAuditEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMailboxAuditEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditEventPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	}
 
@@ -18204,6 +20260,24 @@ type ServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
+	// ListMailboxes The mailboxes the caller may see
+	// (GET /mailboxes)
+	ListMailboxes(ctx echo.Context, params ListMailboxesParams) error
+	// CreateMailbox Create a mailbox
+	// (POST /mailboxes)
+	CreateMailbox(ctx echo.Context, params CreateMailboxParams) error
+	// DeleteMailbox Delete a mailbox
+	// (DELETE /mailboxes/{mailboxId})
+	DeleteMailbox(ctx echo.Context, mailboxId MailboxId, params DeleteMailboxParams) error
+	// GetMailbox Read a mailbox
+	// (GET /mailboxes/{mailboxId})
+	GetMailbox(ctx echo.Context, mailboxId MailboxId) error
+	// UpdateMailbox Update a mailbox
+	// (PATCH /mailboxes/{mailboxId})
+	UpdateMailbox(ctx echo.Context, mailboxId MailboxId, params UpdateMailboxParams) error
+	// ListMailboxAuditEvents The audit trail of a mailbox
+	// (GET /mailboxes/{mailboxId}/audit-events)
+	ListMailboxAuditEvents(ctx echo.Context, mailboxId MailboxId, params ListMailboxAuditEventsParams) error
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx echo.Context) error
@@ -18884,6 +20958,194 @@ func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetHealth(ctx)
+	return err
+}
+
+// ListMailboxes converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMailboxes(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMailboxesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// ------------- Optional query parameter "purpose" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "purpose", ctx.QueryParams(), &params.Purpose, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter purpose: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMailboxes(ctx, params)
+	return err
+}
+
+// CreateMailbox converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMailbox(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMailboxParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMailbox(ctx, params)
+	return err
+}
+
+// DeleteMailbox converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMailbox(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailboxId" -------------
+	var mailboxId MailboxId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailboxId", ctx.Param("mailboxId"), &mailboxId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailboxId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteMailboxParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMailbox(ctx, mailboxId, params)
+	return err
+}
+
+// GetMailbox converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMailbox(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailboxId" -------------
+	var mailboxId MailboxId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailboxId", ctx.Param("mailboxId"), &mailboxId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailboxId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMailbox(ctx, mailboxId)
+	return err
+}
+
+// UpdateMailbox converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMailbox(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailboxId" -------------
+	var mailboxId MailboxId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailboxId", ctx.Param("mailboxId"), &mailboxId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailboxId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMailboxParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMailbox(ctx, mailboxId, params)
+	return err
+}
+
+// ListMailboxAuditEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMailboxAuditEvents(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailboxId" -------------
+	var mailboxId MailboxId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailboxId", ctx.Param("mailboxId"), &mailboxId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailboxId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMailboxAuditEventsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMailboxAuditEvents(ctx, mailboxId, params)
 	return err
 }
 
@@ -20107,6 +22369,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PUT(options.BaseURL+"/settings/response-policies", wrapper.PutResponsePolicies, options.OperationMiddlewares["putResponsePolicies"]...)
 	router.GET(options.BaseURL+"/settings/calendar", wrapper.GetCalendar, options.OperationMiddlewares["getCalendar"]...)
 	router.PUT(options.BaseURL+"/settings/calendar", wrapper.PutCalendar, options.OperationMiddlewares["putCalendar"]...)
+	router.GET(options.BaseURL+"/mailboxes", wrapper.ListMailboxes, options.OperationMiddlewares["listMailboxes"]...)
+	router.POST(options.BaseURL+"/mailboxes", wrapper.CreateMailbox, options.OperationMiddlewares["createMailbox"]...)
+	router.DELETE(options.BaseURL+"/mailboxes/:mailboxId", wrapper.DeleteMailbox, options.OperationMiddlewares["deleteMailbox"]...)
+	router.GET(options.BaseURL+"/mailboxes/:mailboxId", wrapper.GetMailbox, options.OperationMiddlewares["getMailbox"]...)
+	router.PATCH(options.BaseURL+"/mailboxes/:mailboxId", wrapper.UpdateMailbox, options.OperationMiddlewares["updateMailbox"]...)
+	router.GET(options.BaseURL+"/mailboxes/:mailboxId/audit-events", wrapper.ListMailboxAuditEvents, options.OperationMiddlewares["listMailboxAuditEvents"]...)
 	router.GET(options.BaseURL+"/tickets", wrapper.ListTickets, options.OperationMiddlewares["listTickets"]...)
 	router.POST(options.BaseURL+"/tickets", wrapper.CreateTicket, options.OperationMiddlewares["createTicket"]...)
 	router.GET(options.BaseURL+"/tickets/:ticketId", wrapper.GetTicket, options.OperationMiddlewares["getTicket"]...)
@@ -21967,6 +24235,667 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxesRequestObject struct {
+	Params ListMailboxesParams
+}
+
+type ListMailboxesResponseObject interface {
+	VisitListMailboxesResponse(w http.ResponseWriter) error
+}
+
+type ListMailboxes200JSONResponse MailboxPage
+
+func (response ListMailboxes200JSONResponse) VisitListMailboxesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxes400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxes400ApplicationProblemPlusJSONResponse) VisitListMailboxesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxes401ApplicationProblemPlusJSONResponse) VisitListMailboxesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxes403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxes403ApplicationProblemPlusJSONResponse) VisitListMailboxesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMailboxRequestObject struct {
+	Params CreateMailboxParams
+	Body   *CreateMailboxJSONRequestBody
+}
+
+type CreateMailboxResponseObject interface {
+	VisitCreateMailboxResponse(w http.ResponseWriter) error
+}
+
+type CreateMailbox201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateMailbox201JSONResponse struct {
+	Body    Mailbox
+	Headers CreateMailbox201ResponseHeaders
+}
+
+func (response CreateMailbox201JSONResponse) VisitCreateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMailbox400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMailbox400ApplicationProblemPlusJSONResponse) VisitCreateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMailbox401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMailbox401ApplicationProblemPlusJSONResponse) VisitCreateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMailbox403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMailbox403ApplicationProblemPlusJSONResponse) VisitCreateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMailbox409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMailbox409ApplicationProblemPlusJSONResponse) VisitCreateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMailbox413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMailbox413ApplicationProblemPlusJSONResponse) VisitCreateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMailbox422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMailbox422ApplicationProblemPlusJSONResponse) VisitCreateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMailboxRequestObject struct {
+	MailboxId MailboxId `json:"mailboxId"`
+	Params    DeleteMailboxParams
+}
+
+type DeleteMailboxResponseObject interface {
+	VisitDeleteMailboxResponse(w http.ResponseWriter) error
+}
+
+type DeleteMailbox204Response struct {
+}
+
+func (response DeleteMailbox204Response) VisitDeleteMailboxResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMailbox400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMailbox400ApplicationProblemPlusJSONResponse) VisitDeleteMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMailbox401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMailbox401ApplicationProblemPlusJSONResponse) VisitDeleteMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMailbox403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMailbox403ApplicationProblemPlusJSONResponse) VisitDeleteMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMailbox404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMailbox404ApplicationProblemPlusJSONResponse) VisitDeleteMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMailbox412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMailbox412ApplicationProblemPlusJSONResponse) VisitDeleteMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMailbox428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMailbox428ApplicationProblemPlusJSONResponse) VisitDeleteMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailboxRequestObject struct {
+	MailboxId MailboxId `json:"mailboxId"`
+}
+
+type GetMailboxResponseObject interface {
+	VisitGetMailboxResponse(w http.ResponseWriter) error
+}
+
+type GetMailbox200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetMailbox200JSONResponse struct {
+	Body    Mailbox
+	Headers GetMailbox200ResponseHeaders
+}
+
+func (response GetMailbox200JSONResponse) VisitGetMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailbox400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailbox400ApplicationProblemPlusJSONResponse) VisitGetMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailbox401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailbox401ApplicationProblemPlusJSONResponse) VisitGetMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailbox403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailbox403ApplicationProblemPlusJSONResponse) VisitGetMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailbox404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailbox404ApplicationProblemPlusJSONResponse) VisitGetMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMailboxRequestObject struct {
+	MailboxId MailboxId `json:"mailboxId"`
+	Params    UpdateMailboxParams
+	Body      *UpdateMailboxJSONRequestBody
+}
+
+type UpdateMailboxResponseObject interface {
+	VisitUpdateMailboxResponse(w http.ResponseWriter) error
+}
+
+type UpdateMailbox200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateMailbox200JSONResponse struct {
+	Body    Mailbox
+	Headers UpdateMailbox200ResponseHeaders
+}
+
+func (response UpdateMailbox200JSONResponse) VisitUpdateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMailbox400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMailbox400ApplicationProblemPlusJSONResponse) VisitUpdateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMailbox401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMailbox401ApplicationProblemPlusJSONResponse) VisitUpdateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMailbox403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMailbox403ApplicationProblemPlusJSONResponse) VisitUpdateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMailbox404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMailbox404ApplicationProblemPlusJSONResponse) VisitUpdateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMailbox409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMailbox409ApplicationProblemPlusJSONResponse) VisitUpdateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMailbox412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMailbox412ApplicationProblemPlusJSONResponse) VisitUpdateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMailbox422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMailbox422ApplicationProblemPlusJSONResponse) VisitUpdateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMailbox428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMailbox428ApplicationProblemPlusJSONResponse) VisitUpdateMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxAuditEventsRequestObject struct {
+	MailboxId MailboxId `json:"mailboxId"`
+	Params    ListMailboxAuditEventsParams
+}
+
+type ListMailboxAuditEventsResponseObject interface {
+	VisitListMailboxAuditEventsResponse(w http.ResponseWriter) error
+}
+
+type ListMailboxAuditEvents200JSONResponse AuditEventPage
+
+func (response ListMailboxAuditEvents200JSONResponse) VisitListMailboxAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxAuditEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxAuditEvents400ApplicationProblemPlusJSONResponse) VisitListMailboxAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxAuditEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxAuditEvents401ApplicationProblemPlusJSONResponse) VisitListMailboxAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxAuditEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxAuditEvents403ApplicationProblemPlusJSONResponse) VisitListMailboxAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxAuditEvents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxAuditEvents404ApplicationProblemPlusJSONResponse) VisitListMailboxAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -25954,6 +28883,24 @@ type StrictServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// ListMailboxes The mailboxes the caller may see
+	// (GET /mailboxes)
+	ListMailboxes(ctx context.Context, request ListMailboxesRequestObject) (ListMailboxesResponseObject, error)
+	// CreateMailbox Create a mailbox
+	// (POST /mailboxes)
+	CreateMailbox(ctx context.Context, request CreateMailboxRequestObject) (CreateMailboxResponseObject, error)
+	// DeleteMailbox Delete a mailbox
+	// (DELETE /mailboxes/{mailboxId})
+	DeleteMailbox(ctx context.Context, request DeleteMailboxRequestObject) (DeleteMailboxResponseObject, error)
+	// GetMailbox Read a mailbox
+	// (GET /mailboxes/{mailboxId})
+	GetMailbox(ctx context.Context, request GetMailboxRequestObject) (GetMailboxResponseObject, error)
+	// UpdateMailbox Update a mailbox
+	// (PATCH /mailboxes/{mailboxId})
+	UpdateMailbox(ctx context.Context, request UpdateMailboxRequestObject) (UpdateMailboxResponseObject, error)
+	// ListMailboxAuditEvents The audit trail of a mailbox
+	// (GET /mailboxes/{mailboxId}/audit-events)
+	ListMailboxAuditEvents(ctx context.Context, request ListMailboxAuditEventsRequestObject) (ListMailboxAuditEventsResponseObject, error)
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -26781,6 +29728,205 @@ func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetHealthResponseObject); ok {
 		return validResponse.VisitGetHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMailboxes operation middleware
+func (sh *strictHandler) ListMailboxes(ctx echo.Context, params ListMailboxesParams) error {
+	var request ListMailboxesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMailboxes(ctx.Request().Context(), request.(ListMailboxesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMailboxes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMailboxesResponseObject); ok {
+		return validResponse.VisitListMailboxesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMailbox operation middleware
+func (sh *strictHandler) CreateMailbox(ctx echo.Context, params CreateMailboxParams) error {
+	var request CreateMailboxRequestObject
+
+	request.Params = params
+
+	var body CreateMailboxJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMailbox(ctx.Request().Context(), request.(CreateMailboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMailbox")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMailboxResponseObject); ok {
+		return validResponse.VisitCreateMailboxResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMailbox operation middleware
+func (sh *strictHandler) DeleteMailbox(ctx echo.Context, mailboxId MailboxId, params DeleteMailboxParams) error {
+	var request DeleteMailboxRequestObject
+
+	request.MailboxId = mailboxId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMailbox(ctx.Request().Context(), request.(DeleteMailboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMailbox")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMailboxResponseObject); ok {
+		return validResponse.VisitDeleteMailboxResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMailbox operation middleware
+func (sh *strictHandler) GetMailbox(ctx echo.Context, mailboxId MailboxId) error {
+	var request GetMailboxRequestObject
+
+	request.MailboxId = mailboxId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMailbox(ctx.Request().Context(), request.(GetMailboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMailbox")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMailboxResponseObject); ok {
+		return validResponse.VisitGetMailboxResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMailbox operation middleware
+func (sh *strictHandler) UpdateMailbox(ctx echo.Context, mailboxId MailboxId, params UpdateMailboxParams) error {
+	var request UpdateMailboxRequestObject
+
+	request.MailboxId = mailboxId
+	request.Params = params
+
+	var body UpdateMailboxJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMailbox(ctx.Request().Context(), request.(UpdateMailboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMailbox")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMailboxResponseObject); ok {
+		return validResponse.VisitUpdateMailboxResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMailboxAuditEvents operation middleware
+func (sh *strictHandler) ListMailboxAuditEvents(ctx echo.Context, mailboxId MailboxId, params ListMailboxAuditEventsParams) error {
+	var request ListMailboxAuditEventsRequestObject
+
+	request.MailboxId = mailboxId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMailboxAuditEvents(ctx.Request().Context(), request.(ListMailboxAuditEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMailboxAuditEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMailboxAuditEventsResponseObject); ok {
+		return validResponse.VisitListMailboxAuditEventsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -28124,306 +31270,354 @@ func (sh *strictHandler) ApplyTicketTransition(ctx echo.Context, ticketId Ticket
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tchs5lij4KgjeiSjpdkoiKcll07Gxo3K5qt1jV3lsVdfeLnopMPOQRCkJsACkZJbDEfNrH2CfYH9N",
-	"hP/fN/Cb9JNs4ADIRJKZZPJD/mp3xExZTCQSODjn4HyfN61YTGeCA9eq1XvTmgBNQOI/H1/SsflvAiqW",
-	"bKaZ4K1e63ICRMJMggKuqfnxG0VuQComeES0IAp4QoY0viaMkyejo2dUx5PjVtRS8QSm1MwIr+l0lkKr",
-	"1+q3TvutVtTS85n5U2nJ+Lj19m3Ueipiaj+5uIJfJyCB6AmQWALVkBAJSmQyBpKyG1B13zqJBdc01uqk",
-	"3XlwOuyO2kffxh04+pa220cP2u32UTv/X9KpWNTbqDWjkk5BOwhdjIHrJ4n5JzMrm1E9aUUtTqfmPeqe",
-	"Ri0Jf2RMQtLqaZlBuLqRkFOqW71WlrGkEg6P7KJrvxLnz3f8TiaVkNXnfcXhtR7EOOKKiBECfybhholM",
-	"kRkdg4E5Lu6PDOQ8WJ2dNVzKlL5+CnysJ63eeadbtZQnCUxnQgOP5/8B8+UlPaPXoAglErRkkJDnP7+8",
-	"JIqO4CG5hpkm3TMyEZlUEZmBJDFNU5D5Ai2CFysMPnZkvlaz1O75edSaMu7/7lQufITIXg1EQ04edo5e",
-	"yBAYH5N4QvkYkmPywp0fOTjr3ie3E+BkypRifHxYv35HYXULv3dWSV1syvTyOp/TMRDF/qw9zxTfCz+V",
-	"wIhmqW71ztuR+S6bZtNWr9tuI7jsXwWwGNcwBolr+FmOKWcKqbwWvUV50G44/lyKGJJMwiORQC09JbDy",
-	"MzOqNUjz4v/9Gz3685X5f+2jB4NXb9rRve7bf1v95b/bk39Kh5DWrMAhx8pFBAd81l6PmC+Bynjyn3iW",
-	"y/xUyMRQ84i9BhWRmCoglCeExjFwTRhXwBXT7KYWK/6opRqDBsvLuWTxNTiWtkwoGp9+owhLIiIkYVoR",
-	"nk2HIMnB5VG33b1nGHWne1oQRRmA2k+/AQQreL0ENRNcAbL672hiqBMUUo1husDxn3Q2S5m9qk5mUgxT",
-	"mP7ld2XvrfzuMdvUlKWtHq4IlCZDkczJhCpCOQEpheyRmRQzkHpO+i0+pdBvEaZIxlU2mwmpwewHR6pW",
-	"77c3rRGDNGn1WmaiYzO+FbWmoBQdm41k/JqLW07sqLevopbSVGfK7NZsl2m8E5/wG5oyc4PaveWAmGg9",
-	"U72Tk3HG4gno4wRu/PbUCb5jb+e3IUz/TcKo1Wv9j5NCpjixT9XJc/uyBW2VSGHBwhSZ0tSQsmGDas41",
-	"fR0RsygVkdKmVESGNCH2hjk8btm7cpSyeNcj6hB4zZRG1mxvVzwow7gVnQKBKWVpRGYTwcEgqEG7h1bu",
-	"oWkqbgdJZj8IRh6yQgphmlA+v6WGbPLn9iSZOcaGMsnU8HpIBmb1v7VwJa1XOeY/e/8upZwBefrzL989",
-	"vlw49wfFuT8XSrFhCiRfSsOjL8bv++Rjd3iK3DI9sfJdJqVhQWYLQA4KsEWE8aNRysYTTZi/wLWfyiLD",
-	"D0IOWZIA3xEb9IQp4viIInjk9hKXIgXVIzSZMsOsCzifFnAuFtEMvKN8/L7Aa8Wfb5RdrkFXLa6BExWL",
-	"GSiSCMKFtnhLzFYRdj8J/YPIeLIj6Dz1mC+McL4QTGcFmH4KBjQBExf6yI7fB5h+EkRl8aRQIw4MUQtN",
-	"bpglEi0sOiIoLXY9lxALnjAzxQ+UpZDsjGZQLMCwGycV9nIqQAGSKeJ1phySKEV7wg7WRUZ2Yc1gqjRN",
-	"90PVXiQliQCFgESuVSJpJ+QswfJFfmHvBE1kxvk6coZSJYPPRUaoBAtvc/kHkO3er4FsLlc0g+0sePco",
-	"f3evsC6YVEIER1Im2SyhGhDGl0I8pXIMe8BSlFzgdQyQKNJpn90///YeGc7NbRYiZcAFneREgGum50QL",
-	"QVJcTDPoaSGO7Ph9MUXcAlNE3IC09zr7EwgqNx5azyifu3WrXYEmBJlSPnf0SFIxZlw9RP11Thgn94lC",
-	"/CgBsBtc15d+BulX1Axykmo4wm3tCd3yhRglaDrT+S7oSDtQJpBS3NUL8+DowjwwgnpgWQqeLKsALy0o",
-	"DNO9peY8wmUvqZFmib9wmumJkOzPvXBhez8aFgyvZ47Ii1urU5xK6bvNDiQLX9nHgTyz9gEjEKFUHvlF",
-	"m5tewo24hsSIoImhPZra6/0XTm8oS+kw3Qc/SKimQ6M0orZSzFxA7TwUiV6CvGExLAxtCLz8jX3A7oIk",
-	"MAOeAI/n5CDcyuHCXu4af2dSxEZ128+BhDaT4g5GnaZahQxfGKDtpFAkuROOwjFlvaLbDUki2MqGWqXD",
-	"4L0c7a+QpkdOixxmRjMYZcr8e04oGWaKcVCKyMwc7dv8g9ao+/zJpeEAaOuxGjmzNgA06Br4rDc2RS1n",
-	"mx5QXRpuLuQjzaZQ9Y4lXbXqHZ6ljm6tQWNpjobLswrjm+UHjmfstAarW6B5S8NUrTvHl2a4ec9NRKWk",
-	"85Y1wXhp8LcW7iM/AreD/FslgL/KpxLD3yHWZm5/rI9wGB5nYgUymj4PjnlEUwXRwsk3OJhaCAeGpk57",
-	"na1ue9hNGX9iX+gsADJqZZz9kYF7bM5sEbZlWK4HH+IYTdOfR8hHVi0wJ6e30SI9aU9mywKagliCfkjU",
-	"RNxyI0w4Ldxa5Ijg6fy40tAa7srOv7ybV8F+nlMrE5dXloO+0RkEW1xA4agVeE7MNGtIZxHl8euVxzFU",
-	"wGP4GDyKJ5vRQcO1SKDuWlsmCU2l3uSjazhHMV+xnfX8w0J8O/axKcwKYITesgpj+u7AqQLGiv0/ZdYC",
-	"vhO9OORdy/Hr0X/sxKMF5I81uwmvtaEQKVC+La4nTM1SOh/UXpbW/hrOZ3/ZngxSuLGOoTJP7BDE34h0",
-	"icpmRoJWQkbk1ChjdAzSiq8TNp4YPdtZOPAVb/k7DPhlLn5GLXzW+OReiBSquFyxphrWs1ZksKaKzY4n",
-	"UyBrj8Z70aqE7gr2kM+1cOoeQv5kIo9kUeCnC3CrtJNa1N2Kiyxi46KfbY1gUY+rJTf3WcWrM6rUrZDJ",
-	"kjjTPSt/tlvFy7bCsM3EmQYYuBJ7FvzlwZa60aLDt330wPt8jwdHr/7nv61lsetxKwdwLcb8JDQbsSIk",
-	"powa2zC3hmC6ZtYNADybostJxTS1y4haVCk25lPDjM2Wp4zb2IQEbgbWCxvsqJgz1y4r9Q+aVHNw82Qn",
-	"tcSuaDsOVcUzEDTFbtza10sSi+e5Fxl0CUk+oDBqvr23TXzohf+C/HotL54yHv7aiTaQPT4Y515LAiEn",
-	"L0sYL0CBtk5uPwijQKw9QJUECgXK3HwYafe53gfrcWgZXbSm8WRaKXo6k93AvrRkE+RsNIKEjKSYWjeY",
-	"HX68L63MvzOcbyV9JUxC7K8Wz+kZj8XUOsREpsfC/LOKm49YCrViWMNbRk1o9/xetfbH/oTSHIzre2eV",
-	"wuxKBt+AoRfvB7uKymfrFpQvOQTeetafY9Be9KgCH3dQpbKE6cc3tfpUjU5OY52T1rL5BhnFQ2LwjoyE",
-	"c7HNlYapwfiN0ZN6S3s1h7Zv1cxS7JTO2ABNQpXLfgnaRlzmjI7QWENC9ESKbDwhlJOL50+sd2i7XWxA",
-	"z0MYCQk7b9k6XLfVydzbnqVtb9lBL4BbRRNTjXZqFpJUuIrVCLwXEaQghw8oh3g/06WkGGpZJePboLfG",
-	"Gymm+sGGAFbspo5pO29O1ROxTDk/GSrPScfyUKI0nSvCOEZvuvgtOB4fY7hjrkKgUWIzKDqebJcYeahU",
-	"QfU75+Z5RFPgCZUVl3YqVCY3kEYe2ReqgCnBjM8M849TEV+rZUD9zF1ERo9MxK31o4sZcGJfIGOhCSUc",
-	"bkmSoS8Samw2MDbSV2nVyye1sD7Daf4UvEI4uUhvzVk9zgxsTp5TyVSlXLLCohK1bgGu10Hv5xlwxse/",
-	"mqHmlQnTg6ngCZ0PboW8hkq9b9Gm77fhPlk5TQGiqDjjYgNNkKWhVrA/fJrS117ADey8AXotn7kX1Giq",
-	"aAyDqVCQIlGMM5pAKjIUV6ZUaoYSMj6ZUwReSgcSMm5Z7JTOhdZQravn67q3vKq9nXqeReDgupjxwzR5",
-	"hu8Qpoh9jRz8LjLJ378DkgBRImUJlUy/fxdaOuvQCBdehQePqIaxsGHyHr7DbDyQMBMSbeQ3Is28+SOO",
-	"RcY14+MBXnH21xFQnUkIfzLqmhklQWfS/GC2oAaFf5zOZoJx7SwpQzN8NBrQGO0qItOMQzBa6AnIytN6",
-	"NKGcWwOyXz2GKRvsFyz2eqP/bwpao8HGoJfSICEZ5L/dMMXs2tiqbz0XKYu9wNicVsys6/z7ZuZ5SQNu",
-	"NtxtofF4C6LGw5eB1fhVC9Pmw/Mza/hKldr6KGXA9TNrpdrK8jwUyXzZld1uYLqIC3xcyQfdMBSxIFED",
-	"ytVtVXDN95ZPYHSNkRZQu3Dx+PYsnNHCn5D7tYol4J0N7CZXtes/xcXtQ8LhBqT1RQMZZYbGS3rASoFe",
-	"SxpfGxZgM1kWjc7tdWKPB2RkD+NV7TmvMRTbiOxtNYKtnGhU03WKTKVAEkiTFmgRURnuFs/YKOhEwggk",
-	"8Bj88dAq2amAUVNzhIttCrgo8MQFB1se7WKrqxijhuksdVS2mRF6QxtF/iEH5Xzhaw0Ry7iyD+WpAgM/",
-	"nBL1yAjRFdJtjhA2LNrjVGSjwo0gzjS5pYp4+d0gzgLV3NGtGpm9v2pCd6lQO8ZkJRlUsjmnvRliCgju",
-	"lhq9zZtuYjzXWma33pDwepZSnrOk5pzgcgJkhldbhAuB0QjQzk4wbMH+mBhmoa7ZbGaEQiPZAU9URCYo",
-	"Es5VRLxcfhg5+3amQCETcWkdKPIXOQnbMw7vLStv48oHLl2RA8qJvdyIuIUkTy1BCB9G5CqBGzOKJHBT",
-	"ZEImQJOUcTgk7kSMFkwomfm0UmLNJWRMb6BSecM91zjWEJYbcfUV3rBgsvyrZQyoIV5UhDaTS0ZSTJeW",
-	"3DAWr1sZTWPtG2vmW9g9rgJfrdyZvXH347PNZcEyfj0VtyCPYqos86qw0EulB7va6BlP2A1LMppWcdmZ",
-	"ZDeGyc5AKsHJ7USQIaSCj50ARZSWWeyFpmUk/F0MB/V2p5Su2gAXGqqtIIuRzdsIPbl2UN7y4+POvTNr",
-	"92KaxCJLEzIEws30KVOQRARSBYQqMmY3wI+rbaP5DWFZQDWFZpxhAP+IQZXF3QjCBQu3Q/WcHBioIavI",
-	"+UZ+CIYR9XkIHsy1vioO+coFwWPK7XGfV57aNmE7G0bmBGhXBa8F4GwbluPIdCv1aCHpd70941GeEgw3",
-	"wHMcSoW4ViRl14BW0oUc5Gqy2SGqp8wVFsOU15J/eYNrCHot4y0R+Nq15AS/qJFGW7GAepJfXSWghn7X",
-	"weZtPf7tRQp3N84HFL3tF/cUSbHHcIfVKL4+l6KE8hui+NrZV6L82rdXkMDad/d6Ky6QyNoXG115VSTy",
-	"PdzYwiFV4kd+sSWk30rgpt/yqoyEWMjEZ8XmGs5BLjsvq3vbWDnC9bypen4DqflIUxaUCA57UviaBvbf",
-	"MCn4tHwiJSUOYgMWCSpLtdpFlBRDBfJmzVwSZlIkGSo2A6VhpuqyAxZsNWKG9RYMBKvtM7ViZibHwOP5",
-	"Og77ixtWY6CxnskQIyo3UwZ5BVAqYF4scQGl8vNubgP6XsTZ1Bdxe8r49YZiTxXnq85RyGS6zCHbpcha",
-	"zAz8P3snJ+ujaWVavR0vf+U1uBYu0WaoGRZYqfC1+avI23+Qf1ciWTNnexUGORd3sJKq/T5+bWBH0y1O",
-	"jiXbJKZh/M4y70WvvoRkyjhEZCbF7/CHxppvmxSp2jOSuMUiQ6oCHsZEPJZSyJpAi0r2UB+3vGgSwCmK",
-	"F6qW8Fegqa7A03gCLnqg+kTrff3F3BU88Ro1pSKB+lWDxCAzR9XSn9UlnjUO8C2yHMvI9IOQpUCryMaP",
-	"4OiHhA4VcI1mSeqDULEG2A5ZppFNExwsxrnTOAalWkHY2HqQWRiUZqwC309Cf1g/3MIyaz1IzlX/hGuQ",
-	"N1bo3cIaF+ZLtI+6r35rHz141futfXRu//lvrVrD2xavbmSMC2MRNt0cS+i8sQ62CMlSIMX9ZRy0ARF3",
-	"Nr2iOpN3+oHsTtevJ5lUd/qBDO50/ltI+F1+YYEKHDoV+wpXEIAz8ngdoEh+mJUEFFaBWL4DkkQapll1",
-	"R+1k7t57lYN6i/EHt/YuarL2SRjCwDgRmSRDqmps5x/ACusT1irsr9sZXENM2s7qWiDbwn243+THLZN2",
-	"NjFR3rm5cSmAdt2J7MMOWeIVH84YGX52X7ldK1BtvfN7f+bM/aPiJ2jme+6yzx5h/cNNI3BtecFB44zl",
-	"KnDB7WCHjOfFwK3FFS184NUKEDwVY8Y3hMAuO69Jie5sqmAECc+r92mjFjdMg6fzCsXR13QamMc9W6cX",
-	"w+qJuQCJnlBtA+7z4k8YNpJSFxyYVy7vtEuly9tVAfhYXX7FGvB5D2PRpK3ChSW0qCL3J0RI8qA9XUid",
-	"7LYbpF6X9tiKFr63Xj2tVUh9Ia3lpNAfHpEHZ+ffEleki9g6Y6oiREpICWnoUSjP9J+ZsB5PFKFsNDXj",
-	"Y9Tj5Q1IWwP7uNq0ruvEwLCQcsNbacFMWHEv+QJpDScMTEkVkzGuNHWVeuprH88oFiil2pWIrJEebXXY",
-	"WqtJqRKylnMiRtglwX7jdiIUFCWUJpAmCP1YggukWmyncbw6NLIq/7I2b6gyLfaCKI2F4n558YRwOjUI",
-	"YRZiENUs3mFdg0pPNjPTm95XmK7yQvwXs5kUzsixQwklitNsmq0rpjVuliqDkjXvhx9qtLGthOpgZUuG",
-	"2AYZ0vkivocR46y6f8tFGLamsObiMfkxozLBg1e9vJDtwGZ3kQP738Ooz134a/lBjxRxzRFZ8G5GxFap",
-	"ADB/9PmIpTDI44YPI1cY+8BWyYnIlPEB1nohB/gf8xN9XfWTWwv+1Of5o9ilkJAD9y+G87ogUnLg/mF+",
-	"w0SOAZ5ynx/oPGUvsqV8pJ378Jhc2PA+Bx8FepBkQA7whotciCQR0uwO0uTQhjyCzURzww4jwoVmo7mT",
-	"x8iBDx+O8AwMdC0HGBTlO8iBndvMKKazFEpPI2KYYJIhQG3xjz4/8AGbEmI2M1/q5SdgLj/MHD6MfBYg",
-	"RCRl/Dr/Hm4g6nN/m/QIhs5jbrutaWpeSg6PyUttGD+Z0rkNh0Tnbg7CPv/RFpkkWEITVJGi6PZ/K5l5",
-	"/0BwB5GBM9djtJQZ3eduTgzd955jpkgiOOCLdm1yYH44tEFSiwSVLFWYOV3vP26gNCJ90XSAyZVNPoED",
-	"y/faouOD10U6VBXKqfrGEiwbvhTCsckrVb7H00owYSTzYCTkajWkNsW0iteuydVrvrgCXVedi43tLY9Y",
-	"FUNdfttLkWsanjQUFRf3WpGVXP58U8zZAGhOllgtPq9OG67NJl/an3Nq5Ltbu4+FCcbmYvs0z+4Ojkas",
-	"n29NPreB92qa61bRXGDO3AhYrt1TYcP0Cymz15x7lml2pSC2jxIf+WQvs+mUyvkOhT7yqZ7R2cyAYmlp",
-	"0+LB9q7n5nZl/7nVidmLy94qMbvBzhrStV9YzV5W7uCFOec3NQJCAwN9MxReuQSPRs2X4e1XwXIaFFqr",
-	"0wPdLFsQgGuc1pQOHFA8NeffXQmdvxd7XExWtjrVFuvO9cwKBmxbvAy4qMkVrD+UnUtEVSSB+WwvDyvi",
-	"BWg1YTO1VcmbpKQGNoJXoDm+jVqzbJgyNdkx962YZcv6WMvxNImkI8xw8lOjc0wj+r3ahiQ2pvMlc0cJ",
-	"3FGAs2sjARcJYDvTQRmZKzpR4QAyYUob7Ri4lvMlM2gDd8aOSLUA1RLMwj00AVQ9O11H2VsQ8H5oYXdU",
-	"boywBaY2DUl9ASMJahJ0WtwAAaV9eZCXld/ITbaw9vJk1WudpfPtPNd53bYBSyr8CEVdN+VLOfuqSmi3",
-	"8N2spFnBQ0J95QP8m2ABBZvsFVPuJ3BDcIKDfisWmZQMpCIHCUwpT+BEvn+HluFDfI+/f6dIQrkiKSU/",
-	"Pv6+3zosRdo1iKMt5PXlm28vFSUWc7E3yL9+VRlxH8RDD1LGrzfwKizFUq8FQdkOWWPUd+fWszUnShUP",
-	"wmP9IxMasBeT6wC2WI5rQrF14VLBzsqK8gYxP0pFjMWKpG4zNt6zsqbHvmtovHDukbCoTWUtANWwpEk+",
-	"0VvkAvb2WBndu+GkOyhg+VZKS1utSSwCaLs6WZ82DOvAVAkPkVbQrq0faT0CpHMYBUX7/a/diACPaSIp",
-	"5v3ndfzt09Ooz8fv35mHJ3l90cOIuIpTlOuIpDCmKTlQrp/W75lkCfsjg8OI5KkhfX7gityooKKAMjMl",
-	"U+bSevOQZxe+XCwWKQwXVlS7ojgGPx4moZgB2Am1irXa2Ovliy6I9P7Gh3ljcxfCqZRYmkMVbQzYeKLV",
-	"sd9Dz6C15DTFJjGK5H9yywsLTOmhpR/bKwsFKiLOl2ZLQHixRwVvPCQKtGZ87N+18pwq1Ytwfhfm5nEm",
-	"AMOEY8Ad9v4niYUhJndbu5/JUIhrFRFnIbfr8dW/lKtf5Mf6dTy0+7sBTrlW4cxMJmRGEfV9SQsmDT4Z",
-	"wkS1rXS+queqlLu/cH+uyC2Ni8f5334AzRKm/VN/Bgt/+rGLR1TiMPmoMoxbth6ThZybt/jBDylBwY0q",
-	"/WYHViFhkTy4II4V7sGtlEN6S5m21d1ycQNFsSrX59ItFtSEtm4pc1VzEQ60ct0calLA46Bk3UrG58dt",
-	"VZdrRVFLxfgYJROaqMbpGLZcT5VRZPdaNx+hytWuBbjXp486D+kej6BIqK04hrp6QUaTBypTho1m8uql",
-	"rtgzyp1ccCAy42qXikGWcWwohpdy4t5uLnO/eP9u9P4dPlQkyUgilGJQHZZ0tw19SjFpp0FAWqcqIG0z",
-	"KNlDr4PRFOQYkgHjWmxLQHUS/XOQBOvLFjWX5kBlj1weddvde0ftdrvTPa2E9j5S1s2NmWQ1PRqKdPCm",
-	"RqUXMKooItiMXeRO+4rWd1gsmYXq2zeBbFJRparKuLP+/F/asZi8Y8XZSv8OHW9YaHirTk4b5l1vnr5g",
-	"MbLYaxRog/kFGmZX+3ZPuenKOwLDugEIHU9+S1yrwLhVQkIZg7ZNp7Bnup05arX8s3zVfRh5Y+Udvmn8",
-	"TPvu7phNrTxr7S/5chbNIRj45NWfxrd8we0ddqxd8+oSrL9OQE/AWmRcLKkNM7OdBB+SZK81WisY/4qS",
-	"sK61Co0NzwxfrXJfVUTYrqgH+6s3qfmAWgk0noCrISimM8rn5c3vbiMLOPNi7MUaM+kS3y4VaVj7+moE",
-	"WWu6s7HNC+f7jSpC6eyL6y14pauhWcPZ/JJ4FRWpUS2bqLec5L7qOqjns77mwkKoUw6NCsxKaXU07FUR",
-	"3njVs21uw0sfo+6Z8kGQZDhHRMLA0Yd9bt9WVz2HmebygIfkykVJXj0kV4E8d0VO8r+N2nllZlCzlGn7",
-	"p3ls/8TRZetQsc6WwwDVchsDW+sg/07xl0vHLr6R/4HjXkV7LZAb1sbNb/wc9KuPc6urs7TWZRLAUyqO",
-	"k2FT/krUXx+oVHyqfh/PDNA3rQXCq3p6oCCayRt2UwS+rt/BJg62hfNf3Mo+EhDrlds7Sj10grXB700t",
-	"4lvIVNuIPDe1TsdLNoWUccCShN7xmDMjm5xiC3r6i5bDbV6Q+4ALjcZalFmZ4HaaHXyG7aoiA9vdhvU8",
-	"fz2nf5lrVAts28nzjvOuKJuMwg4XTkjyZpGFWlVutpY3f60wYO4rp3VHq2eIsc0u5gJ3Xy1XfE+xGvJS",
-	"HWqW9xDK1S7DhmxsplOVizrOLu9iSme5NIiJgIXyfHDWfmDZ8i1TcHi8B2vh56t5fJA6gZ+oCLtFpbcK",
-	"DmFZZn33vJoWeUXHrDxHJXaF5zeGr4+k+GC9GrYtjZ77gpbA8aTkues5lUlNxC03ZJy7CBWGvohMBxwi",
-	"dAPGYlZTIGMxk9bBpmVz4215PjTFLCSvhNHei+2OS42QedjzoNT/2OrzuQEH29vlbRudnOyF4vUpvGGl",
-	"9cC5hkiQN4FYE2Tl0XY/IlZIAh9Q0jL44GMRqkgvBqWKSLCqYpZMghowXtUJMhY8USTjmqW2HSROZ5GQ",
-	"uFfrWrMtxKBVpEhcA897KnqE/A6orGzptJgQGm6sNFlpT1GD+LWiQeDFzDkrd04UrctVK7KENuv9UFAf",
-	"3vqzTCujAWO634GG1zoimUwjLy0YScCGXrBEmUfIvCPy4odH5PT09AG2ATG8T9mkQ0WoIr+9wThanOnt",
-	"q8PK7g+61JdxIVVgE9kzmGj1mfzgixBWZ1NVNtm0H6lybqxPzM61fHiN1maZBnbtnJX5CJGgCKmD6HrU",
-	"rcrACkasBkd1Ls3WPpvc/dI4I29lVcOK9p3r8hMqvQlrMot+KWQWf1ypuMXbB41bUWvCxhO8AJhmMU2r",
-	"D0VBnEmm5y/N8l1hQWQ/F5mtR7kUpFPifwd/+/UyIo+T719eHNrghROa6cmJq9e4UMCRXI3jyeCf//Xf",
-	"V4awEGKIm5bf5cubaD1rvX2LYsJIBJ2qCqRvOVlpSeb2D1C3sppAprSYgjzytp8wtsdWRfBRU85w2+vz",
-	"mKapikje0CciGCqqvNHaRtfgI0WGEIupTQ0GrGBgq0zjmD4HGk9y1dgOVYSWVOmRMCqP+fVWMq2BFys8",
-	"7vM+fyS4uVLN2nt9fkSwwIQiVALJi3JcYWazFTpOnK3wL78rwa9sjDD15RWuDJSvjs08hpAUyZQBkrmU",
-	"yYyOGXeZ1jOqFLkKruwrMqTxteGSV+4HnOTqia80Ec+P/gPmV0ZPM0gy07bOthHg5uT5zy8vCbw2P5Mr",
-	"iyT/88pCiJBCCiLZLBU0UeSg6OPg7JxMkpd/vTjqnt8jjCsNNDnsoeNByznu0cyUq3nXMMczMtIQBs34",
-	"LmJYBj53V+AWXoD5ou3HaBD26vElHV89dA1alY+kJVdPRkdYKeSKHJx1ulZqV5qmEJlvn3Xv25+mTCnG",
-	"x4c4uSEksxOjkdqjuDI/Ccn+dJC29z3pZ+32aYyEgv+Eq55ZTIneDImZT10hOANau1omtoOc2g7RCmGp",
-	"RFlDbspicNKSoyhzBUsGmjrfZ+ooUfVOTuA1nc5SOGb8hqYsOcG3Ywhuk5zuLp4/CfyWvVb7uHPcRv1x",
-	"Bhz7PLZOj9vHp1gOSE+Q45zY8DPzz7ENyjKMHaHzJGn1WgZPL+wQ85akUzA0WGtkKIacPGVTZrjE2oGP",
-	"rFhqRi4G1KRzK0goMhFpYuuSMIWlItCkZUb9kQHCzQHTPPMsjq67MjBs9K35ctVUFHtclSZbSll/hQVh",
-	"EKERit1227NNJ5eF3MFwBbw37KkGV9tvb/znnBQW6o0tG5bROWqfX7Yf9NrtXrv9D2x5rwx1ue4FrWfv",
-	"36WUMyBPRTZEQcHohK1258HpsDtqH30bd+DoW9puHz1ot9tH7eJ/ndzTbmQnLMFRRKK+KgcT1C2mqFrV",
-	"mqZ+ATk2dgykSlqI0UHeNj0oxEHUlPB2WqpkQseAFwoiS2TYll8O2pbO7KlUfSE/vZPvaOIzXvCVzvpX",
-	"fuHUMRRI7Eun61/6QcghSxKwSVDK5y4hrbkd+JiGPFq09ept1JoJVUGi1mNy4UTCzWg0uED+A6xF0LlV",
-	"v3P2jOaIvBYZXQW+1vTYose/e942kmGFsl6LErRvA8eG/0HFtmXELIK2Bk1xvVuNq5uhovfhl+VJQ7lv",
-	"lxhCZzM43gEbWA35fTGJbc9iD7xlo7OrYiFGy8WNmGtlAjQBW3rMiCN1k7phJzgG5/xU2Yx548H6Nx4J",
-	"PkqZVXLOOg0+cSnEUyrHKI2cdbtNNoLitVJofCqzP9eNy8hdNm0D8xgOq1jh28gLLidv8L9Pkre1IsyP",
-	"oD1z3O2m/sLv5680tJaGzta/8ZPQP4iMJwvIbfScHLVrbveNbu4Li/Z4Zc98p5UK8dnqXVilbSYB805t",
-	"Es0xuSox7CsbOS5hiik5qM3lz82JlqnKuj+3lDpGrujjLuJGmRoXSKKUJfVqM9R2jt1GV/sXwkHK4Kpj",
-	"J/c2YCfd/bATt5CvbKVgK+ZqbnDTPpfoPrFGbNsjfctL2rx1f7MP+pThBSZoKWvrG/4E+87EsMZa4Qct",
-	"caUq44IbbI2BmMtnW1M7VjkVU4d4VfYBV5PnwxkI8oqoTSm+gsUYWi4RMvBEhQPuH3XuXeLTXrv9l3a3",
-	"12435zO0g2IWVbbBquDj9++Ub0e98BmzjvJn3m7Aqu3JoUOiyiTgDhZNAfjxT9oOsJtwccHz5NwE4pRK",
-	"wzELMtivrLHKBmG/+VGtEM2weXsM3RA/79JO8MVzgw1hXauT2MdfFgPYRqXfVUP/3jIXvMAtTMmB9kpf",
-	"5BxFQYkF6xbZ8pI/eeP+5XT7BFKwzuIy6/kefy9YzwJRnVUHVfv1MxvMlEh6y7/gG+JXt8fg6PZ6MXgH",
-	"yozqSeA/8QfYWmR+IWWvyy14hWgyY0c2+Gy18Pf8yaUd9eG9Vb9iYX8XIWdFW1dEAwvncJuFgLA+PCZL",
-	"6VI0TW0wf6UnqihAvwHgPnnJ00VK+THfoppZ3AP/aH7TDDsFsNh0JqR2TtdW0eTyt8ViGq929Ek5ZFvv",
-	"lrJIEREOt6C09YMfk5fY88EGE9hYy5QpjD/9rDxWQVzogeDwjSLilj8kjgCmdI7bIpTP8Wl4EziKDn1b",
-	"FfkvCCYXgm7dvz7h0VDXMbkIAhHyKIQ+X46OGBton7UfhD0ufLMNFzZjz0Hnnz3uc8tQSEw5F5oMi1ds",
-	"cEfg97f+/UrJ2KHKxxWNG5BbcxKqrk/zamPq+fwk5I/GtWpA7uJPW73WOJ4MLoaPksejdqd7enZ+79v7",
-	"D1pbnkhSJ047SkHsx67Alj5tnLj4HATtDy03F56tIkSIxth3Kc9Rwuu/ijWWpZ+TN/jfNTLxC7gR1yHT",
-	"aSYU25UhgzXvJ1+wQGwhtBC1lVc5q9NcwvuqzMYrpF93UHuQfbOE6SObD7ha+jUDH998sGitmpgp6//f",
-	"ZJs1cwHXTM99XH0x3WKhvEKjKZqEl7OmCq6J9c6Ur4fLxpzx8eAa5qXw6jAzJI8HHQQVQVzZnICyBr4I",
-	"XemVorZ+UBzNVvNzWSj4u+0sEjSqx7LRvhZdWIBt4Iu1mQ1mWrEEBi6GtjLKeCVg93NK+eKXD8hep2HS",
-	"jeNYZkeGAFtRK8XmikX8z8C6J4tWWzjYZYrS+JqL2xSSsauVN2JyWiQB1cFgoYewzayllsxHGgU+FC+V",
-	"pvXWfsUsjlUAbEUyV+3nzYBYp3MyhJGQ0GgJmAqz+RL2HKOIuyjSqPL0uqZCFoLcVope6k3q5L5VLlEL",
-	"r5r3MUnmbRRgeJNlJZ1WVOI2vYBdNJwDOq1cNvff/duDf9xv7ahk5jx9vZppr4gFNfOzUSbRLGd2S7Sk",
-	"LCUHrgSbDfi36mTJjGjGegEp05OTVIxFZtNTKp0UT+3zHTSohbSy1jiWg0LSpsM4cXktzYKPy1XWG2lA",
-	"Z3U6Ml5pRnYDnmwruQVJKa3eb6/Cw3nMbZdK+5kDy70Vyv8OKM4GUD4hPQkPyI0MT2ixtlI4FZFCUw09",
-	"gnkcTBE1Q9nMqBjkufXQut6lM9tsE9/ucyvOhWu8nYgUwuVnCkgC2hX0rVLc3VoKCfqzxZmNg1TCpM0W",
-	"zP82Gf4Ys5/Z3374x+MXl//58ol6MtWzfzx6cu/J74/nz+Z/e3AMp+1jxcbl7Mfeg3Y7qtz/CJJ4SB/c",
-	"//be+dlpt9Mup1D2fBpmY6iU01AreORPcOuQ6gPyw1Xk9Np14aBl8kF9kOeLXUFLeWZrNSXZkA9CtYbp",
-	"zEgbqbglidHQZyB9+WpkrL46hu2t7o1afQ6v7f4YTTH76EiMRuTgrPvADnkBWs6PLsxVflhv99qZeoKo",
-	"cGxtHGsyEVIBGZqtSfTtzzDhI4hHsgWwG2NPuc33Z0pSSyzlrknKmUW9AcPx1g8rbmweo/yg0QvPKJ+7",
-	"xamVdPxUjAnjPs3Po6CtZ16kLVTQsLfhBfr8QmGbP67IlOp4AoqYachMwoi9BhURNubCSPYkpsp+y+AX",
-	"Sn55AJNZRtTnGPhvlzPBXqn91hRsBGEqsn6LjBhPFOkHgYU///Ld48t+6yHpt9r3SKfrB/X5X05P73W6",
-	"//yv/64k+KdM6Ud+Vx/C+rBm5EugMp78JypQdarrYmGVPWjDyzrJyuiwmlkyXuRgrp1gIa5NJiDzdjNM",
-	"6Ye2Uh3+bIQom4tKYymUQtVB1Wq8QpaXH9Txs1nkXtF3f1ZWvLgLNbRJ6OzqpBdUjhbDaptre6gxMp6w",
-	"G5ZkNM2rM6S0mNWSUquifk+DD8TmA7ajTq9lKc/y93I/nZLeG5XxJv+xQXLAijw9c13JJ78LNvzxQed/",
-	"Tf/efsI3iM1xLGG98uo54mfm/RSSKOQ0+QYChp//VO/hvPDvGR1FAbE1BJgCl+NuPoBoENlu2DjG3DHm",
-	"zrHlTPsc065DLIvyuwNeM4Vakl+Lte+PMuU9mGftB32eulF6AlNzo10lmSVFUFcRyXhqZMMrmqbidpA/",
-	"urIVMTOoFwAf5WaUj+j3dIzg2bGNmv/3x00Ywd1QMl6p5PSMnN8j397fmIzu0Fn6laXeHUvd8JTrPK+O",
-	"hLfOg4haT0VMV3Vs9OPzcV/TGvfl/CWFRbniegh1gpM37l+NIh+35rClJKwmRkZ/UTFF7JKSLy6kdpfM",
-	"mv3kyNhDXYcuUW2qa4EOu8naTa6DD8nwmzJo62H/PPnzl57+ug6nN2NgjzyT3D4H1nVLilOg6GYiYmaL",
-	"4tnhdVmv+2G5W0qzW0o+m+L4HWbBfmqsZWtZci9C471qptTdF1PyKbRfmdOXlUS7Xp6cAE315M9VhTH+",
-	"ikN2FhZ8v6uWuG7OaNy3a9DWQQ8r2qXsBo5X2+HZDXAzfCbFMExtUXOlYeoAYmt21sHiGexeIWTsx32u",
-	"NXz2VUhkw9jlga0M7RxlzXHoWW3Snw2ojYKkANfV1jVyR29rpnIdZivv7kLsSlFtMKkv9GER8SSsVL06",
-	"qvPZ/KfS2I9Uhy/j5gjJgUHpQyIksX/i3XZIBK93I9g3P1iW/DK1dTpH3dPLTnfT+PxTJBeHmqU64z5O",
-	"s9d6mvdIKDVPJDciUwSUJva95P07csDZDdCMdA9Jz7vdp+/f+T1ipmwhLQQ9bZpFn+2hwF6IaOst9iUU",
-	"/mhRZ0t0aCn/G1VeHzkoDlBFpCghryIiYcq4EXUOmxLsyZvwzyfJ2xN7dm8axIWX39wtPLwuH/8Zldfh",
-	"Yb7wfZz3K7d/coSVE5GrCgS0ernnbrmbE9nW9FR3UYXo8IHtadvr8wa/DM/312kNzfm25DUkVQT31IVs",
-	"PkI1/dn8eRFM8fH8SK7cyyCISRJp4vOfzC/mcuZwOyjVspxm8QQLWoIN7bLjNw9PsrDYKUzUr8tI1dYC",
-	"kjx0RaJ9bKQ70Dylnyk8Z8bjNEsgiYL0oB5JbfgLHVP2yWfPb6m0bRswVNj/baBfnhlbGRgUEoar1nw8",
-	"p9N0lb7y8wy4Lfm8AVv3k+Zo7YtD9wjWhu7zKjktv3AqOZhbCElEnNlySatUtUuDUmZ1sqy8ljS10CSz",
-	"Wjr+uTTyM4k72jxI6GuMz0qHtJrzhMX/PkrpdCjmlGu1kVocB3m4L96/UyzB4iBPQZEfiilD73H3Xrd7",
-	"r2sdyNWWwK0cETuJ8CEprJfeSyT22QbdiAXy99yk/Pu64tk/l1MFP36oSh0+b4Kj7e69bh5sUo+jW6HX",
-	"JxKH8qWQ/TZHUHcbL3bb/hop8vkVwF5IXa5jakuS0smb8M9G4SO7sb6NY0jC9X3JgSSbY9snE3lSRj9b",
-	"GXVCFfbOXQ5xXb5oa/WVMqbdvQ9537fAF8vtv/yy6w0Z6qb87+cSt/3gcSh75N1bJ7fWZuBvjuMfOeTk",
-	"A7CLuw0EacIvfDTIV77xsS/tT6MQ+waSZtG6sTZp8TGakos277FIIMIEfGc7JwezbJgyNYHkkDgUt/0c",
-	"8U3/S1FbDANLFn2LVamHz4vV7dEEJRLMJ1aKKU1t+RfvBQj67D046ra7562gIx8olJ0S7GDoe186l++B",
-	"gc/7dwig/3F277AgdvdRvBIG2BHb3GAzybBYAUlpPhkpL2mBu50fte8fnXYuO2e901PHT3K4rxyVB/Lk",
-	"w8sdBd1O377aoFJ7fjJ1tdrzcB88vuOPaFcKupP6uBEmSX46BX0EtFCf2vVSC4kNRxNJR9r2Oy1ow836",
-	"kDBt3TEQX0NCGCcjIwscZPyai1ve59iiVkU2ACOeoGW3+A0HkXFGZYLljLCgBblmPFGR74bZ58W9f4jk",
-	"Vk4A63aJz/8CT8HDFKbH5MKtnak+d+WYsCeoa8qIicUeU/B34oq2HJOXeR1osxBXyqXPi1ouWBp0JsVM",
-	"qBUJZDn2/D2vvvURPYAl0rz4XWSaJN9kHMj7d5rOkEoNiVqyTGDEeN6t2vESLekNzV6jNZ5pRtOBa4Ls",
-	"V2UTfvF8cXu5y6B46tnM9zClPAEC3Moa8v07QJ/DiGGDf6ud+GYVqVCltx+l7/+3zuT7dwiThTmNZk6K",
-	"tZbaMf/2pjWSAn0CxapelT+0/B1b3VAUKzFfLVhLp4tefkuVm/EVhxl3WUgUUZ+myjqzNkODpYOvi6MI",
-	"xT8/ZjhvXmh/H/i2ISZUH2FwjyD7aK2btHqOrbCg7oKxfMx9aEHi/Wrr/OC2zueW7xOKIRFLtyI5wPM6",
-	"rLtyy/LoyRuD7G9P/EV98sb9a2VTwIqbZcfo34BLbFh8GOnXX7BVElrBGMQUa0L2Wk8zAprgS9mN4+Jb",
-	"yI5VIm4DebKS2ZRmWeQ3HG5rOM0qcXk1y8kF0p0E3B3F9vI69su2cob1ZZvoBC9IvywnrxC6NxIDc4A/",
-	"MqjaII5j8YSe0iGktkNVI9ZzErCDNx9rsXWqSb91YVY3tAwhyfLYHdIjlyJT/VaPUO7kfCIhFjJxTdL0",
-	"BOY29pvyJNcK0Lbpth5hiT5ycNZ+YFtfEIUWCeIhYjQFX6ffN8SoUAAu7NSflgZQz343Jv0LB44PJLju",
-	"5UoKZdXzZlfSNuLvV1F2/Z1QpLb4U/4X96IuXCuGZ5WDk3P+g1dMUc57JxHzxEkSnySX/ztNWUJzoWYq",
-	"kiA6u0d+fP9OUq6R23sbTW7QyS1XD/u8bKPCeF80/gwhFlPXLdijJZavxLh6RUYiTcXtMbmcQJ/PJNww",
-	"kal8JIYSa8PuHuZv0NTcLXNiHmtyDTAjTFfdDs/tMu/mdtiXGvAF8L9luTpPpAganhSjmlosTtdJ4x+N",
-	"vxYWzS9S+v4YHVAcH4LQYpwbxvNC3yvVfWQLK5OZjSbBOKjdPUDI6PDVhGo6pApsbnPU+l0Mgzzn/ac9",
-	"++8hoAxX/V0MyR8ZZOYXdQsScfG8CY78wukNZWlxGjUB+TnYbPI0OSitIf/+YV2svu9IcZJ3xVhxRo+W",
-	"O2dseUSpUNYXmZujHW/qHnXPChf9DyCnoDPsWskzSLFWMJqh/ejTjmP644ITajaFP23M5+NMihmcPKeS",
-	"qVIcT9S6BbjGND3JEurgOhXc/jtfFfJ1/9FOt3fatjZ6+7Rzan7wT7/Fp+Z4qM5kPqnKeP5vPcmkKv7K",
-	"QK38Xj7jLSTcjzVK7O2E6YFd7eBWyOu8UEVjTP4uU4g3+ZnWp2Lj8x3jDD5GP4Kh22K+B3IgZsAZH5OJ",
-	"yKSKyEQYzjZXEfEYWSIU360FDRZZZcn7WUpjJ0LlX7E+OrPcTLtnSYbcwTd6kHNiVmK+Gl/3uTl75zEX",
-	"EhLb8tpyW5GyeB7Z5nlO58ab37oKq0WrkE4/QljR3ol7iVJrqaVtqeVDkvE6yt2OxlePfbs1ld9llFZx",
-	"7Ig9Dv+TASK5avU63c35dHc7Pr0DJ/6ozNZoX3tiuJ+svPu5hl25VFBdfbF4KTiq6HUT3CMlkSuXko98",
-	"p7EmDq9neVey3eg1+KbrKMH4eIDoYBGy5A8KO5otPBpSlrLRaEDj5UfZeCBhJuTSE7gRaVb1oREYkoXa",
-	"hUzN17iZVmdy6Sm2aV78UYpMMw4Dd6MtPjYkrYKHXl19u1Xc99I51ZC6A/9nJlb9OmHxJPD4YnMfV+kh",
-	"phrGQs6d3UhtJEnZ4MN8immmtAER0aIUd5XnM9AKRZ+8yDhKd94chQYoGwaWT3FcJTBVENdHEJy+UuQ6",
-	"ityaCu9Q7vl6ahvw0e7e+agRmfbDS79KTHcnMeWM/Z//z/8bsHN3cNuJT34tR3nz1pXmRTv4edHodVcr",
-	"I+UcbHyAy2h+00roXKHS4qojeUFxgA/eRq0UtGufaYee1g8NMlAav/U2apUC/bcTYZZgVWdqd88/Mxnm",
-	"r+IWK/pYxBTTGeVzlCmMrIFm2gj7rLkTtnaYioiW9ULNhZnnKJCWuJZzbPMkWeKtRvYr3yjiancck4v8",
-	"07dMT/qcC2cHQqMR5nL6XVoL0jG5MMgKuAWrbuNQSAialri4JbXGogrK+BhGo8+BnPIrLVwkmhJbvdb9",
-	"SWt5Hvvw7du3WxPfXVpstoD5Kg7T3TuHwfDS/XCZr7f73d3uOTfyZ7XRhe60tdq8tJ+C9DEynBd8cpMu",
-	"e31e0WYvmw4Ns1fZ8HeIdUSC7+YuPM2mkDIO36g+R5UzJhpea3KAvd85TQkXGhShEqsButI2kBwekx9Y",
-	"ahikuWOGjNumT+Tip+/rGvBdOkB8JnWwnAO1cU9K3N1L+1JFWaxSIpnNkaote6Vt9/Liw1P6+inwsZ60",
-	"evdOG7f7cwyw8RYeufH1Ezoxt/mM/oXaKW2954W9smk2xXtryrj9dyfftMHLMcgVLf+xeirAnnomurIS",
-	"e5ptx6aOFXn76GjzFiHbgi33xhmpb0aVgrA0sqFiVxm5DgENC0ky2Ko7ZJLBwHXBr9ycWdiR4TpNdnh1",
-	"5AKSrshBmGaLG7lKMrgiB0ClkQ11sW0cUkRtGb4kMo1x3IaNpTDSRGT6cIuyc349Qem54KfiXwZ6d1uB",
-	"jt5Spq2FI5f8JMzSeZ7Jn1NrLzSwRDlb6DmpqGHUVwYLz8/zIKu/tDvWPQWv7aUxSBm/dm6w5vVrw+rv",
-	"wQT2HjMsNKy1a64Yh6Z+w4UWU5P1UZkTISEGdrMihCzf3XKyiA2wmWEbaXfNYgNtA2nUvWytQ+AEpIRM",
-	"FlJCZTn7Zahncgw8nmNlZjmlacNumM9+v5j/9PvF7bPvzf/Zps0btFdGwllfpc8R2Gdbn0/nAokX3fwv",
-	"9XnTl5O89LPzA6AYVVjrizseSwvkFn86M+rrMfl1ArzPrViJoCAcIMHCKlY7JweFEIgpCkilEbFqnRX2",
-	"Cpp3Px9G2K091JptmIUiVJOrAMevyMHthMWTPnffQK3aqNBGJJzSOV4QQ/AxGaNMZxJWtVFHaHzcxIfm",
-	"nK64zRu36ikjwPcwy5giKSVTpoC8///I7yKTEUm/AUv2Pzx+RN6/iyciQwFvxFIYSBiBBMOEeq3vf37p",
-	"+dhZt7WC/7Tv97B6ecF/mnCYDan8LvM79nlDbXFu295q/vnKW23tsX62194y2n1q195mGF5nfLFc/GsV",
-	"ys8pM/tno+xQfwEfGIl+BtJbOA4rb/LABnPyxv7DFZ+sc6bkN9qOuRb75H8uyOy3NxUPGzKxWUp5jrDW",
-	"4t7MItqQlY2CvhkecigWZCpoNIdSyXq2g9l5jZJRbga5hc2wl605+leG/WUz7C++gamFT1QUKHOuMiPX",
-	"J3CzTt3ZSHq/dHz07spK2rQ8RGWj+9wseirdNETYr0iRjSckyBo7JheEw22fe3sgYUbTSRNyYBPHw24w",
-	"leqNdU1tq97sw2sYmjIb5a11g8O16giGysStVxvS4B265bba1Ie2dn29IJpeEAt4tvK66DS5Lrp7ui58",
-	"NdGv18a/dh1RhwAYgZLjSERmIGYp+IKDVo1XGygQJ1RrGk+wS9/KJkAWSy+C0fusAYrvDJyfIXxvlozW",
-	"8LrzvLurhNgRDuOxmNoI4RFLIfeBZVIykEeY9oKZz8d2/mY88Qxb6qkJ7Z7fa/VaD0b37yXt+53798/i",
-	"b5N75w9odwSUtuPzc5q0O+f0dDg6G3WG3WF7eL/bjZPOeXIv7pwP26N2m7bvm7nYn9Dqde6fnXY7W7Wj",
-	"bN4rLz+4VSVCA2T4gsshFVL4NyrcMjlQsbllvTVaRXnNHnUYEZEmuefuDqTP6vqmwBNyNc1SzWZU6pOR",
-	"kNOjhGp6ZeVjNB1QqYlB8YRcGWy/ioiwoROS3vb5cI6BD4pchXQlYg36SGkJdOrmuvKkcuWN5uhQdCKs",
-	"o1FiaBT7X3E2GvnQNUy3mWO5VPPPl3+9OOqe3yM+uYzcTliKYrD5HOPjh8R8S9kgjx9/efLor48vB88u",
-	"/q/BxeXlxaO/Pnv80+Xgu/91+fglGYMmZ51TW8B4OtPzPhccFDnrdiP8kQs9YXxslnQNM31MfpmlgibM",
-	"RQ5iLqYFgRb5L33ubC+2zIaNrrYuEHjtyrQWiEEOuu32YUSUQO+ElgySPs/wO4SD2UOSWdCCIkw/JIFX",
-	"4Og/YG4Wx4XGXshkAhKq5XQz3yKbXZbYl6nWwBIRIHK1oCS9JUORzOs8wzlPrAnO6J6fY9CC/7vTxMft",
-	"eS56ZmwRK1/XTblGh+AdQtbxLTI9FvYN2z2aYmUykUnvDqrbQMHrq/3bAf/3/u3gJ//dWtd2Ez0nJCDs",
-	"z74cIzBknOKql4DXqqDo8iQzabBDu3hpc2BNpy70nN/se8UuhZWI7yRK8esVvt0VvvkFXnd5B6zuFiTk",
-	"ZX4sIzMqhLDNRr0q8TbaonXY13P+2OdcXExffI3dTbXCD+7JsadFqL2DD3K2js373S1sJAe8JiDZUjE7",
-	"eVP8scrp87245TVCxAbcfZebrRJhDWwCe66XHM27tnOFIXojcz6yCzr6nqmZsAZQlPHMGC9TMk4eX9LF",
-	"LLKKN5eF6QKIVv40n/0/+q1//td/91srW/JGuaFleXN+Xb5Lt13I8eoWv1+sauUxEOOAcnCvIYDt9aao",
-	"svt/SCy79f6vIU0r1h6VGrHXN2wxDIIpQomG6Syl2srqOWIb2S8izjBs7ughoMD80HdkSWldQ5ZHuI6f",
-	"Ssu487D0V/u1++wrHKbTCbypTpxeG93S1EZsb/saw3dj13LXCiV5QT7giRV8PGIYzSZ3BA+KMNwtDEO7",
-	"NDleRqv1QZQlWvjCbUdOqy1t2WWhoFHhVgoN3twgMj0Ur/dtL6phTFMwgs3GVVIbGKJKNjOfbRMRdAtF",
-	"NS5aMsWq1QiHPleZvGE3Qto+6rhS79XAwqfYscSV02LcxnMy3ecHV3bsgHEtBiy5Ojwm3wk9sdUnhmBT",
-	"B7ASNubD3zIFh8fkyegIXZfYV2fpi98oK0VU2GGemXG7ukujDxo4aiBTxZY28T/htu/GU/rZOz3fVPs8",
-	"z1C4SJ3O1XJoiqWuNubZXcuz/8Vib8Lytqucqad7cqZ6HuS0EbRTGiaVfPWr/qv5VZHfhfYwYrgooRwv",
-	"EUKHItOFB8Fj/Ab6+9QsegzqTq7jF65dRJWlHVNDKEtskgZhlakZed5EdW4GWU7NWMrMwLCmqtQM9+FQ",
-	"IqIMK5XLYK2RFQuCMiPiBt0nRHBy0G8NaXxNbv1Ebn92A6rfqu5mkSRWdn1mYf9RszmG+Ebr74LFjKSU",
-	"xHSGZTSTb96/iyXlJMHi2+/fYX7F8lVXw6zPDLMOw0A3FOsdaO4wYWLDjVfe6HaX5wv63DKQELMHFiu8",
-	"fr8B4Jrdzp32GfqhrFiR38EuRthi5sCR+yZilxWiH9+ssPW6WQOZm8AN2pf+5e+dD23qdd0uqD+TwvPt",
-	"eJMIWd4mNwWWJtjTNbHEEO2on4T+JLjhxWwG6ft3JM2h1iMsJbHgIyanQNJvrPRoJLVSLtpxc8Iye73L",
-	"fLBYC7lRh5/d975S8ekumL024GvdEl+z7NOxNexvt19mZqb88jnZZoyp7E1K0HBeqlmyCSMxWjW7Y4kz",
-	"qIZl7T2uXrqRDmfp/Jg80daWY4eiccZvvM+toSgi8DqGmbaFQumysEmUpnNFMm5vdkhIxjVLCS3lDOMH",
-	"C7+SljS+ZnzsKsbY1jdm0ZAsSaR9bsuTotsutxBHrk6OmTamUjIXzkP9suyjaaZ0n/+RCQ1GXD0463ZD",
-	"01O1YGpB/ALtHh+TERfOkQFLEK0aONO7rVc5G/tJZIrQOM6U4IrI9+/MSdruR+RGaGxJb533Zbl2ubRX",
-	"g/RTf6aF7b1z0emenp3f+/b+g/YGbnUE/Kd4K2wIzjrvR3vZ+7Ej6I0qufI7Dc6m6T10ukK+tqbC/d5E",
-	"OOdXofoTEqotZ3U+k6ItbdObT81Spu/k3vsZiznSoOVabsewlqK8LlneKxAtRo76Ihs5S82AsGpStHT1",
-	"5AlerjGJYwMGRaM+d8rF6rIc1rWSGlpPFnBb9bn3xjAdOeczGYNWOJO45Yt1N5zppbCPTajC4Fu8050P",
-	"Jm8pJwF9QZCQgys8DHTXXJET4v402tKVuRwDx0w4/QqPzEszweflkQk8GlXlpqMWHkrjG7jTPmu9Cu3u",
-	"rnGbuSR86DE1f4xorDMJmzp/EMIfv3pGNaiae4HC22kXL9DpJl6g07IXqMD2rR33VV85/4SdQOuQcZ+e",
-	"oH1lYRfs/GvpjK/uovXuIuSQRZtth/wEC/KNwntsE6nFX9G1sWNPlquX+rJ/KIVcPH9CtLg2EoovD2gk",
-	"gCv3rZ6Xqa+IisWsoqtGXibEi82fVfzY1krXSrd1o3odNR6JDXSeziqfggv92i2Oy5/p+ugtKyL+q6T8",
-	"FeFLd5nSV0fzYUfgGrLH1RbjfGxxvoFCC/BtntGQlgK9Adeh0DeCtaVUxxmViS2iWnhhsWV3ZJsD5UY0",
-	"xmeZVscrKh9fBhvYlZS3k2C8XKKFESWlSDIcW+61/KZl63VYwc0GBkugCkXKxZBg3w/5BWV2gIsE1vBa",
-	"WyJ0aSmpUDDgQhcfDtsp/ySMFoUPmCY9Eqfv/7eRgCShNxCTlBKZf0D46ZJN0ngL4K9M4/VNaUuVRL6G",
-	"uCRLfbJ89ATSApaNTAQxHPdDJfjmLSEm4HJ4iyNbpMrI0jEkZDgvMYQwisJRTI+ctU+D8Anfn1+KFIiQ",
-	"rhSNq5MZkbNut8855uZahjBlSpk/hCRDmtgFkIMrS1PH/azdPo3NevFfcIUJnSOU1ewi+/zgCv/hxpqL",
-	"zY+NyFn7QbG2YMOJAJspa1kZrjyTErh2NXSOyc8jEgvufi1zSY7p0M5aAa9prNM5/nTLuHpow03QZqNc",
-	"WnG30lY/m6XzRVb3udgdPM9bRLOnFWU9SZLXAD077h7bKmSQGmg0lqnOMcP2hknBXbOsp+JHuFBmxoj8",
-	"yngibhXpdGzlNog1qv8qS7XRJH9g8YSBxEXp9+9SszAqx+/fmUMZKpA3peGPrXv0HJVTz4CxBLnSMDMj",
-	"OsfkEcp0xOIasYKeIt1j/Ag2sy/49eMCJqEAWOifEzY2RxhcLblwNigi9VtbsG/Esq/htp9NjSHGB446",
-	"XELd3cXEdppZQs73Wo+O0JF2DTcKZP8qMvyrmTmQLREa4EC1PcO8BHEmmbb9nYdAJciLTE+wG/Mr81je",
-	"VJeseCpimhKYDiExsowdSA6m9BqIzPgh4r3hQhOtZ72Tk9SMnwile/fb9127bruixZn/CjTVk4hIoIlt",
-	"/ev7wxj2KWmsjTQF6eg46JIwVxqmreWCFk/FmDBuJhtJUBOcKhVjIjIdvG5wseLli7HtYmPbmhqhS5mZ",
-	"DGMwUhX6ZcyEdKiwYlM4I75aNWdh7DE6nH0UvmkftqqbtigtMzTHKiywEQtpESPByjdDsL3WxHF1k4+q",
-	"WR+Vpzjot/7IWEQSrBuTpsEn+63D46VWJFVT/lzIb7PQtWZr1GOZF63KXWL93h1uLs/5q2RaA4+8ZBwW",
-	"t1cG4Qi1SZjBbEHzrOUJv1vsKx1VtFbKEW9lS8UQD327perjKxyCQyGuFTkwEr2KyI1gsYvevmGKGZzL",
-	"ixe5VqXEAPsw8nGLKiJBe1O14G70ywhWlj+sXBqTCVYgwn5Sk8yoDfhxLjRlEr8mNVOUq3/+138feoqg",
-	"YwkwtRHdifttSrm5EcNPo33sBjitpohfJ8LVz0xsJLy1eAAvEWjCjA7/9v8PAAD//w==",
+	"7L3Zchu5mjD4Kgj+HVFSd0oiKcll0zExrXK56vgcb22rTvXfRQ8FZoIkSkkgC0BSZnkc0VfzAPMEc9UR",
+	"vpmr/24u/Sb9JBP4PiAXMpNMLpKX4xPRXRYTicTy7eu7ViiniRRMGN3qvWtNGI2Ygn8+vqRj+9+I6VDx",
+	"xHApWr3W5YQRxRLFNBOG2h+/02TGlOZSBMRIopmIyJCG14QL8mR09IyacHLcClo6nLAptTOyt3SaxKzV",
+	"a/Vbp/1WK2iZeWL/1EZxMW69fx+0nsqQ4icXV/DrhClGzISRUDFqWEQU0zJVISMxnzFd962TUApDQ6NP",
+	"2p0Hp8PuqH30fdhhR9/TdvvoQbvdPmpn/4s6FYt6H7QSquiUGXdCF2MmzJPI/pPblSXUTFpBS9CpfY+6",
+	"p0FLsT9SrljU6hmVsuLqRlJNqWn1WmnKo8pzeISLrv1KmD3f8Tup0lJV3/eVYG/NIIQRV0SO4PATxWZc",
+	"ppokdMzsmcPi/kiZmhdWh7MWlzKlb58yMTaTVu+8061aypOITRNpmAjnf2Pz5SU9o9dME0oUM4qziLx8",
+	"8fqSaDpiD8k1SwzpnpGJTJUOSMIUCWkcM5UtEAE8X2HhY0f2azVL7Z6fB60pF/7vTuXCRwDs1Ydo0cmf",
+	"ncMXMmRcjEk4oWLMomPyyt0fOTjr3ic3EybIlGvNxfiwfv0Ow+oWfu+sErv4lJvldb6kY0Y0/7P2PmN4",
+	"r/ipiI1oGptW77wd2O/yaTpt9brtNhwX/pUfFheGjZmCNTyjPB7Kt7WQPc2e7wbZL9SYCq6BmtR+TJYH",
+	"7fbFl0qGLEoVeyQjVou3EVv5mYQaw5R98f/4jR79+cb+v/bRg8Gbd+3gXvf9P63+8t8Rwp7SIYtrVuCA",
+	"cOUiCoB01l6PAK8ZVeHk3wBmlum2VJGlGiP+lumAhFQzQkVEaBgyYQgXmgnNDZ/VQt8ftdhpwW15OZc8",
+	"vGaOdC4jpIGn32nCo4BIRbjRRKTTIVPk4PKo2+7eswyh0z3Nka98gMZPv8EJVvAUxXQihWbAUn6gkaUC",
+	"TAN2WuLOBPyTJknMkSWeJEoOYzb9l9818seMx9ltGsrjVg9WxLQhQxnNyYRqQgVhSknVI4mSCVNmTvot",
+	"MaWs3yJck1ToNEmkMszuB0bqVu+3d60RZ3HU6rXsRMd2fCtoTZnWdGw3koprIW8EwVHv3wQtbahJtd2t",
+	"3S43wHufiBmNueXUuLfsICbGJLp3cjJOeThh5jhiM789fQLvoBTwvnim/6TYqNVr/Y+TXHY5waf65CW+",
+	"jEdbJbrgsXBNpjS2qGzJrZ4LQ98GxC5KB6S0KR2QIY0IcrLD4xby5FHMw12vqEPYW64NsADk4nBRlkFo",
+	"OmWEWQoYkGQiBbMAasHuIcpXNI7lzSBK8YPMyl0oDBFuCBXzG2rRJnuON8ntNTaUfaaWp7BoYFf/WwtW",
+	"0nqTQf6zjx9iKjgjT1/88sPjy4V7f5Df+0upNR/GjGRLaXj1+fh933zoLk+TG24mKEemSlkSZLfAyEF+",
+	"bAHh4mgU8/HEEO4FBeOnQmD4SaohjyImdoQGM+GaODqiCVw5CgtKxkz3CI2m3BLr/JxP83POF9HseEfZ",
+	"+H0dL4pZ32lcrgVXI6+ZIDqUCdMkkkRIg3BL7Fbh7J5L85NMRbTj0XnssV8YwXzFYzrLj+l5YUCTYxLS",
+	"HOH4fRzTc0l0Gk5ydeXAIrU0ZMYRSYxEcISjROh6qVgoRcTtFD9RHrNoZzBj+QIsuXHSZy/DAhBUuSZe",
+	"N8tOEqR1j9iFdZERLqzZmWpD4/1gtRd9SSSZhoMEqlVCaSfkLJ3lq4xh73SaQIyzdWQEpUrWn8uUUMXw",
+	"vC3zL5xs937NyWZyRbOzTQrvHmXv7vWscyIVESkAlUmaRNQwOONLKZ9SNWZ7gFKQXNjbkLFIk0777P75",
+	"9/fIcG65WREoC1TQSU6ECcPNnBgpSQyLaXZ6RsojHL8voghb4JrIGVPI1/mfjIAS5U/rGRVzt26966FJ",
+	"SaZUzB0+kliOudAPQU+eEy7IfaIBPkoH2C2w60s/g/IranZyihp2BNvaE7hlC7FK0DQx2S7oyLijjFhM",
+	"YVev7IOjC/vACuoFC1bhybIK8BqPwhLdG2rvo7jsJXXVLvEXQVMzkYr/uRcqjPzRkmD2NnFInnOtTn4r",
+	"pe82u5C0+Mo+LuQZ2iGsQARSeeAXbTm9YjN5zSIrgkYW92iM7P0XQWeUx3QY74MeRNTQoVUaQVvJZ85P",
+	"7bwoEr1masZDtjC04eFlb+zj7C5IxBImIibCOTkobuVwYS+3Db+JkqFV3fZzIUWbSc6DQaepViGLLwzA",
+	"dpIrksIJR8UxZb2i2y2iRGErG2qVDoL3crW/sjg+clrkMLWawSjV9t9zQskw1VwwrYlK7dW+zz6IxuOX",
+	"Ty4tBQBbD2rkHG0AYDi257Pe2BS0nA18QE1puGXIR4ZPWdU7iLp61TsijR3eokFjaY6Gy0OF8d3yA0cz",
+	"dloD6hZg3jJsqtfd42s73L7nJqJK0XkLTTBeGvytBfvIrsDtIPtW6cDfZFPJ4e8sNHZuf62PYBhcZ4QC",
+	"GY1fFq55RGPNgoWbb3AxtSdcMDR12utsdduf3ZSLJ/hCZ+Egg1Yq+B8pc4/tnS2ebfks1x8fwBiN4xcj",
+	"oCOrFpih0/tgEZ+MR7NlAU2zUDHzkOiJvBFWmHBaOFrkiBTx/LjS0FrcFc6/vJs3hf28pCgTl1eWHX2j",
+	"OyhscQGEg1bBQ2OnWYM6iyAPX6+8jqFmImSfgkaJaDM8aLgWxahja8soYagym3x0DeXI58u3s55+4Ilv",
+	"Rz42PbP8MIpeuQpj+u6HU3UYK/b/lKMFfCd8ccC7luLXg//YiUcLwB8aPiuytaGUMaNiW1iPuE5iOh/U",
+	"Mku0vxbnw1+2R4OYzdAxVKaJHQLwG5Au0WliJWgtVUBOrTJGx0yh+Drh44nVs52FA17xlr/DAr3MxM+g",
+	"Bc8a39wrGbMqKpevqYb0rBUZ0FSx2fWkmqnaq/FetCqhu4I8ZHMt3Lo/IX8zgQeyoOCnK8BWaSe1oLsV",
+	"FVmExkU/2xrBoh5WS+70s4pXE6r1jVTRkjjTPSt/tltFy7aCsM3EmQYQuBJ6FvzyhS11g0WHb/vogff5",
+	"Hg+O3vzzP60lsethKzvgWoh5Lg0f8Tz0pgwa2xC3hsd0zdENwEQ6BZeTDmmMywhaVGs+FlNLjO2Wp1xg",
+	"DETEZgP0whZ2lM+ZaZeV+geNqim4fbKTWoIr2o5CVdEMOJp8N27t6yWJxfvciwy6BCR3KIzab+9tE3e9",
+	"8F+AXq+lxVMuir92gg1kjzuj3GtRoEjJyxLGK6aZQSe3HwRRIGgP0CWBQjNtOR9E9H2p/GA9DC2DizE0",
+	"nEwrRU9nshvgS0s2QcFHIxaRkZJTdIPh8ON9aWX+neF8K+kr4oqFnrV4Ss9FKKfoEJOpGUv7zypqPuIx",
+	"qxXDGnIZPaHd83vV2h//k5Xm4MLcO6sUZlcS+AYEPX+/sKugfLduQdmSi4e3nvRnELQXPSqHxx1UqTTi",
+	"5vGsVp+q0clpaDLUWjbfAKF4SCzckZF0Lra5NmxqIX5j8KTe0l5NofGtmlnyndKED8AkVLns18xgZGdG",
+	"6AgNDYuImSiZjieECnLx8gl6h7bbxQb4PGQjqdjOW0aH67Y6mXvbk7TtLTvgBXCraGKqMU7NApQqrmI1",
+	"AO9FBMnR4Q7lEO9nulQUQi2rZHwMemu8kXyqnzAEsGI3dUTbeXOqnshlzHlusTxDHaShRBs614QLiN50",
+	"8VvseHwM4Y6ZCgFGic1O0dFkXGLgT6XqVH9wbp5HNGYioqqCacdSp2oDaeQRvlB1mIrZ8akl/mEsw2u9",
+	"fFAvhIvI6JGJvEE/ukyYIPgCGUtDKBHshkQp+CJZjc2Gja30VVr18k0trM9Smj+lqBBOLuIbe1ePU3s2",
+	"Jy+p4rpSLllhUQlaN4xdrzu9FwkTXIx/tUPtKxNuBlMpIjof3Eh1zSr1vkWbvt+G+2TlNPkRBfkd5xto",
+	"AiwNtYL9wdOUvvUCbsHOWwCv5Tv3ghqNNQ3ZYCo1iwEpximNWCxTEFemVBkOEjI8mVM4vJgOFEsFktgp",
+	"nUtjWLWunq3r3vKq9nbrWbaCO9fFzCJuyDN4h3BN8DVy8LtMlfj4gZGIES1jHlHFzccPRUtnHRjBwqvg",
+	"4BE1bCwxTN6f7zAdDxRLpAIb+UzGqTd/hKFMheFiPAAWh7+OGDWpYsWfrLpmRylmUmV/sFvQg9w/TpNE",
+	"cmGcJWVoh49GAxqCXUWmhgtWGC3NhKnK23o0oUKgAdmvHsKULfRLHnq90f83ZsaAwcaClzZMsWiQ/Tbj",
+	"muPa+KpvvZQxD73A2BxX7Kzr/Pt25nlJA2423G2h8Xg8osbDlw+r8at4ps2HZ3fW8JUqtfXRhIXXr8MJ",
+	"i9K4Qj4aKyAeXKSGVTCtv8gbEksxdhFelOgY2FRoZyXa8DgmgAUaJH1ujsmPiMzktO0MBC736GxN7hEy",
+	"qYo1wA4IPAxKfCogUuThHBGd6/zrUhCqFJ/ROCCMqtjFqAlpH4iIoIhNYkZnXIzJQftBr90OSOcM//N9",
+	"77SNCSae3BbswAe/tTtvfmsfPXjzf3Z/ax+dvjns/dY+Osef/qm1kox2uqusGVX8zvKu8i1VUq6YM2Ge",
+	"oTFyKwfDUEbz5YiFdgMLVZiTnZXszg0DSZpFekCFvqmKoXJ3CEFUVigE0HJpF4hyzjblEdH9WkX5QTRj",
+	"fJZZVOo/JeTNQyLYjCkMOWBklFpSXlL3VuptRtHw2lJ6TFha9C2010m3/iADvIz6e17jD8DA+20Vv618",
+	"pdTQdfpqpdxZUBrw0AKiU9gt3PGIQyDZiCkmQuavh1aJyPkZNbU6uRC2ArNkInIx4MiKXQh9Ff8zbJrE",
+	"Dss28zVsaIrKPuROOVv4WnvTMqzsQ0eugMC705UfWV2pQonJAAKj3z1MBRj8b/UtbsgN1cSraRZwFrDm",
+	"loSnwO79TRO8i6XeMfQuSlklmXNKukWmAsLdUO74Nhil4V5rid16e9HbJKYiI0nNKcHlhJEEJJgAFsJG",
+	"IwbuFALRKfij5e5EX/MksbK/FeCZiHRAJiD5z3VAvPp1GDg3RqqZBiLisndAs8tTT7YnHN4pWt7GlY9P",
+	"uyIH1AoZlrkRecOiLIMITvgwIFcRm9lRJGKzPOE1YjSKuWCHxN2IoFNGKEl89jBBqxgZ0xmr1NFhzzX+",
+	"UzjLjaj6CqdnYbLsq2UIqEFe0Hc3k0tGSk6Xltww5LJbGTSFZqw18y3sHlYBr1buDDnuflzzmchfhq+n",
+	"8oapo5BqJF4VjhilzWBXVwwXEZ/xKKVxFZVNrERtGEmY0lKQm4kkQ2b1AydAEW1UGnqhaRkIf5fDQb15",
+	"MaarNiCk01CWniwGsG8j9GRKYHnLj487987QvMmN1XRiqzoQYaePuWZRQFisGaGajPmMieNqE3jGIZAE",
+	"VGNoKjjkaYw4q3KsWEE4J+E41MzJgT01IBUZ3cguwRKivigeD6TUX+WXfOVyHSCz+rgvKm9tm+isDQOw",
+	"CmBXdV4Lh7Nt9JVD063Uo4Xc7vVmq0dZ5jebMZHBUCzltSYxv2ZgDF9INa9Gmx2Ct8pUYTEafS36lze4",
+	"BqHXEt4Sgq9dS4bwixppsBUJqEf51cUgavB33dm8r4e/vUjhjuPcoeiNX9xTwMweo1pWg/j6lJkSyG8I",
+	"4mtnXwnya99egQJr390rV1xAkbUvNmJ5VSjyI5thfZgq8SNjbBHptyI267e8KqNYKFXkk58zDecgk52X",
+	"1b1trBzF9byrej5jsf1IUxIUScH2pPA1zd+YcSXFtHwjJSWOhfZYFNNpbPQuoqQcaqZma+ZSLFEySkGx",
+	"GWjDEl2XBLJgq5EJlNWwJ1htn6kVM1M1ZiKcr6Owv7hhNQYadEAXIaJyM+UjrziUijPPl7gAUtl9N7cB",
+	"/SjDdOprAj7l4npDsaeK8lWnoqQqXqaQ7VIANSSA/u+9k5P1QdMqrt6Ol7+ykm4LTLQZaBbr6FS4VD0r",
+	"8vYfoN+VQNYspqIKglwkQ2ElVft9/NaeHY23uDkebZN/CGFay7QXgjcUi6ZcsIAkSv7O/jBQQnCTWmR7",
+	"BhK3WCBIVYcHoS+PlZKqJp6mkjzUh6cvmgRgivyFqiX8hdHYVMAp+M9WOE3rQzryuSto4jVoSnme/JsG",
+	"+V92jqqlP5nS5DUzVjvRFcGBKpzwGRuMZBxV+XB+teqOZibwBiytWUQsXkGRLzmD2DqmMoMtkEV13ITp",
+	"jZgJJwOrT6oZjQe+ekZlZAqur8Kr+BM+IFyMmTYsIlw4M90fKUtZyfe3Fu8nUlfzUx9MPdBVEs2vE2bP",
+	"wB6RD7rmmmgjFYseloOxudEsHtnH6ALBWIKSKaggs0K0QuV5aBamipu13O8Z5fFrP/Y9OkRqL/uJP0Mj",
+	"ZUC0PUZqoBRoEs/JjeLGMIHhz1RA+IKzhXrfMRbCQ5PpQ3iNM03sN8lwTn7GegFQp4cmULPBAc/xxolh",
+	"N47eroULKeI5Lo9FhBrCaDhxbu8DndBpQEI5nTIVchrbPeN/EyWn0s6kDzeBoAWsBHByt1i4slKeWgmy",
+	"cjhf3mH57mqxZx0JeCKS1GxqM1kiEqtzH3bA/Eq3LrlXjkE4vVcugNoONqEYftLfnjz/4cW/vynd74Y5",
+	"HXk8QLddT01KmvDp2knrszt+VdywI0ibJ5B+a8g1Y4kragjkhkjBXMh2GDNqCaNZm+DRRIN0lKj6KB88",
+	"OHXluWIdkM7ZKQHqcMM1K13cvfPz0/N14SO3Qtr8Sl8739iGF12TZnjaXf9qBaW6DXCrJj3ZuqvIQukA",
+	"l07MxJoc8KmV07khl09fBwSkxyfPLl6+tjcekNfPLl++Jmf3zg8D9PHB9UPZPcHIgWHaoOculiGNiWIx",
+	"nSNFBqrqxR0Ta++Lwn+KOmXQFTWuEGMwGX1QEPoWai+Dp4PGxNU9ZrqH5R+BtQEqSRGCRwRqgDJFotR+",
+	"FkbJGwHVFyMWxtRimfteIzGHRpFiWjdLMKepkS7pUleZTgS7QenL6s2aUG8hGc69aHHgLJrgEHbm6MOH",
+	"OUKiB50b7aNjQE7K3MdOyJM1UThDGl6PeBwPNHeVKxaioy2QO/lwigVvfb4U1+jZt4RCpobYrU6p4aHz",
+	"h+qHLm7aXVFhyVjewLLvYvVBJiIiRwSd34BcS17vJvdjt5Qm1ekkE7jtIsxAdXSoOFeAD+cy5sOY1UDJ",
+	"5tE7VkQZ6ELA3+qYrGJ04LbBPyxmY2pY5VHUIVAo45jRMTi1JJnSOVGMWjm3Kf5sfDJNPaBTmjQvcFPS",
+	"kt6/aZCVgwoHl2LAhB1Y46/3QQbrONlQvv0bx1KotUIvHGPD29nqaBPFZTU3AD3QUnVAbWWlaJDsZ0zR",
+	"OJPss69j7IYdn1Xt9GUt/DcsUGhAXiRh1VkSSaoSqVkT1HS0DgT6xFBgRF5NsUca5RphA7t3htCNCMNW",
+	"p62nZgMIfT01G0JoblhoAHyvcfDduIld+IlTgTyDrMKpBY5YANElElkwpm7nVnYnsZ1beVkAKVta2xtK",
+	"BotS5oaSgpd3s7hbh0g5lsA2ch77kFCM5MTf4RVPVA4slgLiD1kop6wgd2QZY0Cb7OwzZlk1N4dNBYi1",
+	"AUElBr2+HNZujHOBCTZmM02ZC+rfdfxjzSVqIDtWTkoWCL4XkeRoFIDIDXYPe294MSZVQG1JKWRuP3xq",
+	"Qy2myGQyzbDTLqn07Y14QdbZxZ4RdafkT+ZhVjYSn2YnJwXwglWdQE4fvP+nViP2sD5K2RH7piTewckC",
+	"9awmnCuI2d8qYxzLmO2lMxpLwQIo4c9dpVmIRXLneUCJYXT6nUY+6tRBR0/+lYC2YRnvv5aUO/8pzLVX",
+	"NVHYbrX7iKjwOuLdRVSUOejS8iF0gHn3RbNIAzSQ7VS902TRTSUHkF1HTrUh6Aw+5stau/xecqOkGGd2",
+	"68OHOMoK9NgYyjV4sLRZjkbFG+cR5vS68b5YbTMnBlt1wvsq8tKAV++k1W/Mu6vZZC3Pu23lcQ0PXK+h",
+	"ba16Oaq3R/3rrpnUDqxhcz2g8XFV+R2f1RUebVzgKa9yu+h7UaVCGwHWD4DRD1H3N55XYxGikhF+iyrD",
+	"AZaJHSzWOaNhiJpFVjZkPRnCMyjNWEWTnktztwl6C8usTS1zqdpPnHdlyzD9oljUPupiUuS6/EiMyN/i",
+	"1Y2i9Iu56Jtujkd03liUWDzJkgn+/jIMYkL8rU2vqUnVrX4gvdX1m0mq9K1+IGW3Ov8Ni8RtfmEBCxw4",
+	"5fsqrqBwnIGH6wKIZJdZiUDFLgDLPCCXbPZTa9qHCO+9yn19Ksmdp4Es+mlcXEQht5kLIlNFhlTXJNXc",
+	"gd3NFyytSMzYzmRWhKTt7GY5sC3ww/0Wv91SDNwkd+HW8xCWCiitu5F9qNMlWnF3OnXxs/tS+1aA2vqs",
+	"2P3lOewfFD/D+P+XznDwCPrfbVqBCR28g8YVq6uOi90Mdqh4vVjRYXFFCx94s+IInsoxFxuewC47r4lV",
+	"6WyqYFQEqVXvE6vWbFgGnc4rFEdfBGZgH/ewTyuUVYOyMRiOCAXXStViSExd1ZCNNHXoYr5iDfC8B0Uq",
+	"FHZhghZKVJP7EyIVedCeLkUSNSi9XdpjK1j43nr1tFYh9Y2Uls3jPz0iD87OvyeuSRPBPlO6onaCVIrF",
+	"xVSj8kz/lkpMhQQRCqtpcTEGPV7NmMIeyMfVwQWmTgwsNtJtyJUW8gcq+JJvkNVwwkKMecVkXGhDK+Nd",
+	"ir1vEwqubmqcLbVGesTuoLVWk1InXKPmRI4gBBe/cTORmuUtdCYsjuD0Q8VchQUnvmVtSI9X10ypKt9U",
+	"WzeysizyBdEGGoX98uoJEXTqgz4soNrFO6hr0OkHK/P6nJwVMe1ZI/aLJFHSGTl2aKFDYZpNqzXLaU3+",
+	"VZVBCfN+ih9qtLGthOrCypYyNBpUyM4W8SMbcZEVMl0uIpDVs4DILnpMfk6piuDidS9rZDrA6p7kAP97",
+	"GPSFq4tTfpBFcAywZXwp7TEg2KWAMftHX4x4zAZZQaHDwDVGPsAuKQGZcjGAXh/kAP5jf6Jvq35ya4Gf",
+	"+iJ7FLoSguTA/YvDvK66DDlw/7C/gQ99ALfcFwcmK9kaYMyLwrkPj8kF1v1w56OZGUQpIwfA4QJXO4VI",
+	"ZXfH4ugQa6EwrETqhh0GREjDR3Mnj5EDX1cogDuwp4sUYJC3byAHOPchxsbErPQ0IN5RMPDNH/riwFdy",
+	"USzkif1SL7sBCKwJjVSHga8CywISc3GdfQ82EPSF5yY9AjW1oLY59rS0L0WHx+S1sYQfAsegTgpkfWZH",
+	"2BdZ0kCCyQSZ68rt/0Zx+/6BFO5EvFsHXJd2dF+4OaGmlw9c4JpEEKUqxQDXpgb2h0OsnrCIUNFSh5HT",
+	"9YmlDZRGwC8aDzJ33bpPwMAyX1vMiBJ1KdBVjVKqvrF0lg1fKp5jk1eqkhJPK48JAlYHI6lWqyG1JYar",
+	"aO2aWq3NF5eD66p7cUGupRGriiuV3/ZS5GrbQlNRcXGvFVWpy59vCjkbHJqTJVaLz6vLRtdWE1/an3Nq",
+	"VAXeV+9jYYKxZWyf593dwtXI9fOtqedtz3s1znWrcK5gztzosIA+F22YfiFl8ppRzzLOrhTE9tHiIZvs",
+	"dTqdUjXfodFDNtUzmiT2KJaWNs0fbJ+T2tyu7D+3ujD34rK3KszdYGcN8brgFq/ay8odvLL3/K5GQGhg",
+	"oG8GwiuX4MGo+TK8/aqwnAaNtur0QDfLFgjwd3yzKR64Q/HYnH135en8Pd/jYrFq1Km2WHemZ1YQ4BBM",
+	"nAMha4qI1l/Kzi2CKqpD+jwef1ZZbL6e8GS7OPWopAY2Oq+C5giBm8OY68mORTHzWbbsj7ScaB8pOoIM",
+	"XT81OMcMrwtTXIsSG+P5krmjdNxBAWbXlghZRIDtTAdlYF42duEAMuHaWO2YCaPmywmV690ZOwLVwqmW",
+	"zqy4hyYHVU9O12H2Fgi8H1zYHZQbA2wOqU1r1bxiI8X05JXrdLAZACp8eZC1Fd/ITbaw9vJk1WtN4vl2",
+	"nuusb9eAV+Wu5329tG/l67vqgN3C50VBBupDQn1JdMxIhcrqmNcdUuEncENggoN+K5SpUpwpTQ4iNqUi",
+	"Yifq4wewDB/Ce+LjB00iKjSJKfn58Y/9VrmcQYMCO6sS3PdSan6xSPMGhZnfVJbiKhRKGsRcXG/gVVgq",
+	"srT2CMp2yBqjvrs3TJgsl0IvXusfqTRMP8wMp0vtmCZU+6yFtVUXIRv+k5TKX5mbUVnsf9/F9V8590ix",
+	"qUllkXDdsNdBNhFEBjvusbLsz4aT7qCAZVspLW21JrF4QNv1Sfq8z7DumCrPQ8YVuIv9A9EjQDqHQaFp",
+	"u/+1GxAmQhopCgXBsz7u+PQ06Ivxxw/24UnWX/IwIK7jEBUmIDEb05gcaDtxyMjvqeIR/yNlhwHJasb1",
+	"xYHrfqELpca1nSmaclfvNwt5duHL+WIBw2BhebcjCmPg48XqdJBUNOWikrRi7PUyoytEen/nw7wx/0xQ",
+	"paBmv87b2PPxxOhjv4ceFIERNCZ6Im80yf4USAtzSOmBpd/+kEjNdECcLw0rTHixRxfeeEi0i5N376I8",
+	"p0uF5J3fhbt5nAnAEuGQwQ57/0xCaZHJcWv3MxlKea0D4izkuB7f/Um7xiZ+rF/HQ9zfjAkqjC7OzFVE",
+	"Egqg72vdc2XhySKmfljIc85eKidbc4VpWfg61iU7XgQL3XPNrd1fcCyuNyoN88fZ334ATSNu/FN/dQt/",
+	"+rGLN1siTNmo8tW0sL8LHribN//BDykdnhtV+s0PzE/Ljcp/wCGV4F1MsF7iGI1Lg91FFa8VpbF2LUFV",
+	"RR6XU0424xT/OIWQzu6dFwohnd//Hv/Ki+N0zz9FaaRV5YsawE8VTOTVfRfUotxNv5WRht5QbrDLXib2",
+	"g0pUFYKwJE0WenOje9iKzEIWB6J+NWc1NdrDQuvAlQKIH7dV46wVzUU1F2PQEGikG6dFYT+dKuPk7s1o",
+	"PkEbql0boa+v71xfOWHbK8grXldcQ11Dn8sJg7Z2nGlT6CLrCBfof1BLS6VC79LSBznxhupwqWjt+811",
+	"31cfP4w+foCHmkQpiaTWnFWHBzYM1AK5evlLHRQvA9ItyOgBOfUCebl64Doqu9kp4aXXndGUqTGLBlwY",
+	"uS0C1WnWL5ki0D8xb4o0Z1T1yOVRt929d9Rutzvd08rT3kdNeSuERimrEXmyeu1Njbuv2Kiiy18zclGT",
+	"634JwgA07yiaUb4r6AgVbaSqjKzr7z8vn+Pa3lX7Wel4w4bP2yQFbVoYffM0IoTIfK9BwSqTMdBi+XPE",
+	"24IJ2Tvki4X94XQ8+i1RrRziVgkJZQjaNq0J73Q7s/Bq+WeZ1d2NvLGSh28ax9a+PR6zqbV1rR00W86i",
+	"WRICEL0ZojGXz6m9g461a17dIzUvHZ3FdGO4J9bzeUiivTZRrSD8K3q2TrJyUd/pUkBulRu5ItJ9RcPW",
+	"X71p2we2Y0k51+RPThMq5uXN726rLlDmxRioNZroEt0u1QvZsUzwWhM65hgs3O93Og9pxRfXW9JLrKFZ",
+	"tYmMSbwJ8hTFFibMLhdwWcUO6umsb4qwEHKYnUYFZMW0Oir9Kg8zvuphzdEi04fsF659MDIZzrF2mUXB",
+	"h32Bb+srXxrWMg/2kFy5aOWrh+SqIM9dkZPsb6t2XtkZdBJzg3/ax/gnjC5bafN1thwE6JbbGMNmBNl3",
+	"8r9cWYT8G9kfMK46YmHrDrbF5rUZx8+OfvV1bsU6S2tdRgGs5JhdJ4+g0nAV6K8PGMw/Vb+PZ/bQN23W",
+	"ITB4skIQTdWMz/IA9PU72MTRvXD/i1vZRyJwvXJ7SynATrC28L2pZ2oLmWobkWdW6/y/5FMWc8GgZ6AP",
+	"AMiIESaJYcdNz2gFu8k6Zh8IacBpAjIrlwKn2cF3364q9rEdN6yn+espfV4ibYFsO3neUd4VfY1B2BHS",
+	"CUneLLLQTMrN1vLmr0rKiCvaV275jlbPIsQ2Y8w57L5ZbskeQ7vipUbRHGp+20PN1C5LhjBG2qnKeaNl",
+	"l/80pUkmDUJCbq48H5y1H+Tm7MPjPVgLv1zN404a+X2mIuwWrdgqKASSzMczl9+zlD4jq2tfP89MpVmu",
+	"WOg6w298vj6iaS9WbGjzvyZTZNve5ZlztaKJT9GD3nMqk57IG2HROHPV66wQf04hiu74UCZsdalYT3Xd",
+	"2bSwRgX2zwNTzEISWTHrohU4mun66bk8QnwCGY489H/m5npnHcoMOHaWLMzOy8leKF6fSl+sRV3wVgMQ",
+	"uOtbG+zowXY/IlYRBe5Q0rLw4GOCqlAvZFrnEZlV3Sa5YnrAKzSy19jbh6TC8BhADadDICTu1eri70ux",
+	"oBWpStdMDHwumQfIHxhVrEHB0dLGSpOV9hQ0iCO9zCD7InHOyp0TtutyRvNsvVWUZVkFybEPuH6SGm01",
+	"YEi7PTDsrQlIquLASwtWEsAQKB5p+wiId0Be/fSInJ6ePoBuHpb2aUz+hfZfv72DeHaY6f2bYg3wQgZb",
+	"TgWWU3Y2kT0LE62+k598l8DqrMYKA4P/SJVzY32BhEzLZ2/B2qzigl07I2U+UqvQJdSd6HrQrcqELIxY",
+	"fRzVOW1b+2wy90vjzNiV1UV918N8vWvzhCq9CWsy/H7JZRZ/XbG8Ae4Dxq2gNeHjCTAAbnhI4+pL8SEZ",
+	"r+3yXYFPID8XKTaMXAqWK9G/g7/+ehmQx9GPry8OMXjhhKZmcuLqpi4UUiVX43Ay+O///K8ri1hwYgCb",
+	"SO+y5U2MSVrv34OYMJJIYLDNeAb0LScrLcnc/gHoVq7djjZyytSRt/0UY+ywOomPXnSG215fhDSOdUBm",
+	"kofOWA0h29obrTFMDR5p11UArHIMKolgG2gY0xfQsc+rxksNCLDeirQqj4ay1dikMFvhcV/0xSMpLEu1",
+	"a+/1xRGBQi8aGhFmxXGuoMIACh0nzlb4L79rKa4whof6MidX9pSvju08FpE0STX0JNJSkYSOuXAVDxKq",
+	"NbkqsOwrqJZtqeSV+wEmuXriK76E86O/sfmV1dMskCQGG2FbAW5OXr54fUnYW/szuUIg+ecrPCFCcimI",
+	"pEksaaTJAdZwH/HMzskVef2Xi6Pu+T3ChTaMRoc9cDwYNYc92pkyNe+azeGOrDQEQTN0rl0AuwJ7PYoL",
+	"sIVXzH4Re1lagL16fEnHVw8JSmnaR7STqyejI6jYc0UOzjpdlNq1oTEL7LfPuvfxpynXmovxIUxuEcnu",
+	"JPTNo8iV/Ukq/qc7aeT3pJ+226chIAr8k131oB1lEd8sitlPXcFxFnDtahnZDjJsO8TuC4AlGg25MQ+Z",
+	"k5YcRlkWrDgz1Pk+Y4eJundywt7SaRKzYy5mNObRCbwdsgI3yfDu4uWTgt+y12ofd47boD8mTNCEt3qt",
+	"0+P28Sm2LpgAxTnBeE77zzEGZVnCDqfzJGr1WhZOL3CIfUvRKTPQi67GyJAPOXnKp9xSibUDH6FYakcu",
+	"BtTEcxQkNJnIOML6QFxDyRYwadlRf6QMzs0dpn3mSRxdxzIgfPu9/XLVVDQ0fFaebKl0xJuscDeS8G67",
+	"7cmmk8uK1MFSBeAbeKsF1vbbO/85J4UV9cYWhmV0jtrnl+0HvXa7127/h+X6XFvsGrj1Pvv4IaaCM/JU",
+	"pkMQFKxO2Gp3HpwOu6P20fdhhx19T9vtowftdvuonf+vk3narewEpXDyiPA35WCCusXkoYKtaewXkEFj",
+	"B2qNF7UQq4O8b3pRAIOgKQF3WqooRMcMGAoAS2DJll8O2JbO8FaqvpDd3skPNPKZZ/BKZ/0rvwjqCAqL",
+	"8KXT9S/9JNWQRxHDZETtcwgB19wOfExDFn7degMRpLoCRdFjcuFEws1wtMBA/sbQIujcqj84e0ZzQF4L",
+	"jK4SZmt6jODxr562jVSxUmCvRQnYt5mQ6XhCCpUTlwEzD9oaNIX1bjWsbgaK3odflict5r5fIgidzc7x",
+	"FsjA6pPfF5HY9i72QFs2ursqEmK1XNiIZSsTRn3DVSuO1E3qhp3AGJjzcyUz9o0H6994JMUo5qjknHUa",
+	"fOJSyqdUjUEaOet2m2zEdQkF41OZ/CFKgdyF6VOQT3RYRQrfB15wOXkH/30Sva8VYX5mxhPH3Tj1V86f",
+	"v+HQWhw6W//Gc2l+kqmIFoDb6jkZaNdw94049wWCPbDsBEqZ9irFZ9S7oFpiohgkvGAy2zG5KhHsK4wc",
+	"V2wKqXGgzWXP7Y2WsQrdn1tKHSNXfHUXcaOMjQsoUcpWfLMZaDvHbiPW/pVQkPJx1ZGTexuQk+5+yIlb",
+	"yDeykpMVy5obcNqXCtwnaMSGosLbMmn71v3NPuhT9xeIIGLW1hz+xLVfW2Ot8IOWqFKVccENRmMgpMe6",
+	"XuZIKqdy6gCvyj7gamPdnYEgq0zcFOMrSIzF5RIiMxHp4oD7R517l/C0127/S7vba7eb0xnaATGLwjZa",
+	"j6QYf/yQ9ehf+IxdR/kz7zcg1Xhz4JCoMgm4iwVTAHz8s7YD7CZcXIgsSX6xT7reu6yxygaB3/ykVohm",
+	"0Lw9hG4In7dpJ/jqqcGGZ12rk+Djr4sAbKPS76qh/4jEBRg4nik5MF7p87UkCqVO0C2yJZM/eef+5XT7",
+	"iMUMncVl0vMj/J6TngWkOqsOqvbr5xjMFCl6I75iDvGr22Ph6vbKGLwDJaFmUvCf+AtsLRK/Imavyy14",
+	"A2CS8CMMPlst/L18comj7t5b9Ss02HARcijaumI2UMBKYBYCnPXhMVlKl6JxjMH8lZ6ovBHEBgf32Uue",
+	"LlLKj/ke1MycD/xHc04z7OSHxaeJVMY5XVt5s9nfFqvTvNnRJ+WAbb1bCoEiIILdMG3QD35MXkPvFQwm",
+	"wFjLmGuIP/2iPFaFuNADKdh30Bb+IXEIMKVz2BahYg5Pi5zAYXTRt1WR/wLH5ELQ0f3rEx5dHZdCIEIW",
+	"hdAXy9ERY3vaZ+0HxV4zvumNC5vBezDZZ4/7AgkKCakQ0pBh/goGdxT8/ujfr5SMHah8WtG4Abo1R6Hq",
+	"gk9vNsaeL09C/mRUq+bIXfxpq9cah5PBxfBR9HjU7nRPz87vfX//QWvLG4nqxGmHKQD90J0b8RPjxOWX",
+	"IGjftdyce7byECEaQv+zLEcJ2H8VaSxLPyfv4L9rZOJXbCavi0SnmVCMKwMCa9+PvmKBGE9oIWorqzZY",
+	"p7kU+VWZjFdIv+6i9iD7phE3R5gPuFr6tQMfz+4sWqsmZgr9/5tss2YuJgw3cx9Xn0+3WLAy12jyZv3l",
+	"rKmcakItO+3rUvOx4GI8uGbzUnh1MTMkiwcdFCqCuLI5Bcwa+GKQpVfyHheFaoNYVdNlocDv2OEH0lB8",
+	"wkuhJmSxouHAVz+0G0yN5hEbuBjavFhhZbzxyiPez31l21i+KmSsxfQbR7vs3iwqtoJWDO1OC1UF0VGZ",
+	"N7+DwS5nlIbXQt7ELBq7MpQjrqZ5OhCOpVHNUSw098ZUW4p4PzIgAYK8qQ2tN/9rjkBXcW4rsrtqP28H",
+	"hCaekyEbScUaLQFyYzZfwp6DFmEXeV5Vlm/XVOqCI8cS7ktNg50guMpHiudV8z5kzbwPCoDeZFlRpxWU",
+	"yE+vQD8azsE6rUxY99/964P/uN/aUevMiPx6vRN5xoLe+cVol2Cns7slRlEekwNXkw0zAFC/LNkV7Vgv",
+	"MaVmchLLscSSo9Vei6f4fAeVaiHPrDUO1SAXvekwjFyiS7No5HL7g0Yq0Vmd0gw8zgpzTETbinKlwqG/",
+	"vSlezmOB7WPxMwdIxDUoBO5QnFGgfENmUrwgN7J4Q4vFlopTESUNNaxHILGDa6ITENaszkFeosvWNRVO",
+	"sAsuvN0XKN8V13gzkTErLj/VjETMuErbVZq8W0suUn+xMLNx1Eoxi7PF5n+dDH8O+Qv+15/+4/Gry397",
+	"/UQ/mZrkPx49uffk98fzZ/O/Pjhmp+1jzcfldMjeg3Y7qNz/iEXhkD64//2987PTbqddzqns+bzMxqdS",
+	"zkutoJHP2Y0Dqjukh6vQ6a1rj0PL6AMKosgWuwKXslTXakzCGBBCjWHTxEobsbwhkVXZE6Z8XXmsAO7K",
+	"ZUSRYlp7K1dfsLe4P05jSEc6kqMROTjrPsAhr5hR86MLy8oP6w1hO2NPIUwceo6Hhkyk0owM7dYUOPsT",
+	"yAApBChhZfrG0FPuv/+FotQSSbltlHJ2Um/RcLT1bsWNzYOWHzR64RkVc7c4vRKPn8ox4cLn/XkQxEYD",
+	"eR5DBQ57o15BwV+odPPHFZlSE06YJnYakig24lDEn4+FtJI9CanGb1n4Askvi2iyywj6AjIBcDkTaGLc",
+	"b00ZhhTGMu23yIiLSJN+IdLwxS8/PL7stx6Sfqt9j3S6flBf/Mvp6b1O97//878qEf4p1+aR39VdmCPW",
+	"jHzNqAon/wYKVJ0Gu1hpZQ9K8bJOsjJcrGaWVORJmWsnWAh0UxFTWR8ors1DLF0HP1shCpNTaaik1qA6",
+	"6FqN1zUDyL5eKOyHaeVe33d/VpbAuA01tEks7eosGFCOFuNsm2t7oDFyEfEZj1IaZ+UaYprPiqjUqijo",
+	"0+ADof0AtrrqtRDzkL6XG12V9N6gDDfZjw2yBVYk7ll2pZ78Lvnw5wed/zn9e/uJ2CBYx5GE9cqrp4hf",
+	"mDtUKqKB0mQbKBD87Kd6l+eFf8/qKJoRLCrANXNJ7/YDAAYBtqmHMZbHWJ6D9U37AvKwi1AWZLyDveUa",
+	"tCS/FjT4j1LtXZpn7Qd9EbtRZsKmlqNdRSmiItNXAUlFbGXDKxrH8maQPbrCEpkpqxcAH2VmlE/oCHWE",
+	"4NkxhtH/6+MmhOB2MBlYKjk9I+f3yPf3N0ajW/SefiOpt0dSN7zlOlesQ+GtEyOC1lMZ0lWtVP34bNy3",
+	"PMd9eYNJblGuYA9FneDknftXo1DIrSlsKSuriZHRMyquCS4p+upibHdJtdlP0gxe6jpwCWpzX3Nw2E3W",
+	"bsIO7pLgNyXQ6HL/Munz154Puw6mNyNgjzyR3D4pttz3jQoiE6ySh8Pr0mD3Q3K3lGa3lHw2hfFbTIv9",
+	"3EjL1rLkXoTGe9VEqbsvouRzar8Rp68rq3a9PDlhNDaTP1dVyvgLDNlZWPANsFryujmhcd+uAVt3elDi",
+	"LuYzdrzaDs9nTNjhiZLDYq6LnmvDpu5AsuautVb3x1BBT08gp9INDwqlzuMYGqo4P5oGVuGGHZOLvlj8",
+	"EcLYDbwAL9JYCtYjHIRoDP9Hl5+E6nnM0om+cLH0XIRxGrEo8NX8vK/FSt9jCwRg2LVTg0koCvJK7n2B",
+	"v9vjg76ndSb7Z9mZfKoQQldXuRnQuOX+jaOIUT1jkqpE6nKs1pquH/sMkUJPah5DVLaS0NTIvKkkiqtD",
+	"Gl6nyUZllKBx88DuL0pxBWNFQzaYcpEau4dTu0s+xZhyYDGtoNU5c//9vnfaBpmrCTNuuK4RMN0pTcB9",
+	"wkw4GWAYJI0HGqs7Y7ehkYyR//zWevL8hxf/3noTuNa/8PpxZaEwbJuM54W9dR88OC1ShJaB3vYW2Af4",
+	"BagqjZVzc+dw5aXcgLU0GhRW9jqhUzghLsZMg2zAhCXmmZKB5c1bSC1y6CtIh4pLXFunHWRQWYwtczDH",
+	"hzHbKIQu7zjoauq2eIRsZkdj/0axaQ4Z19v2Cx3IXR3pLyssLVt/gQ1AqpNmRWaT85dV9v4yd7EU2mcY",
+	"DeeE+k6kxZh07GXCWKQJ7YsCzJADbEU/JxM6szIBEhJyM5HE0Gum0SEcpcrZ9ktvV9QPODwmF6SKiRWW",
+	"yI323MUxpKlm8Yzph8DqMnSxr8nRqFDQHV8yqbLMzfSFFAEZspCmGlmZ/5YUIxSfaXxMfHQGJs7dZA29",
+	"oQPMvC/sr5pRjHYhimnX+gUyu7DSLIuIsMeZRtywqN5Z4eD5kzor1nCPLThFRpG3obqWvp2GipkjmGY1",
+	"6d2Fyn4yYroptbvNBLZvksM3yeFLkRw2RJs6Pc9rT998Wl+iT2uaccwqGaikc5+8c/9c8mqtEZDqpKKA",
+	"0FxUkYI52QSljGXTLTpWtmbxG3vLCsLTN2/ZrXvLVgNiUG3tqRB1sf2yJmftM2IkdlQA2EpNDlwodts/",
+	"M0tMLmLnth4UqQOI8aYR1pzj2ouhmTUHxh8uA+zPzOTQumP8MS4la7DVa/2VEZ1mxiFGfk/1H+l3NCWd",
+	"e4TKj/8f2IlzeaQ64KMskDgr912KF/74N+KATWUSkJ2XObjbpmPhHoByJv6D/Pj/WoBgpOC2gDtuvMrT",
+	"kgTQ/vqY9lfv6FxHjjZjPs8849yl/G+l4QGeoeGhLyp47MNVPBarHR3cTCTatcmUzvsCWruUDQFSoF3B",
+	"yeOO6GAXoysrt1+dXOmpSa7INWOJ7gusMwE6/YzGKXtIrkQax1feU8srzdnoGdkPh99Se99V1xanN0f2",
+	"z+aKdhVlrlc9NiUAt1kc+XNnLhvxic9dd60+42XltYna+nnyvJ396Gt4nvejf+N9O5al/OId71sqvXWF",
+	"XRYSNy33XdJLggLXRV6roJMaN+QAu76BioF8PFNKINI/lCpi4L9W7BBygTQjTBjFmS70/CVc9MVVaY1X",
+	"xwRXs+gPr0jMX+NevtNSNbdR7sLV4tqi2EWp6O2pJVKdblZ8d5MiFcBoykUqckhsWqTi+8oiFQ++Fam4",
+	"LYVgsaoFtMG8PfUAqA9bFfLzjO1uThj7cV9q76p9NdDZsGbfwElQmA++geupttg1+qKDQjFMWJPP/8Si",
+	"AqnOjI9bFTFYAOa8y2ZU3+AGAfGk2KF9dTWzZ/PnpbGfqP9kKoCTHliQPrSqMP4J+sehVYF1fXEmd/l3",
+	"0x1iGds6naPu6SVwl41UmFNAFweapf76ub3wqe/8Ty6PEF/a7U73lMxkqoml4/he9PEDORB8xmhKuoek",
+	"56tLTD9+8Ht0hbq8RoezDpoXWdpDY8kioK1nWCUQ/mR8awkPs2DE0vrIQX6BOiBUaz4WU+S4ik25sJrI",
+	"YVOEPXlX/NPKsHh37xrUQyy/uVtZxLo+FM+oui5e5itEwH2Hp392iJUhkeuGxWj1cs/dcjdHsq3xqY5R",
+	"FcHhjsW97YU3C19g9nTstAbnHN2vQ6ncvldXmewR2GGfzV/mNUM+XQSSa3M0KJglZRz5ur8QimWxnN0M",
+	"Sj1cp2k4gUauDCsY4fjNq/DgWexUDS0zNOcm7oeuObovAeYuNGtlwTXccx5ynZfF7ZEYq7zQMeWffdeI",
+	"LU0k29bFyUMCsJ5VVhG+sv5NETFcl/LjOZ3Gq/SVFwkT2Op8A7LuJ83A2jdF7xHoid4XVXJaxnAqKZhb",
+	"CIlkmGKbsFUZCZcTjGQ0qpyjUUpIKGYerZaOX5RGfiHldTavhfOtlM3Kugt6LiIe/usoptOhnFNh9EZq",
+	"cVioP//q4wfNI2iK85Rp8lM+ZbFIQvdet3uvi3USqhPetsq33UmEL6LCeum9hGJfbG0ZuYD+npqUf1/X",
+	"NP5FuUT2p6/IUgfPm8Bou3uvm9VUqYfRrcDrMym38rWg/TZXUMeNi5D/LXj0y2z8vlCyv46oLUlKJ++K",
+	"fzaqkrIb6ds4+LO4vq85AvROnb/7DRktgx9GZ06oVe2rKrktM9pafaUMabdfKmHfXOCrpfZfe9RhY4K6",
+	"Kf17UaK2d15uZY+0e+sa7rWNJjaH8U9cWeUOyMXt1jtpQi98sNY3uvEtYmtDSTPr5rSuSkg2kIQyYhih",
+	"5Wzn5CBJhzHXExYdEgfiECyFRmj/S95TD2IdF32LVfFUL/PV7dEEJSMom68114ZilyPvBcgQtNV+cNRt",
+	"d8/BnWTApvqzi++OmCaKOaejd/ke2PP5+AEO6H+c3TvMkd19FFjCQEiI7XzFEsWhJweJaTYZKS9pgbqd",
+	"H7XvH512LjtnvdNTR0+yc185KqtXkw0vkqJsp+/fvG/e4DK7GXtNK6vawPUdf0K7Ur6KLG6EK5LdTo4f",
+	"BVyor2jw2kg7EyWRoiODAU45brhZH7qaNxDAzSLCBRlZWeAgFddC3oi+gChfHWAARjgBy27+Gwwi45Sq",
+	"CPITIC6PXHMR6YBMudZcjPsi5/uHgG7lOsfdLvFljpnH4GHMpsfkwq2d675wzccwmHKMncJERDJIKeUj",
+	"HpPXWf9znQdG9kUeGQnlGRIlE6lX1EnOoOfvWde5T+gBLKHmxe8yNST6LhWMfPxgaAJYalEU0TJiIy64",
+	"N6I4WmIUndEUIhPtMxoPfBS3WxXWtYf7he1lLoP8qSczP7IpFREjTKCsoT5+YOBzGHFBY6+d+CTtWOrS",
+	"24/ij//LpOrjBziThTmtZk7ytRpFheYmo1EjJcEnkK/qTflDy9/Brp4yX4n9ak5aOl3w8iNWbkZXHGTc",
+	"Zv0BAH0aa3RmbQYGSxdfF0dRFP/8mOG8kVBKO3uCtw0hofoKC3wEyEdr3aTVc2wFBXUMBumY+9CCxPvN",
+	"1nnnts6XSPcJhZCIJa5IDuC+DutYblkePXlngf39iWfUJ+/cv96v8p9XcJYdo38LVGLDptuAv57BVklo",
+	"OWGQU+iF2ms9TQkzBF5KZ46KbyE7Vom4DeTJSmJTmmWR3gh2U0NpVonLq0lOJpDuJODuKLaX17FfspUR",
+	"rK/bRCdFjvplOXmF0L2RGJgd+CMLqg3iOBZv6CkdstglEjQhPScFcvDuUy22TjXpty7s6oZIEKI0i90h",
+	"PXIpU91v9QgVTs53uVIaXQFmwlxSFRVRphWAbdNtPYBOlOTgrP0AajlQgumexJ+I1RQgJB9agtlPVDbO",
+	"usCpPy8NoJ78boz6F+447khw3QtLKsqq581Y0jbi7zdRdj1PyFNb/C3/g3tRF9iKpVnl4OSM/gCLydvY",
+	"7yRinjhJ4rOk8n+nMY9oJtRMZVSIzu6Rnz9+UFQYoPZZJSkvGWWWq4d9UbZRQbwvGH+GLJRTV/3TgyV0",
+	"acXyBGQk41jeHJPLCeuLRLEZl6nORkIosbHk7mH2Bo0tb5kT+9hA2YuaohYvcZm3wx32pQZ8BfRvWa7O",
+	"Eina+YLzUU0tFqfrpPFPRl9zi+ZXKX1vYx/YVd13dIgVLcaZYTzrZ79S3QeysLJmv9UkuGB6dw8QEDp4",
+	"NaKGDimUmJTXraD1uxwWyvnvv7q//15WWv93OSR/pCxlrgIbwOJ5Exj5RdAZ5XF+GzUB+dmxYY8AclBa",
+	"Q/b9w7pYfc2M4WKsT0IaMxFRteqOHvkxO19RLDX6IjNztKNN3aPuWe6i/4mpKTNWaadCpCyGlthghvaj",
+	"TzuO6I9zSmj4lP2JMZ+PUyUTdvKSKq5LcTxB64axa0jTUzyi7lynUuC/s1X5Yjvw0U63d9pGGz0+7Zza",
+	"H/xTqMNjV6OpSVU2qU5F9m8zSZXO/0qZXvm9bMYbFgk/1iqxNxNuBrjawY1U11kJt8aQ/EOqAW6yO61P",
+	"xYbnO8YZfIr65kO3xWwP5EAmTHAxJhOZKh2QibSUba4D4iGyhCgON9BgkVbIaK9YEtMwL6COX0EfnV1u",
+	"atyzKAXq4EtFqDmxK7FfDa/7AkqGocdcKhYRbajCet+JjHk4Dwi2REWdGzg/ugqrRasinn6CsKK9I/cS",
+	"ptZiSxux5S7ReB3mbofjq8e+3xrLbzNKK792gB4H/9EAgFy3ep3u5nS6ux2d3oESf1Jia7WvPRHcz1be",
+	"/VLDrlwqqKlmLF4KDlx8RA0fKYlcmZR8NKVJwsW4kcPrmRu7K74WvknDUKbCLmoA4IAAWfIH0SSRXBhn",
+	"Kiw9GlIe89FoQMPlR+l4oBhW+Cs/YTMZp1UfGjGLsqx2IVP7NWGnNalaeirNBEoFln5UMjVcsIHjaIuP",
+	"LUrrwkOvrr7fKu576Z5qi83C4y9MrPp1wsNJwePLaDjxlR5CathYqrmzG+mNJCkMPsymmKba2CMiRpbi",
+	"rrJ8Blqh6JNXqQDpzpujwACFYWDZFMdVAlMFcn0CwekbRq7DyK2x8Bblnm+3tgEd7e6djlqRaT+09JvE",
+	"dHsSU0bY//v/+r8L5Nxd3Hbik1/LESjJnOnV5kUc/NKP3d3KSIVgGB/gMprftSI616C0uOpIXlAcwIP3",
+	"QStmxjCVDz2tH1rIQGn8luWuxUD/7USYpbOqM7W751+YDPMXeQMVfRAw5TShYg4yhZU1wEwbkIQp4m4Y",
+	"7TAVES3rhRroxHFUkJaEUXNoXqd45K1G+BXoWge1O47JRfbpG24mfSGkswOB0QhyOf0u0YJ0TC4ssDLY",
+	"AqrbMJRFWI1eyBtSayyqwIxPYTT6EtApY2nFRYIpsdVr3Z+0lufBh+/fv98a+W7TYrPFma+iMN29UxgI",
+	"L90PlfnG3W+Pu2fUyN/VRgw964ZQk5f2vJA+RobznE5e/XFFplDrX0MBN5IoNuLQj5WPhYTWRaFzhfUF",
+	"DUMsGAnNQ+2yRTodWmKv0+HvLDQBKXw3c+EZPmUxF+w73RegcobEsLeGHEA7BEFjIqRh2MZTSONK27Do",
+	"8Jj8xGNLIC2PGXLBMOTn4vmPdVXFL91BfCF1sJwDtSnO4+5e40sVZbFKiWSYI1Vb9goiJ2r6YN87XS5s",
+	"VbMDRwAbb+GRG18/oRNzm8/oX6idEus9L+yVT9Mp8K0pF/jvTrZpC5djpupnxOqpDNpLbVKvtG7PWFZi",
+	"T7MVc1e3mLIibx8cbd4idDORuuCNs1JfQrVmxdLIFotdZeQ6ALQkJErZ2sJvVe9GKRsM2UgqVr05u7Aj",
+	"S3Wa7PDqyAUkXZGDYpotbOQqStkVOWBUWdnQ5NuGIXnUlqVLMjUQx23JWMxGhsjUHG5Rds6vp1B6rvBT",
+	"/i97erdbgY7eUG7QwpFJfool8Txvu+ORr1c0sAQZWeg5qahh1FfKFp6fZ0FW/9LuoHuKvUWmMYi5uHZu",
+	"sOb1a4vV3wsTIB+zJLRYa9eyGAemfsO5FlOT9VGZE6FYyPhsRQhZtrvlZBEMsEkYFKZENtvqtR6/tScN",
+	"uhfWOmSCMKVYqnIpobKc/fKpp2rMRDiHysxqCt17VlTka7H5X9WT3yV/9vvF/PnvFzfPfrT/93j+bP7X",
+	"B82jgJCVra/S5xDsi63PZzKBxItu/pf6vOnLSVb62fkBQIzKrfU5j4fSApnFnyZWfT0mv06Y6AsUK+Eo",
+	"fI944bRzcpALgZCiAFgaEFTrUNjLcd79fIgNK4taM4ZZaEINuSrA+BU5uJnwcNIX7hugVVsV2neltwxi",
+	"yHxMxig1qWKH9UnQCC2fNvGhOaXLuXkTohRh6moRAH5kSco1iSmZcs3Ix/+H/C5TFZD4O4Zo/9PjR+Tj",
+	"h3AiUxDwRjxmA8VGTDFLhHqtH1+89nTsrNtaQX/a97HpTE5/mlCYDbH8NvM79smhtri3bbmaf76Sq629",
+	"1i+W7S2D3efG9jaD8DrjC1Lxb1Uov6TM7BdW2aGeAR9YiT5hyls4Dis5ecEGc/IO/+GKT9Y5UzKOtmOu",
+	"xT7pnwsy++1dxcOGRCyJqcgAFi3uzSyiTVudFfpm+JMDsSDVhRbMIJWsJzuQndcoGWWW9xu15GVriv6N",
+	"YH/dBPurb1+N5xPkBcqcq8zK9RGbrVN3NpLeLx0dvb2ykpiWB6BsdZ/ZoqfSTYPtrM1EyXQ8IYWssWNy",
+	"QQS76QtvDyTcajpxRA4wcbzYDeawvjP1turNPryGRVNmo7y1buFyUR2BUJmw9WZDHLzNFtLbbOqurV3f",
+	"GERTBrEAZyvZRacJu+juiV34aqLf2MY/eOdnBACIQMlgJCAJk0nMfMFBVOP1BgrECTWGhpPpQl/oOrfn",
+	"RWH0PmuAwju+s3DxvSQaraF151l3V8V8x2QuQjnFCOERj1nmA0uV4kwdQdoLZD4f4/zNaOIZtNTTE9o9",
+	"v9fqtR6M7t+L2vc79++fhd9H984f0O6IUdoOz89p1O6c09Ph6GzUGXaH7eH9bjeMOufRvbBzPmyP2m3a",
+	"vm/n4n+yVq9z/+y029mqHWXzXnnZxa0qEVoAhq+8LXKGTYUtkwMdWi7rrdE6yGr26MOAyDjKPHe3IH1W",
+	"1zdlIiJX0zQ2PKHKnIykmh5F1NArlI/BdECVIRbEI3Jlof0qIBJDJxS96YvhHAIfNLkq4pUMDTNH2ihG",
+	"p26uK48qV95oDg5FJ8I6HCUWR6H/leCjkQ9dg3SbOZRLtf98/ZeLo+75PeKTy8jNhMcgBtvPcTF+SOy3",
+	"NAZ5/PzLk0d/eXw5eHbx74OLy8uLR3959vj55eCH/3n5+DUZM0POOqdYwHiamHlfSME0Oet2A/hRSDPh",
+	"YmyXdM0Sc0x+SWJJI+4iByEXE4/AyOyXvnC2FyyzgdHV6AJhb12Z1hwwyEG33T4MiJbgnTCKs6gvUviO",
+	"62IfpXi0TBNuHpKCV+Dob2xuFyekgV7IZMIUq5bT7XyLZHZZYl/GWnuWAACBqwWl6A0Zymhe5xnOaGJN",
+	"cEb3/ByCFvzfnSY+bk9zwTODRax8XTftGh0y7xBCx7dMzVjiG9g9mkJlMpkq7w6q20BO66v92wX67/3b",
+	"hZ/8d2td2030nCIC2WcVMQJDLiiseunwWhUYXZ4kURY6jIuXthfWdOpcz/kN38t3KVEivpUoxW8sfDsW",
+	"vjkDr2PeBVJ3wxTLyvwgIbMqhMRmo16VeB9s0Trs2z1/6nvOGdNXX2N3U63wzj05eFuEIg8+yMg6NO93",
+	"XNhKDsAmWLSlYnbyLv9jldPnR3kjaoSIDaj7LpytEmDt2RTsuV5ytO9i5wqL9FbmfIQLOvqR60SiARRk",
+	"PDvGy5RckMeXdDGLrOLNZWE6P0SUP+1n/7d+67//87/6rZUteYPM0LK8Ob8u36UbF3K8usXvV6taeQiE",
+	"OKDsuNcgwPZ6U1DZ/b+ILLv1/q9BTRRrj0qN2OsbtlgCwTWhxLBpElODsnoG2Fb2C4gzDFsePWQgMD/0",
+	"HVliWteQ5RGs43lpGbcelv5mv3affYXDdDoFb6oTp9dGtzS1ESO3rzF8N3Ytd1EoyQryMRGh4OMBw2o2",
+	"mSN4kIfhbmEY2qXJ8TJYrQ+iLOHCV247clptacsuCwWMCjdKGubNDTI1Q/l23/aiGsI0ZVaw2bhKagND",
+	"VMlm5rNtAgJuoaDGRUumULUazqEvdKpmfCYV9lGHlXqvBhQ+hY4lrpwWFxjPyU1fHFzh2AEXRg54dHV4",
+	"TH6QZoLVJ4YMUwegEjbkw99wzQ6PyZPREbguoa/O0he/0yhFVNhhntlxu7pLgzsNHLUnU0WWNvE/wbZv",
+	"x1P6xTs931X7PM9AuIidztVyYAqlrjam2V2k2f9gsTfF8rarnKmne3KmehrktBGwU1oiFX3zq/6j+VWB",
+	"3hXtYcRSUUIFMBFChzI1uQfBQ/wG+vvULnrM9K2w41euXUSVpR1SQyiPMEmD8MrUjCxvojo3gyynZixl",
+	"ZkBYU1VqhvtwUSKiHCqVq8JaAxQLCmVG5AzcJ0QKctBvDWl4TW78RG5/uAHdb1V3s4gilF2f4dl/0myO",
+	"IbzR+rvkIScxJSFNoIxm9N3HD6GigkRQfPvjB8ivWGZ1NcT6zBLrYhjohmK9O5pbTJjYcOOVHB13eb6g",
+	"zy0fEkD2AKHC6/cbHFwz7txpn4EfCsWKjAe7GGGEzIFD903ELhSiH89W2HrdrAWZm7AZ2Jf+4fnOXZt6",
+	"XbcL6u8k93w72iSLJG8TTgGlCfbEJpYIIo56Ls1nQQ0vkoTFHz+QODu1HuExCaUYcTVlJP4OpUcrqZVy",
+	"0Y6bI5bd623mg4VGqo06/Oy+95WKT3fB7LUBXeuW6BqST0fWoL/dfomZnfLrp2SbEaayNykCw3mpZskm",
+	"hMRq1fyWJc5CNSy097h66VY6TOL5MXli0JaDQ8E44zfeF2goCgh7G7LEYKFQuixsEm3oXJNUIGdnEUmF",
+	"4TGhpZxh+GDuVzKKhtdcjF3FGGx9YxfNoiWJtC+wPCm47TILceDq5NhpQ6oUd+E81C8LH01Tbfrij1Qa",
+	"ZsXVg7Nut2h6qhZM8Yhfgd3jUxLi3Dky4BGAVQNnerf1JiNjz2WqCQ3DVEuhifr4wd4kdj8iM2mgJT06",
+	"78ty7XJprwbpp/5Oc9t756LTPT07v/f9/QftDdzqcPCfI1fY8DjrvB/tZe/HjkdvVcmV32lwN0350OkK",
+	"+RpNhfvlRDDnN6H6MxKqkbI6n0nelrYp59NJzM2t8L0XUMyRFlquZXYMtBRldcmyXoFgMXLYF2DkLLUD",
+	"ilWTgiXWkyV4ucYkjgxYEA36wikXq8tyoGsltrgeLcC27gvvjeEmcM5nMmZGw0zyRizW3XCml9w+NqEa",
+	"gm+BpzsfTNZSTjHwBbGIHFzBZYC75oqcEPen1ZauLHMsOGaK06/wyLy2E3xZHpmCR6Oq3HTQgktpzIE7",
+	"7bPWm6Ld3TVus0zChx5T+8eIhiZVbFPnD5zwp6+eUX1Uzb1ARe60ixfodBMv0GnZC5RD+9aO+6qvnH/G",
+	"TqB1wLhPT9C+srBzcv6tdMY3d9F6dxFQyLzNtgN+AgX5RkU+tonU4ll0bezYk+Xqpb7sH0ghFy+fECOv",
+	"rYTiywNaCeDKfavnZeorokOZVHTVyMqEeLH5i4of21rpWum2blSvo8YjsYHO01nlU3ChX7vFcfk7XR+9",
+	"hSLiP0rKXx6+dJspfXU4X+wIXIP2sNp8nI8tzjaQawG+zTMY0mJGZ8x1KPSNYLGU6jilKsIiqrkXFlp2",
+	"B9gcKDOicZGkRh+vqHx8WdjArqi8nQTj5RIjrSipZJTC2HKv5XctrNeBghsGBitGNYiUiyHBvh/yK8px",
+	"gIsENuytQSR0aSmx1GwgpMk/XGyn/FxaLQoecEN6JIw//i8rASlCZywkMSUq+4D000WbpPHmh78yjdc3",
+	"pS1VEvkW4hIt9cny0ROAC1A2MpLEUty7SvDNWkJMmMvhza9sESsDxGMWkeG8RBCKURQOY3rkrH1aCJ/w",
+	"/fmVjBmRypWicXUyA3LW7faFgNxcJAhTrrX9QyoypBEugBxcIU4d99N2+zS064V/sStI6ByBrIaL7IuD",
+	"K/iHG2sZmx8bkLP2g3xthQ1HkmGmLJIyWHmqFBPG1dA5Ji9GJJTC/VqmkgLSoZ21gr2loYnn8NMNF/oh",
+	"hpuAzUa7tOJupa0+SeL5Iqn7UuwOnuYtgtnTirKeJMpqgJ4dd4+xChmL7Wk0lqnOIcN2xpUUrlnWU/kz",
+	"u9B2xoD8ykUkbzTpdLByGwsNqP86jY3VJH/i4YQzBYsyHz/EdmFUjT9+sJcy1EzNSsMfo3v0HJRTT4Ch",
+	"BLk2LLEjOsfkEch0BGGNoKCnSfcYPgLN7HN6/Tg/k6IAmOufEz62V1hgLZlwNsgj9VtbkG+Asm/htl9M",
+	"jSEuBg47XELd7cXEdppZQs73Wo+O0JFxDTdyYP8mMvyjmTmALBFagIFqe4Z9iYWp4gb7Ow8ZVUxdpGYC",
+	"3Zjf2MdqVl2y4qkMaUzYdMgiK8vgQHIwpdeMqFQcAtxbKjQxJumdnMR2/ERq07vfvu/adeOKFmf+C6Ox",
+	"mQREMRph61/fH8aST0VDY6UpFo+OC10S5tqwaWu5oMVTOSZc2MlGiukJTBXLMZGpKbxuYbHi5YsxdrHB",
+	"tqZW6NJ2JksYrFQFfhk7IR1qqNhUnBFerZozN/ZYHQ4fFd/Eh63qpi3aqBTMsRoKbIRSIWBEUPlmyLDX",
+	"mjyubvJRNeuj8hQH/dYfKQ9IBHVj4rjwyX7r8HipFUnVlC9y+S0putawRj2UeTG63CXW793B5vKcvypu",
+	"DBOBl4yLxe21BThCMQmzMFuhedbyhD8s9pUOKlorZYC3sqViEQ59u6Xq68sdgkMprzU5sBK9DshM8tBF",
+	"b8+45hbmsuJFrlUpsYd9GPi4RR2QQntTveBu9MsorCx7WLk0riKoQAT9pCapVRvg40IayhV8TRmuqdD/",
+	"/Z//degxgo4VY1OM6I7cb1MqLEcsfhrsYzMmaDVGvGRKQ61NO4meUMUiYs9iKN+yDPn8jgILlqm7mnDC",
+	"QnuKxY6B7pvZBFWwNJGuYGeEofdoYmGiRBEibqxO//8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

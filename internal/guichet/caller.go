@@ -32,7 +32,8 @@ const (
 // Scopes lists every scope, in the contract's order.
 var Scopes = []Scope{ScopeAgentsRead, ScopeAgentsWrite, ScopeContactsRead, ScopeContactsWrite, ScopeAuditRead,
 	ScopeTicketsRead, ScopeTicketsWrite, ScopeTicketsInternal, ScopeProceduresWrite, ScopeSettingsWrite,
-	ScopeReceptionRead, ScopeReceptionWrite, ScopeIntervenantsRead, ScopeIntervenantsWrite}
+	ScopeReceptionRead, ScopeReceptionWrite, ScopeIntervenantsRead, ScopeIntervenantsWrite,
+	ScopeMailboxesRead, ScopeMailboxesWrite}
 
 // Valid reports whether s is a known scope.
 func (s Scope) Valid() bool { return slices.Contains(Scopes, s) }

@@ -38,6 +38,10 @@ func (s *Server) ListAuditEvents(ctx context.Context, r api.ListAuditEventsReque
 	if err != nil {
 		return nil, err
 	}
+	return api.ListAuditEvents200JSONResponse(auditPageDTO(page)), nil
+}
+
+func auditPageDTO(page guichet.Page[guichet.AuditEvent]) api.AuditEventPage {
 	out := api.AuditEventPage{Items: []api.AuditEvent{}, NextCursor: nullableString(page.NextCursor)}
 	for _, e := range page.Items {
 		rid := e.RequestID
@@ -45,5 +49,5 @@ func (s *Server) ListAuditEvents(ctx context.Context, r api.ListAuditEventsReque
 			ApiTokenId: nullableUUID(e.APITokenID), Action: e.Action, EntityType: e.EntityType,
 			EntityId: nullableUUID(e.EntityID), Before: auditValue(e.Before), After: auditValue(e.After), RequestId: &rid})
 	}
-	return api.ListAuditEvents200JSONResponse(out), nil
+	return out
 }

@@ -70,6 +70,7 @@ type Services struct {
 	Contacts    guichet.ContactService
 	Audit       guichet.AuditService
 	Tickets     guichet.TicketService
+	Mailboxes   guichet.MailboxService
 	Procedures  Procedures
 	Settings    Settings
 	Health      Health

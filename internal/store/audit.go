@@ -24,6 +24,9 @@ type auditRow struct {
 	Before     json.RawMessage `bun:"before,type:text,nullzero"`
 	After      json.RawMessage `bun:"after,type:text,nullzero"`
 	RequestID  string          `bun:"request_id"`
+	// VisibleTo keeps an entry to one agent (a personal mailbox's owner);
+	// such entries never show in the general trail.
+	VisibleTo *string `bun:"visible_to"`
 }
 
 // audit records a write in tx. before and after are the public views of
@@ -41,11 +44,28 @@ func audit(ctx context.Context, tx *Tx, action, entityType, entityID string, bef
 
 // auditQuery is the insert of an audit event, for execAll.
 func auditQuery(ctx context.Context, tx *Tx, action, entityType, entityID string, before, after any) (*bun.InsertQuery, error) {
+	return auditQueryFor(ctx, tx, "", action, entityType, entityID, before, after)
+}
+
+// auditPrivate records a write that only the agent owner may read back
+// (a personal mailbox's owner); "" makes it public like audit.
+func auditPrivate(ctx context.Context, tx *Tx, owner, action, entityType, entityID string, before, after any) error {
+	q, err := auditQueryFor(ctx, tx, owner, action, entityType, entityID, before, after)
+	if err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+func auditQueryFor(ctx context.Context, tx *Tx, owner, action, entityType, entityID string, before, after any) (*bun.InsertQuery, error) {
 	c := guichet.CallerFrom(ctx)
 	row := &auditRow{
 		ID: newID(), At: tx.Now, Action: action, EntityType: entityType,
 		ActorID: nullable(c.Agent.ID), APITokenID: nullable(c.TokenID),
-		EntityID: nullable(entityID), RequestID: c.RequestID,
+		EntityID: nullable(entityID), RequestID: c.RequestID, VisibleTo: nullable(owner),
 	}
 	var err error
 	if row.Before, err = marshalAudit(before); err != nil {
@@ -107,8 +127,14 @@ func (s *Store) ListAuditEvents(ctx context.Context, f guichet.AuditFilter) (gui
 	if !f.Until.IsZero() {
 		q = q.Where("at < ?", f.Until.UTC())
 	}
+	return s.auditPage(ctx, q.Where("visible_to IS NULL"), f.Page)
+}
+
+// auditPage returns one page of q's events, newest first.
+func (s *Store) auditPage(ctx context.Context, q *bun.SelectQuery, p guichet.PageRequest) (guichet.Page[guichet.AuditEvent], error) {
+	var page guichet.Page[guichet.AuditEvent]
 	var cur cursor
-	if err := decodeCursor(f.Page.Cursor, "audit", &cur); err != nil {
+	if err := decodeCursor(p.Cursor, "audit", &cur); err != nil {
 		return page, err
 	}
 	if cur.ID != "" {
@@ -119,7 +145,7 @@ func (s *Store) ListAuditEvents(ctx context.Context, f guichet.AuditFilter) (gui
 		q = q.Where("(at < ?) OR (at = ? AND id < ?)", at, at, cur.ID)
 	}
 	var rows []auditRow
-	n := f.Page.Size()
+	n := p.Size()
 	if err := q.OrderExpr("at DESC, id DESC").Limit(n+1).Scan(ctx, &rows); err != nil {
 		return page, wrap("list audit events", err)
 	}

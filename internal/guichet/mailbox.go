@@ -1,0 +1,159 @@
+package guichet
+
+import (
+	"context"
+	"time"
+)
+
+// MailboxKind tells a personal mailbox (its owner's alone) from a shared one.
+type MailboxKind string
+
+const (
+	MailboxPersonal MailboxKind = "personal"
+	MailboxShared   MailboxKind = "shared"
+)
+
+// Scopes of the mailbox API.
+const (
+	ScopeMailboxesRead  Scope = "mailboxes:read"
+	ScopeMailboxesWrite Scope = "mailboxes:write"
+)
+
+// MailSecurity is how a mail connection is protected.
+type MailSecurity string
+
+const (
+	SecurityTLS      MailSecurity = "tls"
+	SecurityStartTLS MailSecurity = "starttls"
+	SecurityNone     MailSecurity = "none"
+)
+
+// ImapSettings are where a mailbox's mail is read. The password never
+// leaves the store: PasswordSet says whether one is kept.
+type ImapSettings struct {
+	Host                 string       `json:"host"`
+	Port                 int          `json:"port"`
+	Security             MailSecurity `json:"security"`
+	Username             string       `json:"username"`
+	PasswordSet          bool         `json:"password_set"`
+	Folders              []string     `json:"folders"`
+	WatchedFolders       []string     `json:"watched_folders"`
+	SentFolder           string       `json:"sent_folder"`
+	ArchiveFolder        string       `json:"archive_folder,omitempty"`
+	FetchIntervalSeconds int          `json:"fetch_interval_seconds"`
+}
+
+// SmtpSettings are how replies leave a mailbox.
+type SmtpSettings struct {
+	Host        string       `json:"host"`
+	Port        int          `json:"port"`
+	Security    MailSecurity `json:"security"`
+	Username    string       `json:"username"`
+	PasswordSet bool         `json:"password_set"`
+}
+
+// ImapInput sets a mailbox's IMAP settings. Password nil keeps the stored
+// one unless ClearPassword.
+type ImapInput struct {
+	ImapSettings
+	Password      *string
+	ClearPassword bool
+	// ArchiveSet says ArchiveFolder was given (empty clears it).
+	ArchiveSet bool
+}
+
+// SmtpInput sets a mailbox's SMTP settings, like ImapInput.
+type SmtpInput struct {
+	SmtpSettings
+	Password      *string
+	ClearPassword bool
+}
+
+// CheckSchedule is when a mailbox must be checked: times of day
+// ("09:00") in Europe/Paris on business days, and a grace period.
+type CheckSchedule struct {
+	Times        []string `json:"times"`
+	GraceMinutes int      `json:"grace_minutes"`
+}
+
+// Mailbox is a personal or shared mailbox (procedure #46's rules).
+type Mailbox struct {
+	ID               string
+	Kind             MailboxKind
+	Purpose          string
+	Name             string
+	Address          string
+	OwnerID          string
+	DelegateID       string
+	ResponsibleID    string
+	BackupID         string
+	IngestionEnabled bool
+	AutoTickets      bool
+	Priority         int
+	Imap             *ImapSettings
+	Smtp             *SmtpSettings
+	CheckSchedule    CheckSchedule
+	AbsenceMessage   string
+	BackfillSince    string // a date, YYYY-MM-DD
+	State            string
+	LastError        string
+	LastFetchAt      *time.Time
+	Version          int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// MailboxCreate creates a mailbox. Nil booleans take the kind's default.
+type MailboxCreate struct {
+	Kind             MailboxKind
+	Purpose          string
+	Name             string
+	Address          string
+	DelegateID       string
+	ResponsibleID    string
+	BackupID         string
+	IngestionEnabled *bool
+	AutoTickets      *bool
+	Priority         int
+	Imap             *ImapInput
+	Smtp             *SmtpInput
+	CheckSchedule    *CheckSchedule
+	AbsenceMessage   string
+	BackfillSince    string
+}
+
+// MailboxUpdate changes the fields that are set. For the nullable ones,
+// a pointer to "" clears; Clear* removes the connection settings.
+type MailboxUpdate struct {
+	Name             *string
+	Address          *string
+	DelegateID       *string
+	ResponsibleID    *string
+	BackupID         *string
+	IngestionEnabled *bool
+	AutoTickets      *bool
+	Priority         *int
+	Imap             *ImapInput
+	ClearImap        bool
+	Smtp             *SmtpInput
+	ClearSmtp        bool
+	CheckSchedule    *CheckSchedule
+	AbsenceMessage   *string
+}
+
+// MailboxFilter selects mailboxes.
+type MailboxFilter struct {
+	Kind    MailboxKind
+	Purpose string
+	Page    PageRequest
+}
+
+// MailboxService manages mailboxes.
+type MailboxService interface {
+	CreateMailbox(ctx context.Context, in MailboxCreate) (Mailbox, error)
+	GetMailbox(ctx context.Context, id string) (Mailbox, error)
+	ListMailboxes(ctx context.Context, f MailboxFilter) (Page[Mailbox], error)
+	UpdateMailbox(ctx context.Context, id string, ifMatch int, in MailboxUpdate) (Mailbox, error)
+	DeleteMailbox(ctx context.Context, id string, ifMatch int) error
+	ListMailboxAuditEvents(ctx context.Context, id string, p PageRequest) (Page[AuditEvent], error)
+}
