@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -29,10 +30,11 @@ import (
 
 // Defines values for AgentNotificationKind.
 const (
-	AgentNotificationKindAssignment AgentNotificationKind = "assignment"
-	AgentNotificationKindDevTicket  AgentNotificationKind = "dev_ticket"
-	AgentNotificationKindEscalation AgentNotificationKind = "escalation"
-	AgentNotificationKindReminder   AgentNotificationKind = "reminder"
+	AgentNotificationKindAssignment  AgentNotificationKind = "assignment"
+	AgentNotificationKindDevTicket   AgentNotificationKind = "dev_ticket"
+	AgentNotificationKindEscalation  AgentNotificationKind = "escalation"
+	AgentNotificationKindMissedCheck AgentNotificationKind = "missed_check"
+	AgentNotificationKindReminder    AgentNotificationKind = "reminder"
 )
 
 // Valid indicates whether the value is a known member of the AgentNotificationKind enum.
@@ -43,6 +45,8 @@ func (e AgentNotificationKind) Valid() bool {
 	case AgentNotificationKindDevTicket:
 		return true
 	case AgentNotificationKindEscalation:
+		return true
+	case AgentNotificationKindMissedCheck:
 		return true
 	case AgentNotificationKindReminder:
 		return true
@@ -174,21 +178,63 @@ func (e Channel) Valid() bool {
 	}
 }
 
+// Defines values for CheckSlotExemptReason.
+const (
+	CheckSlotExemptReasonEveryoneInChargeAbsent CheckSlotExemptReason = "everyone_in_charge_absent"
+	CheckSlotExemptReasonLessThannil            CheckSlotExemptReason = "<nil>"
+)
+
+// Valid indicates whether the value is a known member of the CheckSlotExemptReason enum.
+func (e CheckSlotExemptReason) Valid() bool {
+	switch e {
+	case CheckSlotExemptReasonEveryoneInChargeAbsent:
+		return true
+	case CheckSlotExemptReasonLessThannil:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CheckSlotStatus.
+const (
+	CheckSlotStatusExempt  CheckSlotStatus = "exempt"
+	CheckSlotStatusMet     CheckSlotStatus = "met"
+	CheckSlotStatusMissed  CheckSlotStatus = "missed"
+	CheckSlotStatusPending CheckSlotStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the CheckSlotStatus enum.
+func (e CheckSlotStatus) Valid() bool {
+	switch e {
+	case CheckSlotStatusExempt:
+		return true
+	case CheckSlotStatusMet:
+		return true
+	case CheckSlotStatusMissed:
+		return true
+	case CheckSlotStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ClientNotificationStatus.
 const (
-	Failed  ClientNotificationStatus = "failed"
-	Pending ClientNotificationStatus = "pending"
-	Sent    ClientNotificationStatus = "sent"
+	ClientNotificationStatusFailed  ClientNotificationStatus = "failed"
+	ClientNotificationStatusPending ClientNotificationStatus = "pending"
+	ClientNotificationStatusSent    ClientNotificationStatus = "sent"
 )
 
 // Valid indicates whether the value is a known member of the ClientNotificationStatus enum.
 func (e ClientNotificationStatus) Valid() bool {
 	switch e {
-	case Failed:
+	case ClientNotificationStatusFailed:
 		return true
-	case Pending:
+	case ClientNotificationStatusPending:
 		return true
-	case Sent:
+	case ClientNotificationStatusSent:
 		return true
 	default:
 		return false
@@ -805,6 +851,7 @@ func (e ListAuditEventsParamsEntityType) Valid() bool {
 const (
 	ListAuditEventsParamsActionAcknowledge    ListAuditEventsParamsAction = "acknowledge"
 	ListAuditEventsParamsActionApprove        ListAuditEventsParamsAction = "approve"
+	ListAuditEventsParamsActionCheck          ListAuditEventsParamsAction = "check"
 	ListAuditEventsParamsActionConfirm        ListAuditEventsParamsAction = "confirm"
 	ListAuditEventsParamsActionCreate         ListAuditEventsParamsAction = "create"
 	ListAuditEventsParamsActionDelete         ListAuditEventsParamsAction = "delete"
@@ -823,6 +870,8 @@ func (e ListAuditEventsParamsAction) Valid() bool {
 	case ListAuditEventsParamsActionAcknowledge:
 		return true
 	case ListAuditEventsParamsActionApprove:
+		return true
+	case ListAuditEventsParamsActionCheck:
 		return true
 	case ListAuditEventsParamsActionConfirm:
 		return true
@@ -1159,6 +1208,30 @@ type CheckSchedule struct {
 	Times []string `json:"times"`
 }
 
+// CheckSlot defines model for CheckSlot.
+type CheckSlot struct {
+	At        time.Time                             `json:"at"`
+	CheckId   nullable.Nullable[openapi_types.UUID] `json:"check_id,omitempty"`
+	CheckedAt nullable.Nullable[time.Time]          `json:"checked_at,omitempty"`
+	CheckedBy nullable.Nullable[openapi_types.UUID] `json:"checked_by,omitempty"`
+
+	// Deadline The end of the slot's window: its time plus the grace period.
+	Deadline     time.Time                                `json:"deadline"`
+	ExemptReason nullable.Nullable[CheckSlotExemptReason] `json:"exempt_reason,omitempty"`
+	Status       CheckSlotStatus                          `json:"status"`
+}
+
+// CheckSlotExemptReason defines model for CheckSlot.ExemptReason.
+type CheckSlotExemptReason string
+
+// CheckSlotStatus defines model for CheckSlot.Status.
+type CheckSlotStatus string
+
+// CheckSlotList defines model for CheckSlotList.
+type CheckSlotList struct {
+	Items []CheckSlot `json:"items"`
+}
+
 // ClientMessageCreate defines model for ClientMessageCreate.
 type ClientMessageCreate struct {
 	Body    string  `json:"body"`
@@ -1439,6 +1512,23 @@ type Mailbox struct {
 	Status        MailboxStatus                         `json:"status"`
 	UpdatedAt     time.Time                             `json:"updated_at"`
 	Version       int                                   `json:"version"`
+}
+
+// MailboxCheck defines model for MailboxCheck.
+type MailboxCheck struct {
+	AgentId   openapi_types.UUID `json:"agent_id"`
+	CheckedAt time.Time          `json:"checked_at"`
+	Id        openapi_types.UUID `json:"id"`
+	MailboxId openapi_types.UUID `json:"mailbox_id"`
+	Note      *string            `json:"note,omitempty"`
+
+	// SlotAt The slot this check met; null when it met none.
+	SlotAt nullable.Nullable[time.Time] `json:"slot_at,omitempty"`
+}
+
+// MailboxCheckCreate defines model for MailboxCheckCreate.
+type MailboxCheckCreate struct {
+	Note *string `json:"note,omitempty"`
 }
 
 // MailboxCreate defines model for MailboxCreate.
@@ -2294,6 +2384,18 @@ type ListMailboxAuditEventsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListMailboxCheckSlotsParams defines parameters for ListMailboxCheckSlots.
+type ListMailboxCheckSlotsParams struct {
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+	To   *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// RecordMailboxCheckParams defines parameters for RecordMailboxCheck.
+type RecordMailboxCheckParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMyNotificationsParams defines parameters for ListMyNotifications.
 type ListMyNotificationsParams struct {
 	// Limit Page size.
@@ -2541,6 +2643,9 @@ type CreateMailboxJSONRequestBody = MailboxCreate
 
 // UpdateMailboxJSONRequestBody defines body for UpdateMailbox for application/json ContentType.
 type UpdateMailboxJSONRequestBody = MailboxUpdate
+
+// RecordMailboxCheckJSONRequestBody defines body for RecordMailboxCheck for application/json ContentType.
+type RecordMailboxCheckJSONRequestBody = MailboxCheckCreate
 
 // ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
 type ChangeMyPasswordJSONRequestBody = PasswordChange
@@ -3104,6 +3209,49 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /mailboxes/{mailboxId}/audit-events (the `ListMailboxAuditEvents` operationId).
 	ListMailboxAuditEvents(ctx context.Context, mailboxId MailboxId, params *ListMailboxAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMailboxCheckSlots Which checks were due, met, missed or exempt
+	//
+	// The slots of the check schedule on business days between `from` and
+	// `to` (default: the last 7 days up to now; at most 31 days). A slot is
+	// met by a check, missed once its window has closed without one, exempt
+	// when everyone in charge (owner; responsible and backup) was absent at
+	// its time, and pending while its window is open. A missed slot alerts
+	// the responsible (the backup during the responsible's absence; the
+	// owner for a personal mailbox) as an agent notification.
+	//
+	// Corresponds with GET /mailboxes/{mailboxId}/check-slots (the `ListMailboxCheckSlots` operationId).
+	ListMailboxCheckSlots(ctx context.Context, mailboxId MailboxId, params *ListMailboxCheckSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordMailboxCheckWithBody Record that the mailbox was checked
+	//
+	// Procedure #46: a mailbox is checked on arrival, early in the
+	// afternoon and before leaving. The owner (personal mailbox), the
+	// responsible or the backup (shared mailbox) records a check; anyone
+	// else gets 403. A check meets at most one slot of the check schedule:
+	// the earliest unmet one whose window — from the previous slot to this
+	// one plus the grace period — contains it; `slot_at` says which, or is
+	// null when the check meets none.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
+	RecordMailboxCheckWithBody(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordMailboxCheck Record that the mailbox was checked
+	//
+	// Procedure #46: a mailbox is checked on arrival, early in the
+	// afternoon and before leaving. The owner (personal mailbox), the
+	// responsible or the backup (shared mailbox) records a check; anyone
+	// else gets 403. A check meets at most one slot of the check schedule:
+	// the earliest unmet one whose window — from the previous slot to this
+	// one plus the grace period — contains it; `slot_at` says which, or is
+	// null when the check meets none.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
+	RecordMailboxCheck(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The authenticated agent
 	//
@@ -4248,6 +4396,79 @@ func (c *Client) UpdateMailbox(ctx context.Context, mailboxId MailboxId, params 
 // Corresponds with GET /mailboxes/{mailboxId}/audit-events (the `ListMailboxAuditEvents` operationId).
 func (c *Client) ListMailboxAuditEvents(ctx context.Context, mailboxId MailboxId, params *ListMailboxAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListMailboxAuditEventsRequest(c.Server, mailboxId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMailboxCheckSlots Which checks were due, met, missed or exempt
+//
+// The slots of the check schedule on business days between `from` and
+// `to` (default: the last 7 days up to now; at most 31 days). A slot is
+// met by a check, missed once its window has closed without one, exempt
+// when everyone in charge (owner; responsible and backup) was absent at
+// its time, and pending while its window is open. A missed slot alerts
+// the responsible (the backup during the responsible's absence; the
+// owner for a personal mailbox) as an agent notification.
+//
+// Corresponds with GET /mailboxes/{mailboxId}/check-slots (the `ListMailboxCheckSlots` operationId).
+func (c *Client) ListMailboxCheckSlots(ctx context.Context, mailboxId MailboxId, params *ListMailboxCheckSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMailboxCheckSlotsRequest(c.Server, mailboxId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordMailboxCheckWithBody Record that the mailbox was checked
+//
+// Procedure #46: a mailbox is checked on arrival, early in the
+// afternoon and before leaving. The owner (personal mailbox), the
+// responsible or the backup (shared mailbox) records a check; anyone
+// else gets 403. A check meets at most one slot of the check schedule:
+// the earliest unmet one whose window — from the previous slot to this
+// one plus the grace period — contains it; `slot_at` says which, or is
+// null when the check meets none.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
+func (c *Client) RecordMailboxCheckWithBody(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordMailboxCheckRequestWithBody(c.Server, mailboxId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordMailboxCheck Record that the mailbox was checked
+//
+// Procedure #46: a mailbox is checked on arrival, early in the
+// afternoon and before leaving. The owner (personal mailbox), the
+// responsible or the backup (shared mailbox) records a check; anyone
+// else gets 403. A check meets at most one slot of the check schedule:
+// the earliest unmet one whose window — from the previous slot to this
+// one plus the grace period — contains it; `slot_at` says which, or is
+// null when the check meets none.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
+func (c *Client) RecordMailboxCheck(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordMailboxCheckRequest(c.Server, mailboxId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6820,6 +7041,141 @@ func NewListMailboxAuditEventsRequest(server string, mailboxId MailboxId, params
 	return req, nil
 }
 
+// NewListMailboxCheckSlotsRequest constructs an http.Request for the ListMailboxCheckSlots method
+func NewListMailboxCheckSlotsRequest(server string, mailboxId MailboxId, params *ListMailboxCheckSlotsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailboxId", mailboxId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes/%s/check-slots", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRecordMailboxCheckRequest calls the generic RecordMailboxCheck builder with application/json body
+func NewRecordMailboxCheckRequest(server string, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordMailboxCheckRequestWithBody(server, mailboxId, params, "application/json", bodyReader)
+}
+
+// NewRecordMailboxCheckRequestWithBody constructs an http.Request for the RecordMailboxCheck method, with any body, and a specified content type
+func NewRecordMailboxCheckRequestWithBody(server string, mailboxId MailboxId, params *RecordMailboxCheckParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailboxId", mailboxId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes/%s/checks", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetMeRequest constructs an http.Request for the GetMe method
 func NewGetMeRequest(server string) (*http.Request, error) {
 	var err error
@@ -9340,6 +9696,51 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /mailboxes/{mailboxId}/audit-events (the `ListMailboxAuditEvents` operationId).
 	ListMailboxAuditEventsWithResponse(ctx context.Context, mailboxId MailboxId, params *ListMailboxAuditEventsParams, reqEditors ...RequestEditorFn) (*ListMailboxAuditEventsResponse, error)
 
+	// ListMailboxCheckSlotsWithResponse Which checks were due, met, missed or exempt
+	//
+	// The slots of the check schedule on business days between `from` and
+	// `to` (default: the last 7 days up to now; at most 31 days). A slot is
+	// met by a check, missed once its window has closed without one, exempt
+	// when everyone in charge (owner; responsible and backup) was absent at
+	// its time, and pending while its window is open. A missed slot alerts
+	// the responsible (the backup during the responsible's absence; the
+	// owner for a personal mailbox) as an agent notification.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mailboxes/{mailboxId}/check-slots (the `ListMailboxCheckSlots` operationId).
+	ListMailboxCheckSlotsWithResponse(ctx context.Context, mailboxId MailboxId, params *ListMailboxCheckSlotsParams, reqEditors ...RequestEditorFn) (*ListMailboxCheckSlotsResponse, error)
+
+	// RecordMailboxCheckWithBodyWithResponse Record that the mailbox was checked
+	//
+	// Procedure #46: a mailbox is checked on arrival, early in the
+	// afternoon and before leaving. The owner (personal mailbox), the
+	// responsible or the backup (shared mailbox) records a check; anyone
+	// else gets 403. A check meets at most one slot of the check schedule:
+	// the earliest unmet one whose window — from the previous slot to this
+	// one plus the grace period — contains it; `slot_at` says which, or is
+	// null when the check meets none.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
+	RecordMailboxCheckWithBodyWithResponse(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordMailboxCheckResponse, error)
+
+	// RecordMailboxCheckWithResponse Record that the mailbox was checked
+	//
+	// Procedure #46: a mailbox is checked on arrival, early in the
+	// afternoon and before leaving. The owner (personal mailbox), the
+	// responsible or the backup (shared mailbox) records a check; anyone
+	// else gets 403. A check meets at most one slot of the check schedule:
+	// the earliest unmet one whose window — from the previous slot to this
+	// one plus the grace period — contains it; `slot_at` says which, or is
+	// null when the check meets none.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
+	RecordMailboxCheckWithResponse(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordMailboxCheckResponse, error)
+
 	// GetMeWithResponse The authenticated agent
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11747,6 +12148,158 @@ func (r ListMailboxAuditEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListMailboxAuditEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMailboxCheckSlotsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CheckSlotList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMailboxCheckSlotsResponse) GetJSON200() *CheckSlotList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMailboxCheckSlotsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMailboxCheckSlotsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMailboxCheckSlotsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMailboxCheckSlotsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListMailboxCheckSlotsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMailboxCheckSlotsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMailboxCheckSlotsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMailboxCheckSlotsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMailboxCheckSlotsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RecordMailboxCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *MailboxCheck
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordMailboxCheckResponse) GetJSON201() *MailboxCheck {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecordMailboxCheckResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecordMailboxCheckResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecordMailboxCheckResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RecordMailboxCheckResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RecordMailboxCheckResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordMailboxCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordMailboxCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordMailboxCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordMailboxCheckResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15245,6 +15798,69 @@ func (c *ClientWithResponses) ListMailboxAuditEventsWithResponse(ctx context.Con
 	return ParseListMailboxAuditEventsResponse(rsp)
 }
 
+// ListMailboxCheckSlotsWithResponse Which checks were due, met, missed or exempt
+//
+// The slots of the check schedule on business days between `from` and
+// `to` (default: the last 7 days up to now; at most 31 days). A slot is
+// met by a check, missed once its window has closed without one, exempt
+// when everyone in charge (owner; responsible and backup) was absent at
+// its time, and pending while its window is open. A missed slot alerts
+// the responsible (the backup during the responsible's absence; the
+// owner for a personal mailbox) as an agent notification.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mailboxes/{mailboxId}/check-slots (the `ListMailboxCheckSlots` operationId).
+func (c *ClientWithResponses) ListMailboxCheckSlotsWithResponse(ctx context.Context, mailboxId MailboxId, params *ListMailboxCheckSlotsParams, reqEditors ...RequestEditorFn) (*ListMailboxCheckSlotsResponse, error) {
+	rsp, err := c.ListMailboxCheckSlots(ctx, mailboxId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMailboxCheckSlotsResponse(rsp)
+}
+
+// RecordMailboxCheckWithBodyWithResponse Record that the mailbox was checked
+//
+// Procedure #46: a mailbox is checked on arrival, early in the
+// afternoon and before leaving. The owner (personal mailbox), the
+// responsible or the backup (shared mailbox) records a check; anyone
+// else gets 403. A check meets at most one slot of the check schedule:
+// the earliest unmet one whose window — from the previous slot to this
+// one plus the grace period — contains it; `slot_at` says which, or is
+// null when the check meets none.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
+func (c *ClientWithResponses) RecordMailboxCheckWithBodyWithResponse(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordMailboxCheckResponse, error) {
+	rsp, err := c.RecordMailboxCheckWithBody(ctx, mailboxId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordMailboxCheckResponse(rsp)
+}
+
+// RecordMailboxCheckWithResponse Record that the mailbox was checked
+//
+// Procedure #46: a mailbox is checked on arrival, early in the
+// afternoon and before leaving. The owner (personal mailbox), the
+// responsible or the backup (shared mailbox) records a check; anyone
+// else gets 403. A check meets at most one slot of the check schedule:
+// the earliest unmet one whose window — from the previous slot to this
+// one plus the grace period — contains it; `slot_at` says which, or is
+// null when the check meets none.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
+func (c *ClientWithResponses) RecordMailboxCheckWithResponse(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordMailboxCheckResponse, error) {
+	rsp, err := c.RecordMailboxCheck(ctx, mailboxId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordMailboxCheckResponse(rsp)
+}
+
 // GetMeWithResponse The authenticated agent
 //
 // Returns a wrapper object for the known response body format(s).
@@ -17672,6 +18288,128 @@ func ParseListMailboxAuditEventsResponse(rsp *http.Response) (*ListMailboxAuditE
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListMailboxCheckSlotsResponse parses an HTTP response from a ListMailboxCheckSlotsWithResponse call
+func ParseListMailboxCheckSlotsResponse(rsp *http.Response) (*ListMailboxCheckSlotsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMailboxCheckSlotsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CheckSlotList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRecordMailboxCheckResponse parses an HTTP response from a RecordMailboxCheckWithResponse call
+func ParseRecordMailboxCheckResponse(rsp *http.Response) (*RecordMailboxCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordMailboxCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest MailboxCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	}
 
@@ -20278,6 +21016,12 @@ type ServerInterface interface {
 	// ListMailboxAuditEvents The audit trail of a mailbox
 	// (GET /mailboxes/{mailboxId}/audit-events)
 	ListMailboxAuditEvents(ctx echo.Context, mailboxId MailboxId, params ListMailboxAuditEventsParams) error
+	// ListMailboxCheckSlots Which checks were due, met, missed or exempt
+	// (GET /mailboxes/{mailboxId}/check-slots)
+	ListMailboxCheckSlots(ctx echo.Context, mailboxId MailboxId, params ListMailboxCheckSlotsParams) error
+	// RecordMailboxCheck Record that the mailbox was checked
+	// (POST /mailboxes/{mailboxId}/checks)
+	RecordMailboxCheck(ctx echo.Context, mailboxId MailboxId, params RecordMailboxCheckParams) error
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx echo.Context) error
@@ -21146,6 +21890,74 @@ func (w *ServerInterfaceWrapper) ListMailboxAuditEvents(ctx echo.Context) error 
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListMailboxAuditEvents(ctx, mailboxId, params)
+	return err
+}
+
+// ListMailboxCheckSlots converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMailboxCheckSlots(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailboxId" -------------
+	var mailboxId MailboxId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailboxId", ctx.Param("mailboxId"), &mailboxId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailboxId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMailboxCheckSlotsParams
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMailboxCheckSlots(ctx, mailboxId, params)
+	return err
+}
+
+// RecordMailboxCheck converts echo context to params.
+func (w *ServerInterfaceWrapper) RecordMailboxCheck(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailboxId" -------------
+	var mailboxId MailboxId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailboxId", ctx.Param("mailboxId"), &mailboxId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailboxId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecordMailboxCheckParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RecordMailboxCheck(ctx, mailboxId, params)
 	return err
 }
 
@@ -22374,6 +23186,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/mailboxes/:mailboxId", wrapper.DeleteMailbox, options.OperationMiddlewares["deleteMailbox"]...)
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId", wrapper.GetMailbox, options.OperationMiddlewares["getMailbox"]...)
 	router.PATCH(options.BaseURL+"/mailboxes/:mailboxId", wrapper.UpdateMailbox, options.OperationMiddlewares["updateMailbox"]...)
+	router.POST(options.BaseURL+"/mailboxes/:mailboxId/checks", wrapper.RecordMailboxCheck, options.OperationMiddlewares["recordMailboxCheck"]...)
+	router.GET(options.BaseURL+"/mailboxes/:mailboxId/check-slots", wrapper.ListMailboxCheckSlots, options.OperationMiddlewares["listMailboxCheckSlots"]...)
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId/audit-events", wrapper.ListMailboxAuditEvents, options.OperationMiddlewares["listMailboxAuditEvents"]...)
 	router.GET(options.BaseURL+"/tickets", wrapper.ListTickets, options.OperationMiddlewares["listTickets"]...)
 	router.POST(options.BaseURL+"/tickets", wrapper.CreateTicket, options.OperationMiddlewares["createTicket"]...)
@@ -24896,6 +25710,213 @@ func (response ListMailboxAuditEvents404ApplicationProblemPlusJSONResponse) Visi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxCheckSlotsRequestObject struct {
+	MailboxId MailboxId `json:"mailboxId"`
+	Params    ListMailboxCheckSlotsParams
+}
+
+type ListMailboxCheckSlotsResponseObject interface {
+	VisitListMailboxCheckSlotsResponse(w http.ResponseWriter) error
+}
+
+type ListMailboxCheckSlots200JSONResponse CheckSlotList
+
+func (response ListMailboxCheckSlots200JSONResponse) VisitListMailboxCheckSlotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxCheckSlots400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxCheckSlots400ApplicationProblemPlusJSONResponse) VisitListMailboxCheckSlotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxCheckSlots401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxCheckSlots401ApplicationProblemPlusJSONResponse) VisitListMailboxCheckSlotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxCheckSlots403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxCheckSlots403ApplicationProblemPlusJSONResponse) VisitListMailboxCheckSlotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxCheckSlots404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxCheckSlots404ApplicationProblemPlusJSONResponse) VisitListMailboxCheckSlotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailboxCheckSlots422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailboxCheckSlots422ApplicationProblemPlusJSONResponse) VisitListMailboxCheckSlotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordMailboxCheckRequestObject struct {
+	MailboxId MailboxId `json:"mailboxId"`
+	Params    RecordMailboxCheckParams
+	Body      *RecordMailboxCheckJSONRequestBody
+}
+
+type RecordMailboxCheckResponseObject interface {
+	VisitRecordMailboxCheckResponse(w http.ResponseWriter) error
+}
+
+type RecordMailboxCheck201JSONResponse MailboxCheck
+
+func (response RecordMailboxCheck201JSONResponse) VisitRecordMailboxCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordMailboxCheck400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordMailboxCheck400ApplicationProblemPlusJSONResponse) VisitRecordMailboxCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordMailboxCheck401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordMailboxCheck401ApplicationProblemPlusJSONResponse) VisitRecordMailboxCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordMailboxCheck403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordMailboxCheck403ApplicationProblemPlusJSONResponse) VisitRecordMailboxCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordMailboxCheck404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecordMailboxCheck404ApplicationProblemPlusJSONResponse) VisitRecordMailboxCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordMailboxCheck413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RecordMailboxCheck413ApplicationProblemPlusJSONResponse) VisitRecordMailboxCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -28901,6 +29922,12 @@ type StrictServerInterface interface {
 	// ListMailboxAuditEvents The audit trail of a mailbox
 	// (GET /mailboxes/{mailboxId}/audit-events)
 	ListMailboxAuditEvents(ctx context.Context, request ListMailboxAuditEventsRequestObject) (ListMailboxAuditEventsResponseObject, error)
+	// ListMailboxCheckSlots Which checks were due, met, missed or exempt
+	// (GET /mailboxes/{mailboxId}/check-slots)
+	ListMailboxCheckSlots(ctx context.Context, request ListMailboxCheckSlotsRequestObject) (ListMailboxCheckSlotsResponseObject, error)
+	// RecordMailboxCheck Record that the mailbox was checked
+	// (POST /mailboxes/{mailboxId}/checks)
+	RecordMailboxCheck(ctx context.Context, request RecordMailboxCheckRequestObject) (RecordMailboxCheckResponseObject, error)
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -29927,6 +30954,84 @@ func (sh *strictHandler) ListMailboxAuditEvents(ctx echo.Context, mailboxId Mail
 		return err
 	} else if validResponse, ok := response.(ListMailboxAuditEventsResponseObject); ok {
 		return validResponse.VisitListMailboxAuditEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMailboxCheckSlots operation middleware
+func (sh *strictHandler) ListMailboxCheckSlots(ctx echo.Context, mailboxId MailboxId, params ListMailboxCheckSlotsParams) error {
+	var request ListMailboxCheckSlotsRequestObject
+
+	request.MailboxId = mailboxId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMailboxCheckSlots(ctx.Request().Context(), request.(ListMailboxCheckSlotsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMailboxCheckSlots")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMailboxCheckSlotsResponseObject); ok {
+		return validResponse.VisitListMailboxCheckSlotsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RecordMailboxCheck operation middleware
+func (sh *strictHandler) RecordMailboxCheck(ctx echo.Context, mailboxId MailboxId, params RecordMailboxCheckParams) error {
+	var request RecordMailboxCheckRequestObject
+
+	request.MailboxId = mailboxId
+	request.Params = params
+
+	var body RecordMailboxCheckJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordMailboxCheck(ctx.Request().Context(), request.(RecordMailboxCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordMailboxCheck")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RecordMailboxCheckResponseObject); ok {
+		return validResponse.VisitRecordMailboxCheckResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -31270,354 +32375,369 @@ func (sh *strictHandler) ApplyTicketTransition(ctx echo.Context, ticketId Ticket
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3Zchu5mjD4Kgj+HVFSd0oiKcll0zExrXK56vgcb22rTvXfRQ8FZoIkSkkgC0BSZnkc0VfzAPMEc9UR",
-	"vpmr/24u/Sb9JBP4PiAXMpNMLpKX4xPRXRYTicTy7eu7ViiniRRMGN3qvWtNGI2Ygn8+vqRj+9+I6VDx",
-	"xHApWr3W5YQRxRLFNBOG2h+/02TGlOZSBMRIopmIyJCG14QL8mR09IyacHLcClo6nLAptTOyt3SaxKzV",
-	"a/Vbp/1WK2iZeWL/1EZxMW69fx+0nsqQ4icXV/DrhClGzISRUDFqWEQU0zJVISMxnzFd962TUApDQ6NP",
-	"2p0Hp8PuqH30fdhhR9/TdvvoQbvdPmpn/4s6FYt6H7QSquiUGXdCF2MmzJPI/pPblSXUTFpBS9CpfY+6",
-	"p0FLsT9SrljU6hmVsuLqRlJNqWn1WmnKo8pzeISLrv1KmD3f8Tup0lJV3/eVYG/NIIQRV0SO4PATxWZc",
-	"ppokdMzsmcPi/kiZmhdWh7MWlzKlb58yMTaTVu+8061aypOITRNpmAjnf2Pz5SU9o9dME0oUM4qziLx8",
-	"8fqSaDpiD8k1SwzpnpGJTJUOSMIUCWkcM5UtEAE8X2HhY0f2azVL7Z6fB60pF/7vTuXCRwDs1Ydo0cmf",
-	"ncMXMmRcjEk4oWLMomPyyt0fOTjr3ic3EybIlGvNxfiwfv0Ow+oWfu+sErv4lJvldb6kY0Y0/7P2PmN4",
-	"r/ipiI1oGptW77wd2O/yaTpt9brtNhwX/pUfFheGjZmCNTyjPB7Kt7WQPc2e7wbZL9SYCq6BmtR+TJYH",
-	"7fbFl0qGLEoVeyQjVou3EVv5mYQaw5R98f/4jR79+cb+v/bRg8Gbd+3gXvf9P63+8t8Rwp7SIYtrVuCA",
-	"cOUiCoB01l6PAK8ZVeHk3wBmlum2VJGlGiP+lumAhFQzQkVEaBgyYQgXmgnNDZ/VQt8ftdhpwW15OZc8",
-	"vGaOdC4jpIGn32nCo4BIRbjRRKTTIVPk4PKo2+7eswyh0z3Nka98gMZPv8EJVvAUxXQihWbAUn6gkaUC",
-	"TAN2WuLOBPyTJknMkSWeJEoOYzb9l9818seMx9ltGsrjVg9WxLQhQxnNyYRqQgVhSknVI4mSCVNmTvot",
-	"MaWs3yJck1ToNEmkMszuB0bqVu+3d60RZ3HU6rXsRMd2fCtoTZnWdGw3koprIW8EwVHv3wQtbahJtd2t",
-	"3S43wHufiBmNueXUuLfsICbGJLp3cjJOeThh5jhiM789fQLvoBTwvnim/6TYqNVr/Y+TXHY5waf65CW+",
-	"jEdbJbrgsXBNpjS2qGzJrZ4LQ98GxC5KB6S0KR2QIY0IcrLD4xby5FHMw12vqEPYW64NsADk4nBRlkFo",
-	"OmWEWQoYkGQiBbMAasHuIcpXNI7lzSBK8YPMyl0oDBFuCBXzG2rRJnuON8ntNTaUfaaWp7BoYFf/WwtW",
-	"0nqTQf6zjx9iKjgjT1/88sPjy4V7f5Df+0upNR/GjGRLaXj1+fh933zoLk+TG24mKEemSlkSZLfAyEF+",
-	"bAHh4mgU8/HEEO4FBeOnQmD4SaohjyImdoQGM+GaODqiCVw5CgtKxkz3CI2m3BLr/JxP83POF9HseEfZ",
-	"+H0dL4pZ32lcrgVXI6+ZIDqUCdMkkkRIg3BL7Fbh7J5L85NMRbTj0XnssV8YwXzFYzrLj+l5YUCTYxLS",
-	"HOH4fRzTc0l0Gk5ydeXAIrU0ZMYRSYxEcISjROh6qVgoRcTtFD9RHrNoZzBj+QIsuXHSZy/DAhBUuSZe",
-	"N8tOEqR1j9iFdZERLqzZmWpD4/1gtRd9SSSZhoMEqlVCaSfkLJ3lq4xh73SaQIyzdWQEpUrWn8uUUMXw",
-	"vC3zL5xs937NyWZyRbOzTQrvHmXv7vWscyIVESkAlUmaRNQwOONLKZ9SNWZ7gFKQXNjbkLFIk0777P75",
-	"9/fIcG65WREoC1TQSU6ECcPNnBgpSQyLaXZ6RsojHL8voghb4JrIGVPI1/mfjIAS5U/rGRVzt26966FJ",
-	"SaZUzB0+kliOudAPQU+eEy7IfaIBPkoH2C2w60s/g/IranZyihp2BNvaE7hlC7FK0DQx2S7oyLijjFhM",
-	"YVev7IOjC/vACuoFC1bhybIK8BqPwhLdG2rvo7jsJXXVLvEXQVMzkYr/uRcqjPzRkmD2NnFInnOtTn4r",
-	"pe82u5C0+Mo+LuQZ2iGsQARSeeAXbTm9YjN5zSIrgkYW92iM7P0XQWeUx3QY74MeRNTQoVUaQVvJZ85P",
-	"7bwoEr1masZDtjC04eFlb+zj7C5IxBImIibCOTkobuVwYS+3Db+JkqFV3fZzIUWbSc6DQaepViGLLwzA",
-	"dpIrksIJR8UxZb2i2y2iRGErG2qVDoL3crW/sjg+clrkMLWawSjV9t9zQskw1VwwrYlK7dW+zz6IxuOX",
-	"Ty4tBQBbD2rkHG0AYDi257Pe2BS0nA18QE1puGXIR4ZPWdU7iLp61TsijR3eokFjaY6Gy0OF8d3yA0cz",
-	"dloD6hZg3jJsqtfd42s73L7nJqJK0XkLTTBeGvytBfvIrsDtIPtW6cDfZFPJ4e8sNHZuf62PYBhcZ4QC",
-	"GY1fFq55RGPNgoWbb3AxtSdcMDR12utsdduf3ZSLJ/hCZ+Egg1Yq+B8pc4/tnS2ebfks1x8fwBiN4xcj",
-	"oCOrFpih0/tgEZ+MR7NlAU2zUDHzkOiJvBFWmHBaOFrkiBTx/LjS0FrcFc6/vJs3hf28pCgTl1eWHX2j",
-	"OyhscQGEg1bBQ2OnWYM6iyAPX6+8jqFmImSfgkaJaDM8aLgWxahja8soYagym3x0DeXI58u3s55+4Ilv",
-	"Rz42PbP8MIpeuQpj+u6HU3UYK/b/lKMFfCd8ccC7luLXg//YiUcLwB8aPiuytaGUMaNiW1iPuE5iOh/U",
-	"Mku0vxbnw1+2R4OYzdAxVKaJHQLwG5Au0WliJWgtVUBOrTJGx0yh+Drh44nVs52FA17xlr/DAr3MxM+g",
-	"Bc8a39wrGbMqKpevqYb0rBUZ0FSx2fWkmqnaq/FetCqhu4I8ZHMt3Lo/IX8zgQeyoOCnK8BWaSe1oLsV",
-	"FVmExkU/2xrBoh5WS+70s4pXE6r1jVTRkjjTPSt/tltFy7aCsM3EmQYQuBJ6FvzyhS11g0WHb/vogff5",
-	"Hg+O3vzzP60lsethKzvgWoh5Lg0f8Tz0pgwa2xC3hsd0zdENwEQ6BZeTDmmMywhaVGs+FlNLjO2Wp1xg",
-	"DETEZgP0whZ2lM+ZaZeV+geNqim4fbKTWoIr2o5CVdEMOJp8N27t6yWJxfvciwy6BCR3KIzab+9tE3e9",
-	"8F+AXq+lxVMuir92gg1kjzuj3GtRoEjJyxLGK6aZQSe3HwRRIGgP0CWBQjNtOR9E9H2p/GA9DC2DizE0",
-	"nEwrRU9nshvgS0s2QcFHIxaRkZJTdIPh8ON9aWX+neF8K+kr4oqFnrV4Ss9FKKfoEJOpGUv7zypqPuIx",
-	"qxXDGnIZPaHd83vV2h//k5Xm4MLcO6sUZlcS+AYEPX+/sKugfLduQdmSi4e3nvRnELQXPSqHxx1UqTTi",
-	"5vGsVp+q0clpaDLUWjbfAKF4SCzckZF0Lra5NmxqIX5j8KTe0l5NofGtmlnyndKED8AkVLns18xgZGdG",
-	"6AgNDYuImSiZjieECnLx8gl6h7bbxQb4PGQjqdjOW0aH67Y6mXvbk7TtLTvgBXCraGKqMU7NApQqrmI1",
-	"AO9FBMnR4Q7lEO9nulQUQi2rZHwMemu8kXyqnzAEsGI3dUTbeXOqnshlzHlusTxDHaShRBs614QLiN50",
-	"8VvseHwM4Y6ZCgFGic1O0dFkXGLgT6XqVH9wbp5HNGYioqqCacdSp2oDaeQRvlB1mIrZ8akl/mEsw2u9",
-	"fFAvhIvI6JGJvEE/ukyYIPgCGUtDKBHshkQp+CJZjc2Gja30VVr18k0trM9Smj+lqBBOLuIbe1ePU3s2",
-	"Jy+p4rpSLllhUQlaN4xdrzu9FwkTXIx/tUPtKxNuBlMpIjof3Eh1zSr1vkWbvt+G+2TlNPkRBfkd5xto",
-	"AiwNtYL9wdOUvvUCbsHOWwCv5Tv3ghqNNQ3ZYCo1iwEpximNWCxTEFemVBkOEjI8mVM4vJgOFEsFktgp",
-	"nUtjWLWunq3r3vKq9nbrWbaCO9fFzCJuyDN4h3BN8DVy8LtMlfj4gZGIES1jHlHFzccPRUtnHRjBwqvg",
-	"4BE1bCwxTN6f7zAdDxRLpAIb+UzGqTd/hKFMheFiPAAWh7+OGDWpYsWfrLpmRylmUmV/sFvQg9w/TpNE",
-	"cmGcJWVoh49GAxqCXUWmhgtWGC3NhKnK23o0oUKgAdmvHsKULfRLHnq90f83ZsaAwcaClzZMsWiQ/Tbj",
-	"muPa+KpvvZQxD73A2BxX7Kzr/Pt25nlJA2423G2h8Xg8osbDlw+r8at4ps2HZ3fW8JUqtfXRhIXXr8MJ",
-	"i9K4Qj4aKyAeXKSGVTCtv8gbEksxdhFelOgY2FRoZyXa8DgmgAUaJH1ujsmPiMzktO0MBC736GxN7hEy",
-	"qYo1wA4IPAxKfCogUuThHBGd6/zrUhCqFJ/ROCCMqtjFqAlpH4iIoIhNYkZnXIzJQftBr90OSOcM//N9",
-	"77SNCSae3BbswAe/tTtvfmsfPXjzf3Z/ax+dvjns/dY+Osef/qm1kox2uqusGVX8zvKu8i1VUq6YM2Ge",
-	"oTFyKwfDUEbz5YiFdgMLVZiTnZXszg0DSZpFekCFvqmKoXJ3CEFUVigE0HJpF4hyzjblEdH9WkX5QTRj",
-	"fJZZVOo/JeTNQyLYjCkMOWBklFpSXlL3VuptRtHw2lJ6TFha9C2010m3/iADvIz6e17jD8DA+20Vv618",
-	"pdTQdfpqpdxZUBrw0AKiU9gt3PGIQyDZiCkmQuavh1aJyPkZNbU6uRC2ArNkInIx4MiKXQh9Ff8zbJrE",
-	"Dss28zVsaIrKPuROOVv4WnvTMqzsQ0eugMC705UfWV2pQonJAAKj3z1MBRj8b/UtbsgN1cSraRZwFrDm",
-	"loSnwO79TRO8i6XeMfQuSlklmXNKukWmAsLdUO74Nhil4V5rid16e9HbJKYiI0nNKcHlhJEEJJgAFsJG",
-	"IwbuFALRKfij5e5EX/MksbK/FeCZiHRAJiD5z3VAvPp1GDg3RqqZBiLisndAs8tTT7YnHN4pWt7GlY9P",
-	"uyIH1AoZlrkRecOiLIMITvgwIFcRm9lRJGKzPOE1YjSKuWCHxN2IoFNGKEl89jBBqxgZ0xmr1NFhzzX+",
-	"UzjLjaj6CqdnYbLsq2UIqEFe0Hc3k0tGSk6Xltww5LJbGTSFZqw18y3sHlYBr1buDDnuflzzmchfhq+n",
-	"8oapo5BqJF4VjhilzWBXVwwXEZ/xKKVxFZVNrERtGEmY0lKQm4kkQ2b1AydAEW1UGnqhaRkIf5fDQb15",
-	"MaarNiCk01CWniwGsG8j9GRKYHnLj487987QvMmN1XRiqzoQYaePuWZRQFisGaGajPmMieNqE3jGIZAE",
-	"VGNoKjjkaYw4q3KsWEE4J+E41MzJgT01IBUZ3cguwRKivigeD6TUX+WXfOVyHSCz+rgvKm9tm+isDQOw",
-	"CmBXdV4Lh7Nt9JVD063Uo4Xc7vVmq0dZ5jebMZHBUCzltSYxv2ZgDF9INa9Gmx2Ct8pUYTEafS36lze4",
-	"BqHXEt4Sgq9dS4bwixppsBUJqEf51cUgavB33dm8r4e/vUjhjuPcoeiNX9xTwMweo1pWg/j6lJkSyG8I",
-	"4mtnXwnya99egQJr390rV1xAkbUvNmJ5VSjyI5thfZgq8SNjbBHptyI267e8KqNYKFXkk58zDecgk52X",
-	"1b1trBzF9byrej5jsf1IUxIUScH2pPA1zd+YcSXFtHwjJSWOhfZYFNNpbPQuoqQcaqZma+ZSLFEySkGx",
-	"GWjDEl2XBLJgq5EJlNWwJ1htn6kVM1M1ZiKcr6Owv7hhNQYadEAXIaJyM+UjrziUijPPl7gAUtl9N7cB",
-	"/SjDdOprAj7l4npDsaeK8lWnoqQqXqaQ7VIANSSA/u+9k5P1QdMqrt6Ol7+ykm4LTLQZaBbr6FS4VD0r",
-	"8vYfoN+VQNYspqIKglwkQ2ElVft9/NaeHY23uDkebZN/CGFay7QXgjcUi6ZcsIAkSv7O/jBQQnCTWmR7",
-	"BhK3WCBIVYcHoS+PlZKqJp6mkjzUh6cvmgRgivyFqiX8hdHYVMAp+M9WOE3rQzryuSto4jVoSnme/JsG",
-	"+V92jqqlP5nS5DUzVjvRFcGBKpzwGRuMZBxV+XB+teqOZibwBiytWUQsXkGRLzmD2DqmMoMtkEV13ITp",
-	"jZgJJwOrT6oZjQe+ekZlZAqur8Kr+BM+IFyMmTYsIlw4M90fKUtZyfe3Fu8nUlfzUx9MPdBVEs2vE2bP",
-	"wB6RD7rmmmgjFYseloOxudEsHtnH6ALBWIKSKaggs0K0QuV5aBamipu13O8Z5fFrP/Y9OkRqL/uJP0Mj",
-	"ZUC0PUZqoBRoEs/JjeLGMIHhz1RA+IKzhXrfMRbCQ5PpQ3iNM03sN8lwTn7GegFQp4cmULPBAc/xxolh",
-	"N47eroULKeI5Lo9FhBrCaDhxbu8DndBpQEI5nTIVchrbPeN/EyWn0s6kDzeBoAWsBHByt1i4slKeWgmy",
-	"cjhf3mH57mqxZx0JeCKS1GxqM1kiEqtzH3bA/Eq3LrlXjkE4vVcugNoONqEYftLfnjz/4cW/vynd74Y5",
-	"HXk8QLddT01KmvDp2knrszt+VdywI0ibJ5B+a8g1Y4kragjkhkjBXMh2GDNqCaNZm+DRRIN0lKj6KB88",
-	"OHXluWIdkM7ZKQHqcMM1K13cvfPz0/N14SO3Qtr8Sl8739iGF12TZnjaXf9qBaW6DXCrJj3ZuqvIQukA",
-	"l07MxJoc8KmV07khl09fBwSkxyfPLl6+tjcekNfPLl++Jmf3zg8D9PHB9UPZPcHIgWHaoOculiGNiWIx",
-	"nSNFBqrqxR0Ta++Lwn+KOmXQFTWuEGMwGX1QEPoWai+Dp4PGxNU9ZrqH5R+BtQEqSRGCRwRqgDJFotR+",
-	"FkbJGwHVFyMWxtRimfteIzGHRpFiWjdLMKepkS7pUleZTgS7QenL6s2aUG8hGc69aHHgLJrgEHbm6MOH",
-	"OUKiB50b7aNjQE7K3MdOyJM1UThDGl6PeBwPNHeVKxaioy2QO/lwigVvfb4U1+jZt4RCpobYrU6p4aHz",
-	"h+qHLm7aXVFhyVjewLLvYvVBJiIiRwSd34BcS17vJvdjt5Qm1ekkE7jtIsxAdXSoOFeAD+cy5sOY1UDJ",
-	"5tE7VkQZ6ELA3+qYrGJ04LbBPyxmY2pY5VHUIVAo45jRMTi1JJnSOVGMWjm3Kf5sfDJNPaBTmjQvcFPS",
-	"kt6/aZCVgwoHl2LAhB1Y46/3QQbrONlQvv0bx1KotUIvHGPD29nqaBPFZTU3AD3QUnVAbWWlaJDsZ0zR",
-	"OJPss69j7IYdn1Xt9GUt/DcsUGhAXiRh1VkSSaoSqVkT1HS0DgT6xFBgRF5NsUca5RphA7t3htCNCMNW",
-	"p62nZgMIfT01G0JoblhoAHyvcfDduIld+IlTgTyDrMKpBY5YANElElkwpm7nVnYnsZ1beVkAKVta2xtK",
-	"BotS5oaSgpd3s7hbh0g5lsA2ch77kFCM5MTf4RVPVA4slgLiD1kop6wgd2QZY0Cb7OwzZlk1N4dNBYi1",
-	"AUElBr2+HNZujHOBCTZmM02ZC+rfdfxjzSVqIDtWTkoWCL4XkeRoFIDIDXYPe294MSZVQG1JKWRuP3xq",
-	"Qy2myGQyzbDTLqn07Y14QdbZxZ4RdafkT+ZhVjYSn2YnJwXwglWdQE4fvP+nViP2sD5K2RH7piTewckC",
-	"9awmnCuI2d8qYxzLmO2lMxpLwQIo4c9dpVmIRXLneUCJYXT6nUY+6tRBR0/+lYC2YRnvv5aUO/8pzLVX",
-	"NVHYbrX7iKjwOuLdRVSUOejS8iF0gHn3RbNIAzSQ7VS902TRTSUHkF1HTrUh6Aw+5stau/xecqOkGGd2",
-	"68OHOMoK9NgYyjV4sLRZjkbFG+cR5vS68b5YbTMnBlt1wvsq8tKAV++k1W/Mu6vZZC3Pu23lcQ0PXK+h",
-	"ba16Oaq3R/3rrpnUDqxhcz2g8XFV+R2f1RUebVzgKa9yu+h7UaVCGwHWD4DRD1H3N55XYxGikhF+iyrD",
-	"AZaJHSzWOaNhiJpFVjZkPRnCMyjNWEWTnktztwl6C8usTS1zqdpPnHdlyzD9oljUPupiUuS6/EiMyN/i",
-	"1Y2i9Iu56Jtujkd03liUWDzJkgn+/jIMYkL8rU2vqUnVrX4gvdX1m0mq9K1+IGW3Ov8Ni8RtfmEBCxw4",
-	"5fsqrqBwnIGH6wKIZJdZiUDFLgDLPCCXbPZTa9qHCO+9yn19Ksmdp4Es+mlcXEQht5kLIlNFhlTXJNXc",
-	"gd3NFyytSMzYzmRWhKTt7GY5sC3ww/0Wv91SDNwkd+HW8xCWCiitu5F9qNMlWnF3OnXxs/tS+1aA2vqs",
-	"2P3lOewfFD/D+P+XznDwCPrfbVqBCR28g8YVq6uOi90Mdqh4vVjRYXFFCx94s+IInsoxFxuewC47r4lV",
-	"6WyqYFQEqVXvE6vWbFgGnc4rFEdfBGZgH/ewTyuUVYOyMRiOCAXXStViSExd1ZCNNHXoYr5iDfC8B0Uq",
-	"FHZhghZKVJP7EyIVedCeLkUSNSi9XdpjK1j43nr1tFYh9Y2Uls3jPz0iD87OvyeuSRPBPlO6onaCVIrF",
-	"xVSj8kz/lkpMhQQRCqtpcTEGPV7NmMIeyMfVwQWmTgwsNtJtyJUW8gcq+JJvkNVwwkKMecVkXGhDK+Nd",
-	"ir1vEwqubmqcLbVGesTuoLVWk1InXKPmRI4gBBe/cTORmuUtdCYsjuD0Q8VchQUnvmVtSI9X10ypKt9U",
-	"WzeysizyBdEGGoX98uoJEXTqgz4soNrFO6hr0OkHK/P6nJwVMe1ZI/aLJFHSGTl2aKFDYZpNqzXLaU3+",
-	"VZVBCfN+ih9qtLGthOrCypYyNBpUyM4W8SMbcZEVMl0uIpDVs4DILnpMfk6piuDidS9rZDrA6p7kAP97",
-	"GPSFq4tTfpBFcAywZXwp7TEg2KWAMftHX4x4zAZZQaHDwDVGPsAuKQGZcjGAXh/kAP5jf6Jvq35ya4Gf",
-	"+iJ7FLoSguTA/YvDvK66DDlw/7C/gQ99ALfcFwcmK9kaYMyLwrkPj8kF1v1w56OZGUQpIwfA4QJXO4VI",
-	"ZXfH4ugQa6EwrETqhh0GREjDR3Mnj5EDX1cogDuwp4sUYJC3byAHOPchxsbErPQ0IN5RMPDNH/riwFdy",
-	"USzkif1SL7sBCKwJjVSHga8CywISc3GdfQ82EPSF5yY9AjW1oLY59rS0L0WHx+S1sYQfAsegTgpkfWZH",
-	"2BdZ0kCCyQSZ68rt/0Zx+/6BFO5EvFsHXJd2dF+4OaGmlw9c4JpEEKUqxQDXpgb2h0OsnrCIUNFSh5HT",
-	"9YmlDZRGwC8aDzJ33bpPwMAyX1vMiBJ1KdBVjVKqvrF0lg1fKp5jk1eqkhJPK48JAlYHI6lWqyG1JYar",
-	"aO2aWq3NF5eD66p7cUGupRGriiuV3/ZS5GrbQlNRcXGvFVWpy59vCjkbHJqTJVaLz6vLRtdWE1/an3Nq",
-	"VAXeV+9jYYKxZWyf593dwtXI9fOtqedtz3s1znWrcK5gztzosIA+F22YfiFl8ppRzzLOrhTE9tHiIZvs",
-	"dTqdUjXfodFDNtUzmiT2KJaWNs0fbJ+T2tyu7D+3ujD34rK3KszdYGcN8brgFq/ay8odvLL3/K5GQGhg",
-	"oG8GwiuX4MGo+TK8/aqwnAaNtur0QDfLFgjwd3yzKR64Q/HYnH135en8Pd/jYrFq1Km2WHemZ1YQ4BBM",
-	"nAMha4qI1l/Kzi2CKqpD+jwef1ZZbL6e8GS7OPWopAY2Oq+C5giBm8OY68mORTHzWbbsj7ScaB8pOoIM",
-	"XT81OMcMrwtTXIsSG+P5krmjdNxBAWbXlghZRIDtTAdlYF42duEAMuHaWO2YCaPmywmV690ZOwLVwqmW",
-	"zqy4hyYHVU9O12H2Fgi8H1zYHZQbA2wOqU1r1bxiI8X05JXrdLAZACp8eZC1Fd/ITbaw9vJk1WtN4vl2",
-	"nuusb9eAV+Wu5329tG/l67vqgN3C50VBBupDQn1JdMxIhcrqmNcdUuEncENggoN+K5SpUpwpTQ4iNqUi",
-	"Yifq4wewDB/Ce+LjB00iKjSJKfn58Y/9VrmcQYMCO6sS3PdSan6xSPMGhZnfVJbiKhRKGsRcXG/gVVgq",
-	"srT2CMp2yBqjvrs3TJgsl0IvXusfqTRMP8wMp0vtmCZU+6yFtVUXIRv+k5TKX5mbUVnsf9/F9V8590ix",
-	"qUllkXDdsNdBNhFEBjvusbLsz4aT7qCAZVspLW21JrF4QNv1Sfq8z7DumCrPQ8YVuIv9A9EjQDqHQaFp",
-	"u/+1GxAmQhopCgXBsz7u+PQ06Ivxxw/24UnWX/IwIK7jEBUmIDEb05gcaDtxyMjvqeIR/yNlhwHJasb1",
-	"xYHrfqELpca1nSmaclfvNwt5duHL+WIBw2BhebcjCmPg48XqdJBUNOWikrRi7PUyoytEen/nw7wx/0xQ",
-	"paBmv87b2PPxxOhjv4ceFIERNCZ6Im80yf4USAtzSOmBpd/+kEjNdECcLw0rTHixRxfeeEi0i5N376I8",
-	"p0uF5J3fhbt5nAnAEuGQwQ57/0xCaZHJcWv3MxlKea0D4izkuB7f/Um7xiZ+rF/HQ9zfjAkqjC7OzFVE",
-	"Egqg72vdc2XhySKmfljIc85eKidbc4VpWfg61iU7XgQL3XPNrd1fcCyuNyoN88fZ334ATSNu/FN/dQt/",
-	"+rGLN1siTNmo8tW0sL8LHribN//BDykdnhtV+s0PzE/Ljcp/wCGV4F1MsF7iGI1Lg91FFa8VpbF2LUFV",
-	"RR6XU0424xT/OIWQzu6dFwohnd//Hv/Ki+N0zz9FaaRV5YsawE8VTOTVfRfUotxNv5WRht5QbrDLXib2",
-	"g0pUFYKwJE0WenOje9iKzEIWB6J+NWc1NdrDQuvAlQKIH7dV46wVzUU1F2PQEGikG6dFYT+dKuPk7s1o",
-	"PkEbql0boa+v71xfOWHbK8grXldcQ11Dn8sJg7Z2nGlT6CLrCBfof1BLS6VC79LSBznxhupwqWjt+811",
-	"31cfP4w+foCHmkQpiaTWnFWHBzYM1AK5evlLHRQvA9ItyOgBOfUCebl64Doqu9kp4aXXndGUqTGLBlwY",
-	"uS0C1WnWL5ki0D8xb4o0Z1T1yOVRt929d9Rutzvd08rT3kdNeSuERimrEXmyeu1Njbuv2Kiiy18zclGT",
-	"634JwgA07yiaUb4r6AgVbaSqjKzr7z8vn+Pa3lX7Wel4w4bP2yQFbVoYffM0IoTIfK9BwSqTMdBi+XPE",
-	"24IJ2Tvki4X94XQ8+i1RrRziVgkJZQjaNq0J73Q7s/Bq+WeZ1d2NvLGSh28ax9a+PR6zqbV1rR00W86i",
-	"WRICEL0ZojGXz6m9g461a17dIzUvHZ3FdGO4J9bzeUiivTZRrSD8K3q2TrJyUd/pUkBulRu5ItJ9RcPW",
-	"X71p2we2Y0k51+RPThMq5uXN726rLlDmxRioNZroEt0u1QvZsUzwWhM65hgs3O93Og9pxRfXW9JLrKFZ",
-	"tYmMSbwJ8hTFFibMLhdwWcUO6umsb4qwEHKYnUYFZMW0Oir9Kg8zvuphzdEi04fsF659MDIZzrF2mUXB",
-	"h32Bb+srXxrWMg/2kFy5aOWrh+SqIM9dkZPsb6t2XtkZdBJzg3/ax/gnjC5bafN1thwE6JbbGMNmBNl3",
-	"8r9cWYT8G9kfMK46YmHrDrbF5rUZx8+OfvV1bsU6S2tdRgGs5JhdJ4+g0nAV6K8PGMw/Vb+PZ/bQN23W",
-	"ITB4skIQTdWMz/IA9PU72MTRvXD/i1vZRyJwvXJ7SynATrC28L2pZ2oLmWobkWdW6/y/5FMWc8GgZ6AP",
-	"AMiIESaJYcdNz2gFu8k6Zh8IacBpAjIrlwKn2cF3364q9rEdN6yn+espfV4ibYFsO3neUd4VfY1B2BHS",
-	"CUneLLLQTMrN1vLmr0rKiCvaV275jlbPIsQ2Y8w57L5ZbskeQ7vipUbRHGp+20PN1C5LhjBG2qnKeaNl",
-	"l/80pUkmDUJCbq48H5y1H+Tm7MPjPVgLv1zN404a+X2mIuwWrdgqKASSzMczl9+zlD4jq2tfP89MpVmu",
-	"WOg6w298vj6iaS9WbGjzvyZTZNve5ZlztaKJT9GD3nMqk57IG2HROHPV66wQf04hiu74UCZsdalYT3Xd",
-	"2bSwRgX2zwNTzEISWTHrohU4mun66bk8QnwCGY489H/m5npnHcoMOHaWLMzOy8leKF6fSl+sRV3wVgMQ",
-	"uOtbG+zowXY/IlYRBe5Q0rLw4GOCqlAvZFrnEZlV3Sa5YnrAKzSy19jbh6TC8BhADadDICTu1eri70ux",
-	"oBWpStdMDHwumQfIHxhVrEHB0dLGSpOV9hQ0iCO9zCD7InHOyp0TtutyRvNsvVWUZVkFybEPuH6SGm01",
-	"YEi7PTDsrQlIquLASwtWEsAQKB5p+wiId0Be/fSInJ6ePoBuHpb2aUz+hfZfv72DeHaY6f2bYg3wQgZb",
-	"TgWWU3Y2kT0LE62+k598l8DqrMYKA4P/SJVzY32BhEzLZ2/B2qzigl07I2U+UqvQJdSd6HrQrcqELIxY",
-	"fRzVOW1b+2wy90vjzNiV1UV918N8vWvzhCq9CWsy/H7JZRZ/XbG8Ae4Dxq2gNeHjCTAAbnhI4+pL8SEZ",
-	"r+3yXYFPID8XKTaMXAqWK9G/g7/+ehmQx9GPry8OMXjhhKZmcuLqpi4UUiVX43Ay+O///K8ri1hwYgCb",
-	"SO+y5U2MSVrv34OYMJJIYLDNeAb0LScrLcnc/gHoVq7djjZyytSRt/0UY+ywOomPXnSG215fhDSOdUBm",
-	"kofOWA0h29obrTFMDR5p11UArHIMKolgG2gY0xfQsc+rxksNCLDeirQqj4ay1dikMFvhcV/0xSMpLEu1",
-	"a+/1xRGBQi8aGhFmxXGuoMIACh0nzlb4L79rKa4whof6MidX9pSvju08FpE0STX0JNJSkYSOuXAVDxKq",
-	"NbkqsOwrqJZtqeSV+wEmuXriK76E86O/sfmV1dMskCQGG2FbAW5OXr54fUnYW/szuUIg+ecrPCFCcimI",
-	"pEksaaTJAdZwH/HMzskVef2Xi6Pu+T3ChTaMRoc9cDwYNYc92pkyNe+azeGOrDQEQTN0rl0AuwJ7PYoL",
-	"sIVXzH4Re1lagL16fEnHVw8JSmnaR7STqyejI6jYc0UOzjpdlNq1oTEL7LfPuvfxpynXmovxIUxuEcnu",
-	"JPTNo8iV/Ukq/qc7aeT3pJ+226chIAr8k131oB1lEd8sitlPXcFxFnDtahnZDjJsO8TuC4AlGg25MQ+Z",
-	"k5YcRlkWrDgz1Pk+Y4eJundywt7SaRKzYy5mNObRCbwdsgI3yfDu4uWTgt+y12ofd47boD8mTNCEt3qt",
-	"0+P28Sm2LpgAxTnBeE77zzEGZVnCDqfzJGr1WhZOL3CIfUvRKTPQi67GyJAPOXnKp9xSibUDH6FYakcu",
-	"BtTEcxQkNJnIOML6QFxDyRYwadlRf6QMzs0dpn3mSRxdxzIgfPu9/XLVVDQ0fFaebKl0xJuscDeS8G67",
-	"7cmmk8uK1MFSBeAbeKsF1vbbO/85J4UV9cYWhmV0jtrnl+0HvXa7127/h+X6XFvsGrj1Pvv4IaaCM/JU",
-	"pkMQFKxO2Gp3HpwOu6P20fdhhx19T9vtowftdvuonf+vk3narewEpXDyiPA35WCCusXkoYKtaewXkEFj",
-	"B2qNF7UQq4O8b3pRAIOgKQF3WqooRMcMGAoAS2DJll8O2JbO8FaqvpDd3skPNPKZZ/BKZ/0rvwjqCAqL",
-	"8KXT9S/9JNWQRxHDZETtcwgB19wOfExDFn7degMRpLoCRdFjcuFEws1wtMBA/sbQIujcqj84e0ZzQF4L",
-	"jK4SZmt6jODxr562jVSxUmCvRQnYt5mQ6XhCCpUTlwEzD9oaNIX1bjWsbgaK3odflict5r5fIgidzc7x",
-	"FsjA6pPfF5HY9i72QFs2ursqEmK1XNiIZSsTRn3DVSuO1E3qhp3AGJjzcyUz9o0H6994JMUo5qjknHUa",
-	"fOJSyqdUjUEaOet2m2zEdQkF41OZ/CFKgdyF6VOQT3RYRQrfB15wOXkH/30Sva8VYX5mxhPH3Tj1V86f",
-	"v+HQWhw6W//Gc2l+kqmIFoDb6jkZaNdw94049wWCPbDsBEqZ9irFZ9S7oFpiohgkvGAy2zG5KhHsK4wc",
-	"V2wKqXGgzWXP7Y2WsQrdn1tKHSNXfHUXcaOMjQsoUcpWfLMZaDvHbiPW/pVQkPJx1ZGTexuQk+5+yIlb",
-	"yDeykpMVy5obcNqXCtwnaMSGosLbMmn71v3NPuhT9xeIIGLW1hz+xLVfW2Ot8IOWqFKVccENRmMgpMe6",
-	"XuZIKqdy6gCvyj7gamPdnYEgq0zcFOMrSIzF5RIiMxHp4oD7R517l/C0127/S7vba7eb0xnaATGLwjZa",
-	"j6QYf/yQ9ehf+IxdR/kz7zcg1Xhz4JCoMgm4iwVTAHz8s7YD7CZcXIgsSX6xT7reu6yxygaB3/ykVohm",
-	"0Lw9hG4In7dpJ/jqqcGGZ12rk+Djr4sAbKPS76qh/4jEBRg4nik5MF7p87UkCqVO0C2yJZM/eef+5XT7",
-	"iMUMncVl0vMj/J6TngWkOqsOqvbr5xjMFCl6I75iDvGr22Ph6vbKGLwDJaFmUvCf+AtsLRK/Imavyy14",
-	"A2CS8CMMPlst/L18comj7t5b9Ss02HARcijaumI2UMBKYBYCnPXhMVlKl6JxjMH8lZ6ovBHEBgf32Uue",
-	"LlLKj/ke1MycD/xHc04z7OSHxaeJVMY5XVt5s9nfFqvTvNnRJ+WAbb1bCoEiIILdMG3QD35MXkPvFQwm",
-	"wFjLmGuIP/2iPFaFuNADKdh30Bb+IXEIMKVz2BahYg5Pi5zAYXTRt1WR/wLH5ELQ0f3rEx5dHZdCIEIW",
-	"hdAXy9ERY3vaZ+0HxV4zvumNC5vBezDZZ4/7AgkKCakQ0pBh/goGdxT8/ujfr5SMHah8WtG4Abo1R6Hq",
-	"gk9vNsaeL09C/mRUq+bIXfxpq9cah5PBxfBR9HjU7nRPz87vfX//QWvLG4nqxGmHKQD90J0b8RPjxOWX",
-	"IGjftdyce7byECEaQv+zLEcJ2H8VaSxLPyfv4L9rZOJXbCavi0SnmVCMKwMCa9+PvmKBGE9oIWorqzZY",
-	"p7kU+VWZjFdIv+6i9iD7phE3R5gPuFr6tQMfz+4sWqsmZgr9/5tss2YuJgw3cx9Xn0+3WLAy12jyZv3l",
-	"rKmcakItO+3rUvOx4GI8uGbzUnh1MTMkiwcdFCqCuLI5Bcwa+GKQpVfyHheFaoNYVdNlocDv2OEH0lB8",
-	"wkuhJmSxouHAVz+0G0yN5hEbuBjavFhhZbzxyiPez31l21i+KmSsxfQbR7vs3iwqtoJWDO1OC1UF0VGZ",
-	"N7+DwS5nlIbXQt7ELBq7MpQjrqZ5OhCOpVHNUSw098ZUW4p4PzIgAYK8qQ2tN/9rjkBXcW4rsrtqP28H",
-	"hCaekyEbScUaLQFyYzZfwp6DFmEXeV5Vlm/XVOqCI8cS7ktNg50guMpHiudV8z5kzbwPCoDeZFlRpxWU",
-	"yE+vQD8azsE6rUxY99/964P/uN/aUevMiPx6vRN5xoLe+cVol2Cns7slRlEekwNXkw0zAFC/LNkV7Vgv",
-	"MaVmchLLscSSo9Vei6f4fAeVaiHPrDUO1SAXvekwjFyiS7No5HL7g0Yq0Vmd0gw8zgpzTETbinKlwqG/",
-	"vSlezmOB7WPxMwdIxDUoBO5QnFGgfENmUrwgN7J4Q4vFlopTESUNNaxHILGDa6ITENaszkFeosvWNRVO",
-	"sAsuvN0XKN8V13gzkTErLj/VjETMuErbVZq8W0suUn+xMLNx1Eoxi7PF5n+dDH8O+Qv+15/+4/Gry397",
-	"/UQ/mZrkPx49uffk98fzZ/O/Pjhmp+1jzcfldMjeg3Y7qNz/iEXhkD64//2987PTbqddzqns+bzMxqdS",
-	"zkutoJHP2Y0Dqjukh6vQ6a1rj0PL6AMKosgWuwKXslTXakzCGBBCjWHTxEobsbwhkVXZE6Z8XXmsAO7K",
-	"ZUSRYlp7K1dfsLe4P05jSEc6kqMROTjrPsAhr5hR86MLy8oP6w1hO2NPIUwceo6Hhkyk0owM7dYUOPsT",
-	"yAApBChhZfrG0FPuv/+FotQSSbltlHJ2Um/RcLT1bsWNzYOWHzR64RkVc7c4vRKPn8ox4cLn/XkQxEYD",
-	"eR5DBQ57o15BwV+odPPHFZlSE06YJnYakig24lDEn4+FtJI9CanGb1n4Askvi2iyywj6AjIBcDkTaGLc",
-	"b00ZhhTGMu23yIiLSJN+IdLwxS8/PL7stx6Sfqt9j3S6flBf/Mvp6b1O97//878qEf4p1+aR39VdmCPW",
-	"jHzNqAon/wYKVJ0Gu1hpZQ9K8bJOsjJcrGaWVORJmWsnWAh0UxFTWR8ors1DLF0HP1shCpNTaaik1qA6",
-	"6FqN1zUDyL5eKOyHaeVe33d/VpbAuA01tEks7eosGFCOFuNsm2t7oDFyEfEZj1IaZ+UaYprPiqjUqijo",
-	"0+ADof0AtrrqtRDzkL6XG12V9N6gDDfZjw2yBVYk7ll2pZ78Lvnw5wed/zn9e/uJ2CBYx5GE9cqrp4hf",
-	"mDtUKqKB0mQbKBD87Kd6l+eFf8/qKJoRLCrANXNJ7/YDAAYBtqmHMZbHWJ6D9U37AvKwi1AWZLyDveUa",
-	"tCS/FjT4j1LtXZpn7Qd9EbtRZsKmlqNdRSmiItNXAUlFbGXDKxrH8maQPbrCEpkpqxcAH2VmlE/oCHWE",
-	"4NkxhtH/6+MmhOB2MBlYKjk9I+f3yPf3N0ajW/SefiOpt0dSN7zlOlesQ+GtEyOC1lMZ0lWtVP34bNy3",
-	"PMd9eYNJblGuYA9FneDknftXo1DIrSlsKSuriZHRMyquCS4p+upibHdJtdlP0gxe6jpwCWpzX3Nw2E3W",
-	"bsIO7pLgNyXQ6HL/Munz154Puw6mNyNgjzyR3D4pttz3jQoiE6ySh8Pr0mD3Q3K3lGa3lHw2hfFbTIv9",
-	"3EjL1rLkXoTGe9VEqbsvouRzar8Rp68rq3a9PDlhNDaTP1dVyvgLDNlZWPANsFryujmhcd+uAVt3elDi",
-	"LuYzdrzaDs9nTNjhiZLDYq6LnmvDpu5AsuautVb3x1BBT08gp9INDwqlzuMYGqo4P5oGVuGGHZOLvlj8",
-	"EcLYDbwAL9JYCtYjHIRoDP9Hl5+E6nnM0om+cLH0XIRxGrEo8NX8vK/FSt9jCwRg2LVTg0koCvJK7n2B",
-	"v9vjg76ndSb7Z9mZfKoQQldXuRnQuOX+jaOIUT1jkqpE6nKs1pquH/sMkUJPah5DVLaS0NTIvKkkiqtD",
-	"Gl6nyUZllKBx88DuL0pxBWNFQzaYcpEau4dTu0s+xZhyYDGtoNU5c//9vnfaBpmrCTNuuK4RMN0pTcB9",
-	"wkw4GWAYJI0HGqs7Y7ehkYyR//zWevL8hxf/3noTuNa/8PpxZaEwbJuM54W9dR88OC1ShJaB3vYW2Af4",
-	"BagqjZVzc+dw5aXcgLU0GhRW9jqhUzghLsZMg2zAhCXmmZKB5c1bSC1y6CtIh4pLXFunHWRQWYwtczDH",
-	"hzHbKIQu7zjoauq2eIRsZkdj/0axaQ4Z19v2Cx3IXR3pLyssLVt/gQ1AqpNmRWaT85dV9v4yd7EU2mcY",
-	"DeeE+k6kxZh07GXCWKQJ7YsCzJADbEU/JxM6szIBEhJyM5HE0Gum0SEcpcrZ9ktvV9QPODwmF6SKiRWW",
-	"yI323MUxpKlm8Yzph8DqMnSxr8nRqFDQHV8yqbLMzfSFFAEZspCmGlmZ/5YUIxSfaXxMfHQGJs7dZA29",
-	"oQPMvC/sr5pRjHYhimnX+gUyu7DSLIuIsMeZRtywqN5Z4eD5kzor1nCPLThFRpG3obqWvp2GipkjmGY1",
-	"6d2Fyn4yYroptbvNBLZvksM3yeFLkRw2RJs6Pc9rT998Wl+iT2uaccwqGaikc5+8c/9c8mqtEZDqpKKA",
-	"0FxUkYI52QSljGXTLTpWtmbxG3vLCsLTN2/ZrXvLVgNiUG3tqRB1sf2yJmftM2IkdlQA2EpNDlwodts/",
-	"M0tMLmLnth4UqQOI8aYR1pzj2ouhmTUHxh8uA+zPzOTQumP8MS4la7DVa/2VEZ1mxiFGfk/1H+l3NCWd",
-	"e4TKj/8f2IlzeaQ64KMskDgr912KF/74N+KATWUSkJ2XObjbpmPhHoByJv6D/Pj/WoBgpOC2gDtuvMrT",
-	"kgTQ/vqY9lfv6FxHjjZjPs8849yl/G+l4QGeoeGhLyp47MNVPBarHR3cTCTatcmUzvsCWruUDQFSoF3B",
-	"yeOO6GAXoysrt1+dXOmpSa7INWOJ7gusMwE6/YzGKXtIrkQax1feU8srzdnoGdkPh99Se99V1xanN0f2",
-	"z+aKdhVlrlc9NiUAt1kc+XNnLhvxic9dd60+42XltYna+nnyvJ396Gt4nvejf+N9O5al/OId71sqvXWF",
-	"XRYSNy33XdJLggLXRV6roJMaN+QAu76BioF8PFNKINI/lCpi4L9W7BBygTQjTBjFmS70/CVc9MVVaY1X",
-	"xwRXs+gPr0jMX+NevtNSNbdR7sLV4tqi2EWp6O2pJVKdblZ8d5MiFcBoykUqckhsWqTi+8oiFQ++Fam4",
-	"LYVgsaoFtMG8PfUAqA9bFfLzjO1uThj7cV9q76p9NdDZsGbfwElQmA++geupttg1+qKDQjFMWJPP/8Si",
-	"AqnOjI9bFTFYAOa8y2ZU3+AGAfGk2KF9dTWzZ/PnpbGfqP9kKoCTHliQPrSqMP4J+sehVYF1fXEmd/l3",
-	"0x1iGds6naPu6SVwl41UmFNAFweapf76ub3wqe/8Ty6PEF/a7U73lMxkqoml4/he9PEDORB8xmhKuoek",
-	"56tLTD9+8Ht0hbq8RoezDpoXWdpDY8kioK1nWCUQ/mR8awkPs2DE0vrIQX6BOiBUaz4WU+S4ik25sJrI",
-	"YVOEPXlX/NPKsHh37xrUQyy/uVtZxLo+FM+oui5e5itEwH2Hp392iJUhkeuGxWj1cs/dcjdHsq3xqY5R",
-	"FcHhjsW97YU3C19g9nTstAbnHN2vQ6ncvldXmewR2GGfzV/mNUM+XQSSa3M0KJglZRz5ur8QimWxnN0M",
-	"Sj1cp2k4gUauDCsY4fjNq/DgWexUDS0zNOcm7oeuObovAeYuNGtlwTXccx5ynZfF7ZEYq7zQMeWffdeI",
-	"LU0k29bFyUMCsJ5VVhG+sv5NETFcl/LjOZ3Gq/SVFwkT2Op8A7LuJ83A2jdF7xHoid4XVXJaxnAqKZhb",
-	"CIlkmGKbsFUZCZcTjGQ0qpyjUUpIKGYerZaOX5RGfiHldTavhfOtlM3Kugt6LiIe/usoptOhnFNh9EZq",
-	"cVioP//q4wfNI2iK85Rp8lM+ZbFIQvdet3uvi3USqhPetsq33UmEL6LCeum9hGJfbG0ZuYD+npqUf1/X",
-	"NP5FuUT2p6/IUgfPm8Bou3uvm9VUqYfRrcDrMym38rWg/TZXUMeNi5D/LXj0y2z8vlCyv46oLUlKJ++K",
-	"fzaqkrIb6ds4+LO4vq85AvROnb/7DRktgx9GZ06oVe2rKrktM9pafaUMabdfKmHfXOCrpfZfe9RhY4K6",
-	"Kf17UaK2d15uZY+0e+sa7rWNJjaH8U9cWeUOyMXt1jtpQi98sNY3uvEtYmtDSTPr5rSuSkg2kIQyYhih",
-	"5Wzn5CBJhzHXExYdEgfiECyFRmj/S95TD2IdF32LVfFUL/PV7dEEJSMom68114ZilyPvBcgQtNV+cNRt",
-	"d8/BnWTApvqzi++OmCaKOaejd/ke2PP5+AEO6H+c3TvMkd19FFjCQEiI7XzFEsWhJweJaTYZKS9pgbqd",
-	"H7XvH512LjtnvdNTR0+yc185KqtXkw0vkqJsp+/fvG/e4DK7GXtNK6vawPUdf0K7Ur6KLG6EK5LdTo4f",
-	"BVyor2jw2kg7EyWRoiODAU45brhZH7qaNxDAzSLCBRlZWeAgFddC3oi+gChfHWAARjgBy27+Gwwi45Sq",
-	"CPITIC6PXHMR6YBMudZcjPsi5/uHgG7lOsfdLvFljpnH4GHMpsfkwq2d675wzccwmHKMncJERDJIKeUj",
-	"HpPXWf9znQdG9kUeGQnlGRIlE6lX1EnOoOfvWde5T+gBLKHmxe8yNST6LhWMfPxgaAJYalEU0TJiIy64",
-	"N6I4WmIUndEUIhPtMxoPfBS3WxXWtYf7he1lLoP8qSczP7IpFREjTKCsoT5+YOBzGHFBY6+d+CTtWOrS",
-	"24/ij//LpOrjBziThTmtZk7ytRpFheYmo1EjJcEnkK/qTflDy9/Brp4yX4n9ak5aOl3w8iNWbkZXHGTc",
-	"Zv0BAH0aa3RmbQYGSxdfF0dRFP/8mOG8kVBKO3uCtw0hofoKC3wEyEdr3aTVc2wFBXUMBumY+9CCxPvN",
-	"1nnnts6XSPcJhZCIJa5IDuC+DutYblkePXlngf39iWfUJ+/cv96v8p9XcJYdo38LVGLDptuAv57BVklo",
-	"OWGQU+iF2ms9TQkzBF5KZ46KbyE7Vom4DeTJSmJTmmWR3gh2U0NpVonLq0lOJpDuJODuKLaX17FfspUR",
-	"rK/bRCdFjvplOXmF0L2RGJgd+CMLqg3iOBZv6CkdstglEjQhPScFcvDuUy22TjXpty7s6oZIEKI0i90h",
-	"PXIpU91v9QgVTs53uVIaXQFmwlxSFRVRphWAbdNtPYBOlOTgrP0AajlQgumexJ+I1RQgJB9agtlPVDbO",
-	"usCpPy8NoJ78boz6F+447khw3QtLKsqq581Y0jbi7zdRdj1PyFNb/C3/g3tRF9iKpVnl4OSM/gCLydvY",
-	"7yRinjhJ4rOk8n+nMY9oJtRMZVSIzu6Rnz9+UFQYoPZZJSkvGWWWq4d9UbZRQbwvGH+GLJRTV/3TgyV0",
-	"acXyBGQk41jeHJPLCeuLRLEZl6nORkIosbHk7mH2Bo0tb5kT+9hA2YuaohYvcZm3wx32pQZ8BfRvWa7O",
-	"Eina+YLzUU0tFqfrpPFPRl9zi+ZXKX1vYx/YVd13dIgVLcaZYTzrZ79S3QeysLJmv9UkuGB6dw8QEDp4",
-	"NaKGDimUmJTXraD1uxwWyvnvv7q//15WWv93OSR/pCxlrgIbwOJ5Exj5RdAZ5XF+GzUB+dmxYY8AclBa",
-	"Q/b9w7pYfc2M4WKsT0IaMxFRteqOHvkxO19RLDX6IjNztKNN3aPuWe6i/4mpKTNWaadCpCyGlthghvaj",
-	"TzuO6I9zSmj4lP2JMZ+PUyUTdvKSKq5LcTxB64axa0jTUzyi7lynUuC/s1X5Yjvw0U63d9pGGz0+7Zza",
-	"H/xTqMNjV6OpSVU2qU5F9m8zSZXO/0qZXvm9bMYbFgk/1iqxNxNuBrjawY1U11kJt8aQ/EOqAW6yO61P",
-	"xYbnO8YZfIr65kO3xWwP5EAmTHAxJhOZKh2QibSUba4D4iGyhCgON9BgkVbIaK9YEtMwL6COX0EfnV1u",
-	"atyzKAXq4EtFqDmxK7FfDa/7AkqGocdcKhYRbajCet+JjHk4Dwi2REWdGzg/ugqrRasinn6CsKK9I/cS",
-	"ptZiSxux5S7ReB3mbofjq8e+3xrLbzNKK792gB4H/9EAgFy3ep3u5nS6ux2d3oESf1Jia7WvPRHcz1be",
-	"/VLDrlwqqKlmLF4KDlx8RA0fKYlcmZR8NKVJwsW4kcPrmRu7K74WvknDUKbCLmoA4IAAWfIH0SSRXBhn",
-	"Kiw9GlIe89FoQMPlR+l4oBhW+Cs/YTMZp1UfGjGLsqx2IVP7NWGnNalaeirNBEoFln5UMjVcsIHjaIuP",
-	"LUrrwkOvrr7fKu576Z5qi83C4y9MrPp1wsNJwePLaDjxlR5CathYqrmzG+mNJCkMPsymmKba2CMiRpbi",
-	"rrJ8Blqh6JNXqQDpzpujwACFYWDZFMdVAlMFcn0CwekbRq7DyK2x8Bblnm+3tgEd7e6djlqRaT+09JvE",
-	"dHsSU0bY//v/+r8L5Nxd3Hbik1/LESjJnOnV5kUc/NKP3d3KSIVgGB/gMprftSI616C0uOpIXlAcwIP3",
-	"QStmxjCVDz2tH1rIQGn8luWuxUD/7USYpbOqM7W751+YDPMXeQMVfRAw5TShYg4yhZU1wEwbkIQp4m4Y",
-	"7TAVES3rhRroxHFUkJaEUXNoXqd45K1G+BXoWge1O47JRfbpG24mfSGkswOB0QhyOf0u0YJ0TC4ssDLY",
-	"AqrbMJRFWI1eyBtSayyqwIxPYTT6EtApY2nFRYIpsdVr3Z+0lufBh+/fv98a+W7TYrPFma+iMN29UxgI",
-	"L90PlfnG3W+Pu2fUyN/VRgw964ZQk5f2vJA+RobznE5e/XFFplDrX0MBN5IoNuLQj5WPhYTWRaFzhfUF",
-	"DUMsGAnNQ+2yRTodWmKv0+HvLDQBKXw3c+EZPmUxF+w73RegcobEsLeGHEA7BEFjIqRh2MZTSONK27Do",
-	"8Jj8xGNLIC2PGXLBMOTn4vmPdVXFL91BfCF1sJwDtSnO4+5e40sVZbFKiWSYI1Vb9goiJ2r6YN87XS5s",
-	"VbMDRwAbb+GRG18/oRNzm8/oX6idEus9L+yVT9Mp8K0pF/jvTrZpC5djpupnxOqpDNpLbVKvtG7PWFZi",
-	"T7MVc1e3mLIibx8cbd4idDORuuCNs1JfQrVmxdLIFotdZeQ6ALQkJErZ2sJvVe9GKRsM2UgqVr05u7Aj",
-	"S3Wa7PDqyAUkXZGDYpotbOQqStkVOWBUWdnQ5NuGIXnUlqVLMjUQx23JWMxGhsjUHG5Rds6vp1B6rvBT",
-	"/i97erdbgY7eUG7QwpFJfool8Txvu+ORr1c0sAQZWeg5qahh1FfKFp6fZ0FW/9LuoHuKvUWmMYi5uHZu",
-	"sOb1a4vV3wsTIB+zJLRYa9eyGAemfsO5FlOT9VGZE6FYyPhsRQhZtrvlZBEMsEkYFKZENtvqtR6/tScN",
-	"uhfWOmSCMKVYqnIpobKc/fKpp2rMRDiHysxqCt17VlTka7H5X9WT3yV/9vvF/PnvFzfPfrT/93j+bP7X",
-	"B82jgJCVra/S5xDsi63PZzKBxItu/pf6vOnLSVb62fkBQIzKrfU5j4fSApnFnyZWfT0mv06Y6AsUK+Eo",
-	"fI944bRzcpALgZCiAFgaEFTrUNjLcd79fIgNK4taM4ZZaEINuSrA+BU5uJnwcNIX7hugVVsV2neltwxi",
-	"yHxMxig1qWKH9UnQCC2fNvGhOaXLuXkTohRh6moRAH5kSco1iSmZcs3Ix/+H/C5TFZD4O4Zo/9PjR+Tj",
-	"h3AiUxDwRjxmA8VGTDFLhHqtH1+89nTsrNtaQX/a97HpTE5/mlCYDbH8NvM79smhtri3bbmaf76Sq629",
-	"1i+W7S2D3efG9jaD8DrjC1Lxb1Uov6TM7BdW2aGeAR9YiT5hyls4Dis5ecEGc/IO/+GKT9Y5UzKOtmOu",
-	"xT7pnwsy++1dxcOGRCyJqcgAFi3uzSyiTVudFfpm+JMDsSDVhRbMIJWsJzuQndcoGWWW9xu15GVriv6N",
-	"YH/dBPurb1+N5xPkBcqcq8zK9RGbrVN3NpLeLx0dvb2ykpiWB6BsdZ/ZoqfSTYPtrM1EyXQ8IYWssWNy",
-	"QQS76QtvDyTcajpxRA4wcbzYDeawvjP1turNPryGRVNmo7y1buFyUR2BUJmw9WZDHLzNFtLbbOqurV3f",
-	"GERTBrEAZyvZRacJu+juiV34aqLf2MY/eOdnBACIQMlgJCAJk0nMfMFBVOP1BgrECTWGhpPpQl/oOrfn",
-	"RWH0PmuAwju+s3DxvSQaraF151l3V8V8x2QuQjnFCOERj1nmA0uV4kwdQdoLZD4f4/zNaOIZtNTTE9o9",
-	"v9fqtR6M7t+L2vc79++fhd9H984f0O6IUdoOz89p1O6c09Ph6GzUGXaH7eH9bjeMOufRvbBzPmyP2m3a",
-	"vm/n4n+yVq9z/+y029mqHWXzXnnZxa0qEVoAhq+8LXKGTYUtkwMdWi7rrdE6yGr26MOAyDjKPHe3IH1W",
-	"1zdlIiJX0zQ2PKHKnIykmh5F1NArlI/BdECVIRbEI3Jlof0qIBJDJxS96YvhHAIfNLkq4pUMDTNH2ihG",
-	"p26uK48qV95oDg5FJ8I6HCUWR6H/leCjkQ9dg3SbOZRLtf98/ZeLo+75PeKTy8jNhMcgBtvPcTF+SOy3",
-	"NAZ5/PzLk0d/eXw5eHbx74OLy8uLR3959vj55eCH/3n5+DUZM0POOqdYwHiamHlfSME0Oet2A/hRSDPh",
-	"YmyXdM0Sc0x+SWJJI+4iByEXE4/AyOyXvnC2FyyzgdHV6AJhb12Z1hwwyEG33T4MiJbgnTCKs6gvUviO",
-	"62IfpXi0TBNuHpKCV+Dob2xuFyekgV7IZMIUq5bT7XyLZHZZYl/GWnuWAACBqwWl6A0Zymhe5xnOaGJN",
-	"cEb3/ByCFvzfnSY+bk9zwTODRax8XTftGh0y7xBCx7dMzVjiG9g9mkJlMpkq7w6q20BO66v92wX67/3b",
-	"hZ/8d2td2030nCIC2WcVMQJDLiiseunwWhUYXZ4kURY6jIuXthfWdOpcz/kN38t3KVEivpUoxW8sfDsW",
-	"vjkDr2PeBVJ3wxTLyvwgIbMqhMRmo16VeB9s0Trs2z1/6nvOGdNXX2N3U63wzj05eFuEIg8+yMg6NO93",
-	"XNhKDsAmWLSlYnbyLv9jldPnR3kjaoSIDaj7LpytEmDt2RTsuV5ytO9i5wqL9FbmfIQLOvqR60SiARRk",
-	"PDvGy5RckMeXdDGLrOLNZWE6P0SUP+1n/7d+67//87/6rZUteYPM0LK8Ob8u36UbF3K8usXvV6taeQiE",
-	"OKDsuNcgwPZ6U1DZ/b+ILLv1/q9BTRRrj0qN2OsbtlgCwTWhxLBpElODsnoG2Fb2C4gzDFsePWQgMD/0",
-	"HVliWteQ5RGs43lpGbcelv5mv3affYXDdDoFb6oTp9dGtzS1ESO3rzF8N3Ytd1EoyQryMRGh4OMBw2o2",
-	"mSN4kIfhbmEY2qXJ8TJYrQ+iLOHCV247clptacsuCwWMCjdKGubNDTI1Q/l23/aiGsI0ZVaw2bhKagND",
-	"VMlm5rNtAgJuoaDGRUumULUazqEvdKpmfCYV9lGHlXqvBhQ+hY4lrpwWFxjPyU1fHFzh2AEXRg54dHV4",
-	"TH6QZoLVJ4YMUwegEjbkw99wzQ6PyZPREbguoa/O0he/0yhFVNhhntlxu7pLgzsNHLUnU0WWNvE/wbZv",
-	"x1P6xTs931X7PM9AuIidztVyYAqlrjam2V2k2f9gsTfF8rarnKmne3KmehrktBGwU1oiFX3zq/6j+VWB",
-	"3hXtYcRSUUIFMBFChzI1uQfBQ/wG+vvULnrM9K2w41euXUSVpR1SQyiPMEmD8MrUjCxvojo3gyynZixl",
-	"ZkBYU1VqhvtwUSKiHCqVq8JaAxQLCmVG5AzcJ0QKctBvDWl4TW78RG5/uAHdb1V3s4gilF2f4dl/0myO",
-	"IbzR+rvkIScxJSFNoIxm9N3HD6GigkRQfPvjB8ivWGZ1NcT6zBLrYhjohmK9O5pbTJjYcOOVHB13eb6g",
-	"zy0fEkD2AKHC6/cbHFwz7txpn4EfCsWKjAe7GGGEzIFD903ELhSiH89W2HrdrAWZm7AZ2Jf+4fnOXZt6",
-	"XbcL6u8k93w72iSLJG8TTgGlCfbEJpYIIo56Ls1nQQ0vkoTFHz+QODu1HuExCaUYcTVlJP4OpUcrqZVy",
-	"0Y6bI5bd623mg4VGqo06/Oy+95WKT3fB7LUBXeuW6BqST0fWoL/dfomZnfLrp2SbEaayNykCw3mpZskm",
-	"hMRq1fyWJc5CNSy097h66VY6TOL5MXli0JaDQ8E44zfeF2goCgh7G7LEYKFQuixsEm3oXJNUIGdnEUmF",
-	"4TGhpZxh+GDuVzKKhtdcjF3FGGx9YxfNoiWJtC+wPCm47TILceDq5NhpQ6oUd+E81C8LH01Tbfrij1Qa",
-	"ZsXVg7Nut2h6qhZM8Yhfgd3jUxLi3Dky4BGAVQNnerf1JiNjz2WqCQ3DVEuhifr4wd4kdj8iM2mgJT06",
-	"78ty7XJprwbpp/5Oc9t756LTPT07v/f9/QftDdzqcPCfI1fY8DjrvB/tZe/HjkdvVcmV32lwN0350OkK",
-	"+RpNhfvlRDDnN6H6MxKqkbI6n0nelrYp59NJzM2t8L0XUMyRFlquZXYMtBRldcmyXoFgMXLYF2DkLLUD",
-	"ilWTgiXWkyV4ucYkjgxYEA36wikXq8tyoGsltrgeLcC27gvvjeEmcM5nMmZGw0zyRizW3XCml9w+NqEa",
-	"gm+BpzsfTNZSTjHwBbGIHFzBZYC75oqcEPen1ZauLHMsOGaK06/wyLy2E3xZHpmCR6Oq3HTQgktpzIE7",
-	"7bPWm6Ld3TVus0zChx5T+8eIhiZVbFPnD5zwp6+eUX1Uzb1ARe60ixfodBMv0GnZC5RD+9aO+6qvnH/G",
-	"TqB1wLhPT9C+srBzcv6tdMY3d9F6dxFQyLzNtgN+AgX5RkU+tonU4ll0bezYk+Xqpb7sH0ghFy+fECOv",
-	"rYTiywNaCeDKfavnZeorokOZVHTVyMqEeLH5i4of21rpWum2blSvo8YjsYHO01nlU3ChX7vFcfk7XR+9",
-	"hSLiP0rKXx6+dJspfXU4X+wIXIP2sNp8nI8tzjaQawG+zTMY0mJGZ8x1KPSNYLGU6jilKsIiqrkXFlp2",
-	"B9gcKDOicZGkRh+vqHx8WdjArqi8nQTj5RIjrSipZJTC2HKv5XctrNeBghsGBitGNYiUiyHBvh/yK8px",
-	"gIsENuytQSR0aSmx1GwgpMk/XGyn/FxaLQoecEN6JIw//i8rASlCZywkMSUq+4D000WbpPHmh78yjdc3",
-	"pS1VEvkW4hIt9cny0ROAC1A2MpLEUty7SvDNWkJMmMvhza9sESsDxGMWkeG8RBCKURQOY3rkrH1aCJ/w",
-	"/fmVjBmRypWicXUyA3LW7faFgNxcJAhTrrX9QyoypBEugBxcIU4d99N2+zS064V/sStI6ByBrIaL7IuD",
-	"K/iHG2sZmx8bkLP2g3xthQ1HkmGmLJIyWHmqFBPG1dA5Ji9GJJTC/VqmkgLSoZ21gr2loYnn8NMNF/oh",
-	"hpuAzUa7tOJupa0+SeL5Iqn7UuwOnuYtgtnTirKeJMpqgJ4dd4+xChmL7Wk0lqnOIcN2xpUUrlnWU/kz",
-	"u9B2xoD8ykUkbzTpdLByGwsNqP86jY3VJH/i4YQzBYsyHz/EdmFUjT9+sJcy1EzNSsMfo3v0HJRTT4Ch",
-	"BLk2LLEjOsfkEch0BGGNoKCnSfcYPgLN7HN6/Tg/k6IAmOufEz62V1hgLZlwNsgj9VtbkG+Asm/htl9M",
-	"jSEuBg47XELd7cXEdppZQs73Wo+O0JFxDTdyYP8mMvyjmTmALBFagIFqe4Z9iYWp4gb7Ow8ZVUxdpGYC",
-	"3Zjf2MdqVl2y4qkMaUzYdMgiK8vgQHIwpdeMqFQcAtxbKjQxJumdnMR2/ERq07vfvu/adeOKFmf+C6Ox",
-	"mQREMRph61/fH8aST0VDY6UpFo+OC10S5tqwaWu5oMVTOSZc2MlGiukJTBXLMZGpKbxuYbHi5YsxdrHB",
-	"tqZW6NJ2JksYrFQFfhk7IR1qqNhUnBFerZozN/ZYHQ4fFd/Eh63qpi3aqBTMsRoKbIRSIWBEUPlmyLDX",
-	"mjyubvJRNeuj8hQH/dYfKQ9IBHVj4rjwyX7r8HipFUnVlC9y+S0putawRj2UeTG63CXW793B5vKcvypu",
-	"DBOBl4yLxe21BThCMQmzMFuhedbyhD8s9pUOKlorZYC3sqViEQ59u6Xq68sdgkMprzU5sBK9DshM8tBF",
-	"b8+45hbmsuJFrlUpsYd9GPi4RR2QQntTveBu9MsorCx7WLk0riKoQAT9pCapVRvg40IayhV8TRmuqdD/",
-	"/Z//degxgo4VY1OM6I7cb1MqLEcsfhrsYzMmaDVGvGRKQ61NO4meUMUiYs9iKN+yDPn8jgILlqm7mnDC",
-	"QnuKxY6B7pvZBFWwNJGuYGeEofdoYmGiRBEibqxO//8HAAD//w==",
+	"7P3bkhs3njCIvwqC30S4aiarimRVyRIr/vGfsiy71S3ZGkluzzemlgVmgiRcSSANIEmxtYroq32AjX2A",
+	"vZoI3ezVd7eXepN+kg38fkAeyEwyeSidWh0xYxUTicThdz6+aYVymkjBhNGt3pvWhNGIKfjno5d0bP8b",
+	"MR0qnhguRavXejlhRLFEMc2EofbHbzSZMaW5FAExkmgmIjKk4S3hgjwenTylJpyctoKWDidsSu2M7DWd",
+	"JjFr9Vr91nm/1QpaZpHYP7VRXIxbb98GrScypPjJ5RX8OmGKETNhJFSMGhYRxbRMVchIzGdM133rLJTC",
+	"0NDos3bnwfmwO2qffBt22Mm3tN0+edBut0/a2f+iTsWi3gathCo6Zcad0PWYCfM4sv/kdmUJNZNW0BJ0",
+	"at+j7mnQUuyPlCsWtXpGpay4upFUU2pavVaa8qjyHB7iomu/EmbP9/xOqrRU1fd9I9hrMwhhxA2RIzj8",
+	"RLEZl6kmCR0ze+awuD9SphaF1eGsxaVM6esnTIzNpNW77HSrlvI4YtNEGibCxV/YYnVJT+kt04QSxYzi",
+	"LCLPfn7xkmg6YlfkliWGdC/IRKZKByRhioQ0jpnKFogAnq+w8LET+7WapXYvL4PWlAv/d6dy4SMA9upD",
+	"tOjkz87hCxkyLsYknFAxZtEpee7ujxxddO+T+YQJMuVaczE+rl+/w7C6hd+7qMQuPuVmdZ3P6JgRzf9W",
+	"e58xvFf8VMRGNI1Nq3fZDux3+TSdtnrddhuOC//KD4sLw8ZMwRqeUh4P5etayJ5mz/eD7J/VmAqugZrU",
+	"fkyWB+33xWdKhixKFXsoI1aLtxFb+5mEGsOUffF/+42e/O2V/X/tkweDV2/awb3u239Z/+W/IoQ9oUMW",
+	"16zAAeHaRRQA6aK9GQFeMKrCyX8AzKzSbakiSzVG/DXTAQmpZoSKiNAwZMIQLjQTmhs+q4W+P2qx04Lb",
+	"6nJe8vCWOdK5ipAGnn6jCY8CIhXhRhORTodMkaOXJ912955lCJ3ueY585QM0fvotTrCCpyimEyk0A5by",
+	"HY0sFWAasNMSdybgnzRJYo4s8SxRchiz6b/9rpE/ZjzObtNQHrd6sCKmDRnKaEEmVBMqCFNKqh5JlEyY",
+	"MgvSb4kpZf0W4ZqkQqdJIpVhdj8wUrd6v71pjTiLo1avZSc6teNbQWvKtKZju5FU3Ao5FwRHvX0VtLSh",
+	"JtV2t3a73ADvfSxmNOaWU+PesoOYGJPo3tnZOOXhhJnTiM389vQZvINSwNvimf6LYqNWr/U/znLZ5Qyf",
+	"6rNn+DIebZXogsfCNZnS2KKyJbd6IQx9HRC7KB2Q0qZ0QIY0IsjJjk9byJNHMQ/3vaIOYa+5NsACkIvD",
+	"RVkGoemUEWYpYECSiRTMAqgFuyuUr2gcy/kgSvGDzMpdKAwRbggVizm1aJM9x5vk9hobyj5Ty1NYNLCr",
+	"/60FK2m9yiD/6ft3MRWckSc///Ldo5dL9/4gv/dnUms+jBnJltLw6vPxh7750F2eJnNuJihHpkpZEmS3",
+	"wMhRfmwB4eJkFPPxxBDuBQXjp0Jg+EGqIY8iJvaEBjPhmjg6oglcOQoLSsZM9wiNptwS6/ycz/NzzhfR",
+	"7HhH2fhDHS+KWd9oXK4FVyNvmSA6lAnTJJJESINwS+xW4ex+kuYHmYpoz6Pz2GO/MIL5isd0kR/TT4UB",
+	"TY5JSHOC4w9xTD9JotNwkqsrRxappSEzjkhiJIIjHCVC1zPFQikibqf4gfKYRXuDGcsXYMmNkz57GRaA",
+	"oMo18bpZdpIgrXvELqyLjHBhzc5UGxofBqu96EsiyTQcJFCtEko7IWflLJ9nDHuv0wRinK0jIyhVsv5C",
+	"poQqhudtmX/hZLv3a042kyuanW1SePcke/egZ50TqYhIAahM0iSihsEZv5TyCVVjdgAoBcmFvQ4ZizTp",
+	"tC/uX357jwwXlpsVgbJABZ3kRJgw3CyIkZLEsJhmp2ekPMHxhyKKsAWuiZwxhXyd/40RUKL8aT2lYuHW",
+	"rfc9NCnJlIqFw0cSyzEX+gr05AXhgtwnGuCjdIDdArt+6WdQfkXNTk5Rw05gWwcCt2whVgmaJibbBR0Z",
+	"d5QRiyns6rl9cHJtH1hBvWDBKjxZVQFe4FFYojun9j6Ky15RV+0SfxE0NROp+N8OQoWRP1oSzF4nDslz",
+	"rtXJb6X03WYXkhZfOcSFPEU7hBWIQCoP/KItp1dsJm9ZZEXQyOIejZG9/yLojPKYDuND0IOIGjq0SiNo",
+	"K/nM+aldFkWiF0zNeMiWhjY8vOyNQ5zdNYlYwkTERLggR8WtHC/t5a7hN1EytKrbYS6kaDPJeTDoNNUq",
+	"ZPGFAdhOckVSOOGoOKasV3S7RZQobGVLrdJB8EGu9lcWxydOixymVjMYpdr+e0EoGaaaC6Y1Uam92rfZ",
+	"B9F4/OzxS0sBwNaDGjlHGwAYju35bDY2BS1nAx9QUxpuGfKJ4VNW9Q6irl73jkhjh7do0FiZo+HyUGF8",
+	"s/rA0Yy91oC6BZi3DJvqTff4wg6377mJqFJ00UITjJcGf2vBPrIrcDvIvlU68FfZVHL4OwuNndtf60MY",
+	"BtcZoUBG42eFax7RWLNg6eYbXEztCRcMTZ32Jlvd7mc35eIxvtBZOsiglQr+R8rcY3tny2dbPsvNxwcw",
+	"RuP45xHQkXULzNDpbbCMT8aj2aqAplmomLkieiLnwgoTTgtHixyRIl6cVhpai7vC+Vd386qwn2cUZeLy",
+	"yrKjb3QHhS0ugXDQKnho7DQbUGcZ5OHrldcx1EyE7GPQKBFthwcN16IYdWxtFSUMVWabj26gHPl8+XY2",
+	"0w888d3Ix7Znlh9G0StXYUzf/3CqDmPN/p9wtIDvhS8OeDdS/HrwHzvxaAn4Q8NnRbY2lDJmVOwK6xHX",
+	"SUwXg1pmifbX4nz4y+5oELMZOobKNLFDAH4D0iU6TawEraUKyLlVxuiYKRRfJ3w8sXq2s3DAK97yd1yg",
+	"l5n4GbTgWeObey5jVkXl8jXVkJ6NIgOaKra7nlQzVXs13otWJXRXkIdsrqVb9yfkbybwQBYU/HQF2Crt",
+	"pBZ0d6Iiy9C47GfbIFjUw2rJnX5R8WpCtZ5LFa2IM92L8me7VbRsJwjbTpxpAIFroWfJL1/YUjdYdvi2",
+	"Tx54n+/p4OTVv/7LRhK7GbayA66FmJ+k4SOeh96UQWMX4tbwmG45ugGYSKfgctIhjXEZQYtqzcdiaomx",
+	"3fKUC4yBiNhsgF5YC15caxYNwgkLbwsbzD+RKZuV6giNqgm6fbKXloIL3I1gVZEQOKl8N27tmwWL5es9",
+	"iEi6AjMfUDa13z7YJj70wn8B8r2RNE+5KP7aCbYQRT4YId+IAkXCXhY4njPNDPq8/SAICkHzgC7JF5pp",
+	"ywghwO9zZQ+bYWgVXIyh4WRaKYk6C94AX1oxEQo+GrGIjJScolcMh58eSknz7wwXOwljEVcs9JzGE34u",
+	"QjlF/5hMzVjaf1ZR8xGPWa1U1pDp6AntXt6rVgb531hpDi7MvYtK2XYtgW9A0PP3C7sKynfrFpQtuXh4",
+	"m0l/BkEHUatyeNxDs0ojbh7NatWrGhWdhiZDrVVrDhCKK2Lhjoyk87gttGFTC/Fbgyf1hvdqCo1v1cyS",
+	"75QmfAAWosplv2AGAz0zQkdoaFhEzETJdDwhVJDrZ4/RWbTbLrbA5yEbScX23jL6X3dV0dzbnqTtbugB",
+	"p4BbRRPLjXFaF6BUcRXrAfggIkiODh9QDvFup5eKQuRllciPMXCNN5JP9QNGBFbspo5oO+dO1RO5ijk/",
+	"WSzPUAdpKNGGLjThAoI5XTgXOx2fQvRjplGAjWK7U3Q0GZcY+FOpOtXvnNfnIY2ZiKiqYNqx1KnaQhp5",
+	"iC9UHaZidnxqiX8Yy/BWrx7Uz8IFaPTIRM7RrS4TJgi+QMbSEEoEm5MoBdckqzHhsLGVvkqrXr2ppfVZ",
+	"SvM3KSqEk+t4bu/qUWrP5uwZVVxXyiVrDCxBa87Y7abT+zlhgovxr3aofWXCzWAqRUQXg7lUt6xS71s2",
+	"8fttuE9WTpMfUZDfcb6BJsDSUCs4HDxN6Wsv4BbMvgXwWr1zL6jRWNOQDaZSsxiQYpzSiMUyBXFlSpXh",
+	"ICHDkwWFw4vpQLFUIImd0oU0hlXr6tm67q2u6mC3niUvuHNdTjTihjyFdwjXBF8jR7/LVIn37xiJGNEy",
+	"5hFV3Lx/VzR81oERLLwKDh5Sw8YSo+b9+Q7T8UCxRCowmc9knHprSBjKVBguxgNgcfjriFGTKlb8yapr",
+	"dpRiJlX2B7sFPcjd5TRJJBfGGVaGdvhoNKAhmFlkarhghdHSTJiqvK2HEyoE2pP96iFq2UK/5KHXG/1/",
+	"Y2YM2G8seGnDFIsG2W8zrjmuja/71jMZ89ALjM1xxc66yd1vZ16UNOBmw90WGo/HI2o8fPWwGr+KZ9p8",
+	"eHZnDV+pUlsfTlh4+yKcsCiNK+SjsQLiwUVqWAXT+pOck1iKsQv4okTHwKbAuke04XFMAAs0SPrcnJLv",
+	"EZnJedsZCFwq0sWGVCRkUhVrgB0QeBiU+FRApMijOyK60PnXpSBUKT6jcUAYVbELWRPSPhARQRGbxIzO",
+	"uBiTo/aDXrsdkM4F/ufb3nkb8008uS2YhY9+a3de/dY+efDqf+/+1j45f3Xc+619cok//UtrLRntdNdZ",
+	"M6r4neVd5Vt6VXvNsazS47axJNhpdtUY4OU9Y0n8HLuaMhiNYl4l51jFlInIO8ssHH+jyZyLSM57IKfa",
+	"JZIkTtHaBUdOEqa4jEoK34aQHjZNzCB36GZ29BlTCynYgItBOKFqzAZ0qIHg2029ahJm4yKw8kmnBYN7",
+	"y3+8FbQSJqJqe80SfIGulZ1Z9om1AHYI20UOrbubLh7GnAnzFM3vO3nYhjJarIbstBvYZMOc0a7fJg4D",
+	"3ZFFekCFnlcFETqqBVGE9vaBmLq8I2QyzhrrWY/7tUrWAWWE8VmGiPWfEnJ+RYQFTYy5YWSUWuGlObwb",
+	"RcNbK9tgxt6yc629CQD9QQZ4GfX3vMEhhpknOxOuXYIFqKGbLDSVmlZBTcZDC4hOYbdwxyMOkZQjppgI",
+	"mb8eWqUU5mfU1M66QkE8pQhaSItaLoekSuIzbJrEDsu2865taXzNPuROOVv4RgvrKqwcwipUAYEfzjr0",
+	"MJbhbYXangEEpn94mAow+2Ui54QbMqeaeMOEBZwlrLkjdaExR7Ma857yQpSySjLnzFIWmQoIN6fcSarg",
+	"hoF7rSV2my2kr5OYiowkNacEVhZJQGYPYCFsNGLgQCQQnoU/WnmW6FueJFbbtSorE5EOyAR03YUOiDc4",
+	"HAfOcZdqpoGIuPQ1sGXkuVe7Ew4fFVDexo0P0LwhR9SK1Za5ETlnUZZCByd8HJCbiM3sKBKxWZ7x7SWP",
+	"Y+JuRNApI5QkPn2eoB2YjOmMVVqlYM81EQNwlltR9TVu/sJk2VfLEFCDvGDh2U4uGSk5XVlyw5jjbmXU",
+	"IBpuN8y3tHtYBbxauTPkuIeJTcmU3DJ8PZFzpk5CqpF4VbgelTaDfZ2PXER8xqOUxlVUNrE6pAFFQEtB",
+	"5hNJhsxqxE6AItqoNPRC0yoQ/i6Hg3qDekzXbUBIp5OvPFnO4NhF6MnMHuUtPzrt3LtAgz43VrePrbJM",
+	"hJ0+5ppFAWGxZoRqMuYzJk6rnT4Zh0ASUI2hqeCQqDTirMqVaAXhnITjULMgR/bUgFRkdCO7BEuI+qJ4",
+	"PFBT4ia/5BuX7AOlBU77ovLWdglP3DICsQB2Vee1dDi7hh86NN1JPVoqbrDZUPswK33AZkxkMBRLeatJ",
+	"zG8ZuH+Wai1Uo80e0YtlqrCcjrER/csb3IDQGwlvCcE3riVD+GWNNNiJBNSj/PpqKDX4u+ls3tbD30Gk",
+	"cMdxPqDojV88UIjYAeO41oP45pyxEshvCeIbZ18L8hvfXoMCG989KFdcQpGNLzZieVUo8j2bYYGkKvEj",
+	"Y2wR6bciNuu3vCqjWChV5LP/Mw3nKJOdV9W9XawcxfW8qXo+Y7H9SFMSFEnBDqTwNU1gmnElxbR8IyUl",
+	"joX2WBTTaWz0PqKkHGqmZhvmUixRMkpBsRlowxJdlwW1ZKuRCdSVsSdYbZ+pFTNTNWYiXGyisL+4YTUG",
+	"Ggy5KEJE5WbKR15xKBVnni9xCaSy+25uA/pehunUF8V8wsXtlmJPFeWrzsVKVbxKIdulDALIgP7/987O",
+	"NmcNqLh6O17+ymoaLjHRZqBZLCRVEUTgWZG3/wD9rgSyZlFEVRDkYncKK6na76PX9uxovMPN8WiXBFwI",
+	"TFylvRCupFg05YIFJFHyd/aHgRqa2xTjOzCQuMUCQao6PAj2eqSUVDURZJXkoT4hY9kkAFPkL1Qt4U+M",
+	"xqYCTsGxtyZMoD6IKZ+7gibegqaUF4p41SABss7F9XhKkxfMWO1EV7hRVTjhMzYYyTiq8uH8atUdzUzg",
+	"DVhas4hYvIIqd3IG0aRMZQZbIIvqtAnTGzETTgZWn1QzGg98+ZjKWCxcX4Uf/Qd8QLgYM21YRLhwZro/",
+	"Upaykrd7I95PpK7mpz59YKCrJJpfJ8yegT0in2bANdFGKhZdldMPuNEsHtnH6ALB6JmSKaggs0J8TuV5",
+	"aBamipuN3O8p5fELP/YtOkRqL/uxP0MjZUC0PUZqoBZuEi/IXHFjmMCAfyogYMfZQn20BFaCRJPpFbzG",
+	"mSb2m2S4ID9iwQwoVEUTKFrigOd068zIuaO3G+FCiniBy2MRoYYwGk5coMeRTug0IKGcTpkKOY3tnvG/",
+	"iZJTaWfSx9tA0BJWAji5WyxcWSlRswRZOZyv7rB8d7XYs4kEPBZJara1mawQifXZPntgfqVbl9wrR92c",
+	"3ytXAG4H21AMP+lvj3/67uf/fFW63y2zmPIImG67npqUNOHzjZPW5zP9qrhhJ1A3gkD+uSG3jCWuqieQ",
+	"GyIFc0kKYcyoJYxmY0pTEw3SUaLqo3zw4NzVp4t1QDoX5wSow5xrVrq4e5eX55ebAqbuhLT5lb5wvrEt",
+	"L7omz/a8u/nVCkp1F+BWTXqydVeRhdIBrpyYiTU54lMrp3NDXj55ERCQHh8/vX72wt54QF48ffnsBbm4",
+	"d3kcoI8Prh/qTgpGjgzTBj13sQxpTBSL6QIpMlBVL+6YWHtfFP5T1CmDrqp3hRiD1RgGBaFvqfg4eDpo",
+	"TFzhb6Z7WP8UWBugkhQYGgVFcJkiUWo/C6PkXED50YiFMbVY5r7XSMyhUaSY1s0qLNDUSJd1rKtMJ4LN",
+	"UfqyerMm1FtIhgsvWhw5iyY4hJ05+vgqR0j0oHOjfXQMyEmZ+9gJebImCmdIw9sRj+OB5q50y1I+gAVy",
+	"Jx9OseKzzxDkGj37llDI1BC71Sk1PHT+UH3lMgXcFRWWjPU9LPsult90gW/o/AbkWvF6N7kfu6U0qU6g",
+	"msBtF2EG2gNAycUCfDiXMR/GrAZKdgs7HOhCiOvm0DM/eNfgHxazMTWs8ijqECiUcczoGJxakkzpgihG",
+	"rZzbFH+2PpmmHtApTZpXeCppSW9fNchDQ4WDSzFgwg6s8df7IINNnGwoX/+FYy3gWqEXjrHh7ex0tIni",
+	"spobgB5oqTqgtrJSNEj2M6ZonEn22dcxdsOOz8rW+rou/hsWKLQLUbUkrDovKElVIjVrgpqO1oFAnxgK",
+	"jMirKfZIo1wjbGD3zhC6EWHY6bT11GwBoS+mZksIzQ0LDYDvBQ7+MG5iF37iVCDPIKtwaokjFkB0hUQW",
+	"jKm7uZXdSQAt3bco2eag8V3pmoO5pisRsia2UcfSVAaZvXSB5MiyUVWeMp/67P3fU2ZAzNs10KwKLApb",
+	"K9U6K5zmpnvbKSbAn9GKObNBAQX/8Z1iEVal1rJ5vr2lOLmsmmwpXnolKQvWdtQ3J62wjVwwuyIUw3/x",
+	"d3jFc6IjS9qBWwxZKKesIKxmibXA0OzsM2blO26Om0qdG6PISlJdM3zdXdpakpwayyZNJRI02tQJHRsu",
+	"UQOvssJ1siQleLlajkYB6GlgLLP3hhdjUgUsmpTiLA8j3Gyp+hYlk8yc0GmX7EDtrQSIrB+WPSPqTsmf",
+	"zFVWbBefZifnKN66/knnD97+S6uRTLE5tN1JCE3lAgcnS7S1mtuuoaR/qQyMLWO2F+lpLAULoPEJd/W5",
+	"IYDNnecRJYbR6TcahS9nQ3D05N8JqKhWWvv3kkXAfwpLkqia0H232kOE4XjDwocLwymLXSvLh3gT5n1e",
+	"zcJT0Kq6V81jk4XElbyGdh051YZIRfiYbwbgyiCQuZJinDk7jq9wlNUCsZ2ea4tjabMcjYo3ziMsfeDG",
+	"+xLfzTxfbN0JH6oWVgNevZcpaGveXc0ma3neXVscNvDAzWr9zvq6o3oHVNo/NJPagzVsrzw2Pq5Kcbeu",
+	"XHPjOnh5bfBlh50q1SMKsMwKjL5Cg5HxvBprtZU8NzvUZg+wuPZguTokDUNUR7PqSg1yTscYF1SYsYom",
+	"/STNh83qXFpmbT6iq2jx2LnkdsztKIpF7ZMu5o5vSiPHNI4dXt0qtaNYsmPbzfGILhqLEssnWfLb3F+F",
+	"QawbcmfTa2pSdacfSO90/WaSKn2nH0jZnc4/Z5G4yy8sYYEDp3xfxRUUjjPwcF0AkewyKxGo2DtllQfk",
+	"ks1hKvT7uPKD9wapzz/64LlDy849F0xTSIjngshUkSHVNZlYH8BY68s8V2Tz7GZnLULSbnazHNiW+OFh",
+	"S4bvKAZuk/By58krK3XmNt3IIdTpEq34cDp18bOHUvvWgNrmVOrDJcccHhQ/waSRZ85w8BC6hm5bqA6j",
+	"AgaN6/xXHRebD/boE7BcBmR5RUsfeLXmCJ7IMRdbnsA+O68JcOpsq2BURDZW7xOLe23ZPIIuKhRHXytr",
+	"YB/3sLs1VJ/E2kcQwwp1KUtFtUhMXamZrTT1iUzVujXA8x5UNlHYuw4az1FN7k+IVORBe7oSftagYUFp",
+	"j61g6Xub1dNahdS3n1s1j//wkDy4uPyWuNZ2BLvz6YqCG1IpFhfz08oz/UcqMX8WRCgsOsjFGPR4NWMK",
+	"O8efVkekmDoxsNh+vCFXWko6qeBLvq1gwwkLiQkVk3GhDa0Mkip2DE8oxEdQ42ypNdIj9lSutZqU+ocb",
+	"tSByBHHb+I35RGqWNx6bsDiC0w8Vc2U5nPiWNW8+XV9op6rKXW153crq8ddEG2iv+Mvzx0TQqY8UsoBq",
+	"F++grkF/NCxg7hO51iRCPPM5hNdJoqQzcuzh46cwzbZF7eW0JmmvyqDkPOGFDzXa2E5CdWFlu/jBs0V8",
+	"z0ZcZPWeVytPZEVQIByQnpIfU6oiuHjdy9o/D7AIMjnC/x4HfeGKKZUfZGE/Ax4FZClXNiDY24Ux+0df",
+	"jHjMBlkVquPAtZM/wt5SAZlyMYAOSeQI/mN/oq+rfnJrgZ/6InsUukqr5Mj9i8O8riQROXL/sL+BD30A",
+	"t9wXRyarbB1goJTCuY9PyTUWi3Hno5kZRCkjR8DhAldwh0hld8fi6BgL6DAs2OyGHQdESMNHCyePkSNf",
+	"jCqAO7CnixRgkDe9IUc49zEGVMWs9DQg3lEw8C1z+uLIl/9RLOSJ/VIvuwGIxgqNVMeBL5bNAhJzcZt9",
+	"DzYQ9IXnJj0ChdigbiJ2ArYvRcen5IWxhB+iDaG4DqQKZ0fYF1mmSYIZKJnryu1/rrh9/0gKdyLerQOu",
+	"Szu6L9ycUAjOBy5wTSIIbZZigGtTA/vDMZbcWEaoaKUv0/nmbOQGSiPgF40Hmbtu0ydgYJmvLafRibq8",
+	"+ar2UlXfWDnLhi8Vz7HJK1WZrOeVxwRRzoORVOvVkNpK7FW0dkNJ6+aLy8F13b24yOjSiHUVucpveyly",
+	"vW2hqai4vNeK4v1LYVUNIWeLQ3OyxHrxeX11/dqmCyv7c06NqmyN6n0sTTC2jO3TvLs7uBq5eb4NbQ/s",
+	"ea/HuW4VzhXMmVsdFtDnog3TL6RMXjPqWcbZtYLYIarJZpO9SKdTqhZ7FJXNpnpKk8QexcrSpvmD3ROZ",
+	"m9uV/efW9y9YXvZO/Qsa7KwhXhfc4lV7WbuD5/ae39QICA0M9M1AeO0SPBg1X4a3XxWW06AfYZ0e6GbZ",
+	"AQH+im82xQN3KB6bs++uPZ2/5ntcrumPOtUO6870zAoCHIKJc1AbnV1/KXt3UqsoKeqTv/xZZQkdesKT",
+	"3ZIbopIa2Oi8CpojBG4OY64ne1ZSzWfZsfb6anWGSNERpHX7qcE5ZnhdmOJGlNgaz1fMHaXjDgowu7Gu",
+	"zDIC7GY6KAPzqrELB5AJ18Zqx0wYtVjNwt3sztgTqJZOtXRmxT00Oah6croJs3dA4MPgwv6g3Bhgc0ht",
+	"WuDoORsppifPXUOY7QBQ4csuWGtbN9nS2suTVa81iRe7ea6z9oYDXlXwIG9/qH1PB998DOwWPpkO0pav",
+	"CPV19DGNGcrxYzGAkAo/gRsCExz1W6FMleJMaXIUsSkVETtT79+BZfgY3hPv32kSUaFJTMmPj77vt8o1",
+	"MBpkKK2rinCQ/gTLlb23qOb9qrJ+W6G61iDm4nYLr8JKZa6NR1C2Q9YY9d29YZZtuX5+8Vr/SKVh+ioz",
+	"nK50rZtQ7bMWNpbqhBIKH6W/wtrcjMoOEYfuyPDcuUeKvZ8qK8vrhg0ysokgMthxj7W1oracdA8FLNtK",
+	"aWnrNYnlA9qtndynfYZ1x1R5HjKuwF1ss4oeAdI5Dkjetdn/2g0IEyGNFIUq8lMq6JhlT8+Dvhi/f2cf",
+	"nmVteI8D4hqzUWECErMxjcmRthOHjPyeKh7xP1J2HJCs0GBfHLmWKbpQn17bmaIpd0Wis5BnF76cLxYw",
+	"DBaWN4WjMAY+XixpCElFUy4qSSvGXq8yukKk9zc+zBvzzwRVCho96Kw5t+LjidGnfg89qBwkaEz0RM41",
+	"yf4USAtzSOmBpd/+kEjNdECcLw3LknixRxfeuCLaxcm7d1Ge06XuA87vwt08zgRgiXDIYIe9fyWhtMjk",
+	"uLX7mQylvNUBcRZyXI9vkqddNxw/1q/jCvc3Y4IKo4szcxWRhALo+wYJXFl4soiprwrJ8dlL5Qx9rjAt",
+	"C1/HYnany2Che4rRLCPXHYtrIU3D/HH2tx9A04gb/9Rf3dKffuzyzZYIUzaqfDUtbAqEB+7mzX/wQ0qH",
+	"50aVfvMD89Nyo/IfcEgleBez8lc4RuN6ch+i9Nuaemr71i2rIo+rKSfbcYp/nupZF/cuC9WzLu9/i3/l",
+	"FZW6lx+jnta6mlcN4KcKJvKS0EtqUe6m38lIQ+eUG2xGmon9oBJVhSCsSJO+QFHmHrYis5DFgahfLVhN",
+	"Yf+w0GF1rQDix+3UbW1ND2bNxRg0BBrpxmlR2ISpyji5fwejj9C7rGzl3MFgubEoeH3lhF2vIC+TXnEN",
+	"dV2goOkjVTFn2hSabRcLdEABNpUKvU8fKOTEW6rDpUrHb7fXfZ+/fzd6/w4eahKlJJJac1YdHtgwUAvk",
+	"6tUvdVC8DEi3IKMH5NwL5OWSk5uo7HanhJded0ZTpsYsGnBh5K4IVKdZP2OKQJvZvJPWglHVIy9Puu3u",
+	"vZN2u93pnlee9iEaEVghNEpZjciTFflvatx9zkYVrSGbkYuaXHeofgO9/XnRjPJNQUeo6D1WZWTdfP95",
+	"zSXXK7Haz0rHW/bF3yUpaNtq+tunESFE5nsNClaZjIEWa+Yj3hZMyN4hX+wGAafj0W+FauUQt05IKEPQ",
+	"rmlNeKe7mYXXyz+rrO7DyBtrefi2cWztu+Mx21pbN9pBs+UsmyUhANGbIRpz+ZzaO+jYuOb1jXXzeuNZ",
+	"TDeGe2I9nysSHbTzbgXhX9Pod5KVi/pGlwJyq9zIFZHua7r8/upN2z6wHesQus6QcppQsShvfn9bdYEy",
+	"L8dAbdBEV+h2qV7InrWlN5rQMcdg6X6/0XlIK7642ZJeYg3Nqk1kTOJVkKcotjBhdrWAyzp2UE9nfSeN",
+	"pZDD7DQqICum1VHpN3mY8U0Pq94VmT5kv3Dtg5HJcIG1yywKXvUFvq1vfD1hyzzYFblx0co3V+SmIM/d",
+	"kLPsb6t23tgZdBJzg3/ax/gnjC5bafN1thwE6JbbGMMOFtl38r9cWYT8G9kfMK46YmHntsfFjscZx8+O",
+	"fv117sQ6S2tdRQEs/5ldJ4+gPHUV6G8OGMw/Vb+Pp/bQt+3wIjB4skIQTdWMz/IA9M072MbRvXT/y1s5",
+	"RCJwvXJ7RynATrC28L2tZ2oHmWoXkWdW6/x/yacs5oJBo0kfAJARI0wSwzatntEKNs/arB8JacBpAjIr",
+	"lwKn2cN3364q9rEbN6yn+ZspfV4ibYlsO3neUd41zbBB2BHSCUneLLLUgczN1vLmr0rKiCs6VG75nlbP",
+	"IsQ2Y8w57L5a7eMfQ4/rle7iHArF20PN1C5LhjBG2qnKeXdul/80pUkmDUJCbq48H120H+Tm7OPTA1gL",
+	"P1/N44N0f/xERdgd+vdVUAgkmY9mLr9nJX1GVhdM/ykzlWa5YqHB7Nutz9dHNB3Eih1RQzdliuza8D5z",
+	"rlZ0fip60HtOZdITORcWjTNXvc66N+QUouiOD2XC1peK9VTXnU3LVaiGpotgillKIitmXbQCRzNdE0aX",
+	"R4hPIMORh/7P3FzvrEOZAcfOkoXZeTnZC8WbU+mLBcwL3moAAnd9G4MdPdgeRsQqosAHlLQsPPiYoCrU",
+	"C5nWeURmVYtSrpge8AqN7AU2hCKpMDwGUMPpEAiJe7W6Y8BKLGhFqtItEwOfS+YB8jtGFWtQcLS0sdJk",
+	"pT0FDeJIX2aQfZ04Z+XeCdt1OaN5tt46yrKqguTYB1w/SY22GjCk3R4Z9toEJFVx4KUFKwlgCBSPtH0E",
+	"xDsgz394SM7Pzx9ACxhL+zQm/0LPuN/eQDw7zPT2VbEGeCGDLacCqyk728iehYnW38kPvrVkdVZjhYHB",
+	"f6TKubG5QEKm5bPXYG1WccGunZEyH6lVaC3rTnQz6FZlQhZGrD+O6py2nX02mfulcWbs2uqivlVmvt6N",
+	"eUKV3oQNGX6/5DKLv65YzoH7gHEraE34eAIMgBse0rj6UnxIxgu7fFfgE8jPdYpdRleC5Ur07+jPv74M",
+	"yKPo+xfXxxi8cEZTMzlzdVOXCqmSm3E4Gfzj7/99YxELTgxgE+ldtryJMUnr7VsQE0YSCQz2ps+AvuVk",
+	"pRWZ2z8A3cr1aNJGTpk68bafYowdVifx0YvOcNvri5DGsQ7ITPLQGashZFt7ozWGqcEj7boKgFWOQSUR",
+	"7B0OY/oC2jx61XilAQHWW5FW5dFQtho7W2YrPO2LvngohWWpdu29vjghUOhFQ/fKrDjODVQYQKHjzNkK",
+	"/+13LcUNxvBQX+bkxp7yzamdxyKSJqmGRlZaKpLQMReu4kFCtSY3BZZ9A9WyLZW8cT/AJDePfcWXcHHy",
+	"F7a4sXqaBZLEYPd0K8AtyLOfX7wk7LX9mdwgkPzrDZ4QIbkURNIkljTS5AhruI94Zufkirz40/VJ9/Ie",
+	"4UIbRqPjHjgejFrAHu1MmZp3yxZwR1YagqAZutAugF2BvR7FBdjCc2a/iA1QLcDePHpJxzdXBKU07SPa",
+	"yc3j0QlU7LkhRxedLkrt2tCYBfbbF937+NOUa83F+Bgmt4hkdxL6jmPkxv4kFf+bO2nk96SfttvnISAK",
+	"/JPd9KCHaRHfLIrZT93AcRZw7WYV2Y4ybDvG7guAJRoNuTEPmZOWHEZZFqw4M9T5PmOHibp3dsZe02kS",
+	"s1MuZjTm0Rm8HbICN8nw7vrZ44Lfstdqn3ZO26A/JkzQhLd6rfPT9uk5ti6YAMU5w3hO+88xBmVZwg6n",
+	"8zhq9VoWTq9xiH1L0Skz0MCwxsiQDzl7wqfcUomNAx+iWGpHLgfUxAsUJDSZyDjC+kBcQ8kWMGnZUX+k",
+	"DM7NHaZ95kkc3cQyIHz7rf1y1VQ0NHxWnmyldMSrrHA3kvBuu+3JppPLitTBUgXgG3irBdb22xv/OSeF",
+	"FfXGFoZldE7aly/bD3rtdq/d/i/L9bm22DVw6336/l1MBWfkiUyHIChYnbDV7jw4H3ZH7ZNvww47+Za2",
+	"2ycP2u32STv/XyfztFvZCUrh5BHhr8rBBHWLyUMFW9PYLyCDxg7UGi9qIVYHedv0ogAGQVMC7rRSUYiO",
+	"GTAUAJbAki2/HLAtXeCtVH0hu72z72jkM8/glc7mV34R1BEUFuFL55tf+kGqIY8ihsmI2ucQAq65HfiY",
+	"hiz8uvUKIkh1BYqix+TaiYTb4WiBgfyFoUXQuVW/c/aM5oC8ERhdJczW9BTB4989bRupYqXAXosSsG8z",
+	"IdPxhBQqJ64CZh60NWgK691qWN0OFL0PvyxPWsx9u0IQOtud4x2QgfUnfygisetdHIC2bHV3VSTEarmw",
+	"EctWJoz6Lr1WHKmb1A07gzEw56dKZuwbDza/8VCKUcxRybnoNPjESymfUDUGaeSi222yEddaFoxPZfKH",
+	"KAVyF6ZPQT7RcRUpfBt4weXsDfz3cfS2VoT5kRlPHPfj1F84f/6KQxtx6GLzGz9J84NMRbQE3FbPyUC7",
+	"hrtvxbmvEeyBZSdQyrRXKT6j3gXVEhPFIOEFk9lOyU2JYN9g5LhiU0iNA20ue25vtIxV6P7cUeoYueKr",
+	"+4gbZWxcQolStuKr7UDbOXYbsfYvhIKUj6uOnNzbgpx0D0NO3EK+kpWcrFjW3IDTPlPgPkEjNhQV3pVJ",
+	"27fub/dBn7q/RAQRs3bm8Geu/doGa4UftEKVqowLbjAaAyE91jXAR1I5lVMHeFX2AVcb68MZCLLKxE0x",
+	"voLEWFwuITITkS4OuH/SufcSnvba7X9rd3vtdnM6QzsgZlHYRuuhFOP371zUvjJLn7HrKH/m7RakGm8O",
+	"HBJVJgF3sWAKgI9/0naA/YSLa5ElyS8319cHlzXW2SDwmx/VCtEMmneH0C3h8y7tBF88NdjyrGt1Enz8",
+	"ZRGAXVT6fTX075G4AAPHMyVHxit9vpZEodQJukV2ZPJnb9y/nG4fsZihs7hMer6H33PSs4RUF9VB1X79",
+	"HIOZIkXn4gvmEL+6PRau7qCMwTtQEmomBf+Jv8DWMvErYvam3IJXACYJP8Hgs/XC37PHL3HUh/dW/QoN",
+	"NlyEHIq2rpgNFLASmIUAZ318SlbSpWgcYzB/pScqbwSxxcF98pKni5TyY74FNTPnA//VnNMMO/lh8Wki",
+	"lXFO11bebPa35eo0r/b0STlg2+yWQqAIiGBzpg36wU/JC+i9gsEEGGsZcw3xp5+Vx6oQF3okBfsG2sJf",
+	"EYcAU7qAbREqFvC0yAkcRhd9WxX5L3BMLgQd3b8+4dHVcSkEImRRCH2xGh0xtqd90X5Q7DXjm964sBm8",
+	"B5N99rQvkKCQkAohDRnmr2BwR8Hvj/79SsnYgcrHFY0boFtzFKou+PRqa+z5/CTkj0a1ao7cxZ+2eq1x",
+	"OBlcDx9Gj0btTvf84vLet/cftHa8kahOnHaYAtAP3bkRPzFOXH4OgvaHlptzz1YeIkRD6H+W5SgB+68i",
+	"jWXp5+wN/HeDTPyczeRtkeg0E4pxZUBg7fvRFywQ4wktRW1l1QbrNJcivyqT8Qrp113UAWTfNOLmBPMB",
+	"10u/duCj2QeL1qqJmUL//zbbrJmLCcPNwsfV59MtF6zMNZq8WX85ayqnmlDLTvu61HwsuBgPbtmiFF5d",
+	"zAzJ4kEHhYogrmxOAbMGvhhk6ZW8x0Wh2iBW1XRZKPA7dviBNBSf8FKoCVmsaDjw1Q/tBlOjecQGLoY2",
+	"L1ZYGW+89ogPc1/ZNlavChlrMf3G0S67N4uKraAVQ7vTQlVBdFTmze9gsMsZpeGtkPOYRWNXhnLE1TRP",
+	"B8KxyC4nLLytOZKlJt+YcksR/0cGJEGQO7Wh9W4AzRH4Ks5vTZZX7eftgNDECzJkI6lYoyVAjsz2Szhw",
+	"8CLsIs+vyvLumkpfcORYyn2lebATCNf5SvG8at6H7Jm3QQHgmywr6rSCEhnqFehIwzlYp5UJ7f67f37w",
+	"X/dbe2qfGbHfrH8i71jSPz8bLRPsdXa3xCjKY3LkarNhJgDqmSX7oh3rJafUTM5iOZZYerTae/EEn++h",
+	"Wi3lm7XGoRrkIjgdhpFLeGkWlVxug9BINbqoU56B11mhjoloV5GuVED0t1fFy3kksI0sfuYIibkGxcAd",
+	"ijMOlG/ITIoX5EYWb2i56FJxKqKkoYb1CCR4cE10AkKb1T3IM3TduubCCXbDhbf7AuW84hrnExmz4vJT",
+	"zUjEjKu4XaXRu7XkovVnCzNbR68UszlbbPHnyfDHkP/M//zDfz16/vI/XjzWj6cm+a+Hj+89/v3R4uni",
+	"zw9O2Xn7VPNxOS2y96DdDir3P2JROKQP7n977/LivNtpl3Mrez4/s/GplPNTK2jkT2zugOoD0sN16PTa",
+	"tcmhZfQBRVFki12DS1nKazUmYSwIocawaWKljVjOSWRV94QpX18eK4G7shlRpJjW3trVF+w17o/TGNKS",
+	"TuRoRI4uug9wyHNm1OLk2rLy43qD2N7YUwgXh97joSETqTQjQ7s1BU7/BDJBCoFKWKG+MfSU+/B/pii1",
+	"QlLuGqWcvdRbNhxt/bDixvbByw8avfCUioVbnF6Lx0/kmHDh8/88CGLDgTyfoQKHvXGvoOgvVbz544ZM",
+	"qQknTBM7DUkUG3Eo5s/HQlrJnoRU47csfIHkl0U22WUEfQEZAbicCTQz7remDEMLY5n2W2TERaRJvxBx",
+	"+PMv3z162W9dkX6rfY90un5QX/zb+fm9Tvcff//vSoR/wrV56Hf1IcwSG0a+YFSFk/8ABapOk12uuHIA",
+	"5XhVJ1kbNlYzSyry5MyNEywFvKmIqawfFNfmCkvYwc9WiMIkVRoqqTWoDrpW43VNAbKvFwr8YXq51/vd",
+	"n5WlMO5CDW0SU7s+GwaUo+V42+baHmiMXER8xqOUxlnZhpjmsyIqtSoK+zT4QGg/gC2vei3EPKTv5YZX",
+	"Jb03KMNN9mODrIE1CXyWXanHv0s+/PFB539O/9p+LLYI2nEkYbPy6iniZ+YWlYpooDTZBgoEP/up3vV5",
+	"7d+zOopmBIsLcM1c8rv9AIBBgO3qYYzlMZbnYJ3TvoB87CKUBRnvYK+5Bi3JrwUN/6NUe9fmRftBX8Ru",
+	"lJmwqeVoN1GKqMj0TUBSEVvZ8IbGsZwPskc3WCozZfUC4MPMjPIRHaKOEDw9xXD6f3/UhBDcDSYDSyXn",
+	"F+TyHvn2/tZodIde1K8k9e5I6pa3XOeSdSi8c4JE0HoiQ7qupaofn437mu94KK8wyS3KFeyhqBOcvXH/",
+	"ahQSuTOFLWVnNTEyekbFNcElRV9crO0+KTeHSZ7BS90ELkFtDmwODvvJ2k3YwYck+E0JNLreP0/6/KXn",
+	"xW6C6e0I2ENPJHdPji33f6OCyASr5eHwunTYw5DcHaXZHSWfbWH8DtNjPzXSsrMseRCh8V41Ueoeiij5",
+	"3NqvxOnLyq7dLE9OGI3N5G/rKmb8CYbsLSz4Rlgteduc0Lhv14CtOz0odRfzGTtdb4fnMybs8ETJYTHn",
+	"RS+0YVN3IFmT11qr+yOopKcnkFvphgeFkudxDI1VnB9NA6tww07JdV8s/wjh7AZegBdpLAXrEQ5CNKYB",
+	"oMtPQhU9ZulEX7iYei7COI1YFPiqft7XYqXvsQUCMOzaqcEkFAV5Rfe+wN/t8UH/0zqT/dPsTD5WKKGr",
+	"r9wMaNxy/8JRxKieMUlVInU5VmtD949DhkihJzWPISpbSWhqZN5cEsXVIQ1v02SrckoQ7jaw+4tSXMFY",
+	"0ZANplykxu7h3O6STzG2HFhMK2h1Ltx/v+2dt0HmasKMG65rBEx3ShNwnzATTgYYDknjgcYqz9h1aCRj",
+	"5D+/tR7/9N3P/9l6FbgWwPD6aWXBMGyfjOeFPXYfPDgvUoSWgR73FtgH+AWoLo0VdHPncOWlzMFaGg0K",
+	"K3uR0CmcEBdjpkE2YMIS80zJwDLnLaQWOfQVpEPFJa6t0w4yqCzGljmY48OYbRVCl3cedLV1WzxCNrOn",
+	"sX+r2DSHjJtt+4VO5K6e9OcVlpatv8AGIOVJsyKzyfnLOnt/mbtYCu0zjYYLQn1H0mJsOvY0YSzShPZF",
+	"AWbIEbakX5AJnVmZAAkJmU8kMfSWaXQIR6lytv3S2xV1BI5PyTWpYmKFJXKjPXdxDGmqWTxj+gpYXYYu",
+	"9jU5GhUKu+NLJlWWuZm+kCIgQxbSVCMr89+SYoTiM41PiY/OwAS6edbYGzrBLPrC/qoZxWgXoph2LWAg",
+	"wwsrzrKICHucacQNi+qdFQ6eP6qzYgP32IFTZBR5F6pr6dt5qJg5gWnWk959qOxHI6bbUru7TGT7Kjl8",
+	"lRw+F8lhS7Sp0/O89vTVp/U5+rSmGceskoFKOvfZG/fPFa/WBgGpTioKCM1FFSmYk01Qylg13aJjZWcW",
+	"v7W3rCA8ffWW3bm3bD0gBtXWngpRF9swa3LRviBGYmcFgK3U5MCFYrf9M7PE5CJ2butBkTqAGG8aYe05",
+	"rr0YmllzYPzxKsD+yEwOrXvGH+NSskZbvdafGdFpZhxi5PdU/5F+Q1PSuUeofP//gp04l0eqAz7KAomz",
+	"cn9I8cIf/1YcsKlMArLzKgd323Qs3ANQzsS/k+//HwsQjBTcFnDHjVd5XpIA2l8e0/7iHZ2byNF2zOep",
+	"Z5z7lAGuNDzAMzQ89EUFj71ax2Ox6tHRfCLRrk2mdNEX0OKlbAiQAu0KTh53RAe7Gd1Yuf3m7EZPTXJD",
+	"bhlLdF9gvQnQ6Wc0TtkVuRFpHN94Ty2vNGejZ+QwHH5H7X1fXVucz0/sn80V7SrKXK96bEsA7rJI8qfO",
+	"XLbiE5+67lp9xqvKaxO19dPkeXv70TfwPO9H/8r79ixP+dk73ndUeusKvCwlblruu6KXBAWui7xWQUc1",
+	"bsgRdn8DFQP5eKaUQKR/KFXEwH+t2DHkAmlGmDCKM13o/Uu46Iub0hpvTgmuZtkfXpGYv8G9/EFL1txF",
+	"uQtXZGSHYhel4rfnlkh1ulkR3m2KVACjKRepyCGxaZGKbyuLVDz4WqTirhSC5aoW0A7z7tSDeuoDotOJ",
+	"juUa4gOlJOwInz8ILxEvbxEpyDDVHCJtIrrQZMjMnDFBbqws75pN3hh5Q45cqmAP0xCpNuRbfCVNiJFE",
+	"yPkVoYZMpTbkvAOPQEmwnydc98WUGTT9wRoCaPkI7S5DhiUduIjknEyoJmEsfTaTTA2BZCn2mk0T0xfQ",
+	"LjIz43BhdR41ZuQIiOkVKXpToZslOFSOyZx64wihBjUSK1diMFDCBHQpxHCbwmq4JjJhwm7ErRf2Q2Om",
+	"jO4LexYl9y14PdFnW7AglX20znhzVQzrGVVyiWNCdd52odgkfQN5fmiP+AWARnXJs6UAG3vbO1VCqprM",
+	"yI9b0Sgj0J3OSff8Zft+LkWiutE0JPSBf6Mkm7pZv+1dXhZnZdFguGjORiJGo5hD5lJ5red+rVkM3pQh",
+	"t1xeQue8aDirmq5zXjUdwHH1jPfy8TUzflssqGkxcpDVifdIOeBigEg5QIQrfh1f2qZjRAbLdT0jMiIX",
+	"EKv2fJk86ABOnl8nPJwg9dVkzhQjUcoCMmUmJ8bK0dkPz8mwI/k+ZrTK8JysdTn5Hxf3ejmrRmsZ4K3l",
+	"glQpPqNxQBhV8YL4PFyobCakxIgdV9gtZnTGxfiUvMxCYI5WKHewEp1DnHvAsYejshB+nLfAxnVducrL",
+	"fcFizXwN5HPLiZCJTxnDonfAci0zBNZUyeh7yKrs5rhFkBS4sX0HE5Adt/vH3/8vNOK5XjozLlON00K5",
+	"c8vG7UtJnGLkFBhrLNviMoK3wZ8Nsa7mitzYNwfU3BBtBYW5hT/IerbzQKIGMPN8ubgl+4nqAk72gIoc",
+	"7qMG9ghpCqaSmUWliKWvCXY4t8Khef8Os9+3i0exO8uDUj5GNeU6nnc/53nb8FAH4oNtgkeanm7QckBW",
+	"x/R3Ov7ahDD78Mtz+24VbrDkHrE4ia5QU3CSW2nbgdE6swpbl8vwlO3vJx37cZ9rc95DdQjdsij5wJmG",
+	"sdDVFkhU280Hg2yDQrV/WJPnV1gtLdVZVMVO1dmWtHQzYcJAZYuovoMnAuJZUbtaX6756eKn0tiP1GA/",
+	"FWAiPLIgfWy5Kv4JjpVjy9t1fdVZd/kfpv3dKrY5XaK7rW/mHNDFgaarGFwuwNxrPWEEnUzk5QniS7vd",
+	"6Z6TmRVlrOyD70Xv35EjwWeMpqR7THq+bN70/Tu/R1eJ2LuqcNZB8+qxB+icXwS0zZa4Egh/NIPcCh5m",
+	"WVal9ZGj/AJ1QKjWfCymaEpUbMpFxJQ+boqwZ2+Kf1qlAu/uTYOC7+U396v7Xtdo7ylVt8XLfI4IeOi8",
+	"208OsTIkcu1+Ga1erhcrt0eynfGpjlGVzGwfVtTb3Spt4Qv0Oa/+VeOco/t1KJUHLtSVXH4IASZPF8/y",
+	"YogfTwNzfVwHhXgLGUe+sQnkmFgsZ/PiCEqmaTghsRRjhqVZcfz25UXxLPYq85xF0OSxO1do3M5qG7sL",
+	"zXr1cU3Q8O1zSfO+Hz0SY/lKOqb8k2+Lt6Pvd9eCn3msMxbqzVpeVRb2LCKGTJigCT9d0Gm8Tl/5OWHi",
+	"+tnj7ci6nzQD65b7XI+cn7ZPz/uiSk7LGE4lBXMLIZEMU+yDvC7V+uUEU7SMKieflzKtiyUV1kvHP5dG",
+	"fiZ1Q7cv8vm1RufagnJ6ISIe/vsoptOhXFBh9FZqcVhosPX8/TvNI+j6+YRp8kM+ZbH6W/det3uviwXg",
+	"qit57FRIaC8RvogKm6X3Eop9tkUz5RL6e2pS/r2YTluVuPlzuQfQxy81WQfP28Bou3uvmxWLrIfRncDr",
+	"E6kj+aWg/S5XUMeNi5D/NSvuc8yKE2SpJ1kdUVuRlM7eFP9sVP5xP9K3dVZbcX1fcmrbB41qPWwuXBn8",
+	"0NcyoVa1rypRvcpoa/WVMqTdfQ24Q3OBL5baf+npVI0J6rb07+cStf3gdSQPSLt3bk5V20Fvexj/yCUj",
+	"PwC5uNtCjk3ohc9C+Uo3vqaibClpZu1qN5U/zAaSUEYMU0+c7ZwcJekw5nrComPiQBxi3dAI7X/Jm4ZD",
+	"HOeyb7EqEvlZvroDmqBkBP3AtObaUGzf6r0AGYK22g9Ouu3uJbiTDNhUf3SJqxHTRDHndPQu3yN7Pu/f",
+	"+SDB4xzZ3UeBJQxcRNJzligOzQZJTLPJSHlJS9Tt8qR9/+S887Jz0Ts/d/QkO/e1o7K42Wx4kRRlO337",
+	"aouA2uxm1gXU5sB1+hHtSvkqsrgRrkh2Ozl+FHChvlTbCyPtTJREio4MZm7kuOFmvXLFPH1wKBdkZGWB",
+	"o1TcCjkXfQHpizrAAIxwApbd/DcYRMYpVRBOiwlH5JaLSGOYLRfjvsj5/jGgW7mBS7dLfP8W5jF4GLPp",
+	"Kbl2a+e6L1x3ZcwSG2MLZBGRDFJKhVZOyYs0YWrGtVQ6z/jqizzlC+rOJUomUq9pAJNBz1+zttof0QNY",
+	"Qs3r32VqSPRNKhh5/87QBLDUoiiiZcRGXHBvRHG0xCg6oymkXNlnNB749FS3KmzYBfcL28tcBvlTT2a+",
+	"Z1MqIkaYQFlDvX/HwOcw4oLGXjvx1acgyaXw9sP4/f8yqXr/Ds5kaU6rmZN8rUZRobnJaBQkcPR+K6zq",
+	"VflDq99hCloK5iuxX81JS6cLXn7Eyu3oioOMuyysBqBPY43OrO3AYOXi6+IoiuKfH9Mwx4N2DgRvW0JC",
+	"9RUW+AiQj9amSavn2AkK6hgM0jH3oSWJ96ut84PbOp8h3ScUQiJWuCI5gvs6rmO5ZXn07I0F9rdnnlGf",
+	"vXH/ervOf17BWfaM/i1QiS3j4AF/PYOtktBywiCnU1hO60lKmCHwUjpzVHwH2bFKxG0gT1YSm9Isy/RG",
+	"sHkNpVknLq8nOZlAupeAu6fYXl7HYclWRrC+bBOdFDnql+XkNUL3VmJgduAPLag2iONYvqEndMhil1fW",
+	"hPScFcjBm4+12DrVpN+6tqsbIkGI0ix2h/TIS5nqfqtHqHByfpYq5tMuXLUIyNZ2RAtsm27rASZZH120",
+	"H7hEY6xjQ/yJWE0BQvKh17H9RGVH4Guc+tPSAOrJ79aof+2O4wMJrgdhSUVZ9bIZS9pF/P0qym7mCXlq",
+	"i7/lf3IvanWmWCE4OaM/wGJmGTnZS8Q8c5LEJ0nl/0pjHtFMqJnKqBCd3SM/vn+nqDBA7bMSuV4yyixX",
+	"V31RtlFBvK9LUQ7l1LU18GBpBXpXd42MZBzLOaQu90WW4etHQiixseTuKnuDxpa3LIh9bKCeX021vme4",
+	"zLvhDodSA74A+rcqV2eJFO18wfmophaL803S+Eejr7lF84uUvnexD+yr7js6xIoW48wwfuStw2vVfSAL",
+	"a5uRWU0CagvtH12SVYiIqKFDCrXz5W0raP0uh4U+ZYdvW+a/l/UM+10OyR8pS5krLQ2weNkERn4RdEZ5",
+	"nN9GTUB+dmzY/IwcldaQff+4LlZfM2O4GOuzkMZMRFStu6OHfszeVxRLjb7IzBztaFP3pHuRu+h/YGrK",
+	"jFXaqRApi2PmzdB+9HnHEf1xTgkNn7K/Yczno1TJhJ09o4rrUhxP0JozdgtpeopH1J3rVAr8d7YqX0UU",
+	"Ptrp9s7baKPHp1AzJ3sKBUbtajQ1qcom1anI/m0mqdL5XynTa7+XzThnkfBjrRI7n3AzwNUO5lLdZrWp",
+	"G0Pyd66UV3an9anY8HzPOIOP0bgpq1bm90COZMIEF2MykanSAZlIS9kWOiAeIkuI4nADDRZphYz2nCUx",
+	"DfPOUPgV9NHZ5abGPYtSoA6+Bp5aQKUw+9Xwti+gjAp6zKViEdGGKmxklMiYh4vA1ZhBnRs4P7oKq0Wr",
+	"Ip5+hLCigyP3CqbWYksbseVDovEmzN0Nx9ePfbszlt9llFZ+7QA9Dv6jAQC5bvU63e3pdHc3Or0HJf6o",
+	"xNZqXwciuJ+svPu5hl25VFBTzVi8FBy4+IgaPlISuTIp+WRKk4SLcSOH11M3dl98LXyThqFMhV3UAMAB",
+	"AbLkD6JJIrkwzlRYejSkPOaj0YCGq4/S8UAxLF1efsJmMk6rPjRiFmVZ7UKm9mvCTmtStfJUmgnUQC/9",
+	"qGRquGADx9GWH1uU1oWHXl19u1Pc98o91XbRgMefmViFZQFzjy+j4cRXegipYWOpFs5upLeSpDD4MJti",
+	"mmpjj4gYWYq7yvIZaIWiT56nAqQ7b44CAxSGgWVTnFYJTBXI9REEp68YuQkjd8bCO5R7vt7aFnS0e3A6",
+	"akWmw9DSrxLT3UlMGWH/x//xfxbIubu43cQnv5YTUJI50+vNizj4mR+7v5WRCsEwPsBlNL9pRXShQWlx",
+	"1ZG8oDiAB2+DVsyMYSofel4/tJCB0vgty12Lgf67iTArZ1VnanfPPzMZ5k9yDhV9EDDlNKFiATKFlTXA",
+	"TBuQhCnibhjtMBURLZuFGmgxeFKQloRRC+jKrXjkrUb4FWjHDbU7sGgvfnrOzaQvhHR2IDAaQS6n3yVa",
+	"kE7JtQVWBltAdRuGsggr9Ao5J7XGogrM+BhGo88BnTKWVlwkmBJbvdb9SWt1HnyIlXl3Q767tNjscObr",
+	"KEz34BQGwksPQ2W+cve74+4ZNfJ3tRVDz9q81eSl/VRIHyPDRU4nb/64IVNoYqahgBtJFBvx10wHhI+F",
+	"hI4aoXOF9QUNQywYaekvLFuk06El9jod/s5CE5DCdzMXnuFTFnPBvtF9ASpnSAx7bcgR9HkTNCZCGqYJ",
+	"VVAN0JW2YdHxKfmBx5ZAWh4z5IJhyM/1T9/X9eN46Q7iM6mD5RyoTXEed/cCX6ooi1VKJMMcqdqyVxA5",
+	"UfzwlL5+wsTYTFq9e+eNm484Athq3l0Cx9dP6MTc5jP6F2qnxHrPS3vl03QKfGvKBf67k23awuWYqfoZ",
+	"sXoqg76529QrrdszlpU40GzF3NUdpqzI2wdHm7cIYQeDzBtnpb6EQjeLvDSyxWJXGbkOAC0JiVK2sfBb",
+	"1btRygbYHGKnJjrlHd6cuICkG3JUTLOFjdxEKbshR1kjh2zbMCSP2iq0TgIyFrORITI1xzuUnfPrKZSe",
+	"K/yU/8ue3t1WoKNzyg1aODLJT7EkXuT9RD3y9YoGliAjCz0nFTWM+krZ0vPLLMjq39oddE+x18g0BjEX",
+	"t84N1rx+bbH6e2EC5GOWhBZr7VoW48DUbzjXYmqyPipzIhQLGZ+tCSHLdreaLIIBNgmDwpTIZlu91qPX",
+	"9qRB98Jah0wQphRLVS4lVJazXz31VI2ZCBdQmVlNoS3pmop8Lbb4s3r8u+RPf79e/PT79fzp9/b/Hi2e",
+	"Lv78oHkUELKyzVX6HIJ9tvX5TCaQeNHN/1KfN/1ykpV+dn4AbBCTWetzHg+lBTKLP02s+npKfp0w4Zul",
+	"wVEQwViErc1AOydHuRAIKQqApQFBtQ6FvRzn3c/H2Im/qDVjmAV0xbkpwPgNOYLmM33hvqFdyzoQCad0",
+	"AQxiyHxMxig1qWLH9UnQCC0fN/GhOaXLuXkTohRh6moRAL5nSco1iSmZcs3I+/+b/C5TFZD4G4Zo/8Oj",
+	"h+T9u3AiUxDwRjxmA8VGTDFLhHqt739+4enYRbe1hv6072M3zZz+NKEwW2L5XeZ3HJJD7XBvu3I1/3wt",
+	"V9t4rZ8t21sFu0+N7W0H4XXGF6TiX6tQfk6Z2T9bZYd6BnwE/deY8haO40pOXrDBnL3Bf7jik3XOlIyj",
+	"7ZlrcUj654LMfntT8bAhEUtiKjKARYt7M4voNr3K3CT+5EAsSDXLW8eAVLKZ7EB2XqNklNkgs7BZ8rIz",
+	"Rf9KsL9sgv2lF5J05xPkBcqcq8zK9RGbbVJ3tpLeXzo6endlJTEtD0DZ6j6zZU+lm4ZI/IqS6XhCCllj",
+	"p+SaCDbvC28PJNxqOnFEjlZbSFeqN+ia2lW9OYTXsGjKbJS31i1cLqojECoTtl5tiYN36JbbaVMf2tr1",
+	"lUE0ZRBLcLaWXXSasIvugdiFryb6lW38c9cRdQAAESgZjAQkYTKJmS84iGq83kKBOKPG0HACXfrWNgFC",
+	"KL0ujD5kDVB4Z+D8DMX3kmi0gdZdZt1dFQsd4nARyilGCI94zDIfWKoUZ+oE0l4g8/kU529GEy+gpZ6e",
+	"0O7lvVav9WB0/17Uvt+5f/8i/Da6d/mAdkeM0nZ4eUmjdueSng9HF6POsDtsD+93u2HUuYzuhZ3LYXvU",
+	"btP2fTsX/xtr9Tr3L867nZ3aUTbvlZdd3LoSoQVg+ILLIeVS+De6uGVypEPLZb01WgdZzR59HBAZR5nn",
+	"7g6kz+r6pkxE5GaaxoYnVJmzkVTTk4gaeoPyMZgOqDLEgnhEbiy03wS+L72i874YLiDwQZObIl7J0DBz",
+	"oo1idOrmuvGocuON5uBQdCKsw1FicRT6Xwk+GvnQNUi3WUC5VPvPF3+6Pule3iM+uYzMJzwGMdh+jovx",
+	"FbHf0hjk8eMvjx/+6dHLwdPr/xxcv3x5/fBPTx/99HLw3f98+egFGTNDLjrnWMB4mpgFtKvX5KLbDeBH",
+	"Ic2Ei7Fd0i1LzCn5JYkljbiLHIRcTDwC6HePv/SFs71gmQ2MrkYXCHvtyrTmgEGOuu32cUC0BO+EUZxF",
+	"fZHCd4hgdg9RikfLsE1+wStw8he2sIsT0kAvZDJhilXL6Xa+ZTK7KrGvYq09SwCAwNWCUnROhjJa1HmG",
+	"M5pYE5zRvbyEoAX/d6eJj9vTXPDMuN7hrq6bdo0OmXcIoeNbpmYs8Q3sHk2hMplMlXcH1W0gp/XV/u0C",
+	"/ff+7cJP/ru1ru0mek4RgeyzihiBIRcUVr1yeK0KjC5PkigLHcbFS9sLazp1ruf8hu/lu5QoEd9JlOJX",
+	"Fr4bC9+egdcx7wKpmzPFsjI/SMisCiGx2ahXJd4GO7QO+3rPH/uec8b0xdfY3VYr/OCeHLwtQpEHH2Vk",
+	"HZr3Oy5sJQdgEyzaUTE7e5P/sc7p872cixohYgvqvg9nqwRYezYFe66XHO272LnCIr2VOR/igk6+5zqR",
+	"aAAFGc+O8TIlF+TRS7qcRVbx5qownR8iyp/2s/+/fusff//vfmttS94gM7Ssbs6vy3fpxoWcrm/x+8Wq",
+	"Vh4CIQ4oO+4NCLC73hRUdv8vIst+vf9rUBPF2pNSI/b6hi2WQHBNKDFsmsTUoKyeAbaV/QLiDMOWRw8Z",
+	"CMxXviNLTOsasjyEdfxUWsadh6W/Oqzd51DhMJ1OwZvqxOmN0S1NbcTI7WsM341dy10USrKCfExEKPh4",
+	"wLCaTeYIHuRhuDsYhvZpcrwKVpuDKEu48IXbjpxWW9qyy0IBo8JcScO8uUGmZihfH9peVEOYpswKNltX",
+	"SW1giCrZzHy2TUDALRTUuGjJFKpWwzn0hU7VjM+kwj7qsFLv1YDCp9CxxJXT4gLjObnpi6MbHDvgwsgB",
+	"j26OT8l30kyw+sSQYeoAVMKGfPg51+z4lDwenYDrEvrqrHzxG41SRIUd5qkdt6+7NPiggaP2ZKrI0jb+",
+	"J9j23XhKP3un55tqn+cFCBex07laDkyh1NXWNLuLNPufLPamWN52nTP1/EDOVE+DnDYCdkpLpKKvftV/",
+	"Nr8q0LuiPYxYKkqoACZC6FCmJvcgeIjfQn+f2kWPmb4TdvzctYuosrRDagjlESZpEF6ZmpHlTVTnZpDV",
+	"1IyVzAwIa6pKzXAfLkpElEOlclVYa4BiQaHMiJyB+4RIQY76rSENb8ncT+T2hxvQ/VZ1N4soQtn1KZ79",
+	"R83mGMIbrb9KHnISUxLSBMpoRt+8fxcqKkgExbffv4P8ilVWV0OsLyyxLoaBbinWu6O5w4SJLTdeydFx",
+	"l5dL+tzqIQFkDxAqvH6/xcE1486d9gX4oVCsyHiwixFGyBw4dN9G7EIh+tFsja3XzVqQuQmbgX3pn57v",
+	"fGhTr+t2Qf2d5J5vR5tkkeRtwymgNMGB2MQKQcRRP0nzSVDD6yRh8ft3JM5OrUd4TEIpRlxNGYm/QenR",
+	"SmqlXLTT5ohl93qX+WChkWqrDj/7732t4tNdMnttQde6JbqG5NORNehvd1hiZqf88inZdoSp7E2KwHBe",
+	"qlmyDSGxWjW/Y4mzUA0L7T2uXrqVDpN4cUoeG7Tl4FAwzviN9wUaigLCXocsMVgolK4Km0QbutAkFcjZ",
+	"WURSYXhMaClnGD6Y+5WMouEtF2NXMQZb39hFs2hFIu0LLE8KbrvMQhy4Ojl22pAqxV04D/XLwkfTVJu+",
+	"+COVhllx9eii2y2anqoFUzzi52D3+JiEOHeODHgEYNXAmd5tvcrI2E8y1YSGYaql0ES9f2dvErsfkZk0",
+	"0JIenfdluXa1tFeD9FN/p7ntvXPd6Z5fXN779v6D9hZudTj4T5ErbHmcdd6P9qr3Y8+jt6rk2u80uJum",
+	"fOh8jXyNpsLDciKY86tQ/QkJ1UhZnc8kb0vblPPpJObmTvjez1DMkRZarmV2DLQUZXXJsl6BYDFy2Bdg",
+	"5Cy1A4pVk4IV1pMleLnGJI4MWBAN+sIpF+vLcqBrJba4Hi3Btu4L743hJnDOZzJmRsNMci6W624400tu",
+	"H5tQDcG3wNOdDyZrKacY+IJYRI5u4DLAXXNDzoj702pLN5Y5FhwzxenXeGRe2Ak+L49MwaNRVW46aMGl",
+	"NObAnfZF61XR7u4at1km4UOPqf1jREOTKrat8wdO+ONXz6g+quZeoCJ32scLdL6NF+i87AXKoX1nx33V",
+	"Vy4/YSfQJmA8pCfoUFnYOTn/Wjrjq7tos7sIKGTeZtsBP4GCfKMiH9tGavEsujZ27PFq9VJf9g+kkOtn",
+	"j4mRt1ZC8eUBrQRw477V8zL1DdGhTCq6amRlQrzY/FnFj+2sdK11Wzeq11HjkdhC5+ms8ym40K/94rj8",
+	"nW6O3kIR8Z8l5S8PX7rLlL46nC92BK5Be1htPs7HFmcbyLUA3+YZDGkxozPmOhT6RrBYSnWcUhVhEdXc",
+	"CwstuwNsDpQZ0bhIUqNP11Q+flnYwL6ovJsE4+USI60oqWSUwthyr+U3LazXgYIbBgYrRjWIlMshwb4f",
+	"8nPKcYCLBDbstUEkdGkpsdRsIKTJP1xsp/yTtFoUPOCG9EgYv/9fVgJShM5YSGJKVPYB6aeLtknjzQ9/",
+	"bRqvb0pbqiTyNcQlWumT5aMnABegbGQkiaW4HyrBN2sJMWEuhze/smWsDBCPWUSGixJBKEZROIzpkYv2",
+	"eSF8wvfnVzJmRCpXisbVyQzIRbfbFwJyc5EgTLnW9g+pyJBGuABydIM4ddpP2+3z0K4X/sVuIKFzBLIa",
+	"LrIvjm7gH26sZWx+bEAu2g/ytRU2HEmGmbJIymDlqVJMGFdD55T8PCKhFO7XMpUUkA7trBXsNQ1NvICf",
+	"5lzoKww3AZuNdmnF3UpbfZLEi2VS97nYHTzNWwazJxVlPUmU1QC9OO2eYhUyFtvTaCxTXUKG7YwrKVyz",
+	"rCfyR3at7YwB+ZWLSM416XSwchsLDaj/Oo2N1SR/4OGEMwWLMu/fxXZhVI3fv7OXMtRMzUrDH6F79BKU",
+	"U0+AoQS5NiyxIzqn5CHIdARhjaCgp0n3FD4Czexzev0oP5OiAJjrnxM+tldYYC2ZcDbII/VbO5BvgLKv",
+	"4bafTY0hLgYOO1xC3d3FxHaaWUIuD1qPjtCRcQ03cmD/KjL8s5k5gCwRWoCBanuGfYmFqeIG+zsPGVVM",
+	"XadmAt2YX9nHalZdsuKJDGlM2HTIIivL4EByNKW3jKhUHAPcWyo0MSbpnZ3FdvxEatO7377v2nXjipZn",
+	"/hOjsZkERDEaYetf3x/Gkk9FQ2OlKRaPTgtdEhbasGlrtaDFEzkmXNjJRorpCUwVyzGRqSm8bmGx4uXr",
+	"MXaxwbamVujSdiZLGKxUBX4ZOyEdaqjYVJwRXq2aMzf2WB0OHxXfxIet6qYt2qgUzLEaCmyEUiFgRFD5",
+	"Zsiw15o8rW7yUTXrw/IUR/3WHykPSAR1Y+K48Ml+6/h0pRVJ1ZQ/5/JbUnStYY16KPNidLlLrN+7g83V",
+	"OX9V3BgmAi8ZF4vbawtwhGISZmG2QvOs1Qm/W+4rHVS0VsoAb21LxSIc+nZL1deXOwSHUt5qcmQleh2Q",
+	"meShi96ecc0tzGXFi1yrUmIP+zjwcYs6IIX2pnrJ3eiXUVhZ9rByaVxFUIEI+klNUqs2wMeFNJQr+Joy",
+	"XFOh//H3/z72GEHHirEpRnRH7rcpFZYjFj8N9rEZE7QaI54xpaHWpp1ET6hiEbFnMZSvWYZ8fkeBBcvU",
+	"XU04YaE9xWLHQPfNbIIqWJpIV7AzwtB7NLEwUaIIETdWp///AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

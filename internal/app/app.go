@@ -103,7 +103,7 @@ func (m *Main) Open(ctx context.Context, insertOnly bool) error {
 	if err != nil {
 		return err
 	}
-	svc.Maintenance, svc.Tickets = m.Store, m.Store
+	svc.Maintenance, svc.Tickets, svc.Mailboxes = m.Store, m.Store, m.Store
 	return m.Store.Seed(ctx)
 }
 

@@ -156,4 +156,32 @@ type MailboxService interface {
 	UpdateMailbox(ctx context.Context, id string, ifMatch int, in MailboxUpdate) (Mailbox, error)
 	DeleteMailbox(ctx context.Context, id string, ifMatch int) error
 	ListMailboxAuditEvents(ctx context.Context, id string, p PageRequest) (Page[AuditEvent], error)
+	MailboxChecks
+}
+
+// MailboxCheck records that someone in charge looked at a mailbox.
+type MailboxCheck struct {
+	ID        string
+	MailboxID string
+	AgentID   string
+	CheckedAt time.Time
+	// SlotAt is the check schedule's slot this check met, if any.
+	SlotAt *time.Time
+	Note   string
+}
+
+// CheckSlot is one expected check and what became of it.
+type CheckSlot struct {
+	At, Deadline time.Time
+	Status       string // met, missed, exempt, pending
+	CheckID      string
+	CheckedAt    *time.Time
+	CheckedBy    string
+	ExemptReason string
+}
+
+// MailboxChecks records checks and reports the slots.
+type MailboxChecks interface {
+	RecordMailboxCheck(ctx context.Context, mailboxID, note string) (MailboxCheck, error)
+	MailboxCheckSlots(ctx context.Context, mailboxID string, from, to time.Time) ([]CheckSlot, error)
 }

@@ -23,11 +23,17 @@ type Tickets interface {
 	DeliverReminder(ctx context.Context, job guichet.ReminderJob) error
 }
 
+// Mailboxes is what the mailbox jobs need.
+type Mailboxes interface {
+	SweepMissedChecks(ctx context.Context) (int, error)
+}
+
 // Services are the domain services the workers call. It is filled after
 // the store exists (the store needs the workers to build River's client).
 type Services struct {
 	Maintenance Maintenance
 	Tickets     Tickets
+	Mailboxes   Mailboxes
 }
 
 // reminderWorker delivers the reminders procedures schedule (a dev ticket
@@ -77,10 +83,42 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &cleanupWorker{svc: svc})
 	river.AddWorker(workers, &reminderWorker{svc: svc})
+	river.AddWorker(workers, &missedChecksWorker{svc: svc})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(MissedChecksInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return MissedChecksArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return workers, periodic
+}
+
+// MissedChecksInterval is how often missed mailbox checks are looked for:
+// an alert comes at most this long after a slot's grace period ends.
+const MissedChecksInterval = time.Minute
+
+// MissedChecksArgs alerts whoever is in charge of a mailbox whose check
+// slot passed without a check (procedure #46).
+type MissedChecksArgs struct{}
+
+// Kind names the job in River.
+func (MissedChecksArgs) Kind() string { return "mailbox_missed_checks" }
+
+// InsertOpts keeps one sweep per period across replicas.
+func (MissedChecksArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: MissedChecksInterval}}
+}
+
+type missedChecksWorker struct {
+	river.WorkerDefaults[MissedChecksArgs]
+	svc *Services
+}
+
+func (w *missedChecksWorker) Work(ctx context.Context, _ *river.Job[MissedChecksArgs]) error {
+	if _, err := w.svc.Mailboxes.SweepMissedChecks(ctx); err != nil {
+		return fmt.Errorf("missed checks: %w", err)
+	}
+	return nil
 }

@@ -91,8 +91,11 @@ func TestRegister(t *testing.T) {
 	if workers == nil {
 		t.Fatal("no workers")
 	}
-	if len(periodic) != 1 {
-		t.Fatalf("%d periodic jobs, want 1 (the clean-up)", len(periodic))
+	if len(periodic) != 2 {
+		t.Fatalf("%d periodic jobs, want 2 (the clean-up and the missed-check sweep)", len(periodic))
+	}
+	if u := (MissedChecksArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > MissedChecksInterval {
+		t.Errorf("missed-check sweep unique by period %s, want at most %s", u.ByPeriod, MissedChecksInterval)
 	}
 	if u := (CleanupArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > CleanupInterval {
 		t.Errorf("clean-up unique by period %s, want a period within the %s interval so that replicas do not pile them up",
