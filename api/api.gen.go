@@ -51,6 +51,48 @@ func (e AgentNotificationKind) Valid() bool {
 	}
 }
 
+// Defines values for AgreementDecisionDecision.
+const (
+	AgreementDecisionDecisionApprove AgreementDecisionDecision = "approve"
+	AgreementDecisionDecisionReject  AgreementDecisionDecision = "reject"
+)
+
+// Valid indicates whether the value is a known member of the AgreementDecisionDecision enum.
+func (e AgreementDecisionDecision) Valid() bool {
+	switch e {
+	case AgreementDecisionDecisionApprove:
+		return true
+	case AgreementDecisionDecisionReject:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgreementStatus.
+const (
+	AgreementStatusApproved    AgreementStatus = "approved"
+	AgreementStatusNotRequired AgreementStatus = "not_required"
+	AgreementStatusPending     AgreementStatus = "pending"
+	AgreementStatusRejected    AgreementStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the AgreementStatus enum.
+func (e AgreementStatus) Valid() bool {
+	switch e {
+	case AgreementStatusApproved:
+		return true
+	case AgreementStatusNotRequired:
+		return true
+	case AgreementStatusPending:
+		return true
+	case AgreementStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AttachmentDirection.
 const (
 	AttachmentDirectionIncoming AttachmentDirection = "incoming"
@@ -176,19 +218,19 @@ func (e Channel) Valid() bool {
 
 // Defines values for ClientNotificationStatus.
 const (
-	Failed  ClientNotificationStatus = "failed"
-	Pending ClientNotificationStatus = "pending"
-	Sent    ClientNotificationStatus = "sent"
+	ClientNotificationStatusFailed  ClientNotificationStatus = "failed"
+	ClientNotificationStatusPending ClientNotificationStatus = "pending"
+	ClientNotificationStatusSent    ClientNotificationStatus = "sent"
 )
 
 // Valid indicates whether the value is a known member of the ClientNotificationStatus enum.
 func (e ClientNotificationStatus) Valid() bool {
 	switch e {
-	case Failed:
+	case ClientNotificationStatusFailed:
 		return true
-	case Pending:
+	case ClientNotificationStatusPending:
 		return true
-	case Sent:
+	case ClientNotificationStatusSent:
 		return true
 	default:
 		return false
@@ -249,6 +291,24 @@ func (e DevTicketStatus) Valid() bool {
 	}
 }
 
+// Defines values for DisclosureBasis.
+const (
+	DisclosureBasisAuthority DisclosureBasis = "authority"
+	DisclosureBasisMandate   DisclosureBasis = "mandate"
+)
+
+// Valid indicates whether the value is a known member of the DisclosureBasis enum.
+func (e DisclosureBasis) Valid() bool {
+	switch e {
+	case DisclosureBasisAuthority:
+		return true
+	case DisclosureBasisMandate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DuplicateMatchMatchedOn.
 const (
 	DuplicateMatchMatchedOnEmail DuplicateMatchMatchedOn = "email"
@@ -282,6 +342,219 @@ func (e HealthStatus) Valid() bool {
 	case HealthStatusOk:
 		return true
 	case HealthStatusUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntervenantCategory.
+const (
+	AdministrativeLegal IntervenantCategory = "administrative_legal"
+	Commercial          IntervenantCategory = "commercial"
+	Technical           IntervenantCategory = "technical"
+)
+
+// Valid indicates whether the value is a known member of the IntervenantCategory enum.
+func (e IntervenantCategory) Valid() bool {
+	switch e {
+	case AdministrativeLegal:
+		return true
+	case Commercial:
+		return true
+	case Technical:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntervenantChannel.
+const (
+	IntervenantChannelEmail   IntervenantChannel = "email"
+	IntervenantChannelLetter  IntervenantChannel = "letter"
+	IntervenantChannelPhone   IntervenantChannel = "phone"
+	IntervenantChannelRedmine IntervenantChannel = "redmine"
+)
+
+// Valid indicates whether the value is a known member of the IntervenantChannel enum.
+func (e IntervenantChannel) Valid() bool {
+	switch e {
+	case IntervenantChannelEmail:
+		return true
+	case IntervenantChannelLetter:
+		return true
+	case IntervenantChannelPhone:
+		return true
+	case IntervenantChannelRedmine:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntervenantKind.
+const (
+	IntervenantKindAdministrateur      IntervenantKind = "administrateur"
+	IntervenantKindArtisan             IntervenantKind = "artisan"
+	IntervenantKindAssurance           IntervenantKind = "assurance"
+	IntervenantKindAvocat              IntervenantKind = "avocat"
+	IntervenantKindCaf                 IntervenantKind = "caf"
+	IntervenantKindComptable           IntervenantKind = "comptable"
+	IntervenantKindConfrere            IntervenantKind = "confrere"
+	IntervenantKindExpert              IntervenantKind = "expert"
+	IntervenantKindHuissier            IntervenantKind = "huissier"
+	IntervenantKindIedom               IntervenantKind = "iedom"
+	IntervenantKindImpots              IntervenantKind = "impots"
+	IntervenantKindNotaire             IntervenantKind = "notaire"
+	IntervenantKindOther               IntervenantKind = "other"
+	IntervenantKindProtectionJuridique IntervenantKind = "protection_juridique"
+	IntervenantKindPublicite           IntervenantKind = "publicite"
+	IntervenantKindSecuriteSociale     IntervenantKind = "securite_sociale"
+	IntervenantKindSociete             IntervenantKind = "societe"
+)
+
+// Valid indicates whether the value is a known member of the IntervenantKind enum.
+func (e IntervenantKind) Valid() bool {
+	switch e {
+	case IntervenantKindAdministrateur:
+		return true
+	case IntervenantKindArtisan:
+		return true
+	case IntervenantKindAssurance:
+		return true
+	case IntervenantKindAvocat:
+		return true
+	case IntervenantKindCaf:
+		return true
+	case IntervenantKindComptable:
+		return true
+	case IntervenantKindConfrere:
+		return true
+	case IntervenantKindExpert:
+		return true
+	case IntervenantKindHuissier:
+		return true
+	case IntervenantKindIedom:
+		return true
+	case IntervenantKindImpots:
+		return true
+	case IntervenantKindNotaire:
+		return true
+	case IntervenantKindOther:
+		return true
+	case IntervenantKindProtectionJuridique:
+		return true
+	case IntervenantKindPublicite:
+		return true
+	case IntervenantKindSecuriteSociale:
+		return true
+	case IntervenantKindSociete:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MandateDirection.
+const (
+	MandateDirectionByClient  MandateDirection = "by_client"
+	MandateDirectionForClient MandateDirection = "for_client"
+)
+
+// Valid indicates whether the value is a known member of the MandateDirection enum.
+func (e MandateDirection) Valid() bool {
+	switch e {
+	case MandateDirectionByClient:
+		return true
+	case MandateDirectionForClient:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MandateStatus.
+const (
+	MandateStatusExpired     MandateStatus = "expired"
+	MandateStatusNotYetValid MandateStatus = "not_yet_valid"
+	MandateStatusRevoked     MandateStatus = "revoked"
+	MandateStatusValid       MandateStatus = "valid"
+)
+
+// Valid indicates whether the value is a known member of the MandateStatus enum.
+func (e MandateStatus) Valid() bool {
+	switch e {
+	case MandateStatusExpired:
+		return true
+	case MandateStatusNotYetValid:
+		return true
+	case MandateStatusRevoked:
+		return true
+	case MandateStatusValid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MandateCheckStatus.
+const (
+	MandateCheckStatusAuthority  MandateCheckStatus = "authority"
+	MandateCheckStatusExpired    MandateCheckStatus = "expired"
+	MandateCheckStatusMissing    MandateCheckStatus = "missing"
+	MandateCheckStatusOutOfScope MandateCheckStatus = "out_of_scope"
+	MandateCheckStatusValid      MandateCheckStatus = "valid"
+)
+
+// Valid indicates whether the value is a known member of the MandateCheckStatus enum.
+func (e MandateCheckStatus) Valid() bool {
+	switch e {
+	case MandateCheckStatusAuthority:
+		return true
+	case MandateCheckStatusExpired:
+		return true
+	case MandateCheckStatusMissing:
+		return true
+	case MandateCheckStatusOutOfScope:
+		return true
+	case MandateCheckStatusValid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MandateCreateDirection.
+const (
+	MandateCreateDirectionByClient  MandateCreateDirection = "by_client"
+	MandateCreateDirectionForClient MandateCreateDirection = "for_client"
+)
+
+// Valid indicates whether the value is a known member of the MandateCreateDirection enum.
+func (e MandateCreateDirection) Valid() bool {
+	switch e {
+	case MandateCreateDirectionByClient:
+		return true
+	case MandateCreateDirectionForClient:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MandateUpdateDirection.
+const (
+	MandateUpdateDirectionByClient  MandateUpdateDirection = "by_client"
+	MandateUpdateDirectionForClient MandateUpdateDirection = "for_client"
+)
+
+// Valid indicates whether the value is a known member of the MandateUpdateDirection enum.
+func (e MandateUpdateDirection) Valid() bool {
+	switch e {
+	case MandateUpdateDirectionByClient:
+		return true
+	case MandateUpdateDirectionForClient:
 		return true
 	default:
 		return false
@@ -795,6 +1068,24 @@ func (e ListContactsParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for ListIntervenantsParamsSort.
+const (
+	ListIntervenantsParamsSortCreatedAt ListIntervenantsParamsSort = "created_at"
+	ListIntervenantsParamsSortName      ListIntervenantsParamsSort = "name"
+)
+
+// Valid indicates whether the value is a known member of the ListIntervenantsParamsSort enum.
+func (e ListIntervenantsParamsSort) Valid() bool {
+	switch e {
+	case ListIntervenantsParamsSortCreatedAt:
+		return true
+	case ListIntervenantsParamsSortName:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListOrganisationsParamsSort.
 const (
 	ListOrganisationsParamsSortCreatedAt ListOrganisationsParamsSort = "created_at"
@@ -976,6 +1267,34 @@ type AgentUpdate struct {
 	Roles        *[]Role                               `json:"roles,omitempty"`
 	SupervisorId nullable.Nullable[openapi_types.UUID] `json:"supervisor_id,omitempty"`
 }
+
+// Agreement defines model for Agreement.
+type Agreement struct {
+	DecidedAt nullable.Nullable[time.Time] `json:"decided_at,omitempty"`
+
+	// DecidedBy The manager who decided.
+	DecidedBy nullable.Nullable[openapi_types.UUID] `json:"decided_by,omitempty"`
+
+	// Reason The manager's reason (required for a rejection).
+	Reason *string `json:"reason,omitempty"`
+
+	// Status `pending` until a manager approves or rejects a technical intervenant; `not_required` for the others.
+	Status AgreementStatus `json:"status"`
+}
+
+// AgreementDecision defines model for AgreementDecision.
+type AgreementDecision struct {
+	Decision AgreementDecisionDecision `json:"decision"`
+
+	// Reason Required for a rejection.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// AgreementDecisionDecision defines model for AgreementDecision.Decision.
+type AgreementDecisionDecision string
+
+// AgreementStatus `pending` until a manager approves or rejects a technical intervenant; `not_required` for the others.
+type AgreementStatus string
 
 // Attachment defines model for Attachment.
 type Attachment struct {
@@ -1222,6 +1541,42 @@ type DevTicket struct {
 // DevTicketStatus defines model for DevTicket.Status.
 type DevTicketStatus string
 
+// Disclosure defines model for Disclosure.
+type Disclosure struct {
+	// Basis Under a mandate, or to an authority acting by law.
+	Basis          DisclosureBasis                       `json:"basis"`
+	Category       Category                              `json:"category"`
+	ContactId      nullable.Nullable[openapi_types.UUID] `json:"contact_id"`
+	DisclosedAt    time.Time                             `json:"disclosed_at"`
+	DisclosedBy    nullable.Nullable[openapi_types.UUID] `json:"disclosed_by"`
+	Id             openapi_types.UUID                    `json:"id"`
+	IntervenantId  openapi_types.UUID                    `json:"intervenant_id"`
+	MandateId      nullable.Nullable[openapi_types.UUID] `json:"mandate_id"`
+	OrganisationId nullable.Nullable[openapi_types.UUID] `json:"organisation_id"`
+
+	// Summary What was shared.
+	Summary string `json:"summary"`
+}
+
+// DisclosureBasis Under a mandate, or to an authority acting by law.
+type DisclosureBasis string
+
+// DisclosureCreate defines model for DisclosureCreate.
+type DisclosureCreate struct {
+	Category Category `json:"category"`
+
+	// ContactId The client: a contact, an organisation, or both.
+	ContactId      *openapi_types.UUID `json:"contact_id,omitempty"`
+	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`
+	Summary        string              `json:"summary"`
+}
+
+// DisclosurePage defines model for DisclosurePage.
+type DisclosurePage struct {
+	Items      []Disclosure              `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
 // DocumentationLink defines model for DocumentationLink.
 type DocumentationLink struct {
 	Title *string `json:"title,omitempty"`
@@ -1261,6 +1616,205 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// Intervenant defines model for Intervenant.
+type Intervenant struct {
+	Address   *string             `json:"address,omitempty"`
+	Agreement Agreement           `json:"agreement"`
+	Category  IntervenantCategory `json:"category"`
+	CreatedAt time.Time           `json:"created_at"`
+
+	// Email Lower-cased.
+	Email *string            `json:"email,omitempty"`
+	Id    openapi_types.UUID `json:"id"`
+
+	// Kind administrative_legal: huissier, avocat, administrateur, notaire, iedom,
+	// impots, assurance, protection_juridique, caf, securite_sociale,
+	// comptable; technical: artisan, societe, expert; commercial: publicite;
+	// confrere and other: administrative_legal or commercial. huissier,
+	// impots, caf and securite_sociale are authorities acting by law.
+	Kind  IntervenantKind `json:"kind"`
+	Name  string          `json:"name"`
+	Notes *string         `json:"notes,omitempty"`
+
+	// Phone E.164 when it could be normalised, else as given.
+	Phone *string `json:"phone,omitempty"`
+
+	// PreferredChannel How to reach the intervenant first.
+	PreferredChannel IntervenantChannel `json:"preferred_channel"`
+
+	// Structure The company or office.
+	Structure *string   `json:"structure,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int       `json:"version"`
+}
+
+// IntervenantCategory defines model for IntervenantCategory.
+type IntervenantCategory string
+
+// IntervenantChannel How to reach the intervenant first.
+type IntervenantChannel string
+
+// IntervenantCreate defines model for IntervenantCreate.
+type IntervenantCreate struct {
+	Address *string `json:"address,omitempty"`
+
+	// Category Defaults to the kind's category; a mismatch is refused (422).
+	Category *IntervenantCategory `json:"category,omitempty"`
+	Email    *openapi_types.Email `json:"email,omitempty"`
+
+	// Kind administrative_legal: huissier, avocat, administrateur, notaire, iedom,
+	// impots, assurance, protection_juridique, caf, securite_sociale,
+	// comptable; technical: artisan, societe, expert; commercial: publicite;
+	// confrere and other: administrative_legal or commercial. huissier,
+	// impots, caf and securite_sociale are authorities acting by law.
+	Kind  IntervenantKind `json:"kind"`
+	Name  string          `json:"name"`
+	Notes *string         `json:"notes,omitempty"`
+	Phone *string         `json:"phone,omitempty"`
+
+	// PreferredChannel Defaults to letter (administrative/legal), redmine (technical) or email (commercial).
+	PreferredChannel *IntervenantChannel `json:"preferred_channel,omitempty"`
+	Structure        *string             `json:"structure,omitempty"`
+}
+
+// IntervenantKind administrative_legal: huissier, avocat, administrateur, notaire, iedom,
+// impots, assurance, protection_juridique, caf, securite_sociale,
+// comptable; technical: artisan, societe, expert; commercial: publicite;
+// confrere and other: administrative_legal or commercial. huissier,
+// impots, caf and securite_sociale are authorities acting by law.
+type IntervenantKind string
+
+// IntervenantPage defines model for IntervenantPage.
+type IntervenantPage struct {
+	Items      []Intervenant             `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// IntervenantUpdate defines model for IntervenantUpdate.
+type IntervenantUpdate struct {
+	Address  nullable.Nullable[string]              `json:"address,omitempty"`
+	Category *IntervenantCategory                   `json:"category,omitempty"`
+	Email    nullable.Nullable[openapi_types.Email] `json:"email,omitempty"`
+
+	// Kind administrative_legal: huissier, avocat, administrateur, notaire, iedom,
+	// impots, assurance, protection_juridique, caf, securite_sociale,
+	// comptable; technical: artisan, societe, expert; commercial: publicite;
+	// confrere and other: administrative_legal or commercial. huissier,
+	// impots, caf and securite_sociale are authorities acting by law.
+	Kind  *IntervenantKind          `json:"kind,omitempty"`
+	Name  *string                   `json:"name,omitempty"`
+	Notes nullable.Nullable[string] `json:"notes,omitempty"`
+	Phone nullable.Nullable[string] `json:"phone,omitempty"`
+
+	// PreferredChannel How to reach the intervenant first.
+	PreferredChannel *IntervenantChannel       `json:"preferred_channel,omitempty"`
+	Structure        nullable.Nullable[string] `json:"structure,omitempty"`
+}
+
+// Mandate defines model for Mandate.
+type Mandate struct {
+	// ContactId The registered client when it is a contact.
+	ContactId nullable.Nullable[openapi_types.UUID] `json:"contact_id"`
+	CreatedAt time.Time                             `json:"created_at"`
+	CreatedBy nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+
+	// Direction Mandated by the client (the client's representative) or for the client (acting on the client's behalf).
+	Direction MandateDirection `json:"direction"`
+
+	// Document The signed mandate; absent until uploaded.
+	Document      *MandateDocument   `json:"document,omitempty"`
+	Id            openapi_types.UUID `json:"id"`
+	IntervenantId openapi_types.UUID `json:"intervenant_id"`
+	Notes         *string            `json:"notes,omitempty"`
+
+	// OrganisationId The registered client when it is an organisation; the mandate then also covers its contacts.
+	OrganisationId nullable.Nullable[openapi_types.UUID] `json:"organisation_id"`
+	RevokedAt      nullable.Nullable[time.Time]          `json:"revoked_at,omitempty"`
+	RevokedBy      nullable.Nullable[openapi_types.UUID] `json:"revoked_by,omitempty"`
+
+	// Scope The ticket categories the mandate covers.
+	Scope []Category `json:"scope"`
+
+	// Status Today's standing.
+	Status    MandateStatus `json:"status"`
+	UpdatedAt time.Time     `json:"updated_at"`
+
+	// ValidFrom First day covered (Europe/Paris).
+	ValidFrom openapi_types.Date `json:"valid_from"`
+
+	// ValidUntil Last day covered; null when open-ended.
+	ValidUntil nullable.Nullable[openapi_types.Date] `json:"valid_until"`
+	Version    int                                   `json:"version"`
+}
+
+// MandateDirection Mandated by the client (the client's representative) or for the client (acting on the client's behalf).
+type MandateDirection string
+
+// MandateStatus Today's standing.
+type MandateStatus string
+
+// MandateCheck defines model for MandateCheck.
+type MandateCheck struct {
+	Detail string `json:"detail"`
+
+	// MandateId The mandate that decided (valid, out of scope or expired).
+	MandateId nullable.Nullable[openapi_types.UUID] `json:"mandate_id"`
+	Status    MandateCheckStatus                    `json:"status"`
+}
+
+// MandateCheckStatus defines model for MandateCheck.Status.
+type MandateCheckStatus string
+
+// MandateCreate defines model for MandateCreate.
+type MandateCreate struct {
+	// ContactId The registered client: a contact, or
+	ContactId *openapi_types.UUID    `json:"contact_id,omitempty"`
+	Direction MandateCreateDirection `json:"direction"`
+	Notes     *string                `json:"notes,omitempty"`
+
+	// OrganisationId an organisation (exactly one of the two).
+	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`
+
+	// Scope Ticket categories (see Category); at least one, unknown ones refused with 422.
+	Scope      []string                              `json:"scope"`
+	ValidFrom  openapi_types.Date                    `json:"valid_from"`
+	ValidUntil nullable.Nullable[openapi_types.Date] `json:"valid_until,omitempty"`
+}
+
+// MandateCreateDirection defines model for MandateCreate.Direction.
+type MandateCreateDirection string
+
+// MandateDocument The signed mandate; absent until uploaded.
+type MandateDocument struct {
+	// ContentType Sniffed from the content.
+	ContentType string                                `json:"content_type"`
+	Filename    string                                `json:"filename"`
+	Sha256      string                                `json:"sha256"`
+	Size        int64                                 `json:"size"`
+	UploadedAt  time.Time                             `json:"uploaded_at"`
+	UploadedBy  nullable.Nullable[openapi_types.UUID] `json:"uploaded_by,omitempty"`
+}
+
+// MandatePage defines model for MandatePage.
+type MandatePage struct {
+	Items      []Mandate                 `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// MandateUpdate defines model for MandateUpdate.
+type MandateUpdate struct {
+	Direction *MandateUpdateDirection   `json:"direction,omitempty"`
+	Notes     nullable.Nullable[string] `json:"notes,omitempty"`
+
+	// Scope Ticket categories (see Category); at least one, unknown ones refused with 422.
+	Scope      *[]string                             `json:"scope,omitempty"`
+	ValidFrom  *openapi_types.Date                   `json:"valid_from,omitempty"`
+	ValidUntil nullable.Nullable[openapi_types.Date] `json:"valid_until,omitempty"`
+}
+
+// MandateUpdateDirection defines model for MandateUpdate.Direction.
+type MandateUpdateDirection string
 
 // Me defines model for Me.
 type Me struct {
@@ -1629,6 +2183,9 @@ type Ticket struct {
 	Procedure      ProcedureRef                          `json:"procedure"`
 	ReceivedAt     time.Time                             `json:"received_at"`
 
+	// RequestedByIntervenantId The intervenant at whose request the ticket was opened on the client's file.
+	RequestedByIntervenantId nullable.Nullable[openapi_types.UUID] `json:"requested_by_intervenant_id,omitempty"`
+
 	// State The state in the ticket's procedure version.
 	State string `json:"state"`
 
@@ -1639,6 +2196,9 @@ type Ticket struct {
 	UpdatedAt time.Time    `json:"updated_at"`
 	Urgency   Urgency      `json:"urgency"`
 	Version   int          `json:"version"`
+
+	// Works A works request's approved technical intervenant and the external project it goes to.
+	Works *TicketWorks `json:"works,omitempty"`
 }
 
 // TicketCreate defines model for TicketCreate.
@@ -1662,12 +2222,24 @@ type TicketCreate struct {
 
 	// ReceivedAt When the request reached the company; defaults to now; never in the future.
 	ReceivedAt *time.Time `json:"received_at,omitempty"`
-	Subject    string     `json:"subject"`
-	Tags       *[]string  `json:"tags,omitempty"`
+
+	// RequestedByIntervenantId The intervenant at whose request the ticket is opened on the
+	// client's file: it needs a mandate of the ticket's contact or
+	// organisation, valid today and covering the category (422 saying
+	// why otherwise). An authority acting by law (huissier, impôts,
+	// CAF, sécurité sociale) needs none, but its request goes to the
+	// legal role: the ticket is assigned to a legal agent and every
+	// legal agent is told (422 when there is none).
+	RequestedByIntervenantId *openapi_types.UUID `json:"requested_by_intervenant_id,omitempty"`
+	Subject                  string              `json:"subject"`
+	Tags                     *[]string           `json:"tags,omitempty"`
 
 	// TrackingNumber The registered letter's tracking number.
 	TrackingNumber *string  `json:"tracking_number,omitempty"`
 	Urgency        *Urgency `json:"urgency,omitempty"`
+
+	// Works Required for a works request (and only there); its intervenant must be an approved technical one.
+	Works *TicketWorksCreate `json:"works,omitempty"`
 }
 
 // TicketLink defines model for TicketLink.
@@ -1731,6 +2303,21 @@ type TicketUpdate struct {
 	Subject        *string                               `json:"subject,omitempty"`
 	Tags           *[]string                             `json:"tags,omitempty"`
 	Urgency        *Urgency                              `json:"urgency,omitempty"`
+}
+
+// TicketWorks A works request's approved technical intervenant and the external project it goes to.
+type TicketWorks struct {
+	// ExternalProject The Redmine project ("travaux gestion").
+	ExternalProject string             `json:"external_project"`
+	IntervenantId   openapi_types.UUID `json:"intervenant_id"`
+}
+
+// TicketWorksCreate defines model for TicketWorksCreate.
+type TicketWorksCreate struct {
+	ExternalProject *string `json:"external_project,omitempty"`
+
+	// IntervenantId An approved technical intervenant (422 when pending or rejected).
+	IntervenantId openapi_types.UUID `json:"intervenant_id"`
 }
 
 // TimelineEvent defines model for TimelineEvent.
@@ -1814,8 +2401,14 @@ type IdempotencyKey = string
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
+// IntervenantId defines model for IntervenantId.
+type IntervenantId = openapi_types.UUID
+
 // Limit defines model for Limit.
 type Limit = int
+
+// MandateId defines model for MandateId.
+type MandateId = openapi_types.UUID
 
 // OrganisationId defines model for OrganisationId.
 type OrganisationId = openapi_types.UUID
@@ -1982,6 +2575,121 @@ type DeleteContactParams struct {
 type UpdateContactParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListIntervenantsParams defines parameters for ListIntervenants.
+type ListIntervenantsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Q Word prefixes, case and accent insensitive.
+	Q        *SearchQuery         `form:"q,omitempty" json:"q,omitempty"`
+	Category *IntervenantCategory `form:"category,omitempty" json:"category,omitempty"`
+	Kind     *IntervenantKind     `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// AgreementStatus e.g. `pending`: the artisans waiting for the direction's agreement.
+	AgreementStatus *AgreementStatus `form:"agreement_status,omitempty" json:"agreement_status,omitempty"`
+
+	// Sort Order of the list; the order is stable across pages.
+	Sort *ListIntervenantsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+}
+
+// ListIntervenantsParamsSort defines parameters for ListIntervenants.
+type ListIntervenantsParamsSort string
+
+// CreateIntervenantParams defines parameters for CreateIntervenant.
+type CreateIntervenantParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteIntervenantParams defines parameters for DeleteIntervenant.
+type DeleteIntervenantParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateIntervenantParams defines parameters for UpdateIntervenant.
+type UpdateIntervenantParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// DecideIntervenantAgreementParams defines parameters for DecideIntervenantAgreement.
+type DecideIntervenantAgreementParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListDisclosuresParams defines parameters for ListDisclosures.
+type ListDisclosuresParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateDisclosureParams defines parameters for CreateDisclosure.
+type CreateDisclosureParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CheckIntervenantMandateParams defines parameters for CheckIntervenantMandate.
+type CheckIntervenantMandateParams struct {
+	ContactId      *openapi_types.UUID `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	OrganisationId *openapi_types.UUID `form:"organisation_id,omitempty" json:"organisation_id,omitempty"`
+	Category       *Category           `form:"category,omitempty" json:"category,omitempty"`
+
+	// At The moment to check; defaults to now.
+	At *time.Time `form:"at,omitempty" json:"at,omitempty"`
+}
+
+// ListIntervenantMandatesParams defines parameters for ListIntervenantMandates.
+type ListIntervenantMandatesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor         *Cursor             `form:"cursor,omitempty" json:"cursor,omitempty"`
+	ContactId      *openapi_types.UUID `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	OrganisationId *openapi_types.UUID `form:"organisation_id,omitempty" json:"organisation_id,omitempty"`
+
+	// Current Only mandates valid today (true) or not (false: expired, revoked, not yet started).
+	Current *bool `form:"current,omitempty" json:"current,omitempty"`
+}
+
+// CreateMandateParams defines parameters for CreateMandate.
+type CreateMandateParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RevokeMandateParams defines parameters for RevokeMandate.
+type RevokeMandateParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateMandateParams defines parameters for UpdateMandate.
+type UpdateMandateParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UploadMandateDocumentMultipartBody defines parameters for UploadMandateDocument.
+type UploadMandateDocumentMultipartBody struct {
+	File openapi_types.File `json:"file"`
+}
+
+// UploadMandateDocumentParams defines parameters for UploadMandateDocument.
+type UploadMandateDocumentParams struct {
+	// Filename The file name, for a raw body.
+	Filename *string `form:"filename,omitempty" json:"filename,omitempty"`
 }
 
 // ListMyNotificationsParams defines parameters for ListMyNotifications.
@@ -2225,6 +2933,27 @@ type CreateContactJSONRequestBody = ContactCreate
 
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactUpdate
+
+// CreateIntervenantJSONRequestBody defines body for CreateIntervenant for application/json ContentType.
+type CreateIntervenantJSONRequestBody = IntervenantCreate
+
+// UpdateIntervenantJSONRequestBody defines body for UpdateIntervenant for application/json ContentType.
+type UpdateIntervenantJSONRequestBody = IntervenantUpdate
+
+// DecideIntervenantAgreementJSONRequestBody defines body for DecideIntervenantAgreement for application/json ContentType.
+type DecideIntervenantAgreementJSONRequestBody = AgreementDecision
+
+// CreateDisclosureJSONRequestBody defines body for CreateDisclosure for application/json ContentType.
+type CreateDisclosureJSONRequestBody = DisclosureCreate
+
+// CreateMandateJSONRequestBody defines body for CreateMandate for application/json ContentType.
+type CreateMandateJSONRequestBody = MandateCreate
+
+// UpdateMandateJSONRequestBody defines body for UpdateMandate for application/json ContentType.
+type UpdateMandateJSONRequestBody = MandateUpdate
+
+// UploadMandateDocumentMultipartRequestBody defines body for UploadMandateDocument for multipart/form-data ContentType.
+type UploadMandateDocumentMultipartRequestBody UploadMandateDocumentMultipartBody
 
 // ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
 type ChangeMyPasswordJSONRequestBody = PasswordChange
@@ -2703,6 +3432,240 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListIntervenants List or search intervenants
+	//
+	// `q` matches word prefixes, ignoring case and accents, over the name,
+	// structure, email and phone ("etude maitre dupre" finds "Étude Maître
+	// DUPRÉ"). Filters combine with AND.
+	//
+	// Corresponds with GET /intervenants (the `ListIntervenants` operationId).
+	ListIntervenants(ctx context.Context, params *ListIntervenantsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateIntervenantWithBody Register an intervenant (third party)
+	//
+	// Each kind belongs to one category (`confrere` and `other` may be
+	// administrative/legal or commercial); `category` defaults to the
+	// kind's and a mismatch is refused with 422. The preferred channel
+	// defaults to `letter` for administrative/legal ("privilégier le
+	// courrier/mail"), `redmine` for technical and `email` for commercial.
+	// A technical intervenant starts with its agreement `pending` until a
+	// manager decides; the others need none (`not_required`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+	CreateIntervenantWithBody(ctx context.Context, params *CreateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateIntervenant Register an intervenant (third party)
+	//
+	// Each kind belongs to one category (`confrere` and `other` may be
+	// administrative/legal or commercial); `category` defaults to the
+	// kind's and a mismatch is refused with 422. The preferred channel
+	// defaults to `letter` for administrative/legal ("privilégier le
+	// courrier/mail"), `redmine` for technical and `email` for commercial.
+	// A technical intervenant starts with its agreement `pending` until a
+	// manager decides; the others need none (`not_required`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+	CreateIntervenant(ctx context.Context, params *CreateIntervenantParams, body CreateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteIntervenant Delete an intervenant that nothing refers to
+	//
+	// An intervenant with mandates, disclosures or tickets is kept (409): its history is evidence.
+	//
+	// Corresponds with DELETE /intervenants/{intervenantId} (the `DeleteIntervenant` operationId).
+	DeleteIntervenant(ctx context.Context, intervenantId IntervenantId, params *DeleteIntervenantParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetIntervenant Read an intervenant
+	//
+	// Corresponds with GET /intervenants/{intervenantId} (the `GetIntervenant` operationId).
+	GetIntervenant(ctx context.Context, intervenantId IntervenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateIntervenantWithBody Update an intervenant
+	//
+	// Only the fields present change; null clears an optional field. A new
+	// kind without a category moves to the kind's category when the
+	// current one does not fit. Becoming technical puts the agreement back
+	// to `pending`; leaving the technical category makes it `not_required`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+	UpdateIntervenantWithBody(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateIntervenant Update an intervenant
+	//
+	// Only the fields present change; null clears an optional field. A new
+	// kind without a category moves to the kind's category when the
+	// current one does not fit. Becoming technical puts the agreement back
+	// to `pending`; leaving the technical category makes it `not_required`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+	UpdateIntervenant(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, body UpdateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideIntervenantAgreementWithBody Approve or reject a technical intervenant (managers)
+	//
+	// "Une fois l'agrément de l'artisan validé par la Direction": only a
+	// manager decides (403 otherwise), once (409 when already decided or
+	// when the intervenant needs no agreement). A rejection needs a reason
+	// (422), which a refused works request then quotes. The decision
+	// records who, when and why.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+	DecideIntervenantAgreementWithBody(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideIntervenantAgreement Approve or reject a technical intervenant (managers)
+	//
+	// "Une fois l'agrément de l'artisan validé par la Direction": only a
+	// manager decides (403 otherwise), once (409 when already decided or
+	// when the intervenant needs no agreement). A rejection needs a reason
+	// (422), which a refused works request then quotes. The decision
+	// records who, when and why.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+	DecideIntervenantAgreement(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, body DecideIntervenantAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDisclosures What was shared with the intervenant from clients' files, newest first
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/disclosures (the `ListDisclosures` operationId).
+	ListDisclosures(ctx context.Context, intervenantId IntervenantId, params *ListDisclosuresParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDisclosureWithBody Record that information from a client's file was shared with the intervenant
+	//
+	// Refused (422, nothing recorded) unless a mandate of the client valid
+	// today covers the category. An authority acting by law needs no
+	// mandate, but only the legal role records what it was given (403
+	// otherwise).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+	CreateDisclosureWithBody(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDisclosure Record that information from a client's file was shared with the intervenant
+	//
+	// Refused (422, nothing recorded) unless a mandate of the client valid
+	// today covers the category. An authority acting by law needs no
+	// mandate, but only the legal role records what it was given (403
+	// otherwise).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+	CreateDisclosure(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, body CreateDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckIntervenantMandate Whether the intervenant may act on a client's file
+	//
+	// `valid` (a mandate of the contact, or of the contact's organisation,
+	// covers the category on that day), `out_of_scope` (a current mandate
+	// does not cover the category), `expired` (ended or revoked),
+	// `missing`, or `authority` (huissier, impôts, CAF, sécurité sociale act
+	// by law: no mandate is needed, their requests go to the legal role).
+	// Without `category`, any current mandate of the client counts.
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/mandate-check (the `CheckIntervenantMandate` operationId).
+	CheckIntervenantMandate(ctx context.Context, intervenantId IntervenantId, params *CheckIntervenantMandateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListIntervenantMandates The intervenant's mandates, oldest first
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/mandates (the `ListIntervenantMandates` operationId).
+	ListIntervenantMandates(ctx context.Context, intervenantId IntervenantId, params *ListIntervenantMandatesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMandateWithBody Record a mandate binding the intervenant to a registered client
+	//
+	// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+	// pour, un client enregistré": the client is one registered contact or
+	// one registered organisation (422 otherwise). `valid_until` null is
+	// open-ended; a mandate ending before it starts is refused (422). The
+	// scope lists the ticket categories it covers (non-empty; an unknown
+	// category is refused with 422). Upload the signed document with
+	// `PUT /mandates/{mandateId}/document`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+	CreateMandateWithBody(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMandate Record a mandate binding the intervenant to a registered client
+	//
+	// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+	// pour, un client enregistré": the client is one registered contact or
+	// one registered organisation (422 otherwise). `valid_until` null is
+	// open-ended; a mandate ending before it starts is refused (422). The
+	// scope lists the ticket categories it covers (non-empty; an unknown
+	// category is refused with 422). Upload the signed document with
+	// `PUT /mandates/{mandateId}/document`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+	CreateMandate(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeMandate Revoke a mandate
+	//
+	// The mandate stays, marked revoked (who and when), so that what was
+	// done under it remains explained; from now on it no longer allows
+	// anything. Revoking twice is a conflict (409).
+	//
+	// Corresponds with DELETE /mandates/{mandateId} (the `RevokeMandate` operationId).
+	RevokeMandate(ctx context.Context, mandateId MandateId, params *RevokeMandateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMandate Read a mandate
+	//
+	// Corresponds with GET /mandates/{mandateId} (the `GetMandate` operationId).
+	GetMandate(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMandateWithBody Change a mandate's period, scope, direction or notes
+	//
+	// Only the fields present change; `valid_until` null makes it
+	// open-ended. Setting `valid_until` before today ends the mandate
+	// (audited as a revocation). The client cannot change: record a new
+	// mandate. A revoked mandate cannot change (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+	UpdateMandateWithBody(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMandate Change a mandate's period, scope, direction or notes
+	//
+	// Only the fields present change; `valid_until` null makes it
+	// open-ended. Setting `valid_until` before today ends the mandate
+	// (audited as a revocation). The client cannot change: record a new
+	// mandate. A revoked mandate cannot change (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+	UpdateMandate(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, body UpdateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadMandateDocument Download the mandate's document, streamed
+	//
+	// Corresponds with GET /mandates/{mandateId}/document (the `DownloadMandateDocument` operationId).
+	DownloadMandateDocument(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadMandateDocumentWithBody Upload (or replace) the mandate's document, streamed
+	//
+	// Send `multipart/form-data` with one part named `file`, or the raw
+	// bytes as `application/octet-stream` with `filename` in the query,
+	// exactly as for ticket attachments: the type is sniffed, the SHA-256
+	// computed while streaming, files over GUICHET_MAX_ATTACHMENT_BYTES get
+	// 413 and empty ones 422, and nothing is kept then. A replaced
+	// document's file is deleted.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /mandates/{mandateId}/document (the `UploadMandateDocument` operationId).
+	UploadMandateDocumentWithBody(ctx context.Context, mandateId MandateId, params *UploadMandateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The authenticated agent
 	//
@@ -3682,6 +4645,460 @@ func (c *Client) UpdateContact(ctx context.Context, contactId ContactId, params 
 // Corresponds with GET /healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetHealthRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListIntervenants List or search intervenants
+//
+// `q` matches word prefixes, ignoring case and accents, over the name,
+// structure, email and phone ("etude maitre dupre" finds "Étude Maître
+// DUPRÉ"). Filters combine with AND.
+//
+// Corresponds with GET /intervenants (the `ListIntervenants` operationId).
+func (c *Client) ListIntervenants(ctx context.Context, params *ListIntervenantsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListIntervenantsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateIntervenantWithBody Register an intervenant (third party)
+//
+// Each kind belongs to one category (`confrere` and `other` may be
+// administrative/legal or commercial); `category` defaults to the
+// kind's and a mismatch is refused with 422. The preferred channel
+// defaults to `letter` for administrative/legal ("privilégier le
+// courrier/mail"), `redmine` for technical and `email` for commercial.
+// A technical intervenant starts with its agreement `pending` until a
+// manager decides; the others need none (`not_required`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+func (c *Client) CreateIntervenantWithBody(ctx context.Context, params *CreateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateIntervenantRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateIntervenant Register an intervenant (third party)
+//
+// Each kind belongs to one category (`confrere` and `other` may be
+// administrative/legal or commercial); `category` defaults to the
+// kind's and a mismatch is refused with 422. The preferred channel
+// defaults to `letter` for administrative/legal ("privilégier le
+// courrier/mail"), `redmine` for technical and `email` for commercial.
+// A technical intervenant starts with its agreement `pending` until a
+// manager decides; the others need none (`not_required`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+func (c *Client) CreateIntervenant(ctx context.Context, params *CreateIntervenantParams, body CreateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateIntervenantRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteIntervenant Delete an intervenant that nothing refers to
+//
+// An intervenant with mandates, disclosures or tickets is kept (409): its history is evidence.
+//
+// Corresponds with DELETE /intervenants/{intervenantId} (the `DeleteIntervenant` operationId).
+func (c *Client) DeleteIntervenant(ctx context.Context, intervenantId IntervenantId, params *DeleteIntervenantParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteIntervenantRequest(c.Server, intervenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetIntervenant Read an intervenant
+//
+// Corresponds with GET /intervenants/{intervenantId} (the `GetIntervenant` operationId).
+func (c *Client) GetIntervenant(ctx context.Context, intervenantId IntervenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetIntervenantRequest(c.Server, intervenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateIntervenantWithBody Update an intervenant
+//
+// Only the fields present change; null clears an optional field. A new
+// kind without a category moves to the kind's category when the
+// current one does not fit. Becoming technical puts the agreement back
+// to `pending`; leaving the technical category makes it `not_required`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+func (c *Client) UpdateIntervenantWithBody(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateIntervenantRequestWithBody(c.Server, intervenantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateIntervenant Update an intervenant
+//
+// Only the fields present change; null clears an optional field. A new
+// kind without a category moves to the kind's category when the
+// current one does not fit. Becoming technical puts the agreement back
+// to `pending`; leaving the technical category makes it `not_required`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+func (c *Client) UpdateIntervenant(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, body UpdateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateIntervenantRequest(c.Server, intervenantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideIntervenantAgreementWithBody Approve or reject a technical intervenant (managers)
+//
+// "Une fois l'agrément de l'artisan validé par la Direction": only a
+// manager decides (403 otherwise), once (409 when already decided or
+// when the intervenant needs no agreement). A rejection needs a reason
+// (422), which a refused works request then quotes. The decision
+// records who, when and why.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+func (c *Client) DecideIntervenantAgreementWithBody(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideIntervenantAgreementRequestWithBody(c.Server, intervenantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideIntervenantAgreement Approve or reject a technical intervenant (managers)
+//
+// "Une fois l'agrément de l'artisan validé par la Direction": only a
+// manager decides (403 otherwise), once (409 when already decided or
+// when the intervenant needs no agreement). A rejection needs a reason
+// (422), which a refused works request then quotes. The decision
+// records who, when and why.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+func (c *Client) DecideIntervenantAgreement(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, body DecideIntervenantAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideIntervenantAgreementRequest(c.Server, intervenantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDisclosures What was shared with the intervenant from clients' files, newest first
+//
+// Corresponds with GET /intervenants/{intervenantId}/disclosures (the `ListDisclosures` operationId).
+func (c *Client) ListDisclosures(ctx context.Context, intervenantId IntervenantId, params *ListDisclosuresParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDisclosuresRequest(c.Server, intervenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDisclosureWithBody Record that information from a client's file was shared with the intervenant
+//
+// Refused (422, nothing recorded) unless a mandate of the client valid
+// today covers the category. An authority acting by law needs no
+// mandate, but only the legal role records what it was given (403
+// otherwise).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+func (c *Client) CreateDisclosureWithBody(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDisclosureRequestWithBody(c.Server, intervenantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDisclosure Record that information from a client's file was shared with the intervenant
+//
+// Refused (422, nothing recorded) unless a mandate of the client valid
+// today covers the category. An authority acting by law needs no
+// mandate, but only the legal role records what it was given (403
+// otherwise).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+func (c *Client) CreateDisclosure(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, body CreateDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDisclosureRequest(c.Server, intervenantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckIntervenantMandate Whether the intervenant may act on a client's file
+//
+// `valid` (a mandate of the contact, or of the contact's organisation,
+// covers the category on that day), `out_of_scope` (a current mandate
+// does not cover the category), `expired` (ended or revoked),
+// `missing`, or `authority` (huissier, impôts, CAF, sécurité sociale act
+// by law: no mandate is needed, their requests go to the legal role).
+// Without `category`, any current mandate of the client counts.
+//
+// Corresponds with GET /intervenants/{intervenantId}/mandate-check (the `CheckIntervenantMandate` operationId).
+func (c *Client) CheckIntervenantMandate(ctx context.Context, intervenantId IntervenantId, params *CheckIntervenantMandateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckIntervenantMandateRequest(c.Server, intervenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListIntervenantMandates The intervenant's mandates, oldest first
+//
+// Corresponds with GET /intervenants/{intervenantId}/mandates (the `ListIntervenantMandates` operationId).
+func (c *Client) ListIntervenantMandates(ctx context.Context, intervenantId IntervenantId, params *ListIntervenantMandatesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListIntervenantMandatesRequest(c.Server, intervenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMandateWithBody Record a mandate binding the intervenant to a registered client
+//
+// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+// pour, un client enregistré": the client is one registered contact or
+// one registered organisation (422 otherwise). `valid_until` null is
+// open-ended; a mandate ending before it starts is refused (422). The
+// scope lists the ticket categories it covers (non-empty; an unknown
+// category is refused with 422). Upload the signed document with
+// `PUT /mandates/{mandateId}/document`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+func (c *Client) CreateMandateWithBody(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMandateRequestWithBody(c.Server, intervenantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMandate Record a mandate binding the intervenant to a registered client
+//
+// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+// pour, un client enregistré": the client is one registered contact or
+// one registered organisation (422 otherwise). `valid_until` null is
+// open-ended; a mandate ending before it starts is refused (422). The
+// scope lists the ticket categories it covers (non-empty; an unknown
+// category is refused with 422). Upload the signed document with
+// `PUT /mandates/{mandateId}/document`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+func (c *Client) CreateMandate(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMandateRequest(c.Server, intervenantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeMandate Revoke a mandate
+//
+// The mandate stays, marked revoked (who and when), so that what was
+// done under it remains explained; from now on it no longer allows
+// anything. Revoking twice is a conflict (409).
+//
+// Corresponds with DELETE /mandates/{mandateId} (the `RevokeMandate` operationId).
+func (c *Client) RevokeMandate(ctx context.Context, mandateId MandateId, params *RevokeMandateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeMandateRequest(c.Server, mandateId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMandate Read a mandate
+//
+// Corresponds with GET /mandates/{mandateId} (the `GetMandate` operationId).
+func (c *Client) GetMandate(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMandateRequest(c.Server, mandateId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMandateWithBody Change a mandate's period, scope, direction or notes
+//
+// Only the fields present change; `valid_until` null makes it
+// open-ended. Setting `valid_until` before today ends the mandate
+// (audited as a revocation). The client cannot change: record a new
+// mandate. A revoked mandate cannot change (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+func (c *Client) UpdateMandateWithBody(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMandateRequestWithBody(c.Server, mandateId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMandate Change a mandate's period, scope, direction or notes
+//
+// Only the fields present change; `valid_until` null makes it
+// open-ended. Setting `valid_until` before today ends the mandate
+// (audited as a revocation). The client cannot change: record a new
+// mandate. A revoked mandate cannot change (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+func (c *Client) UpdateMandate(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, body UpdateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMandateRequest(c.Server, mandateId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadMandateDocument Download the mandate's document, streamed
+//
+// Corresponds with GET /mandates/{mandateId}/document (the `DownloadMandateDocument` operationId).
+func (c *Client) DownloadMandateDocument(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadMandateDocumentRequest(c.Server, mandateId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadMandateDocumentWithBody Upload (or replace) the mandate's document, streamed
+//
+// Send `multipart/form-data` with one part named `file`, or the raw
+// bytes as `application/octet-stream` with `filename` in the query,
+// exactly as for ticket attachments: the type is sniffed, the SHA-256
+// computed while streaming, files over GUICHET_MAX_ATTACHMENT_BYTES get
+// 413 and empty ones 422, and nothing is kept then. A replaced
+// document's file is deleted.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /mandates/{mandateId}/document (the `UploadMandateDocument` operationId).
+func (c *Client) UploadMandateDocumentWithBody(ctx context.Context, mandateId MandateId, params *UploadMandateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadMandateDocumentRequestWithBody(c.Server, mandateId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5887,6 +7304,1039 @@ func NewGetHealthRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListIntervenantsRequest constructs an http.Request for the ListIntervenants method
+func NewListIntervenantsRequest(server string, params *ListIntervenantsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "category", *params.Category, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgreementStatus != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agreement_status", *params.AgreementStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateIntervenantRequest calls the generic CreateIntervenant builder with application/json body
+func NewCreateIntervenantRequest(server string, params *CreateIntervenantParams, body CreateIntervenantJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateIntervenantRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateIntervenantRequestWithBody constructs an http.Request for the CreateIntervenant method, with any body, and a specified content type
+func NewCreateIntervenantRequestWithBody(server string, params *CreateIntervenantParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteIntervenantRequest constructs an http.Request for the DeleteIntervenant method
+func NewDeleteIntervenantRequest(server string, intervenantId IntervenantId, params *DeleteIntervenantParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetIntervenantRequest constructs an http.Request for the GetIntervenant method
+func NewGetIntervenantRequest(server string, intervenantId IntervenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateIntervenantRequest calls the generic UpdateIntervenant builder with application/json body
+func NewUpdateIntervenantRequest(server string, intervenantId IntervenantId, params *UpdateIntervenantParams, body UpdateIntervenantJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateIntervenantRequestWithBody(server, intervenantId, params, "application/json", bodyReader)
+}
+
+// NewUpdateIntervenantRequestWithBody constructs an http.Request for the UpdateIntervenant method, with any body, and a specified content type
+func NewUpdateIntervenantRequestWithBody(server string, intervenantId IntervenantId, params *UpdateIntervenantParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDecideIntervenantAgreementRequest calls the generic DecideIntervenantAgreement builder with application/json body
+func NewDecideIntervenantAgreementRequest(server string, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, body DecideIntervenantAgreementJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDecideIntervenantAgreementRequestWithBody(server, intervenantId, params, "application/json", bodyReader)
+}
+
+// NewDecideIntervenantAgreementRequestWithBody constructs an http.Request for the DecideIntervenantAgreement method, with any body, and a specified content type
+func NewDecideIntervenantAgreementRequestWithBody(server string, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/approval", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListDisclosuresRequest constructs an http.Request for the ListDisclosures method
+func NewListDisclosuresRequest(server string, intervenantId IntervenantId, params *ListDisclosuresParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/disclosures", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateDisclosureRequest calls the generic CreateDisclosure builder with application/json body
+func NewCreateDisclosureRequest(server string, intervenantId IntervenantId, params *CreateDisclosureParams, body CreateDisclosureJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateDisclosureRequestWithBody(server, intervenantId, params, "application/json", bodyReader)
+}
+
+// NewCreateDisclosureRequestWithBody constructs an http.Request for the CreateDisclosure method, with any body, and a specified content type
+func NewCreateDisclosureRequestWithBody(server string, intervenantId IntervenantId, params *CreateDisclosureParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/disclosures", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCheckIntervenantMandateRequest constructs an http.Request for the CheckIntervenantMandate method
+func NewCheckIntervenantMandateRequest(server string, intervenantId IntervenantId, params *CheckIntervenantMandateParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/mandate-check", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganisationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organisation_id", *params.OrganisationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "category", *params.Category, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.At != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "at", *params.At, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListIntervenantMandatesRequest constructs an http.Request for the ListIntervenantMandates method
+func NewListIntervenantMandatesRequest(server string, intervenantId IntervenantId, params *ListIntervenantMandatesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/mandates", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganisationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organisation_id", *params.OrganisationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Current != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "current", *params.Current, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMandateRequest calls the generic CreateMandate builder with application/json body
+func NewCreateMandateRequest(server string, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMandateRequestWithBody(server, intervenantId, params, "application/json", bodyReader)
+}
+
+// NewCreateMandateRequestWithBody constructs an http.Request for the CreateMandate method, with any body, and a specified content type
+func NewCreateMandateRequestWithBody(server string, intervenantId IntervenantId, params *CreateMandateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/mandates", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRevokeMandateRequest constructs an http.Request for the RevokeMandate method
+func NewRevokeMandateRequest(server string, mandateId MandateId, params *RevokeMandateParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mandateId", mandateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mandates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMandateRequest constructs an http.Request for the GetMandate method
+func NewGetMandateRequest(server string, mandateId MandateId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mandateId", mandateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mandates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMandateRequest calls the generic UpdateMandate builder with application/json body
+func NewUpdateMandateRequest(server string, mandateId MandateId, params *UpdateMandateParams, body UpdateMandateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMandateRequestWithBody(server, mandateId, params, "application/json", bodyReader)
+}
+
+// NewUpdateMandateRequestWithBody constructs an http.Request for the UpdateMandate method, with any body, and a specified content type
+func NewUpdateMandateRequestWithBody(server string, mandateId MandateId, params *UpdateMandateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mandateId", mandateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mandates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadMandateDocumentRequest constructs an http.Request for the DownloadMandateDocument method
+func NewDownloadMandateDocumentRequest(server string, mandateId MandateId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mandateId", mandateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mandates/%s/document", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadMandateDocumentRequestWithBody constructs an http.Request for the UploadMandateDocument method, with any body, and a specified content type
+func NewUploadMandateDocumentRequestWithBody(server string, mandateId MandateId, params *UploadMandateDocumentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mandateId", mandateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mandates/%s/document", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filename != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filename", *params.Filename, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -8318,6 +10768,258 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
 
+	// ListIntervenantsWithResponse List or search intervenants
+	//
+	// `q` matches word prefixes, ignoring case and accents, over the name,
+	// structure, email and phone ("etude maitre dupre" finds "Étude Maître
+	// DUPRÉ"). Filters combine with AND.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /intervenants (the `ListIntervenants` operationId).
+	ListIntervenantsWithResponse(ctx context.Context, params *ListIntervenantsParams, reqEditors ...RequestEditorFn) (*ListIntervenantsResponse, error)
+
+	// CreateIntervenantWithBodyWithResponse Register an intervenant (third party)
+	//
+	// Each kind belongs to one category (`confrere` and `other` may be
+	// administrative/legal or commercial); `category` defaults to the
+	// kind's and a mismatch is refused with 422. The preferred channel
+	// defaults to `letter` for administrative/legal ("privilégier le
+	// courrier/mail"), `redmine` for technical and `email` for commercial.
+	// A technical intervenant starts with its agreement `pending` until a
+	// manager decides; the others need none (`not_required`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+	CreateIntervenantWithBodyWithResponse(ctx context.Context, params *CreateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateIntervenantResponse, error)
+
+	// CreateIntervenantWithResponse Register an intervenant (third party)
+	//
+	// Each kind belongs to one category (`confrere` and `other` may be
+	// administrative/legal or commercial); `category` defaults to the
+	// kind's and a mismatch is refused with 422. The preferred channel
+	// defaults to `letter` for administrative/legal ("privilégier le
+	// courrier/mail"), `redmine` for technical and `email` for commercial.
+	// A technical intervenant starts with its agreement `pending` until a
+	// manager decides; the others need none (`not_required`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+	CreateIntervenantWithResponse(ctx context.Context, params *CreateIntervenantParams, body CreateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateIntervenantResponse, error)
+
+	// DeleteIntervenantWithResponse Delete an intervenant that nothing refers to
+	//
+	// An intervenant with mandates, disclosures or tickets is kept (409): its history is evidence.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /intervenants/{intervenantId} (the `DeleteIntervenant` operationId).
+	DeleteIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, params *DeleteIntervenantParams, reqEditors ...RequestEditorFn) (*DeleteIntervenantResponse, error)
+
+	// GetIntervenantWithResponse Read an intervenant
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /intervenants/{intervenantId} (the `GetIntervenant` operationId).
+	GetIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, reqEditors ...RequestEditorFn) (*GetIntervenantResponse, error)
+
+	// UpdateIntervenantWithBodyWithResponse Update an intervenant
+	//
+	// Only the fields present change; null clears an optional field. A new
+	// kind without a category moves to the kind's category when the
+	// current one does not fit. Becoming technical puts the agreement back
+	// to `pending`; leaving the technical category makes it `not_required`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+	UpdateIntervenantWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateIntervenantResponse, error)
+
+	// UpdateIntervenantWithResponse Update an intervenant
+	//
+	// Only the fields present change; null clears an optional field. A new
+	// kind without a category moves to the kind's category when the
+	// current one does not fit. Becoming technical puts the agreement back
+	// to `pending`; leaving the technical category makes it `not_required`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+	UpdateIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, body UpdateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateIntervenantResponse, error)
+
+	// DecideIntervenantAgreementWithBodyWithResponse Approve or reject a technical intervenant (managers)
+	//
+	// "Une fois l'agrément de l'artisan validé par la Direction": only a
+	// manager decides (403 otherwise), once (409 when already decided or
+	// when the intervenant needs no agreement). A rejection needs a reason
+	// (422), which a refused works request then quotes. The decision
+	// records who, when and why.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+	DecideIntervenantAgreementWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideIntervenantAgreementResponse, error)
+
+	// DecideIntervenantAgreementWithResponse Approve or reject a technical intervenant (managers)
+	//
+	// "Une fois l'agrément de l'artisan validé par la Direction": only a
+	// manager decides (403 otherwise), once (409 when already decided or
+	// when the intervenant needs no agreement). A rejection needs a reason
+	// (422), which a refused works request then quotes. The decision
+	// records who, when and why.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+	DecideIntervenantAgreementWithResponse(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, body DecideIntervenantAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideIntervenantAgreementResponse, error)
+
+	// ListDisclosuresWithResponse What was shared with the intervenant from clients' files, newest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/disclosures (the `ListDisclosures` operationId).
+	ListDisclosuresWithResponse(ctx context.Context, intervenantId IntervenantId, params *ListDisclosuresParams, reqEditors ...RequestEditorFn) (*ListDisclosuresResponse, error)
+
+	// CreateDisclosureWithBodyWithResponse Record that information from a client's file was shared with the intervenant
+	//
+	// Refused (422, nothing recorded) unless a mandate of the client valid
+	// today covers the category. An authority acting by law needs no
+	// mandate, but only the legal role records what it was given (403
+	// otherwise).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+	CreateDisclosureWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDisclosureResponse, error)
+
+	// CreateDisclosureWithResponse Record that information from a client's file was shared with the intervenant
+	//
+	// Refused (422, nothing recorded) unless a mandate of the client valid
+	// today covers the category. An authority acting by law needs no
+	// mandate, but only the legal role records what it was given (403
+	// otherwise).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+	CreateDisclosureWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, body CreateDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDisclosureResponse, error)
+
+	// CheckIntervenantMandateWithResponse Whether the intervenant may act on a client's file
+	//
+	// `valid` (a mandate of the contact, or of the contact's organisation,
+	// covers the category on that day), `out_of_scope` (a current mandate
+	// does not cover the category), `expired` (ended or revoked),
+	// `missing`, or `authority` (huissier, impôts, CAF, sécurité sociale act
+	// by law: no mandate is needed, their requests go to the legal role).
+	// Without `category`, any current mandate of the client counts.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/mandate-check (the `CheckIntervenantMandate` operationId).
+	CheckIntervenantMandateWithResponse(ctx context.Context, intervenantId IntervenantId, params *CheckIntervenantMandateParams, reqEditors ...RequestEditorFn) (*CheckIntervenantMandateResponse, error)
+
+	// ListIntervenantMandatesWithResponse The intervenant's mandates, oldest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/mandates (the `ListIntervenantMandates` operationId).
+	ListIntervenantMandatesWithResponse(ctx context.Context, intervenantId IntervenantId, params *ListIntervenantMandatesParams, reqEditors ...RequestEditorFn) (*ListIntervenantMandatesResponse, error)
+
+	// CreateMandateWithBodyWithResponse Record a mandate binding the intervenant to a registered client
+	//
+	// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+	// pour, un client enregistré": the client is one registered contact or
+	// one registered organisation (422 otherwise). `valid_until` null is
+	// open-ended; a mandate ending before it starts is refused (422). The
+	// scope lists the ticket categories it covers (non-empty; an unknown
+	// category is refused with 422). Upload the signed document with
+	// `PUT /mandates/{mandateId}/document`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+	CreateMandateWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMandateResponse, error)
+
+	// CreateMandateWithResponse Record a mandate binding the intervenant to a registered client
+	//
+	// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+	// pour, un client enregistré": the client is one registered contact or
+	// one registered organisation (422 otherwise). `valid_until` null is
+	// open-ended; a mandate ending before it starts is refused (422). The
+	// scope lists the ticket categories it covers (non-empty; an unknown
+	// category is refused with 422). Upload the signed document with
+	// `PUT /mandates/{mandateId}/document`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+	CreateMandateWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMandateResponse, error)
+
+	// RevokeMandateWithResponse Revoke a mandate
+	//
+	// The mandate stays, marked revoked (who and when), so that what was
+	// done under it remains explained; from now on it no longer allows
+	// anything. Revoking twice is a conflict (409).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /mandates/{mandateId} (the `RevokeMandate` operationId).
+	RevokeMandateWithResponse(ctx context.Context, mandateId MandateId, params *RevokeMandateParams, reqEditors ...RequestEditorFn) (*RevokeMandateResponse, error)
+
+	// GetMandateWithResponse Read a mandate
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mandates/{mandateId} (the `GetMandate` operationId).
+	GetMandateWithResponse(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*GetMandateResponse, error)
+
+	// UpdateMandateWithBodyWithResponse Change a mandate's period, scope, direction or notes
+	//
+	// Only the fields present change; `valid_until` null makes it
+	// open-ended. Setting `valid_until` before today ends the mandate
+	// (audited as a revocation). The client cannot change: record a new
+	// mandate. A revoked mandate cannot change (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+	UpdateMandateWithBodyWithResponse(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMandateResponse, error)
+
+	// UpdateMandateWithResponse Change a mandate's period, scope, direction or notes
+	//
+	// Only the fields present change; `valid_until` null makes it
+	// open-ended. Setting `valid_until` before today ends the mandate
+	// (audited as a revocation). The client cannot change: record a new
+	// mandate. A revoked mandate cannot change (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+	UpdateMandateWithResponse(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, body UpdateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMandateResponse, error)
+
+	// DownloadMandateDocumentWithResponse Download the mandate's document, streamed
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mandates/{mandateId}/document (the `DownloadMandateDocument` operationId).
+	DownloadMandateDocumentWithResponse(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*DownloadMandateDocumentResponse, error)
+
+	// UploadMandateDocumentWithBodyWithResponse Upload (or replace) the mandate's document, streamed
+	//
+	// Send `multipart/form-data` with one part named `file`, or the raw
+	// bytes as `application/octet-stream` with `filename` in the query,
+	// exactly as for ticket attachments: the type is sniffed, the SHA-256
+	// computed while streaming, files over GUICHET_MAX_ATTACHMENT_BYTES get
+	// 413 and empty ones 422, and nothing is kept then. A replaced
+	// document's file is deleted.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /mandates/{mandateId}/document (the `UploadMandateDocument` operationId).
+	UploadMandateDocumentWithBodyWithResponse(ctx context.Context, mandateId MandateId, params *UploadMandateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMandateDocumentResponse, error)
+
 	// GetMeWithResponse The authenticated agent
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -10247,6 +12949,1337 @@ func (r GetHealthResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetHealthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListIntervenantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IntervenantPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListIntervenantsResponse) GetJSON200() *IntervenantPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListIntervenantsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListIntervenantsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListIntervenantsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListIntervenantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListIntervenantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListIntervenantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListIntervenantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateIntervenantResponse201Headers the declared response headers of an HTTP 201 response for CreateIntervenant
+type CreateIntervenantResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateIntervenantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Intervenant
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateIntervenantResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateIntervenantResponse) GetJSON201() *Intervenant {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateIntervenantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateIntervenantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateIntervenantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateIntervenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteIntervenantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteIntervenantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteIntervenantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteIntervenantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteIntervenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetIntervenantResponse200Headers the declared response headers of an HTTP 200 response for GetIntervenant
+type GetIntervenantResponse200Headers struct {
+	ETag *string
+}
+
+type GetIntervenantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Intervenant
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetIntervenantResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetIntervenantResponse) GetJSON200() *Intervenant {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetIntervenantResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetIntervenantResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetIntervenantResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetIntervenantResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetIntervenantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetIntervenantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetIntervenantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetIntervenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateIntervenantResponse200Headers the declared response headers of an HTTP 200 response for UpdateIntervenant
+type UpdateIntervenantResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateIntervenantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Intervenant
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateIntervenantResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateIntervenantResponse) GetJSON200() *Intervenant {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateIntervenantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateIntervenantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateIntervenantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateIntervenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DecideIntervenantAgreementResponse200Headers the declared response headers of an HTTP 200 response for DecideIntervenantAgreement
+type DecideIntervenantAgreementResponse200Headers struct {
+	ETag *string
+}
+
+type DecideIntervenantAgreementResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Intervenant
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DecideIntervenantAgreementResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DecideIntervenantAgreementResponse) GetJSON200() *Intervenant {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r DecideIntervenantAgreementResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecideIntervenantAgreementResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecideIntervenantAgreementResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecideIntervenantAgreementResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListDisclosuresResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DisclosurePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDisclosuresResponse) GetJSON200() *DisclosurePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListDisclosuresResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListDisclosuresResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListDisclosuresResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListDisclosuresResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDisclosuresResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDisclosuresResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDisclosuresResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDisclosuresResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateDisclosureResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Disclosure
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateDisclosureResponse) GetJSON201() *Disclosure {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateDisclosureResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateDisclosureResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateDisclosureResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateDisclosureResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CheckIntervenantMandateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MandateCheck
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CheckIntervenantMandateResponse) GetJSON200() *MandateCheck {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CheckIntervenantMandateResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CheckIntervenantMandateResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CheckIntervenantMandateResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CheckIntervenantMandateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CheckIntervenantMandateResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CheckIntervenantMandateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CheckIntervenantMandateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CheckIntervenantMandateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CheckIntervenantMandateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListIntervenantMandatesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MandatePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListIntervenantMandatesResponse) GetJSON200() *MandatePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListIntervenantMandatesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListIntervenantMandatesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListIntervenantMandatesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListIntervenantMandatesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListIntervenantMandatesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListIntervenantMandatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListIntervenantMandatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListIntervenantMandatesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMandateResponse201Headers the declared response headers of an HTTP 201 response for CreateMandate
+type CreateMandateResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateMandateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Mandate
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMandateResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMandateResponse) GetJSON201() *Mandate {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMandateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMandateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMandateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMandateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RevokeMandateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeMandateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeMandateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeMandateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeMandateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMandateResponse200Headers the declared response headers of an HTTP 200 response for GetMandate
+type GetMandateResponse200Headers struct {
+	ETag *string
+}
+
+type GetMandateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Mandate
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMandateResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMandateResponse) GetJSON200() *Mandate {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMandateResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMandateResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMandateResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMandateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMandateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMandateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMandateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMandateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMandateResponse200Headers the declared response headers of an HTTP 200 response for UpdateMandate
+type UpdateMandateResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateMandateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Mandate
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateMandateResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMandateResponse) GetJSON200() *Mandate {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMandateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMandateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMandateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMandateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadMandateDocumentResponse200Headers the declared response headers of an HTTP 200 response for DownloadMandateDocument
+type DownloadMandateDocumentResponse200Headers struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadMandateDocumentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadMandateDocumentResponse200Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DownloadMandateDocumentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DownloadMandateDocumentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DownloadMandateDocumentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DownloadMandateDocumentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadMandateDocumentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadMandateDocumentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadMandateDocumentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadMandateDocumentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadMandateDocumentResponse200Headers the declared response headers of an HTTP 200 response for UploadMandateDocument
+type UploadMandateDocumentResponse200Headers struct {
+	ETag *string
+}
+
+type UploadMandateDocumentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Mandate
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UploadMandateDocumentResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadMandateDocumentResponse) GetJSON200() *Mandate {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadMandateDocumentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadMandateDocumentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadMandateDocumentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadMandateDocumentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13604,6 +17637,390 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 	return ParseGetHealthResponse(rsp)
 }
 
+// ListIntervenantsWithResponse List or search intervenants
+//
+// `q` matches word prefixes, ignoring case and accents, over the name,
+// structure, email and phone ("etude maitre dupre" finds "Étude Maître
+// DUPRÉ"). Filters combine with AND.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /intervenants (the `ListIntervenants` operationId).
+func (c *ClientWithResponses) ListIntervenantsWithResponse(ctx context.Context, params *ListIntervenantsParams, reqEditors ...RequestEditorFn) (*ListIntervenantsResponse, error) {
+	rsp, err := c.ListIntervenants(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListIntervenantsResponse(rsp)
+}
+
+// CreateIntervenantWithBodyWithResponse Register an intervenant (third party)
+//
+// Each kind belongs to one category (`confrere` and `other` may be
+// administrative/legal or commercial); `category` defaults to the
+// kind's and a mismatch is refused with 422. The preferred channel
+// defaults to `letter` for administrative/legal ("privilégier le
+// courrier/mail"), `redmine` for technical and `email` for commercial.
+// A technical intervenant starts with its agreement `pending` until a
+// manager decides; the others need none (`not_required`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+func (c *ClientWithResponses) CreateIntervenantWithBodyWithResponse(ctx context.Context, params *CreateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateIntervenantResponse, error) {
+	rsp, err := c.CreateIntervenantWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateIntervenantResponse(rsp)
+}
+
+// CreateIntervenantWithResponse Register an intervenant (third party)
+//
+// Each kind belongs to one category (`confrere` and `other` may be
+// administrative/legal or commercial); `category` defaults to the
+// kind's and a mismatch is refused with 422. The preferred channel
+// defaults to `letter` for administrative/legal ("privilégier le
+// courrier/mail"), `redmine` for technical and `email` for commercial.
+// A technical intervenant starts with its agreement `pending` until a
+// manager decides; the others need none (`not_required`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+func (c *ClientWithResponses) CreateIntervenantWithResponse(ctx context.Context, params *CreateIntervenantParams, body CreateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateIntervenantResponse, error) {
+	rsp, err := c.CreateIntervenant(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateIntervenantResponse(rsp)
+}
+
+// DeleteIntervenantWithResponse Delete an intervenant that nothing refers to
+//
+// An intervenant with mandates, disclosures or tickets is kept (409): its history is evidence.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /intervenants/{intervenantId} (the `DeleteIntervenant` operationId).
+func (c *ClientWithResponses) DeleteIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, params *DeleteIntervenantParams, reqEditors ...RequestEditorFn) (*DeleteIntervenantResponse, error) {
+	rsp, err := c.DeleteIntervenant(ctx, intervenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteIntervenantResponse(rsp)
+}
+
+// GetIntervenantWithResponse Read an intervenant
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /intervenants/{intervenantId} (the `GetIntervenant` operationId).
+func (c *ClientWithResponses) GetIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, reqEditors ...RequestEditorFn) (*GetIntervenantResponse, error) {
+	rsp, err := c.GetIntervenant(ctx, intervenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetIntervenantResponse(rsp)
+}
+
+// UpdateIntervenantWithBodyWithResponse Update an intervenant
+//
+// Only the fields present change; null clears an optional field. A new
+// kind without a category moves to the kind's category when the
+// current one does not fit. Becoming technical puts the agreement back
+// to `pending`; leaving the technical category makes it `not_required`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+func (c *ClientWithResponses) UpdateIntervenantWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateIntervenantResponse, error) {
+	rsp, err := c.UpdateIntervenantWithBody(ctx, intervenantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateIntervenantResponse(rsp)
+}
+
+// UpdateIntervenantWithResponse Update an intervenant
+//
+// Only the fields present change; null clears an optional field. A new
+// kind without a category moves to the kind's category when the
+// current one does not fit. Becoming technical puts the agreement back
+// to `pending`; leaving the technical category makes it `not_required`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+func (c *ClientWithResponses) UpdateIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, body UpdateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateIntervenantResponse, error) {
+	rsp, err := c.UpdateIntervenant(ctx, intervenantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateIntervenantResponse(rsp)
+}
+
+// DecideIntervenantAgreementWithBodyWithResponse Approve or reject a technical intervenant (managers)
+//
+// "Une fois l'agrément de l'artisan validé par la Direction": only a
+// manager decides (403 otherwise), once (409 when already decided or
+// when the intervenant needs no agreement). A rejection needs a reason
+// (422), which a refused works request then quotes. The decision
+// records who, when and why.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+func (c *ClientWithResponses) DecideIntervenantAgreementWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideIntervenantAgreementResponse, error) {
+	rsp, err := c.DecideIntervenantAgreementWithBody(ctx, intervenantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideIntervenantAgreementResponse(rsp)
+}
+
+// DecideIntervenantAgreementWithResponse Approve or reject a technical intervenant (managers)
+//
+// "Une fois l'agrément de l'artisan validé par la Direction": only a
+// manager decides (403 otherwise), once (409 when already decided or
+// when the intervenant needs no agreement). A rejection needs a reason
+// (422), which a refused works request then quotes. The decision
+// records who, when and why.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+func (c *ClientWithResponses) DecideIntervenantAgreementWithResponse(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, body DecideIntervenantAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideIntervenantAgreementResponse, error) {
+	rsp, err := c.DecideIntervenantAgreement(ctx, intervenantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideIntervenantAgreementResponse(rsp)
+}
+
+// ListDisclosuresWithResponse What was shared with the intervenant from clients' files, newest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /intervenants/{intervenantId}/disclosures (the `ListDisclosures` operationId).
+func (c *ClientWithResponses) ListDisclosuresWithResponse(ctx context.Context, intervenantId IntervenantId, params *ListDisclosuresParams, reqEditors ...RequestEditorFn) (*ListDisclosuresResponse, error) {
+	rsp, err := c.ListDisclosures(ctx, intervenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDisclosuresResponse(rsp)
+}
+
+// CreateDisclosureWithBodyWithResponse Record that information from a client's file was shared with the intervenant
+//
+// Refused (422, nothing recorded) unless a mandate of the client valid
+// today covers the category. An authority acting by law needs no
+// mandate, but only the legal role records what it was given (403
+// otherwise).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+func (c *ClientWithResponses) CreateDisclosureWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDisclosureResponse, error) {
+	rsp, err := c.CreateDisclosureWithBody(ctx, intervenantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDisclosureResponse(rsp)
+}
+
+// CreateDisclosureWithResponse Record that information from a client's file was shared with the intervenant
+//
+// Refused (422, nothing recorded) unless a mandate of the client valid
+// today covers the category. An authority acting by law needs no
+// mandate, but only the legal role records what it was given (403
+// otherwise).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+func (c *ClientWithResponses) CreateDisclosureWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, body CreateDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDisclosureResponse, error) {
+	rsp, err := c.CreateDisclosure(ctx, intervenantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDisclosureResponse(rsp)
+}
+
+// CheckIntervenantMandateWithResponse Whether the intervenant may act on a client's file
+//
+// `valid` (a mandate of the contact, or of the contact's organisation,
+// covers the category on that day), `out_of_scope` (a current mandate
+// does not cover the category), `expired` (ended or revoked),
+// `missing`, or `authority` (huissier, impôts, CAF, sécurité sociale act
+// by law: no mandate is needed, their requests go to the legal role).
+// Without `category`, any current mandate of the client counts.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /intervenants/{intervenantId}/mandate-check (the `CheckIntervenantMandate` operationId).
+func (c *ClientWithResponses) CheckIntervenantMandateWithResponse(ctx context.Context, intervenantId IntervenantId, params *CheckIntervenantMandateParams, reqEditors ...RequestEditorFn) (*CheckIntervenantMandateResponse, error) {
+	rsp, err := c.CheckIntervenantMandate(ctx, intervenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckIntervenantMandateResponse(rsp)
+}
+
+// ListIntervenantMandatesWithResponse The intervenant's mandates, oldest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /intervenants/{intervenantId}/mandates (the `ListIntervenantMandates` operationId).
+func (c *ClientWithResponses) ListIntervenantMandatesWithResponse(ctx context.Context, intervenantId IntervenantId, params *ListIntervenantMandatesParams, reqEditors ...RequestEditorFn) (*ListIntervenantMandatesResponse, error) {
+	rsp, err := c.ListIntervenantMandates(ctx, intervenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListIntervenantMandatesResponse(rsp)
+}
+
+// CreateMandateWithBodyWithResponse Record a mandate binding the intervenant to a registered client
+//
+// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+// pour, un client enregistré": the client is one registered contact or
+// one registered organisation (422 otherwise). `valid_until` null is
+// open-ended; a mandate ending before it starts is refused (422). The
+// scope lists the ticket categories it covers (non-empty; an unknown
+// category is refused with 422). Upload the signed document with
+// `PUT /mandates/{mandateId}/document`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+func (c *ClientWithResponses) CreateMandateWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMandateResponse, error) {
+	rsp, err := c.CreateMandateWithBody(ctx, intervenantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMandateResponse(rsp)
+}
+
+// CreateMandateWithResponse Record a mandate binding the intervenant to a registered client
+//
+// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+// pour, un client enregistré": the client is one registered contact or
+// one registered organisation (422 otherwise). `valid_until` null is
+// open-ended; a mandate ending before it starts is refused (422). The
+// scope lists the ticket categories it covers (non-empty; an unknown
+// category is refused with 422). Upload the signed document with
+// `PUT /mandates/{mandateId}/document`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+func (c *ClientWithResponses) CreateMandateWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMandateResponse, error) {
+	rsp, err := c.CreateMandate(ctx, intervenantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMandateResponse(rsp)
+}
+
+// RevokeMandateWithResponse Revoke a mandate
+//
+// The mandate stays, marked revoked (who and when), so that what was
+// done under it remains explained; from now on it no longer allows
+// anything. Revoking twice is a conflict (409).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /mandates/{mandateId} (the `RevokeMandate` operationId).
+func (c *ClientWithResponses) RevokeMandateWithResponse(ctx context.Context, mandateId MandateId, params *RevokeMandateParams, reqEditors ...RequestEditorFn) (*RevokeMandateResponse, error) {
+	rsp, err := c.RevokeMandate(ctx, mandateId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeMandateResponse(rsp)
+}
+
+// GetMandateWithResponse Read a mandate
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mandates/{mandateId} (the `GetMandate` operationId).
+func (c *ClientWithResponses) GetMandateWithResponse(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*GetMandateResponse, error) {
+	rsp, err := c.GetMandate(ctx, mandateId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMandateResponse(rsp)
+}
+
+// UpdateMandateWithBodyWithResponse Change a mandate's period, scope, direction or notes
+//
+// Only the fields present change; `valid_until` null makes it
+// open-ended. Setting `valid_until` before today ends the mandate
+// (audited as a revocation). The client cannot change: record a new
+// mandate. A revoked mandate cannot change (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+func (c *ClientWithResponses) UpdateMandateWithBodyWithResponse(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMandateResponse, error) {
+	rsp, err := c.UpdateMandateWithBody(ctx, mandateId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMandateResponse(rsp)
+}
+
+// UpdateMandateWithResponse Change a mandate's period, scope, direction or notes
+//
+// Only the fields present change; `valid_until` null makes it
+// open-ended. Setting `valid_until` before today ends the mandate
+// (audited as a revocation). The client cannot change: record a new
+// mandate. A revoked mandate cannot change (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+func (c *ClientWithResponses) UpdateMandateWithResponse(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, body UpdateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMandateResponse, error) {
+	rsp, err := c.UpdateMandate(ctx, mandateId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMandateResponse(rsp)
+}
+
+// DownloadMandateDocumentWithResponse Download the mandate's document, streamed
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mandates/{mandateId}/document (the `DownloadMandateDocument` operationId).
+func (c *ClientWithResponses) DownloadMandateDocumentWithResponse(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*DownloadMandateDocumentResponse, error) {
+	rsp, err := c.DownloadMandateDocument(ctx, mandateId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadMandateDocumentResponse(rsp)
+}
+
+// UploadMandateDocumentWithBodyWithResponse Upload (or replace) the mandate's document, streamed
+//
+// Send `multipart/form-data` with one part named `file`, or the raw
+// bytes as `application/octet-stream` with `filename` in the query,
+// exactly as for ticket attachments: the type is sniffed, the SHA-256
+// computed while streaming, files over GUICHET_MAX_ATTACHMENT_BYTES get
+// 413 and empty ones 422, and nothing is kept then. A replaced
+// document's file is deleted.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /mandates/{mandateId}/document (the `UploadMandateDocument` operationId).
+func (c *ClientWithResponses) UploadMandateDocumentWithBodyWithResponse(ctx context.Context, mandateId MandateId, params *UploadMandateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMandateDocumentResponse, error) {
+	rsp, err := c.UploadMandateDocumentWithBody(ctx, mandateId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadMandateDocumentResponse(rsp)
+}
+
 // GetMeWithResponse The authenticated agent
 //
 // Returns a wrapper object for the known response body format(s).
@@ -15617,6 +20034,1175 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListIntervenantsResponse parses an HTTP response from a ListIntervenantsWithResponse call
+func ParseListIntervenantsResponse(rsp *http.Response) (*ListIntervenantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListIntervenantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IntervenantPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateIntervenantResponse parses an HTTP response from a CreateIntervenantWithResponse call
+func ParseCreateIntervenantResponse(rsp *http.Response) (*CreateIntervenantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateIntervenantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Intervenant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateIntervenantResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteIntervenantResponse parses an HTTP response from a DeleteIntervenantWithResponse call
+func ParseDeleteIntervenantResponse(rsp *http.Response) (*DeleteIntervenantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteIntervenantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetIntervenantResponse parses an HTTP response from a GetIntervenantWithResponse call
+func ParseGetIntervenantResponse(rsp *http.Response) (*GetIntervenantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetIntervenantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Intervenant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetIntervenantResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateIntervenantResponse parses an HTTP response from a UpdateIntervenantWithResponse call
+func ParseUpdateIntervenantResponse(rsp *http.Response) (*UpdateIntervenantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateIntervenantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Intervenant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateIntervenantResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDecideIntervenantAgreementResponse parses an HTTP response from a DecideIntervenantAgreementWithResponse call
+func ParseDecideIntervenantAgreementResponse(rsp *http.Response) (*DecideIntervenantAgreementResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecideIntervenantAgreementResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Intervenant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DecideIntervenantAgreementResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListDisclosuresResponse parses an HTTP response from a ListDisclosuresWithResponse call
+func ParseListDisclosuresResponse(rsp *http.Response) (*ListDisclosuresResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDisclosuresResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DisclosurePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateDisclosureResponse parses an HTTP response from a CreateDisclosureWithResponse call
+func ParseCreateDisclosureResponse(rsp *http.Response) (*CreateDisclosureResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateDisclosureResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Disclosure
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCheckIntervenantMandateResponse parses an HTTP response from a CheckIntervenantMandateWithResponse call
+func ParseCheckIntervenantMandateResponse(rsp *http.Response) (*CheckIntervenantMandateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CheckIntervenantMandateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MandateCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListIntervenantMandatesResponse parses an HTTP response from a ListIntervenantMandatesWithResponse call
+func ParseListIntervenantMandatesResponse(rsp *http.Response) (*ListIntervenantMandatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListIntervenantMandatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MandatePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateMandateResponse parses an HTTP response from a CreateMandateWithResponse call
+func ParseCreateMandateResponse(rsp *http.Response) (*CreateMandateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMandateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Mandate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMandateResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeMandateResponse parses an HTTP response from a RevokeMandateWithResponse call
+func ParseRevokeMandateResponse(rsp *http.Response) (*RevokeMandateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeMandateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMandateResponse parses an HTTP response from a GetMandateWithResponse call
+func ParseGetMandateResponse(rsp *http.Response) (*GetMandateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMandateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Mandate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMandateResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMandateResponse parses an HTTP response from a UpdateMandateWithResponse call
+func ParseUpdateMandateResponse(rsp *http.Response) (*UpdateMandateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMandateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Mandate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateMandateResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDownloadMandateDocumentResponse parses an HTTP response from a DownloadMandateDocumentWithResponse call
+func ParseDownloadMandateDocumentResponse(rsp *http.Response) (*DownloadMandateDocumentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadMandateDocumentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadMandateDocumentResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadMandateDocumentResponse parses an HTTP response from a UploadMandateDocumentWithResponse call
+func ParseUploadMandateDocumentResponse(rsp *http.Response) (*UploadMandateDocumentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadMandateDocumentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Mandate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UploadMandateDocumentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -18204,6 +23790,54 @@ type ServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
+	// ListIntervenants List or search intervenants
+	// (GET /intervenants)
+	ListIntervenants(ctx echo.Context, params ListIntervenantsParams) error
+	// CreateIntervenant Register an intervenant (third party)
+	// (POST /intervenants)
+	CreateIntervenant(ctx echo.Context, params CreateIntervenantParams) error
+	// DeleteIntervenant Delete an intervenant that nothing refers to
+	// (DELETE /intervenants/{intervenantId})
+	DeleteIntervenant(ctx echo.Context, intervenantId IntervenantId, params DeleteIntervenantParams) error
+	// GetIntervenant Read an intervenant
+	// (GET /intervenants/{intervenantId})
+	GetIntervenant(ctx echo.Context, intervenantId IntervenantId) error
+	// UpdateIntervenant Update an intervenant
+	// (PATCH /intervenants/{intervenantId})
+	UpdateIntervenant(ctx echo.Context, intervenantId IntervenantId, params UpdateIntervenantParams) error
+	// DecideIntervenantAgreement Approve or reject a technical intervenant (managers)
+	// (POST /intervenants/{intervenantId}/approval)
+	DecideIntervenantAgreement(ctx echo.Context, intervenantId IntervenantId, params DecideIntervenantAgreementParams) error
+	// ListDisclosures What was shared with the intervenant from clients' files, newest first
+	// (GET /intervenants/{intervenantId}/disclosures)
+	ListDisclosures(ctx echo.Context, intervenantId IntervenantId, params ListDisclosuresParams) error
+	// CreateDisclosure Record that information from a client's file was shared with the intervenant
+	// (POST /intervenants/{intervenantId}/disclosures)
+	CreateDisclosure(ctx echo.Context, intervenantId IntervenantId, params CreateDisclosureParams) error
+	// CheckIntervenantMandate Whether the intervenant may act on a client's file
+	// (GET /intervenants/{intervenantId}/mandate-check)
+	CheckIntervenantMandate(ctx echo.Context, intervenantId IntervenantId, params CheckIntervenantMandateParams) error
+	// ListIntervenantMandates The intervenant's mandates, oldest first
+	// (GET /intervenants/{intervenantId}/mandates)
+	ListIntervenantMandates(ctx echo.Context, intervenantId IntervenantId, params ListIntervenantMandatesParams) error
+	// CreateMandate Record a mandate binding the intervenant to a registered client
+	// (POST /intervenants/{intervenantId}/mandates)
+	CreateMandate(ctx echo.Context, intervenantId IntervenantId, params CreateMandateParams) error
+	// RevokeMandate Revoke a mandate
+	// (DELETE /mandates/{mandateId})
+	RevokeMandate(ctx echo.Context, mandateId MandateId, params RevokeMandateParams) error
+	// GetMandate Read a mandate
+	// (GET /mandates/{mandateId})
+	GetMandate(ctx echo.Context, mandateId MandateId) error
+	// UpdateMandate Change a mandate's period, scope, direction or notes
+	// (PATCH /mandates/{mandateId})
+	UpdateMandate(ctx echo.Context, mandateId MandateId, params UpdateMandateParams) error
+	// DownloadMandateDocument Download the mandate's document, streamed
+	// (GET /mandates/{mandateId}/document)
+	DownloadMandateDocument(ctx echo.Context, mandateId MandateId) error
+	// UploadMandateDocument Upload (or replace) the mandate's document, streamed
+	// (PUT /mandates/{mandateId}/document)
+	UploadMandateDocument(ctx echo.Context, mandateId MandateId, params UploadMandateDocumentParams) error
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx echo.Context) error
@@ -18884,6 +24518,551 @@ func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetHealth(ctx)
+	return err
+}
+
+// ListIntervenants converts echo context to params.
+func (w *ServerInterfaceWrapper) ListIntervenants(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListIntervenantsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", ctx.QueryParams(), &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter category: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// ------------- Optional query parameter "agreement_status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agreement_status", ctx.QueryParams(), &params.AgreementStatus, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agreement_status: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListIntervenants(ctx, params)
+	return err
+}
+
+// CreateIntervenant converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateIntervenant(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateIntervenantParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateIntervenant(ctx, params)
+	return err
+}
+
+// DeleteIntervenant converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteIntervenant(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteIntervenantParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteIntervenant(ctx, intervenantId, params)
+	return err
+}
+
+// GetIntervenant converts echo context to params.
+func (w *ServerInterfaceWrapper) GetIntervenant(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetIntervenant(ctx, intervenantId)
+	return err
+}
+
+// UpdateIntervenant converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateIntervenant(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateIntervenantParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateIntervenant(ctx, intervenantId, params)
+	return err
+}
+
+// DecideIntervenantAgreement converts echo context to params.
+func (w *ServerInterfaceWrapper) DecideIntervenantAgreement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DecideIntervenantAgreementParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DecideIntervenantAgreement(ctx, intervenantId, params)
+	return err
+}
+
+// ListDisclosures converts echo context to params.
+func (w *ServerInterfaceWrapper) ListDisclosures(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDisclosuresParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListDisclosures(ctx, intervenantId, params)
+	return err
+}
+
+// CreateDisclosure converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateDisclosure(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateDisclosureParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateDisclosure(ctx, intervenantId, params)
+	return err
+}
+
+// CheckIntervenantMandate converts echo context to params.
+func (w *ServerInterfaceWrapper) CheckIntervenantMandate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CheckIntervenantMandateParams
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "organisation_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organisation_id", ctx.QueryParams(), &params.OrganisationId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", ctx.QueryParams(), &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter category: %s", err))
+	}
+
+	// ------------- Optional query parameter "at" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "at", ctx.QueryParams(), &params.At, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter at: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CheckIntervenantMandate(ctx, intervenantId, params)
+	return err
+}
+
+// ListIntervenantMandates converts echo context to params.
+func (w *ServerInterfaceWrapper) ListIntervenantMandates(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListIntervenantMandatesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "organisation_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organisation_id", ctx.QueryParams(), &params.OrganisationId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "current" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "current", ctx.QueryParams(), &params.Current, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter current: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListIntervenantMandates(ctx, intervenantId, params)
+	return err
+}
+
+// CreateMandate converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMandate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMandateParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMandate(ctx, intervenantId, params)
+	return err
+}
+
+// RevokeMandate converts echo context to params.
+func (w *ServerInterfaceWrapper) RevokeMandate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mandateId" -------------
+	var mandateId MandateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mandateId", ctx.Param("mandateId"), &mandateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandateId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RevokeMandateParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RevokeMandate(ctx, mandateId, params)
+	return err
+}
+
+// GetMandate converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMandate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mandateId" -------------
+	var mandateId MandateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mandateId", ctx.Param("mandateId"), &mandateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandateId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMandate(ctx, mandateId)
+	return err
+}
+
+// UpdateMandate converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMandate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mandateId" -------------
+	var mandateId MandateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mandateId", ctx.Param("mandateId"), &mandateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandateId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMandateParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMandate(ctx, mandateId, params)
+	return err
+}
+
+// DownloadMandateDocument converts echo context to params.
+func (w *ServerInterfaceWrapper) DownloadMandateDocument(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mandateId" -------------
+	var mandateId MandateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mandateId", ctx.Param("mandateId"), &mandateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandateId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DownloadMandateDocument(ctx, mandateId)
+	return err
+}
+
+// UploadMandateDocument converts echo context to params.
+func (w *ServerInterfaceWrapper) UploadMandateDocument(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mandateId" -------------
+	var mandateId MandateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mandateId", ctx.Param("mandateId"), &mandateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandateId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadMandateDocumentParams
+	// ------------- Optional query parameter "filename" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filename", ctx.QueryParams(), &params.Filename, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter filename: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UploadMandateDocument(ctx, mandateId, params)
 	return err
 }
 
@@ -20096,6 +26275,22 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/contacts/:contactId", wrapper.DeleteContact, options.OperationMiddlewares["deleteContact"]...)
 	router.GET(options.BaseURL+"/contacts/:contactId", wrapper.GetContact, options.OperationMiddlewares["getContact"]...)
 	router.PATCH(options.BaseURL+"/contacts/:contactId", wrapper.UpdateContact, options.OperationMiddlewares["updateContact"]...)
+	router.GET(options.BaseURL+"/intervenants", wrapper.ListIntervenants, options.OperationMiddlewares["listIntervenants"]...)
+	router.POST(options.BaseURL+"/intervenants", wrapper.CreateIntervenant, options.OperationMiddlewares["createIntervenant"]...)
+	router.DELETE(options.BaseURL+"/intervenants/:intervenantId", wrapper.DeleteIntervenant, options.OperationMiddlewares["deleteIntervenant"]...)
+	router.GET(options.BaseURL+"/intervenants/:intervenantId", wrapper.GetIntervenant, options.OperationMiddlewares["getIntervenant"]...)
+	router.PATCH(options.BaseURL+"/intervenants/:intervenantId", wrapper.UpdateIntervenant, options.OperationMiddlewares["updateIntervenant"]...)
+	router.POST(options.BaseURL+"/intervenants/:intervenantId/approval", wrapper.DecideIntervenantAgreement, options.OperationMiddlewares["decideIntervenantAgreement"]...)
+	router.GET(options.BaseURL+"/intervenants/:intervenantId/mandates", wrapper.ListIntervenantMandates, options.OperationMiddlewares["listIntervenantMandates"]...)
+	router.POST(options.BaseURL+"/intervenants/:intervenantId/mandates", wrapper.CreateMandate, options.OperationMiddlewares["createMandate"]...)
+	router.GET(options.BaseURL+"/intervenants/:intervenantId/mandate-check", wrapper.CheckIntervenantMandate, options.OperationMiddlewares["checkIntervenantMandate"]...)
+	router.GET(options.BaseURL+"/intervenants/:intervenantId/disclosures", wrapper.ListDisclosures, options.OperationMiddlewares["listDisclosures"]...)
+	router.POST(options.BaseURL+"/intervenants/:intervenantId/disclosures", wrapper.CreateDisclosure, options.OperationMiddlewares["createDisclosure"]...)
+	router.DELETE(options.BaseURL+"/mandates/:mandateId", wrapper.RevokeMandate, options.OperationMiddlewares["revokeMandate"]...)
+	router.GET(options.BaseURL+"/mandates/:mandateId", wrapper.GetMandate, options.OperationMiddlewares["getMandate"]...)
+	router.PATCH(options.BaseURL+"/mandates/:mandateId", wrapper.UpdateMandate, options.OperationMiddlewares["updateMandate"]...)
+	router.GET(options.BaseURL+"/mandates/:mandateId/document", wrapper.DownloadMandateDocument, options.OperationMiddlewares["downloadMandateDocument"]...)
+	router.PUT(options.BaseURL+"/mandates/:mandateId/document", wrapper.UploadMandateDocument, options.OperationMiddlewares["uploadMandateDocument"]...)
 	router.GET(options.BaseURL+"/procedures", wrapper.ListProcedures, options.OperationMiddlewares["listProcedures"]...)
 	router.POST(options.BaseURL+"/procedures", wrapper.CreateProcedureVersion, options.OperationMiddlewares["createProcedureVersion"]...)
 	router.GET(options.BaseURL+"/procedures/:code/versions/:version", wrapper.GetProcedureVersion, options.OperationMiddlewares["getProcedureVersion"]...)
@@ -21967,6 +28162,1911 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenantsRequestObject struct {
+	Params ListIntervenantsParams
+}
+
+type ListIntervenantsResponseObject interface {
+	VisitListIntervenantsResponse(w http.ResponseWriter) error
+}
+
+type ListIntervenants200JSONResponse IntervenantPage
+
+func (response ListIntervenants200JSONResponse) VisitListIntervenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenants400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenants400ApplicationProblemPlusJSONResponse) VisitListIntervenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenants401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenants401ApplicationProblemPlusJSONResponse) VisitListIntervenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenants403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenants403ApplicationProblemPlusJSONResponse) VisitListIntervenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenantRequestObject struct {
+	Params CreateIntervenantParams
+	Body   *CreateIntervenantJSONRequestBody
+}
+
+type CreateIntervenantResponseObject interface {
+	VisitCreateIntervenantResponse(w http.ResponseWriter) error
+}
+
+type CreateIntervenant201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateIntervenant201JSONResponse struct {
+	Body    Intervenant
+	Headers CreateIntervenant201ResponseHeaders
+}
+
+func (response CreateIntervenant201JSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant400ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant401ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant403ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant409ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant413ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant422ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenantRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        DeleteIntervenantParams
+}
+
+type DeleteIntervenantResponseObject interface {
+	VisitDeleteIntervenantResponse(w http.ResponseWriter) error
+}
+
+type DeleteIntervenant204Response struct {
+}
+
+func (response DeleteIntervenant204Response) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteIntervenant400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant400ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant401ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant403ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant404ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant409ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant412ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant428ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIntervenantRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+}
+
+type GetIntervenantResponseObject interface {
+	VisitGetIntervenantResponse(w http.ResponseWriter) error
+}
+
+type GetIntervenant200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetIntervenant200JSONResponse struct {
+	Body    Intervenant
+	Headers GetIntervenant200ResponseHeaders
+}
+
+func (response GetIntervenant200JSONResponse) VisitGetIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIntervenant400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetIntervenant400ApplicationProblemPlusJSONResponse) VisitGetIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIntervenant401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetIntervenant401ApplicationProblemPlusJSONResponse) VisitGetIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIntervenant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetIntervenant403ApplicationProblemPlusJSONResponse) VisitGetIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIntervenant404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetIntervenant404ApplicationProblemPlusJSONResponse) VisitGetIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenantRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        UpdateIntervenantParams
+	Body          *UpdateIntervenantJSONRequestBody
+}
+
+type UpdateIntervenantResponseObject interface {
+	VisitUpdateIntervenantResponse(w http.ResponseWriter) error
+}
+
+type UpdateIntervenant200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateIntervenant200JSONResponse struct {
+	Body    Intervenant
+	Headers UpdateIntervenant200ResponseHeaders
+}
+
+func (response UpdateIntervenant200JSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant400ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant401ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant403ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant404ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant412ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant422ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant428ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreementRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        DecideIntervenantAgreementParams
+	Body          *DecideIntervenantAgreementJSONRequestBody
+}
+
+type DecideIntervenantAgreementResponseObject interface {
+	VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error
+}
+
+type DecideIntervenantAgreement200ResponseHeaders struct {
+	ETag *string
+}
+
+type DecideIntervenantAgreement200JSONResponse struct {
+	Body    Intervenant
+	Headers DecideIntervenantAgreement200ResponseHeaders
+}
+
+func (response DecideIntervenantAgreement200JSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement400ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement401ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement403ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement404ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement409ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement422ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDisclosuresRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        ListDisclosuresParams
+}
+
+type ListDisclosuresResponseObject interface {
+	VisitListDisclosuresResponse(w http.ResponseWriter) error
+}
+
+type ListDisclosures200JSONResponse DisclosurePage
+
+func (response ListDisclosures200JSONResponse) VisitListDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDisclosures400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListDisclosures400ApplicationProblemPlusJSONResponse) VisitListDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDisclosures401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListDisclosures401ApplicationProblemPlusJSONResponse) VisitListDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDisclosures403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListDisclosures403ApplicationProblemPlusJSONResponse) VisitListDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDisclosures404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListDisclosures404ApplicationProblemPlusJSONResponse) VisitListDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosureRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        CreateDisclosureParams
+	Body          *CreateDisclosureJSONRequestBody
+}
+
+type CreateDisclosureResponseObject interface {
+	VisitCreateDisclosureResponse(w http.ResponseWriter) error
+}
+
+type CreateDisclosure201JSONResponse Disclosure
+
+func (response CreateDisclosure201JSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure400ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure401ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure403ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure404ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure409ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure413ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure422ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandateRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        CheckIntervenantMandateParams
+}
+
+type CheckIntervenantMandateResponseObject interface {
+	VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error
+}
+
+type CheckIntervenantMandate200JSONResponse MandateCheck
+
+func (response CheckIntervenantMandate200JSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CheckIntervenantMandate400ApplicationProblemPlusJSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CheckIntervenantMandate401ApplicationProblemPlusJSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CheckIntervenantMandate403ApplicationProblemPlusJSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CheckIntervenantMandate404ApplicationProblemPlusJSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandate422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CheckIntervenantMandate422ApplicationProblemPlusJSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenantMandatesRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        ListIntervenantMandatesParams
+}
+
+type ListIntervenantMandatesResponseObject interface {
+	VisitListIntervenantMandatesResponse(w http.ResponseWriter) error
+}
+
+type ListIntervenantMandates200JSONResponse MandatePage
+
+func (response ListIntervenantMandates200JSONResponse) VisitListIntervenantMandatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenantMandates400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenantMandates400ApplicationProblemPlusJSONResponse) VisitListIntervenantMandatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenantMandates401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenantMandates401ApplicationProblemPlusJSONResponse) VisitListIntervenantMandatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenantMandates403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenantMandates403ApplicationProblemPlusJSONResponse) VisitListIntervenantMandatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenantMandates404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenantMandates404ApplicationProblemPlusJSONResponse) VisitListIntervenantMandatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandateRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        CreateMandateParams
+	Body          *CreateMandateJSONRequestBody
+}
+
+type CreateMandateResponseObject interface {
+	VisitCreateMandateResponse(w http.ResponseWriter) error
+}
+
+type CreateMandate201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateMandate201JSONResponse struct {
+	Body    Mandate
+	Headers CreateMandate201ResponseHeaders
+}
+
+func (response CreateMandate201JSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate400ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate401ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate403ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate404ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate409ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate413ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate422ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandateRequestObject struct {
+	MandateId MandateId `json:"mandateId"`
+	Params    RevokeMandateParams
+}
+
+type RevokeMandateResponseObject interface {
+	VisitRevokeMandateResponse(w http.ResponseWriter) error
+}
+
+type RevokeMandate204Response struct {
+}
+
+func (response RevokeMandate204Response) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeMandate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate400ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate401ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate403ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate404ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate409ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate412ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate428ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMandateRequestObject struct {
+	MandateId MandateId `json:"mandateId"`
+}
+
+type GetMandateResponseObject interface {
+	VisitGetMandateResponse(w http.ResponseWriter) error
+}
+
+type GetMandate200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetMandate200JSONResponse struct {
+	Body    Mandate
+	Headers GetMandate200ResponseHeaders
+}
+
+func (response GetMandate200JSONResponse) VisitGetMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMandate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMandate400ApplicationProblemPlusJSONResponse) VisitGetMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMandate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMandate401ApplicationProblemPlusJSONResponse) VisitGetMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMandate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMandate403ApplicationProblemPlusJSONResponse) VisitGetMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMandate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMandate404ApplicationProblemPlusJSONResponse) VisitGetMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandateRequestObject struct {
+	MandateId MandateId `json:"mandateId"`
+	Params    UpdateMandateParams
+	Body      *UpdateMandateJSONRequestBody
+}
+
+type UpdateMandateResponseObject interface {
+	VisitUpdateMandateResponse(w http.ResponseWriter) error
+}
+
+type UpdateMandate200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateMandate200JSONResponse struct {
+	Body    Mandate
+	Headers UpdateMandate200ResponseHeaders
+}
+
+func (response UpdateMandate200JSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate400ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate401ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate403ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate404ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate409ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate412ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate422ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate428ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMandateDocumentRequestObject struct {
+	MandateId MandateId `json:"mandateId"`
+}
+
+type DownloadMandateDocumentResponseObject interface {
+	VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error
+}
+
+type DownloadMandateDocument200ResponseHeaders struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadMandateDocument200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadMandateDocument200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadMandateDocument200ApplicationoctetStreamResponse) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadMandateDocument400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMandateDocument400ApplicationProblemPlusJSONResponse) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMandateDocument401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMandateDocument401ApplicationProblemPlusJSONResponse) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMandateDocument403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMandateDocument403ApplicationProblemPlusJSONResponse) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMandateDocument404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMandateDocument404ApplicationProblemPlusJSONResponse) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocumentRequestObject struct {
+	MandateId     MandateId `json:"mandateId"`
+	Params        UploadMandateDocumentParams
+	Body          io.Reader
+	MultipartBody *multipart.Reader
+}
+
+type UploadMandateDocumentResponseObject interface {
+	VisitUploadMandateDocumentResponse(w http.ResponseWriter) error
+}
+
+type UploadMandateDocument200ResponseHeaders struct {
+	ETag *string
+}
+
+type UploadMandateDocument200JSONResponse struct {
+	Body    Mandate
+	Headers UploadMandateDocument200ResponseHeaders
+}
+
+func (response UploadMandateDocument200JSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument400ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument401ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument403ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument404ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument409ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument413ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument422ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -25954,6 +34054,54 @@ type StrictServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// ListIntervenants List or search intervenants
+	// (GET /intervenants)
+	ListIntervenants(ctx context.Context, request ListIntervenantsRequestObject) (ListIntervenantsResponseObject, error)
+	// CreateIntervenant Register an intervenant (third party)
+	// (POST /intervenants)
+	CreateIntervenant(ctx context.Context, request CreateIntervenantRequestObject) (CreateIntervenantResponseObject, error)
+	// DeleteIntervenant Delete an intervenant that nothing refers to
+	// (DELETE /intervenants/{intervenantId})
+	DeleteIntervenant(ctx context.Context, request DeleteIntervenantRequestObject) (DeleteIntervenantResponseObject, error)
+	// GetIntervenant Read an intervenant
+	// (GET /intervenants/{intervenantId})
+	GetIntervenant(ctx context.Context, request GetIntervenantRequestObject) (GetIntervenantResponseObject, error)
+	// UpdateIntervenant Update an intervenant
+	// (PATCH /intervenants/{intervenantId})
+	UpdateIntervenant(ctx context.Context, request UpdateIntervenantRequestObject) (UpdateIntervenantResponseObject, error)
+	// DecideIntervenantAgreement Approve or reject a technical intervenant (managers)
+	// (POST /intervenants/{intervenantId}/approval)
+	DecideIntervenantAgreement(ctx context.Context, request DecideIntervenantAgreementRequestObject) (DecideIntervenantAgreementResponseObject, error)
+	// ListDisclosures What was shared with the intervenant from clients' files, newest first
+	// (GET /intervenants/{intervenantId}/disclosures)
+	ListDisclosures(ctx context.Context, request ListDisclosuresRequestObject) (ListDisclosuresResponseObject, error)
+	// CreateDisclosure Record that information from a client's file was shared with the intervenant
+	// (POST /intervenants/{intervenantId}/disclosures)
+	CreateDisclosure(ctx context.Context, request CreateDisclosureRequestObject) (CreateDisclosureResponseObject, error)
+	// CheckIntervenantMandate Whether the intervenant may act on a client's file
+	// (GET /intervenants/{intervenantId}/mandate-check)
+	CheckIntervenantMandate(ctx context.Context, request CheckIntervenantMandateRequestObject) (CheckIntervenantMandateResponseObject, error)
+	// ListIntervenantMandates The intervenant's mandates, oldest first
+	// (GET /intervenants/{intervenantId}/mandates)
+	ListIntervenantMandates(ctx context.Context, request ListIntervenantMandatesRequestObject) (ListIntervenantMandatesResponseObject, error)
+	// CreateMandate Record a mandate binding the intervenant to a registered client
+	// (POST /intervenants/{intervenantId}/mandates)
+	CreateMandate(ctx context.Context, request CreateMandateRequestObject) (CreateMandateResponseObject, error)
+	// RevokeMandate Revoke a mandate
+	// (DELETE /mandates/{mandateId})
+	RevokeMandate(ctx context.Context, request RevokeMandateRequestObject) (RevokeMandateResponseObject, error)
+	// GetMandate Read a mandate
+	// (GET /mandates/{mandateId})
+	GetMandate(ctx context.Context, request GetMandateRequestObject) (GetMandateResponseObject, error)
+	// UpdateMandate Change a mandate's period, scope, direction or notes
+	// (PATCH /mandates/{mandateId})
+	UpdateMandate(ctx context.Context, request UpdateMandateRequestObject) (UpdateMandateResponseObject, error)
+	// DownloadMandateDocument Download the mandate's document, streamed
+	// (GET /mandates/{mandateId}/document)
+	DownloadMandateDocument(ctx context.Context, request DownloadMandateDocumentRequestObject) (DownloadMandateDocumentResponseObject, error)
+	// UploadMandateDocument Upload (or replace) the mandate's document, streamed
+	// (PUT /mandates/{mandateId}/document)
+	UploadMandateDocument(ctx context.Context, request UploadMandateDocumentRequestObject) (UploadMandateDocumentResponseObject, error)
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -26781,6 +34929,565 @@ func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetHealthResponseObject); ok {
 		return validResponse.VisitGetHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListIntervenants operation middleware
+func (sh *strictHandler) ListIntervenants(ctx echo.Context, params ListIntervenantsParams) error {
+	var request ListIntervenantsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListIntervenants(ctx.Request().Context(), request.(ListIntervenantsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListIntervenants")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListIntervenantsResponseObject); ok {
+		return validResponse.VisitListIntervenantsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateIntervenant operation middleware
+func (sh *strictHandler) CreateIntervenant(ctx echo.Context, params CreateIntervenantParams) error {
+	var request CreateIntervenantRequestObject
+
+	request.Params = params
+
+	var body CreateIntervenantJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateIntervenant(ctx.Request().Context(), request.(CreateIntervenantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateIntervenant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateIntervenantResponseObject); ok {
+		return validResponse.VisitCreateIntervenantResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteIntervenant operation middleware
+func (sh *strictHandler) DeleteIntervenant(ctx echo.Context, intervenantId IntervenantId, params DeleteIntervenantParams) error {
+	var request DeleteIntervenantRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteIntervenant(ctx.Request().Context(), request.(DeleteIntervenantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteIntervenant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteIntervenantResponseObject); ok {
+		return validResponse.VisitDeleteIntervenantResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetIntervenant operation middleware
+func (sh *strictHandler) GetIntervenant(ctx echo.Context, intervenantId IntervenantId) error {
+	var request GetIntervenantRequestObject
+
+	request.IntervenantId = intervenantId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetIntervenant(ctx.Request().Context(), request.(GetIntervenantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetIntervenant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetIntervenantResponseObject); ok {
+		return validResponse.VisitGetIntervenantResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateIntervenant operation middleware
+func (sh *strictHandler) UpdateIntervenant(ctx echo.Context, intervenantId IntervenantId, params UpdateIntervenantParams) error {
+	var request UpdateIntervenantRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	var body UpdateIntervenantJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateIntervenant(ctx.Request().Context(), request.(UpdateIntervenantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateIntervenant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateIntervenantResponseObject); ok {
+		return validResponse.VisitUpdateIntervenantResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DecideIntervenantAgreement operation middleware
+func (sh *strictHandler) DecideIntervenantAgreement(ctx echo.Context, intervenantId IntervenantId, params DecideIntervenantAgreementParams) error {
+	var request DecideIntervenantAgreementRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	var body DecideIntervenantAgreementJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideIntervenantAgreement(ctx.Request().Context(), request.(DecideIntervenantAgreementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideIntervenantAgreement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DecideIntervenantAgreementResponseObject); ok {
+		return validResponse.VisitDecideIntervenantAgreementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListDisclosures operation middleware
+func (sh *strictHandler) ListDisclosures(ctx echo.Context, intervenantId IntervenantId, params ListDisclosuresParams) error {
+	var request ListDisclosuresRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDisclosures(ctx.Request().Context(), request.(ListDisclosuresRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDisclosures")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDisclosuresResponseObject); ok {
+		return validResponse.VisitListDisclosuresResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateDisclosure operation middleware
+func (sh *strictHandler) CreateDisclosure(ctx echo.Context, intervenantId IntervenantId, params CreateDisclosureParams) error {
+	var request CreateDisclosureRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	var body CreateDisclosureJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateDisclosure(ctx.Request().Context(), request.(CreateDisclosureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateDisclosure")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateDisclosureResponseObject); ok {
+		return validResponse.VisitCreateDisclosureResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CheckIntervenantMandate operation middleware
+func (sh *strictHandler) CheckIntervenantMandate(ctx echo.Context, intervenantId IntervenantId, params CheckIntervenantMandateParams) error {
+	var request CheckIntervenantMandateRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckIntervenantMandate(ctx.Request().Context(), request.(CheckIntervenantMandateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckIntervenantMandate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CheckIntervenantMandateResponseObject); ok {
+		return validResponse.VisitCheckIntervenantMandateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListIntervenantMandates operation middleware
+func (sh *strictHandler) ListIntervenantMandates(ctx echo.Context, intervenantId IntervenantId, params ListIntervenantMandatesParams) error {
+	var request ListIntervenantMandatesRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListIntervenantMandates(ctx.Request().Context(), request.(ListIntervenantMandatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListIntervenantMandates")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListIntervenantMandatesResponseObject); ok {
+		return validResponse.VisitListIntervenantMandatesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMandate operation middleware
+func (sh *strictHandler) CreateMandate(ctx echo.Context, intervenantId IntervenantId, params CreateMandateParams) error {
+	var request CreateMandateRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	var body CreateMandateJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMandate(ctx.Request().Context(), request.(CreateMandateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMandate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMandateResponseObject); ok {
+		return validResponse.VisitCreateMandateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevokeMandate operation middleware
+func (sh *strictHandler) RevokeMandate(ctx echo.Context, mandateId MandateId, params RevokeMandateParams) error {
+	var request RevokeMandateRequestObject
+
+	request.MandateId = mandateId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeMandate(ctx.Request().Context(), request.(RevokeMandateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeMandate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeMandateResponseObject); ok {
+		return validResponse.VisitRevokeMandateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMandate operation middleware
+func (sh *strictHandler) GetMandate(ctx echo.Context, mandateId MandateId) error {
+	var request GetMandateRequestObject
+
+	request.MandateId = mandateId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMandate(ctx.Request().Context(), request.(GetMandateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMandate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMandateResponseObject); ok {
+		return validResponse.VisitGetMandateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMandate operation middleware
+func (sh *strictHandler) UpdateMandate(ctx echo.Context, mandateId MandateId, params UpdateMandateParams) error {
+	var request UpdateMandateRequestObject
+
+	request.MandateId = mandateId
+	request.Params = params
+
+	var body UpdateMandateJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMandate(ctx.Request().Context(), request.(UpdateMandateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMandate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMandateResponseObject); ok {
+		return validResponse.VisitUpdateMandateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DownloadMandateDocument operation middleware
+func (sh *strictHandler) DownloadMandateDocument(ctx echo.Context, mandateId MandateId) error {
+	var request DownloadMandateDocumentRequestObject
+
+	request.MandateId = mandateId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadMandateDocument(ctx.Request().Context(), request.(DownloadMandateDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadMandateDocument")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DownloadMandateDocumentResponseObject); ok {
+		return validResponse.VisitDownloadMandateDocumentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadMandateDocument operation middleware
+func (sh *strictHandler) UploadMandateDocument(ctx echo.Context, mandateId MandateId, params UploadMandateDocumentParams) error {
+	var request UploadMandateDocumentRequestObject
+
+	request.MandateId = mandateId
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/octet-stream") {
+		request.Body = ctx.Request().Body
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "multipart/form-data") {
+		if reader, err := ctx.Request().MultipartReader(); err != nil {
+			return err
+		} else {
+			request.MultipartBody = reader
+		}
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadMandateDocument(ctx.Request().Context(), request.(UploadMandateDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadMandateDocument")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadMandateDocumentResponseObject); ok {
+		return validResponse.VisitUploadMandateDocumentResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -28124,306 +36831,391 @@ func (sh *strictHandler) ApplyTicketTransition(ctx echo.Context, ticketId Ticket
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tchs5lij4KgjeiSjpdkoiKcll07Gxo3K5qt1jV3lsVdfeLnopMPOQRCkJsACkZJbDEfNrH2CfYH9N",
-	"hP/fN/Cb9JNs4ADIRJKZZPJD/mp3xExZTCQSODjn4HyfN61YTGeCA9eq1XvTmgBNQOI/H1/SsflvAiqW",
-	"bKaZ4K1e63ICRMJMggKuqfnxG0VuQComeES0IAp4QoY0viaMkyejo2dUx5PjVtRS8QSm1MwIr+l0lkKr",
-	"1+q3TvutVtTS85n5U2nJ+Lj19m3Ueipiaj+5uIJfJyCB6AmQWALVkBAJSmQyBpKyG1B13zqJBdc01uqk",
-	"3XlwOuyO2kffxh04+pa220cP2u32UTv/X9KpWNTbqDWjkk5BOwhdjIHrJ4n5JzMrm1E9aUUtTqfmPeqe",
-	"Ri0Jf2RMQtLqaZlBuLqRkFOqW71WlrGkEg6P7KJrvxLnz3f8TiaVkNXnfcXhtR7EOOKKiBECfybhholM",
-	"kRkdg4E5Lu6PDOQ8WJ2dNVzKlL5+CnysJ63eeadbtZQnCUxnQgOP5/8B8+UlPaPXoAglErRkkJDnP7+8",
-	"JIqO4CG5hpkm3TMyEZlUEZmBJDFNU5D5Ai2CFysMPnZkvlaz1O75edSaMu7/7lQufITIXg1EQ04edo5e",
-	"yBAYH5N4QvkYkmPywp0fOTjr3ie3E+BkypRifHxYv35HYXULv3dWSV1syvTyOp/TMRDF/qw9zxTfCz+V",
-	"wIhmqW71ztuR+S6bZtNWr9tuI7jsXwWwGNcwBolr+FmOKWcKqbwWvUV50G44/lyKGJJMwiORQC09JbDy",
-	"MzOqNUjz4v/9Gz3685X5f+2jB4NXb9rRve7bf1v95b/bk39Kh5DWrMAhx8pFBAd81l6PmC+Bynjyn3iW",
-	"y/xUyMRQ84i9BhWRmCoglCeExjFwTRhXwBXT7KYWK/6opRqDBsvLuWTxNTiWtkwoGp9+owhLIiIkYVoR",
-	"nk2HIMnB5VG33b1nGHWne1oQRRmA2k+/AQQreL0ENRNcAbL672hiqBMUUo1husDxn3Q2S5m9qk5mUgxT",
-	"mP7ld2XvrfzuMdvUlKWtHq4IlCZDkczJhCpCOQEpheyRmRQzkHpO+i0+pdBvEaZIxlU2mwmpwewHR6pW",
-	"77c3rRGDNGn1WmaiYzO+FbWmoBQdm41k/JqLW07sqLevopbSVGfK7NZsl2m8E5/wG5oyc4PaveWAmGg9",
-	"U72Tk3HG4gno4wRu/PbUCb5jb+e3IUz/TcKo1Wv9j5NCpjixT9XJc/uyBW2VSGHBwhSZ0tSQsmGDas41",
-	"fR0RsygVkdKmVESGNCH2hjk8btm7cpSyeNcj6hB4zZRG1mxvVzwow7gVnQKBKWVpRGYTwcEgqEG7h1bu",
-	"oWkqbgdJZj8IRh6yQgphmlA+v6WGbPLn9iSZOcaGMsnU8HpIBmb1v7VwJa1XOeY/e/8upZwBefrzL989",
-	"vlw49wfFuT8XSrFhCiRfSsOjL8bv++Rjd3iK3DI9sfJdJqVhQWYLQA4KsEWE8aNRysYTTZi/wLWfyiLD",
-	"D0IOWZIA3xEb9IQp4viIInjk9hKXIgXVIzSZMsOsCzifFnAuFtEMvKN8/L7Aa8Wfb5RdrkFXLa6BExWL",
-	"GSiSCMKFtnhLzFYRdj8J/YPIeLIj6Dz1mC+McL4QTGcFmH4KBjQBExf6yI7fB5h+EkRl8aRQIw4MUQtN",
-	"bpglEi0sOiIoLXY9lxALnjAzxQ+UpZDsjGZQLMCwGycV9nIqQAGSKeJ1phySKEV7wg7WRUZ2Yc1gqjRN",
-	"90PVXiQliQCFgESuVSJpJ+QswfJFfmHvBE1kxvk6coZSJYPPRUaoBAtvc/kHkO3er4FsLlc0g+0sePco",
-	"f3evsC6YVEIER1Im2SyhGhDGl0I8pXIMe8BSlFzgdQyQKNJpn90///YeGc7NbRYiZcAFneREgGum50QL",
-	"QVJcTDPoaSGO7Ph9MUXcAlNE3IC09zr7EwgqNx5azyifu3WrXYEmBJlSPnf0SFIxZlw9RP11Thgn94lC",
-	"/CgBsBtc15d+BulX1Axykmo4wm3tCd3yhRglaDrT+S7oSDtQJpBS3NUL8+DowjwwgnpgWQqeLKsALy0o",
-	"DNO9peY8wmUvqZFmib9wmumJkOzPvXBhez8aFgyvZ47Ii1urU5xK6bvNDiQLX9nHgTyz9gEjEKFUHvlF",
-	"m5tewo24hsSIoImhPZra6/0XTm8oS+kw3Qc/SKimQ6M0orZSzFxA7TwUiV6CvGExLAxtCLz8jX3A7oIk",
-	"MAOeAI/n5CDcyuHCXu4af2dSxEZ128+BhDaT4g5GnaZahQxfGKDtpFAkuROOwjFlvaLbDUki2MqGWqXD",
-	"4L0c7a+QpkdOixxmRjMYZcr8e04oGWaKcVCKyMwc7dv8g9ao+/zJpeEAaOuxGjmzNgA06Br4rDc2RS1n",
-	"mx5QXRpuLuQjzaZQ9Y4lXbXqHZ6ljm6tQWNpjobLswrjm+UHjmfstAarW6B5S8NUrTvHl2a4ec9NRKWk",
-	"85Y1wXhp8LcW7iM/AreD/FslgL/KpxLD3yHWZm5/rI9wGB5nYgUymj4PjnlEUwXRwsk3OJhaCAeGpk57",
-	"na1ue9hNGX9iX+gsADJqZZz9kYF7bM5sEbZlWK4HH+IYTdOfR8hHVi0wJ6e30SI9aU9mywKagliCfkjU",
-	"RNxyI0w4Ldxa5Ijg6fy40tAa7srOv7ybV8F+nlMrE5dXloO+0RkEW1xA4agVeE7MNGtIZxHl8euVxzFU",
-	"wGP4GDyKJ5vRQcO1SKDuWlsmCU2l3uSjazhHMV+xnfX8w0J8O/axKcwKYITesgpj+u7AqQLGiv0/ZdYC",
-	"vhO9OORdy/Hr0X/sxKMF5I81uwmvtaEQKVC+La4nTM1SOh/UXpbW/hrOZ3/ZngxSuLGOoTJP7BDE34h0",
-	"icpmRoJWQkbk1ChjdAzSiq8TNp4YPdtZOPAVb/k7DPhlLn5GLXzW+OReiBSquFyxphrWs1ZksKaKzY4n",
-	"UyBrj8Z70aqE7gr2kM+1cOoeQv5kIo9kUeCnC3CrtJNa1N2Kiyxi46KfbY1gUY+rJTf3WcWrM6rUrZDJ",
-	"kjjTPSt/tlvFy7bCsM3EmQYYuBJ7FvzlwZa60aLDt330wPt8jwdHr/7nv61lsetxKwdwLcb8JDQbsSIk",
-	"powa2zC3hmC6ZtYNADybostJxTS1y4haVCk25lPDjM2Wp4zb2IQEbgbWCxvsqJgz1y4r9Q+aVHNw82Qn",
-	"tcSuaDsOVcUzEDTFbtza10sSi+e5Fxl0CUk+oDBqvr23TXzohf+C/HotL54yHv7aiTaQPT4Y515LAiEn",
-	"L0sYL0CBtk5uPwijQKw9QJUECgXK3HwYafe53gfrcWgZXbSm8WRaKXo6k93AvrRkE+RsNIKEjKSYWjeY",
-	"HX68L63MvzOcbyV9JUxC7K8Wz+kZj8XUOsREpsfC/LOKm49YCrViWMNbRk1o9/xetfbH/oTSHIzre2eV",
-	"wuxKBt+AoRfvB7uKymfrFpQvOQTeetafY9Be9KgCH3dQpbKE6cc3tfpUjU5OY52T1rL5BhnFQ2LwjoyE",
-	"c7HNlYapwfiN0ZN6S3s1h7Zv1cxS7JTO2ABNQpXLfgnaRlzmjI7QWENC9ESKbDwhlJOL50+sd2i7XWxA",
-	"z0MYCQk7b9k6XLfVydzbnqVtb9lBL4BbRRNTjXZqFpJUuIrVCLwXEaQghw8oh3g/06WkGGpZJePboLfG",
-	"Gymm+sGGAFbspo5pO29O1ROxTDk/GSrPScfyUKI0nSvCOEZvuvgtOB4fY7hjrkKgUWIzKDqebJcYeahU",
-	"QfU75+Z5RFPgCZUVl3YqVCY3kEYe2ReqgCnBjM8M849TEV+rZUD9zF1ERo9MxK31o4sZcGJfIGOhCSUc",
-	"bkmSoS8Samw2MDbSV2nVyye1sD7Daf4UvEI4uUhvzVk9zgxsTp5TyVSlXLLCohK1bgGu10Hv5xlwxse/",
-	"mqHmlQnTg6ngCZ0PboW8hkq9b9Gm77fhPlk5TQGiqDjjYgNNkKWhVrA/fJrS117ADey8AXotn7kX1Giq",
-	"aAyDqVCQIlGMM5pAKjIUV6ZUaoYSMj6ZUwReSgcSMm5Z7JTOhdZQravn67q3vKq9nXqeReDgupjxwzR5",
-	"hu8Qpoh9jRz8LjLJ378DkgBRImUJlUy/fxdaOuvQCBdehQePqIaxsGHyHr7DbDyQMBMSbeQ3Is28+SOO",
-	"RcY14+MBXnH21xFQnUkIfzLqmhklQWfS/GC2oAaFf5zOZoJx7SwpQzN8NBrQGO0qItOMQzBa6AnIytN6",
-	"NKGcWwOyXz2GKRvsFyz2eqP/bwpao8HGoJfSICEZ5L/dMMXs2tiqbz0XKYu9wNicVsys6/z7ZuZ5SQNu",
-	"NtxtofF4C6LGw5eB1fhVC9Pmw/Mza/hKldr6KGXA9TNrpdrK8jwUyXzZld1uYLqIC3xcyQfdMBSxIFED",
-	"ytVtVXDN95ZPYHSNkRZQu3Dx+PYsnNHCn5D7tYol4J0N7CZXtes/xcXtQ8LhBqT1RQMZZYbGS3rASoFe",
-	"SxpfGxZgM1kWjc7tdWKPB2RkD+NV7TmvMRTbiOxtNYKtnGhU03WKTKVAEkiTFmgRURnuFs/YKOhEwggk",
-	"8Bj88dAq2amAUVNzhIttCrgo8MQFB1se7WKrqxijhuksdVS2mRF6QxtF/iEH5Xzhaw0Ry7iyD+WpAgM/",
-	"nBL1yAjRFdJtjhA2LNrjVGSjwo0gzjS5pYp4+d0gzgLV3NGtGpm9v2pCd6lQO8ZkJRlUsjmnvRliCgju",
-	"lhq9zZtuYjzXWma33pDwepZSnrOk5pzgcgJkhldbhAuB0QjQzk4wbMH+mBhmoa7ZbGaEQiPZAU9URCYo",
-	"Es5VRLxcfhg5+3amQCETcWkdKPIXOQnbMw7vLStv48oHLl2RA8qJvdyIuIUkTy1BCB9G5CqBGzOKJHBT",
-	"ZEImQJOUcTgk7kSMFkwomfm0UmLNJWRMb6BSecM91zjWEJYbcfUV3rBgsvyrZQyoIV5UhDaTS0ZSTJeW",
-	"3DAWr1sZTWPtG2vmW9g9rgJfrdyZvXH347PNZcEyfj0VtyCPYqos86qw0EulB7va6BlP2A1LMppWcdmZ",
-	"ZDeGyc5AKsHJ7USQIaSCj50ARZSWWeyFpmUk/F0MB/V2p5Su2gAXGqqtIIuRzdsIPbl2UN7y4+POvTNr",
-	"92KaxCJLEzIEws30KVOQRARSBYQqMmY3wI+rbaP5DWFZQDWFZpxhAP+IQZXF3QjCBQu3Q/WcHBioIavI",
-	"+UZ+CIYR9XkIHsy1vioO+coFwWPK7XGfV57aNmE7G0bmBGhXBa8F4GwbluPIdCv1aCHpd70941GeEgw3",
-	"wHMcSoW4ViRl14BW0oUc5Gqy2SGqp8wVFsOU15J/eYNrCHot4y0R+Nq15AS/qJFGW7GAepJfXSWghn7X",
-	"weZtPf7tRQp3N84HFL3tF/cUSbHHcIfVKL4+l6KE8hui+NrZV6L82rdXkMDad/d6Ky6QyNoXG115VSTy",
-	"PdzYwiFV4kd+sSWk30rgpt/yqoyEWMjEZ8XmGs5BLjsvq3vbWDnC9bypen4DqflIUxaUCA57UviaBvbf",
-	"MCn4tHwiJSUOYgMWCSpLtdpFlBRDBfJmzVwSZlIkGSo2A6VhpuqyAxZsNWKG9RYMBKvtM7ViZibHwOP5",
-	"Og77ixtWY6CxnskQIyo3UwZ5BVAqYF4scQGl8vNubgP6XsTZ1Bdxe8r49YZiTxXnq85RyGS6zCHbpcha",
-	"zAz8P3snJ+ujaWVavR0vf+U1uBYu0WaoGRZYqfC1+avI23+Qf1ciWTNnexUGORd3sJKq/T5+bWBH0y1O",
-	"jiXbJKZh/M4y70WvvoRkyjhEZCbF7/CHxppvmxSp2jOSuMUiQ6oCHsZEPJZSyJpAi0r2UB+3vGgSwCmK",
-	"F6qW8Fegqa7A03gCLnqg+kTrff3F3BU88Ro1pSKB+lWDxCAzR9XSn9UlnjUO8C2yHMvI9IOQpUCryMaP",
-	"4OiHhA4VcI1mSeqDULEG2A5ZppFNExwsxrnTOAalWkHY2HqQWRiUZqwC309Cf1g/3MIyaz1IzlX/hGuQ",
-	"N1bo3cIaF+ZLtI+6r35rHz141futfXRu//lvrVrD2xavbmSMC2MRNt0cS+i8sQ62CMlSIMX9ZRy0ARF3",
-	"Nr2iOpN3+oHsTtevJ5lUd/qBDO50/ltI+F1+YYEKHDoV+wpXEIAz8ngdoEh+mJUEFFaBWL4DkkQapll1",
-	"R+1k7t57lYN6i/EHt/YuarL2SRjCwDgRmSRDqmps5x/ACusT1irsr9sZXENM2s7qWiDbwn243+THLZN2",
-	"NjFR3rm5cSmAdt2J7MMOWeIVH84YGX52X7ldK1BtvfN7f+bM/aPiJ2jme+6yzx5h/cNNI3BtecFB44zl",
-	"KnDB7WCHjOfFwK3FFS184NUKEDwVY8Y3hMAuO69Jie5sqmAECc+r92mjFjdMg6fzCsXR13QamMc9W6cX",
-	"w+qJuQCJnlBtA+7z4k8YNpJSFxyYVy7vtEuly9tVAfhYXX7FGvB5D2PRpK3ChSW0qCL3J0RI8qA9XUid",
-	"7LYbpF6X9tiKFr63Xj2tVUh9Ia3lpNAfHpEHZ+ffEleki9g6Y6oiREpICWnoUSjP9J+ZsB5PFKFsNDXj",
-	"Y9Tj5Q1IWwP7uNq0ruvEwLCQcsNbacFMWHEv+QJpDScMTEkVkzGuNHWVeuprH88oFiil2pWIrJEebXXY",
-	"WqtJqRKylnMiRtglwX7jdiIUFCWUJpAmCP1YggukWmyncbw6NLIq/7I2b6gyLfaCKI2F4n558YRwOjUI",
-	"YRZiENUs3mFdg0pPNjPTm95XmK7yQvwXs5kUzsixQwklitNsmq0rpjVuliqDkjXvhx9qtLGthOpgZUuG",
-	"2AYZ0vkivocR46y6f8tFGLamsObiMfkxozLBg1e9vJDtwGZ3kQP738Ooz134a/lBjxRxzRFZ8G5GxFap",
-	"ADB/9PmIpTDI44YPI1cY+8BWyYnIlPEB1nohB/gf8xN9XfWTWwv+1Of5o9ilkJAD9y+G87ogUnLg/mF+",
-	"w0SOAZ5ynx/oPGUvsqV8pJ378Jhc2PA+Bx8FepBkQA7whotciCQR0uwO0uTQhjyCzURzww4jwoVmo7mT",
-	"x8iBDx+O8AwMdC0HGBTlO8iBndvMKKazFEpPI2KYYJIhQG3xjz4/8AGbEmI2M1/q5SdgLj/MHD6MfBYg",
-	"RCRl/Dr/Hm4g6nN/m/QIhs5jbrutaWpeSg6PyUttGD+Z0rkNh0Tnbg7CPv/RFpkkWEITVJGi6PZ/K5l5",
-	"/0BwB5GBM9djtJQZ3eduTgzd955jpkgiOOCLdm1yYH44tEFSiwSVLFWYOV3vP26gNCJ90XSAyZVNPoED",
-	"y/faouOD10U6VBXKqfrGEiwbvhTCsckrVb7H00owYSTzYCTkajWkNsW0iteuydVrvrgCXVedi43tLY9Y",
-	"FUNdfttLkWsanjQUFRf3WpGVXP58U8zZAGhOllgtPq9OG67NJl/an3Nq5Ltbu4+FCcbmYvs0z+4Ojkas",
-	"n29NPreB92qa61bRXGDO3AhYrt1TYcP0Cymz15x7lml2pSC2jxIf+WQvs+mUyvkOhT7yqZ7R2cyAYmlp",
-	"0+LB9q7n5nZl/7nVidmLy94qMbvBzhrStV9YzV5W7uCFOec3NQJCAwN9MxReuQSPRs2X4e1XwXIaFFqr",
-	"0wPdLFsQgGuc1pQOHFA8NeffXQmdvxd7XExWtjrVFuvO9cwKBmxbvAy4qMkVrD+UnUtEVSSB+WwvDyvi",
-	"BWg1YTO1VcmbpKQGNoJXoDm+jVqzbJgyNdkx962YZcv6WMvxNImkI8xw8lOjc0wj+r3ahiQ2pvMlc0cJ",
-	"3FGAs2sjARcJYDvTQRmZKzpR4QAyYUob7Ri4lvMlM2gDd8aOSLUA1RLMwj00AVQ9O11H2VsQ8H5oYXdU",
-	"boywBaY2DUl9ASMJahJ0WtwAAaV9eZCXld/ITbaw9vJk1WudpfPtPNd53bYBSyr8CEVdN+VLOfuqSmi3",
-	"8N2spFnBQ0J95QP8m2ABBZvsFVPuJ3BDcIKDfisWmZQMpCIHCUwpT+BEvn+HluFDfI+/f6dIQrkiKSU/",
-	"Pv6+3zosRdo1iKMt5PXlm28vFSUWc7E3yL9+VRlxH8RDD1LGrzfwKizFUq8FQdkOWWPUd+fWszUnShUP",
-	"wmP9IxMasBeT6wC2WI5rQrF14VLBzsqK8gYxP0pFjMWKpG4zNt6zsqbHvmtovHDukbCoTWUtANWwpEk+",
-	"0VvkAvb2WBndu+GkOyhg+VZKS1utSSwCaLs6WZ82DOvAVAkPkVbQrq0faT0CpHMYBUX7/a/diACPaSIp",
-	"5v3ndfzt09Ooz8fv35mHJ3l90cOIuIpTlOuIpDCmKTlQrp/W75lkCfsjg8OI5KkhfX7gityooKKAMjMl",
-	"U+bSevOQZxe+XCwWKQwXVlS7ojgGPx4moZgB2Am1irXa2Ovliy6I9P7Gh3ljcxfCqZRYmkMVbQzYeKLV",
-	"sd9Dz6C15DTFJjGK5H9yywsLTOmhpR/bKwsFKiLOl2ZLQHixRwVvPCQKtGZ87N+18pwq1Ytwfhfm5nEm",
-	"AMOEY8Ad9v4niYUhJndbu5/JUIhrFRFnIbfr8dW/lKtf5Mf6dTy0+7sBTrlW4cxMJmRGEfV9SQsmDT4Z",
-	"wkS1rXS+queqlLu/cH+uyC2Ni8f5334AzRKm/VN/Bgt/+rGLR1TiMPmoMoxbth6ThZybt/jBDylBwY0q",
-	"/WYHViFhkTy4II4V7sGtlEN6S5m21d1ycQNFsSrX59ItFtSEtm4pc1VzEQ60ct0calLA46Bk3UrG58dt",
-	"VZdrRVFLxfgYJROaqMbpGLZcT5VRZPdaNx+hytWuBbjXp486D+kej6BIqK04hrp6QUaTBypTho1m8uql",
-	"rtgzyp1ccCAy42qXikGWcWwohpdy4t5uLnO/eP9u9P4dPlQkyUgilGJQHZZ0tw19SjFpp0FAWqcqIG0z",
-	"KNlDr4PRFOQYkgHjWmxLQHUS/XOQBOvLFjWX5kBlj1weddvde0ftdrvTPa2E9j5S1s2NmWQ1PRqKdPCm",
-	"RqUXMKooItiMXeRO+4rWd1gsmYXq2zeBbFJRparKuLP+/F/asZi8Y8XZSv8OHW9YaHirTk4b5l1vnr5g",
-	"MbLYaxRog/kFGmZX+3ZPuenKOwLDugEIHU9+S1yrwLhVQkIZg7ZNp7Bnup05arX8s3zVfRh5Y+Udvmn8",
-	"TPvu7phNrTxr7S/5chbNIRj45NWfxrd8we0ddqxd8+oSrL9OQE/AWmRcLKkNM7OdBB+SZK81WisY/4qS",
-	"sK61Co0NzwxfrXJfVUTYrqgH+6s3qfmAWgk0noCrISimM8rn5c3vbiMLOPNi7MUaM+kS3y4VaVj7+moE",
-	"WWu6s7HNC+f7jSpC6eyL6y14pauhWcPZ/JJ4FRWpUS2bqLec5L7qOqjns77mwkKoUw6NCsxKaXU07FUR",
-	"3njVs21uw0sfo+6Z8kGQZDhHRMLA0Yd9bt9WVz2HmebygIfkykVJXj0kV4E8d0VO8r+N2nllZlCzlGn7",
-	"p3ls/8TRZetQsc6WwwDVchsDW+sg/07xl0vHLr6R/4HjXkV7LZAb1sbNb/wc9KuPc6urs7TWZRLAUyqO",
-	"k2FT/krUXx+oVHyqfh/PDNA3rQXCq3p6oCCayRt2UwS+rt/BJg62hfNf3Mo+EhDrlds7Sj10grXB700t",
-	"4lvIVNuIPDe1TsdLNoWUccCShN7xmDMjm5xiC3r6i5bDbV6Q+4ALjcZalFmZ4HaaHXyG7aoiA9vdhvU8",
-	"fz2nf5lrVAts28nzjvOuKJuMwg4XTkjyZpGFWlVutpY3f60wYO4rp3VHq2eIsc0u5gJ3Xy1XfE+xGvJS",
-	"HWqW9xDK1S7DhmxsplOVizrOLu9iSme5NIiJgIXyfHDWfmDZ8i1TcHi8B2vh56t5fJA6gZ+oCLtFpbcK",
-	"DmFZZn33vJoWeUXHrDxHJXaF5zeGr4+k+GC9GrYtjZ77gpbA8aTkues5lUlNxC03ZJy7CBWGvohMBxwi",
-	"dAPGYlZTIGMxk9bBpmVz4215PjTFLCSvhNHei+2OS42QedjzoNT/2OrzuQEH29vlbRudnOyF4vUpvGGl",
-	"9cC5hkiQN4FYE2Tl0XY/IlZIAh9Q0jL44GMRqkgvBqWKSLCqYpZMghowXtUJMhY8USTjmqW2HSROZ5GQ",
-	"uFfrWrMtxKBVpEhcA897KnqE/A6orGzptJgQGm6sNFlpT1GD+LWiQeDFzDkrd04UrctVK7KENuv9UFAf",
-	"3vqzTCujAWO634GG1zoimUwjLy0YScCGXrBEmUfIvCPy4odH5PT09AG2ATG8T9mkQ0WoIr+9wThanOnt",
-	"q8PK7g+61JdxIVVgE9kzmGj1mfzgixBWZ1NVNtm0H6lybqxPzM61fHiN1maZBnbtnJX5CJGgCKmD6HrU",
-	"rcrACkasBkd1Ls3WPpvc/dI4I29lVcOK9p3r8hMqvQlrMot+KWQWf1ypuMXbB41bUWvCxhO8AJhmMU2r",
-	"D0VBnEmm5y/N8l1hQWQ/F5mtR7kUpFPifwd/+/UyIo+T719eHNrghROa6cmJq9e4UMCRXI3jyeCf//Xf",
-	"V4awEGKIm5bf5cubaD1rvX2LYsJIBJ2qCqRvOVlpSeb2D1C3sppAprSYgjzytp8wtsdWRfBRU85w2+vz",
-	"mKapikje0CciGCqqvNHaRtfgI0WGEIupTQ0GrGBgq0zjmD4HGk9y1dgOVYSWVOmRMCqP+fVWMq2BFys8",
-	"7vM+fyS4uVLN2nt9fkSwwIQiVALJi3JcYWazFTpOnK3wL78rwa9sjDD15RWuDJSvjs08hpAUyZQBkrmU",
-	"yYyOGXeZ1jOqFLkKruwrMqTxteGSV+4HnOTqia80Ec+P/gPmV0ZPM0gy07bOthHg5uT5zy8vCbw2P5Mr",
-	"iyT/88pCiJBCCiLZLBU0UeSg6OPg7JxMkpd/vTjqnt8jjCsNNDnsoeNByznu0cyUq3nXMMczMtIQBs34",
-	"LmJYBj53V+AWXoD5ou3HaBD26vElHV89dA1alY+kJVdPRkdYKeSKHJx1ulZqV5qmEJlvn3Xv25+mTCnG",
-	"x4c4uSEksxOjkdqjuDI/Ccn+dJC29z3pZ+32aYyEgv+Eq55ZTIneDImZT10hOANau1omtoOc2g7RCmGp",
-	"RFlDbspicNKSoyhzBUsGmjrfZ+ooUfVOTuA1nc5SOGb8hqYsOcG3Ywhuk5zuLp4/CfyWvVb7uHPcRv1x",
-	"Bhz7PLZOj9vHp1gOSE+Q45zY8DPzz7ENyjKMHaHzJGn1WgZPL+wQ85akUzA0WGtkKIacPGVTZrjE2oGP",
-	"rFhqRi4G1KRzK0goMhFpYuuSMIWlItCkZUb9kQHCzQHTPPMsjq67MjBs9K35ctVUFHtclSZbSll/hQVh",
-	"EKERit1227NNJ5eF3MFwBbw37KkGV9tvb/znnBQW6o0tG5bROWqfX7Yf9NrtXrv9D2x5rwx1ue4FrWfv",
-	"36WUMyBPRTZEQcHohK1258HpsDtqH30bd+DoW9puHz1ot9tH7eJ/ndzTbmQnLMFRRKK+KgcT1C2mqFrV",
-	"mqZ+ATk2dgykSlqI0UHeNj0oxEHUlPB2WqpkQseAFwoiS2TYll8O2pbO7KlUfSE/vZPvaOIzXvCVzvpX",
-	"fuHUMRRI7Eun61/6QcghSxKwSVDK5y4hrbkd+JiGPFq09ept1JoJVUGi1mNy4UTCzWg0uED+A6xF0LlV",
-	"v3P2jOaIvBYZXQW+1vTYose/e942kmGFsl6LErRvA8eG/0HFtmXELIK2Bk1xvVuNq5uhovfhl+VJQ7lv",
-	"lxhCZzM43gEbWA35fTGJbc9iD7xlo7OrYiFGy8WNmGtlAjQBW3rMiCN1k7phJzgG5/xU2Yx548H6Nx4J",
-	"PkqZVXLOOg0+cSnEUyrHKI2cdbtNNoLitVJofCqzP9eNy8hdNm0D8xgOq1jh28gLLidv8L9Pkre1IsyP",
-	"oD1z3O2m/sLv5680tJaGzta/8ZPQP4iMJwvIbfScHLVrbveNbu4Li/Z4Zc98p5UK8dnqXVilbSYB805t",
-	"Es0xuSox7CsbOS5hiik5qM3lz82JlqnKuj+3lDpGrujjLuJGmRoXSKKUJfVqM9R2jt1GV/sXwkHK4Kpj",
-	"J/c2YCfd/bATt5CvbKVgK+ZqbnDTPpfoPrFGbNsjfctL2rx1f7MP+pThBSZoKWvrG/4E+87EsMZa4Qct",
-	"caUq44IbbI2BmMtnW1M7VjkVU4d4VfYBV5PnwxkI8oqoTSm+gsUYWi4RMvBEhQPuH3XuXeLTXrv9l3a3",
-	"12435zO0g2IWVbbBquDj9++Ub0e98BmzjvJn3m7Aqu3JoUOiyiTgDhZNAfjxT9oOsJtwccHz5NwE4pRK",
-	"wzELMtivrLHKBmG/+VGtEM2weXsM3RA/79JO8MVzgw1hXauT2MdfFgPYRqXfVUP/3jIXvMAtTMmB9kpf",
-	"5BxFQYkF6xbZ8pI/eeP+5XT7BFKwzuIy6/kefy9YzwJRnVUHVfv1MxvMlEh6y7/gG+JXt8fg6PZ6MXgH",
-	"yozqSeA/8QfYWmR+IWWvyy14hWgyY0c2+Gy18Pf8yaUd9eG9Vb9iYX8XIWdFW1dEAwvncJuFgLA+PCZL",
-	"6VI0TW0wf6UnqihAvwHgPnnJ00VK+THfoppZ3AP/aH7TDDsFsNh0JqR2TtdW0eTyt8ViGq929Ek5ZFvv",
-	"lrJIEREOt6C09YMfk5fY88EGE9hYy5QpjD/9rDxWQVzogeDwjSLilj8kjgCmdI7bIpTP8Wl4EziKDn1b",
-	"FfkvCCYXgm7dvz7h0VDXMbkIAhHyKIQ+X46OGBton7UfhD0ufLMNFzZjz0Hnnz3uc8tQSEw5F5oMi1ds",
-	"cEfg97f+/UrJ2KHKxxWNG5BbcxKqrk/zamPq+fwk5I/GtWpA7uJPW73WOJ4MLoaPksejdqd7enZ+79v7",
-	"D1pbnkhSJ047SkHsx67Alj5tnLj4HATtDy03F56tIkSIxth3Kc9Rwuu/ijWWpZ+TN/jfNTLxC7gR1yHT",
-	"aSYU25UhgzXvJ1+wQGwhtBC1lVc5q9NcwvuqzMYrpF93UHuQfbOE6SObD7ha+jUDH998sGitmpgp6//f",
-	"ZJs1cwHXTM99XH0x3WKhvEKjKZqEl7OmCq6J9c6Ur4fLxpzx8eAa5qXw6jAzJI8HHQQVQVzZnICyBr4I",
-	"XemVorZ+UBzNVvNzWSj4u+0sEjSqx7LRvhZdWIBt4Iu1mQ1mWrEEBi6GtjLKeCVg93NK+eKXD8hep2HS",
-	"jeNYZkeGAFtRK8XmikX8z8C6J4tWWzjYZYrS+JqL2xSSsauVN2JyWiQB1cFgoYewzayllsxHGgU+FC+V",
-	"pvXWfsUsjlUAbEUyV+3nzYBYp3MyhJGQ0GgJmAqz+RL2HKOIuyjSqPL0uqZCFoLcVope6k3q5L5VLlEL",
-	"r5r3MUnmbRRgeJNlJZ1WVOI2vYBdNJwDOq1cNvff/duDf9xv7ahk5jx9vZppr4gFNfOzUSbRLGd2S7Sk",
-	"LCUHrgSbDfi36mTJjGjGegEp05OTVIxFZtNTKp0UT+3zHTSohbSy1jiWg0LSpsM4cXktzYKPy1XWG2lA",
-	"Z3U6Ml5pRnYDnmwruQVJKa3eb6/Cw3nMbZdK+5kDy70Vyv8OKM4GUD4hPQkPyI0MT2ixtlI4FZFCUw09",
-	"gnkcTBE1Q9nMqBjkufXQut6lM9tsE9/ucyvOhWu8nYgUwuVnCkgC2hX0rVLc3VoKCfqzxZmNg1TCpM0W",
-	"zP82Gf4Ys5/Z3374x+MXl//58ol6MtWzfzx6cu/J74/nz+Z/e3AMp+1jxcbl7Mfeg3Y7qtz/CJJ4SB/c",
-	"//be+dlpt9Mup1D2fBpmY6iU01AreORPcOuQ6gPyw1Xk9Np14aBl8kF9kOeLXUFLeWZrNSXZkA9CtYbp",
-	"zEgbqbglidHQZyB9+WpkrL46hu2t7o1afQ6v7f4YTTH76EiMRuTgrPvADnkBWs6PLsxVflhv99qZeoKo",
-	"cGxtHGsyEVIBGZqtSfTtzzDhI4hHsgWwG2NPuc33Z0pSSyzlrknKmUW9AcPx1g8rbmweo/yg0QvPKJ+7",
-	"xamVdPxUjAnjPs3Po6CtZ16kLVTQsLfhBfr8QmGbP67IlOp4AoqYachMwoi9BhURNubCSPYkpsp+y+AX",
-	"Sn55AJNZRtTnGPhvlzPBXqn91hRsBGEqsn6LjBhPFOkHgYU///Ld48t+6yHpt9r3SKfrB/X5X05P73W6",
-	"//yv/64k+KdM6Ud+Vx/C+rBm5EugMp78JypQdarrYmGVPWjDyzrJyuiwmlkyXuRgrp1gIa5NJiDzdjNM",
-	"6Ye2Uh3+bIQom4tKYymUQtVB1Wq8QpaXH9Txs1nkXtF3f1ZWvLgLNbRJ6OzqpBdUjhbDaptre6gxMp6w",
-	"G5ZkNM2rM6S0mNWSUquifk+DD8TmA7ajTq9lKc/y93I/nZLeG5XxJv+xQXLAijw9c13JJ78LNvzxQed/",
-	"Tf/efsI3iM1xLGG98uo54mfm/RSSKOQ0+QYChp//VO/hvPDvGR1FAbE1BJgCl+NuPoBoENlu2DjG3DHm",
-	"zrHlTPsc065DLIvyuwNeM4Vakl+Lte+PMuU9mGftB32eulF6AlNzo10lmSVFUFcRyXhqZMMrmqbidpA/",
-	"urIVMTOoFwAf5WaUj+j3dIzg2bGNmv/3x00Ywd1QMl6p5PSMnN8j397fmIzu0Fn6laXeHUvd8JTrPK+O",
-	"hLfOg4haT0VMV3Vs9OPzcV/TGvfl/CWFRbniegh1gpM37l+NIh+35rClJKwmRkZ/UTFF7JKSLy6kdpfM",
-	"mv3kyNhDXYcuUW2qa4EOu8naTa6DD8nwmzJo62H/PPnzl57+ug6nN2NgjzyT3D4H1nVLilOg6GYiYmaL",
-	"4tnhdVmv+2G5W0qzW0o+m+L4HWbBfmqsZWtZci9C471qptTdF1PyKbRfmdOXlUS7Xp6cAE315M9VhTH+",
-	"ikN2FhZ8v6uWuG7OaNy3a9DWQQ8r2qXsBo5X2+HZDXAzfCbFMExtUXOlYeoAYmt21sHiGexeIWTsx32u",
-	"NXz2VUhkw9jlga0M7RxlzXHoWW3Snw2ojYKkANfV1jVyR29rpnIdZivv7kLsSlFtMKkv9GER8SSsVL06",
-	"qvPZ/KfS2I9Uhy/j5gjJgUHpQyIksX/i3XZIBK93I9g3P1iW/DK1dTpH3dPLTnfT+PxTJBeHmqU64z5O",
-	"s9d6mvdIKDVPJDciUwSUJva95P07csDZDdCMdA9Jz7vdp+/f+T1ipmwhLQQ9bZpFn+2hwF6IaOst9iUU",
-	"/mhRZ0t0aCn/G1VeHzkoDlBFpCghryIiYcq4EXUOmxLsyZvwzyfJ2xN7dm8axIWX39wtPLwuH/8Zldfh",
-	"Yb7wfZz3K7d/coSVE5GrCgS0ernnbrmbE9nW9FR3UYXo8IHtadvr8wa/DM/312kNzfm25DUkVQT31IVs",
-	"PkI1/dn8eRFM8fH8SK7cyyCISRJp4vOfzC/mcuZwOyjVspxm8QQLWoIN7bLjNw9PsrDYKUzUr8tI1dYC",
-	"kjx0RaJ9bKQ70Dylnyk8Z8bjNEsgiYL0oB5JbfgLHVP2yWfPb6m0bRswVNj/baBfnhlbGRgUEoar1nw8",
-	"p9N0lb7y8wy4Lfm8AVv3k+Zo7YtD9wjWhu7zKjktv3AqOZhbCElEnNlySatUtUuDUmZ1sqy8ljS10CSz",
-	"Wjr+uTTyM4k72jxI6GuMz0qHtJrzhMX/PkrpdCjmlGu1kVocB3m4L96/UyzB4iBPQZEfiilD73H3Xrd7",
-	"r2sdyNWWwK0cETuJ8CEprJfeSyT22QbdiAXy99yk/Pu64tk/l1MFP36oSh0+b4Kj7e69bh5sUo+jW6HX",
-	"JxKH8qWQ/TZHUHcbL3bb/hop8vkVwF5IXa5jakuS0smb8M9G4SO7sb6NY0jC9X3JgSSbY9snE3lSRj9b",
-	"GXVCFfbOXQ5xXb5oa/WVMqbdvQ9537fAF8vtv/yy6w0Z6qb87+cSt/3gcSh75N1bJ7fWZuBvjuMfOeTk",
-	"A7CLuw0EacIvfDTIV77xsS/tT6MQ+waSZtG6sTZp8TGakos277FIIMIEfGc7JwezbJgyNYHkkDgUt/0c",
-	"8U3/S1FbDANLFn2LVamHz4vV7dEEJRLMJ1aKKU1t+RfvBQj67D046ra7562gIx8olJ0S7GDoe186l++B",
-	"gc/7dwig/3F277AgdvdRvBIG2BHb3GAzybBYAUlpPhkpL2mBu50fte8fnXYuO2e901PHT3K4rxyVB/Lk",
-	"w8sdBd1O377aoFJ7fjJ1tdrzcB88vuOPaFcKupP6uBEmSX46BX0EtFCf2vVSC4kNRxNJR9r2Oy1ow836",
-	"kDBt3TEQX0NCGCcjIwscZPyai1ve59iiVkU2ACOeoGW3+A0HkXFGZYLljLCgBblmPFGR74bZ58W9f4jk",
-	"Vk4A63aJz/8CT8HDFKbH5MKtnak+d+WYsCeoa8qIicUeU/B34oq2HJOXeR1osxBXyqXPi1ouWBp0JsVM",
-	"qBUJZDn2/D2vvvURPYAl0rz4XWSaJN9kHMj7d5rOkEoNiVqyTGDEeN6t2vESLekNzV6jNZ5pRtOBa4Ls",
-	"V2UTfvF8cXu5y6B46tnM9zClPAEC3Moa8v07QJ/DiGGDf6ud+GYVqVCltx+l7/+3zuT7dwiThTmNZk6K",
-	"tZbaMf/2pjWSAn0CxapelT+0/B1b3VAUKzFfLVhLp4tefkuVm/EVhxl3WUgUUZ+myjqzNkODpYOvi6MI",
-	"xT8/ZjhvXmh/H/i2ISZUH2FwjyD7aK2btHqOrbCg7oKxfMx9aEHi/Wrr/OC2zueW7xOKIRFLtyI5wPM6",
-	"rLtyy/LoyRuD7G9P/EV98sb9a2VTwIqbZcfo34BLbFh8GOnXX7BVElrBGMQUa0L2Wk8zAprgS9mN4+Jb",
-	"yI5VIm4DebKS2ZRmWeQ3HG5rOM0qcXk1y8kF0p0E3B3F9vI69su2cob1ZZvoBC9IvywnrxC6NxIDc4A/",
-	"MqjaII5j8YSe0iGktkNVI9ZzErCDNx9rsXWqSb91YVY3tAwhyfLYHdIjlyJT/VaPUO7kfCIhFjJxTdL0",
-	"BOY29pvyJNcK0Lbpth5hiT5ycNZ+YFtfEIUWCeIhYjQFX6ffN8SoUAAu7NSflgZQz343Jv0LB44PJLju",
-	"5UoKZdXzZlfSNuLvV1F2/Z1QpLb4U/4X96IuXCuGZ5WDk3P+g1dMUc57JxHzxEkSnySX/ztNWUJzoWYq",
-	"kiA6u0d+fP9OUq6R23sbTW7QyS1XD/u8bKPCeF80/gwhFlPXLdijJZavxLh6RUYiTcXtMbmcQJ/PJNww",
-	"kal8JIYSa8PuHuZv0NTcLXNiHmtyDTAjTFfdDs/tMu/mdtiXGvAF8L9luTpPpAganhSjmlosTtdJ4x+N",
-	"vxYWzS9S+v4YHVAcH4LQYpwbxvNC3yvVfWQLK5OZjSbBOKjdPUDI6PDVhGo6pApsbnPU+l0Mgzzn/ac9",
-	"++8hoAxX/V0MyR8ZZOYXdQsScfG8CY78wukNZWlxGjUB+TnYbPI0OSitIf/+YV2svu9IcZJ3xVhxRo+W",
-	"O2dseUSpUNYXmZujHW/qHnXPChf9DyCnoDPsWskzSLFWMJqh/ejTjmP644ITajaFP23M5+NMihmcPKeS",
-	"qVIcT9S6BbjGND3JEurgOhXc/jtfFfJ1/9FOt3fatjZ6+7Rzan7wT7/Fp+Z4qM5kPqnKeP5vPcmkKv7K",
-	"QK38Xj7jLSTcjzVK7O2E6YFd7eBWyOu8UEVjTP4uU4g3+ZnWp2Lj8x3jDD5GP4Kh22K+B3IgZsAZH5OJ",
-	"yKSKyEQYzjZXEfEYWSIU360FDRZZZcn7WUpjJ0LlX7E+OrPcTLtnSYbcwTd6kHNiVmK+Gl/3uTl75zEX",
-	"EhLb8tpyW5GyeB7Z5nlO58ab37oKq0WrkE4/QljR3ol7iVJrqaVtqeVDkvE6yt2OxlePfbs1ld9llFZx",
-	"7Ig9Dv+TASK5avU63c35dHc7Pr0DJ/6ozNZoX3tiuJ+svPu5hl25VFBdfbF4KTiq6HUT3CMlkSuXko98",
-	"p7EmDq9neVey3eg1+KbrKMH4eIDoYBGy5A8KO5otPBpSlrLRaEDj5UfZeCBhJuTSE7gRaVb1oREYkoXa",
-	"hUzN17iZVmdy6Sm2aV78UYpMMw4Dd6MtPjYkrYKHXl19u1Xc99I51ZC6A/9nJlb9OmHxJPD4YnMfV+kh",
-	"phrGQs6d3UhtJEnZ4MN8immmtAER0aIUd5XnM9AKRZ+8yDhKd94chQYoGwaWT3FcJTBVENdHEJy+UuQ6",
-	"ityaCu9Q7vl6ahvw0e7e+agRmfbDS79KTHcnMeWM/Z//z/8bsHN3cNuJT34tR3nz1pXmRTv4edHodVcr",
-	"I+UcbHyAy2h+00roXKHS4qojeUFxgA/eRq0UtGufaYee1g8NMlAav/U2apUC/bcTYZZgVWdqd88/Mxnm",
-	"r+IWK/pYxBTTGeVzlCmMrIFm2gj7rLkTtnaYioiW9ULNhZnnKJCWuJZzbPMkWeKtRvYr3yjiancck4v8",
-	"07dMT/qcC2cHQqMR5nL6XVoL0jG5MMgKuAWrbuNQSAialri4JbXGogrK+BhGo8+BnPIrLVwkmhJbvdb9",
-	"SWt5Hvvw7du3WxPfXVpstoD5Kg7T3TuHwfDS/XCZr7f73d3uOTfyZ7XRhe60tdq8tJ+C9DEynBd8cpMu",
-	"e31e0WYvmw4Ns1fZ8HeIdUSC7+YuPM2mkDIO36g+R5UzJhpea3KAvd85TQkXGhShEqsButI2kBwekx9Y",
-	"ahikuWOGjNumT+Tip+/rGvBdOkB8JnWwnAO1cU9K3N1L+1JFWaxSIpnNkaote6Vt9/Liw1P6+inwsZ60",
-	"evdOG7f7cwyw8RYeufH1Ezoxt/mM/oXaKW2954W9smk2xXtryrj9dyfftMHLMcgVLf+xeirAnnomurIS",
-	"e5ptx6aOFXn76GjzFiHbgi33xhmpb0aVgrA0sqFiVxm5DgENC0ky2Ko7ZJLBwHXBr9ycWdiR4TpNdnh1",
-	"5AKSrshBmGaLG7lKMrgiB0ClkQ11sW0cUkRtGb4kMo1x3IaNpTDSRGT6cIuyc349Qem54KfiXwZ6d1uB",
-	"jt5Spq2FI5f8JMzSeZ7Jn1NrLzSwRDlb6DmpqGHUVwYLz8/zIKu/tDvWPQWv7aUxSBm/dm6w5vVrw+rv",
-	"wQT2HjMsNKy1a64Yh6Z+w4UWU5P1UZkTISEGdrMihCzf3XKyiA2wmWEbaXfNYgNtA2nUvWytQ+AEpIRM",
-	"FlJCZTn7Zahncgw8nmNlZjmlacNumM9+v5j/9PvF7bPvzf/Zps0btFdGwllfpc8R2Gdbn0/nAokX3fwv",
-	"9XnTl5O89LPzA6AYVVjrizseSwvkFn86M+rrMfl1ArzPrViJoCAcIMHCKlY7JweFEIgpCkilEbFqnRX2",
-	"Cpp3Px9G2K091JptmIUiVJOrAMevyMHthMWTPnffQK3aqNBGJJzSOV4QQ/AxGaNMZxJWtVFHaHzcxIfm",
-	"nK64zRu36ikjwPcwy5giKSVTpoC8///I7yKTEUm/AUv2Pzx+RN6/iyciQwFvxFIYSBiBBMOEeq3vf37p",
-	"+dhZt7WC/7Tv97B6ecF/mnCYDan8LvM79nlDbXFu295q/vnKW23tsX62194y2n1q195mGF5nfLFc/GsV",
-	"ys8pM/tno+xQfwEfGIl+BtJbOA4rb/LABnPyxv7DFZ+sc6bkN9qOuRb75H8uyOy3NxUPGzKxWUp5jrDW",
-	"4t7MItqQlY2CvhkecigWZCpoNIdSyXq2g9l5jZJRbga5hc2wl605+leG/WUz7C++gamFT1QUKHOuMiPX",
-	"J3CzTt3ZSHq/dHz07spK2rQ8RGWj+9wseirdNETYr0iRjSckyBo7JheEw22fe3sgYUbTSRNyYBPHw24w",
-	"leqNdU1tq97sw2sYmjIb5a11g8O16giGysStVxvS4B265bba1Ie2dn29IJpeEAt4tvK66DS5Lrp7ui58",
-	"NdGv18a/dh1RhwAYgZLjSERmIGYp+IKDVo1XGygQJ1RrGk+wS9/KJkAWSy+C0fusAYrvDJyfIXxvlozW",
-	"8LrzvLurhNgRDuOxmNoI4RFLIfeBZVIykEeY9oKZz8d2/mY88Qxb6qkJ7Z7fa/VaD0b37yXt+53798/i",
-	"b5N75w9odwSUtuPzc5q0O+f0dDg6G3WG3WF7eL/bjZPOeXIv7pwP26N2m7bvm7nYn9Dqde6fnXY7W7Wj",
-	"bN4rLz+4VSVCA2T4gsshFVL4NyrcMjlQsbllvTVaRXnNHnUYEZEmuefuDqTP6vqmwBNyNc1SzWZU6pOR",
-	"kNOjhGp6ZeVjNB1QqYlB8YRcGWy/ioiwoROS3vb5cI6BD4pchXQlYg36SGkJdOrmuvKkcuWN5uhQdCKs",
-	"o1FiaBT7X3E2GvnQNUy3mWO5VPPPl3+9OOqe3yM+uYzcTliKYrD5HOPjh8R8S9kgjx9/efLor48vB88u",
-	"/q/BxeXlxaO/Pnv80+Xgu/91+fglGYMmZ51TW8B4OtPzPhccFDnrdiP8kQs9YXxslnQNM31MfpmlgibM",
-	"RQ5iLqYFgRb5L33ubC+2zIaNrrYuEHjtyrQWiEEOuu32YUSUQO+ElgySPs/wO4SD2UOSWdCCIkw/JIFX",
-	"4Og/YG4Wx4XGXshkAhKq5XQz3yKbXZbYl6nWwBIRIHK1oCS9JUORzOs8wzlPrAnO6J6fY9CC/7vTxMft",
-	"eS56ZmwRK1/XTblGh+AdQtbxLTI9FvYN2z2aYmUykUnvDqrbQMHrq/3bAf/3/u3gJ//dWtd2Ez0nJCDs",
-	"z74cIzBknOKql4DXqqDo8iQzabBDu3hpc2BNpy70nN/se8UuhZWI7yRK8esVvt0VvvkFXnd5B6zuFiTk",
-	"ZX4sIzMqhLDNRr0q8TbaonXY13P+2OdcXExffI3dTbXCD+7JsadFqL2DD3K2js373S1sJAe8JiDZUjE7",
-	"eVP8scrp87245TVCxAbcfZebrRJhDWwCe66XHM27tnOFIXojcz6yCzr6nqmZsAZQlPHMGC9TMk4eX9LF",
-	"LLKKN5eF6QKIVv40n/0/+q1//td/91srW/JGuaFleXN+Xb5Lt13I8eoWv1+sauUxEOOAcnCvIYDt9aao",
-	"svt/SCy79f6vIU0r1h6VGrHXN2wxDIIpQomG6Syl2srqOWIb2S8izjBs7ughoMD80HdkSWldQ5ZHuI6f",
-	"Ssu487D0V/u1++wrHKbTCbypTpxeG93S1EZsb/saw3dj13LXCiV5QT7giRV8PGIYzSZ3BA+KMNwtDEO7",
-	"NDleRqv1QZQlWvjCbUdOqy1t2WWhoFHhVgoN3twgMj0Ur/dtL6phTFMwgs3GVVIbGKJKNjOfbRMRdAtF",
-	"NS5aMsWq1QiHPleZvGE3Qto+6rhS79XAwqfYscSV02LcxnMy3ecHV3bsgHEtBiy5Ojwm3wk9sdUnhmBT",
-	"B7ASNubD3zIFh8fkyegIXZfYV2fpi98oK0VU2GGemXG7ukujDxo4aiBTxZY28T/htu/GU/rZOz3fVPs8",
-	"z1C4SJ3O1XJoiqWuNubZXcuz/8Vib8Lytqucqad7cqZ6HuS0EbRTGiaVfPWr/qv5VZHfhfYwYrgooRwv",
-	"EUKHItOFB8Fj/Ab6+9QsegzqTq7jF65dRJWlHVNDKEtskgZhlakZed5EdW4GWU7NWMrMwLCmqtQM9+FQ",
-	"IqIMK5XLYK2RFQuCMiPiBt0nRHBy0G8NaXxNbv1Ebn92A6rfqu5mkSRWdn1mYf9RszmG+Ebr74LFjKSU",
-	"xHSGZTSTb96/iyXlJMHi2+/fYX7F8lVXw6zPDLMOw0A3FOsdaO4wYWLDjVfe6HaX5wv63DKQELMHFiu8",
-	"fr8B4Jrdzp32GfqhrFiR38EuRthi5sCR+yZilxWiH9+ssPW6WQOZm8AN2pf+5e+dD23qdd0uqD+TwvPt",
-	"eJMIWd4mNwWWJtjTNbHEEO2on4T+JLjhxWwG6ft3JM2h1iMsJbHgIyanQNJvrPRoJLVSLtpxc8Iye73L",
-	"fLBYC7lRh5/d975S8ekumL024GvdEl+z7NOxNexvt19mZqb88jnZZoyp7E1K0HBeqlmyCSMxWjW7Y4kz",
-	"qIZl7T2uXrqRDmfp/Jg80daWY4eiccZvvM+toSgi8DqGmbaFQumysEmUpnNFMm5vdkhIxjVLCS3lDOMH",
-	"C7+SljS+ZnzsKsbY1jdm0ZAsSaR9bsuTotsutxBHrk6OmTamUjIXzkP9suyjaaZ0n/+RCQ1GXD0463ZD",
-	"01O1YGpB/ALtHh+TERfOkQFLEK0aONO7rVc5G/tJZIrQOM6U4IrI9+/MSdruR+RGaGxJb533Zbl2ubRX",
-	"g/RTf6aF7b1z0emenp3f+/b+g/YGbnUE/Kd4K2wIzjrvR3vZ+7Ej6I0qufI7Dc6m6T10ukK+tqbC/d5E",
-	"OOdXofoTEqotZ3U+k6ItbdObT81Spu/k3vsZiznSoOVabsewlqK8LlneKxAtRo76Ihs5S82AsGpStHT1",
-	"5AlerjGJYwMGRaM+d8rF6rIc1rWSGlpPFnBb9bn3xjAdOeczGYNWOJO45Yt1N5zppbCPTajC4Fu8050P",
-	"Jm8pJwF9QZCQgys8DHTXXJET4v402tKVuRwDx0w4/QqPzEszweflkQk8GlXlpqMWHkrjG7jTPmu9Cu3u",
-	"rnGbuSR86DE1f4xorDMJmzp/EMIfv3pGNaiae4HC22kXL9DpJl6g07IXqMD2rR33VV85/4SdQOuQcZ+e",
-	"oH1lYRfs/GvpjK/uovXuIuSQRZtth/wEC/KNwntsE6nFX9G1sWNPlquX+rJ/KIVcPH9CtLg2EoovD2gk",
-	"gCv3rZ6Xqa+IisWsoqtGXibEi82fVfzY1krXSrd1o3odNR6JDXSeziqfggv92i2Oy5/p+ugtKyL+q6T8",
-	"FeFLd5nSV0fzYUfgGrLH1RbjfGxxvoFCC/BtntGQlgK9Adeh0DeCtaVUxxmViS2iWnhhsWV3ZJsD5UY0",
-	"xmeZVscrKh9fBhvYlZS3k2C8XKKFESWlSDIcW+61/KZl63VYwc0GBkugCkXKxZBg3w/5BWV2gIsE1vBa",
-	"WyJ0aSmpUDDgQhcfDtsp/ySMFoUPmCY9Eqfv/7eRgCShNxCTlBKZf0D46ZJN0ngL4K9M4/VNaUuVRL6G",
-	"uCRLfbJ89ATSApaNTAQxHPdDJfjmLSEm4HJ4iyNbpMrI0jEkZDgvMYQwisJRTI+ctU+D8Anfn1+KFIiQ",
-	"rhSNq5MZkbNut8855uZahjBlSpk/hCRDmtgFkIMrS1PH/azdPo3NevFfcIUJnSOU1ewi+/zgCv/hxpqL",
-	"zY+NyFn7QbG2YMOJAJspa1kZrjyTErh2NXSOyc8jEgvufi1zSY7p0M5aAa9prNM5/nTLuHpow03QZqNc",
-	"WnG30lY/m6XzRVb3udgdPM9bRLOnFWU9SZLXAD077h7bKmSQGmg0lqnOMcP2hknBXbOsp+JHuFBmxoj8",
-	"yngibhXpdGzlNog1qv8qS7XRJH9g8YSBxEXp9+9SszAqx+/fmUMZKpA3peGPrXv0HJVTz4CxBLnSMDMj",
-	"OsfkEcp0xOIasYKeIt1j/Ag2sy/49eMCJqEAWOifEzY2RxhcLblwNigi9VtbsG/Esq/htp9NjSHGB446",
-	"XELd3cXEdppZQs73Wo+O0JF2DTcKZP8qMvyrmTmQLREa4EC1PcO8BHEmmbb9nYdAJciLTE+wG/Mr81je",
-	"VJeseCpimhKYDiExsowdSA6m9BqIzPgh4r3hQhOtZ72Tk9SMnwile/fb9127bruixZn/CjTVk4hIoIlt",
-	"/ev7wxj2KWmsjTQF6eg46JIwVxqmreWCFk/FmDBuJhtJUBOcKhVjIjIdvG5wseLli7HtYmPbmhqhS5mZ",
-	"DGMwUhX6ZcyEdKiwYlM4I75aNWdh7DE6nH0UvmkftqqbtigtMzTHKiywEQtpESPByjdDsL3WxHF1k4+q",
-	"WR+Vpzjot/7IWEQSrBuTpsEn+63D46VWJFVT/lzIb7PQtWZr1GOZF63KXWL93h1uLs/5q2RaA4+8ZBwW",
-	"t1cG4Qi1SZjBbEHzrOUJv1vsKx1VtFbKEW9lS8UQD327perjKxyCQyGuFTkwEr2KyI1gsYvevmGKGZzL",
-	"ixe5VqXEAPsw8nGLKiJBe1O14G70ywhWlj+sXBqTCVYgwn5Sk8yoDfhxLjRlEr8mNVOUq3/+138feoqg",
-	"YwkwtRHdifttSrm5EcNPo33sBjitpohfJ8LVz0xsJLy1eAAvEWjCjA7/9v8PAAD//w==",
+	"7L1dcxs5lij4VxC8E2HpTkqiKNll03FjR2W7utxtV3lsV9edKXpJMBMkUUoCLAApme1wxDxtxH3dX7BP",
+	"E+t92Kd520f9k/4lGzgHyESSmWTyQ/5qd8RMWUwkEjg4ON8f71qxnM6kYMLoVvdda8JowhT888lrOrb/",
+	"TZiOFZ8ZLkWr23o9YUSxmWKaCUPtj3c0uWJKcykiYiTRTCRkSONLwgV5Ojp6Tk08OW5FLR1P2JTaGdlb",
+	"Op2lrNVt9VpnvVYrapn5zP6pjeJi3Hr/Pmo9kzHFTy6u4NcJU4yYCSOxYtSwhCimZaZiRlJ+xXTdt05i",
+	"KQyNjT5pnz44G3ZG7aPv4lN29B1tt48etNvto3b+v+S0YlHvo9aMKjplxkHoYsyEeZrYf3K7shk1k1bU",
+	"EnRq36PuadRS7I+MK5a0ukZlLFzdSKopNa1uK8t4UgmHR7jo2q/E+fMdv5MpLVX1eQ8Ee2v6MYwYEDkC",
+	"4M8Uu+Iy02RGx8zCHBb3R8bUPFgdzhouZUrfPmNibCat7t3TTtVSniZsOpOGiXj+FzZfXtJzesk0oUQx",
+	"ozhLyIufX70mmo7YQ3LJZoZ0zslEZkpHZMYUiWmaMpUvEBG8WGHwsSP7tZqldu7ejVpTLvzfp5ULHwGy",
+	"VwPRXicPO3dfyJBxMSbxhIoxS47JS3d+5OC8c59cT5ggU641F+PD+vW7G1a38HvnlSsVhqkrJugK/OWl",
+	"Mbth1zM+5WYZLi/omBHN/1aLPym8F34rYSOapabVvduO7D75NJu2up12G44H/yoOx+5hzBSs4TkVCTWs",
+	"dr/T/Plue/1ZjangGqhX7cdkedBuX3yhZMySTLFHMmG1dCJhKz8zo8YwZV/833+jR397Y/9f++hB/827",
+	"dnSv8/6fVn/5r4jRz+iQpTUrcEi/chEB4p6311+4V4yqePKvgDPLfEKqxFKpEX/LdERiqhmhIiE0jpkw",
+	"hAvNhOaGX9Vi3x+11MCi2/JyXvP4krkLtUwADDy9owlPIiIV4UYTkU2HTJGD10eddueeZUCnnbPispcB",
+	"aPz0G0CwgocppmdSaAYs7HuaWKrDNNxOy0yYgH/S2SzlyIJPZkoOUzb959818uOcp9ptGsrTVhdWxLQh",
+	"Q5nMyYRqQgVhSknVJTMlZ0yZOem1xJSyXotwTTKhs9lMKsPsfmCkbnV/e9cacZYmrW7LTnRsx7ei1pRp",
+	"Tcd2I5m4FPJaEBz1/k3U0oaaTNvd2u1yA7z+qbiiKbeSAe4tB8TEmJnunpyMMx5PmDlO2JXfnj6Bd1Dq",
+	"eB/C9J8UG7W6rf92UshKJ/hUn7zAlxG0VaISgoVrMqWpvcqWvOu5MPRtROyidERKm9IRGdKEIOc8PG6h",
+	"DDBKebzrEZ0S9pZrAywHpQY4KMuQNJ0ywqaUpxGZTaRgFkEt2j1EeY6mqbzuJxl+kFk5D4Uvwg2hYn5N",
+	"7bXJn+NJcnuMDWWtqeVhLOnb1f/WgpW03uSY//zmQ0oFZ+TZz798/+T1wrk/KM79hdSaD1NG8qU0PPpi",
+	"/L5PPnaHp8k1NxOUWzOlLAmyW2DkoABbRLg4GqV8PDGEe8HE+KkQGX6QasiThIkdscFMuCaOjmgCR47C",
+	"iZIp011Ckym3xLqA81kB52IRzcA7ysfvC7wo1t3RuFyLrkZeMkF0LGdMk0QSIQ3iLbFbBdj9JM0PMhPJ",
+	"jqDzt8d+YQTzhWA6L8D0UzCgCZiENEc4fh9g+kkSncWTQj06sJdaGnLF8ZIYiegIoETseqFYLEXC7RQ/",
+	"UJ6yZGc0Y8UCLLlx0m43vwUgGHNNvC6YQxK0A3+xg3WRES6sGUy1oel+brUXtUkimQZAAtUqXWkn5CzB",
+	"8mXOsHeCJhDjfB05QanSLeYyI1QxhLdl/gFkO/drIJvLFc1gOwvePcrf3SusCyKVECngKpNsZgV1gPFr",
+	"KZ9RNWZ7wFKQXNjbmLFEk9P2+f27390jw7nlZiFSBlTQSU6ECcPNnBgpSQqLaQY9I+URjt8XUYQtcE3k",
+	"FVPI1/nfGAElykPrORVzt269K9CkJFMq5u4+klSOudAPQS+fEy7IfaIBP0oA7ATs+rWfQfkVNYOcooYd",
+	"wbb2hG75QqwSNJ2ZfBd0ZBwoE5ZS2NVL++Dowj6wgnpgMQueLKsArxAUluheU3se4bKX1FW7xF8EzcxE",
+	"Kv63vVBh5I+WBLO3M3fJC651WpxK6bvNDiQLX9nHgTxHu4cViEAqj/yiLadX7EpessSKoIm9ezRF9v6L",
+	"oFeUp3SY7oMeJNTQoVUaQVspZi6gdjcUiV4xdcVjtjC0IfDyN/YBuwuSsBkTCRPxnByEWzlc2Mtt4+9M",
+	"ydiqbvs5kNBmUvBg0GmqVcjwhT7YTgpFUjjhKBxT1is6nfBKBFvZUKt0GLyXo/2VpemR0yKHmdUMRpm2",
+	"/54TSoaZ5oJpTVRmj/Z9/kE0Vr94+tpSALD1oEbO0QYAhmoLn/XGpqjlbO59akrDLUM+MnzKqt7Bq6tX",
+	"vSOy1N1bNGgszdFweagwvlt+4GjGTmtA3QLMW4ZN9bpzfGWH2/fcRFQpOm+hCcZLg7+1YB/5Ebgd5N8q",
+	"AfxNPpUc/s5iY+f2x/oIhsFxJiiQ0fRFcMwjmmoWLZx8g4OphXBgaDptr7PVbQ+7KRdP8YXTBUBGrUzw",
+	"PzLmHtszW4RtGZbrwQc4RtP05xHQkVULzK/T+2jxPhl/zZYFNM1ixcxDoifyWlhhwmnhaJEjUqTz40pD",
+	"a7grnH95N2+C/bygKBOXV5aDvtEZBFtcQOGoFXiE7DRrrs4iysPXK49jqJmI2aegUSLZ7B40XIti1LG1",
+	"5SthqDKbfHQN5SjmK7aznn4gxLcjH5vCrABG6AWsMKbvDpwqYKzY/zOOFvCd7otD3rUUvx79x048WkD+",
+	"2PCrkK0NpUwZFdviesL1LKXzfi2zRPtrOB/+sv01SNkVOobKNPGUAP5GpEN0NrMStJYqImdWGaNjplB8",
+	"nfDxxOrZzsIBr3jL32FAL3PxM2rBs8Yn91KmrIrKFWuqIT1rRQY0VWx2PJlmqvZovBetSuiuIA/5XAun",
+	"7iHkTybySBYFfroAt0o7qUXdrajIIjYu+tnWCBb1uFpy359XvDqjWl9LlSyJM53z8mc7VbRsKwzbTJxp",
+	"gIErsWchDiDYUidadPi2jx54n+9x/+jNf/+ntSR2PW7lAK7FmJ+k4SNehPqUUWMb4tYQTJcc3QBMZFNw",
+	"OemYpriMqEW15mMxtcTYbnnKBcZcJOyqj17YYEfFnLl2Wal/0KSagtsnO6kluKLtKFQVzQDQFLtxa18v",
+	"SSye515k0CUk+YjCqP323jbxsRf+C9DrtbR4ykX462m0gezx0Sj32isQUvKyhPGSaWbQye0HQRQI2gN0",
+	"SaDQTFvOBxGEXyo/WI9DFeiiGJtWSp4Ji3myo9XEzzGcV+vEXtS7nkjixtoD2FjUKpSL2m9YoRFGkYPc",
+	"qTSSCmIJLTS4FIfHrWptBIyC6+65A+QrHF6hk9if36w6g8cs5l7A20SICl7zLI3OZkpeIQGH77zZAGov",
+	"a+CzcDc67epQqHDb+dpWbvxVDuLyQgYzJhIuxgOSCcNTQnOEcfvT6BKwE2pCiWHxRPCYpiQIYHxIBkKa",
+	"vl/VAHYFNmUzYQouvIdaOM6KMPh1KxTg55IcniyphOiFMTSeVN8nZwHv40tLJnbBRyMLciWn6FXG4cf7",
+	"MnL4d/AqbnzDEq4QCUIs4yKWU4SQzMxY2n9WgWXEU1ar1TQU2vSEdu7eqzam8L+x0hxcmHvnlbrhSnmp",
+	"gXxUvB/sKiqfrVtQvuQQeOslqRyD9mKWKPBxB8tElnDz5KrWPFFj4qKxyTnVMlUGvvuQWLzLL6Sea8Om",
+	"WzEA6h1X1XQT36qZpdgpnfE+WFgrl/2KGQzMzuUGQi0lIGaiZDaeECrIxYun6Gzdbhcb3OchG0nFdt4y",
+	"xi9sa+Jwb3uStr2hFJxqbhVNLJ/GWS3gSoWrWI3Ae5Hoi+vwEcV677Z9rShELlepzBhD2ngjxVQ/YERt",
+	"xW7qiLZzjlY9kcs35yd7y/OrgzSUaEPnmnABwdAuHJIdj48hejjXyEEm2wyKjibjEiMPlSqofu+8po9o",
+	"ykRCVQXTTqXO1AbC/SN8oQqYitnxmSX+cSrjywqB52fhApy6ZCKvMSxFzpgg+AIZS0MoEeyaJBm49lmN",
+	"CZSNrTJTWvXySS2sz1Kav0lRIZxcpNf2rJ5kFjYnL6jiulIuWWGgjFrXjF2ug97PMya4GP9qh9pXJtz0",
+	"p1IkdN6/luqSVZpRFl1kfhvuk5XTFCCKijMuNtAEWRoq2fvDpyl96/XFQPAO0Gv5zHN1INU0Zv2p1CyF",
+	"SzHOaMJSmYG4MqXKcFA44cmcAvBS2lcsE0hip3QujWHVpq98XfeWV7W3U8+TfxxcFxMDuSHP4R3CNcHX",
+	"yMHvMlPi5gMjCSNapjyhipubD6GiV4dGsPAqPHhEDRtLzDrx8B1m475iM6nA5XQl08xbE+NYWt1FjPvA",
+	"4vDXEaMmUyz8aUp5akcpZjJlf7Bb0P0i3ITOZpIL4wyTQzt8NOrTGMyUMjNcsGA06DaVp/VoQoVAf4xf",
+	"PUT9W+yXPPZmGP/flBkD9k+LXtowxZJ+/tsV1xzXxld964VMeewFxuZ3xc66LlzGzjwvGZSaDXdbaDwe",
+	"QdR4+DKwGr+KMG0+PD+zhq9UWYEepZwJ8xyNvls5coYymS9HhrQbWALjAh9X0kE3DEQslug+Ffq6Klbt",
+	"MdIJCFaz0gJoFy69Bc/C2QD9Cblfq0gC8GzGr3JVu/5TQl4/JIJdMYWhHYyMMnvHS3rASoHeKBpfWhKA",
+	"iWGLPpy1phYPyAgP403tOa/xu2CCw7YawVY+aWroOkWmUiAJpEkEWkR0BruFM7YKOlFsxBQTMfPHQ6tk",
+	"pwJGTc0Ruckqp6K5tUgjjXapClWE0bDpLHW3bDOfzoY2ivxDDsr5wtcaIpZxZR/KUwUGfjwl6pEVoiuk",
+	"2xwhMMvA41SESRZWEOeGXFNNvPxuEWfh1twSV43s3t80uXep1Lsa6zNWSeac9mYvU3DhrqnV27zpJoZz",
+	"rSV26w0Jb2cpFTlJak4JXk8YmQFri2AhbDRi4LYiEAWEPyaWWOhLPptZodBKdkwkOiITEAnnOiJeLj+M",
+	"nLso00wDEXFZUiDyFyk+2xMO73xesHT7OMABOaCCIHMj8poleaYWQPgwIoOEXdlRJGFXRWJxwmiScsEO",
+	"iTsRqwUTSmY+S5uguYSM6RWrVN5gzzV+aoDlRlR9hXM5mCz/ahkDai4vKEKbySUjJadLS24Y2tqpDE5D",
+	"+8aa+RZ2D6uAVyt3hhx3PyEQuSxYxq9n8pqpo5hqJF4VFnqlTX9XGz0XCb/iSUbTKio7U/zKEtkZU1oK",
+	"8PkNWSrF2AlQRBuVxV5oWkbC3+WwX293SumqDQhpWLUVZDFRYBuhJ9cOylt+cnx67xztXtyQWGZpQoaM",
+	"CDt9yjVLIsJSzQjVZMyvmDiuto3mHAJJQPUNzQSHfJgRZ1UWdysIFyQch5o5ObBQA1KR0438ECwh6okQ",
+	"PFC6YFAc8sDllEAG+3FPVJ7aNlFwGwa6BWhXBa8F4Gwb5eau6Vbq0UIO/Xp7xqM8w55dMZHjUCrlpSYp",
+	"v2RgJV1I6a++NjsEyZWpwmLU/9rrX97gmgu9lvCWLvjateQXflEjjbYiAfVXfnXRjZr7uw427+vxby9S",
+	"uOM4H1H0xi/uKTBpj9FDq1F8fWpSCeU3RPG1s69E+bVvr7gCa9/dK1dcuCINonkasLyqK/KYXWEdnirx",
+	"I2dsCem1EnbVa3lVRrFYqsQnmecazkEuOy+re9tYOcL1vKt6fsVS+5GmJCiRgu1J4WuaJ3PFlRTT8omU",
+	"lDgIjekrprPU6F1ESTnUTF2tmUuxmZJJBopNXxs203XJNgu2GjmD8iUWgtX2mVoxM1NjJuL5Ogr7ixtW",
+	"Y6BBz2SIEZWbKYO8AigVMC+WuIBS+Xk3twE95jou1K4Fiy/VvMKD+YtIwMbmKqpFWJ3FSisuS9zMQRMV",
+	"YzKck5Reh/FX7qVW1MoHVx5PHLhgVvI5P+59tKtdM0FQbJ5t497aMuyqseKVh7s1pR4O1tvCYx8MQmfT",
+	"Ka0s3zahaHDTE6oqNdZqNaAEhNKRRxUJ4TkWFSuJHFqXwLNwjAu4sPrebKUt7I7eFTWTgJF2CfXKQmTv",
+	"5JJ2N5RmUhW6tBeZOTjvZZFkXb2/kqtj+eRWH8M+hOaAGH48ufmxjLOpr7b7jIvLDVGpSvasTrrMVLos",
+	"o7ZLqUJQ6uB/656crE8PUmn1drwGnBdLXTiRprSrqBhXEe3glQFvgQcJupLNNwt3qiI2LsgoWEnVfp+8",
+	"tbCj6RYnx5NtMu0hgnKZAkBclWLJlAsWkZmSv7M/DBTn3aTq5p6RxC0WmFwV8CAq7YlSUtWEulUKaPWJ",
+	"WItGWZiieKFqCT8ympoKPI0nzMVvVZ9ofbRVMXeFVHoJtqqiIsybBpnOdVkFQZnfirDdJFFMVy+Uhikh",
+	"jVIeNhHJgmWV2NfHM3Vv6KdpuJm/cKzct4UF+jatxzNwf4Mm3SzOIjyfIuQi151rhAs5nUGooiJyNOJx",
+	"tYPpI1iCHVV2jqZATFiGQ4jo25qEq5A5jLqz9JZro6jhV6yfsjFYqPMsFRBRp1OmYk7TSgZVcRpLB/Cj",
+	"vLYalmLU1SMM5GAC5q1Qxcq9zJ5JOq6Qs8t1y9jK/F2QmwXBb41y16weSyVNeROtCgyaMGKR5I4m/nMP",
+	"rdLK9bSoPIjllQ7OOx2sj7mDIX1HYrJhcuUmtu/GduxKSrL5+XiasvJ4XJzWQfkCncAFOoy8IEMO8psE",
+	"3is4DXJQXCk8thLtWl/IuyKSHE5vzf3/S6Vbv4oCdMkk41pzpiJCr2RMrSpWjGOZioiQhnLFIsJZIqdR",
+	"T/DpTBodEap1pqiIUYozmFXU/z1TPOF/ZCwiMR1FRLM4U9ywvpYWDizqCXssxgoVD4ssuS6hynBNRUTs",
+	"QGYYlNpjyjwkBRS7ZJYNUx5zwx7aecRIMYXl1CHKtEuqdmkPpJjjuNhzsZeYjmCWxdVC6VJvAOJML9iL",
+	"eiIgZ35aS84BlvYfJWC24D5YaFpJ04LT/heWgNn+CE808S4BFK0IsGNgKCMI7yqvF8k4QtdOiTC1AxGo",
+	"zkoHscE5KFfG6AZ4tQ/NNRQFP57qGnx1X/noK9jI+gCp3QTUPbqcPhtmcHsenNsQOzf0nlWpXK4NyLqg",
+	"16qC7nm0MBrScrmc68KktlXO36fO5V3srwMQgqqSRdQZlmLCf0MefdED6gojR8pxgOTAkWznUMvfHLIJ",
+	"TUeHoUA6nBdxGiOp/B9vKh1eaAxbh0xuE952drt29I0iizbFrLKF9iEA01mm7b8FoamWJJZWfYE8Ot/n",
+	"assqCrvXyfRzbImaUK5xVQ8VL69zV7/DQwNhAN1TGkVABKR9qfJXTTWC1zKh8zuQqwiR3iEWY5lXwIb+",
+	"nJm+/7sot+wAU4nYW2nG9gt9H99YXukPVusjCZ0jWKwWE+buHS7F6dZ/AAovVBhZaPkDLpMbcFfOmDhi",
+	"YrGWh/vOWhTYOPhrM69PmIsfwLC8X4+Igat0OwuBI0WPJgwjzxcrdxgnVaxxz1VWNXFUgBpfOoUcuHrZ",
+	"MoOCebAH0IwQCw+3ogrLdkqP3K5BGVZ/6MtR3wOtwPpVftxqW+ai6w1BtAq2W7nYNmX4Jc8ZWM7Xx2dU",
+	"lczYgN3tGMK2oImWWQk5YG9pbNJ52P3FXMvDRs6/Oiq9RKEPNGPE09rDh4QakjJLOqRgRe8jKVhhb4Gc",
+	"i/NOp0TKw0Sos5UpqJ2KzNgyqdyU8G1IwBYL4NSRG4ThCrx+HEg7FdWE+ViwxJOBh4QOrUDm6uRks1TS",
+	"pDJPZX9FaFYWddlPtRa/j81KaPqXthJBlpxETWu8hGtdcar70Oe9GvPxdHn3xT3p8bdIGLcWML+RrhqV",
+	"ua4gd+PCh0X19wUhVapSxZwIC4HA6JyeYQUyV5yvsXRfU30/wvLp/cX6nzSOmdatoP7PemkFYVCaseri",
+	"/CTNx02oXlhmbSqwq7mAdheMXt4irSqsI9s+6rz5rX304E33t/bRXfznP7VqM6i2eHWjrKqwqMSmm+MJ",
+	"nTemxouQLN3p+8s4iJUtbm16TU2mbvUD2a2u30wypW/1Axm71fmvWSJu8wsLt8ChU7GvcAUBOCOP1wGK",
+	"5IdZeYHC7jgbRZDsFMyx9+4vnybwoibtp5yS4Cx+gbLJBZGZIkOqa5IgP14QRVUi3XZGkBCTbj9+YAc3",
+	"/efkb982b2zJf73uRPahkZRoxcdTS8LPfg4+xj06Cb8kb9/W+VovXFXuR9AXdlMTHrZd7Tfu5FAFLnbd",
+	"36ETxGJY+uKKFj7wZgUInskx37Tw8y47r2kVcbqpghE0gli9Tyw/tWFlazqvUBx9r7u+fdzF/uVQH5FY",
+	"BogWcaicmDfFg/ofKXVVnqb0LZ9aze/Uq1P4Z7vKBDWRmVq1BnjehaJCCi2r0FqQanJ/QqQiD9rTpbLZ",
+	"DVpSlPbYiha+t149rVVIfYPB5aLfPzwiD87vfkdc80KClnddZUNUiqX1puZ/zSSmroMIhWXxuBiDHq+u",
+	"mCLQrvG4Okey1iESNphvmrFRzjao4Eu+cWTDCYOI9IrJuNCGug5m9T3hZxQaN1PjWufWSI/YNbvWalLq",
+	"EG/UnMgRVGrHb1xPpGZFa7kJSxOAfqyYq4jjxLe8PfeayvdVhbRrC8BWmpYviIYAKfLLy6dE0KlFCB+F",
+	"aRfvsK5BBzw0v/ocyhUR8C98+u4FVG9HI8cOreV8EfjNQjXktCZftsqghD6v8EONNralCyxfWYOi/vWL",
+	"eMxGXPDqcJKLsP6Qhl60x+RPGVUJHLzu5g2++1imlxzgfw+jnnB1zMoPuqRw3UVkwe0F8ZF8LBizf/TE",
+	"iKesnxeAO4ywbRg5wO5hEZly0YceWOQA/mN/om+rfnJrgZ96In/kg8rIQWE5tj9jCBM5cP+wv0G0Xx9O",
+	"uScOTF57OcIWZwrnPjwmF1inycFHM9NPMkYOgMNFrtYVkcrujqXJIdauYlhS2A07hAhSPvImdXLg68BF",
+	"cAYWukgB+kVbI3KAc9sZ5XSWstLTiFgimGQAUGyK1BMHvvKWYjGfOTepOwHL/KAE/GHkyzmziKRcXObf",
+	"gw1EPeG5SZdADURw3WBjB/tScnhMXhlL+MmUzrGuFXgrcxD2xJ+w+S6B1sJMF7WmfUyN4vb9AykcRPou",
+	"6weCl+zonnBzQg1GH2zCNUmkYPAirk317Q+HGIW6eKES1sTiv1AIoIHSCPeLpn2okt3kEzCwzNcW86dE",
+	"XcmKqgZiVd9YgmXDl0I4NnmlKoXxrBJMUJKuHziP1heLLtUKr6K1a4ouN19cga6rzgWLtJVHrCqGV37b",
+	"S5GrbQtNRcXFvVaUly9/vinmbAA0J0usFp9X13+vbQuwtD/n1GjsulucYGwZ2+d5drdwNHL9fGsK81t4",
+	"r75znao7F5gzNwIW0OfQhukXUiavOfUs39mVgtg+erXkk71yKe3bd2zJp3pOZzMLiqWlTYsH22ewNrcr",
+	"+8+trrC/uOytKuw32FnDe+0XVrOXlTt4ac/5XY2A0MBA3wyFVy7hVVFtoeEyvP0qWE6DBpR1eqCbZYsL",
+	"8Fd8s+k9cEDxtzn/7kro/LXY42LVedSptlh3rmdWEOAYTJx9IWuKPtcfys75ARXVfH24vocV8QK0nvDZ",
+	"dsHjSUkNbASvQHN871Kj9GTH+PNilm0j0JfCXRNFR3nulp0anGMG0O/NNldi43u+ZO4ogTsKcHZtSafF",
+	"C7Cd6aCMzBUJ4TCATLg2Vjtmwqh5ZffANVbqHZFqqRlhALNwD00AVU9O193sLS7wfu7C7qjcGGELTG1a",
+	"W+wlGymmJy9dy5LNEFDhyy5Ya1M32cLay5NVr3WWzrfzXOcN+Po8qfAjFA36dB6F7dpjgd2CG8zpV3YF",
+	"Dwn1qdHwN4FOGFi1N6bCT+CGwAQHvVYsM6U4U5ocJGxKRcJO1M0HsAwfwnvi5oMmCRWapJT86cnjXuuw",
+	"FGnXoBzPqhDGvbQGWSyqv0Eh/VWZZGg4TLm43MCrsFSSaS0IynbIGqO+O7cuNg8pta4Ij/WPTBqmH+aG",
+	"06W+ahOqiRRsqZFxlRJnceTTtDZZ03G2ojnLvpuhvHTukbA7UWVTB92wN00+ESTAOu6xskjQhpPuoIDl",
+	"WyktbbUmsQig7Rqefd4wrANTJTxkWnF3sREoegTI6WFEijbd/tdORJiIaaIoNHDwPYzd07OoJ8Y3H+zD",
+	"kzwy/jAirnUYFSYiWFLhQNuJY0by8gSHEclrfPbEgetWpIPWEPrQVZco103w4cvFYjHxyi6saFtGYYyv",
+	"W5N/yddYqCStr6oD7C+CSO87PsybSGG5GFUKeqzovBu74uOJ0cd+D11I8hM0JXoirzXJ/xRICwtM6YKl",
+	"3/4wk5rpqGgUTUVCvNijgzceEs2M4WLs30V5Tpcafzi/C3fzOBOAJcIxgx12/7vPwkVu7X4mQykvdUSc",
+	"hRzX49u4adeIyo/163gYVvDR4cxcJWRGleFFbxKufA5QqZM1AFJ3FaPgUMS/YH9FhmT+OP/bD6BZwo1/",
+	"6s9g4U8/dvGIShQmH1WGcQsbayHk3LzFD35ICQpuVOk3HFiFhEUV6AVxrHAPbqUc0mvKDbbpy8UNEMWq",
+	"XJ9LXCzIq0K3lGXVQoYDUa6bs5pa/ltVBt24wdqK7qSaizFIJjTZINka+i5VGUV2b1r0CdqV7Vp9YX0d",
+	"cOch3eMRFJXRK46hrvGT1eQZVSln2gRtaMNcbyEFIyoTepfWT0g4NhTDS6U1328uc7+8+TC6+QAPNUky",
+	"kkgoJLRLyUDg58tfOkW2FpFOIBtE5MwLAqWYtLMgIO20KiBtMyjhodfBaMrUmCV9Lozc9gLVSfQvmCJQ",
+	"bKBonjVnVHXJ66NOu3PvqN1un3bOjlu3VFracswkY9Ue7qKuf1Oj0ks2qugG2YxcuKAsIBj95QIjy1cu",
+	"rN9Hi2AuDO0qdWDTcCuLxgV5nRWL/Fsn+9fY9LBFNw91zTuBIFXRG63KErUeWV/hWMg0Qtm70hlFxxu2",
+	"t94mc2LTav/rWmBLddkQCr/C0Or8DLxyBXyiQN0Nal4WfQCQMAW2Oe/pDDtcAEQ9fVkiy8WVWiUFla/I",
+	"tvkiCIHt7G2rBbz9dBLYXKBaKaRsGiDUvj0muqkZa62BKV/Oor0HIru8ftdYjCnYmcOOtWte3Sz41wkz",
+	"E4YmJxcsi3F00KNQPyTJXrsJr63SsVij1CHOHV2KdGxUo2Nl5+Jfvc3QsxWoHstct0us5lve/O5GwFvj",
+	"g3yBDfZEiQ92CTfOUp63JSnb2u/kdbMgrrLcFAFS6omRCZ3DUYMy7qOXi/jP806HaDrnYtwT15M5hnte",
+	"c80Oj8lFbfMTclDUAuXT2c1/GR31xKOLHyKibz5AmcmbD8TVmTx0uxBQgWCYGTCZeICMJfNo0xNoL1LS",
+	"7r4MKUcgoa0odXYlNGHZzdnznfvX8WduZ02xDm5ua1bM/i6KSMgGvR9yXr4YWrTGC7DE6UutDNa+vpo8",
+	"rLVMLxQDwtt9RxeRovjiegN1SZhoVjc3FyugWK7L/GthHmpJnGg2XSBYeOq5VIV3wRAPX8hR7ABqvop0",
+	"jihw+BAQMLym00wbMoTmhD6IvSg3i16JpbJPq4SYeunAd1RYiEDMT7GC/KS0Okh9UEQdD+x1sRgfiLeQ",
+	"DMO1j032lRHhgj/sCXxbD7qOnlqRhz0kAxe8PHhIBoGaNSAn+d8jJacDO4Oepdzgn/Yx/gmjy0bbYp0t",
+	"h7m65TbGsJNB/p3iL19uKP9G/geMqw5g2LoBedh7PJdTc9CvPs6tBL7SWpevLpxScZw8IVJVX9n18YPF",
+	"p+r38dwCfdNOHwJjKStUrkxd8asiHn39Djbxey+c/+JW9pEXXG9zuqWMYKdCWvz+CE2XthHUr2pjAV7z",
+	"KUu5YNDy1ccD5MQIc8awYbIXDwW7Jo5+kgMhUSAATYtLgdPs4MpvV9X+2I6L19P89ZT+VU05zoHTQgfd",
+	"dW3pQbQR0on23lq50AvQzdbyVukVfoV9pZrv6IzYvFHCiu4IF2kK3eaX+vxzy+EBsXJjgSVDGDLtjEJF",
+	"n3wnDk/pLNdhID+3MBMdnLcfhNLxPnrzfbH68kdqs/dZit5bdNKsoRC/ejl40QNXEl/v6CqZtKRkOjT2",
+	"yIGNsmJLVr16tZwNnWOSG1zNyV+6lhV+xoOeFeCuaPaWjJmGJDaMutq9JPUyly/Xx11a8JvVgN1KLKuG",
+	"ildhFrZeEam0BrPWmQ8uxLqzLtTZGYNqzphw+Ds0U21SBXU1mKthivz9yRWr7MkVG6kqd/NT7m7L8xzt",
+	"Krcy8PtovL14QhNq6LospyUwbFKKXdAKf9rTUvRH11ml9EReC8tz8jATDeGTMguNRWEoSSxnNUWWFqsx",
+	"ONhgfW+MXkBr90ICZJgxhM1F+Nj37nU5sPgEsnN57P8sXL7OAJ/byO0seYioV+q8Bre+DASA1nXDCgI0",
+	"AAnc8a0N1PVoux99ILwCH1EtsPjg49mqrl7MtC6iias6W3PFdJ9XmA9esViKRLvSuxbVcDpEQld7Wx9X",
+	"FrhdimOuSLO7ZCIv1+sR8ntGVWXvmMWiAuHGSpOV9hQ1iIF+nWP2xcwFvOxcbKAu37nINF1FWSpaBORr",
+	"BBF1lhlNhi5l/MCwtyYimUojL9pafu+MnIm2j0DSiMjLHx6Rs7OzB8TeQEv7NCaua0I1+e0d5GLATO/f",
+	"hDw7yL4sqMByutkmilIw0eoz+cH3w6zOyK00xuNHqhzk64t75CYp9hYceioNXIc5KfNRhkFHcgfR9ahb",
+	"lcUbjFgNjup8zK39/rlXvHFW98rKuL6/Z7HetTlulQ7bNdmpvxQCdt79T14D9wELctSa8PEEGAA30I+w",
+	"8lBcu6v5K7t8V5wWyM9Fhq1Rl0WvkP4d/PnX1xF5kjx+dXGIAXAnNDOTE1fzd6EIMBmM40n/7//xn4Nj",
+	"qJFuP2lxE+ldvryJMbPW+/cgJoxkUNC/QPqWk5WWFET/AAwBqLZm2sgpU0feUBnGh2JlHR9563xj3Z6I",
+	"aZrqiFxJHjt/IKQbaO8XxAhNeKTJkMVyiuUlGFTBUSyWKoExPQGdG70dB4dqQkt2n5G0+rn99VpxY6zY",
+	"6ld43BM98UgKy1Lt2rs9cUSgSJGGTmp5YacBVMdAoePEGbb/+XctxQDzTKgv0TOwUB4c23nsRdIk0xZI",
+	"limTGR1z4ap1zKjWZBCw7AEZ0vjSUsmB+wEmGTz11Yri+dFf2HwAjqg4ZjODTjtwO5EXP796Tdhb+zMZ",
+	"IJL89wFCiJBCCnLV7TU54Ind8ojnRnmuyKsfL446d+8RLrRhNDnsgm/XqDns0c6U2yQuGXr0rDQEgZd0",
+	"rl3yhQKXKIoLsIWXzH5RMZMpYRF28OQ1HQ8eEpTStM/GIIOnoyOoNjUgB+enTsPQBnvwEXLeuY8/udYZ",
+	"hzC5vUh2JzE1DI9icIH+wr85SCO/J72s3T6L4aLAP9mgC66W8L7ZK2Y/NQBwBndtsHzZDvLbdggmM7wl",
+	"Gr0OKY+Zk5bcjbIsWHFmqAsvSd1N1N2TE/aWTmcpO+YCHKYn8HbMAm6S37uLF0+D0JBuq318etwGY8eM",
+	"CTrjrW7r7Lh9fAYl5cwEKM4JhjDbf44xsNcSdoDO06TVbVk8vcAh9i1Fp8zewVqLWDHk5Bmfcksl1g58",
+	"hGKpHbkYlJnOUZDQZCLTBL3DXIMDFuyvdtQfGQO4OWDaZ57E0XUsA1IP3tsvV01FY8OvypMtlT15A0XF",
+	"AKEBip12O+gH4RKfc+pgqQKq8XCqAWv77Z3/nJPCQr2xhaF9p0ftu6/bD7rtdrfd/nfouaPt7eq79T6/",
+	"+ZBSwRl5JrMhCApWJ2y1Tx+cDTuj9tF38Sk7+o6220cP2u32Ubv432kezGRlJyjjVGQzvCnHeNUtpqh8",
+	"2JqmfgE5Np5aSJW0EKuDvG96UICDoCkBd1qqhkXHEHuAyBJZsuWXA4bQczyVqi/kp3fyPU181iS8crr+",
+	"lV+EC0D4G0vwpbP1L/0g1ZAnCcNEWu3zX+GuuR34sLE846D15n3UmkldcUXRjnThRMLN7mjAQP7C0Hzt",
+	"rHrfO3tGc0Rei4yuimtreozo8S+eto1UWOWy26IEnDFMyGw8IUHVz2XELAJ/+01xvVONq5uhonf0l+VJ",
+	"e3PfLxGE083geAtkYDXk90Uktj2LPdCWjc6uioRYLRc2YtnKhNGEYflKK47UTeqGncAYmPNzJTP2jQfr",
+	"33gkxSjlqOScnzb4xGspn1E1BmnkvNNpshEQr7UG41OZ/OGVArkLU/8gF+6wihS+j7zgcvIO/vs0eV8r",
+	"wvyJGU8cd+PUXzl//naH1t6h8/Vv/CTNDzITyQJyWz0nR+0a7r4R575AtAeWPYMyvN1K8Rn1Lqj06ZrL",
+	"ukTMYzIoEewBZh8pNoW0TtDm8uf2RMu3Cn31W0odI1c4eBdxo3wbF65EKdP2zWao7aIQGrH2r4SClMFV",
+	"R07ubUBOOvshJ24h38hKQVYsa27AaV8ocJ+gERsKYm/LpO1b9zf7oI92XSCCeLO25vAn0LssZmusFX7Q",
+	"ElWqMi64wWgMhBB0oHyeVE7l1CFelX3A1XX7eAaCvKp20xtfQWLsXS5dZCYSHQ64f3R67zU87bbb/9zu",
+	"dNvt5nSGnoKYRWEbrUdSjG8+uMQoZRY+Y9dR/sz7DUg1nhw4JKpMAu5gwRQAH/+s7QC7CRcXIi/wkLA4",
+	"pcpSzOIa7FfWWGWDwG9+UitEM2zeHkM3xM/btBN89dRgQ1jX6iT4+OsiANuo9Ltq6I+RuAADR5iSA+OV",
+	"vsg5ioIyPegW2ZLJn7xz/3K6fcJShs7iMul5DL8XpGfhUp1Xxw369XMMZkoUvRZfMYf41e0xOLq9Mgbv",
+	"QJlRMwn8J/4AW4vEL7zZ6+IB3wCazPgRBp+tFv5ePH2Noz6+t+pXyKN0EXIo2rpCTJDzJTBlBmB9eEyW",
+	"MlJpmmLmSaUnqmhisgHgPnvJ00VK+THfgZpZ8IF/b85phqcFsPh0JpVxTtdW0Sj5t8WCTG929Ek5ZFvv",
+	"lkKkiIhg10wb9IMfk1fQNwiDCTDWMuUa4k+/KI9VEBd6IAW7o4m8Fg+JuwBTOodtESrm8DTkBO5Gh76t",
+	"imQtAJPLl0D3r88pt7frmFwEgQh5FEJPLEdHjC20z9sPwj5JvmGTC5vBczD5Z497AgkKiakQEpIw/SsY",
+	"3BH4/dG/XykZO1T5tKJxg+vW/ApV1zh7s/Ht+fIk5E9GtWpA7uJPW93WOJ70L4aPkiej9mnn7Pzuve/u",
+	"P2hteSJJnTjtbgpgP3SWx/uJceLySxC0P7bcXHi2ihAhV64gT6gD9l9FGsvSz8k7+O8amfglu5KXIdFp",
+	"JhTjyoDA2veTr1ggRggtRG3llTLrNJeQX5XJeIX06w5qD7JvlnBzhMmrq6VfO/DJ1UeL1qqJmUL//ybb",
+	"rJmLCcPN3MfVF9MtFlstNBo643lQfpjiV1BNqJmpfU11PhZcjPuXbF4Krw4zQ/J40H5QdMmVXgtuVt8X",
+	"Mi29UvRnCfKYsCKsy0KB37E7FaSh+ISXoJ5pWMSz7wt+2g1mRvOE9V0MbWWU8UrA7ueU8sUvHxCy0zDp",
+	"xlEsuyN7AVtRK4UGvUX8Tx/dk0W7Rhjs0pppfCnkdcqSsau3OuJqWiQB1cFgoQ89poFTvOYjAwIfiJfa",
+	"0Hprv+aIYxUAW5HMVft5OyA26ZwM2Ugq1mgJkAqz+RL2HKMIuyjSqPL0uqZCFoAcuw0s9bd2ct8qlyjC",
+	"q+Z9SJJ5HwUY3mRZyWkrKlGbbkAuGs7BTlu5bO6/++cH/36/taOSmdP09WomsogFNfOLUSbBLGd3S4yi",
+	"PCUHrownBvyjOlkyI9qxXkDKzOQklWOZYXpKpZPiGT7fQYNaSCtrjWPVLyRtOowTl9fSLPi43KmjkQZ0",
+	"XqcjA0uzshsTybaSW5CU0ur+9iY8nCcCOx3jZw6QemtXKAu24WwA5RMyk/CA3MjwhBarJIVTESUNNaxL",
+	"II+Da6JnIJtZFYO8QA+t6389w4bN8HZPoDgXrvF6IlMWLj/TjCTMuKLwVYq7W0shQX+xOLNxkEqYtNli",
+	"8z9Phn+K+c/8zz/8+5OXr//11VP9dGpm//7o6b2nvz+ZP5//+cExO2sfaz4uZz92H7TbUeX+RyyJh/TB",
+	"/e/u3T0/65y2yymUXZ+G2Rgq5TTUChr5E7t2SPUR6eGq6/TWdXKi5esD+qDIF7viLuWZrdU3CUM+CDWG",
+	"TWdW2kjlNUmshj5jyrdAwLp7rpRLkiimtTdq9QR7i/vjNIXsoyM5GpGD884DHPKSGTU/urCs/LDe7rXz",
+	"7QmiwqE9fmzIRCrNyNBuTYFvfwYJH0E8EjZRaIw9L9w3noEk+oVeqSWScttXyplFvQHD0daPK25sHqP8",
+	"oNELz6mYu8Xplff4mRwTLnyan0dB7IlRpC1U3GFvwwv0+YUqTH8MyJSaeMI0sdOQmWIj/pbpiPCxkFAp",
+	"M6Yav2XxCyS/PIDJLiPqCQj8x+VMoN92rzVlGEGYyqzXIiMuEk16QWDhz798/+R1r/WQ9Frte+S04wf1",
+	"xD+fnd077fz9P/6z8sI/49o88rv6GNaHNSNfMariyb+CAlWnui5WAdqDNrysk6yMDquZJRNFDubaCRbi",
+	"2lTCVN6yjGvzEMsqws9WiMJcVBorqTWoDrpW45WqvPygWCZmkXtF3/1ZWfHiNtTQJqGzq5NeQDlaDKtt",
+	"ru2BxshFwq94ktE0r86Q0mJWvEqtimJTDT4Q2w9gV7ZuC28e0vdyT7aS3huV8Sb/sUFywIo8Pcuu1NPf",
+	"JR/+6cHpv03/2n4qNojNcSRhvfLqKeIX5v2UimigNPkGAoKf/1Tv4bzISyRjHWasIcA1cznu9gOABpBl",
+	"7MZYHmN5Dnd1mSHtulxe2fMO9pZr0JL8WtC+P8q092Cetx/0ROpGmQmbWo42SDK8ikwPIpKJ1MqGA5qm",
+	"8rqfPxpg+daM1QuAj3Izyif0ezpC8PwYo+b/5UkTQnA7NxlYKjk7J3fvke/ub3yNbtFZ+o2k3h5J3fCU",
+	"6zyv7gpvnQcRtZ7JmK7q+uvH5+O+pTXuy/lLCotyBXsIdYKTd+5fjSIft6awpSSsJkZGz6i4Jrik5KsL",
+	"qd0ls2Y/OTJ4qOvQJapNdS3QYTdZuwk7+JgEvymBRg/7l0mfv/b013U4vRkBe+SJ5PY5sK7jXpwyCm4m",
+	"ImdYFA+H12W97ofkbinNbin5bIrjt5gF+7mRlq1lyb0IjfeqiVJnX0TJp9B+I05fVxLtenlywmhqJn9b",
+	"VRjjRxiys7Dg2xC25GVzQuO+XYO2DnpQ0S7lV67BTa0dnl8xYYfPlByGqS16rg2bOoCETY5v2fCujcpi",
+	"kykWkQobPDNZwsiUcqMYSbKZYoEp/uZ/wdPn9Ob/NYr1xONfXry8+V+91uEx+YGnUAExltMhF66m3cVP",
+	"j+vs8U/DDX8hNvmg0WIzPAo2WfRhqJvd1WzeeOa/cJRpFrGFHY+PycCVOncdM6gyXFOhiWt9kfvI8i70",
+	"dzShY8XYquTyfEC/6C7ZsKCCe9E3/PwH9RHkACxRKCFNP5dnSs0+0G3MtbGX6Ir1fXv+ZXHl9PSoc1Zp",
+	"GIOLfQw3epsaW3chPg6rpLd8B7sC1o4kEKQIoTGrc6/Tudd58OD+/e++gwBUNmIK5BLfU7OF1VMh+daR",
+	"plZ3gdYUEy+LKst73ldpv+CWrfcShCT8i/UU8DJZ9ryq9HO9x+AJjSfE4ohrWgQphJaxFE0TB7EUI8UU",
+	"gzKvZACphwPIxRqynigj+gl2JZSKQDFxFXOaHj4kAz/doNysc8J6wn79jovLI1OugV8uOxY6nWOCvNyh",
+	"I3Ho2BPhlANEzQHmSVat7aDXmil+xdObD2POFElZT8QyU4ozdWKvXq91GJGBwmYgOFHRngJAADcUnxTb",
+	"PO6Ji5o+FpiiXmS55NSkoPauMj3tCRepSBIW84Tph0UjOw29JbGd+8EgJD6DFWEzT0vB4p/ec+JUjH95",
+	"kcrpkCnOjp5bJieQtjl65dheQa7y0QRHh26Qzr0OOT0lnQ45O1ugSa8uXj5zb0Bh3s49K/fo1jYE5VaT",
+	"y6rYi8ONBc6So9iG7MQJ9P8yy+E+DeDelKd0tjsjx1ROTzsdOKMqpuJuXMMT3JivbHHidfpEcLe/+U++",
+	"JP/JS2dkIVSUGw2ZCbfaGVVmfljPRRf1vpN3wV9LDpalkvvhF4EXuMwdHZGE6ziVGmvZ+16YoLBespmB",
+	"fmyHXeAdE66N5ctcE3bFEyxGElV6c3ai/Bt7dMLdfcVenc2R/LNxA5UxEKqUCWkmVqsEcmwFqFUiZJ3h",
+	"p4xnO0a3hpwQRaBFCn/++jTIjvZjhvNmSUNnYRWhx+zK3iNDqNaZoiJmJLn5EDMhaMrI1c0HxUc8LzOE",
+	"XNn3LNuRLd8Ww13JWKtZZhmgW1iNPxLL/PorupYTO+t1uc1Iecijbs+/RS6IYNeoz+VN3WjQbhRLwWKF",
+	"Gqf05Q99z/qecHUQQQlNJNOWRJERN8fkexZLLLWRK1nQPAqrRnmNakjjy56wmqBXrR6SlNErX6OjeDlo",
+	"hIqpPaSsU1WpVGgw3x9j3VKXgqZ60Ozj5sPo5v9WjNz8P0blTuObDyRlZEqtdF9DE1Ar2OaG32ZJ21tU",
+	"g26J3u7rJOrVmdunzd6r941Gf43lcRvxlHWazQlKPdjpc2f2U2mK7LV+EYyMJNckvUPH6uYD0POE2T/x",
+	"JhJoW3TzwSpqJKXksfeB9FpdrI62bD+zutNZ0Ms6gpxP7HANXIemitFk7sYnRKqe8OyoJDALxhLLjgpm",
+	"c4j1on7HRbgBlKB42RMH553OYUSuJzyeYHIe2jPDhsf2K4L8kVkyggZOuw57yXvC9x+7nsjIrdWy1sm8",
+	"ijM9huUHwM5dN5+2kYvbDYihrvBCLn6/oJokd6gxzBJ7C8LkTpUkfrxJQxW368f+w7fOqG5dS2kOpkBN",
+	"8W2Sv6kpW6ophbneU4aSm/Ubd/wU1a8uUPku+oATWtc73Fd82MGedxKY5VYWS3ocjLv10Ig9urWHVHNL",
+	"LIoSQqELGxO7uRj3ARNLpY8gts0qhNBWwm6+SnQ9LTWfcKOa0sDTxuTnOxy70G++Cdk6K+onNXznHnxr",
+	"6zC/UOdP2dXNB2JllHhC1Zhp0ml37hImruTcCTnOMZke71j5pUDQ9W7xAOm/5irGE2rINdVET6DGfV7w",
+	"MyQi0AoXwzH1HTLiKVuoiHOrVpq6siYgRVrhMgrst1ZUZMmhT6+j3rngI3NcaQaQoHvCyITOsUeFa6/r",
+	"7v0xuRDEnYuZ+8qCwzlJ6XUuAYOQbSePyDAzKHlD9A842JUMeudeWzBzhPSYXzEB8nhPFAJ5vee6QNpP",
+	"KsKuJYmfgBhsfu9v0Xv9jYt8OVxkc8SpE5ULNvHNx/cJHNmWvKIPjwssL2EVQ2BY1BH7OxpY1jout4N8",
+	"7JD+KJ6w+LI+ChqYzoAcLDMlJAOQjl7+6Y4u56D3RAWzIlIgCBI6P4zIQGamL0d9qHYMn/POBPfZnsg9",
+	"CkV7Jj+ZnQCr49ilQuUzVDOgfO1h1BMD1xAcm3QPci45IAc+vjIifDq7+S+jI/Lo4oeI6JsPEGR+84Fo",
+	"GXMKgbCmJ5ChdomQOUg4hnexxDe/cAxLk7H0bpOCwVq2+atzshTRdRGhYr646wUJAMixruS69hQDOeR5",
+	"Ts+rCtQuhloXFH0PlU9uoZjKxrHg5QDwZQKI/bzs0QD6PyyFNgp5XRuMbT5B1c2EGQwDs5gQIEaeOnRK",
+	"Fu4GmCn73kx5wI0XFys4ekSUzAwXzI8/3JIjFskfwVVuzrUcxgIi1/GtK6YSHpuvjmntylJ+nTBoKrKo",
+	"A00pqAGW1i4wlttTfpoyntVWmWVS9ulKWX9W5LHC7e8BigoiQf3wwKoHh5bZWbJwAKmHXeKYZORZI2ih",
+	"ZM5cnDNLDj+XHofLWkazNqnOq9TqWmAWpbc2IWTbqhHbqwRAKbu/1ShcC/QZWqx7WgtH3rB5OoztWzEz",
+	"HHOaP8Gq0l5/6xydne4xu8Pd4vUmLI/NX7H9asFbcUcH0aQyTT6hharXei2z32WmNNHop2KK/JExkt6B",
+	"FaQyzgzLFNGSG5Lc/H/TQlhFhTUiMuuJmcxURDLhBVcmMEda3XzotbqhSMs1hAsVKdR5eRGpemLhUXjD",
+	"wIoWOIePySBAY9fFmuuekDMmjkAneBiY1jAwxRdd53miR5C8Aj5gcOz2BFxRSJFDNQajfL0CwjEGyQlZ",
+	"B0KKIzadmflDQgXJxKWQ16InctWnIkHm8Jj8MkslTbCIJh8LlpBExhkA2I7qicGLX16TnH2evHP/AmeH",
+	"Gzmot8jVagQf06NcR54/IuncggpuLMPeYnWub2zxc2OLGyJHnW7jbvO3pJR/BONfwYeGHBnRoupmJIQd",
+	"FVzRX9kV9r4q1rAqryVAO8v+5joiU6ouWeLVA3JwPZEucomJw4hoiUa7a+eB64nEsuhMQMK4IYpNKRfa",
+	"6hkp5cKyXDBrCnltlVBuiJAklWLMFIEikronqJiDI+yYQDMmAMY1x56sUN0CjgvzaKoL9Nu1bs3eNk6W",
+	"CYx+X2V/rC8zUcY38iKFJ2vjZJgCh3YsbLRfJu2Fu2ARvpp7uJBZMoKCSSlzKjtC4giEyWN8qie0c/de",
+	"q9t6MLp/L2nfP71//zz+Lrl39wHtjBil7fjuXZq0T+/Ss+HofHQ67Azbw/udTpyc3k3uxad3h+1Ru03b",
+	"96Fp1t9Yq3v/vHN6ahmtFV6rd3iKO3z/JYsbGwoXp/sRLjqfi3Dx1Veka0A1NuMrzz0H3iVrp0Kj9Qkv",
+	"oV57TF5hN7iFF3xHMTAIMpGg6po71A6gcxJLCMXI5ysnF6LOm/ucsN8tLqnrgkMIxYQhj1cQS40ig2eP",
+	"pffquTcGu++He2+plW6rQwZ397uj9r2js/bGmuJtVtf7pinuqCne20FT9AhxG8Tc5/x8I+qfUGr9lAlC",
+	"j3zPKIcBdzSZMcVlEhG4CVFRYcw5gJjeXHM8CeXOSpH5sbwWVuxz+PrYj9+IdMnYMHOkjWJ0itR4yRs2",
+	"5IKCL2rRH1Z5PawEHLalFnw0Ygmx70bwC7RN4II8wgUdPeZ6JjUAHHRdO+bVjxdHnbv37DB7WRbuWMWb",
+	"y8y96B77kHip/H/0Wn//j//starcaIWXL7/Dy5vz6woiblxSQ/18X6/w5hEwlGvu6NxuHhFEK5bcmlyX",
+	"VThRXjGRkME0Sw2fUWVOLB4fJdTQAWKlFAzKlQAiJmRgkQPjkuw2FL3uieHcMG3lskHdVXFzDTxmDQg2",
+	"ASHgt416gr2l0FaWut5c6LAokFKjG8YiC5T6w2sCAUwey3rCwiCzvOZ6wlPmwMnFOMKAaix3+adfnj76",
+	"8cnr/vOL/9m/eP364tGPz5/89Lr//b+9fvKKjJnpifPTM7hZ4BSx+9cEQqDtbz4M2tdLMRMmUJ6cpTRm",
+	"SU/44/QxcUGFkkqBspokLRxzNd3Asp1YgMyeBBnKZF7nEs9V7fDyTenbZ0yMzaTV7dy9G7WmXPi/T2ti",
+	"g5qIrbtQyahVgYvlSWbKAtFwJNgQINJw6kJq/Q3fK4o5yiEkDX4Bwu03C8s3C8t+LCxB5qHDqW/i+Rfj",
+	"nHEe+AMIHQbuc7iDZAFyNVtVdfs520PNJT8uNvyK+b4XzaihnqV0vlhcn2BzrLVdnjbp9J6yK5YCA1Qy",
+	"ZdgDExb+ppmLNujpOk398hZcsHLGSsXPu4rRpEhX0d1rxQ2yJ+iH6jOeoSXrBoabWgoQ0zRlKiri9HFN",
+	"XlTHvr6Zzt1FW/URXuiSboUlAz3YEoIQDbqM2r8LRDwR0vCRQ6XVwZfP5z+Vxn6MwMsKw2gm7BEGkYz4",
+	"J4QyHoIUWSeZ4ZsfL1axJhn/tLNpMv5ZWPiZ6Zim1NmwppZkjaFfRR599PoI70u7fdo5I1cy04RpQ/C9",
+	"5OYDORD8itGMdA5J19tzpzcf/B6hTkHRlwJnbcrR2emOea0XFj9DRFsfG1hC4XI250fu5126h3jz7+jy",
+	"+shBcYA6IlRbMXGKbQIUm3KRLGS4r7ywJ+/CP58m70/w7N5VJnjMKHRzcNeh/GZrURrfJAI5iBws043n",
+	"VF2Gh/kSL+C+O8R8dhcrv0QISfvvyuXedcvd/JJtfZ/qGFWIDh85dGF7U4/FL7CceMtX9Z1zdL/uShVt",
+	"5N/V4DHaVp/PXxRtuz9h+jIG3feD7vcyTYhmsWIGupJY5izYdTiCkmkWT3yUjWDXbvzmjfARFs0U+Jpg",
+	"Gb8uwrVzBSYPCbuCjv3YKd4fKBxVRMzERQRzEacZpNQVgTZdkmKjdTqmXHzuYTdb+gi2bU2/6B6Qwmos",
+	"8lpUtqAPL4acMUFn/HhOp+kqfeXnGRMXL55uRtb9pDlat9znuuTsuH18Bia8FcbrKgrmFhLo2KuaAr22",
+	"KGVXp8ptkko9gUKjxmrp+OfSyC+km87m7ei/dZNf2fpYz0XC438ZpXQ6lHNoQ7KJWgz2MAeQlzcfNFYD",
+	"J8+YJj8UU1ZU4YdWxdU957ZqebmTCB9ehfXSe+mKfbFNW+TC9ffUpPx72LalKhsjhNxn0dqjDp83wVHs",
+	"5uHamtfj6Fbo9Zl0PP9arv02R1DHjUPM/5a+8CX2JBelM1xB1JYkpZN34Z+NGpXvRvo2Dtcv5Qx+a27x",
+	"eTa3KB0SZJhMKNTrzVuZrmK0tfpKGdNuv1vxvrnAV0vtv/52EA0J6qb07+cStf3oHc/3SLu3lFfrem1v",
+	"heOfuLn5RyAXt9tyvAm98NHK3+jGP3LIctHTYANJE9aSLFRwXmiCCqbkfCCJZeKifH0ltYNZNky5nrDk",
+	"kDgUx1hEeNP/UoQLQwzSom+xqqn2i2J1+yx7k0DUmdZcGypisH85L0B+QVvtB0edducuuJMM2FT/hFFU",
+	"UEtSMed09C7fAwufmw8AoP92fu+wuOzuo8AS+kIaIDFsprhm0L2B5pOR8pIWqNvdo/b9o7PT16fn3bMz",
+	"R09yuK8cVbSK8cNDUpTv9P0bqCzV0H/hT8Ye08rG8klQKfmT2JWKVeRxI1yR/HSK+xHchfqWwK+MtDNR",
+	"kig6MkSOCA3uhpv1IeEG3TEsvoTWMWRkZYGDvFCJPROmIwzAiCdg2S1+g0FknFEFRRYp5hlccpHoiLgy",
+	"iz1R8P1DuG6LBU/AiMzF2N3DmZLDlE2PyYVbO9c94du1keEc3UPYajjHFPiduGLxx+RVNmPqimupIJEd",
+	"S8j3BHQnTqZcaKiHNlNyJjWrL5SSY89fHRZ+Ug9g6Wpe/C4zQ5I7mWDk5oOhM7il9oritUzYiIs8HcHR",
+	"EqPoFc3egjWeG05TaCSPTgFYFVw5PF/YXu4yKJ56MvOYTalIWFjPh4HPYcQFTb124kuGQbXf4O1H6c1/",
+	"mUzdfACYLMxpNXNSrNUoKjCzAheFAZ6/Bat6U/7Q8negy7mRxUrsVwvSctoBLz/eys3oisOM2+wq7Hr2",
+	"aHRmbYYGSwffpFuIH9OwODM93RO+bYgJ1UcY8BEgH611k1bPsRUW1BZZBjrmPrQg8X6zdX50W+cLpPuY",
+	"ubzMFckBnNdhHcsty6Mn7yyyvz/xjPrknfvX+1X+8wrOsmP0b0AlXCxw08giuL+ewVZJaAVhkFPMjWg9",
+	"y6Dfqn0pu3JUfAvZsUrEbSBPVhKb0iyL9Eaw6xpKs0pcXk1ycoF0JwF3R7G9vI79kq2cYH3dJjopiqtf",
+	"lpNXCN0biYE5wB9ZVG0Qx7F4Qs/okKWuom4T0nMSkIN3n2qx9ZUlof/T0DVBy4rihl3yWma61+pCAXQg",
+	"YnkLEnAFmAmbY+w3FUmuFYBt0209bAyIuXsaLBLEQ8RqChCST6cu0qyyGIVrUfV5aQD15Hfjq3/hwPGR",
+	"BNe9sKRQVr3bjCVtI/5+E2XX84QitcWf8j+4F7W6r0cQnJzTH2AxVzk52UnEPHGSxGdJ5f9KU57QXKiZ",
+	"yiSIzu6SP918UFQYoPbeRpMbdHLL1cOeKNuoIN4XjD9DFssp0yH1B4Ee4+o1Gck0ldeuau9MsSsuM52P",
+	"hFBiY8ndw/wN30QW6xNeMjYj3FRxhxe4zNvhDvtSA74C+rcsV1f10y5GNbVYnK2Txj8ZfS0sml+l9P0p",
+	"uo06OsRCi3FuGK9sMLpEi4Es/G2VQm81CS6Y3t0DBIQOXk2ooUOqIVD+shW1fpdDjf8ORQP3ZyMs/JHR",
+	"1ExqzVTuewAoS1V/l0PyR8Yy+4u+Zgpw8W4THPlF0CvK0+I0agLyc7CB2Z+Rg9Ia8u8f1sXqa6x2p09i",
+	"mjKRULXqjB75MTsfUd5NNjdH50UFOueFi/4HpqbMWKWdCpGxFJutyIWS4m/QXZ9TQsOn7G8Y8/kkU3LG",
+	"Tl5QxXUpjidqXTMGvbpGiifUwXUqBf47XxXQdf/R004XCtPlT0/PumfF0+/gqT0eajKVT6ozkf/bTDKl",
+	"i78ypld+L5/xmiXCj7VK7PWEmz6utn8t1SVLNo3d+D7TgDf5mdanYsPzHeMMPrZH0C596LaY74EcyBkT",
+	"XIzJRGZKR2QiLWWb64h4jCxdFHc30GCRVXYhhdIGvh2b+wr66Fy9H3yWZEAdIHYfvXR2Jfar8WVPQF1n",
+	"9JhLxRLsn4DUVqY8nke+IBHo3MD50VVYLVqF9/QThBXt/XIv3dTa29LG2/Ixr/G6m7vdHV899v3Wt/w2",
+	"o7SKYwfs8fWu+oDkutU97WxOpzvb0ekdKPEnJbZW+9oTwf1s5d0vvFKkqWYsXgqOXHxEDR8piVy5lHw0",
+	"pbMZF+NGDq/nbuyu9zX4ZlUNqQV/EJ3NJBfGmQpLj4aUp3w06tN4+VE27is2k2rpCbuSaVb1oRGzV5bV",
+	"LmRqvybstCZTS0+hh9Hij4s1axcelzo8Bpr6+63ivpfOqbbIFTz+wsSqXyc8ngQeX0bjyUIDp7mzG+mN",
+	"JCkMPsynmGbaWBBh747ie3k+A61Q9MnLTIB0581RYIDCMLB8iuMqganicn0CwenbjVx3I7e+hbco93w7",
+	"tQ3oaGfvdNSKTPuhpd8kptuTmHLC/vf/4/8MyLk7uO3EJ7+WI1CS+YouuGBexMEv/NjdrYxUCIbxAS6j",
+	"+V0roXMNSourjuQFxT48eB+1UmYMU8XQs/qhQQZK47csdw0D/bcTYZZgVWdqd8+/MBnmR3kNFX1c1e/p",
+	"jIo5yBRW1gAzbURmTBF3wmiHqYhoWS/UXNh5jgJpSRg1h0LPiifeaoRfuaN93/RjcpF/GptVCunsQGA0",
+	"glxOv0u0IB2TC4usDLaA6jYMZUnYMqzGWFRxMz6F0ehLuE45SwsXCabEVrd1f9JangcfYt347S7fbVps",
+	"toD5KgrT2TuFgfDS/VCZb9z99rh7To38WW3E0J22VpuX9lOQPkaG84JODv4YkKklPUxDATcyU2zE3zId",
+	"ET4WUlnJInausJ6gcYwFI6HQvl22yKZDS+x1BtXVIxJ8N3fhGT5lKRfsju4JUDljYthbQw6gRLGgKfYE",
+	"IVRBNUBX2oYlh8fkB55aAml5zJALV8/64qfHVYT4GdfmtQPEF1IHyzlQm9553N0rfKmiLFYpkQxzpGrL",
+	"XhlscFXZKuDeWWWz/8pG/EgAG2/hkRtfP6ETc5vP6F+onRLrPS/slU+zKfCtKRf476IhgsXLMVP1M2L1",
+	"VMb6vFzWd1290ro9F/0D9jDbYkH8DaesyNsHR5u3CF1PpA68cVbqm1ENHcrz0sj2FrvKyHUIaElIkrG1",
+	"hd+q3k0y1sductWbsws7slSnyQ4HRy4gaUAOwjRb2MggydiAHDCqrGxoim3DkCJqy9IlmRmI47ZkLGUj",
+	"Q2RmDrcoO+fXE5SeC34q/mWhd7sV6Og15QYtHLnkp9gsneeZ/Plt7YYGlignC10nFTWM+srYwvO7eZDV",
+	"P7dP0T3F3iLT6KdcXDo3WPP6tWH192AC5GOWhIa1di2LcWjqN1xoMTVZH5U5EYrFjF+tCCHLd7ecLIIB",
+	"NjMGhSmRzba6rSdvLaRB98Jah0wQphTLVCElVJazX4Z6psZMxHOozKymNF1dka/F5n9WT3+X/PnvF/Of",
+	"fr+4fv7Y/t+T+fP5nx80jwJCVra+Sp+7YF9sfT6TCyRedPO/1OdNv57kpZ+dHwDEqMJaX/B4KC2QW/zp",
+	"zKqvx+TXCRM9gWIlgIIIxhIorILaOTkohEBIUYBbGhFU61DYC7p948+HEfTlDLVmDLPQhBoyCHB8QA6u",
+	"Jzye9IT7BmjVVoW2IuGUzoFBDJmPyRhlJlPssD4JGrHl0yY+NKd0QTegBkQpwdTVEAEes1nGNUkpmXLN",
+	"yM3/RX6XmYpIeofhtf/hySNy8yGeyAwEvBFPWV+xEVPMEqFu6/HPrzwdO++0VtCf9v0uVC8v6E8TCrPh",
+	"Lb/N/I59cqgtzm1bruafr+Rqa4/1i2V7y2j3ubG9zTC8zviCVPxbFcovKTP7Z6vsUM+AD6A9IlPewnFY",
+	"yckDG8zJO/yHKz5Z50zJOdqOuRb7pH8uyOy3dxUPGxKxWUpFjrBocW9mEW1IykZB3wwPORALMs2K1jEg",
+	"lawnO5Cd1ygZ5aqfW9gsedmaon8j2F83wf7aC0k6+AT9jJ2rzMr1Cbtap+5sJL2/dnT09spKYloeoLLV",
+	"fa4WPZVuGiLxK0pm4wkJssaOyQUR7LonvD2QcKvppAk5wMTxsBvMYXV72GQH9WYfXsPQlNkob60THC6q",
+	"IxAqE7febHgHb9Ett9WmPra16xuDaMogFvBsJbs4bcIuOntiF76a6De28Y9dR9QhAESg5DgSkRmTs5T5",
+	"goOoxusNFIiToD/6yiZAiKUXweh91gBd04F6Fa27W9HrmotYTjFCOGheHctMKc7UEaS9QOaz62HdjCae",
+	"Q0u9/fe7Pr1/ftY53aodZfNeefnBrSoRGiDDV1wOqZDC7+hwy+RAx5bLemu0jvKaPfowIjJNcs/dLUif",
+	"1fVNmUjIoKKb/QDlYzAdUGWgjX9CBhbbBxGRGDqh6HVPDOcQ+KDJoK69vptr4K/KwBvNwaHoRFh3R4m9",
+	"o9D/SvDRyIeuQbrNHMql2n+++vHiqHP3HvHJZeR6wlMQg+3nuBg/JPZbGoM8/vTL00c/Pnndf37xP/sX",
+	"r19fPPrx+ZOfXve//7fXT16RMTPk/PQMCxhPZ2beE1IwTc47nQh+FNJMuBjbJV2ymTkm2NOau8hByMVE",
+	"EBiZ/9ITzvaCZTYwuhpdIOytK9NaIAY56LTbhxHRErwTRnGW9AS2pyeC2T0kGYKWacLNQxJ4BY7+wuZ2",
+	"cUIa6IVMJkyxajndzrdIZpcl9uVba2EJCBC5WlCKXpOhTOZ1nuGcJtYEZ3Tu3oWgBf/3aRMft6e54JnB",
+	"Ila+rpt2jQ6Zdwih41tmZizxDeweTaEymcyUdwfVbaCg9dX+7YD+e/928JP/bq1ru4meE14g+6wiRmDI",
+	"BYVVLwGvVXGjy5PMlMUO4+Kl7YE1nbrQc37D94pdSpSIbyVK8RsL346Fb87A65h3QOqumWJ5mR8kZFaF",
+	"kNhs1KsS76MtWod9O+dPfc4FY/rqa+xuqhV+dE8OnhahyIMPcrJu+ZvnwlZyADbBki0Vs5N3xR+rnD6P",
+	"5bWoESI2oO67cLZKhLWwCey5XnK072LnCnvprcz5CBd09JjrmUQDKMh4doyXKbkgT17TxSyyijeXhekC",
+	"iCh/2s/+j17r7//xn73Wypa8UW5oWd6cX5fv0o0LOV7d4verVa08BkIcUA7uNRdge70pquz+H16W3Xr/",
+	"11xNFGuPSo3Y6xu2WALBNaHEsOkspQZl9RyxrewXEWcYtjx6yEBgfug7sqS0riHLI1jHT6Vl3HpY+pv9",
+	"2n32FQ5zehp4U504vTa6pamNGLl9jeG7sWu5g0JJXpCPiQQFH48YVrPJHcH9Igx3C8PQLk2Ol9FqfRBl",
+	"6S585bYjp9WWtuyyUMCocK2kYd7cIDMzlG/3bS+qIUxTZgWbjaukNjBElWxmPtsmIuAWimpctGQKVasB",
+	"Dj2hM3XFr6TCPuqwUu/VgMKn0LHEldPiAuM5uemJgwGO7XNhZJ8ng8Nj8r00E6w+MWSYOgCVsCEf/ppr",
+	"dnhMno6OwHUJfXWWvnhHoxRRYYd5bsft6i6NPmrgqIVMFVnaxP8E274dT+kX7/R8V+3zPAfhInU6V8uh",
+	"KZS62phmd5Bm/4PF3oTlbVc5U8/25Ez1NMhpI2CntEQq+eZX/UfzqwK9C+1hxFJRQgUwEUKHMjOFB8Fj",
+	"/Ab6+9Quesz0rbDjl65dRJWlHVJDKE8wSYPwytSMPG+iOjeDLKdmLGVmQFhTVWqG+3AoEVEOlcpVsNYI",
+	"xYKgzIi8AvcJkYIc9FpDGl+Saz+R2x9uQPda1d0skgRl1+cI+0+azTGEN1p/lTzmJKUkpjMoo5ncufkQ",
+	"KypIAsW3bz5AfsUyq6sh1ueWWIdhoBuK9Q40t5gwseHGKzk67vLugj63DCTA7D5ihdfvNwBcM+582j4H",
+	"PxSKFTkPdjHCiJl9d903EbtQiH5ytcLW62YNZG7CrsC+9A/Pdz62qdd1u6D+TArPt6NNMiR5m3AKKE2w",
+	"JzaxRBBx1E/SfBbU8GI2Y+nNB5LmUOsSnpJYihFXU0bSOyg9WkmtlIt23Pxi2b3eZj5YbKTaqMPP7ntf",
+	"qfh0FsxeG9C1TomuIfl0ZA362+2XmNkpv35KthlhKnuTEjCcl2qWbEJIrFbNb1niDKphob3H1Uu30uEs",
+	"nR+TpwZtOTgUjDN+4z2BhqKIsLcxmxksFEqXhU2iDZ1rkgnk7CwhmTA8JbSUMwwfLPxKRtH4kouxqxiD",
+	"rW/solmyJJH2BJYnBbddbiGOXJ0cO21MleIunIf6ZeGjaaZNT/yRScOsuHpw3umEpqdqwRRB/BLsHp+S",
+	"EBfOkT5PAK0aONM7rTc5GftJZprQOM60FJqomw/2JLH7EbmSBlrSo/O+LNcul/ZqkH7qz7SwvZ9enHbO",
+	"zu/e++7+g/YGbnUA/OfIFTYEZ533o73s/dgR9FaVXPmdBmfTlA+drZCv0VS4X04Ec34Tqj8joRopq/OZ",
+	"FG1pm3I+PUu5uRW+9zMUc6RBy7XcjoGWorwuWd4rECxG7vZFGDlL7YCwalK0xHryBC/XmMSRAYuiUU84",
+	"5WJ1WQ50raT2ricLuK17wntjuImc85mMmdEwk7wWi3U3nOmlsI9NqIbgW+DpzgeTt5RTDHxBLCEHAzgM",
+	"cNcMyAlxf1ptaWCZY+CYCadf4ZF5ZSf4sjwygUejqtx01IJDacyBT9vnrTeh3d01brNMwoceU/vHiMYm",
+	"U2xT5w9A+NNXz6gGVXMvUMiddvECnW3iBTore4EKbN/acV/1lbufsRNoHTLu0xO0ryzsgpx/K53xzV20",
+	"3l0EFLJos+2Qn0BBvlHIxzaRWjyLro0de7pcvdSX/QMp5OLFU2LkpZVQfHlAKwEM3Le6XqYeEB3LWUVX",
+	"jbxMiBebv6j4sa2VrpVu60b1Omo8EhvoPKerfAou9Gu3OC5/puujt1BE/EdJ+SvCl24zpa/uzocdgWuu",
+	"Pay2GOdji/MNFFqAb/MMhrSU0SvmOhT6RrBYSnWcUZVgEdXCCwstuyNsDpQb0biYZUYfr6h8/DrYwK5X",
+	"eTsJxsslRlpRUskkg7HlXsvvWlivAwU3DAxWjGoQKRdDgn0/5JeU4wAXCWzYW4OX0KWlpFKzvpCm+HDY",
+	"TvknabUoeMAN6ZI4vfkvKwEpQq9YTFJKVP4B6adLNknjLYC/Mo3XN6UtVRL5FuKSLPXJ8tETcBegbGQi",
+	"iaW4HyvBN28JMWEuh7c4ssVbGeE9ZgkZzksEIYyicDemS87bZ0H4hO/Pr2TKiFSuFI2rkxmR806nJwTk",
+	"5iJBmHKt7R9SkSFNcAHkYIB36riXtdtnsV0v/IsNIKFzBLIaLrInDgbwDzfWMjY/NiLn7QfF2oINJ5Jh",
+	"piySMlh5phQTxtXQOSY/j0gshfu1TCUFpEM7awV7S2OTzuGnay70Qww3AZuNdmnFnUpb/WyWzhdJ3Zdi",
+	"d/A0bxHNnlWU9SRJXgP0/LhzjFXIWGqh0VimugsZtldcSeGaZT2Tf2IX2s4YkV+5SOS1JqenWLmNxQbU",
+	"f52lxmqSP/B4wpmCRZmbD6ldGFXjmw/2UIaaqavS8CfoHr0LyqknwFCCXBs2syNOj8kjkOkI4hpBQU+T",
+	"zjF8BJrZF/T6SQGTUAAs9M8JH9sjDFhLLpz1i0j91hbkG7DsW7jtF1NjiIu+ux0uoe72YmJPm1lC7u61",
+	"Hh2hI+MabhTI/k1k+EczcwBZIjTAgWp7hn2JxZniBvs7DxlVTF1kZgLdmN/Yx+qqumTFMxnTlLDpkCVW",
+	"lsGB5GBKLxlRmTgEvLdUaGLMrHtyktrxE6lN9377vmvXjStanPlHRlMziYhiNMHWv74/jCWfisbGSlMs",
+	"HR0HXRLm2rBpa7mgxTM5JlzYyUaK6QlMlcoxkZkJXre4WPHyxRi72GBbUyt0aTuTJQxWqgK/jJ2QDjVU",
+	"bApnhFer5iyMPVaHw0fhm/iwVd20RRuVgTlWQ4GNWCpEjAQq3wwZ9lqTx9VNPqpmfVSe4qDX+iPjEUmg",
+	"bkyaBp/stQ6Pl1qRVE35cyG/zULXGtaohzIvRpe7xPq9O9xcnvNXxY1hIvKScVjcXluEIxSTMIPZguZZ",
+	"yxN+v9hXOqporZQj3sqWiiEe+nZL1cdXOASHUl5qcmAleh2RK8ljF719xTW3OJcXL3KtSokF9mHk4xZ1",
+	"RIL2pnrB3eiXEawsf1i5NK4SqEAE/aQmmVUb4ONCGsoVfE0ZrqnQf/+P/zz0N4KOFWNTjOhO3G9TKixH",
+	"DD8N9rErJmj1jfh1Il39zAQj4dHiwUTpgibc6vDv//8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
