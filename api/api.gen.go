@@ -55,6 +55,48 @@ func (e AgentNotificationKind) Valid() bool {
 	}
 }
 
+// Defines values for AgreementDecisionDecision.
+const (
+	AgreementDecisionDecisionApprove AgreementDecisionDecision = "approve"
+	AgreementDecisionDecisionReject  AgreementDecisionDecision = "reject"
+)
+
+// Valid indicates whether the value is a known member of the AgreementDecisionDecision enum.
+func (e AgreementDecisionDecision) Valid() bool {
+	switch e {
+	case AgreementDecisionDecisionApprove:
+		return true
+	case AgreementDecisionDecisionReject:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgreementStatus.
+const (
+	AgreementStatusApproved    AgreementStatus = "approved"
+	AgreementStatusNotRequired AgreementStatus = "not_required"
+	AgreementStatusPending     AgreementStatus = "pending"
+	AgreementStatusRejected    AgreementStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the AgreementStatus enum.
+func (e AgreementStatus) Valid() bool {
+	switch e {
+	case AgreementStatusApproved:
+		return true
+	case AgreementStatusNotRequired:
+		return true
+	case AgreementStatusPending:
+		return true
+	case AgreementStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AttachmentDirection.
 const (
 	AttachmentDirectionIncoming AttachmentDirection = "incoming"
@@ -295,6 +337,24 @@ func (e DevTicketStatus) Valid() bool {
 	}
 }
 
+// Defines values for DisclosureBasis.
+const (
+	DisclosureBasisAuthority DisclosureBasis = "authority"
+	DisclosureBasisMandate   DisclosureBasis = "mandate"
+)
+
+// Valid indicates whether the value is a known member of the DisclosureBasis enum.
+func (e DisclosureBasis) Valid() bool {
+	switch e {
+	case DisclosureBasisAuthority:
+		return true
+	case DisclosureBasisMandate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DuplicateMatchMatchedOn.
 const (
 	DuplicateMatchMatchedOnEmail DuplicateMatchMatchedOn = "email"
@@ -328,6 +388,114 @@ func (e HealthStatus) Valid() bool {
 	case HealthStatusOk:
 		return true
 	case HealthStatusUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntervenantCategory.
+const (
+	AdministrativeLegal IntervenantCategory = "administrative_legal"
+	Commercial          IntervenantCategory = "commercial"
+	Technical           IntervenantCategory = "technical"
+)
+
+// Valid indicates whether the value is a known member of the IntervenantCategory enum.
+func (e IntervenantCategory) Valid() bool {
+	switch e {
+	case AdministrativeLegal:
+		return true
+	case Commercial:
+		return true
+	case Technical:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntervenantChannel.
+const (
+	IntervenantChannelEmail   IntervenantChannel = "email"
+	IntervenantChannelLetter  IntervenantChannel = "letter"
+	IntervenantChannelPhone   IntervenantChannel = "phone"
+	IntervenantChannelRedmine IntervenantChannel = "redmine"
+)
+
+// Valid indicates whether the value is a known member of the IntervenantChannel enum.
+func (e IntervenantChannel) Valid() bool {
+	switch e {
+	case IntervenantChannelEmail:
+		return true
+	case IntervenantChannelLetter:
+		return true
+	case IntervenantChannelPhone:
+		return true
+	case IntervenantChannelRedmine:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntervenantKind.
+const (
+	IntervenantKindAdministrateur      IntervenantKind = "administrateur"
+	IntervenantKindArtisan             IntervenantKind = "artisan"
+	IntervenantKindAssurance           IntervenantKind = "assurance"
+	IntervenantKindAvocat              IntervenantKind = "avocat"
+	IntervenantKindCaf                 IntervenantKind = "caf"
+	IntervenantKindComptable           IntervenantKind = "comptable"
+	IntervenantKindConfrere            IntervenantKind = "confrere"
+	IntervenantKindExpert              IntervenantKind = "expert"
+	IntervenantKindHuissier            IntervenantKind = "huissier"
+	IntervenantKindIedom               IntervenantKind = "iedom"
+	IntervenantKindImpots              IntervenantKind = "impots"
+	IntervenantKindNotaire             IntervenantKind = "notaire"
+	IntervenantKindOther               IntervenantKind = "other"
+	IntervenantKindProtectionJuridique IntervenantKind = "protection_juridique"
+	IntervenantKindPublicite           IntervenantKind = "publicite"
+	IntervenantKindSecuriteSociale     IntervenantKind = "securite_sociale"
+	IntervenantKindSociete             IntervenantKind = "societe"
+)
+
+// Valid indicates whether the value is a known member of the IntervenantKind enum.
+func (e IntervenantKind) Valid() bool {
+	switch e {
+	case IntervenantKindAdministrateur:
+		return true
+	case IntervenantKindArtisan:
+		return true
+	case IntervenantKindAssurance:
+		return true
+	case IntervenantKindAvocat:
+		return true
+	case IntervenantKindCaf:
+		return true
+	case IntervenantKindComptable:
+		return true
+	case IntervenantKindConfrere:
+		return true
+	case IntervenantKindExpert:
+		return true
+	case IntervenantKindHuissier:
+		return true
+	case IntervenantKindIedom:
+		return true
+	case IntervenantKindImpots:
+		return true
+	case IntervenantKindNotaire:
+		return true
+	case IntervenantKindOther:
+		return true
+	case IntervenantKindProtectionJuridique:
+		return true
+	case IntervenantKindPublicite:
+		return true
+	case IntervenantKindSecuriteSociale:
+		return true
+	case IntervenantKindSociete:
 		return true
 	default:
 		return false
@@ -388,6 +556,111 @@ func (e MailboxStatusState) Valid() bool {
 	case Fetching:
 		return true
 	case Idle:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MandateDirection.
+const (
+	MandateDirectionByClient  MandateDirection = "by_client"
+	MandateDirectionForClient MandateDirection = "for_client"
+)
+
+// Valid indicates whether the value is a known member of the MandateDirection enum.
+func (e MandateDirection) Valid() bool {
+	switch e {
+	case MandateDirectionByClient:
+		return true
+	case MandateDirectionForClient:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MandateStatus.
+const (
+	MandateStatusExpired     MandateStatus = "expired"
+	MandateStatusNotYetValid MandateStatus = "not_yet_valid"
+	MandateStatusRevoked     MandateStatus = "revoked"
+	MandateStatusValid       MandateStatus = "valid"
+)
+
+// Valid indicates whether the value is a known member of the MandateStatus enum.
+func (e MandateStatus) Valid() bool {
+	switch e {
+	case MandateStatusExpired:
+		return true
+	case MandateStatusNotYetValid:
+		return true
+	case MandateStatusRevoked:
+		return true
+	case MandateStatusValid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MandateCheckStatus.
+const (
+	MandateCheckStatusAuthority  MandateCheckStatus = "authority"
+	MandateCheckStatusExpired    MandateCheckStatus = "expired"
+	MandateCheckStatusMissing    MandateCheckStatus = "missing"
+	MandateCheckStatusOutOfScope MandateCheckStatus = "out_of_scope"
+	MandateCheckStatusValid      MandateCheckStatus = "valid"
+)
+
+// Valid indicates whether the value is a known member of the MandateCheckStatus enum.
+func (e MandateCheckStatus) Valid() bool {
+	switch e {
+	case MandateCheckStatusAuthority:
+		return true
+	case MandateCheckStatusExpired:
+		return true
+	case MandateCheckStatusMissing:
+		return true
+	case MandateCheckStatusOutOfScope:
+		return true
+	case MandateCheckStatusValid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MandateCreateDirection.
+const (
+	MandateCreateDirectionByClient  MandateCreateDirection = "by_client"
+	MandateCreateDirectionForClient MandateCreateDirection = "for_client"
+)
+
+// Valid indicates whether the value is a known member of the MandateCreateDirection enum.
+func (e MandateCreateDirection) Valid() bool {
+	switch e {
+	case MandateCreateDirectionByClient:
+		return true
+	case MandateCreateDirectionForClient:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MandateUpdateDirection.
+const (
+	MandateUpdateDirectionByClient  MandateUpdateDirection = "by_client"
+	MandateUpdateDirectionForClient MandateUpdateDirection = "for_client"
+)
+
+// Valid indicates whether the value is a known member of the MandateUpdateDirection enum.
+func (e MandateUpdateDirection) Valid() bool {
+	switch e {
+	case MandateUpdateDirectionByClient:
+		return true
+	case MandateUpdateDirectionForClient:
 		return true
 	default:
 		return false
@@ -916,6 +1189,24 @@ func (e ListContactsParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for ListIntervenantsParamsSort.
+const (
+	ListIntervenantsParamsSortCreatedAt ListIntervenantsParamsSort = "created_at"
+	ListIntervenantsParamsSortName      ListIntervenantsParamsSort = "name"
+)
+
+// Valid indicates whether the value is a known member of the ListIntervenantsParamsSort enum.
+func (e ListIntervenantsParamsSort) Valid() bool {
+	switch e {
+	case ListIntervenantsParamsSortCreatedAt:
+		return true
+	case ListIntervenantsParamsSortName:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListOrganisationsParamsSort.
 const (
 	ListOrganisationsParamsSortCreatedAt ListOrganisationsParamsSort = "created_at"
@@ -1097,6 +1388,34 @@ type AgentUpdate struct {
 	Roles        *[]Role                               `json:"roles,omitempty"`
 	SupervisorId nullable.Nullable[openapi_types.UUID] `json:"supervisor_id,omitempty"`
 }
+
+// Agreement defines model for Agreement.
+type Agreement struct {
+	DecidedAt nullable.Nullable[time.Time] `json:"decided_at,omitempty"`
+
+	// DecidedBy The manager who decided.
+	DecidedBy nullable.Nullable[openapi_types.UUID] `json:"decided_by,omitempty"`
+
+	// Reason The manager's reason (required for a rejection).
+	Reason *string `json:"reason,omitempty"`
+
+	// Status `pending` until a manager approves or rejects a technical intervenant; `not_required` for the others.
+	Status AgreementStatus `json:"status"`
+}
+
+// AgreementDecision defines model for AgreementDecision.
+type AgreementDecision struct {
+	Decision AgreementDecisionDecision `json:"decision"`
+
+	// Reason Required for a rejection.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// AgreementDecisionDecision defines model for AgreementDecision.Decision.
+type AgreementDecisionDecision string
+
+// AgreementStatus `pending` until a manager approves or rejects a technical intervenant; `not_required` for the others.
+type AgreementStatus string
 
 // Attachment defines model for Attachment.
 type Attachment struct {
@@ -1376,6 +1695,42 @@ type DevTicket struct {
 // DevTicketStatus defines model for DevTicket.Status.
 type DevTicketStatus string
 
+// Disclosure defines model for Disclosure.
+type Disclosure struct {
+	// Basis Under a mandate, or to an authority acting by law.
+	Basis          DisclosureBasis                       `json:"basis"`
+	Category       Category                              `json:"category"`
+	ContactId      nullable.Nullable[openapi_types.UUID] `json:"contact_id"`
+	DisclosedAt    time.Time                             `json:"disclosed_at"`
+	DisclosedBy    nullable.Nullable[openapi_types.UUID] `json:"disclosed_by"`
+	Id             openapi_types.UUID                    `json:"id"`
+	IntervenantId  openapi_types.UUID                    `json:"intervenant_id"`
+	MandateId      nullable.Nullable[openapi_types.UUID] `json:"mandate_id"`
+	OrganisationId nullable.Nullable[openapi_types.UUID] `json:"organisation_id"`
+
+	// Summary What was shared.
+	Summary string `json:"summary"`
+}
+
+// DisclosureBasis Under a mandate, or to an authority acting by law.
+type DisclosureBasis string
+
+// DisclosureCreate defines model for DisclosureCreate.
+type DisclosureCreate struct {
+	Category Category `json:"category"`
+
+	// ContactId The client: a contact, an organisation, or both.
+	ContactId      *openapi_types.UUID `json:"contact_id,omitempty"`
+	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`
+	Summary        string              `json:"summary"`
+}
+
+// DisclosurePage defines model for DisclosurePage.
+type DisclosurePage struct {
+	Items      []Disclosure              `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
 // DocumentationLink defines model for DocumentationLink.
 type DocumentationLink struct {
 	Title *string `json:"title,omitempty"`
@@ -1465,6 +1820,101 @@ type ImapSettingsInput struct {
 	SentFolder     *string   `json:"sent_folder,omitempty"`
 	Username       string    `json:"username"`
 	WatchedFolders *[]string `json:"watched_folders,omitempty"`
+}
+
+// Intervenant defines model for Intervenant.
+type Intervenant struct {
+	Address   *string             `json:"address,omitempty"`
+	Agreement Agreement           `json:"agreement"`
+	Category  IntervenantCategory `json:"category"`
+	CreatedAt time.Time           `json:"created_at"`
+
+	// Email Lower-cased.
+	Email *string            `json:"email,omitempty"`
+	Id    openapi_types.UUID `json:"id"`
+
+	// Kind administrative_legal: huissier, avocat, administrateur, notaire, iedom,
+	// impots, assurance, protection_juridique, caf, securite_sociale,
+	// comptable; technical: artisan, societe, expert; commercial: publicite;
+	// confrere and other: administrative_legal or commercial. huissier,
+	// impots, caf and securite_sociale are authorities acting by law.
+	Kind  IntervenantKind `json:"kind"`
+	Name  string          `json:"name"`
+	Notes *string         `json:"notes,omitempty"`
+
+	// Phone E.164 when it could be normalised, else as given.
+	Phone *string `json:"phone,omitempty"`
+
+	// PreferredChannel How to reach the intervenant first.
+	PreferredChannel IntervenantChannel `json:"preferred_channel"`
+
+	// Structure The company or office.
+	Structure *string   `json:"structure,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int       `json:"version"`
+}
+
+// IntervenantCategory defines model for IntervenantCategory.
+type IntervenantCategory string
+
+// IntervenantChannel How to reach the intervenant first.
+type IntervenantChannel string
+
+// IntervenantCreate defines model for IntervenantCreate.
+type IntervenantCreate struct {
+	Address *string `json:"address,omitempty"`
+
+	// Category Defaults to the kind's category; a mismatch is refused (422).
+	Category *IntervenantCategory `json:"category,omitempty"`
+	Email    *openapi_types.Email `json:"email,omitempty"`
+
+	// Kind administrative_legal: huissier, avocat, administrateur, notaire, iedom,
+	// impots, assurance, protection_juridique, caf, securite_sociale,
+	// comptable; technical: artisan, societe, expert; commercial: publicite;
+	// confrere and other: administrative_legal or commercial. huissier,
+	// impots, caf and securite_sociale are authorities acting by law.
+	Kind  IntervenantKind `json:"kind"`
+	Name  string          `json:"name"`
+	Notes *string         `json:"notes,omitempty"`
+	Phone *string         `json:"phone,omitempty"`
+
+	// PreferredChannel Defaults to letter (administrative/legal), redmine (technical) or email (commercial).
+	PreferredChannel *IntervenantChannel `json:"preferred_channel,omitempty"`
+	Structure        *string             `json:"structure,omitempty"`
+}
+
+// IntervenantKind administrative_legal: huissier, avocat, administrateur, notaire, iedom,
+// impots, assurance, protection_juridique, caf, securite_sociale,
+// comptable; technical: artisan, societe, expert; commercial: publicite;
+// confrere and other: administrative_legal or commercial. huissier,
+// impots, caf and securite_sociale are authorities acting by law.
+type IntervenantKind string
+
+// IntervenantPage defines model for IntervenantPage.
+type IntervenantPage struct {
+	Items      []Intervenant             `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// IntervenantUpdate defines model for IntervenantUpdate.
+type IntervenantUpdate struct {
+	Address  nullable.Nullable[string]              `json:"address,omitempty"`
+	Category *IntervenantCategory                   `json:"category,omitempty"`
+	Email    nullable.Nullable[openapi_types.Email] `json:"email,omitempty"`
+
+	// Kind administrative_legal: huissier, avocat, administrateur, notaire, iedom,
+	// impots, assurance, protection_juridique, caf, securite_sociale,
+	// comptable; technical: artisan, societe, expert; commercial: publicite;
+	// confrere and other: administrative_legal or commercial. huissier,
+	// impots, caf and securite_sociale are authorities acting by law.
+	Kind  *IntervenantKind          `json:"kind,omitempty"`
+	Name  *string                   `json:"name,omitempty"`
+	Notes nullable.Nullable[string] `json:"notes,omitempty"`
+	Phone nullable.Nullable[string] `json:"phone,omitempty"`
+
+	// PreferredChannel How to reach the intervenant first.
+	PreferredChannel *IntervenantChannel       `json:"preferred_channel,omitempty"`
+	Structure        nullable.Nullable[string] `json:"structure,omitempty"`
 }
 
 // MailSecurity tls (implicit TLS, e.g. IMAPS 993, SMTPS 465), starttls, or none (tests and local relays only).
@@ -1594,6 +2044,110 @@ type MailboxUpdate struct {
 	ResponsibleId    *openapi_types.UUID                   `json:"responsible_id,omitempty"`
 	Smtp             nullable.Nullable[SmtpSettingsInput]  `json:"smtp,omitempty"`
 }
+
+// Mandate defines model for Mandate.
+type Mandate struct {
+	// ContactId The registered client when it is a contact.
+	ContactId nullable.Nullable[openapi_types.UUID] `json:"contact_id"`
+	CreatedAt time.Time                             `json:"created_at"`
+	CreatedBy nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+
+	// Direction Mandated by the client (the client's representative) or for the client (acting on the client's behalf).
+	Direction MandateDirection `json:"direction"`
+
+	// Document The signed mandate; absent until uploaded.
+	Document      *MandateDocument   `json:"document,omitempty"`
+	Id            openapi_types.UUID `json:"id"`
+	IntervenantId openapi_types.UUID `json:"intervenant_id"`
+	Notes         *string            `json:"notes,omitempty"`
+
+	// OrganisationId The registered client when it is an organisation; the mandate then also covers its contacts.
+	OrganisationId nullable.Nullable[openapi_types.UUID] `json:"organisation_id"`
+	RevokedAt      nullable.Nullable[time.Time]          `json:"revoked_at,omitempty"`
+	RevokedBy      nullable.Nullable[openapi_types.UUID] `json:"revoked_by,omitempty"`
+
+	// Scope The ticket categories the mandate covers.
+	Scope []Category `json:"scope"`
+
+	// Status Today's standing.
+	Status    MandateStatus `json:"status"`
+	UpdatedAt time.Time     `json:"updated_at"`
+
+	// ValidFrom First day covered (Europe/Paris).
+	ValidFrom openapi_types.Date `json:"valid_from"`
+
+	// ValidUntil Last day covered; null when open-ended.
+	ValidUntil nullable.Nullable[openapi_types.Date] `json:"valid_until"`
+	Version    int                                   `json:"version"`
+}
+
+// MandateDirection Mandated by the client (the client's representative) or for the client (acting on the client's behalf).
+type MandateDirection string
+
+// MandateStatus Today's standing.
+type MandateStatus string
+
+// MandateCheck defines model for MandateCheck.
+type MandateCheck struct {
+	Detail string `json:"detail"`
+
+	// MandateId The mandate that decided (valid, out of scope or expired).
+	MandateId nullable.Nullable[openapi_types.UUID] `json:"mandate_id"`
+	Status    MandateCheckStatus                    `json:"status"`
+}
+
+// MandateCheckStatus defines model for MandateCheck.Status.
+type MandateCheckStatus string
+
+// MandateCreate defines model for MandateCreate.
+type MandateCreate struct {
+	// ContactId The registered client: a contact, or
+	ContactId *openapi_types.UUID    `json:"contact_id,omitempty"`
+	Direction MandateCreateDirection `json:"direction"`
+	Notes     *string                `json:"notes,omitempty"`
+
+	// OrganisationId an organisation (exactly one of the two).
+	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`
+
+	// Scope Ticket categories (see Category); at least one, unknown ones refused with 422.
+	Scope      []string                              `json:"scope"`
+	ValidFrom  openapi_types.Date                    `json:"valid_from"`
+	ValidUntil nullable.Nullable[openapi_types.Date] `json:"valid_until,omitempty"`
+}
+
+// MandateCreateDirection defines model for MandateCreate.Direction.
+type MandateCreateDirection string
+
+// MandateDocument The signed mandate; absent until uploaded.
+type MandateDocument struct {
+	// ContentType Sniffed from the content.
+	ContentType string                                `json:"content_type"`
+	Filename    string                                `json:"filename"`
+	Sha256      string                                `json:"sha256"`
+	Size        int64                                 `json:"size"`
+	UploadedAt  time.Time                             `json:"uploaded_at"`
+	UploadedBy  nullable.Nullable[openapi_types.UUID] `json:"uploaded_by,omitempty"`
+}
+
+// MandatePage defines model for MandatePage.
+type MandatePage struct {
+	Items      []Mandate                 `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// MandateUpdate defines model for MandateUpdate.
+type MandateUpdate struct {
+	Direction *MandateUpdateDirection   `json:"direction,omitempty"`
+	Notes     nullable.Nullable[string] `json:"notes,omitempty"`
+
+	// Scope Ticket categories (see Category); at least one, unknown ones refused with 422.
+	Scope      *[]string                             `json:"scope,omitempty"`
+	ValidFrom  *openapi_types.Date                   `json:"valid_from,omitempty"`
+	ValidUntil nullable.Nullable[openapi_types.Date] `json:"valid_until,omitempty"`
+}
+
+// MandateUpdateDirection defines model for MandateUpdate.Direction.
+type MandateUpdateDirection string
 
 // Me defines model for Me.
 type Me struct {
@@ -1988,6 +2542,9 @@ type Ticket struct {
 	Procedure      ProcedureRef                          `json:"procedure"`
 	ReceivedAt     time.Time                             `json:"received_at"`
 
+	// RequestedByIntervenantId The intervenant at whose request the ticket was opened on the client's file.
+	RequestedByIntervenantId nullable.Nullable[openapi_types.UUID] `json:"requested_by_intervenant_id,omitempty"`
+
 	// State The state in the ticket's procedure version.
 	State string `json:"state"`
 
@@ -1998,6 +2555,9 @@ type Ticket struct {
 	UpdatedAt time.Time    `json:"updated_at"`
 	Urgency   Urgency      `json:"urgency"`
 	Version   int          `json:"version"`
+
+	// Works A works request's approved technical intervenant and the external project it goes to.
+	Works *TicketWorks `json:"works,omitempty"`
 }
 
 // TicketCreate defines model for TicketCreate.
@@ -2021,12 +2581,24 @@ type TicketCreate struct {
 
 	// ReceivedAt When the request reached the company; defaults to now; never in the future.
 	ReceivedAt *time.Time `json:"received_at,omitempty"`
-	Subject    string     `json:"subject"`
-	Tags       *[]string  `json:"tags,omitempty"`
+
+	// RequestedByIntervenantId The intervenant at whose request the ticket is opened on the
+	// client's file: it needs a mandate of the ticket's contact or
+	// organisation, valid today and covering the category (422 saying
+	// why otherwise). An authority acting by law (huissier, impôts,
+	// CAF, sécurité sociale) needs none, but its request goes to the
+	// legal role: the ticket is assigned to a legal agent and every
+	// legal agent is told (422 when there is none).
+	RequestedByIntervenantId *openapi_types.UUID `json:"requested_by_intervenant_id,omitempty"`
+	Subject                  string              `json:"subject"`
+	Tags                     *[]string           `json:"tags,omitempty"`
 
 	// TrackingNumber The registered letter's tracking number.
 	TrackingNumber *string  `json:"tracking_number,omitempty"`
 	Urgency        *Urgency `json:"urgency,omitempty"`
+
+	// Works Required for a works request (and only there); its intervenant must be an approved technical one.
+	Works *TicketWorksCreate `json:"works,omitempty"`
 }
 
 // TicketLink defines model for TicketLink.
@@ -2090,6 +2662,21 @@ type TicketUpdate struct {
 	Subject        *string                               `json:"subject,omitempty"`
 	Tags           *[]string                             `json:"tags,omitempty"`
 	Urgency        *Urgency                              `json:"urgency,omitempty"`
+}
+
+// TicketWorks A works request's approved technical intervenant and the external project it goes to.
+type TicketWorks struct {
+	// ExternalProject The Redmine project ("travaux gestion").
+	ExternalProject string             `json:"external_project"`
+	IntervenantId   openapi_types.UUID `json:"intervenant_id"`
+}
+
+// TicketWorksCreate defines model for TicketWorksCreate.
+type TicketWorksCreate struct {
+	ExternalProject *string `json:"external_project,omitempty"`
+
+	// IntervenantId An approved technical intervenant (422 when pending or rejected).
+	IntervenantId openapi_types.UUID `json:"intervenant_id"`
 }
 
 // TimelineEvent defines model for TimelineEvent.
@@ -2173,11 +2760,17 @@ type IdempotencyKey = string
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
+// IntervenantId defines model for IntervenantId.
+type IntervenantId = openapi_types.UUID
+
 // Limit defines model for Limit.
 type Limit = int
 
 // MailboxId defines model for MailboxId.
 type MailboxId = openapi_types.UUID
+
+// MandateId defines model for MandateId.
+type MandateId = openapi_types.UUID
 
 // OrganisationId defines model for OrganisationId.
 type OrganisationId = openapi_types.UUID
@@ -2346,6 +2939,98 @@ type UpdateContactParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListIntervenantsParams defines parameters for ListIntervenants.
+type ListIntervenantsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Q Word prefixes, case and accent insensitive.
+	Q        *SearchQuery         `form:"q,omitempty" json:"q,omitempty"`
+	Category *IntervenantCategory `form:"category,omitempty" json:"category,omitempty"`
+	Kind     *IntervenantKind     `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// AgreementStatus e.g. `pending`: the artisans waiting for the direction's agreement.
+	AgreementStatus *AgreementStatus `form:"agreement_status,omitempty" json:"agreement_status,omitempty"`
+
+	// Sort Order of the list; the order is stable across pages.
+	Sort *ListIntervenantsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+}
+
+// ListIntervenantsParamsSort defines parameters for ListIntervenants.
+type ListIntervenantsParamsSort string
+
+// CreateIntervenantParams defines parameters for CreateIntervenant.
+type CreateIntervenantParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteIntervenantParams defines parameters for DeleteIntervenant.
+type DeleteIntervenantParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateIntervenantParams defines parameters for UpdateIntervenant.
+type UpdateIntervenantParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// DecideIntervenantAgreementParams defines parameters for DecideIntervenantAgreement.
+type DecideIntervenantAgreementParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListDisclosuresParams defines parameters for ListDisclosures.
+type ListDisclosuresParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateDisclosureParams defines parameters for CreateDisclosure.
+type CreateDisclosureParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CheckIntervenantMandateParams defines parameters for CheckIntervenantMandate.
+type CheckIntervenantMandateParams struct {
+	ContactId      *openapi_types.UUID `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	OrganisationId *openapi_types.UUID `form:"organisation_id,omitempty" json:"organisation_id,omitempty"`
+	Category       *Category           `form:"category,omitempty" json:"category,omitempty"`
+
+	// At The moment to check; defaults to now.
+	At *time.Time `form:"at,omitempty" json:"at,omitempty"`
+}
+
+// ListIntervenantMandatesParams defines parameters for ListIntervenantMandates.
+type ListIntervenantMandatesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor         *Cursor             `form:"cursor,omitempty" json:"cursor,omitempty"`
+	ContactId      *openapi_types.UUID `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	OrganisationId *openapi_types.UUID `form:"organisation_id,omitempty" json:"organisation_id,omitempty"`
+
+	// Current Only mandates valid today (true) or not (false: expired, revoked, not yet started).
+	Current *bool `form:"current,omitempty" json:"current,omitempty"`
+}
+
+// CreateMandateParams defines parameters for CreateMandate.
+type CreateMandateParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMailboxesParams defines parameters for ListMailboxes.
 type ListMailboxesParams struct {
 	// Limit Page size.
@@ -2394,6 +3079,29 @@ type ListMailboxCheckSlotsParams struct {
 type RecordMailboxCheckParams struct {
 	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RevokeMandateParams defines parameters for RevokeMandate.
+type RevokeMandateParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateMandateParams defines parameters for UpdateMandate.
+type UpdateMandateParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UploadMandateDocumentMultipartBody defines parameters for UploadMandateDocument.
+type UploadMandateDocumentMultipartBody struct {
+	File openapi_types.File `json:"file"`
+}
+
+// UploadMandateDocumentParams defines parameters for UploadMandateDocument.
+type UploadMandateDocumentParams struct {
+	// Filename The file name, for a raw body.
+	Filename *string `form:"filename,omitempty" json:"filename,omitempty"`
 }
 
 // ListMyNotificationsParams defines parameters for ListMyNotifications.
@@ -2638,6 +3346,21 @@ type CreateContactJSONRequestBody = ContactCreate
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactUpdate
 
+// CreateIntervenantJSONRequestBody defines body for CreateIntervenant for application/json ContentType.
+type CreateIntervenantJSONRequestBody = IntervenantCreate
+
+// UpdateIntervenantJSONRequestBody defines body for UpdateIntervenant for application/json ContentType.
+type UpdateIntervenantJSONRequestBody = IntervenantUpdate
+
+// DecideIntervenantAgreementJSONRequestBody defines body for DecideIntervenantAgreement for application/json ContentType.
+type DecideIntervenantAgreementJSONRequestBody = AgreementDecision
+
+// CreateDisclosureJSONRequestBody defines body for CreateDisclosure for application/json ContentType.
+type CreateDisclosureJSONRequestBody = DisclosureCreate
+
+// CreateMandateJSONRequestBody defines body for CreateMandate for application/json ContentType.
+type CreateMandateJSONRequestBody = MandateCreate
+
 // CreateMailboxJSONRequestBody defines body for CreateMailbox for application/json ContentType.
 type CreateMailboxJSONRequestBody = MailboxCreate
 
@@ -2646,6 +3369,12 @@ type UpdateMailboxJSONRequestBody = MailboxUpdate
 
 // RecordMailboxCheckJSONRequestBody defines body for RecordMailboxCheck for application/json ContentType.
 type RecordMailboxCheckJSONRequestBody = MailboxCheckCreate
+
+// UpdateMandateJSONRequestBody defines body for UpdateMandate for application/json ContentType.
+type UpdateMandateJSONRequestBody = MandateUpdate
+
+// UploadMandateDocumentMultipartRequestBody defines body for UploadMandateDocument for multipart/form-data ContentType.
+type UploadMandateDocumentMultipartRequestBody UploadMandateDocumentMultipartBody
 
 // ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
 type ChangeMyPasswordJSONRequestBody = PasswordChange
@@ -3125,6 +3854,183 @@ type ClientInterface interface {
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListIntervenants List or search intervenants
+	//
+	// `q` matches word prefixes, ignoring case and accents, over the name,
+	// structure, email and phone ("etude maitre dupre" finds "Étude Maître
+	// DUPRÉ"). Filters combine with AND.
+	//
+	// Corresponds with GET /intervenants (the `ListIntervenants` operationId).
+	ListIntervenants(ctx context.Context, params *ListIntervenantsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateIntervenantWithBody Register an intervenant (third party)
+	//
+	// Each kind belongs to one category (`confrere` and `other` may be
+	// administrative/legal or commercial); `category` defaults to the
+	// kind's and a mismatch is refused with 422. The preferred channel
+	// defaults to `letter` for administrative/legal ("privilégier le
+	// courrier/mail"), `redmine` for technical and `email` for commercial.
+	// A technical intervenant starts with its agreement `pending` until a
+	// manager decides; the others need none (`not_required`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+	CreateIntervenantWithBody(ctx context.Context, params *CreateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateIntervenant Register an intervenant (third party)
+	//
+	// Each kind belongs to one category (`confrere` and `other` may be
+	// administrative/legal or commercial); `category` defaults to the
+	// kind's and a mismatch is refused with 422. The preferred channel
+	// defaults to `letter` for administrative/legal ("privilégier le
+	// courrier/mail"), `redmine` for technical and `email` for commercial.
+	// A technical intervenant starts with its agreement `pending` until a
+	// manager decides; the others need none (`not_required`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+	CreateIntervenant(ctx context.Context, params *CreateIntervenantParams, body CreateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteIntervenant Delete an intervenant that nothing refers to
+	//
+	// An intervenant with mandates, disclosures or tickets is kept (409): its history is evidence.
+	//
+	// Corresponds with DELETE /intervenants/{intervenantId} (the `DeleteIntervenant` operationId).
+	DeleteIntervenant(ctx context.Context, intervenantId IntervenantId, params *DeleteIntervenantParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetIntervenant Read an intervenant
+	//
+	// Corresponds with GET /intervenants/{intervenantId} (the `GetIntervenant` operationId).
+	GetIntervenant(ctx context.Context, intervenantId IntervenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateIntervenantWithBody Update an intervenant
+	//
+	// Only the fields present change; null clears an optional field. A new
+	// kind without a category moves to the kind's category when the
+	// current one does not fit. Becoming technical puts the agreement back
+	// to `pending`; leaving the technical category makes it `not_required`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+	UpdateIntervenantWithBody(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateIntervenant Update an intervenant
+	//
+	// Only the fields present change; null clears an optional field. A new
+	// kind without a category moves to the kind's category when the
+	// current one does not fit. Becoming technical puts the agreement back
+	// to `pending`; leaving the technical category makes it `not_required`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+	UpdateIntervenant(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, body UpdateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideIntervenantAgreementWithBody Approve or reject a technical intervenant (managers)
+	//
+	// "Une fois l'agrément de l'artisan validé par la Direction": only a
+	// manager decides (403 otherwise), once (409 when already decided or
+	// when the intervenant needs no agreement). A rejection needs a reason
+	// (422), which a refused works request then quotes. The decision
+	// records who, when and why.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+	DecideIntervenantAgreementWithBody(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideIntervenantAgreement Approve or reject a technical intervenant (managers)
+	//
+	// "Une fois l'agrément de l'artisan validé par la Direction": only a
+	// manager decides (403 otherwise), once (409 when already decided or
+	// when the intervenant needs no agreement). A rejection needs a reason
+	// (422), which a refused works request then quotes. The decision
+	// records who, when and why.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+	DecideIntervenantAgreement(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, body DecideIntervenantAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDisclosures What was shared with the intervenant from clients' files, newest first
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/disclosures (the `ListDisclosures` operationId).
+	ListDisclosures(ctx context.Context, intervenantId IntervenantId, params *ListDisclosuresParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDisclosureWithBody Record that information from a client's file was shared with the intervenant
+	//
+	// Refused (422, nothing recorded) unless a mandate of the client valid
+	// today covers the category. An authority acting by law needs no
+	// mandate, but only the legal role records what it was given (403
+	// otherwise).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+	CreateDisclosureWithBody(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDisclosure Record that information from a client's file was shared with the intervenant
+	//
+	// Refused (422, nothing recorded) unless a mandate of the client valid
+	// today covers the category. An authority acting by law needs no
+	// mandate, but only the legal role records what it was given (403
+	// otherwise).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+	CreateDisclosure(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, body CreateDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckIntervenantMandate Whether the intervenant may act on a client's file
+	//
+	// `valid` (a mandate of the contact, or of the contact's organisation,
+	// covers the category on that day), `out_of_scope` (a current mandate
+	// does not cover the category), `expired` (ended or revoked),
+	// `missing`, or `authority` (huissier, impôts, CAF, sécurité sociale act
+	// by law: no mandate is needed, their requests go to the legal role).
+	// Without `category`, any current mandate of the client counts.
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/mandate-check (the `CheckIntervenantMandate` operationId).
+	CheckIntervenantMandate(ctx context.Context, intervenantId IntervenantId, params *CheckIntervenantMandateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListIntervenantMandates The intervenant's mandates, oldest first
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/mandates (the `ListIntervenantMandates` operationId).
+	ListIntervenantMandates(ctx context.Context, intervenantId IntervenantId, params *ListIntervenantMandatesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMandateWithBody Record a mandate binding the intervenant to a registered client
+	//
+	// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+	// pour, un client enregistré": the client is one registered contact or
+	// one registered organisation (422 otherwise). `valid_until` null is
+	// open-ended; a mandate ending before it starts is refused (422). The
+	// scope lists the ticket categories it covers (non-empty; an unknown
+	// category is refused with 422). Upload the signed document with
+	// `PUT /mandates/{mandateId}/document`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+	CreateMandateWithBody(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMandate Record a mandate binding the intervenant to a registered client
+	//
+	// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+	// pour, un client enregistré": the client is one registered contact or
+	// one registered organisation (422 otherwise). `valid_until` null is
+	// open-ended; a mandate ending before it starts is refused (422). The
+	// scope lists the ticket categories it covers (non-empty; an unknown
+	// category is refused with 422). Upload the signed document with
+	// `PUT /mandates/{mandateId}/document`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+	CreateMandate(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMailboxes The mailboxes the caller may see
 	//
 	// Every shared mailbox, and the caller's own personal mailbox. A
@@ -3252,6 +4158,63 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
 	RecordMailboxCheck(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeMandate Revoke a mandate
+	//
+	// The mandate stays, marked revoked (who and when), so that what was
+	// done under it remains explained; from now on it no longer allows
+	// anything. Revoking twice is a conflict (409).
+	//
+	// Corresponds with DELETE /mandates/{mandateId} (the `RevokeMandate` operationId).
+	RevokeMandate(ctx context.Context, mandateId MandateId, params *RevokeMandateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMandate Read a mandate
+	//
+	// Corresponds with GET /mandates/{mandateId} (the `GetMandate` operationId).
+	GetMandate(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMandateWithBody Change a mandate's period, scope, direction or notes
+	//
+	// Only the fields present change; `valid_until` null makes it
+	// open-ended. Setting `valid_until` before today ends the mandate
+	// (audited as a revocation). The client cannot change: record a new
+	// mandate. A revoked mandate cannot change (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+	UpdateMandateWithBody(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMandate Change a mandate's period, scope, direction or notes
+	//
+	// Only the fields present change; `valid_until` null makes it
+	// open-ended. Setting `valid_until` before today ends the mandate
+	// (audited as a revocation). The client cannot change: record a new
+	// mandate. A revoked mandate cannot change (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+	UpdateMandate(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, body UpdateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadMandateDocument Download the mandate's document, streamed
+	//
+	// Corresponds with GET /mandates/{mandateId}/document (the `DownloadMandateDocument` operationId).
+	DownloadMandateDocument(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadMandateDocumentWithBody Upload (or replace) the mandate's document, streamed
+	//
+	// Send `multipart/form-data` with one part named `file`, or the raw
+	// bytes as `application/octet-stream` with `filename` in the query,
+	// exactly as for ticket attachments: the type is sniffed, the SHA-256
+	// computed while streaming, files over GUICHET_MAX_ATTACHMENT_BYTES get
+	// 413 and empty ones 422, and nothing is kept then. A replaced
+	// document's file is deleted.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /mandates/{mandateId}/document (the `UploadMandateDocument` operationId).
+	UploadMandateDocumentWithBody(ctx context.Context, mandateId MandateId, params *UploadMandateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The authenticated agent
 	//
@@ -4241,6 +5204,343 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 	return c.Client.Do(req)
 }
 
+// ListIntervenants List or search intervenants
+//
+// `q` matches word prefixes, ignoring case and accents, over the name,
+// structure, email and phone ("etude maitre dupre" finds "Étude Maître
+// DUPRÉ"). Filters combine with AND.
+//
+// Corresponds with GET /intervenants (the `ListIntervenants` operationId).
+func (c *Client) ListIntervenants(ctx context.Context, params *ListIntervenantsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListIntervenantsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateIntervenantWithBody Register an intervenant (third party)
+//
+// Each kind belongs to one category (`confrere` and `other` may be
+// administrative/legal or commercial); `category` defaults to the
+// kind's and a mismatch is refused with 422. The preferred channel
+// defaults to `letter` for administrative/legal ("privilégier le
+// courrier/mail"), `redmine` for technical and `email` for commercial.
+// A technical intervenant starts with its agreement `pending` until a
+// manager decides; the others need none (`not_required`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+func (c *Client) CreateIntervenantWithBody(ctx context.Context, params *CreateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateIntervenantRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateIntervenant Register an intervenant (third party)
+//
+// Each kind belongs to one category (`confrere` and `other` may be
+// administrative/legal or commercial); `category` defaults to the
+// kind's and a mismatch is refused with 422. The preferred channel
+// defaults to `letter` for administrative/legal ("privilégier le
+// courrier/mail"), `redmine` for technical and `email` for commercial.
+// A technical intervenant starts with its agreement `pending` until a
+// manager decides; the others need none (`not_required`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+func (c *Client) CreateIntervenant(ctx context.Context, params *CreateIntervenantParams, body CreateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateIntervenantRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteIntervenant Delete an intervenant that nothing refers to
+//
+// An intervenant with mandates, disclosures or tickets is kept (409): its history is evidence.
+//
+// Corresponds with DELETE /intervenants/{intervenantId} (the `DeleteIntervenant` operationId).
+func (c *Client) DeleteIntervenant(ctx context.Context, intervenantId IntervenantId, params *DeleteIntervenantParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteIntervenantRequest(c.Server, intervenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetIntervenant Read an intervenant
+//
+// Corresponds with GET /intervenants/{intervenantId} (the `GetIntervenant` operationId).
+func (c *Client) GetIntervenant(ctx context.Context, intervenantId IntervenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetIntervenantRequest(c.Server, intervenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateIntervenantWithBody Update an intervenant
+//
+// Only the fields present change; null clears an optional field. A new
+// kind without a category moves to the kind's category when the
+// current one does not fit. Becoming technical puts the agreement back
+// to `pending`; leaving the technical category makes it `not_required`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+func (c *Client) UpdateIntervenantWithBody(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateIntervenantRequestWithBody(c.Server, intervenantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateIntervenant Update an intervenant
+//
+// Only the fields present change; null clears an optional field. A new
+// kind without a category moves to the kind's category when the
+// current one does not fit. Becoming technical puts the agreement back
+// to `pending`; leaving the technical category makes it `not_required`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+func (c *Client) UpdateIntervenant(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, body UpdateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateIntervenantRequest(c.Server, intervenantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideIntervenantAgreementWithBody Approve or reject a technical intervenant (managers)
+//
+// "Une fois l'agrément de l'artisan validé par la Direction": only a
+// manager decides (403 otherwise), once (409 when already decided or
+// when the intervenant needs no agreement). A rejection needs a reason
+// (422), which a refused works request then quotes. The decision
+// records who, when and why.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+func (c *Client) DecideIntervenantAgreementWithBody(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideIntervenantAgreementRequestWithBody(c.Server, intervenantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideIntervenantAgreement Approve or reject a technical intervenant (managers)
+//
+// "Une fois l'agrément de l'artisan validé par la Direction": only a
+// manager decides (403 otherwise), once (409 when already decided or
+// when the intervenant needs no agreement). A rejection needs a reason
+// (422), which a refused works request then quotes. The decision
+// records who, when and why.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+func (c *Client) DecideIntervenantAgreement(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, body DecideIntervenantAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideIntervenantAgreementRequest(c.Server, intervenantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDisclosures What was shared with the intervenant from clients' files, newest first
+//
+// Corresponds with GET /intervenants/{intervenantId}/disclosures (the `ListDisclosures` operationId).
+func (c *Client) ListDisclosures(ctx context.Context, intervenantId IntervenantId, params *ListDisclosuresParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDisclosuresRequest(c.Server, intervenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDisclosureWithBody Record that information from a client's file was shared with the intervenant
+//
+// Refused (422, nothing recorded) unless a mandate of the client valid
+// today covers the category. An authority acting by law needs no
+// mandate, but only the legal role records what it was given (403
+// otherwise).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+func (c *Client) CreateDisclosureWithBody(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDisclosureRequestWithBody(c.Server, intervenantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDisclosure Record that information from a client's file was shared with the intervenant
+//
+// Refused (422, nothing recorded) unless a mandate of the client valid
+// today covers the category. An authority acting by law needs no
+// mandate, but only the legal role records what it was given (403
+// otherwise).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+func (c *Client) CreateDisclosure(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, body CreateDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDisclosureRequest(c.Server, intervenantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckIntervenantMandate Whether the intervenant may act on a client's file
+//
+// `valid` (a mandate of the contact, or of the contact's organisation,
+// covers the category on that day), `out_of_scope` (a current mandate
+// does not cover the category), `expired` (ended or revoked),
+// `missing`, or `authority` (huissier, impôts, CAF, sécurité sociale act
+// by law: no mandate is needed, their requests go to the legal role).
+// Without `category`, any current mandate of the client counts.
+//
+// Corresponds with GET /intervenants/{intervenantId}/mandate-check (the `CheckIntervenantMandate` operationId).
+func (c *Client) CheckIntervenantMandate(ctx context.Context, intervenantId IntervenantId, params *CheckIntervenantMandateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckIntervenantMandateRequest(c.Server, intervenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListIntervenantMandates The intervenant's mandates, oldest first
+//
+// Corresponds with GET /intervenants/{intervenantId}/mandates (the `ListIntervenantMandates` operationId).
+func (c *Client) ListIntervenantMandates(ctx context.Context, intervenantId IntervenantId, params *ListIntervenantMandatesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListIntervenantMandatesRequest(c.Server, intervenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMandateWithBody Record a mandate binding the intervenant to a registered client
+//
+// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+// pour, un client enregistré": the client is one registered contact or
+// one registered organisation (422 otherwise). `valid_until` null is
+// open-ended; a mandate ending before it starts is refused (422). The
+// scope lists the ticket categories it covers (non-empty; an unknown
+// category is refused with 422). Upload the signed document with
+// `PUT /mandates/{mandateId}/document`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+func (c *Client) CreateMandateWithBody(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMandateRequestWithBody(c.Server, intervenantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMandate Record a mandate binding the intervenant to a registered client
+//
+// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+// pour, un client enregistré": the client is one registered contact or
+// one registered organisation (422 otherwise). `valid_until` null is
+// open-ended; a mandate ending before it starts is refused (422). The
+// scope lists the ticket categories it covers (non-empty; an unknown
+// category is refused with 422). Upload the signed document with
+// `PUT /mandates/{mandateId}/document`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+func (c *Client) CreateMandate(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMandateRequest(c.Server, intervenantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMailboxes The mailboxes the caller may see
 //
 // Every shared mailbox, and the caller's own personal mailbox. A
@@ -4469,6 +5769,123 @@ func (c *Client) RecordMailboxCheckWithBody(ctx context.Context, mailboxId Mailb
 // Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
 func (c *Client) RecordMailboxCheck(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordMailboxCheckRequest(c.Server, mailboxId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeMandate Revoke a mandate
+//
+// The mandate stays, marked revoked (who and when), so that what was
+// done under it remains explained; from now on it no longer allows
+// anything. Revoking twice is a conflict (409).
+//
+// Corresponds with DELETE /mandates/{mandateId} (the `RevokeMandate` operationId).
+func (c *Client) RevokeMandate(ctx context.Context, mandateId MandateId, params *RevokeMandateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeMandateRequest(c.Server, mandateId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMandate Read a mandate
+//
+// Corresponds with GET /mandates/{mandateId} (the `GetMandate` operationId).
+func (c *Client) GetMandate(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMandateRequest(c.Server, mandateId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMandateWithBody Change a mandate's period, scope, direction or notes
+//
+// Only the fields present change; `valid_until` null makes it
+// open-ended. Setting `valid_until` before today ends the mandate
+// (audited as a revocation). The client cannot change: record a new
+// mandate. A revoked mandate cannot change (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+func (c *Client) UpdateMandateWithBody(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMandateRequestWithBody(c.Server, mandateId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMandate Change a mandate's period, scope, direction or notes
+//
+// Only the fields present change; `valid_until` null makes it
+// open-ended. Setting `valid_until` before today ends the mandate
+// (audited as a revocation). The client cannot change: record a new
+// mandate. A revoked mandate cannot change (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+func (c *Client) UpdateMandate(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, body UpdateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMandateRequest(c.Server, mandateId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadMandateDocument Download the mandate's document, streamed
+//
+// Corresponds with GET /mandates/{mandateId}/document (the `DownloadMandateDocument` operationId).
+func (c *Client) DownloadMandateDocument(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadMandateDocumentRequest(c.Server, mandateId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadMandateDocumentWithBody Upload (or replace) the mandate's document, streamed
+//
+// Send `multipart/form-data` with one part named `file`, or the raw
+// bytes as `application/octet-stream` with `filename` in the query,
+// exactly as for ticket attachments: the type is sniffed, the SHA-256
+// computed while streaming, files over GUICHET_MAX_ATTACHMENT_BYTES get
+// 413 and empty ones 422, and nothing is kept then. A replaced
+// document's file is deleted.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /mandates/{mandateId}/document (the `UploadMandateDocument` operationId).
+func (c *Client) UploadMandateDocumentWithBody(ctx context.Context, mandateId MandateId, params *UploadMandateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadMandateDocumentRequestWithBody(c.Server, mandateId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6678,6 +8095,797 @@ func NewGetHealthRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListIntervenantsRequest constructs an http.Request for the ListIntervenants method
+func NewListIntervenantsRequest(server string, params *ListIntervenantsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "category", *params.Category, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgreementStatus != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agreement_status", *params.AgreementStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateIntervenantRequest calls the generic CreateIntervenant builder with application/json body
+func NewCreateIntervenantRequest(server string, params *CreateIntervenantParams, body CreateIntervenantJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateIntervenantRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateIntervenantRequestWithBody constructs an http.Request for the CreateIntervenant method, with any body, and a specified content type
+func NewCreateIntervenantRequestWithBody(server string, params *CreateIntervenantParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteIntervenantRequest constructs an http.Request for the DeleteIntervenant method
+func NewDeleteIntervenantRequest(server string, intervenantId IntervenantId, params *DeleteIntervenantParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetIntervenantRequest constructs an http.Request for the GetIntervenant method
+func NewGetIntervenantRequest(server string, intervenantId IntervenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateIntervenantRequest calls the generic UpdateIntervenant builder with application/json body
+func NewUpdateIntervenantRequest(server string, intervenantId IntervenantId, params *UpdateIntervenantParams, body UpdateIntervenantJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateIntervenantRequestWithBody(server, intervenantId, params, "application/json", bodyReader)
+}
+
+// NewUpdateIntervenantRequestWithBody constructs an http.Request for the UpdateIntervenant method, with any body, and a specified content type
+func NewUpdateIntervenantRequestWithBody(server string, intervenantId IntervenantId, params *UpdateIntervenantParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDecideIntervenantAgreementRequest calls the generic DecideIntervenantAgreement builder with application/json body
+func NewDecideIntervenantAgreementRequest(server string, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, body DecideIntervenantAgreementJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDecideIntervenantAgreementRequestWithBody(server, intervenantId, params, "application/json", bodyReader)
+}
+
+// NewDecideIntervenantAgreementRequestWithBody constructs an http.Request for the DecideIntervenantAgreement method, with any body, and a specified content type
+func NewDecideIntervenantAgreementRequestWithBody(server string, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/approval", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListDisclosuresRequest constructs an http.Request for the ListDisclosures method
+func NewListDisclosuresRequest(server string, intervenantId IntervenantId, params *ListDisclosuresParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/disclosures", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateDisclosureRequest calls the generic CreateDisclosure builder with application/json body
+func NewCreateDisclosureRequest(server string, intervenantId IntervenantId, params *CreateDisclosureParams, body CreateDisclosureJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateDisclosureRequestWithBody(server, intervenantId, params, "application/json", bodyReader)
+}
+
+// NewCreateDisclosureRequestWithBody constructs an http.Request for the CreateDisclosure method, with any body, and a specified content type
+func NewCreateDisclosureRequestWithBody(server string, intervenantId IntervenantId, params *CreateDisclosureParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/disclosures", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCheckIntervenantMandateRequest constructs an http.Request for the CheckIntervenantMandate method
+func NewCheckIntervenantMandateRequest(server string, intervenantId IntervenantId, params *CheckIntervenantMandateParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/mandate-check", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganisationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organisation_id", *params.OrganisationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "category", *params.Category, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.At != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "at", *params.At, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListIntervenantMandatesRequest constructs an http.Request for the ListIntervenantMandates method
+func NewListIntervenantMandatesRequest(server string, intervenantId IntervenantId, params *ListIntervenantMandatesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/mandates", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganisationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organisation_id", *params.OrganisationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Current != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "current", *params.Current, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMandateRequest calls the generic CreateMandate builder with application/json body
+func NewCreateMandateRequest(server string, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMandateRequestWithBody(server, intervenantId, params, "application/json", bodyReader)
+}
+
+// NewCreateMandateRequestWithBody constructs an http.Request for the CreateMandate method, with any body, and a specified content type
+func NewCreateMandateRequestWithBody(server string, intervenantId IntervenantId, params *CreateMandateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "intervenantId", intervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/intervenants/%s/mandates", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListMailboxesRequest constructs an http.Request for the ListMailboxes method
 func NewListMailboxesRequest(server string, params *ListMailboxesParams) (*http.Request, error) {
 	var err error
@@ -7172,6 +9380,248 @@ func NewRecordMailboxCheckRequestWithBody(server string, mailboxId MailboxId, pa
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewRevokeMandateRequest constructs an http.Request for the RevokeMandate method
+func NewRevokeMandateRequest(server string, mandateId MandateId, params *RevokeMandateParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mandateId", mandateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mandates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMandateRequest constructs an http.Request for the GetMandate method
+func NewGetMandateRequest(server string, mandateId MandateId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mandateId", mandateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mandates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMandateRequest calls the generic UpdateMandate builder with application/json body
+func NewUpdateMandateRequest(server string, mandateId MandateId, params *UpdateMandateParams, body UpdateMandateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMandateRequestWithBody(server, mandateId, params, "application/json", bodyReader)
+}
+
+// NewUpdateMandateRequestWithBody constructs an http.Request for the UpdateMandate method, with any body, and a specified content type
+func NewUpdateMandateRequestWithBody(server string, mandateId MandateId, params *UpdateMandateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mandateId", mandateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mandates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadMandateDocumentRequest constructs an http.Request for the DownloadMandateDocument method
+func NewDownloadMandateDocumentRequest(server string, mandateId MandateId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mandateId", mandateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mandates/%s/document", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadMandateDocumentRequestWithBody constructs an http.Request for the UploadMandateDocument method, with any body, and a specified content type
+func NewUploadMandateDocumentRequestWithBody(server string, mandateId MandateId, params *UploadMandateDocumentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mandateId", mandateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mandates/%s/document", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filename != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filename", *params.Filename, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -9603,6 +12053,195 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
 
+	// ListIntervenantsWithResponse List or search intervenants
+	//
+	// `q` matches word prefixes, ignoring case and accents, over the name,
+	// structure, email and phone ("etude maitre dupre" finds "Étude Maître
+	// DUPRÉ"). Filters combine with AND.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /intervenants (the `ListIntervenants` operationId).
+	ListIntervenantsWithResponse(ctx context.Context, params *ListIntervenantsParams, reqEditors ...RequestEditorFn) (*ListIntervenantsResponse, error)
+
+	// CreateIntervenantWithBodyWithResponse Register an intervenant (third party)
+	//
+	// Each kind belongs to one category (`confrere` and `other` may be
+	// administrative/legal or commercial); `category` defaults to the
+	// kind's and a mismatch is refused with 422. The preferred channel
+	// defaults to `letter` for administrative/legal ("privilégier le
+	// courrier/mail"), `redmine` for technical and `email` for commercial.
+	// A technical intervenant starts with its agreement `pending` until a
+	// manager decides; the others need none (`not_required`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+	CreateIntervenantWithBodyWithResponse(ctx context.Context, params *CreateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateIntervenantResponse, error)
+
+	// CreateIntervenantWithResponse Register an intervenant (third party)
+	//
+	// Each kind belongs to one category (`confrere` and `other` may be
+	// administrative/legal or commercial); `category` defaults to the
+	// kind's and a mismatch is refused with 422. The preferred channel
+	// defaults to `letter` for administrative/legal ("privilégier le
+	// courrier/mail"), `redmine` for technical and `email` for commercial.
+	// A technical intervenant starts with its agreement `pending` until a
+	// manager decides; the others need none (`not_required`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+	CreateIntervenantWithResponse(ctx context.Context, params *CreateIntervenantParams, body CreateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateIntervenantResponse, error)
+
+	// DeleteIntervenantWithResponse Delete an intervenant that nothing refers to
+	//
+	// An intervenant with mandates, disclosures or tickets is kept (409): its history is evidence.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /intervenants/{intervenantId} (the `DeleteIntervenant` operationId).
+	DeleteIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, params *DeleteIntervenantParams, reqEditors ...RequestEditorFn) (*DeleteIntervenantResponse, error)
+
+	// GetIntervenantWithResponse Read an intervenant
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /intervenants/{intervenantId} (the `GetIntervenant` operationId).
+	GetIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, reqEditors ...RequestEditorFn) (*GetIntervenantResponse, error)
+
+	// UpdateIntervenantWithBodyWithResponse Update an intervenant
+	//
+	// Only the fields present change; null clears an optional field. A new
+	// kind without a category moves to the kind's category when the
+	// current one does not fit. Becoming technical puts the agreement back
+	// to `pending`; leaving the technical category makes it `not_required`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+	UpdateIntervenantWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateIntervenantResponse, error)
+
+	// UpdateIntervenantWithResponse Update an intervenant
+	//
+	// Only the fields present change; null clears an optional field. A new
+	// kind without a category moves to the kind's category when the
+	// current one does not fit. Becoming technical puts the agreement back
+	// to `pending`; leaving the technical category makes it `not_required`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+	UpdateIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, body UpdateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateIntervenantResponse, error)
+
+	// DecideIntervenantAgreementWithBodyWithResponse Approve or reject a technical intervenant (managers)
+	//
+	// "Une fois l'agrément de l'artisan validé par la Direction": only a
+	// manager decides (403 otherwise), once (409 when already decided or
+	// when the intervenant needs no agreement). A rejection needs a reason
+	// (422), which a refused works request then quotes. The decision
+	// records who, when and why.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+	DecideIntervenantAgreementWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideIntervenantAgreementResponse, error)
+
+	// DecideIntervenantAgreementWithResponse Approve or reject a technical intervenant (managers)
+	//
+	// "Une fois l'agrément de l'artisan validé par la Direction": only a
+	// manager decides (403 otherwise), once (409 when already decided or
+	// when the intervenant needs no agreement). A rejection needs a reason
+	// (422), which a refused works request then quotes. The decision
+	// records who, when and why.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+	DecideIntervenantAgreementWithResponse(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, body DecideIntervenantAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideIntervenantAgreementResponse, error)
+
+	// ListDisclosuresWithResponse What was shared with the intervenant from clients' files, newest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/disclosures (the `ListDisclosures` operationId).
+	ListDisclosuresWithResponse(ctx context.Context, intervenantId IntervenantId, params *ListDisclosuresParams, reqEditors ...RequestEditorFn) (*ListDisclosuresResponse, error)
+
+	// CreateDisclosureWithBodyWithResponse Record that information from a client's file was shared with the intervenant
+	//
+	// Refused (422, nothing recorded) unless a mandate of the client valid
+	// today covers the category. An authority acting by law needs no
+	// mandate, but only the legal role records what it was given (403
+	// otherwise).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+	CreateDisclosureWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDisclosureResponse, error)
+
+	// CreateDisclosureWithResponse Record that information from a client's file was shared with the intervenant
+	//
+	// Refused (422, nothing recorded) unless a mandate of the client valid
+	// today covers the category. An authority acting by law needs no
+	// mandate, but only the legal role records what it was given (403
+	// otherwise).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+	CreateDisclosureWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, body CreateDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDisclosureResponse, error)
+
+	// CheckIntervenantMandateWithResponse Whether the intervenant may act on a client's file
+	//
+	// `valid` (a mandate of the contact, or of the contact's organisation,
+	// covers the category on that day), `out_of_scope` (a current mandate
+	// does not cover the category), `expired` (ended or revoked),
+	// `missing`, or `authority` (huissier, impôts, CAF, sécurité sociale act
+	// by law: no mandate is needed, their requests go to the legal role).
+	// Without `category`, any current mandate of the client counts.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/mandate-check (the `CheckIntervenantMandate` operationId).
+	CheckIntervenantMandateWithResponse(ctx context.Context, intervenantId IntervenantId, params *CheckIntervenantMandateParams, reqEditors ...RequestEditorFn) (*CheckIntervenantMandateResponse, error)
+
+	// ListIntervenantMandatesWithResponse The intervenant's mandates, oldest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /intervenants/{intervenantId}/mandates (the `ListIntervenantMandates` operationId).
+	ListIntervenantMandatesWithResponse(ctx context.Context, intervenantId IntervenantId, params *ListIntervenantMandatesParams, reqEditors ...RequestEditorFn) (*ListIntervenantMandatesResponse, error)
+
+	// CreateMandateWithBodyWithResponse Record a mandate binding the intervenant to a registered client
+	//
+	// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+	// pour, un client enregistré": the client is one registered contact or
+	// one registered organisation (422 otherwise). `valid_until` null is
+	// open-ended; a mandate ending before it starts is refused (422). The
+	// scope lists the ticket categories it covers (non-empty; an unknown
+	// category is refused with 422). Upload the signed document with
+	// `PUT /mandates/{mandateId}/document`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+	CreateMandateWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMandateResponse, error)
+
+	// CreateMandateWithResponse Record a mandate binding the intervenant to a registered client
+	//
+	// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+	// pour, un client enregistré": the client is one registered contact or
+	// one registered organisation (422 otherwise). `valid_until` null is
+	// open-ended; a mandate ending before it starts is refused (422). The
+	// scope lists the ticket categories it covers (non-empty; an unknown
+	// category is refused with 422). Upload the signed document with
+	// `PUT /mandates/{mandateId}/document`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+	CreateMandateWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMandateResponse, error)
+
 	// ListMailboxesWithResponse The mailboxes the caller may see
 	//
 	// Every shared mailbox, and the caller's own personal mailbox. A
@@ -9740,6 +12379,69 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
 	RecordMailboxCheckWithResponse(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordMailboxCheckResponse, error)
+
+	// RevokeMandateWithResponse Revoke a mandate
+	//
+	// The mandate stays, marked revoked (who and when), so that what was
+	// done under it remains explained; from now on it no longer allows
+	// anything. Revoking twice is a conflict (409).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /mandates/{mandateId} (the `RevokeMandate` operationId).
+	RevokeMandateWithResponse(ctx context.Context, mandateId MandateId, params *RevokeMandateParams, reqEditors ...RequestEditorFn) (*RevokeMandateResponse, error)
+
+	// GetMandateWithResponse Read a mandate
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mandates/{mandateId} (the `GetMandate` operationId).
+	GetMandateWithResponse(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*GetMandateResponse, error)
+
+	// UpdateMandateWithBodyWithResponse Change a mandate's period, scope, direction or notes
+	//
+	// Only the fields present change; `valid_until` null makes it
+	// open-ended. Setting `valid_until` before today ends the mandate
+	// (audited as a revocation). The client cannot change: record a new
+	// mandate. A revoked mandate cannot change (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+	UpdateMandateWithBodyWithResponse(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMandateResponse, error)
+
+	// UpdateMandateWithResponse Change a mandate's period, scope, direction or notes
+	//
+	// Only the fields present change; `valid_until` null makes it
+	// open-ended. Setting `valid_until` before today ends the mandate
+	// (audited as a revocation). The client cannot change: record a new
+	// mandate. A revoked mandate cannot change (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+	UpdateMandateWithResponse(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, body UpdateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMandateResponse, error)
+
+	// DownloadMandateDocumentWithResponse Download the mandate's document, streamed
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mandates/{mandateId}/document (the `DownloadMandateDocument` operationId).
+	DownloadMandateDocumentWithResponse(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*DownloadMandateDocumentResponse, error)
+
+	// UploadMandateDocumentWithBodyWithResponse Upload (or replace) the mandate's document, streamed
+	//
+	// Send `multipart/form-data` with one part named `file`, or the raw
+	// bytes as `application/octet-stream` with `filename` in the query,
+	// exactly as for ticket attachments: the type is sniffed, the SHA-256
+	// computed while streaming, files over GUICHET_MAX_ATTACHMENT_BYTES get
+	// 413 and empty ones 422, and nothing is kept then. A replaced
+	// document's file is deleted.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /mandates/{mandateId}/document (the `UploadMandateDocument` operationId).
+	UploadMandateDocumentWithBodyWithResponse(ctx context.Context, mandateId MandateId, params *UploadMandateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMandateDocumentResponse, error)
 
 	// GetMeWithResponse The authenticated agent
 	//
@@ -11676,6 +14378,907 @@ func (r GetHealthResponse) ContentType() string {
 	return ""
 }
 
+type ListIntervenantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IntervenantPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListIntervenantsResponse) GetJSON200() *IntervenantPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListIntervenantsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListIntervenantsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListIntervenantsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListIntervenantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListIntervenantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListIntervenantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListIntervenantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateIntervenantResponse201Headers the declared response headers of an HTTP 201 response for CreateIntervenant
+type CreateIntervenantResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateIntervenantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Intervenant
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateIntervenantResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateIntervenantResponse) GetJSON201() *Intervenant {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateIntervenantResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateIntervenantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateIntervenantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateIntervenantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateIntervenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteIntervenantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeleteIntervenantResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteIntervenantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteIntervenantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteIntervenantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteIntervenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetIntervenantResponse200Headers the declared response headers of an HTTP 200 response for GetIntervenant
+type GetIntervenantResponse200Headers struct {
+	ETag *string
+}
+
+type GetIntervenantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Intervenant
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetIntervenantResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetIntervenantResponse) GetJSON200() *Intervenant {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetIntervenantResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetIntervenantResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetIntervenantResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetIntervenantResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetIntervenantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetIntervenantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetIntervenantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetIntervenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateIntervenantResponse200Headers the declared response headers of an HTTP 200 response for UpdateIntervenant
+type UpdateIntervenantResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateIntervenantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Intervenant
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateIntervenantResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateIntervenantResponse) GetJSON200() *Intervenant {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateIntervenantResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateIntervenantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateIntervenantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateIntervenantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateIntervenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DecideIntervenantAgreementResponse200Headers the declared response headers of an HTTP 200 response for DecideIntervenantAgreement
+type DecideIntervenantAgreementResponse200Headers struct {
+	ETag *string
+}
+
+type DecideIntervenantAgreementResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Intervenant
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DecideIntervenantAgreementResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DecideIntervenantAgreementResponse) GetJSON200() *Intervenant {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DecideIntervenantAgreementResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r DecideIntervenantAgreementResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecideIntervenantAgreementResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecideIntervenantAgreementResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecideIntervenantAgreementResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListDisclosuresResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DisclosurePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDisclosuresResponse) GetJSON200() *DisclosurePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListDisclosuresResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListDisclosuresResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListDisclosuresResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListDisclosuresResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDisclosuresResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDisclosuresResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDisclosuresResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDisclosuresResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateDisclosureResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Disclosure
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateDisclosureResponse) GetJSON201() *Disclosure {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateDisclosureResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateDisclosureResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateDisclosureResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateDisclosureResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateDisclosureResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CheckIntervenantMandateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MandateCheck
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CheckIntervenantMandateResponse) GetJSON200() *MandateCheck {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CheckIntervenantMandateResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CheckIntervenantMandateResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CheckIntervenantMandateResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CheckIntervenantMandateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CheckIntervenantMandateResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CheckIntervenantMandateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CheckIntervenantMandateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CheckIntervenantMandateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CheckIntervenantMandateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListIntervenantMandatesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MandatePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListIntervenantMandatesResponse) GetJSON200() *MandatePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListIntervenantMandatesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListIntervenantMandatesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListIntervenantMandatesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListIntervenantMandatesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListIntervenantMandatesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListIntervenantMandatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListIntervenantMandatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListIntervenantMandatesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMandateResponse201Headers the declared response headers of an HTTP 201 response for CreateMandate
+type CreateMandateResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateMandateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Mandate
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMandateResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMandateResponse) GetJSON201() *Mandate {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMandateResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMandateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMandateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMandateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMandateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMailboxesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12300,6 +15903,436 @@ func (r RecordMailboxCheckResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RecordMailboxCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RevokeMandateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r RevokeMandateResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeMandateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeMandateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeMandateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeMandateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMandateResponse200Headers the declared response headers of an HTTP 200 response for GetMandate
+type GetMandateResponse200Headers struct {
+	ETag *string
+}
+
+type GetMandateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Mandate
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMandateResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMandateResponse) GetJSON200() *Mandate {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMandateResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMandateResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMandateResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMandateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMandateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMandateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMandateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMandateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMandateResponse200Headers the declared response headers of an HTTP 200 response for UpdateMandate
+type UpdateMandateResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateMandateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Mandate
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateMandateResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMandateResponse) GetJSON200() *Mandate {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateMandateResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMandateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMandateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMandateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMandateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadMandateDocumentResponse200Headers the declared response headers of an HTTP 200 response for DownloadMandateDocument
+type DownloadMandateDocumentResponse200Headers struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadMandateDocumentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadMandateDocumentResponse200Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DownloadMandateDocumentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DownloadMandateDocumentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DownloadMandateDocumentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DownloadMandateDocumentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadMandateDocumentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadMandateDocumentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadMandateDocumentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadMandateDocumentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadMandateDocumentResponse200Headers the declared response headers of an HTTP 200 response for UploadMandateDocument
+type UploadMandateDocumentResponse200Headers struct {
+	ETag *string
+}
+
+type UploadMandateDocumentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Mandate
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UploadMandateDocumentResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadMandateDocumentResponse) GetJSON200() *Mandate {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadMandateDocumentResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadMandateDocumentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadMandateDocumentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadMandateDocumentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadMandateDocumentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15657,6 +19690,291 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 	return ParseGetHealthResponse(rsp)
 }
 
+// ListIntervenantsWithResponse List or search intervenants
+//
+// `q` matches word prefixes, ignoring case and accents, over the name,
+// structure, email and phone ("etude maitre dupre" finds "Étude Maître
+// DUPRÉ"). Filters combine with AND.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /intervenants (the `ListIntervenants` operationId).
+func (c *ClientWithResponses) ListIntervenantsWithResponse(ctx context.Context, params *ListIntervenantsParams, reqEditors ...RequestEditorFn) (*ListIntervenantsResponse, error) {
+	rsp, err := c.ListIntervenants(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListIntervenantsResponse(rsp)
+}
+
+// CreateIntervenantWithBodyWithResponse Register an intervenant (third party)
+//
+// Each kind belongs to one category (`confrere` and `other` may be
+// administrative/legal or commercial); `category` defaults to the
+// kind's and a mismatch is refused with 422. The preferred channel
+// defaults to `letter` for administrative/legal ("privilégier le
+// courrier/mail"), `redmine` for technical and `email` for commercial.
+// A technical intervenant starts with its agreement `pending` until a
+// manager decides; the others need none (`not_required`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+func (c *ClientWithResponses) CreateIntervenantWithBodyWithResponse(ctx context.Context, params *CreateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateIntervenantResponse, error) {
+	rsp, err := c.CreateIntervenantWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateIntervenantResponse(rsp)
+}
+
+// CreateIntervenantWithResponse Register an intervenant (third party)
+//
+// Each kind belongs to one category (`confrere` and `other` may be
+// administrative/legal or commercial); `category` defaults to the
+// kind's and a mismatch is refused with 422. The preferred channel
+// defaults to `letter` for administrative/legal ("privilégier le
+// courrier/mail"), `redmine` for technical and `email` for commercial.
+// A technical intervenant starts with its agreement `pending` until a
+// manager decides; the others need none (`not_required`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants (the `CreateIntervenant` operationId).
+func (c *ClientWithResponses) CreateIntervenantWithResponse(ctx context.Context, params *CreateIntervenantParams, body CreateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateIntervenantResponse, error) {
+	rsp, err := c.CreateIntervenant(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateIntervenantResponse(rsp)
+}
+
+// DeleteIntervenantWithResponse Delete an intervenant that nothing refers to
+//
+// An intervenant with mandates, disclosures or tickets is kept (409): its history is evidence.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /intervenants/{intervenantId} (the `DeleteIntervenant` operationId).
+func (c *ClientWithResponses) DeleteIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, params *DeleteIntervenantParams, reqEditors ...RequestEditorFn) (*DeleteIntervenantResponse, error) {
+	rsp, err := c.DeleteIntervenant(ctx, intervenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteIntervenantResponse(rsp)
+}
+
+// GetIntervenantWithResponse Read an intervenant
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /intervenants/{intervenantId} (the `GetIntervenant` operationId).
+func (c *ClientWithResponses) GetIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, reqEditors ...RequestEditorFn) (*GetIntervenantResponse, error) {
+	rsp, err := c.GetIntervenant(ctx, intervenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetIntervenantResponse(rsp)
+}
+
+// UpdateIntervenantWithBodyWithResponse Update an intervenant
+//
+// Only the fields present change; null clears an optional field. A new
+// kind without a category moves to the kind's category when the
+// current one does not fit. Becoming technical puts the agreement back
+// to `pending`; leaving the technical category makes it `not_required`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+func (c *ClientWithResponses) UpdateIntervenantWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateIntervenantResponse, error) {
+	rsp, err := c.UpdateIntervenantWithBody(ctx, intervenantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateIntervenantResponse(rsp)
+}
+
+// UpdateIntervenantWithResponse Update an intervenant
+//
+// Only the fields present change; null clears an optional field. A new
+// kind without a category moves to the kind's category when the
+// current one does not fit. Becoming technical puts the agreement back
+// to `pending`; leaving the technical category makes it `not_required`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /intervenants/{intervenantId} (the `UpdateIntervenant` operationId).
+func (c *ClientWithResponses) UpdateIntervenantWithResponse(ctx context.Context, intervenantId IntervenantId, params *UpdateIntervenantParams, body UpdateIntervenantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateIntervenantResponse, error) {
+	rsp, err := c.UpdateIntervenant(ctx, intervenantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateIntervenantResponse(rsp)
+}
+
+// DecideIntervenantAgreementWithBodyWithResponse Approve or reject a technical intervenant (managers)
+//
+// "Une fois l'agrément de l'artisan validé par la Direction": only a
+// manager decides (403 otherwise), once (409 when already decided or
+// when the intervenant needs no agreement). A rejection needs a reason
+// (422), which a refused works request then quotes. The decision
+// records who, when and why.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+func (c *ClientWithResponses) DecideIntervenantAgreementWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideIntervenantAgreementResponse, error) {
+	rsp, err := c.DecideIntervenantAgreementWithBody(ctx, intervenantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideIntervenantAgreementResponse(rsp)
+}
+
+// DecideIntervenantAgreementWithResponse Approve or reject a technical intervenant (managers)
+//
+// "Une fois l'agrément de l'artisan validé par la Direction": only a
+// manager decides (403 otherwise), once (409 when already decided or
+// when the intervenant needs no agreement). A rejection needs a reason
+// (422), which a refused works request then quotes. The decision
+// records who, when and why.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/approval (the `DecideIntervenantAgreement` operationId).
+func (c *ClientWithResponses) DecideIntervenantAgreementWithResponse(ctx context.Context, intervenantId IntervenantId, params *DecideIntervenantAgreementParams, body DecideIntervenantAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideIntervenantAgreementResponse, error) {
+	rsp, err := c.DecideIntervenantAgreement(ctx, intervenantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideIntervenantAgreementResponse(rsp)
+}
+
+// ListDisclosuresWithResponse What was shared with the intervenant from clients' files, newest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /intervenants/{intervenantId}/disclosures (the `ListDisclosures` operationId).
+func (c *ClientWithResponses) ListDisclosuresWithResponse(ctx context.Context, intervenantId IntervenantId, params *ListDisclosuresParams, reqEditors ...RequestEditorFn) (*ListDisclosuresResponse, error) {
+	rsp, err := c.ListDisclosures(ctx, intervenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDisclosuresResponse(rsp)
+}
+
+// CreateDisclosureWithBodyWithResponse Record that information from a client's file was shared with the intervenant
+//
+// Refused (422, nothing recorded) unless a mandate of the client valid
+// today covers the category. An authority acting by law needs no
+// mandate, but only the legal role records what it was given (403
+// otherwise).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+func (c *ClientWithResponses) CreateDisclosureWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDisclosureResponse, error) {
+	rsp, err := c.CreateDisclosureWithBody(ctx, intervenantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDisclosureResponse(rsp)
+}
+
+// CreateDisclosureWithResponse Record that information from a client's file was shared with the intervenant
+//
+// Refused (422, nothing recorded) unless a mandate of the client valid
+// today covers the category. An authority acting by law needs no
+// mandate, but only the legal role records what it was given (403
+// otherwise).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/disclosures (the `CreateDisclosure` operationId).
+func (c *ClientWithResponses) CreateDisclosureWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateDisclosureParams, body CreateDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDisclosureResponse, error) {
+	rsp, err := c.CreateDisclosure(ctx, intervenantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDisclosureResponse(rsp)
+}
+
+// CheckIntervenantMandateWithResponse Whether the intervenant may act on a client's file
+//
+// `valid` (a mandate of the contact, or of the contact's organisation,
+// covers the category on that day), `out_of_scope` (a current mandate
+// does not cover the category), `expired` (ended or revoked),
+// `missing`, or `authority` (huissier, impôts, CAF, sécurité sociale act
+// by law: no mandate is needed, their requests go to the legal role).
+// Without `category`, any current mandate of the client counts.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /intervenants/{intervenantId}/mandate-check (the `CheckIntervenantMandate` operationId).
+func (c *ClientWithResponses) CheckIntervenantMandateWithResponse(ctx context.Context, intervenantId IntervenantId, params *CheckIntervenantMandateParams, reqEditors ...RequestEditorFn) (*CheckIntervenantMandateResponse, error) {
+	rsp, err := c.CheckIntervenantMandate(ctx, intervenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckIntervenantMandateResponse(rsp)
+}
+
+// ListIntervenantMandatesWithResponse The intervenant's mandates, oldest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /intervenants/{intervenantId}/mandates (the `ListIntervenantMandates` operationId).
+func (c *ClientWithResponses) ListIntervenantMandatesWithResponse(ctx context.Context, intervenantId IntervenantId, params *ListIntervenantMandatesParams, reqEditors ...RequestEditorFn) (*ListIntervenantMandatesResponse, error) {
+	rsp, err := c.ListIntervenantMandates(ctx, intervenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListIntervenantMandatesResponse(rsp)
+}
+
+// CreateMandateWithBodyWithResponse Record a mandate binding the intervenant to a registered client
+//
+// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+// pour, un client enregistré": the client is one registered contact or
+// one registered organisation (422 otherwise). `valid_until` null is
+// open-ended; a mandate ending before it starts is refused (422). The
+// scope lists the ticket categories it covers (non-empty; an unknown
+// category is refused with 422). Upload the signed document with
+// `PUT /mandates/{mandateId}/document`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+func (c *ClientWithResponses) CreateMandateWithBodyWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMandateResponse, error) {
+	rsp, err := c.CreateMandateWithBody(ctx, intervenantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMandateResponse(rsp)
+}
+
+// CreateMandateWithResponse Record a mandate binding the intervenant to a registered client
+//
+// "Toujours s'assurer que l'interlocuteur soit dûment mandaté par, ou
+// pour, un client enregistré": the client is one registered contact or
+// one registered organisation (422 otherwise). `valid_until` null is
+// open-ended; a mandate ending before it starts is refused (422). The
+// scope lists the ticket categories it covers (non-empty; an unknown
+// category is refused with 422). Upload the signed document with
+// `PUT /mandates/{mandateId}/document`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
+func (c *ClientWithResponses) CreateMandateWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMandateResponse, error) {
+	rsp, err := c.CreateMandate(ctx, intervenantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMandateResponse(rsp)
+}
+
 // ListMailboxesWithResponse The mailboxes the caller may see
 //
 // Every shared mailbox, and the caller's own personal mailbox. A
@@ -15859,6 +20177,105 @@ func (c *ClientWithResponses) RecordMailboxCheckWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseRecordMailboxCheckResponse(rsp)
+}
+
+// RevokeMandateWithResponse Revoke a mandate
+//
+// The mandate stays, marked revoked (who and when), so that what was
+// done under it remains explained; from now on it no longer allows
+// anything. Revoking twice is a conflict (409).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /mandates/{mandateId} (the `RevokeMandate` operationId).
+func (c *ClientWithResponses) RevokeMandateWithResponse(ctx context.Context, mandateId MandateId, params *RevokeMandateParams, reqEditors ...RequestEditorFn) (*RevokeMandateResponse, error) {
+	rsp, err := c.RevokeMandate(ctx, mandateId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeMandateResponse(rsp)
+}
+
+// GetMandateWithResponse Read a mandate
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mandates/{mandateId} (the `GetMandate` operationId).
+func (c *ClientWithResponses) GetMandateWithResponse(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*GetMandateResponse, error) {
+	rsp, err := c.GetMandate(ctx, mandateId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMandateResponse(rsp)
+}
+
+// UpdateMandateWithBodyWithResponse Change a mandate's period, scope, direction or notes
+//
+// Only the fields present change; `valid_until` null makes it
+// open-ended. Setting `valid_until` before today ends the mandate
+// (audited as a revocation). The client cannot change: record a new
+// mandate. A revoked mandate cannot change (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+func (c *ClientWithResponses) UpdateMandateWithBodyWithResponse(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMandateResponse, error) {
+	rsp, err := c.UpdateMandateWithBody(ctx, mandateId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMandateResponse(rsp)
+}
+
+// UpdateMandateWithResponse Change a mandate's period, scope, direction or notes
+//
+// Only the fields present change; `valid_until` null makes it
+// open-ended. Setting `valid_until` before today ends the mandate
+// (audited as a revocation). The client cannot change: record a new
+// mandate. A revoked mandate cannot change (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /mandates/{mandateId} (the `UpdateMandate` operationId).
+func (c *ClientWithResponses) UpdateMandateWithResponse(ctx context.Context, mandateId MandateId, params *UpdateMandateParams, body UpdateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMandateResponse, error) {
+	rsp, err := c.UpdateMandate(ctx, mandateId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMandateResponse(rsp)
+}
+
+// DownloadMandateDocumentWithResponse Download the mandate's document, streamed
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mandates/{mandateId}/document (the `DownloadMandateDocument` operationId).
+func (c *ClientWithResponses) DownloadMandateDocumentWithResponse(ctx context.Context, mandateId MandateId, reqEditors ...RequestEditorFn) (*DownloadMandateDocumentResponse, error) {
+	rsp, err := c.DownloadMandateDocument(ctx, mandateId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadMandateDocumentResponse(rsp)
+}
+
+// UploadMandateDocumentWithBodyWithResponse Upload (or replace) the mandate's document, streamed
+//
+// Send `multipart/form-data` with one part named `file`, or the raw
+// bytes as `application/octet-stream` with `filename` in the query,
+// exactly as for ticket attachments: the type is sniffed, the SHA-256
+// computed while streaming, files over GUICHET_MAX_ATTACHMENT_BYTES get
+// 413 and empty ones 422, and nothing is kept then. A replaced
+// document's file is deleted.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /mandates/{mandateId}/document (the `UploadMandateDocument` operationId).
+func (c *ClientWithResponses) UploadMandateDocumentWithBodyWithResponse(ctx context.Context, mandateId MandateId, params *UploadMandateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMandateDocumentResponse, error) {
+	rsp, err := c.UploadMandateDocumentWithBody(ctx, mandateId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadMandateDocumentResponse(rsp)
 }
 
 // GetMeWithResponse The authenticated agent
@@ -17879,6 +22296,787 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 	return response, nil
 }
 
+// ParseListIntervenantsResponse parses an HTTP response from a ListIntervenantsWithResponse call
+func ParseListIntervenantsResponse(rsp *http.Response) (*ListIntervenantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListIntervenantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IntervenantPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateIntervenantResponse parses an HTTP response from a CreateIntervenantWithResponse call
+func ParseCreateIntervenantResponse(rsp *http.Response) (*CreateIntervenantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateIntervenantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Intervenant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateIntervenantResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteIntervenantResponse parses an HTTP response from a DeleteIntervenantWithResponse call
+func ParseDeleteIntervenantResponse(rsp *http.Response) (*DeleteIntervenantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteIntervenantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetIntervenantResponse parses an HTTP response from a GetIntervenantWithResponse call
+func ParseGetIntervenantResponse(rsp *http.Response) (*GetIntervenantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetIntervenantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Intervenant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetIntervenantResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateIntervenantResponse parses an HTTP response from a UpdateIntervenantWithResponse call
+func ParseUpdateIntervenantResponse(rsp *http.Response) (*UpdateIntervenantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateIntervenantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Intervenant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateIntervenantResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDecideIntervenantAgreementResponse parses an HTTP response from a DecideIntervenantAgreementWithResponse call
+func ParseDecideIntervenantAgreementResponse(rsp *http.Response) (*DecideIntervenantAgreementResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecideIntervenantAgreementResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Intervenant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DecideIntervenantAgreementResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListDisclosuresResponse parses an HTTP response from a ListDisclosuresWithResponse call
+func ParseListDisclosuresResponse(rsp *http.Response) (*ListDisclosuresResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDisclosuresResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DisclosurePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateDisclosureResponse parses an HTTP response from a CreateDisclosureWithResponse call
+func ParseCreateDisclosureResponse(rsp *http.Response) (*CreateDisclosureResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateDisclosureResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Disclosure
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCheckIntervenantMandateResponse parses an HTTP response from a CheckIntervenantMandateWithResponse call
+func ParseCheckIntervenantMandateResponse(rsp *http.Response) (*CheckIntervenantMandateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CheckIntervenantMandateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MandateCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListIntervenantMandatesResponse parses an HTTP response from a ListIntervenantMandatesWithResponse call
+func ParseListIntervenantMandatesResponse(rsp *http.Response) (*ListIntervenantMandatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListIntervenantMandatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MandatePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateMandateResponse parses an HTTP response from a CreateMandateWithResponse call
+func ParseCreateMandateResponse(rsp *http.Response) (*CreateMandateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMandateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Mandate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMandateResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListMailboxesResponse parses an HTTP response from a ListMailboxesWithResponse call
 func ParseListMailboxesResponse(rsp *http.Response) (*ListMailboxesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -18411,6 +23609,394 @@ func ParseRecordMailboxCheckResponse(rsp *http.Response) (*RecordMailboxCheckRes
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseRevokeMandateResponse parses an HTTP response from a RevokeMandateWithResponse call
+func ParseRevokeMandateResponse(rsp *http.Response) (*RevokeMandateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeMandateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMandateResponse parses an HTTP response from a GetMandateWithResponse call
+func ParseGetMandateResponse(rsp *http.Response) (*GetMandateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMandateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Mandate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMandateResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMandateResponse parses an HTTP response from a UpdateMandateWithResponse call
+func ParseUpdateMandateResponse(rsp *http.Response) (*UpdateMandateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMandateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Mandate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateMandateResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDownloadMandateDocumentResponse parses an HTTP response from a DownloadMandateDocumentWithResponse call
+func ParseDownloadMandateDocumentResponse(rsp *http.Response) (*DownloadMandateDocumentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadMandateDocumentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadMandateDocumentResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadMandateDocumentResponse parses an HTTP response from a UploadMandateDocumentWithResponse call
+func ParseUploadMandateDocumentResponse(rsp *http.Response) (*UploadMandateDocumentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadMandateDocumentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Mandate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UploadMandateDocumentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -20998,6 +26584,39 @@ type ServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
+	// ListIntervenants List or search intervenants
+	// (GET /intervenants)
+	ListIntervenants(ctx echo.Context, params ListIntervenantsParams) error
+	// CreateIntervenant Register an intervenant (third party)
+	// (POST /intervenants)
+	CreateIntervenant(ctx echo.Context, params CreateIntervenantParams) error
+	// DeleteIntervenant Delete an intervenant that nothing refers to
+	// (DELETE /intervenants/{intervenantId})
+	DeleteIntervenant(ctx echo.Context, intervenantId IntervenantId, params DeleteIntervenantParams) error
+	// GetIntervenant Read an intervenant
+	// (GET /intervenants/{intervenantId})
+	GetIntervenant(ctx echo.Context, intervenantId IntervenantId) error
+	// UpdateIntervenant Update an intervenant
+	// (PATCH /intervenants/{intervenantId})
+	UpdateIntervenant(ctx echo.Context, intervenantId IntervenantId, params UpdateIntervenantParams) error
+	// DecideIntervenantAgreement Approve or reject a technical intervenant (managers)
+	// (POST /intervenants/{intervenantId}/approval)
+	DecideIntervenantAgreement(ctx echo.Context, intervenantId IntervenantId, params DecideIntervenantAgreementParams) error
+	// ListDisclosures What was shared with the intervenant from clients' files, newest first
+	// (GET /intervenants/{intervenantId}/disclosures)
+	ListDisclosures(ctx echo.Context, intervenantId IntervenantId, params ListDisclosuresParams) error
+	// CreateDisclosure Record that information from a client's file was shared with the intervenant
+	// (POST /intervenants/{intervenantId}/disclosures)
+	CreateDisclosure(ctx echo.Context, intervenantId IntervenantId, params CreateDisclosureParams) error
+	// CheckIntervenantMandate Whether the intervenant may act on a client's file
+	// (GET /intervenants/{intervenantId}/mandate-check)
+	CheckIntervenantMandate(ctx echo.Context, intervenantId IntervenantId, params CheckIntervenantMandateParams) error
+	// ListIntervenantMandates The intervenant's mandates, oldest first
+	// (GET /intervenants/{intervenantId}/mandates)
+	ListIntervenantMandates(ctx echo.Context, intervenantId IntervenantId, params ListIntervenantMandatesParams) error
+	// CreateMandate Record a mandate binding the intervenant to a registered client
+	// (POST /intervenants/{intervenantId}/mandates)
+	CreateMandate(ctx echo.Context, intervenantId IntervenantId, params CreateMandateParams) error
 	// ListMailboxes The mailboxes the caller may see
 	// (GET /mailboxes)
 	ListMailboxes(ctx echo.Context, params ListMailboxesParams) error
@@ -21022,6 +26641,21 @@ type ServerInterface interface {
 	// RecordMailboxCheck Record that the mailbox was checked
 	// (POST /mailboxes/{mailboxId}/checks)
 	RecordMailboxCheck(ctx echo.Context, mailboxId MailboxId, params RecordMailboxCheckParams) error
+	// RevokeMandate Revoke a mandate
+	// (DELETE /mandates/{mandateId})
+	RevokeMandate(ctx echo.Context, mandateId MandateId, params RevokeMandateParams) error
+	// GetMandate Read a mandate
+	// (GET /mandates/{mandateId})
+	GetMandate(ctx echo.Context, mandateId MandateId) error
+	// UpdateMandate Change a mandate's period, scope, direction or notes
+	// (PATCH /mandates/{mandateId})
+	UpdateMandate(ctx echo.Context, mandateId MandateId, params UpdateMandateParams) error
+	// DownloadMandateDocument Download the mandate's document, streamed
+	// (GET /mandates/{mandateId}/document)
+	DownloadMandateDocument(ctx echo.Context, mandateId MandateId) error
+	// UploadMandateDocument Upload (or replace) the mandate's document, streamed
+	// (PUT /mandates/{mandateId}/document)
+	UploadMandateDocument(ctx echo.Context, mandateId MandateId, params UploadMandateDocumentParams) error
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx echo.Context) error
@@ -21705,6 +27339,422 @@ func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 	return err
 }
 
+// ListIntervenants converts echo context to params.
+func (w *ServerInterfaceWrapper) ListIntervenants(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListIntervenantsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", ctx.QueryParams(), &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter category: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// ------------- Optional query parameter "agreement_status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agreement_status", ctx.QueryParams(), &params.AgreementStatus, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agreement_status: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListIntervenants(ctx, params)
+	return err
+}
+
+// CreateIntervenant converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateIntervenant(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateIntervenantParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateIntervenant(ctx, params)
+	return err
+}
+
+// DeleteIntervenant converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteIntervenant(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteIntervenantParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteIntervenant(ctx, intervenantId, params)
+	return err
+}
+
+// GetIntervenant converts echo context to params.
+func (w *ServerInterfaceWrapper) GetIntervenant(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetIntervenant(ctx, intervenantId)
+	return err
+}
+
+// UpdateIntervenant converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateIntervenant(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateIntervenantParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateIntervenant(ctx, intervenantId, params)
+	return err
+}
+
+// DecideIntervenantAgreement converts echo context to params.
+func (w *ServerInterfaceWrapper) DecideIntervenantAgreement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DecideIntervenantAgreementParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DecideIntervenantAgreement(ctx, intervenantId, params)
+	return err
+}
+
+// ListDisclosures converts echo context to params.
+func (w *ServerInterfaceWrapper) ListDisclosures(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDisclosuresParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListDisclosures(ctx, intervenantId, params)
+	return err
+}
+
+// CreateDisclosure converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateDisclosure(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateDisclosureParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateDisclosure(ctx, intervenantId, params)
+	return err
+}
+
+// CheckIntervenantMandate converts echo context to params.
+func (w *ServerInterfaceWrapper) CheckIntervenantMandate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CheckIntervenantMandateParams
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "organisation_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organisation_id", ctx.QueryParams(), &params.OrganisationId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", ctx.QueryParams(), &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter category: %s", err))
+	}
+
+	// ------------- Optional query parameter "at" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "at", ctx.QueryParams(), &params.At, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter at: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CheckIntervenantMandate(ctx, intervenantId, params)
+	return err
+}
+
+// ListIntervenantMandates converts echo context to params.
+func (w *ServerInterfaceWrapper) ListIntervenantMandates(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListIntervenantMandatesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "organisation_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organisation_id", ctx.QueryParams(), &params.OrganisationId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "current" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "current", ctx.QueryParams(), &params.Current, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter current: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListIntervenantMandates(ctx, intervenantId, params)
+	return err
+}
+
+// CreateMandate converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMandate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "intervenantId" -------------
+	var intervenantId IntervenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "intervenantId", ctx.Param("intervenantId"), &intervenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenantId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMandateParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMandate(ctx, intervenantId, params)
+	return err
+}
+
 // ListMailboxes converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMailboxes(ctx echo.Context) error {
 	var err error
@@ -21958,6 +28008,135 @@ func (w *ServerInterfaceWrapper) RecordMailboxCheck(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RecordMailboxCheck(ctx, mailboxId, params)
+	return err
+}
+
+// RevokeMandate converts echo context to params.
+func (w *ServerInterfaceWrapper) RevokeMandate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mandateId" -------------
+	var mandateId MandateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mandateId", ctx.Param("mandateId"), &mandateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandateId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RevokeMandateParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RevokeMandate(ctx, mandateId, params)
+	return err
+}
+
+// GetMandate converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMandate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mandateId" -------------
+	var mandateId MandateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mandateId", ctx.Param("mandateId"), &mandateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandateId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMandate(ctx, mandateId)
+	return err
+}
+
+// UpdateMandate converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMandate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mandateId" -------------
+	var mandateId MandateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mandateId", ctx.Param("mandateId"), &mandateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandateId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMandateParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMandate(ctx, mandateId, params)
+	return err
+}
+
+// DownloadMandateDocument converts echo context to params.
+func (w *ServerInterfaceWrapper) DownloadMandateDocument(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mandateId" -------------
+	var mandateId MandateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mandateId", ctx.Param("mandateId"), &mandateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandateId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DownloadMandateDocument(ctx, mandateId)
+	return err
+}
+
+// UploadMandateDocument converts echo context to params.
+func (w *ServerInterfaceWrapper) UploadMandateDocument(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mandateId" -------------
+	var mandateId MandateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mandateId", ctx.Param("mandateId"), &mandateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandateId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadMandateDocumentParams
+	// ------------- Optional query parameter "filename" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filename", ctx.QueryParams(), &params.Filename, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter filename: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UploadMandateDocument(ctx, mandateId, params)
 	return err
 }
 
@@ -23170,6 +29349,22 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/contacts/:contactId", wrapper.DeleteContact, options.OperationMiddlewares["deleteContact"]...)
 	router.GET(options.BaseURL+"/contacts/:contactId", wrapper.GetContact, options.OperationMiddlewares["getContact"]...)
 	router.PATCH(options.BaseURL+"/contacts/:contactId", wrapper.UpdateContact, options.OperationMiddlewares["updateContact"]...)
+	router.GET(options.BaseURL+"/intervenants", wrapper.ListIntervenants, options.OperationMiddlewares["listIntervenants"]...)
+	router.POST(options.BaseURL+"/intervenants", wrapper.CreateIntervenant, options.OperationMiddlewares["createIntervenant"]...)
+	router.DELETE(options.BaseURL+"/intervenants/:intervenantId", wrapper.DeleteIntervenant, options.OperationMiddlewares["deleteIntervenant"]...)
+	router.GET(options.BaseURL+"/intervenants/:intervenantId", wrapper.GetIntervenant, options.OperationMiddlewares["getIntervenant"]...)
+	router.PATCH(options.BaseURL+"/intervenants/:intervenantId", wrapper.UpdateIntervenant, options.OperationMiddlewares["updateIntervenant"]...)
+	router.POST(options.BaseURL+"/intervenants/:intervenantId/approval", wrapper.DecideIntervenantAgreement, options.OperationMiddlewares["decideIntervenantAgreement"]...)
+	router.GET(options.BaseURL+"/intervenants/:intervenantId/mandates", wrapper.ListIntervenantMandates, options.OperationMiddlewares["listIntervenantMandates"]...)
+	router.POST(options.BaseURL+"/intervenants/:intervenantId/mandates", wrapper.CreateMandate, options.OperationMiddlewares["createMandate"]...)
+	router.GET(options.BaseURL+"/intervenants/:intervenantId/mandate-check", wrapper.CheckIntervenantMandate, options.OperationMiddlewares["checkIntervenantMandate"]...)
+	router.GET(options.BaseURL+"/intervenants/:intervenantId/disclosures", wrapper.ListDisclosures, options.OperationMiddlewares["listDisclosures"]...)
+	router.POST(options.BaseURL+"/intervenants/:intervenantId/disclosures", wrapper.CreateDisclosure, options.OperationMiddlewares["createDisclosure"]...)
+	router.DELETE(options.BaseURL+"/mandates/:mandateId", wrapper.RevokeMandate, options.OperationMiddlewares["revokeMandate"]...)
+	router.GET(options.BaseURL+"/mandates/:mandateId", wrapper.GetMandate, options.OperationMiddlewares["getMandate"]...)
+	router.PATCH(options.BaseURL+"/mandates/:mandateId", wrapper.UpdateMandate, options.OperationMiddlewares["updateMandate"]...)
+	router.GET(options.BaseURL+"/mandates/:mandateId/document", wrapper.DownloadMandateDocument, options.OperationMiddlewares["downloadMandateDocument"]...)
+	router.PUT(options.BaseURL+"/mandates/:mandateId/document", wrapper.UploadMandateDocument, options.OperationMiddlewares["uploadMandateDocument"]...)
 	router.GET(options.BaseURL+"/procedures", wrapper.ListProcedures, options.OperationMiddlewares["listProcedures"]...)
 	router.POST(options.BaseURL+"/procedures", wrapper.CreateProcedureVersion, options.OperationMiddlewares["createProcedureVersion"]...)
 	router.GET(options.BaseURL+"/procedures/:code/versions/:version", wrapper.GetProcedureVersion, options.OperationMiddlewares["getProcedureVersion"]...)
@@ -25053,6 +31248,1273 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	return err
 }
 
+type ListIntervenantsRequestObject struct {
+	Params ListIntervenantsParams
+}
+
+type ListIntervenantsResponseObject interface {
+	VisitListIntervenantsResponse(w http.ResponseWriter) error
+}
+
+type ListIntervenants200JSONResponse IntervenantPage
+
+func (response ListIntervenants200JSONResponse) VisitListIntervenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenants400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenants400ApplicationProblemPlusJSONResponse) VisitListIntervenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenants401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenants401ApplicationProblemPlusJSONResponse) VisitListIntervenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenants403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenants403ApplicationProblemPlusJSONResponse) VisitListIntervenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenantRequestObject struct {
+	Params CreateIntervenantParams
+	Body   *CreateIntervenantJSONRequestBody
+}
+
+type CreateIntervenantResponseObject interface {
+	VisitCreateIntervenantResponse(w http.ResponseWriter) error
+}
+
+type CreateIntervenant201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateIntervenant201JSONResponse struct {
+	Body    Intervenant
+	Headers CreateIntervenant201ResponseHeaders
+}
+
+func (response CreateIntervenant201JSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant400ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant401ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant403ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant409ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant413ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntervenant422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateIntervenant422ApplicationProblemPlusJSONResponse) VisitCreateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenantRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        DeleteIntervenantParams
+}
+
+type DeleteIntervenantResponseObject interface {
+	VisitDeleteIntervenantResponse(w http.ResponseWriter) error
+}
+
+type DeleteIntervenant204Response struct {
+}
+
+func (response DeleteIntervenant204Response) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteIntervenant400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant400ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant401ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant403ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant404ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant409ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant412ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIntervenant428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteIntervenant428ApplicationProblemPlusJSONResponse) VisitDeleteIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIntervenantRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+}
+
+type GetIntervenantResponseObject interface {
+	VisitGetIntervenantResponse(w http.ResponseWriter) error
+}
+
+type GetIntervenant200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetIntervenant200JSONResponse struct {
+	Body    Intervenant
+	Headers GetIntervenant200ResponseHeaders
+}
+
+func (response GetIntervenant200JSONResponse) VisitGetIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIntervenant400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetIntervenant400ApplicationProblemPlusJSONResponse) VisitGetIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIntervenant401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetIntervenant401ApplicationProblemPlusJSONResponse) VisitGetIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIntervenant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetIntervenant403ApplicationProblemPlusJSONResponse) VisitGetIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIntervenant404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetIntervenant404ApplicationProblemPlusJSONResponse) VisitGetIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenantRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        UpdateIntervenantParams
+	Body          *UpdateIntervenantJSONRequestBody
+}
+
+type UpdateIntervenantResponseObject interface {
+	VisitUpdateIntervenantResponse(w http.ResponseWriter) error
+}
+
+type UpdateIntervenant200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateIntervenant200JSONResponse struct {
+	Body    Intervenant
+	Headers UpdateIntervenant200ResponseHeaders
+}
+
+func (response UpdateIntervenant200JSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant400ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant401ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant403ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant404ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant412ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant422ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntervenant428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateIntervenant428ApplicationProblemPlusJSONResponse) VisitUpdateIntervenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreementRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        DecideIntervenantAgreementParams
+	Body          *DecideIntervenantAgreementJSONRequestBody
+}
+
+type DecideIntervenantAgreementResponseObject interface {
+	VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error
+}
+
+type DecideIntervenantAgreement200ResponseHeaders struct {
+	ETag *string
+}
+
+type DecideIntervenantAgreement200JSONResponse struct {
+	Body    Intervenant
+	Headers DecideIntervenantAgreement200ResponseHeaders
+}
+
+func (response DecideIntervenantAgreement200JSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement400ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement401ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement403ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement404ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement409ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideIntervenantAgreement422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response DecideIntervenantAgreement422ApplicationProblemPlusJSONResponse) VisitDecideIntervenantAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDisclosuresRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        ListDisclosuresParams
+}
+
+type ListDisclosuresResponseObject interface {
+	VisitListDisclosuresResponse(w http.ResponseWriter) error
+}
+
+type ListDisclosures200JSONResponse DisclosurePage
+
+func (response ListDisclosures200JSONResponse) VisitListDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDisclosures400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListDisclosures400ApplicationProblemPlusJSONResponse) VisitListDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDisclosures401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListDisclosures401ApplicationProblemPlusJSONResponse) VisitListDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDisclosures403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListDisclosures403ApplicationProblemPlusJSONResponse) VisitListDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDisclosures404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListDisclosures404ApplicationProblemPlusJSONResponse) VisitListDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosureRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        CreateDisclosureParams
+	Body          *CreateDisclosureJSONRequestBody
+}
+
+type CreateDisclosureResponseObject interface {
+	VisitCreateDisclosureResponse(w http.ResponseWriter) error
+}
+
+type CreateDisclosure201JSONResponse Disclosure
+
+func (response CreateDisclosure201JSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure400ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure401ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure403ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure404ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure409ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure413ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDisclosure422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDisclosure422ApplicationProblemPlusJSONResponse) VisitCreateDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandateRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        CheckIntervenantMandateParams
+}
+
+type CheckIntervenantMandateResponseObject interface {
+	VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error
+}
+
+type CheckIntervenantMandate200JSONResponse MandateCheck
+
+func (response CheckIntervenantMandate200JSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CheckIntervenantMandate400ApplicationProblemPlusJSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CheckIntervenantMandate401ApplicationProblemPlusJSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CheckIntervenantMandate403ApplicationProblemPlusJSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CheckIntervenantMandate404ApplicationProblemPlusJSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckIntervenantMandate422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CheckIntervenantMandate422ApplicationProblemPlusJSONResponse) VisitCheckIntervenantMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenantMandatesRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        ListIntervenantMandatesParams
+}
+
+type ListIntervenantMandatesResponseObject interface {
+	VisitListIntervenantMandatesResponse(w http.ResponseWriter) error
+}
+
+type ListIntervenantMandates200JSONResponse MandatePage
+
+func (response ListIntervenantMandates200JSONResponse) VisitListIntervenantMandatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenantMandates400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenantMandates400ApplicationProblemPlusJSONResponse) VisitListIntervenantMandatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenantMandates401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenantMandates401ApplicationProblemPlusJSONResponse) VisitListIntervenantMandatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenantMandates403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenantMandates403ApplicationProblemPlusJSONResponse) VisitListIntervenantMandatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntervenantMandates404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListIntervenantMandates404ApplicationProblemPlusJSONResponse) VisitListIntervenantMandatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandateRequestObject struct {
+	IntervenantId IntervenantId `json:"intervenantId"`
+	Params        CreateMandateParams
+	Body          *CreateMandateJSONRequestBody
+}
+
+type CreateMandateResponseObject interface {
+	VisitCreateMandateResponse(w http.ResponseWriter) error
+}
+
+type CreateMandate201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateMandate201JSONResponse struct {
+	Body    Mandate
+	Headers CreateMandate201ResponseHeaders
+}
+
+func (response CreateMandate201JSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate400ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate401ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate403ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate404ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate409ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate413ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMandate422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMandate422ApplicationProblemPlusJSONResponse) VisitCreateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMailboxesRequestObject struct {
 	Params ListMailboxesParams
 }
@@ -25917,6 +33379,644 @@ func (response RecordMailboxCheck413ApplicationProblemPlusJSONResponse) VisitRec
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandateRequestObject struct {
+	MandateId MandateId `json:"mandateId"`
+	Params    RevokeMandateParams
+}
+
+type RevokeMandateResponseObject interface {
+	VisitRevokeMandateResponse(w http.ResponseWriter) error
+}
+
+type RevokeMandate204Response struct {
+}
+
+func (response RevokeMandate204Response) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeMandate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate400ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate401ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate403ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate404ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate409ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate412ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMandate428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeMandate428ApplicationProblemPlusJSONResponse) VisitRevokeMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMandateRequestObject struct {
+	MandateId MandateId `json:"mandateId"`
+}
+
+type GetMandateResponseObject interface {
+	VisitGetMandateResponse(w http.ResponseWriter) error
+}
+
+type GetMandate200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetMandate200JSONResponse struct {
+	Body    Mandate
+	Headers GetMandate200ResponseHeaders
+}
+
+func (response GetMandate200JSONResponse) VisitGetMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMandate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMandate400ApplicationProblemPlusJSONResponse) VisitGetMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMandate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMandate401ApplicationProblemPlusJSONResponse) VisitGetMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMandate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMandate403ApplicationProblemPlusJSONResponse) VisitGetMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMandate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMandate404ApplicationProblemPlusJSONResponse) VisitGetMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandateRequestObject struct {
+	MandateId MandateId `json:"mandateId"`
+	Params    UpdateMandateParams
+	Body      *UpdateMandateJSONRequestBody
+}
+
+type UpdateMandateResponseObject interface {
+	VisitUpdateMandateResponse(w http.ResponseWriter) error
+}
+
+type UpdateMandate200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateMandate200JSONResponse struct {
+	Body    Mandate
+	Headers UpdateMandate200ResponseHeaders
+}
+
+func (response UpdateMandate200JSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate400ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate401ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate403ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate404ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate409ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate412ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate422ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMandate428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMandate428ApplicationProblemPlusJSONResponse) VisitUpdateMandateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMandateDocumentRequestObject struct {
+	MandateId MandateId `json:"mandateId"`
+}
+
+type DownloadMandateDocumentResponseObject interface {
+	VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error
+}
+
+type DownloadMandateDocument200ResponseHeaders struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadMandateDocument200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadMandateDocument200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadMandateDocument200ApplicationoctetStreamResponse) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadMandateDocument400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMandateDocument400ApplicationProblemPlusJSONResponse) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMandateDocument401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMandateDocument401ApplicationProblemPlusJSONResponse) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMandateDocument403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMandateDocument403ApplicationProblemPlusJSONResponse) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMandateDocument404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMandateDocument404ApplicationProblemPlusJSONResponse) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocumentRequestObject struct {
+	MandateId     MandateId `json:"mandateId"`
+	Params        UploadMandateDocumentParams
+	Body          io.Reader
+	MultipartBody *multipart.Reader
+}
+
+type UploadMandateDocumentResponseObject interface {
+	VisitUploadMandateDocumentResponse(w http.ResponseWriter) error
+}
+
+type UploadMandateDocument200ResponseHeaders struct {
+	ETag *string
+}
+
+type UploadMandateDocument200JSONResponse struct {
+	Body    Mandate
+	Headers UploadMandateDocument200ResponseHeaders
+}
+
+func (response UploadMandateDocument200JSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument400ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument401ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument403ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument404ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument409ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument413ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMandateDocument422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UploadMandateDocument422ApplicationProblemPlusJSONResponse) VisitUploadMandateDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -29904,6 +38004,39 @@ type StrictServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// ListIntervenants List or search intervenants
+	// (GET /intervenants)
+	ListIntervenants(ctx context.Context, request ListIntervenantsRequestObject) (ListIntervenantsResponseObject, error)
+	// CreateIntervenant Register an intervenant (third party)
+	// (POST /intervenants)
+	CreateIntervenant(ctx context.Context, request CreateIntervenantRequestObject) (CreateIntervenantResponseObject, error)
+	// DeleteIntervenant Delete an intervenant that nothing refers to
+	// (DELETE /intervenants/{intervenantId})
+	DeleteIntervenant(ctx context.Context, request DeleteIntervenantRequestObject) (DeleteIntervenantResponseObject, error)
+	// GetIntervenant Read an intervenant
+	// (GET /intervenants/{intervenantId})
+	GetIntervenant(ctx context.Context, request GetIntervenantRequestObject) (GetIntervenantResponseObject, error)
+	// UpdateIntervenant Update an intervenant
+	// (PATCH /intervenants/{intervenantId})
+	UpdateIntervenant(ctx context.Context, request UpdateIntervenantRequestObject) (UpdateIntervenantResponseObject, error)
+	// DecideIntervenantAgreement Approve or reject a technical intervenant (managers)
+	// (POST /intervenants/{intervenantId}/approval)
+	DecideIntervenantAgreement(ctx context.Context, request DecideIntervenantAgreementRequestObject) (DecideIntervenantAgreementResponseObject, error)
+	// ListDisclosures What was shared with the intervenant from clients' files, newest first
+	// (GET /intervenants/{intervenantId}/disclosures)
+	ListDisclosures(ctx context.Context, request ListDisclosuresRequestObject) (ListDisclosuresResponseObject, error)
+	// CreateDisclosure Record that information from a client's file was shared with the intervenant
+	// (POST /intervenants/{intervenantId}/disclosures)
+	CreateDisclosure(ctx context.Context, request CreateDisclosureRequestObject) (CreateDisclosureResponseObject, error)
+	// CheckIntervenantMandate Whether the intervenant may act on a client's file
+	// (GET /intervenants/{intervenantId}/mandate-check)
+	CheckIntervenantMandate(ctx context.Context, request CheckIntervenantMandateRequestObject) (CheckIntervenantMandateResponseObject, error)
+	// ListIntervenantMandates The intervenant's mandates, oldest first
+	// (GET /intervenants/{intervenantId}/mandates)
+	ListIntervenantMandates(ctx context.Context, request ListIntervenantMandatesRequestObject) (ListIntervenantMandatesResponseObject, error)
+	// CreateMandate Record a mandate binding the intervenant to a registered client
+	// (POST /intervenants/{intervenantId}/mandates)
+	CreateMandate(ctx context.Context, request CreateMandateRequestObject) (CreateMandateResponseObject, error)
 	// ListMailboxes The mailboxes the caller may see
 	// (GET /mailboxes)
 	ListMailboxes(ctx context.Context, request ListMailboxesRequestObject) (ListMailboxesResponseObject, error)
@@ -29928,6 +38061,21 @@ type StrictServerInterface interface {
 	// RecordMailboxCheck Record that the mailbox was checked
 	// (POST /mailboxes/{mailboxId}/checks)
 	RecordMailboxCheck(ctx context.Context, request RecordMailboxCheckRequestObject) (RecordMailboxCheckResponseObject, error)
+	// RevokeMandate Revoke a mandate
+	// (DELETE /mandates/{mandateId})
+	RevokeMandate(ctx context.Context, request RevokeMandateRequestObject) (RevokeMandateResponseObject, error)
+	// GetMandate Read a mandate
+	// (GET /mandates/{mandateId})
+	GetMandate(ctx context.Context, request GetMandateRequestObject) (GetMandateResponseObject, error)
+	// UpdateMandate Change a mandate's period, scope, direction or notes
+	// (PATCH /mandates/{mandateId})
+	UpdateMandate(ctx context.Context, request UpdateMandateRequestObject) (UpdateMandateResponseObject, error)
+	// DownloadMandateDocument Download the mandate's document, streamed
+	// (GET /mandates/{mandateId}/document)
+	DownloadMandateDocument(ctx context.Context, request DownloadMandateDocumentRequestObject) (DownloadMandateDocumentResponseObject, error)
+	// UploadMandateDocument Upload (or replace) the mandate's document, streamed
+	// (PUT /mandates/{mandateId}/document)
+	UploadMandateDocument(ctx context.Context, request UploadMandateDocumentRequestObject) (UploadMandateDocumentResponseObject, error)
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -30761,6 +38909,404 @@ func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 	return nil
 }
 
+// ListIntervenants operation middleware
+func (sh *strictHandler) ListIntervenants(ctx echo.Context, params ListIntervenantsParams) error {
+	var request ListIntervenantsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListIntervenants(ctx.Request().Context(), request.(ListIntervenantsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListIntervenants")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListIntervenantsResponseObject); ok {
+		return validResponse.VisitListIntervenantsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateIntervenant operation middleware
+func (sh *strictHandler) CreateIntervenant(ctx echo.Context, params CreateIntervenantParams) error {
+	var request CreateIntervenantRequestObject
+
+	request.Params = params
+
+	var body CreateIntervenantJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateIntervenant(ctx.Request().Context(), request.(CreateIntervenantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateIntervenant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateIntervenantResponseObject); ok {
+		return validResponse.VisitCreateIntervenantResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteIntervenant operation middleware
+func (sh *strictHandler) DeleteIntervenant(ctx echo.Context, intervenantId IntervenantId, params DeleteIntervenantParams) error {
+	var request DeleteIntervenantRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteIntervenant(ctx.Request().Context(), request.(DeleteIntervenantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteIntervenant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteIntervenantResponseObject); ok {
+		return validResponse.VisitDeleteIntervenantResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetIntervenant operation middleware
+func (sh *strictHandler) GetIntervenant(ctx echo.Context, intervenantId IntervenantId) error {
+	var request GetIntervenantRequestObject
+
+	request.IntervenantId = intervenantId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetIntervenant(ctx.Request().Context(), request.(GetIntervenantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetIntervenant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetIntervenantResponseObject); ok {
+		return validResponse.VisitGetIntervenantResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateIntervenant operation middleware
+func (sh *strictHandler) UpdateIntervenant(ctx echo.Context, intervenantId IntervenantId, params UpdateIntervenantParams) error {
+	var request UpdateIntervenantRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	var body UpdateIntervenantJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateIntervenant(ctx.Request().Context(), request.(UpdateIntervenantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateIntervenant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateIntervenantResponseObject); ok {
+		return validResponse.VisitUpdateIntervenantResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DecideIntervenantAgreement operation middleware
+func (sh *strictHandler) DecideIntervenantAgreement(ctx echo.Context, intervenantId IntervenantId, params DecideIntervenantAgreementParams) error {
+	var request DecideIntervenantAgreementRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	var body DecideIntervenantAgreementJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideIntervenantAgreement(ctx.Request().Context(), request.(DecideIntervenantAgreementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideIntervenantAgreement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DecideIntervenantAgreementResponseObject); ok {
+		return validResponse.VisitDecideIntervenantAgreementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListDisclosures operation middleware
+func (sh *strictHandler) ListDisclosures(ctx echo.Context, intervenantId IntervenantId, params ListDisclosuresParams) error {
+	var request ListDisclosuresRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDisclosures(ctx.Request().Context(), request.(ListDisclosuresRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDisclosures")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDisclosuresResponseObject); ok {
+		return validResponse.VisitListDisclosuresResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateDisclosure operation middleware
+func (sh *strictHandler) CreateDisclosure(ctx echo.Context, intervenantId IntervenantId, params CreateDisclosureParams) error {
+	var request CreateDisclosureRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	var body CreateDisclosureJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateDisclosure(ctx.Request().Context(), request.(CreateDisclosureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateDisclosure")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateDisclosureResponseObject); ok {
+		return validResponse.VisitCreateDisclosureResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CheckIntervenantMandate operation middleware
+func (sh *strictHandler) CheckIntervenantMandate(ctx echo.Context, intervenantId IntervenantId, params CheckIntervenantMandateParams) error {
+	var request CheckIntervenantMandateRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckIntervenantMandate(ctx.Request().Context(), request.(CheckIntervenantMandateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckIntervenantMandate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CheckIntervenantMandateResponseObject); ok {
+		return validResponse.VisitCheckIntervenantMandateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListIntervenantMandates operation middleware
+func (sh *strictHandler) ListIntervenantMandates(ctx echo.Context, intervenantId IntervenantId, params ListIntervenantMandatesParams) error {
+	var request ListIntervenantMandatesRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListIntervenantMandates(ctx.Request().Context(), request.(ListIntervenantMandatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListIntervenantMandates")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListIntervenantMandatesResponseObject); ok {
+		return validResponse.VisitListIntervenantMandatesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMandate operation middleware
+func (sh *strictHandler) CreateMandate(ctx echo.Context, intervenantId IntervenantId, params CreateMandateParams) error {
+	var request CreateMandateRequestObject
+
+	request.IntervenantId = intervenantId
+	request.Params = params
+
+	var body CreateMandateJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMandate(ctx.Request().Context(), request.(CreateMandateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMandate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMandateResponseObject); ok {
+		return validResponse.VisitCreateMandateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMailboxes operation middleware
 func (sh *strictHandler) ListMailboxes(ctx echo.Context, params ListMailboxesParams) error {
 	var request ListMailboxesRequestObject
@@ -31032,6 +39578,167 @@ func (sh *strictHandler) RecordMailboxCheck(ctx echo.Context, mailboxId MailboxI
 		return err
 	} else if validResponse, ok := response.(RecordMailboxCheckResponseObject); ok {
 		return validResponse.VisitRecordMailboxCheckResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevokeMandate operation middleware
+func (sh *strictHandler) RevokeMandate(ctx echo.Context, mandateId MandateId, params RevokeMandateParams) error {
+	var request RevokeMandateRequestObject
+
+	request.MandateId = mandateId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeMandate(ctx.Request().Context(), request.(RevokeMandateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeMandate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeMandateResponseObject); ok {
+		return validResponse.VisitRevokeMandateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMandate operation middleware
+func (sh *strictHandler) GetMandate(ctx echo.Context, mandateId MandateId) error {
+	var request GetMandateRequestObject
+
+	request.MandateId = mandateId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMandate(ctx.Request().Context(), request.(GetMandateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMandate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMandateResponseObject); ok {
+		return validResponse.VisitGetMandateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMandate operation middleware
+func (sh *strictHandler) UpdateMandate(ctx echo.Context, mandateId MandateId, params UpdateMandateParams) error {
+	var request UpdateMandateRequestObject
+
+	request.MandateId = mandateId
+	request.Params = params
+
+	var body UpdateMandateJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMandate(ctx.Request().Context(), request.(UpdateMandateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMandate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMandateResponseObject); ok {
+		return validResponse.VisitUpdateMandateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DownloadMandateDocument operation middleware
+func (sh *strictHandler) DownloadMandateDocument(ctx echo.Context, mandateId MandateId) error {
+	var request DownloadMandateDocumentRequestObject
+
+	request.MandateId = mandateId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadMandateDocument(ctx.Request().Context(), request.(DownloadMandateDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadMandateDocument")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DownloadMandateDocumentResponseObject); ok {
+		return validResponse.VisitDownloadMandateDocumentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadMandateDocument operation middleware
+func (sh *strictHandler) UploadMandateDocument(ctx echo.Context, mandateId MandateId, params UploadMandateDocumentParams) error {
+	var request UploadMandateDocumentRequestObject
+
+	request.MandateId = mandateId
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/octet-stream") {
+		request.Body = ctx.Request().Body
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "multipart/form-data") {
+		if reader, err := ctx.Request().MultipartReader(); err != nil {
+			return err
+		} else {
+			request.MultipartBody = reader
+		}
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadMandateDocument(ctx.Request().Context(), request.(UploadMandateDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadMandateDocument")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadMandateDocumentResponseObject); ok {
+		return validResponse.VisitUploadMandateDocumentResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -32375,369 +41082,459 @@ func (sh *strictHandler) ApplyTicketTransition(ctx echo.Context, ticketId Ticket
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P3bkhs3njCIvwqC30S4aiarimRVyRIr/vGfsiy71S3ZGkluzzemlgVmgiRcSSANIEmxtYroq32AjX2A",
-	"vZoI3ezVd7eXepN+kg38fkAeyEwyeSidWh0xYxUTicThdz6+aYVymkjBhNGt3pvWhNGIKfjno5d0bP8b",
-	"MR0qnhguRavXejlhRLFEMc2EofbHbzSZMaW5FAExkmgmIjKk4S3hgjwenTylJpyctoKWDidsSu2M7DWd",
-	"JjFr9Vr91nm/1QpaZpHYP7VRXIxbb98GrScypPjJ5RX8OmGKETNhJFSMGhYRxbRMVchIzGdM133rLJTC",
-	"0NDos3bnwfmwO2qffBt22Mm3tN0+edBut0/a2f+iTsWi3gathCo6Zcad0PWYCfM4sv/kdmUJNZNW0BJ0",
-	"at+j7mnQUuyPlCsWtXpGpay4upFUU2pavVaa8qjyHB7iomu/EmbP9/xOqrRU1fd9I9hrMwhhxA2RIzj8",
-	"RLEZl6kmCR0ze+awuD9SphaF1eGsxaVM6esnTIzNpNW77HSrlvI4YtNEGibCxV/YYnVJT+kt04QSxYzi",
-	"LCLPfn7xkmg6YlfkliWGdC/IRKZKByRhioQ0jpnKFogAnq+w8LET+7WapXYvL4PWlAv/d6dy4SMA9upD",
-	"tOjkz87hCxkyLsYknFAxZtEpee7ujxxddO+T+YQJMuVaczE+rl+/w7C6hd+7qMQuPuVmdZ3P6JgRzf9W",
-	"e58xvFf8VMRGNI1Nq3fZDux3+TSdtnrddhuOC//KD4sLw8ZMwRqeUh4P5etayJ5mz/eD7J/VmAqugZrU",
-	"fkyWB+33xWdKhixKFXsoI1aLtxFb+5mEGsOUffF/+42e/O2V/X/tkweDV2/awb3u239Z/+W/IoQ9oUMW",
-	"16zAAeHaRRQA6aK9GQFeMKrCyX8AzKzSbakiSzVG/DXTAQmpZoSKiNAwZMIQLjQTmhs+q4W+P2qx04Lb",
-	"6nJe8vCWOdK5ipAGnn6jCY8CIhXhRhORTodMkaOXJ912955lCJ3ueY585QM0fvotTrCCpyimEyk0A5by",
-	"HY0sFWAasNMSdybgnzRJYo4s8SxRchiz6b/9rpE/ZjzObtNQHrd6sCKmDRnKaEEmVBMqCFNKqh5JlEyY",
-	"MgvSb4kpZf0W4ZqkQqdJIpVhdj8wUrd6v71pjTiLo1avZSc6teNbQWvKtKZju5FU3Ao5FwRHvX0VtLSh",
-	"JtV2t3a73ADvfSxmNOaWU+PesoOYGJPo3tnZOOXhhJnTiM389vQZvINSwNvimf6LYqNWr/U/znLZ5Qyf",
-	"6rNn+DIebZXogsfCNZnS2KKyJbd6IQx9HRC7KB2Q0qZ0QIY0IsjJjk9byJNHMQ/3vaIOYa+5NsACkIvD",
-	"RVkGoemUEWYpYECSiRTMAqgFuyuUr2gcy/kgSvGDzMpdKAwRbggVizm1aJM9x5vk9hobyj5Ty1NYNLCr",
-	"/60FK2m9yiD/6ft3MRWckSc///Ldo5dL9/4gv/dnUms+jBnJltLw6vPxh7750F2eJnNuJihHpkpZEmS3",
-	"wMhRfmwB4eJkFPPxxBDuBQXjp0Jg+EGqIY8iJvaEBjPhmjg6oglcOQoLSsZM9wiNptwS6/ycz/NzzhfR",
-	"7HhH2fhDHS+KWd9oXK4FVyNvmSA6lAnTJJJESINwS+xW4ex+kuYHmYpoz6Pz2GO/MIL5isd0kR/TT4UB",
-	"TY5JSHOC4w9xTD9JotNwkqsrRxappSEzjkhiJIIjHCVC1zPFQikibqf4gfKYRXuDGcsXYMmNkz57GRaA",
-	"oMo18bpZdpIgrXvELqyLjHBhzc5UGxofBqu96EsiyTQcJFCtEko7IWflLJ9nDHuv0wRinK0jIyhVsv5C",
-	"poQqhudtmX/hZLv3a042kyuanW1SePcke/egZ50TqYhIAahM0iSihsEZv5TyCVVjdgAoBcmFvQ4ZizTp",
-	"tC/uX357jwwXlpsVgbJABZ3kRJgw3CyIkZLEsJhmp2ekPMHxhyKKsAWuiZwxhXyd/40RUKL8aT2lYuHW",
-	"rfc9NCnJlIqFw0cSyzEX+gr05AXhgtwnGuCjdIDdArt+6WdQfkXNTk5Rw05gWwcCt2whVgmaJibbBR0Z",
-	"d5QRiyns6rl9cHJtH1hBvWDBKjxZVQFe4FFYojun9j6Ky15RV+0SfxE0NROp+N8OQoWRP1oSzF4nDslz",
-	"rtXJb6X03WYXkhZfOcSFPEU7hBWIQCoP/KItp1dsJm9ZZEXQyOIejZG9/yLojPKYDuND0IOIGjq0SiNo",
-	"K/nM+aldFkWiF0zNeMiWhjY8vOyNQ5zdNYlYwkTERLggR8WtHC/t5a7hN1EytKrbYS6kaDPJeTDoNNUq",
-	"ZPGFAdhOckVSOOGoOKasV3S7RZQobGVLrdJB8EGu9lcWxydOixymVjMYpdr+e0EoGaaaC6Y1Uam92rfZ",
-	"B9F4/OzxS0sBwNaDGjlHGwAYju35bDY2BS1nAx9QUxpuGfKJ4VNW9Q6irl73jkhjh7do0FiZo+HyUGF8",
-	"s/rA0Yy91oC6BZi3DJvqTff4wg6377mJqFJ00UITjJcGf2vBPrIrcDvIvlU68FfZVHL4OwuNndtf60MY",
-	"BtcZoUBG42eFax7RWLNg6eYbXEztCRcMTZ32Jlvd7mc35eIxvtBZOsiglQr+R8rcY3tny2dbPsvNxwcw",
-	"RuP45xHQkXULzNDpbbCMT8aj2aqAplmomLkieiLnwgoTTgtHixyRIl6cVhpai7vC+Vd386qwn2cUZeLy",
-	"yrKjb3QHhS0ugXDQKnho7DQbUGcZ5OHrldcx1EyE7GPQKBFthwcN16IYdWxtFSUMVWabj26gHPl8+XY2",
-	"0w888d3Ix7Znlh9G0StXYUzf/3CqDmPN/p9wtIDvhS8OeDdS/HrwHzvxaAn4Q8NnRbY2lDJmVOwK6xHX",
-	"SUwXg1pmifbX4nz4y+5oELMZOobKNLFDAH4D0iU6TawEraUKyLlVxuiYKRRfJ3w8sXq2s3DAK97yd1yg",
-	"l5n4GbTgWeObey5jVkXl8jXVkJ6NIgOaKra7nlQzVXs13otWJXRXkIdsrqVb9yfkbybwQBYU/HQF2Crt",
-	"pBZ0d6Iiy9C47GfbIFjUw2rJnX5R8WpCtZ5LFa2IM92L8me7VbRsJwjbTpxpAIFroWfJL1/YUjdYdvi2",
-	"Tx54n+/p4OTVv/7LRhK7GbayA66FmJ+k4SOeh96UQWMX4tbwmG45ugGYSKfgctIhjXEZQYtqzcdiaomx",
-	"3fKUC4yBiNhsgF5YC15caxYNwgkLbwsbzD+RKZuV6giNqgm6fbKXloIL3I1gVZEQOKl8N27tmwWL5es9",
-	"iEi6AjMfUDa13z7YJj70wn8B8r2RNE+5KP7aCbYQRT4YId+IAkXCXhY4njPNDPq8/SAICkHzgC7JF5pp",
-	"ywghwO9zZQ+bYWgVXIyh4WRaKYk6C94AX1oxEQo+GrGIjJScolcMh58eSknz7wwXOwljEVcs9JzGE34u",
-	"QjlF/5hMzVjaf1ZR8xGPWa1U1pDp6AntXt6rVgb531hpDi7MvYtK2XYtgW9A0PP3C7sKynfrFpQtuXh4",
-	"m0l/BkEHUatyeNxDs0ojbh7NatWrGhWdhiZDrVVrDhCKK2Lhjoyk87gttGFTC/Fbgyf1hvdqCo1v1cyS",
-	"75QmfAAWosplv2AGAz0zQkdoaFhEzETJdDwhVJDrZ4/RWbTbLrbA5yEbScX23jL6X3dV0dzbnqTtbugB",
-	"p4BbRRPLjXFaF6BUcRXrAfggIkiODh9QDvFup5eKQuRllciPMXCNN5JP9QNGBFbspo5oO+dO1RO5ijk/",
-	"WSzPUAdpKNGGLjThAoI5XTgXOx2fQvRjplGAjWK7U3Q0GZcY+FOpOtXvnNfnIY2ZiKiqYNqx1KnaQhp5",
-	"iC9UHaZidnxqiX8Yy/BWrx7Uz8IFaPTIRM7RrS4TJgi+QMbSEEoEm5MoBdckqzHhsLGVvkqrXr2ppfVZ",
-	"SvM3KSqEk+t4bu/qUWrP5uwZVVxXyiVrDCxBa87Y7abT+zlhgovxr3aofWXCzWAqRUQXg7lUt6xS71s2",
-	"8fttuE9WTpMfUZDfcb6BJsDSUCs4HDxN6Wsv4BbMvgXwWr1zL6jRWNOQDaZSsxiQYpzSiMUyBXFlSpXh",
-	"ICHDkwWFw4vpQLFUIImd0oU0hlXr6tm67q2u6mC3niUvuHNdTjTihjyFdwjXBF8jR7/LVIn37xiJGNEy",
-	"5hFV3Lx/VzR81oERLLwKDh5Sw8YSo+b9+Q7T8UCxRCowmc9knHprSBjKVBguxgNgcfjriFGTKlb8yapr",
-	"dpRiJlX2B7sFPcjd5TRJJBfGGVaGdvhoNKAhmFlkarhghdHSTJiqvK2HEyoE2pP96iFq2UK/5KHXG/1/",
-	"Y2YM2G8seGnDFIsG2W8zrjmuja/71jMZ89ALjM1xxc66yd1vZ16UNOBmw90WGo/HI2o8fPWwGr+KZ9p8",
-	"eHZnDV+pUlsfTlh4+yKcsCiNK+SjsQLiwUVqWAXT+pOck1iKsQv4okTHwKbAuke04XFMAAs0SPrcnJLv",
-	"EZnJedsZCFwq0sWGVCRkUhVrgB0QeBiU+FRApMijOyK60PnXpSBUKT6jcUAYVbELWRPSPhARQRGbxIzO",
-	"uBiTo/aDXrsdkM4F/ufb3nkb8008uS2YhY9+a3de/dY+efDqf+/+1j45f3Xc+619cok//UtrLRntdNdZ",
-	"M6r4neVd5Vt6VXvNsazS47axJNhpdtUY4OU9Y0n8HLuaMhiNYl4l51jFlInIO8ssHH+jyZyLSM57IKfa",
-	"JZIkTtHaBUdOEqa4jEoK34aQHjZNzCB36GZ29BlTCynYgItBOKFqzAZ0qIHg2029ahJm4yKw8kmnBYN7",
-	"y3+8FbQSJqJqe80SfIGulZ1Z9om1AHYI20UOrbubLh7GnAnzFM3vO3nYhjJarIbstBvYZMOc0a7fJg4D",
-	"3ZFFekCFnlcFETqqBVGE9vaBmLq8I2QyzhrrWY/7tUrWAWWE8VmGiPWfEnJ+RYQFTYy5YWSUWuGlObwb",
-	"RcNbK9tgxt6yc629CQD9QQZ4GfX3vMEhhpknOxOuXYIFqKGbLDSVmlZBTcZDC4hOYbdwxyMOkZQjppgI",
-	"mb8eWqUU5mfU1M66QkE8pQhaSItaLoekSuIzbJrEDsu2865taXzNPuROOVv4RgvrKqwcwipUAYEfzjr0",
-	"MJbhbYXangEEpn94mAow+2Ui54QbMqeaeMOEBZwlrLkjdaExR7Ma857yQpSySjLnzFIWmQoIN6fcSarg",
-	"hoF7rSV2my2kr5OYiowkNacEVhZJQGYPYCFsNGLgQCQQnoU/WnmW6FueJFbbtSorE5EOyAR03YUOiDc4",
-	"HAfOcZdqpoGIuPQ1sGXkuVe7Ew4fFVDexo0P0LwhR9SK1Za5ETlnUZZCByd8HJCbiM3sKBKxWZ7x7SWP",
-	"Y+JuRNApI5QkPn2eoB2YjOmMVVqlYM81EQNwlltR9TVu/sJk2VfLEFCDvGDh2U4uGSk5XVlyw5jjbmXU",
-	"IBpuN8y3tHtYBbxauTPkuIeJTcmU3DJ8PZFzpk5CqpF4VbgelTaDfZ2PXER8xqOUxlVUNrE6pAFFQEtB",
-	"5hNJhsxqxE6AItqoNPRC0yoQ/i6Hg3qDekzXbUBIp5OvPFnO4NhF6MnMHuUtPzrt3LtAgz43VrePrbJM",
-	"hJ0+5ppFAWGxZoRqMuYzJk6rnT4Zh0ASUI2hqeCQqDTirMqVaAXhnITjULMgR/bUgFRkdCO7BEuI+qJ4",
-	"PFBT4ia/5BuX7AOlBU77ovLWdglP3DICsQB2Vee1dDi7hh86NN1JPVoqbrDZUPswK33AZkxkMBRLeatJ",
-	"zG8ZuH+Wai1Uo80e0YtlqrCcjrER/csb3IDQGwlvCcE3riVD+GWNNNiJBNSj/PpqKDX4u+ls3tbD30Gk",
-	"cMdxPqDojV88UIjYAeO41oP45pyxEshvCeIbZ18L8hvfXoMCG989KFdcQpGNLzZieVUo8j2bYYGkKvEj",
-	"Y2wR6bciNuu3vCqjWChV5LP/Mw3nKJOdV9W9XawcxfW8qXo+Y7H9SFMSFEnBDqTwNU1gmnElxbR8IyUl",
-	"joX2WBTTaWz0PqKkHGqmZhvmUixRMkpBsRlowxJdlwW1ZKuRCdSVsSdYbZ+pFTNTNWYiXGyisL+4YTUG",
-	"Ggy5KEJE5WbKR15xKBVnni9xCaSy+25uA/pehunUF8V8wsXtlmJPFeWrzsVKVbxKIdulDALIgP7/987O",
-	"NmcNqLh6O17+ymoaLjHRZqBZLCRVEUTgWZG3/wD9rgSyZlFEVRDkYncKK6na76PX9uxovMPN8WiXBFwI",
-	"TFylvRCupFg05YIFJFHyd/aHgRqa2xTjOzCQuMUCQao6PAj2eqSUVDURZJXkoT4hY9kkAFPkL1Qt4U+M",
-	"xqYCTsGxtyZMoD6IKZ+7gibegqaUF4p41SABss7F9XhKkxfMWO1EV7hRVTjhMzYYyTiq8uH8atUdzUzg",
-	"DVhas4hYvIIqd3IG0aRMZQZbIIvqtAnTGzETTgZWn1QzGg98+ZjKWCxcX4Uf/Qd8QLgYM21YRLhwZro/",
-	"Upaykrd7I95PpK7mpz59YKCrJJpfJ8yegT0in2bANdFGKhZdldMPuNEsHtnH6ALB6JmSKaggs0J8TuV5",
-	"aBamipuN3O8p5fELP/YtOkRqL/uxP0MjZUC0PUZqoBZuEi/IXHFjmMCAfyogYMfZQn20BFaCRJPpFbzG",
-	"mSb2m2S4ID9iwQwoVEUTKFrigOd068zIuaO3G+FCiniBy2MRoYYwGk5coMeRTug0IKGcTpkKOY3tnvG/",
-	"iZJTaWfSx9tA0BJWAji5WyxcWSlRswRZOZyv7rB8d7XYs4kEPBZJara1mawQifXZPntgfqVbl9wrR92c",
-	"3ytXAG4H21AMP+lvj3/67uf/fFW63y2zmPIImG67npqUNOHzjZPW5zP9qrhhJ1A3gkD+uSG3jCWuqieQ",
-	"GyIFc0kKYcyoJYxmY0pTEw3SUaLqo3zw4NzVp4t1QDoX5wSow5xrVrq4e5eX55ebAqbuhLT5lb5wvrEt",
-	"L7omz/a8u/nVCkp1F+BWTXqydVeRhdIBrpyYiTU54lMrp3NDXj55ERCQHh8/vX72wt54QF48ffnsBbm4",
-	"d3kcoI8Prh/qTgpGjgzTBj13sQxpTBSL6QIpMlBVL+6YWHtfFP5T1CmDrqp3hRiD1RgGBaFvqfg4eDpo",
-	"TFzhb6Z7WP8UWBugkhQYGgVFcJkiUWo/C6PkXED50YiFMbVY5r7XSMyhUaSY1s0qLNDUSJd1rKtMJ4LN",
-	"UfqyerMm1FtIhgsvWhw5iyY4hJ05+vgqR0j0oHOjfXQMyEmZ+9gJebImCmdIw9sRj+OB5q50y1I+gAVy",
-	"Jx9OseKzzxDkGj37llDI1BC71Sk1PHT+UH3lMgXcFRWWjPU9LPsult90gW/o/AbkWvF6N7kfu6U0qU6g",
-	"msBtF2EG2gNAycUCfDiXMR/GrAZKdgs7HOhCiOvm0DM/eNfgHxazMTWs8ijqECiUcczoGJxakkzpgihG",
-	"rZzbFH+2PpmmHtApTZpXeCppSW9fNchDQ4WDSzFgwg6s8df7IINNnGwoX/+FYy3gWqEXjrHh7ex0tIni",
-	"spobgB5oqTqgtrJSNEj2M6ZonEn22dcxdsOOz8rW+rou/hsWKLQLUbUkrDovKElVIjVrgpqO1oFAnxgK",
-	"jMirKfZIo1wjbGD3zhC6EWHY6bT11GwBoS+mZksIzQ0LDYDvBQ7+MG5iF37iVCDPIKtwaokjFkB0hUQW",
-	"jKm7uZXdSQAt3bco2eag8V3pmoO5pisRsia2UcfSVAaZvXSB5MiyUVWeMp/67P3fU2ZAzNs10KwKLApb",
-	"K9U6K5zmpnvbKSbAn9GKObNBAQX/8Z1iEVal1rJ5vr2lOLmsmmwpXnolKQvWdtQ3J62wjVwwuyIUw3/x",
-	"d3jFc6IjS9qBWwxZKKesIKxmibXA0OzsM2blO26Om0qdG6PISlJdM3zdXdpakpwayyZNJRI02tQJHRsu",
-	"UQOvssJ1siQleLlajkYB6GlgLLP3hhdjUgUsmpTiLA8j3Gyp+hYlk8yc0GmX7EDtrQSIrB+WPSPqTsmf",
-	"zFVWbBefZifnKN66/knnD97+S6uRTLE5tN1JCE3lAgcnS7S1mtuuoaR/qQyMLWO2F+lpLAULoPEJd/W5",
-	"IYDNnecRJYbR6TcahS9nQ3D05N8JqKhWWvv3kkXAfwpLkqia0H232kOE4XjDwocLwymLXSvLh3gT5n1e",
-	"zcJT0Kq6V81jk4XElbyGdh051YZIRfiYbwbgyiCQuZJinDk7jq9wlNUCsZ2ea4tjabMcjYo3ziMsfeDG",
-	"+xLfzTxfbN0JH6oWVgNevZcpaGveXc0ma3neXVscNvDAzWr9zvq6o3oHVNo/NJPagzVsrzw2Pq5Kcbeu",
-	"XHPjOnh5bfBlh50q1SMKsMwKjL5Cg5HxvBprtZU8NzvUZg+wuPZguTokDUNUR7PqSg1yTscYF1SYsYom",
-	"/STNh83qXFpmbT6iq2jx2LnkdsztKIpF7ZMu5o5vSiPHNI4dXt0qtaNYsmPbzfGILhqLEssnWfLb3F+F",
-	"QawbcmfTa2pSdacfSO90/WaSKn2nH0jZnc4/Z5G4yy8sYYEDp3xfxRUUjjPwcF0AkewyKxGo2DtllQfk",
-	"ks1hKvT7uPKD9wapzz/64LlDy849F0xTSIjngshUkSHVNZlYH8BY68s8V2Tz7GZnLULSbnazHNiW+OFh",
-	"S4bvKAZuk/By58krK3XmNt3IIdTpEq34cDp18bOHUvvWgNrmVOrDJcccHhQ/waSRZ85w8BC6hm5bqA6j",
-	"AgaN6/xXHRebD/boE7BcBmR5RUsfeLXmCJ7IMRdbnsA+O68JcOpsq2BURDZW7xOLe23ZPIIuKhRHXytr",
-	"YB/3sLs1VJ/E2kcQwwp1KUtFtUhMXamZrTT1iUzVujXA8x5UNlHYuw4az1FN7k+IVORBe7oSftagYUFp",
-	"j61g6Xub1dNahdS3n1s1j//wkDy4uPyWuNZ2BLvz6YqCG1IpFhfz08oz/UcqMX8WRCgsOsjFGPR4NWMK",
-	"O8efVkekmDoxsNh+vCFXWko6qeBLvq1gwwkLiQkVk3GhDa0Mkip2DE8oxEdQ42ypNdIj9lSutZqU+ocb",
-	"tSByBHHb+I35RGqWNx6bsDiC0w8Vc2U5nPiWNW8+XV9op6rKXW153crq8ddEG2iv+Mvzx0TQqY8UsoBq",
-	"F++grkF/NCxg7hO51iRCPPM5hNdJoqQzcuzh46cwzbZF7eW0JmmvyqDkPOGFDzXa2E5CdWFlu/jBs0V8",
-	"z0ZcZPWeVytPZEVQIByQnpIfU6oiuHjdy9o/D7AIMjnC/x4HfeGKKZUfZGE/Ax4FZClXNiDY24Ux+0df",
-	"jHjMBlkVquPAtZM/wt5SAZlyMYAOSeQI/mN/oq+rfnJrgZ/6InsUukqr5Mj9i8O8riQROXL/sL+BD30A",
-	"t9wXRyarbB1goJTCuY9PyTUWi3Hno5kZRCkjR8DhAldwh0hld8fi6BgL6DAs2OyGHQdESMNHCyePkSNf",
-	"jCqAO7CnixRgkDe9IUc49zEGVMWs9DQg3lEw8C1z+uLIl/9RLOSJ/VIvuwGIxgqNVMeBL5bNAhJzcZt9",
-	"DzYQ9IXnJj0ChdigbiJ2ArYvRcen5IWxhB+iDaG4DqQKZ0fYF1mmSYIZKJnryu1/rrh9/0gKdyLerQOu",
-	"Szu6L9ycUAjOBy5wTSIIbZZigGtTA/vDMZbcWEaoaKUv0/nmbOQGSiPgF40Hmbtu0ydgYJmvLafRibq8",
-	"+ar2UlXfWDnLhi8Vz7HJK1WZrOeVxwRRzoORVOvVkNpK7FW0dkNJ6+aLy8F13b24yOjSiHUVucpveyly",
-	"vW2hqai4vNeK4v1LYVUNIWeLQ3OyxHrxeX11/dqmCyv7c06NqmyN6n0sTTC2jO3TvLs7uBq5eb4NbQ/s",
-	"ea/HuW4VzhXMmVsdFtDnog3TL6RMXjPqWcbZtYLYIarJZpO9SKdTqhZ7FJXNpnpKk8QexcrSpvmD3ROZ",
-	"m9uV/efW9y9YXvZO/Qsa7KwhXhfc4lV7WbuD5/ae39QICA0M9M1AeO0SPBg1X4a3XxWW06AfYZ0e6GbZ",
-	"AQH+im82xQN3KB6bs++uPZ2/5ntcrumPOtUO6870zAoCHIKJc1AbnV1/KXt3UqsoKeqTv/xZZQkdesKT",
-	"3ZIbopIa2Oi8CpojBG4OY64ne1ZSzWfZsfb6anWGSNERpHX7qcE5ZnhdmOJGlNgaz1fMHaXjDgowu7Gu",
-	"zDIC7GY6KAPzqrELB5AJ18Zqx0wYtVjNwt3sztgTqJZOtXRmxT00Oah6croJs3dA4MPgwv6g3Bhgc0ht",
-	"WuDoORsppifPXUOY7QBQ4csuWGtbN9nS2suTVa81iRe7ea6z9oYDXlXwIG9/qH1PB998DOwWPpkO0pav",
-	"CPV19DGNGcrxYzGAkAo/gRsCExz1W6FMleJMaXIUsSkVETtT79+BZfgY3hPv32kSUaFJTMmPj77vt8o1",
-	"MBpkKK2rinCQ/gTLlb23qOb9qrJ+W6G61iDm4nYLr8JKZa6NR1C2Q9YY9d29YZZtuX5+8Vr/SKVh+ioz",
-	"nK50rZtQ7bMWNpbqhBIKH6W/wtrcjMoOEYfuyPDcuUeKvZ8qK8vrhg0ysokgMthxj7W1oracdA8FLNtK",
-	"aWnrNYnlA9qtndynfYZ1x1R5HjKuwF1ss4oeAdI5Dkjetdn/2g0IEyGNFIUq8lMq6JhlT8+Dvhi/f2cf",
-	"nmVteI8D4hqzUWECErMxjcmRthOHjPyeKh7xP1J2HJCs0GBfHLmWKbpQn17bmaIpd0Wis5BnF76cLxYw",
-	"DBaWN4WjMAY+XixpCElFUy4qSSvGXq8yukKk9zc+zBvzzwRVCho96Kw5t+LjidGnfg89qBwkaEz0RM41",
-	"yf4USAtzSOmBpd/+kEjNdECcLw3LknixRxfeuCLaxcm7d1Ge06XuA87vwt08zgRgiXDIYIe9fyWhtMjk",
-	"uLX7mQylvNUBcRZyXI9vkqddNxw/1q/jCvc3Y4IKo4szcxWRhALo+wYJXFl4soiprwrJ8dlL5Qx9rjAt",
-	"C1/HYnany2Che4rRLCPXHYtrIU3D/HH2tx9A04gb/9Rf3dKffuzyzZYIUzaqfDUtbAqEB+7mzX/wQ0qH",
-	"50aVfvMD89Nyo/IfcEgleBez8lc4RuN6ch+i9Nuaemr71i2rIo+rKSfbcYp/nupZF/cuC9WzLu9/i3/l",
-	"FZW6lx+jnta6mlcN4KcKJvKS0EtqUe6m38lIQ+eUG2xGmon9oBJVhSCsSJO+QFHmHrYis5DFgahfLVhN",
-	"Yf+w0GF1rQDix+3UbW1ND2bNxRg0BBrpxmlR2ISpyji5fwejj9C7rGzl3MFgubEoeH3lhF2vIC+TXnEN",
-	"dV2goOkjVTFn2hSabRcLdEABNpUKvU8fKOTEW6rDpUrHb7fXfZ+/fzd6/w4eahKlJJJac1YdHtgwUAvk",
-	"6tUvdVC8DEi3IKMH5NwL5OWSk5uo7HanhJded0ZTpsYsGnBh5K4IVKdZP2OKQJvZvJPWglHVIy9Puu3u",
-	"vZN2u93pnlee9iEaEVghNEpZjciTFflvatx9zkYVrSGbkYuaXHeofgO9/XnRjPJNQUeo6D1WZWTdfP95",
-	"zSXXK7Haz0rHW/bF3yUpaNtq+tunESFE5nsNClaZjIEWa+Yj3hZMyN4hX+wGAafj0W+FauUQt05IKEPQ",
-	"rmlNeKe7mYXXyz+rrO7DyBtrefi2cWztu+Mx21pbN9pBs+UsmyUhANGbIRpz+ZzaO+jYuOb1jXXzeuNZ",
-	"TDeGe2I9nysSHbTzbgXhX9Pod5KVi/pGlwJyq9zIFZHua7r8/upN2z6wHesQus6QcppQsShvfn9bdYEy",
-	"L8dAbdBEV+h2qV7InrWlN5rQMcdg6X6/0XlIK7642ZJeYg3Nqk1kTOJVkKcotjBhdrWAyzp2UE9nfSeN",
-	"pZDD7DQqICum1VHpN3mY8U0Pq94VmT5kv3Dtg5HJcIG1yywKXvUFvq1vfD1hyzzYFblx0co3V+SmIM/d",
-	"kLPsb6t23tgZdBJzg3/ax/gnjC5bafN1thwE6JbbGMMOFtl38r9cWYT8G9kfMK46YmHntsfFjscZx8+O",
-	"fv117sQ6S2tdRQEs/5ldJ4+gPHUV6G8OGMw/Vb+Pp/bQt+3wIjB4skIQTdWMz/IA9M072MbRvXT/y1s5",
-	"RCJwvXJ7RynATrC28L2tZ2oHmWoXkWdW6/x/yacs5oJBo0kfAJARI0wSwzatntEKNs/arB8JacBpAjIr",
-	"lwKn2cN3364q9rEbN6yn+ZspfV4ibYlsO3neUd41zbBB2BHSCUneLLLUgczN1vLmr0rKiCs6VG75nlbP",
-	"IsQ2Y8w57L5a7eMfQ4/rle7iHArF20PN1C5LhjBG2qnKeXdul/80pUkmDUJCbq48H120H+Tm7OPTA1gL",
-	"P1/N44N0f/xERdgd+vdVUAgkmY9mLr9nJX1GVhdM/ykzlWa5YqHB7Nutz9dHNB3Eih1RQzdliuza8D5z",
-	"rlZ0fip60HtOZdITORcWjTNXvc66N+QUouiOD2XC1peK9VTXnU3LVaiGpotgillKIitmXbQCRzNdE0aX",
-	"R4hPIMORh/7P3FzvrEOZAcfOkoXZeTnZC8WbU+mLBcwL3moAAnd9G4MdPdgeRsQqosAHlLQsPPiYoCrU",
-	"C5nWeURmVYtSrpge8AqN7AU2hCKpMDwGUMPpEAiJe7W6Y8BKLGhFqtItEwOfS+YB8jtGFWtQcLS0sdJk",
-	"pT0FDeJIX2aQfZ04Z+XeCdt1OaN5tt46yrKqguTYB1w/SY22GjCk3R4Z9toEJFVx4KUFKwlgCBSPtH0E",
-	"xDsgz394SM7Pzx9ACxhL+zQm/0LPuN/eQDw7zPT2VbEGeCGDLacCqyk728iehYnW38kPvrVkdVZjhYHB",
-	"f6TKubG5QEKm5bPXYG1WccGunZEyH6lVaC3rTnQz6FZlQhZGrD+O6py2nX02mfulcWbs2uqivlVmvt6N",
-	"eUKV3oQNGX6/5DKLv65YzoH7gHEraE34eAIMgBse0rj6UnxIxgu7fFfgE8jPdYpdRleC5Ur07+jPv74M",
-	"yKPo+xfXxxi8cEZTMzlzdVOXCqmSm3E4Gfzj7/99YxELTgxgE+ldtryJMUnr7VsQE0YSCQz2ps+AvuVk",
-	"pRWZ2z8A3cr1aNJGTpk68bafYowdVifx0YvOcNvri5DGsQ7ITPLQGashZFt7ozWGqcEj7boKgFWOQSUR",
-	"7B0OY/oC2jx61XilAQHWW5FW5dFQtho7W2YrPO2LvngohWWpdu29vjghUOhFQ/fKrDjODVQYQKHjzNkK",
-	"/+13LcUNxvBQX+bkxp7yzamdxyKSJqmGRlZaKpLQMReu4kFCtSY3BZZ9A9WyLZW8cT/AJDePfcWXcHHy",
-	"F7a4sXqaBZLEYPd0K8AtyLOfX7wk7LX9mdwgkPzrDZ4QIbkURNIkljTS5AhruI94Zufkirz40/VJ9/Ie",
-	"4UIbRqPjHjgejFrAHu1MmZp3yxZwR1YagqAZutAugF2BvR7FBdjCc2a/iA1QLcDePHpJxzdXBKU07SPa",
-	"yc3j0QlU7LkhRxedLkrt2tCYBfbbF937+NOUa83F+Bgmt4hkdxL6jmPkxv4kFf+bO2nk96SfttvnISAK",
-	"/JPd9KCHaRHfLIrZT93AcRZw7WYV2Y4ybDvG7guAJRoNuTEPmZOWHEZZFqw4M9T5PmOHibp3dsZe02kS",
-	"s1MuZjTm0Rm8HbICN8nw7vrZ44Lfstdqn3ZO26A/JkzQhLd6rfPT9uk5ti6YAMU5w3hO+88xBmVZwg6n",
-	"8zhq9VoWTq9xiH1L0Skz0MCwxsiQDzl7wqfcUomNAx+iWGpHLgfUxAsUJDSZyDjC+kBcQ8kWMGnZUX+k",
-	"DM7NHaZ95kkc3cQyIHz7rf1y1VQ0NHxWnmyldMSrrHA3kvBuu+3JppPLitTBUgXgG3irBdb22xv/OSeF",
-	"FfXGFoZldE7aly/bD3rtdq/d/i/L9bm22DVw6336/l1MBWfkiUyHIChYnbDV7jw4H3ZH7ZNvww47+Za2",
-	"2ycP2u32STv/XyfztFvZCUrh5BHhr8rBBHWLyUMFW9PYLyCDxg7UGi9qIVYHedv0ogAGQVMC7rRSUYiO",
-	"GTAUAJbAki2/HLAtXeCtVH0hu72z72jkM8/glc7mV34R1BEUFuFL55tf+kGqIY8ihsmI2ucQAq65HfiY",
-	"hiz8uvUKIkh1BYqix+TaiYTb4WiBgfyFoUXQuVW/c/aM5oC8ERhdJczW9BTB4989bRupYqXAXosSsG8z",
-	"IdPxhBQqJ64CZh60NWgK691qWN0OFL0PvyxPWsx9u0IQOtud4x2QgfUnfygisetdHIC2bHV3VSTEarmw",
-	"EctWJoz6Lr1WHKmb1A07gzEw56dKZuwbDza/8VCKUcxRybnoNPjESymfUDUGaeSi222yEddaFoxPZfKH",
-	"KAVyF6ZPQT7RcRUpfBt4weXsDfz3cfS2VoT5kRlPHPfj1F84f/6KQxtx6GLzGz9J84NMRbQE3FbPyUC7",
-	"hrtvxbmvEeyBZSdQyrRXKT6j3gXVEhPFIOEFk9lOyU2JYN9g5LhiU0iNA20ue25vtIxV6P7cUeoYueKr",
-	"+4gbZWxcQolStuKr7UDbOXYbsfYvhIKUj6uOnNzbgpx0D0NO3EK+kpWcrFjW3IDTPlPgPkEjNhQV3pVJ",
-	"27fub/dBn7q/RAQRs3bm8Geu/doGa4UftEKVqowLbjAaAyE91jXAR1I5lVMHeFX2AVcb68MZCLLKxE0x",
-	"voLEWFwuITITkS4OuH/SufcSnvba7X9rd3vtdnM6QzsgZlHYRuuhFOP371zUvjJLn7HrKH/m7RakGm8O",
-	"HBJVJgF3sWAKgI9/0naA/YSLa5ElyS8319cHlzXW2SDwmx/VCtEMmneH0C3h8y7tBF88NdjyrGt1Enz8",
-	"ZRGAXVT6fTX075G4AAPHMyVHxit9vpZEodQJukV2ZPJnb9y/nG4fsZihs7hMer6H33PSs4RUF9VB1X79",
-	"HIOZIkXn4gvmEL+6PRau7qCMwTtQEmomBf+Jv8DWMvErYvam3IJXACYJP8Hgs/XC37PHL3HUh/dW/QoN",
-	"NlyEHIq2rpgNFLASmIUAZ318SlbSpWgcYzB/pScqbwSxxcF98pKni5TyY74FNTPnA//VnNMMO/lh8Wki",
-	"lXFO11bebPa35eo0r/b0STlg2+yWQqAIiGBzpg36wU/JC+i9gsEEGGsZcw3xp5+Vx6oQF3okBfsG2sJf",
-	"EYcAU7qAbREqFvC0yAkcRhd9WxX5L3BMLgQd3b8+4dHVcSkEImRRCH2xGh0xtqd90X5Q7DXjm964sBm8",
-	"B5N99rQvkKCQkAohDRnmr2BwR8Hvj/79SsnYgcrHFY0boFtzFKou+PRqa+z5/CTkj0a1ao7cxZ+2eq1x",
-	"OBlcDx9Gj0btTvf84vLet/cftHa8kahOnHaYAtAP3bkRPzFOXH4OgvaHlptzz1YeIkRD6H+W5SgB+68i",
-	"jWXp5+wN/HeDTPyczeRtkeg0E4pxZUBg7fvRFywQ4wktRW1l1QbrNJcivyqT8Qrp113UAWTfNOLmBPMB",
-	"10u/duCj2QeL1qqJmUL//zbbrJmLCcPNwsfV59MtF6zMNZq8WX85ayqnmlDLTvu61HwsuBgPbtmiFF5d",
-	"zAzJ4kEHhYogrmxOAbMGvhhk6ZW8x0Wh2iBW1XRZKPA7dviBNBSf8FKoCVmsaDjw1Q/tBlOjecQGLoY2",
-	"L1ZYGW+89ogPc1/ZNlavChlrMf3G0S67N4uKraAVQ7vTQlVBdFTmze9gsMsZpeGtkPOYRWNXhnLE1TRP",
-	"B8KxyC4nLLytOZKlJt+YcksR/0cGJEGQO7Wh9W4AzRH4Ks5vTZZX7eftgNDECzJkI6lYoyVAjsz2Szhw",
-	"8CLsIs+vyvLumkpfcORYyn2lebATCNf5SvG8at6H7Jm3QQHgmywr6rSCEhnqFehIwzlYp5UJ7f67f37w",
-	"X/dbe2qfGbHfrH8i71jSPz8bLRPsdXa3xCjKY3LkarNhJgDqmSX7oh3rJafUTM5iOZZYerTae/EEn++h",
-	"Wi3lm7XGoRrkIjgdhpFLeGkWlVxug9BINbqoU56B11mhjoloV5GuVED0t1fFy3kksI0sfuYIibkGxcAd",
-	"ijMOlG/ITIoX5EYWb2i56FJxKqKkoYb1CCR4cE10AkKb1T3IM3TduubCCXbDhbf7AuW84hrnExmz4vJT",
-	"zUjEjKu4XaXRu7XkovVnCzNbR68UszlbbPHnyfDHkP/M//zDfz16/vI/XjzWj6cm+a+Hj+89/v3R4uni",
-	"zw9O2Xn7VPNxOS2y96DdDir3P2JROKQP7n977/LivNtpl3Mrez4/s/GplPNTK2jkT2zugOoD0sN16PTa",
-	"tcmhZfQBRVFki12DS1nKazUmYSwIocawaWKljVjOSWRV94QpX18eK4G7shlRpJjW3trVF+w17o/TGNKS",
-	"TuRoRI4uug9wyHNm1OLk2rLy43qD2N7YUwgXh97joSETqTQjQ7s1BU7/BDJBCoFKWKG+MfSU+/B/pii1",
-	"QlLuGqWcvdRbNhxt/bDixvbByw8avfCUioVbnF6Lx0/kmHDh8/88CGLDgTyfoQKHvXGvoOgvVbz544ZM",
-	"qQknTBM7DUkUG3Eo5s/HQlrJnoRU47csfIHkl0U22WUEfQEZAbicCTQz7remDEMLY5n2W2TERaRJvxBx",
-	"+PMv3z162W9dkX6rfY90un5QX/zb+fm9Tvcff//vSoR/wrV56Hf1IcwSG0a+YFSFk/8ABapOk12uuHIA",
-	"5XhVJ1kbNlYzSyry5MyNEywFvKmIqawfFNfmCkvYwc9WiMIkVRoqqTWoDrpW43VNAbKvFwr8YXq51/vd",
-	"n5WlMO5CDW0SU7s+GwaUo+V42+baHmiMXER8xqOUxlnZhpjmsyIqtSoK+zT4QGg/gC2vei3EPKTv5YZX",
-	"Jb03KMNN9mODrIE1CXyWXanHv0s+/PFB539O/9p+LLYI2nEkYbPy6iniZ+YWlYpooDTZBgoEP/up3vV5",
-	"7d+zOopmBIsLcM1c8rv9AIBBgO3qYYzlMZbnYJ3TvoB87CKUBRnvYK+5Bi3JrwUN/6NUe9fmRftBX8Ru",
-	"lJmwqeVoN1GKqMj0TUBSEVvZ8IbGsZwPskc3WCozZfUC4MPMjPIRHaKOEDw9xXD6f3/UhBDcDSYDSyXn",
-	"F+TyHvn2/tZodIde1K8k9e5I6pa3XOeSdSi8c4JE0HoiQ7qupaofn437mu94KK8wyS3KFeyhqBOcvXH/",
-	"ahQSuTOFLWVnNTEyekbFNcElRV9crO0+KTeHSZ7BS90ELkFtDmwODvvJ2k3YwYck+E0JNLreP0/6/KXn",
-	"xW6C6e0I2ENPJHdPji33f6OCyASr5eHwunTYw5DcHaXZHSWfbWH8DtNjPzXSsrMseRCh8V41Ueoeiij5",
-	"3NqvxOnLyq7dLE9OGI3N5G/rKmb8CYbsLSz4Rlgteduc0Lhv14CtOz0odRfzGTtdb4fnMybs8ETJYTHn",
-	"RS+0YVN3IFmT11qr+yOopKcnkFvphgeFkudxDI1VnB9NA6tww07JdV8s/wjh7AZegBdpLAXrEQ5CNKYB",
-	"oMtPQhU9ZulEX7iYei7COI1YFPiqft7XYqXvsQUCMOzaqcEkFAV5Rfe+wN/t8UH/0zqT/dPsTD5WKKGr",
-	"r9wMaNxy/8JRxKieMUlVInU5VmtD949DhkihJzWPISpbSWhqZN5cEsXVIQ1v02SrckoQ7jaw+4tSXMFY",
-	"0ZANplykxu7h3O6STzG2HFhMK2h1Ltx/v+2dt0HmasKMG65rBEx3ShNwnzATTgYYDknjgcYqz9h1aCRj",
-	"5D+/tR7/9N3P/9l6FbgWwPD6aWXBMGyfjOeFPXYfPDgvUoSWgR73FtgH+AWoLo0VdHPncOWlzMFaGg0K",
-	"K3uR0CmcEBdjpkE2YMIS80zJwDLnLaQWOfQVpEPFJa6t0w4yqCzGljmY48OYbRVCl3cedLV1WzxCNrOn",
-	"sX+r2DSHjJtt+4VO5K6e9OcVlpatv8AGIOVJsyKzyfnLOnt/mbtYCu0zjYYLQn1H0mJsOvY0YSzShPZF",
-	"AWbIEbakX5AJnVmZAAkJmU8kMfSWaXQIR6lytv3S2xV1BI5PyTWpYmKFJXKjPXdxDGmqWTxj+gpYXYYu",
-	"9jU5GhUKu+NLJlWWuZm+kCIgQxbSVCMr89+SYoTiM41PiY/OwAS6edbYGzrBLPrC/qoZxWgXoph2LWAg",
-	"wwsrzrKICHucacQNi+qdFQ6eP6qzYgP32IFTZBR5F6pr6dt5qJg5gWnWk959qOxHI6bbUru7TGT7Kjl8",
-	"lRw+F8lhS7Sp0/O89vTVp/U5+rSmGceskoFKOvfZG/fPFa/WBgGpTioKCM1FFSmYk01Qylg13aJjZWcW",
-	"v7W3rCA8ffWW3bm3bD0gBtXWngpRF9swa3LRviBGYmcFgK3U5MCFYrf9M7PE5CJ2butBkTqAGG8aYe05",
-	"rr0YmllzYPzxKsD+yEwOrXvGH+NSskZbvdafGdFpZhxi5PdU/5F+Q1PSuUeofP//gp04l0eqAz7KAomz",
-	"cn9I8cIf/1YcsKlMArLzKgd323Qs3ANQzsS/k+//HwsQjBTcFnDHjVd5XpIA2l8e0/7iHZ2byNF2zOep",
-	"Z5z7lAGuNDzAMzQ89EUFj71ax2Ox6tHRfCLRrk2mdNEX0OKlbAiQAu0KTh53RAe7Gd1Yuf3m7EZPTXJD",
-	"bhlLdF9gvQnQ6Wc0TtkVuRFpHN94Ty2vNGejZ+QwHH5H7X1fXVucz0/sn80V7SrKXK96bEsA7rJI8qfO",
-	"XLbiE5+67lp9xqvKaxO19dPkeXv70TfwPO9H/8r79ixP+dk73ndUeusKvCwlblruu6KXBAWui7xWQUc1",
-	"bsgRdn8DFQP5eKaUQKR/KFXEwH+t2DHkAmlGmDCKM13o/Uu46Iub0hpvTgmuZtkfXpGYv8G9/EFL1txF",
-	"uQtXZGSHYhel4rfnlkh1ulkR3m2KVACjKRepyCGxaZGKbyuLVDz4WqTirhSC5aoW0A7z7tSDeuoDotOJ",
-	"juUa4gOlJOwInz8ILxEvbxEpyDDVHCJtIrrQZMjMnDFBbqws75pN3hh5Q45cqmAP0xCpNuRbfCVNiJFE",
-	"yPkVoYZMpTbkvAOPQEmwnydc98WUGTT9wRoCaPkI7S5DhiUduIjknEyoJmEsfTaTTA2BZCn2mk0T0xfQ",
-	"LjIz43BhdR41ZuQIiOkVKXpToZslOFSOyZx64wihBjUSK1diMFDCBHQpxHCbwmq4JjJhwm7ErRf2Q2Om",
-	"jO4LexYl9y14PdFnW7AglX20znhzVQzrGVVyiWNCdd52odgkfQN5fmiP+AWARnXJs6UAG3vbO1VCqprM",
-	"yI9b0Sgj0J3OSff8Zft+LkWiutE0JPSBf6Mkm7pZv+1dXhZnZdFguGjORiJGo5hD5lJ5red+rVkM3pQh",
-	"t1xeQue8aDirmq5zXjUdwHH1jPfy8TUzflssqGkxcpDVifdIOeBigEg5QIQrfh1f2qZjRAbLdT0jMiIX",
-	"EKv2fJk86ABOnl8nPJwg9dVkzhQjUcoCMmUmJ8bK0dkPz8mwI/k+ZrTK8JysdTn5Hxf3ejmrRmsZ4K3l",
-	"glQpPqNxQBhV8YL4PFyobCakxIgdV9gtZnTGxfiUvMxCYI5WKHewEp1DnHvAsYejshB+nLfAxnVducrL",
-	"fcFizXwN5HPLiZCJTxnDonfAci0zBNZUyeh7yKrs5rhFkBS4sX0HE5Adt/vH3/8vNOK5XjozLlON00K5",
-	"c8vG7UtJnGLkFBhrLNviMoK3wZ8Nsa7mitzYNwfU3BBtBYW5hT/IerbzQKIGMPN8ubgl+4nqAk72gIoc",
-	"7qMG9ghpCqaSmUWliKWvCXY4t8Khef8Os9+3i0exO8uDUj5GNeU6nnc/53nb8FAH4oNtgkeanm7QckBW",
-	"x/R3Ov7ahDD78Mtz+24VbrDkHrE4ia5QU3CSW2nbgdE6swpbl8vwlO3vJx37cZ9rc95DdQjdsij5wJmG",
-	"sdDVFkhU280Hg2yDQrV/WJPnV1gtLdVZVMVO1dmWtHQzYcJAZYuovoMnAuJZUbtaX6756eKn0tiP1GA/",
-	"FWAiPLIgfWy5Kv4JjpVjy9t1fdVZd/kfpv3dKrY5XaK7rW/mHNDFgaarGFwuwNxrPWEEnUzk5QniS7vd",
-	"6Z6TmRVlrOyD70Xv35EjwWeMpqR7THq+bN70/Tu/R1eJ2LuqcNZB8+qxB+icXwS0zZa4Egh/NIPcCh5m",
-	"WVal9ZGj/AJ1QKjWfCymaEpUbMpFxJQ+boqwZ2+Kf1qlAu/uTYOC7+U396v7Xtdo7ylVt8XLfI4IeOi8",
-	"208OsTIkcu1+Ga1erhcrt0eynfGpjlGVzGwfVtTb3Spt4Qv0Oa/+VeOco/t1KJUHLtSVXH4IASZPF8/y",
-	"YogfTwNzfVwHhXgLGUe+sQnkmFgsZ/PiCEqmaTghsRRjhqVZcfz25UXxLPYq85xF0OSxO1do3M5qG7sL",
-	"zXr1cU3Q8O1zSfO+Hz0SY/lKOqb8k2+Lt6Pvd9eCn3msMxbqzVpeVRb2LCKGTJigCT9d0Gm8Tl/5OWHi",
-	"+tnj7ci6nzQD65b7XI+cn7ZPz/uiSk7LGE4lBXMLIZEMU+yDvC7V+uUEU7SMKieflzKtiyUV1kvHP5dG",
-	"fiZ1Q7cv8vm1RufagnJ6ISIe/vsoptOhXFBh9FZqcVhosPX8/TvNI+j6+YRp8kM+ZbH6W/det3uviwXg",
-	"qit57FRIaC8RvogKm6X3Eop9tkUz5RL6e2pS/r2YTluVuPlzuQfQxy81WQfP28Bou3uvmxWLrIfRncDr",
-	"E6kj+aWg/S5XUMeNi5D/NSvuc8yKE2SpJ1kdUVuRlM7eFP9sVP5xP9K3dVZbcX1fcmrbB41qPWwuXBn8",
-	"0NcyoVa1rypRvcpoa/WVMqTdfQ24Q3OBL5baf+npVI0J6rb07+cStf3gdSQPSLt3bk5V20Fvexj/yCUj",
-	"PwC5uNtCjk3ohc9C+Uo3vqaibClpZu1qN5U/zAaSUEYMU0+c7ZwcJekw5nrComPiQBxi3dAI7X/Jm4ZD",
-	"HOeyb7EqEvlZvroDmqBkBP3AtObaUGzf6r0AGYK22g9Ouu3uJbiTDNhUf3SJqxHTRDHndPQu3yN7Pu/f",
-	"+SDB4xzZ3UeBJQxcRNJzligOzQZJTLPJSHlJS9Tt8qR9/+S887Jz0Ts/d/QkO/e1o7K42Wx4kRRlO337",
-	"aouA2uxm1gXU5sB1+hHtSvkqsrgRrkh2Ozl+FHChvlTbCyPtTJREio4MZm7kuOFmvXLFPH1wKBdkZGWB",
-	"o1TcCjkXfQHpizrAAIxwApbd/DcYRMYpVRBOiwlH5JaLSGOYLRfjvsj5/jGgW7mBS7dLfP8W5jF4GLPp",
-	"Kbl2a+e6L1x3ZcwSG2MLZBGRDFJKhVZOyYs0YWrGtVQ6z/jqizzlC+rOJUomUq9pAJNBz1+zttof0QNY",
-	"Qs3r32VqSPRNKhh5/87QBLDUoiiiZcRGXHBvRHG0xCg6oymkXNlnNB749FS3KmzYBfcL28tcBvlTT2a+",
-	"Z1MqIkaYQFlDvX/HwOcw4oLGXjvx1acgyaXw9sP4/f8yqXr/Ds5kaU6rmZN8rUZRobnJaBQkcPR+K6zq",
-	"VflDq99hCloK5iuxX81JS6cLXn7Eyu3oioOMuyysBqBPY43OrO3AYOXi6+IoiuKfH9Mwx4N2DgRvW0JC",
-	"9RUW+AiQj9amSavn2AkK6hgM0jH3oSWJ96ut84PbOp8h3ScUQiJWuCI5gvs6rmO5ZXn07I0F9rdnnlGf",
-	"vXH/ervOf17BWfaM/i1QiS3j4AF/PYOtktBywiCnU1hO60lKmCHwUjpzVHwH2bFKxG0gT1YSm9Isy/RG",
-	"sHkNpVknLq8nOZlAupeAu6fYXl7HYclWRrC+bBOdFDnql+XkNUL3VmJgduAPLag2iONYvqEndMhil1fW",
-	"hPScFcjBm4+12DrVpN+6tqsbIkGI0ix2h/TIS5nqfqtHqHByfpYq5tMuXLUIyNZ2RAtsm27rASZZH120",
-	"H7hEY6xjQ/yJWE0BQvKh17H9RGVH4Guc+tPSAOrJ79aof+2O4wMJrgdhSUVZ9bIZS9pF/P0qym7mCXlq",
-	"i7/lf3IvanWmWCE4OaM/wGJmGTnZS8Q8c5LEJ0nl/0pjHtFMqJnKqBCd3SM/vn+nqDBA7bMSuV4yyixX",
-	"V31RtlFBvK9LUQ7l1LU18GBpBXpXd42MZBzLOaQu90WW4etHQiixseTuKnuDxpa3LIh9bKCeX021vme4",
-	"zLvhDodSA74A+rcqV2eJFO18wfmophaL803S+Eejr7lF84uUvnexD+yr7js6xIoW48wwfuStw2vVfSAL",
-	"a5uRWU0CagvtH12SVYiIqKFDCrXz5W0raP0uh4U+ZYdvW+a/l/UM+10OyR8pS5krLQ2weNkERn4RdEZ5",
-	"nN9GTUB+dmzY/IwcldaQff+4LlZfM2O4GOuzkMZMRFStu6OHfszeVxRLjb7IzBztaFP3pHuRu+h/YGrK",
-	"jFXaqRApi2PmzdB+9HnHEf1xTgkNn7K/Yczno1TJhJ09o4rrUhxP0JozdgtpeopH1J3rVAr8d7YqX0UU",
-	"Ptrp9s7baKPHp1AzJ3sKBUbtajQ1qcom1anI/m0mqdL5XynTa7+XzThnkfBjrRI7n3AzwNUO5lLdZrWp",
-	"G0Pyd66UV3an9anY8HzPOIOP0bgpq1bm90COZMIEF2MykanSAZlIS9kWOiAeIkuI4nADDRZphYz2nCUx",
-	"DfPOUPgV9NHZ5abGPYtSoA6+Bp5aQKUw+9Xwti+gjAp6zKViEdGGKmxklMiYh4vA1ZhBnRs4P7oKq0Wr",
-	"Ip5+hLCigyP3CqbWYksbseVDovEmzN0Nx9ePfbszlt9llFZ+7QA9Dv6jAQC5bvU63e3pdHc3Or0HJf6o",
-	"xNZqXwciuJ+svPu5hl25VFBTzVi8FBy4+IgaPlISuTIp+WRKk4SLcSOH11M3dl98LXyThqFMhV3UAMAB",
-	"AbLkD6JJIrkwzlRYejSkPOaj0YCGq4/S8UAxLF1efsJmMk6rPjRiFmVZ7UKm9mvCTmtStfJUmgnUQC/9",
-	"qGRquGADx9GWH1uU1oWHXl19u1Pc98o91XbRgMefmViFZQFzjy+j4cRXegipYWOpFs5upLeSpDD4MJti",
-	"mmpjj4gYWYq7yvIZaIWiT56nAqQ7b44CAxSGgWVTnFYJTBXI9REEp68YuQkjd8bCO5R7vt7aFnS0e3A6",
-	"akWmw9DSrxLT3UlMGWH/x//xfxbIubu43cQnv5YTUJI50+vNizj4mR+7v5WRCsEwPsBlNL9pRXShQWlx",
-	"1ZG8oDiAB2+DVsyMYSofel4/tJCB0vgty12Lgf67iTArZ1VnanfPPzMZ5k9yDhV9EDDlNKFiATKFlTXA",
-	"TBuQhCnibhjtMBURLZuFGmgxeFKQloRRC+jKrXjkrUb4FWjHDbU7sGgvfnrOzaQvhHR2IDAaQS6n3yVa",
-	"kE7JtQVWBltAdRuGsggr9Ao5J7XGogrM+BhGo88BnTKWVlwkmBJbvdb9SWt1HnyIlXl3Q767tNjscObr",
-	"KEz34BQGwksPQ2W+cve74+4ZNfJ3tRVDz9q81eSl/VRIHyPDRU4nb/64IVNoYqahgBtJFBvx10wHhI+F",
-	"hI4aoXOF9QUNQywYaekvLFuk06El9jod/s5CE5DCdzMXnuFTFnPBvtF9ASpnSAx7bcgR9HkTNCZCGqYJ",
-	"VVAN0JW2YdHxKfmBx5ZAWh4z5IJhyM/1T9/X9eN46Q7iM6mD5RyoTXEed/cCX6ooi1VKJMMcqdqyVxA5",
-	"UfzwlL5+wsTYTFq9e+eNm484Athq3l0Cx9dP6MTc5jP6F2qnxHrPS3vl03QKfGvKBf67k23awuWYqfoZ",
-	"sXoqg76529QrrdszlpU40GzF3NUdpqzI2wdHm7cIYQeDzBtnpb6EQjeLvDSyxWJXGbkOAC0JiVK2sfBb",
-	"1btRygbYHGKnJjrlHd6cuICkG3JUTLOFjdxEKbshR1kjh2zbMCSP2iq0TgIyFrORITI1xzuUnfPrKZSe",
-	"K/yU/8ue3t1WoKNzyg1aODLJT7EkXuT9RD3y9YoGliAjCz0nFTWM+krZ0vPLLMjq39oddE+x18g0BjEX",
-	"t84N1rx+bbH6e2EC5GOWhBZr7VoW48DUbzjXYmqyPipzIhQLGZ+tCSHLdreaLIIBNgmDwpTIZlu91qPX",
-	"9qRB98Jah0wQphRLVS4lVJazXz31VI2ZCBdQmVlNoS3pmop8Lbb4s3r8u+RPf79e/PT79fzp9/b/Hi2e",
-	"Lv78oHkUELKyzVX6HIJ9tvX5TCaQeNHN/1KfN/1ykpV+dn4AbBCTWetzHg+lBTKLP02s+npKfp0w4Zul",
-	"wVEQwViErc1AOydHuRAIKQqApQFBtQ6FvRzn3c/H2Im/qDVjmAV0xbkpwPgNOYLmM33hvqFdyzoQCad0",
-	"AQxiyHxMxig1qWLH9UnQCC0fN/GhOaXLuXkTohRh6moRAL5nSco1iSmZcs3I+/+b/C5TFZD4G4Zo/8Oj",
-	"h+T9u3AiUxDwRjxmA8VGTDFLhHqt739+4enYRbe1hv6072M3zZz+NKEwW2L5XeZ3HJJD7XBvu3I1/3wt",
-	"V9t4rZ8t21sFu0+N7W0H4XXGF6TiX6tQfk6Z2T9bZYd6BnwE/deY8haO40pOXrDBnL3Bf7jik3XOlIyj",
-	"7ZlrcUj654LMfntT8bAhEUtiKjKARYt7M4voNr3K3CT+5EAsSDXLW8eAVLKZ7EB2XqNklNkgs7BZ8rIz",
-	"Rf9KsL9sgv2lF5J05xPkBcqcq8zK9RGbbVJ3tpLeXzo6endlJTEtD0DZ6j6zZU+lm4ZI/IqS6XhCCllj",
-	"p+SaCDbvC28PJNxqOnFEjlZbSFeqN+ia2lW9OYTXsGjKbJS31i1cLqojECoTtl5tiYN36JbbaVMf2tr1",
-	"lUE0ZRBLcLaWXXSasIvugdiFryb6lW38c9cRdQAAESgZjAQkYTKJmS84iGq83kKBOKPG0HACXfrWNgFC",
-	"KL0ujD5kDVB4Z+D8DMX3kmi0gdZdZt1dFQsd4nARyilGCI94zDIfWKoUZ+oE0l4g8/kU529GEy+gpZ6e",
-	"0O7lvVav9WB0/17Uvt+5f/8i/Da6d/mAdkeM0nZ4eUmjdueSng9HF6POsDtsD+93u2HUuYzuhZ3LYXvU",
-	"btP2fTsX/xtr9Tr3L867nZ3aUTbvlZdd3LoSoQVg+ILLIeVS+De6uGVypEPLZb01WgdZzR59HBAZR5nn",
-	"7g6kz+r6pkxE5GaaxoYnVJmzkVTTk4gaeoPyMZgOqDLEgnhEbiy03wS+L72i874YLiDwQZObIl7J0DBz",
-	"oo1idOrmuvGocuON5uBQdCKsw1FicRT6Xwk+GvnQNUi3WUC5VPvPF3+6Pule3iM+uYzMJzwGMdh+jovx",
-	"FbHf0hjk8eMvjx/+6dHLwdPr/xxcv3x5/fBPTx/99HLw3f98+egFGTNDLjrnWMB4mpgFtKvX5KLbDeBH",
-	"Ic2Ei7Fd0i1LzCn5JYkljbiLHIRcTDwC6HePv/SFs71gmQ2MrkYXCHvtyrTmgEGOuu32cUC0BO+EUZxF",
-	"fZHCd4hgdg9RikfLsE1+wStw8he2sIsT0kAvZDJhilXL6Xa+ZTK7KrGvYq09SwCAwNWCUnROhjJa1HmG",
-	"M5pYE5zRvbyEoAX/d6eJj9vTXPDMuN7hrq6bdo0OmXcIoeNbpmYs8Q3sHk2hMplMlXcH1W0gp/XV/u0C",
-	"/ff+7cJP/ru1ru0mek4RgeyzihiBIRcUVr1yeK0KjC5PkigLHcbFS9sLazp1ruf8hu/lu5QoEd9JlOJX",
-	"Fr4bC9+egdcx7wKpmzPFsjI/SMisCiGx2ahXJd4GO7QO+3rPH/uec8b0xdfY3VYr/OCeHLwtQpEHH2Vk",
-	"HZr3Oy5sJQdgEyzaUTE7e5P/sc7p872cixohYgvqvg9nqwRYezYFe66XHO272LnCIr2VOR/igk6+5zqR",
-	"aAAFGc+O8TIlF+TRS7qcRVbx5qownR8iyp/2s/+/fusff//vfmttS94gM7Ssbs6vy3fpxoWcrm/x+8Wq",
-	"Vh4CIQ4oO+4NCLC73hRUdv8vIst+vf9rUBPF2pNSI/b6hi2WQHBNKDFsmsTUoKyeAbaV/QLiDMOWRw8Z",
-	"CMxXviNLTOsasjyEdfxUWsadh6W/Oqzd51DhMJ1OwZvqxOmN0S1NbcTI7WsM341dy10USrKCfExEKPh4",
-	"wLCaTeYIHuRhuDsYhvZpcrwKVpuDKEu48IXbjpxWW9qyy0IBo8JcScO8uUGmZihfH9peVEOYpswKNltX",
-	"SW1giCrZzHy2TUDALRTUuGjJFKpWwzn0hU7VjM+kwj7qsFLv1YDCp9CxxJXT4gLjObnpi6MbHDvgwsgB",
-	"j26OT8l30kyw+sSQYeoAVMKGfPg51+z4lDwenYDrEvrqrHzxG41SRIUd5qkdt6+7NPiggaP2ZKrI0jb+",
-	"J9j23XhKP3un55tqn+cFCBex07laDkyh1NXWNLuLNPufLPamWN52nTP1/EDOVE+DnDYCdkpLpKKvftV/",
-	"Nr8q0LuiPYxYKkqoACZC6FCmJvcgeIjfQn+f2kWPmb4TdvzctYuosrRDagjlESZpEF6ZmpHlTVTnZpDV",
-	"1IyVzAwIa6pKzXAfLkpElEOlclVYa4BiQaHMiJyB+4RIQY76rSENb8ncT+T2hxvQ/VZ1N4soQtn1KZ79",
-	"R83mGMIbrb9KHnISUxLSBMpoRt+8fxcqKkgExbffv4P8ilVWV0OsLyyxLoaBbinWu6O5w4SJLTdeydFx",
-	"l5dL+tzqIQFkDxAqvH6/xcE1486d9gX4oVCsyHiwixFGyBw4dN9G7EIh+tFsja3XzVqQuQmbgX3pn57v",
-	"fGhTr+t2Qf2d5J5vR5tkkeRtwymgNMGB2MQKQcRRP0nzSVDD6yRh8ft3JM5OrUd4TEIpRlxNGYm/QenR",
-	"SmqlXLTT5ohl93qX+WChkWqrDj/7732t4tNdMnttQde6JbqG5NORNehvd1hiZqf88inZdoSp7E2KwHBe",
-	"qlmyDSGxWjW/Y4mzUA0L7T2uXrqVDpN4cUoeG7Tl4FAwzviN9wUaigLCXocsMVgolK4Km0QbutAkFcjZ",
-	"WURSYXhMaClnGD6Y+5WMouEtF2NXMQZb39hFs2hFIu0LLE8KbrvMQhy4Ojl22pAqxV04D/XLwkfTVJu+",
-	"+COVhllx9eii2y2anqoFUzzi52D3+JiEOHeODHgEYNXAmd5tvcrI2E8y1YSGYaql0ES9f2dvErsfkZk0",
-	"0JIenfdluXa1tFeD9FN/p7ntvXPd6Z5fXN779v6D9hZudTj4T5ErbHmcdd6P9qr3Y8+jt6rk2u80uJum",
-	"fOh8jXyNpsLDciKY86tQ/QkJ1UhZnc8kb0vblPPpJObmTvjez1DMkRZarmV2DLQUZXXJsl6BYDFy2Bdg",
-	"5Cy1A4pVk4IV1pMleLnGJI4MWBAN+sIpF+vLcqBrJba4Hi3Btu4L743hJnDOZzJmRsNMci6W624400tu",
-	"H5tQDcG3wNOdDyZrKacY+IJYRI5u4DLAXXNDzoj702pLN5Y5FhwzxenXeGRe2Ak+L49MwaNRVW46aMGl",
-	"NObAnfZF61XR7u4at1km4UOPqf1jREOTKrat8wdO+ONXz6g+quZeoCJ32scLdL6NF+i87AXKoX1nx33V",
-	"Vy4/YSfQJmA8pCfoUFnYOTn/Wjrjq7tos7sIKGTeZtsBP4GCfKMiH9tGavEsujZ27PFq9VJf9g+kkOtn",
-	"j4mRt1ZC8eUBrQRw477V8zL1DdGhTCq6amRlQrzY/FnFj+2sdK11Wzeq11HjkdhC5+ms8ym40K/94rj8",
-	"nW6O3kIR8Z8l5S8PX7rLlL46nC92BK5Be1htPs7HFmcbyLUA3+YZDGkxozPmOhT6RrBYSnWcUhVhEdXc",
-	"CwstuwNsDpQZ0bhIUqNP11Q+flnYwL6ovJsE4+USI60oqWSUwthyr+U3LazXgYIbBgYrRjWIlMshwb4f",
-	"8nPKcYCLBDbstUEkdGkpsdRsIKTJP1xsp/yTtFoUPOCG9EgYv/9fVgJShM5YSGJKVPYB6aeLtknjzQ9/",
-	"bRqvb0pbqiTyNcQlWumT5aMnABegbGQkiaW4HyrBN2sJMWEuhze/smWsDBCPWUSGixJBKEZROIzpkYv2",
-	"eSF8wvfnVzJmRCpXisbVyQzIRbfbFwJyc5EgTLnW9g+pyJBGuABydIM4ddpP2+3z0K4X/sVuIKFzBLIa",
-	"LrIvjm7gH26sZWx+bEAu2g/ytRU2HEmGmbJIymDlqVJMGFdD55T8PCKhFO7XMpUUkA7trBXsNQ1NvICf",
-	"5lzoKww3AZuNdmnF3UpbfZLEi2VS97nYHTzNWwazJxVlPUmU1QC9OO2eYhUyFtvTaCxTXUKG7YwrKVyz",
-	"rCfyR3at7YwB+ZWLSM416XSwchsLDaj/Oo2N1SR/4OGEMwWLMu/fxXZhVI3fv7OXMtRMzUrDH6F79BKU",
-	"U0+AoQS5NiyxIzqn5CHIdARhjaCgp0n3FD4Czexzev0oP5OiAJjrnxM+tldYYC2ZcDbII/VbO5BvgLKv",
-	"4bafTY0hLgYOO1xC3d3FxHaaWUIuD1qPjtCRcQ03cmD/KjL8s5k5gCwRWoCBanuGfYmFqeIG+zsPGVVM",
-	"XadmAt2YX9nHalZdsuKJDGlM2HTIIivL4EByNKW3jKhUHAPcWyo0MSbpnZ3FdvxEatO7377v2nXjipZn",
-	"/hOjsZkERDEaYetf3x/Gkk9FQ2OlKRaPTgtdEhbasGlrtaDFEzkmXNjJRorpCUwVyzGRqSm8bmGx4uXr",
-	"MXaxwbamVujSdiZLGKxUBX4ZOyEdaqjYVJwRXq2aMzf2WB0OHxXfxIet6qYt2qgUzLEaCmyEUiFgRFD5",
-	"Zsiw15o8rW7yUTXrw/IUR/3WHykPSAR1Y+K48Ml+6/h0pRVJ1ZQ/5/JbUnStYY16KPNidLlLrN+7g83V",
-	"OX9V3BgmAi8ZF4vbawtwhGISZmG2QvOs1Qm/W+4rHVS0VsoAb21LxSIc+nZL1deXOwSHUt5qcmQleh2Q",
-	"meShi96ecc0tzGXFi1yrUmIP+zjwcYs6IIX2pnrJ3eiXUVhZ9rByaVxFUIEI+klNUqs2wMeFNJQr+Joy",
-	"XFOh//H3/z72GEHHirEpRnRH7rcpFZYjFj8N9rEZE7QaI54xpaHWpp1ET6hiEbFnMZSvWYZ8fkeBBcvU",
-	"XU04YaE9xWLHQPfNbIIqWJpIV7AzwtB7NLEwUaIIETdWp///AgAA//8=",
+	"7L1bcxs5mij4VxA8E2HpdEqiKFllU3FiW2W7qtxtV3lsV9ecLnpJMBMkUUoCWQBSNMvriHnaiPO6sT9g",
+	"nybW+3Ce5u08+p/0L9nA9wF5ITPJ5EW+tTtipiwmEonLd7++aYVymkjBhNGt7pvWhNGIKfjno5d0bP8b",
+	"MR0qnhguRavbejlhRLFEMc2EofbHO5rcMKW5FAExkmgmIjKk4TXhgjweHT2lJpwct4KWDidsSu2M7DWd",
+	"JjFrdVu91lmv1QpaZp7YP7VRXIxbb98GrScypPjJxRX8MmGKETNhJFSMGhYRxbRMVchIzG+YrvvWSSiF",
+	"oaHRJ+3T+2fDzqh99E14yo6+oe320f12u33Uzv4XnVYs6m3QSqiiU2bcCV2NmTCPI/tPbleWUDNpBS1B",
+	"p/Y96p4GLcV+T7liUatrVMqKqxtJNaWm1W2lKY8qz+EBLrr2K2H2fMfvpEpLVX3fA8Fem34IIwZEjuDw",
+	"E8VuuEw1SeiY2TOHxf2eMjUvrA5nLS5lSl8/YWJsJq3u3dNO1VIeR2yaSMNEOP8rmy8v6Sm9ZppQophR",
+	"nEXk2U8vXhJNR+ySXLPEkM45mchU6YAkTJGQxjFT2QIRwPMVFj52ZL9Ws9TO3btBa8qF//u0cuEjAPbq",
+	"Q7To5M/O4QsZMi7GJJxQMWbRMXnu7o8cnHfukdmECTLlWnMxPqxfv8OwuoVfnFeuVBimbpigK+CXl8bs",
+	"Bl1P+JSb5XN5RseMaP5HLfzE8F7xWxEb0TQ2re7ddmD3yafptNXttNtwPfhXfjl2D2OmYA1PKY+H8nXt",
+	"fqfZ8932+pSKiBq24jv++W7f+UmNqeAaqGTtx2R50G5ffKZkyKJUsQcyYrX0KGIrP5NQY5iyL/7vv9Kj",
+	"P17Z/9c+ut9/9aYdXHTe/svqL/8NMecJHbK4ZgUOuVYuooAg5+31iP2CURVO/hVgc5kfSRVZajjir5kO",
+	"SEg1I1REhIYhE4ZwoZnQ3PCbWij/vZbqWLBeXs5LHl4zh7jLhMbA0zua8CggUhFuNBHpdMgUOXh51Gl3",
+	"LiyjO+2c5USlfIDGT7/BCVbwSsV0IoVmwCq/pZGlbkwDFbBMiwn4J02SmCOrP0mUHMZs+qffNPL9jHfb",
+	"bRrK41YXVsS0IUMZzcmEakIFYUpJ1SWJkglTZk56LTGlrNciXJNU6DRJpDLM7gdG6lb31zetEWdx1Oq2",
+	"7ETHdnwraE2Z1nRsN5KKayFnguCot6+CljbUpNru1m6XG5ApHosbGnMrgeDesoOYGJPo7snJOOXhhJnj",
+	"iN347ekTeAelm7fFM/0XxUatbuu/nOQy2Qk+1SfP8GU82iqRDI+FazKlsUVly0b0XBj6OiB2UTogpU3p",
+	"gAxpRJBDHx63UNYYxTzc9YpOCXvNtQHWhtIJXJRlfJpOGWGW0gYkmUjBLIBasLtEuZHGsZz1oxQ/yKw8",
+	"iUIe4YZQMZ9RizbZc7xJbq+xoUw3tbySRX27+l9bsJLWqwzyn75/F1PBGXny08/fPnq5cO/383t/JrXm",
+	"w5iRbCkNrz4fv++bD93laTLjZoLycaqUJUF2C4wc5McWEC6ORjEfTwzhXgAyfioEhu+kGvIoYmJHaDAT",
+	"romjI5rAlaMQpGTMdJfQaMotsc7P+Sw/53wRzY53lI3f1/Gi+HhH43ItuBp5zQTRoUyYJpEkQhqEW2K3",
+	"Cmf3ozTfyVREOx6dxx77hRHMVzym8/yYfiwMaHJMQpojHL+PY/pREp2Gk1wNO7BILQ254YgkRiI4wlEi",
+	"dD1TLJQi4naK7yiPWbQzmLF8AZbcOKm6m2EBCOBcE69zZicJWohH7MK6yAgX1uxMtaHxfrDai/QkkkzD",
+	"QQLVKqG0E3KWzvJ5xrB3Ok0gxtk6MoJSpcPMZUqoYnjelvkXTrZzr+ZkM7mi2dkmhXePsnf3etY5kYqI",
+	"FIDKJE2soA5n/FLKJ1SN2R6gFCQX9jpkLNLktH1+7+43F2Q4t9ysCJQFKugkJ8KE4WZOjJQkhsU0Oz0j",
+	"5RGO3xdRhC1wTeQNU8jX+R+MgLLmT+spFXO3br3roUlJplTMHT6SWI650Jeg/88JF+Qe0QAfpQPsFNj1",
+	"Sz+D8itqdnKKGnYE29oTuGULsUrQNDHZLujIuKOMWExhV8/tg6Mr+8AK6gXLXOHJsgrwAo/CEt0ZtfdR",
+	"XPaSWmyX+LOgqZlIxf/YCxVG/mhJMHudOCTPudZpfiul7za7kLT4yj4u5CnaV6xABFJ54BdtOb1iN/Ka",
+	"RVYEjSzu0RjZ+8+C3lAe02G8D3oQUUOHVmkEbSWfOT+1u0WR6AVTNzxkC0MbHl72xj7O7opELGEiYiKc",
+	"k4PiVg4X9nLb8JsoGVrVbT8XUrSZ5DwYdJpqFbL4Qh9sJ7kiKZxwVBxT1is6nSJKFLayoVbpIHgvV/sL",
+	"i+Mjp0UOU6sZjFJt/z0nlAxTzQXTmqjUXu3b7INoFH/2+KWlAGDrQY2cow0ADOL2fNYbm4KWs+33qSkN",
+	"twz5yPApq3oHUVevekekscNbNGgszdFweagwvll+4GjGTmtA3QLMW4ZN9bp7fGGH2/fcRFQpOm+hCcZL",
+	"g7+2YB/ZFbgdZN8qHfirbCo5/I2Fxs7tr/UBDIPrjFAgo/GzwjWPaKxZsHDzDS6m9oQLhqbT9jpb3fZn",
+	"N+XiMb5wunCQQSsV/PeUucf2zhbPtnyW648PYIzG8U8joCOrFpih09tgEZ+MR7NlAU2zUDFzSfREzoQV",
+	"JpwWjhY5IkU8P640tBZ3hfMv7+ZVYT/PKMrE5ZVlR9/oDgpbXADhoFXwPNlp1qDOIsjD1yuvY6iZCNnH",
+	"oFEi2gwPGq5FMerY2jJKGKrMJh9dQzny+fLtrKcfeOLbkY9Nzyw/jKK3scKYvvvhVB3Giv0/4WgB3wlf",
+	"HPCupfj14D924tEC8IeG3xTZ2lDKmFGxLaxHXCcxnfdrmSXaX4vz4S/bo0HMbtAxVKaJpwTgNyAdotPE",
+	"StBaqoCcWWWMjplC8XXCxxOrZzsLB7ziLX+HBXqZiZ9BC541vrnnMmZVVC5fUw3pWSsyoKlis+tJNVO1",
+	"V+O9aFVCdwV5yOZauHV/Qv5mAg9kQcFPV4Ct0k5qQXcrKrIIjYt+tjWCRT2slsIEziteTajWM6miJXGm",
+	"c17+bKeKlm0FYZuJMw0gcCX0LMQbFLbUCRYdvu2j+97ne9w/evVf/2UtiV0PW9kB10LMj9LwEc9Disqg",
+	"sQ1xa3hM1xzdAEykU3A56ZDGuIygRbXmYzG1xNhuecoFxnZE7KaPXlgLXlxrFvXDCQuvCxvMP5Epm5Xq",
+	"CI2qCbp9spOWggvcjmBVkRA4qXw3bu3rBYvF692LSLoEMx9QNrXf3tsmPvTCfwbyvZY0T7ko/noabCCK",
+	"fDBCvhYFioS9LHA8Z5oZ9Hn7QRAUguYBXZIvNNOWEULg4ufKHtbDUAW4KMamlYJoxEIe7WhE8XMM59Uq",
+	"spf8ZhNJ3Fh7ARtLXrmuUfsNK0PCKHKQ+ZhGUkEIoz0NLsXhcataOQEb4To8dwf5AodXqCj251er7uAh",
+	"C7mX9zaRqQqveQ5Hk0TJGyTg8J1XG5za85rzWcCNTrs6Mqq47WxtKzf+Ijvi8kIGCRMRF+MBSYXhMaEZ",
+	"wLj9afQQ2Ak1ocSwcCJ4SGNSiJu8JAMhTd+vagC7AhOzmTAFCO9PrTjOSjT4dSsj4Oei7DxZVHmiV8bQ",
+	"cFKNT84g3seXlizugo9G9siVnKKTGYcf78vm4d9BVNwYwyKuEAiKUMZFKKd4QjI1Y2n/WXUsIx6zWiWn",
+	"oQynJ7Rz96LatsL/YKU5uDAX55Wq4kp5qYF8lL9f2FVQvlu3oGzJxcNbL0llELQXK0UOjzsYKtKIm0c3",
+	"tdaKGosXDU3GqZapMvDdS2LhLkNIPdeGTbdiANT7sarpJr5VM0u+U5rwPhhcK5f9ghmMB8/kBkItJSBm",
+	"omQ6nhAqyNWzx+h73W4XG+DzkI2kYjtvGcMZtrV4uLc9Sdvebgo+NreKJoZQ44wYgFLFVawG4L1I9Dk6",
+	"fECx3ntxXyoKgcxVGjSGlDbeSD7VdxhgW7GbOqLtfKVVT+Qy5vxosTxDHaShRBs614QLiI120ZHseHwM",
+	"wcSZgg4y2Wan6GgyLjHwp1J1qt86J+oDGjMRUVXBtGOpU7WBcP8AX6g6TMXs+NQS/zCW4XWFwPOTcPFO",
+	"XTKRM4xSkQkTBF8gY2kIJYLNSJSCp5/VWETZ2CozpVUv39TC+iyl+UOKCuHkKp7Zu3qU2rM5eUYV15Vy",
+	"yQp7ZdCaMXa97vR+SpjgYvyLHWpfmXDTn0oR0Xl/JtU1qzSjLHrM/DbcJyunyY8oyO8430ATYGmoZO8P",
+	"nqb0tdcXC4J3AbyW7zxTB2JNQ9afSs1iQIpxSiMWyxTElSlVhoPCCU/mFA4vpn3FUoEkdkrn0hhWbfrK",
+	"1nWxvKq93XqWc+TOdTEfkRvyFN4hXBN8jRz8JlMl3r9jJGJEy5hHVHHz/l1R0asDI1h4FRw8oIaNJSah",
+	"+PMdpuO+YolU4IG6kXHqjYthKK3uIsZ9YHH464hRkypW/GlKeWxHKWZSZX+wW9D9PPqEJonkwjg75dAO",
+	"H436NASrpUwNF6wwGnSbytt6MKFCoHvGrx6SACz0Sx56M4z/b8yMAXOoBS9tmGJRP/vthmuOa+OrvvVM",
+	"xjz0AmNzXLGzrouesTPPSwalZsPdFhqPxyNqPHz5sBq/imfafHh2Zw1fqbICPZiw8PpFOGFRGlfIR2MF",
+	"xIOL1LAKpvWDnJFYirGLn6REx8CmwFhOtOFxTAALNEj63ByTh4jM5KztbAoug/B8TQYhMqmKNcAOCDwM",
+	"SnwqIFLkwVIRnev861IQqhS/oXFAGFWxiwAV0j4QEUERm8SM3nAxJgft+912OyCn5/ifb7pnbUzf8uS2",
+	"4GU5+LV9+urX9tH9V/9H59f20dmrw+6v7aO7+NO/tFaS0dPOKuNgFb+zvKt8S69qrzmWVXrcJpYEO822",
+	"GgO8vKNV0c+xrSmD0SjmVXKOVUyZiLzv2cLxHU1mXERy1gU51S6RJHGKxmM4cpIwxWXZbrkmQo5NE9PP",
+	"rW+ZW+qGqbkUrM9FP5xQNWZ9OtRA8O2mXjWJWsssaX7SacF/1fIfLxi3Xq0Tp0HXys4sWGXJzABsH7aL",
+	"HFq3N108iDkT5il6s7ZyWA9lNF+OgGs3cHGEOaNdvU0cBroji3SfCj2risl1VAuCcu3tAzF1aXzIZJxz",
+	"w7Me92uVrAPKCOM3GSLWf0rI2SURFjQxhI2RUWqFl+bwbhQNr61sgwmwi77qtTZkf5ABXkb9Pa/xL2Mi",
+	"19aEa5vYG2roOgtNpaZVUJPx0AKiU9gt3PGIQ2DyiCkmQuavh1YphfkZNbWzLlGQ3AyOtKjlUrKqJD7D",
+	"pknssGwzZ/WGxtfsQ+6Us4WvtbAuw8o+rEIVEPjhrEMPYhleV6jtGUBgNpWHqQCTySZyRrghM6qJN0xY",
+	"wFnAmltSFxpzNKsx7+qFTFklmXNmKYtMBYSbUe4kVXDDwL3WErv1FtLXSUxFRpKaUwIriyQgswewEDYa",
+	"MfDHE4h2xB+tPEv0NU8Sq+1alZWJSAdkArruXAfEGxwOA+cHTzXTQERcNijYMvJUxu0Jhw+yWXDh+Xjn",
+	"ATmgVqy2zI3IGYuyjFQ44cOADCJ2Y0eRiN3kBRS85HFI3I0IOmWEksRXoyBoByZjesMqrVKw55oAHDjL",
+	"jaj6iqiZwmTZV8sQUIO8YOHZTC4ZKTldWnLDEP5OZRAuGm7XzLewe1gFvFq5M+S4+wn1ypTcMnw9kTOm",
+	"jkKqkXhVuB6VNv1dnY9cRPyGRymNq6hsYnVIA4qAlgKCGYbMasROgCLaqDT0QtMyEP4mh/16g3pMV21A",
+	"SKeTLz1ZTIjaRujJzB7lLT86Pr04R4M+N1a3j62yTISdPuaaRQFhsWaEajLmN0wcVzt9Mg6BJKAaQ1PB",
+	"Ie9vxFmVK9EKwjkJx6FmTg7sqQGpyOhGdgmWEPVE8XigRMsgv+SBy52DSh3HPVF5a9tE+24Y0FsAu6rz",
+	"WjicbaN5HZpupR4t1ApZb6h9kFUSYTdMZDAUS3mtScyvGbh/FkqXVKPNDsHAZaqwmN20Fv3LG1yD0GsJ",
+	"bwnB164lQ/hFjTTYigTUo/zq4kI1+LvubN7Ww99epHDHcT6g6I1f3FPE5R7DIleD+PoUzBLIbwjia2df",
+	"CfJr316BAmvf3StXXECRBmGKDVheFYo8ZDdYb6xK/MgYW0R6rYjd9FpelVEslCryxTQyDecgk52X1b1t",
+	"rBzF9bypen7DYvuRpiQokoLtSeFrmg94w5UU0/KNlJQ4iPnrK6bT2OhdREk51EzdrJlLsUTJKAXFpq8N",
+	"S3RdUuGCrUYmUKbJnmC1faZWzEzVmIlwvo7C/uyG1RhoMOSiCBGVmykfecWhVJx5vsQFkMruu7kN6CHX",
+	"Ya52LVh8qeYVHqafRQQ2Nlc5MsAqVFZacdUwzBw0UTEmwzmJ6awYWOpeagWtbHDl9YQF3/JKPufHvQ12",
+	"tWtGeBSbZxW6t7Z0wjRWvLI43qbUw531tuexDwah0+mUVpapnFA0uOkJVZUaa7UaUDqE0pUHFYUvMijK",
+	"VxI4sC4dz8I1LsDCarzZSlvYHbwrasMBI+0S6pWFwOLkknY3lGZSFZO5F5m5cN/LIsm6uqYlV8fyza2+",
+	"hn0IzQVi+OHk5ocyTKe+evkTLq43BKUq2bM6uTxV8bKM2i6lREJJl/+te3KyPg1SxdXb8RpwVnx64Uaa",
+	"0q68MmZFGJdXBrwFHiToSjbfLI6ziti46MnCSqr2++i1PTsab3FzPNqmogiEhi9TAAgYVSyacsECkij5",
+	"G/vdQLHzTaoL7xlI3GKByVUdHoTbPlJKqpoY3koBrT7DdNEoC1PkL1Qt4QdGY1MBpxBasSJQqz6MNJ+7",
+	"Qiq9BltVXvnqVYOKDnVBBo+nNHnBjJW0dEUgiwon/Ib1RzKOqrzov0yYIJpZLkFcmScWEYtXULZX3kA8",
+	"P1OZywwEU3XchO2PmAknfeTWNO77eniV0bC4vgo58zt8QLgYM21YRLhwjpLfU5ayUrzRWryfSF2t0fh8",
+	"yL6u0il/mTB7BvaIfN4k10QbqVh0Wc6n5EazeGQfoxMa4xdLok3BagARkpXnoVmYgli8hlk9pTx+4ce+",
+	"RZd07WU/9mdopAyItsdIDWS0JfGczBQ3hglMuaICQiadOOHj1bC0NTqtLuE1zjSx37RC/vdYAQwqb9IE",
+	"qrA54DneuNTDzNHbtXAhRTzH5bGIUEMYDScu1O5AJ3QakFBOp0yFnMZ2z/jfRMmptDPpw00gaAErAZzc",
+	"LRaurFR5ogRZOZwv77B8d7XYs44EPBZJaja1Wi8RidXpyztgfmVgDbkoxz2eXZRbJ7SDTSiGn/TXxz9+",
+	"+9O/vSrd74Zp2XkMYqddT01KtsiztZPWJ2j/orhhR1AIi0BBHUOuGUtcmXIgN0QK5tLEwphRSxjN2hzt",
+	"JjY8R4mqj/L+/TNXcDfWATk9P8Nk0RnXrHRxF3fvnt1dF7J6K6TNr/SFi07Y8KJrCoecdda/WkGpbgPc",
+	"qklPtu5KspDryRWCQRQppquJHi1mwTfK8t7EWFNYVkmx/XBO8A0jOBpu5q8ca5dv4Zu+Tb9yAoFxYGNv",
+	"FoFZvJ88GDOzqteYHeQ0gewsReRoxMMaln/7PmLHdl0ISsGAsHwORUDf1llcBczFRCOriXFtFDWWwcZs",
+	"DL7rLDEfjFdePKlUXStuozLjwEiiQPYBv3/+EgHHV9H4msWfefXZ6YuZIr1uGVs5xnNys2ASWmP2bVaR",
+	"spKmvApWhQxPGLFAckcT/7lLQsmU62leex0LzB6cdzrYIWAHF/uOxGRDTrKJV7yxh7uSkmx+P56mrLwe",
+	"F8F9UEagE0Cgw8CbOMhBhkkQ1wK3QQ5ylMJrK9Gu9a2MKpJn4fbW4P9fKwP+qihAl0xSrjVnKiD0RobU",
+	"qt/5OJaqgAhpKFcsIJxFchr0BJ8m0uiAUK1TRUWI9h2DhRT6v6WKR/z3lAUkpKOAOCGL9VHjYUFP2Gsx",
+	"Vgi8zAuDdAlVhmsqUDVihkGxcabMZUFv6pIkHcY85IZd2nnESDGFDaVADuySql3aC8nnOM73nO8lpCOY",
+	"ZXG1qEI615BVMcuepJ4okDM/rSXncJb2H6XDbAE+2NO0qoA9TvtfWALWO8PzROfv0oGifwF2DAxllKt6",
+	"2XqRjOPp2inxTO1APFTnvwM1MTvKlWmJBbjah027KAp+OKN24av7KsG1go2sD53eTUDdYzDKJ8MMbi+2",
+	"4zbEzg3jaqqMsSWlcolYm1iTAz5NAEHJyycvAgIW9cdPr569sFpwQF48ffnsBTm/uHsYYOQ5qMTQXAj5",
+	"kTYYTx7LkMZEsZjO0Up1WBTCTKx9hDT+U9RJXq5FZIUGhyV3+wVD+EInS4i/pTFxXSSZ7mKTKzD3gXlB",
+	"CkzYg05nTJEotZ/FclAzAVXCIhbGVLGIuO81Mv0W8HR9GV2aGulKS+qqgB7BZmiRlgkTUNcK43aGc29u",
+	"PXBxdpCm4Pyeh5e5kQLzOrjRPmcLbMdZUoMzfMua3LAhDa9HPI77mrv63AtVKqzi72zmU2zr5+tWcY35",
+	"JjNuJjI1lqfJKTU8dFH6+tLVr3BXVFgyFnEm1JR6LLl0TEzJAIPDUi5Gk/uxW0qT6rI+4IovwQz0toW+",
+	"OgX4cIkMfBizGijZLhm2rwuJ1+sTIv3gbVPSmJVVsvCIZggUyjhmdAyh1pJM6dyqXpEFsob4c2vhIVOa",
+	"bCCUFz1Hb181qI6EThgrHjFhB9ZkkTRhb46srTWawDE2vJ2tjjZRXFZzA/CNWaoOqA3aNXg7bpiicebt",
+	"yL6OGUV2fNabzBfv9t+wQKFd4rQlYdXVapJUJVKzJqiZxXig+AmMyLtu7JFGuZesQTRmhtCNCMNWp62n",
+	"ZgMIfTE1G0Jos+qUDvh8bcoPYphyFimnUHoGWYVTCxyxAKJLJLIQ4red/cqdBNDSXTtPrC9lsC1dczDX",
+	"dCVW4K0OEI2lqUx9fOnKGyDLRvfhlPmCfN4CO2UGxLxt0x+rwKKwtVJDi8Jprru3rQxy/owaFDCt/fhW",
+	"hsBlqbUcstTeUJxcdNdsKF56x1FWQsBR35y0wjZyweySUExKx9/hFc+JDixpB24xZKGcsoKwmpV7A4Zm",
+	"Z79hVr7j5rCp1Lk2t7Ek1TXD1+2lrQXJqbFs0lQiQUd2ndCx5hIxntQK18mClODlajkaBWjBEjHoEe5i",
+	"TKqARZNS9u9+hJsN9faiZJK5WE/bJd94eyMBYqGSsS5x9MvM4I1Ps5NzFG9Vk/yz+2//pdVIplgfPOok",
+	"hKZygYOTBdpazW1XUNJq620Zs71IT2MpWADdrblrwgjmZ3eeB5QYRqd3NApfzobg6MmfnVk0MfTPJYuA",
+	"/xQWylU1BSXcavdhE/SGhQ9nDyyLXUvLhywo5uMAmyVNYaTJTo3tTJaoWYqktOvIqTbkz8LHfMdXV5yT",
+	"zJQU4ywA7PASR1ktUDGjOHO9zy1tlqNR8cZ5hAU53Xjfx7FZNCBbdcL7srY24NU7mYI25t3VbLKW5922",
+	"xWEND1yv1m+trzuqt0el/UMzqR1Yw+bKY+PjqhZ3hUenVSWUljWKQu0pF0fpNQmu8wSN7UxlH7nk/ULH",
+	"Yjwh6MWa1zDBBmb4b2g3kSimMcfhBusQlKvKkAPn5nOhxtmbQzah8ajELYfzPOt/JJX/41Vl+iSmVqzn",
+	"h7AJn4lxu1lZG9Wp2BSyyvk+GKHs8pzsvwWhsZYklDcQWG20h0S9ZbOR3bvL+jm2BE1oclp9Uk79cr4/",
+	"7trc+NPAMyiFiDZNxFrql1fTtOOljOj8DpT0hrphRSjG5sgADf05M33/d96k3B1MJWBvZbSyX+j7ajkL",
+	"IdVcaUMiOsdjsTJOsXToYZWnoeYD0J+kIjCPlj9QtK/IhIkjiBnfyqOxcSmRzXIIiy0rCmdY3q8HxD1Y",
+	"5QA8a6xyvjH4m3XJnpXNfxwVoMZ3GCIHrsu8TKHNJOwBomkQCg+3M/QuZb144J5ie3tsktKXo74/tBzq",
+	"V2UFV2fGLCZy4hGtOtutEjY3ZfilPEzIw1qf7V/VWWYDdrdjQZSF6KUyKyEH7DUNTTwHN4crC2tm8rBR",
+	"KmkdlV6i0AeaMeJp7eEloYbEzJIOULtdHSL7Rx6jBzrWeadTF+1/cbZxeH+ZVG5K+DYkYIt9ourIDZ7h",
+	"Crh+WJB2KmzcfCzA4gNjL9EnaVw7qTSJJY0qqx7ur1fTyt5H+2lq5PexWeNZ/9JWIshSymHTVkjFta64",
+	"1f3Ye1CN+ZD2HvjinqwRt0gYtxYwv5KuGpW5ro194/6gcOKVeX+q1FgqwH45MDqjZ868jT0sG0v3L+CS",
+	"qzrBQA+sxa65NAzRg5u1yWpQPHyMoFqYsQpxfpTmw5bnXlhmbWFp15rkscvs27JIZ9GT0D7qYBOAdf0A",
+	"sB7nFq9uVKOz2Htl083xiM4bU+PFkyzh9L1lGMQGMLc2vaYmVbf6gfRW128mqdK3+oGU3er8MxaJ2/zC",
+	"AhY4cMr3VVxB4TgDD9cFEMkusxKBCurCZlmHOyUAbhtZ8okl69UUkSzHwzqLX0HZ5ILIVJEh1TUldT9c",
+	"4l1VWdbtjCBFSLr9nLMdUrs+pRytbauQLuU8rbuRfWgkJVrx4dSS4mc/hbyUPSaWfE4ZIltX/3zmfO0P",
+	"JlSMNzbhYSB9v1iFYU3xhOXjYrPm73fWFjlbXNHCB16tOIIncsw37Y++y85r6iScbqpgVBRIqd4ndmnb",
+	"sAE8nVcojr7pWd8+7hJNpwzbiGITK7CIQ4PRUnc0ElPXM2gj5/ZEpmrVGuB5F1rUKLSs6jScWNng3oRI",
+	"Re63p0tVLFbkkeV9Fwt7bAUL31uvntYqpM+UHMZVBceef/eA3D+/+w1JcARBy7uusiEqxeJ6U/O/phIL",
+	"oYMIhd0juRiDHq9umCIQHHNcncRR6xDJSrFvUP+vXLuugi/BSppPWKhvVjEZF9rQyrwi9ChAC0uSUEgp",
+	"oMaFH9VIj1qmqmoqZzXhEZsm0qD0aNScyBGUf8JvzCZSZ3k9jExYHMHph4q5/ipOfCP+Q8erOyZVtSus",
+	"7ZNcaVq+IhqSasnPzx8TQac+ucYCql28g7r1hUOd+dVX5F1RT+2ZLwZ9lSRKOiPHDmHxFKbZNFRDTmuq",
+	"L1cZlFzweOFDjTa2pQssW9k2oePZIh6yERe8OpzkqtjNBjLo6DH5PqUqgovXXeKPoI/drMkB/vcw6AnX",
+	"Fav8IMuU6YOjs+z2gpx6PhaM2T96YsRj1s/aiR0GRMmYaXIA/zkMyJSLfsxuWEwO4D/2J/q66ie3Fvip",
+	"J7JHPhGZHOSWY/szpr2SA/cP+xuEnffhlnviwGQtygPMLVI49+ExucKuP+58NDP9KGXkADhc4DonEans",
+	"7lgcHWInJIadt92wQ6g6wEfepE4OfFexAO7Ani5SgH7EbvpZ9XSY+xBzkGJWehoQH1vXV2zKRcRUTxz4",
+	"Pk6KhTxxblJ3A5DAFBqpDgPf9ZwFJObiOvsebCDoCc9NugQ66oHrxr4Ov7Po8Ji8MJbwQ4IedEkCb2V2",
+	"hD2RFaxLsJBdFu3pY2oUt+8fSOFOxEdCQvCSHd0Tbk7o6OeDTbgmEWQDS9HHtam+/eEQKxcsIlTEmlj8",
+	"F8rKN1AaAb9o3M8iXNd9AgaW+dpiNU5R1wChQiqs/MbSWTZ8qXiOTV6pKoh7VnlMkBjcLziP1vdUL7XU",
+	"r6K1a3qTN19cDq6r7sUlE5dGrGqtVn7bS5GrbQtNRcXFvSIBXrH4ppCzwaE5WWK1+LzqTt3gRvtzTo3G",
+	"rrvFCcaWsX2ad3cLVyPXz7f6YuC8V+NcpwrnCubMjQ4L6HPRhukXUiavGfUs4+xKQWwfbYGzyV64Aunb",
+	"dwfOpnpKk8QexdLSpvmD7eshN7cr+8/l7zRZdkOT3sY7a4jXhUjyqr2s3MFze89vagSEBgb6ZiC8cgkv",
+	"8tr9DZfh7VeF5ay1/dXrgW6WLRDgb/hmUzxwh+KxOfvuytP5W77HBQ7sdKot1p3pmRUEOAQTZ782obn+",
+	"UnbOD6joDevD9f1ZZTUQ9IQn2wWPRyU1sNF5FTTHt66clp7sGH+ez7JtBPpSuGuk6Cir92WnBueY4XWZ",
+	"fWtRYmM8XzJ3lI47KMDs2gZBiwiwnemgDMwVRURhAJlwbax2zIRR8+VivuvdGTsC1WIsZvHMintoclD1",
+	"5HQdZm+BwPvBhd1BuTHA5pDatFPVczZSTE+eo8lyQwBU+LIL1trUTbaw9vJk1WtN4vl2nmtjaDiZommv",
+	"qiZW9lxnUdhoeoDwt6z+DFT6uiTUl9PEyl+CscjVFA+p8BO4ITDBQa8VylQpzpQmBxGbUhGxE/X+HViG",
+	"D+E98f6dJhEVmsSUfP/oYa9VLqXfoKjHqhDGbSPZglUt2jdoy74qkwwNhzEX1xt4FZYa/Kw9grIdssao",
+	"7+4NC1PZN0j2RvFaf0+lYfoyM5zmti4HOBOqfaL/2p6rUImd1teLd32eZ5euCYYrujZKfc/nZuTMm9X6",
+	"Ip0Oq4q+L5QzKATE4K4XNnOxXtfLKkPXRkA+d+4R8Ex6j+oSZRcsXp9MhuOyiSCZ1nGPlS1nNpx0BwUs",
+	"20ppaas1icUD2kod+8TPsO6YKs9DxhW4CxZ95ywgp4cB0WnC1A3XUvlfOwFhIqSRosKAP0HQMcuengU9",
+	"MX7/zj48ySLjDwNCQ2iGQoUJCJbhPdB24pCRrKTtYUCyjpE9caBYyPgN0/ZHRw70oatIXK6168OX88Vi",
+	"4pVdmBUos28DjcVa59mXfF3eStL6ojrA/qoQ6X3Hh3ljyRZBlZIziP6GZd3RRPHxxOhjv4cuJPkJGhM9",
+	"kTNNsj8F0sIcUrpg6bc/JFIzHRDnS8NKnl7s0YU3Lol2qeXuXZTnkK2GNGYiosr5Xbibx5kALBEOGeyw",
+	"+199Fi5ya/czGUp5rQPiLOS4HsmFQY5v58rH+nVcFqu+6+LMXEUkocr4dZgJ48rnAOnLQj257KVyUTuu",
+	"sJIJvo49sY4XwUJ3FaNZESt3LHliZfY4+9sPoGnEjX/qr27hTz928WZLhCkbVb4aYPP+wN28+Q9+SOnw",
+	"3KjSb35gflpuVP4DDqkE72IhuyWO0bgt1YfoILWiLdOu7Y+qyONylYbNOMU/TxOe84u7hSY8d+99g3/l",
+	"RYg7dz9GW55VrXMawE8VTOS9vRfUotxNv5WRhs4ot4DWL4j9oBJVhSAsSZOF/EZ0D1uRWcjiQNSv5qXC",
+	"ngVk3arfa7Pq2YWS2eDLr1AafxJEczEGDYFGGxQ9sPNVGifX9kleX8Zkt2bNH6MKyvru7vXFBre9grzf",
+	"fcU15N3dly1qjKqYM22gugKGOxZrLkDNcpUKvW1Fy6DFXOfTDdXhUsPUt5vrvs/fvxu9fwcPNYlSEklo",
+	"ArFLuyeQq5e/dIriZUA6BRk9IGdeIC93rltHZTc7Jbz0ujOaMjVmUZ8LI7dFoDrN+hlTBIp+ZLIsmTOq",
+	"uuTlUafduThqt9unnbPj1i01DLdCaJSyGpHHC3yNjbvP2QjDI0HP2YxcuOBIIBj95UI/yyhX7L1E86BK",
+	"DLEsGFxmVANWgjhRrndkgX/rohs1tnV45C0xuIQ7BYXG+3TWRHSuB9a8prJOkaFXOoXpuIwFa6Mktslg",
+	"StWYiXAtu/3ZDVttGglaM6muG57CLzC0Ok8KUS4/n6Bgdir0K/OL94SpYCP3EQc5JrgT9fRliSznKLVK",
+	"CiqjyLZ5W3gC29m9Vwt4W3d02VGgWimkbBqo1749JrqpOXmtoTdbzqLdFSIsvZ2lsRiTszMHHWvXDK6K",
+	"PjYcXtWXOQtax3hWrPF7SaJiwzdfGxicAIEX6tGYUmE4XmY8a6vlLPaXc4BzR5cijhvVylngVRWNCUwh",
+	"OwB7E0Tuo9CJsbz53Y3xt8YH+QIb7IkSH+wSbpzHimblq0o+rztZ/TqIby4edUCgtAUxMqJzNF5ZOuiz",
+	"CPI47PNOh2g652LcE7PJPNejD4/Jlchakc3LjcjIQd7HjU+T9/9pdNATD66+C4h+/w5U5PfvXM9pduh2",
+	"IaASyDA1YLr0BzKWzINNT6DdVkm7+/JJOQJpdwSuHzsOTcl2c/Z+5/51/JnbWWPsYZj5fBSDBuV5RPL6",
+	"0k05L18M8VtjaFni9KUKsjt2YF7rIVooyoXYfUfnEdv44npHUUmYaFZ/NBMroNGhy8BtYT54SZxoNl1B",
+	"sPDUc6mD4oJDDL6QgdhBVu0cQODwkmBDpBxNp6k2ZMigx7tLJslbBaJ3cKn82iohpl46AI61HAmc3WIF",
+	"+YlpdbLIII/+H3Sxf0NRvIWkNK59joCvUAoIftkT+LYe+M5YVuRhl2TgkggGl2RQULMG5CT7e6TkdGBn",
+	"0EnMDf5pH+OfMLrsPMnX2XKQq1tuYxBRUfhO/pcv+5V9I/sDxlUHEkHSSSNpZTFLKnu1IKdmR7/6OrcS",
+	"+EprXUZdbGSTXSePoNFaFcquj+PNP1W/j6f20DfcAtxDtcqVqht+k+eFrN/BJvEnC/e/uJV95OfX25xu",
+	"KTPfqZAWvjd1GG+hCWwjqN/UxuS85FMWc8EIjHFxORkxwtzNIYulBQcUDwWbEUc/yYGQKBCApsWlwGl2",
+	"CKlpV9Xg2Y6L19P89ZT+RU1Z3IHTQgfdslEEO9uVykJbviWkE+29tdJTVSs7tjCJB0PF0SpdSRlxRfsq",
+	"+bCjM2LzJtcrOltfxbGcQVQPj9mCzMgFAFZmLLBkCFMXnFHI+YRzcXhKk0yHgTz53Ex0cN6+X5SO92DE",
+	"/3z15fV2zD3YQj9R0XtT29rbWgrxi5eDFz1wJfH1jq6SSUtKpgNjDxwWaoG28ky9Wq5KkEGSG1zNyZ+7",
+	"duN+xoOeFeBuaPqauN4KLvpx99Lwy1y+XKd6acGvVh/sVmJZ9al4FWZh6xURg2sga5354Eqsu+tcnU0Y",
+	"VFXHxF+71pqC1Rsdc/WZIn9/dONyRJdSMGV1n8ofM3dblm9sV7mVgd9Hxe7FExpRQ9dlGy53E9mgJYJL",
+	"Fi4fx+NSFFbXWaX0RM6E5TlZuJfOmubm7KwY0hXKhK3u0OVFBHc2LdcY0N48WrsXEpGLmXvYGJ6PxRQj",
+	"3lwuOj6BLHke+j9zl68zwGc2cjtLFqrtlTqvwa0vx1LsG1mIeAIgcNe3NmDeg+1+9IEiCnxAtcDCg48r",
+	"rUK9kGmdR/VXiAsJV0z3eYX54AULpYi0K4FtQQ2nQyB0NfB1daPWpXyCinTXayaystkeIL9lVLEGfZ5K",
+	"GytNVtpT0CAX4WUG2VeJC3jZuehHXd2BPON7FWWpaNWRrRFE1CQ1mgxd6YYDw16bgKQqDrxoa/m9M3JG",
+	"2j4CSSMgz797QM7Ozu5D521L+zQWkNCEavLrG8iJgpneviry7EIWdE4FltM+N1GUChOtvhOoEFSfGV9p",
+	"jMePVDnI1xfZyUxS7DU49FRccB1mpMxH++aeSH+i60G3Kpu+MGL1cVTnRW/t98+84o2rK6ysUH1DOVC1",
+	"fL1rc00rHbZrssR/zgVsf12xnAH3AQty0Jrw8QQYADdWQKq+FB/W98Iu3xWJBvJzlVoYrhK9ivTv4C+/",
+	"vAzIo+jhi6tDDIA7oamZnLja2wvFuMlgHE76//j3/xgcQ68C+0kLm0jvsuVNjElab9+CmDCShcYaOdC3",
+	"nKy0pCD6B2AIcK3xtZFTpo68obIYp40VrnwEvPONdXsipHGsA3Ijeej8gZD2o71fEEOd4ZF2zVzBhMyg",
+	"GpVioVQRjOkJRsNJZsdZ6vuKNbuk1c81dAvkxlix1a/wuCd64oEUlqXatXd74ohAsTBNqGIkK7A2gCo1",
+	"KHScOMP2n37TUgwwDpT6UlkDe8qDYzuPRSRNUm0PyTJlktAxF65qTkK1JoMCyx5Ak0JLJQfuB5hk8NhX",
+	"DQvnR39l8wE4osKQJQadduB2Is9+evGSsNf2ZzJAIPmvAzwhQnIpyHWZ0OQAW2eOeGaU54q8+OHqqHP3",
+	"gnChDaPRYRd8u0bNYY92pswmcc3Qo2elIQi8pHPtkqAUuERRXIAtPGf2i4qZVAkLsINHL+l4cElQStM+",
+	"K4oMHo+OoOrbgBycnzoNQxsas8B++7xzD39yLWwOYXKLSHYnITWu9fvgCv2Ff7iTRn5Pemm7fRYCosA/",
+	"2aALrpYivlkUs58awHEWcG2wjGwHGbYdYtNbwBKNXoeYh8xJSw6jLAtWnBnqwktih4m6e3LCXtNpErNj",
+	"LsBhegJvh6zATTK8u3r2uBAa0m21j0+P22DsSJigCW91W2fH7eMz7Bg7AYpzgjkB9p9jDOy1hB1O53HU",
+	"6rYsnF7hEPuWolNmcbDWIpYPOXnCp9xSibUDH6BYakcuBmXGcxQkNJnIOELvMNfggAX7qx31e8rg3Nxh",
+	"2meexNF1LANSgN7aL1dNRUPDb8qTLZUfepX1S0QS3mm3C31ZXAGCjDpYqoBqPNxqgbX9+sZ/zklhRb2x",
+	"haF9p0ftuy/b97vtdrfd/jv0vtIWu/puvU/fv4up4Iw8kekQBAWrE7bap/fPhp1R++ib8JQdfUPb7aP7",
+	"7Xb7qJ3/7zQLZrKyE5RTy7OKXpVjvOoWk4ebt6axX0AGjafQ4rGohVgd5G3TiwIYBE0JuNNSVTo6htgD",
+	"BJbAki2/HDCEnuOtVH0hu72Tb2nks5fhldP1r/wsXADCHyzCl87Wv/SdVEMeRQwT2rXPQwdcczvwYWNZ",
+	"Ck/rFWQh6AoURTvSlRMJN8PRAgP5K0PztbPqfevsGc0BeS0wumrKrekxgsefPW0bqWK12W6LEnDGMCHT",
+	"8YQUqu8uA2Ye+NtvCuudaljdDBS9o78sT1rMfbtEEE43O8dbIAOrT35fRGLbu9gDbdno7qpIiNVyYSOW",
+	"rUwYjRiWkbXiSN2kbtgJjIE5P1UyY9+4v/6NB1KMYo5Kzvlpg0+8lPIJVWOQRs47nSYbAfFaazA+lckf",
+	"ohTIXZiCCzmph1Wk8G3gBZeTN/Dfx9HbWhHme2Y8cdyNU3/h/PkrDq3FofP1b/wozXcyFdECcFs9JwPt",
+	"Gu6+Eee+QrAHlp1AOexupfiMehdU3HVNnl1C9DEZlAj2ALOPFJtCejVoc9lze6NlrEJf/ZZSx8gV8N5F",
+	"3Chj4wJKlDLeX20G2i4KoRFr/0IoSPm46sjJxQbkpLMfcuIW8pWs5GTFsuYGnPaZAvcJGrGhMP22TNq+",
+	"dW+zD/po1wUiiJi1NYc/gR6CIVtjrfCDlqhSlXHBDUZjIISgA+XzpHIqpw7wquwDrr7ihzMQZNXtm2J8",
+	"BYmxuFxCZCYiXRxw7+j04iU87bbbf2p3uu12czpDT0HMorCN1gMpxu/fucQoZRY+Y9dR/szbDUg13hw4",
+	"JKpMAu5iwRQAH/+k7QC7CRdXIiu0ErEwpspSzBwN9itrrLJB4Dc/qhWiGTRvD6Ebwudt2gm+eGqw4VnX",
+	"6iT4+MsiANuo9Ltq6A+RuAADxzMlB8Yrfb4eUaFcFrpFtmTyJ2/cv5xuH7GYobO4THoewu856VlAqvPq",
+	"uEG/fo7BTJGiM/EFc4hf3B4LV7dXxuAdKAk1k4L/xF9ga5H4FTF7XTzgKwCThB9h8Nlq4e/Z45c46sN7",
+	"q36BPEoXIYeirSuIBjlfAlNm4KwPj8lSRiqNY8w8qfRE5c2ENji4T17ydJFSfsw3oGbmfODvzTnN8DQ/",
+	"LD5NpDLO6drKG5b/uljh7NWOPikHbOvdUggUARFsxrRBP/gxeQH9uzCYAGMtY64h/vSz8lgV4kIPpGB3",
+	"NJEzcUkcAkzpHLZFqJjD0yIncBhd9G1VJGvBMbl8CXT/+pxyVwusEIiQRSH0xHJ0xNie9nn7frFfmW+c",
+	"5sJm8B5M9tnjnkCCQkIqhIQkTP8KBncU/P7o36+UjB2ofFzRuAG6NUeh6qKBrzbGns9PQv5oVKvmyF38",
+	"aavbGoeT/tXwQfRo1D7tnJ3fvfjm3v3WljcS1YnTDlMA+rnRHj8xTlx+DoL2h5abc89WHiLkyhVkCXXA",
+	"/qtIY1n6OXkD/10jEz9nN/K6SHSaCcW4MiCw9v3oCxaI8YQWorayirV1mkuRX5XJeIX06y5qD7JvGnFz",
+	"hMmrq6VfO/DRzQeL1qqJmUL//ybbrJmLCcPN3MfV59MtFj3ONRqa8Cwov5jil1NNqIeqfW8DPhZcjPvX",
+	"bF4Kry5mhmTxoP1C0SVXeq2AWX1fULj0St4nqZDHhJWZXRYK/I5d4iANxSe8FOoKF6vi9n0FXbvB1Gge",
+	"sb6Loc0L3lbGG6884v3cV7aN5atCxlpMv3G0y+7NomIraMXQMrtQmRYdlXkDVRjsEpxpeC3kLGbR2JUy",
+	"HnE1zdOBcCyyywkLr2uOpEwDEXUIRfwfGZAEQe7Uhta7ATRH4Ks4vxVZXrWftwNCE8/JkI2kYo2WADky",
+	"my9hz8GLsIs8vyrLu2sqfcGRYzuQpQb0TiBc5SvF86p5H7Jn3gYFgG+yrOi0FZTIULdARxrOwU5bmdDu",
+	"v/uX+3+/19pR+8yI/Xr9E3nHgv752WiZYK+zuyVGUR6TA1ffEzMBUM8s2RftWC85pWZyEsuxxPLV1d6L",
+	"J/h8B9VqId+sNQ5VPxfB6TCMXMJLs6jkciudRqrReZ3yDLzOCnVMRNuKdKUi1L++Kl7OI4GtyPEzB0jM",
+	"taugBdtwxoHyDZlJ8YLcyOINLZZPKk5FlDTUsC6BBA+uiU5AaLO6B3mGrlvXoD7Bjurwdk+gnFdc42wi",
+	"Y1ZcfqoZiZhxXRuqNHq3lly0/mxhZuPolWI2Z4vN/zIZfh/yn/hfvvv7o+cv//XFY/14apK/P3h88fi3",
+	"R/On87/cP2Zn7WPNx+W0yO79djuo3P+IReGQ3r/3zcXd87POabucW9n1+ZmNT6Wcn1pBI39kMwdUH5Ae",
+	"rkKn167VGi2jDyiKIlvsClzKUl6rMQljQQg1hk0TK23EckYiq7onTPkeJViQz9V4iSLFtPbWrp5gr3F/",
+	"nMaQlnQkRyNycN65j0OeM6PmR1eWlR/WG8R2xp5CuHgolWKhIROpNCNDuzUFTv8EMkEKgUrY5aQx9Dxz",
+	"33gCgulnilJLJOW2UcrZS71lw9HWDytubB68fL/RC0+pmLvF6ZV4/ESOCRc+/8+DIDatyfMZKnDYG/cK",
+	"iv5CeabfB2RKTThhmthpSKLYiENDGD4WEkpohlTjtyx8geSXRTbZZQQ9ARkBuJwJNMTvtaYMQwtjmfZa",
+	"ZMRFpEmvEHH408/fPnrZa12SXqt9QU47flBP/Ons7OK0849//49KhH/CtXngd/UhzBJrRr5gVIWTfwUF",
+	"qk6TXSwPtAfleFknWRk2VjNLKvLkzLUTLAS8qYiprKcg1+YS6y3Cz1aIwiRVGiqpNagOulbjdY1lsq8X",
+	"qmhiernX+92flaUwbkMNbRJTuzobBpSjxXjb5toeaIxcRPyGRymNs7INMc1nRVRqVVShavCB0H4A2yZ2",
+	"W4h5SN/LTRNLem9QhpvsxwZZAysS+Cy7Uo9/k3z4/f3T/z79W/ux2CBox5GE9cqrp4ifmVtUKqKB0mQb",
+	"KBD87Kd61+dVVjsZCzRjcQGumUt+tx8AMID0YzfG8hjLc7gr2Az52OW6y553sNdcg5bk14KG/1GqvWvz",
+	"vH2/J2I3ykzY1HK0QZQiKjI9CEgqYisbDmgcy1k/ezTAuq4pqxcAH2RmlI/oEHWE4OkxhtP/+VETQnA7",
+	"mAwslZydk7sX5Jt7G6PRLXpRv5LU2yOpG95ynUvWofDWCRJB64kM6aq23H58Nu5rvuO+vMIktyhXsIei",
+	"TnDyxv2rUUjk1hS2lJ3VxMjoGRXXBJcUfXGxtruk3OwneQYvdR24BLU5sDk47CZrN2EHH5LgNyXQ6Hr/",
+	"POnzl54Xuw6mNyNgDzyR3D45ttxDlAoiE6yWh8Pr0mH3Q3K3lGa3lHw2hfFbTI/91EjL1rLkXoTGi2qi",
+	"1NkXUfK5tV+J05eVXbtenpwwGpvJH6sqZvwAQ3YWFnx/wpa8bk5o3LdrwNadHpS6i/mN63xTa4fnN0zY",
+	"4YmSw2LOi55rw6buQIrtxG/Z8K6NSkOTKhaQChs8M2nEyJRyoxiJ0kSxgin+/f+Ap0/p+/9pFOuJhz8/",
+	"e/7+f/Rah8fkOx5DacRQTodcuGJ3Vz8+rLPHPy5u+DOxyRc6MDaDo8Im8wYNdbO7Ys4bz/xXjjLNIrSw",
+	"4/ExGbga6K6VBlWGayo0cT0xMh9ZxBUGHNzRhI4VY6uyzrMB/bztZMNKC+5F3wn0n9RHkB1giUIJafqZ",
+	"PFPqAoJuY66NRaIb1ocubpXJAqenR52zSsMYIPYxYPQ2xbfuQnwclk9v+dZ2+Vk7kkCQIhSNWZ2LTuei",
+	"c//+vXvffAORqWzEFMglvtlmC8uqQlauI02t7gKtySdeFlWW97yvmn8FLFvvJSiS8M/WU8DLZNnzqtLP",
+	"9R6DRzScEAsjrpsR5BZaxpJ3UxyEUowUUwzqv5IB5CQOIElryHqiDOgn2K5QKgJVxlXIaXx4SQZ+ukG5",
+	"i+eE9YT9+h0Xl0emXAO/XHYsdDrHBHm5A0fiwLEnilMOEDQHmEBZtbaDXitR/IbH79+NOVMkZj0RylQp",
+	"ztSJRb1e6zAgA4VdQnCivG8FHAFgKD7Jt3ncE1c1DS4wdz1Pf8moSU7tXcl62hMuUpFELOQR05d5hzsN",
+	"TSexz/vBoEh8BivCZh6Xosg/vufEqRh/fhbL6ZApzo6eWiYnkLY5euXYXk6ustEERxfdIJ2LDjk9JZ0O",
+	"OTtboEkvrp4/cW9Axd7OhZV7dGsbgnKrWWdV7MXBxgJnyUBsQ3biBPo/J9m5Twvn3pSndLa7I8dUTk87",
+	"HbijKqbiMK7hDW7MV7a48Tp9ooDbX/0nn5P/5LkzshAqyh2IzIRb7YwqMz+s56KLet/Jm8JfSw6WpVr8",
+	"xS8CL3ApPTogEddhLDUWufdNMkFhvWaJgUZth13gHROujeXLXBN2wyOsUhJUenN2ovwbe3SKu/uCvTqb",
+	"A/kn4wYqQyCULxPSTKxWCeTYClCrRMg6w08ZznaMbi1yQhSBFin8+cvTQtq0HzOcN0saOiuWF3rIbiwe",
+	"GUK1ThUVISPR+3chE4LGjNy8f6f4iGf1h5Ar+2ZmO7Ll22K4KxlrNcssH+gWVuMPxDK//FKv5YzPel1u",
+	"M1Je5FG3598iV0SwGepzWbc3WuhDijVisXSNU/qyh76ZfU+4AomghEaSaUuiyIibY/ItCyXW4MiULOgq",
+	"heWkvEY1pOF1T1hN0KtWlyRm9MYX78hfLnRIxdQeUtapqlQqNJjvj7FuqUtBtz3oAvL+3ej9/6sYef//",
+	"GZU5jd+/IzEjU2ql+xqagFrBNhh+m7Vub1ENuiV6u6+bqFdnbp82e6/eVxr9JdbNbcRT1mk2Jyj1YAvQ",
+	"ndlPpSmy1/pZMDKSXJP4Dh2r9++AnkfM/omYSKCf0ft3VlEjMSUPvQ+k1+pi2bRl+5nVnc4KTa4DyPnE",
+	"1tfAdWisGI3mbnxEpOoJz45KArNgLLLsKGc2h1hI6jdchBtACYqXPXFw3ukcBmQ24eEEk/PQnlnshGy/",
+	"IsjvqSUjaOC067BI3hO+MdlsIgO3VstaJ/MqzvQQll847Mx183E7vLjdgBjq6jBk4vczqkl0hxrDLLG3",
+	"RxjdqZLEjzfptOJ2/dB/+NYZ1a1rKc2PqaCm+P7JX9WULdWU3FzvKUPJzfqVO36MslhXqHznDcIJrWsq",
+	"7is+7GDPOymY5VZWUXpYGHfroRF7dGsPqeaWWOS1hYoubEzs5mLcB0gs1USC2DarEEK/Cbv5KtH1tNSV",
+	"wo1qSgNPG5Ofb3DsQiP6JmTrLC+s1PCdC/jW1mF+RZ0/Zjfv3xEro4QTqsZMk067c5cwcSPnTshxjsn4",
+	"eMfKLzmArneLF4D+Sy5vPKGGzKgmegLF77NKoEUiAj1yMRxT3yEjHrOFiji3aqWpK2sCUqQVLoOC/daK",
+	"iiw69Ol11DsXfGSOK80AEnRPGBnROTavcH13Hd4fkytB3L2YuS85OJyTmM4yCRiEbDt5QIapQckbon/A",
+	"wa5koanuzB4zx5Me8xsmQB7viVwgr/dc50D7UUXYtSTxIxCDzfH+Fr3XX7nI58NFNgecOlE5ZxNffXwf",
+	"wZFtySv68LjA8hJWMQSGRR2xv6OBZa3jcjvIxw7oj7BeYm0UNDCdATlYZkpIBiAdvfzTHV3OQe+JCmZF",
+	"pMAjiOj8MCADmZq+HPWhDDJ8zjsT3Gd7IvMo5H2b/GR2AqyOY5cKlc9QzYC6todBTwxcp3Ds3j3IuOSA",
+	"HPj4yoDwafL+P40OyIOr7wKi37+DIPP374iWIacQCGt6AhlqlwiZHQnH8C4W+a4YjmFpMpbebZIzWMs2",
+	"f3FOljy6LiBUzBd3vSABADnWlVzX3mJBDnma0fOqyrWLodY5Rd9D5ZNbKKaycSx4OQB8mQBioy97NQD+",
+	"l6XQRiFntcHY5iNU3YyYwTAwCwkFwMhSh07JAm6AmbLvzZQH3HhxsYKjB0TJ1HDB/PjDLTlinvxRQOXm",
+	"XMtBLAByHd+6YSriofnimNauLOWXCYNuI4s60JSCGmBp7QJjuT3lpynjWW2VWSZlH6/G9SdFHivc/v5A",
+	"UUEkqB8eWPXg0DI7SxYOIPWwSxyTDDxrBC2UzJmLc2bR4afS/HBZy2jWP9V5lVpde5h56a1NCNm2asT2",
+	"KgFQyu6vNQrXAn2G3uue1sKVN+yqDmP7VswsjjnNnmBVaa+/dY7OTveY3eGweL0Jy0PzF2y/WvBW3NGF",
+	"aFIZRx/RQtVrvZTpbzJVmmj0UzFFfk8Zie/ACmIZpoalimjJDYne/69pLqyiwhoQmfZEIlMVkFR4wZUJ",
+	"zJFW79/1Wt2iSMs1hAvlKdRZeRGpemLhURHDwIpWcA4fk0EBjF17a657QiZMHIFOcFkwrWFgii+6zrNE",
+	"j0LyCviAwbHbE4CikCKHagxG+XoFhGMMkhOyDoQUR2yamPkloYKk4lrImeiJTPWpSJA5PCY/J7GkERbR",
+	"5GPBIhLJMIUDtqN6YvDs55ckY58nb9y/wNnhRg7qLXK1GsGH9CjXkecPSDq3oIIby7C3WJ3rK1v81Nji",
+	"hsBRp9s4bP6alPLPYPzL+dCQIyNaVN2MhLCjnCt6lF1h73P9YFh9UYNHN1ArGw2KbngAoUl5Vyrs6EcS",
+	"pjSECLthx+SqJxZ/hDZ9Bl6AF2ksBetaXsi1a2+IpczlUEZzwmLNApd3qgkXYZyC0Yy9Dlli8vx4FrOx",
+	"PRxIn7RTQzmFCOKxYobBxvg719jg1NSVPniancnHUh83KjXglpuXGaiaMUlVInW5B82Uvn7CxNhMWt3z",
+	"9u3m02OF+EJaYinDnaZG9l0SlC/DNaThdZo0bg7T8W18+nZ/UYorGCsasv6UixSMB2d2l3yKPfOAnreC",
+	"1um5++833bM2yMlN2GPDdY2AC05pAqo6M+Gkj0hI476GqE7d6l60g9bICvEAZK3HP377079Z1jQBeRte",
+	"Py6dV9b+SDPjzyuRyrS69++fFSudtAykTlpg7+MXWt3WCyQKhaL3lZcyg0ImUb+wshcJncIJcTFGntpn",
+	"wlKsrHiaiwlDapFDX6HqleIS13baDjKoLPbMcTDHhzHbqDWQZ+QYSg79EiMMst2xiPGGOisgYxOd1RGZ",
+	"gAznQKs+r3Y72foLbACMh5oVLYU5f1lVx7jMXSyF9h1Uh3NkfBDjW+i5BwzIReD2RAFmyIF9YhcyoTeM",
+	"UIKEhMwmkhjI/ABzd5Qqx0JLb9+B8L8YVuN6xkHUbxUTKyyRG+25i2NIU83iG6YvgdVl6AKq62jksv9z",
+	"VmVSZZmbsdprQIYspKlGVua/JcUIy4LR+Jj4rhPYGBh6fB5JEc9BS573hP1VM4pdPIhi2rjjsjtXzH4N",
+	"CgsobJrEolUqIPaL+5gq4BrusQWnyCjyNlTX0rezUDFzBNOsJr27UNmPRkw3pXa3WSrhq+TwVXL4XCSH",
+	"DdGmXq1H7emrWv851uqeZhyzSgYq6dwnb9w/1xWTWBSQ6qSigNBcVJGCOdkEpYy6uhFbs/iNa0YUhKev",
+	"VcBvvQr4akAMqq09FaIuFXrGlCbn7XNiJLFC5BxgKzU5cKHYjekzzhKTi9i5rQdF6gCz5nxAm/ZiaGbN",
+	"gfGHywD7PTM5tO6Y04VL6ft+yt3WXxjRaWYcYuS3VP+e3qEpOb0gVL7/X5AHlMsj1Y0sygKJq977IcUL",
+	"f/wbccCmMgnIzssc3G3TsXAPQDkT/1a+/58WIBgplGOGO268yrOSBND+8pj2F1/AfR052oz5PPWMc/sK",
+	"F1avrzA8wDM0POTZxQUee7mKx2JyxMFsItGuTaZ03hNW4V4wBEiBdgUnjzuigwG9Ayu3D04GemqSAblm",
+	"LNE9YV93Ov0NjVN2SQYijeOBr9DBTX0Bi/1w+C219111bXE2O7J/Nle0qyhzveqxKQG4zYIYnzpz2YhP",
+	"fOq6a/UZLyuvTdTWT5Pn7dwfYA3P85VEvvK+j1g07pNoKLCl0nsCgv8Ru2Gryup/Z7nvkl4SFLgu8lqr",
+	"UkBQ1QHoKKhiIB/PlBKIo8LkSSsZKHYIFXc1I0wYCMpCK7meyBnhoicGpTUOjgmuZtEf7tPPsbAxOKvX",
+	"uJev7LSPcOefUxI59VFB9ngtUwqNVBtpGwUide+oDQUoTju+fK0w3Mz7mzAa94pzX+eQ2HAO9k3eZNx/",
+	"9y/3/35/xxTs/HrX+wIRtsqpxl94LCsgFTEK2pSOblU9qKc+IDod6ViuID52sTAiy6uyLxEvbxEpyDDV",
+	"HDqIRHSuyZCZGWOCDKwsD0XUe2Jg5IAcuIQhjGWNqTbkG3wlTVwO0SWhhkylNuTsFB6BkmA/D2GpU2bQ",
+	"9AdrCMiUa80irHDEoeK4iOSMTKgmmDabFeaDJrDsNZsmxpU7ysw4XLhMUnIAxPSSFL2plpyhQ+UQEgud",
+	"nkINaiRWrsRgIFe2zYXbFFbDNZEJE3Yjbr2wHxozZXRP2LMouW/B64k+24IFqeyjdcaby2JYz6iSSxwS",
+	"CtUL6dguW0jDR47KrSHPkFT0AkCjUUIcBANunOhVE60DhVk/dM5YgcQvVgi6l0uRqG40jcm879+oqjv0",
+	"Tffu3eKsG6Z5R4xGMYd64+W1nvm1ZrGdU4bccinX/KxoOKua7vSsajqA4+oZL/LxNTN+UyjWDhjZz0o/",
+	"eaTsc9FHpOwjwhW/ji8hYWuY2uhh2cJ3nTAPRK6cTPA1aW4paY6HE6S+mswYdGBiAZkykxNj5ejsh+dk",
+	"evNqfQtmtMrwnGf2OKJUMfJfzi+6OatGaxngLWQLKsVvaBwQRlU8J76/OB0ZpoSUGLHjcidchVasgOf8",
+	"B0uUO1iKziHOPeDYw0FZCD/MqpBQn6JLhcWmnmCxZmTMjCbn7TPLiZCJT5n9ybNcywyBNVUy+i6yKrs5",
+	"bhEkBW5s38HG6o7b/ePf/2804hlsXnLDZapxWkjqhuwSwUgSpxg5BcYay7a4jOBt8GdDrKu5JAP7Zp+a",
+	"AdFWUIDagpCObueBdJWsdmFxS/YTVfwNQ4mLHO6jBvYIaQqmkhuLShFLX8OFahAOzft3+njzeBS7szwo",
+	"ZQ/9OljjBAbkTbU8717O8zbhoQ7E+5sEjzQ93aDlgKyO6W91/LWNbu3DL8/tu1G4QW1tD1Nwkltp24HR",
+	"SrPKcmrXqlCCQtoI0YbOdUCmVFkS7tJ7nfMCKo8ycRgQLXFtM1dBqyciS8BSAQ3fDFFsCuSKvU5iygWL",
+	"LpEACjmzbIFbqZvEUozBThPLme4JKuZQyOqYPLdfBSF/xkMwz0B3SjCNYR+Majpm17p1etoWgQtZ0Q53",
+	"TF+L4Hz8SAeEgjwxZptmFjkM7diYeL9Jdj45s7AIb+AqLiSJRtDwOGbepwHbOYJk0GN8qie0c/ei1W3d",
+	"H927iNr3Tu/dOw+/iS7u3qedEaO0Hd69S6P26V16Nhydj06HnWF7eK/TCaPTu9FFeHp32B6127R9z87F",
+	"/2Ct7r3zzulp0Eoh+bR6h6cZ5/h80wU3TA483U9yYOdTSQ78JwhIWEs1NlWmHAfepetGRUa6b1hRzEs/",
+	"Ji+YgWKN5RecgoUFPZiINClUAOqJAx9pRbFy+Y0LAMWc9axmFBVQGAiW1HVqFaHY8MPDFdRCR5HBs8fS",
+	"e/Xc2wcl7IN7b6l5bJsDXsDdb47aF0dn7Y0zvW+zO/7XTO8dM70vdsj09gBxG8Q897R/Jer/lJ72B0hT",
+	"M651RzubUUAAE4K8Q7gr4MT0uszvFUVBagttPZQzYcU+B68P/fiNSJcMDTNH2ihGp0iNlzwdQy4oeEQW",
+	"3RyV6GEl4CCv4K8FH41YROy7GCZgxWPCBXmACzp6yHUiNRw48YHLL364OurcvbDDLLIs4FjFm8vMnRpD",
+	"w4k9kEvipfL/1mv949//o9eqKoOV+4EyHF7enF9XoWKma0pQP9+XK7x5ACzKNXd0VvcmIAhWJaPJfuW6",
+	"tMJG/oKJiAymaWx4QpU5sXB8FFFDBwiVYPKlymBRAjKwwIF1RcG5SWc9MZwbpq1cNqhDFTfXwEPWwBnZ",
+	"CXgPg55gr2lo4rmdZJS1FSU5UGp0PVtggVb9iCZgZ/dQ1hP2DFLLa9CTi5/mYhxgQXRMn/3+58cPfnj0",
+	"sv/06t/6Vy9fXj344emjH1/2v/3vLx+9IGNmeuL89AwwC4oa2f1rAiXMIRHVlTH3/U7NBP3DiiUxDVnU",
+	"E/46fU3bQsZIpUBZTZIWrrmabsCVBM59rOiMDGU0rytpl6naNXUUOnfvBq0pF/7v0xo/bROxdRcqGbQq",
+	"YLE8SaLsIRqOBBsKPDacOpdaf8X3XmWj5BCa/nwGwu1XC8tXC8t+LCyFzkEOpr6K559NcSVXQe8ASn8D",
+	"9zncQbIAuZrVCs/fM/OU7aFnsh8XGn7DfCR6M2qok5jO+46W+ch08gQC4VuB605ZFxu/iQc0ZjcsBgao",
+	"ZIy5B7jwV80ytIqB+rFf3kLalkxwYscadNeFpGZ/Q2kMYE/ymom+71gWWmDYwHBTSwGw7EmQ19nHNXlR",
+	"Hb5KUp25izZG04q4SSssGQse0KKsXOAL/s4B8aQY77a6ePLT+Y+lsR+i8lWFYTQVELSdVyLGPyHV5RCk",
+	"yDrJDN/8cLWGa5rpQSDzRg7+M0AXB5pMhzSmzoaVp6Y+yaqHvjxCfGm3Tztn5EammjBtCL4XvX9HDgS/",
+	"YTQlnUPS9fbc6ft3fo8Bhm375CGctSlHZ6e7BkVb+CwC2vrY6BIIf7QQ6SU8zOreldZHDvIL1AGh2oqJ",
+	"UwzuVmzKRbTQoW4lwp68Kf75OHp7gnf3pjIeNaFmkqND+c3WojS+SQXxQmBYmW48peq6eJnPEQF3FPM/",
+	"fcTKkAhP0v67crk+0GdzJNsan+oYVSnw+cOGLmxv6rHwBZYTb/mqxjlH9+tQKk8lfVMDx2hbfTr3ZbU+",
+	"bvsxLJrfL2TAyjgimoWKGQJVvyyWs1lxBCXTNJz4KBvBZm58c0jye8ezaKbA1wTLZDnNeTb1JaYbEM20",
+	"Bgv1yLXxB7naTFxF77y6Zx5o0yWxHBMuCB1TLj71sJstfQT3G2k9T6mYuz3paveAFMyXYs1huRIxZMIE",
+	"TfjxnE7jVfrKTwkTV88eb0bW/aQZWLfc57rk7Lh9fAYmvBXG6yoK5hZS0LHhBLKk319flVk0Fs0zCktD",
+	"+TPQc23Y1J9BwaixWjr+qTTyQ8jGa0a+YFSFk38FEbguiSSvBJxbvVYIx8sCuYpY1qcr5tpcYm0W+Jlr",
+	"og2FDKFQSa1BXqsVzrVU5a+7VCgrqKA1lYl0ai/I/VmQAl7daqpLE63ZK8V6LiIe/nkU0+lQzq3Kv5Fa",
+	"DPYwdyDP37/TPGIiZOQJ0+S7fEoLXRMJSSN/6lx0Ohed087Z+d0LwMDFC3USyIcscFpEhfXSewnFPp8C",
+	"pxbnrfapAc3KuyhQk/LvxQKnVaU0iyf3UUWMdfC8CYy2OxcdctohZ+dkFYxuBV632RPhnxDtt7mCOm5c",
+	"hPyvdQo/xzqFonSHK4jakqR08qb451K+QVWJwd1I38bh+qWeP19wscHPMGbfVycsgx9mmEyoVe19M6fV",
+	"jLZWXylD2r5tUVuXRGrMBb5Yav+lx5M3Jqib0r+fStR2l9hyiCZ39eLseuE9GuPw45o47T3S7i3l1QqU",
+	"APfFVjB+m+HXnwa5cK6dWyoJ1oRe+Gjlr3Tja3GwDSXNxBcbWNeQKhtIQhm5KF/fCf0gSYcx1xMWHRIH",
+	"4hiLCG/6X/JwYYhBWvQtVtWGeZavbp9tayOIOtOaa0NFCPYv5wXIELTVvn/UaXfugjvJgE31e1dKNGKa",
+	"KOacjt7le2DP5/07X7bhMEd291FgCX2XI/6cJYprqFYY02wyUl7SAnW7e9S+d3R2+vL0vHt25uhJdu4r",
+	"R2UxX9nwIinKdvr21QYlTrKbWVXiJAeu449oV8pXkcWNcEWy28nxo4AL9c1zXhhpZ6IkUnRksJZWjhtu",
+	"1kvXXs2X6+CCjKwscJA1GoWCkjrAAIxwApbd/DcYRMYpVVDgBEvAkWsuIo2FT7gY90TO9w8B3RYbloIR",
+	"mYuxw8NEyWHMpsfkyq2d656gSaLkjau/Cw4LrC7lIaVU+v6YvEgTpm64lkrnNfh6Ii/CB52AEiUTqVl9",
+	"l5sMev7moPCjegBLqHn1m0wNie6kgpH37wxNAEstiiJaRmzERZaO4GiJUfSGplAEzz6jcd8XDHWrApTD",
+	"+4XtZS6D/KknMw/ZlIqIFfvxMvA5jLigsddOfD8QKDtWePtB/P4/Tarev4MzWZjTauYkX6tRVGBmBS4K",
+	"Azx/LazqVflDy99hyv4m85XYr+ak5bQDXn7Eys3oioOM22x1A6BPY43OrM3AYOni6+IoiuKfH9Ow6hY9",
+	"3RO8bQgJ1VdY4CNAPlrrJq2eYysoqGMwSMfchxYk3q+2zg9u63yGdB8zl5e5IjmA+zqsY7llefTkjQX2",
+	"tyeeUZ+8cf96u8p/XsFZdoz+LVCJDSsTAf56BlsloeWEQU4xN6L1JCXMEHgpvXFUfAvZsUrEbSBPVhKb",
+	"0iyL9EawWQ2lWSUuryY5mUC6k4C7o9heXsd+yVZGsL5sE50UOeqX5eQVQvdGYmB24A8sqDaI41i8oSd0",
+	"yGJX6a8J6TkpkIM3H2uxdapJr3VlVzdEghClWewO6ZKXMtW9VpdQ4eT8rHifL4Tl6ndD/VxHtMC26bYe",
+	"YNnbg/P2fZe7h50FiD8RqylASD6dukizymIUVzj1p6UB1JPfjVH/yh3HBxJc98KSirLq3WYsaRvx96so",
+	"u54n5Kkt/pb/yb2o1bX7CsHJGf0BFnOTkZOdRMwTJ0l8klT+bzTmEc2EmqmMCtHZXfL9+3eKCgPUPmta",
+	"6CWjzHJ12RNlGxXE+7qisaGcukbTHiytQO864ZCRjGM5gwpGPZHVXPUjIZTYWHJ3mb1BY8tb5q4+4TVj",
+	"SU3/pGe4zNvhDvtSA74A+rcsV2eJFO18wfmophaLs3XS+Eejr7lF84uUvrexD+yq7js6xIoW48wwfuCt",
+	"wyvVfSALf6xS6K0mAd0edo8uyWp2R9TQIYVuxvK6FbR+k0ON/y6KBu7PRlD4A6OxmdSaqdz34KAsVf1N",
+	"DsnvKUuZa/YJsHi3CYz8LOgN5XF+GzUB+dmxgdmfkYPSGrLvH9bF6musdqdPQhozEVG16o4e+DE7X1Es",
+	"NfoiM3N0VlSgc5676L9jasqMVdqpECmLY+bN0IUSBEj0xzklNHzK/sCYz0epkgk7eUYV16U4nqA1Y+wa",
+	"0vQUj6g716kU+O9sVb6vG3z0tNOFwnTZU+hikD2Flm92NZqaVGWT6lRk/zaTVOn8r5Tpld/LZpyxSPix",
+	"VomdTbjp42r7M6mus26hjSH5W9dcJbvT+lRseL5jnMGH9gjapWf9Y/weyIFMmOBiTCYyVTogE2kp21wH",
+	"xENkCVEcbqDBoqo80XMsbaC9pIpfQR+dq/eDz6IUqIPvSqTm0LvFfjW87gmo64wec6lYRLShyiC1lTEP",
+	"54EvSAQ6N3B+dBVWi1ZFPP0IYUV7R+4lTK3FljZiy4dE43WYux2Orx77dmssv80orfzaAXp8vas+ALlu",
+	"dU87m9PpznZ0egdK/FGJrdW+9kRwP1l59zOvFGmqGYuXggMXH1HDR0oiVyYlH01pknAxbuTweurG7oqv",
+	"hW9W1ZBa8AfRJJFcGGcqLD0aUh7z0ahPw+VH6bivGDaTLT9hNzJOqz40YhZlWe1CpvZrwk5rUrX0VJoJ",
+	"dKUt/bhYs3bhsUVpXXjo1dW3W8V9L91TbZErePyZiVXYqCn3+DIaTnylh5AaNpZq7uxGeiNJCoMPsymm",
+	"qTb2iIiRpbirLJ+BVij65HkqQLrz5igwQGEYWDbFcZXAVIFcH0Fw+oqR6zByayy8Rbnn661tQEc7e6ej",
+	"VmTaDy39KjHdnsSUEfZ//J//V4Gcu4vbTnzyazkCJZkzvdq8iIOf+bG7WxmpEAzjA1xG85tWROcalBZX",
+	"HckLin148DZoxcwYpvKhZ/VDCxkojd+y3LUY6L+dCLN0VnWmdvf8M5NhfpAzqOjjqn5PEyrmIFNYWQPM",
+	"tAFJmCLuhtEOUxHRsl6oubLzHBWkJWHUHAo9Kx55qxF+5Y4mrnYHtlHET8+4mfSEkM4OBEYjyOX0u0QL",
+	"0jG5ssDKYAuobsNQFhVbhtUYiyow42MYjT4HdMpYWnGRYEpsdVv3Jq3lefAh1o3fDvlu02KzxZmvojCd",
+	"vVMYCC/dD5X5yt1vj7tn1Mjf1UYM3WlrtXlpPxbSx8hwntPJwe8DMrWkh2ko4EYSxUb8NdMB4WMhocd5",
+	"6FxhPUHDEAtGQqF9u2yRToeW2OsUqqsHpPDdzIVn+JTFXLA7uidA5QyJYa8NOYASxYLG2BOEUAXVAF1p",
+	"GxYdHpPveGwJpOUxQy5cPeurHx/WdUh/6Q7iM6mD5RyoTXEed/cCX6ooi1VKJMMcqdqyVwYbXFW2Crg4",
+	"a9wO3hHAVvN+3zi+fkIn5jaf0b9QOyXWe17YK5+mU+BbUy7w33lDBAuXY6bqZ8TqqYz1edTapF5p3Z7z",
+	"/gF7mG2xIP6GU1bk7YOjzVuEsKd05o2zUl9Cob94XhrZYrGrjFwHgJaERClbW/it6t0oZX3sJle9Obuw",
+	"I0t1muxwcOQCkgbkoJhmCxsZRCkbkIOstXa2bRiSR21ZuiRTbLpNoYv4yBCZmsMtys759RRKzxV+yv9l",
+	"T+92K9DRGeUGLRyZ5KdYEs+zTP4MW7tFA0uQkYWuk4oaRn2lbOH53SzI6k/tU3RPsdfINPoxF9fODda8",
+	"fm2x+nthAuRjloQWa+1aFuPA1G8412Jqsj4qcyIUCxm/WRFClu1uOVkEA2wSBoUpkc22uq1Hr+1Jg+6F",
+	"tQ6ZIEwplqpcSqgsZ7986qkaMxHOoTKzmtJ4dUW+Fpv/RT3+TfKnv13Nf/ztavb0of2/R/On87/cbx4F",
+	"hKxsfZU+h2CfbX0+kwkkXnTzv9TnTb+cZKWfnR8AW/Zn1vqcx0NpgcziTxOrvh6TXyZM9ASKlXAURDAW",
+	"QWEV1M7JQS4EQooCYGlAUK1DYS/HeffzYQB9OYtaM4ZZaEINGRRgfEAOZhMeTnrCfQO0aqtCW5FwSufA",
+	"IIbMx2SMUpMqdlifBI3Q8nETH5pTukI3oAZEKcLU1SIAPGRJyjWJKZlyzcj7/4f8JlMVkPgOQ7T/7tED",
+	"8v5dOJEpCHgjHrO+YiOmmCVC3dbDn154Onbeaa2gP+17XahentOfJhRmQyy/zfyOfXKoLe5tW67mn6/k",
+	"amuv9bNle8tg96mxvc0gvM74glT8axXKzykz+yer7FDPgA+gPSJT3sJxWMnJCzaYkzf4D1d8ss6ZknG0",
+	"HXMt9kn/XJDZr28qHjYkYklMRQawaHFvZhFtSMpGhb4Z/uRALEg1y1vHgFSynuxAdl6jZJSbfmZhs+Rl",
+	"a4r+lWB/2QT7Sy8k6c6n0M/YucqsXB+xm3XqzkbS+0tHR2+vrCSm5QEoW93nZtFT6aYhEr+iZDqekELW",
+	"2DG5IoLNesLbAwm3mk4ckQNMHC92gzmsbg8b7aDe7MNrWDRlNspb6xQuF9URCJUJW682xMFbdMtttakP",
+	"be36yiCaMogFOFvJLk6bsIvOntiFryb6lW38c9cRdQAAESgZjAQkYTKJmS84iGq83kCBOCn0R1/ZBAih",
+	"9Kowep81QNd0oF5F6+5W9LrmIpRTjBAuNK8OZaoUZ+oI0l4g89n1sG5GE8+hpd7++12f3js/65xu1Y6y",
+	"ea+87OJWlQgtAMMXXA4pl8Lv6OKWyYEOLZf11mgdZDV79GFAZBxlnrtbkD6r65syEZFBRTf7AcrHYDqg",
+	"ykAb/4gMLLQPAiIxdELRWU8M5xD4oMmgrr2+m2vgUWXgjebgUHQirMNRYnEU+l8JPhr50DVIt5lDuVT7",
+	"zxc/XB117l4Qn1xGZhMegxhsP8fF+JLYb2kM8vj+58cPfnj0sv/06t/6Vy9fXj344emjH1/2v/3vLx+9",
+	"IGNmyPnpGRYwniZm3hNSME3OO50AfhTSTLgY2yVds8QcE+xpzV3kIORi4hEYmf3SE872gmU2MLoaXSDs",
+	"tSvTmgMGOei024cB0RK8E0ZxFvUEtqcngtk9RCkeLdOEm0tS8Aoc/ZXN7eKENNALmUyYYtVyup1vkcwu",
+	"S+zLWGvPEgAgcLWgFJ2RoYzmdZ7hjCbWBGd07t6FoAX/92kTH7enueCZwSJWvq6bdo0OmXcIoeNbpmYs",
+	"8Q3sHk2hMplMlXcH1W0gp/XV/u0C/ff+7cJP/ru1ru0mek4RgeyzihiBIRcUVr10eK0KjC5PkigLHcbF",
+	"S9sLazp1ruf8iu/lu5QoEd9KlOJXFr4dC9+cgdcx7wKpmzHFsjI/SMisCiGx2ahXJd4GW7QO+3rPH/ue",
+	"c8b0xdfY3VQr/OCeHLwtQpEHH2RkHZr3Oy5sJQdgEyzaUjE7eZP/scrp81DORI0QsQF134WzVQKsPZuC",
+	"PddLjvZd7Fxhkd7KnA9wQUcPuU4kGkBBxrNjvEzJBXn0ki5mkVW8uSxM54eI8qf97H/rtf7x7//Ra61s",
+	"yRtkhpblzfl1+S7duJDj1S1+v1jVykMgxAFlx70GAbbXm4LK7v9FZNmt938NaqJYe1RqxF7fsMUSCK4J",
+	"JYZNk5galNUzwLayX0CcYdjy6OH/z94VNbeNG+G/sqOX2DOsYslym/M9+TJpm5lccpN2ei/KWBAJSxhT",
+	"gA4AZXvupb+mM37vP/A/6S/pYBcgQYmSRVtK4rPfbIkCQRBYLPbb/T6ODvOPQZElZ+sEWd5iPz7WurH3",
+	"tPQvu4377CodpteL0FTvTt+b3bJtjJh2+zWB762h5T45JSUhH5cZOT5hYriTTQkEn1dpuA8IDD1G5Hh1",
+	"Wt2fRFlbC3/w2JE/1dYe2VehYFDhSivLQ7hBFXasrncdL1pjmGbcOTatWVK3CETVYmah2iYBhIWSNRAt",
+	"zJC1GsdhKE2hF2KhNOmoY08DqoHEp6hY4um0hKR8TmGH8mBE154LadW5yEaHXfhJ2SmxT4w5lQ4gEzbW",
+	"w18Jww+78P7iTwhdoq7Oyh1fGfIiGuIwP7vrHguXJl81cdSNTJNZaoM/4WPvByl98qDn782Y5wCdi9yf",
+	"uTp+miLVVWub3Seb/cxyb2J6201g6vGOwNRgg/xpBOOUzkhlL7jqc8NV0d7F8TBwVhSYxE0E2FgVtkIQ",
+	"woxvcX6fuU5PuNnLdvzZy0U0RdqxNISJjIo0QDSWZpR1E821GbBamrFSmYFpTU2lGf7GsUfEBDKV66iv",
+	"CbkFEc2IWiB8AkrCwbAzZuklXIWG/PPRA5hhp1nNIsvId/2Zxv6bVnOM8RedfymRCsgZpGyONJrZq7vb",
+	"VDMJGZJv391ifcXqVrfGWA+csY7TQFu69X5o9lgw0fLBG3d0esqTpfPc6iDhzD6nWRHO9y0GbrvduXc0",
+	"QByK3IpyD/Y5wjQzz/1yb+N2kRP9brEh1utbjXxu4AuMLz37fedrh3q92gUL76RCvr1tUrHJa7NTIDXB",
+	"jraJFYNIV31U9ruwhmfzOc/vbiEvR+0URA6pkhdCzzjkr8h7dJ5arRatu/3Ccs+6z3qw1CrdSuHn8c++",
+	"8eDTXwp7tbBr/ZpdI/PpzRrq2+3WmLkm//iWrJ1hqqNJGQbOa5wlbQyJO1WLPXucERsWxXs8X7rzDuf5",
+	"TRfeW4rl0KUYnAkPPpQUKEqAX6d8bokolK06m2AsuzFQSNrZeQaFtCIHVqsZxhtWuJLVLL0UcuIZY0j6",
+	"xnWaZyse6VASPSnCdmWEOPE8Oa7ZlGktfDoPC92ir2aFsUP5W6Esd+7qwaDfj0NPzY4pDfFnjHt8S0Nc",
+	"gSPnIsNptQWY3u98Kc3YR1UYYGlaGCUN6Ltb9yZJ/QgWyqIkPYH3db92ldpri/LT8E6r2HvvrNc/Hpz8",
+	"+S9vfjhqAavjwH+Pu0LL4VyHfhytoh+PHHp3lNx4ny3ezbb70PEG/5pChbvdibDNF6f6O3KqybJ6zKSS",
+	"pd125zPzXNi97HufkMyRRZJrZRyDIkUlL1mpFYgRI7/6EsqcZe6CmDUpWdl6ygIvL0zizYCboslQ+sPF",
+	"ZloOglZyt9azpblthjKgMcImHnyGCbcGW1JXcpl3w4deqvjYlBlMvsU93WMwpaSc5ogF8QwORvgyEK4Z",
+	"wWvw/7rT0shtjhEwEze/AZH5h2vgaSEyEaLRRDeddPClbL0D944GnS9x3N0Lt7lNIqQeM/fPBUttoXlb",
+	"8AdH+NuzZzQP1fYoULw7PQYFOm6DAh3XUaBqtj8YuG+6y8l3DALdNxl3iQTtqgq7Mucv1BkvcNH9cBFa",
+	"yEpm209+QEK+i3gfa+O1hC16be7Y+1X20kD7h17I2S/vwapL56EEekDnAYz8vU6DTz0Ck6p5g6pGSRMS",
+	"3OYnlT/24EPXRth6K76ONYhEizNPbxOm4FO/HpfHFd7p/dlb5CI+l5K/Kn1pnyV969Z8rAi8Ztljb6vr",
+	"Qm5x+QDVKSDIPGMgLedswb1CYRCCJSrVScF0RiSqFQqLkt0JiQOVQTQh54U13Q3Mx/+MHuCxS/lhHkzw",
+	"S6xyrqRWWYHX1rWWf+8QXwc5bpQYrDkz6FIupwQHPeTPTNAFPhPY8mtLi9CXpeTK8HOpbHXjWE75o3Kn",
+	"KPxCWDiFNL/7r/OANLAFTyFnoMsbqNBc1qaMtxr8jWW8QZS2xiTykuKSrehkhewJXAtIG5kpcBb3axX4",
+	"lpIQU+5reKtXtrwqE1rHPIPxTc0gxFkUfsWcwuDoOEqfCPr8WuUclPZUNJ4nM4FBvz+UEmtzySDMhDHu",
+	"H6VhzDLqAByMaE11h8XR0XHq+ot/8REWdF6gr0adHMqDEf7hr3UbW7g2gcHRD1XfogfOFKdKWTJl2PNC",
+	"ay6t59DpwqcLSJX0n9atpMRyaB+t4NcstfkNfnQlpPmR0k0wZmN8WXG/MVY/n+c3y6buqcQdgs1bnmYf",
+	"Gmg9ISs5QAfdfpdYyHjuRmNrn+oEK2wXQivpxbI+qL/xM+NaTOBXITN1ZaDXI+Y2nlo8/psit+4k+VeR",
+	"TgXX2Cl7d5u7jjE9ubt1L2VsuF7ULn9H8OgJHk6DAUYKcmP53F3R68Jb9OmA5hqQo2eg38WboJh9Za/f",
+	"VWMSO4DV+XMqJu4VRltL6ZydV5n6nQeYb5xlL+m2T4ZjSMhzvzp8Qd3+cmJ720VCTnbKRwfswnrBjWqy",
+	"v7gMzy3MgWYJWDQHmuMZ7kc8LbSwpO885kxzfVbYKaoxf3Ff60UzZcUHlbIc+GzMM+fL0IVwMGOXHHQh",
+	"D3HeOys0tXZ++vp17q6fKmNP3xy98XLd1KPllv/OWW6nCWjOMpL+DfowznxqllrnTfH8ohupJNwYy2ed",
+	"VUKLD2oCQrrGLjQ3U2wqVxNQhY1+7uZiw4/PJqRiQ7KmzukyriVnGJxXhbiMa5CNDTI2xS3iT5varII9",
+	"7gxHX8W/pC87zaItxuoCw7EGCTZSpWliZMh8M+aktaa6zSIfTa2+rTdxMOz8VogEMuSNyfPolsPOYXdF",
+	"iqSpyU+V/zaPoTXiqEeaF2vqKrHh2f3cXG3zVy2s5TIJnnFMbm/chANGRZhRa5F41mqDPy3rSicN0krl",
+	"xNsoqRjPwyC31Pz6KkBwrNSlgQPn0ZsEFkqkPnt7IYxwc64kL/JSpeAG+zAJeYsmgUje1CzBjaEbUc/K",
+	"Lxu7JnSGDESoJzUt3LEBby6VZULj3bQVhknzv3//5zCsCDbRnM8oozvzn82YdDtifGuMjy24ZM0r4heu",
+	"DXJtukbMlGmegRuLsbrm5eILT5S4aVn4V5NOeepGMVYM9PcsG2iaS1PlCTszSr2nEAuXNYuQCevO9P8P",
+	"AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -131,6 +131,11 @@ type Ticket struct {
 	Version                          int
 	CreatedAt, UpdatedAt             time.Time
 	ClosedAt                         *time.Time
+	// RequestedByIntervenantID: the ticket was opened on the client's
+	// file at this intervenant's request.
+	RequestedByIntervenantID string
+	// Works is set on works requests.
+	Works *TicketWorks
 	// Clocks and DevTickets are filled on single reads.
 	Clocks     []Clock
 	DevTickets []DevTicket
@@ -155,6 +160,11 @@ type TicketCreate struct {
 	ReceivedAt                    *time.Time
 	NeedsAnswer                   *bool
 	TrackingNumber                string
+	// RequestedByIntervenantID: opened at an intervenant's request, which
+	// needs a mandate in scope (or an authority acting by law).
+	RequestedByIntervenantID string
+	// Works names a works request's approved technical intervenant.
+	Works *TicketWorks
 }
 
 // TicketUpdate changes the fields that are not nil; "" clears.

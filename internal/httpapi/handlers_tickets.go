@@ -20,7 +20,11 @@ func ticketDTO(t guichet.Ticket, now time.Time) api.Ticket {
 		FileReference: optString(t.FileReference), Tags: t.Tags, Links: []api.TicketLink{}, ExternalLinks: []api.ExternalLink{},
 		DueAt: nullableTime(t.DueAt), Overdue: t.Overdue(now), AwaitingRegisteredReply: t.AwaitingRegisteredReply,
 		ReceivedAt: t.ReceivedAt, MergedIntoId: nullableUUID(t.MergedIntoID), CreatedBy: nullableUUID(t.CreatedBy),
-		Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: nullableTime(t.ClosedAt)}
+		Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: nullableTime(t.ClosedAt),
+		RequestedByIntervenantId: nullableUUID(t.RequestedByIntervenantID)}
+	if t.Works != nil {
+		out.Works = &api.TicketWorks{IntervenantId: parseUUID(t.Works.IntervenantID), ExternalProject: t.Works.ExternalProject}
+	}
 	for _, l := range t.Links {
 		out.Links = append(out.Links, api.TicketLink{TicketId: parseUUID(l.TicketID), Number: l.Number, Relation: api.TicketLinkRelation(l.Relation)})
 	}
@@ -138,7 +142,10 @@ func (s *Server) CreateTicket(ctx context.Context, r api.CreateTicketRequestObje
 		Category: guichet.Category(b.Category), Urgency: guichet.Urgency(enumString(b.Urgency)),
 		AssigneeID: uuidString(b.AssigneeId), ContactID: uuidString(b.ContactId), OrganisationID: uuidString(b.OrganisationId),
 		FileReference: str(b.FileReference), ExternalLinks: links(b.ExternalLinks), ReceivedAt: b.ReceivedAt,
-		NeedsAnswer: b.NeedsAnswer, TrackingNumber: str(b.TrackingNumber)}
+		NeedsAnswer: b.NeedsAnswer, TrackingNumber: str(b.TrackingNumber), RequestedByIntervenantID: uuidString(b.RequestedByIntervenantId)}
+	if b.Works != nil {
+		in.Works = &guichet.TicketWorks{IntervenantID: b.Works.IntervenantId.String(), ExternalProject: str(b.Works.ExternalProject)}
+	}
 	if b.Tags != nil {
 		in.Tags = *b.Tags
 	}

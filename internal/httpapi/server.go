@@ -26,10 +26,13 @@ import (
 	"github.com/guichet/guichet/internal/store"
 )
 
-// isUpload reports an attachment upload: its body is streamed, neither
-// read whole by validation nor hashed for Idempotency-Key.
+// isUpload reports an attachment or mandate document upload: its body is
+// streamed, neither read whole by validation nor hashed for
+// Idempotency-Key.
 func isUpload(r *http.Request) bool {
-	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/tickets/") && strings.HasSuffix(r.URL.Path, "/attachments")
+	p := r.URL.Path
+	return r.Method == http.MethodPost && strings.HasPrefix(p, "/tickets/") && strings.HasSuffix(p, "/attachments") ||
+		r.Method == http.MethodPut && strings.HasPrefix(p, "/mandates/") && strings.HasSuffix(p, "/document")
 }
 
 // Health reports readiness of the dependencies.
@@ -75,6 +78,10 @@ type Services struct {
 	Settings    Settings
 	Health      Health
 	Idempotency Idempotency
+
+	// Intervenants: third parties, their agreement, mandates and
+	// disclosures (issue 4).
+	Intervenants guichet.IntervenantService
 }
 
 // Server implements api.StrictServerInterface.

@@ -19,8 +19,9 @@ func TestWorksRequestFollowsTravaux(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, b testdb.Backend) {
 		env := apitest.Start(t, b)
 		p := team(t, env)
+		artisan := approvedArtisan(t, env, p, "Plomberie Martin")
 		tk := createTicket(t, env, p.agent, map[string]any{"subject": "Fuite sous l'évier, appartement 3B", "channel": "phone",
-			"category": "works_request", "contact_id": p.contactID})
+			"category": "works_request", "contact_id": p.contactID, "works": map[string]any{"intervenant_id": artisan.ID}})
 		if tk.Procedure.Code != "travaux" || tk.State != "requested" {
 			t.Fatalf("works request on %s/%s", tk.Procedure.Code, tk.State)
 		}

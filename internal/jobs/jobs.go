@@ -21,6 +21,7 @@ type Maintenance interface {
 // Tickets is what the ticket jobs need.
 type Tickets interface {
 	DeliverReminder(ctx context.Context, job guichet.ReminderJob) error
+	DeliverLegalRequest(ctx context.Context, job guichet.LegalRequestJob) error
 }
 
 // Mailboxes is what the mailbox jobs need.
@@ -46,6 +47,20 @@ type reminderWorker struct {
 func (w *reminderWorker) Work(ctx context.Context, job *river.Job[guichet.ReminderJob]) error {
 	if err := w.svc.Tickets.DeliverReminder(ctx, job.Args); err != nil {
 		return fmt.Errorf("reminder: %w", err)
+	}
+	return nil
+}
+
+// legalRequestWorker tells the legal agents about a ticket an authority
+// acting by law asked for.
+type legalRequestWorker struct {
+	river.WorkerDefaults[guichet.LegalRequestJob]
+	svc *Services
+}
+
+func (w *legalRequestWorker) Work(ctx context.Context, job *river.Job[guichet.LegalRequestJob]) error {
+	if err := w.svc.Tickets.DeliverLegalRequest(ctx, job.Args); err != nil {
+		return fmt.Errorf("legal request: %w", err)
 	}
 	return nil
 }
@@ -84,6 +99,7 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 	river.AddWorker(workers, &cleanupWorker{svc: svc})
 	river.AddWorker(workers, &reminderWorker{svc: svc})
 	river.AddWorker(workers, &missedChecksWorker{svc: svc})
+	river.AddWorker(workers, &legalRequestWorker{svc: svc})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },

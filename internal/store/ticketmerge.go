@@ -254,7 +254,8 @@ func splitCreate(ctx context.Context, db bun.IDB, src *ticketRow, in guichet.Tic
 	return guichet.TicketCreate{Subject: in.Subject, Description: in.Description, Channel: guichet.Channel(src.Channel),
 		Category: in.Category, Urgency: guichet.Urgency(src.Urgency), AssigneeID: deref(src.AssigneeID),
 		ContactID: deref(src.ContactID), OrganisationID: deref(src.OrganisationID), FileReference: src.FileReference,
-		ReceivedAt: &received, NeedsAnswer: &open}, nil
+		ReceivedAt: &received, NeedsAnswer: &open,
+		RequestedByIntervenantID: deref(src.RequestedByIntervenantID), Works: splitWorks(src, in.Category)}, nil
 }
 
 // moveEvents moves the listed events of one ticket to another; each must

@@ -47,6 +47,10 @@ type ticketRow struct {
 	CreatedAt               time.Time  `bun:"created_at"`
 	UpdatedAt               time.Time  `bun:"updated_at"`
 	ClosedAt                *time.Time `bun:"closed_at"`
+	// Set by checkTicketIntervenants (see ticketintervenants.go).
+	RequestedByIntervenantID *string `bun:"requested_by_intervenant_id"`
+	WorksIntervenantID       *string `bun:"works_intervenant_id"`
+	WorksExternalProject     string  `bun:"works_external_project"`
 }
 
 func (r *ticketRow) domain(proc guichet.ProcedureRef) guichet.Ticket {
@@ -60,6 +64,7 @@ func (r *ticketRow) domain(proc guichet.ProcedureRef) guichet.Ticket {
 		Tags: []string{}, ExternalLinks: []guichet.Link{}, Links: []guichet.TicketLink{}}
 	_ = json.Unmarshal([]byte(r.Tags), &t.Tags)
 	_ = json.Unmarshal([]byte(r.ExternalLinks), &t.ExternalLinks)
+	t.RequestedByIntervenantID, t.Works = deref(r.RequestedByIntervenantID), r.works()
 	return t
 }
 
@@ -197,6 +202,9 @@ func nonNil[T any](s []T) []T {
 // response clock, links and audit.
 func (s *Store) insertTicket(ctx context.Context, tx *Tx, row *ticketRow, in guichet.TicketCreate,
 	cal calendar.Calendar, pols ResponsePolicies, def *procedure.Definition) error {
+	if err := s.checkTicketIntervenants(ctx, tx, row, in); err != nil {
+		return err
+	}
 	if err := defaultOrganisation(ctx, tx, row); err != nil {
 		return err
 	}
