@@ -51,6 +51,30 @@ func (e AgentNotificationKind) Valid() bool {
 	}
 }
 
+// Defines values for AppointmentStatus.
+const (
+	AppointmentStatusCancelled AppointmentStatus = "cancelled"
+	AppointmentStatusDone      AppointmentStatus = "done"
+	AppointmentStatusNoShow    AppointmentStatus = "no_show"
+	AppointmentStatusScheduled AppointmentStatus = "scheduled"
+)
+
+// Valid indicates whether the value is a known member of the AppointmentStatus enum.
+func (e AppointmentStatus) Valid() bool {
+	switch e {
+	case AppointmentStatusCancelled:
+		return true
+	case AppointmentStatusDone:
+		return true
+	case AppointmentStatusNoShow:
+		return true
+	case AppointmentStatusScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AttachmentDirection.
 const (
 	AttachmentDirectionIncoming AttachmentDirection = "incoming"
@@ -176,19 +200,19 @@ func (e Channel) Valid() bool {
 
 // Defines values for ClientNotificationStatus.
 const (
-	Failed  ClientNotificationStatus = "failed"
-	Pending ClientNotificationStatus = "pending"
-	Sent    ClientNotificationStatus = "sent"
+	ClientNotificationStatusFailed  ClientNotificationStatus = "failed"
+	ClientNotificationStatusPending ClientNotificationStatus = "pending"
+	ClientNotificationStatusSent    ClientNotificationStatus = "sent"
 )
 
 // Valid indicates whether the value is a known member of the ClientNotificationStatus enum.
 func (e ClientNotificationStatus) Valid() bool {
 	switch e {
-	case Failed:
+	case ClientNotificationStatusFailed:
 		return true
-	case Pending:
+	case ClientNotificationStatusPending:
 		return true
-	case Sent:
+	case ClientNotificationStatusSent:
 		return true
 	default:
 		return false
@@ -306,6 +330,27 @@ func (e MeTokenKind) Valid() bool {
 	}
 }
 
+// Defines values for MessageStatus.
+const (
+	MessageStatusAcknowledged MessageStatus = "acknowledged"
+	MessageStatusEscalated    MessageStatus = "escalated"
+	MessageStatusPending      MessageStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the MessageStatus enum.
+func (e MessageStatus) Valid() bool {
+	switch e {
+	case MessageStatusAcknowledged:
+		return true
+	case MessageStatusEscalated:
+		return true
+	case MessageStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PolicyKind.
 const (
 	BusinessDays  PolicyKind = "business_days"
@@ -360,6 +405,33 @@ func (e ProcedureVersionSummaryStatus) Valid() bool {
 	case ProcedureVersionSummaryStatusPublished:
 		return true
 	case ProcedureVersionSummaryStatusRetired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReceptionDocumentKind.
+const (
+	ReceptionDocumentKindBrochure       ReceptionDocumentKind = "brochure"
+	ReceptionDocumentKindOther          ReceptionDocumentKind = "other"
+	ReceptionDocumentKindTariffs        ReceptionDocumentKind = "tariffs"
+	ReceptionDocumentKindTaxBenefits    ReceptionDocumentKind = "tax_benefits"
+	ReceptionDocumentKindWelcomeBooklet ReceptionDocumentKind = "welcome_booklet"
+)
+
+// Valid indicates whether the value is a known member of the ReceptionDocumentKind enum.
+func (e ReceptionDocumentKind) Valid() bool {
+	switch e {
+	case ReceptionDocumentKindBrochure:
+		return true
+	case ReceptionDocumentKindOther:
+		return true
+	case ReceptionDocumentKindTariffs:
+		return true
+	case ReceptionDocumentKindTaxBenefits:
+		return true
+	case ReceptionDocumentKindWelcomeBooklet:
 		return true
 	default:
 		return false
@@ -795,6 +867,24 @@ func (e ListContactsParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for ListMessagesParamsRecipient.
+const (
+	ListMessagesParamsRecipientAll ListMessagesParamsRecipient = "all"
+	ListMessagesParamsRecipientMe  ListMessagesParamsRecipient = "me"
+)
+
+// Valid indicates whether the value is a known member of the ListMessagesParamsRecipient enum.
+func (e ListMessagesParamsRecipient) Valid() bool {
+	switch e {
+	case ListMessagesParamsRecipientAll:
+		return true
+	case ListMessagesParamsRecipientMe:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListOrganisationsParamsSort.
 const (
 	ListOrganisationsParamsSortCreatedAt ListOrganisationsParamsSort = "created_at"
@@ -975,6 +1065,84 @@ type AgentUpdate struct {
 	Password     *string                               `json:"password,omitempty"`
 	Roles        *[]Role                               `json:"roles,omitempty"`
 	SupervisorId nullable.Nullable[openapi_types.UUID] `json:"supervisor_id,omitempty"`
+}
+
+// Appointment defines model for Appointment.
+type Appointment struct {
+	AgentId   openapi_types.UUID                    `json:"agent_id"`
+	ContactId openapi_types.UUID                    `json:"contact_id"`
+	CreatedAt time.Time                             `json:"created_at"`
+	CreatedBy nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+	EndsAt    time.Time                             `json:"ends_at"`
+	Id        openapi_types.UUID                    `json:"id"`
+	Location  *string                               `json:"location,omitempty"`
+	Notes     *string                               `json:"notes,omitempty"`
+
+	// OutsideOpeningHours A warning: the appointment is not within one opening interval of the business calendar.
+	OutsideOpeningHours bool                         `json:"outside_opening_hours"`
+	PreparedAt          nullable.Nullable[time.Time] `json:"prepared_at,omitempty"`
+
+	// PreparedBy Who last read the file (GET …/preparation).
+	PreparedBy nullable.Nullable[openapi_types.UUID] `json:"prepared_by,omitempty"`
+	Reason     *string                               `json:"reason,omitempty"`
+	StartsAt   time.Time                             `json:"starts_at"`
+	Status     AppointmentStatus                     `json:"status"`
+	TicketId   nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+	UpdatedAt  time.Time                             `json:"updated_at"`
+	Version    int                                   `json:"version"`
+}
+
+// AppointmentCreate defines model for AppointmentCreate.
+type AppointmentCreate struct {
+	// AgentId Defaults to the caller.
+	AgentId   *openapi_types.UUID `json:"agent_id,omitempty"`
+	ContactId openapi_types.UUID  `json:"contact_id"`
+	EndsAt    time.Time           `json:"ends_at"`
+	Location  *string             `json:"location,omitempty"`
+	Notes     *string             `json:"notes,omitempty"`
+	Reason    *string             `json:"reason,omitempty"`
+	StartsAt  time.Time           `json:"starts_at"`
+	TicketId  *openapi_types.UUID `json:"ticket_id,omitempty"`
+}
+
+// AppointmentPage defines model for AppointmentPage.
+type AppointmentPage struct {
+	Items      []Appointment             `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// AppointmentPreparation defines model for AppointmentPreparation.
+type AppointmentPreparation struct {
+	Appointment Appointment `json:"appointment"`
+	Contact     Contact     `json:"contact"`
+
+	// OpenTickets The contact's tickets that are not closed, newest first, at most 50.
+	OpenTickets []Ticket `json:"open_tickets"`
+
+	// Organisation The contact's organisation; absent for a private individual.
+	Organisation *Organisation `json:"organisation,omitempty"`
+
+	// PendingMessages Messages about the contact still waiting for acknowledgement, newest first, at most 50.
+	PendingMessages []Message `json:"pending_messages"`
+
+	// RecentInteractions The contact's recent calls, visits, voicemails and letters, newest first.
+	RecentInteractions []map[string]interface{} `json:"recent_interactions"`
+}
+
+// AppointmentStatus defines model for AppointmentStatus.
+type AppointmentStatus string
+
+// AppointmentUpdate defines model for AppointmentUpdate.
+type AppointmentUpdate struct {
+	AgentId   *openapi_types.UUID                   `json:"agent_id,omitempty"`
+	ContactId *openapi_types.UUID                   `json:"contact_id,omitempty"`
+	EndsAt    *time.Time                            `json:"ends_at,omitempty"`
+	Location  nullable.Nullable[string]             `json:"location,omitempty"`
+	Notes     nullable.Nullable[string]             `json:"notes,omitempty"`
+	Reason    nullable.Nullable[string]             `json:"reason,omitempty"`
+	StartsAt  *time.Time                            `json:"starts_at,omitempty"`
+	Status    *AppointmentStatus                    `json:"status,omitempty"`
+	TicketId  nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
 }
 
 // Attachment defines model for Attachment.
@@ -1274,6 +1442,87 @@ type Me struct {
 // MeTokenKind defines model for Me.TokenKind.
 type MeTokenKind string
 
+// Message defines model for Message.
+type Message struct {
+	AcknowledgedAt nullable.Nullable[time.Time]          `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy nullable.Nullable[openapi_types.UUID] `json:"acknowledged_by,omitempty"`
+	ContactId      nullable.Nullable[openapi_types.UUID] `json:"contact_id,omitempty"`
+	CreatedAt      time.Time                             `json:"created_at"`
+	CreatedBy      nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+	EscalatedAt    nullable.Nullable[time.Time]          `json:"escalated_at,omitempty"`
+
+	// EscalatedTo The supervisor, or the person configured for the role, who may acknowledge it too.
+	EscalatedTo nullable.Nullable[openapi_types.UUID] `json:"escalated_to,omitempty"`
+
+	// From Who left the message ("identité, coordonnées").
+	From MessageSender      `json:"from"`
+	Id   openapi_types.UUID `json:"id"`
+
+	// InteractionId The call, visit or voicemail it was taken from.
+	InteractionId nullable.Nullable[openapi_types.UUID] `json:"interaction_id,omitempty"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// ReceivedDuringAbsence In GET /me/messages: received during the caller's latest absence.
+	ReceivedDuringAbsence *bool                                 `json:"received_during_absence,omitempty"`
+	RecipientAgentId      nullable.Nullable[openapi_types.UUID] `json:"recipient_agent_id,omitempty"`
+
+	// RecipientRole Absent for a message to an agent.
+	RecipientRole *Role                        `json:"recipient_role,omitempty"`
+	RemindedAt    nullable.Nullable[time.Time] `json:"reminded_at,omitempty"`
+
+	// Status pending: waiting for acknowledgement; escalated: still waiting, and escalated; acknowledged: done.
+	Status   MessageStatus                         `json:"status"`
+	TicketId nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+	Urgency  Urgency                               `json:"urgency"`
+}
+
+// MessageCreate Exactly one of recipient_agent_id and recipient_role.
+type MessageCreate struct {
+	ContactId        *openapi_types.UUID `json:"contact_id,omitempty"`
+	From             MessageSenderCreate `json:"from"`
+	InteractionId    *openapi_types.UUID `json:"interaction_id,omitempty"`
+	Reason           string              `json:"reason"`
+	RecipientAgentId *openapi_types.UUID `json:"recipient_agent_id,omitempty"`
+
+	// RecipientRole agent (level 1), supervisor (level 2, encadrant), manager (level 3,
+	// gérant/direction), accountant, legal (service juridique), developer
+	// (receives dev tickets), admin.
+	RecipientRole *Role               `json:"recipient_role,omitempty"`
+	TicketId      *openapi_types.UUID `json:"ticket_id,omitempty"`
+	Urgency       *Urgency            `json:"urgency,omitempty"`
+}
+
+// MessagePage defines model for MessagePage.
+type MessagePage struct {
+	Items      []Message                 `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// MessageSender Who left the message ("identité, coordonnées").
+type MessageSender struct {
+	Email *string `json:"email,omitempty"`
+	Name  string  `json:"name"`
+
+	// Phone E.164 when it could be normalised, else as given.
+	Phone *string `json:"phone,omitempty"`
+
+	// Structure The structure they call from.
+	Structure *string `json:"structure,omitempty"`
+}
+
+// MessageSenderCreate defines model for MessageSenderCreate.
+type MessageSenderCreate struct {
+	Email     *openapi_types.Email `json:"email,omitempty"`
+	Name      string               `json:"name"`
+	Phone     *string              `json:"phone,omitempty"`
+	Structure *string              `json:"structure,omitempty"`
+}
+
+// MessageStatus pending: waiting for acknowledgement; escalated: still waiting, and escalated; acknowledged: done.
+type MessageStatus string
+
 // NoteCreate defines model for NoteCreate.
 type NoteCreate struct {
 	Body string `json:"body"`
@@ -1338,6 +1587,56 @@ type OrganisationUpdate struct {
 	Notes            nullable.Nullable[string]              `json:"notes,omitempty"`
 	Phone            nullable.Nullable[string]              `json:"phone,omitempty"`
 	RegisteredClient *bool                                  `json:"registered_client,omitempty"`
+}
+
+// OutsideService defines model for OutsideService.
+type OutsideService struct {
+	Address   *string   `json:"address,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// Domain What it deals with: "logement", "juridique", "social"…
+	Domain string             `json:"domain"`
+	Email  *string            `json:"email,omitempty"`
+	Hours  *string            `json:"hours,omitempty"`
+	Id     openapi_types.UUID `json:"id"`
+	Name   string             `json:"name"`
+	Notes  *string            `json:"notes,omitempty"`
+
+	// Phone E.164 when it could be normalised, else as given.
+	Phone     *string   `json:"phone,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int       `json:"version"`
+	Website   *string   `json:"website,omitempty"`
+}
+
+// OutsideServiceCreate defines model for OutsideServiceCreate.
+type OutsideServiceCreate struct {
+	Address *string              `json:"address,omitempty"`
+	Domain  string               `json:"domain"`
+	Email   *openapi_types.Email `json:"email,omitempty"`
+	Hours   *string              `json:"hours,omitempty"`
+	Name    string               `json:"name"`
+	Notes   *string              `json:"notes,omitempty"`
+	Phone   *string              `json:"phone,omitempty"`
+	Website *string              `json:"website,omitempty"`
+}
+
+// OutsideServicePage defines model for OutsideServicePage.
+type OutsideServicePage struct {
+	Items      []OutsideService          `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// OutsideServiceUpdate defines model for OutsideServiceUpdate.
+type OutsideServiceUpdate struct {
+	Address nullable.Nullable[string]              `json:"address,omitempty"`
+	Domain  *string                                `json:"domain,omitempty"`
+	Email   nullable.Nullable[openapi_types.Email] `json:"email,omitempty"`
+	Hours   nullable.Nullable[string]              `json:"hours,omitempty"`
+	Name    *string                                `json:"name,omitempty"`
+	Notes   nullable.Nullable[string]              `json:"notes,omitempty"`
+	Phone   nullable.Nullable[string]              `json:"phone,omitempty"`
+	Website nullable.Nullable[string]              `json:"website,omitempty"`
 }
 
 // PasswordChange defines model for PasswordChange.
@@ -1541,6 +1840,71 @@ type ProcedureVersionSummary struct {
 
 // ProcedureVersionSummaryStatus defines model for ProcedureVersionSummary.Status.
 type ProcedureVersionSummaryStatus string
+
+// ReceptionDocument defines model for ReceptionDocument.
+type ReceptionDocument struct {
+	Kind  ReceptionDocumentKind `json:"kind"`
+	Title string                `json:"title"`
+
+	// UpdatedOn Last update of the document.
+	UpdatedOn *openapi_types.Date `json:"updated_on,omitempty"`
+	Url       string              `json:"url"`
+}
+
+// ReceptionDocumentKind defines model for ReceptionDocument.Kind.
+type ReceptionDocumentKind string
+
+// ReceptionOpening defines model for ReceptionOpening.
+type ReceptionOpening struct {
+	// ClosedReason When the whole day is off: weekend, weekly_closing, holiday: <name> or closure: <name>.
+	ClosedReason nullable.Nullable[string] `json:"closed_reason,omitempty"`
+
+	// ClosesAt When open: the end of the current opening.
+	ClosesAt nullable.Nullable[time.Time] `json:"closes_at,omitempty"`
+	Open     bool                         `json:"open"`
+
+	// OpensAt When closed: the next opening; null if none within ten years.
+	OpensAt nullable.Nullable[time.Time] `json:"opens_at,omitempty"`
+}
+
+// ReceptionSettings defines model for ReceptionSettings.
+type ReceptionSettings struct {
+	Documents []ReceptionDocument `json:"documents"`
+
+	// EscalateAfterMinutes Minutes of wall time before an unacknowledged message escalates.
+	EscalateAfterMinutes int `json:"escalate_after_minutes"`
+
+	// Greeting "Société X, Véronique, bonjour !"
+	Greeting string `json:"greeting"`
+
+	// MessageEscalation Role → the agent who receives that role's unacknowledged messages.
+	MessageEscalation map[string]openapi_types.UUID `json:"message_escalation"`
+	OpeningHours      OpeningWeek                   `json:"opening_hours"`
+	PhoneSlots        OpeningWeek                   `json:"phone_slots"`
+
+	// RemindAfterMinutes Minutes of wall time before an unacknowledged message is reminded to its recipient.
+	RemindAfterMinutes int `json:"remind_after_minutes"`
+	Version            int `json:"version"`
+}
+
+// ReceptionSettingsUpdate defines model for ReceptionSettingsUpdate.
+type ReceptionSettingsUpdate struct {
+	Documents            *[]ReceptionDocument `json:"documents,omitempty"`
+	EscalateAfterMinutes int                  `json:"escalate_after_minutes"`
+	Greeting             *string              `json:"greeting,omitempty"`
+
+	// MessageEscalation Role → an active agent.
+	MessageEscalation  *map[string]openapi_types.UUID `json:"message_escalation,omitempty"`
+	PhoneSlots         OpeningWeek                    `json:"phone_slots"`
+	RemindAfterMinutes int                            `json:"remind_after_minutes"`
+}
+
+// ReceptionStatus defines model for ReceptionStatus.
+type ReceptionStatus struct {
+	At       time.Time        `json:"at"`
+	Phone    ReceptionOpening `json:"phone"`
+	Premises ReceptionOpening `json:"premises"`
+}
 
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
@@ -1802,6 +2166,9 @@ type Urgency string
 // AgentId defines model for AgentId.
 type AgentId = openapi_types.UUID
 
+// AppointmentId defines model for AppointmentId.
+type AppointmentId = openapi_types.UUID
+
 // ContactId defines model for ContactId.
 type ContactId = openapi_types.UUID
 
@@ -1817,8 +2184,14 @@ type IfMatch = string
 // Limit defines model for Limit.
 type Limit = int
 
+// MessageId defines model for MessageId.
+type MessageId = openapi_types.UUID
+
 // OrganisationId defines model for OrganisationId.
 type OrganisationId = openapi_types.UUID
+
+// OutsideServiceId defines model for OutsideServiceId.
+type OutsideServiceId = openapi_types.UUID
 
 // ProcedureCode defines model for ProcedureCode.
 type ProcedureCode = string
@@ -1920,6 +2293,36 @@ type CreateAPITokenParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListAppointmentsParams defines parameters for ListAppointments.
+type ListAppointmentsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor    *Cursor             `form:"cursor,omitempty" json:"cursor,omitempty"`
+	AgentId   *openapi_types.UUID `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId *openapi_types.UUID `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	Status    *AppointmentStatus  `form:"status,omitempty" json:"status,omitempty"`
+
+	// From Starting at or after this instant.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Starting strictly before this instant.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// CreateAppointmentParams defines parameters for CreateAppointment.
+type CreateAppointmentParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UpdateAppointmentParams defines parameters for UpdateAppointment.
+type UpdateAppointmentParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListAuditEventsParams defines parameters for ListAuditEvents.
 type ListAuditEventsParams struct {
 	// Limit Page size.
@@ -1984,6 +2387,15 @@ type UpdateContactParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListMyMessagesParams defines parameters for ListMyMessages.
+type ListMyMessagesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListMyNotificationsParams defines parameters for ListMyNotifications.
 type ListMyNotificationsParams struct {
 	// Limit Page size.
@@ -1998,6 +2410,44 @@ type ListMyNotificationsParams struct {
 
 // ChangeMyPasswordParams defines parameters for ChangeMyPassword.
 type ChangeMyPasswordParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMessagesParams defines parameters for ListMessages.
+type ListMessagesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Recipient `me` (default) or `all`; ignored when recipient_agent_id or recipient_role is given.
+	Recipient        *ListMessagesParamsRecipient `form:"recipient,omitempty" json:"recipient,omitempty"`
+	RecipientAgentId *openapi_types.UUID          `form:"recipient_agent_id,omitempty" json:"recipient_agent_id,omitempty"`
+	RecipientRole    *Role                        `form:"recipient_role,omitempty" json:"recipient_role,omitempty"`
+	ContactId        *openapi_types.UUID          `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	Status           *MessageStatus               `form:"status,omitempty" json:"status,omitempty"`
+	Urgency          *Urgency                     `form:"urgency,omitempty" json:"urgency,omitempty"`
+
+	// From Taken at or after this instant.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Taken strictly before this instant.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListMessagesParamsRecipient defines parameters for ListMessages.
+type ListMessagesParamsRecipient string
+
+// CreateMessageParams defines parameters for CreateMessage.
+type CreateMessageParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AcknowledgeMessageParams defines parameters for AcknowledgeMessage.
+type AcknowledgeMessageParams struct {
 	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -2039,6 +2489,37 @@ type UpdateOrganisationParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListOutsideServicesParams defines parameters for ListOutsideServices.
+type ListOutsideServicesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Q Word prefixes, case and accent insensitive.
+	Q      *SearchQuery `form:"q,omitempty" json:"q,omitempty"`
+	Domain *string      `form:"domain,omitempty" json:"domain,omitempty"`
+}
+
+// CreateOutsideServiceParams defines parameters for CreateOutsideService.
+type CreateOutsideServiceParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteOutsideServiceParams defines parameters for DeleteOutsideService.
+type DeleteOutsideServiceParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateOutsideServiceParams defines parameters for UpdateOutsideService.
+type UpdateOutsideServiceParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // CreateProcedureVersionParams defines parameters for CreateProcedureVersion.
 type CreateProcedureVersionParams struct {
 	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
@@ -2057,6 +2538,12 @@ type PublishProcedureVersionParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// GetReceptionStatusParams defines parameters for GetReceptionStatus.
+type GetReceptionStatusParams struct {
+	// At The instant to ask about; now by default.
+	At *time.Time `form:"at,omitempty" json:"at,omitempty"`
+}
+
 // PutCalendarParams defines parameters for PutCalendar.
 type PutCalendarParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
@@ -2065,6 +2552,12 @@ type PutCalendarParams struct {
 
 // PutProcedureMappingParams defines parameters for PutProcedureMapping.
 type PutProcedureMappingParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// PutReceptionSettingsParams defines parameters for PutReceptionSettings.
+type PutReceptionSettingsParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
@@ -2211,6 +2704,12 @@ type CreateAbsenceJSONRequestBody = AbsenceCreate
 // CreateAPITokenJSONRequestBody defines body for CreateAPIToken for application/json ContentType.
 type CreateAPITokenJSONRequestBody = APITokenCreate
 
+// CreateAppointmentJSONRequestBody defines body for CreateAppointment for application/json ContentType.
+type CreateAppointmentJSONRequestBody = AppointmentCreate
+
+// UpdateAppointmentJSONRequestBody defines body for UpdateAppointment for application/json ContentType.
+type UpdateAppointmentJSONRequestBody = AppointmentUpdate
+
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
 type LogoutJSONRequestBody = RefreshRequest
 
@@ -2229,11 +2728,20 @@ type UpdateContactJSONRequestBody = ContactUpdate
 // ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
 type ChangeMyPasswordJSONRequestBody = PasswordChange
 
+// CreateMessageJSONRequestBody defines body for CreateMessage for application/json ContentType.
+type CreateMessageJSONRequestBody = MessageCreate
+
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationCreate
 
 // UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
 type UpdateOrganisationJSONRequestBody = OrganisationUpdate
+
+// CreateOutsideServiceJSONRequestBody defines body for CreateOutsideService for application/json ContentType.
+type CreateOutsideServiceJSONRequestBody = OutsideServiceCreate
+
+// UpdateOutsideServiceJSONRequestBody defines body for UpdateOutsideService for application/json ContentType.
+type UpdateOutsideServiceJSONRequestBody = OutsideServiceUpdate
 
 // CreateProcedureVersionJSONRequestBody defines body for CreateProcedureVersion for application/json ContentType.
 type CreateProcedureVersionJSONRequestBody = ProcedureVersionCreate
@@ -2246,6 +2754,9 @@ type PutCalendarJSONRequestBody = BusinessCalendarUpdate
 
 // PutProcedureMappingJSONRequestBody defines body for PutProcedureMapping for application/json ContentType.
 type PutProcedureMappingJSONRequestBody = ProcedureMappingUpdate
+
+// PutReceptionSettingsJSONRequestBody defines body for PutReceptionSettings for application/json ContentType.
+type PutReceptionSettingsJSONRequestBody = ReceptionSettingsUpdate
 
 // PutResponsePoliciesJSONRequestBody defines body for PutResponsePolicies for application/json ContentType.
 type PutResponsePoliciesJSONRequestBody = ResponsePoliciesUpdate
@@ -2581,6 +3092,88 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api-tokens/{tokenId} (the `RevokeAPIToken` operationId).
 	RevokeAPIToken(ctx context.Context, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAppointments The appointment planning
+	//
+	// Appointments ordered by start; `from`/`to` bound the start (`to` excluded).
+	//
+	// Corresponds with GET /appointments (the `ListAppointments` operationId).
+	ListAppointments(ctx context.Context, params *ListAppointmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAppointmentWithBody Plan an appointment
+	//
+	// `agent_id` defaults to the caller. The appointment must end after it
+	// starts and last at most one day (422). Two appointments of one agent
+	// that are not cancelled may not overlap (half-open intervals: one may
+	// start when the other ends): 409, with the conflicting appointment in
+	// `resource` and in the field error. Outside the business calendar's
+	// opening hours the appointment is accepted with
+	// `outside_opening_hours: true`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+	CreateAppointmentWithBody(ctx context.Context, params *CreateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAppointment Plan an appointment
+	//
+	// `agent_id` defaults to the caller. The appointment must end after it
+	// starts and last at most one day (422). Two appointments of one agent
+	// that are not cancelled may not overlap (half-open intervals: one may
+	// start when the other ends): 409, with the conflicting appointment in
+	// `resource` and in the field error. Outside the business calendar's
+	// opening hours the appointment is accepted with
+	// `outside_opening_hours: true`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+	CreateAppointment(ctx context.Context, params *CreateAppointmentParams, body CreateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAppointment Read an appointment
+	//
+	// Corresponds with GET /appointments/{appointmentId} (the `GetAppointment` operationId).
+	GetAppointment(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAppointmentWithBody Move, reassign, complete or cancel an appointment
+	//
+	// Only the fields present change; null clears an optional field. The
+	// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+	// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+	// cannot be changed any more (409). The same overlap rule as creation
+	// applies (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+	UpdateAppointmentWithBody(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAppointment Move, reassign, complete or cancel an appointment
+	//
+	// Only the fields present change; null clears an optional field. The
+	// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+	// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+	// cannot be changed any more (409). The same overlap rule as creation
+	// applies (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+	UpdateAppointment(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, body UpdateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAppointmentPreparation Read the client's file before the appointment ("consulter le dossier au préalable")
+	//
+	// Gathers the appointment, the contact and their organisation, the
+	// contact's open tickets (not closed, newest first, at most 50), the
+	// pending messages about the contact and their recent interactions.
+	// Reading it records on the appointment who read the file and when
+	// (`prepared_by`, `prepared_at`, audited as an update), so that an
+	// auditor sees the file was consulted before the visit; the
+	// appointment's version (ETag) does not change. Needs tickets:read and
+	// contacts:read besides reception:read.
+	//
+	// Corresponds with GET /appointments/{appointmentId}/preparation (the `GetAppointmentPreparation` operationId).
+	GetAppointmentPreparation(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAuditEvents The audit trail (managers and admins)
 	//
 	// Corresponds with GET /audit-events (the `ListAuditEvents` operationId).
@@ -2709,6 +3302,18 @@ type ClientInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListMyMessages My pending messages, those received during my last absence first
+	//
+	// The caller's messages still waiting for acknowledgement: addressed to
+	// them, to a role they hold, or escalated to them. Those received
+	// during the caller's latest absence that has ended (between its start
+	// and its end) come first, flagged `received_during_absence`, then the
+	// others; each group newest first. Voicemails reach agents as messages
+	// taken from them, so this lists the voicemail left meanwhile too.
+	//
+	// Corresponds with GET /me/messages (the `ListMyMessages` operationId).
+	ListMyMessages(ctx context.Context, params *ListMyMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMyNotifications The caller's notifications (escalations, assignments, reminders)
 	//
 	// Corresponds with GET /me/notifications (the `ListMyNotifications` operationId).
@@ -2732,6 +3337,63 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /me/password (the `ChangeMyPassword` operationId).
 	ChangeMyPassword(ctx context.Context, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMessages The message book ("cahier des messages")
+	//
+	// Messages newest first. Without `recipient_agent_id` nor
+	// `recipient_role`, `recipient` defaults to `me`: the messages
+	// addressed to the caller, to a role the caller holds, or escalated to
+	// the caller. `recipient=all` lists every message. `from`/`to` bound
+	// the time the message was taken (`to` excluded).
+	//
+	// Corresponds with GET /messages (the `ListMessages` operationId).
+	ListMessages(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMessageWithBody Take a message for an agent or a role
+	//
+	// Records a message (identity, contact details, reason) for exactly one
+	// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+	// at least one active agent holds); anything else is 422 and nothing
+	// is written. In the same transaction it schedules the reminder (after
+	// the reception settings' `remind_after_minutes`) and the escalation
+	// (after `escalate_after_minutes`) of the message if it is still not
+	// acknowledged by then.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /messages (the `CreateMessage` operationId).
+	CreateMessageWithBody(ctx context.Context, params *CreateMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMessage Take a message for an agent or a role
+	//
+	// Records a message (identity, contact details, reason) for exactly one
+	// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+	// at least one active agent holds); anything else is 422 and nothing
+	// is written. In the same transaction it schedules the reminder (after
+	// the reception settings' `remind_after_minutes`) and the escalation
+	// (after `escalate_after_minutes`) of the message if it is still not
+	// acknowledged by then.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /messages (the `CreateMessage` operationId).
+	CreateMessage(ctx context.Context, params *CreateMessageParams, body CreateMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMessage Read a message
+	//
+	// Corresponds with GET /messages/{messageId} (the `GetMessage` operationId).
+	GetMessage(ctx context.Context, messageId MessageId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcknowledgeMessage Acknowledge a message (its recipient only)
+	//
+	// Only the recipient may acknowledge: the addressed agent; for a
+	// message to a role, the first holder of that role who does; and the
+	// agent the message was escalated to. Anyone else gets 403; a message
+	// already acknowledged gets 409 naming who did and when. Audited
+	// (action `acknowledge`); stops the pending reminder and escalation.
+	//
+	// Corresponds with POST /messages/{messageId}/acknowledgement (the `AcknowledgeMessage` operationId).
+	AcknowledgeMessage(ctx context.Context, messageId MessageId, params *AcknowledgeMessageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPI This contract
 	//
@@ -2784,6 +3446,57 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /organisations/{organisationId} (the `UpdateOrganisation` operationId).
 	UpdateOrganisation(ctx context.Context, organisationId OrganisationId, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOutsideServices The directory of outside services ("annuaire des services du territoire")
+	//
+	// By name. `q` matches word prefixes of the name, domain and address,
+	// ignoring case and accents ("sante" finds "Santé"); `domain` keeps
+	// one domain, ignoring case and accents.
+	//
+	// Corresponds with GET /outside-services (the `ListOutsideServices` operationId).
+	ListOutsideServices(ctx context.Context, params *ListOutsideServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOutsideServiceWithBody Add an outside service (supervisors, managers, admins)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+	CreateOutsideServiceWithBody(ctx context.Context, params *CreateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOutsideService Add an outside service (supervisors, managers, admins)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+	CreateOutsideService(ctx context.Context, params *CreateOutsideServiceParams, body CreateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOutsideService Remove an outside service (supervisors, managers, admins)
+	//
+	// Corresponds with DELETE /outside-services/{outsideServiceId} (the `DeleteOutsideService` operationId).
+	DeleteOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, params *DeleteOutsideServiceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOutsideService Read an outside service
+	//
+	// Corresponds with GET /outside-services/{outsideServiceId} (the `GetOutsideService` operationId).
+	GetOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOutsideServiceWithBody Update an outside service (supervisors, managers, admins)
+	//
+	// Only the fields present change; null clears an optional field.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+	UpdateOutsideServiceWithBody(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOutsideService Update an outside service (supervisors, managers, admins)
+	//
+	// Only the fields present change; null clears an optional field.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+	UpdateOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, body UpdateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListProcedures List procedures with their versions
 	//
@@ -2857,6 +3570,16 @@ type ClientInterface interface {
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetReceptionStatus Are the phone reception and the premises open?
+	//
+	// At `at` (default now): whether the phone reception (its slots) and
+	// the premises (the calendar's opening hours) are open, both closed on
+	// public holidays and closure days; when open, when they close; when
+	// closed, when they next open and, for a whole day off, why.
+	//
+	// Corresponds with GET /reception/status (the `GetReceptionStatus` operationId).
+	GetReceptionStatus(ctx context.Context, params *GetReceptionStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCalendar The business calendar (opening hours, holidays, closures)
 	//
 	// Corresponds with GET /settings/calendar (the `GetCalendar` operationId).
@@ -2904,6 +3627,41 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
 	PutProcedureMapping(ctx context.Context, params *PutProcedureMappingParams, body PutProcedureMappingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReceptionSettings Reception settings (phone slots, greeting, documents, message delays)
+	//
+	// The opening hours are the business calendar's, shown read-only (change them with PUT /settings/calendar).
+	//
+	// Corresponds with GET /settings/reception (the `GetReceptionSettings` operationId).
+	GetReceptionSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutReceptionSettingsWithBody Change the reception settings (managers, admins)
+	//
+	// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+	// in order and not overlapping. Message delays are whole minutes of
+	// wall time; the escalation must come after the reminder. Each role of
+	// `message_escalation` names the active agent who receives that
+	// role's unacknowledged messages (422 for an unknown agent). New
+	// delays apply to messages taken from then on.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+	PutReceptionSettingsWithBody(ctx context.Context, params *PutReceptionSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutReceptionSettings Change the reception settings (managers, admins)
+	//
+	// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+	// in order and not overlapping. Message delays are whole minutes of
+	// wall time; the escalation must come after the reminder. Each role of
+	// `message_escalation` names the active agent who receives that
+	// role's unacknowledged messages (422 for an unknown agent). New
+	// delays apply to messages taken from then on.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+	PutReceptionSettings(ctx context.Context, params *PutReceptionSettingsParams, body PutReceptionSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetResponsePolicies How long the company has to answer, per channel and procedure
 	//
@@ -3419,6 +4177,158 @@ func (c *Client) RevokeAPIToken(ctx context.Context, tokenId openapi_types.UUID,
 	return c.Client.Do(req)
 }
 
+// ListAppointments The appointment planning
+//
+// Appointments ordered by start; `from`/`to` bound the start (`to` excluded).
+//
+// Corresponds with GET /appointments (the `ListAppointments` operationId).
+func (c *Client) ListAppointments(ctx context.Context, params *ListAppointmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAppointmentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAppointmentWithBody Plan an appointment
+//
+// `agent_id` defaults to the caller. The appointment must end after it
+// starts and last at most one day (422). Two appointments of one agent
+// that are not cancelled may not overlap (half-open intervals: one may
+// start when the other ends): 409, with the conflicting appointment in
+// `resource` and in the field error. Outside the business calendar's
+// opening hours the appointment is accepted with
+// `outside_opening_hours: true`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+func (c *Client) CreateAppointmentWithBody(ctx context.Context, params *CreateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAppointmentRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAppointment Plan an appointment
+//
+// `agent_id` defaults to the caller. The appointment must end after it
+// starts and last at most one day (422). Two appointments of one agent
+// that are not cancelled may not overlap (half-open intervals: one may
+// start when the other ends): 409, with the conflicting appointment in
+// `resource` and in the field error. Outside the business calendar's
+// opening hours the appointment is accepted with
+// `outside_opening_hours: true`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+func (c *Client) CreateAppointment(ctx context.Context, params *CreateAppointmentParams, body CreateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAppointmentRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAppointment Read an appointment
+//
+// Corresponds with GET /appointments/{appointmentId} (the `GetAppointment` operationId).
+func (c *Client) GetAppointment(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAppointmentRequest(c.Server, appointmentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAppointmentWithBody Move, reassign, complete or cancel an appointment
+//
+// Only the fields present change; null clears an optional field. The
+// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+// cannot be changed any more (409). The same overlap rule as creation
+// applies (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+func (c *Client) UpdateAppointmentWithBody(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAppointmentRequestWithBody(c.Server, appointmentId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAppointment Move, reassign, complete or cancel an appointment
+//
+// Only the fields present change; null clears an optional field. The
+// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+// cannot be changed any more (409). The same overlap rule as creation
+// applies (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+func (c *Client) UpdateAppointment(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, body UpdateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAppointmentRequest(c.Server, appointmentId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAppointmentPreparation Read the client's file before the appointment ("consulter le dossier au préalable")
+//
+// Gathers the appointment, the contact and their organisation, the
+// contact's open tickets (not closed, newest first, at most 50), the
+// pending messages about the contact and their recent interactions.
+// Reading it records on the appointment who read the file and when
+// (`prepared_by`, `prepared_at`, audited as an update), so that an
+// auditor sees the file was consulted before the visit; the
+// appointment's version (ETag) does not change. Needs tickets:read and
+// contacts:read besides reception:read.
+//
+// Corresponds with GET /appointments/{appointmentId}/preparation (the `GetAppointmentPreparation` operationId).
+func (c *Client) GetAppointmentPreparation(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAppointmentPreparationRequest(c.Server, appointmentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListAuditEvents The audit trail (managers and admins)
 //
 // Corresponds with GET /audit-events (the `ListAuditEvents` operationId).
@@ -3707,6 +4617,28 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
+// ListMyMessages My pending messages, those received during my last absence first
+//
+// The caller's messages still waiting for acknowledgement: addressed to
+// them, to a role they hold, or escalated to them. Those received
+// during the caller's latest absence that has ended (between its start
+// and its end) come first, flagged `received_during_absence`, then the
+// others; each group newest first. Voicemails reach agents as messages
+// taken from them, so this lists the voicemail left meanwhile too.
+//
+// Corresponds with GET /me/messages (the `ListMyMessages` operationId).
+func (c *Client) ListMyMessages(ctx context.Context, params *ListMyMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyMessagesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMyNotifications The caller's notifications (escalations, assignments, reminders)
 //
 // Corresponds with GET /me/notifications (the `ListMyNotifications` operationId).
@@ -3761,6 +4693,113 @@ func (c *Client) ChangeMyPasswordWithBody(ctx context.Context, params *ChangeMyP
 // Corresponds with POST /me/password (the `ChangeMyPassword` operationId).
 func (c *Client) ChangeMyPassword(ctx context.Context, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChangeMyPasswordRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMessages The message book ("cahier des messages")
+//
+// Messages newest first. Without `recipient_agent_id` nor
+// `recipient_role`, `recipient` defaults to `me`: the messages
+// addressed to the caller, to a role the caller holds, or escalated to
+// the caller. `recipient=all` lists every message. `from`/`to` bound
+// the time the message was taken (`to` excluded).
+//
+// Corresponds with GET /messages (the `ListMessages` operationId).
+func (c *Client) ListMessages(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMessagesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMessageWithBody Take a message for an agent or a role
+//
+// Records a message (identity, contact details, reason) for exactly one
+// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+// at least one active agent holds); anything else is 422 and nothing
+// is written. In the same transaction it schedules the reminder (after
+// the reception settings' `remind_after_minutes`) and the escalation
+// (after `escalate_after_minutes`) of the message if it is still not
+// acknowledged by then.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /messages (the `CreateMessage` operationId).
+func (c *Client) CreateMessageWithBody(ctx context.Context, params *CreateMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMessageRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMessage Take a message for an agent or a role
+//
+// Records a message (identity, contact details, reason) for exactly one
+// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+// at least one active agent holds); anything else is 422 and nothing
+// is written. In the same transaction it schedules the reminder (after
+// the reception settings' `remind_after_minutes`) and the escalation
+// (after `escalate_after_minutes`) of the message if it is still not
+// acknowledged by then.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /messages (the `CreateMessage` operationId).
+func (c *Client) CreateMessage(ctx context.Context, params *CreateMessageParams, body CreateMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMessageRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMessage Read a message
+//
+// Corresponds with GET /messages/{messageId} (the `GetMessage` operationId).
+func (c *Client) GetMessage(ctx context.Context, messageId MessageId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMessageRequest(c.Server, messageId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcknowledgeMessage Acknowledge a message (its recipient only)
+//
+// Only the recipient may acknowledge: the addressed agent; for a
+// message to a role, the first holder of that role who does; and the
+// agent the message was escalated to. Anyone else gets 403; a message
+// already acknowledged gets 409 naming who did and when. Audited
+// (action `acknowledge`); stops the pending reminder and escalation.
+//
+// Corresponds with POST /messages/{messageId}/acknowledgement (the `AcknowledgeMessage` operationId).
+func (c *Client) AcknowledgeMessage(ctx context.Context, messageId MessageId, params *AcknowledgeMessageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcknowledgeMessageRequest(c.Server, messageId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3893,6 +4932,127 @@ func (c *Client) UpdateOrganisationWithBody(ctx context.Context, organisationId 
 // Corresponds with PATCH /organisations/{organisationId} (the `UpdateOrganisation` operationId).
 func (c *Client) UpdateOrganisation(ctx context.Context, organisationId OrganisationId, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateOrganisationRequest(c.Server, organisationId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOutsideServices The directory of outside services ("annuaire des services du territoire")
+//
+// By name. `q` matches word prefixes of the name, domain and address,
+// ignoring case and accents ("sante" finds "Santé"); `domain` keeps
+// one domain, ignoring case and accents.
+//
+// Corresponds with GET /outside-services (the `ListOutsideServices` operationId).
+func (c *Client) ListOutsideServices(ctx context.Context, params *ListOutsideServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOutsideServicesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOutsideServiceWithBody Add an outside service (supervisors, managers, admins)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+func (c *Client) CreateOutsideServiceWithBody(ctx context.Context, params *CreateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOutsideServiceRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOutsideService Add an outside service (supervisors, managers, admins)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+func (c *Client) CreateOutsideService(ctx context.Context, params *CreateOutsideServiceParams, body CreateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOutsideServiceRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOutsideService Remove an outside service (supervisors, managers, admins)
+//
+// Corresponds with DELETE /outside-services/{outsideServiceId} (the `DeleteOutsideService` operationId).
+func (c *Client) DeleteOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, params *DeleteOutsideServiceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOutsideServiceRequest(c.Server, outsideServiceId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOutsideService Read an outside service
+//
+// Corresponds with GET /outside-services/{outsideServiceId} (the `GetOutsideService` operationId).
+func (c *Client) GetOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOutsideServiceRequest(c.Server, outsideServiceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOutsideServiceWithBody Update an outside service (supervisors, managers, admins)
+//
+// Only the fields present change; null clears an optional field.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+func (c *Client) UpdateOutsideServiceWithBody(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOutsideServiceRequestWithBody(c.Server, outsideServiceId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOutsideService Update an outside service (supervisors, managers, admins)
+//
+// Only the fields present change; null clears an optional field.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+func (c *Client) UpdateOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, body UpdateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOutsideServiceRequest(c.Server, outsideServiceId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4055,6 +5215,26 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 	return c.Client.Do(req)
 }
 
+// GetReceptionStatus Are the phone reception and the premises open?
+//
+// At `at` (default now): whether the phone reception (its slots) and
+// the premises (the calendar's opening hours) are open, both closed on
+// public holidays and closure days; when open, when they close; when
+// closed, when they next open and, for a whole day off, why.
+//
+// Corresponds with GET /reception/status (the `GetReceptionStatus` operationId).
+func (c *Client) GetReceptionStatus(ctx context.Context, params *GetReceptionStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReceptionStatusRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetCalendar The business calendar (opening hours, holidays, closures)
 //
 // Corresponds with GET /settings/calendar (the `GetCalendar` operationId).
@@ -4153,6 +5333,71 @@ func (c *Client) PutProcedureMappingWithBody(ctx context.Context, params *PutPro
 // Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
 func (c *Client) PutProcedureMapping(ctx context.Context, params *PutProcedureMappingParams, body PutProcedureMappingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutProcedureMappingRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetReceptionSettings Reception settings (phone slots, greeting, documents, message delays)
+//
+// The opening hours are the business calendar's, shown read-only (change them with PUT /settings/calendar).
+//
+// Corresponds with GET /settings/reception (the `GetReceptionSettings` operationId).
+func (c *Client) GetReceptionSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReceptionSettingsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutReceptionSettingsWithBody Change the reception settings (managers, admins)
+//
+// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+// in order and not overlapping. Message delays are whole minutes of
+// wall time; the escalation must come after the reminder. Each role of
+// `message_escalation` names the active agent who receives that
+// role's unacknowledged messages (422 for an unknown agent). New
+// delays apply to messages taken from then on.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+func (c *Client) PutReceptionSettingsWithBody(ctx context.Context, params *PutReceptionSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutReceptionSettingsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutReceptionSettings Change the reception settings (managers, admins)
+//
+// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+// in order and not overlapping. Message delays are whole minutes of
+// wall time; the escalation must come after the reminder. Each role of
+// `message_escalation` names the active agent who receives that
+// role's unacknowledged messages (422 for an unknown agent). New
+// delays apply to messages taken from then on.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+func (c *Client) PutReceptionSettings(ctx context.Context, params *PutReceptionSettingsParams, body PutReceptionSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutReceptionSettingsRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5280,6 +6525,317 @@ func NewRevokeAPITokenRequest(server string, tokenId openapi_types.UUID) (*http.
 	return req, nil
 }
 
+// NewListAppointmentsRequest constructs an http.Request for the ListAppointments method
+func NewListAppointmentsRequest(server string, params *ListAppointmentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAppointmentRequest calls the generic CreateAppointment builder with application/json body
+func NewCreateAppointmentRequest(server string, params *CreateAppointmentParams, body CreateAppointmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAppointmentRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateAppointmentRequestWithBody constructs an http.Request for the CreateAppointment method, with any body, and a specified content type
+func NewCreateAppointmentRequestWithBody(server string, params *CreateAppointmentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetAppointmentRequest constructs an http.Request for the GetAppointment method
+func NewGetAppointmentRequest(server string, appointmentId AppointmentId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appointmentId", appointmentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateAppointmentRequest calls the generic UpdateAppointment builder with application/json body
+func NewUpdateAppointmentRequest(server string, appointmentId AppointmentId, params *UpdateAppointmentParams, body UpdateAppointmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateAppointmentRequestWithBody(server, appointmentId, params, "application/json", bodyReader)
+}
+
+// NewUpdateAppointmentRequestWithBody constructs an http.Request for the UpdateAppointment method, with any body, and a specified content type
+func NewUpdateAppointmentRequestWithBody(server string, appointmentId AppointmentId, params *UpdateAppointmentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appointmentId", appointmentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetAppointmentPreparationRequest constructs an http.Request for the GetAppointmentPreparation method
+func NewGetAppointmentPreparationRequest(server string, appointmentId AppointmentId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appointmentId", appointmentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments/%s/preparation", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListAuditEventsRequest constructs an http.Request for the ListAuditEvents method
 func NewListAuditEventsRequest(server string, params *ListAuditEventsParams) (*http.Request, error) {
 	var err error
@@ -5918,6 +7474,72 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListMyMessagesRequest constructs an http.Request for the ListMyMessages method
+func NewListMyMessagesRequest(server string, params *ListMyMessagesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/messages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMyNotificationsRequest constructs an http.Request for the ListMyNotifications method
 func NewListMyNotificationsRequest(server string, params *ListMyNotificationsParams) (*http.Request, error) {
 	var err error
@@ -6066,6 +7688,306 @@ func NewChangeMyPasswordRequestWithBody(server string, params *ChangeMyPasswordP
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMessagesRequest constructs an http.Request for the ListMessages method
+func NewListMessagesRequest(server string, params *ListMessagesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/messages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Recipient != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recipient", *params.Recipient, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RecipientAgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recipient_agent_id", *params.RecipientAgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RecipientRole != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recipient_role", *params.RecipientRole, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Urgency != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "urgency", *params.Urgency, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMessageRequest calls the generic CreateMessage builder with application/json body
+func NewCreateMessageRequest(server string, params *CreateMessageParams, body CreateMessageJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMessageRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateMessageRequestWithBody constructs an http.Request for the CreateMessage method, with any body, and a specified content type
+func NewCreateMessageRequestWithBody(server string, params *CreateMessageParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/messages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMessageRequest constructs an http.Request for the GetMessage method
+func NewGetMessageRequest(server string, messageId MessageId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "messageId", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/messages/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAcknowledgeMessageRequest constructs an http.Request for the AcknowledgeMessage method
+func NewAcknowledgeMessageRequest(server string, messageId MessageId, params *AcknowledgeMessageParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "messageId", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/messages/%s/acknowledgement", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -6414,6 +8336,296 @@ func NewUpdateOrganisationRequestWithBody(server string, organisationId Organisa
 	return req, nil
 }
 
+// NewListOutsideServicesRequest constructs an http.Request for the ListOutsideServices method
+func NewListOutsideServicesRequest(server string, params *ListOutsideServicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/outside-services")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Domain != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "domain", *params.Domain, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateOutsideServiceRequest calls the generic CreateOutsideService builder with application/json body
+func NewCreateOutsideServiceRequest(server string, params *CreateOutsideServiceParams, body CreateOutsideServiceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateOutsideServiceRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateOutsideServiceRequestWithBody constructs an http.Request for the CreateOutsideService method, with any body, and a specified content type
+func NewCreateOutsideServiceRequestWithBody(server string, params *CreateOutsideServiceParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/outside-services")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteOutsideServiceRequest constructs an http.Request for the DeleteOutsideService method
+func NewDeleteOutsideServiceRequest(server string, outsideServiceId OutsideServiceId, params *DeleteOutsideServiceParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "outsideServiceId", outsideServiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/outside-services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetOutsideServiceRequest constructs an http.Request for the GetOutsideService method
+func NewGetOutsideServiceRequest(server string, outsideServiceId OutsideServiceId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "outsideServiceId", outsideServiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/outside-services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateOutsideServiceRequest calls the generic UpdateOutsideService builder with application/json body
+func NewUpdateOutsideServiceRequest(server string, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, body UpdateOutsideServiceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateOutsideServiceRequestWithBody(server, outsideServiceId, params, "application/json", bodyReader)
+}
+
+// NewUpdateOutsideServiceRequestWithBody constructs an http.Request for the UpdateOutsideService method, with any body, and a specified content type
+func NewUpdateOutsideServiceRequestWithBody(server string, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "outsideServiceId", outsideServiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/outside-services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListProceduresRequest constructs an http.Request for the ListProcedures method
 func NewListProceduresRequest(server string) (*http.Request, error) {
 	var err error
@@ -6689,6 +8901,60 @@ func NewGetReadinessRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetReceptionStatusRequest constructs an http.Request for the GetReceptionStatus method
+func NewGetReceptionStatusRequest(server string, params *GetReceptionStatusParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reception/status")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.At != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "at", *params.At, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetCalendarRequest constructs an http.Request for the GetCalendar method
 func NewGetCalendarRequest(server string) (*http.Request, error) {
 	var err error
@@ -6819,6 +9085,88 @@ func NewPutProcedureMappingRequestWithBody(server string, params *PutProcedureMa
 	}
 
 	operationPath := fmt.Sprintf("/settings/procedure-mapping")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetReceptionSettingsRequest constructs an http.Request for the GetReceptionSettings method
+func NewGetReceptionSettingsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/settings/reception")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutReceptionSettingsRequest calls the generic PutReceptionSettings builder with application/json body
+func NewPutReceptionSettingsRequest(server string, params *PutReceptionSettingsParams, body PutReceptionSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutReceptionSettingsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPutReceptionSettingsRequestWithBody constructs an http.Request for the PutReceptionSettings method, with any body, and a specified content type
+func NewPutReceptionSettingsRequestWithBody(server string, params *PutReceptionSettingsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/settings/reception")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -8185,6 +10533,94 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api-tokens/{tokenId} (the `RevokeAPIToken` operationId).
 	RevokeAPITokenWithResponse(ctx context.Context, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeAPITokenResponse, error)
 
+	// ListAppointmentsWithResponse The appointment planning
+	//
+	// Appointments ordered by start; `from`/`to` bound the start (`to` excluded).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /appointments (the `ListAppointments` operationId).
+	ListAppointmentsWithResponse(ctx context.Context, params *ListAppointmentsParams, reqEditors ...RequestEditorFn) (*ListAppointmentsResponse, error)
+
+	// CreateAppointmentWithBodyWithResponse Plan an appointment
+	//
+	// `agent_id` defaults to the caller. The appointment must end after it
+	// starts and last at most one day (422). Two appointments of one agent
+	// that are not cancelled may not overlap (half-open intervals: one may
+	// start when the other ends): 409, with the conflicting appointment in
+	// `resource` and in the field error. Outside the business calendar's
+	// opening hours the appointment is accepted with
+	// `outside_opening_hours: true`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+	CreateAppointmentWithBodyWithResponse(ctx context.Context, params *CreateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAppointmentResponse, error)
+
+	// CreateAppointmentWithResponse Plan an appointment
+	//
+	// `agent_id` defaults to the caller. The appointment must end after it
+	// starts and last at most one day (422). Two appointments of one agent
+	// that are not cancelled may not overlap (half-open intervals: one may
+	// start when the other ends): 409, with the conflicting appointment in
+	// `resource` and in the field error. Outside the business calendar's
+	// opening hours the appointment is accepted with
+	// `outside_opening_hours: true`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+	CreateAppointmentWithResponse(ctx context.Context, params *CreateAppointmentParams, body CreateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAppointmentResponse, error)
+
+	// GetAppointmentWithResponse Read an appointment
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /appointments/{appointmentId} (the `GetAppointment` operationId).
+	GetAppointmentWithResponse(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*GetAppointmentResponse, error)
+
+	// UpdateAppointmentWithBodyWithResponse Move, reassign, complete or cancel an appointment
+	//
+	// Only the fields present change; null clears an optional field. The
+	// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+	// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+	// cannot be changed any more (409). The same overlap rule as creation
+	// applies (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+	UpdateAppointmentWithBodyWithResponse(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAppointmentResponse, error)
+
+	// UpdateAppointmentWithResponse Move, reassign, complete or cancel an appointment
+	//
+	// Only the fields present change; null clears an optional field. The
+	// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+	// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+	// cannot be changed any more (409). The same overlap rule as creation
+	// applies (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+	UpdateAppointmentWithResponse(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, body UpdateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAppointmentResponse, error)
+
+	// GetAppointmentPreparationWithResponse Read the client's file before the appointment ("consulter le dossier au préalable")
+	//
+	// Gathers the appointment, the contact and their organisation, the
+	// contact's open tickets (not closed, newest first, at most 50), the
+	// pending messages about the contact and their recent interactions.
+	// Reading it records on the appointment who read the file and when
+	// (`prepared_by`, `prepared_at`, audited as an update), so that an
+	// auditor sees the file was consulted before the visit; the
+	// appointment's version (ETag) does not change. Needs tickets:read and
+	// contacts:read besides reception:read.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /appointments/{appointmentId}/preparation (the `GetAppointmentPreparation` operationId).
+	GetAppointmentPreparationWithResponse(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*GetAppointmentPreparationResponse, error)
+
 	// ListAuditEventsWithResponse The audit trail (managers and admins)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8325,6 +10761,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
+	// ListMyMessagesWithResponse My pending messages, those received during my last absence first
+	//
+	// The caller's messages still waiting for acknowledgement: addressed to
+	// them, to a role they hold, or escalated to them. Those received
+	// during the caller's latest absence that has ended (between its start
+	// and its end) come first, flagged `received_during_absence`, then the
+	// others; each group newest first. Voicemails reach agents as messages
+	// taken from them, so this lists the voicemail left meanwhile too.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/messages (the `ListMyMessages` operationId).
+	ListMyMessagesWithResponse(ctx context.Context, params *ListMyMessagesParams, reqEditors ...RequestEditorFn) (*ListMyMessagesResponse, error)
+
 	// ListMyNotificationsWithResponse The caller's notifications (escalations, assignments, reminders)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8352,6 +10802,69 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /me/password (the `ChangeMyPassword` operationId).
 	ChangeMyPasswordWithResponse(ctx context.Context, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error)
+
+	// ListMessagesWithResponse The message book ("cahier des messages")
+	//
+	// Messages newest first. Without `recipient_agent_id` nor
+	// `recipient_role`, `recipient` defaults to `me`: the messages
+	// addressed to the caller, to a role the caller holds, or escalated to
+	// the caller. `recipient=all` lists every message. `from`/`to` bound
+	// the time the message was taken (`to` excluded).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /messages (the `ListMessages` operationId).
+	ListMessagesWithResponse(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error)
+
+	// CreateMessageWithBodyWithResponse Take a message for an agent or a role
+	//
+	// Records a message (identity, contact details, reason) for exactly one
+	// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+	// at least one active agent holds); anything else is 422 and nothing
+	// is written. In the same transaction it schedules the reminder (after
+	// the reception settings' `remind_after_minutes`) and the escalation
+	// (after `escalate_after_minutes`) of the message if it is still not
+	// acknowledged by then.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /messages (the `CreateMessage` operationId).
+	CreateMessageWithBodyWithResponse(ctx context.Context, params *CreateMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMessageResponse, error)
+
+	// CreateMessageWithResponse Take a message for an agent or a role
+	//
+	// Records a message (identity, contact details, reason) for exactly one
+	// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+	// at least one active agent holds); anything else is 422 and nothing
+	// is written. In the same transaction it schedules the reminder (after
+	// the reception settings' `remind_after_minutes`) and the escalation
+	// (after `escalate_after_minutes`) of the message if it is still not
+	// acknowledged by then.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /messages (the `CreateMessage` operationId).
+	CreateMessageWithResponse(ctx context.Context, params *CreateMessageParams, body CreateMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMessageResponse, error)
+
+	// GetMessageWithResponse Read a message
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /messages/{messageId} (the `GetMessage` operationId).
+	GetMessageWithResponse(ctx context.Context, messageId MessageId, reqEditors ...RequestEditorFn) (*GetMessageResponse, error)
+
+	// AcknowledgeMessageWithResponse Acknowledge a message (its recipient only)
+	//
+	// Only the recipient may acknowledge: the addressed agent; for a
+	// message to a role, the first holder of that role who does; and the
+	// agent the message was escalated to. Anyone else gets 403; a message
+	// already acknowledged gets 409 naming who did and when. Audited
+	// (action `acknowledge`); stops the pending reminder and escalation.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /messages/{messageId}/acknowledgement (the `AcknowledgeMessage` operationId).
+	AcknowledgeMessageWithResponse(ctx context.Context, messageId MessageId, params *AcknowledgeMessageParams, reqEditors ...RequestEditorFn) (*AcknowledgeMessageResponse, error)
 
 	// GetOpenAPIWithResponse This contract
 	//
@@ -8412,6 +10925,63 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /organisations/{organisationId} (the `UpdateOrganisation` operationId).
 	UpdateOrganisationWithResponse(ctx context.Context, organisationId OrganisationId, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error)
+
+	// ListOutsideServicesWithResponse The directory of outside services ("annuaire des services du territoire")
+	//
+	// By name. `q` matches word prefixes of the name, domain and address,
+	// ignoring case and accents ("sante" finds "Santé"); `domain` keeps
+	// one domain, ignoring case and accents.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /outside-services (the `ListOutsideServices` operationId).
+	ListOutsideServicesWithResponse(ctx context.Context, params *ListOutsideServicesParams, reqEditors ...RequestEditorFn) (*ListOutsideServicesResponse, error)
+
+	// CreateOutsideServiceWithBodyWithResponse Add an outside service (supervisors, managers, admins)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+	CreateOutsideServiceWithBodyWithResponse(ctx context.Context, params *CreateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOutsideServiceResponse, error)
+
+	// CreateOutsideServiceWithResponse Add an outside service (supervisors, managers, admins)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+	CreateOutsideServiceWithResponse(ctx context.Context, params *CreateOutsideServiceParams, body CreateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOutsideServiceResponse, error)
+
+	// DeleteOutsideServiceWithResponse Remove an outside service (supervisors, managers, admins)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /outside-services/{outsideServiceId} (the `DeleteOutsideService` operationId).
+	DeleteOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *DeleteOutsideServiceParams, reqEditors ...RequestEditorFn) (*DeleteOutsideServiceResponse, error)
+
+	// GetOutsideServiceWithResponse Read an outside service
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /outside-services/{outsideServiceId} (the `GetOutsideService` operationId).
+	GetOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, reqEditors ...RequestEditorFn) (*GetOutsideServiceResponse, error)
+
+	// UpdateOutsideServiceWithBodyWithResponse Update an outside service (supervisors, managers, admins)
+	//
+	// Only the fields present change; null clears an optional field.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+	UpdateOutsideServiceWithBodyWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOutsideServiceResponse, error)
+
+	// UpdateOutsideServiceWithResponse Update an outside service (supervisors, managers, admins)
+	//
+	// Only the fields present change; null clears an optional field.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+	UpdateOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, body UpdateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOutsideServiceResponse, error)
 
 	// ListProceduresWithResponse List procedures with their versions
 	//
@@ -8493,6 +11063,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
 
+	// GetReceptionStatusWithResponse Are the phone reception and the premises open?
+	//
+	// At `at` (default now): whether the phone reception (its slots) and
+	// the premises (the calendar's opening hours) are open, both closed on
+	// public holidays and closure days; when open, when they close; when
+	// closed, when they next open and, for a whole day off, why.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /reception/status (the `GetReceptionStatus` operationId).
+	GetReceptionStatusWithResponse(ctx context.Context, params *GetReceptionStatusParams, reqEditors ...RequestEditorFn) (*GetReceptionStatusResponse, error)
+
 	// GetCalendarWithResponse The business calendar (opening hours, holidays, closures)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8544,6 +11126,43 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
 	PutProcedureMappingWithResponse(ctx context.Context, params *PutProcedureMappingParams, body PutProcedureMappingJSONRequestBody, reqEditors ...RequestEditorFn) (*PutProcedureMappingResponse, error)
+
+	// GetReceptionSettingsWithResponse Reception settings (phone slots, greeting, documents, message delays)
+	//
+	// The opening hours are the business calendar's, shown read-only (change them with PUT /settings/calendar).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /settings/reception (the `GetReceptionSettings` operationId).
+	GetReceptionSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReceptionSettingsResponse, error)
+
+	// PutReceptionSettingsWithBodyWithResponse Change the reception settings (managers, admins)
+	//
+	// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+	// in order and not overlapping. Message delays are whole minutes of
+	// wall time; the escalation must come after the reminder. Each role of
+	// `message_escalation` names the active agent who receives that
+	// role's unacknowledged messages (422 for an unknown agent). New
+	// delays apply to messages taken from then on.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+	PutReceptionSettingsWithBodyWithResponse(ctx context.Context, params *PutReceptionSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutReceptionSettingsResponse, error)
+
+	// PutReceptionSettingsWithResponse Change the reception settings (managers, admins)
+	//
+	// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+	// in order and not overlapping. Message delays are whole minutes of
+	// wall time; the escalation must come after the reminder. Each role of
+	// `message_escalation` names the active agent who receives that
+	// role's unacknowledged messages (422 for an unknown agent). New
+	// delays apply to messages taken from then on.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+	PutReceptionSettingsWithResponse(ctx context.Context, params *PutReceptionSettingsParams, body PutReceptionSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutReceptionSettingsResponse, error)
 
 	// GetResponsePoliciesWithResponse How long the company has to answer, per channel and procedure
 	//
@@ -9576,6 +12195,408 @@ func (r RevokeAPITokenResponse) ContentType() string {
 	return ""
 }
 
+type ListAppointmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AppointmentPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAppointmentsResponse) GetJSON200() *AppointmentPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAppointmentsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAppointmentsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAppointmentsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAppointmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAppointmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAppointmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAppointmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateAppointmentResponse201Headers the declared response headers of an HTTP 201 response for CreateAppointment
+type CreateAppointmentResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateAppointmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Appointment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateAppointmentResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAppointmentResponse) GetJSON201() *Appointment {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAppointmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAppointmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAppointmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAppointmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAppointmentResponse200Headers the declared response headers of an HTTP 200 response for GetAppointment
+type GetAppointmentResponse200Headers struct {
+	ETag *string
+}
+
+type GetAppointmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Appointment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAppointmentResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAppointmentResponse) GetJSON200() *Appointment {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAppointmentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAppointmentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAppointmentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAppointmentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAppointmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAppointmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAppointmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAppointmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateAppointmentResponse200Headers the declared response headers of an HTTP 200 response for UpdateAppointment
+type UpdateAppointmentResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateAppointmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Appointment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateAppointmentResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateAppointmentResponse) GetJSON200() *Appointment {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateAppointmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateAppointmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateAppointmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateAppointmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAppointmentPreparationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AppointmentPreparation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAppointmentPreparationResponse) GetJSON200() *AppointmentPreparation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAppointmentPreparationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAppointmentPreparationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAppointmentPreparationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAppointmentPreparationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAppointmentPreparationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAppointmentPreparationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAppointmentPreparationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAppointmentPreparationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListAuditEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10301,6 +13322,68 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+type ListMyMessagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MessagePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyMessagesResponse) GetJSON200() *MessagePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMyMessagesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyMessagesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMyMessagesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyMessagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyMessagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyMessagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyMessagesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMyNotificationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10488,6 +13571,303 @@ func (r ChangeMyPasswordResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ChangeMyPasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMessagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MessagePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMessagesResponse) GetJSON200() *MessagePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMessagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMessagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMessagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMessagesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMessageResponse201Headers the declared response headers of an HTTP 201 response for CreateMessage
+type CreateMessageResponse201Headers struct {
+	Location *string
+}
+
+type CreateMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Message
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMessageResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMessageResponse) GetJSON201() *Message {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Message
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMessageResponse) GetJSON200() *Message {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AcknowledgeMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Message
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcknowledgeMessageResponse) GetJSON200() *Message {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AcknowledgeMessageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AcknowledgeMessageResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AcknowledgeMessageResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AcknowledgeMessageResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AcknowledgeMessageResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r AcknowledgeMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcknowledgeMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcknowledgeMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcknowledgeMessageResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10951,6 +14331,408 @@ func (r UpdateOrganisationResponse) ContentType() string {
 	return ""
 }
 
+type ListOutsideServicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutsideServicePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOutsideServicesResponse) GetJSON200() *OutsideServicePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListOutsideServicesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListOutsideServicesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListOutsideServicesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOutsideServicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOutsideServicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOutsideServicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOutsideServicesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateOutsideServiceResponse201Headers the declared response headers of an HTTP 201 response for CreateOutsideService
+type CreateOutsideServiceResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateOutsideServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *OutsideService
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateOutsideServiceResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateOutsideServiceResponse) GetJSON201() *OutsideService {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateOutsideServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateOutsideServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateOutsideServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateOutsideServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteOutsideServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOutsideServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOutsideServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOutsideServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOutsideServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetOutsideServiceResponse200Headers the declared response headers of an HTTP 200 response for GetOutsideService
+type GetOutsideServiceResponse200Headers struct {
+	ETag *string
+}
+
+type GetOutsideServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutsideService
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOutsideServiceResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOutsideServiceResponse) GetJSON200() *OutsideService {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOutsideServiceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOutsideServiceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOutsideServiceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOutsideServiceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOutsideServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOutsideServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOutsideServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOutsideServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateOutsideServiceResponse200Headers the declared response headers of an HTTP 200 response for UpdateOutsideService
+type UpdateOutsideServiceResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateOutsideServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutsideService
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateOutsideServiceResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateOutsideServiceResponse) GetJSON200() *OutsideService {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateOutsideServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateOutsideServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateOutsideServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateOutsideServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListProceduresResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11379,6 +15161,68 @@ func (r GetReadinessResponse) ContentType() string {
 	return ""
 }
 
+type GetReceptionStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReceptionStatus
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReceptionStatusResponse) GetJSON200() *ReceptionStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetReceptionStatusResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetReceptionStatusResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetReceptionStatusResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReceptionStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReceptionStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReceptionStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReceptionStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetCalendarResponse200Headers the declared response headers of an HTTP 200 response for GetCalendar
 type GetCalendarResponse200Headers struct {
 	ETag *string
@@ -11677,6 +15521,158 @@ func (r PutProcedureMappingResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PutProcedureMappingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetReceptionSettingsResponse200Headers the declared response headers of an HTTP 200 response for GetReceptionSettings
+type GetReceptionSettingsResponse200Headers struct {
+	ETag *string
+}
+
+type GetReceptionSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReceptionSettings
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetReceptionSettingsResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReceptionSettingsResponse) GetJSON200() *ReceptionSettings {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetReceptionSettingsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetReceptionSettingsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReceptionSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReceptionSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReceptionSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReceptionSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutReceptionSettingsResponse200Headers the declared response headers of an HTTP 200 response for PutReceptionSettings
+type PutReceptionSettingsResponse200Headers struct {
+	ETag *string
+}
+
+type PutReceptionSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReceptionSettings
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PutReceptionSettingsResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutReceptionSettingsResponse) GetJSON200() *ReceptionSettings {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r PutReceptionSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutReceptionSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutReceptionSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutReceptionSettingsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13381,6 +17377,136 @@ func (c *ClientWithResponses) RevokeAPITokenWithResponse(ctx context.Context, to
 	return ParseRevokeAPITokenResponse(rsp)
 }
 
+// ListAppointmentsWithResponse The appointment planning
+//
+// Appointments ordered by start; `from`/`to` bound the start (`to` excluded).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /appointments (the `ListAppointments` operationId).
+func (c *ClientWithResponses) ListAppointmentsWithResponse(ctx context.Context, params *ListAppointmentsParams, reqEditors ...RequestEditorFn) (*ListAppointmentsResponse, error) {
+	rsp, err := c.ListAppointments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAppointmentsResponse(rsp)
+}
+
+// CreateAppointmentWithBodyWithResponse Plan an appointment
+//
+// `agent_id` defaults to the caller. The appointment must end after it
+// starts and last at most one day (422). Two appointments of one agent
+// that are not cancelled may not overlap (half-open intervals: one may
+// start when the other ends): 409, with the conflicting appointment in
+// `resource` and in the field error. Outside the business calendar's
+// opening hours the appointment is accepted with
+// `outside_opening_hours: true`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+func (c *ClientWithResponses) CreateAppointmentWithBodyWithResponse(ctx context.Context, params *CreateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAppointmentResponse, error) {
+	rsp, err := c.CreateAppointmentWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAppointmentResponse(rsp)
+}
+
+// CreateAppointmentWithResponse Plan an appointment
+//
+// `agent_id` defaults to the caller. The appointment must end after it
+// starts and last at most one day (422). Two appointments of one agent
+// that are not cancelled may not overlap (half-open intervals: one may
+// start when the other ends): 409, with the conflicting appointment in
+// `resource` and in the field error. Outside the business calendar's
+// opening hours the appointment is accepted with
+// `outside_opening_hours: true`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+func (c *ClientWithResponses) CreateAppointmentWithResponse(ctx context.Context, params *CreateAppointmentParams, body CreateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAppointmentResponse, error) {
+	rsp, err := c.CreateAppointment(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAppointmentResponse(rsp)
+}
+
+// GetAppointmentWithResponse Read an appointment
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /appointments/{appointmentId} (the `GetAppointment` operationId).
+func (c *ClientWithResponses) GetAppointmentWithResponse(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*GetAppointmentResponse, error) {
+	rsp, err := c.GetAppointment(ctx, appointmentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAppointmentResponse(rsp)
+}
+
+// UpdateAppointmentWithBodyWithResponse Move, reassign, complete or cancel an appointment
+//
+// Only the fields present change; null clears an optional field. The
+// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+// cannot be changed any more (409). The same overlap rule as creation
+// applies (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+func (c *ClientWithResponses) UpdateAppointmentWithBodyWithResponse(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAppointmentResponse, error) {
+	rsp, err := c.UpdateAppointmentWithBody(ctx, appointmentId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAppointmentResponse(rsp)
+}
+
+// UpdateAppointmentWithResponse Move, reassign, complete or cancel an appointment
+//
+// Only the fields present change; null clears an optional field. The
+// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+// cannot be changed any more (409). The same overlap rule as creation
+// applies (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+func (c *ClientWithResponses) UpdateAppointmentWithResponse(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, body UpdateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAppointmentResponse, error) {
+	rsp, err := c.UpdateAppointment(ctx, appointmentId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAppointmentResponse(rsp)
+}
+
+// GetAppointmentPreparationWithResponse Read the client's file before the appointment ("consulter le dossier au préalable")
+//
+// Gathers the appointment, the contact and their organisation, the
+// contact's open tickets (not closed, newest first, at most 50), the
+// pending messages about the contact and their recent interactions.
+// Reading it records on the appointment who read the file and when
+// (`prepared_by`, `prepared_at`, audited as an update), so that an
+// auditor sees the file was consulted before the visit; the
+// appointment's version (ETag) does not change. Needs tickets:read and
+// contacts:read besides reception:read.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /appointments/{appointmentId}/preparation (the `GetAppointmentPreparation` operationId).
+func (c *ClientWithResponses) GetAppointmentPreparationWithResponse(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*GetAppointmentPreparationResponse, error) {
+	rsp, err := c.GetAppointmentPreparation(ctx, appointmentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAppointmentPreparationResponse(rsp)
+}
+
 // ListAuditEventsWithResponse The audit trail (managers and admins)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -13617,6 +17743,26 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
+// ListMyMessagesWithResponse My pending messages, those received during my last absence first
+//
+// The caller's messages still waiting for acknowledgement: addressed to
+// them, to a role they hold, or escalated to them. Those received
+// during the caller's latest absence that has ended (between its start
+// and its end) come first, flagged `received_during_absence`, then the
+// others; each group newest first. Voicemails reach agents as messages
+// taken from them, so this lists the voicemail left meanwhile too.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/messages (the `ListMyMessages` operationId).
+func (c *ClientWithResponses) ListMyMessagesWithResponse(ctx context.Context, params *ListMyMessagesParams, reqEditors ...RequestEditorFn) (*ListMyMessagesResponse, error) {
+	rsp, err := c.ListMyMessages(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyMessagesResponse(rsp)
+}
+
 // ListMyNotificationsWithResponse The caller's notifications (escalations, assignments, reminders)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -13667,6 +17813,99 @@ func (c *ClientWithResponses) ChangeMyPasswordWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseChangeMyPasswordResponse(rsp)
+}
+
+// ListMessagesWithResponse The message book ("cahier des messages")
+//
+// Messages newest first. Without `recipient_agent_id` nor
+// `recipient_role`, `recipient` defaults to `me`: the messages
+// addressed to the caller, to a role the caller holds, or escalated to
+// the caller. `recipient=all` lists every message. `from`/`to` bound
+// the time the message was taken (`to` excluded).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /messages (the `ListMessages` operationId).
+func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error) {
+	rsp, err := c.ListMessages(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMessagesResponse(rsp)
+}
+
+// CreateMessageWithBodyWithResponse Take a message for an agent or a role
+//
+// Records a message (identity, contact details, reason) for exactly one
+// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+// at least one active agent holds); anything else is 422 and nothing
+// is written. In the same transaction it schedules the reminder (after
+// the reception settings' `remind_after_minutes`) and the escalation
+// (after `escalate_after_minutes`) of the message if it is still not
+// acknowledged by then.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /messages (the `CreateMessage` operationId).
+func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Context, params *CreateMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMessageResponse, error) {
+	rsp, err := c.CreateMessageWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMessageResponse(rsp)
+}
+
+// CreateMessageWithResponse Take a message for an agent or a role
+//
+// Records a message (identity, contact details, reason) for exactly one
+// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+// at least one active agent holds); anything else is 422 and nothing
+// is written. In the same transaction it schedules the reminder (after
+// the reception settings' `remind_after_minutes`) and the escalation
+// (after `escalate_after_minutes`) of the message if it is still not
+// acknowledged by then.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /messages (the `CreateMessage` operationId).
+func (c *ClientWithResponses) CreateMessageWithResponse(ctx context.Context, params *CreateMessageParams, body CreateMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMessageResponse, error) {
+	rsp, err := c.CreateMessage(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMessageResponse(rsp)
+}
+
+// GetMessageWithResponse Read a message
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /messages/{messageId} (the `GetMessage` operationId).
+func (c *ClientWithResponses) GetMessageWithResponse(ctx context.Context, messageId MessageId, reqEditors ...RequestEditorFn) (*GetMessageResponse, error) {
+	rsp, err := c.GetMessage(ctx, messageId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMessageResponse(rsp)
+}
+
+// AcknowledgeMessageWithResponse Acknowledge a message (its recipient only)
+//
+// Only the recipient may acknowledge: the addressed agent; for a
+// message to a role, the first holder of that role who does; and the
+// agent the message was escalated to. Anyone else gets 403; a message
+// already acknowledged gets 409 naming who did and when. Audited
+// (action `acknowledge`); stops the pending reminder and escalation.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /messages/{messageId}/acknowledgement (the `AcknowledgeMessage` operationId).
+func (c *ClientWithResponses) AcknowledgeMessageWithResponse(ctx context.Context, messageId MessageId, params *AcknowledgeMessageParams, reqEditors ...RequestEditorFn) (*AcknowledgeMessageResponse, error) {
+	rsp, err := c.AcknowledgeMessage(ctx, messageId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcknowledgeMessageResponse(rsp)
 }
 
 // GetOpenAPIWithResponse This contract
@@ -13775,6 +18014,105 @@ func (c *ClientWithResponses) UpdateOrganisationWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseUpdateOrganisationResponse(rsp)
+}
+
+// ListOutsideServicesWithResponse The directory of outside services ("annuaire des services du territoire")
+//
+// By name. `q` matches word prefixes of the name, domain and address,
+// ignoring case and accents ("sante" finds "Santé"); `domain` keeps
+// one domain, ignoring case and accents.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /outside-services (the `ListOutsideServices` operationId).
+func (c *ClientWithResponses) ListOutsideServicesWithResponse(ctx context.Context, params *ListOutsideServicesParams, reqEditors ...RequestEditorFn) (*ListOutsideServicesResponse, error) {
+	rsp, err := c.ListOutsideServices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOutsideServicesResponse(rsp)
+}
+
+// CreateOutsideServiceWithBodyWithResponse Add an outside service (supervisors, managers, admins)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+func (c *ClientWithResponses) CreateOutsideServiceWithBodyWithResponse(ctx context.Context, params *CreateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOutsideServiceResponse, error) {
+	rsp, err := c.CreateOutsideServiceWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOutsideServiceResponse(rsp)
+}
+
+// CreateOutsideServiceWithResponse Add an outside service (supervisors, managers, admins)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+func (c *ClientWithResponses) CreateOutsideServiceWithResponse(ctx context.Context, params *CreateOutsideServiceParams, body CreateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOutsideServiceResponse, error) {
+	rsp, err := c.CreateOutsideService(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOutsideServiceResponse(rsp)
+}
+
+// DeleteOutsideServiceWithResponse Remove an outside service (supervisors, managers, admins)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /outside-services/{outsideServiceId} (the `DeleteOutsideService` operationId).
+func (c *ClientWithResponses) DeleteOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *DeleteOutsideServiceParams, reqEditors ...RequestEditorFn) (*DeleteOutsideServiceResponse, error) {
+	rsp, err := c.DeleteOutsideService(ctx, outsideServiceId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOutsideServiceResponse(rsp)
+}
+
+// GetOutsideServiceWithResponse Read an outside service
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /outside-services/{outsideServiceId} (the `GetOutsideService` operationId).
+func (c *ClientWithResponses) GetOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, reqEditors ...RequestEditorFn) (*GetOutsideServiceResponse, error) {
+	rsp, err := c.GetOutsideService(ctx, outsideServiceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOutsideServiceResponse(rsp)
+}
+
+// UpdateOutsideServiceWithBodyWithResponse Update an outside service (supervisors, managers, admins)
+//
+// Only the fields present change; null clears an optional field.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+func (c *ClientWithResponses) UpdateOutsideServiceWithBodyWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOutsideServiceResponse, error) {
+	rsp, err := c.UpdateOutsideServiceWithBody(ctx, outsideServiceId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOutsideServiceResponse(rsp)
+}
+
+// UpdateOutsideServiceWithResponse Update an outside service (supervisors, managers, admins)
+//
+// Only the fields present change; null clears an optional field.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+func (c *ClientWithResponses) UpdateOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, body UpdateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOutsideServiceResponse, error) {
+	rsp, err := c.UpdateOutsideService(ctx, outsideServiceId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOutsideServiceResponse(rsp)
 }
 
 // ListProceduresWithResponse List procedures with their versions
@@ -13905,6 +18243,24 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 	return ParseGetReadinessResponse(rsp)
 }
 
+// GetReceptionStatusWithResponse Are the phone reception and the premises open?
+//
+// At `at` (default now): whether the phone reception (its slots) and
+// the premises (the calendar's opening hours) are open, both closed on
+// public holidays and closure days; when open, when they close; when
+// closed, when they next open and, for a whole day off, why.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /reception/status (the `GetReceptionStatus` operationId).
+func (c *ClientWithResponses) GetReceptionStatusWithResponse(ctx context.Context, params *GetReceptionStatusParams, reqEditors ...RequestEditorFn) (*GetReceptionStatusResponse, error) {
+	rsp, err := c.GetReceptionStatus(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReceptionStatusResponse(rsp)
+}
+
 // GetCalendarWithResponse The business calendar (opening hours, holidays, closures)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -13991,6 +18347,61 @@ func (c *ClientWithResponses) PutProcedureMappingWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParsePutProcedureMappingResponse(rsp)
+}
+
+// GetReceptionSettingsWithResponse Reception settings (phone slots, greeting, documents, message delays)
+//
+// The opening hours are the business calendar's, shown read-only (change them with PUT /settings/calendar).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /settings/reception (the `GetReceptionSettings` operationId).
+func (c *ClientWithResponses) GetReceptionSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReceptionSettingsResponse, error) {
+	rsp, err := c.GetReceptionSettings(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReceptionSettingsResponse(rsp)
+}
+
+// PutReceptionSettingsWithBodyWithResponse Change the reception settings (managers, admins)
+//
+// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+// in order and not overlapping. Message delays are whole minutes of
+// wall time; the escalation must come after the reminder. Each role of
+// `message_escalation` names the active agent who receives that
+// role's unacknowledged messages (422 for an unknown agent). New
+// delays apply to messages taken from then on.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+func (c *ClientWithResponses) PutReceptionSettingsWithBodyWithResponse(ctx context.Context, params *PutReceptionSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutReceptionSettingsResponse, error) {
+	rsp, err := c.PutReceptionSettingsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutReceptionSettingsResponse(rsp)
+}
+
+// PutReceptionSettingsWithResponse Change the reception settings (managers, admins)
+//
+// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+// in order and not overlapping. Message delays are whole minutes of
+// wall time; the escalation must come after the reminder. Each role of
+// `message_escalation` names the active agent who receives that
+// role's unacknowledged messages (422 for an unknown agent). New
+// delays apply to messages taken from then on.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+func (c *ClientWithResponses) PutReceptionSettingsWithResponse(ctx context.Context, params *PutReceptionSettingsParams, body PutReceptionSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutReceptionSettingsResponse, error) {
+	rsp, err := c.PutReceptionSettings(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutReceptionSettingsResponse(rsp)
 }
 
 // GetResponsePoliciesWithResponse How long the company has to answer, per channel and procedure
@@ -15059,6 +19470,357 @@ func ParseRevokeAPITokenResponse(rsp *http.Response) (*RevokeAPITokenResponse, e
 	return response, nil
 }
 
+// ParseListAppointmentsResponse parses an HTTP response from a ListAppointmentsWithResponse call
+func ParseListAppointmentsResponse(rsp *http.Response) (*ListAppointmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAppointmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AppointmentPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateAppointmentResponse parses an HTTP response from a CreateAppointmentWithResponse call
+func ParseCreateAppointmentResponse(rsp *http.Response) (*CreateAppointmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAppointmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Appointment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateAppointmentResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAppointmentResponse parses an HTTP response from a GetAppointmentWithResponse call
+func ParseGetAppointmentResponse(rsp *http.Response) (*GetAppointmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAppointmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Appointment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAppointmentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateAppointmentResponse parses an HTTP response from a UpdateAppointmentWithResponse call
+func ParseUpdateAppointmentResponse(rsp *http.Response) (*UpdateAppointmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateAppointmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Appointment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateAppointmentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAppointmentPreparationResponse parses an HTTP response from a GetAppointmentPreparationWithResponse call
+func ParseGetAppointmentPreparationResponse(rsp *http.Response) (*GetAppointmentPreparationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAppointmentPreparationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AppointmentPreparation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListAuditEventsResponse parses an HTTP response from a ListAuditEventsWithResponse call
 func ParseListAuditEventsResponse(rsp *http.Response) (*ListAuditEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -15655,6 +20417,53 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	return response, nil
 }
 
+// ParseListMyMessagesResponse parses an HTTP response from a ListMyMessagesWithResponse call
+func ParseListMyMessagesResponse(rsp *http.Response) (*ListMyMessagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyMessagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MessagePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListMyNotificationsResponse parses an HTTP response from a ListMyNotificationsWithResponse call
 func ParseListMyNotificationsResponse(rsp *http.Response) (*ListMyNotificationsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -15807,6 +20616,249 @@ func ParseChangeMyPasswordResponse(rsp *http.Response) (*ChangeMyPasswordRespons
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMessagesResponse parses an HTTP response from a ListMessagesWithResponse call
+func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMessagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MessagePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateMessageResponse parses an HTTP response from a CreateMessageWithResponse call
+func ParseCreateMessageResponse(rsp *http.Response) (*CreateMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Message
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMessageResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMessageResponse parses an HTTP response from a GetMessageWithResponse call
+func ParseGetMessageResponse(rsp *http.Response) (*GetMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Message
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAcknowledgeMessageResponse parses an HTTP response from a AcknowledgeMessageWithResponse call
+func ParseAcknowledgeMessageResponse(rsp *http.Response) (*AcknowledgeMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcknowledgeMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Message
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	}
 
 	return response, nil
@@ -16206,6 +21258,360 @@ func ParseUpdateOrganisationResponse(rsp *http.Response) (*UpdateOrganisationRes
 	return response, nil
 }
 
+// ParseListOutsideServicesResponse parses an HTTP response from a ListOutsideServicesWithResponse call
+func ParseListOutsideServicesResponse(rsp *http.Response) (*ListOutsideServicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOutsideServicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutsideServicePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateOutsideServiceResponse parses an HTTP response from a CreateOutsideServiceWithResponse call
+func ParseCreateOutsideServiceResponse(rsp *http.Response) (*CreateOutsideServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateOutsideServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest OutsideService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateOutsideServiceResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOutsideServiceResponse parses an HTTP response from a DeleteOutsideServiceWithResponse call
+func ParseDeleteOutsideServiceResponse(rsp *http.Response) (*DeleteOutsideServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOutsideServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOutsideServiceResponse parses an HTTP response from a GetOutsideServiceWithResponse call
+func ParseGetOutsideServiceResponse(rsp *http.Response) (*GetOutsideServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOutsideServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutsideService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOutsideServiceResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateOutsideServiceResponse parses an HTTP response from a UpdateOutsideServiceWithResponse call
+func ParseUpdateOutsideServiceResponse(rsp *http.Response) (*UpdateOutsideServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateOutsideServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutsideService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateOutsideServiceResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListProceduresResponse parses an HTTP response from a ListProceduresWithResponse call
 func ParseListProceduresResponse(rsp *http.Response) (*ListProceduresResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16556,6 +21962,53 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 	return response, nil
 }
 
+// ParseGetReceptionStatusResponse parses an HTTP response from a GetReceptionStatusWithResponse call
+func ParseGetReceptionStatusResponse(rsp *http.Response) (*GetReceptionStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReceptionStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReceptionStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetCalendarResponse parses an HTTP response from a GetCalendarWithResponse call
 func ParseGetCalendarResponse(rsp *http.Response) (*GetCalendarResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16811,6 +22264,140 @@ func ParsePutProcedureMappingResponse(rsp *http.Response) (*PutProcedureMappingR
 	switch {
 	case rsp.StatusCode == 200:
 		var headers PutProcedureMappingResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetReceptionSettingsResponse parses an HTTP response from a GetReceptionSettingsWithResponse call
+func ParseGetReceptionSettingsResponse(rsp *http.Response) (*GetReceptionSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReceptionSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReceptionSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetReceptionSettingsResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutReceptionSettingsResponse parses an HTTP response from a PutReceptionSettingsWithResponse call
+func ParsePutReceptionSettingsResponse(rsp *http.Response) (*PutReceptionSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutReceptionSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReceptionSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PutReceptionSettingsResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18174,6 +23761,21 @@ type ServerInterface interface {
 	// RevokeAPIToken Revoke an API token (its agent or an admin)
 	// (DELETE /api-tokens/{tokenId})
 	RevokeAPIToken(ctx echo.Context, tokenId openapi_types.UUID) error
+	// ListAppointments The appointment planning
+	// (GET /appointments)
+	ListAppointments(ctx echo.Context, params ListAppointmentsParams) error
+	// CreateAppointment Plan an appointment
+	// (POST /appointments)
+	CreateAppointment(ctx echo.Context, params CreateAppointmentParams) error
+	// GetAppointment Read an appointment
+	// (GET /appointments/{appointmentId})
+	GetAppointment(ctx echo.Context, appointmentId AppointmentId) error
+	// UpdateAppointment Move, reassign, complete or cancel an appointment
+	// (PATCH /appointments/{appointmentId})
+	UpdateAppointment(ctx echo.Context, appointmentId AppointmentId, params UpdateAppointmentParams) error
+	// GetAppointmentPreparation Read the client's file before the appointment ("consulter le dossier au préalable")
+	// (GET /appointments/{appointmentId}/preparation)
+	GetAppointmentPreparation(ctx echo.Context, appointmentId AppointmentId) error
 	// ListAuditEvents The audit trail (managers and admins)
 	// (GET /audit-events)
 	ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error
@@ -18207,6 +23809,9 @@ type ServerInterface interface {
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx echo.Context) error
+	// ListMyMessages My pending messages, those received during my last absence first
+	// (GET /me/messages)
+	ListMyMessages(ctx echo.Context, params ListMyMessagesParams) error
 	// ListMyNotifications The caller's notifications (escalations, assignments, reminders)
 	// (GET /me/notifications)
 	ListMyNotifications(ctx echo.Context, params ListMyNotificationsParams) error
@@ -18216,6 +23821,18 @@ type ServerInterface interface {
 	// ChangeMyPassword Change one's own password
 	// (POST /me/password)
 	ChangeMyPassword(ctx echo.Context, params ChangeMyPasswordParams) error
+	// ListMessages The message book ("cahier des messages")
+	// (GET /messages)
+	ListMessages(ctx echo.Context, params ListMessagesParams) error
+	// CreateMessage Take a message for an agent or a role
+	// (POST /messages)
+	CreateMessage(ctx echo.Context, params CreateMessageParams) error
+	// GetMessage Read a message
+	// (GET /messages/{messageId})
+	GetMessage(ctx echo.Context, messageId MessageId) error
+	// AcknowledgeMessage Acknowledge a message (its recipient only)
+	// (POST /messages/{messageId}/acknowledgement)
+	AcknowledgeMessage(ctx echo.Context, messageId MessageId, params AcknowledgeMessageParams) error
 	// GetOpenAPI This contract
 	// (GET /openapi.yaml)
 	GetOpenAPI(ctx echo.Context) error
@@ -18234,6 +23851,21 @@ type ServerInterface interface {
 	// UpdateOrganisation Update an organisation
 	// (PATCH /organisations/{organisationId})
 	UpdateOrganisation(ctx echo.Context, organisationId OrganisationId, params UpdateOrganisationParams) error
+	// ListOutsideServices The directory of outside services ("annuaire des services du territoire")
+	// (GET /outside-services)
+	ListOutsideServices(ctx echo.Context, params ListOutsideServicesParams) error
+	// CreateOutsideService Add an outside service (supervisors, managers, admins)
+	// (POST /outside-services)
+	CreateOutsideService(ctx echo.Context, params CreateOutsideServiceParams) error
+	// DeleteOutsideService Remove an outside service (supervisors, managers, admins)
+	// (DELETE /outside-services/{outsideServiceId})
+	DeleteOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId, params DeleteOutsideServiceParams) error
+	// GetOutsideService Read an outside service
+	// (GET /outside-services/{outsideServiceId})
+	GetOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId) error
+	// UpdateOutsideService Update an outside service (supervisors, managers, admins)
+	// (PATCH /outside-services/{outsideServiceId})
+	UpdateOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId, params UpdateOutsideServiceParams) error
 	// ListProcedures List procedures with their versions
 	// (GET /procedures)
 	ListProcedures(ctx echo.Context) error
@@ -18252,6 +23884,9 @@ type ServerInterface interface {
 	// GetReadiness Readiness probe (database and job queue)
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// GetReceptionStatus Are the phone reception and the premises open?
+	// (GET /reception/status)
+	GetReceptionStatus(ctx echo.Context, params GetReceptionStatusParams) error
 	// GetCalendar The business calendar (opening hours, holidays, closures)
 	// (GET /settings/calendar)
 	GetCalendar(ctx echo.Context) error
@@ -18264,6 +23899,12 @@ type ServerInterface interface {
 	// PutProcedureMapping Change the category → procedure mapping (managers, admins)
 	// (PUT /settings/procedure-mapping)
 	PutProcedureMapping(ctx echo.Context, params PutProcedureMappingParams) error
+	// GetReceptionSettings Reception settings (phone slots, greeting, documents, message delays)
+	// (GET /settings/reception)
+	GetReceptionSettings(ctx echo.Context) error
+	// PutReceptionSettings Change the reception settings (managers, admins)
+	// (PUT /settings/reception)
+	PutReceptionSettings(ctx echo.Context, params PutReceptionSettingsParams) error
 	// GetResponsePolicies How long the company has to answer, per channel and procedure
 	// (GET /settings/response-policies)
 	GetResponsePolicies(ctx echo.Context) error
@@ -18607,6 +24248,163 @@ func (w *ServerInterfaceWrapper) RevokeAPIToken(ctx echo.Context) error {
 	return err
 }
 
+// ListAppointments converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAppointments(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAppointmentsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAppointments(ctx, params)
+	return err
+}
+
+// CreateAppointment converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateAppointment(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateAppointmentParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateAppointment(ctx, params)
+	return err
+}
+
+// GetAppointment converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAppointment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "appointmentId" -------------
+	var appointmentId AppointmentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appointmentId", ctx.Param("appointmentId"), &appointmentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter appointmentId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAppointment(ctx, appointmentId)
+	return err
+}
+
+// UpdateAppointment converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateAppointment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "appointmentId" -------------
+	var appointmentId AppointmentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appointmentId", ctx.Param("appointmentId"), &appointmentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter appointmentId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateAppointmentParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateAppointment(ctx, appointmentId, params)
+	return err
+}
+
+// GetAppointmentPreparation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAppointmentPreparation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "appointmentId" -------------
+	var appointmentId AppointmentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appointmentId", ctx.Param("appointmentId"), &appointmentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter appointmentId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAppointmentPreparation(ctx, appointmentId)
+	return err
+}
+
 // ListAuditEvents converts echo context to params.
 func (w *ServerInterfaceWrapper) ListAuditEvents(ctx echo.Context) error {
 	var err error
@@ -18896,6 +24694,31 @@ func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	return err
 }
 
+// ListMyMessages converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyMessages(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyMessagesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyMessages(ctx, params)
+	return err
+}
+
 // ListMyNotifications converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMyNotifications(ctx echo.Context) error {
 	var err error
@@ -18970,6 +24793,168 @@ func (w *ServerInterfaceWrapper) ChangeMyPassword(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ChangeMyPassword(ctx, params)
+	return err
+}
+
+// ListMessages converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMessages(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMessagesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "recipient" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "recipient", ctx.QueryParams(), &params.Recipient, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter recipient: %s", err))
+	}
+
+	// ------------- Optional query parameter "recipient_agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "recipient_agent_id", ctx.QueryParams(), &params.RecipientAgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter recipient_agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "recipient_role" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "recipient_role", ctx.QueryParams(), &params.RecipientRole, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter recipient_role: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "urgency" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "urgency", ctx.QueryParams(), &params.Urgency, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter urgency: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMessages(ctx, params)
+	return err
+}
+
+// CreateMessage converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMessage(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMessageParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMessage(ctx, params)
+	return err
+}
+
+// GetMessage converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMessage(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "messageId" -------------
+	var messageId MessageId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "messageId", ctx.Param("messageId"), &messageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter messageId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMessage(ctx, messageId)
+	return err
+}
+
+// AcknowledgeMessage converts echo context to params.
+func (w *ServerInterfaceWrapper) AcknowledgeMessage(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "messageId" -------------
+	var messageId MessageId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "messageId", ctx.Param("messageId"), &messageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter messageId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcknowledgeMessageParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AcknowledgeMessage(ctx, messageId, params)
 	return err
 }
 
@@ -19145,6 +25130,162 @@ func (w *ServerInterfaceWrapper) UpdateOrganisation(ctx echo.Context) error {
 	return err
 }
 
+// ListOutsideServices converts echo context to params.
+func (w *ServerInterfaceWrapper) ListOutsideServices(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOutsideServicesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "domain" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "domain", ctx.QueryParams(), &params.Domain, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter domain: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListOutsideServices(ctx, params)
+	return err
+}
+
+// CreateOutsideService converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateOutsideService(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateOutsideServiceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateOutsideService(ctx, params)
+	return err
+}
+
+// DeleteOutsideService converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteOutsideService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "outsideServiceId" -------------
+	var outsideServiceId OutsideServiceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "outsideServiceId", ctx.Param("outsideServiceId"), &outsideServiceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outsideServiceId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteOutsideServiceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteOutsideService(ctx, outsideServiceId, params)
+	return err
+}
+
+// GetOutsideService converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOutsideService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "outsideServiceId" -------------
+	var outsideServiceId OutsideServiceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "outsideServiceId", ctx.Param("outsideServiceId"), &outsideServiceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outsideServiceId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOutsideService(ctx, outsideServiceId)
+	return err
+}
+
+// UpdateOutsideService converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateOutsideService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "outsideServiceId" -------------
+	var outsideServiceId OutsideServiceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "outsideServiceId", ctx.Param("outsideServiceId"), &outsideServiceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outsideServiceId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateOutsideServiceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateOutsideService(ctx, outsideServiceId, params)
+	return err
+}
+
 // ListProcedures converts echo context to params.
 func (w *ServerInterfaceWrapper) ListProcedures(ctx echo.Context) error {
 	var err error
@@ -19304,6 +25445,24 @@ func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 	return err
 }
 
+// GetReceptionStatus converts echo context to params.
+func (w *ServerInterfaceWrapper) GetReceptionStatus(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetReceptionStatusParams
+	// ------------- Optional query parameter "at" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "at", ctx.QueryParams(), &params.At, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter at: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetReceptionStatus(ctx, params)
+	return err
+}
+
 // GetCalendar converts echo context to params.
 func (w *ServerInterfaceWrapper) GetCalendar(ctx echo.Context) error {
 	var err error
@@ -19377,6 +25536,44 @@ func (w *ServerInterfaceWrapper) PutProcedureMapping(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.PutProcedureMapping(ctx, params)
+	return err
+}
+
+// GetReceptionSettings converts echo context to params.
+func (w *ServerInterfaceWrapper) GetReceptionSettings(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetReceptionSettings(ctx)
+	return err
+}
+
+// PutReceptionSettings converts echo context to params.
+func (w *ServerInterfaceWrapper) PutReceptionSettings(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PutReceptionSettingsParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutReceptionSettings(ctx, params)
 	return err
 }
 
@@ -20101,6 +26298,24 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/procedures/:code/versions/:version", wrapper.GetProcedureVersion, options.OperationMiddlewares["getProcedureVersion"]...)
 	router.POST(options.BaseURL+"/procedures/:code/versions/:version/approvals", wrapper.ApproveProcedureVersion, options.OperationMiddlewares["approveProcedureVersion"]...)
 	router.POST(options.BaseURL+"/procedures/:code/versions/:version/publish", wrapper.PublishProcedureVersion, options.OperationMiddlewares["publishProcedureVersion"]...)
+	router.GET(options.BaseURL+"/messages", wrapper.ListMessages, options.OperationMiddlewares["listMessages"]...)
+	router.POST(options.BaseURL+"/messages", wrapper.CreateMessage, options.OperationMiddlewares["createMessage"]...)
+	router.GET(options.BaseURL+"/messages/:messageId", wrapper.GetMessage, options.OperationMiddlewares["getMessage"]...)
+	router.POST(options.BaseURL+"/messages/:messageId/acknowledgement", wrapper.AcknowledgeMessage, options.OperationMiddlewares["acknowledgeMessage"]...)
+	router.GET(options.BaseURL+"/me/messages", wrapper.ListMyMessages, options.OperationMiddlewares["listMyMessages"]...)
+	router.GET(options.BaseURL+"/appointments", wrapper.ListAppointments, options.OperationMiddlewares["listAppointments"]...)
+	router.POST(options.BaseURL+"/appointments", wrapper.CreateAppointment, options.OperationMiddlewares["createAppointment"]...)
+	router.GET(options.BaseURL+"/appointments/:appointmentId", wrapper.GetAppointment, options.OperationMiddlewares["getAppointment"]...)
+	router.PATCH(options.BaseURL+"/appointments/:appointmentId", wrapper.UpdateAppointment, options.OperationMiddlewares["updateAppointment"]...)
+	router.GET(options.BaseURL+"/appointments/:appointmentId/preparation", wrapper.GetAppointmentPreparation, options.OperationMiddlewares["getAppointmentPreparation"]...)
+	router.GET(options.BaseURL+"/settings/reception", wrapper.GetReceptionSettings, options.OperationMiddlewares["getReceptionSettings"]...)
+	router.PUT(options.BaseURL+"/settings/reception", wrapper.PutReceptionSettings, options.OperationMiddlewares["putReceptionSettings"]...)
+	router.GET(options.BaseURL+"/reception/status", wrapper.GetReceptionStatus, options.OperationMiddlewares["getReceptionStatus"]...)
+	router.GET(options.BaseURL+"/outside-services", wrapper.ListOutsideServices, options.OperationMiddlewares["listOutsideServices"]...)
+	router.POST(options.BaseURL+"/outside-services", wrapper.CreateOutsideService, options.OperationMiddlewares["createOutsideService"]...)
+	router.DELETE(options.BaseURL+"/outside-services/:outsideServiceId", wrapper.DeleteOutsideService, options.OperationMiddlewares["deleteOutsideService"]...)
+	router.GET(options.BaseURL+"/outside-services/:outsideServiceId", wrapper.GetOutsideService, options.OperationMiddlewares["getOutsideService"]...)
+	router.PATCH(options.BaseURL+"/outside-services/:outsideServiceId", wrapper.UpdateOutsideService, options.OperationMiddlewares["updateOutsideService"]...)
 	router.GET(options.BaseURL+"/settings/procedure-mapping", wrapper.GetProcedureMapping, options.OperationMiddlewares["getProcedureMapping"]...)
 	router.PUT(options.BaseURL+"/settings/procedure-mapping", wrapper.PutProcedureMapping, options.OperationMiddlewares["putProcedureMapping"]...)
 	router.GET(options.BaseURL+"/settings/response-policies", wrapper.GetResponsePolicies, options.OperationMiddlewares["getResponsePolicies"]...)
@@ -21147,6 +27362,551 @@ func (response RevokeAPIToken404ApplicationProblemPlusJSONResponse) VisitRevokeA
 	return err
 }
 
+type ListAppointmentsRequestObject struct {
+	Params ListAppointmentsParams
+}
+
+type ListAppointmentsResponseObject interface {
+	VisitListAppointmentsResponse(w http.ResponseWriter) error
+}
+
+type ListAppointments200JSONResponse AppointmentPage
+
+func (response ListAppointments200JSONResponse) VisitListAppointmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAppointments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAppointments400ApplicationProblemPlusJSONResponse) VisitListAppointmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAppointments401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAppointments401ApplicationProblemPlusJSONResponse) VisitListAppointmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAppointments403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAppointments403ApplicationProblemPlusJSONResponse) VisitListAppointmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointmentRequestObject struct {
+	Params CreateAppointmentParams
+	Body   *CreateAppointmentJSONRequestBody
+}
+
+type CreateAppointmentResponseObject interface {
+	VisitCreateAppointmentResponse(w http.ResponseWriter) error
+}
+
+type CreateAppointment201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateAppointment201JSONResponse struct {
+	Body    Appointment
+	Headers CreateAppointment201ResponseHeaders
+}
+
+func (response CreateAppointment201JSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAppointment400ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAppointment401ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAppointment403ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment409ApplicationProblemPlusJSONResponse Problem
+
+func (response CreateAppointment409ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAppointment413ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAppointment422ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentRequestObject struct {
+	AppointmentId AppointmentId `json:"appointmentId"`
+}
+
+type GetAppointmentResponseObject interface {
+	VisitGetAppointmentResponse(w http.ResponseWriter) error
+}
+
+type GetAppointment200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetAppointment200JSONResponse struct {
+	Body    Appointment
+	Headers GetAppointment200ResponseHeaders
+}
+
+func (response GetAppointment200JSONResponse) VisitGetAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointment400ApplicationProblemPlusJSONResponse) VisitGetAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointment401ApplicationProblemPlusJSONResponse) VisitGetAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointment403ApplicationProblemPlusJSONResponse) VisitGetAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointment404ApplicationProblemPlusJSONResponse) VisitGetAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointmentRequestObject struct {
+	AppointmentId AppointmentId `json:"appointmentId"`
+	Params        UpdateAppointmentParams
+	Body          *UpdateAppointmentJSONRequestBody
+}
+
+type UpdateAppointmentResponseObject interface {
+	VisitUpdateAppointmentResponse(w http.ResponseWriter) error
+}
+
+type UpdateAppointment200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateAppointment200JSONResponse struct {
+	Body    Appointment
+	Headers UpdateAppointment200ResponseHeaders
+}
+
+func (response UpdateAppointment200JSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment400ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment401ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment403ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment404ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment409ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment412ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment422ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment428ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentPreparationRequestObject struct {
+	AppointmentId AppointmentId `json:"appointmentId"`
+}
+
+type GetAppointmentPreparationResponseObject interface {
+	VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error
+}
+
+type GetAppointmentPreparation200JSONResponse AppointmentPreparation
+
+func (response GetAppointmentPreparation200JSONResponse) VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentPreparation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointmentPreparation400ApplicationProblemPlusJSONResponse) VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentPreparation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointmentPreparation401ApplicationProblemPlusJSONResponse) VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentPreparation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointmentPreparation403ApplicationProblemPlusJSONResponse) VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentPreparation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointmentPreparation404ApplicationProblemPlusJSONResponse) VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListAuditEventsRequestObject struct {
 	Params ListAuditEventsParams
 }
@@ -22008,6 +28768,76 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
+type ListMyMessagesRequestObject struct {
+	Params ListMyMessagesParams
+}
+
+type ListMyMessagesResponseObject interface {
+	VisitListMyMessagesResponse(w http.ResponseWriter) error
+}
+
+type ListMyMessages200JSONResponse MessagePage
+
+func (response ListMyMessages200JSONResponse) VisitListMyMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMessages400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyMessages400ApplicationProblemPlusJSONResponse) VisitListMyMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMessages401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyMessages401ApplicationProblemPlusJSONResponse) VisitListMyMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMessages403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyMessages403ApplicationProblemPlusJSONResponse) VisitListMyMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMyNotificationsRequestObject struct {
 	Params ListMyNotificationsParams
 }
@@ -22228,6 +29058,394 @@ func (response ChangeMyPassword429ApplicationProblemPlusJSONResponse) VisitChang
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessagesRequestObject struct {
+	Params ListMessagesParams
+}
+
+type ListMessagesResponseObject interface {
+	VisitListMessagesResponse(w http.ResponseWriter) error
+}
+
+type ListMessages200JSONResponse MessagePage
+
+func (response ListMessages200JSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages400ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages401ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages403ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessageRequestObject struct {
+	Params CreateMessageParams
+	Body   *CreateMessageJSONRequestBody
+}
+
+type CreateMessageResponseObject interface {
+	VisitCreateMessageResponse(w http.ResponseWriter) error
+}
+
+type CreateMessage201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateMessage201JSONResponse struct {
+	Body    Message
+	Headers CreateMessage201ResponseHeaders
+}
+
+func (response CreateMessage201JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage400ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage401ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage403ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage409ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage413ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage422ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessageRequestObject struct {
+	MessageId MessageId `json:"messageId"`
+}
+
+type GetMessageResponseObject interface {
+	VisitGetMessageResponse(w http.ResponseWriter) error
+}
+
+type GetMessage200JSONResponse Message
+
+func (response GetMessage200JSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage400ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage401ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage403ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage404ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessageRequestObject struct {
+	MessageId MessageId `json:"messageId"`
+	Params    AcknowledgeMessageParams
+}
+
+type AcknowledgeMessageResponseObject interface {
+	VisitAcknowledgeMessageResponse(w http.ResponseWriter) error
+}
+
+type AcknowledgeMessage200JSONResponse Message
+
+func (response AcknowledgeMessage200JSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeMessage400ApplicationProblemPlusJSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeMessage401ApplicationProblemPlusJSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeMessage403ApplicationProblemPlusJSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeMessage404ApplicationProblemPlusJSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessage409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeMessage409ApplicationProblemPlusJSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -22849,6 +30067,564 @@ func (response UpdateOrganisation428ApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type ListOutsideServicesRequestObject struct {
+	Params ListOutsideServicesParams
+}
+
+type ListOutsideServicesResponseObject interface {
+	VisitListOutsideServicesResponse(w http.ResponseWriter) error
+}
+
+type ListOutsideServices200JSONResponse OutsideServicePage
+
+func (response ListOutsideServices200JSONResponse) VisitListOutsideServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutsideServices400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutsideServices400ApplicationProblemPlusJSONResponse) VisitListOutsideServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutsideServices401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutsideServices401ApplicationProblemPlusJSONResponse) VisitListOutsideServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutsideServices403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutsideServices403ApplicationProblemPlusJSONResponse) VisitListOutsideServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideServiceRequestObject struct {
+	Params CreateOutsideServiceParams
+	Body   *CreateOutsideServiceJSONRequestBody
+}
+
+type CreateOutsideServiceResponseObject interface {
+	VisitCreateOutsideServiceResponse(w http.ResponseWriter) error
+}
+
+type CreateOutsideService201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateOutsideService201JSONResponse struct {
+	Body    OutsideService
+	Headers CreateOutsideService201ResponseHeaders
+}
+
+func (response CreateOutsideService201JSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService400ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService401ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService403ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService409ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService413ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService422ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideServiceRequestObject struct {
+	OutsideServiceId OutsideServiceId `json:"outsideServiceId"`
+	Params           DeleteOutsideServiceParams
+}
+
+type DeleteOutsideServiceResponseObject interface {
+	VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error
+}
+
+type DeleteOutsideService204Response struct {
+}
+
+func (response DeleteOutsideService204Response) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteOutsideService400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService400ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideService401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService401ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideService403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService403ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideService404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService404ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideService412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService412ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideService428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService428ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOutsideServiceRequestObject struct {
+	OutsideServiceId OutsideServiceId `json:"outsideServiceId"`
+}
+
+type GetOutsideServiceResponseObject interface {
+	VisitGetOutsideServiceResponse(w http.ResponseWriter) error
+}
+
+type GetOutsideService200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetOutsideService200JSONResponse struct {
+	Body    OutsideService
+	Headers GetOutsideService200ResponseHeaders
+}
+
+func (response GetOutsideService200JSONResponse) VisitGetOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOutsideService400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetOutsideService400ApplicationProblemPlusJSONResponse) VisitGetOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOutsideService401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOutsideService401ApplicationProblemPlusJSONResponse) VisitGetOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOutsideService403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOutsideService403ApplicationProblemPlusJSONResponse) VisitGetOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOutsideService404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOutsideService404ApplicationProblemPlusJSONResponse) VisitGetOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideServiceRequestObject struct {
+	OutsideServiceId OutsideServiceId `json:"outsideServiceId"`
+	Params           UpdateOutsideServiceParams
+	Body             *UpdateOutsideServiceJSONRequestBody
+}
+
+type UpdateOutsideServiceResponseObject interface {
+	VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error
+}
+
+type UpdateOutsideService200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateOutsideService200JSONResponse struct {
+	Body    OutsideService
+	Headers UpdateOutsideService200ResponseHeaders
+}
+
+func (response UpdateOutsideService200JSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService400ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService401ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService403ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService404ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService412ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService422ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService428ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListProceduresRequestObject struct {
 }
 
@@ -23383,6 +31159,76 @@ func (response GetReadiness503ApplicationProblemPlusJSONResponse) VisitGetReadin
 	return err
 }
 
+type GetReceptionStatusRequestObject struct {
+	Params GetReceptionStatusParams
+}
+
+type GetReceptionStatusResponseObject interface {
+	VisitGetReceptionStatusResponse(w http.ResponseWriter) error
+}
+
+type GetReceptionStatus200JSONResponse ReceptionStatus
+
+func (response GetReceptionStatus200JSONResponse) VisitGetReceptionStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionStatus400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetReceptionStatus400ApplicationProblemPlusJSONResponse) VisitGetReceptionStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionStatus401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetReceptionStatus401ApplicationProblemPlusJSONResponse) VisitGetReceptionStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionStatus403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetReceptionStatus403ApplicationProblemPlusJSONResponse) VisitGetReceptionStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCalendarRequestObject struct {
 }
 
@@ -23756,6 +31602,198 @@ type PutProcedureMapping428ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response PutProcedureMapping428ApplicationProblemPlusJSONResponse) VisitPutProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionSettingsRequestObject struct {
+}
+
+type GetReceptionSettingsResponseObject interface {
+	VisitGetReceptionSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetReceptionSettings200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetReceptionSettings200JSONResponse struct {
+	Body    ReceptionSettings
+	Headers GetReceptionSettings200ResponseHeaders
+}
+
+func (response GetReceptionSettings200JSONResponse) VisitGetReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionSettings401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetReceptionSettings401ApplicationProblemPlusJSONResponse) VisitGetReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionSettings403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetReceptionSettings403ApplicationProblemPlusJSONResponse) VisitGetReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettingsRequestObject struct {
+	Params PutReceptionSettingsParams
+	Body   *PutReceptionSettingsJSONRequestBody
+}
+
+type PutReceptionSettingsResponseObject interface {
+	VisitPutReceptionSettingsResponse(w http.ResponseWriter) error
+}
+
+type PutReceptionSettings200ResponseHeaders struct {
+	ETag *string
+}
+
+type PutReceptionSettings200JSONResponse struct {
+	Body    ReceptionSettings
+	Headers PutReceptionSettings200ResponseHeaders
+}
+
+func (response PutReceptionSettings200JSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings400ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings401ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings403ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings412ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings422ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings428ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -25924,6 +33962,21 @@ type StrictServerInterface interface {
 	// RevokeAPIToken Revoke an API token (its agent or an admin)
 	// (DELETE /api-tokens/{tokenId})
 	RevokeAPIToken(ctx context.Context, request RevokeAPITokenRequestObject) (RevokeAPITokenResponseObject, error)
+	// ListAppointments The appointment planning
+	// (GET /appointments)
+	ListAppointments(ctx context.Context, request ListAppointmentsRequestObject) (ListAppointmentsResponseObject, error)
+	// CreateAppointment Plan an appointment
+	// (POST /appointments)
+	CreateAppointment(ctx context.Context, request CreateAppointmentRequestObject) (CreateAppointmentResponseObject, error)
+	// GetAppointment Read an appointment
+	// (GET /appointments/{appointmentId})
+	GetAppointment(ctx context.Context, request GetAppointmentRequestObject) (GetAppointmentResponseObject, error)
+	// UpdateAppointment Move, reassign, complete or cancel an appointment
+	// (PATCH /appointments/{appointmentId})
+	UpdateAppointment(ctx context.Context, request UpdateAppointmentRequestObject) (UpdateAppointmentResponseObject, error)
+	// GetAppointmentPreparation Read the client's file before the appointment ("consulter le dossier au préalable")
+	// (GET /appointments/{appointmentId}/preparation)
+	GetAppointmentPreparation(ctx context.Context, request GetAppointmentPreparationRequestObject) (GetAppointmentPreparationResponseObject, error)
 	// ListAuditEvents The audit trail (managers and admins)
 	// (GET /audit-events)
 	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
@@ -25957,6 +34010,9 @@ type StrictServerInterface interface {
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// ListMyMessages My pending messages, those received during my last absence first
+	// (GET /me/messages)
+	ListMyMessages(ctx context.Context, request ListMyMessagesRequestObject) (ListMyMessagesResponseObject, error)
 	// ListMyNotifications The caller's notifications (escalations, assignments, reminders)
 	// (GET /me/notifications)
 	ListMyNotifications(ctx context.Context, request ListMyNotificationsRequestObject) (ListMyNotificationsResponseObject, error)
@@ -25966,6 +34022,18 @@ type StrictServerInterface interface {
 	// ChangeMyPassword Change one's own password
 	// (POST /me/password)
 	ChangeMyPassword(ctx context.Context, request ChangeMyPasswordRequestObject) (ChangeMyPasswordResponseObject, error)
+	// ListMessages The message book ("cahier des messages")
+	// (GET /messages)
+	ListMessages(ctx context.Context, request ListMessagesRequestObject) (ListMessagesResponseObject, error)
+	// CreateMessage Take a message for an agent or a role
+	// (POST /messages)
+	CreateMessage(ctx context.Context, request CreateMessageRequestObject) (CreateMessageResponseObject, error)
+	// GetMessage Read a message
+	// (GET /messages/{messageId})
+	GetMessage(ctx context.Context, request GetMessageRequestObject) (GetMessageResponseObject, error)
+	// AcknowledgeMessage Acknowledge a message (its recipient only)
+	// (POST /messages/{messageId}/acknowledgement)
+	AcknowledgeMessage(ctx context.Context, request AcknowledgeMessageRequestObject) (AcknowledgeMessageResponseObject, error)
 	// GetOpenAPI This contract
 	// (GET /openapi.yaml)
 	GetOpenAPI(ctx context.Context, request GetOpenAPIRequestObject) (GetOpenAPIResponseObject, error)
@@ -25984,6 +34052,21 @@ type StrictServerInterface interface {
 	// UpdateOrganisation Update an organisation
 	// (PATCH /organisations/{organisationId})
 	UpdateOrganisation(ctx context.Context, request UpdateOrganisationRequestObject) (UpdateOrganisationResponseObject, error)
+	// ListOutsideServices The directory of outside services ("annuaire des services du territoire")
+	// (GET /outside-services)
+	ListOutsideServices(ctx context.Context, request ListOutsideServicesRequestObject) (ListOutsideServicesResponseObject, error)
+	// CreateOutsideService Add an outside service (supervisors, managers, admins)
+	// (POST /outside-services)
+	CreateOutsideService(ctx context.Context, request CreateOutsideServiceRequestObject) (CreateOutsideServiceResponseObject, error)
+	// DeleteOutsideService Remove an outside service (supervisors, managers, admins)
+	// (DELETE /outside-services/{outsideServiceId})
+	DeleteOutsideService(ctx context.Context, request DeleteOutsideServiceRequestObject) (DeleteOutsideServiceResponseObject, error)
+	// GetOutsideService Read an outside service
+	// (GET /outside-services/{outsideServiceId})
+	GetOutsideService(ctx context.Context, request GetOutsideServiceRequestObject) (GetOutsideServiceResponseObject, error)
+	// UpdateOutsideService Update an outside service (supervisors, managers, admins)
+	// (PATCH /outside-services/{outsideServiceId})
+	UpdateOutsideService(ctx context.Context, request UpdateOutsideServiceRequestObject) (UpdateOutsideServiceResponseObject, error)
 	// ListProcedures List procedures with their versions
 	// (GET /procedures)
 	ListProcedures(ctx context.Context, request ListProceduresRequestObject) (ListProceduresResponseObject, error)
@@ -26002,6 +34085,9 @@ type StrictServerInterface interface {
 	// GetReadiness Readiness probe (database and job queue)
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// GetReceptionStatus Are the phone reception and the premises open?
+	// (GET /reception/status)
+	GetReceptionStatus(ctx context.Context, request GetReceptionStatusRequestObject) (GetReceptionStatusResponseObject, error)
 	// GetCalendar The business calendar (opening hours, holidays, closures)
 	// (GET /settings/calendar)
 	GetCalendar(ctx context.Context, request GetCalendarRequestObject) (GetCalendarResponseObject, error)
@@ -26014,6 +34100,12 @@ type StrictServerInterface interface {
 	// PutProcedureMapping Change the category → procedure mapping (managers, admins)
 	// (PUT /settings/procedure-mapping)
 	PutProcedureMapping(ctx context.Context, request PutProcedureMappingRequestObject) (PutProcedureMappingResponseObject, error)
+	// GetReceptionSettings Reception settings (phone slots, greeting, documents, message delays)
+	// (GET /settings/reception)
+	GetReceptionSettings(ctx context.Context, request GetReceptionSettingsRequestObject) (GetReceptionSettingsResponseObject, error)
+	// PutReceptionSettings Change the reception settings (managers, admins)
+	// (PUT /settings/reception)
+	PutReceptionSettings(ctx context.Context, request PutReceptionSettingsRequestObject) (PutReceptionSettingsResponseObject, error)
 	// GetResponsePolicies How long the company has to answer, per channel and procedure
 	// (GET /settings/response-policies)
 	GetResponsePolicies(ctx context.Context, request GetResponsePoliciesRequestObject) (GetResponsePoliciesResponseObject, error)
@@ -26428,6 +34520,178 @@ func (sh *strictHandler) RevokeAPIToken(ctx echo.Context, tokenId openapi_types.
 	return nil
 }
 
+// ListAppointments operation middleware
+func (sh *strictHandler) ListAppointments(ctx echo.Context, params ListAppointmentsParams) error {
+	var request ListAppointmentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAppointments(ctx.Request().Context(), request.(ListAppointmentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAppointments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAppointmentsResponseObject); ok {
+		return validResponse.VisitListAppointmentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateAppointment operation middleware
+func (sh *strictHandler) CreateAppointment(ctx echo.Context, params CreateAppointmentParams) error {
+	var request CreateAppointmentRequestObject
+
+	request.Params = params
+
+	var body CreateAppointmentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateAppointment(ctx.Request().Context(), request.(CreateAppointmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateAppointment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateAppointmentResponseObject); ok {
+		return validResponse.VisitCreateAppointmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAppointment operation middleware
+func (sh *strictHandler) GetAppointment(ctx echo.Context, appointmentId AppointmentId) error {
+	var request GetAppointmentRequestObject
+
+	request.AppointmentId = appointmentId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAppointment(ctx.Request().Context(), request.(GetAppointmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAppointment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAppointmentResponseObject); ok {
+		return validResponse.VisitGetAppointmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateAppointment operation middleware
+func (sh *strictHandler) UpdateAppointment(ctx echo.Context, appointmentId AppointmentId, params UpdateAppointmentParams) error {
+	var request UpdateAppointmentRequestObject
+
+	request.AppointmentId = appointmentId
+	request.Params = params
+
+	var body UpdateAppointmentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateAppointment(ctx.Request().Context(), request.(UpdateAppointmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateAppointment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateAppointmentResponseObject); ok {
+		return validResponse.VisitUpdateAppointmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAppointmentPreparation operation middleware
+func (sh *strictHandler) GetAppointmentPreparation(ctx echo.Context, appointmentId AppointmentId) error {
+	var request GetAppointmentPreparationRequestObject
+
+	request.AppointmentId = appointmentId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAppointmentPreparation(ctx.Request().Context(), request.(GetAppointmentPreparationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAppointmentPreparation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAppointmentPreparationResponseObject); ok {
+		return validResponse.VisitGetAppointmentPreparationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListAuditEvents operation middleware
 func (sh *strictHandler) ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error {
 	var request ListAuditEventsRequestObject
@@ -26810,6 +35074,31 @@ func (sh *strictHandler) GetMe(ctx echo.Context) error {
 	return nil
 }
 
+// ListMyMessages operation middleware
+func (sh *strictHandler) ListMyMessages(ctx echo.Context, params ListMyMessagesParams) error {
+	var request ListMyMessagesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyMessages(ctx.Request().Context(), request.(ListMyMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyMessages")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyMessagesResponseObject); ok {
+		return validResponse.VisitListMyMessagesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMyNotifications operation middleware
 func (sh *strictHandler) ListMyNotifications(ctx echo.Context, params ListMyNotificationsParams) error {
 	var request ListMyNotificationsRequestObject
@@ -26902,6 +35191,130 @@ func (sh *strictHandler) ChangeMyPassword(ctx echo.Context, params ChangeMyPassw
 		return err
 	} else if validResponse, ok := response.(ChangeMyPasswordResponseObject); ok {
 		return validResponse.VisitChangeMyPasswordResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMessages operation middleware
+func (sh *strictHandler) ListMessages(ctx echo.Context, params ListMessagesParams) error {
+	var request ListMessagesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMessages(ctx.Request().Context(), request.(ListMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMessages")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMessagesResponseObject); ok {
+		return validResponse.VisitListMessagesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMessage operation middleware
+func (sh *strictHandler) CreateMessage(ctx echo.Context, params CreateMessageParams) error {
+	var request CreateMessageRequestObject
+
+	request.Params = params
+
+	var body CreateMessageJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMessage(ctx.Request().Context(), request.(CreateMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMessageResponseObject); ok {
+		return validResponse.VisitCreateMessageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMessage operation middleware
+func (sh *strictHandler) GetMessage(ctx echo.Context, messageId MessageId) error {
+	var request GetMessageRequestObject
+
+	request.MessageId = messageId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMessage(ctx.Request().Context(), request.(GetMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMessageResponseObject); ok {
+		return validResponse.VisitGetMessageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AcknowledgeMessage operation middleware
+func (sh *strictHandler) AcknowledgeMessage(ctx echo.Context, messageId MessageId, params AcknowledgeMessageParams) error {
+	var request AcknowledgeMessageRequestObject
+
+	request.MessageId = messageId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AcknowledgeMessage(ctx.Request().Context(), request.(AcknowledgeMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcknowledgeMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcknowledgeMessageResponseObject); ok {
+		return validResponse.VisitAcknowledgeMessageResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -27098,6 +35511,179 @@ func (sh *strictHandler) UpdateOrganisation(ctx echo.Context, organisationId Org
 		return err
 	} else if validResponse, ok := response.(UpdateOrganisationResponseObject); ok {
 		return validResponse.VisitUpdateOrganisationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListOutsideServices operation middleware
+func (sh *strictHandler) ListOutsideServices(ctx echo.Context, params ListOutsideServicesParams) error {
+	var request ListOutsideServicesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOutsideServices(ctx.Request().Context(), request.(ListOutsideServicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOutsideServices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOutsideServicesResponseObject); ok {
+		return validResponse.VisitListOutsideServicesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateOutsideService operation middleware
+func (sh *strictHandler) CreateOutsideService(ctx echo.Context, params CreateOutsideServiceParams) error {
+	var request CreateOutsideServiceRequestObject
+
+	request.Params = params
+
+	var body CreateOutsideServiceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOutsideService(ctx.Request().Context(), request.(CreateOutsideServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOutsideService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateOutsideServiceResponseObject); ok {
+		return validResponse.VisitCreateOutsideServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteOutsideService operation middleware
+func (sh *strictHandler) DeleteOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId, params DeleteOutsideServiceParams) error {
+	var request DeleteOutsideServiceRequestObject
+
+	request.OutsideServiceId = outsideServiceId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteOutsideService(ctx.Request().Context(), request.(DeleteOutsideServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteOutsideService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteOutsideServiceResponseObject); ok {
+		return validResponse.VisitDeleteOutsideServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOutsideService operation middleware
+func (sh *strictHandler) GetOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId) error {
+	var request GetOutsideServiceRequestObject
+
+	request.OutsideServiceId = outsideServiceId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOutsideService(ctx.Request().Context(), request.(GetOutsideServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOutsideService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOutsideServiceResponseObject); ok {
+		return validResponse.VisitGetOutsideServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateOutsideService operation middleware
+func (sh *strictHandler) UpdateOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId, params UpdateOutsideServiceParams) error {
+	var request UpdateOutsideServiceRequestObject
+
+	request.OutsideServiceId = outsideServiceId
+	request.Params = params
+
+	var body UpdateOutsideServiceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateOutsideService(ctx.Request().Context(), request.(UpdateOutsideServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateOutsideService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateOutsideServiceResponseObject); ok {
+		return validResponse.VisitUpdateOutsideServiceResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -27301,6 +35887,31 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 	return nil
 }
 
+// GetReceptionStatus operation middleware
+func (sh *strictHandler) GetReceptionStatus(ctx echo.Context, params GetReceptionStatusParams) error {
+	var request GetReceptionStatusRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReceptionStatus(ctx.Request().Context(), request.(GetReceptionStatusRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReceptionStatus")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetReceptionStatusResponseObject); ok {
+		return validResponse.VisitGetReceptionStatusResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetCalendar operation middleware
 func (sh *strictHandler) GetCalendar(ctx echo.Context) error {
 	var request GetCalendarRequestObject
@@ -27437,6 +36048,77 @@ func (sh *strictHandler) PutProcedureMapping(ctx echo.Context, params PutProcedu
 		return err
 	} else if validResponse, ok := response.(PutProcedureMappingResponseObject); ok {
 		return validResponse.VisitPutProcedureMappingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetReceptionSettings operation middleware
+func (sh *strictHandler) GetReceptionSettings(ctx echo.Context) error {
+	var request GetReceptionSettingsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReceptionSettings(ctx.Request().Context(), request.(GetReceptionSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReceptionSettings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetReceptionSettingsResponseObject); ok {
+		return validResponse.VisitGetReceptionSettingsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutReceptionSettings operation middleware
+func (sh *strictHandler) PutReceptionSettings(ctx echo.Context, params PutReceptionSettingsParams) error {
+	var request PutReceptionSettingsRequestObject
+
+	request.Params = params
+
+	var body PutReceptionSettingsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutReceptionSettings(ctx.Request().Context(), request.(PutReceptionSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutReceptionSettings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutReceptionSettingsResponseObject); ok {
+		return validResponse.VisitPutReceptionSettingsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -28124,306 +36806,393 @@ func (sh *strictHandler) ApplyTicketTransition(ctx echo.Context, ticketId Ticket
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tchs5lij4KgjeiSjpdkoiKcll07Gxo3K5qt1jV3lsVdfeLnopMPOQRCkJsACkZJbDEfNrH2CfYH9N",
-	"hP/fN/Cb9JNs4ADIRJKZZPJD/mp3xExZTCQSODjn4HyfN61YTGeCA9eq1XvTmgBNQOI/H1/SsflvAiqW",
-	"bKaZ4K1e63ICRMJMggKuqfnxG0VuQComeES0IAp4QoY0viaMkyejo2dUx5PjVtRS8QSm1MwIr+l0lkKr",
-	"1+q3TvutVtTS85n5U2nJ+Lj19m3Ueipiaj+5uIJfJyCB6AmQWALVkBAJSmQyBpKyG1B13zqJBdc01uqk",
-	"3XlwOuyO2kffxh04+pa220cP2u32UTv/X9KpWNTbqDWjkk5BOwhdjIHrJ4n5JzMrm1E9aUUtTqfmPeqe",
-	"Ri0Jf2RMQtLqaZlBuLqRkFOqW71WlrGkEg6P7KJrvxLnz3f8TiaVkNXnfcXhtR7EOOKKiBECfybhholM",
-	"kRkdg4E5Lu6PDOQ8WJ2dNVzKlL5+CnysJ63eeadbtZQnCUxnQgOP5/8B8+UlPaPXoAglErRkkJDnP7+8",
-	"JIqO4CG5hpkm3TMyEZlUEZmBJDFNU5D5Ai2CFysMPnZkvlaz1O75edSaMu7/7lQufITIXg1EQ04edo5e",
-	"yBAYH5N4QvkYkmPywp0fOTjr3ie3E+BkypRifHxYv35HYXULv3dWSV1syvTyOp/TMRDF/qw9zxTfCz+V",
-	"wIhmqW71ztuR+S6bZtNWr9tuI7jsXwWwGNcwBolr+FmOKWcKqbwWvUV50G44/lyKGJJMwiORQC09JbDy",
-	"MzOqNUjz4v/9Gz3685X5f+2jB4NXb9rRve7bf1v95b/bk39Kh5DWrMAhx8pFBAd81l6PmC+Bynjyn3iW",
-	"y/xUyMRQ84i9BhWRmCoglCeExjFwTRhXwBXT7KYWK/6opRqDBsvLuWTxNTiWtkwoGp9+owhLIiIkYVoR",
-	"nk2HIMnB5VG33b1nGHWne1oQRRmA2k+/AQQreL0ENRNcAbL672hiqBMUUo1husDxn3Q2S5m9qk5mUgxT",
-	"mP7ld2XvrfzuMdvUlKWtHq4IlCZDkczJhCpCOQEpheyRmRQzkHpO+i0+pdBvEaZIxlU2mwmpwewHR6pW",
-	"77c3rRGDNGn1WmaiYzO+FbWmoBQdm41k/JqLW07sqLevopbSVGfK7NZsl2m8E5/wG5oyc4PaveWAmGg9",
-	"U72Tk3HG4gno4wRu/PbUCb5jb+e3IUz/TcKo1Wv9j5NCpjixT9XJc/uyBW2VSGHBwhSZ0tSQsmGDas41",
-	"fR0RsygVkdKmVESGNCH2hjk8btm7cpSyeNcj6hB4zZRG1mxvVzwow7gVnQKBKWVpRGYTwcEgqEG7h1bu",
-	"oWkqbgdJZj8IRh6yQgphmlA+v6WGbPLn9iSZOcaGMsnU8HpIBmb1v7VwJa1XOeY/e/8upZwBefrzL989",
-	"vlw49wfFuT8XSrFhCiRfSsOjL8bv++Rjd3iK3DI9sfJdJqVhQWYLQA4KsEWE8aNRysYTTZi/wLWfyiLD",
-	"D0IOWZIA3xEb9IQp4viIInjk9hKXIgXVIzSZMsOsCzifFnAuFtEMvKN8/L7Aa8Wfb5RdrkFXLa6BExWL",
-	"GSiSCMKFtnhLzFYRdj8J/YPIeLIj6Dz1mC+McL4QTGcFmH4KBjQBExf6yI7fB5h+EkRl8aRQIw4MUQtN",
-	"bpglEi0sOiIoLXY9lxALnjAzxQ+UpZDsjGZQLMCwGycV9nIqQAGSKeJ1phySKEV7wg7WRUZ2Yc1gqjRN",
-	"90PVXiQliQCFgESuVSJpJ+QswfJFfmHvBE1kxvk6coZSJYPPRUaoBAtvc/kHkO3er4FsLlc0g+0sePco",
-	"f3evsC6YVEIER1Im2SyhGhDGl0I8pXIMe8BSlFzgdQyQKNJpn90///YeGc7NbRYiZcAFneREgGum50QL",
-	"QVJcTDPoaSGO7Ph9MUXcAlNE3IC09zr7EwgqNx5azyifu3WrXYEmBJlSPnf0SFIxZlw9RP11Thgn94lC",
-	"/CgBsBtc15d+BulX1Axykmo4wm3tCd3yhRglaDrT+S7oSDtQJpBS3NUL8+DowjwwgnpgWQqeLKsALy0o",
-	"DNO9peY8wmUvqZFmib9wmumJkOzPvXBhez8aFgyvZ47Ii1urU5xK6bvNDiQLX9nHgTyz9gEjEKFUHvlF",
-	"m5tewo24hsSIoImhPZra6/0XTm8oS+kw3Qc/SKimQ6M0orZSzFxA7TwUiV6CvGExLAxtCLz8jX3A7oIk",
-	"MAOeAI/n5CDcyuHCXu4af2dSxEZ128+BhDaT4g5GnaZahQxfGKDtpFAkuROOwjFlvaLbDUki2MqGWqXD",
-	"4L0c7a+QpkdOixxmRjMYZcr8e04oGWaKcVCKyMwc7dv8g9ao+/zJpeEAaOuxGjmzNgA06Br4rDc2RS1n",
-	"mx5QXRpuLuQjzaZQ9Y4lXbXqHZ6ljm6tQWNpjobLswrjm+UHjmfstAarW6B5S8NUrTvHl2a4ec9NRKWk",
-	"85Y1wXhp8LcW7iM/AreD/FslgL/KpxLD3yHWZm5/rI9wGB5nYgUymj4PjnlEUwXRwsk3OJhaCAeGpk57",
-	"na1ue9hNGX9iX+gsADJqZZz9kYF7bM5sEbZlWK4HH+IYTdOfR8hHVi0wJ6e30SI9aU9mywKagliCfkjU",
-	"RNxyI0w4Ldxa5Ijg6fy40tAa7srOv7ybV8F+nlMrE5dXloO+0RkEW1xA4agVeE7MNGtIZxHl8euVxzFU",
-	"wGP4GDyKJ5vRQcO1SKDuWlsmCU2l3uSjazhHMV+xnfX8w0J8O/axKcwKYITesgpj+u7AqQLGiv0/ZdYC",
-	"vhO9OORdy/Hr0X/sxKMF5I81uwmvtaEQKVC+La4nTM1SOh/UXpbW/hrOZ3/ZngxSuLGOoTJP7BDE34h0",
-	"icpmRoJWQkbk1ChjdAzSiq8TNp4YPdtZOPAVb/k7DPhlLn5GLXzW+OReiBSquFyxphrWs1ZksKaKzY4n",
-	"UyBrj8Z70aqE7gr2kM+1cOoeQv5kIo9kUeCnC3CrtJNa1N2Kiyxi46KfbY1gUY+rJTf3WcWrM6rUrZDJ",
-	"kjjTPSt/tlvFy7bCsM3EmQYYuBJ7FvzlwZa60aLDt330wPt8jwdHr/7nv61lsetxKwdwLcb8JDQbsSIk",
-	"powa2zC3hmC6ZtYNADybostJxTS1y4haVCk25lPDjM2Wp4zb2IQEbgbWCxvsqJgz1y4r9Q+aVHNw82Qn",
-	"tcSuaDsOVcUzEDTFbtza10sSi+e5Fxl0CUk+oDBqvr23TXzohf+C/HotL54yHv7aiTaQPT4Y515LAiEn",
-	"L0sYL0CBtk5uPwijQKw9QJUECgXK3HwYafe53gfrcWgZXbSm8WRaKXo6k93AvrRkE+RsNIKEjKSYWjeY",
-	"HX68L63MvzOcbyV9JUxC7K8Wz+kZj8XUOsREpsfC/LOKm49YCrViWMNbRk1o9/xetfbH/oTSHIzre2eV",
-	"wuxKBt+AoRfvB7uKymfrFpQvOQTeetafY9Be9KgCH3dQpbKE6cc3tfpUjU5OY52T1rL5BhnFQ2LwjoyE",
-	"c7HNlYapwfiN0ZN6S3s1h7Zv1cxS7JTO2ABNQpXLfgnaRlzmjI7QWENC9ESKbDwhlJOL50+sd2i7XWxA",
-	"z0MYCQk7b9k6XLfVydzbnqVtb9lBL4BbRRNTjXZqFpJUuIrVCLwXEaQghw8oh3g/06WkGGpZJePboLfG",
-	"Gymm+sGGAFbspo5pO29O1ROxTDk/GSrPScfyUKI0nSvCOEZvuvgtOB4fY7hjrkKgUWIzKDqebJcYeahU",
-	"QfU75+Z5RFPgCZUVl3YqVCY3kEYe2ReqgCnBjM8M849TEV+rZUD9zF1ERo9MxK31o4sZcGJfIGOhCSUc",
-	"bkmSoS8Samw2MDbSV2nVyye1sD7Daf4UvEI4uUhvzVk9zgxsTp5TyVSlXLLCohK1bgGu10Hv5xlwxse/",
-	"mqHmlQnTg6ngCZ0PboW8hkq9b9Gm77fhPlk5TQGiqDjjYgNNkKWhVrA/fJrS117ADey8AXotn7kX1Giq",
-	"aAyDqVCQIlGMM5pAKjIUV6ZUaoYSMj6ZUwReSgcSMm5Z7JTOhdZQravn67q3vKq9nXqeReDgupjxwzR5",
-	"hu8Qpoh9jRz8LjLJ378DkgBRImUJlUy/fxdaOuvQCBdehQePqIaxsGHyHr7DbDyQMBMSbeQ3Is28+SOO",
-	"RcY14+MBXnH21xFQnUkIfzLqmhklQWfS/GC2oAaFf5zOZoJx7SwpQzN8NBrQGO0qItOMQzBa6AnIytN6",
-	"NKGcWwOyXz2GKRvsFyz2eqP/bwpao8HGoJfSICEZ5L/dMMXs2tiqbz0XKYu9wNicVsys6/z7ZuZ5SQNu",
-	"NtxtofF4C6LGw5eB1fhVC9Pmw/Mza/hKldr6KGXA9TNrpdrK8jwUyXzZld1uYLqIC3xcyQfdMBSxIFED",
-	"ytVtVXDN95ZPYHSNkRZQu3Dx+PYsnNHCn5D7tYol4J0N7CZXtes/xcXtQ8LhBqT1RQMZZYbGS3rASoFe",
-	"SxpfGxZgM1kWjc7tdWKPB2RkD+NV7TmvMRTbiOxtNYKtnGhU03WKTKVAEkiTFmgRURnuFs/YKOhEwggk",
-	"8Bj88dAq2amAUVNzhIttCrgo8MQFB1se7WKrqxijhuksdVS2mRF6QxtF/iEH5Xzhaw0Ry7iyD+WpAgM/",
-	"nBL1yAjRFdJtjhA2LNrjVGSjwo0gzjS5pYp4+d0gzgLV3NGtGpm9v2pCd6lQO8ZkJRlUsjmnvRliCgju",
-	"lhq9zZtuYjzXWma33pDwepZSnrOk5pzgcgJkhldbhAuB0QjQzk4wbMH+mBhmoa7ZbGaEQiPZAU9URCYo",
-	"Es5VRLxcfhg5+3amQCETcWkdKPIXOQnbMw7vLStv48oHLl2RA8qJvdyIuIUkTy1BCB9G5CqBGzOKJHBT",
-	"ZEImQJOUcTgk7kSMFkwomfm0UmLNJWRMb6BSecM91zjWEJYbcfUV3rBgsvyrZQyoIV5UhDaTS0ZSTJeW",
-	"3DAWr1sZTWPtG2vmW9g9rgJfrdyZvXH347PNZcEyfj0VtyCPYqos86qw0EulB7va6BlP2A1LMppWcdmZ",
-	"ZDeGyc5AKsHJ7USQIaSCj50ARZSWWeyFpmUk/F0MB/V2p5Su2gAXGqqtIIuRzdsIPbl2UN7y4+POvTNr",
-	"92KaxCJLEzIEws30KVOQRARSBYQqMmY3wI+rbaP5DWFZQDWFZpxhAP+IQZXF3QjCBQu3Q/WcHBioIavI",
-	"+UZ+CIYR9XkIHsy1vioO+coFwWPK7XGfV57aNmE7G0bmBGhXBa8F4GwbluPIdCv1aCHpd70941GeEgw3",
-	"wHMcSoW4ViRl14BW0oUc5Gqy2SGqp8wVFsOU15J/eYNrCHot4y0R+Nq15AS/qJFGW7GAepJfXSWghn7X",
-	"weZtPf7tRQp3N84HFL3tF/cUSbHHcIfVKL4+l6KE8hui+NrZV6L82rdXkMDad/d6Ky6QyNoXG115VSTy",
-	"PdzYwiFV4kd+sSWk30rgpt/yqoyEWMjEZ8XmGs5BLjsvq3vbWDnC9bypen4DqflIUxaUCA57UviaBvbf",
-	"MCn4tHwiJSUOYgMWCSpLtdpFlBRDBfJmzVwSZlIkGSo2A6VhpuqyAxZsNWKG9RYMBKvtM7ViZibHwOP5",
-	"Og77ixtWY6CxnskQIyo3UwZ5BVAqYF4scQGl8vNubgP6XsTZ1Bdxe8r49YZiTxXnq85RyGS6zCHbpcha",
-	"zAz8P3snJ+ujaWVavR0vf+U1uBYu0WaoGRZYqfC1+avI23+Qf1ciWTNnexUGORd3sJKq/T5+bWBH0y1O",
-	"jiXbJKZh/M4y70WvvoRkyjhEZCbF7/CHxppvmxSp2jOSuMUiQ6oCHsZEPJZSyJpAi0r2UB+3vGgSwCmK",
-	"F6qW8Fegqa7A03gCLnqg+kTrff3F3BU88Ro1pSKB+lWDxCAzR9XSn9UlnjUO8C2yHMvI9IOQpUCryMaP",
-	"4OiHhA4VcI1mSeqDULEG2A5ZppFNExwsxrnTOAalWkHY2HqQWRiUZqwC309Cf1g/3MIyaz1IzlX/hGuQ",
-	"N1bo3cIaF+ZLtI+6r35rHz141futfXRu//lvrVrD2xavbmSMC2MRNt0cS+i8sQ62CMlSIMX9ZRy0ARF3",
-	"Nr2iOpN3+oHsTtevJ5lUd/qBDO50/ltI+F1+YYEKHDoV+wpXEIAz8ngdoEh+mJUEFFaBWL4DkkQapll1",
-	"R+1k7t57lYN6i/EHt/YuarL2SRjCwDgRmSRDqmps5x/ACusT1irsr9sZXENM2s7qWiDbwn243+THLZN2",
-	"NjFR3rm5cSmAdt2J7MMOWeIVH84YGX52X7ldK1BtvfN7f+bM/aPiJ2jme+6yzx5h/cNNI3BtecFB44zl",
-	"KnDB7WCHjOfFwK3FFS184NUKEDwVY8Y3hMAuO69Jie5sqmAECc+r92mjFjdMg6fzCsXR13QamMc9W6cX",
-	"w+qJuQCJnlBtA+7z4k8YNpJSFxyYVy7vtEuly9tVAfhYXX7FGvB5D2PRpK3ChSW0qCL3J0RI8qA9XUid",
-	"7LYbpF6X9tiKFr63Xj2tVUh9Ia3lpNAfHpEHZ+ffEleki9g6Y6oiREpICWnoUSjP9J+ZsB5PFKFsNDXj",
-	"Y9Tj5Q1IWwP7uNq0ruvEwLCQcsNbacFMWHEv+QJpDScMTEkVkzGuNHWVeuprH88oFiil2pWIrJEebXXY",
-	"WqtJqRKylnMiRtglwX7jdiIUFCWUJpAmCP1YggukWmyncbw6NLIq/7I2b6gyLfaCKI2F4n558YRwOjUI",
-	"YRZiENUs3mFdg0pPNjPTm95XmK7yQvwXs5kUzsixQwklitNsmq0rpjVuliqDkjXvhx9qtLGthOpgZUuG",
-	"2AYZ0vkivocR46y6f8tFGLamsObiMfkxozLBg1e9vJDtwGZ3kQP738Ooz134a/lBjxRxzRFZ8G5GxFap",
-	"ADB/9PmIpTDI44YPI1cY+8BWyYnIlPEB1nohB/gf8xN9XfWTWwv+1Of5o9ilkJAD9y+G87ogUnLg/mF+",
-	"w0SOAZ5ynx/oPGUvsqV8pJ378Jhc2PA+Bx8FepBkQA7whotciCQR0uwO0uTQhjyCzURzww4jwoVmo7mT",
-	"x8iBDx+O8AwMdC0HGBTlO8iBndvMKKazFEpPI2KYYJIhQG3xjz4/8AGbEmI2M1/q5SdgLj/MHD6MfBYg",
-	"RCRl/Dr/Hm4g6nN/m/QIhs5jbrutaWpeSg6PyUttGD+Z0rkNh0Tnbg7CPv/RFpkkWEITVJGi6PZ/K5l5",
-	"/0BwB5GBM9djtJQZ3eduTgzd955jpkgiOOCLdm1yYH44tEFSiwSVLFWYOV3vP26gNCJ90XSAyZVNPoED",
-	"y/faouOD10U6VBXKqfrGEiwbvhTCsckrVb7H00owYSTzYCTkajWkNsW0iteuydVrvrgCXVedi43tLY9Y",
-	"FUNdfttLkWsanjQUFRf3WpGVXP58U8zZAGhOllgtPq9OG67NJl/an3Nq5Ltbu4+FCcbmYvs0z+4Ojkas",
-	"n29NPreB92qa61bRXGDO3AhYrt1TYcP0Cymz15x7lml2pSC2jxIf+WQvs+mUyvkOhT7yqZ7R2cyAYmlp",
-	"0+LB9q7n5nZl/7nVidmLy94qMbvBzhrStV9YzV5W7uCFOec3NQJCAwN9MxReuQSPRs2X4e1XwXIaFFqr",
-	"0wPdLFsQgGuc1pQOHFA8NeffXQmdvxd7XExWtjrVFuvO9cwKBmxbvAy4qMkVrD+UnUtEVSSB+WwvDyvi",
-	"BWg1YTO1VcmbpKQGNoJXoDm+jVqzbJgyNdkx962YZcv6WMvxNImkI8xw8lOjc0wj+r3ahiQ2pvMlc0cJ",
-	"3FGAs2sjARcJYDvTQRmZKzpR4QAyYUob7Ri4lvMlM2gDd8aOSLUA1RLMwj00AVQ9O11H2VsQ8H5oYXdU",
-	"boywBaY2DUl9ASMJahJ0WtwAAaV9eZCXld/ITbaw9vJk1WudpfPtPNd53bYBSyr8CEVdN+VLOfuqSmi3",
-	"8N2spFnBQ0J95QP8m2ABBZvsFVPuJ3BDcIKDfisWmZQMpCIHCUwpT+BEvn+HluFDfI+/f6dIQrkiKSU/",
-	"Pv6+3zosRdo1iKMt5PXlm28vFSUWc7E3yL9+VRlxH8RDD1LGrzfwKizFUq8FQdkOWWPUd+fWszUnShUP",
-	"wmP9IxMasBeT6wC2WI5rQrF14VLBzsqK8gYxP0pFjMWKpG4zNt6zsqbHvmtovHDukbCoTWUtANWwpEk+",
-	"0VvkAvb2WBndu+GkOyhg+VZKS1utSSwCaLs6WZ82DOvAVAkPkVbQrq0faT0CpHMYBUX7/a/diACPaSIp",
-	"5v3ndfzt09Ooz8fv35mHJ3l90cOIuIpTlOuIpDCmKTlQrp/W75lkCfsjg8OI5KkhfX7gityooKKAMjMl",
-	"U+bSevOQZxe+XCwWKQwXVlS7ojgGPx4moZgB2Am1irXa2Ovliy6I9P7Gh3ljcxfCqZRYmkMVbQzYeKLV",
-	"sd9Dz6C15DTFJjGK5H9yywsLTOmhpR/bKwsFKiLOl2ZLQHixRwVvPCQKtGZ87N+18pwq1Ytwfhfm5nEm",
-	"AMOEY8Ad9v4niYUhJndbu5/JUIhrFRFnIbfr8dW/lKtf5Mf6dTy0+7sBTrlW4cxMJmRGEfV9SQsmDT4Z",
-	"wkS1rXS+queqlLu/cH+uyC2Ni8f5334AzRKm/VN/Bgt/+rGLR1TiMPmoMoxbth6ThZybt/jBDylBwY0q",
-	"/WYHViFhkTy4II4V7sGtlEN6S5m21d1ycQNFsSrX59ItFtSEtm4pc1VzEQ60ct0calLA46Bk3UrG58dt",
-	"VZdrRVFLxfgYJROaqMbpGLZcT5VRZPdaNx+hytWuBbjXp486D+kej6BIqK04hrp6QUaTBypTho1m8uql",
-	"rtgzyp1ccCAy42qXikGWcWwohpdy4t5uLnO/eP9u9P4dPlQkyUgilGJQHZZ0tw19SjFpp0FAWqcqIG0z",
-	"KNlDr4PRFOQYkgHjWmxLQHUS/XOQBOvLFjWX5kBlj1weddvde0ftdrvTPa2E9j5S1s2NmWQ1PRqKdPCm",
-	"RqUXMKooItiMXeRO+4rWd1gsmYXq2zeBbFJRparKuLP+/F/asZi8Y8XZSv8OHW9YaHirTk4b5l1vnr5g",
-	"MbLYaxRog/kFGmZX+3ZPuenKOwLDugEIHU9+S1yrwLhVQkIZg7ZNp7Bnup05arX8s3zVfRh5Y+Udvmn8",
-	"TPvu7phNrTxr7S/5chbNIRj45NWfxrd8we0ddqxd8+oSrL9OQE/AWmRcLKkNM7OdBB+SZK81WisY/4qS",
-	"sK61Co0NzwxfrXJfVUTYrqgH+6s3qfmAWgk0noCrISimM8rn5c3vbiMLOPNi7MUaM+kS3y4VaVj7+moE",
-	"WWu6s7HNC+f7jSpC6eyL6y14pauhWcPZ/JJ4FRWpUS2bqLec5L7qOqjns77mwkKoUw6NCsxKaXU07FUR",
-	"3njVs21uw0sfo+6Z8kGQZDhHRMLA0Yd9bt9WVz2HmebygIfkykVJXj0kV4E8d0VO8r+N2nllZlCzlGn7",
-	"p3ls/8TRZetQsc6WwwDVchsDW+sg/07xl0vHLr6R/4HjXkV7LZAb1sbNb/wc9KuPc6urs7TWZRLAUyqO",
-	"k2FT/krUXx+oVHyqfh/PDNA3rQXCq3p6oCCayRt2UwS+rt/BJg62hfNf3Mo+EhDrlds7Sj10grXB700t",
-	"4lvIVNuIPDe1TsdLNoWUccCShN7xmDMjm5xiC3r6i5bDbV6Q+4ALjcZalFmZ4HaaHXyG7aoiA9vdhvU8",
-	"fz2nf5lrVAts28nzjvOuKJuMwg4XTkjyZpGFWlVutpY3f60wYO4rp3VHq2eIsc0u5gJ3Xy1XfE+xGvJS",
-	"HWqW9xDK1S7DhmxsplOVizrOLu9iSme5NIiJgIXyfHDWfmDZ8i1TcHi8B2vh56t5fJA6gZ+oCLtFpbcK",
-	"DmFZZn33vJoWeUXHrDxHJXaF5zeGr4+k+GC9GrYtjZ77gpbA8aTkues5lUlNxC03ZJy7CBWGvohMBxwi",
-	"dAPGYlZTIGMxk9bBpmVz4215PjTFLCSvhNHei+2OS42QedjzoNT/2OrzuQEH29vlbRudnOyF4vUpvGGl",
-	"9cC5hkiQN4FYE2Tl0XY/IlZIAh9Q0jL44GMRqkgvBqWKSLCqYpZMghowXtUJMhY8USTjmqW2HSROZ5GQ",
-	"uFfrWrMtxKBVpEhcA897KnqE/A6orGzptJgQGm6sNFlpT1GD+LWiQeDFzDkrd04UrctVK7KENuv9UFAf",
-	"3vqzTCujAWO634GG1zoimUwjLy0YScCGXrBEmUfIvCPy4odH5PT09AG2ATG8T9mkQ0WoIr+9wThanOnt",
-	"q8PK7g+61JdxIVVgE9kzmGj1mfzgixBWZ1NVNtm0H6lybqxPzM61fHiN1maZBnbtnJX5CJGgCKmD6HrU",
-	"rcrACkasBkd1Ls3WPpvc/dI4I29lVcOK9p3r8hMqvQlrMot+KWQWf1ypuMXbB41bUWvCxhO8AJhmMU2r",
-	"D0VBnEmm5y/N8l1hQWQ/F5mtR7kUpFPifwd/+/UyIo+T719eHNrghROa6cmJq9e4UMCRXI3jyeCf//Xf",
-	"V4awEGKIm5bf5cubaD1rvX2LYsJIBJ2qCqRvOVlpSeb2D1C3sppAprSYgjzytp8wtsdWRfBRU85w2+vz",
-	"mKapikje0CciGCqqvNHaRtfgI0WGEIupTQ0GrGBgq0zjmD4HGk9y1dgOVYSWVOmRMCqP+fVWMq2BFys8",
-	"7vM+fyS4uVLN2nt9fkSwwIQiVALJi3JcYWazFTpOnK3wL78rwa9sjDD15RWuDJSvjs08hpAUyZQBkrmU",
-	"yYyOGXeZ1jOqFLkKruwrMqTxteGSV+4HnOTqia80Ec+P/gPmV0ZPM0gy07bOthHg5uT5zy8vCbw2P5Mr",
-	"iyT/88pCiJBCCiLZLBU0UeSg6OPg7JxMkpd/vTjqnt8jjCsNNDnsoeNByznu0cyUq3nXMMczMtIQBs34",
-	"LmJYBj53V+AWXoD5ou3HaBD26vElHV89dA1alY+kJVdPRkdYKeSKHJx1ulZqV5qmEJlvn3Xv25+mTCnG",
-	"x4c4uSEksxOjkdqjuDI/Ccn+dJC29z3pZ+32aYyEgv+Eq55ZTIneDImZT10hOANau1omtoOc2g7RCmGp",
-	"RFlDbspicNKSoyhzBUsGmjrfZ+ooUfVOTuA1nc5SOGb8hqYsOcG3Ywhuk5zuLp4/CfyWvVb7uHPcRv1x",
-	"Bhz7PLZOj9vHp1gOSE+Q45zY8DPzz7ENyjKMHaHzJGn1WgZPL+wQ85akUzA0WGtkKIacPGVTZrjE2oGP",
-	"rFhqRi4G1KRzK0goMhFpYuuSMIWlItCkZUb9kQHCzQHTPPMsjq67MjBs9K35ctVUFHtclSZbSll/hQVh",
-	"EKERit1227NNJ5eF3MFwBbw37KkGV9tvb/znnBQW6o0tG5bROWqfX7Yf9NrtXrv9D2x5rwx1ue4FrWfv",
-	"36WUMyBPRTZEQcHohK1258HpsDtqH30bd+DoW9puHz1ot9tH7eJ/ndzTbmQnLMFRRKK+KgcT1C2mqFrV",
-	"mqZ+ATk2dgykSlqI0UHeNj0oxEHUlPB2WqpkQseAFwoiS2TYll8O2pbO7KlUfSE/vZPvaOIzXvCVzvpX",
-	"fuHUMRRI7Eun61/6QcghSxKwSVDK5y4hrbkd+JiGPFq09ept1JoJVUGi1mNy4UTCzWg0uED+A6xF0LlV",
-	"v3P2jOaIvBYZXQW+1vTYose/e942kmGFsl6LErRvA8eG/0HFtmXELIK2Bk1xvVuNq5uhovfhl+VJQ7lv",
-	"lxhCZzM43gEbWA35fTGJbc9iD7xlo7OrYiFGy8WNmGtlAjQBW3rMiCN1k7phJzgG5/xU2Yx548H6Nx4J",
-	"PkqZVXLOOg0+cSnEUyrHKI2cdbtNNoLitVJofCqzP9eNy8hdNm0D8xgOq1jh28gLLidv8L9Pkre1IsyP",
-	"oD1z3O2m/sLv5680tJaGzta/8ZPQP4iMJwvIbfScHLVrbveNbu4Li/Z4Zc98p5UK8dnqXVilbSYB805t",
-	"Es0xuSox7CsbOS5hiik5qM3lz82JlqnKuj+3lDpGrujjLuJGmRoXSKKUJfVqM9R2jt1GV/sXwkHK4Kpj",
-	"J/c2YCfd/bATt5CvbKVgK+ZqbnDTPpfoPrFGbNsjfctL2rx1f7MP+pThBSZoKWvrG/4E+87EsMZa4Qct",
-	"caUq44IbbI2BmMtnW1M7VjkVU4d4VfYBV5PnwxkI8oqoTSm+gsUYWi4RMvBEhQPuH3XuXeLTXrv9l3a3",
-	"12435zO0g2IWVbbBquDj9++Ub0e98BmzjvJn3m7Aqu3JoUOiyiTgDhZNAfjxT9oOsJtwccHz5NwE4pRK",
-	"wzELMtivrLHKBmG/+VGtEM2weXsM3RA/79JO8MVzgw1hXauT2MdfFgPYRqXfVUP/3jIXvMAtTMmB9kpf",
-	"5BxFQYkF6xbZ8pI/eeP+5XT7BFKwzuIy6/kefy9YzwJRnVUHVfv1MxvMlEh6y7/gG+JXt8fg6PZ6MXgH",
-	"yozqSeA/8QfYWmR+IWWvyy14hWgyY0c2+Gy18Pf8yaUd9eG9Vb9iYX8XIWdFW1dEAwvncJuFgLA+PCZL",
-	"6VI0TW0wf6UnqihAvwHgPnnJ00VK+THfoppZ3AP/aH7TDDsFsNh0JqR2TtdW0eTyt8ViGq929Ek5ZFvv",
-	"lrJIEREOt6C09YMfk5fY88EGE9hYy5QpjD/9rDxWQVzogeDwjSLilj8kjgCmdI7bIpTP8Wl4EziKDn1b",
-	"FfkvCCYXgm7dvz7h0VDXMbkIAhHyKIQ+X46OGBton7UfhD0ufLMNFzZjz0Hnnz3uc8tQSEw5F5oMi1ds",
-	"cEfg97f+/UrJ2KHKxxWNG5BbcxKqrk/zamPq+fwk5I/GtWpA7uJPW73WOJ4MLoaPksejdqd7enZ+79v7",
-	"D1pbnkhSJ047SkHsx67Alj5tnLj4HATtDy03F56tIkSIxth3Kc9Rwuu/ijWWpZ+TN/jfNTLxC7gR1yHT",
-	"aSYU25UhgzXvJ1+wQGwhtBC1lVc5q9NcwvuqzMYrpF93UHuQfbOE6SObD7ha+jUDH998sGitmpgp6//f",
-	"ZJs1cwHXTM99XH0x3WKhvEKjKZqEl7OmCq6J9c6Ur4fLxpzx8eAa5qXw6jAzJI8HHQQVQVzZnICyBr4I",
-	"XemVorZ+UBzNVvNzWSj4u+0sEjSqx7LRvhZdWIBt4Iu1mQ1mWrEEBi6GtjLKeCVg93NK+eKXD8hep2HS",
-	"jeNYZkeGAFtRK8XmikX8z8C6J4tWWzjYZYrS+JqL2xSSsauVN2JyWiQB1cFgoYewzayllsxHGgU+FC+V",
-	"pvXWfsUsjlUAbEUyV+3nzYBYp3MyhJGQ0GgJmAqz+RL2HKOIuyjSqPL0uqZCFoLcVope6k3q5L5VLlEL",
-	"r5r3MUnmbRRgeJNlJZ1WVOI2vYBdNJwDOq1cNvff/duDf9xv7ahk5jx9vZppr4gFNfOzUSbRLGd2S7Sk",
-	"LCUHrgSbDfi36mTJjGjGegEp05OTVIxFZtNTKp0UT+3zHTSohbSy1jiWg0LSpsM4cXktzYKPy1XWG2lA",
-	"Z3U6Ml5pRnYDnmwruQVJKa3eb6/Cw3nMbZdK+5kDy70Vyv8OKM4GUD4hPQkPyI0MT2ixtlI4FZFCUw09",
-	"gnkcTBE1Q9nMqBjkufXQut6lM9tsE9/ucyvOhWu8nYgUwuVnCkgC2hX0rVLc3VoKCfqzxZmNg1TCpM0W",
-	"zP82Gf4Ys5/Z3374x+MXl//58ol6MtWzfzx6cu/J74/nz+Z/e3AMp+1jxcbl7Mfeg3Y7qtz/CJJ4SB/c",
-	"//be+dlpt9Mup1D2fBpmY6iU01AreORPcOuQ6gPyw1Xk9Np14aBl8kF9kOeLXUFLeWZrNSXZkA9CtYbp",
-	"zEgbqbglidHQZyB9+WpkrL46hu2t7o1afQ6v7f4YTTH76EiMRuTgrPvADnkBWs6PLsxVflhv99qZeoKo",
-	"cGxtHGsyEVIBGZqtSfTtzzDhI4hHsgWwG2NPuc33Z0pSSyzlrknKmUW9AcPx1g8rbmweo/yg0QvPKJ+7",
-	"xamVdPxUjAnjPs3Po6CtZ16kLVTQsLfhBfr8QmGbP67IlOp4AoqYachMwoi9BhURNubCSPYkpsp+y+AX",
-	"Sn55AJNZRtTnGPhvlzPBXqn91hRsBGEqsn6LjBhPFOkHgYU///Ld48t+6yHpt9r3SKfrB/X5X05P73W6",
-	"//yv/64k+KdM6Ud+Vx/C+rBm5EugMp78JypQdarrYmGVPWjDyzrJyuiwmlkyXuRgrp1gIa5NJiDzdjNM",
-	"6Ye2Uh3+bIQom4tKYymUQtVB1Wq8QpaXH9Txs1nkXtF3f1ZWvLgLNbRJ6OzqpBdUjhbDaptre6gxMp6w",
-	"G5ZkNM2rM6S0mNWSUquifk+DD8TmA7ajTq9lKc/y93I/nZLeG5XxJv+xQXLAijw9c13JJ78LNvzxQed/",
-	"Tf/efsI3iM1xLGG98uo54mfm/RSSKOQ0+QYChp//VO/hvPDvGR1FAbE1BJgCl+NuPoBoENlu2DjG3DHm",
-	"zrHlTPsc065DLIvyuwNeM4Vakl+Lte+PMuU9mGftB32eulF6AlNzo10lmSVFUFcRyXhqZMMrmqbidpA/",
-	"urIVMTOoFwAf5WaUj+j3dIzg2bGNmv/3x00Ywd1QMl6p5PSMnN8j397fmIzu0Fn6laXeHUvd8JTrPK+O",
-	"hLfOg4haT0VMV3Vs9OPzcV/TGvfl/CWFRbniegh1gpM37l+NIh+35rClJKwmRkZ/UTFF7JKSLy6kdpfM",
-	"mv3kyNhDXYcuUW2qa4EOu8naTa6DD8nwmzJo62H/PPnzl57+ug6nN2NgjzyT3D4H1nVLilOg6GYiYmaL",
-	"4tnhdVmv+2G5W0qzW0o+m+L4HWbBfmqsZWtZci9C471qptTdF1PyKbRfmdOXlUS7Xp6cAE315M9VhTH+",
-	"ikN2FhZ8v6uWuG7OaNy3a9DWQQ8r2qXsBo5X2+HZDXAzfCbFMExtUXOlYeoAYmt21sHiGexeIWTsx32u",
-	"NXz2VUhkw9jlga0M7RxlzXHoWW3Snw2ojYKkANfV1jVyR29rpnIdZivv7kLsSlFtMKkv9GER8SSsVL06",
-	"qvPZ/KfS2I9Uhy/j5gjJgUHpQyIksX/i3XZIBK93I9g3P1iW/DK1dTpH3dPLTnfT+PxTJBeHmqU64z5O",
-	"s9d6mvdIKDVPJDciUwSUJva95P07csDZDdCMdA9Jz7vdp+/f+T1ipmwhLQQ9bZpFn+2hwF6IaOst9iUU",
-	"/mhRZ0t0aCn/G1VeHzkoDlBFpCghryIiYcq4EXUOmxLsyZvwzyfJ2xN7dm8axIWX39wtPLwuH/8Zldfh",
-	"Yb7wfZz3K7d/coSVE5GrCgS0ernnbrmbE9nW9FR3UYXo8IHtadvr8wa/DM/312kNzfm25DUkVQT31IVs",
-	"PkI1/dn8eRFM8fH8SK7cyyCISRJp4vOfzC/mcuZwOyjVspxm8QQLWoIN7bLjNw9PsrDYKUzUr8tI1dYC",
-	"kjx0RaJ9bKQ70Dylnyk8Z8bjNEsgiYL0oB5JbfgLHVP2yWfPb6m0bRswVNj/baBfnhlbGRgUEoar1nw8",
-	"p9N0lb7y8wy4Lfm8AVv3k+Zo7YtD9wjWhu7zKjktv3AqOZhbCElEnNlySatUtUuDUmZ1sqy8ljS10CSz",
-	"Wjr+uTTyM4k72jxI6GuMz0qHtJrzhMX/PkrpdCjmlGu1kVocB3m4L96/UyzB4iBPQZEfiilD73H3Xrd7",
-	"r2sdyNWWwK0cETuJ8CEprJfeSyT22QbdiAXy99yk/Pu64tk/l1MFP36oSh0+b4Kj7e69bh5sUo+jW6HX",
-	"JxKH8qWQ/TZHUHcbL3bb/hop8vkVwF5IXa5jakuS0smb8M9G4SO7sb6NY0jC9X3JgSSbY9snE3lSRj9b",
-	"GXVCFfbOXQ5xXb5oa/WVMqbdvQ9537fAF8vtv/yy6w0Z6qb87+cSt/3gcSh75N1bJ7fWZuBvjuMfOeTk",
-	"A7CLuw0EacIvfDTIV77xsS/tT6MQ+waSZtG6sTZp8TGakos277FIIMIEfGc7JwezbJgyNYHkkDgUt/0c",
-	"8U3/S1FbDANLFn2LVamHz4vV7dEEJRLMJ1aKKU1t+RfvBQj67D046ra7562gIx8olJ0S7GDoe186l++B",
-	"gc/7dwig/3F277AgdvdRvBIG2BHb3GAzybBYAUlpPhkpL2mBu50fte8fnXYuO2e901PHT3K4rxyVB/Lk",
-	"w8sdBd1O377aoFJ7fjJ1tdrzcB88vuOPaFcKupP6uBEmSX46BX0EtFCf2vVSC4kNRxNJR9r2Oy1ow836",
-	"kDBt3TEQX0NCGCcjIwscZPyai1ve59iiVkU2ACOeoGW3+A0HkXFGZYLljLCgBblmPFGR74bZ58W9f4jk",
-	"Vk4A63aJz/8CT8HDFKbH5MKtnak+d+WYsCeoa8qIicUeU/B34oq2HJOXeR1osxBXyqXPi1ouWBp0JsVM",
-	"qBUJZDn2/D2vvvURPYAl0rz4XWSaJN9kHMj7d5rOkEoNiVqyTGDEeN6t2vESLekNzV6jNZ5pRtOBa4Ls",
-	"V2UTfvF8cXu5y6B46tnM9zClPAEC3Moa8v07QJ/DiGGDf6ud+GYVqVCltx+l7/+3zuT7dwiThTmNZk6K",
-	"tZbaMf/2pjWSAn0CxapelT+0/B1b3VAUKzFfLVhLp4tefkuVm/EVhxl3WUgUUZ+myjqzNkODpYOvi6MI",
-	"xT8/ZjhvXmh/H/i2ISZUH2FwjyD7aK2btHqOrbCg7oKxfMx9aEHi/Wrr/OC2zueW7xOKIRFLtyI5wPM6",
-	"rLtyy/LoyRuD7G9P/EV98sb9a2VTwIqbZcfo34BLbFh8GOnXX7BVElrBGMQUa0L2Wk8zAprgS9mN4+Jb",
-	"yI5VIm4DebKS2ZRmWeQ3HG5rOM0qcXk1y8kF0p0E3B3F9vI69su2cob1ZZvoBC9IvywnrxC6NxIDc4A/",
-	"MqjaII5j8YSe0iGktkNVI9ZzErCDNx9rsXWqSb91YVY3tAwhyfLYHdIjlyJT/VaPUO7kfCIhFjJxTdL0",
-	"BOY29pvyJNcK0Lbpth5hiT5ycNZ+YFtfEIUWCeIhYjQFX6ffN8SoUAAu7NSflgZQz343Jv0LB44PJLju",
-	"5UoKZdXzZlfSNuLvV1F2/Z1QpLb4U/4X96IuXCuGZ5WDk3P+g1dMUc57JxHzxEkSnySX/ztNWUJzoWYq",
-	"kiA6u0d+fP9OUq6R23sbTW7QyS1XD/u8bKPCeF80/gwhFlPXLdijJZavxLh6RUYiTcXtMbmcQJ/PJNww",
-	"kal8JIYSa8PuHuZv0NTcLXNiHmtyDTAjTFfdDs/tMu/mdtiXGvAF8L9luTpPpAganhSjmlosTtdJ4x+N",
-	"vxYWzS9S+v4YHVAcH4LQYpwbxvNC3yvVfWQLK5OZjSbBOKjdPUDI6PDVhGo6pApsbnPU+l0Mgzzn/ac9",
-	"++8hoAxX/V0MyR8ZZOYXdQsScfG8CY78wukNZWlxGjUB+TnYbPI0OSitIf/+YV2svu9IcZJ3xVhxRo+W",
-	"O2dseUSpUNYXmZujHW/qHnXPChf9DyCnoDPsWskzSLFWMJqh/ejTjmP644ITajaFP23M5+NMihmcPKeS",
-	"qVIcT9S6BbjGND3JEurgOhXc/jtfFfJ1/9FOt3fatjZ6+7Rzan7wT7/Fp+Z4qM5kPqnKeP5vPcmkKv7K",
-	"QK38Xj7jLSTcjzVK7O2E6YFd7eBWyOu8UEVjTP4uU4g3+ZnWp2Lj8x3jDD5GP4Kh22K+B3IgZsAZH5OJ",
-	"yKSKyEQYzjZXEfEYWSIU360FDRZZZcn7WUpjJ0LlX7E+OrPcTLtnSYbcwTd6kHNiVmK+Gl/3uTl75zEX",
-	"EhLb8tpyW5GyeB7Z5nlO58ab37oKq0WrkE4/QljR3ol7iVJrqaVtqeVDkvE6yt2OxlePfbs1ld9llFZx",
-	"7Ig9Dv+TASK5avU63c35dHc7Pr0DJ/6ozNZoX3tiuJ+svPu5hl25VFBdfbF4KTiq6HUT3CMlkSuXko98",
-	"p7EmDq9neVey3eg1+KbrKMH4eIDoYBGy5A8KO5otPBpSlrLRaEDj5UfZeCBhJuTSE7gRaVb1oREYkoXa",
-	"hUzN17iZVmdy6Sm2aV78UYpMMw4Dd6MtPjYkrYKHXl19u1Xc99I51ZC6A/9nJlb9OmHxJPD4YnMfV+kh",
-	"phrGQs6d3UhtJEnZ4MN8immmtAER0aIUd5XnM9AKRZ+8yDhKd94chQYoGwaWT3FcJTBVENdHEJy+UuQ6",
-	"ityaCu9Q7vl6ahvw0e7e+agRmfbDS79KTHcnMeWM/Z//z/8bsHN3cNuJT34tR3nz1pXmRTv4edHodVcr",
-	"I+UcbHyAy2h+00roXKHS4qojeUFxgA/eRq0UtGufaYee1g8NMlAav/U2apUC/bcTYZZgVWdqd88/Mxnm",
-	"r+IWK/pYxBTTGeVzlCmMrIFm2gj7rLkTtnaYioiW9ULNhZnnKJCWuJZzbPMkWeKtRvYr3yjiancck4v8",
-	"07dMT/qcC2cHQqMR5nL6XVoL0jG5MMgKuAWrbuNQSAialri4JbXGogrK+BhGo8+BnPIrLVwkmhJbvdb9",
-	"SWt5Hvvw7du3WxPfXVpstoD5Kg7T3TuHwfDS/XCZr7f73d3uOTfyZ7XRhe60tdq8tJ+C9DEynBd8cpMu",
-	"e31e0WYvmw4Ns1fZ8HeIdUSC7+YuPM2mkDIO36g+R5UzJhpea3KAvd85TQkXGhShEqsButI2kBwekx9Y",
-	"ahikuWOGjNumT+Tip+/rGvBdOkB8JnWwnAO1cU9K3N1L+1JFWaxSIpnNkaote6Vt9/Liw1P6+inwsZ60",
-	"evdOG7f7cwyw8RYeufH1Ezoxt/mM/oXaKW2954W9smk2xXtryrj9dyfftMHLMcgVLf+xeirAnnomurIS",
-	"e5ptx6aOFXn76GjzFiHbgi33xhmpb0aVgrA0sqFiVxm5DgENC0ky2Ko7ZJLBwHXBr9ycWdiR4TpNdnh1",
-	"5AKSrshBmGaLG7lKMrgiB0ClkQ11sW0cUkRtGb4kMo1x3IaNpTDSRGT6cIuyc349Qem54KfiXwZ6d1uB",
-	"jt5Spq2FI5f8JMzSeZ7Jn1NrLzSwRDlb6DmpqGHUVwYLz8/zIKu/tDvWPQWv7aUxSBm/dm6w5vVrw+rv",
-	"wQT2HjMsNKy1a64Yh6Z+w4UWU5P1UZkTISEGdrMihCzf3XKyiA2wmWEbaXfNYgNtA2nUvWytQ+AEpIRM",
-	"FlJCZTn7Zahncgw8nmNlZjmlacNumM9+v5j/9PvF7bPvzf/Zps0btFdGwllfpc8R2Gdbn0/nAokX3fwv",
-	"9XnTl5O89LPzA6AYVVjrizseSwvkFn86M+rrMfl1ArzPrViJoCAcIMHCKlY7JweFEIgpCkilEbFqnRX2",
-	"Cpp3Px9G2K091JptmIUiVJOrAMevyMHthMWTPnffQK3aqNBGJJzSOV4QQ/AxGaNMZxJWtVFHaHzcxIfm",
-	"nK64zRu36ikjwPcwy5giKSVTpoC8///I7yKTEUm/AUv2Pzx+RN6/iyciQwFvxFIYSBiBBMOEeq3vf37p",
-	"+dhZt7WC/7Tv97B6ecF/mnCYDan8LvM79nlDbXFu295q/vnKW23tsX62194y2n1q195mGF5nfLFc/GsV",
-	"ys8pM/tno+xQfwEfGIl+BtJbOA4rb/LABnPyxv7DFZ+sc6bkN9qOuRb75H8uyOy3NxUPGzKxWUp5jrDW",
-	"4t7MItqQlY2CvhkecigWZCpoNIdSyXq2g9l5jZJRbga5hc2wl605+leG/WUz7C++gamFT1QUKHOuMiPX",
-	"J3CzTt3ZSHq/dHz07spK2rQ8RGWj+9wseirdNETYr0iRjSckyBo7JheEw22fe3sgYUbTSRNyYBPHw24w",
-	"leqNdU1tq97sw2sYmjIb5a11g8O16giGysStVxvS4B265bba1Ie2dn29IJpeEAt4tvK66DS5Lrp7ui58",
-	"NdGv18a/dh1RhwAYgZLjSERmIGYp+IKDVo1XGygQJ1RrGk+wS9/KJkAWSy+C0fusAYrvDJyfIXxvlozW",
-	"8LrzvLurhNgRDuOxmNoI4RFLIfeBZVIykEeY9oKZz8d2/mY88Qxb6qkJ7Z7fa/VaD0b37yXt+53798/i",
-	"b5N75w9odwSUtuPzc5q0O+f0dDg6G3WG3WF7eL/bjZPOeXIv7pwP26N2m7bvm7nYn9Dqde6fnXY7W7Wj",
-	"bN4rLz+4VSVCA2T4gsshFVL4NyrcMjlQsbllvTVaRXnNHnUYEZEmuefuDqTP6vqmwBNyNc1SzWZU6pOR",
-	"kNOjhGp6ZeVjNB1QqYlB8YRcGWy/ioiwoROS3vb5cI6BD4pchXQlYg36SGkJdOrmuvKkcuWN5uhQdCKs",
-	"o1FiaBT7X3E2GvnQNUy3mWO5VPPPl3+9OOqe3yM+uYzcTliKYrD5HOPjh8R8S9kgjx9/efLor48vB88u",
-	"/q/BxeXlxaO/Pnv80+Xgu/91+fglGYMmZ51TW8B4OtPzPhccFDnrdiP8kQs9YXxslnQNM31MfpmlgibM",
-	"RQ5iLqYFgRb5L33ubC+2zIaNrrYuEHjtyrQWiEEOuu32YUSUQO+ElgySPs/wO4SD2UOSWdCCIkw/JIFX",
-	"4Og/YG4Wx4XGXshkAhKq5XQz3yKbXZbYl6nWwBIRIHK1oCS9JUORzOs8wzlPrAnO6J6fY9CC/7vTxMft",
-	"eS56ZmwRK1/XTblGh+AdQtbxLTI9FvYN2z2aYmUykUnvDqrbQMHrq/3bAf/3/u3gJ//dWtd2Ez0nJCDs",
-	"z74cIzBknOKql4DXqqDo8iQzabBDu3hpc2BNpy70nN/se8UuhZWI7yRK8esVvt0VvvkFXnd5B6zuFiTk",
-	"ZX4sIzMqhLDNRr0q8TbaonXY13P+2OdcXExffI3dTbXCD+7JsadFqL2DD3K2js373S1sJAe8JiDZUjE7",
-	"eVP8scrp87245TVCxAbcfZebrRJhDWwCe66XHM27tnOFIXojcz6yCzr6nqmZsAZQlPHMGC9TMk4eX9LF",
-	"LLKKN5eF6QKIVv40n/0/+q1//td/91srW/JGuaFleXN+Xb5Lt13I8eoWv1+sauUxEOOAcnCvIYDt9aao",
-	"svt/SCy79f6vIU0r1h6VGrHXN2wxDIIpQomG6Syl2srqOWIb2S8izjBs7ughoMD80HdkSWldQ5ZHuI6f",
-	"Ssu487D0V/u1++wrHKbTCbypTpxeG93S1EZsb/saw3dj13LXCiV5QT7giRV8PGIYzSZ3BA+KMNwtDEO7",
-	"NDleRqv1QZQlWvjCbUdOqy1t2WWhoFHhVgoN3twgMj0Ur/dtL6phTFMwgs3GVVIbGKJKNjOfbRMRdAtF",
-	"NS5aMsWq1QiHPleZvGE3Qto+6rhS79XAwqfYscSV02LcxnMy3ecHV3bsgHEtBiy5Ojwm3wk9sdUnhmBT",
-	"B7ASNubD3zIFh8fkyegIXZfYV2fpi98oK0VU2GGemXG7ukujDxo4aiBTxZY28T/htu/GU/rZOz3fVPs8",
-	"z1C4SJ3O1XJoiqWuNubZXcuz/8Vib8Lytqucqad7cqZ6HuS0EbRTGiaVfPWr/qv5VZHfhfYwYrgooRwv",
-	"EUKHItOFB8Fj/Ab6+9QsegzqTq7jF65dRJWlHVNDKEtskgZhlakZed5EdW4GWU7NWMrMwLCmqtQM9+FQ",
-	"IqIMK5XLYK2RFQuCMiPiBt0nRHBy0G8NaXxNbv1Ebn92A6rfqu5mkSRWdn1mYf9RszmG+Ebr74LFjKSU",
-	"xHSGZTSTb96/iyXlJMHi2+/fYX7F8lVXw6zPDLMOw0A3FOsdaO4wYWLDjVfe6HaX5wv63DKQELMHFiu8",
-	"fr8B4Jrdzp32GfqhrFiR38EuRthi5sCR+yZilxWiH9+ssPW6WQOZm8AN2pf+5e+dD23qdd0uqD+TwvPt",
-	"eJMIWd4mNwWWJtjTNbHEEO2on4T+JLjhxWwG6ft3JM2h1iMsJbHgIyanQNJvrPRoJLVSLtpxc8Iye73L",
-	"fLBYC7lRh5/d975S8ekumL024GvdEl+z7NOxNexvt19mZqb88jnZZoyp7E1K0HBeqlmyCSMxWjW7Y4kz",
-	"qIZl7T2uXrqRDmfp/Jg80daWY4eiccZvvM+toSgi8DqGmbaFQumysEmUpnNFMm5vdkhIxjVLCS3lDOMH",
-	"C7+SljS+ZnzsKsbY1jdm0ZAsSaR9bsuTotsutxBHrk6OmTamUjIXzkP9suyjaaZ0n/+RCQ1GXD0463ZD",
-	"01O1YGpB/ALtHh+TERfOkQFLEK0aONO7rVc5G/tJZIrQOM6U4IrI9+/MSdruR+RGaGxJb533Zbl2ubRX",
-	"g/RTf6aF7b1z0emenp3f+/b+g/YGbnUE/Kd4K2wIzjrvR3vZ+7Ej6I0qufI7Dc6m6T10ukK+tqbC/d5E",
-	"OOdXofoTEqotZ3U+k6ItbdObT81Spu/k3vsZiznSoOVabsewlqK8LlneKxAtRo76Ihs5S82AsGpStHT1",
-	"5AlerjGJYwMGRaM+d8rF6rIc1rWSGlpPFnBb9bn3xjAdOeczGYNWOJO45Yt1N5zppbCPTajC4Fu8050P",
-	"Jm8pJwF9QZCQgys8DHTXXJET4v402tKVuRwDx0w4/QqPzEszweflkQk8GlXlpqMWHkrjG7jTPmu9Cu3u",
-	"rnGbuSR86DE1f4xorDMJmzp/EMIfv3pGNaiae4HC22kXL9DpJl6g07IXqMD2rR33VV85/4SdQOuQcZ+e",
-	"oH1lYRfs/GvpjK/uovXuIuSQRZtth/wEC/KNwntsE6nFX9G1sWNPlquX+rJ/KIVcPH9CtLg2EoovD2gk",
-	"gCv3rZ6Xqa+IisWsoqtGXibEi82fVfzY1krXSrd1o3odNR6JDXSeziqfggv92i2Oy5/p+ugtKyL+q6T8",
-	"FeFLd5nSV0fzYUfgGrLH1RbjfGxxvoFCC/BtntGQlgK9Adeh0DeCtaVUxxmViS2iWnhhsWV3ZJsD5UY0",
-	"xmeZVscrKh9fBhvYlZS3k2C8XKKFESWlSDIcW+61/KZl63VYwc0GBkugCkXKxZBg3w/5BWV2gIsE1vBa",
-	"WyJ0aSmpUDDgQhcfDtsp/ySMFoUPmCY9Eqfv/7eRgCShNxCTlBKZf0D46ZJN0ngL4K9M4/VNaUuVRL6G",
-	"uCRLfbJ89ATSApaNTAQxHPdDJfjmLSEm4HJ4iyNbpMrI0jEkZDgvMYQwisJRTI+ctU+D8Anfn1+KFIiQ",
-	"rhSNq5MZkbNut8855uZahjBlSpk/hCRDmtgFkIMrS1PH/azdPo3NevFfcIUJnSOU1ewi+/zgCv/hxpqL",
-	"zY+NyFn7QbG2YMOJAJspa1kZrjyTErh2NXSOyc8jEgvufi1zSY7p0M5aAa9prNM5/nTLuHpow03QZqNc",
-	"WnG30lY/m6XzRVb3udgdPM9bRLOnFWU9SZLXAD077h7bKmSQGmg0lqnOMcP2hknBXbOsp+JHuFBmxoj8",
-	"yngibhXpdGzlNog1qv8qS7XRJH9g8YSBxEXp9+9SszAqx+/fmUMZKpA3peGPrXv0HJVTz4CxBLnSMDMj",
-	"OsfkEcp0xOIasYKeIt1j/Ag2sy/49eMCJqEAWOifEzY2RxhcLblwNigi9VtbsG/Esq/htp9NjSHGB446",
-	"XELd3cXEdppZQs73Wo+O0JF2DTcKZP8qMvyrmTmQLREa4EC1PcO8BHEmmbb9nYdAJciLTE+wG/Mr81je",
-	"VJeseCpimhKYDiExsowdSA6m9BqIzPgh4r3hQhOtZ72Tk9SMnwile/fb9127bruixZn/CjTVk4hIoIlt",
-	"/ev7wxj2KWmsjTQF6eg46JIwVxqmreWCFk/FmDBuJhtJUBOcKhVjIjIdvG5wseLli7HtYmPbmhqhS5mZ",
-	"DGMwUhX6ZcyEdKiwYlM4I75aNWdh7DE6nH0UvmkftqqbtigtMzTHKiywEQtpESPByjdDsL3WxHF1k4+q",
-	"WR+Vpzjot/7IWEQSrBuTpsEn+63D46VWJFVT/lzIb7PQtWZr1GOZF63KXWL93h1uLs/5q2RaA4+8ZBwW",
-	"t1cG4Qi1SZjBbEHzrOUJv1vsKx1VtFbKEW9lS8UQD327perjKxyCQyGuFTkwEr2KyI1gsYvevmGKGZzL",
-	"ixe5VqXEAPsw8nGLKiJBe1O14G70ywhWlj+sXBqTCVYgwn5Sk8yoDfhxLjRlEr8mNVOUq3/+138feoqg",
-	"YwkwtRHdifttSrm5EcNPo33sBjitpohfJ8LVz0xsJLy1eAAvEWjCjA7/9v8PAAD//w==",
+	"7L3pchs5uiD6KhjOiTA1nZJISnbZdEzMqFyuavfxdmxV10wXfUkwEyRRSgIsACma5XBE/5oHmHmB+6sj",
+	"HPfvvIHfpJ/kBj4siSQzyeQieWl3xDllMZFILN++vmvEfDrjjDAlG913jQnBCRHwz8eXeKz/mxAZCzpT",
+	"lLNGt3E5IUiQmSCSMIX1j3ckuiZCUs4ipDiShCVoiOMrRBl6Mjp+hlU8OWlEDRlPyBTrGclbPJ2lpNFt",
+	"9BpnvUYjaqjFTP8plaBs3Hj/Pmo85TE2n1xewS8TIghSE4JiQbAiCRJE8kzEBKX0msiqb53GnCkcK3na",
+	"aj84G3ZGrePv4jY5/g63WscPWq3Wccv/L2mXLOp91JhhgadE2RO6GBOmniT6n1SvbIbVpBE1GJ7q97B9",
+	"GjUE+T2jgiSNrhIZCVc34mKKVaPbyDKalJ7DxWzGKVPTtV8qjNnve4/MIVV+K/bP9/xOJiQX5fA1YOSt",
+	"6scwYoD4CC57Jsg15ZlEMzwm+o5hcb9nRCyC1ZlZw6VM8dunhI3VpNG92+6ULeVJQqYzrgiLF/9OFqtL",
+	"eoaviEQYCaIEJQl6+eL1JZJ4RB6iKzJTqHOOJjwTMkIzIlCM05QIv0CDUPkKg48d669VLLVz927UmFLm",
+	"/m6XLnwEyFV+iBp93dlZ/ERDQtkYxRPMxiQ5Qa/s/aHmeec+mk8IQ1MqJWXjo+r1W4yuWvi981JsplOq",
+	"Vtf5Eo8JkvSPyvtM4b3wUwkZ4SxVje7dVqS/S6fZtNHttFpwXOav/LAoU2RMBKzhGZESj0klZE/98/0g",
+	"+4UYY0YlUK/Kj/HioD2/mClJE/KaiGsaV2+QLw/b76svBY9JkgnyiCekklokZO1nZlgpIvSL/8+v+PiP",
+	"N/r/tY4f9N+8a0X3Ou//bf2X/2rg+ikekrRiBRb01y4iAN/z1ma0e02wiCf/AZC6yp24SDStGtG3REYo",
+	"xpIgzBKE45gwhSiThEmq6HUlzP9eSRM0kK8u55LGV8QS7FUyoODpHYloEiEuEFUSsWw6JAI1L487rc49",
+	"zfbanbMc5YsHqNz0W5xgCecURM44kwQY5/c40bSHSKAJmqUQBv/Es1lKDeM/nQk+TMn0T79JIwV4Tq63",
+	"qTBNG11YEZEKDXmyQBMsEWaICMFFF80EnxGhFqjXYFNMeg1EJcqYzGYzLhTR+4GRstH99V1jREmaNLoN",
+	"PdGJHt+IHEHQOMCuGJ8zZEa9fxM1pMIqk3q3ertUgYTxhF3jlGp5xOzNH8REqZnsnp6OMxpPiDpJyLXb",
+	"njyFd4ys8z48038TZNToNv7zaS6hnZqn8vSledkcbZmAZo6FSjTFqUZlTeTlgin8NkJ6UTJChU3JCA1x",
+	"ggz/PDppGElglNJ43ytqI/KWSgWMx8gOcFGaLUk8JYhMMU0jNJtwRjSAarB7aKRInKZ83k8y80GipUsj",
+	"8iGqEGaLOdZo45+bm6T6GmtKeFPNyUjS16v/tQErabzxkP/s44cUM0rQ0xc/f//4cuneH+T3/pJLSYcp",
+	"QX4pNa8+H3/om4/t5Uk0p2pipOVMCE2C9BYIaubHFiHKjkcpHU8Uok48UW4qAww/cjGkSULYntCgJlQi",
+	"S0ckgis3IorgKZFdhJMp1cQ6P+ez/JzzRdQ73pEff6jjNcLdHWmWq8FV8SvCkIz5jEiUcMS4MnCL9Fbh",
+	"7J5z9SPPWLLn0Tns0V8YwXzhMZ3nx/Q8GFDnmBhXx2b8IY7pOUcyiye5UtbUSM0VuqYGSRQ34AhHaaDr",
+	"pSAxZwnVU/yIaUqSvcGM5AvQ5MbKvF2PBSAeU4mcBupPEnQEh9jButDILKzemUqF08NgtRO4UcKJhIME",
+	"qlVAaSvkrJzlK8+w9zpNIMZ+HZ6glGkYC54hLIg5b838g5Pt3K84WS9X1DvbWfDusX/3oGedE6kEcQao",
+	"jLJZghWBM77k/CkWY3IAKAXJhbyNCUkkarfO79/97h4aLjQ3C4EyoIJWckKEKaoWSHGOUlhMvdNTnB+b",
+	"8YciirAFKhG/JsLwdfoHQaC6udN6htnCrlvue2icoylmC4uPKOVjyuRD0M4XiDJ0H0mAj8IBdgJ2felm",
+	"EG5F9U5OYEWOYVsHAje/EK0ETWfK7wKPlD3KhKQYdvVKPzi+0A+0oB7Y6YInqyrAa3MUmujOsb6PcNkr",
+	"SrJe4s8MZ2rCBf3jIFTY8EdNgsnbmUXynGu181spfLfehWThK4e4kGfG+qEFIpDKI7dozekFueZXJNEi",
+	"aKJxD6eGvf/M8DWmKR6mh6AHCVZ4qJVG0FbymfNTuxuKRFaZXxpa8/D8G4c4uwuUkBlhCWHxAjXDrRwt",
+	"7eWm4XcmeKxVt8NcSGipyXkw6DTlKmT4Qh9sJ7kiyaxwFI4p6hWdTogSwVa21CotBB/kan8haXpstchh",
+	"pjWDUSb1vxcIo2EmKSNSIpHpq33vP2hM5C+fXGoKALYeo5FTYwMA87g+n83GpqhhLf19rArDNUM+VnRK",
+	"yt4xqCvXvcOy1OKtMWiszFFzeUZhfLf6wNKMvdZgdAswbykylZvu8bUert+zE2Eh8KJhTDBOGvy1Afvw",
+	"V2B34L9VOPA3fio+/I3ESs/trvURDIPrTIxAhtOXwTWPcCpJtHTzNS6m8oQDQ1O7tclWt/vZTSl7Yl5o",
+	"Lx1k1MgY/T0j9rG+s+WzLZ7l5uMDGMNp+mIEdGTdAj06vY+W8Uk5NFsV0CSJBVEPkZzwOdPChNXCjUUO",
+	"cZYuTkoNreGuzPyru3kT7OclNjJxcWX+6GvdQbDFJRCOGoFfSE+zAXWWQR6+XnodQ0lYTD4FjWLJdnhQ",
+	"cy2CYMvWVlFCYaG2+egGypHPl29nM/0wJ74b+dj2zPLDCH2BJcb0/Q+n7DDW7P8pNRbwvfDFAu9Gil8N",
+	"/mMrHi0Bf6zodcjWhpynBLNdYT2hcpbiRb+SWRr7azif+WV3NEjJtXEMFWliGwH8RqiDZDbTErTkIkJn",
+	"WhnDYyKM+Dqh44nWs62FA15xlr+jgF568TNqwLPaN/eKp6SMyuVrqiA9G0UGY6rY7noySUTl1TgvWpnQ",
+	"XUIe/FxLt+5OyN1M5IAsCvx0AWwVdlIJujtRkWVoXPazbRAsqmG14MQ/L3l1hqWcc5GsiDOd8+JnO2W0",
+	"bCcI206cqQGBa6FnKRog2FInWnb4to4fOJ/vSf/4zX/5t40kdjNs+QOuhJjnXNERzQOMiqCxC3GreUxX",
+	"1LgBCMum4HKSMU7NMqIGlpKO2VQTY73lKWUm8iIh133jhQ12lM/ptctS/QMn5RRcP9lLLTEr2o1CldEM",
+	"OJp8N3btmyWJ5fs8iAy6AiS3KIzqbx9sE7e98J+BXm+kxVPKwl/b0Rayx61R7o0oEFLyooTxikiijJPb",
+	"DYIoEGMPkAWBQhKpOR/ELX6p/GAzDK2CSx60uK/iZRyjN6mnuXeGi53ksZtS89IgSHbVZMKVtQwsP7GB",
+	"YH0+I4yycR+iF1eB+ALNsdADugZe8wtD1FhB51RNKDNufDMX0nKhuMapE5u9eTDGKWEJFoHkHCD1TJAZ",
+	"Fntayvwkw7LArAlHKZYKab4CSxvRlKDmT48v0T///o9T8zIcJ0j3W1/yIXXu3CC8gcbnd/LavLAnZ95N",
+	"d9hSPQgQtoYpwZ5EFdjurDrkR7eTAhGSqCKk/WBCVGUx0qEMpvYlZVvTlZBgbIgsDAhI0ehaOrbUxtJp",
+	"HcbIsgGk1wssBWCrbZ/JgeMgoljA625RIAs2kRO3EmZb5MRbbMSe7aa3bE4BsJ4ZYVaZkeXGajvnHWlD",
+	"V7WwhBUElWiWE6dckiRCjMyJVGhEhVQRwgpNuVTobguiWOvciQmbLbuOgnOutmn+xbJLb93Wwk88RHgo",
+	"NVMdcYEwmgl6DSGOLKHXNMlwCl7mGWGJJnpWPyo5PBvfLhEe8kwZymNDxqSiaQoOVM2i4TvxFePzlCRj",
+	"MgVT2N7naT9fdqCCxEArtWigJXvONt69eQVIp4wgdEzp/3Iag7QuQZpOiVJEyOLiCwsup+cFtMrxZa35",
+	"NESSHPCXALrkmsp3vwFdX3vm7wwF+pSTzMSfJZxpIhljFpPU/MR4X074vNQ+EMx7KO3sBqXzg7K0jcLO",
+	"Gha3hby3wvI2+3S/GIGwVHVTCseTcs3NRlv0zUsr4RyMjkYkQSPBp55CEaZOPhNFLaGCxA6aHO5RFvOp",
+	"iWXkmRpz/c8yRNP6RKUFvSb4ywnu3L1XrkTQP0hhDsrUvfNSP8Qe4pIZ4t8PdhUV79YuyC85PLzNVjsP",
+	"QQdxgeXwuIcXLEuoenxd6QqrUO1wrLxVZJWhAaV8iDTcAduF6MiFVGS6k4qJXZDUOr5WMUu+UzyjffDm",
+	"ly77NVEmFdDbqBCOFdEqs+DZeIIwQxcvn5jAvt12sQU+D8mIC7L3lk2s7K4qsX3bkbTdnfIQwGVXUcfL",
+	"rqyHDFAqXMV6AD6IypKjwy1qLC5E8FJgyJIrU1dMvlLtjeRT/Wiyt0p2U0W0bSBe2RO+ijnPNZZ71DE0",
+	"FEmFFxJRBol3NvWGnIxPIFPNe3/A4rTdKVqabJYYuVMpO9XvrQnukbXAlTDtlMtMbGFIfmReqBD2+XSW",
+	"aeIfpzy+KhH1XzAbTN9FEz43IdBajkbmBTTmCmEt1KMkgzBSUuFuJ2OnS/hVr97U0vo0pflDS9Cr9s50",
+	"ru/qcabP5vQlFlSebGntihpzQq42nd4LY8D6RQ/Vr0yo6k85S/CiP+fiipS67JbDsdw27CdLp8mPKMrv",
+	"ON9AHWCpqTIcDp6m+K3zTQTWowC8Vu/cCWo4lTgm/SmXWi9qRI1xhhOS8gzElSkWioJzA54sMBxeivuC",
+	"ZMyQ2ClecKVIuZvVr+ve6qoOdus+vd2e67INmyr0DN5BVCLzGmr+xjPBPn4gKCFI8pQmWFD18cNRmal9",
+	"CYxg4WVw8AgrMuYmw9md7zAb9wWZcQHms2ueZs5zHcc8Y0orvsDizK8jglUmSPiT1t31KEFUJvQPeguy",
+	"n4c2F9XsoR4+GvWNqi14pigjwWiuJkSU3tajCWbMxP641UOGqYZ+Z0RoRN71ZywJFl+kIoIkff8bWB9g",
+	"bXTdt17ylMZOYNzCjjyjG0Oz9cyLgvOy3nC7hdrjzRHVHr56WLVfNWdaf7i/s5qvlKmtj1JKmLJ2qp1s",
+	"/kOeLMqsBZu9znEOj2vpoB0GIhZJZB8zOS/Liyj4GERGQLuwqdTmLqy/2d2Q/bXc+yZITOi1V7WrP8X4",
+	"/CFi5JoIE0ZM0CjTOF7QA9Zb8gWOrzQJMEUIluOFWhvN+faEInMZbyrveUOMz1qr1EaNYKf4R6zwJkWm",
+	"VCAJpElzaBGSGewW7hjcmIKMiCAsJu56cJnslJ9RXXPEiiHSGji13m9otE2LLSOMikxnqcWyQ7p0VmwU",
+	"/kP2lAOn4QZDxCqsHEJ5KoHA21OiHmkhusyb7wDCZLQ6mIpMQq8WxKlCcyyRk9814CxhzQ1x1Ujv/U0d",
+	"vAPvz15BAklGSsmc1d40MgUIN8dab3OmmxjutZLYbTYkvJ2lmOWOpdqU4HJC0AxYWwQLIaMRgRApBJZk",
+	"82OiiYW8orOZFgq1ZEdYIiM0AZFwISPk5PKjyIYmZZIYV4r1U4PIn6eT7044XKBjcRsDl3MyQE3MkGFu",
+	"iM9J4n3lcMJHERok5FqPQgm5zovYJAQnKWXkCNkb0VowOM1sRSBkzCVojK9JqfIGe66IiYSz3Iqqrwlk",
+	"DCbzXy1CQAXygiK0nVwyEny6suSaaVTlvn9j39gw39LuYRXwaunOcl/x/uG2XhYswtdTPifiOMbSEK8S",
+	"C72Qqr+vjT73zJZRWee/nREhOUPzCUdDknI2tgIUkkpksROaVoHwNz7sV9udUrxuA2tCvpaSUncRerx2",
+	"UNzy45P2vXNj96IKxTxLEzQkiOnpUwrOepJKgrBEY3pN2Em5bdRzCEMCyjE0YxRyr0eUlFnctSCck3Az",
+	"VC1QE+K+9Kl5uuEvQROiHguPB8pkDfJLHtj8ZaiWdNJjpbd2C1FTAdiVndfS4ewaFmXRdLeQqGK9ps32",
+	"jEe+mhO5JszDUMr5lUQpvSJgJV0qH1WONnskZBSpwnKG6Ub0L25wA0JvJLwFBN+4lm1CtGqQgGqUX1/g",
+	"rQJ/N53N+2r4O4gUnocd3Zbobb54oDCLA0aqrwfxzWnwBZDfEsQ3zr4W5G80hOOgXHEJRWrEj9RgeWUo",
+	"8gO5tsFrJeKHZ2wJ6jUSct1rOFVGkJiLxBU08hpO08vOq+reLlaOcD3vyp5fk1R/pC4JSjgjB1L46uZk",
+	"X1PB2bR4IwUljsT6WASRWarkPqIkH0oirjfMJchM8CQDxaYvFZnJqiDzJVsNn0GpPIgXK7XPVIqZmRgT",
+	"Fi82Udif7bAKA43xTIYQUbqZ4pGXHErJmedLXAIpf9/1bUA/8DibumrmTym72lLsKaN85enlmUhL48WC",
+	"pEgo6vLfuqenmxMhRVq+HSd/+eLQS0y0HmiGtTFLfG2OFTn7D9DvUiCr52wvgyDr4g5WUrbfx2/12eF0",
+	"h5ujyS41RSB+Z5X2gldfkGRKGYnQTPDfyO8KipFvU1/4wEBiFwsEqezwICbisRBcVARalJKH6pTTZZMA",
+	"TJG/ULaEPxOcqhI4jSfERg+U32i1rz+fu4QmXoGmlNe+elOjpoOeo2zpz6pqhtTOzcwL1BSB6UcuCoFW",
+	"kYkfgdFLAeM2f7B2oHZFgaDIVHjpL6co4zgmUjaCsLHNR2bOoDBj+fF5MFqOt/PR6fsZewsT7RgT+glc",
+	"RfumG5q4oj3PLp+lLNgJ6goFxTOsXcVavWLORnQMUqiznQuekgjMYVO8CPMPtMavON8plNAZPmskJrwm",
+	"kE6/jZnPB+xXxnfGOE1teoI+Ae8Eca4Uha8Ig2jnPVMKl+ycBE25oqMKU5p15iaZ/qmP8+pGS9VOGfrp",
+	"8SU6nZJTl67QRe5tZN4OEtjuSKTBQSpkZ6z0JdOZVmf669IEamzdTaMBp34ajklxXkm/uQgppt0tUlzT",
+	"WFjmifkm1FzYs1xbrTh9B5SHSto8gLxuzfcW5kIBu64gvV1oxZIV+S2OVbpwJcFXocjGM4RQUeKg3C7Z",
+	"ZGvyYbdWSh22KMq1aqrYIBPWQ6oaSFSrHtEWnvkC6NXDUA+EgKTWQtgw7oIqn5I9ujVAdwiD4ZoUthsy",
+	"GBZ5U3nOOhmZZD5HtZq9hvVsfPwQoZhzkXDGPn4gstc4WkUJb0WsX7XyJh093j5VIVJ4v4yakAVwHs8+",
+	"a8RDbzzj3SrO7e5b2LFISW27e+E4N/eK2erAPCMrXpONAOquyyd9iLz02C1mn0ZAx/3Th+GbSRclnAFZ",
+	"Xw03Csc1Aum01OjwnKvbjfBbOtvK2DQbBPzEVsnY0c8fFtFqHXfe/No6fvCm+2vr+K755781Kl36O7y6",
+	"lZs/jHLednM0wYvaxHr5JAsh2vdXKbgJtb6x6SVWmbjRD2Q3un41yYS80Q9k5Ebnn5OE3eQXlrDAglO+",
+	"r3AFwXFGDq4DEPGXWYpAS9UHliwjSSKILLd+7RVIc/DS19WxKLceR7LsIzNPwuBoyhDPBBpiWaHV3kJ8",
+	"h6tiWBLZsVsoRwhJu8Vz5MC2xA8PWxFzRyFpm+CHGw9kqCVZhTdyCIWlWHPk1rSW8LOHKimxBtQ2WyoP",
+	"FyhxeFD8DAMIiv1Cb57JJHyKaWknZ6w0rU8ITk2jui7qNVJudIheI0K9xm+ZoAn9PSPmT8ljitNe459/",
+	"/8d27MzXuPtKGN2BGZKWXoaSqi1ds/Zmd+ZQBUC8eR6VA+KWPt89mJsHvM3L+5z4YAAOOWoIurTjVk0z",
+	"gz/6zVBwEL5YJHC3yBkLH/4ceOMtgPzGNVSjwFfFj7dAmR2KLr20dYQfQSfLbRPyTaPIfu3a82VnSub9",
+	"PWrXL+dxLq9o6QNv1hzBUz6mbMsT2GfnFcXt29taBYPS9ev3aZKYt2xogBclxlpXfrevH3dNx2WosoG0",
+	"kGBKK0L9DV+nF7LIUmxzhX2H/Xar0GK/VVaPo6KOsF8DPO9CaqqpRWmaoWGJ7k8QF+hBa3qyjC01iugX",
+	"9tiIlr63OVqlMj7FtURbLe/94yP04Pzud8i2W0OmY5wsc0gKQVJcGUTwHxk3CRAgDpriCpSNIaxHXBNh",
+	"upmflEfaqiphN2yJXZNlLkUNlrBM1+qu5oRBZFnJZJRJhUujEsIu1jMMrWaxss0+K0w+ps9vZRBVoae1",
+	"EgvERwj7b8wnXJK8GdaEpAmcfiyIzau0Eq1vKHyyPlO6rBxbZRmh0ip5F0gqaPn386sniOGpi8PQgKoX",
+	"b6GuRs8uU6jNReKuiWR76YLAL2Yzwa1nYo+qjxim2TbsiU8roq7L4sts+ejgQ7U2tpOWEayshvhbvYgf",
+	"yIgyX9dqNXXQZ7FK6J55gn7KsEjg4iE2xxxB3xR7Qk3z36Oox6zPvvigi/J4iAgtJTtEyPQbIUT/0WMj",
+	"mpK+LyNwFNkW503T7yhCU8r60LUHNeE/+if8tuwnuxb4qcf8o9hWlEFN+y8K89qcctS0/9C/QV0XE+rQ",
+	"Y03lK3hFpimTMHMfnaALk+1rz0cS1U8ygprA4SKbMY240LsjaXJkMqCJKUxlhx1FiHFFRwtrREFNV00g",
+	"gjvQp2soQD9vxIKaZm49I5/OUlJ4GiFXrrXv2rj0WNPlb/ugjK6/AQQeVMXFUeRdoxFKKbvy34MNRD3m",
+	"uEkXQSUNCBI03WnBG3p0gl4rTfghyg6yoyHXwx9hj/1k2oUiaIZKZF6xzO5/Lqh+v8mZPRFXzBaSJ/Xo",
+	"HrNzQiUPl0hCJXhv4UWzNtHXPxyZnMllhEpWegWdbU4nqaHhAn7htA+11up8AgYW+dpyHDSrSnwqa3lU",
+	"9o2Vs6z5UniOdV4pS0U4Kz0mKGzQH3Gx3nZYWXGujNZuKN1Vf3E5uK67l6CUdK2Cz8W3nRS53hBSV1Rc",
+	"3mtJkcLi5+tCzhaHZmWJ9eLz+iqClcUlV/ZnIxH87jbuY2mCsWZsn+fd3cDV8M3zbSjvqM97Pc51ynAu",
+	"MPludVhAn0OzrltIkbx66lnE2bWC2CEq/vrJXmfTKRaLPer++qme4dlMH8XK0qb5g90zUeo7g93n1tdp",
+	"XF72TnUaa+ysJl67hVXsZe0OXul7flchINRwYtQD4bVLcGBUfxnOfhUsp0bLvCo90M6yAwL81bxZFw/s",
+	"oThs9t9dezp/zfe40jkEdKod1u31zBICHIOJs894Remw6kvZO9empCaUS2BxZ4WcAC0ndCZ3yutICmpg",
+	"rfMKNMf3UWOWDVMqJ/v2y/Kz7JhotJpelwg8goJHbmqIaFEAfm92QYmt8XzF3FE47iiA2Y35DMsIsJvp",
+	"oAjMJTlEMABNqFRaOyZMicVJmdNgg5V6T6BaOtXCmYV7qHNQ1eR0E2bvgMCHwYX9Qbk2wOaQWjex5hWJ",
+	"CYCMS1XfEgZXLOaCxxNT8UFhQUcjCeGLacynpD/k/ColkL6J3/aHhJERhYz76mq7lbU/NjlWbHhAaY4b",
+	"lsqWCXe9BBO7+5UCfI3qNOr9nNeOlOjJomoNwt+PDSktr7AO5QvKE/p+cTaY+YSnUMkPUYn4aNRFto5f",
+	"BP9IF309E8TR27J+XdTLWq2zWCsM8C+wJtlKf6sPTxp1yyzK0jKJsFI+I8w0hSTGIg3mIyMRuU6Qu1dJ",
+	"hLIVpeYW/WTNsswhm4Ux8tYvxTbgoCPEOCOua6UiDC0IFnLXlS7BCix7LXS8JkpRNi6xBjjI3qKV6wpJ",
+	"KHPZWFtiHxqH9KeUZaq0dZh5oG9yjtPU+AZN6w2EGcpYmHzhE5Hc7LK8Ov9YEKIsMhQ/12u85jH9+EF9",
+	"/ID+R4T++vGD4FCYPUJDzn7jmUD/qddoVPe67gd9s9foLptryxS9ehr1/vm//nfQ+WQ+4S4j1vahEzwl",
+	"d2TFkcjSkpkrbVa3qBIPwQh9mXK17ZvG8nwzN08lcrmySHEoTeCt2uXAUF/9DXccAFEU4EjF5irhvRRu",
+	"lu9lvaa4gsM76dsHQvMNdtZqrPfe/POzTsGd396EwBtL29wOZmKGTGtwl7VdclWHR5kwCOL+hmNbC83b",
+	"ge16OPTy6pJKvo3kXKfc/4psYxotT6kkcvt3lx25Kigh5Gct3/hIEDl5ZXs/bId3wrxsy5dsK6curbk4",
+	"WflaZ+lit2hW38msT5Oyltz+uXRil+szBOyKQrwEQUKv4CHCrhcA/I2gpYApfxpj5iawQ2CCZq8R80wI",
+	"SoREzYRMMUvIqfj4AYIjjuA99vGDRAlmEqUY/fT4B5t17MlZjcpSucl6lXodpMfCcnXyLSqSvykNogwq",
+	"hPVTyq62CKxZqS628QiKrviKuBZ7b928lbl/I7zW3zOuiHzoYwdWGlRNsEQ26XZjuVEJFQg+RY+IJX7g",
+	"NmPqeZR2uTh0V4lXNkIobPNSWh1f1mzy4ScCgmoNKGvrXW056R4+CL+VwtI2iUjFA9qtc9TnfYZVx1R6",
+	"HrbkRhF0jV5hgmJQ+ygKiii5XzsRIizGicBQCX+KGR4T//Qs6rHxxw/64anvuHkUIduDCTMVoZSMcYqa",
+	"0oShI59DcxQhXyyxx5pes8lr7Es9UzKlttC1LwJmC3rliwUMg4Xl/Z8wjIGPh2UZ9QA9ZSlpNdXIVhld",
+	"UPvsjit8hjjTXAwLAc0qpBEC70gk6Hii5InbQxeKszCcIjnhc4n8n8zQwhxSuhDson+YcUlkhGw4mWmK",
+	"4Cx/MnjjIZJWA7DvGpOmLHRQsKFH1M5jvWAPQZWEHXb/C4q5RibLre3PaMj5lYy8Ognrcf2wpKuAY8e6",
+	"dTw0+7smDDMlw5mpSNAMA+i7Jg9UaHhKnNZeuF/ZFQRDTJ35C/aXN7v2j/3fbgDOEqrcU3cHS3+6sctX",
+	"VKAwflTxjG0TbXNydt78BzekcAp2VOE3M7AMCPNyukviWB4ht5N/BNuiF/1A3ABRrCz6b4WLBV2STWSW",
+	"ZtWMhwONXLcgFUXR46CJ21rC58bt1KlqTZtHSdkYJBOcyNoFCk0DmzK/4P7dX768Yn41Cir7/vMHu4K8",
+	"xHTJNVR10LmcEESwSCmRKujnaa2vIHeC/VVkTO7TQ8cQji3F8EKV2Pfby9yvPn4YffwADyVKMpRwKSkp",
+	"j8yvGSMN/Hz1S23D1iLUKRRYPHOCQCEt42yTEWe7UzKXXnVGUyLGJOlTpviuCFQl0b8kAkHH1bwL0YJg",
+	"0UWXx51W595xq9Vqd85KT/sQRdw1x0wyUu51yAuk1/WrviKjkrZ69fv8VxbHgm4Zofp2J5BNSvo2bVuW",
+	"0Nx/XpXQ9pkrD3HC4y1b7+6Ss7xtZcPty24YiMz3GgXaoGegYTlEg7eB99bFwoWV9OF0HPqtUK0c4tYJ",
+	"CUUI2jXJ2tzpbuao9fLPKqu7HXljuyKPG0LIWzfHY7a18my0v/jlLJtDIPbfqT+1uXxO7fO6luvXvL4p",
+	"6S8ToibEWGRsOpXJtIBeaPIhSg7atbSE8K9pkqrFaAM4d2QhF6Ysgqu6qG6l81kFeWuC4HhCbFc9Pp1h",
+	"tihufn8bWUCZl8OPN5hJV+h2wbez8fX1ALLRdGfS+5bu947Ms0nMi5steDddeXQtO6ims64LwVK0vz+N",
+	"EsjK3WVL3RLzDJ9BV6vzssD0IfGUSpcHhIYLACSI0nnYY+ZtOehayNTMgzxEA5soNHiIBoE8N0Cn/m+t",
+	"dg70DHKWUmX+1I/NnzC6aB3K19mwEGCcXaY+Y0FuzP+yZQTzb/g/YFx5mNHOLWPDbrGe4/ujX3+dO7HO",
+	"wlpXUQBuKb9OmiAuykH/vFV/b9X7eKYPfdvuGKy68Lu4ptd57tfmHWzjYFu6/+WtHKJASLVye0OFQaxg",
+	"reF7W4v4DjLVLiLPdaXT8ZJOSUoZgSZ9zvHoiZEJizEtLh2jZWTuW1Q3GVdgrAWZlXJmptnDZ9gqK465",
+	"GzespvmbKX1VfdyBlect5V3TSBiEHcatkOTMIkvdm+xsDWf+WmPAPFS9mT2tniHE1mPMOeyuFu5PU+gP",
+	"vNKZmUotOulD9WqXJkMmPcmqynlnY5t6PMUzLw1CLYxceW6etx4YsjynkhydHMBa+OVqHrfSOe8zFWF3",
+	"6KVQQiEMyXx8bYO1VzJXuSiVDZ57U6lP045tK/atz9dFUhymhh9WeFOS5q7Nwr0vqKRFSei561qVSU74",
+	"nGk09i5CUz2QZyqgEKEbMOazisKuy6Hx9mwapoaUaVgHppil/O0w4bERWZppG9gVogyhuACN3Z+5ud5a",
+	"h7wBR8/iw3ucnOyE4s1VbMLe44FzDYDAXt/GPAMHtocRsUIUuEVJS8ODi0UoQ72YSJlHgpW1d6SCyH5Z",
+	"wcrXJOYskShjiqYmTBimM0CI7KvlEbArMWglWcJXhPVdGrcDyO8JFqVpF8uhdOHGCpMV9hTViF+79JB9",
+	"MbPOyr1rpVSVa8gT5ddRllUVJMc+4PqzTEmtAUPFi6Yib1WEMpFGTlrQkoAJvaCJ1I+AeEfo1Y+P0NnZ",
+	"2QOkMVDTPmnqbkiEJfr1HeR/wEzv3xyVRpsGVGA1W3Yb2TOYaP2d/Oja8pUXFCgxMLiPlDk3Ntcm8lo+",
+	"eat8KowzY3tS5iJEgrac9kQ3g25ZEYJgxPrjKE8n39ln490vtYtSrO3z59oM5uvdmKJb6k3YkFz/cy6z",
+	"uOtK+Ry4Dxi3osaEjifAAKiiMU7LL0WSOBNULV7r5duGGEB+LjLToXElSKdA/5p/+eUyQo+TH15fHJng",
+	"hVOcqcmp7WC41NIQDcbxpP/Pv/9joBELTgxg09A7v7yJUrPG+/cgJox40OQpB/qGlZVWA8edEKV1K5uk",
+	"JBWfEnHsbD9hbI8pDOaipqzhtttjMU5TGeXd3WzHN+mM1ia6Bh5JNCQxn5rqOASKeJm+yzCmxwiOJ141",
+	"NkMlwgVVesS1yqN/nQuqFGH5Ck96rMcecaZZql57t8eOEdRYkwgLgnxdugEU9zFCx6m1Ff7pN8nZwMQI",
+	"Y1dhbKBPeXCi59GIJFEmIZNLcoFmeEyZLTY0w1KiQcCyB2iI4ytNJQf2B5hk8MQVW4sXx/9OFgOtp2kg",
+	"mSnTeVoLcAv08sXrS0Te6p/RwADJfxmYE0Iol4JQNks5TiRqmo5HI+rtnFSg13++OO7cvYcok4rg5KgL",
+	"jgclFrBHPZNX867IAu5IS0MQNIMX0gbOCrDXG3EBtvCK6C8KojLBNMAOHl/i8eChzUWULpIWDZ6MjqFY",
+	"3gA1z9sdI7VLhVMS6W+fd+6bn6ZUSsrGRzC5RiS9E62RmqsY6J+4oH/Ykzb83ubtAaKYxL1B12Q/BPim",
+	"UUx/agDHGeDaYBXZmh7bjsAKYbBEGkNuSmNipSWLUZoFC0oUtr7P1GKi7J6ekrd4OkvJCWXXOKXJKbxt",
+	"y+wabuLx7uLlk8Bv2W20TtonLZcThWe00W2cnbROzqAippoAxTk14Wf6n2MTlKUJO5zOk6TRbWg4vRjb",
+	"RKAZFnhKNA5WGhnyIadP6ZRqKrFx4CMjluqRywE16cIIEhJNeJqY0nxUItePTouNjd8zAudmDxOar1kS",
+	"h+t1YdNfLpvKZL8UJlup2vQGaiICQMMpdlotRzZd6nBAHX6zCan2VgPW9us79zkrhYV6Y8OEZbSPW3cv",
+	"Ww+6rVa31fqb5vpUauyy/fwbzz5+SDGjBD3l2RAEBa0TNlrtB2fDzqh1/F3cJsff4Vbr+EGr1Tpu5f9r",
+	"e0+7lp2gCl0eifqmGExQtZi8cGtjmroFeGhs65MqaCFaB3lf96IABkFTAu60UswPjyFx2QBLpMmWWw7Y",
+	"ls7NrZR9wd/e6fc4cRkv8Ep78ys/M2wJCknMS2ebX/qRiyFNEmLqAEiXvg+4ZnfgYhp8tGjjzfuoMeOy",
+	"BEWNx+TCioTb4WjAQP6dGIugdat+b+0Z9QF5IzDaIteN6YkBj//uaNtIhEV6uw2MwL5NGM/GExQULV4F",
+	"zDxoq18X1jvlsLodKDofflGe1Jj7foUgtLc7xxsgA+tP/lBEYte7OABt2eruykjI5STIcpwQnBCTPazF",
+	"kapJ7bBTGANzfq5kRr/xYPMbjzgbpdQoOeftGp+45PwpFqaJ53mnU2cjIF5LCcanIvkzKOWbBKMm5DEc",
+	"lZHC95ETXE7fwX+fJO8rRZifiHLEcT9O/ZXz5284tBGHzje/8ZyrH3nGkiXg1nqOB+0K7r4V574wYA8s",
+	"ewZVxLul4rPRu6BQ8UwQyDs1STQnaFAg2AMTOS7IlF/bDJv8+YnJ4A+wyrg/d5Q6Rrbu+T7iRhEbl1Ci",
+	"kCX1ZjvQto7dWqz9K6EgxeOqIif3tiAnncOQE7uQb2QlJyuaNdfgtC8FuE+MERvq+e/KpPVb97f7oEsZ",
+	"XiKCBrN25vCneCghJWS9tcINWqFKZcYFO9gYAyGXDyifI5VT7kpgldkHbBGm2zMQ+KYAdTG+hMRoXC4g",
+	"MmGJDAfcP27fu4Sn3VbrT61Ot9WqT2dwO28g32084mz88YON2hdq6TN6HcXPvN+CVJubA4dEmUnAXiyY",
+	"AuDjn7UdYD/h4oL55NyExCkWmmLmaHBYWWOdDcJ885NaIepB8+4QuiV83qSd4KunBluedaVOYh5/XQRg",
+	"F5V+Xw39B0NcgIGbM0VNX74tso6ioMSCcYvsyORP39l/Wd0+ISkxzuIi6fkBfs9JzxJSnZcHVbv1UxPM",
+	"lAg8Z18xh/jF7jG4uoMyBudAmWE1Cfwn7gIby8QvxOxNuQVvAExm9NgEn60X/l4+uTSjbt9b9Qv0trIR",
+	"cka0tUU0oHAOM1kIcNZHJ2glXQqnqQnmL/VE5T2Ytji4z17ytJFSbsx3oGbmfOBv9TnNsJ0fFp3OuFDW",
+	"6QonxmdG210qpvFmT5+UBbbNbikDFBFiZE6kMn7wE/Qa2p6ZYAITa5lSCfGnX5THKogLbXJG7kjE5+wh",
+	"sggwxQvYFsJsAU9DTmAxOvRtleS/wDHZEHTj/nUJjxq7TtBFEIjgoxB6bDU6YqxP+7z1IGzz5vrN2bAZ",
+	"cw/Kf/akxwxBQTFmjCs0zF8xwR2B39/490slYwsqn1Y0roFu9VGovD7Nm62x58uTkD8Z1ao4cht/2ug2",
+	"xvGkfzF8lDwetdqds/O79767/6Cx440kVeK0xRSAfqqkw08TJ86/BEH7tuXm3LOVhwjhGFqP+hwlYP9l",
+	"pLEo/Zy+g/9ukIlfkWt+FRKdekKxWRkQWP1+8hULxOaElqK2fJWzKs0l5FdFMl4i/dqLOoTsm5clC6Tf",
+	"JWEjrF3GRQIJ38729RANILH4dKD4AA31eRgepx+iJvxK3sZplpDkaNXXA5J1uIjbEK4PJgZXzBWkmx1g",
+	"trw8ST1Sm5+mq/+yqlC81rcD/YkNQI4UiCYgCEmFq+3SLsF7dVNrso7WfF8PiVW6cLXK66wBss+3XMEn",
+	"U1g6jWL6YY13knJxod0+7pytM6jpAed6wNl2ssJd48HjNrep2/g+EwRnSC+dZ0rShPSXat/bhBFvf3up",
+	"QQ7JTKCUSBRPsBiTUmucX6PfhCto1HC9VpPSwJ3V3R8s/i9HmBpRgCEt/CLs/wXeBPapfAtolmLGTFay",
+	"Y0S+IOMa3WngcGBQLAWTGxvQ8pemmVTQZcTQGqp6zAAHxHOnWKtxCk25VIgz0zmled7pHJ2gyzkvHjsf",
+	"wRDbVhjca6DncqU1qZikKUlM21yuEL8mIsUz1JzgdHQM1exMMUmcyi7MM8ULu5a8prIxqGj8OupqtS7K",
+	"NcDYim9APYMNUtZjA9daHGLgfUkYStLENoBHLwxCwQPfq9/VSrsje8xiGgJMM7lp4VeCKHwTHT8oRdEu",
+	"1OUZrFEb80k/qea4C20spXvtlqF7f2q1jSOhnKDtSrLa3oHQ3s6BkJ/zZ6OOfuNJt8CTdgCQSi9TPmTn",
+	"QJWo8dQf5vrxftyXEXdagSRhstRyNDlRJmY57w+EU0FwsoDKvMsktw6smiy5MmjSfLECE4AjGII7Mrmg",
+	"AWz6TiyNbsPysN2WZsmz4UuNblHnO62JiA4hNCv0yUHekFHI8ZPd09OxSRs6Sci1uwh5Ggd2j3qo8dK8",
+	"ujYgtHB1WrEOjgfbTDytE5x8msjjlylmS8uqkLWW1fHTd8Ffm4KQC7PvGUj4dbKS9UxjJsgMi5X1nF+2",
+	"7nfP79rP+UHDRf3D+caO/lXDsTdi/NYu8ZAe7B6dbet4xynBkPGM+MyUazDDQXUDhUhlEpmI7SFRc0IY",
+	"GngAHERokHBG9H8Z78sJnxudZ+BVsEGPNe0fWp+hEg3e9Sws9xpd1Gv4ob3G+8HRQ4QD/S04vh4LHGSw",
+	"BX3ACzTlttzTkVE3IUPY6XsiSwnCebWyHgO6R6R9o0QxsnHn+yhGh4g+L9du2kvaTZWa0t5bTbnJIPXP",
+	"m7c4FfKwvGVfjXNrDhC+uEvU/GYO4GPnv3GC/UPnvtSQ+2f8mkRIQ7ekYxZBnY2UKNO2GOj4YQTfUyN3",
+	"ed211Ef1E1YTsmovi8J60UHvnLDsHYzpsaCo9IwwV3vMlL00FRuLQTaRt1febR3ZOWaEQSUB1/cH4aGr",
+	"Zba6Bn0GYDdURGDo/iRPekyLD8AulS84wtmK4mf62eIkbxqn551PCOux5iAQVDV/DoTbQYSgyY/GXeD9",
+	"BpOPIiS50ZWw5pR6CBdIEiLzL8w1N+VMZql+3ftriCmi8tCcQLDIO9I1MkBNjepHKOFEGjOtTRN7bhoZ",
+	"Bp2GTO2QQlgCGhJNXSUq9g4q4+BFVehlADd7c64AjL8pSV+vkhTUJKqTQweUYDmDrn6QDtwyZQm9pkmG",
+	"U3/SKc5nffri5+8fXxZbXZoahs7nn7G8qo6fok7abmHn+s7zBkS/au3CUDNXKtH+ashWPyRb+sFO7rYA",
+	"QSskDaA8yhK7gOYUJI+vW5fM6wzfkeY8ys/BNH019Fnjj2tthHCGZuLjBwwFzHqNoxtSR4GPa85xbOpL",
+	"r4+m1gMfX3/akA9XvfUAQRoa/9TC1WnMp1tuvJhHyOMZ9UUeQ3Ek5xXQP0/aTjFaxtLIeEUWhXJ9YaVR",
+	"X1+sH3SYsa7FgAP2XVPDwiu2uWGx2Z7pDmmrmgYoH5inowZesj5akOq75n8BY7E12Uqr1q092MPckl/8",
+	"6gUZah8WcbURcHpH1/yKgDtqTFlQT6Zv5BhzBIJfm8G28njQcN9c6YiKadAkvOIMiiTQYMjWUTqSGhjb",
+	"N0zHfn6XIB0orfpp43Riu4u8LK8v11w3aBeO3HQeL2W+76PGOgZrzqvifWDU76MAwrdwgOfUphuQi5pz",
+	"kHbD26fcd//y4G/3G3sG0niavjmOxrCIpbSFLyuMRu8WKYFpipq2pZ8JZjHpCYW0ND3WqbqZmpymfMwz",
+	"U+60NOn1qXm+hxVxqUxxYxyLfh65jYdxYuuk1itmV+zaX8s2eF6VcwEsDVGJCEt2jQQOipwasTS/nMf6",
+	"CvxnmoZ6S4gnt4dic0qKN6Qm4QXZkeENLffqCqdCgiusSBdBXVAqkZxBrC+LyQl6aczvEDBkH9jpe8yE",
+	"B4drnE94SsLlZ5KghCjbILpM7bVrySOyv1iY2broSVgEvEEWf5kMf4rpC/qXH//2+NXlf7x+Ip9M1exv",
+	"j57ce/Lb48WzxV8enJCz1omk42I17e6DVisq3f+IJPEQP7j/3b2752eddqtYkrvrynrXPpViWfMSGvmc",
+	"zC1Q3SI9XIdOb42UA0VZA5iH/ALmF7sGl3yl9HJMMvZMhJUi05mWNlI+RwmfMzTTyoupHgOE1XVbSRJB",
+	"pHRJUj1G3pr9UZxCNdtjPhqh5nnngRnyiiixOL7QrPyoOiBub+wJqgzGXAgSKzThQhI01FsTECs6gwKi",
+	"QX0b01C9fkSE/cZTkES/UJRaISk3jVI2zc4lxFjaervixvaRJw9qvfAMs4VdnFyLx0/5GFHmykY7EDT9",
+	"8fMymCU47Iyxlbb3we8DNMUqnhCJ9DRoJsiIviUyQnTMuJbsUYyl+ZaGL5D8fEEcvYyox6CQpFnOhDOC",
+	"mr3GlJiKVCnPeg00oiyRqBcUqgLLWK/xEPUarXuo3XGDeuxPZ2f32p1//v0fpQj/lEr1yO3qNqwPG0a+",
+	"JljEk/8ABapKdV1u1HMAbXhVJ1lbbahiloL1cdMES3EKIiHCtCEjkMn70ARfw89aiDK1zXEsuJSgOshK",
+	"jZeL4vKDvpCmK4FT9O2fpR1UbkINrWNGXl9E9TaNzCv9oGp8INYfAKRtdBsG8wx9LzdaOwP1AazWy+qq",
+	"ZlfiyW+cDn960P6f07+2nrAtYiAsSdisvDqK+IVl04NHT1Mav4GA4PufqrM+LrwTcw71KExPCiqJ7Zmg",
+	"PwBgAFXr7RjNYzTPMbkQPWaCdAruV8c7yFsqQUtyazH5oqNMuoz489aDHkvtKDUhU83RBklmUJHIQYQy",
+	"lmrZcIDTlM/7/tHAdFjNSLUA+MibUT5hHr0lBM9OTBXG//64DiG4GUwGlorOztHde+i7+1uj0Q1mO3wj",
+	"qTdHUre85Sq/nUXhb+kKX2KZbJRblEvYQ6gTnL6z/6pVSWtnClsIq6xjZHSMikpklpR8dSXa9gkbO0wA",
+	"mLnUTeASVWYt5OCwn6z9BQRqlBJoG73xRdLnrz1+fxNMb0fAHjkieXNR+xXR7IchuTtKsztKPtvC+A0G",
+	"rH9upGVnWfIgQuO9cqLUORRRcmHl34jT11WUfbM8OSE4VZM/1uU4/hmG7C0s+DBRflWf0NhvV4CtPT2o",
+	"zZDSa3Ky3g5PrwkUfZgJPgxLpcqFVGRqD8T0gK06i2fkMGmeX3RPqEM1ptmyFl7fdBq3jrL6MPSssoi0",
+	"KZkSlBgxa3KGceNtzaTXYXby7i7FruTdK5PqxjEGEE/z+N8KB1C+iTsyz32QiqYpmmPqq9EFIXFTwlTX",
+	"eXKhRmaPqQmZRkhxhKELo978Apozgj3Rxc0lttLM9ARdgolRkJjQa5L0WJIJX3vTLUe/IpUvygw5DhNs",
+	"Y09Q02U2QrVBhYXqMajcomDEEYIesDbfY5Ti8ZgkaOC+2Dcf7NvJB5AFYu2cUEFGPjQBIWPBs9lSida/",
+	"ui60EgkYZLtR4vwIe0xh1x8UmdOBNA0qwVticjN8N1uUkpFCU4LZfGKipnmV8+vZ4pm70xt3f92oK6Xd",
+	"Pu60Ltt3A2lM8GnQ//QvBDP006sXz3948jw0qXXude496BirmsaqekTpvJitYA8RXfMYp6iLEjLFLCEo",
+	"Y0ho+Prj+JpD5bYKgPEdhkhMZ1oo62+fV+L5mY3WD1p3d02z6P2C+uweNztFlnOfvhznyLPFyuI1Joe0",
+	"BVnSMl3YUlWWnAAur8lrm5JTxrVsbcB7fUz8s8XzwthP1BU3Y5Bs0dSweaQpr/kTNIMjxFm1E9a8eWs9",
+	"a6rSo9qdbavlnoGwYRm7ZTTFKPdu4ylx3b0vj4200Wq1O2dIozjSdN28l3z8gJqMXkOxoiPUdUFL048f",
+	"3B6BguS6lpm1Xz929wDtbkNA24zaBRD+ZDG7K1KM5/GF9aFmfoEyQiY7dWpiTgSZUqYVxaM14k5httN3",
+	"4Z9Pkven5u7e1ajSWnxzv2KtVd1xnmFxFV7mK4OAh7Z6fHaI5ZHIcVBcvlyXlrg9ku2MT1VifggOt8wc",
+	"d7eGaviCKolWGanAOUv3q1AqD42sCnh/BEbOZ4uXeSjaJ6xJaJqv9YOITp4mrhq5/kUzZ0bm/UJn6WkW",
+	"T6C9NDGBsWb89sGd5iz2CrJ360JUupIpDxG5hihUG1luL9Q32KES7pkyU6s5Cop1d1FqggfxGNPPvpfN",
+	"jiavXcMtc++pCZP2fSpKwyqLiLFBr3ZK2pLm+AtVE54p0EOX9IYBYlxAHVL3RGvSgygYWyzZOpiSQRcA",
+	"IVc6Q608QPol1dz+Cgq6XNHQQZv3xWDzr/9XnKYDq70aeLTfPVmtI27mUHRKwgVCHQKjFy9XF6/Sdm9N",
+	"110RqPXxoqY9cBCmB/oAHprAWGJKNqDVezRid3iHGh3H9JqwKuHbDy9Nb4SYR5ymW2RelmilBwk6DXdV",
+	"u6r5K26iFT7DgusWvMJi66XKkdXK6077sx1fEjd7CdD/iUq3m49/gXXb11TTAMH2b0FUcN3iFWerFqel",
+	"8PTqOC6pRBarTOhHrz5+kDQBk8JTItGPKZ4O+QJrXrGFcarQEvEVns1IatL/ZfYbUSghKMVohOGj+i/G",
+	"r8l0KIwz4YZMUCZI9LaMULn95stNLHV8bsj5FdR0wBNKBEpIYBheV8ShIl3R1BLCfvqmcfuqReSjpUxh",
+	"XGmKOnF2BEZ78hYDonNGeoyPyqWOJjZtZ66tQGlY3ZIUgppGeugxrFBKsC31Hr5npImjhwizhZpQNkYk",
+	"lcD7zjsdSA5hHH7vMSrRXFClCDtBT5hvzoWUwEya3G9EFXLVYIyx3BkAUBPoppEw/PkhV7Hgjl67HtmH",
+	"Yf0pZZkicnDkyjehXJftMTMXGjj5Z+UlK2q7k6cjvTDqPCSMqx4LXCPQW0VN1vX8euZrL3w6Jak22VuK",
+	"I96G8H0CYrZKubYkUrca9/yNg90eB9sSDqrMQE7fKQa3fIt2vvVoZy3IBvxwZBtz+SZdyCoo1b4dw4xP",
+	"39l/bSjSnRPtfTN0c1ZRRgrOnYm2MLAuPThfX3fO05ndaMZtkwK4QojV4BlTpqCRR/bwfG4F47/2mNm8",
+	"JNQh6os9c1hla4uV4dvpUkhJiWNmi69UCc8+MtcDFrQXCr5tTGi54QyoyENDU3rMkRhvP4tsnK+QRuJ1",
+	"WbBYGfPafMKhWOZDJ2/2mKFLy3aw0OR2gi6gD64RmW1D2rOH+b30mOuVUJA2l1vXwsdp4iuKnqALUzJU",
+	"S7pGrh4EEwyOHiKpuO1O4RzpXtDWs+TCcplIe5HPdVC59vOlsZ3D0NgvSK66LVJbAOyvku5uLVoVCHWA",
+	"awVTANRGcrSNs3RxtEbw4TPC8IyeLPA0XSfwvJgRdvHyyXYCj5vUI2PDfq6Lzk5aJ2c9VhZf4u2FpVBh",
+	"F4ISHme2YuiaAN3LCYVCx0oUQ5YL8blhIP76qJ4XhZFfSLWJ7UtDfKvssDYNWS5YQuP/PsrV4q2CoeOg",
+	"m/caTbsY4Ni55wIc1xUP3q/iwlZm3BAVNttyCyj2xZZa4Evo76hJ8ffQcFtm8HtRLBD76QsUVMHzNjDa",
+	"6tzreNNgNYzuBF6fSfWBrwXtd7mCKm4cQv63+gBfYn0AhpYKVlcRtRVJ6fRd+GetogH7kb6tKweE6/ua",
+	"ywfcapuaw9YbKIJfntLDeFlho1VGW6mvFCHt5jOHD80Fvlpq//V3C6xJULelfy8K1PbWqw8ckHbvXNK4",
+	"su769jD+iQsN3AK5uNn0/zr0wtUA+EY3/pV7y7nKAdtJmqbJyLFtMlIdV/39AuoSnqDKyrXOdAW1aVHC",
+	"p5gyW9sfXDxRj1WWtkXNXkNipkhQs/Y1Zurjh17j6CEamNkG6IqQmewxzoj9wJpyuVWhzS/Mll+7HX8h",
+	"5kWz34JVb4rfPiVsrCaNbrvVutnGIOYOG91G+xyJjCBIEn40wYqkEXrw3XmrhV5jytTxD4RR2ahZFcHs",
+	"qdtIufVFRg3bP63xNGMJ/eff/881YYkgCUX3J2etf/79/7TvTWrT9XutgK5f/PDkKUoIeorRq48fMmb5",
+	"a9EKcN7W7zVu2cZXgMgaVj4zHjmkRUOLnF9UzGZCBYkVF4vSLTV7DcxYhik412T+IMmQIkJQxakgdYI6",
+	"S22DhRP/pNbB7TFrd6yphQlgYjxvo1YLbdMNuXikN2hL/EaKDqSJFnGgShctIuY34+OXZHy8SIyiXLxD",
+	"1JTZTP9TciEj5PowRSVNmFbc2Evi4uk7XoCietbJPYnv9vbJpf1DluaUX3+rcHoDFsdXcLKHA7s1tsdl",
+	"OLp5c0IZlzgY/f8q6Py/gNmxeFIHitx8sURHb9/ueEiqvKMsvCxw/UayorS1I9B/YiNkHdlyZas3Tlj2",
+	"N03WIizeOPmNwHyVhUoPKV76zsrVdsjHUADBD0QxT0gEtQdtBRLUnGXDlMoJSY6QhWoTUQ1vul+gcKSt",
+	"YKiyleTXMsPhy3x1BwyI4wlkW0hJpcKmBbGrpeJxstF6cNxpde5CUR4FEZ4/EQme3IRoYdaWbnKFs5r6",
+	"fD5+gAP6z+f3jnL8th8FRtFnXIHDg8wEhYaZKMV+MlRc0hKZu3vcun981r5sn3fPziwJ8ee+dlSeN+aG",
+	"h9TH7/T9m/f1++P7m9HXtLbkLFzfySeMcstX4WuXUoH87eS4EeBCdYrya8X1TBglAo8U4iOEA9ywsz60",
+	"qbPxhMRXJEGUoZGWEJoZu2J8znpM3wmRkSljF08gzjT/DQahcYYF1Niw+QxXlCUavamUkFucywIm47fY",
+	"hKjTQa4HEXEYPEzJ9ARd2LVT2WO2JThk87rSnixBHlLgd0dRTtDrMjpjipEaWgMpJzPBZ1yuaWLkoeev",
+	"vgP8J6yjVEDNi994plByJ2MEffyg8AywVKOoQcuEjCijzqpiaYkS+BpnbyE2mCqK0z7cJYQow6pM0zm4",
+	"X9ieD2DOnzoy84Mtz0mY8XyKjx8IuChGlOHUxUq4kiIpl4W3H6Uf/6/KxMcPcCZLc0q9lXytkINOladR",
+	"JpHj12BVb4ofWv0OEdAWM1+J/mpOWtodqJVmsHI7umIh4yatmgD6OJUmtH47MFi5+DWZMl7i2zLrGbcP",
+	"BG9bQkL5FQZ8BMhHY9Ok5XPsBAVVDMbQMfuhb7nKn9r4+dLQfYShsNwKV0RNuK+jKpZblEdP32lgf3/q",
+	"GPXpO/uvtenLJZxlzxy7gErYevR1k8sAfx2DLZPQcsLApyYvtPE0Q0QheCm7tlR8B9mxTMStIU+WEpvC",
+	"LMv0hpF5BaVZJy6vJzleIN1LwN1TbC+u47BkyxOsr9tyx1mO+kU5eY3QvZUY6A/8kQbVGmEfyzf0FA9J",
+	"ajO365Ce04AcvPtUi61STXqNC726oSEISeYzCVEXXfJM9hpdhJmV85GwtZYgMBmaGAhjbk28VmAq95uP",
+	"R4izmKDmeeuBSRhHEgwWyJ2IrQdkyhuZ8kqledRm6s9LA6gmv1uj/oU9jlsSXA/CkkJZ9W49lrSL+PtN",
+	"lN3ME/L2Ku6WvyWGh2xF06xiiWdPf4DFXHtyspeIeWolic+Syv8VpzTBXqiZ8iSocd1FP338IDBTQO2d",
+	"jcYbdLzl6mGPFW1UUDUZjD9DEvOpLUXnwFIL9KY6uUQjnqZ8foIuJ6THZoJcU55JPxJc/UqTu4f+DVfR",
+	"wxS7uyJkhqgq4w4vzTJvhjscSg34Cujfqlzty9G38gXno+paLM42SeOfjL7mFs2vUvrexT6wr7pv6RAJ",
+	"LcbeMN501uG16j6QhbUN9bQmQRmR+3uAgNDBqwlWeIglMf31osZvfBj02jt86z33PV+X8zc+RL9nJNO/",
+	"yDkRAIt368DIzwxfY5rmt1FRHsQfm2ngh5qFNfjvH1VVDvF+wlN3HhXewQuFBljl5cMR4/OjLppPiJpA",
+	"yWeCIMoyqF8KhVxkypXxW5jypjNBplQSiZqWuxOWYM3f+YwwysYI3PdHCAsCP0VoyNUEGbMz4qzHAAJj",
+	"NOEaKhfGj6EfQ7EgvJAPTRlz8/LctkBbmBnMsx4z04WPGXmr4B09X2RVn/mEpzAp4qORHr0oY2YAvXbT",
+	"r1217iU+tgostjw1lOGSVwgPeaYe6lPVCpY95KoqJFh9gtrVAQfpHHfuFjmICbB9Z90DfV/dyd5SFz3n",
+	"H/+/1Bwd85ld+g/ZL058/7J1302sOZiFlxuYvDbWL99uBfoHlXth3JeTNHAhSCkGOzrmkVaf6X9bE2bg",
+	"ShafOsReR/IfuTF7U3yD/aF3K7/y8xxtfiRiSqCoGGYsI6kpqMmD0WdtK0OOc8FK49MfJn78cSb4jJy+",
+	"xAKi3/OQwagxJ+TKFCLWIGnenHJm/u1XBWKi+2i70z1rGZefedo+0z+4p9/BU03tscqEn1RmzP9bTTIh",
+	"878yItd+z884JwlzY9+8jxrzCVV9s9r+nIsr33u5Nop8n0lgQ/5Oq7uLwvM9g5Q+RVbN0G7R7wE1Czwr",
+	"8iwpcvyoIBQ53DD2z6y0LPosxbHVyPxXjMtfLzdT9lmSgbABKUvG6Q+cK055fNVj0KDTBOBAVw/oJGqE",
+	"N57SeBEhWl6hvFxTC/H0E0QuHhy5VzC1EltaBltuE403Ye5uOL5+7Pudsfwmoz/zawfosfCf9AHIZaPb",
+	"7mxPpzu70ek9KPEnJbaMzA9FcD9b9flLDfK0/blUOWNZF9oZ8JGCyOWV7uMpns200F/Hf/7Mjt0XX4Nv",
+	"2vrWlI37AA4GIAvuZTybccqU9TwUHg0xTelo1Mfx6qNs3BdkxsXKE3LN06zsQyOiUZZULmSqv8b0tCoT",
+	"K0+hbfbyj4JnijLStxxt+bFGaRk8dNav9zulmKzcU1VVb/P4CxOrfpnQeBIEkEDncdt+M8aKjLlYWDO0",
+	"3EqSMrHMfoppJpU+IlPzOv+eL9aES+yG6FXGQLpz1m2wZ5uoUj/FSZnAVIJcn0Bw+oaRmzByZyy8Qbnn",
+	"261tQUc7B6ejWmQ6DC39JjHdnMTkCfs//9f/Dsi5vbjdxKfclFVlAodkzlDjByN1qQR3R0ZITvicQbDN",
+	"MWfpAjVjv4Gpcf+//PkSrZrMjk7WW5jd+velNC5qyHAk2xV7TtKYT0l/yPlVSsKIiaf0WhCFkjs4jjNC",
+	"0yD7DU7HZL89OIakuUykjW5jotRMdk9P7UdPRuI0hVlOZskImFt5kzKt3LWixlgQooAWNl7zmH78oD5+",
+	"QP8jQn/9+EFwRn/PSISGnP3GM4H+U97Eux909s6pKAYKWaNTAMQB2mvu21zCz8SsV6JMgsW2D06W7ZfZ",
+	"Ki7zvNT6cZBllvWva3TPWjvJxKuosNkgb0d+YfLxq5UNoKax0cONR8ihSORjAGXkGykkJMWLNdn/m22Q",
+	"/tjQy/yrQPX+/Ofus2eIMkXENU4lmhGB5oRcJXgR9Rhltri+7ZGI+DURqWWr6FlhfTCdcbRZwEB81GNz",
+	"nKbQbfnhUodDI8xrIuW7zeadFE/QY61CQNsaPctglSYMoKCT2V+h2eN8wgFi6DUx0ZI9pue5I1HGyjp5",
+	"SNQ873Rcpy6XzGUjItFzMu8xt8PZLF1o3cO/aTpGg6FWgbOyyvZaRvY/gS5RyisUFnQ0kgGPuNS/SASR",
+	"HaXsoX1s2xpWsAeYUn727OFzpLprv7cFSd6dDN+gVhTC363Axb4ywGfG5W+Rj3cOz8e1UnYgDv5NK7s5",
+	"rUyUSCvb1CgIVDGzgGPwV1Ii1weOmcEv3dj948cwY8RkftjOGe8aCV5I8B9Z3uc0vj48eB81UqIUEfnQ",
+	"s+qhQaXj2m9BJExQwuH9jpLz0llVBVHa51+YuPxnPkcpZ2NjI+DTGWYLMO8qbgPwIhBU7Q0bl3hJrtJm",
+	"+/KFnuc4MFwzJRYg5QqaOAe++cod6aO50IX/tNb/e4xx65IHuwL0DHC7NM78E3ShgZXAFoznE4aSxAiP",
+	"jM/XyY4rmPEp/PdfAjp562K4SFdI6P6ksTqPefj+/fudke8mnec7nPk6CtM5OIWBxOHDUJlvLP0mWbql",
+	"Ru6utrKtWsdZpUH1eVAYKIx6ra6EXlKUvMdsVfII6K8plJ5Nh5rYy2z4G4lVhILv+qBGRackpYzckT6m",
+	"WJG3CjXBqsFwihhXxNgnGFe2hRpJjk7QjzTVBFLzmCFlxFhzL57/UFUY/dIexBdSEF26IOZ6OG9252Nj",
+	"o3frSgSZ6jeV7RUhJ6aiEvu9s9Wo5oodWAJYewuP7PjqCa3Hof6M7oXKKVNyvbTCKX5Lp9kU+NaUMvPv",
+	"tt+0hssxEdUzYinpmBHSp0l5fHiWwZO6h2jaFx1otrBHwg5TltRphJhH55yfT7gMAiO11DfD0P26qVnq",
+	"EeICsLgJoVZHVQCoSUiSkY0NRkv7CGSkPyQjLsj20fkrOxwc21SzAWqGBdRgI4MkIwPUJFho2VDl24Yh",
+	"eT6epks8U5Chr8lYSkYK8Uwd7dDe1K0naHEa/JT/S5/ezXY6xXNMlXE2e8lPkFm68KH/Hlu7oa878mSh",
+	"a6Wimvl8GVl6nic//KnVNtYW8tYwjX5K2ZU1U9VM1ibtRmSpgcb2YALDxzQJPTb201ar3TnTLMaCqdtw",
+	"rsVU1PMorXZhrd3VyYF+d6tlQEzq1IxA3wzDZhvdxuO3+qRB9zI9dQlDRAiSiVxKeFNWNnP11Fe6cq/t",
+	"CtEgi7+IJ79x+uy3i8Xz3y7mz37Q//d48Wzxlwf187sMK9vcJ8Ii2BfbB1Z5gcSJbu6X6op4lyAzQWyW",
+	"DckyuSE+cCrn8VA00gdf4ZlWX0/QL5B6ZcRKOArECEmgkK7RzlEzFwLBrwJYGiGj1hlhL8d5+/NRhPCS",
+	"1mwi3iXCCg0CGB+g5nxC40mP2W+AVq1VaC0STvECGMSQuPD4UaYyQY6qy9sZaPm0JS3qU7qcm9chSokp",
+	"ShYCwA9kllGJUoymVBL08f9Fv/FMRCi9Qwza//j4Efr4IZ7wDAS8EU1JX5AREUQToW7jhxevHR077zTW",
+	"0J/W/S4YrnP6U4fCbInlN1m545Acaod725WruedrudrGa/1i2d4q2H1ubG87CK8yvhgq/q3hyJdUc+8F",
+	"pCY7BtzUEv2MCGfhOCrl5IEN5vSd+YdtI1LlTPEcbc9U4UPSP5vv8+u7koc1idgsxcwDrLG417OI1iRl",
+	"o3ZuIXYnB2JBJn12D9APoTaTHai7VKvMyHXfW9g0edmZon8j2F83wf7aO4fY84ny0vPWVabl+oRcb1J3",
+	"tpLeLy0dvbk2IqbgEoCy1n2ulz2VdhrEzVcEz8YTFNQDOkEXiJF5jzl7IKJa00kT1DSRbowrX0mqVL0x",
+	"rqld1ZtDeA1DU2atikSd4HKNOgJZC3HjzZY4eINuuZ02ddvWrm8Moi6DWIKzteyiXYdddA7ELlxjmG9s",
+	"41+7X7UFAIhA8TASoRnhs5S4VhJGjZdbKBCnWCkcT2w8ZoUykbs9L4LRh+zuAu/0rZ8hfG+WjDbQOlf8",
+	"1DTKNYhDWcynJllzRFPifWCZEJSIY6hAADXtTsz89WjiOaTDyAnu3L3X6DYejO7fS1r32/fvn8ffJffu",
+	"PsCdEcG4Fd+9i5NW+y4+G47OR+1hZ9ga3u904qR9N7kXt+8OW6NWC7fu67noH6TRbd8/P+u0I3tX/foE",
+	"eoveL/nFrWv+EgDDV1zoOpfC78hwy6gpY81lnTVaBpkYRxHiaeI9dzcgfZZ3riEsQYNplio6w0KdjriY",
+	"HidY4YGRj8F0gIWCPIgEDTS0DyLEbSYFnvfYcAGBDxINQrzisSLqWCpB8NTONXCoMnBGc3AoWhHW4ijS",
+	"OKplUMnoaORC1yBvbgGNcPQ/X//54rhz9x5ydT7QfEJTEIP15ygbP0T6W9IEefz085NHf3582X928T/6",
+	"F5eXF4/+/Ozx88v+9//z8vFrNCYKnbfPTGuq6UwtoK29ROedTuQyUiaUjfWSrshMnaCfZynHCbWRg1AW",
+	"xxyB4v6XHrO2F1NA1SS6GhcIeWsb8OSAgZqdVusoQpKDd0IJSpIey+A7iBG9hyQzR0skouohCrwCx/9O",
+	"FnpxjCsEnX4mRJByOV3Pt0xm61Sf02cJAOBK3Qk8R0OeLKo8w54mVgRndO7ehaAF3za/jo/b0VzwzJjy",
+	"5K5iv9aXDGRYZ41xfPNMjbl5Ay4mxsw0ORfOHVS1gZzWl/u3A/rv/NvBT+67la7tOnpOiED6WUmMwJAy",
+	"DKteObxGCUYXJ5kJDR3KxkvrC6s7da7n/Grey3fJjUR8I1GK31j4bix8ewZexbwDUjcngvgCzoaQaRVC",
+	"E0AqvSrxPtreG/btnj/5PeeM6avvnrR1l9Bbbx0Pd4Gw4cFNT9Y1f3NcWEsOwCZMUe0dFLPTd/kf65w+",
+	"P/A5qxAitqDu+3C2UoDVZxPYc53kqN81PUk10muZ85FZ0PEPVM64MYCCjKfHOJmSMvT4Ei8X9Ch5c1WY",
+	"zg/RyJ/6s/+11/jn3//Ra5QFCQZM1RlaVjfn1sVHNlMFFnKydr6v14bvIBDigPxxb0CA3fUmF7w5w2oS",
+	"VlTOkaWxLOlsE6r6pgI1jVh7HJre17Ti1QSCSoSRItNZipWR1T1ga9kvQtYwrHn0kIDA/ND12k1xVavd",
+	"R7CO54Vl3HhY+pvD2n0OFQ7TbgfeVCtOb4xuqWsjNty+wvBd27XcMUKJb7VAWGIEHwcYWrPxjuB+Hoa7",
+	"g2FoKaSSZWlaWwRZBavNQZQFXPjKbUdWqy1s2WahgFFhLrgiztzAMzXkbw9tL6ogTFOiBZut+9/UMEQV",
+	"bGYu2yZC4BaKKly0aAr9yOAcekxm4ppec2FqgMBKnVcDWtqYpgCmsjFlJp6Tqh5rDszYPmWK92kyODpB",
+	"33M1MbVDhqaMk+lxBqXJ5lSSoxP0ZHQMrkvomLzyxTvSSBEldphnety+7tLoVgNH9cmUkaVt/E+w7Zvx",
+	"lH7xTs935T7PcxAuXJmJhgVTqNywNc3uGJr9LxZ7E7adWOdMPTuQM9XRIKuNgJ1SE6nkm1/1X82vCvQu",
+	"tIchTUURZsBETAuX3IPgIH4L/d3Vh7oRdvzKNgIts7RDagimiUnSQLQ0NcPnTZTnZqDV1IyVzAwIaypL",
+	"zbAfDiUiTKEHnQjWGhmxIKj4yK/BfYI4Q81eY4jjK9/Tx+3PbED2GuV9SpPEyK62KtknzeYYwhuNv3Ia",
+	"U5RiFOMZdDRI7nz8EAvMUAJt1T5+gPyKVVZXQazPfdcbF2K6nVhvj+YGEya23HgpRze7vLukz60eEkB2",
+	"30CF0++3OLh63LndOgc/lBErPA+2McIGMvsW3bcRu4wQ/fh6ja3XzhrI3Ihcg33pX57v3Lap1/Yxxb4k",
+	"o/d8W9rEQ5K3DaeA0gQHYhMrBNGMes7VZ0ENL2Yzkn78gFJ/al1EUxRzNqJiSlB6x0iPWlIr5KKd1Ecs",
+	"vdebzAeLFRdb9W7ef+9rFZ/OktlrC7rWKdA1Qz4tWdNAeWBipqf8+inZdoSp6E1KwHBeqFmyDSHRWjW9",
+	"YYkzqIZl7D22dZWWDmfp4gQ9UcaWY4aCccZtHHo1xlcyQuRtTGbK9GzAq8ImkgovoFYrcHaSoIwpmiJc",
+	"yBmGD+Z+JSVwfEXZ2FaMMU2N9aJJsiKR9pjpFAFuO28hjmydHD1tjIWgNpwHu2WZR9NMqh77PeOKaHEV",
+	"KscGpqdywdQc8Suwe3xKQpw7R/o0AbCq4UzvNN54MvacZxLhOM4kZxKJjx9cocCEoGuuBEHOeV+Ua1dL",
+	"e9VIP3V3mtve2xftztn53Xvf3X/Q2sKtDgf/OXKFLY+zyvvRWvV+7Hn0WpVc+50ad1OXD52tka+NqfCw",
+	"nAjm/CZUf0ZCtaGs1mdixKNtOJ+cpVTdCN97AcUccdBM39sxjKXI1yUDRuQtRhb7IhM5i/WAsGpStMJ6",
+	"fIKX7RFpyYAG0ajHrHKxviyHca2kGteTJdiWPea8MVRF1vmMxkRJmMl0tyjU3bCml9w+NsESgm+Bp1sf",
+	"jPP0QEEiyq5IgpoDuAxw1wzQKbJ/am1poJlj4JgJp1/jkXmtJ/iyPDKBR6Os80/UgEupzYHbrfPGm9Du",
+	"blvyaybhQo+x/mOEY5UJsq3zB07401fPKD+q+l6gkDvt4wU628YLdFb0AuXQvrPjvuwrdz9jJ9AmYDyk",
+	"J+hQWdg5Of9WOuObu2izuwgoJMJIwkjH9BEU5BuFfGwbqcWx6MrYsSer1Utd2T+QQi5ePkGKX2kJxZUH",
+	"1BLAwH6r62TqAZIxn5HSZlQGT5zY/EXFj+2sdK11W9eq11HhkdhC52mv8ynY0K/94rjcnW6O3jIi4r9K",
+	"yl8evnSTKX1VOJ/XdljbnC4Y52KL/QZyLcDyRWNISwm+JrZZPOQMs8SWUh1nWCSmiGruhcVpSkRk+rR6",
+	"Ixpls0zJkzWVjy+DDeyLyrtJME4uUVyLkoInGYwtnOyv7xqmXocR3ExgsCBYgki5HBLseh69wtQMsJHA",
+	"irxVBgltWkrKJekzrvIPJ0HLpOdca1HwgCrURXH68f9qCUggfE1ilGIk/Ae4my7ZJo03P/y1abzXmKZA",
+	"18JKIt9CXJKVlsUuegJwAcpGJhxpintbCb6+JcSE2Bze/MqWsTIyeEwSNFwUCEIYRWExpovOW2dB+ARs",
+	"8I603dSELUVj62RG6LzT6TEGubmGIEyplPoPLtAQJ2YBqDkwOHXSy1qts1ivF/5FBpDQOQJZzSyyx5oD",
+	"+IcdqxmbGxuh89aDfG3BhhNOTKasIWWw8kwIwpStoXOCXoxQzJn9tUglGaRDW2sFeYtjlS7gpzll8qEJ",
+	"NwGbjbRpxZ1SW/1sli6WSd2XYndwNG8ZzJ6WlPVEia8Ben7SOTFVyEiqT6O2THUXMmyvqeDM9i1+yn8i",
+	"F1LPGKFfKEv4XKJ221RuI7EC9V9mqdKa5I80nlAiYFHq44dULwyL8ccP+lKGkojrwvDHxj16F5RTR4Ch",
+	"BLlUZKZHtE/QI5DpkIE1ZAQ9iTon8BHbzM7R68f5mYQCYK5/TuhYX2HAWrxw1s8j9Rs7kG+Asm/htl9M",
+	"jSHK+hY7bELdzcXEtutZQu4etB5d0H8zB/ZvIsO/mpkDyBLCAQyU2zP0SyTOBFWmXeGQYEHERaYm0Fzw",
+	"jX4srstLVjzlMU4RmQ5JomUZMxA1p/iKIJGxo0JP0e7paarHT7hU3fut+6akpl3R8sx/JjhVkwj6dJse",
+	"3q4/jCafAsdKS1MkHZ0EXRIWUpFpY7WgxVM+RpTpyUaCyAlMlfIx4pkKXtewWPLyxdh0sVETQgUIXVLP",
+	"pAmDlqrAL6MnxEMJFZvCGeHVsjlzY4/W4cyj8E3zsFHetEUqkYE5VkKBjZgLAxgJVL4ZEtNrjZ+UN/ko",
+	"m/VRcYpmr/F7RiOUQN2YNA0+2Wscnay0Iimb8kUuv81C15qpUQ9lXlSg/oZ7t7C5OucvgipFWOQk47C4",
+	"vdQAh7BJwgxmC5pnrU74/XKD+KiktZIHvLXd7UM49H0zS68vdwgOOb+SqKklehmha05jG719TSXVMOeL",
+	"Fw0xTelohPRhH/lW0jJCeAYpVqboUdHdGLbm9Fqza+1YtjQqEqhABP2kJplWG+DjjCtMBXxNKCoxk//8",
+	"+z+OHEbgsSBkaiK6E/vbFDPNEcNPm57UhOFyjPhlwm39zMREwhuLB2EFBE2o1uHf//8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -74,6 +74,12 @@ type Services struct {
 	Settings    Settings
 	Health      Health
 	Idempotency Idempotency
+	// Reception (issue 4): the message book, appointments, the directory of
+	// outside services and the reception settings.
+	Messages     guichet.MessageService
+	Appointments guichet.AppointmentService
+	Directory    guichet.DirectoryService
+	Reception    Reception
 }
 
 // Server implements api.StrictServerInterface.

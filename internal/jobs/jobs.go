@@ -28,6 +28,7 @@ type Tickets interface {
 type Services struct {
 	Maintenance Maintenance
 	Tickets     Tickets
+	Messages    Messages
 }
 
 // reminderWorker delivers the reminders procedures schedule (a dev ticket
@@ -77,6 +78,7 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &cleanupWorker{svc: svc})
 	river.AddWorker(workers, &reminderWorker{svc: svc})
+	river.AddWorker(workers, &messageFollowUpWorker{svc: svc})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
