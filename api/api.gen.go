@@ -97,6 +97,30 @@ func (e AgreementStatus) Valid() bool {
 	}
 }
 
+// Defines values for AppointmentStatus.
+const (
+	AppointmentStatusCancelled AppointmentStatus = "cancelled"
+	AppointmentStatusDone      AppointmentStatus = "done"
+	AppointmentStatusNoShow    AppointmentStatus = "no_show"
+	AppointmentStatusScheduled AppointmentStatus = "scheduled"
+)
+
+// Valid indicates whether the value is a known member of the AppointmentStatus enum.
+func (e AppointmentStatus) Valid() bool {
+	switch e {
+	case AppointmentStatusCancelled:
+		return true
+	case AppointmentStatusDone:
+		return true
+	case AppointmentStatusNoShow:
+		return true
+	case AppointmentStatusScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AttachmentDirection.
 const (
 	AttachmentDirectionIncoming AttachmentDirection = "incoming"
@@ -685,6 +709,27 @@ func (e MeTokenKind) Valid() bool {
 	}
 }
 
+// Defines values for MessageStatus.
+const (
+	MessageStatusAcknowledged MessageStatus = "acknowledged"
+	MessageStatusEscalated    MessageStatus = "escalated"
+	MessageStatusPending      MessageStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the MessageStatus enum.
+func (e MessageStatus) Valid() bool {
+	switch e {
+	case MessageStatusAcknowledged:
+		return true
+	case MessageStatusEscalated:
+		return true
+	case MessageStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PolicyKind.
 const (
 	BusinessDays  PolicyKind = "business_days"
@@ -739,6 +784,33 @@ func (e ProcedureVersionSummaryStatus) Valid() bool {
 	case ProcedureVersionSummaryStatusPublished:
 		return true
 	case ProcedureVersionSummaryStatusRetired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReceptionDocumentKind.
+const (
+	ReceptionDocumentKindBrochure       ReceptionDocumentKind = "brochure"
+	ReceptionDocumentKindOther          ReceptionDocumentKind = "other"
+	ReceptionDocumentKindTariffs        ReceptionDocumentKind = "tariffs"
+	ReceptionDocumentKindTaxBenefits    ReceptionDocumentKind = "tax_benefits"
+	ReceptionDocumentKindWelcomeBooklet ReceptionDocumentKind = "welcome_booklet"
+)
+
+// Valid indicates whether the value is a known member of the ReceptionDocumentKind enum.
+func (e ReceptionDocumentKind) Valid() bool {
+	switch e {
+	case ReceptionDocumentKindBrochure:
+		return true
+	case ReceptionDocumentKindOther:
+		return true
+	case ReceptionDocumentKindTariffs:
+		return true
+	case ReceptionDocumentKindTaxBenefits:
+		return true
+	case ReceptionDocumentKindWelcomeBooklet:
 		return true
 	default:
 		return false
@@ -1207,6 +1279,24 @@ func (e ListIntervenantsParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for ListMessagesParamsRecipient.
+const (
+	ListMessagesParamsRecipientAll ListMessagesParamsRecipient = "all"
+	ListMessagesParamsRecipientMe  ListMessagesParamsRecipient = "me"
+)
+
+// Valid indicates whether the value is a known member of the ListMessagesParamsRecipient enum.
+func (e ListMessagesParamsRecipient) Valid() bool {
+	switch e {
+	case ListMessagesParamsRecipientAll:
+		return true
+	case ListMessagesParamsRecipientMe:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListOrganisationsParamsSort.
 const (
 	ListOrganisationsParamsSortCreatedAt ListOrganisationsParamsSort = "created_at"
@@ -1416,6 +1506,84 @@ type AgreementDecisionDecision string
 
 // AgreementStatus `pending` until a manager approves or rejects a technical intervenant; `not_required` for the others.
 type AgreementStatus string
+
+// Appointment defines model for Appointment.
+type Appointment struct {
+	AgentId   openapi_types.UUID                    `json:"agent_id"`
+	ContactId openapi_types.UUID                    `json:"contact_id"`
+	CreatedAt time.Time                             `json:"created_at"`
+	CreatedBy nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+	EndsAt    time.Time                             `json:"ends_at"`
+	Id        openapi_types.UUID                    `json:"id"`
+	Location  *string                               `json:"location,omitempty"`
+	Notes     *string                               `json:"notes,omitempty"`
+
+	// OutsideOpeningHours A warning: the appointment is not within one opening interval of the business calendar.
+	OutsideOpeningHours bool                         `json:"outside_opening_hours"`
+	PreparedAt          nullable.Nullable[time.Time] `json:"prepared_at,omitempty"`
+
+	// PreparedBy Who last read the file (GET …/preparation).
+	PreparedBy nullable.Nullable[openapi_types.UUID] `json:"prepared_by,omitempty"`
+	Reason     *string                               `json:"reason,omitempty"`
+	StartsAt   time.Time                             `json:"starts_at"`
+	Status     AppointmentStatus                     `json:"status"`
+	TicketId   nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+	UpdatedAt  time.Time                             `json:"updated_at"`
+	Version    int                                   `json:"version"`
+}
+
+// AppointmentCreate defines model for AppointmentCreate.
+type AppointmentCreate struct {
+	// AgentId Defaults to the caller.
+	AgentId   *openapi_types.UUID `json:"agent_id,omitempty"`
+	ContactId openapi_types.UUID  `json:"contact_id"`
+	EndsAt    time.Time           `json:"ends_at"`
+	Location  *string             `json:"location,omitempty"`
+	Notes     *string             `json:"notes,omitempty"`
+	Reason    *string             `json:"reason,omitempty"`
+	StartsAt  time.Time           `json:"starts_at"`
+	TicketId  *openapi_types.UUID `json:"ticket_id,omitempty"`
+}
+
+// AppointmentPage defines model for AppointmentPage.
+type AppointmentPage struct {
+	Items      []Appointment             `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// AppointmentPreparation defines model for AppointmentPreparation.
+type AppointmentPreparation struct {
+	Appointment Appointment `json:"appointment"`
+	Contact     Contact     `json:"contact"`
+
+	// OpenTickets The contact's tickets that are not closed, newest first, at most 50.
+	OpenTickets []Ticket `json:"open_tickets"`
+
+	// Organisation The contact's organisation; absent for a private individual.
+	Organisation *Organisation `json:"organisation,omitempty"`
+
+	// PendingMessages Messages about the contact still waiting for acknowledgement, newest first, at most 50.
+	PendingMessages []Message `json:"pending_messages"`
+
+	// RecentInteractions The contact's recent calls, visits, voicemails and letters, newest first.
+	RecentInteractions []map[string]interface{} `json:"recent_interactions"`
+}
+
+// AppointmentStatus defines model for AppointmentStatus.
+type AppointmentStatus string
+
+// AppointmentUpdate defines model for AppointmentUpdate.
+type AppointmentUpdate struct {
+	AgentId   *openapi_types.UUID                   `json:"agent_id,omitempty"`
+	ContactId *openapi_types.UUID                   `json:"contact_id,omitempty"`
+	EndsAt    *time.Time                            `json:"ends_at,omitempty"`
+	Location  nullable.Nullable[string]             `json:"location,omitempty"`
+	Notes     nullable.Nullable[string]             `json:"notes,omitempty"`
+	Reason    nullable.Nullable[string]             `json:"reason,omitempty"`
+	StartsAt  *time.Time                            `json:"starts_at,omitempty"`
+	Status    *AppointmentStatus                    `json:"status,omitempty"`
+	TicketId  nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+}
 
 // Attachment defines model for Attachment.
 type Attachment struct {
@@ -2161,6 +2329,87 @@ type Me struct {
 // MeTokenKind defines model for Me.TokenKind.
 type MeTokenKind string
 
+// Message defines model for Message.
+type Message struct {
+	AcknowledgedAt nullable.Nullable[time.Time]          `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy nullable.Nullable[openapi_types.UUID] `json:"acknowledged_by,omitempty"`
+	ContactId      nullable.Nullable[openapi_types.UUID] `json:"contact_id,omitempty"`
+	CreatedAt      time.Time                             `json:"created_at"`
+	CreatedBy      nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+	EscalatedAt    nullable.Nullable[time.Time]          `json:"escalated_at,omitempty"`
+
+	// EscalatedTo The supervisor, or the person configured for the role, who may acknowledge it too.
+	EscalatedTo nullable.Nullable[openapi_types.UUID] `json:"escalated_to,omitempty"`
+
+	// From Who left the message ("identité, coordonnées").
+	From MessageSender      `json:"from"`
+	Id   openapi_types.UUID `json:"id"`
+
+	// InteractionId The call, visit or voicemail it was taken from.
+	InteractionId nullable.Nullable[openapi_types.UUID] `json:"interaction_id,omitempty"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// ReceivedDuringAbsence In GET /me/messages: received during the caller's latest absence.
+	ReceivedDuringAbsence *bool                                 `json:"received_during_absence,omitempty"`
+	RecipientAgentId      nullable.Nullable[openapi_types.UUID] `json:"recipient_agent_id,omitempty"`
+
+	// RecipientRole Absent for a message to an agent.
+	RecipientRole *Role                        `json:"recipient_role,omitempty"`
+	RemindedAt    nullable.Nullable[time.Time] `json:"reminded_at,omitempty"`
+
+	// Status pending: waiting for acknowledgement; escalated: still waiting, and escalated; acknowledged: done.
+	Status   MessageStatus                         `json:"status"`
+	TicketId nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+	Urgency  Urgency                               `json:"urgency"`
+}
+
+// MessageCreate Exactly one of recipient_agent_id and recipient_role.
+type MessageCreate struct {
+	ContactId        *openapi_types.UUID `json:"contact_id,omitempty"`
+	From             MessageSenderCreate `json:"from"`
+	InteractionId    *openapi_types.UUID `json:"interaction_id,omitempty"`
+	Reason           string              `json:"reason"`
+	RecipientAgentId *openapi_types.UUID `json:"recipient_agent_id,omitempty"`
+
+	// RecipientRole agent (level 1), supervisor (level 2, encadrant), manager (level 3,
+	// gérant/direction), accountant, legal (service juridique), developer
+	// (receives dev tickets), admin.
+	RecipientRole *Role               `json:"recipient_role,omitempty"`
+	TicketId      *openapi_types.UUID `json:"ticket_id,omitempty"`
+	Urgency       *Urgency            `json:"urgency,omitempty"`
+}
+
+// MessagePage defines model for MessagePage.
+type MessagePage struct {
+	Items      []Message                 `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// MessageSender Who left the message ("identité, coordonnées").
+type MessageSender struct {
+	Email *string `json:"email,omitempty"`
+	Name  string  `json:"name"`
+
+	// Phone E.164 when it could be normalised, else as given.
+	Phone *string `json:"phone,omitempty"`
+
+	// Structure The structure they call from.
+	Structure *string `json:"structure,omitempty"`
+}
+
+// MessageSenderCreate defines model for MessageSenderCreate.
+type MessageSenderCreate struct {
+	Email     *openapi_types.Email `json:"email,omitempty"`
+	Name      string               `json:"name"`
+	Phone     *string              `json:"phone,omitempty"`
+	Structure *string              `json:"structure,omitempty"`
+}
+
+// MessageStatus pending: waiting for acknowledgement; escalated: still waiting, and escalated; acknowledged: done.
+type MessageStatus string
+
 // NoteCreate defines model for NoteCreate.
 type NoteCreate struct {
 	Body string `json:"body"`
@@ -2225,6 +2474,56 @@ type OrganisationUpdate struct {
 	Notes            nullable.Nullable[string]              `json:"notes,omitempty"`
 	Phone            nullable.Nullable[string]              `json:"phone,omitempty"`
 	RegisteredClient *bool                                  `json:"registered_client,omitempty"`
+}
+
+// OutsideService defines model for OutsideService.
+type OutsideService struct {
+	Address   *string   `json:"address,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// Domain What it deals with: "logement", "juridique", "social"…
+	Domain string             `json:"domain"`
+	Email  *string            `json:"email,omitempty"`
+	Hours  *string            `json:"hours,omitempty"`
+	Id     openapi_types.UUID `json:"id"`
+	Name   string             `json:"name"`
+	Notes  *string            `json:"notes,omitempty"`
+
+	// Phone E.164 when it could be normalised, else as given.
+	Phone     *string   `json:"phone,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int       `json:"version"`
+	Website   *string   `json:"website,omitempty"`
+}
+
+// OutsideServiceCreate defines model for OutsideServiceCreate.
+type OutsideServiceCreate struct {
+	Address *string              `json:"address,omitempty"`
+	Domain  string               `json:"domain"`
+	Email   *openapi_types.Email `json:"email,omitempty"`
+	Hours   *string              `json:"hours,omitempty"`
+	Name    string               `json:"name"`
+	Notes   *string              `json:"notes,omitempty"`
+	Phone   *string              `json:"phone,omitempty"`
+	Website *string              `json:"website,omitempty"`
+}
+
+// OutsideServicePage defines model for OutsideServicePage.
+type OutsideServicePage struct {
+	Items      []OutsideService          `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// OutsideServiceUpdate defines model for OutsideServiceUpdate.
+type OutsideServiceUpdate struct {
+	Address nullable.Nullable[string]              `json:"address,omitempty"`
+	Domain  *string                                `json:"domain,omitempty"`
+	Email   nullable.Nullable[openapi_types.Email] `json:"email,omitempty"`
+	Hours   nullable.Nullable[string]              `json:"hours,omitempty"`
+	Name    *string                                `json:"name,omitempty"`
+	Notes   nullable.Nullable[string]              `json:"notes,omitempty"`
+	Phone   nullable.Nullable[string]              `json:"phone,omitempty"`
+	Website nullable.Nullable[string]              `json:"website,omitempty"`
 }
 
 // PasswordChange defines model for PasswordChange.
@@ -2428,6 +2727,71 @@ type ProcedureVersionSummary struct {
 
 // ProcedureVersionSummaryStatus defines model for ProcedureVersionSummary.Status.
 type ProcedureVersionSummaryStatus string
+
+// ReceptionDocument defines model for ReceptionDocument.
+type ReceptionDocument struct {
+	Kind  ReceptionDocumentKind `json:"kind"`
+	Title string                `json:"title"`
+
+	// UpdatedOn Last update of the document.
+	UpdatedOn *openapi_types.Date `json:"updated_on,omitempty"`
+	Url       string              `json:"url"`
+}
+
+// ReceptionDocumentKind defines model for ReceptionDocument.Kind.
+type ReceptionDocumentKind string
+
+// ReceptionOpening defines model for ReceptionOpening.
+type ReceptionOpening struct {
+	// ClosedReason When the whole day is off: weekend, weekly_closing, holiday: <name> or closure: <name>.
+	ClosedReason nullable.Nullable[string] `json:"closed_reason,omitempty"`
+
+	// ClosesAt When open: the end of the current opening.
+	ClosesAt nullable.Nullable[time.Time] `json:"closes_at,omitempty"`
+	Open     bool                         `json:"open"`
+
+	// OpensAt When closed: the next opening; null if none within ten years.
+	OpensAt nullable.Nullable[time.Time] `json:"opens_at,omitempty"`
+}
+
+// ReceptionSettings defines model for ReceptionSettings.
+type ReceptionSettings struct {
+	Documents []ReceptionDocument `json:"documents"`
+
+	// EscalateAfterMinutes Minutes of wall time before an unacknowledged message escalates.
+	EscalateAfterMinutes int `json:"escalate_after_minutes"`
+
+	// Greeting "Société X, Véronique, bonjour !"
+	Greeting string `json:"greeting"`
+
+	// MessageEscalation Role → the agent who receives that role's unacknowledged messages.
+	MessageEscalation map[string]openapi_types.UUID `json:"message_escalation"`
+	OpeningHours      OpeningWeek                   `json:"opening_hours"`
+	PhoneSlots        OpeningWeek                   `json:"phone_slots"`
+
+	// RemindAfterMinutes Minutes of wall time before an unacknowledged message is reminded to its recipient.
+	RemindAfterMinutes int `json:"remind_after_minutes"`
+	Version            int `json:"version"`
+}
+
+// ReceptionSettingsUpdate defines model for ReceptionSettingsUpdate.
+type ReceptionSettingsUpdate struct {
+	Documents            *[]ReceptionDocument `json:"documents,omitempty"`
+	EscalateAfterMinutes int                  `json:"escalate_after_minutes"`
+	Greeting             *string              `json:"greeting,omitempty"`
+
+	// MessageEscalation Role → an active agent.
+	MessageEscalation  *map[string]openapi_types.UUID `json:"message_escalation,omitempty"`
+	PhoneSlots         OpeningWeek                    `json:"phone_slots"`
+	RemindAfterMinutes int                            `json:"remind_after_minutes"`
+}
+
+// ReceptionStatus defines model for ReceptionStatus.
+type ReceptionStatus struct {
+	At       time.Time        `json:"at"`
+	Phone    ReceptionOpening `json:"phone"`
+	Premises ReceptionOpening `json:"premises"`
+}
 
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
@@ -2748,6 +3112,9 @@ type Urgency string
 // AgentId defines model for AgentId.
 type AgentId = openapi_types.UUID
 
+// AppointmentId defines model for AppointmentId.
+type AppointmentId = openapi_types.UUID
+
 // ContactId defines model for ContactId.
 type ContactId = openapi_types.UUID
 
@@ -2772,8 +3139,14 @@ type MailboxId = openapi_types.UUID
 // MandateId defines model for MandateId.
 type MandateId = openapi_types.UUID
 
+// MessageId defines model for MessageId.
+type MessageId = openapi_types.UUID
+
 // OrganisationId defines model for OrganisationId.
 type OrganisationId = openapi_types.UUID
+
+// OutsideServiceId defines model for OutsideServiceId.
+type OutsideServiceId = openapi_types.UUID
 
 // ProcedureCode defines model for ProcedureCode.
 type ProcedureCode = string
@@ -2873,6 +3246,36 @@ type ListAPITokensParams struct {
 type CreateAPITokenParams struct {
 	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListAppointmentsParams defines parameters for ListAppointments.
+type ListAppointmentsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor    *Cursor             `form:"cursor,omitempty" json:"cursor,omitempty"`
+	AgentId   *openapi_types.UUID `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId *openapi_types.UUID `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	Status    *AppointmentStatus  `form:"status,omitempty" json:"status,omitempty"`
+
+	// From Starting at or after this instant.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Starting strictly before this instant.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// CreateAppointmentParams defines parameters for CreateAppointment.
+type CreateAppointmentParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UpdateAppointmentParams defines parameters for UpdateAppointment.
+type UpdateAppointmentParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListAuditEventsParams defines parameters for ListAuditEvents.
@@ -3104,6 +3507,15 @@ type UploadMandateDocumentParams struct {
 	Filename *string `form:"filename,omitempty" json:"filename,omitempty"`
 }
 
+// ListMyMessagesParams defines parameters for ListMyMessages.
+type ListMyMessagesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListMyNotificationsParams defines parameters for ListMyNotifications.
 type ListMyNotificationsParams struct {
 	// Limit Page size.
@@ -3118,6 +3530,44 @@ type ListMyNotificationsParams struct {
 
 // ChangeMyPasswordParams defines parameters for ChangeMyPassword.
 type ChangeMyPasswordParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMessagesParams defines parameters for ListMessages.
+type ListMessagesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Recipient `me` (default) or `all`; ignored when recipient_agent_id or recipient_role is given.
+	Recipient        *ListMessagesParamsRecipient `form:"recipient,omitempty" json:"recipient,omitempty"`
+	RecipientAgentId *openapi_types.UUID          `form:"recipient_agent_id,omitempty" json:"recipient_agent_id,omitempty"`
+	RecipientRole    *Role                        `form:"recipient_role,omitempty" json:"recipient_role,omitempty"`
+	ContactId        *openapi_types.UUID          `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	Status           *MessageStatus               `form:"status,omitempty" json:"status,omitempty"`
+	Urgency          *Urgency                     `form:"urgency,omitempty" json:"urgency,omitempty"`
+
+	// From Taken at or after this instant.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Taken strictly before this instant.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListMessagesParamsRecipient defines parameters for ListMessages.
+type ListMessagesParamsRecipient string
+
+// CreateMessageParams defines parameters for CreateMessage.
+type CreateMessageParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AcknowledgeMessageParams defines parameters for AcknowledgeMessage.
+type AcknowledgeMessageParams struct {
 	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -3159,6 +3609,37 @@ type UpdateOrganisationParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListOutsideServicesParams defines parameters for ListOutsideServices.
+type ListOutsideServicesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Q Word prefixes, case and accent insensitive.
+	Q      *SearchQuery `form:"q,omitempty" json:"q,omitempty"`
+	Domain *string      `form:"domain,omitempty" json:"domain,omitempty"`
+}
+
+// CreateOutsideServiceParams defines parameters for CreateOutsideService.
+type CreateOutsideServiceParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteOutsideServiceParams defines parameters for DeleteOutsideService.
+type DeleteOutsideServiceParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateOutsideServiceParams defines parameters for UpdateOutsideService.
+type UpdateOutsideServiceParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // CreateProcedureVersionParams defines parameters for CreateProcedureVersion.
 type CreateProcedureVersionParams struct {
 	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
@@ -3177,6 +3658,12 @@ type PublishProcedureVersionParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// GetReceptionStatusParams defines parameters for GetReceptionStatus.
+type GetReceptionStatusParams struct {
+	// At The instant to ask about; now by default.
+	At *time.Time `form:"at,omitempty" json:"at,omitempty"`
+}
+
 // PutCalendarParams defines parameters for PutCalendar.
 type PutCalendarParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
@@ -3185,6 +3672,12 @@ type PutCalendarParams struct {
 
 // PutProcedureMappingParams defines parameters for PutProcedureMapping.
 type PutProcedureMappingParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// PutReceptionSettingsParams defines parameters for PutReceptionSettings.
+type PutReceptionSettingsParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
@@ -3331,6 +3824,12 @@ type CreateAbsenceJSONRequestBody = AbsenceCreate
 // CreateAPITokenJSONRequestBody defines body for CreateAPIToken for application/json ContentType.
 type CreateAPITokenJSONRequestBody = APITokenCreate
 
+// CreateAppointmentJSONRequestBody defines body for CreateAppointment for application/json ContentType.
+type CreateAppointmentJSONRequestBody = AppointmentCreate
+
+// UpdateAppointmentJSONRequestBody defines body for UpdateAppointment for application/json ContentType.
+type UpdateAppointmentJSONRequestBody = AppointmentUpdate
+
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
 type LogoutJSONRequestBody = RefreshRequest
 
@@ -3379,11 +3878,20 @@ type UploadMandateDocumentMultipartRequestBody UploadMandateDocumentMultipartBod
 // ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
 type ChangeMyPasswordJSONRequestBody = PasswordChange
 
+// CreateMessageJSONRequestBody defines body for CreateMessage for application/json ContentType.
+type CreateMessageJSONRequestBody = MessageCreate
+
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationCreate
 
 // UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
 type UpdateOrganisationJSONRequestBody = OrganisationUpdate
+
+// CreateOutsideServiceJSONRequestBody defines body for CreateOutsideService for application/json ContentType.
+type CreateOutsideServiceJSONRequestBody = OutsideServiceCreate
+
+// UpdateOutsideServiceJSONRequestBody defines body for UpdateOutsideService for application/json ContentType.
+type UpdateOutsideServiceJSONRequestBody = OutsideServiceUpdate
 
 // CreateProcedureVersionJSONRequestBody defines body for CreateProcedureVersion for application/json ContentType.
 type CreateProcedureVersionJSONRequestBody = ProcedureVersionCreate
@@ -3396,6 +3904,9 @@ type PutCalendarJSONRequestBody = BusinessCalendarUpdate
 
 // PutProcedureMappingJSONRequestBody defines body for PutProcedureMapping for application/json ContentType.
 type PutProcedureMappingJSONRequestBody = ProcedureMappingUpdate
+
+// PutReceptionSettingsJSONRequestBody defines body for PutReceptionSettings for application/json ContentType.
+type PutReceptionSettingsJSONRequestBody = ReceptionSettingsUpdate
 
 // PutResponsePoliciesJSONRequestBody defines body for PutResponsePolicies for application/json ContentType.
 type PutResponsePoliciesJSONRequestBody = ResponsePoliciesUpdate
@@ -3730,6 +4241,88 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /api-tokens/{tokenId} (the `RevokeAPIToken` operationId).
 	RevokeAPIToken(ctx context.Context, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAppointments The appointment planning
+	//
+	// Appointments ordered by start; `from`/`to` bound the start (`to` excluded).
+	//
+	// Corresponds with GET /appointments (the `ListAppointments` operationId).
+	ListAppointments(ctx context.Context, params *ListAppointmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAppointmentWithBody Plan an appointment
+	//
+	// `agent_id` defaults to the caller. The appointment must end after it
+	// starts and last at most one day (422). Two appointments of one agent
+	// that are not cancelled may not overlap (half-open intervals: one may
+	// start when the other ends): 409, with the conflicting appointment in
+	// `resource` and in the field error. Outside the business calendar's
+	// opening hours the appointment is accepted with
+	// `outside_opening_hours: true`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+	CreateAppointmentWithBody(ctx context.Context, params *CreateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAppointment Plan an appointment
+	//
+	// `agent_id` defaults to the caller. The appointment must end after it
+	// starts and last at most one day (422). Two appointments of one agent
+	// that are not cancelled may not overlap (half-open intervals: one may
+	// start when the other ends): 409, with the conflicting appointment in
+	// `resource` and in the field error. Outside the business calendar's
+	// opening hours the appointment is accepted with
+	// `outside_opening_hours: true`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+	CreateAppointment(ctx context.Context, params *CreateAppointmentParams, body CreateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAppointment Read an appointment
+	//
+	// Corresponds with GET /appointments/{appointmentId} (the `GetAppointment` operationId).
+	GetAppointment(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAppointmentWithBody Move, reassign, complete or cancel an appointment
+	//
+	// Only the fields present change; null clears an optional field. The
+	// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+	// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+	// cannot be changed any more (409). The same overlap rule as creation
+	// applies (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+	UpdateAppointmentWithBody(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAppointment Move, reassign, complete or cancel an appointment
+	//
+	// Only the fields present change; null clears an optional field. The
+	// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+	// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+	// cannot be changed any more (409). The same overlap rule as creation
+	// applies (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+	UpdateAppointment(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, body UpdateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAppointmentPreparation Read the client's file before the appointment ("consulter le dossier au préalable")
+	//
+	// Gathers the appointment, the contact and their organisation, the
+	// contact's open tickets (not closed, newest first, at most 50), the
+	// pending messages about the contact and their recent interactions.
+	// Reading it records on the appointment who read the file and when
+	// (`prepared_by`, `prepared_at`, audited as an update), so that an
+	// auditor sees the file was consulted before the visit; the
+	// appointment's version (ETag) does not change. Needs tickets:read and
+	// contacts:read besides reception:read.
+	//
+	// Corresponds with GET /appointments/{appointmentId}/preparation (the `GetAppointmentPreparation` operationId).
+	GetAppointmentPreparation(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAuditEvents The audit trail (managers and admins)
 	//
@@ -4221,6 +4814,18 @@ type ClientInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListMyMessages My pending messages, those received during my last absence first
+	//
+	// The caller's messages still waiting for acknowledgement: addressed to
+	// them, to a role they hold, or escalated to them. Those received
+	// during the caller's latest absence that has ended (between its start
+	// and its end) come first, flagged `received_during_absence`, then the
+	// others; each group newest first. Voicemails reach agents as messages
+	// taken from them, so this lists the voicemail left meanwhile too.
+	//
+	// Corresponds with GET /me/messages (the `ListMyMessages` operationId).
+	ListMyMessages(ctx context.Context, params *ListMyMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMyNotifications The caller's notifications (escalations, assignments, reminders)
 	//
 	// Corresponds with GET /me/notifications (the `ListMyNotifications` operationId).
@@ -4244,6 +4849,63 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /me/password (the `ChangeMyPassword` operationId).
 	ChangeMyPassword(ctx context.Context, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMessages The message book ("cahier des messages")
+	//
+	// Messages newest first. Without `recipient_agent_id` nor
+	// `recipient_role`, `recipient` defaults to `me`: the messages
+	// addressed to the caller, to a role the caller holds, or escalated to
+	// the caller. `recipient=all` lists every message. `from`/`to` bound
+	// the time the message was taken (`to` excluded).
+	//
+	// Corresponds with GET /messages (the `ListMessages` operationId).
+	ListMessages(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMessageWithBody Take a message for an agent or a role
+	//
+	// Records a message (identity, contact details, reason) for exactly one
+	// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+	// at least one active agent holds); anything else is 422 and nothing
+	// is written. In the same transaction it schedules the reminder (after
+	// the reception settings' `remind_after_minutes`) and the escalation
+	// (after `escalate_after_minutes`) of the message if it is still not
+	// acknowledged by then.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /messages (the `CreateMessage` operationId).
+	CreateMessageWithBody(ctx context.Context, params *CreateMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMessage Take a message for an agent or a role
+	//
+	// Records a message (identity, contact details, reason) for exactly one
+	// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+	// at least one active agent holds); anything else is 422 and nothing
+	// is written. In the same transaction it schedules the reminder (after
+	// the reception settings' `remind_after_minutes`) and the escalation
+	// (after `escalate_after_minutes`) of the message if it is still not
+	// acknowledged by then.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /messages (the `CreateMessage` operationId).
+	CreateMessage(ctx context.Context, params *CreateMessageParams, body CreateMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMessage Read a message
+	//
+	// Corresponds with GET /messages/{messageId} (the `GetMessage` operationId).
+	GetMessage(ctx context.Context, messageId MessageId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcknowledgeMessage Acknowledge a message (its recipient only)
+	//
+	// Only the recipient may acknowledge: the addressed agent; for a
+	// message to a role, the first holder of that role who does; and the
+	// agent the message was escalated to. Anyone else gets 403; a message
+	// already acknowledged gets 409 naming who did and when. Audited
+	// (action `acknowledge`); stops the pending reminder and escalation.
+	//
+	// Corresponds with POST /messages/{messageId}/acknowledgement (the `AcknowledgeMessage` operationId).
+	AcknowledgeMessage(ctx context.Context, messageId MessageId, params *AcknowledgeMessageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPI This contract
 	//
@@ -4296,6 +4958,57 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /organisations/{organisationId} (the `UpdateOrganisation` operationId).
 	UpdateOrganisation(ctx context.Context, organisationId OrganisationId, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOutsideServices The directory of outside services ("annuaire des services du territoire")
+	//
+	// By name. `q` matches word prefixes of the name, domain and address,
+	// ignoring case and accents ("sante" finds "Santé"); `domain` keeps
+	// one domain, ignoring case and accents.
+	//
+	// Corresponds with GET /outside-services (the `ListOutsideServices` operationId).
+	ListOutsideServices(ctx context.Context, params *ListOutsideServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOutsideServiceWithBody Add an outside service (supervisors, managers, admins)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+	CreateOutsideServiceWithBody(ctx context.Context, params *CreateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOutsideService Add an outside service (supervisors, managers, admins)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+	CreateOutsideService(ctx context.Context, params *CreateOutsideServiceParams, body CreateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOutsideService Remove an outside service (supervisors, managers, admins)
+	//
+	// Corresponds with DELETE /outside-services/{outsideServiceId} (the `DeleteOutsideService` operationId).
+	DeleteOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, params *DeleteOutsideServiceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOutsideService Read an outside service
+	//
+	// Corresponds with GET /outside-services/{outsideServiceId} (the `GetOutsideService` operationId).
+	GetOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOutsideServiceWithBody Update an outside service (supervisors, managers, admins)
+	//
+	// Only the fields present change; null clears an optional field.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+	UpdateOutsideServiceWithBody(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOutsideService Update an outside service (supervisors, managers, admins)
+	//
+	// Only the fields present change; null clears an optional field.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+	UpdateOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, body UpdateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListProcedures List procedures with their versions
 	//
@@ -4369,6 +5082,16 @@ type ClientInterface interface {
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetReceptionStatus Are the phone reception and the premises open?
+	//
+	// At `at` (default now): whether the phone reception (its slots) and
+	// the premises (the calendar's opening hours) are open, both closed on
+	// public holidays and closure days; when open, when they close; when
+	// closed, when they next open and, for a whole day off, why.
+	//
+	// Corresponds with GET /reception/status (the `GetReceptionStatus` operationId).
+	GetReceptionStatus(ctx context.Context, params *GetReceptionStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCalendar The business calendar (opening hours, holidays, closures)
 	//
 	// Corresponds with GET /settings/calendar (the `GetCalendar` operationId).
@@ -4416,6 +5139,41 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
 	PutProcedureMapping(ctx context.Context, params *PutProcedureMappingParams, body PutProcedureMappingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReceptionSettings Reception settings (phone slots, greeting, documents, message delays)
+	//
+	// The opening hours are the business calendar's, shown read-only (change them with PUT /settings/calendar).
+	//
+	// Corresponds with GET /settings/reception (the `GetReceptionSettings` operationId).
+	GetReceptionSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutReceptionSettingsWithBody Change the reception settings (managers, admins)
+	//
+	// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+	// in order and not overlapping. Message delays are whole minutes of
+	// wall time; the escalation must come after the reminder. Each role of
+	// `message_escalation` names the active agent who receives that
+	// role's unacknowledged messages (422 for an unknown agent). New
+	// delays apply to messages taken from then on.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+	PutReceptionSettingsWithBody(ctx context.Context, params *PutReceptionSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutReceptionSettings Change the reception settings (managers, admins)
+	//
+	// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+	// in order and not overlapping. Message delays are whole minutes of
+	// wall time; the escalation must come after the reminder. Each role of
+	// `message_escalation` names the active agent who receives that
+	// role's unacknowledged messages (422 for an unknown agent). New
+	// delays apply to messages taken from then on.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+	PutReceptionSettings(ctx context.Context, params *PutReceptionSettingsParams, body PutReceptionSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetResponsePolicies How long the company has to answer, per channel and procedure
 	//
@@ -4921,6 +5679,158 @@ func (c *Client) CreateAPIToken(ctx context.Context, params *CreateAPITokenParam
 // Corresponds with DELETE /api-tokens/{tokenId} (the `RevokeAPIToken` operationId).
 func (c *Client) RevokeAPIToken(ctx context.Context, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRevokeAPITokenRequest(c.Server, tokenId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAppointments The appointment planning
+//
+// Appointments ordered by start; `from`/`to` bound the start (`to` excluded).
+//
+// Corresponds with GET /appointments (the `ListAppointments` operationId).
+func (c *Client) ListAppointments(ctx context.Context, params *ListAppointmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAppointmentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAppointmentWithBody Plan an appointment
+//
+// `agent_id` defaults to the caller. The appointment must end after it
+// starts and last at most one day (422). Two appointments of one agent
+// that are not cancelled may not overlap (half-open intervals: one may
+// start when the other ends): 409, with the conflicting appointment in
+// `resource` and in the field error. Outside the business calendar's
+// opening hours the appointment is accepted with
+// `outside_opening_hours: true`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+func (c *Client) CreateAppointmentWithBody(ctx context.Context, params *CreateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAppointmentRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAppointment Plan an appointment
+//
+// `agent_id` defaults to the caller. The appointment must end after it
+// starts and last at most one day (422). Two appointments of one agent
+// that are not cancelled may not overlap (half-open intervals: one may
+// start when the other ends): 409, with the conflicting appointment in
+// `resource` and in the field error. Outside the business calendar's
+// opening hours the appointment is accepted with
+// `outside_opening_hours: true`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+func (c *Client) CreateAppointment(ctx context.Context, params *CreateAppointmentParams, body CreateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAppointmentRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAppointment Read an appointment
+//
+// Corresponds with GET /appointments/{appointmentId} (the `GetAppointment` operationId).
+func (c *Client) GetAppointment(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAppointmentRequest(c.Server, appointmentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAppointmentWithBody Move, reassign, complete or cancel an appointment
+//
+// Only the fields present change; null clears an optional field. The
+// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+// cannot be changed any more (409). The same overlap rule as creation
+// applies (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+func (c *Client) UpdateAppointmentWithBody(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAppointmentRequestWithBody(c.Server, appointmentId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAppointment Move, reassign, complete or cancel an appointment
+//
+// Only the fields present change; null clears an optional field. The
+// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+// cannot be changed any more (409). The same overlap rule as creation
+// applies (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+func (c *Client) UpdateAppointment(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, body UpdateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAppointmentRequest(c.Server, appointmentId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAppointmentPreparation Read the client's file before the appointment ("consulter le dossier au préalable")
+//
+// Gathers the appointment, the contact and their organisation, the
+// contact's open tickets (not closed, newest first, at most 50), the
+// pending messages about the contact and their recent interactions.
+// Reading it records on the appointment who read the file and when
+// (`prepared_by`, `prepared_at`, audited as an update), so that an
+// auditor sees the file was consulted before the visit; the
+// appointment's version (ETag) does not change. Needs tickets:read and
+// contacts:read besides reception:read.
+//
+// Corresponds with GET /appointments/{appointmentId}/preparation (the `GetAppointmentPreparation` operationId).
+func (c *Client) GetAppointmentPreparation(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAppointmentPreparationRequest(c.Server, appointmentId)
 	if err != nil {
 		return nil, err
 	}
@@ -5911,6 +6821,28 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
+// ListMyMessages My pending messages, those received during my last absence first
+//
+// The caller's messages still waiting for acknowledgement: addressed to
+// them, to a role they hold, or escalated to them. Those received
+// during the caller's latest absence that has ended (between its start
+// and its end) come first, flagged `received_during_absence`, then the
+// others; each group newest first. Voicemails reach agents as messages
+// taken from them, so this lists the voicemail left meanwhile too.
+//
+// Corresponds with GET /me/messages (the `ListMyMessages` operationId).
+func (c *Client) ListMyMessages(ctx context.Context, params *ListMyMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyMessagesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMyNotifications The caller's notifications (escalations, assignments, reminders)
 //
 // Corresponds with GET /me/notifications (the `ListMyNotifications` operationId).
@@ -5965,6 +6897,113 @@ func (c *Client) ChangeMyPasswordWithBody(ctx context.Context, params *ChangeMyP
 // Corresponds with POST /me/password (the `ChangeMyPassword` operationId).
 func (c *Client) ChangeMyPassword(ctx context.Context, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChangeMyPasswordRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMessages The message book ("cahier des messages")
+//
+// Messages newest first. Without `recipient_agent_id` nor
+// `recipient_role`, `recipient` defaults to `me`: the messages
+// addressed to the caller, to a role the caller holds, or escalated to
+// the caller. `recipient=all` lists every message. `from`/`to` bound
+// the time the message was taken (`to` excluded).
+//
+// Corresponds with GET /messages (the `ListMessages` operationId).
+func (c *Client) ListMessages(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMessagesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMessageWithBody Take a message for an agent or a role
+//
+// Records a message (identity, contact details, reason) for exactly one
+// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+// at least one active agent holds); anything else is 422 and nothing
+// is written. In the same transaction it schedules the reminder (after
+// the reception settings' `remind_after_minutes`) and the escalation
+// (after `escalate_after_minutes`) of the message if it is still not
+// acknowledged by then.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /messages (the `CreateMessage` operationId).
+func (c *Client) CreateMessageWithBody(ctx context.Context, params *CreateMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMessageRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMessage Take a message for an agent or a role
+//
+// Records a message (identity, contact details, reason) for exactly one
+// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+// at least one active agent holds); anything else is 422 and nothing
+// is written. In the same transaction it schedules the reminder (after
+// the reception settings' `remind_after_minutes`) and the escalation
+// (after `escalate_after_minutes`) of the message if it is still not
+// acknowledged by then.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /messages (the `CreateMessage` operationId).
+func (c *Client) CreateMessage(ctx context.Context, params *CreateMessageParams, body CreateMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMessageRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMessage Read a message
+//
+// Corresponds with GET /messages/{messageId} (the `GetMessage` operationId).
+func (c *Client) GetMessage(ctx context.Context, messageId MessageId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMessageRequest(c.Server, messageId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcknowledgeMessage Acknowledge a message (its recipient only)
+//
+// Only the recipient may acknowledge: the addressed agent; for a
+// message to a role, the first holder of that role who does; and the
+// agent the message was escalated to. Anyone else gets 403; a message
+// already acknowledged gets 409 naming who did and when. Audited
+// (action `acknowledge`); stops the pending reminder and escalation.
+//
+// Corresponds with POST /messages/{messageId}/acknowledgement (the `AcknowledgeMessage` operationId).
+func (c *Client) AcknowledgeMessage(ctx context.Context, messageId MessageId, params *AcknowledgeMessageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcknowledgeMessageRequest(c.Server, messageId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6097,6 +7136,127 @@ func (c *Client) UpdateOrganisationWithBody(ctx context.Context, organisationId 
 // Corresponds with PATCH /organisations/{organisationId} (the `UpdateOrganisation` operationId).
 func (c *Client) UpdateOrganisation(ctx context.Context, organisationId OrganisationId, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateOrganisationRequest(c.Server, organisationId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOutsideServices The directory of outside services ("annuaire des services du territoire")
+//
+// By name. `q` matches word prefixes of the name, domain and address,
+// ignoring case and accents ("sante" finds "Santé"); `domain` keeps
+// one domain, ignoring case and accents.
+//
+// Corresponds with GET /outside-services (the `ListOutsideServices` operationId).
+func (c *Client) ListOutsideServices(ctx context.Context, params *ListOutsideServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOutsideServicesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOutsideServiceWithBody Add an outside service (supervisors, managers, admins)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+func (c *Client) CreateOutsideServiceWithBody(ctx context.Context, params *CreateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOutsideServiceRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOutsideService Add an outside service (supervisors, managers, admins)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+func (c *Client) CreateOutsideService(ctx context.Context, params *CreateOutsideServiceParams, body CreateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOutsideServiceRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOutsideService Remove an outside service (supervisors, managers, admins)
+//
+// Corresponds with DELETE /outside-services/{outsideServiceId} (the `DeleteOutsideService` operationId).
+func (c *Client) DeleteOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, params *DeleteOutsideServiceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOutsideServiceRequest(c.Server, outsideServiceId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOutsideService Read an outside service
+//
+// Corresponds with GET /outside-services/{outsideServiceId} (the `GetOutsideService` operationId).
+func (c *Client) GetOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOutsideServiceRequest(c.Server, outsideServiceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOutsideServiceWithBody Update an outside service (supervisors, managers, admins)
+//
+// Only the fields present change; null clears an optional field.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+func (c *Client) UpdateOutsideServiceWithBody(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOutsideServiceRequestWithBody(c.Server, outsideServiceId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOutsideService Update an outside service (supervisors, managers, admins)
+//
+// Only the fields present change; null clears an optional field.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+func (c *Client) UpdateOutsideService(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, body UpdateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOutsideServiceRequest(c.Server, outsideServiceId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6259,6 +7419,26 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 	return c.Client.Do(req)
 }
 
+// GetReceptionStatus Are the phone reception and the premises open?
+//
+// At `at` (default now): whether the phone reception (its slots) and
+// the premises (the calendar's opening hours) are open, both closed on
+// public holidays and closure days; when open, when they close; when
+// closed, when they next open and, for a whole day off, why.
+//
+// Corresponds with GET /reception/status (the `GetReceptionStatus` operationId).
+func (c *Client) GetReceptionStatus(ctx context.Context, params *GetReceptionStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReceptionStatusRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetCalendar The business calendar (opening hours, holidays, closures)
 //
 // Corresponds with GET /settings/calendar (the `GetCalendar` operationId).
@@ -6357,6 +7537,71 @@ func (c *Client) PutProcedureMappingWithBody(ctx context.Context, params *PutPro
 // Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
 func (c *Client) PutProcedureMapping(ctx context.Context, params *PutProcedureMappingParams, body PutProcedureMappingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutProcedureMappingRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetReceptionSettings Reception settings (phone slots, greeting, documents, message delays)
+//
+// The opening hours are the business calendar's, shown read-only (change them with PUT /settings/calendar).
+//
+// Corresponds with GET /settings/reception (the `GetReceptionSettings` operationId).
+func (c *Client) GetReceptionSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReceptionSettingsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutReceptionSettingsWithBody Change the reception settings (managers, admins)
+//
+// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+// in order and not overlapping. Message delays are whole minutes of
+// wall time; the escalation must come after the reminder. Each role of
+// `message_escalation` names the active agent who receives that
+// role's unacknowledged messages (422 for an unknown agent). New
+// delays apply to messages taken from then on.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+func (c *Client) PutReceptionSettingsWithBody(ctx context.Context, params *PutReceptionSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutReceptionSettingsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutReceptionSettings Change the reception settings (managers, admins)
+//
+// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+// in order and not overlapping. Message delays are whole minutes of
+// wall time; the escalation must come after the reminder. Each role of
+// `message_escalation` names the active agent who receives that
+// role's unacknowledged messages (422 for an unknown agent). New
+// delays apply to messages taken from then on.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+func (c *Client) PutReceptionSettings(ctx context.Context, params *PutReceptionSettingsParams, body PutReceptionSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutReceptionSettingsRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7477,6 +8722,317 @@ func NewRevokeAPITokenRequest(server string, tokenId openapi_types.UUID) (*http.
 	}
 
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAppointmentsRequest constructs an http.Request for the ListAppointments method
+func NewListAppointmentsRequest(server string, params *ListAppointmentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAppointmentRequest calls the generic CreateAppointment builder with application/json body
+func NewCreateAppointmentRequest(server string, params *CreateAppointmentParams, body CreateAppointmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAppointmentRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateAppointmentRequestWithBody constructs an http.Request for the CreateAppointment method, with any body, and a specified content type
+func NewCreateAppointmentRequestWithBody(server string, params *CreateAppointmentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetAppointmentRequest constructs an http.Request for the GetAppointment method
+func NewGetAppointmentRequest(server string, appointmentId AppointmentId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appointmentId", appointmentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateAppointmentRequest calls the generic UpdateAppointment builder with application/json body
+func NewUpdateAppointmentRequest(server string, appointmentId AppointmentId, params *UpdateAppointmentParams, body UpdateAppointmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateAppointmentRequestWithBody(server, appointmentId, params, "application/json", bodyReader)
+}
+
+// NewUpdateAppointmentRequestWithBody constructs an http.Request for the UpdateAppointment method, with any body, and a specified content type
+func NewUpdateAppointmentRequestWithBody(server string, appointmentId AppointmentId, params *UpdateAppointmentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appointmentId", appointmentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetAppointmentPreparationRequest constructs an http.Request for the GetAppointmentPreparation method
+func NewGetAppointmentPreparationRequest(server string, appointmentId AppointmentId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appointmentId", appointmentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments/%s/preparation", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -9653,6 +11209,72 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListMyMessagesRequest constructs an http.Request for the ListMyMessages method
+func NewListMyMessagesRequest(server string, params *ListMyMessagesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/messages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMyNotificationsRequest constructs an http.Request for the ListMyNotifications method
 func NewListMyNotificationsRequest(server string, params *ListMyNotificationsParams) (*http.Request, error) {
 	var err error
@@ -9801,6 +11423,306 @@ func NewChangeMyPasswordRequestWithBody(server string, params *ChangeMyPasswordP
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMessagesRequest constructs an http.Request for the ListMessages method
+func NewListMessagesRequest(server string, params *ListMessagesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/messages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Recipient != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recipient", *params.Recipient, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RecipientAgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recipient_agent_id", *params.RecipientAgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RecipientRole != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recipient_role", *params.RecipientRole, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Urgency != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "urgency", *params.Urgency, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMessageRequest calls the generic CreateMessage builder with application/json body
+func NewCreateMessageRequest(server string, params *CreateMessageParams, body CreateMessageJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMessageRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateMessageRequestWithBody constructs an http.Request for the CreateMessage method, with any body, and a specified content type
+func NewCreateMessageRequestWithBody(server string, params *CreateMessageParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/messages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMessageRequest constructs an http.Request for the GetMessage method
+func NewGetMessageRequest(server string, messageId MessageId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "messageId", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/messages/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAcknowledgeMessageRequest constructs an http.Request for the AcknowledgeMessage method
+func NewAcknowledgeMessageRequest(server string, messageId MessageId, params *AcknowledgeMessageParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "messageId", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/messages/%s/acknowledgement", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -10149,6 +12071,296 @@ func NewUpdateOrganisationRequestWithBody(server string, organisationId Organisa
 	return req, nil
 }
 
+// NewListOutsideServicesRequest constructs an http.Request for the ListOutsideServices method
+func NewListOutsideServicesRequest(server string, params *ListOutsideServicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/outside-services")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Domain != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "domain", *params.Domain, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateOutsideServiceRequest calls the generic CreateOutsideService builder with application/json body
+func NewCreateOutsideServiceRequest(server string, params *CreateOutsideServiceParams, body CreateOutsideServiceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateOutsideServiceRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateOutsideServiceRequestWithBody constructs an http.Request for the CreateOutsideService method, with any body, and a specified content type
+func NewCreateOutsideServiceRequestWithBody(server string, params *CreateOutsideServiceParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/outside-services")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteOutsideServiceRequest constructs an http.Request for the DeleteOutsideService method
+func NewDeleteOutsideServiceRequest(server string, outsideServiceId OutsideServiceId, params *DeleteOutsideServiceParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "outsideServiceId", outsideServiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/outside-services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetOutsideServiceRequest constructs an http.Request for the GetOutsideService method
+func NewGetOutsideServiceRequest(server string, outsideServiceId OutsideServiceId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "outsideServiceId", outsideServiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/outside-services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateOutsideServiceRequest calls the generic UpdateOutsideService builder with application/json body
+func NewUpdateOutsideServiceRequest(server string, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, body UpdateOutsideServiceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateOutsideServiceRequestWithBody(server, outsideServiceId, params, "application/json", bodyReader)
+}
+
+// NewUpdateOutsideServiceRequestWithBody constructs an http.Request for the UpdateOutsideService method, with any body, and a specified content type
+func NewUpdateOutsideServiceRequestWithBody(server string, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "outsideServiceId", outsideServiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/outside-services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListProceduresRequest constructs an http.Request for the ListProcedures method
 func NewListProceduresRequest(server string) (*http.Request, error) {
 	var err error
@@ -10424,6 +12636,60 @@ func NewGetReadinessRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetReceptionStatusRequest constructs an http.Request for the GetReceptionStatus method
+func NewGetReceptionStatusRequest(server string, params *GetReceptionStatusParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reception/status")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.At != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "at", *params.At, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetCalendarRequest constructs an http.Request for the GetCalendar method
 func NewGetCalendarRequest(server string) (*http.Request, error) {
 	var err error
@@ -10554,6 +12820,88 @@ func NewPutProcedureMappingRequestWithBody(server string, params *PutProcedureMa
 	}
 
 	operationPath := fmt.Sprintf("/settings/procedure-mapping")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetReceptionSettingsRequest constructs an http.Request for the GetReceptionSettings method
+func NewGetReceptionSettingsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/settings/reception")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutReceptionSettingsRequest calls the generic PutReceptionSettings builder with application/json body
+func NewPutReceptionSettingsRequest(server string, params *PutReceptionSettingsParams, body PutReceptionSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutReceptionSettingsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPutReceptionSettingsRequestWithBody constructs an http.Request for the PutReceptionSettings method, with any body, and a specified content type
+func NewPutReceptionSettingsRequestWithBody(server string, params *PutReceptionSettingsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/settings/reception")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -11920,6 +14268,94 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api-tokens/{tokenId} (the `RevokeAPIToken` operationId).
 	RevokeAPITokenWithResponse(ctx context.Context, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeAPITokenResponse, error)
 
+	// ListAppointmentsWithResponse The appointment planning
+	//
+	// Appointments ordered by start; `from`/`to` bound the start (`to` excluded).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /appointments (the `ListAppointments` operationId).
+	ListAppointmentsWithResponse(ctx context.Context, params *ListAppointmentsParams, reqEditors ...RequestEditorFn) (*ListAppointmentsResponse, error)
+
+	// CreateAppointmentWithBodyWithResponse Plan an appointment
+	//
+	// `agent_id` defaults to the caller. The appointment must end after it
+	// starts and last at most one day (422). Two appointments of one agent
+	// that are not cancelled may not overlap (half-open intervals: one may
+	// start when the other ends): 409, with the conflicting appointment in
+	// `resource` and in the field error. Outside the business calendar's
+	// opening hours the appointment is accepted with
+	// `outside_opening_hours: true`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+	CreateAppointmentWithBodyWithResponse(ctx context.Context, params *CreateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAppointmentResponse, error)
+
+	// CreateAppointmentWithResponse Plan an appointment
+	//
+	// `agent_id` defaults to the caller. The appointment must end after it
+	// starts and last at most one day (422). Two appointments of one agent
+	// that are not cancelled may not overlap (half-open intervals: one may
+	// start when the other ends): 409, with the conflicting appointment in
+	// `resource` and in the field error. Outside the business calendar's
+	// opening hours the appointment is accepted with
+	// `outside_opening_hours: true`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+	CreateAppointmentWithResponse(ctx context.Context, params *CreateAppointmentParams, body CreateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAppointmentResponse, error)
+
+	// GetAppointmentWithResponse Read an appointment
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /appointments/{appointmentId} (the `GetAppointment` operationId).
+	GetAppointmentWithResponse(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*GetAppointmentResponse, error)
+
+	// UpdateAppointmentWithBodyWithResponse Move, reassign, complete or cancel an appointment
+	//
+	// Only the fields present change; null clears an optional field. The
+	// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+	// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+	// cannot be changed any more (409). The same overlap rule as creation
+	// applies (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+	UpdateAppointmentWithBodyWithResponse(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAppointmentResponse, error)
+
+	// UpdateAppointmentWithResponse Move, reassign, complete or cancel an appointment
+	//
+	// Only the fields present change; null clears an optional field. The
+	// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+	// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+	// cannot be changed any more (409). The same overlap rule as creation
+	// applies (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+	UpdateAppointmentWithResponse(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, body UpdateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAppointmentResponse, error)
+
+	// GetAppointmentPreparationWithResponse Read the client's file before the appointment ("consulter le dossier au préalable")
+	//
+	// Gathers the appointment, the contact and their organisation, the
+	// contact's open tickets (not closed, newest first, at most 50), the
+	// pending messages about the contact and their recent interactions.
+	// Reading it records on the appointment who read the file and when
+	// (`prepared_by`, `prepared_at`, audited as an update), so that an
+	// auditor sees the file was consulted before the visit; the
+	// appointment's version (ETag) does not change. Needs tickets:read and
+	// contacts:read besides reception:read.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /appointments/{appointmentId}/preparation (the `GetAppointmentPreparation` operationId).
+	GetAppointmentPreparationWithResponse(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*GetAppointmentPreparationResponse, error)
+
 	// ListAuditEventsWithResponse The audit trail (managers and admins)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -12450,6 +14886,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
+	// ListMyMessagesWithResponse My pending messages, those received during my last absence first
+	//
+	// The caller's messages still waiting for acknowledgement: addressed to
+	// them, to a role they hold, or escalated to them. Those received
+	// during the caller's latest absence that has ended (between its start
+	// and its end) come first, flagged `received_during_absence`, then the
+	// others; each group newest first. Voicemails reach agents as messages
+	// taken from them, so this lists the voicemail left meanwhile too.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/messages (the `ListMyMessages` operationId).
+	ListMyMessagesWithResponse(ctx context.Context, params *ListMyMessagesParams, reqEditors ...RequestEditorFn) (*ListMyMessagesResponse, error)
+
 	// ListMyNotificationsWithResponse The caller's notifications (escalations, assignments, reminders)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -12477,6 +14927,69 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /me/password (the `ChangeMyPassword` operationId).
 	ChangeMyPasswordWithResponse(ctx context.Context, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error)
+
+	// ListMessagesWithResponse The message book ("cahier des messages")
+	//
+	// Messages newest first. Without `recipient_agent_id` nor
+	// `recipient_role`, `recipient` defaults to `me`: the messages
+	// addressed to the caller, to a role the caller holds, or escalated to
+	// the caller. `recipient=all` lists every message. `from`/`to` bound
+	// the time the message was taken (`to` excluded).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /messages (the `ListMessages` operationId).
+	ListMessagesWithResponse(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error)
+
+	// CreateMessageWithBodyWithResponse Take a message for an agent or a role
+	//
+	// Records a message (identity, contact details, reason) for exactly one
+	// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+	// at least one active agent holds); anything else is 422 and nothing
+	// is written. In the same transaction it schedules the reminder (after
+	// the reception settings' `remind_after_minutes`) and the escalation
+	// (after `escalate_after_minutes`) of the message if it is still not
+	// acknowledged by then.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /messages (the `CreateMessage` operationId).
+	CreateMessageWithBodyWithResponse(ctx context.Context, params *CreateMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMessageResponse, error)
+
+	// CreateMessageWithResponse Take a message for an agent or a role
+	//
+	// Records a message (identity, contact details, reason) for exactly one
+	// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+	// at least one active agent holds); anything else is 422 and nothing
+	// is written. In the same transaction it schedules the reminder (after
+	// the reception settings' `remind_after_minutes`) and the escalation
+	// (after `escalate_after_minutes`) of the message if it is still not
+	// acknowledged by then.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /messages (the `CreateMessage` operationId).
+	CreateMessageWithResponse(ctx context.Context, params *CreateMessageParams, body CreateMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMessageResponse, error)
+
+	// GetMessageWithResponse Read a message
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /messages/{messageId} (the `GetMessage` operationId).
+	GetMessageWithResponse(ctx context.Context, messageId MessageId, reqEditors ...RequestEditorFn) (*GetMessageResponse, error)
+
+	// AcknowledgeMessageWithResponse Acknowledge a message (its recipient only)
+	//
+	// Only the recipient may acknowledge: the addressed agent; for a
+	// message to a role, the first holder of that role who does; and the
+	// agent the message was escalated to. Anyone else gets 403; a message
+	// already acknowledged gets 409 naming who did and when. Audited
+	// (action `acknowledge`); stops the pending reminder and escalation.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /messages/{messageId}/acknowledgement (the `AcknowledgeMessage` operationId).
+	AcknowledgeMessageWithResponse(ctx context.Context, messageId MessageId, params *AcknowledgeMessageParams, reqEditors ...RequestEditorFn) (*AcknowledgeMessageResponse, error)
 
 	// GetOpenAPIWithResponse This contract
 	//
@@ -12537,6 +15050,63 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /organisations/{organisationId} (the `UpdateOrganisation` operationId).
 	UpdateOrganisationWithResponse(ctx context.Context, organisationId OrganisationId, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error)
+
+	// ListOutsideServicesWithResponse The directory of outside services ("annuaire des services du territoire")
+	//
+	// By name. `q` matches word prefixes of the name, domain and address,
+	// ignoring case and accents ("sante" finds "Santé"); `domain` keeps
+	// one domain, ignoring case and accents.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /outside-services (the `ListOutsideServices` operationId).
+	ListOutsideServicesWithResponse(ctx context.Context, params *ListOutsideServicesParams, reqEditors ...RequestEditorFn) (*ListOutsideServicesResponse, error)
+
+	// CreateOutsideServiceWithBodyWithResponse Add an outside service (supervisors, managers, admins)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+	CreateOutsideServiceWithBodyWithResponse(ctx context.Context, params *CreateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOutsideServiceResponse, error)
+
+	// CreateOutsideServiceWithResponse Add an outside service (supervisors, managers, admins)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+	CreateOutsideServiceWithResponse(ctx context.Context, params *CreateOutsideServiceParams, body CreateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOutsideServiceResponse, error)
+
+	// DeleteOutsideServiceWithResponse Remove an outside service (supervisors, managers, admins)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /outside-services/{outsideServiceId} (the `DeleteOutsideService` operationId).
+	DeleteOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *DeleteOutsideServiceParams, reqEditors ...RequestEditorFn) (*DeleteOutsideServiceResponse, error)
+
+	// GetOutsideServiceWithResponse Read an outside service
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /outside-services/{outsideServiceId} (the `GetOutsideService` operationId).
+	GetOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, reqEditors ...RequestEditorFn) (*GetOutsideServiceResponse, error)
+
+	// UpdateOutsideServiceWithBodyWithResponse Update an outside service (supervisors, managers, admins)
+	//
+	// Only the fields present change; null clears an optional field.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+	UpdateOutsideServiceWithBodyWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOutsideServiceResponse, error)
+
+	// UpdateOutsideServiceWithResponse Update an outside service (supervisors, managers, admins)
+	//
+	// Only the fields present change; null clears an optional field.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+	UpdateOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, body UpdateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOutsideServiceResponse, error)
 
 	// ListProceduresWithResponse List procedures with their versions
 	//
@@ -12618,6 +15188,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
 
+	// GetReceptionStatusWithResponse Are the phone reception and the premises open?
+	//
+	// At `at` (default now): whether the phone reception (its slots) and
+	// the premises (the calendar's opening hours) are open, both closed on
+	// public holidays and closure days; when open, when they close; when
+	// closed, when they next open and, for a whole day off, why.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /reception/status (the `GetReceptionStatus` operationId).
+	GetReceptionStatusWithResponse(ctx context.Context, params *GetReceptionStatusParams, reqEditors ...RequestEditorFn) (*GetReceptionStatusResponse, error)
+
 	// GetCalendarWithResponse The business calendar (opening hours, holidays, closures)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -12669,6 +15251,43 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /settings/procedure-mapping (the `PutProcedureMapping` operationId).
 	PutProcedureMappingWithResponse(ctx context.Context, params *PutProcedureMappingParams, body PutProcedureMappingJSONRequestBody, reqEditors ...RequestEditorFn) (*PutProcedureMappingResponse, error)
+
+	// GetReceptionSettingsWithResponse Reception settings (phone slots, greeting, documents, message delays)
+	//
+	// The opening hours are the business calendar's, shown read-only (change them with PUT /settings/calendar).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /settings/reception (the `GetReceptionSettings` operationId).
+	GetReceptionSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReceptionSettingsResponse, error)
+
+	// PutReceptionSettingsWithBodyWithResponse Change the reception settings (managers, admins)
+	//
+	// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+	// in order and not overlapping. Message delays are whole minutes of
+	// wall time; the escalation must come after the reminder. Each role of
+	// `message_escalation` names the active agent who receives that
+	// role's unacknowledged messages (422 for an unknown agent). New
+	// delays apply to messages taken from then on.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+	PutReceptionSettingsWithBodyWithResponse(ctx context.Context, params *PutReceptionSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutReceptionSettingsResponse, error)
+
+	// PutReceptionSettingsWithResponse Change the reception settings (managers, admins)
+	//
+	// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+	// in order and not overlapping. Message delays are whole minutes of
+	// wall time; the escalation must come after the reminder. Each role of
+	// `message_escalation` names the active agent who receives that
+	// role's unacknowledged messages (422 for an unknown agent). New
+	// delays apply to messages taken from then on.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+	PutReceptionSettingsWithResponse(ctx context.Context, params *PutReceptionSettingsParams, body PutReceptionSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutReceptionSettingsResponse, error)
 
 	// GetResponsePoliciesWithResponse How long the company has to answer, per channel and procedure
 	//
@@ -13695,6 +16314,408 @@ func (r RevokeAPITokenResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RevokeAPITokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAppointmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AppointmentPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAppointmentsResponse) GetJSON200() *AppointmentPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAppointmentsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAppointmentsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAppointmentsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAppointmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAppointmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAppointmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAppointmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateAppointmentResponse201Headers the declared response headers of an HTTP 201 response for CreateAppointment
+type CreateAppointmentResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateAppointmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Appointment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateAppointmentResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAppointmentResponse) GetJSON201() *Appointment {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateAppointmentResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAppointmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAppointmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAppointmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAppointmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAppointmentResponse200Headers the declared response headers of an HTTP 200 response for GetAppointment
+type GetAppointmentResponse200Headers struct {
+	ETag *string
+}
+
+type GetAppointmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Appointment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAppointmentResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAppointmentResponse) GetJSON200() *Appointment {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAppointmentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAppointmentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAppointmentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAppointmentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAppointmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAppointmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAppointmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAppointmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateAppointmentResponse200Headers the declared response headers of an HTTP 200 response for UpdateAppointment
+type UpdateAppointmentResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateAppointmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Appointment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateAppointmentResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateAppointmentResponse) GetJSON200() *Appointment {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateAppointmentResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateAppointmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateAppointmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateAppointmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateAppointmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAppointmentPreparationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AppointmentPreparation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAppointmentPreparationResponse) GetJSON200() *AppointmentPreparation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAppointmentPreparationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAppointmentPreparationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAppointmentPreparationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAppointmentPreparationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAppointmentPreparationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAppointmentPreparationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAppointmentPreparationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAppointmentPreparationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16387,6 +19408,68 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+type ListMyMessagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MessagePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyMessagesResponse) GetJSON200() *MessagePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMyMessagesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyMessagesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMyMessagesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyMessagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyMessagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyMessagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyMessagesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMyNotificationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16574,6 +19657,303 @@ func (r ChangeMyPasswordResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ChangeMyPasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMessagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MessagePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMessagesResponse) GetJSON200() *MessagePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMessagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMessagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMessagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMessagesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMessageResponse201Headers the declared response headers of an HTTP 201 response for CreateMessage
+type CreateMessageResponse201Headers struct {
+	Location *string
+}
+
+type CreateMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Message
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMessageResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMessageResponse) GetJSON201() *Message {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMessageResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Message
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMessageResponse) GetJSON200() *Message {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AcknowledgeMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Message
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcknowledgeMessageResponse) GetJSON200() *Message {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AcknowledgeMessageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AcknowledgeMessageResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AcknowledgeMessageResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AcknowledgeMessageResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AcknowledgeMessageResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r AcknowledgeMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcknowledgeMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcknowledgeMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcknowledgeMessageResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17037,6 +20417,408 @@ func (r UpdateOrganisationResponse) ContentType() string {
 	return ""
 }
 
+type ListOutsideServicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutsideServicePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOutsideServicesResponse) GetJSON200() *OutsideServicePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListOutsideServicesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListOutsideServicesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListOutsideServicesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOutsideServicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOutsideServicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOutsideServicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOutsideServicesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateOutsideServiceResponse201Headers the declared response headers of an HTTP 201 response for CreateOutsideService
+type CreateOutsideServiceResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateOutsideServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *OutsideService
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateOutsideServiceResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateOutsideServiceResponse) GetJSON201() *OutsideService {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateOutsideServiceResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateOutsideServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateOutsideServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateOutsideServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateOutsideServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteOutsideServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeleteOutsideServiceResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOutsideServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOutsideServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOutsideServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOutsideServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetOutsideServiceResponse200Headers the declared response headers of an HTTP 200 response for GetOutsideService
+type GetOutsideServiceResponse200Headers struct {
+	ETag *string
+}
+
+type GetOutsideServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutsideService
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOutsideServiceResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOutsideServiceResponse) GetJSON200() *OutsideService {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOutsideServiceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOutsideServiceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOutsideServiceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOutsideServiceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOutsideServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOutsideServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOutsideServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOutsideServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateOutsideServiceResponse200Headers the declared response headers of an HTTP 200 response for UpdateOutsideService
+type UpdateOutsideServiceResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateOutsideServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutsideService
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateOutsideServiceResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateOutsideServiceResponse) GetJSON200() *OutsideService {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateOutsideServiceResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateOutsideServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateOutsideServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateOutsideServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateOutsideServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListProceduresResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17465,6 +21247,68 @@ func (r GetReadinessResponse) ContentType() string {
 	return ""
 }
 
+type GetReceptionStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReceptionStatus
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReceptionStatusResponse) GetJSON200() *ReceptionStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetReceptionStatusResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetReceptionStatusResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetReceptionStatusResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReceptionStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReceptionStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReceptionStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReceptionStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetCalendarResponse200Headers the declared response headers of an HTTP 200 response for GetCalendar
 type GetCalendarResponse200Headers struct {
 	ETag *string
@@ -17763,6 +21607,158 @@ func (r PutProcedureMappingResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PutProcedureMappingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetReceptionSettingsResponse200Headers the declared response headers of an HTTP 200 response for GetReceptionSettings
+type GetReceptionSettingsResponse200Headers struct {
+	ETag *string
+}
+
+type GetReceptionSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReceptionSettings
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetReceptionSettingsResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReceptionSettingsResponse) GetJSON200() *ReceptionSettings {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetReceptionSettingsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetReceptionSettingsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReceptionSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReceptionSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReceptionSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReceptionSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutReceptionSettingsResponse200Headers the declared response headers of an HTTP 200 response for PutReceptionSettings
+type PutReceptionSettingsResponse200Headers struct {
+	ETag *string
+}
+
+type PutReceptionSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReceptionSettings
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PutReceptionSettingsResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutReceptionSettingsResponse) GetJSON200() *ReceptionSettings {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r PutReceptionSettingsResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r PutReceptionSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutReceptionSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutReceptionSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutReceptionSettingsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19467,6 +23463,136 @@ func (c *ClientWithResponses) RevokeAPITokenWithResponse(ctx context.Context, to
 	return ParseRevokeAPITokenResponse(rsp)
 }
 
+// ListAppointmentsWithResponse The appointment planning
+//
+// Appointments ordered by start; `from`/`to` bound the start (`to` excluded).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /appointments (the `ListAppointments` operationId).
+func (c *ClientWithResponses) ListAppointmentsWithResponse(ctx context.Context, params *ListAppointmentsParams, reqEditors ...RequestEditorFn) (*ListAppointmentsResponse, error) {
+	rsp, err := c.ListAppointments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAppointmentsResponse(rsp)
+}
+
+// CreateAppointmentWithBodyWithResponse Plan an appointment
+//
+// `agent_id` defaults to the caller. The appointment must end after it
+// starts and last at most one day (422). Two appointments of one agent
+// that are not cancelled may not overlap (half-open intervals: one may
+// start when the other ends): 409, with the conflicting appointment in
+// `resource` and in the field error. Outside the business calendar's
+// opening hours the appointment is accepted with
+// `outside_opening_hours: true`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+func (c *ClientWithResponses) CreateAppointmentWithBodyWithResponse(ctx context.Context, params *CreateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAppointmentResponse, error) {
+	rsp, err := c.CreateAppointmentWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAppointmentResponse(rsp)
+}
+
+// CreateAppointmentWithResponse Plan an appointment
+//
+// `agent_id` defaults to the caller. The appointment must end after it
+// starts and last at most one day (422). Two appointments of one agent
+// that are not cancelled may not overlap (half-open intervals: one may
+// start when the other ends): 409, with the conflicting appointment in
+// `resource` and in the field error. Outside the business calendar's
+// opening hours the appointment is accepted with
+// `outside_opening_hours: true`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /appointments (the `CreateAppointment` operationId).
+func (c *ClientWithResponses) CreateAppointmentWithResponse(ctx context.Context, params *CreateAppointmentParams, body CreateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAppointmentResponse, error) {
+	rsp, err := c.CreateAppointment(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAppointmentResponse(rsp)
+}
+
+// GetAppointmentWithResponse Read an appointment
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /appointments/{appointmentId} (the `GetAppointment` operationId).
+func (c *ClientWithResponses) GetAppointmentWithResponse(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*GetAppointmentResponse, error) {
+	rsp, err := c.GetAppointment(ctx, appointmentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAppointmentResponse(rsp)
+}
+
+// UpdateAppointmentWithBodyWithResponse Move, reassign, complete or cancel an appointment
+//
+// Only the fields present change; null clears an optional field. The
+// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+// cannot be changed any more (409). The same overlap rule as creation
+// applies (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+func (c *ClientWithResponses) UpdateAppointmentWithBodyWithResponse(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAppointmentResponse, error) {
+	rsp, err := c.UpdateAppointmentWithBody(ctx, appointmentId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAppointmentResponse(rsp)
+}
+
+// UpdateAppointmentWithResponse Move, reassign, complete or cancel an appointment
+//
+// Only the fields present change; null clears an optional field. The
+// status moves between `scheduled`, `done`, `no_show` and `cancelled`
+// (cancelling is `{"status": "cancelled"}`); a cancelled appointment
+// cannot be changed any more (409). The same overlap rule as creation
+// applies (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /appointments/{appointmentId} (the `UpdateAppointment` operationId).
+func (c *ClientWithResponses) UpdateAppointmentWithResponse(ctx context.Context, appointmentId AppointmentId, params *UpdateAppointmentParams, body UpdateAppointmentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAppointmentResponse, error) {
+	rsp, err := c.UpdateAppointment(ctx, appointmentId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAppointmentResponse(rsp)
+}
+
+// GetAppointmentPreparationWithResponse Read the client's file before the appointment ("consulter le dossier au préalable")
+//
+// Gathers the appointment, the contact and their organisation, the
+// contact's open tickets (not closed, newest first, at most 50), the
+// pending messages about the contact and their recent interactions.
+// Reading it records on the appointment who read the file and when
+// (`prepared_by`, `prepared_at`, audited as an update), so that an
+// auditor sees the file was consulted before the visit; the
+// appointment's version (ETag) does not change. Needs tickets:read and
+// contacts:read besides reception:read.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /appointments/{appointmentId}/preparation (the `GetAppointmentPreparation` operationId).
+func (c *ClientWithResponses) GetAppointmentPreparationWithResponse(ctx context.Context, appointmentId AppointmentId, reqEditors ...RequestEditorFn) (*GetAppointmentPreparationResponse, error) {
+	rsp, err := c.GetAppointmentPreparation(ctx, appointmentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAppointmentPreparationResponse(rsp)
+}
+
 // ListAuditEventsWithResponse The audit trail (managers and admins)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -20291,6 +24417,26 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
+// ListMyMessagesWithResponse My pending messages, those received during my last absence first
+//
+// The caller's messages still waiting for acknowledgement: addressed to
+// them, to a role they hold, or escalated to them. Those received
+// during the caller's latest absence that has ended (between its start
+// and its end) come first, flagged `received_during_absence`, then the
+// others; each group newest first. Voicemails reach agents as messages
+// taken from them, so this lists the voicemail left meanwhile too.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/messages (the `ListMyMessages` operationId).
+func (c *ClientWithResponses) ListMyMessagesWithResponse(ctx context.Context, params *ListMyMessagesParams, reqEditors ...RequestEditorFn) (*ListMyMessagesResponse, error) {
+	rsp, err := c.ListMyMessages(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyMessagesResponse(rsp)
+}
+
 // ListMyNotificationsWithResponse The caller's notifications (escalations, assignments, reminders)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -20341,6 +24487,99 @@ func (c *ClientWithResponses) ChangeMyPasswordWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseChangeMyPasswordResponse(rsp)
+}
+
+// ListMessagesWithResponse The message book ("cahier des messages")
+//
+// Messages newest first. Without `recipient_agent_id` nor
+// `recipient_role`, `recipient` defaults to `me`: the messages
+// addressed to the caller, to a role the caller holds, or escalated to
+// the caller. `recipient=all` lists every message. `from`/`to` bound
+// the time the message was taken (`to` excluded).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /messages (the `ListMessages` operationId).
+func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error) {
+	rsp, err := c.ListMessages(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMessagesResponse(rsp)
+}
+
+// CreateMessageWithBodyWithResponse Take a message for an agent or a role
+//
+// Records a message (identity, contact details, reason) for exactly one
+// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+// at least one active agent holds); anything else is 422 and nothing
+// is written. In the same transaction it schedules the reminder (after
+// the reception settings' `remind_after_minutes`) and the escalation
+// (after `escalate_after_minutes`) of the message if it is still not
+// acknowledged by then.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /messages (the `CreateMessage` operationId).
+func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Context, params *CreateMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMessageResponse, error) {
+	rsp, err := c.CreateMessageWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMessageResponse(rsp)
+}
+
+// CreateMessageWithResponse Take a message for an agent or a role
+//
+// Records a message (identity, contact details, reason) for exactly one
+// of `recipient_agent_id` (an active agent) or `recipient_role` (a role
+// at least one active agent holds); anything else is 422 and nothing
+// is written. In the same transaction it schedules the reminder (after
+// the reception settings' `remind_after_minutes`) and the escalation
+// (after `escalate_after_minutes`) of the message if it is still not
+// acknowledged by then.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /messages (the `CreateMessage` operationId).
+func (c *ClientWithResponses) CreateMessageWithResponse(ctx context.Context, params *CreateMessageParams, body CreateMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMessageResponse, error) {
+	rsp, err := c.CreateMessage(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMessageResponse(rsp)
+}
+
+// GetMessageWithResponse Read a message
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /messages/{messageId} (the `GetMessage` operationId).
+func (c *ClientWithResponses) GetMessageWithResponse(ctx context.Context, messageId MessageId, reqEditors ...RequestEditorFn) (*GetMessageResponse, error) {
+	rsp, err := c.GetMessage(ctx, messageId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMessageResponse(rsp)
+}
+
+// AcknowledgeMessageWithResponse Acknowledge a message (its recipient only)
+//
+// Only the recipient may acknowledge: the addressed agent; for a
+// message to a role, the first holder of that role who does; and the
+// agent the message was escalated to. Anyone else gets 403; a message
+// already acknowledged gets 409 naming who did and when. Audited
+// (action `acknowledge`); stops the pending reminder and escalation.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /messages/{messageId}/acknowledgement (the `AcknowledgeMessage` operationId).
+func (c *ClientWithResponses) AcknowledgeMessageWithResponse(ctx context.Context, messageId MessageId, params *AcknowledgeMessageParams, reqEditors ...RequestEditorFn) (*AcknowledgeMessageResponse, error) {
+	rsp, err := c.AcknowledgeMessage(ctx, messageId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcknowledgeMessageResponse(rsp)
 }
 
 // GetOpenAPIWithResponse This contract
@@ -20449,6 +24688,105 @@ func (c *ClientWithResponses) UpdateOrganisationWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseUpdateOrganisationResponse(rsp)
+}
+
+// ListOutsideServicesWithResponse The directory of outside services ("annuaire des services du territoire")
+//
+// By name. `q` matches word prefixes of the name, domain and address,
+// ignoring case and accents ("sante" finds "Santé"); `domain` keeps
+// one domain, ignoring case and accents.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /outside-services (the `ListOutsideServices` operationId).
+func (c *ClientWithResponses) ListOutsideServicesWithResponse(ctx context.Context, params *ListOutsideServicesParams, reqEditors ...RequestEditorFn) (*ListOutsideServicesResponse, error) {
+	rsp, err := c.ListOutsideServices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOutsideServicesResponse(rsp)
+}
+
+// CreateOutsideServiceWithBodyWithResponse Add an outside service (supervisors, managers, admins)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+func (c *ClientWithResponses) CreateOutsideServiceWithBodyWithResponse(ctx context.Context, params *CreateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOutsideServiceResponse, error) {
+	rsp, err := c.CreateOutsideServiceWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOutsideServiceResponse(rsp)
+}
+
+// CreateOutsideServiceWithResponse Add an outside service (supervisors, managers, admins)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /outside-services (the `CreateOutsideService` operationId).
+func (c *ClientWithResponses) CreateOutsideServiceWithResponse(ctx context.Context, params *CreateOutsideServiceParams, body CreateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOutsideServiceResponse, error) {
+	rsp, err := c.CreateOutsideService(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOutsideServiceResponse(rsp)
+}
+
+// DeleteOutsideServiceWithResponse Remove an outside service (supervisors, managers, admins)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /outside-services/{outsideServiceId} (the `DeleteOutsideService` operationId).
+func (c *ClientWithResponses) DeleteOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *DeleteOutsideServiceParams, reqEditors ...RequestEditorFn) (*DeleteOutsideServiceResponse, error) {
+	rsp, err := c.DeleteOutsideService(ctx, outsideServiceId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOutsideServiceResponse(rsp)
+}
+
+// GetOutsideServiceWithResponse Read an outside service
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /outside-services/{outsideServiceId} (the `GetOutsideService` operationId).
+func (c *ClientWithResponses) GetOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, reqEditors ...RequestEditorFn) (*GetOutsideServiceResponse, error) {
+	rsp, err := c.GetOutsideService(ctx, outsideServiceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOutsideServiceResponse(rsp)
+}
+
+// UpdateOutsideServiceWithBodyWithResponse Update an outside service (supervisors, managers, admins)
+//
+// Only the fields present change; null clears an optional field.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+func (c *ClientWithResponses) UpdateOutsideServiceWithBodyWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOutsideServiceResponse, error) {
+	rsp, err := c.UpdateOutsideServiceWithBody(ctx, outsideServiceId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOutsideServiceResponse(rsp)
+}
+
+// UpdateOutsideServiceWithResponse Update an outside service (supervisors, managers, admins)
+//
+// Only the fields present change; null clears an optional field.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /outside-services/{outsideServiceId} (the `UpdateOutsideService` operationId).
+func (c *ClientWithResponses) UpdateOutsideServiceWithResponse(ctx context.Context, outsideServiceId OutsideServiceId, params *UpdateOutsideServiceParams, body UpdateOutsideServiceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOutsideServiceResponse, error) {
+	rsp, err := c.UpdateOutsideService(ctx, outsideServiceId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOutsideServiceResponse(rsp)
 }
 
 // ListProceduresWithResponse List procedures with their versions
@@ -20579,6 +24917,24 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 	return ParseGetReadinessResponse(rsp)
 }
 
+// GetReceptionStatusWithResponse Are the phone reception and the premises open?
+//
+// At `at` (default now): whether the phone reception (its slots) and
+// the premises (the calendar's opening hours) are open, both closed on
+// public holidays and closure days; when open, when they close; when
+// closed, when they next open and, for a whole day off, why.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /reception/status (the `GetReceptionStatus` operationId).
+func (c *ClientWithResponses) GetReceptionStatusWithResponse(ctx context.Context, params *GetReceptionStatusParams, reqEditors ...RequestEditorFn) (*GetReceptionStatusResponse, error) {
+	rsp, err := c.GetReceptionStatus(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReceptionStatusResponse(rsp)
+}
+
 // GetCalendarWithResponse The business calendar (opening hours, holidays, closures)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -20665,6 +25021,61 @@ func (c *ClientWithResponses) PutProcedureMappingWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParsePutProcedureMappingResponse(rsp)
+}
+
+// GetReceptionSettingsWithResponse Reception settings (phone slots, greeting, documents, message delays)
+//
+// The opening hours are the business calendar's, shown read-only (change them with PUT /settings/calendar).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /settings/reception (the `GetReceptionSettings` operationId).
+func (c *ClientWithResponses) GetReceptionSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReceptionSettingsResponse, error) {
+	rsp, err := c.GetReceptionSettings(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReceptionSettingsResponse(rsp)
+}
+
+// PutReceptionSettingsWithBodyWithResponse Change the reception settings (managers, admins)
+//
+// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+// in order and not overlapping. Message delays are whole minutes of
+// wall time; the escalation must come after the reminder. Each role of
+// `message_escalation` names the active agent who receives that
+// role's unacknowledged messages (422 for an unknown agent). New
+// delays apply to messages taken from then on.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+func (c *ClientWithResponses) PutReceptionSettingsWithBodyWithResponse(ctx context.Context, params *PutReceptionSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutReceptionSettingsResponse, error) {
+	rsp, err := c.PutReceptionSettingsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutReceptionSettingsResponse(rsp)
+}
+
+// PutReceptionSettingsWithResponse Change the reception settings (managers, admins)
+//
+// Replaces the settings. Phone slots are HH:MM intervals per weekday,
+// in order and not overlapping. Message delays are whole minutes of
+// wall time; the escalation must come after the reminder. Each role of
+// `message_escalation` names the active agent who receives that
+// role's unacknowledged messages (422 for an unknown agent). New
+// delays apply to messages taken from then on.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings/reception (the `PutReceptionSettings` operationId).
+func (c *ClientWithResponses) PutReceptionSettingsWithResponse(ctx context.Context, params *PutReceptionSettingsParams, body PutReceptionSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutReceptionSettingsResponse, error) {
+	rsp, err := c.PutReceptionSettings(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutReceptionSettingsResponse(rsp)
 }
 
 // GetResponsePoliciesWithResponse How long the company has to answer, per channel and procedure
@@ -21699,6 +26110,357 @@ func ParseRevokeAPITokenResponse(rsp *http.Response) (*RevokeAPITokenResponse, e
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAppointmentsResponse parses an HTTP response from a ListAppointmentsWithResponse call
+func ParseListAppointmentsResponse(rsp *http.Response) (*ListAppointmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAppointmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AppointmentPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateAppointmentResponse parses an HTTP response from a CreateAppointmentWithResponse call
+func ParseCreateAppointmentResponse(rsp *http.Response) (*CreateAppointmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAppointmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Appointment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateAppointmentResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAppointmentResponse parses an HTTP response from a GetAppointmentWithResponse call
+func ParseGetAppointmentResponse(rsp *http.Response) (*GetAppointmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAppointmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Appointment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAppointmentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateAppointmentResponse parses an HTTP response from a UpdateAppointmentWithResponse call
+func ParseUpdateAppointmentResponse(rsp *http.Response) (*UpdateAppointmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateAppointmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Appointment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateAppointmentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAppointmentPreparationResponse parses an HTTP response from a GetAppointmentPreparationWithResponse call
+func ParseGetAppointmentPreparationResponse(rsp *http.Response) (*GetAppointmentPreparationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAppointmentPreparationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AppointmentPreparation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -24035,6 +28797,53 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	return response, nil
 }
 
+// ParseListMyMessagesResponse parses an HTTP response from a ListMyMessagesWithResponse call
+func ParseListMyMessagesResponse(rsp *http.Response) (*ListMyMessagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyMessagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MessagePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListMyNotificationsResponse parses an HTTP response from a ListMyNotificationsWithResponse call
 func ParseListMyNotificationsResponse(rsp *http.Response) (*ListMyNotificationsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -24187,6 +28996,249 @@ func ParseChangeMyPasswordResponse(rsp *http.Response) (*ChangeMyPasswordRespons
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMessagesResponse parses an HTTP response from a ListMessagesWithResponse call
+func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMessagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MessagePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateMessageResponse parses an HTTP response from a CreateMessageWithResponse call
+func ParseCreateMessageResponse(rsp *http.Response) (*CreateMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Message
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMessageResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMessageResponse parses an HTTP response from a GetMessageWithResponse call
+func ParseGetMessageResponse(rsp *http.Response) (*GetMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Message
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAcknowledgeMessageResponse parses an HTTP response from a AcknowledgeMessageWithResponse call
+func ParseAcknowledgeMessageResponse(rsp *http.Response) (*AcknowledgeMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcknowledgeMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Message
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	}
 
 	return response, nil
@@ -24586,6 +29638,360 @@ func ParseUpdateOrganisationResponse(rsp *http.Response) (*UpdateOrganisationRes
 	return response, nil
 }
 
+// ParseListOutsideServicesResponse parses an HTTP response from a ListOutsideServicesWithResponse call
+func ParseListOutsideServicesResponse(rsp *http.Response) (*ListOutsideServicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOutsideServicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutsideServicePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateOutsideServiceResponse parses an HTTP response from a CreateOutsideServiceWithResponse call
+func ParseCreateOutsideServiceResponse(rsp *http.Response) (*CreateOutsideServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateOutsideServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest OutsideService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateOutsideServiceResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOutsideServiceResponse parses an HTTP response from a DeleteOutsideServiceWithResponse call
+func ParseDeleteOutsideServiceResponse(rsp *http.Response) (*DeleteOutsideServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOutsideServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOutsideServiceResponse parses an HTTP response from a GetOutsideServiceWithResponse call
+func ParseGetOutsideServiceResponse(rsp *http.Response) (*GetOutsideServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOutsideServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutsideService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOutsideServiceResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateOutsideServiceResponse parses an HTTP response from a UpdateOutsideServiceWithResponse call
+func ParseUpdateOutsideServiceResponse(rsp *http.Response) (*UpdateOutsideServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateOutsideServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutsideService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateOutsideServiceResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListProceduresResponse parses an HTTP response from a ListProceduresWithResponse call
 func ParseListProceduresResponse(rsp *http.Response) (*ListProceduresResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -24936,6 +30342,53 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 	return response, nil
 }
 
+// ParseGetReceptionStatusResponse parses an HTTP response from a GetReceptionStatusWithResponse call
+func ParseGetReceptionStatusResponse(rsp *http.Response) (*GetReceptionStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReceptionStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReceptionStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetCalendarResponse parses an HTTP response from a GetCalendarWithResponse call
 func ParseGetCalendarResponse(rsp *http.Response) (*GetCalendarResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -25191,6 +30644,140 @@ func ParsePutProcedureMappingResponse(rsp *http.Response) (*PutProcedureMappingR
 	switch {
 	case rsp.StatusCode == 200:
 		var headers PutProcedureMappingResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetReceptionSettingsResponse parses an HTTP response from a GetReceptionSettingsWithResponse call
+func ParseGetReceptionSettingsResponse(rsp *http.Response) (*GetReceptionSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReceptionSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReceptionSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetReceptionSettingsResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutReceptionSettingsResponse parses an HTTP response from a PutReceptionSettingsWithResponse call
+func ParsePutReceptionSettingsResponse(rsp *http.Response) (*PutReceptionSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutReceptionSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReceptionSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PutReceptionSettingsResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26554,6 +32141,21 @@ type ServerInterface interface {
 	// RevokeAPIToken Revoke an API token (its agent or an admin)
 	// (DELETE /api-tokens/{tokenId})
 	RevokeAPIToken(ctx echo.Context, tokenId openapi_types.UUID) error
+	// ListAppointments The appointment planning
+	// (GET /appointments)
+	ListAppointments(ctx echo.Context, params ListAppointmentsParams) error
+	// CreateAppointment Plan an appointment
+	// (POST /appointments)
+	CreateAppointment(ctx echo.Context, params CreateAppointmentParams) error
+	// GetAppointment Read an appointment
+	// (GET /appointments/{appointmentId})
+	GetAppointment(ctx echo.Context, appointmentId AppointmentId) error
+	// UpdateAppointment Move, reassign, complete or cancel an appointment
+	// (PATCH /appointments/{appointmentId})
+	UpdateAppointment(ctx echo.Context, appointmentId AppointmentId, params UpdateAppointmentParams) error
+	// GetAppointmentPreparation Read the client's file before the appointment ("consulter le dossier au préalable")
+	// (GET /appointments/{appointmentId}/preparation)
+	GetAppointmentPreparation(ctx echo.Context, appointmentId AppointmentId) error
 	// ListAuditEvents The audit trail (managers and admins)
 	// (GET /audit-events)
 	ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error
@@ -26659,6 +32261,9 @@ type ServerInterface interface {
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx echo.Context) error
+	// ListMyMessages My pending messages, those received during my last absence first
+	// (GET /me/messages)
+	ListMyMessages(ctx echo.Context, params ListMyMessagesParams) error
 	// ListMyNotifications The caller's notifications (escalations, assignments, reminders)
 	// (GET /me/notifications)
 	ListMyNotifications(ctx echo.Context, params ListMyNotificationsParams) error
@@ -26668,6 +32273,18 @@ type ServerInterface interface {
 	// ChangeMyPassword Change one's own password
 	// (POST /me/password)
 	ChangeMyPassword(ctx echo.Context, params ChangeMyPasswordParams) error
+	// ListMessages The message book ("cahier des messages")
+	// (GET /messages)
+	ListMessages(ctx echo.Context, params ListMessagesParams) error
+	// CreateMessage Take a message for an agent or a role
+	// (POST /messages)
+	CreateMessage(ctx echo.Context, params CreateMessageParams) error
+	// GetMessage Read a message
+	// (GET /messages/{messageId})
+	GetMessage(ctx echo.Context, messageId MessageId) error
+	// AcknowledgeMessage Acknowledge a message (its recipient only)
+	// (POST /messages/{messageId}/acknowledgement)
+	AcknowledgeMessage(ctx echo.Context, messageId MessageId, params AcknowledgeMessageParams) error
 	// GetOpenAPI This contract
 	// (GET /openapi.yaml)
 	GetOpenAPI(ctx echo.Context) error
@@ -26686,6 +32303,21 @@ type ServerInterface interface {
 	// UpdateOrganisation Update an organisation
 	// (PATCH /organisations/{organisationId})
 	UpdateOrganisation(ctx echo.Context, organisationId OrganisationId, params UpdateOrganisationParams) error
+	// ListOutsideServices The directory of outside services ("annuaire des services du territoire")
+	// (GET /outside-services)
+	ListOutsideServices(ctx echo.Context, params ListOutsideServicesParams) error
+	// CreateOutsideService Add an outside service (supervisors, managers, admins)
+	// (POST /outside-services)
+	CreateOutsideService(ctx echo.Context, params CreateOutsideServiceParams) error
+	// DeleteOutsideService Remove an outside service (supervisors, managers, admins)
+	// (DELETE /outside-services/{outsideServiceId})
+	DeleteOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId, params DeleteOutsideServiceParams) error
+	// GetOutsideService Read an outside service
+	// (GET /outside-services/{outsideServiceId})
+	GetOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId) error
+	// UpdateOutsideService Update an outside service (supervisors, managers, admins)
+	// (PATCH /outside-services/{outsideServiceId})
+	UpdateOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId, params UpdateOutsideServiceParams) error
 	// ListProcedures List procedures with their versions
 	// (GET /procedures)
 	ListProcedures(ctx echo.Context) error
@@ -26704,6 +32336,9 @@ type ServerInterface interface {
 	// GetReadiness Readiness probe (database and job queue)
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// GetReceptionStatus Are the phone reception and the premises open?
+	// (GET /reception/status)
+	GetReceptionStatus(ctx echo.Context, params GetReceptionStatusParams) error
 	// GetCalendar The business calendar (opening hours, holidays, closures)
 	// (GET /settings/calendar)
 	GetCalendar(ctx echo.Context) error
@@ -26716,6 +32351,12 @@ type ServerInterface interface {
 	// PutProcedureMapping Change the category → procedure mapping (managers, admins)
 	// (PUT /settings/procedure-mapping)
 	PutProcedureMapping(ctx echo.Context, params PutProcedureMappingParams) error
+	// GetReceptionSettings Reception settings (phone slots, greeting, documents, message delays)
+	// (GET /settings/reception)
+	GetReceptionSettings(ctx echo.Context) error
+	// PutReceptionSettings Change the reception settings (managers, admins)
+	// (PUT /settings/reception)
+	PutReceptionSettings(ctx echo.Context, params PutReceptionSettingsParams) error
 	// GetResponsePolicies How long the company has to answer, per channel and procedure
 	// (GET /settings/response-policies)
 	GetResponsePolicies(ctx echo.Context) error
@@ -27056,6 +32697,163 @@ func (w *ServerInterfaceWrapper) RevokeAPIToken(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RevokeAPIToken(ctx, tokenId)
+	return err
+}
+
+// ListAppointments converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAppointments(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAppointmentsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAppointments(ctx, params)
+	return err
+}
+
+// CreateAppointment converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateAppointment(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateAppointmentParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateAppointment(ctx, params)
+	return err
+}
+
+// GetAppointment converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAppointment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "appointmentId" -------------
+	var appointmentId AppointmentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appointmentId", ctx.Param("appointmentId"), &appointmentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter appointmentId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAppointment(ctx, appointmentId)
+	return err
+}
+
+// UpdateAppointment converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateAppointment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "appointmentId" -------------
+	var appointmentId AppointmentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appointmentId", ctx.Param("appointmentId"), &appointmentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter appointmentId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateAppointmentParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateAppointment(ctx, appointmentId, params)
+	return err
+}
+
+// GetAppointmentPreparation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAppointmentPreparation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "appointmentId" -------------
+	var appointmentId AppointmentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appointmentId", ctx.Param("appointmentId"), &appointmentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter appointmentId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAppointmentPreparation(ctx, appointmentId)
 	return err
 }
 
@@ -28149,6 +33947,31 @@ func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	return err
 }
 
+// ListMyMessages converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyMessages(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyMessagesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyMessages(ctx, params)
+	return err
+}
+
 // ListMyNotifications converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMyNotifications(ctx echo.Context) error {
 	var err error
@@ -28223,6 +34046,168 @@ func (w *ServerInterfaceWrapper) ChangeMyPassword(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ChangeMyPassword(ctx, params)
+	return err
+}
+
+// ListMessages converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMessages(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMessagesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "recipient" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "recipient", ctx.QueryParams(), &params.Recipient, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter recipient: %s", err))
+	}
+
+	// ------------- Optional query parameter "recipient_agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "recipient_agent_id", ctx.QueryParams(), &params.RecipientAgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter recipient_agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "recipient_role" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "recipient_role", ctx.QueryParams(), &params.RecipientRole, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter recipient_role: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "urgency" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "urgency", ctx.QueryParams(), &params.Urgency, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter urgency: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMessages(ctx, params)
+	return err
+}
+
+// CreateMessage converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMessage(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMessageParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMessage(ctx, params)
+	return err
+}
+
+// GetMessage converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMessage(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "messageId" -------------
+	var messageId MessageId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "messageId", ctx.Param("messageId"), &messageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter messageId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMessage(ctx, messageId)
+	return err
+}
+
+// AcknowledgeMessage converts echo context to params.
+func (w *ServerInterfaceWrapper) AcknowledgeMessage(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "messageId" -------------
+	var messageId MessageId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "messageId", ctx.Param("messageId"), &messageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter messageId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcknowledgeMessageParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AcknowledgeMessage(ctx, messageId, params)
 	return err
 }
 
@@ -28398,6 +34383,162 @@ func (w *ServerInterfaceWrapper) UpdateOrganisation(ctx echo.Context) error {
 	return err
 }
 
+// ListOutsideServices converts echo context to params.
+func (w *ServerInterfaceWrapper) ListOutsideServices(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOutsideServicesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "domain" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "domain", ctx.QueryParams(), &params.Domain, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter domain: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListOutsideServices(ctx, params)
+	return err
+}
+
+// CreateOutsideService converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateOutsideService(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateOutsideServiceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateOutsideService(ctx, params)
+	return err
+}
+
+// DeleteOutsideService converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteOutsideService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "outsideServiceId" -------------
+	var outsideServiceId OutsideServiceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "outsideServiceId", ctx.Param("outsideServiceId"), &outsideServiceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outsideServiceId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteOutsideServiceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteOutsideService(ctx, outsideServiceId, params)
+	return err
+}
+
+// GetOutsideService converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOutsideService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "outsideServiceId" -------------
+	var outsideServiceId OutsideServiceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "outsideServiceId", ctx.Param("outsideServiceId"), &outsideServiceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outsideServiceId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOutsideService(ctx, outsideServiceId)
+	return err
+}
+
+// UpdateOutsideService converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateOutsideService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "outsideServiceId" -------------
+	var outsideServiceId OutsideServiceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "outsideServiceId", ctx.Param("outsideServiceId"), &outsideServiceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outsideServiceId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateOutsideServiceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateOutsideService(ctx, outsideServiceId, params)
+	return err
+}
+
 // ListProcedures converts echo context to params.
 func (w *ServerInterfaceWrapper) ListProcedures(ctx echo.Context) error {
 	var err error
@@ -28557,6 +34698,24 @@ func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 	return err
 }
 
+// GetReceptionStatus converts echo context to params.
+func (w *ServerInterfaceWrapper) GetReceptionStatus(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetReceptionStatusParams
+	// ------------- Optional query parameter "at" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "at", ctx.QueryParams(), &params.At, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter at: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetReceptionStatus(ctx, params)
+	return err
+}
+
 // GetCalendar converts echo context to params.
 func (w *ServerInterfaceWrapper) GetCalendar(ctx echo.Context) error {
 	var err error
@@ -28630,6 +34789,44 @@ func (w *ServerInterfaceWrapper) PutProcedureMapping(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.PutProcedureMapping(ctx, params)
+	return err
+}
+
+// GetReceptionSettings converts echo context to params.
+func (w *ServerInterfaceWrapper) GetReceptionSettings(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetReceptionSettings(ctx)
+	return err
+}
+
+// PutReceptionSettings converts echo context to params.
+func (w *ServerInterfaceWrapper) PutReceptionSettings(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PutReceptionSettingsParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutReceptionSettings(ctx, params)
 	return err
 }
 
@@ -29370,6 +35567,24 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/procedures/:code/versions/:version", wrapper.GetProcedureVersion, options.OperationMiddlewares["getProcedureVersion"]...)
 	router.POST(options.BaseURL+"/procedures/:code/versions/:version/approvals", wrapper.ApproveProcedureVersion, options.OperationMiddlewares["approveProcedureVersion"]...)
 	router.POST(options.BaseURL+"/procedures/:code/versions/:version/publish", wrapper.PublishProcedureVersion, options.OperationMiddlewares["publishProcedureVersion"]...)
+	router.GET(options.BaseURL+"/messages", wrapper.ListMessages, options.OperationMiddlewares["listMessages"]...)
+	router.POST(options.BaseURL+"/messages", wrapper.CreateMessage, options.OperationMiddlewares["createMessage"]...)
+	router.GET(options.BaseURL+"/messages/:messageId", wrapper.GetMessage, options.OperationMiddlewares["getMessage"]...)
+	router.POST(options.BaseURL+"/messages/:messageId/acknowledgement", wrapper.AcknowledgeMessage, options.OperationMiddlewares["acknowledgeMessage"]...)
+	router.GET(options.BaseURL+"/me/messages", wrapper.ListMyMessages, options.OperationMiddlewares["listMyMessages"]...)
+	router.GET(options.BaseURL+"/appointments", wrapper.ListAppointments, options.OperationMiddlewares["listAppointments"]...)
+	router.POST(options.BaseURL+"/appointments", wrapper.CreateAppointment, options.OperationMiddlewares["createAppointment"]...)
+	router.GET(options.BaseURL+"/appointments/:appointmentId", wrapper.GetAppointment, options.OperationMiddlewares["getAppointment"]...)
+	router.PATCH(options.BaseURL+"/appointments/:appointmentId", wrapper.UpdateAppointment, options.OperationMiddlewares["updateAppointment"]...)
+	router.GET(options.BaseURL+"/appointments/:appointmentId/preparation", wrapper.GetAppointmentPreparation, options.OperationMiddlewares["getAppointmentPreparation"]...)
+	router.GET(options.BaseURL+"/settings/reception", wrapper.GetReceptionSettings, options.OperationMiddlewares["getReceptionSettings"]...)
+	router.PUT(options.BaseURL+"/settings/reception", wrapper.PutReceptionSettings, options.OperationMiddlewares["putReceptionSettings"]...)
+	router.GET(options.BaseURL+"/reception/status", wrapper.GetReceptionStatus, options.OperationMiddlewares["getReceptionStatus"]...)
+	router.GET(options.BaseURL+"/outside-services", wrapper.ListOutsideServices, options.OperationMiddlewares["listOutsideServices"]...)
+	router.POST(options.BaseURL+"/outside-services", wrapper.CreateOutsideService, options.OperationMiddlewares["createOutsideService"]...)
+	router.DELETE(options.BaseURL+"/outside-services/:outsideServiceId", wrapper.DeleteOutsideService, options.OperationMiddlewares["deleteOutsideService"]...)
+	router.GET(options.BaseURL+"/outside-services/:outsideServiceId", wrapper.GetOutsideService, options.OperationMiddlewares["getOutsideService"]...)
+	router.PATCH(options.BaseURL+"/outside-services/:outsideServiceId", wrapper.UpdateOutsideService, options.OperationMiddlewares["updateOutsideService"]...)
 	router.GET(options.BaseURL+"/settings/procedure-mapping", wrapper.GetProcedureMapping, options.OperationMiddlewares["getProcedureMapping"]...)
 	router.PUT(options.BaseURL+"/settings/procedure-mapping", wrapper.PutProcedureMapping, options.OperationMiddlewares["putProcedureMapping"]...)
 	router.GET(options.BaseURL+"/settings/response-policies", wrapper.GetResponsePolicies, options.OperationMiddlewares["getResponsePolicies"]...)
@@ -30413,6 +36628,551 @@ type RevokeAPIToken404ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RevokeAPIToken404ApplicationProblemPlusJSONResponse) VisitRevokeAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAppointmentsRequestObject struct {
+	Params ListAppointmentsParams
+}
+
+type ListAppointmentsResponseObject interface {
+	VisitListAppointmentsResponse(w http.ResponseWriter) error
+}
+
+type ListAppointments200JSONResponse AppointmentPage
+
+func (response ListAppointments200JSONResponse) VisitListAppointmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAppointments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAppointments400ApplicationProblemPlusJSONResponse) VisitListAppointmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAppointments401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAppointments401ApplicationProblemPlusJSONResponse) VisitListAppointmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAppointments403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAppointments403ApplicationProblemPlusJSONResponse) VisitListAppointmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointmentRequestObject struct {
+	Params CreateAppointmentParams
+	Body   *CreateAppointmentJSONRequestBody
+}
+
+type CreateAppointmentResponseObject interface {
+	VisitCreateAppointmentResponse(w http.ResponseWriter) error
+}
+
+type CreateAppointment201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateAppointment201JSONResponse struct {
+	Body    Appointment
+	Headers CreateAppointment201ResponseHeaders
+}
+
+func (response CreateAppointment201JSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAppointment400ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAppointment401ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAppointment403ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment409ApplicationProblemPlusJSONResponse Problem
+
+func (response CreateAppointment409ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAppointment413ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAppointment422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAppointment422ApplicationProblemPlusJSONResponse) VisitCreateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentRequestObject struct {
+	AppointmentId AppointmentId `json:"appointmentId"`
+}
+
+type GetAppointmentResponseObject interface {
+	VisitGetAppointmentResponse(w http.ResponseWriter) error
+}
+
+type GetAppointment200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetAppointment200JSONResponse struct {
+	Body    Appointment
+	Headers GetAppointment200ResponseHeaders
+}
+
+func (response GetAppointment200JSONResponse) VisitGetAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointment400ApplicationProblemPlusJSONResponse) VisitGetAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointment401ApplicationProblemPlusJSONResponse) VisitGetAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointment403ApplicationProblemPlusJSONResponse) VisitGetAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointment404ApplicationProblemPlusJSONResponse) VisitGetAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointmentRequestObject struct {
+	AppointmentId AppointmentId `json:"appointmentId"`
+	Params        UpdateAppointmentParams
+	Body          *UpdateAppointmentJSONRequestBody
+}
+
+type UpdateAppointmentResponseObject interface {
+	VisitUpdateAppointmentResponse(w http.ResponseWriter) error
+}
+
+type UpdateAppointment200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateAppointment200JSONResponse struct {
+	Body    Appointment
+	Headers UpdateAppointment200ResponseHeaders
+}
+
+func (response UpdateAppointment200JSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment400ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment401ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment403ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment404ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment409ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment412ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment422ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAppointment428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAppointment428ApplicationProblemPlusJSONResponse) VisitUpdateAppointmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentPreparationRequestObject struct {
+	AppointmentId AppointmentId `json:"appointmentId"`
+}
+
+type GetAppointmentPreparationResponseObject interface {
+	VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error
+}
+
+type GetAppointmentPreparation200JSONResponse AppointmentPreparation
+
+func (response GetAppointmentPreparation200JSONResponse) VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentPreparation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointmentPreparation400ApplicationProblemPlusJSONResponse) VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentPreparation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointmentPreparation401ApplicationProblemPlusJSONResponse) VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentPreparation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointmentPreparation403ApplicationProblemPlusJSONResponse) VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAppointmentPreparation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAppointmentPreparation404ApplicationProblemPlusJSONResponse) VisitGetAppointmentPreparationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -34058,6 +40818,76 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
+type ListMyMessagesRequestObject struct {
+	Params ListMyMessagesParams
+}
+
+type ListMyMessagesResponseObject interface {
+	VisitListMyMessagesResponse(w http.ResponseWriter) error
+}
+
+type ListMyMessages200JSONResponse MessagePage
+
+func (response ListMyMessages200JSONResponse) VisitListMyMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMessages400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyMessages400ApplicationProblemPlusJSONResponse) VisitListMyMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMessages401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyMessages401ApplicationProblemPlusJSONResponse) VisitListMyMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMessages403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyMessages403ApplicationProblemPlusJSONResponse) VisitListMyMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMyNotificationsRequestObject struct {
 	Params ListMyNotificationsParams
 }
@@ -34278,6 +41108,394 @@ func (response ChangeMyPassword429ApplicationProblemPlusJSONResponse) VisitChang
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessagesRequestObject struct {
+	Params ListMessagesParams
+}
+
+type ListMessagesResponseObject interface {
+	VisitListMessagesResponse(w http.ResponseWriter) error
+}
+
+type ListMessages200JSONResponse MessagePage
+
+func (response ListMessages200JSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages400ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages401ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages403ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessageRequestObject struct {
+	Params CreateMessageParams
+	Body   *CreateMessageJSONRequestBody
+}
+
+type CreateMessageResponseObject interface {
+	VisitCreateMessageResponse(w http.ResponseWriter) error
+}
+
+type CreateMessage201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateMessage201JSONResponse struct {
+	Body    Message
+	Headers CreateMessage201ResponseHeaders
+}
+
+func (response CreateMessage201JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage400ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage401ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage403ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage409ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage413ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMessage422ApplicationProblemPlusJSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessageRequestObject struct {
+	MessageId MessageId `json:"messageId"`
+}
+
+type GetMessageResponseObject interface {
+	VisitGetMessageResponse(w http.ResponseWriter) error
+}
+
+type GetMessage200JSONResponse Message
+
+func (response GetMessage200JSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage400ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage401ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage403ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage404ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessageRequestObject struct {
+	MessageId MessageId `json:"messageId"`
+	Params    AcknowledgeMessageParams
+}
+
+type AcknowledgeMessageResponseObject interface {
+	VisitAcknowledgeMessageResponse(w http.ResponseWriter) error
+}
+
+type AcknowledgeMessage200JSONResponse Message
+
+func (response AcknowledgeMessage200JSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeMessage400ApplicationProblemPlusJSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeMessage401ApplicationProblemPlusJSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeMessage403ApplicationProblemPlusJSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeMessage404ApplicationProblemPlusJSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeMessage409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeMessage409ApplicationProblemPlusJSONResponse) VisitAcknowledgeMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -34899,6 +42117,564 @@ func (response UpdateOrganisation428ApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type ListOutsideServicesRequestObject struct {
+	Params ListOutsideServicesParams
+}
+
+type ListOutsideServicesResponseObject interface {
+	VisitListOutsideServicesResponse(w http.ResponseWriter) error
+}
+
+type ListOutsideServices200JSONResponse OutsideServicePage
+
+func (response ListOutsideServices200JSONResponse) VisitListOutsideServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutsideServices400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutsideServices400ApplicationProblemPlusJSONResponse) VisitListOutsideServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutsideServices401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutsideServices401ApplicationProblemPlusJSONResponse) VisitListOutsideServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutsideServices403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutsideServices403ApplicationProblemPlusJSONResponse) VisitListOutsideServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideServiceRequestObject struct {
+	Params CreateOutsideServiceParams
+	Body   *CreateOutsideServiceJSONRequestBody
+}
+
+type CreateOutsideServiceResponseObject interface {
+	VisitCreateOutsideServiceResponse(w http.ResponseWriter) error
+}
+
+type CreateOutsideService201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateOutsideService201JSONResponse struct {
+	Body    OutsideService
+	Headers CreateOutsideService201ResponseHeaders
+}
+
+func (response CreateOutsideService201JSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService400ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService401ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService403ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService409ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService413ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOutsideService422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOutsideService422ApplicationProblemPlusJSONResponse) VisitCreateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideServiceRequestObject struct {
+	OutsideServiceId OutsideServiceId `json:"outsideServiceId"`
+	Params           DeleteOutsideServiceParams
+}
+
+type DeleteOutsideServiceResponseObject interface {
+	VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error
+}
+
+type DeleteOutsideService204Response struct {
+}
+
+func (response DeleteOutsideService204Response) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteOutsideService400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService400ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideService401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService401ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideService403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService403ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideService404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService404ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideService412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService412ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOutsideService428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOutsideService428ApplicationProblemPlusJSONResponse) VisitDeleteOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOutsideServiceRequestObject struct {
+	OutsideServiceId OutsideServiceId `json:"outsideServiceId"`
+}
+
+type GetOutsideServiceResponseObject interface {
+	VisitGetOutsideServiceResponse(w http.ResponseWriter) error
+}
+
+type GetOutsideService200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetOutsideService200JSONResponse struct {
+	Body    OutsideService
+	Headers GetOutsideService200ResponseHeaders
+}
+
+func (response GetOutsideService200JSONResponse) VisitGetOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOutsideService400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetOutsideService400ApplicationProblemPlusJSONResponse) VisitGetOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOutsideService401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOutsideService401ApplicationProblemPlusJSONResponse) VisitGetOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOutsideService403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOutsideService403ApplicationProblemPlusJSONResponse) VisitGetOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOutsideService404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOutsideService404ApplicationProblemPlusJSONResponse) VisitGetOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideServiceRequestObject struct {
+	OutsideServiceId OutsideServiceId `json:"outsideServiceId"`
+	Params           UpdateOutsideServiceParams
+	Body             *UpdateOutsideServiceJSONRequestBody
+}
+
+type UpdateOutsideServiceResponseObject interface {
+	VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error
+}
+
+type UpdateOutsideService200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateOutsideService200JSONResponse struct {
+	Body    OutsideService
+	Headers UpdateOutsideService200ResponseHeaders
+}
+
+func (response UpdateOutsideService200JSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService400ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService401ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService403ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService404ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService412ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService422ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOutsideService428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOutsideService428ApplicationProblemPlusJSONResponse) VisitUpdateOutsideServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListProceduresRequestObject struct {
 }
 
@@ -35433,6 +43209,76 @@ func (response GetReadiness503ApplicationProblemPlusJSONResponse) VisitGetReadin
 	return err
 }
 
+type GetReceptionStatusRequestObject struct {
+	Params GetReceptionStatusParams
+}
+
+type GetReceptionStatusResponseObject interface {
+	VisitGetReceptionStatusResponse(w http.ResponseWriter) error
+}
+
+type GetReceptionStatus200JSONResponse ReceptionStatus
+
+func (response GetReceptionStatus200JSONResponse) VisitGetReceptionStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionStatus400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetReceptionStatus400ApplicationProblemPlusJSONResponse) VisitGetReceptionStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionStatus401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetReceptionStatus401ApplicationProblemPlusJSONResponse) VisitGetReceptionStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionStatus403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetReceptionStatus403ApplicationProblemPlusJSONResponse) VisitGetReceptionStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCalendarRequestObject struct {
 }
 
@@ -35806,6 +43652,198 @@ type PutProcedureMapping428ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response PutProcedureMapping428ApplicationProblemPlusJSONResponse) VisitPutProcedureMappingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionSettingsRequestObject struct {
+}
+
+type GetReceptionSettingsResponseObject interface {
+	VisitGetReceptionSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetReceptionSettings200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetReceptionSettings200JSONResponse struct {
+	Body    ReceptionSettings
+	Headers GetReceptionSettings200ResponseHeaders
+}
+
+func (response GetReceptionSettings200JSONResponse) VisitGetReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionSettings401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetReceptionSettings401ApplicationProblemPlusJSONResponse) VisitGetReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReceptionSettings403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetReceptionSettings403ApplicationProblemPlusJSONResponse) VisitGetReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettingsRequestObject struct {
+	Params PutReceptionSettingsParams
+	Body   *PutReceptionSettingsJSONRequestBody
+}
+
+type PutReceptionSettingsResponseObject interface {
+	VisitPutReceptionSettingsResponse(w http.ResponseWriter) error
+}
+
+type PutReceptionSettings200ResponseHeaders struct {
+	ETag *string
+}
+
+type PutReceptionSettings200JSONResponse struct {
+	Body    ReceptionSettings
+	Headers PutReceptionSettings200ResponseHeaders
+}
+
+func (response PutReceptionSettings200JSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings400ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings401ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings403ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings412ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings422ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutReceptionSettings428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response PutReceptionSettings428ApplicationProblemPlusJSONResponse) VisitPutReceptionSettingsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -37974,6 +46012,21 @@ type StrictServerInterface interface {
 	// RevokeAPIToken Revoke an API token (its agent or an admin)
 	// (DELETE /api-tokens/{tokenId})
 	RevokeAPIToken(ctx context.Context, request RevokeAPITokenRequestObject) (RevokeAPITokenResponseObject, error)
+	// ListAppointments The appointment planning
+	// (GET /appointments)
+	ListAppointments(ctx context.Context, request ListAppointmentsRequestObject) (ListAppointmentsResponseObject, error)
+	// CreateAppointment Plan an appointment
+	// (POST /appointments)
+	CreateAppointment(ctx context.Context, request CreateAppointmentRequestObject) (CreateAppointmentResponseObject, error)
+	// GetAppointment Read an appointment
+	// (GET /appointments/{appointmentId})
+	GetAppointment(ctx context.Context, request GetAppointmentRequestObject) (GetAppointmentResponseObject, error)
+	// UpdateAppointment Move, reassign, complete or cancel an appointment
+	// (PATCH /appointments/{appointmentId})
+	UpdateAppointment(ctx context.Context, request UpdateAppointmentRequestObject) (UpdateAppointmentResponseObject, error)
+	// GetAppointmentPreparation Read the client's file before the appointment ("consulter le dossier au préalable")
+	// (GET /appointments/{appointmentId}/preparation)
+	GetAppointmentPreparation(ctx context.Context, request GetAppointmentPreparationRequestObject) (GetAppointmentPreparationResponseObject, error)
 	// ListAuditEvents The audit trail (managers and admins)
 	// (GET /audit-events)
 	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
@@ -38079,6 +46132,9 @@ type StrictServerInterface interface {
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// ListMyMessages My pending messages, those received during my last absence first
+	// (GET /me/messages)
+	ListMyMessages(ctx context.Context, request ListMyMessagesRequestObject) (ListMyMessagesResponseObject, error)
 	// ListMyNotifications The caller's notifications (escalations, assignments, reminders)
 	// (GET /me/notifications)
 	ListMyNotifications(ctx context.Context, request ListMyNotificationsRequestObject) (ListMyNotificationsResponseObject, error)
@@ -38088,6 +46144,18 @@ type StrictServerInterface interface {
 	// ChangeMyPassword Change one's own password
 	// (POST /me/password)
 	ChangeMyPassword(ctx context.Context, request ChangeMyPasswordRequestObject) (ChangeMyPasswordResponseObject, error)
+	// ListMessages The message book ("cahier des messages")
+	// (GET /messages)
+	ListMessages(ctx context.Context, request ListMessagesRequestObject) (ListMessagesResponseObject, error)
+	// CreateMessage Take a message for an agent or a role
+	// (POST /messages)
+	CreateMessage(ctx context.Context, request CreateMessageRequestObject) (CreateMessageResponseObject, error)
+	// GetMessage Read a message
+	// (GET /messages/{messageId})
+	GetMessage(ctx context.Context, request GetMessageRequestObject) (GetMessageResponseObject, error)
+	// AcknowledgeMessage Acknowledge a message (its recipient only)
+	// (POST /messages/{messageId}/acknowledgement)
+	AcknowledgeMessage(ctx context.Context, request AcknowledgeMessageRequestObject) (AcknowledgeMessageResponseObject, error)
 	// GetOpenAPI This contract
 	// (GET /openapi.yaml)
 	GetOpenAPI(ctx context.Context, request GetOpenAPIRequestObject) (GetOpenAPIResponseObject, error)
@@ -38106,6 +46174,21 @@ type StrictServerInterface interface {
 	// UpdateOrganisation Update an organisation
 	// (PATCH /organisations/{organisationId})
 	UpdateOrganisation(ctx context.Context, request UpdateOrganisationRequestObject) (UpdateOrganisationResponseObject, error)
+	// ListOutsideServices The directory of outside services ("annuaire des services du territoire")
+	// (GET /outside-services)
+	ListOutsideServices(ctx context.Context, request ListOutsideServicesRequestObject) (ListOutsideServicesResponseObject, error)
+	// CreateOutsideService Add an outside service (supervisors, managers, admins)
+	// (POST /outside-services)
+	CreateOutsideService(ctx context.Context, request CreateOutsideServiceRequestObject) (CreateOutsideServiceResponseObject, error)
+	// DeleteOutsideService Remove an outside service (supervisors, managers, admins)
+	// (DELETE /outside-services/{outsideServiceId})
+	DeleteOutsideService(ctx context.Context, request DeleteOutsideServiceRequestObject) (DeleteOutsideServiceResponseObject, error)
+	// GetOutsideService Read an outside service
+	// (GET /outside-services/{outsideServiceId})
+	GetOutsideService(ctx context.Context, request GetOutsideServiceRequestObject) (GetOutsideServiceResponseObject, error)
+	// UpdateOutsideService Update an outside service (supervisors, managers, admins)
+	// (PATCH /outside-services/{outsideServiceId})
+	UpdateOutsideService(ctx context.Context, request UpdateOutsideServiceRequestObject) (UpdateOutsideServiceResponseObject, error)
 	// ListProcedures List procedures with their versions
 	// (GET /procedures)
 	ListProcedures(ctx context.Context, request ListProceduresRequestObject) (ListProceduresResponseObject, error)
@@ -38124,6 +46207,9 @@ type StrictServerInterface interface {
 	// GetReadiness Readiness probe (database and job queue)
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// GetReceptionStatus Are the phone reception and the premises open?
+	// (GET /reception/status)
+	GetReceptionStatus(ctx context.Context, request GetReceptionStatusRequestObject) (GetReceptionStatusResponseObject, error)
 	// GetCalendar The business calendar (opening hours, holidays, closures)
 	// (GET /settings/calendar)
 	GetCalendar(ctx context.Context, request GetCalendarRequestObject) (GetCalendarResponseObject, error)
@@ -38136,6 +46222,12 @@ type StrictServerInterface interface {
 	// PutProcedureMapping Change the category → procedure mapping (managers, admins)
 	// (PUT /settings/procedure-mapping)
 	PutProcedureMapping(ctx context.Context, request PutProcedureMappingRequestObject) (PutProcedureMappingResponseObject, error)
+	// GetReceptionSettings Reception settings (phone slots, greeting, documents, message delays)
+	// (GET /settings/reception)
+	GetReceptionSettings(ctx context.Context, request GetReceptionSettingsRequestObject) (GetReceptionSettingsResponseObject, error)
+	// PutReceptionSettings Change the reception settings (managers, admins)
+	// (PUT /settings/reception)
+	PutReceptionSettings(ctx context.Context, request PutReceptionSettingsRequestObject) (PutReceptionSettingsResponseObject, error)
 	// GetResponsePolicies How long the company has to answer, per channel and procedure
 	// (GET /settings/response-policies)
 	GetResponsePolicies(ctx context.Context, request GetResponsePoliciesRequestObject) (GetResponsePoliciesResponseObject, error)
@@ -38544,6 +46636,178 @@ func (sh *strictHandler) RevokeAPIToken(ctx echo.Context, tokenId openapi_types.
 		return err
 	} else if validResponse, ok := response.(RevokeAPITokenResponseObject); ok {
 		return validResponse.VisitRevokeAPITokenResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAppointments operation middleware
+func (sh *strictHandler) ListAppointments(ctx echo.Context, params ListAppointmentsParams) error {
+	var request ListAppointmentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAppointments(ctx.Request().Context(), request.(ListAppointmentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAppointments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAppointmentsResponseObject); ok {
+		return validResponse.VisitListAppointmentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateAppointment operation middleware
+func (sh *strictHandler) CreateAppointment(ctx echo.Context, params CreateAppointmentParams) error {
+	var request CreateAppointmentRequestObject
+
+	request.Params = params
+
+	var body CreateAppointmentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateAppointment(ctx.Request().Context(), request.(CreateAppointmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateAppointment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateAppointmentResponseObject); ok {
+		return validResponse.VisitCreateAppointmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAppointment operation middleware
+func (sh *strictHandler) GetAppointment(ctx echo.Context, appointmentId AppointmentId) error {
+	var request GetAppointmentRequestObject
+
+	request.AppointmentId = appointmentId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAppointment(ctx.Request().Context(), request.(GetAppointmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAppointment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAppointmentResponseObject); ok {
+		return validResponse.VisitGetAppointmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateAppointment operation middleware
+func (sh *strictHandler) UpdateAppointment(ctx echo.Context, appointmentId AppointmentId, params UpdateAppointmentParams) error {
+	var request UpdateAppointmentRequestObject
+
+	request.AppointmentId = appointmentId
+	request.Params = params
+
+	var body UpdateAppointmentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateAppointment(ctx.Request().Context(), request.(UpdateAppointmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateAppointment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateAppointmentResponseObject); ok {
+		return validResponse.VisitUpdateAppointmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAppointmentPreparation operation middleware
+func (sh *strictHandler) GetAppointmentPreparation(ctx echo.Context, appointmentId AppointmentId) error {
+	var request GetAppointmentPreparationRequestObject
+
+	request.AppointmentId = appointmentId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAppointmentPreparation(ctx.Request().Context(), request.(GetAppointmentPreparationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAppointmentPreparation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAppointmentPreparationResponseObject); ok {
+		return validResponse.VisitGetAppointmentPreparationResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -39768,6 +48032,31 @@ func (sh *strictHandler) GetMe(ctx echo.Context) error {
 	return nil
 }
 
+// ListMyMessages operation middleware
+func (sh *strictHandler) ListMyMessages(ctx echo.Context, params ListMyMessagesParams) error {
+	var request ListMyMessagesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyMessages(ctx.Request().Context(), request.(ListMyMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyMessages")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyMessagesResponseObject); ok {
+		return validResponse.VisitListMyMessagesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMyNotifications operation middleware
 func (sh *strictHandler) ListMyNotifications(ctx echo.Context, params ListMyNotificationsParams) error {
 	var request ListMyNotificationsRequestObject
@@ -39860,6 +48149,130 @@ func (sh *strictHandler) ChangeMyPassword(ctx echo.Context, params ChangeMyPassw
 		return err
 	} else if validResponse, ok := response.(ChangeMyPasswordResponseObject); ok {
 		return validResponse.VisitChangeMyPasswordResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMessages operation middleware
+func (sh *strictHandler) ListMessages(ctx echo.Context, params ListMessagesParams) error {
+	var request ListMessagesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMessages(ctx.Request().Context(), request.(ListMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMessages")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMessagesResponseObject); ok {
+		return validResponse.VisitListMessagesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMessage operation middleware
+func (sh *strictHandler) CreateMessage(ctx echo.Context, params CreateMessageParams) error {
+	var request CreateMessageRequestObject
+
+	request.Params = params
+
+	var body CreateMessageJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMessage(ctx.Request().Context(), request.(CreateMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMessageResponseObject); ok {
+		return validResponse.VisitCreateMessageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMessage operation middleware
+func (sh *strictHandler) GetMessage(ctx echo.Context, messageId MessageId) error {
+	var request GetMessageRequestObject
+
+	request.MessageId = messageId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMessage(ctx.Request().Context(), request.(GetMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMessageResponseObject); ok {
+		return validResponse.VisitGetMessageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AcknowledgeMessage operation middleware
+func (sh *strictHandler) AcknowledgeMessage(ctx echo.Context, messageId MessageId, params AcknowledgeMessageParams) error {
+	var request AcknowledgeMessageRequestObject
+
+	request.MessageId = messageId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AcknowledgeMessage(ctx.Request().Context(), request.(AcknowledgeMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcknowledgeMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcknowledgeMessageResponseObject); ok {
+		return validResponse.VisitAcknowledgeMessageResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -40056,6 +48469,179 @@ func (sh *strictHandler) UpdateOrganisation(ctx echo.Context, organisationId Org
 		return err
 	} else if validResponse, ok := response.(UpdateOrganisationResponseObject); ok {
 		return validResponse.VisitUpdateOrganisationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListOutsideServices operation middleware
+func (sh *strictHandler) ListOutsideServices(ctx echo.Context, params ListOutsideServicesParams) error {
+	var request ListOutsideServicesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOutsideServices(ctx.Request().Context(), request.(ListOutsideServicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOutsideServices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOutsideServicesResponseObject); ok {
+		return validResponse.VisitListOutsideServicesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateOutsideService operation middleware
+func (sh *strictHandler) CreateOutsideService(ctx echo.Context, params CreateOutsideServiceParams) error {
+	var request CreateOutsideServiceRequestObject
+
+	request.Params = params
+
+	var body CreateOutsideServiceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOutsideService(ctx.Request().Context(), request.(CreateOutsideServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOutsideService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateOutsideServiceResponseObject); ok {
+		return validResponse.VisitCreateOutsideServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteOutsideService operation middleware
+func (sh *strictHandler) DeleteOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId, params DeleteOutsideServiceParams) error {
+	var request DeleteOutsideServiceRequestObject
+
+	request.OutsideServiceId = outsideServiceId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteOutsideService(ctx.Request().Context(), request.(DeleteOutsideServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteOutsideService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteOutsideServiceResponseObject); ok {
+		return validResponse.VisitDeleteOutsideServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOutsideService operation middleware
+func (sh *strictHandler) GetOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId) error {
+	var request GetOutsideServiceRequestObject
+
+	request.OutsideServiceId = outsideServiceId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOutsideService(ctx.Request().Context(), request.(GetOutsideServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOutsideService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOutsideServiceResponseObject); ok {
+		return validResponse.VisitGetOutsideServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateOutsideService operation middleware
+func (sh *strictHandler) UpdateOutsideService(ctx echo.Context, outsideServiceId OutsideServiceId, params UpdateOutsideServiceParams) error {
+	var request UpdateOutsideServiceRequestObject
+
+	request.OutsideServiceId = outsideServiceId
+	request.Params = params
+
+	var body UpdateOutsideServiceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateOutsideService(ctx.Request().Context(), request.(UpdateOutsideServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateOutsideService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateOutsideServiceResponseObject); ok {
+		return validResponse.VisitUpdateOutsideServiceResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -40259,6 +48845,31 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 	return nil
 }
 
+// GetReceptionStatus operation middleware
+func (sh *strictHandler) GetReceptionStatus(ctx echo.Context, params GetReceptionStatusParams) error {
+	var request GetReceptionStatusRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReceptionStatus(ctx.Request().Context(), request.(GetReceptionStatusRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReceptionStatus")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetReceptionStatusResponseObject); ok {
+		return validResponse.VisitGetReceptionStatusResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetCalendar operation middleware
 func (sh *strictHandler) GetCalendar(ctx echo.Context) error {
 	var request GetCalendarRequestObject
@@ -40395,6 +49006,77 @@ func (sh *strictHandler) PutProcedureMapping(ctx echo.Context, params PutProcedu
 		return err
 	} else if validResponse, ok := response.(PutProcedureMappingResponseObject); ok {
 		return validResponse.VisitPutProcedureMappingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetReceptionSettings operation middleware
+func (sh *strictHandler) GetReceptionSettings(ctx echo.Context) error {
+	var request GetReceptionSettingsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReceptionSettings(ctx.Request().Context(), request.(GetReceptionSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReceptionSettings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetReceptionSettingsResponseObject); ok {
+		return validResponse.VisitGetReceptionSettingsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutReceptionSettings operation middleware
+func (sh *strictHandler) PutReceptionSettings(ctx echo.Context, params PutReceptionSettingsParams) error {
+	var request PutReceptionSettingsRequestObject
+
+	request.Params = params
+
+	var body PutReceptionSettingsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutReceptionSettings(ctx.Request().Context(), request.(PutReceptionSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutReceptionSettings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutReceptionSettingsResponseObject); ok {
+		return validResponse.VisitPutReceptionSettingsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -41082,459 +49764,551 @@ func (sh *strictHandler) ApplyTicketTransition(ctx echo.Context, ticketId Ticket
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1bcxs5mij4VxA8E2HpdEqiKFllU3FiW2W7qtxtV3lsV9ecLnpJMBMkUUoCWQBSNMvriHnaiPO6sT9g",
-	"nybW+3Ce5u08+p/0L9nA9wF5ITPJ5EW+tTtipiwmEonLd7++aYVymkjBhNGt7pvWhNGIKfjno5d0bP8b",
-	"MR0qnhguRavbejlhRLFEMc2EofbHO5rcMKW5FAExkmgmIjKk4TXhgjweHT2lJpwct4KWDidsSu2M7DWd",
-	"JjFrdVu91lmv1QpaZp7YP7VRXIxbb98GrScypPjJxRX8MmGKETNhJFSMGhYRxbRMVchIzG+YrvvWSSiF",
-	"oaHRJ+3T+2fDzqh99E14yo6+oe320f12u33Uzv4XnVYs6m3QSqiiU2bcCV2NmTCPI/tPbleWUDNpBS1B",
-	"p/Y96p4GLcV+T7liUatrVMqKqxtJNaWm1W2lKY8qz+EBLrr2K2H2fMfvpEpLVX3fA8Fem34IIwZEjuDw",
-	"E8VuuEw1SeiY2TOHxf2eMjUvrA5nLS5lSl8/YWJsJq3u3dNO1VIeR2yaSMNEOP8rmy8v6Sm9ZppQophR",
-	"nEXk2U8vXhJNR+ySXLPEkM45mchU6YAkTJGQxjFT2QIRwPMVFj52ZL9Ws9TO3btBa8qF//u0cuEjAPbq",
-	"Q7To5M/O4QsZMi7GJJxQMWbRMXnu7o8cnHfukdmECTLlWnMxPqxfv8OwuoVfnFeuVBimbpigK+CXl8bs",
-	"Bl1P+JSb5XN5RseMaP5HLfzE8F7xWxEb0TQ2re7ddmD3yafptNXttNtwPfhXfjl2D2OmYA1PKY+H8nXt",
-	"fqfZ8932+pSKiBq24jv++W7f+UmNqeAaqGTtx2R50G5ffKZkyKJUsQcyYrX0KGIrP5NQY5iyL/7vv9Kj",
-	"P17Z/9c+ut9/9aYdXHTe/svqL/8NMecJHbK4ZgUOuVYuooAg5+31iP2CURVO/hVgc5kfSRVZajjir5kO",
-	"SEg1I1REhIYhE4ZwoZnQ3PCbWij/vZbqWLBeXs5LHl4zh7jLhMbA0zua8CggUhFuNBHpdMgUOXh51Gl3",
-	"LiyjO+2c5USlfIDGT7/BCVbwSsV0IoVmwCq/pZGlbkwDFbBMiwn4J02SmCOrP0mUHMZs+qffNPL9jHfb",
-	"bRrK41YXVsS0IUMZzcmEakIFYUpJ1SWJkglTZk56LTGlrNciXJNU6DRJpDLM7gdG6lb31zetEWdx1Oq2",
-	"7ETHdnwraE2Z1nRsN5KKayFnguCot6+CljbUpNru1m6XG5ApHosbGnMrgeDesoOYGJPo7snJOOXhhJnj",
-	"iN347ekTeAelm7fFM/0XxUatbuu/nOQy2Qk+1SfP8GU82iqRDI+FazKlsUVly0b0XBj6OiB2UTogpU3p",
-	"gAxpRJBDHx63UNYYxTzc9YpOCXvNtQHWhtIJXJRlfJpOGWGW0gYkmUjBLIBasLtEuZHGsZz1oxQ/yKw8",
-	"iUIe4YZQMZ9RizbZc7xJbq+xoUw3tbySRX27+l9bsJLWqwzyn75/F1PBGXny08/fPnq5cO/383t/JrXm",
-	"w5iRbCkNrz4fv++bD93laTLjZoLycaqUJUF2C4wc5McWEC6ORjEfTwzhXgAyfioEhu+kGvIoYmJHaDAT",
-	"romjI5rAlaMQpGTMdJfQaMotsc7P+Sw/53wRzY53lI3f1/Gi+HhH43ItuBp5zQTRoUyYJpEkQhqEW2K3",
-	"Cmf3ozTfyVREOx6dxx77hRHMVzym8/yYfiwMaHJMQpojHL+PY/pREp2Gk1wNO7BILQ254YgkRiI4wlEi",
-	"dD1TLJQi4naK7yiPWbQzmLF8AZbcOKm6m2EBCOBcE69zZicJWohH7MK6yAgX1uxMtaHxfrDai/QkkkzD",
-	"QQLVKqG0E3KWzvJ5xrB3Ok0gxtk6MoJSpcPMZUqoYnjelvkXTrZzr+ZkM7mi2dkmhXePsnf3etY5kYqI",
-	"FIDKJE2soA5n/FLKJ1SN2R6gFCQX9jpkLNLktH1+7+43F2Q4t9ysCJQFKugkJ8KE4WZOjJQkhsU0Oz0j",
-	"5RGO3xdRhC1wTeQNU8jX+R+MgLLmT+spFXO3br3roUlJplTMHT6SWI650Jeg/88JF+Qe0QAfpQPsFNj1",
-	"Sz+D8itqdnKKGnYE29oTuGULsUrQNDHZLujIuKOMWExhV8/tg6Mr+8AK6gXLXOHJsgrwAo/CEt0ZtfdR",
-	"XPaSWmyX+LOgqZlIxf/YCxVG/mhJMHudOCTPudZpfiul7za7kLT4yj4u5CnaV6xABFJ54BdtOb1iN/Ka",
-	"RVYEjSzu0RjZ+8+C3lAe02G8D3oQUUOHVmkEbSWfOT+1u0WR6AVTNzxkC0MbHl72xj7O7opELGEiYiKc",
-	"k4PiVg4X9nLb8JsoGVrVbT8XUrSZ5DwYdJpqFbL4Qh9sJ7kiKZxwVBxT1is6nSJKFLayoVbpIHgvV/sL",
-	"i+Mjp0UOU6sZjFJt/z0nlAxTzQXTmqjUXu3b7INoFH/2+KWlAGDrQY2cow0ADOL2fNYbm4KWs+33qSkN",
-	"twz5yPApq3oHUVevekekscNbNGgszdFweagwvll+4GjGTmtA3QLMW4ZN9bp7fGGH2/fcRFQpOm+hCcZL",
-	"g7+2YB/ZFbgdZN8qHfirbCo5/I2Fxs7tr/UBDIPrjFAgo/GzwjWPaKxZsHDzDS6m9oQLhqbT9jpb3fZn",
-	"N+XiMb5wunCQQSsV/PeUucf2zhbPtnyW648PYIzG8U8joCOrFpih09tgEZ+MR7NlAU2zUDFzSfREzoQV",
-	"JpwWjhY5IkU8P640tBZ3hfMv7+ZVYT/PKMrE5ZVlR9/oDgpbXADhoFXwPNlp1qDOIsjD1yuvY6iZCNnH",
-	"oFEi2gwPGq5FMerY2jJKGKrMJh9dQzny+fLtrKcfeOLbkY9Nzyw/jKK3scKYvvvhVB3Giv0/4WgB3wlf",
-	"HPCupfj14D924tEC8IeG3xTZ2lDKmFGxLaxHXCcxnfdrmSXaX4vz4S/bo0HMbtAxVKaJpwTgNyAdotPE",
-	"StBaqoCcWWWMjplC8XXCxxOrZzsLB7ziLX+HBXqZiZ9BC541vrnnMmZVVC5fUw3pWSsyoKlis+tJNVO1",
-	"V+O9aFVCdwV5yOZauHV/Qv5mAg9kQcFPV4Ct0k5qQXcrKrIIjYt+tjWCRT2slsIEziteTajWM6miJXGm",
-	"c17+bKeKlm0FYZuJMw0gcCX0LMQbFLbUCRYdvu2j+97ne9w/evVf/2UtiV0PW9kB10LMj9LwEc9Disqg",
-	"sQ1xa3hM1xzdAEykU3A56ZDGuIygRbXmYzG1xNhuecoFxnZE7KaPXlgLXlxrFvXDCQuvCxvMP5Epm5Xq",
-	"CI2qCbp9spOWggvcjmBVkRA4qXw3bu3rBYvF692LSLoEMx9QNrXf3tsmPvTCfwbyvZY0T7ko/noabCCK",
-	"fDBCvhYFioS9LHA8Z5oZ9Hn7QRAUguYBXZIvNNOWEULg4ufKHtbDUAW4KMamlYJoxEIe7WhE8XMM59Uq",
-	"spf8ZhNJ3Fh7ARtLXrmuUfsNK0PCKHKQ+ZhGUkEIoz0NLsXhcataOQEb4To8dwf5AodXqCj251er7uAh",
-	"C7mX9zaRqQqveQ5Hk0TJGyTg8J1XG5za85rzWcCNTrs6Mqq47WxtKzf+Ijvi8kIGCRMRF+MBSYXhMaEZ",
-	"wLj9afQQ2Ak1ocSwcCJ4SGNSiJu8JAMhTd+vagC7AhOzmTAFCO9PrTjOSjT4dSsj4Oei7DxZVHmiV8bQ",
-	"cFKNT84g3seXlizugo9G9siVnKKTGYcf78vm4d9BVNwYwyKuEAiKUMZFKKd4QjI1Y2n/WXUsIx6zWiWn",
-	"oQynJ7Rz96LatsL/YKU5uDAX55Wq4kp5qYF8lL9f2FVQvlu3oGzJxcNbL0llELQXK0UOjzsYKtKIm0c3",
-	"tdaKGosXDU3GqZapMvDdS2LhLkNIPdeGTbdiANT7sarpJr5VM0u+U5rwPhhcK5f9ghmMB8/kBkItJSBm",
-	"omQ6nhAqyNWzx+h73W4XG+DzkI2kYjtvGcMZtrV4uLc9Sdvebgo+NreKJoZQ44wYgFLFVawG4L1I9Dk6",
-	"fECx3ntxXyoKgcxVGjSGlDbeSD7VdxhgW7GbOqLtfKVVT+Qy5vxosTxDHaShRBs614QLiI120ZHseHwM",
-	"wcSZgg4y2Wan6GgyLjHwp1J1qt86J+oDGjMRUVXBtGOpU7WBcP8AX6g6TMXs+NQS/zCW4XWFwPOTcPFO",
-	"XTKRM4xSkQkTBF8gY2kIJYLNSJSCp5/VWETZ2CozpVUv39TC+iyl+UOKCuHkKp7Zu3qU2rM5eUYV15Vy",
-	"yQp7ZdCaMXa97vR+SpjgYvyLHWpfmXDTn0oR0Xl/JtU1qzSjLHrM/DbcJyunyY8oyO8430ATYGmoZO8P",
-	"nqb0tdcXC4J3AbyW7zxTB2JNQ9afSs1iQIpxSiMWyxTElSlVhoPCCU/mFA4vpn3FUoEkdkrn0hhWbfrK",
-	"1nWxvKq93XqWc+TOdTEfkRvyFN4hXBN8jRz8JlMl3r9jJGJEy5hHVHHz/l1R0asDI1h4FRw8oIaNJSah",
-	"+PMdpuO+YolU4IG6kXHqjYthKK3uIsZ9YHH464hRkypW/GlKeWxHKWZSZX+wW9D9PPqEJonkwjg75dAO",
-	"H436NASrpUwNF6wwGnSbytt6MKFCoHvGrx6SACz0Sx56M4z/b8yMAXOoBS9tmGJRP/vthmuOa+OrvvVM",
-	"xjz0AmNzXLGzrouesTPPSwalZsPdFhqPxyNqPHz5sBq/imfafHh2Zw1fqbICPZiw8PpFOGFRGlfIR2MF",
-	"xIOL1LAKpvWDnJFYirGLn6REx8CmwFhOtOFxTAALNEj63ByTh4jM5KztbAoug/B8TQYhMqmKNcAOCDwM",
-	"SnwqIFLkwVIRnev861IQqhS/oXFAGFWxiwAV0j4QEUERm8SM3nAxJgft+912OyCn5/ifb7pnbUzf8uS2",
-	"4GU5+LV9+urX9tH9V/9H59f20dmrw+6v7aO7+NO/tFaS0dPOKuNgFb+zvKt8S69qrzmWVXrcJpYEO822",
-	"GgO8vKNV0c+xrSmD0SjmVXKOVUyZiLzv2cLxHU1mXERy1gU51S6RJHGKxmM4cpIwxWXZbrkmQo5NE9PP",
-	"rW+ZW+qGqbkUrM9FP5xQNWZ9OtRA8O2mXjWJWsssaX7SacF/1fIfLxi3Xq0Tp0HXys4sWGXJzABsH7aL",
-	"HFq3N108iDkT5il6s7ZyWA9lNF+OgGs3cHGEOaNdvU0cBroji3SfCj2risl1VAuCcu3tAzF1aXzIZJxz",
-	"w7Me92uVrAPKCOM3GSLWf0rI2SURFjQxhI2RUWqFl+bwbhQNr61sgwmwi77qtTZkf5ABXkb9Pa/xL2Mi",
-	"19aEa5vYG2roOgtNpaZVUJPx0AKiU9gt3PGIQ2DyiCkmQuavh1YphfkZNbWzLlGQ3AyOtKjlUrKqJD7D",
-	"pknssGwzZ/WGxtfsQ+6Us4WvtbAuw8o+rEIVEPjhrEMPYhleV6jtGUBgNpWHqQCTySZyRrghM6qJN0xY",
-	"wFnAmltSFxpzNKsx7+qFTFklmXNmKYtMBYSbUe4kVXDDwL3WErv1FtLXSUxFRpKaUwIriyQgswewEDYa",
-	"MfDHE4h2xB+tPEv0NU8Sq+1alZWJSAdkArruXAfEGxwOA+cHTzXTQERcNijYMvJUxu0Jhw+yWXDh+Xjn",
-	"ATmgVqy2zI3IGYuyjFQ44cOADCJ2Y0eRiN3kBRS85HFI3I0IOmWEksRXoyBoByZjesMqrVKw55oAHDjL",
-	"jaj6iqiZwmTZV8sQUIO8YOHZTC4ZKTldWnLDEP5OZRAuGm7XzLewe1gFvFq5M+S4+wn1ypTcMnw9kTOm",
-	"jkKqkXhVuB6VNv1dnY9cRPyGRymNq6hsYnVIA4qAlgKCGYbMasROgCLaqDT0QtMyEP4mh/16g3pMV21A",
-	"SKeTLz1ZTIjaRujJzB7lLT86Pr04R4M+N1a3j62yTISdPuaaRQFhsWaEajLmN0wcVzt9Mg6BJKAaQ1PB",
-	"Ie9vxFmVK9EKwjkJx6FmTg7sqQGpyOhGdgmWEPVE8XigRMsgv+SBy52DSh3HPVF5a9tE+24Y0FsAu6rz",
-	"WjicbaN5HZpupR4t1ApZb6h9kFUSYTdMZDAUS3mtScyvGbh/FkqXVKPNDsHAZaqwmN20Fv3LG1yD0GsJ",
-	"bwnB164lQ/hFjTTYigTUo/zq4kI1+LvubN7Ww99epHDHcT6g6I1f3FPE5R7DIleD+PoUzBLIbwjia2df",
-	"CfJr316BAmvf3StXXECRBmGKDVheFYo8ZDdYb6xK/MgYW0R6rYjd9FpelVEslCryxTQyDecgk52X1b1t",
-	"rBzF9bypen7DYvuRpiQokoLtSeFrmg94w5UU0/KNlJQ4iPnrK6bT2OhdREk51EzdrJlLsUTJKAXFpq8N",
-	"S3RdUuGCrUYmUKbJnmC1faZWzEzVmIlwvo7C/uyG1RhoMOSiCBGVmykfecWhVJx5vsQFkMruu7kN6CHX",
-	"Ya52LVh8qeYVHqafRQQ2Nlc5MsAqVFZacdUwzBw0UTEmwzmJ6awYWOpeagWtbHDl9YQF3/JKPufHvQ12",
-	"tWtGeBSbZxW6t7Z0wjRWvLI43qbUw531tuexDwah0+mUVpapnFA0uOkJVZUaa7UaUDqE0pUHFYUvMijK",
-	"VxI4sC4dz8I1LsDCarzZSlvYHbwrasMBI+0S6pWFwOLkknY3lGZSFZO5F5m5cN/LIsm6uqYlV8fyza2+",
-	"hn0IzQVi+OHk5ocyTKe+evkTLq43BKUq2bM6uTxV8bKM2i6lREJJl/+te3KyPg1SxdXb8RpwVnx64Uaa",
-	"0q68MmZFGJdXBrwFHiToSjbfLI6ziti46MnCSqr2++i1PTsab3FzPNqmogiEhi9TAAgYVSyacsECkij5",
-	"G/vdQLHzTaoL7xlI3GKByVUdHoTbPlJKqpoY3koBrT7DdNEoC1PkL1Qt4QdGY1MBpxBasSJQqz6MNJ+7",
-	"Qiq9BltVXvnqVYOKDnVBBo+nNHnBjJW0dEUgiwon/Ib1RzKOqrzov0yYIJpZLkFcmScWEYtXULZX3kA8",
-	"P1OZywwEU3XchO2PmAknfeTWNO77eniV0bC4vgo58zt8QLgYM21YRLhwjpLfU5ayUrzRWryfSF2t0fh8",
-	"yL6u0il/mTB7BvaIfN4k10QbqVh0Wc6n5EazeGQfoxMa4xdLok3BagARkpXnoVmYgli8hlk9pTx+4ce+",
-	"RZd07WU/9mdopAyItsdIDWS0JfGczBQ3hglMuaICQiadOOHj1bC0NTqtLuE1zjSx37RC/vdYAQwqb9IE",
-	"qrA54DneuNTDzNHbtXAhRTzH5bGIUEMYDScu1O5AJ3QakFBOp0yFnMZ2z/jfRMmptDPpw00gaAErAZzc",
-	"LRaurFR5ogRZOZwv77B8d7XYs44EPBZJaja1Wi8RidXpyztgfmVgDbkoxz2eXZRbJ7SDTSiGn/TXxz9+",
-	"+9O/vSrd74Zp2XkMYqddT01KtsiztZPWJ2j/orhhR1AIi0BBHUOuGUtcmXIgN0QK5tLEwphRSxjN2hzt",
-	"JjY8R4mqj/L+/TNXcDfWATk9P8Nk0RnXrHRxF3fvnt1dF7J6K6TNr/SFi07Y8KJrCoecdda/WkGpbgPc",
-	"qklPtu5KspDryRWCQRQppquJHi1mwTfK8t7EWFNYVkmx/XBO8A0jOBpu5q8ca5dv4Zu+Tb9yAoFxYGNv",
-	"FoFZvJ88GDOzqteYHeQ0gewsReRoxMMaln/7PmLHdl0ISsGAsHwORUDf1llcBczFRCOriXFtFDWWwcZs",
-	"DL7rLDEfjFdePKlUXStuozLjwEiiQPYBv3/+EgHHV9H4msWfefXZ6YuZIr1uGVs5xnNys2ASWmP2bVaR",
-	"spKmvApWhQxPGLFAckcT/7lLQsmU62leex0LzB6cdzrYIWAHF/uOxGRDTrKJV7yxh7uSkmx+P56mrLwe",
-	"F8F9UEagE0Cgw8CbOMhBhkkQ1wK3QQ5ylMJrK9Gu9a2MKpJn4fbW4P9fKwP+qihAl0xSrjVnKiD0RobU",
-	"qt/5OJaqgAhpKFcsIJxFchr0BJ8m0uiAUK1TRUWI9h2DhRT6v6WKR/z3lAUkpKOAOCGL9VHjYUFP2Gsx",
-	"Vgi8zAuDdAlVhmsqUDVihkGxcabMZUFv6pIkHcY85IZd2nnESDGFDaVADuySql3aC8nnOM73nO8lpCOY",
-	"ZXG1qEI615BVMcuepJ4okDM/rSXncJb2H6XDbAE+2NO0qoA9TvtfWALWO8PzROfv0oGifwF2DAxllKt6",
-	"2XqRjOPp2inxTO1APFTnvwM1MTvKlWmJBbjah027KAp+OKN24av7KsG1go2sD53eTUDdYzDKJ8MMbi+2",
-	"4zbEzg3jaqqMsSWlcolYm1iTAz5NAEHJyycvAgIW9cdPr569sFpwQF48ffnsBTm/uHsYYOQ5qMTQXAj5",
-	"kTYYTx7LkMZEsZjO0Up1WBTCTKx9hDT+U9RJXq5FZIUGhyV3+wVD+EInS4i/pTFxXSSZ7mKTKzD3gXlB",
-	"CkzYg05nTJEotZ/FclAzAVXCIhbGVLGIuO81Mv0W8HR9GV2aGulKS+qqgB7BZmiRlgkTUNcK43aGc29u",
-	"PXBxdpCm4Pyeh5e5kQLzOrjRPmcLbMdZUoMzfMua3LAhDa9HPI77mrv63AtVKqzi72zmU2zr5+tWcY35",
-	"JjNuJjI1lqfJKTU8dFH6+tLVr3BXVFgyFnEm1JR6LLl0TEzJAIPDUi5Gk/uxW0qT6rI+4IovwQz0toW+",
-	"OgX4cIkMfBizGijZLhm2rwuJ1+sTIv3gbVPSmJVVsvCIZggUyjhmdAyh1pJM6dyqXpEFsob4c2vhIVOa",
-	"bCCUFz1Hb181qI6EThgrHjFhB9ZkkTRhb46srTWawDE2vJ2tjjZRXFZzA/CNWaoOqA3aNXg7bpiicebt",
-	"yL6OGUV2fNabzBfv9t+wQKFd4rQlYdXVapJUJVKzJqiZxXig+AmMyLtu7JFGuZesQTRmhtCNCMNWp62n",
-	"ZgMIfTE1G0Jos+qUDvh8bcoPYphyFimnUHoGWYVTCxyxAKJLJLIQ4red/cqdBNDSXTtPrC9lsC1dczDX",
-	"dCVW4K0OEI2lqUx9fOnKGyDLRvfhlPmCfN4CO2UGxLxt0x+rwKKwtVJDi8Jprru3rQxy/owaFDCt/fhW",
-	"hsBlqbUcstTeUJxcdNdsKF56x1FWQsBR35y0wjZyweySUExKx9/hFc+JDixpB24xZKGcsoKwmpV7A4Zm",
-	"Z79hVr7j5rCp1Lk2t7Ek1TXD1+2lrQXJqbFs0lQiQUd2ndCx5hIxntQK18mClODlajkaBWjBEjHoEe5i",
-	"TKqARZNS9u9+hJsN9faiZJK5WE/bJd94eyMBYqGSsS5x9MvM4I1Ps5NzFG9Vk/yz+2//pdVIplgfPOok",
-	"hKZygYOTBdpazW1XUNJq620Zs71IT2MpWADdrblrwgjmZ3eeB5QYRqd3NApfzobg6MmfnVk0MfTPJYuA",
-	"/xQWylU1BSXcavdhE/SGhQ9nDyyLXUvLhywo5uMAmyVNYaTJTo3tTJaoWYqktOvIqTbkz8LHfMdXV5yT",
-	"zJQU4ywA7PASR1ktUDGjOHO9zy1tlqNR8cZ5hAU53Xjfx7FZNCBbdcL7srY24NU7mYI25t3VbLKW5922",
-	"xWEND1yv1m+trzuqt0el/UMzqR1Yw+bKY+PjqhZ3hUenVSWUljWKQu0pF0fpNQmu8wSN7UxlH7nk/ULH",
-	"Yjwh6MWa1zDBBmb4b2g3kSimMcfhBusQlKvKkAPn5nOhxtmbQzah8ajELYfzPOt/JJX/41Vl+iSmVqzn",
-	"h7AJn4lxu1lZG9Wp2BSyyvk+GKHs8pzsvwWhsZYklDcQWG20h0S9ZbOR3bvL+jm2BE1oclp9Uk79cr4/",
-	"7trc+NPAMyiFiDZNxFrql1fTtOOljOj8DpT0hrphRSjG5sgADf05M33/d96k3B1MJWBvZbSyX+j7ajkL",
-	"IdVcaUMiOsdjsTJOsXToYZWnoeYD0J+kIjCPlj9QtK/IhIkjiBnfyqOxcSmRzXIIiy0rCmdY3q8HxD1Y",
-	"5QA8a6xyvjH4m3XJnpXNfxwVoMZ3GCIHrsu8TKHNJOwBomkQCg+3M/QuZb144J5ie3tsktKXo74/tBzq",
-	"V2UFV2fGLCZy4hGtOtutEjY3ZfilPEzIw1qf7V/VWWYDdrdjQZSF6KUyKyEH7DUNTTwHN4crC2tm8rBR",
-	"KmkdlV6i0AeaMeJp7eEloYbEzJIOULtdHSL7Rx6jBzrWeadTF+1/cbZxeH+ZVG5K+DYkYIt9ourIDZ7h",
-	"Crh+WJB2KmzcfCzA4gNjL9EnaVw7qTSJJY0qqx7ur1fTyt5H+2lq5PexWeNZ/9JWIshSymHTVkjFta64",
-	"1f3Ye1CN+ZD2HvjinqwRt0gYtxYwv5KuGpW5ro194/6gcOKVeX+q1FgqwH45MDqjZ868jT0sG0v3L+CS",
-	"qzrBQA+sxa65NAzRg5u1yWpQPHyMoFqYsQpxfpTmw5bnXlhmbWFp15rkscvs27JIZ9GT0D7qYBOAdf0A",
-	"sB7nFq9uVKOz2Htl083xiM4bU+PFkyzh9L1lGMQGMLc2vaYmVbf6gfRW128mqdK3+oGU3er8MxaJ2/zC",
-	"AhY4cMr3VVxB4TgDD9cFEMkusxKBCurCZlmHOyUAbhtZ8okl69UUkSzHwzqLX0HZ5ILIVJEh1TUldT9c",
-	"4l1VWdbtjCBFSLr9nLMdUrs+pRytbauQLuU8rbuRfWgkJVrx4dSS4mc/hbyUPSaWfE4ZIltX/3zmfO0P",
-	"JlSMNzbhYSB9v1iFYU3xhOXjYrPm73fWFjlbXNHCB16tOIIncsw37Y++y85r6iScbqpgVBRIqd4ndmnb",
-	"sAE8nVcojr7pWd8+7hJNpwzbiGITK7CIQ4PRUnc0ElPXM2gj5/ZEpmrVGuB5F1rUKLSs6jScWNng3oRI",
-	"Re63p0tVLFbkkeV9Fwt7bAUL31uvntYqpM+UHMZVBceef/eA3D+/+w1JcARBy7uusiEqxeJ6U/O/phIL",
-	"oYMIhd0juRiDHq9umCIQHHNcncRR6xDJSrFvUP+vXLuugi/BSppPWKhvVjEZF9rQyrwi9ChAC0uSUEgp",
-	"oMaFH9VIj1qmqmoqZzXhEZsm0qD0aNScyBGUf8JvzCZSZ3k9jExYHMHph4q5/ipOfCP+Q8erOyZVtSus",
-	"7ZNcaVq+IhqSasnPzx8TQac+ucYCql28g7r1hUOd+dVX5F1RT+2ZLwZ9lSRKOiPHDmHxFKbZNFRDTmuq",
-	"L1cZlFzweOFDjTa2pQssW9k2oePZIh6yERe8OpzkqtjNBjLo6DH5PqUqgovXXeKPoI/drMkB/vcw6AnX",
-	"Fav8IMuU6YOjs+z2gpx6PhaM2T96YsRj1s/aiR0GRMmYaXIA/zkMyJSLfsxuWEwO4D/2J/q66ie3Fvip",
-	"J7JHPhGZHOSWY/szpr2SA/cP+xuEnffhlnviwGQtygPMLVI49+ExucKuP+58NDP9KGXkADhc4DonEans",
-	"7lgcHWInJIadt92wQ6g6wEfepE4OfFexAO7Ani5SgH7EbvpZ9XSY+xBzkGJWehoQH1vXV2zKRcRUTxz4",
-	"Pk6KhTxxblJ3A5DAFBqpDgPf9ZwFJObiOvsebCDoCc9NugQ66oHrxr4Ov7Po8Ji8MJbwQ4IedEkCb2V2",
-	"hD2RFaxLsJBdFu3pY2oUt+8fSOFOxEdCQvCSHd0Tbk7o6OeDTbgmEWQDS9HHtam+/eEQKxcsIlTEmlj8",
-	"F8rKN1AaAb9o3M8iXNd9AgaW+dpiNU5R1wChQiqs/MbSWTZ8qXiOTV6pKoh7VnlMkBjcLziP1vdUL7XU",
-	"r6K1a3qTN19cDq6r7sUlE5dGrGqtVn7bS5GrbQtNRcXFvSIBXrH4ppCzwaE5WWK1+LzqTt3gRvtzTo3G",
-	"rrvFCcaWsX2ad3cLVyPXz7f6YuC8V+NcpwrnCubMjQ4L6HPRhukXUiavGfUs4+xKQWwfbYGzyV64Aunb",
-	"dwfOpnpKk8QexdLSpvmD7eshN7cr+8/l7zRZdkOT3sY7a4jXhUjyqr2s3MFze89vagSEBgb6ZiC8cgkv",
-	"8tr9DZfh7VeF5ay1/dXrgW6WLRDgb/hmUzxwh+KxOfvuytP5W77HBQ7sdKot1p3pmRUEOAQTZ782obn+",
-	"UnbOD6joDevD9f1ZZTUQ9IQn2wWPRyU1sNF5FTTHt66clp7sGH+ez7JtBPpSuGuk6Cir92WnBueY4XWZ",
-	"fWtRYmM8XzJ3lI47KMDs2gZBiwiwnemgDMwVRURhAJlwbax2zIRR8+VivuvdGTsC1WIsZvHMintoclD1",
-	"5HQdZm+BwPvBhd1BuTHA5pDatFPVczZSTE+eo8lyQwBU+LIL1trUTbaw9vJk1WtN4vl2nmtjaDiZommv",
-	"qiZW9lxnUdhoeoDwt6z+DFT6uiTUl9PEyl+CscjVFA+p8BO4ITDBQa8VylQpzpQmBxGbUhGxE/X+HViG",
-	"D+E98f6dJhEVmsSUfP/oYa9VLqXfoKjHqhDGbSPZglUt2jdoy74qkwwNhzEX1xt4FZYa/Kw9grIdssao",
-	"7+4NC1PZN0j2RvFaf0+lYfoyM5zmti4HOBOqfaL/2p6rUImd1teLd32eZ5euCYYrujZKfc/nZuTMm9X6",
-	"Ip0Oq4q+L5QzKATE4K4XNnOxXtfLKkPXRkA+d+4R8Ex6j+oSZRcsXp9MhuOyiSCZ1nGPlS1nNpx0BwUs",
-	"20ppaas1icUD2kod+8TPsO6YKs9DxhW4CxZ95ywgp4cB0WnC1A3XUvlfOwFhIqSRosKAP0HQMcuengU9",
-	"MX7/zj48ySLjDwNCQ2iGQoUJCJbhPdB24pCRrKTtYUCyjpE9caBYyPgN0/ZHRw70oatIXK6168OX88Vi",
-	"4pVdmBUos28DjcVa59mXfF3eStL6ojrA/qoQ6X3Hh3ljyRZBlZIziP6GZd3RRPHxxOhjv4cuJPkJGhM9",
-	"kTNNsj8F0sIcUrpg6bc/JFIzHRDnS8NKnl7s0YU3Lol2qeXuXZTnkK2GNGYiosr5Xbibx5kALBEOGeyw",
-	"+199Fi5ya/czGUp5rQPiLOS4HsmFQY5v58rH+nVcFqu+6+LMXEUkocr4dZgJ48rnAOnLQj257KVyUTuu",
-	"sJIJvo49sY4XwUJ3FaNZESt3LHliZfY4+9sPoGnEjX/qr27hTz928WZLhCkbVb4aYPP+wN28+Q9+SOnw",
-	"3KjSb35gflpuVP4DDqkE72IhuyWO0bgt1YfoILWiLdOu7Y+qyONylYbNOMU/TxOe84u7hSY8d+99g3/l",
-	"RYg7dz9GW55VrXMawE8VTOS9vRfUotxNv5WRhs4ot4DWL4j9oBJVhSAsSZOF/EZ0D1uRWcjiQNSv5qXC",
-	"ngVk3arfa7Pq2YWS2eDLr1AafxJEczEGDYFGGxQ9sPNVGifX9kleX8Zkt2bNH6MKyvru7vXFBre9grzf",
-	"fcU15N3dly1qjKqYM22gugKGOxZrLkDNcpUKvW1Fy6DFXOfTDdXhUsPUt5vrvs/fvxu9fwcPNYlSEklo",
-	"ArFLuyeQq5e/dIriZUA6BRk9IGdeIC93rltHZTc7Jbz0ujOaMjVmUZ8LI7dFoDrN+hlTBIp+ZLIsmTOq",
-	"uuTlUafduThqt9unnbPj1i01DLdCaJSyGpHHC3yNjbvP2QjDI0HP2YxcuOBIIBj95UI/yyhX7L1E86BK",
-	"DLEsGFxmVANWgjhRrndkgX/rohs1tnV45C0xuIQ7BYXG+3TWRHSuB9a8prJOkaFXOoXpuIwFa6Mktslg",
-	"StWYiXAtu/3ZDVttGglaM6muG57CLzC0Ok8KUS4/n6Bgdir0K/OL94SpYCP3EQc5JrgT9fRliSznKLVK",
-	"CiqjyLZ5W3gC29m9Vwt4W3d02VGgWimkbBqo1749JrqpOXmtoTdbzqLdFSIsvZ2lsRiTszMHHWvXDK6K",
-	"PjYcXtWXOQtax3hWrPF7SaJiwzdfGxicAIEX6tGYUmE4XmY8a6vlLPaXc4BzR5cijhvVylngVRWNCUwh",
-	"OwB7E0Tuo9CJsbz53Y3xt8YH+QIb7IkSH+wSbpzHimblq0o+rztZ/TqIby4edUCgtAUxMqJzNF5ZOuiz",
-	"CPI47PNOh2g652LcE7PJPNejD4/Jlchakc3LjcjIQd7HjU+T9/9pdNATD66+C4h+/w5U5PfvXM9pduh2",
-	"IaASyDA1YLr0BzKWzINNT6DdVkm7+/JJOQJpdwSuHzsOTcl2c/Z+5/51/JnbWWPsYZj5fBSDBuV5RPL6",
-	"0k05L18M8VtjaFni9KUKsjt2YF7rIVooyoXYfUfnEdv44npHUUmYaFZ/NBMroNGhy8BtYT54SZxoNl1B",
-	"sPDUc6mD4oJDDL6QgdhBVu0cQODwkmBDpBxNp6k2ZMigx7tLJslbBaJ3cKn82iohpl46AI61HAmc3WIF",
-	"+YlpdbLIII/+H3Sxf0NRvIWkNK59joCvUAoIftkT+LYe+M5YVuRhl2TgkggGl2RQULMG5CT7e6TkdGBn",
-	"0EnMDf5pH+OfMLrsPMnX2XKQq1tuYxBRUfhO/pcv+5V9I/sDxlUHEkHSSSNpZTFLKnu1IKdmR7/6OrcS",
-	"+EprXUZdbGSTXSePoNFaFcquj+PNP1W/j6f20DfcAtxDtcqVqht+k+eFrN/BJvEnC/e/uJV95OfX25xu",
-	"KTPfqZAWvjd1GG+hCWwjqN/UxuS85FMWc8EIjHFxORkxwtzNIYulBQcUDwWbEUc/yYGQKBCApsWlwGl2",
-	"CKlpV9Xg2Y6L19P89ZT+RU1Z3IHTQgfdslEEO9uVykJbviWkE+29tdJTVSs7tjCJB0PF0SpdSRlxRfsq",
-	"+bCjM2LzJtcrOltfxbGcQVQPj9mCzMgFAFZmLLBkCFMXnFHI+YRzcXhKk0yHgTz53Ex0cN6+X5SO92DE",
-	"/3z15fV2zD3YQj9R0XtT29rbWgrxi5eDFz1wJfH1jq6SSUtKpgNjDxwWaoG28ky9Wq5KkEGSG1zNyZ+7",
-	"duN+xoOeFeBuaPqauN4KLvpx99Lwy1y+XKd6acGvVh/sVmJZ9al4FWZh6xURg2sga5354Eqsu+tcnU0Y",
-	"VFXHxF+71pqC1Rsdc/WZIn9/dONyRJdSMGV1n8ofM3dblm9sV7mVgd9Hxe7FExpRQ9dlGy53E9mgJYJL",
-	"Fi4fx+NSFFbXWaX0RM6E5TlZuJfOmubm7KwY0hXKhK3u0OVFBHc2LdcY0N48WrsXEpGLmXvYGJ6PxRQj",
-	"3lwuOj6BLHke+j9zl68zwGc2cjtLFqrtlTqvwa0vx1LsG1mIeAIgcNe3NmDeg+1+9IEiCnxAtcDCg48r",
-	"rUK9kGmdR/VXiAsJV0z3eYX54AULpYi0K4FtQQ2nQyB0NfB1daPWpXyCinTXayaystkeIL9lVLEGfZ5K",
-	"GytNVtpT0CAX4WUG2VeJC3jZuehHXd2BPON7FWWpaNWRrRFE1CQ1mgxd6YYDw16bgKQqDrxoa/m9M3JG",
-	"2j4CSSMgz797QM7Ozu5D521L+zQWkNCEavLrG8iJgpneviry7EIWdE4FltM+N1GUChOtvhOoEFSfGV9p",
-	"jMePVDnI1xfZyUxS7DU49FRccB1mpMxH++aeSH+i60G3Kpu+MGL1cVTnRW/t98+84o2rK6ysUH1DOVC1",
-	"fL1rc00rHbZrssR/zgVsf12xnAH3AQty0Jrw8QQYADdWQKq+FB/W98Iu3xWJBvJzlVoYrhK9ivTv4C+/",
-	"vAzIo+jhi6tDDIA7oamZnLja2wvFuMlgHE76//j3/xgcQ68C+0kLm0jvsuVNjElab9+CmDCShcYaOdC3",
-	"nKy0pCD6B2AIcK3xtZFTpo68obIYp40VrnwEvPONdXsipHGsA3Ijeej8gZD2o71fEEOd4ZF2zVzBhMyg",
-	"GpVioVQRjOkJRsNJZsdZ6vuKNbuk1c81dAvkxlix1a/wuCd64oEUlqXatXd74ohAsTBNqGIkK7A2gCo1",
-	"KHScOMP2n37TUgwwDpT6UlkDe8qDYzuPRSRNUm0PyTJlktAxF65qTkK1JoMCyx5Ak0JLJQfuB5hk8NhX",
-	"DQvnR39l8wE4osKQJQadduB2Is9+evGSsNf2ZzJAIPmvAzwhQnIpyHWZ0OQAW2eOeGaU54q8+OHqqHP3",
-	"gnChDaPRYRd8u0bNYY92pswmcc3Qo2elIQi8pHPtkqAUuERRXIAtPGf2i4qZVAkLsINHL+l4cElQStM+",
-	"K4oMHo+OoOrbgBycnzoNQxsas8B++7xzD39yLWwOYXKLSHYnITWu9fvgCv2Ff7iTRn5Pemm7fRYCosA/",
-	"2aALrpYivlkUs58awHEWcG2wjGwHGbYdYtNbwBKNXoeYh8xJSw6jLAtWnBnqwktih4m6e3LCXtNpErNj",
-	"LsBhegJvh6zATTK8u3r2uBAa0m21j0+P22DsSJigCW91W2fH7eMz7Bg7AYpzgjkB9p9jDOy1hB1O53HU",
-	"6rYsnF7hEPuWolNmcbDWIpYPOXnCp9xSibUDH6BYakcuBmXGcxQkNJnIOELvMNfggAX7qx31e8rg3Nxh",
-	"2meexNF1LANSgN7aL1dNRUPDb8qTLZUfepX1S0QS3mm3C31ZXAGCjDpYqoBqPNxqgbX9+sZ/zklhRb2x",
-	"haF9p0ftuy/b97vtdrfd/jv0vtIWu/puvU/fv4up4Iw8kekQBAWrE7bap/fPhp1R++ib8JQdfUPb7aP7",
-	"7Xb7qJ3/7zQLZrKyE5RTy7OKXpVjvOoWk4ebt6axX0AGjafQ4rGohVgd5G3TiwIYBE0JuNNSVTo6htgD",
-	"BJbAki2/HDCEnuOtVH0hu72Tb2nks5fhldP1r/wsXADCHyzCl87Wv/SdVEMeRQwT2rXPQwdcczvwYWNZ",
-	"Ck/rFWQh6AoURTvSlRMJN8PRAgP5K0PztbPqfevsGc0BeS0wumrKrekxgsefPW0bqWK12W6LEnDGMCHT",
-	"8YQUqu8uA2Ye+NtvCuudaljdDBS9o78sT1rMfbtEEE43O8dbIAOrT35fRGLbu9gDbdno7qpIiNVyYSOW",
-	"rUwYjRiWkbXiSN2kbtgJjIE5P1UyY9+4v/6NB1KMYo5Kzvlpg0+8lPIJVWOQRs47nSYbAfFaazA+lckf",
-	"ohTIXZiCCzmph1Wk8G3gBZeTN/Dfx9HbWhHme2Y8cdyNU3/h/PkrDq3FofP1b/wozXcyFdECcFs9JwPt",
-	"Gu6+Eee+QrAHlp1AOexupfiMehdU3HVNnl1C9DEZlAj2ALOPFJtCejVoc9lze6NlrEJf/ZZSx8gV8N5F",
-	"3Chj4wJKlDLeX20G2i4KoRFr/0IoSPm46sjJxQbkpLMfcuIW8pWs5GTFsuYGnPaZAvcJGrGhMP22TNq+",
-	"dW+zD/po1wUiiJi1NYc/gR6CIVtjrfCDlqhSlXHBDUZjIISgA+XzpHIqpw7wquwDrr7ihzMQZNXtm2J8",
-	"BYmxuFxCZCYiXRxw7+j04iU87bbbf2p3uu12czpDT0HMorCN1gMpxu/fucQoZRY+Y9dR/szbDUg13hw4",
-	"JKpMAu5iwRQAH/+k7QC7CRdXIiu0ErEwpspSzBwN9itrrLJB4Dc/qhWiGTRvD6Ebwudt2gm+eGqw4VnX",
-	"6iT4+MsiANuo9Ltq6A+RuAADxzMlB8Yrfb4eUaFcFrpFtmTyJ2/cv5xuH7GYobO4THoewu856VlAqvPq",
-	"uEG/fo7BTJGiM/EFc4hf3B4LV7dXxuAdKAk1k4L/xF9ga5H4FTF7XTzgKwCThB9h8Nlq4e/Z45c46sN7",
-	"q36BPEoXIYeirSuIBjlfAlNm4KwPj8lSRiqNY8w8qfRE5c2ENji4T17ydJFSfsw3oGbmfODvzTnN8DQ/",
-	"LD5NpDLO6drKG5b/uljh7NWOPikHbOvdUggUARFsxrRBP/gxeQH9uzCYAGMtY64h/vSz8lgV4kIPpGB3",
-	"NJEzcUkcAkzpHLZFqJjD0yIncBhd9G1VJGvBMbl8CXT/+pxyVwusEIiQRSH0xHJ0xNie9nn7frFfmW+c",
-	"5sJm8B5M9tnjnkCCQkIqhIQkTP8KBncU/P7o36+UjB2ofFzRuAG6NUeh6qKBrzbGns9PQv5oVKvmyF38",
-	"aavbGoeT/tXwQfRo1D7tnJ3fvfjm3v3WljcS1YnTDlMA+rnRHj8xTlx+DoL2h5abc89WHiLkyhVkCXXA",
-	"/qtIY1n6OXkD/10jEz9nN/K6SHSaCcW4MiCw9v3oCxaI8YQWorayirV1mkuRX5XJeIX06y5qD7JvGnFz",
-	"hMmrq6VfO/DRzQeL1qqJmUL//ybbrJmLCcPN3MfV59MtFj3ONRqa8Cwov5jil1NNqIeqfW8DPhZcjPvX",
-	"bF4Kry5mhmTxoP1C0SVXeq2AWX1fULj0St4nqZDHhJWZXRYK/I5d4iANxSe8FOoKF6vi9n0FXbvB1Gge",
-	"sb6Loc0L3lbGG6884v3cV7aN5atCxlpMv3G0y+7NomIraMXQMrtQmRYdlXkDVRjsEpxpeC3kLGbR2JUy",
-	"HnE1zdOBcCyyywkLr2uOpEwDEXUIRfwfGZAEQe7Uhta7ATRH4Ks4vxVZXrWftwNCE8/JkI2kYo2WADky",
-	"my9hz8GLsIs8vyrLu2sqfcGRYzuQpQb0TiBc5SvF86p5H7Jn3gYFgG+yrOi0FZTIULdARxrOwU5bmdDu",
-	"v/uX+3+/19pR+8yI/Xr9E3nHgv752WiZYK+zuyVGUR6TA1ffEzMBUM8s2RftWC85pWZyEsuxxPLV1d6L",
-	"J/h8B9VqId+sNQ5VPxfB6TCMXMJLs6jkciudRqrReZ3yDLzOCnVMRNuKdKUi1L++Kl7OI4GtyPEzB0jM",
-	"taugBdtwxoHyDZlJ8YLcyOINLZZPKk5FlDTUsC6BBA+uiU5AaLO6B3mGrlvXoD7Bjurwdk+gnFdc42wi",
-	"Y1ZcfqoZiZhxXRuqNHq3lly0/mxhZuPolWI2Z4vN/zIZfh/yn/hfvvv7o+cv//XFY/14apK/P3h88fi3",
-	"R/On87/cP2Zn7WPNx+W0yO79djuo3P+IReGQ3r/3zcXd87POabucW9n1+ZmNT6Wcn1pBI39kMwdUH5Ae",
-	"rkKn167VGi2jDyiKIlvsClzKUl6rMQljQQg1hk0TK23EckYiq7onTPkeJViQz9V4iSLFtPbWrp5gr3F/",
-	"nMaQlnQkRyNycN65j0OeM6PmR1eWlR/WG8R2xp5CuHgolWKhIROpNCNDuzUFTv8EMkEKgUrY5aQx9Dxz",
-	"33gCgulnilJLJOW2UcrZS71lw9HWDytubB68fL/RC0+pmLvF6ZV4/ESOCRc+/8+DIDatyfMZKnDYG/cK",
-	"iv5CeabfB2RKTThhmthpSKLYiENDGD4WEkpohlTjtyx8geSXRTbZZQQ9ARkBuJwJNMTvtaYMQwtjmfZa",
-	"ZMRFpEmvEHH408/fPnrZa12SXqt9QU47flBP/Ons7OK0849//49KhH/CtXngd/UhzBJrRr5gVIWTfwUF",
-	"qk6TXSwPtAfleFknWRk2VjNLKvLkzLUTLAS8qYiprKcg1+YS6y3Cz1aIwiRVGiqpNagOulbjdY1lsq8X",
-	"qmhiernX+92flaUwbkMNbRJTuzobBpSjxXjb5toeaIxcRPyGRymNs7INMc1nRVRqVVShavCB0H4A2yZ2",
-	"W4h5SN/LTRNLem9QhpvsxwZZAysS+Cy7Uo9/k3z4/f3T/z79W/ux2CBox5GE9cqrp4ifmVtUKqKB0mQb",
-	"KBD87Kd61+dVVjsZCzRjcQGumUt+tx8AMID0YzfG8hjLc7gr2Az52OW6y553sNdcg5bk14KG/1GqvWvz",
-	"vH2/J2I3ykzY1HK0QZQiKjI9CEgqYisbDmgcy1k/ezTAuq4pqxcAH2RmlI/oEHWE4OkxhtP/+VETQnA7",
-	"mAwslZydk7sX5Jt7G6PRLXpRv5LU2yOpG95ynUvWofDWCRJB64kM6aq23H58Nu5rvuO+vMIktyhXsIei",
-	"TnDyxv2rUUjk1hS2lJ3VxMjoGRXXBJcUfXGxtruk3OwneQYvdR24BLU5sDk47CZrN2EHH5LgNyXQ6Hr/",
-	"POnzl54Xuw6mNyNgDzyR3D45ttxDlAoiE6yWh8Pr0mH3Q3K3lGa3lHw2hfFbTI/91EjL1rLkXoTGi2qi",
-	"1NkXUfK5tV+J05eVXbtenpwwGpvJH6sqZvwAQ3YWFnx/wpa8bk5o3LdrwNadHpS6i/mN63xTa4fnN0zY",
-	"4YmSw2LOi55rw6buQIrtxG/Z8K6NSkOTKhaQChs8M2nEyJRyoxiJ0kSxgin+/f+Ap0/p+/9pFOuJhz8/",
-	"e/7+f/Rah8fkOx5DacRQTodcuGJ3Vz8+rLPHPy5u+DOxyRc6MDaDo8Im8wYNdbO7Ys4bz/xXjjLNIrSw",
-	"4/ExGbga6K6VBlWGayo0cT0xMh9ZxBUGHNzRhI4VY6uyzrMB/bztZMNKC+5F3wn0n9RHkB1giUIJafqZ",
-	"PFPqAoJuY66NRaIb1ocubpXJAqenR52zSsMYIPYxYPQ2xbfuQnwclk9v+dZ2+Vk7kkCQIhSNWZ2LTuei",
-	"c//+vXvffAORqWzEFMglvtlmC8uqQlauI02t7gKtySdeFlWW97yvmn8FLFvvJSiS8M/WU8DLZNnzqtLP",
-	"9R6DRzScEAsjrpsR5BZaxpJ3UxyEUowUUwzqv5IB5CQOIElryHqiDOgn2K5QKgJVxlXIaXx4SQZ+ukG5",
-	"i+eE9YT9+h0Xl0emXAO/XHYsdDrHBHm5A0fiwLEnilMOEDQHmEBZtbaDXitR/IbH79+NOVMkZj0RylQp",
-	"ztSJRb1e6zAgA4VdQnCivG8FHAFgKD7Jt3ncE1c1DS4wdz1Pf8moSU7tXcl62hMuUpFELOQR05d5hzsN",
-	"TSexz/vBoEh8BivCZh6Xosg/vufEqRh/fhbL6ZApzo6eWiYnkLY5euXYXk6ustEERxfdIJ2LDjk9JZ0O",
-	"OTtboEkvrp4/cW9Axd7OhZV7dGsbgnKrWWdV7MXBxgJnyUBsQ3biBPo/J9m5Twvn3pSndLa7I8dUTk87",
-	"HbijKqbiMK7hDW7MV7a48Tp9ooDbX/0nn5P/5LkzshAqyh2IzIRb7YwqMz+s56KLet/Jm8JfSw6WpVr8",
-	"xS8CL3ApPTogEddhLDUWufdNMkFhvWaJgUZth13gHROujeXLXBN2wyOsUhJUenN2ovwbe3SKu/uCvTqb",
-	"A/kn4wYqQyCULxPSTKxWCeTYClCrRMg6w08ZznaMbi1yQhSBFin8+cvTQtq0HzOcN0saOiuWF3rIbiwe",
-	"GUK1ThUVISPR+3chE4LGjNy8f6f4iGf1h5Ar+2ZmO7Ll22K4KxlrNcssH+gWVuMPxDK//FKv5YzPel1u",
-	"M1Je5FG3598iV0SwGepzWbc3WuhDijVisXSNU/qyh76ZfU+4AomghEaSaUuiyIibY/ItCyXW4MiULOgq",
-	"heWkvEY1pOF1T1hN0KtWlyRm9MYX78hfLnRIxdQeUtapqlQqNJjvj7FuqUtBtz3oAvL+3ej9/6sYef//",
-	"GZU5jd+/IzEjU2ql+xqagFrBNhh+m7Vub1ENuiV6u6+bqFdnbp82e6/eVxr9JdbNbcRT1mk2Jyj1YAvQ",
-	"ndlPpSmy1/pZMDKSXJP4Dh2r9++AnkfM/omYSKCf0ft3VlEjMSUPvQ+k1+pi2bRl+5nVnc4KTa4DyPnE",
-	"1tfAdWisGI3mbnxEpOoJz45KArNgLLLsKGc2h1hI6jdchBtACYqXPXFw3ukcBmQ24eEEk/PQnlnshGy/",
-	"IsjvqSUjaOC067BI3hO+MdlsIgO3VstaJ/MqzvQQll847Mx183E7vLjdgBjq6jBk4vczqkl0hxrDLLG3",
-	"RxjdqZLEjzfptOJ2/dB/+NYZ1a1rKc2PqaCm+P7JX9WULdWU3FzvKUPJzfqVO36MslhXqHznDcIJrWsq",
-	"7is+7GDPOymY5VZWUXpYGHfroRF7dGsPqeaWWOS1hYoubEzs5mLcB0gs1USC2DarEEK/Cbv5KtH1tNSV",
-	"wo1qSgNPG5Ofb3DsQiP6JmTrLC+s1PCdC/jW1mF+RZ0/Zjfv3xEro4QTqsZMk067c5cwcSPnTshxjsn4",
-	"eMfKLzmArneLF4D+Sy5vPKGGzKgmegLF77NKoEUiAj1yMRxT3yEjHrOFiji3aqWpK2sCUqQVLoOC/daK",
-	"iiw69Ol11DsXfGSOK80AEnRPGBnROTavcH13Hd4fkytB3L2YuS85OJyTmM4yCRiEbDt5QIapQckbon/A",
-	"wa5koanuzB4zx5Me8xsmQB7viVwgr/dc50D7UUXYtSTxIxCDzfH+Fr3XX7nI58NFNgecOlE5ZxNffXwf",
-	"wZFtySv68LjA8hJWMQSGRR2xv6OBZa3jcjvIxw7oj7BeYm0UNDCdATlYZkpIBiAdvfzTHV3OQe+JCmZF",
-	"pMAjiOj8MCADmZq+HPWhDDJ8zjsT3Gd7IvMo5H2b/GR2AqyOY5cKlc9QzYC6todBTwxcp3Ds3j3IuOSA",
-	"HPj4yoDwafL+P40OyIOr7wKi37+DIPP374iWIacQCGt6AhlqlwiZHQnH8C4W+a4YjmFpMpbebZIzWMs2",
-	"f3FOljy6LiBUzBd3vSABADnWlVzX3mJBDnma0fOqyrWLodY5Rd9D5ZNbKKaycSx4OQB8mQBioy97NQD+",
-	"l6XQRiFntcHY5iNU3YyYwTAwCwkFwMhSh07JAm6AmbLvzZQH3HhxsYKjB0TJ1HDB/PjDLTlinvxRQOXm",
-	"XMtBLAByHd+6YSriofnimNauLOWXCYNuI4s60JSCGmBp7QJjuT3lpynjWW2VWSZlH6/G9SdFHivc/v5A",
-	"UUEkqB8eWPXg0DI7SxYOIPWwSxyTDDxrBC2UzJmLc2bR4afS/HBZy2jWP9V5lVpde5h56a1NCNm2asT2",
-	"KgFQyu6vNQrXAn2G3uue1sKVN+yqDmP7VswsjjnNnmBVaa+/dY7OTveY3eGweL0Jy0PzF2y/WvBW3NGF",
-	"aFIZRx/RQtVrvZTpbzJVmmj0UzFFfk8Zie/ACmIZpoalimjJDYne/69pLqyiwhoQmfZEIlMVkFR4wZUJ",
-	"zJFW79/1Wt2iSMs1hAvlKdRZeRGpemLhURHDwIpWcA4fk0EBjF17a657QiZMHIFOcFkwrWFgii+6zrNE",
-	"j0LyCviAwbHbE4CikCKHagxG+XoFhGMMkhOyDoQUR2yamPkloYKk4lrImeiJTPWpSJA5PCY/J7GkERbR",
-	"5GPBIhLJMIUDtqN6YvDs55ckY58nb9y/wNnhRg7qLXK1GsGH9CjXkecPSDq3oIIby7C3WJ3rK1v81Nji",
-	"hsBRp9s4bP6alPLPYPzL+dCQIyNaVN2MhLCjnCt6lF1h73P9YFh9UYNHN1ArGw2KbngAoUl5Vyrs6EcS",
-	"pjSECLthx+SqJxZ/hDZ9Bl6AF2ksBetaXsi1a2+IpczlUEZzwmLNApd3qgkXYZyC0Yy9Dlli8vx4FrOx",
-	"PRxIn7RTQzmFCOKxYobBxvg719jg1NSVPniancnHUh83KjXglpuXGaiaMUlVInW5B82Uvn7CxNhMWt3z",
-	"9u3m02OF+EJaYinDnaZG9l0SlC/DNaThdZo0bg7T8W18+nZ/UYorGCsasv6UixSMB2d2l3yKPfOAnreC",
-	"1um5++833bM2yMlN2GPDdY2AC05pAqo6M+Gkj0hI476GqE7d6l60g9bICvEAZK3HP377079Z1jQBeRte",
-	"Py6dV9b+SDPjzyuRyrS69++fFSudtAykTlpg7+MXWt3WCyQKhaL3lZcyg0ImUb+wshcJncIJcTFGntpn",
-	"wlKsrHiaiwlDapFDX6HqleIS13baDjKoLPbMcTDHhzHbqDWQZ+QYSg79EiMMst2xiPGGOisgYxOd1RGZ",
-	"gAznQKs+r3Y72foLbACMh5oVLYU5f1lVx7jMXSyF9h1Uh3NkfBDjW+i5BwzIReD2RAFmyIF9YhcyoTeM",
-	"UIKEhMwmkhjI/ABzd5Qqx0JLb9+B8L8YVuN6xkHUbxUTKyyRG+25i2NIU83iG6YvgdVl6AKq62jksv9z",
-	"VmVSZZmbsdprQIYspKlGVua/JcUIy4LR+Jj4rhPYGBh6fB5JEc9BS573hP1VM4pdPIhi2rjjsjtXzH4N",
-	"CgsobJrEolUqIPaL+5gq4BrusQWnyCjyNlTX0rezUDFzBNOsJr27UNmPRkw3pXa3WSrhq+TwVXL4XCSH",
-	"DdGmXq1H7emrWv851uqeZhyzSgYq6dwnb9w/1xWTWBSQ6qSigNBcVJGCOdkEpYy6uhFbs/iNa0YUhKev",
-	"VcBvvQr4akAMqq09FaIuFXrGlCbn7XNiJLFC5BxgKzU5cKHYjekzzhKTi9i5rQdF6gCz5nxAm/ZiaGbN",
-	"gfGHywD7PTM5tO6Y04VL6ft+yt3WXxjRaWYcYuS3VP+e3qEpOb0gVL7/X5AHlMsj1Y0sygKJq977IcUL",
-	"f/wbccCmMgnIzssc3G3TsXAPQDkT/1a+/58WIBgplGOGO268yrOSBND+8pj2F1/AfR052oz5PPWMc/sK",
-	"F1avrzA8wDM0POTZxQUee7mKx2JyxMFsItGuTaZ03hNW4V4wBEiBdgUnjzuigwG9Ayu3D04GemqSAblm",
-	"LNE9YV93Ov0NjVN2SQYijeOBr9DBTX0Bi/1w+C219111bXE2O7J/Nle0qyhzveqxKQG4zYIYnzpz2YhP",
-	"fOq6a/UZLyuvTdTWT5Pn7dwfYA3P85VEvvK+j1g07pNoKLCl0nsCgv8Ru2Gryup/Z7nvkl4SFLgu8lqr",
-	"UkBQ1QHoKKhiIB/PlBKIo8LkSSsZKHYIFXc1I0wYCMpCK7meyBnhoicGpTUOjgmuZtEf7tPPsbAxOKvX",
-	"uJev7LSPcOefUxI59VFB9ngtUwqNVBtpGwUide+oDQUoTju+fK0w3Mz7mzAa94pzX+eQ2HAO9k3eZNx/",
-	"9y/3/35/xxTs/HrX+wIRtsqpxl94LCsgFTEK2pSOblU9qKc+IDod6ViuID52sTAiy6uyLxEvbxEpyDDV",
-	"HDqIRHSuyZCZGWOCDKwsD0XUe2Jg5IAcuIQhjGWNqTbkG3wlTVwO0SWhhkylNuTsFB6BkmA/D2GpU2bQ",
-	"9AdrCMiUa80irHDEoeK4iOSMTKgmmDabFeaDJrDsNZsmxpU7ysw4XLhMUnIAxPSSFL2plpyhQ+UQEgud",
-	"nkINaiRWrsRgIFe2zYXbFFbDNZEJE3Yjbr2wHxozZXRP2LMouW/B64k+24IFqeyjdcaby2JYz6iSSxwS",
-	"CtUL6dguW0jDR47KrSHPkFT0AkCjUUIcBANunOhVE60DhVk/dM5YgcQvVgi6l0uRqG40jcm879+oqjv0",
-	"Tffu3eKsG6Z5R4xGMYd64+W1nvm1ZrGdU4bccinX/KxoOKua7vSsajqA4+oZL/LxNTN+UyjWDhjZz0o/",
-	"eaTsc9FHpOwjwhW/ji8hYWuY2uhh2cJ3nTAPRK6cTPA1aW4paY6HE6S+mswYdGBiAZkykxNj5ejsh+dk",
-	"evNqfQtmtMrwnGf2OKJUMfJfzi+6OatGaxngLWQLKsVvaBwQRlU8J76/OB0ZpoSUGLHjcidchVasgOf8",
-	"B0uUO1iKziHOPeDYw0FZCD/MqpBQn6JLhcWmnmCxZmTMjCbn7TPLiZCJT5n9ybNcywyBNVUy+i6yKrs5",
-	"bhEkBW5s38HG6o7b/ePf/2804hlsXnLDZapxWkjqhuwSwUgSpxg5BcYay7a4jOBt8GdDrKu5JAP7Zp+a",
-	"AdFWUIDagpCObueBdJWsdmFxS/YTVfwNQ4mLHO6jBvYIaQqmkhuLShFLX8OFahAOzft3+njzeBS7szwo",
-	"ZQ/9OljjBAbkTbU8717O8zbhoQ7E+5sEjzQ93aDlgKyO6W91/LWNbu3DL8/tu1G4QW1tD1Nwkltp24HR",
-	"SrPKcmrXqlCCQtoI0YbOdUCmVFkS7tJ7nfMCKo8ycRgQLXFtM1dBqyciS8BSAQ3fDFFsCuSKvU5iygWL",
-	"LpEACjmzbIFbqZvEUozBThPLme4JKuZQyOqYPLdfBSF/xkMwz0B3SjCNYR+Majpm17p1etoWgQtZ0Q53",
-	"TF+L4Hz8SAeEgjwxZptmFjkM7diYeL9Jdj45s7AIb+AqLiSJRtDwOGbepwHbOYJk0GN8qie0c/ei1W3d",
-	"H927iNr3Tu/dOw+/iS7u3qedEaO0Hd69S6P26V16Nhydj06HnWF7eK/TCaPTu9FFeHp32B6127R9z87F",
-	"/2Ct7r3zzulp0Eoh+bR6h6cZ5/h80wU3TA483U9yYOdTSQ78JwhIWEs1NlWmHAfepetGRUa6b1hRzEs/",
-	"Ji+YgWKN5RecgoUFPZiINClUAOqJAx9pRbFy+Y0LAMWc9axmFBVQGAiW1HVqFaHY8MPDFdRCR5HBs8fS",
-	"e/Xc2wcl7IN7b6l5bJsDXsDdb47aF0dn7Y0zvW+zO/7XTO8dM70vdsj09gBxG8Q897R/Jer/lJ72B0hT",
-	"M651RzubUUAAE4K8Q7gr4MT0uszvFUVBagttPZQzYcU+B68P/fiNSJcMDTNH2ihGp0iNlzwdQy4oeEQW",
-	"3RyV6GEl4CCv4K8FH41YROy7GCZgxWPCBXmACzp6yHUiNRw48YHLL364OurcvbDDLLIs4FjFm8vMnRpD",
-	"w4k9kEvipfL/1mv949//o9eqKoOV+4EyHF7enF9XoWKma0pQP9+XK7x5ACzKNXd0VvcmIAhWJaPJfuW6",
-	"tMJG/oKJiAymaWx4QpU5sXB8FFFDBwiVYPKlymBRAjKwwIF1RcG5SWc9MZwbpq1cNqhDFTfXwEPWwBnZ",
-	"CXgPg55gr2lo4rmdZJS1FSU5UGp0PVtggVb9iCZgZ/dQ1hP2DFLLa9CTi5/mYhxgQXRMn/3+58cPfnj0",
-	"sv/06t/6Vy9fXj344emjH1/2v/3vLx+9IGNmeuL89AwwC4oa2f1rAiXMIRHVlTH3/U7NBP3DiiUxDVnU",
-	"E/46fU3bQsZIpUBZTZIWrrmabsCVBM59rOiMDGU0rytpl6naNXUUOnfvBq0pF/7v0xo/bROxdRcqGbQq",
-	"YLE8SaLsIRqOBBsKPDacOpdaf8X3XmWj5BCa/nwGwu1XC8tXC8t+LCyFzkEOpr6K559NcSVXQe8ASn8D",
-	"9zncQbIAuZrVCs/fM/OU7aFnsh8XGn7DfCR6M2qok5jO+46W+ch08gQC4VuB605ZFxu/iQc0ZjcsBgao",
-	"ZIy5B7jwV80ytIqB+rFf3kLalkxwYscadNeFpGZ/Q2kMYE/ymom+71gWWmDYwHBTSwGw7EmQ19nHNXlR",
-	"Hb5KUp25izZG04q4SSssGQse0KKsXOAL/s4B8aQY77a6ePLT+Y+lsR+i8lWFYTQVELSdVyLGPyHV5RCk",
-	"yDrJDN/8cLWGa5rpQSDzRg7+M0AXB5pMhzSmzoaVp6Y+yaqHvjxCfGm3Tztn5EammjBtCL4XvX9HDgS/",
-	"YTQlnUPS9fbc6ft3fo8Bhm375CGctSlHZ6e7BkVb+CwC2vrY6BIIf7QQ6SU8zOreldZHDvIL1AGh2oqJ",
-	"UwzuVmzKRbTQoW4lwp68Kf75OHp7gnf3pjIeNaFmkqND+c3WojS+SQXxQmBYmW48peq6eJnPEQF3FPM/",
-	"fcTKkAhP0v67crk+0GdzJNsan+oYVSnw+cOGLmxv6rHwBZYTb/mqxjlH9+tQKk8lfVMDx2hbfTr3ZbU+",
-	"bvsxLJrfL2TAyjgimoWKGQJVvyyWs1lxBCXTNJz4KBvBZm58c0jye8ezaKbA1wTLZDnNeTb1JaYbEM20",
-	"Bgv1yLXxB7naTFxF77y6Zx5o0yWxHBMuCB1TLj71sJstfQT3G2k9T6mYuz3paveAFMyXYs1huRIxZMIE",
-	"TfjxnE7jVfrKTwkTV88eb0bW/aQZWLfc57rk7Lh9fAYmvBXG6yoK5hZS0LHhBLKk319flVk0Fs0zCktD",
-	"+TPQc23Y1J9BwaixWjr+qTTyQ8jGa0a+YFSFk38FEbguiSSvBJxbvVYIx8sCuYpY1qcr5tpcYm0W+Jlr",
-	"og2FDKFQSa1BXqsVzrVU5a+7VCgrqKA1lYl0ai/I/VmQAl7daqpLE63ZK8V6LiIe/nkU0+lQzq3Kv5Fa",
-	"DPYwdyDP37/TPGIiZOQJ0+S7fEoLXRMJSSN/6lx0Ohed087Z+d0LwMDFC3USyIcscFpEhfXSewnFPp8C",
-	"pxbnrfapAc3KuyhQk/LvxQKnVaU0iyf3UUWMdfC8CYy2OxcdctohZ+dkFYxuBV632RPhnxDtt7mCOm5c",
-	"hPyvdQo/xzqFonSHK4jakqR08qb451K+QVWJwd1I38bh+qWeP19wscHPMGbfVycsgx9mmEyoVe19M6fV",
-	"jLZWXylD2r5tUVuXRGrMBb5Yav+lx5M3Jqib0r+fStR2l9hyiCZ39eLseuE9GuPw45o47T3S7i3l1QqU",
-	"APfFVjB+m+HXnwa5cK6dWyoJ1oRe+Gjlr3Tja3GwDSXNxBcbWNeQKhtIQhm5KF/fCf0gSYcx1xMWHRIH",
-	"4hiLCG/6X/JwYYhBWvQtVtWGeZavbp9tayOIOtOaa0NFCPYv5wXIELTVvn/UaXfugjvJgE31e1dKNGKa",
-	"KOacjt7le2DP5/07X7bhMEd291FgCX2XI/6cJYprqFYY02wyUl7SAnW7e9S+d3R2+vL0vHt25uhJdu4r",
-	"R2UxX9nwIinKdvr21QYlTrKbWVXiJAeu449oV8pXkcWNcEWy28nxo4AL9c1zXhhpZ6IkUnRksJZWjhtu",
-	"1kvXXs2X6+CCjKwscJA1GoWCkjrAAIxwApbd/DcYRMYpVVDgBEvAkWsuIo2FT7gY90TO9w8B3RYbloIR",
-	"mYuxw8NEyWHMpsfkyq2d656gSaLkjau/Cw4LrC7lIaVU+v6YvEgTpm64lkrnNfh6Ii/CB52AEiUTqVl9",
-	"l5sMev7moPCjegBLqHn1m0wNie6kgpH37wxNAEstiiJaRmzERZaO4GiJUfSGplAEzz6jcd8XDHWrApTD",
-	"+4XtZS6D/KknMw/ZlIqIFfvxMvA5jLigsddOfD8QKDtWePtB/P4/Tarev4MzWZjTauYkX6tRVGBmBS4K",
-	"Azx/LazqVflDy99hyv4m85XYr+ak5bQDXn7Eys3oioOM22x1A6BPY43OrM3AYOni6+IoiuKfH9Ow6hY9",
-	"3RO8bQgJ1VdY4CNAPlrrJq2eYysoqGMwSMfchxYk3q+2zg9u63yGdB8zl5e5IjmA+zqsY7llefTkjQX2",
-	"tyeeUZ+8cf96u8p/XsFZdoz+LVCJDSsTAf56BlsloeWEQU4xN6L1JCXMEHgpvXFUfAvZsUrEbSBPVhKb",
-	"0iyL9EawWQ2lWSUuryY5mUC6k4C7o9heXsd+yVZGsL5sE50UOeqX5eQVQvdGYmB24A8sqDaI41i8oSd0",
-	"yGJX6a8J6TkpkIM3H2uxdapJr3VlVzdEghClWewO6ZKXMtW9VpdQ4eT8rHifL4Tl6ndD/VxHtMC26bYe",
-	"YNnbg/P2fZe7h50FiD8RqylASD6dukizymIUVzj1p6UB1JPfjVH/yh3HBxJc98KSirLq3WYsaRvx96so",
-	"u54n5Kkt/pb/yb2o1bX7CsHJGf0BFnOTkZOdRMwTJ0l8klT+bzTmEc2EmqmMCtHZXfL9+3eKCgPUPmta",
-	"6CWjzHJ12RNlGxXE+7qisaGcukbTHiytQO864ZCRjGM5gwpGPZHVXPUjIZTYWHJ3mb1BY8tb5q4+4TVj",
-	"SU3/pGe4zNvhDvtSA74A+rcsV2eJFO18wfmophaLs3XS+Eejr7lF84uUvrexD+yq7js6xIoW48wwfuCt",
-	"wyvVfSALf6xS6K0mAd0edo8uyWp2R9TQIYVuxvK6FbR+k0ON/y6KBu7PRlD4A6OxmdSaqdz34KAsVf1N",
-	"DsnvKUuZa/YJsHi3CYz8LOgN5XF+GzUB+dmxgdmfkYPSGrLvH9bF6musdqdPQhozEVG16o4e+DE7X1Es",
-	"NfoiM3N0VlSgc5676L9jasqMVdqpECmLY+bN0IUSBEj0xzklNHzK/sCYz0epkgk7eUYV16U4nqA1Y+wa",
-	"0vQUj6g716kU+O9sVb6vG3z0tNOFwnTZU+hikD2Flm92NZqaVGWT6lRk/zaTVOn8r5Tpld/LZpyxSPix",
-	"VomdTbjp42r7M6mus26hjSH5W9dcJbvT+lRseL5jnMGH9gjapWf9Y/weyIFMmOBiTCYyVTogE2kp21wH",
-	"xENkCVEcbqDBoqo80XMsbaC9pIpfQR+dq/eDz6IUqIPvSqTm0LvFfjW87gmo64wec6lYRLShyiC1lTEP",
-	"54EvSAQ6N3B+dBVWi1ZFPP0IYUV7R+4lTK3FljZiy4dE43WYux2Orx77dmssv80orfzaAXp8vas+ALlu",
-	"dU87m9PpznZ0egdK/FGJrdW+9kRwP1l59zOvFGmqGYuXggMXH1HDR0oiVyYlH01pknAxbuTweurG7oqv",
-	"hW9W1ZBa8AfRJJFcGGcqLD0aUh7z0ahPw+VH6bivGDaTLT9hNzJOqz40YhZlWe1CpvZrwk5rUrX0VJoJ",
-	"dKUt/bhYs3bhsUVpXXjo1dW3W8V9L91TbZErePyZiVXYqCn3+DIaTnylh5AaNpZq7uxGeiNJCoMPsymm",
-	"qTb2iIiRpbirLJ+BVij65HkqQLrz5igwQGEYWDbFcZXAVIFcH0Fw+oqR6zByayy8Rbnn661tQEc7e6ej",
-	"VmTaDy39KjHdnsSUEfZ//J//V4Gcu4vbTnzyazkCJZkzvdq8iIOf+bG7WxmpEAzjA1xG85tWROcalBZX",
-	"HckLin148DZoxcwYpvKhZ/VDCxkojd+y3LUY6L+dCLN0VnWmdvf8M5NhfpAzqOjjqn5PEyrmIFNYWQPM",
-	"tAFJmCLuhtEOUxHRsl6oubLzHBWkJWHUHAo9Kx55qxF+5Y4mrnYHtlHET8+4mfSEkM4OBEYjyOX0u0QL",
-	"0jG5ssDKYAuobsNQFhVbhtUYiyow42MYjT4HdMpYWnGRYEpsdVv3Jq3lefAh1o3fDvlu02KzxZmvojCd",
-	"vVMYCC/dD5X5yt1vj7tn1Mjf1UYM3WlrtXlpPxbSx8hwntPJwe8DMrWkh2ko4EYSxUb8NdMB4WMhocd5",
-	"6FxhPUHDEAtGQqF9u2yRToeW2OsUqqsHpPDdzIVn+JTFXLA7uidA5QyJYa8NOYASxYLG2BOEUAXVAF1p",
-	"GxYdHpPveGwJpOUxQy5cPeurHx/WdUh/6Q7iM6mD5RyoTXEed/cCX6ooi1VKJMMcqdqyVwYbXFW2Crg4",
-	"a9wO3hHAVvN+3zi+fkIn5jaf0b9QOyXWe17YK5+mU+BbUy7w33lDBAuXY6bqZ8TqqYz1edTapF5p3Z7z",
-	"/gF7mG2xIP6GU1bk7YOjzVuEsKd05o2zUl9Cob94XhrZYrGrjFwHgJaERClbW/it6t0oZX3sJle9Obuw",
-	"I0t1muxwcOQCkgbkoJhmCxsZRCkbkIOstXa2bRiSR21ZuiRTbLpNoYv4yBCZmsMtys759RRKzxV+yv9l",
-	"T+92K9DRGeUGLRyZ5KdYEs+zTP4MW7tFA0uQkYWuk4oaRn2lbOH53SzI6k/tU3RPsdfINPoxF9fODda8",
-	"fm2x+nthAuRjloQWa+1aFuPA1G8412Jqsj4qcyIUCxm/WRFClu1uOVkEA2wSBoUpkc22uq1Hr+1Jg+6F",
-	"tQ6ZIEwplqpcSqgsZ7986qkaMxHOoTKzmtJ4dUW+Fpv/RT3+TfKnv13Nf/ztavb0of2/R/On87/cbx4F",
-	"hKxsfZU+h2CfbX0+kwkkXnTzv9TnTb+cZKWfnR8AW/Zn1vqcx0NpgcziTxOrvh6TXyZM9ASKlXAURDAW",
-	"QWEV1M7JQS4EQooCYGlAUK1DYS/HeffzYQB9OYtaM4ZZaEINGRRgfEAOZhMeTnrCfQO0aqtCW5FwSufA",
-	"IIbMx2SMUpMqdlifBI3Q8nETH5pTukI3oAZEKcLU1SIAPGRJyjWJKZlyzcj7/4f8JlMVkPgOQ7T/7tED",
-	"8v5dOJEpCHgjHrO+YiOmmCVC3dbDn154Onbeaa2gP+17XahentOfJhRmQyy/zfyOfXKoLe5tW67mn6/k",
-	"amuv9bNle8tg96mxvc0gvM74glT8axXKzykz+yer7FDPgA+gPSJT3sJxWMnJCzaYkzf4D1d8ss6ZknG0",
-	"HXMt9kn/XJDZr28qHjYkYklMRQawaHFvZhFtSMpGhb4Z/uRALEg1y1vHgFSynuxAdl6jZJSbfmZhs+Rl",
-	"a4r+lWB/2QT7Sy8k6c6n0M/YucqsXB+xm3XqzkbS+0tHR2+vrCSm5QEoW93nZtFT6aYhEr+iZDqekELW",
-	"2DG5IoLNesLbAwm3mk4ckQNMHC92gzmsbg8b7aDe7MNrWDRlNspb6xQuF9URCJUJW682xMFbdMtttakP",
-	"be36yiCaMogFOFvJLk6bsIvOntiFryb6lW38c9cRdQAAESgZjAQkYTKJmS84iGq83kCBOCn0R1/ZBAih",
-	"9Kowep81QNd0oF5F6+5W9LrmIpRTjBAuNK8OZaoUZ+oI0l4g89n1sG5GE8+hpd7++12f3js/65xu1Y6y",
-	"ea+87OJWlQgtAMMXXA4pl8Lv6OKWyYEOLZf11mgdZDV79GFAZBxlnrtbkD6r65syEZFBRTf7AcrHYDqg",
-	"ykAb/4gMLLQPAiIxdELRWU8M5xD4oMmgrr2+m2vgUWXgjebgUHQirMNRYnEU+l8JPhr50DVIt5lDuVT7",
-	"zxc/XB117l4Qn1xGZhMegxhsP8fF+JLYb2kM8vj+58cPfnj0sv/06t/6Vy9fXj344emjH1/2v/3vLx+9",
-	"IGNmyPnpGRYwniZm3hNSME3OO50AfhTSTLgY2yVds8QcE+xpzV3kIORi4hEYmf3SE872gmU2MLoaXSDs",
-	"tSvTmgMGOei024cB0RK8E0ZxFvUEtqcngtk9RCkeLdOEm0tS8Aoc/ZXN7eKENNALmUyYYtVyup1vkcwu",
-	"S+zLWGvPEgAgcLWgFJ2RoYzmdZ7hjCbWBGd07t6FoAX/92kTH7enueCZwSJWvq6bdo0OmXcIoeNbpmYs",
-	"8Q3sHk2hMplMlXcH1W0gp/XV/u0C/ff+7cJP/ru1ru0mek4RgeyzihiBIRcUVr10eK0KjC5PkigLHcbF",
-	"S9sLazp1ruf8iu/lu5QoEd9KlOJXFr4dC9+cgdcx7wKpmzHFsjI/SMisCiGx2ahXJd4GW7QO+3rPH/ue",
-	"c8b0xdfY3VQr/OCeHLwtQpEHH2RkHZr3Oy5sJQdgEyzaUjE7eZP/scrp81DORI0QsQF134WzVQKsPZuC",
-	"PddLjvZd7Fxhkd7KnA9wQUcPuU4kGkBBxrNjvEzJBXn0ki5mkVW8uSxM54eI8qf97H/rtf7x7//Ra61s",
-	"yRtkhpblzfl1+S7duJDj1S1+v1jVykMgxAFlx70GAbbXm4LK7v9FZNmt938NaqJYe1RqxF7fsMUSCK4J",
-	"JYZNk5galNUzwLayX0CcYdjy6OH/z94VNbeNG+G/sqOX2DOsYslym/M9+TJpm5lccpN2ei/KWBAJSxhT",
-	"gA4AZXvupb+mM37vP/A/6S/pYBcgQYmSRVtK4rPfbIkCQRBYLPbb/T6ODvOPQZElZ+sEWd5iPz7WurH3",
-	"tPQvu4377CodpteL0FTvTt+b3bJtjJh2+zWB762h5T45JSUhH5cZOT5hYriTTQkEn1dpuA8IDD1G5Hh1",
-	"Wt2fRFlbC3/w2JE/1dYe2VehYFDhSivLQ7hBFXasrncdL1pjmGbcOTatWVK3CETVYmah2iYBhIWSNRAt",
-	"zJC1GsdhKE2hF2KhNOmoY08DqoHEp6hY4um0hKR8TmGH8mBE154LadW5yEaHXfhJ2SmxT4w5lQ4gEzbW",
-	"w18Jww+78P7iTwhdoq7Oyh1fGfIiGuIwP7vrHguXJl81cdSNTJNZaoM/4WPvByl98qDn782Y5wCdi9yf",
-	"uTp+miLVVWub3Seb/cxyb2J6201g6vGOwNRgg/xpBOOUzkhlL7jqc8NV0d7F8TBwVhSYxE0E2FgVtkIQ",
-	"woxvcX6fuU5PuNnLdvzZy0U0RdqxNISJjIo0QDSWZpR1E821GbBamrFSmYFpTU2lGf7GsUfEBDKV66iv",
-	"CbkFEc2IWiB8AkrCwbAzZuklXIWG/PPRA5hhp1nNIsvId/2Zxv6bVnOM8RedfymRCsgZpGyONJrZq7vb",
-	"VDMJGZJv391ifcXqVrfGWA+csY7TQFu69X5o9lgw0fLBG3d0esqTpfPc6iDhzD6nWRHO9y0GbrvduXc0",
-	"QByK3IpyD/Y5wjQzz/1yb+N2kRP9brEh1utbjXxu4AuMLz37fedrh3q92gUL76RCvr1tUrHJa7NTIDXB",
-	"jraJFYNIV31U9ruwhmfzOc/vbiEvR+0URA6pkhdCzzjkr8h7dJ5arRatu/3Ccs+6z3qw1CrdSuHn8c++",
-	"8eDTXwp7tbBr/ZpdI/PpzRrq2+3WmLkm//iWrJ1hqqNJGQbOa5wlbQyJO1WLPXucERsWxXs8X7rzDuf5",
-	"TRfeW4rl0KUYnAkPPpQUKEqAX6d8bokolK06m2AsuzFQSNrZeQaFtCIHVqsZxhtWuJLVLL0UcuIZY0j6",
-	"xnWaZyse6VASPSnCdmWEOPE8Oa7ZlGktfDoPC92ir2aFsUP5W6Esd+7qwaDfj0NPzY4pDfFnjHt8S0Nc",
-	"gSPnIsNptQWY3u98Kc3YR1UYYGlaGCUN6Ltb9yZJ/QgWyqIkPYH3db92ldpri/LT8E6r2HvvrNc/Hpz8",
-	"+S9vfjhqAavjwH+Pu0LL4VyHfhytoh+PHHp3lNx4ny3ezbb70PEG/5pChbvdibDNF6f6O3KqybJ6zKSS",
-	"pd125zPzXNi97HufkMyRRZJrZRyDIkUlL1mpFYgRI7/6EsqcZe6CmDUpWdl6ygIvL0zizYCboslQ+sPF",
-	"ZloOglZyt9azpblthjKgMcImHnyGCbcGW1JXcpl3w4deqvjYlBlMvsU93WMwpaSc5ogF8QwORvgyEK4Z",
-	"wWvw/7rT0shtjhEwEze/AZH5h2vgaSEyEaLRRDeddPClbL0D944GnS9x3N0Lt7lNIqQeM/fPBUttoXlb",
-	"8AdH+NuzZzQP1fYoULw7PQYFOm6DAh3XUaBqtj8YuG+6y8l3DALdNxl3iQTtqgq7Mucv1BkvcNH9cBFa",
-	"yEpm209+QEK+i3gfa+O1hC16be7Y+1X20kD7h17I2S/vwapL56EEekDnAYz8vU6DTz0Ck6p5g6pGSRMS",
-	"3OYnlT/24EPXRth6K76ONYhEizNPbxOm4FO/HpfHFd7p/dlb5CI+l5K/Kn1pnyV969Z8rAi8Ztljb6vr",
-	"Qm5x+QDVKSDIPGMgLedswb1CYRCCJSrVScF0RiSqFQqLkt0JiQOVQTQh54U13Q3Mx/+MHuCxS/lhHkzw",
-	"S6xyrqRWWYHX1rWWf+8QXwc5bpQYrDkz6FIupwQHPeTPTNAFPhPY8mtLi9CXpeTK8HOpbHXjWE75o3Kn",
-	"KPxCWDiFNL/7r/OANLAFTyFnoMsbqNBc1qaMtxr8jWW8QZS2xiTykuKSrehkhewJXAtIG5kpcBb3axX4",
-	"lpIQU+5reKtXtrwqE1rHPIPxTc0gxFkUfsWcwuDoOEqfCPr8WuUclPZUNJ4nM4FBvz+UEmtzySDMhDHu",
-	"H6VhzDLqAByMaE11h8XR0XHq+ot/8REWdF6gr0adHMqDEf7hr3UbW7g2gcHRD1XfogfOFKdKWTJl2PNC",
-	"ay6t59DpwqcLSJX0n9atpMRyaB+t4NcstfkNfnQlpPmR0k0wZmN8WXG/MVY/n+c3y6buqcQdgs1bnmYf",
-	"Gmg9ISs5QAfdfpdYyHjuRmNrn+oEK2wXQivpxbI+qL/xM+NaTOBXITN1ZaDXI+Y2nlo8/psit+4k+VeR",
-	"TgXX2Cl7d5u7jjE9ubt1L2VsuF7ULn9H8OgJHk6DAUYKcmP53F3R68Jb9OmA5hqQo2eg38WboJh9Za/f",
-	"VWMSO4DV+XMqJu4VRltL6ZydV5n6nQeYb5xlL+m2T4ZjSMhzvzp8Qd3+cmJ720VCTnbKRwfswnrBjWqy",
-	"v7gMzy3MgWYJWDQHmuMZ7kc8LbSwpO885kxzfVbYKaoxf3Ff60UzZcUHlbIc+GzMM+fL0IVwMGOXHHQh",
-	"D3HeOys0tXZ++vp17q6fKmNP3xy98XLd1KPllv/OWW6nCWjOMpL+DfowznxqllrnTfH8ohupJNwYy2ed",
-	"VUKLD2oCQrrGLjQ3U2wqVxNQhY1+7uZiw4/PJqRiQ7KmzukyriVnGJxXhbiMa5CNDTI2xS3iT5varII9",
-	"7gxHX8W/pC87zaItxuoCw7EGCTZSpWliZMh8M+aktaa6zSIfTa2+rTdxMOz8VogEMuSNyfPolsPOYXdF",
-	"iqSpyU+V/zaPoTXiqEeaF2vqKrHh2f3cXG3zVy2s5TIJnnFMbm/chANGRZhRa5F41mqDPy3rSicN0krl",
-	"xNsoqRjPwyC31Pz6KkBwrNSlgQPn0ZsEFkqkPnt7IYxwc64kL/JSpeAG+zAJeYsmgUje1CzBjaEbUc/K",
-	"Lxu7JnSGDESoJzUt3LEBby6VZULj3bQVhknzv3//5zCsCDbRnM8oozvzn82YdDtifGuMjy24ZM0r4heu",
-	"DXJtukbMlGmegRuLsbrm5eILT5S4aVn4V5NOeepGMVYM9PcsG2iaS1PlCTszSr2nEAuXNYuQCevO9P8P",
-	"AAD//w==",
+	"7L1bkxu3li74VzA8HaGq7qwq1kWyxIoT07Is763dkq2W5HafNjUkmAmScCUBGkCS4vYoop8m4rxOzG/o",
+	"GM3DeTpv51H/ZP+SCawFZCLJTDJ5qZKl1n7YVjFvuCys+/rW761YTqZSMGF0q/N7a8xowhT88+kbOrL/",
+	"TZiOFZ8aLkWr03ozZkSxqWKaCUPtj/c0mTGluRQRMZJoJhIyoPEN4YI8G568oCYen7ailo7HbELtG9k7",
+	"OpmmrNVpdVuX3VYrapnF1P6pjeJi1Hr/Pmo9lzHFTy6P4OcxU4yYMSOxYtSwhCimZaZiRlI+Y7ruW2ex",
+	"FIbGRp+1zx9dDi6G7ZNv4nN28g1tt08etdvtk3b+v+S8YlDvo9aUKjphxq3Q4xET5lli/8ntyKbUjFtR",
+	"S9CJfY66q1FLsd8yrljS6hiVsXB0Q6km1LQ6rSzjSeU6PJ5OJRdmsvZLpXv2+94TXKTab8X59T2/kykt",
+	"VTV99QV7Z3ox3NEncgibPVVsxmWmyZSOmN1jGNxvGVOLYHT41nAoE/ruORMjM2517p9fVA3lWcImU2mY",
+	"iBf/xBarQ3pBb5gmlChmFGcJefnj6zdE0yG7JjdsasjFFRnLTOmITJkiMU1TpvIB4oEqRhh87MR+rWao",
+	"F/fvR60JF/7v88qBD+FwVS+iPb5+7dz5JAPGxYjEYypGLDklr9z+kaOri4dkPmaCTLjWXIyO68fvTnTd",
+	"wB9cVY5UGKZmTNA1VMxL9+xHXc/5hJvVdXlJR4xo/tda+knhufBbCRvSLDWtzv12ZOfJJ9mk1blot2F7",
+	"8K9ic+wcRkzBGF5Qng7ku9r5TvLr+831BRUJNWzNd/z1Pb/DtKajNd/Jr+/3nR/ViAqugfvXfkyWb9rz",
+	"i5nRPGGvmZrxuH6Ccvm2/b76UsmYJZliT2TCarltwtZ+ZkqNYco++H/8Qk/++tb+X/vkUe/t7+3owcX7",
+	"v1v/5X9BvvCcDlhaMwLHOtYOIjj+V+3NbOs1oyoe/zOcvFXpLlVief2Qv2M6IjHVjFCREBrHTBjChWZC",
+	"c8NntWf4t1qeag/t6nDe8PiGOba0ykYNXL2nCU8iIhXhRhORTQZMkaM3JxftiwdWbTi/uCxYZnkBjX/9",
+	"FitYoXkopqdSaAaKx7c0sbybaeBxViQzAf+k02nKUXE6myo5SNnkH37VqEXlmpCdpqE8bXVgREwbMpDJ",
+	"goypJlQQppRUHTJVcsqUWZBuS0wo67YI1yQTOptOpTLMzgfu1K3OL7+3hpylSavTsi86tfe3Is8Q7BkQ",
+	"N0LOBcG73r+NWtpQk2k7WztdbkBDeyZmNOVWn8O55QsxNmaqO2dno4zHY2ZOEzbz09Nn8Azqiu/DNf07",
+	"xYatTuu/nBUa7hle1Wcv8WFc2ioFF5eFazKhqT3KVkjqhTD0XUTsoHRESpPSERnQhKD+cXzaQk1qmPJ4",
+	"3y06J+wd1wYEN+pesFFWrGs6YYRZORKR6VgKZgnUkt01auE0TeW8l2T4QWa1c1SZCTeEisWc2mOTX8ed",
+	"5HYbG2rIE6sJsKRnR/9LC0bSeptT/ouPH1IqOCPPf/zp26dvlvb9UbHvL6XWfJAykg+l4dYX9x9652O3",
+	"eZrMuRmjtZEpZVmQnQIjR8WyRYSLk2HKR2NDuFfvjH8VEsP3Ug14kjCxJzWYMdfE8RFNYMtRxVMyZbpD",
+	"aDLhllkX63xZrHMxiGbLO8zvP9TyonJ8T+NwLbkaecME0bGcMk0SSYQ0SLfEThXW7gdpvpeZSPZcOn96",
+	"7BeG8L5wma6KZfohuKHJMglpTvD+QyzTD5LoLB4XRu2RPdTSkBnHQ2IkkiMsJVLXS8ViKRJuX/E95SlL",
+	"9iYzVgzAshtnM3TyUwDmBdfEW/D5SoKN5Q92MC4yxIE1W1NtaHqYU+0NFpJIpmEhgWuVjrRTclbW8lUu",
+	"sPdaTWDG+ThyhlJloS1kRqhiuN5W+Acre/GwZmVzvaLZ2k6DZ0/yZw+61gWTSogUcJRJNrVmCKzxGymf",
+	"UzViB6BS0FzYu5ixRJPz9tXD+988IIOFlWYhUQZc0GlOhAnDzYIYKUkKg2m2ekbKE7z/UEwRpsA1kTOm",
+	"UK7zvzICpqhfrRdULNy49b6LJiWZULFw55GkcsSFvgbvxoJwQR4SDfRRWsCLQFy/8W9QfkTNVk5Rw05g",
+	"Wgcit3wg1giaTE0+Czo0bikTllKY1St74eSxvWAV9cDPGVxZNQFe41JYpjundj/CYa8Y/XaIPwmambFU",
+	"/K8H4cIoHy0LZu+m7pAXUuu82JXSd5ttSBY+cogNeYHeI6sQgVYe+UFbSa/YTN6wxKqgiT17NEXx/pOg",
+	"M8pTOkgPwQ8SaujAGo1grRRvLlbtfqgSOWN+6daGi5c/cYi1e0wSNmUiYSJekKNwKsdLc7lt+p0qGVvT",
+	"7TAbEnpqChkMNk21CRk+0APfSWFICqcchfeU7YqLi/BIBFPZ0qp0FHyQrf2ZpemJsyIHmbUMhpm2/14Q",
+	"SgaZ5oJpTVRmt/Z9/kEMMbx89sZyAPD1oEXO0QcA4QW7PpudTVHLRUp61JRutwL5xPAJq3oGj65e94zI",
+	"Undu0aGx8o6Gw0OD8ffVC45n7DUGtC3AvWXYRG/ax9f2dvucexFVii5a6ILx2uAvLZhHvgVuBvm3Sgv+",
+	"Nn+VHPzKYmPf7bf1CdwG25mgQkbTl8E2D2mqWbS08w02pnaFA0fTeXuTr273tZtw8QwfOF9ayKiVCf5b",
+	"xtxlu2fLa1tey83LBzRG0/THIfCRdQPMj9P7aPk8GX/MVhU0zWLFzDXRYzkXVplwVjh65IgU6eK00tEa",
+	"zgrfvzqbt8F8XlLUicsjy5e+0R4EU1wi4agVxNXsazYcnWWSh69XbsdAMxGzT8GjRLLdOWg4FsWoE2ur",
+	"R8JQZbb56AbOUbyvmM5m/oErvhv72HbNisUIY6kVzvT9F6dqMdbM/zlHD/he58UR70aOX0/+I6ceLRF/",
+	"bPgsFGsDKVNGxa60nnA9TemiVyss0f8avg9/2f0YpGyGgaEyTzwnQL8RuSA6m1oNWksVkUtrjNERU6i+",
+	"jvlobO1s5+GAR7zn7zjgl7n6GbXgWuOdeyVTVsXlijHVsJ6NKgO6KrbbnkwzVbs1PopWpXRXsIf8XUu7",
+	"7lfI70zkiSwK4nQBbZVmUku6O3GRZWpcjrNtUCzqabWUBHFV8eiUaj2XKllRZy6uyp+9qOJlO1HYdupM",
+	"AwpcSz1L2RTBlC6i5YBv++SRj/me9k7e/v3fbWSxm2krX+BaivlBGj7kRYJWmTR2YW4Nl+mGYxiAiWwC",
+	"IScd0xSHEbWo1nwkJpYZ2ylPuMDMlYTNehiFteTFtWZJLx6z+CaYYPGJ3NisNEdoUs3Q7ZW9rBQc4G4M",
+	"q4qFwEoVs3Fj36xYLG/vQVTSFZq5Q93Ufvtgk7jrgf8E7Hsja55wEf56Hm2hitwZI994BELGXlY4XjHN",
+	"DMa8/U2QFILuAV3SLzTTVhBCGujnKh4201AFuSjGJpWKaMJinuzpRPHvGCyqTWSv+c3Hkrh77QZsrXkV",
+	"tkbtN6wOCXeRozzGNJQKEjTtanApjk9b1cYJ+Ag3nXO3kK/x9goTxf78dt0efMdi7vW9bXSq4DEv4eh0",
+	"quQMGTh85+0Wq/aqZn2WzsZFuzozKpx2Pra1E3+dL3F5IP0pEwkXoz7JhOEpoTnBuPlpjBDYF2pCiWHx",
+	"WPCYpiTICr0mfSFNz4+qD7MCF7MZMwUH3q9aeJ/VaPDrVkfAzyX5erKkckWDtOt93RqYdnCbXhD/DB7O",
+	"rc/cbTlR0iCFf9UhKY3zuy1fcWmWPTllgotRD3KrV0nqMZlTZW/oIPsvNoxwjDHMuRlzgUky+C5HTTT1",
+	"RmnufI9pykRCVcA4Ahk5VWxK1Z4sNH9JFQ/9eSxJSrWxrC2BoQ15ysjRn56+IX/79/84w4dpztz2YKz7",
+	"O20as9JiTzwz3U/R3c0y39L4Dg5sA0edW4k6st3ZMC+WbifzPGRRZUr7DhPadTmPqIqm9mVlW/OVkGFs",
+	"yNsNGEg5pFF5b6UH86J9GBfmBpJeL1ZLxNbY+1kQx0Esm0DW3aF9E0yiYG4VwrYsibeYiFvbTU+5iicQ",
+	"PVMmnKtAV+ug7p33tEsMt7YHNZCyZUVOnErNkogINmfakCFX2kSEGjKR2pD7bcgRb7InmJRetR2l0Hfj",
+	"wNePywHzdVMLP3FN6EBboYoq5FTxGSQQi4TPeJLRFHI4nILVc+6GisVz1SOa0IHMDHIel5CpDU9TSE+w",
+	"Ihq+E98IOU9ZMgKt8gDr6T5ftaCKxcArrWpAQT3euPf4CLBOHUFiprH/lTwG41eDcZoyY5jS5cGXBlzN",
+	"z0vHqjgva4MT4SEpCH+JoCu2qXr2G45roeR7dduucpJhdmcihWWSMRUxS/EnIXt6LOebFO1DOTtuUTs/",
+	"qEjbqOysEXFb6HsrIm9zxsRnoxBWekKMofG42nJzuUw9fGglWUrw4dBay0pOcg7FhDn9gxhqCVdov4dn",
+	"j4tYTtC4lZkZSfvPqoNm7Yna+FRD8tdjenH/QbURwf/KSu/gwjy4qozy7aEu4S3588GsovLeugHlQw4X",
+	"b7MTPKeggwSYC3rcI8acJdw8ndUGmmtMOxqb3Mm4KtCAU14TS3e5L0UvtGGTnUxM6lMQ18m1mrcUM6VT",
+	"3oNcmcphv2YGC5Vzly+hsWHWZFYyG40JFeTxy2eYNrvbLLY4zwM2lIrtPWXMRN/VJHZPe5a2e8oLpEe6",
+	"UTTJYTEu/gxHKhzFegI+iMlSHIc7tFh8Au4bRaEGtcpcwWrAxhMpXvU91kZWzKaOabs016orcvXk/GBP",
+	"eX50kIcSbehCEy6grNUVtrHT0SnUgeaxVfA4bbeKjifjECO/KlWr+q1zwT1xHrgKoZ1Knakt4jJP8IEa",
+	"ZV9Oppll/nEq45sKVf9H4UpVOmQs51hgYPVogg+QkTSEWqWeJBkkabOaZBY28rZEPurVnVoan+U0f7Ua",
+	"9Kq/M53bvXqa2bU5e0kV16dberui1pyxm02r9yM6sH62t9pHxtz0JlIkdNGbS3XDKiPgy8mOfhruk5Wv",
+	"KZYoKva4mEATYmloMhyOnib0nQ/1Bd6jgLxW9zyP5KSaxqw3kdraRa2oNcpowlKZgboyocpwiBXClQWF",
+	"xUtpT7FMIIud0IU0hlVnLeTjerA6qoPteg6G4dZ12YfNDXkBzxCuCT5Gjn6VmRIfPzCSMKJlyhOquPn4",
+	"4bjK1b5ERjDwKjp4Qg0bScQP8Os7yEY9xaZSgftsJtPM54XEscyEsYYviDj8dcioyRQLf7K2u71LMZMp",
+	"+4Odgu4VhQNlM3tgbx8Oe2hqK5kZLlhwN4SlKnfryZgKgZl1fvRQv22p3zsRWlEeSUdPgjsv2jDFkl7+",
+	"G3gfYGx83bdeypTHXmHcwo885RsLH+ybF6VcgGa3uyk0vh+XqPHtq4vV+FFc0+a353vW8JEqs/XJmMU3",
+	"r50jZVUIjhQwDy4yU+Ve+7Ock1SKkSt9o0SnIKYgz8l52OAUaND0uTklLhBALtsuHOygba42QNugkKoY",
+	"A8yAwMWoJKciIkURakvoQhdfl4JQpfiMphFhVKWueE9Ie0EkBFVskjI642JEjtqPOu12RM6v8D/fdC7b",
+	"xyWnWpAgd/RL+/ztL+2TR2//z4tf2ieXb487v7RP7uNPf9day0bPL9bldVTJOyu7yrv0tnabU1llx23j",
+	"SbCv2dVigIf3jGb6d+zqymA0SXmVnmMNUyYSH6G1dHxPkzkXiZx3QE+1QyTTNMO8H1hyMmWKy3LKyYbi",
+	"JjaZml7hJcszCmdMLaRgPS568ZiqEeuhA7wV2Um9beY+W/KPToLUw5b/eJCX8HaTOg22Vr5m0boklJzA",
+	"DuG7KKh1d9fFk5QzYZwDfqdg5kAmiyo36ObstLgQtOunibeB7cgS3aNCz6vKKUvBU5UxYKYOgQWFjMtL",
+	"86LH/VqdVqBYzPgsP4j1nxJyfk2EJU2sPmJkmFnlpTm9G0XjG6vbIHbRcprxxvQfv5ARbkb9Pm9IDV7r",
+	"bt/MdHYpm6CGbvLQVFpagZmMixYRncFsYY8hP0OxIVNMxMxvD60yCos1aupnXeEgRQYT8qKWQ9Oo0vgM",
+	"m0xTd8oOGatecb7mH3KrHGRDbPCwrtLKIbxCFRR4d96hJ6mMb6rSlDxBIBCGp6kIcUDGck64IXOqiXdM",
+	"WMJZOjW3ZC40lmgY1t4vgTRjlWzOuaXsYQoO3Jxyp6lCGAb2tZbZbfaQvpumVBQR88acwOoiU9DZIxgI",
+	"Gw4ZpFITCJHhj1afJfqGT6fW2rUmKxOJjsgYbN2Fjoh3OBxHLoU50wxjxC4BB3wZBQrN7ozD10csZV/6",
+	"UtU+OaJWrbbCjcg5S/IkIFjh44j0Ezazd5GEzQrsO695HBO3I4JOGGQDOCBBgn5gMqIzVumVgjnX1E7A",
+	"Wm7F1dcUPAQvy79apoCawwsenu30kqGSk5UhN6y+rk5qQsfthvctzR5GAY9WzqxIgtm/Sic3csv09VzO",
+	"mTqJqUbmVRF6VNr09g0+FiknVVzWJ6ZMmdJSQB76gFmL2ClQRBuVxV5pWiXCX+WgV+9QT+m6CazJZV3C",
+	"sthF6cndHuUpPz09f3CFDn1urG2fWmOZCPv6lEMWEks1I1STEZ8xcVod9MklBLKA6hOaCQ6QLUPOqkKJ",
+	"VhEuWDjeahbkCBJa7arlfCPfBMuIuiJcHkDX7Beb3HewJwCyeNoVlbt2B+mgAdlVrdfS4uya7+mO6W65",
+	"nmWYx82O2ic5CCSbMZHTUCrljSYpv2EQ/llCnaw+NnvUcZa5wjIwxcbjX57ghgO9kfGWDvjGsWyTe9qA",
+	"BdQf+fW4sDXnd9PavK+nv4No4UU+5V2p3vjFA+WPHbCibT2Jb0bPKZH8liS+8e1rSf5Wc9MOKhWXjkiD",
+	"xLgGIq/qiHzHZi4rt0L9yAVbQrqthM26LW/KKBZLlXgcxNzCOcp151VzbxcvRzie36uuz1hqP9KUBSVS",
+	"sAMZfE2hXGZcSTEp70jJiINyrZ5iOkuN3keVlAPN1GzDuxSbKplkYNj0tGFTXVc9s+SrkVNA2IVE2Er/",
+	"TK2amakRE/FiE4f9yd1W46DBlIuQIionU17yikWpWPNiiEskle93cx/Qd1zHhdm15PGlmldEmH4SCfjY",
+	"XEuDCAGErbbigAzNAixRMSKDBUnpPKwJdA+1olZ+c+X2xEFsea2c8/dtTCNukNipN7tY1jy1YxCmseGV",
+	"l2A25R5urXddj0MICJ1NJrSyw8CYosNNj6mqtFirzYDSIiyVia1iFuZUVIwkcmRdWp6lbVyihfXnZidr",
+	"YX/yrqiMAEHaIdQbC5E9kyvW3UCacaNCs1105mC/V1WSTS0pSqGO1Z1bvw2HUJoDZnh3evN3Ms4mvo3X",
+	"cy5utiSlKt2zGhcsU2llKUIQrAc0zv+9c3a2GcFGpdXT8RZw3hVpaUea8q6iqUFFGpc3BrwHHjToSjHf",
+	"LI+zitm47MlgJFXzffrOrh1Nd9g5nuwCBgmp4ascABJGFUsmXLCITJX8lf1moAvXNo1hDkwkbrAg5KoW",
+	"D9JtnyolVU0Ob6WCVg8OtOyUhVcUD1QN4c+MpqaCTiG1Yk2iVn0aafHuCq30BnxVBWjx2wZgfHVJBs8m",
+	"dPqaGatp6YpEFhWP+Yz1hjJNqqLoP4+ZIJpZKUEcQi9LiD1X0HFFziCfn6k8ZAaKqTptIvaHzMTjnq/z",
+	"73ko88psWBxfhZ75PV4gXIyYNiwhXLhAyW8Zy1gp32jjuR9LXW3ReCibnq6yKX8eM7sGdok85A3XRBup",
+	"WHJdhsLhRrN0CLAHEITG/MWSahOCGUhlqtdDszgDtXhTMSXl6Wt/73sMSddu9jO/hkbKiGjpCmaJYtN0",
+	"QeaKG8MEllxRASmTTp3w+WrYlQiDVtfwGGeaQE3qYEH+hODNUIFLpwCg7YjndGuUvrnjtxvpQop0gcNj",
+	"CaGGMBqPXardkZ7SSURiOZkwFXOa2jnjf6dKTiRUWB5vQ0FLpxLIye1isGUl0MASZRV0vjrD8t7Vnp5N",
+	"LOCZmGZmW6/1CpNYjzy1x8mvTKwhD8p5j5cPyj392tE2HMO/9JdnP3z747++Le3vlohaRQ7iRbuem5R8",
+	"kZcbX1qPrfWz4oadAIYxeYyl3jeMTV2HKWA3RArmysTilFHLGM1GeK0mPjzHiaqX8tGjS9crJdUROb+6",
+	"RJyfOdestHEP7t+/vL8pZfVWWJsf6WuXnbDlRtdgPl5ebH60glPdBrlVs5583JVsobCTKxSDJFFMVzM9",
+	"GgKYNQLo2sZZEwyrZNjeXRB8ywyOhpP5J45tp3aITd9mXHkKiXHgY2+WgRnuT5GMmXvV6wAZJlOozlJE",
+	"Doc8rhH5tx8jdmLXpaAEDoTVdQgJfddgcRUxh4VG1hLj2ihqrIBN2Qhi1zmmGjivvHpSabpW7EZlxYGR",
+	"RIHuA3H/4qEC68KPKc8/8+azsxdzQ3rTMHYKjBfsZskltMHt2wxTpZKnrECrLOMtWSK5p4n/3DWhZML1",
+	"pGibhb1Bjq4uLrC52x4h9j2ZyZaSZJuoeOMIdyUn2X5/PE9Zuz0ug/uofIDO4AAdR97FQY7ykwR5LbAb",
+	"5Kg4UrhtJd61uQttRfEs7N6G8/9PlQl/VRygQ8YZ15ozFRE6kzG15ndxH8tURIQ0lCsWEc4SOYm6gk+m",
+	"0uiIUK0zRUWM/h2DQAq9XzPFE/5bxiIS02FEnJLFemjxsKgr7LYYqwReF5iOHUKV4ZoKNI2YYdAniilz",
+	"HdhNHTLNBimPuWHX9j1iqJjCXsCgB3ZI1SzthhTvOC3mXMwlpkN4y/Jo0YR0oSFrYpYjSV0RsDP/WsvO",
+	"YS3tP0qLCbA3sJrWFLDLaf8LQ0CoalxPDP6uLCjGF2DGIFCGhamXjxfZOK6ufSWuqb0RF9XF78BMzJdy",
+	"bVliQFeH8GmHquDdObWDrx4KUGiNGNmcOr2fgnrAZJQ/jDC4vdyO21A7t8yrqXLGlozKFWZtUk2O+GQK",
+	"B5S8ef46IuBRf/bi8cvX1gqOyOsXb16+JlcP7h9HmHkOJjH0hUV5pI3DHJMxTYliKV2gl+o4VMJMqn2G",
+	"NP5T1GledsQD+a7CgsNuKb3AEV6ezUvIv6UpuHMH8h3TiM+K7j5wL0iBBXvQpJopkmT2s4jkOxcA8Jyw",
+	"OKWKJcR9r5HrNzinmzug0MzIeqi/x4DvAIJdTpkASGLM2xksvLv1yOXZQZmCi3seXxdOCqzr4Eb7mi3w",
+	"HedFDc7xLWtqwwY0vhnyNO1p7lorLaFUWMPf+cwn2JHd41ZxjfUmc27GMjNWpskJNTx2Wfr62uFXuC0K",
+	"hozIX4SaUntcV46JJRngcFipxWiyP3ZK2bQa1gdC8SWaoTfMtUQN6MMVMvBBymqoZLdi2J4OCq83F0T6",
+	"m3ctSWNWV8nTI5odoFimKaMjSLWWZEIXCBXMTdPzc2vpIRM63UIpDyNH7982QEfCIIxVj5iwN9ZUkTQR",
+	"b46tbXSawDI23J2dlnaquKyWBhAbs1wdjjZY1xDtmDFF0zzakX8dK4rs/Xlbad93yX/DEoV2hdOWhVWj",
+	"1UwzNZWaNTmaeY4Hqp8giHzoxi5pUkTJGmRj5ge6EWPYabX1xGxBoa8nZksKbQZ+6IivAD68A8eU80g5",
+	"g9ILyKoztSQRAxJdYZFBit9u/iu3EsBL90XX3wxlsCtfczTXdCRW4a1OEE2lqSx9fOPgDVBkY/hwwjwg",
+	"n/fATpgBNW/X8scqsgimVoI4D1Zz077t5JDza9Sg90Ttx3dyBK5qreWUpfaW6uRyuGZL9dIHjnIIAcd9",
+	"C9YK0ygUs2tCsSgdf4dHvCQ6sqwdpMWAxXLCAmU1h3sDgWbfPmNWv+PmuKnWubG2saTVNTuvu2tbS5pT",
+	"Y92kqUaCgew6pWPDJmI+qVWup0tagter5XAYoQdLpGBHuI0xmQIRTUrVv4dRbra020PNJA+xnrdLsfH2",
+	"VgrEUhMaXZLo17nD2+GL+5VzHG+p3Z3vddd7+3s7unz0/u9ajXSKzcmjTkNoqhc4OlnirdXSdg0nrfbe",
+	"lk+2V+lpKgWzOpcYctc/H9zPbj2PKDGMTu5pVL6cD8Hxk390btGpof9Y8gj4TyFQrqoBlHCjPYRP0DsW",
+	"7s4fWFa7VoYPVVDM5wE2K5rCTJO9epKbvFCzlElpx1FwbaifhY8RhPvw4JxkrqQY5Qlgx9d4l7UCFTOK",
+	"M43mgOXNcjgMd5wnCMjp7vct+JtlA7J1K3wob2sDWb2XK2hr2V0tJmtl3m17HDbIwM1m/c72uuN6BzTa",
+	"71pI7SEatjceGy9Xtbor/HFaB6G0alEE2FMuj9JbElwXBRq7uco+MeT9UkcRXKGEDBYBhgn2nsZ/Q6eO",
+	"qWIaaxxmiENQRpUhRy7M51KN8ycHbEzTYUlaDhZF1f9QKv/H28rySSyt2CwPYRK+EuN2q7K2wqnYlrLE",
+	"UtsYgx0bwRNt7H001ZLEcgaJ1UZ7StQ7tjObyX0hDP07diRNHctpTWKSM79c7I+7DqV+NXANGreuCcOB",
+	"K63Oa/otvpEJXdwDSG/ADQupeEZTnKA0vQUzPf83ezd17RLdwlQS9k5OK/uFnkfLWUqp5kobktAFLovV",
+	"cULo0OOqSEPNB6C1ZEViHi1/IPSvyCkTJ5AzvlNEY2soke1qCMOWFcEalufrCfEAXjkgzxqvXMKMi0Rv",
+	"KPas7NvquAA1vjksOYI5RERmhsghgTlANg1S4W5NDlerXjxxT7jWeZOUnhz2/KIVVL+uKri6Mma5kBOX",
+	"aN3a7lSwua3AL9VhQh3W5mr/qs4yW4i7PQFRlrKXyqKEHLF3NDbpAjt5IiysmcvjRqWkdVx6hUMfacaI",
+	"57XH14QakjLLOsDsdjhE9o8iRw9srKuLi7ps/weXW6f3l1nltoxvSwa23OK3jt3gGq6h6+8CbafCx81H",
+	"Ajw+cG/eUA47AWfTVNKkEvXwcL2a1vY+OkxTIz+PrQRj/tBOKshKyWHTVkjhWNfs6mH8PWjG3KW/B754",
+	"IG/ELTLGnRXMr6yrxmRmNcHEzRUlzvSCFa+s+1OlxlIR9suBu5caZGqmPYhnowPyGja5qhMM9MDyjv88",
+	"tz+OMYKbt8lqAB4+QlIN3lh5cAqH23J/sbwb534GV+lFO1pdnwBBet/26thHac+1K95S1dwJxGw2ZWrG",
+	"tVSRh1t0YJgQMxhlPgYDiVQyZVGeSRRsjDXnjZQ7qd/+7DdoxPoaUv+2dXdg/lo9DAlNU9eO1a5Ajo3s",
+	"EZYNvXGlxnu2UF8yMBmZSMOHNQibDuMds7R6zr1dVSdN/vT0DTmbsDPfnrVD/NNhjhc27L6niSUHbcIU",
+	"r0qIeT610qm3Lq2iwdT9ayzhNHeHvrJ3rxZdPA45pputB3IagRIH35xwkex5bBqm5jiiPFST+gPAeDnV",
+	"29FciLvVFF9ru44LS0WAZYtrlYpcm4OQKqo1+C2a627NPtzUKrlDg36HFQ1yzxt1lWh2qBocos1HZzvA",
+	"/hLpNTuhORHCIXXAoS2s9qyDmnZLt4boDmI61Lfsvi3ToSSbKlIzJUnZEHOjPdc66rYc4PHHDxGJpVSJ",
+	"FOLjB6a7rePVI5HXc9RihN9pne6GAtsCrtmM2QIkTy4+G5SwbVzjnfxhe9RD7hpubFqsuG/N37oFq/H0",
+	"u8YgnXX9869Jrj12yt32MRspv3odPpl0SOKycFa7kIT3tQLttNII/kGau238s7S2tS1rXNPDZw4zZEf4",
+	"/zBHqX1yge3FNnUaQy1+h0e3Qv8PuzpuOzme0EVjZr28kiVvwcNVDo6tJW/t9ZqaTN3qB7JbHb8ZZ0rf",
+	"6gcydqvvn7NE3OYXlk6BI6diXuEIguWMPF0HJJJvZuUBCgIR2+GZ7AUtsmvO+h8MBqQGnr5caedyCYIw",
+	"FhdEZooMqK6xau8O0qOq4cNu4dWQkm4fzeLulaRbQX/Ytb9BI80q3JFDGCwlXnF3Vkv42T9CxfsBS9Y/",
+	"p9rznfsK/JgZzRP2mqkZj9ntC5lETigXNbjY3JCE0RTzhzuk20ol2hDdVkS6rRygAv9EJIpu62///h/b",
+	"ibOxzJT+ggTdgQWS1V4Gmpst8YLdzu4soUqEePsyqiDELYGI9xBuOeFtHt4fSQ4G5FAcDcVXMAebQgu5",
+	"pd9MBQeRi2UGd4eSsfThP4JsvAOS3ziG+iPwRcnjLY7MDrkGL13pzZMxFaOtM/oQV6MXgrJuwFJdXVM2",
+	"b/78xcaeB8sjWvrA2zVL8FyOuNhyBfaZeQ1s6vm2XsEKvOTqeUID2C0nmNBFhbN2kGkumNY9e7lDNJ0w",
+	"EqcyvsGe9pAgO6FiQfyN2Fw2pa6F+Fa1Lvk5rxkDXO9Ax2qFiZY6i8dWz3k4JlKRR+3JCqjtGlipPDkq",
+	"nGMrWvre5myV2vyUl0oO0qr+A6++f0IeXd3/hkzxDoKJuLoqIKkUS+szT/85k9gXEdRBxaZSgU+dOgR6",
+	"ArVyp9WYLrX50Xlnxi3agZRbWVSITBhJ8xcG7Q4qXsaFNrQyKwETjH/LAFCEAsIINa4ascblo2Wmql7l",
+	"kqh4wiZTadDlY9SCyCGgweM35mOpc5gfRsYsTWD1Y8Vcu2Wn0RL/odP1DdRXz0V9+63qTNPHRAPGHvnp",
+	"1TMi6MTnYVhCtYN3VLc5JuayMX2DrjXtFV763nCPp1MlXWRiD5QMCq/ZNu1JTmqasVXllzksieBDjSa2",
+	"Y0Z8PrJdkCTyQXzHhlzw6uqyx2FzawDUoqfkTxlVCWw85ObgEvSg14cmR/jf46grXMy+fCEHzulB3UM5",
+	"Cx4gNvlIMGb/6IohT1kP0OyYiNlxBAlbmhzBf44jMuGil7IZS8kR/Mf+RN9V/eTGAj91RX7J4xKSoyKR",
+	"1P6MKHjkyP3D/gYoFJjq0BVHRlGhOfZ0Aqghhe8+PiWPsQm4Wx/NTC/JGDkCCRe5RupEKjs7libH2Bid",
+	"9VAC4m3HAELKhz7DlhwZNpmm0OzN7oFdXeQAvYTNenkzRXj3MUISpax0NSK+1LbnUopUVxz5tu55UkYn",
+	"3wHAM4qNVMdRHhqNSMrFTf49mEDUFV6adIhRNMZiMvs4/M6S41Py2ljGD1l20DQdihfyJeyKvH/FFPta",
+	"5MXfvsROcfv8kRRuRXxhNNQy2ru7wr0zvgHWhEPkGqK38CCOTfXsD8cIZLp8oBLWJAF4qctkAwsXzhdN",
+	"e3nB+6ZPwI1lubbcnEfU9UOt0Aorv7Gylg0fCtexySNV/bEuK5cJcAJ7QS55te+wwpLHb1Tx2iJ6FjYx",
+	"LiKAjQdXkOu6fXHYgqU7qnk6Glnlp70Wud4R0lRVXJ4rMuA1g29KOVssmtMl1qvP6/bU3dxofi4ToXEm",
+	"//ILRlaw/TH37ha2Rm5+3/qNgfVef+Yuqs5c4PLdarGAP4duXT+QMnvNuWf5zK5VxJ5zbfZ18OUve+36",
+	"JW7qYVTvsstf9YJOp3YpVoY2KS7s3h6teTDYf654psmwG/oat55Zw3MdAEtUzWXtDF7Zff69RkFoEMRo",
+	"RsJrh/C6aOXZcBjefxUMZ6ODsN4OdG/Z4QD8Cz7Z9By4RfGnOf/u2tX5l2KOSxLY2VQ7jDu3MysYcAwu",
+	"zl4tvmH9puxda1M2yX7I0jQvYPFrlUOi6jGf7oYlkZTMwEbrFViO7x26vh7vWapQvGVXQIqV6vdE0WEO",
+	"/29fDRkthtcBfW08Eluf8xV3R2m5o4BmN9YzLB+A3VwHZWKuqCGCG8iYa2OtYyaMWpxWBQ02eKn3JKrl",
+	"0uxwzcI5NFmoena66WTvcIAPcxb2J+XGBFtQatPCmlcsZkAyYdn7FjS44jFXMh5n0OnDUMWHQ+jUyNJY",
+	"TlhvIOVNCl0cDX3XGzDBhhzweevbeFRpwo360bn0gMoaN6oNwRs8BIOHOGqE0OJ6++4XvPasxL5sTXuc",
+	"fH9cSmkF4WOD9bqCvp+9D2Y+likD7BgO4J0dMmfshokkgn+ki559E+TRj2XKE7rokG7Wbl/G1mCAf4E3",
+	"ybX2Xr3YCCMbRqsrIYR/9iA2iBHvgPpD7H6Ja7ArenDUsi+odrdAZ4T6YeEi48AEe5cPxeHv8CF2r5hz",
+	"M+aCGCbIgtGK1gK74RzDsNdSR33/Yk/ZzRWpVZZQFbJxvsQeHRqmehMuMlNVbf4CL9idnNM0xdjggA0l",
+	"tD8imQiLL/JCJP92XY3vPlKMGXcYyp/rtl7LmH/8YD5+IP8akX/5+EFJgV2dBlL8KjNF/rduqxIhGz/d",
+	"c5927LbOdtkMQlOO6tmj97f/6/8G+gHnM5Qru4pYjYEoJaERRPWShCtR7L+jwl4eHm2QlA71Ez4ZoadT",
+	"abZ9Ej3Pt7Pz0DUOa2WJkQBNkHu1q4mhufkbzjggoig4IzWTq6X3SrpZ3pf1luLKGd7J3j7QMd/gZ60/",
+	"9Xk0/+ryotx7eNMBLgOifrKTSQV0lJkxX7VdsVWHPzJhEsTDDcu2lpq3I9v1dFiDLryV5uwznRpRoNdt",
+	"sOvVhGumt392OZBr8nacwVurJz5UTI9fYdR+y3On8GEHX7Ktnro05vLLqsc6TRe7ZbMaQ+PxBKPbVV2i",
+	"8us6xyXD6BvAG+QdWaD31TWhvsEk9sISjCWuy3ZMhX+BuwVecNRtxTJTijOlyVHCJlQk7Ex9/ADJEcfw",
+	"nPj4QZOECk1SSv709DtXdZyzswZtLtaB+uxagYlWquvAlpePOtLyqYt5U9ggdz7/DWA81mKrYuw85eJm",
+	"i8Sa8NnnXNxsXoJyKL4mr8XtG2q79gmSPxFu62+ZNExf57kDRbjXEc6Yag99v5zbtmokAwJBfQd16Gkq",
+	"5PyaCDZjyrchG2YmU/XtRKrCfxBZ7olsMqiqi18C+A8KuXDWS5N5sDnckfdKrq3cfeUyhCA5zycVrjg3",
+	"BEs3w6viffmLgKE6B4peJzW3fOkeMYh8KqWhbVKRygu0k4b0B1/DumWqXA8HubEENQl2BSbFkPPjKABR",
+	"8r9eRISJmCaKCgMpNYKOWH71MuqK0ccP9uJZjhV3HBEaxzIThgoTEWxMe6QxDZ3kNTTHEUnsS+yCdMVR",
+	"btkkbObYgT52PXrL3Wc9oFcxWIQitQOD2nz/beCx2P07/5LvVFvJWl9XQ849DrDP7nngM2xiIqhScg5G",
+	"BwzrniaKj8ZGn/o5dACcRdCU6LGca5L/KZAXFpTSgWQX+8NUaqYj4tLJsLel9/zp4Ilrop0F4J5Fl6b2",
+	"QElMJFS51CPu3uOiYNdgSsIMO3/vcalRWrufyUDKGx3l5iSMR3JhUOI7BBx3rx/HddgHXYdv5iohU6qM",
+	"H4cZM648Kqa+Djqs5Q+V27xxhb098HHoIqBPl8lCdxSjeVsntywF1HB+Of/b30CzhBt/1W/d0p/+3uWd",
+	"LTGm/K7y1rQQCwsX3L23+MHfUlo8d1fpN39jsVruruIHvKWSvMPWbisSYyy1qa4cc+nhPc1MtStsKpWp",
+	"zjbVQd/XTY1R8h6xS1nu66UlDNsNIfheVJXgDjOoYo+rfQu2kxR+7UrVKJebkVWCOoAlF6LdxBPLYk6J",
+	"gwu7YWzqFGYjrXohBXPOxDhlFGDlVxSn1YKCzYE4t5nV7Z6uHtx3mn2qI3L/4Tf4V9GW9+J+0berlLT/",
+	"4P79y/ubzPxD0MuGDidV9FNFEwg0WmHUFpmqO8UpqQOf6QVqP5hEVVm4K9pkgPiLGZJWZRYyvBHtq0Wp",
+	"1WVwWJu25A6B9xv2kw6aSEM6a4XR+KMgmosRWAg02aINgH1fZXwegxn7hNs+P1DNpUzUiuuz+vZ7u27B",
+	"d2zmzkTFNiQZq+3yyKhKOdMYAsGKn7ALAcRBVCb07lEa9g4l8Zbm8FP3mLeEt7V9X338MPz4AS5qkmQk",
+	"kVpzVl0h07BWAfTq1S+do3oZkYsS0OmlV8hLnPZyE5fdbpVw0+vWaMLUiCU9Lozc9QDVWdYvmSLQBiPX",
+	"ZSFG1iFvTi7aFw9O2u32+cVl5WpXoOxvPSyrhCYZq1F5vMLXOL/hFRuWEFG3YReuPggYRm+19c3qkQvu",
+	"IbSoK8Iqo8DhMqcaTiWoE+UOQJb4d25DUYuoRw3znhgcwr3AoPFpTRuKmjYTawFlqjMU6JV5kXRUPgUb",
+	"E4V3ATrYFg51EzSCVDcNV+FnuLUaMgGPXLE+UeB2yjWEEHcVGVOQJuKTbouT4FbU85cVtlwcqXVaUPmI",
+	"7IrmgCuwm997vYK3KsvvRqHaDk12Q61K+/aE6Lbu5I2O3nw4y35XKDLyfpbGakwhzgoA3fVjhlBFjwo9",
+	"r8ZFZdD7nRZ1m1jShV1vr0kS+KPzbrkQBIi8Uo/OlArHcUXayab+MaH723cGobHls+GjjbrHLMmqmjQh",
+	"L1awW3/iPjqZUrEoT35/Z/ytyUG+JAa7oiQHO4QbF7GieUOnUszrXt7RDUr8wqWOCDR7IEYmdIHOK8sH",
+	"C0BzX4p4dXFBNF1wMeqK+XhR2NHHp+SxIHmHJuJ69g0WJKVzcjTOOOidEeGT6cf/aXTUFU8efx8R/fED",
+	"mMgfPxDEKmLHbhYCemMMMuPyJXBBRpJ5sukK9NsqaWdfXinHICHdgjr/LrqSAU51xtTCP44/c/vWNMEZ",
+	"+piPgtQNURTlbW5mVMjy5SqXDY6WFUlfSiHY+Ph69rAxQrTUpgpP9z1dFC3ig5sDRQcHuA7UiWavCxQL",
+	"zz1X4O2XAmLwhZzEjvL+30ACx9dAgOExnWTakAFk/Ph6amJYPBY89o2xVxqSrVNi6rUDkFirxXD5Llaw",
+	"nyKbpDznflEA27fHxVJ8oN4CLgPXvkzW9+yEA37dFfi07nccP7UqD7smfVdH278m/cDM6pOz/O+hkpO+",
+	"fYOeptzgn/Yy/gl3l4MnxThbjnIxFwThi0vmXPGXb4SVfyP/A+6rzsJtjtu+kufqHw301Hzp12/nTgpf",
+	"aayrRxd2qdhOnhCpqo/sVbv53Orn8cIu+pZTgH2o6YuiZnxWlEZvnsE2+SdL+788lUPgZ9X7nG4JN8uZ",
+	"kJa+tw0Y72AJ7KKoz2pzct7wCUu5YATucXk5OTPCrNEBS6UlB+lyk+fE8U9yJCQqBGBpcSnwNXuk1LSr",
+	"sKN3k+L1PH8zp6+Dj+87K7TfKTtF7BosNUq2cktIp9p7b6XnqpBujXXsmB+KXulKzogjOhQc257BiJBi",
+	"m2kABe2u9rVJUzmHrB6esiWdkQsgrNxZYNkQVu86p5CLCRfq8IROcxsGoKIKN9HRVftRqB0fwIn/+drL",
+	"m/2YB/CF/kFV7x1aDdVwiJ+9HrwcgSupr/d0lU5aMjIdGXvisFQLvJXn5lVFWxRPSe7makn+iiUTy9r9",
+	"G4+6VoGb0ewdGTENeCqY/bh/s/RVKV/u3Lwy4LfrF3a3TieVq+JNmKWpV2QMbqCsTe6Dx2LTXhfmrOsM",
+	"gtg3dqw1LZy3WubqNUX5/nTmCu9WUEikqpzND3m4LYfcsaPcycHvs2IPg8dMDd0EuLGyDNt0zXN4Ocvt",
+	"5sIsrI7zSumxnAsrc/J0L0SCllnoLApTumI5rQHpXy5zdGuDnecxHQi93UtYPCF4RStyAn6CGW+lihEA",
+	"iuKx/7MI+ToHfO4jt2/JU7W9UectuM2IhLC0MJtgQR0RuO3bWDPqyfYw9kB4BO7QLLD04PNKq45ezLQu",
+	"svor1IUpV0z3qsDHX7NYikS7ptBQ8gWvQyJ0XeFrSttW6gkqEF9umMgbSXuC/JZRVVlCu1wWEU6s9LLS",
+	"nKIGtQhvcsp+PHUJL3vj3tVBbxWgR+s4y6qULU4fqKjTzGgycOhlR4a9MxHJVBp51dbKe+fkTLS9BJpG",
+	"RF59/4RcXl4+IvYEWt6nEUNNE6rJL79DLS+86f3b48rKoYALrCKfbGMoBS9avycAklkPDlXpjMePVAXI",
+	"N+NM5i4p9s7kZc0+UpizMp/tW0Qi/YpuJt0qQKngjvXLUQ0NtHPcP4+KNwYYW9uzeUY5cLVivBvhVioD",
+	"thuAkn4qFGy/Xamcg/QBD3LUGvPRGAQAN1ZBqt4Un9b32g7fNTcD9vM4szRcpXqF/O/oLz+/icjT5LvX",
+	"j48xAe6MZmZ85rpRL7WnJv1RPO797d//o38K3fvtJy1tIr/Lhzc2Ztp6/x7UhKEMGnYWRN9yutJqEaBX",
+	"olQmXLZ1po2cMHXiHZVhnjaCvPoMeBcb63RFTNNUR0WnXte9V/u4IKY6wyVNBiyWE0Q6ZADIqlgsVQL3",
+	"dAWj8Tj34+CtmtCS32corX1uf50rboxVW/0IT7uiK55IYUWqHXunK04I4OVqQhUjOcZwH4AaUek4c47t",
+	"f/hVS9HHPFDq0WL7dpX7p/Y99iBpkmmoytdSkSkdceGAI6dUa9IPRHafDGh8Y7lk3/0AL+k/88C58eLk",
+	"n9iiD4GoOGZTg0E7CDuRlz++fkPYO/sz6SOR/H0fV4iQQgsi2TSVNNHkCLtXDnnulOeKvP7z45OL+w8I",
+	"F9owmhx3ILZr1ALmaN+U+yRuGEb0rDYEiZd0oV0RlIKQKKoLMIVXzH5RMZMpYQm2//QNHfWvHa6E9lVR",
+	"pP9seALAx31ydHXuLAxtaMoi++2ri4f404RrzcXoGF5uD5KdSUwNggqQ/mOMF/7VrTTKe4fBAAcFQRj6",
+	"HaxkDc6bPWL2U31YzuCs9VcP21F+2o7BZYanRGPUIeUxc9qSO1FWBCvODHXpJak7ibpzdsbe0ck0Zadc",
+	"QMD0DJ52LRNQmuTn7vHLZ0FqSKfVPj0/bfv6djrlrU7r8rR9egnJ32YMHOcMawLsP0eY2GsZO6zOs6TV",
+	"aVk6fTxyRd1TquiE2TNY6xErbjl7zifccomNNz5BtdTeuZyUmS5QkdBkLNMEo8NcE99b2KqNrd8yBuvm",
+	"FhMa6ToWR5t11LVfrnoVVjKXXraCwPkW8K2BoGEVL9ptzzY9DEzAHX514CJuVwPR9svv/nNOCwvtxham",
+	"9p2ftO+/aT/qtNuddvvfrNTn2p6unhvvi48fUio4I89lNgBFwdqErfb5o8vBxbB98k18zk6+oe32yaN2",
+	"u33SLv53niczWd0JEIWLqqK35RyvusEU6eatSeoHkFPjuV2pkhVibZD3TTcKaBAsJZBOK8DMdAS5B0gs",
+	"kWVbfjjgCL3CXan6Qr57Z9/SxFcvwyPnmx/5SbgEhL+yBB+63PzQ91INeJIwxHTSHooJzpqbgU8by0t4",
+	"Wm+hCkFXHFH0Iz12KuF2ZzQQIP/E0H3tvHrfOn9Gc0LeSIyuYUlrcork8Y+etw1V2HCh06IEgjFMyGw0",
+	"JkEDilXCLBJ/e01p/aKaVrcjRR/oL+uT9uS+X2EI59ut4y2wgfUrfygmseteHIC3bLV3VSzkzThArBgz",
+	"mjBEgrHqSN1L3W1ncA+884/KZuwTjzY/8USKYcrRyLk6b/CJN1I+pwobsl9dXDSZCKjXWoPzqcz+8EiB",
+	"3oUluFCTelzFCt9HXnE5+x3++yx5X6vC/IkZzxz3k9RfuHz+eoY2nqGrzU/8IM33MhPJEnFbOycn7Rrp",
+	"vpXkfoxkDyJ7Ch1hOpXqM9pd0HRiqhgUTWJB9Cnplxh2H6uPFJvImauWLq6fIhpTcKowVr+j1jF0PWz2",
+	"UTfKp3HpSJQq3t9uR9ouC6GRaP9COEh5uerYyYMt2MnFYdiJG8hXtlKwFSuaG0jalwrCJ+jEht5Muwpp",
+	"+9TD7T7os12XmCCerJ0l/BkdaCgrXO+t8DetcKUq54K7GZ2BkIIOnM+zyon0cKZV/gEHqHl3DoK8wVPT",
+	"E1/BYuxZLh1kJhId3vDw5PzBG7jaabf/oX3Rabeb8xl6DmoWgqi2nkgx+vjBFUYps/QZO47yZ95vwapx",
+	"5yAgUeUScBsLrgD4+B/aD7CfcvFY5EArCYtTqizHLI7BYXWNdT4I/OYn9UI0o+bdKXRL+rxNP8EXzw22",
+	"XOtamwQvf1kMYBeTfl8L/TtkLiDAcU3JUQ7F6/GIArgsDIvsKOTPfnf/crZ9wlKGweIy6/kOfi9Yz9Kh",
+	"uqrOG/Tj55jMlCg6F1+whPjZzTHYuoMKBh9AmVIzDuInfgNby8wvPNmb8gHfAplM+Qkmn61X/l4+e4N3",
+	"3X206meoo3QZcqjaOkA0qPkSWDIDa318SlYqUmmaYuVJZSSq6Ke5xcL94TVPlynl7/kGzMxCDvxbc0kz",
+	"OC8Wi0+mUhkXdIUVk1O0dpcQzt7uGZNyxLY5LIVEERHB5kwbjIOfktfQwhaTCTDXMuUa8k8/q4hVkBd6",
+	"JAW7p4mci2viDsCELmBahIoFXA0lgTvRYWyrolgLlsnVS2D419eUOyywIBEhz0LoitXsiJFd7av2o7Bl",
+	"r+8d7NJmcB9M/tnTrkCGQmIqhIQiTP8IJncEcX+M71dqxo5UPq1q3OC4NT9C1aCBb7c+PZ+fhvzJuFbN",
+	"krv801anNYrHvceDJ8nTYfv84vLq/oNvHj5q7bgjSZ067U4KUD832p9PzBOXn4Oifdd6cxHZKlKEHFxB",
+	"XlAH4r+KNZa1n7Pf4b8bdOJXbCZvQqbTTCnGkQGDtc8nX7BCjCu0lLWVI9bWWS6hvCqz8Qrt123UIXTf",
+	"AmI20H6XlI0Qh1aqBFAVvO/rmvShCv6sb2SfDOx6ONBMqgw5gl/ZuzjNElejU6FZh4O4C+X6YGpwzbuC",
+	"2sgDvK1AgGrGaovV9LBcqwbFa7s7lklQJMihAdUEFCFtaL1f2qMRrE5qTdXRmu/bW2KTLnzfmSZjAKiE",
+	"LUfwyQyWi1a5VrbBM0m1unB+fnJxuc6hZm+4sjdcbqcr3McInnS1TZ3Wt5liNCN26DIzmiest9THyBWM",
+	"5P63l5bkiM4USZkm8ZiqEav0xuVjzCfhceZavm9+Upm4szr7g+X/FQemQRZgyAs/C/9/STaBf6qYApmm",
+	"VAgsofeCKEfJXmM79f0Z6JfRtgpnA1n+EsDMMJE4XsNNVyBxQD53SjUARk2kNkQK7IJ3dHVxcXxK3sxl",
+	"ednlEG6BMXQFhNfAzpXGWlIxS1OWgHFof5EzplI6JUdjmg5PABEV6z5pqjvwnglduLEU/THQoWLP13HH",
+	"mnVRYQHGTn0D7hlMkIuu6CumZaZiBjnwOeoWZ2lCmFJSnZIf8UDBhUGmuWC6wNu8p7vCnTQCJw1r08Kv",
+	"BFn4mB3frzyiHYA+668xG4uXflLLcRfeWMn3ztvI9/6hfY6BhGqGtivLOs8DCOfbBRCKdf7DmKNfZdId",
+	"yKQdCKQ2ylTcsnOiStR6ni/m+vvz+z6PvNOaQxIWSy1nkzODOctFr0eaKkaTBaC7L7PcJrSKVXJV1GTl",
+	"Ys1JAImADHeItaABbeZd9VqdlpNhuw3NsWeUS61O2eY7a3gQ/YGwojAvDsodGaUaP905Oxth2dBpwmZ+",
+	"I/RZHPg9mh2Nl/jo2oTQ0tYhhl2+PNRV4lmb4PTTZB6/TKlYGlaNrrVsjp/9Hvy1KQm59PY9Ewm/TFGy",
+	"XmhMFZtStTKeqzfth52r++5z+U2DRfPF+SqO/rOmY2888VuHxEN+sHt2drmJDRVEThGuAW8H0w0MIpNp",
+	"ghnbA2bmjAnSzwmwH5F+IgWz/xWyp8dyjjZPPzfB+l1x5P6w9gzXpP9719Fyt9Uh3VZ+a7f1vn98TWhg",
+	"vwXL1xVBgAymYBd4QSbSYZMdo7kJFcLe3lNZyggtoPW6Avge0+6JCsPI5Z3vYxgdIvu82ro5X7Ju6syU",
+	"873NlNtMUv9jyxZvQh5WtuxrcW4tAcIHd8ma3ywB8tz5r5Jg/9S5zzXl/oWcsYhY6tZ8JCLA2UiZYUQq",
+	"x8cPo/ieod6V266VMao/UTNmq/6yKITkD/oglvHiEYC+wO2fMuGxxxCjFeFFy0k2Ue6vvN8+du/wuHS+",
+	"hyOhA49ltjoGuwbgNzRMUejkqU+7wqoPIC5NDjjiOsWEls18LKGbVNEA2L53PmaiK476gaJq5XOg3PYj",
+	"Ap0X7dkF2Y8n+TgiWqKtRK2ktLdIRTRjuvjCnALmvs5S+3ger2EIonKNKxAM8p72/WXIkT3qxySRTKOb",
+	"1pWJ/YBNqYP2j4gdUkpLIANmuasm5YaOVRK8bAq9DOhmb8kVkPFXI+nLNZICTKImNXTACZYr6Jon6cAu",
+	"c5HwGU8ymuYrndLirc9//Onbp2/KbcsRw9DH/DNRoOrkr2hStluaud3zoondL9a6QG7moRLdr8i2eiHb",
+	"shd2CrcFB7RG0wDOYxyzC3hOSfP4sm3JlS5hNeuADfyRP9vz49vjEZqRqfr4gQKAWbd1fEvmKMhxKzlO",
+	"EAx9fTa1vfHp7NOmfHj01gMkadjzZxYep7F43XIT7SJDnk55DvIYqiOFrID+uto147I6lj2MN2xRgusL",
+	"kUZzfLFe0MTLhRYDCdjzDapLj7hG1eUOyNjp26GaBkc+cE9HLbrkfXQk1fMdmQPB4jDZigbKlfh1a5f4",
+	"MPuVT2N1q5Dvh3CuLhfOzm0mbxgEpkZchJ2OUaPBxVByhjc7wHwa3wg5T1kycq2xh1xNCnhZvBfTL8cs",
+	"vqlZkjJvxKOzdfqO5kh8++bvuM/vkr0DmKufNoEndrMo8HpzHOem2byw5Pa1NVL5vT2a9ZIX16vmeZDg",
+	"76OA4LeIjBdsqBPwkYbvYOet3HHlv/uXR//2sLVnhk3O7Dcn2KDsWKpn+Lzya+xsiVGUp+TI9YvFLBes",
+	"WyjVq9l7vQ2cmfFZKkcS26FXV8M+x+t7uBeX8Itbo1j1ipRuOogTB6DaDOUO35YvehOn4VVdMQbIOsI1",
+	"YSLZNUW41NT8l7fh5jy1W5B/5giZuXYd2WAartikvENmHG6QuzPcoeV2XOGriJKGGtYhABjKNdFTSAIW",
+	"MTslL9EvD5lE7oJ7fVdg3nA4xvlYpiwcfqYZSZhhwM4qPdpuLEWq9mdLM1ujoYTo4C22+Mt48KeY/8j/",
+	"8v2/PX315p9fP9PPJmb6b0+ePXj269PFi8VfHp2yy/ap5qMyzHbnUbsdVc5/yJJ4QB89/ObB/avLi/N2",
+	"Gau74/G+G69KGe+8gkf+wOaOqO6QH647Tu9Q6QG01oDmofBA5INdc5ZyCPXqk4SOTkKNYZOp1TZSOSeJ",
+	"nAsytVYNwspgg0fXMyhJFNPaV091BXuH8+M0BZjbEzkckqOri0d4yytm1OLksRXlx/WZcnufngB+MJZK",
+	"sdiQsVSakYGdmoIk0ikgiwbANyArtkiVcN94DorpZ3qkVljKbR8pV3/nK2Ucb71bdWP7lJRHjR54QcXC",
+	"DU6vPcfP5Yhw4fGkPQnCuQrwMSvOsPfS1jrl+7/1yYSaeMw0sa8hU8WG/B3TEeEjIaEla0w1fsvSF2h+",
+	"OVKOHUbUFYAwicMZS8HIUbc1YQhVlcqs2yJDLhJNugGCFbjMuq1r0m21H5DzC39TV/zD5eWD84u//ft/",
+	"VB7451ybJ35Wd+GW2HDna0ZVPP5nMKDqLNnldlMHMI5XbZK1MEQ1bym5JTe9YCmBQSVM+Ya/KdcYXcDa",
+	"I1CiEPScxkpqDaaDrrV4pSoPP+jKiu0KvN3v/qxsrXIbZmgT//J6dNW79D6vdDVr8IHYfgAObavTwpOH",
+	"/L3am+091wdwZy+bq1ZcqWe/Sj7406Pz/zb5l/YzsUVyhGMJm41XzxE/szJ7CPVZTpNPIGD4+U/15SCP",
+	"8+gmNvzGZhVcM9dMwX4AyADg7N09VsZYmcNdA3DM3inFZb3sYO+4BivJjwULSYeZ9qXyV+1HXZG6u8yY",
+	"TaxE6ycZHkWm+xHJRGp1wz5NUznv5Zf62Cc4Y/UK4JPcjfIJC+wdI3hxivCM//i0CSO4nZMMIpVcXpH7",
+	"D8g3D7c+RrdYBvGVpd4eS91yl+sCeu4If61j+Bzxs0nhUa4QD6FNcPa7+1cjiK2dOWwp37KJk9ELKq4J",
+	"Din54rDb9sknO0xmGG7qJnKJassZCnLYT9f+DDI4Khm0S+v4LPnzl57Yv4mmt2NgTzyTvL10/po098Ow",
+	"3B212R01n21p/BYz2f9orGVnXfIgSuODaqZ0cSim5PPNvzKnLwutfbM+OWY0NeO/rit+/DPcsreykOeP",
+	"ypvmjMZ9u4Zs3eoBaEPKZ+x0vR+ezxigQUyVHIQYqnqhDZu4BQmSs27b8a6NymKTKRaRCh88M1nCyIRy",
+	"oxhJsqligSv+43+Hqy/ox/9hFOuK7356+erjf++2jk/J9zyFVpuxnAy4cM0TH//wXZ0//lk44c/EJx9T",
+	"w0YSfmlGR8Ekn/hnax3rrjn41m/+J446zTK1sNPRKem7bN9+B/NKleGaCk3mlJfQ5BKuMOHgniZ0pBhb",
+	"18Ugv6G3LYiVf7Aewuo/RYwgX8AShxLS9HJ95n1UkJsLG3Nt7CGasV7KRtA1uFElgXOMwcE+hRO9SzM3",
+	"rCTAdvytccYhB7lYa8cSCHKE0Jl18eDi4sHFo0cPH37zDRYSDJkCvWRMhWB2aNimF5L9HWtqdZZ4TfHi",
+	"u8SQCk7Z5ihByMI/20gBL7NlL6tKP9dHDJ7SeEwsjZABS6UYAXyUFSyelMlRP5ZiqJhyWEp9gGTqA67T",
+	"gHVFmdDPgNCh8kxOJkzFnKbH16TvX7eCU9UV9uv3XF4emXAN8nI1sHBxgcXFOTkSR45dEb6yj6TZR0Du",
+	"qrEddVtTxWc8/fhhxCFBvytimSnFmTqzR6/bOo5IXzH7MMMXGRaPBY8pit4+nFC8UkzztCseBzcGG0Ac",
+	"wFYOp5pzk4LbE0jHJbQrXKYiSVjME6avCxwsTQRjCREg+Psh8+mvSZt5Vsoi//SRE2di/OPLVE4GTHF2",
+	"8gIwCJG3OX7lxF7BrvK7Cd4dhkEuHlyQ83NycUEuL5d40uvHr567J6AD9MUDq/fo1i4M5VZho6rEi6ON",
+	"JcmSk9iW4sQp9P84zdd9Eqx7U5lysdseOaFyfn5xAXtUJVTciWu4g7cGvBGelxp7IjjbX+Mnn1P85JVz",
+	"shAqSgz6yIy5tc6oMovjeim6bPed/R78tRJgWVI7yl8EWeBKenREEq7jVOpMMW2Fpy965prcsKlBqIwO",
+	"yI4x18bKZa4Jm/EEu95EldGcvTj/1hGdcHZfcFTnTmEFDhsGKlMgVJkLacbWqgR2bBWodSpkneOnTGf7",
+	"IpMEkhBVoGQtIoe/p2mZ82VY5vwdm9lzZAjVOlNUxIwkHz/ETAiaMjL7+EHxIc/7WaFUdoVlyZ5i+bYE",
+	"7lrBWi0yr/ZFKrkjkfnlY1WVKz7rbbntWHkoo24RruoxEWyO9hyIN5kZQJJyhqTrOYzoxM7oyy96wN+u",
+	"cA03EXzY41QMuTkl37JYYk+X3MiaZsZBjeQW1YDGN11hLUFvWl2TlNGZbwZTPFyMjGJpDynbVPXQVIcT",
+	"rDvaUkIay19bL9XHD8OP/69i5OP/Z1QeNP74gaSMTKjV7mt4AloFu5zwW4Wluj0z6Jb47aF24tZQpBrw",
+	"Zh/V+8qjv8Q+zI1kyibL5gy1HppiHdWe4qfSFdlt/SQYGUquSXqPjtTHD8DPE2b/xJNIZjTlyccP1lAj",
+	"KSXf+RhIt9XBNnyr/jNrO12i/2zONTuOoOYTLCqUOh631imSRKquyPHnQ4VZAEiSkIWwOcbGZL/iINwN",
+	"lKB62RWAmx+R+ZjHYyzOQ3+mVDeaON5vvyLIb5llI+jgtOPQAJTocafmYxm5sQK41KJKMn0Hww8WOw/d",
+	"fFKvn58NqKEOh6FAGaKaJPeoMcwye7uEyb0qTfx0C/xEP+vv/IdvXVDdupXSfJkCMwVX+6uZsrOZUrjr",
+	"PWcohVm/SsdP0WbtMRrfRCrHdwmtibnkiA97+PPOArfcWhSl74L7bj014oBh7QHV3DKLAlsoDGFjYTcX",
+	"ox5QYgkTCXLbrEEYtdwiVamu5wEHzO9qygPPG7Ofb/DeYu96TdnWZQGs1PCZBwjQt2uaX2jzp2z28QNJ",
+	"CoA9ctG+uE+YmMmFU3JcYDI93RP5pSDQzWHxgOi/5HbZY2oASlOPqfJR5mWVD7pJYDqmvgeYb0uIOLfq",
+	"pamDNQEt0iqXUeC/taoiS459eR31wQWfmeOgGUCD7gojE7ogsZx5rFZ/7k/JY0HcvpiFb2E5WJCUznMN",
+	"GJRs+/KIDDKDmjdk/0CAXcmUkUJ3pYZwXOkRnzEB+nhXFAp5feS6INpP2xlpE0v8BMxg+3N/i9Hrr1Lk",
+	"85Ei2xNOnapciImvMb5PEMi27BVjeFwgvIQ1DEFg0SWY0g1Sbg/92BH9CeIl1mZBg9Dpk6NVoYRsAMrR",
+	"yz/d0+Ua9K6oEFaIyE0NSejiOCJ9mZmeHPagrTZ8zgcT3Ge7okC+zpOs/cvsCxAdxw4VkM/QzIA+ycdR",
+	"V/QnXGsuRn0Ybz+Xkn1y5PMrI8In04//0+iIPHn8fUT0xw+QZP7xA9Ey5hQSYU1XoEDtECHzJeGY3sWS",
+	"KMclR9AYMpI+bFIIWCs2f3ZBliK7LoJ+HEuzXtIAgB3rSqlrdzHQQ17k/LyqE/Kt9tq9BTCVrXPBywng",
+	"qwxwIsFBaSQB8r8upTYKOa9NxjafAHWz1GstIIy8dOicLJ0NcFP2vJvyiBuvLlZI9IgomRkumL//eEeJ",
+	"WBR/BEe5udRyFAuEXCe3ZkwlPDZfnNDaV6T8PGbQbHXZBppQMAMsr10SLLdn/DQVPOu9Mqus7NNhXP+h",
+	"2GNF2N8vKBqIBO3DI2seHFthZ9nCEZQedogTkpEXjWCFkgVzec6uvXzlIqBgWg9CdUhkpxUro0m5aF5Z",
+	"0+rYxSygt7ZhZLuaEbubBMApO7/UGFxL/Ln1NuC1sOWthoXu9t4edJ8P7jnPryCqtLffLk4uzw9Y3eFO",
+	"8WYXlqfmL9h/tRStuKeDbFKZJp/QQ9VtvZHZr9A1W2OciinyW8ZIeg9GkMo4MyxTREtuSPLxf00KZRUN",
+	"1ojIrCumMlMRyYRXXJnAGmn18UO31QlVWq4hXagooc7hRaTqiqVL4QkDL1oQHD4l/YCM+5jxxF0z8BOw",
+	"Ca4D15rrMuRA13le6BEUr/je6YCsZY8olMihGYNZvt4A4ZiD5JSsIyHFCZtMzeIa2gOJGyHnoity06ei",
+	"QOb4lPw0TaVrVaH5SLCEJDLOsFURdil/+dMbkovPs9/dvyDY4e5c06y81iK4y4hyHXu+Q9a5AxfcWoe9",
+	"RXSur2LxjyYWtySOOtvGneavRSn/GZx/hRwacBREy6abkZB2VEhFf2TX+PtcPxhWD2rwdAZY2ehQdLdH",
+	"vp8eiWmaMnVPE4cPriFF2N12Sh53xfKPVpRxAw/AgzSVgnWsLOQapCVLEMpcDmSyICzVLHJ1p5pwEacZ",
+	"OM3Yu5hNTVEfz1I2sosD5ZP21QCnkEA+Vsow2Rh/55pAOyBTB33wIl+TT2U+bgU14IZbwAxUvXGaqanU",
+	"5R40E/ruORMjM251rtq3W0+PCPFBWWKpwp1mRhY90BCGa0Djm2y6Xa+/MYtver4PHRC0ojHrTbjIwHlw",
+	"aWfJJ9BSrQX8vBW1zq/cf7/pXLZBT24iHhuOawhScEKnYKozE4+xg9uMpj0NWZ261XnQjlpDq8QDkbWe",
+	"/fDtj/9qRdMY9G14/LS0Xnn7I83ybnRTqUyr8+jRZYh00jJQOmmJvYdfaHVar5EpBKD3lZsyByCTpBeM",
+	"7PWUTmCFuBihTO0xYTlWDp7mcsKQWxTUF6BeKS5xbOftKKfKsGeOozk+SNlWrYG8IMdUcvtOnmCS7Z4g",
+	"xlvarHAYm9isjslEZLAAXvV5tdvJxx+IAXAeahZ6Cgv5sg7HuCxdLId2Z9CuDQg+yPGVUMkJogAEkMvA",
+	"7YqAZsiRvWIHMqYzRihBRgKtWw1UfoC7O8mUE6Glp+9B+l8Ko3E94yDrt0qIBUPkRnvp4gTSRLN0xvQ1",
+	"iLr8uIDpOhy66v9CVJlMWeFmrPUakQGLaaZRlPlvSTFEWDCanhLfdUITqhiZK27YiRTpAqzkRVfYXzWj",
+	"2MWDKKaNWy47c8Xs1wBYQPmutOtMQOwX9ylNwA3SYwdJkXPkXbiu5W+XsWLmBF6znvXuw2U/GTPdltvd",
+	"JlTCV83hq+bwuWgOWx6berMeraevZv3niNU9ySVmlQ5UsrnPfnf/3AQmsawg1WlFEaGFqiIFc7oJahl1",
+	"uBE7i/itMSMC5ekrCvito4CvJ8So2ttToepSoedMaXLVviJGEqtELoC2MlMQF6rdWD7jPDGFil34elCl",
+	"jrBqzie0aa+G5t4cuP94lWD/xExBrXvWdOFQfJf1Vqf1F0Z0ljuHGPk1079l92hGzh8QKj/+L6gDKvSR",
+	"6kYWZYXEoffepXrhl38rCdhUJwHdeVWCu2k6Ee4JqBDi38qP/8MSBCMBHDPsceNRXpY0gPaXJ7S/eAD3",
+	"TexoO+HzwgvO3REurF1f4XiAa+h4KKqLAxl7vU7GYnHE0Xws0a9NJnTRFdbgXnIESIF+BaePO6aDCb19",
+	"q7f3z/p6YqZ9csPYVHeFfdzZ9DOaZuya9EWWpn2P0MFNPYDFYST8jtb7vra2uJyf2D+bG9pVnLne9NiW",
+	"AdwmIMYfXbhsJSf+6LZr9RqvGq9NzNY/pszbuz/ABpnnkUS+yr5PCBr3h2gosKPRewaK/wmbsXWw+t9b",
+	"6btil0SB1EVZa00KSKo6AhsFTQyU47lRAnlUWDxpNQPFjgFxVzPChIGkLPSS67GcEy66ol8aY/+U4GiW",
+	"4+G+/ByBjSFYvSG8/Ni+9inO/HMqIqc+K8gurxVKsZFqK2sjYFIPT9oAQHF+4eFrheFm0dtG0LhHXPi6",
+	"oMSG72DfFE3G/Xf/8ujfHu1Zgl1s7+ZYINJWudT4C89lhUNFjII2pcNbNQ/quQ+oTic6lWuYjx0s3JHX",
+	"VdmHiNe3iBRkkGkOHUQSutBkwMycMUH6VpcHEPWu6BvZJ0euYAhzWVOqDfkGH8mmrobomlBDJlIbcnkO",
+	"l8BIsJ+HtNQJM+j6gzFEZMK1ZgkiHHFAHBeJnJMx1QTLZnNgPmgCy96xydQ4uKPcjcOFqyQlR8BMr0kY",
+	"TbXsDAMqx1BY6OwUatAisXolJgM52DaXbhOMhmsip0zYibjxwnxoypTRXWHXohS+hagnxmwDD1I5Ruuc",
+	"N9dhWs+wUkocEwrohXRkhy2k4UPH5TawZygqeg2k0aggDpIBty70qsnWAWDWu64ZC1j8MkLQw0KLRHOj",
+	"aU7mI/9EFe7QN53798O3blnmnTCapBzwxstjvfRjzXM7Jwyl5Uqt+WXoOKt63fll1euAjqvf+KC4v+aN",
+	"3wRg7XAiezn0kz+UPS56eCh7eODCr+NDyNgaljZ6Wrb0XafMA5MrFxN8LZpbKZrj8Ri5ryZzBh2YWEQm",
+	"zBTMWDk+e/eSTG+P1rfkRqtMz3lplyPJFCP/5epBpxDV6C2DcwvVgkrxGU0jwqhKF8T3F6dDw5SQEjN2",
+	"XO2EQ2hFBDwXP1jh3NFKdg5x4QEnHo7KSvhxjkJCfYkuFfY0dQVLNSMjZjS5al9aSYRCfMLsT17kWmEI",
+	"oqlS0HdQVNnJcXtAMpDG9hlsrO6k3d/+/f9BJ57B5iUzLjONr4WibqguEYxM0wwzp8BZY8UWlwk8DfFs",
+	"yHU116Rvn+xR0yfaKgqALQjl6PY9UK6SYxeGU7KfqJJvmEocSrhPmtgjpAlcJTN7lBKWvYMN1aAcmo8f",
+	"9On2+Sh2ZkVSygH6dbDGBQwom2pl3sNC5m0jQx2J97ZJHmm6ulHLEVmd0N9p+Wsb3dqLX17Yd6t0g1ps",
+	"DxMEya227chorVtltbRrXSpBUDZCtKELHZEJVZaFu/JeF7wA5FEmjiOiJY5t7hC0uiKxDCwT0PDNEMUm",
+	"wK7Yu2lKuWDJNTJAIedWLHCrdZNUihH4aVI5111BxQKArE7JK/tVUPLnPAb3DHSnBNcY9sGo5mN2rDuX",
+	"p+2QuJCDdrhl+gqC8+kzHZAKisKYXZpZFDS0Z2PiwxbZ+eLMYBDewRUOZJoMoeFxynxMA6ZzAsWgp3hV",
+	"j+nF/QetTuvR8OGDpP3w/OHDq/ib5MH9R/RiyChtx/fv06R9fp9eDoZXw/PBxaA9eHhxESfn95MH8fn9",
+	"QXvYbtP2Q/su/lfW6jy8ujg/j1oZFJ9Wz/A8lxyfb7nglsWB54cpDrz4oxQH/idISNjINbY1ppwE3qfr",
+	"RkVFum9YEdaln5LXzABYY/kBZ2AhoAcTiSYBAlBXHPlMK4rI5TOXAIo16zlmFBUADARD6jizilBs+OHp",
+	"CrDQUWXw4rH0XL309kkJh5DeO1oeu9aAB2f3m5P2g5PL9taV3rfZHf9rpfeeld4P9qj09gRxG8y8iLR/",
+	"Zer/KSPtT5Cn5lLrnnY+o4jASYiKDuEOwInpTZXfa0BBaoG2vpNzYdU+R6/f+fu3Yl0yNsycaKMYnSA3",
+	"Xol0DLigEBFZDnNUHg+rAUcFgr8WfDhkCbHPYpqAVY8JF+QJDujkO66nUsOCE5+4/PrPj08u7j+wt9nD",
+	"snTGKp5cFe7UGBqP7YJcE6+V/9du62///h/dVhUMVhEHys/w6uT8uALETNeUoP59X67y5gkw1Gvu6Rz3",
+	"JiJIViWnyWH1uqzCR/6aiYT0J1lq+JQqc2bp+CShhvaRKsHlS5VBUALSt8SBuKIQ3KTzrhgsDNNWL+vX",
+	"HRX3rr6nrL5zshOIHkZdwd7R2KQL+5Jh3laUFESpMfRsiQVa9eMxAT+7p7KusGuQWVmDkVz8NBejCAHR",
+	"sXz2Tz89e/Lnp296Lx7/a+/xmzePn/z5xdMf3vS+/W9vnr4mI2a64ur8Ek4WgBrZ+WsCEOZQiOpgzH2/",
+	"UzPG+LBi05TGLOkKv50e0zaoGKlUKKtZ0tI2V/MN2JLIhY8VnZOBTBZ1kHa5qV2Do3Bx/37UmnDh/z6v",
+	"idM2UVv34ZJRq4IWyy+ZKruIhiPDBoDHhq8utNZf8Lm3+V1yAE1/PgPl9quH5auH5TAelqBzkKOpr+r5",
+	"ZwOu5BD0jgD6G6TP8R6aBejVrFZ5/hMzL9gBeib7+2LDZ8xnojfjhnqa0kXP8TKfmU6eQyJ8K3LdKety",
+	"47eJgKZsxlIQgEqmWHuAA3/brEIrTNRP/fCWyrbkFF/sRIPuuJTU/G+AxgDxJG+Y6PmOZbElhi0cN7Uc",
+	"AGFPogJnH8fkVXX4Ksl0Hi7a+phW5E1aZclY8oAWZWWAL/i7IMQzV9y4Prsxh/DydxNteJqSOeXgYATN",
+	"KL4Rcp6yZAQd0TrElapYI0tCZsQkcvhjEtG2FmQs0wRUXKZjmsJ4Edd+ckreQM6EYjHjM9D3iky/fDj2",
+	"EW18rh8GIcdUE8TqP/J5lmDwGapMV3hLjonkmMRywjCNKSLDlI5GVu/2X+zhB3vu5f0IGzNiOqEZM6Wv",
+	"CaPxmIyUzKblxFzyL5LHDKPoCm7CZbdqt1/CrjDU7r1PBZm4OKqDOEOv7My/h6RsaMiEUeHAyqSszU5c",
+	"vPB7+jkljVf3Hmy/Ob9fnHiU5797VfsvjAryp1c//vDdsx/sXMcSMun+4eLBxYNHF+cXl1f3HzRXf64A",
+	"5yNPtHOLSGYypinpkIRZhs9IJoiy9PXXk5nMNDxRSTCe6SoW86nVKHvb5YhchAl9vuNx1MrUiInYnvUx",
+	"H433zEB3c9ycfu5Tdz3xfj5AVC8WK4O3JznkLT6JeLLAlGvPTpbRku39uDQ59wyzhddDz79Y/FC69y5w",
+	"AyvCSpmAkpcCxx3/hELBY7DB6+xafPLukNprWpFCGchW6VGXoGw4we4EDUYAisL+5zn28psT1Dba7fOL",
+	"S2KPOLF8HZ9LPn4gR4LPGM3IxTHp+GjY5OMHP8cIi1586SW+temhZ+f7lpRYFhMS2uajXSLhT1ZgsqLF",
+	"5DK+ND5yVGygjgjV1sieYGmMYhMukqX+nsvqTultZ7+Hfz5L3p/h3v1emc0/pWZcHIfyk61lX8Y2/ReC",
+	"tNoy33hB1U24ma/wAO7pJPnjH6z8EHkJSquH69Mktz9kO5+nOjW/VDZyt8Jxd0e5pS/wO/u4QfWZc3y/",
+	"7kgVhfi/19AxRqZeLDwo4adt3ogtR3oBfoBME6JZrJghgJloTzmbh3dQMsnisc9RFGzu7m9OSX7uuBbN",
+	"3J81qYY5IkSBRXGNxVpEM60hvocbClsVoVGBhVweG7lIU+yQVI4IF4SOKBd/9KTFHSOsjxr5jF5QsXBz",
+	"0tXBVSmYB7IuaLnmYGywq72RtmQ55i3cVu2GPhFSdUVwxVrS/Si4t19qOdafsD7GcwqjM7TKg0O/ZJp7",
+	"tFZroOsVCx3rHPCW0+Dr/5Wmad9Zr0iP7runrtTxDKocB5YV4TsMn7BwgJDSjHbxEdzL3iHFHtdau3dm",
+	"664o1HZ585LNY+wAmKb9a8JHQkJvxTGzxuLyPqLaHe6hPY7QC7dO+c5vL+nfTGQTyPhmrahF0zSIsmwq",
+	"H6ywSg/Qhao8q8bw5K8kOl3volGWM6m3tJBf41O1b/VWedPX/uTur2okCNRPDQAKDQ30X+OacKENxbjB",
+	"QWtLqz5ur0OU2KcKNhjAJ65HrdNqQ+AAf0/TCtLLVY9T4Q7/8advn74JnU6Xlw/Q4/QNBOmMymKTKXvp",
+	"1ccPmifgUnjONPk+pZOBXEA8YAvn1HnonHpFp1NmGTTNiM5+ZYYkjKSUDCl81P4l5IxNBgqDCbfkghJ2",
+	"l9O7ckIV/pvPBgVhFRPdybmBlDfkqNuK6ZgzBc2acxndOq5xOtV3gPdFjf71R4gEbhZR3vgK+32CnWyJ",
+	"6Bic9j4dBEog5bBa6ziigmAgCRVKFHVLWgg5Qu2hK6ghKaOuWjJ8DrWJY6i5xOwOKLrkkPYRZn10BdeA",
+	"WW6YOCXPMINFU6sqKCo0wotAdy1XeakdAAA6AMgR8E0PHODWj2jMhtb37NjtnT24zaNg9Y/zjiWFLdsV",
+	"+C7S9/rPykNO1fYrz4euTwlGSIQ0XRGERgBtBpJZ6vHUnfH8KY2kxmyv/YCcX5DLK3L/AdmS8X0CZrbK",
+	"ubZkUrfZg+urBPuEEmxLOqjN93D2Tjm74yvW9p0nbVhFNpCHQ4fOCWII0/hkqV3xamwHhfHZ7+5frmi2",
+	"PmnDM+09MzcCUVHFCq68i7Z0Y1N+cNWKGvGZ3XjGXbMC2MKOTxujZQiUcH3u5MR/8bVwOYXXqKbbJUz7",
+	"U+UxSyrO29lSSskO2CXBV+qU57zaLics1+A8/za60ArHGXCRa+QpXeFZTO4/i1ztntKo8TKFOiI16F6b",
+	"jyV01r/2+mZXIF9a9oOFLrdT8hiASkgJp+S62JeuoKliNCmNPPF3PiICMrTx4zzJq/dPyWMs97OaLurV",
+	"/eAF/eNroo2cooLtA+n/P3vfttw2rqX9Kvh1E7l+WpZkO+04NTXjTtKd7MlpOu7uPdVKyRAJWYgpQA2A",
+	"UrRTqeqreYDZLzBXu8o1t/sN/Cb9JFNYAEhQImVRlnyKL1LliCQIgOuEdfhWamhD9nZqLBeZtEfZWGu1",
+	"a2+vjG2vR8beIbvqukRtjrDvpdytbFrlBLXHazlXgJKebOMsnm4tMHz4iDA8oo0pHsaLDJ53I8KO3r+q",
+	"ZvC4QVNmrNnXHaLdRrOxCwJkQclSEVXYiXiZ1bArKdTzbx/zPhjTKk0J0xDIbYOcSkWGbg+8VPbFWT3v",
+	"cndeRwjikjs/ECzCwX+Ab7bcS+/6v2a1DguSeuYTiUSq00zz8qemIwf8DJ4PDLiQoeBSgveuNKlIcpF/",
+	"u42maOFhamhcjMP+15OsH6/ZoTyfgOxSoeWURTT8t352LK6UDA1VEHZDFpy08wmO7ccuwTEo+KA2c+I6",
+	"21r6rHC5LzfHYnfHhat5Xp8fJbBZfhWeNMn/7jtuixx+/s7dqNfvMnquQqPN9uN26hosp9GVyOtavXD3",
+	"n+1X+QRl2tin/IfudHexOx3LfcMFQm3OUtr54v93DmWuqLHc1URfZZA2f373ucXcHURqcz3p8uSXlfQw",
+	"7iKZixVt6XklT2nrzqFduRHO0lrg3kr7+44itrRArSr/3uWk7VUQxQBDzHYJ0/OF53Bsbm+UoHOtUXav",
+	"aK8WsASUXaxE45sE3bod4sKWpGyoEdQy8sJhVD3IjYeWUFUtzURpYt+WRIxpuCCv+vspwLU00MnvJ2gI",
+	"rdokpPVrqdenn7Paa4PqEvEhpsw2ZYIQT9BhkMFL2SkKsTQdTnAYQgVvvVOTmCnSqaE+ZZFEndoHzNTF",
+	"eae29RSdmNHSloycEfuCAJWOWZba/M4s+YNb8R1xL5r1lsHftJrNzTYmSRsktvaQSAiCIuFnA6xIHKAn",
+	"3+01m+gDpkxtPyeMytqSqAhmTYe1mNtYZFAb8ER/h9rrhEX0zz/+PiYsEiSi6GCw2/zzj7+3Hg8qIiTa",
+	"DTx6/uo1igh6jdFPF+cJs/o17wXYa+nnatfs48tR5BJePnM/ckyLepY571TOpgEI4mJauKR6p4YZSzCF",
+	"4JrMLkQJUkQIqjgVZJmkzkLfYG7Hb9Q7WJ2zVueapTgBXIx7LdRsomYFkNX8lm7Ql/ggitZ0Es3zQNlZ",
+	"NM+YD87Hu+R8PIrMQTn/DVFdJiP9p+RCZg00A9s9c2EYe8Zc3PnCc1S0nHfyisK3un9yZv1QpTnk43vo",
+	"orwNvSH0zq6P7Bb4HmfpaPPuhCItsTb5fy/k/Dfgdszv1JoyN9/NyNHr9zuuUyqvaAvPGlyfSJK3tlYk",
+	"+ht2Qi5jW84tdeOC5equyaUES+qcfBAwa9fYt8TduDbzcuQaXpb7IV8AAEJ6Iwp5ZJHmLQIJqo+SXkzl",
+	"gERbyFK1yaiGJ90vGWQ95NvOFr8WOQ7fZ7NbY0Icj6DaQkoqFWYgeR2WSsqTteaT7XazvQ+gPAoyPH80",
+	"SL7gGxHEQjc54Ky63p+Lc9c6dCvjb/tSUBRd26fwJzISVBKb0ewGQ/kpzYi5/e3mwfZu67i1d7i7a0VI",
+	"uu8L78rqxtztvvRJV/r1Y4U2u+mXWdRmNyOuxg1muWWzSLFLqUDp18l4w+OF8hLlD4rrkTCKBO4r0889",
+	"4w076lNbOutaxlKG+tpCqCfsjPEJ6zD9TYgMDIxdOIA80+w3uAmdJlgAxoatZzijLJKm+S7UFme2gKn4",
+	"FaSfuEboUIkcUwmopsRxcC8mwwY6snOnssPwaCT0sQx6rVtoTxahlFJMD3YrURroQ5GcMWCkRtZAyclI",
+	"8BGXpLwyOKWeXywV3iiOUo41jz7xRKHoUcIIujhXeARcqlnUsGVE+pSlLTGsLFECj3HyGXKDqaI47sK3",
+	"hBRlmBWwnPm+sLw0gTm76sTMcwvPSZiJfIqLcwIhij5lOHa5Eg5SBFrfe08/iy/+qRJxcQ57MjOm1EvJ",
+	"5go16FSlMsoUcvzmzepj/kXz7yFC/8azmei3ZqKl1QasNMOV1eSKpYxNejWB9HEsTWp9NTKY+/ALKmWy",
+	"fvLVqp5xa030VpESij+hp0dAfNQuG7R4jJWooEzBGDlmX/RQq3zTzs/3Ru6b7nnzWhHV4XttlancvD26",
+	"80UT+9cdp6h3vti/FpYvF2iWK9bYeVKiYnds4F+nYIsstEww8KGpC629ThBRCB5KxlaKr2A7Fpm4S9iT",
+	"hcImN8qsvGFkUiJpFpnLi0VOapBeycC9otmen8d6xVYqsO63546zjPXzdvICo7uSGZhu+DNNqkukfcx+",
+	"ode4R2Jbub2M6NnxxMGXm5ps2dGkUzvSs+sZgRAlaSUhOkTHPJGd2iHCzNr5ttOpTJuxTw2CNmZReiow",
+	"yP3m5QHiLDSNTm3/KAkOC+R2xOIBGXgjA69UWEdthr5dJ4By8VuZ9Y/sdlyT4boWleTbqvvLqaRVzN8H",
+	"U/ZynZC1V3Ff+aEw3Fcr0J05B/Gcyh9QMeNUnFzJxNyxlsStlPK/4JhGODVqhjzyMK4P0Y8X5wIzBdLe",
+	"+WhSh07quXraYXkfFaAmg/OnR0I+tFB0jiy1QW/QySXq8zjmE+ii3WEjQcaUJzK9E0L9Sou7p+kTDtHD",
+	"gN2dETJCVBVph/dmmpvRDus6BtwD+TdvV6dw9M1swtldy3osdi+zxm9MvmYezXtpfa/iH7jqcd/KIeJ7",
+	"jFPHeN15hxce90Es/G3RgV6fJCgj8uoRIBB08GiEFe5hCbAdZ7Wg9on3pPnbNw3sf5eiwpcEx2pQ6qay",
+	"70txOT/xHvo9IYn+RU6IAFrcX4ZGfmZ4jGmcfY0SeJB028DtT1A9N4f0/VtlyCFpnHDH7UdJdPBIoROs",
+	"MvhwxPhk6xBNBkQNiGn5C1mWHn4pALnImCsTtzDwpiNBhlQSiepWuxMWYa3f+Ygwyk4RhO+3EBYEfgpQ",
+	"j6sBMm5nxFmHAQWGaMA1VU5NHENfBrAgPJVPDYy5eXhiW6BNzQjmWoeZ4fzLjHxW8Iwez7XOnQx4DIMi",
+	"3u/ru6dFygyo1y76g0PrvrRPr4WnBhgueYZwjyfqqd5VfcCym1yGQoLVDWBXexqkvd3ez2sQk2D7xYYH",
+	"uim6k/1Kh+gtv/jf2GwdSyu79H9kNz/wwXHzwA2sNZillw0MvjTXz37dEvb3kHvhvrtTNHAkSCEHOzmW",
+	"Mq3e039dkGbgIIt3HGMvEvnP3D1XlviG+/3oVvbJ9zK2+YGIIQFQMcxYQmIDqMnzXXUNo5xmhpXmp7+Z",
+	"/PEXieAjsvMeC8h+z1IGg9qEkDMDRKxJ0jw55Mz8nc4KzET30lb7cLdpQn7mamtX/+CufgdXtbTHKhHp",
+	"oDJh6d9qkAiZ/S8hcuH70hEnJGLu3o9fg9pkQFXXzLY74eKMRFULU79PJKih9JuWdxeF61dMUrqJqpqe",
+	"XWK6BlTP6awgVUmB00c5o8jxhvF/JoWw6NCtVyJfNdqQv21hb65FCRgbULJkgv6gucKYh2cdBg06TQIO",
+	"dPWATqLGeOMxDaeB67E/i1BefFLz+fQGMhfXztxznFrKLU3DLdfJxpdx7mo8vvjerytz+SazP7PPDtRj",
+	"6T/qApHL2mGrXV1Ot1eT01eQxDcqbBmZrEvg3trj811N8rT9uVSxYlmU2unpkZzJlR66t4d4NNJG/zLx",
+	"8zf23qvyq/dOi29N2WkXyMEQZC68jEcjTpmykYfcpR6mMe33uzicv5ScdgUZcTF3hYx5nBS9qE80y5LS",
+	"iQz125geViVi7iq0zZ79UfBEUUa6VqPNXtYsLb2Lzvv1daUSk7nvVIbqbS7fMbPq1wENB14CCXQet+03",
+	"Q6zIKRdT64aWlSwpk8ucDjFMpNJbZDCvs/elYE24wG+IfkoYWHfOuw3+bJNVmg7RKDKYCpjrBgynB468",
+	"jCNX5sIN2j0PX62CHG2vXY5qk2k9svTBYtqcxZQK9j//6789cW4/3GrmU+bKKnOBQzGnf+IHJ3WhBfdI",
+	"BkgO+IRBss02Z/EU1cN0AUMT/n//8zGad5ltNRZ7mN38ryppXNaQ0Ui2K/aExCEfkm6P87OY+BkTr+lY",
+	"EIWiRzgME0Jjr/oNdsdUvz3ZhqK5RMS1w9pAqZE83NmxL230xU4MozRGUR+UW3GTMn24awa1U0GIAllY",
+	"+8BDenGuLs7RXwP0y8W54Iz+npAA9Tj7xBOB/l/WxLvrdfbOpCgGCblEpwDIA7SfuWtrCW+JW6/gMAke",
+	"2y4EWapPs5mf5l6h92Mt0yzqX1c73G2uZBPPs8LlDnl75x2zj3+aWwCqGx89fPEAORYJ0hxAGaSNFCIS",
+	"4+mC6v/LfZDptqH32VtB6r18efjmDaJMETHGsUQjItCEkLMIT4MOo8yC69seiYiPiYitWkVvcvOD4Uyg",
+	"zRIG4v0Om+A4hm7LT2c6HBpjXguptNts1kmxgV7oIwS0rdGjnMzLhBMAdDLryzV7nAw4UAwdE5Mt2WF6",
+	"nEcSJayok4dE9b1223XqcsVcNiMSvSWTDnMrHI3iqT57pE+ajtHgqFUQrCzzvRaJ/Rs4SxTqCoUF7fel",
+	"pyOO9S8SQWZHoXpobdu2hiXqAYaUt1493Eapu/B9FUTy6mJ4g6cin/6uhS6uagPcMi1/jXq8vX49rg9l",
+	"a9LgD6eyzZ3KRIG1UgWjwDuKmQlsQ7ySErk4cczc/N7de/X8McwYMZUftnPGl1qEpxLiR1b3uRNfFy58",
+	"DWoxUYqI7Nbd8ls9pOOln4JMGA/C4euKlvPMXpUlUdrrd8xcfsknKObs1PgI+HCE2RTcu4rbBLwADFX7",
+	"hU1IvKBW6XL/8pEeZ9tzXDMlpmDlChq5AL55yyOZZnOho/TV+vzfYYzbkDz4FaBngFulCeY30JEmVgJL",
+	"MJFPuJVExnhkfLLIdpzjjJuI398Fdkq9i/4kHZDQwaA2P465+PXr15WZb5PB8xX2fJGEaa9dwkDh8Hqk",
+	"zINK36RKt9LIfatKvlUbOCt1qL71gIH8rNdyJPQCUPIOs6jkAchfA5SeDHta2Muk94mEKkDee9OkRkWH",
+	"JKaMPJJpTrEinxWqg1eD4RgxrojxTzCubAs1Em010A801gJS65geZcR4c4/ePi8DRj+2G3FHANGlS2Je",
+	"jufN6tLc2ODLIoggg35T2l4RamJKkNgf785nNZeswArApZfwzN5fPqCNOCw/onugdMiYjGdmOMSf6TAZ",
+	"gt4aUmb+bqWL1nR5SkT5iFhKesoI6dKoOD88SeDKspto2hetaTS/R8IKQxbgNELOowvOTwZceomR2uob",
+	"Yeh+XdcqdQtxAVxch1SrrTIC1CIkSsilDUYL+wgkpNsjfS5I9ez8uRWebNtSsxNU9wHUYCEnUUJOUJ1g",
+	"oW1DlS0bbsnq8bRc4omCCn0txmLSV4gnamuF9qZuPl6LU++n7C+9e5vtdIonmCoTbE4tP0FG8TRN/U+5",
+	"9dCPdQepWDi0VtGS9XwJmbmeFT/8/2bLeFvIZ6M0ujFlZ9ZNtWSxNmnVAisNNLd7Axg9pkXotvGfNput",
+	"9q5WMZZM3YKzU0wJnkch2oX1dpcXB6arm4cBMaVTIwJ9M4yarR3WXnzWOw1nL9NTlzBEhCCJyKyEj0Ww",
+	"mfO7PteVe2FXiBqZ/kW8+sTpm09H07efjiZvnut/L6Zvpn95snx9l1Fll/eJsAx2Z/vAqtQgcaab+6Uc",
+	"Ee8YbCbIzbIpWaY2JE2cynQ8gEamyVd4pI+vDfQrlF4ZsxK2AjFCIgDSNadzVM+MQIirAJcGyBzrjLGX",
+	"8bz9eStAeObUbDLeJcIKnXg0foLqkwENBx1m3wGnan2E1ibhEE9BQfSIS4/vJyoRZKsc3s5Qy81CWiwv",
+	"6TJtvoxQigwomU8Az8kooRLFGA2pJOjif9AnnogAxY+IYfsfXjxDF+fhgCdg4PVpTLqC9IkgWggd1p6/",
+	"++Dk2F67tkD+NA8OwXGdyZ9lJExFLt8kcsc6NdQK321VreauL9Rql37WO6v25snutqm9ahRe5nwxUvyh",
+	"4chdwtx7B6XJTgHXtUU/IsJ5OLYKNbnng9n5Yv6wbUTKgimpRrtiqfA65Z+t9/ntS8HFJYXYKMYsJVjj",
+	"cV/OI7qkKOu3Mg+x2zkwCxKZVveA/BDqcrEDuEtLwYyMu6mHTYuXlSX6g8C+3wL7vncOsfsTZNDzNlSm",
+	"7fqIjC877lSy3o+tHN1cGxEDuASkrM8+49lIpR0GcfMWwZPTAfLwgBroCDEy6TDnD0RUn3TiCNVNphvj",
+	"KkWSKjzemNDUqsebdUQNfVfmUohEbe/jmuMIVC2EtY8VeXCDYbmVFnXd3q4HBbGsgpihs4XqorWMumiv",
+	"SV24xjAPauPb7ldtCQAyUFIaCdCI8FFMXCsJc4yXFQ4QO1gpHA5sPmbJYSILex55d6+zuws807VxBv+5",
+	"UdS/RNY58FPTKNcwDmUhH5pizT6NSRoDS4SgRGwDAgFg2jXM+MvJxD0oh5ED3N5/XDusPekfPI6aB62D",
+	"g73wu+jx/hPc7hOMm+H+Po6arX282+vv9Vu9dq/ZO2i3w6i1Hz0OW/u9Zr/ZxM0DPRb9G6kdtg72dtut",
+	"wH6r7vICukLvl+zDLWr+4hHDPQa6zqzwR9JfMqrLUGtZ542WXiXGVoB4HKWRuw1Yn8WdawiL0MkwiRUd",
+	"YaF2+lwMtyOs8Imxj8F1gIWCOogInWhqPwkQt5UUeNJhvSkkPkh04vMVDxVR21IJgod2rBPHKifOaQ4B",
+	"RWvCWh5Fmke1DSoZ7fdd6hrUzU2hEY7+88PLo+32/mPkcD7QZEBjMIP16yg7fYr0u6RJ8vjx51fPXr44",
+	"7r45+mv36Pj46NnLNy/eHne//8/jFx/QKVFor7VrWlMNR2oKbe0l2mu3A1eRMqDsVE/pjIxUA/08ijmO",
+	"qM0cBFgcswWKp790mPW9GABVU+hqQiDks23AkxEGqrebza0ASQ7RCSUoiTosgfcgRvQaosRsLZGIqqfI",
+	"iwps/zuZ6skxrhB0+hkQQYrtdD3erJhdBn1O7yUQgIO6E3iCejyalkWGU5lYkpzR3t+HpIW0bf4yMW4n",
+	"cyEyY+DJHWK/Pi8ZyrDBGhP45ok65eYJ+DAhZqbJuXDhoLIFZLK+OL7tyX8X3/Z+cu8tDW0vc87xGUhf",
+	"K8gR6FGGYdZzm1cr4Oj8ICOhqUPZfGn9wZYdOjvn/Gaey1bJjUW8kSzFBxW+mgqvrsDLlLcn6iZEkBTA",
+	"2QgyfYTQApDK9CjxNageDXv4zjf+nTPFdO+7J1XuEnrtrePhWyBsdHA9FetavzktrC0HUBMGVHuFg9nO",
+	"l+w/i4I+z/mElRgRFaT7VTRbIcHqvfH8uc5y1M+anqSa6bXN+cxMaPs5lSNuHKBg4+l7nE1JGXpxjGcB",
+	"PQqenDems0009qd+7b90an/+8Y9OrShJ0FOqztEyvzg3L963lSowkcbC8e6vD99RIOQBpdt9CQOsfm5y",
+	"yZsjrAY+onLGLLVZS6dKqurHEtY0Zu2273pf0IpXCwgqEUaKDEcxVsZWTwlb234Bso5hraN7BAzmp67X",
+	"bozLWu0+g3m8zU1j42npH9fr91lXOkyr5UVTrTl9aXbLsj5io+1LHN9Lh5bbxihJWy0QFhnDxxGGPtmk",
+	"geBuloa7gmNoJqWSJXG8tAkyT1aXJ1HmeOGe+47sqTa3ZFuFAk6FieCKOHcDT1SPf163v6hEMA2JNmwq",
+	"979ZwhGV85m5apsAQVgoKAnRoiH0I4N96DCZiDEdc2EwQGCmLqoBLW1MUwCDbEyZyeekqsPqJ+beLmWK",
+	"d2l0stVA33M1MNghPQPjZHqcATTZhEqy1UCv+tsQuoSOyXNvfCSNFVHgh3mj77tquDS41sRRvTNFYqlK",
+	"/AmWvZlI6Z0Pen4pjnnugXHhYCZqlkwBuaGyzG4bmf2N5d74bScWBVN31xRMdTLInkbAT6mFVPQQV/3W",
+	"4qog73x/GNJSFGEGSsS0cMkiCI7iK5zfHT7URtTxT7YRaJGnHUpDMI1MkQaihaUZad1EcW0Gmi/NmKvM",
+	"gLSmotIM+2LfIsIUetAJb66BMQs8xEc+hvAJ4gzVO7UeDs/Snj5ufWYBslMr7lMaRcZ2tahkN1rN0YMn",
+	"ar9wGlIUYxTiEXQ0iB5dnIcCMxRBW7WLc6ivmFd1JcJ6L+1641JMq5n1dms2WDBRceGFGt2scn/mPDe/",
+	"SUDZXUMV7nxfYeOW086t5h7EoYxZkepgmyNsKLNr2b2K2WWM6BfjBb5eO6pncyMyBv/SN693rtvVa/uY",
+	"4hSSMY18W9nEfZFXRVMANMGa1MScQDR3veXqVkjDo9GIxBfnKE537RDRGIWc9akYEhQ/MtajttRytWiN",
+	"5RlLr3WT9WCh4qJS7+arr33hwac94/aqINfaOblmxKcVa5oo1yzM9JD3X5JVE0z5aFIEjvMcZkkVQaJP",
+	"1XTDFqeHhmX8PbZ1lbYOR/G0gV4p48sxt4Jzxi0cejWGZzJA5HNIRsr0bMDzxiaSCk8BqxU0O4lQwhSN",
+	"Ec7VDMMLs7iSEjg8o+zUIsaYpsZ60iSas0g7zHSKgLBd6iEOLE6OHjbEQlCbzoPdtMylYSJVh/2ecEW0",
+	"uQrIsZ7rqdgwNVv8E/g9blIQZ8GRLo2ArJYIprdrH1Mx9pYnEuEwTCRnEomLcwcUGBE05koQ5IL3ebt2",
+	"HtprifJT900z33vrqNXe3dt//N3Bk2aFsDps/G3UChW3syz60ZyPflxx6/VRcuF7lvg2y+qh3QX2tXEV",
+	"rlcTwZgPRvUtMqqNZLUxE2MeVdF8chRTtRG99w7AHLHXTD/1YxhPUYpLBooo9RhZ7gtM5izWN/ioScGc",
+	"6kkLvGyPSCsGNIkGHWYPF4thOUxoJda8Hs3QtuwwF42hKrDBZ3RKlISRTHeLHO6Gdb1k/rEBlpB8Czrd",
+	"xmBcpAcAiSg7IxGqn8DHgHDNCdpB9r/6tHSilaMXmPGHXxCR+aAHuFsRGS+iUdT5J6jBR1laA7eae7WP",
+	"vt/dtuTXSsKlHmP9nz4OVSJI1eAP7PDNo2cUb9XyUSBfO10lCrRbJQq0m48CZdS+cuC+6C37tzgIdBkx",
+	"rjMStK4q7EycP0BnPISLLg8XgYREGEm40yl9BIB8fV+PVbFanIouzR17NY9e6mD/wAo5ev8KKX6mLRQH",
+	"D6gtgBP7rkNnU58gGfIRKWxGZfjEmc13Kn9s5UPXwrD1UngdJRGJCmee1qKYgk39uloel/uml2dvGRPx",
+	"Wyn5y9KXNlnSV8bzGbbDwuZ03n0utzhdQHYKsHrRONJigsfENouHmmEWWSjV0wSLyICoZlFYHMdEBKZP",
+	"a+pEo2yUKNlYgHx87C3gqqy8mgXj7BLFtSkpeJTAvbmd/e1LzeB1GMPNJAYLgiWYlLMpwa7n0U+Ymhts",
+	"JrAin5VhQluWEnNJuoyr7MWR1zLpLdenKLhAFTpEYXzxT20BCYTHJEQxRiJ9AXfDRVXKeLPNX1jGO8Y0",
+	"BrnmI4k8pLhEcy2LXfYE8ALARkYcaYl7XQW+aUuIAbE1vNknm+XKwPAxiVBvmhMIfhaF5ZhDtNfc9dIn",
+	"YIGPpO2mJiwUjcXJDNBeu91hDGpzjUAYUin1f7hAPRyZCaD6ieGpRidpNndDPV/4i5xAQWcfbDUzyQ6r",
+	"n8Af9l6t2Ny9AdprPsnm5i044sRUyhpRBjNPhCBMWQydBnrXRyFn9te8lGRQDm29FeQzDlU8hZ8mlMmn",
+	"Jt0EfDbSlhW3C331o1E8nRV1d8Xv4GTeLJm9LoD1RFGKAbrXaDcMChmJ9W4sbVPtQ4XtmArObN/i1/xH",
+	"ciT1iAH6lbKITyRqtQxyGwkVHP9lEit9kvyBhgNKBExKXZzHemJYnF6c64/Sk0SMc7e/MOHRfTicOgEM",
+	"EORSkZG+o9VAz8CmQ4bWkDH0JGo34CW2mZ2T1y+yPfENwOz8OaCn+hN6qiU1zrpZpn5tBfENVPaQbntn",
+	"MIYo61rusAV1m8uJbS3nCdlfKx6d138zI/YHk+Fbc3OAWELYo4Fif4Z+iISJoMq0K+wRLIg4StQAmgt+",
+	"1JfFuBiy4jUPcYzIsEcibcuYG1F9iM8IEgnbyvUUPdzZifX9Ay7V4UHzwEBq2hnNjvyS4FgNAujTbXp4",
+	"u/4wWnwKHCptTZG43/C6JEylIsPaPKDFa36KKNOD9QWRAxgq5qeIJ8p7XNNiwcNHp6aLjRoQKsDoknok",
+	"LRi0VQVxGT0g7klAbPJHhEeLxsycPfoMZy75T5qLteKmLVKJBNyxEgA2Qi4MYUSAfNMjptcabxQ3+Sga",
+	"9Vl+iHqn9ntCAxQBbkwce6/s1LYac61IioZ8l9lvIz+0ZjDqAeZFecdff+2WNufH/FVQpQgLnGXsg9tL",
+	"TXAImyJMbzSvedb8gN/PNogPClorpYS3sLu9T4dp38zCz5cFBHucn0lU1xa9DNCY09Bmb4+ppJrmUvCi",
+	"HqYx7feR3uyttJW0DBAeQYmVAT3Khxv91pzpqdm1diyaGhURIBBBP6lBoo8N8HLGFaYC3iYUlZjJP//4",
+	"x5bjCHwqCBmajO7I/jbETGtE/9WmJzVhuJgj3hMhAWtTDyIHWJAI6b3o8c8kZT63okCTZWI/TTggod5F",
+	"v2OgfWc6QBEtDbgF7IxM6r1xsRCWkwgRVfpM/38BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

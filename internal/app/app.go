@@ -103,7 +103,7 @@ func (m *Main) Open(ctx context.Context, insertOnly bool) error {
 	if err != nil {
 		return err
 	}
-	svc.Maintenance, svc.Tickets, svc.Mailboxes = m.Store, m.Store, m.Store
+	svc.Maintenance, svc.Tickets, svc.Mailboxes, svc.Messages = m.Store, m.Store, m.Store, m.Store
 	return m.Store.Seed(ctx)
 }
 
@@ -127,7 +127,8 @@ func (m *Main) blobStore() (blob.Store, error) {
 // Handler builds the HTTP API over the store.
 func (m *Main) Handler() (http.Handler, error) {
 	return httpapi.New(&m.Config, httpapi.Services{Agents: m.Store, Auth: m.Store, Contacts: m.Store,
-		Audit: m.Store, Tickets: m.Store, Mailboxes: m.Store, Intervenants: m.Store, Procedures: m.Store, Settings: m.Store, Health: m, Idempotency: m.Store}, m.Spec, m.Log)
+		Audit: m.Store, Tickets: m.Store, Mailboxes: m.Store, Intervenants: m.Store, Procedures: m.Store, Settings: m.Store, Health: m, Idempotency: m.Store,
+		Messages: m.Store, Appointments: m.Store, Directory: m.Store, Reception: m.Store}, m.Spec, m.Log)
 }
 
 // Ping checks the database.

@@ -82,6 +82,13 @@ type Services struct {
 	// Intervenants: third parties, their agreement, mandates and
 	// disclosures (issue 4).
 	Intervenants guichet.IntervenantService
+
+	// Reception (issue 4): the message book, appointments, the directory of
+	// outside services and the reception settings.
+	Messages     guichet.MessageService
+	Appointments guichet.AppointmentService
+	Directory    guichet.DirectoryService
+	Reception    Reception
 }
 
 // Server implements api.StrictServerInterface.

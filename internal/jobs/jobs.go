@@ -35,6 +35,7 @@ type Services struct {
 	Maintenance Maintenance
 	Tickets     Tickets
 	Mailboxes   Mailboxes
+	Messages    Messages
 }
 
 // reminderWorker delivers the reminders procedures schedule (a dev ticket
@@ -100,6 +101,7 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 	river.AddWorker(workers, &reminderWorker{svc: svc})
 	river.AddWorker(workers, &missedChecksWorker{svc: svc})
 	river.AddWorker(workers, &legalRequestWorker{svc: svc})
+	river.AddWorker(workers, &messageFollowUpWorker{svc: svc})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },

@@ -148,7 +148,7 @@ func saveSetting(ctx context.Context, tx *Tx, key string, ifMatch int, v any) (i
 // their first version is 1 (an ETag a client can send back).
 func (s *Store) seedSettings(ctx context.Context) error {
 	defaults := map[string]any{settingCalendar: calendar.Default(), settingPolicies: defaultPolicies(),
-		settingMapping: procedure.DefaultMapping()}
+		settingMapping: procedure.DefaultMapping(), settingReception: defaultReception()}
 	return s.inTx(ctx, func(tx *Tx) error {
 		for key, v := range defaults {
 			b, err := json.Marshal(v)
