@@ -23,7 +23,7 @@ func TestAppointmentPreparationRecordsTheReading(t *testing.T) {
 		org := postOrganisation(t, env, p.agent, map[string]any{"name": "Résidence Les Flamboyants", "registered_client": true})
 		client := postContact(t, env, p.agent, map[string]any{"first_name": "Paul", "last_name": "HOAREAU", "organisation_id": org.ID})
 		older := createTicket(t, env, p.agent, map[string]any{"subject": "Charges 2025", "channel": "phone", "category": "routine_request", "contact_id": client.ID})
-		newer := createTicket(t, env, p.agent, map[string]any{"subject": "Fuite", "channel": "phone", "category": "works_request", "contact_id": client.ID})
+		newer := createTicket(t, env, p.agent, map[string]any{"subject": "Fuite", "channel": "phone", "category": "accounting_question", "contact_id": client.ID})
 		closed := createTicket(t, env, p.agent, map[string]any{"subject": "Clos", "channel": "phone", "category": "other", "contact_id": client.ID})
 		mustTransition(t, env, p.agent, closed, "answer_and_close", map[string]any{"message": "Fait."})
 		createTicket(t, env, p.agent, map[string]any{"subject": "Autre client", "channel": "phone", "category": "other", "contact_id": p.contactID})
