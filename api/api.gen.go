@@ -99,6 +99,60 @@ func (e BusinessCalendarUpdateRegions) Valid() bool {
 	}
 }
 
+// Defines values for CallDirection.
+const (
+	CallDirectionInbound  CallDirection = "inbound"
+	CallDirectionOutbound CallDirection = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the CallDirection enum.
+func (e CallDirection) Valid() bool {
+	switch e {
+	case CallDirectionInbound:
+		return true
+	case CallDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallCreateDirection.
+const (
+	CallCreateDirectionInbound  CallCreateDirection = "inbound"
+	CallCreateDirectionOutbound CallCreateDirection = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the CallCreateDirection enum.
+func (e CallCreateDirection) Valid() bool {
+	switch e {
+	case CallCreateDirectionInbound:
+		return true
+	case CallCreateDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallFieldsDirection.
+const (
+	CallFieldsDirectionInbound  CallFieldsDirection = "inbound"
+	CallFieldsDirectionOutbound CallFieldsDirection = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the CallFieldsDirection enum.
+func (e CallFieldsDirection) Valid() bool {
+	switch e {
+	case CallFieldsDirectionInbound:
+		return true
+	case CallFieldsDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Category.
 const (
 	CategoryAccountingQuestion Category = "accounting_question"
@@ -282,6 +336,87 @@ func (e HealthStatus) Valid() bool {
 	case HealthStatusOk:
 		return true
 	case HealthStatusUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InteractionKind.
+const (
+	InteractionKindBailiffAct InteractionKind = "bailiff_act"
+	InteractionKindCall       InteractionKind = "call"
+	InteractionKindLetter     InteractionKind = "letter"
+	InteractionKindVisit      InteractionKind = "visit"
+	InteractionKindVoicemail  InteractionKind = "voicemail"
+)
+
+// Valid indicates whether the value is a known member of the InteractionKind enum.
+func (e InteractionKind) Valid() bool {
+	switch e {
+	case InteractionKindBailiffAct:
+		return true
+	case InteractionKindCall:
+		return true
+	case InteractionKindLetter:
+		return true
+	case InteractionKindVisit:
+		return true
+	case InteractionKindVoicemail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InteractionOutcome.
+const (
+	InteractionOutcomeAnswered                InteractionOutcome = "answered"
+	InteractionOutcomeMessageTaken            InteractionOutcome = "message_taken"
+	InteractionOutcomeOrientedElsewhere       InteractionOutcome = "oriented_elsewhere"
+	InteractionOutcomeReferredToSupervisor    InteractionOutcome = "referred_to_supervisor"
+	InteractionOutcomeTransferredToSupervisor InteractionOutcome = "transferred_to_supervisor"
+)
+
+// Valid indicates whether the value is a known member of the InteractionOutcome enum.
+func (e InteractionOutcome) Valid() bool {
+	switch e {
+	case InteractionOutcomeAnswered:
+		return true
+	case InteractionOutcomeMessageTaken:
+		return true
+	case InteractionOutcomeOrientedElsewhere:
+		return true
+	case InteractionOutcomeReferredToSupervisor:
+		return true
+	case InteractionOutcomeTransferredToSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LetterStatus.
+const (
+	LetterStatusAnswered  LetterStatus = "answered"
+	LetterStatusArchived  LetterStatus = "archived"
+	LetterStatusProcessed LetterStatus = "processed"
+	LetterStatusReceived  LetterStatus = "received"
+	LetterStatusScanned   LetterStatus = "scanned"
+)
+
+// Valid indicates whether the value is a known member of the LetterStatus enum.
+func (e LetterStatus) Valid() bool {
+	switch e {
+	case LetterStatusAnswered:
+		return true
+	case LetterStatusArchived:
+		return true
+	case LetterStatusProcessed:
+		return true
+	case LetterStatusReceived:
+		return true
+	case LetterStatusScanned:
 		return true
 	default:
 		return false
@@ -536,20 +671,22 @@ func (e TicketStatus) Valid() bool {
 
 // Defines values for TimelineEventKind.
 const (
-	TimelineEventKindAssignment    TimelineEventKind = "assignment"
-	TimelineEventKindAttachment    TimelineEventKind = "attachment"
-	TimelineEventKindClientMessage TimelineEventKind = "client_message"
-	TimelineEventKindCreated       TimelineEventKind = "created"
-	TimelineEventKindDevTicket     TimelineEventKind = "dev_ticket"
-	TimelineEventKindEscalation    TimelineEventKind = "escalation"
-	TimelineEventKindLink          TimelineEventKind = "link"
-	TimelineEventKindMerge         TimelineEventKind = "merge"
-	TimelineEventKindNote          TimelineEventKind = "note"
-	TimelineEventKindNotification  TimelineEventKind = "notification"
-	TimelineEventKindReply         TimelineEventKind = "reply"
-	TimelineEventKindSplit         TimelineEventKind = "split"
-	TimelineEventKindTransition    TimelineEventKind = "transition"
-	TimelineEventKindUpdate        TimelineEventKind = "update"
+	TimelineEventKindAssignment       TimelineEventKind = "assignment"
+	TimelineEventKindAttachment       TimelineEventKind = "attachment"
+	TimelineEventKindClientMessage    TimelineEventKind = "client_message"
+	TimelineEventKindCreated          TimelineEventKind = "created"
+	TimelineEventKindDevTicket        TimelineEventKind = "dev_ticket"
+	TimelineEventKindEscalation       TimelineEventKind = "escalation"
+	TimelineEventKindInteraction      TimelineEventKind = "interaction"
+	TimelineEventKindLink             TimelineEventKind = "link"
+	TimelineEventKindMerge            TimelineEventKind = "merge"
+	TimelineEventKindNote             TimelineEventKind = "note"
+	TimelineEventKindNotification     TimelineEventKind = "notification"
+	TimelineEventKindOralConfirmation TimelineEventKind = "oral_confirmation"
+	TimelineEventKindReply            TimelineEventKind = "reply"
+	TimelineEventKindSplit            TimelineEventKind = "split"
+	TimelineEventKindTransition       TimelineEventKind = "transition"
+	TimelineEventKindUpdate           TimelineEventKind = "update"
 )
 
 // Valid indicates whether the value is a known member of the TimelineEventKind enum.
@@ -567,6 +704,8 @@ func (e TimelineEventKind) Valid() bool {
 		return true
 	case TimelineEventKindEscalation:
 		return true
+	case TimelineEventKindInteraction:
+		return true
 	case TimelineEventKindLink:
 		return true
 	case TimelineEventKindMerge:
@@ -574,6 +713,8 @@ func (e TimelineEventKind) Valid() bool {
 	case TimelineEventKindNote:
 		return true
 	case TimelineEventKindNotification:
+		return true
+	case TimelineEventKindOralConfirmation:
 		return true
 	case TimelineEventKindReply:
 		return true
@@ -1033,6 +1174,111 @@ type AvailableTransition struct {
 	To nullable.Nullable[string] `json:"to,omitempty"`
 }
 
+// BailiffAct defines model for BailiffAct.
+type BailiffAct struct {
+	// ActType assignation, signification, commandement…
+	ActType string `json:"act_type"`
+
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId     openapi_types.UUID           `json:"agent_id"`
+	AnsweredAt  nullable.Nullable[time.Time] `json:"answered_at,omitempty"`
+	ArchivedAt  nullable.Nullable[time.Time] `json:"archived_at,omitempty"`
+	BailiffName *string                      `json:"bailiff_name,omitempty"`
+
+	// BailiffOffice L'étude.
+	BailiffOffice *string                                    `json:"bailiff_office,omitempty"`
+	Confirmation  nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId     nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt     time.Time                                  `json:"created_at"`
+	CreatedBy     nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Deadline      nullable.Nullable[time.Time]               `json:"deadline,omitempty"`
+	Id            openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+
+	// OrganisationId The organisation concerned.
+	OrganisationId nullable.Nullable[openapi_types.UUID] `json:"organisation_id,omitempty"`
+	ProcessedAt    nullable.Nullable[time.Time]          `json:"processed_at,omitempty"`
+
+	// Reason Le motif.
+	Reason   string                             `json:"reason"`
+	Scan     nullable.Nullable[InteractionScan] `json:"scan,omitempty"`
+	ServedAt time.Time                          `json:"served_at"`
+
+	// Status received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+	Status LetterStatus `json:"status"`
+
+	// Tickets One per subject raised.
+	Tickets   []InteractionTicket `json:"tickets"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	Version   int                 `json:"version"`
+}
+
+// BailiffActCreate defines model for BailiffActCreate.
+type BailiffActCreate struct {
+	ActType string `json:"act_type"`
+
+	// AgentId Defaults to the caller; must hold the legal role.
+	AgentId       *openapi_types.UUID `json:"agent_id,omitempty"`
+	BailiffName   *string             `json:"bailiff_name,omitempty"`
+	BailiffOffice *string             `json:"bailiff_office,omitempty"`
+	ContactId     *openapi_types.UUID `json:"contact_id,omitempty"`
+	Deadline      *time.Time          `json:"deadline,omitempty"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity *Identity `json:"identity,omitempty"`
+
+	// IntervenantId The huissier, when registered as an intervenant.
+	IntervenantId *openapi_types.UUID `json:"intervenant_id,omitempty"`
+	Notes         *string             `json:"notes,omitempty"`
+
+	// OccurredAt When the act was received; defaults to now; never in the future.
+	OccurredAt     *time.Time          `json:"occurred_at,omitempty"`
+	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`
+	Reason         *string             `json:"reason,omitempty"`
+
+	// ServedAt When the act was served; defaults to occurred_at; never in the future.
+	ServedAt *time.Time `json:"served_at,omitempty"`
+}
+
+// BailiffActFields defines model for BailiffActFields.
+type BailiffActFields struct {
+	// ActType assignation, signification, commandement…
+	ActType     string                       `json:"act_type"`
+	AnsweredAt  nullable.Nullable[time.Time] `json:"answered_at,omitempty"`
+	ArchivedAt  nullable.Nullable[time.Time] `json:"archived_at,omitempty"`
+	BailiffName *string                      `json:"bailiff_name,omitempty"`
+
+	// BailiffOffice L'étude.
+	BailiffOffice *string                      `json:"bailiff_office,omitempty"`
+	Deadline      nullable.Nullable[time.Time] `json:"deadline,omitempty"`
+
+	// OrganisationId The organisation concerned.
+	OrganisationId nullable.Nullable[openapi_types.UUID] `json:"organisation_id,omitempty"`
+	ProcessedAt    nullable.Nullable[time.Time]          `json:"processed_at,omitempty"`
+	Scan           nullable.Nullable[InteractionScan]    `json:"scan,omitempty"`
+	ServedAt       time.Time                             `json:"served_at"`
+
+	// Status received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+	Status LetterStatus `json:"status"`
+}
+
+// BailiffActPage defines model for BailiffActPage.
+type BailiffActPage struct {
+	Items      []BailiffAct              `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
 // BusinessCalendar defines model for BusinessCalendar.
 type BusinessCalendar struct {
 	Closures []Closure `json:"closures"`
@@ -1060,6 +1306,120 @@ type BusinessCalendarUpdate struct {
 
 // BusinessCalendarUpdateRegions defines model for BusinessCalendarUpdate.Regions.
 type BusinessCalendarUpdateRegions string
+
+// Call defines model for Call.
+type Call struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId      openapi_types.UUID                         `json:"agent_id"`
+	Confirmation nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId    nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt    time.Time                                  `json:"created_at"`
+	CreatedBy    nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Direction    CallDirection                              `json:"direction"`
+	Id           openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+
+	// OrientedTo The outside service the caller was oriented to.
+	OrientedTo *string `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// Tickets One per subject raised.
+	Tickets []InteractionTicket `json:"tickets"`
+
+	// TransferredTo The supervisor the call was transferred to.
+	TransferredTo nullable.Nullable[openapi_types.UUID] `json:"transferred_to,omitempty"`
+	UpdatedAt     time.Time                             `json:"updated_at"`
+	Version       int                                   `json:"version"`
+}
+
+// CallDirection defines model for Call.Direction.
+type CallDirection string
+
+// CallCreate defines model for CallCreate.
+type CallCreate struct {
+	// AgentId Defaults to the caller.
+	AgentId   *openapi_types.UUID  `json:"agent_id,omitempty"`
+	ContactId *openapi_types.UUID  `json:"contact_id,omitempty"`
+	Direction *CallCreateDirection `json:"direction,omitempty"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      *Identity           `json:"identity,omitempty"`
+	IntervenantId *openapi_types.UUID `json:"intervenant_id,omitempty"`
+	Notes         *string             `json:"notes,omitempty"`
+
+	// OccurredAt Defaults to now; never in the future.
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
+
+	// OrientedTo Required when oriented_elsewhere: the outside service.
+	OrientedTo *string `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+	Reason  *string            `json:"reason,omitempty"`
+
+	// TicketIds Existing tickets the call is about, one per subject.
+	TicketIds *[]openapi_types.UUID `json:"ticket_ids,omitempty"`
+
+	// Tickets Tickets to open, one per new subject (needs tickets:write).
+	Tickets *[]InteractionTicketCreate `json:"tickets,omitempty"`
+
+	// TransferredTo Required when transferred_to_supervisor: an active supervisor or manager.
+	TransferredTo *openapi_types.UUID `json:"transferred_to,omitempty"`
+}
+
+// CallCreateDirection defines model for CallCreate.Direction.
+type CallCreateDirection string
+
+// CallFields defines model for CallFields.
+type CallFields struct {
+	Direction CallFieldsDirection `json:"direction"`
+
+	// OrientedTo The outside service the caller was oriented to.
+	OrientedTo *string `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+
+	// TransferredTo The supervisor the call was transferred to.
+	TransferredTo nullable.Nullable[openapi_types.UUID] `json:"transferred_to,omitempty"`
+}
+
+// CallFieldsDirection defines model for CallFields.Direction.
+type CallFieldsDirection string
+
+// CallPage defines model for CallPage.
+type CallPage struct {
+	Items      []Call                    `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
 
 // Category defines model for Category.
 type Category string
@@ -1139,6 +1499,14 @@ type Closure struct {
 	From openapi_types.Date `json:"from"`
 	Name *string            `json:"name,omitempty"`
 	To   openapi_types.Date `json:"to"`
+}
+
+// ConfirmationCreate defines model for ConfirmationCreate.
+type ConfirmationCreate struct {
+	Text string `json:"text"`
+
+	// TicketId The ticket to confirm on; without it the confirmation is an event of the interaction.
+	TicketId *openapi_types.UUID `json:"ticket_id,omitempty"`
 }
 
 // Contact defines model for Contact.
@@ -1261,6 +1629,234 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+type Identity struct {
+	Email *openapi_types.Email `json:"email,omitempty"`
+	Name  *string              `json:"name,omitempty"`
+	Phone *string              `json:"phone,omitempty"`
+
+	// Structure The structure they speak for ("de quelle structure").
+	Structure *string `json:"structure,omitempty"`
+}
+
+// Interaction Any kind of interaction; the member named after its kind holds the kind's fields.
+type Interaction struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId      openapi_types.UUID                         `json:"agent_id"`
+	BailiffAct   *BailiffActFields                          `json:"bailiff_act,omitempty"`
+	Call         *CallFields                                `json:"call,omitempty"`
+	Confirmation nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId    nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt    time.Time                                  `json:"created_at"`
+	CreatedBy    nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Id           openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+	Letter        *LetterFields                         `json:"letter,omitempty"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// Tickets One per subject raised.
+	Tickets   []InteractionTicket `json:"tickets"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	Version   int                 `json:"version"`
+	Visit     *VisitFields        `json:"visit,omitempty"`
+	Voicemail *VoicemailFields    `json:"voicemail,omitempty"`
+}
+
+// InteractionBase defines model for InteractionBase.
+type InteractionBase struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId      openapi_types.UUID                         `json:"agent_id"`
+	Confirmation nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId    nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt    time.Time                                  `json:"created_at"`
+	CreatedBy    nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Id           openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// Tickets One per subject raised.
+	Tickets   []InteractionTicket `json:"tickets"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	Version   int                 `json:"version"`
+}
+
+// InteractionConfirmation defines model for InteractionConfirmation.
+type InteractionConfirmation struct {
+	ConfirmedAt time.Time                             `json:"confirmed_at"`
+	ConfirmedBy nullable.Nullable[openapi_types.UUID] `json:"confirmed_by,omitempty"`
+	Text        string                                `json:"text"`
+
+	// TicketId The ticket whose timeline holds the confirmation; null when it was recorded as an event of the interaction.
+	TicketId nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+}
+
+// InteractionKind defines model for InteractionKind.
+type InteractionKind string
+
+// InteractionOutcome How an oral exchange ended. A call ends `answered`,
+// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+// `message_taken` (another kind's outcome is refused with 422). Every
+// outcome but `oriented_elsewhere` needs a written confirmation.
+type InteractionOutcome string
+
+// InteractionPage defines model for InteractionPage.
+type InteractionPage struct {
+	Items      []Interaction             `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// InteractionScan defines model for InteractionScan.
+type InteractionScan struct {
+	// ContentType Sniffed from the content.
+	ContentType string                                `json:"content_type"`
+	Filename    string                                `json:"filename"`
+	ScannedAt   time.Time                             `json:"scanned_at"`
+	ScannedBy   nullable.Nullable[openapi_types.UUID] `json:"scanned_by,omitempty"`
+	Sha256      string                                `json:"sha256"`
+	Size        int64                                 `json:"size"`
+}
+
+// InteractionTicket defines model for InteractionTicket.
+type InteractionTicket struct {
+	Number string `json:"number"`
+
+	// Opened True when the interaction opened the ticket, false when it was linked to an existing one.
+	Opened   bool               `json:"opened"`
+	TicketId openapi_types.UUID `json:"ticket_id"`
+}
+
+// InteractionTicketCreate A ticket to open for one subject raised; its channel, contact and received_at come from the interaction.
+type InteractionTicketCreate struct {
+	AssigneeId    *openapi_types.UUID `json:"assignee_id,omitempty"`
+	Category      Category            `json:"category"`
+	Description   *string             `json:"description,omitempty"`
+	FileReference *string             `json:"file_reference,omitempty"`
+
+	// NeedsAnswer Whether a response clock starts; defaults to true for letters and bailiff acts, false for calls, voicemails and visits.
+	NeedsAnswer *bool    `json:"needs_answer,omitempty"`
+	Subject     string   `json:"subject"`
+	Urgency     *Urgency `json:"urgency,omitempty"`
+}
+
+// Letter defines model for Letter.
+type Letter struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId      openapi_types.UUID                         `json:"agent_id"`
+	AnsweredAt   nullable.Nullable[time.Time]               `json:"answered_at,omitempty"`
+	ArchivedAt   nullable.Nullable[time.Time]               `json:"archived_at,omitempty"`
+	Confirmation nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId    nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt    time.Time                                  `json:"created_at"`
+	CreatedBy    nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Id           openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt  time.Time                    `json:"occurred_at"`
+	ProcessedAt nullable.Nullable[time.Time] `json:"processed_at,omitempty"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// Registered A registered letter (recommandé): its tickets need a registered reply.
+	Registered bool                               `json:"registered"`
+	Scan       nullable.Nullable[InteractionScan] `json:"scan,omitempty"`
+
+	// Status received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+	Status LetterStatus `json:"status"`
+
+	// Tickets One per subject raised.
+	Tickets        []InteractionTicket `json:"tickets"`
+	TrackingNumber *string             `json:"tracking_number,omitempty"`
+	UpdatedAt      time.Time           `json:"updated_at"`
+	Version        int                 `json:"version"`
+}
+
+// LetterCreate A letter logged on arrival. Its tickets are opened when it is processed, after its scan.
+type LetterCreate struct {
+	// AgentId Defaults to the caller.
+	AgentId   *openapi_types.UUID `json:"agent_id,omitempty"`
+	ContactId *openapi_types.UUID `json:"contact_id,omitempty"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      *Identity           `json:"identity,omitempty"`
+	IntervenantId *openapi_types.UUID `json:"intervenant_id,omitempty"`
+	Notes         *string             `json:"notes,omitempty"`
+
+	// OccurredAt When the letter arrived; defaults to now; never in the future.
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
+	Reason     *string    `json:"reason,omitempty"`
+	Registered *bool      `json:"registered,omitempty"`
+
+	// TrackingNumber Required for a registered letter.
+	TrackingNumber *string `json:"tracking_number,omitempty"`
+}
+
+// LetterFields defines model for LetterFields.
+type LetterFields struct {
+	AnsweredAt  nullable.Nullable[time.Time] `json:"answered_at,omitempty"`
+	ArchivedAt  nullable.Nullable[time.Time] `json:"archived_at,omitempty"`
+	ProcessedAt nullable.Nullable[time.Time] `json:"processed_at,omitempty"`
+
+	// Registered A registered letter (recommandé): its tickets need a registered reply.
+	Registered bool                               `json:"registered"`
+	Scan       nullable.Nullable[InteractionScan] `json:"scan,omitempty"`
+
+	// Status received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+	Status         LetterStatus `json:"status"`
+	TrackingNumber *string      `json:"tracking_number,omitempty"`
+}
+
+// LetterPage defines model for LetterPage.
+type LetterPage struct {
+	Items      []Letter                  `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// LetterProcessing The tickets the letter is about, one per subject; at least one.
+type LetterProcessing struct {
+	TicketIds *[]openapi_types.UUID      `json:"ticket_ids,omitempty"`
+	Tickets   *[]InteractionTicketCreate `json:"tickets,omitempty"`
+}
+
+// LetterStatus received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+type LetterStatus string
 
 // Me defines model for Me.
 type Me struct {
@@ -1799,8 +2395,214 @@ type TransitionList struct {
 // Urgency defines model for Urgency.
 type Urgency string
 
+// Visit defines model for Visit.
+type Visit struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId       openapi_types.UUID                         `json:"agent_id"`
+	AppointmentId nullable.Nullable[openapi_types.UUID]      `json:"appointment_id,omitempty"`
+	Confirmation  nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId     nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt     time.Time                                  `json:"created_at"`
+	CreatedBy     nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Id            openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+	OrientedTo *string   `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// ReferredTo The supervisor the visitor was referred to.
+	ReferredTo nullable.Nullable[openapi_types.UUID] `json:"referred_to,omitempty"`
+
+	// Tickets One per subject raised.
+	Tickets   []InteractionTicket `json:"tickets"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	Version   int                 `json:"version"`
+
+	// WalkIn Came without an appointment.
+	WalkIn bool `json:"walk_in"`
+}
+
+// VisitCreate defines model for VisitCreate.
+type VisitCreate struct {
+	// AgentId Defaults to the caller.
+	AgentId *openapi_types.UUID `json:"agent_id,omitempty"`
+
+	// AppointmentId The appointment the visit was for; without it the visit is a walk-in.
+	AppointmentId *openapi_types.UUID `json:"appointment_id,omitempty"`
+	ContactId     *openapi_types.UUID `json:"contact_id,omitempty"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      *Identity           `json:"identity,omitempty"`
+	IntervenantId *openapi_types.UUID `json:"intervenant_id,omitempty"`
+	Notes         *string             `json:"notes,omitempty"`
+
+	// OccurredAt Defaults to now; never in the future.
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
+
+	// OrientedTo Required when oriented_elsewhere.
+	OrientedTo *string `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+	Reason  *string            `json:"reason,omitempty"`
+
+	// ReferredTo Required when referred_to_supervisor: an active supervisor or manager.
+	ReferredTo *openapi_types.UUID        `json:"referred_to,omitempty"`
+	TicketIds  *[]openapi_types.UUID      `json:"ticket_ids,omitempty"`
+	Tickets    *[]InteractionTicketCreate `json:"tickets,omitempty"`
+}
+
+// VisitFields defines model for VisitFields.
+type VisitFields struct {
+	AppointmentId nullable.Nullable[openapi_types.UUID] `json:"appointment_id,omitempty"`
+	OrientedTo    *string                               `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+
+	// ReferredTo The supervisor the visitor was referred to.
+	ReferredTo nullable.Nullable[openapi_types.UUID] `json:"referred_to,omitempty"`
+
+	// WalkIn Came without an appointment.
+	WalkIn bool `json:"walk_in"`
+}
+
+// VisitPage defines model for VisitPage.
+type VisitPage struct {
+	Items      []Visit                   `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// Voicemail defines model for Voicemail.
+type Voicemail struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId      openapi_types.UUID                         `json:"agent_id"`
+	Confirmation nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ConsultedAt  time.Time                                  `json:"consulted_at"`
+
+	// ConsultedBy Who listened to the message.
+	ConsultedBy openapi_types.UUID                    `json:"consulted_by"`
+	ContactId   nullable.Nullable[openapi_types.UUID] `json:"contact_id,omitempty"`
+	CreatedAt   time.Time                             `json:"created_at"`
+	CreatedBy   nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+	Id          openapi_types.UUID                    `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// Tickets One per subject raised.
+	Tickets   []InteractionTicket `json:"tickets"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	Version   int                 `json:"version"`
+}
+
+// VoicemailCreate defines model for VoicemailCreate.
+type VoicemailCreate struct {
+	// AgentId Defaults to the caller.
+	AgentId *openapi_types.UUID `json:"agent_id,omitempty"`
+
+	// ConsultedAt Defaults to now; never in the future.
+	ConsultedAt *time.Time `json:"consulted_at,omitempty"`
+
+	// ConsultedBy Defaults to the caller.
+	ConsultedBy *openapi_types.UUID `json:"consulted_by,omitempty"`
+	ContactId   *openapi_types.UUID `json:"contact_id,omitempty"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      *Identity           `json:"identity,omitempty"`
+	IntervenantId *openapi_types.UUID `json:"intervenant_id,omitempty"`
+	Notes         *string             `json:"notes,omitempty"`
+
+	// OccurredAt When the message was left; defaults to now; never in the future.
+	OccurredAt *time.Time                 `json:"occurred_at,omitempty"`
+	Reason     *string                    `json:"reason,omitempty"`
+	TicketIds  *[]openapi_types.UUID      `json:"ticket_ids,omitempty"`
+	Tickets    *[]InteractionTicketCreate `json:"tickets,omitempty"`
+}
+
+// VoicemailFields defines model for VoicemailFields.
+type VoicemailFields struct {
+	ConsultedAt time.Time `json:"consulted_at"`
+
+	// ConsultedBy Who listened to the message.
+	ConsultedBy openapi_types.UUID `json:"consulted_by"`
+}
+
+// VoicemailPage defines model for VoicemailPage.
+type VoicemailPage struct {
+	Items      []Voicemail               `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
 // AgentId defines model for AgentId.
 type AgentId = openapi_types.UUID
+
+// BookAgentId defines model for BookAgentId.
+type BookAgentId = openapi_types.UUID
+
+// BookContactId defines model for BookContactId.
+type BookContactId = openapi_types.UUID
+
+// BookFrom defines model for BookFrom.
+type BookFrom = time.Time
+
+// BookIntervenantId defines model for BookIntervenantId.
+type BookIntervenantId = openapi_types.UUID
+
+// BookLetterStatus received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+type BookLetterStatus = LetterStatus
+
+// BookOutcome How an oral exchange ended. A call ends `answered`,
+// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+// `message_taken` (another kind's outcome is refused with 422). Every
+// outcome but `oriented_elsewhere` needs a written confirmation.
+type BookOutcome = InteractionOutcome
+
+// BookTo defines model for BookTo.
+type BookTo = time.Time
+
+// BookUnconfirmed defines model for BookUnconfirmed.
+type BookUnconfirmed = bool
 
 // ContactId defines model for ContactId.
 type ContactId = openapi_types.UUID
@@ -1814,6 +2616,9 @@ type IdempotencyKey = string
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
+// InteractionId defines model for InteractionId.
+type InteractionId = openapi_types.UUID
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -1825,6 +2630,9 @@ type ProcedureCode = string
 
 // ProcedureVersionLabel defines model for ProcedureVersionLabel.
 type ProcedureVersionLabel = string
+
+// ScanFilename defines model for ScanFilename.
+type ScanFilename = string
 
 // SearchQuery defines model for SearchQuery.
 type SearchQuery = string
@@ -1945,6 +2753,109 @@ type ListAuditEventsParamsEntityType string
 // ListAuditEventsParamsAction defines parameters for ListAuditEvents.
 type ListAuditEventsParamsAction string
 
+// ListBailiffActsParams defines parameters for ListBailiffActs.
+type ListBailiffActsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+
+	// Status Where the letter is in its lifecycle.
+	Status *BookLetterStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// CreateBailiffActParams defines parameters for CreateBailiffAct.
+type CreateBailiffActParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// MarkBailiffActAnsweredParams defines parameters for MarkBailiffActAnswered.
+type MarkBailiffActAnsweredParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ArchiveBailiffActParams defines parameters for ArchiveBailiffAct.
+type ArchiveBailiffActParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ProcessBailiffActParams defines parameters for ProcessBailiffAct.
+type ProcessBailiffActParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UploadBailiffActScanMultipartBody defines parameters for UploadBailiffActScan.
+type UploadBailiffActScanMultipartBody struct {
+	File openapi_types.File `json:"file"`
+}
+
+// UploadBailiffActScanParams defines parameters for UploadBailiffActScan.
+type UploadBailiffActScanParams struct {
+	// Filename The file name, for a raw body.
+	Filename *ScanFilename `form:"filename,omitempty" json:"filename,omitempty"`
+
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListCallsParams defines parameters for ListCalls.
+type ListCallsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+	Outcome     *BookOutcome     `form:"outcome,omitempty" json:"outcome,omitempty"`
+}
+
+// CreateCallParams defines parameters for CreateCall.
+type CreateCallParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListContactsParams defines parameters for ListContacts.
 type ListContactsParams struct {
 	// Limit Page size.
@@ -1980,6 +2891,110 @@ type DeleteContactParams struct {
 
 // UpdateContactParams defines parameters for UpdateContact.
 type UpdateContactParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListInteractionsParams defines parameters for ListInteractions.
+type ListInteractionsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+	Outcome     *BookOutcome     `form:"outcome,omitempty" json:"outcome,omitempty"`
+	Kind        *InteractionKind `form:"kind,omitempty" json:"kind,omitempty"`
+}
+
+// ConfirmInteractionParams defines parameters for ConfirmInteraction.
+type ConfirmInteractionParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListLettersParams defines parameters for ListLetters.
+type ListLettersParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+
+	// Status Where the letter is in its lifecycle.
+	Status *BookLetterStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// CreateLetterParams defines parameters for CreateLetter.
+type CreateLetterParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// MarkLetterAnsweredParams defines parameters for MarkLetterAnswered.
+type MarkLetterAnsweredParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ArchiveLetterParams defines parameters for ArchiveLetter.
+type ArchiveLetterParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ProcessLetterParams defines parameters for ProcessLetter.
+type ProcessLetterParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UploadLetterScanMultipartBody defines parameters for UploadLetterScan.
+type UploadLetterScanMultipartBody struct {
+	File openapi_types.File `json:"file"`
+}
+
+// UploadLetterScanParams defines parameters for UploadLetterScan.
+type UploadLetterScanParams struct {
+	// Filename The file name, for a raw body.
+	Filename *ScanFilename `form:"filename,omitempty" json:"filename,omitempty"`
+
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
@@ -2199,6 +3214,65 @@ type ApplyTicketTransitionParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListVisitsParams defines parameters for ListVisits.
+type ListVisitsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+	Outcome     *BookOutcome     `form:"outcome,omitempty" json:"outcome,omitempty"`
+}
+
+// CreateVisitParams defines parameters for CreateVisit.
+type CreateVisitParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListVoicemailsParams defines parameters for ListVoicemails.
+type ListVoicemailsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+}
+
+// CreateVoicemailParams defines parameters for CreateVoicemail.
+type CreateVoicemailParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateAgentJSONRequestBody defines body for CreateAgent for application/json ContentType.
 type CreateAgentJSONRequestBody = AgentCreate
 
@@ -2220,11 +3294,35 @@ type RefreshTokenJSONRequestBody = RefreshRequest
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = PasswordLogin
 
+// CreateBailiffActJSONRequestBody defines body for CreateBailiffAct for application/json ContentType.
+type CreateBailiffActJSONRequestBody = BailiffActCreate
+
+// ProcessBailiffActJSONRequestBody defines body for ProcessBailiffAct for application/json ContentType.
+type ProcessBailiffActJSONRequestBody = LetterProcessing
+
+// UploadBailiffActScanMultipartRequestBody defines body for UploadBailiffActScan for multipart/form-data ContentType.
+type UploadBailiffActScanMultipartRequestBody UploadBailiffActScanMultipartBody
+
+// CreateCallJSONRequestBody defines body for CreateCall for application/json ContentType.
+type CreateCallJSONRequestBody = CallCreate
+
 // CreateContactJSONRequestBody defines body for CreateContact for application/json ContentType.
 type CreateContactJSONRequestBody = ContactCreate
 
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactUpdate
+
+// ConfirmInteractionJSONRequestBody defines body for ConfirmInteraction for application/json ContentType.
+type ConfirmInteractionJSONRequestBody = ConfirmationCreate
+
+// CreateLetterJSONRequestBody defines body for CreateLetter for application/json ContentType.
+type CreateLetterJSONRequestBody = LetterCreate
+
+// ProcessLetterJSONRequestBody defines body for ProcessLetter for application/json ContentType.
+type ProcessLetterJSONRequestBody = LetterProcessing
+
+// UploadLetterScanMultipartRequestBody defines body for UploadLetterScan for multipart/form-data ContentType.
+type UploadLetterScanMultipartRequestBody UploadLetterScanMultipartBody
 
 // ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
 type ChangeMyPasswordJSONRequestBody = PasswordChange
@@ -2276,6 +3374,12 @@ type SplitTicketJSONRequestBody = TicketSplit
 
 // ApplyTicketTransitionJSONRequestBody defines body for ApplyTicketTransition for application/json ContentType.
 type ApplyTicketTransitionJSONRequestBody = TransitionApply
+
+// CreateVisitJSONRequestBody defines body for CreateVisit for application/json ContentType.
+type CreateVisitJSONRequestBody = VisitCreate
+
+// CreateVoicemailJSONRequestBody defines body for CreateVoicemail for application/json ContentType.
+type CreateVoicemailJSONRequestBody = VoicemailCreate
 
 // Getter for additional properties for ProcedureDefinition_Transitions_Actions_Item. Returns the specified
 // element and whether it was found
@@ -2640,6 +3744,161 @@ type ClientInterface interface {
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateToken(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListBailiffActs The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /bailiff-acts (the `ListBailiffActs` operationId).
+	ListBailiffActs(ctx context.Context, params *ListBailiffActsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBailiffActWithBody Log a bailiff act
+	//
+	// Logs a bailiff act (acte d'huissier). Only the legal role receives
+	// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+	// service juridique"): anyone else gets 403 and nothing is written. It
+	// follows a letter's lifecycle: scanned, processed into tickets
+	// (channel `letter`), answered, archived.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+	CreateBailiffActWithBody(ctx context.Context, params *CreateBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBailiffAct Log a bailiff act
+	//
+	// Logs a bailiff act (acte d'huissier). Only the legal role receives
+	// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+	// service juridique"): anyone else gets 403 and nothing is written. It
+	// follows a letter's lifecycle: scanned, processed into tickets
+	// (channel `letter`), answered, archived.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+	CreateBailiffAct(ctx context.Context, params *CreateBailiffActParams, body CreateBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBailiffAct Read a bailiff act
+	//
+	// Corresponds with GET /bailiff-acts/{interactionId} (the `GetBailiffAct` operationId).
+	GetBailiffAct(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkBailiffActAnswered Mark a processed bailiff act answered
+	//
+	// Checks that every ticket of the bailiff act has a reply sent since it was
+	// processed; 422 names
+	// each ticket that lacks its reply. Legal role only.
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/answered (the `MarkBailiffActAnswered` operationId).
+	MarkBailiffActAnswered(ctx context.Context, interactionId InteractionId, params *MarkBailiffActAnsweredParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ArchiveBailiffAct Archive an answered bailiff act
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/archive (the `ArchiveBailiffAct` operationId).
+	ArchiveBailiffAct(ctx context.Context, interactionId InteractionId, params *ArchiveBailiffActParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessBailiffActWithBody Process a scanned bailiff act into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `letter`, the bailiff act's contact and
+	// its arrival as received_at; a linked ticket records the bailiff act as a
+	// client message (a response clock starts).
+	// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+	ProcessBailiffActWithBody(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessBailiffAct Process a scanned bailiff act into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `letter`, the bailiff act's contact and
+	// its arrival as received_at; a linked ticket records the bailiff act as a
+	// client message (a response clock starts).
+	// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+	ProcessBailiffAct(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, body ProcessBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadBailiffActScan Download the bailiff act's scan, streamed
+	//
+	// Corresponds with GET /bailiff-acts/{interactionId}/scan (the `DownloadBailiffActScan` operationId).
+	DownloadBailiffActScan(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadBailiffActScanWithBody Upload the bailiff act's scan (multipart or raw body), streamed
+	//
+	// The scan comes before anything else: it moves a `received` bailiff act
+	// to `scanned`; sending it again replaces it until the bailiff act is
+	// processed (409 after). Send `multipart/form-data` with one part
+	// named `file`, or the raw bytes as `application/octet-stream` with
+	// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+	// an empty file 422, and nothing is kept. Legal role only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /bailiff-acts/{interactionId}/scan (the `UploadBailiffActScan` operationId).
+	UploadBailiffActScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadBailiffActScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCalls The book of calls (cahier des appels), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /calls (the `ListCalls` operationId).
+	ListCalls(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCallWithBody Log a call
+	//
+	// Logs a call in the cahier des appels. Without `contact_id`, an
+	// `identity` with a name, phone or email creates an `unidentified`
+	// contact in the same transaction. `ticket_ids` links existing tickets
+	// and `tickets` opens new ones (channel `phone`, received at
+	// `occurred_at`), one per subject, all in one transaction; each ticket's
+	// timeline gets an `interaction` event. A call that is not a simple
+	// orientation must then be confirmed in writing
+	// (`POST /interactions/{id}/confirmation`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /calls (the `CreateCall` operationId).
+	CreateCallWithBody(ctx context.Context, params *CreateCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCall Log a call
+	//
+	// Logs a call in the cahier des appels. Without `contact_id`, an
+	// `identity` with a name, phone or email creates an `unidentified`
+	// contact in the same transaction. `ticket_ids` links existing tickets
+	// and `tickets` opens new ones (channel `phone`, received at
+	// `occurred_at`), one per subject, all in one transaction; each ticket's
+	// timeline gets an `interaction` event. A call that is not a simple
+	// orientation must then be confirmed in writing
+	// (`POST /interactions/{id}/confirmation`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /calls (the `CreateCall` operationId).
+	CreateCall(ctx context.Context, params *CreateCallParams, body CreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCall Read a call
+	//
+	// Corresponds with GET /calls/{interactionId} (the `GetCall` operationId).
+	GetCall(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListContacts List or search contacts
 	//
 	// `q` matches word prefixes, ignoring case and accents, over the name,
@@ -2703,6 +3962,159 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInteractions Every book at once (calls, voicemails, visits, letters, bailiff acts)
+	//
+	// `unconfirmed=true` lists the oral exchanges still waiting for their
+	// written confirmation, overall or for one agent (`agent_id`).
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /interactions (the `ListInteractions` operationId).
+	ListInteractions(ctx context.Context, params *ListInteractionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInteraction Read an interaction of any kind
+	//
+	// Corresponds with GET /interactions/{interactionId} (the `GetInteraction` operationId).
+	GetInteraction(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmInteractionWithBody Confirm an oral exchange in writing
+	//
+	// "Tout échange oral devra par principe faire l'objet d'une
+	// confirmation écrite soit sur le ticket existant correspondant, soit
+	// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+	// text is written on that ticket's timeline (a public
+	// `oral_confirmation` event; needs tickets:write); without it, it is
+	// recorded as an event of the interaction. A second confirmation gets
+	// 409; an interaction that needs none (a simple orientation, a
+	// voicemail, a letter) 422.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+	ConfirmInteractionWithBody(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmInteraction Confirm an oral exchange in writing
+	//
+	// "Tout échange oral devra par principe faire l'objet d'une
+	// confirmation écrite soit sur le ticket existant correspondant, soit
+	// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+	// text is written on that ticket's timeline (a public
+	// `oral_confirmation` event; needs tickets:write); without it, it is
+	// recorded as an event of the interaction. A second confirmation gets
+	// 409; an interaction that needs none (a simple orientation, a
+	// voicemail, a letter) 422.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+	ConfirmInteraction(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, body ConfirmInteractionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListLetters The book of letters (courriers), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /letters (the `ListLetters` operationId).
+	ListLetters(ctx context.Context, params *ListLettersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateLetterWithBody Log a letter
+	//
+	// Logs a letter on arrival (status `received`). A registered letter
+	// needs its tracking number. The letter must be scanned
+	// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /letters (the `CreateLetter` operationId).
+	CreateLetterWithBody(ctx context.Context, params *CreateLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateLetter Log a letter
+	//
+	// Logs a letter on arrival (status `received`). A registered letter
+	// needs its tracking number. The letter must be scanned
+	// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /letters (the `CreateLetter` operationId).
+	CreateLetter(ctx context.Context, params *CreateLetterParams, body CreateLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetLetter Read a letter
+	//
+	// Corresponds with GET /letters/{interactionId} (the `GetLetter` operationId).
+	GetLetter(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkLetterAnswered Mark a processed letter answered
+	//
+	// Checks that every ticket of the letter has a reply sent since it was
+	// processed, by registered letter for a registered letter; 422 names
+	// each ticket that lacks its reply.
+	//
+	// Corresponds with POST /letters/{interactionId}/answered (the `MarkLetterAnswered` operationId).
+	MarkLetterAnswered(ctx context.Context, interactionId InteractionId, params *MarkLetterAnsweredParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ArchiveLetter Archive an answered letter
+	//
+	// Corresponds with POST /letters/{interactionId}/archive (the `ArchiveLetter` operationId).
+	ArchiveLetter(ctx context.Context, interactionId InteractionId, params *ArchiveLetterParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessLetterWithBody Process a scanned letter into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+	// its arrival as received_at; a linked ticket records the letter as a
+	// client message (a response clock starts, and a registered letter awaits a registered reply).
+	// An unscanned letter gets 422 "scan first"; one already processed 409.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+	ProcessLetterWithBody(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessLetter Process a scanned letter into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+	// its arrival as received_at; a linked ticket records the letter as a
+	// client message (a response clock starts, and a registered letter awaits a registered reply).
+	// An unscanned letter gets 422 "scan first"; one already processed 409.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+	ProcessLetter(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, body ProcessLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadLetterScan Download the letter's scan, streamed
+	//
+	// Corresponds with GET /letters/{interactionId}/scan (the `DownloadLetterScan` operationId).
+	DownloadLetterScan(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadLetterScanWithBody Upload the letter's scan (multipart or raw body), streamed
+	//
+	// The scan comes before anything else: it moves a `received` letter
+	// to `scanned`; sending it again replaces it until the letter is
+	// processed (409 after). Send `multipart/form-data` with one part
+	// named `file`, or the raw bytes as `application/octet-stream` with
+	// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+	// an empty file 422, and nothing is kept.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
+	UploadLetterScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The authenticated agent
 	//
@@ -3179,6 +4591,82 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
 	ApplyTicketTransition(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, body ApplyTicketTransitionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListVisits The book of visits (visites), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /visits (the `ListVisits` operationId).
+	ListVisits(ctx context.Context, params *ListVisitsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVisitWithBody Log a visit
+	//
+	// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+	// have the channel `visit`. A visit that is not a simple orientation
+	// must then be confirmed in writing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /visits (the `CreateVisit` operationId).
+	CreateVisitWithBody(ctx context.Context, params *CreateVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVisit Log a visit
+	//
+	// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+	// have the channel `visit`. A visit that is not a simple orientation
+	// must then be confirmed in writing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /visits (the `CreateVisit` operationId).
+	CreateVisit(ctx context.Context, params *CreateVisitParams, body CreateVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetVisit Read a visit
+	//
+	// Corresponds with GET /visits/{interactionId} (the `GetVisit` operationId).
+	GetVisit(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListVoicemails The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /voicemails (the `ListVoicemails` operationId).
+	ListVoicemails(ctx context.Context, params *ListVoicemailsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVoicemailWithBody Log a voicemail
+	//
+	// Logs a message consulted on the voicemail (identity, contact details,
+	// reason). Tickets opened from it have the channel `voicemail`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+	CreateVoicemailWithBody(ctx context.Context, params *CreateVoicemailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVoicemail Log a voicemail
+	//
+	// Logs a message consulted on the voicemail (identity, contact details,
+	// reason). Tickets opened from it have the channel `voicemail`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+	CreateVoicemail(ctx context.Context, params *CreateVoicemailParams, body CreateVoicemailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetVoicemail Read a voicemail
+	//
+	// Corresponds with GET /voicemails/{interactionId} (the `GetVoicemail` operationId).
+	GetVoicemail(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAgents List agents
@@ -3548,6 +5036,301 @@ func (c *Client) CreateToken(ctx context.Context, body CreateTokenJSONRequestBod
 	return c.Client.Do(req)
 }
 
+// ListBailiffActs The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /bailiff-acts (the `ListBailiffActs` operationId).
+func (c *Client) ListBailiffActs(ctx context.Context, params *ListBailiffActsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBailiffActsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBailiffActWithBody Log a bailiff act
+//
+// Logs a bailiff act (acte d'huissier). Only the legal role receives
+// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+// service juridique"): anyone else gets 403 and nothing is written. It
+// follows a letter's lifecycle: scanned, processed into tickets
+// (channel `letter`), answered, archived.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+func (c *Client) CreateBailiffActWithBody(ctx context.Context, params *CreateBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBailiffActRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBailiffAct Log a bailiff act
+//
+// Logs a bailiff act (acte d'huissier). Only the legal role receives
+// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+// service juridique"): anyone else gets 403 and nothing is written. It
+// follows a letter's lifecycle: scanned, processed into tickets
+// (channel `letter`), answered, archived.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+func (c *Client) CreateBailiffAct(ctx context.Context, params *CreateBailiffActParams, body CreateBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBailiffActRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBailiffAct Read a bailiff act
+//
+// Corresponds with GET /bailiff-acts/{interactionId} (the `GetBailiffAct` operationId).
+func (c *Client) GetBailiffAct(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBailiffActRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkBailiffActAnswered Mark a processed bailiff act answered
+//
+// Checks that every ticket of the bailiff act has a reply sent since it was
+// processed; 422 names
+// each ticket that lacks its reply. Legal role only.
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/answered (the `MarkBailiffActAnswered` operationId).
+func (c *Client) MarkBailiffActAnswered(ctx context.Context, interactionId InteractionId, params *MarkBailiffActAnsweredParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkBailiffActAnsweredRequest(c.Server, interactionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ArchiveBailiffAct Archive an answered bailiff act
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/archive (the `ArchiveBailiffAct` operationId).
+func (c *Client) ArchiveBailiffAct(ctx context.Context, interactionId InteractionId, params *ArchiveBailiffActParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewArchiveBailiffActRequest(c.Server, interactionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessBailiffActWithBody Process a scanned bailiff act into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `letter`, the bailiff act's contact and
+// its arrival as received_at; a linked ticket records the bailiff act as a
+// client message (a response clock starts).
+// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+func (c *Client) ProcessBailiffActWithBody(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessBailiffActRequestWithBody(c.Server, interactionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessBailiffAct Process a scanned bailiff act into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `letter`, the bailiff act's contact and
+// its arrival as received_at; a linked ticket records the bailiff act as a
+// client message (a response clock starts).
+// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+func (c *Client) ProcessBailiffAct(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, body ProcessBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessBailiffActRequest(c.Server, interactionId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadBailiffActScan Download the bailiff act's scan, streamed
+//
+// Corresponds with GET /bailiff-acts/{interactionId}/scan (the `DownloadBailiffActScan` operationId).
+func (c *Client) DownloadBailiffActScan(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadBailiffActScanRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadBailiffActScanWithBody Upload the bailiff act's scan (multipart or raw body), streamed
+//
+// The scan comes before anything else: it moves a `received` bailiff act
+// to `scanned`; sending it again replaces it until the bailiff act is
+// processed (409 after). Send `multipart/form-data` with one part
+// named `file`, or the raw bytes as `application/octet-stream` with
+// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+// an empty file 422, and nothing is kept. Legal role only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /bailiff-acts/{interactionId}/scan (the `UploadBailiffActScan` operationId).
+func (c *Client) UploadBailiffActScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadBailiffActScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadBailiffActScanRequestWithBody(c.Server, interactionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCalls The book of calls (cahier des appels), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /calls (the `ListCalls` operationId).
+func (c *Client) ListCalls(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCallsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCallWithBody Log a call
+//
+// Logs a call in the cahier des appels. Without `contact_id`, an
+// `identity` with a name, phone or email creates an `unidentified`
+// contact in the same transaction. `ticket_ids` links existing tickets
+// and `tickets` opens new ones (channel `phone`, received at
+// `occurred_at`), one per subject, all in one transaction; each ticket's
+// timeline gets an `interaction` event. A call that is not a simple
+// orientation must then be confirmed in writing
+// (`POST /interactions/{id}/confirmation`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /calls (the `CreateCall` operationId).
+func (c *Client) CreateCallWithBody(ctx context.Context, params *CreateCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCallRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCall Log a call
+//
+// Logs a call in the cahier des appels. Without `contact_id`, an
+// `identity` with a name, phone or email creates an `unidentified`
+// contact in the same transaction. `ticket_ids` links existing tickets
+// and `tickets` opens new ones (channel `phone`, received at
+// `occurred_at`), one per subject, all in one transaction; each ticket's
+// timeline gets an `interaction` event. A call that is not a simple
+// orientation must then be confirmed in writing
+// (`POST /interactions/{id}/confirmation`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /calls (the `CreateCall` operationId).
+func (c *Client) CreateCall(ctx context.Context, params *CreateCallParams, body CreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCallRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCall Read a call
+//
+// Corresponds with GET /calls/{interactionId} (the `GetCall` operationId).
+func (c *Client) GetCall(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCallRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListContacts List or search contacts
 //
 // `q` matches word prefixes, ignoring case and accents, over the name,
@@ -3682,6 +5465,299 @@ func (c *Client) UpdateContact(ctx context.Context, contactId ContactId, params 
 // Corresponds with GET /healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetHealthRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInteractions Every book at once (calls, voicemails, visits, letters, bailiff acts)
+//
+// `unconfirmed=true` lists the oral exchanges still waiting for their
+// written confirmation, overall or for one agent (`agent_id`).
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /interactions (the `ListInteractions` operationId).
+func (c *Client) ListInteractions(ctx context.Context, params *ListInteractionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInteractionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInteraction Read an interaction of any kind
+//
+// Corresponds with GET /interactions/{interactionId} (the `GetInteraction` operationId).
+func (c *Client) GetInteraction(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInteractionRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmInteractionWithBody Confirm an oral exchange in writing
+//
+// "Tout échange oral devra par principe faire l'objet d'une
+// confirmation écrite soit sur le ticket existant correspondant, soit
+// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+// text is written on that ticket's timeline (a public
+// `oral_confirmation` event; needs tickets:write); without it, it is
+// recorded as an event of the interaction. A second confirmation gets
+// 409; an interaction that needs none (a simple orientation, a
+// voicemail, a letter) 422.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+func (c *Client) ConfirmInteractionWithBody(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmInteractionRequestWithBody(c.Server, interactionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmInteraction Confirm an oral exchange in writing
+//
+// "Tout échange oral devra par principe faire l'objet d'une
+// confirmation écrite soit sur le ticket existant correspondant, soit
+// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+// text is written on that ticket's timeline (a public
+// `oral_confirmation` event; needs tickets:write); without it, it is
+// recorded as an event of the interaction. A second confirmation gets
+// 409; an interaction that needs none (a simple orientation, a
+// voicemail, a letter) 422.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+func (c *Client) ConfirmInteraction(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, body ConfirmInteractionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmInteractionRequest(c.Server, interactionId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListLetters The book of letters (courriers), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /letters (the `ListLetters` operationId).
+func (c *Client) ListLetters(ctx context.Context, params *ListLettersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListLettersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateLetterWithBody Log a letter
+//
+// Logs a letter on arrival (status `received`). A registered letter
+// needs its tracking number. The letter must be scanned
+// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /letters (the `CreateLetter` operationId).
+func (c *Client) CreateLetterWithBody(ctx context.Context, params *CreateLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLetterRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateLetter Log a letter
+//
+// Logs a letter on arrival (status `received`). A registered letter
+// needs its tracking number. The letter must be scanned
+// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /letters (the `CreateLetter` operationId).
+func (c *Client) CreateLetter(ctx context.Context, params *CreateLetterParams, body CreateLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLetterRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetLetter Read a letter
+//
+// Corresponds with GET /letters/{interactionId} (the `GetLetter` operationId).
+func (c *Client) GetLetter(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetLetterRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkLetterAnswered Mark a processed letter answered
+//
+// Checks that every ticket of the letter has a reply sent since it was
+// processed, by registered letter for a registered letter; 422 names
+// each ticket that lacks its reply.
+//
+// Corresponds with POST /letters/{interactionId}/answered (the `MarkLetterAnswered` operationId).
+func (c *Client) MarkLetterAnswered(ctx context.Context, interactionId InteractionId, params *MarkLetterAnsweredParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkLetterAnsweredRequest(c.Server, interactionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ArchiveLetter Archive an answered letter
+//
+// Corresponds with POST /letters/{interactionId}/archive (the `ArchiveLetter` operationId).
+func (c *Client) ArchiveLetter(ctx context.Context, interactionId InteractionId, params *ArchiveLetterParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewArchiveLetterRequest(c.Server, interactionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessLetterWithBody Process a scanned letter into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+// its arrival as received_at; a linked ticket records the letter as a
+// client message (a response clock starts, and a registered letter awaits a registered reply).
+// An unscanned letter gets 422 "scan first"; one already processed 409.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+func (c *Client) ProcessLetterWithBody(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessLetterRequestWithBody(c.Server, interactionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessLetter Process a scanned letter into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+// its arrival as received_at; a linked ticket records the letter as a
+// client message (a response clock starts, and a registered letter awaits a registered reply).
+// An unscanned letter gets 422 "scan first"; one already processed 409.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+func (c *Client) ProcessLetter(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, body ProcessLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessLetterRequest(c.Server, interactionId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadLetterScan Download the letter's scan, streamed
+//
+// Corresponds with GET /letters/{interactionId}/scan (the `DownloadLetterScan` operationId).
+func (c *Client) DownloadLetterScan(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadLetterScanRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadLetterScanWithBody Upload the letter's scan (multipart or raw body), streamed
+//
+// The scan comes before anything else: it moves a `received` letter
+// to `scanned`; sending it again replaces it until the letter is
+// processed (409 after). Send `multipart/form-data` with one part
+// named `file`, or the raw bytes as `application/octet-stream` with
+// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+// an empty file 422, and nothing is kept.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
+func (c *Client) UploadLetterScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadLetterScanRequestWithBody(c.Server, interactionId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4708,6 +6784,162 @@ func (c *Client) ApplyTicketTransition(ctx context.Context, ticketId TicketId, p
 	return c.Client.Do(req)
 }
 
+// ListVisits The book of visits (visites), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /visits (the `ListVisits` operationId).
+func (c *Client) ListVisits(ctx context.Context, params *ListVisitsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListVisitsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVisitWithBody Log a visit
+//
+// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+// have the channel `visit`. A visit that is not a simple orientation
+// must then be confirmed in writing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /visits (the `CreateVisit` operationId).
+func (c *Client) CreateVisitWithBody(ctx context.Context, params *CreateVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVisitRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVisit Log a visit
+//
+// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+// have the channel `visit`. A visit that is not a simple orientation
+// must then be confirmed in writing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /visits (the `CreateVisit` operationId).
+func (c *Client) CreateVisit(ctx context.Context, params *CreateVisitParams, body CreateVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVisitRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetVisit Read a visit
+//
+// Corresponds with GET /visits/{interactionId} (the `GetVisit` operationId).
+func (c *Client) GetVisit(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetVisitRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListVoicemails The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /voicemails (the `ListVoicemails` operationId).
+func (c *Client) ListVoicemails(ctx context.Context, params *ListVoicemailsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListVoicemailsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVoicemailWithBody Log a voicemail
+//
+// Logs a message consulted on the voicemail (identity, contact details,
+// reason). Tickets opened from it have the channel `voicemail`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+func (c *Client) CreateVoicemailWithBody(ctx context.Context, params *CreateVoicemailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVoicemailRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVoicemail Log a voicemail
+//
+// Logs a message consulted on the voicemail (identity, contact details,
+// reason). Tickets opened from it have the channel `voicemail`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+func (c *Client) CreateVoicemail(ctx context.Context, params *CreateVoicemailParams, body CreateVoicemailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVoicemailRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetVoicemail Read a voicemail
+//
+// Corresponds with GET /voicemails/{interactionId} (the `GetVoicemail` operationId).
+func (c *Client) GetVoicemail(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetVoicemailRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewListAgentsRequest constructs an http.Request for the ListAgents method
 func NewListAgentsRequest(server string, params *ListAgentsParams) (*http.Request, error) {
 	var err error
@@ -5538,6 +7770,789 @@ func NewCreateTokenRequestWithBody(server string, contentType string, body io.Re
 	return req, nil
 }
 
+// NewListBailiffActsRequest constructs an http.Request for the ListBailiffActs method
+func NewListBailiffActsRequest(server string, params *ListBailiffActsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateBailiffActRequest calls the generic CreateBailiffAct builder with application/json body
+func NewCreateBailiffActRequest(server string, params *CreateBailiffActParams, body CreateBailiffActJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateBailiffActRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateBailiffActRequestWithBody constructs an http.Request for the CreateBailiffAct method, with any body, and a specified content type
+func NewCreateBailiffActRequestWithBody(server string, params *CreateBailiffActParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetBailiffActRequest constructs an http.Request for the GetBailiffAct method
+func NewGetBailiffActRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMarkBailiffActAnsweredRequest constructs an http.Request for the MarkBailiffActAnswered method
+func NewMarkBailiffActAnsweredRequest(server string, interactionId InteractionId, params *MarkBailiffActAnsweredParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s/answered", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewArchiveBailiffActRequest constructs an http.Request for the ArchiveBailiffAct method
+func NewArchiveBailiffActRequest(server string, interactionId InteractionId, params *ArchiveBailiffActParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s/archive", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProcessBailiffActRequest calls the generic ProcessBailiffAct builder with application/json body
+func NewProcessBailiffActRequest(server string, interactionId InteractionId, params *ProcessBailiffActParams, body ProcessBailiffActJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProcessBailiffActRequestWithBody(server, interactionId, params, "application/json", bodyReader)
+}
+
+// NewProcessBailiffActRequestWithBody constructs an http.Request for the ProcessBailiffAct method, with any body, and a specified content type
+func NewProcessBailiffActRequestWithBody(server string, interactionId InteractionId, params *ProcessBailiffActParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s/processing", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadBailiffActScanRequest constructs an http.Request for the DownloadBailiffActScan method
+func NewDownloadBailiffActScanRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s/scan", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadBailiffActScanRequestWithBody constructs an http.Request for the UploadBailiffActScan method, with any body, and a specified content type
+func NewUploadBailiffActScanRequestWithBody(server string, interactionId InteractionId, params *UploadBailiffActScanParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s/scan", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filename != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filename", *params.Filename, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListCallsRequest constructs an http.Request for the ListCalls method
+func NewListCallsRequest(server string, params *ListCallsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calls")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Outcome != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCallRequest calls the generic CreateCall builder with application/json body
+func NewCreateCallRequest(server string, params *CreateCallParams, body CreateCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCallRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCallRequestWithBody constructs an http.Request for the CreateCall method, with any body, and a specified content type
+func NewCreateCallRequestWithBody(server string, params *CreateCallParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calls")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetCallRequest constructs an http.Request for the GetCall method
+func NewGetCallRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calls/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListContactsRequest constructs an http.Request for the ListContacts method
 func NewListContactsRequest(server string, params *ListContactsParams) (*http.Request, error) {
 	var err error
@@ -5886,6 +8901,808 @@ func NewGetHealthRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListInteractionsRequest constructs an http.Request for the ListInteractions method
+func NewListInteractionsRequest(server string, params *ListInteractionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/interactions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Outcome != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetInteractionRequest constructs an http.Request for the GetInteraction method
+func NewGetInteractionRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/interactions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewConfirmInteractionRequest calls the generic ConfirmInteraction builder with application/json body
+func NewConfirmInteractionRequest(server string, interactionId InteractionId, params *ConfirmInteractionParams, body ConfirmInteractionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConfirmInteractionRequestWithBody(server, interactionId, params, "application/json", bodyReader)
+}
+
+// NewConfirmInteractionRequestWithBody constructs an http.Request for the ConfirmInteraction method, with any body, and a specified content type
+func NewConfirmInteractionRequestWithBody(server string, interactionId InteractionId, params *ConfirmInteractionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/interactions/%s/confirmation", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListLettersRequest constructs an http.Request for the ListLetters method
+func NewListLettersRequest(server string, params *ListLettersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateLetterRequest calls the generic CreateLetter builder with application/json body
+func NewCreateLetterRequest(server string, params *CreateLetterParams, body CreateLetterJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateLetterRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateLetterRequestWithBody constructs an http.Request for the CreateLetter method, with any body, and a specified content type
+func NewCreateLetterRequestWithBody(server string, params *CreateLetterParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetLetterRequest constructs an http.Request for the GetLetter method
+func NewGetLetterRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMarkLetterAnsweredRequest constructs an http.Request for the MarkLetterAnswered method
+func NewMarkLetterAnsweredRequest(server string, interactionId InteractionId, params *MarkLetterAnsweredParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s/answered", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewArchiveLetterRequest constructs an http.Request for the ArchiveLetter method
+func NewArchiveLetterRequest(server string, interactionId InteractionId, params *ArchiveLetterParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s/archive", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProcessLetterRequest calls the generic ProcessLetter builder with application/json body
+func NewProcessLetterRequest(server string, interactionId InteractionId, params *ProcessLetterParams, body ProcessLetterJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProcessLetterRequestWithBody(server, interactionId, params, "application/json", bodyReader)
+}
+
+// NewProcessLetterRequestWithBody constructs an http.Request for the ProcessLetter method, with any body, and a specified content type
+func NewProcessLetterRequestWithBody(server string, interactionId InteractionId, params *ProcessLetterParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s/processing", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadLetterScanRequest constructs an http.Request for the DownloadLetterScan method
+func NewDownloadLetterScanRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s/scan", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadLetterScanRequestWithBody constructs an http.Request for the UploadLetterScan method, with any body, and a specified content type
+func NewUploadLetterScanRequestWithBody(server string, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s/scan", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filename != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filename", *params.Filename, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -8031,6 +11848,472 @@ func NewApplyTicketTransitionRequestWithBody(server string, ticketId TicketId, p
 	return req, nil
 }
 
+// NewListVisitsRequest constructs an http.Request for the ListVisits method
+func NewListVisitsRequest(server string, params *ListVisitsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/visits")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Outcome != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateVisitRequest calls the generic CreateVisit builder with application/json body
+func NewCreateVisitRequest(server string, params *CreateVisitParams, body CreateVisitJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateVisitRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateVisitRequestWithBody constructs an http.Request for the CreateVisit method, with any body, and a specified content type
+func NewCreateVisitRequestWithBody(server string, params *CreateVisitParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/visits")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetVisitRequest constructs an http.Request for the GetVisit method
+func NewGetVisitRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/visits/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListVoicemailsRequest constructs an http.Request for the ListVoicemails method
+func NewListVoicemailsRequest(server string, params *ListVoicemailsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/voicemails")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateVoicemailRequest calls the generic CreateVoicemail builder with application/json body
+func NewCreateVoicemailRequest(server string, params *CreateVoicemailParams, body CreateVoicemailJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateVoicemailRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateVoicemailRequestWithBody constructs an http.Request for the CreateVoicemail method, with any body, and a specified content type
+func NewCreateVoicemailRequestWithBody(server string, params *CreateVoicemailParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/voicemails")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetVoicemailRequest constructs an http.Request for the GetVoicemail method
+func NewGetVoicemailRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/voicemails/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -8246,6 +12529,175 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithResponse(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 
+	// ListBailiffActsWithResponse The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /bailiff-acts (the `ListBailiffActs` operationId).
+	ListBailiffActsWithResponse(ctx context.Context, params *ListBailiffActsParams, reqEditors ...RequestEditorFn) (*ListBailiffActsResponse, error)
+
+	// CreateBailiffActWithBodyWithResponse Log a bailiff act
+	//
+	// Logs a bailiff act (acte d'huissier). Only the legal role receives
+	// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+	// service juridique"): anyone else gets 403 and nothing is written. It
+	// follows a letter's lifecycle: scanned, processed into tickets
+	// (channel `letter`), answered, archived.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+	CreateBailiffActWithBodyWithResponse(ctx context.Context, params *CreateBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBailiffActResponse, error)
+
+	// CreateBailiffActWithResponse Log a bailiff act
+	//
+	// Logs a bailiff act (acte d'huissier). Only the legal role receives
+	// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+	// service juridique"): anyone else gets 403 and nothing is written. It
+	// follows a letter's lifecycle: scanned, processed into tickets
+	// (channel `letter`), answered, archived.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+	CreateBailiffActWithResponse(ctx context.Context, params *CreateBailiffActParams, body CreateBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBailiffActResponse, error)
+
+	// GetBailiffActWithResponse Read a bailiff act
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /bailiff-acts/{interactionId} (the `GetBailiffAct` operationId).
+	GetBailiffActWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetBailiffActResponse, error)
+
+	// MarkBailiffActAnsweredWithResponse Mark a processed bailiff act answered
+	//
+	// Checks that every ticket of the bailiff act has a reply sent since it was
+	// processed; 422 names
+	// each ticket that lacks its reply. Legal role only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/answered (the `MarkBailiffActAnswered` operationId).
+	MarkBailiffActAnsweredWithResponse(ctx context.Context, interactionId InteractionId, params *MarkBailiffActAnsweredParams, reqEditors ...RequestEditorFn) (*MarkBailiffActAnsweredResponse, error)
+
+	// ArchiveBailiffActWithResponse Archive an answered bailiff act
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/archive (the `ArchiveBailiffAct` operationId).
+	ArchiveBailiffActWithResponse(ctx context.Context, interactionId InteractionId, params *ArchiveBailiffActParams, reqEditors ...RequestEditorFn) (*ArchiveBailiffActResponse, error)
+
+	// ProcessBailiffActWithBodyWithResponse Process a scanned bailiff act into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `letter`, the bailiff act's contact and
+	// its arrival as received_at; a linked ticket records the bailiff act as a
+	// client message (a response clock starts).
+	// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+	ProcessBailiffActWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessBailiffActResponse, error)
+
+	// ProcessBailiffActWithResponse Process a scanned bailiff act into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `letter`, the bailiff act's contact and
+	// its arrival as received_at; a linked ticket records the bailiff act as a
+	// client message (a response clock starts).
+	// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+	ProcessBailiffActWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, body ProcessBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessBailiffActResponse, error)
+
+	// DownloadBailiffActScanWithResponse Download the bailiff act's scan, streamed
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /bailiff-acts/{interactionId}/scan (the `DownloadBailiffActScan` operationId).
+	DownloadBailiffActScanWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*DownloadBailiffActScanResponse, error)
+
+	// UploadBailiffActScanWithBodyWithResponse Upload the bailiff act's scan (multipart or raw body), streamed
+	//
+	// The scan comes before anything else: it moves a `received` bailiff act
+	// to `scanned`; sending it again replaces it until the bailiff act is
+	// processed (409 after). Send `multipart/form-data` with one part
+	// named `file`, or the raw bytes as `application/octet-stream` with
+	// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+	// an empty file 422, and nothing is kept. Legal role only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /bailiff-acts/{interactionId}/scan (the `UploadBailiffActScan` operationId).
+	UploadBailiffActScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadBailiffActScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadBailiffActScanResponse, error)
+
+	// ListCallsWithResponse The book of calls (cahier des appels), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /calls (the `ListCalls` operationId).
+	ListCallsWithResponse(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*ListCallsResponse, error)
+
+	// CreateCallWithBodyWithResponse Log a call
+	//
+	// Logs a call in the cahier des appels. Without `contact_id`, an
+	// `identity` with a name, phone or email creates an `unidentified`
+	// contact in the same transaction. `ticket_ids` links existing tickets
+	// and `tickets` opens new ones (channel `phone`, received at
+	// `occurred_at`), one per subject, all in one transaction; each ticket's
+	// timeline gets an `interaction` event. A call that is not a simple
+	// orientation must then be confirmed in writing
+	// (`POST /interactions/{id}/confirmation`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calls (the `CreateCall` operationId).
+	CreateCallWithBodyWithResponse(ctx context.Context, params *CreateCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCallResponse, error)
+
+	// CreateCallWithResponse Log a call
+	//
+	// Logs a call in the cahier des appels. Without `contact_id`, an
+	// `identity` with a name, phone or email creates an `unidentified`
+	// contact in the same transaction. `ticket_ids` links existing tickets
+	// and `tickets` opens new ones (channel `phone`, received at
+	// `occurred_at`), one per subject, all in one transaction; each ticket's
+	// timeline gets an `interaction` event. A call that is not a simple
+	// orientation must then be confirmed in writing
+	// (`POST /interactions/{id}/confirmation`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calls (the `CreateCall` operationId).
+	CreateCallWithResponse(ctx context.Context, params *CreateCallParams, body CreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCallResponse, error)
+
+	// GetCallWithResponse Read a call
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /calls/{interactionId} (the `GetCall` operationId).
+	GetCallWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetCallResponse, error)
+
 	// ListContactsWithResponse List or search contacts
 	//
 	// `q` matches word prefixes, ignoring case and accents, over the name,
@@ -8317,6 +12769,173 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
+
+	// ListInteractionsWithResponse Every book at once (calls, voicemails, visits, letters, bailiff acts)
+	//
+	// `unconfirmed=true` lists the oral exchanges still waiting for their
+	// written confirmation, overall or for one agent (`agent_id`).
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /interactions (the `ListInteractions` operationId).
+	ListInteractionsWithResponse(ctx context.Context, params *ListInteractionsParams, reqEditors ...RequestEditorFn) (*ListInteractionsResponse, error)
+
+	// GetInteractionWithResponse Read an interaction of any kind
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /interactions/{interactionId} (the `GetInteraction` operationId).
+	GetInteractionWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetInteractionResponse, error)
+
+	// ConfirmInteractionWithBodyWithResponse Confirm an oral exchange in writing
+	//
+	// "Tout échange oral devra par principe faire l'objet d'une
+	// confirmation écrite soit sur le ticket existant correspondant, soit
+	// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+	// text is written on that ticket's timeline (a public
+	// `oral_confirmation` event; needs tickets:write); without it, it is
+	// recorded as an event of the interaction. A second confirmation gets
+	// 409; an interaction that needs none (a simple orientation, a
+	// voicemail, a letter) 422.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+	ConfirmInteractionWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmInteractionResponse, error)
+
+	// ConfirmInteractionWithResponse Confirm an oral exchange in writing
+	//
+	// "Tout échange oral devra par principe faire l'objet d'une
+	// confirmation écrite soit sur le ticket existant correspondant, soit
+	// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+	// text is written on that ticket's timeline (a public
+	// `oral_confirmation` event; needs tickets:write); without it, it is
+	// recorded as an event of the interaction. A second confirmation gets
+	// 409; an interaction that needs none (a simple orientation, a
+	// voicemail, a letter) 422.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+	ConfirmInteractionWithResponse(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, body ConfirmInteractionJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmInteractionResponse, error)
+
+	// ListLettersWithResponse The book of letters (courriers), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /letters (the `ListLetters` operationId).
+	ListLettersWithResponse(ctx context.Context, params *ListLettersParams, reqEditors ...RequestEditorFn) (*ListLettersResponse, error)
+
+	// CreateLetterWithBodyWithResponse Log a letter
+	//
+	// Logs a letter on arrival (status `received`). A registered letter
+	// needs its tracking number. The letter must be scanned
+	// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters (the `CreateLetter` operationId).
+	CreateLetterWithBodyWithResponse(ctx context.Context, params *CreateLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLetterResponse, error)
+
+	// CreateLetterWithResponse Log a letter
+	//
+	// Logs a letter on arrival (status `received`). A registered letter
+	// needs its tracking number. The letter must be scanned
+	// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters (the `CreateLetter` operationId).
+	CreateLetterWithResponse(ctx context.Context, params *CreateLetterParams, body CreateLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLetterResponse, error)
+
+	// GetLetterWithResponse Read a letter
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /letters/{interactionId} (the `GetLetter` operationId).
+	GetLetterWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetLetterResponse, error)
+
+	// MarkLetterAnsweredWithResponse Mark a processed letter answered
+	//
+	// Checks that every ticket of the letter has a reply sent since it was
+	// processed, by registered letter for a registered letter; 422 names
+	// each ticket that lacks its reply.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters/{interactionId}/answered (the `MarkLetterAnswered` operationId).
+	MarkLetterAnsweredWithResponse(ctx context.Context, interactionId InteractionId, params *MarkLetterAnsweredParams, reqEditors ...RequestEditorFn) (*MarkLetterAnsweredResponse, error)
+
+	// ArchiveLetterWithResponse Archive an answered letter
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters/{interactionId}/archive (the `ArchiveLetter` operationId).
+	ArchiveLetterWithResponse(ctx context.Context, interactionId InteractionId, params *ArchiveLetterParams, reqEditors ...RequestEditorFn) (*ArchiveLetterResponse, error)
+
+	// ProcessLetterWithBodyWithResponse Process a scanned letter into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+	// its arrival as received_at; a linked ticket records the letter as a
+	// client message (a response clock starts, and a registered letter awaits a registered reply).
+	// An unscanned letter gets 422 "scan first"; one already processed 409.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+	ProcessLetterWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessLetterResponse, error)
+
+	// ProcessLetterWithResponse Process a scanned letter into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+	// its arrival as received_at; a linked ticket records the letter as a
+	// client message (a response clock starts, and a registered letter awaits a registered reply).
+	// An unscanned letter gets 422 "scan first"; one already processed 409.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+	ProcessLetterWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, body ProcessLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessLetterResponse, error)
+
+	// DownloadLetterScanWithResponse Download the letter's scan, streamed
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /letters/{interactionId}/scan (the `DownloadLetterScan` operationId).
+	DownloadLetterScanWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*DownloadLetterScanResponse, error)
+
+	// UploadLetterScanWithBodyWithResponse Upload the letter's scan (multipart or raw body), streamed
+	//
+	// The scan comes before anything else: it moves a `received` letter
+	// to `scanned`; sending it again replaces it until the letter is
+	// processed (409 after). Send `multipart/form-data` with one part
+	// named `file`, or the raw bytes as `application/octet-stream` with
+	// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+	// an empty file 422, and nothing is kept.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
+	UploadLetterScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadLetterScanResponse, error)
 
 	// GetMeWithResponse The authenticated agent
 	//
@@ -8835,6 +13454,90 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
 	ApplyTicketTransitionWithResponse(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, body ApplyTicketTransitionJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyTicketTransitionResponse, error)
+
+	// ListVisitsWithResponse The book of visits (visites), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /visits (the `ListVisits` operationId).
+	ListVisitsWithResponse(ctx context.Context, params *ListVisitsParams, reqEditors ...RequestEditorFn) (*ListVisitsResponse, error)
+
+	// CreateVisitWithBodyWithResponse Log a visit
+	//
+	// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+	// have the channel `visit`. A visit that is not a simple orientation
+	// must then be confirmed in writing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /visits (the `CreateVisit` operationId).
+	CreateVisitWithBodyWithResponse(ctx context.Context, params *CreateVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVisitResponse, error)
+
+	// CreateVisitWithResponse Log a visit
+	//
+	// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+	// have the channel `visit`. A visit that is not a simple orientation
+	// must then be confirmed in writing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /visits (the `CreateVisit` operationId).
+	CreateVisitWithResponse(ctx context.Context, params *CreateVisitParams, body CreateVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVisitResponse, error)
+
+	// GetVisitWithResponse Read a visit
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /visits/{interactionId} (the `GetVisit` operationId).
+	GetVisitWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetVisitResponse, error)
+
+	// ListVoicemailsWithResponse The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /voicemails (the `ListVoicemails` operationId).
+	ListVoicemailsWithResponse(ctx context.Context, params *ListVoicemailsParams, reqEditors ...RequestEditorFn) (*ListVoicemailsResponse, error)
+
+	// CreateVoicemailWithBodyWithResponse Log a voicemail
+	//
+	// Logs a message consulted on the voicemail (identity, contact details,
+	// reason). Tickets opened from it have the channel `voicemail`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+	CreateVoicemailWithBodyWithResponse(ctx context.Context, params *CreateVoicemailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVoicemailResponse, error)
+
+	// CreateVoicemailWithResponse Log a voicemail
+	//
+	// Logs a message consulted on the voicemail (identity, contact details,
+	// reason). Tickets opened from it have the channel `voicemail`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+	CreateVoicemailWithResponse(ctx context.Context, params *CreateVoicemailParams, body CreateVoicemailJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVoicemailResponse, error)
+
+	// GetVoicemailWithResponse Read a voicemail
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /voicemails/{interactionId} (the `GetVoicemail` operationId).
+	GetVoicemailWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetVoicemailResponse, error)
 }
 
 type ListAgentsResponse struct {
@@ -9810,6 +14513,971 @@ func (r CreateTokenResponse) ContentType() string {
 	return ""
 }
 
+type ListBailiffActsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffActPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBailiffActsResponse) GetJSON200() *BailiffActPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListBailiffActsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListBailiffActsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListBailiffActsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListBailiffActsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBailiffActsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBailiffActsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBailiffActsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBailiffActsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateBailiffActResponse201Headers the declared response headers of an HTTP 201 response for CreateBailiffAct
+type CreateBailiffActResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateBailiffActResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateBailiffActResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateBailiffActResponse) GetJSON201() *BailiffAct {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateBailiffActResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateBailiffActResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateBailiffActResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateBailiffActResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetBailiffActResponse200Headers the declared response headers of an HTTP 200 response for GetBailiffAct
+type GetBailiffActResponse200Headers struct {
+	ETag *string
+}
+
+type GetBailiffActResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetBailiffActResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBailiffActResponse) GetJSON200() *BailiffAct {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetBailiffActResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetBailiffActResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetBailiffActResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetBailiffActResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBailiffActResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBailiffActResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBailiffActResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBailiffActResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MarkBailiffActAnsweredResponse200Headers the declared response headers of an HTTP 200 response for MarkBailiffActAnswered
+type MarkBailiffActAnsweredResponse200Headers struct {
+	ETag *string
+}
+
+type MarkBailiffActAnsweredResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *MarkBailiffActAnsweredResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MarkBailiffActAnsweredResponse) GetJSON200() *BailiffAct {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r MarkBailiffActAnsweredResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MarkBailiffActAnsweredResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MarkBailiffActAnsweredResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MarkBailiffActAnsweredResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ArchiveBailiffActResponse200Headers the declared response headers of an HTTP 200 response for ArchiveBailiffAct
+type ArchiveBailiffActResponse200Headers struct {
+	ETag *string
+}
+
+type ArchiveBailiffActResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ArchiveBailiffActResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ArchiveBailiffActResponse) GetJSON200() *BailiffAct {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ArchiveBailiffActResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ArchiveBailiffActResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ArchiveBailiffActResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ArchiveBailiffActResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ProcessBailiffActResponse200Headers the declared response headers of an HTTP 200 response for ProcessBailiffAct
+type ProcessBailiffActResponse200Headers struct {
+	ETag *string
+}
+
+type ProcessBailiffActResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ProcessBailiffActResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProcessBailiffActResponse) GetJSON200() *BailiffAct {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ProcessBailiffActResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProcessBailiffActResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProcessBailiffActResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProcessBailiffActResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadBailiffActScanResponse200Headers the declared response headers of an HTTP 200 response for DownloadBailiffActScan
+type DownloadBailiffActScanResponse200Headers struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadBailiffActScanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadBailiffActScanResponse200Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DownloadBailiffActScanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DownloadBailiffActScanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DownloadBailiffActScanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DownloadBailiffActScanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadBailiffActScanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadBailiffActScanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadBailiffActScanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadBailiffActScanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadBailiffActScanResponse200Headers the declared response headers of an HTTP 200 response for UploadBailiffActScan
+type UploadBailiffActScanResponse200Headers struct {
+	ETag *string
+}
+
+type UploadBailiffActScanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UploadBailiffActScanResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadBailiffActScanResponse) GetJSON200() *BailiffAct {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadBailiffActScanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadBailiffActScanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadBailiffActScanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadBailiffActScanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCallsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCallsResponse) GetJSON200() *CallPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCallsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCallsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCallsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCallsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateCallResponse201Headers the declared response headers of an HTTP 201 response for CreateCall
+type CreateCallResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Call
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateCallResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCallResponse) GetJSON201() *Call {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCallResponse200Headers the declared response headers of an HTTP 200 response for GetCall
+type GetCallResponse200Headers struct {
+	ETag *string
+}
+
+type GetCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Call
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCallResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCallResponse) GetJSON200() *Call {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetCallResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCallResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCallResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetCallResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListContactsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10247,6 +15915,977 @@ func (r GetHealthResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetHealthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListInteractionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InteractionPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInteractionsResponse) GetJSON200() *InteractionPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListInteractionsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListInteractionsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListInteractionsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListInteractionsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInteractionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInteractionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInteractionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInteractionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInteractionResponse200Headers the declared response headers of an HTTP 200 response for GetInteraction
+type GetInteractionResponse200Headers struct {
+	ETag *string
+}
+
+type GetInteractionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Interaction
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetInteractionResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInteractionResponse) GetJSON200() *Interaction {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetInteractionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetInteractionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetInteractionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetInteractionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInteractionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInteractionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInteractionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInteractionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ConfirmInteractionResponse200Headers the declared response headers of an HTTP 200 response for ConfirmInteraction
+type ConfirmInteractionResponse200Headers struct {
+	ETag *string
+}
+
+type ConfirmInteractionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Interaction
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ConfirmInteractionResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConfirmInteractionResponse) GetJSON200() *Interaction {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ConfirmInteractionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConfirmInteractionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConfirmInteractionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConfirmInteractionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListLettersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LetterPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListLettersResponse) GetJSON200() *LetterPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListLettersResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListLettersResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListLettersResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListLettersResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListLettersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListLettersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListLettersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListLettersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateLetterResponse201Headers the declared response headers of an HTTP 201 response for CreateLetter
+type CreateLetterResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateLetterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateLetterResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateLetterResponse) GetJSON201() *Letter {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateLetterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateLetterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateLetterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateLetterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetLetterResponse200Headers the declared response headers of an HTTP 200 response for GetLetter
+type GetLetterResponse200Headers struct {
+	ETag *string
+}
+
+type GetLetterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetLetterResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetLetterResponse) GetJSON200() *Letter {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetLetterResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetLetterResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetLetterResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetLetterResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetLetterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetLetterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetLetterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetLetterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MarkLetterAnsweredResponse200Headers the declared response headers of an HTTP 200 response for MarkLetterAnswered
+type MarkLetterAnsweredResponse200Headers struct {
+	ETag *string
+}
+
+type MarkLetterAnsweredResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *MarkLetterAnsweredResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MarkLetterAnsweredResponse) GetJSON200() *Letter {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r MarkLetterAnsweredResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MarkLetterAnsweredResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MarkLetterAnsweredResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MarkLetterAnsweredResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ArchiveLetterResponse200Headers the declared response headers of an HTTP 200 response for ArchiveLetter
+type ArchiveLetterResponse200Headers struct {
+	ETag *string
+}
+
+type ArchiveLetterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ArchiveLetterResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ArchiveLetterResponse) GetJSON200() *Letter {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ArchiveLetterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ArchiveLetterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ArchiveLetterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ArchiveLetterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ProcessLetterResponse200Headers the declared response headers of an HTTP 200 response for ProcessLetter
+type ProcessLetterResponse200Headers struct {
+	ETag *string
+}
+
+type ProcessLetterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ProcessLetterResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProcessLetterResponse) GetJSON200() *Letter {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ProcessLetterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProcessLetterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProcessLetterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProcessLetterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadLetterScanResponse200Headers the declared response headers of an HTTP 200 response for DownloadLetterScan
+type DownloadLetterScanResponse200Headers struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadLetterScanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadLetterScanResponse200Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DownloadLetterScanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DownloadLetterScanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DownloadLetterScanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DownloadLetterScanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadLetterScanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadLetterScanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadLetterScanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadLetterScanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadLetterScanResponse200Headers the declared response headers of an HTTP 200 response for UploadLetterScan
+type UploadLetterScanResponse200Headers struct {
+	ETag *string
+}
+
+type UploadLetterScanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UploadLetterScanResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadLetterScanResponse) GetJSON200() *Letter {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadLetterScanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadLetterScanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadLetterScanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadLetterScanResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13187,6 +19826,478 @@ func (r ApplyTicketTransitionResponse) ContentType() string {
 	return ""
 }
 
+type ListVisitsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VisitPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListVisitsResponse) GetJSON200() *VisitPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListVisitsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListVisitsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListVisitsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListVisitsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListVisitsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListVisitsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListVisitsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListVisitsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateVisitResponse201Headers the declared response headers of an HTTP 201 response for CreateVisit
+type CreateVisitResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateVisitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Visit
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateVisitResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateVisitResponse) GetJSON201() *Visit {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateVisitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateVisitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateVisitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateVisitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetVisitResponse200Headers the declared response headers of an HTTP 200 response for GetVisit
+type GetVisitResponse200Headers struct {
+	ETag *string
+}
+
+type GetVisitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Visit
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetVisitResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetVisitResponse) GetJSON200() *Visit {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetVisitResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetVisitResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetVisitResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetVisitResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetVisitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetVisitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetVisitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetVisitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListVoicemailsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VoicemailPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListVoicemailsResponse) GetJSON200() *VoicemailPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListVoicemailsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListVoicemailsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListVoicemailsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListVoicemailsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListVoicemailsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListVoicemailsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListVoicemailsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListVoicemailsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateVoicemailResponse201Headers the declared response headers of an HTTP 201 response for CreateVoicemail
+type CreateVoicemailResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateVoicemailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Voicemail
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateVoicemailResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateVoicemailResponse) GetJSON201() *Voicemail {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateVoicemailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateVoicemailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateVoicemailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateVoicemailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetVoicemailResponse200Headers the declared response headers of an HTTP 200 response for GetVoicemail
+type GetVoicemailResponse200Headers struct {
+	ETag *string
+}
+
+type GetVoicemailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Voicemail
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetVoicemailResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetVoicemailResponse) GetJSON200() *Voicemail {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetVoicemailResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetVoicemailResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetVoicemailResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetVoicemailResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetVoicemailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetVoicemailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetVoicemailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetVoicemailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAgentsWithResponse List agents
 //
 // Returns a wrapper object for the known response body format(s).
@@ -13484,6 +20595,259 @@ func (c *ClientWithResponses) CreateTokenWithResponse(ctx context.Context, body 
 	return ParseCreateTokenResponse(rsp)
 }
 
+// ListBailiffActsWithResponse The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /bailiff-acts (the `ListBailiffActs` operationId).
+func (c *ClientWithResponses) ListBailiffActsWithResponse(ctx context.Context, params *ListBailiffActsParams, reqEditors ...RequestEditorFn) (*ListBailiffActsResponse, error) {
+	rsp, err := c.ListBailiffActs(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBailiffActsResponse(rsp)
+}
+
+// CreateBailiffActWithBodyWithResponse Log a bailiff act
+//
+// Logs a bailiff act (acte d'huissier). Only the legal role receives
+// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+// service juridique"): anyone else gets 403 and nothing is written. It
+// follows a letter's lifecycle: scanned, processed into tickets
+// (channel `letter`), answered, archived.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+func (c *ClientWithResponses) CreateBailiffActWithBodyWithResponse(ctx context.Context, params *CreateBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBailiffActResponse, error) {
+	rsp, err := c.CreateBailiffActWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBailiffActResponse(rsp)
+}
+
+// CreateBailiffActWithResponse Log a bailiff act
+//
+// Logs a bailiff act (acte d'huissier). Only the legal role receives
+// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+// service juridique"): anyone else gets 403 and nothing is written. It
+// follows a letter's lifecycle: scanned, processed into tickets
+// (channel `letter`), answered, archived.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+func (c *ClientWithResponses) CreateBailiffActWithResponse(ctx context.Context, params *CreateBailiffActParams, body CreateBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBailiffActResponse, error) {
+	rsp, err := c.CreateBailiffAct(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBailiffActResponse(rsp)
+}
+
+// GetBailiffActWithResponse Read a bailiff act
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /bailiff-acts/{interactionId} (the `GetBailiffAct` operationId).
+func (c *ClientWithResponses) GetBailiffActWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetBailiffActResponse, error) {
+	rsp, err := c.GetBailiffAct(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBailiffActResponse(rsp)
+}
+
+// MarkBailiffActAnsweredWithResponse Mark a processed bailiff act answered
+//
+// Checks that every ticket of the bailiff act has a reply sent since it was
+// processed; 422 names
+// each ticket that lacks its reply. Legal role only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/answered (the `MarkBailiffActAnswered` operationId).
+func (c *ClientWithResponses) MarkBailiffActAnsweredWithResponse(ctx context.Context, interactionId InteractionId, params *MarkBailiffActAnsweredParams, reqEditors ...RequestEditorFn) (*MarkBailiffActAnsweredResponse, error) {
+	rsp, err := c.MarkBailiffActAnswered(ctx, interactionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkBailiffActAnsweredResponse(rsp)
+}
+
+// ArchiveBailiffActWithResponse Archive an answered bailiff act
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/archive (the `ArchiveBailiffAct` operationId).
+func (c *ClientWithResponses) ArchiveBailiffActWithResponse(ctx context.Context, interactionId InteractionId, params *ArchiveBailiffActParams, reqEditors ...RequestEditorFn) (*ArchiveBailiffActResponse, error) {
+	rsp, err := c.ArchiveBailiffAct(ctx, interactionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseArchiveBailiffActResponse(rsp)
+}
+
+// ProcessBailiffActWithBodyWithResponse Process a scanned bailiff act into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `letter`, the bailiff act's contact and
+// its arrival as received_at; a linked ticket records the bailiff act as a
+// client message (a response clock starts).
+// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+func (c *ClientWithResponses) ProcessBailiffActWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessBailiffActResponse, error) {
+	rsp, err := c.ProcessBailiffActWithBody(ctx, interactionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessBailiffActResponse(rsp)
+}
+
+// ProcessBailiffActWithResponse Process a scanned bailiff act into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `letter`, the bailiff act's contact and
+// its arrival as received_at; a linked ticket records the bailiff act as a
+// client message (a response clock starts).
+// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+func (c *ClientWithResponses) ProcessBailiffActWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, body ProcessBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessBailiffActResponse, error) {
+	rsp, err := c.ProcessBailiffAct(ctx, interactionId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessBailiffActResponse(rsp)
+}
+
+// DownloadBailiffActScanWithResponse Download the bailiff act's scan, streamed
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /bailiff-acts/{interactionId}/scan (the `DownloadBailiffActScan` operationId).
+func (c *ClientWithResponses) DownloadBailiffActScanWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*DownloadBailiffActScanResponse, error) {
+	rsp, err := c.DownloadBailiffActScan(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadBailiffActScanResponse(rsp)
+}
+
+// UploadBailiffActScanWithBodyWithResponse Upload the bailiff act's scan (multipart or raw body), streamed
+//
+// The scan comes before anything else: it moves a `received` bailiff act
+// to `scanned`; sending it again replaces it until the bailiff act is
+// processed (409 after). Send `multipart/form-data` with one part
+// named `file`, or the raw bytes as `application/octet-stream` with
+// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+// an empty file 422, and nothing is kept. Legal role only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /bailiff-acts/{interactionId}/scan (the `UploadBailiffActScan` operationId).
+func (c *ClientWithResponses) UploadBailiffActScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadBailiffActScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadBailiffActScanResponse, error) {
+	rsp, err := c.UploadBailiffActScanWithBody(ctx, interactionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadBailiffActScanResponse(rsp)
+}
+
+// ListCallsWithResponse The book of calls (cahier des appels), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /calls (the `ListCalls` operationId).
+func (c *ClientWithResponses) ListCallsWithResponse(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*ListCallsResponse, error) {
+	rsp, err := c.ListCalls(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCallsResponse(rsp)
+}
+
+// CreateCallWithBodyWithResponse Log a call
+//
+// Logs a call in the cahier des appels. Without `contact_id`, an
+// `identity` with a name, phone or email creates an `unidentified`
+// contact in the same transaction. `ticket_ids` links existing tickets
+// and `tickets` opens new ones (channel `phone`, received at
+// `occurred_at`), one per subject, all in one transaction; each ticket's
+// timeline gets an `interaction` event. A call that is not a simple
+// orientation must then be confirmed in writing
+// (`POST /interactions/{id}/confirmation`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calls (the `CreateCall` operationId).
+func (c *ClientWithResponses) CreateCallWithBodyWithResponse(ctx context.Context, params *CreateCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCallResponse, error) {
+	rsp, err := c.CreateCallWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCallResponse(rsp)
+}
+
+// CreateCallWithResponse Log a call
+//
+// Logs a call in the cahier des appels. Without `contact_id`, an
+// `identity` with a name, phone or email creates an `unidentified`
+// contact in the same transaction. `ticket_ids` links existing tickets
+// and `tickets` opens new ones (channel `phone`, received at
+// `occurred_at`), one per subject, all in one transaction; each ticket's
+// timeline gets an `interaction` event. A call that is not a simple
+// orientation must then be confirmed in writing
+// (`POST /interactions/{id}/confirmation`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calls (the `CreateCall` operationId).
+func (c *ClientWithResponses) CreateCallWithResponse(ctx context.Context, params *CreateCallParams, body CreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCallResponse, error) {
+	rsp, err := c.CreateCall(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCallResponse(rsp)
+}
+
+// GetCallWithResponse Read a call
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /calls/{interactionId} (the `GetCall` operationId).
+func (c *ClientWithResponses) GetCallWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetCallResponse, error) {
+	rsp, err := c.GetCall(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCallResponse(rsp)
+}
+
 // ListContactsWithResponse List or search contacts
 //
 // `q` matches word prefixes, ignoring case and accents, over the name,
@@ -13602,6 +20966,257 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 		return nil, err
 	}
 	return ParseGetHealthResponse(rsp)
+}
+
+// ListInteractionsWithResponse Every book at once (calls, voicemails, visits, letters, bailiff acts)
+//
+// `unconfirmed=true` lists the oral exchanges still waiting for their
+// written confirmation, overall or for one agent (`agent_id`).
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /interactions (the `ListInteractions` operationId).
+func (c *ClientWithResponses) ListInteractionsWithResponse(ctx context.Context, params *ListInteractionsParams, reqEditors ...RequestEditorFn) (*ListInteractionsResponse, error) {
+	rsp, err := c.ListInteractions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInteractionsResponse(rsp)
+}
+
+// GetInteractionWithResponse Read an interaction of any kind
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /interactions/{interactionId} (the `GetInteraction` operationId).
+func (c *ClientWithResponses) GetInteractionWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetInteractionResponse, error) {
+	rsp, err := c.GetInteraction(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInteractionResponse(rsp)
+}
+
+// ConfirmInteractionWithBodyWithResponse Confirm an oral exchange in writing
+//
+// "Tout échange oral devra par principe faire l'objet d'une
+// confirmation écrite soit sur le ticket existant correspondant, soit
+// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+// text is written on that ticket's timeline (a public
+// `oral_confirmation` event; needs tickets:write); without it, it is
+// recorded as an event of the interaction. A second confirmation gets
+// 409; an interaction that needs none (a simple orientation, a
+// voicemail, a letter) 422.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+func (c *ClientWithResponses) ConfirmInteractionWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmInteractionResponse, error) {
+	rsp, err := c.ConfirmInteractionWithBody(ctx, interactionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmInteractionResponse(rsp)
+}
+
+// ConfirmInteractionWithResponse Confirm an oral exchange in writing
+//
+// "Tout échange oral devra par principe faire l'objet d'une
+// confirmation écrite soit sur le ticket existant correspondant, soit
+// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+// text is written on that ticket's timeline (a public
+// `oral_confirmation` event; needs tickets:write); without it, it is
+// recorded as an event of the interaction. A second confirmation gets
+// 409; an interaction that needs none (a simple orientation, a
+// voicemail, a letter) 422.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+func (c *ClientWithResponses) ConfirmInteractionWithResponse(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, body ConfirmInteractionJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmInteractionResponse, error) {
+	rsp, err := c.ConfirmInteraction(ctx, interactionId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmInteractionResponse(rsp)
+}
+
+// ListLettersWithResponse The book of letters (courriers), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /letters (the `ListLetters` operationId).
+func (c *ClientWithResponses) ListLettersWithResponse(ctx context.Context, params *ListLettersParams, reqEditors ...RequestEditorFn) (*ListLettersResponse, error) {
+	rsp, err := c.ListLetters(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListLettersResponse(rsp)
+}
+
+// CreateLetterWithBodyWithResponse Log a letter
+//
+// Logs a letter on arrival (status `received`). A registered letter
+// needs its tracking number. The letter must be scanned
+// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters (the `CreateLetter` operationId).
+func (c *ClientWithResponses) CreateLetterWithBodyWithResponse(ctx context.Context, params *CreateLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLetterResponse, error) {
+	rsp, err := c.CreateLetterWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLetterResponse(rsp)
+}
+
+// CreateLetterWithResponse Log a letter
+//
+// Logs a letter on arrival (status `received`). A registered letter
+// needs its tracking number. The letter must be scanned
+// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters (the `CreateLetter` operationId).
+func (c *ClientWithResponses) CreateLetterWithResponse(ctx context.Context, params *CreateLetterParams, body CreateLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLetterResponse, error) {
+	rsp, err := c.CreateLetter(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLetterResponse(rsp)
+}
+
+// GetLetterWithResponse Read a letter
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /letters/{interactionId} (the `GetLetter` operationId).
+func (c *ClientWithResponses) GetLetterWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetLetterResponse, error) {
+	rsp, err := c.GetLetter(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetLetterResponse(rsp)
+}
+
+// MarkLetterAnsweredWithResponse Mark a processed letter answered
+//
+// Checks that every ticket of the letter has a reply sent since it was
+// processed, by registered letter for a registered letter; 422 names
+// each ticket that lacks its reply.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters/{interactionId}/answered (the `MarkLetterAnswered` operationId).
+func (c *ClientWithResponses) MarkLetterAnsweredWithResponse(ctx context.Context, interactionId InteractionId, params *MarkLetterAnsweredParams, reqEditors ...RequestEditorFn) (*MarkLetterAnsweredResponse, error) {
+	rsp, err := c.MarkLetterAnswered(ctx, interactionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkLetterAnsweredResponse(rsp)
+}
+
+// ArchiveLetterWithResponse Archive an answered letter
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters/{interactionId}/archive (the `ArchiveLetter` operationId).
+func (c *ClientWithResponses) ArchiveLetterWithResponse(ctx context.Context, interactionId InteractionId, params *ArchiveLetterParams, reqEditors ...RequestEditorFn) (*ArchiveLetterResponse, error) {
+	rsp, err := c.ArchiveLetter(ctx, interactionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseArchiveLetterResponse(rsp)
+}
+
+// ProcessLetterWithBodyWithResponse Process a scanned letter into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+// its arrival as received_at; a linked ticket records the letter as a
+// client message (a response clock starts, and a registered letter awaits a registered reply).
+// An unscanned letter gets 422 "scan first"; one already processed 409.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+func (c *ClientWithResponses) ProcessLetterWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessLetterResponse, error) {
+	rsp, err := c.ProcessLetterWithBody(ctx, interactionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessLetterResponse(rsp)
+}
+
+// ProcessLetterWithResponse Process a scanned letter into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+// its arrival as received_at; a linked ticket records the letter as a
+// client message (a response clock starts, and a registered letter awaits a registered reply).
+// An unscanned letter gets 422 "scan first"; one already processed 409.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+func (c *ClientWithResponses) ProcessLetterWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, body ProcessLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessLetterResponse, error) {
+	rsp, err := c.ProcessLetter(ctx, interactionId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessLetterResponse(rsp)
+}
+
+// DownloadLetterScanWithResponse Download the letter's scan, streamed
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /letters/{interactionId}/scan (the `DownloadLetterScan` operationId).
+func (c *ClientWithResponses) DownloadLetterScanWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*DownloadLetterScanResponse, error) {
+	rsp, err := c.DownloadLetterScan(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadLetterScanResponse(rsp)
+}
+
+// UploadLetterScanWithBodyWithResponse Upload the letter's scan (multipart or raw body), streamed
+//
+// The scan comes before anything else: it moves a `received` letter
+// to `scanned`; sending it again replaces it until the letter is
+// processed (409 after). Send `multipart/form-data` with one part
+// named `file`, or the raw bytes as `application/octet-stream` with
+// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+// an empty file 422, and nothing is kept.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
+func (c *ClientWithResponses) UploadLetterScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadLetterScanResponse, error) {
+	rsp, err := c.UploadLetterScanWithBody(ctx, interactionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadLetterScanResponse(rsp)
 }
 
 // GetMeWithResponse The authenticated agent
@@ -14446,6 +22061,138 @@ func (c *ClientWithResponses) ApplyTicketTransitionWithResponse(ctx context.Cont
 	return ParseApplyTicketTransitionResponse(rsp)
 }
 
+// ListVisitsWithResponse The book of visits (visites), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /visits (the `ListVisits` operationId).
+func (c *ClientWithResponses) ListVisitsWithResponse(ctx context.Context, params *ListVisitsParams, reqEditors ...RequestEditorFn) (*ListVisitsResponse, error) {
+	rsp, err := c.ListVisits(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListVisitsResponse(rsp)
+}
+
+// CreateVisitWithBodyWithResponse Log a visit
+//
+// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+// have the channel `visit`. A visit that is not a simple orientation
+// must then be confirmed in writing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /visits (the `CreateVisit` operationId).
+func (c *ClientWithResponses) CreateVisitWithBodyWithResponse(ctx context.Context, params *CreateVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVisitResponse, error) {
+	rsp, err := c.CreateVisitWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVisitResponse(rsp)
+}
+
+// CreateVisitWithResponse Log a visit
+//
+// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+// have the channel `visit`. A visit that is not a simple orientation
+// must then be confirmed in writing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /visits (the `CreateVisit` operationId).
+func (c *ClientWithResponses) CreateVisitWithResponse(ctx context.Context, params *CreateVisitParams, body CreateVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVisitResponse, error) {
+	rsp, err := c.CreateVisit(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVisitResponse(rsp)
+}
+
+// GetVisitWithResponse Read a visit
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /visits/{interactionId} (the `GetVisit` operationId).
+func (c *ClientWithResponses) GetVisitWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetVisitResponse, error) {
+	rsp, err := c.GetVisit(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetVisitResponse(rsp)
+}
+
+// ListVoicemailsWithResponse The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /voicemails (the `ListVoicemails` operationId).
+func (c *ClientWithResponses) ListVoicemailsWithResponse(ctx context.Context, params *ListVoicemailsParams, reqEditors ...RequestEditorFn) (*ListVoicemailsResponse, error) {
+	rsp, err := c.ListVoicemails(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListVoicemailsResponse(rsp)
+}
+
+// CreateVoicemailWithBodyWithResponse Log a voicemail
+//
+// Logs a message consulted on the voicemail (identity, contact details,
+// reason). Tickets opened from it have the channel `voicemail`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+func (c *ClientWithResponses) CreateVoicemailWithBodyWithResponse(ctx context.Context, params *CreateVoicemailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVoicemailResponse, error) {
+	rsp, err := c.CreateVoicemailWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVoicemailResponse(rsp)
+}
+
+// CreateVoicemailWithResponse Log a voicemail
+//
+// Logs a message consulted on the voicemail (identity, contact details,
+// reason). Tickets opened from it have the channel `voicemail`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+func (c *ClientWithResponses) CreateVoicemailWithResponse(ctx context.Context, params *CreateVoicemailParams, body CreateVoicemailJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVoicemailResponse, error) {
+	rsp, err := c.CreateVoicemail(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVoicemailResponse(rsp)
+}
+
+// GetVoicemailWithResponse Read a voicemail
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /voicemails/{interactionId} (the `GetVoicemail` operationId).
+func (c *ClientWithResponses) GetVoicemailWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetVoicemailResponse, error) {
+	rsp, err := c.GetVoicemail(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetVoicemailResponse(rsp)
+}
+
 // ParseListAgentsResponse parses an HTTP response from a ListAgentsWithResponse call
 func ParseListAgentsResponse(rsp *http.Response) (*ListAgentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -15242,6 +22989,884 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 	return response, nil
 }
 
+// ParseListBailiffActsResponse parses an HTTP response from a ListBailiffActsWithResponse call
+func ParseListBailiffActsResponse(rsp *http.Response) (*ListBailiffActsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBailiffActsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffActPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateBailiffActResponse parses an HTTP response from a CreateBailiffActWithResponse call
+func ParseCreateBailiffActResponse(rsp *http.Response) (*CreateBailiffActResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateBailiffActResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateBailiffActResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetBailiffActResponse parses an HTTP response from a GetBailiffActWithResponse call
+func ParseGetBailiffActResponse(rsp *http.Response) (*GetBailiffActResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBailiffActResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetBailiffActResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMarkBailiffActAnsweredResponse parses an HTTP response from a MarkBailiffActAnsweredWithResponse call
+func ParseMarkBailiffActAnsweredResponse(rsp *http.Response) (*MarkBailiffActAnsweredResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MarkBailiffActAnsweredResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers MarkBailiffActAnsweredResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseArchiveBailiffActResponse parses an HTTP response from a ArchiveBailiffActWithResponse call
+func ParseArchiveBailiffActResponse(rsp *http.Response) (*ArchiveBailiffActResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ArchiveBailiffActResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ArchiveBailiffActResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseProcessBailiffActResponse parses an HTTP response from a ProcessBailiffActWithResponse call
+func ParseProcessBailiffActResponse(rsp *http.Response) (*ProcessBailiffActResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProcessBailiffActResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ProcessBailiffActResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDownloadBailiffActScanResponse parses an HTTP response from a DownloadBailiffActScanWithResponse call
+func ParseDownloadBailiffActScanResponse(rsp *http.Response) (*DownloadBailiffActScanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadBailiffActScanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadBailiffActScanResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadBailiffActScanResponse parses an HTTP response from a UploadBailiffActScanWithResponse call
+func ParseUploadBailiffActScanResponse(rsp *http.Response) (*UploadBailiffActScanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadBailiffActScanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UploadBailiffActScanResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCallsResponse parses an HTTP response from a ListCallsWithResponse call
+func ParseListCallsResponse(rsp *http.Response) (*ListCallsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCallResponse parses an HTTP response from a CreateCallWithResponse call
+func ParseCreateCallResponse(rsp *http.Response) (*CreateCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateCallResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCallResponse parses an HTTP response from a GetCallWithResponse call
+func ParseGetCallResponse(rsp *http.Response) (*GetCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCallResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListContactsResponse parses an HTTP response from a ListContactsWithResponse call
 func ParseListContactsResponse(rsp *http.Response) (*ListContactsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -15617,6 +24242,884 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListInteractionsResponse parses an HTTP response from a ListInteractionsWithResponse call
+func ParseListInteractionsResponse(rsp *http.Response) (*ListInteractionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInteractionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InteractionPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseGetInteractionResponse parses an HTTP response from a GetInteractionWithResponse call
+func ParseGetInteractionResponse(rsp *http.Response) (*GetInteractionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInteractionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Interaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetInteractionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseConfirmInteractionResponse parses an HTTP response from a ConfirmInteractionWithResponse call
+func ParseConfirmInteractionResponse(rsp *http.Response) (*ConfirmInteractionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConfirmInteractionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Interaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ConfirmInteractionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListLettersResponse parses an HTTP response from a ListLettersWithResponse call
+func ParseListLettersResponse(rsp *http.Response) (*ListLettersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListLettersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LetterPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateLetterResponse parses an HTTP response from a CreateLetterWithResponse call
+func ParseCreateLetterResponse(rsp *http.Response) (*CreateLetterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateLetterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateLetterResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetLetterResponse parses an HTTP response from a GetLetterWithResponse call
+func ParseGetLetterResponse(rsp *http.Response) (*GetLetterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetLetterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetLetterResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMarkLetterAnsweredResponse parses an HTTP response from a MarkLetterAnsweredWithResponse call
+func ParseMarkLetterAnsweredResponse(rsp *http.Response) (*MarkLetterAnsweredResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MarkLetterAnsweredResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers MarkLetterAnsweredResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseArchiveLetterResponse parses an HTTP response from a ArchiveLetterWithResponse call
+func ParseArchiveLetterResponse(rsp *http.Response) (*ArchiveLetterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ArchiveLetterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ArchiveLetterResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseProcessLetterResponse parses an HTTP response from a ProcessLetterWithResponse call
+func ParseProcessLetterResponse(rsp *http.Response) (*ProcessLetterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProcessLetterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ProcessLetterResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDownloadLetterScanResponse parses an HTTP response from a DownloadLetterScanWithResponse call
+func ParseDownloadLetterScanResponse(rsp *http.Response) (*DownloadLetterScanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadLetterScanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadLetterScanResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadLetterScanResponse parses an HTTP response from a UploadLetterScanWithResponse call
+func ParseUploadLetterScanResponse(rsp *http.Response) (*UploadLetterScanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadLetterScanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UploadLetterScanResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -18142,6 +27645,430 @@ func ParseApplyTicketTransitionResponse(rsp *http.Response) (*ApplyTicketTransit
 	return response, nil
 }
 
+// ParseListVisitsResponse parses an HTTP response from a ListVisitsWithResponse call
+func ParseListVisitsResponse(rsp *http.Response) (*ListVisitsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListVisitsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VisitPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateVisitResponse parses an HTTP response from a CreateVisitWithResponse call
+func ParseCreateVisitResponse(rsp *http.Response) (*CreateVisitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateVisitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Visit
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateVisitResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetVisitResponse parses an HTTP response from a GetVisitWithResponse call
+func ParseGetVisitResponse(rsp *http.Response) (*GetVisitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetVisitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Visit
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetVisitResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListVoicemailsResponse parses an HTTP response from a ListVoicemailsWithResponse call
+func ParseListVoicemailsResponse(rsp *http.Response) (*ListVoicemailsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListVoicemailsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VoicemailPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateVoicemailResponse parses an HTTP response from a CreateVoicemailWithResponse call
+func ParseCreateVoicemailResponse(rsp *http.Response) (*CreateVoicemailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateVoicemailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Voicemail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateVoicemailResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetVoicemailResponse parses an HTTP response from a GetVoicemailWithResponse call
+func ParseGetVoicemailResponse(rsp *http.Response) (*GetVoicemailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetVoicemailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Voicemail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetVoicemailResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListAgents List agents
@@ -18186,6 +28113,39 @@ type ServerInterface interface {
 	// CreateToken Log in with a username and password
 	// (POST /auth/token)
 	CreateToken(ctx echo.Context) error
+	// ListBailiffActs The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+	// (GET /bailiff-acts)
+	ListBailiffActs(ctx echo.Context, params ListBailiffActsParams) error
+	// CreateBailiffAct Log a bailiff act
+	// (POST /bailiff-acts)
+	CreateBailiffAct(ctx echo.Context, params CreateBailiffActParams) error
+	// GetBailiffAct Read a bailiff act
+	// (GET /bailiff-acts/{interactionId})
+	GetBailiffAct(ctx echo.Context, interactionId InteractionId) error
+	// MarkBailiffActAnswered Mark a processed bailiff act answered
+	// (POST /bailiff-acts/{interactionId}/answered)
+	MarkBailiffActAnswered(ctx echo.Context, interactionId InteractionId, params MarkBailiffActAnsweredParams) error
+	// ArchiveBailiffAct Archive an answered bailiff act
+	// (POST /bailiff-acts/{interactionId}/archive)
+	ArchiveBailiffAct(ctx echo.Context, interactionId InteractionId, params ArchiveBailiffActParams) error
+	// ProcessBailiffAct Process a scanned bailiff act into tickets, one per subject
+	// (POST /bailiff-acts/{interactionId}/processing)
+	ProcessBailiffAct(ctx echo.Context, interactionId InteractionId, params ProcessBailiffActParams) error
+	// DownloadBailiffActScan Download the bailiff act's scan, streamed
+	// (GET /bailiff-acts/{interactionId}/scan)
+	DownloadBailiffActScan(ctx echo.Context, interactionId InteractionId) error
+	// UploadBailiffActScan Upload the bailiff act's scan (multipart or raw body), streamed
+	// (PUT /bailiff-acts/{interactionId}/scan)
+	UploadBailiffActScan(ctx echo.Context, interactionId InteractionId, params UploadBailiffActScanParams) error
+	// ListCalls The book of calls (cahier des appels), filtered, paged or exported as CSV
+	// (GET /calls)
+	ListCalls(ctx echo.Context, params ListCallsParams) error
+	// CreateCall Log a call
+	// (POST /calls)
+	CreateCall(ctx echo.Context, params CreateCallParams) error
+	// GetCall Read a call
+	// (GET /calls/{interactionId})
+	GetCall(ctx echo.Context, interactionId InteractionId) error
 	// ListContacts List or search contacts
 	// (GET /contacts)
 	ListContacts(ctx echo.Context, params ListContactsParams) error
@@ -18204,6 +28164,39 @@ type ServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
+	// ListInteractions Every book at once (calls, voicemails, visits, letters, bailiff acts)
+	// (GET /interactions)
+	ListInteractions(ctx echo.Context, params ListInteractionsParams) error
+	// GetInteraction Read an interaction of any kind
+	// (GET /interactions/{interactionId})
+	GetInteraction(ctx echo.Context, interactionId InteractionId) error
+	// ConfirmInteraction Confirm an oral exchange in writing
+	// (POST /interactions/{interactionId}/confirmation)
+	ConfirmInteraction(ctx echo.Context, interactionId InteractionId, params ConfirmInteractionParams) error
+	// ListLetters The book of letters (courriers), filtered, paged or exported as CSV
+	// (GET /letters)
+	ListLetters(ctx echo.Context, params ListLettersParams) error
+	// CreateLetter Log a letter
+	// (POST /letters)
+	CreateLetter(ctx echo.Context, params CreateLetterParams) error
+	// GetLetter Read a letter
+	// (GET /letters/{interactionId})
+	GetLetter(ctx echo.Context, interactionId InteractionId) error
+	// MarkLetterAnswered Mark a processed letter answered
+	// (POST /letters/{interactionId}/answered)
+	MarkLetterAnswered(ctx echo.Context, interactionId InteractionId, params MarkLetterAnsweredParams) error
+	// ArchiveLetter Archive an answered letter
+	// (POST /letters/{interactionId}/archive)
+	ArchiveLetter(ctx echo.Context, interactionId InteractionId, params ArchiveLetterParams) error
+	// ProcessLetter Process a scanned letter into tickets, one per subject
+	// (POST /letters/{interactionId}/processing)
+	ProcessLetter(ctx echo.Context, interactionId InteractionId, params ProcessLetterParams) error
+	// DownloadLetterScan Download the letter's scan, streamed
+	// (GET /letters/{interactionId}/scan)
+	DownloadLetterScan(ctx echo.Context, interactionId InteractionId) error
+	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
+	// (PUT /letters/{interactionId}/scan)
+	UploadLetterScan(ctx echo.Context, interactionId InteractionId, params UploadLetterScanParams) error
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx echo.Context) error
@@ -18318,6 +28311,24 @@ type ServerInterface interface {
 	// ApplyTicketTransition Apply a transition
 	// (POST /tickets/{ticketId}/transitions)
 	ApplyTicketTransition(ctx echo.Context, ticketId TicketId, params ApplyTicketTransitionParams) error
+	// ListVisits The book of visits (visites), filtered, paged or exported as CSV
+	// (GET /visits)
+	ListVisits(ctx echo.Context, params ListVisitsParams) error
+	// CreateVisit Log a visit
+	// (POST /visits)
+	CreateVisit(ctx echo.Context, params CreateVisitParams) error
+	// GetVisit Read a visit
+	// (GET /visits/{interactionId})
+	GetVisit(ctx echo.Context, interactionId InteractionId) error
+	// ListVoicemails The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+	// (GET /voicemails)
+	ListVoicemails(ctx echo.Context, params ListVoicemailsParams) error
+	// CreateVoicemail Log a voicemail
+	// (POST /voicemails)
+	CreateVoicemail(ctx echo.Context, params CreateVoicemailParams) error
+	// GetVoicemail Read a voicemail
+	// (GET /voicemails/{interactionId})
+	GetVoicemail(ctx echo.Context, interactionId InteractionId) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -18701,6 +28712,455 @@ func (w *ServerInterfaceWrapper) CreateToken(ctx echo.Context) error {
 	return err
 }
 
+// ListBailiffActs converts echo context to params.
+func (w *ServerInterfaceWrapper) ListBailiffActs(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListBailiffActsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListBailiffActs(ctx, params)
+	return err
+}
+
+// CreateBailiffAct converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateBailiffAct(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateBailiffActParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateBailiffAct(ctx, params)
+	return err
+}
+
+// GetBailiffAct converts echo context to params.
+func (w *ServerInterfaceWrapper) GetBailiffAct(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetBailiffAct(ctx, interactionId)
+	return err
+}
+
+// MarkBailiffActAnswered converts echo context to params.
+func (w *ServerInterfaceWrapper) MarkBailiffActAnswered(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MarkBailiffActAnsweredParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MarkBailiffActAnswered(ctx, interactionId, params)
+	return err
+}
+
+// ArchiveBailiffAct converts echo context to params.
+func (w *ServerInterfaceWrapper) ArchiveBailiffAct(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ArchiveBailiffActParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ArchiveBailiffAct(ctx, interactionId, params)
+	return err
+}
+
+// ProcessBailiffAct converts echo context to params.
+func (w *ServerInterfaceWrapper) ProcessBailiffAct(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ProcessBailiffActParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ProcessBailiffAct(ctx, interactionId, params)
+	return err
+}
+
+// DownloadBailiffActScan converts echo context to params.
+func (w *ServerInterfaceWrapper) DownloadBailiffActScan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DownloadBailiffActScan(ctx, interactionId)
+	return err
+}
+
+// UploadBailiffActScan converts echo context to params.
+func (w *ServerInterfaceWrapper) UploadBailiffActScan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadBailiffActScanParams
+	// ------------- Optional query parameter "filename" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filename", ctx.QueryParams(), &params.Filename, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter filename: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UploadBailiffActScan(ctx, interactionId, params)
+	return err
+}
+
+// ListCalls converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCalls(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCallsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "outcome" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "outcome", ctx.QueryParams(), &params.Outcome, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outcome: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCalls(ctx, params)
+	return err
+}
+
+// CreateCall converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCall(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCallParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCall(ctx, params)
+	return err
+}
+
+// GetCall converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCall(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCall(ctx, interactionId)
+	return err
+}
+
 // ListContacts converts echo context to params.
 func (w *ServerInterfaceWrapper) ListContacts(ctx echo.Context) error {
 	var err error
@@ -18884,6 +29344,469 @@ func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetHealth(ctx)
+	return err
+}
+
+// ListInteractions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListInteractions(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListInteractionsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "outcome" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "outcome", ctx.QueryParams(), &params.Outcome, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outcome: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListInteractions(ctx, params)
+	return err
+}
+
+// GetInteraction converts echo context to params.
+func (w *ServerInterfaceWrapper) GetInteraction(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetInteraction(ctx, interactionId)
+	return err
+}
+
+// ConfirmInteraction converts echo context to params.
+func (w *ServerInterfaceWrapper) ConfirmInteraction(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ConfirmInteractionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ConfirmInteraction(ctx, interactionId, params)
+	return err
+}
+
+// ListLetters converts echo context to params.
+func (w *ServerInterfaceWrapper) ListLetters(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListLettersParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListLetters(ctx, params)
+	return err
+}
+
+// CreateLetter converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateLetter(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateLetterParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateLetter(ctx, params)
+	return err
+}
+
+// GetLetter converts echo context to params.
+func (w *ServerInterfaceWrapper) GetLetter(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetLetter(ctx, interactionId)
+	return err
+}
+
+// MarkLetterAnswered converts echo context to params.
+func (w *ServerInterfaceWrapper) MarkLetterAnswered(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MarkLetterAnsweredParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MarkLetterAnswered(ctx, interactionId, params)
+	return err
+}
+
+// ArchiveLetter converts echo context to params.
+func (w *ServerInterfaceWrapper) ArchiveLetter(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ArchiveLetterParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ArchiveLetter(ctx, interactionId, params)
+	return err
+}
+
+// ProcessLetter converts echo context to params.
+func (w *ServerInterfaceWrapper) ProcessLetter(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ProcessLetterParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ProcessLetter(ctx, interactionId, params)
+	return err
+}
+
+// DownloadLetterScan converts echo context to params.
+func (w *ServerInterfaceWrapper) DownloadLetterScan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DownloadLetterScan(ctx, interactionId)
+	return err
+}
+
+// UploadLetterScan converts echo context to params.
+func (w *ServerInterfaceWrapper) UploadLetterScan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadLetterScanParams
+	// ------------- Optional query parameter "filename" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filename", ctx.QueryParams(), &params.Filename, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter filename: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UploadLetterScan(ctx, interactionId, params)
 	return err
 }
 
@@ -20021,6 +30944,237 @@ func (w *ServerInterfaceWrapper) ApplyTicketTransition(ctx echo.Context) error {
 	return err
 }
 
+// ListVisits converts echo context to params.
+func (w *ServerInterfaceWrapper) ListVisits(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListVisitsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "outcome" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "outcome", ctx.QueryParams(), &params.Outcome, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outcome: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListVisits(ctx, params)
+	return err
+}
+
+// CreateVisit converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateVisit(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateVisitParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateVisit(ctx, params)
+	return err
+}
+
+// GetVisit converts echo context to params.
+func (w *ServerInterfaceWrapper) GetVisit(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetVisit(ctx, interactionId)
+	return err
+}
+
+// ListVoicemails converts echo context to params.
+func (w *ServerInterfaceWrapper) ListVoicemails(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListVoicemailsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListVoicemails(ctx, params)
+	return err
+}
+
+// CreateVoicemail converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateVoicemail(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateVoicemailParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateVoicemail(ctx, params)
+	return err
+}
+
+// GetVoicemail converts echo context to params.
+func (w *ServerInterfaceWrapper) GetVoicemail(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetVoicemail(ctx, interactionId)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -20125,6 +31279,34 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/tickets/:ticketId/client-notifications", wrapper.ListClientNotifications, options.OperationMiddlewares["listClientNotifications"]...)
 	router.GET(options.BaseURL+"/me/notifications", wrapper.ListMyNotifications, options.OperationMiddlewares["listMyNotifications"]...)
 	router.POST(options.BaseURL+"/me/notifications/:notificationId/read", wrapper.MarkNotificationRead, options.OperationMiddlewares["markNotificationRead"]...)
+	router.GET(options.BaseURL+"/calls", wrapper.ListCalls, options.OperationMiddlewares["listCalls"]...)
+	router.POST(options.BaseURL+"/calls", wrapper.CreateCall, options.OperationMiddlewares["createCall"]...)
+	router.GET(options.BaseURL+"/calls/:interactionId", wrapper.GetCall, options.OperationMiddlewares["getCall"]...)
+	router.GET(options.BaseURL+"/voicemails", wrapper.ListVoicemails, options.OperationMiddlewares["listVoicemails"]...)
+	router.POST(options.BaseURL+"/voicemails", wrapper.CreateVoicemail, options.OperationMiddlewares["createVoicemail"]...)
+	router.GET(options.BaseURL+"/voicemails/:interactionId", wrapper.GetVoicemail, options.OperationMiddlewares["getVoicemail"]...)
+	router.GET(options.BaseURL+"/visits", wrapper.ListVisits, options.OperationMiddlewares["listVisits"]...)
+	router.POST(options.BaseURL+"/visits", wrapper.CreateVisit, options.OperationMiddlewares["createVisit"]...)
+	router.GET(options.BaseURL+"/visits/:interactionId", wrapper.GetVisit, options.OperationMiddlewares["getVisit"]...)
+	router.GET(options.BaseURL+"/letters", wrapper.ListLetters, options.OperationMiddlewares["listLetters"]...)
+	router.POST(options.BaseURL+"/letters", wrapper.CreateLetter, options.OperationMiddlewares["createLetter"]...)
+	router.GET(options.BaseURL+"/letters/:interactionId", wrapper.GetLetter, options.OperationMiddlewares["getLetter"]...)
+	router.GET(options.BaseURL+"/letters/:interactionId/scan", wrapper.DownloadLetterScan, options.OperationMiddlewares["downloadLetterScan"]...)
+	router.PUT(options.BaseURL+"/letters/:interactionId/scan", wrapper.UploadLetterScan, options.OperationMiddlewares["uploadLetterScan"]...)
+	router.POST(options.BaseURL+"/letters/:interactionId/processing", wrapper.ProcessLetter, options.OperationMiddlewares["processLetter"]...)
+	router.POST(options.BaseURL+"/letters/:interactionId/answered", wrapper.MarkLetterAnswered, options.OperationMiddlewares["markLetterAnswered"]...)
+	router.POST(options.BaseURL+"/letters/:interactionId/archive", wrapper.ArchiveLetter, options.OperationMiddlewares["archiveLetter"]...)
+	router.GET(options.BaseURL+"/bailiff-acts", wrapper.ListBailiffActs, options.OperationMiddlewares["listBailiffActs"]...)
+	router.POST(options.BaseURL+"/bailiff-acts", wrapper.CreateBailiffAct, options.OperationMiddlewares["createBailiffAct"]...)
+	router.GET(options.BaseURL+"/bailiff-acts/:interactionId", wrapper.GetBailiffAct, options.OperationMiddlewares["getBailiffAct"]...)
+	router.GET(options.BaseURL+"/bailiff-acts/:interactionId/scan", wrapper.DownloadBailiffActScan, options.OperationMiddlewares["downloadBailiffActScan"]...)
+	router.PUT(options.BaseURL+"/bailiff-acts/:interactionId/scan", wrapper.UploadBailiffActScan, options.OperationMiddlewares["uploadBailiffActScan"]...)
+	router.POST(options.BaseURL+"/bailiff-acts/:interactionId/processing", wrapper.ProcessBailiffAct, options.OperationMiddlewares["processBailiffAct"]...)
+	router.POST(options.BaseURL+"/bailiff-acts/:interactionId/answered", wrapper.MarkBailiffActAnswered, options.OperationMiddlewares["markBailiffActAnswered"]...)
+	router.POST(options.BaseURL+"/bailiff-acts/:interactionId/archive", wrapper.ArchiveBailiffAct, options.OperationMiddlewares["archiveBailiffAct"]...)
+	router.GET(options.BaseURL+"/interactions", wrapper.ListInteractions, options.OperationMiddlewares["listInteractions"]...)
+	router.GET(options.BaseURL+"/interactions/:interactionId", wrapper.GetInteraction, options.OperationMiddlewares["getInteraction"]...)
+	router.POST(options.BaseURL+"/interactions/:interactionId/confirmation", wrapper.ConfirmInteraction, options.OperationMiddlewares["confirmInteraction"]...)
 	router.GET(options.BaseURL+"/audit-events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
 
 }
@@ -21392,6 +32574,1443 @@ func (response CreateToken429ApplicationProblemPlusJSONResponse) VisitCreateToke
 	return err
 }
 
+type ListBailiffActsRequestObject struct {
+	Params ListBailiffActsParams
+}
+
+type ListBailiffActsResponseObject interface {
+	VisitListBailiffActsResponse(w http.ResponseWriter) error
+}
+
+type ListBailiffActs200JSONResponse BailiffActPage
+
+func (response ListBailiffActs200JSONResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBailiffActs200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListBailiffActs200TextcsvResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListBailiffActs400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListBailiffActs400ApplicationProblemPlusJSONResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBailiffActs401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListBailiffActs401ApplicationProblemPlusJSONResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBailiffActs403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListBailiffActs403ApplicationProblemPlusJSONResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBailiffActs422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListBailiffActs422ApplicationProblemPlusJSONResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffActRequestObject struct {
+	Params CreateBailiffActParams
+	Body   *CreateBailiffActJSONRequestBody
+}
+
+type CreateBailiffActResponseObject interface {
+	VisitCreateBailiffActResponse(w http.ResponseWriter) error
+}
+
+type CreateBailiffAct201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateBailiffAct201JSONResponse struct {
+	Body    BailiffAct
+	Headers CreateBailiffAct201ResponseHeaders
+}
+
+func (response CreateBailiffAct201JSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct400ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct401ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct403ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct409ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct413ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct422ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBailiffActRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetBailiffActResponseObject interface {
+	VisitGetBailiffActResponse(w http.ResponseWriter) error
+}
+
+type GetBailiffAct200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetBailiffAct200JSONResponse struct {
+	Body    BailiffAct
+	Headers GetBailiffAct200ResponseHeaders
+}
+
+func (response GetBailiffAct200JSONResponse) VisitGetBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBailiffAct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetBailiffAct400ApplicationProblemPlusJSONResponse) VisitGetBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBailiffAct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetBailiffAct401ApplicationProblemPlusJSONResponse) VisitGetBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBailiffAct403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetBailiffAct403ApplicationProblemPlusJSONResponse) VisitGetBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBailiffAct404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBailiffAct404ApplicationProblemPlusJSONResponse) VisitGetBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnsweredRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        MarkBailiffActAnsweredParams
+}
+
+type MarkBailiffActAnsweredResponseObject interface {
+	VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error
+}
+
+type MarkBailiffActAnswered200ResponseHeaders struct {
+	ETag *string
+}
+
+type MarkBailiffActAnswered200JSONResponse struct {
+	Body    BailiffAct
+	Headers MarkBailiffActAnswered200ResponseHeaders
+}
+
+func (response MarkBailiffActAnswered200JSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered400ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered401ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered403ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered404ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered409ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered412ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered422ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered428ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffActRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        ArchiveBailiffActParams
+}
+
+type ArchiveBailiffActResponseObject interface {
+	VisitArchiveBailiffActResponse(w http.ResponseWriter) error
+}
+
+type ArchiveBailiffAct200ResponseHeaders struct {
+	ETag *string
+}
+
+type ArchiveBailiffAct200JSONResponse struct {
+	Body    BailiffAct
+	Headers ArchiveBailiffAct200ResponseHeaders
+}
+
+func (response ArchiveBailiffAct200JSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct400ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct401ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct403ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct404ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct409ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct412ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct422ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct428ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffActRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        ProcessBailiffActParams
+	Body          *ProcessBailiffActJSONRequestBody
+}
+
+type ProcessBailiffActResponseObject interface {
+	VisitProcessBailiffActResponse(w http.ResponseWriter) error
+}
+
+type ProcessBailiffAct200ResponseHeaders struct {
+	ETag *string
+}
+
+type ProcessBailiffAct200JSONResponse struct {
+	Body    BailiffAct
+	Headers ProcessBailiffAct200ResponseHeaders
+}
+
+func (response ProcessBailiffAct200JSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct400ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct401ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct403ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct404ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct409ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct412ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct422ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct428ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadBailiffActScanRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type DownloadBailiffActScanResponseObject interface {
+	VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error
+}
+
+type DownloadBailiffActScan200ResponseHeaders struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadBailiffActScan200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadBailiffActScan200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadBailiffActScan200ApplicationoctetStreamResponse) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadBailiffActScan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadBailiffActScan400ApplicationProblemPlusJSONResponse) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadBailiffActScan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadBailiffActScan401ApplicationProblemPlusJSONResponse) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadBailiffActScan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadBailiffActScan403ApplicationProblemPlusJSONResponse) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadBailiffActScan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadBailiffActScan404ApplicationProblemPlusJSONResponse) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScanRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        UploadBailiffActScanParams
+	Body          io.Reader
+	MultipartBody *multipart.Reader
+}
+
+type UploadBailiffActScanResponseObject interface {
+	VisitUploadBailiffActScanResponse(w http.ResponseWriter) error
+}
+
+type UploadBailiffActScan200ResponseHeaders struct {
+	ETag *string
+}
+
+type UploadBailiffActScan200JSONResponse struct {
+	Body    BailiffAct
+	Headers UploadBailiffActScan200ResponseHeaders
+}
+
+func (response UploadBailiffActScan200JSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan400ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan401ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan403ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan404ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan409ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan412ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan413ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan422ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan428ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallsRequestObject struct {
+	Params ListCallsParams
+}
+
+type ListCallsResponseObject interface {
+	VisitListCallsResponse(w http.ResponseWriter) error
+}
+
+type ListCalls200JSONResponse CallPage
+
+func (response ListCalls200JSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListCalls200TextcsvResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListCalls400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalls400ApplicationProblemPlusJSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalls401ApplicationProblemPlusJSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalls403ApplicationProblemPlusJSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalls422ApplicationProblemPlusJSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCallRequestObject struct {
+	Params CreateCallParams
+	Body   *CreateCallJSONRequestBody
+}
+
+type CreateCallResponseObject interface {
+	VisitCreateCallResponse(w http.ResponseWriter) error
+}
+
+type CreateCall201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateCall201JSONResponse struct {
+	Body    Call
+	Headers CreateCall201ResponseHeaders
+}
+
+func (response CreateCall201JSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall400ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall401ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall403ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall409ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall413ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall422ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCallRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetCallResponseObject interface {
+	VisitGetCallResponse(w http.ResponseWriter) error
+}
+
+type GetCall200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetCall200JSONResponse struct {
+	Body    Call
+	Headers GetCall200ResponseHeaders
+}
+
+func (response GetCall200JSONResponse) VisitGetCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCall400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCall400ApplicationProblemPlusJSONResponse) VisitGetCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCall401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCall401ApplicationProblemPlusJSONResponse) VisitGetCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCall403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCall403ApplicationProblemPlusJSONResponse) VisitGetCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCall404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCall404ApplicationProblemPlusJSONResponse) VisitGetCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListContactsRequestObject struct {
 	Params ListContactsParams
 }
@@ -21967,6 +34586,1456 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInteractionsRequestObject struct {
+	Params ListInteractionsParams
+}
+
+type ListInteractionsResponseObject interface {
+	VisitListInteractionsResponse(w http.ResponseWriter) error
+}
+
+type ListInteractions200JSONResponse InteractionPage
+
+func (response ListInteractions200JSONResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInteractions200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListInteractions200TextcsvResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListInteractions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListInteractions400ApplicationProblemPlusJSONResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInteractions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListInteractions401ApplicationProblemPlusJSONResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInteractions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListInteractions403ApplicationProblemPlusJSONResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInteractions422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListInteractions422ApplicationProblemPlusJSONResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInteractionRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetInteractionResponseObject interface {
+	VisitGetInteractionResponse(w http.ResponseWriter) error
+}
+
+type GetInteraction200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetInteraction200JSONResponse struct {
+	Body    Interaction
+	Headers GetInteraction200ResponseHeaders
+}
+
+func (response GetInteraction200JSONResponse) VisitGetInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInteraction400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetInteraction400ApplicationProblemPlusJSONResponse) VisitGetInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInteraction401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetInteraction401ApplicationProblemPlusJSONResponse) VisitGetInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInteraction403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetInteraction403ApplicationProblemPlusJSONResponse) VisitGetInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInteraction404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetInteraction404ApplicationProblemPlusJSONResponse) VisitGetInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteractionRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        ConfirmInteractionParams
+	Body          *ConfirmInteractionJSONRequestBody
+}
+
+type ConfirmInteractionResponseObject interface {
+	VisitConfirmInteractionResponse(w http.ResponseWriter) error
+}
+
+type ConfirmInteraction200ResponseHeaders struct {
+	ETag *string
+}
+
+type ConfirmInteraction200JSONResponse struct {
+	Body    Interaction
+	Headers ConfirmInteraction200ResponseHeaders
+}
+
+func (response ConfirmInteraction200JSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction400ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction401ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction403ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction404ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction409ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction413ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction422ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLettersRequestObject struct {
+	Params ListLettersParams
+}
+
+type ListLettersResponseObject interface {
+	VisitListLettersResponse(w http.ResponseWriter) error
+}
+
+type ListLetters200JSONResponse LetterPage
+
+func (response ListLetters200JSONResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLetters200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListLetters200TextcsvResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListLetters400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListLetters400ApplicationProblemPlusJSONResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLetters401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLetters401ApplicationProblemPlusJSONResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLetters403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLetters403ApplicationProblemPlusJSONResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLetters422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListLetters422ApplicationProblemPlusJSONResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetterRequestObject struct {
+	Params CreateLetterParams
+	Body   *CreateLetterJSONRequestBody
+}
+
+type CreateLetterResponseObject interface {
+	VisitCreateLetterResponse(w http.ResponseWriter) error
+}
+
+type CreateLetter201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateLetter201JSONResponse struct {
+	Body    Letter
+	Headers CreateLetter201ResponseHeaders
+}
+
+func (response CreateLetter201JSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter400ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter401ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter403ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter409ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter413ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter422ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLetterRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetLetterResponseObject interface {
+	VisitGetLetterResponse(w http.ResponseWriter) error
+}
+
+type GetLetter200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetLetter200JSONResponse struct {
+	Body    Letter
+	Headers GetLetter200ResponseHeaders
+}
+
+func (response GetLetter200JSONResponse) VisitGetLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLetter400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetLetter400ApplicationProblemPlusJSONResponse) VisitGetLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLetter401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetLetter401ApplicationProblemPlusJSONResponse) VisitGetLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLetter403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetLetter403ApplicationProblemPlusJSONResponse) VisitGetLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLetter404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetLetter404ApplicationProblemPlusJSONResponse) VisitGetLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnsweredRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        MarkLetterAnsweredParams
+}
+
+type MarkLetterAnsweredResponseObject interface {
+	VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error
+}
+
+type MarkLetterAnswered200ResponseHeaders struct {
+	ETag *string
+}
+
+type MarkLetterAnswered200JSONResponse struct {
+	Body    Letter
+	Headers MarkLetterAnswered200ResponseHeaders
+}
+
+func (response MarkLetterAnswered200JSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered400ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered401ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered403ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered404ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered409ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered412ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered422ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered428ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetterRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        ArchiveLetterParams
+}
+
+type ArchiveLetterResponseObject interface {
+	VisitArchiveLetterResponse(w http.ResponseWriter) error
+}
+
+type ArchiveLetter200ResponseHeaders struct {
+	ETag *string
+}
+
+type ArchiveLetter200JSONResponse struct {
+	Body    Letter
+	Headers ArchiveLetter200ResponseHeaders
+}
+
+func (response ArchiveLetter200JSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter400ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter401ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter403ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter404ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter409ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter412ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter422ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter428ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetterRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        ProcessLetterParams
+	Body          *ProcessLetterJSONRequestBody
+}
+
+type ProcessLetterResponseObject interface {
+	VisitProcessLetterResponse(w http.ResponseWriter) error
+}
+
+type ProcessLetter200ResponseHeaders struct {
+	ETag *string
+}
+
+type ProcessLetter200JSONResponse struct {
+	Body    Letter
+	Headers ProcessLetter200ResponseHeaders
+}
+
+func (response ProcessLetter200JSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter400ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter401ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter403ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter404ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter409ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter412ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter422ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter428ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadLetterScanRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type DownloadLetterScanResponseObject interface {
+	VisitDownloadLetterScanResponse(w http.ResponseWriter) error
+}
+
+type DownloadLetterScan200ResponseHeaders struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadLetterScan200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadLetterScan200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadLetterScan200ApplicationoctetStreamResponse) VisitDownloadLetterScanResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadLetterScan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadLetterScan400ApplicationProblemPlusJSONResponse) VisitDownloadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadLetterScan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadLetterScan401ApplicationProblemPlusJSONResponse) VisitDownloadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadLetterScan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadLetterScan403ApplicationProblemPlusJSONResponse) VisitDownloadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadLetterScan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadLetterScan404ApplicationProblemPlusJSONResponse) VisitDownloadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScanRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        UploadLetterScanParams
+	Body          io.Reader
+	MultipartBody *multipart.Reader
+}
+
+type UploadLetterScanResponseObject interface {
+	VisitUploadLetterScanResponse(w http.ResponseWriter) error
+}
+
+type UploadLetterScan200ResponseHeaders struct {
+	ETag *string
+}
+
+type UploadLetterScan200JSONResponse struct {
+	Body    Letter
+	Headers UploadLetterScan200ResponseHeaders
+}
+
+func (response UploadLetterScan200JSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan400ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan401ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan403ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan404ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan409ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan412ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan413ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan422ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan428ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -25892,6 +39961,676 @@ func (response ApplyTicketTransition428ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type ListVisitsRequestObject struct {
+	Params ListVisitsParams
+}
+
+type ListVisitsResponseObject interface {
+	VisitListVisitsResponse(w http.ResponseWriter) error
+}
+
+type ListVisits200JSONResponse VisitPage
+
+func (response ListVisits200JSONResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVisits200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListVisits200TextcsvResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListVisits400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListVisits400ApplicationProblemPlusJSONResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVisits401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListVisits401ApplicationProblemPlusJSONResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVisits403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListVisits403ApplicationProblemPlusJSONResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVisits422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListVisits422ApplicationProblemPlusJSONResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisitRequestObject struct {
+	Params CreateVisitParams
+	Body   *CreateVisitJSONRequestBody
+}
+
+type CreateVisitResponseObject interface {
+	VisitCreateVisitResponse(w http.ResponseWriter) error
+}
+
+type CreateVisit201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateVisit201JSONResponse struct {
+	Body    Visit
+	Headers CreateVisit201ResponseHeaders
+}
+
+func (response CreateVisit201JSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit400ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit401ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit403ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit409ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit413ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit422ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVisitRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetVisitResponseObject interface {
+	VisitGetVisitResponse(w http.ResponseWriter) error
+}
+
+type GetVisit200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetVisit200JSONResponse struct {
+	Body    Visit
+	Headers GetVisit200ResponseHeaders
+}
+
+func (response GetVisit200JSONResponse) VisitGetVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVisit400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetVisit400ApplicationProblemPlusJSONResponse) VisitGetVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVisit401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetVisit401ApplicationProblemPlusJSONResponse) VisitGetVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVisit403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetVisit403ApplicationProblemPlusJSONResponse) VisitGetVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVisit404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetVisit404ApplicationProblemPlusJSONResponse) VisitGetVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVoicemailsRequestObject struct {
+	Params ListVoicemailsParams
+}
+
+type ListVoicemailsResponseObject interface {
+	VisitListVoicemailsResponse(w http.ResponseWriter) error
+}
+
+type ListVoicemails200JSONResponse VoicemailPage
+
+func (response ListVoicemails200JSONResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVoicemails200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListVoicemails200TextcsvResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListVoicemails400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListVoicemails400ApplicationProblemPlusJSONResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVoicemails401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListVoicemails401ApplicationProblemPlusJSONResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVoicemails403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListVoicemails403ApplicationProblemPlusJSONResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVoicemails422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListVoicemails422ApplicationProblemPlusJSONResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemailRequestObject struct {
+	Params CreateVoicemailParams
+	Body   *CreateVoicemailJSONRequestBody
+}
+
+type CreateVoicemailResponseObject interface {
+	VisitCreateVoicemailResponse(w http.ResponseWriter) error
+}
+
+type CreateVoicemail201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateVoicemail201JSONResponse struct {
+	Body    Voicemail
+	Headers CreateVoicemail201ResponseHeaders
+}
+
+func (response CreateVoicemail201JSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail400ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail401ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail403ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail409ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail413ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail422ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVoicemailRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetVoicemailResponseObject interface {
+	VisitGetVoicemailResponse(w http.ResponseWriter) error
+}
+
+type GetVoicemail200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetVoicemail200JSONResponse struct {
+	Body    Voicemail
+	Headers GetVoicemail200ResponseHeaders
+}
+
+func (response GetVoicemail200JSONResponse) VisitGetVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVoicemail400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetVoicemail400ApplicationProblemPlusJSONResponse) VisitGetVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVoicemail401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetVoicemail401ApplicationProblemPlusJSONResponse) VisitGetVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVoicemail403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetVoicemail403ApplicationProblemPlusJSONResponse) VisitGetVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVoicemail404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetVoicemail404ApplicationProblemPlusJSONResponse) VisitGetVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListAgents List agents
@@ -25936,6 +40675,39 @@ type StrictServerInterface interface {
 	// CreateToken Log in with a username and password
 	// (POST /auth/token)
 	CreateToken(ctx context.Context, request CreateTokenRequestObject) (CreateTokenResponseObject, error)
+	// ListBailiffActs The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+	// (GET /bailiff-acts)
+	ListBailiffActs(ctx context.Context, request ListBailiffActsRequestObject) (ListBailiffActsResponseObject, error)
+	// CreateBailiffAct Log a bailiff act
+	// (POST /bailiff-acts)
+	CreateBailiffAct(ctx context.Context, request CreateBailiffActRequestObject) (CreateBailiffActResponseObject, error)
+	// GetBailiffAct Read a bailiff act
+	// (GET /bailiff-acts/{interactionId})
+	GetBailiffAct(ctx context.Context, request GetBailiffActRequestObject) (GetBailiffActResponseObject, error)
+	// MarkBailiffActAnswered Mark a processed bailiff act answered
+	// (POST /bailiff-acts/{interactionId}/answered)
+	MarkBailiffActAnswered(ctx context.Context, request MarkBailiffActAnsweredRequestObject) (MarkBailiffActAnsweredResponseObject, error)
+	// ArchiveBailiffAct Archive an answered bailiff act
+	// (POST /bailiff-acts/{interactionId}/archive)
+	ArchiveBailiffAct(ctx context.Context, request ArchiveBailiffActRequestObject) (ArchiveBailiffActResponseObject, error)
+	// ProcessBailiffAct Process a scanned bailiff act into tickets, one per subject
+	// (POST /bailiff-acts/{interactionId}/processing)
+	ProcessBailiffAct(ctx context.Context, request ProcessBailiffActRequestObject) (ProcessBailiffActResponseObject, error)
+	// DownloadBailiffActScan Download the bailiff act's scan, streamed
+	// (GET /bailiff-acts/{interactionId}/scan)
+	DownloadBailiffActScan(ctx context.Context, request DownloadBailiffActScanRequestObject) (DownloadBailiffActScanResponseObject, error)
+	// UploadBailiffActScan Upload the bailiff act's scan (multipart or raw body), streamed
+	// (PUT /bailiff-acts/{interactionId}/scan)
+	UploadBailiffActScan(ctx context.Context, request UploadBailiffActScanRequestObject) (UploadBailiffActScanResponseObject, error)
+	// ListCalls The book of calls (cahier des appels), filtered, paged or exported as CSV
+	// (GET /calls)
+	ListCalls(ctx context.Context, request ListCallsRequestObject) (ListCallsResponseObject, error)
+	// CreateCall Log a call
+	// (POST /calls)
+	CreateCall(ctx context.Context, request CreateCallRequestObject) (CreateCallResponseObject, error)
+	// GetCall Read a call
+	// (GET /calls/{interactionId})
+	GetCall(ctx context.Context, request GetCallRequestObject) (GetCallResponseObject, error)
 	// ListContacts List or search contacts
 	// (GET /contacts)
 	ListContacts(ctx context.Context, request ListContactsRequestObject) (ListContactsResponseObject, error)
@@ -25954,6 +40726,39 @@ type StrictServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// ListInteractions Every book at once (calls, voicemails, visits, letters, bailiff acts)
+	// (GET /interactions)
+	ListInteractions(ctx context.Context, request ListInteractionsRequestObject) (ListInteractionsResponseObject, error)
+	// GetInteraction Read an interaction of any kind
+	// (GET /interactions/{interactionId})
+	GetInteraction(ctx context.Context, request GetInteractionRequestObject) (GetInteractionResponseObject, error)
+	// ConfirmInteraction Confirm an oral exchange in writing
+	// (POST /interactions/{interactionId}/confirmation)
+	ConfirmInteraction(ctx context.Context, request ConfirmInteractionRequestObject) (ConfirmInteractionResponseObject, error)
+	// ListLetters The book of letters (courriers), filtered, paged or exported as CSV
+	// (GET /letters)
+	ListLetters(ctx context.Context, request ListLettersRequestObject) (ListLettersResponseObject, error)
+	// CreateLetter Log a letter
+	// (POST /letters)
+	CreateLetter(ctx context.Context, request CreateLetterRequestObject) (CreateLetterResponseObject, error)
+	// GetLetter Read a letter
+	// (GET /letters/{interactionId})
+	GetLetter(ctx context.Context, request GetLetterRequestObject) (GetLetterResponseObject, error)
+	// MarkLetterAnswered Mark a processed letter answered
+	// (POST /letters/{interactionId}/answered)
+	MarkLetterAnswered(ctx context.Context, request MarkLetterAnsweredRequestObject) (MarkLetterAnsweredResponseObject, error)
+	// ArchiveLetter Archive an answered letter
+	// (POST /letters/{interactionId}/archive)
+	ArchiveLetter(ctx context.Context, request ArchiveLetterRequestObject) (ArchiveLetterResponseObject, error)
+	// ProcessLetter Process a scanned letter into tickets, one per subject
+	// (POST /letters/{interactionId}/processing)
+	ProcessLetter(ctx context.Context, request ProcessLetterRequestObject) (ProcessLetterResponseObject, error)
+	// DownloadLetterScan Download the letter's scan, streamed
+	// (GET /letters/{interactionId}/scan)
+	DownloadLetterScan(ctx context.Context, request DownloadLetterScanRequestObject) (DownloadLetterScanResponseObject, error)
+	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
+	// (PUT /letters/{interactionId}/scan)
+	UploadLetterScan(ctx context.Context, request UploadLetterScanRequestObject) (UploadLetterScanResponseObject, error)
 	// GetMe The authenticated agent
 	// (GET /me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -26068,6 +40873,24 @@ type StrictServerInterface interface {
 	// ApplyTicketTransition Apply a transition
 	// (POST /tickets/{ticketId}/transitions)
 	ApplyTicketTransition(ctx context.Context, request ApplyTicketTransitionRequestObject) (ApplyTicketTransitionResponseObject, error)
+	// ListVisits The book of visits (visites), filtered, paged or exported as CSV
+	// (GET /visits)
+	ListVisits(ctx context.Context, request ListVisitsRequestObject) (ListVisitsResponseObject, error)
+	// CreateVisit Log a visit
+	// (POST /visits)
+	CreateVisit(ctx context.Context, request CreateVisitRequestObject) (CreateVisitResponseObject, error)
+	// GetVisit Read a visit
+	// (GET /visits/{interactionId})
+	GetVisit(ctx context.Context, request GetVisitRequestObject) (GetVisitResponseObject, error)
+	// ListVoicemails The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+	// (GET /voicemails)
+	ListVoicemails(ctx context.Context, request ListVoicemailsRequestObject) (ListVoicemailsResponseObject, error)
+	// CreateVoicemail Log a voicemail
+	// (POST /voicemails)
+	CreateVoicemail(ctx context.Context, request CreateVoicemailRequestObject) (CreateVoicemailResponseObject, error)
+	// GetVoicemail Read a voicemail
+	// (GET /voicemails/{interactionId})
+	GetVoicemail(ctx context.Context, request GetVoicemailRequestObject) (GetVoicemailResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -26591,6 +41414,364 @@ func (sh *strictHandler) CreateToken(ctx echo.Context) error {
 	return nil
 }
 
+// ListBailiffActs operation middleware
+func (sh *strictHandler) ListBailiffActs(ctx echo.Context, params ListBailiffActsParams) error {
+	var request ListBailiffActsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListBailiffActs(ctx.Request().Context(), request.(ListBailiffActsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListBailiffActs")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListBailiffActsResponseObject); ok {
+		return validResponse.VisitListBailiffActsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateBailiffAct operation middleware
+func (sh *strictHandler) CreateBailiffAct(ctx echo.Context, params CreateBailiffActParams) error {
+	var request CreateBailiffActRequestObject
+
+	request.Params = params
+
+	var body CreateBailiffActJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateBailiffAct(ctx.Request().Context(), request.(CreateBailiffActRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateBailiffAct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateBailiffActResponseObject); ok {
+		return validResponse.VisitCreateBailiffActResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetBailiffAct operation middleware
+func (sh *strictHandler) GetBailiffAct(ctx echo.Context, interactionId InteractionId) error {
+	var request GetBailiffActRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBailiffAct(ctx.Request().Context(), request.(GetBailiffActRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBailiffAct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetBailiffActResponseObject); ok {
+		return validResponse.VisitGetBailiffActResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MarkBailiffActAnswered operation middleware
+func (sh *strictHandler) MarkBailiffActAnswered(ctx echo.Context, interactionId InteractionId, params MarkBailiffActAnsweredParams) error {
+	var request MarkBailiffActAnsweredRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkBailiffActAnswered(ctx.Request().Context(), request.(MarkBailiffActAnsweredRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkBailiffActAnswered")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MarkBailiffActAnsweredResponseObject); ok {
+		return validResponse.VisitMarkBailiffActAnsweredResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ArchiveBailiffAct operation middleware
+func (sh *strictHandler) ArchiveBailiffAct(ctx echo.Context, interactionId InteractionId, params ArchiveBailiffActParams) error {
+	var request ArchiveBailiffActRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ArchiveBailiffAct(ctx.Request().Context(), request.(ArchiveBailiffActRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ArchiveBailiffAct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ArchiveBailiffActResponseObject); ok {
+		return validResponse.VisitArchiveBailiffActResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ProcessBailiffAct operation middleware
+func (sh *strictHandler) ProcessBailiffAct(ctx echo.Context, interactionId InteractionId, params ProcessBailiffActParams) error {
+	var request ProcessBailiffActRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	var body ProcessBailiffActJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ProcessBailiffAct(ctx.Request().Context(), request.(ProcessBailiffActRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ProcessBailiffAct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ProcessBailiffActResponseObject); ok {
+		return validResponse.VisitProcessBailiffActResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DownloadBailiffActScan operation middleware
+func (sh *strictHandler) DownloadBailiffActScan(ctx echo.Context, interactionId InteractionId) error {
+	var request DownloadBailiffActScanRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadBailiffActScan(ctx.Request().Context(), request.(DownloadBailiffActScanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadBailiffActScan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DownloadBailiffActScanResponseObject); ok {
+		return validResponse.VisitDownloadBailiffActScanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadBailiffActScan operation middleware
+func (sh *strictHandler) UploadBailiffActScan(ctx echo.Context, interactionId InteractionId, params UploadBailiffActScanParams) error {
+	var request UploadBailiffActScanRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/octet-stream") {
+		request.Body = ctx.Request().Body
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "multipart/form-data") {
+		if reader, err := ctx.Request().MultipartReader(); err != nil {
+			return err
+		} else {
+			request.MultipartBody = reader
+		}
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadBailiffActScan(ctx.Request().Context(), request.(UploadBailiffActScanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadBailiffActScan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadBailiffActScanResponseObject); ok {
+		return validResponse.VisitUploadBailiffActScanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCalls operation middleware
+func (sh *strictHandler) ListCalls(ctx echo.Context, params ListCallsParams) error {
+	var request ListCallsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCalls(ctx.Request().Context(), request.(ListCallsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCalls")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCallsResponseObject); ok {
+		return validResponse.VisitListCallsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCall operation middleware
+func (sh *strictHandler) CreateCall(ctx echo.Context, params CreateCallParams) error {
+	var request CreateCallRequestObject
+
+	request.Params = params
+
+	var body CreateCallJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCall(ctx.Request().Context(), request.(CreateCallRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCall")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCallResponseObject); ok {
+		return validResponse.VisitCreateCallResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCall operation middleware
+func (sh *strictHandler) GetCall(ctx echo.Context, interactionId InteractionId) error {
+	var request GetCallRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCall(ctx.Request().Context(), request.(GetCallRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCall")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCallResponseObject); ok {
+		return validResponse.VisitGetCallResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListContacts operation middleware
 func (sh *strictHandler) ListContacts(ctx echo.Context, params ListContactsParams) error {
 	var request ListContactsRequestObject
@@ -26781,6 +41962,365 @@ func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetHealthResponseObject); ok {
 		return validResponse.VisitGetHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListInteractions operation middleware
+func (sh *strictHandler) ListInteractions(ctx echo.Context, params ListInteractionsParams) error {
+	var request ListInteractionsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInteractions(ctx.Request().Context(), request.(ListInteractionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInteractions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListInteractionsResponseObject); ok {
+		return validResponse.VisitListInteractionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetInteraction operation middleware
+func (sh *strictHandler) GetInteraction(ctx echo.Context, interactionId InteractionId) error {
+	var request GetInteractionRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInteraction(ctx.Request().Context(), request.(GetInteractionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInteraction")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetInteractionResponseObject); ok {
+		return validResponse.VisitGetInteractionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ConfirmInteraction operation middleware
+func (sh *strictHandler) ConfirmInteraction(ctx echo.Context, interactionId InteractionId, params ConfirmInteractionParams) error {
+	var request ConfirmInteractionRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	var body ConfirmInteractionJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmInteraction(ctx.Request().Context(), request.(ConfirmInteractionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmInteraction")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ConfirmInteractionResponseObject); ok {
+		return validResponse.VisitConfirmInteractionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListLetters operation middleware
+func (sh *strictHandler) ListLetters(ctx echo.Context, params ListLettersParams) error {
+	var request ListLettersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLetters(ctx.Request().Context(), request.(ListLettersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLetters")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListLettersResponseObject); ok {
+		return validResponse.VisitListLettersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateLetter operation middleware
+func (sh *strictHandler) CreateLetter(ctx echo.Context, params CreateLetterParams) error {
+	var request CreateLetterRequestObject
+
+	request.Params = params
+
+	var body CreateLetterJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateLetter(ctx.Request().Context(), request.(CreateLetterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateLetter")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateLetterResponseObject); ok {
+		return validResponse.VisitCreateLetterResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetLetter operation middleware
+func (sh *strictHandler) GetLetter(ctx echo.Context, interactionId InteractionId) error {
+	var request GetLetterRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetLetter(ctx.Request().Context(), request.(GetLetterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetLetter")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetLetterResponseObject); ok {
+		return validResponse.VisitGetLetterResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MarkLetterAnswered operation middleware
+func (sh *strictHandler) MarkLetterAnswered(ctx echo.Context, interactionId InteractionId, params MarkLetterAnsweredParams) error {
+	var request MarkLetterAnsweredRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkLetterAnswered(ctx.Request().Context(), request.(MarkLetterAnsweredRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkLetterAnswered")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MarkLetterAnsweredResponseObject); ok {
+		return validResponse.VisitMarkLetterAnsweredResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ArchiveLetter operation middleware
+func (sh *strictHandler) ArchiveLetter(ctx echo.Context, interactionId InteractionId, params ArchiveLetterParams) error {
+	var request ArchiveLetterRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ArchiveLetter(ctx.Request().Context(), request.(ArchiveLetterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ArchiveLetter")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ArchiveLetterResponseObject); ok {
+		return validResponse.VisitArchiveLetterResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ProcessLetter operation middleware
+func (sh *strictHandler) ProcessLetter(ctx echo.Context, interactionId InteractionId, params ProcessLetterParams) error {
+	var request ProcessLetterRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	var body ProcessLetterJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ProcessLetter(ctx.Request().Context(), request.(ProcessLetterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ProcessLetter")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ProcessLetterResponseObject); ok {
+		return validResponse.VisitProcessLetterResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DownloadLetterScan operation middleware
+func (sh *strictHandler) DownloadLetterScan(ctx echo.Context, interactionId InteractionId) error {
+	var request DownloadLetterScanRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadLetterScan(ctx.Request().Context(), request.(DownloadLetterScanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadLetterScan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DownloadLetterScanResponseObject); ok {
+		return validResponse.VisitDownloadLetterScanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadLetterScan operation middleware
+func (sh *strictHandler) UploadLetterScan(ctx echo.Context, interactionId InteractionId, params UploadLetterScanParams) error {
+	var request UploadLetterScanRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/octet-stream") {
+		request.Body = ctx.Request().Body
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "multipart/form-data") {
+		if reader, err := ctx.Request().MultipartReader(); err != nil {
+			return err
+		} else {
+			request.MultipartBody = reader
+		}
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadLetterScan(ctx.Request().Context(), request.(UploadLetterScanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadLetterScan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadLetterScanResponseObject); ok {
+		return validResponse.VisitUploadLetterScanResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -28119,311 +43659,638 @@ func (sh *strictHandler) ApplyTicketTransition(ctx echo.Context, ticketId Ticket
 	return nil
 }
 
+// ListVisits operation middleware
+func (sh *strictHandler) ListVisits(ctx echo.Context, params ListVisitsParams) error {
+	var request ListVisitsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListVisits(ctx.Request().Context(), request.(ListVisitsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListVisits")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListVisitsResponseObject); ok {
+		return validResponse.VisitListVisitsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateVisit operation middleware
+func (sh *strictHandler) CreateVisit(ctx echo.Context, params CreateVisitParams) error {
+	var request CreateVisitRequestObject
+
+	request.Params = params
+
+	var body CreateVisitJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateVisit(ctx.Request().Context(), request.(CreateVisitRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateVisit")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateVisitResponseObject); ok {
+		return validResponse.VisitCreateVisitResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetVisit operation middleware
+func (sh *strictHandler) GetVisit(ctx echo.Context, interactionId InteractionId) error {
+	var request GetVisitRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetVisit(ctx.Request().Context(), request.(GetVisitRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetVisit")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetVisitResponseObject); ok {
+		return validResponse.VisitGetVisitResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListVoicemails operation middleware
+func (sh *strictHandler) ListVoicemails(ctx echo.Context, params ListVoicemailsParams) error {
+	var request ListVoicemailsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListVoicemails(ctx.Request().Context(), request.(ListVoicemailsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListVoicemails")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListVoicemailsResponseObject); ok {
+		return validResponse.VisitListVoicemailsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateVoicemail operation middleware
+func (sh *strictHandler) CreateVoicemail(ctx echo.Context, params CreateVoicemailParams) error {
+	var request CreateVoicemailRequestObject
+
+	request.Params = params
+
+	var body CreateVoicemailJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateVoicemail(ctx.Request().Context(), request.(CreateVoicemailRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateVoicemail")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateVoicemailResponseObject); ok {
+		return validResponse.VisitCreateVoicemailResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetVoicemail operation middleware
+func (sh *strictHandler) GetVoicemail(ctx echo.Context, interactionId InteractionId) error {
+	var request GetVoicemailRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetVoicemail(ctx.Request().Context(), request.(GetVoicemailRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetVoicemail")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetVoicemailResponseObject); ok {
+		return validResponse.VisitGetVoicemailResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tchs5lij4KgjeiSjpdkoiKcll07Gxo3K5qt1jV3lsVdfeLnopMPOQRCkJsACkZJbDEfNrH2CfYH9N",
-	"hP/fN/Cb9JNs4ADIRJKZZPJD/mp3xExZTCQSODjn4HyfN61YTGeCA9eq1XvTmgBNQOI/H1/SsflvAiqW",
-	"bKaZ4K1e63ICRMJMggKuqfnxG0VuQComeES0IAp4QoY0viaMkyejo2dUx5PjVtRS8QSm1MwIr+l0lkKr",
-	"1+q3TvutVtTS85n5U2nJ+Lj19m3Ueipiaj+5uIJfJyCB6AmQWALVkBAJSmQyBpKyG1B13zqJBdc01uqk",
-	"3XlwOuyO2kffxh04+pa220cP2u32UTv/X9KpWNTbqDWjkk5BOwhdjIHrJ4n5JzMrm1E9aUUtTqfmPeqe",
-	"Ri0Jf2RMQtLqaZlBuLqRkFOqW71WlrGkEg6P7KJrvxLnz3f8TiaVkNXnfcXhtR7EOOKKiBECfybhholM",
-	"kRkdg4E5Lu6PDOQ8WJ2dNVzKlL5+CnysJ63eeadbtZQnCUxnQgOP5/8B8+UlPaPXoAglErRkkJDnP7+8",
-	"JIqO4CG5hpkm3TMyEZlUEZmBJDFNU5D5Ai2CFysMPnZkvlaz1O75edSaMu7/7lQufITIXg1EQ04edo5e",
-	"yBAYH5N4QvkYkmPywp0fOTjr3ie3E+BkypRifHxYv35HYXULv3dWSV1syvTyOp/TMRDF/qw9zxTfCz+V",
-	"wIhmqW71ztuR+S6bZtNWr9tuI7jsXwWwGNcwBolr+FmOKWcKqbwWvUV50G44/lyKGJJMwiORQC09JbDy",
-	"MzOqNUjz4v/9Gz3685X5f+2jB4NXb9rRve7bf1v95b/bk39Kh5DWrMAhx8pFBAd81l6PmC+Bynjyn3iW",
-	"y/xUyMRQ84i9BhWRmCoglCeExjFwTRhXwBXT7KYWK/6opRqDBsvLuWTxNTiWtkwoGp9+owhLIiIkYVoR",
-	"nk2HIMnB5VG33b1nGHWne1oQRRmA2k+/AQQreL0ENRNcAbL672hiqBMUUo1husDxn3Q2S5m9qk5mUgxT",
-	"mP7ld2XvrfzuMdvUlKWtHq4IlCZDkczJhCpCOQEpheyRmRQzkHpO+i0+pdBvEaZIxlU2mwmpwewHR6pW",
-	"77c3rRGDNGn1WmaiYzO+FbWmoBQdm41k/JqLW07sqLevopbSVGfK7NZsl2m8E5/wG5oyc4PaveWAmGg9",
-	"U72Tk3HG4gno4wRu/PbUCb5jb+e3IUz/TcKo1Wv9j5NCpjixT9XJc/uyBW2VSGHBwhSZ0tSQsmGDas41",
-	"fR0RsygVkdKmVESGNCH2hjk8btm7cpSyeNcj6hB4zZRG1mxvVzwow7gVnQKBKWVpRGYTwcEgqEG7h1bu",
-	"oWkqbgdJZj8IRh6yQgphmlA+v6WGbPLn9iSZOcaGMsnU8HpIBmb1v7VwJa1XOeY/e/8upZwBefrzL989",
-	"vlw49wfFuT8XSrFhCiRfSsOjL8bv++Rjd3iK3DI9sfJdJqVhQWYLQA4KsEWE8aNRysYTTZi/wLWfyiLD",
-	"D0IOWZIA3xEb9IQp4viIInjk9hKXIgXVIzSZMsOsCzifFnAuFtEMvKN8/L7Aa8Wfb5RdrkFXLa6BExWL",
-	"GSiSCMKFtnhLzFYRdj8J/YPIeLIj6Dz1mC+McL4QTGcFmH4KBjQBExf6yI7fB5h+EkRl8aRQIw4MUQtN",
-	"bpglEi0sOiIoLXY9lxALnjAzxQ+UpZDsjGZQLMCwGycV9nIqQAGSKeJ1phySKEV7wg7WRUZ2Yc1gqjRN",
-	"90PVXiQliQCFgESuVSJpJ+QswfJFfmHvBE1kxvk6coZSJYPPRUaoBAtvc/kHkO3er4FsLlc0g+0sePco",
-	"f3evsC6YVEIER1Im2SyhGhDGl0I8pXIMe8BSlFzgdQyQKNJpn90///YeGc7NbRYiZcAFneREgGum50QL",
-	"QVJcTDPoaSGO7Ph9MUXcAlNE3IC09zr7EwgqNx5azyifu3WrXYEmBJlSPnf0SFIxZlw9RP11Thgn94lC",
-	"/CgBsBtc15d+BulX1Axykmo4wm3tCd3yhRglaDrT+S7oSDtQJpBS3NUL8+DowjwwgnpgWQqeLKsALy0o",
-	"DNO9peY8wmUvqZFmib9wmumJkOzPvXBhez8aFgyvZ47Ii1urU5xK6bvNDiQLX9nHgTyz9gEjEKFUHvlF",
-	"m5tewo24hsSIoImhPZra6/0XTm8oS+kw3Qc/SKimQ6M0orZSzFxA7TwUiV6CvGExLAxtCLz8jX3A7oIk",
-	"MAOeAI/n5CDcyuHCXu4af2dSxEZ128+BhDaT4g5GnaZahQxfGKDtpFAkuROOwjFlvaLbDUki2MqGWqXD",
-	"4L0c7a+QpkdOixxmRjMYZcr8e04oGWaKcVCKyMwc7dv8g9ao+/zJpeEAaOuxGjmzNgA06Br4rDc2RS1n",
-	"mx5QXRpuLuQjzaZQ9Y4lXbXqHZ6ljm6tQWNpjobLswrjm+UHjmfstAarW6B5S8NUrTvHl2a4ec9NRKWk",
-	"85Y1wXhp8LcW7iM/AreD/FslgL/KpxLD3yHWZm5/rI9wGB5nYgUymj4PjnlEUwXRwsk3OJhaCAeGpk57",
-	"na1ue9hNGX9iX+gsADJqZZz9kYF7bM5sEbZlWK4HH+IYTdOfR8hHVi0wJ6e30SI9aU9mywKagliCfkjU",
-	"RNxyI0w4Ldxa5Ijg6fy40tAa7srOv7ybV8F+nlMrE5dXloO+0RkEW1xA4agVeE7MNGtIZxHl8euVxzFU",
-	"wGP4GDyKJ5vRQcO1SKDuWlsmCU2l3uSjazhHMV+xnfX8w0J8O/axKcwKYITesgpj+u7AqQLGiv0/ZdYC",
-	"vhO9OORdy/Hr0X/sxKMF5I81uwmvtaEQKVC+La4nTM1SOh/UXpbW/hrOZ3/ZngxSuLGOoTJP7BDE34h0",
-	"icpmRoJWQkbk1ChjdAzSiq8TNp4YPdtZOPAVb/k7DPhlLn5GLXzW+OReiBSquFyxphrWs1ZksKaKzY4n",
-	"UyBrj8Z70aqE7gr2kM+1cOoeQv5kIo9kUeCnC3CrtJNa1N2Kiyxi46KfbY1gUY+rJTf3WcWrM6rUrZDJ",
-	"kjjTPSt/tlvFy7bCsM3EmQYYuBJ7FvzlwZa60aLDt330wPt8jwdHr/7nv61lsetxKwdwLcb8JDQbsSIk",
-	"powa2zC3hmC6ZtYNADybostJxTS1y4haVCk25lPDjM2Wp4zb2IQEbgbWCxvsqJgz1y4r9Q+aVHNw82Qn",
-	"tcSuaDsOVcUzEDTFbtza10sSi+e5Fxl0CUk+oDBqvr23TXzohf+C/HotL54yHv7aiTaQPT4Y515LAiEn",
-	"L0sYL0CBtk5uPwijQKw9QJUECgXK3HwYafe53gfrcWgZXbSm8WRaKXo6k93AvrRkE+RsNIKEjKSYWjeY",
-	"HX68L63MvzOcbyV9JUxC7K8Wz+kZj8XUOsREpsfC/LOKm49YCrViWMNbRk1o9/xetfbH/oTSHIzre2eV",
-	"wuxKBt+AoRfvB7uKymfrFpQvOQTeetafY9Be9KgCH3dQpbKE6cc3tfpUjU5OY52T1rL5BhnFQ2LwjoyE",
-	"c7HNlYapwfiN0ZN6S3s1h7Zv1cxS7JTO2ABNQpXLfgnaRlzmjI7QWENC9ESKbDwhlJOL50+sd2i7XWxA",
-	"z0MYCQk7b9k6XLfVydzbnqVtb9lBL4BbRRNTjXZqFpJUuIrVCLwXEaQghw8oh3g/06WkGGpZJePboLfG",
-	"Gymm+sGGAFbspo5pO29O1ROxTDk/GSrPScfyUKI0nSvCOEZvuvgtOB4fY7hjrkKgUWIzKDqebJcYeahU",
-	"QfU75+Z5RFPgCZUVl3YqVCY3kEYe2ReqgCnBjM8M849TEV+rZUD9zF1ERo9MxK31o4sZcGJfIGOhCSUc",
-	"bkmSoS8Samw2MDbSV2nVyye1sD7Daf4UvEI4uUhvzVk9zgxsTp5TyVSlXLLCohK1bgGu10Hv5xlwxse/",
-	"mqHmlQnTg6ngCZ0PboW8hkq9b9Gm77fhPlk5TQGiqDjjYgNNkKWhVrA/fJrS117ADey8AXotn7kX1Giq",
-	"aAyDqVCQIlGMM5pAKjIUV6ZUaoYSMj6ZUwReSgcSMm5Z7JTOhdZQravn67q3vKq9nXqeReDgupjxwzR5",
-	"hu8Qpoh9jRz8LjLJ378DkgBRImUJlUy/fxdaOuvQCBdehQePqIaxsGHyHr7DbDyQMBMSbeQ3Is28+SOO",
-	"RcY14+MBXnH21xFQnUkIfzLqmhklQWfS/GC2oAaFf5zOZoJx7SwpQzN8NBrQGO0qItOMQzBa6AnIytN6",
-	"NKGcWwOyXz2GKRvsFyz2eqP/bwpao8HGoJfSICEZ5L/dMMXs2tiqbz0XKYu9wNicVsys6/z7ZuZ5SQNu",
-	"NtxtofF4C6LGw5eB1fhVC9Pmw/Mza/hKldr6KGXA9TNrpdrK8jwUyXzZld1uYLqIC3xcyQfdMBSxIFED",
-	"ytVtVXDN95ZPYHSNkRZQu3Dx+PYsnNHCn5D7tYol4J0N7CZXtes/xcXtQ8LhBqT1RQMZZYbGS3rASoFe",
-	"SxpfGxZgM1kWjc7tdWKPB2RkD+NV7TmvMRTbiOxtNYKtnGhU03WKTKVAEkiTFmgRURnuFs/YKOhEwggk",
-	"8Bj88dAq2amAUVNzhIttCrgo8MQFB1se7WKrqxijhuksdVS2mRF6QxtF/iEH5Xzhaw0Ry7iyD+WpAgM/",
-	"nBL1yAjRFdJtjhA2LNrjVGSjwo0gzjS5pYp4+d0gzgLV3NGtGpm9v2pCd6lQO8ZkJRlUsjmnvRliCgju",
-	"lhq9zZtuYjzXWma33pDwepZSnrOk5pzgcgJkhldbhAuB0QjQzk4wbMH+mBhmoa7ZbGaEQiPZAU9URCYo",
-	"Es5VRLxcfhg5+3amQCETcWkdKPIXOQnbMw7vLStv48oHLl2RA8qJvdyIuIUkTy1BCB9G5CqBGzOKJHBT",
-	"ZEImQJOUcTgk7kSMFkwomfm0UmLNJWRMb6BSecM91zjWEJYbcfUV3rBgsvyrZQyoIV5UhDaTS0ZSTJeW",
-	"3DAWr1sZTWPtG2vmW9g9rgJfrdyZvXH347PNZcEyfj0VtyCPYqos86qw0EulB7va6BlP2A1LMppWcdmZ",
-	"ZDeGyc5AKsHJ7USQIaSCj50ARZSWWeyFpmUk/F0MB/V2p5Su2gAXGqqtIIuRzdsIPbl2UN7y4+POvTNr",
-	"92KaxCJLEzIEws30KVOQRARSBYQqMmY3wI+rbaP5DWFZQDWFZpxhAP+IQZXF3QjCBQu3Q/WcHBioIavI",
-	"+UZ+CIYR9XkIHsy1vioO+coFwWPK7XGfV57aNmE7G0bmBGhXBa8F4GwbluPIdCv1aCHpd70941GeEgw3",
-	"wHMcSoW4ViRl14BW0oUc5Gqy2SGqp8wVFsOU15J/eYNrCHot4y0R+Nq15AS/qJFGW7GAepJfXSWghn7X",
-	"weZtPf7tRQp3N84HFL3tF/cUSbHHcIfVKL4+l6KE8hui+NrZV6L82rdXkMDad/d6Ky6QyNoXG115VSTy",
-	"PdzYwiFV4kd+sSWk30rgpt/yqoyEWMjEZ8XmGs5BLjsvq3vbWDnC9bypen4DqflIUxaUCA57UviaBvbf",
-	"MCn4tHwiJSUOYgMWCSpLtdpFlBRDBfJmzVwSZlIkGSo2A6VhpuqyAxZsNWKG9RYMBKvtM7ViZibHwOP5",
-	"Og77ixtWY6CxnskQIyo3UwZ5BVAqYF4scQGl8vNubgP6XsTZ1Bdxe8r49YZiTxXnq85RyGS6zCHbpcha",
-	"zAz8P3snJ+ujaWVavR0vf+U1uBYu0WaoGRZYqfC1+avI23+Qf1ciWTNnexUGORd3sJKq/T5+bWBH0y1O",
-	"jiXbJKZh/M4y70WvvoRkyjhEZCbF7/CHxppvmxSp2jOSuMUiQ6oCHsZEPJZSyJpAi0r2UB+3vGgSwCmK",
-	"F6qW8Fegqa7A03gCLnqg+kTrff3F3BU88Ro1pSKB+lWDxCAzR9XSn9UlnjUO8C2yHMvI9IOQpUCryMaP",
-	"4OiHhA4VcI1mSeqDULEG2A5ZppFNExwsxrnTOAalWkHY2HqQWRiUZqwC309Cf1g/3MIyaz1IzlX/hGuQ",
-	"N1bo3cIaF+ZLtI+6r35rHz141futfXRu//lvrVrD2xavbmSMC2MRNt0cS+i8sQ62CMlSIMX9ZRy0ARF3",
-	"Nr2iOpN3+oHsTtevJ5lUd/qBDO50/ltI+F1+YYEKHDoV+wpXEIAz8ngdoEh+mJUEFFaBWL4DkkQapll1",
-	"R+1k7t57lYN6i/EHt/YuarL2SRjCwDgRmSRDqmps5x/ACusT1irsr9sZXENM2s7qWiDbwn243+THLZN2",
-	"NjFR3rm5cSmAdt2J7MMOWeIVH84YGX52X7ldK1BtvfN7f+bM/aPiJ2jme+6yzx5h/cNNI3BtecFB44zl",
-	"KnDB7WCHjOfFwK3FFS184NUKEDwVY8Y3hMAuO69Jie5sqmAECc+r92mjFjdMg6fzCsXR13QamMc9W6cX",
-	"w+qJuQCJnlBtA+7z4k8YNpJSFxyYVy7vtEuly9tVAfhYXX7FGvB5D2PRpK3ChSW0qCL3J0RI8qA9XUid",
-	"7LYbpF6X9tiKFr63Xj2tVUh9Ia3lpNAfHpEHZ+ffEleki9g6Y6oiREpICWnoUSjP9J+ZsB5PFKFsNDXj",
-	"Y9Tj5Q1IWwP7uNq0ruvEwLCQcsNbacFMWHEv+QJpDScMTEkVkzGuNHWVeuprH88oFiil2pWIrJEebXXY",
-	"WqtJqRKylnMiRtglwX7jdiIUFCWUJpAmCP1YggukWmyncbw6NLIq/7I2b6gyLfaCKI2F4n558YRwOjUI",
-	"YRZiENUs3mFdg0pPNjPTm95XmK7yQvwXs5kUzsixQwklitNsmq0rpjVuliqDkjXvhx9qtLGthOpgZUuG",
-	"2AYZ0vkivocR46y6f8tFGLamsObiMfkxozLBg1e9vJDtwGZ3kQP738Ooz134a/lBjxRxzRFZ8G5GxFap",
-	"ADB/9PmIpTDI44YPI1cY+8BWyYnIlPEB1nohB/gf8xN9XfWTWwv+1Of5o9ilkJAD9y+G87ogUnLg/mF+",
-	"w0SOAZ5ynx/oPGUvsqV8pJ378Jhc2PA+Bx8FepBkQA7whotciCQR0uwO0uTQhjyCzURzww4jwoVmo7mT",
-	"x8iBDx+O8AwMdC0HGBTlO8iBndvMKKazFEpPI2KYYJIhQG3xjz4/8AGbEmI2M1/q5SdgLj/MHD6MfBYg",
-	"RCRl/Dr/Hm4g6nN/m/QIhs5jbrutaWpeSg6PyUttGD+Z0rkNh0Tnbg7CPv/RFpkkWEITVJGi6PZ/K5l5",
-	"/0BwB5GBM9djtJQZ3eduTgzd955jpkgiOOCLdm1yYH44tEFSiwSVLFWYOV3vP26gNCJ90XSAyZVNPoED",
-	"y/faouOD10U6VBXKqfrGEiwbvhTCsckrVb7H00owYSTzYCTkajWkNsW0iteuydVrvrgCXVedi43tLY9Y",
-	"FUNdfttLkWsanjQUFRf3WpGVXP58U8zZAGhOllgtPq9OG67NJl/an3Nq5Ltbu4+FCcbmYvs0z+4Ojkas",
-	"n29NPreB92qa61bRXGDO3AhYrt1TYcP0Cymz15x7lml2pSC2jxIf+WQvs+mUyvkOhT7yqZ7R2cyAYmlp",
-	"0+LB9q7n5nZl/7nVidmLy94qMbvBzhrStV9YzV5W7uCFOec3NQJCAwN9MxReuQSPRs2X4e1XwXIaFFqr",
-	"0wPdLFsQgGuc1pQOHFA8NeffXQmdvxd7XExWtjrVFuvO9cwKBmxbvAy4qMkVrD+UnUtEVSSB+WwvDyvi",
-	"BWg1YTO1VcmbpKQGNoJXoDm+jVqzbJgyNdkx962YZcv6WMvxNImkI8xw8lOjc0wj+r3ahiQ2pvMlc0cJ",
-	"3FGAs2sjARcJYDvTQRmZKzpR4QAyYUob7Ri4lvMlM2gDd8aOSLUA1RLMwj00AVQ9O11H2VsQ8H5oYXdU",
-	"boywBaY2DUl9ASMJahJ0WtwAAaV9eZCXld/ITbaw9vJk1WudpfPtPNd53bYBSyr8CEVdN+VLOfuqSmi3",
-	"8N2spFnBQ0J95QP8m2ABBZvsFVPuJ3BDcIKDfisWmZQMpCIHCUwpT+BEvn+HluFDfI+/f6dIQrkiKSU/",
-	"Pv6+3zosRdo1iKMt5PXlm28vFSUWc7E3yL9+VRlxH8RDD1LGrzfwKizFUq8FQdkOWWPUd+fWszUnShUP",
-	"wmP9IxMasBeT6wC2WI5rQrF14VLBzsqK8gYxP0pFjMWKpG4zNt6zsqbHvmtovHDukbCoTWUtANWwpEk+",
-	"0VvkAvb2WBndu+GkOyhg+VZKS1utSSwCaLs6WZ82DOvAVAkPkVbQrq0faT0CpHMYBUX7/a/diACPaSIp",
-	"5v3ndfzt09Ooz8fv35mHJ3l90cOIuIpTlOuIpDCmKTlQrp/W75lkCfsjg8OI5KkhfX7gityooKKAMjMl",
-	"U+bSevOQZxe+XCwWKQwXVlS7ojgGPx4moZgB2Am1irXa2Ovliy6I9P7Gh3ljcxfCqZRYmkMVbQzYeKLV",
-	"sd9Dz6C15DTFJjGK5H9yywsLTOmhpR/bKwsFKiLOl2ZLQHixRwVvPCQKtGZ87N+18pwq1Ytwfhfm5nEm",
-	"AMOEY8Ad9v4niYUhJndbu5/JUIhrFRFnIbfr8dW/lKtf5Mf6dTy0+7sBTrlW4cxMJmRGEfV9SQsmDT4Z",
-	"wkS1rXS+queqlLu/cH+uyC2Ni8f5334AzRKm/VN/Bgt/+rGLR1TiMPmoMoxbth6ThZybt/jBDylBwY0q",
-	"/WYHViFhkTy4II4V7sGtlEN6S5m21d1ycQNFsSrX59ItFtSEtm4pc1VzEQ60ct0calLA46Bk3UrG58dt",
-	"VZdrRVFLxfgYJROaqMbpGLZcT5VRZPdaNx+hytWuBbjXp486D+kej6BIqK04hrp6QUaTBypTho1m8uql",
-	"rtgzyp1ccCAy42qXikGWcWwohpdy4t5uLnO/eP9u9P4dPlQkyUgilGJQHZZ0tw19SjFpp0FAWqcqIG0z",
-	"KNlDr4PRFOQYkgHjWmxLQHUS/XOQBOvLFjWX5kBlj1weddvde0ftdrvTPa2E9j5S1s2NmWQ1PRqKdPCm",
-	"RqUXMKooItiMXeRO+4rWd1gsmYXq2zeBbFJRparKuLP+/F/asZi8Y8XZSv8OHW9YaHirTk4b5l1vnr5g",
-	"MbLYaxRog/kFGmZX+3ZPuenKOwLDugEIHU9+S1yrwLhVQkIZg7ZNp7Bnup05arX8s3zVfRh5Y+Udvmn8",
-	"TPvu7phNrTxr7S/5chbNIRj45NWfxrd8we0ddqxd8+oSrL9OQE/AWmRcLKkNM7OdBB+SZK81WisY/4qS",
-	"sK61Co0NzwxfrXJfVUTYrqgH+6s3qfmAWgk0noCrISimM8rn5c3vbiMLOPNi7MUaM+kS3y4VaVj7+moE",
-	"WWu6s7HNC+f7jSpC6eyL6y14pauhWcPZ/JJ4FRWpUS2bqLec5L7qOqjns77mwkKoUw6NCsxKaXU07FUR",
-	"3njVs21uw0sfo+6Z8kGQZDhHRMLA0Yd9bt9WVz2HmebygIfkykVJXj0kV4E8d0VO8r+N2nllZlCzlGn7",
-	"p3ls/8TRZetQsc6WwwDVchsDW+sg/07xl0vHLr6R/4HjXkV7LZAb1sbNb/wc9KuPc6urs7TWZRLAUyqO",
-	"k2FT/krUXx+oVHyqfh/PDNA3rQXCq3p6oCCayRt2UwS+rt/BJg62hfNf3Mo+EhDrlds7Sj10grXB700t",
-	"4lvIVNuIPDe1TsdLNoWUccCShN7xmDMjm5xiC3r6i5bDbV6Q+4ALjcZalFmZ4HaaHXyG7aoiA9vdhvU8",
-	"fz2nf5lrVAts28nzjvOuKJuMwg4XTkjyZpGFWlVutpY3f60wYO4rp3VHq2eIsc0u5gJ3Xy1XfE+xGvJS",
-	"HWqW9xDK1S7DhmxsplOVizrOLu9iSme5NIiJgIXyfHDWfmDZ8i1TcHi8B2vh56t5fJA6gZ+oCLtFpbcK",
-	"DmFZZn33vJoWeUXHrDxHJXaF5zeGr4+k+GC9GrYtjZ77gpbA8aTkues5lUlNxC03ZJy7CBWGvohMBxwi",
-	"dAPGYlZTIGMxk9bBpmVz4215PjTFLCSvhNHei+2OS42QedjzoNT/2OrzuQEH29vlbRudnOyF4vUpvGGl",
-	"9cC5hkiQN4FYE2Tl0XY/IlZIAh9Q0jL44GMRqkgvBqWKSLCqYpZMghowXtUJMhY8USTjmqW2HSROZ5GQ",
-	"uFfrWrMtxKBVpEhcA897KnqE/A6orGzptJgQGm6sNFlpT1GD+LWiQeDFzDkrd04UrctVK7KENuv9UFAf",
-	"3vqzTCujAWO634GG1zoimUwjLy0YScCGXrBEmUfIvCPy4odH5PT09AG2ATG8T9mkQ0WoIr+9wThanOnt",
-	"q8PK7g+61JdxIVVgE9kzmGj1mfzgixBWZ1NVNtm0H6lybqxPzM61fHiN1maZBnbtnJX5CJGgCKmD6HrU",
-	"rcrACkasBkd1Ls3WPpvc/dI4I29lVcOK9p3r8hMqvQlrMot+KWQWf1ypuMXbB41bUWvCxhO8AJhmMU2r",
-	"D0VBnEmm5y/N8l1hQWQ/F5mtR7kUpFPifwd/+/UyIo+T719eHNrghROa6cmJq9e4UMCRXI3jyeCf//Xf",
-	"V4awEGKIm5bf5cubaD1rvX2LYsJIBJ2qCqRvOVlpSeb2D1C3sppAprSYgjzytp8wtsdWRfBRU85w2+vz",
-	"mKapikje0CciGCqqvNHaRtfgI0WGEIupTQ0GrGBgq0zjmD4HGk9y1dgOVYSWVOmRMCqP+fVWMq2BFys8",
-	"7vM+fyS4uVLN2nt9fkSwwIQiVALJi3JcYWazFTpOnK3wL78rwa9sjDD15RWuDJSvjs08hpAUyZQBkrmU",
-	"yYyOGXeZ1jOqFLkKruwrMqTxteGSV+4HnOTqia80Ec+P/gPmV0ZPM0gy07bOthHg5uT5zy8vCbw2P5Mr",
-	"iyT/88pCiJBCCiLZLBU0UeSg6OPg7JxMkpd/vTjqnt8jjCsNNDnsoeNByznu0cyUq3nXMMczMtIQBs34",
-	"LmJYBj53V+AWXoD5ou3HaBD26vElHV89dA1alY+kJVdPRkdYKeSKHJx1ulZqV5qmEJlvn3Xv25+mTCnG",
-	"x4c4uSEksxOjkdqjuDI/Ccn+dJC29z3pZ+32aYyEgv+Eq55ZTIneDImZT10hOANau1omtoOc2g7RCmGp",
-	"RFlDbspicNKSoyhzBUsGmjrfZ+ooUfVOTuA1nc5SOGb8hqYsOcG3Ywhuk5zuLp4/CfyWvVb7uHPcRv1x",
-	"Bhz7PLZOj9vHp1gOSE+Q45zY8DPzz7ENyjKMHaHzJGn1WgZPL+wQ85akUzA0WGtkKIacPGVTZrjE2oGP",
-	"rFhqRi4G1KRzK0goMhFpYuuSMIWlItCkZUb9kQHCzQHTPPMsjq67MjBs9K35ctVUFHtclSZbSll/hQVh",
-	"EKERit1227NNJ5eF3MFwBbw37KkGV9tvb/znnBQW6o0tG5bROWqfX7Yf9NrtXrv9D2x5rwx1ue4FrWfv",
-	"36WUMyBPRTZEQcHohK1258HpsDtqH30bd+DoW9puHz1ot9tH7eJ/ndzTbmQnLMFRRKK+KgcT1C2mqFrV",
-	"mqZ+ATk2dgykSlqI0UHeNj0oxEHUlPB2WqpkQseAFwoiS2TYll8O2pbO7KlUfSE/vZPvaOIzXvCVzvpX",
-	"fuHUMRRI7Eun61/6QcghSxKwSVDK5y4hrbkd+JiGPFq09ept1JoJVUGi1mNy4UTCzWg0uED+A6xF0LlV",
-	"v3P2jOaIvBYZXQW+1vTYose/e942kmGFsl6LErRvA8eG/0HFtmXELIK2Bk1xvVuNq5uhovfhl+VJQ7lv",
-	"lxhCZzM43gEbWA35fTGJbc9iD7xlo7OrYiFGy8WNmGtlAjQBW3rMiCN1k7phJzgG5/xU2Yx548H6Nx4J",
-	"PkqZVXLOOg0+cSnEUyrHKI2cdbtNNoLitVJofCqzP9eNy8hdNm0D8xgOq1jh28gLLidv8L9Pkre1IsyP",
-	"oD1z3O2m/sLv5680tJaGzta/8ZPQP4iMJwvIbfScHLVrbveNbu4Li/Z4Zc98p5UK8dnqXVilbSYB805t",
-	"Es0xuSox7CsbOS5hiik5qM3lz82JlqnKuj+3lDpGrujjLuJGmRoXSKKUJfVqM9R2jt1GV/sXwkHK4Kpj",
-	"J/c2YCfd/bATt5CvbKVgK+ZqbnDTPpfoPrFGbNsjfctL2rx1f7MP+pThBSZoKWvrG/4E+87EsMZa4Qct",
-	"caUq44IbbI2BmMtnW1M7VjkVU4d4VfYBV5PnwxkI8oqoTSm+gsUYWi4RMvBEhQPuH3XuXeLTXrv9l3a3",
-	"12435zO0g2IWVbbBquDj9++Ub0e98BmzjvJn3m7Aqu3JoUOiyiTgDhZNAfjxT9oOsJtwccHz5NwE4pRK",
-	"wzELMtivrLHKBmG/+VGtEM2weXsM3RA/79JO8MVzgw1hXauT2MdfFgPYRqXfVUP/3jIXvMAtTMmB9kpf",
-	"5BxFQYkF6xbZ8pI/eeP+5XT7BFKwzuIy6/kefy9YzwJRnVUHVfv1MxvMlEh6y7/gG+JXt8fg6PZ6MXgH",
-	"yozqSeA/8QfYWmR+IWWvyy14hWgyY0c2+Gy18Pf8yaUd9eG9Vb9iYX8XIWdFW1dEAwvncJuFgLA+PCZL",
-	"6VI0TW0wf6UnqihAvwHgPnnJ00VK+THfoppZ3AP/aH7TDDsFsNh0JqR2TtdW0eTyt8ViGq929Ek5ZFvv",
-	"lrJIEREOt6C09YMfk5fY88EGE9hYy5QpjD/9rDxWQVzogeDwjSLilj8kjgCmdI7bIpTP8Wl4EziKDn1b",
-	"FfkvCCYXgm7dvz7h0VDXMbkIAhHyKIQ+X46OGBton7UfhD0ufLMNFzZjz0Hnnz3uc8tQSEw5F5oMi1ds",
-	"cEfg97f+/UrJ2KHKxxWNG5BbcxKqrk/zamPq+fwk5I/GtWpA7uJPW73WOJ4MLoaPksejdqd7enZ+79v7",
-	"D1pbnkhSJ047SkHsx67Alj5tnLj4HATtDy03F56tIkSIxth3Kc9Rwuu/ijWWpZ+TN/jfNTLxC7gR1yHT",
-	"aSYU25UhgzXvJ1+wQGwhtBC1lVc5q9NcwvuqzMYrpF93UHuQfbOE6SObD7ha+jUDH998sGitmpgp6//f",
-	"ZJs1cwHXTM99XH0x3WKhvEKjKZqEl7OmCq6J9c6Ur4fLxpzx8eAa5qXw6jAzJI8HHQQVQVzZnICyBr4I",
-	"XemVorZ+UBzNVvNzWSj4u+0sEjSqx7LRvhZdWIBt4Iu1mQ1mWrEEBi6GtjLKeCVg93NK+eKXD8hep2HS",
-	"jeNYZkeGAFtRK8XmikX8z8C6J4tWWzjYZYrS+JqL2xSSsauVN2JyWiQB1cFgoYewzayllsxHGgU+FC+V",
-	"pvXWfsUsjlUAbEUyV+3nzYBYp3MyhJGQ0GgJmAqz+RL2HKOIuyjSqPL0uqZCFoLcVope6k3q5L5VLlEL",
-	"r5r3MUnmbRRgeJNlJZ1WVOI2vYBdNJwDOq1cNvff/duDf9xv7ahk5jx9vZppr4gFNfOzUSbRLGd2S7Sk",
-	"LCUHrgSbDfi36mTJjGjGegEp05OTVIxFZtNTKp0UT+3zHTSohbSy1jiWg0LSpsM4cXktzYKPy1XWG2lA",
-	"Z3U6Ml5pRnYDnmwruQVJKa3eb6/Cw3nMbZdK+5kDy70Vyv8OKM4GUD4hPQkPyI0MT2ixtlI4FZFCUw09",
-	"gnkcTBE1Q9nMqBjkufXQut6lM9tsE9/ucyvOhWu8nYgUwuVnCkgC2hX0rVLc3VoKCfqzxZmNg1TCpM0W",
-	"zP82Gf4Ys5/Z3374x+MXl//58ol6MtWzfzx6cu/J74/nz+Z/e3AMp+1jxcbl7Mfeg3Y7qtz/CJJ4SB/c",
-	"//be+dlpt9Mup1D2fBpmY6iU01AreORPcOuQ6gPyw1Xk9Np14aBl8kF9kOeLXUFLeWZrNSXZkA9CtYbp",
-	"zEgbqbglidHQZyB9+WpkrL46hu2t7o1afQ6v7f4YTTH76EiMRuTgrPvADnkBWs6PLsxVflhv99qZeoKo",
-	"cGxtHGsyEVIBGZqtSfTtzzDhI4hHsgWwG2NPuc33Z0pSSyzlrknKmUW9AcPx1g8rbmweo/yg0QvPKJ+7",
-	"xamVdPxUjAnjPs3Po6CtZ16kLVTQsLfhBfr8QmGbP67IlOp4AoqYachMwoi9BhURNubCSPYkpsp+y+AX",
-	"Sn55AJNZRtTnGPhvlzPBXqn91hRsBGEqsn6LjBhPFOkHgYU///Ld48t+6yHpt9r3SKfrB/X5X05P73W6",
-	"//yv/64k+KdM6Ud+Vx/C+rBm5EugMp78JypQdarrYmGVPWjDyzrJyuiwmlkyXuRgrp1gIa5NJiDzdjNM",
-	"6Ye2Uh3+bIQom4tKYymUQtVB1Wq8QpaXH9Txs1nkXtF3f1ZWvLgLNbRJ6OzqpBdUjhbDaptre6gxMp6w",
-	"G5ZkNM2rM6S0mNWSUquifk+DD8TmA7ajTq9lKc/y93I/nZLeG5XxJv+xQXLAijw9c13JJ78LNvzxQed/",
-	"Tf/efsI3iM1xLGG98uo54mfm/RSSKOQ0+QYChp//VO/hvPDvGR1FAbE1BJgCl+NuPoBoENlu2DjG3DHm",
-	"zrHlTPsc065DLIvyuwNeM4Vakl+Lte+PMuU9mGftB32eulF6AlNzo10lmSVFUFcRyXhqZMMrmqbidpA/",
-	"urIVMTOoFwAf5WaUj+j3dIzg2bGNmv/3x00Ywd1QMl6p5PSMnN8j397fmIzu0Fn6laXeHUvd8JTrPK+O",
-	"hLfOg4haT0VMV3Vs9OPzcV/TGvfl/CWFRbniegh1gpM37l+NIh+35rClJKwmRkZ/UTFF7JKSLy6kdpfM",
-	"mv3kyNhDXYcuUW2qa4EOu8naTa6DD8nwmzJo62H/PPnzl57+ug6nN2NgjzyT3D4H1nVLilOg6GYiYmaL",
-	"4tnhdVmv+2G5W0qzW0o+m+L4HWbBfmqsZWtZci9C471qptTdF1PyKbRfmdOXlUS7Xp6cAE315M9VhTH+",
-	"ikN2FhZ8v6uWuG7OaNy3a9DWQQ8r2qXsBo5X2+HZDXAzfCbFMExtUXOlYeoAYmt21sHiGexeIWTsx32u",
-	"NXz2VUhkw9jlga0M7RxlzXHoWW3Snw2ojYKkANfV1jVyR29rpnIdZivv7kLsSlFtMKkv9GER8SSsVL06",
-	"qvPZ/KfS2I9Uhy/j5gjJgUHpQyIksX/i3XZIBK93I9g3P1iW/DK1dTpH3dPLTnfT+PxTJBeHmqU64z5O",
-	"s9d6mvdIKDVPJDciUwSUJva95P07csDZDdCMdA9Jz7vdp+/f+T1ipmwhLQQ9bZpFn+2hwF6IaOst9iUU",
-	"/mhRZ0t0aCn/G1VeHzkoDlBFpCghryIiYcq4EXUOmxLsyZvwzyfJ2xN7dm8axIWX39wtPLwuH/8Zldfh",
-	"Yb7wfZz3K7d/coSVE5GrCgS0ernnbrmbE9nW9FR3UYXo8IHtadvr8wa/DM/312kNzfm25DUkVQT31IVs",
-	"PkI1/dn8eRFM8fH8SK7cyyCISRJp4vOfzC/mcuZwOyjVspxm8QQLWoIN7bLjNw9PsrDYKUzUr8tI1dYC",
-	"kjx0RaJ9bKQ70Dylnyk8Z8bjNEsgiYL0oB5JbfgLHVP2yWfPb6m0bRswVNj/baBfnhlbGRgUEoar1nw8",
-	"p9N0lb7y8wy4Lfm8AVv3k+Zo7YtD9wjWhu7zKjktv3AqOZhbCElEnNlySatUtUuDUmZ1sqy8ljS10CSz",
-	"Wjr+uTTyM4k72jxI6GuMz0qHtJrzhMX/PkrpdCjmlGu1kVocB3m4L96/UyzB4iBPQZEfiilD73H3Xrd7",
-	"r2sdyNWWwK0cETuJ8CEprJfeSyT22QbdiAXy99yk/Pu64tk/l1MFP36oSh0+b4Kj7e69bh5sUo+jW6HX",
-	"JxKH8qWQ/TZHUHcbL3bb/hop8vkVwF5IXa5jakuS0smb8M9G4SO7sb6NY0jC9X3JgSSbY9snE3lSRj9b",
-	"GXVCFfbOXQ5xXb5oa/WVMqbdvQ9537fAF8vtv/yy6w0Z6qb87+cSt/3gcSh75N1bJ7fWZuBvjuMfOeTk",
-	"A7CLuw0EacIvfDTIV77xsS/tT6MQ+waSZtG6sTZp8TGakos277FIIMIEfGc7JwezbJgyNYHkkDgUt/0c",
-	"8U3/S1FbDANLFn2LVamHz4vV7dEEJRLMJ1aKKU1t+RfvBQj67D046ra7562gIx8olJ0S7GDoe186l++B",
-	"gc/7dwig/3F277AgdvdRvBIG2BHb3GAzybBYAUlpPhkpL2mBu50fte8fnXYuO2e901PHT3K4rxyVB/Lk",
-	"w8sdBd1O377aoFJ7fjJ1tdrzcB88vuOPaFcKupP6uBEmSX46BX0EtFCf2vVSC4kNRxNJR9r2Oy1ow836",
-	"kDBt3TEQX0NCGCcjIwscZPyai1ve59iiVkU2ACOeoGW3+A0HkXFGZYLljLCgBblmPFGR74bZ58W9f4jk",
-	"Vk4A63aJz/8CT8HDFKbH5MKtnak+d+WYsCeoa8qIicUeU/B34oq2HJOXeR1osxBXyqXPi1ouWBp0JsVM",
-	"qBUJZDn2/D2vvvURPYAl0rz4XWSaJN9kHMj7d5rOkEoNiVqyTGDEeN6t2vESLekNzV6jNZ5pRtOBa4Ls",
-	"V2UTfvF8cXu5y6B46tnM9zClPAEC3Moa8v07QJ/DiGGDf6ud+GYVqVCltx+l7/+3zuT7dwiThTmNZk6K",
-	"tZbaMf/2pjWSAn0CxapelT+0/B1b3VAUKzFfLVhLp4tefkuVm/EVhxl3WUgUUZ+myjqzNkODpYOvi6MI",
-	"xT8/ZjhvXmh/H/i2ISZUH2FwjyD7aK2btHqOrbCg7oKxfMx9aEHi/Wrr/OC2zueW7xOKIRFLtyI5wPM6",
-	"rLtyy/LoyRuD7G9P/EV98sb9a2VTwIqbZcfo34BLbFh8GOnXX7BVElrBGMQUa0L2Wk8zAprgS9mN4+Jb",
-	"yI5VIm4DebKS2ZRmWeQ3HG5rOM0qcXk1y8kF0p0E3B3F9vI69su2cob1ZZvoBC9IvywnrxC6NxIDc4A/",
-	"MqjaII5j8YSe0iGktkNVI9ZzErCDNx9rsXWqSb91YVY3tAwhyfLYHdIjlyJT/VaPUO7kfCIhFjJxTdL0",
-	"BOY29pvyJNcK0Lbpth5hiT5ycNZ+YFtfEIUWCeIhYjQFX6ffN8SoUAAu7NSflgZQz343Jv0LB44PJLju",
-	"5UoKZdXzZlfSNuLvV1F2/Z1QpLb4U/4X96IuXCuGZ5WDk3P+g1dMUc57JxHzxEkSnySX/ztNWUJzoWYq",
-	"kiA6u0d+fP9OUq6R23sbTW7QyS1XD/u8bKPCeF80/gwhFlPXLdijJZavxLh6RUYiTcXtMbmcQJ/PJNww",
-	"kal8JIYSa8PuHuZv0NTcLXNiHmtyDTAjTFfdDs/tMu/mdtiXGvAF8L9luTpPpAganhSjmlosTtdJ4x+N",
-	"vxYWzS9S+v4YHVAcH4LQYpwbxvNC3yvVfWQLK5OZjSbBOKjdPUDI6PDVhGo6pApsbnPU+l0Mgzzn/ac9",
-	"++8hoAxX/V0MyR8ZZOYXdQsScfG8CY78wukNZWlxGjUB+TnYbPI0OSitIf/+YV2svu9IcZJ3xVhxRo+W",
-	"O2dseUSpUNYXmZujHW/qHnXPChf9DyCnoDPsWskzSLFWMJqh/ejTjmP644ITajaFP23M5+NMihmcPKeS",
-	"qVIcT9S6BbjGND3JEurgOhXc/jtfFfJ1/9FOt3fatjZ6+7Rzan7wT7/Fp+Z4qM5kPqnKeP5vPcmkKv7K",
-	"QK38Xj7jLSTcjzVK7O2E6YFd7eBWyOu8UEVjTP4uU4g3+ZnWp2Lj8x3jDD5GP4Kh22K+B3IgZsAZH5OJ",
-	"yKSKyEQYzjZXEfEYWSIU360FDRZZZcn7WUpjJ0LlX7E+OrPcTLtnSYbcwTd6kHNiVmK+Gl/3uTl75zEX",
-	"EhLb8tpyW5GyeB7Z5nlO58ab37oKq0WrkE4/QljR3ol7iVJrqaVtqeVDkvE6yt2OxlePfbs1ld9llFZx",
-	"7Ig9Dv+TASK5avU63c35dHc7Pr0DJ/6ozNZoX3tiuJ+svPu5hl25VFBdfbF4KTiq6HUT3CMlkSuXko98",
-	"p7EmDq9neVey3eg1+KbrKMH4eIDoYBGy5A8KO5otPBpSlrLRaEDj5UfZeCBhJuTSE7gRaVb1oREYkoXa",
-	"hUzN17iZVmdy6Sm2aV78UYpMMw4Dd6MtPjYkrYKHXl19u1Xc99I51ZC6A/9nJlb9OmHxJPD4YnMfV+kh",
-	"phrGQs6d3UhtJEnZ4MN8immmtAER0aIUd5XnM9AKRZ+8yDhKd94chQYoGwaWT3FcJTBVENdHEJy+UuQ6",
-	"ityaCu9Q7vl6ahvw0e7e+agRmfbDS79KTHcnMeWM/Z//z/8bsHN3cNuJT34tR3nz1pXmRTv4edHodVcr",
-	"I+UcbHyAy2h+00roXKHS4qojeUFxgA/eRq0UtGufaYee1g8NMlAav/U2apUC/bcTYZZgVWdqd88/Mxnm",
-	"r+IWK/pYxBTTGeVzlCmMrIFm2gj7rLkTtnaYioiW9ULNhZnnKJCWuJZzbPMkWeKtRvYr3yjiancck4v8",
-	"07dMT/qcC2cHQqMR5nL6XVoL0jG5MMgKuAWrbuNQSAialri4JbXGogrK+BhGo8+BnPIrLVwkmhJbvdb9",
-	"SWt5Hvvw7du3WxPfXVpstoD5Kg7T3TuHwfDS/XCZr7f73d3uOTfyZ7XRhe60tdq8tJ+C9DEynBd8cpMu",
-	"e31e0WYvmw4Ns1fZ8HeIdUSC7+YuPM2mkDIO36g+R5UzJhpea3KAvd85TQkXGhShEqsButI2kBwekx9Y",
-	"ahikuWOGjNumT+Tip+/rGvBdOkB8JnWwnAO1cU9K3N1L+1JFWaxSIpnNkaote6Vt9/Liw1P6+inwsZ60",
-	"evdOG7f7cwyw8RYeufH1Ezoxt/mM/oXaKW2954W9smk2xXtryrj9dyfftMHLMcgVLf+xeirAnnomurIS",
-	"e5ptx6aOFXn76GjzFiHbgi33xhmpb0aVgrA0sqFiVxm5DgENC0ky2Ko7ZJLBwHXBr9ycWdiR4TpNdnh1",
-	"5AKSrshBmGaLG7lKMrgiB0ClkQ11sW0cUkRtGb4kMo1x3IaNpTDSRGT6cIuyc349Qem54KfiXwZ6d1uB",
-	"jt5Spq2FI5f8JMzSeZ7Jn1NrLzSwRDlb6DmpqGHUVwYLz8/zIKu/tDvWPQWv7aUxSBm/dm6w5vVrw+rv",
-	"wQT2HjMsNKy1a64Yh6Z+w4UWU5P1UZkTISEGdrMihCzf3XKyiA2wmWEbaXfNYgNtA2nUvWytQ+AEpIRM",
-	"FlJCZTn7Zahncgw8nmNlZjmlacNumM9+v5j/9PvF7bPvzf/Zps0btFdGwllfpc8R2Gdbn0/nAokX3fwv",
-	"9XnTl5O89LPzA6AYVVjrizseSwvkFn86M+rrMfl1ArzPrViJoCAcIMHCKlY7JweFEIgpCkilEbFqnRX2",
-	"Cpp3Px9G2K091JptmIUiVJOrAMevyMHthMWTPnffQK3aqNBGJJzSOV4QQ/AxGaNMZxJWtVFHaHzcxIfm",
-	"nK64zRu36ikjwPcwy5giKSVTpoC8///I7yKTEUm/AUv2Pzx+RN6/iyciQwFvxFIYSBiBBMOEeq3vf37p",
-	"+dhZt7WC/7Tv97B6ecF/mnCYDan8LvM79nlDbXFu295q/vnKW23tsX62194y2n1q195mGF5nfLFc/GsV",
-	"ys8pM/tno+xQfwEfGIl+BtJbOA4rb/LABnPyxv7DFZ+sc6bkN9qOuRb75H8uyOy3NxUPGzKxWUp5jrDW",
-	"4t7MItqQlY2CvhkecigWZCpoNIdSyXq2g9l5jZJRbga5hc2wl605+leG/WUz7C++gamFT1QUKHOuMiPX",
-	"J3CzTt3ZSHq/dHz07spK2rQ8RGWj+9wseirdNETYr0iRjSckyBo7JheEw22fe3sgYUbTSRNyYBPHw24w",
-	"leqNdU1tq97sw2sYmjIb5a11g8O16giGysStVxvS4B265bba1Ie2dn29IJpeEAt4tvK66DS5Lrp7ui58",
-	"NdGv18a/dh1RhwAYgZLjSERmIGYp+IKDVo1XGygQJ1RrGk+wS9/KJkAWSy+C0fusAYrvDJyfIXxvlozW",
-	"8LrzvLurhNgRDuOxmNoI4RFLIfeBZVIykEeY9oKZz8d2/mY88Qxb6qkJ7Z7fa/VaD0b37yXt+53798/i",
-	"b5N75w9odwSUtuPzc5q0O+f0dDg6G3WG3WF7eL/bjZPOeXIv7pwP26N2m7bvm7nYn9Dqde6fnXY7W7Wj",
-	"bN4rLz+4VSVCA2T4gsshFVL4NyrcMjlQsbllvTVaRXnNHnUYEZEmuefuDqTP6vqmwBNyNc1SzWZU6pOR",
-	"kNOjhGp6ZeVjNB1QqYlB8YRcGWy/ioiwoROS3vb5cI6BD4pchXQlYg36SGkJdOrmuvKkcuWN5uhQdCKs",
-	"o1FiaBT7X3E2GvnQNUy3mWO5VPPPl3+9OOqe3yM+uYzcTliKYrD5HOPjh8R8S9kgjx9/efLor48vB88u",
-	"/q/BxeXlxaO/Pnv80+Xgu/91+fglGYMmZ51TW8B4OtPzPhccFDnrdiP8kQs9YXxslnQNM31MfpmlgibM",
-	"RQ5iLqYFgRb5L33ubC+2zIaNrrYuEHjtyrQWiEEOuu32YUSUQO+ElgySPs/wO4SD2UOSWdCCIkw/JIFX",
-	"4Og/YG4Wx4XGXshkAhKq5XQz3yKbXZbYl6nWwBIRIHK1oCS9JUORzOs8wzlPrAnO6J6fY9CC/7vTxMft",
-	"eS56ZmwRK1/XTblGh+AdQtbxLTI9FvYN2z2aYmUykUnvDqrbQMHrq/3bAf/3/u3gJ//dWtd2Ez0nJCDs",
-	"z74cIzBknOKql4DXqqDo8iQzabBDu3hpc2BNpy70nN/se8UuhZWI7yRK8esVvt0VvvkFXnd5B6zuFiTk",
-	"ZX4sIzMqhLDNRr0q8TbaonXY13P+2OdcXExffI3dTbXCD+7JsadFqL2DD3K2js373S1sJAe8JiDZUjE7",
-	"eVP8scrp87245TVCxAbcfZebrRJhDWwCe66XHM27tnOFIXojcz6yCzr6nqmZsAZQlPHMGC9TMk4eX9LF",
-	"LLKKN5eF6QKIVv40n/0/+q1//td/91srW/JGuaFleXN+Xb5Lt13I8eoWv1+sauUxEOOAcnCvIYDt9aao",
-	"svt/SCy79f6vIU0r1h6VGrHXN2wxDIIpQomG6Syl2srqOWIb2S8izjBs7ughoMD80HdkSWldQ5ZHuI6f",
-	"Ssu487D0V/u1++wrHKbTCbypTpxeG93S1EZsb/saw3dj13LXCiV5QT7giRV8PGIYzSZ3BA+KMNwtDEO7",
-	"NDleRqv1QZQlWvjCbUdOqy1t2WWhoFHhVgoN3twgMj0Ur/dtL6phTFMwgs3GVVIbGKJKNjOfbRMRdAtF",
-	"NS5aMsWq1QiHPleZvGE3Qto+6rhS79XAwqfYscSV02LcxnMy3ecHV3bsgHEtBiy5Ojwm3wk9sdUnhmBT",
-	"B7ASNubD3zIFh8fkyegIXZfYV2fpi98oK0VU2GGemXG7ukujDxo4aiBTxZY28T/htu/GU/rZOz3fVPs8",
-	"z1C4SJ3O1XJoiqWuNubZXcuz/8Vib8Lytqucqad7cqZ6HuS0EbRTGiaVfPWr/qv5VZHfhfYwYrgooRwv",
-	"EUKHItOFB8Fj/Ab6+9QsegzqTq7jF65dRJWlHVNDKEtskgZhlakZed5EdW4GWU7NWMrMwLCmqtQM9+FQ",
-	"IqIMK5XLYK2RFQuCMiPiBt0nRHBy0G8NaXxNbv1Ebn92A6rfqu5mkSRWdn1mYf9RszmG+Ebr74LFjKSU",
-	"xHSGZTSTb96/iyXlJMHi2+/fYX7F8lVXw6zPDLMOw0A3FOsdaO4wYWLDjVfe6HaX5wv63DKQELMHFiu8",
-	"fr8B4Jrdzp32GfqhrFiR38EuRthi5sCR+yZilxWiH9+ssPW6WQOZm8AN2pf+5e+dD23qdd0uqD+TwvPt",
-	"eJMIWd4mNwWWJtjTNbHEEO2on4T+JLjhxWwG6ft3JM2h1iMsJbHgIyanQNJvrPRoJLVSLtpxc8Iye73L",
-	"fLBYC7lRh5/d975S8ekumL024GvdEl+z7NOxNexvt19mZqb88jnZZoyp7E1K0HBeqlmyCSMxWjW7Y4kz",
-	"qIZl7T2uXrqRDmfp/Jg80daWY4eiccZvvM+toSgi8DqGmbaFQumysEmUpnNFMm5vdkhIxjVLCS3lDOMH",
-	"C7+SljS+ZnzsKsbY1jdm0ZAsSaR9bsuTotsutxBHrk6OmTamUjIXzkP9suyjaaZ0n/+RCQ1GXD0463ZD",
-	"01O1YGpB/ALtHh+TERfOkQFLEK0aONO7rVc5G/tJZIrQOM6U4IrI9+/MSdruR+RGaGxJb533Zbl2ubRX",
-	"g/RTf6aF7b1z0emenp3f+/b+g/YGbnUE/Kd4K2wIzjrvR3vZ+7Ej6I0qufI7Dc6m6T10ukK+tqbC/d5E",
-	"OOdXofoTEqotZ3U+k6ItbdObT81Spu/k3vsZiznSoOVabsewlqK8LlneKxAtRo76Ihs5S82AsGpStHT1",
-	"5AlerjGJYwMGRaM+d8rF6rIc1rWSGlpPFnBb9bn3xjAdOeczGYNWOJO45Yt1N5zppbCPTajC4Fu8050P",
-	"Jm8pJwF9QZCQgys8DHTXXJET4v402tKVuRwDx0w4/QqPzEszweflkQk8GlXlpqMWHkrjG7jTPmu9Cu3u",
-	"rnGbuSR86DE1f4xorDMJmzp/EMIfv3pGNaiae4HC22kXL9DpJl6g07IXqMD2rR33VV85/4SdQOuQcZ+e",
-	"oH1lYRfs/GvpjK/uovXuIuSQRZtth/wEC/KNwntsE6nFX9G1sWNPlquX+rJ/KIVcPH9CtLg2EoovD2gk",
-	"gCv3rZ6Xqa+IisWsoqtGXibEi82fVfzY1krXSrd1o3odNR6JDXSeziqfggv92i2Oy5/p+ugtKyL+q6T8",
-	"FeFLd5nSV0fzYUfgGrLH1RbjfGxxvoFCC/BtntGQlgK9Adeh0DeCtaVUxxmViS2iWnhhsWV3ZJsD5UY0",
-	"xmeZVscrKh9fBhvYlZS3k2C8XKKFESWlSDIcW+61/KZl63VYwc0GBkugCkXKxZBg3w/5BWV2gIsE1vBa",
-	"WyJ0aSmpUDDgQhcfDtsp/ySMFoUPmCY9Eqfv/7eRgCShNxCTlBKZf0D46ZJN0ngL4K9M4/VNaUuVRL6G",
-	"uCRLfbJ89ATSApaNTAQxHPdDJfjmLSEm4HJ4iyNbpMrI0jEkZDgvMYQwisJRTI+ctU+D8Anfn1+KFIiQ",
-	"rhSNq5MZkbNut8855uZahjBlSpk/hCRDmtgFkIMrS1PH/azdPo3NevFfcIUJnSOU1ewi+/zgCv/hxpqL",
-	"zY+NyFn7QbG2YMOJAJspa1kZrjyTErh2NXSOyc8jEgvufi1zSY7p0M5aAa9prNM5/nTLuHpow03QZqNc",
-	"WnG30lY/m6XzRVb3udgdPM9bRLOnFWU9SZLXAD077h7bKmSQGmg0lqnOMcP2hknBXbOsp+JHuFBmxoj8",
-	"yngibhXpdGzlNog1qv8qS7XRJH9g8YSBxEXp9+9SszAqx+/fmUMZKpA3peGPrXv0HJVTz4CxBLnSMDMj",
-	"OsfkEcp0xOIasYKeIt1j/Ag2sy/49eMCJqEAWOifEzY2RxhcLblwNigi9VtbsG/Esq/htp9NjSHGB446",
-	"XELd3cXEdppZQs73Wo+O0JF2DTcKZP8qMvyrmTmQLREa4EC1PcO8BHEmmbb9nYdAJciLTE+wG/Mr81je",
-	"VJeseCpimhKYDiExsowdSA6m9BqIzPgh4r3hQhOtZ72Tk9SMnwile/fb9127bruixZn/CjTVk4hIoIlt",
-	"/ev7wxj2KWmsjTQF6eg46JIwVxqmreWCFk/FmDBuJhtJUBOcKhVjIjIdvG5wseLli7HtYmPbmhqhS5mZ",
-	"DGMwUhX6ZcyEdKiwYlM4I75aNWdh7DE6nH0UvmkftqqbtigtMzTHKiywEQtpESPByjdDsL3WxHF1k4+q",
-	"WR+Vpzjot/7IWEQSrBuTpsEn+63D46VWJFVT/lzIb7PQtWZr1GOZF63KXWL93h1uLs/5q2RaA4+8ZBwW",
-	"t1cG4Qi1SZjBbEHzrOUJv1vsKx1VtFbKEW9lS8UQD327perjKxyCQyGuFTkwEr2KyI1gsYvevmGKGZzL",
-	"ixe5VqXEAPsw8nGLKiJBe1O14G70ywhWlj+sXBqTCVYgwn5Sk8yoDfhxLjRlEr8mNVOUq3/+138feoqg",
-	"YwkwtRHdifttSrm5EcNPo33sBjitpohfJ8LVz0xsJLy1eAAvEWjCjA7/9v8PAAD//w==",
+	"7L3rchu3mij6KijuqTK1V4uiKNmxqVp1RlHsxGvs2GPLycyEPiTYDZKImgADoCVzuVw1v/YD7CfYv1Yd",
+	"/99v4DdZT3IKHy6NJrvJJkXJl2iqZsVio9G4fPfr+0bMpzPOCFOy0X3fmBCcEAH/fHyOx/q/CZGxoDNF",
+	"OWt0G+cTggSZCSIJU1j/eE+iSyIk5SxCiiNJWIKGOL5AlKGno/3nWMWTViNqyHhCpljPSN7h6SwljW6j",
+	"1zjqNRpRQ81n+k+pBGXjxocPUeMZj7H55OIKfp0QQZCaEBQLghVJkCCSZyImKKWXRFZ96yDmTOFYyYP2",
+	"4aOjYWfU3v8uPiT73+F2e/9Ru93eb/v/Sw5LFvUhasywwFOi7AmdjglTTxP9T6pXNsNq0ogaDE/1e9g+",
+	"jRqC/JFRQZJGV4mMhKsbcTHFqtFtZBlNSs/he84vgu8sXwZ8Bl1NOFKcX5hzwWkaIUFiQi9JAj9dUkkV",
+	"4gKlfDy2vxGmxFyfFiz+j4yI+cLq+7CoTZd7Zs45OJiFue1FbDf7E8GnyyfxgqVz2BAlEqkJVojHcSYE",
+	"SRCGfeORIgKpCZWIMqkwU1U7H+kPlK4rwYrsKzollYt7yhQRl4RhtmL7NB+03RE8I0oR8VphlclV+JHC",
+	"OARbRlRJlNIRiedxSqr2Ls2c4ZL+RZBRo9v4Hwc5oTgwT+VBYSFudS8yFXM9W/nuuX1c9xtwpDjWm3Mz",
+	"uy+d840AQZ9irNI5GpIRhyNaDwyKbwsKb1jM2YiKKUkqVqmviAucIvIunmA2JhJJRdMUXWGqKBujEdcQ",
+	"S6hAV4IqRRiyUwJlRE1NTfYiDd3kkog54mpChEFr1BzhVJK9qn1lwerCDdq9DDlPCWawmWV0LtK52D+/",
+	"HqU7y4TkopzIDRh5p/oxjBggPoKzmwlySXkm0QyPKyHavFPY4xS/e0bYWE0a3fuHnbKlPE3IdMYVYfH8",
+	"38h8eUnP8QWRCCNBNJwl6OWL1+dI4hE5QRdkplDnGE14JmSEZkQAOSbCL9Cw2HyFwcf29dcqltq5fz9q",
+	"TClzfx+WLnwE7Lb8EDVDd2dnOTYaEg1oBvySFnpl7w81jzsP0dWEMDSlUlI23qtev+XxVQt/cFy60hyt",
+	"KyGLFsZcD7qe0SlVy+fyEo8JkvTvlfCTwnvhtxIywlmqGt377Ujvk06zaaPbabfhesxf+eXoPYyJgDW8",
+	"EGPMqMQrN82Lg66365eCxyTJBDnjCanE34Ss/MwMayqvX/x/f8P7f3+r/6e9/6j/9n07etD58C+rv/yL",
+	"gbRneEjSihVYYFy5iACgjtvrEeF1jNkTmhLzhTJsGNGUIP04AjqLkcBXaMiTSolo5Ka7DoK+JljEk3+H",
+	"mZc5NxeJpmoj+o7ICMVYEoRZgnAcaxmPMkmYpIpeVkLrH5WL0+C5vJxzGl+QStFSwdN7EtEEuIwWIVg2",
+	"HRKBmuf7nXbngRaZDztHOXEoXqxy029wsyVStyByxpkkIOx8jxNNpYgEbNbMhzD4J57NUmqUhoOZ4MOU",
+	"TP/yuzQahNcC9DYVpmmjCysiUsGdowmWCDNEhOCii2aCz4hQc9RrsCkmvYaWoTIms9mMCwUsE0bKRve3",
+	"940RJWkCTDOZt/T4RtSYEinx2HDaC8avGDKjPryNnJDVPYY7oQq0k6fsEqdU6zJmb/4gJkrNZPfgYJzR",
+	"eEJUKyGXbnvyAN4xetKHugLVS/OyOdoy5c4cC5VoilNNYjQ7kHOm8LsI6UXJCBU2JSM0xAkynHav1TAy",
+	"wyil8XWv6BCRd1SCLGSlDLgozcAknhJEppimEZpNONOiFKDzidFAcZryq36SmQ8SrZkadRFRhTCbX2GN",
+	"Nv65uUmqr7GmdjjVPI8kfb363xqwksZbD/nPP31MMaMEPXvx5vvH5wv3/ii/95dcSjpMCfJLqXn1+fhd",
+	"33xsL0+iK6omRqPUEjRTSG+BoGZ+bBGibH+U0vFEIeoEGeWmMsDwhIshTRLCrgkNIK9bOiIRXLkRZgRP",
+	"iewinEypZiL5OR/l55wvot7xjvz4XR2vEQPvSbNcDa6KXxCGZMxnRKKEI8aVgVtQTeDsfubqCc9Ycs2j",
+	"c9ijvzCC+cJjOs6P6edgQJ1jYlztm/G7OKafOZJZPMkNOk2N1FyB+UIjieLewEEsqXkpSMxZQvUUTzBN",
+	"SXJtMCP5AjS5sdJx12MBCNJUIme98icJ2oRD7GBdaGQWVu9MpcLpbrDaieYo4UTCQQLVKqC0Fb6WzvKV",
+	"Z9jXOk0gxn4dnqCU6SJzniEsiDlvzfyDk+08rDhZL1fUO9tZ8O6+f3enZ50TqQRxZqwM2SzBisAZn3P+",
+	"DIsx2QGUguRC3sWEJBIdto8f3v/uARrONTcLgTKgglZyQoQpquZIcY5SWEy901Oc75vxuyKKsAUqEb8E",
+	"65zRxRAoXe60nmM2t+uW1z00ztEUs7nFR5TyMWXyBPT4OaIMPUQS4KNwgJ2AXZ+7GYRbUb2TE1iRfdjW",
+	"jsDNL0QrZ9OZ8rtwhk6CEpJi2NUr/WD/VD/Qgnpg4w+eLKsAr81RaKJ7halqlRmKcvVWL/ENw5macEH/",
+	"vhMqbPijJsHk3cwiec61DvNbKXy33oVk4Su7uJDnxk6iBSKQyiO3aM3pBbnkFyTRImiicQ+nhr2/YfgS",
+	"0xQP013QgwQrPNRKI2gr+cz5qd0PRaLXRFzSmCwMrXl4/o1dnN0pSsiMsISweI6a4Vb2FvZy0/A7EzzW",
+	"qttuLiS05eQ8GHSachUyfMH4BnJFklnhKBxT1Cs6nRAlgq1sqFVaCN7J1f5K0nTfapHDTGsGo0zqf88R",
+	"RsNMUkakRCLTV/vBf9C4114+PdcUAGxQRiOnxgbgnVPrjWBRw3oJ+1jVteBHDYO6ctU7LEst3hqDxtIc",
+	"NZfnLFRLDyzNuNYajG4BZjdFpnLdPb7Ww/V7diIsBJ43jAnGSYO/NWAfgX/QG8XgW4UDf+un4sPfSaz0",
+	"3O5az2AYXGdiBDKcvgyuGRwY0cLN17iYyhMODE2H7XU2xO3PbkrZU/PC4cJBRo2M0T8yYh/rO1s82+JZ",
+	"rj8+gDGcpi9GQEdWLdCj04doEZ+UQ7NlAU2SWBB1guSEXzEtTFgt3FjkEGcpGEyXTYvhrsz8y7t5G+zn",
+	"JTYycXFl/uhr3UGwxQUQjhqBB0lPswZ1FkEevl56HUNJWEw+B41iyWZ4UHMtgmDL1pZRQmGhNvnoGsqR",
+	"z5dvZz39MCe+HfnY9Mzywwi9hiXG9OsfTtlhrNj/M2os4NfCFwu8ayl+NfiPrXi0APyxopekzKG8Hawn",
+	"VM5SPO9XMktjfw3nM79sjwYpuTQOqyJNPDQBNxHqIJnNtAQtuYjQkVbG8JgII75O6Hii9Wxr4YBXnOVv",
+	"L6CXXvyMGvCs9s294ikpo3L5mipIz1qRwZgqNrueTBJReTXOu1cmdJeQBz/Xwq27E3I3EzkgiwL/YQBb",
+	"hZ1Ugu5WVGQRGhf9bGsEi2pYLXgTj0tenWEpr7hIlsSZznHxs50yWrYVhG0mztSAwJXQsxA3EGypEy06",
+	"otv7j5wvutXff/s//2UtiV0PW/6AKyHmZ67oiObBiUXQ2Ia41TymC2rcAIRlU3A5yRinZhlRA0tJx2yq",
+	"ibHe8pQyE6ORkMu+8cIGO8rn9Nplqf6Bk3IKrp9cSy0xK9qOQpXRDDiafDd27eslicX73IkMugQktyiM",
+	"6m/vbBO3vfA3QK/X0uIpZeGvh9EGssetUe61KBBS8qKE8YpIooyT2w2CKBBjD5AFgUISqTkfxDx/rfxg",
+	"PQwtg4tSOJ5MS0VPa7Lrm5eWbIKMjkYkQSPBp8YNZoa3dqWVuXeG862kr4QKEjvW4ig9ZTGfGocYz9SY",
+	"63+WUfNREPC0LZeRE9y5/6Bc+6N/J4U5KFMPjkuF2ZUEvgZBz9+Pwrirwt3aBfklh4e3nvR7CNqJHpXD",
+	"4zVUqSyh6vFlpT5VoZPjWHnUqsgOOEEa7lw4MZJzqchUQ/zG4Imdpb2cQpu3KmbJd4pntA8modJlvybK",
+	"RJ56QodwrCBnQfBsPEGYodOXT413aLtdbIDPJlb82ls2DtdtdTL7tiNp21t2wAtgV1HHVKOsmgUoFa5i",
+	"NQDvRATJ0eEW5RDnZzoXGEIty2R8E/RWeyP5VE9MCGDJbqqItvXmlD0pyX34WWO5Rx1DQ5FUeO4TQGz8",
+	"FmmNWxDu6FUIMEpsdoqWJpslRu5Uyk71e0xTOhqdmnjAetbqID78eywJGK1Xjc+/8cQsBIzL+a9bKfo4",
+	"zuWIDb0Hofm3eEs/mPhxWQxmOkHTTCo04Wlic3fGOAWDURmJWyZTZqOVgm3lC3w0onG9V4K0rTrUJiE4",
+	"SSkjmyjChsSsTQly4/Q7xWSqUiY4yaiUlIjIIIcgYyoVgdwwiPoN5qh12IwrAx9FmCg9NJd9ZIXIpVQt",
+	"y+Ziha6w9Dl7JygJoITxqxPEyCURxgFD0ChTmShCxsqTXfQrb+YHqLFNqQ+w5ibN2OIWg2O61lYXaJRH",
+	"4NVk6Ymn6NX4X9yUsbfAeUZI/9Or+xGK+XSKWUK0PPjP//5H2dliJq+IuKZzF4t4Qi+vOcki4ahBKIon",
+	"8ezep48qS0hrKxqwdn0lkLuM4IU4i5izmAhGkq1kQxs1cW2/O2Zb8brX+sUPb2tIlAWMq0cFpM8Y3Sip",
+	"c8FJZRJEPWqEK1mNZbuQCgNR4vakwu9tmMoZTglLsCgxOqRcZmIDa8qZeaFsE4Lo8ZlWXuOUxxeyLH3U",
+	"RpR20YRfmThAPiMMmRfQmCuEESNXKMkglopU+JzImHJWXPWypLmwPg1df+eshBScplda1nyc6bM5eIkF",
+	"laVUYYVHKGpcEXKx7vRezAijbPyrHqpfmVDVn3KW4Hn/iosLklSkshZiEtw27CdLp8mPKMrvON9AHWCp",
+	"adXcHTxN8TtnoAtYdQBey3fuDE04lTgm/SmXJAWhfpzhhKQ8AzyfYqEoWPjgyRzD4aW4L0jGjIo4xXOu",
+	"FCn3Nfh1PVhe1c5u3Wdn2nNdlEWoQs/hHUQlMq+h5u88E+zTR4ISgiRPaYIFVZ8+hp7aKjCChZfBwRlO",
+	"05tTd/TsoaKj/95OxdlQT6klIG+qKYRGT3+BDcqGNhMlN4S6X3imzD/f3pgecXtqwA87lvUpYZp7lJkI",
+	"fII3aEJ+KEkluZoQQbqmKkGmJNW4YCKEF7wL5eEvPC/7sGk5hw11DW8cLuGMj12+oBkkPeRqdMdDnqkI",
+	"MsdmRCCZAbJC7qqjhGsvPadinXYZb4SvlkipbjkcGHW+CM2k7UJQk0Emh52keyWoshUc6rCA4GTN1yw9",
+	"WL9ogZkcEQDP9TBTHN3P3TtdrUob51sQGoO4cKExNUjHAnF1MFVFX6v0tgovSi3isRJ9zpeRI6CNoN26",
+	"95HipcLPtfBk3VVBxGZ+9h749cKCd+3arud5D70t6y5qF6I/MNTbE/rPsCJjbtL0HQgNs3FfkBkXEKN3",
+	"ydPMhV/EMc+YJjx9MLGbX0cEa9Id/jTV+gvTs6hM6B+0CCL7eXw+ns04ZcpGcjjlG8cQ18EzRRkJRkPF",
+	"l1IwPptgxkwAm1s9pElr6ZXT2Pmt3X9NqSAr7xrjWN//BsWjYG101bde8pTGTqzYQAKZ0bX5BXrmecED",
+	"X2+43ULt8eaIag9fPqzar5ozrT/c31nNV8rc5mepJk3PTZTMVtLikCfzMi693h4e5/C4EsntMMBrksi+",
+	"sZStkU5FRsC7aesB2LpXJmjC23rNr2UiPejchF7einimBI4vNAkwlTQWg97a6yiWO8jIXMbbynteE6i2",
+	"UkRfa+DaKogXK7zOkVpqUAi8WebQIi8y6TuGSi6CjIggLCbuenCZ7SM/o7rhEN5k5qkoYYlNTjY02uZ2",
+	"lxFGRaaz1GLZZkFwG8ZI+A/ZU45yQ92aQIhlWNkJr16GwFvk3CmPL0qsUx4gTFq2g6nIZKVP+BWixkHh",
+	"7G8acBaw5oa4aqT3/rYO3qX8urbpJCOlZM56jzUyBQh3hamSPnQkhnutJHbrAxnezVLMPEmqTwm0YDsD",
+	"1haZ2pWjEbGqhsJCmR8TTSzkBZ3NSIKaV4RcEJbICE3ApDOXEXJ2tb3IxtdlkkggIlZUBpNdXhNhe8Lh",
+	"onWL2xi4xKkBamptCZgb4lcgkgcnvBehQUIu9SiUkMu8EpNzqOwheyMMTwnCaObKbSGjM6Axvix3ycCe",
+	"KwJ74Sw3ouoronGDyfxXixBQgbxgyNxMLhnZoqCFJdfMBSx3dhvtas18C7u3lUMVL99ZULtxK+FLkXeq",
+	"3ESyRvYqcJqqMl9QIcksEXF2AkSRZ0rTRBsnmVeepKZY1iVhPsUlqNW3uZ4PO6s4My2l7CbO3svPCw5M",
+	"fkXEfoylIfglUZVCqv514yopS+glTTKclnGmmaCXmjHNiJCcQTXfIUk5G1uhE0klstgJmsuI+zsf9qtj",
+	"hVK8agPejLlN1MB6f+qk1FX0uHX44NgYlKhCMc/SBA0JYnr6lEqSRIikkiAs0ZheEtYqj1DwXNWQzXKq",
+	"ljFjEB7RslKs51p5yNmesx2jpj41IK+e1vpL0MS7x8Ljgfp4g/ySB7ZwAZRJa/VY6a1tk2q1YTZVAHZl",
+	"57VwONumUlk03c4BUSzUtt6Hc+bLuGkC5GEo5fxCopReEKBNC3XjytHmGplYRaqwGBy2Fv2LG1yD0GuZ",
+	"VQHB165lI7/FFoFDHuVXV3aswN91Z/OhGv52orlYjnOL6or54o6yX3aYorIaxNfXvyiA/IYgvnb2lSC/",
+	"9u0VKLBNRNL2XHEBRda+WIvllaHID+TSeIXKxA/P2BLUayTkstdwQqEgMReJq2TmZcWm1zeWVeRtLEPh",
+	"et6XPb8kqf5IbY8yZ2RHSnLdYgyXVHA2Ld5IQfElsT4WQWSWKnkdUZIPbcTVqrkEmQmeZCCQ96UiM1lV",
+	"0WHBvsVnUCNTn2C5TatSzMzEmLB4rdf9jR1WYdQy0eQhRJRupnjkJYdScub5EhdAyt93fbvZDzzOpq4F",
+	"yjPKLjZV5kooX7ljPRPpMoVsF7KhoZrT/9M9OFifAS3S8u04+cvXj19goklN73heFLckvsixImczA/pd",
+	"CmT1EiTKIMimJQQrKdvv43f67HC6xc3RZJtiQpBztUx7IRNDkGRKGYnQTPDfyR8K+hVsUvB8x0BiFwsE",
+	"qezwwO3+WAguKpJjSslDda75ohkFpshfKFvCTwSnqgRO4wmxEZPlN1od3xhE1i7TxAvQlPKid29rFHPR",
+	"c5Qt/WkQnbQS7BZD17gJM0giFOMp1Lu+ElyRCJmS2HMkMU0QVS30q7XdYDTI/TyDCGFb8N4XzAaEtIWx",
+	"waYzCPXBQag9bStmbm+Cq61HePGlIiDCq+3mlGYEX4BFu6mFHfRHRtI0GNVr7C0EPFUUz1++2dwGdr3I",
+	"vwWnaxAE0N00CypqxDYQsW44YV2vuYkTz9+q5dH+RQ8K3qnr1v7FDXTvLp//2yXvIZujC8oSxEehefIE",
+	"BNkpgT4GGhgTWzOVKmnGT3iaGK+j/vOetGXuWwt3DNe1su7XMgZv3aOrTsylN9BuBX2hfbpeCsJn8CFf",
+	"M72+rrH2RgJI167O+YxqXti/UVN23QRKLN7/Ii4UW02Z1ljUFCTFSNLpLCU2dg2m6CKqTEri0Bv/SYIo",
+	"g15UlI3LLWorjMm1EuEMWnhMsCIAmuDZjDBi2pD4DFcb58EFpJZhITQq1Y/EyINOFxwCBE25oqNSm3Nl",
+	"hOeLYlQpEphaj8J20ZtlYvAtGIyt8y68rULJPo8a/vzcpednUwqS29qWqyhUWUSLAdLNCIp/a0uS4rxy",
+	"W3rdriZc6j+mJKWMBKwnPDxbwMGZum2mqDHM4I19cZsZLgvHGlW76hYJUyA+gwRSjJBwwQ8+GiIUcso0",
+	"wpJ42KVj/Ylf6bMoEjrCEpK00KkJhCUskWjg0i8HUY8NKgOaBxEaLEfID8DTYwlTX+ELwgYnCPeYIVrB",
+	"3GgAQUkbzNtjCxOjJmamq5+VRGygrWkyYCopQ/TKcaez10KPL4mY95gbNMxU+ZdMnDkubStonFU+I8ju",
+	"prEYexzsB0hBxYPlr+eKndnjutvehVE/FMxvz7C/mNZ5k6WKVpb+kTFmbNNcUfvOllRxF2WElswCdesA",
+	"Bftdcy+5Sbx4M3ls5rIcA4JIpR/ZiiYBCUbmjULEGWj4BXqeUnZhooBC7yVnFQ7/awQPhnGDdp9+V7WO",
+	"q6abd9HJkIeZQKqqVsA5Iwvy0gloYTbMLvJdv0wor4/RRUDePGIs8LsFfQwy9QmpXYo5iPtfrTLbccv+",
+	"i5Lo6FKE7fug1Xp+25UB0b9OCDAKnBfnhmxgEyAni+UWfMS04b8mBM6yYC1MSweieoxmnDJCnn2b0cDu",
+	"ZDl02jtd2NVRu44d81o+BPfh4BrLQPqZN3DcTHZm0TTy1n9xS8yxeo41C3BmVB2cttBT5dPFoHWSJTWO",
+	"sFCJfD2DKLByaAJZgilfQCro15a6+euCLmqV0F3Xb9koPzL3EdeLNSnJSKhIALSNUstyKtbmMFQgYWXp",
+	"lS+mQspuKoIsXkoRw5eOFDWhDMQUs+TTx70uYK1DdM0HitcgyKzQhiEkxbdQiWSLsiKlUFfLpVI4ymri",
+	"vgu1wbKJ29MY7NINwOlXN+MUuVlBLvT/L898PkFYoZRgqZyguS66qJh6fQNZ0zeZ6VxNhF57CC4eqDfP",
+	"//N//W9ktQr4t6cJ8JejVeYPS3NMI4Dxp48Cs5jkAfr3tKw/IvE8TqGBKbbXBE4np3a7D+fKTCMgRI0o",
+	"1MvdB0sV6edVHoraFaDzNjjFs3mieUFQiTOykoUefYLwUBKmLMOwVYpr20Ir2hBFpo9Mf7EQOo71sTSC",
+	"uqLr/bPmDAozliHkz1zdbqLkwjIrU/xsLRTAhEsTYbdFukRYUL+933n7W3v/0dvub+39++af/9KozIzY",
+	"4tWNsiXCYi+bbo4meF6bmCyeZIGIPFyGQVNx5saml1hl4kY/kN3o+tUkE/JGP5CRG53/iiTsJr+wgAUW",
+	"nPJ9hSsIjjNycB2AiL/MUgQK2wQu84AkEZpollm4rpVbs/M2eNUexVtPLVmU2s2TUBCnDPFMoCGWFXa7",
+	"W/DguY4mJcke23ngQkjaLsUjB7YFfrjb7jhbdnXYxBhw47kNSxWW193ILhSdAq24PXUn/Oyumn+sALX1",
+	"2cm7y53YPSh+gTkFL217kjPwtG5a4tD0n+/XbmlVahG/6l+jJdaip3txRQsfeLviCJ7xMWUbnsB1dl7R",
+	"M+twUwUj6Ii1ep+mrMyGfdLwvERxdE1/+/pxF0k8dZ4KzQBNYBJUNPXdgSGvP8W5pZFOteZ36NQp82e7",
+	"rMLphGdi1RrgeReKhQiT2ww9lrFEDyeIC/SoPV0KBq3Rm6uwx0a08L316mmlQuo6LS/baJ+coUfH979D",
+	"toszMo2oZUkNCy4ESasLKv97xk16pS2WPuMCfJHYFO4WCPpWV5R7VlVioE/wrM+VFnISSviS66Bdc8Ig",
+	"br1kMsqkwiyuCCK2NbfQDKuJgVFT96VCepQ8E2VTWasJTch0xpWRHpWYG0OQ+4aJCfJuvAlJEzj9WBBb",
+	"6cKKb8h9qLW6dk1Zg57KxhKlwQinSCroJP7m1VPE8BRKLNoAWb14C3U1WgEbl73L81kRJ//SWcxOZzPB",
+	"rZHjGj12MUyzcXjYtCKnq8ygZJzq4YdqbWwroTpY2VLWRw3vi1/ED2REGa2IGg3rikhoyt9CP2ZYJHDx",
+	"sovcEfRNiDRqmv/uRT1mbcXFB12UOwQjtJBKGaHAWR/1WNFHvheZ/qmoadqoRmhKWR+agaIm/Ef/hN+V",
+	"/WTXAj/1mH/knMSoaf9FYV4bfoCa9h/6N4jC6sMt91hT+Z4uken1Kszcey10aoI+7PlIovpJRlATOFxk",
+	"a9hAqBccyJ6pSUNMqW87bC9CjCs6mlt5DDVdfacI7kCfrqEA/by/I2qaufegAcEsJYWnEdJEMMngQE13",
+	"yB5ruoo6gsR0pr/U9Tdgo2q52ItcmxgSQZSK/x5sIOoxx026CHw6EDSkX4ffSbLXQq8V5JdM8dzUq4FQ",
+	"GH+EPfZjRuMJUQjPZiklMg+jsfuHSqgSNTmzJ9K3IWR7Lh64x+yc4FNysSZUooQzAi+atYm+/mHPBLkt",
+	"IlSy1IL0aH2yag2lEfALp33ovlPnEzCwyNcWs6xYVVp1WSfVsm8snWXNl8JzrPNKWaLjUekxQamp/oiL",
+	"1WpIZQ+iMlq7phh6/cXl4LrqXoxTqjhiVZGr4ttOilxtW6grKi7utaRt1ULQW03I2eDQlnsnddob9pWq",
+	"bN+ytD/r1PC7W7uPhQnGmrF9mXd3A1fD18+3puGXPu/VONcpw7nAnLnRYQF9Dm2YbiFF8uqpZxFnVwpi",
+	"u+gB6Sd7nU2n2MQFbtkJ0k/1HM9mNgyguLRp/mD7PNf6dmX3udWdLxaXvVXnixo7q4nXbmEVe1m5g1f6",
+	"nt9XCAg1DPT1QHjlEhwY1V+Gs18Fy6nRibtKD7SzbIEAv5g36+KBPRSHzf67K0/nl3yPi9WkjU61xbq9",
+	"nllCgE0ySZ/ximKu1Zdy7STHkiqdrhynOyvkBGg5oTO5Vd+rpKAG1jqvQHP8EDVm2TClcnLdYDs/y7aJ",
+	"B0vJ+4nAIyhB6aYG55iioqpo7zqU2BjPl8wdheOOAphdW3ZkEQG2Mx0UgXnZ2GVTpyZUKq0d+yTkJUPD",
+	"Giv1NYFqseFAeGbhHuocVDU5XYfZWyDwbnDh+qBcG2BzSK1b/+YVGQkiJ69sK4LNAFCYl22w1qZusoW1",
+	"FycrX+ssnW/nufaNvcvbzeSNv6VLvnRtd8FuQcFYTEyA7omP9TN/2zQ8qCwZY+YmsENggmavEfNMCEqE",
+	"RM2EQF/JA/HpI1iG90xM4qePEiWYSZRi9OPjH2z9il0FZ+6k5P9isewNCmS/LS3vFRRf6qeUXWzgVVgq",
+	"3LT2CJZzdUqM+vbeTAOlYkn68Fr/yLgi8sQbTpf6NU+w9NG46zKCNIx8npYFN5AgsGGTg1fWPRJ2HSkt",
+	"1i5r9pzwE7mY/8R14KtSRDac9BoKmN9KYWmrNYnFA9quEeGXfYZVx1R6Hjwta+Q7BjprfAaHe1HYPsn+",
+	"2okQYTFOBIbC7LablXt6FPWYifJWB74l0l6EbEsgzFRkm3k3Xceo3zNBE/pHRvYi5OvQ9VjTRn3LoOS7",
+	"1DMlU7qYlm3Dlwu51nZheTsizEyK/Riq//ov6QF6ylLSamKvy+qH+Ejvey7MG3GmuRgWAnonSATLuieR",
+	"oOOJki3fyQwytBhOkZzwK4n8n8zQwhxSTM8z/cOMSyIjZH1pJuXQiT0yeOMESaIUZWP3rpHnZKGgv/W7",
+	"UDuPNQGcQEop7LD7P1HMNTJZbm1/RkPOL2TkypCY9bj2TNJnpZqxbh0nYT9xGc5MRYJmGEDf9Ryg0B1N",
+	"I6ZsLd6v7AqCE1d+w+6v4VPq/GP/txuAs4Qq99TdwcKfbuziFRUojB9VPOOGaZhjTs7Om//ghhROwY4q",
+	"/GYGlgFhVVr2mlze9flgVxhq1/QDcQNEsXo5WXkmvnFLaVbN+FIiFpqTinrT2+QWb944aUXXYEnZGCQT",
+	"nMja6Rimn0qZUeT6zUi+vhJSNWrV9lcUCdruCvLqvSXXUNXQRWvyBIuUEqmC9tBhMRnGGUEiY/I6LV0M",
+	"4dhQDC8U4Pywucz96tPH0aeP8FCiJEMJl5KS8rCkmgEiwM+Xv3Ro2FqEOoFsEKGjsK2lj0k7CgLSDssC",
+	"0jY7JXPpVWc0JWJMkj5lim+LQFUS/UsiEDTwzpvizAkWXXS+32l3Huy32+3DzlF5g8sd1MfWHDPJSLmH",
+	"O689Xdeo9IqMSrq81W+aX1lYEhoRhOrbvUA2KWkjtGkvfnP/edJsUFhhWUvD4w07uW+TjLBpgYbN0xdc",
+	"SZKgloPXBj0DDUs5G7wNTFfOERgWKYfTcei3RLVyiFslJBQhaNt0io2KqNx+LZMt5I0Nu31vXixlRzxm",
+	"UyvPWvuLX86iOQQCn5z6U5vL59S+buvmmygJs3UTzRLCv6aMiAGce7IQCFirrMjKhp2+KIcLqBUExxNb",
+	"gkmfO2bzXVfo2L7kzRLdLlSEX/v62t7eq013JrZ54X7vyTyUzry43oJXYA31qk14JgGle13bf5Oot6q0",
+	"zzI7qKazrsB77fpeLpqxpHlfHt446Gp1XhaYPkTdU+mCINFwbnrpaxQ8MXUG4ws56FrI1MyDnKCBjZIc",
+	"nKBBIM8N0IH/W6udAz2DnKVUmT/1Y/MnjC5ah/J1NiwEmLIZ8KFGQW7M/7Lp2Pk3/B8w7m200w6mpUXI",
+	"/NGvvs7tmuetrsZpiiz666QJ4qIc9NcHKuWfqt7Hc33omzYeYNUt38UlvcwDX9fvYBMH28L9L25lFwmI",
+	"1crtDaUeWsFaw/emFvHbqQ8HBV3LnY7nrlgsjLGOR0+MTHKK6R7oGC0jV77OXpNxZYrsaTSi3NaOvYbP",
+	"sF1WZGA7brhdObeClrRMtq08bynvir62IOwwboUkZxZZaIxjZ2s489cKA+auclqvafUMIbYeY85hd7mo",
+	"fppCu9qlRsFUatFJH2pY6sbGZlpVOW+0a/MupnjmpUFIBMyV5+Zx+5Ehy1dUkr3WDqyFX6/mcStNyb5Q",
+	"EXaLkpAlFMKQzMeXNq9gKWyfi1LZ4GdvKvU5KrFaKDJf93xdJMWtNdPftne19wUtHcfTgueua1UmOeFX",
+	"TKOxdxFK3z44pxChGzDms4oCGYuZtPZsbJV50wsMTDELySthtHcjsjTT9gaz+UvUFavPm9KH5nprHfIG",
+	"HD2LD+9xcrITip0vyxaV1giI02LB+7ebNMsO3G8AJr6P/5owLAfYuxHCQiS5RVlMQ4yLVihDzphImceK",
+	"lfXWo4LIPi3R2V6TmLNEoowpmgIwmukMmCL7aqtRZqpfilIrSaK4IMyX73Yg+z3BgogaNcjCjRUmK+wp",
+	"qhHhdu5h/3Rm3ZnXTiU9rKxc7PKINmvfn+MnyAWzTEmtI0NCYFORdypCmUgjJ09oWcEEZ9BE6kdA3iP0",
+	"6skZOjo6eoQ0jmrqKE1aokRYot/eQ6QtzPTh7V5pA/+ATiwnE2winQYTrb6TJ64nWnm+VYkJwn3kfWnp",
+	"73Wp294OQN6BPVqkgeXbEzsXQxL0RLQnuh50y3K0ghGrj6M822Zrr4530NTO2VtZ99D1eMvXuzaDodTf",
+	"sCb36E0u1bjrSvkV8Ccwf0WNCR1PgAFQRWOcluoZv7ieWzdTx7rQreut+952roubKC4dRONUWnaCMUGX",
+	"rSsMyt+Jl1No+JRCcwycXuxTdlfletfhpL4nSJk561UhLna5fciCLau8ZSrPO8TURAfXU2bzWtu+8cm6",
+	"vZT3SOkizLROQS9JGHrIRRhesPamv/a6vCE1dZdXRjVDglSW+rVADTaPOyiC5q4BawWsGDOuv39Pi7iw",
+	"7Z7Mu0jxrXRPTcxKBeQzLX45IqhBMT/EMgVt4a7ctNH6W9uFhmLY3e1pJr+E7SlviMUuNrZ8G373y2G1",
+	"MWcyS9WtMIj8W2UZkHfNKNY2o3BtE6GxEBmpz9qO4purGb+IsmV9vQq4sguo/3XCUUqlMq2keHjNNUB/",
+	"uadf/qkF3F5JB3dCxD1RvS1CDplScSaomr/Wi7Al2sFMc5qZNuJL6Q4FO1Hzb7+eR+hx8sPr0z0TBn6A",
+	"MzU5sJXvF0rho8E4nvT/+d//GLSggL/+pGaixi7klzdRatb48AGIxoi7hnC2y7MxDjSs1XnJe+EegJfK",
+	"kMFMKj4lYt950cMsCVNfzuWf2BCYbo8ttnayrVdlVGgMZbs+DQm03VICxwRqwZkelDCmxwiOJ97JaIZq",
+	"LSp0So54mvKrsPGgX2Grx3rsjLNLTUk5k90e20dQqs80NvLlDQdQI8qYbw9s1MVffpecDUy2JXaF6gb6",
+	"lActPc8zKpVEmdSHpCELzfCYMluzaoalRIMA7gZoiOMLhCUa2B9gksFTV7Mvnu//G5kPQEuMYzJTpimT",
+	"Jqhz9PLF63NE3umf0cAAyf8cmBNCKLcno2yWcpxI1MzbrduIESrQ659O9zv3HyDKpCI42etCCJcSc9ij",
+	"nsk7zC7I3DTv4skc0g/wXNoURAGRT8asClt4RfQXBVGZYNDs/fE5Hg9OkLF3S5eTiAZPR/tQc3GAmseH",
+	"HaO+SIVTEulvH3cemp+mFLqU7MHkGpH0TmKsjECJBvonLujf7UkbuyjqZe32UQyIAv8kA6sDBfimUUx/",
+	"agDHGeDaYBnZmh7b9sCfa7BEmpCYlMbEWpUtRmnxSVCisI0iTS0myu7BAXmHp7OUtCi7xClNDuDtmARW",
+	"N493py+fBhGg3Ua7ddhqu/6AeEYb3cZRq906gsKqagIU58Ak8uh/jk16i6aicDpPk0a3oeH01AzRbwk8",
+	"JRoHK2XOfMjBMzoFyXjtwDNDW/XIxdSEdG4MrhK60JoKj1RC0T0IDtCj/sgInJs9TP3MkTi8jvBDAt4H",
+	"/eWyqYwOXJhsSfl4C6U1AaDhFDvtdtBH0+qAnjr8bmUUe6sBg/rtvfuc5SuhB65hAtwP99v3z9uPuu12",
+	"t93+r0bUSKjU2NW3633+6WOKGSXoGc+GYFDV4l6jffjoaNgZtfe/iw/J/ne43d5/1G6399v5/x36mOXu",
+	"YQRHKPOcvrfFsOyqxeT1fxvT1C3AQ+Mh9G0KWalmpB/qXhTAILB64E5LNSG1aKkZCgBLpMmWWw546Y/N",
+	"rZR9wd/ewfc4cbUD4JXD9a+8YdgSFJKYl47Wv/SEiyFNEmJ0V+mqQACu2R246HCfd9fQOtiMyxIUNVLj",
+	"qTWdb4ajAQP5N2JiK2yA6vfWM1wfkNcCo1VbG9OWAY9/dbRtJMJaz90GRhApRBjPxhMU1L5eBszcPtGv",
+	"C+udcljdDBSdqF6U9zTmflgiCIebneMNkIHVJ78rIrHtXeyAtmx0d2UkBMzyY2thmhCcEFPEWYsjVZPa",
+	"YQcwBub8UsmMfuPR+jfOOBul1OhXx4c1PnHO+TMsxiCNHHc6dTZiO4aBBlUkfwalQO4yCfCQEb5XRgo/",
+	"RE5wOXgP/32afKgUYX4kyhHH63Hqb5w/3+HQWhw6Xv/Gz1w94RlLFoBb6zketCu4+0ac+9SAPbDsGRSj",
+	"75aKz0bvgnrXM0Gggo8pR9BCgwLBHpgcXEGmUNxAFYz/LdOPO8AqE0i6pdQxsuXzryNuFLFxASUK9Sbe",
+	"bgbaNkS2Fmv/RihI8biqyMmDDchJZzfkxC7kjqzkZEWz5hqc9qWAMDMT7ANtIbZl0vqth5t90HmZF4ig",
+	"waytOfwBdPCMyRprhRu0RJXKjAt2sDEGQlUUoHyOVE658zqW2QdsddPbMxB4L1pdjC8hMRqXC4hMWCLD",
+	"AQ/3Dx+cw9Nuu/2XdqfbbtenM/iwkftiGmecjT99tPnPQi18Rq+j+JkPG5Bqc3MQuFVmErAXC6YA+PgX",
+	"bQe4nnBxynyZo4TEKRaaYuZosFtZY5UNwnzzs1oh6kHz9hC6IXzepJ3gm6cGG551pU5iHn9bBGAblf66",
+	"GvoPhrgAAzdnajqK22I0xlFUjBjTQ7dj8gfv7b+sbp+QlJi4kyLp+QF+z0nPAlIdV4Rg2vVTkxaSCHzF",
+	"vmEO8avdY3B1O2UMzoEyw2oS+E/cBTYWiV+I2eviBN4CmMzovknjWS38vXx6bkbdvrfqV2iRZnONjGhr",
+	"yxFCCVJm8rnhrPdaqDpkqNQTlbfy2uDgvnjJ02aUuDHfgZqZ84H/qs9phof5YdHpjAtlna5wYnxmtN2F",
+	"soRvr+mTssC23i1lgCJCjFwRqYwfvIVeQ/c8E0xgYp8gmib5yjxWQYZdkzNyTyJ+xU6QRYApnsO2EGZz",
+	"eBpyAovRoW+rJAQVjskm8xr3rysdo7GrhU6DQAQfhdBjy9ERY33ax+1HYbdA17bQhs2Ye1D+s60eMwQF",
+	"xZgxrtAwf8UEdwR+f+PfL5WMLah8XtG4BrrVR6HySp9vN8aer09C/mxUq+LIbZ5eo9sYx5P+6fAseTxq",
+	"H3aOju8/+O7ho8aWN5JUidMWUwD6qZIOP03GLf8aBO3blptzz1YeIoRj6GDrqz0A+y8jjUXp5+A9/HeN",
+	"TPyKXPKLkOjUE4rNyoDA6veTb1ggNie0ELXl60VXaS4hvyqS8RLp117UDmTfLKFq31RWWS396oGPL28t",
+	"WqsiZsr4/zfZZsVcJoTd5R/n0y2WHM81GjyjPnk5rD+RU02oHC1dZxE6ZpSN+xdkXkhDDXPsfTxoP6it",
+	"aAuQBpjVd+W8C6/kXcqCIHxTF93m8xdT9vPSAUHSS1jKuu/KXpv8FkkT0rcxtKUpsisPdje35Be/fEGG",
+	"nYblCyzF0jvSCNiIGim0qc/jf/rGPZk3LYbBtuYOji8Yv0pJMrZVx0dUTPNyClVnUCR1BkMQNmg+UiDw",
+	"gXgpFa629ktqYKzkwFYE0Vd+Xg+IVTpHQzLigtRaApQM2HwJO45RhF3kBSl8oZK6QhYcuem546uZuvaq",
+	"Vu5b5RI151XxPmQffYgCCK+zrOSwERWoTTcgFzXnIIcNL5u77/7t0X89bFxTyfQ0fb2aaVjEgpr51SiT",
+	"YJbTu0VKYJqips02NQH/Rp0smBH1WCcgZWpykPIxz0waf6mT4pl5fg0NaqH8RmMci34uaeNhnNj8/3rB",
+	"x8V+VbU0oOMqHRlYmpbdCEu2ldyCpJRG97e34eU8Zqbfv/lM01BvCfK/PRRrAyjekJqEF2RHhje0mJ0c",
+	"ToUEV1iRLoI8DiqRnIFsplUM9NJ4aLUMje0DO32PGXEuXOPVhKckXH4mCUqIsq1RyhR3u5Zcgv5qYWbj",
+	"IJWwuE2DzP82Gf4Y0xf0b0/+6/Gr839//VQ+narZf509ffD098fz5/O/PWqRo3ZL0nGxSkz3Ubsdle5/",
+	"RJJ4iB89/O7B/eOjzmG7WGqm68rV1D6VYrmeEhr5M7myQHWL9HAVOr2z/QxxEX1AH2R+sStwyVcAKsck",
+	"E/KBsFJkOtPSRsqvUKI19BkRrhEQEFZXZzBJBJHSGbV6jLwz+6M4heyjfT4aoeZx55EZ8oooMd8/1ax8",
+	"r9rudW3sCaLCYy4EiRWacCEJGuqtCfDtzyDhI4hHMq2EakPPS/uNZyCJfqUotURSbhqlrFnUGTAsbb1d",
+	"cWPzGOVHtV54jtncLk6uxONnfIwoc2l+DgRNZ6g8baEEh4eYpnQ02sdxQadfolpejkPNQZBoPQBvK0M0",
+	"2WuhX01mG+T9dZEi79RBLC8HekSPGc43oqkppj3k/AKkhHczLhRJXD6fycbUgmQXvTl/sv/Q7en7F8+j",
+	"HhucDPYlmWGBFUki9EQQFk+QjbKLELRs4VdAW6Aza6TVG4KnmgTJHjP1awTByQmsD8UkTaWJy9Ec3OTm",
+	"/XUQocFf9P/s6//510GEMFJ4CGpaj8VYCKolXZctKCBOa0TfOVv84N4ANWcppsxWGTai4+PW4YNjBH0e",
+	"e8w9MPmQJCklXs+oVN+bGzqNb8mYsmbk95xfPBF8WnfsOa87MnTi1hh+ZhSj+i88zS0f9V96w6xyT2q/",
+	"8gzSg11jkt3qvI6KmhqOzqS0kX8BYmFMWwTrYNB6YNTAIp74tgHmJ0scfNAvQT9xLHDWyB/x0YjG+uHr",
+	"s5f2KWSxdh6gl3gOVqywskRdHXjZ/3F4uN850vr34X2rf4fNquruOyE4SSkjftbO/mFRq6+3yvtgQAiL",
+	"YCwFRr948/3jc42x0Ne12/jL0dEDxxsh9EhksYKabo1Xnz5KPVdM0DMi0ZMUT4d8jpmSedlPf+LGGGC6",
+	"WxSKarqKJ7ZmRqOxUBJj8Rw7dsdL9XHN5Vs3QgEgfAjVk4wqgpJ7BGeIaI0nJZefPqIEegyKMVgfpca2",
+	"kk8/7B67K3SdfnzPikZQveK30gDwZTjYVWpnTmithSNqOB5WQMnGD1iRE6BWJ0BTUh5nimTi5DlXdNRj",
+	"+TrRYbt72Dk5jeOM0PRkAThO7v319ZvnzdPDvR4ri931drMVphYLFUjzb8j/vqpmwqiMB2OJzl7/8qV7",
+	"WK7r+TqfELPdhSNDTRwrIlFyb5JR6JK2F/kDiuCUoVmAF1PMcQWylLeIr4geeMbHEuHww+a74WdbyKfJ",
+	"mJaogpsyEtD2tMeKq+41UozEp4+uwWZCJFrcCWJaGkYjTBX6IyNohgVKSY8ttVrtNfa6NiwCkVQSF59w",
+	"ZIu+q4mWjah0pSla6KnqsbxihW+MktIRiedxSrqm+zYcoSMjiDLFXb3jHmvaViVoYF4f7EXIcaUIOWZU",
+	"rdHl2PpZYxkqefLn453reNwWBPFms4zvhJo7oeZOqKkUajZH16qImYCHbJ3DFjWe8dh3gVo13o+7S0m/",
+	"rvjyjI+L8kOFALJo0Tl4H7j11+SmFxjqtdNL72j6HU2/o+lfCU3/1ssd1KCcG+sQIV01+aIrKe+BI2TG",
+	"mXSdT1VpmWcTEl/YDGJTcM8WGIQmaAVIgfb82LbkhwRjCCpCpvp7j3mUOkHHnQ70oZC2jGFYtDDF+oPG",
+	"9z5L5y30LNdcISS+RHt7jsVFDtWn7lS2Lt0QbafufYnsLacbx+dANCzduGN4dwyvmuGFLx8Gof+bscAY",
+	"swAJPHiHBUWTUcP0Y3NVB3gmBCWiZZ5Yi0/Zho7cmtyYTQBDTnDn/oNGt/Fo9PBB0n54+PDhcfxd8uD+",
+	"I9wZEYzb8f37OGkf3sdHw9Hx6HDYGbaHDzudODm8nzyID+8P26N2G7fhaunfSaN7+PD4qAM8eAPGj3NK",
+	"lTP+vFtuo9D831A9lkdaBy1W64XwfdhUpji+GZkiN8rdSRfbpjt/rWVSNKtGOLDghhJEiA9baKIHlqnt",
+	"UhwqChqn5gPXsRP/WWWMfNBCxPOd1HEnddxJHbcpdVi0/FKljvs3JnU4B+Cd1PEnkzos34a8R8u5dmD5",
+	"PrCrpWx8cxaYFzMoPjCwqDrYQ1zYBpzuxz5N4Hfmm4PPiHC9ISJEWY/BM4GZNF88MWkH4JOHANdYn4yE",
+	"88l7JjTzegNScTizuSIyQowrhFHMZ/M9k7/C0CA4moFJ1mkhiEx3zvkJvjQNzBed9NGiJemeRJafm0YO",
+	"kLoqBL3EKYLeXMZc2sfqBGE4C5K4nbseGYvGKb25HrPx4K5fTxPn5RZME3pTvGmv1WOnDGXMUvnCTCaQ",
+	"odNBPWACJoK11ziB88epIDiZB/LtcftRLRvWS/PGZxQtt4xWCHlIoXV+HbbYaYT98hfkD98gvXGai6so",
+	"IZeYKZRqgKbDjOEU/Z4lNKaYCrJJlT0TU/kyx+Ebqop657a6k6fv5OlvV572h/6lCtRHNyVQ+53fSdR/",
+	"Nonask2EUZmMFIZlmgyaQCLdVtp2lKg02OQHfsVSjpMcgl/r4Ruxbx4rovZNco9+VlKJYEiZaWS1Npz6",
+	"3IrVYTEhRkcjLarOZySCXyChijJ0Zha0/wOVM27amINgrcfkzcmQxpkFVCt5c1mHyGX6E+TI9F97jX/+",
+	"9z96jZVB4pFH5eXNuXVZT7A909bqoPNvNijAwV+JLmOgwOWM3VCsQNSYZVU15rSWYvoD2nIcmM1N/DVJ",
+	"JekiqpDpi4DRwClXg3ATPY3OA4vogxMkCYN+ZVQhPMaUmUZ4MeSjI6jjsaR/0TACADWP249MdZK9FnpN",
+	"WIIG0yxVdIaFOtDItp9ghW2LQSAfWKgeY5B0N9AgbBrT6a8IfGX0UmghWIXPA9vKb+Dgf+CasUIZkhME",
+	"5dF/fPP07KfH5/3np//RPz0/Pz376fnjn8/73//n+ePXVvE7PIp6DDNEpjM1B2zSymC0GNZ+QWaqlt73",
+	"ZlZKtm5M9dPzP3GiWn3F7zq0MWqUXG5xkmKDU32qdacOG5LCeyX9SO/Uuju17s8djXinxK1R4uzSrxWC",
+	"2bkpPcsu7k7L+gxa1m3E5e+yC80KIRQ1PR/WwhMITjyZ760VTrVqBq2r76o5fInVHM7gau7qOHwFdRxe",
+	"ZEprYo3PVr8eeO4XJQZSQVzdRcqGQOO/YNFPk8EKmc+YczcX+Shh+tAUt29ZECmEh24k7d2WERocyiMC",
+	"W9SrN4LpbZZX0JTvKyqsADz0rqJCrYoKcFaoGeMJJcLUIpjNSCpvsJaC/qSzCi191wgvPFNokJNPzfdZ",
+	"jw0cCRo4WUTTocgwcljeFNPU9laAKItBxsw7I0qSQY+5eAf7dYmnhXiNFgpDPWz4B3lHJcgkPsRCixA+",
+	"UARxiBxh5EoLPfooXdwFLGsQ+UAKhFWPFWS2vSWjfYTs4ZRHkpiP3pM9puiUaLXemMuqIkNOzWFDxg+V",
+	"NqBEUo2zPWZIovH2TzOpjAA5BBuzYbdQl0xQvfseaw5evnh9jg6C78iD9zT5cBDS58GKSn5nhqh/vooP",
+	"G7Gw9gN02EFHx+j+A7QhE9stbwkCN664uJB9u/9C6EY4Kc7QEUGfPiog2VFhBlu2kbJxHyaxZbf9PP9u",
+	"f0QyEwiqmCytboPYD33jX0pzjjuR7E4k+6JEsk2QqMp+pS/lrh7E11cPwiLTSivQJhUgLGu9prfljpze",
+	"kdM7cnpn/q8oxbCCaO2iBoPrSVZp/R78MUBTrOIJkeiKi8QZe2WE6FirM2yMYixN7WQcx6aThW/IDspi",
+	"jxklEcorg97Y7DWmxCB5yrNeA40oSyTqLeJ+r3GCekYrcIN6zFCBf/73P6qtxm5XX4Dh+DXBIp78OzSE",
+	"qWrFs+gb3UF3n+UeKyu73VfMEqryaydYSO4QCREugiqlUp3Avzj8TMHtMEwJwrHgUoK1Q1Z28OGiuPzE",
+	"NGFtdM2IyDcusn8G7O7tjbbVKek7uNT3BmC/0W1MWynPhkT9q52pNRLglRZS9Rc4X/3uNcDdKUvoJU0y",
+	"nHrvfIrzWT0bXXLB1/hAfFjNf6v6+ERFuPE/LvGW5cNaYT1tkPnfxNPfOR3++OjwP6e/tJ+yDXqNW5Kw",
+	"vhmPo4hfWTdXLpAESuM3EHAN/1O1nfDU5yVdQT9kpslOSiVJrIWPC0O7jY3XjMFTAlZBY9rrMbDthVAW",
+	"ed7hLXpuLcYXOcqk8xsetx/1WOrsfhMyRZShQZIZVCRyEKGMpURKNMBpyq/6/tFAz6VFoRVmMN8W6jP2",
+	"cbWE4HnrmSEEj+sQgpvB5AVD26ZodIP2pTuSenMkdcNbrpTYzeM7G8jXZANxzWxR3iGvhD2EOsHB+9jF",
+	"GqzsWvsD/L41hXXxvW/rNk3zDiWJzJK+sYa310yd2U20lbnUdeASVRvH/GvXk7XrsIPbJPh1CbSxzHyd",
+	"9PnbN6qshunNCFgQkPVWv6uJ2XKpA9esYERJmkg0M20QkWknd4JYlqYoTgmGaDnE4T2cmuGtksyKBO+K",
+	"5G4pzW4p+WwK42anN5Lo8KWRlq1lyZ0IjQ/KiVJnV0TJfvWOOO2Q1X/ecOykpjw5IThVk7+vcqX9BEOu",
+	"LSz4lAd+UZ/Q2G9XgK09PS1s4pRektbqvoL0kjA9fCb4kARHIudSkak9kDCap9rwnuUhuH/V9G4AVlRp",
+	"rag4RcQ2I5VIKpqm6ApD1JBr7UhFj9kONCj0dRnrPE7BpKPHQnGXMVTFGTh3JIQU3UW+f8bI96chkNwF",
+	"wH9NAfAVzhRwQtelSsH1/xsFOfbzhtXjNAUaVerwr+cGL/M4f/iy4hn+PJELX2RMwm3G1wcIVifM/nw+",
+	"2yzWXt9YZcB9cOjbh9yHYsRd5H2l4fMx9HYwG1aIazxr2myFS05j8CXof1NJlYxsdz4ZFfoe7q2IG1uI",
+	"za4dPhYA4OeIIrsj6HcE/Usj6FvQ7iq9LcDDO1NDhR2UhacEGhibIyul3lTA2SpqeVDEg5sqO9trnPNM",
+	"oU8fjfpslOmEXAoMPV9ngrKYzqATrCAovceHvxOFknuZ1t/CJeophEY2yalyyRu2WCvEO2CmUMyFuY4E",
+	"MxXB0B4zYyX69PHy0//HyFQTHpJKlGQo5WMaU6JXhMYmL6TVa1gl2yOh1a5Bmc07zSLOTN6Ry1lCPmWp",
+	"idEsG6Y07rGB3nCB5tjcpRME5MglXXX1rGTvBOQKfWJURYiaekemFq1JSsPMvO6CvULUQ6dIgimpYIKA",
+	"BKoeO24/OlmEQli+WQZU9m263CkUpE5FWh/3zDvyPXX30HGnUxoEYj5eZLmfLxJEX5teVUpGSJAplQR9",
+	"+j8ovYeFohIzFBP0O89E5A7t00eATANurcY2xHgDK66/pk2iPL5ygaVAdrzmX8a3jp2JPB+1iUDyWa7+",
+	"TiK7k8i2kcg6NySRRXm6651wtnXhn1uPIDJ3Bv7p0P8QZCyvUJOtXn1XZudLdDY8s5dz52f4CvwM5rJe",
+	"G1/n53UL1CvweCd+1BA/DH3cbc3FaxdXzCNLnNCxtrOzEji+oGzc91LM4ak9lkftw07jdq38thHG11NH",
+	"x5uf7+z5NSrp2NNCTVfR8yZr6JiPIc58x56mwYagtPReC52iHGvsOz1mLBpUSeTww3LtFtL7sVNDRZgh",
+	"cUUxof7Lm3PkZCdT+UU/HOy5etdG2sjLT4fl6avTYZ45YvOF14WpT0U9WYOq8dKW2EkylHz6qDejSd1q",
+	"yraOcG1Ic76oEix3fPqOT980n94MPaqsBOZ471KLvr7yKh4x1lgANvGRez5129bmO4J5RzD/FATzm8/1",
+	"WUmWduHRriBrB97vdGOO7LMJiS+kcZkSiHKyzmdXdcNoFROstRdBZukcQdKRpBpjqUJXOGxdE6HhfFl3",
+	"gRBxvPz7CTQK1dRD9lhQKNMsJ8V6ZVrfge+WaSLPsbCmrNPcQ/cVdZy/hcbyd1zmC+IyO2k5WcJ3/pz9",
+	"S3zH9sA7f3uVz3bJyI93ysgj38X7jqX/2RpPao6IcGDMsxw4xJHNdKsDy052KYMUubhtP7+tQfEbZ+D5",
+	"oGJa8R1Lv2Pp3y5Ltxjw9bL0+7tm6fZE7lj6n42lW/aIMPNcfGtD6YFdI2Xjm7MpvIDOGk3famMPcWGb",
+	"cjTDRh17pluGUfkLzTQo67HyThrQNkO5tr0mcjzv34yarj1Ij0nFwas9V0RGtoVGzGfzPVNmtqLzxs/k",
+	"Km8YMsGXxLQ7cb1BgjIZ5oQHVbaNCLoHo4EdFgXWlHvS15/CLOkxqqR3B2Pp+470sTpBGA6OJO6YTNC8",
+	"DG0z+hB6zFTtQFMNgGOIeXdAhuKUxxcmeEyaTrwl60X4CsNCwkdgeNlr9dgpQxlzrcztC6bhb6eDesBG",
+	"TNhdr3FiigGkguBkHgiix+1HZSYc2yn9Mwl/2wbfl7f5KG/SoTl0X5AREVpYaXQbP7x47djXcafQxaOW",
+	"43mDPh42dCXH+S8jDv/OM3In4P7JBVx/xl+vhHu0YwnXH8mdiPtnE3Eth0IYLcgYYSjaUtO1LcRfR3VK",
+	"gwV+4Fcs5TixwdF66Ea8kceKqH0TyF/s37++U38pZujVRiaEU4tmktHRSIuC8xmJ4Beonk0ZOjML2v+B",
+	"yhmXcNIg5+kxr3863e/cf6CHaSxZQK6SN5cF+lzAPkGOHP+11/jnf/+j11gZpBp55F3enFuXdTTaM22t",
+	"Dnr9Zj3NDvaKaoIBgDXtp6Prq3GZKr8jkOtjPiXSxYpiNlcTysag3XQRVWjKL4nG3DyA1UesKo4GFqEH",
+	"J0gSlug3qUJ4jCkD7QLHROpftNichloNDd3KqHncfoTwSBGx10KvCUvQwDfrPtDYtZ9ghW1/SSATWKge",
+	"Y5BRM9AwO4BwaP0BaOw9h06TEg2qENjM1WMDB/AD130SSjKdmP4kP755evbT4/P+89P/6J+en5+e/fT8",
+	"8c/n/e//8/zxa6sgHR5FPYYZItOZmgP6aKXJ6GGMm8OkEl2QmSrTj0zL8gJJujEVSc//xIlb9RWk69C9",
+	"qFFyj8VJZkKfiKKGBOsDrDt1ruj8Zt7LO3lww0Hu9KE7feizRIr9ubUfu64bDo/r7FhBsau+U08+g3py",
+	"GwHJuyxsWy7LoabndloaAUmEJ/O9tTKe1mmmZFWY83OymxBn+EeswOFvaFWdGtcJlbMUz/tL9B16q6xt",
+	"t1KTpQE7ScklSRvdw6gheErgpMzC39arlZ9JIuwyp6lb3kJILZ+RQhXiriA4yX3utqwNiBP8grC+ZT44",
+	"1sBUP8vnOVnV0FCTHJBnjbtDr8kpS/BVlEnftmJjCrGUDqcfaj4dQ4Vtc6I5LMLf0gPiAeOKjiwoyUqw",
+	"fEalej7/uTD2NtLDS+rmZ0xfIWpqkAZ/lPkTJALwQ1V2jjNvru5cd6Pt4KzptZODcD10OQJ0saBJZIxT",
+	"bD0S1kmkb8j73wr2RnTJM4mIVMi8l3z6iJqMXmohp7OHush5mz59dHsEkSgvEL+VgXL7HF3IvA0BbX2T",
+	"tgIIR4gFtSNuMf11CQ8N5t+TxfWhZn6BMkJYSjpmU9MoU5ApZVrM2KuLsAfvwz+fJh8OzN0tOYQBH2YY",
+	"yqpbdCi+2VjUnjZpO1kZEPYci4vwMl8ZBNx1q4YvDrE8EpmT1P8uXa6TdG+uhNcSPlUxqhAcbjlrfHtj",
+	"GwRJcka87bEc5yzdr0KpGZbyiguDN6VwfAa1bZ7PX7qRnzNZGhRdpvr5shs8TZAksSAK+vJKUJuvwhEY",
+	"TbN4glLOxkRoGmnH14ckt3dzFvUMLhVNu9y6EJW26U1yYpNWJJHSFqDUFwpXFSE1oRLumbI4zRKSRKas",
+	"ziW/IEkXpXyMKDPGyG+w4oF+61Etrek5ZnO7J7lYsMnWt2TknkT8ivlLqEIMPiMMz2hrjqfpKn3lxYyw",
+	"05dPNyPrbtK87ob9XBcdtdqto01rZmiosgtBCY+zKXggVnXnONcgpVcniv1KCs05wi48q6XjF4WRX0mr",
+	"6c37Qt+1dV7Zg1TOWULjfx3lFs2N1GJo4GQPZIWRNDCydh50Og86xs5a3vxpq95z1xLhQ1RYL70XUOyr",
+	"7bPMF9DfUZPi72FVmbJKLOHJfRHdiavgeRMYbXcedHx/4WoY3Qq8vpDWw98K2m9zBVXcOIT8uwoeX2Nz",
+	"YFa4wxVEbUlSOngf/lmrY/D1SN/GbYPD9X3LvYNvNfBst82Gi+BnKglMsFbtke8puIrRVuorRUi7+bah",
+	"u+YC3yy1//ZbbNQkqJvSvxcFanvrrYd3SLu3lFermt5uBeOfucvwLZCLm+39W4deuAbAd3Tjzxwt7toG",
+	"byRpwlqSTJDq8vGmy5sfiGKe2DhraztHTeh/Iyck2UMWxCGO0xih3S95wDbEOy36FsuKp7/MV7dDExRP",
+	"IKhMSugjFIP9y3oBPII22o/2O+3OfXAnKbCp/mhS11BCJBLEOh2dy7epz+fTRzig/3H8YC9HdvtRYAl9",
+	"xhWQGDITVEL6Wor9ZKi4pAXqdn+//XD/6PD88Lh7dORC8Ny5rxyVZ9e44SEp8jv98HaDFDp/M/qaVnZ4",
+	"hutrfUa7Ur4KHzdCBfK3k+NHgAvVFYtfKy4gsDsReKRsvwOPG3bWE1s8OJ6Q+AJKB6ORlgWaGbtg/Ir1",
+	"mL4TIiMTgBFPwLKb/waD0DjDAmos2wZOF5QlMkJTCkmLPZbzfZO8K8gok66JwXGnA0ZkCEp3GDxMybSF",
+	"Tu3aqewxPJsJfgkJwcY9ZHodeEiB39EUMzwmooVeZzMiLqnkQi/E/KpnYQnCyZQyiaYYvjTjklQXSfbQ",
+	"84uFws/qASyg5unvPLMtydCnjwrPAEs1ihq0TMiIMpr3MwJaogS+xNk7sMZTRXHah7sEpwCsClDO3K/J",
+	"Z3Mug/ypIzM/kClmCUGEGVlDfPpoGh+PKMOp75hjg19TLgtvn6Wf/q/KxKePJrWtOKfWzFG+Vkgjp8rT",
+	"qJHgUxNh51b1tvih5e+YZHuer0R/NScthx3w8hus3IyuWMi4yVrPAPo4tVG2m4HB0sWvCCnPa9NsEVK+",
+	"C3jbEBLKrzDgI0A+GusmLZ9jKyioYjCGjtkPLUi8d7bOW7d1vjR0H2EIiVjiiqgJ97VXxXKL8ujBew3s",
+	"Hw4coz54b/+1sqxxCWe5ZvRvQCW2SmKxDLZMQguKVk2nsJzGM0iXgJeyS0vFt5Ady0TcGvJkKbEpzLJI",
+	"bxi5qqA0q8Tl1STHC6TXEnCvKbYX17FbsuUJ1rdtouMsR/2inLxC6N5IDPQHfqZBtUYcx+INPcNDktpq",
+	"w3VIz0FADt5/rsVWd9891asb5nVSbOwO6qJznsleowt9iIGIBSVzsNI60dzEfkPpHUu0wLZptx7Z/u7H",
+	"7Ue2to/tPutORGsKrsyQ+URpT7RTM/WXpQFUk9+NUf/UHsctCa47YUmhrHq/HkvaRvy9E2XX84Q8tcXd",
+	"8p/ci7rAVjTNKgYne/oDLObSk5NriZgHVpL4Iqn8LzilCfZCzZQnQXR2F/346aPATAG1dzYab9DxlqsT",
+	"107T2ahM8QHMEjQkprZBQP1BoLdJqWjE05RfQXutHpsJckl5Jv1ICCVWmtyd+Ddc2TP9WKELQmaIlqb1",
+	"vzTLvBnusCs14Bugf8tydVktq3xUXYvF0Tpp/LPR19yi+U1K39vYB66r7ls6REKLsTeMN511eKW6D2Th",
+	"76sUeq1JUEbk9T1AQOjg1QQrPMQSAuUvGlHjdz6U5t+haGD/rAWFPxGcqkmlmcp+Dw5KU9Xf+RD9kZGM",
+	"2NKlAIv368DIG4YvMU3z26gIyPfHBmZ/gpqFNfjv71XF6kuiFGVjeRDjlLAEi1V3dObGXPuKUi6NL9Kb",
+	"oy1t6ux3jnMX/RMipkRlUHiHZSRNiTNDu9FHh5boj3NKqOiU/N3EfD7OBJ+Rg5dYUFmI44kaV4RcQJqe",
+	"oAm25zrlzPzbrwrouvvoYad71DY2evP08Ej/4J5+B0/19WCVCT+pzJj/t5pkQuZ/ZUSu/J6f8YokzI3V",
+	"SuzVhKq+WW3/iosLkmwau/F9JgFu/J1Wp2LD82vGGdy2RxBanNot+j2gJp8RRtkYTXgmZIQmXFO2uYyQ",
+	"g8gColjcMAaLsiJRr1wJJxWclPXR6eVmyj5LMqAOELtvvHR6JaY0bY/pu7cecyjaC7VqDbXlKY3nkau9",
+	"BDp3UBW4XLQK8fQzhBXtHLmXMLUSW9oGW24Tjddh7nY4vnrsh62x/CajtPJrB+ix8J/0Achlo3vY2ZxO",
+	"d7aj09egxJ+V2Grta0cE94uVd7/WsCubCqrKGYuTgiMbH1HBRwoil5eS96d4NrM16dc6vJ7bsdfF1+Cb",
+	"ZYW7F/xBeDbjlClrKiw8GmKa0tGoj+PlR9m4L8iMi6Un5JKnWdmHRkSjLKlcyFR/jelpVSaWnnI1gcJZ",
+	"hR8FzxRlpG852uJjjdIyeOjU1Q9bxX0v3VMFqtvj/8rEql8nNJ4EHt+wa6GrBG/tRnIjScoEH/opoI37",
+	"FM+Q4oW4K5/PgEsUffQqYyDdOXMUGKBMGJifolUmMJUg12cQnO4wch1Gbo2FNyj33N3aBnS0s3M6qkWm",
+	"3dDSO4np5iQmT9j/+b/+d0DO7cVtJz65teyDkkyJXG1eNINfurHXtzJCTxwZJH6/byR4LkFpsdWRnKDY",
+	"hwcfIlef1Q89qh661GunxlsfokYh0H87EWbprKpM7fb5VybD/MSvoKKPrbs+nWE2B5lCyxpgpo2gzL7r",
+	"egR2mJKIlvVCzameZz+QlpgSc6icLWjirEbmK/cksrU7WujUf9rU4Gbc2oHAaAS5nMXmRi10qoGVwBaM",
+	"uo1MwwwEpiXGr1ClsagEMz6H0ehrQCfP0sJFgimx0W08nDSW5zEPTeX+7ZDvJi02W5z5KgrT2TmFgfDS",
+	"3VCZO+5+c9zdUyN3VxsxdF8DuyIv7ecgfQwN5zmdHPwxQFNNeoiEAm5oJsiIviMyQnTMuNCSRWxdYT2G",
+	"49gUjITOBXrZpsx2lPfdC77rXXiKTklKGbknewxUzhgp8k6hJrRWYThFUE8dYQHVAG1pG5LstdATmmoC",
+	"qXnMkDJiQn5Of/6hjBA/o1Kd24P4SupgWQdqXZw3u3ttXiopi1VIJDM5UpVlryByIvzwFL97RthYTRrd",
+	"B0clvRDKd2AJYO0tnNnx1RO6Zni1Z3QvVE5p6j0v7JVOsynwrSll5t+HftMaLsdQzb1iRlM9lZA+LZb1",
+	"XVevtGrPeV+GHcwW5q5uMWVJ3j442pxF6GrCZeCN01LfDJsWK740ssZiWxm5CgA1CUkysrbwW9m7SUb6",
+	"pptM+eb0wvY11amzw8G+DUgaoGaYZgsbGSQZGaAmwULLhirfNgzJo7Y0XeKZMo0rBUEpGSnEM7W3Rdk5",
+	"t56g9FzwU/4vfXo3W4EOGnoaC4eX/KChp8/kD1pXBgaWyJOFrpWKakZ9ZWSpYbkLsvpL+9C4p8g7wzT6",
+	"0A/WuJvq168Nq78HE1Q3zbNg6jacazEVWR+lORFBQ9byEDK/u+VkERNgMyOs0Ofz8Tt90qB7mVqHhCEi",
+	"BMmClr5vV3a7yMvZizFh8RwqM4spTldX5GuQ+d/E0985ff776fzn30+vnv+g///x/Pn8b4/qRwEZVra+",
+	"Sp9FsK+2Pp/yAokT3dwv1XnT5xNf+tn6AUCMyq31OY+H0gLe4o9nWn1toV8nhPWYESvhKBD0ssn7P6Nm",
+	"LgRCigJgaeQb+Wphb6m/716EKloCI6zy5l19rAaoeTWh8aTH7DdAq9YqtBYJp3gODGJIXEzGKFOZIHvV",
+	"SdAGWj5v4kN9SrdFl6UiAPxAZhmVKMVoSiVBn/4P+p1nIkLpPWLQ/snjM/TpYzzhGQh4a/sDV9Kf9kPT",
+	"pCinP3UozIZYfpP5HbvkULvtjrWSq7nnK7na2mv9atneMth9aWxvMwivMr4YKn5XhfJrysx+oZUd7Bhw",
+	"c6Fj7F4pJw9sMAfvzT9s8ckqZ4rnaNfMtdgl/bNBZr+9L3lYk4jNUsw8wBqLez2LaE1SNgr6ZriTA7Eg",
+	"kyRvHQNSyXqyA9l5tZJRLvuFLnNbU/Q7gv1tE+xvvZCkPZ+go7R1lWm5PiGX69SdjaT3c0tHb66spEnL",
+	"A1DWus/loqfSToO4+Yrg2XiCgqyxFjpFjFz1mLMHIqo1nTRBTZM4HnaD2SvvzZtcQ73ZhdcwNGXWylvr",
+	"BJdr1BEIlYkbbzfEwRt0y221qdu2dt0xiLoMYgHOVjdxrcMuOjtiF66a6B3b+HPXEbUAABEoHkYiNCN8",
+	"lhJXcNCo8XIDBeIAK4XjCXTpW9kEyEDpaTB6lzVA1zSYXkXr7vvuroLEFnEoi/nURAiX9Kbeh7QXyHy2",
+	"barr0cTj9k22nt6qHWX9Xnn+4laVCA2A4Rsuh5RL4fdkuGXUtM2zrTVaRr5mj9yLEE8T77m7AemzvL4p",
+	"YQka+H7MByMupvsJVnhg5GMwHWChkAbxBA00tA8ixE3ohMBXPTacQ+CDRIMQr3isiNo3DZ3tXAOHKgNn",
+	"NAeHohVhLY4ijaPQ/4rR0ciFrkG6zRzKpep/vv7pdL9z/wFyyWXoakJTEIP15ygbnyD9LWmCPH588/Ts",
+	"p8fn/een/9E/PT8/Pfvp+eOfz/vf/+f549doTBQ6PjwyBYynMzXvMc6IRMedTgQ/Mq4mlI31ki7ITLWQ",
+	"aWtNbeQg5GKaI1Dc/9Jj1vZiymyY6GrjAiHvbJnWHDBQs9Nu70VIcvBOKEFJ0mOZaZ/NiN5DkpmjJRJR",
+	"dYICr8D+v5G5XhzjCnohowkRpFxO1/MtktlliX0Za/VZAgBEthaUa9ld5Rn2NLEiOKNz/z4ELbi/D+v4",
+	"uB3NBc+MKWLl6rpJ2+iQOIeQcXzzTI25ecN0j8ZQmYxnwrmDqjaQ0/py/3ZA/51/O/jJfbfStV1HzwkR",
+	"SD8riREYUoZh1UuH1yjB6OIkM6GhQ9l4aX1hdafO9ZzfzHv5LrmRiG8kSvGOhW/Hwjdn4FXMOyB1V0QQ",
+	"X+bHEDKtQnDTbNSpEh+iLVqH3d3z577nnDF98zV2N9UKb92TY24LYcODm56sQ/N+y4W15ABsgiRbKmYH",
+	"7/M/Vjl9fuBXrEKI2IC6X4ezlQKsPpvAnuskR/2u6VyhkV7LnGdmQfs/UDnjxgAKMp4e42RKytDjc7yY",
+	"RVby5rIwnR+ikT/1Z//aa/zzv//Ra6xsyRt5Q8vy5ty6XJdus5DW6ha/36xq5SAQ4oD8ca9BgO31pqi0",
+	"+3+ILNfr/V+Bmkas3S80Yq9u2KIJBJUII0WmsxQrI6t7wNayX4SsYVjz6CEBgfnEdWRJcVVDljNYx8+F",
+	"Zdx4WPrb3dp9dhUOc3gYeFOtOL02uqWujdhw+wrDd23XcscIJb4gH2GJEXwcYGjNxjuC+3kY7haGoes0",
+	"OV4Gq/VBlAVc+MZtR1arLWzZZqGAUeFKcEWcuYFnasjf7dpeVEGYpkQLNhtXSa1hiCrYzFy2TYTALRRV",
+	"uGjRFKpWwzn0mMzEJb3kwvRRh5U6rwYUPoWOJbacFmUmnpOqHmsOzNg+ZYr3aTLYa6HvuZqY6hNDYlIH",
+	"oBI25MNfUUn2WujpaB9cl9BXZ+mL96SRIkrsMM/1uOu6S6NbDRzVJ1NGljbxP8G2b8ZT+tU7Pd+X+zyP",
+	"QbhIrc7VsGAKpa42ptkdQ7P/ZLE3YXnbVc7Uox05Ux0NstoI2Ck1kUru/Kp/Nr8q0LvQHoY0FUWYARNB",
+	"eMgzlXsQHMRvoL9P9aLHRN4IO35l20WUWdohNQTTxCRpIFqamuHzJspzM9ByasZSZgaENZWlZtgPhxIR",
+	"plCpXARrjYxYEJQZ4ZfgPkGcoWavMcTxBbpyE9n9mQ3IXqO8m0WSGNn1uTn7z5rNMYQ3Gr9wGlOUYhTj",
+	"GZTRTO59+hgLzFACxbc/fYT8imVWV0GsjzWxDsNANxTr7dHcYMLEhhsv5ehml/cX9LnlQwLI7huocPr9",
+	"BgdXjzsfto/BD2XECs+DbYywgcy+RfdNxC4jRD++XGHrtbMGMjcil2Bf+tPznds29dpuF9jdSe75trSJ",
+	"hyRvE04BpQl2xCaWCKIZ9TNXXwQ1PJ3NSPrpI0r9qXURTVHM2YiKKUHpPSM9akmtkIvWqo9Yeq83mQ8W",
+	"Ky426vBz/b2vVHw6C2avDehap0DXDPm0ZA362+2WmOkpv31KthlhKnqTEjCcF2qWbEJItFZNb1jiDKph",
+	"GXuPrZeupcNZOm+hp8rYcsxQMM64jfeYMRRFiLyLyUyZQqF4WdhEUuG5RBkznJ0kKGOKpggXcobhg7lf",
+	"SQkcX1A2thVjTOsbvWiSLEmkPWbKk4LbzluII1snR08bYyGoDefBblnm0TSTqsf+yLgiWlxtHnc6oemp",
+	"XDA1R/wK7B6fkxDnzpE+TQCsajjTO423noz9zDOJcBxnkjOJxKeP+iZN9yN0yRW0pDfO+6Jcu1zaq0b6",
+	"qbvT3PZ+eHrYOTq+/+C7h4/aG7jV4eC/RK6w4XFWeT/ay96Pax69ViVXfqfG3dTlQ0cr5GtjKtwtJ4I5",
+	"74TqL0ioNpTV+kzytrR1OZ+cpVTdCN97AcUccdByzdsxjKXI1yXzvQLBYmSxLzKRs1gPCKsmRUusxyd4",
+	"2cYklgxoEI16zCoXq8tyGNdKqnE9WYBt2WPOG0NVZJ3PaEyUhJn4FVusu2FNL7l9bIIlBN8CT7c+GN9S",
+	"ThDwBZEENQdwGeCuGaADZP/U2tJAM8fAMRNOv8Ij81pP8HV5ZAKPRlm56agBl1KbAx+2jxtvQ7u7bdym",
+	"mYQLPcb6jxGOVSbIps4fOOHPXz2j/Kjqe4FC7nQdL9DRJl6go6IXKIf2rR33ZV+5/wU7gdYB4y49QbvK",
+	"ws7J+V3pjDt30Xp3EVDIvM22BX4EBflGIR/bRGpxLLoyduzpcvVSV/YPpJDTl0+R4hdaQnHlAbUEMLDf",
+	"6jqZeoBkzGclXTV8mRAnNn9V8WNbK10r3da16nVUeCQ20HkOV/kUbOjX9eK43J2uj94yIuKfJeUvD1+6",
+	"yZS+KpwPOwJXoD2sNh/nYov9BnItwLV5BkNaSvAlsR0KXSNYU0p1nGGRmCKquRcWWnZHpjmQN6JRNsuU",
+	"bK2ofHwebOC6qLydBOPkEsW1KCl4ksHYYq/l9w1Tr8MIbiYwWBAsQaRcDAl2/ZBfYWoG2EhgRd4pg4Q2",
+	"LSXlkvQZV/mHw3bKP3OtRcEDqlAXxemn/6slIIHwJYlRipHwH+BuumSTNN788Fem8bqmtIVKInchLslS",
+	"nywXPQG4AGUjE440xb2tBF/fEmJCbA5vfmWLWBkZPCYJGs4LBCGMorAY00XH7aMgfML15xc8JYgLW4rG",
+	"1smM0HGn02MMcnMNQZhSKfUfXKAhTswCUHNgcKrVy9rto1ivF/5FBpDQOQJZzSyyx5oD+IcdqxmbGxuh",
+	"4/ajfG3BhhNOTKasIWWw8kwIwpStodNCL0Yo5sz+WqSSDNKhrbWCvMOxSufw0xVl8sSEm4DNRtq04k6p",
+	"rX42S+eLpO5rsTs4mrcIZs9KynqixNcAPW51WqYKGUn1adSWqe5Dhu0lFZzZZlnP+I/kVOoZI/QrZQm/",
+	"kujw0FRuI7EC9V9mqdKa5BMaTygRsCj16WOqF4bF+NNHfSlDScRlYfhj4x69D8qpI8BQglwqMtMjDlvo",
+	"DGQ6ZGANGUFPok4LPgLN7HN6/Tg/k1AAzPXPCR3rKwxYixfO+nmkfmML8g1Qdhdu+9XUGKKsb7HDJtTd",
+	"XEzsYT1LyP2d1qNDeKRsw40c2O9Ehj+bmQPIEsIBDFTaMy6ppHX7wTQHPAaWDfGh4GZniCZ7LfQrVB45",
+	"jWMyU13o2XIQy8uBYdZXEy2tjKBBi5Z6OL9AVCLDyoiWSqQiODHhB1qX7aI350/2HxrBCaPvXzyPemxw",
+	"MtiXRDNcRZIIPRGExRNkATYCAUHwK6jACq2/8mxFhGWPUWUiCXByYnrKxCRNpSlLriUkUzvlr4MIDf6i",
+	"/2df/8+/DiJ9inio5SLcYxBNoJVtU2oELDm2D05iZ7g3QM1Ziimz8QsmneZx6/DBMZpNOCM95h6Y6AmS",
+	"7FX1qPnF3M0X0KLme84vngg+rTv2nNcdeTo2CZ41h58ZL1z9F8D2dkkY3uQrb5gL56r9yotMxXxKdmsY",
+	"GxvvUn3DWNDxFN5jWZruvF75oQvodWOG8/orrLeG+8aulhCmqALh2aruzz99TDGjBD178eb7x+caNyam",
+	"q/1fjo4euLgFYOwiM36LbuPVp49SzxUT9IxI9CTF0yGfY6agWZ011gEh9LHI9v6tX8CYF2yAZ0Pjak4H",
+	"l4+nY4+HC0qYPh+wEpiKNQAj3YYLiAIJGKwZ3caTjCqCknsEZ4goJEhKLj99RAk4ocXYttEcEfiuntJc",
+	"bl5veIVnyzQozO0kW/izVlVSdACR+3f+f/auZsdtGwi/ysCXlQF1/5qmgY0etinQHhIUaND0UBddWhrZ",
+	"bLikQ1JZFLn01AfoE/TUY18ib5InKTgkJXojOau62/2BTguspZFEDb8ZfhrOl08umXj1Mw+Dtx8DSjgY",
+	"6M98EqPL1rSZfMUszglM5jTlhSpqi7WeP1eWVwvZ3jGcHM9OTudnRVEjF/MrHjU/+OLF98+zs5PpQu7e",
+	"/d/Pw/qYSv27LvsDI3TFRWbg6YuXd53C3bdexCWs9LjNYEFGf9FM82ZEchrQ0g1jkyv48UmymabEYodM",
+	"yjO1MsD8lSBjEhKYPDAU28G56ydcTg8hKMNtiXpyKjWMXEaomzwng+eHcBZME30bmoQxMNy5JngUICBZ",
+	"SNrsSmnTEpuSYZcBwaWm5V6/ssnLgE+3KGzyL8LIbsj7Dkm2pEQDhcDKwLs/QRy4jMwwmX54v159hYOq",
+	"n4ahyk3WEo7Re4zeDyN6D5pSfQwFvaKxTOM+KZw8U6sYN3tCbkshHL2lz+Cs8HFrp6ZJjGV7UqQjwI4A",
+	"OwLsfwSwD16RZBeMDU6rU6gLVSJvFC/oi8vIpt5NNrV9PyOjequM6q1SpIWSphYf+xzaHjUkeo+ZxHUy",
+	"iTgPe7KJ8El4aDoxKFHYEmkbFrr3pDLjw98nOrMBzpHSvB6l2QwYZLF/kPM/wWCp3v1tEd6oggm8Qa4z",
+	"drdocCz2tWjuDbI463MIuAUlWnrNC+lnUy8bCh1kaDR8voPDTKb+7fGYXWh3CF9rJUsuE6A7Pn18Cien",
+	"8Okj+Oyxc5J+HPp89uj4Kg4l+2k022xQAKvB1L+ghbKGZagzHwgbd4qvHEPpGEr3CqWD3b936RsPGPnF",
+	"e8gvJl7cyzE2IXUQz5hY/r+5xhEcR3B8KOD48LnBj0DQ3vyguygWtSbn//HtZIlMoz6r7dr5hktnqU6+",
+	"UxzMBRwBeLHEssQS/IGQXbBXCLqWU6owFpPZZG3tZnZ0JNzxa2Xs7MnxEy9eHp7pquVvkAm7zonII5l1",
+	"oteiAIZ7AODWoKgOW1kG86ux6GmrD1YewKUzVmk0azIl1ApUbZPT3cvuOJmWul53jmva3mKcJbcS4nIF",
+	"1AHDGWRLQ9qYqUU6tctmu622Uhr8T+mZ/seOM6nJcMQbQ1JmhdLemUrSGFyiUKTzkJhLG4N0WX26bSJb",
+	"TF7XPHeA8bpGIZJLLibTxG5A+y6T37Y7ZTZpE5NKCaEuSVDPJhsN02cPyPShzR80txZlHvcgYaJzbZzD",
+	"uYVpySxLrLUHdBj8Mmj4g1vzypLpvG1SQsr/HBPHi81Q3v/+R7JD8oJtNlyuUj9E61yj7/W1rVfcqtxA",
+	"VjAhTN7O9Lwp02pkIt2ajFcVuMGe5nENbfK0XshcaewSbyO5sxY4um6N65K0Ht1DZ+uaG8Pp4lJZxjVd",
+	"zde/mPe//TWNM4KtNOKF751bhv+55SWzW3OBt9xs56tdq6BUXvqew35vKcqtCVpy6yDrnwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

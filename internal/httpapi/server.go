@@ -26,10 +26,17 @@ import (
 	"github.com/guichet/guichet/internal/store"
 )
 
-// isUpload reports an attachment upload: its body is streamed, neither
-// read whole by validation nor hashed for Idempotency-Key.
+// isUpload reports an attachment or scan upload: its body is streamed,
+// neither read whole by validation nor hashed for Idempotency-Key.
 func isUpload(r *http.Request) bool {
-	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/tickets/") && strings.HasSuffix(r.URL.Path, "/attachments")
+	p := r.URL.Path
+	switch r.Method {
+	case http.MethodPost:
+		return strings.HasPrefix(p, "/tickets/") && strings.HasSuffix(p, "/attachments")
+	case http.MethodPut:
+		return (strings.HasPrefix(p, "/letters/") || strings.HasPrefix(p, "/bailiff-acts/")) && strings.HasSuffix(p, "/scan")
+	}
+	return false
 }
 
 // Health reports readiness of the dependencies.
@@ -74,6 +81,9 @@ type Services struct {
 	Settings    Settings
 	Health      Health
 	Idempotency Idempotency
+
+	// Interactions keeps the reception books.
+	Interactions guichet.InteractionService
 }
 
 // Server implements api.StrictServerInterface.
@@ -112,6 +122,7 @@ func New(cfg *config.Config, svc Services, spec []byte, log *slog.Logger) (*echo
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(cfg.MaxBodyBytes, 10) + "B",
 		Skipper: func(c echo.Context) bool { return isUpload(c.Request()) }}))
 	e.Use(s.authenticate)
+	e.Use(negotiate)
 	e.Use(v.middleware)
 	e.Use(s.idempotency)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
