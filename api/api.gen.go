@@ -169,6 +169,60 @@ func (e BusinessCalendarUpdateRegions) Valid() bool {
 	}
 }
 
+// Defines values for CallDirection.
+const (
+	CallDirectionInbound  CallDirection = "inbound"
+	CallDirectionOutbound CallDirection = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the CallDirection enum.
+func (e CallDirection) Valid() bool {
+	switch e {
+	case CallDirectionInbound:
+		return true
+	case CallDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallCreateDirection.
+const (
+	CallCreateDirectionInbound  CallCreateDirection = "inbound"
+	CallCreateDirectionOutbound CallCreateDirection = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the CallCreateDirection enum.
+func (e CallCreateDirection) Valid() bool {
+	switch e {
+	case CallCreateDirectionInbound:
+		return true
+	case CallCreateDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallFieldsDirection.
+const (
+	CallFieldsDirectionInbound  CallFieldsDirection = "inbound"
+	CallFieldsDirectionOutbound CallFieldsDirection = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the CallFieldsDirection enum.
+func (e CallFieldsDirection) Valid() bool {
+	switch e {
+	case CallFieldsDirectionInbound:
+		return true
+	case CallFieldsDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Category.
 const (
 	CategoryAccountingQuestion Category = "accounting_question"
@@ -418,6 +472,60 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for InteractionKind.
+const (
+	InteractionKindBailiffAct InteractionKind = "bailiff_act"
+	InteractionKindCall       InteractionKind = "call"
+	InteractionKindLetter     InteractionKind = "letter"
+	InteractionKindVisit      InteractionKind = "visit"
+	InteractionKindVoicemail  InteractionKind = "voicemail"
+)
+
+// Valid indicates whether the value is a known member of the InteractionKind enum.
+func (e InteractionKind) Valid() bool {
+	switch e {
+	case InteractionKindBailiffAct:
+		return true
+	case InteractionKindCall:
+		return true
+	case InteractionKindLetter:
+		return true
+	case InteractionKindVisit:
+		return true
+	case InteractionKindVoicemail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InteractionOutcome.
+const (
+	InteractionOutcomeAnswered                InteractionOutcome = "answered"
+	InteractionOutcomeMessageTaken            InteractionOutcome = "message_taken"
+	InteractionOutcomeOrientedElsewhere       InteractionOutcome = "oriented_elsewhere"
+	InteractionOutcomeReferredToSupervisor    InteractionOutcome = "referred_to_supervisor"
+	InteractionOutcomeTransferredToSupervisor InteractionOutcome = "transferred_to_supervisor"
+)
+
+// Valid indicates whether the value is a known member of the InteractionOutcome enum.
+func (e InteractionOutcome) Valid() bool {
+	switch e {
+	case InteractionOutcomeAnswered:
+		return true
+	case InteractionOutcomeMessageTaken:
+		return true
+	case InteractionOutcomeOrientedElsewhere:
+		return true
+	case InteractionOutcomeReferredToSupervisor:
+		return true
+	case InteractionOutcomeTransferredToSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IntervenantCategory.
 const (
 	AdministrativeLegal IntervenantCategory = "administrative_legal"
@@ -520,6 +628,33 @@ func (e IntervenantKind) Valid() bool {
 	case IntervenantKindSecuriteSociale:
 		return true
 	case IntervenantKindSociete:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LetterStatus.
+const (
+	LetterStatusAnswered  LetterStatus = "answered"
+	LetterStatusArchived  LetterStatus = "archived"
+	LetterStatusProcessed LetterStatus = "processed"
+	LetterStatusReceived  LetterStatus = "received"
+	LetterStatusScanned   LetterStatus = "scanned"
+)
+
+// Valid indicates whether the value is a known member of the LetterStatus enum.
+func (e LetterStatus) Valid() bool {
+	switch e {
+	case LetterStatusAnswered:
+		return true
+	case LetterStatusArchived:
+		return true
+	case LetterStatusProcessed:
+		return true
+	case LetterStatusReceived:
+		return true
+	case LetterStatusScanned:
 		return true
 	default:
 		return false
@@ -993,20 +1128,22 @@ func (e TicketStatus) Valid() bool {
 
 // Defines values for TimelineEventKind.
 const (
-	TimelineEventKindAssignment    TimelineEventKind = "assignment"
-	TimelineEventKindAttachment    TimelineEventKind = "attachment"
-	TimelineEventKindClientMessage TimelineEventKind = "client_message"
-	TimelineEventKindCreated       TimelineEventKind = "created"
-	TimelineEventKindDevTicket     TimelineEventKind = "dev_ticket"
-	TimelineEventKindEscalation    TimelineEventKind = "escalation"
-	TimelineEventKindLink          TimelineEventKind = "link"
-	TimelineEventKindMerge         TimelineEventKind = "merge"
-	TimelineEventKindNote          TimelineEventKind = "note"
-	TimelineEventKindNotification  TimelineEventKind = "notification"
-	TimelineEventKindReply         TimelineEventKind = "reply"
-	TimelineEventKindSplit         TimelineEventKind = "split"
-	TimelineEventKindTransition    TimelineEventKind = "transition"
-	TimelineEventKindUpdate        TimelineEventKind = "update"
+	TimelineEventKindAssignment       TimelineEventKind = "assignment"
+	TimelineEventKindAttachment       TimelineEventKind = "attachment"
+	TimelineEventKindClientMessage    TimelineEventKind = "client_message"
+	TimelineEventKindCreated          TimelineEventKind = "created"
+	TimelineEventKindDevTicket        TimelineEventKind = "dev_ticket"
+	TimelineEventKindEscalation       TimelineEventKind = "escalation"
+	TimelineEventKindInteraction      TimelineEventKind = "interaction"
+	TimelineEventKindLink             TimelineEventKind = "link"
+	TimelineEventKindMerge            TimelineEventKind = "merge"
+	TimelineEventKindNote             TimelineEventKind = "note"
+	TimelineEventKindNotification     TimelineEventKind = "notification"
+	TimelineEventKindOralConfirmation TimelineEventKind = "oral_confirmation"
+	TimelineEventKindReply            TimelineEventKind = "reply"
+	TimelineEventKindSplit            TimelineEventKind = "split"
+	TimelineEventKindTransition       TimelineEventKind = "transition"
+	TimelineEventKindUpdate           TimelineEventKind = "update"
 )
 
 // Valid indicates whether the value is a known member of the TimelineEventKind enum.
@@ -1024,6 +1161,8 @@ func (e TimelineEventKind) Valid() bool {
 		return true
 	case TimelineEventKindEscalation:
 		return true
+	case TimelineEventKindInteraction:
+		return true
 	case TimelineEventKindLink:
 		return true
 	case TimelineEventKindMerge:
@@ -1031,6 +1170,8 @@ func (e TimelineEventKind) Valid() bool {
 	case TimelineEventKindNote:
 		return true
 	case TimelineEventKindNotification:
+		return true
+	case TimelineEventKindOralConfirmation:
 		return true
 	case TimelineEventKindReply:
 		return true
@@ -1641,6 +1782,111 @@ type AvailableTransition struct {
 	To nullable.Nullable[string] `json:"to,omitempty"`
 }
 
+// BailiffAct defines model for BailiffAct.
+type BailiffAct struct {
+	// ActType assignation, signification, commandement…
+	ActType string `json:"act_type"`
+
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId     openapi_types.UUID           `json:"agent_id"`
+	AnsweredAt  nullable.Nullable[time.Time] `json:"answered_at,omitempty"`
+	ArchivedAt  nullable.Nullable[time.Time] `json:"archived_at,omitempty"`
+	BailiffName *string                      `json:"bailiff_name,omitempty"`
+
+	// BailiffOffice L'étude.
+	BailiffOffice *string                                    `json:"bailiff_office,omitempty"`
+	Confirmation  nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId     nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt     time.Time                                  `json:"created_at"`
+	CreatedBy     nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Deadline      nullable.Nullable[time.Time]               `json:"deadline,omitempty"`
+	Id            openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+
+	// OrganisationId The organisation concerned.
+	OrganisationId nullable.Nullable[openapi_types.UUID] `json:"organisation_id,omitempty"`
+	ProcessedAt    nullable.Nullable[time.Time]          `json:"processed_at,omitempty"`
+
+	// Reason Le motif.
+	Reason   string                             `json:"reason"`
+	Scan     nullable.Nullable[InteractionScan] `json:"scan,omitempty"`
+	ServedAt time.Time                          `json:"served_at"`
+
+	// Status received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+	Status LetterStatus `json:"status"`
+
+	// Tickets One per subject raised.
+	Tickets   []InteractionTicket `json:"tickets"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	Version   int                 `json:"version"`
+}
+
+// BailiffActCreate defines model for BailiffActCreate.
+type BailiffActCreate struct {
+	ActType string `json:"act_type"`
+
+	// AgentId Defaults to the caller; must hold the legal role.
+	AgentId       *openapi_types.UUID `json:"agent_id,omitempty"`
+	BailiffName   *string             `json:"bailiff_name,omitempty"`
+	BailiffOffice *string             `json:"bailiff_office,omitempty"`
+	ContactId     *openapi_types.UUID `json:"contact_id,omitempty"`
+	Deadline      *time.Time          `json:"deadline,omitempty"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity *Identity `json:"identity,omitempty"`
+
+	// IntervenantId The huissier, when registered as an intervenant.
+	IntervenantId *openapi_types.UUID `json:"intervenant_id,omitempty"`
+	Notes         *string             `json:"notes,omitempty"`
+
+	// OccurredAt When the act was received; defaults to now; never in the future.
+	OccurredAt     *time.Time          `json:"occurred_at,omitempty"`
+	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`
+	Reason         *string             `json:"reason,omitempty"`
+
+	// ServedAt When the act was served; defaults to occurred_at; never in the future.
+	ServedAt *time.Time `json:"served_at,omitempty"`
+}
+
+// BailiffActFields defines model for BailiffActFields.
+type BailiffActFields struct {
+	// ActType assignation, signification, commandement…
+	ActType     string                       `json:"act_type"`
+	AnsweredAt  nullable.Nullable[time.Time] `json:"answered_at,omitempty"`
+	ArchivedAt  nullable.Nullable[time.Time] `json:"archived_at,omitempty"`
+	BailiffName *string                      `json:"bailiff_name,omitempty"`
+
+	// BailiffOffice L'étude.
+	BailiffOffice *string                      `json:"bailiff_office,omitempty"`
+	Deadline      nullable.Nullable[time.Time] `json:"deadline,omitempty"`
+
+	// OrganisationId The organisation concerned.
+	OrganisationId nullable.Nullable[openapi_types.UUID] `json:"organisation_id,omitempty"`
+	ProcessedAt    nullable.Nullable[time.Time]          `json:"processed_at,omitempty"`
+	Scan           nullable.Nullable[InteractionScan]    `json:"scan,omitempty"`
+	ServedAt       time.Time                             `json:"served_at"`
+
+	// Status received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+	Status LetterStatus `json:"status"`
+}
+
+// BailiffActPage defines model for BailiffActPage.
+type BailiffActPage struct {
+	Items      []BailiffAct              `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
 // BusinessCalendar defines model for BusinessCalendar.
 type BusinessCalendar struct {
 	Closures []Closure `json:"closures"`
@@ -1668,6 +1914,120 @@ type BusinessCalendarUpdate struct {
 
 // BusinessCalendarUpdateRegions defines model for BusinessCalendarUpdate.Regions.
 type BusinessCalendarUpdateRegions string
+
+// Call defines model for Call.
+type Call struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId      openapi_types.UUID                         `json:"agent_id"`
+	Confirmation nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId    nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt    time.Time                                  `json:"created_at"`
+	CreatedBy    nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Direction    CallDirection                              `json:"direction"`
+	Id           openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+
+	// OrientedTo The outside service the caller was oriented to.
+	OrientedTo *string `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// Tickets One per subject raised.
+	Tickets []InteractionTicket `json:"tickets"`
+
+	// TransferredTo The supervisor the call was transferred to.
+	TransferredTo nullable.Nullable[openapi_types.UUID] `json:"transferred_to,omitempty"`
+	UpdatedAt     time.Time                             `json:"updated_at"`
+	Version       int                                   `json:"version"`
+}
+
+// CallDirection defines model for Call.Direction.
+type CallDirection string
+
+// CallCreate defines model for CallCreate.
+type CallCreate struct {
+	// AgentId Defaults to the caller.
+	AgentId   *openapi_types.UUID  `json:"agent_id,omitempty"`
+	ContactId *openapi_types.UUID  `json:"contact_id,omitempty"`
+	Direction *CallCreateDirection `json:"direction,omitempty"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      *Identity           `json:"identity,omitempty"`
+	IntervenantId *openapi_types.UUID `json:"intervenant_id,omitempty"`
+	Notes         *string             `json:"notes,omitempty"`
+
+	// OccurredAt Defaults to now; never in the future.
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
+
+	// OrientedTo Required when oriented_elsewhere: the outside service.
+	OrientedTo *string `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+	Reason  *string            `json:"reason,omitempty"`
+
+	// TicketIds Existing tickets the call is about, one per subject.
+	TicketIds *[]openapi_types.UUID `json:"ticket_ids,omitempty"`
+
+	// Tickets Tickets to open, one per new subject (needs tickets:write).
+	Tickets *[]InteractionTicketCreate `json:"tickets,omitempty"`
+
+	// TransferredTo Required when transferred_to_supervisor: an active supervisor or manager.
+	TransferredTo *openapi_types.UUID `json:"transferred_to,omitempty"`
+}
+
+// CallCreateDirection defines model for CallCreate.Direction.
+type CallCreateDirection string
+
+// CallFields defines model for CallFields.
+type CallFields struct {
+	Direction CallFieldsDirection `json:"direction"`
+
+	// OrientedTo The outside service the caller was oriented to.
+	OrientedTo *string `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+
+	// TransferredTo The supervisor the call was transferred to.
+	TransferredTo nullable.Nullable[openapi_types.UUID] `json:"transferred_to,omitempty"`
+}
+
+// CallFieldsDirection defines model for CallFields.Direction.
+type CallFieldsDirection string
+
+// CallPage defines model for CallPage.
+type CallPage struct {
+	Items      []Call                    `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
 
 // Category defines model for Category.
 type Category string
@@ -1780,6 +2140,14 @@ type Closure struct {
 	From openapi_types.Date `json:"from"`
 	Name *string            `json:"name,omitempty"`
 	To   openapi_types.Date `json:"to"`
+}
+
+// ConfirmationCreate defines model for ConfirmationCreate.
+type ConfirmationCreate struct {
+	Text string `json:"text"`
+
+	// TicketId The ticket to confirm on; without it the confirmation is an event of the interaction.
+	TicketId *openapi_types.UUID `json:"ticket_id,omitempty"`
 }
 
 // Contact defines model for Contact.
@@ -1939,6 +2307,16 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
+// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+type Identity struct {
+	Email *openapi_types.Email `json:"email,omitempty"`
+	Name  *string              `json:"name,omitempty"`
+	Phone *string              `json:"phone,omitempty"`
+
+	// Structure The structure they speak for ("de quelle structure").
+	Structure *string `json:"structure,omitempty"`
+}
+
 // ImapSettings defines model for ImapSettings.
 type ImapSettings struct {
 	// ArchiveFolder When set, a processed mail is moved there on the server.
@@ -1988,6 +2366,132 @@ type ImapSettingsInput struct {
 	SentFolder     *string   `json:"sent_folder,omitempty"`
 	Username       string    `json:"username"`
 	WatchedFolders *[]string `json:"watched_folders,omitempty"`
+}
+
+// Interaction Any kind of interaction; the member named after its kind holds the kind's fields.
+type Interaction struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId      openapi_types.UUID                         `json:"agent_id"`
+	BailiffAct   *BailiffActFields                          `json:"bailiff_act,omitempty"`
+	Call         *CallFields                                `json:"call,omitempty"`
+	Confirmation nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId    nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt    time.Time                                  `json:"created_at"`
+	CreatedBy    nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Id           openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+	Letter        *LetterFields                         `json:"letter,omitempty"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// Tickets One per subject raised.
+	Tickets   []InteractionTicket `json:"tickets"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	Version   int                 `json:"version"`
+	Visit     *VisitFields        `json:"visit,omitempty"`
+	Voicemail *VoicemailFields    `json:"voicemail,omitempty"`
+}
+
+// InteractionBase defines model for InteractionBase.
+type InteractionBase struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId      openapi_types.UUID                         `json:"agent_id"`
+	Confirmation nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId    nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt    time.Time                                  `json:"created_at"`
+	CreatedBy    nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Id           openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// Tickets One per subject raised.
+	Tickets   []InteractionTicket `json:"tickets"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	Version   int                 `json:"version"`
+}
+
+// InteractionConfirmation defines model for InteractionConfirmation.
+type InteractionConfirmation struct {
+	ConfirmedAt time.Time                             `json:"confirmed_at"`
+	ConfirmedBy nullable.Nullable[openapi_types.UUID] `json:"confirmed_by,omitempty"`
+	Text        string                                `json:"text"`
+
+	// TicketId The ticket whose timeline holds the confirmation; null when it was recorded as an event of the interaction.
+	TicketId nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+}
+
+// InteractionKind defines model for InteractionKind.
+type InteractionKind string
+
+// InteractionOutcome How an oral exchange ended. A call ends `answered`,
+// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+// `message_taken` (another kind's outcome is refused with 422). Every
+// outcome but `oriented_elsewhere` needs a written confirmation.
+type InteractionOutcome string
+
+// InteractionPage defines model for InteractionPage.
+type InteractionPage struct {
+	Items      []Interaction             `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// InteractionScan defines model for InteractionScan.
+type InteractionScan struct {
+	// ContentType Sniffed from the content.
+	ContentType string                                `json:"content_type"`
+	Filename    string                                `json:"filename"`
+	ScannedAt   time.Time                             `json:"scanned_at"`
+	ScannedBy   nullable.Nullable[openapi_types.UUID] `json:"scanned_by,omitempty"`
+	Sha256      string                                `json:"sha256"`
+	Size        int64                                 `json:"size"`
+}
+
+// InteractionTicket defines model for InteractionTicket.
+type InteractionTicket struct {
+	Number string `json:"number"`
+
+	// Opened True when the interaction opened the ticket, false when it was linked to an existing one.
+	Opened   bool               `json:"opened"`
+	TicketId openapi_types.UUID `json:"ticket_id"`
+}
+
+// InteractionTicketCreate A ticket to open for one subject raised; its channel, contact and received_at come from the interaction.
+type InteractionTicketCreate struct {
+	AssigneeId    *openapi_types.UUID `json:"assignee_id,omitempty"`
+	Category      Category            `json:"category"`
+	Description   *string             `json:"description,omitempty"`
+	FileReference *string             `json:"file_reference,omitempty"`
+
+	// NeedsAnswer Whether a response clock starts; defaults to true for letters and bailiff acts, false for calls, voicemails and visits.
+	NeedsAnswer *bool    `json:"needs_answer,omitempty"`
+	Subject     string   `json:"subject"`
+	Urgency     *Urgency `json:"urgency,omitempty"`
 }
 
 // Intervenant defines model for Intervenant.
@@ -2084,6 +2588,98 @@ type IntervenantUpdate struct {
 	PreferredChannel *IntervenantChannel       `json:"preferred_channel,omitempty"`
 	Structure        nullable.Nullable[string] `json:"structure,omitempty"`
 }
+
+// Letter defines model for Letter.
+type Letter struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId      openapi_types.UUID                         `json:"agent_id"`
+	AnsweredAt   nullable.Nullable[time.Time]               `json:"answered_at,omitempty"`
+	ArchivedAt   nullable.Nullable[time.Time]               `json:"archived_at,omitempty"`
+	Confirmation nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId    nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt    time.Time                                  `json:"created_at"`
+	CreatedBy    nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Id           openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt  time.Time                    `json:"occurred_at"`
+	ProcessedAt nullable.Nullable[time.Time] `json:"processed_at,omitempty"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// Registered A registered letter (recommandé): its tickets need a registered reply.
+	Registered bool                               `json:"registered"`
+	Scan       nullable.Nullable[InteractionScan] `json:"scan,omitempty"`
+
+	// Status received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+	Status LetterStatus `json:"status"`
+
+	// Tickets One per subject raised.
+	Tickets        []InteractionTicket `json:"tickets"`
+	TrackingNumber *string             `json:"tracking_number,omitempty"`
+	UpdatedAt      time.Time           `json:"updated_at"`
+	Version        int                 `json:"version"`
+}
+
+// LetterCreate A letter logged on arrival. Its tickets are opened when it is processed, after its scan.
+type LetterCreate struct {
+	// AgentId Defaults to the caller.
+	AgentId   *openapi_types.UUID `json:"agent_id,omitempty"`
+	ContactId *openapi_types.UUID `json:"contact_id,omitempty"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      *Identity           `json:"identity,omitempty"`
+	IntervenantId *openapi_types.UUID `json:"intervenant_id,omitempty"`
+	Notes         *string             `json:"notes,omitempty"`
+
+	// OccurredAt When the letter arrived; defaults to now; never in the future.
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
+	Reason     *string    `json:"reason,omitempty"`
+	Registered *bool      `json:"registered,omitempty"`
+
+	// TrackingNumber Required for a registered letter.
+	TrackingNumber *string `json:"tracking_number,omitempty"`
+}
+
+// LetterFields defines model for LetterFields.
+type LetterFields struct {
+	AnsweredAt  nullable.Nullable[time.Time] `json:"answered_at,omitempty"`
+	ArchivedAt  nullable.Nullable[time.Time] `json:"archived_at,omitempty"`
+	ProcessedAt nullable.Nullable[time.Time] `json:"processed_at,omitempty"`
+
+	// Registered A registered letter (recommandé): its tickets need a registered reply.
+	Registered bool                               `json:"registered"`
+	Scan       nullable.Nullable[InteractionScan] `json:"scan,omitempty"`
+
+	// Status received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+	Status         LetterStatus `json:"status"`
+	TrackingNumber *string      `json:"tracking_number,omitempty"`
+}
+
+// LetterPage defines model for LetterPage.
+type LetterPage struct {
+	Items      []Letter                  `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// LetterProcessing The tickets the letter is about, one per subject; at least one.
+type LetterProcessing struct {
+	TicketIds *[]openapi_types.UUID      `json:"ticket_ids,omitempty"`
+	Tickets   *[]InteractionTicketCreate `json:"tickets,omitempty"`
+}
+
+// LetterStatus received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+type LetterStatus string
 
 // MailSecurity tls (implicit TLS, e.g. IMAPS 993, SMTPS 465), starttls, or none (tests and local relays only).
 type MailSecurity string
@@ -3109,11 +3705,217 @@ type TransitionList struct {
 // Urgency defines model for Urgency.
 type Urgency string
 
+// Visit defines model for Visit.
+type Visit struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId       openapi_types.UUID                         `json:"agent_id"`
+	AppointmentId nullable.Nullable[openapi_types.UUID]      `json:"appointment_id,omitempty"`
+	Confirmation  nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ContactId     nullable.Nullable[openapi_types.UUID]      `json:"contact_id,omitempty"`
+	CreatedAt     time.Time                                  `json:"created_at"`
+	CreatedBy     nullable.Nullable[openapi_types.UUID]      `json:"created_by,omitempty"`
+	Id            openapi_types.UUID                         `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+	OrientedTo *string   `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// ReferredTo The supervisor the visitor was referred to.
+	ReferredTo nullable.Nullable[openapi_types.UUID] `json:"referred_to,omitempty"`
+
+	// Tickets One per subject raised.
+	Tickets   []InteractionTicket `json:"tickets"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	Version   int                 `json:"version"`
+
+	// WalkIn Came without an appointment.
+	WalkIn bool `json:"walk_in"`
+}
+
+// VisitCreate defines model for VisitCreate.
+type VisitCreate struct {
+	// AgentId Defaults to the caller.
+	AgentId *openapi_types.UUID `json:"agent_id,omitempty"`
+
+	// AppointmentId The appointment the visit was for; without it the visit is a walk-in.
+	AppointmentId *openapi_types.UUID `json:"appointment_id,omitempty"`
+	ContactId     *openapi_types.UUID `json:"contact_id,omitempty"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      *Identity           `json:"identity,omitempty"`
+	IntervenantId *openapi_types.UUID `json:"intervenant_id,omitempty"`
+	Notes         *string             `json:"notes,omitempty"`
+
+	// OccurredAt Defaults to now; never in the future.
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
+
+	// OrientedTo Required when oriented_elsewhere.
+	OrientedTo *string `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+	Reason  *string            `json:"reason,omitempty"`
+
+	// ReferredTo Required when referred_to_supervisor: an active supervisor or manager.
+	ReferredTo *openapi_types.UUID        `json:"referred_to,omitempty"`
+	TicketIds  *[]openapi_types.UUID      `json:"ticket_ids,omitempty"`
+	Tickets    *[]InteractionTicketCreate `json:"tickets,omitempty"`
+}
+
+// VisitFields defines model for VisitFields.
+type VisitFields struct {
+	AppointmentId nullable.Nullable[openapi_types.UUID] `json:"appointment_id,omitempty"`
+	OrientedTo    *string                               `json:"oriented_to,omitempty"`
+
+	// Outcome How an oral exchange ended. A call ends `answered`,
+	// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+	// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+	// `message_taken` (another kind's outcome is refused with 422). Every
+	// outcome but `oriented_elsewhere` needs a written confirmation.
+	Outcome InteractionOutcome `json:"outcome"`
+
+	// ReferredTo The supervisor the visitor was referred to.
+	ReferredTo nullable.Nullable[openapi_types.UUID] `json:"referred_to,omitempty"`
+
+	// WalkIn Came without an appointment.
+	WalkIn bool `json:"walk_in"`
+}
+
+// VisitPage defines model for VisitPage.
+type VisitPage struct {
+	Items      []Visit                   `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// Voicemail defines model for Voicemail.
+type Voicemail struct {
+	// AgentId Who took the call, received the visit or logged the entry.
+	AgentId      openapi_types.UUID                         `json:"agent_id"`
+	Confirmation nullable.Nullable[InteractionConfirmation] `json:"confirmation,omitempty"`
+	ConsultedAt  time.Time                                  `json:"consulted_at"`
+
+	// ConsultedBy Who listened to the message.
+	ConsultedBy openapi_types.UUID                    `json:"consulted_by"`
+	ContactId   nullable.Nullable[openapi_types.UUID] `json:"contact_id,omitempty"`
+	CreatedAt   time.Time                             `json:"created_at"`
+	CreatedBy   nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+	Id          openapi_types.UUID                    `json:"id"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      Identity                              `json:"identity"`
+	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
+	Kind          InteractionKind                       `json:"kind"`
+
+	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
+	NeedsConfirmation bool   `json:"needs_confirmation"`
+	Notes             string `json:"notes"`
+
+	// OccurredAt When the call, visit or message happened, or when the letter or act arrived.
+	OccurredAt time.Time `json:"occurred_at"`
+
+	// Reason Le motif.
+	Reason string `json:"reason"`
+
+	// Tickets One per subject raised.
+	Tickets   []InteractionTicket `json:"tickets"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	Version   int                 `json:"version"`
+}
+
+// VoicemailCreate defines model for VoicemailCreate.
+type VoicemailCreate struct {
+	// AgentId Defaults to the caller.
+	AgentId *openapi_types.UUID `json:"agent_id,omitempty"`
+
+	// ConsultedAt Defaults to now; never in the future.
+	ConsultedAt *time.Time `json:"consulted_at,omitempty"`
+
+	// ConsultedBy Defaults to the caller.
+	ConsultedBy *openapi_types.UUID `json:"consulted_by,omitempty"`
+	ContactId   *openapi_types.UUID `json:"contact_id,omitempty"`
+
+	// Identity Who called, came or wrote, as they said it. Without a `contact_id`, a name, phone or email creates an `unidentified` contact.
+	Identity      *Identity           `json:"identity,omitempty"`
+	IntervenantId *openapi_types.UUID `json:"intervenant_id,omitempty"`
+	Notes         *string             `json:"notes,omitempty"`
+
+	// OccurredAt When the message was left; defaults to now; never in the future.
+	OccurredAt *time.Time                 `json:"occurred_at,omitempty"`
+	Reason     *string                    `json:"reason,omitempty"`
+	TicketIds  *[]openapi_types.UUID      `json:"ticket_ids,omitempty"`
+	Tickets    *[]InteractionTicketCreate `json:"tickets,omitempty"`
+}
+
+// VoicemailFields defines model for VoicemailFields.
+type VoicemailFields struct {
+	ConsultedAt time.Time `json:"consulted_at"`
+
+	// ConsultedBy Who listened to the message.
+	ConsultedBy openapi_types.UUID `json:"consulted_by"`
+}
+
+// VoicemailPage defines model for VoicemailPage.
+type VoicemailPage struct {
+	Items      []Voicemail               `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
 // AgentId defines model for AgentId.
 type AgentId = openapi_types.UUID
 
 // AppointmentId defines model for AppointmentId.
 type AppointmentId = openapi_types.UUID
+
+// BookAgentId defines model for BookAgentId.
+type BookAgentId = openapi_types.UUID
+
+// BookContactId defines model for BookContactId.
+type BookContactId = openapi_types.UUID
+
+// BookFrom defines model for BookFrom.
+type BookFrom = time.Time
+
+// BookIntervenantId defines model for BookIntervenantId.
+type BookIntervenantId = openapi_types.UUID
+
+// BookLetterStatus received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
+type BookLetterStatus = LetterStatus
+
+// BookOutcome How an oral exchange ended. A call ends `answered`,
+// `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
+// visit `answered`, `referred_to_supervisor`, `oriented_elsewhere` or
+// `message_taken` (another kind's outcome is refused with 422). Every
+// outcome but `oriented_elsewhere` needs a written confirmation.
+type BookOutcome = InteractionOutcome
+
+// BookTo defines model for BookTo.
+type BookTo = time.Time
+
+// BookUnconfirmed defines model for BookUnconfirmed.
+type BookUnconfirmed = bool
 
 // ContactId defines model for ContactId.
 type ContactId = openapi_types.UUID
@@ -3126,6 +3928,9 @@ type IdempotencyKey = string
 
 // IfMatch defines model for IfMatch.
 type IfMatch = string
+
+// InteractionId defines model for InteractionId.
+type InteractionId = openapi_types.UUID
 
 // IntervenantId defines model for IntervenantId.
 type IntervenantId = openapi_types.UUID
@@ -3153,6 +3958,9 @@ type ProcedureCode = string
 
 // ProcedureVersionLabel defines model for ProcedureVersionLabel.
 type ProcedureVersionLabel = string
+
+// ScanFilename defines model for ScanFilename.
+type ScanFilename = string
 
 // SearchQuery defines model for SearchQuery.
 type SearchQuery = string
@@ -3303,6 +4111,109 @@ type ListAuditEventsParamsEntityType string
 // ListAuditEventsParamsAction defines parameters for ListAuditEvents.
 type ListAuditEventsParamsAction string
 
+// ListBailiffActsParams defines parameters for ListBailiffActs.
+type ListBailiffActsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+
+	// Status Where the letter is in its lifecycle.
+	Status *BookLetterStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// CreateBailiffActParams defines parameters for CreateBailiffAct.
+type CreateBailiffActParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// MarkBailiffActAnsweredParams defines parameters for MarkBailiffActAnswered.
+type MarkBailiffActAnsweredParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ArchiveBailiffActParams defines parameters for ArchiveBailiffAct.
+type ArchiveBailiffActParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ProcessBailiffActParams defines parameters for ProcessBailiffAct.
+type ProcessBailiffActParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UploadBailiffActScanMultipartBody defines parameters for UploadBailiffActScan.
+type UploadBailiffActScanMultipartBody struct {
+	File openapi_types.File `json:"file"`
+}
+
+// UploadBailiffActScanParams defines parameters for UploadBailiffActScan.
+type UploadBailiffActScanParams struct {
+	// Filename The file name, for a raw body.
+	Filename *ScanFilename `form:"filename,omitempty" json:"filename,omitempty"`
+
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListCallsParams defines parameters for ListCalls.
+type ListCallsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+	Outcome     *BookOutcome     `form:"outcome,omitempty" json:"outcome,omitempty"`
+}
+
+// CreateCallParams defines parameters for CreateCall.
+type CreateCallParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListContactsParams defines parameters for ListContacts.
 type ListContactsParams struct {
 	// Limit Page size.
@@ -3340,6 +4251,37 @@ type DeleteContactParams struct {
 type UpdateContactParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListInteractionsParams defines parameters for ListInteractions.
+type ListInteractionsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+	Outcome     *BookOutcome     `form:"outcome,omitempty" json:"outcome,omitempty"`
+	Kind        *InteractionKind `form:"kind,omitempty" json:"kind,omitempty"`
+}
+
+// ConfirmInteractionParams defines parameters for ConfirmInteraction.
+type ConfirmInteractionParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListIntervenantsParams defines parameters for ListIntervenants.
@@ -3432,6 +4374,79 @@ type ListIntervenantMandatesParams struct {
 type CreateMandateParams struct {
 	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListLettersParams defines parameters for ListLetters.
+type ListLettersParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+
+	// Status Where the letter is in its lifecycle.
+	Status *BookLetterStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// CreateLetterParams defines parameters for CreateLetter.
+type CreateLetterParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// MarkLetterAnsweredParams defines parameters for MarkLetterAnswered.
+type MarkLetterAnsweredParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ArchiveLetterParams defines parameters for ArchiveLetter.
+type ArchiveLetterParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ProcessLetterParams defines parameters for ProcessLetter.
+type ProcessLetterParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UploadLetterScanMultipartBody defines parameters for UploadLetterScan.
+type UploadLetterScanMultipartBody struct {
+	File openapi_types.File `json:"file"`
+}
+
+// UploadLetterScanParams defines parameters for UploadLetterScan.
+type UploadLetterScanParams struct {
+	// Filename The file name, for a raw body.
+	Filename *ScanFilename `form:"filename,omitempty" json:"filename,omitempty"`
+
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListMailboxesParams defines parameters for ListMailboxes.
@@ -3812,6 +4827,65 @@ type ApplyTicketTransitionParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListVisitsParams defines parameters for ListVisits.
+type ListVisitsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+	Outcome     *BookOutcome     `form:"outcome,omitempty" json:"outcome,omitempty"`
+}
+
+// CreateVisitParams defines parameters for CreateVisit.
+type CreateVisitParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListVoicemailsParams defines parameters for ListVoicemails.
+type ListVoicemailsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Only entries that occurred at or after this instant.
+	From *BookFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries that occurred strictly before this instant.
+	To *BookTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// AgentId The agent who took the call, received the visit or logged the entry.
+	AgentId       *BookAgentId       `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+	ContactId     *BookContactId     `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	IntervenantId *BookIntervenantId `form:"intervenant_id,omitempty" json:"intervenant_id,omitempty"`
+
+	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
+	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+}
+
+// CreateVoicemailParams defines parameters for CreateVoicemail.
+type CreateVoicemailParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateAgentJSONRequestBody defines body for CreateAgent for application/json ContentType.
 type CreateAgentJSONRequestBody = AgentCreate
 
@@ -3839,11 +4913,26 @@ type RefreshTokenJSONRequestBody = RefreshRequest
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = PasswordLogin
 
+// CreateBailiffActJSONRequestBody defines body for CreateBailiffAct for application/json ContentType.
+type CreateBailiffActJSONRequestBody = BailiffActCreate
+
+// ProcessBailiffActJSONRequestBody defines body for ProcessBailiffAct for application/json ContentType.
+type ProcessBailiffActJSONRequestBody = LetterProcessing
+
+// UploadBailiffActScanMultipartRequestBody defines body for UploadBailiffActScan for multipart/form-data ContentType.
+type UploadBailiffActScanMultipartRequestBody UploadBailiffActScanMultipartBody
+
+// CreateCallJSONRequestBody defines body for CreateCall for application/json ContentType.
+type CreateCallJSONRequestBody = CallCreate
+
 // CreateContactJSONRequestBody defines body for CreateContact for application/json ContentType.
 type CreateContactJSONRequestBody = ContactCreate
 
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactUpdate
+
+// ConfirmInteractionJSONRequestBody defines body for ConfirmInteraction for application/json ContentType.
+type ConfirmInteractionJSONRequestBody = ConfirmationCreate
 
 // CreateIntervenantJSONRequestBody defines body for CreateIntervenant for application/json ContentType.
 type CreateIntervenantJSONRequestBody = IntervenantCreate
@@ -3859,6 +4948,15 @@ type CreateDisclosureJSONRequestBody = DisclosureCreate
 
 // CreateMandateJSONRequestBody defines body for CreateMandate for application/json ContentType.
 type CreateMandateJSONRequestBody = MandateCreate
+
+// CreateLetterJSONRequestBody defines body for CreateLetter for application/json ContentType.
+type CreateLetterJSONRequestBody = LetterCreate
+
+// ProcessLetterJSONRequestBody defines body for ProcessLetter for application/json ContentType.
+type ProcessLetterJSONRequestBody = LetterProcessing
+
+// UploadLetterScanMultipartRequestBody defines body for UploadLetterScan for multipart/form-data ContentType.
+type UploadLetterScanMultipartRequestBody UploadLetterScanMultipartBody
 
 // CreateMailboxJSONRequestBody defines body for CreateMailbox for application/json ContentType.
 type CreateMailboxJSONRequestBody = MailboxCreate
@@ -3937,6 +5035,12 @@ type SplitTicketJSONRequestBody = TicketSplit
 
 // ApplyTicketTransitionJSONRequestBody defines body for ApplyTicketTransition for application/json ContentType.
 type ApplyTicketTransitionJSONRequestBody = TransitionApply
+
+// CreateVisitJSONRequestBody defines body for CreateVisit for application/json ContentType.
+type CreateVisitJSONRequestBody = VisitCreate
+
+// CreateVoicemailJSONRequestBody defines body for CreateVoicemail for application/json ContentType.
+type CreateVoicemailJSONRequestBody = VoicemailCreate
 
 // Getter for additional properties for ProcedureDefinition_Transitions_Actions_Item. Returns the specified
 // element and whether it was found
@@ -4383,6 +5487,161 @@ type ClientInterface interface {
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateToken(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListBailiffActs The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /bailiff-acts (the `ListBailiffActs` operationId).
+	ListBailiffActs(ctx context.Context, params *ListBailiffActsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBailiffActWithBody Log a bailiff act
+	//
+	// Logs a bailiff act (acte d'huissier). Only the legal role receives
+	// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+	// service juridique"): anyone else gets 403 and nothing is written. It
+	// follows a letter's lifecycle: scanned, processed into tickets
+	// (channel `letter`), answered, archived.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+	CreateBailiffActWithBody(ctx context.Context, params *CreateBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBailiffAct Log a bailiff act
+	//
+	// Logs a bailiff act (acte d'huissier). Only the legal role receives
+	// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+	// service juridique"): anyone else gets 403 and nothing is written. It
+	// follows a letter's lifecycle: scanned, processed into tickets
+	// (channel `letter`), answered, archived.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+	CreateBailiffAct(ctx context.Context, params *CreateBailiffActParams, body CreateBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBailiffAct Read a bailiff act
+	//
+	// Corresponds with GET /bailiff-acts/{interactionId} (the `GetBailiffAct` operationId).
+	GetBailiffAct(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkBailiffActAnswered Mark a processed bailiff act answered
+	//
+	// Checks that every ticket of the bailiff act has a reply sent since it was
+	// processed; 422 names
+	// each ticket that lacks its reply. Legal role only.
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/answered (the `MarkBailiffActAnswered` operationId).
+	MarkBailiffActAnswered(ctx context.Context, interactionId InteractionId, params *MarkBailiffActAnsweredParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ArchiveBailiffAct Archive an answered bailiff act
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/archive (the `ArchiveBailiffAct` operationId).
+	ArchiveBailiffAct(ctx context.Context, interactionId InteractionId, params *ArchiveBailiffActParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessBailiffActWithBody Process a scanned bailiff act into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `letter`, the bailiff act's contact and
+	// its arrival as received_at; a linked ticket records the bailiff act as a
+	// client message (a response clock starts).
+	// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+	ProcessBailiffActWithBody(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessBailiffAct Process a scanned bailiff act into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `letter`, the bailiff act's contact and
+	// its arrival as received_at; a linked ticket records the bailiff act as a
+	// client message (a response clock starts).
+	// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+	ProcessBailiffAct(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, body ProcessBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadBailiffActScan Download the bailiff act's scan, streamed
+	//
+	// Corresponds with GET /bailiff-acts/{interactionId}/scan (the `DownloadBailiffActScan` operationId).
+	DownloadBailiffActScan(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadBailiffActScanWithBody Upload the bailiff act's scan (multipart or raw body), streamed
+	//
+	// The scan comes before anything else: it moves a `received` bailiff act
+	// to `scanned`; sending it again replaces it until the bailiff act is
+	// processed (409 after). Send `multipart/form-data` with one part
+	// named `file`, or the raw bytes as `application/octet-stream` with
+	// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+	// an empty file 422, and nothing is kept. Legal role only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /bailiff-acts/{interactionId}/scan (the `UploadBailiffActScan` operationId).
+	UploadBailiffActScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadBailiffActScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCalls The book of calls (cahier des appels), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /calls (the `ListCalls` operationId).
+	ListCalls(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCallWithBody Log a call
+	//
+	// Logs a call in the cahier des appels. Without `contact_id`, an
+	// `identity` with a name, phone or email creates an `unidentified`
+	// contact in the same transaction. `ticket_ids` links existing tickets
+	// and `tickets` opens new ones (channel `phone`, received at
+	// `occurred_at`), one per subject, all in one transaction; each ticket's
+	// timeline gets an `interaction` event. A call that is not a simple
+	// orientation must then be confirmed in writing
+	// (`POST /interactions/{id}/confirmation`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /calls (the `CreateCall` operationId).
+	CreateCallWithBody(ctx context.Context, params *CreateCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCall Log a call
+	//
+	// Logs a call in the cahier des appels. Without `contact_id`, an
+	// `identity` with a name, phone or email creates an `unidentified`
+	// contact in the same transaction. `ticket_ids` links existing tickets
+	// and `tickets` opens new ones (channel `phone`, received at
+	// `occurred_at`), one per subject, all in one transaction; each ticket's
+	// timeline gets an `interaction` event. A call that is not a simple
+	// orientation must then be confirmed in writing
+	// (`POST /interactions/{id}/confirmation`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /calls (the `CreateCall` operationId).
+	CreateCall(ctx context.Context, params *CreateCallParams, body CreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCall Read a call
+	//
+	// Corresponds with GET /calls/{interactionId} (the `GetCall` operationId).
+	GetCall(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListContacts List or search contacts
 	//
 	// `q` matches word prefixes, ignoring case and accents, over the name,
@@ -4446,6 +5705,57 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInteractions Every book at once (calls, voicemails, visits, letters, bailiff acts)
+	//
+	// `unconfirmed=true` lists the oral exchanges still waiting for their
+	// written confirmation, overall or for one agent (`agent_id`).
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /interactions (the `ListInteractions` operationId).
+	ListInteractions(ctx context.Context, params *ListInteractionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInteraction Read an interaction of any kind
+	//
+	// Corresponds with GET /interactions/{interactionId} (the `GetInteraction` operationId).
+	GetInteraction(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmInteractionWithBody Confirm an oral exchange in writing
+	//
+	// "Tout échange oral devra par principe faire l'objet d'une
+	// confirmation écrite soit sur le ticket existant correspondant, soit
+	// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+	// text is written on that ticket's timeline (a public
+	// `oral_confirmation` event; needs tickets:write); without it, it is
+	// recorded as an event of the interaction. A second confirmation gets
+	// 409; an interaction that needs none (a simple orientation, a
+	// voicemail, a letter) 422.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+	ConfirmInteractionWithBody(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmInteraction Confirm an oral exchange in writing
+	//
+	// "Tout échange oral devra par principe faire l'objet d'une
+	// confirmation écrite soit sur le ticket existant correspondant, soit
+	// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+	// text is written on that ticket's timeline (a public
+	// `oral_confirmation` event; needs tickets:write); without it, it is
+	// recorded as an event of the interaction. A second confirmation gets
+	// 409; an interaction that needs none (a simple orientation, a
+	// voicemail, a letter) 422.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+	ConfirmInteraction(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, body ConfirmInteractionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListIntervenants List or search intervenants
 	//
@@ -4623,6 +5933,108 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
 	CreateMandate(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListLetters The book of letters (courriers), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /letters (the `ListLetters` operationId).
+	ListLetters(ctx context.Context, params *ListLettersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateLetterWithBody Log a letter
+	//
+	// Logs a letter on arrival (status `received`). A registered letter
+	// needs its tracking number. The letter must be scanned
+	// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /letters (the `CreateLetter` operationId).
+	CreateLetterWithBody(ctx context.Context, params *CreateLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateLetter Log a letter
+	//
+	// Logs a letter on arrival (status `received`). A registered letter
+	// needs its tracking number. The letter must be scanned
+	// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /letters (the `CreateLetter` operationId).
+	CreateLetter(ctx context.Context, params *CreateLetterParams, body CreateLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetLetter Read a letter
+	//
+	// Corresponds with GET /letters/{interactionId} (the `GetLetter` operationId).
+	GetLetter(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkLetterAnswered Mark a processed letter answered
+	//
+	// Checks that every ticket of the letter has a reply sent since it was
+	// processed, by registered letter for a registered letter; 422 names
+	// each ticket that lacks its reply.
+	//
+	// Corresponds with POST /letters/{interactionId}/answered (the `MarkLetterAnswered` operationId).
+	MarkLetterAnswered(ctx context.Context, interactionId InteractionId, params *MarkLetterAnsweredParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ArchiveLetter Archive an answered letter
+	//
+	// Corresponds with POST /letters/{interactionId}/archive (the `ArchiveLetter` operationId).
+	ArchiveLetter(ctx context.Context, interactionId InteractionId, params *ArchiveLetterParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessLetterWithBody Process a scanned letter into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+	// its arrival as received_at; a linked ticket records the letter as a
+	// client message (a response clock starts, and a registered letter awaits a registered reply).
+	// An unscanned letter gets 422 "scan first"; one already processed 409.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+	ProcessLetterWithBody(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessLetter Process a scanned letter into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+	// its arrival as received_at; a linked ticket records the letter as a
+	// client message (a response clock starts, and a registered letter awaits a registered reply).
+	// An unscanned letter gets 422 "scan first"; one already processed 409.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+	ProcessLetter(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, body ProcessLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadLetterScan Download the letter's scan, streamed
+	//
+	// Corresponds with GET /letters/{interactionId}/scan (the `DownloadLetterScan` operationId).
+	DownloadLetterScan(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadLetterScanWithBody Upload the letter's scan (multipart or raw body), streamed
+	//
+	// The scan comes before anything else: it moves a `received` letter
+	// to `scanned`; sending it again replaces it until the letter is
+	// processed (409 after). Send `multipart/form-data` with one part
+	// named `file`, or the raw bytes as `application/octet-stream` with
+	// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+	// an empty file 422, and nothing is kept.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
+	UploadLetterScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMailboxes The mailboxes the caller may see
 	//
@@ -5449,6 +6861,82 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
 	ApplyTicketTransition(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, body ApplyTicketTransitionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListVisits The book of visits (visites), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /visits (the `ListVisits` operationId).
+	ListVisits(ctx context.Context, params *ListVisitsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVisitWithBody Log a visit
+	//
+	// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+	// have the channel `visit`. A visit that is not a simple orientation
+	// must then be confirmed in writing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /visits (the `CreateVisit` operationId).
+	CreateVisitWithBody(ctx context.Context, params *CreateVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVisit Log a visit
+	//
+	// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+	// have the channel `visit`. A visit that is not a simple orientation
+	// must then be confirmed in writing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /visits (the `CreateVisit` operationId).
+	CreateVisit(ctx context.Context, params *CreateVisitParams, body CreateVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetVisit Read a visit
+	//
+	// Corresponds with GET /visits/{interactionId} (the `GetVisit` operationId).
+	GetVisit(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListVoicemails The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Corresponds with GET /voicemails (the `ListVoicemails` operationId).
+	ListVoicemails(ctx context.Context, params *ListVoicemailsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVoicemailWithBody Log a voicemail
+	//
+	// Logs a message consulted on the voicemail (identity, contact details,
+	// reason). Tickets opened from it have the channel `voicemail`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+	CreateVoicemailWithBody(ctx context.Context, params *CreateVoicemailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVoicemail Log a voicemail
+	//
+	// Logs a message consulted on the voicemail (identity, contact details,
+	// reason). Tickets opened from it have the channel `voicemail`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+	CreateVoicemail(ctx context.Context, params *CreateVoicemailParams, body CreateVoicemailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetVoicemail Read a voicemail
+	//
+	// Corresponds with GET /voicemails/{interactionId} (the `GetVoicemail` operationId).
+	GetVoicemail(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAgents List agents
@@ -5970,6 +7458,301 @@ func (c *Client) CreateToken(ctx context.Context, body CreateTokenJSONRequestBod
 	return c.Client.Do(req)
 }
 
+// ListBailiffActs The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /bailiff-acts (the `ListBailiffActs` operationId).
+func (c *Client) ListBailiffActs(ctx context.Context, params *ListBailiffActsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBailiffActsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBailiffActWithBody Log a bailiff act
+//
+// Logs a bailiff act (acte d'huissier). Only the legal role receives
+// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+// service juridique"): anyone else gets 403 and nothing is written. It
+// follows a letter's lifecycle: scanned, processed into tickets
+// (channel `letter`), answered, archived.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+func (c *Client) CreateBailiffActWithBody(ctx context.Context, params *CreateBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBailiffActRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBailiffAct Log a bailiff act
+//
+// Logs a bailiff act (acte d'huissier). Only the legal role receives
+// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+// service juridique"): anyone else gets 403 and nothing is written. It
+// follows a letter's lifecycle: scanned, processed into tickets
+// (channel `letter`), answered, archived.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+func (c *Client) CreateBailiffAct(ctx context.Context, params *CreateBailiffActParams, body CreateBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBailiffActRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBailiffAct Read a bailiff act
+//
+// Corresponds with GET /bailiff-acts/{interactionId} (the `GetBailiffAct` operationId).
+func (c *Client) GetBailiffAct(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBailiffActRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkBailiffActAnswered Mark a processed bailiff act answered
+//
+// Checks that every ticket of the bailiff act has a reply sent since it was
+// processed; 422 names
+// each ticket that lacks its reply. Legal role only.
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/answered (the `MarkBailiffActAnswered` operationId).
+func (c *Client) MarkBailiffActAnswered(ctx context.Context, interactionId InteractionId, params *MarkBailiffActAnsweredParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkBailiffActAnsweredRequest(c.Server, interactionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ArchiveBailiffAct Archive an answered bailiff act
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/archive (the `ArchiveBailiffAct` operationId).
+func (c *Client) ArchiveBailiffAct(ctx context.Context, interactionId InteractionId, params *ArchiveBailiffActParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewArchiveBailiffActRequest(c.Server, interactionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessBailiffActWithBody Process a scanned bailiff act into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `letter`, the bailiff act's contact and
+// its arrival as received_at; a linked ticket records the bailiff act as a
+// client message (a response clock starts).
+// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+func (c *Client) ProcessBailiffActWithBody(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessBailiffActRequestWithBody(c.Server, interactionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessBailiffAct Process a scanned bailiff act into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `letter`, the bailiff act's contact and
+// its arrival as received_at; a linked ticket records the bailiff act as a
+// client message (a response clock starts).
+// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+func (c *Client) ProcessBailiffAct(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, body ProcessBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessBailiffActRequest(c.Server, interactionId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadBailiffActScan Download the bailiff act's scan, streamed
+//
+// Corresponds with GET /bailiff-acts/{interactionId}/scan (the `DownloadBailiffActScan` operationId).
+func (c *Client) DownloadBailiffActScan(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadBailiffActScanRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadBailiffActScanWithBody Upload the bailiff act's scan (multipart or raw body), streamed
+//
+// The scan comes before anything else: it moves a `received` bailiff act
+// to `scanned`; sending it again replaces it until the bailiff act is
+// processed (409 after). Send `multipart/form-data` with one part
+// named `file`, or the raw bytes as `application/octet-stream` with
+// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+// an empty file 422, and nothing is kept. Legal role only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /bailiff-acts/{interactionId}/scan (the `UploadBailiffActScan` operationId).
+func (c *Client) UploadBailiffActScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadBailiffActScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadBailiffActScanRequestWithBody(c.Server, interactionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCalls The book of calls (cahier des appels), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /calls (the `ListCalls` operationId).
+func (c *Client) ListCalls(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCallsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCallWithBody Log a call
+//
+// Logs a call in the cahier des appels. Without `contact_id`, an
+// `identity` with a name, phone or email creates an `unidentified`
+// contact in the same transaction. `ticket_ids` links existing tickets
+// and `tickets` opens new ones (channel `phone`, received at
+// `occurred_at`), one per subject, all in one transaction; each ticket's
+// timeline gets an `interaction` event. A call that is not a simple
+// orientation must then be confirmed in writing
+// (`POST /interactions/{id}/confirmation`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /calls (the `CreateCall` operationId).
+func (c *Client) CreateCallWithBody(ctx context.Context, params *CreateCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCallRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCall Log a call
+//
+// Logs a call in the cahier des appels. Without `contact_id`, an
+// `identity` with a name, phone or email creates an `unidentified`
+// contact in the same transaction. `ticket_ids` links existing tickets
+// and `tickets` opens new ones (channel `phone`, received at
+// `occurred_at`), one per subject, all in one transaction; each ticket's
+// timeline gets an `interaction` event. A call that is not a simple
+// orientation must then be confirmed in writing
+// (`POST /interactions/{id}/confirmation`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /calls (the `CreateCall` operationId).
+func (c *Client) CreateCall(ctx context.Context, params *CreateCallParams, body CreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCallRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCall Read a call
+//
+// Corresponds with GET /calls/{interactionId} (the `GetCall` operationId).
+func (c *Client) GetCall(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCallRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListContacts List or search contacts
 //
 // `q` matches word prefixes, ignoring case and accents, over the name,
@@ -6104,6 +7887,97 @@ func (c *Client) UpdateContact(ctx context.Context, contactId ContactId, params 
 // Corresponds with GET /healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetHealthRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInteractions Every book at once (calls, voicemails, visits, letters, bailiff acts)
+//
+// `unconfirmed=true` lists the oral exchanges still waiting for their
+// written confirmation, overall or for one agent (`agent_id`).
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /interactions (the `ListInteractions` operationId).
+func (c *Client) ListInteractions(ctx context.Context, params *ListInteractionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInteractionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInteraction Read an interaction of any kind
+//
+// Corresponds with GET /interactions/{interactionId} (the `GetInteraction` operationId).
+func (c *Client) GetInteraction(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInteractionRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmInteractionWithBody Confirm an oral exchange in writing
+//
+// "Tout échange oral devra par principe faire l'objet d'une
+// confirmation écrite soit sur le ticket existant correspondant, soit
+// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+// text is written on that ticket's timeline (a public
+// `oral_confirmation` event; needs tickets:write); without it, it is
+// recorded as an event of the interaction. A second confirmation gets
+// 409; an interaction that needs none (a simple orientation, a
+// voicemail, a letter) 422.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+func (c *Client) ConfirmInteractionWithBody(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmInteractionRequestWithBody(c.Server, interactionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmInteraction Confirm an oral exchange in writing
+//
+// "Tout échange oral devra par principe faire l'objet d'une
+// confirmation écrite soit sur le ticket existant correspondant, soit
+// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+// text is written on that ticket's timeline (a public
+// `oral_confirmation` event; needs tickets:write); without it, it is
+// recorded as an event of the interaction. A second confirmation gets
+// 409; an interaction that needs none (a simple orientation, a
+// voicemail, a letter) 422.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+func (c *Client) ConfirmInteraction(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, body ConfirmInteractionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmInteractionRequest(c.Server, interactionId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6441,6 +8315,208 @@ func (c *Client) CreateMandateWithBody(ctx context.Context, intervenantId Interv
 // Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
 func (c *Client) CreateMandate(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateMandateRequest(c.Server, intervenantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListLetters The book of letters (courriers), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /letters (the `ListLetters` operationId).
+func (c *Client) ListLetters(ctx context.Context, params *ListLettersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListLettersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateLetterWithBody Log a letter
+//
+// Logs a letter on arrival (status `received`). A registered letter
+// needs its tracking number. The letter must be scanned
+// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /letters (the `CreateLetter` operationId).
+func (c *Client) CreateLetterWithBody(ctx context.Context, params *CreateLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLetterRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateLetter Log a letter
+//
+// Logs a letter on arrival (status `received`). A registered letter
+// needs its tracking number. The letter must be scanned
+// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /letters (the `CreateLetter` operationId).
+func (c *Client) CreateLetter(ctx context.Context, params *CreateLetterParams, body CreateLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLetterRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetLetter Read a letter
+//
+// Corresponds with GET /letters/{interactionId} (the `GetLetter` operationId).
+func (c *Client) GetLetter(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetLetterRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkLetterAnswered Mark a processed letter answered
+//
+// Checks that every ticket of the letter has a reply sent since it was
+// processed, by registered letter for a registered letter; 422 names
+// each ticket that lacks its reply.
+//
+// Corresponds with POST /letters/{interactionId}/answered (the `MarkLetterAnswered` operationId).
+func (c *Client) MarkLetterAnswered(ctx context.Context, interactionId InteractionId, params *MarkLetterAnsweredParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkLetterAnsweredRequest(c.Server, interactionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ArchiveLetter Archive an answered letter
+//
+// Corresponds with POST /letters/{interactionId}/archive (the `ArchiveLetter` operationId).
+func (c *Client) ArchiveLetter(ctx context.Context, interactionId InteractionId, params *ArchiveLetterParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewArchiveLetterRequest(c.Server, interactionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessLetterWithBody Process a scanned letter into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+// its arrival as received_at; a linked ticket records the letter as a
+// client message (a response clock starts, and a registered letter awaits a registered reply).
+// An unscanned letter gets 422 "scan first"; one already processed 409.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+func (c *Client) ProcessLetterWithBody(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessLetterRequestWithBody(c.Server, interactionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessLetter Process a scanned letter into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+// its arrival as received_at; a linked ticket records the letter as a
+// client message (a response clock starts, and a registered letter awaits a registered reply).
+// An unscanned letter gets 422 "scan first"; one already processed 409.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+func (c *Client) ProcessLetter(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, body ProcessLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessLetterRequest(c.Server, interactionId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadLetterScan Download the letter's scan, streamed
+//
+// Corresponds with GET /letters/{interactionId}/scan (the `DownloadLetterScan` operationId).
+func (c *Client) DownloadLetterScan(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadLetterScanRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadLetterScanWithBody Upload the letter's scan (multipart or raw body), streamed
+//
+// The scan comes before anything else: it moves a `received` letter
+// to `scanned`; sending it again replaces it until the letter is
+// processed (409 after). Send `multipart/form-data` with one part
+// named `file`, or the raw bytes as `application/octet-stream` with
+// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+// an empty file 422, and nothing is kept.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
+func (c *Client) UploadLetterScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadLetterScanRequestWithBody(c.Server, interactionId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8157,6 +10233,162 @@ func (c *Client) ApplyTicketTransition(ctx context.Context, ticketId TicketId, p
 	return c.Client.Do(req)
 }
 
+// ListVisits The book of visits (visites), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /visits (the `ListVisits` operationId).
+func (c *Client) ListVisits(ctx context.Context, params *ListVisitsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListVisitsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVisitWithBody Log a visit
+//
+// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+// have the channel `visit`. A visit that is not a simple orientation
+// must then be confirmed in writing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /visits (the `CreateVisit` operationId).
+func (c *Client) CreateVisitWithBody(ctx context.Context, params *CreateVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVisitRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVisit Log a visit
+//
+// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+// have the channel `visit`. A visit that is not a simple orientation
+// must then be confirmed in writing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /visits (the `CreateVisit` operationId).
+func (c *Client) CreateVisit(ctx context.Context, params *CreateVisitParams, body CreateVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVisitRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetVisit Read a visit
+//
+// Corresponds with GET /visits/{interactionId} (the `GetVisit` operationId).
+func (c *Client) GetVisit(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetVisitRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListVoicemails The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Corresponds with GET /voicemails (the `ListVoicemails` operationId).
+func (c *Client) ListVoicemails(ctx context.Context, params *ListVoicemailsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListVoicemailsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVoicemailWithBody Log a voicemail
+//
+// Logs a message consulted on the voicemail (identity, contact details,
+// reason). Tickets opened from it have the channel `voicemail`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+func (c *Client) CreateVoicemailWithBody(ctx context.Context, params *CreateVoicemailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVoicemailRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVoicemail Log a voicemail
+//
+// Logs a message consulted on the voicemail (identity, contact details,
+// reason). Tickets opened from it have the channel `voicemail`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+func (c *Client) CreateVoicemail(ctx context.Context, params *CreateVoicemailParams, body CreateVoicemailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVoicemailRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetVoicemail Read a voicemail
+//
+// Corresponds with GET /voicemails/{interactionId} (the `GetVoicemail` operationId).
+func (c *Client) GetVoicemail(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetVoicemailRequest(c.Server, interactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewListAgentsRequest constructs an http.Request for the ListAgents method
 func NewListAgentsRequest(server string, params *ListAgentsParams) (*http.Request, error) {
 	var err error
@@ -9298,6 +11530,789 @@ func NewCreateTokenRequestWithBody(server string, contentType string, body io.Re
 	return req, nil
 }
 
+// NewListBailiffActsRequest constructs an http.Request for the ListBailiffActs method
+func NewListBailiffActsRequest(server string, params *ListBailiffActsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateBailiffActRequest calls the generic CreateBailiffAct builder with application/json body
+func NewCreateBailiffActRequest(server string, params *CreateBailiffActParams, body CreateBailiffActJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateBailiffActRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateBailiffActRequestWithBody constructs an http.Request for the CreateBailiffAct method, with any body, and a specified content type
+func NewCreateBailiffActRequestWithBody(server string, params *CreateBailiffActParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetBailiffActRequest constructs an http.Request for the GetBailiffAct method
+func NewGetBailiffActRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMarkBailiffActAnsweredRequest constructs an http.Request for the MarkBailiffActAnswered method
+func NewMarkBailiffActAnsweredRequest(server string, interactionId InteractionId, params *MarkBailiffActAnsweredParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s/answered", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewArchiveBailiffActRequest constructs an http.Request for the ArchiveBailiffAct method
+func NewArchiveBailiffActRequest(server string, interactionId InteractionId, params *ArchiveBailiffActParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s/archive", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProcessBailiffActRequest calls the generic ProcessBailiffAct builder with application/json body
+func NewProcessBailiffActRequest(server string, interactionId InteractionId, params *ProcessBailiffActParams, body ProcessBailiffActJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProcessBailiffActRequestWithBody(server, interactionId, params, "application/json", bodyReader)
+}
+
+// NewProcessBailiffActRequestWithBody constructs an http.Request for the ProcessBailiffAct method, with any body, and a specified content type
+func NewProcessBailiffActRequestWithBody(server string, interactionId InteractionId, params *ProcessBailiffActParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s/processing", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadBailiffActScanRequest constructs an http.Request for the DownloadBailiffActScan method
+func NewDownloadBailiffActScanRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s/scan", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadBailiffActScanRequestWithBody constructs an http.Request for the UploadBailiffActScan method, with any body, and a specified content type
+func NewUploadBailiffActScanRequestWithBody(server string, interactionId InteractionId, params *UploadBailiffActScanParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bailiff-acts/%s/scan", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filename != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filename", *params.Filename, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListCallsRequest constructs an http.Request for the ListCalls method
+func NewListCallsRequest(server string, params *ListCallsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calls")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Outcome != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCallRequest calls the generic CreateCall builder with application/json body
+func NewCreateCallRequest(server string, params *CreateCallParams, body CreateCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCallRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCallRequestWithBody constructs an http.Request for the CreateCall method, with any body, and a specified content type
+func NewCreateCallRequestWithBody(server string, params *CreateCallParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calls")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetCallRequest constructs an http.Request for the GetCall method
+func NewGetCallRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calls/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListContactsRequest constructs an http.Request for the ListContacts method
 func NewListContactsRequest(server string, params *ListContactsParams) (*http.Request, error) {
 	var err error
@@ -9646,6 +12661,264 @@ func NewGetHealthRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListInteractionsRequest constructs an http.Request for the ListInteractions method
+func NewListInteractionsRequest(server string, params *ListInteractionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/interactions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Outcome != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetInteractionRequest constructs an http.Request for the GetInteraction method
+func NewGetInteractionRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/interactions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewConfirmInteractionRequest calls the generic ConfirmInteraction builder with application/json body
+func NewConfirmInteractionRequest(server string, interactionId InteractionId, params *ConfirmInteractionParams, body ConfirmInteractionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConfirmInteractionRequestWithBody(server, interactionId, params, "application/json", bodyReader)
+}
+
+// NewConfirmInteractionRequestWithBody constructs an http.Request for the ConfirmInteraction method, with any body, and a specified content type
+func NewConfirmInteractionRequestWithBody(server string, interactionId InteractionId, params *ConfirmInteractionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/interactions/%s/confirmation", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -10435,6 +13708,550 @@ func NewCreateMandateRequestWithBody(server string, intervenantId IntervenantId,
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListLettersRequest constructs an http.Request for the ListLetters method
+func NewListLettersRequest(server string, params *ListLettersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateLetterRequest calls the generic CreateLetter builder with application/json body
+func NewCreateLetterRequest(server string, params *CreateLetterParams, body CreateLetterJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateLetterRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateLetterRequestWithBody constructs an http.Request for the CreateLetter method, with any body, and a specified content type
+func NewCreateLetterRequestWithBody(server string, params *CreateLetterParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetLetterRequest constructs an http.Request for the GetLetter method
+func NewGetLetterRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMarkLetterAnsweredRequest constructs an http.Request for the MarkLetterAnswered method
+func NewMarkLetterAnsweredRequest(server string, interactionId InteractionId, params *MarkLetterAnsweredParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s/answered", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewArchiveLetterRequest constructs an http.Request for the ArchiveLetter method
+func NewArchiveLetterRequest(server string, interactionId InteractionId, params *ArchiveLetterParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s/archive", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProcessLetterRequest calls the generic ProcessLetter builder with application/json body
+func NewProcessLetterRequest(server string, interactionId InteractionId, params *ProcessLetterParams, body ProcessLetterJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProcessLetterRequestWithBody(server, interactionId, params, "application/json", bodyReader)
+}
+
+// NewProcessLetterRequestWithBody constructs an http.Request for the ProcessLetter method, with any body, and a specified content type
+func NewProcessLetterRequestWithBody(server string, interactionId InteractionId, params *ProcessLetterParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s/processing", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadLetterScanRequest constructs an http.Request for the DownloadLetterScan method
+func NewDownloadLetterScanRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s/scan", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadLetterScanRequestWithBody constructs an http.Request for the UploadLetterScan method, with any body, and a specified content type
+func NewUploadLetterScanRequestWithBody(server string, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/letters/%s/scan", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filename != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filename", *params.Filename, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
 		}
 
 	}
@@ -14114,6 +17931,472 @@ func NewApplyTicketTransitionRequestWithBody(server string, ticketId TicketId, p
 	return req, nil
 }
 
+// NewListVisitsRequest constructs an http.Request for the ListVisits method
+func NewListVisitsRequest(server string, params *ListVisitsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/visits")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Outcome != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateVisitRequest calls the generic CreateVisit builder with application/json body
+func NewCreateVisitRequest(server string, params *CreateVisitParams, body CreateVisitJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateVisitRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateVisitRequestWithBody constructs an http.Request for the CreateVisit method, with any body, and a specified content type
+func NewCreateVisitRequestWithBody(server string, params *CreateVisitParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/visits")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetVisitRequest constructs an http.Request for the GetVisit method
+func NewGetVisitRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/visits/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListVoicemailsRequest constructs an http.Request for the ListVoicemails method
+func NewListVoicemailsRequest(server string, params *ListVoicemailsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/voicemails")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", *params.AgentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", *params.ContactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IntervenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "intervenant_id", *params.IntervenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unconfirmed != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateVoicemailRequest calls the generic CreateVoicemail builder with application/json body
+func NewCreateVoicemailRequest(server string, params *CreateVoicemailParams, body CreateVoicemailJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateVoicemailRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateVoicemailRequestWithBody constructs an http.Request for the CreateVoicemail method, with any body, and a specified content type
+func NewCreateVoicemailRequestWithBody(server string, params *CreateVoicemailParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/voicemails")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetVoicemailRequest constructs an http.Request for the GetVoicemail method
+func NewGetVoicemailRequest(server string, interactionId InteractionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "interactionId", interactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/voicemails/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -14417,6 +18700,175 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithResponse(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 
+	// ListBailiffActsWithResponse The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /bailiff-acts (the `ListBailiffActs` operationId).
+	ListBailiffActsWithResponse(ctx context.Context, params *ListBailiffActsParams, reqEditors ...RequestEditorFn) (*ListBailiffActsResponse, error)
+
+	// CreateBailiffActWithBodyWithResponse Log a bailiff act
+	//
+	// Logs a bailiff act (acte d'huissier). Only the legal role receives
+	// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+	// service juridique"): anyone else gets 403 and nothing is written. It
+	// follows a letter's lifecycle: scanned, processed into tickets
+	// (channel `letter`), answered, archived.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+	CreateBailiffActWithBodyWithResponse(ctx context.Context, params *CreateBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBailiffActResponse, error)
+
+	// CreateBailiffActWithResponse Log a bailiff act
+	//
+	// Logs a bailiff act (acte d'huissier). Only the legal role receives
+	// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+	// service juridique"): anyone else gets 403 and nothing is written. It
+	// follows a letter's lifecycle: scanned, processed into tickets
+	// (channel `letter`), answered, archived.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+	CreateBailiffActWithResponse(ctx context.Context, params *CreateBailiffActParams, body CreateBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBailiffActResponse, error)
+
+	// GetBailiffActWithResponse Read a bailiff act
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /bailiff-acts/{interactionId} (the `GetBailiffAct` operationId).
+	GetBailiffActWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetBailiffActResponse, error)
+
+	// MarkBailiffActAnsweredWithResponse Mark a processed bailiff act answered
+	//
+	// Checks that every ticket of the bailiff act has a reply sent since it was
+	// processed; 422 names
+	// each ticket that lacks its reply. Legal role only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/answered (the `MarkBailiffActAnswered` operationId).
+	MarkBailiffActAnsweredWithResponse(ctx context.Context, interactionId InteractionId, params *MarkBailiffActAnsweredParams, reqEditors ...RequestEditorFn) (*MarkBailiffActAnsweredResponse, error)
+
+	// ArchiveBailiffActWithResponse Archive an answered bailiff act
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/archive (the `ArchiveBailiffAct` operationId).
+	ArchiveBailiffActWithResponse(ctx context.Context, interactionId InteractionId, params *ArchiveBailiffActParams, reqEditors ...RequestEditorFn) (*ArchiveBailiffActResponse, error)
+
+	// ProcessBailiffActWithBodyWithResponse Process a scanned bailiff act into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `letter`, the bailiff act's contact and
+	// its arrival as received_at; a linked ticket records the bailiff act as a
+	// client message (a response clock starts).
+	// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+	ProcessBailiffActWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessBailiffActResponse, error)
+
+	// ProcessBailiffActWithResponse Process a scanned bailiff act into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `letter`, the bailiff act's contact and
+	// its arrival as received_at; a linked ticket records the bailiff act as a
+	// client message (a response clock starts).
+	// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+	ProcessBailiffActWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, body ProcessBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessBailiffActResponse, error)
+
+	// DownloadBailiffActScanWithResponse Download the bailiff act's scan, streamed
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /bailiff-acts/{interactionId}/scan (the `DownloadBailiffActScan` operationId).
+	DownloadBailiffActScanWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*DownloadBailiffActScanResponse, error)
+
+	// UploadBailiffActScanWithBodyWithResponse Upload the bailiff act's scan (multipart or raw body), streamed
+	//
+	// The scan comes before anything else: it moves a `received` bailiff act
+	// to `scanned`; sending it again replaces it until the bailiff act is
+	// processed (409 after). Send `multipart/form-data` with one part
+	// named `file`, or the raw bytes as `application/octet-stream` with
+	// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+	// an empty file 422, and nothing is kept. Legal role only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /bailiff-acts/{interactionId}/scan (the `UploadBailiffActScan` operationId).
+	UploadBailiffActScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadBailiffActScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadBailiffActScanResponse, error)
+
+	// ListCallsWithResponse The book of calls (cahier des appels), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /calls (the `ListCalls` operationId).
+	ListCallsWithResponse(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*ListCallsResponse, error)
+
+	// CreateCallWithBodyWithResponse Log a call
+	//
+	// Logs a call in the cahier des appels. Without `contact_id`, an
+	// `identity` with a name, phone or email creates an `unidentified`
+	// contact in the same transaction. `ticket_ids` links existing tickets
+	// and `tickets` opens new ones (channel `phone`, received at
+	// `occurred_at`), one per subject, all in one transaction; each ticket's
+	// timeline gets an `interaction` event. A call that is not a simple
+	// orientation must then be confirmed in writing
+	// (`POST /interactions/{id}/confirmation`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calls (the `CreateCall` operationId).
+	CreateCallWithBodyWithResponse(ctx context.Context, params *CreateCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCallResponse, error)
+
+	// CreateCallWithResponse Log a call
+	//
+	// Logs a call in the cahier des appels. Without `contact_id`, an
+	// `identity` with a name, phone or email creates an `unidentified`
+	// contact in the same transaction. `ticket_ids` links existing tickets
+	// and `tickets` opens new ones (channel `phone`, received at
+	// `occurred_at`), one per subject, all in one transaction; each ticket's
+	// timeline gets an `interaction` event. A call that is not a simple
+	// orientation must then be confirmed in writing
+	// (`POST /interactions/{id}/confirmation`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calls (the `CreateCall` operationId).
+	CreateCallWithResponse(ctx context.Context, params *CreateCallParams, body CreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCallResponse, error)
+
+	// GetCallWithResponse Read a call
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /calls/{interactionId} (the `GetCall` operationId).
+	GetCallWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetCallResponse, error)
+
 	// ListContactsWithResponse List or search contacts
 	//
 	// `q` matches word prefixes, ignoring case and accents, over the name,
@@ -14488,6 +18940,61 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
+
+	// ListInteractionsWithResponse Every book at once (calls, voicemails, visits, letters, bailiff acts)
+	//
+	// `unconfirmed=true` lists the oral exchanges still waiting for their
+	// written confirmation, overall or for one agent (`agent_id`).
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /interactions (the `ListInteractions` operationId).
+	ListInteractionsWithResponse(ctx context.Context, params *ListInteractionsParams, reqEditors ...RequestEditorFn) (*ListInteractionsResponse, error)
+
+	// GetInteractionWithResponse Read an interaction of any kind
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /interactions/{interactionId} (the `GetInteraction` operationId).
+	GetInteractionWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetInteractionResponse, error)
+
+	// ConfirmInteractionWithBodyWithResponse Confirm an oral exchange in writing
+	//
+	// "Tout échange oral devra par principe faire l'objet d'une
+	// confirmation écrite soit sur le ticket existant correspondant, soit
+	// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+	// text is written on that ticket's timeline (a public
+	// `oral_confirmation` event; needs tickets:write); without it, it is
+	// recorded as an event of the interaction. A second confirmation gets
+	// 409; an interaction that needs none (a simple orientation, a
+	// voicemail, a letter) 422.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+	ConfirmInteractionWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmInteractionResponse, error)
+
+	// ConfirmInteractionWithResponse Confirm an oral exchange in writing
+	//
+	// "Tout échange oral devra par principe faire l'objet d'une
+	// confirmation écrite soit sur le ticket existant correspondant, soit
+	// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+	// text is written on that ticket's timeline (a public
+	// `oral_confirmation` event; needs tickets:write); without it, it is
+	// recorded as an event of the interaction. A second confirmation gets
+	// 409; an interaction that needs none (a simple orientation, a
+	// voicemail, a letter) 422.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+	ConfirmInteractionWithResponse(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, body ConfirmInteractionJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmInteractionResponse, error)
 
 	// ListIntervenantsWithResponse List or search intervenants
 	//
@@ -14677,6 +19184,118 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /intervenants/{intervenantId}/mandates (the `CreateMandate` operationId).
 	CreateMandateWithResponse(ctx context.Context, intervenantId IntervenantId, params *CreateMandateParams, body CreateMandateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMandateResponse, error)
+
+	// ListLettersWithResponse The book of letters (courriers), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /letters (the `ListLetters` operationId).
+	ListLettersWithResponse(ctx context.Context, params *ListLettersParams, reqEditors ...RequestEditorFn) (*ListLettersResponse, error)
+
+	// CreateLetterWithBodyWithResponse Log a letter
+	//
+	// Logs a letter on arrival (status `received`). A registered letter
+	// needs its tracking number. The letter must be scanned
+	// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters (the `CreateLetter` operationId).
+	CreateLetterWithBodyWithResponse(ctx context.Context, params *CreateLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLetterResponse, error)
+
+	// CreateLetterWithResponse Log a letter
+	//
+	// Logs a letter on arrival (status `received`). A registered letter
+	// needs its tracking number. The letter must be scanned
+	// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters (the `CreateLetter` operationId).
+	CreateLetterWithResponse(ctx context.Context, params *CreateLetterParams, body CreateLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLetterResponse, error)
+
+	// GetLetterWithResponse Read a letter
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /letters/{interactionId} (the `GetLetter` operationId).
+	GetLetterWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetLetterResponse, error)
+
+	// MarkLetterAnsweredWithResponse Mark a processed letter answered
+	//
+	// Checks that every ticket of the letter has a reply sent since it was
+	// processed, by registered letter for a registered letter; 422 names
+	// each ticket that lacks its reply.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters/{interactionId}/answered (the `MarkLetterAnswered` operationId).
+	MarkLetterAnsweredWithResponse(ctx context.Context, interactionId InteractionId, params *MarkLetterAnsweredParams, reqEditors ...RequestEditorFn) (*MarkLetterAnsweredResponse, error)
+
+	// ArchiveLetterWithResponse Archive an answered letter
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters/{interactionId}/archive (the `ArchiveLetter` operationId).
+	ArchiveLetterWithResponse(ctx context.Context, interactionId InteractionId, params *ArchiveLetterParams, reqEditors ...RequestEditorFn) (*ArchiveLetterResponse, error)
+
+	// ProcessLetterWithBodyWithResponse Process a scanned letter into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+	// its arrival as received_at; a linked ticket records the letter as a
+	// client message (a response clock starts, and a registered letter awaits a registered reply).
+	// An unscanned letter gets 422 "scan first"; one already processed 409.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+	ProcessLetterWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessLetterResponse, error)
+
+	// ProcessLetterWithResponse Process a scanned letter into tickets, one per subject
+	//
+	// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+	// one transaction; each gets the scan as an attachment (the same
+	// stored bytes, not a copy) and an `interaction` event. New tickets
+	// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+	// its arrival as received_at; a linked ticket records the letter as a
+	// client message (a response clock starts, and a registered letter awaits a registered reply).
+	// An unscanned letter gets 422 "scan first"; one already processed 409.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+	ProcessLetterWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, body ProcessLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessLetterResponse, error)
+
+	// DownloadLetterScanWithResponse Download the letter's scan, streamed
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /letters/{interactionId}/scan (the `DownloadLetterScan` operationId).
+	DownloadLetterScanWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*DownloadLetterScanResponse, error)
+
+	// UploadLetterScanWithBodyWithResponse Upload the letter's scan (multipart or raw body), streamed
+	//
+	// The scan comes before anything else: it moves a `received` letter
+	// to `scanned`; sending it again replaces it until the letter is
+	// processed (409 after). Send `multipart/form-data` with one part
+	// named `file`, or the raw bytes as `application/octet-stream` with
+	// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+	// an empty file 422, and nothing is kept.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
+	UploadLetterScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadLetterScanResponse, error)
 
 	// ListMailboxesWithResponse The mailboxes the caller may see
 	//
@@ -15579,6 +20198,90 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /tickets/{ticketId}/transitions (the `ApplyTicketTransition` operationId).
 	ApplyTicketTransitionWithResponse(ctx context.Context, ticketId TicketId, params *ApplyTicketTransitionParams, body ApplyTicketTransitionJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyTicketTransitionResponse, error)
+
+	// ListVisitsWithResponse The book of visits (visites), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /visits (the `ListVisits` operationId).
+	ListVisitsWithResponse(ctx context.Context, params *ListVisitsParams, reqEditors ...RequestEditorFn) (*ListVisitsResponse, error)
+
+	// CreateVisitWithBodyWithResponse Log a visit
+	//
+	// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+	// have the channel `visit`. A visit that is not a simple orientation
+	// must then be confirmed in writing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /visits (the `CreateVisit` operationId).
+	CreateVisitWithBodyWithResponse(ctx context.Context, params *CreateVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVisitResponse, error)
+
+	// CreateVisitWithResponse Log a visit
+	//
+	// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+	// have the channel `visit`. A visit that is not a simple orientation
+	// must then be confirmed in writing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /visits (the `CreateVisit` operationId).
+	CreateVisitWithResponse(ctx context.Context, params *CreateVisitParams, body CreateVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVisitResponse, error)
+
+	// GetVisitWithResponse Read a visit
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /visits/{interactionId} (the `GetVisit` operationId).
+	GetVisitWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetVisitResponse, error)
+
+	// ListVoicemailsWithResponse The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+	//
+	// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+	// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+	// `;`-separated, French headers, one row per entry, streamed as
+	// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+	// carriage return are prefixed with `'` (plain numbers and E.164 phone
+	// numbers excepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /voicemails (the `ListVoicemails` operationId).
+	ListVoicemailsWithResponse(ctx context.Context, params *ListVoicemailsParams, reqEditors ...RequestEditorFn) (*ListVoicemailsResponse, error)
+
+	// CreateVoicemailWithBodyWithResponse Log a voicemail
+	//
+	// Logs a message consulted on the voicemail (identity, contact details,
+	// reason). Tickets opened from it have the channel `voicemail`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+	CreateVoicemailWithBodyWithResponse(ctx context.Context, params *CreateVoicemailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVoicemailResponse, error)
+
+	// CreateVoicemailWithResponse Log a voicemail
+	//
+	// Logs a message consulted on the voicemail (identity, contact details,
+	// reason). Tickets opened from it have the channel `voicemail`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+	CreateVoicemailWithResponse(ctx context.Context, params *CreateVoicemailParams, body CreateVoicemailJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVoicemailResponse, error)
+
+	// GetVoicemailWithResponse Read a voicemail
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /voicemails/{interactionId} (the `GetVoicemail` operationId).
+	GetVoicemailWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetVoicemailResponse, error)
 }
 
 type ListAgentsResponse struct {
@@ -16956,6 +21659,971 @@ func (r CreateTokenResponse) ContentType() string {
 	return ""
 }
 
+type ListBailiffActsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffActPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBailiffActsResponse) GetJSON200() *BailiffActPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListBailiffActsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListBailiffActsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListBailiffActsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListBailiffActsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBailiffActsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBailiffActsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBailiffActsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBailiffActsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateBailiffActResponse201Headers the declared response headers of an HTTP 201 response for CreateBailiffAct
+type CreateBailiffActResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateBailiffActResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateBailiffActResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateBailiffActResponse) GetJSON201() *BailiffAct {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateBailiffActResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateBailiffActResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateBailiffActResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateBailiffActResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateBailiffActResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetBailiffActResponse200Headers the declared response headers of an HTTP 200 response for GetBailiffAct
+type GetBailiffActResponse200Headers struct {
+	ETag *string
+}
+
+type GetBailiffActResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetBailiffActResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBailiffActResponse) GetJSON200() *BailiffAct {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetBailiffActResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetBailiffActResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetBailiffActResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetBailiffActResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBailiffActResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBailiffActResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBailiffActResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBailiffActResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MarkBailiffActAnsweredResponse200Headers the declared response headers of an HTTP 200 response for MarkBailiffActAnswered
+type MarkBailiffActAnsweredResponse200Headers struct {
+	ETag *string
+}
+
+type MarkBailiffActAnsweredResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *MarkBailiffActAnsweredResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MarkBailiffActAnsweredResponse) GetJSON200() *BailiffAct {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r MarkBailiffActAnsweredResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r MarkBailiffActAnsweredResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MarkBailiffActAnsweredResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MarkBailiffActAnsweredResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MarkBailiffActAnsweredResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ArchiveBailiffActResponse200Headers the declared response headers of an HTTP 200 response for ArchiveBailiffAct
+type ArchiveBailiffActResponse200Headers struct {
+	ETag *string
+}
+
+type ArchiveBailiffActResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ArchiveBailiffActResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ArchiveBailiffActResponse) GetJSON200() *BailiffAct {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ArchiveBailiffActResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ArchiveBailiffActResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ArchiveBailiffActResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ArchiveBailiffActResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ArchiveBailiffActResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ProcessBailiffActResponse200Headers the declared response headers of an HTTP 200 response for ProcessBailiffAct
+type ProcessBailiffActResponse200Headers struct {
+	ETag *string
+}
+
+type ProcessBailiffActResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ProcessBailiffActResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProcessBailiffActResponse) GetJSON200() *BailiffAct {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ProcessBailiffActResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ProcessBailiffActResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProcessBailiffActResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProcessBailiffActResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProcessBailiffActResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadBailiffActScanResponse200Headers the declared response headers of an HTTP 200 response for DownloadBailiffActScan
+type DownloadBailiffActScanResponse200Headers struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadBailiffActScanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadBailiffActScanResponse200Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DownloadBailiffActScanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DownloadBailiffActScanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DownloadBailiffActScanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DownloadBailiffActScanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadBailiffActScanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadBailiffActScanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadBailiffActScanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadBailiffActScanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadBailiffActScanResponse200Headers the declared response headers of an HTTP 200 response for UploadBailiffActScan
+type UploadBailiffActScanResponse200Headers struct {
+	ETag *string
+}
+
+type UploadBailiffActScanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BailiffAct
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UploadBailiffActScanResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadBailiffActScanResponse) GetJSON200() *BailiffAct {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UploadBailiffActScanResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadBailiffActScanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadBailiffActScanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadBailiffActScanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadBailiffActScanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCallsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCallsResponse) GetJSON200() *CallPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCallsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCallsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCallsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCallsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateCallResponse201Headers the declared response headers of an HTTP 201 response for CreateCall
+type CreateCallResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Call
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateCallResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCallResponse) GetJSON201() *Call {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCallResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCallResponse200Headers the declared response headers of an HTTP 200 response for GetCall
+type GetCallResponse200Headers struct {
+	ETag *string
+}
+
+type GetCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Call
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCallResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCallResponse) GetJSON200() *Call {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetCallResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCallResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCallResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetCallResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListContactsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17393,6 +23061,248 @@ func (r GetHealthResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetHealthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListInteractionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InteractionPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInteractionsResponse) GetJSON200() *InteractionPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListInteractionsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListInteractionsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListInteractionsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListInteractionsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInteractionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInteractionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInteractionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInteractionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInteractionResponse200Headers the declared response headers of an HTTP 200 response for GetInteraction
+type GetInteractionResponse200Headers struct {
+	ETag *string
+}
+
+type GetInteractionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Interaction
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetInteractionResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInteractionResponse) GetJSON200() *Interaction {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetInteractionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetInteractionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetInteractionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetInteractionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInteractionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInteractionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInteractionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInteractionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ConfirmInteractionResponse200Headers the declared response headers of an HTTP 200 response for ConfirmInteraction
+type ConfirmInteractionResponse200Headers struct {
+	ETag *string
+}
+
+type ConfirmInteractionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Interaction
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ConfirmInteractionResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConfirmInteractionResponse) GetJSON200() *Interaction {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ConfirmInteractionResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ConfirmInteractionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConfirmInteractionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConfirmInteractionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConfirmInteractionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18294,6 +24204,735 @@ func (r CreateMandateResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateMandateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListLettersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LetterPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListLettersResponse) GetJSON200() *LetterPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListLettersResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListLettersResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListLettersResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListLettersResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListLettersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListLettersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListLettersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListLettersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateLetterResponse201Headers the declared response headers of an HTTP 201 response for CreateLetter
+type CreateLetterResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateLetterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateLetterResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateLetterResponse) GetJSON201() *Letter {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateLetterResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateLetterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateLetterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateLetterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateLetterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetLetterResponse200Headers the declared response headers of an HTTP 200 response for GetLetter
+type GetLetterResponse200Headers struct {
+	ETag *string
+}
+
+type GetLetterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetLetterResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetLetterResponse) GetJSON200() *Letter {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetLetterResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetLetterResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetLetterResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetLetterResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetLetterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetLetterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetLetterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetLetterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MarkLetterAnsweredResponse200Headers the declared response headers of an HTTP 200 response for MarkLetterAnswered
+type MarkLetterAnsweredResponse200Headers struct {
+	ETag *string
+}
+
+type MarkLetterAnsweredResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *MarkLetterAnsweredResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MarkLetterAnsweredResponse) GetJSON200() *Letter {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r MarkLetterAnsweredResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r MarkLetterAnsweredResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MarkLetterAnsweredResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MarkLetterAnsweredResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MarkLetterAnsweredResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ArchiveLetterResponse200Headers the declared response headers of an HTTP 200 response for ArchiveLetter
+type ArchiveLetterResponse200Headers struct {
+	ETag *string
+}
+
+type ArchiveLetterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ArchiveLetterResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ArchiveLetterResponse) GetJSON200() *Letter {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ArchiveLetterResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ArchiveLetterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ArchiveLetterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ArchiveLetterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ArchiveLetterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ProcessLetterResponse200Headers the declared response headers of an HTTP 200 response for ProcessLetter
+type ProcessLetterResponse200Headers struct {
+	ETag *string
+}
+
+type ProcessLetterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ProcessLetterResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProcessLetterResponse) GetJSON200() *Letter {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ProcessLetterResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ProcessLetterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProcessLetterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProcessLetterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProcessLetterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadLetterScanResponse200Headers the declared response headers of an HTTP 200 response for DownloadLetterScan
+type DownloadLetterScanResponse200Headers struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadLetterScanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadLetterScanResponse200Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DownloadLetterScanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DownloadLetterScanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DownloadLetterScanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DownloadLetterScanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadLetterScanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadLetterScanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadLetterScanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadLetterScanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadLetterScanResponse200Headers the declared response headers of an HTTP 200 response for UploadLetterScan
+type UploadLetterScanResponse200Headers struct {
+	ETag *string
+}
+
+type UploadLetterScanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Letter
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UploadLetterScanResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadLetterScanResponse) GetJSON200() *Letter {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UploadLetterScanResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadLetterScanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadLetterScanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadLetterScanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadLetterScanResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -23269,6 +29908,478 @@ func (r ApplyTicketTransitionResponse) ContentType() string {
 	return ""
 }
 
+type ListVisitsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VisitPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListVisitsResponse) GetJSON200() *VisitPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListVisitsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListVisitsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListVisitsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListVisitsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListVisitsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListVisitsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListVisitsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListVisitsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateVisitResponse201Headers the declared response headers of an HTTP 201 response for CreateVisit
+type CreateVisitResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateVisitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Visit
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateVisitResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateVisitResponse) GetJSON201() *Visit {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateVisitResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateVisitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateVisitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateVisitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateVisitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetVisitResponse200Headers the declared response headers of an HTTP 200 response for GetVisit
+type GetVisitResponse200Headers struct {
+	ETag *string
+}
+
+type GetVisitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Visit
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetVisitResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetVisitResponse) GetJSON200() *Visit {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetVisitResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetVisitResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetVisitResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetVisitResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetVisitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetVisitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetVisitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetVisitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListVoicemailsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VoicemailPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListVoicemailsResponse) GetJSON200() *VoicemailPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListVoicemailsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListVoicemailsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListVoicemailsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListVoicemailsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListVoicemailsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListVoicemailsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListVoicemailsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListVoicemailsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateVoicemailResponse201Headers the declared response headers of an HTTP 201 response for CreateVoicemail
+type CreateVoicemailResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateVoicemailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Voicemail
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateVoicemailResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateVoicemailResponse) GetJSON201() *Voicemail {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateVoicemailResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateVoicemailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateVoicemailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateVoicemailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateVoicemailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetVoicemailResponse200Headers the declared response headers of an HTTP 200 response for GetVoicemail
+type GetVoicemailResponse200Headers struct {
+	ETag *string
+}
+
+type GetVoicemailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Voicemail
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetVoicemailResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetVoicemailResponse) GetJSON200() *Voicemail {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetVoicemailResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetVoicemailResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetVoicemailResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetVoicemailResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetVoicemailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetVoicemailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetVoicemailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetVoicemailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAgentsWithResponse List agents
 //
 // Returns a wrapper object for the known response body format(s).
@@ -23696,6 +30807,259 @@ func (c *ClientWithResponses) CreateTokenWithResponse(ctx context.Context, body 
 	return ParseCreateTokenResponse(rsp)
 }
 
+// ListBailiffActsWithResponse The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /bailiff-acts (the `ListBailiffActs` operationId).
+func (c *ClientWithResponses) ListBailiffActsWithResponse(ctx context.Context, params *ListBailiffActsParams, reqEditors ...RequestEditorFn) (*ListBailiffActsResponse, error) {
+	rsp, err := c.ListBailiffActs(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBailiffActsResponse(rsp)
+}
+
+// CreateBailiffActWithBodyWithResponse Log a bailiff act
+//
+// Logs a bailiff act (acte d'huissier). Only the legal role receives
+// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+// service juridique"): anyone else gets 403 and nothing is written. It
+// follows a letter's lifecycle: scanned, processed into tickets
+// (channel `letter`), answered, archived.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+func (c *ClientWithResponses) CreateBailiffActWithBodyWithResponse(ctx context.Context, params *CreateBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBailiffActResponse, error) {
+	rsp, err := c.CreateBailiffActWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBailiffActResponse(rsp)
+}
+
+// CreateBailiffActWithResponse Log a bailiff act
+//
+// Logs a bailiff act (acte d'huissier). Only the legal role receives
+// bailiff acts ("la réception des actes d'huissier ne se fait que par le
+// service juridique"): anyone else gets 403 and nothing is written. It
+// follows a letter's lifecycle: scanned, processed into tickets
+// (channel `letter`), answered, archived.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts (the `CreateBailiffAct` operationId).
+func (c *ClientWithResponses) CreateBailiffActWithResponse(ctx context.Context, params *CreateBailiffActParams, body CreateBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBailiffActResponse, error) {
+	rsp, err := c.CreateBailiffAct(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBailiffActResponse(rsp)
+}
+
+// GetBailiffActWithResponse Read a bailiff act
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /bailiff-acts/{interactionId} (the `GetBailiffAct` operationId).
+func (c *ClientWithResponses) GetBailiffActWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetBailiffActResponse, error) {
+	rsp, err := c.GetBailiffAct(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBailiffActResponse(rsp)
+}
+
+// MarkBailiffActAnsweredWithResponse Mark a processed bailiff act answered
+//
+// Checks that every ticket of the bailiff act has a reply sent since it was
+// processed; 422 names
+// each ticket that lacks its reply. Legal role only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/answered (the `MarkBailiffActAnswered` operationId).
+func (c *ClientWithResponses) MarkBailiffActAnsweredWithResponse(ctx context.Context, interactionId InteractionId, params *MarkBailiffActAnsweredParams, reqEditors ...RequestEditorFn) (*MarkBailiffActAnsweredResponse, error) {
+	rsp, err := c.MarkBailiffActAnswered(ctx, interactionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkBailiffActAnsweredResponse(rsp)
+}
+
+// ArchiveBailiffActWithResponse Archive an answered bailiff act
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/archive (the `ArchiveBailiffAct` operationId).
+func (c *ClientWithResponses) ArchiveBailiffActWithResponse(ctx context.Context, interactionId InteractionId, params *ArchiveBailiffActParams, reqEditors ...RequestEditorFn) (*ArchiveBailiffActResponse, error) {
+	rsp, err := c.ArchiveBailiffAct(ctx, interactionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseArchiveBailiffActResponse(rsp)
+}
+
+// ProcessBailiffActWithBodyWithResponse Process a scanned bailiff act into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `letter`, the bailiff act's contact and
+// its arrival as received_at; a linked ticket records the bailiff act as a
+// client message (a response clock starts).
+// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+func (c *ClientWithResponses) ProcessBailiffActWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessBailiffActResponse, error) {
+	rsp, err := c.ProcessBailiffActWithBody(ctx, interactionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessBailiffActResponse(rsp)
+}
+
+// ProcessBailiffActWithResponse Process a scanned bailiff act into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `letter`, the bailiff act's contact and
+// its arrival as received_at; a linked ticket records the bailiff act as a
+// client message (a response clock starts).
+// An unscanned bailiff act gets 422 "scan first"; one already processed 409. Legal role only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /bailiff-acts/{interactionId}/processing (the `ProcessBailiffAct` operationId).
+func (c *ClientWithResponses) ProcessBailiffActWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessBailiffActParams, body ProcessBailiffActJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessBailiffActResponse, error) {
+	rsp, err := c.ProcessBailiffAct(ctx, interactionId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessBailiffActResponse(rsp)
+}
+
+// DownloadBailiffActScanWithResponse Download the bailiff act's scan, streamed
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /bailiff-acts/{interactionId}/scan (the `DownloadBailiffActScan` operationId).
+func (c *ClientWithResponses) DownloadBailiffActScanWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*DownloadBailiffActScanResponse, error) {
+	rsp, err := c.DownloadBailiffActScan(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadBailiffActScanResponse(rsp)
+}
+
+// UploadBailiffActScanWithBodyWithResponse Upload the bailiff act's scan (multipart or raw body), streamed
+//
+// The scan comes before anything else: it moves a `received` bailiff act
+// to `scanned`; sending it again replaces it until the bailiff act is
+// processed (409 after). Send `multipart/form-data` with one part
+// named `file`, or the raw bytes as `application/octet-stream` with
+// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+// an empty file 422, and nothing is kept. Legal role only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /bailiff-acts/{interactionId}/scan (the `UploadBailiffActScan` operationId).
+func (c *ClientWithResponses) UploadBailiffActScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadBailiffActScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadBailiffActScanResponse, error) {
+	rsp, err := c.UploadBailiffActScanWithBody(ctx, interactionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadBailiffActScanResponse(rsp)
+}
+
+// ListCallsWithResponse The book of calls (cahier des appels), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /calls (the `ListCalls` operationId).
+func (c *ClientWithResponses) ListCallsWithResponse(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*ListCallsResponse, error) {
+	rsp, err := c.ListCalls(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCallsResponse(rsp)
+}
+
+// CreateCallWithBodyWithResponse Log a call
+//
+// Logs a call in the cahier des appels. Without `contact_id`, an
+// `identity` with a name, phone or email creates an `unidentified`
+// contact in the same transaction. `ticket_ids` links existing tickets
+// and `tickets` opens new ones (channel `phone`, received at
+// `occurred_at`), one per subject, all in one transaction; each ticket's
+// timeline gets an `interaction` event. A call that is not a simple
+// orientation must then be confirmed in writing
+// (`POST /interactions/{id}/confirmation`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calls (the `CreateCall` operationId).
+func (c *ClientWithResponses) CreateCallWithBodyWithResponse(ctx context.Context, params *CreateCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCallResponse, error) {
+	rsp, err := c.CreateCallWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCallResponse(rsp)
+}
+
+// CreateCallWithResponse Log a call
+//
+// Logs a call in the cahier des appels. Without `contact_id`, an
+// `identity` with a name, phone or email creates an `unidentified`
+// contact in the same transaction. `ticket_ids` links existing tickets
+// and `tickets` opens new ones (channel `phone`, received at
+// `occurred_at`), one per subject, all in one transaction; each ticket's
+// timeline gets an `interaction` event. A call that is not a simple
+// orientation must then be confirmed in writing
+// (`POST /interactions/{id}/confirmation`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calls (the `CreateCall` operationId).
+func (c *ClientWithResponses) CreateCallWithResponse(ctx context.Context, params *CreateCallParams, body CreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCallResponse, error) {
+	rsp, err := c.CreateCall(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCallResponse(rsp)
+}
+
+// GetCallWithResponse Read a call
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /calls/{interactionId} (the `GetCall` operationId).
+func (c *ClientWithResponses) GetCallWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetCallResponse, error) {
+	rsp, err := c.GetCall(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCallResponse(rsp)
+}
+
 // ListContactsWithResponse List or search contacts
 //
 // `q` matches word prefixes, ignoring case and accents, over the name,
@@ -23814,6 +31178,85 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 		return nil, err
 	}
 	return ParseGetHealthResponse(rsp)
+}
+
+// ListInteractionsWithResponse Every book at once (calls, voicemails, visits, letters, bailiff acts)
+//
+// `unconfirmed=true` lists the oral exchanges still waiting for their
+// written confirmation, overall or for one agent (`agent_id`).
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /interactions (the `ListInteractions` operationId).
+func (c *ClientWithResponses) ListInteractionsWithResponse(ctx context.Context, params *ListInteractionsParams, reqEditors ...RequestEditorFn) (*ListInteractionsResponse, error) {
+	rsp, err := c.ListInteractions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInteractionsResponse(rsp)
+}
+
+// GetInteractionWithResponse Read an interaction of any kind
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /interactions/{interactionId} (the `GetInteraction` operationId).
+func (c *ClientWithResponses) GetInteractionWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetInteractionResponse, error) {
+	rsp, err := c.GetInteraction(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInteractionResponse(rsp)
+}
+
+// ConfirmInteractionWithBodyWithResponse Confirm an oral exchange in writing
+//
+// "Tout échange oral devra par principe faire l'objet d'une
+// confirmation écrite soit sur le ticket existant correspondant, soit
+// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+// text is written on that ticket's timeline (a public
+// `oral_confirmation` event; needs tickets:write); without it, it is
+// recorded as an event of the interaction. A second confirmation gets
+// 409; an interaction that needs none (a simple orientation, a
+// voicemail, a letter) 422.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+func (c *ClientWithResponses) ConfirmInteractionWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmInteractionResponse, error) {
+	rsp, err := c.ConfirmInteractionWithBody(ctx, interactionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmInteractionResponse(rsp)
+}
+
+// ConfirmInteractionWithResponse Confirm an oral exchange in writing
+//
+// "Tout échange oral devra par principe faire l'objet d'une
+// confirmation écrite soit sur le ticket existant correspondant, soit
+// sur les évènementiels du logiciel de gestion." With `ticket_id` the
+// text is written on that ticket's timeline (a public
+// `oral_confirmation` event; needs tickets:write); without it, it is
+// recorded as an event of the interaction. A second confirmation gets
+// 409; an interaction that needs none (a simple orientation, a
+// voicemail, a letter) 422.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /interactions/{interactionId}/confirmation (the `ConfirmInteraction` operationId).
+func (c *ClientWithResponses) ConfirmInteractionWithResponse(ctx context.Context, interactionId InteractionId, params *ConfirmInteractionParams, body ConfirmInteractionJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmInteractionResponse, error) {
+	rsp, err := c.ConfirmInteraction(ctx, interactionId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmInteractionResponse(rsp)
 }
 
 // ListIntervenantsWithResponse List or search intervenants
@@ -24099,6 +31542,178 @@ func (c *ClientWithResponses) CreateMandateWithResponse(ctx context.Context, int
 		return nil, err
 	}
 	return ParseCreateMandateResponse(rsp)
+}
+
+// ListLettersWithResponse The book of letters (courriers), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /letters (the `ListLetters` operationId).
+func (c *ClientWithResponses) ListLettersWithResponse(ctx context.Context, params *ListLettersParams, reqEditors ...RequestEditorFn) (*ListLettersResponse, error) {
+	rsp, err := c.ListLetters(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListLettersResponse(rsp)
+}
+
+// CreateLetterWithBodyWithResponse Log a letter
+//
+// Logs a letter on arrival (status `received`). A registered letter
+// needs its tracking number. The letter must be scanned
+// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters (the `CreateLetter` operationId).
+func (c *ClientWithResponses) CreateLetterWithBodyWithResponse(ctx context.Context, params *CreateLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLetterResponse, error) {
+	rsp, err := c.CreateLetterWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLetterResponse(rsp)
+}
+
+// CreateLetterWithResponse Log a letter
+//
+// Logs a letter on arrival (status `received`). A registered letter
+// needs its tracking number. The letter must be scanned
+// (`PUT /letters/{id}/scan`) before it is processed into tickets.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters (the `CreateLetter` operationId).
+func (c *ClientWithResponses) CreateLetterWithResponse(ctx context.Context, params *CreateLetterParams, body CreateLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLetterResponse, error) {
+	rsp, err := c.CreateLetter(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLetterResponse(rsp)
+}
+
+// GetLetterWithResponse Read a letter
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /letters/{interactionId} (the `GetLetter` operationId).
+func (c *ClientWithResponses) GetLetterWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetLetterResponse, error) {
+	rsp, err := c.GetLetter(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetLetterResponse(rsp)
+}
+
+// MarkLetterAnsweredWithResponse Mark a processed letter answered
+//
+// Checks that every ticket of the letter has a reply sent since it was
+// processed, by registered letter for a registered letter; 422 names
+// each ticket that lacks its reply.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters/{interactionId}/answered (the `MarkLetterAnswered` operationId).
+func (c *ClientWithResponses) MarkLetterAnsweredWithResponse(ctx context.Context, interactionId InteractionId, params *MarkLetterAnsweredParams, reqEditors ...RequestEditorFn) (*MarkLetterAnsweredResponse, error) {
+	rsp, err := c.MarkLetterAnswered(ctx, interactionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkLetterAnsweredResponse(rsp)
+}
+
+// ArchiveLetterWithResponse Archive an answered letter
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters/{interactionId}/archive (the `ArchiveLetter` operationId).
+func (c *ClientWithResponses) ArchiveLetterWithResponse(ctx context.Context, interactionId InteractionId, params *ArchiveLetterParams, reqEditors ...RequestEditorFn) (*ArchiveLetterResponse, error) {
+	rsp, err := c.ArchiveLetter(ctx, interactionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseArchiveLetterResponse(rsp)
+}
+
+// ProcessLetterWithBodyWithResponse Process a scanned letter into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+// its arrival as received_at; a linked ticket records the letter as a
+// client message (a response clock starts, and a registered letter awaits a registered reply).
+// An unscanned letter gets 422 "scan first"; one already processed 409.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+func (c *ClientWithResponses) ProcessLetterWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessLetterResponse, error) {
+	rsp, err := c.ProcessLetterWithBody(ctx, interactionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessLetterResponse(rsp)
+}
+
+// ProcessLetterWithResponse Process a scanned letter into tickets, one per subject
+//
+// Opens (`tickets`) or links (`ticket_ids`) one ticket per subject, in
+// one transaction; each gets the scan as an attachment (the same
+// stored bytes, not a copy) and an `interaction` event. New tickets
+// have the channel `registered_letter` for a registered letter, else `letter`, the letter's contact and
+// its arrival as received_at; a linked ticket records the letter as a
+// client message (a response clock starts, and a registered letter awaits a registered reply).
+// An unscanned letter gets 422 "scan first"; one already processed 409.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /letters/{interactionId}/processing (the `ProcessLetter` operationId).
+func (c *ClientWithResponses) ProcessLetterWithResponse(ctx context.Context, interactionId InteractionId, params *ProcessLetterParams, body ProcessLetterJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessLetterResponse, error) {
+	rsp, err := c.ProcessLetter(ctx, interactionId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessLetterResponse(rsp)
+}
+
+// DownloadLetterScanWithResponse Download the letter's scan, streamed
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /letters/{interactionId}/scan (the `DownloadLetterScan` operationId).
+func (c *ClientWithResponses) DownloadLetterScanWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*DownloadLetterScanResponse, error) {
+	rsp, err := c.DownloadLetterScan(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadLetterScanResponse(rsp)
+}
+
+// UploadLetterScanWithBodyWithResponse Upload the letter's scan (multipart or raw body), streamed
+//
+// The scan comes before anything else: it moves a `received` letter
+// to `scanned`; sending it again replaces it until the letter is
+// processed (409 after). Send `multipart/form-data` with one part
+// named `file`, or the raw bytes as `application/octet-stream` with
+// `filename` in the query; over GUICHET_MAX_ATTACHMENT_BYTES gets 413,
+// an empty file 422, and nothing is kept.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
+func (c *ClientWithResponses) UploadLetterScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadLetterScanResponse, error) {
+	rsp, err := c.UploadLetterScanWithBody(ctx, interactionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadLetterScanResponse(rsp)
 }
 
 // ListMailboxesWithResponse The mailboxes the caller may see
@@ -25531,6 +33146,138 @@ func (c *ClientWithResponses) ApplyTicketTransitionWithResponse(ctx context.Cont
 	return ParseApplyTicketTransitionResponse(rsp)
 }
 
+// ListVisitsWithResponse The book of visits (visites), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /visits (the `ListVisits` operationId).
+func (c *ClientWithResponses) ListVisitsWithResponse(ctx context.Context, params *ListVisitsParams, reqEditors ...RequestEditorFn) (*ListVisitsResponse, error) {
+	rsp, err := c.ListVisits(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListVisitsResponse(rsp)
+}
+
+// CreateVisitWithBodyWithResponse Log a visit
+//
+// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+// have the channel `visit`. A visit that is not a simple orientation
+// must then be confirmed in writing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /visits (the `CreateVisit` operationId).
+func (c *ClientWithResponses) CreateVisitWithBodyWithResponse(ctx context.Context, params *CreateVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVisitResponse, error) {
+	rsp, err := c.CreateVisitWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVisitResponse(rsp)
+}
+
+// CreateVisitWithResponse Log a visit
+//
+// Logs a visit (an appointment's or a walk-in). Tickets opened from it
+// have the channel `visit`. A visit that is not a simple orientation
+// must then be confirmed in writing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /visits (the `CreateVisit` operationId).
+func (c *ClientWithResponses) CreateVisitWithResponse(ctx context.Context, params *CreateVisitParams, body CreateVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVisitResponse, error) {
+	rsp, err := c.CreateVisit(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVisitResponse(rsp)
+}
+
+// GetVisitWithResponse Read a visit
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /visits/{interactionId} (the `GetVisit` operationId).
+func (c *ClientWithResponses) GetVisitWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetVisitResponse, error) {
+	rsp, err := c.GetVisit(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetVisitResponse(rsp)
+}
+
+// ListVoicemailsWithResponse The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+//
+// Newest first (`occurred_at`, then id). With `Accept: text/csv` the
+// whole filtered book is exported instead of a page: UTF-8 with a BOM,
+// `;`-separated, French headers, one row per entry, streamed as
+// it is read; text cells starting with `=`, `+`, `-`, `@`, a tab or a
+// carriage return are prefixed with `'` (plain numbers and E.164 phone
+// numbers excepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /voicemails (the `ListVoicemails` operationId).
+func (c *ClientWithResponses) ListVoicemailsWithResponse(ctx context.Context, params *ListVoicemailsParams, reqEditors ...RequestEditorFn) (*ListVoicemailsResponse, error) {
+	rsp, err := c.ListVoicemails(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListVoicemailsResponse(rsp)
+}
+
+// CreateVoicemailWithBodyWithResponse Log a voicemail
+//
+// Logs a message consulted on the voicemail (identity, contact details,
+// reason). Tickets opened from it have the channel `voicemail`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+func (c *ClientWithResponses) CreateVoicemailWithBodyWithResponse(ctx context.Context, params *CreateVoicemailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVoicemailResponse, error) {
+	rsp, err := c.CreateVoicemailWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVoicemailResponse(rsp)
+}
+
+// CreateVoicemailWithResponse Log a voicemail
+//
+// Logs a message consulted on the voicemail (identity, contact details,
+// reason). Tickets opened from it have the channel `voicemail`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /voicemails (the `CreateVoicemail` operationId).
+func (c *ClientWithResponses) CreateVoicemailWithResponse(ctx context.Context, params *CreateVoicemailParams, body CreateVoicemailJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVoicemailResponse, error) {
+	rsp, err := c.CreateVoicemail(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVoicemailResponse(rsp)
+}
+
+// GetVoicemailWithResponse Read a voicemail
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /voicemails/{interactionId} (the `GetVoicemail` operationId).
+func (c *ClientWithResponses) GetVoicemailWithResponse(ctx context.Context, interactionId InteractionId, reqEditors ...RequestEditorFn) (*GetVoicemailResponse, error) {
+	rsp, err := c.GetVoicemail(ctx, interactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetVoicemailResponse(rsp)
+}
+
 // ParseListAgentsResponse parses an HTTP response from a ListAgentsWithResponse call
 func ParseListAgentsResponse(rsp *http.Response) (*ListAgentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -26678,6 +34425,884 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 	return response, nil
 }
 
+// ParseListBailiffActsResponse parses an HTTP response from a ListBailiffActsWithResponse call
+func ParseListBailiffActsResponse(rsp *http.Response) (*ListBailiffActsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBailiffActsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffActPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateBailiffActResponse parses an HTTP response from a CreateBailiffActWithResponse call
+func ParseCreateBailiffActResponse(rsp *http.Response) (*CreateBailiffActResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateBailiffActResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateBailiffActResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetBailiffActResponse parses an HTTP response from a GetBailiffActWithResponse call
+func ParseGetBailiffActResponse(rsp *http.Response) (*GetBailiffActResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBailiffActResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetBailiffActResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMarkBailiffActAnsweredResponse parses an HTTP response from a MarkBailiffActAnsweredWithResponse call
+func ParseMarkBailiffActAnsweredResponse(rsp *http.Response) (*MarkBailiffActAnsweredResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MarkBailiffActAnsweredResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers MarkBailiffActAnsweredResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseArchiveBailiffActResponse parses an HTTP response from a ArchiveBailiffActWithResponse call
+func ParseArchiveBailiffActResponse(rsp *http.Response) (*ArchiveBailiffActResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ArchiveBailiffActResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ArchiveBailiffActResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseProcessBailiffActResponse parses an HTTP response from a ProcessBailiffActWithResponse call
+func ParseProcessBailiffActResponse(rsp *http.Response) (*ProcessBailiffActResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProcessBailiffActResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ProcessBailiffActResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDownloadBailiffActScanResponse parses an HTTP response from a DownloadBailiffActScanWithResponse call
+func ParseDownloadBailiffActScanResponse(rsp *http.Response) (*DownloadBailiffActScanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadBailiffActScanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadBailiffActScanResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadBailiffActScanResponse parses an HTTP response from a UploadBailiffActScanWithResponse call
+func ParseUploadBailiffActScanResponse(rsp *http.Response) (*UploadBailiffActScanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadBailiffActScanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BailiffAct
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UploadBailiffActScanResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCallsResponse parses an HTTP response from a ListCallsWithResponse call
+func ParseListCallsResponse(rsp *http.Response) (*ListCallsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCallResponse parses an HTTP response from a CreateCallWithResponse call
+func ParseCreateCallResponse(rsp *http.Response) (*CreateCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateCallResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCallResponse parses an HTTP response from a GetCallWithResponse call
+func ParseGetCallResponse(rsp *http.Response) (*GetCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCallResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListContactsResponse parses an HTTP response from a ListContactsWithResponse call
 func ParseListContactsResponse(rsp *http.Response) (*ListContactsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -27053,6 +35678,218 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListInteractionsResponse parses an HTTP response from a ListInteractionsWithResponse call
+func ParseListInteractionsResponse(rsp *http.Response) (*ListInteractionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInteractionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InteractionPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseGetInteractionResponse parses an HTTP response from a GetInteractionWithResponse call
+func ParseGetInteractionResponse(rsp *http.Response) (*GetInteractionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInteractionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Interaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetInteractionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseConfirmInteractionResponse parses an HTTP response from a ConfirmInteractionWithResponse call
+func ParseConfirmInteractionResponse(rsp *http.Response) (*ConfirmInteractionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConfirmInteractionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Interaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ConfirmInteractionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -27834,6 +36671,672 @@ func ParseCreateMandateResponse(rsp *http.Response) (*CreateMandateResponse, err
 			headers.Location = &value
 		}
 		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListLettersResponse parses an HTTP response from a ListLettersWithResponse call
+func ParseListLettersResponse(rsp *http.Response) (*ListLettersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListLettersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LetterPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateLetterResponse parses an HTTP response from a CreateLetterWithResponse call
+func ParseCreateLetterResponse(rsp *http.Response) (*CreateLetterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateLetterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateLetterResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetLetterResponse parses an HTTP response from a GetLetterWithResponse call
+func ParseGetLetterResponse(rsp *http.Response) (*GetLetterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetLetterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetLetterResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMarkLetterAnsweredResponse parses an HTTP response from a MarkLetterAnsweredWithResponse call
+func ParseMarkLetterAnsweredResponse(rsp *http.Response) (*MarkLetterAnsweredResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MarkLetterAnsweredResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers MarkLetterAnsweredResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseArchiveLetterResponse parses an HTTP response from a ArchiveLetterWithResponse call
+func ParseArchiveLetterResponse(rsp *http.Response) (*ArchiveLetterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ArchiveLetterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ArchiveLetterResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseProcessLetterResponse parses an HTTP response from a ProcessLetterWithResponse call
+func ParseProcessLetterResponse(rsp *http.Response) (*ProcessLetterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProcessLetterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ProcessLetterResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDownloadLetterScanResponse parses an HTTP response from a DownloadLetterScanWithResponse call
+func ParseDownloadLetterScanResponse(rsp *http.Response) (*DownloadLetterScanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadLetterScanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadLetterScanResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadLetterScanResponse parses an HTTP response from a UploadLetterScanWithResponse call
+func ParseUploadLetterScanResponse(rsp *http.Response) (*UploadLetterScanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadLetterScanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Letter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UploadLetterScanResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -32109,6 +41612,430 @@ func ParseApplyTicketTransitionResponse(rsp *http.Response) (*ApplyTicketTransit
 	return response, nil
 }
 
+// ParseListVisitsResponse parses an HTTP response from a ListVisitsWithResponse call
+func ParseListVisitsResponse(rsp *http.Response) (*ListVisitsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListVisitsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VisitPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateVisitResponse parses an HTTP response from a CreateVisitWithResponse call
+func ParseCreateVisitResponse(rsp *http.Response) (*CreateVisitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateVisitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Visit
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateVisitResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetVisitResponse parses an HTTP response from a GetVisitWithResponse call
+func ParseGetVisitResponse(rsp *http.Response) (*GetVisitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetVisitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Visit
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetVisitResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListVoicemailsResponse parses an HTTP response from a ListVoicemailsWithResponse call
+func ParseListVoicemailsResponse(rsp *http.Response) (*ListVoicemailsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListVoicemailsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VoicemailPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateVoicemailResponse parses an HTTP response from a CreateVoicemailWithResponse call
+func ParseCreateVoicemailResponse(rsp *http.Response) (*CreateVoicemailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateVoicemailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Voicemail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateVoicemailResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetVoicemailResponse parses an HTTP response from a GetVoicemailWithResponse call
+func ParseGetVoicemailResponse(rsp *http.Response) (*GetVoicemailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetVoicemailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Voicemail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetVoicemailResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListAgents List agents
@@ -32168,6 +42095,39 @@ type ServerInterface interface {
 	// CreateToken Log in with a username and password
 	// (POST /auth/token)
 	CreateToken(ctx echo.Context) error
+	// ListBailiffActs The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+	// (GET /bailiff-acts)
+	ListBailiffActs(ctx echo.Context, params ListBailiffActsParams) error
+	// CreateBailiffAct Log a bailiff act
+	// (POST /bailiff-acts)
+	CreateBailiffAct(ctx echo.Context, params CreateBailiffActParams) error
+	// GetBailiffAct Read a bailiff act
+	// (GET /bailiff-acts/{interactionId})
+	GetBailiffAct(ctx echo.Context, interactionId InteractionId) error
+	// MarkBailiffActAnswered Mark a processed bailiff act answered
+	// (POST /bailiff-acts/{interactionId}/answered)
+	MarkBailiffActAnswered(ctx echo.Context, interactionId InteractionId, params MarkBailiffActAnsweredParams) error
+	// ArchiveBailiffAct Archive an answered bailiff act
+	// (POST /bailiff-acts/{interactionId}/archive)
+	ArchiveBailiffAct(ctx echo.Context, interactionId InteractionId, params ArchiveBailiffActParams) error
+	// ProcessBailiffAct Process a scanned bailiff act into tickets, one per subject
+	// (POST /bailiff-acts/{interactionId}/processing)
+	ProcessBailiffAct(ctx echo.Context, interactionId InteractionId, params ProcessBailiffActParams) error
+	// DownloadBailiffActScan Download the bailiff act's scan, streamed
+	// (GET /bailiff-acts/{interactionId}/scan)
+	DownloadBailiffActScan(ctx echo.Context, interactionId InteractionId) error
+	// UploadBailiffActScan Upload the bailiff act's scan (multipart or raw body), streamed
+	// (PUT /bailiff-acts/{interactionId}/scan)
+	UploadBailiffActScan(ctx echo.Context, interactionId InteractionId, params UploadBailiffActScanParams) error
+	// ListCalls The book of calls (cahier des appels), filtered, paged or exported as CSV
+	// (GET /calls)
+	ListCalls(ctx echo.Context, params ListCallsParams) error
+	// CreateCall Log a call
+	// (POST /calls)
+	CreateCall(ctx echo.Context, params CreateCallParams) error
+	// GetCall Read a call
+	// (GET /calls/{interactionId})
+	GetCall(ctx echo.Context, interactionId InteractionId) error
 	// ListContacts List or search contacts
 	// (GET /contacts)
 	ListContacts(ctx echo.Context, params ListContactsParams) error
@@ -32186,6 +42146,15 @@ type ServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
+	// ListInteractions Every book at once (calls, voicemails, visits, letters, bailiff acts)
+	// (GET /interactions)
+	ListInteractions(ctx echo.Context, params ListInteractionsParams) error
+	// GetInteraction Read an interaction of any kind
+	// (GET /interactions/{interactionId})
+	GetInteraction(ctx echo.Context, interactionId InteractionId) error
+	// ConfirmInteraction Confirm an oral exchange in writing
+	// (POST /interactions/{interactionId}/confirmation)
+	ConfirmInteraction(ctx echo.Context, interactionId InteractionId, params ConfirmInteractionParams) error
 	// ListIntervenants List or search intervenants
 	// (GET /intervenants)
 	ListIntervenants(ctx echo.Context, params ListIntervenantsParams) error
@@ -32219,6 +42188,30 @@ type ServerInterface interface {
 	// CreateMandate Record a mandate binding the intervenant to a registered client
 	// (POST /intervenants/{intervenantId}/mandates)
 	CreateMandate(ctx echo.Context, intervenantId IntervenantId, params CreateMandateParams) error
+	// ListLetters The book of letters (courriers), filtered, paged or exported as CSV
+	// (GET /letters)
+	ListLetters(ctx echo.Context, params ListLettersParams) error
+	// CreateLetter Log a letter
+	// (POST /letters)
+	CreateLetter(ctx echo.Context, params CreateLetterParams) error
+	// GetLetter Read a letter
+	// (GET /letters/{interactionId})
+	GetLetter(ctx echo.Context, interactionId InteractionId) error
+	// MarkLetterAnswered Mark a processed letter answered
+	// (POST /letters/{interactionId}/answered)
+	MarkLetterAnswered(ctx echo.Context, interactionId InteractionId, params MarkLetterAnsweredParams) error
+	// ArchiveLetter Archive an answered letter
+	// (POST /letters/{interactionId}/archive)
+	ArchiveLetter(ctx echo.Context, interactionId InteractionId, params ArchiveLetterParams) error
+	// ProcessLetter Process a scanned letter into tickets, one per subject
+	// (POST /letters/{interactionId}/processing)
+	ProcessLetter(ctx echo.Context, interactionId InteractionId, params ProcessLetterParams) error
+	// DownloadLetterScan Download the letter's scan, streamed
+	// (GET /letters/{interactionId}/scan)
+	DownloadLetterScan(ctx echo.Context, interactionId InteractionId) error
+	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
+	// (PUT /letters/{interactionId}/scan)
+	UploadLetterScan(ctx echo.Context, interactionId InteractionId, params UploadLetterScanParams) error
 	// ListMailboxes The mailboxes the caller may see
 	// (GET /mailboxes)
 	ListMailboxes(ctx echo.Context, params ListMailboxesParams) error
@@ -32411,6 +42404,24 @@ type ServerInterface interface {
 	// ApplyTicketTransition Apply a transition
 	// (POST /tickets/{ticketId}/transitions)
 	ApplyTicketTransition(ctx echo.Context, ticketId TicketId, params ApplyTicketTransitionParams) error
+	// ListVisits The book of visits (visites), filtered, paged or exported as CSV
+	// (GET /visits)
+	ListVisits(ctx echo.Context, params ListVisitsParams) error
+	// CreateVisit Log a visit
+	// (POST /visits)
+	CreateVisit(ctx echo.Context, params CreateVisitParams) error
+	// GetVisit Read a visit
+	// (GET /visits/{interactionId})
+	GetVisit(ctx echo.Context, interactionId InteractionId) error
+	// ListVoicemails The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+	// (GET /voicemails)
+	ListVoicemails(ctx echo.Context, params ListVoicemailsParams) error
+	// CreateVoicemail Log a voicemail
+	// (POST /voicemails)
+	CreateVoicemail(ctx echo.Context, params CreateVoicemailParams) error
+	// GetVoicemail Read a voicemail
+	// (GET /voicemails/{interactionId})
+	GetVoicemail(ctx echo.Context, interactionId InteractionId) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -32951,6 +42962,455 @@ func (w *ServerInterfaceWrapper) CreateToken(ctx echo.Context) error {
 	return err
 }
 
+// ListBailiffActs converts echo context to params.
+func (w *ServerInterfaceWrapper) ListBailiffActs(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListBailiffActsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListBailiffActs(ctx, params)
+	return err
+}
+
+// CreateBailiffAct converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateBailiffAct(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateBailiffActParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateBailiffAct(ctx, params)
+	return err
+}
+
+// GetBailiffAct converts echo context to params.
+func (w *ServerInterfaceWrapper) GetBailiffAct(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetBailiffAct(ctx, interactionId)
+	return err
+}
+
+// MarkBailiffActAnswered converts echo context to params.
+func (w *ServerInterfaceWrapper) MarkBailiffActAnswered(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MarkBailiffActAnsweredParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MarkBailiffActAnswered(ctx, interactionId, params)
+	return err
+}
+
+// ArchiveBailiffAct converts echo context to params.
+func (w *ServerInterfaceWrapper) ArchiveBailiffAct(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ArchiveBailiffActParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ArchiveBailiffAct(ctx, interactionId, params)
+	return err
+}
+
+// ProcessBailiffAct converts echo context to params.
+func (w *ServerInterfaceWrapper) ProcessBailiffAct(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ProcessBailiffActParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ProcessBailiffAct(ctx, interactionId, params)
+	return err
+}
+
+// DownloadBailiffActScan converts echo context to params.
+func (w *ServerInterfaceWrapper) DownloadBailiffActScan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DownloadBailiffActScan(ctx, interactionId)
+	return err
+}
+
+// UploadBailiffActScan converts echo context to params.
+func (w *ServerInterfaceWrapper) UploadBailiffActScan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadBailiffActScanParams
+	// ------------- Optional query parameter "filename" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filename", ctx.QueryParams(), &params.Filename, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter filename: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UploadBailiffActScan(ctx, interactionId, params)
+	return err
+}
+
+// ListCalls converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCalls(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCallsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "outcome" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "outcome", ctx.QueryParams(), &params.Outcome, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outcome: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCalls(ctx, params)
+	return err
+}
+
+// CreateCall converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCall(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCallParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCall(ctx, params)
+	return err
+}
+
+// GetCall converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCall(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCall(ctx, interactionId)
+	return err
+}
+
 // ListContacts converts echo context to params.
 func (w *ServerInterfaceWrapper) ListContacts(ctx echo.Context) error {
 	var err error
@@ -33134,6 +43594,139 @@ func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetHealth(ctx)
+	return err
+}
+
+// ListInteractions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListInteractions(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListInteractionsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "outcome" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "outcome", ctx.QueryParams(), &params.Outcome, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outcome: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListInteractions(ctx, params)
+	return err
+}
+
+// GetInteraction converts echo context to params.
+func (w *ServerInterfaceWrapper) GetInteraction(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetInteraction(ctx, interactionId)
+	return err
+}
+
+// ConfirmInteraction converts echo context to params.
+func (w *ServerInterfaceWrapper) ConfirmInteraction(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ConfirmInteractionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ConfirmInteraction(ctx, interactionId, params)
 	return err
 }
 
@@ -33550,6 +44143,336 @@ func (w *ServerInterfaceWrapper) CreateMandate(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateMandate(ctx, intervenantId, params)
+	return err
+}
+
+// ListLetters converts echo context to params.
+func (w *ServerInterfaceWrapper) ListLetters(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListLettersParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListLetters(ctx, params)
+	return err
+}
+
+// CreateLetter converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateLetter(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateLetterParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateLetter(ctx, params)
+	return err
+}
+
+// GetLetter converts echo context to params.
+func (w *ServerInterfaceWrapper) GetLetter(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetLetter(ctx, interactionId)
+	return err
+}
+
+// MarkLetterAnswered converts echo context to params.
+func (w *ServerInterfaceWrapper) MarkLetterAnswered(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MarkLetterAnsweredParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MarkLetterAnswered(ctx, interactionId, params)
+	return err
+}
+
+// ArchiveLetter converts echo context to params.
+func (w *ServerInterfaceWrapper) ArchiveLetter(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ArchiveLetterParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ArchiveLetter(ctx, interactionId, params)
+	return err
+}
+
+// ProcessLetter converts echo context to params.
+func (w *ServerInterfaceWrapper) ProcessLetter(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ProcessLetterParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ProcessLetter(ctx, interactionId, params)
+	return err
+}
+
+// DownloadLetterScan converts echo context to params.
+func (w *ServerInterfaceWrapper) DownloadLetterScan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DownloadLetterScan(ctx, interactionId)
+	return err
+}
+
+// UploadLetterScan converts echo context to params.
+func (w *ServerInterfaceWrapper) UploadLetterScan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadLetterScanParams
+	// ------------- Optional query parameter "filename" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filename", ctx.QueryParams(), &params.Filename, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter filename: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UploadLetterScan(ctx, interactionId, params)
 	return err
 }
 
@@ -35471,6 +46394,237 @@ func (w *ServerInterfaceWrapper) ApplyTicketTransition(ctx echo.Context) error {
 	return err
 }
 
+// ListVisits converts echo context to params.
+func (w *ServerInterfaceWrapper) ListVisits(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListVisitsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "outcome" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "outcome", ctx.QueryParams(), &params.Outcome, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter outcome: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListVisits(ctx, params)
+	return err
+}
+
+// CreateVisit converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateVisit(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateVisitParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateVisit(ctx, params)
+	return err
+}
+
+// GetVisit converts echo context to params.
+func (w *ServerInterfaceWrapper) GetVisit(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetVisit(ctx, interactionId)
+	return err
+}
+
+// ListVoicemails converts echo context to params.
+func (w *ServerInterfaceWrapper) ListVoicemails(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListVoicemailsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "agent_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent_id", ctx.QueryParams(), &params.AgentId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", ctx.QueryParams(), &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contact_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "intervenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "intervenant_id", ctx.QueryParams(), &params.IntervenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intervenant_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unconfirmed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListVoicemails(ctx, params)
+	return err
+}
+
+// CreateVoicemail converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateVoicemail(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateVoicemailParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateVoicemail(ctx, params)
+	return err
+}
+
+// GetVoicemail converts echo context to params.
+func (w *ServerInterfaceWrapper) GetVoicemail(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "interactionId" -------------
+	var interactionId InteractionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "interactionId", ctx.Param("interactionId"), &interactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interactionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetVoicemail(ctx, interactionId)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -35617,6 +46771,34 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/tickets/:ticketId/client-notifications", wrapper.ListClientNotifications, options.OperationMiddlewares["listClientNotifications"]...)
 	router.GET(options.BaseURL+"/me/notifications", wrapper.ListMyNotifications, options.OperationMiddlewares["listMyNotifications"]...)
 	router.POST(options.BaseURL+"/me/notifications/:notificationId/read", wrapper.MarkNotificationRead, options.OperationMiddlewares["markNotificationRead"]...)
+	router.GET(options.BaseURL+"/calls", wrapper.ListCalls, options.OperationMiddlewares["listCalls"]...)
+	router.POST(options.BaseURL+"/calls", wrapper.CreateCall, options.OperationMiddlewares["createCall"]...)
+	router.GET(options.BaseURL+"/calls/:interactionId", wrapper.GetCall, options.OperationMiddlewares["getCall"]...)
+	router.GET(options.BaseURL+"/voicemails", wrapper.ListVoicemails, options.OperationMiddlewares["listVoicemails"]...)
+	router.POST(options.BaseURL+"/voicemails", wrapper.CreateVoicemail, options.OperationMiddlewares["createVoicemail"]...)
+	router.GET(options.BaseURL+"/voicemails/:interactionId", wrapper.GetVoicemail, options.OperationMiddlewares["getVoicemail"]...)
+	router.GET(options.BaseURL+"/visits", wrapper.ListVisits, options.OperationMiddlewares["listVisits"]...)
+	router.POST(options.BaseURL+"/visits", wrapper.CreateVisit, options.OperationMiddlewares["createVisit"]...)
+	router.GET(options.BaseURL+"/visits/:interactionId", wrapper.GetVisit, options.OperationMiddlewares["getVisit"]...)
+	router.GET(options.BaseURL+"/letters", wrapper.ListLetters, options.OperationMiddlewares["listLetters"]...)
+	router.POST(options.BaseURL+"/letters", wrapper.CreateLetter, options.OperationMiddlewares["createLetter"]...)
+	router.GET(options.BaseURL+"/letters/:interactionId", wrapper.GetLetter, options.OperationMiddlewares["getLetter"]...)
+	router.GET(options.BaseURL+"/letters/:interactionId/scan", wrapper.DownloadLetterScan, options.OperationMiddlewares["downloadLetterScan"]...)
+	router.PUT(options.BaseURL+"/letters/:interactionId/scan", wrapper.UploadLetterScan, options.OperationMiddlewares["uploadLetterScan"]...)
+	router.POST(options.BaseURL+"/letters/:interactionId/processing", wrapper.ProcessLetter, options.OperationMiddlewares["processLetter"]...)
+	router.POST(options.BaseURL+"/letters/:interactionId/answered", wrapper.MarkLetterAnswered, options.OperationMiddlewares["markLetterAnswered"]...)
+	router.POST(options.BaseURL+"/letters/:interactionId/archive", wrapper.ArchiveLetter, options.OperationMiddlewares["archiveLetter"]...)
+	router.GET(options.BaseURL+"/bailiff-acts", wrapper.ListBailiffActs, options.OperationMiddlewares["listBailiffActs"]...)
+	router.POST(options.BaseURL+"/bailiff-acts", wrapper.CreateBailiffAct, options.OperationMiddlewares["createBailiffAct"]...)
+	router.GET(options.BaseURL+"/bailiff-acts/:interactionId", wrapper.GetBailiffAct, options.OperationMiddlewares["getBailiffAct"]...)
+	router.GET(options.BaseURL+"/bailiff-acts/:interactionId/scan", wrapper.DownloadBailiffActScan, options.OperationMiddlewares["downloadBailiffActScan"]...)
+	router.PUT(options.BaseURL+"/bailiff-acts/:interactionId/scan", wrapper.UploadBailiffActScan, options.OperationMiddlewares["uploadBailiffActScan"]...)
+	router.POST(options.BaseURL+"/bailiff-acts/:interactionId/processing", wrapper.ProcessBailiffAct, options.OperationMiddlewares["processBailiffAct"]...)
+	router.POST(options.BaseURL+"/bailiff-acts/:interactionId/answered", wrapper.MarkBailiffActAnswered, options.OperationMiddlewares["markBailiffActAnswered"]...)
+	router.POST(options.BaseURL+"/bailiff-acts/:interactionId/archive", wrapper.ArchiveBailiffAct, options.OperationMiddlewares["archiveBailiffAct"]...)
+	router.GET(options.BaseURL+"/interactions", wrapper.ListInteractions, options.OperationMiddlewares["listInteractions"]...)
+	router.GET(options.BaseURL+"/interactions/:interactionId", wrapper.GetInteraction, options.OperationMiddlewares["getInteraction"]...)
+	router.POST(options.BaseURL+"/interactions/:interactionId/confirmation", wrapper.ConfirmInteraction, options.OperationMiddlewares["confirmInteraction"]...)
 	router.GET(options.BaseURL+"/audit-events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
 
 }
@@ -37429,6 +48611,1443 @@ func (response CreateToken429ApplicationProblemPlusJSONResponse) VisitCreateToke
 	return err
 }
 
+type ListBailiffActsRequestObject struct {
+	Params ListBailiffActsParams
+}
+
+type ListBailiffActsResponseObject interface {
+	VisitListBailiffActsResponse(w http.ResponseWriter) error
+}
+
+type ListBailiffActs200JSONResponse BailiffActPage
+
+func (response ListBailiffActs200JSONResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBailiffActs200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListBailiffActs200TextcsvResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListBailiffActs400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListBailiffActs400ApplicationProblemPlusJSONResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBailiffActs401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListBailiffActs401ApplicationProblemPlusJSONResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBailiffActs403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListBailiffActs403ApplicationProblemPlusJSONResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBailiffActs422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListBailiffActs422ApplicationProblemPlusJSONResponse) VisitListBailiffActsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffActRequestObject struct {
+	Params CreateBailiffActParams
+	Body   *CreateBailiffActJSONRequestBody
+}
+
+type CreateBailiffActResponseObject interface {
+	VisitCreateBailiffActResponse(w http.ResponseWriter) error
+}
+
+type CreateBailiffAct201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateBailiffAct201JSONResponse struct {
+	Body    BailiffAct
+	Headers CreateBailiffAct201ResponseHeaders
+}
+
+func (response CreateBailiffAct201JSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct400ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct401ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct403ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct409ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct413ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBailiffAct422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBailiffAct422ApplicationProblemPlusJSONResponse) VisitCreateBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBailiffActRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetBailiffActResponseObject interface {
+	VisitGetBailiffActResponse(w http.ResponseWriter) error
+}
+
+type GetBailiffAct200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetBailiffAct200JSONResponse struct {
+	Body    BailiffAct
+	Headers GetBailiffAct200ResponseHeaders
+}
+
+func (response GetBailiffAct200JSONResponse) VisitGetBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBailiffAct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetBailiffAct400ApplicationProblemPlusJSONResponse) VisitGetBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBailiffAct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetBailiffAct401ApplicationProblemPlusJSONResponse) VisitGetBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBailiffAct403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetBailiffAct403ApplicationProblemPlusJSONResponse) VisitGetBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBailiffAct404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBailiffAct404ApplicationProblemPlusJSONResponse) VisitGetBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnsweredRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        MarkBailiffActAnsweredParams
+}
+
+type MarkBailiffActAnsweredResponseObject interface {
+	VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error
+}
+
+type MarkBailiffActAnswered200ResponseHeaders struct {
+	ETag *string
+}
+
+type MarkBailiffActAnswered200JSONResponse struct {
+	Body    BailiffAct
+	Headers MarkBailiffActAnswered200ResponseHeaders
+}
+
+func (response MarkBailiffActAnswered200JSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered400ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered401ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered403ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered404ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered409ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered412ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered422ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkBailiffActAnswered428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response MarkBailiffActAnswered428ApplicationProblemPlusJSONResponse) VisitMarkBailiffActAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffActRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        ArchiveBailiffActParams
+}
+
+type ArchiveBailiffActResponseObject interface {
+	VisitArchiveBailiffActResponse(w http.ResponseWriter) error
+}
+
+type ArchiveBailiffAct200ResponseHeaders struct {
+	ETag *string
+}
+
+type ArchiveBailiffAct200JSONResponse struct {
+	Body    BailiffAct
+	Headers ArchiveBailiffAct200ResponseHeaders
+}
+
+func (response ArchiveBailiffAct200JSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct400ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct401ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct403ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct404ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct409ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct412ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct422ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveBailiffAct428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveBailiffAct428ApplicationProblemPlusJSONResponse) VisitArchiveBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffActRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        ProcessBailiffActParams
+	Body          *ProcessBailiffActJSONRequestBody
+}
+
+type ProcessBailiffActResponseObject interface {
+	VisitProcessBailiffActResponse(w http.ResponseWriter) error
+}
+
+type ProcessBailiffAct200ResponseHeaders struct {
+	ETag *string
+}
+
+type ProcessBailiffAct200JSONResponse struct {
+	Body    BailiffAct
+	Headers ProcessBailiffAct200ResponseHeaders
+}
+
+func (response ProcessBailiffAct200JSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct400ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct401ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct403ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct404ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct409ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct412ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct422ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessBailiffAct428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessBailiffAct428ApplicationProblemPlusJSONResponse) VisitProcessBailiffActResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadBailiffActScanRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type DownloadBailiffActScanResponseObject interface {
+	VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error
+}
+
+type DownloadBailiffActScan200ResponseHeaders struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadBailiffActScan200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadBailiffActScan200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadBailiffActScan200ApplicationoctetStreamResponse) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadBailiffActScan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadBailiffActScan400ApplicationProblemPlusJSONResponse) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadBailiffActScan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadBailiffActScan401ApplicationProblemPlusJSONResponse) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadBailiffActScan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadBailiffActScan403ApplicationProblemPlusJSONResponse) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadBailiffActScan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadBailiffActScan404ApplicationProblemPlusJSONResponse) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScanRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        UploadBailiffActScanParams
+	Body          io.Reader
+	MultipartBody *multipart.Reader
+}
+
+type UploadBailiffActScanResponseObject interface {
+	VisitUploadBailiffActScanResponse(w http.ResponseWriter) error
+}
+
+type UploadBailiffActScan200ResponseHeaders struct {
+	ETag *string
+}
+
+type UploadBailiffActScan200JSONResponse struct {
+	Body    BailiffAct
+	Headers UploadBailiffActScan200ResponseHeaders
+}
+
+func (response UploadBailiffActScan200JSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan400ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan401ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan403ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan404ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan409ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan412ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan413ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan422ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadBailiffActScan428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UploadBailiffActScan428ApplicationProblemPlusJSONResponse) VisitUploadBailiffActScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallsRequestObject struct {
+	Params ListCallsParams
+}
+
+type ListCallsResponseObject interface {
+	VisitListCallsResponse(w http.ResponseWriter) error
+}
+
+type ListCalls200JSONResponse CallPage
+
+func (response ListCalls200JSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListCalls200TextcsvResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListCalls400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalls400ApplicationProblemPlusJSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalls401ApplicationProblemPlusJSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalls403ApplicationProblemPlusJSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalls422ApplicationProblemPlusJSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCallRequestObject struct {
+	Params CreateCallParams
+	Body   *CreateCallJSONRequestBody
+}
+
+type CreateCallResponseObject interface {
+	VisitCreateCallResponse(w http.ResponseWriter) error
+}
+
+type CreateCall201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateCall201JSONResponse struct {
+	Body    Call
+	Headers CreateCall201ResponseHeaders
+}
+
+func (response CreateCall201JSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall400ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall401ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall403ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall409ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall413ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCall422ApplicationProblemPlusJSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCallRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetCallResponseObject interface {
+	VisitGetCallResponse(w http.ResponseWriter) error
+}
+
+type GetCall200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetCall200JSONResponse struct {
+	Body    Call
+	Headers GetCall200ResponseHeaders
+}
+
+func (response GetCall200JSONResponse) VisitGetCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCall400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCall400ApplicationProblemPlusJSONResponse) VisitGetCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCall401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCall401ApplicationProblemPlusJSONResponse) VisitGetCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCall403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCall403ApplicationProblemPlusJSONResponse) VisitGetCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCall404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCall404ApplicationProblemPlusJSONResponse) VisitGetCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListContactsRequestObject struct {
 	Params ListContactsParams
 }
@@ -38004,6 +50623,354 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInteractionsRequestObject struct {
+	Params ListInteractionsParams
+}
+
+type ListInteractionsResponseObject interface {
+	VisitListInteractionsResponse(w http.ResponseWriter) error
+}
+
+type ListInteractions200JSONResponse InteractionPage
+
+func (response ListInteractions200JSONResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInteractions200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListInteractions200TextcsvResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListInteractions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListInteractions400ApplicationProblemPlusJSONResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInteractions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListInteractions401ApplicationProblemPlusJSONResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInteractions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListInteractions403ApplicationProblemPlusJSONResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInteractions422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListInteractions422ApplicationProblemPlusJSONResponse) VisitListInteractionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInteractionRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetInteractionResponseObject interface {
+	VisitGetInteractionResponse(w http.ResponseWriter) error
+}
+
+type GetInteraction200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetInteraction200JSONResponse struct {
+	Body    Interaction
+	Headers GetInteraction200ResponseHeaders
+}
+
+func (response GetInteraction200JSONResponse) VisitGetInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInteraction400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetInteraction400ApplicationProblemPlusJSONResponse) VisitGetInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInteraction401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetInteraction401ApplicationProblemPlusJSONResponse) VisitGetInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInteraction403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetInteraction403ApplicationProblemPlusJSONResponse) VisitGetInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInteraction404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetInteraction404ApplicationProblemPlusJSONResponse) VisitGetInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteractionRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        ConfirmInteractionParams
+	Body          *ConfirmInteractionJSONRequestBody
+}
+
+type ConfirmInteractionResponseObject interface {
+	VisitConfirmInteractionResponse(w http.ResponseWriter) error
+}
+
+type ConfirmInteraction200ResponseHeaders struct {
+	ETag *string
+}
+
+type ConfirmInteraction200JSONResponse struct {
+	Body    Interaction
+	Headers ConfirmInteraction200ResponseHeaders
+}
+
+func (response ConfirmInteraction200JSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction400ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction401ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction403ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction404ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction409ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction413ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmInteraction422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmInteraction422ApplicationProblemPlusJSONResponse) VisitConfirmInteractionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -39271,6 +52238,1108 @@ func (response CreateMandate422ApplicationProblemPlusJSONResponse) VisitCreateMa
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLettersRequestObject struct {
+	Params ListLettersParams
+}
+
+type ListLettersResponseObject interface {
+	VisitListLettersResponse(w http.ResponseWriter) error
+}
+
+type ListLetters200JSONResponse LetterPage
+
+func (response ListLetters200JSONResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLetters200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListLetters200TextcsvResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListLetters400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListLetters400ApplicationProblemPlusJSONResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLetters401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLetters401ApplicationProblemPlusJSONResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLetters403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLetters403ApplicationProblemPlusJSONResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLetters422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListLetters422ApplicationProblemPlusJSONResponse) VisitListLettersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetterRequestObject struct {
+	Params CreateLetterParams
+	Body   *CreateLetterJSONRequestBody
+}
+
+type CreateLetterResponseObject interface {
+	VisitCreateLetterResponse(w http.ResponseWriter) error
+}
+
+type CreateLetter201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateLetter201JSONResponse struct {
+	Body    Letter
+	Headers CreateLetter201ResponseHeaders
+}
+
+func (response CreateLetter201JSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter400ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter401ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter403ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter409ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter413ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLetter422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLetter422ApplicationProblemPlusJSONResponse) VisitCreateLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLetterRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetLetterResponseObject interface {
+	VisitGetLetterResponse(w http.ResponseWriter) error
+}
+
+type GetLetter200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetLetter200JSONResponse struct {
+	Body    Letter
+	Headers GetLetter200ResponseHeaders
+}
+
+func (response GetLetter200JSONResponse) VisitGetLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLetter400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetLetter400ApplicationProblemPlusJSONResponse) VisitGetLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLetter401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetLetter401ApplicationProblemPlusJSONResponse) VisitGetLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLetter403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetLetter403ApplicationProblemPlusJSONResponse) VisitGetLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLetter404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetLetter404ApplicationProblemPlusJSONResponse) VisitGetLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnsweredRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        MarkLetterAnsweredParams
+}
+
+type MarkLetterAnsweredResponseObject interface {
+	VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error
+}
+
+type MarkLetterAnswered200ResponseHeaders struct {
+	ETag *string
+}
+
+type MarkLetterAnswered200JSONResponse struct {
+	Body    Letter
+	Headers MarkLetterAnswered200ResponseHeaders
+}
+
+func (response MarkLetterAnswered200JSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered400ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered401ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered403ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered404ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered409ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered412ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered422ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkLetterAnswered428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response MarkLetterAnswered428ApplicationProblemPlusJSONResponse) VisitMarkLetterAnsweredResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetterRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        ArchiveLetterParams
+}
+
+type ArchiveLetterResponseObject interface {
+	VisitArchiveLetterResponse(w http.ResponseWriter) error
+}
+
+type ArchiveLetter200ResponseHeaders struct {
+	ETag *string
+}
+
+type ArchiveLetter200JSONResponse struct {
+	Body    Letter
+	Headers ArchiveLetter200ResponseHeaders
+}
+
+func (response ArchiveLetter200JSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter400ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter401ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter403ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter404ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter409ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter412ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter422ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveLetter428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ArchiveLetter428ApplicationProblemPlusJSONResponse) VisitArchiveLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetterRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        ProcessLetterParams
+	Body          *ProcessLetterJSONRequestBody
+}
+
+type ProcessLetterResponseObject interface {
+	VisitProcessLetterResponse(w http.ResponseWriter) error
+}
+
+type ProcessLetter200ResponseHeaders struct {
+	ETag *string
+}
+
+type ProcessLetter200JSONResponse struct {
+	Body    Letter
+	Headers ProcessLetter200ResponseHeaders
+}
+
+func (response ProcessLetter200JSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter400ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter401ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter403ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter404ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter409ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter412ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter422ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessLetter428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessLetter428ApplicationProblemPlusJSONResponse) VisitProcessLetterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadLetterScanRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type DownloadLetterScanResponseObject interface {
+	VisitDownloadLetterScanResponse(w http.ResponseWriter) error
+}
+
+type DownloadLetterScan200ResponseHeaders struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadLetterScan200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadLetterScan200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadLetterScan200ApplicationoctetStreamResponse) VisitDownloadLetterScanResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadLetterScan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadLetterScan400ApplicationProblemPlusJSONResponse) VisitDownloadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadLetterScan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadLetterScan401ApplicationProblemPlusJSONResponse) VisitDownloadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadLetterScan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadLetterScan403ApplicationProblemPlusJSONResponse) VisitDownloadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadLetterScan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadLetterScan404ApplicationProblemPlusJSONResponse) VisitDownloadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScanRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+	Params        UploadLetterScanParams
+	Body          io.Reader
+	MultipartBody *multipart.Reader
+}
+
+type UploadLetterScanResponseObject interface {
+	VisitUploadLetterScanResponse(w http.ResponseWriter) error
+}
+
+type UploadLetterScan200ResponseHeaders struct {
+	ETag *string
+}
+
+type UploadLetterScan200JSONResponse struct {
+	Body    Letter
+	Headers UploadLetterScan200ResponseHeaders
+}
+
+func (response UploadLetterScan200JSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan400ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan401ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan403ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan404ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan409ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan412ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan413ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan422ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLetterScan428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLetterScan428ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -45980,6 +60049,676 @@ func (response ApplyTicketTransition428ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type ListVisitsRequestObject struct {
+	Params ListVisitsParams
+}
+
+type ListVisitsResponseObject interface {
+	VisitListVisitsResponse(w http.ResponseWriter) error
+}
+
+type ListVisits200JSONResponse VisitPage
+
+func (response ListVisits200JSONResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVisits200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListVisits200TextcsvResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListVisits400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListVisits400ApplicationProblemPlusJSONResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVisits401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListVisits401ApplicationProblemPlusJSONResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVisits403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListVisits403ApplicationProblemPlusJSONResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVisits422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListVisits422ApplicationProblemPlusJSONResponse) VisitListVisitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisitRequestObject struct {
+	Params CreateVisitParams
+	Body   *CreateVisitJSONRequestBody
+}
+
+type CreateVisitResponseObject interface {
+	VisitCreateVisitResponse(w http.ResponseWriter) error
+}
+
+type CreateVisit201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateVisit201JSONResponse struct {
+	Body    Visit
+	Headers CreateVisit201ResponseHeaders
+}
+
+func (response CreateVisit201JSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit400ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit401ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit403ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit409ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit413ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVisit422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVisit422ApplicationProblemPlusJSONResponse) VisitCreateVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVisitRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetVisitResponseObject interface {
+	VisitGetVisitResponse(w http.ResponseWriter) error
+}
+
+type GetVisit200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetVisit200JSONResponse struct {
+	Body    Visit
+	Headers GetVisit200ResponseHeaders
+}
+
+func (response GetVisit200JSONResponse) VisitGetVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVisit400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetVisit400ApplicationProblemPlusJSONResponse) VisitGetVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVisit401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetVisit401ApplicationProblemPlusJSONResponse) VisitGetVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVisit403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetVisit403ApplicationProblemPlusJSONResponse) VisitGetVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVisit404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetVisit404ApplicationProblemPlusJSONResponse) VisitGetVisitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVoicemailsRequestObject struct {
+	Params ListVoicemailsParams
+}
+
+type ListVoicemailsResponseObject interface {
+	VisitListVoicemailsResponse(w http.ResponseWriter) error
+}
+
+type ListVoicemails200JSONResponse VoicemailPage
+
+func (response ListVoicemails200JSONResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVoicemails200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListVoicemails200TextcsvResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListVoicemails400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListVoicemails400ApplicationProblemPlusJSONResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVoicemails401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListVoicemails401ApplicationProblemPlusJSONResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVoicemails403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListVoicemails403ApplicationProblemPlusJSONResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVoicemails422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListVoicemails422ApplicationProblemPlusJSONResponse) VisitListVoicemailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemailRequestObject struct {
+	Params CreateVoicemailParams
+	Body   *CreateVoicemailJSONRequestBody
+}
+
+type CreateVoicemailResponseObject interface {
+	VisitCreateVoicemailResponse(w http.ResponseWriter) error
+}
+
+type CreateVoicemail201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateVoicemail201JSONResponse struct {
+	Body    Voicemail
+	Headers CreateVoicemail201ResponseHeaders
+}
+
+func (response CreateVoicemail201JSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail400ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail401ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail403ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail409ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail413ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVoicemail422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVoicemail422ApplicationProblemPlusJSONResponse) VisitCreateVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVoicemailRequestObject struct {
+	InteractionId InteractionId `json:"interactionId"`
+}
+
+type GetVoicemailResponseObject interface {
+	VisitGetVoicemailResponse(w http.ResponseWriter) error
+}
+
+type GetVoicemail200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetVoicemail200JSONResponse struct {
+	Body    Voicemail
+	Headers GetVoicemail200ResponseHeaders
+}
+
+func (response GetVoicemail200JSONResponse) VisitGetVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVoicemail400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetVoicemail400ApplicationProblemPlusJSONResponse) VisitGetVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVoicemail401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetVoicemail401ApplicationProblemPlusJSONResponse) VisitGetVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVoicemail403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetVoicemail403ApplicationProblemPlusJSONResponse) VisitGetVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVoicemail404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetVoicemail404ApplicationProblemPlusJSONResponse) VisitGetVoicemailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListAgents List agents
@@ -46039,6 +60778,39 @@ type StrictServerInterface interface {
 	// CreateToken Log in with a username and password
 	// (POST /auth/token)
 	CreateToken(ctx context.Context, request CreateTokenRequestObject) (CreateTokenResponseObject, error)
+	// ListBailiffActs The book of bailiff acts (actes d'huissier), filtered, paged or exported as CSV
+	// (GET /bailiff-acts)
+	ListBailiffActs(ctx context.Context, request ListBailiffActsRequestObject) (ListBailiffActsResponseObject, error)
+	// CreateBailiffAct Log a bailiff act
+	// (POST /bailiff-acts)
+	CreateBailiffAct(ctx context.Context, request CreateBailiffActRequestObject) (CreateBailiffActResponseObject, error)
+	// GetBailiffAct Read a bailiff act
+	// (GET /bailiff-acts/{interactionId})
+	GetBailiffAct(ctx context.Context, request GetBailiffActRequestObject) (GetBailiffActResponseObject, error)
+	// MarkBailiffActAnswered Mark a processed bailiff act answered
+	// (POST /bailiff-acts/{interactionId}/answered)
+	MarkBailiffActAnswered(ctx context.Context, request MarkBailiffActAnsweredRequestObject) (MarkBailiffActAnsweredResponseObject, error)
+	// ArchiveBailiffAct Archive an answered bailiff act
+	// (POST /bailiff-acts/{interactionId}/archive)
+	ArchiveBailiffAct(ctx context.Context, request ArchiveBailiffActRequestObject) (ArchiveBailiffActResponseObject, error)
+	// ProcessBailiffAct Process a scanned bailiff act into tickets, one per subject
+	// (POST /bailiff-acts/{interactionId}/processing)
+	ProcessBailiffAct(ctx context.Context, request ProcessBailiffActRequestObject) (ProcessBailiffActResponseObject, error)
+	// DownloadBailiffActScan Download the bailiff act's scan, streamed
+	// (GET /bailiff-acts/{interactionId}/scan)
+	DownloadBailiffActScan(ctx context.Context, request DownloadBailiffActScanRequestObject) (DownloadBailiffActScanResponseObject, error)
+	// UploadBailiffActScan Upload the bailiff act's scan (multipart or raw body), streamed
+	// (PUT /bailiff-acts/{interactionId}/scan)
+	UploadBailiffActScan(ctx context.Context, request UploadBailiffActScanRequestObject) (UploadBailiffActScanResponseObject, error)
+	// ListCalls The book of calls (cahier des appels), filtered, paged or exported as CSV
+	// (GET /calls)
+	ListCalls(ctx context.Context, request ListCallsRequestObject) (ListCallsResponseObject, error)
+	// CreateCall Log a call
+	// (POST /calls)
+	CreateCall(ctx context.Context, request CreateCallRequestObject) (CreateCallResponseObject, error)
+	// GetCall Read a call
+	// (GET /calls/{interactionId})
+	GetCall(ctx context.Context, request GetCallRequestObject) (GetCallResponseObject, error)
 	// ListContacts List or search contacts
 	// (GET /contacts)
 	ListContacts(ctx context.Context, request ListContactsRequestObject) (ListContactsResponseObject, error)
@@ -46057,6 +60829,15 @@ type StrictServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// ListInteractions Every book at once (calls, voicemails, visits, letters, bailiff acts)
+	// (GET /interactions)
+	ListInteractions(ctx context.Context, request ListInteractionsRequestObject) (ListInteractionsResponseObject, error)
+	// GetInteraction Read an interaction of any kind
+	// (GET /interactions/{interactionId})
+	GetInteraction(ctx context.Context, request GetInteractionRequestObject) (GetInteractionResponseObject, error)
+	// ConfirmInteraction Confirm an oral exchange in writing
+	// (POST /interactions/{interactionId}/confirmation)
+	ConfirmInteraction(ctx context.Context, request ConfirmInteractionRequestObject) (ConfirmInteractionResponseObject, error)
 	// ListIntervenants List or search intervenants
 	// (GET /intervenants)
 	ListIntervenants(ctx context.Context, request ListIntervenantsRequestObject) (ListIntervenantsResponseObject, error)
@@ -46090,6 +60871,30 @@ type StrictServerInterface interface {
 	// CreateMandate Record a mandate binding the intervenant to a registered client
 	// (POST /intervenants/{intervenantId}/mandates)
 	CreateMandate(ctx context.Context, request CreateMandateRequestObject) (CreateMandateResponseObject, error)
+	// ListLetters The book of letters (courriers), filtered, paged or exported as CSV
+	// (GET /letters)
+	ListLetters(ctx context.Context, request ListLettersRequestObject) (ListLettersResponseObject, error)
+	// CreateLetter Log a letter
+	// (POST /letters)
+	CreateLetter(ctx context.Context, request CreateLetterRequestObject) (CreateLetterResponseObject, error)
+	// GetLetter Read a letter
+	// (GET /letters/{interactionId})
+	GetLetter(ctx context.Context, request GetLetterRequestObject) (GetLetterResponseObject, error)
+	// MarkLetterAnswered Mark a processed letter answered
+	// (POST /letters/{interactionId}/answered)
+	MarkLetterAnswered(ctx context.Context, request MarkLetterAnsweredRequestObject) (MarkLetterAnsweredResponseObject, error)
+	// ArchiveLetter Archive an answered letter
+	// (POST /letters/{interactionId}/archive)
+	ArchiveLetter(ctx context.Context, request ArchiveLetterRequestObject) (ArchiveLetterResponseObject, error)
+	// ProcessLetter Process a scanned letter into tickets, one per subject
+	// (POST /letters/{interactionId}/processing)
+	ProcessLetter(ctx context.Context, request ProcessLetterRequestObject) (ProcessLetterResponseObject, error)
+	// DownloadLetterScan Download the letter's scan, streamed
+	// (GET /letters/{interactionId}/scan)
+	DownloadLetterScan(ctx context.Context, request DownloadLetterScanRequestObject) (DownloadLetterScanResponseObject, error)
+	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
+	// (PUT /letters/{interactionId}/scan)
+	UploadLetterScan(ctx context.Context, request UploadLetterScanRequestObject) (UploadLetterScanResponseObject, error)
 	// ListMailboxes The mailboxes the caller may see
 	// (GET /mailboxes)
 	ListMailboxes(ctx context.Context, request ListMailboxesRequestObject) (ListMailboxesResponseObject, error)
@@ -46282,6 +61087,24 @@ type StrictServerInterface interface {
 	// ApplyTicketTransition Apply a transition
 	// (POST /tickets/{ticketId}/transitions)
 	ApplyTicketTransition(ctx context.Context, request ApplyTicketTransitionRequestObject) (ApplyTicketTransitionResponseObject, error)
+	// ListVisits The book of visits (visites), filtered, paged or exported as CSV
+	// (GET /visits)
+	ListVisits(ctx context.Context, request ListVisitsRequestObject) (ListVisitsResponseObject, error)
+	// CreateVisit Log a visit
+	// (POST /visits)
+	CreateVisit(ctx context.Context, request CreateVisitRequestObject) (CreateVisitResponseObject, error)
+	// GetVisit Read a visit
+	// (GET /visits/{interactionId})
+	GetVisit(ctx context.Context, request GetVisitRequestObject) (GetVisitResponseObject, error)
+	// ListVoicemails The book of voicemails (messages de la boîte vocale), filtered, paged or exported as CSV
+	// (GET /voicemails)
+	ListVoicemails(ctx context.Context, request ListVoicemailsRequestObject) (ListVoicemailsResponseObject, error)
+	// CreateVoicemail Log a voicemail
+	// (POST /voicemails)
+	CreateVoicemail(ctx context.Context, request CreateVoicemailRequestObject) (CreateVoicemailResponseObject, error)
+	// GetVoicemail Read a voicemail
+	// (GET /voicemails/{interactionId})
+	GetVoicemail(ctx context.Context, request GetVoicemailRequestObject) (GetVoicemailResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -46977,6 +61800,364 @@ func (sh *strictHandler) CreateToken(ctx echo.Context) error {
 	return nil
 }
 
+// ListBailiffActs operation middleware
+func (sh *strictHandler) ListBailiffActs(ctx echo.Context, params ListBailiffActsParams) error {
+	var request ListBailiffActsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListBailiffActs(ctx.Request().Context(), request.(ListBailiffActsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListBailiffActs")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListBailiffActsResponseObject); ok {
+		return validResponse.VisitListBailiffActsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateBailiffAct operation middleware
+func (sh *strictHandler) CreateBailiffAct(ctx echo.Context, params CreateBailiffActParams) error {
+	var request CreateBailiffActRequestObject
+
+	request.Params = params
+
+	var body CreateBailiffActJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateBailiffAct(ctx.Request().Context(), request.(CreateBailiffActRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateBailiffAct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateBailiffActResponseObject); ok {
+		return validResponse.VisitCreateBailiffActResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetBailiffAct operation middleware
+func (sh *strictHandler) GetBailiffAct(ctx echo.Context, interactionId InteractionId) error {
+	var request GetBailiffActRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBailiffAct(ctx.Request().Context(), request.(GetBailiffActRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBailiffAct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetBailiffActResponseObject); ok {
+		return validResponse.VisitGetBailiffActResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MarkBailiffActAnswered operation middleware
+func (sh *strictHandler) MarkBailiffActAnswered(ctx echo.Context, interactionId InteractionId, params MarkBailiffActAnsweredParams) error {
+	var request MarkBailiffActAnsweredRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkBailiffActAnswered(ctx.Request().Context(), request.(MarkBailiffActAnsweredRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkBailiffActAnswered")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MarkBailiffActAnsweredResponseObject); ok {
+		return validResponse.VisitMarkBailiffActAnsweredResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ArchiveBailiffAct operation middleware
+func (sh *strictHandler) ArchiveBailiffAct(ctx echo.Context, interactionId InteractionId, params ArchiveBailiffActParams) error {
+	var request ArchiveBailiffActRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ArchiveBailiffAct(ctx.Request().Context(), request.(ArchiveBailiffActRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ArchiveBailiffAct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ArchiveBailiffActResponseObject); ok {
+		return validResponse.VisitArchiveBailiffActResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ProcessBailiffAct operation middleware
+func (sh *strictHandler) ProcessBailiffAct(ctx echo.Context, interactionId InteractionId, params ProcessBailiffActParams) error {
+	var request ProcessBailiffActRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	var body ProcessBailiffActJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ProcessBailiffAct(ctx.Request().Context(), request.(ProcessBailiffActRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ProcessBailiffAct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ProcessBailiffActResponseObject); ok {
+		return validResponse.VisitProcessBailiffActResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DownloadBailiffActScan operation middleware
+func (sh *strictHandler) DownloadBailiffActScan(ctx echo.Context, interactionId InteractionId) error {
+	var request DownloadBailiffActScanRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadBailiffActScan(ctx.Request().Context(), request.(DownloadBailiffActScanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadBailiffActScan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DownloadBailiffActScanResponseObject); ok {
+		return validResponse.VisitDownloadBailiffActScanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadBailiffActScan operation middleware
+func (sh *strictHandler) UploadBailiffActScan(ctx echo.Context, interactionId InteractionId, params UploadBailiffActScanParams) error {
+	var request UploadBailiffActScanRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/octet-stream") {
+		request.Body = ctx.Request().Body
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "multipart/form-data") {
+		if reader, err := ctx.Request().MultipartReader(); err != nil {
+			return err
+		} else {
+			request.MultipartBody = reader
+		}
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadBailiffActScan(ctx.Request().Context(), request.(UploadBailiffActScanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadBailiffActScan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadBailiffActScanResponseObject); ok {
+		return validResponse.VisitUploadBailiffActScanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCalls operation middleware
+func (sh *strictHandler) ListCalls(ctx echo.Context, params ListCallsParams) error {
+	var request ListCallsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCalls(ctx.Request().Context(), request.(ListCallsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCalls")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCallsResponseObject); ok {
+		return validResponse.VisitListCallsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCall operation middleware
+func (sh *strictHandler) CreateCall(ctx echo.Context, params CreateCallParams) error {
+	var request CreateCallRequestObject
+
+	request.Params = params
+
+	var body CreateCallJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCall(ctx.Request().Context(), request.(CreateCallRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCall")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCallResponseObject); ok {
+		return validResponse.VisitCreateCallResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCall operation middleware
+func (sh *strictHandler) GetCall(ctx echo.Context, interactionId InteractionId) error {
+	var request GetCallRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCall(ctx.Request().Context(), request.(GetCallRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCall")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCallResponseObject); ok {
+		return validResponse.VisitGetCallResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListContacts operation middleware
 func (sh *strictHandler) ListContacts(ctx echo.Context, params ListContactsParams) error {
 	var request ListContactsRequestObject
@@ -47167,6 +62348,105 @@ func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetHealthResponseObject); ok {
 		return validResponse.VisitGetHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListInteractions operation middleware
+func (sh *strictHandler) ListInteractions(ctx echo.Context, params ListInteractionsParams) error {
+	var request ListInteractionsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInteractions(ctx.Request().Context(), request.(ListInteractionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInteractions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListInteractionsResponseObject); ok {
+		return validResponse.VisitListInteractionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetInteraction operation middleware
+func (sh *strictHandler) GetInteraction(ctx echo.Context, interactionId InteractionId) error {
+	var request GetInteractionRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInteraction(ctx.Request().Context(), request.(GetInteractionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInteraction")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetInteractionResponseObject); ok {
+		return validResponse.VisitGetInteractionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ConfirmInteraction operation middleware
+func (sh *strictHandler) ConfirmInteraction(ctx echo.Context, interactionId InteractionId, params ConfirmInteractionParams) error {
+	var request ConfirmInteractionRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	var body ConfirmInteractionJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmInteraction(ctx.Request().Context(), request.(ConfirmInteractionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmInteraction")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ConfirmInteractionResponseObject); ok {
+		return validResponse.VisitConfirmInteractionResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -47565,6 +62845,266 @@ func (sh *strictHandler) CreateMandate(ctx echo.Context, intervenantId Intervena
 		return err
 	} else if validResponse, ok := response.(CreateMandateResponseObject); ok {
 		return validResponse.VisitCreateMandateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListLetters operation middleware
+func (sh *strictHandler) ListLetters(ctx echo.Context, params ListLettersParams) error {
+	var request ListLettersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLetters(ctx.Request().Context(), request.(ListLettersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLetters")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListLettersResponseObject); ok {
+		return validResponse.VisitListLettersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateLetter operation middleware
+func (sh *strictHandler) CreateLetter(ctx echo.Context, params CreateLetterParams) error {
+	var request CreateLetterRequestObject
+
+	request.Params = params
+
+	var body CreateLetterJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateLetter(ctx.Request().Context(), request.(CreateLetterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateLetter")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateLetterResponseObject); ok {
+		return validResponse.VisitCreateLetterResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetLetter operation middleware
+func (sh *strictHandler) GetLetter(ctx echo.Context, interactionId InteractionId) error {
+	var request GetLetterRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetLetter(ctx.Request().Context(), request.(GetLetterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetLetter")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetLetterResponseObject); ok {
+		return validResponse.VisitGetLetterResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MarkLetterAnswered operation middleware
+func (sh *strictHandler) MarkLetterAnswered(ctx echo.Context, interactionId InteractionId, params MarkLetterAnsweredParams) error {
+	var request MarkLetterAnsweredRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkLetterAnswered(ctx.Request().Context(), request.(MarkLetterAnsweredRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkLetterAnswered")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MarkLetterAnsweredResponseObject); ok {
+		return validResponse.VisitMarkLetterAnsweredResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ArchiveLetter operation middleware
+func (sh *strictHandler) ArchiveLetter(ctx echo.Context, interactionId InteractionId, params ArchiveLetterParams) error {
+	var request ArchiveLetterRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ArchiveLetter(ctx.Request().Context(), request.(ArchiveLetterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ArchiveLetter")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ArchiveLetterResponseObject); ok {
+		return validResponse.VisitArchiveLetterResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ProcessLetter operation middleware
+func (sh *strictHandler) ProcessLetter(ctx echo.Context, interactionId InteractionId, params ProcessLetterParams) error {
+	var request ProcessLetterRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+
+	var body ProcessLetterJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ProcessLetter(ctx.Request().Context(), request.(ProcessLetterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ProcessLetter")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ProcessLetterResponseObject); ok {
+		return validResponse.VisitProcessLetterResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DownloadLetterScan operation middleware
+func (sh *strictHandler) DownloadLetterScan(ctx echo.Context, interactionId InteractionId) error {
+	var request DownloadLetterScanRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadLetterScan(ctx.Request().Context(), request.(DownloadLetterScanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadLetterScan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DownloadLetterScanResponseObject); ok {
+		return validResponse.VisitDownloadLetterScanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadLetterScan operation middleware
+func (sh *strictHandler) UploadLetterScan(ctx echo.Context, interactionId InteractionId, params UploadLetterScanParams) error {
+	var request UploadLetterScanRequestObject
+
+	request.InteractionId = interactionId
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/octet-stream") {
+		request.Body = ctx.Request().Body
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "multipart/form-data") {
+		if reader, err := ctx.Request().MultipartReader(); err != nil {
+			return err
+		} else {
+			request.MultipartBody = reader
+		}
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadLetterScan(ctx.Request().Context(), request.(UploadLetterScanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadLetterScan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadLetterScanResponseObject); ok {
+		return validResponse.VisitUploadLetterScanResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -49759,556 +65299,882 @@ func (sh *strictHandler) ApplyTicketTransition(ctx echo.Context, ticketId Ticket
 	return nil
 }
 
+// ListVisits operation middleware
+func (sh *strictHandler) ListVisits(ctx echo.Context, params ListVisitsParams) error {
+	var request ListVisitsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListVisits(ctx.Request().Context(), request.(ListVisitsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListVisits")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListVisitsResponseObject); ok {
+		return validResponse.VisitListVisitsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateVisit operation middleware
+func (sh *strictHandler) CreateVisit(ctx echo.Context, params CreateVisitParams) error {
+	var request CreateVisitRequestObject
+
+	request.Params = params
+
+	var body CreateVisitJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateVisit(ctx.Request().Context(), request.(CreateVisitRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateVisit")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateVisitResponseObject); ok {
+		return validResponse.VisitCreateVisitResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetVisit operation middleware
+func (sh *strictHandler) GetVisit(ctx echo.Context, interactionId InteractionId) error {
+	var request GetVisitRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetVisit(ctx.Request().Context(), request.(GetVisitRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetVisit")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetVisitResponseObject); ok {
+		return validResponse.VisitGetVisitResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListVoicemails operation middleware
+func (sh *strictHandler) ListVoicemails(ctx echo.Context, params ListVoicemailsParams) error {
+	var request ListVoicemailsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListVoicemails(ctx.Request().Context(), request.(ListVoicemailsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListVoicemails")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListVoicemailsResponseObject); ok {
+		return validResponse.VisitListVoicemailsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateVoicemail operation middleware
+func (sh *strictHandler) CreateVoicemail(ctx echo.Context, params CreateVoicemailParams) error {
+	var request CreateVoicemailRequestObject
+
+	request.Params = params
+
+	var body CreateVoicemailJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateVoicemail(ctx.Request().Context(), request.(CreateVoicemailRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateVoicemail")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateVoicemailResponseObject); ok {
+		return validResponse.VisitCreateVoicemailResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetVoicemail operation middleware
+func (sh *strictHandler) GetVoicemail(ctx echo.Context, interactionId InteractionId) error {
+	var request GetVoicemailRequestObject
+
+	request.InteractionId = interactionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetVoicemail(ctx.Request().Context(), request.(GetVoicemailRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetVoicemail")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetVoicemailResponseObject); ok {
+		return validResponse.VisitGetVoicemailResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1bkxu3li74VzA8HaGq7qwq1kWyxIoT07Is763dkq2W5HafNjUkmAmScCUBGkCS4vYoop8m4rxOzG/o",
-	"GM3DeTpv51H/ZP+SCawFZCLJTDJ5qZKl1n7YVjFvuCys+/rW761YTqZSMGF0q/N7a8xowhT88+kbOrL/",
-	"TZiOFZ8aLkWr03ozZkSxqWKaCUPtj/c0mTGluRQRMZJoJhIyoPEN4YI8G568oCYen7ailo7HbELtG9k7",
-	"OpmmrNVpdVuX3VYrapnF1P6pjeJi1Hr/Pmo9lzHFTy6P4OcxU4yYMSOxYtSwhCimZaZiRlI+Y7ruW2ex",
-	"FIbGRp+1zx9dDi6G7ZNv4nN28g1tt08etdvtk3b+v+S8YlDvo9aUKjphxq3Q4xET5lli/8ntyKbUjFtR",
-	"S9CJfY66q1FLsd8yrljS6hiVsXB0Q6km1LQ6rSzjSeU6PJ5OJRdmsvZLpXv2+94TXKTab8X59T2/kykt",
-	"VTV99QV7Z3ox3NEncgibPVVsxmWmyZSOmN1jGNxvGVOLYHT41nAoE/ruORMjM2517p9fVA3lWcImU2mY",
-	"iBf/xBarQ3pBb5gmlChmFGcJefnj6zdE0yG7JjdsasjFFRnLTOmITJkiMU1TpvIB4oEqRhh87MR+rWao",
-	"F/fvR60JF/7v88qBD+FwVS+iPb5+7dz5JAPGxYjEYypGLDklr9z+kaOri4dkPmaCTLjWXIyO68fvTnTd",
-	"wB9cVY5UGKZmTNA1VMxL9+xHXc/5hJvVdXlJR4xo/tda+knhufBbCRvSLDWtzv12ZOfJJ9mk1blot2F7",
-	"8K9ic+wcRkzBGF5Qng7ku9r5TvLr+831BRUJNWzNd/z1Pb/DtKajNd/Jr+/3nR/ViAqugfvXfkyWb9rz",
-	"i5nRPGGvmZrxuH6Ccvm2/b76UsmYJZliT2TCarltwtZ+ZkqNYco++H/8Qk/++tb+X/vkUe/t7+3owcX7",
-	"v1v/5X9BvvCcDlhaMwLHOtYOIjj+V+3NbOs1oyoe/zOcvFXpLlVief2Qv2M6IjHVjFCREBrHTBjChWZC",
-	"c8NntWf4t1qeag/t6nDe8PiGOba0ykYNXL2nCU8iIhXhRhORTQZMkaM3JxftiwdWbTi/uCxYZnkBjX/9",
-	"FitYoXkopqdSaAaKx7c0sbybaeBxViQzAf+k02nKUXE6myo5SNnkH37VqEXlmpCdpqE8bXVgREwbMpDJ",
-	"goypJlQQppRUHTJVcsqUWZBuS0wo67YI1yQTOptOpTLMzgfu1K3OL7+3hpylSavTsi86tfe3Is8Q7BkQ",
-	"N0LOBcG73r+NWtpQk2k7WztdbkBDeyZmNOVWn8O55QsxNmaqO2dno4zHY2ZOEzbz09Nn8Azqiu/DNf07",
-	"xYatTuu/nBUa7hle1Wcv8WFc2ioFF5eFazKhqT3KVkjqhTD0XUTsoHRESpPSERnQhKD+cXzaQk1qmPJ4",
-	"3y06J+wd1wYEN+pesFFWrGs6YYRZORKR6VgKZgnUkt01auE0TeW8l2T4QWa1c1SZCTeEisWc2mOTX8ed",
-	"5HYbG2rIE6sJsKRnR/9LC0bSeptT/ouPH1IqOCPPf/zp26dvlvb9UbHvL6XWfJAykg+l4dYX9x9652O3",
-	"eZrMuRmjtZEpZVmQnQIjR8WyRYSLk2HKR2NDuFfvjH8VEsP3Ug14kjCxJzWYMdfE8RFNYMtRxVMyZbpD",
-	"aDLhllkX63xZrHMxiGbLO8zvP9TyonJ8T+NwLbkaecME0bGcMk0SSYQ0SLfEThXW7gdpvpeZSPZcOn96",
-	"7BeG8L5wma6KZfohuKHJMglpTvD+QyzTD5LoLB4XRu2RPdTSkBnHQ2IkkiMsJVLXS8ViKRJuX/E95SlL",
-	"9iYzVgzAshtnM3TyUwDmBdfEW/D5SoKN5Q92MC4yxIE1W1NtaHqYU+0NFpJIpmEhgWuVjrRTclbW8lUu",
-	"sPdaTWDG+ThyhlJloS1kRqhiuN5W+Acre/GwZmVzvaLZ2k6DZ0/yZw+61gWTSogUcJRJNrVmCKzxGymf",
-	"UzViB6BS0FzYu5ixRJPz9tXD+988IIOFlWYhUQZc0GlOhAnDzYIYKUkKg2m2ekbKE7z/UEwRpsA1kTOm",
-	"UK7zvzICpqhfrRdULNy49b6LJiWZULFw55GkcsSFvgbvxoJwQR4SDfRRWsCLQFy/8W9QfkTNVk5Rw05g",
-	"Wgcit3wg1giaTE0+Czo0bikTllKY1St74eSxvWAV9cDPGVxZNQFe41JYpjundj/CYa8Y/XaIPwmambFU",
-	"/K8H4cIoHy0LZu+m7pAXUuu82JXSd5ttSBY+cogNeYHeI6sQgVYe+UFbSa/YTN6wxKqgiT17NEXx/pOg",
-	"M8pTOkgPwQ8SaujAGo1grRRvLlbtfqgSOWN+6daGi5c/cYi1e0wSNmUiYSJekKNwKsdLc7lt+p0qGVvT",
-	"7TAbEnpqChkMNk21CRk+0APfSWFICqcchfeU7YqLi/BIBFPZ0qp0FHyQrf2ZpemJsyIHmbUMhpm2/14Q",
-	"SgaZ5oJpTVRmt/Z9/kEMMbx89sZyAPD1oEXO0QcA4QW7PpudTVHLRUp61JRutwL5xPAJq3oGj65e94zI",
-	"Undu0aGx8o6Gw0OD8ffVC45n7DUGtC3AvWXYRG/ax9f2dvucexFVii5a6ILx2uAvLZhHvgVuBvm3Sgv+",
-	"Nn+VHPzKYmPf7bf1CdwG25mgQkbTl8E2D2mqWbS08w02pnaFA0fTeXuTr273tZtw8QwfOF9ayKiVCf5b",
-	"xtxlu2fLa1tey83LBzRG0/THIfCRdQPMj9P7aPk8GX/MVhU0zWLFzDXRYzkXVplwVjh65IgU6eK00tEa",
-	"zgrfvzqbt8F8XlLUicsjy5e+0R4EU1wi4agVxNXsazYcnWWSh69XbsdAMxGzT8GjRLLdOWg4FsWoE2ur",
-	"R8JQZbb56AbOUbyvmM5m/oErvhv72HbNisUIY6kVzvT9F6dqMdbM/zlHD/he58UR70aOX0/+I6ceLRF/",
-	"bPgsFGsDKVNGxa60nnA9TemiVyss0f8avg9/2f0YpGyGgaEyTzwnQL8RuSA6m1oNWksVkUtrjNERU6i+",
-	"jvlobO1s5+GAR7zn7zjgl7n6GbXgWuOdeyVTVsXlijHVsJ6NKgO6KrbbnkwzVbs1PopWpXRXsIf8XUu7",
-	"7lfI70zkiSwK4nQBbZVmUku6O3GRZWpcjrNtUCzqabWUBHFV8eiUaj2XKllRZy6uyp+9qOJlO1HYdupM",
-	"AwpcSz1L2RTBlC6i5YBv++SRj/me9k7e/v3fbWSxm2krX+BaivlBGj7kRYJWmTR2YW4Nl+mGYxiAiWwC",
-	"IScd0xSHEbWo1nwkJpYZ2ylPuMDMlYTNehiFteTFtWZJLx6z+CaYYPGJ3NisNEdoUs3Q7ZW9rBQc4G4M",
-	"q4qFwEoVs3Fj36xYLG/vQVTSFZq5Q93Ufvtgk7jrgf8E7Hsja55wEf56Hm2hitwZI994BELGXlY4XjHN",
-	"DMa8/U2QFILuAV3SLzTTVhBCGujnKh4201AFuSjGJpWKaMJinuzpRPHvGCyqTWSv+c3Hkrh77QZsrXkV",
-	"tkbtN6wOCXeRozzGNJQKEjTtanApjk9b1cYJ+Ag3nXO3kK/x9goTxf78dt0efMdi7vW9bXSq4DEv4eh0",
-	"quQMGTh85+0Wq/aqZn2WzsZFuzozKpx2Pra1E3+dL3F5IP0pEwkXoz7JhOEpoTnBuPlpjBDYF2pCiWHx",
-	"WPCYpiTICr0mfSFNz4+qD7MCF7MZMwUH3q9aeJ/VaPDrVkfAzyX5erKkckWDtOt93RqYdnCbXhD/DB7O",
-	"rc/cbTlR0iCFf9UhKY3zuy1fcWmWPTllgotRD3KrV0nqMZlTZW/oIPsvNoxwjDHMuRlzgUky+C5HTTT1",
-	"RmnufI9pykRCVcA4Ahk5VWxK1Z4sNH9JFQ/9eSxJSrWxrC2BoQ15ysjRn56+IX/79/84w4dpztz2YKz7",
-	"O20as9JiTzwz3U/R3c0y39L4Dg5sA0edW4k6st3ZMC+WbifzPGRRZUr7DhPadTmPqIqm9mVlW/OVkGFs",
-	"yNsNGEg5pFF5b6UH86J9GBfmBpJeL1ZLxNbY+1kQx0Esm0DW3aF9E0yiYG4VwrYsibeYiFvbTU+5iicQ",
-	"PVMmnKtAV+ug7p33tEsMt7YHNZCyZUVOnErNkogINmfakCFX2kSEGjKR2pD7bcgRb7InmJRetR2l0Hfj",
-	"wNePywHzdVMLP3FN6EBboYoq5FTxGSQQi4TPeJLRFHI4nILVc+6GisVz1SOa0IHMDHIel5CpDU9TSE+w",
-	"Ihq+E98IOU9ZMgKt8gDr6T5ftaCKxcArrWpAQT3euPf4CLBOHUFiprH/lTwG41eDcZoyY5jS5cGXBlzN",
-	"z0vHqjgva4MT4SEpCH+JoCu2qXr2G45roeR7dduucpJhdmcihWWSMRUxS/EnIXt6LOebFO1DOTtuUTs/",
-	"qEjbqOysEXFb6HsrIm9zxsRnoxBWekKMofG42nJzuUw9fGglWUrw4dBay0pOcg7FhDn9gxhqCVdov4dn",
-	"j4tYTtC4lZkZSfvPqoNm7Yna+FRD8tdjenH/QbURwf/KSu/gwjy4qozy7aEu4S3588GsovLeugHlQw4X",
-	"b7MTPKeggwSYC3rcI8acJdw8ndUGmmtMOxqb3Mm4KtCAU14TS3e5L0UvtGGTnUxM6lMQ18m1mrcUM6VT",
-	"3oNcmcphv2YGC5Vzly+hsWHWZFYyG40JFeTxy2eYNrvbLLY4zwM2lIrtPWXMRN/VJHZPe5a2e8oLpEe6",
-	"UTTJYTEu/gxHKhzFegI+iMlSHIc7tFh8Au4bRaEGtcpcwWrAxhMpXvU91kZWzKaOabs016orcvXk/GBP",
-	"eX50kIcSbehCEy6grNUVtrHT0SnUgeaxVfA4bbeKjifjECO/KlWr+q1zwT1xHrgKoZ1Knakt4jJP8IEa",
-	"ZV9Oppll/nEq45sKVf9H4UpVOmQs51hgYPVogg+QkTSEWqWeJBkkabOaZBY28rZEPurVnVoan+U0f7Ua",
-	"9Kq/M53bvXqa2bU5e0kV16dberui1pyxm02r9yM6sH62t9pHxtz0JlIkdNGbS3XDKiPgy8mOfhruk5Wv",
-	"KZYoKva4mEATYmloMhyOnib0nQ/1Bd6jgLxW9zyP5KSaxqw3kdraRa2oNcpowlKZgboyocpwiBXClQWF",
-	"xUtpT7FMIIud0IU0hlVnLeTjerA6qoPteg6G4dZ12YfNDXkBzxCuCT5Gjn6VmRIfPzCSMKJlyhOquPn4",
-	"4bjK1b5ERjDwKjp4Qg0bScQP8Os7yEY9xaZSgftsJtPM54XEscyEsYYviDj8dcioyRQLf7K2u71LMZMp",
-	"+4Odgu4VhQNlM3tgbx8Oe2hqK5kZLlhwN4SlKnfryZgKgZl1fvRQv22p3zsRWlEeSUdPgjsv2jDFkl7+",
-	"G3gfYGx83bdeypTHXmHcwo885RsLH+ybF6VcgGa3uyk0vh+XqPHtq4vV+FFc0+a353vW8JEqs/XJmMU3",
-	"r50jZVUIjhQwDy4yU+Ve+7Ock1SKkSt9o0SnIKYgz8l52OAUaND0uTklLhBALtsuHOygba42QNugkKoY",
-	"A8yAwMWoJKciIkURakvoQhdfl4JQpfiMphFhVKWueE9Ie0EkBFVskjI642JEjtqPOu12RM6v8D/fdC7b",
-	"xyWnWpAgd/RL+/ztL+2TR2//z4tf2ieXb487v7RP7uNPf9day0bPL9bldVTJOyu7yrv0tnabU1llx23j",
-	"SbCv2dVigIf3jGb6d+zqymA0SXmVnmMNUyYSH6G1dHxPkzkXiZx3QE+1QyTTNMO8H1hyMmWKy3LKyYbi",
-	"JjaZml7hJcszCmdMLaRgPS568ZiqEeuhA7wV2Um9beY+W/KPToLUw5b/eJCX8HaTOg22Vr5m0boklJzA",
-	"DuG7KKh1d9fFk5QzYZwDfqdg5kAmiyo36ObstLgQtOunibeB7cgS3aNCz6vKKUvBU5UxYKYOgQWFjMtL",
-	"86LH/VqdVqBYzPgsP4j1nxJyfk2EJU2sPmJkmFnlpTm9G0XjG6vbIHbRcprxxvQfv5ARbkb9Pm9IDV7r",
-	"bt/MdHYpm6CGbvLQVFpagZmMixYRncFsYY8hP0OxIVNMxMxvD60yCos1aupnXeEgRQYT8qKWQ9Oo0vgM",
-	"m0xTd8oOGatecb7mH3KrHGRDbPCwrtLKIbxCFRR4d96hJ6mMb6rSlDxBIBCGp6kIcUDGck64IXOqiXdM",
-	"WMJZOjW3ZC40lmgY1t4vgTRjlWzOuaXsYQoO3Jxyp6lCGAb2tZbZbfaQvpumVBQR88acwOoiU9DZIxgI",
-	"Gw4ZpFITCJHhj1afJfqGT6fW2rUmKxOJjsgYbN2Fjoh3OBxHLoU50wxjxC4BB3wZBQrN7ozD10csZV/6",
-	"UtU+OaJWrbbCjcg5S/IkIFjh44j0Ezazd5GEzQrsO695HBO3I4JOGGQDOCBBgn5gMqIzVumVgjnX1E7A",
-	"Wm7F1dcUPAQvy79apoCawwsenu30kqGSk5UhN6y+rk5qQsfthvctzR5GAY9WzqxIgtm/Sic3csv09VzO",
-	"mTqJqUbmVRF6VNr09g0+FiknVVzWJ6ZMmdJSQB76gFmL2ClQRBuVxV5pWiXCX+WgV+9QT+m6CazJZV3C",
-	"sthF6cndHuUpPz09f3CFDn1urG2fWmOZCPv6lEMWEks1I1STEZ8xcVod9MklBLKA6hOaCQ6QLUPOqkKJ",
-	"VhEuWDjeahbkCBJa7arlfCPfBMuIuiJcHkDX7Beb3HewJwCyeNoVlbt2B+mgAdlVrdfS4uya7+mO6W65",
-	"nmWYx82O2ic5CCSbMZHTUCrljSYpv2EQ/llCnaw+NnvUcZa5wjIwxcbjX57ghgO9kfGWDvjGsWyTe9qA",
-	"BdQf+fW4sDXnd9PavK+nv4No4UU+5V2p3vjFA+WPHbCibT2Jb0bPKZH8liS+8e1rSf5Wc9MOKhWXjkiD",
-	"xLgGIq/qiHzHZi4rt0L9yAVbQrqthM26LW/KKBZLlXgcxNzCOcp151VzbxcvRzie36uuz1hqP9KUBSVS",
-	"sAMZfE2hXGZcSTEp70jJiINyrZ5iOkuN3keVlAPN1GzDuxSbKplkYNj0tGFTXVc9s+SrkVNA2IVE2Er/",
-	"TK2amakRE/FiE4f9yd1W46DBlIuQIionU17yikWpWPNiiEskle93cx/Qd1zHhdm15PGlmldEmH4SCfjY",
-	"XEuDCAGErbbigAzNAixRMSKDBUnpPKwJdA+1olZ+c+X2xEFsea2c8/dtTCNukNipN7tY1jy1YxCmseGV",
-	"l2A25R5urXddj0MICJ1NJrSyw8CYosNNj6mqtFirzYDSIiyVia1iFuZUVIwkcmRdWp6lbVyihfXnZidr",
-	"YX/yrqiMAEHaIdQbC5E9kyvW3UCacaNCs1105mC/V1WSTS0pSqGO1Z1bvw2HUJoDZnh3evN3Ms4mvo3X",
-	"cy5utiSlKt2zGhcsU2llKUIQrAc0zv+9c3a2GcFGpdXT8RZw3hVpaUea8q6iqUFFGpc3BrwHHjToSjHf",
-	"LI+zitm47MlgJFXzffrOrh1Nd9g5nuwCBgmp4ascABJGFUsmXLCITJX8lf1moAvXNo1hDkwkbrAg5KoW",
-	"D9JtnyolVU0Ob6WCVg8OtOyUhVcUD1QN4c+MpqaCTiG1Yk2iVn0aafHuCq30BnxVBWjx2wZgfHVJBs8m",
-	"dPqaGatp6YpEFhWP+Yz1hjJNqqLoP4+ZIJpZKUEcQi9LiD1X0HFFziCfn6k8ZAaKqTptIvaHzMTjnq/z",
-	"73ko88psWBxfhZ75PV4gXIyYNiwhXLhAyW8Zy1gp32jjuR9LXW3ReCibnq6yKX8eM7sGdok85A3XRBup",
-	"WHJdhsLhRrN0CLAHEITG/MWSahOCGUhlqtdDszgDtXhTMSXl6Wt/73sMSddu9jO/hkbKiGjpCmaJYtN0",
-	"QeaKG8MEllxRASmTTp3w+WrYlQiDVtfwGGeaQE3qYEH+hODNUIFLpwCg7YjndGuUvrnjtxvpQop0gcNj",
-	"CaGGMBqPXardkZ7SSURiOZkwFXOa2jnjf6dKTiRUWB5vQ0FLpxLIye1isGUl0MASZRV0vjrD8t7Vnp5N",
-	"LOCZmGZmW6/1CpNYjzy1x8mvTKwhD8p5j5cPyj392tE2HMO/9JdnP3z747++Le3vlohaRQ7iRbuem5R8",
-	"kZcbX1qPrfWz4oadAIYxeYyl3jeMTV2HKWA3RArmysTilFHLGM1GeK0mPjzHiaqX8tGjS9crJdUROb+6",
-	"RJyfOdestHEP7t+/vL8pZfVWWJsf6WuXnbDlRtdgPl5ebH60glPdBrlVs5583JVsobCTKxSDJFFMVzM9",
-	"GgKYNQLo2sZZEwyrZNjeXRB8ywyOhpP5J45tp3aITd9mXHkKiXHgY2+WgRnuT5GMmXvV6wAZJlOozlJE",
-	"Doc8rhH5tx8jdmLXpaAEDoTVdQgJfddgcRUxh4VG1hLj2ihqrIBN2Qhi1zmmGjivvHpSabpW7EZlxYGR",
-	"RIHuA3H/4qEC68KPKc8/8+azsxdzQ3rTMHYKjBfsZskltMHt2wxTpZKnrECrLOMtWSK5p4n/3DWhZML1",
-	"pGibhb1Bjq4uLrC52x4h9j2ZyZaSZJuoeOMIdyUn2X5/PE9Zuz0ug/uofIDO4AAdR97FQY7ykwR5LbAb",
-	"5Kg4UrhtJd61uQttRfEs7N6G8/9PlQl/VRygQ8YZ15ozFRE6kzG15ndxH8tURIQ0lCsWEc4SOYm6gk+m",
-	"0uiIUK0zRUWM/h2DQAq9XzPFE/5bxiIS02FEnJLFemjxsKgr7LYYqwReF5iOHUKV4ZoKNI2YYdAniilz",
-	"HdhNHTLNBimPuWHX9j1iqJjCXsCgB3ZI1SzthhTvOC3mXMwlpkN4y/Jo0YR0oSFrYpYjSV0RsDP/WsvO",
-	"YS3tP0qLCbA3sJrWFLDLaf8LQ0CoalxPDP6uLCjGF2DGIFCGhamXjxfZOK6ufSWuqb0RF9XF78BMzJdy",
-	"bVliQFeH8GmHquDdObWDrx4KUGiNGNmcOr2fgnrAZJQ/jDC4vdyO21A7t8yrqXLGlozKFWZtUk2O+GQK",
-	"B5S8ef46IuBRf/bi8cvX1gqOyOsXb16+JlcP7h9HmHkOJjH0hUV5pI3DHJMxTYliKV2gl+o4VMJMqn2G",
-	"NP5T1GledsQD+a7CgsNuKb3AEV6ezUvIv6UpuHMH8h3TiM+K7j5wL0iBBXvQpJopkmT2s4jkOxcA8Jyw",
-	"OKWKJcR9r5HrNzinmzug0MzIeqi/x4DvAIJdTpkASGLM2xksvLv1yOXZQZmCi3seXxdOCqzr4Eb7mi3w",
-	"HedFDc7xLWtqwwY0vhnyNO1p7lorLaFUWMPf+cwn2JHd41ZxjfUmc27GMjNWpskJNTx2Wfr62uFXuC0K",
-	"hozIX4SaUntcV46JJRngcFipxWiyP3ZK2bQa1gdC8SWaoTfMtUQN6MMVMvBBymqoZLdi2J4OCq83F0T6",
-	"m3ctSWNWV8nTI5odoFimKaMjSLWWZEIXCBXMTdPzc2vpIRM63UIpDyNH7982QEfCIIxVj5iwN9ZUkTQR",
-	"b46tbXSawDI23J2dlnaquKyWBhAbs1wdjjZY1xDtmDFF0zzakX8dK4rs/Xlbad93yX/DEoV2hdOWhVWj",
-	"1UwzNZWaNTmaeY4Hqp8giHzoxi5pUkTJGmRj5ge6EWPYabX1xGxBoa8nZksKbQZ+6IivAD68A8eU80g5",
-	"g9ILyKoztSQRAxJdYZFBit9u/iu3EsBL90XX3wxlsCtfczTXdCRW4a1OEE2lqSx9fOPgDVBkY/hwwjwg",
-	"n/fATpgBNW/X8scqsgimVoI4D1Zz077t5JDza9Sg90Ttx3dyBK5qreWUpfaW6uRyuGZL9dIHjnIIAcd9",
-	"C9YK0ygUs2tCsSgdf4dHvCQ6sqwdpMWAxXLCAmU1h3sDgWbfPmNWv+PmuKnWubG2saTVNTuvu2tbS5pT",
-	"Y92kqUaCgew6pWPDJmI+qVWup0tagter5XAYoQdLpGBHuI0xmQIRTUrVv4dRbra020PNJA+xnrdLsfH2",
-	"VgrEUhMaXZLo17nD2+GL+5VzHG+p3Z3vddd7+3s7unz0/u9ajXSKzcmjTkNoqhc4OlnirdXSdg0nrfbe",
-	"lk+2V+lpKgWzOpcYctc/H9zPbj2PKDGMTu5pVL6cD8Hxk390btGpof9Y8gj4TyFQrqoBlHCjPYRP0DsW",
-	"7s4fWFa7VoYPVVDM5wE2K5rCTJO9epKbvFCzlElpx1FwbaifhY8RhPvw4JxkrqQY5Qlgx9d4l7UCFTOK",
-	"M43mgOXNcjgMd5wnCMjp7vct+JtlA7J1K3wob2sDWb2XK2hr2V0tJmtl3m17HDbIwM1m/c72uuN6BzTa",
-	"71pI7SEatjceGy9Xtbor/HFaB6G0alEE2FMuj9JbElwXBRq7uco+MeT9UkcRXKGEDBYBhgn2nsZ/Q6eO",
-	"qWIaaxxmiENQRpUhRy7M51KN8ycHbEzTYUlaDhZF1f9QKv/H28rySSyt2CwPYRK+EuN2q7K2wqnYlrLE",
-	"UtsYgx0bwRNt7H001ZLEcgaJ1UZ7StQ7tjObyX0hDP07diRNHctpTWKSM79c7I+7DqV+NXANGreuCcOB",
-	"K63Oa/otvpEJXdwDSG/ADQupeEZTnKA0vQUzPf83ezd17RLdwlQS9k5OK/uFnkfLWUqp5kobktAFLovV",
-	"cULo0OOqSEPNB6C1ZEViHi1/IPSvyCkTJ5AzvlNEY2soke1qCMOWFcEalufrCfEAXjkgzxqvXMKMi0Rv",
-	"KPas7NvquAA1vjksOYI5RERmhsghgTlANg1S4W5NDlerXjxxT7jWeZOUnhz2/KIVVL+uKri6Mma5kBOX",
-	"aN3a7lSwua3AL9VhQh3W5mr/qs4yW4i7PQFRlrKXyqKEHLF3NDbpAjt5IiysmcvjRqWkdVx6hUMfacaI",
-	"57XH14QakjLLOsDsdjhE9o8iRw9srKuLi7ps/weXW6f3l1nltoxvSwa23OK3jt3gGq6h6+8CbafCx81H",
-	"Ajw+cG/eUA47AWfTVNKkEvXwcL2a1vY+OkxTIz+PrQRj/tBOKshKyWHTVkjhWNfs6mH8PWjG3KW/B754",
-	"IG/ELTLGnRXMr6yrxmRmNcHEzRUlzvSCFa+s+1OlxlIR9suBu5caZGqmPYhnowPyGja5qhMM9MDyjv88",
-	"tz+OMYKbt8lqAB4+QlIN3lh5cAqH23J/sbwb534GV+lFO1pdnwBBet/26thHac+1K95S1dwJxGw2ZWrG",
-	"tVSRh1t0YJgQMxhlPgYDiVQyZVGeSRRsjDXnjZQ7qd/+7DdoxPoaUv+2dXdg/lo9DAlNU9eO1a5Ajo3s",
-	"EZYNvXGlxnu2UF8yMBmZSMOHNQibDuMds7R6zr1dVSdN/vT0DTmbsDPfnrVD/NNhjhc27L6niSUHbcIU",
-	"r0qIeT610qm3Lq2iwdT9ayzhNHeHvrJ3rxZdPA45pputB3IagRIH35xwkex5bBqm5jiiPFST+gPAeDnV",
-	"29FciLvVFF9ru44LS0WAZYtrlYpcm4OQKqo1+C2a627NPtzUKrlDg36HFQ1yzxt1lWh2qBocos1HZzvA",
-	"/hLpNTuhORHCIXXAoS2s9qyDmnZLt4boDmI61Lfsvi3ToSSbKlIzJUnZEHOjPdc66rYc4PHHDxGJpVSJ",
-	"FOLjB6a7rePVI5HXc9RihN9pne6GAtsCrtmM2QIkTy4+G5SwbVzjnfxhe9RD7hpubFqsuG/N37oFq/H0",
-	"u8YgnXX9869Jrj12yt32MRspv3odPpl0SOKycFa7kIT3tQLttNII/kGau238s7S2tS1rXNPDZw4zZEf4",
-	"/zBHqX1yge3FNnUaQy1+h0e3Qv8PuzpuOzme0EVjZr28kiVvwcNVDo6tJW/t9ZqaTN3qB7JbHb8ZZ0rf",
-	"6gcydqvvn7NE3OYXlk6BI6diXuEIguWMPF0HJJJvZuUBCgIR2+GZ7AUtsmvO+h8MBqQGnr5caedyCYIw",
-	"FhdEZooMqK6xau8O0qOq4cNu4dWQkm4fzeLulaRbQX/Ytb9BI80q3JFDGCwlXnF3Vkv42T9CxfsBS9Y/",
-	"p9rznfsK/JgZzRP2mqkZj9ntC5lETigXNbjY3JCE0RTzhzuk20ol2hDdVkS6rRygAv9EJIpu62///h/b",
-	"ibOxzJT+ggTdgQWS1V4Gmpst8YLdzu4soUqEePsyqiDELYGI9xBuOeFtHt4fSQ4G5FAcDcVXMAebQgu5",
-	"pd9MBQeRi2UGd4eSsfThP4JsvAOS3ziG+iPwRcnjLY7MDrkGL13pzZMxFaOtM/oQV6MXgrJuwFJdXVM2",
-	"b/78xcaeB8sjWvrA2zVL8FyOuNhyBfaZeQ1s6vm2XsEKvOTqeUID2C0nmNBFhbN2kGkumNY9e7lDNJ0w",
-	"EqcyvsGe9pAgO6FiQfyN2Fw2pa6F+Fa1Lvk5rxkDXO9Ax2qFiZY6i8dWz3k4JlKRR+3JCqjtGlipPDkq",
-	"nGMrWvre5myV2vyUl0oO0qr+A6++f0IeXd3/hkzxDoKJuLoqIKkUS+szT/85k9gXEdRBxaZSgU+dOgR6",
-	"ArVyp9WYLrX50Xlnxi3agZRbWVSITBhJ8xcG7Q4qXsaFNrQyKwETjH/LAFCEAsIINa4ascblo2Wmql7l",
-	"kqh4wiZTadDlY9SCyCGgweM35mOpc5gfRsYsTWD1Y8Vcu2Wn0RL/odP1DdRXz0V9+63qTNPHRAPGHvnp",
-	"1TMi6MTnYVhCtYN3VLc5JuayMX2DrjXtFV763nCPp1MlXWRiD5QMCq/ZNu1JTmqasVXllzksieBDjSa2",
-	"Y0Z8PrJdkCTyQXzHhlzw6uqyx2FzawDUoqfkTxlVCWw85ObgEvSg14cmR/jf46grXMy+fCEHzulB3UM5",
-	"Cx4gNvlIMGb/6IohT1kP0OyYiNlxBAlbmhzBf44jMuGil7IZS8kR/Mf+RN9V/eTGAj91RX7J4xKSoyKR",
-	"1P6MKHjkyP3D/gYoFJjq0BVHRlGhOfZ0Aqghhe8+PiWPsQm4Wx/NTC/JGDkCCRe5RupEKjs7libH2Bid",
-	"9VAC4m3HAELKhz7DlhwZNpmm0OzN7oFdXeQAvYTNenkzRXj3MUISpax0NSK+1LbnUopUVxz5tu55UkYn",
-	"3wHAM4qNVMdRHhqNSMrFTf49mEDUFV6adIhRNMZiMvs4/M6S41Py2ljGD1l20DQdihfyJeyKvH/FFPta",
-	"5MXfvsROcfv8kRRuRXxhNNQy2ru7wr0zvgHWhEPkGqK38CCOTfXsD8cIZLp8oBLWJAF4qctkAwsXzhdN",
-	"e3nB+6ZPwI1lubbcnEfU9UOt0Aorv7Gylg0fCtexySNV/bEuK5cJcAJ7QS55te+wwpLHb1Tx2iJ6FjYx",
-	"LiKAjQdXkOu6fXHYgqU7qnk6Glnlp70Wud4R0lRVXJ4rMuA1g29KOVssmtMl1qvP6/bU3dxofi4ToXEm",
-	"//ILRlaw/TH37ha2Rm5+3/qNgfVef+Yuqs5c4PLdarGAP4duXT+QMnvNuWf5zK5VxJ5zbfZ18OUve+36",
-	"JW7qYVTvsstf9YJOp3YpVoY2KS7s3h6teTDYf654psmwG/oat55Zw3MdAEtUzWXtDF7Zff69RkFoEMRo",
-	"RsJrh/C6aOXZcBjefxUMZ6ODsN4OdG/Z4QD8Cz7Z9By4RfGnOf/u2tX5l2KOSxLY2VQ7jDu3MysYcAwu",
-	"zl4tvmH9puxda1M2yX7I0jQvYPFrlUOi6jGf7oYlkZTMwEbrFViO7x26vh7vWapQvGVXQIqV6vdE0WEO",
-	"/29fDRkthtcBfW08Eluf8xV3R2m5o4BmN9YzLB+A3VwHZWKuqCGCG8iYa2OtYyaMWpxWBQ02eKn3JKrl",
-	"0uxwzcI5NFmoena66WTvcIAPcxb2J+XGBFtQatPCmlcsZkAyYdn7FjS44jFXMh5n0OnDUMWHQ+jUyNJY",
-	"TlhvIOVNCl0cDX3XGzDBhhzweevbeFRpwo360bn0gMoaN6oNwRs8BIOHOGqE0OJ6++4XvPasxL5sTXuc",
-	"fH9cSmkF4WOD9bqCvp+9D2Y+likD7BgO4J0dMmfshokkgn+ki559E+TRj2XKE7rokG7Wbl/G1mCAf4E3",
-	"ybX2Xr3YCCMbRqsrIYR/9iA2iBHvgPpD7H6Ja7ArenDUsi+odrdAZ4T6YeEi48AEe5cPxeHv8CF2r5hz",
-	"M+aCGCbIgtGK1gK74RzDsNdSR33/Yk/ZzRWpVZZQFbJxvsQeHRqmehMuMlNVbf4CL9idnNM0xdjggA0l",
-	"tD8imQiLL/JCJP92XY3vPlKMGXcYyp/rtl7LmH/8YD5+IP8akX/5+EFJgV2dBlL8KjNF/rduqxIhGz/d",
-	"c5927LbOdtkMQlOO6tmj97f/6/8G+gHnM5Qru4pYjYEoJaERRPWShCtR7L+jwl4eHm2QlA71Ez4ZoadT",
-	"abZ9Ej3Pt7Pz0DUOa2WJkQBNkHu1q4mhufkbzjggoig4IzWTq6X3SrpZ3pf1luLKGd7J3j7QMd/gZ60/",
-	"9Xk0/+ryotx7eNMBLgOifrKTSQV0lJkxX7VdsVWHPzJhEsTDDcu2lpq3I9v1dFiDLryV5uwznRpRoNdt",
-	"sOvVhGumt392OZBr8nacwVurJz5UTI9fYdR+y3On8GEHX7Ktnro05vLLqsc6TRe7ZbMaQ+PxBKPbVV2i",
-	"8us6xyXD6BvAG+QdWaD31TWhvsEk9sISjCWuy3ZMhX+BuwVecNRtxTJTijOlyVHCJlQk7Ex9/ADJEcfw",
-	"nPj4QZOECk1SSv709DtXdZyzswZtLtaB+uxagYlWquvAlpePOtLyqYt5U9ggdz7/DWA81mKrYuw85eJm",
-	"i8Sa8NnnXNxsXoJyKL4mr8XtG2q79gmSPxFu62+ZNExf57kDRbjXEc6Yag99v5zbtmokAwJBfQd16Gkq",
-	"5PyaCDZjyrchG2YmU/XtRKrCfxBZ7olsMqiqi18C+A8KuXDWS5N5sDnckfdKrq3cfeUyhCA5zycVrjg3",
-	"BEs3w6viffmLgKE6B4peJzW3fOkeMYh8KqWhbVKRygu0k4b0B1/DumWqXA8HubEENQl2BSbFkPPjKABR",
-	"8r9eRISJmCaKCgMpNYKOWH71MuqK0ccP9uJZjhV3HBEaxzIThgoTEWxMe6QxDZ3kNTTHEUnsS+yCdMVR",
-	"btkkbObYgT52PXrL3Wc9oFcxWIQitQOD2nz/beCx2P07/5LvVFvJWl9XQ849DrDP7nngM2xiIqhScg5G",
-	"BwzrniaKj8ZGn/o5dACcRdCU6LGca5L/KZAXFpTSgWQX+8NUaqYj4tLJsLel9/zp4Ilrop0F4J5Fl6b2",
-	"QElMJFS51CPu3uOiYNdgSsIMO3/vcalRWrufyUDKGx3l5iSMR3JhUOI7BBx3rx/HddgHXYdv5iohU6qM",
-	"H4cZM648Kqa+Djqs5Q+V27xxhb098HHoIqBPl8lCdxSjeVsntywF1HB+Of/b30CzhBt/1W/d0p/+3uWd",
-	"LTGm/K7y1rQQCwsX3L23+MHfUlo8d1fpN39jsVruruIHvKWSvMPWbisSYyy1qa4cc+nhPc1MtStsKpWp",
-	"zjbVQd/XTY1R8h6xS1nu66UlDNsNIfheVJXgDjOoYo+rfQu2kxR+7UrVKJebkVWCOoAlF6LdxBPLYk6J",
-	"gwu7YWzqFGYjrXohBXPOxDhlFGDlVxSn1YKCzYE4t5nV7Z6uHtx3mn2qI3L/4Tf4V9GW9+J+0berlLT/",
-	"4P79y/ubzPxD0MuGDidV9FNFEwg0WmHUFpmqO8UpqQOf6QVqP5hEVVm4K9pkgPiLGZJWZRYyvBHtq0Wp",
-	"1WVwWJu25A6B9xv2kw6aSEM6a4XR+KMgmosRWAg02aINgH1fZXwegxn7hNs+P1DNpUzUiuuz+vZ7u27B",
-	"d2zmzkTFNiQZq+3yyKhKOdMYAsGKn7ALAcRBVCb07lEa9g4l8Zbm8FP3mLeEt7V9X338MPz4AS5qkmQk",
-	"kVpzVl0h07BWAfTq1S+do3oZkYsS0OmlV8hLnPZyE5fdbpVw0+vWaMLUiCU9Lozc9QDVWdYvmSLQBiPX",
-	"ZSFG1iFvTi7aFw9O2u32+cVl5WpXoOxvPSyrhCYZq1F5vMLXOL/hFRuWEFG3YReuPggYRm+19c3qkQvu",
-	"IbSoK8Iqo8DhMqcaTiWoE+UOQJb4d25DUYuoRw3znhgcwr3AoPFpTRuKmjYTawFlqjMU6JV5kXRUPgUb",
-	"E4V3ATrYFg51EzSCVDcNV+FnuLUaMgGPXLE+UeB2yjWEEHcVGVOQJuKTbouT4FbU85cVtlwcqXVaUPmI",
-	"7IrmgCuwm997vYK3KsvvRqHaDk12Q61K+/aE6Lbu5I2O3nw4y35XKDLyfpbGakwhzgoA3fVjhlBFjwo9",
-	"r8ZFZdD7nRZ1m1jShV1vr0kS+KPzbrkQBIi8Uo/OlArHcUXayab+MaH723cGobHls+GjjbrHLMmqmjQh",
-	"L1awW3/iPjqZUrEoT35/Z/ytyUG+JAa7oiQHO4QbF7GieUOnUszrXt7RDUr8wqWOCDR7IEYmdIHOK8sH",
-	"C0BzX4p4dXFBNF1wMeqK+XhR2NHHp+SxIHmHJuJ69g0WJKVzcjTOOOidEeGT6cf/aXTUFU8efx8R/fED",
-	"mMgfPxDEKmLHbhYCemMMMuPyJXBBRpJ5sukK9NsqaWdfXinHICHdgjr/LrqSAU51xtTCP44/c/vWNMEZ",
-	"+piPgtQNURTlbW5mVMjy5SqXDY6WFUlfSiHY+Ph69rAxQrTUpgpP9z1dFC3ig5sDRQcHuA7UiWavCxQL",
-	"zz1X4O2XAmLwhZzEjvL+30ACx9dAgOExnWTakAFk/Ph6amJYPBY89o2xVxqSrVNi6rUDkFirxXD5Llaw",
-	"nyKbpDznflEA27fHxVJ8oN4CLgPXvkzW9+yEA37dFfi07nccP7UqD7smfVdH278m/cDM6pOz/O+hkpO+",
-	"fYOeptzgn/Yy/gl3l4MnxThbjnIxFwThi0vmXPGXb4SVfyP/A+6rzsJtjtu+kufqHw301Hzp12/nTgpf",
-	"aayrRxd2qdhOnhCpqo/sVbv53Orn8cIu+pZTgH2o6YuiZnxWlEZvnsE2+SdL+788lUPgZ9X7nG4JN8uZ",
-	"kJa+tw0Y72AJ7KKoz2pzct7wCUu5YATucXk5OTPCrNEBS6UlB+lyk+fE8U9yJCQqBGBpcSnwNXuk1LSr",
-	"sKN3k+L1PH8zp6+Dj+87K7TfKTtF7BosNUq2cktIp9p7b6XnqpBujXXsmB+KXulKzogjOhQc257BiJBi",
-	"m2kABe2u9rVJUzmHrB6esiWdkQsgrNxZYNkQVu86p5CLCRfq8IROcxsGoKIKN9HRVftRqB0fwIn/+drL",
-	"m/2YB/CF/kFV7x1aDdVwiJ+9HrwcgSupr/d0lU5aMjIdGXvisFQLvJXn5lVFWxRPSe7makn+iiUTy9r9",
-	"G4+6VoGb0ewdGTENeCqY/bh/s/RVKV/u3Lwy4LfrF3a3TieVq+JNmKWpV2QMbqCsTe6Dx2LTXhfmrOsM",
-	"gtg3dqw1LZy3WubqNUX5/nTmCu9WUEikqpzND3m4LYfcsaPcycHvs2IPg8dMDd0EuLGyDNt0zXN4Ocvt",
-	"5sIsrI7zSumxnAsrc/J0L0SCllnoLApTumI5rQHpXy5zdGuDnecxHQi93UtYPCF4RStyAn6CGW+lihEA",
-	"iuKx/7MI+ToHfO4jt2/JU7W9UectuM2IhLC0MJtgQR0RuO3bWDPqyfYw9kB4BO7QLLD04PNKq45ezLQu",
-	"svor1IUpV0z3qsDHX7NYikS7ptBQ8gWvQyJ0XeFrSttW6gkqEF9umMgbSXuC/JZRVVlCu1wWEU6s9LLS",
-	"nKIGtQhvcsp+PHUJL3vj3tVBbxWgR+s4y6qULU4fqKjTzGgycOhlR4a9MxHJVBp51dbKe+fkTLS9BJpG",
-	"RF59/4RcXl4+IvYEWt6nEUNNE6rJL79DLS+86f3b48rKoYALrCKfbGMoBS9avycAklkPDlXpjMePVAXI",
-	"N+NM5i4p9s7kZc0+UpizMp/tW0Qi/YpuJt0qQKngjvXLUQ0NtHPcP4+KNwYYW9uzeUY5cLVivBvhVioD",
-	"thuAkn4qFGy/Xamcg/QBD3LUGvPRGAQAN1ZBqt4Un9b32g7fNTcD9vM4szRcpXqF/O/oLz+/icjT5LvX",
-	"j48xAe6MZmZ85rpRL7WnJv1RPO797d//o38K3fvtJy1tIr/Lhzc2Ztp6/x7UhKEMGnYWRN9yutJqEaBX",
-	"olQmXLZ1po2cMHXiHZVhnjaCvPoMeBcb63RFTNNUR0WnXte9V/u4IKY6wyVNBiyWE0Q6ZADIqlgsVQL3",
-	"dAWj8Tj34+CtmtCS32corX1uf50rboxVW/0IT7uiK55IYUWqHXunK04I4OVqQhUjOcZwH4AaUek4c47t",
-	"f/hVS9HHPFDq0WL7dpX7p/Y99iBpkmmoytdSkSkdceGAI6dUa9IPRHafDGh8Y7lk3/0AL+k/88C58eLk",
-	"n9iiD4GoOGZTg0E7CDuRlz++fkPYO/sz6SOR/H0fV4iQQgsi2TSVNNHkCLtXDnnulOeKvP7z45OL+w8I",
-	"F9owmhx3ILZr1ALmaN+U+yRuGEb0rDYEiZd0oV0RlIKQKKoLMIVXzH5RMZMpYQm2//QNHfWvHa6E9lVR",
-	"pP9seALAx31ydHXuLAxtaMoi++2ri4f404RrzcXoGF5uD5KdSUwNggqQ/mOMF/7VrTTKe4fBAAcFQRj6",
-	"HaxkDc6bPWL2U31YzuCs9VcP21F+2o7BZYanRGPUIeUxc9qSO1FWBCvODHXpJak7ibpzdsbe0ck0Zadc",
-	"QMD0DJ52LRNQmuTn7vHLZ0FqSKfVPj0/bfv6djrlrU7r8rR9egnJ32YMHOcMawLsP0eY2GsZO6zOs6TV",
-	"aVk6fTxyRd1TquiE2TNY6xErbjl7zifccomNNz5BtdTeuZyUmS5QkdBkLNMEo8NcE99b2KqNrd8yBuvm",
-	"FhMa6ToWR5t11LVfrnoVVjKXXraCwPkW8K2BoGEVL9ptzzY9DEzAHX514CJuVwPR9svv/nNOCwvtxham",
-	"9p2ftO+/aT/qtNuddvvfrNTn2p6unhvvi48fUio4I89lNgBFwdqErfb5o8vBxbB98k18zk6+oe32yaN2",
-	"u33SLv53niczWd0JEIWLqqK35RyvusEU6eatSeoHkFPjuV2pkhVibZD3TTcKaBAsJZBOK8DMdAS5B0gs",
-	"kWVbfjjgCL3CXan6Qr57Z9/SxFcvwyPnmx/5SbgEhL+yBB+63PzQ91INeJIwxHTSHooJzpqbgU8by0t4",
-	"Wm+hCkFXHFH0Iz12KuF2ZzQQIP/E0H3tvHrfOn9Gc0LeSIyuYUlrcork8Y+etw1V2HCh06IEgjFMyGw0",
-	"JkEDilXCLBJ/e01p/aKaVrcjRR/oL+uT9uS+X2EI59ut4y2wgfUrfygmseteHIC3bLV3VSzkzThArBgz",
-	"mjBEgrHqSN1L3W1ncA+884/KZuwTjzY/8USKYcrRyLk6b/CJN1I+pwobsl9dXDSZCKjXWoPzqcz+8EiB",
-	"3oUluFCTelzFCt9HXnE5+x3++yx5X6vC/IkZzxz3k9RfuHz+eoY2nqGrzU/8IM33MhPJEnFbOycn7Rrp",
-	"vpXkfoxkDyJ7Ch1hOpXqM9pd0HRiqhgUTWJB9Cnplxh2H6uPFJvImauWLq6fIhpTcKowVr+j1jF0PWz2",
-	"UTfKp3HpSJQq3t9uR9ouC6GRaP9COEh5uerYyYMt2MnFYdiJG8hXtlKwFSuaG0jalwrCJ+jEht5Muwpp",
-	"+9TD7T7os12XmCCerJ0l/BkdaCgrXO+t8DetcKUq54K7GZ2BkIIOnM+zyon0cKZV/gEHqHl3DoK8wVPT",
-	"E1/BYuxZLh1kJhId3vDw5PzBG7jaabf/oX3Rabeb8xl6DmoWgqi2nkgx+vjBFUYps/QZO47yZ95vwapx",
-	"5yAgUeUScBsLrgD4+B/aD7CfcvFY5EArCYtTqizHLI7BYXWNdT4I/OYn9UI0o+bdKXRL+rxNP8EXzw22",
-	"XOtamwQvf1kMYBeTfl8L/TtkLiDAcU3JUQ7F6/GIArgsDIvsKOTPfnf/crZ9wlKGweIy6/kOfi9Yz9Kh",
-	"uqrOG/Tj55jMlCg6F1+whPjZzTHYuoMKBh9AmVIzDuInfgNby8wvPNmb8gHfAplM+Qkmn61X/l4+e4N3",
-	"3X206meoo3QZcqjaOkA0qPkSWDIDa318SlYqUmmaYuVJZSSq6Ke5xcL94TVPlynl7/kGzMxCDvxbc0kz",
-	"OC8Wi0+mUhkXdIUVk1O0dpcQzt7uGZNyxLY5LIVEERHB5kwbjIOfktfQwhaTCTDXMuUa8k8/q4hVkBd6",
-	"JAW7p4mci2viDsCELmBahIoFXA0lgTvRYWyrolgLlsnVS2D419eUOyywIBEhz0LoitXsiJFd7av2o7Bl",
-	"r+8d7NJmcB9M/tnTrkCGQmIqhIQiTP8IJncEcX+M71dqxo5UPq1q3OC4NT9C1aCBb7c+PZ+fhvzJuFbN",
-	"krv801anNYrHvceDJ8nTYfv84vLq/oNvHj5q7bgjSZ067U4KUD832p9PzBOXn4Oifdd6cxHZKlKEHFxB",
-	"XlAH4r+KNZa1n7Pf4b8bdOJXbCZvQqbTTCnGkQGDtc8nX7BCjCu0lLWVI9bWWS6hvCqz8Qrt123UIXTf",
-	"AmI20H6XlI0Qh1aqBFAVvO/rmvShCv6sb2SfDOx6ONBMqgw5gl/ZuzjNElejU6FZh4O4C+X6YGpwzbuC",
-	"2sgDvK1AgGrGaovV9LBcqwbFa7s7lklQJMihAdUEFCFtaL1f2qMRrE5qTdXRmu/bW2KTLnzfmSZjAKiE",
-	"LUfwyQyWi1a5VrbBM0m1unB+fnJxuc6hZm+4sjdcbqcr3McInnS1TZ3Wt5liNCN26DIzmiest9THyBWM",
-	"5P63l5bkiM4USZkm8ZiqEav0xuVjzCfhceZavm9+Upm4szr7g+X/FQemQRZgyAs/C/9/STaBf6qYApmm",
-	"VAgsofeCKEfJXmM79f0Z6JfRtgpnA1n+EsDMMJE4XsNNVyBxQD53SjUARk2kNkQK7IJ3dHVxcXxK3sxl",
-	"ednlEG6BMXQFhNfAzpXGWlIxS1OWgHFof5EzplI6JUdjmg5PABEV6z5pqjvwnglduLEU/THQoWLP13HH",
-	"mnVRYQHGTn0D7hlMkIuu6CumZaZiBjnwOeoWZ2lCmFJSnZIf8UDBhUGmuWC6wNu8p7vCnTQCJw1r08Kv",
-	"BFn4mB3frzyiHYA+668xG4uXflLLcRfeWMn3ztvI9/6hfY6BhGqGtivLOs8DCOfbBRCKdf7DmKNfZdId",
-	"yKQdCKQ2ylTcsnOiStR6ni/m+vvz+z6PvNOaQxIWSy1nkzODOctFr0eaKkaTBaC7L7PcJrSKVXJV1GTl",
-	"Ys1JAImADHeItaABbeZd9VqdlpNhuw3NsWeUS61O2eY7a3gQ/YGwojAvDsodGaUaP905Oxth2dBpwmZ+",
-	"I/RZHPg9mh2Nl/jo2oTQ0tYhhl2+PNRV4lmb4PTTZB6/TKlYGlaNrrVsjp/9Hvy1KQm59PY9Ewm/TFGy",
-	"XmhMFZtStTKeqzfth52r++5z+U2DRfPF+SqO/rOmY2888VuHxEN+sHt2drmJDRVEThGuAW8H0w0MIpNp",
-	"ghnbA2bmjAnSzwmwH5F+IgWz/xWyp8dyjjZPPzfB+l1x5P6w9gzXpP9719Fyt9Uh3VZ+a7f1vn98TWhg",
-	"vwXL1xVBgAymYBd4QSbSYZMdo7kJFcLe3lNZyggtoPW6Avge0+6JCsPI5Z3vYxgdIvu82ro5X7Ju6syU",
-	"873NlNtMUv9jyxZvQh5WtuxrcW4tAcIHd8ma3ywB8tz5r5Jg/9S5zzXl/oWcsYhY6tZ8JCLA2UiZYUQq",
-	"x8cPo/ieod6V266VMao/UTNmq/6yKITkD/oglvHiEYC+wO2fMuGxxxCjFeFFy0k2Ue6vvN8+du/wuHS+",
-	"hyOhA49ltjoGuwbgNzRMUejkqU+7wqoPIC5NDjjiOsWEls18LKGbVNEA2L53PmaiK476gaJq5XOg3PYj",
-	"Ap0X7dkF2Y8n+TgiWqKtRK2ktLdIRTRjuvjCnALmvs5S+3ger2EIonKNKxAM8p72/WXIkT3qxySRTKOb",
-	"1pWJ/YBNqYP2j4gdUkpLIANmuasm5YaOVRK8bAq9DOhmb8kVkPFXI+nLNZICTKImNXTACZYr6Jon6cAu",
-	"c5HwGU8ymuYrndLirc9//Onbp2/KbcsRw9DH/DNRoOrkr2hStluaud3zoondL9a6QG7moRLdr8i2eiHb",
-	"shd2CrcFB7RG0wDOYxyzC3hOSfP4sm3JlS5hNeuADfyRP9vz49vjEZqRqfr4gQKAWbd1fEvmKMhxKzlO",
-	"EAx9fTa1vfHp7NOmfHj01gMkadjzZxYep7F43XIT7SJDnk55DvIYqiOFrID+uto147I6lj2MN2xRgusL",
-	"kUZzfLFe0MTLhRYDCdjzDapLj7hG1eUOyNjp26GaBkc+cE9HLbrkfXQk1fMdmQPB4jDZigbKlfh1a5f4",
-	"MPuVT2N1q5Dvh3CuLhfOzm0mbxgEpkZchJ2OUaPBxVByhjc7wHwa3wg5T1kycq2xh1xNCnhZvBfTL8cs",
-	"vqlZkjJvxKOzdfqO5kh8++bvuM/vkr0DmKufNoEndrMo8HpzHOem2byw5Pa1NVL5vT2a9ZIX16vmeZDg",
-	"76OA4LeIjBdsqBPwkYbvYOet3HHlv/uXR//2sLVnhk3O7Dcn2KDsWKpn+Lzya+xsiVGUp+TI9YvFLBes",
-	"WyjVq9l7vQ2cmfFZKkcS26FXV8M+x+t7uBeX8Itbo1j1ipRuOogTB6DaDOUO35YvehOn4VVdMQbIOsI1",
-	"YSLZNUW41NT8l7fh5jy1W5B/5giZuXYd2WAartikvENmHG6QuzPcoeV2XOGriJKGGtYhABjKNdFTSAIW",
-	"MTslL9EvD5lE7oJ7fVdg3nA4xvlYpiwcfqYZSZhhwM4qPdpuLEWq9mdLM1ujoYTo4C22+Mt48KeY/8j/",
-	"8v2/PX315p9fP9PPJmb6b0+ePXj269PFi8VfHp2yy/ap5qMyzHbnUbsdVc5/yJJ4QB89/ObB/avLi/N2",
-	"Gau74/G+G69KGe+8gkf+wOaOqO6QH647Tu9Q6QG01oDmofBA5INdc5ZyCPXqk4SOTkKNYZOp1TZSOSeJ",
-	"nAsytVYNwspgg0fXMyhJFNPaV091BXuH8+M0BZjbEzkckqOri0d4yytm1OLksRXlx/WZcnufngB+MJZK",
-	"sdiQsVSakYGdmoIk0ikgiwbANyArtkiVcN94DorpZ3qkVljKbR8pV3/nK2Ucb71bdWP7lJRHjR54QcXC",
-	"DU6vPcfP5Yhw4fGkPQnCuQrwMSvOsPfS1jrl+7/1yYSaeMw0sa8hU8WG/B3TEeEjIaEla0w1fsvSF2h+",
-	"OVKOHUbUFYAwicMZS8HIUbc1YQhVlcqs2yJDLhJNugGCFbjMuq1r0m21H5DzC39TV/zD5eWD84u//ft/",
-	"VB7451ybJ35Wd+GW2HDna0ZVPP5nMKDqLNnldlMHMI5XbZK1MEQ1bym5JTe9YCmBQSVM+Ya/KdcYXcDa",
-	"I1CiEPScxkpqDaaDrrV4pSoPP+jKiu0KvN3v/qxsrXIbZmgT//J6dNW79D6vdDVr8IHYfgAObavTwpOH",
-	"/L3am+091wdwZy+bq1ZcqWe/Sj7406Pz/zb5l/YzsUVyhGMJm41XzxE/szJ7CPVZTpNPIGD4+U/15SCP",
-	"8+gmNvzGZhVcM9dMwX4AyADg7N09VsZYmcNdA3DM3inFZb3sYO+4BivJjwULSYeZ9qXyV+1HXZG6u8yY",
-	"TaxE6ycZHkWm+xHJRGp1wz5NUznv5Zf62Cc4Y/UK4JPcjfIJC+wdI3hxivCM//i0CSO4nZMMIpVcXpH7",
-	"D8g3D7c+RrdYBvGVpd4eS91yl+sCeu4If61j+Bzxs0nhUa4QD6FNcPa7+1cjiK2dOWwp37KJk9ELKq4J",
-	"Din54rDb9sknO0xmGG7qJnKJassZCnLYT9f+DDI4Khm0S+v4LPnzl57Yv4mmt2NgTzyTvL10/po098Ow",
-	"3B212R01n21p/BYz2f9orGVnXfIgSuODaqZ0cSim5PPNvzKnLwutfbM+OWY0NeO/rit+/DPcsreykOeP",
-	"ypvmjMZ9u4Zs3eoBaEPKZ+x0vR+ezxigQUyVHIQYqnqhDZu4BQmSs27b8a6NymKTKRaRCh88M1nCyIRy",
-	"oxhJsqligSv+43+Hqy/ox/9hFOuK7356+erjf++2jk/J9zyFVpuxnAy4cM0TH//wXZ0//lk44c/EJx9T",
-	"w0YSfmlGR8Ekn/hnax3rrjn41m/+J446zTK1sNPRKem7bN9+B/NKleGaCk3mlJfQ5BKuMOHgniZ0pBhb",
-	"18Ugv6G3LYiVf7Aewuo/RYwgX8AShxLS9HJ95n1UkJsLG3Nt7CGasV7KRtA1uFElgXOMwcE+hRO9SzM3",
-	"rCTAdvytccYhB7lYa8cSCHKE0Jl18eDi4sHFo0cPH37zDRYSDJkCvWRMhWB2aNimF5L9HWtqdZZ4TfHi",
-	"u8SQCk7Z5ihByMI/20gBL7NlL6tKP9dHDJ7SeEwsjZABS6UYAXyUFSyelMlRP5ZiqJhyWEp9gGTqA67T",
-	"gHVFmdDPgNCh8kxOJkzFnKbH16TvX7eCU9UV9uv3XF4emXAN8nI1sHBxgcXFOTkSR45dEb6yj6TZR0Du",
-	"qrEddVtTxWc8/fhhxCFBvytimSnFmTqzR6/bOo5IXzH7MMMXGRaPBY8pit4+nFC8UkzztCseBzcGG0Ac",
-	"wFYOp5pzk4LbE0jHJbQrXKYiSVjME6avCxwsTQRjCREg+Psh8+mvSZt5Vsoi//SRE2di/OPLVE4GTHF2",
-	"8gIwCJG3OX7lxF7BrvK7Cd4dhkEuHlyQ83NycUEuL5d40uvHr567J6AD9MUDq/fo1i4M5VZho6rEi6ON",
-	"JcmSk9iW4sQp9P84zdd9Eqx7U5lysdseOaFyfn5xAXtUJVTciWu4g7cGvBGelxp7IjjbX+Mnn1P85JVz",
-	"shAqSgz6yIy5tc6oMovjeim6bPed/R78tRJgWVI7yl8EWeBKenREEq7jVOpMMW2Fpy965prcsKlBqIwO",
-	"yI4x18bKZa4Jm/EEu95EldGcvTj/1hGdcHZfcFTnTmEFDhsGKlMgVJkLacbWqgR2bBWodSpkneOnTGf7",
-	"IpMEkhBVoGQtIoe/p2mZ82VY5vwdm9lzZAjVOlNUxIwkHz/ETAiaMjL7+EHxIc/7WaFUdoVlyZ5i+bYE",
-	"7lrBWi0yr/ZFKrkjkfnlY1WVKz7rbbntWHkoo24RruoxEWyO9hyIN5kZQJJyhqTrOYzoxM7oyy96wN+u",
-	"cA03EXzY41QMuTkl37JYYk+X3MiaZsZBjeQW1YDGN11hLUFvWl2TlNGZbwZTPFyMjGJpDynbVPXQVIcT",
-	"rDvaUkIay19bL9XHD8OP/69i5OP/Z1QeNP74gaSMTKjV7mt4AloFu5zwW4Wluj0z6Jb47aF24tZQpBrw",
-	"Zh/V+8qjv8Q+zI1kyibL5gy1HppiHdWe4qfSFdlt/SQYGUquSXqPjtTHD8DPE2b/xJNIZjTlyccP1lAj",
-	"KSXf+RhIt9XBNnyr/jNrO12i/2zONTuOoOYTLCqUOh631imSRKquyPHnQ4VZAEiSkIWwOcbGZL/iINwN",
-	"lKB62RWAmx+R+ZjHYyzOQ3+mVDeaON5vvyLIb5llI+jgtOPQAJTocafmYxm5sQK41KJKMn0Hww8WOw/d",
-	"fFKvn58NqKEOh6FAGaKaJPeoMcwye7uEyb0qTfx0C/xEP+vv/IdvXVDdupXSfJkCMwVX+6uZsrOZUrjr",
-	"PWcohVm/SsdP0WbtMRrfRCrHdwmtibnkiA97+PPOArfcWhSl74L7bj014oBh7QHV3DKLAlsoDGFjYTcX",
-	"ox5QYgkTCXLbrEEYtdwiVamu5wEHzO9qygPPG7Ofb/DeYu96TdnWZQGs1PCZBwjQt2uaX2jzp2z28QNJ",
-	"CoA9ctG+uE+YmMmFU3JcYDI93RP5pSDQzWHxgOi/5HbZY2oASlOPqfJR5mWVD7pJYDqmvgeYb0uIOLfq",
-	"pamDNQEt0iqXUeC/taoiS459eR31wQWfmeOgGUCD7gojE7ogsZx5rFZ/7k/JY0HcvpiFb2E5WJCUznMN",
-	"GJRs+/KIDDKDmjdk/0CAXcmUkUJ3pYZwXOkRnzEB+nhXFAp5feS6INpP2xlpE0v8BMxg+3N/i9Hrr1Lk",
-	"85Ei2xNOnapciImvMb5PEMi27BVjeFwgvIQ1DEFg0SWY0g1Sbg/92BH9CeIl1mZBg9Dpk6NVoYRsAMrR",
-	"yz/d0+Ua9K6oEFaIyE0NSejiOCJ9mZmeHPagrTZ8zgcT3Ge7okC+zpOs/cvsCxAdxw4VkM/QzIA+ycdR",
-	"V/QnXGsuRn0Ybz+Xkn1y5PMrI8In04//0+iIPHn8fUT0xw+QZP7xA9Ey5hQSYU1XoEDtECHzJeGY3sWS",
-	"KMclR9AYMpI+bFIIWCs2f3ZBliK7LoJ+HEuzXtIAgB3rSqlrdzHQQ17k/LyqE/Kt9tq9BTCVrXPBywng",
-	"qwxwIsFBaSQB8r8upTYKOa9NxjafAHWz1GstIIy8dOicLJ0NcFP2vJvyiBuvLlZI9IgomRkumL//eEeJ",
-	"WBR/BEe5udRyFAuEXCe3ZkwlPDZfnNDaV6T8PGbQbHXZBppQMAMsr10SLLdn/DQVPOu9Mqus7NNhXP+h",
-	"2GNF2N8vKBqIBO3DI2seHFthZ9nCEZQedogTkpEXjWCFkgVzec6uvXzlIqBgWg9CdUhkpxUro0m5aF5Z",
-	"0+rYxSygt7ZhZLuaEbubBMApO7/UGFxL/Ln1NuC1sOWthoXu9t4edJ8P7jnPryCqtLffLk4uzw9Y3eFO",
-	"8WYXlqfmL9h/tRStuKeDbFKZJp/QQ9VtvZHZr9A1W2OciinyW8ZIeg9GkMo4MyxTREtuSPLxf00KZRUN",
-	"1ojIrCumMlMRyYRXXJnAGmn18UO31QlVWq4hXagooc7hRaTqiqVL4QkDL1oQHD4l/YCM+5jxxF0z8BOw",
-	"Ca4D15rrMuRA13le6BEUr/je6YCsZY8olMihGYNZvt4A4ZiD5JSsIyHFCZtMzeIa2gOJGyHnoity06ei",
-	"QOb4lPw0TaVrVaH5SLCEJDLOsFURdil/+dMbkovPs9/dvyDY4e5c06y81iK4y4hyHXu+Q9a5AxfcWoe9",
-	"RXSur2LxjyYWtySOOtvGneavRSn/GZx/hRwacBREy6abkZB2VEhFf2TX+PtcPxhWD2rwdAZY2ehQdLdH",
-	"vp8eiWmaMnVPE4cPriFF2N12Sh53xfKPVpRxAw/AgzSVgnWsLOQapCVLEMpcDmSyICzVLHJ1p5pwEacZ",
-	"OM3Yu5hNTVEfz1I2sosD5ZP21QCnkEA+Vsow2Rh/55pAOyBTB33wIl+TT2U+bgU14IZbwAxUvXGaqanU",
-	"5R40E/ruORMjM251rtq3W0+PCPFBWWKpwp1mRhY90BCGa0Djm2y6Xa+/MYtver4PHRC0ojHrTbjIwHlw",
-	"aWfJJ9BSrQX8vBW1zq/cf7/pXLZBT24iHhuOawhScEKnYKozE4+xg9uMpj0NWZ261XnQjlpDq8QDkbWe",
-	"/fDtj/9qRdMY9G14/LS0Xnn7I83ybnRTqUyr8+jRZYh00jJQOmmJvYdfaHVar5EpBKD3lZsyByCTpBeM",
-	"7PWUTmCFuBihTO0xYTlWDp7mcsKQWxTUF6BeKS5xbOftKKfKsGeOozk+SNlWrYG8IMdUcvtOnmCS7Z4g",
-	"xlvarHAYm9isjslEZLAAXvV5tdvJxx+IAXAeahZ6Cgv5sg7HuCxdLId2Z9CuDQg+yPGVUMkJogAEkMvA",
-	"7YqAZsiRvWIHMqYzRihBRgKtWw1UfoC7O8mUE6Glp+9B+l8Ko3E94yDrt0qIBUPkRnvp4gTSRLN0xvQ1",
-	"iLr8uIDpOhy66v9CVJlMWeFmrPUakQGLaaZRlPlvSTFEWDCanhLfdUITqhiZK27YiRTpAqzkRVfYXzWj",
-	"2MWDKKaNWy47c8Xs1wBYQPmutOtMQOwX9ylNwA3SYwdJkXPkXbiu5W+XsWLmBF6znvXuw2U/GTPdltvd",
-	"JlTCV83hq+bwuWgOWx6berMeraevZv3niNU9ySVmlQ5UsrnPfnf/3AQmsawg1WlFEaGFqiIFc7oJahl1",
-	"uBE7i/itMSMC5ekrCvito4CvJ8So2ttToepSoedMaXLVviJGEqtELoC2MlMQF6rdWD7jPDGFil34elCl",
-	"jrBqzie0aa+G5t4cuP94lWD/xExBrXvWdOFQfJf1Vqf1F0Z0ljuHGPk1079l92hGzh8QKj/+L6gDKvSR",
-	"6kYWZYXEoffepXrhl38rCdhUJwHdeVWCu2k6Ee4JqBDi38qP/8MSBCMBHDPsceNRXpY0gPaXJ7S/eAD3",
-	"TexoO+HzwgvO3REurF1f4XiAa+h4KKqLAxl7vU7GYnHE0Xws0a9NJnTRFdbgXnIESIF+BaePO6aDCb19",
-	"q7f3z/p6YqZ9csPYVHeFfdzZ9DOaZuya9EWWpn2P0MFNPYDFYST8jtb7vra2uJyf2D+bG9pVnLne9NiW",
-	"AdwmIMYfXbhsJSf+6LZr9RqvGq9NzNY/pszbuz/ABpnnkUS+yr5PCBr3h2gosKPRewaK/wmbsXWw+t9b",
-	"6btil0SB1EVZa00KSKo6AhsFTQyU47lRAnlUWDxpNQPFjgFxVzPChIGkLPSS67GcEy66ol8aY/+U4GiW",
-	"4+G+/ByBjSFYvSG8/Ni+9inO/HMqIqc+K8gurxVKsZFqK2sjYFIPT9oAQHF+4eFrheFm0dtG0LhHXPi6",
-	"oMSG72DfFE3G/Xf/8ujfHu1Zgl1s7+ZYINJWudT4C89lhUNFjII2pcNbNQ/quQ+oTic6lWuYjx0s3JHX",
-	"VdmHiNe3iBRkkGkOHUQSutBkwMycMUH6VpcHEPWu6BvZJ0euYAhzWVOqDfkGH8mmrobomlBDJlIbcnkO",
-	"l8BIsJ+HtNQJM+j6gzFEZMK1ZgkiHHFAHBeJnJMx1QTLZnNgPmgCy96xydQ4uKPcjcOFqyQlR8BMr0kY",
-	"TbXsDAMqx1BY6OwUatAisXolJgM52DaXbhOMhmsip0zYibjxwnxoypTRXWHXohS+hagnxmwDD1I5Ruuc",
-	"N9dhWs+wUkocEwrohXRkhy2k4UPH5TawZygqeg2k0aggDpIBty70qsnWAWDWu64ZC1j8MkLQw0KLRHOj",
-	"aU7mI/9EFe7QN53798O3blnmnTCapBzwxstjvfRjzXM7Jwyl5Uqt+WXoOKt63fll1euAjqvf+KC4v+aN",
-	"3wRg7XAiezn0kz+UPS56eCh7eODCr+NDyNgaljZ6Wrb0XafMA5MrFxN8LZpbKZrj8Ri5ryZzBh2YWEQm",
-	"zBTMWDk+e/eSTG+P1rfkRqtMz3lplyPJFCP/5epBpxDV6C2DcwvVgkrxGU0jwqhKF8T3F6dDw5SQEjN2",
-	"XO2EQ2hFBDwXP1jh3NFKdg5x4QEnHo7KSvhxjkJCfYkuFfY0dQVLNSMjZjS5al9aSYRCfMLsT17kWmEI",
-	"oqlS0HdQVNnJcXtAMpDG9hlsrO6k3d/+/f9BJ57B5iUzLjONr4WibqguEYxM0wwzp8BZY8UWlwk8DfFs",
-	"yHU116Rvn+xR0yfaKgqALQjl6PY9UK6SYxeGU7KfqJJvmEocSrhPmtgjpAlcJTN7lBKWvYMN1aAcmo8f",
-	"9On2+Sh2ZkVSygH6dbDGBQwom2pl3sNC5m0jQx2J97ZJHmm6ulHLEVmd0N9p+Wsb3dqLX17Yd6t0g1ps",
-	"DxMEya227chorVtltbRrXSpBUDZCtKELHZEJVZaFu/JeF7wA5FEmjiOiJY5t7hC0uiKxDCwT0PDNEMUm",
-	"wK7Yu2lKuWDJNTJAIedWLHCrdZNUihH4aVI5111BxQKArE7JK/tVUPLnPAb3DHSnBNcY9sGo5mN2rDuX",
-	"p+2QuJCDdrhl+gqC8+kzHZAKisKYXZpZFDS0Z2PiwxbZ+eLMYBDewRUOZJoMoeFxynxMA6ZzAsWgp3hV",
-	"j+nF/QetTuvR8OGDpP3w/OHDq/ib5MH9R/RiyChtx/fv06R9fp9eDoZXw/PBxaA9eHhxESfn95MH8fn9",
-	"QXvYbtP2Q/su/lfW6jy8ujg/j1oZFJ9Wz/A8lxyfb7nglsWB54cpDrz4oxQH/idISNjINbY1ppwE3qfr",
-	"RkVFum9YEdaln5LXzABYY/kBZ2AhoAcTiSYBAlBXHPlMK4rI5TOXAIo16zlmFBUADARD6jizilBs+OHp",
-	"CrDQUWXw4rH0XL309kkJh5DeO1oeu9aAB2f3m5P2g5PL9taV3rfZHf9rpfeeld4P9qj09gRxG8y8iLR/",
-	"Zer/KSPtT5Cn5lLrnnY+o4jASYiKDuEOwInpTZXfa0BBaoG2vpNzYdU+R6/f+fu3Yl0yNsycaKMYnSA3",
-	"Xol0DLigEBFZDnNUHg+rAUcFgr8WfDhkCbHPYpqAVY8JF+QJDujkO66nUsOCE5+4/PrPj08u7j+wt9nD",
-	"snTGKp5cFe7UGBqP7YJcE6+V/9du62///h/dVhUMVhEHys/w6uT8uALETNeUoP59X67y5gkw1Gvu6Rz3",
-	"JiJIViWnyWH1uqzCR/6aiYT0J1lq+JQqc2bp+CShhvaRKsHlS5VBUALSt8SBuKIQ3KTzrhgsDNNWL+vX",
-	"HRX3rr6nrL5zshOIHkZdwd7R2KQL+5Jh3laUFESpMfRsiQVa9eMxAT+7p7KusGuQWVmDkVz8NBejCAHR",
-	"sXz2Tz89e/Lnp296Lx7/a+/xmzePn/z5xdMf3vS+/W9vnr4mI2a64ur8Ek4WgBrZ+WsCEOZQiOpgzH2/",
-	"UzPG+LBi05TGLOkKv50e0zaoGKlUKKtZ0tI2V/MN2JLIhY8VnZOBTBZ1kHa5qV2Do3Bx/37UmnDh/z6v",
-	"idM2UVv34ZJRq4IWyy+ZKruIhiPDBoDHhq8utNZf8Lm3+V1yAE1/PgPl9quH5auH5TAelqBzkKOpr+r5",
-	"ZwOu5BD0jgD6G6TP8R6aBejVrFZ5/hMzL9gBeib7+2LDZ8xnojfjhnqa0kXP8TKfmU6eQyJ8K3LdKety",
-	"47eJgKZsxlIQgEqmWHuAA3/brEIrTNRP/fCWyrbkFF/sRIPuuJTU/G+AxgDxJG+Y6PmOZbElhi0cN7Uc",
-	"AGFPogJnH8fkVXX4Ksl0Hi7a+phW5E1aZclY8oAWZWWAL/i7IMQzV9y4Prsxh/DydxNteJqSOeXgYATN",
-	"KL4Rcp6yZAQd0TrElapYI0tCZsQkcvhjEtG2FmQs0wRUXKZjmsJ4Edd+ckreQM6EYjHjM9D3iky/fDj2",
-	"EW18rh8GIcdUE8TqP/J5lmDwGapMV3hLjonkmMRywjCNKSLDlI5GVu/2X+zhB3vu5f0IGzNiOqEZM6Wv",
-	"CaPxmIyUzKblxFzyL5LHDKPoCm7CZbdqt1/CrjDU7r1PBZm4OKqDOEOv7My/h6RsaMiEUeHAyqSszU5c",
-	"vPB7+jkljVf3Hmy/Ob9fnHiU5797VfsvjAryp1c//vDdsx/sXMcSMun+4eLBxYNHF+cXl1f3HzRXf64A",
-	"5yNPtHOLSGYypinpkIRZhs9IJoiy9PXXk5nMNDxRSTCe6SoW86nVKHvb5YhchAl9vuNx1MrUiInYnvUx",
-	"H433zEB3c9ycfu5Tdz3xfj5AVC8WK4O3JznkLT6JeLLAlGvPTpbRku39uDQ59wyzhddDz79Y/FC69y5w",
-	"AyvCSpmAkpcCxx3/hELBY7DB6+xafPLukNprWpFCGchW6VGXoGw4we4EDUYAisL+5zn28psT1Dba7fOL",
-	"S2KPOLF8HZ9LPn4gR4LPGM3IxTHp+GjY5OMHP8cIi1586SW+temhZ+f7lpRYFhMS2uajXSLhT1ZgsqLF",
-	"5DK+ND5yVGygjgjV1sieYGmMYhMukqX+nsvqTultZ7+Hfz5L3p/h3v1emc0/pWZcHIfyk61lX8Y2/ReC",
-	"tNoy33hB1U24ma/wAO7pJPnjH6z8EHkJSquH69Mktz9kO5+nOjW/VDZyt8Jxd0e5pS/wO/u4QfWZc3y/",
-	"7kgVhfi/19AxRqZeLDwo4adt3ogtR3oBfoBME6JZrJghgJloTzmbh3dQMsnisc9RFGzu7m9OSX7uuBbN",
-	"3J81qYY5IkSBRXGNxVpEM60hvocbClsVoVGBhVweG7lIU+yQVI4IF4SOKBd/9KTFHSOsjxr5jF5QsXBz",
-	"0tXBVSmYB7IuaLnmYGywq72RtmQ55i3cVu2GPhFSdUVwxVrS/Si4t19qOdafsD7GcwqjM7TKg0O/ZJp7",
-	"tFZroOsVCx3rHPCW0+Dr/5Wmad9Zr0iP7runrtTxDKocB5YV4TsMn7BwgJDSjHbxEdzL3iHFHtdau3dm",
-	"664o1HZ585LNY+wAmKb9a8JHQkJvxTGzxuLyPqLaHe6hPY7QC7dO+c5vL+nfTGQTyPhmrahF0zSIsmwq",
-	"H6ywSg/Qhao8q8bw5K8kOl3volGWM6m3tJBf41O1b/VWedPX/uTur2okCNRPDQAKDQ30X+OacKENxbjB",
-	"QWtLqz5ur0OU2KcKNhjAJ65HrdNqQ+AAf0/TCtLLVY9T4Q7/8advn74JnU6Xlw/Q4/QNBOmMymKTKXvp",
-	"1ccPmifgUnjONPk+pZOBXEA8YAvn1HnonHpFp1NmGTTNiM5+ZYYkjKSUDCl81P4l5IxNBgqDCbfkghJ2",
-	"l9O7ckIV/pvPBgVhFRPdybmBlDfkqNuK6ZgzBc2acxndOq5xOtV3gPdFjf71R4gEbhZR3vgK+32CnWyJ",
-	"6Bic9j4dBEog5bBa6ziigmAgCRVKFHVLWgg5Qu2hK6ghKaOuWjJ8DrWJY6i5xOwOKLrkkPYRZn10BdeA",
-	"WW6YOCXPMINFU6sqKCo0wotAdy1XeakdAAA6AMgR8E0PHODWj2jMhtb37NjtnT24zaNg9Y/zjiWFLdsV",
-	"+C7S9/rPykNO1fYrz4euTwlGSIQ0XRGERgBtBpJZ6vHUnfH8KY2kxmyv/YCcX5DLK3L/AdmS8X0CZrbK",
-	"ubZkUrfZg+urBPuEEmxLOqjN93D2Tjm74yvW9p0nbVhFNpCHQ4fOCWII0/hkqV3xamwHhfHZ7+5frmi2",
-	"PmnDM+09MzcCUVHFCq68i7Z0Y1N+cNWKGvGZ3XjGXbMC2MKOTxujZQiUcH3u5MR/8bVwOYXXqKbbJUz7",
-	"U+UxSyrO29lSSskO2CXBV+qU57zaLics1+A8/za60ArHGXCRa+QpXeFZTO4/i1ztntKo8TKFOiI16F6b",
-	"jyV01r/2+mZXIF9a9oOFLrdT8hiASkgJp+S62JeuoKliNCmNPPF3PiICMrTx4zzJq/dPyWMs97OaLurV",
-	"/eAF/eNroo2cooLtA+n/P3vfttw2rqX9Kvh1E7l+WpZkO+04NTXjTtKd7MlpOu7uPdVKyRAJWYgpQA2A",
-	"UrRTqeqreYDZLzBXu8o1t/sN/Cb9JFNYAEhQImVRlnyKL1LliCQIgOuEdfhWamhD9nZqLBeZtEfZWGu1",
-	"a2+vjG2vR8beIbvqukRtjrDvpdytbFrlBLXHazlXgJKebOMsnm4tMHz4iDA8oo0pHsaLDJ53I8KO3r+q",
-	"ZvC4QVNmrNnXHaLdRrOxCwJkQclSEVXYiXiZ1bArKdTzbx/zPhjTKk0J0xDIbYOcSkWGbg+8VPbFWT3v",
-	"cndeRwjikjs/ECzCwX+Ab7bcS+/6v2a1DguSeuYTiUSq00zz8qemIwf8DJ4PDLiQoeBSgveuNKlIcpF/",
-	"u42maOFhamhcjMP+15OsH6/ZoTyfgOxSoeWURTT8t352LK6UDA1VEHZDFpy08wmO7ccuwTEo+KA2c+I6",
-	"21r6rHC5LzfHYnfHhat5Xp8fJbBZfhWeNMn/7jtuixx+/s7dqNfvMnquQqPN9uN26hosp9GVyOtavXD3",
-	"n+1X+QRl2tin/IfudHexOx3LfcMFQm3OUtr54v93DmWuqLHc1URfZZA2f373ucXcHURqcz3p8uSXlfQw",
-	"7iKZixVt6XklT2nrzqFduRHO0lrg3kr7+44itrRArSr/3uWk7VUQxQBDzHYJ0/OF53Bsbm+UoHOtUXav",
-	"aK8WsASUXaxE45sE3bod4sKWpGyoEdQy8sJhVD3IjYeWUFUtzURpYt+WRIxpuCCv+vspwLU00MnvJ2gI",
-	"rdokpPVrqdenn7Paa4PqEvEhpsw2ZYIQT9BhkMFL2SkKsTQdTnAYQgVvvVOTmCnSqaE+ZZFEndoHzNTF",
-	"eae29RSdmNHSloycEfuCAJWOWZba/M4s+YNb8R1xL5r1lsHftJrNzTYmSRsktvaQSAiCIuFnA6xIHKAn",
-	"3+01m+gDpkxtPyeMytqSqAhmTYe1mNtYZFAb8ER/h9rrhEX0zz/+PiYsEiSi6GCw2/zzj7+3Hg8qIiTa",
-	"DTx6/uo1igh6jdFPF+cJs/o17wXYa+nnatfs48tR5BJePnM/ckyLepY571TOpgEI4mJauKR6p4YZSzCF",
-	"4JrMLkQJUkQIqjgVZJmkzkLfYG7Hb9Q7WJ2zVueapTgBXIx7LdRsomYFkNX8lm7Ql/ggitZ0Es3zQNlZ",
-	"NM+YD87Hu+R8PIrMQTn/DVFdJiP9p+RCZg00A9s9c2EYe8Zc3PnCc1S0nHfyisK3un9yZv1QpTnk43vo",
-	"orwNvSH0zq6P7Bb4HmfpaPPuhCItsTb5fy/k/Dfgdszv1JoyN9/NyNHr9zuuUyqvaAvPGlyfSJK3tlYk",
-	"+ht2Qi5jW84tdeOC5equyaUES+qcfBAwa9fYt8TduDbzcuQaXpb7IV8AAEJ6Iwp5ZJHmLQIJqo+SXkzl",
-	"gERbyFK1yaiGJ90vGWQ95NvOFr8WOQ7fZ7NbY0Icj6DaQkoqFWYgeR2WSsqTteaT7XazvQ+gPAoyPH80",
-	"SL7gGxHEQjc54Ky63p+Lc9c6dCvjb/tSUBRd26fwJzISVBKb0ewGQ/kpzYi5/e3mwfZu67i1d7i7a0VI",
-	"uu8L78rqxtztvvRJV/r1Y4U2u+mXWdRmNyOuxg1muWWzSLFLqUDp18l4w+OF8hLlD4rrkTCKBO4r0889",
-	"4w076lNbOutaxlKG+tpCqCfsjPEJ6zD9TYgMDIxdOIA80+w3uAmdJlgAxoatZzijLJKm+S7UFme2gKn4",
-	"FaSfuEboUIkcUwmopsRxcC8mwwY6snOnssPwaCT0sQx6rVtoTxahlFJMD3YrURroQ5GcMWCkRtZAyclI",
-	"8BGXpLwyOKWeXywV3iiOUo41jz7xRKHoUcIIujhXeARcqlnUsGVE+pSlLTGsLFECj3HyGXKDqaI47sK3",
-	"hBRlmBWwnPm+sLw0gTm76sTMcwvPSZiJfIqLcwIhij5lOHa5Eg5SBFrfe08/iy/+qRJxcQ57MjOm1EvJ",
-	"5go16FSlMsoUcvzmzepj/kXz7yFC/8azmei3ZqKl1QasNMOV1eSKpYxNejWB9HEsTWp9NTKY+/ALKmWy",
-	"fvLVqp5xa030VpESij+hp0dAfNQuG7R4jJWooEzBGDlmX/RQq3zTzs/3Ru6b7nnzWhHV4XttlancvD26",
-	"80UT+9cdp6h3vti/FpYvF2iWK9bYeVKiYnds4F+nYIsstEww8KGpC629ThBRCB5KxlaKr2A7Fpm4S9iT",
-	"hcImN8qsvGFkUiJpFpnLi0VOapBeycC9otmen8d6xVYqsO63546zjPXzdvICo7uSGZhu+DNNqkukfcx+",
-	"ode4R2Jbub2M6NnxxMGXm5ps2dGkUzvSs+sZgRAlaSUhOkTHPJGd2iHCzNr5ttOpTJuxTw2CNmZReiow",
-	"yP3m5QHiLDSNTm3/KAkOC+R2xOIBGXgjA69UWEdthr5dJ4By8VuZ9Y/sdlyT4boWleTbqvvLqaRVzN8H",
-	"U/ZynZC1V3Ff+aEw3Fcr0J05B/Gcyh9QMeNUnFzJxNyxlsStlPK/4JhGODVqhjzyMK4P0Y8X5wIzBdLe",
-	"+WhSh07quXraYXkfFaAmg/OnR0I+tFB0jiy1QW/QySXq8zjmE+ii3WEjQcaUJzK9E0L9Sou7p+kTDtHD",
-	"gN2dETJCVBVph/dmmpvRDus6BtwD+TdvV6dw9M1swtldy3osdi+zxm9MvmYezXtpfa/iH7jqcd/KIeJ7",
-	"jFPHeN15hxce90Es/G3RgV6fJCgj8uoRIBB08GiEFe5hCbAdZ7Wg9on3pPnbNw3sf5eiwpcEx2pQ6qay",
-	"70txOT/xHvo9IYn+RU6IAFrcX4ZGfmZ4jGmcfY0SeJB028DtT1A9N4f0/VtlyCFpnHDH7UdJdPBIoROs",
-	"MvhwxPhk6xBNBkQNiGn5C1mWHn4pALnImCsTtzDwpiNBhlQSiepWuxMWYa3f+Ygwyk4RhO+3EBYEfgpQ",
-	"j6sBMm5nxFmHAQWGaMA1VU5NHENfBrAgPJVPDYy5eXhiW6BNzQjmWoeZ4fzLjHxW8Iwez7XOnQx4DIMi",
-	"3u/ru6dFygyo1y76g0PrvrRPr4WnBhgueYZwjyfqqd5VfcCym1yGQoLVDWBXexqkvd3ez2sQk2D7xYYH",
-	"uim6k/1Kh+gtv/jf2GwdSyu79H9kNz/wwXHzwA2sNZillw0MvjTXz37dEvb3kHvhvrtTNHAkSCEHOzmW",
-	"Mq3e039dkGbgIIt3HGMvEvnP3D1XlviG+/3oVvbJ9zK2+YGIIQFQMcxYQmIDqMnzXXUNo5xmhpXmp7+Z",
-	"/PEXieAjsvMeC8h+z1IGg9qEkDMDRKxJ0jw55Mz8nc4KzET30lb7cLdpQn7mamtX/+CufgdXtbTHKhHp",
-	"oDJh6d9qkAiZ/S8hcuH70hEnJGLu3o9fg9pkQFXXzLY74eKMRFULU79PJKih9JuWdxeF61dMUrqJqpqe",
-	"XWK6BlTP6awgVUmB00c5o8jxhvF/JoWw6NCtVyJfNdqQv21hb65FCRgbULJkgv6gucKYh2cdBg06TQIO",
-	"dPWATqLGeOMxDaeB67E/i1BefFLz+fQGMhfXztxznFrKLU3DLdfJxpdx7mo8vvjerytz+SazP7PPDtRj",
-	"6T/qApHL2mGrXV1Ot1eT01eQxDcqbBmZrEvg3trj811N8rT9uVSxYlmU2unpkZzJlR66t4d4NNJG/zLx",
-	"8zf23qvyq/dOi29N2WkXyMEQZC68jEcjTpmykYfcpR6mMe33uzicv5ScdgUZcTF3hYx5nBS9qE80y5LS",
-	"iQz125geViVi7iq0zZ79UfBEUUa6VqPNXtYsLb2Lzvv1daUSk7nvVIbqbS7fMbPq1wENB14CCXQet+03",
-	"Q6zIKRdT64aWlSwpk8ucDjFMpNJbZDCvs/elYE24wG+IfkoYWHfOuw3+bJNVmg7RKDKYCpjrBgynB468",
-	"jCNX5sIN2j0PX62CHG2vXY5qk2k9svTBYtqcxZQK9j//6789cW4/3GrmU+bKKnOBQzGnf+IHJ3WhBfdI",
-	"BkgO+IRBss02Z/EU1cN0AUMT/n//8zGad5ltNRZ7mN38ryppXNaQ0Ui2K/aExCEfkm6P87OY+BkTr+lY",
-	"EIWiRzgME0Jjr/oNdsdUvz3ZhqK5RMS1w9pAqZE83NmxL230xU4MozRGUR+UW3GTMn24awa1U0GIAllY",
-	"+8BDenGuLs7RXwP0y8W54Iz+npAA9Tj7xBOB/l/WxLvrdfbOpCgGCblEpwDIA7SfuWtrCW+JW6/gMAke",
-	"2y4EWapPs5mf5l6h92Mt0yzqX1c73G2uZBPPs8LlDnl75x2zj3+aWwCqGx89fPEAORYJ0hxAGaSNFCIS",
-	"4+mC6v/LfZDptqH32VtB6r18efjmDaJMETHGsUQjItCEkLMIT4MOo8yC69seiYiPiYitWkVvcvOD4Uyg",
-	"zRIG4v0Om+A4hm7LT2c6HBpjXguptNts1kmxgV7oIwS0rdGjnMzLhBMAdDLryzV7nAw4UAwdE5Mt2WF6",
-	"nEcSJayok4dE9b1223XqcsVcNiMSvSWTDnMrHI3iqT57pE+ajtHgqFUQrCzzvRaJ/Rs4SxTqCoUF7fel",
-	"pyOO9S8SQWZHoXpobdu2hiXqAYaUt1493Eapu/B9FUTy6mJ4g6cin/6uhS6uagPcMi1/jXq8vX49rg9l",
-	"a9LgD6eyzZ3KRIG1UgWjwDuKmQlsQ7ySErk4cczc/N7de/X8McwYMZUftnPGl1qEpxLiR1b3uRNfFy58",
-	"DWoxUYqI7Nbd8ls9pOOln4JMGA/C4euKlvPMXpUlUdrrd8xcfsknKObs1PgI+HCE2RTcu4rbBLwADFX7",
-	"hU1IvKBW6XL/8pEeZ9tzXDMlpmDlChq5AL55yyOZZnOho/TV+vzfYYzbkDz4FaBngFulCeY30JEmVgJL",
-	"MJFPuJVExnhkfLLIdpzjjJuI398Fdkq9i/4kHZDQwaA2P465+PXr15WZb5PB8xX2fJGEaa9dwkDh8Hqk",
-	"zINK36RKt9LIfatKvlUbOCt1qL71gIH8rNdyJPQCUPIOs6jkAchfA5SeDHta2Muk94mEKkDee9OkRkWH",
-	"JKaMPJJpTrEinxWqg1eD4RgxrojxTzCubAs1Em010A801gJS65geZcR4c4/ePi8DRj+2G3FHANGlS2Je",
-	"jufN6tLc2ODLIoggg35T2l4RamJKkNgf785nNZeswArApZfwzN5fPqCNOCw/onugdMiYjGdmOMSf6TAZ",
-	"gt4aUmb+bqWL1nR5SkT5iFhKesoI6dKoOD88SeDKspto2hetaTS/R8IKQxbgNELOowvOTwZceomR2uob",
-	"Yeh+XdcqdQtxAVxch1SrrTIC1CIkSsilDUYL+wgkpNsjfS5I9ez8uRWebNtSsxNU9wHUYCEnUUJOUJ1g",
-	"oW1DlS0bbsnq8bRc4omCCn0txmLSV4gnamuF9qZuPl6LU++n7C+9e5vtdIonmCoTbE4tP0FG8TRN/U+5",
-	"9dCPdQepWDi0VtGS9XwJmbmeFT/8/2bLeFvIZ6M0ujFlZ9ZNtWSxNmnVAisNNLd7Axg9pkXotvGfNput",
-	"9q5WMZZM3YKzU0wJnkch2oX1dpcXB6arm4cBMaVTIwJ9M4yarR3WXnzWOw1nL9NTlzBEhCCJyKyEj0Ww",
-	"mfO7PteVe2FXiBqZ/kW8+sTpm09H07efjiZvnut/L6Zvpn95snx9l1Fll/eJsAx2Z/vAqtQgcaab+6Uc",
-	"Ee8YbCbIzbIpWaY2JE2cynQ8gEamyVd4pI+vDfQrlF4ZsxK2AjFCIgDSNadzVM+MQIirAJcGyBzrjLGX",
-	"8bz9eStAeObUbDLeJcIKnXg0foLqkwENBx1m3wGnan2E1ibhEE9BQfSIS4/vJyoRZKsc3s5Qy81CWiwv",
-	"6TJtvoxQigwomU8Az8kooRLFGA2pJOjif9AnnogAxY+IYfsfXjxDF+fhgCdg4PVpTLqC9IkgWggd1p6/",
-	"++Dk2F67tkD+NA8OwXGdyZ9lJExFLt8kcsc6NdQK321VreauL9Rql37WO6v25snutqm9ahRe5nwxUvyh",
-	"4chdwtx7B6XJTgHXtUU/IsJ5OLYKNbnng9n5Yv6wbUTKgimpRrtiqfA65Z+t9/ntS8HFJYXYKMYsJVjj",
-	"cV/OI7qkKOu3Mg+x2zkwCxKZVveA/BDqcrEDuEtLwYyMu6mHTYuXlSX6g8C+3wL7vncOsfsTZNDzNlSm",
-	"7fqIjC877lSy3o+tHN1cGxEDuASkrM8+49lIpR0GcfMWwZPTAfLwgBroCDEy6TDnD0RUn3TiCNVNphvj",
-	"KkWSKjzemNDUqsebdUQNfVfmUohEbe/jmuMIVC2EtY8VeXCDYbmVFnXd3q4HBbGsgpihs4XqorWMumiv",
-	"SV24xjAPauPb7ldtCQAyUFIaCdCI8FFMXCsJc4yXFQ4QO1gpHA5sPmbJYSILex55d6+zuws807VxBv+5",
-	"UdS/RNY58FPTKNcwDmUhH5pizT6NSRoDS4SgRGwDAgFg2jXM+MvJxD0oh5ED3N5/XDusPekfPI6aB62D",
-	"g73wu+jx/hPc7hOMm+H+Po6arX282+vv9Vu9dq/ZO2i3w6i1Hz0OW/u9Zr/ZxM0DPRb9G6kdtg72dtut",
-	"wH6r7vICukLvl+zDLWr+4hHDPQa6zqzwR9JfMqrLUGtZ542WXiXGVoB4HKWRuw1Yn8WdawiL0MkwiRUd",
-	"YaF2+lwMtyOs8Imxj8F1gIWCOogInWhqPwkQt5UUeNJhvSkkPkh04vMVDxVR21IJgod2rBPHKifOaQ4B",
-	"RWvCWh5Fmke1DSoZ7fdd6hrUzU2hEY7+88PLo+32/mPkcD7QZEBjMIP16yg7fYr0u6RJ8vjx51fPXr44",
-	"7r45+mv36Pj46NnLNy/eHne//8/jFx/QKVFor7VrWlMNR2oKbe0l2mu3A1eRMqDsVE/pjIxUA/08ijmO",
-	"qM0cBFgcswWKp790mPW9GABVU+hqQiDks23AkxEGqrebza0ASQ7RCSUoiTosgfcgRvQaosRsLZGIqqfI",
-	"iwps/zuZ6skxrhB0+hkQQYrtdD3erJhdBn1O7yUQgIO6E3iCejyalkWGU5lYkpzR3t+HpIW0bf4yMW4n",
-	"cyEyY+DJHWK/Pi8ZyrDBGhP45ok65eYJ+DAhZqbJuXDhoLIFZLK+OL7tyX8X3/Z+cu8tDW0vc87xGUhf",
-	"K8gR6FGGYdZzm1cr4Oj8ICOhqUPZfGn9wZYdOjvn/Gaey1bJjUW8kSzFBxW+mgqvrsDLlLcn6iZEkBTA",
-	"2QgyfYTQApDK9CjxNageDXv4zjf+nTPFdO+7J1XuEnrtrePhWyBsdHA9FetavzktrC0HUBMGVHuFg9nO",
-	"l+w/i4I+z/mElRgRFaT7VTRbIcHqvfH8uc5y1M+anqSa6bXN+cxMaPs5lSNuHKBg4+l7nE1JGXpxjGcB",
-	"PQqenDems0009qd+7b90an/+8Y9OrShJ0FOqztEyvzg3L963lSowkcbC8e6vD99RIOQBpdt9CQOsfm5y",
-	"yZsjrAY+onLGLLVZS6dKqurHEtY0Zu2273pf0IpXCwgqEUaKDEcxVsZWTwlb234Bso5hraN7BAzmp67X",
-	"bozLWu0+g3m8zU1j42npH9fr91lXOkyr5UVTrTl9aXbLsj5io+1LHN9Lh5bbxihJWy0QFhnDxxGGPtmk",
-	"geBuloa7gmNoJqWSJXG8tAkyT1aXJ1HmeOGe+47sqTa3ZFuFAk6FieCKOHcDT1SPf163v6hEMA2JNmwq",
-	"979ZwhGV85m5apsAQVgoKAnRoiH0I4N96DCZiDEdc2EwQGCmLqoBLW1MUwCDbEyZyeekqsPqJ+beLmWK",
-	"d2l0stVA33M1MNghPQPjZHqcATTZhEqy1UCv+tsQuoSOyXNvfCSNFVHgh3mj77tquDS41sRRvTNFYqlK",
-	"/AmWvZlI6Z0Pen4pjnnugXHhYCZqlkwBuaGyzG4bmf2N5d74bScWBVN31xRMdTLInkbAT6mFVPQQV/3W",
-	"4qog73x/GNJSFGEGSsS0cMkiCI7iK5zfHT7URtTxT7YRaJGnHUpDMI1MkQaihaUZad1EcW0Gmi/NmKvM",
-	"gLSmotIM+2LfIsIUetAJb66BMQs8xEc+hvAJ4gzVO7UeDs/Snj5ufWYBslMr7lMaRcZ2tahkN1rN0YMn",
-	"ar9wGlIUYxTiEXQ0iB5dnIcCMxRBW7WLc6ivmFd1JcJ6L+1641JMq5n1dms2WDBRceGFGt2scn/mPDe/",
-	"SUDZXUMV7nxfYeOW086t5h7EoYxZkepgmyNsKLNr2b2K2WWM6BfjBb5eO6pncyMyBv/SN693rtvVa/uY",
-	"4hSSMY18W9nEfZFXRVMANMGa1MScQDR3veXqVkjDo9GIxBfnKE537RDRGIWc9akYEhQ/MtajttRytWiN",
-	"5RlLr3WT9WCh4qJS7+arr33hwac94/aqINfaOblmxKcVa5oo1yzM9JD3X5JVE0z5aFIEjvMcZkkVQaJP",
-	"1XTDFqeHhmX8PbZ1lbYOR/G0gV4p48sxt4Jzxi0cejWGZzJA5HNIRsr0bMDzxiaSCk8BqxU0O4lQwhSN",
-	"Ec7VDMMLs7iSEjg8o+zUIsaYpsZ60iSas0g7zHSKgLBd6iEOLE6OHjbEQlCbzoPdtMylYSJVh/2ecEW0",
-	"uQrIsZ7rqdgwNVv8E/g9blIQZ8GRLo2ArJYIprdrH1Mx9pYnEuEwTCRnEomLcwcUGBE05koQ5IL3ebt2",
-	"HtprifJT900z33vrqNXe3dt//N3Bk2aFsDps/G3UChW3syz60ZyPflxx6/VRcuF7lvg2y+qh3QX2tXEV",
-	"rlcTwZgPRvUtMqqNZLUxE2MeVdF8chRTtRG99w7AHLHXTD/1YxhPUYpLBooo9RhZ7gtM5izWN/ioScGc",
-	"6kkLvGyPSCsGNIkGHWYPF4thOUxoJda8Hs3QtuwwF42hKrDBZ3RKlISRTHeLHO6Gdb1k/rEBlpB8Czrd",
-	"xmBcpAcAiSg7IxGqn8DHgHDNCdpB9r/6tHSilaMXmPGHXxCR+aAHuFsRGS+iUdT5J6jBR1laA7eae7WP",
-	"vt/dtuTXSsKlHmP9nz4OVSJI1eAP7PDNo2cUb9XyUSBfO10lCrRbJQq0m48CZdS+cuC+6C37tzgIdBkx",
-	"rjMStK4q7EycP0BnPISLLg8XgYREGEm40yl9BIB8fV+PVbFanIouzR17NY9e6mD/wAo5ev8KKX6mLRQH",
-	"D6gtgBP7rkNnU58gGfIRKWxGZfjEmc13Kn9s5UPXwrD1UngdJRGJCmee1qKYgk39uloel/uml2dvGRPx",
-	"Wyn5y9KXNlnSV8bzGbbDwuZ03n0utzhdQHYKsHrRONJigsfENouHmmEWWSjV0wSLyICoZlFYHMdEBKZP",
-	"a+pEo2yUKNlYgHx87C3gqqy8mgXj7BLFtSkpeJTAvbmd/e1LzeB1GMPNJAYLgiWYlLMpwa7n0U+Ymhts",
-	"JrAin5VhQluWEnNJuoyr7MWR1zLpLdenKLhAFTpEYXzxT20BCYTHJEQxRiJ9AXfDRVXKeLPNX1jGO8Y0",
-	"BrnmI4k8pLhEcy2LXfYE8ALARkYcaYl7XQW+aUuIAbE1vNknm+XKwPAxiVBvmhMIfhaF5ZhDtNfc9dIn",
-	"YIGPpO2mJiwUjcXJDNBeu91hDGpzjUAYUin1f7hAPRyZCaD6ieGpRidpNndDPV/4i5xAQWcfbDUzyQ6r",
-	"n8Af9l6t2Ny9AdprPsnm5i044sRUyhpRBjNPhCBMWQydBnrXRyFn9te8lGRQDm29FeQzDlU8hZ8mlMmn",
-	"Jt0EfDbSlhW3C331o1E8nRV1d8Xv4GTeLJm9LoD1RFGKAbrXaDcMChmJ9W4sbVPtQ4XtmArObN/i1/xH",
-	"ciT1iAH6lbKITyRqtQxyGwkVHP9lEit9kvyBhgNKBExKXZzHemJYnF6c64/Sk0SMc7e/MOHRfTicOgEM",
-	"EORSkZG+o9VAz8CmQ4bWkDH0JGo34CW2mZ2T1y+yPfENwOz8OaCn+hN6qiU1zrpZpn5tBfENVPaQbntn",
-	"MIYo61rusAV1m8uJbS3nCdlfKx6d138zI/YHk+Fbc3OAWELYo4Fif4Z+iISJoMq0K+wRLIg4StQAmgt+",
-	"1JfFuBiy4jUPcYzIsEcibcuYG1F9iM8IEgnbyvUUPdzZifX9Ay7V4UHzwEBq2hnNjvyS4FgNAujTbXp4",
-	"u/4wWnwKHCptTZG43/C6JEylIsPaPKDFa36KKNOD9QWRAxgq5qeIJ8p7XNNiwcNHp6aLjRoQKsDoknok",
-	"LRi0VQVxGT0g7klAbPJHhEeLxsycPfoMZy75T5qLteKmLVKJBNyxEgA2Qi4MYUSAfNMjptcabxQ3+Sga",
-	"9Vl+iHqn9ntCAxQBbkwce6/s1LYac61IioZ8l9lvIz+0ZjDqAeZFecdff+2WNufH/FVQpQgLnGXsg9tL",
-	"TXAImyJMbzSvedb8gN/PNogPClorpYS3sLu9T4dp38zCz5cFBHucn0lU1xa9DNCY09Bmb4+ppJrmUvCi",
-	"HqYx7feR3uyttJW0DBAeQYmVAT3Khxv91pzpqdm1diyaGhURIBBBP6lBoo8N8HLGFaYC3iYUlZjJP//4",
-	"x5bjCHwqCBmajO7I/jbETGtE/9WmJzVhuJgj3hMhAWtTDyIHWJAI6b3o8c8kZT63okCTZWI/TTggod5F",
-	"v2OgfWc6QBEtDbgF7IxM6r1xsRCWkwgRVfpM/38BAAD//w==",
+	"7L3ddts4uij4KhjNXiv22bQty04qkdde065U0p3dSVV24uo6Z5cyEkRCEsoUoAJAK+qarNVXZ61ze55g",
+	"rnqdzMVczRvkTfpJZuEDQIIUKZKS7CTV7ouuWARB4MOH7//nt07I5wvOCFOy0/+tMyM4IgL++ewKT/V/",
+	"IyJDQReKctbpd65mBAmyEEQSprD+8YFEN0RIylmAFEeSsAiNcXiNKEMvJkevsApnx52gI8MZmWM9I3mP",
+	"54uYdPqdQeds0OkEHbVa6D+lEpRNOx8+BJ2XPMTmk8UV/DQjgiA1IygUBCsSIUEkT0RIUExviKz61knI",
+	"mcKhkifd0ydn496ke/RNeEqOvsHd7tGTbrd71E3/F52WLOpD0FlggedEWQhdTglTLyL9T6pXtsBq1gk6",
+	"DM/1e9g+DTqC/JpQQaJOX4mE+KubcDHHqtPvJAmNSuFwuVhwytR845dyY3b73recX3v7Wj982BZazjhS",
+	"nF+bc8BxHCBBQkJvSAQ/3VBJFeICxXw6tb8RpsRKnw5s4deEiFUBWkNYVNvlPjXn6oGnMLc9+O1mfy74",
+	"fB0SP7B4BRuiRCI1wwrxMEyEIBHCsG88UUQgNaMSUSYVZqpq5xP9gdJ1RViRI0XnpHJxL5gi4oYwzDZs",
+	"n2aDtgPBS6IUEW8VVoncdB9jGIdgy4gqiWI6IeEqjEnV3qWZ01/Svwgy6fQ7//tJRphOzFN5kluIW90P",
+	"iQq5nq1899w+bvoNACkO9ebczO5LV7wVImgohipeoTGZcABRPTIovi0q/MhCziZUzElUsUp9RFzgGJH3",
+	"4QyzKZFIKhrHaImpomyKJlxjLKECLQVVijBkpwRKjA40NTkMNHaTGyJWiKsZEeZao4MJjiU5rNpX4q3O",
+	"36Ddy5jzmGAGm1m/znlqF6bPd6N0TxMhuSgnciNG3qthCCNGiE8AdgtBbihPJFrgaSVGm3dye5zj9y8J",
+	"m6pZp//wtFe2lBcRmS+4Iixc/Zms1pf0Cl8TiTASRONZhF7/8PYKSTwhF+iaLBTqnaMZT4QM0IIIIMdE",
+	"pAs0LD1bofexI/21iqX2Hj4MOnPK3N+npQufAHsvB6IWIBzsrISAxkQjmkG/6Bi9seeHDs57j9FyRhia",
+	"Uykpmx5Wr9/KFFULf3ReutLsWldiFs2N2Q27yilzyffSMbt97yWdU7V+Dq/xlCBJ/1qJrzG8538rIhOc",
+	"xKrTf9gNNFzpPJl3+r1uF9DB/JUhg97DlAhYwytM4zF/X7nfefp8t72+wkzTww3fcc93/A6REk83fCd9",
+	"vtt3fhBTzKjEG5GT5wft+MVESRqRt0Tc0LB6g7w4bLevvhY8JFEiyFMekUrqHpGNn1lgLQPoF//Pn/HR",
+	"X9/p/+sePRm++60bPOp9+JfNX/6LoUMv8ZjEFSuwpGrjIjxyc96tJ5NvQ8ye05iYL5TRygmNCdKPA+DC",
+	"GAm8RGMeVcrLEzfdLuT7LcEinP0HzLwu13ERaZ43oe+JDFCIJUGYRQiHodYAKJOESaroTSVt+bVycZqY",
+	"rC/niobXpFLxUPD0gUQ0AhlEC5gsmY+JQAdXR71u75FW4E57ZxnryB+sctO3ONkSHVAQueBMEhCFv8WR",
+	"5mFEAu3Voglh8E+8WMTUqLAnC8HHMZn/6y/S6LOpTqq3qTCNO31YEZEKzhzNsESYISIEF320EHxBhFqh",
+	"QYfNMRl0tISdMJksFlwoEKhgpOz0f/6tM6EkjkCkilbHenwncIQK5LBrxpcMmVEf3gVOBO+fw5lQBbry",
+	"C3aDY6o1a7O3FBAzpRayf3IyTWg4I+o4Ijdue/IE3jFa+4em4vZr87IBbZmpwYCFSjTHsSYxWliQK6bw",
+	"+wDpRckA5TYlAzTGETJy2OFxx0iUk5iGux7RKSLvqQRJ2cqgcFBavJF4ThDR/C1AixlnWtCG63xh7CE4",
+	"jvlyGCXmgwQpbo0XiCqE2WqJ9bVJn5uTpPoYG9oq5loiItFQr/7nDqyk8y7F/FefPsaYUYJe/vDjt8+u",
+	"Cuf+JDv311xKOo4JSpfS8Oiz8fs++dAenkRLqmbG3qD1K6aQ3gJBBxnYAkTZ0SSm05lC1Im5yk1lkOE5",
+	"F2MaRYTtiA2gzVk6IhEcuRF1BY+J7CMczalmIhmczzI4Z4toBt5JOn5f4DVKwgNplqvRVfFrwpAM+YJI",
+	"FHHEuDJ4C4orwO57rp7zhEU7gs7dHv2FCczng+k8A9P33oAmYGJcHZnx+wDT9xzJJJxl5sUDfam5AuOW",
+	"viSKp+YvYknNa0FCziKqp3iOaUyindGMZAvQ5MbqTv30FoCaRSVyttQUkqBruovtrQtNzMKawVQqHO/n",
+	"VjvFDUWcSAAkUK3clbbC1xos36QMeydoAjFO15ESlDJNdcUThAUx8NbM34Ns73EFZFO5ohlsF967R+m7",
+	"e4V1RqQixJmxQSULrR4BjK84f4nFlOwBS0FyIe9DQiKJTrvnjx9+8wiNV5qb+UjpUUErOSHCFFUrpDhH",
+	"MSymGfQU50dm/L6IImyBSsRvwHZrNGcEKrKD1ivMVnbdclegcY7mmK3sfUQxn1ImL8DKs0KUocdIAn7k",
+	"ANjz2PWVm0G4FTWDnMCKHMG29oRu6UK0cjZfqHQXzgxOUERiDLt6ox8cXeoHWlD3PE7ek3UV4K0BhSa6",
+	"S0zVcZkZMTNG6CX+yHCiZlzQv+6FChv+qEkweb+wlzzjWqfZqeS+2+xAEv+VfRzIK2NF0wIRSOWBW7Tm",
+	"9ILc8GsSaRE00ncPx4a9/8jwDaYxHsf7oAcRVnislUbQVrKZM6g99EUia2QoDG0IvPSNfcDuEkVkQVhE",
+	"WLhCB/5WDgt7uW38XQgeatVtPwfiW5AyHgw6TbkK6b9gPEeZIsmscOSPyesVvZ5/JbyttNQqLQbv5Wh/",
+	"InF8ZLXIcaI1g0ki9b9XCKNxIikjUiKR6KP9kH7QOHtfv7jSFABsUEYjp8YGkLou641gQcf6rIdYNfXv",
+	"BB1zdeWmd1gS23trDBprczRcnrNQrT2wNGOnNRjdAsxuisxl3Tm+1cP1e3YiLARedYwJxkmDP3dgH573",
+	"ODWKwbdyAH+XTsXHv5BQ6bndsT6FYXCckRHIcPzaO2ZwbwWFk29wMJUQ9gxNp906G+L2sJtT9sK8cFoA",
+	"ZNBJGP01IfaxPrMibPOwrAcf4BiO4x8mQEc2LTC9Th+C4n1S7pqtC2iShIKoCyRnfMm0MGG1cGORQ5zF",
+	"YDBdNy36uzLzr+/mnbef19jIxPmVpaBvdAbeFgsoHHQ8/6KepubqFFEevl56HGNJWEg+B41iUbt70HAt",
+	"gmDL1tavhMJCtfloDeXI5su2U08/DMS3Ix9tYZYBw/cplxjTdwdOGTA27P8lNRbwne6LRd5ail+N/lMr",
+	"HhWQP1T0hpSFG2yH6xGVixivhpXM0thf/fnML9tfg5jcGIdVniaemnCsAPWQTBZagpZcBOhMK2N4SoQR",
+	"X2d0OtN6trVwwCvO8nfo0ctU/Aw68Kzxyb3hMSmjctmaKkhPrchgTBXtjieRRFQejfPulQndJeQhnatw",
+	"6g5C7mQCh2SB5z/0cCu3k0rU3YqKFLGx6GerESyqcTXnTTwveXWBpVxyEa2JM73z/Gd7ZbRsKwxrJ840",
+	"wMCN2FOIKvG21AuKjuju0RPniz4eHr37L/9SS2LrcSsFcCXGfM8VndAsVDaPGtsQt4ZguqbGDUBYMgeX",
+	"kwxxbJYRdLCUdMrmmhjrLc8pMxE8EbkZGi+sRi8qJYmG4YyE194Gs0+kymapOoKjcoKun+ykpZgFbkew",
+	"ykgIQCrbjV17vWBRPN69iKRrOHOHsqn+9t42cdcL/xHIdy1pnlPm/3oatBBF7oyQ114Bn7DnBY43RBJl",
+	"fN5uEASFGPOAzMkXkkjNCCEg/2tlD/U4VIIugpB5qSAakZBGOxpR3BzjVbmK7CS/5YwjO1YfQGvJK9M1",
+	"Kr+hZUgYhQ5SH5ONXiIaGpSzw+NOuXJiQ8k333MLSC/gu6Ci6J/fbTqD70hInbzXRqbyXnMcDi8Wgt8Y",
+	"Ag7fedcCam8q4FO4G71ueWSUv+10bRs3XhWtP1oQFlE2HaGEKRojnCKM3Z80HgI9oUQYKRLOGA1xjLxo",
+	"1Qs0YlwN3apGLnLcRITDhXdQ88dpicZ8XcsI5nNRCk8SlULUS4DZ1ayRpYHclhXEvWMuZ+s7d1tGlNhL",
+	"plo3SHJl7W7FJzb8c8gXhFE2HUKM+TpKXaIlFnpA35D/7MAQNT6GJVUzykyQjJnLYhOOnVKaGt9DHBMW",
+	"YeERDo9HLgRZYLEjCU0nKaOhP804irFUmrSZvCWIzTz447Mr9I+//f3EvIxT4rYDYd3daNOYlGZn4ojp",
+	"boLudpp5S+U7l7dVa6hLc4nK0XZrxTwD3VbquU+i8pj2nQm0l/k4ojKc2pWUtaYrPsGoidv1CEjepVE6",
+	"ttSC2evux4RZg9Kb2Wo+SbCp9TNDjr1oNh6vu0P9xttERtxKmG2eE7fYiIVt3Vs28wtYz4IwayqQ5TKo",
+	"nfOBtIHhNvsOCwIsJ4y5JFGAGFkSqdCECqkChBWac6nQwy7EiDc5ExOUXnYcOdd3Y8fXD0WH+aat+Z+4",
+	"QHgsNVM1IuRC0BsIIGYRvaFRgmOI4bAC1tCaG0qAZ7NaJMJjnihDeWxA5no6IA6vGV/GJJqCVLkHeNrP",
+	"lwFUkBBoZZaGVXv25hUgnTIwWcf6v5yGoPxKUE5NXqrMLz634HJ6nrtW2X3Z6JzwL0mG+AWELjmm8t3X",
+	"XNdMyHfitoZylJjozogzTSRDzEISm58YH8oZX9YJ2vsydtyidL5XllYr7GxgcS3kvTWWVx8x8dUIhKWW",
+	"EKVwOCvX3Gws09C8tBYsxehkorVlwecphSImbfpLUNQiKoz+7t89ykI+N8otT9SU63+WXbSJlwm2rUYn",
+	"Z7j38FG5EkH/SnJzUKYenZd6+XYQl8yQ9P3AT0jLna1dULpkH3j1RvAUg/biYM7wcQcfcxJR9eym0tFc",
+	"odrhUKVGxoqiGhdI411qS5Erqch8KxUTuxDETXytYpZsp3hBhxArU7rst0SZhO3U5ItwqKDUh+DJdIYw",
+	"Q5evX5iw2e120eI+mxILO2/ZRKJvqxLbtx1J2z7kBcIj7SqaxLAo63+GK+WvYjMC70Vlya7DHWosLgD3",
+	"SmDIQS1TV0w2YOONZFM9N7mRJbupIto2zLXsSUnJkO/1LU+vjqGhSCq8Suum2MQ2cjw9hjzQ1LcKFqd2",
+	"ULQ02SwxcFApg+q3mMZ0Mrk0ilozbcYrq/AtlgSi+TaNz77x3CwEou6yX7czsYSZHNEyrLKtdeYCzROp",
+	"0IzHkS15M8UxRNI0stuMzUYrXXyVL/DJhIbNXmkpSEcERzFlpI3R2ZCY2ko6bpx+J1+DqJQJzhIqJSUi",
+	"MJdDkCmVikBJJUiH9uZoBOw2dilXtMcKkWsVjiybCxVaYpmWurpAkYcljC8vECM3RJjIVIImiUpEHjM2",
+	"QrYYcN8uQLLBNqUGYMNNmrH5LXpg2mmrRaXZXeDNZOl5StGr739+UyYQBeAZIP3PNPAhQCGfzzGLwK7x",
+	"j7/9vQy2mMkl2dXbgEU4ozc7TlIkHA0IRR4SLx98+qiSiBxvRQNq11eCuesXPJeAEnIWEsG29E7bdJKd",
+	"ExIw24rXvdUvfnjXQKLM3bh9avBrtdBKXONBdjX8lWy+ZfuQCj1R4u6kwm+tC/Gp9SCWGB1iLhPRIq7k",
+	"qXmhwljJ54tEK69hzMNrWVZ1zaba9tGML02CJF8QhswLaMoVwoiRJYoSSDIjFcG4ZOpsoemq1yXNwvo0",
+	"dv2VsxJScBkvtaz5LNGwOXmNBZXHLb11QWdJyHUd9H4wDrif9FD9yoyq4ZyzCK+GSy6uSVRRAS6XrOG2",
+	"YT9ZOk0GoiA742wDTZCloclzf/g0x+9dqJLHqj30Wj/zNBIlljgkwzmXJAahfprgiMQ8gXs+x0JRiHWC",
+	"JysMwIvxUJCEGRVxjldcKVIedZmu69H6qvZ26mmRMQvXoixCFXoF7yAqkXkNHfzCE8E+fSQoIkjymEZY",
+	"UPXp42FZqEABjWDhZXjwFMfx7ak7enZf0dF/f7Ve5JzRMz3ADmVjW6IjM4S6X3iizD/f3ZoecXdqwHd7",
+	"lvUpYZp7lJkI0nAx0ITSoSSWZDkjgphIGxvoAJI6DUkhlqw8L4hn1VLbVkFtqWukxuESzvjMFVLKfLcG",
+	"c/V1B79kANFCCyKQTOCy5vx1tYeeUbFet4w3VjmW3XI4MOpsEZpJ24WgAwYlLuwk/aWgyhY+bcICPMia",
+	"r1l6UL9ogZmcEEDPepzJjx5mga59rUqbMGQvZwhx4QIBG5COAnF1OFVFX6v0tgovSiPisfH6XK1fDo82",
+	"gnbr3keKlwo/O92TuqOCVNYM9iny64V579q17ZaD4Htb6g5qH6I/MNS7E/qfYkWm3NQvdCg0TqZDQRZc",
+	"QPjODY8Tl5cShjxhmvAMwcRufp0QrEm3/9Nc6y9Mz6ISoX/QIogcZoUL8m5+p3wbV7/giaKMeKMhLLYU",
+	"jZ/OMGMms8+tHurHaenVBTF0gjSS30QyWHnXGMeG6W8Q/QBro5u+9ZrHNHRiRQsJZEFrCy/omVe5XIRm",
+	"w+0WGo83IGo8fB1YjV81MG0+PD2zhq+Uuc2fzkh4/dYGcqxfx6kA4Z+yRJWF9/yJL1HM2dSW3sFIxqBm",
+	"Qp6VjfCBWyDB00jVMbKCDTrrWhHClvw9ryn5a5TMkjXADhA8DHJ6pmaoWahvhFcy+zpnCAtBb3AcIIJF",
+	"bIsHMa4fsMhVUY8JvtGSw0H3Sb/bDdDpufnPN/2zbp4Lewl6Bz93T9/93D168u7/6v3cPTp7d9j/uXv0",
+	"0Pz0L5sFiNPeprySMn1V6575U3pXecwxL/Mjt4lk0NNs67GEl3c0ork5tg2l8GyP61ySsMhFiGs8fiDR",
+	"krKIL/vgJ9NLRIs4MfIjgFxLa5RHzeVw8p7MF2qYibZpRuMNESvOyJCyYTjDYkqGJgCvE+hNvWsWvlOI",
+	"z5p7qY8d93EvL+JdralcdTyYBZuSYFIE20fsRIat24dOPI21zGUDALdSg8c8WpWpH/WOvjBjtJu3aYaB",
+	"wEIiOTQugBq1WyQEiKmtAGv7YJi8uNSJZX4tT2twDqU70DuVwOG1lm1M7eRimnNt+pEDZGAOo/qca1KT",
+	"N9oe6onONmUbsMJ1ESKlllLPTW+AFqS6oD5jyA8RZEIEYSFxx4PLjLoZjJrGea1RkCyDytCijq3mWSbx",
+	"KTJfxPaW7TNWfi34K/2QhbKXjVET4bWOK3tRQtYx8A5VkpiH12VpUg4hTCFOh1OBqUM640tEjefVORY0",
+	"4hRuzS2pC405mgmr3y2BNSGlZM6GxejL5F24JaZWUgUtGc61ktjVR2i9X8SYZRH7jSmBlkUWILMHppfV",
+	"ZEKsDUVhocyPWp5F8pouFiRCB0tCrgmLZIBmYKteyQA5h8FhYFOoE0lMjLq1AYAvIquCuz3hcPUZCtmf",
+	"rlTWCB1gLVZr5ob4EmwNHoQPAzSKyI0ehSJyk9Xed5LHIbInwvCcQDaCbbCAjDEETfFNua8Z9lxRuwFg",
+	"2Yqqbyi44E2WfjWPARWXFzw07eSSiW0Slltyw+pv5VE8xmxUM19h97aTmOLlO/N6OW0lfCnyXpXbfmtk",
+	"rxynqWrsADXxzRIRZxdAFHmiNE20AeBZJypq2iPcEJYWNfLSJtobMGFnFTBziUu7V1ZJDQOFyAy+JOIo",
+	"xNIQ/JJwcSHVcNeA8SxNqIwzuWSiBRGSM6gdMCYxZ1MrdCKpRBI6QXP94v7Cx8PqIMgYb9rAhvzj+nCo",
+	"+kCRWakP/Nnx6aNzYymnCoU8iSM0Jojp6WMKmWMklgRhiab0hrDj8tCrlKsasllO1RJmPF0TWtaa7Uor",
+	"Dxnbc04xdABJyBpqKa1ND0ET7wHzwQMdUUbZIY9sqVpojHE8YKWndgcpvB7alcGrAJxtc3TtNd3Os5pv",
+	"zVHvnH6aNu7QBCjFoZjza4liek2ANhU6hZRfmx1qb+WpQjHqtfb65zdYc6FrmVXugteupZVDdouIyPTK",
+	"b+7lU3F/62DzoRr/9qK5ZDmwd6WumC/uKedvj1WINqN4fcXjHMq3RPHa2Tei/K3mE+6VKxauSINkxgYs",
+	"r+yKfEdubCZ1ifiRMrYIDToRuRl0nFAoSMhF5HpXpLLiQapvrKvI21iG/PX8Vvb8hsT6I41DZTgje1KS",
+	"m5bfvaGCs3n+RHKKL5TYGQoik1jJXURJPrahpJvmEmQheJSAQD6UiixkVcWTgn2LL6ArEiQvl9q0KsXM",
+	"REwJC2vDiX60wyqMWiZNxseI0s3kQV4ClBKYZ0ssoFR63s3tZt9RGWaqasFKjiUt8cr9yCKwS9r2mIFp",
+	"+gThIKb5hFqB9s6maLxCMV76dZzsS52gkw4uPZ7Q88dvDhOw42rj0Bok48p6s9SGt7Z0XDVWvFpHrFlY",
+	"bwuPfTAImcznuLQr5Azb9JAZFqUaa7kaUGhBnqu2st5nIsWibCWBResceArHWMCFzfdmK21hd/QuqWYB",
+	"jLSPsFMWAn0n17S7MVezRmGd28jM3nm3NO8U3UPrJ7f5GPYhNHvE8O7k5u94mGjiD3B+Sdl1W3NaiexZ",
+	"HrOZiLi0fIQX4AAdVP6P/slJfdVhEZdvx2nAaUfvwok0pV1ZI8qS0HWnDDivBUjQpWy+We5tGbGxGa/e",
+	"Ssr2++y9hh2Otzg5Gm3TwAPS+dcpACT5ChLNKSMBWgj+C/lVQQf5Nk2G94wkdrHA5MqABxGdz4TgoiLv",
+	"ulRAqy7oXDRkwxTZC2VL+BPBsSrBUwhH2RDcVp064yVtrUul12CryhpNvWvQQKEqMOOFF/i+Ee3WKxNC",
+	"BGsUoBDPocfsUnAtyZk2tCskMY0gpOsnaz3HaJSxn1GAsG0ynTaphQtpm9GCVX3kW+RGvv1qW0V/eydI",
+	"Y0tOqkBWxNqmhlMDpQXB1+BTPNDqJvo1IXHsjRp0DtfrsjaqePNijhdvidIydFmeqskEHU54HJXFlEAK",
+	"riSa/6M0wRHBAVGJ5vwGqmsQkTqQQeUQx00EuglR4Wzoqm4OXWPB0twus74SDeK5eYAomxKpSIQos27D",
+	"XxOSkFz0XS1Fn3FZrqu6wtJDScrzlDUMNIhcAWoqkVRckOgiX5iaKkniCRQhhZAME82bE1r90qJcqHJ4",
+	"SBImokGiyitM47du7AcToFF52C8cDBXnAZLclq9DgiziFVoKqhRhpgASZhBAbAVFF71pkuKNC/cCXqNE",
+	"IqgQN16hP5pWalAPDy+gnZ1FnuPWPTOWlpPW4gVn8cosj0QIK0RwOLOBpwdygecm6ZqIkOJY79n8dyH4",
+	"nEO9s8M2GFSgt4BO9hS9I8u18MhhVobn6zvMn13l7XlXQwJesEWi2voj1ojE5jrwO9z80jAz9CgfBXz2",
+	"qJsLA+4GbSiGm/TnF99/+8N/fZc735b17TdnxzhqkmM+Z7WTVle6/0lQRY6goxi6NIUXrwlZ2H7vQG4Q",
+	"Z8QWbQpjgjVhVLXF7ptYZy0lKgflkydntnNxLAN0en5mqm4vqSS5g3v08OHZw7oA7lshbW6lb22sTsuD",
+	"rujActarf7WEUt0GupWTnnTdpWQhi0/YLd20aOrLMk/6bUvvBJ3QZr82zWFtmqphihNkbzVKo/iLHuS9",
+	"0zSX4i9uoHt3XTJbK7N6yVbomprgci90xAgQczIfEwGScmTTKKiSZvyMx5GhAfrPBxKZgkrHhTOG49pY",
+	"rn5dtlecX6e5YEFaZMZ0Jdew0fJ6zKdT+xthSqyaJvqmwTNbYZ8fO9Ss7sVniO/dsaZjU3vurWQt167O",
+	"xfM1PLA/6+FpEHvx/It3AXGBY0TeQ697YiRRW7ofI0nni5jYhEmYoo+oMnWwxmlgFigDILZSNi0XsDcE",
+	"+jSqvmSuRXoTrHEAzUC81Uqx1ofdYBuDDyWMlUksIi2yQqr6eLwkSMuqk+Pq6uOlhUByqcxIYGqjvbZL",
+	"GS5Tp+4gmMcGVvqnlavLn16NFH7u0DPYlKLktnE/VRSqLNvAIGk7gpK+tSVJcRGTW0ZELmdcEkhyiikj",
+	"HuvxgWcFUBeGZMuTGac5bh0n2c44ngNrUB1GWSRMnmENJJB89LoLTE8j1X0hp8xWXJKEXZoWiYuEDrTi",
+	"Y3Rpsq8JiyQauZpfo2DARpVZ9KMAjdbLMowgCs8SpqHC14SNLhAeMEO0vLnRCBJGWsw7YIWJ0YGzC1hJ",
+	"xGZ3I+iIbPqag55w3usdHqNnN0SsBswNGieq/EumuAFOLRA+rplAwrQMjd1Np5jw7u0HSEHFg/WvZyZf",
+	"s8e6096H78gXzO/OeVSsJXab9bE31puWIWasbYEy+86WVHEftavXHAZNi097+605lyxcKX8yWd7cuhwD",
+	"gkhljK8VTTwSjMwbuWwgsArl6HlM2bXJ0PAjSzmrCMbeIbHLz+my+0x31QhcDZ3qxQCwLAUA6qNNuIDK",
+	"K3l56QK0MJsCFaRNK0yaZZo/iYC8pRejwO8K+hiUhySkcY+CLbz/hdiykszV0gs7TBMKm8XUbkxWzWzm",
+	"aat8KEFnkpdkvsZnms1q22aY5HvDgrUwLR2K6jGu8Ua+4Ybpw1GOnfZMi8adJnah3eK73Ie9Y6xEaaOr",
+	"lSjwUSSILFdisN/3sVFfwzYo5S0rF1tyd3koLRPPGm4mVVTbp4fcZmrHIpVaGiaO++eT5ZDX+CX1PFAU",
+	"UiBTt7XcN3P7mp3lnVbB82J41uHgI/pOelsBmf36htGcMiqVwIrekCHU2Ab1wraiBC7v/EjVMmL+NEo1",
+	"AsWRACdVyirMS1mLILemVBlxWooN2UhjWeqWsVVuSkZuCnyjhjm1MPAVacqaqbRYYNBqG+5zFwijOZUQ",
+	"beOrHgegduyY5bIjMWlp8m+TmNI4NKGUkrQ/H0dTNh6PNXod5C/QCVygw8BFGaGD9CYdZiEgB9mVMseW",
+	"o131sRAlPQfg9Gru/59L85TLKEDfKxCPb3iIVYC8cSQRAWJcYSpIgCiJ+DwYMDpfcC2xYCkTgVloQqyU",
+	"qYg2/CURNKK/JiRAIZ4EyHrDyNC4pkkwYPpYlFZnLrJWuH2EhaISM+PDJooEiLzX9/bCc3D30SIZxzSk",
+	"ilzoedhEEEFAPgK1vY/KdqkPJJvjONtztpcQT2CW4mqNr99GZ1MiC8HcOd3dTavJOcBS/yMHTGO709Ds",
+	"BB0Ap/4vLMF0+DfwNDL1GkCNIgY7BoYyyXzy6XoNGTfQ1VMamOqBBqg2hB78+SkoN1ZT8/Bqb6YBKwre",
+	"sWnAfHVffdg2sJF6T8xuAuoe88G+GGZwe+lVtyF2tkxtKwtre5k6fW+nTHLeXfwu/eKW1gTLBq2rNKsr",
+	"d4xeqKxdqKaW1vzilAUqs7i7wPP8yhCXWQ++gJrMX1sN5Z8K/jnrmNt3I5VWhYqznMZmudElFbRqmv2X",
+	"1ACrrblVcQkre6B8Ma1K9tOao3go+Ru+BlJ0AP0Y5phFnz4euuqA5qIzQqL8MUCMZYV56g5agmzR36MU",
+	"6xoFoOdA+a4Sr/YhL1k2cXeikl26QTj9ajtOkblapU+TKkuQXyCsUEywVM74Xid55Wug30L58tssOV5N",
+	"hLK+w3mApiFL//jv/xNZTwv8O4tm1385WmX+sDQHHUANz08fQa3ICko9kCimExKuwpggPkHYHtOhb51x",
+	"H84cPB2PEHUC31fpPliqQeTiHNf2p2KJDuh8AaoIunr5NkCQvvPi1eXrt+jJk7MAvX119fotOn/08DAw",
+	"1nWI0uQCMW40b6lsU2oe4hgJEuOVCZzObUjF0pWwMv9kVTYmveIxf1/CEcaSsJAMvayb/G5eQ7EfHEOG",
+	"wZi/J9K0FTAR6BDxyllobwCB5OEoEVC1f0YQXzIioCJYGGNo0ma+1ygbwdNI1vSC9cGJ4tW94C+hNj+Y",
+	"MLQ0JxF23qTxymUAHFimblwWRsI6vMjiZo2jTfMMK29AOkNadc4iEq8o3jnG4fWExvFQUlbWeuuHWIPO",
+	"pHHMF1yozHFLpSkI6Ipd6a3OsaKhLaMmL2yDIHtE3pKN60ZTJJAwtcjFlKuXa2rmQQzsmtDUrN1YeJ0s",
+	"yvu+Qt5vDmfwNZGI3+Txw3qa6DgmFViyXbXiofQqY9dXrHWDt60ZSmIyzXKxm12gkMcxwVPw+XI0xysk",
+	"CI40kjW8P7cWuzjHixbCjZ/M1EiyMXlBlLMhYXpgRZm/Joq8JWu17iEAY8PT2bLTHOXl3AB0GU3V4WqD",
+	"HwEScG6IwHGagJN+3ZR81ONN9P6MoBmdzohUyH1DI4X0ZNfydmCLRCy4JE2uZppQbgxtwIhc1JAJb04T",
+	"txpI5OmFbkQYtoK2nKsWGPp2rlpiaDPZ2yJfJnzfXXClNZ07Bll2pwoc0UPRNRLp1RPZzlNnIQG0dHM8",
+	"e71lo77W/LZ0zeJcG2tGefhRzFWp2eLK1p83LNtktM2JKsRezokCMW/b+rRlaOFtLRdr60Gz7ty2cj06",
+	"GK3lkzewVLiPb+XyXJda8/URui3FyWIGUUvx0uUypVExlvpmpNUEw6SC2QXCpmp4FiSzcJzoQJN24BZj",
+	"EvI58YTVNDoMGJqe/YZo+Y6qw6ZSZ23x2ZxU1+y+bi9tFSSnxrJJU4nE5FZWCR01h2iK12jhelGQEpxc",
+	"zSeTwPjqWAx6hD0YlQhg0ShXnnk/wk1LD4UvmaRZf6fdXLpmt5UAUTBcyhxHv0hd++ZpCjlL8bxCEz/j",
+	"o7++0//XPXoyfPdbNzh78uFfOo1kivpKNVZCaCoXWDwp0NZybruBkpb7qfM324n0OOaMBCZyGuzu1tFu",
+	"4XmAkSJ4/kAa4cvaECw9+YN1AC8U/kPOIuA+ZYJZxQb7xZi/34c1zxkW7s6clxe71pYPJReJKzrSrEKj",
+	"SX7eqUe0SqvC5sq26HV46UZYKgQfQ6YfAzqAU8VoKTibpjUJDi/MKK0FCqIEJdKoA5o288nEP3EagQTn",
+	"xusnsPlGpUfIJgjvy6/cgFfvZApqzbvL2WQlz7tti0MND6xX67fW1y3V26PSftdMagfW0F55bAyucnGX",
+	"ueu0qcfNukbheaRsaQ/PEY390jtfQ/5soT2wv1kLoQiNV16TCWPxN/9+IJEgC0GkyTG9MUXP820/0IEN",
+	"aLLVb9I3x2SG40mOW45XWYnxCRfuj3eltVpNHbd6fgibcGXfbrcEZKui+G0xK19c0Oa8m93pfzOEY8lR",
+	"yG+g1o+SDhO3M+kIcsOvd/YGmzm2zTgK+YJsTLW0UU6aHfvQMDBonKjrBz4VZSZZ4TO74hFePZBa74DG",
+	"Tj4W3+DYbJCr4YqoofubvF9QYfveA2BKEXsro5X+wtC1MylU+aFCKhThlQGLlnH83o6HZZ6Gig8kTJWm",
+	"IOD8B3z7Cl8QdmQSNrfxaLTuW9CuYKnfZdeDYX6/DhH3YJUD9KywykVE2Zi7msqy67chowJYoYiENNKn",
+	"DHsIEE8gixj2AHHDBgsPtzP0rpXYc8g9p8aXD+2Kh3wydEDLsH5TCeKqKIh81VgDok2w3ao6bFuGnyv6",
+	"Ckmx7brwb8Huduy+UIjTzrMSdEDe41DFK3Bz2IxzteSHjULfqqj0GoU+kIQgR2sP81EZgWt6ov9YT4Su",
+	"KkD16Kx1FEaeVLYlfC0J2Iam3jlyY2C4Aa+/86SdEhs3nTKw+MDYC+OTVAhWjZJFzHFU2pburpKV95A5",
+	"rImr2Ucrxpi+tJUIsnW6sr/WDae6H3uPUWPu0t4DX9yTNeIWCePWAuY96apQmauKY9XnzlrVCyBeWopS",
+	"aAXn8vULpPg1YYEN4NajU3pmzdtEui6LjS7IWzjkkusBHxpeFyqb4DA0Hly8oEMY0qC789Sgqjdj6cXJ",
+	"DG4FGIYagWISTXeNBPYn2lLr+vpKgBEZ4rjuoy1mMU0cS9hsWgYlcL3dbOc98BlME+eDgUAqHpMgjSTy",
+	"DgZaI3K+lfjt7v5GhmCw7C2E/rU1d5j4teqeB/laXmn9AFfyAsq/gMSwpc1hi/JdaREJE6U1tObtstK9",
+	"6I/PrtDJnJxY07fsZ+X6vBgvk/fxQCKNDlL5IV6lPcDpQnOn4aawigZbd9NoxGluDn2jR5cUSvQppiu5",
+	"ZrvGTEGIg2/OKYt2vDYNQ3MsUmZx8ZuqndR+dB89g6zonZY8y5r8NG3m064lfqHcQV7jWsciVyDFw4py",
+	"Cb5F2lFr8pFFnK9Th9qvbcrmqXE/NLtUDS5R/dVpV3gnh3rNbmiKhHBJbZZSx9S1qOoFbEG3Aen2ojpY",
+	"eeQOVYccbyotpxqTibLlXA3VOhi4dLlPHwMUci4iztinj0Tagv8VDQ4q+xfcaUWSdi0OoKCdY58NkvVr",
+	"YbyVPewWekTUuRu36hixRXWDTQCrsPQvCBj4+5BqoEUEYKqZPDcnTF2gVHrsI6loHLvRJhopfXrhvxn1",
+	"UWSjcLJwEfhYJy/KdzzptFQJ/p5vafoc82hVUd+qTfsomKYMtj8sCKNs+sKWsd+yP7sfo9Q96r37uXv0",
+	"5F3/5+7RQ/PP0iAlI8Vv8Wqr9ux2gz8Rct16czTCq8bEugjJnLXg8ToFn3N2m9NLrBJxqx9IbnX9apYI",
+	"easfSMitzr8kEbvNLxRugUWnbF/+CjxwBg6vPRRJD7P0AnmOiHaV23YqorZtzPoXVvCsohd2PtPOxhJ4",
+	"bizKEE8EGmNZodXeXfGysu7y27lXfUy6/bpddy8k3Uqdq22bqTeSrPwT2YfCkqMVd6e1+J/9Emr77LE4",
+	"z9dUZWfrJuY/JErSiLwl4oaG5PaZTMTnmLKKJrxUoYjg2MQP99GgE3OjQww6ARp00lJc5k9Tc2vQ+cff",
+	"/t6Onc14IuTviNHtmSFp6WUsqWrZnNSe7NYcKoeIt8+jMkRs2fV0B+aWIl798r4kPuihQ3Y1BF1rg9W0",
+	"iKIFfT0W7IUv5gncHXLG3Ie/BN54Byhfu4bqK/C74sctrswWsQavberNU+j50Taiz9TVGPp9Amva+5XU",
+	"Zl82f79X23OluKLCB95tAMFLPjUo3QICu+y8opPfaVurYEkLz/J98piGq5YbjPCqxFg7TiRlRMqhftxH",
+	"Es9dzXwtJJgA2TlmK+QGIj0QHL0i14axSa5Les8r1gDP+wijKBEm0FIm4UzLOY9niAv0pDtf67O4oYBm",
+	"Ghzl77ETFL5XH61SGZ/yWvBxXNbs/M3zp+jJ+cNv0MKMQCYQV5Y5JIUgcXXk6X8kXJm6PVocFGTBBdjU",
+	"sW2KjCBX7ri8pktlfHTkmuA3Z5mFvvklLBNW0nxCr7d6yWSUSYVLoxJMgPGvCRQUwVBhBCubjVhh8pE8",
+	"EWVT2SAqGpH5gitj8lFiZcpvuW+Y7lRpQ4kZiSOAfiiIMrVOrESL3Icq/FrOW7J+LxRVMdnQCnjdQiWh",
+	"mjD68c0LxPDcxWG4To8W6+p9YjYa03w/2NTL/bWrU3a5WAhuPRM7VMnAME3rRmXzeV6N3RRfZmtJeB9q",
+	"tLEtI+LTlW1TSSJdxHdkQhmt6F+YFYvTJDHCCh+jPyZYRHDwEJtjQDA0zTrRgfnvYTBg1meff5AWzhlC",
+	"3kM+Ch6Kibu2McGA5bu1HAYQsCXRAfznMEBzyoYxuSExOoD/6J/w+7Kf7FrgpwFLH7kKzOggCyTVP5t6",
+	"v+jA/kP/BlUoTKjDgB1AVy4AWmBKDQkz9+ExujTthyx8JFHDKCHoADhcgBbAR6HpGABEfy3mkgwNBzTD",
+	"DqHcOp24CFt0oMh8oRlgAGegoWsowDAiN3Zz6MDMfWhKEsUk9zRALtV2aEOKxIDZN4IshqWfnoDt78jF",
+	"YZC6RgPol5R+DzYQDJjjJn0ElTQhSFC/Dr+T6PAYvVWa8EOUnRY2TPJCCsIBS1uqL0yr9TT526XYCarf",
+	"P+DMQsQlRh+6zpQDZueESp4u94xK8N7Ci2ZtYqh/ODQl24sXKiJNAoBr2g6Vhu1RRXE8TBPe6z4BA/N8",
+	"reCYpAzHjbOJS7+xBsuGL/lwbPJKymmKPYlKWkxTJYdeLHm57bBEkzffKKO1mffM7+7k1ftsurgMXTed",
+	"i60tmBtRTtONkpV/20mRmw0hTUXF4l4naX3jisU3xZwWQLOyxGbxedOZ2sGN9mcjERpH8hcnmGrG9mWe",
+	"3S0cDa+fb/PBALw337le2Z3zTL6tgAX02TfruoXkyWtKPfN3dqMg9pJKtauBL53sbTKf47JM5cYmu3Sq",
+	"V3ixsMWX80ubZw/KUbRSsPc+09wZ7D6XvdNk2Q1tja131vBee4UlyvaycQdv9Dn/ViEgNHBiNEPhjUtw",
+	"aNR8Gc5+5S2nvo9ypR5oZ9niAvzFvNn0HliguNucfncjdP6S7bHAga1OtcW6Uz2zhACbtsbDyvqG1Yey",
+	"c65NXiX7PonjNIHFwSotiSpndLFdLYkopwY2gpenOX6wfYTkbNcWB+ks2xakWMt+jwSepI2O9NQQ0aJo",
+	"VaGv2ivR+p6vmTty4A48nK3NZyhegO1MB3lkLskhMk28Z1QqrR0TpsTquMxpUGOl3hGpiqnZPsz8PTQB",
+	"VDU5rbvZW1zg/dyF3VG5McJmmNo0seYNCQmgjJ/23gIH1yzmgoezBHqaKSzoZCIhfDEO+ZwMx5xfxwTS",
+	"N/H74ZgwMqFQn7e6YVmZJNzETefCA0pz3LBUyAxwJRhciaNGFVoSEe/uvHakRE+2oRFgej42pLQE8WMu",
+	"STSsSuhL+wktZzwmUDuGQvHOPloSck1YFMA/4tVQzwRx9DMe0wiv+miQdLtnoVYY4F9gTdKjEkHWHzaq",
+	"kQ2rldWdj/iCMFMj3hbq92v3cwODbasHm0bd5eYW6IxQvSwDZLMwRt6nS7H1d+jEdK9YUjWjDCnC0Irg",
+	"ktYC29U5hmVvxI60xvd6rRuL2c0FqXWSUOaysbbEIfQAG84pS1RZtvkr80Cf5BLHsfENjsmEQ6NHlDA/",
+	"+SJNRHKzy/L67lNBiLKXIf+5QectD+mnj+rTR/RfA/SXTx8FZ6Z/5ZizX3gi0P826JRWyDafHtpPW3Jb",
+	"pbvUF6HJe/X01fvHf/+fgD9gfIZ0ZZsRK40jSnBoBFEOEh8S2flbLBym7tEGQemQP+GCEYYy5qrtm8by",
+	"fDsnD/1xTa4sUhxKE6RW7XJkaK7++jv2kCjw7kjF5irxvRRviueyWVNcu8Nb6dt7uuY1dtbqW59688/P",
+	"ejl3/mndBc4XRP1sNxMz6ChzQ1zWdslR7f/K+EEQj2vAthGb26HtZjysqC7cSnJ2kU6NMNDJNqa/55xK",
+	"Itu/W3TkqrTxuDdr+cYngsjZG+O1b3nvhHnZli9pK6cW1pyfrHyti3i1XTSrUjiczY13u6xLVPpcpnXJ",
+	"jPcNyhukHVmg99VF2mTM9sJihESmMKQMMXMT2CEwwcGgE/JECEqERAcRmWMWkRPx6SMERxyaZmifPkoU",
+	"YSZRjNEfn31ns4731RVu2wxMo6XaXrNp+qhFLRe6mLa/92Ln09+gjMfG2qrGdx5Tdt0isMZ/9yVl1/Ug",
+	"yLviK+Ja7LkZaVe/gdI3/GP9NeGKyIs0diBz91rEmWGZtgEsxLatK8lQgUBt7hS7e9vTu+lMmrMhWdQJ",
+	"qjN339gIIQjOc0GFa8YNRuL68qpmXDqRazYaJYLITVyz5aQ7+CDSreSWVici5QG0lYT0hcOwCkyl8LAl",
+	"NwqlJkGvMEEx6PQw8IoouV97ASIsxJHATEFIDcNTkj49CwbMtJdUJ2mtuMMA4TDkCVOYqQCZFvwH0oSh",
+	"ozSH5jBAkZ5EA2TADlLNJiI3roOonimaU5bvs+8KemWLNaVI9cIgN999G2jsFNo7pF9yPflLSevb8pJz",
+	"l17tsweu8JlpYsKwEHwJSgcs64FEgk5nSh67PfShOAvDMZIzvpQo/ZMZWphhSh+CXfQPCy6JDJANJzO9",
+	"LZ3lT3pvXCBpNQD7rjFpSlcoibAICxt6RO081gt2Aaok7LD/X1xdasOt7c9ozPm1DFJ1EtbDKVOG49sK",
+	"OHasW8cF8qr8Sn9mKiK0wID68K6aESpcVUx54XVYS1/Kt3mjwvT2MK9DFwF5XEQL2RcEp22dLFiyUsPp",
+	"4/RvNwAnEVXuqTu6wp9ubPFkc4QpHZU/mo6phWUAbufNfnBDcsCzo3K/uYEZtOyo7AczpBS9/dZuaxxj",
+	"xqUqzxyz4eFDSVS5KWzBhSqPNpVe39e6xihpj9hClPtmbgnLtkvwvheUBbjDDsrI43rfgnacwsEul41y",
+	"Vl9ZxcsDKJgQ9SEeaRJzjGy5sGtCFlZgVlxAE35ijYlhTDCUlV8TnNYTCuodcfYwy9s9nT96aCX7WAbo",
+	"4eNvzF9ZW97ew6xvVy5o/9HDh2cP69T8feBLTYeTMvwpwwlTaLREqc0iVbfyU2JbfGboif2gEjVryp5V",
+	"/DURklpkZnytEzta5VpdepfVhb62KbzvaTMNZBZrtQ+vS5TGHxiSlE1BQ8BRizYAer5S/7xxZuzibvv6",
+	"imoWIlFLnt9Ut9/b9gi+Izf2TpQcQ5SQyi6PBIuYEmlcICbjx+9CAH4QkTC5vZeGvDecuKU6/My+5jTh",
+	"trrvm08fJ58+wkOJogRFXEpKyjNkGuYqgFy9/qVTI14GqJcrdHrmBPIcpT2ro7LtoGQOvQpGcyKmJBpS",
+	"pvi2F6hKs35NBII2GKksCz6yPro66nV7j4663e5p76wU2iVV9lsvSwuhUUIqRB4n8DWOb3hDJrmKqG3I",
+	"hc0PAoIxXG99s37lvDEIZ3lFJsvIM7gssYRbCeJEvgOQRv6t21BUVtTDijhLjFnCA0+hcWFNNUlN9cia",
+	"lTKViWHopXGReJq/BbWBwtsUOmhbDrWuNAIX1w2h8BMMLS+ZYK5cBp/AMzulEoJfd9UQJi9MxAXdZjfB",
+	"QtTRlzWynF2pTVJQ/opsW83BQGA7u/dmAW+dl9+NQNWummxNrkr39phoW3NyraE3XU7R7gpJRs7O0liM",
+	"ydhZVkB385rBVTHETC7L66IS6P2Os7xNk9Jlut5eoMizR6fdcsEJEDih3hhTSgzHJWEndf1jfPO36wyC",
+	"Q01n/VcbdY8p8KqKMCHHVky3/sh+dL7AbJXf/O7G+Fvjg7TABgcsxwf7iCrrscJpQ6ecz+tB2tENUvx8",
+	"UAcImj0gxSO8MsYrTQezguYuFfG810MSryibDthytsr06MNjdMlQ2qEJ2Z594xWK8RIdzBIKcmeA6Hzx",
+	"6f9TMhiwp5fPAyQ/fQQV+dNHZGoVkUO7Cwa9McaJsvESBiBTThzaDJix2wqud5+HlCWQEG6BrX3XmJKh",
+	"nOoNESv3uvmZ6lnjyOzQ+XwEhG6wLCmvvplRxsuLWS41hpY1Tp8LIah9fTN5qPUQFdpUmdv9QGZJi+bF",
+	"ekfR3gtce+JEs+k8wcJRz7Xy9gWHGHwhRbGDtP83oMDhBSCgf03niVRoDBE/Lp8aKRLOGA1dY+y1hmSb",
+	"hJhq6QA41noyXHqKJeQniybJ73mUJcCO9HXRGO+Jt1CXgUqXJut6dsIFvxgw87Yc9S091SIPuUAjm0c7",
+	"ukAjT80aoZP074ng85GeQS5iqsyf+rH5E0bnnSfZOjsWc00siClfnFPnsr9cI6z0G+kfMK48Crd53fa1",
+	"OFf3qienpqDffJxbCXy5ta5fXTil7DhphLgov7Ln3eZ7q97HKw30lluAc6joiyJu6E2WGl2/gzbxJ4Xz",
+	"L25lH/Wzqm1Ot1Q3y6qQGr/bOoy30AS2EdRvKmNyruicxJQRBGNsXE5KjEzU6JjEXKMDt7HJS2TpJzpg",
+	"3AgEoGlRzsw0O4TUdMtqR2/Hxatpfj2lryofP7Ja6KifN4poGBQaJWu+xbgV7Z210lFVCLc2eewmPtRY",
+	"pUspo1nRvsqx7eiM8DG2mQSQ4e56X5s45kuI6qExKciMlAFipcYCTYZM9q41ClmfcCYOz/Ei1WGgVFRm",
+	"Jjo47z7xpeM9GPG/Xn253o65B1voFyp6b9FqqIJC/OTk4KIHLie+PpBlMmlOybRo7JBDYy3QVpqqVyVt",
+	"URwm2cHlnPwNieaatLsZDwZagLvByXs0JRLqqZjox92bpa9z+Xzn5rUFv9sM2O06nZRCxakwha2XRAzW",
+	"YFad+eCS1Z11ps7aziCm9o1ea0UL51ZgLoep4e/Pbmzi3VoVEi5Kd/N96m5LS+7oVW5l4HdRsfupx4wV",
+	"riu4sQaGNl3zbL2cYrs5Pwqrb61ScsaXTPOcNNzLVILmiW8s8kO6Qr6oKNJfTHO0sDGd5004kLF2F2rx",
+	"+MUrOoFl8HMT8ZbLGIFCUTR0f2YuX2uAT23kepY0VNspdU6D6+S6h0EfdhwPoWWiBm5e49pUhBn264Hc",
+	"ook94NqsUofY+9EY/Etyh4qDxhgXeVp2OUMiZRb3XyJQLKggclhWnvwtCTmLpG0bDUlhMJ1BU9s3viL5",
+	"bS3joKQmzDVhaatph7LfEixKk2yLiRP+xnKT5fYUNMhWuEpx/3JhQ2J2roxXVZwrK4u0ifas8+HsfoIQ",
+	"u0iURGNb3+xAkfcqQImIAyf8aonAmkEjqR+BLBKgN8+forOzsydI31FNHaWpsiYRlujn3yDbF2b68O6w",
+	"NLfIoxPrtVHaqFLeRJvPBMpoVpePKjXXm4+UudDrK1GmRivyXqWJz86XmBI7Fw+c+SodROtRt6zklDdi",
+	"MzjKiwdtHRmQ+s0blyDb2NX5BlOgatl6awuylLp0a0op/ZiJ4O64Yr4E/gQ25qAzo9MZMACqtAhVqhT/",
+	"BdJdGiuhLzKW9S2WpPMh2Dwepn9u7vuHd+5723mHvcqjNY436FTbyNHmRVZXmiG9MaYEDDT6XWKwVFyk",
+	"cgr1n1KJMFri+PqINvP4tfQy296PtQrYCzduG2WkXVMBHkLuf3QHqUFcaMmtoif1m1yOUzqUxJIsZ0QU",
+	"c5zKE1l5okI+r6Uk3nX4wb5R0+K1hFRPCICtfi/e0GEWjNb38mG9NBIu/BC12pNO7eN5QrdjGp8XCtmI",
+	"dnrwzMWR1HyoWIPBHkUZ1fQJUlklqwI1aB+7lkfNfSPWBlzJ92LPaBEXQKvcu9YO0npjmpiVCshPtfjl",
+	"iKDxHToglilohbNy0wb1p7YPDcWwu7vTTP7iesHfIot1n8ixWffjl8NqQ85kEqs7YRDZt8oKuu22id8z",
+	"m05Di1yND005YjJR+48nasEiv3beVE0VqhhR8a7sA+uhjTiVitgAIu+Y21tMc58q3O2NdHAvRDwlqndF",
+	"yL0Eqbd6EbZNNJhpLhONu2VGbN9OdPDvP10F6Fn03dvLQ5NKdIITNTuBpwEyPSpS6ycaTcPZ8B9/+/tI",
+	"Hw3sG5iosQuly5spteh8+ABEY8It4mj6lBkHOtbqvF5OxZmjRcJs3moiFZ8TceRCPvyMV9Muw+US2yjD",
+	"/oBp2ikDdOOOJDBCh3QRliZpFB5JNCaaw0MwDoHWFoKEXEQwZsAIDmepR9wM1VqU70Gf8DjmS9CtBFWK",
+	"sGyFxwM2YE85u9GUlDPZH7AjBJ1HJMKCoLRbywhK3hvz7YkNEfrXXyRnI5NRh13fjZGG8uhYz/OSSiVR",
+	"IqG+mZauFnhKmS3Bv8BSopGHdyM0xuE1whKN7A8wyeiFa0ESro7+TFYj0BLDkCyUCX+EAD70+oe3V4i8",
+	"1z+jkUGS/zIyEEIosyejZBFzHEl0YJjMhKbhTVSgt3+6POo9fIQok4rg6LAPUbJKrGCPeqbUu3tNTGzk",
+	"mEcrSGHDK2nLSQgILjVmVdjCG6K/KIhKBNMIO3p2haejC1uhT7r6Emj0YnIELWRG6OD81PpqpMIxCfS3",
+	"z3uPzU9zKiVl00OYXF8kvZMQKyNQotGlibz8q4W0sYvaanZwUUw5u5HVgbz7pq+Y/tQIwOndtdH6ZTtI",
+	"b9shBB+YWyJN/FZMQ2KtyvZGafFJUKKwDdSP7U2U/ZMT8h7PFzE5pgxCT0/gbdt8zljd0nt3+fqFF2Tf",
+	"73SPT4+7rlIYXtBOv3N23D0+gzRaNQOKc2Kyq/U/pyZFUlNRgM6LqNPvaDy9nNryWAss8JzoO1gpc2ZD",
+	"Tl7SOUjGtQOfGtqqRxbT2+KVMbhKNONxZOJsqYRQVohk0aN+TQjAzQJTP3MkDtdWEtKDP+gvl01ldODc",
+	"ZGvKxzvoFAQIDVDsdbuObLqCmh51+MXKKPZUPQb182/uc5av+B64jkmSOj3qPrzqPul3u/1u9z87QSei",
+	"Ut+uoV3vq08fY8woQS95MgaDqhb3Ot3TJ2fj3qR79E14So6+wd3u0ZNut3vUzf53mqaF9E8DAKHM6jO8",
+	"y2fLVC0mS9ztzGO3gBQbTzWkcqxUM9IPTQ8KcBBYPXCntRY3WrTUDAWQJdBkyy0HQkrOzamUfSE9vZNv",
+	"ceTqQMErp/Wv/MhsKPdfSWReOqt/6TkXYxpFxOiu0hW1hbtmd+AScNJiCJ13kM8tS66okRovrem83R31",
+	"GMifiQkEsvER31rPcHNErkVGq7Z25scGPf7gaNtE+K3r+h2MIKyNMJ5MZ8hr5beOmJl9YtgU13vluNoO",
+	"FZ2onpf39M39sEYQTtvB8RbIwGbI74tIbHsWe6Atrc6ujIRczbzafzOCI2JqampxpGpSO+wExsCcXyqZ",
+	"0W88qX/jKWeTmBr96vy0wSeuOH+JxRSkkfNer8lGQLyWEjSoPPkzVwrkLlPMCKr7HJaRwg+BE1xOfoP/",
+	"vog+VIowfyTKEcfdOPXvnD/f36HaO3Re/8b3XD3nCYsKyK31nBS1K7h7K859adAeWPYCemv2S8Vno3dB",
+	"+76FIFB+xpSWOkajHMEemToOgsz5ja07lT0/NnVtvVtlop63lDomthvoLuJG/jYWrkSudti7dqht47kb",
+	"sfbfCQXJg6uKnDxqQU56+yEndiH3ZCUjK5o1N+C0rwWEmZlgH+hyuy2T1m89bvdB52UuEEFzs7bm8Cd4",
+	"LKFAy2ZrhRu0RpXKjAt2sDEGQjIvUD5HKufceR3L7AO2NcHdGQhSL1rTG19CYvRdzl1kwiLpD3h8dPro",
+	"Cp72u91/7fb63W5zOoNPO5kvpvOUs+mnj7bEhFCFz+h15D/zoQWpNicHgVtlJgF7sGAKgI9/0XaA3YSL",
+	"S5aWrIxIGGOhKWZ2DfYra2yyQZhvflYrRDNs3h5DW+LnbdoJfvfUoCWsK3US8/j3RQC2Uel31dC/M8QF",
+	"GLiBKTpIm5q4yq75iDE9dDsmf/Kb/ZfV7SMSExN3kic938HvGekpXKrzihBMu35q0kIigZfsd8whfrJ7",
+	"9I5ur4zBOVAWWM08/4k7wE6R+Pk3uy5O4B2gyYIemTSezcLf6xdXZtTde6t+goo0NtfIiLa2tDRUz2Cm",
+	"+ADA+vAYVYcMlXqiHK1vBbgvXvK0GSVuzDegZmZ84D+bc5rxaQYsOl9woazTFSDGF0bbLdSKfrejT8oi",
+	"W71byiBFgBhZEqmMH/wYvSWhIMoEE5jYJ4imib4yj5WXYXfAGXkgEV+yC2QvwByvYFsIsxU89TmBvdG+",
+	"b6skBBXAZDPPjfvXVeeyVZW9QIQ0CmHA1qMjphra590niOF5WrPJ4CmyYTPmHFT62eMBMwQFhZgxDuVs",
+	"3CsmuMPz+xv/fqlkbFHl84rGDa5b8ytUXn79Xevb8/VJyJ+NalWA3ObpdfqdaTgbXo6fRs8m3dPe2fnD",
+	"R988ftLZ8kSiKnHa3hTAfqqku58m45Z/DYL2XcvNmWcrCxGyhd/S0iTA/stIY176OfkN/lsjE78hN/za",
+	"JzrNhGKzMiCw+v3odywQGwgVorbS3h9VmovPr/JkvET6tQe1D9k3a9bhSb8FYcPv6MFFBPXpnO3rAo2g",
+	"ntjJSPERGmt42PYDWCh0AL+S92GcRLbaQYlk7S/iLoTrvYnBFXN5gfd7mC2rpduM1GbQdAWO1xWKt/p0",
+	"NJHABiEnCkQTEISkwtV2aVfXbX1TG6K9N3xfDwlVvHIdPJusAYrOtVzBZ1NYep18IkaDd6JyceH09Kh3",
+	"tsmgpgec6wFn7WSFh8aDx22ViH7n20QQnKCeSXSSNCLDQkdYm4mT2t9ea5RDMhEoJhKFMyympNQal64x",
+	"3YSr2A0nGiUxVL9Y9xKu735v8X/ZhWkQBejTwq/C/p/jTcUU4UWMGTPFyBwjSvsNbdCdRu4OjPJ1izNj",
+	"Ayp+CQp2EhZZWkPVgBnkgHjuGEsovTvnUiHOTD/xg/Ne7/AYXS15Hux8AkNgDQMG7jXQc7nSmlRI4phE",
+	"oBzqX/gNETFeoIMZjidH0FvCJC3hWPZhnjle2bVknQaNQUXfr8O+VuuCTAMMrfgG1NPbIGUDNhJE8kSE",
+	"BGLg03wjSuIIESG4OEY/mAsFD8aJpIzIrHPBAzlg9qYhuGmmhof/FS8K30THj0qvaB+KSI82qI3ZpJ9V",
+	"c9yGNpbSvdOuoXv/2j01joRygrYtyTpNHQin7RwIGZy/GHX0nifdAU/aAkEqvUz5LOWtAlWCzssUmJvH",
+	"p+O+jrjTikviJ0sVo8mJMjHLWdd8HAuCoxX0ySqS3Ca4arLkyrBJ88WKmwAcwRDciamZ4+Fm2p+80+9Y",
+	"Hrbd0ix5Nnyp08/rfCcNL6K7EJoVpslBqSEjl+Mn+ycnU5M2dByRG3cQ8iT07B7NrsZr8+rGgNDc0eUz",
+	"+rVAAdKB1gmOP0/k8esYs8KyKmStojp+8pv3V10Qcm72HQMJf5+sZDPTWAiywGJtPedX3cf984f2c+mg",
+	"8ao5cO7Z0T9rOHbtjW/tEvfpwfbR2fl2oJghvjClNsxwUN1AIVKJRCZie0zUkhCGRikCjgI0ijgj+r+M",
+	"D+WML43OM0pVsNGAHdg/tD5DJRr9NrC4POj00aCTDh10PowOLxD29DcPfAPmOchgCxrAKzTntsrzoVE3",
+	"IUPY6XsiiQnCWZHyAQO6R6R9o0QxsnHnuyhG+4g+L9duTgvaTZWacrqzmnKbQepfNm9xKuR+ecuuGmdr",
+	"DuC/uE3UfD0HSGPn7znB7qFzX2vI/St+QwKksVvSKQugzkZMFEFcWDq+H8H3xMhdqe5a6qP6I1Yzsm4v",
+	"C/zmZl5H+XznLdPKK+uAtiDMVXE23S5Mo4Z8kE2Q2isfdg/tHK7Ct+uGj/DYVYVeX4OGAdgN01I98njA",
+	"tPgA7FKlBUdsz01fs1nOOPTltVw+Np0RljPCBuxg5Amqmj97wu0oQNDDXt9d4P3mJh8GSHKjK2HNKfUQ",
+	"LpAkRGZfWGLoXmZq52T+Glu57cJAwFvkA+k6daIDfdUPUcSJNGZamyb2PbQZ8xvpm9ohubAENCaaukqU",
+	"b41fxsHzqtBrD2925lweGt8rSb9fJcmrSdQkhw4oQTGDrnmQDpwyZRG9oVGC4xTSMc5mffnDj98+uwIg",
+	"pT1QTTV45/NPWFZVJ52iSdpubuf6zLN24D9r7cJQM1d03v5qyNbQJ1v6wVbuNu+CVkgaQHmUJXYezclJ",
+	"Hr9vXXKt33IFHNDBIK1tpu+PazSOcIIW4tNHDLXFBp3DW1JHgY9rznFk2kptjqbWA5/dfN6QD9cHYw9B",
+	"GqYkoqtnn03nql2nybBphDxe0LQYvi+OZLxCT0SkbWusZSx9Ga/JKlfW3O/ZkNYXG3rtkK1r0eOAwwWP",
+	"aUhNHmP6yhwvFsYT7BV1hPLDzPaHyLeAyFpR4IL10aLUUBKlKINez46x2JpsMC2Nx/x9afH1jSDez3ml",
+	"21g/KkP3/cYYNhZO7+2GXxNwTE0p8yrLDI1EY4Ah+I0ZbFuP4fCa8WVMIhhgu2ZkjTrMWBN+OSPhdQVI",
+	"8rTRXJ3W4TuSGuTbNX7Hfn6b6B3oTfF5A3hCu4us80naEadpNC+AXE9bwZU/6KtZzXkNvCreBw7+IfAQ",
+	"voVnPCNDfY+ONJyDnHZSw5X77r8/+c/HnR0jbFJiXx9gY3hHIZ/h64qv0btFSmAaowNb1txEuZi8hVy+",
+	"mh7rdOBEzU5iPuWJ6RdRmg370jzfwbxY6PPSmYZimIV043EY2UYTzarcmdlSoDcxGp5XJWMAr0NUIsKi",
+	"bUOEveqnRl7NDueZPoL0MweGmEvb2xq2YZNN8iekZv4B2ZH+CRXL4PtTIcEVVqSPoGAolUguIAiYheQY",
+	"vTZ2eYgksg/s9ANm4ob9NS5nPCb+8hNJUEQUAXJWatG2a8lCtb9anGldDcXvotQhq3+fjf8Y0h/ovz//",
+	"z2dvrv7j7Qv5Yq4W//n0xaMXvzxbvVr9+5NjctY9lnSab0fUf9LtBqX7n5AoHOMnj7959PD8rHfazfc0",
+	"6ru+SI2hku8LVUIjvydLi1R3SA83Xaf3RuiBaq0ezkPiAUsXu+Eupa2mym+SMXQirBSZL7S0EfMliviS",
+	"oYXWakxZGdMq33ZfjSJBpHTZUwNG3pv9URxDmdsjPpmgg/PeEzPkDVFidXSpWflhdaTczrfHKz8YciFI",
+	"qNCMC0nQWG9NQBDpAiqLeoVvgFe0CJWw33gJgulXeqXWSMptXymbf+cyZSxtvVtxo31IypNGL7zCbGUX",
+	"Jzfe45d8iihz9aQdCsK98upjltzhMaYxnUyOcLgheeR7T45DByOvov8IjOYM0ejwGP1kSihDaGsfKfJe",
+	"nYTyZmSMyobzTWisTOoJ59cgJbxfcKFI5ApHm7LfWpDsox+vnh89dnv69odXwYCNLkZH0hicSBSg54Kw",
+	"cIasMyqAUGDBl0BbCFNiFWj1huA52MoHzDRK0oraBawPhSSOpQkA1xzcFIH+t1GARv+q/+9I/98fRgHC",
+	"SOExqGkDFmIhqJZ0XVlqAQWBJvS9S/ocPRihg0WMKbO9143o+Oz49NE5Wsw4IwPmHpjC2yQqJV4vqVTf",
+	"mhO6DO/IylIz8lvOr58LPm869oo3HelXC2gw/KlRjJq/8CIziTR/6UdmdX3S+JWXUIfe5e3sV+d1VNT4",
+	"65ytqZUnA4quYCaXxLkBtB4YdLAIZ/Qm95MlDqltnKA/cSxw0ske8cmEQkji26ev7VMol957hF7jFZi3",
+	"9uw1OXVeCjemoZMC9h0RHMWUkXTW3tFpXqtv42rxu62sVeBzJn+4751+51/Pzh453giuDpGECpoHdt58",
+	"+ij1XCFBL4lEz2M8H/MVZprou/6yKcSNMYAREsl891bnNbDNWTqdQu+VIhx7dsdrXcPN4VuPcw4hUh/P",
+	"84QqgqIHBCeIaI0nJjefPqKI+P4efdtKPu05mlJ/jyAh0cjX8dqk/Pxuo+8nxYN95RBlhNZaOIKO42G5",
+	"K9n5DityAdTqAmhKzMNEkURcvOKKTgYsWyc67fZPexeXYZgQGl8UkOPiwb+9/fHVweXp4YCVFYlL7WYb",
+	"TC0WK5Dm39BoYFnNhFEZD8YSPX37ly/d/7JrCO/VjJjtFkCGDnCoiETRg1lCwdNyGKQACgDKkYZqKqYY",
+	"cLVMtXrJpxJh/8Pmu/5nj1Ea8ReTKY6hiQGy90IOWH7Vg06Mkfj00X4bRUSi4k4Q09IwmmCq0K8JQQss",
+	"UEwGzPVU+SURNKK/JmTQOezb+huIxJK4QhhnILUwrmY29s/2QDlGL9SAZa1RTOOVBxLFdELCVRiTPpIh",
+	"ZgxA6MgIokxxFycwYAda8WQkRiPz+ugwQI4rBcgxo2qNLrutnzX1qZInfz7eWcfjtiCIt1vO/l6ouRdq",
+	"7oWaSqGm/XWtCsTweMh9DtrX1PvgJZ/m5YcNYZi+RefkN8/fX5N/lGOoO9cxv6fp9zT9nqZ/JTT9957I",
+	"1YByttYhfLpqA+c2Ud4TR8iMM2mXT1VpmU9nJLy2pepNZ0fbyZJPTKUKT/2ERFtovrhCkFYGQUWIKrTE",
+	"csDSK3WBzns9pEmGtP0y/e6YMdYfNL73Rbw6Ri8zzRVqL5Zob6+wuM6w+tJBZessrWA7de9LZG+5xKGH",
+	"GaW/Z3j3DK+a4VVljbVjgSFm3iVI0dsvxhBNIFg+JmmFtEQISsSxeWItPmUbSvMY3Jg2iCFnuPfwUaff",
+	"eTJ5/CjqPj59/Pg8/CZ69PAJ7k0Ixt3w4UMcdU8f4rPx5HxyOu6Nu+PHvV4YnT6MHoWnD8fdSbeLu3C0",
+	"9K+k0z99fH7WAx7cgvHjjFJljP+3jnHjaV58ZMIEu93T3pmheiwr6Zd2FG8awvehrUxxfjsyRWaUu5cu",
+	"/umSA7G4Rtiz4PoShH8fttBETyxT26c4lBc0Ls0HdrET/7PKGNmgQsTzvdRxL3XcSx13KXXYa/mlSh0P",
+	"b03qcA7Ae6njn0zqsHwb6g5YzrUHy/eJXS1l09uzwPywgC4XI3tVR4eICxRTdp39OKQR/M6Is6QsiEAy",
+	"Gf9CNNpTNmDwTGAmzRcvTNoB+OQhwDXUkDF10tLEQdNoyTS2kIqb4t6KyABS9TEK+WJ1aPJXGBp5oBmZ",
+	"ZJ1jBJHpzjk/wzcmNbXopA+KlqQH0q+KMGBQI10IeoNjvUhnLh1idYEwwIJEbueuNkLROKU3N2A2Htym",
+	"KKIDnPX1CGMeXpuoTXl4PGCXDCXMUvncTCaQoddDA2ACJoJ10LkwtWdt0blMvj3vPmlkw3pt3viMouWW",
+	"0Qo+DzFiJSGNZUmogIAVmXK4p3n5w2Kwvr+ZuIoicoOZQrFGaDpOGI7RL0lEQ4qpIG3aOZqYytfZHb6l",
+	"9rv3bqt7efpenv79ytMp0L9UgfrstgTqdOf3EvU/m0Rt2SbCqExG8sMyTQaNJ5FuK207SlQabPIdX7KY",
+	"4yjD4Ld6eCv2zUNF1JFJ7tHPSioRjCnDULSgNpz6yorVftcqRicTLaquFiSAXyChijL01Czo6DsqF1wC",
+	"3E2jACXR2z9dHvUePtLD9J0pXLWSN9d1iEymv0COTP/boPOPv/190NkYJB6kV3l9c25d1hNsYXq8Oej8",
+	"dxsU4PCvRJcxWOByxm4pViDoLJKqZoZaSwn5HOq1QjkOzFYm/prEkvQRVbacK0Yjp1yN/E0M9HUe2Ys+",
+	"ukDSlrOjCuEppgxc9TiEfHQEdTzW9C/qRwBAqVVTneTwGL0lLEKjeRIrusBCnejLdhRhhUfm6gD5wEIN",
+	"GIOku5FG4REkJuivCLw0eqnW8UZV93nkumI4/B+5LhxQhuQC6sOiP/744umfnl0NX13+1+Hl1dXl0z+9",
+	"evb91fDb/3b17K1V/E7PggHDDJH5Qq1M2aXzXi8ohrVfk4VqpPf9uCglW7em+un5nztRrbnitwttDDol",
+	"h5ufZCE0VBQ1ZFpDtenUmb72s3kvq5LDDbu5V+vu1bp/9mjEeyWuRomzS98pBLN3W3qWXdy9lvUZtKy7",
+	"iMvfn1pmpIkKIRQdpHxYC08gOPFodVgrnGrVLMRxfF/N4Yus5vAUjua+jsNXUMfhh0RpTazz2fqOAs/9",
+	"osRAKoiru0gZ9An+kkU/TQYrZD5jzm0v8lHCNNAUt29ZFMmFh7aS9u7KCA0O5QmBLerVG8H0LssraMr3",
+	"FRVWAB56X1GhUUUFgBU6CPGMEmFqESwWJJa3WEtBf9JZhda+a4QXnig0ysin5vtswEaOBI2cLKLpUGAY",
+	"OSxvjmlsWg4RiLIY+bXZR2ljA/d16FjkxWscIz/Uw4Z/kPdUgkyShlhAnyUXKALtKiQU3OOMaFC6uAtY",
+	"1ihIAykQVgOWk9kO14z2AbLAKY8kMR99IAdM0TnRar0xl1VFhlwaYEPGD5U2oERSfWcHzJBE4+2H9sAg",
+	"QI5Ni11gt1CXTFC9+wE7GL3+4e0VOvErz5/8RqMPJz59Hm2o5PfUEPXPV/GhFQvrPkKnPXR2jh4+Qi2Z",
+	"2H55ixe4seTiWg7t/nOhG/6kOEFnBH36qIBkB7kZbNlGyqZDmMRW4U7n+Q/7o20CUba6FrEf+sS/lLa7",
+	"9yLZvUj2RYlkbS5Rlf1KH8p9PYivrx6EvUwbrUBtKkBY1nqH7QHvyek9Ob0np/9UpRg2EK191GBwXecq",
+	"rd+jX0dojlU4IxItuYicsVcGiE61OsOmKMTS1E7GYWg6WUDEgdb2QFkcMKMkQnll0BsPBp05MZc85smg",
+	"gyaURRINind/0LlAA6MVuEEDZqjAP/7292qrsdvVF2A4fkuwCGf/AQ1hqjrzFH2je2j2s95jpcSwM+Y8",
+	"JphVz5Jrs1Y3QSG5Q0REuAiqmErTLRFx+JmC22EcE4RDwaUEa4es7ODDRX75EZngJNZAgRFB2sfI/umx",
+	"u3e32lanSb88wP1OvzM/jnkyJuoPdqbjibjjbnprLvgGHwhPq/lvVR+f/bTnK1pPO2T17+LFL5yO//jk",
+	"9L/N/9J9wVo0e7Ykob4Zj6OIX08DHk3xELQu1ZQm3YDHNdKfqu2El2le0nLGJUFMk52YShJZCx8XhnYb",
+	"G68Zg+cErILGtDdgpht5rs+s4x2pRc+txfgiJ4l0fsPz7pMBi53db0bmiDI0ihJzFYkcBShhMZESjXAc",
+	"8+UwfTTSc2lRaIMZLG0L9fksYY4QvDp+aQjBsyaE4HZucsHQ1vYa3aJ96Z6k3h5JbXnKlRK7eXxvA/ma",
+	"bCDmykJuqyOFJezB1wlOfgtdrMEHwzCgJeR6fgL8vjWFdfG975o2TUsdShKZJUW/r3a4O6bO7Cfayhxq",
+	"HboE1cax9LXdZO2voCN1KYG2baq/Svr8+zeqbMbpdgTMC8h6p9/VxGy91IFrVjChJI4kWpg2iMi0k7tA",
+	"LIljFMYEQ7Qc4vAejs3w45LMigjvi+RuKc1uKfm0xXGz01tJdPjSSMvWsuRehMZH5USpty+iZL96T5z2",
+	"yOo/bzh21FCenBEcq9lfN7nS/gRDdhYW0pQHft2c0NhvV6CthZ4WNnFMb8jx5r6C9IYwPXwh+Jh4IJEr",
+	"qcjcAsSP5qk2vCdZCO6/aXo3AiuqtFZUHCNim5FKJBWNY7TEEDXkWjtSMWC2Aw3yfV3GOo9jMOnosVDc",
+	"ZQpVcUbOHQkhRfeR758x8v2FjyT3AfBfUwB8hTMFnNBNqZJ3/H+mIMd+3rB6HMdAo0od/s3c4GUe5w9f",
+	"VjzDP0/kwhcZk3CX8fXeBWsSZn+1WrSLtdcnVhlw7wF9+5B7X4y4j7yvNHw+g94OZsMKcX3PDmy2wg2n",
+	"IfgS9L+ppEoGtjufDHJ9Dw83xI0VYrMbh495CPg5osjuCfo9Qf/SCPoWtLtKb/Pu4b2pocIOynwogQbG",
+	"VshKqbcVcLaJWp7k78FtlZ0ddK54otCnj0Z9Nsp0RG4Ehp6vC0FZSBfQCVYQFD/g41+IQtGDROtv/hL1",
+	"FEJfNsmpcskbtlgrxDtgplDIhTmOCDMVwNABM2Ml+vTx5tP/YmSuCQ+JJYoSFPMpDSnRK0JTkxdyPOhY",
+	"JTu9hFa7BmU26zSLODN5Ry5nCaUpSwcYLZJxTMMBG+kN52iOzV26QECOXNJVX89KDi9ArtAQoypA1NQ7",
+	"MrVoTVIaZuZ1F+zlXz10iSSYknImCEigGrDz7pOLIhbC8s0yoLLvgcudQl7qVKD18ZR5B2lP3UN03uuV",
+	"BoGYj+dZ7ueLBNHHplcVkwkSZE4lQZ/+bxQ/wEJRiRkKCfqFJyJwQPv0ETDToNtxZxti3MKKmx5TmyiP",
+	"r1xgyZGdVPMv41vnzkSejWojkHyWo7+XyO4lsm0kst4tSWRBlu56L5xtXfjnziOIzJmBf9r3P3gZy3Vq",
+	"srHC3na2QXr1A1SSeEBUEhE0x1QJgqJkIYiXf/Dpf8DTV/jT/6sEGbDvfnz95tP/GHQOj9FzsJ1IFPL5",
+	"WEtUYG25/P67jQZ8t+GvJBEhTVpude/NJp+6dz/szwBuZrYG8LUUA3I8PUajhanYOeoDClg+KoveMJTK",
+	"DQ8kwlNBQOiuyjhIBwytS7Hpqi/di2/Ne/+siREpAHNuWcbVMBUkP+TaI+BoThmVSl+iGzKMyRTHm6WQ",
+	"tWhguNjHcKPzAcFtRA4rDMwSKiUlIoO1JQnIUARf7ug96vUe9Z48efz4m2/074JYEdNWpej0O0Y9KUgl",
+	"eVqTTbyBRTfJk2hvBTe3rD41wifhX216BM2TZceucj9Xp0k8w+EMTCRoTGLOphIpDu5nh8roYKRlG0EE",
+	"GQHfGXE1I0KztRUakwHLI/oJILpeXsjncyJCiuPDCzRy042QvdLwIdD59dcfGM8yRnMqgV+uZ1P0esfI",
+	"BDBYdHTNaQbMn9J1qgE6Wbq2g0FnIegNjT99nFIiUAxWEFNA80RfvUHnMEAjQfTLxEykSDhjNMSG9Y7g",
+	"hpon2TaPB+zSG+gdgG1Vk1UXT6lJRu1tLWY8YHPM8BTq2YQ0ItJSUw10CYYEa0cY+cRnU8UU70p8Eeki",
+	"1t/9h9cx12oBJUevIGzB0DZLryzby8hVOhqZ0X7uR+9RD52eol4PnZ0VaNLbyzcv7RuuwO5zGsvONgTl",
+	"VouQlLEXixsFzpKiWEt2YpXmPyxSuM89uDflKb3tzsgyldPTXg/OqIyp2BvX8ARb85UtTnyj6meG3CeN",
+	"fE1JI29sZGlqpbUE+kDNqNbOsFCrw2ouWtT7rMHfxeIUskoKYkf+i8AL5phpFJYBiqgMYy4TQSQUyzfW",
+	"E1edHorwH/aBd8yoVJovU4nIjTECrcdTm2yHnSh/6zQWf3e/41SWO20bs9/clzwGGs+EbYMA5FgLUJtE",
+	"yI2e/xTPdjWke5zQiEAlnYu9DlluTEObbffMt2R+R270PVIIS5kIzEKCok8fQ8IYjgm6+fRR0An99FHm",
+	"erIuFoLfrCl8bdnybTHcjYy1nGXmAbqttfT2WeY/if86vUnVulx7P3IWL3pbST3oEjGyNPpc6mLFmSJp",
+	"+tYYrQ9ZpS99uJwRm3MPjgimQAmNODEFJydUHaNvScjnkEyfKlmLxAaQZxrVGIfXpgmOU60uUEzwjc3C",
+	"917OVoavTT+cvE5V3gImwvtkrFvqUs5181p8+jj59L8EQZ/+HyXSTLlPH1FM0Bxr6b6CJhitYJsbfosZ",
+	"TLepBt0Svd3XSVSrM7dPm10q0z2N/v2lMzXkKXWazYmRenC8ZRhTnv1UhDH9yAiacCpR/ABPxaePQM8j",
+	"4kUT3OCYRjaEIMboO+cDGXT60LWrxH6mdaczYz9bUkmgXHJITFsz4DquD7QVJBEXA+bYUU5gdlE8GbM5",
+	"1ExPkF/MIuwAjIx4OWAH573eYYCWMxrO4Gdrz+TiWiJL+03e0a+JJiPGwKnXoS+5C0qSaDnjgV2rZq2z",
+	"0uZk38HyPWCnrpvPavVzuwEx1LaUTMXv11ii6AFWikhbQzp6UCaJHzdnVOmuv3MfvnVGdetaSnMweWqK",
+	"gfa9mrK1mpKZ6x1lyLlZ77njNsaQXQ14l0b5hp5IgOAIV/hcDiwfkDvY8048s1xl6sNLKtV33rhbD43Y",
+	"o1t7jCXVxMIaIvMd/svLvPuxd6bGqgVSmeh66lHAdFRTGtg8uu4bMzY7u2FTsqXprN18w3cewbe2rm3g",
+	"6/wubE66uDnU6/YeIsJu+MoKOdYxGR93dvOLZwha7xb3kP73Zb3NUZKfZlihJZZIzrBwXuaiyDcRfI5M",
+	"DQr5ADrIygAxL438Vq00/z9777bkNq6lDb4KRnNhKZqplJSHspWxY/4s23XY40ON7aq9/ylVSBAJpeCk",
+	"ABUBpqztqIh99T9A9zxAX3WEYyL6qu/6Mt+knuQPrAXwIJFKUak8Whd7l1MkQRDAOq/1rUI1+Z3VIuvQ",
+	"yjb132L+esNhClIXXEiaPsNXoAbdE1oGdE58eQFe33Ea72+SU0Hsvug5oT4kHQ3nJKSzRAMGJdsM7pFh",
+	"rFHzhuyftIduqrtSTTiu9Bm/YAL08Z5IFfLyyHV6aO9Uhb2SJd4BM6hO9zcYvd5JkYcjRaofnDJVORUT",
+	"uxjfHQSyDXu1TZkEYmobwxAEFrXM/onCpudXSLlr6Mf20O/5Y+afl2dBg9AZkPqyUEI2ANXe+Z+eqDzw",
+	"bk8UCKukPiyg84ZHBjLWfTnqK19OGbzOBRPsa3siiSj4SZK1G8wMwD5NwfVP6kygL4hE7EKes6Dh9cRg",
+	"wpXi4gwb2g8SKTkgdZdf6RE+mV7+l1YeeX76nUfU5RdA1rn8QpT0OYVEWN0TKFC7RMhkSTimd7HAQ7Qb",
+	"5yFS5Ey6sEkqYI3YTLucuew6D0oeF756QQMAdqwKpa7ZxYwe8jrh5wvCtzDVOuXoW4B7vwEE+cq54PkE",
+	"8GUGOJHgoNSSwPE/yaU2CjkrTcbWxZ8DlKQ5JDZvPZU5YBrTwMxJyByMBC+tTRZoI9cnjNS5dupigUT3",
+	"SCRjzQVz9zc2lIgp4lWGlNeXWvbEwkEuk1sXLAq4rx+d0LquSPnbmBmdfMkGmlAwAwyvXRAsN2f8rCt4",
+	"VntlllnZ7RSu3Hv2WBD2dwuKBiJB+7BuzIOGEXaGLdQBb7FLrJD0nGgEK5TMmc1zZkGjjPNZwbS688Y2",
+	"21ksWRnrYGRmK3JHMkr7jVRhZJuaEZubBMApu7+WGFwL/Ln2W4bXwpbX1kT3Nff2jZqZvaedXIE09sR+",
+	"6+wdtLdY3WGp+GoXljvNj9h/tRCteKIy2aQyDO7QQwV4FB9lHCmiME7FIvJ7zEj4hGehphBmIrj870mq",
+	"rKLB6hEZ98QU6sZj4RRXJhAYNrr80qt1syotVwiZmODGJpjqMuqJhUtZCgMvWiY43CSDzDEeYMYTVz0h",
+	"p0zsgU1wknGtYWIKGbKRjBjhSaFHpngFYsAQ2O0JINEM6qWF1rCKKcccJKtk1YUUe2wy1XOAlIjFuZAz",
+	"0ROJ6VNQINNokp+noaQBNibmZ4IFJJB+DAts7uqJwU8/fyCJ+Nz/bP8FwQ5756DcI1dqEdxmRLmMPd8i",
+	"69yAC1bWYW+wJclOLN43sVjxcJTZNpaad0UpX4PzL5VDQ46CaNF00xLSjlKp6Eh2hb/P4gWWOvN2IMp3",
+	"CKL8ym7ODj/5AeAn42Y54IQ7hTt2mFEgw1Dk08gf84vcTztYpTVglRLogyJgJduRoiqykmX1uc2ohLaU",
+	"8ngHppTJA/SZ2eccJhP2S/bPjTaUoDO1T+2yPGu1O7XbRS9GWlkHuLgKZnEZXPGTv7z/+XX9tN3YHKw4",
+	"gdXd4RSXaClGH4XPTVeL1B3Qgmp4yaJ4sKgQbEs0AFyictzOQsfDK3mmEuxE8FdHEb+gIakjNZCBI4aB",
+	"zdxONCN8picww4UbA93Sh5XamJtth57ESpMhI8qnQrCgJ+poVtvP3P/Mgz/2zcVBI+Mc4IokhG7UNOnK",
+	"fMvt7VeO2dydub0Wc12fiyZszYjtNJ85hjRmOZkaVreas13FuCrynBtFddjJ6Z2cvm9yuhp5lHkacHl3",
+	"joaHhH7xSp4l4nEFsmEqxdbG/k/k1G2j6O4Y5o5hfhUM89H3MF3JlraB1F/C1vYTPO0bA+iHdCSFmYoM",
+	"urfYyJ8DzUSrYkyxeHQazgngLihuKBaT53sioSWPDOfLtgsC3i3/fkIOOx1AklU9wag/di+H6YTUzMzY",
+	"O/DeIkvkNY2sK+s0RR7fEPPA28x0uUOZkis/PEoDPjspc1+lTBl2wnXljk9F5uT1ra8oe/qmwQha7IYs",
+	"SfpCb0cTr1h3QdG3HLhZunuqbLYa087Rca1bezZ6ehy0nrafPj30vwmOj57RzohR2vKPjmjQah/Rg+Ho",
+	"cNQedoat4dNOxw/aR8Gx3z4atkatFm3BhvJ/sFq3/fTwoAOSL0E9ynQduCVo9y0L8sOtCnKPuBXZifS7",
+	"QEa7S2wNIxEJzTjzrATO0kg122rfipNt6iB5KX6KL9jUofjIBXh6Uz6tYyfSdyL98Yp0SwEPV6QfbVuk",
+	"2xXZifSvTaRb8UioSKT4xo7SfTtHLs5uzqfwdsqEInXbQU8NoEoj5OI8/bHPA/hdJJnGUxYRFQ8/Ml97",
+	"hAtMjYYmYvjGEwIOgjNmE5QN57Id8ajW1B9DInEdLtEJ6wmlJUS155B2LiQAPsrpvIFw/oIMMktju/I1",
+	"yRs2c6HPnhjTC4a53AgERAYpo+7nwPyXfRseYaFiCea/l/GmPFFJDjgVQU8A7L4NB1NFnPOwT/UJobBw",
+	"LHDL5LALMr4Zswg9YdPNJ+YAnkEvP3fIiB9K/9zmf3u2mcGyj4bOKEwkewkcL41mT5wKEgsrLNwDsBWH",
+	"nQ7pgRjBtLte7QR21SGXpYroYetZkQvnJ7zhjpS/TZsKZmTSlXgCRkL3AVPKKCu1bu3F2/dOfB12oGIe",
+	"jv26gWdwGVZKXUlp/n70F9xFRnYK7leu4CZr/HA13IMta7jJkuxU3K9NxbUSilCyoGNkU9EwbT6jJ26g",
+	"/jquU5gs8ELORChpYJOjfcCJrCAbpa+Z3sNEfkCJXq57HnJBoer4ynTOD1bH9VKsRyX4aGRUwfmUefCL",
+	"4YuEC/IcJ7T3gqupVLDSoOeZe97/cLrXOTo2txkqWSCugieXFfpUwT4hjh3/pVf785//0autTFL1EuJd",
+	"/jg3rwy2ioWvXJH0+mgjze7s5c0EPACuNOSGAtBebRrr4j0Cvd6XE6ZcrigVc0R1Y1Bvz7XFzqeZBNYk",
+	"Y1VLMrAEPTghypakck3oGeUCrAvqY2kpthjLWDU8G1ZGSGQ60ixqNMl7JgIymMSh5lMa6X1DXXsB1XSA",
+	"tAJsgka6JwRU1AzMmUVgHPOCiM7QKjSW06CMgAeuKNUd+IGhIPM8AAecYCfU73/+8fkPLz/0X5/+vX/6",
+	"4cPp8x9ev3zzof/t//zw8r01kNoHXk9QQaBgFkGPAB7P0KeDyLO9dIpR/ZdY0o2ZSGb875y6tb6BdB2+",
+	"59UK9jE/yDQyK6I5smAA91hz6NTQ+RWfSxtxSpQgO3toZw/dSabY12392HndcHpcZ8sGip31zjy5A/Pk",
+	"NhKSt9nholiXI/VE2gF+n9FEZDBvXKnjGZtmQnk4lJ9Yef3zS0jgs3CK9nZUNBBMMAxhJnImjBmloEGS",
+	"va1JTnti8UejlxgTQs4EPEhDKVDp4wqwQlgA7m8hzVeASujZrruKcOGHMUAGYulw2h2cheyMavSsw9Bg",
+	"xwTQjSJkWIaNv3NF6FAZs6Ck6Ph1siZ3BZ5VqdG6nW7aZL1oxGkcTaViuUEn9NMrJs70uNY9bN1sN/Eg",
+	"iJhSmaasuf7eNNaynzBtFGZD6p/H03X1EmjHAKiEffN9QYwzOIuoz/oTLmIQzgfmK/mEASVA2kPNq7UP",
+	"7X+/6R60wPJZBxxkzXmNQFeZ0Clol0z74z5CENCwr4DiVa173PJqIxki7/+19uObb9/+3WiVYwiEwePN",
+	"3HpNqVIzGQV9ZQgW12sqI13rPnt24NUUAwhO6H4BjWPNYe/jG2rd2nuERIgVi/JYbflNmRkFnwX9zMze",
+	"T+kEVoiLM4xE9JkwbC5RQazChNwiPX22ZB3UHi5xbu2Wl5zKZAqpb4QPQ7b27meRFLGRlhmTB8iA18Iz",
+	"2RpiFxDjOohdlslAdrNZp4fTkR2RV+z8M2IAoBMVy+IkpvKlvIz1dEG6GA5tadCsDcB+QIcjCX1sQRSg",
+	"pYv9h3oic2ZI3VwxE4FAKyXISMhsLImGvndgYwdxZAFEck8/geYnIcwGhITPoHK2SIhlpsi1ctLFCqSJ",
+	"YuEFUycg6hJyAeCu0SjjmMCHdBwZ4aZ7QgqPDJlPY4WizL3LmBxg8tCwSX6y9K8AfmMWcc32pAjngBE2",
+	"7wnzq2I0NB9hrAel7XKZL0fgDmirHhEaB1yzYBUAFnzvnVbkXiE9NpAUCUfehOsa/nbgR0zvwTCrWe91",
+	"uOydMdOq3O4mS4p3msNOc3gomkNFsikHNUPraVdr/IBqjZEHgrLiJGaRDpSzufc/239e1Up/UUEq04o8",
+	"QlNVRQpmdRPUMsq65m8s4it3zM8oT4+1W/79aX5/xUH0ir09BaouBhIUOWwdEi2xoBPOVqzTw4VqNzYP",
+	"tJ6YVMVOfT2oUnvYM9S181BODU28OXB/Y/nAfs90elqvGVDBqfRtbmOtW/srIypOnEOMfIzV7/ETGpP2",
+	"MaHy8r8hjJzqI5NmKOMhW6mQ2NjAbaoXbvkrScB1dRLQnZcluP1MK8LdAUqF+Lfy8j8x3dDFaMzOmj1e",
+	"e5YHOQ2g9fiE9qOvd7+KHVUTPq+d4Ny8v7+x6wscD3ANHQ9pb+WMjD1ZJWOxNVx9Npbo1yYTOu8JQMrM",
+	"OwKkQL+C1cct08F2RgOjtw/2B2qipwNyzthUYT63tekvaBizEzIQcRgOiB8yGinCdXn7/u1I+E3xtK5p",
+	"a4uD2Z75c31Du4gzl5seVRkALunNBPnvu3CpJCfuu+1avMbLxus6Zuv9lHnHxTKvsy2ZZ9+6k31fa4ot",
+	"8sLNjd59UPz3oEyqPAL9HRRDLdolXkbqoqw1JgXk/dURdAZMDJTjiVECCNjYOtZoBhFrnJj/KgaQ2Zwp",
+	"6yVXYzmDirFBbo6DJsHZLMbDXfNtrISCYPUV4eVTM+xL/PKH1EKbup4IZnmNUPK1jCpZGxkm9XSvlU+L",
+	"wqyufhVBYx+x4ev0JK5bx/BNLdFu3Hv/+uz/fXbNBtTp9l4dC8SzlW+0/Mg7+QBRER1RHiLq/c2ZB+Xc",
+	"B1SnPRXKFcwHMpbNHUlOuXmIOH2LSEGGseKCKUUCOldkyPSMMUEGRpcfYDHmQMsBqdt2idjJJ6RKk2/w",
+	"kXhqOyieEKrJRCpNDtpwCYwE83pIXZ4wja4/mINHJhzymCWiZiky4yKQM8DVwqbBkG4soWM18wj7xCZT",
+	"3ROzMROpG4cLm1RI6sBMT0g2mmrYGQZUGtBW1dopVKNFYvRKTAaa2kRsTLfJzIYrIqdMmA+x84XvoSGL",
+	"tOoJSJ7Ohm8h6okx24wHKR+jtc6bk2xaz6hQSjRcOe+ZmbaQmo8sl7uCPQOG2Xs4Gmu1A4VWKJXbXJZk",
+	"62h5Bx0zMyx+MRHyaQYhBMyNdTvSPHNPFKVXftM9OsqOWrHJdcBoEHJI8M3PNc1UdamhE4bScqn08CDr",
+	"OCsarn1QNByc4+IRj9P7S0b8Jn0nUmQ/yft1RNnnoo9E2UeCy74dH6pSsZucZXO+S+uCzFnPt1LbtQxd",
+	"ahnK/TFyX0VmLGIkiJlHJkynzDiyfPb2JZmqjr6w4EYrTM+BOrogjhj5Pw+Pu6moRm8Z0G0Ge94jjEbh",
+	"3Na19ATU1whpa8dswU/I6AUXZ4gxb+MHS5zbW8rOccU2VjzU80p4I8ExoK5BMRVz6DcDqAlYOdM6MJII",
+	"hfiEmZ+cyDXCEERToaDvoqgyH8cNgcQgjc0zs7FUzEm7P//5/6ETz9w8jdgFl7HCYaGlNfTWE4xMwxgz",
+	"p8BZY8QWlwE8DfFsyHXVJ2RgnuxTPSDKKAozc/6g5siMA836QJin08VPMq8okm/YSCkr4e40sUdInXGV",
+	"XBhSClj8CTYUGhJwfflFNavno5gvS5NSbhfXHmRTqcx7msq8KjLUHvF+leSRdVfXq9lDVib0N1r+MjED",
+	"K/P4wr6V0g2KmptBKFRnguRG27bHaKVbZbmx5apUgkzTPKI0nSuPTGh0DrAs0NzYBi9EAJyl4RElcW4z",
+	"+D+qeiIwDCwWAYsI1yRiE2BX7BM0/WLBCTJAIWdGLHCjdZNQijPw04RypnrCFXw2yTvzVlDyZ9wH9wyF",
+	"ZMeQ+xoKNBvFfMzMdePmnBskLuCKgfcIlunRneBb9Vlux/uIpyBtC7iq828ZkH96hq5nPG25xahrTVu1",
+	"nA9XYg9a4bqSvq2X3j097LTbXi2GeqTiL2wnkuPhNkut2Bq1vZ3WqJ370hr1K0hIuJJrVDWmrATePCfh",
+	"pKgf9wTKFqA6IOnK3STvmYa2nfkHrIGlZUDnhAkL6mY/tSfqLtPKQu9f2ARQ7Njt2ov7VAjpptS1ZhWh",
+	"RLAZpETAuYJ+YqgyOPGYe65cerukhG1I7w0tj007YGdo95u91vHeQatyn+sbzB/Y9bm+bp/r42v0uXYH",
+	"4iaYeRpp3zH1rzLS/hx5aiK1nijrM/IIUIJHEjImUDytoXx5Rd/rIstxP6t3roSzsuf1hbv/bjGtjAa8",
+	"w7T6+jCtUmJwB7cQ9GC7el0RrtW66FGkDDyqJ9ZFjyIl4FFeT7BP1Nfh3AwCmfSI7pseSoWhZ3NYCE/I",
+	"BFGE7SnrCbMGsZE1GMnFV3NxBv1rXfnsVRBVPXHYPgDKQoQqKZgqRaiCLvqoTwJ2V9ATbjufKAS3ylSM",
+	"lMJZLbOkhW0u5huwJZ5DXLbgGU1QaQqivM7ULsFR6BwdebUJF+7vdkmcdoeAtfOw7Dwsj8PDkuod7kzt",
+	"1PON1fPbLtu0oEp1GTnp07iGZgF6NVvVOPY1207TWPiHr6GFEmair8cN1TSk8/4SYh4kwte8GptQoJzi",
+	"3PgqEdCQXbAQBGAkQ6w9wIn/tl6FVjZRP3TTWyjbklMc2IoG1bUpqcnfAI0B4kmeM9G3yfrUN4ehguOm",
+	"lAMg7Im1PLCBhJmTU9XhrSRWSbioMpkW5E0aZUmb48ECzGrLHEf4Oz2I+7a4cXV2YwLh5e4mSvMwJDPK",
+	"wcEImpF/LuQsZMEZM7TQJbZUxRhZEjIjJh7R0mhQEtG25mQswwBUXKZ8GsJ8IQWCTZrkA+RMOHDXnshk",
+	"+iXTMY8o7XL9MAg5poqA/5PUXZ4lGHwakFmdJcdE0ACEWUxj8sgopGdnRu9O2mDgC/t2cOykYTNWpB6z",
+	"SLnWIJGMp/nEXPKL5D7DKHoEN+GyG7XbLWFPaGr23qWCTGwc1UKcoVf2wo1DQjbSZMKosGBlUpZmJ85f",
+	"uz19SEnjxZChrVyDMpTnCZznXxkV5Pt3b9+8+PFNFsuzc9w5ftZBOM/11Z9DwPlIEu3sIpIL6dOQdEnA",
+	"DMNnJBYkMufrH3sXMkaUzcID45huxHw+NRplv1qOSCeb0GdTZw3Ti86Y8A2tj/nZ+JoZ6PYbr04/d6m7",
+	"7vA+HCCq1/OlyRtKzvIWl0Q8mWPKtWMnQMurgBHZfjZbWJUKdaTKN7l7bwM3sCCsFAsoeambswn9kfBP",
+	"KBSEvkiqzK7FJ4tcSkMpQ0bFdhOMyxCEoQykUnrUASgbVrBbQYMRgLSw/1XSDyrX/4IYEieGr+NzweUX",
+	"Uhf8gtGYdBqk66Jhk8sv7hs9LHpxpZcbNcy4RkmJYTHZg3Y1aeeO8J0VmCxpMYmMz82P1NMNVB6hyhjZ",
+	"EyyNidiEC2MpNVaoO7nR9j9n//wx+GMf9+5zYTb/lOpxSg75J2uLvozC3Pw4Bvu1wN1T3KD0NY3Os5v5",
+	"Dgnwmk6S+09YCRE5CUqLp+vSJKsT2cb0VKbm58pGblc4bu4oh6a9UrAkblBMc5bvl5FUWoj/ueQcY2Tq",
+	"9dyBEt5pRjEArwvdz+AHyDAgivkR0wQwEwHGfZa9g5JJ7I9djqJgM3v/+ifJfTuuxXruz5JUwwQRIsWi",
+	"OMFiLaKYUhDfww2FrfLQqMBCLoeNnKYpdkkozwgX2BzjvictbhhhfbaWz+g1FXP7Tao4uCoFc0DW6Vku",
+	"IYwr7GpnpC1Yjn+z5XiDZbthQISMeiJzxVjSAy9z74DYCkJlDOnBhA0wnpManVmrPEP0C6a5Q2s1Brpa",
+	"stCxzgFvaWbe/hcahgNrveJ5tO9t2lLHfahyHBpWhGNoPmHZCUJKM9rFdbiXfcIT2yi1dm/N1l1SqM3y",
+	"JiWboEwPzAKcEH4moAcoFF4s7yOq3dk9NOR4xi+YKFO+k9tz+jcT8QQyvlnNq9EwzERZriofLLBKq6gs",
+	"V45qvmptePJ3Ep2uxYNmojpbmKI1qStayO/xqdJRnVW+7rA/2/v/WD5VH+D0UwDqh8ooZN9cKE0xbrDV",
+	"2tKil5vrECV2qYJrTOCO61FXNZzpbNZwBqJaCx6nG2ggs65zqp11Tr2j0ykzDJrGRMUfmSYBIyElIwov",
+	"NX8JecEmwwiDCTfkghJml8PbckKl/psHg4KwjIlu5dxQynNS79V8OuYsIgHLOIZrjfKOa4Xll++Sosak",
+	"DbNrfuQlLZ8DpikPwU42h6gBTnuXDgIlkHJUrHXUqSAYSEKFEkXdghYCnZ9lyHqCahIyaqsls8+hNtE4",
+	"yTdzM7LvsNPJZn30BFeAWa6ZaJIfMYNF0UmuMTfhOqm8VBYAAB0ApA580wEH2PUjCrOh1RMzd3NnH25z",
+	"KFiDRtKxJLVlewLHIgOn/yw9ZFVtt/J8ZPuUYIRESN0TmdAIoM1AMks5nro1nu/SSFqb7bWOSbtDDg7J",
+	"0TGpyPjugJktc66KTOoGYcx3EuwuJVjFc1Ca72HtnXx2xw5r+9aTNowim5GHI4vOCWII0/jQQCmP7aAw",
+	"3v9s/2WLZsuTNhzTvmbmRkZUFLGCQ+eizd24Lj84vKI1Y6c4zromz7htVgBb2HVpYzQPgZJdn1uh+Edf",
+	"C5ec8G00A37tqMphlhTQ2/5CSskG2CWZt5Qpz0m1XXKwoDVQ5t3oQksdZ8BFTpCn9IRjMYn/zLO1e5FC",
+	"jZdFqCNSje612ViSQDJ14vTNnkC+tOgHy7rcmuQUgEpIDqfkJN2XnqBhxGiQm3ng7nxGBGRo48t5kFTv",
+	"N8kplvsZTRf16kFmgEHjhCgtp6hgu0B6omhD9naiLBeptKfpWFvVa+8vj+1sh8c+IL3qtlht7mA/Sr5b",
+	"WbXKMeoMreVcAVpleJsU4byxQvGRUybolDfndBKuUnjeTpk4/enHagqPGzQhxpp9XZccNFvNA2AgK0qW",
+	"ik6FnUgmsxpWJYF6/vW3vA8GW6XpCBsCuWVQc6XZxK1BJpV9dVbP29ydtxGCuKqVOqORP/5/wDdb7qV3",
+	"baHTWocVST3LiURRItMYRHtOsCMH/AyeDwq4kH4klQLvXWlSkZJR/u02mmKYB9bQuBiH/TPDWX+7ZYfy",
+	"cgKyS4VWcxFw/3+MUrO4UjI0VEHYBVlhaecTHDvHLsHRK9hQmzlxm20ts6RwtS83R2IPx4VraN7YjwrI",
+	"LP8VGW6S/z3ruC1y+GVX7k69fled5ypntNU57iSuwfIzutHxulUv3OMn+022oEwaZ0/+rjvdQ+xOJ3J7",
+	"uIKpLWlK+5+zfy6hzBU1lrse66sM0pad32NuMfcAkdpcT7r88UtLeoR0kczVgrbUXsmftG3n0G7cCGdt",
+	"KfBouf1jRxFbm6FW5X9vc9z2OohigCFmu4SZ+cJzNMTbmyXoXFvk3RvqqwUkAWUXG53xmwTduh/swpak",
+	"3FAjqHX4hcOo2vGNXUuoqppmrM1h31MsuuD+irzqb+cA19Ikg98HZAKt2hSk9RuuN+Kf0tprRHUJ5IRy",
+	"YZsyQYjH6wnI4OXijPhUYYcT6vtQwVvv1RQVmvVqZMRFoEiv9p4KffmlV2uckAGOlrRklILZF3ikdMyy",
+	"1Oa3+Mnv3Rc/EPcifm8Z/E271brZxiRJg8T2IYliRqBI+PmYahZ65Nk3h60WeU+50HsvmOCqtiYqAn5T",
+	"txZKG4v0amMZm32ovYpFwP/8579dMBFELODk6fig9ec//619PK6IkGgX8PTFj69IwMgrSt5dfomFla95",
+	"L8Bh2zxXu2UfX+5EruHlw/uJI1oytMT5oHI2ESBIRvPCT6r3alSImHIIrqn0QhATzaKIa8kjtk5SZ6Fv",
+	"MLfid+odrE5Zm1PNWpQALsbDNmm1SKsCyGp+SW/Ql7hjRVuyRPM0UGaL5glz53x8SM7H0wAN5fwekrqK",
+	"p+afSkYqbaDp2e6ZK8PYC+ri/meZO0XreSevyXyr+ycXvh+qNCfy4hG6KO9Dbwizsts7dit8j4vn6Obd",
+	"CUVSYmv8/1Hw+a/A7ZhfqS1lbr5d4KO373fcJlfeUBdeVLg+sjivbW146O/YCbmObrn0qTfOWK7vmlyL",
+	"sSTOyR2D2brEvifuxq2pl1PX8LLcD/kSABCSG4kvA4s0bxFISH0aD0OuxixoEHuqMaMannS/pJD1kG+7",
+	"WPxa5Dj8KZ3dFhPiZADVFkpxpakAzuuwVBKarLWe7XVanSMA5dGQ4fk9IvmCbyRiFrrJAWfVzfpcfnGt",
+	"QxspfduXgqDo2z6F79g04orZjGY3GMlPaYHNHe21nu4dtD+0D7sHB5aFJOu+8q60bszdnuU+yZf+8VuF",
+	"NrvJzqxqs5seruYdZrmls0iwS3lEkt1JaSNDC+Ulyu+1NCNREkR0pLGfe0obdtQTWzrrWsZyQUZGQ6jH",
+	"4lzImegJsydMeQhj548hzzT9DW4iZzGNAGPD1jOccxEobL4LtcWpLoAVvxEbxa4ROlQih1wBqilzFDwM",
+	"2aRJTu3cueoJOp1GxiyDXusW2lMEJDkp2IPdcpQmeV/EZxCMFHkNlJxMIzmVipVXBien5xd7Cu8URylH",
+	"mqcfZaxJ8CQWjFx+0XQKVGpIFMkyYCMukpYYlpfoiF7Q+BPkBnPNadiHvYQUZZgVkBzuL3xeksCcXnVs",
+	"5oWF52QCI5/R5RcGIYoRFzR0uRIOUgRa32eefh5e/peOo8svsCYLYyrzKelcoQad64RHYSHHr5lZ/ZZ/",
+	"0fJ7WGR+k+lMzFtT1tLuAFYaUmU1vmJPxk16NeHo01Bhan21Y7C08SsqZdJ+8tWqnml7S+et4kko3sKM",
+	"HAH2Ubtq0OIxNjoFZQIG+Zh90a5W+a6dnz8h38fuectSkdRhvxplIjevj+5/Nof9j30nqPc/23+tLF8u",
+	"kCzXrLHLcImK3bGBfp2ALdLQUsYgJ1gXWnsVE6YJPBRfWC6+ge5YpOKuoU8WMpvcKIv8RrBZCadZpS6v",
+	"ZjmJQnotBfeaant+HttlWwnDetyeOylS0s/rySuU7kpqYLLgz81RXSPtY3GHXtEhC23l9jqsZz/DDj7f",
+	"1WTLTJNe7dTMbogMIYiTSkLSJR9krHq1LqHC6vm206lKmrHPEUGbiiCxChC5H1/uESl8bHRq+0cpcFgQ",
+	"tyIWDwjhjRBeqbCOGoe+XxZAOfutTPqndjluSXHdikjK6qpH64mkTdTfnSp7tUxI26u4Xd4VhmfFCnRn",
+	"zkE8J/wHRMxFwk6upWLuW03iXnL5X2jIA5ooNRMZZDCuu+T7yy8RFRq4vfPRJA6dxHN10hN5HxWgJoPz",
+	"Z8h8ObFQdO5YGoUe0ckVGckwlDPoot0T04hdcBmr5E4I9WvD7k6SJxyiB4LdnTM2JVwXSYefcJo3Ix22",
+	"ZQY8Av63rFcncPStdMLpXet6LA6u0sbvjL+mHs1HqX1v4h+4rrlv+RDLeowTx3jdeYdXmvvAFv6xyqA3",
+	"lgQXTF0/AgSMDh4NqKZDqgC247zm1T7KocJ/Z1UD++dap/AHRkM9LnVT2fcluJwf5ZD8HrPY/KJmLIKz",
+	"eLTOGflZ0AvKw3Q3SuBBkmUDtz8j9dwckvc3ypBDkjjhvluPkujgqSYDqlP4cCLkrNElszHTY4YtfyHL",
+	"MoNfCkAuKpQa4xYIbzqN2IQrpkjdSncmAmrku5wywcUZgfB9g9CIwU8eGUo9Juh2JlL0BJxAn4ylOZVz",
+	"jGOYywAWROfqBGHM8eGZbYE2xxHwWk/gcNnLgn3S8IwZz7XOnY1lCIMSORqZu+dFwgxOr/3o9w6t+8o+",
+	"vRaeGmC41DmhQxnrE7OqxsCyi1yGQkL1HWBXZyRIZ69zlJcgmGD72YYH+gm6k92lLnkjL///EJdOJJVd",
+	"5g/Vzw/89EPrqRvYSDB7Xm5g8LWpfnF3S8g/g9wL9z2cooHTiBVSsONjCdGaNf2/VqQZOMjifUfYq1j+",
+	"c3fPtTk+Un82upVu+WFKNt+xaMIAVIwKEbMQATVlvqsuEspZqlgZevoH5o+/jCM5Zfs/0Qiy39OUQa82",
+	"Y+wcgYjNkcQnJ1Lgv5NZgZroXtrudA9aGPLDq+0D84O7+g1cNdye6jhKBlWxSP6tx3Gk0r9ipla+Lxlx",
+	"xgLh7v3tD682G3Pdx9n2ZzI6Z0HVwtRvYwViKNnT8u6icP2aSUp3UVUztJ+YfAOp52SWl4gkz8mjnFLk",
+	"aAP9n3EhLDp061UkKxptyN+2sMdrQQzKBpQsYdAfJJcfSv+8J6BBJybgQFcP6CSKypsMuT/3XI/9RYTy",
+	"YkstS6d3kLm4deJeotRSamkhtdwmGV9FuZvR+Op7/9iYym8y+zPddjg99vwHfTjkqtZtd6rz6c5mfPoa",
+	"nPhOma1gs20x3HtrPj/UJE/bn0sXC5ZVqZ0ZOZJTuRKje29Cp1Oj9K8TP39t770uvWbeafGtuTjrw3HA",
+	"A5kLL9PpVHKhbeQhd2lIechHoz71ly/FZ/2ITWW0dIVdyDAuetGIGZJlpROZmLcJM6yOo6Wr0DZ78cdI",
+	"xpoL1rcSbfGyIWmVuei8X39sVGKytE9lqN54+YGpVX8bc3+cSSCBzuO2/aZPNTuT0dy6oVUlTQpzmZMh",
+	"JrHSZokQ8zp9XwLWRAv8huRdLEC7c95t8GdjVmkyRLNIYSogrjtQnHYUeRVFbkyFN6j37HatAh/tbJ2P",
+	"GpVpO7x0pzHdnMaUMPY//9e/Zti53bjN1KfUlVXmAodizqzFD07qQg3uifKIGsuZgGSbPSnCOan7yQdM",
+	"MPz/088fyLLLrNFc7WF2878up3FZQyiRbFfsGQt9OWH9oZTnIctmTLziFxHTJHhCfT9mPMxUv8HqYPXb",
+	"sz0omoujsNatjbWequ7+vn1pcxTthzBKcxqMQLgVNykzxl3Lq51FjGnghbX30ueXX/TlF/J3j/xy+SWS",
+	"gv8eM48Mpfgo44j8H2kT736ms3fKRSlwyDU6BUAeoN3mvq0lvCduvQJjEjy2fQiyVJ9mKz/Nw0Lvx1am",
+	"WdS/rtY9aG2kEy+TwtUOeXvnA9OP3y19AKmjjx523COORLwkB1B5SSOFgIV0vqL6/2ofZLJs5Kf0rcD1",
+	"fvih+/o14UKz6IKGikxZRGaMnQd07vUEFxZc3/ZIJPKCRaEVq+R1bn4wHAba7MEgctQTMxqG0G35ZKHD",
+	"ISrzhkkl3WbTTopN8tKYENC2xowyWOYJAwB0wu/LNXucjSWcGH7BMFuyJ8w4TxSJRVEnD0Xqh52O69Tl",
+	"irlsRiR5w2Y94b5wOg3nxvZInsSO0eCo1RCsLPO9FrH9O7AlCmWFphEfjVRGRnwwvygCmR2F4qG9Z9sa",
+	"logHGFLde/FwH7nuyvdVYMmbs+EbtIqy5+9WzsV1dYB7JuVvUY53ti/HjVG2JQm+s8puziqLCrSVKhgF",
+	"GVMMJ7AH8UrO1OrEMbz5J3fv9fPHqBAMKz9s54zPtYDOFcSPrOxzFl8fLvzh1UKmNYvSWw/Kb80gHa/9",
+	"FGTCZCAc/thQc15Yq7IkSnv9ganLP8gZCaU4Qx+BnEypmIN7V0ubgOeBomp3GEPiBbVKV/uXT804exnH",
+	"tdDRHLTciAcugI9veaKSbC5ymrza2P89IaQNyYNfAXoGuK/EYH6TnJrDyuATMPIJt7IAlUchZ6t0xyXK",
+	"uIv4/UMgp8S7mJ2kAxJ6Oq4tj4MX//jjj42J7yaD5xus+SoO09k6h4HC4e1wmZ1Iv0mRbrmR26tKvlUb",
+	"OCt1qL7JAANls17LkdALQMl7wqKSe8B/ESg9ngwNs1fx8CPztUcy702SGjWfsJAL9kQlOcWafdKkDl4N",
+	"QUMipGbonxBS2xZqLGg0yXc8NAzSyJghFwy9uadvXpQBo3+wC/FAANGVS2Jej+bx65LcWO/zKoggRL8p",
+	"ba8INTElSOzHB8tZzSVfYBng2p/w3N5fPqCNOKw/onugdMiQXSzMcEI/8Uk8Abk14QL/3U4+2pzLMxaV",
+	"j0iV4meCsT4PivPD4xiurLuI2L5oS6NleyRsMGQBTiPkPLrg/GwsVSYx0mh9Uwrdr+tGpDaIjICK65Bq",
+	"1Sg7gIaFBDG7ssFoYR+BmPWHbCQjVj07f+kLB3u21GxA6lkANfiQQRCzAakzGhndUKefDbek9XiGL8lY",
+	"Q4W+YWMhG2kiY93YoL2pm0+mxWnmp/RfZvVuttMpnVGuMdicaH4Rm4bzJPU/odZuNtbtJWyha7WiNev5",
+	"YrZwPS1++JdWG70t7BMKjX7Ixbl1U61ZrM3aNc9yA0PtmQFQjhkWuof+01ar3TkwIsYeU/fBqRVTgudR",
+	"iHZhvd3lxYHJ1y3DgGDp1JRB3wwUs7Vu7eUns9Jge2FPXSYIiyIWR6mW8FsRbObyqi915V7ZFaLG5n+N",
+	"fvwo+euPp/M3H09nr1+Y/72cv57/9dn69V0oyq7uE2EJ7MH2gdWJQuJUN/dLOSLeB9CZIDfLpmRhbUiS",
+	"OJXKeACNTJKv6NSYr03yNyi9QrUSloIIxgIA0kXrnNRTJRDiKkClHkGzDpW9lObtzw2P0AWrGTPeFaGa",
+	"DDJnfEDqszH3xz1h3wFWtTGhjUo4oXMQEEPm0uNHsY4j1iiHt8PTcreQFutzulSar8OUAgQlyx6AF2wa",
+	"c0VCSiZcMXL57+SjjCOPhE8Ykv13L5+Tyy/+WMag4I14yPoRG7GIGSbUrb14+97xscNObQX/aT3tguM6",
+	"5T/rcJiKVH6TyB3blFAb7NumUs1dXynVrtzWByv2lo/dfRN71U54mfMFufiu4chDwtx7C6XJTgDXjUY/",
+	"ZZHzcDQKJXnGB7P/Gf9h24iUBVMSiXbNUuFt8j9b7/Pr54KLazKxaUhFcmDR476eR3RNVjZqpx5it3Kg",
+	"FsQqqe4B/hHpq9kO4C6tBTNy0U88bIa9bMzRdwz7cTPsx945xK6Pl0LP21CZ0esDdnGVuVNJe/9g+ejN",
+	"tRFBwCU4ysb2uViMVNphiMS3RDI+G5MMHlCTnBLBZj3h/IGEG0snDEgdM92E1AmSVKF5g6GpTc2bbUQN",
+	"s67MtRCJOpnNRXMEqhb82m8VafAGw3IbfdRte7t2AmJdAbFwzlaKi/Y64qKzJXHhGsPsxMbX3a/aHgDI",
+	"QEnOiEemTE5D5lpJoBmvKhgQ+1Rr6o9tPmaJMZGGPU8zd2+zuws807dxhuxz02B0Ba9z4KfYKBcJhwtf",
+	"TrBYc8RDlsTA4ijiLNoDBALAtGvi+OvxxEMoh1Fj2jk6rnVrz0ZPj4PW0/bTp4f+N8Hx0TPaGTFKW/7R",
+	"EQ1a7SN6MBwdjtrDzrA1fNrp+EH7KDj220fD1qjVoq2nZiz+D1brtp8eHnTant2r/voMukLvl3TjVjV/",
+	"yRyGRwx0nWrhT1T2k0ld+UbKOm+0ylRiNDwiwyCJ3N2A9lncuYaJgAwmcaj5lEZ6fySjyV5ANR2gfgyu",
+	"AxppqIMIyMCc9oFHpK2koLOeGM4h8UGRQZaupK+Z3lM6YnRixxo4Uhk4pzkEFK0Ka2mUGBo1OqgSfDRy",
+	"qWtQNzeHRjjmn+9/ON3rHB0Th/NBZmMeghpsXsfF2Qkx71KY5PH9zz8+/+Hlh/7r07/3Tz98OH3+w+uX",
+	"bz70v/2fH16+J2dMk8P2Abammkz1HNraK3LY6XiuImXMxZmZ0jmb6ib5eRpKGnCbOQiwOLgEWia/9IT1",
+	"vSCAKha6YgiEfbINeNKDQeqdVqvhESUhOqEjzoKeiOE9RDDzDUGMS8sU4fqEZKICe/83m5vJCakJdPoZ",
+	"s4gV6+lmvEU2uw76nFlLOAAO6i6iMzKUwbwsMpzwxJLkjM7RESQtJG3z14lxO54LkRmEJ3eI/cZewpNh",
+	"gzUY+JaxPpP4BGyMTwU2OY9cOKjsA1JeXxzfzvB/F9/O/OTeWxraXsfOyRKQuVaQIzDkgsKslxavVkDR",
+	"+UGmkTkd2uZLmw1bd+jUzvkVn0u/UqJGfCNZijsRvpkIry7Ay4R3htXNWMQSAGdkZMaEMAyQq8SU+MOr",
+	"Hg3b7fOd73MqmB5996TKXUJvvXU87AWhKIPrCVs38s1JYaM5gJhAUO0NDLP9z+kfq4I+L+RMlCgRFbj7",
+	"dSRb4YE1a5Px5zrN0TyLPUkN0Rud8zlOaO8FV1OJDlDQ8cw9Tqfkgrz8QBcBPQqeXFam00VE/dO89i+9",
+	"2p///I9erShJMCNUnaNl+ePcvOTIVqrARJorx3u8Pnx3AiEPKFnuKwhgc7vJJW9OqR5nEZVTYqktajpV",
+	"UlV/KyFNVGv3sq73Fa14DYPgilCi2WQaUo26enKwje7nEesYNjJ6yEBhPnG9dkNa1mr3OczjTW4aN56W",
+	"/tt2/T7bSodptzPRVKtOX5ndsq6PGKV9ieN77dByB5WSpNUCEwEqPu5gGMsmCQT30zTcDRxDCymVIg7D",
+	"tVWQ5WN1dRJljhYeue/IWrW5T7ZVKOBUmEVSM+dukLEeyk/b9heVMKYJM4pN5f43aziicj4zV23jEQgL",
+	"eSUhWjKBfmSwDj2h4uiCX8gIMUBgpi6qAS1tsCkAIhtzgfmcXPdEfYD39rnQss+DQaNJvpV6jNghQ4Rx",
+	"wh5nAE0244o1muTH0R6ELqFj8tIbnyjUIgr8MK/NfdcNl3q3mjhqVqaILVWJP8Fn30yk9MEHPT8XxzwP",
+	"QblwMBM1e0wBuaEyz+4gz/7Kcm+ybSdWBVMPthRMdTzIWiPgpzRMKtjFVb+2uCrwu6w/jBguSqgAIYIt",
+	"XNIIgjvxFex3hw91I+L4nW0EWuRph9IQygMs0iC8sDQjqZsors0gy6UZS5UZkNZUVJphX5zViCiHHnRR",
+	"Zq4eqgUZxEd5AeETIgWp92pD6p8nPX3c9+EHqF6tuE9pEKDualHJ7rSaYwhP1H6R3OckpMSnU+hoEDy5",
+	"/OJHVJAA2qpdfoH6imVRV8KsD5OuNy7FtJpab5fmBgsmKn54oUTHrzxasOeWFwlOdh9PhbPvKyzcetK5",
+	"3TqEOBSqFYkMtjnCeDL7ltyrqF2oRL+8WOHrtaNmdG7CLsC/9NXLndt29do+pjSBZEwi35Y3ySzLqyIp",
+	"AJpgS2JiiSHiXW+kvhfc8HQ6ZeHlFxImq9YlPCS+FCMeTRgJn6D2aDS1XC1ac33CMt96k/VgvpZRpd7N",
+	"1//2lYZPZ8HtVYGvdXJ8DdmnZWvmUG6ZmZkhHz8nq8aY8tGkABznOcySKozEWNX8hjXODBoW+nts6yqj",
+	"HU7DeZP8qNGXg7eCc8Z9OPRq9M+VR9gnn0019mygy8omUZrOAasVJDsLSCw0DwnN1QzDC9O4ko6of87F",
+	"mUWMwabGZtIsWNJIewI7RUDYLvEQexYnxwzr0yjiNp2HumnhpUmsdE/8HkvNjLoKyLEZ11OxYopL/A78",
+	"HnfJiNPgSJ8HcKzWCKZ3ar8lbOyNjBWhvh8rKRSJLr84oMCAkQupI0Zc8D6v1y5De61Rfur2NPW9t0/b",
+	"nYPDo+Nvnj5rVQirw8LfR6lQcTnLoh+t5ejHNZfemJIr37PG3qwrhw5W6NfoKtyuJIIxd0r1PVKqkbPa",
+	"mAmqR1Ukn5qGXN+I3HsLYI4000w/8WOgpyjBJQNBlHiMLPV5mDlLzQ1Z1CRvSfQkBV62R6RlA+aIej1h",
+	"jYvVsBwYWgkNrQcLZ1v1hIvGcO3Z4DM5Y1rBSNjdIoe7YV0vqX9sTBUk34JMtzEYF+kBQCIuzllA6gPY",
+	"DAjXDMg+sX8aa2lghGMmMJMdfkVE5r0Z4GFFZDIRjaLOP14NNmVtCdxuHdZ+y/rdbUt+IyRc6jE1f4yo",
+	"r+OIVQ3+wArfPXpG8VKtHwXKSqfrRIEOqkSBDvJRoPS0bxy4L3rL0T0OAl11GLcZCdpWFXbKznfQGbtw",
+	"0dXhIuCQhBIFdzqhTwCQb5SVY1W0FieiS3PHflxGL3Wwf6CFnP70I9Hy3GgoDh7QaAAD+66u06kHRPly",
+	"ygqbUSGdOLX5QeWPbWx0rQxbr4XXURKRqGDztFfFFGzq1/XyuNyeXp29hSri11Lyl6Yv3WRJXxnNp9gO",
+	"K5vTZe5zucXJB6RWgJWL6EgLGb1gtlk81AyLwEKpnsU0ChBENY3C0jBkkYd9WhMnGhfTWKvmCuTjD5kP",
+	"uC4pb6bBOL1ES6NKRjKI4d7cyv76uYZ4Hai4YWJwxKgClXIxJdj1PHpHOd5gM4E1+6SRCG1ZSigV6wup",
+	"0xcHmZZJb6SxouAC16RL/PDyv4wGFBF6wXwSUhIlL5BuuKBKGW+6+CvLeC8oD4GvZZFEdikuwVLLYpc9",
+	"AbQAsJGBJIbj3laBb9ISYsxsDW+6ZYtU6SEds4AM5zmGkM2isBTTJYetg0z6BHzgE2W7qUUWisbiZHrk",
+	"sNPpCQG1ucgQJlwp84eMyJAGOAFSHyBNNXtxq3Xgm/nCv9gACjpHoKvhJHuiPoB/2HuNYHP3euSw9Syd",
+	"W+aDA8mwUhZZGcw8jiImtMXQaZK3I+JLYX/Nc0kB5dDWW8E+UV+Hc/hpxoU6wXQT8NkoW1bcKfTVT6fh",
+	"fJHVPRS/g+N5i8fsVQGsJwkSDNDDZqeJKGQsNKuxtk51BBW2FzySwvYtfiW/Z6fKjOiRv3ERyJki7TYi",
+	"tzFfg/mv4lAbS/I77o85i2BS+vJLaCZGo7PLL2ZThopFF7nbX2J49AiMU8eAAYJcaTY1d7Sb5DnodATP",
+	"GkFFT5FOE15im9k5fv0yXZOsApjan2N+ZrYwI1oS5ayfZurXNmDfcMp26bYPBmOIi76lDltQd3M5se31",
+	"PCFHW8Wjy/TfTA/7TmX42twcwJYIzZyBUn/GBVd83X4w9YH0QWRDfqiHfVJ50GiSvwHyyKnvs6nuQs+W",
+	"fV9dDFBYYyfZETRoMVqPlOeEK4KijBmtRGlGA0w/MLZsl/z84bu9p6g4UfLt29deTwxOBnuKGYGrWeCR",
+	"7yIm/DGxB9YDBSGSM0BghdZfabUioaonuMZMAhqcYE8Zn4WhQlhyoyEhdspfBh4Z/Iv5vz3zf/9j4JlV",
+	"pEOjF9GegGwCY2wj1Ah4cmwfnMCO8GRA6tOQcmHzF7Cc5mWzfXxIoGdkT7gLmD3BgkZZj5pfcG/uQYua",
+	"b6U8/y6Sk3Xv/SDXvfP0DAs817z9OUbh1n8AfG8XTNAqb/lZuHSutR95G2tfTth2HWNnGF1a3zFGp1B1",
+	"NXHPiTgMt45X3nYJve6e4Xz9Ga43hyP0qwVMaK5Bebam++vLLyEVnJFXb3/+9uWHmm3EWuvW/uXg4Njl",
+	"LYBgj2KMW3Rr7y6/KDOWz8grpsh3IZ0M5ZwKDc3qrLMOGGGSi2z338YF0L1gEzxrhlZTPri8PB27PDLi",
+	"TJj1AS8BItbAGenWXEIUaMDgzejWvou5ZiR4wmhMmCYRC9nF5RcSQBA6OrNtNEcM3muGxM1N8YZXRLaw",
+	"QWHqJ9kgnrUKSdEdiDS+49VmNDzvc7t41/OAAh+07k+v5qRLjmxqL6hmJ8BMToDkQ+nHmsXRyWup+agn",
+	"0hmTdqvb7pyc+n7MeHiycKJOnvzl/c+v66ftRk+srv4v98OiTAX8rlm5YCRFcpEq8vz9L/fdhXvdfBGj",
+	"sMLnJotF6vBfphpesiIeLGhgljHRFXB9yvvnF3pnXskzRSi+idSpIBk2+USBbCfmuO5x0WgS2xku19ST",
+	"Q6qh82XYvMkBDDhoklM7NLhvLUgYJYqbo0mQCwAj6QkodgW1aciSlGGjAZFZBOZeeWeTXyx/usPGJhuI",
+	"kdUs7x2DtiUBU8QP2UiRy38n4ROjkSkqsoH39fIrDKv6rRpXuclcwp303knvxyG9K5FUmYcCtmiXpvGQ",
+	"Opy8kmdObq5oEo8SfP8zhMGpj3JrZU8TJ8uu6SLdMdgdg90x2C0x2EffkWQVG6usVmdZnc0SuZDch4jL",
+	"zpt6P72p6f7sPKp36lG9UxepL4WKw6vCoeldVaT3TpNYR5NwdFiiTdiQcFV1opKikGvSVk10X9OV6T7+",
+	"IbkzE8a5c2mu59JMFozUHX6QOX8hJUN5+Z+akQvp05DdoK/ToVskfMzhWiRzI3VH9R6xfIsETMM29wRS",
+	"U6k3lBQ4Q93AgxU+zAzp350fs4jbNcn3kRQBFxlG1+ocd0i7Qw4OydGxOSTlfOib7mFrkQ9l6mkiOp2y",
+	"kNCYqPgj0ySIydDmmVdkG/fKX7kTpTtRei1RWvn4l5q+7oadf/EB+hczp7jUx5iI1Ep+xszIt+1r3DHH",
+	"HXN8LMzx8fsGr2BB1/YPmpcyP47g8P/6uTZkNGLRaazH5mwYdRby5AubgxmBExI2GbIgYAHBG0l9Qs8Z",
+	"iWLRgAzjsNatjbWedvf3Q3P/WCrdfdp6is3L7TctjvwDo6Eee+DIgzbr4F5zDTDMBxCuFQtHzbQtg5or",
+	"zdBttWR5EC7MYKOIqTEMFcozImOdedxsdsHDYOpi3zkeQXmLMiMZS4iLMwIIGGZAOlTQGzM7IjxaNGZa",
+	"VjuSEcFL2SfxYsGTADLs+I2CVma+jPAwBdBjcMhCCX0eMsNlgUGKRn2eH6Leq/0ec88wjN9jFoaZV/Zq",
+	"jcy4ltsXDfk2rZSZZkFMRjIM5Qwa6ulMoWH22y1nWh7zbxHXmgnP1SCxTJ9rZQ6cMUwDqmlmtPSGggG/",
+	"tT38ibF5RUAjLwUpgc7/nGUOngND+fN//WumQnJCp1MuzrLnkGlzNMq2L4VeMVa5InWfhqHyUkr3kjSt",
+	"pE2kscn4aETMYjc8Z0MrL5svpBaAXdw0MjNLGUfR1HgUQK9H89H1ccyV4vByITXlEbwN81/Un//8j4aj",
+	"CHoWMTZB7NzA/mbMS6pztMBT32zRwvzEIgVdzc0gakwjFhCzFkP5iSXE577IM8cytlvjj5lvVjEt1Eje",
+	"mQxQdJbG0rZGDxDkGItZmchxhIBrwyP/dwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -214,6 +214,10 @@ const (
 	EventAttachment    = "attachment"
 	EventMerge         = "merge"
 	EventSplit         = "split"
+	// EventInteraction: a call, visit, letter… that raised or concerns the
+	// ticket; EventOralConfirmation: an oral exchange confirmed in writing.
+	EventInteraction      = "interaction"
+	EventOralConfirmation = "oral_confirmation"
 )
 
 // TimelineEvent is one entry of a ticket's timeline.

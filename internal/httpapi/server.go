@@ -26,13 +26,19 @@ import (
 	"github.com/guichet/guichet/internal/store"
 )
 
-// isUpload reports an attachment or mandate document upload: its body is
-// streamed, neither read whole by validation nor hashed for
+// isUpload reports an upload (attachment, mandate document, scan): its
+// body is streamed, neither read whole by validation nor hashed for
 // Idempotency-Key.
 func isUpload(r *http.Request) bool {
 	p := r.URL.Path
-	return r.Method == http.MethodPost && strings.HasPrefix(p, "/tickets/") && strings.HasSuffix(p, "/attachments") ||
-		r.Method == http.MethodPut && strings.HasPrefix(p, "/mandates/") && strings.HasSuffix(p, "/document")
+	switch r.Method {
+	case http.MethodPost:
+		return strings.HasPrefix(p, "/tickets/") && strings.HasSuffix(p, "/attachments")
+	case http.MethodPut:
+		return (strings.HasPrefix(p, "/letters/") || strings.HasPrefix(p, "/bailiff-acts/")) && strings.HasSuffix(p, "/scan") ||
+			strings.HasPrefix(p, "/mandates/") && strings.HasSuffix(p, "/document")
+	}
+	return false
 }
 
 // Health reports readiness of the dependencies.
@@ -89,6 +95,9 @@ type Services struct {
 	Appointments guichet.AppointmentService
 	Directory    guichet.DirectoryService
 	Reception    Reception
+
+	// Interactions keeps the reception books.
+	Interactions guichet.InteractionService
 }
 
 // Server implements api.StrictServerInterface.
@@ -127,6 +136,7 @@ func New(cfg *config.Config, svc Services, spec []byte, log *slog.Logger) (*echo
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(cfg.MaxBodyBytes, 10) + "B",
 		Skipper: func(c echo.Context) bool { return isUpload(c.Request()) }}))
 	e.Use(s.authenticate)
+	e.Use(negotiate)
 	e.Use(v.middleware)
 	e.Use(s.idempotency)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))

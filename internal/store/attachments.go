@@ -62,16 +62,9 @@ func (s *Store) AddAttachment(ctx context.Context, idOrNumber, filename, directi
 	if _, err := findTicket(ctx, s.db.read, idOrNumber); err != nil {
 		return guichet.Attachment{}, false, wrap("add attachment", err)
 	}
-	info, err := s.opts.Blobs.Put(ctx, r, s.opts.MaxAttachmentBytes)
-	switch {
-	case errors.Is(err, blob.ErrTooLarge):
-		return guichet.Attachment{}, false, guichet.Errorf(guichet.ETOOLARGE, "the file exceeds %d bytes", s.opts.MaxAttachmentBytes)
-	case errors.Is(err, blob.ErrEmpty):
-		return guichet.Attachment{}, false, guichet.Invalid("file", "the file is empty")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return guichet.Attachment{}, false, guichet.Errorf(guichet.EBADREQUEST, "the upload was cut short")
-	case err != nil:
-		return guichet.Attachment{}, false, wrap("store attachment", err)
+	info, err := s.putBlob(ctx, r)
+	if err != nil {
+		return guichet.Attachment{}, false, err
 	}
 	row := attachmentRow{ID: newID(), Filename: name, ContentType: info.ContentType, Size: info.Size, SHA256: info.SHA256,
 		BlobKey: info.Key, Direction: direction, CreatedBy: nullable(c.Agent.ID)}
@@ -104,6 +97,32 @@ func (s *Store) AddAttachment(ctx context.Context, idOrNumber, filename, directi
 		}
 	}
 	return row.domain(), created, wrap("add attachment", err)
+}
+
+// putBlob streams an upload into the blob store, at most the configured
+// attachment size: ETOOLARGE over it, EINVALID when empty, EBADREQUEST
+// when cut short; nothing is kept then.
+func (s *Store) putBlob(ctx context.Context, r io.Reader) (blob.Info, error) {
+	info, err := s.opts.Blobs.Put(ctx, r, s.opts.MaxAttachmentBytes)
+	switch {
+	case errors.Is(err, blob.ErrTooLarge):
+		return info, guichet.Errorf(guichet.ETOOLARGE, "the file exceeds %d bytes", s.opts.MaxAttachmentBytes)
+	case errors.Is(err, blob.ErrEmpty):
+		return info, guichet.Invalid("file", "the file is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return info, guichet.Errorf(guichet.EBADREQUEST, "the upload was cut short")
+	case err != nil:
+		return info, wrap("store attachment", err)
+	}
+	return info, nil
+}
+
+// dropBlob deletes a blob nothing references any more; a failed delete
+// leaves an unreferenced blob, never a missing one.
+func (s *Store) dropBlob(ctx context.Context, key string) {
+	if err := s.opts.Blobs.Delete(context.WithoutCancel(ctx), key); err != nil {
+		s.log.Warn("delete unreferenced blob", "key", key, "error", err)
+	}
 }
 
 // cleanFilename keeps the base name, without control characters.

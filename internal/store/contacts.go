@@ -111,19 +111,25 @@ func (s *Store) CreateContact(ctx context.Context, in guichet.Contact, allowDupl
 				return err
 			}
 		}
-		auditQ, err := auditQuery(ctx, tx, "create", "contact", row.ID, nil, row.domain())
-		if err != nil {
-			return err
-		}
-		err = tx.execAll(ctx, tx.NewInsert().Model(&row), tokensQuery(tx, "contact", row.ID, s.contactTokens(&row)), auditQ)
-		if isForeignKeyViolation(err) {
-			return guichet.Invalid("organisation_id", "no such organisation")
-		} else if err != nil {
-			return fmt.Errorf("insert contact: %w", err)
-		}
-		return nil
+		return s.insertContact(ctx, tx, &row)
 	})
 	return row.domain(), wrap("create contact", err)
+}
+
+// insertContact writes a normalised contact with its search tokens and
+// audit, in tx.
+func (s *Store) insertContact(ctx context.Context, tx *Tx, row *contactRow) error {
+	auditQ, err := auditQuery(ctx, tx, "create", "contact", row.ID, nil, row.domain())
+	if err != nil {
+		return err
+	}
+	err = tx.execAll(ctx, tx.NewInsert().Model(row), tokensQuery(tx, "contact", row.ID, s.contactTokens(row)), auditQ)
+	if isForeignKeyViolation(err) {
+		return guichet.Invalid("organisation_id", "no such organisation")
+	} else if err != nil {
+		return fmt.Errorf("insert contact: %w", err)
+	}
+	return nil
 }
 
 // writerRoles may change contacts and organisations: everyone who deals

@@ -56,29 +56,9 @@ func (s *Store) PutMandateDocument(ctx context.Context, id, filename string, r i
 		drop = &info.Key
 	}
 	if drop != nil {
-		// A failed delete leaves an unreferenced blob, never a missing one.
-		if derr := s.opts.Blobs.Delete(context.WithoutCancel(ctx), *drop); derr != nil {
-			s.log.Warn("delete unreferenced blob", "key", *drop, "error", derr)
-		}
+		s.dropBlob(ctx, *drop)
 	}
 	return out, wrap("put mandate document", err)
-}
-
-// putBlob streams r into the blob store with the attachment size limit,
-// mapping its errors to the caller's.
-func (s *Store) putBlob(ctx context.Context, r io.Reader) (blob.Info, error) {
-	info, err := s.opts.Blobs.Put(ctx, r, s.opts.MaxAttachmentBytes)
-	switch {
-	case errors.Is(err, blob.ErrTooLarge):
-		return info, guichet.Errorf(guichet.ETOOLARGE, "the file exceeds %d bytes", s.opts.MaxAttachmentBytes)
-	case errors.Is(err, blob.ErrEmpty):
-		return info, guichet.Invalid("file", "the file is empty")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return info, guichet.Errorf(guichet.EBADREQUEST, "the upload was cut short")
-	case err != nil:
-		return info, wrap("store document", err)
-	}
-	return info, nil
 }
 
 // OpenMandateDocument returns the mandate's document and its content to

@@ -123,6 +123,9 @@ func (s *Store) dropDuplicateAttachments(ctx context.Context, tx *Tx, from, to s
 	if err != nil {
 		return err
 	}
+	if keys, err = unusedBlobs(ctx, tx, keys); err != nil {
+		return err
+	}
 	tx.AfterCommit(func() {
 		for _, k := range keys {
 			if err := s.opts.Blobs.Delete(context.WithoutCancel(ctx), k); err != nil {

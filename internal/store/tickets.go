@@ -135,28 +135,43 @@ func (s *Store) CreateTicket(ctx context.Context, in guichet.TicketCreate) (guic
 	if err != nil {
 		return guichet.Ticket{}, wrap("create ticket", err)
 	}
-	code := mapping.Mapping[in.Category]
 	var out guichet.Ticket
 	err = s.inTx(ctx, func(tx *Tx) error {
-		procID, def, err := s.procedureFor(ctx, tx, code)
-		if err != nil {
-			return err
-		}
-		row.ProcedureID, row.State = procID, def.Initial
-		row.Status = string(statusOf(def, def.Initial))
-		if err := s.insertTicket(ctx, tx, row, in, cal.Calendar, pols, def); err != nil {
-			return err
-		}
-		out = row.domain(guichet.ProcedureRef{Code: def.Code, Version: def.Version})
-		if len(in.Related) > 0 {
-			out.Links, err = loadLinks(ctx, tx, row.ID)
-		}
+		out, err = s.openTicket(ctx, tx, row, in, ticketSettings{cal.Calendar, pols, mapping})
 		return err
 	})
 	if errors.Is(err, errMissingReference) {
 		err = missingReference(ctx, s.db.read, row)
 	}
 	return out, wrap("create ticket", err)
+}
+
+// ticketSettings are the settings a ticket is opened with, read before
+// the transaction.
+type ticketSettings struct {
+	cal     calendar.Calendar
+	pols    ResponsePolicies
+	mapping ProcedureMapping
+}
+
+// openTicket opens row, made by newTicketRow, on the published procedure
+// its category maps to, in tx: the unit of work of CreateTicket, shared
+// with the interactions that open tickets.
+func (s *Store) openTicket(ctx context.Context, tx *Tx, row *ticketRow, in guichet.TicketCreate, set ticketSettings) (guichet.Ticket, error) {
+	procID, def, err := s.procedureFor(ctx, tx, set.mapping.Mapping[in.Category])
+	if err != nil {
+		return guichet.Ticket{}, err
+	}
+	row.ProcedureID, row.State = procID, def.Initial
+	row.Status = string(statusOf(def, def.Initial))
+	if err := s.insertTicket(ctx, tx, row, in, set.cal, set.pols, def); err != nil {
+		return guichet.Ticket{}, err
+	}
+	out := row.domain(guichet.ProcedureRef{Code: def.Code, Version: def.Version})
+	if len(in.Related) > 0 {
+		out.Links, err = loadLinks(ctx, tx, row.ID)
+	}
+	return out, err
 }
 
 func newTicketRow(in guichet.TicketCreate, now time.Time) (*ticketRow, error) {
