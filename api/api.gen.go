@@ -499,6 +499,33 @@ func (e InteractionKind) Valid() bool {
 	}
 }
 
+// Defines values for InteractionMandateStatus.
+const (
+	InteractionMandateStatusAuthority  InteractionMandateStatus = "authority"
+	InteractionMandateStatusExpired    InteractionMandateStatus = "expired"
+	InteractionMandateStatusMissing    InteractionMandateStatus = "missing"
+	InteractionMandateStatusOutOfScope InteractionMandateStatus = "out_of_scope"
+	InteractionMandateStatusValid      InteractionMandateStatus = "valid"
+)
+
+// Valid indicates whether the value is a known member of the InteractionMandateStatus enum.
+func (e InteractionMandateStatus) Valid() bool {
+	switch e {
+	case InteractionMandateStatusAuthority:
+		return true
+	case InteractionMandateStatusExpired:
+		return true
+	case InteractionMandateStatusMissing:
+		return true
+	case InteractionMandateStatusOutOfScope:
+		return true
+	case InteractionMandateStatusValid:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InteractionOutcome.
 const (
 	InteractionOutcomeAnswered                InteractionOutcome = "answered"
@@ -1671,6 +1698,9 @@ type Appointment struct {
 	TicketId   nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
 	UpdatedAt  time.Time                             `json:"updated_at"`
 	Version    int                                   `json:"version"`
+
+	// VisitId The visit logged against this appointment (POST /visits with appointment_id), which marks it done.
+	VisitId nullable.Nullable[openapi_types.UUID] `json:"visit_id,omitempty"`
 }
 
 // AppointmentCreate defines model for AppointmentCreate.
@@ -1706,8 +1736,8 @@ type AppointmentPreparation struct {
 	// PendingMessages Messages about the contact still waiting for acknowledgement, newest first, at most 50.
 	PendingMessages []Message `json:"pending_messages"`
 
-	// RecentInteractions The contact's recent calls, visits, voicemails and letters, newest first.
-	RecentInteractions []map[string]interface{} `json:"recent_interactions"`
+	// RecentInteractions The contact's interactions of the last 90 days (calls, visits, voicemails, letters, bailiff acts), newest first, at most 20.
+	RecentInteractions []Interaction `json:"recent_interactions"`
 }
 
 // AppointmentStatus defines model for AppointmentStatus.
@@ -1806,6 +1836,10 @@ type BailiffAct struct {
 	Identity      Identity                              `json:"identity"`
 	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
 	Kind          InteractionKind                       `json:"kind"`
+	Mandate       nullable.Nullable[InteractionMandate] `json:"mandate,omitempty"`
+
+	// MessageIds The messages taken from this entry for the person in charge (a voicemail or call forwarded).
+	MessageIds *[]openapi_types.UUID `json:"message_ids,omitempty"`
 
 	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
 	NeedsConfirmation bool   `json:"needs_confirmation"`
@@ -1930,6 +1964,10 @@ type Call struct {
 	Identity      Identity                              `json:"identity"`
 	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
 	Kind          InteractionKind                       `json:"kind"`
+	Mandate       nullable.Nullable[InteractionMandate] `json:"mandate,omitempty"`
+
+	// MessageIds The messages taken from this entry for the person in charge (a voicemail or call forwarded).
+	MessageIds *[]openapi_types.UUID `json:"message_ids,omitempty"`
 
 	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
 	NeedsConfirmation bool   `json:"needs_confirmation"`
@@ -2385,6 +2423,10 @@ type Interaction struct {
 	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
 	Kind          InteractionKind                       `json:"kind"`
 	Letter        *LetterFields                         `json:"letter,omitempty"`
+	Mandate       nullable.Nullable[InteractionMandate] `json:"mandate,omitempty"`
+
+	// MessageIds The messages taken from this entry for the person in charge (a voicemail or call forwarded).
+	MessageIds *[]openapi_types.UUID `json:"message_ids,omitempty"`
 
 	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
 	NeedsConfirmation bool   `json:"needs_confirmation"`
@@ -2418,6 +2460,10 @@ type InteractionBase struct {
 	Identity      Identity                              `json:"identity"`
 	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
 	Kind          InteractionKind                       `json:"kind"`
+	Mandate       nullable.Nullable[InteractionMandate] `json:"mandate,omitempty"`
+
+	// MessageIds The messages taken from this entry for the person in charge (a voicemail or call forwarded).
+	MessageIds *[]openapi_types.UUID `json:"message_ids,omitempty"`
 
 	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
 	NeedsConfirmation bool   `json:"needs_confirmation"`
@@ -2447,6 +2493,23 @@ type InteractionConfirmation struct {
 
 // InteractionKind defines model for InteractionKind.
 type InteractionKind string
+
+// InteractionMandate For an entry logged with an intervenant: whether the intervenant held
+// a valid mandate of the client (contact or organisation) when it
+// happened. Logging is never refused; an entry without one is flagged
+// for follow-up. Tickets opened from it act on the client's file at
+// the intervenant's request and need a valid mandate in scope.
+type InteractionMandate struct {
+	Detail string `json:"detail"`
+
+	// Flagged missing, out of scope or expired: to follow up.
+	Flagged   bool                                  `json:"flagged"`
+	MandateId nullable.Nullable[openapi_types.UUID] `json:"mandate_id,omitempty"`
+	Status    InteractionMandateStatus              `json:"status"`
+}
+
+// InteractionMandateStatus defines model for InteractionMandate.Status.
+type InteractionMandateStatus string
 
 // InteractionOutcome How an oral exchange ended. A call ends `answered`,
 // `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
@@ -2489,9 +2552,10 @@ type InteractionTicketCreate struct {
 	FileReference *string             `json:"file_reference,omitempty"`
 
 	// NeedsAnswer Whether a response clock starts; defaults to true for letters and bailiff acts, false for calls, voicemails and visits.
-	NeedsAnswer *bool    `json:"needs_answer,omitempty"`
-	Subject     string   `json:"subject"`
-	Urgency     *Urgency `json:"urgency,omitempty"`
+	NeedsAnswer *bool              `json:"needs_answer,omitempty"`
+	Subject     string             `json:"subject"`
+	Urgency     *Urgency           `json:"urgency,omitempty"`
+	Works       *TicketWorksCreate `json:"works,omitempty"`
 }
 
 // Intervenant defines model for Intervenant.
@@ -2605,6 +2669,10 @@ type Letter struct {
 	Identity      Identity                              `json:"identity"`
 	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
 	Kind          InteractionKind                       `json:"kind"`
+	Mandate       nullable.Nullable[InteractionMandate] `json:"mandate,omitempty"`
+
+	// MessageIds The messages taken from this entry for the person in charge (a voicemail or call forwarded).
+	MessageIds *[]openapi_types.UUID `json:"message_ids,omitempty"`
 
 	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
 	NeedsConfirmation bool   `json:"needs_confirmation"`
@@ -3720,6 +3788,10 @@ type Visit struct {
 	Identity      Identity                              `json:"identity"`
 	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
 	Kind          InteractionKind                       `json:"kind"`
+	Mandate       nullable.Nullable[InteractionMandate] `json:"mandate,omitempty"`
+
+	// MessageIds The messages taken from this entry for the person in charge (a voicemail or call forwarded).
+	MessageIds *[]openapi_types.UUID `json:"message_ids,omitempty"`
 
 	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
 	NeedsConfirmation bool   `json:"needs_confirmation"`
@@ -3828,6 +3900,10 @@ type Voicemail struct {
 	Identity      Identity                              `json:"identity"`
 	IntervenantId nullable.Nullable[openapi_types.UUID] `json:"intervenant_id,omitempty"`
 	Kind          InteractionKind                       `json:"kind"`
+	Mandate       nullable.Nullable[InteractionMandate] `json:"mandate,omitempty"`
+
+	// MessageIds The messages taken from this entry for the person in charge (a voicemail or call forwarded).
+	MessageIds *[]openapi_types.UUID `json:"message_ids,omitempty"`
 
 	// NeedsConfirmation An oral exchange that is not a simple orientation: it must be confirmed in writing.
 	NeedsConfirmation bool   `json:"needs_confirmation"`
@@ -3903,6 +3979,9 @@ type BookIntervenantId = openapi_types.UUID
 
 // BookLetterStatus received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
 type BookLetterStatus = LetterStatus
+
+// BookMandateFlagged defines model for BookMandateFlagged.
+type BookMandateFlagged = bool
 
 // BookOutcome How an oral exchange ended. A call ends `answered`,
 // `transferred_to_supervisor`, `oriented_elsewhere` or `message_taken`; a
@@ -4133,6 +4212,11 @@ type ListBailiffActsParams struct {
 	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
 	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
 
+	// MandateFlagged Only the entries logged with an intervenant that held no valid
+	// mandate of the client at the time (true: to follow up), or every
+	// other entry (false).
+	MandateFlagged *BookMandateFlagged `form:"mandate_flagged,omitempty" json:"mandate_flagged,omitempty"`
+
 	// Status Where the letter is in its lifecycle.
 	Status *BookLetterStatus `form:"status,omitempty" json:"status,omitempty"`
 }
@@ -4205,7 +4289,12 @@ type ListCallsParams struct {
 
 	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
 	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
-	Outcome     *BookOutcome     `form:"outcome,omitempty" json:"outcome,omitempty"`
+
+	// MandateFlagged Only the entries logged with an intervenant that held no valid
+	// mandate of the client at the time (true: to follow up), or every
+	// other entry (false).
+	MandateFlagged *BookMandateFlagged `form:"mandate_flagged,omitempty" json:"mandate_flagged,omitempty"`
+	Outcome        *BookOutcome        `form:"outcome,omitempty" json:"outcome,omitempty"`
 }
 
 // CreateCallParams defines parameters for CreateCall.
@@ -4274,8 +4363,13 @@ type ListInteractionsParams struct {
 
 	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
 	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
-	Outcome     *BookOutcome     `form:"outcome,omitempty" json:"outcome,omitempty"`
-	Kind        *InteractionKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// MandateFlagged Only the entries logged with an intervenant that held no valid
+	// mandate of the client at the time (true: to follow up), or every
+	// other entry (false).
+	MandateFlagged *BookMandateFlagged `form:"mandate_flagged,omitempty" json:"mandate_flagged,omitempty"`
+	Outcome        *BookOutcome        `form:"outcome,omitempty" json:"outcome,omitempty"`
+	Kind           *InteractionKind    `form:"kind,omitempty" json:"kind,omitempty"`
 }
 
 // ConfirmInteractionParams defines parameters for ConfirmInteraction.
@@ -4397,6 +4491,11 @@ type ListLettersParams struct {
 
 	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
 	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+
+	// MandateFlagged Only the entries logged with an intervenant that held no valid
+	// mandate of the client at the time (true: to follow up), or every
+	// other entry (false).
+	MandateFlagged *BookMandateFlagged `form:"mandate_flagged,omitempty" json:"mandate_flagged,omitempty"`
 
 	// Status Where the letter is in its lifecycle.
 	Status *BookLetterStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -4848,7 +4947,12 @@ type ListVisitsParams struct {
 
 	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
 	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
-	Outcome     *BookOutcome     `form:"outcome,omitempty" json:"outcome,omitempty"`
+
+	// MandateFlagged Only the entries logged with an intervenant that held no valid
+	// mandate of the client at the time (true: to follow up), or every
+	// other entry (false).
+	MandateFlagged *BookMandateFlagged `form:"mandate_flagged,omitempty" json:"mandate_flagged,omitempty"`
+	Outcome        *BookOutcome        `form:"outcome,omitempty" json:"outcome,omitempty"`
 }
 
 // CreateVisitParams defines parameters for CreateVisit.
@@ -4878,6 +4982,11 @@ type ListVoicemailsParams struct {
 
 	// Unconfirmed Only the oral exchanges still waiting for their written confirmation (true), or every other entry (false).
 	Unconfirmed *BookUnconfirmed `form:"unconfirmed,omitempty" json:"unconfirmed,omitempty"`
+
+	// MandateFlagged Only the entries logged with an intervenant that held no valid
+	// mandate of the client at the time (true: to follow up), or every
+	// other entry (false).
+	MandateFlagged *BookMandateFlagged `form:"mandate_flagged,omitempty" json:"mandate_flagged,omitempty"`
 }
 
 // CreateVoicemailParams defines parameters for CreateVoicemail.
@@ -11654,6 +11763,18 @@ func NewListBailiffActsRequest(server string, params *ListBailiffActsParams) (*h
 
 		}
 
+		if params.MandateFlagged != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "mandate_flagged", *params.MandateFlagged, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Status != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -12189,6 +12310,18 @@ func NewListCallsRequest(server string, params *ListCallsParams) (*http.Request,
 		if params.Unconfirmed != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MandateFlagged != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "mandate_flagged", *params.MandateFlagged, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -12781,6 +12914,18 @@ func NewListInteractionsRequest(server string, params *ListInteractionsParams) (
 		if params.Unconfirmed != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MandateFlagged != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "mandate_flagged", *params.MandateFlagged, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -13830,6 +13975,18 @@ func NewListLettersRequest(server string, params *ListLettersParams) (*http.Requ
 		if params.Unconfirmed != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MandateFlagged != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "mandate_flagged", *params.MandateFlagged, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -18055,6 +18212,18 @@ func NewListVisitsRequest(server string, params *ListVisitsParams) (*http.Reques
 
 		}
 
+		if params.MandateFlagged != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "mandate_flagged", *params.MandateFlagged, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Outcome != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -18285,6 +18454,18 @@ func NewListVoicemailsRequest(server string, params *ListVoicemailsParams) (*htt
 		if params.Unconfirmed != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unconfirmed", *params.Unconfirmed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MandateFlagged != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "mandate_flagged", *params.MandateFlagged, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -43024,6 +43205,13 @@ func (w *ServerInterfaceWrapper) ListBailiffActs(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
 	}
 
+	// ------------- Optional query parameter "mandate_flagged" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mandate_flagged", ctx.QueryParams(), &params.MandateFlagged, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandate_flagged: %s", err))
+	}
+
 	// ------------- Optional query parameter "status" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -43354,6 +43542,13 @@ func (w *ServerInterfaceWrapper) ListCalls(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
 	}
 
+	// ------------- Optional query parameter "mandate_flagged" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mandate_flagged", ctx.QueryParams(), &params.MandateFlagged, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandate_flagged: %s", err))
+	}
+
 	// ------------- Optional query parameter "outcome" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "outcome", ctx.QueryParams(), &params.Outcome, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -43657,6 +43852,13 @@ func (w *ServerInterfaceWrapper) ListInteractions(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "mandate_flagged" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mandate_flagged", ctx.QueryParams(), &params.MandateFlagged, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandate_flagged: %s", err))
 	}
 
 	// ------------- Optional query parameter "outcome" -------------
@@ -44206,6 +44408,13 @@ func (w *ServerInterfaceWrapper) ListLetters(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "mandate_flagged" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mandate_flagged", ctx.QueryParams(), &params.MandateFlagged, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandate_flagged: %s", err))
 	}
 
 	// ------------- Optional query parameter "status" -------------
@@ -46456,6 +46665,13 @@ func (w *ServerInterfaceWrapper) ListVisits(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
 	}
 
+	// ------------- Optional query parameter "mandate_flagged" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mandate_flagged", ctx.QueryParams(), &params.MandateFlagged, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandate_flagged: %s", err))
+	}
+
 	// ------------- Optional query parameter "outcome" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "outcome", ctx.QueryParams(), &params.Outcome, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -46573,6 +46789,13 @@ func (w *ServerInterfaceWrapper) ListVoicemails(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "unconfirmed", ctx.QueryParams(), &params.Unconfirmed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unconfirmed: %s", err))
+	}
+
+	// ------------- Optional query parameter "mandate_flagged" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mandate_flagged", ctx.QueryParams(), &params.MandateFlagged, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mandate_flagged: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -65508,673 +65731,681 @@ var swaggerSpec = []string{
 	"DM/1e9g+DTqC/JpQQaJOX4mE+KubcDHHqtPvJAmNSuFwuVhwytR845dyY3b73recX3v7Wj982BZazjhS",
 	"nF+bc8BxHCBBQkJvSAQ/3VBJFeICxXw6tb8RpsRKnw5s4deEiFUBWkNYVNvlPjXn6oGnMLc9+O1mfy74",
 	"fB0SP7B4BRuiRCI1wwrxMEyEIBHCsG88UUQgNaMSUSYVZqpq5xP9gdJ1RViRI0XnpHJxL5gi4oYwzDZs",
-	"n2aDtgPBS6IUEW8VVoncdB9jGIdgy4gqiWI6IeEqjEnV3qWZ01/Svwgy6fQ7//tJRphOzFN5kluIW90P",
-	"iQq5nq1899w+bvoNACkO9ebczO5LV7wVImgohipeoTGZcABRPTIovi0q/MhCziZUzElUsUp9RFzgGJH3",
-	"4QyzKZFIKhrHaImpomyKJlxjLKECLQVVijBkpwRKjA40NTkMNHaTGyJWiKsZEeZao4MJjiU5rNpX4q3O",
-	"36Ddy5jzmGAGm1m/znlqF6bPd6N0TxMhuSgnciNG3qthCCNGiE8AdgtBbihPJFrgaSVGm3dye5zj9y8J",
-	"m6pZp//wtFe2lBcRmS+4Iixc/Zms1pf0Cl8TiTASRONZhF7/8PYKSTwhF+iaLBTqnaMZT4QM0IIIIMdE",
-	"pAs0LD1bofexI/21iqX2Hj4MOnPK3N+npQufAHsvB6IWIBzsrISAxkQjmkG/6Bi9seeHDs57j9FyRhia",
-	"Uykpmx5Wr9/KFFULf3ReutLsWldiFs2N2Q27yilzyffSMbt97yWdU7V+Dq/xlCBJ/1qJrzG8538rIhOc",
-	"xKrTf9gNNFzpPJl3+r1uF9DB/JUhg97DlAhYwytM4zF/X7nfefp8t72+wkzTww3fcc93/A6REk83fCd9",
-	"vtt3fhBTzKjEG5GT5wft+MVESRqRt0Tc0LB6g7w4bLevvhY8JFEiyFMekUrqHpGNn1lgLQPoF//Pn/HR",
-	"X9/p/+sePRm++60bPOp9+JfNX/6LoUMv8ZjEFSuwpGrjIjxyc96tJ5NvQ8ye05iYL5TRygmNCdKPA+DC",
-	"GAm8RGMeVcrLEzfdLuT7LcEinP0HzLwu13ERaZ43oe+JDFCIJUGYRQiHodYAKJOESaroTSVt+bVycZqY",
-	"rC/niobXpFLxUPD0gUQ0AhlEC5gsmY+JQAdXR71u75FW4E57ZxnryB+sctO3ONkSHVAQueBMEhCFv8WR",
-	"5mFEAu3Voglh8E+8WMTUqLAnC8HHMZn/6y/S6LOpTqq3qTCNO31YEZEKzhzNsESYISIEF320EHxBhFqh",
-	"QYfNMRl0tISdMJksFlwoEKhgpOz0f/6tM6EkjkCkilbHenwncIQK5LBrxpcMmVEf3gVOBO+fw5lQBbry",
-	"C3aDY6o1a7O3FBAzpRayf3IyTWg4I+o4Ijdue/IE3jFa+4em4vZr87IBbZmpwYCFSjTHsSYxWliQK6bw",
-	"+wDpRckA5TYlAzTGETJy2OFxx0iUk5iGux7RKSLvqQRJ2cqgcFBavJF4ThDR/C1AixlnWtCG63xh7CE4",
-	"jvlyGCXmgwQpbo0XiCqE2WqJ9bVJn5uTpPoYG9oq5loiItFQr/7nDqyk8y7F/FefPsaYUYJe/vDjt8+u",
-	"Cuf+JDv311xKOo4JSpfS8Oiz8fs++dAenkRLqmbG3qD1K6aQ3gJBBxnYAkTZ0SSm05lC1Im5yk1lkOE5",
-	"F2MaRYTtiA2gzVk6IhEcuRF1BY+J7CMczalmIhmczzI4Z4toBt5JOn5f4DVKwgNplqvRVfFrwpAM+YJI",
-	"FHHEuDJ4C4orwO57rp7zhEU7gs7dHv2FCczng+k8A9P33oAmYGJcHZnx+wDT9xzJJJxl5sUDfam5AuOW",
-	"viSKp+YvYknNa0FCziKqp3iOaUyindGMZAvQ5MbqTv30FoCaRSVyttQUkqBruovtrQtNzMKawVQqHO/n",
-	"VjvFDUWcSAAkUK3clbbC1xos36QMeydoAjFO15ESlDJNdcUThAUx8NbM34Ns73EFZFO5ohlsF967R+m7",
-	"e4V1RqQixJmxQSULrR4BjK84f4nFlOwBS0FyIe9DQiKJTrvnjx9+8wiNV5qb+UjpUUErOSHCFFUrpDhH",
-	"MSymGfQU50dm/L6IImyBSsRvwHZrNGcEKrKD1ivMVnbdclegcY7mmK3sfUQxn1ImL8DKs0KUocdIAn7k",
-	"ANjz2PWVm0G4FTWDnMCKHMG29oRu6UK0cjZfqHQXzgxOUERiDLt6ox8cXeoHWlD3PE7ek3UV4K0BhSa6",
-	"S0zVcZkZMTNG6CX+yHCiZlzQv+6FChv+qEkweb+wlzzjWqfZqeS+2+xAEv+VfRzIK2NF0wIRSOWBW7Tm",
-	"9ILc8GsSaRE00ncPx4a9/8jwDaYxHsf7oAcRVnislUbQVrKZM6g99EUia2QoDG0IvPSNfcDuEkVkQVhE",
-	"WLhCB/5WDgt7uW38XQgeatVtPwfiW5AyHgw6TbkK6b9gPEeZIsmscOSPyesVvZ5/JbyttNQqLQbv5Wh/",
-	"InF8ZLXIcaI1g0ki9b9XCKNxIikjUiKR6KP9kH7QOHtfv7jSFABsUEYjp8YGkLou641gQcf6rIdYNfXv",
-	"BB1zdeWmd1gS23trDBprczRcnrNQrT2wNGOnNRjdAsxuisxl3Tm+1cP1e3YiLARedYwJxkmDP3dgH573",
-	"ODWKwbdyAH+XTsXHv5BQ6bndsT6FYXCckRHIcPzaO2ZwbwWFk29wMJUQ9gxNp906G+L2sJtT9sK8cFoA",
-	"ZNBJGP01IfaxPrMibPOwrAcf4BiO4x8mQEc2LTC9Th+C4n1S7pqtC2iShIKoCyRnfMm0MGG1cGORQ5zF",
-	"YDBdNy36uzLzr+/mnbef19jIxPmVpaBvdAbeFgsoHHQ8/6KepubqFFEevl56HGNJWEg+B41iUbt70HAt",
-	"gmDL1tavhMJCtfloDeXI5su2U08/DMS3Ix9tYZYBw/cplxjTdwdOGTA27P8lNRbwne6LRd5ail+N/lMr",
-	"HhWQP1T0hpSFG2yH6xGVixivhpXM0thf/fnML9tfg5jcGIdVniaemnCsAPWQTBZagpZcBOhMK2N4SoQR",
-	"X2d0OtN6trVwwCvO8nfo0ctU/Aw68Kzxyb3hMSmjctmaKkhPrchgTBXtjieRRFQejfPulQndJeQhnatw",
-	"6g5C7mQCh2SB5z/0cCu3k0rU3YqKFLGx6GerESyqcTXnTTwveXWBpVxyEa2JM73z/Gd7ZbRsKwxrJ840",
-	"wMCN2FOIKvG21AuKjuju0RPniz4eHr37L/9SS2LrcSsFcCXGfM8VndAsVDaPGtsQt4ZguqbGDUBYMgeX",
-	"kwxxbJYRdLCUdMrmmhjrLc8pMxE8EbkZGi+sRi8qJYmG4YyE194Gs0+kymapOoKjcoKun+ykpZgFbkew",
-	"ykgIQCrbjV17vWBRPN69iKRrOHOHsqn+9t42cdcL/xHIdy1pnlPm/3oatBBF7oyQ114Bn7DnBY43RBJl",
-	"fN5uEASFGPOAzMkXkkjNCCEg/2tlD/U4VIIugpB5qSAakZBGOxpR3BzjVbmK7CS/5YwjO1YfQGvJK9M1",
-	"Kr+hZUgYhQ5SH5ONXiIaGpSzw+NOuXJiQ8k333MLSC/gu6Ci6J/fbTqD70hInbzXRqbyXnMcDi8Wgt8Y",
-	"Ag7fedcCam8q4FO4G71ueWSUv+10bRs3XhWtP1oQFlE2HaGEKRojnCKM3Z80HgI9oUQYKRLOGA1xjLxo",
-	"1Qs0YlwN3apGLnLcRITDhXdQ88dpicZ8XcsI5nNRCk8SlULUS4DZ1ayRpYHclhXEvWMuZ+s7d1tGlNhL",
-	"plo3SHJl7W7FJzb8c8gXhFE2HUKM+TpKXaIlFnpA35D/7MAQNT6GJVUzykyQjJnLYhOOnVKaGt9DHBMW",
-	"YeERDo9HLgRZYLEjCU0nKaOhP804irFUmrSZvCWIzTz447Mr9I+//f3EvIxT4rYDYd3daNOYlGZn4ojp",
-	"boLudpp5S+U7l7dVa6hLc4nK0XZrxTwD3VbquU+i8pj2nQm0l/k4ojKc2pWUtaYrPsGoidv1CEjepVE6",
-	"ttSC2evux4RZg9Kb2Wo+SbCp9TNDjr1oNh6vu0P9xttERtxKmG2eE7fYiIVt3Vs28wtYz4IwayqQ5TKo",
-	"nfOBtIHhNvsOCwIsJ4y5JFGAGFkSqdCECqkChBWac6nQwy7EiDc5ExOUXnYcOdd3Y8fXD0WH+aat+Z+4",
-	"QHgsNVM1IuRC0BsIIGYRvaFRgmOI4bAC1tCaG0qAZ7NaJMJjnihDeWxA5no6IA6vGV/GJJqCVLkHeNrP",
-	"lwFUkBBoZZaGVXv25hUgnTIwWcf6v5yGoPxKUE5NXqrMLz634HJ6nrtW2X3Z6JzwL0mG+AWELjmm8t3X",
-	"XNdMyHfitoZylJjozogzTSRDzEISm58YH8oZX9YJ2vsydtyidL5XllYr7GxgcS3kvTWWVx8x8dUIhKWW",
-	"EKVwOCvX3Gws09C8tBYsxehkorVlwecphSImbfpLUNQiKoz+7t89ykI+N8otT9SU63+WXbSJlwm2rUYn",
-	"Z7j38FG5EkH/SnJzUKYenZd6+XYQl8yQ9P3AT0jLna1dULpkH3j1RvAUg/biYM7wcQcfcxJR9eym0tFc",
-	"odrhUKVGxoqiGhdI411qS5Erqch8KxUTuxDETXytYpZsp3hBhxArU7rst0SZhO3U5ItwqKDUh+DJdIYw",
-	"Q5evX5iw2e120eI+mxILO2/ZRKJvqxLbtx1J2z7kBcIj7SqaxLAo63+GK+WvYjMC70Vlya7DHWosLgD3",
-	"SmDIQS1TV0w2YOONZFM9N7mRJbupIto2zLXsSUnJkO/1LU+vjqGhSCq8Suum2MQ2cjw9hjzQ1LcKFqd2",
-	"ULQ02SwxcFApg+q3mMZ0Mrk0ilozbcYrq/AtlgSi+TaNz77x3CwEou6yX7czsYSZHNEyrLKtdeYCzROp",
-	"0IzHkS15M8UxRNI0stuMzUYrXXyVL/DJhIbNXmkpSEcERzFlpI3R2ZCY2ko6bpx+J1+DqJQJzhIqJSUi",
-	"MJdDkCmVikBJJUiH9uZoBOw2dilXtMcKkWsVjiybCxVaYpmWurpAkYcljC8vECM3RJjIVIImiUpEHjM2",
-	"QrYYcN8uQLLBNqUGYMNNmrH5LXpg2mmrRaXZXeDNZOl5StGr739+UyYQBeAZIP3PNPAhQCGfzzGLwK7x",
-	"j7/9vQy2mMkl2dXbgEU4ozc7TlIkHA0IRR4SLx98+qiSiBxvRQNq11eCuesXPJeAEnIWEsG29E7bdJKd",
-	"ExIw24rXvdUvfnjXQKLM3bh9avBrtdBKXONBdjX8lWy+ZfuQCj1R4u6kwm+tC/Gp9SCWGB1iLhPRIq7k",
-	"qXmhwljJ54tEK69hzMNrWVZ1zaba9tGML02CJF8QhswLaMoVwoiRJYoSSDIjFcG4ZOpsoemq1yXNwvo0",
-	"dv2VsxJScBkvtaz5LNGwOXmNBZXHLb11QWdJyHUd9H4wDrif9FD9yoyq4ZyzCK+GSy6uSVRRAS6XrOG2",
-	"YT9ZOk0GoiA742wDTZCloclzf/g0x+9dqJLHqj30Wj/zNBIlljgkwzmXJAahfprgiMQ8gXs+x0JRiHWC",
-	"JysMwIvxUJCEGRVxjldcKVIedZmu69H6qvZ26mmRMQvXoixCFXoF7yAqkXkNHfzCE8E+fSQoIkjymEZY",
-	"UPXp42FZqEABjWDhZXjwFMfx7ak7enZf0dF/f7Ve5JzRMz3ADmVjW6IjM4S6X3iizD/f3ZoecXdqwHd7",
-	"lvUpYZp7lJkI0nAx0ITSoSSWZDkjgphIGxvoAJI6DUkhlqw8L4hn1VLbVkFtqWukxuESzvjMFVLKfLcG",
-	"c/V1B79kANFCCyKQTOCy5vx1tYeeUbFet4w3VjmW3XI4MOpsEZpJ24WgAwYlLuwk/aWgyhY+bcICPMia",
-	"r1l6UL9ogZmcEEDPepzJjx5mga59rUqbMGQvZwhx4QIBG5COAnF1OFVFX6v0tgovSiPisfH6XK1fDo82",
-	"gnbr3keKlwo/O92TuqOCVNYM9iny64V579q17ZaD4Htb6g5qH6I/MNS7E/qfYkWm3NQvdCg0TqZDQRZc",
-	"QPjODY8Tl5cShjxhmvAMwcRufp0QrEm3/9Nc6y9Mz6ISoX/QIogcZoUL8m5+p3wbV7/giaKMeKMhLLYU",
-	"jZ/OMGMms8+tHurHaenVBTF0gjSS30QyWHnXGMeG6W8Q/QBro5u+9ZrHNHRiRQsJZEFrCy/omVe5XIRm",
-	"w+0WGo83IGo8fB1YjV81MG0+PD2zhq+Uuc2fzkh4/dYGcqxfx6kA4Z+yRJWF9/yJL1HM2dSW3sFIxqBm",
-	"Qp6VjfCBWyDB00jVMbKCDTrrWhHClvw9ryn5a5TMkjXADhA8DHJ6pmaoWahvhFcy+zpnCAtBb3AcIIJF",
-	"bIsHMa4fsMhVUY8JvtGSw0H3Sb/bDdDpufnPN/2zbp4Lewl6Bz93T9/93D168u7/6v3cPTp7d9j/uXv0",
-	"0Pz0L5sFiNPeprySMn1V6575U3pXecwxL/Mjt4lk0NNs67GEl3c0ork5tg2l8GyP61ySsMhFiGs8fiDR",
-	"krKIL/vgJ9NLRIs4MfIjgFxLa5RHzeVw8p7MF2qYibZpRuMNESvOyJCyYTjDYkqGJgCvE+hNvWsWvlOI",
-	"z5p7qY8d93EvL+JdralcdTyYBZuSYFIE20fsRIat24dOPI21zGUDALdSg8c8WpWpH/WOvjBjtJu3aYaB",
-	"wEIiOTQugBq1WyQEiKmtAGv7YJi8uNSJZX4tT2twDqU70DuVwOG1lm1M7eRimnNt+pEDZGAOo/qca1KT",
-	"N9oe6onONmUbsMJ1ESKlllLPTW+AFqS6oD5jyA8RZEIEYSFxx4PLjLoZjJrGea1RkCyDytCijq3mWSbx",
-	"KTJfxPaW7TNWfi34K/2QhbKXjVET4bWOK3tRQtYx8A5VkpiH12VpUg4hTCFOh1OBqUM640tEjefVORY0",
-	"4hRuzS2pC405mgmr3y2BNSGlZM6GxejL5F24JaZWUgUtGc61ktjVR2i9X8SYZRH7jSmBlkUWILMHppfV",
-	"ZEKsDUVhocyPWp5F8pouFiRCB0tCrgmLZIBmYKteyQA5h8FhYFOoE0lMjLq1AYAvIquCuz3hcPUZCtmf",
-	"rlTWCB1gLVZr5ob4EmwNHoQPAzSKyI0ehSJyk9Xed5LHIbInwvCcQDaCbbCAjDEETfFNua8Z9lxRuwFg",
-	"2Yqqbyi44E2WfjWPARWXFzw07eSSiW0Slltyw+pv5VE8xmxUM19h97aTmOLlO/N6OW0lfCnyXpXbfmtk",
-	"rxynqWrsADXxzRIRZxdAFHmiNE20AeBZJypq2iPcEJYWNfLSJtobMGFnFTBziUu7V1ZJDQOFyAy+JOIo",
-	"xNIQ/JJwcSHVcNeA8SxNqIwzuWSiBRGSM6gdMCYxZ1MrdCKpRBI6QXP94v7Cx8PqIMgYb9rAhvzj+nCo",
-	"+kCRWakP/Nnx6aNzYymnCoU8iSM0Jojp6WMKmWMklgRhiab0hrDj8tCrlKsasllO1RJmPF0TWtaa7Uor",
-	"Dxnbc04xdABJyBpqKa1ND0ET7wHzwQMdUUbZIY9sqVpojHE8YKWndgcpvB7alcGrAJxtc3TtNd3Os5pv",
-	"zVHvnH6aNu7QBCjFoZjza4liek2ANhU6hZRfmx1qb+WpQjHqtfb65zdYc6FrmVXugteupZVDdouIyPTK",
-	"b+7lU3F/62DzoRr/9qK5ZDmwd6WumC/uKedvj1WINqN4fcXjHMq3RPHa2Tei/K3mE+6VKxauSINkxgYs",
-	"r+yKfEdubCZ1ifiRMrYIDToRuRl0nFAoSMhF5HpXpLLiQapvrKvI21iG/PX8Vvb8hsT6I41DZTgje1KS",
-	"m5bfvaGCs3n+RHKKL5TYGQoik1jJXURJPrahpJvmEmQheJSAQD6UiixkVcWTgn2LL6ArEiQvl9q0KsXM",
-	"REwJC2vDiX60wyqMWiZNxseI0s3kQV4ClBKYZ0ssoFR63s3tZt9RGWaqasFKjiUt8cr9yCKwS9r2mIFp",
-	"+gThIKb5hFqB9s6maLxCMV76dZzsS52gkw4uPZ7Q88dvDhOw42rj0Bok48p6s9SGt7Z0XDVWvFpHrFlY",
-	"bwuPfTAImcznuLQr5Azb9JAZFqUaa7kaUGhBnqu2st5nIsWibCWBResceArHWMCFzfdmK21hd/QuqWYB",
-	"jLSPsFMWAn0n17S7MVezRmGd28jM3nm3NO8U3UPrJ7f5GPYhNHvE8O7k5u94mGjiD3B+Sdl1W3NaiexZ",
-	"HrOZiLi0fIQX4AAdVP6P/slJfdVhEZdvx2nAaUfvwok0pV1ZI8qS0HWnDDivBUjQpWy+We5tGbGxGa/e",
-	"Ssr2++y9hh2Otzg5Gm3TwAPS+dcpACT5ChLNKSMBWgj+C/lVQQf5Nk2G94wkdrHA5MqABxGdz4TgoiLv",
-	"ulRAqy7oXDRkwxTZC2VL+BPBsSrBUwhH2RDcVp064yVtrUul12CryhpNvWvQQKEqMOOFF/i+Ee3WKxNC",
-	"BGsUoBDPocfsUnAtyZk2tCskMY0gpOsnaz3HaJSxn1GAsG0ynTaphQtpm9GCVX3kW+RGvv1qW0V/eydI",
-	"Y0tOqkBWxNqmhlMDpQXB1+BTPNDqJvo1IXHsjRp0DtfrsjaqePNijhdvidIydFmeqskEHU54HJXFlEAK",
-	"riSa/6M0wRHBAVGJ5vwGqmsQkTqQQeUQx00EuglR4Wzoqm4OXWPB0twus74SDeK5eYAomxKpSIQos27D",
-	"XxOSkFz0XS1Fn3FZrqu6wtJDScrzlDUMNIhcAWoqkVRckOgiX5iaKkniCRQhhZAME82bE1r90qJcqHJ4",
-	"SBImokGiyitM47du7AcToFF52C8cDBXnAZLclq9DgiziFVoKqhRhpgASZhBAbAVFF71pkuKNC/cCXqNE",
-	"IqgQN16hP5pWalAPDy+gnZ1FnuPWPTOWlpPW4gVn8cosj0QIK0RwOLOBpwdygecm6ZqIkOJY79n8dyH4",
-	"nEO9s8M2GFSgt4BO9hS9I8u18MhhVobn6zvMn13l7XlXQwJesEWi2voj1ojE5jrwO9z80jAz9CgfBXz2",
-	"qJsLA+4GbSiGm/TnF99/+8N/fZc735b17TdnxzhqkmM+Z7WTVle6/0lQRY6goxi6NIUXrwlZ2H7vQG4Q",
-	"Z8QWbQpjgjVhVLXF7ptYZy0lKgflkydntnNxLAN0en5mqm4vqSS5g3v08OHZw7oA7lshbW6lb22sTsuD",
-	"rujActarf7WEUt0GupWTnnTdpWQhi0/YLd20aOrLMk/6bUvvBJ3QZr82zWFtmqphihNkbzVKo/iLHuS9",
-	"0zSX4i9uoHt3XTJbK7N6yVbomprgci90xAgQczIfEwGScmTTKKiSZvyMx5GhAfrPBxKZgkrHhTOG49pY",
-	"rn5dtlecX6e5YEFaZMZ0Jdew0fJ6zKdT+xthSqyaJvqmwTNbYZ8fO9Ss7sVniO/dsaZjU3vurWQt167O",
-	"xfM1PLA/6+FpEHvx/It3AXGBY0TeQ697YiRRW7ofI0nni5jYhEmYoo+oMnWwxmlgFigDILZSNi0XsDcE",
-	"+jSqvmSuRXoTrHEAzUC81Uqx1ofdYBuDDyWMlUksIi2yQqr6eLwkSMuqk+Pq6uOlhUByqcxIYGqjvbZL",
-	"GS5Tp+4gmMcGVvqnlavLn16NFH7u0DPYlKLktnE/VRSqLNvAIGk7gpK+tSVJcRGTW0ZELmdcEkhyiikj",
-	"HuvxgWcFUBeGZMuTGac5bh0n2c44ngNrUB1GWSRMnmENJJB89LoLTE8j1X0hp8xWXJKEXZoWiYuEDrTi",
-	"Y3Rpsq8JiyQauZpfo2DARpVZ9KMAjdbLMowgCs8SpqHC14SNLhAeMEO0vLnRCBJGWsw7YIWJ0YGzC1hJ",
-	"xGZ3I+iIbPqag55w3usdHqNnN0SsBswNGieq/EumuAFOLRA+rplAwrQMjd1Np5jw7u0HSEHFg/WvZyZf",
-	"s8e6096H78gXzO/OeVSsJXab9bE31puWIWasbYEy+86WVHEftavXHAZNi097+605lyxcKX8yWd7cuhwD",
-	"gkhljK8VTTwSjMwbuWwgsArl6HlM2bXJ0PAjSzmrCMbeIbHLz+my+0x31QhcDZ3qxQCwLAUA6qNNuIDK",
-	"K3l56QK0MJsCFaRNK0yaZZo/iYC8pRejwO8K+hiUhySkcY+CLbz/hdiykszV0gs7TBMKm8XUbkxWzWzm",
-	"aat8KEFnkpdkvsZnms1q22aY5HvDgrUwLR2K6jGu8Ua+4Ybpw1GOnfZMi8adJnah3eK73Ie9Y6xEaaOr",
-	"lSjwUSSILFdisN/3sVFfwzYo5S0rF1tyd3koLRPPGm4mVVTbp4fcZmrHIpVaGiaO++eT5ZDX+CX1PFAU",
-	"UiBTt7XcN3P7mp3lnVbB82J41uHgI/pOelsBmf36htGcMiqVwIrekCHU2Ab1wraiBC7v/EjVMmL+NEo1",
-	"AsWRACdVyirMS1mLILemVBlxWooN2UhjWeqWsVVuSkZuCnyjhjm1MPAVacqaqbRYYNBqG+5zFwijOZUQ",
-	"beOrHgegduyY5bIjMWlp8m+TmNI4NKGUkrQ/H0dTNh6PNXod5C/QCVygw8BFGaGD9CYdZiEgB9mVMseW",
-	"o131sRAlPQfg9Gru/59L85TLKEDfKxCPb3iIVYC8cSQRAWJcYSpIgCiJ+DwYMDpfcC2xYCkTgVloQqyU",
-	"qYg2/CURNKK/JiRAIZ4EyHrDyNC4pkkwYPpYlFZnLrJWuH2EhaISM+PDJooEiLzX9/bCc3D30SIZxzSk",
-	"ilzoedhEEEFAPgK1vY/KdqkPJJvjONtztpcQT2CW4mqNr99GZ1MiC8HcOd3dTavJOcBS/yMHTGO709Ds",
-	"BB0Ap/4vLMF0+DfwNDL1GkCNIgY7BoYyyXzy6XoNGTfQ1VMamOqBBqg2hB78+SkoN1ZT8/Bqb6YBKwre",
-	"sWnAfHVffdg2sJF6T8xuAuoe88G+GGZwe+lVtyF2tkxtKwtre5k6fW+nTHLeXfwu/eKW1gTLBq2rNKsr",
-	"d4xeqKxdqKaW1vzilAUqs7i7wPP8yhCXWQ++gJrMX1sN5Z8K/jnrmNt3I5VWhYqznMZmudElFbRqmv2X",
-	"1ACrrblVcQkre6B8Ma1K9tOao3go+Ru+BlJ0AP0Y5phFnz4euuqA5qIzQqL8MUCMZYV56g5agmzR36MU",
-	"6xoFoOdA+a4Sr/YhL1k2cXeikl26QTj9ajtOkblapU+TKkuQXyCsUEywVM74Xid55Wug30L58tssOV5N",
-	"hLK+w3mApiFL//jv/xNZTwv8O4tm1385WmX+sDQHHUANz08fQa3ICko9kCimExKuwpggPkHYHtOhb51x",
-	"H84cPB2PEHUC31fpPliqQeTiHNf2p2KJDuh8AaoIunr5NkCQvvPi1eXrt+jJk7MAvX119fotOn/08DAw",
-	"1nWI0uQCMW40b6lsU2oe4hgJEuOVCZzObUjF0pWwMv9kVTYmveIxf1/CEcaSsJAMvayb/G5eQ7EfHEOG",
-	"wZi/J9K0FTAR6BDxyllobwCB5OEoEVC1f0YQXzIioCJYGGNo0ma+1ygbwdNI1vSC9cGJ4tW94C+hNj+Y",
-	"MLQ0JxF23qTxymUAHFimblwWRsI6vMjiZo2jTfMMK29AOkNadc4iEq8o3jnG4fWExvFQUlbWeuuHWIPO",
-	"pHHMF1yozHFLpSkI6Ipd6a3OsaKhLaMmL2yDIHtE3pKN60ZTJJAwtcjFlKuXa2rmQQzsmtDUrN1YeJ0s",
-	"yvu+Qt5vDmfwNZGI3+Txw3qa6DgmFViyXbXiofQqY9dXrHWDt60ZSmIyzXKxm12gkMcxwVPw+XI0xysk",
-	"CI40kjW8P7cWuzjHixbCjZ/M1EiyMXlBlLMhYXpgRZm/Joq8JWu17iEAY8PT2bLTHOXl3AB0GU3V4WqD",
-	"HwEScG6IwHGagJN+3ZR81ONN9P6MoBmdzohUyH1DI4X0ZNfydmCLRCy4JE2uZppQbgxtwIhc1JAJb04T",
-	"txpI5OmFbkQYtoK2nKsWGPp2rlpiaDPZ2yJfJnzfXXClNZ07Bll2pwoc0UPRNRLp1RPZzlNnIQG0dHM8",
-	"e71lo77W/LZ0zeJcG2tGefhRzFWp2eLK1p83LNtktM2JKsRezokCMW/b+rRlaOFtLRdr60Gz7ty2cj06",
-	"GK3lkzewVLiPb+XyXJda8/URui3FyWIGUUvx0uUypVExlvpmpNUEw6SC2QXCpmp4FiSzcJzoQJN24BZj",
-	"EvI58YTVNDoMGJqe/YZo+Y6qw6ZSZ23x2ZxU1+y+bi9tFSSnxrJJU4nE5FZWCR01h2iK12jhelGQEpxc",
-	"zSeTwPjqWAx6hD0YlQhg0ShXnnk/wk1LD4UvmaRZf6fdXLpmt5UAUTBcyhxHv0hd++ZpCjlL8bxCEz/j",
-	"o7++0//XPXoyfPdbNzh78uFfOo1kivpKNVZCaCoXWDwp0NZybruBkpb7qfM324n0OOaMBCZyGuzu1tFu",
-	"4XmAkSJ4/kAa4cvaECw9+YN1AC8U/kPOIuA+ZYJZxQb7xZi/34c1zxkW7s6clxe71pYPJReJKzrSrEKj",
-	"SX7eqUe0SqvC5sq26HV46UZYKgQfQ6YfAzqAU8VoKTibpjUJDi/MKK0FCqIEJdKoA5o288nEP3EagQTn",
-	"xusnsPlGpUfIJgjvy6/cgFfvZApqzbvL2WQlz7tti0MND6xX67fW1y3V26PSftdMagfW0F55bAyucnGX",
-	"ueu0qcfNukbheaRsaQ/PEY390jtfQ/5soT2wv1kLoQiNV16TCWPxN/9+IJEgC0GkyTG9MUXP820/0IEN",
-	"aLLVb9I3x2SG40mOW45XWYnxCRfuj3eltVpNHbd6fgibcGXfbrcEZKui+G0xK19c0Oa8m93pfzOEY8lR",
-	"yG+g1o+SDhO3M+kIcsOvd/YGmzm2zTgK+YJsTLW0UU6aHfvQMDBonKjrBz4VZSZZ4TO74hFePZBa74DG",
-	"Tj4W3+DYbJCr4YqoofubvF9QYfveA2BKEXsro5X+wtC1MylU+aFCKhThlQGLlnH83o6HZZ6Gig8kTJWm",
-	"IOD8B3z7Cl8QdmQSNrfxaLTuW9CuYKnfZdeDYX6/DhH3YJUD9KywykVE2Zi7msqy67chowJYoYiENNKn",
-	"DHsIEE8gixj2AHHDBgsPtzP0rpXYc8g9p8aXD+2Kh3wydEDLsH5TCeKqKIh81VgDok2w3ao6bFuGnyv6",
-	"Ckmx7brwb8Huduy+UIjTzrMSdEDe41DFK3Bz2IxzteSHjULfqqj0GoU+kIQgR2sP81EZgWt6ov9YT4Su",
-	"KkD16Kx1FEaeVLYlfC0J2Iam3jlyY2C4Aa+/86SdEhs3nTKw+MDYC+OTVAhWjZJFzHFU2pburpKV95A5",
-	"rImr2Ucrxpi+tJUIsnW6sr/WDae6H3uPUWPu0t4DX9yTNeIWCePWAuY96apQmauKY9XnzlrVCyBeWopS",
-	"aAXn8vULpPg1YYEN4NajU3pmzdtEui6LjS7IWzjkkusBHxpeFyqb4DA0Hly8oEMY0qC789Sgqjdj6cXJ",
-	"DG4FGIYagWISTXeNBPYn2lLr+vpKgBEZ4rjuoy1mMU0cS9hsWgYlcL3dbOc98BlME+eDgUAqHpMgjSTy",
-	"DgZaI3K+lfjt7v5GhmCw7C2E/rU1d5j4teqeB/laXmn9AFfyAsq/gMSwpc1hi/JdaREJE6U1tObtstK9",
-	"6I/PrtDJnJxY07fsZ+X6vBgvk/fxQCKNDlL5IV6lPcDpQnOn4aawigZbd9NoxGluDn2jR5cUSvQppiu5",
-	"ZrvGTEGIg2/OKYt2vDYNQ3MsUmZx8ZuqndR+dB89g6zonZY8y5r8NG3m064lfqHcQV7jWsciVyDFw4py",
-	"Cb5F2lFr8pFFnK9Th9qvbcrmqXE/NLtUDS5R/dVpV3gnh3rNbmiKhHBJbZZSx9S1qOoFbEG3Aen2ojpY",
-	"eeQOVYccbyotpxqTibLlXA3VOhi4dLlPHwMUci4iztinj0Tagv8VDQ4q+xfcaUWSdi0OoKCdY58NkvVr",
-	"YbyVPewWekTUuRu36hixRXWDTQCrsPQvCBj4+5BqoEUEYKqZPDcnTF2gVHrsI6loHLvRJhopfXrhvxn1",
-	"UWSjcLJwEfhYJy/KdzzptFQJ/p5vafoc82hVUd+qTfsomKYMtj8sCKNs+sKWsd+yP7sfo9Q96r37uXv0",
-	"5F3/5+7RQ/PP0iAlI8Vv8Wqr9ux2gz8Rct16czTCq8bEugjJnLXg8ToFn3N2m9NLrBJxqx9IbnX9apYI",
-	"easfSMitzr8kEbvNLxRugUWnbF/+CjxwBg6vPRRJD7P0AnmOiHaV23YqorZtzPoXVvCsohd2PtPOxhJ4",
-	"bizKEE8EGmNZodXeXfGysu7y27lXfUy6/bpddy8k3Uqdq22bqTeSrPwT2YfCkqMVd6e1+J/9Emr77LE4",
-	"z9dUZWfrJuY/JErSiLwl4oaG5PaZTMTnmLKKJrxUoYjg2MQP99GgE3OjQww6ARp00lJc5k9Tc2vQ+cff",
-	"/t6Onc14IuTviNHtmSFp6WUsqWrZnNSe7NYcKoeIt8+jMkRs2fV0B+aWIl798r4kPuihQ3Y1BF1rg9W0",
-	"iKIFfT0W7IUv5gncHXLG3Ie/BN54Byhfu4bqK/C74sctrswWsQavberNU+j50Taiz9TVGPp9Amva+5XU",
-	"Zl82f79X23OluKLCB95tAMFLPjUo3QICu+y8opPfaVurYEkLz/J98piGq5YbjPCqxFg7TiRlRMqhftxH",
-	"Es9dzXwtJJgA2TlmK+QGIj0QHL0i14axSa5Les8r1gDP+wijKBEm0FIm4UzLOY9niAv0pDtf67O4oYBm",
-	"Ghzl77ETFL5XH61SGZ/yWvBxXNbs/M3zp+jJ+cNv0MKMQCYQV5Y5JIUgcXXk6X8kXJm6PVocFGTBBdjU",
-	"sW2KjCBX7ri8pktlfHTkmuA3Z5mFvvklLBNW0nxCr7d6yWSUSYVLoxJMgPGvCRQUwVBhBCubjVhh8pE8",
-	"EWVT2SAqGpH5gitj8lFiZcpvuW+Y7lRpQ4kZiSOAfiiIMrVOrESL3Icq/FrOW7J+LxRVMdnQCnjdQiWh",
-	"mjD68c0LxPDcxWG4To8W6+p9YjYa03w/2NTL/bWrU3a5WAhuPRM7VMnAME3rRmXzeV6N3RRfZmtJeB9q",
-	"tLEtI+LTlW1TSSJdxHdkQhmt6F+YFYvTJDHCCh+jPyZYRHDwEJtjQDA0zTrRgfnvYTBg1meff5AWzhlC",
-	"3kM+Ch6Kibu2McGA5bu1HAYQsCXRAfznMEBzyoYxuSExOoD/6J/w+7Kf7FrgpwFLH7kKzOggCyTVP5t6",
-	"v+jA/kP/BlUoTKjDgB1AVy4AWmBKDQkz9+ExujTthyx8JFHDKCHoADhcgBbAR6HpGABEfy3mkgwNBzTD",
-	"DqHcOp24CFt0oMh8oRlgAGegoWsowDAiN3Zz6MDMfWhKEsUk9zRALtV2aEOKxIDZN4IshqWfnoDt78jF",
-	"YZC6RgPol5R+DzYQDJjjJn0ElTQhSFC/Dr+T6PAYvVWa8EOUnRY2TPJCCsIBS1uqL0yr9TT526XYCarf",
-	"P+DMQsQlRh+6zpQDZueESp4u94xK8N7Ci2ZtYqh/ODQl24sXKiJNAoBr2g6Vhu1RRXE8TBPe6z4BA/N8",
-	"reCYpAzHjbOJS7+xBsuGL/lwbPJKymmKPYlKWkxTJYdeLHm57bBEkzffKKO1mffM7+7k1ftsurgMXTed",
-	"i60tmBtRTtONkpV/20mRmw0hTUXF4l4naX3jisU3xZwWQLOyxGbxedOZ2sGN9mcjERpH8hcnmGrG9mWe",
-	"3S0cDa+fb/PBALw337le2Z3zTL6tgAX02TfruoXkyWtKPfN3dqMg9pJKtauBL53sbTKf47JM5cYmu3Sq",
-	"V3ixsMWX80ubZw/KUbRSsPc+09wZ7D6XvdNk2Q1tja131vBee4UlyvaycQdv9Dn/ViEgNHBiNEPhjUtw",
-	"aNR8Gc5+5S2nvo9ypR5oZ9niAvzFvNn0HliguNucfncjdP6S7bHAga1OtcW6Uz2zhACbtsbDyvqG1Yey",
-	"c65NXiX7PonjNIHFwSotiSpndLFdLYkopwY2gpenOX6wfYTkbNcWB+ks2xakWMt+jwSepI2O9NQQ0aJo",
-	"VaGv2ivR+p6vmTty4A48nK3NZyhegO1MB3lkLskhMk28Z1QqrR0TpsTquMxpUGOl3hGpiqnZPsz8PTQB",
-	"VDU5rbvZW1zg/dyF3VG5McJmmNo0seYNCQmgjJ/23gIH1yzmgoezBHqaKSzoZCIhfDEO+ZwMx5xfxwTS",
-	"N/H74ZgwMqFQn7e6YVmZJNzETefCA0pz3LBUyAxwJRhciaNGFVoSEe/uvHakRE+2oRFgej42pLQE8WMu",
-	"STSsSuhL+wktZzwmUDuGQvHOPloSck1YFMA/4tVQzwRx9DMe0wiv+miQdLtnoVYY4F9gTdKjEkHWHzaq",
-	"kQ2rldWdj/iCMFMj3hbq92v3cwODbasHm0bd5eYW6IxQvSwDZLMwRt6nS7H1d+jEdK9YUjWjDCnC0Irg",
-	"ktYC29U5hmVvxI60xvd6rRuL2c0FqXWSUOaysbbEIfQAG84pS1RZtvkr80Cf5BLHsfENjsmEQ6NHlDA/",
-	"+SJNRHKzy/L67lNBiLKXIf+5QectD+mnj+rTR/RfA/SXTx8FZ6Z/5ZizX3gi0P826JRWyDafHtpPW3Jb",
-	"pbvUF6HJe/X01fvHf/+fgD9gfIZ0ZZsRK40jSnBoBFEOEh8S2flbLBym7tEGQemQP+GCEYYy5qrtm8by",
-	"fDsnD/1xTa4sUhxKE6RW7XJkaK7++jv2kCjw7kjF5irxvRRviueyWVNcu8Nb6dt7uuY1dtbqW59688/P",
-	"ejl3/mndBc4XRP1sNxMz6ChzQ1zWdslR7f/K+EEQj2vAthGb26HtZjysqC7cSnJ2kU6NMNDJNqa/55xK",
-	"Itu/W3TkqrTxuDdr+cYngsjZG+O1b3nvhHnZli9pK6cW1pyfrHyti3i1XTSrUjiczY13u6xLVPpcpnXJ",
-	"jPcNyhukHVmg99VF2mTM9sJihESmMKQMMXMT2CEwwcGgE/JECEqERAcRmWMWkRPx6SMERxyaZmifPkoU",
-	"YSZRjNEfn31ns4731RVu2wxMo6XaXrNp+qhFLRe6mLa/92Ln09+gjMfG2qrGdx5Tdt0isMZ/9yVl1/Ug",
-	"yLviK+Ja7LkZaVe/gdI3/GP9NeGKyIs0diBz91rEmWGZtgEsxLatK8lQgUBt7hS7e9vTu+lMmrMhWdQJ",
-	"qjN339gIIQjOc0GFa8YNRuL68qpmXDqRazYaJYLITVyz5aQ7+CDSreSWVici5QG0lYT0hcOwCkyl8LAl",
-	"NwqlJkGvMEEx6PQw8IoouV97ASIsxJHATEFIDcNTkj49CwbMtJdUJ2mtuMMA4TDkCVOYqQCZFvwH0oSh",
-	"ozSH5jBAkZ5EA2TADlLNJiI3roOonimaU5bvs+8KemWLNaVI9cIgN999G2jsFNo7pF9yPflLSevb8pJz",
-	"l17tsweu8JlpYsKwEHwJSgcs64FEgk5nSh67PfShOAvDMZIzvpQo/ZMZWphhSh+CXfQPCy6JDJANJzO9",
-	"LZ3lT3pvXCBpNQD7rjFpSlcoibAICxt6RO081gt2Aaok7LD/X1xdasOt7c9ozPm1DFJ1EtbDKVOG49sK",
-	"OHasW8cF8qr8Sn9mKiK0wID68K6aESpcVUx54XVYS1/Kt3mjwvT2MK9DFwF5XEQL2RcEp22dLFiyUsPp",
-	"4/RvNwAnEVXuqTu6wp9ubPFkc4QpHZU/mo6phWUAbufNfnBDcsCzo3K/uYEZtOyo7AczpBS9/dZuaxxj",
-	"xqUqzxyz4eFDSVS5KWzBhSqPNpVe39e6xihpj9hClPtmbgnLtkvwvheUBbjDDsrI43rfgnacwsEul41y",
-	"Vl9ZxcsDKJgQ9SEeaRJzjGy5sGtCFlZgVlxAE35ijYlhTDCUlV8TnNYTCuodcfYwy9s9nT96aCX7WAbo",
-	"4eNvzF9ZW97ew6xvVy5o/9HDh2cP69T8feBLTYeTMvwpwwlTaLREqc0iVbfyU2JbfGboif2gEjVryp5V",
-	"/DURklpkZnytEzta5VpdepfVhb62KbzvaTMNZBZrtQ+vS5TGHxiSlE1BQ8BRizYAer5S/7xxZuzibvv6",
-	"imoWIlFLnt9Ut9/b9gi+Izf2TpQcQ5SQyi6PBIuYEmlcICbjx+9CAH4QkTC5vZeGvDecuKU6/My+5jTh",
-	"trrvm08fJ58+wkOJogRFXEpKyjNkGuYqgFy9/qVTI14GqJcrdHrmBPIcpT2ro7LtoGQOvQpGcyKmJBpS",
-	"pvi2F6hKs35NBII2GKksCz6yPro66nV7j4663e5p76wU2iVV9lsvSwuhUUIqRB4n8DWOb3hDJrmKqG3I",
-	"hc0PAoIxXG99s37lvDEIZ3lFJsvIM7gssYRbCeJEvgOQRv6t21BUVtTDijhLjFnCA0+hcWFNNUlN9cia",
-	"lTKViWHopXGReJq/BbWBwtsUOmhbDrWuNAIX1w2h8BMMLS+ZYK5cBp/AMzulEoJfd9UQJi9MxAXdZjfB",
-	"QtTRlzWynF2pTVJQ/opsW83BQGA7u/dmAW+dl9+NQNWummxNrkr39phoW3NyraE3XU7R7gpJRs7O0liM",
-	"ydhZVkB385rBVTHETC7L66IS6P2Os7xNk9Jlut5eoMizR6fdcsEJEDih3hhTSgzHJWEndf1jfPO36wyC",
-	"Q01n/VcbdY8p8KqKMCHHVky3/sh+dL7AbJXf/O7G+Fvjg7TABgcsxwf7iCrrscJpQ6ecz+tB2tENUvx8",
-	"UAcImj0gxSO8MsYrTQezguYuFfG810MSryibDthytsr06MNjdMlQ2qEJ2Z594xWK8RIdzBIKcmeA6Hzx",
-	"6f9TMhiwp5fPAyQ/fQQV+dNHZGoVkUO7Cwa9McaJsvESBiBTThzaDJix2wqud5+HlCWQEG6BrX3XmJKh",
-	"nOoNESv3uvmZ6lnjyOzQ+XwEhG6wLCmvvplRxsuLWS41hpY1Tp8LIah9fTN5qPUQFdpUmdv9QGZJi+bF",
-	"ekfR3gtce+JEs+k8wcJRz7Xy9gWHGHwhRbGDtP83oMDhBSCgf03niVRoDBE/Lp8aKRLOGA1dY+y1hmSb",
-	"hJhq6QA41noyXHqKJeQniybJ73mUJcCO9HXRGO+Jt1CXgUqXJut6dsIFvxgw87Yc9S091SIPuUAjm0c7",
-	"ukAjT80aoZP074ng85GeQS5iqsyf+rH5E0bnnSfZOjsWc00siClfnFPnsr9cI6z0G+kfMK48Crd53fa1",
-	"OFf3qienpqDffJxbCXy5ta5fXTil7DhphLgov7Ln3eZ7q97HKw30lluAc6joiyJu6E2WGl2/gzbxJ4Xz",
-	"L25lH/Wzqm1Ot1Q3y6qQGr/bOoy30AS2EdRvKmNyruicxJQRBGNsXE5KjEzU6JjEXKMDt7HJS2TpJzpg",
-	"3AgEoGlRzsw0O4TUdMtqR2/Hxatpfj2lryofP7Ja6KifN4poGBQaJWu+xbgV7Z210lFVCLc2eewmPtRY",
-	"pUspo1nRvsqx7eiM8DG2mQSQ4e56X5s45kuI6qExKciMlAFipcYCTYZM9q41ClmfcCYOz/Ei1WGgVFRm",
-	"Jjo47z7xpeM9GPG/Xn253o65B1voFyp6b9FqqIJC/OTk4KIHLie+PpBlMmlOybRo7JBDYy3QVpqqVyVt",
-	"URwm2cHlnPwNieaatLsZDwZagLvByXs0JRLqqZjox92bpa9z+Xzn5rUFv9sM2O06nZRCxakwha2XRAzW",
-	"YFad+eCS1Z11ps7aziCm9o1ea0UL51ZgLoep4e/Pbmzi3VoVEi5Kd/N96m5LS+7oVW5l4HdRsfupx4wV",
-	"riu4sQaGNl3zbL2cYrs5Pwqrb61ScsaXTPOcNNzLVILmiW8s8kO6Qr6oKNJfTHO0sDGd5004kLF2F2rx",
-	"+MUrOoFl8HMT8ZbLGIFCUTR0f2YuX2uAT23kepY0VNspdU6D6+S6h0EfdhwPoWWiBm5e49pUhBn264Hc",
-	"ook94NqsUofY+9EY/Etyh4qDxhgXeVp2OUMiZRb3XyJQLKggclhWnvwtCTmLpG0bDUlhMJ1BU9s3viL5",
-	"bS3joKQmzDVhaatph7LfEixKk2yLiRP+xnKT5fYUNMhWuEpx/3JhQ2J2roxXVZwrK4u0ifas8+HsfoIQ",
-	"u0iURGNb3+xAkfcqQImIAyf8aonAmkEjqR+BLBKgN8+forOzsydI31FNHaWpsiYRlujn3yDbF2b68O6w",
-	"NLfIoxPrtVHaqFLeRJvPBMpoVpePKjXXm4+UudDrK1GmRivyXqWJz86XmBI7Fw+c+SodROtRt6zklDdi",
-	"MzjKiwdtHRmQ+s0blyDb2NX5BlOgatl6awuylLp0a0op/ZiJ4O64Yr4E/gQ25qAzo9MZMACqtAhVqhT/",
-	"BdJdGiuhLzKW9S2WpPMh2Dwepn9u7vuHd+5723mHvcqjNY436FTbyNHmRVZXmiG9MaYEDDT6XWKwVFyk",
-	"cgr1n1KJMFri+PqINvP4tfQy296PtQrYCzduG2WkXVMBHkLuf3QHqUFcaMmtoif1m1yOUzqUxJIsZ0QU",
-	"c5zKE1l5okI+r6Uk3nX4wb5R0+K1hFRPCICtfi/e0GEWjNb38mG9NBIu/BC12pNO7eN5QrdjGp8XCtmI",
-	"dnrwzMWR1HyoWIPBHkUZ1fQJUlklqwI1aB+7lkfNfSPWBlzJ92LPaBEXQKvcu9YO0npjmpiVCshPtfjl",
-	"iKDxHToglilohbNy0wb1p7YPDcWwu7vTTP7iesHfIot1n8ixWffjl8NqQ85kEqs7YRDZt8oKuu22id8z",
-	"m05Di1yND005YjJR+48nasEiv3beVE0VqhhR8a7sA+uhjTiVitgAIu+Y21tMc58q3O2NdHAvRDwlqndF",
-	"yL0Eqbd6EbZNNJhpLhONu2VGbN9OdPDvP10F6Fn03dvLQ5NKdIITNTuBpwEyPSpS6ycaTcPZ8B9/+/tI",
-	"Hw3sG5iosQuly5spteh8+ABEY8It4mj6lBkHOtbqvF5OxZmjRcJs3moiFZ8TceRCPvyMV9Muw+US2yjD",
-	"/oBp2ikDdOOOJDBCh3QRliZpFB5JNCaaw0MwDoHWFoKEXEQwZsAIDmepR9wM1VqU70Gf8DjmS9CtBFWK",
-	"sGyFxwM2YE85u9GUlDPZH7AjBJ1HJMKCoLRbywhK3hvz7YkNEfrXXyRnI5NRh13fjZGG8uhYz/OSSiVR",
-	"IqG+mZauFnhKmS3Bv8BSopGHdyM0xuE1whKN7A8wyeiFa0ESro7+TFYj0BLDkCyUCX+EAD70+oe3V4i8",
-	"1z+jkUGS/zIyEEIosyejZBFzHEl0YJjMhKbhTVSgt3+6POo9fIQok4rg6LAPUbJKrGCPeqbUu3tNTGzk",
-	"mEcrSGHDK2nLSQgILjVmVdjCG6K/KIhKBNMIO3p2haejC1uhT7r6Emj0YnIELWRG6OD81PpqpMIxCfS3",
-	"z3uPzU9zKiVl00OYXF8kvZMQKyNQotGlibz8q4W0sYvaanZwUUw5u5HVgbz7pq+Y/tQIwOndtdH6ZTtI",
-	"b9shBB+YWyJN/FZMQ2KtyvZGafFJUKKwDdSP7U2U/ZMT8h7PFzE5pgxCT0/gbdt8zljd0nt3+fqFF2Tf",
-	"73SPT4+7rlIYXtBOv3N23D0+gzRaNQOKc2Kyq/U/pyZFUlNRgM6LqNPvaDy9nNryWAss8JzoO1gpc2ZD",
-	"Tl7SOUjGtQOfGtqqRxbT2+KVMbhKNONxZOJsqYRQVohk0aN+TQjAzQJTP3MkDtdWEtKDP+gvl01ldODc",
-	"ZGvKxzvoFAQIDVDsdbuObLqCmh51+MXKKPZUPQb182/uc5av+B64jkmSOj3qPrzqPul3u/1u9z87QSei",
-	"Ut+uoV3vq08fY8woQS95MgaDqhb3Ot3TJ2fj3qR79E14So6+wd3u0ZNut3vUzf53mqaF9E8DAKHM6jO8",
-	"y2fLVC0mS9ztzGO3gBQbTzWkcqxUM9IPTQ8KcBBYPXCntRY3WrTUDAWQJdBkyy0HQkrOzamUfSE9vZNv",
-	"ceTqQMErp/Wv/MhsKPdfSWReOqt/6TkXYxpFxOiu0hW1hbtmd+AScNJiCJ13kM8tS66okRovrem83R31",
-	"GMifiQkEsvER31rPcHNErkVGq7Z25scGPf7gaNtE+K3r+h2MIKyNMJ5MZ8hr5beOmJl9YtgU13vluNoO",
-	"FZ2onpf39M39sEYQTtvB8RbIwGbI74tIbHsWe6Atrc6ujIRczbzafzOCI2JqampxpGpSO+wExsCcXyqZ",
-	"0W88qX/jKWeTmBr96vy0wSeuOH+JxRSkkfNer8lGQLyWEjSoPPkzVwrkLlPMCKr7HJaRwg+BE1xOfoP/",
-	"vog+VIowfyTKEcfdOPXvnD/f36HaO3Re/8b3XD3nCYsKyK31nBS1K7h7K859adAeWPYCemv2S8Vno3dB",
-	"+76FIFB+xpSWOkajHMEemToOgsz5ja07lT0/NnVtvVtlop63lDomthvoLuJG/jYWrkSudti7dqht47kb",
-	"sfbfCQXJg6uKnDxqQU56+yEndiH3ZCUjK5o1N+C0rwWEmZlgH+hyuy2T1m89bvdB52UuEEFzs7bm8Cd4",
-	"LKFAy2ZrhRu0RpXKjAt2sDEGQjIvUD5HKufceR3L7AO2NcHdGQhSL1rTG19CYvRdzl1kwiLpD3h8dPro",
-	"Cp72u91/7fb63W5zOoNPO5kvpvOUs+mnj7bEhFCFz+h15D/zoQWpNicHgVtlJgF7sGAKgI9/0XaA3YSL",
-	"S5aWrIxIGGOhKWZ2DfYra2yyQZhvflYrRDNs3h5DW+LnbdoJfvfUoCWsK3US8/j3RQC2Uel31dC/M8QF",
-	"GLiBKTpIm5q4yq75iDE9dDsmf/Kb/ZfV7SMSExN3kic938HvGekpXKrzihBMu35q0kIigZfsd8whfrJ7",
-	"9I5ur4zBOVAWWM08/4k7wE6R+Pk3uy5O4B2gyYIemTSezcLf6xdXZtTde6t+goo0NtfIiLa2tDRUz2Cm",
-	"+ADA+vAYVYcMlXqiHK1vBbgvXvK0GSVuzDegZmZ84D+bc5rxaQYsOl9woazTFSDGF0bbLdSKfrejT8oi",
-	"W71byiBFgBhZEqmMH/wYvSWhIMoEE5jYJ4imib4yj5WXYXfAGXkgEV+yC2QvwByvYFsIsxU89TmBvdG+",
-	"b6skBBXAZDPPjfvXVeeyVZW9QIQ0CmHA1qMjphra590niOF5WrPJ4CmyYTPmHFT62eMBMwQFhZgxDuVs",
-	"3CsmuMPz+xv/fqlkbFHl84rGDa5b8ytUXn79Xevb8/VJyJ+NalWA3ObpdfqdaTgbXo6fRs8m3dPe2fnD",
-	"R988ftLZ8kSiKnHa3hTAfqqku58m45Z/DYL2XcvNmWcrCxGyhd/S0iTA/stIY176OfkN/lsjE78hN/za",
-	"JzrNhGKzMiCw+v3odywQGwgVorbS3h9VmovPr/JkvET6tQe1D9k3a9bhSb8FYcPv6MFFBPXpnO3rAo2g",
-	"ntjJSPERGmt42PYDWCh0AL+S92GcRLbaQYlk7S/iLoTrvYnBFXN5gfd7mC2rpduM1GbQdAWO1xWKt/p0",
-	"NJHABiEnCkQTEISkwtV2aVfXbX1TG6K9N3xfDwlVvHIdPJusAYrOtVzBZ1NYep18IkaDd6JyceH09Kh3",
-	"tsmgpgec6wFn7WSFh8aDx22ViH7n20QQnKCeSXSSNCLDQkdYm4mT2t9ea5RDMhEoJhKFMyympNQal64x",
-	"3YSr2A0nGiUxVL9Y9xKu735v8X/ZhWkQBejTwq/C/p/jTcUU4UWMGTPFyBwjSvsNbdCdRu4OjPJ1izNj",
-	"Ayp+CQp2EhZZWkPVgBnkgHjuGEsovTvnUiHOTD/xg/Ne7/AYXS15Hux8AkNgDQMG7jXQc7nSmlRI4phE",
-	"oBzqX/gNETFeoIMZjidH0FvCJC3hWPZhnjle2bVknQaNQUXfr8O+VuuCTAMMrfgG1NPbIGUDNhJE8kSE",
-	"BGLg03wjSuIIESG4OEY/mAsFD8aJpIzIrHPBAzlg9qYhuGmmhof/FS8K30THj0qvaB+KSI82qI3ZpJ9V",
-	"c9yGNpbSvdOuoXv/2j01joRygrYtyTpNHQin7RwIGZy/GHX0nifdAU/aAkEqvUz5LOWtAlWCzssUmJvH",
-	"p+O+jrjTikviJ0sVo8mJMjHLWdd8HAuCoxX0ySqS3Ca4arLkyrBJ88WKmwAcwRDciamZ4+Fm2p+80+9Y",
-	"Hrbd0ix5Nnyp08/rfCcNL6K7EJoVpslBqSEjl+Mn+ycnU5M2dByRG3cQ8iT07B7NrsZr8+rGgNDc0eUz",
-	"+rVAAdKB1gmOP0/k8esYs8KyKmStojp+8pv3V10Qcm72HQMJf5+sZDPTWAiywGJtPedX3cf984f2c+mg",
-	"8ao5cO7Z0T9rOHbtjW/tEvfpwfbR2fl2oJghvjClNsxwUN1AIVKJRCZie0zUkhCGRikCjgI0ijgj+r+M",
-	"D+WML43OM0pVsNGAHdg/tD5DJRr9NrC4POj00aCTDh10PowOLxD29DcPfAPmOchgCxrAKzTntsrzoVE3",
-	"IUPY6XsiiQnCWZHyAQO6R6R9o0QxsnHnuyhG+4g+L9duTgvaTZWacrqzmnKbQepfNm9xKuR+ecuuGmdr",
-	"DuC/uE3UfD0HSGPn7znB7qFzX2vI/St+QwKksVvSKQugzkZMFEFcWDq+H8H3xMhdqe5a6qP6I1Yzsm4v",
-	"C/zmZl5H+XznLdPKK+uAtiDMVXE23S5Mo4Z8kE2Q2isfdg/tHK7Ct+uGj/DYVYVeX4OGAdgN01I98njA",
-	"tPgA7FKlBUdsz01fs1nOOPTltVw+Np0RljPCBuxg5Amqmj97wu0oQNDDXt9d4P3mJh8GSHKjK2HNKfUQ",
-	"LpAkRGZfWGLoXmZq52T+Glu57cJAwFvkA+k6daIDfdUPUcSJNGZamyb2PbQZ8xvpm9ohubAENCaaukqU",
-	"b41fxsHzqtBrD2925lweGt8rSb9fJcmrSdQkhw4oQTGDrnmQDpwyZRG9oVGC4xTSMc5mffnDj98+uwIg",
-	"pT1QTTV45/NPWFZVJ52iSdpubuf6zLN24D9r7cJQM1d03v5qyNbQJ1v6wVbuNu+CVkgaQHmUJXYezclJ",
-	"Hr9vXXKt33IFHNDBIK1tpu+PazSOcIIW4tNHDLXFBp3DW1JHgY9rznFk2kptjqbWA5/dfN6QD9cHYw9B",
-	"GqYkoqtnn03nql2nybBphDxe0LQYvi+OZLxCT0SkbWusZSx9Ga/JKlfW3O/ZkNYXG3rtkK1r0eOAwwWP",
-	"aUhNHmP6yhwvFsYT7BV1hPLDzPaHyLeAyFpR4IL10aLUUBKlKINez46x2JpsMC2Nx/x9afH1jSDez3ml",
-	"21g/KkP3/cYYNhZO7+2GXxNwTE0p8yrLDI1EY4Ah+I0ZbFuP4fCa8WVMIhhgu2ZkjTrMWBN+OSPhdQVI",
-	"8rTRXJ3W4TuSGuTbNX7Hfn6b6B3oTfF5A3hCu4us80naEadpNC+AXE9bwZU/6KtZzXkNvCreBw7+IfAQ",
-	"voVnPCNDfY+ONJyDnHZSw5X77r8/+c/HnR0jbFJiXx9gY3hHIZ/h64qv0btFSmAaowNb1txEuZi8hVy+",
-	"mh7rdOBEzU5iPuWJ6RdRmg370jzfwbxY6PPSmYZimIV043EY2UYTzarcmdlSoDcxGp5XJWMAr0NUIsKi",
-	"bUOEveqnRl7NDueZPoL0MweGmEvb2xq2YZNN8iekZv4B2ZH+CRXL4PtTIcEVVqSPoGAolUguIAiYheQY",
-	"vTZ2eYgksg/s9ANm4ob9NS5nPCb+8hNJUEQUAXJWatG2a8lCtb9anGldDcXvotQhq3+fjf8Y0h/ovz//",
-	"z2dvrv7j7Qv5Yq4W//n0xaMXvzxbvVr9+5NjctY9lnSab0fUf9LtBqX7n5AoHOMnj7959PD8rHfazfc0",
-	"6ru+SI2hku8LVUIjvydLi1R3SA83Xaf3RuiBaq0ezkPiAUsXu+Eupa2mym+SMXQirBSZL7S0EfMliviS",
-	"oYXWakxZGdMq33ZfjSJBpHTZUwNG3pv9URxDmdsjPpmgg/PeEzPkDVFidXSpWflhdaTczrfHKz8YciFI",
-	"qNCMC0nQWG9NQBDpAiqLeoVvgFe0CJWw33gJgulXeqXWSMptXymbf+cyZSxtvVtxo31IypNGL7zCbGUX",
-	"Jzfe45d8iihz9aQdCsK98upjltzhMaYxnUyOcLgheeR7T45DByOvov8IjOYM0ejwGP1kSihDaGsfKfJe",
-	"nYTyZmSMyobzTWisTOoJ59cgJbxfcKFI5ApHm7LfWpDsox+vnh89dnv69odXwYCNLkZH0hicSBSg54Kw",
-	"cIasMyqAUGDBl0BbCFNiFWj1huA52MoHzDRK0oraBawPhSSOpQkA1xzcFIH+t1GARv+q/+9I/98fRgHC",
-	"SOExqGkDFmIhqJZ0XVlqAQWBJvS9S/ocPRihg0WMKbO9143o+Oz49NE5Wsw4IwPmHpjC2yQqJV4vqVTf",
-	"mhO6DO/IylIz8lvOr58LPm869oo3HelXC2gw/KlRjJq/8CIziTR/6UdmdX3S+JWXUIfe5e3sV+d1VNT4",
-	"65ytqZUnA4quYCaXxLkBtB4YdLAIZ/Qm95MlDqltnKA/cSxw0ske8cmEQkji26ev7VMol957hF7jFZi3",
-	"9uw1OXVeCjemoZMC9h0RHMWUkXTW3tFpXqtv42rxu62sVeBzJn+4751+51/Pzh453giuDpGECpoHdt58",
-	"+ij1XCFBL4lEz2M8H/MVZprou/6yKcSNMYAREsl891bnNbDNWTqdQu+VIhx7dsdrXcPN4VuPcw4hUh/P",
-	"84QqgqIHBCeIaI0nJjefPqKI+P4efdtKPu05mlJ/jyAh0cjX8dqk/Pxuo+8nxYN95RBlhNZaOIKO42G5",
-	"K9n5DityAdTqAmhKzMNEkURcvOKKTgYsWyc67fZPexeXYZgQGl8UkOPiwb+9/fHVweXp4YCVFYlL7WYb",
-	"TC0WK5Dm39BoYFnNhFEZD8YSPX37ly/d/7JrCO/VjJjtFkCGDnCoiETRg1lCwdNyGKQACgDKkYZqKqYY",
-	"cLVMtXrJpxJh/8Pmu/5nj1Ea8ReTKY6hiQGy90IOWH7Vg06Mkfj00X4bRUSi4k4Q09IwmmCq0K8JQQss",
-	"UEwGzPVU+SURNKK/JmTQOezb+huIxJK4QhhnILUwrmY29s/2QDlGL9SAZa1RTOOVBxLFdELCVRiTPpIh",
-	"ZgxA6MgIokxxFycwYAda8WQkRiPz+ugwQI4rBcgxo2qNLrutnzX1qZInfz7eWcfjtiCIt1vO/l6ouRdq",
-	"7oWaSqGm/XWtCsTweMh9DtrX1PvgJZ/m5YcNYZi+RefkN8/fX5N/lGOoO9cxv6fp9zT9nqZ/JTT9957I",
-	"1YByttYhfLpqA+c2Ud4TR8iMM2mXT1VpmU9nJLy2pepNZ0fbyZJPTKUKT/2ERFtovrhCkFYGQUWIKrTE",
-	"csDSK3WBzns9pEmGtP0y/e6YMdYfNL73Rbw6Ri8zzRVqL5Zob6+wuM6w+tJBZessrWA7de9LZG+5xKGH",
-	"GaW/Z3j3DK+a4VVljbVjgSFm3iVI0dsvxhBNIFg+JmmFtEQISsSxeWItPmUbSvMY3Jg2iCFnuPfwUaff",
-	"eTJ5/CjqPj59/Pg8/CZ69PAJ7k0Ixt3w4UMcdU8f4rPx5HxyOu6Nu+PHvV4YnT6MHoWnD8fdSbeLu3C0",
-	"9K+k0z99fH7WAx7cgvHjjFJljP+3jnHjaV58ZMIEu93T3pmheiwr6Zd2FG8awvehrUxxfjsyRWaUu5cu",
-	"/umSA7G4Rtiz4PoShH8fttBETyxT26c4lBc0Ls0HdrET/7PKGNmgQsTzvdRxL3XcSx13KXXYa/mlSh0P",
-	"b03qcA7Ae6njn0zqsHwb6g5YzrUHy/eJXS1l09uzwPywgC4XI3tVR4eICxRTdp39OKQR/M6Is6QsiEAy",
-	"Gf9CNNpTNmDwTGAmzRcvTNoB+OQhwDXUkDF10tLEQdNoyTS2kIqb4t6KyABS9TEK+WJ1aPJXGBp5oBmZ",
-	"ZJ1jBJHpzjk/wzcmNbXopA+KlqQH0q+KMGBQI10IeoNjvUhnLh1idYEwwIJEbueuNkLROKU3N2A2Htym",
-	"KKIDnPX1CGMeXpuoTXl4PGCXDCXMUvncTCaQoddDA2ACJoJ10LkwtWdt0blMvj3vPmlkw3pt3viMouWW",
-	"0Qo+DzFiJSGNZUmogIAVmXK4p3n5w2Kwvr+ZuIoicoOZQrFGaDpOGI7RL0lEQ4qpIG3aOZqYytfZHb6l",
-	"9rv3bqt7efpenv79ytMp0L9UgfrstgTqdOf3EvU/m0Rt2SbCqExG8sMyTQaNJ5FuK207SlQabPIdX7KY",
-	"4yjD4Ld6eCv2zUNF1JFJ7tHPSioRjCnDULSgNpz6yorVftcqRicTLaquFiSAXyChijL01Czo6DsqF1wC",
-	"3E2jACXR2z9dHvUePtLD9J0pXLWSN9d1iEymv0COTP/boPOPv/190NkYJB6kV3l9c25d1hNsYXq8Oej8",
-	"dxsU4PCvRJcxWOByxm4pViDoLJKqZoZaSwn5HOq1QjkOzFYm/prEkvQRVbacK0Yjp1yN/E0M9HUe2Ys+",
-	"ukDSlrOjCuEppgxc9TiEfHQEdTzW9C/qRwBAqVVTneTwGL0lLEKjeRIrusBCnejLdhRhhUfm6gD5wEIN",
-	"GIOku5FG4REkJuivCLw0eqnW8UZV93nkumI4/B+5LhxQhuQC6sOiP/744umfnl0NX13+1+Hl1dXl0z+9",
-	"evb91fDb/3b17K1V/E7PggHDDJH5Qq1M2aXzXi8ohrVfk4VqpPf9uCglW7em+un5nztRrbnitwttDDol",
-	"h5ufZCE0VBQ1ZFpDtenUmb72s3kvq5LDDbu5V+vu1bp/9mjEeyWuRomzS98pBLN3W3qWXdy9lvUZtKy7",
-	"iMvfn1pmpIkKIRQdpHxYC08gOPFodVgrnGrVLMRxfF/N4Yus5vAUjua+jsNXUMfhh0RpTazz2fqOAs/9",
-	"osRAKoiru0gZ9An+kkU/TQYrZD5jzm0v8lHCNNAUt29ZFMmFh7aS9u7KCA0O5QmBLerVG8H0LssraMr3",
-	"FRVWAB56X1GhUUUFgBU6CPGMEmFqESwWJJa3WEtBf9JZhda+a4QXnig0ysin5vtswEaOBI2cLKLpUGAY",
-	"OSxvjmlsWg4RiLIY+bXZR2ljA/d16FjkxWscIz/Uw4Z/kPdUgkyShlhAnyUXKALtKiQU3OOMaFC6uAtY",
-	"1ihIAykQVgOWk9kO14z2AbLAKY8kMR99IAdM0TnRar0xl1VFhlwaYEPGD5U2oERSfWcHzJBE4+2H9sAg",
-	"QI5Ni11gt1CXTFC9+wE7GL3+4e0VOvErz5/8RqMPJz59Hm2o5PfUEPXPV/GhFQvrPkKnPXR2jh4+Qi2Z",
-	"2H55ixe4seTiWg7t/nOhG/6kOEFnBH36qIBkB7kZbNlGyqZDmMRW4U7n+Q/7o20CUba6FrEf+sS/lLa7",
-	"9yLZvUj2RYlkbS5Rlf1KH8p9PYivrx6EvUwbrUBtKkBY1nqH7QHvyek9Ob0np/9UpRg2EK191GBwXecq",
-	"rd+jX0dojlU4IxItuYicsVcGiE61OsOmKMTS1E7GYWg6WUDEgdb2QFkcMKMkQnll0BsPBp05MZc85smg",
-	"gyaURRINind/0LlAA6MVuEEDZqjAP/7292qrsdvVF2A4fkuwCGf/AQ1hqjrzFH2je2j2s95jpcSwM+Y8",
-	"JphVz5Jrs1Y3QSG5Q0REuAiqmErTLRFx+JmC22EcE4RDwaUEa4es7ODDRX75EZngJNZAgRFB2sfI/umx",
-	"u3e32lanSb88wP1OvzM/jnkyJuoPdqbjibjjbnprLvgGHwhPq/lvVR+f/bTnK1pPO2T17+LFL5yO//jk",
-	"9L/N/9J9wVo0e7Ykob4Zj6OIX08DHk3xELQu1ZQm3YDHNdKfqu2El2le0nLGJUFMk52YShJZCx8XhnYb",
-	"G68Zg+cErILGtDdgpht5rs+s4x2pRc+txfgiJ4l0fsPz7pMBi53db0bmiDI0ihJzFYkcBShhMZESjXAc",
-	"8+UwfTTSc2lRaIMZLG0L9fksYY4QvDp+aQjBsyaE4HZucsHQ1vYa3aJ96Z6k3h5JbXnKlRK7eXxvA/ma",
-	"bCDmykJuqyOFJezB1wlOfgtdrMEHwzCgJeR6fgL8vjWFdfG975o2TUsdShKZJUW/r3a4O6bO7Cfayhxq",
-	"HboE1cax9LXdZO2voCN1KYG2baq/Svr8+zeqbMbpdgTMC8h6p9/VxGy91IFrVjChJI4kWpg2iMi0k7tA",
-	"LIljFMYEQ7Qc4vAejs3w45LMigjvi+RuKc1uKfm0xXGz01tJdPjSSMvWsuRehMZH5USpty+iZL96T5z2",
-	"yOo/bzh21FCenBEcq9lfN7nS/gRDdhYW0pQHft2c0NhvV6CthZ4WNnFMb8jx5r6C9IYwPXwh+Jh4IJEr",
-	"qcjcAsSP5qk2vCdZCO6/aXo3AiuqtFZUHCNim5FKJBWNY7TEEDXkWjtSMWC2Aw3yfV3GOo9jMOnosVDc",
-	"ZQpVcUbOHQkhRfeR758x8v2FjyT3AfBfUwB8hTMFnNBNqZJ3/H+mIMd+3rB6HMdAo0od/s3c4GUe5w9f",
-	"VjzDP0/kwhcZk3CX8fXeBWsSZn+1WrSLtdcnVhlw7wF9+5B7X4y4j7yvNHw+g94OZsMKcX3PDmy2wg2n",
-	"IfgS9L+ppEoGtjufDHJ9Dw83xI0VYrMbh495CPg5osjuCfo9Qf/SCPoWtLtKb/Pu4b2pocIOynwogQbG",
-	"VshKqbcVcLaJWp7k78FtlZ0ddK54otCnj0Z9Nsp0RG4Ehp6vC0FZSBfQCVYQFD/g41+IQtGDROtv/hL1",
-	"FEJfNsmpcskbtlgrxDtgplDIhTmOCDMVwNABM2Ml+vTx5tP/YmSuCQ+JJYoSFPMpDSnRK0JTkxdyPOhY",
-	"JTu9hFa7BmU26zSLODN5Ry5nCaUpSwcYLZJxTMMBG+kN52iOzV26QECOXNJVX89KDi9ArtAQoypA1NQ7",
-	"MrVoTVIaZuZ1F+zlXz10iSSYknImCEigGrDz7pOLIhbC8s0yoLLvgcudQl7qVKD18ZR5B2lP3UN03uuV",
-	"BoGYj+dZ7ueLBNHHplcVkwkSZE4lQZ/+bxQ/wEJRiRkKCfqFJyJwQPv0ETDToNtxZxti3MKKmx5TmyiP",
-	"r1xgyZGdVPMv41vnzkSejWojkHyWo7+XyO4lsm0kst4tSWRBlu56L5xtXfjnziOIzJmBf9r3P3gZy3Vq",
-	"srHC3na2QXr1A1SSeEBUEhE0x1QJgqJkIYiXf/Dpf8DTV/jT/6sEGbDvfnz95tP/GHQOj9FzsJ1IFPL5",
-	"WEtUYG25/P67jQZ8t+GvJBEhTVpude/NJp+6dz/szwBuZrYG8LUUA3I8PUajhanYOeoDClg+KoveMJTK",
-	"DQ8kwlNBQOiuyjhIBwytS7Hpqi/di2/Ne/+siREpAHNuWcbVMBUkP+TaI+BoThmVSl+iGzKMyRTHm6WQ",
-	"tWhguNjHcKPzAcFtRA4rDMwSKiUlIoO1JQnIUARf7ug96vUe9Z48efz4m2/074JYEdNWpej0O0Y9KUgl",
-	"eVqTTbyBRTfJk2hvBTe3rD41wifhX216BM2TZceucj9Xp0k8w+EMTCRoTGLOphIpDu5nh8roYKRlG0EE",
-	"GQHfGXE1I0KztRUakwHLI/oJILpeXsjncyJCiuPDCzRy042QvdLwIdD59dcfGM8yRnMqgV+uZ1P0esfI",
-	"BDBYdHTNaQbMn9J1qgE6Wbq2g0FnIegNjT99nFIiUAxWEFNA80RfvUHnMEAjQfTLxEykSDhjNMSG9Y7g",
-	"hpon2TaPB+zSG+gdgG1Vk1UXT6lJRu1tLWY8YHPM8BTq2YQ0ItJSUw10CYYEa0cY+cRnU8UU70p8Eeki",
-	"1t/9h9cx12oBJUevIGzB0DZLryzby8hVOhqZ0X7uR+9RD52eol4PnZ0VaNLbyzcv7RuuwO5zGsvONgTl",
-	"VouQlLEXixsFzpKiWEt2YpXmPyxSuM89uDflKb3tzsgyldPTXg/OqIyp2BvX8ARb85UtTnyj6meG3CeN",
-	"fE1JI29sZGlqpbUE+kDNqNbOsFCrw2ouWtT7rMHfxeIUskoKYkf+i8AL5phpFJYBiqgMYy4TQSQUyzfW",
-	"E1edHorwH/aBd8yoVJovU4nIjTECrcdTm2yHnSh/6zQWf3e/41SWO20bs9/clzwGGs+EbYMA5FgLUJtE",
-	"yI2e/xTPdjWke5zQiEAlnYu9DlluTEObbffMt2R+R270PVIIS5kIzEKCok8fQ8IYjgm6+fRR0An99FHm",
-	"erIuFoLfrCl8bdnybTHcjYy1nGXmAbqttfT2WeY/if86vUnVulx7P3IWL3pbST3oEjGyNPpc6mLFmSJp",
-	"+tYYrQ9ZpS99uJwRm3MPjgimQAmNODEFJydUHaNvScjnkEyfKlmLxAaQZxrVGIfXpgmOU60uUEzwjc3C",
-	"917OVoavTT+cvE5V3gImwvtkrFvqUs5181p8+jj59L8EQZ/+HyXSTLlPH1FM0Bxr6b6CJhitYJsbfosZ",
-	"TLepBt0Svd3XSVSrM7dPm10q0z2N/v2lMzXkKXWazYmRenC8ZRhTnv1UhDH9yAiacCpR/ABPxaePQM8j",
-	"4kUT3OCYRjaEIMboO+cDGXT60LWrxH6mdaczYz9bUkmgXHJITFsz4DquD7QVJBEXA+bYUU5gdlE8GbM5",
-	"1ExPkF/MIuwAjIx4OWAH573eYYCWMxrO4Gdrz+TiWiJL+03e0a+JJiPGwKnXoS+5C0qSaDnjgV2rZq2z",
-	"0uZk38HyPWCnrpvPavVzuwEx1LaUTMXv11ii6AFWikhbQzp6UCaJHzdnVOmuv3MfvnVGdetaSnMweWqK",
-	"gfa9mrK1mpKZ6x1lyLlZ77njNsaQXQ14l0b5hp5IgOAIV/hcDiwfkDvY8048s1xl6sNLKtV33rhbD43Y",
-	"o1t7jCXVxMIaIvMd/svLvPuxd6bGqgVSmeh66lHAdFRTGtg8uu4bMzY7u2FTsqXprN18w3cewbe2rm3g",
-	"6/wubE66uDnU6/YeIsJu+MoKOdYxGR93dvOLZwha7xb3kP73Zb3NUZKfZlihJZZIzrBwXuaiyDcRfI5M",
-	"DQr5ADrIygAxL438Vq00/z9777bkNq6lDb4KRnNhKZqplJSHspWxY/4s23XY40ON7aq9/ylVSBAJpeCk",
-	"ABUBpqztqIh99T9A9zxAX3WEYyL6qu/6Mt+knuQPrAXwIJFKUak8Whd7l1MkQRDAOq/1rUI1+Z3VIuvQ",
-	"yjb132L+esNhClIXXEiaPsNXoAbdE1oGdE58eQFe33Ea72+SU0Hsvug5oT4kHQ3nJKSzRAMGJdsM7pFh",
-	"rFHzhuyftIduqrtSTTiu9Bm/YAL08Z5IFfLyyHV6aO9Uhb2SJd4BM6hO9zcYvd5JkYcjRaofnDJVORUT",
-	"uxjfHQSyDXu1TZkEYmobwxAEFrXM/onCpudXSLlr6Mf20O/5Y+afl2dBg9AZkPqyUEI2ANXe+Z+eqDzw",
-	"bk8UCKukPiyg84ZHBjLWfTnqK19OGbzOBRPsa3siiSj4SZK1G8wMwD5NwfVP6kygL4hE7EKes6Dh9cRg",
-	"wpXi4gwb2g8SKTkgdZdf6RE+mV7+l1YeeX76nUfU5RdA1rn8QpT0OYVEWN0TKFC7RMhkSTimd7HAQ7Qb",
-	"5yFS5Ey6sEkqYI3YTLucuew6D0oeF756QQMAdqwKpa7ZxYwe8jrh5wvCtzDVOuXoW4B7vwEE+cq54PkE",
-	"8GUGOJHgoNSSwPE/yaU2CjkrTcbWxZ8DlKQ5JDZvPZU5YBrTwMxJyByMBC+tTRZoI9cnjNS5dupigUT3",
-	"SCRjzQVz9zc2lIgp4lWGlNeXWvbEwkEuk1sXLAq4rx+d0LquSPnbmBmdfMkGmlAwAwyvXRAsN2f8rCt4",
-	"VntlllnZ7RSu3Hv2WBD2dwuKBiJB+7BuzIOGEXaGLdQBb7FLrJD0nGgEK5TMmc1zZkGjjPNZwbS688Y2",
-	"21ksWRnrYGRmK3JHMkr7jVRhZJuaEZubBMApu7+WGFwL/Ln2W4bXwpbX1kT3Nff2jZqZvaedXIE09sR+",
-	"6+wdtLdY3WGp+GoXljvNj9h/tRCteKIy2aQyDO7QQwV4FB9lHCmiME7FIvJ7zEj4hGehphBmIrj870mq",
-	"rKLB6hEZ98QU6sZj4RRXJhAYNrr80qt1syotVwiZmODGJpjqMuqJhUtZCgMvWiY43CSDzDEeYMYTVz0h",
-	"p0zsgU1wknGtYWIKGbKRjBjhSaFHpngFYsAQ2O0JINEM6qWF1rCKKcccJKtk1YUUe2wy1XOAlIjFuZAz",
-	"0ROJ6VNQINNokp+noaQBNibmZ4IFJJB+DAts7uqJwU8/fyCJ+Nz/bP8FwQ5756DcI1dqEdxmRLmMPd8i",
-	"69yAC1bWYW+wJclOLN43sVjxcJTZNpaad0UpX4PzL5VDQ46CaNF00xLSjlKp6Eh2hb/P4gWWOvN2IMp3",
-	"CKL8ym7ODj/5AeAn42Y54IQ7hTt2mFEgw1Dk08gf84vcTztYpTVglRLogyJgJduRoiqykmX1uc2ohLaU",
-	"8ngHppTJA/SZ2eccJhP2S/bPjTaUoDO1T+2yPGu1O7XbRS9GWlkHuLgKZnEZXPGTv7z/+XX9tN3YHKw4",
-	"gdXd4RSXaClGH4XPTVeL1B3Qgmp4yaJ4sKgQbEs0AFyictzOQsfDK3mmEuxE8FdHEb+gIakjNZCBI4aB",
-	"zdxONCN8picww4UbA93Sh5XamJtth57ESpMhI8qnQrCgJ+poVtvP3P/Mgz/2zcVBI+Mc4IokhG7UNOnK",
-	"fMvt7VeO2dydub0Wc12fiyZszYjtNJ85hjRmOZkaVreas13FuCrynBtFddjJ6Z2cvm9yuhp5lHkacHl3",
-	"joaHhH7xSp4l4nEFsmEqxdbG/k/k1G2j6O4Y5o5hfhUM89H3MF3JlraB1F/C1vYTPO0bA+iHdCSFmYoM",
-	"urfYyJ8DzUSrYkyxeHQazgngLihuKBaT53sioSWPDOfLtgsC3i3/fkIOOx1AklU9wag/di+H6YTUzMzY",
-	"O/DeIkvkNY2sK+s0RR7fEPPA28x0uUOZkis/PEoDPjspc1+lTBl2wnXljk9F5uT1ra8oe/qmwQha7IYs",
-	"SfpCb0cTr1h3QdG3HLhZunuqbLYa087Rca1bezZ6ehy0nrafPj30vwmOj57RzohR2vKPjmjQah/Rg+Ho",
-	"cNQedoat4dNOxw/aR8Gx3z4atkatFm3BhvJ/sFq3/fTwoAOSL0E9ynQduCVo9y0L8sOtCnKPuBXZifS7",
-	"QEa7S2wNIxEJzTjzrATO0kg122rfipNt6iB5KX6KL9jUofjIBXh6Uz6tYyfSdyL98Yp0SwEPV6QfbVuk",
-	"2xXZifSvTaRb8UioSKT4xo7SfTtHLs5uzqfwdsqEInXbQU8NoEoj5OI8/bHPA/hdJJnGUxYRFQ8/Ml97",
-	"hAtMjYYmYvjGEwIOgjNmE5QN57Id8ajW1B9DInEdLtEJ6wmlJUS155B2LiQAPsrpvIFw/oIMMktju/I1",
-	"yRs2c6HPnhjTC4a53AgERAYpo+7nwPyXfRseYaFiCea/l/GmPFFJDjgVQU8A7L4NB1NFnPOwT/UJobBw",
-	"LHDL5LALMr4Zswg9YdPNJ+YAnkEvP3fIiB9K/9zmf3u2mcGyj4bOKEwkewkcL41mT5wKEgsrLNwDsBWH",
-	"nQ7pgRjBtLte7QR21SGXpYroYetZkQvnJ7zhjpS/TZsKZmTSlXgCRkL3AVPKKCu1bu3F2/dOfB12oGIe",
-	"jv26gWdwGVZKXUlp/n70F9xFRnYK7leu4CZr/HA13IMta7jJkuxU3K9NxbUSilCyoGNkU9EwbT6jJ26g",
-	"/jquU5gs8ELORChpYJOjfcCJrCAbpa+Z3sNEfkCJXq57HnJBoer4ynTOD1bH9VKsRyX4aGRUwfmUefCL",
-	"4YuEC/IcJ7T3gqupVLDSoOeZe97/cLrXOTo2txkqWSCugieXFfpUwT4hjh3/pVf785//0autTFL1EuJd",
-	"/jg3rwy2ioWvXJH0+mgjze7s5c0EPACuNOSGAtBebRrr4j0Cvd6XE6ZcrigVc0R1Y1Bvz7XFzqeZBNYk",
-	"Y1VLMrAEPTghypakck3oGeUCrAvqY2kpthjLWDU8G1ZGSGQ60ixqNMl7JgIymMSh5lMa6X1DXXsB1XSA",
-	"tAJsgka6JwRU1AzMmUVgHPOCiM7QKjSW06CMgAeuKNUd+IGhIPM8AAecYCfU73/+8fkPLz/0X5/+vX/6",
-	"4cPp8x9ev3zzof/t//zw8r01kNoHXk9QQaBgFkGPAB7P0KeDyLO9dIpR/ZdY0o2ZSGb875y6tb6BdB2+",
-	"59UK9jE/yDQyK6I5smAA91hz6NTQ+RWfSxtxSpQgO3toZw/dSabY12392HndcHpcZ8sGip31zjy5A/Pk",
-	"NhKSt9nholiXI/VE2gF+n9FEZDBvXKnjGZtmQnk4lJ9Yef3zS0jgs3CK9nZUNBBMMAxhJnImjBmloEGS",
-	"va1JTnti8UejlxgTQs4EPEhDKVDp4wqwQlgA7m8hzVeASujZrruKcOGHMUAGYulw2h2cheyMavSsw9Bg",
-	"xwTQjSJkWIaNv3NF6FAZs6Ck6Ph1siZ3BZ5VqdG6nW7aZL1oxGkcTaViuUEn9NMrJs70uNY9bN1sN/Eg",
-	"iJhSmaasuf7eNNaynzBtFGZD6p/H03X1EmjHAKiEffN9QYwzOIuoz/oTLmIQzgfmK/mEASVA2kPNq7UP",
-	"7X+/6R60wPJZBxxkzXmNQFeZ0Clol0z74z5CENCwr4DiVa173PJqIxki7/+19uObb9/+3WiVYwiEwePN",
-	"3HpNqVIzGQV9ZQgW12sqI13rPnt24NUUAwhO6H4BjWPNYe/jG2rd2nuERIgVi/JYbflNmRkFnwX9zMze",
-	"T+kEVoiLM4xE9JkwbC5RQazChNwiPX22ZB3UHi5xbu2Wl5zKZAqpb4QPQ7b27meRFLGRlhmTB8iA18Iz",
-	"2RpiFxDjOohdlslAdrNZp4fTkR2RV+z8M2IAoBMVy+IkpvKlvIz1dEG6GA5tadCsDcB+QIcjCX1sQRSg",
-	"pYv9h3oic2ZI3VwxE4FAKyXISMhsLImGvndgYwdxZAFEck8/geYnIcwGhITPoHK2SIhlpsi1ctLFCqSJ",
-	"YuEFUycg6hJyAeCu0SjjmMCHdBwZ4aZ7QgqPDJlPY4WizL3LmBxg8tCwSX6y9K8AfmMWcc32pAjngBE2",
-	"7wnzq2I0NB9hrAel7XKZL0fgDmirHhEaB1yzYBUAFnzvnVbkXiE9NpAUCUfehOsa/nbgR0zvwTCrWe91",
-	"uOydMdOq3O4mS4p3msNOc3gomkNFsikHNUPraVdr/IBqjZEHgrLiJGaRDpSzufc/239e1Up/UUEq04o8",
-	"QlNVRQpmdRPUMsq65m8s4it3zM8oT4+1W/79aX5/xUH0ir09BaouBhIUOWwdEi2xoBPOVqzTw4VqNzYP",
-	"tJ6YVMVOfT2oUnvYM9S181BODU28OXB/Y/nAfs90elqvGVDBqfRtbmOtW/srIypOnEOMfIzV7/ETGpP2",
-	"MaHy8r8hjJzqI5NmKOMhW6mQ2NjAbaoXbvkrScB1dRLQnZcluP1MK8LdAUqF+Lfy8j8x3dDFaMzOmj1e",
-	"e5YHOQ2g9fiE9qOvd7+KHVUTPq+d4Ny8v7+x6wscD3ANHQ9pb+WMjD1ZJWOxNVx9Npbo1yYTOu8JQMrM",
-	"OwKkQL+C1cct08F2RgOjtw/2B2qipwNyzthUYT63tekvaBizEzIQcRgOiB8yGinCdXn7/u1I+E3xtK5p",
-	"a4uD2Z75c31Du4gzl5seVRkALunNBPnvu3CpJCfuu+1avMbLxus6Zuv9lHnHxTKvsy2ZZ9+6k31fa4ot",
-	"8sLNjd59UPz3oEyqPAL9HRRDLdolXkbqoqw1JgXk/dURdAZMDJTjiVECCNjYOtZoBhFrnJj/KgaQ2Zwp",
-	"6yVXYzmDirFBbo6DJsHZLMbDXfNtrISCYPUV4eVTM+xL/PKH1EKbup4IZnmNUPK1jCpZGxkm9XSvlU+L",
-	"wqyufhVBYx+x4ev0JK5bx/BNLdFu3Hv/+uz/fXbNBtTp9l4dC8SzlW+0/Mg7+QBRER1RHiLq/c2ZB+Xc",
-	"B1SnPRXKFcwHMpbNHUlOuXmIOH2LSEGGseKCKUUCOldkyPSMMUEGRpcfYDHmQMsBqdt2idjJJ6RKk2/w",
-	"kXhqOyieEKrJRCpNDtpwCYwE83pIXZ4wja4/mINHJhzymCWiZiky4yKQM8DVwqbBkG4soWM18wj7xCZT",
-	"3ROzMROpG4cLm1RI6sBMT0g2mmrYGQZUGtBW1dopVKNFYvRKTAaa2kRsTLfJzIYrIqdMmA+x84XvoSGL",
-	"tOoJSJ7Ohm8h6okx24wHKR+jtc6bk2xaz6hQSjRcOe+ZmbaQmo8sl7uCPQOG2Xs4Gmu1A4VWKJXbXJZk",
-	"62h5Bx0zMyx+MRHyaQYhBMyNdTvSPHNPFKVXftM9OsqOWrHJdcBoEHJI8M3PNc1UdamhE4bScqn08CDr",
-	"OCsarn1QNByc4+IRj9P7S0b8Jn0nUmQ/yft1RNnnoo9E2UeCy74dH6pSsZucZXO+S+uCzFnPt1LbtQxd",
-	"ahnK/TFyX0VmLGIkiJlHJkynzDiyfPb2JZmqjr6w4EYrTM+BOrogjhj5Pw+Pu6moRm8Z0G0Ge94jjEbh",
-	"3Na19ATU1whpa8dswU/I6AUXZ4gxb+MHS5zbW8rOccU2VjzU80p4I8ExoK5BMRVz6DcDqAlYOdM6MJII",
-	"hfiEmZ+cyDXCEERToaDvoqgyH8cNgcQgjc0zs7FUzEm7P//5/6ETz9w8jdgFl7HCYaGlNfTWE4xMwxgz",
-	"p8BZY8QWlwE8DfFsyHXVJ2RgnuxTPSDKKAozc/6g5siMA836QJin08VPMq8okm/YSCkr4e40sUdInXGV",
-	"XBhSClj8CTYUGhJwfflFNavno5gvS5NSbhfXHmRTqcx7msq8KjLUHvF+leSRdVfXq9lDVib0N1r+MjED",
-	"K/P4wr6V0g2KmptBKFRnguRG27bHaKVbZbmx5apUgkzTPKI0nSuPTGh0DrAs0NzYBi9EAJyl4RElcW4z",
-	"+D+qeiIwDCwWAYsI1yRiE2BX7BM0/WLBCTJAIWdGLHCjdZNQijPw04RypnrCFXw2yTvzVlDyZ9wH9wyF",
-	"ZMeQ+xoKNBvFfMzMdePmnBskLuCKgfcIlunRneBb9Vlux/uIpyBtC7iq828ZkH96hq5nPG25xahrTVu1",
-	"nA9XYg9a4bqSvq2X3j097LTbXi2GeqTiL2wnkuPhNkut2Bq1vZ3WqJ370hr1K0hIuJJrVDWmrATePCfh",
-	"pKgf9wTKFqA6IOnK3STvmYa2nfkHrIGlZUDnhAkL6mY/tSfqLtPKQu9f2ARQ7Njt2ov7VAjpptS1ZhWh",
-	"RLAZpETAuYJ+YqgyOPGYe65cerukhG1I7w0tj007YGdo95u91vHeQatyn+sbzB/Y9bm+bp/r42v0uXYH",
-	"4iaYeRpp3zH1rzLS/hx5aiK1nijrM/IIUIJHEjImUDytoXx5Rd/rIstxP6t3roSzsuf1hbv/bjGtjAa8",
-	"w7T6+jCtUmJwB7cQ9GC7el0RrtW66FGkDDyqJ9ZFjyIl4FFeT7BP1Nfh3AwCmfSI7pseSoWhZ3NYCE/I",
-	"BFGE7SnrCbMGsZE1GMnFV3NxBv1rXfnsVRBVPXHYPgDKQoQqKZgqRaiCLvqoTwJ2V9ATbjufKAS3ylSM",
-	"lMJZLbOkhW0u5huwJZ5DXLbgGU1QaQqivM7ULsFR6BwdebUJF+7vdkmcdoeAtfOw7Dwsj8PDkuod7kzt",
-	"1PON1fPbLtu0oEp1GTnp07iGZgF6NVvVOPY1207TWPiHr6GFEmair8cN1TSk8/4SYh4kwte8GptQoJzi",
-	"3PgqEdCQXbAQBGAkQ6w9wIn/tl6FVjZRP3TTWyjbklMc2IoG1bUpqcnfAI0B4kmeM9G3yfrUN4ehguOm",
-	"lAMg7Im1PLCBhJmTU9XhrSRWSbioMpkW5E0aZUmb48ECzGrLHEf4Oz2I+7a4cXV2YwLh5e4mSvMwJDPK",
-	"wcEImpF/LuQsZMEZM7TQJbZUxRhZEjIjJh7R0mhQEtG25mQswwBUXKZ8GsJ8IQWCTZrkA+RMOHDXnshk",
-	"+iXTMY8o7XL9MAg5poqA/5PUXZ4lGHwakFmdJcdE0ACEWUxj8sgopGdnRu9O2mDgC/t2cOykYTNWpB6z",
-	"SLnWIJGMp/nEXPKL5D7DKHoEN+GyG7XbLWFPaGr23qWCTGwc1UKcoVf2wo1DQjbSZMKosGBlUpZmJ85f",
-	"uz19SEnjxZChrVyDMpTnCZznXxkV5Pt3b9+8+PFNFsuzc9w5ftZBOM/11Z9DwPlIEu3sIpIL6dOQdEnA",
-	"DMNnJBYkMufrH3sXMkaUzcID45huxHw+NRplv1qOSCeb0GdTZw3Ti86Y8A2tj/nZ+JoZ6PYbr04/d6m7",
-	"7vA+HCCq1/OlyRtKzvIWl0Q8mWPKtWMnQMurgBHZfjZbWJUKdaTKN7l7bwM3sCCsFAsoeambswn9kfBP",
-	"KBSEvkiqzK7FJ4tcSkMpQ0bFdhOMyxCEoQykUnrUASgbVrBbQYMRgLSw/1XSDyrX/4IYEieGr+NzweUX",
-	"Uhf8gtGYdBqk66Jhk8sv7hs9LHpxpZcbNcy4RkmJYTHZg3Y1aeeO8J0VmCxpMYmMz82P1NMNVB6hyhjZ",
-	"EyyNidiEC2MpNVaoO7nR9j9n//wx+GMf9+5zYTb/lOpxSg75J2uLvozC3Pw4Bvu1wN1T3KD0NY3Os5v5",
-	"Dgnwmk6S+09YCRE5CUqLp+vSJKsT2cb0VKbm58pGblc4bu4oh6a9UrAkblBMc5bvl5FUWoj/ueQcY2Tq",
-	"9dyBEt5pRjEArwvdz+AHyDAgivkR0wQwEwHGfZa9g5JJ7I9djqJgM3v/+ifJfTuuxXruz5JUwwQRIsWi",
-	"OMFiLaKYUhDfww2FrfLQqMBCLoeNnKYpdkkozwgX2BzjvictbhhhfbaWz+g1FXP7Tao4uCoFc0DW6Vku",
-	"IYwr7GpnpC1Yjn+z5XiDZbthQISMeiJzxVjSAy9z74DYCkJlDOnBhA0wnpManVmrPEP0C6a5Q2s1Brpa",
-	"stCxzgFvaWbe/hcahgNrveJ5tO9t2lLHfahyHBpWhGNoPmHZCUJKM9rFdbiXfcIT2yi1dm/N1l1SqM3y",
-	"JiWboEwPzAKcEH4moAcoFF4s7yOq3dk9NOR4xi+YKFO+k9tz+jcT8QQyvlnNq9EwzERZriofLLBKq6gs",
-	"V45qvmptePJ3Ep2uxYNmojpbmKI1qStayO/xqdJRnVW+7rA/2/v/WD5VH+D0UwDqh8ooZN9cKE0xbrDV",
-	"2tKil5vrECV2qYJrTOCO61FXNZzpbNZwBqJaCx6nG2ggs65zqp11Tr2j0ykzDJrGRMUfmSYBIyElIwov",
-	"NX8JecEmwwiDCTfkghJml8PbckKl/psHg4KwjIlu5dxQynNS79V8OuYsIgHLOIZrjfKOa4Xll++Sosak",
-	"DbNrfuQlLZ8DpikPwU42h6gBTnuXDgIlkHJUrHXUqSAYSEKFEkXdghYCnZ9lyHqCahIyaqsls8+hNtE4",
-	"yTdzM7LvsNPJZn30BFeAWa6ZaJIfMYNF0UmuMTfhOqm8VBYAAB0ApA580wEH2PUjCrOh1RMzd3NnH25z",
-	"KFiDRtKxJLVlewLHIgOn/yw9ZFVtt/J8ZPuUYIRESN0TmdAIoM1AMks5nro1nu/SSFqb7bWOSbtDDg7J",
-	"0TGpyPjugJktc66KTOoGYcx3EuwuJVjFc1Ca72HtnXx2xw5r+9aTNowim5GHI4vOCWII0/jQQCmP7aAw",
-	"3v9s/2WLZsuTNhzTvmbmRkZUFLGCQ+eizd24Lj84vKI1Y6c4zromz7htVgBb2HVpYzQPgZJdn1uh+Edf",
-	"C5ec8G00A37tqMphlhTQ2/5CSskG2CWZt5Qpz0m1XXKwoDVQ5t3oQksdZ8BFTpCn9IRjMYn/zLO1e5FC",
-	"jZdFqCNSje612ViSQDJ14vTNnkC+tOgHy7rcmuQUgEpIDqfkJN2XnqBhxGiQm3ng7nxGBGRo48t5kFTv",
-	"N8kplvsZTRf16kFmgEHjhCgtp6hgu0B6omhD9naiLBeptKfpWFvVa+8vj+1sh8c+IL3qtlht7mA/Sr5b",
-	"WbXKMeoMreVcAVpleJsU4byxQvGRUybolDfndBKuUnjeTpk4/enHagqPGzQhxpp9XZccNFvNA2AgK0qW",
-	"ik6FnUgmsxpWJYF6/vW3vA8GW6XpCBsCuWVQc6XZxK1BJpV9dVbP29ydtxGCuKqVOqORP/5/wDdb7qV3",
-	"baHTWocVST3LiURRItMYRHtOsCMH/AyeDwq4kH4klQLvXWlSkZJR/u02mmKYB9bQuBiH/TPDWX+7ZYfy",
-	"cgKyS4VWcxFw/3+MUrO4UjI0VEHYBVlhaecTHDvHLsHRK9hQmzlxm20ts6RwtS83R2IPx4VraN7YjwrI",
-	"LP8VGW6S/z3ruC1y+GVX7k69fled5ypntNU57iSuwfIzutHxulUv3OMn+022oEwaZ0/+rjvdQ+xOJ3J7",
-	"uIKpLWlK+5+zfy6hzBU1lrse66sM0pad32NuMfcAkdpcT7r88UtLeoR0kczVgrbUXsmftG3n0G7cCGdt",
-	"KfBouf1jRxFbm6FW5X9vc9z2OohigCFmu4SZ+cJzNMTbmyXoXFvk3RvqqwUkAWUXG53xmwTduh/swpak",
-	"3FAjqHX4hcOo2vGNXUuoqppmrM1h31MsuuD+irzqb+cA19Ikg98HZAKt2hSk9RuuN+Kf0tprRHUJ5IRy",
-	"YZsyQYjH6wnI4OXijPhUYYcT6vtQwVvv1RQVmvVqZMRFoEiv9p4KffmlV2uckAGOlrRklILZF3ikdMyy",
-	"1Oa3+Mnv3Rc/EPcifm8Z/E271brZxiRJg8T2IYliRqBI+PmYahZ65Nk3h60WeU+50HsvmOCqtiYqAn5T",
-	"txZKG4v0amMZm32ovYpFwP/8579dMBFELODk6fig9ec//619PK6IkGgX8PTFj69IwMgrSt5dfomFla95",
-	"L8Bh2zxXu2UfX+5EruHlw/uJI1oytMT5oHI2ESBIRvPCT6r3alSImHIIrqn0QhATzaKIa8kjtk5SZ6Fv",
-	"MLfid+odrE5Zm1PNWpQALsbDNmm1SKsCyGp+SW/Ql7hjRVuyRPM0UGaL5glz53x8SM7H0wAN5fwekrqK",
-	"p+afSkYqbaDp2e6ZK8PYC+ri/meZO0XreSevyXyr+ycXvh+qNCfy4hG6KO9Dbwizsts7dit8j4vn6Obd",
-	"CUVSYmv8/1Hw+a/A7ZhfqS1lbr5d4KO373fcJlfeUBdeVLg+sjivbW146O/YCbmObrn0qTfOWK7vmlyL",
-	"sSTOyR2D2brEvifuxq2pl1PX8LLcD/kSABCSG4kvA4s0bxFISH0aD0OuxixoEHuqMaMannS/pJD1kG+7",
-	"WPxa5Dj8KZ3dFhPiZADVFkpxpakAzuuwVBKarLWe7XVanSMA5dGQ4fk9IvmCbyRiFrrJAWfVzfpcfnGt",
-	"QxspfduXgqDo2z6F79g04orZjGY3GMlPaYHNHe21nu4dtD+0D7sHB5aFJOu+8q60bszdnuU+yZf+8VuF",
-	"NrvJzqxqs5seruYdZrmls0iwS3lEkt1JaSNDC+Ulyu+1NCNREkR0pLGfe0obdtQTWzrrWsZyQUZGQ6jH",
-	"4lzImegJsydMeQhj548hzzT9DW4iZzGNAGPD1jOccxEobL4LtcWpLoAVvxEbxa4ROlQih1wBqilzFDwM",
-	"2aRJTu3cueoJOp1GxiyDXusW2lMEJDkp2IPdcpQmeV/EZxCMFHkNlJxMIzmVipVXBien5xd7Cu8URylH",
-	"mqcfZaxJ8CQWjFx+0XQKVGpIFMkyYCMukpYYlpfoiF7Q+BPkBnPNadiHvYQUZZgVkBzuL3xeksCcXnVs",
-	"5oWF52QCI5/R5RcGIYoRFzR0uRIOUgRa32eefh5e/peOo8svsCYLYyrzKelcoQad64RHYSHHr5lZ/ZZ/",
-	"0fJ7WGR+k+lMzFtT1tLuAFYaUmU1vmJPxk16NeHo01Bhan21Y7C08SsqZdJ+8tWqnml7S+et4kko3sKM",
-	"HAH2Ubtq0OIxNjoFZQIG+Zh90a5W+a6dnz8h38fuectSkdRhvxplIjevj+5/Nof9j30nqPc/23+tLF8u",
-	"kCzXrLHLcImK3bGBfp2ALdLQUsYgJ1gXWnsVE6YJPBRfWC6+ge5YpOKuoU8WMpvcKIv8RrBZCadZpS6v",
-	"ZjmJQnotBfeaant+HttlWwnDetyeOylS0s/rySuU7kpqYLLgz81RXSPtY3GHXtEhC23l9jqsZz/DDj7f",
-	"1WTLTJNe7dTMbogMIYiTSkLSJR9krHq1LqHC6vm206lKmrHPEUGbiiCxChC5H1/uESl8bHRq+0cpcFgQ",
-	"tyIWDwjhjRBeqbCOGoe+XxZAOfutTPqndjluSXHdikjK6qpH64mkTdTfnSp7tUxI26u4Xd4VhmfFCnRn",
-	"zkE8J/wHRMxFwk6upWLuW03iXnL5X2jIA5ooNRMZZDCuu+T7yy8RFRq4vfPRJA6dxHN10hN5HxWgJoPz",
-	"Z8h8ObFQdO5YGoUe0ckVGckwlDPoot0T04hdcBmr5E4I9WvD7k6SJxyiB4LdnTM2JVwXSYefcJo3Ix22",
-	"ZQY8Av63rFcncPStdMLpXet6LA6u0sbvjL+mHs1HqX1v4h+4rrlv+RDLeowTx3jdeYdXmvvAFv6xyqA3",
-	"lgQXTF0/AgSMDh4NqKZDqgC247zm1T7KocJ/Z1UD++dap/AHRkM9LnVT2fcluJwf5ZD8HrPY/KJmLIKz",
-	"eLTOGflZ0AvKw3Q3SuBBkmUDtz8j9dwckvc3ypBDkjjhvluPkujgqSYDqlP4cCLkrNElszHTY4YtfyHL",
-	"MoNfCkAuKpQa4xYIbzqN2IQrpkjdSncmAmrku5wywcUZgfB9g9CIwU8eGUo9Juh2JlL0BJxAn4ylOZVz",
-	"jGOYywAWROfqBGHM8eGZbYE2xxHwWk/gcNnLgn3S8IwZz7XOnY1lCIMSORqZu+dFwgxOr/3o9w6t+8o+",
-	"vRaeGmC41DmhQxnrE7OqxsCyi1yGQkL1HWBXZyRIZ69zlJcgmGD72YYH+gm6k92lLnkjL///EJdOJJVd",
-	"5g/Vzw/89EPrqRvYSDB7Xm5g8LWpfnF3S8g/g9wL9z2cooHTiBVSsONjCdGaNf2/VqQZOMjifUfYq1j+",
-	"c3fPtTk+Un82upVu+WFKNt+xaMIAVIwKEbMQATVlvqsuEspZqlgZevoH5o+/jCM5Zfs/0Qiy39OUQa82",
-	"Y+wcgYjNkcQnJ1Lgv5NZgZroXtrudA9aGPLDq+0D84O7+g1cNdye6jhKBlWxSP6tx3Gk0r9ipla+Lxlx",
-	"xgLh7v3tD682G3Pdx9n2ZzI6Z0HVwtRvYwViKNnT8u6icP2aSUp3UVUztJ+YfAOp52SWl4gkz8mjnFLk",
-	"aAP9n3EhLDp061UkKxptyN+2sMdrQQzKBpQsYdAfJJcfSv+8J6BBJybgQFcP6CSKypsMuT/3XI/9RYTy",
-	"YkstS6d3kLm4deJeotRSamkhtdwmGV9FuZvR+Op7/9iYym8y+zPddjg99vwHfTjkqtZtd6rz6c5mfPoa",
-	"nPhOma1gs20x3HtrPj/UJE/bn0sXC5ZVqZ0ZOZJTuRKje29Cp1Oj9K8TP39t770uvWbeafGtuTjrw3HA",
-	"A5kLL9PpVHKhbeQhd2lIechHoz71ly/FZ/2ITWW0dIVdyDAuetGIGZJlpROZmLcJM6yOo6Wr0DZ78cdI",
-	"xpoL1rcSbfGyIWmVuei8X39sVGKytE9lqN54+YGpVX8bc3+cSSCBzuO2/aZPNTuT0dy6oVUlTQpzmZMh",
-	"JrHSZokQ8zp9XwLWRAv8huRdLEC7c95t8GdjVmkyRLNIYSogrjtQnHYUeRVFbkyFN6j37HatAh/tbJ2P",
-	"GpVpO7x0pzHdnMaUMPY//9e/Zti53bjN1KfUlVXmAodizqzFD07qQg3uifKIGsuZgGSbPSnCOan7yQdM",
-	"MPz/088fyLLLrNFc7WF2878up3FZQyiRbFfsGQt9OWH9oZTnIctmTLziFxHTJHhCfT9mPMxUv8HqYPXb",
-	"sz0omoujsNatjbWequ7+vn1pcxTthzBKcxqMQLgVNykzxl3Lq51FjGnghbX30ueXX/TlF/J3j/xy+SWS",
-	"gv8eM48Mpfgo44j8H2kT736ms3fKRSlwyDU6BUAeoN3mvq0lvCduvQJjEjy2fQiyVJ9mKz/Nw0Lvx1am",
-	"WdS/rtY9aG2kEy+TwtUOeXvnA9OP3y19AKmjjx523COORLwkB1B5SSOFgIV0vqL6/2ofZLJs5Kf0rcD1",
-	"fvih+/o14UKz6IKGikxZRGaMnQd07vUEFxZc3/ZIJPKCRaEVq+R1bn4wHAba7MEgctQTMxqG0G35ZKHD",
-	"ISrzhkkl3WbTTopN8tKYENC2xowyWOYJAwB0wu/LNXucjSWcGH7BMFuyJ8w4TxSJRVEnD0Xqh52O69Tl",
-	"irlsRiR5w2Y94b5wOg3nxvZInsSO0eCo1RCsLPO9FrH9O7AlCmWFphEfjVRGRnwwvygCmR2F4qG9Z9sa",
-	"logHGFLde/FwH7nuyvdVYMmbs+EbtIqy5+9WzsV1dYB7JuVvUY53ti/HjVG2JQm+s8puziqLCrSVKhgF",
-	"GVMMJ7AH8UrO1OrEMbz5J3fv9fPHqBAMKz9s54zPtYDOFcSPrOxzFl8fLvzh1UKmNYvSWw/Kb80gHa/9",
-	"FGTCZCAc/thQc15Yq7IkSnv9ganLP8gZCaU4Qx+BnEypmIN7V0ubgOeBomp3GEPiBbVKV/uXT804exnH",
-	"tdDRHLTciAcugI9veaKSbC5ymrza2P89IaQNyYNfAXoGuK/EYH6TnJrDyuATMPIJt7IAlUchZ6t0xyXK",
-	"uIv4/UMgp8S7mJ2kAxJ6Oq4tj4MX//jjj42J7yaD5xus+SoO09k6h4HC4e1wmZ1Iv0mRbrmR26tKvlUb",
-	"OCt1qL7JAANls17LkdALQMl7wqKSe8B/ESg9ngwNs1fx8CPztUcy702SGjWfsJAL9kQlOcWafdKkDl4N",
-	"QUMipGbonxBS2xZqLGg0yXc8NAzSyJghFwy9uadvXpQBo3+wC/FAANGVS2Jej+bx65LcWO/zKoggRL8p",
-	"ba8INTElSOzHB8tZzSVfYBng2p/w3N5fPqCNOKw/onugdMiQXSzMcEI/8Uk8Abk14QL/3U4+2pzLMxaV",
-	"j0iV4meCsT4PivPD4xiurLuI2L5oS6NleyRsMGQBTiPkPLrg/GwsVSYx0mh9Uwrdr+tGpDaIjICK65Bq",
-	"1Sg7gIaFBDG7ssFoYR+BmPWHbCQjVj07f+kLB3u21GxA6lkANfiQQRCzAakzGhndUKefDbek9XiGL8lY",
-	"Q4W+YWMhG2kiY93YoL2pm0+mxWnmp/RfZvVuttMpnVGuMdicaH4Rm4bzJPU/odZuNtbtJWyha7WiNev5",
-	"YrZwPS1++JdWG70t7BMKjX7Ixbl1U61ZrM3aNc9yA0PtmQFQjhkWuof+01ar3TkwIsYeU/fBqRVTgudR",
-	"iHZhvd3lxYHJ1y3DgGDp1JRB3wwUs7Vu7eUns9Jge2FPXSYIiyIWR6mW8FsRbObyqi915V7ZFaLG5n+N",
-	"fvwo+euPp/M3H09nr1+Y/72cv57/9dn69V0oyq7uE2EJ7MH2gdWJQuJUN/dLOSLeB9CZIDfLpmRhbUiS",
-	"OJXKeACNTJKv6NSYr03yNyi9QrUSloIIxgIA0kXrnNRTJRDiKkClHkGzDpW9lObtzw2P0AWrGTPeFaGa",
-	"DDJnfEDqszH3xz1h3wFWtTGhjUo4oXMQEEPm0uNHsY4j1iiHt8PTcreQFutzulSar8OUAgQlyx6AF2wa",
-	"c0VCSiZcMXL57+SjjCOPhE8Ykv13L5+Tyy/+WMag4I14yPoRG7GIGSbUrb14+97xscNObQX/aT3tguM6",
-	"5T/rcJiKVH6TyB3blFAb7NumUs1dXynVrtzWByv2lo/dfRN71U54mfMFufiu4chDwtx7C6XJTgDXjUY/",
-	"ZZHzcDQKJXnGB7P/Gf9h24iUBVMSiXbNUuFt8j9b7/Pr54KLazKxaUhFcmDR476eR3RNVjZqpx5it3Kg",
-	"FsQqqe4B/hHpq9kO4C6tBTNy0U88bIa9bMzRdwz7cTPsx945xK6Pl0LP21CZ0esDdnGVuVNJe/9g+ejN",
-	"tRFBwCU4ysb2uViMVNphiMS3RDI+G5MMHlCTnBLBZj3h/IGEG0snDEgdM92E1AmSVKF5g6GpTc2bbUQN",
-	"s67MtRCJOpnNRXMEqhb82m8VafAGw3IbfdRte7t2AmJdAbFwzlaKi/Y64qKzJXHhGsPsxMbX3a/aHgDI",
-	"QEnOiEemTE5D5lpJoBmvKhgQ+1Rr6o9tPmaJMZGGPU8zd2+zuws807dxhuxz02B0Ba9z4KfYKBcJhwtf",
-	"TrBYc8RDlsTA4ijiLNoDBALAtGvi+OvxxEMoh1Fj2jk6rnVrz0ZPj4PW0/bTp4f+N8Hx0TPaGTFKW/7R",
-	"EQ1a7SN6MBwdjtrDzrA1fNrp+EH7KDj220fD1qjVoq2nZiz+D1brtp8eHnTant2r/voMukLvl3TjVjV/",
-	"yRyGRwx0nWrhT1T2k0ld+UbKOm+0ylRiNDwiwyCJ3N2A9lncuYaJgAwmcaj5lEZ6fySjyV5ANR2gfgyu",
-	"AxppqIMIyMCc9oFHpK2koLOeGM4h8UGRQZaupK+Z3lM6YnRixxo4Uhk4pzkEFK0Ka2mUGBo1OqgSfDRy",
-	"qWtQNzeHRjjmn+9/ON3rHB0Th/NBZmMeghpsXsfF2Qkx71KY5PH9zz8+/+Hlh/7r07/3Tz98OH3+w+uX",
-	"bz70v/2fH16+J2dMk8P2Abammkz1HNraK3LY6XiuImXMxZmZ0jmb6ib5eRpKGnCbOQiwOLgEWia/9IT1",
-	"vSCAKha6YgiEfbINeNKDQeqdVqvhESUhOqEjzoKeiOE9RDDzDUGMS8sU4fqEZKICe/83m5vJCakJdPoZ",
-	"s4gV6+lmvEU2uw76nFlLOAAO6i6iMzKUwbwsMpzwxJLkjM7RESQtJG3z14lxO54LkRmEJ3eI/cZewpNh",
-	"gzUY+JaxPpP4BGyMTwU2OY9cOKjsA1JeXxzfzvB/F9/O/OTeWxraXsfOyRKQuVaQIzDkgsKslxavVkDR",
-	"+UGmkTkd2uZLmw1bd+jUzvkVn0u/UqJGfCNZijsRvpkIry7Ay4R3htXNWMQSAGdkZMaEMAyQq8SU+MOr",
-	"Hg3b7fOd73MqmB5996TKXUJvvXU87AWhKIPrCVs38s1JYaM5gJhAUO0NDLP9z+kfq4I+L+RMlCgRFbj7",
-	"dSRb4YE1a5Px5zrN0TyLPUkN0Rud8zlOaO8FV1OJDlDQ8cw9Tqfkgrz8QBcBPQqeXFam00VE/dO89i+9",
-	"2p///I9erShJMCNUnaNl+ePcvOTIVqrARJorx3u8Pnx3AiEPKFnuKwhgc7vJJW9OqR5nEZVTYqktajpV",
-	"UlV/KyFNVGv3sq73Fa14DYPgilCi2WQaUo26enKwje7nEesYNjJ6yEBhPnG9dkNa1mr3OczjTW4aN56W",
-	"/tt2/T7bSodptzPRVKtOX5ndsq6PGKV9ieN77dByB5WSpNUCEwEqPu5gGMsmCQT30zTcDRxDCymVIg7D",
-	"tVWQ5WN1dRJljhYeue/IWrW5T7ZVKOBUmEVSM+dukLEeyk/b9heVMKYJM4pN5f43aziicj4zV23jEQgL",
-	"eSUhWjKBfmSwDj2h4uiCX8gIMUBgpi6qAS1tsCkAIhtzgfmcXPdEfYD39rnQss+DQaNJvpV6jNghQ4Rx",
-	"wh5nAE0244o1muTH0R6ELqFj8tIbnyjUIgr8MK/NfdcNl3q3mjhqVqaILVWJP8Fn30yk9MEHPT8XxzwP",
-	"QblwMBM1e0wBuaEyz+4gz/7Kcm+ybSdWBVMPthRMdTzIWiPgpzRMKtjFVb+2uCrwu6w/jBguSqgAIYIt",
-	"XNIIgjvxFex3hw91I+L4nW0EWuRph9IQygMs0iC8sDQjqZsors0gy6UZS5UZkNZUVJphX5zViCiHHnRR",
-	"Zq4eqgUZxEd5AeETIgWp92pD6p8nPX3c9+EHqF6tuE9pEKDualHJ7rSaYwhP1H6R3OckpMSnU+hoEDy5",
-	"/OJHVJAA2qpdfoH6imVRV8KsD5OuNy7FtJpab5fmBgsmKn54oUTHrzxasOeWFwlOdh9PhbPvKyzcetK5",
-	"3TqEOBSqFYkMtjnCeDL7ltyrqF2oRL+8WOHrtaNmdG7CLsC/9NXLndt29do+pjSBZEwi35Y3ySzLqyIp",
-	"AJpgS2JiiSHiXW+kvhfc8HQ6ZeHlFxImq9YlPCS+FCMeTRgJn6D2aDS1XC1ac33CMt96k/VgvpZRpd7N",
-	"1//2lYZPZ8HtVYGvdXJ8DdmnZWvmUG6ZmZkhHz8nq8aY8tGkABznOcySKozEWNX8hjXODBoW+nts6yqj",
-	"HU7DeZP8qNGXg7eCc8Z9OPRq9M+VR9gnn0019mygy8omUZrOAasVJDsLSCw0DwnN1QzDC9O4ko6of87F",
-	"mUWMwabGZtIsWNJIewI7RUDYLvEQexYnxwzr0yjiNp2HumnhpUmsdE/8HkvNjLoKyLEZ11OxYopL/A78",
-	"HnfJiNPgSJ8HcKzWCKZ3ar8lbOyNjBWhvh8rKRSJLr84oMCAkQupI0Zc8D6v1y5De61Rfur2NPW9t0/b",
-	"nYPDo+Nvnj5rVQirw8LfR6lQcTnLoh+t5ejHNZfemJIr37PG3qwrhw5W6NfoKtyuJIIxd0r1PVKqkbPa",
-	"mAmqR1Ukn5qGXN+I3HsLYI4000w/8WOgpyjBJQNBlHiMLPV5mDlLzQ1Z1CRvSfQkBV62R6RlA+aIej1h",
-	"jYvVsBwYWgkNrQcLZ1v1hIvGcO3Z4DM5Y1rBSNjdIoe7YV0vqX9sTBUk34JMtzEYF+kBQCIuzllA6gPY",
-	"DAjXDMg+sX8aa2lghGMmMJMdfkVE5r0Z4GFFZDIRjaLOP14NNmVtCdxuHdZ+y/rdbUt+IyRc6jE1f4yo",
-	"r+OIVQ3+wArfPXpG8VKtHwXKSqfrRIEOqkSBDvJRoPS0bxy4L3rL0T0OAl11GLcZCdpWFXbKznfQGbtw",
-	"0dXhIuCQhBIFdzqhTwCQb5SVY1W0FieiS3PHflxGL3Wwf6CFnP70I9Hy3GgoDh7QaAAD+66u06kHRPly",
-	"ygqbUSGdOLX5QeWPbWx0rQxbr4XXURKRqGDztFfFFGzq1/XyuNyeXp29hSri11Lyl6Yv3WRJXxnNp9gO",
-	"K5vTZe5zucXJB6RWgJWL6EgLGb1gtlk81AyLwEKpnsU0ChBENY3C0jBkkYd9WhMnGhfTWKvmCuTjD5kP",
-	"uC4pb6bBOL1ES6NKRjKI4d7cyv76uYZ4Hai4YWJwxKgClXIxJdj1PHpHOd5gM4E1+6SRCG1ZSigV6wup",
-	"0xcHmZZJb6SxouAC16RL/PDyv4wGFBF6wXwSUhIlL5BuuKBKGW+6+CvLeC8oD4GvZZFEdikuwVLLYpc9",
-	"AbQAsJGBJIbj3laBb9ISYsxsDW+6ZYtU6SEds4AM5zmGkM2isBTTJYetg0z6BHzgE2W7qUUWisbiZHrk",
-	"sNPpCQG1ucgQJlwp84eMyJAGOAFSHyBNNXtxq3Xgm/nCv9gACjpHoKvhJHuiPoB/2HuNYHP3euSw9Syd",
-	"W+aDA8mwUhZZGcw8jiImtMXQaZK3I+JLYX/Nc0kB5dDWW8E+UV+Hc/hpxoU6wXQT8NkoW1bcKfTVT6fh",
-	"fJHVPRS/g+N5i8fsVQGsJwkSDNDDZqeJKGQsNKuxtk51BBW2FzySwvYtfiW/Z6fKjOiRv3ERyJki7TYi",
-	"tzFfg/mv4lAbS/I77o85i2BS+vJLaCZGo7PLL2ZThopFF7nbX2J49AiMU8eAAYJcaTY1d7Sb5DnodATP",
-	"GkFFT5FOE15im9k5fv0yXZOsApjan2N+ZrYwI1oS5ayfZurXNmDfcMp26bYPBmOIi76lDltQd3M5se31",
-	"PCFHW8Wjy/TfTA/7TmX42twcwJYIzZyBUn/GBVd83X4w9YH0QWRDfqiHfVJ50GiSvwHyyKnvs6nuQs+W",
-	"fV9dDFBYYyfZETRoMVqPlOeEK4KijBmtRGlGA0w/MLZsl/z84bu9p6g4UfLt29deTwxOBnuKGYGrWeCR",
-	"7yIm/DGxB9YDBSGSM0BghdZfabUioaonuMZMAhqcYE8Zn4WhQlhyoyEhdspfBh4Z/Iv5vz3zf/9j4JlV",
-	"pEOjF9GegGwCY2wj1Ah4cmwfnMCO8GRA6tOQcmHzF7Cc5mWzfXxIoGdkT7gLmD3BgkZZj5pfcG/uQYua",
-	"b6U8/y6Sk3Xv/SDXvfP0DAs817z9OUbh1n8AfG8XTNAqb/lZuHSutR95G2tfTth2HWNnGF1a3zFGp1B1",
-	"NXHPiTgMt45X3nYJve6e4Xz9Ga43hyP0qwVMaK5Bebam++vLLyEVnJFXb3/+9uWHmm3EWuvW/uXg4Njl",
-	"LYBgj2KMW3Rr7y6/KDOWz8grpsh3IZ0M5ZwKDc3qrLMOGGGSi2z338YF0L1gEzxrhlZTPri8PB27PDLi",
-	"TJj1AS8BItbAGenWXEIUaMDgzejWvou5ZiR4wmhMmCYRC9nF5RcSQBA6OrNtNEcM3muGxM1N8YZXRLaw",
-	"QWHqJ9kgnrUKSdEdiDS+49VmNDzvc7t41/OAAh+07k+v5qRLjmxqL6hmJ8BMToDkQ+nHmsXRyWup+agn",
-	"0hmTdqvb7pyc+n7MeHiycKJOnvzl/c+v66ftRk+srv4v98OiTAX8rlm5YCRFcpEq8vz9L/fdhXvdfBGj",
-	"sMLnJotF6vBfphpesiIeLGhgljHRFXB9yvvnF3pnXskzRSi+idSpIBk2+USBbCfmuO5x0WgS2xku19ST",
-	"Q6qh82XYvMkBDDhoklM7NLhvLUgYJYqbo0mQCwAj6QkodgW1aciSlGGjAZFZBOZeeWeTXyx/usPGJhuI",
-	"kdUs7x2DtiUBU8QP2UiRy38n4ROjkSkqsoH39fIrDKv6rRpXuclcwp303knvxyG9K5FUmYcCtmiXpvGQ",
-	"Opy8kmdObq5oEo8SfP8zhMGpj3JrZU8TJ8uu6SLdMdgdg90x2C0x2EffkWQVG6usVmdZnc0SuZDch4jL",
-	"zpt6P72p6f7sPKp36lG9UxepL4WKw6vCoeldVaT3TpNYR5NwdFiiTdiQcFV1opKikGvSVk10X9OV6T7+",
-	"IbkzE8a5c2mu59JMFozUHX6QOX8hJUN5+Z+akQvp05DdoK/ToVskfMzhWiRzI3VH9R6xfIsETMM29wRS",
-	"U6k3lBQ4Q93AgxU+zAzp350fs4jbNcn3kRQBFxlG1+ocd0i7Qw4OydGxOSTlfOib7mFrkQ9l6mkiOp2y",
-	"kNCYqPgj0ySIydDmmVdkG/fKX7kTpTtRei1RWvn4l5q+7oadf/EB+hczp7jUx5iI1Ep+xszIt+1r3DHH",
-	"HXN8LMzx8fsGr2BB1/YPmpcyP47g8P/6uTZkNGLRaazH5mwYdRby5AubgxmBExI2GbIgYAHBG0l9Qs8Z",
-	"iWLRgAzjsNatjbWedvf3Q3P/WCrdfdp6is3L7TctjvwDo6Eee+DIgzbr4F5zDTDMBxCuFQtHzbQtg5or",
-	"zdBttWR5EC7MYKOIqTEMFcozImOdedxsdsHDYOpi3zkeQXmLMiMZS4iLMwIIGGZAOlTQGzM7IjxaNGZa",
-	"VjuSEcFL2SfxYsGTADLs+I2CVma+jPAwBdBjcMhCCX0eMsNlgUGKRn2eH6Leq/0ec88wjN9jFoaZV/Zq",
-	"jcy4ltsXDfk2rZSZZkFMRjIM5Qwa6ulMoWH22y1nWh7zbxHXmgnP1SCxTJ9rZQ6cMUwDqmlmtPSGggG/",
-	"tT38ibF5RUAjLwUpgc7/nGUOngND+fN//WumQnJCp1MuzrLnkGlzNMq2L4VeMVa5InWfhqHyUkr3kjSt",
-	"pE2kscn4aETMYjc8Z0MrL5svpBaAXdw0MjNLGUfR1HgUQK9H89H1ccyV4vByITXlEbwN81/Un//8j4aj",
-	"CHoWMTZB7NzA/mbMS6pztMBT32zRwvzEIgVdzc0gakwjFhCzFkP5iSXE577IM8cytlvjj5lvVjEt1Eje",
-	"mQxQdJbG0rZGDxDkGItZmchxhIBrwyP/dwAAAP//",
+	"n2aDtgPBS6IUEW8VVoncdB9jGIdgy4gqiWI6IeEqjEnV3qWZ01/Svwgy6fQ7//tJRphOzFN5kluIW90r",
+	"zDSgnsdYY1rFUTn808dlUXJJ1QxhhjzwmJOckThCjKMbHNNowOZmfsQnBtljqi8AVvCXPh10oK9ZXxO/",
+	"CY9jvkTJ4jDQSEBuiFgNGFczIgz6o4MJjiU5PB6wCpDYzw0ndj8+bOzxjDmPCWYpBH5IVMj1y+Xnz+3j",
+	"plAGpMKhBp+b2X3pire6ChqPQhWv0JhMOCBJ/XVQfNvL8CMLOZtQMd+IBVzgGJH34QyzKZFIKhrHaImp",
+	"omyKJlzfWUIFWgqqFGHITgm8yBy0d7So7GQr9pV4q6s503WClqf3Yfp8N1r/NBGSi3IyP2LkvRqGMGLk",
+	"cH8hyA3liUQLPK280+ad3B7n+P1LwqZq1uk/PO2VLeVFROYLrggLV38mq/UlvcLXRCKMBNF4FqHXP7y9",
+	"QhJPyAW6JguFeudoxhMhA7QgAhgSEekCjVCTrdD72JH+WsVSew8fBp05Ze7v09KFT0DAKQeiFqEc7KyM",
+	"hMZEI5pBv+gYvbHnhw7Oe4/RckYYmlMpKZseVq/fSlVVC390XrrS7FpXYhbNjdkNu8p5U8n30jG7fe8l",
+	"nVO1fg6v8ZQgSf9aia8xvOd/KyITnMSq03/YDTRc6TyZd/q9bhfQwfyVIYPew5QIWMMrTOMxf1+533n6",
+	"fLe9Wp634Tvu+Y7fIVLi6YbvpM93+84PYooZlXgjcvL8oB2/mChJI/KWiBsaVm+QF4ft9tXXgockSgR5",
+	"yiNSSd0jsvEzC6ylIP3i//kzPvrrO/1/3aMnw3e/dYNHvQ//svnLfzF06CUek7hiBZZUbVyER27Ou/Vk",
+	"8m2I2XMaE/OFMlo5oTFB+nEAXBgjgZdozKNKjWHiptuFfL8lWISz/4CZ1yVbLiLN8yb0PZEBCrEkCLMI",
+	"4TDUIiBlkjBJFb2ppC2/Vi5OE5P15VzR8JpUql4Knj6QiEYgg2gRmyXzMRHo4Oqo1+090irsae8sYx35",
+	"g1Vu+hYnW6IFCyIXnEkCysC3ONI8jEigvVo0IQz+iReLmBol/mQh+Dgm83/9RRqNPtXK9TYVpnGnDysi",
+	"UsGZoxmWWjYnQnDRRwvBF0SoFRp02ByTQUfrGAmTyWLBhQKBCkbKTv/n3zoTSuIIRKpodazHdwJHqEAO",
+	"u2Z8yZAZ9eFd4JSQ/jmcCVVgLXjBQPxHdlXZnZoptZD9k5NpQsMZUccRuXHbkyfwjrFbfGgqbr82LxvQ",
+	"lhlbDFioRHMcaxKjhQW5Ygq/D5BelAxQblMyQGMcISOHHR53jEQ5iWm46xGdIvKeSpCUrQwKB6XFG4nn",
+	"BBHN3wK0mHGmBW24zhfGIoS1YjSMEvNBopUlY75BVCHMVkusr0363Jwk1cfY0Foz1xIRiYZ69T93YCWd",
+	"dynmv/r0McaMEvTyhx+/fXZVOPcn2bm/5lLScUxQupSGR5+N3/fJh/bwpFFZQQnV+hVTSG+BoIMMbAGi",
+	"7GgS0+lMIerEXOWmMsjwnIsxjSLCdsQG0OYsHZEIjtyIuoLHRPYRjuZUM5EMzmcZnLNFNAPvJB2/L/Aa",
+	"JeGBNMvV6Kr4NWFIhnxBJIo4YlwZvAXFFWD3PVfPecKiHUHnbo/+wgTm88F0noHpe29AEzAxro7M+H2A",
+	"6XuOZBLOMgPrgb7UXIF5T18SxVMDILGk5rUgIWcR1VM8xzQm0c5oRrIFaHJjdad+egtAzaISOWtyCknQ",
+	"Nd3F9taFJmZhzWAqFY73c6ud4oYiTiQAEqhW7kpb4WsNlm9Shr0TNIEYp+tICUqZprriCcKCGHhr5u9B",
+	"tve4ArKpXNEMtgvv3aP03b3COiNSEeLM2KCShVaPAMZXnL/EYkr2gKUguZD3ISGRRKfd88cPv3mExivN",
+	"zXyk9KiglZwQYYqqFVKcoxgW0wx6ivMjM35fRBG2QCXiN2C9NpozAhXZQesVZiu7brkr0DhHc8xW9j6i",
+	"mE8pkxdg5VkhytBjJAE/cgDseez6ys0g3IqaQU5gRY5gW3tCt3QhWjmbL1S6C+cIICgiMYZdvdEPji71",
+	"Ay2oez4378m6CvDWgEIT3SWm6rjMjJgZI/QSf2Q4UTMu6F/3QoUNf9QkmLxf2Eueca3T7FRy3212IIn/",
+	"yj4O5JWxommBCKTywC1ac3pBbvg1ibQIGum7h2PD3n9k+AbTGI/jfdCDCCs81kojaCvZzBnUHvoikTUy",
+	"FIY2BF76xj5gd4kisiAsIixcoQN/K4eFvdw2/i4ED7Xqtp8D8S1IGQ8GnaZchfRfML6zTJFkVjjyx+T1",
+	"il7PvxLeVlpqlRaD93K0P5E4PrJa5DjRmsEkkfrfK4TROJGUESmRSPTRfkg/aNzdr19caQoANiijkVNj",
+	"A0idt/VGsKBjvfZDrJr6d4KOubpy0zssie29NQaNtTkaLs9ZqNYeWJqx0xqMbgFmN0Xmsu4c3+rh+j07",
+	"ERYCrzrGBOOkwZ87sA/Pf54axeBbOYC/S6fi419IqPTc7lifwjA4zsgIZDh+7R0zuLeCwsk3OJhKCHuG",
+	"ptNunQ1xe9jNKXthXjgtADLoJIz+mhD7WJ9ZEbZ5WNaDD3AMx/EPE6AjmxaYXqcPQfE+KXfN1gU0SUJB",
+	"1AWSM75kWpiwWrixyCHOYjCYrpsW/V2Z+dd3887bz2tsZOL8ylLQNzoDb4sFFA46nn9RT1NzdYooD18v",
+	"PY6xJCwkn4NGsajdPWi4FkGwZWvrV0Jhodp8tIZyZPNl26mnHwbi25GPtjDLgOH7lEuM6bsDpwwYG/b/",
+	"khoL+E73xSJvLcWvRv+pFY8KyB8qekPKwg22w/WIykWMV8NKZmnsr/585pftr0FMbozDKk8TT01AWoB6",
+	"SCYLLUFLLgJ0ppUxPCXCiK8zOp1pPdtaOOAVZ/k79OhlKn4GHXjW+OTe8JiUUblsTRWkp1ZkMKaKdseT",
+	"SCIqj8Z598qE7hLykM5VOHUHIXcygUOywPMferiV20kl6m5FRYrYWPSz1QgW1bia8yael7y6wFIuuYjW",
+	"xJneef6zvTJathWGtRNnGmDgRuwpRJV4W+oFRUd09+iJ80UfD4/e/Zd/qSWx9biVArgSY77nik5oFiyc",
+	"R41tiFtDMF1T4wYgLJmDy0mGODbLCDpYSjplc02M9ZbnlJkInojcDI0XVqMXlZJEw3BGwmtvg9knUmWz",
+	"VB3BUTlB10920lLMArcjWGUkBCCV7cauvV6wKB7vXkTSNZy5Q9lUf3tvm7jrhf8I5LuWNM8p8389DVqI",
+	"IndGyGuvgE/Y8wLHGyKJMj5vNwiCQox5QObkC0mkZoSQkvC1sod6HCpBF0HIvFQQjUhIox2NKG6O8apc",
+	"RXaS33LGkR2rD6C15JXpGpXf0DIkjEIHqY/JRi8RDQ3K2eFxp1w5scH0m++5BaQX8l5QUfTP7zadwXck",
+	"pE7eayNTea85DocXC8FvDAGH77xrAbU3FfAp3I1etzwyyt92uraNG6/KVxgtCIsom45QwhSNEU4Rxu5P",
+	"Gg+BnlAijBQJZ4yGOPYzBS7QiHE1dKsauchxExEOF95BzR+nJRrzdS0jmM9FKTxJVApRLwVoV7NGlghz",
+	"W1YQ9465nK3v3G0ZUWIvnWzdIMmVtbsVn9jwzyFfEEbZdAgx5usodYmWWOgBfUP+swND1PgYllTNKDNB",
+	"MmYui004dkppanwPcUxYhIVHODweuRBkgcWOJDSdpIyG/jTjKMZSadJmMrcgNvPgj8+u0D/+9vcT8zJO",
+	"idsOhHV3o01jUpqdiSOmuwm622nmG5TvoANJc3Y16yzHpNTZ5CU8xZRJZay/Pr4dQGbECQy2AWPe4yGN",
+	"DgO0nNFwhuZYXEtEFYo4I1ucY5mkn8u0qzUsptlf5ddsa0NCtt+tzAk+Sc0fw3cmMUDm457KYLcr6W1N",
+	"B30CVxNn7BG8vAumdGypxbXX3Y/JteYKbsa4fFpnU2tthhx70cQ83nyH+pi3iYwYlwgHecmhxUYsbOve",
+	"splqwCoXhFnThiwnYHbOB9IGsttsQSwIsMgw5pJEAWJkSaRCEyqkChBWaM6lQg+7ENPe5ExMEH3ZceRc",
+	"9Y0ddT8UHfybtuZ/4gLhsdRE2Yi8C0FvIOCZRfSGRgmOIebECoRDax4pAZ7NwpEIj3li8k5dAOl6+iIO",
+	"rxlfxiSaghS8B3jaz5cBVJAQaGWWNlZ79v5YJ/qAtPGkiyK8kuhAU1UZGH6n/8tpCHq8DGyGMQS405hO",
+	"JgiHSh5W7bHXfI9eclyt98W/VdlNKdyAknMtB1fN/c60GKdP6CVHiQlf1axbrwGzkMTmJ8aHcsaXdZrE",
+	"vqw5t6h+7JUH1kpzG3hiC4F2jUfWh4R8NRJvqalHKRzOylVTG6w1NC+tRYMxOpmQCE0En6ckjZi88C9B",
+	"E42oMAYK/+5RFvK50d55oqZc/7Psok28VLdtVVY5w72Hj8q1JPpXkpuDMvXovNSNuYN8ZYak7wd+xl3u",
+	"bO2C0iX7wKu38qcYtBcPeoaPOzjRk4iqZzeVnvQK3RWHKrWiVtRNuUAa71JjkVxJReZb6dDYxViWk2/z",
+	"VsUs2U7xgg4hGKh02W+JMhnpqU1b81uo5iJ4MoXqGZevX5i44O120eI+mxoSO2/ZhNpvq/Pbtx1J2z6m",
+	"B+I/7SqaBOko62CHK+WvYjMC70XHya7DHao4LsL4SmBIsi3Tb0y6Y+ONZFM9N8mfJbupIto2jrfsSUlN",
+	"lO/1LU+vjqGhSCot3trSODZzjxxPjyHRNXUeg0mtHRQtTTZLDBxUyqD6rRGbL41m10z98UTjb7EkEK64",
+	"aXz2jedmIRBWmP26nU0mzOSIlnGjbc05F2ieSIVmPI5sVaMpjiFUqJGhx2omlT7Myhf4ZELDZq+0FKQj",
+	"gqOYMtLGqm5ITK3a5Mbpd/JlpkqZ4CyhUlIiAnM5BJlSqQhUzZKFWkyNgN3GkOWqElkhcq2IlWVzoUJL",
+	"LNNqZhco8rCE8eUFYuSGCBN6S9AkUYnIY8ZGyBYzCtpFgDbYptQAbLhJMza/RQ9MO221qDS7C7yZLD1P",
+	"KXr1/c9vykTaADwDpP+ZRnYEKOTzOWYRGEL+8be/l8EWM7kku7pTsAhn9GbHSYqEowGhyEPi5YNPH1US",
+	"keOtaEDt+kowd/2C5zJsQs5CItiW7nebL7NzxgVmW/G6t/rFD+8aSJS5G7dPDX6t3F2J7z/Iroa/ks23",
+	"bB9SoSdK3J1U+K31kT61LtISo0PMZSJaBM48NS9UWDf5fJFo5TWMeXgty8rK2VziPprxpckA5QvCkHkB",
+	"TblCGDGyRFECWXSkItqYTJ3xNF31uqRZWJ/Grr9yVkIKLuOlljWfJRo2J6+xoPK4tTtySch1HfR+MB67",
+	"n/RQ/cqMquGcswivhksurklUUeIul43itmE/WTpNBqIgO+NsA02QpaHJc3/4NMfvXSyWx6o99Fo/8zTU",
+	"JpY4JMM5lyQGoX6a4IjEPIF7PsdCUQjmgicrDMCL8VCQhBkVcY5XXClSHlaaruvR+qr2duppFTUL16Is",
+	"QhV6Be8gKpF5DR38whPBPn0kKCJI8phGWFD16eNhWSxEAY1g4WV48BTH8e2pO3p2X9HRf3+1buec0TM9",
+	"wA5lY1uDJDOEul94osw/392aHnF3asB3e5b1KWGae5SZCNJ4ONCE0qEklmQ5I4KYUCIbGQGSOg1JIViu",
+	"PPGJZ+Vg25Z5balrpMbhEs74zFWKypy9BnP1dQdHZgDhUAsikEzgsua8dbWHnlGxXreMN1Z5ot1yODDq",
+	"bBGaSduFoAMGNTzsJP2loMpWdm3pTDRfs/SgftECMzkhgJ71OJMfPcwieftalTZx1l5SFOLCRTo2IB0F",
+	"4upwqoq+VultFV6URsRj4/W5Wr8cHm0E7da9jxQvFX52uid1RwW5uhnsU+TXC/PetWvbLfTK97bUHdQ+",
+	"RH9gqHcn9D/Fiky5KdDoUGicTIeCLLiAeJ8bHicu8SYMecI04RmCid38OiFYk27/p7nWX5ieRSVC/6BF",
+	"EDnMKjPk3fxO+TaufsETRRnxRkPcbykaP51hxkzqols9FMjT0qsLbegEaaqCCXGw8q4xjg3T3yAmAtZG",
+	"N33rNY9p6MSKFhLIgtZWltAzr3LJFs2G2y00Hm9A1Hj4OrAav2pg2nx4emYNXylzmz+dkfD6rQ3kWL+O",
+	"UwHCP2WJKosH+hNfopizqa0thJGMQc2ERDIbEgS3QIKnkapjZAUbdNa1IoStaXxeU9PYKJkla4AdQPl7",
+	"GeT0TM1Qs1jmCK9k9nXOEBaC3uA4QASL2FZHYlw/YJErEx8TfKMlh4Puk363G6DTc/Ofb/pn3TwX9jIQ",
+	"D37unr77uXv05N3/1fu5e3T27rD/c/foofnpXzYLEKe9TYkzZfqq1j3zp/Su8phjXuZHbhPJoKfZ1mMJ",
+	"L+9oRHNzbBtK4dke17kkYZGLA9N4/ECiJWURX/bBTwYNFhZxYuRHALmW1iiPmsvh5D2ZL9QwE23TlM0b",
+	"IlackSFlw3CGxZQMTcReJ9CbetcsfKcQnzX3cjs77uNe4se7WlO56ngwCzZl+aQIto/YiQxbtw+deArd",
+	"MWzE4FZq8JhHqzL1o97RF2aMdvM2zTAQWEgkh8YFUKN2i4QAMbUlbm2rE5P4lzqxzK/leRvOoXQHeqcS",
+	"OLzWso0pDl3M467Nr3KADMxhVJ9zTe71RttDPdHZpi4FVrguQqTUUuq56Q3QglQX1GcMCTCCTIggLCTu",
+	"eHCZUTeDUdM4rzUKkqWIGVrUseVKyyQ+ReaL2N6yfQbXrwV/pR+yUPbSN2oivNZxZS9KyDoG3qFKEvPw",
+	"uiwPzCGEqTTqcCowiTgzvkTUeF6dY0EjTuHW3JK60JijmTj83TJ0E1JK5mxYjL5M3oVbYmol1ay/UiWx",
+	"q4/Qer+IMctC/BtTAi2LLEBmD0y7qMmEWBuKwkKZHyFCXV7TxYJE6GBJyDVhkQzQDGzVKxkg5zA4DGyO",
+	"eCKJBCJibQDgi8jK/G5POFwBikJ6q6sFNkIHWIvVmrkhvgRbgwfhwwCNInKjR6GI3GTNBZzkcYjsiTA8",
+	"J5C+YDtIIGMMQVN8U+5rhj1XFKcAWLai6hsqSniTpV/NY0DF5QUPTTu5ZGL7wOWW3LC8XXkUjzEb1cxX",
+	"2L1tFqd4+c68ZlVbCV+KvFfltt8a2SvHaao6V0DRf7NExNkFEEWeKE0TbQB41mqLmv4PN4SlVZu8tIn2",
+	"BkzYWQXMXKbT7qVjUsNAITKDL4k4CrE0BL8kXFxINdw1YDzLKyrjTC77aEGE5AyKI4xJzNnUCp1IKpGE",
+	"TtBcv7i/8PGwOggyxps2sCHBuj4cqj5QZFbqA392fPro3FjKqUIhT+IIjQlievqYQqoZiSVBWKIpvSHs",
+	"uDz0KuWqhmyWU7WEGU/XhJb1nrvSykPG9pxTDB1A3pOGWkpr00PQxHvAfPBAy5dRdsgjW4sXOn+YfoIl",
+	"C9tvjnIZLfbQrgxeBeBsm9Rrr+l2ntV875F65/TTtDOJJkApDsWcX0sU02sCtKnQCqX82uxQXCxPFYpR",
+	"r7XXP7/Bmgtdy6xyF7x2La0csltERKZXfnOzoor7WwebD9X4txfNJUuavSt1xXxxTzl/eyyztBnF60s6",
+	"51C+JYrXzr4R5W81n3CvXLFwRRokMzZgeWVX5DtyY1OvS8SPlLFFaNCJyM2g44RCQUIuItecI5UVD1J9",
+	"Y11F3sYy5K/nt7LnNyTWH2kcKsMZ2ZOS3LS+8A0VnM3zJ5JTfKGG0FAQmcRK7iJK8rENJd00lyALwaME",
+	"BPKhVGQhq0q6FOxbfAFtnyB5udSmVSlmJmJKWFgbTvSjHVZh1DJpMj5GlG4mD/ISoJTAPFtiAaXS825u",
+	"N/uOyjBTVQtWcixpiVfuRxaBXdL2/wxMVysIBzHdNdQKtHc2ReMVivHSL1RlX+oEnXRw6fGEnj9+c5iA",
+	"HVcbh9YgGVfWm6U2vLWl46qx4tU6Ys11+d4SHvtgEDKZz3Fp28sZtukhMyxKNdZyNaDQZT5XnmW9kUaK",
+	"RdlKAovWOfAUjrGAC5vvzVbawu7oXVL+AhhpH2GnLAT6Tq5pd2OuZo3COreRmb3zbmneKbqH1k9u8zHs",
+	"Q2j2iOHdyc3f8TDRxB/g/JKy67bmtBLZszxmMxFxafkIL8ABWsT8H/2Tk/qyyiIu347TgNOW5YUTaUq7",
+	"sk6bJaHrThlwXguQoEvZfLPc2zJiYzNevZWU7ffZew07HG9xcjTapkMJpPOvUwBI8hUkmlNGArQQ/Bfy",
+	"q4IW+W26KO8ZSexigcmVAQ8iOp8JwUVF3nWpgFZdsbpoyIYpshfKlvAngmNVgqcQjrIhuK06dcZL2lqX",
+	"Sq/BVpV10nrXoENEVWDGCy/wfSParZdehAjWKEAhnkMT3aXgWpIzfXZXSGIaQUjXT9Z6jtEoYz+jAGHb",
+	"RTvtwgsX0nbbBav6yLfIjXz71baK/vZOkMaWnFSBrIi1TQ2nBkoLgq/Bp3ig1U30a0Li2Bs16ByuF55t",
+	"VPHmxRwv3hKlZeiyPFWTCTqc8DgqiymBFFxJNP9HaYIjggOiEs35DVTXICJ1IIPKIY6bCHQTosLZ0JUV",
+	"HbrOiaW5XWZ9JRrEc/MAUTYlUpEIUWbdhr8mJCG56Ltaij7jslxXdZWzh5KU5ylrGGgQuQrbVCKpuCDR",
+	"Rb7yNlWSxBOosgohGSaaNye0+rVTuVDl8JAkTESDRJVXmMZv3dgPJkCj8rBfOBgqzgMkua13hwRZxCu0",
+	"FFQpwkwBJMwggNgKii560yTFGxfuBbxGiURQUm68Qn80veKggB5eQL8+izzHrZuCLC0nrcULzuKVWR6J",
+	"EFaI4HBmA08P5ALPTdI1ESHFsd6z+e9C8DmHemeHbTCoQG8BnewpekeW61GSw6wMz9d3mD+7ytvzroYE",
+	"vGCLRLX1R6wRic2F7ne4+aVhZuhRPgr47FE3FwbcDdpQDDfpzy++//aH//oud74tC/hvzo5x1CTHfM5q",
+	"J60u5f+ToIocQcs0dGkqNV4TsrAN7YHcIM6ILdoUxgRrwqhqq/k3sc5aSlQOyidPzmxr5lgG6PT8zJQV",
+	"X1JJcgf36OHDs4d1Ady3QtrcSt/aWJ2WB13RYuasV/9qCaW6DXQrJz3pukvJgldDcqd006KpL8s86bct",
+	"vRN0Qpv92jSHtWmqhilOkL3VKI3iL3qQ907TXIq/uIHu3XXJbK0u6yVboWtqgsu90BEjQMzJfEwESMqR",
+	"TaOgSprxMx5HhgboPx9IZAoqHRfOGI5rYz3+ddlecX6d5oIFaZEZ03Yd6ntz4Up8QwwaU2LVNNE3DZ7Z",
+	"Cvv82KFmdS8+Q3zvjjUdm9pzbyVruXZ1Lp6v4YH9WQ/PTMlbHfor+26j87aqenm6LzRFcXWKFb52gi0U",
+	"qAc0TiM8bQQSZcjkXKADnBX51RcAEiUnXCyxiEh02C4teN00SCI5LF6PIqlAXOAYkffhDLMpMYK6bd2A",
+	"kaTzRUxsPilM0UdUmTJh4zRuDXQlkOopm5brHxvioBoVpzJUIyUUFt5oBtI/icCGnFadsykKUBJambwr",
+	"0iJppqqPy0uCtCg/Oa6u5l5aJyWX6Y0EpjYYbruM6rKTvoNYJxt36p9Wrs9BSjlS+LlDz2BTipLbhkVV",
+	"EfCyZAyDpO3obfrWlhTXBZRuGTC6nHFJIAcspox4nNkHnpXPXZSWrd5mYgpw6zDSdr6DHFiD6ijTIt32",
+	"7I4goOWD+13cfhrI78uAZab0EpJeosELgAXQYitjmP4gubp7fQ1IsEWkwDIP0IzE0YBhBM3onYvZQdUa",
+	"Lg5cYXqoN5A5qQ7d8QyYo1bH6CWfTqETTma9gWb0F9k6XYgwZ0QPm8RYr3vANC+Z8Djmy6NkcYxcUQcO",
+	"MxvOQ6FarbOjmfWBMBcThNWAFbYHrbwgmxuC9fUdRcW9UoagE7iJtiw2zFJWkF1Xz82q149kTqWkbBog",
+	"2OLETA4mW2irHvWR4nabKFmU85QdPcnrdnDYss1gTEtdD/lkCKvruGb8UU2cQFW5MgunDCo11+WHrErD",
+	"ehY0LjJuMIIdo0sjQxAWSTRyJf5GwYCNKotmjAI0Wq/CMoKgWyf5gFwzukB4wAwT9uZGI8gPazHvgBUm",
+	"RgfODGgVD1vMAUGHd7ga5sae93qHx+jZDRGrAXODxokq/5KpZYJTg6NPOw0mp1Wn7G46xfoW3n6AtVU8",
+	"WP965uExe6yjXvtwFW/s5XBrvuJi6cDbLIe/sby8DDFjbesR2ne25PL7KFW/5h9sWmve22/NuWTRifmT",
+	"ydJk1+VyYCiVIf1W1PZECseC/OQ/MALn5JOYsmuTkOUHkts+XOs0foc8Tj+F0+4z3VUjcDWMoSnGe2YZ",
+	"P1AOUfNrzcPz8v8FGF1sxmOQNrUxWdVpujQC8pZejIL8VjC/QDVYQhq3JNki2KcQSlqSqF56YYdp/nCz",
+	"EPqNuemZi8yl+5mKkyZXUeZL+qbJ67Z9jqm14XXQcSg6scp3rusOjDbNeMqx055p0ZbbxAzcMpzTFulp",
+	"1gDqJz3UVd4qSiN2yR4CVF4GIx6WWPqiSBBZrs5jvwNuow6vbZDRW1YuCO3uEtZaZqg23IyzaG2RR3ab",
+	"OWCLVN5pWGHCP5+s2ERNAIOeB6rHCmQKPJc7cW/fxmG5rjV1eMF+63DwEX0nC0YBmf1CqNGcMiqVwIre",
+	"kCEU4wdF2zblBfnAOZyrpcv8aZTqEoojAd7sot4LSSp+oHSqljt93cZ2pUFvdcvYKoktIzcFjlPD1loY",
+	"hYs0Zc2nUqxEavUU97kLhNGcSgjL85WWA1BYdkyH25GYtPQNtslgaxzDVEpJ2p+Poykbj8eafw/yF+gE",
+	"LtBh4MIR0UF6kw6zWLGD7EqZY8vRrvqgqZLmJHB6Nff/z6UFDcooQN/rJIFveIhVgLxxJBEBYlxhKkiA",
+	"KIn4PBgwOl9wLetgKROBWWhiMZUpnTj8JRE0or8mJEAhngTIus3J0MSwkGDA9LEorQhdZE3B+wgLRSVm",
+	"JtiFKBIg8l7f2wsvEqaPFsk4piFV5ELPwyaCCAKSFSj8fVS2S/CFpHMcZ3vO9hLiCcxSXK0JCrLmGUpk",
+	"Iesjp/W7aTU5B1jqf+SAaazYGpqdoAPg1P+FJeixDp5GGl8DqFHhYMfAUCZZ8E66XkPGDXT1lAameqAB",
+	"qs21gcCfFJQbyy56eLU3o4IVBe/YqGC+uq+GjRvYSL3LdjcBdY+Jo18MM7i9PMzbEDtb5sCWxb++TKND",
+	"bqeeej6u5F36xS3tEJYNWn9HVoDyGL1QWSNiTS2t4cYpC1RmAbqBFyIiQ1xmd/gCird/bcXWfyp4qq2L",
+	"et8dl1pVNM+Sn5sVUSgptVdRstv0gC4tFlhbnK/iElY2S/piehrtp4dP8VDyN3wNpOgAGrfMMYs+fTx0",
+	"ZUTNRbduPe8dCMauMGzdQe+gLRoBlWJdQ++bB8p3lXi1D3nJsom7E5Xs0g3C6VfbcYos6ED6NKmyV8EF",
+	"wgrFBEvlzPZ1kle+WcIt9Dm4zd4E1UQoa1CeB2ga2/iP//4/kfXRwL+ztBf9l6NV5g9Lc9ABFPv99BHU",
+	"iqzy3AOJYjoh4SqMIfAA22M69K0z7sOZa6jjEaJO4Hs53QdLNYhcQPTa/lQs0QGdL0AVQVcv3wYI8vxe",
+	"vLp8/RY9eXIWoLevrl6/ReePHh4Gxi4P4dxcIMaN5i2Vsa7HPMQxEiTGK5NhkduQiqWrdWf+yapsTHrF",
+	"Y/6+hCOMJWEhGXrpefndvIaYPBxDKtKYvyfS9B8xqSoQGs9ZaG8AgSoDUSKgvceMIL5kREDpwDDG0M3R",
+	"fK9R2pKnkazpBeuDE8WHlVFml9DEw4QRLgiTCDs/1HjlUoUOLFM3zg4jYR1eZAH2xkWneYaVNyDvKQte",
+	"NIjEK6r8jnF4PaFxPJSUlfXo+yHWoDP5XvMFFypz+VJpKoe6kBe91TlWNLT1FuWF7SRmj8hbsnH6aIoE",
+	"EqYWuZhyhbVNcU0Ill8Tmpr1JQyvk0V5g2goEJDDGXxNJOI3efywPio6jkkFlmxX1nwovRL69aWt3eBt",
+	"iwuTmEyzUJtmFyjkcUzwFLzFHM3xCgmCI41kDe/PrQU5z/GihXDjZz02kmxMAiHlbEiYHlhRD7SJIm/J",
+	"Wq17CMDY8HS2bElJeTk3AF1GU3W42uBHgEy9GyJwnGbqpV83tWH1eJPmMyNoRqczIhVy39BIIT3Ztbxv",
+	"4CIRCy5Jk6uZVp4whjZgRC7eyORBpBmeDSTy9EI3IgxbQVvOVQsMfTtXLTG0mextkS8Tvu8uzNiazh2D",
+	"LLtTBY7ooegaifQKD23nqbOQAFq6OfGl3rJR35RiW7pmca6NNaM8cCnmqtRscWUbVRiWbVJf50QVopDn",
+	"RIGYt20h6zK08LaWizr3oFl3blu5Hh2M1gpPNLBUuI9v5fJcl1rzhVS6LcXJYqphS/HSJT2m8TSW+mak",
+	"1YTRpILZBcKmvUAWXrNwnOhAk3bgFmMS8jnxhNU0rgwYmp79hmj5jqrDplJnbZXqnFTX7L5uL20VJKfG",
+	"sklTicQkYVcJHTWHaKpcaeF6UZASnFzNJ5PA+OpYDHqEPRiVCGDRKFfHfT/CTUsPhS+ZpOnBp91cXne3",
+	"lQBRMFzKHEe/SF375mkKOUvxvIo0P+Ojv77T/9c9ejJ891s3OHvy4V86jWSK+pJWVkJoKhdYPCnQ1nJu",
+	"u4GSlvup8zfbifQ45owEJuYa7O7W0W7heYCRInj+QBrhy9oQLD35g3UALxT+Q84i4D5lwmDFBvvFmL/f",
+	"hzXPGRbuzpyXF7vWlg+1WYmrTtSslKupkrBTM3lVmlkD6/AS77BUCD6GTOMWdACnitFScDZNi5ccXphR",
+	"WgsURAlKpFEHNG3mk4l/4jQCCc6N109g843yLsgmCO/Lr9yAV+9kCmrNu8vZZCXPu22LQw0PrFfrt9bX",
+	"LdXbo9J+10xqB9bQXnlsDK5ycTfNvtvUDGtdo/A8UjaVznNEY79G19eQaF/oI+5v1kIoQuNVLnEwl6Qn",
+	"yEIQabKtb0x3hHx/IHRgA5qK6X1jMsPxJMctx6usF8GEC/fHu9KizqbgYz0/hE24+pC3Wyu2VfeMtpiV",
+	"r0Jqi2PYdEelx+FYchTyGygKpqTDxO1MOoLc8OudvcFmjm1zlSCLcVPSsY1y0uzYh4aBQeOUdT/wqSgz",
+	"yQqf2RWP8OqB1HoHdIDzsdilZTKuhiuihu7vLBvTAqYUsbcyWukvDF3fo0IyMRVSoQivDFi0jOM3gT0s",
+	"8zRUfCBhqjQFAec/4NtX+IKwI5PquY1Ho3WDk3aVjf123B4M8/t1iLgHqxygZ4VVbkNWcj5xuKSaR0oF",
+	"sEIRCWmkTxn2UJmwfLidofeuc5Dz5aUNiDbBdqsy0m0Zfq46NKTT1vcgKOuu34Ld7dimpRCnnWcl6IC8",
+	"x6GKV+DmsFUC1JIfNgp9q6LSaxT6QBKCHK09zEdlBK47kv5jPYW6qlLdo7PWURh5UtmW8LUkYBu6/+fI",
+	"jYHhBrz+zpN2SmzcdMpIWvvgwvgkFYJVo2QRcxyV9q+8qzTnPeQca+Jq9tGKMaYvbSWCbJ3o7K91w6nu",
+	"x95j60Ldob0Hvrgna8QtEsatBcx70lWhMldV0avPnbWqF0BcVla8uXz9Ail+TVhgA7j16JSeWfM2ka4d",
+	"a6ML8hYOueR6wIeG14UaPzgMjQcXL+gQhjRoAz81qOrNWHpxMoNbAYahRqCYRNNdI4H9ibbUur6+WoFE",
+	"hjiu+2iLWUy31xI2mxZQCVC+QB74DKaJ88FAIBWPSZBGEnkHAz1UOd9K/HZ3fyNDMFj2FkL/2po7TPxa",
+	"dXOUfFW7rBSgLZaRVRPc0uawRSG7tPyEidIaWvN2WY1v9MdnV+hkTk5c+cN+VtfTi/EyeR8PJNLoIJUf",
+	"4rVuYBUkpAvNnYabwioabN1NoxGnuTn0jR5dUlHVp5iu+KBtLzUFIQ6+Oacs2vHaNAzNsUiZxcVvqpNS",
+	"+9F9NBezonda/C/rBta065fd1FbpTs/yGtc6FrnSKh5WlEvwLdKOWpOPLOJ8nTrUfm1TNk+N+6HZpWpw",
+	"ieqvTruSPTnUa3ZDUySES2qzlDqmrkVV03ALug1ItxfVwcojd6g65HhTad3lmEyUrftsqNbBwKXLffoY",
+	"oJBzEXHGPn0k0nYGqeiEUtno5E4rkrTrhWLK6Vr22SBZvxbGW9nDbqGZTJ27cavWMltUN9gEsApL/4KA",
+	"gb8PqQZaRACmmslzc8LUBUqlxz6SisaxG22ikdKnF/6bUR9FNgonCxeBj3XyonzHk05LleDv+ZamzzGP",
+	"VhWVsdr0mYNpymD7w4IwyqYvbL+Llqtz/MqPUeoe9d793D168q7/c/fooflnaZCSkeK3eLWcJCu+aYM/",
+	"EXLdenM0wqvGxLoIyZy14PE6BZ9zdpvTS6wScasfSG51/WqWCHmrH0jIrc6/JBG7zS8UboFFp2xf/go8",
+	"cAYOrz0USQ+z9AJ5joh2ldt2KqK2bcz6F1bwrKJpfj7TzsYSeG4syhBPBBpjWaHV3l3xsvUdbOte9THp",
+	"9ut23b2QdCt1rioQaHMxhaaSlX8i+1BYcrTi7rQW/7NfQm2fPRbn+Zqq7JSiaglqrp9foiSNyFsibmhI",
+	"bp/JRHyOKavo1k0VigiOTfxwHw06MTc6xKAToEEnLcVl/jQ1twadf/zt7+3Y2YwnQv6OGN2eGZKWXsaS",
+	"qpZdjO3Jbs2hcoh4+zwqQ8SW7ZF3YG4p4tUv70vigx46ZFdD0LV+eU2LKFrQ12PBXvhinsDdIWfMffhL",
+	"4I13gPK1a6i+Ar8rftziymwRa/Dapt48hW4hbSP6TF2Nod9QtKYPaElV92Xz93u13YeKKyp84N0GELzk",
+	"U4PSLSCwy84rWn6etrUKlvT6Ld8nj2m4arnBCK9KjLXjRFJGpBzqx30k8dxV29dCggmQnWO2Qm4g0gPB",
+	"0Sty/Vqb5Lqk97xiDfC8jzCKEmECLWUSzrSc83iGuEBPuvO1hqwbCmimwVH+HjtB4Xv10SqV8SmvBR/H",
+	"pCSE/M3zp+jJ+cNv0MKMQCYQV5Y5JIUgcXXk6X8kXJm6PVocFGTBBdjUse2ejiBX7ri8pktlfHSULGIa",
+	"YkWas8zv3CuvsApnZSwTVtJ8Qqjw9wwy/Uomo0wqXBqVYAKMTTerBYYKI1jZbMQKk4/kiQir24bRiMwX",
+	"XBmTjxIrU37LfcP0aUtbUcxIHAH0Q0GUqXViJVrkPlTh13LekvV7oaiKyYae4esWKgnVhNGPb14ghucu",
+	"DsO1hLVYV+8Ts9GY5vvpGitQ3dQpu1wsBLeeiR2qZGCYpnXLvvk8r8Zuii+ztSS8DzXa2JYR8enKtqkk",
+	"kS7iOzKhjFZ08syKxWmSGGGFj9EfEywiOHiIzTEgGJquvujA/PcwGDDrs88/SAvnDCHvIR8FD8XEXcOZ",
+	"YMDyfV4OAwjYkugA/nMYoDllw5jckBgdwH/0T/h92U92LfDTgKWPXAVmdJAFkuqfTb1fdGD/oX+DKhQm",
+	"1GHADqCfFwAtMKWGhJn78BhdmsZFFj6SqGGUEHQAHC5AC+Cj0K4MAKK/FnNJhoYDmmGHUG6dTlyELTpQ",
+	"ZL7QDDCAM9DQNRRgGJEbuzl0YOY+NCWJYpJ7GiCXaju0IUViwOwbQRbD0k9PwHY65eIwSF2jAXRaSr8H",
+	"GwgGzHGTPoJKmhAkqF+H30l0eIzeKk34IcpOCxsmeSEF4YC5ik54sYghbztt0WpT7ATV7x9wZiHiEqMP",
+	"XY9W04DQVfJ0uWdUgvcWXjRrE0P9w2FZy8GQR6RJAHBNw6LSsD2qKI6HacJ73SdgYJ6vFRyTlOG4cTZx",
+	"6TfWYNnwJR+OTV5JOU2xm1FJL3qq5NCLJS+3HZZo8uYbZbQ28575faG8ep9NF5eh66ZzsbUFcyPKabpR",
+	"svJvOylysyGkqahY3OskrW9csfimmNMCaFaW2Cw+bzpTO7jR/mwkQuNI/uIEU83Yvsyzu4Wj4fXzbT4Y",
+	"gPfmO9cru3OeybcVsIA++2Zdt5A8eU2pZ/7ObhTEXlKpdjXwpZO9TeZzXJap3Nhkl071Ci8Wtvhyfmnz",
+	"7EE5ilYK9t5nmjuD3eeyd5osu6GtsfXOGt5rr7BE2V427uCNPuffKgSEBk6MZii8cQkOjZovw9mvvOXU",
+	"dxSv1APtLFtcgL+YN5veAwsUd5vT726Ezl+yPRY4sNWptlh3qmeWEGDTEHlYWd+w+lB2zrXJq2TfJ3Gc",
+	"JrA4WKUlUeWMLrarJRHl1MBG8PI0xw+2j5Cc7driIJ1l24IUa9nvkcCTtNGRnhoiWhStKvRVeyVa3/M1",
+	"c0cO3IGHs7X5DMULsJ3pII/MJTlEpv33jEqltWNoHn9c5jSosVLviFTF1GwfZv4emgCqmpzW3ewtLvB+",
+	"7sLuqNwYYTNMbZpY84aEBFDGT3tvgYNrFnPBw1kCPc0UFnQykRC+GId8ToZjzq9jAumb+P1wTBiZUKjP",
+	"W92wrEwSbuKmc+EBpTluWCpkBrgSDK7EUaMKLYmId3deO1KiJ9vQCDA9HxtSWoL4MZckGlYl9KX9hJYz",
+	"HhOoHUOheGcfLQm5JiwK4B/xaqhngjj6GY9phFd9NEi63bNQKwzwL7Am6VGJIOsPG9XIhtXK6s5HfEGY",
+	"qRFvC/X7tfu5gcG21YNNi+9ycwt0RqhelgGyWRgj79Ol2Po7dGK6VyypmlGGFGFoRXBJa4Ht6hzDsjdi",
+	"R1rje73WjcXs5oLUOkkoc9lYW+IQeoAN55Qlqizb/JV5oE9yiePY+AbHZMKh0SNKmJ98kSYiudlleX33",
+	"qSBE2cuQ/9yg85aH9NNH9ekj+q8B+sunj4Iz079yzNkvPBHofxt0Sitkm08P7actua3SXeqL0OS9evrq",
+	"/eO//0/AHzA+Q7qyzYiVxhElODSCKAeJD4ns/C0WDlP3aIOgdMifcMEIQxlz1fZNY3m+nZOH/rgmVxYp",
+	"DqUJUqt2OTI0V3/9HXtIFHh3pGJzlfheijfFc9msKa7d4a307T1d8xo7a/WtT73552e9nDv/tO4C5wui",
+	"frabiRl0lLkhLmu75Kj2f2X8IIjHNWDbiM3t0HYzHlZUF24lObtIp0YY6GQb099zTiWR7d8tOnJV2njc",
+	"m7V84xNB5OyN8dq3vHfCvGzLl7SVUwtrzk9WvtZFvNoumlUpHM7mxrtd1iUqfS7TumTG+wblDdKOLND7",
+	"6iJtMmZ7YTFCIlMYUoaYuQnsEJjgYNAJeSIEJUKig4jMMYvIifj0EYIjDk0ztE8fJYowkyjG6I/PvrNZ",
+	"x/vqCrdtBqbRUm2v2TR91KKWC11M2997sfPpb1DGY2NtVeM7jym7bhFY47/7krLrehDkXfEVcS323Iy0",
+	"q99A6Rv+sf6acEXkRRo7kLl7LeLMsEzbABZi29aVZKhAoDZ3it297enddCbN2ZAs6gTVmbtvbIQQBOe5",
+	"oMI14wYjcX15VTMuncg1G40SQeQmrtly0h18EOlWckurE5HyANpKQvrCYVgFplJ42JIbhVKToFeYoBh0",
+	"ehh4RZTcr70AERbiSGCmIKSG4SlJn54FA2baS6qTtFbcYYBwGPKEKcxUgEwL/gNpwtBRmkNzGKBIT6IB",
+	"MmAHqWYTkRvXQVTPFM0py/fZdwW9ssWaUqR6YZCb774NNHYK7R3SL7me/KWk9W15yblLr/bZA1f4zDQx",
+	"YVgIvgSlA5b1QCJBpzMlj90e+lCcheEYyRlfSpT+yQwtzDClD8Eu+ocFl0QGyIaTmd6WzvInvTcukLQa",
+	"gH3XmDSlK5REWISFDT2idh7rBbsAVRJ22P8vri614db2ZzTm/FoGqToJ6+GUKcPxbQUcO9at4wJ5VX6l",
+	"PzMVEVpgQH14V80IFa4qprzwOqylL+XbvFFhenuY16GLgDwuooXsC4LTtk4WLFmp4fRx+rcbgJOIKvfU",
+	"HV3hTze2eLI5wpSOyh9Nx9TCMgC382Y/uCE54NlRud/cwAxadlT2gxlSit5+a7c1jjHjUpVnjtnw8KEk",
+	"qtwUtuBClUebSq/va11jlLRHbCHKfTO3hGXbJXjfC8oC3GEHZeRxvW9BO07hYJfLRjmrr6zi5QEUTIj6",
+	"EI80iTlGtlzYNSELKzArLqAJP7HGxDAmGMrKrwlO6wkF9Y44e5jl7Z7OHz20kn0sA/Tw8Tfmr6wtb+9h",
+	"1rcrF7T/6OHDs4d1av4+8KWmw0kZ/pThhCk0WqLUZpGqW/kpsS0+M/TEflCJmjVlzyr+mghJLTIzvtaJ",
+	"Ha1yrS69y+pCX9sU3ve0mQYyi7Xah9clSuMPDEnKpqAh4KhFGwA9X6l/3jgzdnG3fX1FNQuRqCXPb6rb",
+	"7217BN+RG3snSo4hSkhll0eCRUyJNC4Qk/HjdyEAP4hImNzeS0PeG07cUh1+Zl9zmnBb3ffNp4+TTx/h",
+	"oURRgiIuJSXlGTINcxVArl7/0qkRLwPUyxU6PXMCeY7SntVR2XZQModeBaM5EVMSDSlTfNsLVKVZvyYC",
+	"QRuMVJYFH1kfXR31ur1HR91u97R3Vgrtkir7rZelhdAoIRUijxP4Gsc3vCGTXEXUNuTC5gcBwRiut75Z",
+	"v3LeGISzvCKTZeQZXJZYwq0EcSLfAUgj/9ZtKCor6mFFnCXGLOGBp9C4sKaapKZ6ZM1KmcrEMPTSuEg8",
+	"zd+C2kDhbQodtC2HWlcagYvrhlD4CYaWl0wwVy6DT+CZnVIJwa+7agiTFybigm6zm2Ah6ujLGlnOrtQm",
+	"KSh/Rbat5mAgsJ3de7OAt87L70agaldNtiZXpXt7TLStObnW0Jsup2h3hSQjZ2dpLMZk7CwroLt5zeCq",
+	"GGIml+V1UQn0fsdZ3qZJ6TJdby9Q5Nmj02654AQInFBvjCklhuOSsJO6/jG++dt1BsGhprP+q426xxR4",
+	"VUWYkGMrplt/ZD86X2C2ym9+d2P8rfFBWmCDA5bjg31ElfVY4bShU87n9SDt6AYpfj6oAwTNHpDiEV4Z",
+	"45Wmg1lBc5eKeN7rIYlXlE0HbDlbZXr04TG6ZCjt0IRsz77xCsV4iQ5mCQW5M0B0vvj0/ykZDNjTy+cB",
+	"kp8+gor86SMytYrIod0Fg94Y40TZeAkDkCknDm0GzNhtBde7z0PKEkgIt8DWvmtMyVBO9YaIlXvd/Ez1",
+	"rHFkduh8PgJCN1iWlFffzCjj5cUslxpDyxqnz4UQ1L6+mTzUeogKbarM7X4gs6RF82K9o2jvBa49caLZ",
+	"dJ5g4ajnWnn7gkMMvpCi2EHa/xtQ4PACENC/pvNEKjSGiB+XT40UCWeMhq4x9lpDsk1CTLV0ABxrPRku",
+	"PcUS8pNFk+T3PMoSYEf6umiM98RbqMtApUuTdT074YJfDJh5W476lp5qkYdcoJHNox1doJGnZo3QSfr3",
+	"RPD5SM8gFzFV5k/92PwJo/POk2ydHYu5JhbElC/OqXPZX64RVvqN9A8YVx6F27xu+1qcq3vVk1NT0G8+",
+	"zq0Evtxa168unFJ2nDRCXJRf2fNu871V7+OVBnrLLcA5VPRFETf0JkuNrt9Bm/iTwvkXt7KP+lnVNqdb",
+	"qptlVUiN320dxltoAtsI6jeVMTlXdE5iygiCMTYuJyVGJmp0TGKu0YHb2OQlsvQTHTBuBALQtChnZpod",
+	"Qmq6ZbWjt+Pi1TS/ntJXlY8fWS101M8bRTQMCo2SNd9i3Ir2zlrpqCqEW5s8dhMfaqzSpZTRrGhf5dh2",
+	"dEb4GNtMAshwd72vTRzzJUT10JgUZEbKALFSY4EmQyZ71xqFrE84E4fneJHqMFAqKjMTHZx3n/jS8R6M",
+	"+F+vvlxvx9yDLfQLFb23aDVUQSF+cnJw0QOXE18fyDKZNKdkWjR2yKGxFmgrTdWrkrYoDpPs4HJO/oZE",
+	"c03a3YwHAy3A3eDkPZoSCfVUTPTj7s3S17l8vnPz2oLfbQbsdp1OSqHiVJjC1ksiBmswq858cMnqzjpT",
+	"Z21nEFP7Rq+1ooVzKzCXw9Tw92c3NvFurQoJF6W7+T51t6Uld/QqtzLwu6jY/dRjxgrXFdxYA0Obrnm2",
+	"Xk6x3ZwfhdW3Vik540umeU4a7mUqQfPENxb5IV0hX1QU6S+mOVrYmM7zJhzIWLsLtXj84hWdwDL4uYl4",
+	"y2WMQKEoGro/M5evNcCnNnI9Sxqq7ZQ6p8F1ct3DoA87jofQMlEDN69xbSrCDPv1QG7RxB5wbVapQ+z9",
+	"aAz+JblDxUFjjIs8LbucIZEyi/svESgWVBA5LCtP/paEnEXSto2GpDCYzqCp7Rtfkfy2lnFQUhPmmrC0",
+	"1bRD2W8JFqVJtsXECX9juclyewoaZCtcpbh/ubAhMTtXxqsqzpWVRdpEe9b5cHY/QYhdJEqisa1vdqDI",
+	"exWgRMSBE361RGDNoJHUj0AWCdCb50/R2dnZE6TvqKaO0lRZkwhL9PNvkO0LM314d1iaW+TRifXaKG1U",
+	"KW+izWcCZTSry0eVmuvNR8pc6PWVKFOjFXmv0sRn50tMiZ2LB858lQ6i9ahbVnLKG7EZHOXFg7aODEj9",
+	"5o1LkG3s6nyDKVC1bL21BVlKXbo1pZR+zERwd1wxXwJ/Ahtz0JnR6QwYAFVahCpViv8C6S6NldAXGcv6",
+	"FkvS+RBsHg/TPzf3/cM7973tvMNe5dEaxxt0qm3kaPMiqyvNkN4YUwIGGv0uMVgqLlI5hfpPqUQYLXF8",
+	"fUSbefxaeplt78daBeyFG7eNMtKuqQAPIfc/uoPUIC605FbRk/pNLscpHUpiSZYzIoo5TuWJrDxRIZ/X",
+	"UhLvOvxg36hp8VpCqicEwFa/F2/oMAtG63v5sF4aCRd+iFrtSaf28Tyh2zGNzwuFbEQ7PXjm4khqPlSs",
+	"wWCPooxq+gSprJJVgRq0j13Lo+a+EWsDruR7sWe0iAugVe5dawdpvTFNzEoF5Kda/HJE0PgOHRDLFLTC",
+	"Wblpg/pT24eGYtjd3Wkmf3G94G+RxbpP5Nis+/HLYbUhZzKJ1Z0wiOxbZQXddtvE75lNp6FFrsaHphwx",
+	"maj9xxO1YJFfO2+qpgpVjKh4V/aB9dBGnEpFbACRd8ztLaa5TxXu9kY6uBcinhLVuyLkXoLUW70I2yYa",
+	"zDSXicbdMiO2byc6+PefrgL0LPru7eWhSSU6wYmancDTAJkeFan1E42m4Wz4j7/9faSPBvYNTNTYhdLl",
+	"zZRadD58AKIx4RZxNH3KjAMda3VeL6fizNEiYTZvNZGKz4k4ciEffsaraZfhcoltlGF/wDTtlAG6cUcS",
+	"GKFDughLkzQKjyQaE83hIRiHQGsLQUIuIhgzYASHs9QjboZqLcr3oE94HPMl6FaCKkVYtsLjARuwp5zd",
+	"aErKmewP2BGCziMSYUFQ2q1lBCXvjfn2xIYI/esvkrORyajDru/GSEN5dKzneUmlkiiRUN9MS1cLPKXM",
+	"luBfYCnRyMO7ERrj8BphiUb2B5hk9MK1IAlXR38mqxFoiWFIFsqEP0IAH3r9w9srRN7rn9HIIMl/GRkI",
+	"IZTZk1GyiDmOJDowTGZC0/AmKtDbP10e9R4+QpRJRXB02IcoWSVWsEc9U+rdvSYmNnLMoxWksOGVtOUk",
+	"BASXGrMqbOEN0V8URCWCaYQdPbvC09GFrdAnXX0JNHoxOYIWMiN0cH5qfTVS4ZgE+tvnvcfmpzmVkrLp",
+	"IUyuL5LeSYiVESjR6NJEXv7VQtrYRW01O7goppzdyOpA3n3TV0x/agTg9O7aaP2yHaS37RCCD8wtkSZ+",
+	"K6YhsVZle6O0+CQoUdgG6sf2Jsr+yQl5j+eLmBxTBqGnJ/C2bT5nrG7pvbt8/cILsu93usenx11XKQwv",
+	"aKffOTvuHp9BGq2aAcU5MdnV+p9TkyKpqShA50XU6Xc0nl5ObXmsBRZ4TvQdrJQ5syEnL+kcJOPagU8N",
+	"bdUji+lt8coYXCWa8TgycbZUQigrRLLoUb8mBOBmgamfORKHaysJ6cEf9JfLpjI6cG6yNeXjHXQKAoQG",
+	"KPa6XUc2XUFNjzr8YmUUe6oeg/r5N/c5y1d8D1zHJEmdHnUfXnWf9Lvdfrf7n52gE1Gpb9fQrvfVp48x",
+	"ZpSglzwZg0FVi3ud7umTs3Fv0j36JjwlR9/gbvfoSbfbPepm/ztN00L6pwGAUGb1Gd7ls2WqFpMl7nbm",
+	"sVtAio2nGlI5VqoZ6YemBwU4CKweuNNaixstWmqGAsgSaLLllgMhJefmVMq+kJ7eybc4cnWg4JXT+ld+",
+	"ZDaU+68kMi+d1b/0nIsxjSJidFfpitrCXbM7cAk4aTGEzjvI55YlV9RIjZfWdN7ujnoM5M/EBALZ+Ihv",
+	"rWe4OSLXIqNVWzvzY4Mef3C0bSL81nX9DkYQ1kYYT6Yz5LXyW0fMzD4xbIrrvXJcbYeKTlTPy3v65n5Y",
+	"Iwin7eB4C2RgM+T3RSS2PYs90JZWZ1dGQq5mXu2/GcERMTU1tThSNakddgJjYM4vlczoN57Uv/GUs0lM",
+	"jX51ftrgE1ecv8RiCtLIea/XZCMgXksJGlSe/JkrBXKXKWYE1X0Oy0jhh8AJLie/wX9fRB8qRZg/EuWI",
+	"426c+nfOn+/vUO0dOq9/43uunvOERQXk1npOitoV3L0V5740aA8sewG9Nful4rPRu6B930IQKD9jSksd",
+	"o1GOYI9MHQdB5vzG1p3Knh+burberTJRz1tKHRPbDXQXcSN/GwtXIlc77F071Lbx3I1Y+++EguTBVUVO",
+	"HrUgJ739kBO7kHuykpEVzZobcNrXAsLMTLAPdLndlknrtx63+6DzMheIoLlZW3P4EzyWUKBls7XCDVqj",
+	"SmXGBTvYGAMhmRconyOVc+68jmX2Adua4O4MBKkXremNLyEx+i7nLjJhkfQHPD46fXQFT/vd7r92e/1u",
+	"tzmdwaedzBfTecrZ9NNHW2JCqMJn9Dryn/nQglSbk4PArTKTgD1YMAXAx79oO8BuwsUlS0tWRiSMsdAU",
+	"M7sG+5U1NtkgzDc/qxWiGTZvj6Et8fM27QS/e2rQEtaVOol5/PsiANuo9Ltq6N8Z4gIM3MAUHaRNTVxl",
+	"13zEmB66HZM/+c3+y+r2EYmJiTvJk57v4PeM9BQu1XlFCKZdPzVpIZHAS/Y75hA/2T16R7dXxuAcKAus",
+	"Zp7/xB1gp0j8/JtdFyfwDtBkQY9MGs9m4e/1iysz6u69VT9BRRqba2REW1taGqpnMFN8AGB9eIyqQ4ZK",
+	"PVGO1rcC3BcvedqMEjfmG1AzMz7wn805zfg0AxadL7hQ1ukKEOMLo+0WakW/29EnZZGt3i1lkCJAjCyJ",
+	"VMYPfozeklAQZYIJTOwTRNNEX5nHysuwO+CMPJCIL9kFshdgjlewLYTZCp76nMDeaN+3VRKCCmCymefG",
+	"/euqc9mqyl4gQhqFMGDr0RFTDe3z7hPE8Dyt2WTwFNmwGXMOKv3s8YAZgoJCzBiHcjbuFRPc4fn9jX+/",
+	"VDK2qPJ5ReMG1635FSovv/6u9e35+iTkz0a1KkBu8/Q6/c40nA0vx0+jZ5Puae/s/OGjbx4/6Wx5IlGV",
+	"OG1vCmA/VdLdT5Nxy78GQfuu5ebMs5WFCNnCb2lpEmD/ZaQxL/2c/Ab/rZGJ35Abfu0TnWZCsVkZEFj9",
+	"fvQ7FogNhApRW2nvjyrNxedXeTJeIv3ag9qH7Js16/Ck34Kw4Xf04CKC+nTO9nWBRlBP7GSk+AiNNTxs",
+	"+wEsFDqAX8n7ME4iW+2gRLL2F3EXwvXexOCKubzA+z3MltXSbUZqM2i6AsfrCsVbfTqaSGCDkBMFogkI",
+	"QlLharu0q+u2vqkN0d4bvq+HhCpeuQ6eTdYARedaruCzKSy9Tj4Ro8E7Ubm4cHp61DvbZFDTA871gLN2",
+	"ssJD48HjtkpEv/NtIghOUM8kOkkakWGhI6zNxEntb681yiGZCBQTicIZFlNSao1L15huwlXshhONkhiq",
+	"X6x7Cdd3v7f4v+zCNIgC9GnhV2H/z/GmYorwIsaMmWJkjhGl/YY26E4jdwdG+brFmbEBFb8EBTsJiyyt",
+	"oWrADHJAPHeMJZTenXOpEGemn/jBea93eIyuljwPdj6BIbCGAQP3Gui5XGlNKiRxTCJQDvUv/IaIGC/Q",
+	"wQzHkyPoLWGSlnAs+zDPHK/sWrJOg8agou/XYV+rdUGmAYZWfAPq6W2QsgEbCSJ5IkICMfBpvhElcYSI",
+	"EFwcox/MhYIH40RSRmTWueCBHDB70xDcNFPDw/+KF4VvouNHpVe0D0WkRxvUxmzSz6o5bkMbS+neadfQ",
+	"vX/tnhpHQjlB25ZknaYOhNN2DoQMzl+MOnrPk+6AJ22BIJVepnyW8laBKkHnZQrMzePTcV9H3GnFJfGT",
+	"pYrR5ESZmOWsaz6OBcHRCvpkFUluE1w1WXJl2KT5YsVNAI5gCO7E1MzxcDPtT97pdywP225pljwbvtTp",
+	"53W+k4YX0V0IzQrT5KDUkJHL8ZP9k5OpSRs6jsiNOwh5Enp2j2ZX47V5dWNAaO7o8hn9WqAA6UDrBMef",
+	"J/L4dYxZYVkVslZRHT/5zfurLgg5N/uOgYS/T1aymWksBFlgsbae86vu4/75Q/u5dNB41Rw49+zonzUc",
+	"u/bGt3aJ+/Rg++jsfDtQzBBfmFIbZjiobqAQqUQiE7E9JmpJCEOjFAFHARpFnBH9X8aHcsaXRucZpSrY",
+	"aMAO7B9an6ESjX4bWFwedPpo0EmHDjofRocXCHv6mwe+AfMcZLAFDeAVmnNb5fnQqJuQIez0PZHEBOGs",
+	"SPmAAd0j0r5RohjZuPNdFKN9RJ+XazenBe2mSk053VlNuc0g9S+btzgVcr+8ZVeNszUH8F/cJmq+ngOk",
+	"sfP3nGD30LmvNeT+Fb8hAdLYLemUBVBnIyaKIC4sHd+P4Hti5K5Udy31Uf0RqxlZt5cFfnMzr6N8vvOW",
+	"aeWVdUBbEOaqOJtuF6ZRQz7IJkjtlQ+7h3YOV+HbdcNHeOyqQq+vQcMA7IZpqR55PGBafAB2qdKCI7bn",
+	"pq/ZLGcc+vJaLh+bzgjLGWEDdjDyBFXNnz3hdhQg6GGv7y7wfnOTDwMkudGVsOaUeggXSBIisy8sMXQv",
+	"M7VzMn+Nrdx2YSDgLfKBdJ060YG+6oco4kQaM61NE/se2oz5jfRN7ZBcWAIaE01dJcq3xi/j4HlV6LWH",
+	"NztzLg+N75Wk36+S5NUkapJDB5SgmEHXPEgHTpmyiN7QKMFxCukYZ7O+/OHHb59dAZDSHqimGrzz+Scs",
+	"q6qTTtEkbTe3c33mWTvwn7V2YaiZKzpvfzVka+iTLf1gK3ebd0ErJA2gPMoSO4/m5CSP37cuudZvuQIO",
+	"6GCQ1jbT98c1Gkc4QQvx6SOG2mKDzuEtqaPAxzXnODJtpTZHU+uBz24+b8iH64OxhyANUxLR1bPPpnPV",
+	"rtNk2DRCHi9oWgzfF0cyXqEnItK2NdYylr6M12SVK2vu92xI64sNvXbI1rXoccDhgsc0pCaPMX1ljhcL",
+	"4wn2ijpC+WFm+0PkW0BkrShwwfpoUWooiVKUQa9nx1hsTTaYlsZj/r60+PpGEO/nvNJtrB+Voft+Ywwb",
+	"C6f3dsOvCTimppR5lWWGRqIxwBD8xgy2rcdweM34MiYRDLBdM7JGHWasCb+ckfC6AiR52miuTuvwHUkN",
+	"8u0av2M/v030DvSm+LwBPKHdRdb5JO2I0zSaF0Cup63gyh/01azmvAZeFe8DB/8QeAjfwjOekaG+R0ca",
+	"zkFOO6nhyn3335/85+POjhE2KbGvD7AxvKOQz/B1xdfo3SIlMI3RgS1rbqJcTN5CLl9Nj3U6cKJmJzGf",
+	"8sT0iyjNhn1pnu9gXiz0eelMQzHMQrrxOIxso4lmVe7MbCnQmxgNz6uSMYDXISoRYdG2IcJe9VMjr2aH",
+	"80wfQfqZA0PMpe1tDduwySb5E1Iz/4DsSP+EimXw/amQ4Aor0kdQMJRKJBcQBMxCcoxeG7s8RBLZB3b6",
+	"ATNxw/4alzMeE3/5iSQoIooAOSu1aNu1ZKHaXy3OtK6G4ndR6pDVv8/GfwzpD/Tfn//nszdX//H2hXwx",
+	"V4v/fPri0Ytfnq1erf79yTE56x5LOs23I+o/6XaD0v1PSBSO8ZPH3zx6eH7WO+3mexr1XV+kxlDJ94Uq",
+	"oZHfk6VFqjukh5uu03sj9EC1Vg/nIfGApYvdcJfSVlPlN8kYOhFWiswXWtqI+RJFfMnQQms1pqyMaZVv",
+	"u69GkSBSuuypASPvzf4ojqHM7RGfTNDBee+JGfKGKLE6utSs/LA6Um7n2+OVHwy5ECRUaMaFJGistyYg",
+	"iHQBlUW9wjfAK1qESthvvATB9Cu9Umsk5bavlM2/c5kylrberbjRPiTlSaMXXmG2souTG+/xSz5FlLl6",
+	"0g4F4V559TFL7vAY05hOJkc43JA88r0nx6GDkVfRfwRGc4ZodHiMfjIllCG0tY8Uea9OQnkzMkZlw/km",
+	"NFYm9YTza5AS3i+4UCRyhaNN2W8tSPbRj1fPjx67PX37w6tgwEYXoyNpDE4kCtBzQVg4Q9YZFUAosOBL",
+	"oC2EKbEKtHpD8Bxs5QNmGiVpRe0C1odCEsfSBIBrDm6KQP/bKECjf9X/d6T/7w+jAGGk8BjUtAELsRBU",
+	"S7quLLWAgkAT+t4lfY4ejNDBIsaU2d7rRnR8dnz66BwtZpyRAXMPTOFtEpUSr5dUqm/NCV2Gd2RlqRn5",
+	"LefXzwWfNx17xZuO9KsFNBj+1ChGzV94kZlEmr/0I7O6Pmn8yitjbHke4+m0+VsvoXq9y/bZr6bsaK/x",
+	"8jkLVSv/B5RqwUwuiXMeaO0x6GARzuhN7idLUlKLOkF/4ljgpJM94pMJhUDGt09f26dQZL33CL3GKzCK",
+	"7dnXcup8G25MQ9cG7DsiOIopI+msvaPTvC2gjYPG79GyVrfPOQqASnT6nX89O3vkOCo4SEQSKmg52Hnz",
+	"6aPUc4UEvSQSPY/xfMxXmGlW4brSphA3JgRGSCTzPV+dr8G2dOl0Ch1binDs2R2v9Ro3h2/91DmESD1D",
+	"zxOqCIoeEJwgovWkmNx8+ogi4nuJ9B0t+bTnnkq9RIKERCNfx2uu8vO7jR6jFA/2lXmUkWdrFwk6jvPl",
+	"rmTnO6zIBdC4C6BEMQ8TRRJx8YorOhmwbJ3otNs/7V1chmFCaHxRQI6LB//29sdXB5enhwNWVloutbZt",
+	"MNBYrECa60N7gmU160ZlnBtL9PTtX750r82ugb9XM2K2WwAZOsChIhJFD2YJBf/MYZACKAAoRxqqqXBj",
+	"wNUyQesln0qE/Q+b7/qfPUZpnGBMpjiG1gfI3gs5YPlVDzoxRuLTR/ttFBGJijtBTMvQaIKpQr8mBC2w",
+	"QDEZMNeJ5ZdE0Ij+mpBB57Bvq3YgEkviymecgazDuJrZiEHbOeUYvVADljVUMe1aHkgU0wkJV2FM+kiG",
+	"mDEAoSMjiDLFXXTBgB1odZWRGI3M66PDADmuFCDHjKr1wOy2ftaEqUqe/Pl4Zx2P24Ig3m4R/Huh5l6o",
+	"uRdqKoWa9te1KnzD4yH3mWtfU8eEl3yalx82BG/6dqCT37wogZqspRxD3bn6+T1Nv6fp9zT9K6Hpv/f0",
+	"rwaUs7UO4dNVG263ifKeOEJmXFC7fKpKy3w6I+G1LXBv+kHa/pd8YupbeOonpOdCy8YVgmQ0CEVCVKEl",
+	"lgOWXqkLdN7rIU0ypO2y6ffUjLH+oPHYL+LVMXqZaa5QsbFEe3uFxXWG1ZcOKlvndgXbqXtfInvLpRs9",
+	"zCj9PcO7Z3jVDK8q16wdCwwx8y5Bit5+CYdoAiH2MUnrqiVCUCKOzRNr8SnbUJr94Ma0QQw5w72Hjzr9",
+	"zpPJ40dR9/Hp48fn4TfRo4dPcG9CMO6GDx/iqHv6EJ+NJ+eT03Fv3B0/7vXC6PRh9Cg8fTjuTrpd3IWj",
+	"pX8lnf7p4/OzHvDgFowfZ5QqY/y/dYzzT/PiIxNc2O2e9s4M1WNZIcC0D3nTwL8PbWWK89uRKTKj3L10",
+	"8U+XUojFNcKeBdeXIPz7sIUmemKZ2j7FobygcWk+sIud+J9VxsgGFeKk76WOe6njXuq4S6nDXssvVep4",
+	"eGtSh3MA3ksd/2RSh+XbUK3Acq49WL5P7Gopm96eBeaHBfTGGNmrOjpEXKCYsuvsxyGN4HdGnCVlQQSS",
+	"yfgXotGesgGDZwIzab54YZIVwCcPYbGhhoyprpamG5r2TKYdhlTclARXRAaQ4I9RyBerQ5P1wtDIA83I",
+	"pPgcI4hnd875Gb4xCa1FJ31QtCQ9kH4thQGDyupC0Bsc60U6c+kQqwuEARYkcjt3FRWKxim9uQGzUeQ2",
+	"sREd4KwbSBjz8NrEesrD4wG7ZChhlsrnZjKBDL0eGgATMHGvg86FqVhrS9Vl8u1590kjG9Zr88ZnFC23",
+	"jFbweYgRKwlpLEtC3QSsyJTDPc3LHxaD9f3NxFUUkRvMFIo1QtNxwnCMfkkiGlJMBWnTBNLEVL7O7vAt",
+	"Ne29d1vdy9P38vTvV55Ogf6lCtRntyVQpzu/l6j/2SRqyzYRRmUykh+WafJuPIl0W2nbUaLSYJPv+JLF",
+	"HEcZBr/Vw1uxbx4qoo5MSpB+VlK/YEwZhlIHteHUV1as9ntdMTqZaFF1tSAB/AJpWJShp2ZBR99RueAS",
+	"4G7aCyiJ3v7p8qj38JEepu9M4aqVvLmuQ2Qy/QVyZPrfBp1//O3vg87GIPEgvcrrm3Prsp5gC9PjzUHn",
+	"v9ugAId/JbqMwQKXaXZLsQJBZ5FUtUDUWkrI51DlFYp4YLYy8dcklqSPqLJFYDEaOeVq5G9ioK/zyF70",
+	"0QWStggeVQhPMWXgqschZLEjqP6xpn9RPwIACrSamiaHx+gtYREazZNY0QUW6kRftqMIKzwyVwfIBxZq",
+	"wBik6o00Co8gMUF/ReCl0Uu1jjequs8j10vD4f/I9e6A4iUXUFUW/fHHF0//9Oxq+Oryvw4vr64un/7p",
+	"1bPvr4bf/rerZ2+t4nd6FgwYZojMF2plijWd93pBMaz9mixUI73vx0Up2bo11U/P/9yJas0Vv11oY9Ap",
+	"Odz8JAuhoaKoIdMaqk2nzvS1n817WW0dbtjNvVp3r9b9s0cj3itxNUqcXfpOIZi929Kz7OLutazPoGXd",
+	"RVz+/tQyI01UCKHoIOXDWngCwYlHq8Na4VSrZiGO4/saEF9kDYincDT31R9+t9UffkiU1t86n63HKXDq",
+	"L0p4pIK4Go+UQU/iL1lg1MSzQlI0RuD2giIlTANNcfuWRZFcUGkrGfGuTNfghp4Q2KJevRFn77Iog6aX",
+	"X1E5BuC893UYGtVhAFihgxDPKBGmgsFiQWJ5ixUY9CedLWntu0bk4YlCo4x8ammBDdjIkaCRk2A0HQoM",
+	"+4flzTGNTXsjArEZI78O/ChtouC+Dt2RvCiPY+QHiNigEfKeSpBk0sAM6OnkwkugNYaE4n6cEQ1KF60B",
+	"yxoFafgFwmrAcpLe4ZqpP0AWOOXxJ+ajD+SAKTonMWW2TERVPMmlATbkCVFpw1Ak1Xd2wAxJNDEC0IoY",
+	"xM6xaecLTBpqoAmqdz9gB6PXP7y9Qid+lfuT32j04cSnz6MNVQOfGqL++epEtGJh3UfotIfOztHDR6gl",
+	"E9svb/HCPZZcXMuh3X8u4MOfFCfojKBPHxWQ7CA3gy0RSdl0CJPYit/pPP9hf7QNJ8pW1yJiRJ/4l9Li",
+	"914kuxfJviiRrM0lqrJ66UO5ryLx9VWRsJdpo+2oTd0Iy1rvsBXhPTm9J6f35PSfqoDDBqK1j8oNrsNd",
+	"pc189OsIzbEKZ0SiJReRMxHLANGpVmfYFIVYmjrNOAxN1wyIU9DaHiiLA2aURCjlDHrjwaAzJ+aSxzwZ",
+	"dNCEskiiQfHuDzoXaGC0AjdowAwV+Mff/l5ta3a7+gLMzW8JFuHsP6D5TFUXoKJHdQ+Nhdb7uZQYdsac",
+	"xwSz6llyLd3qJiikhIiICBd3FVNpOjMiDj9TcFaMY4JwKLiUYO2Qld2CuMgvPyITnMQaKDAiSHsm2T89",
+	"dvfuVlv4NOnNB7jf6XfmxzFPxkT9wc50PBF33LlvzXHf4APhaTX/reoZtJ9WgEXraYes/l28+IXT8R+f",
+	"nP63+V+6L1iLxtKWJNQ3/nEU8etp9qMpHoI2qZrSpBvwuEb6U7Wd8DLNZlrOuCSIabITU0kia+HjwtBu",
+	"Y+M1Y/CcgFXQmPYGzHQ+z/W0dbwjtei5tRgP5iSRztt43n0yYLGz+83IHFGGRlFiriKRowAlLCZSohGO",
+	"Y74cpo9Gei4tCm0wg6UtqD6fJcwRglfHLw0heNaEENzOTS4Y2tpeo1u0L92T1NsjqS1PuVJiN4/vbSBf",
+	"kw3EXFnIiHWksIQ9+DrByW+hi1D4YBgGtJ9cz2qA37emsC4q+F3TBm2pQ0kis6To99V6d8eEm/3EaJlD",
+	"rUOXoNo4lr62m6z9FXS/LiXQtiX2V0mff/9Glc043Y6AeWFc7/S7mpitF0hwLQ4mlMSRRAvTchGZ1nUX",
+	"iCVxjMKYYIixQxzew7EZflySjxHhfZHcLaXZLSWftjhudnor6RFfGmnZWpbci9D4qJwo9fZFlOxX74nT",
+	"Hln95w3ijhrKkzOCYzX76yZX2p9gyM7CQpoowa+bExr77Qq0tdDTwiaO6Q053tzDkN4QpocvBB8TDyRy",
+	"JRWZW4D40TzVhvckC9z9N03vRmBFldaKimNEbONTiaSicYyWGKKGXBtJKgbM9q1Bvq/LWOdxDCYdPRZK",
+	"wkyhls7IuSMhpOg+Xv4zxsu/8JHkPmz+9x82X+GCAdd1U1rmIc2fKUi/nzcYH8cxULbSMIFmzvMyP/WH",
+	"LysK4p8n3uGLjGS4y6h874I1Cc6/Wi3aRejrE6sM0/eAvn2gvi983MfrV5pLn0EfCbNhhbi+Zwc2x+GG",
+	"0xA8EPrfVFIlA9sJUAa5HouHG6LNChHdjYPOPAT8HLFn9wT9nqB/aQR9C9pdpe159/DeQFFhPWU+lEBv",
+	"YytkpdTbClPbRC1P8vfgtkrcDjpXPFHo00ejdBsVPCI3AkN/2YWgLKQL6DorCIof8PEvRKHoQaK1Pn+J",
+	"egqhL5vkVLmUD1sYFqIkMFMo5MIcR4SZCmDogJmxEn36ePPpfzEy14SHxBJFCYr5lIaU6BWhqckmOR50",
+	"rGqeXkKrk4MKnHW1RZyZbCWX6YTSRKcDjBbJOKbhgI30hnM0x2Y8XSAgRy5Vq69nJYcXIFdoiFEVIGpq",
+	"K5m6tyaVDTPzugsR868eukQSDFA5wwWkXQ3YeffJRRELYflmGVBF+MBlXCEv4SrQWnzKvIO0f+8hOu/1",
+	"SkNHzMfzLPfzxY/oY9OriskECTKnkqBP/zeKH2ChqMQMhQT9whMROKB9+giYadDtuLMNMW5h+02PqU1s",
+	"yFcusOTITmovKONb586wno1qI5B8lqO/l8juJbJtJLLeLUlkQZYkey+cbV1k6M7jjsyZgVfb91p4ec51",
+	"arKx3d52jkJ69QNUkq5AVBIRNMdUCYKiZCGIl7Xw6X/A01f40/+rBBmw7358/ebT/xh0Do/Rc7CdSBTy",
+	"+VhLVGBtufz+u41mf7fhryR9IU11bnXvzSafunc/7M8Abma2BvC1xARyPD1Go4WpDjrqAwpYPiqLPjSU",
+	"yg0PJMJTQUDorspTSAcMrSOy6aov3YtvzXv/rOkUKQBzzlzG1TAVJD/kWjHgaE4ZlUpfohsyjMkUx5ul",
+	"kLUYYrjYx3Cj82HEbUQOKwzMEiolJSKDtSUJyFAEX+7oPer1HvWePHn8+Jtv9O+CWBHT1rLo9DtGPSlI",
+	"JXlak028gUU3ya5obwU3t6w+ocIn4V9tUgXNk2XHrnI/VydXPMPhDEwkaExizqYSKQ5Oa4fK6GCkZRtB",
+	"BBkB3xlxNSNCs7UVGpMByyP6CSC6Xl7I53MiQorjwws0ctONkL3S8CHQ+fXXHxh/NEZzKoFfrudg9HrH",
+	"yIQ9WHR0jXAGzJ/SdcUBOlm6toNBZyHoDY0/fZxSIlAMVhBTrPNEX71B5zBAI0H0y8RMpEg4YzTEhvWO",
+	"4IaaJ9k2jwfs0hvoHYBti5NVMk+pSUbtbd1nPGBzzPAUquCENCLSUlMNdAmGBGtHGPnEZ1OdFe9KfBFJ",
+	"JtZL/ofXMddqASVHryDYwdA2S68s28vIVToamdF+xkjvUQ+dnqJeD52dFWjS28s3L+0brpjvcxrLzjYE",
+	"5VZLl5SxF4sbBc6SolhLdmKV5j8sUrjPPbg35Sm97c7IMpXT014PzqiMqdgb1/AEW/OVLU58o+pnhtyn",
+	"mnxNqSZvbDxqaqW1BPpAzajWzrBQq8NqLlrU+6zB30XwFHJRCmJH/ovAC+YmLkcGKKIyjLlMBJFQmN9Y",
+	"T1wlfCj4f9gH3jGjUmm+TCUiN8YItB6FbXIkdqL8rZNf/N39jhNg7rRFzX4zZvIYaDwTtuUCkGMtQG0S",
+	"ITd6/lM829WQ7nFCIwKVdEn2unG5MQ1ttt0z35L5HbnR90ghLGUiMAsJij59DAljOCbo5tNHQSf000eZ",
+	"6/+6WAh+s6bwtWXLt8VwNzLWcpaZB+i21tLbZ5n/JP7r9CZV63Lt/chZlOltpQKhS8TI0uhzqYsVZ4qk",
+	"6ZFjtD5klb704XJGbKY+OCKYAiU04sSUqZxQdYy+JSGfQwp+qmQtEht2nmlUYxxem4Y7TrW6QDHBNzZ3",
+	"33s5Wxm+Nr138jpVebuZCO+TsW6pSznXzWvx6ePk0/8SBH36f5RI8+s+fUQxQXOspfsKmmC0gm1u+C3m",
+	"Pd2mGnRL9HZfJ1Gtztw+bXYJUP8/e++y5DaupY2+Co7OIKVoplJSXspWxo7TWbbrso8vdWxX1e5TqpAg",
+	"EpLgpAAVAaas7XDEHvUDdP8P0KOOcPwRPepZD/NN6kn+wFoASUmkklIqr9Zg73JKFAiCwLqv79vJ6MfX",
+	"BFVSp1zl2Ryg1UPDDcuY5tVPQRnTz4KRgeSKhHt0GF1+AXkesEw1wQUNeWBLCEJKnrscSKfSBoawnPiZ",
+	"8Z0OMX425YoByLLPkEINtI7jnLaGJJFRRzh1NGcwuyqeVNnUjNKL2AechL2AEjQvO6J61GrVPDIdcX8E",
+	"H9t4pozOFbGyH7uV/oiNGMEAp5mHOeSuKEmR6Uh6dq5GtY5yidCew/Qzi52kbu406ueeBsxQS1+ZmN8/",
+	"UUWCPao1UxZ5OtjLs8Tr5RVV8tTP3Y1vXFHduJdSfpkybgqu9s5N2dhNScP1TjLMpVl32nGTYMh1A3hn",
+	"6HwD/xJscEILci5VqwfUNeJ5B5mwXGHrw0uu9PPMdTdeGrHFtHafKm6EhQ1EVryrweGztXeIzGoXKc90",
+	"bWYkYHJVWRlYvrruG7w2fXfdsmLLyFn78CV/cwL32hgRIevzu7I55ermSKvROiZMXMiZNXJsYjKsV66X",
+	"F0836NVp8cymf1zR2zlJ8uuIajKliqgRjVyWedHkG0RyTBC5Qu0BW63yiMg0n99olCbXTH5rrcgq0Oam",
+	"8VusX685JELqkgsJwTQ8BVrQHaFlQGfElxcQ9R2l+f46ORPEvhc9I9SHoqP+jIR0mljAYGSbwT3SjzVa",
+	"3lD9k/L1prYr1YTjSg/5BRNgj3dEapAXZ67TTXunJuyVIvEOhMH65/4Gs9c7LfJwtMj6G6fIVE7VxC7H",
+	"dweJbCNeLZWTQCRu4xiCwqJW2O8pJFi/Qstdwz62m37fHzH/vLgKGpROj1SXlRKKAej2nv9oT83D9XZE",
+	"jrJK+sMCOqt5pCdj3ZWDrvLlhMHtXDLB3rYjkoyCnxRZu8HMAOzjBEL/pMoExoJIxC7kOQtqXkf0xlwp",
+	"LoZInt9LtGSPVF19pUf4eHL531p55NnZdx5Rl18Aj+fyC1HS5xQKYXVHoEJtEyGTJeFY3sUCDzFyXIRI",
+	"kaF0aZNUwRq1mXKjueo6D1oeF556wQIAcaxyta55ixk75FUizxeUb26pdSrRtwASfwO482vXgs8XgC8L",
+	"wLGEAKWWBLb/6Vxpo5DTwmJsnf84cJI0h8LmrZcyB0xjGZjZCZmNkaCsNcnC2ZhjFyNVrp25mKPRPRLJ",
+	"WHPB3PW1DTViipOVOcrltZbdsbCRi/TWBYsC7utHp7Suq1J+HTFjky/5QGMKboCRtQuK5eacn7KKZ3VU",
+	"ZlmU3U7jyr0Xjzlpf7eg6CAS9A+rxj2oGWVnxEIVUBrbxCpJz6lG8ELJjNk6ZxbUiiSfVUyr+Tq2SYKx",
+	"5GWUQdbMduQOZJSylKwjyDZ1IzZ3CUBStn8rcLgW5HPl94yshVdeKYkJbK7tGjMze00z+QbK2BP/rbV/",
+	"2Nxid4c9xVeHsNxufsTxq4VsxZ7KVJPKMLjDCBXgUXyQcaSIwjwVi8gfMSPhHs9CTSHMRHD5P+PUWEWH",
+	"1SMy7ogJ9I3HwhmuTCCcbHT5pVNpZ01arhBoMUGbTZDYZdQRC19lTxhE0TLJ4TrpZbZxDyueuOoIOWFi",
+	"H3yC00xoDQtTSJ8NZMQITxo9Ms0rkAOGxG5HwBHNYGVaaA1rmHKsQbJGVlVIsc/GEz0DSIlYnAs5FR2R",
+	"uD45DTK1Ovl5EkoaIJ0xHwoWkED6MSywuaojej/9/J4k6vPgk/0XJDvslb3iiFyhR3CbGeUi8XyLonMD",
+	"Kbi2DXuDRCY7tXjf1OKam6PIt7GnedeU8jUE/1I91OeoiBZdNy2h7CjViu7Iroj3WbzAwmDeDnr5DqGX",
+	"X9qXs0NdfrSoy/iKHdzCnYIkO6Qp0HxoKNDIH/GLuY92YEwlwJgSwIQ8OCbLfrEuHpNVEHMvYy2MplQz",
+	"OAimTPWgz8x7nkNyQm5m/9zYUAmmU/PMLsvTRrNVuV3MYzwrZeCO10E6LgI53vvLu59fVc+atc0hjhMw",
+	"3h26cYFtY6xYeNx0tUjVwTOompcsigeLCim6xG7AJSpG+8wNV7yUQ5UgLkKUO4r4BQ1JFU8D6bnD0LP1",
+	"3ok9hb/pCKyL4catt+fD6nqs6LZDj2OlSZ8R5VMhWNARVXTG7WMefOLB5wPzZa+WCSlwRZKDbow76ZqD",
+	"i730l07Y3J2TXkq4lpeiiVgzyj6tgo6h+FmOJ0bUrZZsVwmuNWXOjWJB7PT0Tk/fNz293vEoik/g8u7C",
+	"Ew8JM+OlHCbqcQUeYqrFSjMGJHrqtrF3dwJzJzC/CoH56PlSV4qlbeD7F4i1gwSF+8Zg/aGISWF9IwPO",
+	"F5svdFCb6FWMKLacTsIZAbQGxc2JxZL7jkjOkkf6s2XfBWHylj8/JUetFuDPqo5g1B+5m8N0QmpmZvwd",
+	"uG+eJ/KKRjaUdZbilW+IlOBt5rrcoU6Za1o8TtNEOy1zX7VMEeLCdfWOT0Vm53VtrCi7+ybBAOh8Q5aU",
+	"imG0o47f2HBB3rMculm6a9Z52WpEW8cnlXbl6eDJSdB40nzy5Mj/Jjg5fkpbA0Zpwz8+pkGjeUwP+4Oj",
+	"QbPf6jf6T1otP2geByd+87jfGDQatAEvlP+dVdrNJ0eHLdB8CVZShqvglgDht6zIj7aqyD3iVmSn0u8C",
+	"T+0uETmMRiQ0E8yzGjh7RtbzrQ6sOtmmDTKvxc/wBpsGFB+5Ak8vmi8G2an0nUp/vCrdnoCHq9KPt63S",
+	"7YrsVPrXptKteiRUJFp840DpgZ0jF8Obiym8mTChSNXy7qke9HaEXJynH3Z5AJ+LpD55wiKi4v4H5muP",
+	"cIEF1UA9hnc8JRAgGDJb1mwkl+XRo1pTfwTlx1X4io5ZRygtIas9g2J1IQEmUk5mNSQBEKSXWRrL5Vcn",
+	"r9nUpT47YkQvGFaAI3wQ6aWCujtHAbAc2/AICxVLmAK8TDRlTyWV41QEHQFg/TYdTBVxwcMu1aeEwsKx",
+	"wC2TQzzIxGbMInSELVIfmw04BAZAt8mIH0r/3FaNe5YCYTlGQ6cUJpL9CgIvtXpHnAkSC6ss3A/gVRy1",
+	"WqQDagSL9TqVU3irDu8sNUSPGk/zQjg/4QV3ZPxtSkWY0UlXohAYDd0FJCpjrFTaledv3jn1ddSCPnvY",
+	"9mUTzxAyXKt0JT3z94OVcJcZ2Rm4X7mBm6zxw7VwD7ds4SZLsjNxvzYT12ooQsmCjZEtRcNi+4yduIH5",
+	"66RObrHAczkVoaSBLY72AV1yDd0ofc30Ppb/A7b0crd0nwsKvcpXlnO+tzaulyJEKsEHA2MKzibMg0+M",
+	"XCRckGc4of3nXE2kgpUGO89c8+6Hs/3W8Ym5zJyShcOV88tlgz41sE+JE8d/6VT+/Md/diori1S95PAu",
+	"P5ybVwaRxYJerih6fbSZZrf35t0E3ACuoeSGEtBeZRLr/HcEdr0vx0y5WlEqZogFx6BLn2uLuE8zBaxJ",
+	"xaqWpGcPdO+UKNvIyjWhQ8oFeBfUx4ZUJCbLeDU8m1ZGIGU60Cyq1ck7JgLSG8eh5hMa6QNzuvYDqmkP",
+	"zwqICRrpjhDQh9MzexbhdMwNIjpFr9B4Tr2iA9xzraxuw/fMCTK/B7iBU+RP/f7nH5/98OJ999XZ37pn",
+	"79+fPfvh1YvX77vf/sv7F++sg9Q89DqCCgJttgiVBKB65nw6YD3LwJPPBbAkkm7MRTLjf+fMrfIO0nXk",
+	"nlfJeY/zg0wisyKaowgGSJCSQ6eOzm/4u5S+U6IG2flDO3/oTirFvm7vx87rhsvjWlt2UOysd+7JHbgn",
+	"t1GQvE1ejHxbjlQTbQeof8YSkcGsdqWNZ3yaMeVhX35kxV3TL6CAz4Iw2svR0EAIwjCEmcipMG6UAlol",
+	"e1mdnHXE4ofGLjEuhJwK+CENpUCjjytAGGEBhL+FNE8BJqFnuXoV4cIPYwAaxIbjlFOchWxINUbWYWjw",
+	"YwLgsAgZNm/j51wR2lfGLShoVX6VrMldQW6tRc9up5tSs+eNOImjiVRsbtAx/fiSiaEeVdpHjZvlIA+C",
+	"iCmVoXKdYwWnsZbdRGijMutT/zyelLVLgMQBsAy75vmCGGcwjKjPumMuYlDOh+Yp+ZjBSYCyh4pXaR7Z",
+	"/37TPmyA51MGUqTkvAZgq4zpBKxLpv1RF4ELaNhVcOJVpX3S8CoDGaLs/63y4+tv3/zNWJUjSITBz+tz",
+	"6zWhSk1lFHSVObC4XhMZ6Ur76dNDr6IYAHcCZwbQzZrN3sU7VNqVdwikECsWzSO8zb+UqTHwWdDNzOzd",
+	"hI5hhbgYYiaiy4QRc4kJYg0mlBbp7rON7mD2cIlzaza8ZFcmU0hjI7wfstJvP4u/iPRbZkweoAAuhYKy",
+	"NZwvOIxlcL6skIHqZrNOD4fHHfFa7PwzagAAFxXLoium+qW4jfVsQbsYCW3PoFkbAAsBXiQJ7LegCtDT",
+	"RdaijsjsGVI135iJQKKVEhQkZDqSRANbHvjYQRxZ2JG5X+8BZUoIswEl4TPonM1TYpkpcq2cdrEKaaxY",
+	"eMHUKai65LgA3NdgkAlM4I90HBnlpjtCCo/0mU9jharM3cu4HODy0LBOfrLnXwFoxzTimu1LEc4AWWzW",
+	"EeZTxWhoHsJ4D0rb5TJPjnAfQMYeERoHXLNgFWwWPO+dduReoT020BSJRN5E6hr5duhHTO/DMKtF73Wk",
+	"7J0J03Wl3U22FO8sh53l8FAshzWPTTEUGnpPu17jB9RrjDIQjBWnMfNsoDmf++CT/edVBPyLBlKRVeQR",
+	"mpoqUjBrm6CVUcS1v7GKX5tnP2M8PVaO/ftDmX/FRvTyoz05pi4mEhQ5ahwRLbGhE/ZWrNPNhWY3Ug7a",
+	"SExqYqexHjSpPWQadSQgypmhSTQHrq8tb9jvmU536zUTKjiVrq1trLQrf2VExUlwiJEPsfoj3qMxaZ4Q",
+	"Ki//B9LIqT0yrocy7rOVBonNDdymeeGWfy0NWNYmAdt5WYPbx7Qq3G2gVIl/Ky//C8sNXY7GvFnzjkvP",
+	"8nDOAmg8PqX96PvdrxJH6ymfV05xYq0BKKJ2Lj2AkSdA86/IJGLQZ+6PqBgy49fnBB7gOww8pIzMGR17",
+	"ukrHIqFcdTqSGNcmYzrrCMDXnA8ESIFxBWuPW6GDJEg9Y7f3DnpqrCc9cs7YRGE9t/XpL2gYs1PSE3EY",
+	"9ogfMhopwnUx6f92NPymeFrX9LXF4XTf/Fne0c6TzMWux7oCAJf0ZpL89125rKUn7rvvmr/Gy85rGbf1",
+	"fuq8k3yd19qWzrN33em+r7XEFmXh5k7vARj++9AmVZyB/g6aoRb9Ei+jdVHXGpcC6v6qCDoDLgbq8cQp",
+	"AdxsJJw1lkHEaqfmv4oB0DZnykbJ1UhOoWOsNzfHXp3gbBbz4Y6yGzuhIFl9RXr5zAz7Ap/8IRFvU8ek",
+	"YJbXKCVfy2gtbyMjpJ7sN+bLorCqq7uOorE/senrdCeW7WP4ppJYN+6+f336/z+9Jm11+nqvzgXi3pqn",
+	"Z37k/D9wqIiOKA8RK//m3INi6QOm074K5QrhAxXL5oqkptz8iDh7i0hB+rHigilFAjpTpM/0lDFBesaW",
+	"72EzZk/LHqlakkXk/wmp0uQb/Ek8sbyLp4RqMpZKk8MmfAVOgrk9lC6PmcbQH8zBI2MOdcwSUbMUmXIR",
+	"yCngaiHVMJQbS+C5Zh5hH9l4ojtiOmIiDeNwYYsKSRWE6SnJZlONOMOESg3IWK2fQjV6JMauxGKgiS3E",
+	"xnKbzGy4InLChHkQO194HhqySKuOgOLpbPoWsp6Ys81EkOZztDZ4c5ot6xnkaomaa+cdmmkLqfnASrkr",
+	"xDNgmL2DrVGKRBQIVNYmxyyo1tHyDng2MyJ+sRDySQYhBNyNsjw2T90v8sorv2kfH2dHXZMaO2A0CDkU",
+	"+M7PNa1UdaWhY4bacqn18DAbOMsbrnmYNxzs4/wRT9LrC0b8Jr0nnshuUvfrDmWXiy4eyi4euOzd8Ufr",
+	"dOwme9ns78K+ILPX5wnYdkSjS0Sj3B+h9FVkyiJGgph5ZMx0KowjK2dvX5Op9dEXFsJoueU50EcXxBEj",
+	"//fRSTtV1Rgtg3ObwZ73CKNROLN9LR0B/TVC2t4x2/ATMnrBxRAx5m3+YElye0vVOa7ZxqqH6rwRXktw",
+	"DKijNaZiBiw1gJqAnTONQ6OJUImPmfnIqVyjDEE15Sr6Nqoq83DcHJAYtLH5zXQkFXPa7s9//C8M4pmL",
+	"JxG74DJWOCwQYQMjn2BkEsZYOQXBGqO2uAzg15DPhlpXfUp65pddqntEGUNhavYf9ByZcYDiD5R5Ol18",
+	"JHOLPP2G9EtZDXenhT1C6kyo5MIcpYDFH+GFAiEB15dfVH39ehTzZGlRyu3i2oNuKtR5T1Kdt44OtVu8",
+	"u07xSNnV9Sp2kxUp/Y2Wv0jNwMo8vrTvWuUGeZRokArVmSS5sbbtNloZVlmmw1xVSpCh2iNK05nyyJhG",
+	"5wDLApTINnkhApAsNY8oiXObwv9R1RGBEWCxCFhEuCYRG4O4Yh+BKowFpygAhZwatcCN1U1CKYYQpwnl",
+	"VHWEa/isk7fmrmDkT7kP4RkKxY4h9zU0aNby5ZiZ68aUnhsULuCKQfQIlunR7eBbjVluJ/qIuyAlE1zF",
+	"F1wE5J/uoes5T1smJnWEtuu28+FK7AOBrmvp23rr3ZOjVrPpVWLoR8p/wmaiOR4uxeqahKrN7RCqtu4L",
+	"oepXUJBwpdRY15myGnjzmoTTPBbvMbQtQHdAwuVdJ++YBrLP+R9YB0vLgM4IExbUzT5qR1RdpZWF3r+w",
+	"BaDI8+1IyX0qhHRTalu3ilAi2BRKImBfAZ8YmgxOPc79rlh7u6KEbWjvDT2PTXmzM2f3m/3Gyf5hY212",
+	"7BusH9ixY1+XHfvkGuzYbkPchDBPM+07of5VZtqfoUxNtNaesjEjj8BJ8EhyjAk0T2toX17Blp3nOR5k",
+	"7c6VcFZ2vz53198tppWxgHeYVl8fplV6GNzGzQU92K5dl4drVRY9ihSBR3VEWfQoUgAe5XUE+0h9Hc7M",
+	"IFBJj+i+6aZUmHo2m4Xw5JggirDdZR1h1iA2ugYzuXhrLobAX+vaZ6+CqOqIo+YhnCxEqJKCqUKEKuDe",
+	"R3sSsLuCjnCvc08huFWmY6QQzmpZJC285ny5Aa/Ec4jLFjyjDiZNTpbXudoFOAqt42OvMubC/d0syNPu",
+	"ELB2EZZdhOVxRFhSu8PtqZ15vrF5ftttmxZUqSojp31q17AswK5mq4hjX7HtkMbCP3wNFEpYiV5OGqpJ",
+	"SGfdJcQ8KISveBU2pnBy8mvj18mAhuyChaAAIxli7wFO/PdyHVrZQv3QTW+hbUtOcGCrGlTblqQmfwM0",
+	"Bqgnec5E1xbrU99shjUCN4USAGFPrOeBBBJmTs5Uh7uSWCXporWPaU7dpDGWtNkeLMCqtsx2hL/TjXhg",
+	"mxtXVzcmEF7uaqI0D0MypRwCjGAZ+edCTkMWDJk5C21iW1WMkyWhMmLsES2NBSURbWtGRjIMwMRlyqch",
+	"zBdKINi4Tt5DzYQDd+2ITKVfMh3zE6VdrR8mIUdUEYh/kqqrswSHTwMyq/PkmAhqgDCLZUweGYR0ODR2",
+	"d0KDgTfs2sGRScNWrEg9YpFy1CCRjCfzhbnkF8l9hln0CC7CZTdmt1vCjtDUvHtXCjK2eVQLcYZR2Qs3",
+	"DgnZQJMxo8KClUlZWJ04e+Xe6UMqGs+HDG3MEZShPk/gPP/KqCDfv33z+vmPr7NYnq2T1snTFsJ5ljd/",
+	"jgDnIym0s4tILqRPQ9ImATMCn5FYkMjsr7/vX8gYUTZzN4wTuhHz+cRYlN31akRa2YI+WzprhF40ZMI3",
+	"Z33Eh6NrVqDbZ7y6/NyV7rrN+3CAqF7NliZvTnJWtrgi4vEMS66dOIGzvAoYkR1kq4VVoVLHU/l67trb",
+	"wA3MSSvFAlpeqmZvAj8S/gmNgsCLpIr8WvxlXkipL2XIqNhugXERgjC0gaxVHnUIxoZV7FbRYAYgbex/",
+	"mfBBzfFfEHPEiZHr+Lvg8gupCn7BaExaNdJ22bDx5Rf3jB42vbjWy40IM67RUmJETHajXX2057bwnTWY",
+	"LFkxiY6fmx+ppi9QeYQq42SPsTUmYmMujKdUW2HuzI128Cn754/B5wN8d59yq/knVI/S4zD/y8piLCO3",
+	"Nj+OwX/NCffkE5S+otF59mW+xQN4zSDJ/T9YySFyGpTmT9eVSa5/yDY+T0Vm/lzbyO0qx80D5UDaKwVL",
+	"8gb5Z87K/aIjlTbifyrYx5iZejVzoIR3WlEMwOtCdzP4ATIMiGJ+xDQBzESAcZ9mr6BkHPsjV6Mo2NRe",
+	"X34nuWfHtSgX/iwoNUwQIVIsilNs1iKKKQX5PXyh8Ko8dCqwkcthI6dlim0SyiHhAskx7nvR4oYZ1qel",
+	"YkavqJjZZ1L5yVUpmAOyTvdywcG4wq92TtqC5/irbcfrLfsNPSJk1BGZb4wn3fMy1/aI7SBUxpHujVkP",
+	"8zmp05n1yjOHfsE1d2itxkFXSx469jngJfXM3f9Cw7BnvVfcj/a+ddvqeABdjn0jinAMzccsO0EoaUa/",
+	"uArXso+4Y2uF3u6t+bpLBrVZ3qRlE4zpnlmAU8KHAjhAofFi+T2i2Z19h+Y4DvkFE0XGd3L5nP3NRDyG",
+	"im9W8So0DDNZlqvaB3O80nVMlitHNU9VGp78rcSga/6gmazOFqZoXeo1PeR3+KvCUZ1XXnbYn+31n5d3",
+	"1XvY/RSA+qEzCsU3F0pTzBtstbc07+bme8gSu1LBEhO4437UVYQzrc0IZyCrtRBxugECmbLBqWY2OPWW",
+	"TibMCGgaExV/YJoEjISUDCjc1Pwl5AUb9yNMJtxQCEqYtxzeVhAqjd88GBSEZUx0q+f6Up6Taqfi0xFn",
+	"EQlYJjBcqRUzruW2X75NmhoTGmZHfuQllM8B05SH4CebTVSDoL0rB4EWSDnItzqqVBBMJKFBiapuwQoB",
+	"5mcZso6gmoSM2m7J7O/QmqidzpO5Gd131Gplqz46givALNdM1MmPWMGi6HiOmJtwnXReKgsAgAEAUgW5",
+	"6YAD7PoRhdXQas/M3VzZhcscClavljCWpL5sR+BYpOfsn6UfWVPbrTwfWJ4SzJAIqTsikxoBtBkoZinG",
+	"U7fO8106SaXFXuOENFvk8Igcn5A1Bd8dCLNlybWmkLpBGPOdBrtLDbbmPiis97D+znx1xw5r+9aLNowh",
+	"m9GHA4vOCWoIy/jQQSnO7aAyPvhk/2WbZouLNpzQvmblRkZV5ImCIxeinbuwrDw4uoKasZWfZy0pM25b",
+	"FMArbLuyMToPgZJdn1s58Y++Fy7Z4dsgA37lTpXDLMk5bwcLJSUbYJdk7lJkPCfddsnGAmqgzL0xhJYG",
+	"zkCKnKJM6QgnYpL4mWd79yKFFi+L0EakGsNr05EkgWTq1NmbHYFyaTEOlg251ckZAJWQOZyS0/S9dAQN",
+	"I0aDuZkH7sqnRECFNt6cB0n3fp2cYbufsXTRru5lBujVTonScoIGtkukJ4Y2VG8nxnKeSXuWjrVVu/b+",
+	"ytjWdmTsA7KrbkvUzm3sRyl31zat5gR15qzNhQK0ysg2KcJZbYXhIydM0Amvz+g4XGXwvJkwcfbTj+sZ",
+	"PG7Q5DBW7O3a5LDeqB+CAFnRspS3K+xEMpXVsCoJ1PNvv8/HYJAqTUdICOSWQc2UZmO3BplS9tVVPW/m",
+	"rryNFMRVVOqMRv7o/4PYbHGU3tFCp70OK4p6lguJokSnMcj2nCIjB3wMkQ8KuJB+JJWC6F1hUZGS0fzd",
+	"bTbFCA/soXE5DvtnRrL+fssB5eUCZFcKrWYi4P4/D1K3eK1iaOiCsAuywtOeL3BsnbgCRy/nhdrKiduk",
+	"tcwehatjuXNH7OGEcM2ZN/6jgmM2/xQZaTL/eTZwmxfwy67cnUb9rtrP6+zRRuuklYQGi/foRtvrVqNw",
+	"j//Yb/IKirRxdufv2OkeIjudmHuHK4TakqV08Cn75xLKXB6x3PVE39ogbdn5PWaKuQeI1OY46ea3X9rS",
+	"I6TLZK5WtIX+yvxO23YN7cZEOKW1wKOV9o8dRay0QF1X/r2Zk7bXQRQDDDHLEmbmC7+jIV5eL0Dn2qLs",
+	"3tBezTkS0Hax0R6/SdCt+yEubEvKDRFBlZEXDqNqJzd2lFDrWpqxNpt9X7Hogvsr6qq/nQFcS530/uiR",
+	"MVC1KSjrN1JvwD+mvdeI6hLIMeXCkjJBisfrCKjg5WJIfKqQ4YT6PnTwVjsVRYVmnQoZcBEo0qm8o0Jf",
+	"fulUaqekh6MllIxSMHsDjxSOWVTa/AYf+Z174gcSXsTnLYK/aTYaN0tMkhAkNo9IFDMCTcLPRlSz0CNP",
+	"vzlqNMg7yoXef84EV5WSqAj4TO1KKG0u0quMZGzeQ+VlLAL+5z/+/YKJIGIBJ09Gh40///HvzZPRmgiJ",
+	"dgHPnv/4kgSMvKTk7eWXWFj9Oh8FOGqa31VuOcY3tyNLRPnweuIOLenbw/mgajYRIEhGs9xHqnYqVIiY",
+	"ckiuqfSLICaaRRHXkkesTFFnbmxwbsXvNDq4/sna/NSUOgkQYjxqkkaDNNYAWZ1f0huMJe5E0ZY80fkz",
+	"UOSLzh/MXfDxIQUfzwJ0lOffIamqeGL+qWSkUgJNz7JnrkxjL5iLB5/k3C4qF528pvBdPz658PzQpTmW",
+	"F48wRHkfuCHMym5v262IPS7uo5sPJ+Rpia3J/0ch57+CsOP8Sm2pcvPNghy9/bjjNqXyhrbwosH1gcXz",
+	"1taGm/6Og5BlbMulR71xwXL90GQpwZIEJ3cCZusa+56EG7dmXk4c4WVxHPIFACAkFxJfBhZp3iKQkOok",
+	"7odcjVhQI3ZXY0U1/NJ9kkLWQ73tYvNrXuDwp3R2WyyIkwF0WyjFlaYCJK/DUknOZKXxdL/VaB0DKI+G",
+	"Cs/vEckXYiMRs9BNDjiratbn8oujDq2l59veFBRF1/IUvmWTiCtmK5rdYGR+Sgti7ni/8WT/sPm+edQ+",
+	"PLQiJFn3lVelfWPu8qz0SZ708+9r0Owmb2YVzW66uep3WOWWziLBLuURSd5OejYyZ6G4RfmdlmYkSoKI",
+	"DjTyuadnw456altnHWUsF2RgLIRqLM6FnIqOMO+EKQ9h7PwR1Jmmn8FFZBjTCDA2bD/DOReBQvJd6C1O",
+	"bQHs+I3YIHZE6NCJHHIFqKbMneB+yMZ1cmbnzlVH0MkkMm4ZcK1baE8RkGSnIAe7lSh18i5PziAYKcoa",
+	"aDmZRHIiFSvuDE52zy92F94pjtLc0Tz7IGNNgr1YMHL5RdMJnFJzRPFYBmzARUKJYWWJjugFjT9CbTDX",
+	"nIZdeJdQogyzgiOH7xceLylgTr91Yua5hedkAjOf0eUXBimKARc0dLUSDlIEqO8zv34WXv63jqPLL7Am",
+	"C2Mq8yjpXKEHnetERmEjx2+ZWf0+f6Pl+7DIfCbTmZi7pqKl2QKsNDyV68kVuzNuMqoJW5+GCkvr19sG",
+	"Sy9+RadMyie/XtczbW5pv625E/JfYUaPgPioXDVo/hgb7YIiBYNyzN5o16t818HPn1DuI3veslYkVXhf",
+	"tSKVO2+PHnwym/3zgVPUB5/sv1a2L+dolmv22GWkxJrs2HB+nYLNs9BSwSDH2BdaeRkTpgn8KL6wUnwD",
+	"2zHPxC1hT+YKm7lRFuWNYNMCSbPKXF4tchKD9FoG7jXN9vl5bFdsJQLrcUfupEiP/rydvMLoXssMTBb8",
+	"mdmqJco+Ft/QS9pnoe3cLiN6DjLi4NNdTbbINelUzszs+igQgjjpJCRt8l7GqlNpEyqsnW+ZTlVCxj5D",
+	"BG0qgsQrQOR+vLlHpPCR6NTyRykIWBC3IhYPCOGNEF4pt48ah75fHkCx+F376J/Z5bglw3UrKilrqx6X",
+	"U0mbmL87U/ZqnZDSq7i3vGsMz6oVYGeeg3hO5A+omItEnFzLxDywlsS9lPK/0JAHNDFqxjLIYFy3yfeX",
+	"XyIqNEh7F6NJAjpJ5Oq0I+ZjVICaDMGfPvPl2ELRuW1pDHpEJ1dkIMNQToFFuyMmEbvgMlbJlZDq10bc",
+	"nSa/cIgeCHZ3ztiEcJ2nHX7Cad6MdtiWG/AI5N+yXZ3A0TfSCadXlY1YHF5ljd+ZfE0jmo/S+t4kPnBd",
+	"d9/KIZaNGCeB8aqLDq9090Es/H2VQ288CS6Yun4GCAQd/DSgmvapAtiO84pX+SD7Cv+dNQ3sn6V24Q+M",
+	"hnpUGKay90twOT/IPvkjZrH5RE1ZBHvxuMwe+VnQC8rD9G0UwIMkywZhf0aqc3NI7l8rQg5J8oQHbj0K",
+	"soNnmvSoTuHDiZDTWptMR0yPGFL+QpVlBr8UgFxUKDXmLRDedBKxMVdMkarV7kwE1Oh3OWGCiyGB9H2N",
+	"0IjBRx7pSz0iGHYmUnQE7ECfjKTZlTPMY5ivASyIztQpwpjjj6eWAm2GI+B3HYHDZb8W7KOG35jxHHXu",
+	"dCRDGJTIwcBcPctTZrB77UO/c2jdV/L0WnhqgOFS54T2ZaxPzaoaB8suchEKCdV3gF2d0SCt/dbxvAbB",
+	"AttPNj3QTdCd7Ftqk9fy8n+HuHQi6ewyf6ju/MBP3jeeuIGNBrP75QYGL33qF99uwfHPIPfCdQ+naeAs",
+	"Yrkn2Mmx5NCaNf1/VpQZOMjiA3ewV4n8Z+6aa0t8PP3Z7Fb6yo/SY/Mdi8YMQMWoEDELEVBTzrPq4kEZ",
+	"poaVOU9/x/rxF3EkJ+zgJxpB9XtaMuhVpoydIxCx2ZL4y7EU+O9kVmAmups2W+3DBqb88NvmofnAffsN",
+	"fGukPdVxlAyqYpH8W4/iSKV/xUytvF8y4pQFwl37+2evMh1x3cXZdqcyOmfBuo2p38YK1FDyTovZReH7",
+	"axYp3UVXTd8+YvIMpDqns7xEJXlOH80ZRe5sYPwzzoVFB7ZeRbKq0ab8LYU9fhfEYGxAyxIm/UFz+aH0",
+	"zzsCCDqxAAdYPYBJFI03GXJ/5jmO/UWE8nxPLXtO76ByceuHe+mkFp6WBp6W2zzGV53czc746ms/b3zK",
+	"b7L6M33tsHvs/g+6sMlVpd1srS+nW5vJ6WtI4jsVtoJNtyVw7637/FCLPC0/l85XLKtKOzN6ZM7kSpzu",
+	"/TGdTIzRXyZ//spee93zmrmnxbfmYtiF7YAbci69TCcTyYW2mYe5r/qUh3ww6FJ/+at42I3YREZL37AL",
+	"GcZ5Nxowc2RZ4UTG5m7CDKvjaOlboM1e/DCSseaCda1GW/zaHGmV+dJFvz5v1GKy9J6KUL3x6wdmVv06",
+	"4v4oU0ACzOOWftOnmg1lNLNhaLWWJYW1zMkQ41hps0SIeZ3eLwFrojlxQ/I2FmDdueg2xLOxqjQZop5n",
+	"MOUcrjswnHYn8qoTufEpvEG7Z/fW1pCjra3LUWMybUeW7iymm7OYEsH+57/+W0ac2xe3mfmUhrKKQuDQ",
+	"zJn1+CFInWvB7SmPqJGcCii22ZcinJGqnzzAGNP/P/38niyHzGr11RFmN//rShpXNYQaybJiT1noyzHr",
+	"9qU8D1m2YuIlv4iYJsEe9f2Y8TDT/Qarg91vT/ehaS6Owkq7MtJ6otoHB/am9UF0EMIo9UkwAOWWT1Jm",
+	"nLuGVxlGjGmQhZV30ueXX/TlF/I3j/xy+SWSgv8RM4/0pfgg44j8XymJdzfD7J1KUQoSsgRTANQB2tfc",
+	"tb2E9ySsl+NMQsS2C0mW9afZmJ/mUW70YyvTzOOvq7QPGxvZxMtH4eqAvL3ygdnHb5cegFQxRg9v3CPu",
+	"iHhJDaDyEiKFgIV0tqL7/+oYZLJs5Kf0riD1fvih/eoV4UKz6IKGikxYRKaMnQd05nUEFxZc33IkEnnB",
+	"otCqVfJqbn4wHCba7MYgctARUxqGwLZ8usBwiMa8EVIJ22zKpFgnL4wLAbQ1ZpTeskzoAaATPt8c2eN0",
+	"JGHH8AuG1ZIdYcbZUyQWeUweilSPWi3H1OWauWxFJHnNph3hnnAyCWfG90h+iYzREKjVkKwsir3mif07",
+	"8CVydYWmER8MVEZHvDefKAKVHbnqoblvaQ0L1AMMqe69eriPUnfl/dYQyZuL4Rv0irL771b2xXVtgHum",
+	"5W9Rj7e2r8eNU7YlDb7zym7OK4tyrJV1MAoyrhhOYB/ylZyp1YVjePFP7trr149RIRh2fljmjE+VgM4U",
+	"5I+s7nMeXxe++OxVQqY1i9JLD4svzSAdl/4VVMJkIBw+b2g5L6xVURGl/f6Bmcs/yCkJpRhijECOJ1TM",
+	"ILyrpS3A88BQtW8YU+I5vUpXx5fPzDj7mcC10NEMrNyIBy6Bj3fZU0k1FzlLbm38/44Q0qbkIa4AnAHu",
+	"KTGZXydnZrMyeATMfMKlLEDjUcjpKttx6WTcRf7+IRynJLqYnaQDEnoyqiyPg19+/vx548N3k8nzDdZ8",
+	"lYRpbV3CQOPwdqTMTqXfpEq30si9q7ViqzZxVhhQfZ0BBspWvRYjoeeAkneERSX3QP4iUHo87hthr+L+",
+	"B+Zrj2TumxQ1aj5mIRdsTyU1xZp91KQKUQ1BQyKkZhifEFJbCjUW1OrkOx4aAWl0TJ8LhtHcs9fPi4DR",
+	"39uFeCCA6MoVMZc78/h0SW2s92kVRBCi3xTSK0JPTAES+8nhclVzwRNYAVj6EZ7Z64sHtBmH8iO6HxQO",
+	"GbKLhRmO6Uc+jsegt8Zc4L+byUObfTlkUfGIVCk+FIx1eZBfHx7H8E3ZRUT6oi2NluVI2GDIHJxGqHl0",
+	"yfnpSKpMYaSx+iYU2K+rRqXWiIzgFFeh1KpWtAGNCAlidiXBaC6PQMy6fTaQEVu/On/pCXv7ttWsR6pZ",
+	"ADV4kF4Qsx6pMhoZ21Cnjw2XpP14Ri7JWEOHvhFjIRtoImNd24De1M0nQ3Ga+Sj9l1m9m2U6pVPKNSab",
+	"E8svYpNwlpT+J6e1nc11e4lYaFurqGQ/X8wWvk+bH/6p0cRoC/uISqMbcnFuw1Qlm7VZs+JZaWBOe2YA",
+	"1GNGhO5j/LTRaLYOjYqx29Q9cOrFFOB55KJd2Gh3cXNg8nTLMCDYOjVhwJuBarbSrrz4aFYafC/k1GWC",
+	"sChicZRaCb/nwWYur/oSK/dKVogKm/01+vGD5K8+nM1efzibvnpu/vdi9mr216fl+7tQlV3NE2EP2IPl",
+	"gdWJQeJMN/dJMSLee7CZoDbLlmRhb0hSOJXqeACNTIqv6MS4r3XyK7ReoVkJS0EEYwEA6aJ3TqqpEQh5",
+	"FTilHkG3Do299Mzbj2seoQteM1a8K0I16WX2eI9UpyPujzrC3gO8auNCG5NwTGegIPrMlccPYh1HrFYM",
+	"b4e75W4hLcpLulSblxFKAYKSZTfAczaJuSIhJWOuGLn8D/JBxpFHwj2Gx/67F8/I5Rd/JGMw8AY8ZN2I",
+	"DVjEjBBqV56/eefk2FGrskL+NJ60IXCdyp8yEmbNU36TyB3b1FAbvLdNtZr7fqVWu/K1Pli1t7zt7pva",
+	"W2+HFwVfUIrvCEceEubeG2hNdgq4aiz6CYtchKOWq8kzMZiDT/gPSyNSlExJNNo1W4W3Kf9sv89vn3K+",
+	"LCnEJiEVyYbFiHu5iGhJUTZophFit3JgFsQq6e4B+RHpq8UO4C6Vghm56CYRNiNeNpboO4H9uAX2Y2cO",
+	"sevjpdDzNlVm7PqAXVzl7qxlvb+3cvTmaEQQcAm2svF9LhYzlXYYIvEukYyHI5LBA6qTMyLYtCNcPJBw",
+	"4+mEAalipZuQOkGSynVvMDW1qXuzjaxhNpRZCpGolXm56I5A14Jf+X3NM3iDabmNHuq2o107BVFWQSzs",
+	"s5XqollGXbS2pC4cMcxObXzdfNV2A0AFSrJHPDJhchIyRyWBbrxaw4E4oFpTf2TrMQuciTTteZa5epvs",
+	"LvCbrs0zZH83CQZXyDoHfopEuXhwuPDlGJs1BzxkSQ4sjiLOon1AIABMuzqOX04mHkE7jBrR1vFJpV15",
+	"OnhyEjSeNJ88OfK/CU6On9LWgFHa8I+PadBoHtPD/uBo0Oy3+o3+k1bLD5rHwYnfPO43Bo0GbTwxY/G/",
+	"s0q7+eTosNX07LvqlhfQa3C/pC9uFflLZjM8YqDr1ArfU9lHJlXlGy3rotEq04lR84gMgyRzdwPWZz5z",
+	"DRMB6Y3jUPMJjfTBQEbj/YBq2kP7GEIHNNLQBxGQntntPY9I20lBpx3Rn0HhgyK97LmSvmZ6X+mI0bEd",
+	"q+eOSs8FzSGhaE1Ye0aJOaPGBlWCDwaudA365mZAhGP++e6Hs/3W8QlxOB9kOuIhmMHmdlwMT4m5l8Ii",
+	"j+9//vHZDy/ed1+d/a179v792bMfXr14/b777b+8f/GODJkmR81DpKYaT/QMaO0VOWq1PNeRMuJiaKZ0",
+	"zia6Tn6ehJIG3FYOAiwOLoGWyScdYWMvCKCKja6YAmEfLQFPujFItdVo1DyiJGQndMRZ0BEx3IcIZp4h",
+	"iHFpmSJcn5JMVmD//2UzMzkhNQGmnxGLWL6dbsZbFLNl0OfMWsIGcFB3EZ2SvgxmRZnhRCYWFGe0jo+h",
+	"aCGhzS+T43YyFzIzCE/uEPuNv4Q7wyZrMPEtYz2U+At4MT4VSHIeuXRQ0QOksj4/v52R/y6/nfnI3bcw",
+	"tV3Gz8keIPNdTo1AnwsKs15avErOiZ4fZBKZ3aFtvbR5YWWHTv2c3/B36VNKtIhvpEpxp8I3U+HrK/Ai",
+	"5Z0RdVMWsQTAGQWZcSGMAOQqcSU+e+tnw3bv+c7fc6qYHj170tosobdOHQ/vglDUwdVErBv95rSwsRxA",
+	"TSCo9gaO2cGn9I9VSZ/ncioKjIg1pPt1NFvuhjVrk4nnOsvR/BY5Sc2hNzbnM5zQ/nOuJhIDoGDjmWuc",
+	"TckFefGeLgJ65Pxy2ZhOFxHtT3Pbv3Qqf/7jPzuVvCLBjFJ1gZblh3PzkgPbqQITqa8c7/HG8N0OhDqg",
+	"ZLmvOACb+02ueHNC9SiLqJwelsqipbNOqervBUcTzdr9bOh9BRWvERBcEUo0G09CqtFWTza2sf08YgPD",
+	"Rkf3GRjMp45rN6RFVLvPYB6v56Zx42Xpv2837rOtcphmM5NNteb0ldUtZWPEqO0LAt+lU8stNEoSqgUm",
+	"AjR83MYwnk2SCO6mZbgbBIYWSipFHIalTZDlbXV1EeXcWXjksSPr1c49su1CgaDCNJKauXCDjHVfftx2",
+	"vKhAMI2ZMWzW5r8pEYiai5m5bhuPQFrIK0jRkjHwkcE6dISKowt+ISPEAIGZuqwGUNogKQAiG3OB9Zxc",
+	"d0S1h9d2udCyy4NerU6+lXqE2CF9hHFCjjOAJptyxWp18uNgH1KXwJi8dMc9hVZEThzmlbnuuulS71YL",
+	"R83K5ImldfJP8Ng3kyl98EnPT/k5zyMwLhzMRMVuU0BuWFtmt1Bmf2W1N1naiVXJ1MMtJVOdDLLeCMQp",
+	"jZAKdnnVry2vCvIuGw8jRooSKkCJIIVLmkFwO34N/93hQ92IOn5riUDzIu3QGkJ5gE0ahOe2ZiR9E/m9",
+	"GWS5NWOpMwPKmvJaM+yNsxYR5cBBF2Xm6qFZkEF8lBeQPiFSkGqn0qf+ecLp454PH0B1Kvk8pUGAtqtF",
+	"JbvTbo4+/KLyi+Q+JyElPp0Ao0Gwd/nFj6ggAdCqXX6B/oplVVcgrI8S1htXYrqeWW+X5gYbJtZ88FyN",
+	"jk95vODPLS8S7Owu7grn36+xcOW0c7NxBHkoNCsSHWxrhHFndu1xX8fsQiP6xcWKWK8dNWNzE3YB8aWv",
+	"Xu/cdqjX8pjSBJIxyXxb2SSzIm8dTQHQBFtSE0sCEa96LfW9kIZnkwkLL7+QMFm1NuEh8aUY8GjMSLiH",
+	"1qOx1OZ60erlD5Z51pvsB/O1jNbibr7+s690fFoLYa815FprTq6h+LRizWzKLQszM+Tjl2TrCab5bFIA",
+	"gfM5zJJ1BInxqvkNW5wZNCyM91jqKmMdTsJZnfyoMZaDl0Jwxj04cDX658oj7KPPJho5G+iysUmUpjPA",
+	"agXNzgISC81DQud6huGGaV5JR9Q/52JoEWOQ1NhMmgVLFmlHIFMEpO2SCLFncXLMsD6NIm7LeaibFn41",
+	"jpXuiD9iqZkxVwE5NhN6yjdMcYnfQtzjLgVxmhzp8gC2VYlkeqvyeyLGXstYEer7sZJCkejyiwMKDBi5",
+	"kDpixCXv5+3aZWivEu2n7p2msffmWbN1eHR88s2Tp4010uqw8PdRK6y5nEXZj8Zy9uOaS29cyZX3KfFu",
+	"yuqhwxX2NYYKt6uJYMydUX2PjGqUrDZngubROppPTUKub0TvvQEwR5oh00/iGBgpSnDJQBElESN7+jys",
+	"nKXmgixqkrekepIGL8sRacWA2aJeR1jnYjUsB6ZWQnPWg4W9rTrCZWO49mzymQyZVjASslvM4W7Y0Esa",
+	"HxtRBcW3oNNtDsZlegCQiItzFpBqD14GpGt65IDYP4231DPKMZOYyQ6/IiPzzgzwsDIymYxGHvOPV4GX",
+	"UloDNxtHld+zcXdLyW+UhCs9puaPAfV1HLF1kz+wwnePnpG/VOWzQFntdJ0s0OE6WaDD+SxQuts3Ttzn",
+	"3eX4HieBrtqM28wEbasLOxXnO+iMXbro6nQRSEhCiYIrndInAMg3yOqxdawWp6ILa8d+XEYvdbB/YIWc",
+	"/fQj0fLcWCgOHtBYAD17r7azqXtE+XLCcsmo8Jw4s/lB1Y9t7HStTFuXwusoyEis4fM0V+UUbOnX9eq4",
+	"3Du9unoLTcSvpeUvLV+6yZa+ojOfYjusJKfLXOdqi5MHSL0AqxcxkBYyesEsWTz0DIvAQqkOYxoFCKKa",
+	"ZmFpGLLIQ57WJIjGxSTWqr4C+fh95gGue5Q3s2CcXaKlMSUjGcRw7dzK/vapgngdaLhhYXDEqAKTcrEk",
+	"2HEevaUcL7CVwJp91HgIbVtKKBXrCqnTGwcZyqTX0nhR8AXXpE388PK/jQUUEXrBfBJSEiU3kG64YJ02",
+	"3nTxV7bxXlAeglzLIonsSlyCJcpiVz0BZwFgIwNJjMS9rQbfhBJixGwPb/rKFk+lh+eYBaQ/mxMI2SoK",
+	"e2La5KhxmCmfgAfcU5ZNLbJQNBYn0yNHrVZHCOjNRYEw5kqZP2RE+jTACZBqD89UvRM3Goe+mS/8i/Wg",
+	"oXMAthpOsiOqPfiHvdYoNnetR44aT9O5ZR44kAw7ZVGUwczjKGJCWwydOnkzIL4U9tN5KSmgHdpGK9hH",
+	"6utwBh9NuVCnWG4CMRtl24pbubH6ySScLYq6hxJ3cDJvcZu9zIH1JEGCAXpUb9URhYyFZjVK21TH0GF7",
+	"wSMpLG/xS/k9O1NmRI/8ykUgp4o0m4jcxnwN7r+KQ208ye+4P+Isgknpyy+hmRiNhpdfzEvpKxZdzF3+",
+	"AtOjx+CcOgEMEORKs4m5olknz8CmI7jXCBp6irTqcBNLZufk9Yt0TbIGYOp/jvjQvMKMakmMs25aqV/Z",
+	"QHzDLtuV2z4YjCEuuvZ02Ia6m6uJbZaLhBxvFY8uw7+ZbvadyfC1hTlALBGa2QOF8YwLrnhZPphqT/qg",
+	"sqE+1EOeVB7U6uRXQB4583020W3gbDnw1UUPlTUyyQ6AoMVYPVKeE64IqjJmrBKlGQ2w/MD4sm3y8/vv",
+	"9p+g4UTJt29eeR3RO+3tK2YUrmaBR76LmPBHxG5YDwyESE4BgRWov9JuRUJVR3CNlQQ0OEVOGZ+FoUJY",
+	"cmMhIXbKX3oe6f2T+b9983//3PPMKtK+sYtoR0A1gXG2EWoEIjmWByewI+z1SHUSUi5s/QK207yoN0+O",
+	"CHBGdoT7AqsnWFAr4qj5Bd/NPaCo+VbK8+8iOS577XtZ9sqzITZ4lrz8GWbhyv8AYm8XTNB17vKzcOVc",
+	"pX/yigqjCL4L6XBY/ldvYu3LMdtuOG2IOany4TQ6gV6tsfudiMNw6yjnTVcG7K7pz8rPsNwcjjEaFzCh",
+	"uQaT2zr8ry6/hFRwRl6++fnbF+8rlr610q780+Hhiat2AHMgijHb0a68vfyizFg+Iy+ZIt+FdNyXMyo0",
+	"UNzZEB+Iz6SC2e4am03AoIQtC62YE55Kz+XladnlkRFnwqwPxBYQ5wb2SLviyqjAboYYSLvyXcw1I8Ee",
+	"ozFhmkQsZBeXX0gAqetoaMk3Bwzua4bEl5uiFK/IhyGtYRpd2SALtgp/0W2INCvkVaY0PO9yu3jXi5uC",
+	"9LRBU6/idNLcsak8p5qdggg6BUERSj/WLI5OX0nNBx2Rzpg0G+1m6/TM92PGw9OFHXW695d3P7+qnjVr",
+	"HbEaM6A4eouaGFC/psXqlORpU6rIs3e/3PfA73WrTIyZC4+bLBapwn+ZqnnJiniwoIFZxsTCwPUpZt3P",
+	"jem8lENFKN6JVKkgGTG5p8AiIGa77nNRqxPLJzdHBcqhQNFFQGy1ZQ8G7NXJmR0agr4WWowSxc3WJCgF",
+	"QJB0BLTIgrHVZ0mhsbGbyDQCJ7GYD+UXK5/ukA5lAzWyWuS9ZUB2EjBF/JANFLn8DxLuGTtOUZFN15er",
+	"yjCi6vf1pMpNViDutPdOez8O7b3WkSqKa8Ar2hV3PCRelJdy6PTmCmp51OAHnyB5Tn3UWyuZUJwuu2Zg",
+	"dSdgdwJ2J2C3JGAfPY/JKjG2tlmdFXW2tuRCch/yNLsY7P2MwabvZxeHfYBx2DsNrPpSqDi8KvWaXrWO",
+	"zt/ZH2XsD3d6C2wQm35e1whZy7yYI4RbT+FfMwDqHv4hBUETcbsLhJYLhCYLRqoOq8jsv5CSvrz8L83I",
+	"hfRpyG4wQuqQNBI55jA0krmRqjv1HrFyiwRMw2vuCDxNhTFUkhNCdQP3VkQ+M0f/7qKfedKuTr6PpAi4",
+	"yAi6RuukRZotcnhEjk/MJimWQ9+0jxqLcijTuxPRyYSFhMZExR+YJkFM+ramfU2xca+inDtVulOl11Kl",
+	"a2//QofZXbCLSj7AqGRmFxdGJhOVulZ0MjPybUcod8JxJxwfi3B8/BHFK0TQtaOK5qbMjyPY/L99qvQZ",
+	"jVh0FuuR2RvGnIWa/FwiMqNwQsLGfRYELCB4IamO6TkjUSxqUM0cVtqVkdaT9sFBaK4fSaXbTxpPkCjd",
+	"PtPiyD8wGuqRB+E/oHSHoJwj2zAPQLhWLBzUUwoINVOaYbBryfMgXJjBBhFTIxgqlEMiY535uXnZOT8G",
+	"Vxc57ngErTTKjGQ8IS6GBNA2zIC0r4CHMzsi/DRvzLSFdyAjgl9lf4lf5vwSAI2dvFFAm+bLCDdTAHyG",
+	"fRZK4JTIDJcFIckb9dn8ENVO5Y+Ye0Zg/BGzMMzcslOpZca10j5vyDdpV84kC5gykGEop0DepzNNjdln",
+	"t5JpecxfI641E57rd2IZTm1lNpxxTAOqaWa09IKcAb+NFW4u4/OKgEZeCogykSH3OctsPAe88ue//lum",
+	"G3NMJxMuhtl9yLTZGkWvL4V5MV65IlWfhqHy0pPuJcVdCSWl8cn4YEDMYtc850MrL1tlpBZAZNw0MjNL",
+	"BUfe1HgUAK+keejqKOZKcbi5kJryCO6GVTPqz3/8Z82dCDqMGBsjTm9gPxtjWDV7a55GdPMW5icWKWBQ",
+	"N4OoEY1YQMxa9OVHlhw+90Se2ZaxfTX+iPlmFdOmkOSeyQB5e2kkLQ17gIDK2DjLxJxECLg2MvL/BAAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -42,6 +42,8 @@ type Appointment struct {
 	// PreparedBy and PreparedAt record the last reading of the file.
 	PreparedBy string     `json:"prepared_by,omitempty"`
 	PreparedAt *time.Time `json:"prepared_at,omitempty"`
+	// VisitID is the visit logged against the appointment.
+	VisitID string `json:"visit_id,omitempty"`
 	// OutsideOpeningHours warns that the appointment is not within one
 	// opening interval of the business calendar; it is computed on reads.
 	OutsideOpeningHours bool      `json:"-"`
@@ -77,6 +79,9 @@ type AppointmentPreparation struct {
 	Organisation    *Organisation
 	OpenTickets     []Ticket
 	PendingMessages []Message
+	// RecentInteractions are the contact's calls, visits, voicemails and
+	// letters of the last 90 days, newest first.
+	RecentInteractions []Interaction
 }
 
 // AppointmentService keeps the appointment planning.

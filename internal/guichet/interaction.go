@@ -129,7 +129,11 @@ type Interaction struct {
 	Tickets           []InteractionTicket `json:"tickets"`
 	NeedsConfirmation bool                `json:"needs_confirmation"`
 	Confirmation      *Confirmation       `json:"confirmation,omitempty"`
-	Version           int                 `json:"version"`
+	// Mandate is the check made for an entry logged with an intervenant.
+	Mandate *InteractionMandate `json:"mandate,omitempty"`
+	// MessageIDs are the messages taken from this entry (forwarded).
+	MessageIDs []string `json:"message_ids,omitempty"`
+	Version    int      `json:"version"`
 	CreatedBy         string              `json:"created_by,omitempty"`
 	CreatedAt         time.Time           `json:"created_at"`
 	UpdatedAt         time.Time           `json:"updated_at"`
@@ -175,6 +179,16 @@ type InteractionTicketCreate struct {
 	AssigneeID           string
 	FileReference        string
 	NeedsAnswer          *bool
+	Works                *TicketWorks
+}
+
+// InteractionMandate is the mandate check of an entry logged with an
+// intervenant. Flagged entries are followed up; they are never refused.
+type InteractionMandate struct {
+	Status    MandateStatus `json:"status"`
+	Detail    string        `json:"detail"`
+	MandateID string        `json:"mandate_id,omitempty"`
+	Flagged   bool          `json:"flagged"`
 }
 
 // Subjects are the tickets an interaction is about: existing ones to link
@@ -224,6 +238,7 @@ type InteractionFilter struct {
 	IntervenantID      string
 	Outcome            Outcome
 	Unconfirmed        *bool
+	MandateFlagged     *bool
 	Status             LetterStatus
 	// Names fills AgentName and ContactName (exports).
 	Names bool

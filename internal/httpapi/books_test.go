@@ -27,10 +27,11 @@ func TestBooksFiltersAndPages(t *testing.T) {
 		p := receptionTeam(t, env)
 		colleagueID, colleague := env.Agent("accueil2", "agent")
 		other := postContact(t, env, p.agent, map[string]any{"last_name": "GRONDIN", "individual": true})
-		intervenant := uuid.NewString()
-		day := func(d int) time.Time {
-			return time.Now().UTC().Truncate(time.Second).Add(time.Duration(-d) * 24 * time.Hour)
-		}
+		intervenant := postIntervenant(t, env, p.agent, map[string]any{"name": "Étude Maître PAYET", "kind": "notaire"}).ID
+		// One instant for every entry and filter: bounds computed at another
+		// second would let an entry slip across them.
+		now := time.Now().UTC().Truncate(time.Second)
+		day := func(d int) time.Time { return now.Add(time.Duration(-d) * 24 * time.Hour) }
 		type entry struct {
 			book, token string
 			body        map[string]any

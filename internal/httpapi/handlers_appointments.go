@@ -12,7 +12,7 @@ func appointmentDTO(a guichet.Appointment) api.Appointment {
 	return api.Appointment{Id: parseUUID(a.ID), ContactId: parseUUID(a.ContactID), AgentId: parseUUID(a.AgentID),
 		StartsAt: a.StartsAt, EndsAt: a.EndsAt, Reason: optString(a.Reason), Location: optString(a.Location),
 		Notes: optString(a.Notes), TicketId: nullableUUID(a.TicketID), Status: api.AppointmentStatus(a.Status),
-		PreparedBy: nullableUUID(a.PreparedBy), PreparedAt: nullableTime(a.PreparedAt),
+		PreparedBy: nullableUUID(a.PreparedBy), PreparedAt: nullableTime(a.PreparedAt), VisitId: nullableUUID(a.VisitID),
 		OutsideOpeningHours: a.OutsideOpeningHours, CreatedBy: nullableUUID(a.CreatedBy), Version: a.Version,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 }
@@ -94,8 +94,10 @@ func (s *Server) GetAppointmentPreparation(ctx context.Context, r api.GetAppoint
 	now := time.Now()
 	out := api.AppointmentPreparation{Appointment: appointmentDTO(p.Appointment), Contact: contactDTO(p.Contact),
 		OpenTickets: make([]api.Ticket, len(p.OpenTickets)), PendingMessages: make([]api.Message, len(p.PendingMessages)),
-		// Filled once the interactions (calls, visits, letters) are merged.
-		RecentInteractions: []map[string]any{}}
+		RecentInteractions: make([]api.Interaction, len(p.RecentInteractions))}
+	for i, it := range p.RecentInteractions {
+		out.RecentInteractions[i] = interactionDTO(it)
+	}
 	if p.Organisation != nil {
 		o := organisationDTO(*p.Organisation)
 		out.Organisation = &o

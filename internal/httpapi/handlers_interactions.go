@@ -30,7 +30,7 @@ func (s *Server) listBook(ctx context.Context, f guichet.InteractionFilter, book
 // ListCalls pages or exports the cahier des appels.
 func (s *Server) ListCalls(ctx context.Context, r api.ListCallsRequestObject) (api.ListCallsResponseObject, error) {
 	p := r.Params
-	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed}.domain(guichet.KindCall)
+	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed, p.MandateFlagged}.domain(guichet.KindCall)
 	f.Outcome = guichet.Outcome(enumString(p.Outcome))
 	page, exp, err := s.listBook(ctx, f, "calls")
 	if err != nil || exp != nil {
@@ -71,7 +71,7 @@ func (s *Server) GetCall(ctx context.Context, r api.GetCallRequestObject) (api.G
 // ListVoicemails pages or exports the voicemail messages.
 func (s *Server) ListVoicemails(ctx context.Context, r api.ListVoicemailsRequestObject) (api.ListVoicemailsResponseObject, error) {
 	p := r.Params
-	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed}.domain(guichet.KindVoicemail)
+	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed, p.MandateFlagged}.domain(guichet.KindVoicemail)
 	page, exp, err := s.listBook(ctx, f, "voicemails")
 	if err != nil || exp != nil {
 		return exp, err
@@ -110,7 +110,7 @@ func (s *Server) GetVoicemail(ctx context.Context, r api.GetVoicemailRequestObje
 // ListVisits pages or exports the visits.
 func (s *Server) ListVisits(ctx context.Context, r api.ListVisitsRequestObject) (api.ListVisitsResponseObject, error) {
 	p := r.Params
-	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed}.domain(guichet.KindVisit)
+	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed, p.MandateFlagged}.domain(guichet.KindVisit)
 	f.Outcome = guichet.Outcome(enumString(p.Outcome))
 	page, exp, err := s.listBook(ctx, f, "visits")
 	if err != nil || exp != nil {
@@ -151,7 +151,7 @@ func (s *Server) GetVisit(ctx context.Context, r api.GetVisitRequestObject) (api
 // ListLetters pages or exports the letters.
 func (s *Server) ListLetters(ctx context.Context, r api.ListLettersRequestObject) (api.ListLettersResponseObject, error) {
 	p := r.Params
-	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed}.domain(guichet.KindLetter)
+	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed, p.MandateFlagged}.domain(guichet.KindLetter)
 	f.Status = guichet.LetterStatus(enumString(p.Status))
 	page, exp, err := s.listBook(ctx, f, "letters")
 	if err != nil || exp != nil {
@@ -190,7 +190,7 @@ func (s *Server) GetLetter(ctx context.Context, r api.GetLetterRequestObject) (a
 // ListBailiffActs pages or exports the bailiff acts.
 func (s *Server) ListBailiffActs(ctx context.Context, r api.ListBailiffActsRequestObject) (api.ListBailiffActsResponseObject, error) {
 	p := r.Params
-	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed}.domain(guichet.KindBailiffAct)
+	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed, p.MandateFlagged}.domain(guichet.KindBailiffAct)
 	f.Status = guichet.LetterStatus(enumString(p.Status))
 	page, exp, err := s.listBook(ctx, f, "bailiff-acts")
 	if err != nil || exp != nil {
@@ -230,7 +230,7 @@ func (s *Server) GetBailiffAct(ctx context.Context, r api.GetBailiffActRequestOb
 // ListInteractions pages or exports every book at once.
 func (s *Server) ListInteractions(ctx context.Context, r api.ListInteractionsRequestObject) (api.ListInteractionsResponseObject, error) {
 	p := r.Params
-	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed}.
+	f := bookFilter{p.Limit, p.Cursor, p.From, p.To, p.AgentId, p.ContactId, p.IntervenantId, p.Unconfirmed, p.MandateFlagged}.
 		domain(guichet.InteractionKind(enumString(p.Kind)))
 	f.Outcome = guichet.Outcome(enumString(p.Outcome))
 	page, exp, err := s.listBook(ctx, f, "interactions")

@@ -22,6 +22,17 @@ func baseDTO(i guichet.Interaction) api.InteractionBase {
 	for n, t := range i.Tickets {
 		out.Tickets[n] = api.InteractionTicket{TicketId: parseUUID(t.TicketID), Number: t.Number, Opened: t.Opened}
 	}
+	if m := i.Mandate; m != nil {
+		out.Mandate = nullable.NewNullableWithValue(api.InteractionMandate{Status: api.InteractionMandateStatus(m.Status),
+			Detail: m.Detail, MandateId: nullableUUID(m.MandateID), Flagged: m.Flagged})
+	}
+	if len(i.MessageIDs) > 0 {
+		ids := make([]openapi_types.UUID, len(i.MessageIDs))
+		for n, id := range i.MessageIDs {
+			ids[n] = parseUUID(id)
+		}
+		out.MessageIds = &ids
+	}
 	if c := i.Confirmation; c != nil {
 		out.Confirmation.Set(api.InteractionConfirmation{ConfirmedAt: c.At, ConfirmedBy: nullableUUID(c.By),
 			TicketId: nullableUUID(c.TicketID), Text: c.Text})
@@ -94,7 +105,7 @@ func callDTO(i guichet.Interaction) api.Call {
 	b, f := baseDTO(i), callFields(i)
 	return api.Call{Id: b.Id, Kind: b.Kind, OccurredAt: b.OccurredAt, AgentId: b.AgentId, ContactId: b.ContactId,
 		IntervenantId: b.IntervenantId, Identity: b.Identity, Reason: b.Reason, Notes: b.Notes, Tickets: b.Tickets,
-		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Version: b.Version, CreatedBy: b.CreatedBy,
+		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Mandate: b.Mandate, MessageIds: b.MessageIds, Version: b.Version, CreatedBy: b.CreatedBy,
 		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt,
 		Direction: api.CallDirection(f.Direction), Outcome: f.Outcome, TransferredTo: f.TransferredTo, OrientedTo: f.OrientedTo}
 }
@@ -103,7 +114,7 @@ func voicemailDTO(i guichet.Interaction) api.Voicemail {
 	b, f := baseDTO(i), voicemailFields(i)
 	return api.Voicemail{Id: b.Id, Kind: b.Kind, OccurredAt: b.OccurredAt, AgentId: b.AgentId, ContactId: b.ContactId,
 		IntervenantId: b.IntervenantId, Identity: b.Identity, Reason: b.Reason, Notes: b.Notes, Tickets: b.Tickets,
-		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Version: b.Version, CreatedBy: b.CreatedBy,
+		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Mandate: b.Mandate, MessageIds: b.MessageIds, Version: b.Version, CreatedBy: b.CreatedBy,
 		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt,
 		ConsultedBy: f.ConsultedBy, ConsultedAt: f.ConsultedAt}
 }
@@ -112,7 +123,7 @@ func visitDTO(i guichet.Interaction) api.Visit {
 	b, f := baseDTO(i), visitFields(i)
 	return api.Visit{Id: b.Id, Kind: b.Kind, OccurredAt: b.OccurredAt, AgentId: b.AgentId, ContactId: b.ContactId,
 		IntervenantId: b.IntervenantId, Identity: b.Identity, Reason: b.Reason, Notes: b.Notes, Tickets: b.Tickets,
-		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Version: b.Version, CreatedBy: b.CreatedBy,
+		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Mandate: b.Mandate, MessageIds: b.MessageIds, Version: b.Version, CreatedBy: b.CreatedBy,
 		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt,
 		AppointmentId: f.AppointmentId, WalkIn: f.WalkIn, Outcome: f.Outcome, ReferredTo: f.ReferredTo, OrientedTo: f.OrientedTo}
 }
@@ -121,7 +132,7 @@ func letterDTO(i guichet.Interaction) api.Letter {
 	b, f := baseDTO(i), letterFields(i)
 	return api.Letter{Id: b.Id, Kind: b.Kind, OccurredAt: b.OccurredAt, AgentId: b.AgentId, ContactId: b.ContactId,
 		IntervenantId: b.IntervenantId, Identity: b.Identity, Reason: b.Reason, Notes: b.Notes, Tickets: b.Tickets,
-		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Version: b.Version, CreatedBy: b.CreatedBy,
+		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Mandate: b.Mandate, MessageIds: b.MessageIds, Version: b.Version, CreatedBy: b.CreatedBy,
 		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt,
 		Status: f.Status, Registered: f.Registered, TrackingNumber: f.TrackingNumber, Scan: f.Scan,
 		ProcessedAt: f.ProcessedAt, AnsweredAt: f.AnsweredAt, ArchivedAt: f.ArchivedAt}
@@ -131,7 +142,7 @@ func bailiffActDTO(i guichet.Interaction) api.BailiffAct {
 	b, f := baseDTO(i), bailiffActFields(i)
 	return api.BailiffAct{Id: b.Id, Kind: b.Kind, OccurredAt: b.OccurredAt, AgentId: b.AgentId, ContactId: b.ContactId,
 		IntervenantId: b.IntervenantId, Identity: b.Identity, Reason: b.Reason, Notes: b.Notes, Tickets: b.Tickets,
-		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Version: b.Version, CreatedBy: b.CreatedBy,
+		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Mandate: b.Mandate, MessageIds: b.MessageIds, Version: b.Version, CreatedBy: b.CreatedBy,
 		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt,
 		Status: f.Status, ActType: f.ActType, ServedAt: f.ServedAt, BailiffName: f.BailiffName, BailiffOffice: f.BailiffOffice,
 		OrganisationId: f.OrganisationId, Deadline: f.Deadline, Scan: f.Scan,
@@ -143,7 +154,7 @@ func interactionDTO(i guichet.Interaction) api.Interaction {
 	b := baseDTO(i)
 	out := api.Interaction{Id: b.Id, Kind: b.Kind, OccurredAt: b.OccurredAt, AgentId: b.AgentId, ContactId: b.ContactId,
 		IntervenantId: b.IntervenantId, Identity: b.Identity, Reason: b.Reason, Notes: b.Notes, Tickets: b.Tickets,
-		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Version: b.Version, CreatedBy: b.CreatedBy,
+		NeedsConfirmation: b.NeedsConfirmation, Confirmation: b.Confirmation, Mandate: b.Mandate, MessageIds: b.MessageIds, Version: b.Version, CreatedBy: b.CreatedBy,
 		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 	switch i.Kind {
 	case guichet.KindCall:
@@ -172,9 +183,13 @@ func subjectsIn(ids *[]openapi_types.UUID, tickets *[]api.InteractionTicketCreat
 		return out
 	}
 	for _, t := range *tickets {
-		out.Tickets = append(out.Tickets, guichet.InteractionTicketCreate{Subject: t.Subject, Description: str(t.Description),
+		spec := guichet.InteractionTicketCreate{Subject: t.Subject, Description: str(t.Description),
 			Category: guichet.Category(t.Category), Urgency: guichet.Urgency(enumString(t.Urgency)),
-			AssigneeID: uuidString(t.AssigneeId), FileReference: str(t.FileReference), NeedsAnswer: t.NeedsAnswer})
+			AssigneeID: uuidString(t.AssigneeId), FileReference: str(t.FileReference), NeedsAnswer: t.NeedsAnswer}
+		if t.Works != nil {
+			spec.Works = &guichet.TicketWorks{IntervenantID: t.Works.IntervenantId.String(), ExternalProject: str(t.Works.ExternalProject)}
+		}
+		out.Tickets = append(out.Tickets, spec)
 	}
 	return out
 }
@@ -185,11 +200,12 @@ type bookFilter struct {
 	cursor                      *string
 	from, to                    *time.Time
 	agent, contact, intervenant *openapi_types.UUID
-	unconfirmed                 *bool
+	unconfirmed, mandateFlagged *bool
 }
 
 func (b bookFilter) domain(kind guichet.InteractionKind) guichet.InteractionFilter {
 	return guichet.InteractionFilter{Kind: kind, From: b.from, To: b.to, AgentID: uuidString(b.agent),
 		ContactID: uuidString(b.contact), IntervenantID: uuidString(b.intervenant), Unconfirmed: b.unconfirmed,
-		Page: pageRequest(b.limit, b.cursor)}
+		MandateFlagged: b.mandateFlagged,
+		Page:           pageRequest(b.limit, b.cursor)}
 }

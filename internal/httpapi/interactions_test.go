@@ -62,7 +62,9 @@ func eachKind(t *testing.T, env *apitest.Env, p reception) {
 	if !visit.WalkIn || visit.ReferredTo == nil || *visit.ReferredTo != p.supervisorID || !visit.NeedsConfirmation {
 		t.Fatalf("visit %+v", visit)
 	}
-	appointment := "0193b2f0-7c1e-7a00-9000-00000000ab01"
+	start := env.Clock.Now().Add(time.Hour).Truncate(time.Minute)
+	appointment := postAppointment(env, p.agent, map[string]any{"contact_id": p.contactID, "starts_at": start,
+		"ends_at": start.Add(30 * time.Minute), "reason": "Remise des clefs"}).Expect(t, http.StatusCreated).Map(t)["id"].(string)
 	byAppointment := logEntry(t, env, p.agent, "visits", map[string]any{"contact_id": p.contactID, "outcome": "answered", "appointment_id": appointment})
 	if byAppointment.WalkIn || *byAppointment.AppointmentID != appointment {
 		t.Fatalf("visit on appointment %+v", byAppointment)

@@ -68,11 +68,21 @@ func TestOnlyTheRecipientAcknowledges(t *testing.T) {
 		env := apitest.Start(t, b)
 		p := team(t, env)
 		t.Run("ToAnAgent", func(t *testing.T) {
+			call := env.Post(p.agent, "/calls", map[string]any{"contact_id": p.contactID, "outcome": "message_taken",
+				"reason": "Facture"}).Expect(t, http.StatusCreated).Map(t)["id"].(string)
 			m := postMessage(t, env, p.agent, messageFor(map[string]any{"recipient_agent_id": p.managerID, "contact_id": p.contactID,
-				"urgency": "high", "interaction_id": "0193b2f0-7c1e-7a00-9000-000000000777"}, "Rappeler pour la facture"))
+				"urgency": "high", "interaction_id": call}, "Rappeler pour la facture"))
 			if m.Status != "pending" || m.From.Phone != "+262692123456" || m.Urgency != "high" ||
-				m.InteractionID == nil || *m.InteractionID != "0193b2f0-7c1e-7a00-9000-000000000777" {
+				m.InteractionID == nil || *m.InteractionID != call {
 				t.Fatalf("created %+v", m)
+			}
+			// The call shows the message taken from it (forwarded).
+			var logged struct {
+				MessageIDs []string `json:"message_ids"`
+			}
+			env.Get(p.agent, "/calls/"+call).Expect(t, http.StatusOK).JSON(t, &logged)
+			if len(logged.MessageIDs) != 1 || logged.MessageIDs[0] != m.ID {
+				t.Fatalf("the call does not show its message: %+v", logged)
 			}
 			ack := "/messages/" + m.ID + "/acknowledgement"
 			expectProblem(t, env.Post(p.agent, ack, nil), http.StatusForbidden, "forbidden")

@@ -27,6 +27,7 @@ type appointmentRow struct {
 	Status     string     `bun:"status"`
 	PreparedBy *string    `bun:"prepared_by"`
 	PreparedAt *time.Time `bun:"prepared_at"`
+	VisitID    *string    `bun:"visit_id"`
 	CreatedBy  *string    `bun:"created_by"`
 	Version    int        `bun:"version"`
 	CreatedAt  time.Time  `bun:"created_at"`
@@ -37,7 +38,7 @@ func (r *appointmentRow) domain() guichet.Appointment {
 	return guichet.Appointment{ID: r.ID, ContactID: r.ContactID, AgentID: r.AgentID, StartsAt: r.StartsAt, EndsAt: r.EndsAt,
 		Reason: r.Reason, Location: r.Location, Notes: r.Notes, TicketID: deref(r.TicketID),
 		Status: guichet.AppointmentStatus(r.Status), PreparedBy: deref(r.PreparedBy), PreparedAt: r.PreparedAt,
-		CreatedBy: deref(r.CreatedBy), Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		VisitID: deref(r.VisitID), CreatedBy: deref(r.CreatedBy), Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 // view is the appointment with its opening-hours warning.
@@ -294,7 +295,10 @@ func applyAppointmentUpdate(a *guichet.Appointment, in guichet.AppointmentUpdate
 }
 
 // preparationLimit bounds each list of the preparation view.
-const preparationLimit = 50
+const (
+	preparationLimit        = 50
+	recentInteractionsLimit = 20
+)
 
 // PrepareAppointment returns the client's file and records, on the
 // appointment and in the audit trail, that the caller read it.
@@ -368,5 +372,6 @@ func (s *Store) fillPreparation(ctx context.Context, out *guichet.AppointmentPre
 		return fmt.Errorf("pending messages: %w", err)
 	}
 	out.PendingMessages = messagePage(messages, "").Items
-	return nil
+	out.RecentInteractions, err = s.recentInteractions(ctx, db, contact.ID, recentInteractionsLimit)
+	return err
 }

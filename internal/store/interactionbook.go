@@ -62,6 +62,9 @@ func filterInteractions(q *bun.SelectQuery, f guichet.InteractionFilter) (*bun.S
 	if f.Unconfirmed != nil {
 		q = q.Where("unconfirmed = ?", *f.Unconfirmed)
 	}
+	if f.MandateFlagged != nil {
+		q = q.Where("mandate_flagged = ?", *f.MandateFlagged)
+	}
 	if f.From != nil {
 		q = q.Where("occurred_at >= ?", f.From.UTC())
 	}
@@ -86,8 +89,13 @@ func (s *Store) interactionPage(ctx context.Context, rows []interactionRow, name
 	if err != nil {
 		return nil, err
 	}
+	messages, err := loadInteractionMessages(ctx, s.db.read, ids)
+	if err != nil {
+		return nil, err
+	}
 	for i := range out {
 		out[i].Tickets = nonNil(tickets[out[i].ID])
+		out[i].MessageIDs = messages[out[i].ID]
 	}
 	if names {
 		err = s.fillNames(ctx, out)

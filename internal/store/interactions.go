@@ -62,6 +62,10 @@ type interactionRow struct {
 	ConfirmedBy          *string    `bun:"confirmed_by"`
 	ConfirmationTicketID *string    `bun:"confirmation_ticket_id"`
 	ConfirmationText     string     `bun:"confirmation_text"`
+	MandateStatus        *string    `bun:"mandate_status"`
+	MandateDetail        string     `bun:"mandate_detail"`
+	MandateID            *string    `bun:"mandate_id"`
+	MandateFlagged       bool       `bun:"mandate_flagged"`
 	Version              int        `bun:"version"`
 	CreatedBy            *string    `bun:"created_by"`
 	CreatedAt            time.Time  `bun:"created_at"`
@@ -83,6 +87,10 @@ func (r *interactionRow) domain() guichet.Interaction {
 	if r.ScanBlobKey != nil && r.ScannedAt != nil {
 		out.Scan = &guichet.Scan{Filename: r.ScanFilename, ContentType: r.ScanContentType, Size: r.ScanSize,
 			SHA256: r.ScanSHA256, ScannedAt: *r.ScannedAt, ScannedBy: deref(r.ScannedBy)}
+	}
+	if r.MandateStatus != nil {
+		out.Mandate = &guichet.InteractionMandate{Status: guichet.MandateStatus(*r.MandateStatus), Detail: r.MandateDetail,
+			MandateID: deref(r.MandateID), Flagged: r.MandateFlagged}
 	}
 	if r.ConfirmedAt != nil {
 		out.Confirmation = &guichet.Confirmation{At: *r.ConfirmedAt, By: deref(r.ConfirmedBy),
@@ -133,8 +141,14 @@ func (s *Store) CreateInteraction(ctx context.Context, in guichet.InteractionCre
 		if err := s.checkInteractionRefs(ctx, tx, row, in.Identity); err != nil {
 			return err
 		}
+		if err := s.checkInteractionMandate(ctx, tx, row); err != nil {
+			return err
+		}
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return fmt.Errorf("insert interaction: %w", err)
+		}
+		if err := s.completeAppointment(ctx, tx, row); err != nil {
+			return err
 		}
 		if err := s.attachSubjects(ctx, tx, row, in.Subjects, set); err != nil {
 			return err
@@ -443,7 +457,9 @@ func interactionView(ctx context.Context, db bun.IDB, row *interactionRow) (guic
 		return out, err
 	}
 	out.Tickets = nonNil(tickets[row.ID])
-	return out, nil
+	messages, err := loadInteractionMessages(ctx, db, []string{row.ID})
+	out.MessageIDs = messages[row.ID]
+	return out, err
 }
 
 // loadInteractionTickets returns the tickets of each interaction, in the

@@ -81,7 +81,10 @@ func (s *Store) openSubject(ctx context.Context, tx *Tx, row *interactionRow, sp
 	in := guichet.TicketCreate{Subject: spec.Subject, Description: spec.Description,
 		Channel: guichet.InteractionKind(row.Kind).TicketChannel(row.Registered), Category: spec.Category, Urgency: spec.Urgency,
 		AssigneeID: spec.AssigneeID, ContactID: deref(row.ContactID), OrganisationID: deref(row.OrganisationID),
-		FileReference: spec.FileReference, ReceivedAt: &row.OccurredAt, NeedsAnswer: spec.NeedsAnswer, TrackingNumber: row.TrackingNumber}
+		FileReference: spec.FileReference, ReceivedAt: &row.OccurredAt, NeedsAnswer: spec.NeedsAnswer, TrackingNumber: row.TrackingNumber,
+		// A subject raised by an intervenant is a request on the client's
+		// file at its request: it needs a valid mandate in scope.
+		RequestedByIntervenantID: deref(row.IntervenantID), Works: spec.Works}
 	t, err := newTicketRow(in, tx.Now)
 	if err != nil {
 		return nil, err

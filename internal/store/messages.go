@@ -146,6 +146,15 @@ func checkMessageRefs(ctx context.Context, tx *Tx, row *messageRow) error {
 			return err
 		}
 	}
+	if row.InteractionID != nil {
+		ok, err := tx.NewSelect().Model((*interactionRow)(nil)).Where("id = ?", *row.InteractionID).Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("check interaction: %w", err)
+		}
+		if !ok {
+			return guichet.Invalid("interaction_id", "no such call, voicemail, visit or letter")
+		}
+	}
 	return nil
 }
 
