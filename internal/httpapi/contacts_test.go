@@ -830,3 +830,20 @@ func TestAuditNeverHoldsSecrets(t *testing.T) {
 		}
 	})
 }
+
+// A contact or an organisation that the records refer to is kept as their
+// history: deleting it is a conflict, never a 500, and nothing changes.
+func TestDeletingAReferencedContactIsAConflict(t *testing.T) {
+	t.Parallel()
+	testdb.Run(t, func(t *testing.T, b testdb.Backend) {
+		env := apitest.Start(t, b)
+		p := team(t, env)
+		org := postOrganisation(t, env, p.agent, map[string]any{"name": "Résidence Les Flamboyants"})
+		createTicket(t, env, p.agent, map[string]any{"subject": "Charges", "channel": "phone", "category": "other",
+			"contact_id": p.contactID, "organisation_id": org.ID})
+		expectProblem(t, env.Delete(p.agent, "/contacts/"+p.contactID, `"1"`), http.StatusConflict, "conflict")
+		expectProblem(t, env.Delete(p.agent, "/organisations/"+org.ID, `"1"`), http.StatusConflict, "conflict")
+		env.Get(p.agent, "/contacts/"+p.contactID).Expect(t, http.StatusOK)
+		env.Get(p.agent, "/organisations/"+org.ID).Expect(t, http.StatusOK)
+	})
+}

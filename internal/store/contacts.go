@@ -326,7 +326,9 @@ func (s *Store) DeleteContact(ctx context.Context, id string, ifMatch int) error
 		if err := replaceTokens(ctx, tx, "contact", id, nil); err != nil {
 			return err
 		}
-		if _, err := tx.NewDelete().Model(&old).WherePK().Exec(ctx); err != nil {
+		if _, err := tx.NewDelete().Model(&old).WherePK().Exec(ctx); isForeignKeyViolation(err) {
+			return guichet.Errorf(guichet.ECONFLICT, "this contact appears in tickets, books, messages, appointments or mandates: it stays as their history")
+		} else if err != nil {
 			return fmt.Errorf("delete contact: %w", err)
 		}
 		return audit(ctx, tx, "delete", "contact", id, old.domain(), nil)

@@ -178,7 +178,9 @@ func (s *Store) DeleteOrganisation(ctx context.Context, id string, ifMatch int) 
 		if err := replaceTokens(ctx, tx, "organisation", id, nil); err != nil {
 			return err
 		}
-		if _, err := tx.NewDelete().Model(&old).WherePK().Exec(ctx); err != nil {
+		if _, err := tx.NewDelete().Model(&old).WherePK().Exec(ctx); isForeignKeyViolation(err) {
+			return guichet.Errorf(guichet.ECONFLICT, "this organisation appears in tickets, books or mandates: it stays as their history")
+		} else if err != nil {
 			return fmt.Errorf("delete organisation: %w", err)
 		}
 		return audit(ctx, tx, "delete", "organisation", id, old.domain(), nil)
