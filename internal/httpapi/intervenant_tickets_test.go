@@ -167,6 +167,21 @@ func TestTicketAtAnIntervenantsRequest(t *testing.T) {
 				t.Fatalf("ticket %+v", read)
 			}
 		})
+		t.Run("MovingTheTicketOutOfTheMandateIsRefused", func(t *testing.T) {
+			tk := postTicketParties(t, env, p.agent, request(comptable, "accounting_question", org))
+			var read ticket
+			env.Get(p.agent, "/tickets/"+tk.ID).Expect(t, http.StatusOK).JSON(t, &read)
+			// Another client, or a category the mandate does not cover: 422, nothing changes.
+			for _, patch := range []map[string]any{{"organisation_id": nil, "contact_id": c.individualID}, {"category": "routine_request"}} {
+				pr := expectProblem(t, env.Patch(p.agent, "/tickets/"+tk.ID, read.etag(), patch), http.StatusUnprocessableEntity, "invalid")
+				if f := fieldsOf(pr); len(f) != 1 || f[0] != "requested_by_intervenant_id" {
+					t.Fatalf("fields %v", f)
+				}
+			}
+			if again := getTicket(t, env, p.agent, tk.ID); again.Version != read.Version || again.Category != "accounting_question" {
+				t.Fatalf("a refused update changed the ticket: %+v", again)
+			}
+		})
 		t.Run("OrganisationMandateCoversItsContact", func(t *testing.T) {
 			tk := postTicketParties(t, env, p.agent, request(comptable, "accounting_question", orgContact))
 			if tk.RequestedBy == nil || *tk.RequestedBy != comptable.ID {

@@ -195,3 +195,22 @@ func legalRequestMessage(ctx context.Context, tx *Tx, row *ticketRow, intervenan
 	}
 	return msg, nil
 }
+
+// recheckMandate keeps a ticket opened at an intervenant's request within
+// the mandate: moving it to another client or category needs a valid
+// mandate in scope there too.
+func (s *Store) recheckMandate(ctx context.Context, tx *Tx, before, row *ticketRow) error {
+	if row.RequestedByIntervenantID == nil || (deref(before.ContactID) == deref(row.ContactID) &&
+		deref(before.OrganisationID) == deref(row.OrganisationID) && before.Category == row.Category) {
+		return nil
+	}
+	check, err := s.CheckMandate(ctx, tx, *row.RequestedByIntervenantID, deref(row.ContactID), deref(row.OrganisationID),
+		guichet.Category(row.Category), tx.Now)
+	if err != nil {
+		return err
+	}
+	if !check.Allows() {
+		return guichet.Invalid("requested_by_intervenant_id", "the ticket was opened at the intervenant's request: "+check.Detail)
+	}
+	return nil
+}

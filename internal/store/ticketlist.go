@@ -213,6 +213,9 @@ func (s *Store) UpdateTicket(ctx context.Context, idOrNumber string, ifMatch int
 		if err := applyTicketUpdate(row, in); err != nil {
 			return err
 		}
+		if err := s.recheckMandate(ctx, tx, &before, row); err != nil {
+			return err
+		}
 		if _, err := tx.NewUpdate().Model(row).ExcludeColumn("id", "seq", "number", "procedure_id", "created_at", "created_by").
 			WherePK().Exec(ctx); isForeignKeyViolation(err) {
 			return errMissingReference
