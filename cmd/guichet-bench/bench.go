@@ -35,6 +35,16 @@ type backendResult struct {
 	TicketSearch       *phase            `json:"ticket_search,omitempty"`
 	TicketSearchByKind map[string]*phase `json:"ticket_search_by_kind,omitempty"`
 
+	CallSeed           *bulkSeed         `json:"call_seed,omitempty"`
+	ExportRecent       *bookExport       `json:"export_recent,omitempty"` // the last 30 days of the book of calls
+	Export             *bookExport       `json:"export,omitempty"`        // the whole book of calls
+	CallCreate1        *phase            `json:"call_create_1,omitempty"`
+	CallCreate16       *phase            `json:"call_create_16,omitempty"`
+	CallCreate16ByKind map[string]*phase `json:"call_create_16_by_kind,omitempty"`
+	CallsLogged        int               `json:"calls_logged"` // over HTTP, warm-ups included
+	MessageCreate      *phase            `json:"message_create,omitempty"`
+	Acknowledge        *phase            `json:"acknowledge,omitempty"`
+
 	PeakRSSMB     float64 `json:"peak_rss_mb"`
 	RSSMB         float64 `json:"rss_mb"`
 	ShutdownMs    float64 `json:"shutdown_ms"`
@@ -72,10 +82,8 @@ func benchBackend(ctx context.Context, opts options, bin, dir, backend string, o
 		refreshStats, vacuum = db.Analyze, db.VacuumAnalyze
 	}
 
-	if opts.phases["tickets"] && opts.tickets > 0 {
-		if res.TicketSeed, err = seedTickets(ctx, opts, bin, dir, env, vacuum, progressTo(out, backend)); err != nil {
-			return res, err
-		}
+	if err := seedAll(ctx, opts, bin, dir, env, vacuum, &res, progressTo(out, backend)); err != nil {
+		return res, err
 	}
 	srv, err := startServer(ctx, bin, res.ServerLog, env)
 	if err != nil {
@@ -98,6 +106,36 @@ func benchBackend(ctx context.Context, opts options, bin, dir, backend string, o
 	}()
 	err = measure(ctx, opts, srv, password, refreshStats, &res, out)
 	return res, err
+}
+
+// seedAll bulk seeds the calls, then the tickets, of the phase groups to
+// run, before the server starts; vacuum, when not nil, runs after the
+// last load.
+func seedAll(ctx context.Context, opts options, bin, dir string, env []string, vacuum func(context.Context) error,
+	res *backendResult, log func(string, ...any)) error {
+	type load struct {
+		command string
+		n       int
+		dst     **bulkSeed
+	}
+	var loads []load
+	if opts.phases["reception"] && opts.calls > 0 {
+		loads = append(loads, load{"seed-calls", opts.calls, &res.CallSeed})
+	}
+	if opts.phases["tickets"] && opts.tickets > 0 {
+		loads = append(loads, load{"seed-tickets", opts.tickets, &res.TicketSeed})
+	}
+	for i, l := range loads {
+		after := vacuum
+		if i < len(loads)-1 {
+			after = nil
+		}
+		var err error
+		if *l.dst, err = seedBulk(ctx, opts, bin, dir, env, l.command, l.n, after, log); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // measure runs the phases in order. refreshStats, when not nil, runs after
@@ -123,9 +161,17 @@ func measure(ctx context.Context, opts options, srv *server, password string, re
 		defer func() { res.TicketsCreated = int(tr.created.Load()) }()
 		steps = append(steps, ticketSteps(ctx, tr, res)...)
 	}
+	if opts.phases["reception"] {
+		rr := newReceptionRunner(r, srv, progressTo(out, res.Backend))
+		defer func() { res.CallsLogged = int(rr.calls.Load()) }()
+		steps = append(steps, receptionSteps(ctx, rr, res)...)
+	}
 	for _, s := range steps {
 		p := s.run()
 		res.Contacts = int(r.created.Load())
+		if st, ok := p.(setup); ok && st.err != nil {
+			return fmt.Errorf("%s: %w", s.label, st.err)
+		}
 		progress(out, res.Backend, "%-11s %s", s.label, p.summary())
 		if err := stillUp(ctx, srv); err != nil {
 			return fmt.Errorf("after %s: %w", s.label, err)
@@ -140,33 +186,78 @@ func measure(ctx context.Context, opts options, srv *server, password string, re
 	return nil
 }
 
-// step is a measured phase; run stores its results and returns the phase
-// to show.
+// step is a measured phase; run stores its results and returns what to
+// show.
 type step struct {
 	label string
-	run   func() *phase
+	run   func() summarizer
 }
+
+// summarizer is a phase's result, for progress: a *phase, a *bookExport
+// or a setup.
+type summarizer interface{ summary() string }
+
+// setup is what an untimed step did to set up the next ones; its error
+// ends the run.
+type setup struct {
+	done string
+	err  error
+}
+
+func (s setup) summary() string { return s.done }
 
 func contactSteps(ctx context.Context, r *phaseRunner, res *backendResult) []step {
 	return []step{
-		{"create @1", func() *phase { res.Create1 = r.create(ctx, 1); return res.Create1 }},
-		{"create @16", func() *phase { res.Create16 = r.create(ctx, loadClients); return res.Create16 }},
-		{"seed", func() *phase { res.Seed = r.seed(ctx); return res.Seed }},
-		{"search", func() *phase { res.Search, res.SearchByKind = r.search(ctx); return res.Search }},
-		{"list", func() *phase { res.List = r.list(ctx); return res.List }},
+		{"create @1", func() summarizer { res.Create1 = r.create(ctx, 1); return res.Create1 }},
+		{"create @16", func() summarizer { res.Create16 = r.create(ctx, loadClients); return res.Create16 }},
+		{"seed", func() summarizer { res.Seed = r.seed(ctx); return res.Seed }},
+		{"search", func() summarizer { res.Search, res.SearchByKind = r.search(ctx); return res.Search }},
+		{"list", func() summarizer { res.List = r.list(ctx); return res.List }},
 	}
 }
 
 func ticketSteps(ctx context.Context, tr *ticketRunner, res *backendResult) []step {
 	return []step{
-		{"tickets @1", func() *phase { res.TicketCreate1 = tr.create(ctx, 1); return res.TicketCreate1 }},
-		{"tickets @16", func() *phase { res.TicketCreate16 = tr.create(ctx, loadClients); return res.TicketCreate16 }},
-		{"transition", func() *phase {
+		{"tickets @1", func() summarizer { res.TicketCreate1 = tr.create(ctx, 1); return res.TicketCreate1 }},
+		{"tickets @16", func() summarizer { res.TicketCreate16 = tr.create(ctx, loadClients); return res.TicketCreate16 }},
+		{"transition", func() summarizer {
 			res.Transition, res.TransitionByKind = tr.transition(ctx, rateOf(res.TicketCreate16))
 			return res.Transition
 		}},
-		{"t. list", func() *phase { res.TicketList, res.TicketListByKind = tr.list(ctx); return res.TicketList }},
-		{"t. search", func() *phase { res.TicketSearch, res.TicketSearchByKind = tr.search(ctx); return res.TicketSearch }},
+		{"t. list", func() summarizer { res.TicketList, res.TicketListByKind = tr.list(ctx); return res.TicketList }},
+		{"t. search", func() summarizer { res.TicketSearch, res.TicketSearchByKind = tr.search(ctx); return res.TicketSearch }},
+	}
+}
+
+// receptionSteps export the book of calls first, while it holds the bulk
+// seeded calls alone (the whole book is expected): an untimed export of
+// the last day, then the last 30 days, then the whole book (RSS growing
+// with the period would mean the export is not streamed), all before the
+// reception agents log in, whose password hashes would blur the server's
+// memory.
+func receptionSteps(ctx context.Context, rr *receptionRunner, res *backendResult) []step {
+	book := func() int { // the rows expected: seeded, and logged over HTTP
+		n := int(rr.calls.Load())
+		if res.CallSeed != nil {
+			n += res.CallSeed.Rows
+		}
+		return n
+	}
+	return []step{
+		{"export 30d", func() summarizer {
+			rr.warmExport(ctx)
+			res.ExportRecent = rr.exportCalls(ctx, true, -1)
+			return res.ExportRecent
+		}},
+		{"export", func() summarizer { res.Export = rr.exportCalls(ctx, false, book()); return res.Export }},
+		{"agents", func() summarizer { return rr.addAgents(ctx) }},
+		{"calls @1", func() summarizer { res.CallCreate1, _ = rr.logCalls(ctx, 1); return res.CallCreate1 }},
+		{"calls @16", func() summarizer {
+			res.CallCreate16, res.CallCreate16ByKind = rr.logCalls(ctx, loadClients)
+			return res.CallCreate16
+		}},
+		{"messages", func() summarizer { res.MessageCreate = rr.takeMessages(ctx); return res.MessageCreate }},
+		{"acks @16", func() summarizer { res.Acknowledge = rr.acknowledge(ctx); return res.Acknowledge }},
 	}
 }
 
@@ -180,7 +271,7 @@ func authenticate(ctx context.Context, api *apiClient, password string) error {
 		return fmt.Errorf("log in as admin: %w", err)
 	}
 	api.token = access
-	token, err := api.createAPIToken(ctx)
+	token, err := api.createAPIToken(ctx, adminScopes)
 	if err != nil {
 		return fmt.Errorf("create API token: %w", err)
 	}

@@ -59,19 +59,30 @@ func (c *apiClient) login(ctx context.Context, username, password string) (strin
 	return out.AccessToken, nil
 }
 
-// createAPIToken returns the secret of a new API token that reads and
-// writes contacts and tickets and reads agents (c.token must be an access
-// token).
-func (c *apiClient) createAPIToken(ctx context.Context) (string, error) {
+// Scopes of the benchmark's API tokens: the admin's, which creates the
+// contacts, tickets and reception agents, and the reception agents'.
+var (
+	adminScopes = []string{"contacts:read", "contacts:write", "tickets:read", "tickets:write", "agents:read",
+		"agents:write", "reception:read", "reception:write"}
+	receptionScopes = []string{"contacts:read", "reception:read", "reception:write"}
+)
+
+// createAPIToken returns the secret of a new API token with the scopes
+// (c.token must be an access token).
+func (c *apiClient) createAPIToken(ctx context.Context, scopes []string) (string, error) {
 	var out struct {
 		Token string `json:"token"`
 	}
-	body := map[string]any{"name": "guichet-bench", "scopes": []string{"contacts:read", "contacts:write",
-		"tickets:read", "tickets:write", "agents:read"}}
+	body := map[string]any{"name": "guichet-bench", "scopes": scopes}
 	if err := c.do(ctx, http.MethodPost, "/api-tokens", body, http.StatusCreated, &out); err != nil {
 		return "", err
 	}
 	return out.Token, nil
+}
+
+// as returns a client sending token, sharing c's connections.
+func (c *apiClient) as(token string) *apiClient {
+	return &apiClient{base: c.base, http: c.http, token: token}
 }
 
 // contact is the body of POST /contacts, and the id it was given.
@@ -171,6 +182,73 @@ func (c *apiClient) listTickets(ctx context.Context, query string) (ticketPage, 
 	var page ticketPage
 	err := c.do(ctx, http.MethodGet, "/tickets?"+query, nil, http.StatusOK, &page)
 	return page, err
+}
+
+// agentCreate is the body of POST /agents.
+type agentCreate struct {
+	Username    string   `json:"username"`
+	DisplayName string   `json:"display_name"`
+	Roles       []string `json:"roles"`
+	Password    string   `json:"password"`
+}
+
+// createAgent expects 201 and returns the agent's id.
+func (c *apiClient) createAgent(ctx context.Context, a agentCreate) (string, error) {
+	var out agent
+	err := c.do(ctx, http.MethodPost, "/agents", a, http.StatusCreated, &out)
+	return out.ID, err
+}
+
+// identity is who called or left a message, as they said it.
+type identity struct {
+	Name      string `json:"name"`
+	Structure string `json:"structure,omitempty"`
+	Phone     string `json:"phone,omitempty"`
+	Email     string `json:"email,omitempty"`
+}
+
+// callCreate is the body of POST /calls.
+type callCreate struct {
+	ContactID string   `json:"contact_id,omitempty"`
+	Identity  identity `json:"identity"`
+	Reason    string   `json:"reason"`
+	Outcome   string   `json:"outcome"`
+}
+
+// createCall expects 201 and returns the id of the call's contact: the
+// one named, or the unidentified contact it created.
+func (c *apiClient) createCall(ctx context.Context, call callCreate) (string, error) {
+	var out struct {
+		ContactID *string `json:"contact_id"`
+	}
+	err := c.do(ctx, http.MethodPost, "/calls", call, http.StatusCreated, &out)
+	if out.ContactID == nil {
+		return "", err
+	}
+	return *out.ContactID, err
+}
+
+// messageCreate is the body of POST /messages.
+type messageCreate struct {
+	From             identity `json:"from"`
+	ContactID        string   `json:"contact_id,omitempty"`
+	Reason           string   `json:"reason"`
+	Urgency          string   `json:"urgency,omitempty"`
+	RecipientAgentID string   `json:"recipient_agent_id"`
+}
+
+// createMessage expects 201 and returns the message's id.
+func (c *apiClient) createMessage(ctx context.Context, m messageCreate) (string, error) {
+	var out struct {
+		ID string `json:"id"`
+	}
+	err := c.do(ctx, http.MethodPost, "/messages", m, http.StatusCreated, &out)
+	return out.ID, err
+}
+
+// acknowledgeMessage expects 200.
+func (c *apiClient) acknowledgeMessage(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodPost, "/messages/"+id+"/acknowledgement", nil, http.StatusOK, nil)
 }
 
 // do sends body as JSON and decodes the answer into out (when not nil). A

@@ -5,13 +5,18 @@
 // seeding, search and list latency; ticket creation at 1 and 16 clients,
 // transitions, filtered lists and full-text search on a database bulk
 // seeded with a million tickets before the server starts (the hidden
-// command `guichet seed-tickets`); start-up time, peak RSS.
+// command `guichet seed-tickets`); the reception: the CSV export of a book
+// of 100,000 calls bulk seeded before the server starts (`guichet
+// seed-calls`) with the server's memory sampled while it streams, call
+// logging at 1 and 16 clients, messages taken then acknowledged by their
+// recipients at 16 clients; start-up time, peak RSS.
 //
 // It reports and does not judge: it exits non-zero only when it could not
 // set up or run a server, never because a number is slow.
 //
 //	go run ./cmd/guichet-bench -duration 3s -contacts 20000 -tickets 100000
 //	go run ./cmd/guichet-bench -phases tickets -backends postgres
+//	go run ./cmd/guichet-bench -phases reception -calls 20000 -messages 2000
 package main
 
 import (
@@ -32,13 +37,18 @@ import (
 // envPostgres names the PostgreSQL server to create a scratch database on.
 const envPostgres = "GUICHET_TEST_DATABASE_URL"
 
+// phaseGroups are the groups of phases, in the order they run.
+var phaseGroups = []string{"contacts", "tickets", "reception"}
+
 type options struct {
 	duration    time.Duration // each measured window
 	warmup      time.Duration // before each window
 	seedTimeout time.Duration
 	contacts    int
 	tickets     int             // bulk seeded before the server starts
-	phases      map[string]bool // phase groups to run: contacts, tickets
+	calls       int             // bulk seeded before the server starts, then exported
+	messages    int             // taken then acknowledged
+	phases      map[string]bool // phase groups to run: contacts, tickets, reception
 	backends    []string
 	postgresURL string
 	keep        bool
@@ -62,23 +72,26 @@ func parseFlags(args []string, getenv func(string) string) (options, error) {
 	fs := flag.NewFlagSet("guichet-bench", flag.ContinueOnError)
 	fs.DurationVar(&opts.duration, "duration", 10*time.Second, "measured duration of each load phase")
 	fs.DurationVar(&opts.warmup, "warmup", time.Second, "warm-up before each load phase")
-	fs.DurationVar(&opts.seedTimeout, "seed-timeout", 15*time.Minute, "longest time spent seeding contacts, and tickets")
+	fs.DurationVar(&opts.seedTimeout, "seed-timeout", 15*time.Minute, "longest time spent seeding contacts, tickets or calls, or taking or acknowledging messages")
 	fs.IntVar(&opts.contacts, "contacts", 100_000, "contacts in the database before searching")
 	fs.IntVar(&opts.tickets, "tickets", 1_000_000, "tickets bulk seeded before the server starts (0: none)")
-	phases := fs.String("phases", "contacts,tickets", "phase groups to run: contacts, tickets")
+	fs.IntVar(&opts.calls, "calls", 100_000, "calls bulk seeded before the server starts, then exported as CSV (0: none)")
+	fs.IntVar(&opts.messages, "messages", 10_000, "messages taken, then acknowledged by their recipients")
+	phases := fs.String("phases", strings.Join(phaseGroups, ","), "phase groups to run: "+strings.Join(phaseGroups, ", "))
 	backends := fs.String("backends", "sqlite,postgres", "databases to measure; postgres needs "+envPostgres)
 	fs.BoolVar(&opts.keep, "keep", false, "keep the data directories (and the PostgreSQL database)")
 	fs.StringVar(&opts.jsonPath, "json", "", "write the results there (default bench-results.json in the work directory)")
 	if err := fs.Parse(args); err != nil {
 		return opts, err
 	}
-	if opts.duration <= 0 || opts.warmup < 0 || opts.seedTimeout <= 0 || opts.contacts < 0 || opts.tickets < 0 {
-		return opts, errors.New("-duration and -seed-timeout must be positive, -warmup, -contacts and -tickets not negative")
+	if opts.duration <= 0 || opts.warmup < 0 || opts.seedTimeout <= 0 || opts.contacts < 0 || opts.tickets < 0 ||
+		opts.calls < 0 || opts.messages < 0 {
+		return opts, errors.New("-duration and -seed-timeout must be positive, -warmup, -contacts, -tickets, -calls and -messages not negative")
 	}
 	opts.phases = map[string]bool{}
 	for _, p := range strings.Split(*phases, ",") {
-		if p = strings.TrimSpace(p); p != "contacts" && p != "tickets" {
-			return opts, fmt.Errorf("-phases: unknown phase group %q (want contacts, tickets)", p)
+		if p = strings.TrimSpace(p); !slices.Contains(phaseGroups, p) {
+			return opts, fmt.Errorf("-phases: unknown phase group %q (want %s)", p, strings.Join(phaseGroups, ", "))
 		}
 		opts.phases[p] = true
 	}

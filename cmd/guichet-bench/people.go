@@ -7,44 +7,9 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/guichet/guichet/internal/seed"
 )
-
-// firstNames and lastNames are what a French customer file looks like:
-// accents, hyphens, apostrophes, particles, names from elsewhere.
-var firstNames = []string{
-	"Mélanie", "Éric", "Hélène", "Jérôme", "Françoise", "Loïc", "Anaïs", "Chloé",
-	"Zoé", "Noël", "Agnès", "Benoît", "Cécile", "Clément", "Daniel", "Élodie",
-	"Émilie", "Étienne", "François", "Gaëlle", "Geneviève", "Grégoire", "Inès",
-	"Jean-Pierre", "Joël", "Léa", "Léon", "Lucie", "Maëlle", "Marie-Hélène",
-	"Mathéo", "Michèle", "Noémie", "Océane", "Pénélope", "Rémi", "Renée",
-	"Sébastien", "Séverine", "Stéphane", "Thérèse", "Valérie", "Véronique",
-	"Yannick", "Amélie", "André", "Aurélie", "Bérénice", "Denis", "Dominique",
-	"Frédéric", "Gérard", "Ghislaine", "Hervé", "Irène", "Jacques", "Jérémie",
-	"Karine", "Laetitia", "Léonie", "Margaux", "Nathalie", "Pascal", "Perrine",
-	"Raphaël", "Solène", "Sylvie", "Théo", "Timothée", "Yvette", "Aïcha",
-	"Mohamed", "Karim", "Youssef", "Fatoumata", "Ndèye", "Thúy", "Minh",
-	"Jean", "Marie", "Pierre", "Sophie", "Nicolas", "Isabelle", "Philippe",
-	"Camille", "Julien", "Manon", "Hugo", "Emma", "Louis", "Jade", "Gabriel",
-}
-
-var lastNames = []string{
-	"Dupont", "Loubet", "Lefèvre", "Ngô", "Martin", "Bernard", "Dubois", "Thomas",
-	"Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent",
-	"Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent",
-	"Fournier", "Morel", "Girard", "André", "Mercier", "Bonnet", "Lambert",
-	"François", "Martinez", "Legrand", "Garnier", "Faure", "Rousseau", "Blanc",
-	"Guérin", "Muller", "Henry", "Roussel", "Perrin", "Morin", "Mathieu",
-	"Clément", "Gauthier", "Dumont", "Lopez", "Fontaine", "Chevalier", "Robin",
-	"Masson", "Sanchez", "Gérard", "Nguyen", "Boyer", "Lemaire", "Duval", "Joly",
-	"Roche", "Noël", "Meyer", "Meunier", "Pérez", "Marchand", "Dufour",
-	"Blanchard", "Barbier", "Brun", "Dumas", "Brunet", "Schmitt", "Leroux",
-	"Colin", "Fernandez", "Renard", "Arnaud", "Rolland", "Caron", "Aubert",
-	"Giraud", "Leclerc", "Vidal", "Bourgeois", "Renaud", "Lemoine", "Picard",
-	"Gaillard", "Lacroix", "Fabre", "Dupuis", "Olivier", "Da Silva", "Hubert",
-	"Guillot", "Rivière", "Le Gall", "Le Goff", "N'Diaye", "Diallo", "Traoré",
-	"Bénard", "Lévêque", "Ménard", "Château", "Côté", "Hoàng", "Trần", "Lê",
-	"Phạm", "Müller", "Saint-Éloi", "de La Tour", "d'Aubigné", "Étienne", "Œuvray",
-}
 
 var mailDomains = []string{
 	"orange.fr", "wanadoo.fr", "free.fr", "sfr.fr", "laposte.net", "gmail.com",
@@ -67,7 +32,7 @@ func (p *people) pick(list []string) string { return list[p.rng.IntN(len(list))]
 // next returns a new contact; about one in ten has no email, one in ten no
 // phone, one in five a last name in capitals.
 func (p *people) next() contact {
-	first, last := p.pick(firstNames), p.pick(lastNames)
+	first, last := p.pick(seed.FirstNames), p.pick(seed.LastNames)
 	c := contact{FirstName: first, LastName: last, Individual: true, AllowDuplicate: true}
 	if p.rng.IntN(5) == 0 {
 		c.LastName = strings.ToUpper(last)
@@ -166,9 +131,9 @@ func (p *people) query(known []contact) (kind, q string) {
 	}
 	switch kind {
 	case queryLetter:
-		return kind, strings.ToLower(prefix(p.pick(lastNames), 1))
+		return kind, strings.ToLower(prefix(p.pick(seed.LastNames), 1))
 	case queryPrefix3:
-		last := p.pick(lastNames)
+		last := p.pick(seed.LastNames)
 		if p.rng.IntN(2) == 0 {
 			last = mailWord(last) // typed without accents
 		}

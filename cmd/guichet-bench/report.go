@@ -28,6 +28,8 @@ type results struct {
 		Warmup      string `json:"warmup"`
 		Contacts    int    `json:"contacts"`
 		Tickets     int    `json:"tickets"`
+		Calls       int    `json:"calls"`
+		Messages    int    `json:"messages"`
 		Phases      string `json:"phases"`
 		LoadClients int    `json:"load_clients"`
 		SeedClients int    `json:"seed_clients"`
@@ -40,8 +42,8 @@ func newResults(opts options) *results {
 	r.Host.CPUs, r.Host.OS, r.Host.Arch, r.Host.GoVersion = runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version()
 	r.Settings.Duration, r.Settings.Warmup = opts.duration.String(), opts.warmup.String()
 	r.Settings.Contacts, r.Settings.LoadClients, r.Settings.SeedClients = opts.contacts, loadClients, seedClients
-	r.Settings.Tickets = opts.tickets
-	for _, p := range []string{"contacts", "tickets"} {
+	r.Settings.Tickets, r.Settings.Calls, r.Settings.Messages = opts.tickets, opts.calls, opts.messages
+	for _, p := range phaseGroups {
 		if opts.phases[p] {
 			r.Settings.Phases = strings.TrimPrefix(r.Settings.Phases+","+p, ",")
 		}
@@ -69,6 +71,7 @@ type phase struct {
 	PerSecond    float64        `json:"per_second"`
 	P50Ms        float64        `json:"p50_ms"`
 	P90Ms        float64        `json:"p90_ms"`
+	P95Ms        float64        `json:"p95_ms"`
 	P99Ms        float64        `json:"p99_ms"`
 	MaxMs        float64        `json:"max_ms"`
 	HitsPerQuery *float64       `json:"hits_per_query,omitempty"` // searches only
@@ -92,7 +95,7 @@ func newKindPhase(clients int, res loadgen.Result, kind string) *phase {
 func fromStats(clients int, elapsed time.Duration, s loadgen.Stats) *phase {
 	return &phase{
 		Clients: clients, Seconds: elapsed.Seconds(), OK: s.OK, Errors: s.Failed, PerSecond: s.Rate,
-		P50Ms: ms(s.P50), P90Ms: ms(s.P90), P99Ms: ms(s.P99), MaxMs: ms(s.Max),
+		P50Ms: ms(s.P50), P90Ms: ms(s.P90), P95Ms: ms(s.P95), P99Ms: ms(s.P99), MaxMs: ms(s.Max),
 	}
 }
 
@@ -120,7 +123,10 @@ func (r backendResult) rows() []namedPhase {
 		namedPhase{"ticket create", r.TicketCreate16})
 	rows = appendMix(rows, "transition (mix)", r.Transition, transitionKinds, r.TransitionByKind)
 	rows = appendMix(rows, "t. list (mix)", r.TicketList, listKinds, r.TicketListByKind)
-	return appendMix(rows, "t. search (mix)", r.TicketSearch, ticketSearchKinds, r.TicketSearchByKind)
+	rows = appendMix(rows, "t. search (mix)", r.TicketSearch, ticketSearchKinds, r.TicketSearchByKind)
+	rows = append(rows, namedPhase{"call logging", r.CallCreate1})
+	rows = appendMix(rows, "call logging", r.CallCreate16, callKinds, r.CallCreate16ByKind)
+	return append(rows, namedPhase{"message taking", r.MessageCreate}, namedPhase{"acknowledgement", r.Acknowledge})
 }
 
 // appendMix appends a mixed phase and its kinds, indented.
@@ -137,30 +143,40 @@ func (r backendResult) measured() []namedPhase {
 	return []namedPhase{{"create @1", r.Create1}, {"create @16", r.Create16}, {"seed", r.Seed},
 		{"search", r.Search}, {"list", r.List}, {"ticket create @1", r.TicketCreate1},
 		{"ticket create @16", r.TicketCreate16}, {"transition", r.Transition}, {"ticket list", r.TicketList},
-		{"ticket search", r.TicketSearch}}
+		{"ticket search", r.TicketSearch}, {"calls @1", r.CallCreate1}, {"calls @16", r.CallCreate16},
+		{"messages", r.MessageCreate}, {"acknowledgements", r.Acknowledge}}
 }
 
 // printBackend prints one backend's table, then its errors.
 func printBackend(out io.Writer, r backendResult) {
 	fmt.Fprintf(out, "\n== %s ==\n", r.Backend)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase             \tclients\tok\terrors\tper s\tp50 ms\tp90 ms\tp99 ms\tmax ms\thits/q\t")
+	fmt.Fprintln(tw, "phase             \tclients\tok\terrors\tper s\tp50 ms\tp90 ms\tp95 ms\tp99 ms\tmax ms\thits/q\t")
 	for _, row := range r.rows() {
 		if p := row.p; p != nil {
-			fmt.Fprintf(tw, "%-18s\t%d\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t\n", row.name, p.Clients, p.OK, p.Errors,
-				p.PerSecond, p.P50Ms, p.P90Ms, p.P99Ms, p.MaxMs, hits(p))
+			fmt.Fprintf(tw, "%-18s\t%d\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t\n", row.name, p.Clients, p.OK, p.Errors,
+				p.PerSecond, p.P50Ms, p.P90Ms, p.P95Ms, p.P99Ms, p.MaxMs, hits(p))
 		}
 	}
 	tw.Flush()
-	if s := r.TicketSeed; s != nil {
-		fmt.Fprintf(out, "bulk seeding: %d tickets in %.1f s (%.0f/s, seeder peak RSS %.1f MB)", s.Tickets, s.Seconds, s.PerSecond, s.PeakRSSMB)
+	for _, s := range []*bulkSeed{r.CallSeed, r.TicketSeed} {
+		if s == nil {
+			continue
+		}
+		fmt.Fprintf(out, "bulk seeding: %d %s in %.1f s (%.0f/s, seeder peak RSS %.1f MB)", s.Rows,
+			strings.TrimPrefix(s.Command, "seed-"), s.Seconds, s.PerSecond, s.PeakRSSMB)
 		if s.VacuumSeconds > 0 {
 			fmt.Fprintf(out, ", then VACUUM ANALYZE %.1f s", s.VacuumSeconds)
 		}
 		fmt.Fprintf(out, "\n  %s\n", s.Summary)
 	}
-	fmt.Fprintf(out, "start-up %.0f ms · peak RSS %.1f MB (now %.1f MB) · shutdown %.0f ms · %d contacts · %d tickets created over HTTP\n",
-		r.StartupMs, r.PeakRSSMB, r.RSSMB, r.ShutdownMs, r.Contacts, r.TicketsCreated)
+	for _, e := range []*bookExport{r.ExportRecent, r.Export} {
+		if e != nil {
+			fmt.Fprintf(out, "CSV export of the calls (%s): %s\n", e.Period, e.summary())
+		}
+	}
+	fmt.Fprintf(out, "start-up %.0f ms · peak RSS %.1f MB (now %.1f MB) · shutdown %.0f ms · %d contacts · %d tickets · %d calls created over HTTP\n",
+		r.StartupMs, r.PeakRSSMB, r.RSSMB, r.ShutdownMs, r.Contacts, r.TicketsCreated, r.CallsLogged)
 	printErrors(out, r)
 }
 
@@ -184,6 +200,11 @@ func printErrors(out io.Writer, r backendResult) {
 		slices.Sort(msgs)
 		for _, m := range msgs {
 			fmt.Fprintf(out, "  %s: %d× %s\n", x.name, x.p.ErrorKinds[m], m)
+		}
+	}
+	for _, e := range []*bookExport{r.ExportRecent, r.Export} {
+		if e != nil && e.Error != "" {
+			fmt.Fprintf(out, "  export (%s): %s\n", e.Period, e.Error)
 		}
 	}
 	if r.ShutdownError != "" {
@@ -226,7 +247,7 @@ func printSummary(out io.Writer, rs []backendResult) {
 		if r.TicketSeed == nil {
 			return "-"
 		}
-		return fmt.Sprint(r.TicketSeed.Tickets)
+		return fmt.Sprint(r.TicketSeed.Rows)
 	})
 	row("  seeding s (tickets/s)", func(r backendResult) string {
 		if s := r.TicketSeed; s != nil {
@@ -256,6 +277,7 @@ func printSummary(out io.Writer, rs []backendResult) {
 		row("ticket search "+kind+" p50 / p99 ms", latency(func(r backendResult) *phase { return r.TicketSearchByKind[kind] }))
 	}
 	row("ticket search mix p50 / p99 ms", latency(func(r backendResult) *phase { return r.TicketSearch }))
+	receptionSummary(row)
 	row("peak RSS MB", func(r backendResult) string {
 		if r.PeakRSSMB == 0 {
 			return "-"
@@ -264,6 +286,74 @@ func printSummary(out io.Writer, rs []backendResult) {
 	})
 	row("failed requests", func(r backendResult) string { return fmt.Sprint(failed(r)) })
 	tw.Flush()
+}
+
+// receptionSummary adds the reception's rows to the summary.
+func receptionSummary(row func(string, func(backendResult) string)) {
+	row("calls seeded in bulk", func(r backendResult) string {
+		if s := r.CallSeed; s != nil {
+			return fmt.Sprint(s.Rows)
+		}
+		return "-"
+	})
+	row("  seeding s (calls/s)", func(r backendResult) string {
+		if s := r.CallSeed; s != nil {
+			return fmt.Sprintf("%.1f (%.0f)", s.Seconds, s.PerSecond)
+		}
+		return "-"
+	})
+	for _, x := range []struct {
+		name string
+		get  func(backendResult) *bookExport
+	}{{"CSV export of the calls", func(r backendResult) *bookExport { return r.Export }},
+		{fmt.Sprintf("CSV export, last %d days", recentDays), func(r backendResult) *bookExport { return r.ExportRecent }}} {
+		row(x.name+": rows (BOM)", exportCell(x.get, func(e *bookExport) string {
+			return fmt.Sprintf("%d (%s)", e.Rows, map[bool]string{true: "BOM", false: "no BOM"}[e.BOM])
+		}))
+		row("  s / first byte ms", exportCell(x.get, func(e *bookExport) string {
+			return fmt.Sprintf("%.2f / %.0f", e.Seconds, e.FirstByteMs)
+		}))
+		row("  MB / rows per s", exportCell(x.get, func(e *bookExport) string {
+			return fmt.Sprintf("%.1f / %.0f", float64(e.Bytes)/(1<<20), e.RowsPerSecond)
+		}))
+		row("  server RSS before → peak MB", exportCell(x.get, func(e *bookExport) string {
+			return fmt.Sprintf("%.1f → %.1f", e.RSSBeforeMB, e.RSSPeakMB)
+		}))
+		row("  RssAnon before → peak MB", exportCell(x.get, func(e *bookExport) string {
+			return fmt.Sprintf("%.1f → %.1f", e.AnonBeforeMB, e.AnonPeakMB)
+		}))
+	}
+	for _, x := range []struct {
+		name string
+		get  func(backendResult) *phase
+	}{{"calls/s @1", func(r backendResult) *phase { return r.CallCreate1 }},
+		{"calls/s @16", func(r backendResult) *phase { return r.CallCreate16 }},
+		{"  unknown caller", func(r backendResult) *phase { return r.CallCreate16ByKind[callUnknown] }},
+		{"messages/s @16 (2 River jobs each)", func(r backendResult) *phase { return r.MessageCreate }},
+		{"acknowledgements/s @16", func(r backendResult) *phase { return r.Acknowledge }}} {
+		label := "  p50 / p95 / p99 ms"
+		if strings.HasPrefix(x.name, " ") { // a kind: its rate would be its share of the whole
+			label = x.name + " p50 / p95 / p99 ms"
+		} else {
+			row(x.name, rate(x.get))
+		}
+		row(label, func(r backendResult) string {
+			if p := x.get(r); p != nil {
+				return fmt.Sprintf("%.2f / %.2f / %.2f", p.P50Ms, p.P95Ms, p.P99Ms)
+			}
+			return "-"
+		})
+	}
+}
+
+// exportCell shows an export's figure, "-" when it did not run.
+func exportCell(get func(backendResult) *bookExport, show func(*bookExport) string) func(backendResult) string {
+	return func(r backendResult) string {
+		if e := get(r); e != nil {
+			return show(e)
+		}
+		return "-"
+	}
 }
 
 func rate(get func(backendResult) *phase) func(backendResult) string {

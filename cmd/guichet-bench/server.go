@@ -150,6 +150,7 @@ func (s *server) Stop() shutdown {
 type memory struct {
 	Peak    int64 // VmHWM
 	Current int64 // VmRSS
+	Anon    int64 // RssAnon: the resident memory that is not a mapped file
 }
 
 // Memory reads the server's RSS from /proc (Linux only).
@@ -168,6 +169,8 @@ func (s *server) Memory() (memory, error) {
 			m.Peak = parseKB(value)
 		case "VmRSS":
 			m.Current = parseKB(value)
+		case "RssAnon":
+			m.Anon = parseKB(value)
 		}
 	}
 	if m.Peak == 0 {

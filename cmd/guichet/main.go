@@ -49,8 +49,11 @@ func run(args []string) error {
 		}
 		args = args[1:]
 	}
-	if cmd == "seed-tickets" {
-		return seedTickets(args) // hidden: for benchmarks
+	switch cmd { // hidden: for benchmarks
+	case "seed-tickets":
+		return seedTickets(args)
+	case "seed-calls":
+		return seedCalls(args)
 	}
 	if cmd == "config" {
 		fmt.Print(config.Table())

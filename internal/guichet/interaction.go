@@ -132,11 +132,11 @@ type Interaction struct {
 	// Mandate is the check made for an entry logged with an intervenant.
 	Mandate *InteractionMandate `json:"mandate,omitempty"`
 	// MessageIDs are the messages taken from this entry (forwarded).
-	MessageIDs []string `json:"message_ids,omitempty"`
-	Version    int      `json:"version"`
-	CreatedBy         string              `json:"created_by,omitempty"`
-	CreatedAt         time.Time           `json:"created_at"`
-	UpdatedAt         time.Time           `json:"updated_at"`
+	MessageIDs []string  `json:"message_ids,omitempty"`
+	Version    int       `json:"version"`
+	CreatedBy  string    `json:"created_by,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 
 	// Calls and visits.
 	Direction     string  `json:"direction,omitempty"` // call: inbound or outbound

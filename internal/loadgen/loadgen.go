@@ -8,6 +8,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,11 @@ import (
 // its error; a failed request counts as an error and its latency is not
 // recorded.
 type Op func(ctx context.Context, worker int) (kind string, err error)
+
+// ErrNoMore is what an Op returns when its worker has nothing left to do
+// (say, each worker acts as its own user on its own items): that worker
+// stops, and the call is neither counted nor, for RunCount, one of the N.
+var ErrNoMore = errors.New("loadgen: nothing left for this worker")
 
 // Window configures a run measured over a fixed duration.
 type Window struct {
@@ -43,6 +49,9 @@ func Run(ctx context.Context, w Window, op Op) Result {
 			t0 := time.Now()
 			kind, err := op(ctx, worker)
 			t1 := time.Now()
+			if errors.Is(err, ErrNoMore) {
+				return
+			}
 			if t1.Before(start) || t1.After(end) {
 				continue
 			}
@@ -79,6 +88,10 @@ func RunCount(ctx context.Context, c Count, op Op) Result {
 		for ctx.Err() == nil && next.Add(1) <= int64(c.N) {
 			t0 := time.Now()
 			kind, err := op(ctx, worker)
+			if errors.Is(err, ErrNoMore) {
+				next.Add(-1) // another worker may make it
+				return
+			}
 			r.add(kind, time.Since(t0), err)
 			if err != nil && failed.Add(1) == int64(c.MaxErrors) {
 				cancel()

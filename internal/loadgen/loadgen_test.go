@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -105,5 +106,40 @@ func TestRunStopsWhenContextIsDone(t *testing.T) {
 	}
 	if res.Elapsed > time.Second {
 		t.Errorf("Elapsed = %v, want the time actually run", res.Elapsed)
+	}
+}
+
+// Each worker acts on its own items; one that runs out leaves its turns
+// to the others, so that every item is handled and none counts as failed.
+func TestRunCountLetsWorkersRunOut(t *testing.T) {
+	t.Parallel()
+	left := make([]atomic.Int64, 4)
+	for i, n := range []int64{5, 10, 0, 20} {
+		left[i].Store(n)
+	}
+	res := RunCount(context.Background(), Count{Workers: 4, N: 35, Timeout: 5 * time.Second},
+		func(ctx context.Context, worker int) (string, error) {
+			if left[worker].Add(-1) < 0 {
+				return "", ErrNoMore
+			}
+			return "", nil
+		})
+	if res.All.OK != 35 || res.All.Failed != 0 {
+		t.Errorf("OK=%d Failed=%d, want 35 and 0", res.All.OK, res.All.Failed)
+	}
+}
+
+func TestRunStopsAWorkerWithNothingLeft(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	res := Run(context.Background(), Window{Workers: 2, Duration: 200 * time.Millisecond, Grace: time.Second},
+		func(ctx context.Context, worker int) (string, error) {
+			if worker == 1 || calls.Add(1) > 3 {
+				return "", ErrNoMore
+			}
+			return "", nil
+		})
+	if res.All.OK != 3 || res.All.Failed != 0 {
+		t.Errorf("OK=%d Failed=%d, want 3 and 0", res.All.OK, res.All.Failed)
 	}
 }

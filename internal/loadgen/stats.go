@@ -30,6 +30,7 @@ type Stats struct {
 	Rate   float64 // successes per second of Elapsed
 	P50    time.Duration
 	P90    time.Duration
+	P95    time.Duration
 	P99    time.Duration
 	Max    time.Duration
 }
@@ -109,7 +110,7 @@ func stats(ds []time.Duration, failed int, elapsed time.Duration) Stats {
 		s.Rate = float64(len(ds)) / elapsed.Seconds()
 	}
 	if len(ds) > 0 {
-		s.P50, s.P90, s.P99 = Percentile(ds, 50), Percentile(ds, 90), Percentile(ds, 99)
+		s.P50, s.P90, s.P95, s.P99 = Percentile(ds, 50), Percentile(ds, 90), Percentile(ds, 95), Percentile(ds, 99)
 		s.Max = ds[len(ds)-1]
 	}
 	return s

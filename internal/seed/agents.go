@@ -50,7 +50,7 @@ func Agents(ctx context.Context, s *store.Store, n int) ([]string, error) {
 			continue
 		}
 		role := guichet.RoleAgent
-		if i%5 == 4 {
+		if supervisor(i) {
 			role = guichet.RoleSupervisor
 		}
 		a, err := s.CreateAgent(ctx, guichet.AgentCreate{Username: u, DisplayName: agentNames[i%len(agentNames)],
@@ -62,6 +62,19 @@ func Agents(ctx context.Context, s *store.Store, n int) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Supervisors returns the supervisors among the ids Agents returned.
+func Supervisors(ids []string) []string {
+	var out []string
+	for i, id := range ids {
+		if supervisor(i) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func supervisor(i int) bool { return i%5 == 4 }
 
 func randomPassword() string {
 	b := make([]byte, 24)

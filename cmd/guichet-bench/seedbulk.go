@@ -14,26 +14,29 @@ import (
 	"time"
 )
 
-// bulkSeed is the bulk load of tickets before the server starts.
+// bulkSeed is a bulk load (of tickets, or of calls) before the server
+// starts.
 type bulkSeed struct {
-	Tickets   int     `json:"tickets"`
-	Seconds   float64 `json:"seconds"` // the whole command: migrations, agents, tickets
+	Command   string  `json:"command"` // seed-tickets, seed-calls
+	Rows      int     `json:"rows"`    // tickets, or calls
+	Seconds   float64 `json:"seconds"` // the whole command: migrations, agents, contacts, rows
 	PerSecond float64 `json:"per_second"`
 	// PeakRSSMB is the seeding process's; the server's is measured apart.
 	PeakRSSMB float64 `json:"seeder_peak_rss_mb"`
-	// VacuumSeconds is PostgreSQL's VACUUM ANALYZE after the load, which
-	// autovacuum would run within minutes of it.
+	// VacuumSeconds is PostgreSQL's VACUUM ANALYZE after the last load,
+	// which autovacuum would run within minutes of it.
 	VacuumSeconds float64 `json:"vacuum_analyze_seconds,omitempty"`
 	Summary       string  `json:"summary"` // the command's last line
 	Log           string  `json:"log"`
 }
 
-// seedTickets runs `guichet seed-tickets -n opts.tickets` as its own
-// process on the database of env, its output going to seed-tickets.log in
-// dir and, line by line, to log; then vacuum, when not nil.
-func seedTickets(ctx context.Context, opts options, bin, dir string, env []string,
+// seedBulk runs `guichet <command> -n n` (seed-tickets, seed-calls) as its
+// own process on the database of env, its output going to <command>.log
+// in dir and, line by line, to log; then vacuum, when not nil.
+func seedBulk(ctx context.Context, opts options, bin, dir string, env []string, command string, n int,
 	vacuum func(context.Context) error, log func(string, ...any)) (*bulkSeed, error) {
-	res := &bulkSeed{Log: filepath.Join(dir, "seed-tickets.log")}
+	res := &bulkSeed{Command: command, Log: filepath.Join(dir, command+".log")}
+	label := strings.TrimPrefix(command, "seed-")
 	logFile, err := os.Create(res.Log)
 	if err != nil {
 		return res, err
@@ -41,29 +44,29 @@ func seedTickets(ctx context.Context, opts options, bin, dir string, env []strin
 	defer logFile.Close()
 	ctx, cancel := context.WithTimeout(ctx, opts.seedTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "seed-tickets", "-n", strconv.Itoa(opts.tickets))
+	cmd := exec.CommandContext(ctx, bin, command, "-n", strconv.Itoa(n))
 	cmd.Env = append(environWithout("GUICHET_"), env...)
-	lines := &lineWriter{emit: func(line string) { log("%-11s %s", "tickets", line) }}
+	lines := &lineWriter{emit: func(line string) { log("%-11s %s", label, line) }}
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(logFile, lines), logFile
-	log("%-11s seeding %d tickets in bulk (guichet seed-tickets), server not started", "tickets", opts.tickets)
+	log("%-11s seeding %d %s in bulk (guichet %s), server not started", label, n, label, command)
 	start := time.Now()
 	err = cmd.Run()
 	took := time.Since(start)
 	if err != nil {
-		return res, fmt.Errorf("seed tickets: %w; log:\n%s", err, tail(res.Log, 20))
+		return res, fmt.Errorf("%s: %w; log:\n%s", command, err, tail(res.Log, 20))
 	}
-	res.Tickets, res.Seconds, res.Summary = opts.tickets, took.Seconds(), lines.last
-	res.PerSecond = float64(opts.tickets) / took.Seconds()
+	res.Rows, res.Seconds, res.Summary = n, took.Seconds(), lines.last
+	res.PerSecond = float64(n) / took.Seconds()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		res.PeakRSSMB = float64(ru.Maxrss) / 1024 // kB on Linux
 	}
 	if vacuum != nil {
 		start := time.Now()
 		if err := vacuum(ctx); err != nil {
-			return res, fmt.Errorf("vacuum after seeding tickets: %w", err)
+			return res, fmt.Errorf("vacuum after %s: %w", command, err)
 		}
 		res.VacuumSeconds = time.Since(start).Seconds()
-		log("%-11s VACUUM ANALYZE after the load in %.1f s", "tickets", res.VacuumSeconds)
+		log("%-11s VACUUM ANALYZE after the load in %.1f s", label, res.VacuumSeconds)
 	}
 	return res, nil
 }
