@@ -454,6 +454,21 @@ func (e DuplicateMatchMatchedOn) Valid() bool {
 	}
 }
 
+// Defines values for FetchRequestedStatus.
+const (
+	Enqueued FetchRequestedStatus = "enqueued"
+)
+
+// Valid indicates whether the value is a known member of the FetchRequestedStatus enum.
+func (e FetchRequestedStatus) Valid() bool {
+	switch e {
+	case Enqueued:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	HealthStatusOk          HealthStatus = "ok"
@@ -655,6 +670,75 @@ func (e LetterStatus) Valid() bool {
 	case LetterStatusReceived:
 		return true
 	case LetterStatusScanned:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailItemStatus.
+const (
+	MailItemStatusClaimed   MailItemStatus = "claimed"
+	MailItemStatusNew       MailItemStatus = "new"
+	MailItemStatusProcessed MailItemStatus = "processed"
+)
+
+// Valid indicates whether the value is a known member of the MailItemStatus enum.
+func (e MailItemStatus) Valid() bool {
+	switch e {
+	case MailItemStatusClaimed:
+		return true
+	case MailItemStatusNew:
+		return true
+	case MailItemStatusProcessed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailMessageDirection.
+const (
+	In  MailMessageDirection = "in"
+	Out MailMessageDirection = "out"
+)
+
+// Valid indicates whether the value is a known member of the MailMessageDirection enum.
+func (e MailMessageDirection) Valid() bool {
+	switch e {
+	case In:
+		return true
+	case Out:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailMessageQuarantineReason.
+const (
+	MailMessageQuarantineReasonEmpty          MailMessageQuarantineReason = "empty"
+	MailMessageQuarantineReasonHeaderTooLarge MailMessageQuarantineReason = "header_too_large"
+	MailMessageQuarantineReasonLessThannil    MailMessageQuarantineReason = "<nil>"
+	MailMessageQuarantineReasonTooDeep        MailMessageQuarantineReason = "too_deep"
+	MailMessageQuarantineReasonTooLarge       MailMessageQuarantineReason = "too_large"
+	MailMessageQuarantineReasonTooManyParts   MailMessageQuarantineReason = "too_many_parts"
+)
+
+// Valid indicates whether the value is a known member of the MailMessageQuarantineReason enum.
+func (e MailMessageQuarantineReason) Valid() bool {
+	switch e {
+	case MailMessageQuarantineReasonEmpty:
+		return true
+	case MailMessageQuarantineReasonHeaderTooLarge:
+		return true
+	case MailMessageQuarantineReasonLessThannil:
+		return true
+	case MailMessageQuarantineReasonTooDeep:
+		return true
+	case MailMessageQuarantineReasonTooLarge:
+		return true
+	case MailMessageQuarantineReasonTooManyParts:
 		return true
 	default:
 		return false
@@ -2292,6 +2376,15 @@ type ExternalLink struct {
 	Url    *string `json:"url,omitempty"`
 }
 
+// FetchRequested defines model for FetchRequested.
+type FetchRequested struct {
+	MailboxId openapi_types.UUID   `json:"mailbox_id"`
+	Status    FetchRequestedStatus `json:"status"`
+}
+
+// FetchRequestedStatus defines model for FetchRequested.Status.
+type FetchRequestedStatus string
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	Field   string `json:"field"`
@@ -2680,6 +2773,146 @@ type LetterProcessing struct {
 
 // LetterStatus received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
 type LetterStatus string
+
+// MailAddress defines model for MailAddress.
+type MailAddress struct {
+	Email string  `json:"email"`
+	Name  *string `json:"name,omitempty"`
+}
+
+// MailAttachment defines model for MailAttachment.
+type MailAttachment struct {
+	ContentId   *string            `json:"content_id,omitempty"`
+	ContentType string             `json:"content_type"`
+	Filename    *string            `json:"filename,omitempty"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Inline Meant to show in the body (an image of the signature, say); inline parts are not copied to the ticket.
+	Inline bool  `json:"inline"`
+	Size   int64 `json:"size"`
+}
+
+// MailClassification defines model for MailClassification.
+type MailClassification struct {
+	// AutoReply Written by a machine (strong signals only): never answered, never reopening a ticket.
+	AutoReply       bool                      `json:"auto_reply"`
+	AutoReplyReason nullable.Nullable[string] `json:"auto_reply_reason,omitempty"`
+
+	// Loop Carries Guichet's loop header.
+	Loop bool `json:"loop"`
+
+	// SuppressAutoResponse The sender asked for no automatic answer (X-Auto-Response-Suppress, a list): still a person's mail.
+	SuppressAutoResponse bool `json:"suppress_auto_response"`
+}
+
+// MailItem defines model for MailItem.
+type MailItem struct {
+	ClaimedAt nullable.Nullable[time.Time]          `json:"claimed_at,omitempty"`
+	ClaimedBy nullable.Nullable[openapi_types.UUID] `json:"claimed_by,omitempty"`
+	CreatedAt time.Time                             `json:"created_at"`
+
+	// Excerpt What the sender wrote, without the quoted history (at most 500 bytes).
+	Excerpt   string                         `json:"excerpt"`
+	From      nullable.Nullable[MailAddress] `json:"from,omitempty"`
+	Id        openapi_types.UUID             `json:"id"`
+	MailboxId openapi_types.UUID             `json:"mailbox_id"`
+
+	// MessageId The mail message (GET /mail-messages/{id}).
+	MessageId   openapi_types.UUID                    `json:"message_id"`
+	ProcessedAt nullable.Nullable[time.Time]          `json:"processed_at,omitempty"`
+	ProcessedBy nullable.Nullable[openapi_types.UUID] `json:"processed_by,omitempty"`
+
+	// Quarantined Over the limits: kept with its headers, never dropped, for a person to look at.
+	Quarantined bool `json:"quarantined"`
+
+	// ReceivedAt When the server received the mail: the response clock starts there.
+	ReceivedAt time.Time `json:"received_at"`
+
+	// RoutingReason Why the mail went where it did (see the queue's description).
+	RoutingReason string `json:"routing_reason"`
+
+	// Status new (waiting), claimed (someone took it), processed (linked to a ticket or closed with a reason, by the person who processed it).
+	Status   MailItemStatus                        `json:"status"`
+	Subject  string                                `json:"subject"`
+	TicketId nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+	Version  int                                   `json:"version"`
+}
+
+// MailItemPage defines model for MailItemPage.
+type MailItemPage struct {
+	Items      []MailItem                `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// MailItemStatus new (waiting), claimed (someone took it), processed (linked to a ticket or closed with a reason, by the person who processed it).
+type MailItemStatus string
+
+// MailMessage defines model for MailMessage.
+type MailMessage struct {
+	Attachments []MailAttachment `json:"attachments"`
+
+	// Backfill Old mail imported by a backfill: no automatic action was taken.
+	Backfill bool `json:"backfill"`
+
+	// Bounce For a delivery status notification: what it says (action, status, final recipient, original message id).
+	Bounce nullable.Nullable[map[string]interface{}] `json:"bounce,omitempty"`
+
+	// BounceOfId The mail this notification bounces.
+	BounceOfId     nullable.Nullable[openapi_types.UUID] `json:"bounce_of_id,omitempty"`
+	Cc             []MailAddress                         `json:"cc"`
+	Classification MailClassification                    `json:"classification"`
+	ContactId      nullable.Nullable[openapi_types.UUID] `json:"contact_id,omitempty"`
+	CreatedAt      time.Time                             `json:"created_at"`
+
+	// Direction out: from a Sent folder or sent by Guichet.
+	Direction MailMessageDirection           `json:"direction"`
+	Excerpt   string                         `json:"excerpt"`
+	From      nullable.Nullable[MailAddress] `json:"from,omitempty"`
+
+	// Headers From, To, Cc, Subject, Date and Message-ID as written (decoded).
+	Headers map[string]string `json:"headers"`
+
+	// Html The HTML body, sanitised.
+	Html      nullable.Nullable[string] `json:"html,omitempty"`
+	Id        openapi_types.UUID        `json:"id"`
+	InReplyTo nullable.Nullable[string] `json:"in_reply_to,omitempty"`
+
+	// MailboxId The mailbox that owns the mail and its ticket: the highest priority among those it reached.
+	MailboxId nullable.Nullable[openapi_types.UUID] `json:"mailbox_id,omitempty"`
+
+	// MessageId The Message-ID header without angle brackets; a stable synthetic one when the mail has none.
+	MessageId        string                                         `json:"message_id"`
+	QuarantineReason nullable.Nullable[MailMessageQuarantineReason] `json:"quarantine_reason,omitempty"`
+
+	// RawHeaderOnly The source kept is the header alone (a mail too large to fetch whole).
+	RawHeaderOnly bool   `json:"raw_header_only"`
+	RawSha256     string `json:"raw_sha256"`
+	RawSize       int64  `json:"raw_size"`
+
+	// ReceivedAt When the server received it (INTERNALDATE).
+	ReceivedAt    time.Time `json:"received_at"`
+	References    []string  `json:"references"`
+	RoutingReason string    `json:"routing_reason"`
+
+	// SentAt The Date header; null when missing or unreadable.
+	SentAt      nullable.Nullable[time.Time] `json:"sent_at,omitempty"`
+	Subject     string                       `json:"subject"`
+	SyntheticId bool                         `json:"synthetic_id"`
+
+	// Text The text body, or a text derived from the HTML one.
+	Text     string                                `json:"text"`
+	TicketId nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+	To       []MailAddress                         `json:"to"`
+
+	// Warnings What was read leniently (unknown charset, broken encoding).
+	Warnings []string `json:"warnings"`
+}
+
+// MailMessageDirection out: from a Sent folder or sent by Guichet.
+type MailMessageDirection string
+
+// MailMessageQuarantineReason defines model for MailMessage.QuarantineReason.
+type MailMessageQuarantineReason string
 
 // MailSecurity tls (implicit TLS, e.g. IMAPS 993, SMTPS 465), starttls, or none (tests and local relays only).
 type MailSecurity string
@@ -4499,6 +4732,19 @@ type RecordMailboxCheckParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListMailItemsParams defines parameters for ListMailItems.
+type ListMailItemsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor         `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *MailItemStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Quarantined Only the quarantined items (true), or none of them (false).
+	Quarantined *bool `form:"quarantined,omitempty" json:"quarantined,omitempty"`
+}
+
 // RevokeMandateParams defines parameters for RevokeMandate.
 type RevokeMandateParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
@@ -6036,6 +6282,30 @@ type ClientInterface interface {
 	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 	UploadLetterScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMailMessage Read an ingested mail
+	//
+	// The parsed mail: its header fields, its text, its HTML (sanitised:
+	// safe to show in a page), the excerpt without the quoted history,
+	// its attachments, how it was classified and routed. A quarantined
+	// mail (over the size, part or depth limits) shows the headers read
+	// before it was stopped and `quarantine_reason`. A mail is visible
+	// through any mailbox whose queue holds it; a personal mailbox's mail
+	// is its owner's alone (404 to anyone else, admins included), and a
+	// delegate's read during the owner's absence is recorded in the
+	// mailbox's audit trail.
+	//
+	// Corresponds with GET /mail-messages/{mailMessageId} (the `GetMailMessage` operationId).
+	GetMailMessage(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadMailMessageRaw Download the mail's source, streamed
+	//
+	// The raw RFC 5322 source as received, as `message/rfc822`; for a
+	// mail too large to fetch whole, its header alone
+	// (`raw_header_only`). Same visibility as the mail.
+	//
+	// Corresponds with GET /mail-messages/{mailMessageId}/raw (the `DownloadMailMessageRaw` operationId).
+	DownloadMailMessageRaw(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMailboxes The mailboxes the caller may see
 	//
 	// Every shared mailbox, and the caller's own personal mailbox. A
@@ -6163,6 +6433,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
 	RecordMailboxCheck(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchMailbox Fetch the mailbox's new mail now
+	//
+	// Enqueues a fetch of the mailbox's IMAP folders (and its Sent
+	// folder) without waiting for its next scheduled one; the mailbox's
+	// `status` tells how it went. Only one fetch runs at a time per
+	// mailbox, across every Guichet process: 409 while one runs. A
+	// personal mailbox is fetched only once its owner turned its
+	// ingestion on (422 otherwise), and only its owner (or delegate
+	// during the owner's absence) sees it (404 for anyone else, admins
+	// included). A shared mailbox may be fetched by any agent.
+	//
+	// Corresponds with POST /mailboxes/{mailboxId}/fetch (the `FetchMailbox` operationId).
+	FetchMailbox(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMailItems The mailbox's queue
+	//
+	// Every ingested mail is an item of its mailbox's queue, newest first
+	// (by reception), until the person who processed it removes it. An
+	// item shows its message's sender, subject, reception and excerpt,
+	// the ticket it opened or joined, and why it was routed so
+	// (`routing_reason`: thread_header, thread_subject, new_ticket,
+	// queued, personal, other_client — a quoted ticket of another client,
+	// never joined —, ticket_closed, auto_reply, bounce, quarantined,
+	// no_sender, also_received — one mail sent to several mailboxes,
+	// whose single ticket is owned by the mailbox with the highest
+	// priority —, routing_failed). A personal mailbox's queue is its
+	// owner's alone; a delegate's read during the owner's absence is
+	// recorded in the mailbox's audit trail.
+	//
+	// Corresponds with GET /mailboxes/{mailboxId}/items (the `ListMailItems` operationId).
+	ListMailItems(ctx context.Context, mailboxId MailboxId, params *ListMailItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeMandate Revoke a mandate
 	//
@@ -8527,6 +8829,50 @@ func (c *Client) UploadLetterScanWithBody(ctx context.Context, interactionId Int
 	return c.Client.Do(req)
 }
 
+// GetMailMessage Read an ingested mail
+//
+// The parsed mail: its header fields, its text, its HTML (sanitised:
+// safe to show in a page), the excerpt without the quoted history,
+// its attachments, how it was classified and routed. A quarantined
+// mail (over the size, part or depth limits) shows the headers read
+// before it was stopped and `quarantine_reason`. A mail is visible
+// through any mailbox whose queue holds it; a personal mailbox's mail
+// is its owner's alone (404 to anyone else, admins included), and a
+// delegate's read during the owner's absence is recorded in the
+// mailbox's audit trail.
+//
+// Corresponds with GET /mail-messages/{mailMessageId} (the `GetMailMessage` operationId).
+func (c *Client) GetMailMessage(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMailMessageRequest(c.Server, mailMessageId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadMailMessageRaw Download the mail's source, streamed
+//
+// The raw RFC 5322 source as received, as `message/rfc822`; for a
+// mail too large to fetch whole, its header alone
+// (`raw_header_only`). Same visibility as the mail.
+//
+// Corresponds with GET /mail-messages/{mailMessageId}/raw (the `DownloadMailMessageRaw` operationId).
+func (c *Client) DownloadMailMessageRaw(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadMailMessageRawRequest(c.Server, mailMessageId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMailboxes The mailboxes the caller may see
 //
 // Every shared mailbox, and the caller's own personal mailbox. A
@@ -8755,6 +9101,58 @@ func (c *Client) RecordMailboxCheckWithBody(ctx context.Context, mailboxId Mailb
 // Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
 func (c *Client) RecordMailboxCheck(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordMailboxCheckRequest(c.Server, mailboxId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchMailbox Fetch the mailbox's new mail now
+//
+// Enqueues a fetch of the mailbox's IMAP folders (and its Sent
+// folder) without waiting for its next scheduled one; the mailbox's
+// `status` tells how it went. Only one fetch runs at a time per
+// mailbox, across every Guichet process: 409 while one runs. A
+// personal mailbox is fetched only once its owner turned its
+// ingestion on (422 otherwise), and only its owner (or delegate
+// during the owner's absence) sees it (404 for anyone else, admins
+// included). A shared mailbox may be fetched by any agent.
+//
+// Corresponds with POST /mailboxes/{mailboxId}/fetch (the `FetchMailbox` operationId).
+func (c *Client) FetchMailbox(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchMailboxRequest(c.Server, mailboxId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMailItems The mailbox's queue
+//
+// Every ingested mail is an item of its mailbox's queue, newest first
+// (by reception), until the person who processed it removes it. An
+// item shows its message's sender, subject, reception and excerpt,
+// the ticket it opened or joined, and why it was routed so
+// (`routing_reason`: thread_header, thread_subject, new_ticket,
+// queued, personal, other_client — a quoted ticket of another client,
+// never joined —, ticket_closed, auto_reply, bounce, quarantined,
+// no_sender, also_received — one mail sent to several mailboxes,
+// whose single ticket is owned by the mailbox with the highest
+// priority —, routing_failed). A personal mailbox's queue is its
+// owner's alone; a delegate's read during the owner's absence is
+// recorded in the mailbox's audit trail.
+//
+// Corresponds with GET /mailboxes/{mailboxId}/items (the `ListMailItems` operationId).
+func (c *Client) ListMailItems(ctx context.Context, mailboxId MailboxId, params *ListMailItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMailItemsRequest(c.Server, mailboxId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -14259,6 +14657,74 @@ func NewUploadLetterScanRequestWithBody(server string, interactionId Interaction
 	return req, nil
 }
 
+// NewGetMailMessageRequest constructs an http.Request for the GetMailMessage method
+func NewGetMailMessageRequest(server string, mailMessageId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailMessageId", mailMessageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-messages/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDownloadMailMessageRawRequest constructs an http.Request for the DownloadMailMessageRaw method
+func NewDownloadMailMessageRawRequest(server string, mailMessageId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailMessageId", mailMessageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-messages/%s/raw", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMailboxesRequest constructs an http.Request for the ListMailboxes method
 func NewListMailboxesRequest(server string, params *ListMailboxesParams) (*http.Request, error) {
 	var err error
@@ -14752,6 +15218,137 @@ func NewRecordMailboxCheckRequestWithBody(server string, mailboxId MailboxId, pa
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewFetchMailboxRequest constructs an http.Request for the FetchMailbox method
+func NewFetchMailboxRequest(server string, mailboxId MailboxId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailboxId", mailboxId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes/%s/fetch", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListMailItemsRequest constructs an http.Request for the ListMailItems method
+func NewListMailItemsRequest(server string, mailboxId MailboxId, params *ListMailItemsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailboxId", mailboxId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes/%s/items", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Quarantined != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "quarantined", *params.Quarantined, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -19297,6 +19894,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 	UploadLetterScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadLetterScanResponse, error)
 
+	// GetMailMessageWithResponse Read an ingested mail
+	//
+	// The parsed mail: its header fields, its text, its HTML (sanitised:
+	// safe to show in a page), the excerpt without the quoted history,
+	// its attachments, how it was classified and routed. A quarantined
+	// mail (over the size, part or depth limits) shows the headers read
+	// before it was stopped and `quarantine_reason`. A mail is visible
+	// through any mailbox whose queue holds it; a personal mailbox's mail
+	// is its owner's alone (404 to anyone else, admins included), and a
+	// delegate's read during the owner's absence is recorded in the
+	// mailbox's audit trail.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mail-messages/{mailMessageId} (the `GetMailMessage` operationId).
+	GetMailMessageWithResponse(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMailMessageResponse, error)
+
+	// DownloadMailMessageRawWithResponse Download the mail's source, streamed
+	//
+	// The raw RFC 5322 source as received, as `message/rfc822`; for a
+	// mail too large to fetch whole, its header alone
+	// (`raw_header_only`). Same visibility as the mail.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mail-messages/{mailMessageId}/raw (the `DownloadMailMessageRaw` operationId).
+	DownloadMailMessageRawWithResponse(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DownloadMailMessageRawResponse, error)
+
 	// ListMailboxesWithResponse The mailboxes the caller may see
 	//
 	// Every shared mailbox, and the caller's own personal mailbox. A
@@ -19434,6 +20059,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
 	RecordMailboxCheckWithResponse(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordMailboxCheckResponse, error)
+
+	// FetchMailboxWithResponse Fetch the mailbox's new mail now
+	//
+	// Enqueues a fetch of the mailbox's IMAP folders (and its Sent
+	// folder) without waiting for its next scheduled one; the mailbox's
+	// `status` tells how it went. Only one fetch runs at a time per
+	// mailbox, across every Guichet process: 409 while one runs. A
+	// personal mailbox is fetched only once its owner turned its
+	// ingestion on (422 otherwise), and only its owner (or delegate
+	// during the owner's absence) sees it (404 for anyone else, admins
+	// included). A shared mailbox may be fetched by any agent.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mailboxes/{mailboxId}/fetch (the `FetchMailbox` operationId).
+	FetchMailboxWithResponse(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*FetchMailboxResponse, error)
+
+	// ListMailItemsWithResponse The mailbox's queue
+	//
+	// Every ingested mail is an item of its mailbox's queue, newest first
+	// (by reception), until the person who processed it removes it. An
+	// item shows its message's sender, subject, reception and excerpt,
+	// the ticket it opened or joined, and why it was routed so
+	// (`routing_reason`: thread_header, thread_subject, new_ticket,
+	// queued, personal, other_client — a quoted ticket of another client,
+	// never joined —, ticket_closed, auto_reply, bounce, quarantined,
+	// no_sender, also_received — one mail sent to several mailboxes,
+	// whose single ticket is owned by the mailbox with the highest
+	// priority —, routing_failed). A personal mailbox's queue is its
+	// owner's alone; a delegate's read during the owner's absence is
+	// recorded in the mailbox's audit trail.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mailboxes/{mailboxId}/items (the `ListMailItems` operationId).
+	ListMailItemsWithResponse(ctx context.Context, mailboxId MailboxId, params *ListMailItemsParams, reqEditors ...RequestEditorFn) (*ListMailItemsResponse, error)
 
 	// RevokeMandateWithResponse Revoke a mandate
 	//
@@ -24939,6 +25600,145 @@ func (r UploadLetterScanResponse) ContentType() string {
 	return ""
 }
 
+type GetMailMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailMessage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMailMessageResponse) GetJSON200() *MailMessage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMailMessageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMailMessageResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMailMessageResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMailMessageResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMailMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMailMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMailMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMailMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadMailMessageRawResponse200Headers the declared response headers of an HTTP 200 response for DownloadMailMessageRaw
+type DownloadMailMessageRawResponse200Headers struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadMailMessageRawResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadMailMessageRawResponse200Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DownloadMailMessageRawResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DownloadMailMessageRawResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DownloadMailMessageRawResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DownloadMailMessageRawResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadMailMessageRawResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadMailMessageRawResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadMailMessageRawResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadMailMessageRawResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMailboxesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25563,6 +26363,165 @@ func (r RecordMailboxCheckResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RecordMailboxCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FetchMailboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *FetchRequested
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r FetchMailboxResponse) GetJSON202() *FetchRequested {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchMailboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchMailboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchMailboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchMailboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMailItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItemPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMailItemsResponse) GetJSON200() *MailItemPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMailItemsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMailItemsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMailItemsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMailItemsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListMailItemsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMailItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMailItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMailItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMailItemsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -31716,6 +32675,46 @@ func (c *ClientWithResponses) UploadLetterScanWithBodyWithResponse(ctx context.C
 	return ParseUploadLetterScanResponse(rsp)
 }
 
+// GetMailMessageWithResponse Read an ingested mail
+//
+// The parsed mail: its header fields, its text, its HTML (sanitised:
+// safe to show in a page), the excerpt without the quoted history,
+// its attachments, how it was classified and routed. A quarantined
+// mail (over the size, part or depth limits) shows the headers read
+// before it was stopped and `quarantine_reason`. A mail is visible
+// through any mailbox whose queue holds it; a personal mailbox's mail
+// is its owner's alone (404 to anyone else, admins included), and a
+// delegate's read during the owner's absence is recorded in the
+// mailbox's audit trail.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mail-messages/{mailMessageId} (the `GetMailMessage` operationId).
+func (c *ClientWithResponses) GetMailMessageWithResponse(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMailMessageResponse, error) {
+	rsp, err := c.GetMailMessage(ctx, mailMessageId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMailMessageResponse(rsp)
+}
+
+// DownloadMailMessageRawWithResponse Download the mail's source, streamed
+//
+// The raw RFC 5322 source as received, as `message/rfc822`; for a
+// mail too large to fetch whole, its header alone
+// (`raw_header_only`). Same visibility as the mail.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mail-messages/{mailMessageId}/raw (the `DownloadMailMessageRaw` operationId).
+func (c *ClientWithResponses) DownloadMailMessageRawWithResponse(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DownloadMailMessageRawResponse, error) {
+	rsp, err := c.DownloadMailMessageRaw(ctx, mailMessageId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadMailMessageRawResponse(rsp)
+}
+
 // ListMailboxesWithResponse The mailboxes the caller may see
 //
 // Every shared mailbox, and the caller's own personal mailbox. A
@@ -31918,6 +32917,54 @@ func (c *ClientWithResponses) RecordMailboxCheckWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseRecordMailboxCheckResponse(rsp)
+}
+
+// FetchMailboxWithResponse Fetch the mailbox's new mail now
+//
+// Enqueues a fetch of the mailbox's IMAP folders (and its Sent
+// folder) without waiting for its next scheduled one; the mailbox's
+// `status` tells how it went. Only one fetch runs at a time per
+// mailbox, across every Guichet process: 409 while one runs. A
+// personal mailbox is fetched only once its owner turned its
+// ingestion on (422 otherwise), and only its owner (or delegate
+// during the owner's absence) sees it (404 for anyone else, admins
+// included). A shared mailbox may be fetched by any agent.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mailboxes/{mailboxId}/fetch (the `FetchMailbox` operationId).
+func (c *ClientWithResponses) FetchMailboxWithResponse(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*FetchMailboxResponse, error) {
+	rsp, err := c.FetchMailbox(ctx, mailboxId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchMailboxResponse(rsp)
+}
+
+// ListMailItemsWithResponse The mailbox's queue
+//
+// Every ingested mail is an item of its mailbox's queue, newest first
+// (by reception), until the person who processed it removes it. An
+// item shows its message's sender, subject, reception and excerpt,
+// the ticket it opened or joined, and why it was routed so
+// (`routing_reason`: thread_header, thread_subject, new_ticket,
+// queued, personal, other_client — a quoted ticket of another client,
+// never joined —, ticket_closed, auto_reply, bounce, quarantined,
+// no_sender, also_received — one mail sent to several mailboxes,
+// whose single ticket is owned by the mailbox with the highest
+// priority —, routing_failed). A personal mailbox's queue is its
+// owner's alone; a delegate's read during the owner's absence is
+// recorded in the mailbox's audit trail.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mailboxes/{mailboxId}/items (the `ListMailItems` operationId).
+func (c *ClientWithResponses) ListMailItemsWithResponse(ctx context.Context, mailboxId MailboxId, params *ListMailItemsParams, reqEditors ...RequestEditorFn) (*ListMailItemsResponse, error) {
+	rsp, err := c.ListMailItems(ctx, mailboxId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMailItemsResponse(rsp)
 }
 
 // RevokeMandateWithResponse Revoke a mandate
@@ -37342,6 +38389,127 @@ func ParseUploadLetterScanResponse(rsp *http.Response) (*UploadLetterScanRespons
 	return response, nil
 }
 
+// ParseGetMailMessageResponse parses an HTTP response from a GetMailMessageWithResponse call
+func ParseGetMailMessageResponse(rsp *http.Response) (*GetMailMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMailMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailMessage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDownloadMailMessageRawResponse parses an HTTP response from a DownloadMailMessageRawWithResponse call
+func ParseDownloadMailMessageRawResponse(rsp *http.Response) (*DownloadMailMessageRawResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadMailMessageRawResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadMailMessageRawResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListMailboxesResponse parses an HTTP response from a ListMailboxesWithResponse call
 func ParseListMailboxesResponse(rsp *http.Response) (*ListMailboxesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -37873,6 +39041,135 @@ func ParseRecordMailboxCheckResponse(rsp *http.Response) (*RecordMailboxCheckRes
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFetchMailboxResponse parses an HTTP response from a FetchMailboxWithResponse call
+func ParseFetchMailboxResponse(rsp *http.Response) (*FetchMailboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchMailboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest FetchRequested
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListMailItemsResponse parses an HTTP response from a ListMailItemsWithResponse call
+func ParseListMailItemsResponse(rsp *http.Response) (*ListMailItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMailItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItemPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	}
 
@@ -42212,6 +43509,12 @@ type ServerInterface interface {
 	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
 	// (PUT /letters/{interactionId}/scan)
 	UploadLetterScan(ctx echo.Context, interactionId InteractionId, params UploadLetterScanParams) error
+	// GetMailMessage Read an ingested mail
+	// (GET /mail-messages/{mailMessageId})
+	GetMailMessage(ctx echo.Context, mailMessageId openapi_types.UUID) error
+	// DownloadMailMessageRaw Download the mail's source, streamed
+	// (GET /mail-messages/{mailMessageId}/raw)
+	DownloadMailMessageRaw(ctx echo.Context, mailMessageId openapi_types.UUID) error
 	// ListMailboxes The mailboxes the caller may see
 	// (GET /mailboxes)
 	ListMailboxes(ctx echo.Context, params ListMailboxesParams) error
@@ -42236,6 +43539,12 @@ type ServerInterface interface {
 	// RecordMailboxCheck Record that the mailbox was checked
 	// (POST /mailboxes/{mailboxId}/checks)
 	RecordMailboxCheck(ctx echo.Context, mailboxId MailboxId, params RecordMailboxCheckParams) error
+	// FetchMailbox Fetch the mailbox's new mail now
+	// (POST /mailboxes/{mailboxId}/fetch)
+	FetchMailbox(ctx echo.Context, mailboxId MailboxId) error
+	// ListMailItems The mailbox's queue
+	// (GET /mailboxes/{mailboxId}/items)
+	ListMailItems(ctx echo.Context, mailboxId MailboxId, params ListMailItemsParams) error
 	// RevokeMandate Revoke a mandate
 	// (DELETE /mandates/{mandateId})
 	RevokeMandate(ctx echo.Context, mandateId MandateId, params RevokeMandateParams) error
@@ -44476,6 +45785,38 @@ func (w *ServerInterfaceWrapper) UploadLetterScan(ctx echo.Context) error {
 	return err
 }
 
+// GetMailMessage converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMailMessage(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailMessageId" -------------
+	var mailMessageId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailMessageId", ctx.Param("mailMessageId"), &mailMessageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailMessageId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMailMessage(ctx, mailMessageId)
+	return err
+}
+
+// DownloadMailMessageRaw converts echo context to params.
+func (w *ServerInterfaceWrapper) DownloadMailMessageRaw(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailMessageId" -------------
+	var mailMessageId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailMessageId", ctx.Param("mailMessageId"), &mailMessageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailMessageId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DownloadMailMessageRaw(ctx, mailMessageId)
+	return err
+}
+
 // ListMailboxes converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMailboxes(ctx echo.Context) error {
 	var err error
@@ -44729,6 +46070,68 @@ func (w *ServerInterfaceWrapper) RecordMailboxCheck(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RecordMailboxCheck(ctx, mailboxId, params)
+	return err
+}
+
+// FetchMailbox converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchMailbox(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailboxId" -------------
+	var mailboxId MailboxId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailboxId", ctx.Param("mailboxId"), &mailboxId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailboxId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchMailbox(ctx, mailboxId)
+	return err
+}
+
+// ListMailItems converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMailItems(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailboxId" -------------
+	var mailboxId MailboxId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailboxId", ctx.Param("mailboxId"), &mailboxId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailboxId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMailItemsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "quarantined" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "quarantined", ctx.QueryParams(), &params.Quarantined, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter quarantined: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMailItems(ctx, mailboxId, params)
 	return err
 }
 
@@ -46752,6 +48155,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/mailboxes/:mailboxId", wrapper.UpdateMailbox, options.OperationMiddlewares["updateMailbox"]...)
 	router.POST(options.BaseURL+"/mailboxes/:mailboxId/checks", wrapper.RecordMailboxCheck, options.OperationMiddlewares["recordMailboxCheck"]...)
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId/check-slots", wrapper.ListMailboxCheckSlots, options.OperationMiddlewares["listMailboxCheckSlots"]...)
+	router.POST(options.BaseURL+"/mailboxes/:mailboxId/fetch", wrapper.FetchMailbox, options.OperationMiddlewares["fetchMailbox"]...)
+	router.GET(options.BaseURL+"/mailboxes/:mailboxId/items", wrapper.ListMailItems, options.OperationMiddlewares["listMailItems"]...)
+	router.GET(options.BaseURL+"/mail-messages/:mailMessageId", wrapper.GetMailMessage, options.OperationMiddlewares["getMailMessage"]...)
+	router.GET(options.BaseURL+"/mail-messages/:mailMessageId/raw", wrapper.DownloadMailMessageRaw, options.OperationMiddlewares["downloadMailMessageRaw"]...)
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId/audit-events", wrapper.ListMailboxAuditEvents, options.OperationMiddlewares["listMailboxAuditEvents"]...)
 	router.GET(options.BaseURL+"/tickets", wrapper.ListTickets, options.OperationMiddlewares["listTickets"]...)
 	router.POST(options.BaseURL+"/tickets", wrapper.CreateTicket, options.OperationMiddlewares["createTicket"]...)
@@ -53344,6 +54751,196 @@ func (response UploadLetterScan428ApplicationProblemPlusJSONResponse) VisitUploa
 	return err
 }
 
+type GetMailMessageRequestObject struct {
+	MailMessageId openapi_types.UUID `json:"mailMessageId"`
+}
+
+type GetMailMessageResponseObject interface {
+	VisitGetMailMessageResponse(w http.ResponseWriter) error
+}
+
+type GetMailMessage200JSONResponse MailMessage
+
+func (response GetMailMessage200JSONResponse) VisitGetMailMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailMessage400ApplicationProblemPlusJSONResponse) VisitGetMailMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailMessage401ApplicationProblemPlusJSONResponse) VisitGetMailMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailMessage403ApplicationProblemPlusJSONResponse) VisitGetMailMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailMessage404ApplicationProblemPlusJSONResponse) VisitGetMailMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMailMessageRawRequestObject struct {
+	MailMessageId openapi_types.UUID `json:"mailMessageId"`
+}
+
+type DownloadMailMessageRawResponseObject interface {
+	VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error
+}
+
+type DownloadMailMessageRaw200ResponseHeaders struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadMailMessageRaw200Messagerfc822Response struct {
+	Body          io.Reader
+	Headers       DownloadMailMessageRaw200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadMailMessageRaw200Messagerfc822Response) VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "message/rfc822")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadMailMessageRaw400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMailMessageRaw400ApplicationProblemPlusJSONResponse) VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMailMessageRaw401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMailMessageRaw401ApplicationProblemPlusJSONResponse) VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMailMessageRaw403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMailMessageRaw403ApplicationProblemPlusJSONResponse) VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMailMessageRaw404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMailMessageRaw404ApplicationProblemPlusJSONResponse) VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMailboxesRequestObject struct {
 	Params ListMailboxesParams
 }
@@ -54208,6 +55805,227 @@ func (response RecordMailboxCheck413ApplicationProblemPlusJSONResponse) VisitRec
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailboxRequestObject struct {
+	MailboxId MailboxId `json:"mailboxId"`
+}
+
+type FetchMailboxResponseObject interface {
+	VisitFetchMailboxResponse(w http.ResponseWriter) error
+}
+
+type FetchMailbox202JSONResponse FetchRequested
+
+func (response FetchMailbox202JSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox400ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox401ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox403ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox404ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox409ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox422ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItemsRequestObject struct {
+	MailboxId MailboxId `json:"mailboxId"`
+	Params    ListMailItemsParams
+}
+
+type ListMailItemsResponseObject interface {
+	VisitListMailItemsResponse(w http.ResponseWriter) error
+}
+
+type ListMailItems200JSONResponse MailItemPage
+
+func (response ListMailItems200JSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItems400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailItems400ApplicationProblemPlusJSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItems401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailItems401ApplicationProblemPlusJSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItems403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailItems403ApplicationProblemPlusJSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItems404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailItems404ApplicationProblemPlusJSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItems422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailItems422ApplicationProblemPlusJSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -60895,6 +62713,12 @@ type StrictServerInterface interface {
 	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
 	// (PUT /letters/{interactionId}/scan)
 	UploadLetterScan(ctx context.Context, request UploadLetterScanRequestObject) (UploadLetterScanResponseObject, error)
+	// GetMailMessage Read an ingested mail
+	// (GET /mail-messages/{mailMessageId})
+	GetMailMessage(ctx context.Context, request GetMailMessageRequestObject) (GetMailMessageResponseObject, error)
+	// DownloadMailMessageRaw Download the mail's source, streamed
+	// (GET /mail-messages/{mailMessageId}/raw)
+	DownloadMailMessageRaw(ctx context.Context, request DownloadMailMessageRawRequestObject) (DownloadMailMessageRawResponseObject, error)
 	// ListMailboxes The mailboxes the caller may see
 	// (GET /mailboxes)
 	ListMailboxes(ctx context.Context, request ListMailboxesRequestObject) (ListMailboxesResponseObject, error)
@@ -60919,6 +62743,12 @@ type StrictServerInterface interface {
 	// RecordMailboxCheck Record that the mailbox was checked
 	// (POST /mailboxes/{mailboxId}/checks)
 	RecordMailboxCheck(ctx context.Context, request RecordMailboxCheckRequestObject) (RecordMailboxCheckResponseObject, error)
+	// FetchMailbox Fetch the mailbox's new mail now
+	// (POST /mailboxes/{mailboxId}/fetch)
+	FetchMailbox(ctx context.Context, request FetchMailboxRequestObject) (FetchMailboxResponseObject, error)
+	// ListMailItems The mailbox's queue
+	// (GET /mailboxes/{mailboxId}/items)
+	ListMailItems(ctx context.Context, request ListMailItemsRequestObject) (ListMailItemsResponseObject, error)
 	// RevokeMandate Revoke a mandate
 	// (DELETE /mandates/{mandateId})
 	RevokeMandate(ctx context.Context, request RevokeMandateRequestObject) (RevokeMandateResponseObject, error)
@@ -63111,6 +64941,56 @@ func (sh *strictHandler) UploadLetterScan(ctx echo.Context, interactionId Intera
 	return nil
 }
 
+// GetMailMessage operation middleware
+func (sh *strictHandler) GetMailMessage(ctx echo.Context, mailMessageId openapi_types.UUID) error {
+	var request GetMailMessageRequestObject
+
+	request.MailMessageId = mailMessageId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMailMessage(ctx.Request().Context(), request.(GetMailMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMailMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMailMessageResponseObject); ok {
+		return validResponse.VisitGetMailMessageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DownloadMailMessageRaw operation middleware
+func (sh *strictHandler) DownloadMailMessageRaw(ctx echo.Context, mailMessageId openapi_types.UUID) error {
+	var request DownloadMailMessageRawRequestObject
+
+	request.MailMessageId = mailMessageId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadMailMessageRaw(ctx.Request().Context(), request.(DownloadMailMessageRawRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadMailMessageRaw")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DownloadMailMessageRawResponseObject); ok {
+		return validResponse.VisitDownloadMailMessageRawResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMailboxes operation middleware
 func (sh *strictHandler) ListMailboxes(ctx echo.Context, params ListMailboxesParams) error {
 	var request ListMailboxesRequestObject
@@ -63382,6 +65262,57 @@ func (sh *strictHandler) RecordMailboxCheck(ctx echo.Context, mailboxId MailboxI
 		return err
 	} else if validResponse, ok := response.(RecordMailboxCheckResponseObject); ok {
 		return validResponse.VisitRecordMailboxCheckResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchMailbox operation middleware
+func (sh *strictHandler) FetchMailbox(ctx echo.Context, mailboxId MailboxId) error {
+	var request FetchMailboxRequestObject
+
+	request.MailboxId = mailboxId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchMailbox(ctx.Request().Context(), request.(FetchMailboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchMailbox")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchMailboxResponseObject); ok {
+		return validResponse.VisitFetchMailboxResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMailItems operation middleware
+func (sh *strictHandler) ListMailItems(ctx echo.Context, mailboxId MailboxId, params ListMailItemsParams) error {
+	var request ListMailItemsRequestObject
+
+	request.MailboxId = mailboxId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMailItems(ctx.Request().Context(), request.(ListMailItemsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMailItems")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMailItemsResponseObject); ok {
+		return validResponse.VisitListMailItemsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -65500,681 +67431,731 @@ func (sh *strictHandler) GetVoicemail(ctx echo.Context, interactionId Interactio
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3ddts4uij4KhjNXiv22bQty04qkdde065U0p3dSVV24uo6Z5cyEkRCEsoUoAJAK+qarNVXZ61ze55g",
-	"rnqdzMVczRvkTfpJZuEDQIIUKZKS7CTV7ouuWARB4MOH7//nt07I5wvOCFOy0/+tMyM4IgL++ewKT/V/",
-	"IyJDQReKctbpd65mBAmyEEQSprD+8YFEN0RIylmAFEeSsAiNcXiNKEMvJkevsApnx52gI8MZmWM9I3mP",
-	"54uYdPqdQeds0OkEHbVa6D+lEpRNOx8+BJ2XPMTmk8UV/DQjgiA1IygUBCsSIUEkT0RIUExviKz61knI",
-	"mcKhkifd0ydn496ke/RNeEqOvsHd7tGTbrd71E3/F52WLOpD0FlggedEWQhdTglTLyL9T6pXtsBq1gk6",
-	"DM/1e9g+DTqC/JpQQaJOX4mE+KubcDHHqtPvJAmNSuFwuVhwytR845dyY3b73recX3v7Wj982BZazjhS",
-	"nF+bc8BxHCBBQkJvSAQ/3VBJFeICxXw6tb8RpsRKnw5s4deEiFUBWkNYVNvlPjXn6oGnMLc9+O1mfy74",
-	"fB0SP7B4BRuiRCI1wwrxMEyEIBHCsG88UUQgNaMSUSYVZqpq5xP9gdJ1RViRI0XnpHJxL5gi4oYwzDZs",
-	"n2aDtgPBS6IUEW8VVoncdB9jGIdgy4gqiWI6IeEqjEnV3qWZ01/Svwgy6fQ7//tJRphOzFN5kluIW90P",
-	"iQq5nq1899w+bvoNACkO9ebczO5LV7wVImgohipeoTGZcABRPTIovi0q/MhCziZUzElUsUp9RFzgGJH3",
-	"4QyzKZFIKhrHaImpomyKJlxjLKECLQVVijBkpwRKjA40NTkMNHaTGyJWiKsZEeZao4MJjiU5rNpX4q3O",
-	"36Ddy5jzmGAGm1m/znlqF6bPd6N0TxMhuSgnciNG3qthCCNGiE8AdgtBbihPJFrgaSVGm3dye5zj9y8J",
-	"m6pZp//wtFe2lBcRmS+4Iixc/Zms1pf0Cl8TiTASRONZhF7/8PYKSTwhF+iaLBTqnaMZT4QM0IIIIMdE",
-	"pAs0LD1bofexI/21iqX2Hj4MOnPK3N+npQufAHsvB6IWIBzsrISAxkQjmkG/6Bi9seeHDs57j9FyRhia",
-	"Uykpmx5Wr9/KFFULf3ReutLsWldiFs2N2Q27yilzyffSMbt97yWdU7V+Dq/xlCBJ/1qJrzG8538rIhOc",
-	"xKrTf9gNNFzpPJl3+r1uF9DB/JUhg97DlAhYwytM4zF/X7nfefp8t72+wkzTww3fcc93/A6REk83fCd9",
-	"vtt3fhBTzKjEG5GT5wft+MVESRqRt0Tc0LB6g7w4bLevvhY8JFEiyFMekUrqHpGNn1lgLQPoF//Pn/HR",
-	"X9/p/+sePRm++60bPOp9+JfNX/6LoUMv8ZjEFSuwpGrjIjxyc96tJ5NvQ8ye05iYL5TRygmNCdKPA+DC",
-	"GAm8RGMeVcrLEzfdLuT7LcEinP0HzLwu13ERaZ43oe+JDFCIJUGYRQiHodYAKJOESaroTSVt+bVycZqY",
-	"rC/niobXpFLxUPD0gUQ0AhlEC5gsmY+JQAdXR71u75FW4E57ZxnryB+sctO3ONkSHVAQueBMEhCFv8WR",
-	"5mFEAu3Voglh8E+8WMTUqLAnC8HHMZn/6y/S6LOpTqq3qTCNO31YEZEKzhzNsESYISIEF320EHxBhFqh",
-	"QYfNMRl0tISdMJksFlwoEKhgpOz0f/6tM6EkjkCkilbHenwncIQK5LBrxpcMmVEf3gVOBO+fw5lQBbry",
-	"C3aDY6o1a7O3FBAzpRayf3IyTWg4I+o4Ijdue/IE3jFa+4em4vZr87IBbZmpwYCFSjTHsSYxWliQK6bw",
-	"+wDpRckA5TYlAzTGETJy2OFxx0iUk5iGux7RKSLvqQRJ2cqgcFBavJF4ThDR/C1AixlnWtCG63xh7CE4",
-	"jvlyGCXmgwQpbo0XiCqE2WqJ9bVJn5uTpPoYG9oq5loiItFQr/7nDqyk8y7F/FefPsaYUYJe/vDjt8+u",
-	"Cuf+JDv311xKOo4JSpfS8Oiz8fs++dAenkRLqmbG3qD1K6aQ3gJBBxnYAkTZ0SSm05lC1Im5yk1lkOE5",
-	"F2MaRYTtiA2gzVk6IhEcuRF1BY+J7CMczalmIhmczzI4Z4toBt5JOn5f4DVKwgNplqvRVfFrwpAM+YJI",
-	"FHHEuDJ4C4orwO57rp7zhEU7gs7dHv2FCczng+k8A9P33oAmYGJcHZnx+wDT9xzJJJxl5sUDfam5AuOW",
-	"viSKp+YvYknNa0FCziKqp3iOaUyindGMZAvQ5MbqTv30FoCaRSVyttQUkqBruovtrQtNzMKawVQqHO/n",
-	"VjvFDUWcSAAkUK3clbbC1xos36QMeydoAjFO15ESlDJNdcUThAUx8NbM34Ns73EFZFO5ohlsF967R+m7",
-	"e4V1RqQixJmxQSULrR4BjK84f4nFlOwBS0FyIe9DQiKJTrvnjx9+8wiNV5qb+UjpUUErOSHCFFUrpDhH",
-	"MSymGfQU50dm/L6IImyBSsRvwHZrNGcEKrKD1ivMVnbdclegcY7mmK3sfUQxn1ImL8DKs0KUocdIAn7k",
-	"ANjz2PWVm0G4FTWDnMCKHMG29oRu6UK0cjZfqHQXzgxOUERiDLt6ox8cXeoHWlD3PE7ek3UV4K0BhSa6",
-	"S0zVcZkZMTNG6CX+yHCiZlzQv+6FChv+qEkweb+wlzzjWqfZqeS+2+xAEv+VfRzIK2NF0wIRSOWBW7Tm",
-	"9ILc8GsSaRE00ncPx4a9/8jwDaYxHsf7oAcRVnislUbQVrKZM6g99EUia2QoDG0IvPSNfcDuEkVkQVhE",
-	"WLhCB/5WDgt7uW38XQgeatVtPwfiW5AyHgw6TbkK6b9gPEeZIsmscOSPyesVvZ5/JbyttNQqLQbv5Wh/",
-	"InF8ZLXIcaI1g0ki9b9XCKNxIikjUiKR6KP9kH7QOHtfv7jSFABsUEYjp8YGkLou641gQcf6rIdYNfXv",
-	"BB1zdeWmd1gS23trDBprczRcnrNQrT2wNGOnNRjdAsxuisxl3Tm+1cP1e3YiLARedYwJxkmDP3dgH573",
-	"ODWKwbdyAH+XTsXHv5BQ6bndsT6FYXCckRHIcPzaO2ZwbwWFk29wMJUQ9gxNp906G+L2sJtT9sK8cFoA",
-	"ZNBJGP01IfaxPrMibPOwrAcf4BiO4x8mQEc2LTC9Th+C4n1S7pqtC2iShIKoCyRnfMm0MGG1cGORQ5zF",
-	"YDBdNy36uzLzr+/mnbef19jIxPmVpaBvdAbeFgsoHHQ8/6KepubqFFEevl56HGNJWEg+B41iUbt70HAt",
-	"gmDL1tavhMJCtfloDeXI5su2U08/DMS3Ix9tYZYBw/cplxjTdwdOGTA27P8lNRbwne6LRd5ail+N/lMr",
-	"HhWQP1T0hpSFG2yH6xGVixivhpXM0thf/fnML9tfg5jcGIdVniaemnCsAPWQTBZagpZcBOhMK2N4SoQR",
-	"X2d0OtN6trVwwCvO8nfo0ctU/Aw68Kzxyb3hMSmjctmaKkhPrchgTBXtjieRRFQejfPulQndJeQhnatw",
-	"6g5C7mQCh2SB5z/0cCu3k0rU3YqKFLGx6GerESyqcTXnTTwveXWBpVxyEa2JM73z/Gd7ZbRsKwxrJ840",
-	"wMCN2FOIKvG21AuKjuju0RPniz4eHr37L/9SS2LrcSsFcCXGfM8VndAsVDaPGtsQt4ZguqbGDUBYMgeX",
-	"kwxxbJYRdLCUdMrmmhjrLc8pMxE8EbkZGi+sRi8qJYmG4YyE194Gs0+kymapOoKjcoKun+ykpZgFbkew",
-	"ykgIQCrbjV17vWBRPN69iKRrOHOHsqn+9t42cdcL/xHIdy1pnlPm/3oatBBF7oyQ114Bn7DnBY43RBJl",
-	"fN5uEASFGPOAzMkXkkjNCCEg/2tlD/U4VIIugpB5qSAakZBGOxpR3BzjVbmK7CS/5YwjO1YfQGvJK9M1",
-	"Kr+hZUgYhQ5SH5ONXiIaGpSzw+NOuXJiQ8k333MLSC/gu6Ci6J/fbTqD70hInbzXRqbyXnMcDi8Wgt8Y",
-	"Ag7fedcCam8q4FO4G71ueWSUv+10bRs3XhWtP1oQFlE2HaGEKRojnCKM3Z80HgI9oUQYKRLOGA1xjLxo",
-	"1Qs0YlwN3apGLnLcRITDhXdQ88dpicZ8XcsI5nNRCk8SlULUS4DZ1ayRpYHclhXEvWMuZ+s7d1tGlNhL",
-	"plo3SHJl7W7FJzb8c8gXhFE2HUKM+TpKXaIlFnpA35D/7MAQNT6GJVUzykyQjJnLYhOOnVKaGt9DHBMW",
-	"YeERDo9HLgRZYLEjCU0nKaOhP804irFUmrSZvCWIzTz447Mr9I+//f3EvIxT4rYDYd3daNOYlGZn4ojp",
-	"boLudpp5S+U7l7dVa6hLc4nK0XZrxTwD3VbquU+i8pj2nQm0l/k4ojKc2pWUtaYrPsGoidv1CEjepVE6",
-	"ttSC2evux4RZg9Kb2Wo+SbCp9TNDjr1oNh6vu0P9xttERtxKmG2eE7fYiIVt3Vs28wtYz4IwayqQ5TKo",
-	"nfOBtIHhNvsOCwIsJ4y5JFGAGFkSqdCECqkChBWac6nQwy7EiDc5ExOUXnYcOdd3Y8fXD0WH+aat+Z+4",
-	"QHgsNVM1IuRC0BsIIGYRvaFRgmOI4bAC1tCaG0qAZ7NaJMJjnihDeWxA5no6IA6vGV/GJJqCVLkHeNrP",
-	"lwFUkBBoZZaGVXv25hUgnTIwWcf6v5yGoPxKUE5NXqrMLz634HJ6nrtW2X3Z6JzwL0mG+AWELjmm8t3X",
-	"XNdMyHfitoZylJjozogzTSRDzEISm58YH8oZX9YJ2vsydtyidL5XllYr7GxgcS3kvTWWVx8x8dUIhKWW",
-	"EKVwOCvX3Gws09C8tBYsxehkorVlwecphSImbfpLUNQiKoz+7t89ykI+N8otT9SU63+WXbSJlwm2rUYn",
-	"Z7j38FG5EkH/SnJzUKYenZd6+XYQl8yQ9P3AT0jLna1dULpkH3j1RvAUg/biYM7wcQcfcxJR9eym0tFc",
-	"odrhUKVGxoqiGhdI411qS5Erqch8KxUTuxDETXytYpZsp3hBhxArU7rst0SZhO3U5ItwqKDUh+DJdIYw",
-	"Q5evX5iw2e120eI+mxILO2/ZRKJvqxLbtx1J2z7kBcIj7SqaxLAo63+GK+WvYjMC70Vlya7DHWosLgD3",
-	"SmDIQS1TV0w2YOONZFM9N7mRJbupIto2zLXsSUnJkO/1LU+vjqGhSCq8Suum2MQ2cjw9hjzQ1LcKFqd2",
-	"ULQ02SwxcFApg+q3mMZ0Mrk0ilozbcYrq/AtlgSi+TaNz77x3CwEou6yX7czsYSZHNEyrLKtdeYCzROp",
-	"0IzHkS15M8UxRNI0stuMzUYrXXyVL/DJhIbNXmkpSEcERzFlpI3R2ZCY2ko6bpx+J1+DqJQJzhIqJSUi",
-	"MJdDkCmVikBJJUiH9uZoBOw2dilXtMcKkWsVjiybCxVaYpmWurpAkYcljC8vECM3RJjIVIImiUpEHjM2",
-	"QrYYcN8uQLLBNqUGYMNNmrH5LXpg2mmrRaXZXeDNZOl5StGr739+UyYQBeAZIP3PNPAhQCGfzzGLwK7x",
-	"j7/9vQy2mMkl2dXbgEU4ozc7TlIkHA0IRR4SLx98+qiSiBxvRQNq11eCuesXPJeAEnIWEsG29E7bdJKd",
-	"ExIw24rXvdUvfnjXQKLM3bh9avBrtdBKXONBdjX8lWy+ZfuQCj1R4u6kwm+tC/Gp9SCWGB1iLhPRIq7k",
-	"qXmhwljJ54tEK69hzMNrWVZ1zaba9tGML02CJF8QhswLaMoVwoiRJYoSSDIjFcG4ZOpsoemq1yXNwvo0",
-	"dv2VsxJScBkvtaz5LNGwOXmNBZXHLb11QWdJyHUd9H4wDrif9FD9yoyq4ZyzCK+GSy6uSVRRAS6XrOG2",
-	"YT9ZOk0GoiA742wDTZCloclzf/g0x+9dqJLHqj30Wj/zNBIlljgkwzmXJAahfprgiMQ8gXs+x0JRiHWC",
-	"JysMwIvxUJCEGRVxjldcKVIedZmu69H6qvZ26mmRMQvXoixCFXoF7yAqkXkNHfzCE8E+fSQoIkjymEZY",
-	"UPXp42FZqEABjWDhZXjwFMfx7ak7enZf0dF/f7Ve5JzRMz3ADmVjW6IjM4S6X3iizD/f3ZoecXdqwHd7",
-	"lvUpYZp7lJkI0nAx0ITSoSSWZDkjgphIGxvoAJI6DUkhlqw8L4hn1VLbVkFtqWukxuESzvjMFVLKfLcG",
-	"c/V1B79kANFCCyKQTOCy5vx1tYeeUbFet4w3VjmW3XI4MOpsEZpJ24WgAwYlLuwk/aWgyhY+bcICPMia",
-	"r1l6UL9ogZmcEEDPepzJjx5mga59rUqbMGQvZwhx4QIBG5COAnF1OFVFX6v0tgovSiPisfH6XK1fDo82",
-	"gnbr3keKlwo/O92TuqOCVNYM9iny64V579q17ZaD4Htb6g5qH6I/MNS7E/qfYkWm3NQvdCg0TqZDQRZc",
-	"QPjODY8Tl5cShjxhmvAMwcRufp0QrEm3/9Nc6y9Mz6ISoX/QIogcZoUL8m5+p3wbV7/giaKMeKMhLLYU",
-	"jZ/OMGMms8+tHurHaenVBTF0gjSS30QyWHnXGMeG6W8Q/QBro5u+9ZrHNHRiRQsJZEFrCy/omVe5XIRm",
-	"w+0WGo83IGo8fB1YjV81MG0+PD2zhq+Uuc2fzkh4/dYGcqxfx6kA4Z+yRJWF9/yJL1HM2dSW3sFIxqBm",
-	"Qp6VjfCBWyDB00jVMbKCDTrrWhHClvw9ryn5a5TMkjXADhA8DHJ6pmaoWahvhFcy+zpnCAtBb3AcIIJF",
-	"bIsHMa4fsMhVUY8JvtGSw0H3Sb/bDdDpufnPN/2zbp4Lewl6Bz93T9/93D168u7/6v3cPTp7d9j/uXv0",
-	"0Pz0L5sFiNPeprySMn1V6575U3pXecwxL/Mjt4lk0NNs67GEl3c0ork5tg2l8GyP61ySsMhFiGs8fiDR",
-	"krKIL/vgJ9NLRIs4MfIjgFxLa5RHzeVw8p7MF2qYibZpRuMNESvOyJCyYTjDYkqGJgCvE+hNvWsWvlOI",
-	"z5p7qY8d93EvL+JdralcdTyYBZuSYFIE20fsRIat24dOPI21zGUDALdSg8c8WpWpH/WOvjBjtJu3aYaB",
-	"wEIiOTQugBq1WyQEiKmtAGv7YJi8uNSJZX4tT2twDqU70DuVwOG1lm1M7eRimnNt+pEDZGAOo/qca1KT",
-	"N9oe6onONmUbsMJ1ESKlllLPTW+AFqS6oD5jyA8RZEIEYSFxx4PLjLoZjJrGea1RkCyDytCijq3mWSbx",
-	"KTJfxPaW7TNWfi34K/2QhbKXjVET4bWOK3tRQtYx8A5VkpiH12VpUg4hTCFOh1OBqUM640tEjefVORY0",
-	"4hRuzS2pC405mgmr3y2BNSGlZM6GxejL5F24JaZWUgUtGc61ktjVR2i9X8SYZRH7jSmBlkUWILMHppfV",
-	"ZEKsDUVhocyPWp5F8pouFiRCB0tCrgmLZIBmYKteyQA5h8FhYFOoE0lMjLq1AYAvIquCuz3hcPUZCtmf",
-	"rlTWCB1gLVZr5ob4EmwNHoQPAzSKyI0ehSJyk9Xed5LHIbInwvCcQDaCbbCAjDEETfFNua8Z9lxRuwFg",
-	"2Yqqbyi44E2WfjWPARWXFzw07eSSiW0Slltyw+pv5VE8xmxUM19h97aTmOLlO/N6OW0lfCnyXpXbfmtk",
-	"rxynqWrsADXxzRIRZxdAFHmiNE20AeBZJypq2iPcEJYWNfLSJtobMGFnFTBziUu7V1ZJDQOFyAy+JOIo",
-	"xNIQ/JJwcSHVcNeA8SxNqIwzuWSiBRGSM6gdMCYxZ1MrdCKpRBI6QXP94v7Cx8PqIMgYb9rAhvzj+nCo",
-	"+kCRWakP/Nnx6aNzYymnCoU8iSM0Jojp6WMKmWMklgRhiab0hrDj8tCrlKsasllO1RJmPF0TWtaa7Uor",
-	"Dxnbc04xdABJyBpqKa1ND0ET7wHzwQMdUUbZIY9sqVpojHE8YKWndgcpvB7alcGrAJxtc3TtNd3Os5pv",
-	"zVHvnH6aNu7QBCjFoZjza4liek2ANhU6hZRfmx1qb+WpQjHqtfb65zdYc6FrmVXugteupZVDdouIyPTK",
-	"b+7lU3F/62DzoRr/9qK5ZDmwd6WumC/uKedvj1WINqN4fcXjHMq3RPHa2Tei/K3mE+6VKxauSINkxgYs",
-	"r+yKfEdubCZ1ifiRMrYIDToRuRl0nFAoSMhF5HpXpLLiQapvrKvI21iG/PX8Vvb8hsT6I41DZTgje1KS",
-	"m5bfvaGCs3n+RHKKL5TYGQoik1jJXURJPrahpJvmEmQheJSAQD6UiixkVcWTgn2LL6ArEiQvl9q0KsXM",
-	"REwJC2vDiX60wyqMWiZNxseI0s3kQV4ClBKYZ0ssoFR63s3tZt9RGWaqasFKjiUt8cr9yCKwS9r2mIFp",
-	"+gThIKb5hFqB9s6maLxCMV76dZzsS52gkw4uPZ7Q88dvDhOw42rj0Bok48p6s9SGt7Z0XDVWvFpHrFlY",
-	"bwuPfTAImcznuLQr5Azb9JAZFqUaa7kaUGhBnqu2st5nIsWibCWBResceArHWMCFzfdmK21hd/QuqWYB",
-	"jLSPsFMWAn0n17S7MVezRmGd28jM3nm3NO8U3UPrJ7f5GPYhNHvE8O7k5u94mGjiD3B+Sdl1W3NaiexZ",
-	"HrOZiLi0fIQX4AAdVP6P/slJfdVhEZdvx2nAaUfvwok0pV1ZI8qS0HWnDDivBUjQpWy+We5tGbGxGa/e",
-	"Ssr2++y9hh2Otzg5Gm3TwAPS+dcpACT5ChLNKSMBWgj+C/lVQQf5Nk2G94wkdrHA5MqABxGdz4TgoiLv",
-	"ulRAqy7oXDRkwxTZC2VL+BPBsSrBUwhH2RDcVp064yVtrUul12CryhpNvWvQQKEqMOOFF/i+Ee3WKxNC",
-	"BGsUoBDPocfsUnAtyZk2tCskMY0gpOsnaz3HaJSxn1GAsG0ynTaphQtpm9GCVX3kW+RGvv1qW0V/eydI",
-	"Y0tOqkBWxNqmhlMDpQXB1+BTPNDqJvo1IXHsjRp0DtfrsjaqePNijhdvidIydFmeqskEHU54HJXFlEAK",
-	"riSa/6M0wRHBAVGJ5vwGqmsQkTqQQeUQx00EuglR4Wzoqm4OXWPB0twus74SDeK5eYAomxKpSIQos27D",
-	"XxOSkFz0XS1Fn3FZrqu6wtJDScrzlDUMNIhcAWoqkVRckOgiX5iaKkniCRQhhZAME82bE1r90qJcqHJ4",
-	"SBImokGiyitM47du7AcToFF52C8cDBXnAZLclq9DgiziFVoKqhRhpgASZhBAbAVFF71pkuKNC/cCXqNE",
-	"IqgQN16hP5pWalAPDy+gnZ1FnuPWPTOWlpPW4gVn8cosj0QIK0RwOLOBpwdygecm6ZqIkOJY79n8dyH4",
-	"nEO9s8M2GFSgt4BO9hS9I8u18MhhVobn6zvMn13l7XlXQwJesEWi2voj1ojE5jrwO9z80jAz9CgfBXz2",
-	"qJsLA+4GbSiGm/TnF99/+8N/fZc735b17TdnxzhqkmM+Z7WTVle6/0lQRY6goxi6NIUXrwlZ2H7vQG4Q",
-	"Z8QWbQpjgjVhVLXF7ptYZy0lKgflkydntnNxLAN0en5mqm4vqSS5g3v08OHZw7oA7lshbW6lb22sTsuD",
-	"rujActarf7WEUt0GupWTnnTdpWQhi0/YLd20aOrLMk/6bUvvBJ3QZr82zWFtmqphihNkbzVKo/iLHuS9",
-	"0zSX4i9uoHt3XTJbK7N6yVbomprgci90xAgQczIfEwGScmTTKKiSZvyMx5GhAfrPBxKZgkrHhTOG49pY",
-	"rn5dtlecX6e5YEFaZMZ0Jdew0fJ6zKdT+xthSqyaJvqmwTNbYZ8fO9Ss7sVniO/dsaZjU3vurWQt167O",
-	"xfM1PLA/6+FpEHvx/It3AXGBY0TeQ697YiRRW7ofI0nni5jYhEmYoo+oMnWwxmlgFigDILZSNi0XsDcE",
-	"+jSqvmSuRXoTrHEAzUC81Uqx1ofdYBuDDyWMlUksIi2yQqr6eLwkSMuqk+Pq6uOlhUByqcxIYGqjvbZL",
-	"GS5Tp+4gmMcGVvqnlavLn16NFH7u0DPYlKLktnE/VRSqLNvAIGk7gpK+tSVJcRGTW0ZELmdcEkhyiikj",
-	"HuvxgWcFUBeGZMuTGac5bh0n2c44ngNrUB1GWSRMnmENJJB89LoLTE8j1X0hp8xWXJKEXZoWiYuEDrTi",
-	"Y3Rpsq8JiyQauZpfo2DARpVZ9KMAjdbLMowgCs8SpqHC14SNLhAeMEO0vLnRCBJGWsw7YIWJ0YGzC1hJ",
-	"xGZ3I+iIbPqag55w3usdHqNnN0SsBswNGieq/EumuAFOLRA+rplAwrQMjd1Np5jw7u0HSEHFg/WvZyZf",
-	"s8e6096H78gXzO/OeVSsJXab9bE31puWIWasbYEy+86WVHEftavXHAZNi097+605lyxcKX8yWd7cuhwD",
-	"gkhljK8VTTwSjMwbuWwgsArl6HlM2bXJ0PAjSzmrCMbeIbHLz+my+0x31QhcDZ3qxQCwLAUA6qNNuIDK",
-	"K3l56QK0MJsCFaRNK0yaZZo/iYC8pRejwO8K+hiUhySkcY+CLbz/hdiykszV0gs7TBMKm8XUbkxWzWzm",
-	"aat8KEFnkpdkvsZnms1q22aY5HvDgrUwLR2K6jGu8Ua+4Ybpw1GOnfZMi8adJnah3eK73Ie9Y6xEaaOr",
-	"lSjwUSSILFdisN/3sVFfwzYo5S0rF1tyd3koLRPPGm4mVVTbp4fcZmrHIpVaGiaO++eT5ZDX+CX1PFAU",
-	"UiBTt7XcN3P7mp3lnVbB82J41uHgI/pOelsBmf36htGcMiqVwIrekCHU2Ab1wraiBC7v/EjVMmL+NEo1",
-	"AsWRACdVyirMS1mLILemVBlxWooN2UhjWeqWsVVuSkZuCnyjhjm1MPAVacqaqbRYYNBqG+5zFwijOZUQ",
-	"beOrHgegduyY5bIjMWlp8m+TmNI4NKGUkrQ/H0dTNh6PNXod5C/QCVygw8BFGaGD9CYdZiEgB9mVMseW",
-	"o131sRAlPQfg9Gru/59L85TLKEDfKxCPb3iIVYC8cSQRAWJcYSpIgCiJ+DwYMDpfcC2xYCkTgVloQqyU",
-	"qYg2/CURNKK/JiRAIZ4EyHrDyNC4pkkwYPpYlFZnLrJWuH2EhaISM+PDJooEiLzX9/bCc3D30SIZxzSk",
-	"ilzoedhEEEFAPgK1vY/KdqkPJJvjONtztpcQT2CW4mqNr99GZ1MiC8HcOd3dTavJOcBS/yMHTGO709Ds",
-	"BB0Ap/4vLMF0+DfwNDL1GkCNIgY7BoYyyXzy6XoNGTfQ1VMamOqBBqg2hB78+SkoN1ZT8/Bqb6YBKwre",
-	"sWnAfHVffdg2sJF6T8xuAuoe88G+GGZwe+lVtyF2tkxtKwtre5k6fW+nTHLeXfwu/eKW1gTLBq2rNKsr",
-	"d4xeqKxdqKaW1vzilAUqs7i7wPP8yhCXWQ++gJrMX1sN5Z8K/jnrmNt3I5VWhYqznMZmudElFbRqmv2X",
-	"1ACrrblVcQkre6B8Ma1K9tOao3go+Ru+BlJ0AP0Y5phFnz4euuqA5qIzQqL8MUCMZYV56g5agmzR36MU",
-	"6xoFoOdA+a4Sr/YhL1k2cXeikl26QTj9ajtOkblapU+TKkuQXyCsUEywVM74Xid55Wug30L58tssOV5N",
-	"hLK+w3mApiFL//jv/xNZTwv8O4tm1385WmX+sDQHHUANz08fQa3ICko9kCimExKuwpggPkHYHtOhb51x",
-	"H84cPB2PEHUC31fpPliqQeTiHNf2p2KJDuh8AaoIunr5NkCQvvPi1eXrt+jJk7MAvX119fotOn/08DAw",
-	"1nWI0uQCMW40b6lsU2oe4hgJEuOVCZzObUjF0pWwMv9kVTYmveIxf1/CEcaSsJAMvayb/G5eQ7EfHEOG",
-	"wZi/J9K0FTAR6BDxyllobwCB5OEoEVC1f0YQXzIioCJYGGNo0ma+1ygbwdNI1vSC9cGJ4tW94C+hNj+Y",
-	"MLQ0JxF23qTxymUAHFimblwWRsI6vMjiZo2jTfMMK29AOkNadc4iEq8o3jnG4fWExvFQUlbWeuuHWIPO",
-	"pHHMF1yozHFLpSkI6Ipd6a3OsaKhLaMmL2yDIHtE3pKN60ZTJJAwtcjFlKuXa2rmQQzsmtDUrN1YeJ0s",
-	"yvu+Qt5vDmfwNZGI3+Txw3qa6DgmFViyXbXiofQqY9dXrHWDt60ZSmIyzXKxm12gkMcxwVPw+XI0xysk",
-	"CI40kjW8P7cWuzjHixbCjZ/M1EiyMXlBlLMhYXpgRZm/Joq8JWu17iEAY8PT2bLTHOXl3AB0GU3V4WqD",
-	"HwEScG6IwHGagJN+3ZR81ONN9P6MoBmdzohUyH1DI4X0ZNfydmCLRCy4JE2uZppQbgxtwIhc1JAJb04T",
-	"txpI5OmFbkQYtoK2nKsWGPp2rlpiaDPZ2yJfJnzfXXClNZ07Bll2pwoc0UPRNRLp1RPZzlNnIQG0dHM8",
-	"e71lo77W/LZ0zeJcG2tGefhRzFWp2eLK1p83LNtktM2JKsRezokCMW/b+rRlaOFtLRdr60Gz7ty2cj06",
-	"GK3lkzewVLiPb+XyXJda8/URui3FyWIGUUvx0uUypVExlvpmpNUEw6SC2QXCpmp4FiSzcJzoQJN24BZj",
-	"EvI58YTVNDoMGJqe/YZo+Y6qw6ZSZ23x2ZxU1+y+bi9tFSSnxrJJU4nE5FZWCR01h2iK12jhelGQEpxc",
-	"zSeTwPjqWAx6hD0YlQhg0ShXnnk/wk1LD4UvmaRZf6fdXLpmt5UAUTBcyhxHv0hd++ZpCjlL8bxCEz/j",
-	"o7++0//XPXoyfPdbNzh78uFfOo1kivpKNVZCaCoXWDwp0NZybruBkpb7qfM324n0OOaMBCZyGuzu1tFu",
-	"4XmAkSJ4/kAa4cvaECw9+YN1AC8U/kPOIuA+ZYJZxQb7xZi/34c1zxkW7s6clxe71pYPJReJKzrSrEKj",
-	"SX7eqUe0SqvC5sq26HV46UZYKgQfQ6YfAzqAU8VoKTibpjUJDi/MKK0FCqIEJdKoA5o288nEP3EagQTn",
-	"xusnsPlGpUfIJgjvy6/cgFfvZApqzbvL2WQlz7tti0MND6xX67fW1y3V26PSftdMagfW0F55bAyucnGX",
-	"ueu0qcfNukbheaRsaQ/PEY390jtfQ/5soT2wv1kLoQiNV16TCWPxN/9+IJEgC0GkyTG9MUXP820/0IEN",
-	"aLLVb9I3x2SG40mOW45XWYnxCRfuj3eltVpNHbd6fgibcGXfbrcEZKui+G0xK19c0Oa8m93pfzOEY8lR",
-	"yG+g1o+SDhO3M+kIcsOvd/YGmzm2zTgK+YJsTLW0UU6aHfvQMDBonKjrBz4VZSZZ4TO74hFePZBa74DG",
-	"Tj4W3+DYbJCr4YqoofubvF9QYfveA2BKEXsro5X+wtC1MylU+aFCKhThlQGLlnH83o6HZZ6Gig8kTJWm",
-	"IOD8B3z7Cl8QdmQSNrfxaLTuW9CuYKnfZdeDYX6/DhH3YJUD9KywykVE2Zi7msqy67chowJYoYiENNKn",
-	"DHsIEE8gixj2AHHDBgsPtzP0rpXYc8g9p8aXD+2Kh3wydEDLsH5TCeKqKIh81VgDok2w3ao6bFuGnyv6",
-	"Ckmx7brwb8Huduy+UIjTzrMSdEDe41DFK3Bz2IxzteSHjULfqqj0GoU+kIQgR2sP81EZgWt6ov9YT4Su",
-	"KkD16Kx1FEaeVLYlfC0J2Iam3jlyY2C4Aa+/86SdEhs3nTKw+MDYC+OTVAhWjZJFzHFU2pburpKV95A5",
-	"rImr2Ucrxpi+tJUIsnW6sr/WDae6H3uPUWPu0t4DX9yTNeIWCePWAuY96apQmauKY9XnzlrVCyBeWopS",
-	"aAXn8vULpPg1YYEN4NajU3pmzdtEui6LjS7IWzjkkusBHxpeFyqb4DA0Hly8oEMY0qC789Sgqjdj6cXJ",
-	"DG4FGIYagWISTXeNBPYn2lLr+vpKgBEZ4rjuoy1mMU0cS9hsWgYlcL3dbOc98BlME+eDgUAqHpMgjSTy",
-	"DgZaI3K+lfjt7v5GhmCw7C2E/rU1d5j4teqeB/laXmn9AFfyAsq/gMSwpc1hi/JdaREJE6U1tObtstK9",
-	"6I/PrtDJnJxY07fsZ+X6vBgvk/fxQCKNDlL5IV6lPcDpQnOn4aawigZbd9NoxGluDn2jR5cUSvQppiu5",
-	"ZrvGTEGIg2/OKYt2vDYNQ3MsUmZx8ZuqndR+dB89g6zonZY8y5r8NG3m064lfqHcQV7jWsciVyDFw4py",
-	"Cb5F2lFr8pFFnK9Th9qvbcrmqXE/NLtUDS5R/dVpV3gnh3rNbmiKhHBJbZZSx9S1qOoFbEG3Aen2ojpY",
-	"eeQOVYccbyotpxqTibLlXA3VOhi4dLlPHwMUci4iztinj0Tagv8VDQ4q+xfcaUWSdi0OoKCdY58NkvVr",
-	"YbyVPewWekTUuRu36hixRXWDTQCrsPQvCBj4+5BqoEUEYKqZPDcnTF2gVHrsI6loHLvRJhopfXrhvxn1",
-	"UWSjcLJwEfhYJy/KdzzptFQJ/p5vafoc82hVUd+qTfsomKYMtj8sCKNs+sKWsd+yP7sfo9Q96r37uXv0",
-	"5F3/5+7RQ/PP0iAlI8Vv8Wqr9ux2gz8Rct16czTCq8bEugjJnLXg8ToFn3N2m9NLrBJxqx9IbnX9apYI",
-	"easfSMitzr8kEbvNLxRugUWnbF/+CjxwBg6vPRRJD7P0AnmOiHaV23YqorZtzPoXVvCsohd2PtPOxhJ4",
-	"bizKEE8EGmNZodXeXfGysu7y27lXfUy6/bpddy8k3Uqdq22bqTeSrPwT2YfCkqMVd6e1+J/9Emr77LE4",
-	"z9dUZWfrJuY/JErSiLwl4oaG5PaZTMTnmLKKJrxUoYjg2MQP99GgE3OjQww6ARp00lJc5k9Tc2vQ+cff",
-	"/t6Onc14IuTviNHtmSFp6WUsqWrZnNSe7NYcKoeIt8+jMkRs2fV0B+aWIl798r4kPuihQ3Y1BF1rg9W0",
-	"iKIFfT0W7IUv5gncHXLG3Ie/BN54Byhfu4bqK/C74sctrswWsQavberNU+j50Taiz9TVGPp9Amva+5XU",
-	"Zl82f79X23OluKLCB95tAMFLPjUo3QICu+y8opPfaVurYEkLz/J98piGq5YbjPCqxFg7TiRlRMqhftxH",
-	"Es9dzXwtJJgA2TlmK+QGIj0QHL0i14axSa5Les8r1gDP+wijKBEm0FIm4UzLOY9niAv0pDtf67O4oYBm",
-	"Ghzl77ETFL5XH61SGZ/yWvBxXNbs/M3zp+jJ+cNv0MKMQCYQV5Y5JIUgcXXk6X8kXJm6PVocFGTBBdjU",
-	"sW2KjCBX7ri8pktlfHTkmuA3Z5mFvvklLBNW0nxCr7d6yWSUSYVLoxJMgPGvCRQUwVBhBCubjVhh8pE8",
-	"EWVT2SAqGpH5gitj8lFiZcpvuW+Y7lRpQ4kZiSOAfiiIMrVOrESL3Icq/FrOW7J+LxRVMdnQCnjdQiWh",
-	"mjD68c0LxPDcxWG4To8W6+p9YjYa03w/2NTL/bWrU3a5WAhuPRM7VMnAME3rRmXzeV6N3RRfZmtJeB9q",
-	"tLEtI+LTlW1TSSJdxHdkQhmt6F+YFYvTJDHCCh+jPyZYRHDwEJtjQDA0zTrRgfnvYTBg1meff5AWzhlC",
-	"3kM+Ch6Kibu2McGA5bu1HAYQsCXRAfznMEBzyoYxuSExOoD/6J/w+7Kf7FrgpwFLH7kKzOggCyTVP5t6",
-	"v+jA/kP/BlUoTKjDgB1AVy4AWmBKDQkz9+ExujTthyx8JFHDKCHoADhcgBbAR6HpGABEfy3mkgwNBzTD",
-	"DqHcOp24CFt0oMh8oRlgAGegoWsowDAiN3Zz6MDMfWhKEsUk9zRALtV2aEOKxIDZN4IshqWfnoDt78jF",
-	"YZC6RgPol5R+DzYQDJjjJn0ElTQhSFC/Dr+T6PAYvVWa8EOUnRY2TPJCCsIBS1uqL0yr9TT526XYCarf",
-	"P+DMQsQlRh+6zpQDZueESp4u94xK8N7Ci2ZtYqh/ODQl24sXKiJNAoBr2g6Vhu1RRXE8TBPe6z4BA/N8",
-	"reCYpAzHjbOJS7+xBsuGL/lwbPJKymmKPYlKWkxTJYdeLHm57bBEkzffKKO1mffM7+7k1ftsurgMXTed",
-	"i60tmBtRTtONkpV/20mRmw0hTUXF4l4naX3jisU3xZwWQLOyxGbxedOZ2sGN9mcjERpH8hcnmGrG9mWe",
-	"3S0cDa+fb/PBALw337le2Z3zTL6tgAX02TfruoXkyWtKPfN3dqMg9pJKtauBL53sbTKf47JM5cYmu3Sq",
-	"V3ixsMWX80ubZw/KUbRSsPc+09wZ7D6XvdNk2Q1tja131vBee4UlyvaycQdv9Dn/ViEgNHBiNEPhjUtw",
-	"aNR8Gc5+5S2nvo9ypR5oZ9niAvzFvNn0HliguNucfncjdP6S7bHAga1OtcW6Uz2zhACbtsbDyvqG1Yey",
-	"c65NXiX7PonjNIHFwSotiSpndLFdLYkopwY2gpenOX6wfYTkbNcWB+ks2xakWMt+jwSepI2O9NQQ0aJo",
-	"VaGv2ivR+p6vmTty4A48nK3NZyhegO1MB3lkLskhMk28Z1QqrR0TpsTquMxpUGOl3hGpiqnZPsz8PTQB",
-	"VDU5rbvZW1zg/dyF3VG5McJmmNo0seYNCQmgjJ/23gIH1yzmgoezBHqaKSzoZCIhfDEO+ZwMx5xfxwTS",
-	"N/H74ZgwMqFQn7e6YVmZJNzETefCA0pz3LBUyAxwJRhciaNGFVoSEe/uvHakRE+2oRFgej42pLQE8WMu",
-	"STSsSuhL+wktZzwmUDuGQvHOPloSck1YFMA/4tVQzwRx9DMe0wiv+miQdLtnoVYY4F9gTdKjEkHWHzaq",
-	"kQ2rldWdj/iCMFMj3hbq92v3cwODbasHm0bd5eYW6IxQvSwDZLMwRt6nS7H1d+jEdK9YUjWjDCnC0Irg",
-	"ktYC29U5hmVvxI60xvd6rRuL2c0FqXWSUOaysbbEIfQAG84pS1RZtvkr80Cf5BLHsfENjsmEQ6NHlDA/",
-	"+SJNRHKzy/L67lNBiLKXIf+5QectD+mnj+rTR/RfA/SXTx8FZ6Z/5ZizX3gi0P826JRWyDafHtpPW3Jb",
-	"pbvUF6HJe/X01fvHf/+fgD9gfIZ0ZZsRK40jSnBoBFEOEh8S2flbLBym7tEGQemQP+GCEYYy5qrtm8by",
-	"fDsnD/1xTa4sUhxKE6RW7XJkaK7++jv2kCjw7kjF5irxvRRviueyWVNcu8Nb6dt7uuY1dtbqW59688/P",
-	"ejl3/mndBc4XRP1sNxMz6ChzQ1zWdslR7f/K+EEQj2vAthGb26HtZjysqC7cSnJ2kU6NMNDJNqa/55xK",
-	"Itu/W3TkqrTxuDdr+cYngsjZG+O1b3nvhHnZli9pK6cW1pyfrHyti3i1XTSrUjiczY13u6xLVPpcpnXJ",
-	"jPcNyhukHVmg99VF2mTM9sJihESmMKQMMXMT2CEwwcGgE/JECEqERAcRmWMWkRPx6SMERxyaZmifPkoU",
-	"YSZRjNEfn31ns4731RVu2wxMo6XaXrNp+qhFLRe6mLa/92Ln09+gjMfG2qrGdx5Tdt0isMZ/9yVl1/Ug",
-	"yLviK+Ja7LkZaVe/gdI3/GP9NeGKyIs0diBz91rEmWGZtgEsxLatK8lQgUBt7hS7e9vTu+lMmrMhWdQJ",
-	"qjN339gIIQjOc0GFa8YNRuL68qpmXDqRazYaJYLITVyz5aQ7+CDSreSWVici5QG0lYT0hcOwCkyl8LAl",
-	"NwqlJkGvMEEx6PQw8IoouV97ASIsxJHATEFIDcNTkj49CwbMtJdUJ2mtuMMA4TDkCVOYqQCZFvwH0oSh",
-	"ozSH5jBAkZ5EA2TADlLNJiI3roOonimaU5bvs+8KemWLNaVI9cIgN999G2jsFNo7pF9yPflLSevb8pJz",
-	"l17tsweu8JlpYsKwEHwJSgcs64FEgk5nSh67PfShOAvDMZIzvpQo/ZMZWphhSh+CXfQPCy6JDJANJzO9",
-	"LZ3lT3pvXCBpNQD7rjFpSlcoibAICxt6RO081gt2Aaok7LD/X1xdasOt7c9ozPm1DFJ1EtbDKVOG49sK",
-	"OHasW8cF8qr8Sn9mKiK0wID68K6aESpcVUx54XVYS1/Kt3mjwvT2MK9DFwF5XEQL2RcEp22dLFiyUsPp",
-	"4/RvNwAnEVXuqTu6wp9ubPFkc4QpHZU/mo6phWUAbufNfnBDcsCzo3K/uYEZtOyo7AczpBS9/dZuaxxj",
-	"xqUqzxyz4eFDSVS5KWzBhSqPNpVe39e6xihpj9hClPtmbgnLtkvwvheUBbjDDsrI43rfgnacwsEul41y",
-	"Vl9ZxcsDKJgQ9SEeaRJzjGy5sGtCFlZgVlxAE35ijYlhTDCUlV8TnNYTCuodcfYwy9s9nT96aCX7WAbo",
-	"4eNvzF9ZW97ew6xvVy5o/9HDh2cP69T8feBLTYeTMvwpwwlTaLREqc0iVbfyU2JbfGboif2gEjVryp5V",
-	"/DURklpkZnytEzta5VpdepfVhb62KbzvaTMNZBZrtQ+vS5TGHxiSlE1BQ8BRizYAer5S/7xxZuzibvv6",
-	"imoWIlFLnt9Ut9/b9gi+Izf2TpQcQ5SQyi6PBIuYEmlcICbjx+9CAH4QkTC5vZeGvDecuKU6/My+5jTh",
-	"trrvm08fJ58+wkOJogRFXEpKyjNkGuYqgFy9/qVTI14GqJcrdHrmBPIcpT2ro7LtoGQOvQpGcyKmJBpS",
-	"pvi2F6hKs35NBII2GKksCz6yPro66nV7j4663e5p76wU2iVV9lsvSwuhUUIqRB4n8DWOb3hDJrmKqG3I",
-	"hc0PAoIxXG99s37lvDEIZ3lFJsvIM7gssYRbCeJEvgOQRv6t21BUVtTDijhLjFnCA0+hcWFNNUlN9cia",
-	"lTKViWHopXGReJq/BbWBwtsUOmhbDrWuNAIX1w2h8BMMLS+ZYK5cBp/AMzulEoJfd9UQJi9MxAXdZjfB",
-	"QtTRlzWynF2pTVJQ/opsW83BQGA7u/dmAW+dl9+NQNWummxNrkr39phoW3NyraE3XU7R7gpJRs7O0liM",
-	"ydhZVkB385rBVTHETC7L66IS6P2Os7xNk9Jlut5eoMizR6fdcsEJEDih3hhTSgzHJWEndf1jfPO36wyC",
-	"Q01n/VcbdY8p8KqKMCHHVky3/sh+dL7AbJXf/O7G+Fvjg7TABgcsxwf7iCrrscJpQ6ecz+tB2tENUvx8",
-	"UAcImj0gxSO8MsYrTQezguYuFfG810MSryibDthytsr06MNjdMlQ2qEJ2Z594xWK8RIdzBIKcmeA6Hzx",
-	"6f9TMhiwp5fPAyQ/fQQV+dNHZGoVkUO7Cwa9McaJsvESBiBTThzaDJix2wqud5+HlCWQEG6BrX3XmJKh",
-	"nOoNESv3uvmZ6lnjyOzQ+XwEhG6wLCmvvplRxsuLWS41hpY1Tp8LIah9fTN5qPUQFdpUmdv9QGZJi+bF",
-	"ekfR3gtce+JEs+k8wcJRz7Xy9gWHGHwhRbGDtP83oMDhBSCgf03niVRoDBE/Lp8aKRLOGA1dY+y1hmSb",
-	"hJhq6QA41noyXHqKJeQniybJ73mUJcCO9HXRGO+Jt1CXgUqXJut6dsIFvxgw87Yc9S091SIPuUAjm0c7",
-	"ukAjT80aoZP074ng85GeQS5iqsyf+rH5E0bnnSfZOjsWc00siClfnFPnsr9cI6z0G+kfMK48Crd53fa1",
-	"OFf3qienpqDffJxbCXy5ta5fXTil7DhphLgov7Ln3eZ7q97HKw30lluAc6joiyJu6E2WGl2/gzbxJ4Xz",
-	"L25lH/Wzqm1Ot1Q3y6qQGr/bOoy30AS2EdRvKmNyruicxJQRBGNsXE5KjEzU6JjEXKMDt7HJS2TpJzpg",
-	"3AgEoGlRzsw0O4TUdMtqR2/Hxatpfj2lryofP7Ja6KifN4poGBQaJWu+xbgV7Z210lFVCLc2eewmPtRY",
-	"pUspo1nRvsqx7eiM8DG2mQSQ4e56X5s45kuI6qExKciMlAFipcYCTYZM9q41ClmfcCYOz/Ei1WGgVFRm",
-	"Jjo47z7xpeM9GPG/Xn253o65B1voFyp6b9FqqIJC/OTk4KIHLie+PpBlMmlOybRo7JBDYy3QVpqqVyVt",
-	"URwm2cHlnPwNieaatLsZDwZagLvByXs0JRLqqZjox92bpa9z+Xzn5rUFv9sM2O06nZRCxakwha2XRAzW",
-	"YFad+eCS1Z11ps7aziCm9o1ea0UL51ZgLoep4e/Pbmzi3VoVEi5Kd/N96m5LS+7oVW5l4HdRsfupx4wV",
-	"riu4sQaGNl3zbL2cYrs5Pwqrb61ScsaXTPOcNNzLVILmiW8s8kO6Qr6oKNJfTHO0sDGd5004kLF2F2rx",
-	"+MUrOoFl8HMT8ZbLGIFCUTR0f2YuX2uAT23kepY0VNspdU6D6+S6h0EfdhwPoWWiBm5e49pUhBn264Hc",
-	"ook94NqsUofY+9EY/Etyh4qDxhgXeVp2OUMiZRb3XyJQLKggclhWnvwtCTmLpG0bDUlhMJ1BU9s3viL5",
-	"bS3joKQmzDVhaatph7LfEixKk2yLiRP+xnKT5fYUNMhWuEpx/3JhQ2J2roxXVZwrK4u0ifas8+HsfoIQ",
-	"u0iURGNb3+xAkfcqQImIAyf8aonAmkEjqR+BLBKgN8+forOzsydI31FNHaWpsiYRlujn3yDbF2b68O6w",
-	"NLfIoxPrtVHaqFLeRJvPBMpoVpePKjXXm4+UudDrK1GmRivyXqWJz86XmBI7Fw+c+SodROtRt6zklDdi",
-	"MzjKiwdtHRmQ+s0blyDb2NX5BlOgatl6awuylLp0a0op/ZiJ4O64Yr4E/gQ25qAzo9MZMACqtAhVqhT/",
-	"BdJdGiuhLzKW9S2WpPMh2Dwepn9u7vuHd+5723mHvcqjNY436FTbyNHmRVZXmiG9MaYEDDT6XWKwVFyk",
-	"cgr1n1KJMFri+PqINvP4tfQy296PtQrYCzduG2WkXVMBHkLuf3QHqUFcaMmtoif1m1yOUzqUxJIsZ0QU",
-	"c5zKE1l5okI+r6Uk3nX4wb5R0+K1hFRPCICtfi/e0GEWjNb38mG9NBIu/BC12pNO7eN5QrdjGp8XCtmI",
-	"dnrwzMWR1HyoWIPBHkUZ1fQJUlklqwI1aB+7lkfNfSPWBlzJ92LPaBEXQKvcu9YO0npjmpiVCshPtfjl",
-	"iKDxHToglilohbNy0wb1p7YPDcWwu7vTTP7iesHfIot1n8ixWffjl8NqQ85kEqs7YRDZt8oKuu22id8z",
-	"m05Di1yND005YjJR+48nasEiv3beVE0VqhhR8a7sA+uhjTiVitgAIu+Y21tMc58q3O2NdHAvRDwlqndF",
-	"yL0Eqbd6EbZNNJhpLhONu2VGbN9OdPDvP10F6Fn03dvLQ5NKdIITNTuBpwEyPSpS6ycaTcPZ8B9/+/tI",
-	"Hw3sG5iosQuly5spteh8+ABEY8It4mj6lBkHOtbqvF5OxZmjRcJs3moiFZ8TceRCPvyMV9Muw+US2yjD",
-	"/oBp2ikDdOOOJDBCh3QRliZpFB5JNCaaw0MwDoHWFoKEXEQwZsAIDmepR9wM1VqU70Gf8DjmS9CtBFWK",
-	"sGyFxwM2YE85u9GUlDPZH7AjBJ1HJMKCoLRbywhK3hvz7YkNEfrXXyRnI5NRh13fjZGG8uhYz/OSSiVR",
-	"IqG+mZauFnhKmS3Bv8BSopGHdyM0xuE1whKN7A8wyeiFa0ESro7+TFYj0BLDkCyUCX+EAD70+oe3V4i8",
-	"1z+jkUGS/zIyEEIosyejZBFzHEl0YJjMhKbhTVSgt3+6POo9fIQok4rg6LAPUbJKrGCPeqbUu3tNTGzk",
-	"mEcrSGHDK2nLSQgILjVmVdjCG6K/KIhKBNMIO3p2haejC1uhT7r6Emj0YnIELWRG6OD81PpqpMIxCfS3",
-	"z3uPzU9zKiVl00OYXF8kvZMQKyNQotGlibz8q4W0sYvaanZwUUw5u5HVgbz7pq+Y/tQIwOndtdH6ZTtI",
-	"b9shBB+YWyJN/FZMQ2KtyvZGafFJUKKwDdSP7U2U/ZMT8h7PFzE5pgxCT0/gbdt8zljd0nt3+fqFF2Tf",
-	"73SPT4+7rlIYXtBOv3N23D0+gzRaNQOKc2Kyq/U/pyZFUlNRgM6LqNPvaDy9nNryWAss8JzoO1gpc2ZD",
-	"Tl7SOUjGtQOfGtqqRxbT2+KVMbhKNONxZOJsqYRQVohk0aN+TQjAzQJTP3MkDtdWEtKDP+gvl01ldODc",
-	"ZGvKxzvoFAQIDVDsdbuObLqCmh51+MXKKPZUPQb182/uc5av+B64jkmSOj3qPrzqPul3u/1u9z87QSei",
-	"Ut+uoV3vq08fY8woQS95MgaDqhb3Ot3TJ2fj3qR79E14So6+wd3u0ZNut3vUzf53mqaF9E8DAKHM6jO8",
-	"y2fLVC0mS9ztzGO3gBQbTzWkcqxUM9IPTQ8KcBBYPXCntRY3WrTUDAWQJdBkyy0HQkrOzamUfSE9vZNv",
-	"ceTqQMErp/Wv/MhsKPdfSWReOqt/6TkXYxpFxOiu0hW1hbtmd+AScNJiCJ13kM8tS66okRovrem83R31",
-	"GMifiQkEsvER31rPcHNErkVGq7Z25scGPf7gaNtE+K3r+h2MIKyNMJ5MZ8hr5beOmJl9YtgU13vluNoO",
-	"FZ2onpf39M39sEYQTtvB8RbIwGbI74tIbHsWe6Atrc6ujIRczbzafzOCI2JqampxpGpSO+wExsCcXyqZ",
-	"0W88qX/jKWeTmBr96vy0wSeuOH+JxRSkkfNer8lGQLyWEjSoPPkzVwrkLlPMCKr7HJaRwg+BE1xOfoP/",
-	"vog+VIowfyTKEcfdOPXvnD/f36HaO3Re/8b3XD3nCYsKyK31nBS1K7h7K859adAeWPYCemv2S8Vno3dB",
-	"+76FIFB+xpSWOkajHMEemToOgsz5ja07lT0/NnVtvVtlop63lDomthvoLuJG/jYWrkSudti7dqht47kb",
-	"sfbfCQXJg6uKnDxqQU56+yEndiH3ZCUjK5o1N+C0rwWEmZlgH+hyuy2T1m89bvdB52UuEEFzs7bm8Cd4",
-	"LKFAy2ZrhRu0RpXKjAt2sDEGQjIvUD5HKufceR3L7AO2NcHdGQhSL1rTG19CYvRdzl1kwiLpD3h8dPro",
-	"Cp72u91/7fb63W5zOoNPO5kvpvOUs+mnj7bEhFCFz+h15D/zoQWpNicHgVtlJgF7sGAKgI9/0XaA3YSL",
-	"S5aWrIxIGGOhKWZ2DfYra2yyQZhvflYrRDNs3h5DW+LnbdoJfvfUoCWsK3US8/j3RQC2Uel31dC/M8QF",
-	"GLiBKTpIm5q4yq75iDE9dDsmf/Kb/ZfV7SMSExN3kic938HvGekpXKrzihBMu35q0kIigZfsd8whfrJ7",
-	"9I5ur4zBOVAWWM08/4k7wE6R+Pk3uy5O4B2gyYIemTSezcLf6xdXZtTde6t+goo0NtfIiLa2tDRUz2Cm",
-	"+ADA+vAYVYcMlXqiHK1vBbgvXvK0GSVuzDegZmZ84D+bc5rxaQYsOl9woazTFSDGF0bbLdSKfrejT8oi",
-	"W71byiBFgBhZEqmMH/wYvSWhIMoEE5jYJ4imib4yj5WXYXfAGXkgEV+yC2QvwByvYFsIsxU89TmBvdG+",
-	"b6skBBXAZDPPjfvXVeeyVZW9QIQ0CmHA1qMjphra590niOF5WrPJ4CmyYTPmHFT62eMBMwQFhZgxDuVs",
-	"3CsmuMPz+xv/fqlkbFHl84rGDa5b8ytUXn79Xevb8/VJyJ+NalWA3ObpdfqdaTgbXo6fRs8m3dPe2fnD",
-	"R988ftLZ8kSiKnHa3hTAfqqku58m45Z/DYL2XcvNmWcrCxGyhd/S0iTA/stIY176OfkN/lsjE78hN/za",
-	"JzrNhGKzMiCw+v3odywQGwgVorbS3h9VmovPr/JkvET6tQe1D9k3a9bhSb8FYcPv6MFFBPXpnO3rAo2g",
-	"ntjJSPERGmt42PYDWCh0AL+S92GcRLbaQYlk7S/iLoTrvYnBFXN5gfd7mC2rpduM1GbQdAWO1xWKt/p0",
-	"NJHABiEnCkQTEISkwtV2aVfXbX1TG6K9N3xfDwlVvHIdPJusAYrOtVzBZ1NYep18IkaDd6JyceH09Kh3",
-	"tsmgpgec6wFn7WSFh8aDx22ViH7n20QQnKCeSXSSNCLDQkdYm4mT2t9ea5RDMhEoJhKFMyympNQal64x",
-	"3YSr2A0nGiUxVL9Y9xKu735v8X/ZhWkQBejTwq/C/p/jTcUU4UWMGTPFyBwjSvsNbdCdRu4OjPJ1izNj",
-	"Ayp+CQp2EhZZWkPVgBnkgHjuGEsovTvnUiHOTD/xg/Ne7/AYXS15Hux8AkNgDQMG7jXQc7nSmlRI4phE",
-	"oBzqX/gNETFeoIMZjidH0FvCJC3hWPZhnjle2bVknQaNQUXfr8O+VuuCTAMMrfgG1NPbIGUDNhJE8kSE",
-	"BGLg03wjSuIIESG4OEY/mAsFD8aJpIzIrHPBAzlg9qYhuGmmhof/FS8K30THj0qvaB+KSI82qI3ZpJ9V",
-	"c9yGNpbSvdOuoXv/2j01joRygrYtyTpNHQin7RwIGZy/GHX0nifdAU/aAkEqvUz5LOWtAlWCzssUmJvH",
-	"p+O+jrjTikviJ0sVo8mJMjHLWdd8HAuCoxX0ySqS3Ca4arLkyrBJ88WKmwAcwRDciamZ4+Fm2p+80+9Y",
-	"Hrbd0ix5Nnyp08/rfCcNL6K7EJoVpslBqSEjl+Mn+ycnU5M2dByRG3cQ8iT07B7NrsZr8+rGgNDc0eUz",
-	"+rVAAdKB1gmOP0/k8esYs8KyKmStojp+8pv3V10Qcm72HQMJf5+sZDPTWAiywGJtPedX3cf984f2c+mg",
-	"8ao5cO7Z0T9rOHbtjW/tEvfpwfbR2fl2oJghvjClNsxwUN1AIVKJRCZie0zUkhCGRikCjgI0ijgj+r+M",
-	"D+WML43OM0pVsNGAHdg/tD5DJRr9NrC4POj00aCTDh10PowOLxD29DcPfAPmOchgCxrAKzTntsrzoVE3",
-	"IUPY6XsiiQnCWZHyAQO6R6R9o0QxsnHnuyhG+4g+L9duTgvaTZWacrqzmnKbQepfNm9xKuR+ecuuGmdr",
-	"DuC/uE3UfD0HSGPn7znB7qFzX2vI/St+QwKksVvSKQugzkZMFEFcWDq+H8H3xMhdqe5a6qP6I1Yzsm4v",
-	"C/zmZl5H+XznLdPKK+uAtiDMVXE23S5Mo4Z8kE2Q2isfdg/tHK7Ct+uGj/DYVYVeX4OGAdgN01I98njA",
-	"tPgA7FKlBUdsz01fs1nOOPTltVw+Np0RljPCBuxg5Amqmj97wu0oQNDDXt9d4P3mJh8GSHKjK2HNKfUQ",
-	"LpAkRGZfWGLoXmZq52T+Glu57cJAwFvkA+k6daIDfdUPUcSJNGZamyb2PbQZ8xvpm9ohubAENCaaukqU",
-	"b41fxsHzqtBrD2925lweGt8rSb9fJcmrSdQkhw4oQTGDrnmQDpwyZRG9oVGC4xTSMc5mffnDj98+uwIg",
-	"pT1QTTV45/NPWFZVJ52iSdpubuf6zLN24D9r7cJQM1d03v5qyNbQJ1v6wVbuNu+CVkgaQHmUJXYezclJ",
-	"Hr9vXXKt33IFHNDBIK1tpu+PazSOcIIW4tNHDLXFBp3DW1JHgY9rznFk2kptjqbWA5/dfN6QD9cHYw9B",
-	"GqYkoqtnn03nql2nybBphDxe0LQYvi+OZLxCT0SkbWusZSx9Ga/JKlfW3O/ZkNYXG3rtkK1r0eOAwwWP",
-	"aUhNHmP6yhwvFsYT7BV1hPLDzPaHyLeAyFpR4IL10aLUUBKlKINez46x2JpsMC2Nx/x9afH1jSDez3ml",
-	"21g/KkP3/cYYNhZO7+2GXxNwTE0p8yrLDI1EY4Ah+I0ZbFuP4fCa8WVMIhhgu2ZkjTrMWBN+OSPhdQVI",
-	"8rTRXJ3W4TuSGuTbNX7Hfn6b6B3oTfF5A3hCu4us80naEadpNC+AXE9bwZU/6KtZzXkNvCreBw7+IfAQ",
-	"voVnPCNDfY+ONJyDnHZSw5X77r8/+c/HnR0jbFJiXx9gY3hHIZ/h64qv0btFSmAaowNb1txEuZi8hVy+",
-	"mh7rdOBEzU5iPuWJ6RdRmg370jzfwbxY6PPSmYZimIV043EY2UYTzarcmdlSoDcxGp5XJWMAr0NUIsKi",
-	"bUOEveqnRl7NDueZPoL0MweGmEvb2xq2YZNN8iekZv4B2ZH+CRXL4PtTIcEVVqSPoGAolUguIAiYheQY",
-	"vTZ2eYgksg/s9ANm4ob9NS5nPCb+8hNJUEQUAXJWatG2a8lCtb9anGldDcXvotQhq3+fjf8Y0h/ovz//",
-	"z2dvrv7j7Qv5Yq4W//n0xaMXvzxbvVr9+5NjctY9lnSab0fUf9LtBqX7n5AoHOMnj7959PD8rHfazfc0",
-	"6ru+SI2hku8LVUIjvydLi1R3SA83Xaf3RuiBaq0ezkPiAUsXu+Eupa2mym+SMXQirBSZL7S0EfMliviS",
-	"oYXWakxZGdMq33ZfjSJBpHTZUwNG3pv9URxDmdsjPpmgg/PeEzPkDVFidXSpWflhdaTczrfHKz8YciFI",
-	"qNCMC0nQWG9NQBDpAiqLeoVvgFe0CJWw33gJgulXeqXWSMptXymbf+cyZSxtvVtxo31IypNGL7zCbGUX",
-	"Jzfe45d8iihz9aQdCsK98upjltzhMaYxnUyOcLgheeR7T45DByOvov8IjOYM0ejwGP1kSihDaGsfKfJe",
-	"nYTyZmSMyobzTWisTOoJ59cgJbxfcKFI5ApHm7LfWpDsox+vnh89dnv69odXwYCNLkZH0hicSBSg54Kw",
-	"cIasMyqAUGDBl0BbCFNiFWj1huA52MoHzDRK0oraBawPhSSOpQkA1xzcFIH+t1GARv+q/+9I/98fRgHC",
-	"SOExqGkDFmIhqJZ0XVlqAQWBJvS9S/ocPRihg0WMKbO9143o+Oz49NE5Wsw4IwPmHpjC2yQqJV4vqVTf",
-	"mhO6DO/IylIz8lvOr58LPm869oo3HelXC2gw/KlRjJq/8CIziTR/6UdmdX3S+JWXUIfe5e3sV+d1VNT4",
-	"65ytqZUnA4quYCaXxLkBtB4YdLAIZ/Qm95MlDqltnKA/cSxw0ske8cmEQkji26ev7VMol957hF7jFZi3",
-	"9uw1OXVeCjemoZMC9h0RHMWUkXTW3tFpXqtv42rxu62sVeBzJn+4751+51/Pzh453giuDpGECpoHdt58",
-	"+ij1XCFBL4lEz2M8H/MVZprou/6yKcSNMYAREsl891bnNbDNWTqdQu+VIhx7dsdrXcPN4VuPcw4hUh/P",
-	"84QqgqIHBCeIaI0nJjefPqKI+P4efdtKPu05mlJ/jyAh0cjX8dqk/Pxuo+8nxYN95RBlhNZaOIKO42G5",
-	"K9n5DityAdTqAmhKzMNEkURcvOKKTgYsWyc67fZPexeXYZgQGl8UkOPiwb+9/fHVweXp4YCVFYlL7WYb",
-	"TC0WK5Dm39BoYFnNhFEZD8YSPX37ly/d/7JrCO/VjJjtFkCGDnCoiETRg1lCwdNyGKQACgDKkYZqKqYY",
-	"cLVMtXrJpxJh/8Pmu/5nj1Ea8ReTKY6hiQGy90IOWH7Vg06Mkfj00X4bRUSi4k4Q09IwmmCq0K8JQQss",
-	"UEwGzPVU+SURNKK/JmTQOezb+huIxJK4QhhnILUwrmY29s/2QDlGL9SAZa1RTOOVBxLFdELCVRiTPpIh",
-	"ZgxA6MgIokxxFycwYAda8WQkRiPz+ugwQI4rBcgxo2qNLrutnzX1qZInfz7eWcfjtiCIt1vO/l6ouRdq",
-	"7oWaSqGm/XWtCsTweMh9DtrX1PvgJZ/m5YcNYZi+RefkN8/fX5N/lGOoO9cxv6fp9zT9nqZ/JTT9957I",
-	"1YByttYhfLpqA+c2Ud4TR8iMM2mXT1VpmU9nJLy2pepNZ0fbyZJPTKUKT/2ERFtovrhCkFYGQUWIKrTE",
-	"csDSK3WBzns9pEmGtP0y/e6YMdYfNL73Rbw6Ri8zzRVqL5Zob6+wuM6w+tJBZessrWA7de9LZG+5xKGH",
-	"GaW/Z3j3DK+a4VVljbVjgSFm3iVI0dsvxhBNIFg+JmmFtEQISsSxeWItPmUbSvMY3Jg2iCFnuPfwUaff",
-	"eTJ5/CjqPj59/Pg8/CZ69PAJ7k0Ixt3w4UMcdU8f4rPx5HxyOu6Nu+PHvV4YnT6MHoWnD8fdSbeLu3C0",
-	"9K+k0z99fH7WAx7cgvHjjFJljP+3jnHjaV58ZMIEu93T3pmheiwr6Zd2FG8awvehrUxxfjsyRWaUu5cu",
-	"/umSA7G4Rtiz4PoShH8fttBETyxT26c4lBc0Ls0HdrET/7PKGNmgQsTzvdRxL3XcSx13KXXYa/mlSh0P",
-	"b03qcA7Ae6njn0zqsHwb6g5YzrUHy/eJXS1l09uzwPywgC4XI3tVR4eICxRTdp39OKQR/M6Is6QsiEAy",
-	"Gf9CNNpTNmDwTGAmzRcvTNoB+OQhwDXUkDF10tLEQdNoyTS2kIqb4t6KyABS9TEK+WJ1aPJXGBp5oBmZ",
-	"ZJ1jBJHpzjk/wzcmNbXopA+KlqQH0q+KMGBQI10IeoNjvUhnLh1idYEwwIJEbueuNkLROKU3N2A2Htym",
-	"KKIDnPX1CGMeXpuoTXl4PGCXDCXMUvncTCaQoddDA2ACJoJ10LkwtWdt0blMvj3vPmlkw3pt3viMouWW",
-	"0Qo+DzFiJSGNZUmogIAVmXK4p3n5w2Kwvr+ZuIoicoOZQrFGaDpOGI7RL0lEQ4qpIG3aOZqYytfZHb6l",
-	"9rv3bqt7efpenv79ytMp0L9UgfrstgTqdOf3EvU/m0Rt2SbCqExG8sMyTQaNJ5FuK207SlQabPIdX7KY",
-	"4yjD4Ld6eCv2zUNF1JFJ7tHPSioRjCnDULSgNpz6yorVftcqRicTLaquFiSAXyChijL01Czo6DsqF1wC",
-	"3E2jACXR2z9dHvUePtLD9J0pXLWSN9d1iEymv0COTP/boPOPv/190NkYJB6kV3l9c25d1hNsYXq8Oej8",
-	"dxsU4PCvRJcxWOByxm4pViDoLJKqZoZaSwn5HOq1QjkOzFYm/prEkvQRVbacK0Yjp1yN/E0M9HUe2Ys+",
-	"ukDSlrOjCuEppgxc9TiEfHQEdTzW9C/qRwBAqVVTneTwGL0lLEKjeRIrusBCnejLdhRhhUfm6gD5wEIN",
-	"GIOku5FG4REkJuivCLw0eqnW8UZV93nkumI4/B+5LhxQhuQC6sOiP/744umfnl0NX13+1+Hl1dXl0z+9",
-	"evb91fDb/3b17K1V/E7PggHDDJH5Qq1M2aXzXi8ohrVfk4VqpPf9uCglW7em+un5nztRrbnitwttDDol",
-	"h5ufZCE0VBQ1ZFpDtenUmb72s3kvq5LDDbu5V+vu1bp/9mjEeyWuRomzS98pBLN3W3qWXdy9lvUZtKy7",
-	"iMvfn1pmpIkKIRQdpHxYC08gOPFodVgrnGrVLMRxfF/N4Yus5vAUjua+jsNXUMfhh0RpTazz2fqOAs/9",
-	"osRAKoiru0gZ9An+kkU/TQYrZD5jzm0v8lHCNNAUt29ZFMmFh7aS9u7KCA0O5QmBLerVG8H0LssraMr3",
-	"FRVWAB56X1GhUUUFgBU6CPGMEmFqESwWJJa3WEtBf9JZhda+a4QXnig0ysin5vtswEaOBI2cLKLpUGAY",
-	"OSxvjmlsWg4RiLIY+bXZR2ljA/d16FjkxWscIz/Uw4Z/kPdUgkyShlhAnyUXKALtKiQU3OOMaFC6uAtY",
-	"1ihIAykQVgOWk9kO14z2AbLAKY8kMR99IAdM0TnRar0xl1VFhlwaYEPGD5U2oERSfWcHzJBE4+2H9sAg",
-	"QI5Ni11gt1CXTFC9+wE7GL3+4e0VOvErz5/8RqMPJz59Hm2o5PfUEPXPV/GhFQvrPkKnPXR2jh4+Qi2Z",
-	"2H55ixe4seTiWg7t/nOhG/6kOEFnBH36qIBkB7kZbNlGyqZDmMRW4U7n+Q/7o20CUba6FrEf+sS/lLa7",
-	"9yLZvUj2RYlkbS5Rlf1KH8p9PYivrx6EvUwbrUBtKkBY1nqH7QHvyek9Ob0np/9UpRg2EK191GBwXecq",
-	"rd+jX0dojlU4IxItuYicsVcGiE61OsOmKMTS1E7GYWg6WUDEgdb2QFkcMKMkQnll0BsPBp05MZc85smg",
-	"gyaURRINind/0LlAA6MVuEEDZqjAP/7292qrsdvVF2A4fkuwCGf/AQ1hqjrzFH2je2j2s95jpcSwM+Y8",
-	"JphVz5Jrs1Y3QSG5Q0REuAiqmErTLRFx+JmC22EcE4RDwaUEa4es7ODDRX75EZngJNZAgRFB2sfI/umx",
-	"u3e32lanSb88wP1OvzM/jnkyJuoPdqbjibjjbnprLvgGHwhPq/lvVR+f/bTnK1pPO2T17+LFL5yO//jk",
-	"9L/N/9J9wVo0e7Ykob4Zj6OIX08DHk3xELQu1ZQm3YDHNdKfqu2El2le0nLGJUFMk52YShJZCx8XhnYb",
-	"G68Zg+cErILGtDdgpht5rs+s4x2pRc+txfgiJ4l0fsPz7pMBi53db0bmiDI0ihJzFYkcBShhMZESjXAc",
-	"8+UwfTTSc2lRaIMZLG0L9fksYY4QvDp+aQjBsyaE4HZucsHQ1vYa3aJ96Z6k3h5JbXnKlRK7eXxvA/ma",
-	"bCDmykJuqyOFJezB1wlOfgtdrMEHwzCgJeR6fgL8vjWFdfG975o2TUsdShKZJUW/r3a4O6bO7Cfayhxq",
-	"HboE1cax9LXdZO2voCN1KYG2baq/Svr8+zeqbMbpdgTMC8h6p9/VxGy91IFrVjChJI4kWpg2iMi0k7tA",
-	"LIljFMYEQ7Qc4vAejs3w45LMigjvi+RuKc1uKfm0xXGz01tJdPjSSMvWsuRehMZH5USpty+iZL96T5z2",
-	"yOo/bzh21FCenBEcq9lfN7nS/gRDdhYW0pQHft2c0NhvV6CthZ4WNnFMb8jx5r6C9IYwPXwh+Jh4IJEr",
-	"qcjcAsSP5qk2vCdZCO6/aXo3AiuqtFZUHCNim5FKJBWNY7TEEDXkWjtSMWC2Aw3yfV3GOo9jMOnosVDc",
-	"ZQpVcUbOHQkhRfeR758x8v2FjyT3AfBfUwB8hTMFnNBNqZJ3/H+mIMd+3rB6HMdAo0od/s3c4GUe5w9f",
-	"VjzDP0/kwhcZk3CX8fXeBWsSZn+1WrSLtdcnVhlw7wF9+5B7X4y4j7yvNHw+g94OZsMKcX3PDmy2wg2n",
-	"IfgS9L+ppEoGtjufDHJ9Dw83xI0VYrMbh495CPg5osjuCfo9Qf/SCPoWtLtKb/Pu4b2pocIOynwogQbG",
-	"VshKqbcVcLaJWp7k78FtlZ0ddK54otCnj0Z9Nsp0RG4Ehp6vC0FZSBfQCVYQFD/g41+IQtGDROtv/hL1",
-	"FEJfNsmpcskbtlgrxDtgplDIhTmOCDMVwNABM2Ml+vTx5tP/YmSuCQ+JJYoSFPMpDSnRK0JTkxdyPOhY",
-	"JTu9hFa7BmU26zSLODN5Ry5nCaUpSwcYLZJxTMMBG+kN52iOzV26QECOXNJVX89KDi9ArtAQoypA1NQ7",
-	"MrVoTVIaZuZ1F+zlXz10iSSYknImCEigGrDz7pOLIhbC8s0yoLLvgcudQl7qVKD18ZR5B2lP3UN03uuV",
-	"BoGYj+dZ7ueLBNHHplcVkwkSZE4lQZ/+bxQ/wEJRiRkKCfqFJyJwQPv0ETDToNtxZxti3MKKmx5TmyiP",
-	"r1xgyZGdVPMv41vnzkSejWojkHyWo7+XyO4lsm0kst4tSWRBlu56L5xtXfjnziOIzJmBf9r3P3gZy3Vq",
-	"srHC3na2QXr1A1SSeEBUEhE0x1QJgqJkIYiXf/Dpf8DTV/jT/6sEGbDvfnz95tP/GHQOj9FzsJ1IFPL5",
-	"WEtUYG25/P67jQZ8t+GvJBEhTVpude/NJp+6dz/szwBuZrYG8LUUA3I8PUajhanYOeoDClg+KoveMJTK",
-	"DQ8kwlNBQOiuyjhIBwytS7Hpqi/di2/Ne/+siREpAHNuWcbVMBUkP+TaI+BoThmVSl+iGzKMyRTHm6WQ",
-	"tWhguNjHcKPzAcFtRA4rDMwSKiUlIoO1JQnIUARf7ug96vUe9Z48efz4m2/074JYEdNWpej0O0Y9KUgl",
-	"eVqTTbyBRTfJk2hvBTe3rD41wifhX216BM2TZceucj9Xp0k8w+EMTCRoTGLOphIpDu5nh8roYKRlG0EE",
-	"GQHfGXE1I0KztRUakwHLI/oJILpeXsjncyJCiuPDCzRy042QvdLwIdD59dcfGM8yRnMqgV+uZ1P0esfI",
-	"BDBYdHTNaQbMn9J1qgE6Wbq2g0FnIegNjT99nFIiUAxWEFNA80RfvUHnMEAjQfTLxEykSDhjNMSG9Y7g",
-	"hpon2TaPB+zSG+gdgG1Vk1UXT6lJRu1tLWY8YHPM8BTq2YQ0ItJSUw10CYYEa0cY+cRnU8UU70p8Eeki",
-	"1t/9h9cx12oBJUevIGzB0DZLryzby8hVOhqZ0X7uR+9RD52eol4PnZ0VaNLbyzcv7RuuwO5zGsvONgTl",
-	"VouQlLEXixsFzpKiWEt2YpXmPyxSuM89uDflKb3tzsgyldPTXg/OqIyp2BvX8ARb85UtTnyj6meG3CeN",
-	"fE1JI29sZGlqpbUE+kDNqNbOsFCrw2ouWtT7rMHfxeIUskoKYkf+i8AL5phpFJYBiqgMYy4TQSQUyzfW",
-	"E1edHorwH/aBd8yoVJovU4nIjTECrcdTm2yHnSh/6zQWf3e/41SWO20bs9/clzwGGs+EbYMA5FgLUJtE",
-	"yI2e/xTPdjWke5zQiEAlnYu9DlluTEObbffMt2R+R270PVIIS5kIzEKCok8fQ8IYjgm6+fRR0An99FHm",
-	"erIuFoLfrCl8bdnybTHcjYy1nGXmAbqttfT2WeY/if86vUnVulx7P3IWL3pbST3oEjGyNPpc6mLFmSJp",
-	"+tYYrQ9ZpS99uJwRm3MPjgimQAmNODEFJydUHaNvScjnkEyfKlmLxAaQZxrVGIfXpgmOU60uUEzwjc3C",
-	"917OVoavTT+cvE5V3gImwvtkrFvqUs5181p8+jj59L8EQZ/+HyXSTLlPH1FM0Bxr6b6CJhitYJsbfosZ",
-	"TLepBt0Svd3XSVSrM7dPm10q0z2N/v2lMzXkKXWazYmRenC8ZRhTnv1UhDH9yAiacCpR/ABPxaePQM8j",
-	"4kUT3OCYRjaEIMboO+cDGXT60LWrxH6mdaczYz9bUkmgXHJITFsz4DquD7QVJBEXA+bYUU5gdlE8GbM5",
-	"1ExPkF/MIuwAjIx4OWAH573eYYCWMxrO4Gdrz+TiWiJL+03e0a+JJiPGwKnXoS+5C0qSaDnjgV2rZq2z",
-	"0uZk38HyPWCnrpvPavVzuwEx1LaUTMXv11ii6AFWikhbQzp6UCaJHzdnVOmuv3MfvnVGdetaSnMweWqK",
-	"gfa9mrK1mpKZ6x1lyLlZ77njNsaQXQ14l0b5hp5IgOAIV/hcDiwfkDvY8048s1xl6sNLKtV33rhbD43Y",
-	"o1t7jCXVxMIaIvMd/svLvPuxd6bGqgVSmeh66lHAdFRTGtg8uu4bMzY7u2FTsqXprN18w3cewbe2rm3g",
-	"6/wubE66uDnU6/YeIsJu+MoKOdYxGR93dvOLZwha7xb3kP73Zb3NUZKfZlihJZZIzrBwXuaiyDcRfI5M",
-	"DQr5ADrIygAxL438Vq00/z9777bkNq6lDb4KRnNhKZqplJSHspWxY/4s23XY40ON7aq9/ylVSBAJpeCk",
-	"ABUBpqztqIh99T9A9zxAX3WEYyL6qu/6Mt+knuQPrAXwIJFKUak8Whd7l1MkQRDAOq/1rUI1+Z3VIuvQ",
-	"yjb132L+esNhClIXXEiaPsNXoAbdE1oGdE58eQFe33Ea72+SU0Hsvug5oT4kHQ3nJKSzRAMGJdsM7pFh",
-	"rFHzhuyftIduqrtSTTiu9Bm/YAL08Z5IFfLyyHV6aO9Uhb2SJd4BM6hO9zcYvd5JkYcjRaofnDJVORUT",
-	"uxjfHQSyDXu1TZkEYmobwxAEFrXM/onCpudXSLlr6Mf20O/5Y+afl2dBg9AZkPqyUEI2ANXe+Z+eqDzw",
-	"bk8UCKukPiyg84ZHBjLWfTnqK19OGbzOBRPsa3siiSj4SZK1G8wMwD5NwfVP6kygL4hE7EKes6Dh9cRg",
-	"wpXi4gwb2g8SKTkgdZdf6RE+mV7+l1YeeX76nUfU5RdA1rn8QpT0OYVEWN0TKFC7RMhkSTimd7HAQ7Qb",
-	"5yFS5Ey6sEkqYI3YTLucuew6D0oeF756QQMAdqwKpa7ZxYwe8jrh5wvCtzDVOuXoW4B7vwEE+cq54PkE",
-	"8GUGOJHgoNSSwPE/yaU2CjkrTcbWxZ8DlKQ5JDZvPZU5YBrTwMxJyByMBC+tTRZoI9cnjNS5dupigUT3",
-	"SCRjzQVz9zc2lIgp4lWGlNeXWvbEwkEuk1sXLAq4rx+d0LquSPnbmBmdfMkGmlAwAwyvXRAsN2f8rCt4",
-	"VntlllnZ7RSu3Hv2WBD2dwuKBiJB+7BuzIOGEXaGLdQBb7FLrJD0nGgEK5TMmc1zZkGjjPNZwbS688Y2",
-	"21ksWRnrYGRmK3JHMkr7jVRhZJuaEZubBMApu7+WGFwL/Ln2W4bXwpbX1kT3Nff2jZqZvaedXIE09sR+",
-	"6+wdtLdY3WGp+GoXljvNj9h/tRCteKIy2aQyDO7QQwV4FB9lHCmiME7FIvJ7zEj4hGehphBmIrj870mq",
-	"rKLB6hEZ98QU6sZj4RRXJhAYNrr80qt1syotVwiZmODGJpjqMuqJhUtZCgMvWiY43CSDzDEeYMYTVz0h",
-	"p0zsgU1wknGtYWIKGbKRjBjhSaFHpngFYsAQ2O0JINEM6qWF1rCKKcccJKtk1YUUe2wy1XOAlIjFuZAz",
-	"0ROJ6VNQINNokp+noaQBNibmZ4IFJJB+DAts7uqJwU8/fyCJ+Nz/bP8FwQ5756DcI1dqEdxmRLmMPd8i",
-	"69yAC1bWYW+wJclOLN43sVjxcJTZNpaad0UpX4PzL5VDQ46CaNF00xLSjlKp6Eh2hb/P4gWWOvN2IMp3",
-	"CKL8ym7ODj/5AeAn42Y54IQ7hTt2mFEgw1Dk08gf84vcTztYpTVglRLogyJgJduRoiqykmX1uc2ohLaU",
-	"8ngHppTJA/SZ2eccJhP2S/bPjTaUoDO1T+2yPGu1O7XbRS9GWlkHuLgKZnEZXPGTv7z/+XX9tN3YHKw4",
-	"gdXd4RSXaClGH4XPTVeL1B3Qgmp4yaJ4sKgQbEs0AFyictzOQsfDK3mmEuxE8FdHEb+gIakjNZCBI4aB",
-	"zdxONCN8picww4UbA93Sh5XamJtth57ESpMhI8qnQrCgJ+poVtvP3P/Mgz/2zcVBI+Mc4IokhG7UNOnK",
-	"fMvt7VeO2dydub0Wc12fiyZszYjtNJ85hjRmOZkaVreas13FuCrynBtFddjJ6Z2cvm9yuhp5lHkacHl3",
-	"joaHhH7xSp4l4nEFsmEqxdbG/k/k1G2j6O4Y5o5hfhUM89H3MF3JlraB1F/C1vYTPO0bA+iHdCSFmYoM",
-	"urfYyJ8DzUSrYkyxeHQazgngLihuKBaT53sioSWPDOfLtgsC3i3/fkIOOx1AklU9wag/di+H6YTUzMzY",
-	"O/DeIkvkNY2sK+s0RR7fEPPA28x0uUOZkis/PEoDPjspc1+lTBl2wnXljk9F5uT1ra8oe/qmwQha7IYs",
-	"SfpCb0cTr1h3QdG3HLhZunuqbLYa087Rca1bezZ6ehy0nrafPj30vwmOj57RzohR2vKPjmjQah/Rg+Ho",
-	"cNQedoat4dNOxw/aR8Gx3z4atkatFm3BhvJ/sFq3/fTwoAOSL0E9ynQduCVo9y0L8sOtCnKPuBXZifS7",
-	"QEa7S2wNIxEJzTjzrATO0kg122rfipNt6iB5KX6KL9jUofjIBXh6Uz6tYyfSdyL98Yp0SwEPV6QfbVuk",
-	"2xXZifSvTaRb8UioSKT4xo7SfTtHLs5uzqfwdsqEInXbQU8NoEoj5OI8/bHPA/hdJJnGUxYRFQ8/Ml97",
-	"hAtMjYYmYvjGEwIOgjNmE5QN57Id8ajW1B9DInEdLtEJ6wmlJUS155B2LiQAPsrpvIFw/oIMMktju/I1",
-	"yRs2c6HPnhjTC4a53AgERAYpo+7nwPyXfRseYaFiCea/l/GmPFFJDjgVQU8A7L4NB1NFnPOwT/UJobBw",
-	"LHDL5LALMr4Zswg9YdPNJ+YAnkEvP3fIiB9K/9zmf3u2mcGyj4bOKEwkewkcL41mT5wKEgsrLNwDsBWH",
-	"nQ7pgRjBtLte7QR21SGXpYroYetZkQvnJ7zhjpS/TZsKZmTSlXgCRkL3AVPKKCu1bu3F2/dOfB12oGIe",
-	"jv26gWdwGVZKXUlp/n70F9xFRnYK7leu4CZr/HA13IMta7jJkuxU3K9NxbUSilCyoGNkU9EwbT6jJ26g",
-	"/jquU5gs8ELORChpYJOjfcCJrCAbpa+Z3sNEfkCJXq57HnJBoer4ynTOD1bH9VKsRyX4aGRUwfmUefCL",
-	"4YuEC/IcJ7T3gqupVLDSoOeZe97/cLrXOTo2txkqWSCugieXFfpUwT4hjh3/pVf785//0autTFL1EuJd",
-	"/jg3rwy2ioWvXJH0+mgjze7s5c0EPACuNOSGAtBebRrr4j0Cvd6XE6ZcrigVc0R1Y1Bvz7XFzqeZBNYk",
-	"Y1VLMrAEPTghypakck3oGeUCrAvqY2kpthjLWDU8G1ZGSGQ60ixqNMl7JgIymMSh5lMa6X1DXXsB1XSA",
-	"tAJsgka6JwRU1AzMmUVgHPOCiM7QKjSW06CMgAeuKNUd+IGhIPM8AAecYCfU73/+8fkPLz/0X5/+vX/6",
-	"4cPp8x9ev3zzof/t//zw8r01kNoHXk9QQaBgFkGPAB7P0KeDyLO9dIpR/ZdY0o2ZSGb875y6tb6BdB2+",
-	"59UK9jE/yDQyK6I5smAA91hz6NTQ+RWfSxtxSpQgO3toZw/dSabY12392HndcHpcZ8sGip31zjy5A/Pk",
-	"NhKSt9nholiXI/VE2gF+n9FEZDBvXKnjGZtmQnk4lJ9Yef3zS0jgs3CK9nZUNBBMMAxhJnImjBmloEGS",
-	"va1JTnti8UejlxgTQs4EPEhDKVDp4wqwQlgA7m8hzVeASujZrruKcOGHMUAGYulw2h2cheyMavSsw9Bg",
-	"xwTQjSJkWIaNv3NF6FAZs6Ck6Ph1siZ3BZ5VqdG6nW7aZL1oxGkcTaViuUEn9NMrJs70uNY9bN1sN/Eg",
-	"iJhSmaasuf7eNNaynzBtFGZD6p/H03X1EmjHAKiEffN9QYwzOIuoz/oTLmIQzgfmK/mEASVA2kPNq7UP",
-	"7X+/6R60wPJZBxxkzXmNQFeZ0Clol0z74z5CENCwr4DiVa173PJqIxki7/+19uObb9/+3WiVYwiEwePN",
-	"3HpNqVIzGQV9ZQgW12sqI13rPnt24NUUAwhO6H4BjWPNYe/jG2rd2nuERIgVi/JYbflNmRkFnwX9zMze",
-	"T+kEVoiLM4xE9JkwbC5RQazChNwiPX22ZB3UHi5xbu2Wl5zKZAqpb4QPQ7b27meRFLGRlhmTB8iA18Iz",
-	"2RpiFxDjOohdlslAdrNZp4fTkR2RV+z8M2IAoBMVy+IkpvKlvIz1dEG6GA5tadCsDcB+QIcjCX1sQRSg",
-	"pYv9h3oic2ZI3VwxE4FAKyXISMhsLImGvndgYwdxZAFEck8/geYnIcwGhITPoHK2SIhlpsi1ctLFCqSJ",
-	"YuEFUycg6hJyAeCu0SjjmMCHdBwZ4aZ7QgqPDJlPY4WizL3LmBxg8tCwSX6y9K8AfmMWcc32pAjngBE2",
-	"7wnzq2I0NB9hrAel7XKZL0fgDmirHhEaB1yzYBUAFnzvnVbkXiE9NpAUCUfehOsa/nbgR0zvwTCrWe91",
-	"uOydMdOq3O4mS4p3msNOc3gomkNFsikHNUPraVdr/IBqjZEHgrLiJGaRDpSzufc/239e1Up/UUEq04o8",
-	"QlNVRQpmdRPUMsq65m8s4it3zM8oT4+1W/79aX5/xUH0ir09BaouBhIUOWwdEi2xoBPOVqzTw4VqNzYP",
-	"tJ6YVMVOfT2oUnvYM9S181BODU28OXB/Y/nAfs90elqvGVDBqfRtbmOtW/srIypOnEOMfIzV7/ETGpP2",
-	"MaHy8r8hjJzqI5NmKOMhW6mQ2NjAbaoXbvkrScB1dRLQnZcluP1MK8LdAUqF+Lfy8j8x3dDFaMzOmj1e",
-	"e5YHOQ2g9fiE9qOvd7+KHVUTPq+d4Ny8v7+x6wscD3ANHQ9pb+WMjD1ZJWOxNVx9Npbo1yYTOu8JQMrM",
-	"OwKkQL+C1cct08F2RgOjtw/2B2qipwNyzthUYT63tekvaBizEzIQcRgOiB8yGinCdXn7/u1I+E3xtK5p",
-	"a4uD2Z75c31Du4gzl5seVRkALunNBPnvu3CpJCfuu+1avMbLxus6Zuv9lHnHxTKvsy2ZZ9+6k31fa4ot",
-	"8sLNjd59UPz3oEyqPAL9HRRDLdolXkbqoqw1JgXk/dURdAZMDJTjiVECCNjYOtZoBhFrnJj/KgaQ2Zwp",
-	"6yVXYzmDirFBbo6DJsHZLMbDXfNtrISCYPUV4eVTM+xL/PKH1EKbup4IZnmNUPK1jCpZGxkm9XSvlU+L",
-	"wqyufhVBYx+x4ev0JK5bx/BNLdFu3Hv/+uz/fXbNBtTp9l4dC8SzlW+0/Mg7+QBRER1RHiLq/c2ZB+Xc",
-	"B1SnPRXKFcwHMpbNHUlOuXmIOH2LSEGGseKCKUUCOldkyPSMMUEGRpcfYDHmQMsBqdt2idjJJ6RKk2/w",
-	"kXhqOyieEKrJRCpNDtpwCYwE83pIXZ4wja4/mINHJhzymCWiZiky4yKQM8DVwqbBkG4soWM18wj7xCZT",
-	"3ROzMROpG4cLm1RI6sBMT0g2mmrYGQZUGtBW1dopVKNFYvRKTAaa2kRsTLfJzIYrIqdMmA+x84XvoSGL",
-	"tOoJSJ7Ohm8h6okx24wHKR+jtc6bk2xaz6hQSjRcOe+ZmbaQmo8sl7uCPQOG2Xs4Gmu1A4VWKJXbXJZk",
-	"62h5Bx0zMyx+MRHyaQYhBMyNdTvSPHNPFKVXftM9OsqOWrHJdcBoEHJI8M3PNc1UdamhE4bScqn08CDr",
-	"OCsarn1QNByc4+IRj9P7S0b8Jn0nUmQ/yft1RNnnoo9E2UeCy74dH6pSsZucZXO+S+uCzFnPt1LbtQxd",
-	"ahnK/TFyX0VmLGIkiJlHJkynzDiyfPb2JZmqjr6w4EYrTM+BOrogjhj5Pw+Pu6moRm8Z0G0Ge94jjEbh",
-	"3Na19ATU1whpa8dswU/I6AUXZ4gxb+MHS5zbW8rOccU2VjzU80p4I8ExoK5BMRVz6DcDqAlYOdM6MJII",
-	"hfiEmZ+cyDXCEERToaDvoqgyH8cNgcQgjc0zs7FUzEm7P//5/6ETz9w8jdgFl7HCYaGlNfTWE4xMwxgz",
-	"p8BZY8QWlwE8DfFsyHXVJ2RgnuxTPSDKKAozc/6g5siMA836QJin08VPMq8okm/YSCkr4e40sUdInXGV",
-	"XBhSClj8CTYUGhJwfflFNavno5gvS5NSbhfXHmRTqcx7msq8KjLUHvF+leSRdVfXq9lDVib0N1r+MjED",
-	"K/P4wr6V0g2KmptBKFRnguRG27bHaKVbZbmx5apUgkzTPKI0nSuPTGh0DrAs0NzYBi9EAJyl4RElcW4z",
-	"+D+qeiIwDCwWAYsI1yRiE2BX7BM0/WLBCTJAIWdGLHCjdZNQijPw04RypnrCFXw2yTvzVlDyZ9wH9wyF",
-	"ZMeQ+xoKNBvFfMzMdePmnBskLuCKgfcIlunRneBb9Vlux/uIpyBtC7iq828ZkH96hq5nPG25xahrTVu1",
-	"nA9XYg9a4bqSvq2X3j097LTbXi2GeqTiL2wnkuPhNkut2Bq1vZ3WqJ370hr1K0hIuJJrVDWmrATePCfh",
-	"pKgf9wTKFqA6IOnK3STvmYa2nfkHrIGlZUDnhAkL6mY/tSfqLtPKQu9f2ARQ7Njt2ov7VAjpptS1ZhWh",
-	"RLAZpETAuYJ+YqgyOPGYe65cerukhG1I7w0tj007YGdo95u91vHeQatyn+sbzB/Y9bm+bp/r42v0uXYH",
-	"4iaYeRpp3zH1rzLS/hx5aiK1nijrM/IIUIJHEjImUDytoXx5Rd/rIstxP6t3roSzsuf1hbv/bjGtjAa8",
-	"w7T6+jCtUmJwB7cQ9GC7el0RrtW66FGkDDyqJ9ZFjyIl4FFeT7BP1Nfh3AwCmfSI7pseSoWhZ3NYCE/I",
-	"BFGE7SnrCbMGsZE1GMnFV3NxBv1rXfnsVRBVPXHYPgDKQoQqKZgqRaiCLvqoTwJ2V9ATbjufKAS3ylSM",
-	"lMJZLbOkhW0u5huwJZ5DXLbgGU1QaQqivM7ULsFR6BwdebUJF+7vdkmcdoeAtfOw7Dwsj8PDkuod7kzt",
-	"1PON1fPbLtu0oEp1GTnp07iGZgF6NVvVOPY1207TWPiHr6GFEmair8cN1TSk8/4SYh4kwte8GptQoJzi",
-	"3PgqEdCQXbAQBGAkQ6w9wIn/tl6FVjZRP3TTWyjbklMc2IoG1bUpqcnfAI0B4kmeM9G3yfrUN4ehguOm",
-	"lAMg7Im1PLCBhJmTU9XhrSRWSbioMpkW5E0aZUmb48ECzGrLHEf4Oz2I+7a4cXV2YwLh5e4mSvMwJDPK",
-	"wcEImpF/LuQsZMEZM7TQJbZUxRhZEjIjJh7R0mhQEtG25mQswwBUXKZ8GsJ8IQWCTZrkA+RMOHDXnshk",
-	"+iXTMY8o7XL9MAg5poqA/5PUXZ4lGHwakFmdJcdE0ACEWUxj8sgopGdnRu9O2mDgC/t2cOykYTNWpB6z",
-	"SLnWIJGMp/nEXPKL5D7DKHoEN+GyG7XbLWFPaGr23qWCTGwc1UKcoVf2wo1DQjbSZMKosGBlUpZmJ85f",
-	"uz19SEnjxZChrVyDMpTnCZznXxkV5Pt3b9+8+PFNFsuzc9w5ftZBOM/11Z9DwPlIEu3sIpIL6dOQdEnA",
-	"DMNnJBYkMufrH3sXMkaUzcID45huxHw+NRplv1qOSCeb0GdTZw3Ti86Y8A2tj/nZ+JoZ6PYbr04/d6m7",
-	"7vA+HCCq1/OlyRtKzvIWl0Q8mWPKtWMnQMurgBHZfjZbWJUKdaTKN7l7bwM3sCCsFAsoeambswn9kfBP",
-	"KBSEvkiqzK7FJ4tcSkMpQ0bFdhOMyxCEoQykUnrUASgbVrBbQYMRgLSw/1XSDyrX/4IYEieGr+NzweUX",
-	"Uhf8gtGYdBqk66Jhk8sv7hs9LHpxpZcbNcy4RkmJYTHZg3Y1aeeO8J0VmCxpMYmMz82P1NMNVB6hyhjZ",
-	"EyyNidiEC2MpNVaoO7nR9j9n//wx+GMf9+5zYTb/lOpxSg75J2uLvozC3Pw4Bvu1wN1T3KD0NY3Os5v5",
-	"Dgnwmk6S+09YCRE5CUqLp+vSJKsT2cb0VKbm58pGblc4bu4oh6a9UrAkblBMc5bvl5FUWoj/ueQcY2Tq",
-	"9dyBEt5pRjEArwvdz+AHyDAgivkR0wQwEwHGfZa9g5JJ7I9djqJgM3v/+ifJfTuuxXruz5JUwwQRIsWi",
-	"OMFiLaKYUhDfww2FrfLQqMBCLoeNnKYpdkkozwgX2BzjvictbhhhfbaWz+g1FXP7Tao4uCoFc0DW6Vku",
-	"IYwr7GpnpC1Yjn+z5XiDZbthQISMeiJzxVjSAy9z74DYCkJlDOnBhA0wnpManVmrPEP0C6a5Q2s1Brpa",
-	"stCxzgFvaWbe/hcahgNrveJ5tO9t2lLHfahyHBpWhGNoPmHZCUJKM9rFdbiXfcIT2yi1dm/N1l1SqM3y",
-	"JiWboEwPzAKcEH4moAcoFF4s7yOq3dk9NOR4xi+YKFO+k9tz+jcT8QQyvlnNq9EwzERZriofLLBKq6gs",
-	"V45qvmptePJ3Ep2uxYNmojpbmKI1qStayO/xqdJRnVW+7rA/2/v/WD5VH+D0UwDqh8ooZN9cKE0xbrDV",
-	"2tKil5vrECV2qYJrTOCO61FXNZzpbNZwBqJaCx6nG2ggs65zqp11Tr2j0ykzDJrGRMUfmSYBIyElIwov",
-	"NX8JecEmwwiDCTfkghJml8PbckKl/psHg4KwjIlu5dxQynNS79V8OuYsIgHLOIZrjfKOa4Xll++Sosak",
-	"DbNrfuQlLZ8DpikPwU42h6gBTnuXDgIlkHJUrHXUqSAYSEKFEkXdghYCnZ9lyHqCahIyaqsls8+hNtE4",
-	"yTdzM7LvsNPJZn30BFeAWa6ZaJIfMYNF0UmuMTfhOqm8VBYAAB0ApA580wEH2PUjCrOh1RMzd3NnH25z",
-	"KFiDRtKxJLVlewLHIgOn/yw9ZFVtt/J8ZPuUYIRESN0TmdAIoM1AMks5nro1nu/SSFqb7bWOSbtDDg7J",
-	"0TGpyPjugJktc66KTOoGYcx3EuwuJVjFc1Ca72HtnXx2xw5r+9aTNowim5GHI4vOCWII0/jQQCmP7aAw",
-	"3v9s/2WLZsuTNhzTvmbmRkZUFLGCQ+eizd24Lj84vKI1Y6c4zromz7htVgBb2HVpYzQPgZJdn1uh+Edf",
-	"C5ec8G00A37tqMphlhTQ2/5CSskG2CWZt5Qpz0m1XXKwoDVQ5t3oQksdZ8BFTpCn9IRjMYn/zLO1e5FC",
-	"jZdFqCNSje612ViSQDJ14vTNnkC+tOgHy7rcmuQUgEpIDqfkJN2XnqBhxGiQm3ng7nxGBGRo48t5kFTv",
-	"N8kplvsZTRf16kFmgEHjhCgtp6hgu0B6omhD9naiLBeptKfpWFvVa+8vj+1sh8c+IL3qtlht7mA/Sr5b",
-	"WbXKMeoMreVcAVpleJsU4byxQvGRUybolDfndBKuUnjeTpk4/enHagqPGzQhxpp9XZccNFvNA2AgK0qW",
-	"ik6FnUgmsxpWJYF6/vW3vA8GW6XpCBsCuWVQc6XZxK1BJpV9dVbP29ydtxGCuKqVOqORP/5/wDdb7qV3",
-	"baHTWocVST3LiURRItMYRHtOsCMH/AyeDwq4kH4klQLvXWlSkZJR/u02mmKYB9bQuBiH/TPDWX+7ZYfy",
-	"cgKyS4VWcxFw/3+MUrO4UjI0VEHYBVlhaecTHDvHLsHRK9hQmzlxm20ts6RwtS83R2IPx4VraN7YjwrI",
-	"LP8VGW6S/z3ruC1y+GVX7k69fled5ypntNU57iSuwfIzutHxulUv3OMn+022oEwaZ0/+rjvdQ+xOJ3J7",
-	"uIKpLWlK+5+zfy6hzBU1lrse66sM0pad32NuMfcAkdpcT7r88UtLeoR0kczVgrbUXsmftG3n0G7cCGdt",
-	"KfBouf1jRxFbm6FW5X9vc9z2OohigCFmu4SZ+cJzNMTbmyXoXFvk3RvqqwUkAWUXG53xmwTduh/swpak",
-	"3FAjqHX4hcOo2vGNXUuoqppmrM1h31MsuuD+irzqb+cA19Ikg98HZAKt2hSk9RuuN+Kf0tprRHUJ5IRy",
-	"YZsyQYjH6wnI4OXijPhUYYcT6vtQwVvv1RQVmvVqZMRFoEiv9p4KffmlV2uckAGOlrRklILZF3ikdMyy",
-	"1Oa3+Mnv3Rc/EPcifm8Z/E271brZxiRJg8T2IYliRqBI+PmYahZ65Nk3h60WeU+50HsvmOCqtiYqAn5T",
-	"txZKG4v0amMZm32ovYpFwP/8579dMBFELODk6fig9ec//619PK6IkGgX8PTFj69IwMgrSt5dfomFla95",
-	"L8Bh2zxXu2UfX+5EruHlw/uJI1oytMT5oHI2ESBIRvPCT6r3alSImHIIrqn0QhATzaKIa8kjtk5SZ6Fv",
-	"MLfid+odrE5Zm1PNWpQALsbDNmm1SKsCyGp+SW/Ql7hjRVuyRPM0UGaL5glz53x8SM7H0wAN5fwekrqK",
-	"p+afSkYqbaDp2e6ZK8PYC+ri/meZO0XreSevyXyr+ycXvh+qNCfy4hG6KO9Dbwizsts7dit8j4vn6Obd",
-	"CUVSYmv8/1Hw+a/A7ZhfqS1lbr5d4KO373fcJlfeUBdeVLg+sjivbW146O/YCbmObrn0qTfOWK7vmlyL",
-	"sSTOyR2D2brEvifuxq2pl1PX8LLcD/kSABCSG4kvA4s0bxFISH0aD0OuxixoEHuqMaMannS/pJD1kG+7",
-	"WPxa5Dj8KZ3dFhPiZADVFkpxpakAzuuwVBKarLWe7XVanSMA5dGQ4fk9IvmCbyRiFrrJAWfVzfpcfnGt",
-	"QxspfduXgqDo2z6F79g04orZjGY3GMlPaYHNHe21nu4dtD+0D7sHB5aFJOu+8q60bszdnuU+yZf+8VuF",
-	"NrvJzqxqs5seruYdZrmls0iwS3lEkt1JaSNDC+Ulyu+1NCNREkR0pLGfe0obdtQTWzrrWsZyQUZGQ6jH",
-	"4lzImegJsydMeQhj548hzzT9DW4iZzGNAGPD1jOccxEobL4LtcWpLoAVvxEbxa4ROlQih1wBqilzFDwM",
-	"2aRJTu3cueoJOp1GxiyDXusW2lMEJDkp2IPdcpQmeV/EZxCMFHkNlJxMIzmVipVXBien5xd7Cu8URylH",
-	"mqcfZaxJ8CQWjFx+0XQKVGpIFMkyYCMukpYYlpfoiF7Q+BPkBnPNadiHvYQUZZgVkBzuL3xeksCcXnVs",
-	"5oWF52QCI5/R5RcGIYoRFzR0uRIOUgRa32eefh5e/peOo8svsCYLYyrzKelcoQad64RHYSHHr5lZ/ZZ/",
-	"0fJ7WGR+k+lMzFtT1tLuAFYaUmU1vmJPxk16NeHo01Bhan21Y7C08SsqZdJ+8tWqnml7S+et4kko3sKM",
-	"HAH2Ubtq0OIxNjoFZQIG+Zh90a5W+a6dnz8h38fuectSkdRhvxplIjevj+5/Nof9j30nqPc/23+tLF8u",
-	"kCzXrLHLcImK3bGBfp2ALdLQUsYgJ1gXWnsVE6YJPBRfWC6+ge5YpOKuoU8WMpvcKIv8RrBZCadZpS6v",
-	"ZjmJQnotBfeaant+HttlWwnDetyeOylS0s/rySuU7kpqYLLgz81RXSPtY3GHXtEhC23l9jqsZz/DDj7f",
-	"1WTLTJNe7dTMbogMIYiTSkLSJR9krHq1LqHC6vm206lKmrHPEUGbiiCxChC5H1/uESl8bHRq+0cpcFgQ",
-	"tyIWDwjhjRBeqbCOGoe+XxZAOfutTPqndjluSXHdikjK6qpH64mkTdTfnSp7tUxI26u4Xd4VhmfFCnRn",
-	"zkE8J/wHRMxFwk6upWLuW03iXnL5X2jIA5ooNRMZZDCuu+T7yy8RFRq4vfPRJA6dxHN10hN5HxWgJoPz",
-	"Z8h8ObFQdO5YGoUe0ckVGckwlDPoot0T04hdcBmr5E4I9WvD7k6SJxyiB4LdnTM2JVwXSYefcJo3Ix22",
-	"ZQY8Av63rFcncPStdMLpXet6LA6u0sbvjL+mHs1HqX1v4h+4rrlv+RDLeowTx3jdeYdXmvvAFv6xyqA3",
-	"lgQXTF0/AgSMDh4NqKZDqgC247zm1T7KocJ/Z1UD++dap/AHRkM9LnVT2fcluJwf5ZD8HrPY/KJmLIKz",
-	"eLTOGflZ0AvKw3Q3SuBBkmUDtz8j9dwckvc3ypBDkjjhvluPkujgqSYDqlP4cCLkrNElszHTY4YtfyHL",
-	"MoNfCkAuKpQa4xYIbzqN2IQrpkjdSncmAmrku5wywcUZgfB9g9CIwU8eGUo9Juh2JlL0BJxAn4ylOZVz",
-	"jGOYywAWROfqBGHM8eGZbYE2xxHwWk/gcNnLgn3S8IwZz7XOnY1lCIMSORqZu+dFwgxOr/3o9w6t+8o+",
-	"vRaeGmC41DmhQxnrE7OqxsCyi1yGQkL1HWBXZyRIZ69zlJcgmGD72YYH+gm6k92lLnkjL///EJdOJJVd",
-	"5g/Vzw/89EPrqRvYSDB7Xm5g8LWpfnF3S8g/g9wL9z2cooHTiBVSsONjCdGaNf2/VqQZOMjifUfYq1j+",
-	"c3fPtTk+Un82upVu+WFKNt+xaMIAVIwKEbMQATVlvqsuEspZqlgZevoH5o+/jCM5Zfs/0Qiy39OUQa82",
-	"Y+wcgYjNkcQnJ1Lgv5NZgZroXtrudA9aGPLDq+0D84O7+g1cNdye6jhKBlWxSP6tx3Gk0r9ipla+Lxlx",
-	"xgLh7v3tD682G3Pdx9n2ZzI6Z0HVwtRvYwViKNnT8u6icP2aSUp3UVUztJ+YfAOp52SWl4gkz8mjnFLk",
-	"aAP9n3EhLDp061UkKxptyN+2sMdrQQzKBpQsYdAfJJcfSv+8J6BBJybgQFcP6CSKypsMuT/3XI/9RYTy",
-	"YkstS6d3kLm4deJeotRSamkhtdwmGV9FuZvR+Op7/9iYym8y+zPddjg99vwHfTjkqtZtd6rz6c5mfPoa",
-	"nPhOma1gs20x3HtrPj/UJE/bn0sXC5ZVqZ0ZOZJTuRKje29Cp1Oj9K8TP39t770uvWbeafGtuTjrw3HA",
-	"A5kLL9PpVHKhbeQhd2lIechHoz71ly/FZ/2ITWW0dIVdyDAuetGIGZJlpROZmLcJM6yOo6Wr0DZ78cdI",
-	"xpoL1rcSbfGyIWmVuei8X39sVGKytE9lqN54+YGpVX8bc3+cSSCBzuO2/aZPNTuT0dy6oVUlTQpzmZMh",
-	"JrHSZokQ8zp9XwLWRAv8huRdLEC7c95t8GdjVmkyRLNIYSogrjtQnHYUeRVFbkyFN6j37HatAh/tbJ2P",
-	"GpVpO7x0pzHdnMaUMPY//9e/Zti53bjN1KfUlVXmAodizqzFD07qQg3uifKIGsuZgGSbPSnCOan7yQdM",
-	"MPz/088fyLLLrNFc7WF2878up3FZQyiRbFfsGQt9OWH9oZTnIctmTLziFxHTJHhCfT9mPMxUv8HqYPXb",
-	"sz0omoujsNatjbWequ7+vn1pcxTthzBKcxqMQLgVNykzxl3Lq51FjGnghbX30ueXX/TlF/J3j/xy+SWS",
-	"gv8eM48Mpfgo44j8H2kT736ms3fKRSlwyDU6BUAeoN3mvq0lvCduvQJjEjy2fQiyVJ9mKz/Nw0Lvx1am",
-	"WdS/rtY9aG2kEy+TwtUOeXvnA9OP3y19AKmjjx523COORLwkB1B5SSOFgIV0vqL6/2ofZLJs5Kf0rcD1",
-	"fvih+/o14UKz6IKGikxZRGaMnQd07vUEFxZc3/ZIJPKCRaEVq+R1bn4wHAba7MEgctQTMxqG0G35ZKHD",
-	"ISrzhkkl3WbTTopN8tKYENC2xowyWOYJAwB0wu/LNXucjSWcGH7BMFuyJ8w4TxSJRVEnD0Xqh52O69Tl",
-	"irlsRiR5w2Y94b5wOg3nxvZInsSO0eCo1RCsLPO9FrH9O7AlCmWFphEfjVRGRnwwvygCmR2F4qG9Z9sa",
-	"logHGFLde/FwH7nuyvdVYMmbs+EbtIqy5+9WzsV1dYB7JuVvUY53ti/HjVG2JQm+s8puziqLCrSVKhgF",
-	"GVMMJ7AH8UrO1OrEMbz5J3fv9fPHqBAMKz9s54zPtYDOFcSPrOxzFl8fLvzh1UKmNYvSWw/Kb80gHa/9",
-	"FGTCZCAc/thQc15Yq7IkSnv9ganLP8gZCaU4Qx+BnEypmIN7V0ubgOeBomp3GEPiBbVKV/uXT804exnH",
-	"tdDRHLTciAcugI9veaKSbC5ymrza2P89IaQNyYNfAXoGuK/EYH6TnJrDyuATMPIJt7IAlUchZ6t0xyXK",
-	"uIv4/UMgp8S7mJ2kAxJ6Oq4tj4MX//jjj42J7yaD5xus+SoO09k6h4HC4e1wmZ1Iv0mRbrmR26tKvlUb",
-	"OCt1qL7JAANls17LkdALQMl7wqKSe8B/ESg9ngwNs1fx8CPztUcy702SGjWfsJAL9kQlOcWafdKkDl4N",
-	"QUMipGbonxBS2xZqLGg0yXc8NAzSyJghFwy9uadvXpQBo3+wC/FAANGVS2Jej+bx65LcWO/zKoggRL8p",
-	"ba8INTElSOzHB8tZzSVfYBng2p/w3N5fPqCNOKw/onugdMiQXSzMcEI/8Uk8Abk14QL/3U4+2pzLMxaV",
-	"j0iV4meCsT4PivPD4xiurLuI2L5oS6NleyRsMGQBTiPkPLrg/GwsVSYx0mh9Uwrdr+tGpDaIjICK65Bq",
-	"1Sg7gIaFBDG7ssFoYR+BmPWHbCQjVj07f+kLB3u21GxA6lkANfiQQRCzAakzGhndUKefDbek9XiGL8lY",
-	"Q4W+YWMhG2kiY93YoL2pm0+mxWnmp/RfZvVuttMpnVGuMdicaH4Rm4bzJPU/odZuNtbtJWyha7WiNev5",
-	"YrZwPS1++JdWG70t7BMKjX7Ixbl1U61ZrM3aNc9yA0PtmQFQjhkWuof+01ar3TkwIsYeU/fBqRVTgudR",
-	"iHZhvd3lxYHJ1y3DgGDp1JRB3wwUs7Vu7eUns9Jge2FPXSYIiyIWR6mW8FsRbObyqi915V7ZFaLG5n+N",
-	"fvwo+euPp/M3H09nr1+Y/72cv57/9dn69V0oyq7uE2EJ7MH2gdWJQuJUN/dLOSLeB9CZIDfLpmRhbUiS",
-	"OJXKeACNTJKv6NSYr03yNyi9QrUSloIIxgIA0kXrnNRTJRDiKkClHkGzDpW9lObtzw2P0AWrGTPeFaGa",
-	"DDJnfEDqszH3xz1h3wFWtTGhjUo4oXMQEEPm0uNHsY4j1iiHt8PTcreQFutzulSar8OUAgQlyx6AF2wa",
-	"c0VCSiZcMXL57+SjjCOPhE8Ykv13L5+Tyy/+WMag4I14yPoRG7GIGSbUrb14+97xscNObQX/aT3tguM6",
-	"5T/rcJiKVH6TyB3blFAb7NumUs1dXynVrtzWByv2lo/dfRN71U54mfMFufiu4chDwtx7C6XJTgDXjUY/",
-	"ZZHzcDQKJXnGB7P/Gf9h24iUBVMSiXbNUuFt8j9b7/Pr54KLazKxaUhFcmDR476eR3RNVjZqpx5it3Kg",
-	"FsQqqe4B/hHpq9kO4C6tBTNy0U88bIa9bMzRdwz7cTPsx945xK6Pl0LP21CZ0esDdnGVuVNJe/9g+ejN",
-	"tRFBwCU4ysb2uViMVNphiMS3RDI+G5MMHlCTnBLBZj3h/IGEG0snDEgdM92E1AmSVKF5g6GpTc2bbUQN",
-	"s67MtRCJOpnNRXMEqhb82m8VafAGw3IbfdRte7t2AmJdAbFwzlaKi/Y64qKzJXHhGsPsxMbX3a/aHgDI",
-	"QEnOiEemTE5D5lpJoBmvKhgQ+1Rr6o9tPmaJMZGGPU8zd2+zuws807dxhuxz02B0Ba9z4KfYKBcJhwtf",
-	"TrBYc8RDlsTA4ijiLNoDBALAtGvi+OvxxEMoh1Fj2jk6rnVrz0ZPj4PW0/bTp4f+N8Hx0TPaGTFKW/7R",
-	"EQ1a7SN6MBwdjtrDzrA1fNrp+EH7KDj220fD1qjVoq2nZiz+D1brtp8eHnTant2r/voMukLvl3TjVjV/",
-	"yRyGRwx0nWrhT1T2k0ld+UbKOm+0ylRiNDwiwyCJ3N2A9lncuYaJgAwmcaj5lEZ6fySjyV5ANR2gfgyu",
-	"AxppqIMIyMCc9oFHpK2koLOeGM4h8UGRQZaupK+Z3lM6YnRixxo4Uhk4pzkEFK0Ka2mUGBo1OqgSfDRy",
-	"qWtQNzeHRjjmn+9/ON3rHB0Th/NBZmMeghpsXsfF2Qkx71KY5PH9zz8+/+Hlh/7r07/3Tz98OH3+w+uX",
-	"bz70v/2fH16+J2dMk8P2Abammkz1HNraK3LY6XiuImXMxZmZ0jmb6ib5eRpKGnCbOQiwOLgEWia/9IT1",
-	"vSCAKha6YgiEfbINeNKDQeqdVqvhESUhOqEjzoKeiOE9RDDzDUGMS8sU4fqEZKICe/83m5vJCakJdPoZ",
-	"s4gV6+lmvEU2uw76nFlLOAAO6i6iMzKUwbwsMpzwxJLkjM7RESQtJG3z14lxO54LkRmEJ3eI/cZewpNh",
-	"gzUY+JaxPpP4BGyMTwU2OY9cOKjsA1JeXxzfzvB/F9/O/OTeWxraXsfOyRKQuVaQIzDkgsKslxavVkDR",
-	"+UGmkTkd2uZLmw1bd+jUzvkVn0u/UqJGfCNZijsRvpkIry7Ay4R3htXNWMQSAGdkZMaEMAyQq8SU+MOr",
-	"Hg3b7fOd73MqmB5996TKXUJvvXU87AWhKIPrCVs38s1JYaM5gJhAUO0NDLP9z+kfq4I+L+RMlCgRFbj7",
-	"dSRb4YE1a5Px5zrN0TyLPUkN0Rud8zlOaO8FV1OJDlDQ8cw9Tqfkgrz8QBcBPQqeXFam00VE/dO89i+9",
-	"2p///I9erShJMCNUnaNl+ePcvOTIVqrARJorx3u8Pnx3AiEPKFnuKwhgc7vJJW9OqR5nEZVTYqktajpV",
-	"UlV/KyFNVGv3sq73Fa14DYPgilCi2WQaUo26enKwje7nEesYNjJ6yEBhPnG9dkNa1mr3OczjTW4aN56W",
-	"/tt2/T7bSodptzPRVKtOX5ndsq6PGKV9ieN77dByB5WSpNUCEwEqPu5gGMsmCQT30zTcDRxDCymVIg7D",
-	"tVWQ5WN1dRJljhYeue/IWrW5T7ZVKOBUmEVSM+dukLEeyk/b9heVMKYJM4pN5f43aziicj4zV23jEQgL",
-	"eSUhWjKBfmSwDj2h4uiCX8gIMUBgpi6qAS1tsCkAIhtzgfmcXPdEfYD39rnQss+DQaNJvpV6jNghQ4Rx",
-	"wh5nAE0244o1muTH0R6ELqFj8tIbnyjUIgr8MK/NfdcNl3q3mjhqVqaILVWJP8Fn30yk9MEHPT8XxzwP",
-	"QblwMBM1e0wBuaEyz+4gz/7Kcm+ybSdWBVMPthRMdTzIWiPgpzRMKtjFVb+2uCrwu6w/jBguSqgAIYIt",
-	"XNIIgjvxFex3hw91I+L4nW0EWuRph9IQygMs0iC8sDQjqZsors0gy6UZS5UZkNZUVJphX5zViCiHHnRR",
-	"Zq4eqgUZxEd5AeETIgWp92pD6p8nPX3c9+EHqF6tuE9pEKDualHJ7rSaYwhP1H6R3OckpMSnU+hoEDy5",
-	"/OJHVJAA2qpdfoH6imVRV8KsD5OuNy7FtJpab5fmBgsmKn54oUTHrzxasOeWFwlOdh9PhbPvKyzcetK5",
-	"3TqEOBSqFYkMtjnCeDL7ltyrqF2oRL+8WOHrtaNmdG7CLsC/9NXLndt29do+pjSBZEwi35Y3ySzLqyIp",
-	"AJpgS2JiiSHiXW+kvhfc8HQ6ZeHlFxImq9YlPCS+FCMeTRgJn6D2aDS1XC1ac33CMt96k/VgvpZRpd7N",
-	"1//2lYZPZ8HtVYGvdXJ8DdmnZWvmUG6ZmZkhHz8nq8aY8tGkABznOcySKozEWNX8hjXODBoW+nts6yqj",
-	"HU7DeZP8qNGXg7eCc8Z9OPRq9M+VR9gnn0019mygy8omUZrOAasVJDsLSCw0DwnN1QzDC9O4ko6of87F",
-	"mUWMwabGZtIsWNJIewI7RUDYLvEQexYnxwzr0yjiNp2HumnhpUmsdE/8HkvNjLoKyLEZ11OxYopL/A78",
-	"HnfJiNPgSJ8HcKzWCKZ3ar8lbOyNjBWhvh8rKRSJLr84oMCAkQupI0Zc8D6v1y5De61Rfur2NPW9t0/b",
-	"nYPDo+Nvnj5rVQirw8LfR6lQcTnLoh+t5ejHNZfemJIr37PG3qwrhw5W6NfoKtyuJIIxd0r1PVKqkbPa",
-	"mAmqR1Ukn5qGXN+I3HsLYI4000w/8WOgpyjBJQNBlHiMLPV5mDlLzQ1Z1CRvSfQkBV62R6RlA+aIej1h",
-	"jYvVsBwYWgkNrQcLZ1v1hIvGcO3Z4DM5Y1rBSNjdIoe7YV0vqX9sTBUk34JMtzEYF+kBQCIuzllA6gPY",
-	"DAjXDMg+sX8aa2lghGMmMJMdfkVE5r0Z4GFFZDIRjaLOP14NNmVtCdxuHdZ+y/rdbUt+IyRc6jE1f4yo",
-	"r+OIVQ3+wArfPXpG8VKtHwXKSqfrRIEOqkSBDvJRoPS0bxy4L3rL0T0OAl11GLcZCdpWFXbKznfQGbtw",
-	"0dXhIuCQhBIFdzqhTwCQb5SVY1W0FieiS3PHflxGL3Wwf6CFnP70I9Hy3GgoDh7QaAAD+66u06kHRPly",
-	"ygqbUSGdOLX5QeWPbWx0rQxbr4XXURKRqGDztFfFFGzq1/XyuNyeXp29hSri11Lyl6Yv3WRJXxnNp9gO",
-	"K5vTZe5zucXJB6RWgJWL6EgLGb1gtlk81AyLwEKpnsU0ChBENY3C0jBkkYd9WhMnGhfTWKvmCuTjD5kP",
-	"uC4pb6bBOL1ES6NKRjKI4d7cyv76uYZ4Hai4YWJwxKgClXIxJdj1PHpHOd5gM4E1+6SRCG1ZSigV6wup",
-	"0xcHmZZJb6SxouAC16RL/PDyv4wGFBF6wXwSUhIlL5BuuKBKGW+6+CvLeC8oD4GvZZFEdikuwVLLYpc9",
-	"AbQAsJGBJIbj3laBb9ISYsxsDW+6ZYtU6SEds4AM5zmGkM2isBTTJYetg0z6BHzgE2W7qUUWisbiZHrk",
-	"sNPpCQG1ucgQJlwp84eMyJAGOAFSHyBNNXtxq3Xgm/nCv9gACjpHoKvhJHuiPoB/2HuNYHP3euSw9Syd",
-	"W+aDA8mwUhZZGcw8jiImtMXQaZK3I+JLYX/Nc0kB5dDWW8E+UV+Hc/hpxoU6wXQT8NkoW1bcKfTVT6fh",
-	"fJHVPRS/g+N5i8fsVQGsJwkSDNDDZqeJKGQsNKuxtk51BBW2FzySwvYtfiW/Z6fKjOiRv3ERyJki7TYi",
-	"tzFfg/mv4lAbS/I77o85i2BS+vJLaCZGo7PLL2ZThopFF7nbX2J49AiMU8eAAYJcaTY1d7Sb5DnodATP",
-	"GkFFT5FOE15im9k5fv0yXZOsApjan2N+ZrYwI1oS5ayfZurXNmDfcMp26bYPBmOIi76lDltQd3M5se31",
-	"PCFHW8Wjy/TfTA/7TmX42twcwJYIzZyBUn/GBVd83X4w9YH0QWRDfqiHfVJ50GiSvwHyyKnvs6nuQs+W",
-	"fV9dDFBYYyfZETRoMVqPlOeEK4KijBmtRGlGA0w/MLZsl/z84bu9p6g4UfLt29deTwxOBnuKGYGrWeCR",
-	"7yIm/DGxB9YDBSGSM0BghdZfabUioaonuMZMAhqcYE8Zn4WhQlhyoyEhdspfBh4Z/Iv5vz3zf/9j4JlV",
-	"pEOjF9GegGwCY2wj1Ah4cmwfnMCO8GRA6tOQcmHzF7Cc5mWzfXxIoGdkT7gLmD3BgkZZj5pfcG/uQYua",
-	"b6U8/y6Sk3Xv/SDXvfP0DAs817z9OUbh1n8AfG8XTNAqb/lZuHSutR95G2tfTth2HWNnGF1a3zFGp1B1",
-	"NXHPiTgMt45X3nYJve6e4Xz9Ga43hyP0qwVMaK5Bebam++vLLyEVnJFXb3/+9uWHmm3EWuvW/uXg4Njl",
-	"LYBgj2KMW3Rr7y6/KDOWz8grpsh3IZ0M5ZwKDc3qrLMOGGGSi2z338YF0L1gEzxrhlZTPri8PB27PDLi",
-	"TJj1AS8BItbAGenWXEIUaMDgzejWvou5ZiR4wmhMmCYRC9nF5RcSQBA6OrNtNEcM3muGxM1N8YZXRLaw",
-	"QWHqJ9kgnrUKSdEdiDS+49VmNDzvc7t41/OAAh+07k+v5qRLjmxqL6hmJ8BMToDkQ+nHmsXRyWup+agn",
-	"0hmTdqvb7pyc+n7MeHiycKJOnvzl/c+v66ftRk+srv4v98OiTAX8rlm5YCRFcpEq8vz9L/fdhXvdfBGj",
-	"sMLnJotF6vBfphpesiIeLGhgljHRFXB9yvvnF3pnXskzRSi+idSpIBk2+USBbCfmuO5x0WgS2xku19ST",
-	"Q6qh82XYvMkBDDhoklM7NLhvLUgYJYqbo0mQCwAj6QkodgW1aciSlGGjAZFZBOZeeWeTXyx/usPGJhuI",
-	"kdUs7x2DtiUBU8QP2UiRy38n4ROjkSkqsoH39fIrDKv6rRpXuclcwp303knvxyG9K5FUmYcCtmiXpvGQ",
-	"Opy8kmdObq5oEo8SfP8zhMGpj3JrZU8TJ8uu6SLdMdgdg90x2C0x2EffkWQVG6usVmdZnc0SuZDch4jL",
-	"zpt6P72p6f7sPKp36lG9UxepL4WKw6vCoeldVaT3TpNYR5NwdFiiTdiQcFV1opKikGvSVk10X9OV6T7+",
-	"IbkzE8a5c2mu59JMFozUHX6QOX8hJUN5+Z+akQvp05DdoK/ToVskfMzhWiRzI3VH9R6xfIsETMM29wRS",
-	"U6k3lBQ4Q93AgxU+zAzp350fs4jbNcn3kRQBFxlG1+ocd0i7Qw4OydGxOSTlfOib7mFrkQ9l6mkiOp2y",
-	"kNCYqPgj0ySIydDmmVdkG/fKX7kTpTtRei1RWvn4l5q+7oadf/EB+hczp7jUx5iI1Ep+xszIt+1r3DHH",
-	"HXN8LMzx8fsGr2BB1/YPmpcyP47g8P/6uTZkNGLRaazH5mwYdRby5AubgxmBExI2GbIgYAHBG0l9Qs8Z",
-	"iWLRgAzjsNatjbWedvf3Q3P/WCrdfdp6is3L7TctjvwDo6Eee+DIgzbr4F5zDTDMBxCuFQtHzbQtg5or",
-	"zdBttWR5EC7MYKOIqTEMFcozImOdedxsdsHDYOpi3zkeQXmLMiMZS4iLMwIIGGZAOlTQGzM7IjxaNGZa",
-	"VjuSEcFL2SfxYsGTADLs+I2CVma+jPAwBdBjcMhCCX0eMsNlgUGKRn2eH6Leq/0ec88wjN9jFoaZV/Zq",
-	"jcy4ltsXDfk2rZSZZkFMRjIM5Qwa6ulMoWH22y1nWh7zbxHXmgnP1SCxTJ9rZQ6cMUwDqmlmtPSGggG/",
-	"tT38ibF5RUAjLwUpgc7/nGUOngND+fN//WumQnJCp1MuzrLnkGlzNMq2L4VeMVa5InWfhqHyUkr3kjSt",
-	"pE2kscn4aETMYjc8Z0MrL5svpBaAXdw0MjNLGUfR1HgUQK9H89H1ccyV4vByITXlEbwN81/Un//8j4aj",
-	"CHoWMTZB7NzA/mbMS6pztMBT32zRwvzEIgVdzc0gakwjFhCzFkP5iSXE577IM8cytlvjj5lvVjEt1Eje",
-	"mQxQdJbG0rZGDxDkGItZmchxhIBrwyP/dwAAAP//",
+	"7L3dchs5mij4KljuRFg6k5IoWXaVqZjYUbnsbs/YVR5b1TVnil4SzARJlJIAC0CKZtc6Yq5OxLk9T7BX",
+	"E+ubvdo38Jv0k2zgA5CJJJHMTJKS7Wr1RZfFRCKBDx++/5/fOzGfzTkjTMlO7/fOlOCECPjnsys80f9N",
+	"iIwFnSvKWafXuZoSJMhcEEmYwvrHBxLdECEpZxFSHEnCEjTC8TWiDL0YH73CKp4ed6KOjKdkhvWM5D2e",
+	"zVPS6XX6nYf9TifqqOVc/ymVoGzS+fAh6rzkMTafXF3Bz1MiCFJTgmJBsCIJEkTyTMQEpfSGyKpvncSc",
+	"KRwredI9ffJwdDbuHn0Tn5Kjb3C3e/Sk2+0edfP/JaeBRX2IOnMs8IwoC6HLCWHqRaL/SfXK5lhNO1GH",
+	"4Zl+D9unUUeQ3zIqSNLpKZERf3VjLmZYdXqdLKNJEA6X8zmnTM02fqk0Zrfvfcf5tbev9cOHbaHFlCPF",
+	"+bU5B5ymERIkJvSGJPDTDZVUIS5QyicT+xthSiz16cAWfsuIWK5AawCLarvcp+ZcPfCszG0PfrvZnws+",
+	"W4fEjyxdwoYokUhNsUI8jjMhSIIw7BuPFRFITalElEmFmara+Vh/ILiuBCtypOiMVC7uBVNE3BCG2Ybt",
+	"02LQdiB4SZQi4q3CKpOb7mMK4xBsGVElUUrHJF7GKanauzRz+kv6B0HGnV7nfz8pCNOJeSpPSgtxq/sx",
+	"UzHXs4V3z+3jpt8AkOJYb87N7L50xVshgoZirNIlGpExBxDVI4Pi26LCTyzmbEzFjCQVq9RHxAVOEXkf",
+	"TzGbEImkommKFpgqyiZozDXGEirQQlClCEN2SqDE6EBTk8NIYze5IWKJuJoSYa41OhjjVJLDqn1l3ur8",
+	"Ddq9jDhPCWawmfXrXKZ2cf58N0r3NBOSizCRGzLyXg1iGDFEfAywmwtyQ3km0RxPKjHavFPa4wy/f0nY",
+	"RE07vUenZ6GlvEjIbM4VYfHyX8lyfUmv8DWRCCNBNJ4l6PWPb6+QxGNyga7JXKGzczTlmZARmhMB5JiI",
+	"fIGGpRcr9D52pL9WsdSzR4+izowy9/dpcOFjYO9hIGoBwsHOSghoRDSiGfRLjtEbe37o4PzsW7SYEoZm",
+	"VErKJofV67cyRdXCH58HV1pc60rMoqUxu2FXmDIHvpeP2e17L+mMqvVzeI0nBEn610p8TeE9/1sJGeMs",
+	"VZ3eo26k4Upn2azTO+t2AR3MXwUy6D1MiIA1vMI0HfH3lfud5c932+srzDQ93PAd93zH7xAp8WTDd/Ln",
+	"u33nRzHBjEq8ETl5edCOX8yUpAl5S8QNjas3yFeH7fbV14LHJMkEecoTUkndE7LxM3OsZQD94v/5Cz76",
+	"6zv9f92jJ4N3v3ejx2cf/mHzl/9i6NBLPCJpxQosqdq4CI/cnHfryeTbGLPnNCXmCyFaOaYpQfpxBFwY",
+	"I4EXaMSTSnl57KbbhXy/JVjE03+DmdflOi4SzfPG9D2REYqxJAizBOE41hoAZZIwSRW9qaQtv1UuThOT",
+	"9eVc0fiaVCoeCp4+kIgmIINoAZNlsxER6ODq6Kx79lgrcKdnDwvWUT5Y5aZvcbIBHVAQOedMEhCFv8OJ",
+	"5mFEAu3Voglh8E88n6fUqLAnc8FHKZn946/S6LO5Tqq3qTBNOz1YEZEKzhxNsUSYISIEFz00F3xOhFqi",
+	"fofNMOl3tISdMZnN51woEKhgpOz0fvm9M6YkTUCkSpbHenwncoQK5LBrxhcMmVEf3kVOBO+dw5lQBbry",
+	"C3aDU6o1a7O3HBBTpeayd3IyyWg8Jeo4ITdue/IE3jFa+4em4vZr87IBbcjUYMBCJZrhVJMYLSzIJVP4",
+	"fYT0omSESpuSERrhBBk57PC4YyTKcUrjXY/oFJH3VIKkbGVQOCgt3kg8I4ho/hah+ZQzLWjDdb4w9hCc",
+	"pnwxSDLzQYIUt8YLRBXCbLnA+trkz81JUn2MDW0VMy0RkWSgV/9LB1bSeZdj/qtPH1PMKEEvf/zpu2dX",
+	"K+f+pDj311xKOkoJypfS8OiL8fs++dgenkQLqqbG3qD1K6aQ3gJBBwXYIkTZ0Tilk6lC1Im5yk1lkOE5",
+	"FyOaJITtiA2gzVk6IhEcuRF1BU+J7CGczKhmIgWcHxZwLhbRDLzjfPy+wGuUhAfSLFejq+LXhCEZ8zmR",
+	"KOGIcWXwFhRXgN0PXD3nGUt2BJ27PfoLY5jPB9N5AaYfvAFNwMS4OjLj9wGmHziSWTwtzIsH+lJzBcYt",
+	"fUkUz81fxJKa14LEnCVUT/Ec05QkO6MZKRagyY3VnXr5LQA1i0rkbKk5JEHXdBfbWxcam4U1g6lUON3P",
+	"rXaKG0o4kQBIoFqlK22FrzVYvskZ9k7QBGKcryMnKCFNdckzhAUx8NbM34Ps2bcVkM3limawnXvvHuXv",
+	"7hXWBZFKEGfGBpXNtXoEML7i/CUWE7IHLAXJhbyPCUkkOu2ef/vom8dotNTczEdKjwpayQkRpqhaIsU5",
+	"SmExzaCnOD8y4/dFFGELVCJ+A7ZbozkjUJEdtF5htrTrlrsCjXM0w2xp7yNK+YQyeQFWniWiDH2LJOBH",
+	"CYBnHru+cjMIt6JmkBNYkSPY1p7QLV+IVs5mc5XvwpnBCUpIimFXb/SDo0v9QAvqnsfJe7KuArw1oNBE",
+	"d4GpOg6ZEQtjhF7iTwxnasoF/eteqLDhj5oEk/dze8kLrnVanErpu80OJPNf2ceBvDJWNC0QgVQeuUVr",
+	"Ti/IDb8miRZBE333cGrY+08M32Ca4lG6D3qQYIVHWmkEbaWYuYDaI18kskaGlaENgZe/sQ/YXaKEzAlL",
+	"CIuX6MDfyuHKXm4bf+eCx1p128+B+BakggeDThNWIf0XjOeoUCSZFY78MWW94uzMvxLeVlpqlRaD93K0",
+	"P5M0PbJa5CjTmsE4k/rfS4TRKJOUESmRyPTRfsg/aJy9r19caQoANiijkVNjA8hdl/VGsKhjfdYDrJr6",
+	"d6KOubpy0zssS+29NQaNtTkaLs9ZqNYeWJqx0xqMbgFmN0Vmsu4c3+rh+j07ERYCLzvGBOOkwV86sA/P",
+	"e5wbxeBbJYC/y6fio19JrPTc7lifwjA4zsQIZDh97R0zuLeilZNvcDCVEPYMTafdOhvi9rCbUfbCvHC6",
+	"AsiokzH6W0bsY31mq7Atw7IefIBjOE1/HAMd2bTA/Dp9iFbvk3LXbF1AkyQWRF0gOeULpoUJq4Ubixzi",
+	"LAWD6bpp0d+VmX99N++8/bzGRiYurywHfaMz8La4gsJRx/Mv6mlqrs4qysPXg8cxkoTF5HPQKJa0uwcN",
+	"1yIItmxt/UooLFSbj9ZQjmK+Yjv19MNAfDvy0RZmBTB8n3LAmL47cELA2LD/l9RYwHe6LxZ5ayl+NfpP",
+	"rHi0gvyxojckFG6wHa4nVM5TvBxUMktjf/XnM79sfw1ScmMcVmWaeGrCsSJ0hmQ21xK05CJCD7UyhidE",
+	"GPF1SidTrWdbCwe84ix/hx69zMXPqAPPGp/cG56SEJUr1lRBempFBmOqaHc8mSSi8micdy8kdAfIQz7X",
+	"yqk7CLmTiRySRZ7/0MOt0k4qUXcrKrKKjat+thrBohpXS97E88CrcyzlgotkTZw5Oy9/9ixEy7bCsHbi",
+	"TAMM3Ig9K1El3pbOolVHdPfoifNFHw+O3v23f6glsfW4lQO4EmN+4IqOaREqW0aNbYhbQzBdU+MGICyb",
+	"gctJxjg1y4g6WEo6YTNNjPWWZ5SZCJ6E3AyMF1ajF5WSJIN4SuJrb4PFJ3JlM6iO4CRM0PWTnbQUs8Dt",
+	"CFaIhACkit3YtdcLFqvHuxeRdA1n7lA21d/e2ybueuE/AfmuJc0zyvxfT6MWosidEfLaK+AT9rLA8YZI",
+	"oozP2w2CoBBjHpAl+UISqRkhBOR/reyhHocC6CIImQUF0YTENNnRiOLmGC3DKrKT/BZTjuxYfQCtJa9C",
+	"16j8hpYhYRQ6yH1MNnqJaGhQzg6PO2HlxIaSb77nFpBewPeKiqJ/frfpDL4nMXXyXhuZynvNcTg8nwt+",
+	"Ywg4fOddC6i9qYDPyt0464Yjo/xt52vbuPGqaP3hnLCEsskQZUzRFOEcYez+pPEQ6AklwkiReMpojFPk",
+	"RateoCHjauBWNXSR4yYiHC68g5o/Tks05utaRjCfS3J4kiQIUS8BZlezRpEGcltWEPeOuZyt79xtGVFS",
+	"L5lq3SDJlbW7rT6x4Z8DPieMsskAYszXUeoSLbDQA3qG/BcHhqjxMSyomlJmgmTMXBabcOqU0tz4HuOU",
+	"sAQLj3B4PHIuyByLHUloPkmIhv485SjFUmnSZvKWIDbz4E/PrtDf/vO/TszLOCduOxDW3Y02jUlpcSaO",
+	"mO4m6G6nmbdUvkt5W7WGujyXKIy2WyvmBei2Us99ElXGtO9NoL0sxxGFcGpXUtaarvgEoyZu1yMgZZdG",
+	"cGzQgnnW3Y8JswalN7PVcpJgU+tngRx70Ww8XneH+o23iYK4BZhtmRO32IiFbd1bNvMLWM+cMGsqkGEZ",
+	"1M75QNrAcJt9hwUBlhOnXJIkQowsiFRoTIVUEcIKzbhU6FEXYsSbnIkJSg8dR8n13djx9eOqw3zT1vxP",
+	"XCA8kpqpGhFyLugNBBCzhN7QJMMpxHBYAWtgzQ0B4NmsFonwiGfKUB4bkLmeDojja8YXKUkmIFXuAZ72",
+	"8yGAChIDrSzSsGrP3rwCpFNGJutY/5fTGJRfCcqpyUuV5cWXFhym56VrVdyXjc4J/5IUiL+C0IFjCu++",
+	"5roWQr4TtzWUk8xEdyacaSIZYxaT1PzE+EBO+aJO0N6XseMWpfO9srRaYWcDi2sh762xvPqIia9GIAxa",
+	"QpTC8TSsudlYpoF5aS1YitHxWGvLgs9yCkVM2vSXoKglVBj93b97lMV8ZpRbnqkJ1/8MXbSxlwm2rUYn",
+	"p/js0eOwEkH/SkpzUKYenwe9fDuIS2ZI/n7kJ6SVztYuKF+yD7x6I3iOQXtxMBf4uIOPOUuoenZT6Wiu",
+	"UO1wrHIjY0VRjQuk8S63pcilVGS2lYqJXQjiJr5WMUuxUzynA4iVCS77LVEmYTs3+SIcKyj1IXg2mSLM",
+	"0OXrFyZsdrtdtLjPpsTCzls2kejbqsT2bUfStg95gfBIu4omMSzK+p/hSvmr2IzAe1FZiutwhxqLC8C9",
+	"EhhyUEPqiskGbLyRYqrnJjcysJsqom3DXENPAiVDftC3PL86hoYiqfAyr5tiE9vI8eQY8kBz3ypYnNpB",
+	"0dJks8TIQSUE1e8wTel4fGkUtWbajFdW4TssCUTzbRpffOO5WQhE3RW/bmdiiQs5omVYZVvrzAWaZVKh",
+	"KU8TW/JmglOIpGlktxmZjVa6+Cpf4OMxjZu90lKQTghOUspIG6OzITG1lXTcOP1OuQZRkAlOMyolJSIy",
+	"l0OQCZWKQEklSIf25mgE7DZ2KVe0xwqRaxWOLJuLFVpgmZe6ukCJhyWMLy4QIzdEmMhUgsaZykQZMzZC",
+	"djXgvl2AZINtSg3Ahps0Y8tb9MC001ZXlWZ3gTeTpec5Ra++/+VNmUAUgGeE9D/zwIcIxXw2wywBu8bf",
+	"/vO/QrDFTC7Irt4GLOIpvdlxklXC0YBQlCHx8sGnjypLyPFWNKB2fQHMXb/gpQSUmLOYCLald9qmk+yc",
+	"kIDZVrzurX7xw7sGEmXpxu1Tg1+rhRZwjUfF1fBXsvmW7UMq9ESJu5MKv7MuxKfWgxgwOqRcZqJFXMlT",
+	"80KFsZLP5plWXuOUx9cyVHXNptr20JQvTIIknxOGzAtowhXCiJEFSjJIMiMVwbhk4myh+arXJc2V9Wns",
+	"+itnAVJwmS60rPks07A5eY0FlcctvXVRZ0HIdR30fjQOuJ/1UP3KlKrBjLMELwcLLq5JUlEBrpSs4bZh",
+	"PxmcpgBRVJxxsYEmyNLQ5Lk/fJrh9y5UyWPVHnqtn3keiZJKHJPBjEuSglA/yXBCUp7BPZ9hoSjEOsGT",
+	"JQbgpXggSMaMijjDS64UCUdd5ut6vL6qvZ16XmTMwnVVFqEKvYJ3EJXIvIYOfuWZYJ8+EpQQJHlKEyyo",
+	"+vTxMBQqsIJGsPAQHjzFaXp76o6e3Vd09N9frRe5ZPTMD7BD2ciW6CgMoe4Xninzz3e3pkfcnRrw/Z5l",
+	"fUqY5h4hE0EeLgaaUD6UpJIspkQQE2ljAx1AUqcxWYklC+cF8aJaatsqqC11jdw4HOCMz1whpcJ3azBX",
+	"X3fwS0YQLTQnAskMLmvJX1d76AUVO+uGeGOVY9kthwOjLhahmbRdCDpgUOLCTtJbCKps4dMmLMCDrPma",
+	"pQf1ixaYyTEB9KzHmfLoQRHo2tOqtAlD9nKGEBcuELAB6Vghrg6nquhrld5W4UVpRDw2Xp+r9cvh0UbQ",
+	"bt37SPGg8LPTPak7KkhlLWCfI79emPeuXdtuOQi+t6XuoPYh+gNDvTuh/ylWZMJN/UKHQqNsMhBkzgWE",
+	"79zwNHN5KXHMM6YJzwBM7ObXMcGadPs/zbT+wvQsKhP6By2CyEFRuKDs5nfKt3H1C54pyog3GsJig2j8",
+	"dIoZM5l9bvVQP05Lry6IoRPlkfwmksHKu8Y4Nsh/g+gHWBvd9K3XPKWxEytaSCBzWlt4Qc+8LOUiNBtu",
+	"t9B4vAFR4+HrwGr8qoFp8+H5mTV8JeQ2fzol8fVbG8ixfh0nAoR/yjIVCu/5M1+glLOJLb2DkUxBzYQ8",
+	"KxvhA7dAgqeRqmNkBRv0sGtFCFvy97ym5K9RMgNrgB0geBiV9EzNUItQ3wQvZfF1zhAWgt7gNEIEi9QW",
+	"D2JcP2CJq6KeEnyjJYeD7pNetxuh03Pzn296D7tlLuwl6B380j1990v36Mm7/+vsl+7Rw3eHvV+6R4/M",
+	"T/+wWYA4PduUVxLSV7XuWT6ld5XHnPKQH7lNJIOeZluPJby8oxHNzbFtKIVne1znkoQlLkJc4/EDiRaU",
+	"JXzRAz+ZXiKap5mRHwHkWlqjPGkuh5P3ZDZXg0K0zTMab4hYckYGlA3iKRYTMjABeJ1Ib+pds/Cdlfis",
+	"mZf62HEf9/Ii3tWaylXHg1m0KQkmR7B9xE4U2Lp96MTTVMtcNgBwKzV4xJNlSP2od/TFBaPdvE0zDAQW",
+	"ksiBcQHUqN0iI0BMbQVY2wfD5MXlTizzazitwTmU7kDvVALH11q2MbWTV9Oca9OPHCAjcxjV51yTmrzR",
+	"9lBPdLYp24AVrosQCVpKPTe9AVqU64L6jCE/RJAxEYTFxB0PDhl1Cxg1jfNaoyBFBpWhRR1bzTMk8Sky",
+	"m6f2lu0zVn4t+Cv/kIWyl41RE+G1jit7UULWMfAOVZKUx9ehNCmHEKYQp8OpyNQhnfIFosbz6hwLGnFW",
+	"bs0tqQuNOZoJq98tgTUjQTJnw2L0ZfIu3AJTK6mClgznWkns6iO03s9TzIqI/caUQMsic5DZI9PLajwm",
+	"1oaisFDmRy3PInlN53OSoIMFIdeEJTJCU7BVL2WEnMPgMLIp1JkkJkbd2gDAF1FUwd2ecLj6DCvZn65U",
+	"1hAdYC1Wa+aG+AJsDR6EDyM0TMiNHoUSclPU3neSxyGyJ8LwjEA2gm2wgIwxBE3wTdjXDHuuqN0AsGxF",
+	"1TcUXPAmy79axoCKywsemnZyydg2CSstuWH1t3AUjzEb1cy3snvbSUzx8M68Xk5bCV+KvFdh22+N7FXi",
+	"NFWNHaAmvlki4uwCiCLPlKaJNgC86ERFTXuEG8LyokZe2kR7AybsrAJmLnFp98oquWFgJTKDL4g4irE0",
+	"BD8QLi6kGuwaMF6kCYU4k0smmhMhOYPaASOScjaxQieSSmSxEzTXL+6vfDSoDoJM8aYNbMg/rg+Hqg8U",
+	"mQZ94M+OTx+fG0s5VSjmWZqgEUFMT59SyBwjqSQISzShN4Qdh0Ovcq5qyGaYqmXMeLrGNNSa7UorDwXb",
+	"c04xdABJyBpqOa3ND0ET7z7zwQMdUYbFIQ9tqVpojHHcZ8FTu4MUXg/tQvBaAc62Obr2mm7nWS235qh3",
+	"Tj/NG3doApTjUMr5tUQpvSZAm1Y6hYSvzQ61t8pUYTXqtfb6lzdYc6FrmVXpgteupZVDdouIyPzKb+7l",
+	"U3F/62DzoRr/9qK5FDmwd6WumC/uKedvj1WINqN4fcXjEsq3RPHa2Tei/K3mE+6VK65ckQbJjA1YXuiK",
+	"fE9ubCZ1QPzIGVuC+p2E3PQ7TigUJOYicb0rclnxINc31lXkbSxD/np+Dz2/Ian+SONQGc7InpTkpuV3",
+	"b6jgbFY+kZLiCyV2BoLILFVyF1GSj2wo6aa5BJkLnmQgkA+kInNZVfFkxb7F59AVCZKXgzatSjEzExPC",
+	"4tpwop/ssAqjlkmT8TEiuJkyyANACcC8WOIKSuXn3dxu9j2VcaGqrljJsaQBr9xPLAG7pG2PGZmmTxAO",
+	"YppPqCVo72yCRkuU4oVfx8m+1Ik6+eDg8cSeP35zmIAdVxuH1iAZV9abpTa8taXjqrHi1TpizcJ6W3js",
+	"g0HIbDbDwa6QU2zTQ6ZYBDXWsBqw0oK8VG1lvc9EjkXFSiKL1iXwrBzjCi5svjdbaQu7o3egmgUw0h7C",
+	"TlmI9J1c0+5GXE0bhXVuIzN7593SvLPqHlo/uc3HsA+h2SOGdyc3f8/jTBN/gPNLyq7bmtMCsmc4ZjMT",
+	"abB8hBfgAB1U/o/eyUl91WGRhrfjNOC8o/fKiTSlXUUjykDoulMGnNcCJOggm2+WexsiNjbj1VtJaL/P",
+	"3mvY4XSLk6PJNg08IJ1/nQJAkq8gyYwyEqG54L+S3xR0kG/TZHjPSGIXC0wuBLznRMVT2wbNGLXKELKd",
+	"vgdbezkJ+y0jWdCtubJU71MboyEgCPWZEFxUpIoHZcrqGtSrtneYonghtIQ/E5yqwNWCCJoN8XjV2T5e",
+	"ntm6IH0N5rWiN9a7Bj0fqqD3wovV33hT1ospQtBtEqEYz6At7kJwLXyazrlLJDFNIArtZ2vwx2hYcMxh",
+	"hLDti5331QUaYvvngiNg6BsRh77JbVvbxPZ+m8bGp1znrQgPzm29Bkpzgq/BDXqgNWT0W0bS1BvV7xyu",
+	"l5JtVKTnxQzP3xKlxf5Qaq1JXh2MeZqEwmAga1gSLbKgPCcTwQFRiWb8BgqCEJH7vEFLEsdNZNCxJjID",
+	"Vyh04HohBtPRzPoCSs9z8wBRNgFahSiznk4gMKWAwVomNOUyrF67WtgDScKp1RoGGkSuZjaVSCouSHJR",
+	"rqVNlSTpGOqmQhSJCUAuydl+NVQuVBgeksSZaJBb8wrT9K0b+8HElFQe9gsHQ8V5hCS3FfeQIPN0iRaC",
+	"KkWYqdmEGcQ8W9nWBZyaPH7jdb6A1yiRCIrajZboT6b7G5Tww3PowGeR57h1m4+FZf61eMFZujTLIwnC",
+	"ChEcT22s7IGc45nJEycipjjVezb/nQs+41Ci7bANBq3QW0Ane4rekZW6jpQwq8Dz9R2Wz67y9ryrIQEv",
+	"2DxTbV0oa0Ric+n6HW5+MDIOPS4HLj983C1FLnejNhTDTfrLix+++/Hf35XOt2VJ/s0JPY6alJjPw9pJ",
+	"q4vz/yyoIkfQBA1dmlqR14TMbYt6IDeIM2LrTMUpwZowqtr6/E0MypYShUH55MlD22w5lRE6PX9oCoUv",
+	"qCSlg3v86NHDR3Ux57dC2txK39rwopYHXdE05uFZ/asBSnUb6BYmPfm6g2ShCKnYLUN21TpZJMv02lYL",
+	"ijqxTdhtmnbbNLvE1FMo3mqU+fEXPch7p2n6x1/cQPfuumS2Vhn2ki3RNTXx8F60ixEgZmQ2IgIk5cRm",
+	"flAlzfgpTxNDA/SfDyQyNaCOV84Yjmtjhf112V5xfp2nr0V5XRzTSF3DRsvrKZ9M7G+EKbFsmpucx/ts",
+	"hX1+uFOzUh2fISR5xzKUTU3Qt5JoXbs6F4LY8MD+VQ/P4+5Xz3/1LiAucIrIe2jPT4wkarsNYCTpbJ4S",
+	"m+MJU/QQVaZ01yiPJQNlAMRWyiZhAXtDbFKjglHmWuQ3wRoH0BTEW60Ua33YDbZpA1B1WZlcKNIikaWq",
+	"9chLgrSsOj6uLpgerF1Syr5GAlMboLZdlnNInbqD+CMbC+qfVqmVQH41cvi5Qy9gE0TJbUOVqihUKEHC",
+	"IGk7gpK/tSVJcUGeWwZxLqZcEsjLSikjHuvxgWcFUBc5ZSuqGT8/bh3a2c6eXwJrVB35uUqYPMMaSCDl",
+	"gHsXS58H1/tCTsi8HcgbD2Zy4lVCB1rxMbo0CeOEJRINXZmyYdRnw8rE/2GEhuuVJIYQOGgJ00Dha8KG",
+	"Fwj3mSFa3txoCDkuLebts5WJ0YGzC1hJxCakI2jibFqxg55wfnZ2eIye3RCx7DM3aJSp8JdMPQacWyB8",
+	"XDOxj3nlHLubzmqOvrcfIAUVD9a/Xph8zR7rTnsf7i5fML87f9dq+bPbLOm9sUS2jDFjbWuq2Xe2pIr7",
+	"KLe95jBoWi/b22/NuRQRVuWTKVL91uUYEEQqw5KtaOKRYGTeKCUwgVWoRM9Tyq5NUokfDMtZRfz4Drlo",
+	"fhqa3We+q0bgahgHsBqzVmQtQEm3MRdQLKYsL12AFmaztqK8z4bJDM1TPhGQt/xirPC7FX0MKloS0rit",
+	"whYBCyvhcIFk2+CFHeQ5kM3CgDfm1xY287y7P1TNM/lWslyWNE/AtZ0+TL0Aw4K1MC0diuoxrldIuUeI",
+	"aR0Sxk57pqvGnSZ2od1C0tyHvWOsRGmjqwUU+CQRRIaVGOy3qmzUirENSnnLKoXD3F3qTMtcuYabyRXV",
+	"9hktt5mNMs+lloa57v75FGnvNX5JPQ/UsRTIlJoN+2ZuX7OzvNMqeF7Y0TocfETfSW9bQWa/JGMyo4xK",
+	"JbCiN2QAZcFBvbDdM4HLOz9StYxYPo2gRqA4EuCkylmFeanoauTWlCsjTkuxUSZ5+E3dMrZKpynIzQrf",
+	"qGFOLQx8qzRlzVS6WhPRahvucxcIoxmVECDkqx4HoHbsmJizIzFpafJvk0vTODQhSEnan4+jKRuPxxq9",
+	"DsoX6AQu0GHkAqPQQX6TDosQkIPiSpljK9Gu+liIQJsEOL2a+/+vwdTqEAXoeTXt8Q2PsYqQN45kIkKM",
+	"K0wFiRAlCZ9FfUZnc64lFixlJjCLTVSYMkXcBr9mgib0t4xEKMbjCFlvGBkY1zSJ+kwfi9LqzEXRvbeH",
+	"sFBUYmZ82ESRCJH3+t5eeA7uHppno5TGVJELPQ8bCyIIyEegtvdQaJf6QIo5jos9F3uJ8RhmWV2t8fXb",
+	"gHJK5Er8eUl3d9Nqcg6w1P8oAdPY7jQ0O1EHwKn/C0vQYx08jUy9BlCjiMGOgaGMC598vl5Dxg109ZQG",
+	"pnqgAaqN+gd/fg7KjQXgPLzam2nAioJ3bBowX91X67gNbKTeE7ObgLrHFLYvhhncXkbYbYidLbPxQmFt",
+	"L3On7+1Udi67i9/lX9zSmmDZoHWVFqXwjtELVXQ41dTSml+cskBlEXcXeZ5fGeOQ9eALKCP9tZV9/nnF",
+	"P2cdc/vu/dKqtnKRhtksnTtQ9KuieLBpLhssW1ZbJqziEla2bfliuqvsp5vI6qGUb/gaSNEBtJCYYZZ8",
+	"+njoChqai84IScrHADGWFeapO+hiskVLkiDWNQpAL4HyXSVe7UNesmzi7kQlu3SDcPrVdpyicLVKnyZV",
+	"Vk2/QFihlGCpnPG9TvIql22/hYrrt1klvZoIFa2SywDNQ5b+9j/+F7KeFvh3Ec2u/3K0yvxhaQ46gLKj",
+	"nz6CWlHUwHogUUrHJF7GKUF8jLA9pkPfOuM+XDh4Oh4h6kS+r9J9MKhBvMI0vSzE5YqUh8qMhs2IbN4P",
+	"ITJ8tkGDXxpOrFl1Ft5Kl1zKwpVlXxHMwHUjoeqeYdgjniyhKhqd4QnJq85C/7BMK+gSLw8vkJkTzbGw",
+	"Ahl0m+dzWtRQM8heQay3dBfmWbOeo9Buz05adUhPUyzlhkqcOFN8AOwlHFGsCNP6OEYzHE/BFiOV4Gxi",
+	"QJOaEPrDnit7abE2yhMYuOkHg/BGuBSr8Erx1lfh4HweKD+tRTQiXUKBvo6cz9GU4KSqAKvM5nN9gwZ2",
+	"HcblVJGaQ0wivby28hLjSL82w4rGrqbewb8fXWaKH72xUx29tV+INDmgUh32bDFubKtuPZCQN9OgmY13",
+	"YpUrt7CpQooXNhdxtZ8RprNdy0HbObb0tG/lHXofEzFXFcnqqjgym3rmSsuZLCCuSIKmVCou9P1XaMal",
+	"Qo+6XTRaKiIPwwEKtuBfM5nLJ9GN5K3Gybat0ixdoEpVDBcYVV2M4sGfnl2hE/3Tkf1JnvxOkw+HjXTC",
+	"/UjUxSxbYtNvGRaYKRoMcfhR0ycQouiMKtlD12SuTPyRlsUNuZCOkCWCz+earhkNyVbKUxwKfyGstijs",
+	"nGuWJimuHD6tIW/a/AQd4EViVEP1EppSTAZVUaI/T5f5Z9GCMGjuLaDMWUITdCAJKbLmoBBo/nb4hjRT",
+	"GRwtKpQGz9nermRxLTK0dDCWEou9qxP5akpxumsgLmNf5DnzHb2q8EVuotn70Hly+n93Ws/KMa9hHyML",
+	"dLDAEIl9GCHLQ9CB5DOiNRrIM6DqMPLE8gMvxshF43CBTPkPc421Bq3PItICDORZFvUti4moKgnmjCw6",
+	"ORsryeRV0verIkl8tY+Dk4/bnY4nVwfOaITj6zFNA/7hH1OXezubc6H5Gghu7oXeiqRi4rmg6RC+LkUV",
+	"eBRsxDMb0dO8WvJzIJEJSekNEUtk7osWlHMxtIcWELGvtFQt0YFZS2SHRmhMGU41QaRzSpjWawWdwG+O",
+	"P9FkUzP0AvXM+gd8vJntqSktrxCZF+VW7WnjuN15O9lg/bDjNem9brIVef/zJLas9Ar0Qc4z1bNJwpBu",
+	"h0zmm767K5nAx6WegqZ/VfASegLgXUtqVkpoVbxh5bIIPovQFY/Q0zhCbw2XiND3WBnPq6UuRy++R1jm",
+	"Mc4HCYl5QpLDYJHwqZqlYWT/89Wrl6Dqan2WUeWyOvZX7spqcaaAde20ZRE2fDlH/L1J8OELJgspRQOn",
+	"MJoaWWlKJ1MiFZoLaguazbSqqiAtgSoTOrNlz+k68dk7KIMVuaKB2SQlaCQwGMEuENZ0bpQSJJdMTYkm",
+	"xprL5eG2sL0p1gSJhQOsCtEi0LlGcT5IsZjAzeR8MMNsOQCDhf0hIWTecbg78IeT2Vwtm7cDEHgxsLNw",
+	"FjIggL7MMxETI11Tc34WPjjV2z7AlgRzjmAdmqVDCrhm1Ck5rBCt8WKwIS4bHjc1tmwrqFOFDl78cPXs",
+	"zQ+XL7+/vHp22MbfY4NlW/Z1XhfkA13+mQruQ58G0BUDfz8PZ0bBHK2pcMYEwYk+9+0bLWyS4nOkL9sG",
+	"fXeVTUIK2L7Je2XJF8gY8HdCwCNXRFADkau6OrspEYas7YOzL7BgruhKRY09fQ4oJUyLQOkSHdh63iie",
+	"YgFFV0aCXxOGCIt5okXnHYpRBNQc/5yiUiNJD3l9xUbxDsg+q5pRofDAyRZcc02+8aRbD0LebS7d+3UC",
+	"FNDCfCG8kZ711iswUD4YlUp0QGdziOtBVy/fRgjKd714dfn6LXry5GGE3r66ev0WnT9+dBgZTR1KHoCR",
+	"0ISxSWUCzlMeg4SbavkXTKi+uKNS6VpYmH+yqoDNV4ZBBpSPkdQnNPBKWJV38xqUIS1SmymIdPaGebo0",
+	"shhnsXUnGQNakgno2jslmhcTAYaAOMWCJMh+r5Ew4YX3rAXZrA/OFB9UJqpeQm9eYCB8TpgslMHR0pXT",
+	"ObAechP/b6Thw4uiCIXJWtGyhPUFgJUj7zpjNUBeYTt2GDuQ1GpKa1oZESt6mSVVVJqGQLmgsKKcgazg",
+	"9qfFoGLJ1gxkDZwQv8CU65dneuZAQYk1Gt7kfPSWsnlQ0nkLdT9LOIOviUT8powf1mpFRympwJLtuhUO",
+	"pNcZs75jnRu8rR5DUjIparE2u0AxT1OCJ5BAxdEMLw0hp6rp/bm1QgAzPG8RKeBXBmtmtoYCUZSzAWF6",
+	"YAV7bxIVZ8laba4FgLHh6WwFWqdJVEiFmqrD1TaahUSS3BCB07yaVf510/IJ5HwohRPSVkDBKXSa46Co",
+	"Os/EnIecU+tXMy8oa6JWjdBkU3BNrZC8ClqD8Jb8QjciDFtBW85UCwx9O1MtMbS5VXrE3xdG6burVGDj",
+	"0B2DDN2pFY7ooegaifRs1dulvVhIAC3dXBymPkywvtfstnStpR+M8YqWiDLl1YoT9FEGlm3Kw82IWilk",
+	"MCMq19i3UZtqvRBe4QoPmnXntlUej4PRWj3ZBmF/7uNb5Q+tS63l+sjdluLkajmuluKlKwyWp5ha6luQ",
+	"VpNZmgtmFwibrqFFxunccaIDTdqBW4xIzGfEE1Zz2w8wND37DdHynXVONJE6a5vPlaS6Zvd1e2lrRXJq",
+	"LJs0lUhMocIqoaPmEE3x+ovcj1tICU6u5uNxZBJfWAp6hD0YlQlg0YhX+Et2EG5ahvv7kkleQu+0W6p9",
+	"2G0lQKxEAcsSR7/I8+R8DzhOnaHFKzT9Cz766zv9f92jJ4N3v3ejh08+/EOnkUxRXyvaSghN5QKLJyu0",
+	"NcxtN1DScNJX+WY7kR7MmpEpQwJB7DZrzcLzACNF8OyBNMKXtSFYevLPNptqrvA/lywC7lOmMoTY4I4c",
+	"8ff7chOP+Ps79hIXYtfa8qHlEnEVvJt1aDKVRHeJQdECVOCqwDq82l1YKmuzNv2Y0QGcKkYLiJVzRTsP",
+	"L8worQUKoiBMDdQBTZv5eFxyeSUgwbnx+glsvlEdb7IJwvtK0mrAq3cyBbXm3WE2WcnzbtviUMMD69X6",
+	"rfV1S/X2qLTfNZPagTW0Vx4bgyss7jJ3nTb1uF/XKLz0Dlsn28vqwn4d+6+hGOUGl7+FUOLCcOxuD4p/",
+	"P5BIkLkg0hRsvDFNT8ttv02UCJQRQqU3R2SK03GJW46WRYvRMRfuj3fBXm2mj0s9P4RNuLYvt9sCqlVT",
+	"3LaYVW4uZAvImt3pfzOEU8lRzG+gcL6SDhO3M+kIcsOvd06tMnNsW74r5nOysW6hTRnW7NiHhoFB46qX",
+	"fhbxqswkK0LfrniClw+k1jtYYguROiy+wanZIFeDJVED9zd5P6cmM8QCJojYWxmt9BcGLmZmJVCFCqlQ",
+	"gpcGLFrGeZZpgnfyGgsqD0OehooPZEwF6/ng8gd8+wqfE3Zkqh9u49Fo3be4XcMy3znqwbC8X4eIe7DK",
+	"AXpWWOUSoqqSfsqd5ULRNo4KYIUSEtNEnzLsIUI8g5KcsAcowmGw8HA7Q+9avxqH3DYSwYR7Dfh44IBW",
+	"YP2mFoRVKYXlrnEGRJtgu1V3uLYMv9T0DSpM1rcW9dnsFuxux+7LK0VPyqwEHZD3OFbpEtwcNoNKLXiz",
+	"nIEqKr1GoSEY3dHaw3KKY+Sanus/1quKVnVzePywdUpjmVS2JXwtCdgKVleSGwPDDXj9vSftBGzcdMLA",
+	"4gNjL4xPUiFYNcrmKceW/n6myp97KMOpiavZRyvGmL+0lQiyde1Pf60bTnU/9h6jxtylvQe+uCdrxC0S",
+	"xq0FzHvSVaEyV3WaqC9EaVUvgHiwr5PQCs7l6xdI8WvCIlsNRY/O6Zk1bxMpbY3VRhfkLRxy4HrAhwbX",
+	"K2XCcRwbDy6e0wEMqZdWDAxKMwYvTmXCSawRKCXJZNeyGv5E26ZyfnX9NIiMcVr30RazmGDRAJvNa4qb",
+	"JtxFZhL4DCaZ88FAIBVPSZRHEnkHo9V5xflW4re7+xsZgsGytxD619bcYeLXqnselxtj5MV4Xf1oSEgC",
+	"iWFLm8MWvTDymFUTpTWw5u1QHzxkkmPJiUuN7RUx4V6Mlymi9EAijQ5S+SFewVRRk+w02BRW0WDrbhqN",
+	"OM3NoW/06EDXIZ9iutwr2zV+AkIcfHNGWbLjtWkYmmORsigys1M4944FmuEjVvTOA46LJv9Nm/nbTW1V",
+	"O+xZWeNaxyJXbdzDirAE36KGV2vyUZRvWacOtV/bVBqrxv3Q7FI1uET1V6ddFfsS6jW7oTkSwiW1Jb86",
+	"pkj0uopRQsoNSLcX1cHKI3eoOpR4U7A3WUrGyvZGsxUN+q723KePEYo5Fwln7NNHIm333B1L59xuee92",
+	"/YKhO4xjnw0q39bCeCt72C00XK5zN27VfnmLUsGbAFZh6Z8TMPD3kE10N0y1kOdmhKkLlEuPrj6MHW2i",
+	"kfKnF/6bSQ8lNgqnCBeBj3XKonzHk06DSvAPfEvT54gny4pmERuPbAW2ME0Itj+aKkIvbE/Ylqtz/MqP",
+	"Ueoenb37pXv05F3vl+7RI/PPYJCSkeK3eDVMkhXftMGfCbluvTma4GVjYr0KyZK14Nt1Cj7j7Danl1hl",
+	"4lY/kN3q+tU0E/JWP5CRW51/QRJ2m19YuQUWnYp9+SvwwBk5vPZQJD/M4AXyHBHt2qDs1JFk25j1L6x7",
+	"SOGacjbSQKadjSXw3FiUIZ4JNMKyQqu9u04g6zvY1r3qY9LtN8G4eyHpVppGVCDQ5srETSUr/0T2obCU",
+	"aMXdaS3+Z7+EQvl7rHT/NZWsD6JqADXXzy9TkibkLRE3NCa3z2QSPsOUVRQIoAolBKcmfriH+p2UGx2i",
+	"34lQv5P3tTB/mgYW/c7f/vO/2rGzKc+E/AMxuj0zJC29jCRVDWrp+szKnuzWHKqEiLfPowpEXG3rV3O/",
+	"d2BuOeLVL+9L4oMeOhRXQ9CVHXcbdySyoK/Hgr3wxTKBu0POWPrwl8Ab7wDla9dQfQX+UPy4xZXZItbg",
+	"tU29eQoNtNtG9Jm6GgOXv7MGmrPzepiSRfP3z2obmK+uaOUD7zaA4CWfGJRuAYFddp5JIgKIeNrWKpjP",
+	"E3U275On1HpUmm8wwcuAsXaUScqIlAP9uIcknrn6u1pIMAGyM8yWyA1EeiA4el2zlOa5Lvk9r1gDPO8h",
+	"jJJMmEBLmcVTLed8O0VcoCfd2fHqbdnQjSoPjvL32IlWvlcfrVIZn/Ja8FFKAiHkb54/RU/OH32D5mYE",
+	"MoG4MuSQFIKk1ZGn/5ZxZer2aHFQkDkXylSZtzXaIFfuOFzTpTI+OsnmKY2xIs1Z5vfulVdYxdMQy4SV",
+	"NJ8Q2uU8g0y/wGSUSYWDUQkmwPi3DAqKYKgwgpXNRqww+ZjKfJVBVDQhszlXxuSjxNL0snDfWEBNxbw4",
+	"9ZSkCUA/FkSZWidWokXuQzV1otfvhaIqJRtKma1bqGxdxZ/evEAMz1wchkZUvXiLdfU+MRuNab6fr7EC",
+	"1U3Tj8v5XHDrmdihSgaGadqGPfHZrKzGboovs7UkvA812tiWEfH5yrapJJEv4nsypoyGs8sui84rmiQm",
+	"WOFj9KcMiwQOHmJzDAgGY2hFhQ7Mfw+jPrM++/KDvHDOAPIeylHw0JnT9WCP+qzc+vwwgoAtiQ7gP4cR",
+	"mlE2SMkNSdEB/Ef/hN+HfrJrgZ/6LH/k2hmigyKQVP9smuehA/sP/RtUoTChDn12oARmkprCylBqSJi5",
+	"D4/Rpan9bOEjiRokGUEHwOEiNAc+irjQuyNpAiW5uSQDwwHNsMPI1Et2EbboQJHZXDPACM5AQ9dQgEFC",
+	"buzm0IGZ+9CUJEpJ6WmEXKrtwIYUiT6zb0RFDEsvPwGoZxQrLg6j3DUaoZSy6/x7sIGozxw36SFoSwVB",
+	"gvp1+J0kh8fordKEH6LstLBhkhdyEPaZq+iE5/MU8rZd8rdLsRNUv3/AmYWIS4yGXEY9us/snNAWy+We",
+	"UQneW3jRrE0M9A+Hpv/p6oVKSJMA4Joe/sGwPaooTgd5wnvdJ2Bgma+tOCYpw2njbOLgN9Zg2fAlH45N",
+	"Xsk5zWqD/3VlBVMlB14sedh2GNDkzTdCtLbwnp12g82zmi6uQNdN52JrC5ZGbCruXn7bSZGbDSFNRcXV",
+	"vY7zZoEVi2+KOS2AZmWJzeLzpjO1gxvtz0YiNI7kX51gohnbl3l2t3A0vH6+zQcD8N58585Cd84z+bYC",
+	"FtBn36zrFlImrzn1LN/ZjYLYSyrVrga+fLK32WyGQ5nKjU12+VSv8HxuOxmWlzYrHjSujb/2mebOYPe5",
+	"4p0my25oa2y9s4b32issEdrLxh280ef8e4WA0MCJ0QyFNy7BoVHzZTj7lbec+qLblXqgnWWLC/AX82bT",
+	"e2CB4m5z/t2N0PlLsccVDmx1qi3WneuZoWYhYOIcVNY3rD6UnXNtyirZD1ma5gksDlZ5SVQ5pfPtakkk",
+	"JTWwEbw8zfGDbcovp7v2Jctn2bYgxVr2eyLwWHW8qSGiRdGqQl+1V6L1PV8zd5TAHXk4W5vPsHoBtjMd",
+	"lJE5kEMEA/LWfYQpsTwOOQ1qrNQ7ItVqarYPM38PTQBVTU7rbvYWF3g/d2F3VG6MsAWmNk2seUNiAijj",
+	"p723wME1i7ng8TQTAE4s6HgsIXwxjfmMDEacX6cE0jfx+8GIMDKmUJ8XrDKbb3FLN50LDwjmuGGpkBng",
+	"SjC4EkeNKrRkIt3dee1IiZ4sqtYg8vOxIaWhlqRckmRD20Jrg4FOMVA7hkLxzh5aEHJNWBLBP9LlQM8E",
+	"cfRTntIEL3uon3W7D2OtMMC/iGsflwmy/vC4WfNTLoms7iHD54SZGvG2UL9fu982yt2+6YqeIGxugc4I",
+	"1csyQDYLY+R9vhRbf4eOTfeKBVVTypAiDC0JDrQW2K7OMSx7I3bkNb7Xa91YzG4uSK2ThJDLxtoSB3is",
+	"iBjMKMtUKNv8lXmgT3KB09T4BkdkzAVBmKGM+ckXeSKSm12G67tPBCHKXoby5/qdtzymnz6qTx/Rv0fo",
+	"L58+Cs7obxmJ0IizX3km0P/W72xq/Wo/bcltle5SX4Sm7NXTV+9v/+N/Af6A8RnSlW1GrDSOKMGhEUQY",
+	"JDLYxcxi4SB3jzYISof8CReMMJApV23fNJbn2zl5KpHLlUWKQ2mC3KodRobm6q+/Yw+JIu+OVGyuEt+D",
+	"eLN6Lps1xbU7vJW+vadrXmNnrb71uTf//OFZyZ1/WneBywVRP9vNxAw6ytwQl7UdOKr9Xxk/COLbGrBt",
+	"xOZ2aLsZDyuqC7eSnF2kUyMMdLINVEMlMyqJbP/uqiMXBGxYhjdreONjQeT0jfHat7x3wrxsy5e0lVNX",
+	"1lyeLLzWebrcLpo1b/I1oEmoS1TRBCyvS2a8b1DeIO/IAr2vLhBGKVEKOv3N0yVihCSmMKSMMXMT2CEw",
+	"wUG/E/NMCEqERAcJmWGWkBPx6SMERxzCe+zTR4kSzCRKMfrTs+9t1nFOzhq0udhU1GfbDEyjpTKS+oqO",
+	"Qy0Xumj2Ws6yyX+DMh4ba6sa33lK2XWLwBr/3ZeUXdeDoOyKr4hrsedmpF39Bsrf8I/1t4wrIi/y2IHC",
+	"3WsRZ4qlK32/GtvWvCOj7UwgtTTA+OLCNpu3bcjGmcraNHl3nuUBy2ajUF78SoF/L5HL7HplM4/r3R0W",
+	"daLqzN03NkIIgvNcUOGacYORtL68qhmXT/TBNudOMkE2duBtOekOPoh8K6Wl1YlIZQBtJSF94TCsAlMQ",
+	"HrbkxkqpSdArTFAMOj2MvCJK7tezCBEW40RgpiCkhuEJyZ8+jPps8umjfniS14o7jBCOY54xhZmKUEom",
+	"OEUH0oShozyH5jBCiZ5EA6TPDnLNJiE3lhxIPVMyo8wEbeRFwGxBr2KxphSpXhjk5rtvA42dQHuH/EvQ",
+	"mWJGWZC0vg2XnLv0ap89cIXPTBMThoXgC1A6YFkPJBJ0MlXy2O2hB8VZGE6RnPKFRPmfzNDCAlN6EOyi",
+	"f5hzSWSEbDiZ6W3pLH/Se+MCSasB2HeNSVO6QkmEJVjY0CNq57FesAtQJWGHvf/m6lIbbm1/RiPOr2WU",
+	"q5OwHk6ZMhzfVsCxY906LpBX5Vf6M1ORoDkG1Id31ZRQ4apiyguvw1r+UrnNGxWmt4d5HboIyONVtJA9",
+	"QXDe1smCpSg1nD/O/3YDcJZQ5Z66o1v5041dPdkSYcpHlY/G9m81ALfzFj+4ISXg2VGl39zAAlp2VPGD",
+	"GRJEb7+12xrHmHIZ7i3swsMHkqiwKWzOhQpHm0qv72tdY5S8R+xKlPtmbgnLtkvwvheFAtxhByHyuN63",
+	"oB2ncLArZaM8rK+s4uUBrJgQ9SEeaRJzjGy5sGtC5lZgVlyLF5wRa0yMU4KhrPya4LSeUFDviLOHGW73",
+	"dP74kZXsUxmhR99+Y/4q2vKePSr6dpWC9h8/evTwUZ2avw98qelwEsKfEE6YQqMBpbaIVN3KT4lt8ZmB",
+	"J/aDShSKwl2TJr2KvyZC0rS09wca/WpZanXpXVYX+tqm8L6nzTSQWazVPr4OKI0/MiQptO7XhKtFGwA9",
+	"X9A/b5wZu7jbvr6imiuRqIHnN9Xt97Y9gu/Jjb0TgWNIMlLZ5ZFgkVIijQvEZPz4XQjADyIyJrf30pD3",
+	"hhO3VIef2decJtxW933z6eP400fTtB0lGUq4lJSEM2Qa5iqAXL3+pVMjXkborFTo9KETyEuU9mEdlW0H",
+	"JXPoVTCaETEhyYAyxbe9QFWa9WsiELTByGVZ8JH10NXRWffs8VG32z09exiEdqDKfutlaSE0yUiFyOME",
+	"vsbxDW/IuFQRtQ25sPlBQDAG661v1q+cNwbhIq/IZBl5BpcFlnArQZwodwDSyL91G4rKinpYEWeJMUt4",
+	"4Ck0LqypJqmpHlmLUqYyMww9GBeJJ+VbUBsovE2hg7blUOtKI3Bx3RAKP8PQcMkEc+UK+ESe2SmXEPy6",
+	"q4YweWEiLui2uAkWoo6+rJHl4kptkoLKV2Tbag4GAtvZvTcLeOu8/G4EqnbVZGtyVbq3x0TbmpNrDb35",
+	"clbtrpBk5OwsjcWYgp0VBXQ3rxlcFQPM5CJcF5VA73dc5G2alC7T9fYCJZ49Ou+WC06AyAn1xpgSMBwH",
+	"wk7q+sf45m/XGQTHms76rzbqHrPCqyrChBxbMd36E/vR2RyzZXnzuxvjb40P0hU22GclPthDVFmPFc4b",
+	"OpV8Xg/yjm6Q4ueDOkLQ7AEpnuClMV5pOlgUNHepiOdnZ0jiJWWTPltMl4UefXiMLhnKOzQh27NvtEQp",
+	"XqCDaUZB7owQnc0//X9KRn329PJ5hOSnj6Aif/qITK0icmh3waA3xihTNl7CAGTCiUObPjN2W8H17suQ",
+	"sgQSwi2wte8aUzKUU70hYuleNz9TPWuamB06n4+A0A1WJOXVNzMqePlqlkuNoWWN05dCCGpf30weaj1E",
+	"K22qzO1+IIukRfNivaNo7wWuPXGi2XSeYOGo51p5+xWHGHwhR7GDvP83oMDhBSCgf01nmVRoBBE/Lp8a",
+	"KRJPGY1dY+y1hmSbhJhq6QA41noyXH6KAfJTRJOU9zwsEmCH+rpojPfEW6jLQKVLk3U9O+GCX/SZeVsO",
+	"e5aeapGHXKChzaMdXqChp2YN0Un+91jw2VDPIOcpVeZP/dj8CaPLzpNinR2LuSYWxJQvLqlzxV+uEVb+",
+	"jfwPGBeOwm1et30tztW96smpOeg3H+dWAl9pretXF06pOE6aIC7CV/a823xv1ft4pYHecgtwDhV9UcQN",
+	"vSlSo+t30Cb+ZOX8V7eyj/pZ1TanW6qbZVVIjd9tHcZbaALbCOo3lTE5V3RGUsoIgjE2LicnRiZqdERS",
+	"rtGB29jkBbL0Ex0wbgQC0LQoZ2aaHUJquqHa0dtx8WqaX0/pq8rHD60WOuyVjSIaBiuNkjXfYtyK9s5a",
+	"6agqhFubPHYTH2qs0kHKaFa0r3JsOzojfIxtJgEUuLve1yZN+QKiemhKVmRGygCxcmOBJkMme9cahaxP",
+	"uBCHZ3ie6zBQKqowEx2cd5/40vEejPhfr75cb8fcgy30CxW9t2g1VEEhfnZy8KoHriS+PpAhmbSkZFo0",
+	"dsihsRZoK83Vq0BbFIdJdnCYk78hyUyTdjfjQV8LcDc4e48mREI9FRP9uHuz9HUuX+7cvLbgd5sBu12n",
+	"kyBUnAqzsvVAxGANZtWZDy5Z3VkX6qztDGJq3+i1VrRwbgXmMEwNf392YxPv1qqQcBHczQ+5uy0vuaNX",
+	"uZWB30XF7qceM1a4ruDGGhjadM2z9XJW2835UVg9a5WSU75gmufk4V6mEjTPfGORH9IV83lFkf7VNEcL",
+	"G9N53oQDGWv3Si0ev3hFJ7IMfmYi3koZI1Aoisbuz8Llaw3wuY1cz5KHajulzmlwnVL3MOjDjtMBtEzU",
+	"wC1rXJuKMMN+PZBbNLEHXJtV6hB7PxqDf0nuUHHQGOMiT0OXMyZSFnH/AYFiTgWRg1B58rck5iyRtm00",
+	"JIXBdAZNbd/4iuS3tYyDQE2Ya8LyVtMOZb8jWASTbFcTJ/yNlSYr7SlqkK1wleP+5dyGxOxcGa+qOFdR",
+	"FmkT7Vnnw8X9BCF2nimJRra+2YEi71WEMpFGTvjVEoE1gyZSPwJZJEJvnj9FDx8+fIL0HdXUUZoqaxJh",
+	"iX75HbJ9YaYP7w6DuUUenVivjdJGlfIm2nwmUEazunxU0FxvPhJyoddXosyNVuS9yhOfnS8xJ3YuHrjw",
+	"VTqI1qNuqOSUN2IzOMLFg7aODMj95o1LkG3s6nyDKVC1Yr21BVmCLt2aUko/FSK4O66UL4A/gY056kzp",
+	"ZAoMgCotQgWV4r9AuktjJfRFwbK+w5J0PkSbx8P0z819//DOfW8777BXebTG8Qadahs52rzI6kozpDfG",
+	"lICBRr8LDJaKi1xOof5TKhFGC5xeH9FmHr+WXmbb+7FWAXvhxm2jjLRrKsBjyP1P7iA1iAstuVX0pH5T",
+	"ynHKh5JUksWUiNUcp3AiK89UzGe1lMS7Dj/aN2pavAZI9ZgA2Or34g0dFMFoPS8f1ksj4cIPUas96dw+",
+	"XiZ0O6bxeaGQjWinB89SHEnNh1ZrMNijCFFNnyCFKlmtUIP2sWtl1Nw3Ym3AlXIv9oIWcQG0yr1r7SCt",
+	"N6aJWVBAfqrFL0cEje/QATGkoK2clZs2qj+1fWgoht3dnWbyF9cL/hZZrPtEic26H78cVhtzJrNU3QmD",
+	"KL4VKui22yb+yGw6Dy1yNT405UjJWO0/nqgFi/zaeVM1VahiRKt3ZR9YD23EqVTEBhB5x9zeYlr61Mrd",
+	"3kgH90LEc6J6V4TcS5B6qxdh20SDmeYy07gbMmL7dqKDf/n5KkLPku/fXh6aVKITnKnpCTyNkOlRkVs/",
+	"0XASTwd/+8//GuqjgX0DEzV2oXx5U6XmnQ8fgGiMuUUcTZ8K40DHWp3Xy6k4c7TImM1bzaTiMyKOXMiH",
+	"n/Fq2mW4XGIbZdjrM007ZYRu3JFERuiQLsLSJI3CI4lGRHN4CMYh0NpCkJiLBMb0GcHxNPeIm6Fai/I9",
+	"6GOepnwBupWgShFWrPC4z/rsKWc3mpJyJnt9doSg84hEWBCUd2sZQsl7Y749sSFC//ir5GxoMuqw67sx",
+	"1FAeHut5XlKpJMok1DfT0tUcTyizJfjnWEo09PBuiEY4vkZYoqH9ASYZvnAtSOLl0b+S5RC0xDgmc2XC",
+	"HyGAD73+8e0VIu/1z2hokOS/DQ2EECrsySibpxwnEh0YJjOmeXgTFejtny+Pzh49RpRJRXBy2IMoWSWW",
+	"sEc9U+7dvSYmNnLEkyWksOGltOUkBASXGrMqbOEN0V8URGWCaYQdPrvCk+GFrdAnXX0JNHwxPoIWMkN0",
+	"cH5qfTVS4ZRE+tvnZ9+an2ZUSsomhzC5vkh6JzFWRqBEw0sTeflXC2ljF7XV7OCimHJ2Q6sDefdNXzH9",
+	"qSGA07trw/XLdpDftkMIPjC3RJr4rZTGxFqV7Y3S4pOgRGEbqJ/amyh7JyfkPZ7NU3JMGYSensDbtvmc",
+	"sbrl9+7y9QsvyL7X6R6fHnddpTA8p51e5+Fx9/ghpNGqKVCcE5Ndrf85MSmSmooCdF4knV5H4+nlxJbH",
+	"mmOBZ0TfwUqZsxhy8pLOQDKuHfjU0FY9cjW9LV0ag6tEU54mJs6WSghlhUgWPeq3jADcLDD1M0ficG0l",
+	"IT34g/5yaCqjA5cmW1M+3kGnIEBogOJZt+vIpiuo6VGHX62MYk/VY1C//O4+Z/mK74HrmCSp06Puo6vu",
+	"k1632+t2/6MTdRIq9e0a2PW++vQxxYwS9JJnIzCoanGv0z198nB0Nu4efROfkqNvcLd79KTb7R51i/+d",
+	"5mkhvdMIQCiL+gzvytkyVYspEnc7s9QtIMfGUw2pEivVjPRD04MCHARWD9xprcWNFi01QwFkiTTZcsuB",
+	"kJJzcyqhL+Snd/IdTlwdKHjltP6Vn5gN5f4rScxLD+tfes7FiCYJMbqrdEVt4a7ZHbgEnLwYQucd5HPL",
+	"wBU1UuOlNZ23u6MeA/lXYgKBbHzEd9Yz3ByRa5HRqq2d2bFBj392tG0s/NZ1vQ5GENZGGM8mU+S18ltH",
+	"zMI+MWiK62dhXG2Hik5UL8t7+uZ+WCMIp+3geAtkYDPk90Uktj2LPdCWVmcXIiFXU6/235TghJiamloc",
+	"qZrUDjuBMTDnl0pm9BtP6t94ytk4pUa/Oj9t8Ikrzl9iMQFp5PzsrMlGQLyWEjSoMvkzVwrkLlPMCKr7",
+	"HIZI4YfICS4nv8N/XyQfKkWYPxHliONunPoPzp/v71DtHTqvf+MHrp7zjCUryK31nBy1K7h7K859adAe",
+	"WPYcemv2guKz0bugfd9cECg/Y0pLHaNhiWAPTR0HQWb8xtadKp4fm7q23q0yUc9bSh1j2w10F3GjfBtX",
+	"rkSpdti7dqht47kbsfY/CAUpg6uKnDxuQU7O9kNO7ELuyUpBVjRrbsBpXwsIMzPBPtDldlsmrd/6tt0H",
+	"nZd5hQiam7U1hz/BIwkFWjZbK9ygNaoUMi7YwcYYCMm8QPkcqZxx53UM2Qdsa4K7MxDkXrSmNz5AYvRd",
+	"Ll1kwhLpD/j26PTxFTztdbv/2D3rdbvN6Qw+7RS+mM5TziafPtoSE0KtfEavo/yZDy1ItTk5CNwKmQTs",
+	"wYIpAD7+RdsBdhMuLllesjIhcYqFppjFNdivrLHJBmG++VmtEM2weXsMbYmft2kn+MNTg5awrtRJzOM/",
+	"FgHYRqXfVUP/3hAXYOAGpuggb2riKruWI8b00O2Y/Mnv9l9Wt09ISkzcSZn0fA+/F6Rn5VKdV4Rg2vVT",
+	"kxaSCLxgf2AO8bPdo3d0e2UMzoEyx2rq+U/cAXZWiZ9/s+viBN4BmszpkUnj2Sz8vX5xZUbdvbfqZ6hI",
+	"Y3ONjGhrS0tD9Qxmig8ArA+PUXXIUNAT5Wh9K8B98ZKnzShxY74BNbPgA//RnNOMTgtg0dmcC2WdrgAx",
+	"Pjfa7kqt6Hc7+qQsstW7pQxSRIiRBZHK+MGP0VsSC6JMMIGJfYJomuQr81h5GXYHnJEHEvEFu0D2Aszw",
+	"EraFMFvCU58T2Bvt+7YCIagAJpt5bty/rjqXrarsBSLkUQh9th4dMdHQPu8+QQzP8ppNBk+RDZsx56Dy",
+	"zx73mSEoKMaMcShn414xwR2e39/494OSsUWVzysaN7huza9QuPz6u9a35+uTkD8b1aoAuc3T6/Q6k3g6",
+	"uBw9TZ6Nu6dnD88fPf7m2yedLU8kqRKn7U0B7KdKuvtpMm751yBo37XcXHi2ihAhW/gtL00C7D9EGsvS",
+	"z8nv8N8amfgNueHXPtFpJhSblQGB1e8nf2CB2EBoJWor7/1Rpbn4/KpMxgPSrz2ofci+RbMOT/pdETb8",
+	"jh5cJFCfztm+LtAQ6omdDBUfopGGh20/gIVCB/AreR+nWWKrHQQka38RdyFc700MrpjLC7zfw2xFLd1m",
+	"pLaApitwvK5QvNWno4kENgg5ViCagCAkFa62S7u6buub2hDtveH7ekis0qXr4NlkDVB0ruUKPpvCctYp",
+	"J2I0eCcJiwunp0dnDzcZ1PSAcz3gYTtZ4ZHx4HFbJaLX+S4TBGfozCQ6SZqQwUpHWJuJk9vfXmuUQzIT",
+	"KCUSxVMsJiRojcvXmG/CVeyGE02yFKpfrHsJ13e/t/i/4sI0iAL0aeFXYf8v8abVFOF5ihkzxcgcI8r7",
+	"DW3QnYbuDgzLdYsLYwNa/RIU7CQssbSGqj4zyAHx3CmWUHp3xqVCnJl+4gfnZ2eHx+hqwctg52MYAmvo",
+	"M3CvgZ7LldakYpKmJAHlUP/Cb4hI8RwdTHE6PoLeEiZpCaeyB/PM8NKupeg0aAwq+n4d9rRaFxUaYGzF",
+	"N6Ce3gYp67OhIJJnIiYQA5/nG1GSJogIwcUx+tFcKHgwyiRlRBadCx7IPrM3DcFNMzU8/K94UfgmOn4Y",
+	"vKI9KCI93KA2FpN+Vs1xG9oYpHunXUP3/rF7ahwJYYK2Lck6zR0Ip+0cCAWcvxh19J4n3QFP2gJBKr1M",
+	"5SzlrQJVos7LHJibx+fjvo6404pL4idLrUaTE2Vilouu+TgVBCdL6JO1SnKb4KrJkgthk+aLFTcBOIIh",
+	"uGNTM8fDzbw/eafXsTxsu6VZ8mz4UqdX1vlOGl5EdyE0K8yTg3JDRinHT/ZOTiYmbeg4ITfuIORJ7Nk9",
+	"ml2N1+bVjQGhpaMrZ/RrgQKkA60THH+eyOPXKWYry6qQtVbV8ZPfvb/qgpBLs+8YSPjHZCWbmcZckDkW",
+	"a+s5v+p+2zt/ZD+XDxotmwPnnh39vYZj19741i5xnx5sH51dbgeKGeJzU2rDDAfVDRQilUlkIrZHRC0I",
+	"YWiYI+AwQsOEM6L/y/hATvnC6DzDXAUb9tmB/UPrM1Si4e99i8v9Tg/1O/nQfufD8PACYU9/88DXZ56D",
+	"DLagAbxEM26rPB8adRMyhJ2+J7KUIFwUKe8zoHtE2jcCipGNO99FMdpH9HlYuzld0W6q1JTTndWU2wxS",
+	"/7J5i1Mh98tbdtU4W3MA/8VtoubrOUAeO3/PCXYPnftaQ+5f8RsSIY3dkk5YBHU2UqII4sLS8f0IvidG",
+	"7sp116CP6k9YTcm6vSzym5t5HeXLnbdMK6+iA9qcMFfF2XS7MI0aykE2UW6vfNQ9tHO4Ct+uGz7CI1cV",
+	"en0NGgZgN8xL9cjjPtPiA7BLlRccsT03fc1mMeXQl9dy+dR0RlhMCeuzg6EnqGr+7Am3wwhBD3t9d4H3",
+	"m5t8GCHJja6ENafUQ7hAkhBZfGGBoXuZqZ1T+Gts5bYLAwFvkQ+k69SJDvRVP0QJJ9KYaW2a2A/QZsxv",
+	"pG9qh5TCEtCIaOoqUbk1foiDl1Wh1x7e7My5PDS+V5L+uEqSV5OoSQ4dUILVDLrmQTpwypQl9IYmGU5z",
+	"SKe4mPXljz999+wKgJT3QDXV4J3PP2NFVZ18iiZpu6Wd6zMv2oH/orULQ81c0Xn7qyFbA59s6Qdbudu8",
+	"C1ohaQDlUZbYeTSnJHn8sXXJtX7LFXBAB/28tpm+P67ROMIZmotPHzHUFut3Dm9JHQU+rjnHkWkrtTma",
+	"Wg98dvN5Qz5cH4w9BGmYkoiunn0xnat2nSfD5hHyeE7zYvi+OFLwCj0RkbatsZax9GW8JstSWXO/Z0Ne",
+	"X2zgtUO2rkWPAw7mPKUxNXmM+SszPJ8bT7BX1BHKDzPbH6LcAqJoRYFXrI8WpQaSKEUZ9Hp2jMXWZINp",
+	"aTri74PF1zeCeD/nlW9j/agM3fcbY9hYOL23G35NwDE1ocyrLDMwEo0BhuA3ZrBtPYbja8YXKUlggO2a",
+	"UTTqMGNN+OWUxNcVICnTRnN1WofvSGqQb9f4Hfv5baJ3oDfF5w3gie0uis4neUecptG8AHI9bQVX/qCv",
+	"ZjXnNfCqeB84+IfIQ/gWnvGCDPU8OtJwDnLayQ1X7rv/8uQ/vu3sGGGTE/v6ABvDO1byGb6u+Bq9W6QE",
+	"pik6sGXNTZSLyVso5avpsU4HztT0JOUTnpl+EcFs2Jfm+Q7mxZU+L51JLAZFSDcexYltNNGsyp2ZLQd6",
+	"E6PheVUyBvA6RCUiLNk2RNirfmrk1eJwnukjyD9zYIi5tL2tYRs22aR8QmrqH5Ad6Z/Qahl8fyokuMKK",
+	"9BAUDKUSyTkEAbOYHKPXxi4PkUT2gZ2+z0zcsL/GxZSnxF9+JglKiCJAzoIWbbuWIlT7q8WZ1tVQ/C5K",
+	"HbL8l+noTzH9kf7L8/949ubq396+kC9mav4fT188fvHrs+Wr5b88OSYPu8eSTsrtiHpPut0ouP8xSeIR",
+	"fvLtN48fnT88O+2Wexr1XF+kxlAp94UK0MgfyMIi1R3Sw03X6b0ReqBaq4fzkHjA8sVuuEt5q6nwTTKG",
+	"ToSVIrO5ljZSvkAJXzA011qNKStjWuXb7qtJIoiULnuqz8h7sz+KUyhze8THY3RwfvbEDHlDlFgeXWpW",
+	"flgdKbfz7fHKD8ZcCBIrNOVCEjTSWxMQRDqHyqJe4RvgFS1CJew3XoJg+pVeqTWScttXyubfuUwZS1vv",
+	"VtxoH5LypNELrzBb2sXJjff4JZ8gylw9aYeCcK+8+piBOzzCNKXj8RGONySP/ODJcehg6FX0H4LRnCGa",
+	"HB6jn00JZQht7SFF3quTWN4MjVHZcL4xTZVJPeH8GqSE93MuFElc4WhT9lsLkj3009Xzo2/dnr778VXU",
+	"Z8OL4ZE0BieSROi5ICyeIuuMiiAUWPAF0BbClFhGWr0heAa28j4zjZK0onYB60MxSVNpAsA1BzdFoP9p",
+	"GKHhP+r/O9L/98/DCGGk8AjUtD6LsRBUS7quLLWAgkBj+t4lfQ4fDNHBPMWU2d7rRnR8dnz6+BzNp5yR",
+	"PnMPTOFtkgSJ10sq1XfmhC7jO7Ky1Iz8jvPr54LPmo694k1H+tUCGgx/ahSj5i+8KEwizV/6iVldnzR+",
+	"5SXUoXd5O/vVeR0VNf46Z2tq5cmAoiuYyQVxbgCtB0YdLOIpvSn9ZIlDbhsn6M8cC5x1ikd8PKYQkvj2",
+	"6Wv7FMqlnz1Gr/ESzFt79pqcOi+FG9PQSQH7TghOUspIPuvZ0WlZq2/javG7raxV4HMmf7jvnV7nHx8+",
+	"fOx4I7g6RBYraB7YefPpo9RzxQS9JBI9T/FsxJeYaaLv+svmEDfGAEZIIsvdW53XwDZn6XRWeq+swvHM",
+	"7nita7g5fOtxLiFE7uN5nlFFUPKA4AwRrfGk5ObTR5QQ39+jb1vg056jKff3CBITjXwdr03KL+82+n5y",
+	"PNhXDlFBaK2FI+o4Hla6kp3vsSIXQK0ugKakPM4UycTFK67ouM+KdaLTbu/07OIyjjNC04sV5Lh48E9v",
+	"f3p1cHl62GehInG53WyDqcViBdL8GxoNLKqZMArxYCzR07d/+dL9L7uG8F5NidnuCsjQAY4VkSh5MM0o",
+	"eFoOoxxAEUA50VDNxRQDrpapVi/5RCLsf9h81//sMcoj/lIywSk0MUD2Xsg+K6+630kxEp8+2m+jhEi0",
+	"uhPEtDSMxpgq9FtG0BwLlJI+cz1Vfs0ETehvGel3Dnu2/gYiqSSuEMZDkFoYV1Mb+2d7oByjF6rPitYo",
+	"pvHKA4lSOibxMk5JD8kYMwYgdGQEUaa4ixPoswOteDKSoqF5fXgYIceVIuSYUbVGV9zWz5r6VMmTPx/v",
+	"rONxWxDE2y1nfy/U3As190JNpVDT/rpWBWJ4POQ+B+1r6n3wkk/K8sOGMEzfonPyu+fvr8k/KjHUneuY",
+	"39P0e5p+T9O/Epr+R0/kakA5W+sQPl21gXObKO+JI2TGmbTLp6q0zKdTEl/bUvWms6PtZMnHplKFp35C",
+	"oi00X1wiSCuDoCJEFVpg2Wf5lbpA52dnSJMMaftl+t0xU6w/aHzv83R5jF4WmivUXgxob6+wuC6w+tJB",
+	"ZessrWg7de9LZG+lxKFHBaW/Z3j3DK+a4VVljbVjgTFm3iXI0dsvxpCMIVg+JXmFtEwISsSxeWItPqEN",
+	"5XkMbkwbxJBTfPbocafXeTL+9nHS/fb022/P42+Sx4+e4LMxwbgbP3qEk+7pI/xwND4fn47ORt3Rt2dn",
+	"cXL6KHkcnz4adcfdLu7C0dK/kk7v9Nvzh2fAg1swflxQqoLx/94xbjzNi49MmGC3e3r20FA9VpT0yzuK",
+	"Nw3h+9BWpji/HZmiMMrdSxd/d8mBWFwj7FlwfQnCvw9baKInlqntUxwqCxqX5gO72In/XmWMYtBKxPO9",
+	"1HEvddxLHXcpddhr+aVKHY9uTepwDsB7qePvTOqwfBvqDljOtQfL94ldLWWT27PA/DiHLhdDe1WHh4gL",
+	"lFJ2Xfw4oAn8zoizpMyJQDIb/Uo02lPWZ/BMYCbNFy9M2gH45CHANdaQMXXS8sRB02jJNLaQipvi3orI",
+	"CFL1MYr5fHlo8lcYGnqgGZpknWMEkenOOT/FNyY1ddVJH61akh5IvypCn0GNdCHoDU71Ip25dIDVBcIA",
+	"C5K4nbvaCKvGKb25PrPx4DZFER3goq9HnPL42kRtysPjPrtkKGOWypdmMoEMZ2eoD0zARLD2Oxem9qwt",
+	"OlfIt+fdJ41sWK/NG59RtNwyWsHnIUasJKSxLAkVELAiEw73tCx/WAzW97cQV1FCbjBTKNUITUcZwyn6",
+	"NUtoTDEVpE07RxNT+bq4w7fUfvfebXUvT9/L039ceToH+pcqUD+8LYE63/m9RP33JlFbtokwCslIflim",
+	"yaDxJNJtpW1HiYLBJt/zBUs5TgoMfquHt2LfPFZEHZnkHv0sUIlgRBmGogW14dRXVqz2u1YxOh5rUXU5",
+	"JxH8AglVlKGnZkFH31M55xLgbhoFKIne/vny6OzRYz1M35mVqxZ4c12HKGT6C+TI9D/1O3/7z//qdzYG",
+	"iUf5VV7fnFuX9QRbmB5vDjr/wwYFOPwL6DIGC1zO2C3FCkSdeVbVzFBrKTGfQb1WKMeB2dLEX5NUkh6i",
+	"ypZzxWjolKuhv4m+vs5De9GHF0jacnZUITzBlIGrHseQj46gjsea/kX9CAAotWqqkxweo7eEJWg4y1JF",
+	"51ioE33ZjhKs8NBcHSAfWKg+Y5B0N9QoPITEBP0VgRdGL9U63rDqPg9dVwyH/0PXhQPKkFxAfVj0p59e",
+	"PP3zs6vBq8t/H1xeXV0+/fOrZz9cDb7771fP3lrF7/Rh1GeYITKbq6Upu3R+dhathrVfk7lqpPf9NA+S",
+	"rVtT/fT8z52o1lzx24U2Rp3A4ZYnmQsNFUUNmdZQbTp1oa/9Yt4rquRww27u1bp7te7vPRrxXomrUeLs",
+	"0ncKwTy7LT3LLu5ey/oMWtZdxOXvTy0z0kSFEIoOcj6shScQnHiyPKwVTrVqFuM0va/m8EVWc3gKR3Nf",
+	"x+ErqOPwY6a0Jtb5bH1Hged+UWIgFcTVXaQM+gR/yaKfJoMVMp8x57YX+ShhGmiK27csipTCQ1tJe3dl",
+	"hAaH8pjAFvXqjWB6l+UVNOX7igorAA+9r6jQqKICwAodxHhKiTC1COZzkspbrKWgP+msQmvfNcILzxQa",
+	"FuRT833WZ0NHgoZOFtF0KDKMHJY3wzQ1LYcIRFkM/drsw7yxgfs6dCzy4jWOkR/qYcM/yHsqQSbJQyyg",
+	"z5ILFIF2FRIK7nFGNChd3AUsaxjlgRQIqz4ryWyHa0b7CFnghCNJzEcfyD5TdEa0Wm/MZVWRIZcG2JDx",
+	"Q6UNKJFU39k+MyTRePuhPTAIkCPTYhfYLdQlE1Tvvs8Ohq9/fHuFTvzK8ye/0+TDiU+fhxsq+T01RP3z",
+	"VXxoxcK6j9HpGXp4jh49Ri2Z2H55ixe4seDiWg7s/kuhG/6kOEMPCfr0UQHJjkoz2LKNlE0GMImtwp3P",
+	"82/2R9sEIrS6FrEf+sS/lLa79yLZvUj2RYlkbS5Rlf1KH8p9PYivrx6EvUwbrUBtKkBY1nqH7QHvyek9",
+	"Ob0np39XpRg2EK191GBwXecqrd/D34ZohlU8JRItuEicsVdGiE60OsMmKMbS1E7GcWw6WUDEgdb2QFns",
+	"M6MkQnll0BsP+p0ZMZc85Vm/g8aUJRL1V+9+v3OB+kYrcIP6zFCBv/3nf1Vbjd2uvgDD8VuCRTz9N2gI",
+	"U9WZZ9U3uodmP+s9VgKGnRHnKcGsepZSm7W6CVaSO0RChIugSqk03RIRh58puB1GKUE4FlxKsHbIyg4+",
+	"XJSXn5AxzlINFBgR5X2M7J8eu3t3q211mvTLA9zv9Dqz45RnI6L+2c50PBZ33E1vzQXf4APxaTX/rerj",
+	"s5/2fKvW0w5Z/ot48Sunoz89Of3vs790X7AWzZ4tSahvxuMo4tfTgEdTPAStSzWlyTfgcY38p2o74WWe",
+	"l7SYckkQ02QnpZIk1sLHhaHdxsZrxuAZAaugMe31melGXuoz63hHbtFzazG+yHEmnd/wvPukz1Jn95uS",
+	"GaIMDZPMXEUihxHKWEqkREOcpnwxyB8N9VxaFNpgBsvbQn0+S5gjBK+OXxpC8KwJIbidm7xiaGt7jW7R",
+	"vnRPUm+PpLY85UqJ3Ty+t4F8TTYQc2Uht9WRwgB78HWCk99jF2vwwTAMaAm5np8Av29NYV1877umTdNy",
+	"h5JEZknJH6sd7o6pM/uJtjKHWocuUbVxLH9tN1n7K+hIHSTQtk31V0mf//hGlc043Y6AeQFZ7/S7mpit",
+	"lzpwzQrGlKSJRHPTBhGZdnIXiGVpiuKUYIiWQxzew6kZfhzIrEjwvkjultLslpJPWxw3O72VRIcvjbRs",
+	"LUvuRWh8HCZKZ/siSvar98Rpj6z+84ZjJw3lySnBqZr+dZMr7c8wZGdhIU954NfNCY39dgXaWuhpYROn",
+	"9IYcb+4rSG8I08Pngo+IBxK5lIrMLED8aJ5qw3tWhOD+k6Z3Q7CiSmtFxSkithmpRFLRNEULDFFDrrUj",
+	"FX1mO9Ag39dlrPM4BZOOHgvFXSZQFWfo3JEQUnQf+f4ZI99f+EhyHwD/NQXAVzhTwAndlCp5x/+vFOTY",
+	"zxtWj9MUaFTQ4d/MDR7yOH/4suIZ/n4iF77ImIS7jK/3LliTMPur5bxdrL0+scqAew/o24fc+2LEfeR9",
+	"peHzGfR2MBtWiOt7dmCzFW44jcGXoP9NJVUyst35ZFTqe3i4IW5sJTa7cfiYh4CfI4rsnqDfE/QvjaBv",
+	"Qbur9DbvHt6bGirsoMyHEmhgbImslHpbAWebqOVJ+R7cVtnZfueKZwp9+mjUZ6NMJ+RGYOj5OheUxXQO",
+	"nWAFQekDPvqVKJQ8yLT+5i9RTyH0ZZOcKpe8YYu1QrwDZgrFXJjjSDBTEQztMzNWok8fbz79P4zMNOEh",
+	"qURJhlI+oTElekVoYvJCjvsdq2Tnl9Bq16DMFp1mEWcm78jlLKE8ZekAo3k2SmncZ0O94RLNsblLFwjI",
+	"kUu66ulZyeEFyBUaYlRFiJp6R6YWrUlKw8y87oK9/KuHLpEEU1LJBAEJVH123n1ysYqFsHyzDKjse+By",
+	"p5CXOhVpfTxn3lHeU/cQnZ+dBYNAzMfLLPfzRYLoY9OrSskYCTKjkqBP/zdKH2ChqMQMxQT9yjMROaB9",
+	"+giYadDtuLMNMW5hxc2PqU2Ux1cusJTITq75h/jWuTORF6PaCCSf5ejvJbJ7iWwbiezsliSyqEh3vRfO",
+	"ti78c+cRRObMwD/t+x+8jOU6NdlYYW872yC/+hEKJB4QlSUEzTBVgqAkmwvi5R98+p/w9BX+9P8qQfrs",
+	"+59ev/n0P/9/9t5uuY0cWxd8FQxPTIiMnaJI6qdsKTqmVf6pqr3tco3t6t5nig4SzARJWEmAlUCKZjsq",
+	"oq/OA5wzD7CvdozPRJyrfbcv9Sb9JCewFpA/ZCaVpCjJknnRXRYzE4kEFtb/+la31miSl+A7UcSXk4HR",
+	"qMDbcv7z85UOfPfBD6QQISlaXuvc40c+c8/+sT0HOI5sHeBLJQasOWqS/hQRO/unQAJWjqrFaBhJ9IY9",
+	"RegoYqB0l1UcJDf0bEix6qzP3YPv8LlvtTAiWcBcWFZI3UsUyT9y7RFoMOGCK20O0SXrhWxEw9VayFI2",
+	"MBzsJpzofELwOiqHVQbGMVeKsyhda8sSCHKErN7ROel0TjpPnz558t135veIWRXTolLUTmtonixoJXle",
+	"kw68QkRXqZNY3wuOp+z60ogsC3+w5RE8z5aduMr9XF4m8YL6Y3CRkAELpRgpoiWEnx0pk3rf6DYRi1gf",
+	"5E5f6jGLjFibkwHrijyhHwChm+n5cjJhkc9p2DgjfTdcn9gjDS8Cm9+8fQ8jy5RMuAJ5uVxN0ek0CSYw",
+	"WHJ0zWm6Ijuk61QDfLJwbvVubRrxSx5efRlxFpEQvCAIoHlgjl631vBIP2LmYYYDaeaPBfcpit4+nFC8",
+	"kn5msyvOMzdmNsC2qknRxRNuknJ7i8VMu2JCBR0Bno3PA6YsNzWLrsCRYP0I/SzzWYWYkjkSX0W5iI13",
+	"//mXUBqzgLP915C2gLzN8isr9lJ2ldxN8O5s7UfnpEPabdLpkMPDBZ707vztK/uEA9h9yUNV24Sh3CoI",
+	"SZF4sbSxIFkSEltTnFij+c/TZN0nmXWvKlM6m+2RFSrtdqcDe1QkVOyJq7iDa8uVDXZ8pemHt+yKRh5S",
+	"0chbm1maeGktg67rMTfWGY30vFEuRRftPuvwd7k4C1UlC2pH/o0gCyZUGBJWHgm48kOp4ogpAMtH74lD",
+	"pwcQ/sYpyI4xV9rIZa4Iu0Qn0HI+NVY73Ijzr13Gkv26R1zKcqdtY7Zb+5KnQIxM2DYIwI6NArVKhVwZ",
+	"+U/o7KaO9IwkRBWooHNxpkOWu6eiz7Z1mPVkPmeX5hxpQpWKIyp8RoKrLz4TgoaMXF59ifiQX31RuZ6s",
+	"02kkL5cMvnXF8m0J3JWCtVhk5hd0U2/p7YvMbyR+nZykcltu/Thymi96W0U95JwINkN7Lgmx0tSQxL41",
+	"aPURa/QlF2djZmvuIRAhNBihgWQIODnkukm+Z76cQDF9YmRNY5tAnlpUA+pfYBMcZ1qdkZDRS1uFn3k4",
+	"nRm9wH44eZuquAVMQLcpWDe0pVzo5pfo6svw6v+LGLn6nzpKKuWuvpCQkQk12n0JT0CrYJMTfosVTLdp",
+	"Bt0Sv93WTpSbM7fPm10p045HP75ypooy5TrL5gC1HhpumMaUFz8laUy/CkaGkisS7tFRdPUF+HnAMtkE",
+	"lzTkgU0hCCl57mIg3dopdO0q8J8Z2+kQ/WczrhjAJfsM25qB1HF9oK0iSWTUFU4c5RRml8WTCpuGEXoR",
+	"+4iTsDdQguplV9SPOp2GR2Zj7o/hZ+vPlNGFIpb3Y93R77FhI+jgNPMwh9wlJSkyG0vPztWI1nFhc7Ln",
+	"MP3MYiehm3v1+rmvATXUtpRM1O9fqCLBHtWaKYshHewVaeLN6oIq+ern7sW3Lqhu3UqpvkwZMwVXe2em",
+	"bGympO56xxlyYdaddNzEGXJTB945Gt/QEwkInNCSmEvdygF1A3/eQcYtV1r68Ior/Txz362nRmwxrD2g",
+	"ihtmYR2R+Q7/xTDv2dw7xFi1i1SkurYzHDC5qyoPrJ5d9x3em+5dryrbMnzWfnzFZ07gXRtjG2Rtfpc2",
+	"p1zeHOm0OseEiUs5t0qODUyGzdrN4uIpgV4fFs8Q/ePy3uY4yV/HVJMZVUSNaeSizIsq3zCSE4IYFGoP",
+	"Osgqj4hMGfmtemkK1eS3VousQyvb1H+L+esNhylIXXAhafoMX4EadFdoGdA58eUleH3Haby/Sc4Fsfui",
+	"54T6kHQ0mJOQzhINGJRsM7hHBrFGzRuyf9IeuqnuSjXhuNIjfskE6ONdkSrk5ZHrlGjvVYW9liXeAzNY",
+	"/9zfYvR6J0UejhRZn3DKVOVUTOxifPcQyDbs1TZlEoipbQxDEFjUMvs9hU3Pr5FyN9CPLdHv+2PmX5Rn",
+	"QYPQ6ZP6slBCNgDV3vmf9lQeeLcrCoRVUh8W0HnDI30Z654c9pQvpwxe54IJ9rVdkUQU/CTJ2g1mBmCf",
+	"puD6J3Um0BdEInYpL1jQ8LqiP+FKcTHChvb9REr2Sd3lV3qET6ZX/6GVR56dv/SIuvoCyDpXX4iSPqeQ",
+	"CKu7AgXqKREyWRKO6V0s8BDtxnmIFBlJFzZJBawRm2mXM5dd50HJ48JXL2gAwI5VodQ1u5jRQ14n/HxB",
+	"+BamWqccfQtw77eAIL92Lng+AXyZAU4kOCi1JED+Z7nURiFnpcnYuvhz4CRpDonNW09lDpjGNDBDCRnC",
+	"SPDS2mThbOT6hJE6105dLJDoHolkrLlg7v7GhhIxRbzKHOXqUstSLBBymdy6ZFHAff3ohNZNRcpfx8zo",
+	"5Es20ISCGWB47YJguT3jp6rgWe2VWWZld1O48tWzx4Kwv1tQNBAJ2od1Yx40jLAzbKEOeIunxApJz4lG",
+	"sELJnNk8ZxY0yjifFUyrO29ss53FkpVRBSMzW5E7lFHab2QdRrapGbG5SQCc8vS3EoNrgT/XPmR4LWx5",
+	"rSK6r7m3Z9TM7D3t5AqksSf2W2f/sL3F6g57iq93YTlqfsT+q4VoxZ7KZJPKMLhHDxXgUXyUcaSIwjgV",
+	"i8jvMSPhHs9CTSHMRHD1n5NUWUWD1SMy7oop1I3HwimuTCAwbHT1pVs7zaq0XCFkYoIbm2Cqy6grFi5l",
+	"Txh40TLB4SbpZ8i4jxlPXHWFnDKxDzbBWca1hokpZMCGMmKEJ4UemeIViAFDYLcr4IhmUC8ttIZVTDnm",
+	"IFklqy6k2GeTqZ4DpEQsLoScia5ITJ+CAplGk/w6DSUNsDExHwkWkED6MSywuasr+r/8+p4k4vPgs/0X",
+	"BDvsnf1yj1ypRXCXEeUy9nyHrHMDLri2DnuLLUl2YvFrE4trEkeZbWNP864o5Vtw/qVyaMBREC2ablpC",
+	"2lEqFd2RXeHvs3iBpc68HYjyPYIov7Kbs8NPfgD4ybhZDjjhXuGOHWYUyDAU+TTyx/wy99MOVqkCrFIC",
+	"fVAErGQ7UqyLrGRZfW4z1kJbSnm8A1PK5AH6zOxzDpMJ+yX7F0YbStCZ2ud2WZ622p3a3aIX41mpAly8",
+	"DmZxGVzx3p/e/fq6ft5ubA5WnMDq7nCKS7QUo4/C56arReoOaEE1vGRRPFhUCLYlGgAuUTluZ6Hj4ZUc",
+	"qQQ7EfzVUcQvaUjqeBpI3x2Gvs3cTjQjfKYrMMOFGwPdng8rtTE32w49iZUmA0aUT4VgQVfU0ay2n3nw",
+	"mQd/HJiL/UbGOcAVSQ66UdOkK/Mtt7dfOWZzf+Z2JeZanYsmbM2I7TSfOYY0ZjmZGla3mrNdx7jW5Dm3",
+	"iuqwk9M7Of21yen1jkeZpwGXd+doeEjoF6/kKBGPK5ANUylWGfs/kVN3jaK7Y5g7hvlNMMxH38N0JVva",
+	"BlJ/CVs7SPC0bw2gH9KRFGYqMujeYiN/DjQTrYoxxeLRaTgngLuguDmxmDzfFclZ8shgvmy7IODd8u9n",
+	"5KjTASRZ1RWM+mP3cphOSM3MjL0D7y2yRF7TyLqyzlPk8Q0xD7zNTJd7lCm58sPjNOCzkzJfq5Qpw064",
+	"qdzxqchQXs/6irLUNw2G0GI3ZEnSF3o7mnjFuguKvuXQzdLds85mqzHtHJ/UTmtPh09OgtaT9pMnR/53",
+	"wcnxU9oZMkpb/vExDVrtY3o4GB4N24POoDV40un4Qfs4OPHbx4PWsNWiLdhQ/jdWO20/OTrsgORLUI8y",
+	"XQfuCNp9y4L8aKuC3CNuRXYi/T6Q0e4TW8NIREIzzjwrgbNnZD3b6sCKk23qIHkpfo4v2NSh+MgFeHpT",
+	"Pq1jJ9J3Iv3xinR7Ah6uSD/etki3K7IT6d+aSLfikVCRSPGNHaUHdo5cjG7Pp/BmyoQiddtBT/WhSiPk",
+	"4iL9sccD+F0kmcZTFhEVDz4yX3uEC0yNhiZi+MYzAg6CEbMJyoZz2Y54VGvqjyGRuA6X6IR1hdISotpz",
+	"SDsXEgAf5XTeQDh/QfqZpbFd+ZrkZzZzoc+uGNNLhrncCARE+imj7uXA/Jd9Gx5hoWIJ5r+X8absqSQH",
+	"nIqgKwB234aDqSLOedij+oxQWDgWuGVy2AUZ34xZhK6w6eYTQ4Aj6OXniIz4ofQvbP63Z5sZLPto6IzC",
+	"RLKXwPHSaHbFuSCxsMLCPQBbcdTpkC6IEUy769bOYFcdclmqiB61nha5cH7BG+5J+du0qWBGJl2LJ2Ak",
+	"dA8wpYyyUjutPX/zzomvow5UzAPZVw08g8twrdSV9Mx/Hf0Fd5GRnYL7jSu4yRo/XA33cMsabrIkOxX3",
+	"W1NxrYQilCzoGNlUNEybz+iJG6i/jusUJgs8lzMRShrY5GgfcCLXkI3S10zvYyI/oEQv1z0PuKBQdXxt",
+	"Oud7q+N6KdajEnw4NKrgfMo8+MXwRcIFeYYT2n/O1VQqWGnQ88w973483+8cn5jbzClZOFwFTy4r9KmC",
+	"fUYcO/5Tt/aPv/97t7YySdVLDu/yx7l5ZbBVLHzliqTXRxtpdrSXNxOQAFxpyC0FoL3aNNbFewR6vS8n",
+	"TLlcUSrmiOrGoN6ea4udTzMJrEnGqpakbw90/4woW5LKNaEjygVYF9TH0lJsMZaxang2rIyQyHSoWdRo",
+	"kndMBKQ/iUPNpzTSB+Z07QdU0z6eFWATNNJdIaCipm9oFoFxzAsiOkOr0FhO/bID3HdFqY7g++YEmecB",
+	"OOAMO6H+8OtPz3588b73+vxfe+fv358/+/H1i5/f977/r+9fvLMGUvvQ6woqCBTMIugRwOOZ8+kg8mwv",
+	"nWJU/yWWdGsmkhn/pVO3qhtIN+F7Xq1gH/ODTCOzIpojCwZwj4pDp4bOb/hc2ohTogTZ2UM7e+heMsW+",
+	"bevHzuuW0+M6WzZQ7Kx35sk9mCd3kZC8zQ4XxbocqSfSDvD7jCYig3njWh3P2DQTysN9698FdAwevsa/",
+	"8hnQywQ8pZFRoswTtlEf0KXtpYSmhGafNP7rx/evX5G6ooJrrlhw2hWKDhnRkqixnBktCAufG+jTZp98",
+	"Fk110lYJVSSpWeD6AXrWxZ1YEcojMBJC7/ohVYoPOQtAJ4pkrBm0bPo9phEVmkMZEzSXryfIiIazeMQt",
+	"ZMCmekxCPuFaNWCa6CG35w8qqbsiLXcC1Ektp1P7zn76qh5y9r6ZALyTK3LJFR+ErCv0OJLxaAxIhubi",
+	"QH4is7FUoBTGjIxlCCVaZ2aJWKSgBZW9EVBweNgVHJMa5UwAXdAQeuYetY6gJl7MzZ9Gu/awR7AiXPhh",
+	"HLCgYZ33XRGwkI2oZnv4aSSII1djnww7UCAqoY4cAZitAotriTOiccA10RHlYZHy+QPTr1Myu3kOfUoB",
+	"CQZWRvrxCR2xg6kYLcg9OjUaQBMvVHd5eTUuQm60Civ3URodPem0D41yO6D+xZCHYXJ9IGNw0KOEx796",
+	"cpjFIvFRUDmSTctEaKxlD8IlyXChlNP03fF0GjGlevZGXEZ7+Y9tKXetw/1W533ryWn76LR1vIiMAt0t",
+	"7HGtnda+l+IjwBiFe1jbSF6+eEbUHo2iq/+pGbn6N/KkRf5PI+4QPCTtk/yRUdHEFr359u92y/6ZUeEa",
+	"avyRk5YvEYYkcwN0zj30i4eEa4bw3iUxkhfpXJkgLIpYHMFL9CR0+1RxFQdIJLhvPS3d4/Z8VN2MoRnG",
+	"MmZ85tn5vxx+evonOvD/bMZq5tZoidckOiWd9XCpelJkCMn8vk2tDMaDs3Dc7rS8WibgWEhI1t1vA1hW",
+	"V0N0mlHyCTXBZj3U5oziZ4510XCHp0eoma7eT6+m5kKPmeY+rKhdCSOk1qDcruiKLCmu6zcHlB5DFr99",
+	"XmpVndlSw0xmNBJcgOD+sAZiTspbS1FzePiIkeLS5pIjprTVUTI6kD2JrBATDmAcp1SPU8aTU4pqi6b9",
+	"OlCUH65VuQ4iOlupdhn17u3LZ+T4sNMhSsaRz7LxfQ/8T3b0g2joP+l0+meYT2D1HS0lCY1Ka1SDIdP+",
+	"GIv2vawWBwpEV9T7C/yj32iSd3TCUH3hIfRMQL1oUiLvnRcyQ5hv6ex6uZ//iO34vmG9Mt7vW/VjN9kk",
+	"3J4vG+e+c2VbSjPGj93NAjPnKzji+Pqyo/wCyqIsSL29HTVxhGgPQ1C45Uws6fxNct4Viz+SIgPg1KIw",
+	"hBzY4BBwbY1tiKZAVyzYAp4FZII7NbTmQ5MgNQIgOhRAj7+QoeKPv3NrHegyKKfXyZrcFyQxePPWEaMD",
+	"+elfOJJi8YjTOJpKxXKDTuinV0yM9Lh2etS6BWDzDCxSEBjtv1h/8NB6SFxhSMfGPImnVVUVaHIHWO89",
+	"831BjDMYRdRnvQkXMbg8D81X8gnocDVIJq95NVDxzH+/Oz1swSGsArm4jm7MJ3QKB9JIsB4Cu9Gwp8CP",
+	"omqnJy2vNpQh8vLfaj/9/P2bf6198GpjSC+Ex/Mq9JQqNZNR0FPmwOJ6GT2wdvr06aHRPqGxAfQUDJVT",
+	"R/ENtdPaOwSaixWL8gjY+U2ZUW1WspeZ2bspncAKob7CpegxQQdhyn2sGxq5RUp9FggMnMlc4tzaLS+h",
+	"ymQKqazlg5BV3v0sPj22JwaDOkC3ViWUyK3hIMNhrIKDbJkM1Iyadfqq9dwl/KBk/hkxAID0irFy8VaY",
+	"MHu+IF0Mh7Zn0KwNgClC31ijGgp0C2H8ELu6dkWGZkjdXDETgfRVSpCRGMWRaOgmDk601GWUe3oPWkqG",
+	"MBvrQgI8oiIhlpki18pJFyuQJoqFl0ydgahLjgvAIQ+HmXAvPqTjyAg33RVSeGTAfBorFGXuXVIMMZBE",
+	"wyb5xZ5/BaCGs4hrtm9UXkBenneF+VUxGpqP0CRiStvlMl+OcIgsIMIsZxxwzYJVsMLwvfeKc3SN9NhA",
+	"UiQceROua/jboR8xvQ/DrGa9N+Gy98ZM1+V2twnUtNMcdprDQ9Ec1jw2q5xexnraITg9IAQn5IGgrDiJ",
+	"WaQD5WxudKkN5CcbwTRGrGYVFKQyrcjLBt6kYFY3QS2jWdCY3rxvYxHvMquWDcWjYj9RRnnCTw0eXaun",
+	"m6Qgbyf4jpt6LSF6xd6eAlUX07MUsSFagMkB2op1SlyodmNLduuJKY/KelBmRV2TROXU0MSbA/c3mmUB",
+	"WfyqGwZjcSo967uFoBxRceIcYuRjrH6P92hM2ieEyqv/hOTcVB+ZNEMZD9hKhcTGbe5SvXDLv5YErKqT",
+	"gO68LMHtZ1oR7ggoFeLfy6v/hUVcLvPN7KzZ48qzPMxpAK3HJ7QfPYrYdexoPeHz2glOzOAGQXRa2D7N",
+	"8BPM9CHTiAF6lz+mYsSMXV/geIBr6HiAZtqLMvZslYzFhtv12VjaxJYJnXcF9B/IOwKkQL+C1cct08Em",
+	"sX2jt/cP+mqip31ywdhUYQqRtekvaRizM9IXcRj2iR8yGinCS9KnA7otCb8pSvENbW1xONs3f1Y3tIs4",
+	"c7npsS4DwCW9ndTpr124rCUnvnbbtXiNl43XKmbr1ynzToplXmdbMs++dSf7vtXCReSFmxu9B6D47wP4",
+	"RHkE+iVATCzaJV5G6qKsNSYFVFPVEcoTTAyU44lRks0H1WMWscaZ+a9i0IiIM2W95DbXtyv6uTn2mwRn",
+	"sxgPt4oCdhDCYPU14eVzM+wL/PJbjzNvM5br8inN8hqh5GsZrWVtZJjUk/1WvtgEa2V66wga+4gNX6eU",
+	"WDVV9rtaot249/7z0//nae1mgcB0e6+PBSJteURkGng98v6omcxr7CV2e+ZBOfcB1WlfhXIF84FkLHNH",
+	"UqlrHiJO3yJSkEGsuGBKkYDOFRkwPWNMkL7R5fsIcdPXsk/qtgk99kcNqdLkO3wkntq+9GeEajKRSpPD",
+	"NlwCI8G8HgpCJ0yj6w/m4JEJh+pQiVjEisy4COQM0Ir9ULr+ozLWxk7xCPvEJlPdFbMxE6kbhwtbqkXq",
+	"wEzPSDaaatgZBlQaUDZg7RSq0SIxeiUmA01teSum22RmwxWRUyagoADnC99DQxZp1RVQkpoN30LUE2O2",
+	"GQ9SPkZrnTdn2bSeYaGUaDiQpJGZtpA6SVu/hj0DMvQ7II3itKyFBBvIES9MvzIict8sVPUm4lquP9Q2",
+	"WfxiedmTDO4imBtVM4ifuieKita+Oz0+zo5avVIPxEjAaIAFDgtzTev/XMHdhKG0XAJ0Ocw6zoqGax8W",
+	"DQd0XDziSXp/yYjfpe/EE5kmkbtD2eOih4eyhwcu+3Z8aB0cpISWDX2XZpwaWs83qH503vmbBnn+Oub+",
+	"GLmvIjMWMRLEzCMTplNmHFk+e/eSTK2PabfgRitMzwF0kiCOGPkvRyenqahGbxmc20xHL48wGoXzpNgK",
+	"UAuEtIgctgYtZPSSixF27rLxgyXO7S1l5zgIAyse6nklvJGgw1kBeWbLyboCsOgQj6B1aCQRCvEJY1CY",
+	"hyLXCEMQTYWC/hRFlfk4bg5IDNLYPIMVcFba/ePv/y868czN04hdchkrHFZLosfQsVwwMg1jzJwCZ40R",
+	"W1wG8DTEsyHXVZ+RvnmyR3WfKKMozAz9AZKDGQdaoIMwT6eLn2ReUSTfsD1tVsLda2KPkDrjKrk0Rylg",
+	"8SfYUGjzxvXVF9VcPx/FfFmalHK33cJANpXKvCepzFtHhm5SklV1db2aJbIyob/R8peJGViZxxf2XSvd",
+	"oKhlNIRCdSZIDrXBSEZru1XA53o70uCFgFpfw2SxIsdyy7So9qfX578Q6z5Nw8LvmNBdgT83ErtkRjl0",
+	"dDbKOyA6sU86YblGrKCOn47eFX1UhPpEQ1NoV0kN8KUQ8DHsFacWxQLYOwU7xTDZpPjXI9SPpFK268sP",
+	"MffHTDsQtlNy1HpqTRnwLMVClRYzwLtgsvBya4uliZ0swPzQbPCH1I86HSL1mEUzrpgtbYYRMiF1KO1G",
+	"x1VXlIfTG0QxhBGCMmowhJbrqM0EbCF1QeRrQudkwJJvMVammKPVVCRIXpr7SkPxnfXY6ybMLdWGkR6D",
+	"6lwK5m6ZCng0C/kUUhBXxL3g0fGstb3UN9WeYeEXmIVgM8QZEHK2NpuzFuvKwqVcaSXkmghinjN8yxy1",
+	"dCqwzXknXFfUoaGTRaJoeJnMbWQFkFee6R2rScQQEozrJjkXXQEvQ0wGeB/mm+wpAAQDXBUH+5y8B5iB",
+	"rVT3UO+0+MdcE0TCNDrgR8kF1FGKgMzGc4fsgAgSREkoiszVKfdPiR5HjAa2UNJzfyZzSMuYva4lfC9x",
+	"qnjIsXoWbNloq9SBXaR9s6iAuwje5XUFetRxtuYhz97cQyeVR1L0AI8g7oCXRb8wQ8ieWy4aKnMzFpHC",
+	"HDDOzkNszaUlUeaFKZNmyusK1NIVF6MwXU3ktMDucqKXa6TTMR+NmSEDF4bD6btFHUIYprBAwNGTrXaz",
+	"TipX7nZGKFkLxMKYQTkUC1IZxML5tH6Cw3JfFW2WX6+jSZoJuxb9ZtiS3I4MocDBVqSuo9iIVCgiFMxq",
+	"KBNSh4g5pJUVTTEzUFHp6kDKkFGxXU9bFQyL+4CsWAe+7cZwERWRKrL7k2BDVMJuWI3V4DQJwWZVkBk2",
+	"wFDYZnGZORXXR5SAwh5zQGlLXfAXuPWt+exEQDUqL/Cva/K9cWZwJ1GazpVHJjS6gI4El9L8FzPMQO4z",
+	"o5YoiQbkDP6Pqq4IDOeLjci0Sgn4lNinaUjNCTpDL5WQM2ONcE2EJKEUIwimh3KmusJhnTbJW/NWEE4z",
+	"jphKFCrSjGYI2KSNYmeTmetr/I47yS7HFYMQPyzTTmW//3R0pAIsV7CE4I4Y5oQxARiWmYz0gpxv9+jN",
+	"5G4WZcoiWlXJqM5gSA2l037NBenHE/vmdZAscSX2FR8J5tAst446+eSo0257tRig+Iq/sJ2496oJsxPM",
+	"FU93rVcVBxUQ/KMRFVzBmqwlPZUvzZr+Vthf5ENGgF/SEIAuViSAt5NkOHNvD7Wk9J52cgXsvMQh2tk/",
+	"bG+aQSfSdNFSnrXLnCvPGr+Wa6wrm60E3jxx/Iz0M0TSJxCHmUBtOZRwT5nYN8Zq0CTvmAb/Zv4BGwXT",
+	"MqBzwkTgUIlgZl1Rd+Uwtuv0pa3Sa2C8zFrfPhVCuimd2tgXoUbng7x1oCtynqgMTjzmniuX3i5zfBvS",
+	"e8Pw0MqD79R61rPjG1awdHa/22+d7B+2auue11tM8t6yEHq4rLtwB6sw85Olap7qzNwRxG0w8zQdesfU",
+	"v8l06GfIUxOptadsYN8jcBI8khxjdE5pwJgqkWxlluNBVu9c2cnF0utzd//9tnMxGvCuncu3iIHnDoMj",
+	"3EIgvO3qdUUtXao2TiFlfVO6omrjFFLSN8XrCvaJ+joELEood8ZQRAYbGvODDbEQnhwTBBu3VNYVZg0g",
+	"yoMxanw1FyMPKFpV687SFUftQ4w1QXMWKZgqbc5i3i9Qn4S2NUFXuO3cU9jXJVPWX9rJZZklLWxzMd+A",
+	"LfFcs1GLG1/myE9M7RKwu87xsVebcOH+bpck0+6av+w8LDsPy+PwsKR6h6OpnXq+sXp+19g6tp9IXUZO",
+	"+jRuoFmAXs1KlecfmH69hV4PI3efr/klc+XC1bihmoZ03ltqFgXVyjUviekWFzCvk6YasksWggCMZIgF",
+	"4jjxD9VgNLLV1KGb3gK2hpziwFY0qFNbN5j8DfiFIJ7kBRM9W1FNfUMMazhuSjkAYlN6aVYHzsmp6vBW",
+	"EqskXLT2MS0objPKkjbkwQJMosuQI/ydEuKBA1hfWYKW4Cy7u4nSPAxzCZTUvxByFrJgxMxZOCUWT8AY",
+	"WRLSiCYeNFkhZrcBKxJatoCKy5RPQ5gv5KmzSZO8h5QZF2LPZSAm0zGPKJ1kqkAQckwVAf8nqbtiODD4",
+	"NDQldJYcE0EDmitieNojw5CORkbvToL6+MKeHRybyNuyAkgxUq4rfiTjaT7YTf4iuc8w1TmCm3DZjdrt",
+	"lrArNDV77/L1JzaOanGo0St76cYhIRtqMmFUWERpKUvTbeav3Z4+pMre4m55rffQWsyeeJdXkk0b+eHt",
+	"m5+f//Rzto1d56Rz8rSDneyqqz9HAMaYpGnYRSSX0qchOSUBMwyfkViQyNDX3/YvZYwN5goJxjHdiPl8",
+	"yqElx1qJ/J1sdoitbzRMLxox4ZuzPuaj8Q3LhO03Xp/R4eorHfE+HLTg1/OlyZuTnOUtLvltMse6WMdO",
+	"4Cyv6gnGDrIlnapUqOOp/Dl3712kwhWElWIB6X6YpAZt0OBPzE0DG7zMrsUn7zE3zRYwdtYFhDkEZcMK",
+	"ditoMAKQoq+9SrIyc63fiTnixPB1fC64+kLqgl8yGpNOg5y6aNjk6ov7Rg+RCZKmOZv0ir9B3b9hMVlC",
+	"u/5o50j43pK2lrSYRMbn5kfq6QYqj1BljGzb1S5iEy6MpdRYoe7kRjv4nP0TusrA3n2u0Akj/+TNWmGk",
+	"1S55vvGaRhfZzXyLB/CGTpKv/2Alh8hJUFo8XVfLtv4h2/g8lan5udr+uxWOmzvKDX2RNEe57MxZvl92",
+	"pFK0tM8ldIyRqddzhxx/r2Wf0HNY6F4G5E2GAVHMj5gmAGwPHYxn2TsomcT+2OUoCjaz91enJPftuBbV",
+	"3J9HZR1FLWxfChh4ZivJFFMK4nu4obBVHhoViLbhGtikaYqnJJQjaCw6olx87UmLG0ZYn1byGb2mYm6/",
+	"SRUHV6VgrttQSsslB+Mau9oZaQuW419tbWJ/2W7oEyGjrshcMZZ038vc2ycW5kUZQ7o/YX2M56RGZ9Yq",
+	"zxz6BdPctdSAnqpLFjoWBeEtzczb/0TDsG+tV6RH+96mxaM5ACiagWFFrrBowrIThBIitIvrcC/75KoG",
+	"y6zdO7N1lxRqs7wJrg4o032zAGeEj4SMGKZHk+V9RLU7u4fmOI74JRNlyndye07/ZiKeQLY4q3k1GoaZ",
+	"KMt1GC8FVuk6Ksu1o5qvqlxv81ai07V40ExUZwtTXLcUCMkrWwlUaBxZq7zqsL/a+wtKi94D9VNorQzw",
+	"Fci+uVCaYtxgqwBARS831yFK7FIFK0zgnkGDyrTaLLqbu6cqzM/hsscpdYe/+fX7F++zTqfDw5O27ZcP",
+	"npso9nUcmUtvr74oHoBL4RVT5GVIJwM5h3jAGs6pdtY59ZZOp8wwaBoTFX9kmgSMhJQMKbzU/CXkJZsM",
+	"Igwm3JILSphdDu/KCZX6bx5MZdFyyY+VcwMpL0i9W/PpmLOIBCzjGK41SpxOZagIbxPkGTd8Hds16blH",
+	"LPskAdOUh2AnGyJqgNPepYMATo0cFmsddSoIBpJQoURRt6CFkDpqD11BNQkZtZA22edQm2gAMA5mdwAy",
+	"Doe0j2zWB7Rpn0Vcayaa5CfMYFHUqAoRFQoxIAlPsRqURWlDBwCpA9906G6urFlhNrTaM3M3d/bgNgdV",
+	"3G8kbSVTW7YrcCzSd/rP0kMOgcKuPB/aZpIYIRFSd0UmNOKqfcWKpldJw/f7M5Iqs73WCWl3yOEROT4h",
+	"azK+e2Bmy5xrTSZ1i72mdhLsPiXYmnRQmu9h7Z18dseuIdKdJ20YRTYjD4e2hQKIIUzjQwOlPLaT9B1P",
+	"eo6vTtpwTPuGmRsZUVHECo6cizZ3Y1V+cFTzKvGZzXjGXbMC2MJTlzZG8ziV2fW5kxP/6GvhEgovUU3X",
+	"S5hOmojbIvWC83awkFKyAaRY5i1lynNSbZcQFsBRZd6NLrTUcQZc5Ax5Slc4FpP4zzxbuxcp1HhZhDoi",
+	"1ehem40lCSRTZ07f7ArkS4t+sKzLrUnOU1CtBEzyLN2XrqBhxGiQm3ng7nxKBGRo48t5kFTvN8k5lvsZ",
+	"TRf16n5mgH7jjCgtp8qCDmEgPVG0IXs7UZaLVNrzdKyt6rVfL4/tbIfHPiC96q5YbY6wHyXfXVu1yjHq",
+	"zFnLuQK0yvA2KcJ5Y4XiI6dM0ClvzukkXKXwvJkycf7LT+spPG7Q5DDW7OtOyWGz1TwEBrKiZKmIKuxE",
+	"MpnVsCpJP57fPuR9MNjPWkfYtdUtg5orzSZuDTKp7Kuzet7k7ryLEMQ1d75jNPLH/zf4Zsu99COuNItY",
+	"kNY6rEjqWU4kihKZxiDagyiZEn4GzwcF8H6EuJxivlix11jJKP92G00xzANraFyMw/6Z4awf7tihvJyA",
+	"7FKh1VwE3P/zMDWL10qGhioIuyArLO18gmPnxCU4egUbajMn1mxGeCM3bvYoXO/LzR2xh+PCNWfe2I8K",
+	"jln+KzLcJP971nFb5PDLrty9ev2uo+d1aLTVOekkrsFyGt2IvO7UC/f4j/0mW1AmjbOUv2sh/hBbiIvc",
+	"Hq5gakua0sHn7J9LKHNF3b9vxvrWBmnLzu8x9wF/gEhtrnF4nvzSkh4hXSRztaAttVfylLbtHNqNu5VW",
+	"lgKPlts/dhSxygx1Xf73Jsdtb4IoBhhitpWzmS88R0O8vVmCzrVF3r2hvlpwJKDsYiMav03Qra+DXdiS",
+	"lFvq1luFXziMqh3f2PXtXVfTjLUh9n3Fokvur8ir/n4OcC1N0v+9TybQT1tBWr/hekP+Ka29RlSXQE4o",
+	"F7ZzLoR4vK6ADF4uRsSnCttQUt+HCt56t6ao0KxbI0MuAkW6tXdU6Ksv3VrjjPRxtKRvvhTMvsAjpWOW",
+	"pTa/wU9+5774gbgX8XvL4G/ardbtdo9Muti3j0gUMwJFws/GVLPQI0+/O2q1yDvKhd5/zgRXtYqoCPhN",
+	"p7VQ2likVxvL2OxD7VUsAv6Pv/+PSyaCiAWcPBkftv7x9//RPhmviZBoF/D8+U+vSMDIK0reXn2JhZWv",
+	"eS/AUds8V7tjH1+OIit4+fB+4g4tGdjD+aByNhEgSEbzwk+qd2tUiJhyCK6p9EIQE82iiGvJI1YlqbPQ",
+	"N5hb8Xv1Dq5/sjY/NZVOArgYj9qk1SKtNUBW80t6i77EHSvakiWaPwNltmj+YO6cjw/J+XgeoKGc30NS",
+	"V/HU/FPJCLpQCDpi5l/YU25lGHtBXTz4LHNUVM07eUPmu75/cuH7oUpzIi8foYvya+gNYVZ2e2S3wve4",
+	"SEe3704okhJb4/+Pgs9/A27H/EptKXPzzQIfvXu/4za58oa68KLC9ZHFeW1rQ6K/ZydkFd1y6VNvnbHc",
+	"3DVZibEkzskdg9m6xP5K3I1bUy9hqkEcsesawCY3El8GFmneIpCQ+jQehFyNWdAglqoxoxqedL+kkPWQ",
+	"b7tY/FrkOPwlnd0WE+JkANUWSnGlqQDO67BUkjNZaz3d77Q6xwDKoyHD8wfbdjpgRpm10E0OOKtu1ufq",
+	"CyzQfzk6aaTn274UBEXPNpN/y6YRV8xmNLvBSH5KC2zueL/1ZP+w/b59dHp4aFlIsu4r70rrxtztWe6T",
+	"fOkfH6CCoSIKjNsZs01ljCglruY9Zrmls0iwS3lEkt1Jz0bmLJSXKL/TMoK27UFEh9ioN3M27KhntnTW",
+	"Np4nXJCh0RDqsbgQcia6wuwJUx7C2PljyDNNf4ObyCimEWBs2HqGCy4Cc7y5UlBbnOoCWPEbsWGsWIBf",
+	"edTpQEorVCe7EzwI2aRJzu3cueoKOp1GxiyDVuUW2lMEJKEU+N1xlCZ5V8RnEIwUeQ2UnEwjOZWKlVcG",
+	"J9TzF0uF94qjlDua5x9lrEmwFwtGrr5oOoVTao4oHsuADblIWmJYXqIjeknjT5AbzDWnYQ/2ElKUXYN0",
+	"PIcMPy9JYE6vOjbz3MJzMoGRz+jqC4MQxZALGrpcCQcpAq2fM08/C6/+Q8fR1RdYk4UxlfmUdK5Qg851",
+	"wqOwkOO3zKw+5F+0/B4GrVxlOhPz1pS1tDuAlYancj2+YinjNr2aQPo0VJhavx4ZLG38ikqZRONbs+oZ",
+	"2gJvg97WpITiLczIEWAftesGLR5jIyooEzDIx+yLdrXK9+38/AX5PnbPW5aKpA771SgTuXl99OCzIfY/",
+	"DpygPvhs/7WyfLlAstywxi7DJSwefW+dtt5OwBZpaCljkBOsC629ignTBB6KLy0X30B3LFJxK+iThcwm",
+	"N8oiv7Hdvgs4zSp1eTXLSRTSGym4N1Tb8/PYLttKGNbj9txJkR79vJ68QuleSw1MFvyZIdUKaR+LO/SK",
+	"DlhoK7ersJ6DDDv4fF+TLTNNurVzM7sBMoQgTioJySl5L2PVrZ0SKqyebzudKkxMhiYGEbpbg8QqQOR+",
+	"fLlHpPCx0antH6XAYUHcilg8IIQ3QnilwjpqHPrrsgDK2e/aR//cLscdKa5bEUlZXfW4mkjaRP3dqbLX",
+	"y4S0vYrb5V1heFasQHfmHMRzwn9AxFwm7ORGKuaB1SS+Si7/FxrygCZKzUQGGYzrU/LD1ZeICg3c3vlo",
+	"EodO4rk664q8jwpQk8H5M2C+nFgoOkeWRqFHdHJFhjIM5Qy6aHfFNGKXXMYquRNC/dqwu7PkCYfogWB3",
+	"F4xNCddF0uEXnObtSIdtmQGPgP8t69UJHH0rnXB6V1WPxeF12vi98dfUo/kote9N/AM3NfctH2JZj3Hi",
+	"GK877/BKcx/Ywt9WGfTGkuCCqZtHgIDRwaMB1XRAFcB2XNS82kc5UPjvrGpg/6xEhT8yGupxqZvKvi/B",
+	"5fwoB+T3mMXmFzVjEdDicRUa+VXQS8rDdDdK4EGSZQO3PyP13ByS9zfKkEOSOOGBW4+S6OC5Jn2qU/hw",
+	"IuSscUpmY6bHDFv+QpZlBr8UgFxUKDXGLRDedBqxCVdMkbqV7kwE1Mh3OWWCixGB8H2D0IjBTx4ZSD0m",
+	"6HYmUnQFUKBPxtJQ5RzjGOYygAXRuTpDGHN8eGZboM1xBLzWFThc9rJgnzQ8Y8ZzrXNnYxnCoEQOh+bu",
+	"eZEwA+q1H/3OoXVf26fXwlMDDJe6IHQgY31mVtUYWHaRy1BIqL4H7OqMBOnsd47zEgQTbD/b8EAvQXey",
+	"u3RKfpZX/3+ISyeSyi7zh+rlB37yvvXEDWwkmKWXWxi88qlf3N2S459B7oX7Hk7RwHnECk+w42PJoTVr",
+	"+n+tSDNwkMUH7mCvYvnP3D035vh4+rPRrXTLj9Jj85JFEwagYlSImIUIqCnzXXXxoIxSxcqcp79h/viL",
+	"OJJTdvALjSD7PU0Z9Gozxi4QiNiQJD45kQL/ncwK1ET30nbn9LCFIT+82j40P7ir38FVw+2pjqNkUBWL",
+	"5N96HEcq/StmauX7khFnLBDu3g9/eLXZmOsezrY3k9EFC9YtTP0+ViCGkj0t7y4K12+YpHQfVTUD+4nJ",
+	"N5B6TmZ5iUjynDzKKUXubKD/My6ERYduvYpkRaMN+dsW9ngtiEHZgJIlDPqD5PJD6V90BTToxAQc6OoB",
+	"nURReZMh9+ee67G/iFBebKllz+k9ZC5u/XAvndTS09LC03KXx/i6k7vZGV997x8bn/LbzP5Mtx2ox9J/",
+	"0AMiV7XTdmd9Pt3ZjE/fgBPfK7MVbLYthvvVms8PNcnT9ufSxYJlVWpnRo7kVK7E6N6f0OnUKP1V4uev",
+	"7b03Pa+Zd1p8ay5GPSAHJMhceJlOp5ILbSMPuUsDykM+HPaov3wpHvUiNpXR0hV2KcO46EVDZo4sK53I",
+	"xLxNmGF1HC1dhbbZiz9GMtZcsJ6VaIuXzZFWmYvO+/XHRiUmS/tUhuqNlx+YWvXXMffHmQQS6Dxu22/6",
+	"VLORjObWDa3W0qQwlzkZYhIrbZYIMa/T9yVgTbTAb0jexgK0O+fdBn82ZpUmQzSLFKaCw3UPitPuRF53",
+	"Ijc+hbeo9+x2bQ0+2tk6HzUq03Z46U5juj2NKWHs//hv/z3Dzu3GbaY+pa6sMhc4FHNmLX5wUhdqcHvK",
+	"I2osZwKSbfalCOek7icfMMHw/y+/vifLLrNGc7WH2c3/ppzGZQ2hRLJdsWcs9OWE9QZSXoQsmzHxil9G",
+	"TJNgj/p+zHiYqX6D1cHqt6f7UDQXR2HttDbWeqpODw7sS5vD6CCEUZrTYAjCrbhJmTHuWl5tFDGmgRfW",
+	"3kmfX33RV1/Iv3rkL1dfIin47zHzyECKjzKOyP+RNvHuZTp7p1yUAoes0CkA8gDtNvdsLeFX4tYrMCbB",
+	"Y9uDIMv602zlp3lU6P3YyjSL+tfVTg9bG+nEy0fheoe8vfOB6cdvlz6A1NFHDzvuEXdEvCQHUHlJI4WA",
+	"hXS+ovr/eh9ksmzkl/StwPV+/PH09WvChWbRJQ0VmbKIzBi7COjc6wouLLi+7ZFI5CWLQitWyevc/GA4",
+	"DLRZwiBy2BUzGobQbflsocMhKvOGSSXdZtNOik3ywpgQ0LbGjNJf5gl9AHTC78s1e5yNJVAMv2SYLdkV",
+	"Zpw9RWJR1MlDkfpRp+M6dbliLpsRSX5ms65wXzidhnNjeyRPYsdocNRqCFaW+V6L2P492BKFskLTiA+H",
+	"KiMj3ptfFIHMjkLx0N63bQ1LxAMMqb568fA1ct2V71uDJW/Ohm/RKsrS353QxU11gK9Myt+hHO9sX44b",
+	"o2xLEnxnld2eVRYVaCvrYBRkTDGcwD7EKzlTqxPH8OZf3L03zx+jQjCs/LCdMz7XAjpXED+yss9ZfD24",
+	"8IdXC5nWLEpvPSy/NYN0XPkpyITJQDj8saHmvLBWZUmU9voDU5d/lDMSSjFCH4GcTKmYg3tXS5uA54Gi",
+	"ancYQ+IFtUrX+5fPzTj7Gce10NEctNyIBy6Aj2/ZU0k2FzlPXm3s/64Q0obkwa8APQPcV2Iwv0nODbEy",
+	"+ASMfMKtLEDlUcjZKt1x6WTcR/z+IRynxLuYnaQDEnoyri2Pgxf/+OOPjQ/fbQbPN1jzVRyms3UOA4XD",
+	"2+EyO5F+myLdciO3V2v5Vm3grNSh+nMGGCib9VqOhF4ASt4VFpXcA/6LQOnxZGCYvYoHH5mvPZJ5b5LU",
+	"qPmEhVywPZXkFGv2SZM6eDUEDYmQmqF/QkhtW6ixoNEkL3loGKSRMQMuGHpzz39+XgaM/t4uxAMBRFcu",
+	"ibnamcevS3Jjvc+rIIIQ/aa0vSLUxJQgsZ8cLmc1l3yBZYCVP+GZvb98QBtxqD6ie6B0yJBdLsxwQj/x",
+	"STwBuTXhAv/dTj7a0OWIReUjUqX4SDDW40Fxfngcw5Wqi4jti7Y0WrZHwgZDFuA0Qs6jC87PxlJlEiON",
+	"1jel0P26bkRqg8gITnEdUq0aZQRoWEgQs2sbjBb2EYhZb8CGMmLrZ+cvfWF/35aa9Uk9C6AGH9IPYtYn",
+	"dUYjoxvq9LPhlrQez/AlGWuo0DdsLGRDTWSsGxu0N3XzybQ4zfyU/sus3u12OqUzyjUGmxPNL2LTcJ6k",
+	"/ien9TQb6/YStnBqtaKK9XwxW7ieFj/8U6uN3hb2CYVGL+TiwrqpKhZrs3bNs9zAnPbMACjHDAvdR/9p",
+	"q9XuHBoRY8nUfXBqxZTgeRSiXVhvd3lxYPJ1yzAgWDo1ZdA3A8Vs7bT24pNZabC9sKcuE4RFEYujVEv4",
+	"UASbubzqS125V3aFqLH5P0c/fZT89cfz+c8fz2evn5v/vZi/nv/z0+r1XSjKru8TYQ/Yg+0DqxOFxKlu",
+	"7pdyRLz3oDNBbpZNycLakCRxKpXxABqZJF/RqTFfm+SvUHqFaiUsBRGMBQCki9Y5qadKIMRV4JR6BM06",
+	"VPbSM29/bniELljNmPGuCNWkn6HxPqnPxtwfd4V9B1jVxoQ2KuGEzkFADJhLjx/GOo5YoxzeDqnlfiEt",
+	"qnO6VJpXYUoBgpJlCeA5m8ZckZCSCVeMXP0b+SjjyCPhHsNj//LFM3L1xR/LGBS8IQ9ZL2JDFjHDhE5r",
+	"z9+8c3zsqFNbwX9aT07BcZ3ynyocZs1TfpvIHduUUBvs26ZSzV1fKdWu3dYHK/aWye5rE3vrUXiZ8wW5",
+	"+K7hyEPC3HsDpclOANeNRj9lkfNwNAolecYHc/AZ/2HbiJQFUxKJdsNS4W3yP1vv89vngosVmdg0pCIh",
+	"WPS4V/OIVmRlw3bqIXYrB2pBrJLqHuAfkb6e7QDuUiWYkcte4mEz7GVjjr5j2I+bYT/2ziF2fbwUet6G",
+	"yoxeH7DL68ydtbT395aP3l4bEQRcAlI2ts/lYqTSDkMkviWS8WhMMnhATXJOBJt1hfMHEm4snTAgdcx0",
+	"E1InSFKF5g2GpjY1b7YRNcy6MishEnUym4vmCFQt+LUPa57BWwzLbfRRd+3t2gmIqgJigc5Wiot2FXHR",
+	"2ZK4cI1hdmLj2+5XbQkAMlASGvHIlMlpyFwrCTTj1RoGxAHVmvpjm49ZYkykYc/zzN3b7O4Cz/RsnCH7",
+	"3DQYXsPrHPgpNsrFg8OFLydYrDnkIUtiYHEUcRbtAwIBYNo1cfxqPPEIymHUmHaOT2qntafDJydB60n7",
+	"yZMj/7vg5Pgp7QwZpS3/+JgGrfYxPRwMj4btQWfQGjzpdPygfRyc+O3jQWvYatHWEzMW/xurnbafHB12",
+	"2p7dq151Br1G75d041Y1f8kQwyMGuk618D2V/WRSV76Rss4brTKVGA2PyDBIIne3oH0Wd65hIiD9SRxq",
+	"PqWRPhjKaLIfUE37qB+D64BGGuogAtI31N73iLSVFHTWFYM5JD4o0s+eK+lrpveVjhid2LH67qj0ndMc",
+	"AopWhbVnlJgzanRQJfhw6FLXoG5uDo1wzD/f/Xi+3zk+IQ7ng8zGPAQ12LyOi9EZMe9SmOTxw68/Pfvx",
+	"xfve6/N/7Z2/f3/+7MfXL35+3/v+v75/8Y6MmCZH7UNsTTWZ6jm0tVfkqNPxXEXKmIuRmdIFm+om+XUa",
+	"ShpwmzkIsDi4BFomv3SF9b0ggCoWumIIhH2yDXhSwiD1TqvV8IiSEJ3QEWdBV8TwHiKY+YYgxqVlinB9",
+	"RjJRgf1/YXMzOSE1gU4/YxaxYj3djLfIZqugz5m1BAJwUHcRnZGBDOZlkeGEJ5YkZ3SOjyFpIWmbXyXG",
+	"7XguRGYQntwh9ht7CSnDBmsw8C1jPZL4BGyMTwU2OY9cOKjsA1JeXxzfzvB/F9/O/OTeWxrarmLnZA+Q",
+	"uVaQIzDggsKslxavVnCi84NMI0Md2uZLmw2rOnRq5/yGz6VfKVEjvpUsxZ0I30yEry/Ay4R3htXNWMQS",
+	"AGdkZMaEMAyQq8SU+MNbPxq22+d73+dUMD367klrdwm989bxsBeEogyuJ2zdyDcnhY3mAGICQbU3MMwO",
+	"Pqd/rAr6PJczUaJErMHdbyLZCgnWrE3Gn+s0R/Ms9iQ1h97onM9wQvvPuZpKdICCjmfucTolF+TFe7oI",
+	"6FHw5LIynS4i6p/mtX/q1v7x93/v1oqSBDNC1Tlalj/OzUsObaUKTKS5crzH68N3FAh5QMlyX3MANreb",
+	"XPLmlOpxFlE5PSy1RU1nnVTVDyVHE9Xa/azrfUUrXsMguCKUaDaZhlSjrp4QttH9PGIdw0ZGDxgozGeu",
+	"125Iy1rtPoN5/Jybxq2npX/Yrt9nW+kw7XYmmmrV6WuzW6r6iFHalzi+K4eWO6iUJK0WmAhQ8XGEYSyb",
+	"JBDcS9NwN3AMLaRUijgMK6sgy2R1fRJl7iw8ct+RtWpzn2yrUMCpMIukZs7dIGM9kJ+27S8qYUwTZhSb",
+	"tfvfVHBE5XxmrtrGIxAW8kpCtGQC/chgHbpCxdElv5QRYoDATF1UA1raYFMARDbmAvM5ue6Keh/v7XGh",
+	"ZY8H/UaTfC/1GLFDBgjjhD3OAJpsxhVrNMlPw30IXULH5KU37inUIgr8MK/NfTcNl3p3mjhqVqaILa0T",
+	"f4LPvp1I6YMPen4ujnkegXLhYCZqlkwBuWFtnt1Bnv2N5d5k206sCqYebimY6niQtUbAT2mYVLCLq35r",
+	"cVXgd1l/GDFclFABQgRbuKQRBEfxa9jvDh/qVsTxW9sItMjTDqUhlAdYpEF4YWlGUjdRXJtBlkszlioz",
+	"IK2pqDTDvjirEVEOPeiizFw9VAsyiI/yEsInRApS79YG1L9Ievq478MPUN1acZ/SIEDd1aKS3Ws1xwCe",
+	"qP1Fcp+TkBKfTqGjQbB39cWPqCABtFW7+gL1FcuiroRZHyVdb1yK6XpqvV2aWyyYWPPDCyU6fuXxgj23",
+	"vEhA2T2kCmffr7Fw1aRzu3UEcShUKxIZbHOEkTJ79rivo3ahEv3icoWv146a0bkJuwT/0jcvd+7a1Wv7",
+	"mNIEkjGJfFveJLMsbx1JAdAEWxITSwwR7/pZ6q+CG55Ppyy8+kLCZNVOCQ+JL8WQRxNGwj3UHo2mlqtF",
+	"a1Y/WOZbb7MezNcyWqt3882/faXh01lwe63B1zo5vobs07I1Q5RbZmZmyMfPydZjTPloUgCO8xxmyTqM",
+	"xFjV/JY1zgwaFvp7bOsqox1Ow3mT/KTRl4O3gnPGfTj0avQvlEfYJ59NNfZsoMvKJlGazgGrFSQ7C0gs",
+	"NA8JzdUMwwvTuJKOqH/BxcgixmBTYzNpFixppF2BnSIgbJd4iD2Lk2OG9WkUcZvOQ9208NIkVrorfo+l",
+	"ZkZdBeTYjOupWDHFJX4Lfo/7ZMRpcKTHAyCrCsH0Tu1DwsZ+lrEi1PdjJYUi0dUXBxQYMHIpdcSIC97n",
+	"9dplaK8K5aduT1Pfe/u83Tk8Oj757snT1hphdVj4r1EqrLmcZdGP1nL044ZLb0zJle+psDdV5dDhCv0a",
+	"XYXblUQw5k6p/oqUauSsNmaC6tE6kk9NQ65vRe69ATBHmmmmn/gx0FOU4JKBIEo8Rvb0eZg5S80NWdQk",
+	"b0n0JAVetkekZQOGRL2usMbFalgODK2E5qwHC7StusJFY7j2bPCZjJhWMBJ2t8jhbljXS+ofG1MFybcg",
+	"020MxkV6AJCIiwsWkHofNgPCNX1yQOyfxlrqG+GYCcxkh18RkXlnBnhYEZlMRKOo849Xg02pLIHbraPa",
+	"h6zf3bbkN0LCpR5T88eQ+jqO2LrBH1jh+0fPKF6q6lGgrHS6SRTocJ0o0GE+CpRS+8aB+6K3HH/FQaDr",
+	"iHGbkaBtVWGn7HwHnbELF10fLgIOSShRcKcT+gQA+YZZObaO1uJEdGnu2E/L6KUO9g+0kPNffiJaXhgN",
+	"xcEDGg2gb9916nTqPlG+nLLCZlR4Tpza/KDyxzY2ulaGrSvhdZREJNawedqrYgo29etmeVxuT6/P3kIV",
+	"8Vsp+UvTl26zpK/szKfYDiub02Xuc7nFyQekVoCVi+hICxm9ZLZZPNQMi8BCqY5iGgUIoppGYWkYssjD",
+	"Pq2JE42LaaxVcwXy8fvMB9z0KG+mwTi9REujSkYyiOHe3Mr+9rmGeB2ouGFicMSoApVyMSXY9Tx6Szne",
+	"YDOBNfuk8RDaspRQKtYTUqcvDjItk36WxoqCC1yTU+KHV/9hNKCI0Evmk5CSKHmBdMMF65Txpou/soz3",
+	"kvIQ+FoWSWSX4hIstSx22RNwFgA2MpDEcNy7KvBNWkKMma3hTbds8VR6eI5ZQAbzHEPIZlHYE3NKjlqH",
+	"mfQJ+MA9ZbupRRaKxuJkeuSo0+kKAbW5yBAmXCnzh4zIgAY4AVLv45lqduNW69A384V/sT4UdA5BV8NJ",
+	"dkW9D/+w9xrB5u71yFHraTq3zAcHkmGlLLIymHkcRUxoi6HTJG+GxJfC/prnkgLKoa23gn2ivg7n8NOM",
+	"C3WG6Sbgs1G2rLhT6KufTsP5Iqt7KH4Hx/MWyexVAawnCRIM0KNmp4koZCw0q1FZpzqGCttLHklh+xa/",
+	"kj+wc2VG9MhfuQjkTJF2G5HbmK/B/FdxqI0l+ZL7Y84imJS++hKaidFodPXFbMpAsegyd/sLDI8eg3Hq",
+	"GDBAkCvNpuaOdpM8A52OIK0RVPQU6TThJbaZnePXL9I1ySqAqf055iOzhRnRkihnvTRTv7YB+wYq26Xb",
+	"PhiMIS569nTYgrrby4ltV/OEHG8Vjy7TfzMl9p3K8K25OYAtEZqhgVJ/xiVXvGo/mHpf+iCyIT/Uwz6p",
+	"PGg0yV8BeeTc99lUn0LPlgNfXfZRWGMn2SE0aDFaj5QXhCuCoowZrURpRgNMPzC27Cn59f3L/SeoOFHy",
+	"/ZvXXlf0z/r7ihmBq1ngkZcRE/6YWIL1QEGI5AwQWKH1V1qtSKjqCq4xk4AGZ9hTxmdhqBCW3GhIiJ3y",
+	"p75H+v9k/m/f/N+f+55ZRTowehHtCsgmMMY2Qo2AJ8f2wQnsCHt9Up+GlAubv4DlNC+a7ZMjAj0ju8Jd",
+	"wOwJFjTKetT8BffmK2hR872UFy8jOal673tZ9c7zERZ4Vrz9GUbhqj8AvrdLJug6b/lVuHSuyo+8ibUv",
+	"J2y7jrERRpeqO8boFKquJu45EYfh1vHK2y6h190zmFefYbU5HKNfLWBCcw3KszXdX199CangjLx68+v3",
+	"L97XbCPW2mntnw4PT1zeAgj2KMa4xWnt7dUXZcbyGXnFFHkZ0slAzqnQ0KzOOuuAESa5yHb/bVwA3Qs2",
+	"wbNmzmrKB5eXp2OXR0acCbM+4CVAxBqgkdOaS4gCDRi8Gae1lzHXjAR7jMaEaRKxkF1efSEBBKGjkW2j",
+	"OWTwXjMkbm6KN7wisoUNClM/yQbxrFVIio4g0viOV5vR8KLH7eLdzAMKfNC6P72aky65Y1N7TjU7A2Zy",
+	"Bkc+lH6sWRydvZaaD7sinTFpt07bnbNz348ZD88WKOps70/vfn1dP283umJ19X+5HxZlKuB3zcoFIymS",
+	"i1SRZ+/+8rW7cG+aL2IUVvjcZLFIHf7LVMNLVsSDBQ3MMia6Aq5Pef/8Qu/MKzlShOKbSJ0KkmGTewpk",
+	"OzHkus9Fo0lsZ7hcU08OqYbOl2HzJvswYL9Jzu3Q4L61IGGUKG5IkyAXAEbSFVDsCmrTgCUpw0YDIrMI",
+	"zL3yziZ/sfzpHhubbCBGVrO8twzalgRMET9kQ0Wu/o2Ee0YjU1RkA+/V8isMq/qwHle5zVzCnfTeSe/H",
+	"Ib3XOlJlHgrYol2axkPqcPJKjpzcXNEkHiX4wWcIg1Mf5dbKniZOlt3QRbpjsDsGu2OwW2Kwj74jySo2",
+	"trZanWV1NkvkUnIfIi47b+rX6U1N92fnUb1Xj+q9ukh9KVQcXhcOTe9aR3rvNIkqmoQ7hyXahA0Jr6tO",
+	"rKUo5Jq0rSe6b+jKdB//kNyZCePcuTSruTSTBSN1hx9k6C+kZCCv/pdm5FL6NGS36Ot06BYJH3O4Fsnc",
+	"SN2deo9YvkUCpmGbuwJPU6k3lBQ4Q93A/RU+zMzRvz8/ZhG3a5IfIikCLjKMrtU56ZB2hxwekeMTQyTl",
+	"fOi706PWIh/K1NNEdDplIaExUfFHpkkQk4HNM1+TbXxV/sqdKN2J0huJ0rXJv9T0dTfs/IsP0L+YoeJS",
+	"H2MiUtfyM2ZGvmtf44457pjjY2GOj983eA0LurF/0LyU+XEExP/b59qA0YhF57EeG9ow6izkyRc2BzMC",
+	"JyRsMmBBwAKCN5L6hF4wEsWiARnGYe20NtZ6enpwEJr7x1Lp0yetJ9i83H7T4sg/MhrqsQeOPGizDu41",
+	"1wDDfADhWrFw2EzbMqi50gzdVkuWB+HCDDaMmBrDUKEcERnrzONmswseBlMX+87xCMpblBnJWEJcjAgg",
+	"YJgB6UBBb8zsiPBo0ZhpWe1QRgQvZZ/EiwVPAsiw4zcKWpn5MkJiCqDH4ICFEvo8ZIbLAoMUjfosP0S9",
+	"W/s95p5hGL/HLAwzr+zWGplxLbcvGvJNWikzzYKYDGUYyhk01NOZQsPst1vOtDzmXyOuNROeq0FimT7X",
+	"yhCcMUwDqmlmtPSGggG/tz38ibF5RUAjLwUpgc7/nGUIz4Gh/OO//fdMheSETqdcjLJ0yLQhjbLtS6FX",
+	"jFWuSN2nYai89KR7SZpW0ibS2GR8OCRmsRues6GVl80XUgvALm4amZmljKNoajwKoNej+ej6OOZKcXi5",
+	"kJryCN6G+S/qH3//94Y7EXQUMTZB7NzA/mbMS6pzZ4GnvtmihfmFRQq6mptB1JhGLCBmLQbyE0sOn/si",
+	"z5BlbLfGHzPfrGJaqJG8MxmgiJbG0rZGDxDkGItZmchxhIBrwyP/dwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -52,6 +52,9 @@ func run(args []string) error {
 	if cmd == "seed-tickets" {
 		return seedTickets(args) // hidden: for benchmarks
 	}
+	if cmd == "fetch-once" {
+		return fetchOnce(args) // hidden: for crash tests and benchmarks
+	}
 	if cmd == "config" {
 		fmt.Print(config.Table())
 		return nil
