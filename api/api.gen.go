@@ -454,6 +454,21 @@ func (e DuplicateMatchMatchedOn) Valid() bool {
 	}
 }
 
+// Defines values for FetchRequestedStatus.
+const (
+	Enqueued FetchRequestedStatus = "enqueued"
+)
+
+// Valid indicates whether the value is a known member of the FetchRequestedStatus enum.
+func (e FetchRequestedStatus) Valid() bool {
+	switch e {
+	case Enqueued:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	HealthStatusOk          HealthStatus = "ok"
@@ -682,6 +697,75 @@ func (e LetterStatus) Valid() bool {
 	case LetterStatusReceived:
 		return true
 	case LetterStatusScanned:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailItemStatus.
+const (
+	MailItemStatusClaimed   MailItemStatus = "claimed"
+	MailItemStatusNew       MailItemStatus = "new"
+	MailItemStatusProcessed MailItemStatus = "processed"
+)
+
+// Valid indicates whether the value is a known member of the MailItemStatus enum.
+func (e MailItemStatus) Valid() bool {
+	switch e {
+	case MailItemStatusClaimed:
+		return true
+	case MailItemStatusNew:
+		return true
+	case MailItemStatusProcessed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailMessageDirection.
+const (
+	In  MailMessageDirection = "in"
+	Out MailMessageDirection = "out"
+)
+
+// Valid indicates whether the value is a known member of the MailMessageDirection enum.
+func (e MailMessageDirection) Valid() bool {
+	switch e {
+	case In:
+		return true
+	case Out:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailMessageQuarantineReason.
+const (
+	MailMessageQuarantineReasonEmpty          MailMessageQuarantineReason = "empty"
+	MailMessageQuarantineReasonHeaderTooLarge MailMessageQuarantineReason = "header_too_large"
+	MailMessageQuarantineReasonLessThannil    MailMessageQuarantineReason = "<nil>"
+	MailMessageQuarantineReasonTooDeep        MailMessageQuarantineReason = "too_deep"
+	MailMessageQuarantineReasonTooLarge       MailMessageQuarantineReason = "too_large"
+	MailMessageQuarantineReasonTooManyParts   MailMessageQuarantineReason = "too_many_parts"
+)
+
+// Valid indicates whether the value is a known member of the MailMessageQuarantineReason enum.
+func (e MailMessageQuarantineReason) Valid() bool {
+	switch e {
+	case MailMessageQuarantineReasonEmpty:
+		return true
+	case MailMessageQuarantineReasonHeaderTooLarge:
+		return true
+	case MailMessageQuarantineReasonLessThannil:
+		return true
+	case MailMessageQuarantineReasonTooDeep:
+		return true
+	case MailMessageQuarantineReasonTooLarge:
+		return true
+	case MailMessageQuarantineReasonTooManyParts:
 		return true
 	default:
 		return false
@@ -2333,6 +2417,15 @@ type ExternalLink struct {
 	Url    *string `json:"url,omitempty"`
 }
 
+// FetchRequested defines model for FetchRequested.
+type FetchRequested struct {
+	MailboxId openapi_types.UUID   `json:"mailbox_id"`
+	Status    FetchRequestedStatus `json:"status"`
+}
+
+// FetchRequestedStatus defines model for FetchRequested.Status.
+type FetchRequestedStatus string
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	Field   string `json:"field"`
@@ -2751,6 +2844,146 @@ type LetterProcessing struct {
 
 // LetterStatus received → scanned → processed → answered → archived (the gérance procedure's lifecycle of a letter).
 type LetterStatus string
+
+// MailAddress defines model for MailAddress.
+type MailAddress struct {
+	Email string  `json:"email"`
+	Name  *string `json:"name,omitempty"`
+}
+
+// MailAttachment defines model for MailAttachment.
+type MailAttachment struct {
+	ContentId   *string            `json:"content_id,omitempty"`
+	ContentType string             `json:"content_type"`
+	Filename    *string            `json:"filename,omitempty"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Inline Meant to show in the body (an image of the signature, say); inline parts are not copied to the ticket.
+	Inline bool  `json:"inline"`
+	Size   int64 `json:"size"`
+}
+
+// MailClassification defines model for MailClassification.
+type MailClassification struct {
+	// AutoReply Written by a machine (strong signals only): never answered, never reopening a ticket.
+	AutoReply       bool                      `json:"auto_reply"`
+	AutoReplyReason nullable.Nullable[string] `json:"auto_reply_reason,omitempty"`
+
+	// Loop Carries Guichet's loop header.
+	Loop bool `json:"loop"`
+
+	// SuppressAutoResponse The sender asked for no automatic answer (X-Auto-Response-Suppress, a list): still a person's mail.
+	SuppressAutoResponse bool `json:"suppress_auto_response"`
+}
+
+// MailItem defines model for MailItem.
+type MailItem struct {
+	ClaimedAt nullable.Nullable[time.Time]          `json:"claimed_at,omitempty"`
+	ClaimedBy nullable.Nullable[openapi_types.UUID] `json:"claimed_by,omitempty"`
+	CreatedAt time.Time                             `json:"created_at"`
+
+	// Excerpt What the sender wrote, without the quoted history (at most 500 bytes).
+	Excerpt   string                         `json:"excerpt"`
+	From      nullable.Nullable[MailAddress] `json:"from,omitempty"`
+	Id        openapi_types.UUID             `json:"id"`
+	MailboxId openapi_types.UUID             `json:"mailbox_id"`
+
+	// MessageId The mail message (GET /mail-messages/{id}).
+	MessageId   openapi_types.UUID                    `json:"message_id"`
+	ProcessedAt nullable.Nullable[time.Time]          `json:"processed_at,omitempty"`
+	ProcessedBy nullable.Nullable[openapi_types.UUID] `json:"processed_by,omitempty"`
+
+	// Quarantined Over the limits: kept with its headers, never dropped, for a person to look at.
+	Quarantined bool `json:"quarantined"`
+
+	// ReceivedAt When the server received the mail: the response clock starts there.
+	ReceivedAt time.Time `json:"received_at"`
+
+	// RoutingReason Why the mail went where it did (see the queue's description).
+	RoutingReason string `json:"routing_reason"`
+
+	// Status new (waiting), claimed (someone took it), processed (linked to a ticket or closed with a reason, by the person who processed it).
+	Status   MailItemStatus                        `json:"status"`
+	Subject  string                                `json:"subject"`
+	TicketId nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+	Version  int                                   `json:"version"`
+}
+
+// MailItemPage defines model for MailItemPage.
+type MailItemPage struct {
+	Items      []MailItem                `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
+}
+
+// MailItemStatus new (waiting), claimed (someone took it), processed (linked to a ticket or closed with a reason, by the person who processed it).
+type MailItemStatus string
+
+// MailMessage defines model for MailMessage.
+type MailMessage struct {
+	Attachments []MailAttachment `json:"attachments"`
+
+	// Backfill Old mail imported by a backfill: no automatic action was taken.
+	Backfill bool `json:"backfill"`
+
+	// Bounce For a delivery status notification: what it says (action, status, final recipient, original message id).
+	Bounce nullable.Nullable[map[string]interface{}] `json:"bounce,omitempty"`
+
+	// BounceOfId The mail this notification bounces.
+	BounceOfId     nullable.Nullable[openapi_types.UUID] `json:"bounce_of_id,omitempty"`
+	Cc             []MailAddress                         `json:"cc"`
+	Classification MailClassification                    `json:"classification"`
+	ContactId      nullable.Nullable[openapi_types.UUID] `json:"contact_id,omitempty"`
+	CreatedAt      time.Time                             `json:"created_at"`
+
+	// Direction out: from a Sent folder or sent by Guichet.
+	Direction MailMessageDirection           `json:"direction"`
+	Excerpt   string                         `json:"excerpt"`
+	From      nullable.Nullable[MailAddress] `json:"from,omitempty"`
+
+	// Headers From, To, Cc, Subject, Date and Message-ID as written (decoded).
+	Headers map[string]string `json:"headers"`
+
+	// Html The HTML body, sanitised.
+	Html      nullable.Nullable[string] `json:"html,omitempty"`
+	Id        openapi_types.UUID        `json:"id"`
+	InReplyTo nullable.Nullable[string] `json:"in_reply_to,omitempty"`
+
+	// MailboxId The mailbox that owns the mail and its ticket: the highest priority among those it reached.
+	MailboxId nullable.Nullable[openapi_types.UUID] `json:"mailbox_id,omitempty"`
+
+	// MessageId The Message-ID header without angle brackets; a stable synthetic one when the mail has none.
+	MessageId        string                                         `json:"message_id"`
+	QuarantineReason nullable.Nullable[MailMessageQuarantineReason] `json:"quarantine_reason,omitempty"`
+
+	// RawHeaderOnly The source kept is the header alone (a mail too large to fetch whole).
+	RawHeaderOnly bool   `json:"raw_header_only"`
+	RawSha256     string `json:"raw_sha256"`
+	RawSize       int64  `json:"raw_size"`
+
+	// ReceivedAt When the server received it (INTERNALDATE).
+	ReceivedAt    time.Time `json:"received_at"`
+	References    []string  `json:"references"`
+	RoutingReason string    `json:"routing_reason"`
+
+	// SentAt The Date header; null when missing or unreadable.
+	SentAt      nullable.Nullable[time.Time] `json:"sent_at,omitempty"`
+	Subject     string                       `json:"subject"`
+	SyntheticId bool                         `json:"synthetic_id"`
+
+	// Text The text body, or a text derived from the HTML one.
+	Text     string                                `json:"text"`
+	TicketId nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+	To       []MailAddress                         `json:"to"`
+
+	// Warnings What was read leniently (unknown charset, broken encoding).
+	Warnings []string `json:"warnings"`
+}
+
+// MailMessageDirection out: from a Sent folder or sent by Guichet.
+type MailMessageDirection string
+
+// MailMessageQuarantineReason defines model for MailMessage.QuarantineReason.
+type MailMessageQuarantineReason string
 
 // MailSecurity tls (implicit TLS, e.g. IMAPS 993, SMTPS 465), starttls, or none (tests and local relays only).
 type MailSecurity string
@@ -4601,6 +4834,19 @@ type RecordMailboxCheckParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListMailItemsParams defines parameters for ListMailItems.
+type ListMailItemsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor         `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *MailItemStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Quarantined Only the quarantined items (true), or none of them (false).
+	Quarantined *bool `form:"quarantined,omitempty" json:"quarantined,omitempty"`
+}
+
 // RevokeMandateParams defines parameters for RevokeMandate.
 type RevokeMandateParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
@@ -6148,6 +6394,30 @@ type ClientInterface interface {
 	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 	UploadLetterScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMailMessage Read an ingested mail
+	//
+	// The parsed mail: its header fields, its text, its HTML (sanitised:
+	// safe to show in a page), the excerpt without the quoted history,
+	// its attachments, how it was classified and routed. A quarantined
+	// mail (over the size, part or depth limits) shows the headers read
+	// before it was stopped and `quarantine_reason`. A mail is visible
+	// through any mailbox whose queue holds it; a personal mailbox's mail
+	// is its owner's alone (404 to anyone else, admins included), and a
+	// delegate's read during the owner's absence is recorded in the
+	// mailbox's audit trail.
+	//
+	// Corresponds with GET /mail-messages/{mailMessageId} (the `GetMailMessage` operationId).
+	GetMailMessage(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadMailMessageRaw Download the mail's source, streamed
+	//
+	// The raw RFC 5322 source as received, as `message/rfc822`; for a
+	// mail too large to fetch whole, its header alone
+	// (`raw_header_only`). Same visibility as the mail.
+	//
+	// Corresponds with GET /mail-messages/{mailMessageId}/raw (the `DownloadMailMessageRaw` operationId).
+	DownloadMailMessageRaw(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMailboxes The mailboxes the caller may see
 	//
 	// Every shared mailbox, and the caller's own personal mailbox. A
@@ -6275,6 +6545,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
 	RecordMailboxCheck(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchMailbox Fetch the mailbox's new mail now
+	//
+	// Enqueues a fetch of the mailbox's IMAP folders (and its Sent
+	// folder) without waiting for its next scheduled one; the mailbox's
+	// `status` tells how it went. Only one fetch runs at a time per
+	// mailbox, across every Guichet process: 409 while one runs. A
+	// personal mailbox is fetched only once its owner turned its
+	// ingestion on (422 otherwise), and only its owner (or delegate
+	// during the owner's absence) sees it (404 for anyone else, admins
+	// included). A shared mailbox may be fetched by any agent.
+	//
+	// Corresponds with POST /mailboxes/{mailboxId}/fetch (the `FetchMailbox` operationId).
+	FetchMailbox(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMailItems The mailbox's queue
+	//
+	// Every ingested mail is an item of its mailbox's queue, newest first
+	// (by reception), until the person who processed it removes it. An
+	// item shows its message's sender, subject, reception and excerpt,
+	// the ticket it opened or joined, and why it was routed so
+	// (`routing_reason`: thread_header, thread_subject, new_ticket,
+	// queued, personal, other_client — a quoted ticket of another client,
+	// never joined —, ticket_closed, auto_reply, bounce, quarantined,
+	// no_sender, also_received — one mail sent to several mailboxes,
+	// whose single ticket is owned by the mailbox with the highest
+	// priority —, routing_failed). A personal mailbox's queue is its
+	// owner's alone; a delegate's read during the owner's absence is
+	// recorded in the mailbox's audit trail.
+	//
+	// Corresponds with GET /mailboxes/{mailboxId}/items (the `ListMailItems` operationId).
+	ListMailItems(ctx context.Context, mailboxId MailboxId, params *ListMailItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeMandate Revoke a mandate
 	//
@@ -8639,6 +8941,50 @@ func (c *Client) UploadLetterScanWithBody(ctx context.Context, interactionId Int
 	return c.Client.Do(req)
 }
 
+// GetMailMessage Read an ingested mail
+//
+// The parsed mail: its header fields, its text, its HTML (sanitised:
+// safe to show in a page), the excerpt without the quoted history,
+// its attachments, how it was classified and routed. A quarantined
+// mail (over the size, part or depth limits) shows the headers read
+// before it was stopped and `quarantine_reason`. A mail is visible
+// through any mailbox whose queue holds it; a personal mailbox's mail
+// is its owner's alone (404 to anyone else, admins included), and a
+// delegate's read during the owner's absence is recorded in the
+// mailbox's audit trail.
+//
+// Corresponds with GET /mail-messages/{mailMessageId} (the `GetMailMessage` operationId).
+func (c *Client) GetMailMessage(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMailMessageRequest(c.Server, mailMessageId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadMailMessageRaw Download the mail's source, streamed
+//
+// The raw RFC 5322 source as received, as `message/rfc822`; for a
+// mail too large to fetch whole, its header alone
+// (`raw_header_only`). Same visibility as the mail.
+//
+// Corresponds with GET /mail-messages/{mailMessageId}/raw (the `DownloadMailMessageRaw` operationId).
+func (c *Client) DownloadMailMessageRaw(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadMailMessageRawRequest(c.Server, mailMessageId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMailboxes The mailboxes the caller may see
 //
 // Every shared mailbox, and the caller's own personal mailbox. A
@@ -8867,6 +9213,58 @@ func (c *Client) RecordMailboxCheckWithBody(ctx context.Context, mailboxId Mailb
 // Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
 func (c *Client) RecordMailboxCheck(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordMailboxCheckRequest(c.Server, mailboxId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchMailbox Fetch the mailbox's new mail now
+//
+// Enqueues a fetch of the mailbox's IMAP folders (and its Sent
+// folder) without waiting for its next scheduled one; the mailbox's
+// `status` tells how it went. Only one fetch runs at a time per
+// mailbox, across every Guichet process: 409 while one runs. A
+// personal mailbox is fetched only once its owner turned its
+// ingestion on (422 otherwise), and only its owner (or delegate
+// during the owner's absence) sees it (404 for anyone else, admins
+// included). A shared mailbox may be fetched by any agent.
+//
+// Corresponds with POST /mailboxes/{mailboxId}/fetch (the `FetchMailbox` operationId).
+func (c *Client) FetchMailbox(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchMailboxRequest(c.Server, mailboxId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMailItems The mailbox's queue
+//
+// Every ingested mail is an item of its mailbox's queue, newest first
+// (by reception), until the person who processed it removes it. An
+// item shows its message's sender, subject, reception and excerpt,
+// the ticket it opened or joined, and why it was routed so
+// (`routing_reason`: thread_header, thread_subject, new_ticket,
+// queued, personal, other_client — a quoted ticket of another client,
+// never joined —, ticket_closed, auto_reply, bounce, quarantined,
+// no_sender, also_received — one mail sent to several mailboxes,
+// whose single ticket is owned by the mailbox with the highest
+// priority —, routing_failed). A personal mailbox's queue is its
+// owner's alone; a delegate's read during the owner's absence is
+// recorded in the mailbox's audit trail.
+//
+// Corresponds with GET /mailboxes/{mailboxId}/items (the `ListMailItems` operationId).
+func (c *Client) ListMailItems(ctx context.Context, mailboxId MailboxId, params *ListMailItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMailItemsRequest(c.Server, mailboxId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -14419,6 +14817,74 @@ func NewUploadLetterScanRequestWithBody(server string, interactionId Interaction
 	return req, nil
 }
 
+// NewGetMailMessageRequest constructs an http.Request for the GetMailMessage method
+func NewGetMailMessageRequest(server string, mailMessageId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailMessageId", mailMessageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-messages/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDownloadMailMessageRawRequest constructs an http.Request for the DownloadMailMessageRaw method
+func NewDownloadMailMessageRawRequest(server string, mailMessageId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailMessageId", mailMessageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-messages/%s/raw", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMailboxesRequest constructs an http.Request for the ListMailboxes method
 func NewListMailboxesRequest(server string, params *ListMailboxesParams) (*http.Request, error) {
 	var err error
@@ -14912,6 +15378,137 @@ func NewRecordMailboxCheckRequestWithBody(server string, mailboxId MailboxId, pa
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewFetchMailboxRequest constructs an http.Request for the FetchMailbox method
+func NewFetchMailboxRequest(server string, mailboxId MailboxId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailboxId", mailboxId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes/%s/fetch", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListMailItemsRequest constructs an http.Request for the ListMailItems method
+func NewListMailItemsRequest(server string, mailboxId MailboxId, params *ListMailItemsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailboxId", mailboxId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mailboxes/%s/items", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Quarantined != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "quarantined", *params.Quarantined, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -19481,6 +20078,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 	UploadLetterScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadLetterScanResponse, error)
 
+	// GetMailMessageWithResponse Read an ingested mail
+	//
+	// The parsed mail: its header fields, its text, its HTML (sanitised:
+	// safe to show in a page), the excerpt without the quoted history,
+	// its attachments, how it was classified and routed. A quarantined
+	// mail (over the size, part or depth limits) shows the headers read
+	// before it was stopped and `quarantine_reason`. A mail is visible
+	// through any mailbox whose queue holds it; a personal mailbox's mail
+	// is its owner's alone (404 to anyone else, admins included), and a
+	// delegate's read during the owner's absence is recorded in the
+	// mailbox's audit trail.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mail-messages/{mailMessageId} (the `GetMailMessage` operationId).
+	GetMailMessageWithResponse(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMailMessageResponse, error)
+
+	// DownloadMailMessageRawWithResponse Download the mail's source, streamed
+	//
+	// The raw RFC 5322 source as received, as `message/rfc822`; for a
+	// mail too large to fetch whole, its header alone
+	// (`raw_header_only`). Same visibility as the mail.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mail-messages/{mailMessageId}/raw (the `DownloadMailMessageRaw` operationId).
+	DownloadMailMessageRawWithResponse(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DownloadMailMessageRawResponse, error)
+
 	// ListMailboxesWithResponse The mailboxes the caller may see
 	//
 	// Every shared mailbox, and the caller's own personal mailbox. A
@@ -19618,6 +20243,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /mailboxes/{mailboxId}/checks (the `RecordMailboxCheck` operationId).
 	RecordMailboxCheckWithResponse(ctx context.Context, mailboxId MailboxId, params *RecordMailboxCheckParams, body RecordMailboxCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordMailboxCheckResponse, error)
+
+	// FetchMailboxWithResponse Fetch the mailbox's new mail now
+	//
+	// Enqueues a fetch of the mailbox's IMAP folders (and its Sent
+	// folder) without waiting for its next scheduled one; the mailbox's
+	// `status` tells how it went. Only one fetch runs at a time per
+	// mailbox, across every Guichet process: 409 while one runs. A
+	// personal mailbox is fetched only once its owner turned its
+	// ingestion on (422 otherwise), and only its owner (or delegate
+	// during the owner's absence) sees it (404 for anyone else, admins
+	// included). A shared mailbox may be fetched by any agent.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mailboxes/{mailboxId}/fetch (the `FetchMailbox` operationId).
+	FetchMailboxWithResponse(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*FetchMailboxResponse, error)
+
+	// ListMailItemsWithResponse The mailbox's queue
+	//
+	// Every ingested mail is an item of its mailbox's queue, newest first
+	// (by reception), until the person who processed it removes it. An
+	// item shows its message's sender, subject, reception and excerpt,
+	// the ticket it opened or joined, and why it was routed so
+	// (`routing_reason`: thread_header, thread_subject, new_ticket,
+	// queued, personal, other_client — a quoted ticket of another client,
+	// never joined —, ticket_closed, auto_reply, bounce, quarantined,
+	// no_sender, also_received — one mail sent to several mailboxes,
+	// whose single ticket is owned by the mailbox with the highest
+	// priority —, routing_failed). A personal mailbox's queue is its
+	// owner's alone; a delegate's read during the owner's absence is
+	// recorded in the mailbox's audit trail.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mailboxes/{mailboxId}/items (the `ListMailItems` operationId).
+	ListMailItemsWithResponse(ctx context.Context, mailboxId MailboxId, params *ListMailItemsParams, reqEditors ...RequestEditorFn) (*ListMailItemsResponse, error)
 
 	// RevokeMandateWithResponse Revoke a mandate
 	//
@@ -25123,6 +25784,145 @@ func (r UploadLetterScanResponse) ContentType() string {
 	return ""
 }
 
+type GetMailMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailMessage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMailMessageResponse) GetJSON200() *MailMessage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMailMessageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMailMessageResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMailMessageResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMailMessageResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMailMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMailMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMailMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMailMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadMailMessageRawResponse200Headers the declared response headers of an HTTP 200 response for DownloadMailMessageRaw
+type DownloadMailMessageRawResponse200Headers struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadMailMessageRawResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadMailMessageRawResponse200Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DownloadMailMessageRawResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DownloadMailMessageRawResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DownloadMailMessageRawResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DownloadMailMessageRawResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadMailMessageRawResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadMailMessageRawResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadMailMessageRawResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadMailMessageRawResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMailboxesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25747,6 +26547,165 @@ func (r RecordMailboxCheckResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RecordMailboxCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FetchMailboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *FetchRequested
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r FetchMailboxResponse) GetJSON202() *FetchRequested {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r FetchMailboxResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchMailboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchMailboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchMailboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchMailboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMailItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItemPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMailItemsResponse) GetJSON200() *MailItemPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMailItemsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMailItemsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMailItemsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMailItemsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListMailItemsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMailItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMailItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMailItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMailItemsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -31900,6 +32859,46 @@ func (c *ClientWithResponses) UploadLetterScanWithBodyWithResponse(ctx context.C
 	return ParseUploadLetterScanResponse(rsp)
 }
 
+// GetMailMessageWithResponse Read an ingested mail
+//
+// The parsed mail: its header fields, its text, its HTML (sanitised:
+// safe to show in a page), the excerpt without the quoted history,
+// its attachments, how it was classified and routed. A quarantined
+// mail (over the size, part or depth limits) shows the headers read
+// before it was stopped and `quarantine_reason`. A mail is visible
+// through any mailbox whose queue holds it; a personal mailbox's mail
+// is its owner's alone (404 to anyone else, admins included), and a
+// delegate's read during the owner's absence is recorded in the
+// mailbox's audit trail.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mail-messages/{mailMessageId} (the `GetMailMessage` operationId).
+func (c *ClientWithResponses) GetMailMessageWithResponse(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMailMessageResponse, error) {
+	rsp, err := c.GetMailMessage(ctx, mailMessageId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMailMessageResponse(rsp)
+}
+
+// DownloadMailMessageRawWithResponse Download the mail's source, streamed
+//
+// The raw RFC 5322 source as received, as `message/rfc822`; for a
+// mail too large to fetch whole, its header alone
+// (`raw_header_only`). Same visibility as the mail.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mail-messages/{mailMessageId}/raw (the `DownloadMailMessageRaw` operationId).
+func (c *ClientWithResponses) DownloadMailMessageRawWithResponse(ctx context.Context, mailMessageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DownloadMailMessageRawResponse, error) {
+	rsp, err := c.DownloadMailMessageRaw(ctx, mailMessageId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadMailMessageRawResponse(rsp)
+}
+
 // ListMailboxesWithResponse The mailboxes the caller may see
 //
 // Every shared mailbox, and the caller's own personal mailbox. A
@@ -32102,6 +33101,54 @@ func (c *ClientWithResponses) RecordMailboxCheckWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseRecordMailboxCheckResponse(rsp)
+}
+
+// FetchMailboxWithResponse Fetch the mailbox's new mail now
+//
+// Enqueues a fetch of the mailbox's IMAP folders (and its Sent
+// folder) without waiting for its next scheduled one; the mailbox's
+// `status` tells how it went. Only one fetch runs at a time per
+// mailbox, across every Guichet process: 409 while one runs. A
+// personal mailbox is fetched only once its owner turned its
+// ingestion on (422 otherwise), and only its owner (or delegate
+// during the owner's absence) sees it (404 for anyone else, admins
+// included). A shared mailbox may be fetched by any agent.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mailboxes/{mailboxId}/fetch (the `FetchMailbox` operationId).
+func (c *ClientWithResponses) FetchMailboxWithResponse(ctx context.Context, mailboxId MailboxId, reqEditors ...RequestEditorFn) (*FetchMailboxResponse, error) {
+	rsp, err := c.FetchMailbox(ctx, mailboxId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchMailboxResponse(rsp)
+}
+
+// ListMailItemsWithResponse The mailbox's queue
+//
+// Every ingested mail is an item of its mailbox's queue, newest first
+// (by reception), until the person who processed it removes it. An
+// item shows its message's sender, subject, reception and excerpt,
+// the ticket it opened or joined, and why it was routed so
+// (`routing_reason`: thread_header, thread_subject, new_ticket,
+// queued, personal, other_client — a quoted ticket of another client,
+// never joined —, ticket_closed, auto_reply, bounce, quarantined,
+// no_sender, also_received — one mail sent to several mailboxes,
+// whose single ticket is owned by the mailbox with the highest
+// priority —, routing_failed). A personal mailbox's queue is its
+// owner's alone; a delegate's read during the owner's absence is
+// recorded in the mailbox's audit trail.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mailboxes/{mailboxId}/items (the `ListMailItems` operationId).
+func (c *ClientWithResponses) ListMailItemsWithResponse(ctx context.Context, mailboxId MailboxId, params *ListMailItemsParams, reqEditors ...RequestEditorFn) (*ListMailItemsResponse, error) {
+	rsp, err := c.ListMailItems(ctx, mailboxId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMailItemsResponse(rsp)
 }
 
 // RevokeMandateWithResponse Revoke a mandate
@@ -37526,6 +38573,127 @@ func ParseUploadLetterScanResponse(rsp *http.Response) (*UploadLetterScanRespons
 	return response, nil
 }
 
+// ParseGetMailMessageResponse parses an HTTP response from a GetMailMessageWithResponse call
+func ParseGetMailMessageResponse(rsp *http.Response) (*GetMailMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMailMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailMessage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDownloadMailMessageRawResponse parses an HTTP response from a DownloadMailMessageRawWithResponse call
+func ParseDownloadMailMessageRawResponse(rsp *http.Response) (*DownloadMailMessageRawResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadMailMessageRawResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadMailMessageRawResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListMailboxesResponse parses an HTTP response from a ListMailboxesWithResponse call
 func ParseListMailboxesResponse(rsp *http.Response) (*ListMailboxesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -38057,6 +39225,135 @@ func ParseRecordMailboxCheckResponse(rsp *http.Response) (*RecordMailboxCheckRes
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFetchMailboxResponse parses an HTTP response from a FetchMailboxWithResponse call
+func ParseFetchMailboxResponse(rsp *http.Response) (*FetchMailboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchMailboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest FetchRequested
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListMailItemsResponse parses an HTTP response from a ListMailItemsWithResponse call
+func ParseListMailItemsResponse(rsp *http.Response) (*ListMailItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMailItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItemPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	}
 
@@ -42396,6 +43693,12 @@ type ServerInterface interface {
 	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
 	// (PUT /letters/{interactionId}/scan)
 	UploadLetterScan(ctx echo.Context, interactionId InteractionId, params UploadLetterScanParams) error
+	// GetMailMessage Read an ingested mail
+	// (GET /mail-messages/{mailMessageId})
+	GetMailMessage(ctx echo.Context, mailMessageId openapi_types.UUID) error
+	// DownloadMailMessageRaw Download the mail's source, streamed
+	// (GET /mail-messages/{mailMessageId}/raw)
+	DownloadMailMessageRaw(ctx echo.Context, mailMessageId openapi_types.UUID) error
 	// ListMailboxes The mailboxes the caller may see
 	// (GET /mailboxes)
 	ListMailboxes(ctx echo.Context, params ListMailboxesParams) error
@@ -42420,6 +43723,12 @@ type ServerInterface interface {
 	// RecordMailboxCheck Record that the mailbox was checked
 	// (POST /mailboxes/{mailboxId}/checks)
 	RecordMailboxCheck(ctx echo.Context, mailboxId MailboxId, params RecordMailboxCheckParams) error
+	// FetchMailbox Fetch the mailbox's new mail now
+	// (POST /mailboxes/{mailboxId}/fetch)
+	FetchMailbox(ctx echo.Context, mailboxId MailboxId) error
+	// ListMailItems The mailbox's queue
+	// (GET /mailboxes/{mailboxId}/items)
+	ListMailItems(ctx echo.Context, mailboxId MailboxId, params ListMailItemsParams) error
 	// RevokeMandate Revoke a mandate
 	// (DELETE /mandates/{mandateId})
 	RevokeMandate(ctx echo.Context, mandateId MandateId, params RevokeMandateParams) error
@@ -44688,6 +45997,38 @@ func (w *ServerInterfaceWrapper) UploadLetterScan(ctx echo.Context) error {
 	return err
 }
 
+// GetMailMessage converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMailMessage(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailMessageId" -------------
+	var mailMessageId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailMessageId", ctx.Param("mailMessageId"), &mailMessageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailMessageId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMailMessage(ctx, mailMessageId)
+	return err
+}
+
+// DownloadMailMessageRaw converts echo context to params.
+func (w *ServerInterfaceWrapper) DownloadMailMessageRaw(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailMessageId" -------------
+	var mailMessageId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailMessageId", ctx.Param("mailMessageId"), &mailMessageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailMessageId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DownloadMailMessageRaw(ctx, mailMessageId)
+	return err
+}
+
 // ListMailboxes converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMailboxes(ctx echo.Context) error {
 	var err error
@@ -44941,6 +46282,68 @@ func (w *ServerInterfaceWrapper) RecordMailboxCheck(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RecordMailboxCheck(ctx, mailboxId, params)
+	return err
+}
+
+// FetchMailbox converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchMailbox(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailboxId" -------------
+	var mailboxId MailboxId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailboxId", ctx.Param("mailboxId"), &mailboxId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailboxId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchMailbox(ctx, mailboxId)
+	return err
+}
+
+// ListMailItems converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMailItems(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailboxId" -------------
+	var mailboxId MailboxId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailboxId", ctx.Param("mailboxId"), &mailboxId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailboxId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMailItemsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "quarantined" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "quarantined", ctx.QueryParams(), &params.Quarantined, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter quarantined: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMailItems(ctx, mailboxId, params)
 	return err
 }
 
@@ -46978,6 +48381,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/mailboxes/:mailboxId", wrapper.UpdateMailbox, options.OperationMiddlewares["updateMailbox"]...)
 	router.POST(options.BaseURL+"/mailboxes/:mailboxId/checks", wrapper.RecordMailboxCheck, options.OperationMiddlewares["recordMailboxCheck"]...)
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId/check-slots", wrapper.ListMailboxCheckSlots, options.OperationMiddlewares["listMailboxCheckSlots"]...)
+	router.POST(options.BaseURL+"/mailboxes/:mailboxId/fetch", wrapper.FetchMailbox, options.OperationMiddlewares["fetchMailbox"]...)
+	router.GET(options.BaseURL+"/mailboxes/:mailboxId/items", wrapper.ListMailItems, options.OperationMiddlewares["listMailItems"]...)
+	router.GET(options.BaseURL+"/mail-messages/:mailMessageId", wrapper.GetMailMessage, options.OperationMiddlewares["getMailMessage"]...)
+	router.GET(options.BaseURL+"/mail-messages/:mailMessageId/raw", wrapper.DownloadMailMessageRaw, options.OperationMiddlewares["downloadMailMessageRaw"]...)
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId/audit-events", wrapper.ListMailboxAuditEvents, options.OperationMiddlewares["listMailboxAuditEvents"]...)
 	router.GET(options.BaseURL+"/tickets", wrapper.ListTickets, options.OperationMiddlewares["listTickets"]...)
 	router.POST(options.BaseURL+"/tickets", wrapper.CreateTicket, options.OperationMiddlewares["createTicket"]...)
@@ -53570,6 +54977,196 @@ func (response UploadLetterScan428ApplicationProblemPlusJSONResponse) VisitUploa
 	return err
 }
 
+type GetMailMessageRequestObject struct {
+	MailMessageId openapi_types.UUID `json:"mailMessageId"`
+}
+
+type GetMailMessageResponseObject interface {
+	VisitGetMailMessageResponse(w http.ResponseWriter) error
+}
+
+type GetMailMessage200JSONResponse MailMessage
+
+func (response GetMailMessage200JSONResponse) VisitGetMailMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailMessage400ApplicationProblemPlusJSONResponse) VisitGetMailMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailMessage401ApplicationProblemPlusJSONResponse) VisitGetMailMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailMessage403ApplicationProblemPlusJSONResponse) VisitGetMailMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailMessage404ApplicationProblemPlusJSONResponse) VisitGetMailMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMailMessageRawRequestObject struct {
+	MailMessageId openapi_types.UUID `json:"mailMessageId"`
+}
+
+type DownloadMailMessageRawResponseObject interface {
+	VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error
+}
+
+type DownloadMailMessageRaw200ResponseHeaders struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadMailMessageRaw200Messagerfc822Response struct {
+	Body          io.Reader
+	Headers       DownloadMailMessageRaw200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadMailMessageRaw200Messagerfc822Response) VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "message/rfc822")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadMailMessageRaw400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMailMessageRaw400ApplicationProblemPlusJSONResponse) VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMailMessageRaw401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMailMessageRaw401ApplicationProblemPlusJSONResponse) VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMailMessageRaw403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMailMessageRaw403ApplicationProblemPlusJSONResponse) VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadMailMessageRaw404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DownloadMailMessageRaw404ApplicationProblemPlusJSONResponse) VisitDownloadMailMessageRawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMailboxesRequestObject struct {
 	Params ListMailboxesParams
 }
@@ -54434,6 +56031,227 @@ func (response RecordMailboxCheck413ApplicationProblemPlusJSONResponse) VisitRec
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailboxRequestObject struct {
+	MailboxId MailboxId `json:"mailboxId"`
+}
+
+type FetchMailboxResponseObject interface {
+	VisitFetchMailboxResponse(w http.ResponseWriter) error
+}
+
+type FetchMailbox202JSONResponse FetchRequested
+
+func (response FetchMailbox202JSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox400ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox401ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox403ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox404ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox409ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMailbox422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response FetchMailbox422ApplicationProblemPlusJSONResponse) VisitFetchMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItemsRequestObject struct {
+	MailboxId MailboxId `json:"mailboxId"`
+	Params    ListMailItemsParams
+}
+
+type ListMailItemsResponseObject interface {
+	VisitListMailItemsResponse(w http.ResponseWriter) error
+}
+
+type ListMailItems200JSONResponse MailItemPage
+
+func (response ListMailItems200JSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItems400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailItems400ApplicationProblemPlusJSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItems401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailItems401ApplicationProblemPlusJSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItems403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailItems403ApplicationProblemPlusJSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItems404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailItems404ApplicationProblemPlusJSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMailItems422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMailItems422ApplicationProblemPlusJSONResponse) VisitListMailItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -61121,6 +62939,12 @@ type StrictServerInterface interface {
 	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
 	// (PUT /letters/{interactionId}/scan)
 	UploadLetterScan(ctx context.Context, request UploadLetterScanRequestObject) (UploadLetterScanResponseObject, error)
+	// GetMailMessage Read an ingested mail
+	// (GET /mail-messages/{mailMessageId})
+	GetMailMessage(ctx context.Context, request GetMailMessageRequestObject) (GetMailMessageResponseObject, error)
+	// DownloadMailMessageRaw Download the mail's source, streamed
+	// (GET /mail-messages/{mailMessageId}/raw)
+	DownloadMailMessageRaw(ctx context.Context, request DownloadMailMessageRawRequestObject) (DownloadMailMessageRawResponseObject, error)
 	// ListMailboxes The mailboxes the caller may see
 	// (GET /mailboxes)
 	ListMailboxes(ctx context.Context, request ListMailboxesRequestObject) (ListMailboxesResponseObject, error)
@@ -61145,6 +62969,12 @@ type StrictServerInterface interface {
 	// RecordMailboxCheck Record that the mailbox was checked
 	// (POST /mailboxes/{mailboxId}/checks)
 	RecordMailboxCheck(ctx context.Context, request RecordMailboxCheckRequestObject) (RecordMailboxCheckResponseObject, error)
+	// FetchMailbox Fetch the mailbox's new mail now
+	// (POST /mailboxes/{mailboxId}/fetch)
+	FetchMailbox(ctx context.Context, request FetchMailboxRequestObject) (FetchMailboxResponseObject, error)
+	// ListMailItems The mailbox's queue
+	// (GET /mailboxes/{mailboxId}/items)
+	ListMailItems(ctx context.Context, request ListMailItemsRequestObject) (ListMailItemsResponseObject, error)
 	// RevokeMandate Revoke a mandate
 	// (DELETE /mandates/{mandateId})
 	RevokeMandate(ctx context.Context, request RevokeMandateRequestObject) (RevokeMandateResponseObject, error)
@@ -63337,6 +65167,56 @@ func (sh *strictHandler) UploadLetterScan(ctx echo.Context, interactionId Intera
 	return nil
 }
 
+// GetMailMessage operation middleware
+func (sh *strictHandler) GetMailMessage(ctx echo.Context, mailMessageId openapi_types.UUID) error {
+	var request GetMailMessageRequestObject
+
+	request.MailMessageId = mailMessageId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMailMessage(ctx.Request().Context(), request.(GetMailMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMailMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMailMessageResponseObject); ok {
+		return validResponse.VisitGetMailMessageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DownloadMailMessageRaw operation middleware
+func (sh *strictHandler) DownloadMailMessageRaw(ctx echo.Context, mailMessageId openapi_types.UUID) error {
+	var request DownloadMailMessageRawRequestObject
+
+	request.MailMessageId = mailMessageId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadMailMessageRaw(ctx.Request().Context(), request.(DownloadMailMessageRawRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadMailMessageRaw")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DownloadMailMessageRawResponseObject); ok {
+		return validResponse.VisitDownloadMailMessageRawResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMailboxes operation middleware
 func (sh *strictHandler) ListMailboxes(ctx echo.Context, params ListMailboxesParams) error {
 	var request ListMailboxesRequestObject
@@ -63608,6 +65488,57 @@ func (sh *strictHandler) RecordMailboxCheck(ctx echo.Context, mailboxId MailboxI
 		return err
 	} else if validResponse, ok := response.(RecordMailboxCheckResponseObject); ok {
 		return validResponse.VisitRecordMailboxCheckResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchMailbox operation middleware
+func (sh *strictHandler) FetchMailbox(ctx echo.Context, mailboxId MailboxId) error {
+	var request FetchMailboxRequestObject
+
+	request.MailboxId = mailboxId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchMailbox(ctx.Request().Context(), request.(FetchMailboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchMailbox")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchMailboxResponseObject); ok {
+		return validResponse.VisitFetchMailboxResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMailItems operation middleware
+func (sh *strictHandler) ListMailItems(ctx echo.Context, mailboxId MailboxId, params ListMailItemsParams) error {
+	var request ListMailItemsRequestObject
+
+	request.MailboxId = mailboxId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMailItems(ctx.Request().Context(), request.(ListMailItemsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMailItems")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMailItemsResponseObject); ok {
+		return validResponse.VisitListMailItemsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -65726,689 +67657,738 @@ func (sh *strictHandler) GetVoicemail(ctx echo.Context, interactionId Interactio
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3ddts4uij4KhjNXiv22bQty04qkdde065U0p3dSVV24uo6Z5cyEkRCEsoUoAJAK+qarNVXZ61ze55g",
-	"rnqdzMVczRvkTfpJZuEDQIIUKZKS7CTV7ouuWARB4MOH7//nt07I5wvOCFOy0/+tMyM4IgL++ewKT/V/",
-	"IyJDQReKctbpd65mBAmyEEQSprD+8YFEN0RIylmAFEeSsAiNcXiNKEMvJkevsApnx52gI8MZmWM9I3mP",
-	"54uYdPqdQeds0OkEHbVa6D+lEpRNOx8+BJ2XPMTmk8UV/DQjgiA1IygUBCsSIUEkT0RIUExviKz61knI",
-	"mcKhkifd0ydn496ke/RNeEqOvsHd7tGTbrd71E3/F52WLOpD0FlggedEWQhdTglTLyL9T6pXtsBq1gk6",
-	"DM/1e9g+DTqC/JpQQaJOX4mE+KubcDHHqtPvJAmNSuFwuVhwytR845dyY3b73recX3v7Wj982BZazjhS",
-	"nF+bc8BxHCBBQkJvSAQ/3VBJFeICxXw6tb8RpsRKnw5s4deEiFUBWkNYVNvlPjXn6oGnMLc9+O1mfy74",
-	"fB0SP7B4BRuiRCI1wwrxMEyEIBHCsG88UUQgNaMSUSYVZqpq5xP9gdJ1RViRI0XnpHJxL5gi4oYwzDZs",
-	"n2aDtgPBS6IUEW8VVoncdB9jGIdgy4gqiWI6IeEqjEnV3qWZ01/Svwgy6fQ7//tJRphOzFN5kluIW90r",
-	"zDSgnsdYY1rFUTn808dlUXJJ1QxhhjzwmJOckThCjKMbHNNowOZmfsQnBtljqi8AVvCXPh10oK9ZXxO/",
-	"CY9jvkTJ4jDQSEBuiFgNGFczIgz6o4MJjiU5PB6wCpDYzw0ndj8+bOzxjDmPCWYpBH5IVMj1y+Xnz+3j",
-	"plAGpMKhBp+b2X3pire6ChqPQhWv0JhMOCBJ/XVQfNvL8CMLOZtQMd+IBVzgGJH34QyzKZFIKhrHaImp",
-	"omyKJlzfWUIFWgqqFGHITgm8yBy0d7So7GQr9pV4q6s503WClqf3Yfp8N1r/NBGSi3IyP2LkvRqGMGLk",
-	"cH8hyA3liUQLPK280+ad3B7n+P1LwqZq1uk/PO2VLeVFROYLrggLV38mq/UlvcLXRCKMBNF4FqHXP7y9",
-	"QhJPyAW6JguFeudoxhMhA7QgAhgSEekCjVCTrdD72JH+WsVSew8fBp05Ze7v09KFT0DAKQeiFqEc7KyM",
-	"hMZEI5pBv+gYvbHnhw7Oe4/RckYYmlMpKZseVq/fSlVVC390XrrS7FpXYhbNjdkNu8p5U8n30jG7fe8l",
-	"nVO1fg6v8ZQgSf9aia8xvOd/KyITnMSq03/YDTRc6TyZd/q9bhfQwfyVIYPew5QIWMMrTOMxf1+533n6",
-	"fLe9Wp634Tvu+Y7fIVLi6YbvpM93+84PYooZlXgjcvL8oB2/mChJI/KWiBsaVm+QF4ft9tXXgockSgR5",
-	"yiNSSd0jsvEzC6ylIP3i//kzPvrrO/1/3aMnw3e/dYNHvQ//svnLfzF06CUek7hiBZZUbVyER27Ou/Vk",
-	"8m2I2XMaE/OFMlo5oTFB+nEAXBgjgZdozKNKjWHiptuFfL8lWISz/4CZ1yVbLiLN8yb0PZEBCrEkCLMI",
-	"4TDUIiBlkjBJFb2ppC2/Vi5OE5P15VzR8JpUql4Knj6QiEYgg2gRmyXzMRHo4Oqo1+090irsae8sYx35",
-	"g1Vu+hYnW6IFCyIXnEkCysC3ONI8jEigvVo0IQz+iReLmBol/mQh+Dgm83/9RRqNPtXK9TYVpnGnDysi",
-	"UsGZoxmWWjYnQnDRRwvBF0SoFRp02ByTQUfrGAmTyWLBhQKBCkbKTv/n3zoTSuIIRKpodazHdwJHqEAO",
-	"u2Z8yZAZ9eFd4JSQ/jmcCVVgLXjBQPxHdlXZnZoptZD9k5NpQsMZUccRuXHbkyfwjrFbfGgqbr82LxvQ",
-	"lhlbDFioRHMcaxKjhQW5Ygq/D5BelAxQblMyQGMcISOHHR53jEQ5iWm46xGdIvKeSpCUrQwKB6XFG4nn",
-	"BBHN3wK0mHGmBW24zhfGIoS1YjSMEvNBopUlY75BVCHMVkusr0363Jwk1cfY0Foz1xIRiYZ69T93YCWd",
-	"dynmv/r0McaMEvTyhx+/fXZVOPcn2bm/5lLScUxQupSGR5+N3/fJh/bwpFFZQQnV+hVTSG+BoIMMbAGi",
-	"7GgS0+lMIerEXOWmMsjwnIsxjSLCdsQG0OYsHZEIjtyIuoLHRPYRjuZUM5EMzmcZnLNFNAPvJB2/L/Aa",
-	"JeGBNMvV6Kr4NWFIhnxBJIo4YlwZvAXFFWD3PVfPecKiHUHnbo/+wgTm88F0noHpe29AEzAxro7M+H2A",
-	"6XuOZBLOMgPrgb7UXIF5T18SxVMDILGk5rUgIWcR1VM8xzQm0c5oRrIFaHJjdad+egtAzaISOWtyCknQ",
-	"Nd3F9taFJmZhzWAqFY73c6ud4oYiTiQAEqhW7kpb4WsNlm9Shr0TNIEYp+tICUqZprriCcKCGHhr5u9B",
-	"tve4ArKpXNEMtgvv3aP03b3COiNSEeLM2KCShVaPAMZXnL/EYkr2gKUguZD3ISGRRKfd88cPv3mExivN",
-	"zXyk9KiglZwQYYqqFVKcoxgW0wx6ivMjM35fRBG2QCXiN2C9NpozAhXZQesVZiu7brkr0DhHc8xW9j6i",
-	"mE8pkxdg5VkhytBjJAE/cgDseez6ys0g3IqaQU5gRY5gW3tCt3QhWjmbL1S6C+cIICgiMYZdvdEPji71",
-	"Ay2oez4378m6CvDWgEIT3SWm6rjMjJgZI/QSf2Q4UTMu6F/3QoUNf9QkmLxf2Eueca3T7FRy3212IIn/",
-	"yj4O5JWxommBCKTywC1ac3pBbvg1ibQIGum7h2PD3n9k+AbTGI/jfdCDCCs81kojaCvZzBnUHvoikTUy",
-	"FIY2BF76xj5gd4kisiAsIixcoQN/K4eFvdw2/i4ED7Xqtp8D8S1IGQ8GnaZchfRfML6zTJFkVjjyx+T1",
-	"il7PvxLeVlpqlRaD93K0P5E4PrJa5DjRmsEkkfrfK4TROJGUESmRSPTRfkg/aNzdr19caQoANiijkVNj",
-	"A0idt/VGsKBjvfZDrJr6d4KOubpy0zssie29NQaNtTkaLs9ZqNYeWJqx0xqMbgFmN0Xmsu4c3+rh+j07",
-	"ERYCrzrGBOOkwZ87sA/Pf54axeBbOYC/S6fi419IqPTc7lifwjA4zsgIZDh+7R0zuLeCwsk3OJhKCHuG",
-	"ptNunQ1xe9jNKXthXjgtADLoJIz+mhD7WJ9ZEbZ5WNaDD3AMx/EPE6AjmxaYXqcPQfE+KXfN1gU0SUJB",
-	"1AWSM75kWpiwWrixyCHOYjCYrpsW/V2Z+dd3887bz2tsZOL8ylLQNzoDb4sFFA46nn9RT1NzdYooD18v",
-	"PY6xJCwkn4NGsajdPWi4FkGwZWvrV0Jhodp8tIZyZPNl26mnHwbi25GPtjDLgOH7lEuM6bsDpwwYG/b/",
-	"khoL+E73xSJvLcWvRv+pFY8KyB8qekPKwg22w/WIykWMV8NKZmnsr/585pftr0FMbozDKk8TT01AWoB6",
-	"SCYLLUFLLgJ0ppUxPCXCiK8zOp1pPdtaOOAVZ/k79OhlKn4GHXjW+OTe8JiUUblsTRWkp1ZkMKaKdseT",
-	"SCIqj8Z598qE7hLykM5VOHUHIXcygUOywPMferiV20kl6m5FRYrYWPSz1QgW1bia8yael7y6wFIuuYjW",
-	"xJneef6zvTJathWGtRNnGmDgRuwpRJV4W+oFRUd09+iJ80UfD4/e/Zd/qSWx9biVArgSY77nik5oFiyc",
-	"R41tiFtDMF1T4wYgLJmDy0mGODbLCDpYSjplc02M9ZbnlJkInojcDI0XVqMXlZJEw3BGwmtvg9knUmWz",
-	"VB3BUTlB10920lLMArcjWGUkBCCV7cauvV6wKB7vXkTSNZy5Q9lUf3tvm7jrhf8I5LuWNM8p8389DVqI",
-	"IndGyGuvgE/Y8wLHGyKJMj5vNwiCQox5QObkC0mkZoSQkvC1sod6HCpBF0HIvFQQjUhIox2NKG6O8apc",
-	"RXaS33LGkR2rD6C15JXpGpXf0DIkjEIHqY/JRi8RDQ3K2eFxp1w5scH0m++5BaQX8l5QUfTP7zadwXck",
-	"pE7eayNTea85DocXC8FvDAGH77xrAbU3FfAp3I1etzwyyt92uraNG6/KVxgtCIsom45QwhSNEU4Rxu5P",
-	"Gg+BnlAijBQJZ4yGOPYzBS7QiHE1dKsauchxExEOF95BzR+nJRrzdS0jmM9FKTxJVApRLwVoV7NGlghz",
-	"W1YQ9465nK3v3G0ZUWIvnWzdIMmVtbsVn9jwzyFfEEbZdAgx5usodYmWWOgBfUP+swND1PgYllTNKDNB",
-	"MmYui004dkppanwPcUxYhIVHODweuRBkgcWOJDSdpIyG/jTjKMZSadJmMrcgNvPgj8+u0D/+9vcT8zJO",
-	"idsOhHV3o01jUpqdiSOmuwm622nmG5TvoANJc3Y16yzHpNTZ5CU8xZRJZay/Pr4dQGbECQy2AWPe4yGN",
-	"DgO0nNFwhuZYXEtEFYo4I1ucY5mkn8u0qzUsptlf5ddsa0NCtt+tzAk+Sc0fw3cmMUDm457KYLcr6W1N",
-	"B30CVxNn7BG8vAumdGypxbXX3Y/JteYKbsa4fFpnU2tthhx70cQ83nyH+pi3iYwYlwgHecmhxUYsbOve",
-	"splqwCoXhFnThiwnYHbOB9IGsttsQSwIsMgw5pJEAWJkSaRCEyqkChBWaM6lQg+7ENPe5ExMEH3ZceRc",
-	"9Y0ddT8UHfybtuZ/4gLhsdRE2Yi8C0FvIOCZRfSGRgmOIebECoRDax4pAZ7NwpEIj3li8k5dAOl6+iIO",
-	"rxlfxiSaghS8B3jaz5cBVJAQaGWWNlZ79v5YJ/qAtPGkiyK8kuhAU1UZGH6n/8tpCHq8DGyGMQS405hO",
-	"JgiHSh5W7bHXfI9eclyt98W/VdlNKdyAknMtB1fN/c60GKdP6CVHiQlf1axbrwGzkMTmJ8aHcsaXdZrE",
-	"vqw5t6h+7JUH1kpzG3hiC4F2jUfWh4R8NRJvqalHKRzOylVTG6w1NC+tRYMxOpmQCE0En6ckjZi88C9B",
-	"E42oMAYK/+5RFvK50d55oqZc/7Psok28VLdtVVY5w72Hj8q1JPpXkpuDMvXovNSNuYN8ZYak7wd+xl3u",
-	"bO2C0iX7wKu38qcYtBcPeoaPOzjRk4iqZzeVnvQK3RWHKrWiVtRNuUAa71JjkVxJReZb6dDYxViWk2/z",
-	"VsUs2U7xgg4hGKh02W+JMhnpqU1b81uo5iJ4MoXqGZevX5i44O120eI+mxoSO2/ZhNpvq/Pbtx1J2z6m",
-	"B+I/7SqaBOko62CHK+WvYjMC70XHya7DHao4LsL4SmBIsi3Tb0y6Y+ONZFM9N8mfJbupIto2jrfsSUlN",
-	"lO/1LU+vjqGhSCot3trSODZzjxxPjyHRNXUeg0mtHRQtTTZLDBxUyqD6rRGbL41m10z98UTjb7EkEK64",
-	"aXz2jedmIRBWmP26nU0mzOSIlnGjbc05F2ieSIVmPI5sVaMpjiFUqJGhx2omlT7Myhf4ZELDZq+0FKQj",
-	"gqOYMtLGqm5ITK3a5Mbpd/JlpkqZ4CyhUlIiAnM5BJlSqQhUzZKFWkyNgN3GkOWqElkhcq2IlWVzoUJL",
-	"LNNqZhco8rCE8eUFYuSGCBN6S9AkUYnIY8ZGyBYzCtpFgDbYptQAbLhJMza/RQ9MO221qDS7C7yZLD1P",
-	"KXr1/c9vykTaADwDpP+ZRnYEKOTzOWYRGEL+8be/l8EWM7kku7pTsAhn9GbHSYqEowGhyEPi5YNPH1US",
-	"keOtaEDt+kowd/2C5zJsQs5CItiW7nebL7NzxgVmW/G6t/rFD+8aSJS5G7dPDX6t3F2J7z/Iroa/ks23",
-	"bB9SoSdK3J1U+K31kT61LtISo0PMZSJaBM48NS9UWDf5fJFo5TWMeXgty8rK2VziPprxpckA5QvCkHkB",
-	"TblCGDGyRFECWXSkItqYTJ3xNF31uqRZWJ/Grr9yVkIKLuOlljWfJRo2J6+xoPK4tTtySch1HfR+MB67",
-	"n/RQ/cqMquGcswivhksurklUUeIul43itmE/WTpNBqIgO+NsA02QpaHJc3/4NMfvXSyWx6o99Fo/8zTU",
-	"JpY4JMM5lyQGoX6a4IjEPIF7PsdCUQjmgicrDMCL8VCQhBkVcY5XXClSHlaaruvR+qr2duppFTUL16Is",
-	"QhV6Be8gKpF5DR38whPBPn0kKCJI8phGWFD16eNhWSxEAY1g4WV48BTH8e2pO3p2X9HRf3+1buec0TM9",
-	"wA5lY1uDJDOEul94osw/392aHnF3asB3e5b1KWGae5SZCNJ4ONCE0qEklmQ5I4KYUCIbGQGSOg1JIViu",
-	"PPGJZ+Vg25Z5balrpMbhEs74zFWKypy9BnP1dQdHZgDhUAsikEzgsua8dbWHnlGxXreMN1Z5ot1yODDq",
-	"bBGaSduFoAMGNTzsJP2loMpWdm3pTDRfs/SgftECMzkhgJ71OJMfPcwieftalTZx1l5SFOLCRTo2IB0F",
-	"4upwqoq+VultFV6URsRj4/W5Wr8cHm0E7da9jxQvFX52uid1RwW5uhnsU+TXC/PetWvbLfTK97bUHdQ+",
-	"RH9gqHcn9D/Fiky5KdDoUGicTIeCLLiAeJ8bHicu8SYMecI04RmCid38OiFYk27/p7nWX5ieRSVC/6BF",
-	"EDnMKjPk3fxO+TaufsETRRnxRkPcbykaP51hxkzqols9FMjT0qsLbegEaaqCCXGw8q4xjg3T3yAmAtZG",
-	"N33rNY9p6MSKFhLIgtZWltAzr3LJFs2G2y00Hm9A1Hj4OrAav2pg2nx4emYNXylzmz+dkfD6rQ3kWL+O",
-	"UwHCP2WJKosH+hNfopizqa0thJGMQc2ERDIbEgS3QIKnkapjZAUbdNa1IoStaXxeU9PYKJkla4AdQPl7",
-	"GeT0TM1Qs1jmCK9k9nXOEBaC3uA4QASL2FZHYlw/YJErEx8TfKMlh4Puk363G6DTc/Ofb/pn3TwX9jIQ",
-	"D37unr77uXv05N3/1fu5e3T27rD/c/foofnpXzYLEKe9TYkzZfqq1j3zp/Su8phjXuZHbhPJoKfZ1mMJ",
-	"L+9oRHNzbBtK4dke17kkYZGLA9N4/ECiJWURX/bBTwYNFhZxYuRHALmW1iiPmsvh5D2ZL9QwE23TlM0b",
-	"IlackSFlw3CGxZQMTcReJ9CbetcsfKcQnzX3cjs77uNe4se7WlO56ngwCzZl+aQIto/YiQxbtw+deArd",
-	"MWzE4FZq8JhHqzL1o97RF2aMdvM2zTAQWEgkh8YFUKN2i4QAMbUlbm2rE5P4lzqxzK/leRvOoXQHeqcS",
-	"OLzWso0pDl3M467Nr3KADMxhVJ9zTe71RttDPdHZpi4FVrguQqTUUuq56Q3QglQX1GcMCTCCTIggLCTu",
-	"eHCZUTeDUdM4rzUKkqWIGVrUseVKyyQ+ReaL2N6yfQbXrwV/pR+yUPbSN2oivNZxZS9KyDoG3qFKEvPw",
-	"uiwPzCGEqTTqcCowiTgzvkTUeF6dY0EjTuHW3JK60JijmTj83TJ0E1JK5mxYjL5M3oVbYmol1ay/UiWx",
-	"q4/Qer+IMctC/BtTAi2LLEBmD0y7qMmEWBuKwkKZHyFCXV7TxYJE6GBJyDVhkQzQDGzVKxkg5zA4DGyO",
-	"eCKJBCJibQDgi8jK/G5POFwBikJ6q6sFNkIHWIvVmrkhvgRbgwfhwwCNInKjR6GI3GTNBZzkcYjsiTA8",
-	"J5C+YDtIIGMMQVN8U+5rhj1XFKcAWLai6hsqSniTpV/NY0DF5QUPTTu5ZGL7wOWW3LC8XXkUjzEb1cxX",
-	"2L1tFqd4+c68ZlVbCV+KvFfltt8a2SvHaao6V0DRf7NExNkFEEWeKE0TbQB41mqLmv4PN4SlVZu8tIn2",
-	"BkzYWQXMXKbT7qVjUsNAITKDL4k4CrE0BL8kXFxINdw1YDzLKyrjTC77aEGE5AyKI4xJzNnUCp1IKpGE",
-	"TtBcv7i/8PGwOggyxps2sCHBuj4cqj5QZFbqA392fPro3FjKqUIhT+IIjQlievqYQqoZiSVBWKIpvSHs",
-	"uDz0KuWqhmyWU7WEGU/XhJb1nrvSykPG9pxTDB1A3pOGWkpr00PQxHvAfPBAy5dRdsgjW4sXOn+YfoIl",
-	"C9tvjnIZLfbQrgxeBeBsm9Rrr+l2ntV875F65/TTtDOJJkApDsWcX0sU02sCtKnQCqX82uxQXCxPFYpR",
-	"r7XXP7/Bmgtdy6xyF7x2La0csltERKZXfnOzoor7WwebD9X4txfNJUuavSt1xXxxTzl/eyyztBnF60s6",
-	"51C+JYrXzr4R5W81n3CvXLFwRRokMzZgeWVX5DtyY1OvS8SPlLFFaNCJyM2g44RCQUIuItecI5UVD1J9",
-	"Y11F3sYy5K/nt7LnNyTWH2kcKsMZ2ZOS3LS+8A0VnM3zJ5JTfKGG0FAQmcRK7iJK8rENJd00lyALwaME",
-	"BPKhVGQhq0q6FOxbfAFtnyB5udSmVSlmJmJKWFgbTvSjHVZh1DJpMj5GlG4mD/ISoJTAPFtiAaXS825u",
-	"N/uOyjBTVQtWcixpiVfuRxaBXdL2/wxMVysIBzHdNdQKtHc2ReMVivHSL1RlX+oEnXRw6fGEnj9+c5iA",
-	"HVcbh9YgGVfWm6U2vLWl46qx4tU6Ys11+d4SHvtgEDKZz3Fp28sZtukhMyxKNdZyNaDQZT5XnmW9kUaK",
-	"RdlKAovWOfAUjrGAC5vvzVbawu7oXVL+AhhpH2GnLAT6Tq5pd2OuZo3COreRmb3zbmneKbqH1k9u8zHs",
-	"Q2j2iOHdyc3f8TDRxB/g/JKy67bmtBLZszxmMxFxafkIL8ABWsT8H/2Tk/qyyiIu347TgNOW5YUTaUq7",
-	"sk6bJaHrThlwXguQoEvZfLPc2zJiYzNevZWU7ffZew07HG9xcjTapkMJpPOvUwBI8hUkmlNGArQQ/Bfy",
-	"q4IW+W26KO8ZSexigcmVAQ8iOp8JwUVF3nWpgFZdsbpoyIYpshfKlvAngmNVgqcQjrIhuK06dcZL2lqX",
-	"Sq/BVpV10nrXoENEVWDGCy/wfSParZdehAjWKEAhnkMT3aXgWpIzfXZXSGIaQUjXT9Z6jtEoYz+jAGHb",
-	"RTvtwgsX0nbbBav6yLfIjXz71baK/vZOkMaWnFSBrIi1TQ2nBkoLgq/Bp3ig1U30a0Li2Bs16ByuF55t",
-	"VPHmxRwv3hKlZeiyPFWTCTqc8DgqiymBFFxJNP9HaYIjggOiEs35DVTXICJ1IIPKIY6bCHQTosLZ0JUV",
-	"HbrOiaW5XWZ9JRrEc/MAUTYlUpEIUWbdhr8mJCG56Ltaij7jslxXdZWzh5KU5ylrGGgQuQrbVCKpuCDR",
-	"Rb7yNlWSxBOosgohGSaaNye0+rVTuVDl8JAkTESDRJVXmMZv3dgPJkCj8rBfOBgqzgMkua13hwRZxCu0",
-	"FFQpwkwBJMwggNgKii560yTFGxfuBbxGiURQUm68Qn80veKggB5eQL8+izzHrZuCLC0nrcULzuKVWR6J",
-	"EFaI4HBmA08P5ALPTdI1ESHFsd6z+e9C8DmHemeHbTCoQG8BnewpekeW61GSw6wMz9d3mD+7ytvzroYE",
-	"vGCLRLX1R6wRic2F7ne4+aVhZuhRPgr47FE3FwbcDdpQDDfpzy++//aH//oud74tC/hvzo5x1CTHfM5q",
-	"J60u5f+ToIocQcs0dGkqNV4TsrAN7YHcIM6ILdoUxgRrwqhqq/k3sc5aSlQOyidPzmxr5lgG6PT8zJQV",
-	"X1JJcgf36OHDs4d1Ady3QtrcSt/aWJ2WB13RYuasV/9qCaW6DXQrJz3pukvJgldDcqd006KpL8s86bct",
-	"vRN0Qpv92jSHtWmqhilOkL3VKI3iL3qQ907TXIq/uIHu3XXJbK0u6yVboWtqgsu90BEjQMzJfEwESMqR",
-	"TaOgSprxMx5HhgboPx9IZAoqHRfOGI5rYz3+ddlecX6d5oIFaZEZ03Yd6ntz4Up8QwwaU2LVNNE3DZ7Z",
-	"Cvv82KFmdS8+Q3zvjjUdm9pzbyVruXZ1Lp6v4YH9WQ/PTMlbHfor+26j87aqenm6LzRFcXWKFb52gi0U",
-	"qAc0TiM8bQQSZcjkXKADnBX51RcAEiUnXCyxiEh02C4teN00SCI5LF6PIqlAXOAYkffhDLMpMYK6bd2A",
-	"kaTzRUxsPilM0UdUmTJh4zRuDXQlkOopm5brHxvioBoVpzJUIyUUFt5oBtI/icCGnFadsykKUBJambwr",
-	"0iJppqqPy0uCtCg/Oa6u5l5aJyWX6Y0EpjYYbruM6rKTvoNYJxt36p9Wrs9BSjlS+LlDz2BTipLbhkVV",
-	"EfCyZAyDpO3obfrWlhTXBZRuGTC6nHFJIAcspox4nNkHnpXPXZSWrd5mYgpw6zDSdr6DHFiD6ijTIt32",
-	"7I4goOWD+13cfhrI78uAZab0EpJeosELgAXQYitjmP4gubp7fQ1IsEWkwDIP0IzE0YBhBM3onYvZQdUa",
-	"Lg5cYXqoN5A5qQ7d8QyYo1bH6CWfTqETTma9gWb0F9k6XYgwZ0QPm8RYr3vANC+Z8Djmy6NkcYxcUQcO",
-	"MxvOQ6FarbOjmfWBMBcThNWAFbYHrbwgmxuC9fUdRcW9UoagE7iJtiw2zFJWkF1Xz82q149kTqWkbBog",
-	"2OLETA4mW2irHvWR4nabKFmU85QdPcnrdnDYss1gTEtdD/lkCKvruGb8UU2cQFW5MgunDCo11+WHrErD",
-	"ehY0LjJuMIIdo0sjQxAWSTRyJf5GwYCNKotmjAI0Wq/CMoKgWyf5gFwzukB4wAwT9uZGI8gPazHvgBUm",
-	"RgfODGgVD1vMAUGHd7ga5sae93qHx+jZDRGrAXODxokq/5KpZYJTg6NPOw0mp1Wn7G46xfoW3n6AtVU8",
-	"WP965uExe6yjXvtwFW/s5XBrvuJi6cDbLIe/sby8DDFjbesR2ne25PL7KFW/5h9sWmve22/NuWTRifmT",
-	"ydJk1+VyYCiVIf1W1PZECseC/OQ/MALn5JOYsmuTkOUHkts+XOs0foc8Tj+F0+4z3VUjcDWMoSnGe2YZ",
-	"P1AOUfNrzcPz8v8FGF1sxmOQNrUxWdVpujQC8pZejIL8VjC/QDVYQhq3JNki2KcQSlqSqF56YYdp/nCz",
-	"EPqNuemZi8yl+5mKkyZXUeZL+qbJ67Z9jqm14XXQcSg6scp3rusOjDbNeMqx055p0ZbbxAzcMpzTFulp",
-	"1gDqJz3UVd4qSiN2yR4CVF4GIx6WWPqiSBBZrs5jvwNuow6vbZDRW1YuCO3uEtZaZqg23IyzaG2RR3ab",
-	"OWCLVN5pWGHCP5+s2ERNAIOeB6rHCmQKPJc7cW/fxmG5rjV1eMF+63DwEX0nC0YBmf1CqNGcMiqVwIre",
-	"kCEU4wdF2zblBfnAOZyrpcv8aZTqEoojAd7sot4LSSp+oHSqljt93cZ2pUFvdcvYKoktIzcFjlPD1loY",
-	"hYs0Zc2nUqxEavUU97kLhNGcSgjL85WWA1BYdkyH25GYtPQNtslgaxzDVEpJ2p+Poykbj8eafw/yF+gE",
-	"LtBh4MIR0UF6kw6zWLGD7EqZY8vRrvqgqZLmJHB6Nff/z6UFDcooQN/rJIFveIhVgLxxJBEBYlxhKkiA",
-	"KIn4PBgwOl9wLetgKROBWWhiMZUpnTj8JRE0or8mJEAhngTIus3J0MSwkGDA9LEorQhdZE3B+wgLRSVm",
-	"JtiFKBIg8l7f2wsvEqaPFsk4piFV5ELPwyaCCAKSFSj8fVS2S/CFpHMcZ3vO9hLiCcxSXK0JCrLmGUpk",
-	"Iesjp/W7aTU5B1jqf+SAaazYGpqdoAPg1P+FJeixDp5GGl8DqFHhYMfAUCZZ8E66XkPGDXT1lAameqAB",
-	"qs21gcCfFJQbyy56eLU3o4IVBe/YqGC+uq+GjRvYSL3LdjcBdY+Jo18MM7i9PMzbEDtb5sCWxb++TKND",
-	"bqeeej6u5F36xS3tEJYNWn9HVoDyGL1QWSNiTS2t4cYpC1RmAbqBFyIiQ1xmd/gCird/bcXWfyp4qq2L",
-	"et8dl1pVNM+Sn5sVUSgptVdRstv0gC4tFlhbnK/iElY2S/piehrtp4dP8VDyN3wNpOgAGrfMMYs+fTx0",
-	"ZUTNRbduPe8dCMauMGzdQe+gLRoBlWJdQ++bB8p3lXi1D3nJsom7E5Xs0g3C6VfbcYos6ED6NKmyV8EF",
-	"wgrFBEvlzPZ1kle+WcIt9Dm4zd4E1UQoa1CeB2ga2/iP//4/kfXRwL+ztBf9l6NV5g9Lc9ABFPv99BHU",
-	"iqzy3AOJYjoh4SqMIfAA22M69K0z7sOZa6jjEaJO4Hs53QdLNYhcQPTa/lQs0QGdL0AVQVcv3wYI8vxe",
-	"vLp8/RY9eXIWoLevrl6/ReePHh4Gxi4P4dxcIMaN5i2Vsa7HPMQxEiTGK5NhkduQiqWrdWf+yapsTHrF",
-	"Y/6+hCOMJWEhGXrpefndvIaYPBxDKtKYvyfS9B8xqSoQGs9ZaG8AgSoDUSKgvceMIL5kREDpwDDG0M3R",
-	"fK9R2pKnkazpBeuDE8WHlVFml9DEw4QRLgiTCDs/1HjlUoUOLFM3zg4jYR1eZAH2xkWneYaVNyDvKQte",
-	"NIjEK6r8jnF4PaFxPJSUlfXo+yHWoDP5XvMFFypz+VJpKoe6kBe91TlWNLT1FuWF7SRmj8hbsnH6aIoE",
-	"EqYWuZhyhbVNcU0Ill8Tmpr1JQyvk0V5g2goEJDDGXxNJOI3efywPio6jkkFlmxX1nwovRL69aWt3eBt",
-	"iwuTmEyzUJtmFyjkcUzwFLzFHM3xCgmCI41kDe/PrQU5z/GihXDjZz02kmxMAiHlbEiYHlhRD7SJIm/J",
-	"Wq17CMDY8HS2bElJeTk3AF1GU3W42uBHgEy9GyJwnGbqpV83tWH1eJPmMyNoRqczIhVy39BIIT3Ztbxv",
-	"4CIRCy5Jk6uZVp4whjZgRC7eyORBpBmeDSTy9EI3IgxbQVvOVQsMfTtXLTG0mextkS8Tvu8uzNiazh2D",
-	"LLtTBY7ooegaifQKD23nqbOQAFq6OfGl3rJR35RiW7pmca6NNaM8cCnmqtRscWUbVRiWbVJf50QVopDn",
-	"RIGYt20h6zK08LaWizr3oFl3blu5Hh2M1gpPNLBUuI9v5fJcl1rzhVS6LcXJYqphS/HSJT2m8TSW+mak",
-	"1YTRpILZBcKmvUAWXrNwnOhAk3bgFmMS8jnxhNU0rgwYmp79hmj5jqrDplJnbZXqnFTX7L5uL20VJKfG",
-	"sklTicQkYVcJHTWHaKpcaeF6UZASnFzNJ5PA+OpYDHqEPRiVCGDRKFfHfT/CTUsPhS+ZpOnBp91cXne3",
-	"lQBRMFzKHEe/SF375mkKOUvxvIo0P+Ojv77T/9c9ejJ891s3OHvy4V86jWSK+pJWVkJoKhdYPCnQ1nJu",
-	"u4GSlvup8zfbifQ45owEJuYa7O7W0W7heYCRInj+QBrhy9oQLD35g3UALxT+Q84i4D5lwmDFBvvFmL/f",
-	"hzXPGRbuzpyXF7vWlg+1WYmrTtSslKupkrBTM3lVmlkD6/AS77BUCD6GTOMWdACnitFScDZNi5ccXphR",
-	"WgsURAlKpFEHNG3mk4l/4jQCCc6N109g843yLsgmCO/Lr9yAV+9kCmrNu8vZZCXPu22LQw0PrFfrt9bX",
-	"LdXbo9J+10xqB9bQXnlsDK5ycTfNvtvUDGtdo/A8UjaVznNEY79G19eQaF/oI+5v1kIoQuNVLnEwl6Qn",
-	"yEIQabKtb0x3hHx/IHRgA5qK6X1jMsPxJMctx6usF8GEC/fHu9KizqbgYz0/hE24+pC3Wyu2VfeMtpiV",
-	"r0Jqi2PYdEelx+FYchTyGygKpqTDxO1MOoLc8OudvcFmjm1zlSCLcVPSsY1y0uzYh4aBQeOUdT/wqSgz",
-	"yQqf2RWP8OqB1HoHdIDzsdilZTKuhiuihu7vLBvTAqYUsbcyWukvDF3fo0IyMRVSoQivDFi0jOM3gT0s",
-	"8zRUfCBhqjQFAec/4NtX+IKwI5PquY1Ho3WDk3aVjf123B4M8/t1iLgHqxygZ4VVbkNWcj5xuKSaR0oF",
-	"sEIRCWmkTxn2UJmwfLidofeuc5Dz5aUNiDbBdqsy0m0Zfq46NKTT1vcgKOuu34Ld7dimpRCnnWcl6IC8",
-	"x6GKV+DmsFUC1JIfNgp9q6LSaxT6QBKCHK09zEdlBK47kv5jPYW6qlLdo7PWURh5UtmW8LUkYBu6/+fI",
-	"jYHhBrz+zpN2SmzcdMpIWvvgwvgkFYJVo2QRcxyV9q+8qzTnPeQca+Jq9tGKMaYvbSWCbJ3o7K91w6nu",
-	"x95j60Ldob0Hvrgna8QtEsatBcx70lWhMldV0avPnbWqF0BcVla8uXz9Ail+TVhgA7j16JSeWfM2ka4d",
-	"a6ML8hYOueR6wIeG14UaPzgMjQcXL+gQhjRoAz81qOrNWHpxMoNbAYahRqCYRNNdI4H9ibbUur6+WoFE",
-	"hjiu+2iLWUy31xI2mxZQCVC+QB74DKaJ88FAIBWPSZBGEnkHAz1UOd9K/HZ3fyNDMFj2FkL/2po7TPxa",
-	"dXOUfFW7rBSgLZaRVRPc0uawRSG7tPyEidIaWvN2WY1v9MdnV+hkTk5c+cN+VtfTi/EyeR8PJNLoIJUf",
-	"4rVuYBUkpAvNnYabwioabN1NoxGnuTn0jR5dUlHVp5iu+KBtLzUFIQ6+Oacs2vHaNAzNsUiZxcVvqpNS",
-	"+9F9NBezonda/C/rBta065fd1FbpTs/yGtc6FrnSKh5WlEvwLdKOWpOPLOJ8nTrUfm1TNk+N+6HZpWpw",
-	"ieqvTruSPTnUa3ZDUySES2qzlDqmrkVV03ALug1ItxfVwcojd6g65HhTad3lmEyUrftsqNbBwKXLffoY",
-	"oJBzEXHGPn0k0nYGqeiEUtno5E4rkrTrhWLK6Vr22SBZvxbGW9nDbqGZTJ27cavWMltUN9gEsApL/4KA",
-	"gb8PqQZaRACmmslzc8LUBUqlxz6SisaxG22ikdKnF/6bUR9FNgonCxeBj3XyonzHk05LleDv+ZamzzGP",
-	"VhWVsdr0mYNpymD7w4IwyqYvbL+Llqtz/MqPUeoe9d793D168q7/c/fooflnaZCSkeK3eLWcJCu+aYM/",
-	"EXLdenM0wqvGxLoIyZy14PE6BZ9zdpvTS6wScasfSG51/WqWCHmrH0jIrc6/JBG7zS8UboFFp2xf/go8",
-	"cAYOrz0USQ+z9AJ5joh2ldt2KqK2bcz6F1bwrKJpfj7TzsYSeG4syhBPBBpjWaHV3l3xsvUdbOte9THp",
-	"9ut23b2QdCt1rioQaHMxhaaSlX8i+1BYcrTi7rQW/7NfQm2fPRbn+Zqq7JSiaglqrp9foiSNyFsibmhI",
-	"bp/JRHyOKavo1k0VigiOTfxwHw06MTc6xKAToEEnLcVl/jQ1twadf/zt7+3Y2YwnQv6OGN2eGZKWXsaS",
-	"qpZdjO3Jbs2hcoh4+zwqQ8SW7ZF3YG4p4tUv70vigx46ZFdD0LV+eU2LKFrQ12PBXvhinsDdIWfMffhL",
-	"4I13gPK1a6i+Ar8rftziymwRa/Dapt48hW4hbSP6TF2Nod9QtKYPaElV92Xz93u13YeKKyp84N0GELzk",
-	"U4PSLSCwy84rWn6etrUKlvT6Ld8nj2m4arnBCK9KjLXjRFJGpBzqx30k8dxV29dCggmQnWO2Qm4g0gPB",
-	"0Sty/Vqb5Lqk97xiDfC8jzCKEmECLWUSzrSc83iGuEBPuvO1hqwbCmimwVH+HjtB4Xv10SqV8SmvBR/H",
-	"pCSE/M3zp+jJ+cNv0MKMQCYQV5Y5JIUgcXXk6X8kXJm6PVocFGTBBdjUse2ejiBX7ri8pktlfHSULGIa",
-	"YkWas8zv3CuvsApnZSwTVtJ8Qqjw9wwy/Uomo0wqXBqVYAKMTTerBYYKI1jZbMQKk4/kiQir24bRiMwX",
-	"XBmTjxIrU37LfcP0aUtbUcxIHAH0Q0GUqXViJVrkPlTh13LekvV7oaiKyYae4esWKgnVhNGPb14ghucu",
-	"DsO1hLVYV+8Ts9GY5vvpGitQ3dQpu1wsBLeeiR2qZGCYpnXLvvk8r8Zuii+ztSS8DzXa2JYR8enKtqkk",
-	"kS7iOzKhjFZ08syKxWmSGGGFj9EfEywiOHiIzTEgGJquvujA/PcwGDDrs88/SAvnDCHvIR8FD8XEXcOZ",
-	"YMDyfV4OAwjYkugA/nMYoDllw5jckBgdwH/0T/h92U92LfDTgKWPXAVmdJAFkuqfTb1fdGD/oX+DKhQm",
-	"1GHADqCfFwAtMKWGhJn78BhdmsZFFj6SqGGUEHQAHC5AC+Cj0K4MAKK/FnNJhoYDmmGHUG6dTlyELTpQ",
-	"ZL7QDDCAM9DQNRRgGJEbuzl0YOY+NCWJYpJ7GiCXaju0IUViwOwbQRbD0k9PwHY65eIwSF2jAXRaSr8H",
-	"GwgGzHGTPoJKmhAkqF+H30l0eIzeKk34IcpOCxsmeSEF4YC5ik54sYghbztt0WpT7ATV7x9wZiHiEqMP",
-	"XY9W04DQVfJ0uWdUgvcWXjRrE0P9w2FZy8GQR6RJAHBNw6LSsD2qKI6HacJ73SdgYJ6vFRyTlOG4cTZx",
-	"6TfWYNnwJR+OTV5JOU2xm1FJL3qq5NCLJS+3HZZo8uYbZbQ28575faG8ep9NF5eh66ZzsbUFcyPKabpR",
-	"svJvOylysyGkqahY3OskrW9csfimmNMCaFaW2Cw+bzpTO7jR/mwkQuNI/uIEU83Yvsyzu4Wj4fXzbT4Y",
-	"gPfmO9cru3OeybcVsIA++2Zdt5A8eU2pZ/7ObhTEXlKpdjXwpZO9TeZzXJap3Nhkl071Ci8Wtvhyfmnz",
-	"7EE5ilYK9t5nmjuD3eeyd5osu6GtsfXOGt5rr7BE2V427uCNPuffKgSEBk6MZii8cQkOjZovw9mvvOXU",
-	"dxSv1APtLFtcgL+YN5veAwsUd5vT726Ezl+yPRY4sNWptlh3qmeWEGDTEHlYWd+w+lB2zrXJq2TfJ3Gc",
-	"JrA4WKUlUeWMLrarJRHl1MBG8PI0xw+2j5Cc7driIJ1l24IUa9nvkcCTtNGRnhoiWhStKvRVeyVa3/M1",
-	"c0cO3IGHs7X5DMULsJ3pII/MJTlEpv33jEqltWNoHn9c5jSosVLviFTF1GwfZv4emgCqmpzW3ewtLvB+",
-	"7sLuqNwYYTNMbZpY84aEBFDGT3tvgYNrFnPBw1kCPc0UFnQykRC+GId8ToZjzq9jAumb+P1wTBiZUKjP",
-	"W92wrEwSbuKmc+EBpTluWCpkBrgSDK7EUaMKLYmId3deO1KiJ9vQCDA9HxtSWoL4MZckGlYl9KX9hJYz",
-	"HhOoHUOheGcfLQm5JiwK4B/xaqhngjj6GY9phFd9NEi63bNQKwzwL7Am6VGJIOsPG9XIhtXK6s5HfEGY",
-	"qRFvC/X7tfu5gcG21YNNi+9ycwt0RqhelgGyWRgj79Ol2Po7dGK6VyypmlGGFGFoRXBJa4Ht6hzDsjdi",
-	"R1rje73WjcXs5oLUOkkoc9lYW+IQeoAN55Qlqizb/JV5oE9yiePY+AbHZMKh0SNKmJ98kSYiudlleX33",
-	"qSBE2cuQ/9yg85aH9NNH9ekj+q8B+sunj4Iz079yzNkvPBHofxt0Sitkm08P7actua3SXeqL0OS9evrq",
-	"/eO//0/AHzA+Q7qyzYiVxhElODSCKAeJD4ns/C0WDlP3aIOgdMifcMEIQxlz1fZNY3m+nZOH/rgmVxYp",
-	"DqUJUqt2OTI0V3/9HXtIFHh3pGJzlfheijfFc9msKa7d4a307T1d8xo7a/WtT73552e9nDv/tO4C5wui",
-	"frabiRl0lLkhLmu75Kj2f2X8IIjHNWDbiM3t0HYzHlZUF24lObtIp0YY6GQb099zTiWR7d8tOnJV2njc",
-	"m7V84xNB5OyN8dq3vHfCvGzLl7SVUwtrzk9WvtZFvNoumlUpHM7mxrtd1iUqfS7TumTG+wblDdKOLND7",
-	"6iJtMmZ7YTFCIlMYUoaYuQnsEJjgYNAJeSIEJUKig4jMMYvIifj0EYIjDk0ztE8fJYowkyjG6I/PvrNZ",
-	"x/vqCrdtBqbRUm2v2TR91KKWC11M2997sfPpb1DGY2NtVeM7jym7bhFY47/7krLrehDkXfEVcS323Iy0",
-	"q99A6Rv+sf6acEXkRRo7kLl7LeLMsEzbABZi29aVZKhAoDZ3it297enddCbN2ZAs6gTVmbtvbIQQBOe5",
-	"oMI14wYjcX15VTMuncg1G40SQeQmrtly0h18EOlWckurE5HyANpKQvrCYVgFplJ42JIbhVKToFeYoBh0",
-	"ehh4RZTcr70AERbiSGCmIKSG4SlJn54FA2baS6qTtFbcYYBwGPKEKcxUgEwL/gNpwtBRmkNzGKBIT6IB",
-	"MmAHqWYTkRvXQVTPFM0py/fZdwW9ssWaUqR6YZCb774NNHYK7R3SL7me/KWk9W15yblLr/bZA1f4zDQx",
-	"YVgIvgSlA5b1QCJBpzMlj90e+lCcheEYyRlfSpT+yQwtzDClD8Eu+ocFl0QGyIaTmd6WzvInvTcukLQa",
-	"gH3XmDSlK5REWISFDT2idh7rBbsAVRJ22P8vri614db2ZzTm/FoGqToJ6+GUKcPxbQUcO9at4wJ5VX6l",
-	"PzMVEVpgQH14V80IFa4qprzwOqylL+XbvFFhenuY16GLgDwuooXsC4LTtk4WLFmp4fRx+rcbgJOIKvfU",
-	"HV3hTze2eLI5wpSOyh9Nx9TCMgC382Y/uCE54NlRud/cwAxadlT2gxlSit5+a7c1jjHjUpVnjtnw8KEk",
-	"qtwUtuBClUebSq/va11jlLRHbCHKfTO3hGXbJXjfC8oC3GEHZeRxvW9BO07hYJfLRjmrr6zi5QEUTIj6",
-	"EI80iTlGtlzYNSELKzArLqAJP7HGxDAmGMrKrwlO6wkF9Y44e5jl7Z7OHz20kn0sA/Tw8Tfmr6wtb+9h",
-	"1rcrF7T/6OHDs4d1av4+8KWmw0kZ/pThhCk0WqLUZpGqW/kpsS0+M/TEflCJmjVlzyr+mghJLTIzvtaJ",
-	"Ha1yrS69y+pCX9sU3ve0mQYyi7Xah9clSuMPDEnKpqAh4KhFGwA9X6l/3jgzdnG3fX1FNQuRqCXPb6rb",
-	"7217BN+RG3snSo4hSkhll0eCRUyJNC4Qk/HjdyEAP4hImNzeS0PeG07cUh1+Zl9zmnBb3ffNp4+TTx/h",
-	"oURRgiIuJSXlGTINcxVArl7/0qkRLwPUyxU6PXMCeY7SntVR2XZQModeBaM5EVMSDSlTfNsLVKVZvyYC",
-	"QRuMVJYFH1kfXR31ur1HR91u97R3Vgrtkir7rZelhdAoIRUijxP4Gsc3vCGTXEXUNuTC5gcBwRiut75Z",
-	"v3LeGISzvCKTZeQZXJZYwq0EcSLfAUgj/9ZtKCor6mFFnCXGLOGBp9C4sKaapKZ6ZM1KmcrEMPTSuEg8",
-	"zd+C2kDhbQodtC2HWlcagYvrhlD4CYaWl0wwVy6DT+CZnVIJwa+7agiTFybigm6zm2Ah6ujLGlnOrtQm",
-	"KSh/Rbat5mAgsJ3de7OAt87L70agaldNtiZXpXt7TLStObnW0Jsup2h3hSQjZ2dpLMZk7CwroLt5zeCq",
-	"GGIml+V1UQn0fsdZ3qZJ6TJdby9Q5Nmj02654AQInFBvjCklhuOSsJO6/jG++dt1BsGhprP+q426xxR4",
-	"VUWYkGMrplt/ZD86X2C2ym9+d2P8rfFBWmCDA5bjg31ElfVY4bShU87n9SDt6AYpfj6oAwTNHpDiEV4Z",
-	"45Wmg1lBc5eKeN7rIYlXlE0HbDlbZXr04TG6ZCjt0IRsz77xCsV4iQ5mCQW5M0B0vvj0/ykZDNjTy+cB",
-	"kp8+gor86SMytYrIod0Fg94Y40TZeAkDkCknDm0GzNhtBde7z0PKEkgIt8DWvmtMyVBO9YaIlXvd/Ez1",
-	"rHFkduh8PgJCN1iWlFffzCjj5cUslxpDyxqnz4UQ1L6+mTzUeogKbarM7X4gs6RF82K9o2jvBa49caLZ",
-	"dJ5g4ajnWnn7gkMMvpCi2EHa/xtQ4PACENC/pvNEKjSGiB+XT40UCWeMhq4x9lpDsk1CTLV0ABxrPRku",
-	"PcUS8pNFk+T3PMoSYEf6umiM98RbqMtApUuTdT074YJfDJh5W476lp5qkYdcoJHNox1doJGnZo3QSfr3",
-	"RPD5SM8gFzFV5k/92PwJo/POk2ydHYu5JhbElC/OqXPZX64RVvqN9A8YVx6F27xu+1qcq3vVk1NT0G8+",
-	"zq0Evtxa168unFJ2nDRCXJRf2fNu871V7+OVBnrLLcA5VPRFETf0JkuNrt9Bm/iTwvkXt7KP+lnVNqdb",
-	"qptlVUiN320dxltoAtsI6jeVMTlXdE5iygiCMTYuJyVGJmp0TGKu0YHb2OQlsvQTHTBuBALQtChnZpod",
-	"Qmq6ZbWjt+Pi1TS/ntJXlY8fWS101M8bRTQMCo2SNd9i3Ir2zlrpqCqEW5s8dhMfaqzSpZTRrGhf5dh2",
-	"dEb4GNtMAshwd72vTRzzJUT10JgUZEbKALFSY4EmQyZ71xqFrE84E4fneJHqMFAqKjMTHZx3n/jS8R6M",
-	"+F+vvlxvx9yDLfQLFb23aDVUQSF+cnJw0QOXE18fyDKZNKdkWjR2yKGxFmgrTdWrkrYoDpPs4HJO/oZE",
-	"c03a3YwHAy3A3eDkPZoSCfVUTPTj7s3S17l8vnPz2oLfbQbsdp1OSqHiVJjC1ksiBmswq858cMnqzjpT",
-	"Z21nEFP7Rq+1ooVzKzCXw9Tw92c3NvFurQoJF6W7+T51t6Uld/QqtzLwu6jY/dRjxgrXFdxYA0Obrnm2",
-	"Xk6x3ZwfhdW3Vik540umeU4a7mUqQfPENxb5IV0hX1QU6S+mOVrYmM7zJhzIWLsLtXj84hWdwDL4uYl4",
-	"y2WMQKEoGro/M5evNcCnNnI9Sxqq7ZQ6p8F1ct3DoA87jofQMlEDN69xbSrCDPv1QG7RxB5wbVapQ+z9",
-	"aAz+JblDxUFjjIs8LbucIZEyi/svESgWVBA5LCtP/paEnEXSto2GpDCYzqCp7Rtfkfy2lnFQUhPmmrC0",
-	"1bRD2W8JFqVJtsXECX9juclyewoaZCtcpbh/ubAhMTtXxqsqzpWVRdpEe9b5cHY/QYhdJEqisa1vdqDI",
-	"exWgRMSBE361RGDNoJHUj0AWCdCb50/R2dnZE6TvqKaO0lRZkwhL9PNvkO0LM314d1iaW+TRifXaKG1U",
-	"KW+izWcCZTSry0eVmuvNR8pc6PWVKFOjFXmv0sRn50tMiZ2LB858lQ6i9ahbVnLKG7EZHOXFg7aODEj9",
-	"5o1LkG3s6nyDKVC1bL21BVlKXbo1pZR+zERwd1wxXwJ/Ahtz0JnR6QwYAFVahCpViv8C6S6NldAXGcv6",
-	"FkvS+RBsHg/TPzf3/cM7973tvMNe5dEaxxt0qm3kaPMiqyvNkN4YUwIGGv0uMVgqLlI5hfpPqUQYLXF8",
-	"fUSbefxaeplt78daBeyFG7eNMtKuqQAPIfc/uoPUIC605FbRk/pNLscpHUpiSZYzIoo5TuWJrDxRIZ/X",
-	"UhLvOvxg36hp8VpCqicEwFa/F2/oMAtG63v5sF4aCRd+iFrtSaf28Tyh2zGNzwuFbEQ7PXjm4khqPlSs",
-	"wWCPooxq+gSprJJVgRq0j13Lo+a+EWsDruR7sWe0iAugVe5dawdpvTFNzEoF5Kda/HJE0PgOHRDLFLTC",
-	"Wblpg/pT24eGYtjd3Wkmf3G94G+RxbpP5Nis+/HLYbUhZzKJ1Z0wiOxbZQXddtvE75lNp6FFrsaHphwx",
-	"maj9xxO1YJFfO2+qpgpVjKh4V/aB9dBGnEpFbACRd8ztLaa5TxXu9kY6uBcinhLVuyLkXoLUW70I2yYa",
-	"zDSXicbdMiO2byc6+PefrgL0LPru7eWhSSU6wYmancDTAJkeFan1E42m4Wz4j7/9faSPBvYNTNTYhdLl",
-	"zZRadD58AKIx4RZxNH3KjAMda3VeL6fizNEiYTZvNZGKz4k4ciEffsaraZfhcoltlGF/wDTtlAG6cUcS",
-	"GKFDughLkzQKjyQaE83hIRiHQGsLQUIuIhgzYASHs9QjboZqLcr3oE94HPMl6FaCKkVYtsLjARuwp5zd",
-	"aErKmewP2BGCziMSYUFQ2q1lBCXvjfn2xIYI/esvkrORyajDru/GSEN5dKzneUmlkiiRUN9MS1cLPKXM",
-	"luBfYCnRyMO7ERrj8BphiUb2B5hk9MK1IAlXR38mqxFoiWFIFsqEP0IAH3r9w9srRN7rn9HIIMl/GRkI",
-	"IZTZk1GyiDmOJDowTGZC0/AmKtDbP10e9R4+QpRJRXB02IcoWSVWsEc9U+rdvSYmNnLMoxWksOGVtOUk",
-	"BASXGrMqbOEN0V8URCWCaYQdPbvC09GFrdAnXX0JNHoxOYIWMiN0cH5qfTVS4ZgE+tvnvcfmpzmVkrLp",
-	"IUyuL5LeSYiVESjR6NJEXv7VQtrYRW01O7goppzdyOpA3n3TV0x/agTg9O7aaP2yHaS37RCCD8wtkSZ+",
-	"K6YhsVZle6O0+CQoUdgG6sf2Jsr+yQl5j+eLmBxTBqGnJ/C2bT5nrG7pvbt8/cILsu93usenx11XKQwv",
-	"aKffOTvuHp9BGq2aAcU5MdnV+p9TkyKpqShA50XU6Xc0nl5ObXmsBRZ4TvQdrJQ5syEnL+kcJOPagU8N",
-	"bdUji+lt8coYXCWa8TgycbZUQigrRLLoUb8mBOBmgamfORKHaysJ6cEf9JfLpjI6cG6yNeXjHXQKAoQG",
-	"KPa6XUc2XUFNjzr8YmUUe6oeg/r5N/c5y1d8D1zHJEmdHnUfXnWf9Lvdfrf7n52gE1Gpb9fQrvfVp48x",
-	"ZpSglzwZg0FVi3ud7umTs3Fv0j36JjwlR9/gbvfoSbfbPepm/ztN00L6pwGAUGb1Gd7ls2WqFpMl7nbm",
-	"sVtAio2nGlI5VqoZ6YemBwU4CKweuNNaixstWmqGAsgSaLLllgMhJefmVMq+kJ7eybc4cnWg4JXT+ld+",
-	"ZDaU+68kMi+d1b/0nIsxjSJidFfpitrCXbM7cAk4aTGEzjvI55YlV9RIjZfWdN7ujnoM5M/EBALZ+Ihv",
-	"rWe4OSLXIqNVWzvzY4Mef3C0bSL81nX9DkYQ1kYYT6Yz5LXyW0fMzD4xbIrrvXJcbYeKTlTPy3v65n5Y",
-	"Iwin7eB4C2RgM+T3RSS2PYs90JZWZ1dGQq5mXu2/GcERMTU1tThSNakddgJjYM4vlczoN57Uv/GUs0lM",
-	"jX51ftrgE1ecv8RiCtLIea/XZCMgXksJGlSe/JkrBXKXKWYE1X0Oy0jhh8AJLie/wX9fRB8qRZg/EuWI",
-	"426c+nfOn+/vUO0dOq9/43uunvOERQXk1npOitoV3L0V5740aA8sewG9Nful4rPRu6B930IQKD9jSksd",
-	"o1GOYI9MHQdB5vzG1p3Knh+burberTJRz1tKHRPbDXQXcSN/GwtXIlc77F071Lbx3I1Y+++EguTBVUVO",
-	"HrUgJ739kBO7kHuykpEVzZobcNrXAsLMTLAPdLndlknrtx63+6DzMheIoLlZW3P4EzyWUKBls7XCDVqj",
-	"SmXGBTvYGAMhmRconyOVc+68jmX2Adua4O4MBKkXremNLyEx+i7nLjJhkfQHPD46fXQFT/vd7r92e/1u",
-	"tzmdwaedzBfTecrZ9NNHW2JCqMJn9Dryn/nQglSbk4PArTKTgD1YMAXAx79oO8BuwsUlS0tWRiSMsdAU",
-	"M7sG+5U1NtkgzDc/qxWiGTZvj6Et8fM27QS/e2rQEtaVOol5/PsiANuo9Ltq6N8Z4gIM3MAUHaRNTVxl",
-	"13zEmB66HZM/+c3+y+r2EYmJiTvJk57v4PeM9BQu1XlFCKZdPzVpIZHAS/Y75hA/2T16R7dXxuAcKAus",
-	"Zp7/xB1gp0j8/JtdFyfwDtBkQY9MGs9m4e/1iysz6u69VT9BRRqba2REW1taGqpnMFN8AGB9eIyqQ4ZK",
-	"PVGO1rcC3BcvedqMEjfmG1AzMz7wn805zfg0AxadL7hQ1ukKEOMLo+0WakW/29EnZZGt3i1lkCJAjCyJ",
-	"VMYPfozeklAQZYIJTOwTRNNEX5nHysuwO+CMPJCIL9kFshdgjlewLYTZCp76nMDeaN+3VRKCCmCymefG",
-	"/euqc9mqyl4gQhqFMGDr0RFTDe3z7hPE8Dyt2WTwFNmwGXMOKv3s8YAZgoJCzBiHcjbuFRPc4fn9jX+/",
-	"VDK2qPJ5ReMG1635FSovv/6u9e35+iTkz0a1KkBu8/Q6/c40nA0vx0+jZ5Puae/s/OGjbx4/6Wx5IlGV",
-	"OG1vCmA/VdLdT5Nxy78GQfuu5ebMs5WFCNnCb2lpEmD/ZaQxL/2c/Ab/rZGJ35Abfu0TnWZCsVkZEFj9",
-	"fvQ7FogNhApRW2nvjyrNxedXeTJeIv3ag9qH7Js16/Ck34Kw4Xf04CKC+nTO9nWBRlBP7GSk+AiNNTxs",
-	"+wEsFDqAX8n7ME4iW+2gRLL2F3EXwvXexOCKubzA+z3MltXSbUZqM2i6AsfrCsVbfTqaSGCDkBMFogkI",
-	"QlLharu0q+u2vqkN0d4bvq+HhCpeuQ6eTdYARedaruCzKSy9Tj4Ro8E7Ubm4cHp61DvbZFDTA871gLN2",
-	"ssJD48HjtkpEv/NtIghOUM8kOkkakWGhI6zNxEntb681yiGZCBQTicIZFlNSao1L15huwlXshhONkhiq",
-	"X6x7Cdd3v7f4v+zCNIgC9GnhV2H/z/GmYorwIsaMmWJkjhGl/YY26E4jdwdG+brFmbEBFb8EBTsJiyyt",
-	"oWrADHJAPHeMJZTenXOpEGemn/jBea93eIyuljwPdj6BIbCGAQP3Gui5XGlNKiRxTCJQDvUv/IaIGC/Q",
-	"wQzHkyPoLWGSlnAs+zDPHK/sWrJOg8agou/XYV+rdUGmAYZWfAPq6W2QsgEbCSJ5IkICMfBpvhElcYSI",
-	"EFwcox/MhYIH40RSRmTWueCBHDB70xDcNFPDw/+KF4VvouNHpVe0D0WkRxvUxmzSz6o5bkMbS+neadfQ",
-	"vX/tnhpHQjlB25ZknaYOhNN2DoQMzl+MOnrPk+6AJ22BIJVepnyW8laBKkHnZQrMzePTcV9H3GnFJfGT",
-	"pYrR5ESZmOWsaz6OBcHRCvpkFUluE1w1WXJl2KT5YsVNAI5gCO7E1MzxcDPtT97pdywP225pljwbvtTp",
-	"53W+k4YX0V0IzQrT5KDUkJHL8ZP9k5OpSRs6jsiNOwh5Enp2j2ZX47V5dWNAaO7o8hn9WqAA6UDrBMef",
-	"J/L4dYxZYVkVslZRHT/5zfurLgg5N/uOgYS/T1aymWksBFlgsbae86vu4/75Q/u5dNB41Rw49+zonzUc",
-	"u/bGt3aJ+/Rg++jsfDtQzBBfmFIbZjiobqAQqUQiE7E9JmpJCEOjFAFHARpFnBH9X8aHcsaXRucZpSrY",
-	"aMAO7B9an6ESjX4bWFwedPpo0EmHDjofRocXCHv6mwe+AfMcZLAFDeAVmnNb5fnQqJuQIez0PZHEBOGs",
-	"SPmAAd0j0r5RohjZuPNdFKN9RJ+XazenBe2mSk053VlNuc0g9S+btzgVcr+8ZVeNszUH8F/cJmq+ngOk",
-	"sfP3nGD30LmvNeT+Fb8hAdLYLemUBVBnIyaKIC4sHd+P4Hti5K5Udy31Uf0RqxlZt5cFfnMzr6N8vvOW",
-	"aeWVdUBbEOaqOJtuF6ZRQz7IJkjtlQ+7h3YOV+HbdcNHeOyqQq+vQcMA7IZpqR55PGBafAB2qdKCI7bn",
-	"pq/ZLGcc+vJaLh+bzgjLGWEDdjDyBFXNnz3hdhQg6GGv7y7wfnOTDwMkudGVsOaUeggXSBIisy8sMXQv",
-	"M7VzMn+Nrdx2YSDgLfKBdJ060YG+6oco4kQaM61NE/se2oz5jfRN7ZBcWAIaE01dJcq3xi/j4HlV6LWH",
-	"NztzLg+N75Wk36+S5NUkapJDB5SgmEHXPEgHTpmyiN7QKMFxCukYZ7O+/OHHb59dAZDSHqimGrzz+Scs",
-	"q6qTTtEkbTe3c33mWTvwn7V2YaiZKzpvfzVka+iTLf1gK3ebd0ErJA2gPMoSO4/m5CSP37cuudZvuQIO",
-	"6GCQ1jbT98c1Gkc4QQvx6SOG2mKDzuEtqaPAxzXnODJtpTZHU+uBz24+b8iH64OxhyANUxLR1bPPpnPV",
-	"rtNk2DRCHi9oWgzfF0cyXqEnItK2NdYylr6M12SVK2vu92xI64sNvXbI1rXoccDhgsc0pCaPMX1ljhcL",
-	"4wn2ijpC+WFm+0PkW0BkrShwwfpoUWooiVKUQa9nx1hsTTaYlsZj/t7kIWv5KhHlldg3wns/h5fuaf3c",
-	"DBPwu2TYwDi90Rt+TcBLNaXMKzMzNOKNgYzgN2aw7UOGw2vGlzGJYIBtoZF17TBjTSzmjITXFSDJE0pz",
-	"j1rH8khqMHHXYB77+W1CeaBRxeeN5gntLrI2KGl7nKahvQByPW0Fi/6g72k1Gzbwqngf2PmHwEP4Fm7y",
-	"jCb1PaLScA5y2kmtWO67//7kPx93dgy3SSl/fbSNYSSF5IavK9hG7xYpgWmMDmyNcxPyYpIYcslreqxT",
-	"iBM1O4n5lCemeURpauxL83wHW2Oh6UtnGophFt+Nx2Fku040K3lnZkuB3sSCeF6VmQGMD1GJCIu2jRf2",
-	"SqEa4TU7nGf6CNLPHBhiLm2ja9iGzTzJn5Ca+QdkR/onVKyJ70+FBFdYkT6C6qFUIrmAiGAWkmP02hjp",
-	"IazIPrDTD5gJIvbXuJzxmPjLTyRBEVEEyFmpeduuJYvb/mpxpnVpFL+lUoes/n02/mNIf6D//vw/n725",
-	"+o+3L+SLuVr859MXj1788mz1avXvT47JWfdY0mm+N1H/SbcblO5/QqJwjJ88/ubRw/Oz3mk33+Co75ok",
-	"NYZKvklUCY38niwtUt0hPdx0nd4boQdKt3o4D1kILF3shruU9p0qv0nG6omwUmS+0NJGzJco4kuGFlrF",
-	"MTVmTN9824o1igSR0qVSDRh5b/ZHcQw1b4/4ZIIOzntPzJA3RInV0aVm5YfVYXM73x6vFmHIhSChQjMu",
-	"JEFjvTUBEaULKDPqVcEBXtEibsJ+4yUIpl/plVojKbd9pWwynkubsbT1bsWN9vEpTxq98AqzlV2c3HiP",
-	"X/IposwVl3YoCPfKK5ZZcofHmMZ0MjnC4YZMku89OQ4djLzy/iOwoDNEo8Nj9JOppwxxrn2kyHt1Esqb",
-	"kbEwG843obEyeSicX4OU8H7BhSKRqyJtaoBrQbKPfrx6fvTY7enbH14FAza6GB1JY30iUYCeC8LCGbKe",
-	"qQDiggVfAm0hTIlVoNUbgudgOB8w0zVJK2oXsD4UkjiWJhpcc3BTEfrfRgEa/av+vyP9f38YBQgjhceg",
-	"pg1YiIWgWtJ1NaoFVAea0PcuA3T0YIQOFjGmzDZiN6Ljs+PTR+doMeOMDJh7YKpwk6iUeL2kUn1rTugy",
-	"vCOTS83Ibzm/fi74vOnYK950pF86oMHwp0Yxav7Ci8w+0vylH5nV9UnjV14Zy8vzGE+nzd96CaXsXerP",
-	"fjVlR3uNy8+Zq1o5Q6BuC2ZySZwnQWuPQQeLcEZvcj9ZkpKa1wn6E8cCJ53sEZ9MKEQ1vn362j6Fiuu9",
-	"R+g1XoGFbM+Ol1Pn6HBjGvo5YN8RwVFMGUln7R2d5m0Bbbw1fsOWtSJ+zmsAVKLT7/zr2dkjx1HBWyKS",
-	"UEH/wc6bTx+lnisk6CWR6HmM52O+wkyzCteiNoW4MSEwQiKZbwDrHA+2v0unU2jfUoRjz+54rfG4OXzr",
-	"tM4hROomep5QRVD0gOAEEa0nxeTm00cUEd9lpO9oyac9X1XqMhIkJBr5Ol6nlZ/fbXQfpXiwrzSkjDxb",
-	"u0jQcZwvdyU732FFLoDGXQAlinmYKJKIi1dc0cmAZetEp93+ae/iMgwTQuOLAnJcPPi3tz++Org8PRyw",
-	"sjpzqbVtg4HGYgXSXB96FSyrWTcq49xYoqdv//Klu3B2jQK+mhGz3QLI0AEOFZEoejBLKDhrDoMUQAFA",
-	"OdJQTYUbA66W2Vov+VQi7H/YfNf/7DFKgwZjMsUx9EFA9l7IAcuvetCJMRKfPtpvo4hIVNwJYlqGRhNM",
-	"Ffo1IWiBBYrJgLm2LL8kgkb014QMOod9W8IDkVgSV0vjDGQdxtXMhg/aNirH6IUasKy7iund8kCimE5I",
-	"uApj0kcyxIwBCB0ZQZQp7kINBuxAq6uMxGhkXh8dBshxpQA5ZlStB2a39bNmT1Xy5M/HO+t43BYE8XYr",
-	"4t8LNfdCzb1QUynUtL+uVbEcHg+5T2P7mtonvOTTvPywIZLTtwOd/OaFDNSkMOUY6s6l0O9p+j1Nv6fp",
-	"XwlN/73ngjWgnK11CJ+u2ti7TZT3xBEy44La5VNVWubTGQmvbbV70xzSNsPkE1PswlM/IVcX+jeuEGSm",
-	"QSgSogotsRyw9EpdoPNeD2mSIW3LTb/BZoz1B43HfhGvjtHLTHOF8o0l2tsrLK4zrL50UNk60SvYTt37",
-	"EtlbLvfoYUbp7xnePcOrZnhViWftWGCImXcJUvT26zlEE4i3j0laZC0RghJxbJ5Yi0/ZhtJUCDemDWLI",
-	"Ge49fNTpd55MHj+Kuo9PHz8+D7+JHj18gnsTgnE3fPgQR93Th/hsPDmfnI574+74ca8XRqcPo0fh6cNx",
-	"d9Lt4i4cLf0r6fRPH5+f9YAHt2D8OKNUGeP/rWOcf5oXH5ngwm73tHdmqB7LqgKmTcmbBv59aCtTnN+O",
-	"TJEZ5e6li3+6/EIsrhH2LLi+BOHfhy000RPL1PYpDuUFjUvzgV3sxP+sMkY2qBAnfS913Esd91LHXUod",
-	"9lp+qVLHw1uTOpwD8F7q+CeTOizfhtIFlnPtwfJ9YldL2fT2LDA/LKBRxshe1dEh4gLFlF1nPw5pBL8z",
-	"4iwpCyKQTMa/EI32lA0YPBOYSfPFC5OsAD55CIsNNWRMqbU099D0ajK9MaTipj64IjKAbH+MQr5YHZqs",
-	"F4ZGHmhGJsXnGEE8u3POz/CNyW4tOumDoiXpgfQLKwwYlFkXgt7gWC/SmUuHWF0gDLAgkdu5K69QNE7p",
-	"zQ2YjSK3WY7oAGetQcKYh9cm1lMeHg/YJUMJs1Q+N5MJZOj10ACYgIl7HXQuTPlaW7cuk2/Pu08a2bBe",
-	"mzc+o2i5ZbSCz0OMWElIY1kSiihgRaYc7mle/rAYrO9vJq6iiNxgplCsEZqOE4Zj9EsS0ZBiKkibjpAm",
-	"pvJ1dodvqYPvvdvqXp6+l6d/v/J0CvQvVaA+uy2BOt35vUT9zyZRW7aJMCqTkfywTJN340mk20rbjhKV",
-	"Bpt8x5cs5jjKMPitHt6KffNQEXVkUoL0s5L6BWPKMJQ6qA2nvrJitd/4itHJRIuqqwUJ4BdIw6IMPTUL",
-	"OvqOygWXAHfTa0BJ9PZPl0e9h4/0MH1nClet5M11HSKT6S+QI9P/Nuj8429/H3Q2BokH6VVe35xbl/UE",
-	"W5gebw46/90GBTj8K9FlDBa4TLNbihUIOoukqh+i1lJCPoeSr1DEA7OVib8msSR9RJWtCIvRyClXI38T",
-	"A32dR/aijy6QtBXxqEJ4iikDVz0OIYsdQfWPNf2L+hEAUK3V1DQ5PEZvCYvQaJ7Eii6wUCf6sh1FWOGR",
-	"uTpAPrBQA8YgVW+kUXgEiQn6KwIvjV6qdbxR1X0eucYaDv9HrpEHFC+5gBKz6I8/vnj6p2dXw1eX/3V4",
-	"eXV1+fRPr559fzX89r9dPXtrFb/Ts2DAMENkvlArU7npvNcLimHt12ShGul9Py5KydatqX56/udOVGuu",
-	"+O1CG4NOyeHmJ1kIDRVFDZnWUG06daav/Wzey2rrcMNu7tW6e7Xunz0a8V6Jq1Hi7NJ3CsHs3ZaeZRd3",
-	"r2V9Bi3rLuLy96eWGWmiQghFBykf1sITCE48Wh3WCqdaNQtxHN/XgPgia0A8haO5r/7wu63+8EOitP7W",
-	"+WwNT4FTf1HCIxXE1XikDBoUf8kCoyaeFZKiMQK3FxQpYRpoitu3LIrkgkpbyYh3ZboGN/SEwBb16o04",
-	"e5dFGTS9/IrKMQDnva/D0KgOA8AKHYR4RokwFQwWCxLLW6zAoD/pbElr3zUiD08UGmXkU0sLbMBGjgSN",
-	"nASj6VBg2D8sb45pbHodEYjNGPlF4UdpRwX3dWiV5EV5HCM/QMQGjZD3VIIkkwZmQIMnF14CfTIkFPfj",
-	"jGhQumgNWNYoSMMvEFYDlpP0DtdM/QGywCmPPzEffSAHTNE5iSmzZSKq4kkuDbAhT4hKG4Yiqb6zA2ZI",
-	"ookRgL7EIHaOTW9fYNJQA01QvfsBOxi9/uHtFTrxS96f/EajDyc+fR5tqBr41BD1z1cnohUL6z5Cpz10",
-	"do4ePkItmdh+eYsX7rHk4loO7f5zAR/+pDhBZwR9+qiAZAe5GWyJSMqmQ5jEVvxO5/kP+6PtPlG2uhYR",
-	"I/rEv5R+v/ci2b1I9kWJZG0uUZXVSx/KfRWJr6+KhL1MG21HbepGWNZ6h30J78npPTm9J6f/VAUcNhCt",
-	"fVRucO3uKm3mo19HaI5VOCMSLbmInIlYBohOtTrDpijE0tRpxmFoumZAnILW9kBZHDCjJEIpZ9AbDwad",
-	"OTGXPObJoIMmlEUSDYp3f9C5QAOjFbhBA2aowD/+9vdqW7Pb1Rdgbn5LsAhn/wHNZ6q6ABU9qntoLLTe",
-	"z6XEsDPmPCaYVc+S6+9WN0EhJURERLi4q5hK06YRcfiZgrNiHBOEQ8GlBGuHrOwWxEV++RGZ4CTWQIER",
-	"Qdozyf7psbt3t9rCp0mjPsD9Tr8zP455MibqD3am44m44zZ+a477Bh8IT6v5b1XPoP30BSxaTztk9e/i",
-	"xS+cjv/45PS/zf/SfcFadJm2JKG+8Y+jiF9Psx9N8RD0TNWUJt2AxzXSn6rthJdpNtNyxiVBTJOdmEoS",
-	"WQsfF4Z2GxuvGYPnBKyCxrQ3YKYNeq7BreMdqUXPrcV4MCeJdN7G8+6TAYud3W9G5ogyNIoScxWJHAUo",
-	"YTGREo1wHPPlMH000nNpUWiDGSxtQfX5LGGOELw6fmkIwbMmhOB2bnLB0Nb2Gt2ifemepN4eSW15ypUS",
-	"u3l8bwP5mmwg5spCRqwjhSXswdcJTn4LXYTCB8MwoP3kelYD/L41hXVRwe+aNmhLHUoSmSVFv68+vDsm",
-	"3OwnRsscah26BNXGsfS13WTtr6AVdimBtv2xv0r6/Ps3qmzG6XYEzAvjeqff1cRsvUCCa3EwoSSOJFqY",
-	"lovItK67QCyJYxTGBEOMHeLwHo7N8OOSfIwI74vkbinNbin5tMVxs9NbSY/40kjL1rLkXoTGR+VEqbcv",
-	"omS/ek+c9sjqP28Qd9RQnpwRHKvZXze50v4EQ3YWFtJECX7dnNDYb1egrYWeFjZxTG/I8eYehvSGMD18",
-	"IfiYeCCRK6nI3ALEj+apNrwnWeDuv2l6NwIrqrRWVBwjYhufSiQVjWO0xBA15NpIUjFgtm8N8n1dxjqP",
-	"YzDp6LFQEmYKtXRGzh0JIUX38fKfMV7+hY8k92Hzv/+w+QoXDLium9IyD2n+TEH6/bzB+DiOgbKVhgk0",
-	"c56X+ak/fFlREP888Q5fZCTDXUblexesSXD+1WrRLkJfn1hlmL4H9O0D9X3h4z5ev9Jc+gz6SJgNK8T1",
-	"PTuwOQ43nIbggdD/ppIqGdhOgDLI9Vg83BBtVojobhx05iHg54g9uyfo9wT9SyPoW9DuKm3Pu4f3BooK",
-	"6ynzoQR6G1shK6XeVpjaJmp5kr8Ht1XidtC54olCnz4apduo4BG5ERj6yy4EZSFdQNdZQVD8gI9/IQpF",
-	"DxKt9flL1FMIfdkkp8qlfNjCsBAlgZlCIRfmOCLMVABDB8yMlejTx5tP/4uRuSY8JJYoSlDMpzSkRK8I",
-	"TU02yfGgY1Xz9BJanRxU4KyrLeLMZCu5TCeUJjodYLRIxjENB2ykN5yjOTbj6QIBOXKpWn09Kzm8ALlC",
-	"Q4yqAFFTW8nUvTWpbJiZ112ImH/10CWSYIDKGS4g7WrAzrtPLopYCMs3y4Aqwgcu4wp5CVeB1uJT5h2k",
-	"/XsP0XmvVxo6Yj6eZ7mfL35EH5teVUwmSJA5lQR9+r9R/AALRSVmKCToF56IwAHt00fATINux51tiHEL",
-	"2296TG1iQ75ygSVHdlJ7QRnfOneG9WxUG4Hksxz9vUR2L5FtI5H1bkkiC7Ik2XvhbOsiQ3ced2TODLza",
-	"vtfCy3OuU5ON7fa2cxTSqx+gknQFopKIoDmmShAUJQtBvKyFT/8Dnr7Cn/5fJciAfffj6zef/segc3iM",
-	"noPtRKKQz8daogJry+X33200+7sNfyXpC2mqc6t7bzb51L37YX8GcDOzNYCvJSaQ4+kxGi1MddBRH1DA",
-	"8lFZ9KGhVG54IBGeCgJCd1WeQjpgaB2RTVd96V58a977Z02nSAGYc+YyroapIPkh14oBR3PKqFT6Et2Q",
-	"YUymON4shazFEMPFPoYbnQ8jbiNyWGFgllApKREZrC1JQIYi+HJH71Gv96j35Mnjx998o38XxIqYtpZF",
-	"p98x6klBKsnTmmziDSy6SXZFeyu4uWX1CRU+Cf9qkyponiw7dpX7uTq54hkOZ2AiQWMSczaVSHFwWjtU",
-	"RgcjLdsIIsgI+M6IqxkRmq2t0JgMWB7RTwDR9fJCPp8TEVIcH16gkZtuhOyVhg+Bzq+//sD4ozGaUwn8",
-	"cj0Ho9c7RibswaKja4QzYP6UrisO0MnStR0MOgtBb2j86eOUEoFisIKYYp0n+uoNOocBGgmiXyZmIkXC",
-	"GaMhNqx3BDfUPMm2eTxgl95A7wBsW5ysknlKTTJqb+s+4wGbY4anUAUnpBGRlppqoEswJFg7wsgnPpvq",
-	"rHhX4otIMrFe8j+8jrlWCyg5egXBDoa2WXpl2V5GrtLRyIz2M0Z6j3ro9BT1eujsrECT3l6+eWnfcMV8",
-	"n9NYdrYhKLdauqSMvVjcKHCWFMVashOrNP9hkcJ97sG9KU/pbXdGlqmcnvZ6cEZlTMXeuIYn2JqvbHHi",
-	"G1U/M+Q+1eRrSjV5Y+NRUyutJdAHaka1doaFWh1Wc9Gi3mcN/i6Cp5CLUhA78l8EXjA3cTkyQBGVYcxl",
-	"IoiEwvzGeuIq4UPB/8M+8I4ZlUrzZSoRuTFGoPUobJMjsRPlb5384u/ud5wAc6ctavabMZPHQOOZsC0X",
-	"gBxrAWqTCLnR85/i2a6GdI8TGhGopEuy143LjWlos+2e+ZbM78iNvkcKYSkTgVlIUPTpY0gYwzFBN58+",
-	"Cjqhnz7KXP/XxULwmzWFry1bvi2Gu5GxlrPMPEC3tZbePsv8J/FfpzepWpdr70fOokxvKxUIXSJGlkaf",
-	"S12sOFMkTY8co/Uhq/SlD5czYjP1wRHBFCihESemTOWEqmP0LQn5HFLwUyVrkdiw80yjGuPw2jTccarV",
-	"BYoJvrG5+97L2crwtem9k9epytvNRHifjHVLXcq5bl6LTx8nn/6XIOjT/6NEml/36SOKCZpjLd1X0ASj",
-	"FWxzw28x7+k21aBborf/P3vvsuQ2rqWNvgqOziClaKZSUl7KVsaO01m267KPL3VsV9XuU6qQIBKS4KQA",
-	"FQGmrO1wxB71A3T/D9CjjnD8ET3qWQ/zTepJ/sBaAElJpJJSKq/WYO9yShQIgsC6r+/b1psodmduXja7",
-	"BqidjH58TVAldcpVns0BWj003LCMaV79FJQx/SwYGUiuSLhHh9HlF5DnActUE1zQkAe2hCCk5LnLgXQq",
-	"bWAIy4mfGd/pEONnU64YgCz7DCnUQOs4zmlrSBIZdYRTR3MGs6viSZVNzSi9iH3ASdgLKEHzsiOqR61W",
-	"zSPTEfdH8LGNZ8roXBEr+7Fb6Y/YiBEMcJp5mEPuipIUmY6kZ+dqVOsolwjtOUw/s9hJ6uZOo37uacAM",
-	"tfSVifn9E1Uk2KNaM2WRp4O9PEu8Xl5RJU/93N34xhXVjXsp5Zcp46bgau/clI3dlDRc7yTDXJp1px03",
-	"CYZcN4B3hs438C/BBie0IOdStXpAXSOed5AJyxW2PrzkSj/PXHfjpRFbTGv3qeJGWNhAZMW7Ghw+W3uH",
-	"yKx2kfJM12ZGAiZXlZWB5avrvsFr03fXLSu2jJy1D1/yNydwr40REbI+vyubU65ujrQarWPCxIWcWSPH",
-	"JibDeuV6efF0g16dFs9s+scVvZ2TJL+OqCZTqoga0chlmRdNvkEkxwSRK9QesNUqj4hM8/mNRmlyzeS3",
-	"1oqsAm1uGr/F+vWaQyKkLrmQEEzDU6AF3RFaBnRGfHkBUd9Rmu+vkzNB7HvRM0J9KDrqz0hIp4kFDEa2",
-	"Gdwj/Vij5Q3VPylfb2q7Uk04rvSQXzAB9nhHpAZ5ceY63bR3asJeKRLvQBisf+5vMHu90yIPR4usv3GK",
-	"TOVUTexyfHeQyDbi1VI5CUTiNo4hKCxqhf2eQoL1K7TcNexju+n3/RHzz4uroEHp9Eh1WSmhGIBu7/mP",
-	"9tQ8XG9H5CirpD8soLOaR3oy1l056CpfThjcziUT7G07Isko+EmRtRvMDMA+TiD0T6pMYCyIROxCnrOg",
-	"5nVEb8yV4mKI5Pm9REv2SNXVV3qEjyeX/62VR56dfecRdfkF8HguvxAlfU6hEFZ3BCrUNhEyWRKO5V0s",
-	"8BAjx0WIFBlKlzZJFaxRmyk3mquu86DlceGpFywAEMcqV+uat5ixQ14l8nxB+eaWWqcSfQsg8TeAO792",
-	"Lfh8AfiyABxLCFBqSWD7n86VNgo5LSzG1vmPAydJcyhs3nopc8A0loGZnZDZGAnKWpMsnI05djFS5dqZ",
-	"izka3SORjDUXzF1f21AjpjhZmaNcXmvZHQsbuUhvXbAo4L5+dErruirl1xEzNvmSDzSm4AYYWbugWG7O",
-	"+SmreFZHZZZF2e00rtx78ZiT9ncLig4iQf+watyDmlF2RixUAaWxTayS9JxqBC+UzJitc2ZBrUjyWcW0",
-	"mq9jmyQYS15GGWTNbEfuQEYpS8k6gmxTN2JzlwAkZfu3AodrQT5Xfs/IWnjllZKYwObarjEzs9c0k2+g",
-	"jD3x31r7h80tdnfYU3x1CMvt5kccv1rIVuypTDWpDIM7jFABHsUHGUeKKMxTsYj8ETMS7vEs1BTCTASX",
-	"/zNOjVV0WD0i446YQN94LJzhygTCyUaXXzqVdtak5QqBFhO02QSJXUYdsfBV9oRBFC2THK6TXmYb97Di",
-	"iauOkBMm9sEnOM2E1rAwhfTZQEaM8KTRI9O8AjlgSOx2BBzRDFamhdawhinHGiRrZFWFFPtsPNEzgJSI",
-	"xbmQU9ERieuT0yBTq5OfJ6GkAdIZ86FgAQmkH8MCm6s6ovfTz+9Joj4PPtl/QbLDXtkrjsgVegS3mVEu",
-	"Es+3KDo3kIJr27A3SGSyU4v3TS2uuTmKfBt7mndNKV9D8C/VQ32OimjRddMSyo5SreiO7Ip4n8ULLAzm",
-	"7aCX7xB6+aV9OTvU5UeLuoyv2MEt3ClIskOaAs2HhgKN/BG/mPtoB8ZUAowpAUzIg2Oy7Bfr4jFZBTH3",
-	"MtbCaEo1g4NgylQP+sy85zkkJ+Rm9s+NDZVgOjXP7LI8bTRbldvFPMazUgbueB2k4yKQ472/vPv5VfWs",
-	"Wdsc4jgB492hGxfYNsaKhcdNV4tUHTyDqnnJoniwqJCiS+wGXKJitM/ccMVLOVQJ4iJEuaOIX9CQVPE0",
-	"kJ47DD1b753YU/ibjsC6GG7cens+rK7Him479DhWmvQZUT4VggUdUUVn3D7mwScefD4wX/ZqmZACVyQ5",
-	"6Ma4k645uNhLf+mEzd056aWEa3kpmog1o+zTKugYip/leGJE3WrJdpXgWlPm3CgWxE5P7/T0fdPT6x2P",
-	"ovgELu8uPPGQMDNeymGiHlfgIaZarDRjQKKnbht7dycwdwLzqxCYj54vdaVY2ga+f4FYO0hQuG8M1h+K",
-	"mBTWNzLgfLH5Qge1iV7FiGLL6SScEUBrUNycWCy574jkLHmkP1v2XRAmb/nzU3LUagH+rOoIRv2RuzlM",
-	"J6RmZsbfgfvmeSKvaGRDWWcpXvmGSAneZq7LHeqUuabF4zRNtNMy91XLFCEuXFfv+FRkdl7Xxoqyu28S",
-	"DIDON2RJqRhGO+r4jQ0X5D3LoZulu2adl61GtHV8UmlXng6enASNJ80nT478b4KT46e0NWCUNvzjYxo0",
-	"msf0sD84GjT7rX6j/6TV8oPmcXDiN4/7jUGjQRvwQvnfWaXdfHJ02ALNl2AlZbgKbgkQfsuK/Giritwj",
-	"bkV2Kv0u8NTuEpHDaERCM8E8q4GzZ2Q93+rAqpNt2iDzWvwMb7BpQPGRK/D0ovlikJ1K36n0x6vS7Ql4",
-	"uCr9eNsq3a7ITqV/bSrdqkdCRaLFNw6UHtg5cjG8uZjCmwkTilQt757qQW9HyMV5+mGXB/C5SOqTJywi",
-	"Ku5/YL72CBdYUA3UY3jHUwIBgiGzZc1GclkePao19UdQflyFr+iYdYTSErLaMyhWFxJgIuVkVkMSAEF6",
-	"maWxXH518ppNXeqzI0b0gmEFOMIHkV4qqLtzFADLsQ2PsFCxhCnAy0RT9lRSOU5F0BEA1m/TwVQRFzzs",
-	"Un1KKCwcC9wyOcSDTGzGLEJH2CL1sdmAQ2AAdJuM+KH0z23VuGcpEJZjNHRKYSLZryDwUqt3xJkgsbDK",
-	"wv0AXsVRq0U6oEawWK9TOYW36vDOUkP0qPE0L4TzE15wR8bfplSEGZ10JQqB0dBdQKIyxkqlXXn+5p1T",
-	"X0ct6LOHbV828Qwhw7VKV9Izfz9YCXeZkZ2B+5UbuMkaP1wL93DLFm6yJDsT92szca2GIpQs2BjZUjQs",
-	"ts/YiRuYv07q5BYLPJdTEUoa2OJoH9Al19CN0tdM72P5P2BLL3dL97mg0Kt8ZTnne2vjeilCpBJ8MDCm",
-	"4GzCPPjEyEXCBXmGE9p/ztVEKlhpsPPMNe9+ONtvHZ+Yy8wpWThcOb9cNuhTA/uUOHH8l07lz3/8Z6ey",
-	"skjVSw7v8sO5eWUQWSzo5Yqi10ebaXZ7b95NwA3gGkpuKAHtVSaxzn9HYNf7csyUqxWlYoZYcAy69Lm2",
-	"iPs0U8CaVKxqSXr2QPdOibKNrFwTOqRcgHdBfWxIRWKyjFfDs2llBFKmA82iWp28YyIgvXEcaj6hkT4w",
-	"p2s/oJr28KyAmKCR7ggBfTg9s2cRTsfcIKJT9AqN59QrOsA918rqNnzPnCDze4AbOEX+1O9//vHZDy/e",
-	"d1+d/a179v792bMfXr14/b777b+8f/HOOkjNQ68jqCDQZotQSQCqZ86nA9azDDz5XABLIunGXCQz/nfO",
-	"3CrvIF1H7nmVnPc4P8gkMiuiOYpggAQpOXTq6PyGv0vpOyVqkJ0/tPOH7qRS7Ov2fuy8brg8rrVlB8XO",
-	"euee3IF7chsFydvkxci35Ug10XaA+mcsERnMalfaeManGVMe9uVHVtw1/QIK+CwIo70cDQ2EIAxDmImc",
-	"CuNGKaBVspfVyVlHLH5o7BLjQsipgB/SUAo0+rgChBEWQPhbSPMUYBJ6lqtXES78MAagQWw4TjnFWciG",
-	"VGNkHYYGPyYADouQYfM2fs4VoX1l3IKCVuVXyZrcFeTWWvTsdropNXveiJM4mkjF5gYd048vmRjqUaV9",
-	"1LhZDvIgiJhSGSrXOVZwGmvZTYQ2KrM+9c/jSVm7BEgcAMuwa54viHEGw4j6rDvmIgblfGieko8ZnAQo",
-	"e6h4leaR/e837cMGeD5lIEVKzmsAtsqYTsC6ZNofdRG4gIZdBSdeVdonDa8ykCHK/t8qP77+9s3fjFU5",
-	"gkQY/Lw+t14TqtRURkFXmQOL6zWRka60nz499CqKAXAncGYA3azZ7F28Q6VdeYdACrFi0TzC2/xLmRoD",
-	"nwXdzMzeTegYVoiLIWYiukwYMZeYINZgQmmR7j7b6A5mD5c4t2bDS3ZlMoU0NsL7ISv99rP4i0i/Zcbk",
-	"AQrgUigoW8P5gsNYBufLChmobjbr9HB43BGvxc4/owYAcFGxLLpiql+K21jPFrSLkdD2DJq1AbAQ4EWS",
-	"wH4LqgA9XWQt6ojMniFV842ZCCRaKUFBQqYjSTSw5YGPHcSRhR2Z+/UeUKaEMBtQEj6Dztk8JZaZItfK",
-	"aRerkMaKhRdMnYKqS44LwH0NBpnABP5Ix5FRbrojpPBIn/k0VqjK3L2MywEuDw3r5Cd7/hWAdkwjrtm+",
-	"FOEMkMVmHWE+VYyG5iGM96C0XS7z5Aj3AWTsEaFxwDULVsFmwfPeaUfuFdpjA02RSORNpK6Rb4d+xPQ+",
-	"DLNa9F5Hyt6ZMF1X2t1kS/HOcthZDg/Fcljz2BRDoaH3tOs1fkC9xigDwVhxGjPPBprzuQ8+2X9eRcC/",
-	"aCAVWUUeoampIgWztglaGUVc+xur+LV59jPG02Pl2L8/lPlXbEQvP9qTY+piIkGRo8YR0RIbOmFvxTrd",
-	"XGh2I+WgjcSkJnYa60GT2kOmUUcCopwZmkRz4Pra8ob9nul0t14zoYJT6draxkq78ldGVJwEhxj5EKs/",
-	"4j0ak+YJofLyfyCNnNoj43oo4z5baZDY3MBtmhdu+dfSgGVtErCdlzW4fUyrwt0GSpX4t/Lyv7Dc0OVo",
-	"zJs177j0LA/nLIDG41Paj77f/SpxtJ7yeeUUJ9YagCJq59IDGHkCNP+KTCIGfeb+iIohM359TuABvsPA",
-	"Q8rInNGxp6t0LBLKVacjiXFtMqazjgB8zflAgBQYV7D2uBU6SILUM3Z776CnxnrSI+eMTRTWc1uf/oKG",
-	"MTslPRGHYY/4IaORIlwXk/5vR8Nviqd1TV9bHE73zZ/lHe08yVzseqwrAHBJbybJf9+Vy1p64r77rvlr",
-	"vOy8lnFb76fOO8nXea1t6Tx7153u+1pLbFEWbu70HoDhvw9tUsUZ6O+gGWrRL/EyWhd1rXEpoO6viqAz",
-	"4GKgHk+cEsDNRsJZYxlErHZq/qsYAG1zpmyUXI3kFDrGenNz7NUJzmYxH+4ou7ETCpLVV6SXz8ywL/DJ",
-	"HxLxNnVMCmZ5jVLytYzW8jYyQurJfmO+LAqrurrrKBr7E5u+Tndi2T6GbyqJdePu+9en///Ta9JWp6/3",
-	"6lwg7q15euZHzv8Dh4roiPIQsfJvzj0olj5gOu2rUK4QPlCxbK5IasrNj4izt4gUpB8rLphSJKAzRfpM",
-	"TxkTpGds+R42Y/a07JGqJVlE/p+QKk2+wZ/EE8u7eEqoJmOpNDlswlfgJJjbQ+nymGkM/cEcPDLmUMcs",
-	"ETVLkSkXgZwCrhZSDUO5sQSea+YR9pGNJ7ojpiMm0jAOF7aokFRBmJ6SbDbViDNMqNSAjNX6KVSjR2Ls",
-	"SiwGmthCbCy3ycyGKyInTJgHsfOF56Ehi7TqCCiezqZvIeuJOdtMBGk+R2uDN6fZsp5BrpaouXbeoZm2",
-	"kJoPrJS7QjwDhtk72BqlSESBQGVtcsyCah0t74BnMyPiFwshn2QQQsDdKMtj89T9Iq+88pv28XF21DWp",
-	"sQNGg5BDge/8XNNKVVcaOmaoLZdaDw+zgbO84ZqHecPBPs4f8SS9vmDEb9J74onsJnW/7lB2uejioezi",
-	"gcveHX+0TsduspfN/i7sCzJ7fZ6AbUc0ukQ0yv0RSl9FpixiJIiZR8ZMp8I4snL29jWZWh99YSGMllue",
-	"A310QRwx8n8fnbRTVY3RMji3Gex5jzAahTPb19IR0F8jpO0dsw0/IaMXXAwRY97mD5Ykt7dUneOabax6",
-	"qM4b4bUEx4A6WmMqZsBSA6gJ2DnTODSaCJX4mJmPnMo1yhBUU66ib6OqMg/HzQGJQRub30xHUjGn7f78",
-	"x//CIJ65eBKxCy5jhcMCETYw8glGJmGMlVMQrDFqi8sAfg35bKh11aekZ37ZpbpHlDEUpmb/Qc+RGQco",
-	"/kCZp9PFRzK3yNNvSL+U1XB3WtgjpM6ESi7MUQpY/BFeKBAScH35RdXXr0cxT5YWpdwurj3opkKd9yTV",
-	"eevoULvFu+sUj5RdXa9iN1mR0t9o+YvUDKzM40v7rlVukEeJBqlQnUmSG2vbbqOVYZVlOsxVpQQZqj2i",
-	"NJ0pj4xpdA6wLECJbJMXIgDJUvOIkji3KfwfVR0RGAEWi4BFhGsSsTGIK/YRqMJYcIoCUMipUQvcWN0k",
-	"lGIIcZpQTlVHuIbPOnlr7gpG/pT7EJ6hUOwYcl9Dg2YtX46ZuW5M6blB4QKuGESPYJke3Q6+1ZjldqKP",
-	"uAtSMsFVfMFFQP7pHrqe87RlYlJHaLtuOx+uxD4Q6LqWvq233j05ajWbXiWGfqT8J2wmmuPhUqyuSaja",
-	"3A6hauu+EKp+BQUJV0qNdZ0pq4E3r0k4zWPxHkPbAnQHJFzedfKOaSD7nP+BdbC0DOiMMGFB3eyjdkTV",
-	"VVpZ6P0LWwCKPN+OlNynQkg3pbZ1qwglgk2hJAL2FfCJocng1OPc74q1tytK2Ib23tDz2JQ3O3N2v9lv",
-	"nOwfNtZmx77B+oEdO/Z12bFPrsGO7TbETQjzNNO+E+pfZab9GcrURGvtKRsz8gicBI8kx5hA87SG9uUV",
-	"bNl5nuNB1u5cCWdl9+tzd/3dYloZC3iHafX1YVqlh8Ft3FzQg+3adXm4VmXRo0gReFRHlEWPIgXgUV5H",
-	"sI/U1+HMDAKV9Ijum25Khalns1kIT44JogjbXdYRZg1io2swk4u35mII/LWuffYqiKqOOGoewslChCop",
-	"mCpEqALufbQnAbsr6Aj3OvcUgltlOkYK4ayWRdLCa86XG/BKPIe4bMEz6mDS5GR5natdgKPQOj72KmMu",
-	"3N/NgjztDgFrF2HZRVgeR4QltTvcntqZ5xub57fdtmlBlaoyctqndg3LAuxqtoo49hXbDmks/MPXQKGE",
-	"lejlpKGahHTWXULMg0L4ildhYwonJ782fp0MaMguWAgKMJIh9h7gxH8v16GVLdQP3fQW2rbkBAe2qkG1",
-	"bUlq8jdAY4B6kudMdG2xPvXNZlgjcFMoARD2xHoeSCBh5uRMdbgriVWSLlr7mObUTRpjSZvtwQKsasts",
-	"R/g73YgHtrlxdXVjAuHlriZK8zAkU8ohwAiWkX8u5DRkwZCZs9AmtlXFOFkSKiPGHtHSWFAS0bZmZCTD",
-	"AExcpnwawnyhBIKN6+Q91Ew4cNeOyFT6JdMxP1Ha1fphEnJEFYH4J6m6Oktw+DQgszpPjomgBgizWMbk",
-	"kUFIh0Njdyc0GHjDrh0cmTRsxYrUIxYpRw0SyXgyX5hLfpHcZ5hFj+AiXHZjdrsl7AhNzbt3pSBjm0e1",
-	"EGcYlb1w45CQDTQZMyosWJmUhdWJs1funT6kovF8yNDGHEEZ6vMEzvOvjAry/ds3r5//+DqL5dk6aZ08",
-	"bSGcZ3nz5whwPpJCO7uI5EL6NCRtEjAj8BmJBYnM/vr7/oWMEWUzd8M4oRsxn0+MRdldr0aklS3os6Wz",
-	"RuhFQyZ8c9ZHfDi6ZgW6fcary89d6a7bvA8HiOrVbGny5iRnZYsrIh7PsOTaiRM4y6uAEdlBtlpYFSp1",
-	"PJWv5669DdzAnLRSLKDlpWr2JvAj4Z/QKAi8SKrIr8Vf5oWU+lKGjIrtFhgXIQhDG8ha5VGHYGxYxW4V",
-	"DWYA0sb+lwkf1Bz/BTFHnBi5jr8LLr+QquAXjMakVSNtlw0bX35xz+hh04trvdyIMOMaLSVGxGQ32tVH",
-	"e24L31mDyZIVk+j4ufmRavoClUeoMk72GFtjIjbmwnhKtRXmztxoB5+yf/4YfD7Ad/cpt5p/QvUoPQ7z",
-	"v6wsxjJya/PjGPzXnHBPPkHpKxqdZ1/mWzyA1wyS3P+DlRwip0Fp/nRdmeT6h2zj81Rk5s+1jdyuctw8",
-	"UA6kvVKwJG+Qf+as3C86Umkj/qeCfYyZqVczB0p4pxXFALwudDeDHyDDgCjmR0wTwEwEGPdp9gpKxrE/",
-	"cjWKgk3t9eV3knt2XIty4c+CUsMEESLFojjFZi2imFKQ38MXCq/KQ6cCG7kcNnJaptgmoRwSLpAc474X",
-	"LW6YYX1aKmb0ioqZfSaVn1yVgjkg63QvFxyMK/xq56QteI6/2na83rLf0CNCRh2R+cZ40j0vc22P2A5C",
-	"ZRzp3pj1MJ+TOp1Zrzxz6Bdcc4fWahx0teShY58DXlLP3P0vNAx71nvF/WjvW7etjgfQ5dg3ogjH0HzM",
-	"shOEkmb0i6twLfuIO7ZW6O3emq+7ZFCb5U1aNsGY7pkFOCV8KIADFBovlt8jmt3Zd2iO45BfMFFkfCeX",
-	"z9nfTMRjqPhmFa9CwzCTZbmqfTDHK13HZLlyVPNUpeHJ30oMuuYPmsnqbGGK1qVe00N+h78qHNV55WWH",
-	"/dle/3l5V72H3U8BqB86o1B8c6E0xbzBVntL825uvocssSsVLDGBO+5HXUU409qMcAayWgsRpxsgkCkb",
-	"nGpmg1Nv6WTCjICmMVHxB6ZJwEhIyYDCTc1fQl6wcT/CZMINhaCEecvhbQWh0vjNg0FBWMZEt3quL+U5",
-	"qXYqPh1xFpGAZQLDlVox41pu++XbpKkxoWF25EdeQvkcME15CH6y2UQ1CNq7chBogZSDfKujSgXBRBIa",
-	"lKjqFqwQYH6WIesIqknIqO2WzP4OrYna6TyZm9F9R61WtuqjI7gCzHLNRJ38iBUsio7niLkJ10nnpbIA",
-	"ABgAIFWQmw44wK4fUVgNrfbM3M2VXbjMoWD1agljSerLdgSORXrO/ln6kTW13crzgeUpwQyJkLojMqkR",
-	"QJuBYpZiPHXrPN+lk1Ra7DVOSLNFDo/I8QlZU/DdgTBbllxrCqkbhDHfabC71GBr7oPCeg/r78xXd+yw",
-	"tm+9aMMYshl9OLDonKCGsIwPHZTi3A4q44NP9l+2aba4aMMJ7WtWbmRURZ4oOHIh2rkLy8qDoyuoGVv5",
-	"edaSMuO2RQG8wrYrG6PzECjZ9bmVE//oe+GSHb4NMuBX7lQ5zJKc83awUFKyAXZJ5i5FxnPSbZdsLKAG",
-	"ytwbQ2hp4AykyCnKlI5wIiaJn3m2dy9SaPGyCG1EqjG8Nh1JEkimTp292REolxbjYNmQW52cAVAJmcMp",
-	"OU3fS0fQMGI0mJt54K58SgRUaOPNeZB079fJGbb7GUsX7epeZoBe7ZQoLSdoYLtEemJoQ/V2YiznmbRn",
-	"6VhbtWvvr4xtbUfGPiC76rZE7dzGfpRyd23Tak5QZ87aXChAq4xskyKc1VYYPnLCBJ3w+oyOw1UGz5sJ",
-	"E2c//bieweMGTQ5jxd6uTQ7rjfohCJAVLUt5u8JOJFNZDauSQD3/9vt8DAap0nSEhEBuGdRMaTZ2a5Ap",
-	"ZV9d1fNm7srbSEFcRaXOaOSP/j+IzRZH6R0tdNrrsKKoZ7mQKEp0GoNszykycsDHEPmggAvpR1IpiN4V",
-	"FhUpGc3f3WZTjPDAHhqX47B/ZiTr77ccUF4uQHal0GomAu7/8yB1i9cqhoYuCLsgKzzt+QLH1okrcPRy",
-	"XqitnLhNWsvsUbg6ljt3xB5OCNeceeM/Kjhm80+RkSbzn2cDt3kBv+zK3WnU76r9vM4ebbROWklosHiP",
-	"brS9bjUK9/iP/SavoEgbZ3f+jp3uIbLTibl3uEKoLVlKB5+yfy6hzOURy11P9K0N0pad32OmmHuASG2O",
-	"k25++6UtPUK6TOZqRVvor8zvtG3X0G5MhFNaCzxaaf/YUcRKC9R15d+bOWl7HUQxwBCzLGFmvvA7GuLl",
-	"9QJ0ri3K7g3t1ZwjAW0XG+3xmwTduh/iwrak3BARVBl54TCqdnJjRwm1rqUZa7PZ9xWLLri/oq762xnA",
-	"tdRJ748eGQNVm4KyfiP1Bvxj2nuNqC6BHFMuLCkTpHi8joAKXi6GxKcKGU6o70MHb7VTUVRo1qmQAReB",
-	"Ip3KOyr05ZdOpXZKejhaQskoBbM38EjhmEWlzW/wkd+5J34g4UV83iL4m2ajcbPEJAlBYvOIRDEj0CT8",
-	"bEQ1Cz3y9JujRoO8o1zo/edMcFUpiYqAz9SuhNLmIr3KSMbmPVRexiLgf/7j3y+YCCIWcPJkdNj48x//",
-	"3jwZrYmQaBfw7PmPL0nAyEtK3l5+iYXVr/NRgKOm+V3llmN8czuyRJQPryfu0JK+PZwPqmYTAYJkNMt9",
-	"pGqnQoWIKYfkmkq/CGKiWRRxLXnEyhR15sYG51b8TqOD65+szU9NqZMAIcajJmk0SGMNkNX5Jb3BWOJO",
-	"FG3JE50/A0W+6PzB3AUfH1Lw8SxAR3n+HZKqiifmn0pGKiXQ9Cx75so09oK5ePBJzu2ictHJawrf9eOT",
-	"C88PXZpjefEIQ5T3gRvCrOz2tt2K2OPiPrr5cEKeltia/H8Ucv4rCDvOr9SWKjffLMjR2487blMqb2gL",
-	"LxpcH1g8b21tuOnvOAhZxrZcetQbFyzXD02WEixJcHInYLause9JuHFr5uXEEV4WxyFfAABCciHxZWCR",
-	"5i0CCalO4n7I1YgFNWJ3NVZUwy/dJylkPdTbLja/5gUOf0pnt8WCOBlAt4VSXGkqQPI6LJXkTFYaT/db",
-	"jdYxgPJoqPD8HpF8ITYSMQvd5ICzqmZ9Lr846tBaer7tTUFRdC1P4Vs2ibhitqLZDUbmp7Qg5o73G0/2",
-	"D5vvm0ftw0MrQpJ1X3lV2jfmLs9Kn+RJP/++Bs1u8mZW0eymm6t+h1Vu6SwS7FIekeTtpGcjcxaKW5Tf",
-	"aWlGoiSI6EAjn3t6Nuyop7Z11lHGckEGxkKoxuJcyKnoCPNOmPIQxs4fQZ1p+hlcRIYxjQBjw/YznHMR",
-	"KCTfhd7i1BbAjt+IDWJHhA6dyCFXgGrK3Anuh2xcJ2d27lx1BJ1MIuOWAde6hfYUAUl2CnKwW4lSJ+/y",
-	"5AyCkaKsgZaTSSQnUrHizuBk9/xid+Gd4ijNHc2zDzLWJNiLBSOXXzSdwCk1RxSPZcAGXCSUGFaW6Ihe",
-	"0Pgj1AZzzWnYhXcJJcowKzhy+H7h8ZIC5vRbJ2aeW3hOJjDzGV1+YZCiGHBBQ1cr4SBFgPo+8+tn4eV/",
-	"6zi6/AJrsjCmMo+SzhV60LlOZBQ2cvyWmdXv8zdavg+LzGcynYm5aypami3ASsNTuZ5csTvjJqOasPVp",
-	"qLC0fr1tsPTiV3TKpHzy63U90+aW9tuaOyH/FWb0CIiPylWD5o+x0S4oUjAox+yNdr3Kdx38/AnlPrLn",
-	"LWtFUoX3VStSufP26MEns9k/HzhFffDJ/mtl+3KOZrlmj11GSqzJjg3n1ynYPAstFQxyjH2hlZcxYZrA",
-	"j+ILK8U3sB3zTNwS9mSusJkbZVHeCDYtkDSrzOXVIicxSK9l4F7TbJ+fx3bFViKwHnfkTor06M/bySuM",
-	"7rXMwGTBn5mtWqLsY/ENvaR9FtrO7TKi5yAjDj7d1WSLXJNO5czMro8CIYiTTkLSJu9lrDqVNqHC2vmW",
-	"6VQlZOwzRNCmIki8AkTux5t7RAofiU4tf5SCgAVxK2LxgBDeCOGVcvuocej75QEUi9+1j/6ZXY5bMly3",
-	"opKytupxOZW0ifm7M2Wv1gkpvYp7y7vG8KxaAXbmOYjnRP6AirlIxMm1TMwDa0ncSyn/Cw15QBOjZiyD",
-	"DMZ1m3x/+SWiQoO0dzGaJKCTRK5OO2I+RgWoyRD86TNfji0UnduWxqBHdHJFBjIM5RRYtDtiErELLmOV",
-	"XAmpfm3E3WnyC4fogWB354xNCNd52uEnnObNaIdtuQGPQP4t29UJHH0jnXB6VdmIxeFV1vidydc0ovko",
-	"re9N4gPXdfetHGLZiHESGK+66PBKdx/Ewt9XOfTGk+CCqetngEDQwU8DqmmfKoDtOK94lQ+yr/DfWdPA",
-	"/llqF/7AaKhHhWEqe78El/OD7JM/YhabT9SURbAXj8vskZ8FvaA8TN9GATxIsmwQ9mekOjeH5P61IuSQ",
-	"JE944NajIDt4pkmP6hQ+nAg5rbXJdMT0iCHlL1RZZvBLAchFhVJj3gLhTScRG3PFFKla7c5EQI1+lxMm",
-	"uBgSSN/XCI0YfOSRvtQjgmFnIkVHwA70yUiaXTnDPIb5GsCC6EydIow5/nhqKdBmOAJ+1xE4XPZrwT5q",
-	"+I0Zz1HnTkcyhEGJHAzM1bM8ZQa71z70O4fWfSVPr4WnBhgudU5oX8b61KyqcbDsIhehkFB9B9jVGQ3S",
-	"2m8dz2sQLLD9ZNMD3QTdyb6lNnktL/93iEsnks4u84fqzg/85H3jiRvYaDC7X25g8NKnfvHtFhz/DHIv",
-	"XPdwmgbOIpZ7gp0cSw6tWdP/Z0WZgYMsPnAHe5XIf+auubbEx9OfzW6lr/woPTbfsWjMAFSMChGzEAE1",
-	"5TyrLh6UYWpYmfP0d6wffxFHcsIOfqIRVL+nJYNeZcrYOQIRmy2JvxxLgf9OZgVmortps9U+bGDKD79t",
-	"HpoP3LffwLdG2lMdR8mgKhbJv/UojlT6V8zUyvslI05ZINy1v3/2KtMR112cbXcqo3MWrNuY+m2sQA0l",
-	"77SYXRS+v2aR0l101fTtIybPQKpzOstLVJLn9NGcUeTOBsY/41xYdGDrVSSrGm3K31LY43dBDMYGtCxh",
-	"0h80lx9K/7wjgKATC3CA1QOYRNF4kyH3Z57j2F9EKM/31LLn9A4qF7d+uJdOauFpaeBpuc1jfNXJ3eyM",
-	"r77288an/CarP9PXDrvH7v+gC5tcVdrN1vpyurWZnL6GJL5TYSvYdFsC9966zw+1yNPyc+l8xbKqtDOj",
-	"R+ZMrsTp3h/TycQY/WXy56/stdc9r5l7WnxrLoZd2A64IefSy3QykVxom3mY+6pPecgHgy71l7+Kh92I",
-	"TWS09A27kGGcd6MBM0eWFU5kbO4mzLA6jpa+BdrsxQ8jGWsuWNdqtMWvzZFWmS9d9OvzRi0mS++pCNUb",
-	"v35gZtWvI+6PMgUkwDxu6Td9qtlQRjMbhlZrWVJYy5wMMY6VNkuEmNfp/RKwJpoTNyRvYwHWnYtuQzwb",
-	"q0qTIep5BlPO4boDw2l3Iq86kRufwhu0e3ZvbQ052tq6HDUm03Zk6c5iujmLKRHsf/7rv2XEuX1xm5lP",
-	"aSirKAQOzZxZjx+C1LkW3J7yiBrJqYBim30pwhmp+skDjDH9/9PP78lyyKxWXx1hdvO/rqRxVUOokSwr",
-	"9pSFvhyzbl/K85BlKyZe8ouIaRLsUd+PGQ8z3W+wOtj99nQfmubiKKy0KyOtJ6p9cGBvWh9EByGMUp8E",
-	"A1Bu+SRlxrlreJVhxJgGWVh5J31++UVffiF/88gvl18iKfgfMfNIX4oPMo7I/5WSeHczzN6pFKUgIUsw",
-	"BUAdoH3NXdtLeE/CejnOJERsu5BkWX+ajflpHuVGP7YyzTz+ukr7sLGRTbx8FK4OyNsrH5h9/HbpAUgV",
-	"Y/Twxj3ijoiX1AAqLyFSCFhIZyu6/6+OQSbLRn5K7wpS74cf2q9eES40iy5oqMiERWTK2HlAZ15HcGHB",
-	"9S1HIpEXLAqtWiWv5uYHw2GizW4MIgcdMaVhCGzLpwsMh2jMGyGVsM2mTIp18sK4EEBbY0bpLcuEHgA6",
-	"4fPNkT1ORxJ2DL9gWC3ZEWacPUVikcfkoUj1qNVyTF2umctWRJLXbNoR7gknk3BmfI/kl8gYDYFaDcnK",
-	"othrnti/A18iV1doGvHBQGV0xHvziSJQ2ZGrHpr7ltawQD3AkOreq4f7KHVX3m8Nkby5GL5Bryi7/25l",
-	"X1zXBrhnWv4W9Xhr+3rcOGVb0uA7r+zmvLIox1pZB6Mg44rhBPYhX8mZWl04hhf/5K69fv0YFYJh54dl",
-	"zvhUCehMQf7I6j7n8XXhi89eJWRasyi99LD40gzScelfQSVMBsLh84aW88JaFRVR2u8fmLn8g5ySUIoh",
-	"xgjkeELFDMK7WtoCPA8MVfuGMSWe06t0dXz5zIyznwlcCx3NwMqNeOAS+HiXPZVUc5Gz5NbG/+8IIW1K",
-	"HuIKwBngnhKT+XVyZjYrg0fAzCdcygI0HoWcrrIdl07GXeTvH8JxSqKL2Uk6IKEno8ryOPjl58+fNz58",
-	"N5k832DNV0mY1tYlDDQOb0fK7FT6Tap0K43cu1ortmoTZ4UB1dcZYKBs1WsxEnoOKHlHWFRyD+QvAqXH",
-	"474R9iruf2C+9kjmvklRo+ZjFnLB9lRSU6zZR02qENUQNCRCaobxCSG1pVBjQa1OvuOhEZBGx/S5YBjN",
-	"PXv9vAgY/b1diAcCiK5cEXO5M49Pl9TGep9WQQQh+k0hvSL0xBQgsZ8cLlc1FzyBFYClH+GZvb54QJtx",
-	"KD+i+0HhkCG7WJjhmH7k43gMemvMBf67mTy02ZdDFhWPSJXiQ8FYlwf59eFxDN+UXUSkL9rSaFmOhA2G",
-	"zMFphJpHl5yfjqTKFEYaq29Cgf26alRqjcgITnEVSq1qRRvQiJAgZlcSjObyCMSs22cDGbH1q/OXnrC3",
-	"b1vNeqSaBVCDB+kFMeuRKqORsQ11+thwSdqPZ+SSjDV06BsxFrKBJjLWtQ3oTd18MhSnmY/Sf5nVu1mm",
-	"UzqlXGOyObH8IjYJZ0npf3Ja29lct5eIhba1ikr288Vs4fu0+eGfGk2MtrCPqDS6IRfnNkxVslmbNSue",
-	"lQbmtGcGQD1mROg+xk8bjWbr0KgYu03dA6deTAGeRy7ahY12FzcHJk+3DAOCrVMTBrwZqGYr7cqLj2al",
-	"wfdCTl0mCIsiFkeplfB7Hmzm8qovsXKvZIWosNlfox8/SP7qw9ns9Yez6avn5n8vZq9mf31avr8LVdnV",
-	"PBH2gD1YHlidGCTOdHOfFCPivQebCWqzbEkW9oYkhVOpjgfQyKT4ik6M+1onv0LrFZqVsBREMBYAkC56",
-	"56SaGoGQV4FT6hF069DYS8+8/bjmEbrgNWPFuyJUk15mj/dIdTri/qgj7D3AqzYutDEJx3QGCqLPXHn8",
-	"INZxxGrF8Ha4W+4W0qK8pEu1eRmhFCAoWXYDPGeTmCsSUjLmipHL/yAfZBx5JNxjeOy/e/GMXH7xRzIG",
-	"A2/AQ9aN2IBFzAihduX5m3dOjh21KivkT+NJGwLXqfwpI2HWPOU3idyxTQ21wXvbVKu571dqtStf64NV",
-	"e8vb7r6pvfV2eFHwBaX4jnDkIWHuvYHWZKeAq8ain7DIRThquZo8E4M5+IT/sDQiRcmURKNds1V4m/LP",
-	"9vv89inny5JCbBJSkWxYjLiXi4iWFGWDZhohdisHZkGsku4ekB+RvlrsAO5SKZiRi24SYTPiZWOJvhPY",
-	"j1tgP3bmELs+Xgo9b1Nlxq4P2MVV7s5a1vt7K0dvjkYEAZdgKxvf52IxU2mHIRLvEsl4OCIZPKA6OSOC",
-	"TTvCxQMJN55OGJAqVroJqRMkqVz3BlNTm7o328gaZkOZpRCJWpmXi+4IdC34ld/XPIM3mJbb6KFuO9q1",
-	"UxBlFcTCPlupLppl1EVrS+rCEcPs1MbXzVdtNwBUoCR7xCMTJichc1QS6MarNRyIA6o19Ue2HrPAmUjT",
-	"nmeZq7fJ7gK/6do8Q/Z3k2Bwhaxz4KdIlIsHhwtfjrFZc8BDluTA4ijiLNoHBALAtKvj+OVk4hG0w6gR",
-	"bR2fVNqVp4MnJ0HjSfPJkyP/m+Dk+CltDRilDf/4mAaN5jE97A+OBs1+q9/oP2m1/KB5HJz4zeN+Y9Bo",
-	"0MYTMxb/O6u0m0+ODltNz76rbnkBvQb3S/riVpG/ZDbDIwa6Tq3wPZV9ZFJVvtGyLhqtMp0YNY/IMEgy",
-	"dzdgfeYz1zARkN44DjWf0EgfDGQ03g+opj20jyF0QCMNfRAB6Znd3vOItJ0UdNoR/RkUPijSy54r6Wum",
-	"95WOGB3bsXruqPRc0BwSitaEtWeUmDNqbFAl+GDgStegb24GRDjmn+9+ONtvHZ8Qh/NBpiMeghlsbsfF",
-	"8JSYeyks8vj+5x+f/fDifffV2d+6Z+/fnz374dWL1++73/7L+xfvyJBpctQ8RGqq8UTPgNZekaNWy3Md",
-	"KSMuhmZK52yi6+TnSShpwG3lIMDi4BJomXzSETb2ggCq2OiKKRD20RLwpBuDVFuNRs0jSkJ2QkecBR0R",
-	"w32IYOYZghiXlinC9SnJZAX2/182M5MTUhNg+hmxiOXb6Wa8RTFbBn3OrCVsAAd1F9Ep6ctgVpQZTmRi",
-	"QXFG6/gYihYS2vwyOW4ncyEzg/DkDrHf+Eu4M2yyBhPfMtZDib+AF+NTgSTnkUsHFT1AKuvz89sZ+e/y",
-	"25mP3H0LU9tl/JzsATLf5dQI9LmgMOulxavknOj5QSaR2R3a1kubF1Z26NTP+Q1/lz6lRIv4RqoUdyp8",
-	"MxW+vgIvUt4ZUTdlEUsAnFGQGRfCCECuElfis7d+Nmz3nu/8PaeK6dGzJ63NEnrr1PHwLghFHVxNxLrR",
-	"b04LG8sB1ASCam/gmB18Sv9YlfR5LqeiwIhYQ7pfR7PlblizNpl4rrMczW+Rk9QcemNzPsMJ7T/naiIx",
-	"AAo2nrnG2ZRckBfv6SKgR84vl43pdBHR/jS3/Uun8uc//rNTySsSzChVF2hZfjg3LzmwnSowkfrK8R5v",
-	"DN/tQKgDSpb7igOwud/kijcnVI+yiMrpYaksWjrrlKr+XnA00azdz4beV1DxGgHBFaFEs/EkpBpt9WRj",
-	"G9vPIzYwbHR0n4HBfOq4dkNaRLX7DObxem4aN16W/vt24z7bKodpNjPZVGtOX1ndUjZGjNq+IPBdOrXc",
-	"QqMkoVpgIkDDx20M49kkieBuWoa7QWBooaRSxGFY2gRZ3lZXF1HOnYVHHjuyXu3cI9suFAgqTCOpmQs3",
-	"yFj35cdtx4sKBNOYGcNmbf6bEoGouZiZ67bxCKSFvIIULRkDHxmsQ0eoOLrgFzJCDBCYqctqAKUNkgIg",
-	"sjEXWM/JdUdUe3htlwstuzzo1erkW6lHiB3SRxgn5DgDaLIpV6xWJz8O9iF1CYzJS3fcU2hF5MRhXpnr",
-	"rpsu9W61cNSsTJ5YWif/BI99M5nSB5/0/JSf8zwC48LBTFTsNgXkhrVldgtl9ldWe5OlnViVTD3cUjLV",
-	"ySDrjUCc0gipYJdX/dryqiDvsvEwYqQooQKUCFK4pBkEt+PX8N8dPtSNqOO3lgg0L9IOrSGUB9ikQXhu",
-	"a0bSN5Hfm0GWWzOWOjOgrCmvNcPeOGsRUQ4cdFFmrh6aBRnER3kB6RMiBal2Kn3qnyecPu758AFUp5LP",
-	"UxoEaLtaVLI77ebowy8qv0jucxJS4tMJMBoEe5df/IgKEgCt2uUX6K9YVnUFwvooYb1xJabrmfV2aW6w",
-	"YWLNB8/V6PiUxwv+3PIiwc7u4q5w/v0aC1dOOzcbR5CHQrMi0cG2Rhh3Ztce93XMLjSiX1ysiPXaUTM2",
-	"N2EXEF/66vXObYd6LY8pTSAZk8y3lU0yK/LW0RQATbAlNbEkEPGq11LfC2l4Npmw8PILCZNVaxMeEl+K",
-	"AY/GjIR7aD0aS22uF61e/mCZZ73JfjBfy2gt7ubrP/tKx6e1EPZaQ6615uQaik8r1sym3LIwM0M+fkm2",
-	"nmCazyYFEDifwyxZR5AYr5rfsMWZQcPCeI+lrjLW4SSc1cmPGmM5eCkEZ9yDA1ejf648wj76bKKRs4Eu",
-	"G5tEaToDrFbQ7CwgsdA8JHSuZxhumOaVdET9cy6GFjEGSY3NpFmwZJF2BDJFQNouiRB7FifHDOvTKOK2",
-	"nIe6aeFX41jpjvgjlpoZcxWQYzOhp3zDFJf4LcQ97lIQp8mRLg9gW5VIprcqvydi7LWMFaG+HyspFIku",
-	"vzigwICRC6kjRlzyft6uXYb2KtF+6t5pGntvnjVbh0fHJ988edpYI60OC38ftcKay1mU/WgsZz+uufTG",
-	"lVx5nxLvpqweOlxhX2OocLuaCMbcGdX3yKhGyWpzJmgeraP51CTk+kb03hsAc6QZMv0kjoGRogSXDBRR",
-	"EjGyp8/DyllqLsiiJnlLqidp8LIckVYMmC3qdYR1LlbDcmBqJTRnPVjY26ojXDaGa88mn8mQaQUjIbvF",
-	"HO6GDb2k8bERVVB8Czrd5mBcpgcAibg4ZwGp9uBlQLqmRw6I/dN4Sz2jHDOJmezwKzIy78wADysjk8lo",
-	"5DH/eBV4KaU1cLNxVPk9G3e3lPxGSbjSY2r+GFBfxxFbN/kDK3z36Bn5S1U+C5TVTtfJAh2ukwU6nM8C",
-	"pbt948R93l2O73ES6KrNuM1M0La6sFNxvoPO2KWLrk4XgYQklCi40il9AoB8g6weW8dqcSq6sHbsx2X0",
-	"Ugf7B1bI2U8/Ei3PjYXi4AGNBdCz92o7m7pHlC8nLJeMCs+JM5sfVP3Yxk7XyrR1KbyOgozEGj5Pc1VO",
-	"wZZ+Xa+Oy73Tq6u30ET8Wlr+0vKlm2zpKzrzKbbDSnK6zHWutjh5gNQLsHoRA2khoxfMksVDz7AILJTq",
-	"MKZRgCCqaRaWhiGLPORpTYJoXExireorkI/fZx7gukd5MwvG2SVaGlMykkEM186t7G+fKojXgYYbFgZH",
-	"jCowKRdLgh3n0VvK8QJbCazZR42H0LalhFKxrpA6vXGQoUx6LY0XBV9wTdrEDy//21hAEaEXzCchJVFy",
-	"A+mGC9Zp400Xf2Ub7wXlIci1LJLIrsQlWKIsdtUTcBYANjKQxEjc22rwTSghRsz28KavbPFUeniOWUD6",
-	"szmBkK2isCemTY4ah5nyCXjAPWXZ1CILRWNxMj1y1Gp1hIDeXBQIY66U+UNGpE8DnACp9vBM1Ttxo3Ho",
-	"m/nCv1gPGjoHYKvhJDui2oN/2GuNYnPXeuSo8TSdW+aBA8mwUxZFGcw8jiImtMXQqZM3A+JLYT+dl5IC",
-	"2qFttIJ9pL4OZ/DRlAt1iuUmELNRtq24lRurn0zC2aKoeyhxByfzFrfZyxxYTxIkGKBH9VYdUchYaFaj",
-	"tE11DB22FzySwvIWv5TfszNlRvTIr1wEcqpIs4nIbczX4P6rONTGk/yO+yPOIpiUvvwSmonRaHj5xbyU",
-	"vmLRxdzlLzA9egzOqRPAAEGuNJuYK5p18gxsOoJ7jaChp0irDjexZHZOXr9I1yRrAKb+54gPzSvMqJbE",
-	"OOumlfqVDcQ37LJdue2DwRjiomtPh22ou7ma2Ga5SMjxVvHoMvyb6WbfmQxfW5gDxBKhmT1QGM+44IqX",
-	"5YOp9qQPKhvqQz3kSeVBrU5+BeSRM99nE90GzpYDX130UFkjk+wACFqM1SPlOeGKoCpjxipRmtEAyw+M",
-	"L9smP7//bv8JGk6UfPvmldcRvdPevmJG4WoWeOS7iAl/ROyG9cBAiOQUEFiB+ivtViRUdQTXWElAg1Pk",
-	"lPFZGCqEJTcWEmKn/KXnkd4/mf/bN//3zz3PrCLtG7uIdgRUExhnG6FGIJJjeXACO8Jej1QnIeXC1i9g",
-	"O82LevPkiABnZEe4L7B6ggW1Io6aX/Dd3AOKmm+lPP8ukuOy176XZa88G2KDZ8nLn2EWrvwPIPZ2wQRd",
-	"5y4/C1fOVfonr6gwiuC7kA6H5X/1Jta+HLPthtOGmJMqH06jE+jVGrvfiTgMt45y3nRlwO6a/qz8DMvN",
-	"4RijcQETmmswua3D/+ryS0gFZ+Tlm5+/ffG+YulbK+3KPx0enrhqBzAHohizHe3K28svyozlM/KSKfJd",
-	"SMd9OaNCA8WdDfGB+EwqmO2usdkEDErYstCKOeGp9FxenpZdHhlxJsz6QGwBcW5gj7QrrowK7GaIgbQr",
-	"38VcMxLsMRoTpknEQnZx+YUEkLqOhpZ8c8DgvmZIfLkpSvGKfBjSGqbRlQ2yYKvwF92GSLNCXmVKw/Mu",
-	"t4t3vbgpSE8bNPUqTifNHZvKc6rZKYigUxAUofRjzeLo9JXUfNAR6YxJs9Futk7PfD9mPDxd2FGne395",
-	"9/Or6lmz1hGrMQOKo7eoiQH1a1qsTkmeNqWKPHv3y30P/F63ysSYufC4yWKRKvyXqZqXrIgHCxqYZUws",
-	"DFyfYtb93JjOSzlUhOKdSJUKkhGTewosAmK26z4XtTqxfHJzVKAcChRdBMRWW/ZgwF6dnNmhIehrocUo",
-	"UdxsTYJSAARJR0CLLBhbfZYUGhu7iUwjcBKL+VB+sfLpDulQNlAjq0XeWwZkJwFTxA/ZQJHL/yDhnrHj",
-	"FBXZdH25qgwjqn5fT6rcZAXiTnvvtPfj0N5rHamiuAa8ol1xx0PiRXkph05vrqCWRw1+8AmS59RHvbWS",
-	"CcXpsmsGVncCdidgdwJ2SwL20fOYrBJja5vVWVFna0suJPchT7OLwd7PGGz6fnZx2AcYh73TwKovhYrD",
-	"q1Kv6VXr6Pyd/VHG/nCnt8AGsenndY2QtcyLOUK49RT+NQOg7uEfUhA0Ebe7QGi5QGiyYKTqsIrM/gsp",
-	"6cvL/9KMXEifhuwGI6QOSSORYw5DI5kbqbpT7xErt0jANLzmjsDTVBhDJTkhVDdwb0XkM3P07y76mSft",
-	"6uT7SIqAi4yga7ROWqTZIodH5PjEbJJiOfRN+6ixKIcyvTsRnUxYSGhMVPyBaRLEpG9r2tcUG/cqyrlT",
-	"pTtVei1Vuvb2L3SY3QW7qOQDjEpmdnFhZDJRqWtFJzMj33aEciccd8LxsQjHxx9RvEIEXTuqaG7K/DiC",
-	"zf/bp0qf0YhFZ7Eemb1hzFmoyc8lIjMKJyRs3GdBwAKCF5LqmJ4zEsWiBtXMYaVdGWk9aR8chOb6kVS6",
-	"/aTxBInS7TMtjvwDo6EeeRD+A0p3CMo5sg3zAIRrxcJBPaWAUDOlGQa7ljwPwoUZbBAxNYKhQjkkMtaZ",
-	"n5uXnfNjcHWR445H0EqjzEjGE+JiSABtwwxI+wp4OLMjwk/zxkxbeAcyIvhV9pf4Zc4vAdDYyRsFtGm+",
-	"jHAzBcBn2GehBE6JzHBZEJK8UZ/ND1HtVP6IuWcExh8xC8PMLTuVWmZcK+3zhnyTduVMsoApAxmGcgrk",
-	"fTrT1Jh9diuZlsf8NeJaM+G5fieW4dRWZsMZxzSgmmZGSy/IGfDbWOHmMj6vCGjkpYAoExlyn7PMxnPA",
-	"K3/+679lujHHdDLhYpjdh0ybrVH0+lKYF+OVK1L1aRgqLz3pXlLclVBSGp+MDwbELHbNcz608rJVRmoB",
-	"RMZNIzOzVHDkTY1HAfBKmoeujmKuFIebC6kpj+BuWDWj/vzHf9bciaDDiLEx4vQG9rMxhlWzt+ZpRDdv",
-	"YX5ikQIGdTOIGtGIBcSsRV9+ZMnhc0/kmW0Z21fjj5hvVjFtCknumQyQt5dG0tKwBwiojI2zTMxJhIBr",
-	"IyP/TwAAAP//",
+	"7P3tcts4tjAK3wpevbsq8h7alj+S7si162x3OpnJTNLJTtzT+9mtHAkiIQltClADoBVNn1TNr+cCnouY",
+	"qvw/d5A7mSs5hQWABClSJCXZSXo8P6ZjEQSBhYX1/fFbJ+TzBWeEKdnp/9aZERwRAf98eoWn+r8RkaGg",
+	"C0U56/Q7VzOCBFkIIglTWP/4QKIbIiTlLECKI0lYhMY4vEaUoeeTw5dYhbOjTtCR4YzMsZ6RvMfzRUw6",
+	"/c6gczbodIKOWi30n1IJyqadDx+CzgseYvPJ4gp+mhFBkJoRFAqCFYmQIJInIiQopjdEVn3rOORM4VDJ",
+	"497J47Px6aR3+E14Qg6/wb3e4eNer3fYS/8XnZQs6kPQWWCB50RZCF1OCVPPI/1Pqle2wGrWCToMz/V7",
+	"2D4NOoL8mlBBok5fiYT4q5twMceq0+8kCY1K4XC5WHDK1Hzjl3Jjdvved5xfe/taP3zYFlrOOFKcX5tz",
+	"wHEcIEFCQm9IBD/dUEkV4gLFfDq1vxGmxEqfDmzh14SIVQFaQ1hU2+U+Mefqgacwtz347WZ/Jvh8HRKv",
+	"WLyCDVEikZphhXgYJkKQCGHYN54oIpCaUYkokwozVbXzif5A6boirMihonNSubjnTBFxQxhmG7ZPs0Hb",
+	"geAFUYqItwqrRG66jzGMQ7BlRJVEMZ2QcBXGpGrv0szpL+nfBJl0+p3//3FGmI7NU3mcW4hb3UvMNKCe",
+	"xVhjWsVROfzTx2VRcknVDGGGPPCYk5yROEKMoxsc02jA5mZ+xCcG2WOqLwBW8Jc+HdTV16yvid+ExzFf",
+	"omRxEGgkIDdErAaMqxkRBv1Rd4JjSQ6OBqwCJPZzw4ndjw8bezxjzmOCWQqBV4kKuX65/Py5fdwUyoBU",
+	"ONTgczO7L13xVldB41Go4hUakwkHJKm/Dopvexl+ZCFnEyrmG7GACxwj8j6cYTYlEklF4xgtMVWUTdGE",
+	"6ztLqEBLQZUiDNkpgReZg/aOFpWdbMW+Em91NWe6TtDy9D5Mn+9G658kQnJRTuZHjLxXwxBGjBzuLwS5",
+	"oTyRaIGnlXfavJPb4xy/f0HYVM06/Ycnp2VLeR6R+YIrwsLVX8hqfUkv8TWRCCNBNJ5F6PWrt1dI4gm5",
+	"QNdkodDpOZrxRMgALYgAhkREukAj1GQr9D52qL9WsdTThw+Dzpwy9/dJ6cInIOCUA1GLUA52VkZCY6IR",
+	"zaBfdITe2PND3fPTb9FyRhiaUykpmx5Ur99KVVULf3ReutLsWldiFs2N2Q27ynlTyffSMbt97wWdU7V+",
+	"Dq/xlCBJ/1aJrzG8538rIhOcxKrTf9gLNFzpPJl3+qe9HqCD+StDBr2HKRGwhpeYxmP+vnK/8/T5bnu1",
+	"PG/Dd9zzHb9DpMTTDd9Jn+/2nVdiihmVeCNy8vygHb+YKEkj8paIGxpWb5AXh+321deChyRKBHnCI1JJ",
+	"3SOy8TMLrKUg/eL//TM+/Ns7/X+9w8fDd7/1gkenH/5t85f/aujQCzwmccUKLKnauAiP3Jz36snk2xCz",
+	"ZzQm5gtltHJCY4L04wC4MEYCL9GYR5Uaw8RNtwv5fkuwCGf/BTOvS7ZcRJrnTeh7IgMUYkkQZhHCYahF",
+	"QMokYZIqelNJW36tXJwmJuvLuaLhNalUvRQ8fSARjUAG0SI2S+ZjIlD36vC0d/pIq7Anp2cZ68gfrHLT",
+	"tzjZEi1YELngTBJQBr7DkeZhRALt1aIJYfBPvFjE1CjxxwvBxzGZ/+EXaTT6VCvX21SYxp0+rIhIBWeO",
+	"Zlhq2ZwIwUUfLQRfEKFWaNBhc0wGHa1jJEwmiwUXCgQqGCk7/Z9/60woiSMQqaLVkR7fCRyhAjnsmvEl",
+	"Q2bUh3eBU0L653AmVIG14DkD8R/ZVWV3aqbUQvaPj6cJDWdEHUXkxm1PHsM7xm7xoam4/dq8bEBbZmwx",
+	"YKESzXGsSYwWFuSKKfw+QHpRMkC5TckAjXGEjBx2cNQxEuUkpuGuR3SCyHsqQVK2MigclBZvJJ4TRDR/",
+	"C9BixpkWtOE6XxiLENaK0TBKzAeJVpaM+QZRhTBbLbG+Nulzc5JUH2NDa81cS0QkGurV/9yBlXTepZj/",
+	"8tPHGDNK0ItXP3739Kpw7o+zc3/NpaTjmKB0KQ2PPhu/75MP7eFJo7KCEqr1K6aQ3gJB3QxsAaLscBLT",
+	"6Uwh6sRc5aYyyPCMizGNIsJ2xAbQ5iwdkQiO3Ii6gsdE9hGO5lQzkQzOZxmcs0U0A+8kHb8v8Bol4YE0",
+	"y9Xoqvg1YUiGfEEkijhiXBm8BcUVYPcDV894wqIdQeduj/7CBObzwXSegekHb0ATMDGuDs34fYDpB45k",
+	"Es4yA2tXX2quwLynL4niqQGQWFLzWpCQs4jqKZ5hGpNoZzQj2QI0ubG6Uz+9BaBmUYmcNTmFJOia7mJ7",
+	"60ITs7BmMJUKx/u51U5xQxEnEgAJVCt3pa3wtQbLNynD3gmaQIzTdaQEpUxTXfEEYUEMvDXz9yB7+m0F",
+	"ZFO5ohlsF967h+m7e4V1RqQixJmxQSULrR4BjK84f4HFlOwBS0FyIe9DQiKJTnrn3z785hEarzQ385HS",
+	"o4JWckKEKapWSHGOYlhMM+gpzg/N+H0RRdgClYjfgPXaaM4IVGQHrZeYrey65a5A4xzNMVvZ+4hiPqVM",
+	"XoCVZ4UoQ98iCfiRA+Cpx66v3AzCragZ5ARW5BC2tSd0SxeilbP5QqW7cI4AgiISY9jVG/3g8FI/0IK6",
+	"53PznqyrAG8NKDTRXWKqjsrMiJkxQi/xR4YTNeOC/m0vVNjwR02CyfuFveQZ1zrJTiX33WYHkviv7ONA",
+	"XhormhaIQCoP3KI1pxfkhl+TSIugkb57ODbs/UeGbzCN8TjeBz2IsMJjrTSCtpLNnEHtoS8SWSNDYWhD",
+	"4KVv7AN2lygiC8IiwsIV6vpbOSjs5bbxdyF4qFW3/RyIb0HKeDDoNOUqpP+C8Z1liiSzwpE/Jq9XnJ76",
+	"V8LbSkut0mLwXo72JxLHh1aLHCdaM5gkUv97hTAaJ5IyIiUSiT7aD+kHjbv79fMrTQHABmU0cmpsAKnz",
+	"tt4IFnSs136IVVP/TtAxV1dueoclsb23xqCxNkfD5TkL1doDSzN2WoPRLcDspshc1p3jWz1cv2cnwkLg",
+	"VceYYJw0+HMH9uH5z1OjGHwrB/B36VR8/AsJlZ7bHesTGAbHGRmBDMevvWMG91ZQOPkGB1MJYc/QdNKr",
+	"syFuD7s5Zc/NCycFQAadhNFfE2If6zMrwjYPy3rwAY7hOH41ATqyaYHpdfoQFO+TctdsXUCTJBREXSA5",
+	"40umhQmrhRuLHOIsBoPpumnR35WZf30377z9vMZGJs6vLAV9ozPwtlhA4aDj+Rf1NDVXp4jy8PXS4xhL",
+	"wkLyOWgUi9rdg4ZrEQRbtrZ+JRQWqs1HayhHNl+2nXr6YSC+HfloC7MMGL5PucSYvjtwyoCxYf8vqLGA",
+	"73RfLPLWUvxq9J9a8aiA/KGiN6Qs3GA7XI+oXMR4Naxklsb+6s9nftn+GsTkxjis8jTxxASkBegUyWSh",
+	"JWjJRYDOtDKGp0QY8XVGpzOtZ1sLB7ziLH8HHr1Mxc+gA88an9wbHpMyKpetqYL01IoMxlTR7ngSSUTl",
+	"0TjvXpnQXUIe0rkKp+4g5E4mcEgWeP5DD7dyO6lE3a2oSBEbi362GsGiGldz3sTzklcXWMolF9GaOHN6",
+	"nv/saRkt2wrD2okzDTBwI/YUokq8LZ0GRUd07/Cx80UfDQ/f/fu/1ZLYetxKAVyJMT9wRSc0CxbOo8Y2",
+	"xK0hmK6pcQMQlszB5SRDHJtlBB0sJZ2yuSbGestzykwET0RuhsYLq9GLSkmiYTgj4bW3wewTqbJZqo7g",
+	"qJyg6yc7aSlmgdsRrDISApDKdmPXXi9YFI93LyLpGs7coWyqv723Tdz1wn8E8l1LmueU+b+eBC1EkTsj",
+	"5LVXwCfseYHjDZFEGZ+3GwRBIcY8IHPyhSRSM0JISfha2UM9DpWgiyBkXiqIRiSk0Y5GFDfHeFWuIjvJ",
+	"bznjyI7VB9Ba8sp0jcpvaBkSRqFu6mOy0UtEQ4NydnDUKVdObDD95ntuAemFvBdUFP3zu01n8D0JqZP3",
+	"2shU3muOw+HFQvAbQ8DhO+9aQO1NBXwKd+O0Vx4Z5W87XdvGjVflK4wWhEWUTUcoYYrGCKcIY/cnjYdA",
+	"TygRRoqEM0ZDHPuZAhdoxLgaulWNXOS4iQiHC++g5o/TEo35upYRzOeiFJ4kKoWolwK0q1kjS4S5LSuI",
+	"e8dcztZ37raMKLGXTrZukOTK2t2KT2z455AvCKNsOoQY83WUukRLLPSAviH/2YEhanwMS6pmlJkgGTOX",
+	"xSYcO6U0Nb6HOCYswsIjHB6PXAiywGJHEppOUkZDf5pxFGOpNGkzmVsQm9n949Mr9M+//+PYvIxT4rYD",
+	"Yd3daNOYlGZn4ojpboLudpr5BuU76EDSnF3NOssxKXU2eQlPMWVSGeuvj29dyIw4hsE2YMx7PKTRQYCW",
+	"MxrO0ByLa4moQhFnZItzLJP0c5l2tYbFNPur/JptbUjI9ruVOcEnqflj+N4kBsh83FMZ7HYlva3poE/g",
+	"auKMPYKXd8GUji21uJ729mNyrbmCmzEun9bZ1FqbIcdeNDGPN9+hPuZtIiPGJcJBXnJosREL27q3bKYa",
+	"sMoFYda0IcsJmJ3zgbSB7DZbEAsCLDKMuSRRgBhZEqnQhAqpAoQVmnOp0MMexLQ3ORMTRF92HDlXfWNH",
+	"3auig3/T1vxPXCA8lpooG5F3IegNBDyziN7QKMExxJxYgXBozSMlwLNZOBLhMU9M3qkLIF1PX8ThNePL",
+	"mERTkIL3AE/7+TKAChICrczSxmrP3h/rRB+QNh73UIRXEnU1VZWB4Xf6v5yGoMfLwGYYQ4A7jelkgnCo",
+	"5EHVHk+b79FLjqv1vvi3KrsphRtQcq7l4Kq535kW4/QJveQoMeGrmnXrNWAWktj8xPhQzviyTpPYlzXn",
+	"FtWPvfLAWmluA09sIdCu8cj6kJCvRuItNfUohcNZuWpqg7WG5qW1aDBGJxMSoYng85SkEZMX/iVoohEV",
+	"xkDh3z3KQj432jtP1JTrf5ZdtImX6ratyipn+PTho3Itif6N5OagTD06L3Vj7iBfmSHp+4GfcZc7W7ug",
+	"dMk+8Oqt/CkG7cWDnuHjDk70JKLq6U2lJ71Cd8WhSq2oFXVTLpDGu9RYJFdSkflWOjR2MZbl5Nu8VTFL",
+	"tlO8oEMIBipd9luiTEZ6atPW/BaquQieTKF6xuXr5yYueLtdtLjPpobEzls2ofbb6vz2bUfSto/pgfhP",
+	"u4omQTrKOtjhSvmr2IzAe9FxsutwhyqOizC+EhiSbMv0G5Pu2Hgj2VTPTPJnyW6qiLaN4y17UlIT5Qd9",
+	"y9OrY2gokkqLt7Y0js3cI0fTI0h0TZ3HYFJrB0VLk80SAweVMqh+Z8TmS6PZNVN/PNH4OywJhCtuGp99",
+	"45lZCIQVZr9uZ5MJMzmiZdxoW3POBZonUqEZjyNb1WiKYwgVamTosZpJpQ+z8gU+mdCw2SstBemI4Cim",
+	"jLSxqhsSU6s2uXH6nXyZqVImOEuolJSIwFwOQaZUKgJVs2ShFlMjYLcxZLmqRFaIXCtiZdlcqNASy7Sa",
+	"2QWKPCxhfHmBGLkhwoTeEjRJVCLymLERssWMgnYRoA22KTUAG27SjM1v0QPTTlstKs3uAm8mS89Sil59",
+	"//ObMpE2AM8A6X+mkR0BCvl8jlkEhpB//v0fZbDFTC7Jru4ULMIZvdlxkiLhaEAo8pB48eDTR5VE5Ggr",
+	"GlC7vhLMXb/guQybkLOQCLal+93my+yccYHZVrzurX7xw7sGEmXuxu1Tg18rd1fi+w+yq+GvZPMt24dU",
+	"6IkSdycVfmd9pE+si7TE6BBzmYgWgTNPzAsV1k0+XyRaeQ1jHl7LsrJyNpe4j2Z8aTJA+YIwZF5AU64Q",
+	"RowsUZRAFh2piDYmU2c8TVe9LmkW1qex62+clZCCy3ipZc2niYbN8WssqDxq7Y5cEnJdB71XxmP3kx6q",
+	"X5lRNZxzFuHVcMnFNYkqStzlslHcNuwnS6fJQBRkZ5xtoAmyNDR57g+f5vi9i8XyWLWHXutnnobaxBKH",
+	"ZDjnksQg1E8THJGYJ3DP51goCsFc8GSFAXgxHgqSMKMizvGKK0XKw0rTdT1aX9XeTj2tombhWpRFqEIv",
+	"4R1EJTKvoe4vPBHs00eCIoIkj2mEBVWfPh6UxUIU0AgWXoYHT3Ac3566o2f3FR3991frds4ZPdMD7FA2",
+	"tjVIMkOo+4Unyvzz3a3pEXenBny/Z1mfEqa5R5mJII2HA00oHUpiSZYzIogJJbKRESCp05AUguXKE594",
+	"Vg62bZnXlrpGahwu4YxPXaWozNlrMFdfd3BkBhAOtSACyQQua85bV3voGRU77ZXxxipPtFsOB0adLUIz",
+	"absQ1GVQw8NO0l8Kqmxl15bORPM1Sw/qFy0wkxMC6FmPM/nRwyySt69VaRNn7SVFIS5cpGMD0lEgrg6n",
+	"quhrld5W4UVpRDw2Xp+r9cvh0UbQbt37SPFS4Wene1J3VJCrm8E+RX69MO9du7bdQq98b0vdQe1D9AeG",
+	"endC/xOsyJSbAo0OhcbJdCjIgguI97nhceISb8KQJ0wTniGY2M2vE4I16fZ/mmv9helZVCL0D1oEkcOs",
+	"MkPeze+Ub+PqFzxRlBFvNMT9lqLxkxlmzKQuutVDgTwtvbrQhk6QpiqYEAcr7xrj2DD9DWIiYG1007de",
+	"85iGTqxoIYEsaG1lCT3zKpds0Wy43ULj8QZEjYevA6vxqwamzYenZ9bwlTK3+ZMZCa/f2kCO9es4FSD8",
+	"U5aosnigP/Elijmb2tpCGMkY1ExIJLMhQXALJHgaqTpCVrBBZz0rQtiaxuc1NY2NklmyBtgBlL+XQU7P",
+	"1Aw1i2WO8EpmX+cMYSHoDY4DRLCIbXUkxvUDFrky8THBN1py6PYe93u9AJ2cm/980z/r5bmwl4HY/bl3",
+	"8u7n3uHjd//P6c+9w7N3B/2fe4cPzU//tlmAODndlDhTpq9q3TN/Su8qjznmZX7kNpEMepptPZbw8o5G",
+	"NDfHtqEUnu1xnUsSFrk4MI3HDyRaUhbxZR/8ZNBgYREnRn4EkGtpjfKouRxO3pP5Qg0z0TZN2bwhYsUZ",
+	"GVI2DGdYTMnQROx1Ar2pd83CdwrxWXMvt7PjPu4lfryrNZWrjgezYFOWT4pg+4idyLB1+9CJJ9Adw0YM",
+	"bqUGj3m0KlM/6h19YcZoN2/TDAOBhURyaFwANWq3SAgQU1vi1rY6MYl/qRPL/Fqet+EcSnegdyqBw2st",
+	"25ji0MU87tr8KgfIwBxG9TnX5F5vtD3UE51t6lJghesiREotpZ6b3gAtSHVBfcaQACPIhAjCQuKOB5cZ",
+	"dTMYNY3zWqMgWYqYoUUdW660TOJTZL6I7S3bZ3D9WvBX+iELZS99oybCax1X9qKErGPgHaokMQ+vy/LA",
+	"HEKYSqMOpwKTiDPjS0SN59U5FjTiFG7NLakLjTmaicPfLUM3IaVkzobF6MvkXbglplZSzforVRK7+git",
+	"94sYsyzEvzEl0LLIAmT2wLSLmkyItaEoLJT5ESLU5TVdLEiEuktCrgmLZIBmYKteyQA5h8FBYHPEE0kk",
+	"EBFrAwBfRFbmd3vC4QpQFNJbXS2wEepiLVZr5ob4EmwNHoQPAjSKyI0ehSJykzUXcJLHAbInwvCcQPqC",
+	"7SCBjDEETfFNua8Z9lxRnAJg2Yqqb6go4U2WfjWPARWXFzw07eSSie0Dl1tyw/J25VE8xmxUM19h97ZZ",
+	"nOLlO/OaVW0lfCnyXpXbfmtkrxynqepcAUX/zRIRZxdAFHmiNE20AeBZqy1q+j/cEJZWbfLSJtobMGFn",
+	"FTBzmU67l45JDQOFyAy+JOIwxNIQ/JJwcSHVcNeA8SyvqIwzueyjBRGSMyiOMCYxZ1MrdCKpRBI6QXP9",
+	"4v7Cx8PqIMgYb9rAhgTr+nCo+kCRWakP/OnRyaNzYymnCoU8iSM0Jojp6WMKqWYklgRhiab0hrCj8tCr",
+	"lKsasllO1RJmPF0TWtZ77korDxnbc04x1IW8Jw21lNamh6CJ94D54IGWL6PskEe2Fi90/jD9BEsWtt8c",
+	"5TJa7KFdGbwKwNk2qdde0+08q/neI/XO6SdpZxJNgFIcijm/liim1wRoU6EVSvm12aG4WJ4qFKNea69/",
+	"foM1F7qWWeUueO1aWjlkt4iITK/85mZFFfe3DjYfqvFvL5pLljR7V+qK+eKecv72WGZpM4rXl3TOoXxL",
+	"FK+dfSPK32o+4V65YuGKNEhmbMDyyq7I9+TGpl6XiB8pY4vQoBORm0HHCYWChFxErjlHKit2U31jXUXe",
+	"xjLkr+e3suc3JNYfaRwqwxnZk5LctL7wDRWczfMnklN8oYbQUBCZxEruIkrysQ0l3TSXIAvBowQE8qFU",
+	"ZCGrSroU7Ft8AW2fIHm51KZVKWYmYkpYWBtO9KMdVmHUMmkyPkaUbiYP8hKglMA8W2IBpdLzbm43+57K",
+	"MFNVC1ZyLGmJV+5HFoFd0vb/DExXKwgHMd011Aq0dzZF4xWK8dIvVGVf6gSddHDp8YSeP35zmIAdVxuH",
+	"1iAZV9abpTa8taXjqrHi1TpizXX53hIe+2AQMpnPcWnbyxm26SEzLEo11nI1oNBlPleeZb2RRopF2UoC",
+	"i9Y58BSOsYALm+/NVtrC7uhdUv4CGGkfYacsBPpOrml3Y65mjcI6t5GZvfNuad4puofWT27zMexDaPaI",
+	"4d3Jzd/zMNHEH+D8grLrtua0EtmzPGYzEXFp+QgvwAFaxPxf/ePj+rLKIi7fjtOA05blhRNpSruyTpsl",
+	"oetOGXBeC5CgS9l8s9zbMmJjM169lZTt9+l7DTscb3FyNNqmQwmk869TAEjyFSSaU0YCtBD8F/Krghb5",
+	"bboo7xlJ7GKByZUB7xlR4cz2eTNGrTyEbCvz4dZeTsJ+TUhS6tYsLNX71MZoCAhCfSoEFxWp4qUyZXWR",
+	"7aLtHabIXihbwp8IjlXJ1YIImg3xeNXZPl6e2bogfQ3mtaz517sGTS2qoPfci9XfeFPWq0VC0G0UoBDP",
+	"oe/vUnAtfJrWwCskMY0gCu0na/DHaJRxzFGAsG38nTYOBhpiGwSDI2DkGxFHvsltW9vE9n6bxsanVOet",
+	"CA9Obb0GSguCr8EN2tUaMvo1IXHsjRp0DtZr5TYq0vN8jhdvidJif1lqrUleHU54HJWFwUDWsCRaZEFp",
+	"TiaCA6ISzfkNFAQhIvV5g5YkjprIoBNNZIauEurQNXssTUcz6ytRep6ZB4iyKdAqRJn1dAKByQUM1jKh",
+	"GZfl6rUr9j2UpDy1WsNAg8gVBacSScUFiS7yxcKpkiSeQGFYiCIxAcg5Odsv98qFKoeHJGEiGuTWvMQ0",
+	"fuvGfjAxJZWH/dzBUHEeIMltiT4kyCJeoaWgShFmajZhBjHPVrZ1Aacmj994nS/gNUokgip44xX6o2lv",
+	"BzX/8AJaDFrkOWrdx2RpmX8tXnAWr8zySISwQgSHMxsr25ULPDd54kSEFMd6z+a/C8HnHEq0HbTBoAK9",
+	"BXSyp+gdWa6tSg6zMjxf32H+7Cpvz7saEvCcLRLV1oWyRiQ21+bf4eaXRsahR/nA5bNHvVzkci9oQzHc",
+	"pD8//+G7V//9Lne+LXsObE7ocdQkx3zOaiet7j7wk6CKHEKXN3RpikteE7KwPfiB3CDOiK0zFcYEa8Ko",
+	"ahsQNDEoW0pUDsrHj89sN+lYBujk/MxUQl9SSXIH9+jhw7OHdTHnt0La3Erf2vCilgdd0RXn7LT+1RJK",
+	"dRvoVk560nWXkgWv7OVOGbJF62SWLNNvWy0o6IQ2Ybdp2m3T7BJTTyF7q1Hmx1/1IO+dpukff3UD3bvr",
+	"ktlaKdlLtkLX1MTDe9EuRoCYk/mYCJCUI5v5QZU042c8jgwN0H8+kMjUgDoqnDEc18YWAuuyveL8Ok1f",
+	"C9K6OKZTPJQk58JVJYewOabEqmluchrvsxX2+eFOzUp1fIaQ5B3LUDY1Qd9KonXt6lwIYsMD+4senlm/",
+	"tzr0l/bdRudtVfXyDGXo4+JKKyt87QRbqKkPaJwGpdqgKcqQSRNBXZzVJdYXAHI7J1wssYhIdNAuk3nd",
+	"mkkiOSxejyKpQFzgGJH34QyzKTGCuu02gZGk80VMbAosTNFHVJnKZuM01A50JZDqKZuW6x8bQrca1dMy",
+	"VCMlFBbeaAbSP4nA7J0WyrNZFVDFWplUMdIiz6eq9cwLgrQoPzmqLkBfWtoll5yOBKY2fm+7JPCyk76D",
+	"8CwbKuufVq41Q0o5Uvi5Q89gU4qS20ZyVRHwsvwRg6Tt6G361pYU18XAbhnjupxxSSBtLaaMeJzZB56V",
+	"z11gmS04Z8IgcOvI13bujhxYg+rA2CLd9uyOIKDl8xFcqkGae+DLgGXW/xKSXqLBC4AF0GIrY5iWJrlS",
+	"gX0NSLBFpMAyD9CMxNGAYQT9851X3EHVGi66rpY+lEjI/GoH7ngGzFGrI/SCT6fQvCez3kD//ItsnS6q",
+	"mTOih01irNc9YJqXTHgc8+VhsjhCrg4Fh5kN56FQYNfZ0cz6QJiLCcJqwArbg+5jYKCH/AJ9R1Fxr5Qh",
+	"aF5uAkSLPb6UFWTX1XOz6vUjmVMpKZsGCLY4MZODyRY6wUd9pLjdJkoW5TxlR+f3uh0ctmyTLtPq3EM+",
+	"GcLqTJyGbb+1KbShqsKahVMGlZrr8iorLLGeuI2LjBuMYEfo0sgQhEUSjVxVwlEwYKPKOh+jAI3WC8eM",
+	"IE7YST4g14wuEB4ww4S9udEIUtpazDtghYlR15kBreJh608gaEoPV8Pc2PPT04Mj9PSGiNWAuUHjRJV/",
+	"yZRfwanB0aedBpPTQll2N51iSQ5vP8DaKh6sfz3z8Jg91lGvfXi3N7afuDX3drHa4W1W8N9YEV+GmLG2",
+	"JRTtO1ty+X1U11/zDzYtj+/tt+ZcsoDK/Mlkmb3rcjkwlMosBCtqeyKFY0F+viIYgXPySUzZtckh82Pf",
+	"beuwdRq/Q+qpn3Vq95nuqhG4Gob9FENUsyQlqOCo+bXm4Xn5/wKMLjZJM0j78JhE8DTDGwF5Sy9GQX4r",
+	"mF+ggC0hjbuobBGfVIh+LcmtL72wwzTluVnU/8Z0+sxF5jIUTZFMk14p81WI03x72/HHlAfxmv44FJ1Y",
+	"5TvXKAhGm/5B5dhpz7Roy21iBm4ZgWrrCjXrWfWTHuqKhRWlEbtkDwEqL4MRD0ssfVEkiCxX57HftLdR",
+	"U9o2yOgtKxc3d3c5di2Tahtuxlm0tkh9u820tUUq7zQsiuGfT1YfoyaAQc8DBW8FMjWpy524t2/jsFzX",
+	"mjq8+MR1OPiIvpMFo4DMfu3WaE4ZlUpgRW/IEPoHgKJt+wiDfOAcztXSZf40SnUJxZEAb3ZR74W8Gj+2",
+	"O1XLnb5uw9HSOL26ZWyVd5eRmwLHqWFrLYzCRZqy5lMpFk+1eor73AXCaE4lRBL6SksXFJYdM/h2JCYt",
+	"fYNtku4axzCVUpL25+Noysbjsebfbv4CHcMFOghcBCXqpjfpIIsV62ZXyhxbjnbVB02V9FOB06u5/38p",
+	"rcFQRgH6XvMLfMNDrALkjSOJCBDjClNBAkRJxOfBgNH5gmtZB0uZCMxCEz6qTLXH4S+JoBH9NSEBCvEk",
+	"QNZtToYmhoUEA6aPRWlF6CLrY95HWCgqMTPBLkSRAJH3+t5eeJEwfbRIxjENqSIXeh42EUQQkKxA4e+j",
+	"sl2CLySd4yjbc7aXEE9gluJqTVCQNc9QIguJKjmt302ryTnAUv8jB0xjxdbQ7AQdAKf+LyxBj3XwNNL4",
+	"GkCNCgc7BoYyyYJ30vUaMm6gq6c0MNUDDVBtehAE/qSg3Fgp0sOrvRkVrCh4x0YF89V99ZjcwEbqXba7",
+	"Cah7zHX9YpjB7aWO3obY2TJttyz+9UUaHXI7JeDzcSXv0i9uaYewbND6O7KamUfoucp6J2tqaQ03Tlmg",
+	"MgvQDbwQERniMrvDF1Bv/murD/9TwVNtXdT7bhLVqgh7lq/drO5DSXXAiirjpm11aX3D2nqCFZewsr/T",
+	"F9OGaT9th4qHkr/hayBFXeg1M8cs+vTxwFU+NRfduvW8dyAYu8KwdQftjrboXVSKdQ29bx4o31Xi1T7k",
+	"Jcsm7k5Usks3CKdfbccpsqAD6dOkyvYKFwgrFBMslTPb10le+f4Ot9Ca4TbbKVQToayneh6gaWzjP//3",
+	"/0HWRwP/ztJe9F+OVpk/LM1BXahP/OkjqBVZsbwHEsV0QsJVGEPgAbbHdOBbZ9yHM9dQxyNEncD3croP",
+	"lmoQLzGNLzNxuSI3qjL1aTMim/fLEBk+26ATOC3PwCu6GW+lnTZl5SWoXxLMwOkjoTynYdhjHq2gfCKd",
+	"42kaMGIaDSZaQZd4dXCBzJxogYUVyBhXKOQLmhVbNMheQay3dDSm6fWei9Fuz05adUhPYizlhpK9OFF8",
+	"COylPPVAEab1cYzmOJyBLUYqwdnUgCY2uTYHfVcf12JtkMbKcNM4CuGNcMlW4dXsri/Xw/mipE69FtGI",
+	"dJlH+jpyvkAzgqOqSs0yWSz0DRradRhnVUUOHzEVN+S1lZcYR/q1OVY0dMU3u/99eJkofvjGTnX41n4h",
+	"0OSASnXQt1X7sY00fSAhwa5B1yvvxCpXbmFThRTPbdJysfEZpvNd68bbObb00W/lHXofErFQFVUtVHZk",
+	"NkfVRWuZdEGuSIRmVCou9P1XaM6lQg97PTReKSIPykMbbGXQZjKXT6IbyVuNs/Jb5WNnkdEVgdGYxmm0",
+	"bvePT6/Qsf7p0AVMH/9Gow8HjXTC/UjU2SxbYtOvCRaYKVoaHPHqxkYPxnROleyja7JQJnJJy+KGXEhH",
+	"yCLBFwtN14yGZKPDFYcKgQirLSrAp5qlyZ7N51loyJt+YKWu8yyDsqF6Cd1rpsOqeOmfZqv0s2hJmEIQ",
+	"GIWoQhGNUFcSkqXXQsXg9O3yG9JMZXC0KFMaPDd9u9rmtcjQ0sGYq0DgXZ3AV1Oy010DcR77As+Z7+hV",
+	"hS9yE83eh86T0v+703oKx7yGfYwsUXeJISfhIECWh6Cu5HOiNRpISKLqIPDE8q4XneTieLhApk6QDRlG",
+	"5iwCLcB4OR3LGfcmoionmDOy7KRsLCeTV0nfL7NqEsWGL04+bnc6nlxdckZjHF5PaFziH34VuyT9+YIL",
+	"zddAcHMv9AuSiokEg+5k+DoXVeBRsDFPbCxQ87LqEMONIhLTGyJWyNwXLSinYmgfLSF3RWmpWqKuWUtg",
+	"hwZoQhmONUGkC0qY1msFncJvjj9Rk3FTy0rN+od8spntQQKQv0JkXpRb9bEOw3bn7WSD9cMO16T3uskK",
+	"8v7nyYArNBX1Qc4T1bfVBCAvF5kUWX13CyUDjnLNR02Ed+kl9ATAu5bUrJTQqspL4bIIPg/QFQ/QkzBA",
+	"bw2XCND3WBnPq6Uuh8+/R1im0dHdiITcpZ2tr0rN43Jk/9PVyxeg6mp9llHl8pv2VxfPanGm0n3ttHkR",
+	"tvxyjvl7k+rGl0xmUooGTmY0NbLSjE5nRCq0ENRWPpxrVVVBgg5VJnRmy+b0deKzd1AGK1JFA7NpTNBY",
+	"YDCCXSCs6dw4JkiumJoRTYw1l0sDdWF7M6wJEisPsMpEi5IWV4rzYYzFFG4m58M5ZqshGCzsDxEhi47D",
+	"3aE/nMwXatW8b4jAy6GdhbMyAwLoyzwRITHSNTXnZ+GDY73tLrYkmHME64B0EqLCmWbUMTmoEK3xcrgh",
+	"ohseNzW2bCuoU4W6z3+4evrmh8sX319ePT1o4++xYbYtG8CvC/LrojdhqnQf+jSArhj4+xlpNo1GU+GE",
+	"CYIjfe7bd2TZJMWnSJ+3DfruKpuOV2L7Ju+VJV8gY8DfEQGPXBZ7DUSu6urspkQYsrYPzr7EgrnqTBXF",
+	"OPU5oJgwLQLFK9S1hf8hIRmqM40FvyYMERbySIvOO1StKVFz/HMKch1nPeT1FRvFOyD7FDWjTOGBk824",
+	"5pp840m3HoS825y79+sEqEQL84XwRnrWW68SSf5gVCxRl84XENeDrl68DRDU+Xv+8vL1W/T48VmA3r68",
+	"ev0WnT96eBAYTR1qo4CR0ISxSWVC1WMegoQba/kXTKi+uKNi6XrdmH+yqoDNl4ZBligfY6lPaOjVusvv",
+	"5jUoQ1qkNlMQ6ewNi3hlZDHOQutOMga0KBHQ3ntGNC8mAgwBYYwFiZD9XiNhwgvvWQuyWR+cKD6sTNm+",
+	"hCbeJid/QZjMlMHxytXd6loPuckcMNLwwUVWrcbku2hZwvoCwMqRVQIwGiCvsB07jB1KajWlNa2MiIJe",
+	"lhUdgIzNVFAoKGcgK7j9aTEoW7I1A1kDJ8QvMOUaa5rmWlB5Zo2GNzkfvaVkUSrpvIUCwTmcwddEIn6T",
+	"xw9rtaLjmFRgyXZtTYfSa6Fb39rSDd5WjyExmWZ5q80uUMjjmOAppF5xNMcrQ8ipanp/bq1iyBwvWkQK",
+	"+CUEm5mtoZIc5WxImB5Ywd6bRMVZslabawFgbHg6W4HWaRIVUqGm6nC1jWYhkSQ3ROA4LXuXft30hgM5",
+	"H2pmlWkroOBkOs1Rqai6SMSClzmn1q9mWnnaRK0aockm75qiQmm5xAbhLemFbkQYtoK2nKsWGPp2rlpi",
+	"aHOr9Ji/z4zSd1ezw8ahOwZZdqcKHNFD0TUS6dmqt0t7sZAAWrq5ilR9mGB9U+pt6VpLPxjjFb1TZcyr",
+	"FSdouA4s29SRnBNVKOkxJyrV2LdRm2q9EF4JFw+adee2VR6Pg9Fa4ekGYX/u41vlD61LrflC6r2W4mSx",
+	"bl9L8dJVEEyTUy31zUiryUlNBbMLhE174SxXdeE4UVeTduAWYxLyOfGE1dT2AwxNz35DtHxnnRNNpM7a",
+	"LpU5qa7Zfd1e2ipITo1lk6YSialoWiV01Byi6XJxkfpxMynBydV8MglM4guLQY+wB6MSASwa8Qp/yQ7C",
+	"Tctwf18ySWttnvRyRVJ7rQSIQhSwzHH0izRPzveA49gZWryK9D/jw7+90//XO3w8fPdbLzh7/OHfOo1k",
+	"ivqi8lZCaCoXWDwp0NZybruBkpYnfeVvthPpwawZmAImEMRus9YsPLsYKYLnD6QRvqwNwdKT/7TZVAuF",
+	"/zNnEXCfMjUlxAZ35Ji/35ebeMzf37GXOBO71pYPvdmIK/XfrJWbKTm8SwyKFqBKrgqsw6tih6WyNmvT",
+	"uB114VQxWkKsnKvue3BhRmktUBAFYWqgDmjazCeTnMsrAgnOjddPYPONihiRTRDeV5JWA169kymoNe8u",
+	"Z5OVPO+2LQ41PLBerd9aX7dUb49K+10zqR1YQ3vlsTG4ysXdtJTdegj0pg5RXnqHrUvnZXVhv+HF11C1",
+	"doPL30IocmE4rgpfruKdIAtBpCldemO6IzsDrBtvs4OLtfLGZIbjSY5bjldZL+IJF+6Pd6VNHU3Dp3p+",
+	"CJtw/aFut1dcq+7ZbTEr34XMVpq2tQOVHodjyVHIb6DDhpIOE7cz6Qhyw693Tq0yc2xb+AtKAm6q4GlT",
+	"hjU79qFhYNC4/qufRVyUmWRF6NsVj/DqgdR6B4tsSd5ijUPG1XBF1ND9nZU2tIApReytjFb6C0MXM1MI",
+	"VKFCKhThlQGLlnGeJprgHb/GgsqDMk9DxQcSpkrr+eD8B3z7Cl8QdmjqJm7j0Wjd4LxdZ0PfOerBML9f",
+	"h4h7sMoBelZY5TaU+MxX4SyLtnFUACsUkZBG+pRhD5XVPw+2M/TedUHPfHtJA6JNsN2qjWRbhp/rDgm1",
+	"Ket7EPtsdgt2t2Ob9kLRkzwrQV3yHocqXoGbw2ZQqSVvljNQRaXXKDQEoztae5BPcQyQC5LgjKzXI61q",
+	"+/LorHVKY55UtiV8LQlYAasryY2B4Qa8/t6Tdkps3HTKSFpI+ML4JBWCVaNkEXNs6e9nqhm6hwKemria",
+	"fbRijOlLW4kgW1cN9de64VT3Y++xTRbu0N4DX9yTNeIWCePWAuY96apQmata0tQXorSqF0BcVpaPv3z9",
+	"HCl+TVhgq6Ho0Sk9s+ZtIqWtztrogryFQy65HvCh4XWhYD4OQ+PBxQs6hCH10oqBQW7G0otTmXASagSK",
+	"STTdtayGP9G2qZxfXeMdIkMc1320xSwmWLSEzabVyCEiw8tMAp/BNHE+GAik4jEJ0kgi72C0Oq8430r8",
+	"dnd/I0MwWPYWQv/amjtM/Fp1c/R8i5isr46tPJ215tnS5rBFV5g0ZtVEaQ2tebusYSYyybHk2KXG9rOY",
+	"cC/GyxRReiCRRgep/BCv0lRRk+w03BRW0WDrbhqNOM3NoW/06JL2ZD7FdLlXpiA4LPPIfHNOWbTjtWkY",
+	"mmORMisys1M4d9vSzmW2Ait6pwHHbk5Pza+LOjab2qp22NO8xrWORa5OuYcV5RJ8ixperclHVr5lnTrU",
+	"fm1Taawa90OzS9XgEtVfnXb173Oo1+yGpkgIl9SW/OqYItHrKkYOKTcg3V5UByuP3KHqkONNpU0MYzJR",
+	"tomirWgwcLXnPn0MUMi5iDhjnz4Sadts71g653bLe7drLG5601n22aDybS2Mt7KH3UJn9jp341Z92rco",
+	"FbwJYBWW/gUBA38f2UR3w1QzeW5OmLpAqfTo6sPY0SYaKX164b8Z9VFko3CycBH4WCcvync86bRUCf6B",
+	"b2n6HPNoVdFmYuORFWAL05TB9pWpIvTcNo9uuTrHr/wYpd7h6bufe4eP3/V/7h0+NP8sDVIyUvwWr5aT",
+	"ZMU3bfAnQq5bb45GeNWYWBchmbMWfLtOweec3eb0EqtE3OoHkltdv5olQt7qBxJyq/MvScRu8wuFW2DR",
+	"KduXvwIPnIHDaw9F0sMsvUCeI6JdG5SdOpJsG7P+hXUPyVxTzkZakmlnYwk8NxZliCcCjbGs0GrvrhPI",
+	"+g62da/6mHT7TTDuXki6laYRFQi0uTJxU8nKP5F9KCw5WnF3Wov/2S+hUP4eK91/TSXrS1G1BDXXzy9R",
+	"kkbkLRE3NCS3z2QiPseUVRQIoApFBMcmfriPBp2YGx1i0AnQoJP2tTB/mgYWg84///6PduxsxhMhf0eM",
+	"bs8MSUsvY0lVg1q6PrOyJ7s1h8oh4u3zqAwRiw0Ba+73DswtRbz65X1JfNBDh+xqCFrYca9xRyIL+nos",
+	"2AtfzBO4O+SMuQ9/CbzxDlC+dg3VV+B3xY9bXJktYg1e29SbJ9B6u21En6mrMXT5O2ugOT2vhylZNn//",
+	"tLaVf3FFhQ+82wCCF3xqULoFBHbZeSKJKEHEk7ZWwXSeoLN5nzym1qPSfIMRXpUYa8eJpIxIOdSP+0ji",
+	"uau/q4UEEyA7x2yF3ECkB4Kj1zVLaZ7rkt7zijXA8z7CKEqECbSUSTjTcs63M8QFetybHxVvy4ZuVGlw",
+	"lL/HTlD4Xn20SmV8ymvBxzEpCSF/8+wJenz+8Bu0MCOQCcSVZQ5JIUhcHXn6XwlXpm6PFgcFWXChTJV5",
+	"W6MNcuWOymu6VMZHR8kipiFWpDnL/N698hKrcFbGMmElzSeEdjlPIdOvZDLKpMKlUQkmwPjXBAqKYKgw",
+	"gpXNRqww+ZjKfJVBVDQi8wVXxuSjxMr0snDfWEJNxbQ49YzEEUA/FESZWidWokXuQzV1otfvhaIqJhtK",
+	"ma1bqGxdxR/fPEcMz10chkZUvXiLdfU+MRuNab6frrEC1U3Tj8vFQnDrmdihSgaGadqGPfH5PK/Gboov",
+	"s7UkvA812tiWEfHpyrapJJEu4nsyoYyWZ5ddZp1XNEmMsMJH6I8JFhEcPMTmGBAMJ9CKCnXNfw+CAbM+",
+	"+/yDtHDOEPIe8lHw0JnTdW8PBizfNP0ggIAtibrwn4MAzSkbxuSGxKgL/9E/4fdlP9m1wE8Dlj5y7QxR",
+	"Nwsk1T+b5nmoa/+hf4MqFCbUYcC6SmAmqSmsDKWGhJn74AhdmtrPFj6SqGGUENQFDhegBfBRxIXeHYkj",
+	"KMnNJRkaDmiGHQSmXrKLsEVdReYLzQADOAMNXUMBhhG5sZtDXTP3gSlJFJPc0wC5VNuhDSkSA2bfCLIY",
+	"ln56AlDPKFRcHASpazRAMWXX6fdgA8GAOW7SR9CWCoIE9evwO4kOjtBbpQk/RNlpYcMkL6QgHDBX0Qkv",
+	"FjHkbbvkb5diJ6h+v8uZhYhLjIZcRj16wOyc0BbL5Z5RCd5beNGsTQz1Dwem/2nxQkWkSQBwTff/0rA9",
+	"qiiOh2nCe90nYGCerxUck5ThuHE2cek31mDZ8CUfjk1eSTmNn3JeCiaoEzj0YsnLbYclmrz5Rhmtzbxn",
+	"J73S5llNF5eh66ZzsbUFcyM2FXfPv+2kyM2GkKaiYnGvk7RZYMXim2JOC6BZWWKz+LzpTO3gRvuzkQiN",
+	"I/mLE0w1Y/syz+4WjobXz7f5YADem+/cadmd80y+rYAF9Nk367qF5MlrSj3zd3ajIPaCSrWrgS+d7G0y",
+	"n+OyTOXGJrt0qpd4sbCdDPNLm2cPGtfGX/tMc2ew+1z2TpNlN7Q1tt5Zw3vtFZYo28vGHbzR5/xbhYDQ",
+	"wInRDIU3LsGhUfNlOPuVt5z6otuVeqCdZYsL8FfzZtN7YIHibnP63Y3Q+Wu2xwIHtjrVFutO9cyyZiFg",
+	"4hxW1jesPpSdc23yKtkPSRynCSwOVmlJVDmji+1qSUQ5NbARvDzN8YNtyi9nu/YlS2fZtiDFWvZ7JPBE",
+	"dbypIaJF0apCX7VXovU9XzN35MAdeDhbm89QvADbmQ7yyFySQwQD0tZ9hCmxOipzGtRYqXdEqmJqtg8z",
+	"fw9NAFVNTutu9hYXeD93YXdUboywGaY2Tax5Q0ICKOOnvbfAwTWLueDhLBEATizoZCIhfDEO+ZwMx5xf",
+	"xwTSN/H74ZgwMqFQnxesMptvcUs3nQsPKM1xw1IhM8CVYHAljhpVaElEvLvz2pESPVlQrUGk52NDSsta",
+	"knJJog1tC60NBjrFQO0YCsU7+2hJyDVhUQD/iFdDPRPE0c94TCO86qNB0uudhVphgH8R1z4uEWT94VGz",
+	"5qdcElndQ4YvCDM14m2hfr92v22Uu33TFT1BubkFOiNUL8sA2SyMkffpUmz9HTox3SuWVM0oQ4owtCK4",
+	"pLXAdnWOYdkbsSOt8b1e68ZidnNBap0klLlsrC1xiCeKiOGcskSVZZu/NA/0SS5xHBvf4JhMuCAIM5Qw",
+	"P/kiTURys8vy+u5TQYiylyH/uUHnLQ/pp4/q00f03wH666ePgjP6a0ICNObsF54I9P8bdDa1frWftuS2",
+	"SnepL0KT9+rpq/fP//1/AH/A+AzpyjYjVhpHlODQCKIcJLK0i5nFwmHqHm0QlA75Ey4YYShjrtq+aSzP",
+	"t3PyVCKXK4sUh9IEqVW7HBmaq7/+jj0kCrw7UrG5SnwvxZviuWzWFNfu8Fb69p6ueY2dtfrWp97887PT",
+	"nDv/pO4C5wuifrabiRl0lLkhLmu75Kj2f2X8IIhva8C2EZvboe1mPKyoLtxKcnaRTo0w0Mk2UA2VzKkk",
+	"sv27RUcuCNiwDG/W8o1PBJGzN8Zr3/LeCfOyLV/SVk4trDk/WflaF/Fqu2jWtMnXkEZlXaKyJmBpXTLj",
+	"fYPyBmlHFuh9dYEwiolS0OlvEa8QIyQyhSFliJmbwA6BCbqDTsgTISgREnUjMscsIsfi00cIjjiA99in",
+	"jxJFmEkUY/THp9/brOOUnDVoc7GpqM+2GZhGS2Uk9hUdh1oudNHsNZ9lk/4GZTw21lY1vvOYsusWgTX+",
+	"uy8ou64HQd4VXxHXYs/NSLv6DZS+4R/rrwlXRF6ksQOZu9cizgxLV/q+GNvWvCOj7UwgtTTA+PLCNpu3",
+	"bcgmiUraNHl3nuUhS+bjsrz4QoF/L5HL7LqwmUf17g6LOkF15u4bGyEEwXkuqHDNuMFIXF9e1YxLJ/pg",
+	"m3NHiSAbO/C2nHQHH0S6ldzS6kSkPIC2kpC+cBhWgakUHrbkRqHUJOgVJigGnRwEXhEl9+tpgAgLcSQw",
+	"UxBSw/CUpE/PggGbfvqoHx6nteIOAoTDkCdMYaYCFJMpjlFXmjB0lObQHAQo0pNogAxYN9VsInJjyYHU",
+	"M0VzykzQRloEzBb0yhZrSpHqhUFuvvs20NgptHdIvwSdKeaUlZLWt+Ul5y692mcPXOEz08SEYSH4EpQO",
+	"WNYDiQSdzpQ8cnvoQ3EWhmMkZ3wpUfonM7Qww5Q+BLvoHxZcEhkgG05mels6y5/03rhA0moA9l1j0pSu",
+	"UBJhERY29IjaeawX7AJUSdhh/99dXWrDre3PaMz5tQxSdRLWwylThuPbCjh2rFvHBfKq/Ep/ZioitMCA",
+	"+vCumhEqXFVMeeF1WEtfyrd5o8L09jCvQxcBeVREC9kXBKdtnSxYslLD6eP0bzcAJxFV7qk7usKfbmzx",
+	"ZHOEKR2VPxrbv9UA3M6b/eCG5IBnR+V+cwMzaNlR2Q9mSCl6+63d1jjGjMvy3sIuPHwoiSo3hS24UOXR",
+	"ptLr+1rXGCXtEVuIct/MLWHZdgne94KyAHfYQRl5XO9b0I5TONjlslHO6iureHkABROiPsRDTWKOkC0X",
+	"dk3IwgrMimvxgjNijYlhTDCUlV8TnNYTCuodcfYwy9s9nT96aCX7WAbo4bffmL+ytrynD7O+Xbmg/UcP",
+	"H549rFPz94EvNR1OyvCnDCdModESpTaLVN3KT4lt8ZmhJ/aDSlQWhbsmTXoVf02EpGlp7w80+tUq1+rS",
+	"u6wu9LVN4X1Pm2kgs1irfXhdojS+YkhSaN2vCVeLNgB6vlL/vHFm7OJu+/qKahYiUUue31S339v2CL4n",
+	"N/ZOlBxDlJDKLo8Ei5gSaVwgJuPH70IAfhCRMLm9l4a8N5y4pTr81L7mNOG2uu+bTx8nnz6apu0oSlDE",
+	"paSkPEOmYa4CyNXrXzox4mWATnOFTs+cQJ6jtGd1VLYdlMyhV8FoTsSUREPKFN/2AlVp1q+JQNAGI5Vl",
+	"wUfWR1eHp73TR4e9Xu/k9KwU2iVV9lsvSwuhUUIqRB4n8DWOb3hDJrmKqG3Ihc0PAoIxXG99s37lvDEI",
+	"Z3lFJsvIM7gssYRbCeJEvgOQRv6t21BUVtTDijhLjFnCA0+hcWFNNUlN9cialTKViWHopXGReJq/BbWB",
+	"wtsUOmhbDrWuNAIX1w2h8BMMLS+ZYK5cBp/AMzulEoJfd9UQJi9MxAXdZjfBQtTRlzWynF2pTVJQ/ops",
+	"W83BQGA7u/dmAW+dl9+NQNWummxNrkrv9phoW3NyraE3XU7R7gpJRs7O0liMydhZVkB385rBVTHETC7L",
+	"66IS6P2Os7xNk9Jlut5eoMizR6fdcsEJEDih3hhTSgzHJWEndf1jfPO36wyCQ01n/VcbdY8p8KqKMCHH",
+	"Vky3/sh+dL7AbJXf/O7G+Fvjg7TABgcsxwf7iCrrscJpQ6ecz+tB2tENUvx8UAcImj0gxSO8MsYrTQez",
+	"guYuFfH89BRJvKJsOmDL2SrTow+O0CVDaYcmZHv2jVcoxkvUnSUU5M4A0fni0/+rZDBgTy6fBUh++ggq",
+	"8qePyNQqIgd2Fwx6Y4wTZeMlDECmnDi0GTBjtxVc7z4PKUsgIdwCW/uuMSVDOdUbIlbudfMz1bPGkdmh",
+	"8/kICN1gWVJefTOjjJcXs1xqDC1rnD4XQlD7+mbyUOshKrSpMrf7gcySFs2L9Y6ivRe49sSJZtN5goWj",
+	"nmvl7QsOMfhCimLdtP83oMDBBSCgf03niVRoDBE/Lp8aKRLOGA1dY+y1hmSbhJhq6QA41noyXHqKJeQn",
+	"iybJ73mUJcCO9HXRGO+Jt1CXgUqXJut6dsIFvxgw87Yc9S091SIPuUAjm0c7ukAjT80aoeP074ng85Ge",
+	"QS5iqsyf+rH5E0bnnSfZOjsWc00siClfnFPnsr9cI6z0G+kfMK48Crd53fa1OFf3qienpqDffJxbCXy5",
+	"ta5fXTil7DhphLgov7LnveZ7q97HSw30lluAc6joiyJu6E2WGl2/gzbxJ4XzL25lH/Wzqm1Ot1Q3y6qQ",
+	"Gr/bOoy30AS2EdRvKmNyruicxJQRBGNsXE5KjEzU6JjEXKMDt7HJS2TpJ+oybgQC0LQoZ2aaHUJqemW1",
+	"o7fj4tU0v57SV5WPH1ktdNTPG0U0DAqNkjXfYtyK9s5a6agqhFubPHYTH2qs0qWU0axoX+XYdnRG+Bjb",
+	"TALIcHe9r00c8yVE9dCYFGRGygCxUmOBJkMme9cahaxPOBOH53iR6jBQKiozE3XPe4996XgPRvyvV1+u",
+	"t2PuwRb6hYreW7QaqqAQPzk5uOiBy4mvD2SZTJpTMi0aO+TQWAu0labqVUlbFIdJdnA5J39Dorkm7W7G",
+	"7kALcDc4eY+mREI9FRP9uHuz9HUun+/cvLbgd5sBu12nk1KoOBWmsPWSiMEazKozH1yyurPO1FnbGcTU",
+	"vtFrrWjh3ArM5TA1/P3pjU28W6tCwkXpbn5I3W1pyR29yq0M/C4qdj/1mLHCdQU31sDQpmuerZdTbDfn",
+	"R2H1rVVKzviSaZ6ThnuZStA88Y1FfkhXyBcVRfqLaY4WNqbzvAkHMtbuQi0ev3hFJ7AMfm4i3nIZI1Ao",
+	"iobuz8zlaw3wqY1cz5KGajulzmlwnVz3MOjDjuMhtEzUwM1rXJuKMMN+PZBbNLEHXJtV6hB7PxqDf0nu",
+	"UHHQGOMiT8suZ0ikzOL+SwSKBRVEDsvKk78lIWeRtG2jISkMpjNoavvGVyS/rWUclNSEuSYsbTXtUPY7",
+	"gkVpkm0xccLfWG6y3J6CBtkKVynuXy5sSMzOlfGqinNlZZE20Z51PpzdTxBiF4mSaGzrm3UVea8ClIg4",
+	"cMKvlgisGTSS+hHIIgF68+wJOjs7e4z0HdXUUZoqaxJhiX7+DbJ9YaYP7w5Kc4s8OrFeG6WNKuVNtPlM",
+	"oIxmdfmoUnO9+UiZC72+EmVqtCLvVZr47HyJKbFz8cCZr9JBtB51y0pOeSM2g6O8eNDWkQGp37xxCbKN",
+	"XZ1vMAWqlq23tiBLqUu3ppTSj5kI7o4r5kvgT2BjDjozOp0BA6BKi1ClSvFfId2lsRL6PGNZ32FJOh+C",
+	"zeNh+mfmvn945763nXfYqzxa43iDTrWNHG1eZHWlGdIbY0rAQKPfJQZLxUUqp1D/KZUIoyWOrw9pM49f",
+	"Sy+z7f1Yq4A9d+O2UUbaNRXgIeT+R3eQGsSFltwqelK/yeU4pUNJLMlyRkQxx6k8kZUnKuTzWkriXYdX",
+	"9o2aFq8lpHpCAGz1e/GGDrNgtL6XD+ulkXDhh6jVnnRqH88Tuh3T+LxQyEa004NnLo6k5kPFGgz2KMqo",
+	"pk+QyipZFahB+9i1PGruG7E24Eq+F3tGi7gAWuXetXaQ1hvTxKxUQH6ixS9HBI3v0AGxTEErnJWbNqg/",
+	"tX1oKIbd3Z1m8lfXC/4WWaz7RI7Nuh+/HFYbciaTWN0Jg8i+VVbQbbdN/J7ZdBpa5Gp8aMoRk4nafzxR",
+	"Cxb5tfOmaqpQxYiKd2UfWA9txKlUxAYQecfc3mKa+1Thbm+kg3sh4ilRvStC7iVIvdWLsG2iwUxzmWjc",
+	"LTNi+3ai7p9/ugrQ0+j7t5cHJpXoGCdqdgxPA2R6VKTWTzSahrPhP//+j5E+Gtg3MFFjF0qXN1Nq0fnw",
+	"AYjGhFvE0fQpMw50rNV5vZyKM0eLhNm81UQqPifi0IV8+Bmvpl2GyyW2UYb9AdO0Uwboxh1JYIQO6SIs",
+	"TdIoPJJoTDSHh2AcAq0tBAm5iGDMgBEczlKPuBmqtSjfgz7hccyXoFsJqhRh2QqPBmzAnnB2oykpZ7I/",
+	"YIcIOo9IhAVBabeWEZS8N+bbYxsi9IdfJGcjk1GHXd+NkYby6EjP84JKJVEiob6Zlq4WeEqZLcG/wFKi",
+	"kYd3IzTG4TXCEo3sDzDJ6LlrQRKuDv9CViPQEsOQLJQJf4QAPvT61dsrRN7rn9HIIMm/jwyEEMrsyShZ",
+	"xBxHEnUNk5nQNLyJCvT2T5eHpw8fIcqkIjg66EOUrBIr2KOeKfXuXhMTGznm0QpS2PBK2nISAoJLjVkV",
+	"tvCG6C8KohLBNMKOnl7h6ejCVuiTrr4EGj2fHEILmRHqnp9YX41UOCaB/vb56bfmpzmVkrLpAUyuL5Le",
+	"SYiVESjR6NJEXv7NQtrYRW01O7goppzdyOpA3n3TV0x/agTg9O7aaP2yddPbdgDBB+aWSBO/FdOQWKuy",
+	"vVFafBKUKGwD9WN7E2X/+Ji8x/NFTI4og9DTY3jbNp8zVrf03l2+fu4F2fc7vaOTo56rFIYXtNPvnB31",
+	"js4gjVbNgOIcm+xq/c+pSZHUVBSg8zzq9DsaTy+ntjzWAgs8J/oOVsqc2ZDjF3QOknHtwCeGtuqRxfS2",
+	"eGUMrhLNeByZOFsqIZQVIln0qF8TAnCzwNTPHInDtZWE9OAP+stlUxkdODfZmvLxDjoFAUIDFE97PUc2",
+	"XUFNjzr8YmUUe6oeg/r5N/c5y1d8D1zHJEmdHPYeXvUe93u9fq/3P52gE1Gpb9fQrvflp48xZpSgFzwZ",
+	"g0FVi3ud3snjs/HppHf4TXhCDr/Bvd7h416vd9jL/neSpoX0TwIAoczqM7zLZ8tULSZL3O3MY7eAFBtP",
+	"NKRyrFQz0g9NDwpwEFg9cKe1FjdatNQMBZAl0GTLLQdCSs7NqZR9IT294+9w5OpAwSsn9a/8yGwo999I",
+	"ZF46q3/pGRdjGkXE6K7SFbWFu2Z34BJw0mIInXeQzy1LrqiRGi+t6bzdHfUYyF+ICQSy8RHfWc9wc0Su",
+	"RUartnbmRwY9/tPRtonwW9f1OxhBWBthPJnOkNfKbx0xM/vEsCmun5bjajtUdKJ6Xt7TN/fDGkE4aQfH",
+	"WyADmyG/LyKx7Vnsgba0OrsyEnI182r/zQiOiKmpqcWRqkntsGMYA3N+qWRGv/G4/o0nnE1iavSr85MG",
+	"n7ji/AUWU5BGzk9Pm2wExGspQYPKkz9zpUDuMsWMoLrPQRkp/BA4weX4N/jv8+hDpQjzR6IccdyNU//O",
+	"+fP9Haq9Q+f1b/zA1TOesKiA3FrPSVG7gru34tyXBu2BZS+gt2a/VHw2ehe071sIAuVnTGmpIzTKEeyR",
+	"qeMgyJzf2LpT2fMjU9fWu1Um6nlLqWNiu4HuIm7kb2PhSuRqh71rh9o2nrsRa/+dUJA8uKrIyaMW5OR0",
+	"P+TELuSerGRkRbPmBpz2tYAwMxPsA11ut2XS+q1v233QeZkLRNDcrK05/DEeSyjQstla4QatUaUy44Id",
+	"bIyBkMwLlM+Ryjl3Xscy+4BtTXB3BoLUi9b0xpeQGH2XcxeZsEj6A749PHl0BU/7vd4feqf9Xq85ncEn",
+	"ncwX03nC2fTTR1tiQqjCZ/Q68p/50IJUm5ODwK0yk4A9WDAFwMe/aDvAbsLFJUtLVkYkjLHQFDO7BvuV",
+	"NTbZIMw3P6sVohk2b4+hLfHzNu0Ev3tq0BLWlTqJefz7IgDbqPS7aujfG+ICDNzAFHXTpiausms+YkwP",
+	"3Y7JH/9m/2V1+4jExMSd5EnP9/B7RnoKl+q8IgTTrp+atJBI4CX7HXOIn+wevaPbK2NwDpQFVjPPf+IO",
+	"sFMkfv7NrosTeAdosqCHJo1ns/D3+vmVGXX33qqfoCKNzTUyoq0tLQ3VM5gpPgCwPjhC1SFDpZ4oR+tb",
+	"Ae6LlzxtRokb8w2omRkf+J/mnGZ8kgGLzhdcKOt0BYjxhdF2C7Wi3+3ok7LIVu+WMkgRIEaWRCrjBz9C",
+	"b0koiDLBBCb2CaJpoq/MY+Vl2HU5Iw8k4kt2gewFmOMVbAthtoKnPiewN9r3bZWEoAKYbOa5cf+66ly2",
+	"qrIXiJBGIQzYenTEVEP7vPcYMTxPazYZPEU2bMacg0o/ezRghqCgEDPGoZyNe8UEd3h+f+PfL5WMLap8",
+	"XtG4wXVrfoXKy6+/a317vj4J+bNRrQqQ2zy9Tr8zDWfDy/GT6Omkd3J6dv7w0TffPu5seSJRlThtbwpg",
+	"P1XS3U+Tccu/BkH7ruXmzLOVhQjZwm9paRJg/2WkMS/9HP8G/62Rid+QG37tE51mQrFZGRBY/X70OxaI",
+	"DYQKUVtp748qzcXnV3kyXiL92oPah+ybNevwpN+CsOF39OAigvp0zvZ1gUZQT+x4pPgIjTU8bPsBLBTq",
+	"wq/kfRgnka12UCJZ+4u4C+F6b2JwxVxe4P0eZstq6TYjtRk0XYHjdYXirT4dTSSwQciJAtEEBCGpcLVd",
+	"2tV1W9/UhmjvDd/XQ0IVr1wHzyZrgKJzLVfw2RSW004+EaPBO1G5uHBycnh6tsmgpgec6wFn7WSFh8aD",
+	"x22ViH7nu0QQnKBTk+gkaUSGhY6wNhMntb+91iiHZCJQTCQKZ1hMSak1Ll1juglXsRtONEpiqH6x7iVc",
+	"3/3e4v+yC9MgCtCnhV+F/T/Hm4opwosYM2aKkTlGlPYb2qA7jdwdGOXrFmfGBlT8EhTsJCyytIaqATPI",
+	"AfHcMZZQenfOpUKcmX7i3fPT04MjdLXkebDzCQyBNQwYuNdAz+VKa1IhiWMSgXKof+E3RMR4gbozHE8O",
+	"obeESVrCsezDPHO8smvJOg0ag4q+Xwd9rdYFmQYYWvENqKe3QcoGbCSI5IkICcTAp/lGlMQRIkJwcYRe",
+	"mQsFD8aJpIzIrHPBAzlg9qYhuGmmhof/FS8K30THj0qvaB+KSI82qI3ZpJ9Vc9yGNpbSvZOeoXt/6J0Y",
+	"R0I5QduWZJ2kDoSTdg6EDM5fjDp6z5PugCdtgSCVXqZ8lvJWgSpB50UKzM3j03FfR9xpxSXxk6WK0eRE",
+	"mZjlrGs+jgXB0Qr6ZBVJbhNcNVlyZdik+WLFTQCOYAjuxNTM8XAz7U/e6XcsD9tuaZY8G77U6ed1vuOG",
+	"F9FdCM0K0+Sg1JCRy/GT/ePjqUkbOorIjTsIeRx6do9mV+O1eXVjQGju6PIZ/VqgAOlA6wRHnyfy+HWM",
+	"WWFZFbJWUR0//s37qy4IOTf7joGEv09WsplpLARZYLG2nvOr3rf984f2c+mg8ao5cO7Z0b9qOHbtjW/t",
+	"EvfpwfbR2fl2oJghvjClNsxwUN1AIVKJRCZie0zUkhCGRikCjgI0ijgj+r+MD+WML43OM0pVsNGAde0f",
+	"Wp+hEo1+G1hcHnT6aNBJhw46H0YHFwh7+psHvgHzHGSwBQ3gFZpzW+X5wKibkCHs9D2RxAThrEj5gAHd",
+	"I9K+UaIY2bjzXRSjfUSfl2s3JwXtpkpNOdlZTbnNIPUvm7c4FXK/vGVXjbM1B/Bf3CZqvp4DpLHz95xg",
+	"99C5rzXk/iW/IQHS2C3plAVQZyMmiiAuLB3fj+B7bOSuVHct9VH9EasZWbeXBX5zM6+jfL7zlmnllXVA",
+	"WxDmqjibbhemUUM+yCZI7ZUPewd2Dlfh23XDR3jsqkKvr0HDAOyGaakeeTRgWnwAdqnSgiO256av2Sxn",
+	"HPryWi4fm84IyxlhA9YdeYKq5s+ecDsKEPSw13cXeL+5yQcBktzoSlhzSj2ECyQJkdkXlhi6l5naOZm/",
+	"xlZuuzAQ8Bb5QLpOnairr/oBijiRxkxr08R+gDZjfiN9UzskF5aAxkRTV4nyrfHLOHheFXrt4c3OnMtD",
+	"43sl6ferJHk1iZrk0AElKGbQNQ/SgVOmLKI3NEpwnEI6xtmsL179+N3TKwBS2gPVVIN3Pv+EZVV10ima",
+	"pO3mdq7PPGsH/rPWLgw1c0Xn7a+GbA19sqUfbOVu8y5ohaQBlEdZYufRnJzk8fvWJdf6LVfAAXUHaW0z",
+	"fX9co3GEE7QQnz5iqC026BzckjoKfFxzjkPTVmpzNLUe+PTm84Z8uD4YewjSMCURXT37bDpX7TpNhk0j",
+	"5PGCpsXwfXEk4xV6IiJtW2MtY+nLeE1WubLmfs+GtL7Y0GuHbF2LHgccLnhMQ2ryGNNX5nixMJ5gr6gj",
+	"lB9mtj9EvgVE1ooCF6yPFqWGkihFGfR6dozF1mSDaWk85u9NHrKWrxJRXol9I7z3c3jpntbPzTABv0uG",
+	"DYzTG73h1wS8VFPKvDIzQyPeGMgIfmMG2z5kOLxmfBmTCAbYFhpZ1w4z1sRizkh4XQGSPKE096h1LI+k",
+	"BhN3Deaxn98mlAcaVXzeaJ7Q7iJrg5K2x2ka2gsg19NWsOgP+p5Ws2EDr4r3gZ1/CDyEb+Emz2hS3yMq",
+	"DecgJ53UiuW+++fH//NtZ8dwm5Ty10fbGEZSSG74uoJt9G6REpjGqGtrnJuQF5PEkEte02OdQpyo2XHM",
+	"pzwxzSNKU2NfmOc72BoLTV8601AMs/huPA4j23WiWck7M1sK9CYWxPOqzAxgfIhKRFi0bbywVwrVCK/Z",
+	"4TzVR5B+pmuIubSNrmEbNvMkf0Jq5h+QHemfULEmvj8VElxhRfoIqodSieQCIoJZSI7Qa2Okh7Ai+8BO",
+	"P2AmiNhf43LGY+IvP5EERUQRIGel5m27lixu+6vFmdalUfyWSh2y+vNs/MeQvqJ/fvY/T99c/dfb5/L5",
+	"XC3+58nzR89/ebp6ufrz4yNy1juSdJrvTdR/3OsFpfufkCgc48fffvPo4fnZ6Ukv3+Co75okNYZKvklU",
+	"CY38gSwtUt0hPdx0nd4boQdKt3o4D1kILF3shruU9p0qv0nG6omwUmS+0NJGzJco4kuGFlrFMTVmTN98",
+	"24o1igSR0qVSDRh5b/ZHcQw1bw/5ZIK656ePzZA3RInV4aVm5QfVYXM73x6vFmHIhSChQjMuJEFjvTUB",
+	"EaULKDPqVcEBXtEibsJ+4wUIpl/plVojKbd9pWwynkubsbT1bsWN9vEpjxu98BKzlV2c3HiPX/AposwV",
+	"l3YoCPfKK5ZZcofHmMZ0MjnE4YZMkh88OQ51R155/xFY0Bmi0cER+snUU4Y41z5S5L06DuXNyFiYDeeb",
+	"0FiZPBTOr0FKeL/gQpHIVZE2NcC1INlHP149O/zW7em7Vy+DARtdjA6lsT6RKEDPBGHhDFnPVABxwYIv",
+	"gbYQpsQq0OoNwXMwnA+Y6ZqkFbULWB8KSRxLEw2uObipCP0fowCN/qD/71D/33+OAoSRwmNQ0wYsxEJQ",
+	"Lem6GtUCqgNN6HuXATp6MELdRYwps43Yjej49Ojk0TlazDgjA+YemCrcJColXi+oVN+ZE7oM78jkUjPy",
+	"O86vnwk+bzr2ijcd6ZcOaDD8iVGMmr/wPLOPNH/pR2Z1fdL4lZfG8vIsxtNp87deQCl7l/qzX03Z0V7j",
+	"8nPmqlbOEKjbgplcEudJ0Npj0MEinNGb3E+WpKTmdYL+xLHASSd7xCcTClGNb5+8tk+h4vrpI/Qar8BC",
+	"tmfHy4lzdLgxDf0csO+I4CimjKSznh6e5G0Bbbw1fsOWtSJ+zmsAVKLT7/zh7OyR46jgLRFJqKD/YOfN",
+	"p49SzxUS9IJI9CzG8zFfYaZZhWtRm0LcmBAYIZHMN4B1jgfb36XTKbRvKcLx1O54rfG4OXzrtM4hROom",
+	"epZQRVD0gOAEEa0nxeTm00cUEd9lpO9oyac9X1XqMhIkJBr5Ol6nlZ/fbXQfpXiwrzSkjDxbu0jQcZwv",
+	"dyU732NFLoDGXQAlinmYKJKIi5dc0cmAZetEJ73+yenFZRgmhMYXBeS4ePAfb3982b08ORiwsjpzqbVt",
+	"g4HGYgXSXB96FSyrWTcq49xYoidv//qlu3B2jQK+mhGz3QLIUBeHikgUPZglFJw1B0EKoACgHGmopsKN",
+	"AVfLbK0XfCoR9j9svut/9gilQYMxmeIY+iAgey/kgOVXPejEGIlPH+23UUQkKu4EMS1DowmmCv2aELTA",
+	"AsVkwFxbll8SQSP6a0IGnYO+LeGBSCyJq6VxBrIO42pmwwdtG5Uj9FwNWNZdxfRueSBRTCckXIUx6SMZ",
+	"YsYAhI6MIMoUd6EGA9bV6iojMRqZ10cHAXJcKUCOGVXrgdlt/azZU5U8+fPxzjoetwVBvN2K+PdCzb1Q",
+	"cy/UVAo17a9rVSyHx0Pu09i+pvYJL/g0Lz9siOT07UDHv3khAzUpTDmGunMp9Huafk/T72n6V0LTf++5",
+	"YA0oZ2sdwqerNvZuE+U9doTMuKB2+VSVlvlkRsJrW+3eNIe0zTD5xBS78NRPyNWF/o0rBJlpEIqEqEJL",
+	"LAcsvVIX6Pz0FGmSIW3LTb/BZoz1B43HfhGvjtCLTHOF8o0l2ttLLK4zrL50UNk60SvYTt37EtlbLvfo",
+	"YUbp7xnePcOrZnhViWftWGCImXcJUvT26zlEE4i3j0laZC0RghJxZJ5Yi0/ZhtJUCDemDWLIGT59+KjT",
+	"7zyefPso6n178u235+E30aOHj/HphGDcCx8+xFHv5CE+G0/OJyfj03Fv/O3paRidPIwehScPx71Jr4d7",
+	"cLT0b6TTP/n2/OwUeHALxo8zSpUx/t86xvmnefGhCS7s9U5OzwzVY1lVwLQpedPAvw9tZYrz25EpMqPc",
+	"vXTxL5dfiMU1wp4F15cg/PuwhSZ6bJnaPsWhvKBxaT6wi534X1XGyAYV4qTvpY57qeNe6rhLqcNeyy9V",
+	"6nh4a1KHcwDeSx3/YlKH5dtQusByrj1Yvo/taimb3p4F5tUCGmWM7FUdHSAuUEzZdfbjkEbwOyPOkrIg",
+	"Aslk/AvRaE/ZgMEzgZk0X7wwyQrgk4ew2FBDxpRaS3MPTa8m0xtDKm7qgysiA8j2xyjki9WByXphaOSB",
+	"ZmRSfI4QxLM75/wM35js1qKTPihakh5Iv7DCgEGZdSHoDY71Ip25dIjVBcIACxK5nbvyCkXjlN7cgNko",
+	"cpvliLo4aw0Sxjy8NrGe8uBowC4ZSpil8rmZTCDD6SkaABMwca+DzoUpX2vr1mXy7XnvcSMb1mvzxmcU",
+	"LbeMVvB5iBErCWksS0IRBazIlMM9zcsfFoP1/c3EVRSRG8wUijVC03HCcIx+SSIaUkwFadMR0sRUvs7u",
+	"8C118L13W93L0/fy9O9Xnk6B/qUK1Ge3JVCnO7+XqP/VJGrLNhFGZTKSH5Zp8m48iXRbadtRotJgk+/5",
+	"ksUcRxkGv9XDW7FvHiqiDk1KkH5WUr9gTBmGUge14dRXVqz2G18xOploUXW1IAH8AmlYlKEnZkGH31O5",
+	"4BLgbnoNKIne/uny8PThIz1M35nCVSt5c12HyGT6C+TI9H8MOv/8+z8GnY1B4kF6ldc359ZlPcEWpkeb",
+	"g85/t0EBDv9KdBmDBS7T7JZiBYLOIqnqh6i1lJDPoeQrFPHAbGXir0ksSR9RZSvCYjRyytXI38RAX+eR",
+	"veijCyRtRTyqEJ5iysBVj0PIYkdQ/WNN/6J+BABUazU1TQ6O0FvCIjSaJ7GiCyzUsb5shxFWeGSuDpAP",
+	"LNSAMUjVG2kUHkFigv6KwEujl2odb1R1n0eusYbD/5Fr5AHFSy6gxCz644/Pn/zp6dXw5eV/Dy+vri6f",
+	"/Onl0x+uht/9r6unb63id3IWDBhmiMwXamUqN52fngbFsPZrslCN9L4fF6Vk69ZUPz3/MyeqNVf8dqGN",
+	"QafkcPOTLISGiqKGTGuoNp0609d+Nu9ltXW4YTf3at29WvevHo14r8TVKHF26TuFYJ7elp5lF3evZX0G",
+	"Lesu4vL3p5YZaaJCCEXdlA9r4QkEJx6tDmqFU62ahTiO72tAfJE1IJ7A0dxXf/jdVn94lSitv3U+W8NT",
+	"4NRflPBIBXE1HimDBsVfssCoiWeFpGiMwO0FRUqYBpri9i2LIrmg0lYy4l2ZrsENPSGwRb16I87eZVEG",
+	"TS+/onIMwHnv6zA0qsMAsELdEM8oEaaCwWJBYnmLFRj0J50tae27RuThiUKjjHxqaYEN2MiRoJGTYDQd",
+	"Cgz7h+XNMY1NryMCsRkjvyj8KO2o4L4OrZK8KI8j5AeI2KAR8p5KkGTSwAxo8OTCS6BPhoTifpwRDUoX",
+	"rQHLGgVp+AXCasBykt7Bmqk/QBY45fEn5qMP5IApOicxZbZMRFU8yaUBNuQJUWnDUCTVd3bADEk0MQLQ",
+	"lxjEzrHp7QtMGmqgCap3P2Dd0etXb6/QsV/y/vg3Gn049unzaEPVwCeGqH++OhGtWFjvETo5RWfn6OEj",
+	"1JKJ7Ze3eOEeSy6u5dDuPxfw4U+KE3RG0KePCkh2kJvBloikbDqESWzF73Se/7I/2u4TZatrETGiT/xL",
+	"6fd7L5Ldi2RflEjW5hJVWb30odxXkfj6qkjYy7TRdtSmboRlrXfYl/CenN6T03ty+i9VwGED0dpH5QbX",
+	"7q7SZj76dYTmWIUzItGSi8iZiGWA6FSrM2yKQixNnWYchqZrBsQpaG0PlMUBM0oilHIGvbE76MyJueQx",
+	"TwYdNKEskmhQvPuDzgUaGK3ADRowQwX++fd/VNua3a6+AHPzW4JFOPsvaD5T1QWo6FHdQ2Oh9X4uJYad",
+	"Mecxwax6llx/t7oJCikhIiLCxV3FVJo2jYjDzxScFeOYIBwKLiVYO2RltyAu8suPyAQnsQYKjAjSnkn2",
+	"T4/dvbvVFj5NGvUB7nf6nflRzJMxUf9pZzqaiDtu47fmuG/wgfCkmv9W9QzaT1/AovW0Q1Z/Fs9/4XT8",
+	"x8cn/2v+195z1qLLtCUJ9Y1/HEX8epr9aIqHoGeqpjTpBjyukf5UbSe8TLOZljMuCWKa7MRUksha+Lgw",
+	"tNvYeM0YPCdgFTSmvQEzbdBzDW4d70gtem4txoM5SaTzNp73Hg9Y7Ox+MzJHlKFRlJirSOQoQAmLiZRo",
+	"hOOYL4fpo5GeS4tCG8xgaQuqz2cJc4Tg5dELQwieNiEEt3OTC4a2ttfoFu1L9yT19khqy1OulNjN43sb",
+	"yNdkAzFXFjJiHSksYQ++TnD8W+giFD4YhgHtJ9ezGuD3rSmsiwp+17RBW+pQksgsKfp99eHdMeFmPzFa",
+	"5lDr0CWoNo6lr+0ma38FrbBLCbTtj/1V0uffv1FlM063I2BeGNc7/a4mZusFElyLgwklcSTRwrRcRKZ1",
+	"3QViSRyjMCYYYuwQh/dwbIYfleRjRHhfJHdLaXZLyactjpud3kp6xJdGWraWJfciND4qJ0qn+yJK9qv3",
+	"xGmPrP7zBnFHDeXJGcGxmv1tkyvtTzBkZ2EhTZTg180Jjf12Bdpa6GlhE8f0hhxt7mFIbwjTwxeCj4kH",
+	"ErmSiswtQPxonmrDe5IF7v6HpncjsKJKa0XFMSK28alEUtE4RksMUUOujSQVA2b71iDf12Ws8zgGk44e",
+	"CyVhplBLZ+TckRBSdB8v/xnj5Z/7SHIfNv/7D5uvcMGA67opLfOQ5i8UpN/PG4yP4xgoW2mYQDPneZmf",
+	"+sOXFQXxrxPv8EVGMtxlVL53wZoE51+tFu0i9PWJVYbpe0DfPlDfFz7u4/UrzaVPoY+E2bBCXN+zrs1x",
+	"uOE0BA+E/jeVVMnAdgKUQa7H4sGGaLNCRHfjoDMPAT9H7Nk9Qb8n6F8aQd+Cdldpe949vDdQVFhPmQ8l",
+	"0NvYClkp9bbC1DZRy+P8PbitEreDzhVPFPr00SjdRgWPyI3A0F92ISgL6QK6zgqC4gd8/AtRKHqQaK3P",
+	"X6KeQujLJjlV/x9779fcOI7tCX4VrCY2LMXQsiT/qUw7OrZd+aeq7s2sqs3M6r6zpQoJIiEJaQpQEaCV",
+	"6oyK6KeJmNeZ/QD36cZ4NuI+3bd59DfpT7KBcwASkkhZkmU77dRDd6VFEgSBg/P//I4r+bDAsJAlQYUm",
+	"oUxwOyIqdAC3tgXeq8j11eX1/xRsZBgPixWJUhLLAQ85MzMiA6wmqbcr1jTPDqG1ycEEzrvaEimwWslV",
+	"OpGs0KlKyTjtxTxsi6754BmeYyuezgiwI1eqdWpGZbUz0CvMinEdEI7YSoh7i6VsVODjLkXMP3rknChw",
+	"QM04LqDsqi2OGs/P5qkQpo/TABThqqu4Il7BVWCs+Ex4B1n/3ho5arUKU0fw5bMi9+HyR8y2mVnFrE8S",
+	"NuKKket/JfEeTTRXVJCQkY8yTQK3aNdXQJlIbvXKJsx4Dd9vtk3r5IY8coVlhu1k/oIiuXXkHOv5Xeso",
+	"JA+y9TuNbKeRbaKRte5IIwvyItmdcrYxyNC95x3hnkFU249aeHXON5nJ6Lu96xqF7OgHpKBcgek0YmRE",
+	"uU4YidJxwryqhev/Blff0ut/1wlri5e//Pzu+r+1K7U6eQ2+E0VCOeoZjQq8Lec/vlzq9ncf/EjKF7JS",
+	"57XOPX7kC/fsH9tzgOPI1gG+UJjA6oM66Y4RHbR7CiRg5aiaj6GRTG/YU4QOEgZKd1mdQnZDxwYiV531",
+	"uXvwPT73tZZTZAs4E8wVUncyRfKPmVYMNBpxwZU2h+iSdWI2oPFyLWQhhxgOdh1O9Gwa8Toqh1UGhilX",
+	"irMkX2vLEghyBF/vaJ20Wiet58+fPfvmG/N7wqyKabEsKqcVNE/mtJJZXpMPvEREr1Jdsb4XHE/ZzQUV",
+	"Pgt/tEUVfJYtO3E183N5ccUrGg7BRUJ6LJZioIiWELR2pEyqXaPbJCxhXZA7XamHLDFibUp6rC1mCf0A",
+	"CN1ML5SjEUtCTuPaGem64brEHml4Edj85u17GI+mZMQVyMvFGoxWq04w7cGSo2uE0xb+kK4rDvDJwrlV",
+	"25Vxwi95fH014CwhMXhBEKzzwBy9dqUWkG7CzMMMB9IsHAoeUhS9XTiheCX/zHpbnHs3ehtg2+LkSOYZ",
+	"N8m5vcV9pm0xooIOAAUn5BFTlpuaRVfgSLB+hK7PfJbhrHhH4osoMrFR8j//HEtjFnC2/xaSHZC3WX5l",
+	"xV7OrrK7Cd7tV4y0Tlqk2SStFjk8nONJ78/fvbFPODDf1zxWlU0Yyp1ClxSJF0sbc5IlI7E1xYk1mv88",
+	"ztZ95K37qjKltdkeWaHSbLZasEdFQsWeuBV3cG25ssGOLzX98JZdqcljKjV5Z/NRMy+tZdBVPeTGOqOJ",
+	"ntbKpei83Wcd/i6DZ64WZU7tmH0jyIIR5uWogERchbFUacIUAPOj98Qh4QPgf+0UZMeQK23kMleEXaIT",
+	"aDELG2skbsX51y5+8b/uCRfA3GuLmu1WzMxSIEYmbMsFYMdGgVqmQi6N/Gd0dltHuicJUQUq6JLsdeNy",
+	"96zos20c+p7Ml+zSnCNNqFJpQkXISHR9FTIhaMzI5fVVwvv8+krN9H8djxN5uWDwrSuW70rgLhWsxSJz",
+	"dkE39Zbevcj8SuLX2Ukqt+XWjyPnWaZ3VQpEzolgE7TnshArzQ1J7JGDVh+xRl92cTJktlIfAhFCgxEa",
+	"SYYwlX2u6+RbFsoRlOBnRtY4tWnnuUXVo+EFNtxxptUZiRm9tLX73sP5zOgF9t6ZtamK281EdJuCdUNb",
+	"yoVufk6ur/rX/zNh5Pp/6SSrr7u+IjEjI2q0+xKegFbBJif8Duue7tIMuiN+u62dKDdn7p43uwKoHY9+",
+	"ekVQK8qUmyybA9R6aLxhGtOs+ClJY/pFMNKXXJF4jw6S6yvg5xHzsgkuacwjm0IQU/LSxUDalVPoEFbg",
+	"PzO20yH6zyZcMQBZDhm2UAOp43pOW0WSyKQtnDiaUZhdFk8ubGpG6CXsI07C3kAJqpdtUT1qtWoBmQx5",
+	"OISfrT9TJheKWN6P1Uq/p4aNoIPTzMMccpeUpMhkKAM7VyNah4WN0F7C9L3FzkI3D+r1c18DaqhtX5mp",
+	"3z9TRaI9qjVTFnk62ivSxOurC6rsq1+6F9+5oLpzK2X1ZfLMFFztnZmysZmSu+sdZ5gJs+6k4ybOkNs6",
+	"8M7R+Ib+S0DghJbEXKpWDqhb+PMOPLdcaenDG670S+++O0+N2GJYu0cVN8zCOiIrwc3g8H7uHSKz2kUq",
+	"Ul2bHgfM7lqVB66eXfcN3pvvXWdVtmX4rP34FZ85gXdtjIjg2/wubU65vDnSarSOCROXcmqVHBuYjOuV",
+	"28XFcwK9OSzuEf3T8t7OcJK/DqkmE6qIGtLERZnnVb5+IkcEkSvUHnSrVQERXvH5nXppCtXkd1aLrELb",
+	"3Nx/i/nrNYdESF1wIWswDV+BGnRbaBnRKQnlJXh9h3m8v07OBbH7oqeEhpB01JuSmE4yDRiUbDN4QHqp",
+	"Rs0bsn/yfr257ko14bjSA37JBOjjbZEr5OWR65xoH1SFvZElPgAzWP/c32H0eidFHo8UWZ9wylTlXEzs",
+	"YnwPEMg27NW2chKIxG0MQxBY1DL7PYUN1m+QcrfQjy3R74dDFl6UZ0GD0OmS6qJQQjYA1d6zP+2pWbje",
+	"tigQVll9WESntYB0Zao7st9RoRwzeJ0LJtjXtkUWUQizJGs3mBmAfRqD659UmUBfEEnYpbxgUS1oi+6I",
+	"K8XFAJvndzMp2SVVl18ZED4aX/+HVgF5cf46IOr6CvB4rq+IkiGnkAir2wIF6ikRMlsSjuldLAoQI8d5",
+	"iBQZSBc2yQWsEZt5bzSXXRdAyePcV89pAMCOVaHUNbvo6SFvM34+J3wLU61zjr4FkPg7wJ1fOxd8NgF8",
+	"kQGOJDgotSRA/mczqY1CTkqTsXXx58BJ0hwSm7eeyhwxjWlghhI8wshQ1ppk7mzMdBcjVa6dulgg0QOS",
+	"yFRzwdz9tQ0lYo6T5R3l1aWWpVgg5DK5dcmSiIf6yQmt24qUvw6Z0ckXbKARBTPA8No5wXJ3xs+qgme5",
+	"V2aRld1P4coXzx4Lwv5uQdFAJGgfVo15UDPCzrCFKqA0nhIrJAMnGsEKJVNm85xZVCvjfFYwLe/Xsc0m",
+	"GAtWxirImn5Fbl8meZeSdRjZpmbE5iYBcMrTX0sMrjn+XPnN47Ww5ZUVMYHNvR2jZvr3NLMrkMae2W+t",
+	"/cPmFqs77Cm+2YXlqPkJ+6/mohV7yssmlXH0gB4qwKP4KNNEEYVxKpaQ31NG4j3uQ00hzER0/b9HubKK",
+	"BmtAZNoWY6gbT4VTXJlAONnk+qpdOfVVWq4QaDFDm82Q2GXSFnOX/BMGXjQvOFwnXY+Mu5jxxFVbyDET",
+	"+2ATnHmuNUxMIT3WlwkjPCv08IpXIAYMgd22gCPqYWVaaA2rmHLMQbJKVlVIsc9GYz0FSIlUXAg5EW2R",
+	"mT4FBTK1OvllHEsaYTtjPhAsIpEMU1hgc1dbdH/+5QPJxOfBZ/svCHbYO7vlHrlSi+A+I8pl7PkeWecG",
+	"XHBtHfYOG5nsxOKXJhbXJI4y28ae5l1Rytfg/MvlUI+jIJo33bSEtKNcKroju8TfZ/ECS515O+jlB4Re",
+	"fmM3Z4e6/GRRl3GLHdzCg4IkO6QpkHyoKNAkHPLLmZ92YEwrgDFlgAlFcEy2+8W6eExWQMxsxloYTblk",
+	"cBBMXvZgyMw+zyA5YW/m8MLoUBmmU/PcLsvzRrNVuV/MYzwrq8Adr4N0XAZyvPen97+8rZ43a5tDHGdg",
+	"vDt04xLdxmix8Ln5apGqg2dQtSBblAAWFUJ0md6AS1SO9lnorngjBypDXAQvd5LwSxqTKp4G0nWHoWvz",
+	"vTN9Cp9pC8yL4cast+fDynrM6LZDj1KlSY8RFVIhWNQWVTTG7WcefObRHwfmYrfmuRS4ItlBN8qddMXB",
+	"5Vb6G8dsHs5IX4m5rs5FM7ZmhH2eBZ1C8rMcjQ2rW87ZbmJca/KcO8WC2MnpnZz+0uT0esejzD+By7tz",
+	"TzwmzIw3cpCJxyV4iLkUW7ljQCan7ht7d8cwdwzzq2CYT75f6lK2tA18/xK2dpChcN8ZrD8kMSnMb2TQ",
+	"88XGCx3UJloVQ4olp+N4SgCtQXFzYjHlvi2ysxSQ3nTRdkGYvMXfz8hRqwX4s6otGA2H7uUwnZiamRl7",
+	"B95bZIm8pYl1ZZ3neOUbIiUEm5kuDyhTZooWj/Mw0U7KfKlSpgxx4bZyJ6TCo7yO9RX51DeO+tDON2ZZ",
+	"qhh6O+p4xboLir7l0M3S3bPOZqshbR2fVE4rz/vPTqLGs+azZ0fhN9HJ8XPa6jNKG+HxMY0azWN62Osf",
+	"9Zu9Vq/Re9ZqhVHzODoJm8e9Rr/RoA3YUP43VjltPjs6bIHky7CSvF4F9wQIv2VBfrRVQR4QtyI7kf4Q",
+	"eGoPichhJCKhnjPPSmD/jKxnWx1YcbJNHWRWip/jCzZ1KD5xAZ7fNJsMshPpO5H+dEW6PQGPV6Qfb1uk",
+	"2xXZifSvTaRb8UioyKT4xo7SAztHLgZ351P4acyEIlXbd091obYj5uIi/7HDI/hdZPnJY5YQlfY+slAH",
+	"hAtMqIbWY/jGMwIOggGzac2Gc9k+elRrGg4h/bgKl+iItYXSEqLaU0hWFxJgIuV4WsMmAIJ0vaWxvfzq",
+	"5Ec2caHPthjSS4YZ4AgfRLo5o+7MtABY9G0EhMWKZZ0CAs+bsqeyzHEqorYAsH4bDqaKOOdhh+ozQmHh",
+	"WOSWySEeeL4ZswhtYZPUR4YAB9AB0BEZCWMZXtis8cC2QFj00dAJhYn4l8DxUqu3xbkgqbDCwj0AW3HU",
+	"apE2iBFM1mtXzmBXHd5ZrogeNZ4XuXB+xhseSPnbtBWhJ5NuRCEwEroDSFRGWamcVl7+9N6Jr6MW1NkD",
+	"2a8aeAaX4VqpK/mZ/zK6Eu4iIzsF9ytXcLM1frwa7uGWNdxsSXYq7tem4loJRSiZ0zH8VDRMtvf0xA3U",
+	"X8d1CpMFXsqJiCWNbHJ0COiSa8hGGWqm9zH9H7ClF6ule1xQqFW+MZ3zg9VxgxwhUgne7xtVcDpmAfxi",
+	"+CLhgrzACe2/5GosFaw06Hnmnvffn++3jk/MbeaUzB2ugicXFfpcwT4jjh3/qV35x9//rV1ZmqQaZId3",
+	"8ePcvDxEFgt6uSTp9clGmh3tzZoJSACuoOSOAtBBZZzq4j0CvT6UI6ZcrigVU8SCY1Clz7VF3KdeAmuW",
+	"saol6doD3T0jyhayck3ogHIB1gUNsSAVG5N5Vg33w8oIpEz7miW1OnnPRES6ozTWfEwTfWBO135ENe3i",
+	"WQE2QRPdFgLqcLqGZhFOx7wgoRO0Co3l1C07wF1XyuoIvmtOkHke4AbOsH/qd7/88OL7Vx86b8//pXP+",
+	"4cP5i+/fvvrxQ+fb//Lh1XtrIDUPg7aggkCZLUIlAaieOZ8OWM924CnuBbDAku7MRDLjv3bq1uoG0m34",
+	"XlAp2MfZQcaJWRHNkQUDJMiKQ+eGzq/4XN6+U6IE2dlDO3voQTLFvm7rx87rjtPjWls2UOysd+bJA5gn",
+	"95GQvM2+GMW6HKlm0g5Q/4wmIqNp7UYdz9g0I8rjfevfBUwNHr/Fv2YzoBcJeEwTo0SZJ2x7P6BL24EJ",
+	"TQnNPmn81/cf3r4hVUUF11yx6LQtFO0zoiVRQzkxWhCWS9fQp80+hSwZ66wZE6pIUrPIdREMrIs7syJU",
+	"QGAkBOwNY6oU73MWgU6UyFQzaPT0e0oTKjSHMiZoSV/N8BQNZwmIW8iIjfWQxHzEtarBNNFDbs8f1F+3",
+	"RV7uBFiVWo7H9p3d/FUd5OxdMwF4J1fkkivei1lb6GEi08EQ8A/NxZ78RCZDqUApTBkZyhhKtM7MErFE",
+	"QeMqeyNg5/C4LTgmNcqJALqgMXTaPWocQSW9mJo/jXYdYGdhRbgI4zRiUc0679siYjEbUM328NNIlCau",
+	"Mj8btqdAVEL1OcI2WwUW1xJnRNOIa6ITyuMi5fM7pt/mZHb7HPqcAjLkLE/68REdsIOxGMzJPTo2GkAd",
+	"L6zu8goqXMTcaBVW7qM0OnrWah4a5bZHw4s+j+Psek+m4KBHCY9/dWTfRzAJUVA5ks3LRGiqZQfCJdlw",
+	"sZTj/N3peJwwpTr2RlxGe/mPbSl3jcP9RutD49lp8+i0cTyPpwI9MexxrZxWvpXiI4AfxXtY20hev3pB",
+	"1B5Nkuv/pRm5/lfyrEH+TyPuEHIk7678kVFRx8a+s03j7Zb9E6PCteH4Y0ZavkbwEu8G6Ld7GBYPCdcM",
+	"4b3PYiSv8rkyQViSsDSBl+hR7PZpxVXsIZHgvnW0dI/b87HqZvTNMJYx4zMvzv/58NPzP9Fe+GczVn1m",
+	"jRZ4TaZT0kkHl6ojhUdI5vdtamUwHpyF42arEVS8gGMhIVl3vw1gWV0NMW0G2SdUBJt0UJszip851kXD",
+	"HZ4eoWa6fD+DipoKPWSah7CidiWMkFqDctuiLXxSXNdvDtg+hix+/bzQ4NrbUsNMJjQRXIDg/m0NnJ2c",
+	"t5Zi7fD4CePL5S0pB0xpq6N4OpA9iawQSQ7AH8dUD3PGM6MUVeZN+3UALH+7UeU6SOhkqdpl1Lt3r1+Q",
+	"48NWiyiZJiHz4/sB+J/s6AdJP3zWanXPMJ/A6jtaShIbldaoBn2mwyEW7Qe+FgcKRFtUu3P8o1urk/d0",
+	"xFB94TF0WkC9aFQi750X0iPMd3Rys9yf/Yjt+L5hvTzv9536setsFG/Pl41z37myLaUZ48fuZoGZ8wUc",
+	"cXx92VF+BWVRFtre3o6aOAK7xzEo3HIiFnT+Ojlvi/kfSZEBcGpRGGIObLAPaLjGNkRToC3mbIHAwjjB",
+	"nRoa+qFJkBsBEB2KoDNgzFDxx9+5tQ50GQDU22xNHgrIGLx564jRnvz0zxxJsXjEcZqMpWIzg47opzdM",
+	"DPSwcnrUuAM4dA8WKYqM9l+sPwRoPWSuMKRjY56k41VVFWiNBwjxHfN9UYozGCQ0ZJ0RFym4PA/NV/IR",
+	"6HAVSCavBBVQ8cx/vzk9bMAhXAWocR3dmI/oGA6kkWAdhIOjcUeBH0VVTk8aQaUvY+Tlv1Z++PHbn/6l",
+	"8ltQGUJ6ITw+q0KPqVITmUQdZQ4srpfRAyunz58fGu0T2iFAJ8JYOXUU31A5rbxHeLpUsWQWN3t2UyZU",
+	"m5XseDN7P6YjWCHUV7gUHSZoL865j3VDI7fIqc/Ch4EzmUucW7MRZFSZTSGXtbwXs5V330e1x6bGYFBH",
+	"6NZaCVtya+jJcBhXQU+2TAZqRs06fdF67gJ+UDZ/TwwAjL1irFy8FSbMns9JF8Oh7Rk0awMQjNBt1qiG",
+	"At1CGD/EXrBt4dEMqZorZiKQvkoJMhKjOBINPcjBiZa7jGae3oNGlDHMxrqQAI+oSIh5U+RaOeliBdJI",
+	"sfiSqTMQddlxARDlft8L9+JDOk2McNNtIUVAeiykqUJR5t4lRR8DSTSuk5/t+VcAhThJuGb7RuUFvOZp",
+	"W5hfFaOx+QhNEqa0XS7z5QiiyCIizHKmEdcsWgZGDN/7oDhHN0iPDSRFxpE34bqGvx2GCdP7MMxy1nsb",
+	"LvtgzHRdbneXQE07zWGnOTwWzWHNY7PM6WWspx2C0yNCcEIeCMqKk5hFOtCMzY0utZ78ZCOYxojVbAUF",
+	"qUwrCvzAmxTM6iaoZdQL2tmb920s4l1m1aKheFTsJ/KUJ/zU6Mk1iLpNCvJ2gu+4qTcSYlDs7SlQdTE9",
+	"SxEbogWYHKCtVOfEhWo3NnK3npjyqGwAZVbUtVZUTg3NvDlwf61eFpDFr7plMBan0rG+WwjKEZVmziFG",
+	"Pqbq93SPpqR5Qqi8/t+QnJvrI6N6LNMeW6qQ2LjNfaoXbvnXkoCr6iSgOy9KcPuZVoQ7AsqF+Lfy+t+x",
+	"iMtlvpmdNXu88iwPZzSAxtMT2k8eRewmdrSe8HnrBCdmcIMgOi1sumb4CWb6kHHCAL0rHFIxYMauL3A8",
+	"wDV0PEAL7nkZe7ZMxmKb7upkKG1iy4hO2wK6Fsw6AqRAv4LVxy3TwdayXaO3dw+6aqTHXXLB2FhhCpG1",
+	"6S9pnLIz0hVpHHdJGDOaKMJL0qcjui0JvylK8S1tbXE42Td/rm5oF3HmctNjXQaAS3o3qdNfunBZS058",
+	"6bZr8RovGq+rmK1fpsw7KZZ5rW3JPPvWnez7WgsXkRdubvQegOK/D+AT5RHo1wAxMW+XBJ7URVlrTAqo",
+	"pqoilCeYGCjHM6PEzwfVQ5aw2pn5r2LQvogzZb3kNte3Lbozc+zWCc5mPh5uFQXsO4TB6hvCy+dm2Ff4",
+	"5XceZ95mLNflU5rlNUIp1DJZy9rwmNSz/cZssQnWynTWETT2ERu+zilx1VTZbyqZduPe+0/P/5/nldsF",
+	"AvPtvTkWiLQVEOG1/XriXVW9zGvsQHZ35kE59wHVaV/FcgnzgWQsc0dWqWseIk7fIlKQXqq4YEqRiE4V",
+	"6TE9YUyQrtHluwhx09WyS6q2dT12VY2p0uQbfCQd2272Z4RqMpJKk8MmXAIjwbweCkJHTKPrD+YQkBGH",
+	"6lCJWMSKTLiI5ATQisNYuq6lMtXGTgkI+8RGY90WkyETuRuHC1uqRarATM+IH0017AwDKjUoG7B2CtVo",
+	"kRi9EpOBxra8FdNtvNlwReSYCSgowPnC99CYJVq1BZSk+uFbiHpizNbzIM3GaK3z5sxP6+kXSomaA0ka",
+	"mGkLqbO09RvYMyBDvwfSKE7LmkuwgRzxwvQrIyL3zUKt3npcy/WH2iaLny8ve+bhLoK5sWoG8XP3RFHR",
+	"2jenx8f+qKtX6oEYiRiNsMBhbq55/Z8ruBsxlJYLgC6HvuOsaLjmYdFwQMfFI57k95eM+E3+TjyReRK5",
+	"O5QdLjp4KDt44Py340Pr4CBltGzouzTj1ND6bFvrJ+edv22Q569DHg6R+yoyYQkjUcoCMmI6Z8aJ5bP3",
+	"L8nU+ph2c260wvQcQCeJ0oSR/3R0cpqLavSWwbn1OnoFhNEknmbFVoBaIKRF5LA1aDGjl1wMsHOXjR8s",
+	"cO5gITvHQRhY8VCdVcJrGTqcFZBntpysLQCLDvEIGodGEqEQHzEGhXkoco0wBNFUKOhPUVSZj+PmgKQg",
+	"jc0zWAFnpd0//v7/ohPP3DxO2CWXqcJhtSR6CH3OBSPjOMXMKXDWGLHFZQRPQzwbcl31GemaJztUd4ky",
+	"isLE0B8gOZhxoHE6CPN8uvhJ5hVF8g2b2voS7kETe4TUnqvk0hyliKWfYEOhzRvX11eqvn4+ivmyPCnl",
+	"fruFgWwqlXnPcpm3jgzdpCRr1dUNKpbIyoT+RstfJmZgZZ5e2HetdIOiRtMQCtVekBxqg5GM1nargM/1",
+	"bqTBKwG1vobJYkWO5ZZ5Ue0Pb89/JtZ9moeF3zOh2wJ/rmV2yYRy6ANtlHdAdGKfdMZyjVhBHT8fvS26",
+	"qAh1iYZW0q6SGuBLIeBj2CtOLUkFsHcKdophslnxb0BomEilbNeX71IeDpl2IGyn5Kjx3Joy4FlKhSot",
+	"ZoB3wWTh5dYWyxM7WYT5oX7wh1SPWi0i9ZAlE66YLW2GEbyQOpR2o+OqLcrD6TWiGMIIQRk1GEKLddRm",
+	"AraQuiDyNaJT0mPZtxgrU0zRaioSJK/NfaWh+NZ67HUT5pZrw0iP0epcCuZumQp4NAv5FFIQV8S94Mnx",
+	"rLW91LfVnmHh55iFYBPEGRBysjabsxbr0sKlmdJKyDURxDxn+JY5avlUYJtnnXBtUYWGThaJohZ4mdvI",
+	"CiCv3Osdq0nCEBKM6zo5F20BL0NMBngf5pvsKQAEA1wVB/ucvQeYga1UD1DvtPjHXBNEwjQ64EfJBdRR",
+	"iohMhlOH7IAIEkRJKIqcqVPunhI9TBiNbKFk4P7M5pCXMQdtS/hB5lQJkGN1LNiy0VapA7vI+2ZRAXcR",
+	"vCtoC/So42zNQ4G9uYNOqoDk6AEBQdyBwEe/MEPIjlsuGitzMxaRwhwwzs5jbM2lJVHmhTmTZipoC9TS",
+	"FReDOF9N5LTA7mZEL9dIp0M+GDJDBi4Mh9N3i9qHMExhgYCjJ1vtZp1UrtztjFCyFoiFMYNmUCzIyiAW",
+	"zqf1AxyWh6pos/x6HU3STNi16DfDluR2eIQCB1uRqk5SI1KhiFAwq6GMSBUi5pBWVjRFb6Ci0tWelDGj",
+	"YruetlUwLB4CsmId+LZbw0WsiFTh70+GDbESdsNyrAanSQg2WQWZYQMMhW0Wl5lTcXNECSjsKQeUttQF",
+	"f45b35nPTkRUo/IC/7oh3xtnBncSpelUBWREkwvoSHApzX8xwwzkPjNqiZJoQE7g/6hqi8hwvtSITKuU",
+	"gE+JfRrH1JygM/RSCTkx1gjXREgSSzGAYHosJ6otHNZpnbwzbwXhNOGIqUShIs1ohoBNWit2Npm5vsXv",
+	"uJfsclwxCPHDMu1U9odPR0cqwHIFSwjuiGFOGBOAYellpBfkfLtHbyd3fZQpi2i1Ska1hyHVl077NRdk",
+	"mI7sm9dBssSV2Fd8IJhDs9w66uSzo1azGVRSgOIr/sJm5t5bTZidYK54vmudVXFQAcE/GVDBFazJWtJT",
+	"hdKs6a+F/UV+8wT4JY0B6GJJAngzS4Yz93ZQS8rvaWZXwM7LHKKt/cPmphl0Ik8XLeVZu8y58qzxG7nG",
+	"urLZSuDNE8fPSNcjki6BOMwIasuhhHvMxL4xVqM6ec80+DdnH7BRMC0jOiVMRA6VCGbWFlVXDmO7Tl/a",
+	"Kr0axsus9R1SIaSb0qmNfRFqdD7IWwe6IueZyuDE48xz5dLbZY5vQ3pvGB5aevCdWs86dnzDChbO7jf7",
+	"jZP9w0Zl3fN6h0neWxZCj5d1F+7gKsz8ZKGaZ3Vm7gjiLph5ng69Y+pfZTr0C+SpmdTaUzawHxA4CQHJ",
+	"jjE6pzRgTJVItjLL8cDXO5d2crH0+tLd/7DtXIwGvGvn8jVi4LnD4Ai3EAhvu3pdUUuXVRunkLK+KW2x",
+	"auMUUtI3JWgL9omGOgYsSih3xlCEhw2N+cGGWAjPjgmCjVsqawuzBhDlwRg1vpqLQQAUrVbrztIWR81D",
+	"jDVBcxYpmCptzmLeL1CfhLY1UVu47dxT2NfFK+sv7eSyyJLmtrmYb8CWBK7ZqMWNL3PkZ6Z2Cdhd6/g4",
+	"qIy4cH83S5Jpd81fdh6WnYflaXhYcr3D0dROPd9YPb9vbB3bT6QqEyd9arfQLECvZqXK83dMv91Cr4eB",
+	"uy/U/JK5cuHVuKEax3TaWWgWBdXKlSCL6RYXMK+TphqzSxaDAExkjAXiOPHfVoPR8KupYze9OWwNOcaB",
+	"rWhQp7ZuMPsb8AtBPMkLJjq2opqGhhjWcNyUcgDEpgzyrA6ck1PV4a0kVVm4aO1jWlDcZpQlbciDRZhE",
+	"55Ej/J0T4oEDWF9agpbhLLu7idI8jmcSKGl4IeQkZtGAmbNwSiyegDGyJKQRjQJoskLMbgNWJLRsARWX",
+	"qZDGMF/IU2ejOvkAKTMuxD6TgZhNxzyidJapAkHIIVUE/J+k6orhwODT0JTQWXJMRDVorojh6YD0YzoY",
+	"GL07C+rjCzt2cGwib8sKIMVIua74iUzHs8Fu8hfJQ4apzgnchMtu1G63hG2hqdl7l68/snFUi0ONXtlL",
+	"Nw6JWV+TEaPCIkpLWZpuM33r9vQxVfYWd8trfIDWYvbEu7wSP23ku3c//fjyhx/9Nnatk9bJ8xZ2sltd",
+	"/TkCMMYsTcMuIrmUIY3JKYmYYfiMpIIkhr7+tn8pU2wwV0gwjukmLORjDi051krkb/nZIba+0TC9ZMBE",
+	"aM76kA+GtywTtt94c0aHq690xPt40ILfThcmb06yz1tc8ttoinWxjp3AWV7WE4wd+CWdqlSo46n8cebe",
+	"+0iFKwgrpQLS/TBJDdqgwZ+YmwY2eJldi08+YG6aLWBsrQsIcwjKhhXsVtBgBCBHX3uTZWXOtH4n5ogT",
+	"w9fxuej6ilQFv2Q0Ja0aOXXRsNH1lfvGAJEJsqY5m/SKv0Xdv2ExPqHdfLRnSPjBkrYWtJhMxs/Mj1Tz",
+	"DVQBocoY2barXcJGXBhLqbZE3ZkZ7eCz/yd0lYG9+7xCJ4zZJ2/XCiOvdpnlG29pcuFv5js8gLd0knz5",
+	"Bys7RE6C0uLpulq29Q/ZxuepTM2fqe2/X+G4uaPc0BfJc5TLzpzl+2VHKkdL+1xCxxiZejt1yPEPWvYJ",
+	"PYeF7nggbzKOiGJhwjQBYHvoYDzx76BklIZDl6Mo2MTevzoluW/HtVjN/XlU1lHUwvblgIFntpJMMaUg",
+	"vocbClsVoFGBaBuugU2epnhKYjmAxqIDysWXnrS4YYT1+Uo+o7dUTO03qeLgqhTMdRvKabnkYNxgVzsj",
+	"bc5y/KutTewu2g1dImTSFt4VY0l3A+/eLrEwL8oY0t0R62I8Jzc6favcO/RzprlrqQE9VRcsdCwKwlvq",
+	"3tv/ROO4a61XpEf73rrFozkAKJqeYUWusGjE/AlCCRHaxVW4l31yVYNl1u692boLCrVZ3gxXB5TprlmA",
+	"M8IHQiYM06PJ4j6i2u3voTmOA37JRJnynd0+o38zkY4gW5xVggqNYy/KchPGS4FVuo7KcuOo5qtWrrd5",
+	"J9HpWjyoF9XZwhTXLQVC8vIrgQqNI2uVrzrsL/b+gtKiD0D9FForA3wFsm8ulKYYN9gqAFDRy811iBK7",
+	"VMEVJvDAoEFlWq2P7ubuWRXm53DR45S7w3/65dtXH3yn0+HhSdP2ywfPTZKGOk3MpXfXV4pH4FJ4wxR5",
+	"HdNRT04hHrCGc6rpO6fe0fGYGQZNU6LSj0yTiJGYkj6Fl5q/hLxko16CwYQ7ckEJs8vxfTmhcv/No6ks",
+	"Wiz5sXKuJ+UFqbYrIR1ylpCIeY7hSq3E6VSGivAuQ55xw1exXZOeBsSyTxIxTXkMdrIhoho47V06CODU",
+	"yH6x1lGlgmAgCRVKFHVzWgipovbQFlSTmFELaeM/h9pEDYBxMLsDkHE4pH34WR/Qpn2ScK2ZqJMfMINF",
+	"UaMqJFQoxIAkPMdqUBalDR0ApAp806G7ubJmhdnQas/M3dzZgdscVHG3lrWVzG3ZtsCxSNfpPwsPOQQK",
+	"u/K8b5tJYoRESN0WXmjEVfuKJU2vsobvD2ckrcz2Giek2SKHR+T4hKzJ+B6AmS1yrjWZ1B32mtpJsIeU",
+	"YGvSQWm+h7V3ZrM7dg2R7j1pwyiynjzs2xYKIIYwjQ8NlPLYTtZ3POs5vjxpwzHtW2ZueKKiiBUcORft",
+	"zI2r8oOjSrASn9mMZ9w3K4AtPHVpY3QWp9Jfn3s58U++Fi6j8BLVdL2E6ayJuC1SLzhvB3MpJRtAinlv",
+	"KVOes2q7jLAAjsp7N7rQcscZcJEz5Clt4VhM5j8LbO1eolDjZQnqiFSje20ylCSSTJ05fbMtkC/N+8F8",
+	"l1udnOegWhmY5Fm+L21B44TRaGbmkbvzORGQoY0v51FWvV8n51juZzRd1Ku73gDd2hlRWo6VBR3CQHqm",
+	"aEP2dqYsF6m05/lYW9Vrv1we29oOj31EetV9sdoZwn6SfHdt1WqGUXtnbcYVoJXH26SIp7Ulio8cM0HH",
+	"vD6lo3iZwvPTmInzn39YT+Fxg2aHsWJfd0oO6436ITCQJSVLRVRhJ+JlVsOqZP14fv1t1geD/ax1gl1b",
+	"3TKoqdJs5NbAS2VfntXz08yd9xGCuOHO94wm4fD/Bt9suZd+wJVmCYvyWoclST2LiURJJtMYRHsQJVPC",
+	"z+D5oADejxCXY8wXK/YaK5nMvt1GUwzzwBoaF+Owf3qc9bd7digvJiC7VGg1FREP/9zPzeK1kqGhCsIu",
+	"yBJLezbBsXXiEhyDgg21mRNrNiO8lRvXPwo3+3JnjtjjceGaM2/sRwXHbPYrPG4y+7vvuC1y+Pkr96Be",
+	"v5voeR0abbROWplrsJxGNyKve/XCPf1jv8kWlEljn/J3LcQfYwtxMbOHS5jagqZ08Nn/cwFlrqj79+1Y",
+	"39ogbf78nnIf8EeI1OYah8+SX17SI6SLZC4XtKX2yiylbTuHduNupStLgSfL7Z86itjKDHVd/vfTDLe9",
+	"DaIYYIjZVs5mvvAcjfH2egk61xZ594b6asGRgLKLjWj8LkG3vgx2YUtS7qhb7yr8wmFU7fjGrm/vuppm",
+	"qg2x7yuWXPJwSV71t1OAa6mT7u9dMoJ+2grS+g3X6/NPee01orpEckS5sJ1zIcQTtAVk8HIxICFV2IaS",
+	"hiFU8FbbFUWFZu0K6XMRKdKuvKdCX1+1K7Uz0sXRsr75UjD7goCUjlmW2vwTfvJ798WPxL2I31sGf9Ns",
+	"NO62e2TWxb55RJKUESgSfjGkmsUBef7NUaNB3lMu9P5LJriqrIiKgN90WomljUUGlaFMzT5U3qQi4v/4",
+	"+/+4ZCJKWMTJs+Fh4x9//x/Nk+GaCIl2Ac9f/vCGRIy8oeTd9VUqrHyd9QIcNc1zlXv28c1Q5ApePryf",
+	"uENLevZwPqqcTQQIksm08JOq7QoVIqUcgmsqvxClRLMk4VryhK2S1FnoG5xZ8Qf1Dq5/sjY/NSudBHAx",
+	"HjVJo0Eaa4Cszi7pHfoSd6xoS5bo7Bkos0VnD+bO+fiYnI/nERrKs3tIqiodm38qmUAXCkEHzPwLe8ot",
+	"DWPPqYsHn+UMFa3mnbwl813fPzn3/VClOZKXT9BF+SX0hjAruz2yW+J7nKeju3cnFEmJrfH/J8HnvwK3",
+	"4+xKbSlz86c5Pnr/fsdtcuUNdeF5hesjS2e1rQ2J/oGdkKvolgufeueM5fauyZUYS+ac3DGYrUvsL8Td",
+	"uDX1EqYapQm7qQFsdiMJZWSR5i0CCamO017M1ZBFNWKpGjOq4Un3Sw5ZD/m288WvRY7Dn/PZbTEhTkZQ",
+	"baEUV5oK4LwOSyU7k5XG8/1Wo3UMoDwaMjy/s22nI2aUWQvd5ICzqmZ9rq9ggf7T0UktP9/2pSAoOraZ",
+	"/Ds2TrhiNqPZDUZmpzTH5o73G8/2D5sfmkenh4eWhWTrvvSuvG7M3e5zn+xL//gNKhhWRIFxO2O2qYwR",
+	"5cRVf8Ast3wWGXYpT0i2O/nZ8M5CeYnyey0TaNseJbSPjXq9s2FHPbOls7bxPOGC9I2GUE3FhZAT0RZm",
+	"T5gKEMYuHEKeaf4b3EQGKU0AY8PWM1xwEZnjzZWC2uJcF8CK34T1U8Ui/MqjVgtSWqE62Z3gXsxGdXJu",
+	"585VW9DxODFmGbQqt9CeIiIZpcDvjqPUyfsiPoNgpMhroORknMixVKy8Mjijnr9YKnxQHKWZo3n+Uaaa",
+	"RHupYOT6StMxnFJzRPFYRqzPRdYSw/ISndBLmn6C3GCuOY07sJeQouwapOM5ZPh5WQJzftWxmZcWnpMJ",
+	"jHwm11cMQhR9LmjsciUcpAi0fvaefhFf/4dOk+srWJO5MZX5lHyuUIPOdcajsJDjV29Wv82+aPE9DFq5",
+	"ynwm5q05a2m2ACsNT+V6fMVSxl16NYH0aawwtX49MljY+CWVMpnGt2bVM7QF3ga9rUkJxVvoyRFgH5Wb",
+	"Bi0eYyMqKBMwyMfsi3a1yg/t/PwZ+T52z1uUiqQK+1UrE7mz+ujBZ0Psfxw4QX3w2f5raflygWS5ZY2d",
+	"xyUsHn1nnbbeTsAWaWg5Y5AjrAutvEkJ0wQeSi8tF99AdyxScVfQJwuZzcwo8/zGdvsu4DTL1OXlLCdT",
+	"SG+l4N5SbZ+dx3bZVsawnrbnTor86M/qyUuU7rXUwGzBXxhSXSHtY36H3tAei23l9iqs58BjB58farJl",
+	"pkm7cm5m10OGEKVZJSE5JR9kqtqVU0KF1fNtp1OFicnQxCBBd2uUWQWI3I8vD4gUITY6tf2jFDgsiFsR",
+	"iweE8EYIr1RYR41Df1kWQDn7Xfvon9vluCfFdSsiyddVj1cTSZuovztV9maZkLdXcbu8Kwz3xQp0Z56B",
+	"eM74D4iYy4yd3ErFPLCaxBfJ5f9CYx7RTKkZycjDuD4l311fJVRo4PbOR5M5dDLP1VlbzPqoADUZnD89",
+	"FsqRhaJzZGkUekQnV6Qv41hOoIt2W4wTdsllqrI7IdSvDbs7y55wiB4IdnfB2JhwXSQdfsZp3o102JYZ",
+	"8AT436JencHRN/IJ53et6rE4vEkbfzD+mns0n6T2vYl/4LbmvuVDzPcYZ47xqvMOLzX3gS38bZlBbywJ",
+	"Lpi6fQQIGB08GlFNe1QBbMdFJah8lD2F//ZVA/vnSlT4PaOxHpa6qez7MlzOj7JHfk9Zan5RE5YALR6v",
+	"QiO/CHpJeZzvRgk8SLZs4PZnpDozh+z9tTLkkCxOeODWoyQ6eK5Jl+ocPpwIOamdksmQ6SHDlr+QZenh",
+	"lwKQi4qlxrgFwpuOEzbiiilStdKdiYga+S7HTHAxIBC+rxGaMPgpID2phwTdzkSKtgAKDMlQGqqcYhzD",
+	"XAawIDpVZwhjjg9PbAu0KY6A19oCh/MvC/ZJwzNmPNc6dzKUMQxKZL9v7p4WCTOgXvvR7x1a9419ei08",
+	"NcBwqQtCezLVZ2ZVjYFlF7kMhYTqB8Cu9iRIa791PCtBMMH2sw0PdDJ0J7tLp+RHef3/xbh0IqvsMn+o",
+	"zuzAzz40nrmBjQSz9HIHg6986ud3t+T4e8i9cN/jKRo4T1jhCXZ8LDu0Zk3/ryVpBg6y+MAd7GUs/4W7",
+	"59YcH0+/H93Kt/woPzavWTJiACpGhUhZjICacrarLh6UQa5YmfP0N8wff5UmcswOfqYJZL/nKYNBZcLY",
+	"BQIRG5LEJ0dS4L+zWYGa6F7abJ0eNjDkh1ebh+YHd/UbuGq4PdVpkg2qUpH9Ww/TROV/pUwtfV824oRF",
+	"wt372x9BZTLkuoOz7UxkcsGidQtTv00ViKFsT8u7i8L1WyYpPURVTc9+YvYNpDojs4JMJAVOHs0oRe5s",
+	"oP8zLYRFh269ivii0Yb8bQt7vBaloGxAyRIG/UFyhbEML9oCGnRiAg509YBOoqi8yZiH08D12J9HKC+2",
+	"1Pxz+gCZi1s/3AsntfS0NPC03OcxvunkbnbGl9/7x8an/C6zP/NtB+qx9B91gMhV5bTZWp9Ptzbj07fg",
+	"xA/KbAWbbIvhfrHm82NN8rT9uXSxYFmW2unJkRmVKzO690d0PDZK/yrx87f23tueV++dFt+ai0EHyAEJ",
+	"cia8TMdjyYW2kYeZSz3KY97vd2i4eCkddBI2lsnCFXYp47ToRX1mjiwrncjIvE2YYXWaLFyFttnzPyYy",
+	"1VywjpVo85fNkVbeRef9+mOjEpOFfSpD9cbLj0yt+uuQh0MvgQQ6j9v2myHVbCCTqXVDq7U0KcxlzoYY",
+	"pUqbJULM6/x9GVgTLfAbknepAO3OebfBn41ZpdkQ9SKFqeBwPYDitDuRN53IjU/hHeo9u11bg4+2ts5H",
+	"jcq0HV6605juTmPKGPs//ut/99i53bjN1KfclVXmAodiTt/iByd1oQa3pwKihnIiINlmX4p4Sqph9gEj",
+	"DP///MsHsugyq9WXe5jd/G/LaVzWEEok2xV7wuJQjlinJ+VFzPyMiTf8MmGaRHs0DFPGY6/6DVYHq9+e",
+	"70PRXJrEldPKUOuxOj04sC+t95ODGEapj6M+CLfiJmXGuGsElUHCmAZeWHkvQ359pa+vyL8E5C/XV4kU",
+	"/PeUBaQnxUeZJuT/yJt4d7zO3jkXpcAhV+gUAHmAdps7tpbwC3HrFRiT4LHtQJBl/Wk2Zqd5VOj92Mo0",
+	"i/rXVU4PGxvpxItH4WaHvL3zkenH7xY+gFTRRw87HhB3RIIsB1AFWSOFiMV0uqT6/2YfZLZs5Of8rcD1",
+	"vv/+9O1bwoVmySWNFRmzhEwYu4joNGgLLiy4vu2RSOQlS2IrVsnbmfnBcBhos4RBZL8tJjSOodvy2VyH",
+	"Q1TmDZPKus3mnRTr5JUxIaBtjRmlu8gTugDohN830+xxMpRAMfySYbZkW5hx9hRJRVEnD0WqR62W69Tl",
+	"irlsRiT5kU3awn3heBxPje2RPYkdo8FRqyFYWeZ7LWL7D2BLFMoKTRPe7ytPRnwwvygCmR2F4qG5b9sa",
+	"logHGFJ98eLhS+S6S9+3BkvenA3foVXk09+90MVtdYAvTMrfoxxvbV+OG6NsSxJ8Z5XdnVWWFGgr62AU",
+	"eKYYTmAf4pWcqeWJY3jzz+7e2+ePUSEYVn7YzhmfKxGdKogfWdnnLL4OXPgjqMRMa5bktx6W3+ohHa/8",
+	"FGTCeBAOf2yoOc+tVVkSpb3+yNTl7+WExFIM0EcgR2MqpuDe1dIm4AWgqNodxpB4Qa3Szf7lczPOvue4",
+	"FjqZgpab8MgF8PEteyrL5iLn2auN/d8WQtqQPPgVoGeA+0oM5tfJuSFWBp+AkU+4lUWoPAo5WaY7LpyM",
+	"h4jfP4bjlHkX/Uk6IKFnw8riOHjxjz/+2Pjw3WXwfIM1X8ZhWlvnMFA4vB0usxPpdynSLTdye7WWb9UG",
+	"zkodqj96wEB+1ms5EnoBKHlbWFTyAPgvAqWno55h9irtfWShDoj33iypUfMRi7lgeyrLKdbskyZV8GoI",
+	"GhMhNUP/hJDatlBjUa1OXvPYMEgjY3pcMPTmnv/4sgwY/YNdiEcCiK5cEvNqZx6/LsuNDT4vgwhC9JvS",
+	"9opQE1OCxH5yuJjVXPIFlgGu/Akv7P3lA9qIw+ojugdKh4zZ5dwMR/QTH6UjkFsjLvDfzeyjDV0OWFI+",
+	"IlWKDwRjHR4V54enKVxZdRGxfdGWRvN7JGwwZAFOI+Q8uuD8ZCiVlxhptL4xhe7XVSNSa0QmcIqrkGpV",
+	"KyNAw0KilN3YYLSwj0DKOj3WlwlbPzt/4Qu7+7bUrEuqPoAafEg3SlmXVBlNjG6o88+GW/J6PMOXZKqh",
+	"Qt+wsZj1NZGprm3Q3tTNx2tx6v2U/8us3t12OqUTyjUGmzPNL2HjeJql/men9dSPdQcZWzi1WtGK9Xwp",
+	"m7ueFz/850YTvS3sEwqNTszFhXVTrViszZqVwHIDc9q9AVCOGRa6j/7TRqPZOjQixpKp++DciinB8yhE",
+	"u7De7vLiwOzrFmFAsHRqzKBvBorZymnl1Sez0mB7YU9dJghLEpYmuZbwWxFs5uKqL3TlXtoVosKm/5T8",
+	"8FHytx/Ppz9+PJ+8fWn+92r6dvpPz1ev70JRdnOfCHvAHm0fWJ0pJE51c7+UI+J9AJ0JcrNsShbWhmSJ",
+	"U7mMB9DILPmKjo35Wid/hdIrVCthKYhgLAIgXbTOSTVXAiGuAqc0IGjWobKXn3n7cy0gdM5qxox3Ragm",
+	"XY/Gu6Q6GfJw2Bb2HWBVGxPaqIQjOgUB0WMuPb6f6jRhtXJ4O6SWh4W0WJ3T5dJ8FaYUISiZTwAv2Tjl",
+	"isSUjLhi5PpfyUeZJgGJ9xge+9evXpDrq3AoU1Dw+jxmnYT1WcIMEzqtvPzpveNjR63KEv7TeHYKjuuc",
+	"/6zCYdY85XeJ3LFNCbXBvm0q1dz1pVLtxm19tGJvkey+NLG3HoWXOV+Qi+8ajjwmzL2foDTZCeCq0ejH",
+	"LHEejlqhJPd8MAef8R+2jUhZMCWTaLcsFd4m/7P1Pr9+Lri4IhMbx1RkBIse99U8oiuysn4z9xC7lQO1",
+	"IFVZdQ/wj0TfzHYAd2klmJHLTuZhM+xlY46+Y9hPm2E/9c4hdn2CHHrehsqMXh+xy5vMnbW09w+Wj95d",
+	"GxEEXAJSNrbP5Xyk0g5DJL4lkelgSDw8oDo5J4JN2sL5Awk3lk4ckSpmugmpMySpQvMGQ1ObmjfbiBr6",
+	"rsyVEIla3uaiOQJVC2HltzXP4B2G5Tb6qPv2du0ExKoCYo7OloqL5iriorUlceEaw+zExtfdr9oSAGSg",
+	"ZDQSkDGT45i5VhJoxqs1DIgDqjUNhzYfs8SYyMOe597d2+zuAs90bJzBf24c9W/gdQ78FBvl4sHhIpQj",
+	"LNbs85hlMbA0SThL9gGBADDt6jj+ajzxCMph1JC2jk8qp5Xn/WcnUeNZ89mzo/Cb6OT4OW31GaWN8PiY",
+	"Ro3mMT3s9Y/6zV6r1+g9a7XCqHkcnYTN416j32jQxjMzFv8bq5w2nx0dtpqB3avO6gx6jd4v+cYta/7i",
+	"EcMTBrrOtfA95X8yqarQSFnnjVZeJUYtIDKOssjdHWifxZ1rmIhId5TGmo9pog/6MhntR1TTLurH4Dqg",
+	"iYY6iIh0DbV3AyJtJQWdtEVvCokPinT9cyVDzfS+0gmjIztW1x2VrnOaQ0DRqrD2jBJzRo0OqgTv913q",
+	"GtTNTaERjvnn++/P91vHJ8ThfJDJkMegBpvXcTE4I+ZdCpM8vvvlhxffv/rQeXv+L53zDx/OX3z/9tWP",
+	"Hzrf/pcPr96TAdPkqHmIralGYz2FtvaKHLVagatIGXIxMFO6YGNdJ7+MY0kjbjMHARYHl0DL7Je2sL4X",
+	"BFDFQlcMgbBPtgFPThik2mo0agFREqITOuEsaosU3kMEM98Qpbi0TBGuz4gXFdj/ZzY1kxNSE+j0M2QJ",
+	"K9bTzXjzbHYV9DmzlkAADuouoRPSk9G0LDKc8cSS5IzW8TEkLWRt81eJcTueC5EZhCd3iP3GXkLKsMEa",
+	"DHzLVA8kPgEbE1KBTc4TFw4q+4Cc1xfHtz3+7+Lb3k/uvaWh7VXsHP8AmWsFOQI9LijMemHxKgUnenaQ",
+	"cWKoQ9t8abNhqw6d2zm/4nP5V0rUiO8kS3EnwjcT4esL8DLh7bG6CUtYBuCMjMyYEIYBcpWZEn8E60fD",
+	"dvv84PucC6Yn3z1p7S6h9946HvaCUJTB1YytG/nmpLDRHEBMIKj2BobZwef8j2VBn5dyIkqUiDW4+20k",
+	"WyHBmrXx/LlOczTPYk9Sc+iNzvkCJ7T/kquxRAco6HjmHqdTckFefaDzgB4FTy4q0/kiov5pXvunduUf",
+	"f/+3dqUoSdATqs7Rsvhxbl6ybytVYCL1peM9XR++o0DIA8qW+4YDsLnd5JI3x1QPfUTl/LBU5jWddVJV",
+	"fys5mqjW7vuu9yWteA2D4IpQotloHFONunpG2Eb3C4h1DBsZ3WOgMJ+5XrsxLWu1+wLm8ePMNO48Lf23",
+	"7fp9tpUO02x60VSrTt+Y3bKqjxilfYnje+XQcguVkqzVAhMRKj6OMIxlkwWCO3ka7gaOobmUSpHG8coq",
+	"yCJZ3ZxEOXMWnrjvyFq1M59sq1DAqTBJpGbO3SBT3ZOftu0vKmFMI2YUm7X736zgiJrxmblqm4BAWCgo",
+	"CdGSEfQjg3VoC5Uml/xSJogBAjN1UQ1oaYNNARDZmAvM5+S6LapdvLfDhZYdHnVrdfKt1EPEDukhjBP2",
+	"OANosglXrFYnP/T3IXQJHZMX3rinUIso8MO8NffdNlwa3GviqFmZIra0TvwJPvtuIqWPPuj5uTjmeQTK",
+	"hYOZqFgyBeSGtXl2C3n2V5Z747edWBZMPdxSMNXxIGuNgJ/SMKloF1f92uKqwO98fxgxXJRQAUIEW7jk",
+	"EQRH8WvY7w4f6k7E8TvbCLTI0w6lIZRHWKRBeGFpRlY3UVybQRZLMxYqMyCtqag0w77Y14gohx50iTfX",
+	"ANUCD/FRXkL4hEhBqu1Kj4YXWU8f9334AapdKe5TGkWou1pUsget5ujBE5W/SB5yElMS0jF0NIj2rq/C",
+	"hAoSQVu16yuor1gUdSXM+ijreuNSTNdT6+3S3GHBxJofXijR8SuP5+y5xUUCyu4gVTj7fo2FW006NxtH",
+	"EIdCtSKTwTZHGCmzY4/7OmoXKtGvLpf4eu2ons5N2CX4l756uXPfrl7bx5RmkIxZ5NvyJumzvHUkBUAT",
+	"bElMLDBEvOtHqb8Ibng+HrP4+orE2aqdEh6TUIo+T0aMxHuoPRpNbaYWrb76wTLfepf1YKGWyVq9m2//",
+	"7UsNn9ac22sNvtaa4WvIPi1bM0S5ZWZmhnz6nGw9xjQbTYrAcT6DWbIOIzFWNb9jjdNDw0J/j21dZbTD",
+	"cTytkx80+nLwVnDOuA+HXo3hhQoI+xSyscaeDXRR2SRK0ylgtYJkZxFJheYxoTM1w/DCPK6kExpecDGw",
+	"iDHY1NhMmkULGmlbYKcICNtlHuLA4uSYYUOaJNym81A3Lbw0SpVui99TqZlRVwE51nM9FSumuMTvwO/x",
+	"kIw4D450eARktUIwvVX5LWNjP8pUERqGqZJCkeT6ygEFRoxcSp0w4oL3s3rtIrTXCuWnbk9z33vzvNk6",
+	"PDo++ebZ88YaYXVY+C9RKqy5nGXRj8Zi9OOWS29MyaXvWWFvVpVDh0v0a3QVblcSwZg7pfoLUqqRs9qY",
+	"CapH60g+NY65vhO59xOAOVKvmX7mx0BPUYZLBoIo8xjZ0xdg5iw1N/ioScGC6MkKvGyPSMsGDIkGbWGN",
+	"i+WwHBhaic1Zj+ZoW7WFi8ZwHdjgMxkwrWAk7G4xg7thXS+5f2xIFSTfgky3MRgX6QFAIi4uWESqXdgM",
+	"CNd0yQGxfxprqWuEoxeY8YdfEpF5bwZ4XBEZL6JR1PknqMCmrCyBm42jym++39225DdCwqUeU/NHn4Y6",
+	"Tdi6wR9Y4YdHzyheqtWjQL50uk0U6HCdKNDhbBQop/aNA/dFbzn+goNANxHjNiNB26rCztn5DjpjFy66",
+	"OVwEHJJQouBOJ/QJAPL1fTm2jtbiRHRp7tgPi+ilDvYPtJDzn38gWl4YDcXBAxoNoGvfdep06i5RoRyz",
+	"wmZUeE6c2vyo8sc2NrqWhq1XwusoiUisYfM0l8UUbOrX7fK43J7enL2FKuLXUvKXpy/dZUlf2ZnPsR2W",
+	"Nqfz7nO5xdkH5FaAlYvoSIsZvWS2WTzUDIvIQqkOUppECKKaR2FpHLMkwD6tmRONi3GqVX0J8vEH7wNu",
+	"e5Q302CcXqKlUSUTGaVw78zK/vq5gngdqLhhYnDCqAKVcj4l2PU8ekc53mAzgTX7pPEQ2rKUWCrWEVLn",
+	"L468lkk/SmNFwQWuySkJ4+v/MBpQQuglC0lMSZK9QLrhonXKePPFX1rGe0l5DHzNRxLZpbhECy2LXfYE",
+	"nAWAjYwkMRz3vgp8s5YQQ2ZrePMtmz+VAZ5jFpHedIYh+FkU9sSckqPGoZc+AR+4p2w3tcRC0ViczIAc",
+	"tVptIaA2FxnCiCtl/pAJ6dEIJ0CqXTxT9XbaaByGZr7wL9aFgs4+6Go4ybaoduEf9l4j2Ny9ATlqPM/n",
+	"5n1wJBlWyiIrg5mnScKEthg6dfJTn4RS2F9nuaSAcmjrrWCfaKjjKfw04UKdYboJ+GyULStuFfrqx+N4",
+	"Os/qHovfwfG8eTJ7UwDrSaIMA/So3qojChmLzWqsrFMdQ4XtJU+ksH2L38jv2LkyIwbkr1xEcqJIs4nI",
+	"bSzUYP6rNNbGknzNwyFnCUxKX1/FZmI0GVxfmU3pKZZcztz+CsOjx2CcOgYMEORKs7G5o1knL0CnI0hr",
+	"BBU9RVp1eIltZuf49at8TXwFMLc/h3xgttATLZly1skz9SsbsG+gsl267aPBGOKiY0+HLai7u5zY5mqe",
+	"kOOt4tF5/TdzYt+pDF+bmwPYEqEeDZT6My654qv2g6l2ZQgiG/JDA+yTyqNanfwVkEfOw5CN9Sn0bDkI",
+	"1WUXhTV2ku1Dgxaj9Uh5QbgiKMqY0UqUZjTC9ANjy56SXz683n+GihMl3/70NmiL7ll3XzEjcDWLAvI6",
+	"YSIcEkuwASgIiZwAAiu0/sqrFQlVbcE1ZhLQ6Ax7yoQsjhXCkhsNCbFT/tQNSPc/m//bN//3525gVpH2",
+	"jF5E2wKyCYyxjVAj4MmxfXAiO8Jel1THMeXC5i9gOc2revPkiEDPyLZwFzB7gkW1sh41f8G9+QJa1Hwr",
+	"5cXrRI5WvfeDXPXO8wEWeK54+wuMwq3+APjeLpmg67zlF+HSuVZ+5C0VRhC8julgsPpTP6U6lCO2XXfa",
+	"AGNSq7vT6BhqtUbuOZHG8dZRzpsuDdjd05uuPsPV5nCM3riICc01qNzW4H97fRVTwRl589Mv3776ULHt",
+	"Wyunlf98eHjish1AHUhSjHacVt5dXykzVsjIG6bI65iOenJKhYYWd9bFB+wzy2C2VGOjCeiUsGmhFXPC",
+	"c+65uDwtuzwy4UyY9QHfAuLcAI2cVlwaFejN4AM5rbxOuWYk2mM0JUyThMXs8vqKRBC6Tga2+WafwXvN",
+	"kLi5OUrxkngYtjXMvSsbRMGW4S86gsijQkFlQuOLDreLdzu/KXBP6zQNKk4mzRybykuq2RmwoDNgFLEM",
+	"U83S5Oyt1LzfFvmMSbNx2mydnYdhynh8NkdRZ3t/ev/L2+p5s9YWyzEDyr23KIkB9WtSLk5JkTSlirx4",
+	"/5cv3fF72ywTo+bC52aLRarwX6ZqQbYiASxoZJYx0zBwfcq77hf6dN7IgSIU30SqVBCPTe4p0AiIIdd9",
+	"Lmp1YvvJzbQC5ZCg6DwgNtuyCwN26+TcDg1OXwstRonihjQJcgFgJG0BJbKgbPVYlmhs9CYyScBILO+H",
+	"8hfLnx6wHcoGYmQ5y3vHoNlJxBQJY9ZX5PpfSbxn9DhFhR+uXy0rw7Cq39bjKneZgbiT3jvp/TSk91pH",
+	"qsyvAVu0S+54TH1R3siBk5tLWsujBD/4DMFzGqLcWtoJxcmyWzpWdwx2x2B3DHZLDPbJ9zFZxsbWVqt9",
+	"VmdzSy4lDyFOs/PBfpk+2Hx/dn7YR+iHfVDHaiiFSuObQq/5XevI/J3+sYr+4U5viQ5iw8/rKiFrqRcz",
+	"DeHWE/i3dIC6j39MTtCM3e4coas5QrMFI1WHVWToL6akJ6//XTNyKUMaszv0kDokjYyPOQyNbG6k6k59",
+	"QCzfIhHTsM1tgaep1IdKClyobuDuEs+nd/QfzvtZxO3q5LtEiogLj9E1Wict0myRwyNyfGKIpJwPfXN6",
+	"1JjnQ17tTkLHYxYTmhKVfmSaRCnp2Zz2NdnGF+Xl3InSnSi9lShdm/xLDWZ3w84r+Qi9kh4Vl3omM5G6",
+	"lnfSG/m+PZQ75rhjjk+FOT59j+INLOjWXkXzUhamCRD/r58rPUYTlpynemhow6izkJNf2IjMCJyYsFGP",
+	"RRGLCN5IqiN6wUiSihpkM8eV08pQ6/HpwUFs7h9KpU+fNZ5ho3T7TfMjf89orIcBuP+gpTs45VyzDfMB",
+	"hGvF4n49bwGhpkozdHYtWB6ECzNYP2FqCEPFckBkqr3HzWYXPAymLva44wmU0igzkrGEuBgQQNswA9Ke",
+	"gj6c/ojwaNGYeQlvXyYEL/lP4sWCJwHQ2PEbBW3TQpkgMUXQz7DHYgk9JbzhfBCSolFfzA5RbVd+T3lg",
+	"GMbvKYtj75XtSs0b13L7oiF/yqtyxj5gSl/GsZxA8z7tFTX632450+KYf0241kwErt6JeT21lSE4Y5hG",
+	"VFNvtPyGggG/TRUSl7F5RUSTIAdEGcuYh5x5hOeAV/7xX/+7V405ouMxFwOfDpk2pFG2fTnMi7HKFamG",
+	"NI5VkJ/0IEvuylpSGpuM9/vELHYtcDa0CvwsIzUHIuOm4c0sZxxFU+NJBH0lzUdXhylXisPLhdSUJ/A2",
+	"zJpR//j7v9XciaCDhLER4vRG9rcRulX9V/Pco1u0MD+zREEHdTOIGtKERcSsRU9+Ytnhc18UGLJM7daE",
+	"QxaaVcyLQrJ3ZgMU0dJQ2jbsEQIqY+EsEzMcIeLa8Mj/PwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -55,6 +55,9 @@ func run(args []string) error {
 	case "seed-calls":
 		return seedCalls(args)
 	}
+	if cmd == "fetch-once" {
+		return fetchOnce(args) // hidden: for crash tests and benchmarks
+	}
 	if cmd == "config" {
 		fmt.Print(config.Table())
 		return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/guichet/guichet/internal/blob"
 	"github.com/guichet/guichet/internal/config"
 	"github.com/guichet/guichet/internal/httpapi"
+	"github.com/guichet/guichet/internal/ingest"
 	"github.com/guichet/guichet/internal/jobs"
 	"github.com/guichet/guichet/internal/store"
 )
@@ -37,6 +38,8 @@ type Main struct {
 	Spec []byte
 	// Out receives what must be shown once (a generated admin password).
 	Out io.Writer
+	// Fetcher fetches mailboxes; Open builds it.
+	Fetcher *ingest.Fetcher
 }
 
 // NewLogger returns the logger the configuration asks for.
@@ -95,6 +98,7 @@ func (m *Main) Open(ctx context.Context, insertOnly bool) error {
 	svc := &jobs.Services{}
 	workers, periodic := jobs.Register(svc)
 	opts := m.storeOptions(box)
+	opts.InstanceID = instanceID(m.Config.InstanceID, key)
 	if opts.Blobs, err = m.blobStore(); err != nil {
 		return err
 	}
@@ -104,6 +108,8 @@ func (m *Main) Open(ctx context.Context, insertOnly bool) error {
 		return err
 	}
 	svc.Maintenance, svc.Tickets, svc.Mailboxes, svc.Messages = m.Store, m.Store, m.Store, m.Store
+	m.Fetcher = &ingest.Fetcher{Store: m.Store, Blobs: opts.Blobs, Log: m.Log, Holder: leaseHolder()}
+	svc.Mail = mailJobs{m}
 	return m.Store.Seed(ctx)
 }
 
@@ -128,7 +134,7 @@ func (m *Main) blobStore() (blob.Store, error) {
 func (m *Main) Handler() (http.Handler, error) {
 	return httpapi.New(&m.Config, httpapi.Services{Agents: m.Store, Auth: m.Store, Contacts: m.Store,
 		Audit: m.Store, Tickets: m.Store, Mailboxes: m.Store, Intervenants: m.Store, Interactions: m.Store, Procedures: m.Store, Settings: m.Store, Health: m, Idempotency: m.Store,
-		Messages: m.Store, Appointments: m.Store, Directory: m.Store, Reception: m.Store}, m.Spec, m.Log)
+		Messages: m.Store, Appointments: m.Store, Directory: m.Store, Reception: m.Store, Mail: m.Store}, m.Spec, m.Log)
 }
 
 // Ping checks the database.

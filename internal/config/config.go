@@ -43,6 +43,10 @@ type Config struct {
 	LoginFreeFailures  int
 	IdempotencyTTL     time.Duration
 	JobWorkers         int
+	// InstanceID is carried by the loop header of every mail Guichet
+	// sends, so that its own mail is never ingested as a request; empty
+	// derives it from the secret key (the same for every replica).
+	InstanceID string
 }
 
 // Default returns the settings used when nothing is configured.

@@ -43,6 +43,7 @@ func settings(c *Config) []setting {
 		{"GUICHET_LOGIN_FREE_FAILURES", "login-free-failures", "failed logins per account and address before back-off", false, (*intValue)(&c.LoginFreeFailures)},
 		{"GUICHET_IDEMPOTENCY_TTL", "idempotency-ttl", "how long Idempotency-Key responses are kept", false, (*durationValue)(&c.IdempotencyTTL)},
 		{"GUICHET_JOB_WORKERS", "job-workers", "background jobs run at once", false, (*intValue)(&c.JobWorkers)},
+		{"GUICHET_INSTANCE_ID", "instance-id", "id in the loop header of the mail Guichet sends (its own mail is never a request); empty: derived from the secret key", false, (*stringValue)(&c.InstanceID)},
 	}
 }
 

@@ -98,6 +98,10 @@ type Services struct {
 
 	// Interactions keeps the reception books.
 	Interactions guichet.InteractionService
+
+	// Mail is ingested mail: the queues, the messages, fetch on demand
+	// (issue 5).
+	Mail guichet.MailService
 }
 
 // Server implements api.StrictServerInterface.

@@ -36,6 +36,9 @@ type Services struct {
 	Tickets     Tickets
 	Mailboxes   Mailboxes
 	Messages    Messages
+	// Mail fetches mailboxes (nil: no ingestion, e.g. an insert-only
+	// client).
+	Mail MailFetch
 }
 
 // reminderWorker delivers the reminders procedures schedule (a dev ticket
@@ -102,12 +105,17 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 	river.AddWorker(workers, &missedChecksWorker{svc: svc})
 	river.AddWorker(workers, &legalRequestWorker{svc: svc})
 	river.AddWorker(workers, &messageFollowUpWorker{svc: svc})
+	river.AddWorker(workers, &fetchSchedulerWorker{svc: svc})
+	river.AddWorker(workers, &mailboxFetchWorker{svc: svc})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(MissedChecksInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return MissedChecksArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(FetchSchedulerInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return FetchSchedulerArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return workers, periodic

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/guichet/guichet/internal/auth"
+	"github.com/guichet/guichet/internal/guichet"
 	"github.com/guichet/guichet/internal/store"
 	"github.com/guichet/guichet/internal/testdb"
 )
@@ -91,8 +92,11 @@ func TestRegister(t *testing.T) {
 	if workers == nil {
 		t.Fatal("no workers")
 	}
-	if len(periodic) != 2 {
-		t.Fatalf("%d periodic jobs, want 2 (the clean-up and the missed-check sweep)", len(periodic))
+	if len(periodic) != 3 {
+		t.Fatalf("%d periodic jobs, want 3 (the clean-up, the missed-check sweep and the fetch scheduler)", len(periodic))
+	}
+	if u := (FetchSchedulerArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > FetchSchedulerInterval {
+		t.Errorf("fetch scheduler unique by period %s, want at most %s", u.ByPeriod, FetchSchedulerInterval)
 	}
 	if u := (MissedChecksArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > MissedChecksInterval {
 		t.Errorf("missed-check sweep unique by period %s, want at most %s", u.ByPeriod, MissedChecksInterval)
@@ -171,4 +175,48 @@ func TestCleanupRunsOnStart(t *testing.T) {
 			t.Fatalf("PurgeExpired from the job: %d rows, %v; want the 1 expired key", n, err)
 		}
 	})
+}
+
+// fakeMail records the fetches the jobs ask for.
+type fakeMail struct {
+	err     error
+	fetched []string
+}
+
+func (f *fakeMail) FetchMailbox(_ context.Context, id string) error {
+	f.fetched = append(f.fetched, id)
+	return f.err
+}
+
+func (f *fakeMail) EnqueueDueFetches(context.Context) (int, error) { return 0, f.err }
+
+// A fetch job is cancelled, not retried, when its mailbox is gone or no
+// longer ingested; other failures are retried by River.
+func TestMailboxFetchWorker(t *testing.T) {
+	t.Parallel()
+	job := &river.Job[guichet.MailboxFetchJob]{Args: guichet.MailboxFetchJob{MailboxID: "m1"}}
+	cases := []struct {
+		name   string
+		err    error
+		cancel bool
+	}{
+		{"Done", nil, false},
+		{"GoneIsCancelled", guichet.Errorf(guichet.ENOTFOUND, "mailbox not found"), true},
+		{"IngestionOffIsCancelled", guichet.Invalid("ingestion_enabled", "off"), true},
+		{"DatabaseDownIsRetried", errors.New("database unavailable"), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := &fakeMail{err: c.err}
+			w := &mailboxFetchWorker{svc: &Services{Mail: m}}
+			err := w.Work(context.Background(), job)
+			var cancel *river.JobCancelError
+			if errors.As(err, &cancel) != c.cancel || (c.err == nil) != (err == nil) || len(m.fetched) != 1 || m.fetched[0] != "m1" {
+				t.Fatalf("err %v, fetched %v", err, m.fetched)
+			}
+		})
+	}
+	if w := (&mailboxFetchWorker{}); w.Timeout(job) != FetchTimeout {
+		t.Fatal("the fetch job's timeout")
+	}
 }

@@ -281,8 +281,10 @@ func unusedBlobs(ctx context.Context, tx *Tx, keys []string) ([]string, error) {
 		return nil, nil
 	}
 	var used []string
-	err := tx.NewRaw("SELECT blob_key FROM attachments WHERE blob_key IN (?) UNION SELECT scan_blob_key FROM interactions WHERE scan_blob_key IN (?)",
-		bun.List(keys), bun.List(keys)).Scan(ctx, &used)
+	// Ingested mail shares its blobs with the attachments of its tickets.
+	err := tx.NewRaw(`SELECT blob_key FROM attachments WHERE blob_key IN (?) UNION SELECT scan_blob_key FROM interactions WHERE scan_blob_key IN (?)
+		UNION SELECT blob_key FROM mail_attachments WHERE blob_key IN (?) UNION SELECT raw_blob_key FROM mail_messages WHERE raw_blob_key IN (?)`,
+		bun.List(keys), bun.List(keys), bun.List(keys), bun.List(keys)).Scan(ctx, &used)
 	if err != nil {
 		return nil, fmt.Errorf("blobs in use: %w", err)
 	}

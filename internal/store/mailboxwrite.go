@@ -127,6 +127,11 @@ func (s *Store) UpdateMailbox(ctx context.Context, id string, ifMatch int, in gu
 		} else if err != nil {
 			return fmt.Errorf("update mailbox: %w", err)
 		}
+		if in.Imap != nil || in.IngestionEnabled != nil {
+			if err := resetFetchSchedule(ctx, tx, row.ID); err != nil {
+				return err
+			}
+		}
 		out = row.domain()
 		return auditMailbox(ctx, tx, &row, "update", before, out)
 	})

@@ -41,6 +41,9 @@ type Options struct {
 	// Blobs stores attachments; MaxAttachmentBytes bounds one.
 	Blobs              blob.Store
 	MaxAttachmentBytes int64
+	// InstanceID is this installation's id in the loop header of the mail
+	// it sends: mail carrying it is its own, never a new request.
+	InstanceID string
 }
 
 // Store implements the domain services on one database.
