@@ -81,17 +81,31 @@ type Count struct {
 func RunCount(ctx context.Context, c Count, op Op) Result {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	var next, failed atomic.Int64
+	// next counts the operations claimed, inflight those still running:
+	// a worker that runs out gives its claim back, so the others must not
+	// stop while a claim may still come back.
+	var next, inflight, failed atomic.Int64
 	start := time.Now()
 
 	recs := runWorkers(c.Workers, func(worker int, r *recorder) {
-		for ctx.Err() == nil && next.Add(1) <= int64(c.N) {
+		for ctx.Err() == nil {
+			inflight.Add(1)
+			if next.Add(1) > int64(c.N) {
+				next.Add(-1)
+				if inflight.Add(-1) == 0 {
+					return
+				}
+				time.Sleep(time.Millisecond)
+				continue
+			}
 			t0 := time.Now()
 			kind, err := op(ctx, worker)
 			if errors.Is(err, ErrNoMore) {
 				next.Add(-1) // another worker may make it
+				inflight.Add(-1)
 				return
 			}
+			inflight.Add(-1)
 			r.add(kind, time.Since(t0), err)
 			if err != nil && failed.Add(1) == int64(c.MaxErrors) {
 				cancel()
