@@ -44,6 +44,8 @@ func Start(t testing.TB, b testdb.Backend, tweak ...func(*config.Config)) *Env {
 	t.Helper()
 	cfg := b.Config(t)
 	cfg.AdminPassword = AdminPassword
+	// Tests that need IMAP IDLE run their own watcher, with a short refresh.
+	cfg.IMAPIdle = false
 	for _, f := range tweak {
 		f(&cfg)
 	}

@@ -40,6 +40,9 @@ type Main struct {
 	Out io.Writer
 	// Fetcher fetches mailboxes; Open builds it.
 	Fetcher *ingest.Fetcher
+	// Watcher wakes fetches with IMAP IDLE; Start runs it when enabled.
+	Watcher   *ingest.Watcher
+	stopWatch func()
 }
 
 // NewLogger returns the logger the configuration asks for.
@@ -160,6 +163,7 @@ func (m *Main) Start(ctx context.Context, ln net.Listener) error {
 	if err := m.Store.StartJobs(ctx); err != nil {
 		return err
 	}
+	m.startWatcher()
 	m.HTTP = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {
 		if err := m.HTTP.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -178,6 +182,9 @@ func (m *Main) Close() error {
 	var errs []error
 	if m.HTTP != nil {
 		errs = append(errs, m.HTTP.Shutdown(ctx))
+	}
+	if m.stopWatch != nil {
+		m.stopWatch()
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.StopJobs(ctx))

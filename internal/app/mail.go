@@ -54,3 +54,24 @@ func (j mailJobs) FetchMailbox(ctx context.Context, mailboxID string) error {
 func (j mailJobs) EnqueueDueFetches(ctx context.Context) (int, error) {
 	return j.m.Store.EnqueueDueFetches(ctx)
 }
+
+// startWatcher runs the IMAP IDLE watcher in the background when the
+// configuration enables it; Close stops it.
+func (m *Main) startWatcher() {
+	if !m.Config.IMAPIdle {
+		return
+	}
+	if m.Watcher == nil {
+		m.Watcher = &ingest.Watcher{Store: m.Store, Log: m.Log, Account: m.Fetcher.Account, Dial: m.Fetcher.Dial}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.Watcher.Run(ctx)
+	}()
+	m.stopWatch = func() {
+		cancel()
+		<-done
+	}
+}

@@ -47,6 +47,9 @@ type Config struct {
 	// sends, so that its own mail is never ingested as a request; empty
 	// derives it from the secret key (the same for every replica).
 	InstanceID string
+	// IMAPIdle keeps an IMAP IDLE connection per mailbox (where the server
+	// offers it) to fetch new mail at once rather than at the next poll.
+	IMAPIdle bool
 }
 
 // Default returns the settings used when nothing is configured.
@@ -57,6 +60,7 @@ func Default() Config {
 		JWTIssuer:          "guichet",
 		JWTAudience:        "guichet-api",
 		AccessTokenTTL:     15 * time.Minute,
+		IMAPIdle:           true,
 		RefreshTokenTTL:    30 * 24 * time.Hour,
 		SQLiteSynchronous:  "FULL",
 		DBMaxConns:         16,

@@ -44,6 +44,7 @@ func settings(c *Config) []setting {
 		{"GUICHET_IDEMPOTENCY_TTL", "idempotency-ttl", "how long Idempotency-Key responses are kept", false, (*durationValue)(&c.IdempotencyTTL)},
 		{"GUICHET_JOB_WORKERS", "job-workers", "background jobs run at once", false, (*intValue)(&c.JobWorkers)},
 		{"GUICHET_INSTANCE_ID", "instance-id", "id in the loop header of the mail Guichet sends (its own mail is never a request); empty: derived from the secret key", false, (*stringValue)(&c.InstanceID)},
+		{"GUICHET_IMAP_IDLE", "imap-idle", "listen with IMAP IDLE (one connection per mailbox and process) to fetch new mail at once; polling goes on regardless", false, (*boolValue)(&c.IMAPIdle)},
 	}
 }
 
@@ -108,6 +109,19 @@ func Table() string {
 }
 
 type stringValue string
+
+type boolValue bool
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("want true or false, got %q", s)
+	}
+	*v = boolValue(b)
+	return nil
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
 
 func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
 func (v *stringValue) String() string     { return string(*v) }
