@@ -45,6 +45,8 @@ type Contact struct {
 	Version          int       `json:"version,omitempty"`
 	CreatedAt        time.Time `json:"created_at,omitempty"`
 	UpdatedAt        time.Time `json:"updated_at,omitempty"`
+	// EmailBouncedAt: mail to Email came back (a delivery status notification).
+	EmailBouncedAt *time.Time
 }
 
 // Unidentified reports whether the contact's identity (last name) or

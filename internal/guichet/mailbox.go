@@ -98,6 +98,8 @@ type Mailbox struct {
 	State            string
 	LastError        string
 	LastFetchAt      *time.Time
+	NextFetchAt      *time.Time
+	FetchFailures    int
 	Version          int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time

@@ -20,7 +20,7 @@ func contactDTO(c guichet.Contact) api.Contact {
 	return api.Contact{Id: parseUUID(c.ID), FirstName: optString(c.FirstName), LastName: optString(c.LastName),
 		Email: optString(c.Email), Phone: optString(c.Phone), JobTitle: optString(c.JobTitle), Notes: optString(c.Notes),
 		OrganisationId: nullableUUID(c.OrganisationID), Individual: c.Individual, RegisteredClient: c.RegisteredClient,
-		Unidentified: c.Unidentified(), Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		Unidentified: c.Unidentified(), EmailBouncedAt: nullableTime(c.EmailBouncedAt), Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 func emailString(e *openapi_types.Email) string {

@@ -19,7 +19,7 @@ func mailboxDTO(m guichet.Mailbox) api.Mailbox {
 		CheckSchedule:  api.CheckSchedule{Times: m.CheckSchedule.Times, GraceMinutes: m.CheckSchedule.GraceMinutes},
 		AbsenceMessage: nullableString(m.AbsenceMessage),
 		Status: api.MailboxStatus{State: api.MailboxStatusState(m.State), LastError: nullableString(m.LastError),
-			LastFetchAt: nullableTime(m.LastFetchAt)},
+			LastFetchAt: nullableTime(m.LastFetchAt), NextFetchAt: nullableTime(m.NextFetchAt), FetchFailures: &m.FetchFailures},
 		Version: m.Version, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
 	if d, err := time.Parse(time.DateOnly, m.BackfillSince); err == nil {
 		out.BackfillSince = nullable.NewNullableWithValue(openapi_types.Date{Time: d})

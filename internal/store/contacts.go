@@ -32,6 +32,9 @@ type contactRow struct {
 	Version          int       `bun:"version"`
 	CreatedAt        time.Time `bun:"created_at"`
 	UpdatedAt        time.Time `bun:"updated_at"`
+	// EmailBouncedAt: mail to this address came back (a delivery status
+	// notification); cleared when the address changes.
+	EmailBouncedAt *time.Time `bun:"email_bounced_at"`
 }
 
 func (r *contactRow) domain() guichet.Contact {
@@ -39,7 +42,7 @@ func (r *contactRow) domain() guichet.Contact {
 		ID: r.ID, FirstName: r.FirstName, LastName: r.LastName, Email: r.Email, Phone: r.Phone,
 		JobTitle: r.JobTitle, Notes: r.Notes, OrganisationID: deref(r.OrganisationID),
 		Individual: r.Individual, RegisteredClient: r.RegisteredClient,
-		Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, EmailBouncedAt: r.EmailBouncedAt,
 	}
 }
 
@@ -50,7 +53,7 @@ func (s *Store) normaliseContact(c guichet.Contact) (contactRow, error) {
 		ID: c.ID, FirstName: strings.TrimSpace(c.FirstName), LastName: strings.TrimSpace(c.LastName),
 		JobTitle: c.JobTitle, Notes: c.Notes, OrganisationID: nullable(c.OrganisationID),
 		Individual: c.Individual, RegisteredClient: c.RegisteredClient, Version: c.Version,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, EmailBouncedAt: c.EmailBouncedAt,
 	}
 	var err error
 	if r.Email, r.Phone, r.PhoneE164, err = s.normaliseReach(c.Email, c.Phone); err != nil {
@@ -273,6 +276,9 @@ func (s *Store) UpdateContact(ctx context.Context, id string, ifMatch int, in gu
 		row, err := s.normaliseContact(c)
 		if err != nil {
 			return err
+		}
+		if row.Email != old.Email {
+			row.EmailBouncedAt = nil // a new address has not bounced
 		}
 		if _, err := tx.NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
 			if isForeignKeyViolation(err) {

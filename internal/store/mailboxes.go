@@ -36,6 +36,8 @@ type mailboxRow struct {
 	State            string     `bun:"state"`
 	LastError        *string    `bun:"last_error"`
 	LastFetchAt      *time.Time `bun:"last_fetch_at"`
+	NextFetchAt      *time.Time `bun:"next_fetch_at"`
+	FetchFailures    int        `bun:"fetch_failures"`
 	Version          int        `bun:"version"`
 	CreatedAt        time.Time  `bun:"created_at"`
 	UpdatedAt        time.Time  `bun:"updated_at"`
@@ -50,7 +52,7 @@ func (r *mailboxRow) domain() guichet.Mailbox {
 		ResponsibleID: deref(r.ResponsibleID), BackupID: deref(r.BackupID), IngestionEnabled: r.IngestionEnabled,
 		AutoTickets: r.AutoTickets, Priority: r.Priority, AbsenceMessage: deref(r.AbsenceMessage),
 		BackfillSince: deref(r.BackfillSince), State: r.State, LastError: deref(r.LastError),
-		LastFetchAt: r.LastFetchAt, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		LastFetchAt: r.LastFetchAt, NextFetchAt: r.NextFetchAt, FetchFailures: r.FetchFailures, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if r.Imap != nil {
 		var imap guichet.ImapSettings
 		_ = json.Unmarshal([]byte(*r.Imap), &imap)

@@ -122,7 +122,10 @@ func (s *Store) UpdateMailbox(ctx context.Context, id string, ifMatch int, in gu
 		}
 		row.Version++
 		row.UpdatedAt = tx.Now
-		if _, err := tx.NewUpdate().Model(&row).WherePK().Exec(ctx); isUniqueViolation(err) {
+		// The fetch state is the fetches' own: a settings change must not
+		// write back what it read while a fetch moved it on.
+		q := tx.NewUpdate().Model(&row).ExcludeColumn("state", "last_error", "last_fetch_at", "next_fetch_at", "fetch_failures")
+		if _, err := q.WherePK().Exec(ctx); isUniqueViolation(err) {
 			return guichet.Errorf(guichet.ECONFLICT, "a mailbox with the address %s exists", row.Address)
 		} else if err != nil {
 			return fmt.Errorf("update mailbox: %w", err)
