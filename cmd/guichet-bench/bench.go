@@ -45,6 +45,9 @@ type backendResult struct {
 	MessageCreate      *phase            `json:"message_create,omitempty"`
 	Acknowledge        *phase            `json:"acknowledge,omitempty"`
 
+	Ingest    *ingestResult    `json:"ingest,omitempty"`
+	FetchOnce *fetchOnceResult `json:"fetch_once,omitempty"`
+
 	PeakRSSMB     float64 `json:"peak_rss_mb"`
 	RSSMB         float64 `json:"rss_mb"`
 	ShutdownMs    float64 `json:"shutdown_ms"`
@@ -165,6 +168,14 @@ func measure(ctx context.Context, opts options, srv *server, password string, re
 		rr := newReceptionRunner(r, srv, progressTo(out, res.Backend))
 		defer func() { res.CallsLogged = int(rr.calls.Load()) }()
 		steps = append(steps, receptionSteps(ctx, rr, res)...)
+	}
+	if opts.phases["ingest"] {
+		ir, err := newIngestRunner(opts, api, srv, progressTo(out, res.Backend))
+		if err != nil {
+			return err
+		}
+		defer ir.Close()
+		steps = append(steps, ingestSteps(ctx, ir, res)...)
 	}
 	for _, s := range steps {
 		p := s.run()

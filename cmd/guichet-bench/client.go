@@ -60,10 +60,11 @@ func (c *apiClient) login(ctx context.Context, username, password string) (strin
 }
 
 // Scopes of the benchmark's API tokens: the admin's, which creates the
-// contacts, tickets and reception agents, and the reception agents'.
+// contacts, tickets, reception agents and mailboxes, and the reception
+// agents'.
 var (
 	adminScopes = []string{"contacts:read", "contacts:write", "tickets:read", "tickets:write", "agents:read",
-		"agents:write", "reception:read", "reception:write"}
+		"agents:write", "reception:read", "reception:write", "mailboxes:read", "mailboxes:write"}
 	receptionScopes = []string{"contacts:read", "reception:read", "reception:write"}
 )
 

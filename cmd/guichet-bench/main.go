@@ -9,7 +9,10 @@
 // of 100,000 calls bulk seeded before the server starts (`guichet
 // seed-calls`) with the server's memory sampled while it streams, call
 // logging at 1 and 16 clients, messages taken then acknowledged by their
-// recipients at 16 clients; start-up time, peak RSS.
+// recipients at 16 clients; mail ingestion: mail appended to an IMAP
+// server in this process, fetched by the server into threaded tickets
+// (mails per second, the server's memory sampled meanwhile), then by
+// `guichet fetch-once` in a process of its own; start-up time, peak RSS.
 //
 // It reports and does not judge: it exits non-zero only when it could not
 // set up or run a server, never because a number is slow.
@@ -17,6 +20,7 @@
 //	go run ./cmd/guichet-bench -duration 3s -contacts 20000 -tickets 100000
 //	go run ./cmd/guichet-bench -phases tickets -backends postgres
 //	go run ./cmd/guichet-bench -phases reception -calls 20000 -messages 2000
+//	go run ./cmd/guichet-bench -phases ingest -mails 10000
 package main
 
 import (
@@ -38,21 +42,23 @@ import (
 const envPostgres = "GUICHET_TEST_DATABASE_URL"
 
 // phaseGroups are the groups of phases, in the order they run.
-var phaseGroups = []string{"contacts", "tickets", "reception"}
+var phaseGroups = []string{"contacts", "tickets", "reception", "ingest"}
 
 type options struct {
-	duration    time.Duration // each measured window
-	warmup      time.Duration // before each window
-	seedTimeout time.Duration
-	contacts    int
-	tickets     int             // bulk seeded before the server starts
-	calls       int             // bulk seeded before the server starts, then exported
-	messages    int             // taken then acknowledged
-	phases      map[string]bool // phase groups to run: contacts, tickets, reception
-	backends    []string
-	postgresURL string
-	keep        bool
-	jsonPath    string // "" means bench-results.json in the work directory
+	duration       time.Duration // each measured window
+	warmup         time.Duration // before each window
+	seedTimeout    time.Duration
+	contacts       int
+	tickets        int             // bulk seeded before the server starts
+	calls          int             // bulk seeded before the server starts, then exported
+	messages       int             // taken then acknowledged
+	mails          int             // ingested by the server from an IMAP server in this process
+	fetchOnceMails int             // ingested by `guichet fetch-once`, in a process of its own
+	phases         map[string]bool // phase groups to run: contacts, tickets, reception, ingest
+	backends       []string
+	postgresURL    string
+	keep           bool
+	jsonPath       string // "" means bench-results.json in the work directory
 }
 
 func main() {
@@ -77,6 +83,8 @@ func parseFlags(args []string, getenv func(string) string) (options, error) {
 	fs.IntVar(&opts.tickets, "tickets", 1_000_000, "tickets bulk seeded before the server starts (0: none)")
 	fs.IntVar(&opts.calls, "calls", 100_000, "calls bulk seeded before the server starts, then exported as CSV (0: none)")
 	fs.IntVar(&opts.messages, "messages", 10_000, "messages taken, then acknowledged by their recipients")
+	fs.IntVar(&opts.mails, "mails", 10_000, "mails ingested by the server from an IMAP server in the benchmark")
+	fs.IntVar(&opts.fetchOnceMails, "fetch-once-mails", 2_000, "mails ingested by guichet fetch-once, in a process of its own (0: none)")
 	phases := fs.String("phases", strings.Join(phaseGroups, ","), "phase groups to run: "+strings.Join(phaseGroups, ", "))
 	backends := fs.String("backends", "sqlite,postgres", "databases to measure; postgres needs "+envPostgres)
 	fs.BoolVar(&opts.keep, "keep", false, "keep the data directories (and the PostgreSQL database)")
@@ -85,8 +93,8 @@ func parseFlags(args []string, getenv func(string) string) (options, error) {
 		return opts, err
 	}
 	if opts.duration <= 0 || opts.warmup < 0 || opts.seedTimeout <= 0 || opts.contacts < 0 || opts.tickets < 0 ||
-		opts.calls < 0 || opts.messages < 0 {
-		return opts, errors.New("-duration and -seed-timeout must be positive, -warmup, -contacts, -tickets, -calls and -messages not negative")
+		opts.calls < 0 || opts.messages < 0 || opts.mails < 1 || opts.fetchOnceMails < 0 {
+		return opts, errors.New("-duration, -seed-timeout and -mails must be positive, -warmup, -contacts, -tickets, -calls, -messages and -fetch-once-mails not negative")
 	}
 	opts.phases = map[string]bool{}
 	for _, p := range strings.Split(*phases, ",") {

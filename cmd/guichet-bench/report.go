@@ -30,6 +30,8 @@ type results struct {
 		Tickets     int    `json:"tickets"`
 		Calls       int    `json:"calls"`
 		Messages    int    `json:"messages"`
+		Mails       int    `json:"mails"`
+		FetchOnce   int    `json:"fetch_once_mails"`
 		Phases      string `json:"phases"`
 		LoadClients int    `json:"load_clients"`
 		SeedClients int    `json:"seed_clients"`
@@ -43,6 +45,7 @@ func newResults(opts options) *results {
 	r.Settings.Duration, r.Settings.Warmup = opts.duration.String(), opts.warmup.String()
 	r.Settings.Contacts, r.Settings.LoadClients, r.Settings.SeedClients = opts.contacts, loadClients, seedClients
 	r.Settings.Tickets, r.Settings.Calls, r.Settings.Messages = opts.tickets, opts.calls, opts.messages
+	r.Settings.Mails, r.Settings.FetchOnce = opts.mails, opts.fetchOnceMails
 	for _, p := range phaseGroups {
 		if opts.phases[p] {
 			r.Settings.Phases = strings.TrimPrefix(r.Settings.Phases+","+p, ",")
@@ -175,6 +178,12 @@ func printBackend(out io.Writer, r backendResult) {
 			fmt.Fprintf(out, "CSV export of the calls (%s): %s\n", e.Period, e.summary())
 		}
 	}
+	if r.Ingest != nil {
+		fmt.Fprintf(out, "mail ingestion by the server: %s\n", r.Ingest.summary())
+	}
+	if r.FetchOnce != nil {
+		fmt.Fprintf(out, "mail ingestion by guichet fetch-once: %s\n", r.FetchOnce.summary())
+	}
 	fmt.Fprintf(out, "start-up %.0f ms · peak RSS %.1f MB (now %.1f MB) · shutdown %.0f ms · %d contacts · %d tickets · %d calls created over HTTP\n",
 		r.StartupMs, r.PeakRSSMB, r.RSSMB, r.ShutdownMs, r.Contacts, r.TicketsCreated, r.CallsLogged)
 	printErrors(out, r)
@@ -206,6 +215,12 @@ func printErrors(out io.Writer, r backendResult) {
 		if e != nil && e.Error != "" {
 			fmt.Fprintf(out, "  export (%s): %s\n", e.Period, e.Error)
 		}
+	}
+	if r.Ingest != nil && r.Ingest.Error != "" {
+		fmt.Fprintf(out, "  ingest: %s\n", r.Ingest.Error)
+	}
+	if r.FetchOnce != nil && r.FetchOnce.Error != "" {
+		fmt.Fprintf(out, "  fetch-once: %s\n", r.FetchOnce.Error)
 	}
 	if r.ShutdownError != "" {
 		fmt.Fprintf(out, "  shutdown: %s\n", r.ShutdownError)
@@ -278,6 +293,7 @@ func printSummary(out io.Writer, rs []backendResult) {
 	}
 	row("ticket search mix p50 / p99 ms", latency(func(r backendResult) *phase { return r.TicketSearch }))
 	receptionSummary(row)
+	ingestSummary(row)
 	row("peak RSS MB", func(r backendResult) string {
 		if r.PeakRSSMB == 0 {
 			return "-"
@@ -383,4 +399,31 @@ func failed(r backendResult) int {
 		}
 	}
 	return n
+}
+
+// ingestSummary adds the mail ingestion's rows to the summary.
+func ingestSummary(row func(string, func(backendResult) string)) {
+	cell := func(show func(*ingestResult) string) func(backendResult) string {
+		return func(r backendResult) string {
+			if r.Ingest == nil {
+				return "-"
+			}
+			return show(r.Ingest)
+		}
+	}
+	row("mails ingested (queue items)", cell(func(i *ingestResult) string { return fmt.Sprintf("%d (%d)", i.Mails, i.Items) }))
+	row("  mails/s (s)", cell(func(i *ingestResult) string { return fmt.Sprintf("%.0f (%.1f)", i.MailsPerSecond, i.Seconds) }))
+	row("  tickets / threaded replies", cell(func(i *ingestResult) string { return fmt.Sprintf("%d / %d", i.Tickets, i.Threaded) }))
+	row("  server RSS before → peak MB", cell(func(i *ingestResult) string {
+		return fmt.Sprintf("%.1f → %.1f", i.RSSBeforeMB, i.RSSPeakMB)
+	}))
+	row("  RssAnon before → peak MB", cell(func(i *ingestResult) string {
+		return fmt.Sprintf("%.1f → %.1f", i.AnonBeforeMB, i.AnonPeakMB)
+	}))
+	row("fetch-once mails/s (mails)", func(r backendResult) string {
+		if f := r.FetchOnce; f != nil {
+			return fmt.Sprintf("%.0f (%d)", f.MailsPerSecond, f.Mails)
+		}
+		return "-"
+	})
 }

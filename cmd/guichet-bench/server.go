@@ -37,6 +37,8 @@ func buildServer(ctx context.Context, dir string) (string, error) {
 // server is one running guichet process listening on 127.0.0.1.
 type server struct {
 	cmd     *exec.Cmd
+	bin     string   // the binary, for its other commands
+	env     []string // the GUICHET_* settings it runs with
 	url     string
 	logPath string
 	done    chan struct{} // closed when the process has exited
@@ -60,7 +62,7 @@ func startServer(ctx context.Context, bin, logPath string, env []string) (*serve
 	cmd := exec.Command(bin)
 	cmd.Env = append(environWithout("GUICHET_"), append(env, "GUICHET_LISTEN="+addr)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	s := &server{cmd: cmd, url: "http://" + addr, logPath: logPath, done: make(chan struct{})}
+	s := &server{cmd: cmd, bin: bin, env: env, url: "http://" + addr, logPath: logPath, done: make(chan struct{})}
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
