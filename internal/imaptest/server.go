@@ -18,6 +18,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"github.com/guichet/guichet/internal/testcert"
 )
 
 // Options shape the server. The zero value is a plain IMAP4rev1 server with
@@ -88,7 +90,7 @@ func New(opts Options) (*Server, error) {
 	var serverTLS *tls.Config
 	if opts.TLS {
 		var err error
-		if serverTLS, s.ClientTLS, err = selfSigned(); err != nil {
+		if serverTLS, s.ClientTLS, err = testcert.SelfSigned(); err != nil {
 			return nil, err
 		}
 	}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/guichet/guichet/internal/testcert"
 )
 
 // Options shape the server. The zero value accepts any mail without AUTH.
@@ -80,7 +82,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.Port = ln.Addr().(*net.TCPAddr).Port
 	if opts.TLS {
-		serverTLS, clientTLS, err := selfSigned()
+		serverTLS, clientTLS, err := testcert.SelfSigned()
 		if err != nil {
 			ln.Close()
 			return nil, err

@@ -1,4 +1,6 @@
-package imaptest
+// Package testcert makes throwaway TLS certificates for the in-process
+// test servers (IMAP, SMTP).
+package testcert
 
 import (
 	"crypto/ecdsa"
@@ -13,16 +15,16 @@ import (
 	"time"
 )
 
-// selfSigned makes a throwaway certificate for 127.0.0.1 and localhost and
+// SelfSigned makes a throwaway certificate for 127.0.0.1 and localhost and
 // returns the server's TLS configuration and a client one that trusts it.
-func selfSigned() (server, client *tls.Config, err error) {
+func SelfSigned() (server, client *tls.Config, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, nil, fmt.Errorf("imaptest: key: %w", err)
+		return nil, nil, fmt.Errorf("testcert: key: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "imaptest"},
+		Subject:               pkix.Name{CommonName: "guichet-test"},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
@@ -34,11 +36,11 @@ func selfSigned() (server, client *tls.Config, err error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("imaptest: certificate: %w", err)
+		return nil, nil, fmt.Errorf("testcert: certificate: %w", err)
 	}
 	leaf, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, nil, fmt.Errorf("imaptest: certificate: %w", err)
+		return nil, nil, fmt.Errorf("testcert: certificate: %w", err)
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(leaf)
