@@ -83,25 +83,38 @@ func (s *Server) DownloadTicketAttachment(ctx context.Context, r api.DownloadTic
 	if err != nil {
 		return nil, err
 	}
-	return download{a: a, rc: rc}, nil
+	return fileDownload{name: a.Filename, contentType: a.ContentType, size: a.Size, sha256: a.SHA256, rc: rc}, nil
 }
 
-// download writes an attachment with its sniffed type: the generated
-// response would label every file application/octet-stream.
-type download struct {
-	a  guichet.Attachment
-	rc io.ReadCloser
+// fileDownload writes a stored file (attachment, mandate document, scan)
+// with its sniffed type: the generated responses would label every file
+// application/octet-stream.
+type fileDownload struct {
+	name, contentType, sha256 string
+	size                      int64
+	rc                        io.ReadCloser
 }
 
-func (d download) VisitDownloadTicketAttachmentResponse(w http.ResponseWriter) error {
+func (d fileDownload) write(w http.ResponseWriter) error {
 	defer d.rc.Close()
 	h := w.Header()
-	h.Set("Content-Type", d.a.ContentType)
-	h.Set("Content-Length", strconv.FormatInt(d.a.Size, 10))
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.a.Filename}))
-	h.Set("ETag", `"`+d.a.SHA256+`"`)
+	h.Set("Content-Type", d.contentType)
+	h.Set("Content-Length", strconv.FormatInt(d.size, 10))
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.name}))
+	h.Set("ETag", `"`+d.sha256+`"`)
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
 	_, err := io.Copy(w, d.rc)
 	return err
+}
+
+func (d fileDownload) VisitDownloadTicketAttachmentResponse(w http.ResponseWriter) error {
+	return d.write(w)
+}
+func (d fileDownload) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
+	return d.write(w)
+}
+func (d fileDownload) VisitDownloadLetterScanResponse(w http.ResponseWriter) error { return d.write(w) }
+func (d fileDownload) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
+	return d.write(w)
 }

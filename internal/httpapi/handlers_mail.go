@@ -3,10 +3,7 @@ package httpapi
 import (
 	"context"
 	"io"
-	"mime"
 	"mime/multipart"
-	"net/http"
-	"strconv"
 
 	"github.com/guichet/guichet/api"
 	"github.com/guichet/guichet/internal/guichet"
@@ -40,33 +37,9 @@ func (s *Server) putScan(ctx context.Context, kind guichet.InteractionKind, id s
 	return s.svc.Interactions.PutScan(ctx, kind, id, version, name, body)
 }
 
-// scanDownload writes a scan with its sniffed type, like an attachment.
-type scanDownload struct {
-	sc guichet.Scan
-	rc io.ReadCloser
-}
-
-func (d scanDownload) write(w http.ResponseWriter) error {
-	defer d.rc.Close()
-	h := w.Header()
-	h.Set("Content-Type", d.sc.ContentType)
-	h.Set("Content-Length", strconv.FormatInt(d.sc.Size, 10))
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.sc.Filename}))
-	h.Set("ETag", `"`+d.sc.SHA256+`"`)
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	_, err := io.Copy(w, d.rc)
-	return err
-}
-
-func (d scanDownload) VisitDownloadLetterScanResponse(w http.ResponseWriter) error { return d.write(w) }
-func (d scanDownload) VisitDownloadBailiffActScanResponse(w http.ResponseWriter) error {
-	return d.write(w)
-}
-
-func (s *Server) openScan(ctx context.Context, kind guichet.InteractionKind, id string) (scanDownload, error) {
+func (s *Server) openScan(ctx context.Context, kind guichet.InteractionKind, id string) (fileDownload, error) {
 	sc, rc, err := s.svc.Interactions.OpenScan(ctx, kind, id)
-	return scanDownload{sc: sc, rc: rc}, err
+	return fileDownload{name: sc.Filename, contentType: sc.ContentType, size: sc.Size, sha256: sc.SHA256, rc: rc}, err
 }
 
 // UploadLetterScan files a letter's scan.

@@ -2,10 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"io"
-	"mime"
-	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/oapi-codegen/nullable"
@@ -162,25 +158,5 @@ func (s *Server) DownloadMandateDocument(ctx context.Context, r api.DownloadMand
 	if err != nil {
 		return nil, err
 	}
-	return mandateDocument{d: d, rc: rc}, nil
-}
-
-// mandateDocument writes the document with its sniffed type, as ticket
-// attachments are.
-type mandateDocument struct {
-	d  guichet.MandateDocument
-	rc io.ReadCloser
-}
-
-func (m mandateDocument) VisitDownloadMandateDocumentResponse(w http.ResponseWriter) error {
-	defer m.rc.Close()
-	h := w.Header()
-	h.Set("Content-Type", m.d.ContentType)
-	h.Set("Content-Length", strconv.FormatInt(m.d.Size, 10))
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": m.d.Filename}))
-	h.Set("ETag", `"`+m.d.SHA256+`"`)
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	_, err := io.Copy(w, m.rc)
-	return err
+	return fileDownload{name: d.Filename, contentType: d.ContentType, size: d.Size, sha256: d.SHA256, rc: rc}, nil
 }
