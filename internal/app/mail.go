@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/guichet/guichet/internal/guichet"
 	"github.com/guichet/guichet/internal/ingest"
 	"github.com/guichet/guichet/internal/store"
 )
@@ -62,7 +63,7 @@ func (m *Main) startWatcher() {
 		return
 	}
 	if m.Watcher == nil {
-		m.Watcher = &ingest.Watcher{Store: m.Store, Log: m.Log, Account: m.Fetcher.Account, Dial: m.Fetcher.Dial}
+		m.Watcher = &ingest.Watcher{Store: m.Store, Log: m.Log, Dialer: m.Fetcher.Dialer}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -74,4 +75,10 @@ func (m *Main) startWatcher() {
 		cancel()
 		<-done
 	}
+}
+
+// mailboxes is the mailbox service whose checks also survey the watched
+// folders over IMAP, with the fetch's connection settings.
+func (m *Main) mailboxes() guichet.MailboxService {
+	return &ingest.Checks{MailboxService: m.Store, Store: m.Store, Dialer: m.Fetcher.Dialer}
 }

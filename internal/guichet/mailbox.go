@@ -170,6 +170,19 @@ type MailboxCheck struct {
 	// SlotAt is the check schedule's slot this check met, if any.
 	SlotAt *time.Time
 	Note   string
+	// WatchedFolders is what waits in the watched folders, read when the
+	// check was recorded, for the person in charge of emptying them (nil
+	// otherwise); WatchedError says why they could not be read.
+	WatchedFolders []WatchedFolder
+	WatchedError   string
+}
+
+// WatchedFolder is a watched folder's content at a check.
+type WatchedFolder struct {
+	Folder   string
+	Messages int
+	OldestAt *time.Time // nil when empty
+	Error    string     // e.g. the folder does not exist on the server
 }
 
 // CheckSlot is one expected check and what became of it.

@@ -7,6 +7,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/guichet/guichet/api"
+	"github.com/guichet/guichet/internal/guichet"
 )
 
 // RecordMailboxCheck records that someone in charge checked a mailbox.
@@ -20,7 +21,21 @@ func (s *Server) RecordMailboxCheck(ctx context.Context, r api.RecordMailboxChec
 		return nil, err
 	}
 	return api.RecordMailboxCheck201JSONResponse{Id: parseUUID(c.ID), MailboxId: parseUUID(c.MailboxID),
-		AgentId: parseUUID(c.AgentID), CheckedAt: c.CheckedAt, SlotAt: nullableTime(c.SlotAt), Note: &c.Note}, nil
+		AgentId: parseUUID(c.AgentID), CheckedAt: c.CheckedAt, SlotAt: nullableTime(c.SlotAt), Note: &c.Note,
+		WatchedFolders: watchedFolders(c.WatchedFolders), WatchedFoldersError: nullableString(c.WatchedError)}, nil
+}
+
+// watchedFolders is null when the check reports none.
+func watchedFolders(in []guichet.WatchedFolder) nullable.Nullable[[]api.WatchedFolder] {
+	if in == nil {
+		return nullable.NewNullNullable[[]api.WatchedFolder]()
+	}
+	out := make([]api.WatchedFolder, 0, len(in))
+	for _, f := range in {
+		out = append(out, api.WatchedFolder{Folder: f.Folder, Messages: f.Messages, OldestAt: nullableTime(f.OldestAt),
+			Error: nullableString(f.Error)})
+	}
+	return nullable.NewNullableWithValue(out)
 }
 
 // ListMailboxCheckSlots reports the check slots met, missed or exempt.

@@ -71,9 +71,11 @@ func (mt *mailTest) box(t *testing.T, token, user string, body map[string]any) s
 	}
 	imap := map[string]any{"host": mt.srv.Host, "port": mt.srv.Port, "security": "none", "username": user,
 		"password": "pw-" + user, "fetch_interval_seconds": 3600}
-	if pw, ok := body["password"]; ok {
-		imap["password"] = pw
-		delete(body, "password")
+	for _, k := range []string{"password", "watched_folders"} {
+		if v, ok := body[k]; ok {
+			imap[k] = v
+			delete(body, k)
+		}
 	}
 	body["imap"] = imap
 	if _, ok := body["address"]; !ok {

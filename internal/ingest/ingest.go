@@ -72,11 +72,8 @@ type Fetcher struct {
 	// Heartbeat is how often the lease is renewed (default a third of the
 	// lease's life).
 	Heartbeat time.Duration
-	// Dial connects to the server; tests wrap it. Default imapsync.Dial.
-	Dial func(ctx context.Context, acct imapsync.Account) (*imapsync.Session, error)
-	// Account adjusts the account before dialling (tests trust their
-	// server's certificate).
-	Account func(*imapsync.Account)
+	// Dialer connects to the server; tests wrap its Dial.
+	Dialer
 }
 
 // Result tells what one fetch did.
@@ -163,16 +160,7 @@ func (f *Fetcher) log() *slog.Logger {
 }
 
 func (f *Fetcher) run(ctx context.Context, plan *store.FetchPlan, holder string) (Result, error) {
-	acct := imapsync.Account{Host: plan.Imap.Host, Port: plan.Imap.Port, Security: string(plan.Imap.Security),
-		Username: plan.Imap.Username, Password: plan.Password}
-	if f.Account != nil {
-		f.Account(&acct)
-	}
-	dial := f.Dial
-	if dial == nil {
-		dial = imapsync.Dial
-	}
-	sess, err := dial(ctx, acct)
+	sess, err := f.connect(ctx, plan.Imap, plan.Password)
 	if err != nil {
 		return Result{}, err
 	}

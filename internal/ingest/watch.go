@@ -30,9 +30,8 @@ type Watcher struct {
 	Refresh time.Duration
 	// Backoff paces reconnections after a failure (default 5 s to 5 min).
 	Backoff imapsync.Backoff
-	// Dial and Account as in Fetcher.
-	Dial    func(ctx context.Context, acct imapsync.Account) (*imapsync.Session, error)
-	Account func(*imapsync.Account)
+	// Dialer connects to the server, as the fetch does.
+	Dialer
 
 	mu      sync.Mutex
 	running map[string]*watch
@@ -126,15 +125,6 @@ func (w *Watcher) stopAll() {
 // watch holds one mailbox's IDLE connection, reconnecting with backoff;
 // it returns for good when the server has no IDLE (polling is enough).
 func (w *Watcher) watch(ctx context.Context, t store.WatchTarget) {
-	acct := imapsync.Account{Host: t.Imap.Host, Port: t.Imap.Port, Security: string(t.Imap.Security),
-		Username: t.Imap.Username, Password: t.Password}
-	if w.Account != nil {
-		w.Account(&acct)
-	}
-	dial := w.Dial
-	if dial == nil {
-		dial = imapsync.Dial
-	}
 	backoff := w.Backoff
 	if backoff.Min <= 0 {
 		backoff = imapsync.Backoff{Min: 5 * time.Second, Max: 5 * time.Minute}
@@ -142,7 +132,7 @@ func (w *Watcher) watch(ctx context.Context, t store.WatchTarget) {
 	folder := t.Imap.Folders[0]
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		began := time.Now()
-		err := w.idle(ctx, dial, acct, t.MailboxID, folder)
+		err := w.idle(ctx, t, folder)
 		if time.Since(began) > time.Minute {
 			attempt = 0 // it had been listening: not a failing server
 		}
@@ -165,9 +155,9 @@ func (w *Watcher) watch(ctx context.Context, t store.WatchTarget) {
 	}
 }
 
-func (w *Watcher) idle(ctx context.Context, dial func(context.Context, imapsync.Account) (*imapsync.Session, error),
-	acct imapsync.Account, mailboxID, folder string) error {
-	sess, err := dial(ctx, acct)
+func (w *Watcher) idle(ctx context.Context, t store.WatchTarget, folder string) error {
+	mailboxID := t.MailboxID
+	sess, err := w.connect(ctx, t.Imap, t.Password)
 	if err != nil {
 		return err
 	}

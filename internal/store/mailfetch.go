@@ -176,12 +176,9 @@ func (s *Store) fetchPlan(ctx context.Context, tx *Tx, row *mailboxRow) (FetchPl
 	if err := json.Unmarshal([]byte(*row.Imap), &plan.Imap); err != nil {
 		return plan, fmt.Errorf("mailbox %s imap settings: %w", row.ID, err)
 	}
-	if len(row.ImapPassword) > 0 {
-		pw, err := s.opts.Box.Open(row.ImapPassword, []byte("mailbox-imap:"+row.ID))
-		if err != nil {
-			return plan, fmt.Errorf("mailbox %s imap password: %w", row.ID, err)
-		}
-		plan.Password = string(pw)
+	var err error
+	if plan.Password, err = s.imapPassword(row); err != nil {
+		return plan, err
 	}
 	if d, err := time.ParseInLocation(time.DateOnly, deref(row.BackfillSince), paris); err == nil {
 		d = d.UTC()

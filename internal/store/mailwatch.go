@@ -35,12 +35,9 @@ func (s *Store) WatchTargets(ctx context.Context) ([]WatchTarget, error) {
 		if err := json.Unmarshal([]byte(*r.Imap), &t.Imap); err != nil {
 			return nil, fmt.Errorf("mailbox %s imap settings: %w", r.ID, err)
 		}
-		if len(r.ImapPassword) > 0 {
-			pw, err := s.opts.Box.Open(r.ImapPassword, []byte("mailbox-imap:"+r.ID))
-			if err != nil {
-				return nil, fmt.Errorf("mailbox %s imap password: %w", r.ID, err)
-			}
-			t.Password = string(pw)
+		var err error
+		if t.Password, err = s.imapPassword(r); err != nil {
+			return nil, err
 		}
 		out = append(out, t)
 	}
