@@ -38,6 +38,8 @@ type Main struct {
 	Spec []byte
 	// Out receives what must be shown once (a generated admin password).
 	Out io.Writer
+	// Blobs keeps attachments and mail; Open builds it.
+	Blobs blob.Store
 	// Fetcher fetches mailboxes; Open builds it.
 	Fetcher *ingest.Fetcher
 	// Watcher wakes fetches with IMAP IDLE; Start runs it when enabled.
@@ -105,6 +107,7 @@ func (m *Main) Open(ctx context.Context, insertOnly bool) error {
 	if opts.Blobs, err = m.blobStore(); err != nil {
 		return err
 	}
+	m.Blobs = opts.Blobs
 	m.Store, err = store.New(ctx, m.DB, store.JobsConfig{Workers: workers, PeriodicJobs: periodic,
 		MaxWorkers: m.Config.JobWorkers, Logger: m.Log, InsertOnly: insertOnly}, opts)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 // Maintenance is what the clean-up job needs.
 type Maintenance interface {
 	PurgeExpired(ctx context.Context) (int, error)
+	SweepOrphanBlobs(ctx context.Context) (int, error)
 }
 
 // Tickets is what the ticket jobs need.
@@ -94,6 +95,32 @@ func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 	return nil
 }
 
+// BlobSweepInterval is how often unused blobs are looked for.
+const BlobSweepInterval = time.Hour
+
+// BlobSweepArgs deletes the blobs a killed process left unused.
+type BlobSweepArgs struct{}
+
+// Kind names the job in River.
+func (BlobSweepArgs) Kind() string { return "blob_sweep" }
+
+// InsertOpts keeps one sweep per period across replicas.
+func (BlobSweepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: BlobSweepInterval}}
+}
+
+type blobSweepWorker struct {
+	river.WorkerDefaults[BlobSweepArgs]
+	svc *Services
+}
+
+func (w *blobSweepWorker) Work(ctx context.Context, _ *river.Job[BlobSweepArgs]) error {
+	if _, err := w.svc.Maintenance.SweepOrphanBlobs(ctx); err != nil {
+		return fmt.Errorf("blob sweep: %w", err)
+	}
+	return nil
+}
+
 // CleanupInterval is how often expired records are purged.
 const CleanupInterval = 15 * time.Minute
 
@@ -107,6 +134,7 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 	river.AddWorker(workers, &messageFollowUpWorker{svc: svc})
 	river.AddWorker(workers, &fetchSchedulerWorker{svc: svc})
 	river.AddWorker(workers, &mailboxFetchWorker{svc: svc})
+	river.AddWorker(workers, &blobSweepWorker{svc: svc})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
@@ -116,6 +144,9 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(FetchSchedulerInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return FetchSchedulerArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(BlobSweepInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return BlobSweepArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return workers, periodic

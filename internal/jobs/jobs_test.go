@@ -51,6 +51,14 @@ func (m *countingMaintenance) PurgeExpired(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// SweepOrphanBlobs passes through: only purges are counted.
+func (m *countingMaintenance) SweepOrphanBlobs(ctx context.Context) (int, error) {
+	if m.next == nil {
+		return 0, m.err
+	}
+	return m.next.SweepOrphanBlobs(ctx)
+}
+
 // snapshot returns the calls so far, and the result of the first.
 func (m *countingMaintenance) snapshot() (calls, firstPurged int, firstErr error) {
 	m.mu.Lock()

@@ -39,3 +39,13 @@ func (s *Store) QueuedUnitsForTest() int {
 func (s *Store) SetSearchLimitsForTest(drive, walk, window int) {
 	s.search = searchLimits{drive: drive, walk: walk, window: window}
 }
+
+// BlobColumnsForTest lists the "table.column" pairs the blob sweep looks
+// blob keys up in.
+func BlobColumnsForTest() []string {
+	out := make([]string, len(blobColumns))
+	for i, c := range blobColumns {
+		out[i] = c.table + "." + c.column
+	}
+	return out
+}

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/uptrace/bun"
-
 	"github.com/guichet/guichet/internal/blob"
 	"github.com/guichet/guichet/internal/guichet"
 )
@@ -272,21 +270,4 @@ func hasReply(ctx context.Context, tx *Tx, ticketID string, row *interactionRow)
 		_ = json.Unmarshal([]byte(d), &reply)
 		return !row.Registered || reply.Channel == guichet.ChannelRegisteredLetter
 	}), nil
-}
-
-// unusedBlobs returns the keys that no attachment and no scan use any
-// more: a letter's scan is shared by its tickets' attachments.
-func unusedBlobs(ctx context.Context, tx *Tx, keys []string) ([]string, error) {
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	var used []string
-	// Ingested mail shares its blobs with the attachments of its tickets.
-	err := tx.NewRaw(`SELECT blob_key FROM attachments WHERE blob_key IN (?) UNION SELECT scan_blob_key FROM interactions WHERE scan_blob_key IN (?)
-		UNION SELECT blob_key FROM mail_attachments WHERE blob_key IN (?) UNION SELECT raw_blob_key FROM mail_messages WHERE raw_blob_key IN (?)`,
-		bun.List(keys), bun.List(keys), bun.List(keys), bun.List(keys)).Scan(ctx, &used)
-	if err != nil {
-		return nil, fmt.Errorf("blobs in use: %w", err)
-	}
-	return slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return slices.Contains(used, k) }), nil
 }

@@ -1,0 +1,14 @@
+-- Orphan blobs: a process killed between storing a blob and committing the
+-- row that refers to it (an upload, a batch of ingested mail) leaves a blob
+-- nobody uses. A periodic sweep deletes those older than a grace period;
+-- it walks keys (time-ordered UUIDv7) from where it stopped last time.
+CREATE TABLE blob_sweeps (
+    id          integer PRIMARY KEY,
+    swept_until text NOT NULL,
+    updated_at  timestamptz NOT NULL
+);
+
+-- The sweep asks which of a batch of keys are used.
+CREATE INDEX mail_attachments_blob_idx ON mail_attachments (blob_key) WHERE blob_key IS NOT NULL;
+CREATE INDEX mail_messages_raw_blob_idx ON mail_messages (raw_blob_key) WHERE raw_blob_key IS NOT NULL;
+CREATE INDEX mandates_document_blob_idx ON mandates (document_blob_key) WHERE document_blob_key IS NOT NULL;
