@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -74,6 +75,9 @@ func (s *DB) Put(ctx context.Context, r io.Reader, max int64) (Info, error) {
 	key := newKey()
 	var info Info
 	err := s.write.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.relaxCommit(ctx, tx); err != nil {
+			return err
+		}
 		m := newMeter(ctx, r, max)
 		if err := s.insertChunks(ctx, tx, key, m); err != nil {
 			return err
@@ -94,11 +98,35 @@ func (s *DB) Put(ctx context.Context, r io.Reader, max int64) (Info, error) {
 	return info, nil
 }
 
+// relaxCommit lets PostgreSQL commit the blob without waiting for its
+// WAL flush. No durability is lost: a blob is only ever used by a row
+// committed later, and the synchronous commit of that row flushes the WAL
+// up to its own record, the blob's included (the WAL is one sequence). A
+// crash before that leaves at most an unused blob, which is what a crash
+// between the two commits leaves anyway (see store.SweepOrphanBlobs).
+// Ingestion stores one blob or more per mail: the flush was most of its
+// cost.
+func (s *DB) relaxCommit(ctx context.Context, tx bun.Tx) error {
+	if s.write.Dialect().Name() != dialect.PG {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+		return fmt.Errorf("blob: relax commit: %w", err)
+	}
+	return nil
+}
+
+// chunkBuffers recycles the chunk buffers: one per Put, 256 KiB each,
+// would otherwise be most of what ingestion allocates.
+var chunkBuffers = sync.Pool{New: func() any { return new([ChunkSize]byte) }}
+
 // insertChunks copies src into rows of ChunkSize bytes through one buffer.
 // The rows precede their blobs row, which the foreign key allows because
 // it is checked at commit (DEFERRABLE INITIALLY DEFERRED).
 func (s *DB) insertChunks(ctx context.Context, tx bun.Tx, key string, src io.Reader) error {
-	buf := make([]byte, ChunkSize)
+	arr := chunkBuffers.Get().(*[ChunkSize]byte)
+	defer chunkBuffers.Put(arr)
+	buf := arr[:]
 	for seq := 0; ; seq++ {
 		n, err := readChunk(src, buf)
 		if err != nil && err != io.EOF {

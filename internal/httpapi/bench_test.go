@@ -1,11 +1,15 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/guichet/guichet/internal/apitest"
+	"github.com/guichet/guichet/internal/imaptest"
 	"github.com/guichet/guichet/internal/testdb"
 )
 
@@ -53,6 +57,40 @@ func BenchmarkCreateTicket(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkIngestMail measures the fetch of new mail from an in-process
+// IMAP server into tickets, one mail per iteration (a new request from one
+// of 200 clients); make bench measures it with varied mail against a
+// separate server process.
+func BenchmarkIngestMail(b *testing.B) {
+	for _, backend := range testdb.Backends() {
+		b.Run(backend.Name, func(b *testing.B) {
+			e := apitest.Start(b, backend)
+			mt := &mailTest{env: e, srv: imaptest.Start(b, imaptest.Options{})}
+			_, manager := e.Agent("gerant", "manager")
+			respID, _ := e.Agent("accueil", "agent")
+			box := mt.boxTB(b, manager, "contact", map[string]any{"kind": "shared", "purpose": "contact", "responsible_id": respID})
+			if _, err := e.Main.FetchMailbox(context.Background(), box); err != nil {
+				b.Fatal(err)
+			}
+			for i := range b.N {
+				raw := eml(fmt.Sprintf("Client %d <client%d@example.fr>", i%200, i%200), "contact@guichet.example",
+					fmt.Sprintf("Demande %d", i), fmt.Sprintf("bench-%d@example.fr", i), strings.Repeat("Bonjour, l'export FEC échoue. ", 40))
+				if _, err := mt.srv.Append("contact", "INBOX", raw, time.Now().Add(-time.Minute)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for got := 0; got < b.N; {
+				res, err := e.Main.FetchMailbox(context.Background(), box)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got += res.Mails
+			}
 		})
 	}
 }

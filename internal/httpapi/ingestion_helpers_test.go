@@ -63,6 +63,12 @@ type mailMessage struct {
 // it; body completes the mailbox. It returns the mailbox's id.
 func (mt *mailTest) box(t *testing.T, token, user string, body map[string]any) string {
 	t.Helper()
+	return mt.boxTB(t, token, user, body)
+}
+
+// boxTB is box for tests and benchmarks.
+func (mt *mailTest) boxTB(t testing.TB, token, user string, body map[string]any) string {
+	t.Helper()
 	if err := mt.srv.AddUser(user, "pw-"+user); err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ type mailbox struct {
 	Version int `json:"version"`
 }
 
-func createMailbox(t *testing.T, env *apitest.Env, token string, body map[string]any) mailbox {
+func createMailbox(t testing.TB, env *apitest.Env, token string, body map[string]any) mailbox {
 	t.Helper()
 	var m mailbox
 	env.Post(token, "/mailboxes", body).Expect(t, http.StatusCreated).JSON(t, &m)

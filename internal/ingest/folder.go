@@ -43,6 +43,17 @@ type folderState struct {
 	skipAll       bool      // the server gave no UIDNEXT: reach the end without importing
 	backfillSince time.Time // a backfill: older mail is skipped
 	pending       []store.InboundMail
+	// inflight receives the result of the batch being committed while the
+	// next one is received (nil when none is): the database's round trips
+	// overlap the server's and the parsing. One at a time, so batches and
+	// their checkpoints commit in order.
+	inflight chan error
+}
+
+// batch is mail to commit with the checkpoint that follows it.
+type batch struct {
+	mails []store.InboundMail
+	cp    store.FolderCheckpoint
 }
 
 // folder ingests one folder: a folder never seen starts at its current
@@ -112,25 +123,62 @@ func (fs *folderState) mail(m imapsync.Mail) error {
 	fs.pending = append(fs.pending, in)
 	fs.cp.LastUID = m.UID
 	if len(fs.pending) >= fs.run.f.batch() {
-		return fs.flush()
+		return fs.flushAsync()
 	}
 	return nil
 }
 
-// flush commits the pending mail with the checkpoint. On failure the
-// blobs stay (the commit may have happened: a missing blob would be worse
-// than an orphan) and the mail will be fetched again.
+// flush commits the pending mail with the checkpoint, after the batch in
+// flight. On failure the blobs stay (the commit may have happened: a
+// missing blob would be worse than an orphan) and the mail will be fetched
+// again.
 func (fs *folderState) flush() error {
-	f := fs.run.f
-	if len(fs.pending) == 0 {
-		if !fs.dirty {
-			return nil
-		}
-		err := f.Store.SaveCheckpoints(fs.ctx, fs.run.plan.MailboxID, fs.run.holder, []store.FolderCheckpoint{fs.cp})
-		fs.dirty = err != nil
+	if err := fs.wait(); err != nil {
 		return err
 	}
-	unused, err := f.Store.CommitMail(fs.ctx, fs.run.plan.MailboxID, fs.run.holder, fs.pending, []store.FolderCheckpoint{fs.cp})
+	if len(fs.pending) == 0 && !fs.dirty {
+		return nil
+	}
+	return fs.commit(fs.take())
+}
+
+// flushAsync starts committing the pending mail and returns at once,
+// after the previous batch has committed (its error, if any).
+func (fs *folderState) flushAsync() error {
+	if err := fs.wait(); err != nil {
+		return err
+	}
+	b, done := fs.take(), make(chan error, 1)
+	go func() { done <- fs.commit(b) }()
+	fs.inflight = done
+	return nil
+}
+
+// wait returns the result of the batch in flight, if any.
+func (fs *folderState) wait() error {
+	if fs.inflight == nil {
+		return nil
+	}
+	err := <-fs.inflight
+	fs.inflight = nil
+	return err
+}
+
+// take hands the pending mail and the checkpoint over to a commit.
+func (fs *folderState) take() batch {
+	b := batch{mails: fs.pending, cp: fs.cp}
+	fs.pending, fs.dirty = nil, false
+	return b
+}
+
+// commit stores a batch and its checkpoint in one transaction.
+func (fs *folderState) commit(b batch) error {
+	f := fs.run.f
+	cps := []store.FolderCheckpoint{b.cp}
+	if len(b.mails) == 0 {
+		return f.Store.SaveCheckpoints(fs.ctx, fs.run.plan.MailboxID, fs.run.holder, cps)
+	}
+	unused, err := f.Store.CommitMail(fs.ctx, fs.run.plan.MailboxID, fs.run.holder, b.mails, cps)
 	if err != nil {
 		return err
 	}
@@ -139,7 +187,6 @@ func (fs *folderState) flush() error {
 			f.log().Warn("delete unused mail blob", "key", k, "error", err)
 		}
 	}
-	fs.run.mails += len(fs.pending)
-	fs.pending, fs.dirty = nil, false
+	fs.run.mails += len(b.mails)
 	return nil
 }
