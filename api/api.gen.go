@@ -703,6 +703,42 @@ func (e LetterStatus) Valid() bool {
 	}
 }
 
+// Defines values for MailItemArchiveState.
+const (
+	MailItemArchiveStateArchived MailItemArchiveState = "archived"
+	MailItemArchiveStateFailed   MailItemArchiveState = "failed"
+	MailItemArchiveStatePending  MailItemArchiveState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the MailItemArchiveState enum.
+func (e MailItemArchiveState) Valid() bool {
+	switch e {
+	case MailItemArchiveStateArchived:
+		return true
+	case MailItemArchiveStateFailed:
+		return true
+	case MailItemArchiveStatePending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailItemProcessingKeepTicket.
+const (
+	True MailItemProcessingKeepTicket = true
+)
+
+// Valid indicates whether the value is a known member of the MailItemProcessingKeepTicket enum.
+func (e MailItemProcessingKeepTicket) Valid() bool {
+	switch e {
+	case True:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MailItemStatus.
 const (
 	MailItemStatusClaimed   MailItemStatus = "claimed"
@@ -718,6 +754,27 @@ func (e MailItemStatus) Valid() bool {
 	case MailItemStatusNew:
 		return true
 	case MailItemStatusProcessed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailItemTicketHow.
+const (
+	Joined MailItemTicketHow = "joined"
+	Kept   MailItemTicketHow = "kept"
+	Opened MailItemTicketHow = "opened"
+)
+
+// Valid indicates whether the value is a known member of the MailItemTicketHow enum.
+func (e MailItemTicketHow) Valid() bool {
+	switch e {
+	case Joined:
+		return true
+	case Kept:
+		return true
+	case Opened:
 		return true
 	default:
 		return false
@@ -2881,6 +2938,7 @@ type MailClassification struct {
 
 // MailItem defines model for MailItem.
 type MailItem struct {
+	Archive   nullable.Nullable[MailItemArchive]    `json:"archive,omitempty"`
 	ClaimedAt nullable.Nullable[time.Time]          `json:"claimed_at,omitempty"`
 	ClaimedBy nullable.Nullable[openapi_types.UUID] `json:"claimed_by,omitempty"`
 	CreatedAt time.Time                             `json:"created_at"`
@@ -2896,6 +2954,9 @@ type MailItem struct {
 	ProcessedAt nullable.Nullable[time.Time]          `json:"processed_at,omitempty"`
 	ProcessedBy nullable.Nullable[openapi_types.UUID] `json:"processed_by,omitempty"`
 
+	// ProcessedReason Why it was closed without a ticket (close_reason), or the processor's note.
+	ProcessedReason nullable.Nullable[string] `json:"processed_reason,omitempty"`
+
 	// Quarantined Over the limits: kept with its headers, never dropped, for a person to look at.
 	Quarantined bool `json:"quarantined"`
 
@@ -2909,7 +2970,29 @@ type MailItem struct {
 	Status   MailItemStatus                        `json:"status"`
 	Subject  string                                `json:"subject"`
 	TicketId nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
-	Version  int                                   `json:"version"`
+
+	// Tickets The tickets processing sent the mail to, and how (GET /mail-items/{id} only).
+	Tickets *[]MailItemTicket `json:"tickets,omitempty"`
+	Version int               `json:"version"`
+}
+
+// MailItemArchive defines model for MailItemArchive.
+type MailItemArchive struct {
+	ArchivedAt nullable.Nullable[time.Time] `json:"archived_at,omitempty"`
+
+	// Error Why the move failed (or is being retried).
+	Error nullable.Nullable[string] `json:"error,omitempty"`
+
+	// State The move of the processed mail to the mailbox's archive folder on the IMAP server.
+	State MailItemArchiveState `json:"state"`
+}
+
+// MailItemArchiveState The move of the processed mail to the mailbox's archive folder on the IMAP server.
+type MailItemArchiveState string
+
+// MailItemMove defines model for MailItemMove.
+type MailItemMove struct {
+	MailboxId openapi_types.UUID `json:"mailbox_id"`
 }
 
 // MailItemPage defines model for MailItemPage.
@@ -2918,8 +3001,44 @@ type MailItemPage struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
 }
 
+// MailItemProcessing Exactly one of ticket_ids, new_tickets, close_reason and keep_ticket.
+type MailItemProcessing struct {
+	// CloseReason No ticket: spam, information only, duplicate…
+	CloseReason *string `json:"close_reason,omitempty"`
+
+	// KeepTicket The item's mail already has its ticket (automatic tickets, threading).
+	KeepTicket *MailItemProcessingKeepTicket `json:"keep_ticket,omitempty"`
+	NewTickets *[]MailNewTicket              `json:"new_tickets,omitempty"`
+
+	// Note Why, recorded on each ticket link.
+	Note      *string               `json:"note,omitempty"`
+	TicketIds *[]openapi_types.UUID `json:"ticket_ids,omitempty"`
+}
+
+// MailItemProcessingKeepTicket The item's mail already has its ticket (automatic tickets, threading).
+type MailItemProcessingKeepTicket bool
+
+// MailItemReassign defines model for MailItemReassign.
+type MailItemReassign struct {
+	AgentId openapi_types.UUID `json:"agent_id"`
+}
+
 // MailItemStatus new (waiting), claimed (someone took it), processed (linked to a ticket or closed with a reason, by the person who processed it).
 type MailItemStatus string
+
+// MailItemTicket defines model for MailItemTicket.
+type MailItemTicket struct {
+	// How joined: the mail joined this ticket as the client's message; opened: the processor opened it for one of the mail's subjects; kept: the ticket the mail opened or joined when it arrived.
+	How MailItemTicketHow `json:"how"`
+
+	// Note The processor's note, if any.
+	Note     string             `json:"note"`
+	Number   string             `json:"number"`
+	TicketId openapi_types.UUID `json:"ticket_id"`
+}
+
+// MailItemTicketHow joined: the mail joined this ticket as the client's message; opened: the processor opened it for one of the mail's subjects; kept: the ticket the mail opened or joined when it arrived.
+type MailItemTicketHow string
 
 // MailMessage defines model for MailMessage.
 type MailMessage struct {
@@ -2988,6 +3107,15 @@ type MailMessageDirection string
 // MailMessageQuarantineReason defines model for MailMessage.QuarantineReason.
 type MailMessageQuarantineReason string
 
+// MailNewTicket defines model for MailNewTicket.
+type MailNewTicket struct {
+	Category *Category `json:"category,omitempty"`
+
+	// Description Default: what the mail says.
+	Description *string `json:"description,omitempty"`
+	Subject     string  `json:"subject"`
+}
+
 // MailSecurity tls (implicit TLS, e.g. IMAPS 993, SMTPS 465), starttls, or none (tests and local relays only).
 type MailSecurity string
 
@@ -3026,6 +3154,9 @@ type Mailbox struct {
 
 	// Purpose Shared mailboxes: contact, compta, or another named queue.
 	Purpose nullable.Nullable[string] `json:"purpose,omitempty"`
+
+	// QueueReminderMinutes An item not processed this long after it entered the queue is reminded to its holder, then after as long again to the responsible (the backup during the responsible's absence; the owner for a personal mailbox). 0: no reminders.
+	QueueReminderMinutes *int `json:"queue_reminder_minutes,omitempty"`
 
 	// ResponsibleId Shared mailboxes.
 	ResponsibleId nullable.Nullable[openapi_types.UUID] `json:"responsible_id,omitempty"`
@@ -3074,9 +3205,12 @@ type MailboxCreate struct {
 	Priority *int        `json:"priority,omitempty"`
 
 	// Purpose Required for a shared mailbox; refused for a personal one.
-	Purpose       *string             `json:"purpose,omitempty"`
-	ResponsibleId *openapi_types.UUID `json:"responsible_id,omitempty"`
-	Smtp          *SmtpSettingsInput  `json:"smtp,omitempty"`
+	Purpose *string `json:"purpose,omitempty"`
+
+	// QueueReminderMinutes Default 240 (four hours); 0 turns the queue's reminders off.
+	QueueReminderMinutes *int                `json:"queue_reminder_minutes,omitempty"`
+	ResponsibleId        *openapi_types.UUID `json:"responsible_id,omitempty"`
+	Smtp                 *SmtpSettingsInput  `json:"smtp,omitempty"`
 }
 
 // MailboxKind personal (its owner's alone, confidential) or shared (a team's queue, e.g. contact@ or compta@).
@@ -3117,8 +3251,11 @@ type MailboxUpdate struct {
 	IngestionEnabled *bool                                 `json:"ingestion_enabled,omitempty"`
 	Name             *string                               `json:"name,omitempty"`
 	Priority         *int                                  `json:"priority,omitempty"`
-	ResponsibleId    *openapi_types.UUID                   `json:"responsible_id,omitempty"`
-	Smtp             nullable.Nullable[SmtpSettingsInput]  `json:"smtp,omitempty"`
+
+	// QueueReminderMinutes 0 turns the queue's reminders off.
+	QueueReminderMinutes *int                                 `json:"queue_reminder_minutes,omitempty"`
+	ResponsibleId        *openapi_types.UUID                  `json:"responsible_id,omitempty"`
+	Smtp                 nullable.Nullable[SmtpSettingsInput] `json:"smtp,omitempty"`
 }
 
 // Mandate defines model for Mandate.
@@ -4792,6 +4929,51 @@ type UploadLetterScanParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ClaimMailItemParams defines parameters for ClaimMailItem.
+type ClaimMailItemParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// MoveMailItemParams defines parameters for MoveMailItem.
+type MoveMailItemParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ProcessMailItemParams defines parameters for ProcessMailItem.
+type ProcessMailItemParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReassignMailItemParams defines parameters for ReassignMailItem.
+type ReassignMailItemParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReleaseMailItemParams defines parameters for ReleaseMailItem.
+type ReleaseMailItemParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMailboxesParams defines parameters for ListMailboxes.
 type ListMailboxesParams struct {
 	// Limit Page size.
@@ -5323,6 +5505,15 @@ type ProcessLetterJSONRequestBody = LetterProcessing
 
 // UploadLetterScanMultipartRequestBody defines body for UploadLetterScan for multipart/form-data ContentType.
 type UploadLetterScanMultipartRequestBody UploadLetterScanMultipartBody
+
+// MoveMailItemJSONRequestBody defines body for MoveMailItem for application/json ContentType.
+type MoveMailItemJSONRequestBody = MailItemMove
+
+// ProcessMailItemJSONRequestBody defines body for ProcessMailItem for application/json ContentType.
+type ProcessMailItemJSONRequestBody = MailItemProcessing
+
+// ReassignMailItemJSONRequestBody defines body for ReassignMailItem for application/json ContentType.
+type ReassignMailItemJSONRequestBody = MailItemReassign
 
 // CreateMailboxJSONRequestBody defines body for CreateMailbox for application/json ContentType.
 type CreateMailboxJSONRequestBody = MailboxCreate
@@ -6401,6 +6592,158 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 	UploadLetterScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMailItem Read a queue item
+	//
+	// The item with what its processing left: the tickets it went to and
+	// how, the close reason, and where the move to the mailbox's archive
+	// folder stands. A personal mailbox's items are its owner's alone
+	// (404 to anyone else, admins included; a delegate's read during the
+	// owner's absence is recorded in the mailbox's audit trail).
+	//
+	// Corresponds with GET /mail-items/{mailItemId} (the `GetMailItem` operationId).
+	GetMailItem(ctx context.Context, mailItemId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ClaimMailItem Take a queue item
+	//
+	// A new item becomes the caller's (claimed). 409 names the holder
+	// when someone else holds it, or says it is processed. Claiming an
+	// item one already holds is accepted (it stays the caller's).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/claim (the `ClaimMailItem` operationId).
+	ClaimMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ClaimMailItemParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MoveMailItemWithBody Move an unprocessed item to another shared mailbox's queue
+	//
+	// A mail that belongs to another team's queue (contact@ to compta@)
+	// moves there, new and unclaimed. « On ne transfère pas les mails
+	// dans les boîtes perso »: a personal mailbox as target is 422. 409
+	// when the mail is already in the target's queue, when the item is
+	// processed, or when someone else holds it. A personal mailbox's
+	// item is moved by its owner only (403 otherwise).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+	MoveMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MoveMailItem Move an unprocessed item to another shared mailbox's queue
+	//
+	// A mail that belongs to another team's queue (contact@ to compta@)
+	// moves there, new and unclaimed. « On ne transfère pas les mails
+	// dans les boîtes perso »: a personal mailbox as target is 422. 409
+	// when the mail is already in the target's queue, when the item is
+	// processed, or when someone else holds it. A personal mailbox's
+	// item is moved by its owner only (403 otherwise).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+	MoveMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, body MoveMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessMailItemWithBody Process a queue item completely, removing it from the queue
+	//
+	// « Un mail n'est enlevé de la file que quand il est complètement
+	// traité ; c'est la personne qui traite qui est en charge d'enlever
+	// le mail. » Only the agent holding the claim processes: an
+	// unclaimed item is 409 "claim it first", and one held by someone
+	// else is 409 naming the holder (claim and process refuse alike: the
+	// item is someone else's until released or reassigned). The body
+	// says how, exactly one of:
+	// `ticket_ids` (the mail joins these open tickets as the client's
+	// message: a response clock from the mail's reception, and a ticket
+	// waiting for the client moves on; a ticket of another client than
+	// the sender's — not its contact, another contact of its
+	// organisation, nor an intervenant mandated for it — is 422),
+	// `new_tickets` (one ticket per subject, channel email, the mail's
+	// contact, received at the mail's reception so that the response
+	// clock starts there), `close_reason` (no ticket: spam, information
+	// only…), or `keep_ticket: true` for an item whose mail already
+	// opened or joined a ticket when it arrived.
+	// A personal mailbox's mail becomes a ticket only when its owner
+	// converts it: a delegate gets 403. When the mailbox has an
+	// `archive_folder`, the mail is then moved there on the IMAP server
+	// by a background job (`archive.state` pending, archived or failed).
+	// The item stays listed, with status processed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+	ProcessMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessMailItem Process a queue item completely, removing it from the queue
+	//
+	// « Un mail n'est enlevé de la file que quand il est complètement
+	// traité ; c'est la personne qui traite qui est en charge d'enlever
+	// le mail. » Only the agent holding the claim processes: an
+	// unclaimed item is 409 "claim it first", and one held by someone
+	// else is 409 naming the holder (claim and process refuse alike: the
+	// item is someone else's until released or reassigned). The body
+	// says how, exactly one of:
+	// `ticket_ids` (the mail joins these open tickets as the client's
+	// message: a response clock from the mail's reception, and a ticket
+	// waiting for the client moves on; a ticket of another client than
+	// the sender's — not its contact, another contact of its
+	// organisation, nor an intervenant mandated for it — is 422),
+	// `new_tickets` (one ticket per subject, channel email, the mail's
+	// contact, received at the mail's reception so that the response
+	// clock starts there), `close_reason` (no ticket: spam, information
+	// only…), or `keep_ticket: true` for an item whose mail already
+	// opened or joined a ticket when it arrived.
+	// A personal mailbox's mail becomes a ticket only when its owner
+	// converts it: a delegate gets 403. When the mailbox has an
+	// `archive_folder`, the mail is then moved there on the IMAP server
+	// by a background job (`archive.state` pending, archived or failed).
+	// The item stays listed, with status processed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+	ProcessMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, body ProcessMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReassignMailItemWithBody Give an unprocessed item to another agent
+	//
+	// The responsible of the queue « est garant du traitement » and
+	// chases unprocessed mail: whoever is in charge of the mailbox (the
+	// responsible, the backup during the responsible's declared absence,
+	// the owner of a personal mailbox) or a manager gives the item to an
+	// agent, who then holds it and gets an agent notification
+	// (`GET /me/notifications`). 403 for anyone else; 422 for an
+	// unknown or inactive agent, or one who cannot see the mailbox (a
+	// personal mailbox's mail never goes to someone else); 409 when the
+	// item is processed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+	ReassignMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReassignMailItem Give an unprocessed item to another agent
+	//
+	// The responsible of the queue « est garant du traitement » and
+	// chases unprocessed mail: whoever is in charge of the mailbox (the
+	// responsible, the backup during the responsible's declared absence,
+	// the owner of a personal mailbox) or a manager gives the item to an
+	// agent, who then holds it and gets an agent notification
+	// (`GET /me/notifications`). 403 for anyone else; 422 for an
+	// unknown or inactive agent, or one who cannot see the mailbox (a
+	// personal mailbox's mail never goes to someone else); 409 when the
+	// item is processed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+	ReassignMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, body ReassignMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReleaseMailItem Give a claimed item back to the queue
+	//
+	// The item is new again. Only its holder, or whoever is in charge of
+	// the mailbox (the responsible, the backup during the responsible's
+	// declared absence, the owner of a personal mailbox), may release it:
+	// 403 for anyone else. 409 when it is not claimed.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/release (the `ReleaseMailItem` operationId).
+	ReleaseMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ReleaseMailItemParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMailMessage Read an ingested mail
 	//
@@ -8939,6 +9282,248 @@ func (c *Client) DownloadLetterScan(ctx context.Context, interactionId Interacti
 // Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 func (c *Client) UploadLetterScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUploadLetterScanRequestWithBody(c.Server, interactionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMailItem Read a queue item
+//
+// The item with what its processing left: the tickets it went to and
+// how, the close reason, and where the move to the mailbox's archive
+// folder stands. A personal mailbox's items are its owner's alone
+// (404 to anyone else, admins included; a delegate's read during the
+// owner's absence is recorded in the mailbox's audit trail).
+//
+// Corresponds with GET /mail-items/{mailItemId} (the `GetMailItem` operationId).
+func (c *Client) GetMailItem(ctx context.Context, mailItemId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMailItemRequest(c.Server, mailItemId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClaimMailItem Take a queue item
+//
+// A new item becomes the caller's (claimed). 409 names the holder
+// when someone else holds it, or says it is processed. Claiming an
+// item one already holds is accepted (it stays the caller's).
+//
+// Corresponds with POST /mail-items/{mailItemId}/claim (the `ClaimMailItem` operationId).
+func (c *Client) ClaimMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ClaimMailItemParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClaimMailItemRequest(c.Server, mailItemId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MoveMailItemWithBody Move an unprocessed item to another shared mailbox's queue
+//
+// A mail that belongs to another team's queue (contact@ to compta@)
+// moves there, new and unclaimed. « On ne transfère pas les mails
+// dans les boîtes perso »: a personal mailbox as target is 422. 409
+// when the mail is already in the target's queue, when the item is
+// processed, or when someone else holds it. A personal mailbox's
+// item is moved by its owner only (403 otherwise).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+func (c *Client) MoveMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveMailItemRequestWithBody(c.Server, mailItemId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MoveMailItem Move an unprocessed item to another shared mailbox's queue
+//
+// A mail that belongs to another team's queue (contact@ to compta@)
+// moves there, new and unclaimed. « On ne transfère pas les mails
+// dans les boîtes perso »: a personal mailbox as target is 422. 409
+// when the mail is already in the target's queue, when the item is
+// processed, or when someone else holds it. A personal mailbox's
+// item is moved by its owner only (403 otherwise).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+func (c *Client) MoveMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, body MoveMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveMailItemRequest(c.Server, mailItemId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessMailItemWithBody Process a queue item completely, removing it from the queue
+//
+// « Un mail n'est enlevé de la file que quand il est complètement
+// traité ; c'est la personne qui traite qui est en charge d'enlever
+// le mail. » Only the agent holding the claim processes: an
+// unclaimed item is 409 "claim it first", and one held by someone
+// else is 409 naming the holder (claim and process refuse alike: the
+// item is someone else's until released or reassigned). The body
+// says how, exactly one of:
+// `ticket_ids` (the mail joins these open tickets as the client's
+// message: a response clock from the mail's reception, and a ticket
+// waiting for the client moves on; a ticket of another client than
+// the sender's — not its contact, another contact of its
+// organisation, nor an intervenant mandated for it — is 422),
+// `new_tickets` (one ticket per subject, channel email, the mail's
+// contact, received at the mail's reception so that the response
+// clock starts there), `close_reason` (no ticket: spam, information
+// only…), or `keep_ticket: true` for an item whose mail already
+// opened or joined a ticket when it arrived.
+// A personal mailbox's mail becomes a ticket only when its owner
+// converts it: a delegate gets 403. When the mailbox has an
+// `archive_folder`, the mail is then moved there on the IMAP server
+// by a background job (`archive.state` pending, archived or failed).
+// The item stays listed, with status processed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+func (c *Client) ProcessMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessMailItemRequestWithBody(c.Server, mailItemId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessMailItem Process a queue item completely, removing it from the queue
+//
+// « Un mail n'est enlevé de la file que quand il est complètement
+// traité ; c'est la personne qui traite qui est en charge d'enlever
+// le mail. » Only the agent holding the claim processes: an
+// unclaimed item is 409 "claim it first", and one held by someone
+// else is 409 naming the holder (claim and process refuse alike: the
+// item is someone else's until released or reassigned). The body
+// says how, exactly one of:
+// `ticket_ids` (the mail joins these open tickets as the client's
+// message: a response clock from the mail's reception, and a ticket
+// waiting for the client moves on; a ticket of another client than
+// the sender's — not its contact, another contact of its
+// organisation, nor an intervenant mandated for it — is 422),
+// `new_tickets` (one ticket per subject, channel email, the mail's
+// contact, received at the mail's reception so that the response
+// clock starts there), `close_reason` (no ticket: spam, information
+// only…), or `keep_ticket: true` for an item whose mail already
+// opened or joined a ticket when it arrived.
+// A personal mailbox's mail becomes a ticket only when its owner
+// converts it: a delegate gets 403. When the mailbox has an
+// `archive_folder`, the mail is then moved there on the IMAP server
+// by a background job (`archive.state` pending, archived or failed).
+// The item stays listed, with status processed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+func (c *Client) ProcessMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, body ProcessMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessMailItemRequest(c.Server, mailItemId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReassignMailItemWithBody Give an unprocessed item to another agent
+//
+// The responsible of the queue « est garant du traitement » and
+// chases unprocessed mail: whoever is in charge of the mailbox (the
+// responsible, the backup during the responsible's declared absence,
+// the owner of a personal mailbox) or a manager gives the item to an
+// agent, who then holds it and gets an agent notification
+// (`GET /me/notifications`). 403 for anyone else; 422 for an
+// unknown or inactive agent, or one who cannot see the mailbox (a
+// personal mailbox's mail never goes to someone else); 409 when the
+// item is processed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+func (c *Client) ReassignMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReassignMailItemRequestWithBody(c.Server, mailItemId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReassignMailItem Give an unprocessed item to another agent
+//
+// The responsible of the queue « est garant du traitement » and
+// chases unprocessed mail: whoever is in charge of the mailbox (the
+// responsible, the backup during the responsible's declared absence,
+// the owner of a personal mailbox) or a manager gives the item to an
+// agent, who then holds it and gets an agent notification
+// (`GET /me/notifications`). 403 for anyone else; 422 for an
+// unknown or inactive agent, or one who cannot see the mailbox (a
+// personal mailbox's mail never goes to someone else); 409 when the
+// item is processed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+func (c *Client) ReassignMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, body ReassignMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReassignMailItemRequest(c.Server, mailItemId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReleaseMailItem Give a claimed item back to the queue
+//
+// The item is new again. Only its holder, or whoever is in charge of
+// the mailbox (the responsible, the backup during the responsible's
+// declared absence, the owner of a personal mailbox), may release it:
+// 403 for anyone else. 409 when it is not claimed.
+//
+// Corresponds with POST /mail-items/{mailItemId}/release (the `ReleaseMailItem` operationId).
+func (c *Client) ReleaseMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ReleaseMailItemParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReleaseMailItemRequest(c.Server, mailItemId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -14825,6 +15410,379 @@ func NewUploadLetterScanRequestWithBody(server string, interactionId Interaction
 	return req, nil
 }
 
+// NewGetMailItemRequest constructs an http.Request for the GetMailItem method
+func NewGetMailItemRequest(server string, mailItemId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewClaimMailItemRequest constructs an http.Request for the ClaimMailItem method
+func NewClaimMailItemRequest(server string, mailItemId openapi_types.UUID, params *ClaimMailItemParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/claim", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewMoveMailItemRequest calls the generic MoveMailItem builder with application/json body
+func NewMoveMailItemRequest(server string, mailItemId openapi_types.UUID, params *MoveMailItemParams, body MoveMailItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMoveMailItemRequestWithBody(server, mailItemId, params, "application/json", bodyReader)
+}
+
+// NewMoveMailItemRequestWithBody constructs an http.Request for the MoveMailItem method, with any body, and a specified content type
+func NewMoveMailItemRequestWithBody(server string, mailItemId openapi_types.UUID, params *MoveMailItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/move", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProcessMailItemRequest calls the generic ProcessMailItem builder with application/json body
+func NewProcessMailItemRequest(server string, mailItemId openapi_types.UUID, params *ProcessMailItemParams, body ProcessMailItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProcessMailItemRequestWithBody(server, mailItemId, params, "application/json", bodyReader)
+}
+
+// NewProcessMailItemRequestWithBody constructs an http.Request for the ProcessMailItem method, with any body, and a specified content type
+func NewProcessMailItemRequestWithBody(server string, mailItemId openapi_types.UUID, params *ProcessMailItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/process", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReassignMailItemRequest calls the generic ReassignMailItem builder with application/json body
+func NewReassignMailItemRequest(server string, mailItemId openapi_types.UUID, params *ReassignMailItemParams, body ReassignMailItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReassignMailItemRequestWithBody(server, mailItemId, params, "application/json", bodyReader)
+}
+
+// NewReassignMailItemRequestWithBody constructs an http.Request for the ReassignMailItem method, with any body, and a specified content type
+func NewReassignMailItemRequestWithBody(server string, mailItemId openapi_types.UUID, params *ReassignMailItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/reassign", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReleaseMailItemRequest constructs an http.Request for the ReleaseMailItem method
+func NewReleaseMailItemRequest(server string, mailItemId openapi_types.UUID, params *ReleaseMailItemParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/release", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetMailMessageRequest constructs an http.Request for the GetMailMessage method
 func NewGetMailMessageRequest(server string, mailMessageId openapi_types.UUID) (*http.Request, error) {
 	var err error
@@ -20085,6 +21043,164 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 	UploadLetterScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadLetterScanResponse, error)
+
+	// GetMailItemWithResponse Read a queue item
+	//
+	// The item with what its processing left: the tickets it went to and
+	// how, the close reason, and where the move to the mailbox's archive
+	// folder stands. A personal mailbox's items are its owner's alone
+	// (404 to anyone else, admins included; a delegate's read during the
+	// owner's absence is recorded in the mailbox's audit trail).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mail-items/{mailItemId} (the `GetMailItem` operationId).
+	GetMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMailItemResponse, error)
+
+	// ClaimMailItemWithResponse Take a queue item
+	//
+	// A new item becomes the caller's (claimed). 409 names the holder
+	// when someone else holds it, or says it is processed. Claiming an
+	// item one already holds is accepted (it stays the caller's).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/claim (the `ClaimMailItem` operationId).
+	ClaimMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ClaimMailItemParams, reqEditors ...RequestEditorFn) (*ClaimMailItemResponse, error)
+
+	// MoveMailItemWithBodyWithResponse Move an unprocessed item to another shared mailbox's queue
+	//
+	// A mail that belongs to another team's queue (contact@ to compta@)
+	// moves there, new and unclaimed. « On ne transfère pas les mails
+	// dans les boîtes perso »: a personal mailbox as target is 422. 409
+	// when the mail is already in the target's queue, when the item is
+	// processed, or when someone else holds it. A personal mailbox's
+	// item is moved by its owner only (403 otherwise).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+	MoveMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveMailItemResponse, error)
+
+	// MoveMailItemWithResponse Move an unprocessed item to another shared mailbox's queue
+	//
+	// A mail that belongs to another team's queue (contact@ to compta@)
+	// moves there, new and unclaimed. « On ne transfère pas les mails
+	// dans les boîtes perso »: a personal mailbox as target is 422. 409
+	// when the mail is already in the target's queue, when the item is
+	// processed, or when someone else holds it. A personal mailbox's
+	// item is moved by its owner only (403 otherwise).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+	MoveMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, body MoveMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveMailItemResponse, error)
+
+	// ProcessMailItemWithBodyWithResponse Process a queue item completely, removing it from the queue
+	//
+	// « Un mail n'est enlevé de la file que quand il est complètement
+	// traité ; c'est la personne qui traite qui est en charge d'enlever
+	// le mail. » Only the agent holding the claim processes: an
+	// unclaimed item is 409 "claim it first", and one held by someone
+	// else is 409 naming the holder (claim and process refuse alike: the
+	// item is someone else's until released or reassigned). The body
+	// says how, exactly one of:
+	// `ticket_ids` (the mail joins these open tickets as the client's
+	// message: a response clock from the mail's reception, and a ticket
+	// waiting for the client moves on; a ticket of another client than
+	// the sender's — not its contact, another contact of its
+	// organisation, nor an intervenant mandated for it — is 422),
+	// `new_tickets` (one ticket per subject, channel email, the mail's
+	// contact, received at the mail's reception so that the response
+	// clock starts there), `close_reason` (no ticket: spam, information
+	// only…), or `keep_ticket: true` for an item whose mail already
+	// opened or joined a ticket when it arrived.
+	// A personal mailbox's mail becomes a ticket only when its owner
+	// converts it: a delegate gets 403. When the mailbox has an
+	// `archive_folder`, the mail is then moved there on the IMAP server
+	// by a background job (`archive.state` pending, archived or failed).
+	// The item stays listed, with status processed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+	ProcessMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessMailItemResponse, error)
+
+	// ProcessMailItemWithResponse Process a queue item completely, removing it from the queue
+	//
+	// « Un mail n'est enlevé de la file que quand il est complètement
+	// traité ; c'est la personne qui traite qui est en charge d'enlever
+	// le mail. » Only the agent holding the claim processes: an
+	// unclaimed item is 409 "claim it first", and one held by someone
+	// else is 409 naming the holder (claim and process refuse alike: the
+	// item is someone else's until released or reassigned). The body
+	// says how, exactly one of:
+	// `ticket_ids` (the mail joins these open tickets as the client's
+	// message: a response clock from the mail's reception, and a ticket
+	// waiting for the client moves on; a ticket of another client than
+	// the sender's — not its contact, another contact of its
+	// organisation, nor an intervenant mandated for it — is 422),
+	// `new_tickets` (one ticket per subject, channel email, the mail's
+	// contact, received at the mail's reception so that the response
+	// clock starts there), `close_reason` (no ticket: spam, information
+	// only…), or `keep_ticket: true` for an item whose mail already
+	// opened or joined a ticket when it arrived.
+	// A personal mailbox's mail becomes a ticket only when its owner
+	// converts it: a delegate gets 403. When the mailbox has an
+	// `archive_folder`, the mail is then moved there on the IMAP server
+	// by a background job (`archive.state` pending, archived or failed).
+	// The item stays listed, with status processed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+	ProcessMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, body ProcessMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessMailItemResponse, error)
+
+	// ReassignMailItemWithBodyWithResponse Give an unprocessed item to another agent
+	//
+	// The responsible of the queue « est garant du traitement » and
+	// chases unprocessed mail: whoever is in charge of the mailbox (the
+	// responsible, the backup during the responsible's declared absence,
+	// the owner of a personal mailbox) or a manager gives the item to an
+	// agent, who then holds it and gets an agent notification
+	// (`GET /me/notifications`). 403 for anyone else; 422 for an
+	// unknown or inactive agent, or one who cannot see the mailbox (a
+	// personal mailbox's mail never goes to someone else); 409 when the
+	// item is processed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+	ReassignMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReassignMailItemResponse, error)
+
+	// ReassignMailItemWithResponse Give an unprocessed item to another agent
+	//
+	// The responsible of the queue « est garant du traitement » and
+	// chases unprocessed mail: whoever is in charge of the mailbox (the
+	// responsible, the backup during the responsible's declared absence,
+	// the owner of a personal mailbox) or a manager gives the item to an
+	// agent, who then holds it and gets an agent notification
+	// (`GET /me/notifications`). 403 for anyone else; 422 for an
+	// unknown or inactive agent, or one who cannot see the mailbox (a
+	// personal mailbox's mail never goes to someone else); 409 when the
+	// item is processed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+	ReassignMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, body ReassignMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ReassignMailItemResponse, error)
+
+	// ReleaseMailItemWithResponse Give a claimed item back to the queue
+	//
+	// The item is new again. Only its holder, or whoever is in charge of
+	// the mailbox (the responsible, the backup during the responsible's
+	// declared absence, the owner of a personal mailbox), may release it:
+	// 403 for anyone else. 409 when it is not claimed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/release (the `ReleaseMailItem` operationId).
+	ReleaseMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReleaseMailItemParams, reqEditors ...RequestEditorFn) (*ReleaseMailItemResponse, error)
 
 	// GetMailMessageWithResponse Read an ingested mail
 	//
@@ -25786,6 +26902,588 @@ func (r UploadLetterScanResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UploadLetterScanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMailItemResponse200Headers the declared response headers of an HTTP 200 response for GetMailItem
+type GetMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type GetMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ClaimMailItemResponse200Headers the declared response headers of an HTTP 200 response for ClaimMailItem
+type ClaimMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type ClaimMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ClaimMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ClaimMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ClaimMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClaimMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClaimMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClaimMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MoveMailItemResponse200Headers the declared response headers of an HTTP 200 response for MoveMailItem
+type MoveMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type MoveMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *MoveMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MoveMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r MoveMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MoveMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MoveMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MoveMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ProcessMailItemResponse200Headers the declared response headers of an HTTP 200 response for ProcessMailItem
+type ProcessMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type ProcessMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ProcessMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProcessMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ProcessMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProcessMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProcessMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProcessMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReassignMailItemResponse200Headers the declared response headers of an HTTP 200 response for ReassignMailItem
+type ReassignMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type ReassignMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReassignMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReassignMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ReassignMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReassignMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReassignMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReassignMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReleaseMailItemResponse200Headers the declared response headers of an HTTP 200 response for ReleaseMailItem
+type ReleaseMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type ReleaseMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReleaseMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReleaseMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ReleaseMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReleaseMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReleaseMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReleaseMailItemResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -32867,6 +34565,218 @@ func (c *ClientWithResponses) UploadLetterScanWithBodyWithResponse(ctx context.C
 	return ParseUploadLetterScanResponse(rsp)
 }
 
+// GetMailItemWithResponse Read a queue item
+//
+// The item with what its processing left: the tickets it went to and
+// how, the close reason, and where the move to the mailbox's archive
+// folder stands. A personal mailbox's items are its owner's alone
+// (404 to anyone else, admins included; a delegate's read during the
+// owner's absence is recorded in the mailbox's audit trail).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mail-items/{mailItemId} (the `GetMailItem` operationId).
+func (c *ClientWithResponses) GetMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMailItemResponse, error) {
+	rsp, err := c.GetMailItem(ctx, mailItemId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMailItemResponse(rsp)
+}
+
+// ClaimMailItemWithResponse Take a queue item
+//
+// A new item becomes the caller's (claimed). 409 names the holder
+// when someone else holds it, or says it is processed. Claiming an
+// item one already holds is accepted (it stays the caller's).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/claim (the `ClaimMailItem` operationId).
+func (c *ClientWithResponses) ClaimMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ClaimMailItemParams, reqEditors ...RequestEditorFn) (*ClaimMailItemResponse, error) {
+	rsp, err := c.ClaimMailItem(ctx, mailItemId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClaimMailItemResponse(rsp)
+}
+
+// MoveMailItemWithBodyWithResponse Move an unprocessed item to another shared mailbox's queue
+//
+// A mail that belongs to another team's queue (contact@ to compta@)
+// moves there, new and unclaimed. « On ne transfère pas les mails
+// dans les boîtes perso »: a personal mailbox as target is 422. 409
+// when the mail is already in the target's queue, when the item is
+// processed, or when someone else holds it. A personal mailbox's
+// item is moved by its owner only (403 otherwise).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+func (c *ClientWithResponses) MoveMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveMailItemResponse, error) {
+	rsp, err := c.MoveMailItemWithBody(ctx, mailItemId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMoveMailItemResponse(rsp)
+}
+
+// MoveMailItemWithResponse Move an unprocessed item to another shared mailbox's queue
+//
+// A mail that belongs to another team's queue (contact@ to compta@)
+// moves there, new and unclaimed. « On ne transfère pas les mails
+// dans les boîtes perso »: a personal mailbox as target is 422. 409
+// when the mail is already in the target's queue, when the item is
+// processed, or when someone else holds it. A personal mailbox's
+// item is moved by its owner only (403 otherwise).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+func (c *ClientWithResponses) MoveMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, body MoveMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveMailItemResponse, error) {
+	rsp, err := c.MoveMailItem(ctx, mailItemId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMoveMailItemResponse(rsp)
+}
+
+// ProcessMailItemWithBodyWithResponse Process a queue item completely, removing it from the queue
+//
+// « Un mail n'est enlevé de la file que quand il est complètement
+// traité ; c'est la personne qui traite qui est en charge d'enlever
+// le mail. » Only the agent holding the claim processes: an
+// unclaimed item is 409 "claim it first", and one held by someone
+// else is 409 naming the holder (claim and process refuse alike: the
+// item is someone else's until released or reassigned). The body
+// says how, exactly one of:
+// `ticket_ids` (the mail joins these open tickets as the client's
+// message: a response clock from the mail's reception, and a ticket
+// waiting for the client moves on; a ticket of another client than
+// the sender's — not its contact, another contact of its
+// organisation, nor an intervenant mandated for it — is 422),
+// `new_tickets` (one ticket per subject, channel email, the mail's
+// contact, received at the mail's reception so that the response
+// clock starts there), `close_reason` (no ticket: spam, information
+// only…), or `keep_ticket: true` for an item whose mail already
+// opened or joined a ticket when it arrived.
+// A personal mailbox's mail becomes a ticket only when its owner
+// converts it: a delegate gets 403. When the mailbox has an
+// `archive_folder`, the mail is then moved there on the IMAP server
+// by a background job (`archive.state` pending, archived or failed).
+// The item stays listed, with status processed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+func (c *ClientWithResponses) ProcessMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessMailItemResponse, error) {
+	rsp, err := c.ProcessMailItemWithBody(ctx, mailItemId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessMailItemResponse(rsp)
+}
+
+// ProcessMailItemWithResponse Process a queue item completely, removing it from the queue
+//
+// « Un mail n'est enlevé de la file que quand il est complètement
+// traité ; c'est la personne qui traite qui est en charge d'enlever
+// le mail. » Only the agent holding the claim processes: an
+// unclaimed item is 409 "claim it first", and one held by someone
+// else is 409 naming the holder (claim and process refuse alike: the
+// item is someone else's until released or reassigned). The body
+// says how, exactly one of:
+// `ticket_ids` (the mail joins these open tickets as the client's
+// message: a response clock from the mail's reception, and a ticket
+// waiting for the client moves on; a ticket of another client than
+// the sender's — not its contact, another contact of its
+// organisation, nor an intervenant mandated for it — is 422),
+// `new_tickets` (one ticket per subject, channel email, the mail's
+// contact, received at the mail's reception so that the response
+// clock starts there), `close_reason` (no ticket: spam, information
+// only…), or `keep_ticket: true` for an item whose mail already
+// opened or joined a ticket when it arrived.
+// A personal mailbox's mail becomes a ticket only when its owner
+// converts it: a delegate gets 403. When the mailbox has an
+// `archive_folder`, the mail is then moved there on the IMAP server
+// by a background job (`archive.state` pending, archived or failed).
+// The item stays listed, with status processed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+func (c *ClientWithResponses) ProcessMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, body ProcessMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessMailItemResponse, error) {
+	rsp, err := c.ProcessMailItem(ctx, mailItemId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessMailItemResponse(rsp)
+}
+
+// ReassignMailItemWithBodyWithResponse Give an unprocessed item to another agent
+//
+// The responsible of the queue « est garant du traitement » and
+// chases unprocessed mail: whoever is in charge of the mailbox (the
+// responsible, the backup during the responsible's declared absence,
+// the owner of a personal mailbox) or a manager gives the item to an
+// agent, who then holds it and gets an agent notification
+// (`GET /me/notifications`). 403 for anyone else; 422 for an
+// unknown or inactive agent, or one who cannot see the mailbox (a
+// personal mailbox's mail never goes to someone else); 409 when the
+// item is processed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+func (c *ClientWithResponses) ReassignMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReassignMailItemResponse, error) {
+	rsp, err := c.ReassignMailItemWithBody(ctx, mailItemId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReassignMailItemResponse(rsp)
+}
+
+// ReassignMailItemWithResponse Give an unprocessed item to another agent
+//
+// The responsible of the queue « est garant du traitement » and
+// chases unprocessed mail: whoever is in charge of the mailbox (the
+// responsible, the backup during the responsible's declared absence,
+// the owner of a personal mailbox) or a manager gives the item to an
+// agent, who then holds it and gets an agent notification
+// (`GET /me/notifications`). 403 for anyone else; 422 for an
+// unknown or inactive agent, or one who cannot see the mailbox (a
+// personal mailbox's mail never goes to someone else); 409 when the
+// item is processed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+func (c *ClientWithResponses) ReassignMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, body ReassignMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ReassignMailItemResponse, error) {
+	rsp, err := c.ReassignMailItem(ctx, mailItemId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReassignMailItemResponse(rsp)
+}
+
+// ReleaseMailItemWithResponse Give a claimed item back to the queue
+//
+// The item is new again. Only its holder, or whoever is in charge of
+// the mailbox (the responsible, the backup during the responsible's
+// declared absence, the owner of a personal mailbox), may release it:
+// 403 for anyone else. 409 when it is not claimed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/release (the `ReleaseMailItem` operationId).
+func (c *ClientWithResponses) ReleaseMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReleaseMailItemParams, reqEditors ...RequestEditorFn) (*ReleaseMailItemResponse, error) {
+	rsp, err := c.ReleaseMailItem(ctx, mailItemId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReleaseMailItemResponse(rsp)
+}
+
 // GetMailMessageWithResponse Read an ingested mail
 //
 // The parsed mail: its header fields, its text, its HTML (sanitised:
@@ -38581,6 +40491,534 @@ func ParseUploadLetterScanResponse(rsp *http.Response) (*UploadLetterScanRespons
 	return response, nil
 }
 
+// ParseGetMailItemResponse parses an HTTP response from a GetMailItemWithResponse call
+func ParseGetMailItemResponse(rsp *http.Response) (*GetMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseClaimMailItemResponse parses an HTTP response from a ClaimMailItemWithResponse call
+func ParseClaimMailItemResponse(rsp *http.Response) (*ClaimMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClaimMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ClaimMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMoveMailItemResponse parses an HTTP response from a MoveMailItemWithResponse call
+func ParseMoveMailItemResponse(rsp *http.Response) (*MoveMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MoveMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers MoveMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseProcessMailItemResponse parses an HTTP response from a ProcessMailItemWithResponse call
+func ParseProcessMailItemResponse(rsp *http.Response) (*ProcessMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProcessMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ProcessMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReassignMailItemResponse parses an HTTP response from a ReassignMailItemWithResponse call
+func ParseReassignMailItemResponse(rsp *http.Response) (*ReassignMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReassignMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReassignMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReleaseMailItemResponse parses an HTTP response from a ReleaseMailItemWithResponse call
+func ParseReleaseMailItemResponse(rsp *http.Response) (*ReleaseMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReleaseMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReleaseMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetMailMessageResponse parses an HTTP response from a GetMailMessageWithResponse call
 func ParseGetMailMessageResponse(rsp *http.Response) (*GetMailMessageResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -43701,6 +46139,24 @@ type ServerInterface interface {
 	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
 	// (PUT /letters/{interactionId}/scan)
 	UploadLetterScan(ctx echo.Context, interactionId InteractionId, params UploadLetterScanParams) error
+	// GetMailItem Read a queue item
+	// (GET /mail-items/{mailItemId})
+	GetMailItem(ctx echo.Context, mailItemId openapi_types.UUID) error
+	// ClaimMailItem Take a queue item
+	// (POST /mail-items/{mailItemId}/claim)
+	ClaimMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ClaimMailItemParams) error
+	// MoveMailItem Move an unprocessed item to another shared mailbox's queue
+	// (POST /mail-items/{mailItemId}/move)
+	MoveMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params MoveMailItemParams) error
+	// ProcessMailItem Process a queue item completely, removing it from the queue
+	// (POST /mail-items/{mailItemId}/process)
+	ProcessMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ProcessMailItemParams) error
+	// ReassignMailItem Give an unprocessed item to another agent
+	// (POST /mail-items/{mailItemId}/reassign)
+	ReassignMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ReassignMailItemParams) error
+	// ReleaseMailItem Give a claimed item back to the queue
+	// (POST /mail-items/{mailItemId}/release)
+	ReleaseMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ReleaseMailItemParams) error
 	// GetMailMessage Read an ingested mail
 	// (GET /mail-messages/{mailMessageId})
 	GetMailMessage(ctx echo.Context, mailMessageId openapi_types.UUID) error
@@ -46002,6 +48458,277 @@ func (w *ServerInterfaceWrapper) UploadLetterScan(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UploadLetterScan(ctx, interactionId, params)
+	return err
+}
+
+// GetMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMailItem(ctx, mailItemId)
+	return err
+}
+
+// ClaimMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) ClaimMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ClaimMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ClaimMailItem(ctx, mailItemId, params)
+	return err
+}
+
+// MoveMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) MoveMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MoveMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MoveMailItem(ctx, mailItemId, params)
+	return err
+}
+
+// ProcessMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) ProcessMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ProcessMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ProcessMailItem(ctx, mailItemId, params)
+	return err
+}
+
+// ReassignMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) ReassignMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReassignMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReassignMailItem(ctx, mailItemId, params)
+	return err
+}
+
+// ReleaseMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) ReleaseMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReleaseMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReleaseMailItem(ctx, mailItemId, params)
 	return err
 }
 
@@ -48391,6 +51118,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId/check-slots", wrapper.ListMailboxCheckSlots, options.OperationMiddlewares["listMailboxCheckSlots"]...)
 	router.POST(options.BaseURL+"/mailboxes/:mailboxId/fetch", wrapper.FetchMailbox, options.OperationMiddlewares["fetchMailbox"]...)
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId/items", wrapper.ListMailItems, options.OperationMiddlewares["listMailItems"]...)
+	router.GET(options.BaseURL+"/mail-items/:mailItemId", wrapper.GetMailItem, options.OperationMiddlewares["getMailItem"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/claim", wrapper.ClaimMailItem, options.OperationMiddlewares["claimMailItem"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/release", wrapper.ReleaseMailItem, options.OperationMiddlewares["releaseMailItem"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/process", wrapper.ProcessMailItem, options.OperationMiddlewares["processMailItem"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/reassign", wrapper.ReassignMailItem, options.OperationMiddlewares["reassignMailItem"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/move", wrapper.MoveMailItem, options.OperationMiddlewares["moveMailItem"]...)
 	router.GET(options.BaseURL+"/mail-messages/:mailMessageId", wrapper.GetMailMessage, options.OperationMiddlewares["getMailMessage"]...)
 	router.GET(options.BaseURL+"/mail-messages/:mailMessageId/raw", wrapper.DownloadMailMessageRaw, options.OperationMiddlewares["downloadMailMessageRaw"]...)
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId/audit-events", wrapper.ListMailboxAuditEvents, options.OperationMiddlewares["listMailboxAuditEvents"]...)
@@ -54974,6 +57707,878 @@ type UploadLetterScan428ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UploadLetterScan428ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+}
+
+type GetMailItemResponseObject interface {
+	VisitGetMailItemResponse(w http.ResponseWriter) error
+}
+
+type GetMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers GetMailItem200ResponseHeaders
+}
+
+func (response GetMailItem200JSONResponse) VisitGetMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailItem400ApplicationProblemPlusJSONResponse) VisitGetMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailItem401ApplicationProblemPlusJSONResponse) VisitGetMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailItem403ApplicationProblemPlusJSONResponse) VisitGetMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailItem404ApplicationProblemPlusJSONResponse) VisitGetMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     ClaimMailItemParams
+}
+
+type ClaimMailItemResponseObject interface {
+	VisitClaimMailItemResponse(w http.ResponseWriter) error
+}
+
+type ClaimMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type ClaimMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers ClaimMailItem200ResponseHeaders
+}
+
+func (response ClaimMailItem200JSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem400ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem401ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem403ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem404ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem409ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem412ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem428ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     MoveMailItemParams
+	Body       *MoveMailItemJSONRequestBody
+}
+
+type MoveMailItemResponseObject interface {
+	VisitMoveMailItemResponse(w http.ResponseWriter) error
+}
+
+type MoveMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type MoveMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers MoveMailItem200ResponseHeaders
+}
+
+func (response MoveMailItem200JSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem400ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem401ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem403ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem404ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem409ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem412ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem422ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem428ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     ProcessMailItemParams
+	Body       *ProcessMailItemJSONRequestBody
+}
+
+type ProcessMailItemResponseObject interface {
+	VisitProcessMailItemResponse(w http.ResponseWriter) error
+}
+
+type ProcessMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type ProcessMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers ProcessMailItem200ResponseHeaders
+}
+
+func (response ProcessMailItem200JSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem400ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem401ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem403ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem404ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem409ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem412ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem422ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem428ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     ReassignMailItemParams
+	Body       *ReassignMailItemJSONRequestBody
+}
+
+type ReassignMailItemResponseObject interface {
+	VisitReassignMailItemResponse(w http.ResponseWriter) error
+}
+
+type ReassignMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type ReassignMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers ReassignMailItem200ResponseHeaders
+}
+
+func (response ReassignMailItem200JSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem400ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem401ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem403ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem404ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem409ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem412ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem422ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem428ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     ReleaseMailItemParams
+}
+
+type ReleaseMailItemResponseObject interface {
+	VisitReleaseMailItemResponse(w http.ResponseWriter) error
+}
+
+type ReleaseMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type ReleaseMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers ReleaseMailItem200ResponseHeaders
+}
+
+func (response ReleaseMailItem200JSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem400ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem401ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem403ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem404ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem409ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem412ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem428ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -62947,6 +66552,24 @@ type StrictServerInterface interface {
 	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
 	// (PUT /letters/{interactionId}/scan)
 	UploadLetterScan(ctx context.Context, request UploadLetterScanRequestObject) (UploadLetterScanResponseObject, error)
+	// GetMailItem Read a queue item
+	// (GET /mail-items/{mailItemId})
+	GetMailItem(ctx context.Context, request GetMailItemRequestObject) (GetMailItemResponseObject, error)
+	// ClaimMailItem Take a queue item
+	// (POST /mail-items/{mailItemId}/claim)
+	ClaimMailItem(ctx context.Context, request ClaimMailItemRequestObject) (ClaimMailItemResponseObject, error)
+	// MoveMailItem Move an unprocessed item to another shared mailbox's queue
+	// (POST /mail-items/{mailItemId}/move)
+	MoveMailItem(ctx context.Context, request MoveMailItemRequestObject) (MoveMailItemResponseObject, error)
+	// ProcessMailItem Process a queue item completely, removing it from the queue
+	// (POST /mail-items/{mailItemId}/process)
+	ProcessMailItem(ctx context.Context, request ProcessMailItemRequestObject) (ProcessMailItemResponseObject, error)
+	// ReassignMailItem Give an unprocessed item to another agent
+	// (POST /mail-items/{mailItemId}/reassign)
+	ReassignMailItem(ctx context.Context, request ReassignMailItemRequestObject) (ReassignMailItemResponseObject, error)
+	// ReleaseMailItem Give a claimed item back to the queue
+	// (POST /mail-items/{mailItemId}/release)
+	ReleaseMailItem(ctx context.Context, request ReleaseMailItemRequestObject) (ReleaseMailItemResponseObject, error)
 	// GetMailMessage Read an ingested mail
 	// (GET /mail-messages/{mailMessageId})
 	GetMailMessage(ctx context.Context, request GetMailMessageRequestObject) (GetMailMessageResponseObject, error)
@@ -65169,6 +68792,230 @@ func (sh *strictHandler) UploadLetterScan(ctx echo.Context, interactionId Intera
 		return err
 	} else if validResponse, ok := response.(UploadLetterScanResponseObject); ok {
 		return validResponse.VisitUploadLetterScanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMailItem operation middleware
+func (sh *strictHandler) GetMailItem(ctx echo.Context, mailItemId openapi_types.UUID) error {
+	var request GetMailItemRequestObject
+
+	request.MailItemId = mailItemId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMailItem(ctx.Request().Context(), request.(GetMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMailItemResponseObject); ok {
+		return validResponse.VisitGetMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ClaimMailItem operation middleware
+func (sh *strictHandler) ClaimMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ClaimMailItemParams) error {
+	var request ClaimMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ClaimMailItem(ctx.Request().Context(), request.(ClaimMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ClaimMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ClaimMailItemResponseObject); ok {
+		return validResponse.VisitClaimMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MoveMailItem operation middleware
+func (sh *strictHandler) MoveMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params MoveMailItemParams) error {
+	var request MoveMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	var body MoveMailItemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MoveMailItem(ctx.Request().Context(), request.(MoveMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MoveMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MoveMailItemResponseObject); ok {
+		return validResponse.VisitMoveMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ProcessMailItem operation middleware
+func (sh *strictHandler) ProcessMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ProcessMailItemParams) error {
+	var request ProcessMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	var body ProcessMailItemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ProcessMailItem(ctx.Request().Context(), request.(ProcessMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ProcessMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ProcessMailItemResponseObject); ok {
+		return validResponse.VisitProcessMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReassignMailItem operation middleware
+func (sh *strictHandler) ReassignMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ReassignMailItemParams) error {
+	var request ReassignMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	var body ReassignMailItemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReassignMailItem(ctx.Request().Context(), request.(ReassignMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReassignMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReassignMailItemResponseObject); ok {
+		return validResponse.VisitReassignMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReleaseMailItem operation middleware
+func (sh *strictHandler) ReleaseMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ReleaseMailItemParams) error {
+	var request ReleaseMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReleaseMailItem(ctx.Request().Context(), request.(ReleaseMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReleaseMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReleaseMailItemResponseObject); ok {
+		return validResponse.VisitReleaseMailItemResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -67665,740 +71512,781 @@ func (sh *strictHandler) GetVoicemail(ctx echo.Context, interactionId Interactio
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P3tcts4tjAK3wpevbsq8h7alj+S7si162x3OpnJTNLJTtzT+9mtHAkiIQltClADoBVNn1TNr+cCnouY",
-	"qvw/d5A7mSs5hQWABClSJCXZSXo8P6ZjEQSBhYX1/fFbJ+TzBWeEKdnp/9aZERwRAf98eoWn+r8RkaGg",
-	"C0U56/Q7VzOCBFkIIglTWP/4QKIbIiTlLECKI0lYhMY4vEaUoeeTw5dYhbOjTtCR4YzMsZ6RvMfzRUw6",
-	"/c6gczbodIKOWi30n1IJyqadDx+CzgseYvPJ4gp+mhFBkJoRFAqCFYmQIJInIiQopjdEVn3rOORM4VDJ",
-	"497J47Px6aR3+E14Qg6/wb3e4eNer3fYS/8XnZQs6kPQWWCB50RZCF1OCVPPI/1Pqle2wGrWCToMz/V7",
-	"2D4NOoL8mlBBok5fiYT4q5twMceq0+8kCY1K4XC5WHDK1Hzjl3Jjdvved5xfe/taP3zYFlrOOFKcX5tz",
-	"wHEcIEFCQm9IBD/dUEkV4gLFfDq1vxGmxEqfDmzh14SIVQFaQ1hU2+U+Mefqgacwtz347WZ/Jvh8HRKv",
-	"WLyCDVEikZphhXgYJkKQCGHYN54oIpCaUYkokwozVbXzif5A6boirMihonNSubjnTBFxQxhmG7ZPs0Hb",
-	"geAFUYqItwqrRG66jzGMQ7BlRJVEMZ2QcBXGpGrv0szpL+nfBJl0+p3//3FGmI7NU3mcW4hb3UvMNKCe",
-	"xVhjWsVROfzTx2VRcknVDGGGPPCYk5yROEKMoxsc02jA5mZ+xCcG2WOqLwBW8Jc+HdTV16yvid+ExzFf",
-	"omRxEGgkIDdErAaMqxkRBv1Rd4JjSQ6OBqwCJPZzw4ndjw8bezxjzmOCWQqBV4kKuX65/Py5fdwUyoBU",
-	"ONTgczO7L13xVldB41Go4hUakwkHJKm/Dopvexl+ZCFnEyrmG7GACxwj8j6cYTYlEklF4xgtMVWUTdGE",
-	"6ztLqEBLQZUiDNkpgReZg/aOFpWdbMW+Em91NWe6TtDy9D5Mn+9G658kQnJRTuZHjLxXwxBGjBzuLwS5",
-	"oTyRaIGnlXfavJPb4xy/f0HYVM06/Ycnp2VLeR6R+YIrwsLVX8hqfUkv8TWRCCNBNJ5F6PWrt1dI4gm5",
-	"QNdkodDpOZrxRMgALYgAhkREukAj1GQr9D52qL9WsdTThw+Dzpwy9/dJ6cInIOCUA1GLUA52VkZCY6IR",
-	"zaBfdITe2PND3fPTb9FyRhiaUykpmx5Ur99KVVULf3ReutLsWldiFs2N2Q27ynlTyffSMbt97wWdU7V+",
-	"Dq/xlCBJ/1aJrzG8538rIhOcxKrTf9gLNFzpPJl3+qe9HqCD+StDBr2HKRGwhpeYxmP+vnK/8/T5bnu1",
-	"PG/Dd9zzHb9DpMTTDd9Jn+/2nVdiihmVeCNy8vygHb+YKEkj8paIGxpWb5AXh+321deChyRKBHnCI1JJ",
-	"3SOy8TMLrKUg/eL//TM+/Ns7/X+9w8fDd7/1gkenH/5t85f/aujQCzwmccUKLKnauAiP3Jz36snk2xCz",
-	"ZzQm5gtltHJCY4L04wC4MEYCL9GYR5Uaw8RNtwv5fkuwCGf/BTOvS7ZcRJrnTeh7IgMUYkkQZhHCYahF",
-	"QMokYZIqelNJW36tXJwmJuvLuaLhNalUvRQ8fSARjUAG0SI2S+ZjIlD36vC0d/pIq7Anp2cZ68gfrHLT",
-	"tzjZEi1YELngTBJQBr7DkeZhRALt1aIJYfBPvFjE1CjxxwvBxzGZ/+EXaTT6VCvX21SYxp0+rIhIBWeO",
-	"Zlhq2ZwIwUUfLQRfEKFWaNBhc0wGHa1jJEwmiwUXCgQqGCk7/Z9/60woiSMQqaLVkR7fCRyhAjnsmvEl",
-	"Q2bUh3eBU0L653AmVIG14DkD8R/ZVWV3aqbUQvaPj6cJDWdEHUXkxm1PHsM7xm7xoam4/dq8bEBbZmwx",
-	"YKESzXGsSYwWFuSKKfw+QHpRMkC5TckAjXGEjBx2cNQxEuUkpuGuR3SCyHsqQVK2MigclBZvJJ4TRDR/",
-	"C9BixpkWtOE6XxiLENaK0TBKzAeJVpaM+QZRhTBbLbG+Nulzc5JUH2NDa81cS0QkGurV/9yBlXTepZj/",
-	"8tPHGDNK0ItXP3739Kpw7o+zc3/NpaTjmKB0KQ2PPhu/75MP7eFJo7KCEqr1K6aQ3gJB3QxsAaLscBLT",
-	"6Uwh6sRc5aYyyPCMizGNIsJ2xAbQ5iwdkQiO3Ii6gsdE9hGO5lQzkQzOZxmcs0U0A+8kHb8v8Bol4YE0",
-	"y9Xoqvg1YUiGfEEkijhiXBm8BcUVYPcDV894wqIdQeduj/7CBObzwXSegekHb0ATMDGuDs34fYDpB45k",
-	"Es4yA2tXX2quwLynL4niqQGQWFLzWpCQs4jqKZ5hGpNoZzQj2QI0ubG6Uz+9BaBmUYmcNTmFJOia7mJ7",
-	"60ITs7BmMJUKx/u51U5xQxEnEgAJVCt3pa3wtQbLNynD3gmaQIzTdaQEpUxTXfEEYUEMvDXz9yB7+m0F",
-	"ZFO5ohlsF967h+m7e4V1RqQixJmxQSULrR4BjK84f4HFlOwBS0FyIe9DQiKJTnrn3z785hEarzQ385HS",
-	"o4JWckKEKapWSHGOYlhMM+gpzg/N+H0RRdgClYjfgPXaaM4IVGQHrZeYrey65a5A4xzNMVvZ+4hiPqVM",
-	"XoCVZ4UoQ98iCfiRA+Cpx66v3AzCragZ5ARW5BC2tSd0SxeilbP5QqW7cI4AgiISY9jVG/3g8FI/0IK6",
-	"53PznqyrAG8NKDTRXWKqjsrMiJkxQi/xR4YTNeOC/m0vVNjwR02CyfuFveQZ1zrJTiX33WYHkviv7ONA",
-	"XhormhaIQCoP3KI1pxfkhl+TSIugkb57ODbs/UeGbzCN8TjeBz2IsMJjrTSCtpLNnEHtoS8SWSNDYWhD",
-	"4KVv7AN2lygiC8IiwsIV6vpbOSjs5bbxdyF4qFW3/RyIb0HKeDDoNOUqpP+C8Z1liiSzwpE/Jq9XnJ76",
-	"V8LbSkut0mLwXo72JxLHh1aLHCdaM5gkUv97hTAaJ5IyIiUSiT7aD+kHjbv79fMrTQHABmU0cmpsAKnz",
-	"tt4IFnSs136IVVP/TtAxV1dueoclsb23xqCxNkfD5TkL1doDSzN2WoPRLcDspshc1p3jWz1cv2cnwkLg",
-	"VceYYJw0+HMH9uH5z1OjGHwrB/B36VR8/AsJlZ7bHesTGAbHGRmBDMevvWMG91ZQOPkGB1MJYc/QdNKr",
-	"syFuD7s5Zc/NCycFQAadhNFfE2If6zMrwjYPy3rwAY7hOH41ATqyaYHpdfoQFO+TctdsXUCTJBREXSA5",
-	"40umhQmrhRuLHOIsBoPpumnR35WZf30377z9vMZGJs6vLAV9ozPwtlhA4aDj+Rf1NDVXp4jy8PXS4xhL",
-	"wkLyOWgUi9rdg4ZrEQRbtrZ+JRQWqs1HayhHNl+2nXr6YSC+HfloC7MMGL5PucSYvjtwyoCxYf8vqLGA",
-	"73RfLPLWUvxq9J9a8aiA/KGiN6Qs3GA7XI+oXMR4Naxklsb+6s9nftn+GsTkxjis8jTxxASkBegUyWSh",
-	"JWjJRYDOtDKGp0QY8XVGpzOtZ1sLB7ziLH8HHr1Mxc+gA88an9wbHpMyKpetqYL01IoMxlTR7ngSSUTl",
-	"0TjvXpnQXUIe0rkKp+4g5E4mcEgWeP5DD7dyO6lE3a2oSBEbi362GsGiGldz3sTzklcXWMolF9GaOHN6",
-	"nv/saRkt2wrD2okzDTBwI/YUokq8LZ0GRUd07/Cx80UfDQ/f/fu/1ZLYetxKAVyJMT9wRSc0CxbOo8Y2",
-	"xK0hmK6pcQMQlszB5SRDHJtlBB0sJZ2yuSbGestzykwET0RuhsYLq9GLSkmiYTgj4bW3wewTqbJZqo7g",
-	"qJyg6yc7aSlmgdsRrDISApDKdmPXXi9YFI93LyLpGs7coWyqv723Tdz1wn8E8l1LmueU+b+eBC1EkTsj",
-	"5LVXwCfseYHjDZFEGZ+3GwRBIcY8IHPyhSRSM0JISfha2UM9DpWgiyBkXiqIRiSk0Y5GFDfHeFWuIjvJ",
-	"bznjyI7VB9Ba8sp0jcpvaBkSRqFu6mOy0UtEQ4NydnDUKVdObDD95ntuAemFvBdUFP3zu01n8D0JqZP3",
-	"2shU3muOw+HFQvAbQ8DhO+9aQO1NBXwKd+O0Vx4Z5W87XdvGjVflK4wWhEWUTUcoYYrGCKcIY/cnjYdA",
-	"TygRRoqEM0ZDHPuZAhdoxLgaulWNXOS4iQiHC++g5o/TEo35upYRzOeiFJ4kKoWolwK0q1kjS4S5LSuI",
-	"e8dcztZ37raMKLGXTrZukOTK2t2KT2z455AvCKNsOoQY83WUukRLLPSAviH/2YEhanwMS6pmlJkgGTOX",
-	"xSYcO6U0Nb6HOCYswsIjHB6PXAiywGJHEppOUkZDf5pxFGOpNGkzmVsQm9n949Mr9M+//+PYvIxT4rYD",
-	"Yd3daNOYlGZn4ojpboLudpr5BuU76EDSnF3NOssxKXU2eQlPMWVSGeuvj29dyIw4hsE2YMx7PKTRQYCW",
-	"MxrO0ByLa4moQhFnZItzLJP0c5l2tYbFNPur/JptbUjI9ruVOcEnqflj+N4kBsh83FMZ7HYlva3poE/g",
-	"auKMPYKXd8GUji21uJ729mNyrbmCmzEun9bZ1FqbIcdeNDGPN9+hPuZtIiPGJcJBXnJosREL27q3bKYa",
-	"sMoFYda0IcsJmJ3zgbSB7DZbEAsCLDKMuSRRgBhZEqnQhAqpAoQVmnOp0MMexLQ3ORMTRF92HDlXfWNH",
-	"3auig3/T1vxPXCA8lpooG5F3IegNBDyziN7QKMExxJxYgXBozSMlwLNZOBLhMU9M3qkLIF1PX8ThNePL",
-	"mERTkIL3AE/7+TKAChICrczSxmrP3h/rRB+QNh73UIRXEnU1VZWB4Xf6v5yGoMfLwGYYQ4A7jelkgnCo",
-	"5EHVHk+b79FLjqv1vvi3KrsphRtQcq7l4Kq535kW4/QJveQoMeGrmnXrNWAWktj8xPhQzviyTpPYlzXn",
-	"FtWPvfLAWmluA09sIdCu8cj6kJCvRuItNfUohcNZuWpqg7WG5qW1aDBGJxMSoYng85SkEZMX/iVoohEV",
-	"xkDh3z3KQj432jtP1JTrf5ZdtImX6ratyipn+PTho3Itif6N5OagTD06L3Vj7iBfmSHp+4GfcZc7W7ug",
-	"dMk+8Oqt/CkG7cWDnuHjDk70JKLq6U2lJ71Cd8WhSq2oFXVTLpDGu9RYJFdSkflWOjR2MZbl5Nu8VTFL",
-	"tlO8oEMIBipd9luiTEZ6atPW/BaquQieTKF6xuXr5yYueLtdtLjPpobEzls2ofbb6vz2bUfSto/pgfhP",
-	"u4omQTrKOtjhSvmr2IzAe9FxsutwhyqOizC+EhiSbMv0G5Pu2Hgj2VTPTPJnyW6qiLaN4y17UlIT5Qd9",
-	"y9OrY2gokkqLt7Y0js3cI0fTI0h0TZ3HYFJrB0VLk80SAweVMqh+Z8TmS6PZNVN/PNH4OywJhCtuGp99",
-	"45lZCIQVZr9uZ5MJMzmiZdxoW3POBZonUqEZjyNb1WiKYwgVamTosZpJpQ+z8gU+mdCw2SstBemI4Cim",
-	"jLSxqhsSU6s2uXH6nXyZqVImOEuolJSIwFwOQaZUKgJVs2ShFlMjYLcxZLmqRFaIXCtiZdlcqNASy7Sa",
-	"2QWKPCxhfHmBGLkhwoTeEjRJVCLymLERssWMgnYRoA22KTUAG27SjM1v0QPTTlstKs3uAm8mS89Sil59",
-	"//ObMpE2AM8A6X+mkR0BCvl8jlkEhpB//v0fZbDFTC7Jru4ULMIZvdlxkiLhaEAo8pB48eDTR5VE5Ggr",
-	"GlC7vhLMXb/guQybkLOQCLal+93my+yccYHZVrzurX7xw7sGEmXuxu1Tg18rd1fi+w+yq+GvZPMt24dU",
-	"6IkSdycVfmd9pE+si7TE6BBzmYgWgTNPzAsV1k0+XyRaeQ1jHl7LsrJyNpe4j2Z8aTJA+YIwZF5AU64Q",
-	"RowsUZRAFh2piDYmU2c8TVe9LmkW1qex62+clZCCy3ipZc2niYbN8WssqDxq7Y5cEnJdB71XxmP3kx6q",
-	"X5lRNZxzFuHVcMnFNYkqStzlslHcNuwnS6fJQBRkZ5xtoAmyNDR57g+f5vi9i8XyWLWHXutnnobaxBKH",
-	"ZDjnksQg1E8THJGYJ3DP51goCsFc8GSFAXgxHgqSMKMizvGKK0XKw0rTdT1aX9XeTj2tombhWpRFqEIv",
-	"4R1EJTKvoe4vPBHs00eCIoIkj2mEBVWfPh6UxUIU0AgWXoYHT3Ac3566o2f3FR3991frds4ZPdMD7FA2",
-	"tjVIMkOo+4Unyvzz3a3pEXenBny/Z1mfEqa5R5mJII2HA00oHUpiSZYzIogJJbKRESCp05AUguXKE594",
-	"Vg62bZnXlrpGahwu4YxPXaWozNlrMFdfd3BkBhAOtSACyQQua85bV3voGRU77ZXxxipPtFsOB0adLUIz",
-	"absQ1GVQw8NO0l8Kqmxl15bORPM1Sw/qFy0wkxMC6FmPM/nRwyySt69VaRNn7SVFIS5cpGMD0lEgrg6n",
-	"quhrld5W4UVpRDw2Xp+r9cvh0UbQbt37SPFS4Wene1J3VJCrm8E+RX69MO9du7bdQq98b0vdQe1D9AeG",
-	"endC/xOsyJSbAo0OhcbJdCjIgguI97nhceISb8KQJ0wTniGY2M2vE4I16fZ/mmv9helZVCL0D1oEkcOs",
-	"MkPeze+Ub+PqFzxRlBFvNMT9lqLxkxlmzKQuutVDgTwtvbrQhk6QpiqYEAcr7xrj2DD9DWIiYG1007de",
-	"85iGTqxoIYEsaG1lCT3zKpds0Wy43ULj8QZEjYevA6vxqwamzYenZ9bwlTK3+ZMZCa/f2kCO9es4FSD8",
-	"U5aosnigP/Elijmb2tpCGMkY1ExIJLMhQXALJHgaqTpCVrBBZz0rQtiaxuc1NY2NklmyBtgBlL+XQU7P",
-	"1Aw1i2WO8EpmX+cMYSHoDY4DRLCIbXUkxvUDFrky8THBN1py6PYe93u9AJ2cm/980z/r5bmwl4HY/bl3",
-	"8u7n3uHjd//P6c+9w7N3B/2fe4cPzU//tlmAODndlDhTpq9q3TN/Su8qjznmZX7kNpEMepptPZbw8o5G",
-	"NDfHtqEUnu1xnUsSFrk4MI3HDyRaUhbxZR/8ZNBgYREnRn4EkGtpjfKouRxO3pP5Qg0z0TZN2bwhYsUZ",
-	"GVI2DGdYTMnQROx1Ar2pd83CdwrxWXMvt7PjPu4lfryrNZWrjgezYFOWT4pg+4idyLB1+9CJJ9Adw0YM",
-	"bqUGj3m0KlM/6h19YcZoN2/TDAOBhURyaFwANWq3SAgQU1vi1rY6MYl/qRPL/Fqet+EcSnegdyqBw2st",
-	"25ji0MU87tr8KgfIwBxG9TnX5F5vtD3UE51t6lJghesiREotpZ6b3gAtSHVBfcaQACPIhAjCQuKOB5cZ",
-	"dTMYNY3zWqMgWYqYoUUdW660TOJTZL6I7S3bZ3D9WvBX+iELZS99oybCax1X9qKErGPgHaokMQ+vy/LA",
-	"HEKYSqMOpwKTiDPjS0SN59U5FjTiFG7NLakLjTmaicPfLUM3IaVkzobF6MvkXbglplZSzforVRK7+git",
-	"94sYsyzEvzEl0LLIAmT2wLSLmkyItaEoLJT5ESLU5TVdLEiEuktCrgmLZIBmYKteyQA5h8FBYHPEE0kk",
-	"EBFrAwBfRFbmd3vC4QpQFNJbXS2wEepiLVZr5ob4EmwNHoQPAjSKyI0ehSJykzUXcJLHAbInwvCcQPqC",
-	"7SCBjDEETfFNua8Z9lxRnAJg2Yqqb6go4U2WfjWPARWXFzw07eSSie0Dl1tyw/J25VE8xmxUM19h97ZZ",
-	"nOLlO/OaVW0lfCnyXpXbfmtkrxynqepcAUX/zRIRZxdAFHmiNE20AeBZqy1q+j/cEJZWbfLSJtobMGFn",
-	"FTBzmU67l45JDQOFyAy+JOIwxNIQ/PLXhmOesLBCQHyJaWzurwZMFAmTKDwnptUm3OGYQk8yw5YR8zjj",
-	"wQUKY4Izy/GMZJOYRmjbE1xIuhnuGu2eJUWVsVWXOrUgQnIGlR3GJOZsaiVmJJVIQiclr1OdX/h4WB3B",
-	"GeNNG9iQHV4fy1Uf5TIrdeA/PTp5dG4OiyoU8iSO0JggpqePKeTJkVgShCWa0hvCjsrjxlKRwND8cpKc",
-	"MOOmm9CyxnlXWvPJeLbz6KEuJG1pqKWMIj0EzXkGzAcP9KsZZYc8soWEoW2JaYZYsrD9JliXMRIP7crg",
-	"VQDOthnJlsZs5xbON06p96w/SduqaOqZ4lDM+bVEMb0mQFgLfVzKr80OldHyVKEYslt7/fMbrLnQtZw2",
-	"d8Fr19LKm7xFOGd65Td3Wqq4v3Ww+VCNf3tRu7KM37vStcwX95SwuMcaUZtRvL4edQ7lW6J47ewbUf5W",
-	"kyH3yhULV6RBJmYDlld2Rb4nNzZvvET8SBlbhAadiNwMOk6iFSTkInKdRVJBt5sqS+v6/TZmLX89v5U9",
-	"vyGx/kjjOB/OyJ40/KbFkW+o4GyeP5Gc1g4FkIaCyCRWchdRko9tHOymuQRZCB4loE0MpSILWVWPpmCc",
-	"4wvoWQWZ16UGuUoxMxFTwsLaWKgf7bAKi5zJ8fExonQzeZCXAKUE5tkSCyiVnndzo9/3VIaZnl0w8WNJ",
-	"S1yKP7IIjKq2eWlgWnJBLItpDaJWYHpgUzReoRgv/Spb9qVO0EkHlx5P6AUTbI5xsONqg+gaZBLLepva",
-	"hre29Lo1Vrxah9u5FuVbwmMfDEIm8zku7dk5wza3Zab13aNm9qS1Fvm52jLrXUBSLMpWEli0zoGncIwF",
-	"XNh8b7bSFnZH75LaHcBI+wg7ZSHQd3JNuxtzNWsUk7qNzOydd0vbVNG3tX5ym49hH0KzRwzvTm7+noeJ",
-	"Jv4A5xeUXbe1BZbInuUBp4mIS2tfeNEZ0N/m/+ofH9fXhBZx+XacBpz2Wy+cSFPalbUJLYm7d8qAc7mA",
-	"BF3K5pslDpcRG5uu662kbL9P32vY4XiLk6PRNu1VoBbBOgWADGVBojllJEALwX8hvyro79+mBfSekcQu",
-	"FphcGfCeERXObJM6Y9TKQ8j2YR9u7aIl7NeEJKU+2cJSvU9tDOWACNqnQnBRkedeKlNWVwgvOg5giuyF",
-	"siX8ieBYlVwtCP/ZEExYnarkJcmtC9LXYF7LOpe9a9CRowp6z71Eg403Zb3UJUQMR4GxpnOBloJr4dP0",
-	"NV4hiWkEIXQ/WW8FRqOMY44ChG3X8rTrMdAQ290YvBgj34g48k1u29omtnc6NTY+pTpvRWxzaus1UFoQ",
-	"fA0+3K7WkNGvCYljb9Sgc7Be6LdRhaHnc7x4S5QW+8vygk3m7XDC46gshgdSniXRIgtKE0oRHBCVaM5v",
-	"oJoJEanDHrQkcdTI8aGJzNCVcR26TpWluXRmfSVKzzPzAFE2BVqFKLNuWiAwuWjHWiY047JcvXaVyoeS",
-	"lOeFaxhoELmK5lQiqbgg0UW+0jlVksQTqGoLITAmejonZ/u1arlQ5fCQJExEg8Sgl5jGb93YDyYgpvKw",
-	"nzsYKs4DJLmtL4gEWcQrtBRUKcJMwSnMIGDbyrYuWtYUITAu8wt4jRKJoITfeIX+aHrzQcFCvID+iBZ5",
-	"jlo3YVla5l+LF5zFK7M8EiGsEMHhzAb6duUCz02SOxEhxbHes/nvQvA5h/pyB20wqEBvAZ3sKXpHlusJ",
-	"k8OsDM/Xd5g/u8rb866GBDxni0S1daGsEYnNjQV2uPmlYX3oUT7q+uxRLxd23QvaUAw36c/Pf/ju1X+/",
-	"y51vy4YJm7ORHDXJMZ+z2kmrWyf8JKgih9CiDl2aypjXhCykdR5y06GZ2CJZ4LGWyDQK3dg9oYlB2VKi",
-	"clA+fnxmW2HHMkAn52emjPuSSpI7uEcPH549rAuYvxXS5lb61sZGtTzoipY+Z6f1r5ZQqttAt3LSk667",
-	"lCx4NTt3Su8tWiezTJ9+21JHQSe02cZNc4abpsaYYhDZW43SVv6qB3nvNM1d+asb6N5dl8zW6uBeshW6",
-	"piaY3wvVMQLEnMzHRICkHNm0FaqkGT/jcWRogP7zgUSmgNVR4YzhuDb2P1iX7RXn12nuXZAW9TFt7qGe",
-	"OheupDrE/DElVk0Tq9Ngpa2wz4/ValZn5DPEU+9YQ7OpCfpWssRrV+fiJxse2F/08Mz6vdWhv7TvNjpv",
-	"q6qXp1dDExpXF1rhayfYQoAYoHEaUWuDpihDJscFdXFWVFlfAEhMnXCxxCIi0UG7NOx1ayaJ5LB4PYqk",
-	"AnGBY0Tem+gzI6jbVhkYSTpfxMTm78IUfUSVKcs2TuMEQVcCqZ6yabn+sSF0q1ExMEM1UkJh4Y1mIP2T",
-	"CMzeaUCdTQmBEtzK5LmRFklKVX1zXhCkRfnJUXX1/NK6NLnMeiQwtcGH22Wwl530HYRn2Thf/7RyfSVS",
-	"ypHCzx16BptSlNw2kquKgJclvxgkbUdv07e2pLgugHfLAN3ljEsCOXcxZcTjzD7wrHzuAststTwTBoFb",
-	"h+22c3fkwBpUR/UW6bZndwQBLZ9M4fIk0sQJXwYss/6XkPQSDV4ALIAWWxnD9GPJ1Tnsa0CCLSIFlnmA",
-	"ZiSOBgwjaP7vvOIOqtZw0XWNAKC+Q+ZXO3DHM2COWh2hF3w6hc5DmfUGmv9fZOt0IdmcET1sEmO97gHT",
-	"vGTC45gvD5PFEXJFNDjMbDgPherAzo5m1gfCXEwQVgNW2B60TgMDPSRH6DuKinulDEHndRMgWmxQpqwg",
-	"u66em1WvH8mcSknZNECwxYmZHEy20MY+6iPF7TZRsijnKTs6v9ft4LBlmzGalhYf8skQVmfiNGzvsE2h",
-	"DVXl4SycMqjUXJdXWVWM9axzXGTcYAQ7QpdGhiAskmjkSiqOggEbVRYpGQVotF71ZgRxwk7yAblmdIHw",
-	"gBkm7M2NRpCP12LeAStMjLrODGgVD1s8A0FHfbga5saen54eHKGnN0SsBswNGieq/EumdgxODY4+7TSY",
-	"nFb5srvpFOuJePsB1lbxYP3rmYfH7LGOeu3Du72xd8atubeLpRpvs/3AxnL+MsSMta3/aN/ZksvvozXA",
-	"mn+waW1/b78155IFVOZPJktLXpfLgaFUZiFYUdsTKRwL8pMtwQick09iyq5NApwf+277nq3T+B3yZv2U",
-	"WbvPdFeNwNUw7KcYopplWEH5Sc2vNQ/Py/8XYHSxGaZB2kTIZLGn6ekIyFt6MQryW8H8AtV3CWncAmaL",
-	"+KRC9GtJYYDSCztM87WbRf1vrAWQuchceqWp8GlyQ2W+hHJaLMC2KzK1TbyORQ5FJ1b5znU5gtGm+VE5",
-	"dtozLdpym5iBW0ag2qJIzRpu/aSHukpnRWnELtlDgMrLYMTDEkufSVgrb73hdxxu1FG3DTJ6y8rFzd1d",
-	"gmDLjOCGm3EWrS1S324zbW2RyjsNK3r455MV96gJYNDzQLVegUxB7XIn7u3bOCzXtaYOLz5xHQ4+ou9k",
-	"wSggs194NppTRqUSWNEbMoTmB6Bo2ybIIB84h3O1dJk/jVJdQnEkwJtd1Hshr8aP7U7Vcqev23C0NE6v",
-	"bhlb5d1l5KbAcWrYWgujcJGmrPlUipVfrZ7iPneBMJpTCZGEvtLSBYVlxwy+HYlJS99gm6S7xjFMpZSk",
-	"/fk4mrLxeKz5t5u/QMdwgQ4CF0GJuulNOshixbrZlTLHlqNd9UFTJc1g4PRq7v9fSgtIlFGAvte5A9/w",
-	"EKsAeeNIIgLEuMJUkABREvF5MGB0vuBa1sFSJgKz0ISPKlOqcvhLImhEf01IgEI8CZB1m5OhiWEhwYDp",
-	"Y1FaEbrImrD3ERaKSsxMsAtRJEDkvb63F14kTB8tknFMQ6rIhZ6HTQQRBCQrUPj7qGyX4AtJ5zjK9pzt",
-	"JcQTmKW4WhMUZM0zlMhCokpO63fTanIOsNT/yAHTWLE1NDtBB8Cp/wtL0GMdPI00vgZQo8LBjoGhTLLg",
-	"nXS9howb6OopDUz1QANUmx4EgT8pKDeWufTwam9GBSsK3rFRwXx1Xw0yN7CRepftbgLqHnNdvxhmcHup",
-	"o7chdrZM2y2Lf32RRofcTv36fFzJu/SLW9ohLBu0/o6s4OcReq6yxs+aWlrDjVMWqMwCdAMvRESGuMzu",
-	"8AUUy//aitv/VPBUWxf1vjtctaogn+VrN6v7UFLasKJEuum5XVqcsbYYYsUlrGxO9cX0kNpPz6TioeRv",
-	"+BpIURca5cwxiz59PHBlW81Ft2497x0Ixq4wbN1Br6YtGi+VYl1D75sHyneVeLUPecmyibsTlezSDcLp",
-	"V9txiizoQPo0qbI3xAXCCsUES+XM9nWSV745xS30lbjNXhDVRChrCJ8HaBrb+M///X+Q9dHAv7O0F/2X",
-	"o1XmD0tzUBeKK3/6CGpFVunvgUQxnZBwFcYQeIDtMR341hn34cw11PEIUSfwvZzug6UaxEtM48tMXK7I",
-	"japMfdqMyOb9MkSGzzZoY07LM/CKbsZb6QVOWXn97JcEM3D6SKgtahj2mEcrqP1I53iaBoyYLomJVtAl",
-	"Xh1cIDMnWmBhBTLGFQr5gmaVIg2yVxDrLR2NaXq952K027OTVh3SkxhLuaHeME4UHwJ7KU89UIRpfRyj",
-	"OQ5nYIuRSnA2NaCJTa7NQd8V97VYG6SxMtx0vUJ4I1yyVXgFx+vL9XC+KCmyr0U0Il3mkb6OnC/QjOCo",
-	"qsy0TBYLfYOGdh3GWVWRw0dMxQ15beUlxpF+bY4VDV3l0O5/H14mih++sVMdvrVfCDQ5oFId9G3LAWwj",
-	"TR9ISLBr0LLLO7HKlVvYVCHFc5u0XOzahul816L3do4tffRbeYfeh0QsVEVVC5Udmc1RddFaJl2QKxKh",
-	"GZWKC33/FZpzqdDDXg+NV4rIg/LQBlvWtJnM5ZPoRvJW46z8VvnYWWR0RWA0pnEardv949MrdKx/OnQB",
-	"08e/0ejDQSOdcD8SdTbLltj0a4IFZoqWBke8urHRgzGdUyX76JoslIlc0rK4IRfSEbJI8MVC0zWjIdno",
-	"cMWhQiDCaovy9almabJn83kWGvKmmVmp6zzLoGyoXkLrnemwKl76p9kq/SxaEqYQBEYhqlBEI9SVhGTp",
-	"tVDuOH27/IY0UxkcLcqUBs9N364wey0ytHQw5ioQeFcn8NWU7HTXQJzHvsBz5jt6VeGL3ESz96HzpPT/",
-	"7rSewjGvYR8jS9RdYshJOAiQ5SGoK/mcaI0GEpKoOgg8sbzrRSe5OB4ukKkTZEOGkTmLQAswXk7Hcsa9",
-	"iajKCeaMLDspG8vJ5FXS98usmkSxW42Tj9udjidXl5zRGIfXExqX+IdfxS5Jf77gQvM1ENzcC/2CpGIi",
-	"waC1Gr7ORRV4FMyUV25XEx5iuDeWVu6jJeSuKC1VS9Q1awns0ABNKMOxJoh0QQnTeq2gU/jN8SdqMm5q",
-	"WalZ/5BPNrM9SADyV4jMi3KrJtxh2O68nWywftjhmvReN1lB3v88GXCFjqg+yHmi+raaAOTlIpMiq+9u",
-	"oWTAUa5zqonwLr2EngB415KalRJaVXkpXBbB5wG64gF6EgboreESAfoeK+N5tdTl8Pn3CMs0OrobkZC7",
-	"tLP1Val5XI7sf7p6+QJUXa3PMqpcftP+6uJZLc6U6a+dNi/Cll/OMX9vUt34kslMStHAyYymRlaa0emM",
-	"SIUWgtrKh3OtqipI0KHKhM5s2Vm/Tnz2DspgRapoYDaNCRoLDEawC4Q1nRvHBMkVUzOiibHmcmmgLmxv",
-	"hjVBYuUBVploUdKfS3E+jLGYws3kfDjHbDUEg4X9ISJk0XG4O/SHk/lCrZo3PRF4ObSzcFZmQAB9mSci",
-	"JEa6pub8LHxwrLfdxZYEc45gHZBOQlQ404w6JgcVojVeDjdEdMPjpsaWbQV1qlD3+Q9XT9/8cPni+8ur",
-	"pwdt/D02zLZl9/p1QX5d9CZMle5DnwbQFQN/PyPNptFoKpwwQXCkz3377gabpPgU6fO2Qd9dZdPxSmzf",
-	"5L2y5AtkDPg7IuCRy2KvgchVXZ3dlAhD1vbB2ZdYMFedqaIYpz4HFBOmRaB4hbq28D8kJEN1prHg14Qh",
-	"wkIeadF5h6o1JWqOf05Brl2uh7y+YqN4B2SfomaUKTxwshnXXJNvPOnWg5B3m3P3fp0AlWhhvhDeSM96",
-	"61UiyR+MiiXq0vkC4nrQ1Yu3AYI6f89fXr5+ix4/PgvQ25dXr9+i80cPDwKjqUNtFDASmjA2qUyoesxD",
-	"kHBjLf+CCdUXd1QsXaMe809WFbD50jDIEuVjLPUJDb1ad/ndvAZlSIvUZgoinb1hEa+MLMZZaN1JxoAW",
-	"JQJ6k8+I5sVEgCEgjKFFiv1eI2HCC+9ZC7JZH5woPqxM2b6EDuQmJ39BmMyUwfHK1d3qWg+5yRww0vDB",
-	"RVatxuS7aFnC+gLAypFVAjAaIK+wHTuMHUpqNaU1rYyIgl6WFR2AjM1UUCgoZyAruP1pMShbsjUDWQMn",
-	"xC8w5bqCms5gUHlmjYY3OR+9pWRRKum8hQLBOZzB10QifpPHD2u1ouOYVGDJdj1Zh9Lr/1vfl9MN3laP",
-	"ITGZZnmrzS5QyOOY4CmkXnE0xytDyKlqen9urWLIHC9aRAr4JQSbma2hkhzlbEiYHljB3ptExVmyVptr",
-	"AWBseDpbgdZpEhVSoabqcLWNZiGRJDdE4Dgte5d+3TS2AzkfamaVaSug4GQ6zVGpqLpIxIKXOafWr2Za",
-	"edpErRqhySbvmqJCabnEBuEt6YVuRBi2gracqxYY+nauWmJoc6v0mL/PjNJ3V7PDxqE7Bll2pwoc0UPR",
-	"NRLp2aq3S3uxkABaurmKVH2YYH1H7W3pWks/GOMVjV9lzKsVJ+gWDyzb1JGcE1Uo6TEnKtXYt1Gbar0Q",
-	"XgkXD5p157ZVHo+D0Vrh6QZhf+7jW+UPrUut+ULqvZbiZLFuX0vx0lUQTJNTLfXNSKvJSU0FswuETW/k",
-	"LFd14ThRV5N24BZjEvI58YTV1PYDDE3PfkO0fGedE02kztoWmzmprtl93V7aKkhOjWWTphKJqWhaJXTU",
-	"HKLpcnGR+nEzKcHJ1XwyCUziC4tBj7AHoxIBLBrxCn/JDsJNy3B/XzJJa22e9HJFUnutBIhCFLDMcfSL",
-	"NE/O94Dj2BlavIr0P+PDv73T/9c7fDx891svOHv84d86jWSK+qLyVkJoKhdYPCnQ1nJuu4GSlid95W+2",
-	"E+nBrBmYAiYQxG6z1iw8uxgpgucPpBG+rA3B0pP/tNlUC4X/M2cRcJ8yNSXEBnfkmL/fl5t4zN/fsZc4",
-	"E7vWy/lD+eAJpnEiSFntZ2j3bizHBFR5jARfIiCQJtADS4VkEmptvly2hv5vxLUTaNYuzqxrlzgXgKc/",
-	"TYX5WY9DCx5DFfYo0bwGEj4cTDRd0kQeyBfqnvUQJCec9dCcsoMdrLmqtFQXwMmr5Keha+z2pvM+6gJm",
-	"Y7SEeEFX4fjgwozSmrAgCkL1QCXSS+eTSc7tF4EU68brJ3A4jQo5kU1Ytq9EtQbyyk7msNbyS7moUMn3",
-	"b9vqUiMH1Js2trZZWMq/R8PFXTPqHdhjewW6MbjKRf60nN96GPimLlleioutzedltmG/6cfXULl3Q9iD",
-	"hVDkQpFcJcJc1T9BFoJIU771xnSIdkZoN95mSBfrBY7JDMeTnMQwXmX9mCdcuD/elTa2NE2v6mUC2ITr",
-	"kXW7/fJadRBvi1n5Tmy22ratn6j0OBxLjkJ+A11GlHSYuJ1ZS5Abfr1zepmZY9viZ1AWcVMVU5s2rdmx",
-	"Dw0Dg8Y1cP1M6qLcKCvC/654hFcPpNa9WGTLEhfrPDKuhiuihu7vrLyjBUwpYm9luNNfGLq4oYKMSYVU",
-	"KMIrAxYt4zxNNME7fo0FlQdl3paKDyRMldY0wvkP+DYmviDs0NSO3Mar07rJe7vujr6D2INhfr8OEfdg",
-	"mQT0rLBMbihzmq9EWhZx5KgAVigiIY30KcMeKiugHmxn7L7roqb5FpsGRJtgu1UrzbYMP9chE+pz1vdh",
-	"9tnsFuxux1b1hcIveVaCuuQ9DlW8AlePzSJTS94sb6KKSq9RaAjId7T2IJ/mGSAXKMIZWa/JWtX65tFZ",
-	"67TOPKlsS/haErACVleSGwPDDXj9vSftlNj56ZSRtJjyhfHLKgSrRski5tjS389UN3UPRUw1cTX7aMUY",
-	"05e2EkG2rpzqr3XDqe7H5mUbTdyhzQu+uCdrxC0Sxq0FzHvSVaEyV7XlqS/GaVUvgLisLKF/+fo5Uvya",
-	"sMBWhNGjU3pmTfxESluhttEFeQuHXHI94EPD60LTAAymVi2tLOgQhtRLKwYGuRlLL05l0k2oESgm0XTX",
-	"0iL+RNums351zYeIDHFc99EWs5iA2RI2m1Zkh6gULzsL/CbTxPmhIJiMxyRIo6m8g9HqvOJ8K/Hb3f2N",
-	"DMFg2VsIf2xr7jAxfNUN4vNtcrLeQrb6dtaeaEubwxadcdK4XROpNrTm7bKmocgkCJNjlx7cz+LivTg3",
-	"U0jqgUQaHaTyw9xK02VNwtdwU2hJg627aTTiNDeHvtGjS1q0+RTT5Z+ZouiwzCPzzTll0Y7XpmF4kkXK",
-	"rNDOTiHtbctbl9kKrOidBl27OT01vy7y2mxqq/ppT/Ma1zoWuVrtHlaUS/At6pi1Jh9ZCZt16lD7tU3l",
-	"wWrcD80uVYNLVH912vUAyKFesxuaIiFcUlv2rGMKZa+rGDmk3IB0e1EdrDxyh6pDjjeVNnKMyUTZRpK2",
-	"qsPA1d/79DFAIeci4ox9+kikbTW+Y/mg2y1x3q65uunPZ9lng+q/tTDeyh52C93p69yNW/Wq36Jc8iaA",
-	"VVj6FwQM/H1kk/0NU83kuTlh6gKl0qOrkWNHm4is9OmF/2bUR5GNRMpCZuBjnbwo3/Gk01Il+Ae+pelz",
-	"zKNVRauNjUdWgC1MUwbbV6aS0nPbQLvl6hy/8uO0eoen737uHT5+1/+5d/jQ/LM0UMtI8Vu8Wk6SFd+0",
-	"wZ8IuW69ORrhVWNiXYRkzlrw7ToFn3N2m9NLrBJxqx9IbnX9apYIeasfSMitzr8kEbvNLxRugUWnbF/+",
-	"CjxwBg6vPRRJD7P0AnmOiHatYHbqyrJt3P4X1kElc005G2lJtqGNJfDcWJQhngg0xrJCq727bijrO9jW",
-	"vepj0u03Arl7IelWGmdUINDm6sxNJSv/RPahsORoxd1pLf5nv4RmAXus9v81le0vRdUS1Fw/v0RJGpG3",
-	"RNzQkNw+k4n4HFNWUSSBKhQRHJv44T4adGJudIhBJ0CDTtrbw/xpmngMOv/8+z/asbMZT4T8HTG6PTMk",
-	"Lb2MJVUN6gn7zMqe7NYcKoeIt8+jMkQsNkWsud87MLcU8eqX9yXxQQ8dsqshaGHHvcZdmSzo67FgL3wx",
-	"T+DukDPmPvwl8MY7QPnaNVRfgd8VP25xZbaINXhtU2+eQPvxthF9prbI0OXvrIHm9LwepmTZ/P3Tuju0",
-	"tqLCB95tAMELPjUo3QICu+w8kUSUIOJJW6tgOk/Q2bxPHlPrUWm+wQivSoy140RSRqQc6sd9JPHc1SDW",
-	"QoIJkJ1jtkJuINIDwdHrGsY0z3VJ73nFGuB5H2EUJcIEWsoknGk559sZ4gI97s2PirdlQ0euNDjK32Mn",
-	"KHyvPlqlMj7lteDjmJSEkL959gQ9Pn/4DVqYEcgE4soyh6QQJK6OPP2vhCtTu0iLg4IsuFCm0r6tUwe5",
-	"ckfldW0q46OjZBHTECvSnGV+7155iVU4K2OZsJLmE0LLoKeQ6VcyGWVS4dKoBBNg/GsCRVUwVFnBymYj",
-	"Vph8THXCyiAqGpH5gitj8lFiZfp5uG8soa5kWqB7RuIIoB8Koky9FyvRIvehmlrZ6/dCURWTDeXc1i1U",
-	"trbkj2+eI4bnLg5DI6pevMW6ep+YjcY030/XWIHqpvHJ5WIhuPVM7FApBMM0bcOe+HyeV2M3xZfZehre",
-	"hxptbMuI+HRl21TTSBfxPZlQRsuzyy6z7jOaJEZY4SP0xwSLCA4eYnMMCIYTaMeFuua/B8GAWZ99/kFa",
-	"PGgIeQ/5KHjoTuo62AcDlm8cfxBAwJZEXfjPQYDmlA1jckNi1IX/6J/w+7Kf7FrgpwFLH7mWjqibBZLq",
-	"n00DQdS1/9C/QSUOE+owYF0lMJPUFJeGckvCzH1whC5N/WsLH0nUMEoI6gKHC9AC+CjiQu+OxBGUJeeS",
-	"DA0HNMMOAlMz2kXYoq4i84VmgAGcgYauoQDDiNzYzaGumfvAlGWKSe5pgFyq7dCGFIkBs28EWQxLPz0B",
-	"qOkUKi4OgtQ1GqCYsuv0e7CBYMAcN+kjaM0FQYL6dfidRAdH6K3ShB+i7LSwYZIXUhAOmKtqhReLGPK2",
-	"XfK3S7ETVL/f5cxCxCVGQy6jHj1gdk5oDeZyz6gE7y28aNYmhvqHA9MDtnihItIkADh3RRppuHC/cDxM",
-	"E97rPgED83yt4JikDMeNs4lLv7EGy4Yv+XBs8krKafyU81IwQa3EoRdLXm47LNHkzTfKaG3mPTvplTYQ",
-	"a7q4DF03nYutr5gbsanAff5tJ0VuNoQ0FRWLe52kDRMrFt8Uc1oAzcoSm8XnTWdqBzfan41EaBzJX5xg",
-	"qhnbl3l2t3A0vH6+zQcD8N58507L7pxn8m0FLKDPvlnXLSRPXlPqmb+zGwWxF1SqXQ186WRvk/kcl2Uq",
-	"NzbZpVO9xIuF7eaYX9o8e9C4P8DaZ5o7g93nsneaLLuhrbH1zhrea6+wRNleNu7gjT7n3yoEhAZOjGYo",
-	"vHEJDo2aL8PZr7zl1Bcer9QD7SxbXIC/mjeb3gMLFHeb0+9uhM5fsz0WOLDVqbZYd6pnljVMARPnsLLG",
-	"Y/Wh7Jxrk1fJfkjiOE1gcbBKy8LKGV1sV0siyqmBjeDlaY5Q/m0cUznbtTdbOsu2BSnWst8jgSeq400N",
-	"ES2KVhU7q70Sre/5mrkjB+7Aw9nafIbiBdjOdJBH5pIcIhiQti8kTInVUZnToMZKvSNSFVOzfZj5e2gC",
-	"qGpyWnezt7jA+7kLu6NyY4TNMLVpYs0bEhJAGT/tvQUOrlnMBQ9niQBwYkEnEwnhi3HI52Q45vw6JpC+",
-	"id8Px4SRCYUaxWCV2XyLW7rpXHhAaY4blgqZAa4Egytx1KhCSyLi3Z3XjpToyYJqDSI9HxtSWtaWlUsS",
-	"bWjdaG0w0C0HasdQqADYR0tCrgmLAvhHvBrqmSCOfsZjGuFVHw2SXu8s1AoD/Iu4FnqJIOsPj5o1gOWS",
-	"yOpChnxBmKmTb5sV+P0LbLPg7UsV6gnKzS3QHaJ6WQbI/azOol2Krb9DJ6aDx5KqGWVIEYZWBJe0V9iu",
-	"1jMseyN2pHXO12vdWMxuLkitk4Qyl421JQ6hxuRwTlmiyrLNX5oH+iSXOI6Nb3BMJlwQhBlKmJ98kSYi",
-	"udkr6nBOBSHKXob85wadtzyknz6qTx/Rfwfor58+Cs7orwkJ0JizX3gi0P9v0NnU/tZ+2pLbKt2lvghN",
-	"3qunr94///f/AfwB4zOkK9uMWGkcUYJDM4xykMjSTm4WC4epe7RBUDrkT7hghKGMuWr7prE8387JU4lc",
-	"rixSHEoTpFbtcmRorv76O/aQKPDuSMXmKvG9FG+K57JZU1y7w1vp23u65jV21upbn3rzz89Oc+78k7oL",
-	"nC+I+tluJmbQVeeGuKztkqPa/5XxgyC+rQHbRmxuh7ab8bCiwnIrydlFOjXCQCfbQDVUMqeSyPbvFh25",
-	"IGDDMrxZyzc+EUTO3hivfct7J8zLtnxJWzm1sOb8ZOVrXcSr7aJZ00ZnQxqVdcrKGqGldcmM9w3KG6Rd",
-	"aaD/1wXCKCZKQbfDRbxCjJDIFIaUIWZuAjsEJugOOiFPhKBESNSNyByziByLTx8hOOIA3mOfPkoUYSZR",
-	"jNEfn35vs45Tctag1cemoj7bZmAaLZWR2Fd0HGq50EWz13yWTfoblPHYWFvV+M5jyq5bBNb4776g7Loe",
-	"BHlXfEVciz03I+3qN1D6hn+svyZcEXmRxg5k7l6LODMsXfn/Ymxb866UtjsDlCpnfHlhG+7bVmyTRCVt",
-	"Gt07z/KQJfNxWV58ocmBl8hldl3YzKN6d4dFnaA6c/eNjRCC4DwXVLhm3GAkri+vasalE32wDcojVxO/",
-	"imu2nHQHH0S6ldzS6kSkPIC2kpC+cBhWgakUHrbkRqHUJOgVJigGnRwEXhEl9+tpgAgLcSQwUxBSw/CU",
-	"pE/PggGbfvqoHx6nteIOAoTDkCdMYaYCFJMpjlFXmjB0lObQHAQo0pNogAxYN9VsInJjyYHUM0VzykzQ",
-	"RloEzBb0yhZrSpHqhUFuvvs20NgptLhIvwTdOeaUlZLWt+Ul5y692mcPXOEz08iFYSH4EpQOWNYDiQSd",
-	"zpQ8cnvoQ3EWhmMkZ3wpUfonM7Qww5Q+BLvoHxZcEhkgG05m+ns6y5/03rhA0moA9l1j0pSuUBJhERY2",
-	"9IjaeawX7AJUSdhh/99dXWrDre3PaMz5tQxSdRLWwylThuPbCjh2rFvHBfKq/Ep/ZioitMCA+vCumhEq",
-	"XFVMeeF1mUtfyre6o8L0NzGvQxcBeVREC9kXBKetrSxYslLD6eP0bzcAJxFV7qk7usKfbmzxZHOEKR2V",
-	"Pxrbw9YA3M6b/eCG5IBnR+V+cwMzaNlR2Q9mSCl6++3t1jjGjMvy/souPHwoiSo3hS24UOXRptLrfVvX",
-	"HCbtk1uIct/MLWHZdgne94KyAHfYQRl5XO9b0I5TONjlslHO6iureHkABROiPsRDTWKOkC0Xdk3IwgrM",
-	"imvxgjNijYlhTDCUlV8TnNYTCuodcfYwy1tenT96aCX7WAbo4bffmL+y1sSnD7PeZbmg/UcPH549rFPz",
-	"94EvNR1OyvCnDCdModESpTaLVN3KT4lt8ZmhJ/aDSlQWhbsmTXoVf02EpGnr7w80+tUq1+7Tu6wu9LVN",
-	"4X1Pm2kgs1irfXhdojS+YkhSNgUNAUct2gDo+Ur988aZsYu77esrqlmIRC15flPdgnDbI/ie3Ng7UXIM",
-	"UUIqO10SLGJKpHGBmIwfvwsB+EFEwuT2Xhry3nDilurwU/ua04Tb6r5vPn2cfPpoGtejKEERl5KS8gyZ",
-	"hrkKIFevf+nEiJcBOs0VOj1zAnmO0p7VUdl2UDKHXgWjORFTEg0pU3zbC1SlWb8mAkEbjFSWBR9ZH10d",
-	"nvZOHx32er2T07NSaJdU2W+9LC2ERgmpEHmcwNc4vuENmeQqorYhFzY/CAjGcL31zfqV88YgnOUVmSwj",
-	"z+CyxBJuJYgT+Q5AGvm3bkNRWVEPK+IsMWYJDzyFxoU11SQ11SNrVspUJoahl8ZF4mn+FtQGCm9T6KBt",
-	"OdS60ghcXDeEwk8wtLxkgrlyGXwCz+yUSgh+3VVDmLwwERd0m90EC1FHX9bIcnalNklB+SuybTUHA4Ht",
-	"7N6bBbx1Xn43AlW7arI1uSq922Oibc3JtYbedDlFuyskGTk7S2MxJmNnWQHdzWsGV8UQM7ksr4tKoP89",
-	"zvI2TUqX6fx7gSLPHp12DAYnQOCEemNMKTEcl4Sd1PWP8c3frjMIDjWd9V9t1D2mwKsqwoQcWxEEhzMS",
-	"2Y/OF5it8pvf3Rh/a3yQFtjggOX4YB9RZT1WOG3olPN5PUg7ukGKnw/qAEGzB6R4hFfGeKXpYFbQ3KUi",
-	"np+eIolXlE0HbDlbZXr0wRG6ZCjt0IRsz77xCsV4ibqzhILcGSA6X3z6f5UMBuzJ5bMAyU8fQUX+9BGZ",
-	"WkXkwO6CQW+McaJsvIQByJQThzYDZuy2guvd5yFlCSSEW2Br3zWmZCinekPEyr1ufqZ61jgyO3Q+HwGh",
-	"GyxLyqtvZpTx8mKWS42hZY3T50IIal/fTB5qPUSFNlXmdj+QWdKiebHeUbT3AteeONFsOk+wcNRzrbx9",
-	"wSEGX0hRrJv2QAcUOLgABPSv6TyRCo0h4sflUyNFwhmjoWsOvtaQbJMQUy0dAMdaT4ZLT7GE/GTRJPk9",
-	"j7IE2JG+LhrjPfEW6jJQ6dJkXc9OuOAXA2belqO+pada5CEXaGTzaEcXaOSpWSN0nP49EXw+0jPIRUyV",
-	"+VM/Nn/C6LzzJFtnx2KuiQUx5Ytz6lz2l2uElX4j/QPGlUfhNq/bvhbn6l715NQU9JuPcyuBL7fW9asL",
-	"p5QdJ40QF+VX9rzXfG/V+3ipgd5yC3AOFX1RxA29yVKj63fQJv6kcP7Freyjfla1zemW6mZZFVLjd1uH",
-	"8RaawDaC+k1lTM4VnZOYMoJgjI3LSYmRiRodk5hrdOA2NnmJLP1EXcaNQACaFuXMTLNDSE2vrHb0dly8",
-	"mubXU/qq8vEjq4WO+nmjiIZBoVGy5luMW9HeWSsdVYVwa5PHbuJDjVW6lDKaFe2rHNuOzggfY5tJABnu",
-	"rve1iWO+hKgeGpOCzEgZIFZqLNBkyGTvWqOQ9Qln4vAcL1IdBkpFZWai7nnvsS8d78GI//Xqy/V2zD3Y",
-	"Qr9Q0XuLVkMVFOInJwcXPXA58fWBLJNJc0qmRWOHHBprgbbSVL0qaYviMMkOLufkb0g016TdzdgdaAHu",
-	"Bifv0ZRIqKdioh93b5a+zuXznZvXFvxuM2C363RSChWnwhS2XhIxWINZdeaDS1Z31pk6azuDmNo3eq0V",
-	"LZxbgbkcpoa/P72xiXdrVUi4KN3ND6m7LS25o1e5lYHfRcXupx4zVriu4MYaGNp0zbP1cort5vworL61",
-	"SskZXzLNc9JwL1MJmie+scgP6Qr5oqJIfzHN0cLGdJ434UDG2l2oxeMXr+gElsHPTcRbLmMECkXR0P2Z",
-	"uXytAT61ketZ0lBtp9Q5Da6T6x4GfdhxPISWiRq4eY1rUxFm2K8Hcosm9oBrs0odYu9HY/AvyR0qDhpj",
-	"XORp2eUMiZRZ3H+JQLGggshhWXnytyTkLJK2bTQkhcF0Bk1t3/iK5Le1jIOSmjDXhKWtph3KfkewKE2y",
-	"LSZO+BvLTZbbU9AgW+Eqxf3LhQ2J2bkyXlVxrqws0ibas86Hs/sJQuwiURKNbX2zriLvVYASEQdO+NUS",
-	"gTWDRlI/AlkkQG+ePUFnZ2ePkb6jmjpKU2VNIizRz79Bti/M9OHdQWlukUcn1mujtFGlvIk2nwmU0awu",
-	"H1VqrjcfKXOh11eiTI1W5L1KE5+dLzEldi4eOPNVOojWo25ZySlvxGZwlBcP2joyIPWbNy5BtrGr8w2m",
-	"QNWy9dYWZCl16daUUvoxE8HdccV8CfwJbMxBZ0anM2AAVGkRqlQp/iukuzRWQp9nLOs7LEnnQ7B5PEz/",
-	"zNz3D+/c97bzDnuVR2scb9CptpGjzYusrjRDemNMCRho9LvEYKm4SOUU6j+lEmG0xPH1IW3m8WvpZba9",
-	"H2sVsOdu3DbKSLumAjyE3P/oDlKDuNCSW0VP6je5HKd0KIklWc6IKOY4lSey8kSFfF5LSbzr8Mq+UdPi",
-	"tYRUTwiArX4v3tBhFozW9/JhvTQSLvwQtdqTTu3jeUK3YxqfFwrZiHZ68MzFkdR8qFiDwR5FGdX0CVJZ",
-	"JasCNWgfu5ZHzX0j1gZcyfdiz2gRF0Cr3LvWDtJ6Y5qYlQrIT7T45Yig8R06IJYpaIWzctMG9ae2Dw3F",
-	"sLu700z+6nrB3yKLdZ/IsVn345fDakPOZBKrO2EQ2bfKCrrttonfM5tOQ4tcjQ9NOWIyUfuPJ2rBIr92",
-	"3lRNFaoYUfGu7AProY04lYrYACLvmNtbTHOfKtztjXRwL0Q8Jap3Rci9BKm3ehG2TTSYaS4TjbtlRmzf",
-	"TtT9809XAXoaff/28sCkEh3jRM2O4WmATI+K1PqJRtNwNvzn3/8x0kcD+wYmauxC6fJmSi06Hz4A0Zhw",
-	"iziaPmXGgY61Oq+XU3HmaJEwm7eaSMXnRBy6kA8/49W0y3C5xDbKsD9gmnbKAN24IwmM0CFdhKVJGoVH",
-	"Eo2J5vAQjEOgtYUgIRcRjBkwgsNZ6hE3Q7UW5XvQJzyO+RJ0K0GVIixb4dGADdgTzm40JeVM9gfsEEHn",
-	"EYmwICjt1jKCkvfGfHtsQ4T+8IvkbGQy6rDruzHSUB4d6XleUKkkSiTUN9PS1QJPKbMl+BdYSjTy8G6E",
-	"xji8Rliikf0BJhk9dy1IwtXhX8hqBFpiGJKFMuGPEMCHXr96e4XIe/0zGhkk+feRgRBCmT0ZJYuY40ii",
-	"rmEyE5qGN1GB3v7p8vD04SNEmVQERwd9iJJVYgV71DOl3t1rYmIjxzxaQQobXklbTkJAcKkxq8IW3hD9",
-	"RUFUIphG2NHTKzwdXdgKfdLVl0Cj55NDaCEzQt3zE+urkQrHJNDfPj/91vw0p1JSNj2AyfVF0jsJsTIC",
-	"JRpdmsjLv1lIG7uorWYHF8WUsxtZHci7b/qK6U+NAJzeXRutX7ZuetsOIPjA3BJp4rdiGhJrVbY3SotP",
-	"ghKFbaB+bG+i7B8fk/d4vojJEWUQenoMb9vmc8bqlt67y9fPvSD7fqd3dHLUc5XC8IJ2+p2zo97RGaTR",
-	"qhlQnGOTXa3/OTUpkpqKAnSeR51+R+Pp5dSWx1pggedE38FKmTMbcvyCzkEyrh34xNBWPbKY3havjMFV",
-	"ohmPIxNnSyWEskIkix71a0IAbhaY+pkjcbi2kpAe/EF/uWwqowPnJltTPt5BpyBAaIDiaa/nyKYrqOlR",
-	"h1+sjGJP1WNQP//mPmf5iu+B65gkqZPD3sOr3uN+r9fv9f6nE3QiKvXtGtr1vvz0McaMEvSCJ2MwqGpx",
-	"r9M7eXw2Pp30Dr8JT8jhN7jXO3zc6/UOe9n/TtK0kP5JACCUWX2Gd/lsmarFZIm7nXnsFpBi44mGVI6V",
-	"akb6oelBAQ4CqwfutNbiRouWmqEAsgSabLnlQEjJuTmVsi+kp3f8HY5cHSh45aT+lR+ZDeX+G4nMS2f1",
-	"Lz3jYkyjiBjdVbqitnDX7A5cAk5aDKHzDvK5ZckVNVLjpTWdt7ujHgP5CzGBQDY+4jvrGW6OyLXIaNXW",
-	"zvzIoMd/Oto2EX7run4HIwhrI4wn0xnyWvmtI2Zmnxg2xfXTclxth4pOVM/Le/rmflgjCCft4HgLZGAz",
-	"5PdFJLY9iz3QllZnV0ZCrmZe7b8ZwRExNTW1OFI1qR12DGNgzi+VzOg3Hte/8YSzSUyNfnV+0uATV5y/",
-	"wGIK0sj56WmTjYB4LSVoUHnyZ64UyF2mmBFU9zkoI4UfAie4HP8G/30efagUYf5IlCOOu3Hq3zl/vr9D",
-	"tXfovP6NH7h6xhMWFZBb6zkpaldw91ac+9KgPbDsBfTW7JeKz0bvgvZ9C0Gg/IwpLXWERjmCPTJ1HASZ",
-	"8xtbdyp7fmTq2nq3ykQ9byl1TGw30F3EjfxtLFyJXO2wd+1Q28ZzN2LtvxMKkgdXFTl51IKcnO6HnNiF",
-	"3JOVjKxo1tyA074WEGZmgn2gy+22TFq/9W27Dzovc4EImpu1NYc/xmMJBVo2WyvcoDWqVGZcsIONMRCS",
-	"eYHyOVI5587rWGYfsK0J7s5AkHrRmt74EhKj73LuIhMWSX/At4cnj67gab/X+0PvtN/rNacz+KST+WI6",
-	"TzibfvpoS0wIVfiMXkf+Mx9akGpzchC4VWYSsAcLpgD4+BdtB9hNuLhkacnKiIQxFppiZtdgv7LGJhuE",
-	"+eZntUI0w+btMbQlft6mneB3Tw1awrpSJzGPf18EYBuVflcN/XtDXICBG5iibtrUxFV2zUeM6aHbMfnj",
-	"3+y/rG4fkZiYuJM86fkefs9IT+FSnVeEYNr1U5MWEgm8ZL9jDvGT3aN3dHtlDM6BssBq5vlP3AF2isTP",
-	"v9l1cQLvAE0W9NCk8WwW/l4/vzKj7t5b9RNUpLG5Rka0taWloXoGM8UHANYHR6g6ZKjUE+VofSvAffGS",
-	"p80ocWO+ATUz4wP/05zTjE8yYNH5ggtlna4AMb4w2m6hVvS7HX1SFtnq3VIGKQLEyJJIZfzgR+gtCQVR",
-	"JpjAxD5BNE30lXmsvAy7LmfkgUR8yS6QvQBzvIJtIcxW8NTnBPZG+76tkhBUAJPNPDfuX1edy1ZV9gIR",
-	"0iiEAVuPjphqaJ/3HiOG52nNJoOnyIbNmHNQ6WePBswQFBRixjiUs3GvmOAOz+9v/PulkrFFlc8rGje4",
-	"bs2vUHn59Xetb8/XJyF/NqpVAXKbp9fpd6bhbHg5fhI9nfROTs/OHz765tvHnS1PJKoSp+1NAeynSrr7",
-	"aTJu+dcgaN+13Jx5trIQIVv4LS1NAuy/jDTmpZ/j3+C/NTLxG3LDr32i00woNisDAqvfj37HArGBUCFq",
-	"K+39UaW5+PwqT8ZLpF97UPuQfbNmHZ70WxA2/I4eXERQn87Zvi7QCOqJHY8UH6GxhodtP4CFQl34lbwP",
-	"4ySy1Q5KJGt/EXchXO9NDK6Yywu838NsWS3dZqQ2g6YrcLyuULzVp6OJBDYIOVEgmoAgJBWutku7um7r",
-	"m9oQ7b3h+3pIqOKV6+DZZA1QdK7lCj6bwnLaySdiNHgnKhcXTk4OT882GdT0gHM94KydrPDQePC4rRLR",
-	"73yXCIITdGoSnSSNyLDQEdZm4qT2t9ca5ZBMBIqJROEMiykptcala0w34Sp2w4lGSQzVL9a9hOu731v8",
-	"X3ZhGkQB+rTwq7D/53hTMUV4EWPGTDEyx4jSfkMbdKeRuwOjfN3izNiAil+Cgp2ERZbWUDVgBjkgnjvG",
-	"EkrvzrlUiDPTT7x7fnp6cISuljwPdj6BIbCGAQP3Gui5XGlNKiRxTCJQDvUv/IaIGC9Qd4bjySH0ljBJ",
-	"SziWfZhnjld2LVmnQWNQ0ffroK/VuiDTAEMrvgH19DZI2YCNBJE8ESGBGPg034iSOEJECC6O0CtzoeDB",
-	"OJGUEZl1LnggB8zeNAQ3zdTw8L/iReGb6PhR6RXtQxHp0Qa1MZv0s2qO29DGUrp30jN07w+9E+NIKCdo",
-	"25Ksk9SBcNLOgZDB+YtRR+950h3wpC0QpNLLlM9S3ipQJei8SIG5eXw67uuIO624JH6yVDGanCgTs5x1",
-	"zcexIDhaQZ+sIsltgqsmS64MmzRfrLgJwBEMwZ2Ymjkebqb9yTv9juVh2y3NkmfDlzr9vM533PAiuguh",
-	"WWGaHJQaMnI5frJ/fDw1aUNHEblxByGPQ8/u0exqvDavbgwIzR1dPqNfCxQgHWid4OjzRB6/jjErLKtC",
-	"1iqq48e/eX/VBSHnZt8xkPD3yUo2M42FIAss1tZzftX7tn/+0H4uHTReNQfOPTv6Vw3Hrr3xrV3iPj3Y",
-	"Pjo73w4UM8QXptSGGQ6qGyhEKpHIRGyPiVoSwtAoRcBRgEYRZ0T/l/GhnPGl0XlGqQo2GrCu/UPrM1Si",
-	"0W8Di8uDTh8NOunQQefD6OACYU9/88A3YJ6DDLagAbxCc26rPB8YdRMyhJ2+J5KYIJwVKR8woHtE2jdK",
-	"FCMbd76LYrSP6PNy7eakoN1UqSknO6sptxmk/mXzFqdC7pe37KpxtuYA/ovbRM3Xc4A0dv6eE+weOve1",
-	"hty/5DckQBq7JZ2yAOpsxEQRxIWl4/sRfI+N3JXqrqU+qj9iNSPr9rLAb27mdZTPd94yrbyyDmgLwlwV",
-	"Z9PtwjRqyAfZBKm98mHvwM7hKny7bvgIj11V6PU1aBiA3TAt1SOPBkyLD8AuVVpwxPbc9DWb5YxDX17L",
-	"5WPTGWE5I2zAuiNPUNX82RNuRwGCHvb67gLvNzf5IECSG10Ja06ph3CBJCEy+8ISQ/cyUzsn89fYym0X",
-	"BgLeIh9I16kTdfVVP0ARJ9KYaW2a2A/QZsxvpG9qh+TCEtCYaOoqUb41fhkHz6tCrz282ZlzeWh8ryT9",
-	"fpUkryZRkxw6oATFDLrmQTpwypRF9IZGCY5TSMc4m/XFqx+/e3oFQEp7oJpq8M7nn7Csqk46RZO03dzO",
-	"9Zln7cB/1tqFoWau6Lz91ZCtoU+29IOt3G3eBa2QNIDyKEvsPJqTkzx+37rkWr/lCjig7iCtbabvj2s0",
-	"jnCCFuLTRwy1xQadg1tSR4GPa85xaNpKbY6m1gOf3nzekA/XB2MPQRqmJKKrZ59N56pdp8mwaYQ8XtC0",
-	"GL4vjmS8Qk9EpG1rrGUsfRmvySpX1tzv2ZDWFxt67ZCta9HjgMMFj2lITR5j+socLxbGE+wVdYTyw8z2",
-	"h8i3gMhaUeCC9dGi1FASpSiDXs+OsdiabDAtjcf8vclD1vJVIsorsW+E934OL93T+rkZJuB3ybCBcXqj",
-	"N/yagJdqSplXZmZoxBsDGcFvzGDbhwyH14wvYxLBANtCI+vaYcaaWMwZCa8rQJInlOYetY7lkdRg4q7B",
-	"PPbz24TyQKOKzxvNE9pdZG1Q0vY4TUN7AeR62goW/UHf02o2bOBV8T6w8w+Bh/At3OQZTep7RKXhHOSk",
-	"k1qx3Hf//Ph/vu3sGG6TUv76aBvDSArJDV9XsI3eLVIC0xh1bY1zE/JikhhyyWt6rFOIEzU7jvmUJ6Z5",
-	"RGlq7AvzfAdbY6HpS2caimEW343HYWS7TjQreWdmS4HexIJ4XpWZAYwPUYkIi7aNF/ZKoRrhNTucp/oI",
-	"0s90DTGXttE1bMNmnuRPSM38A7Ij/RMq1sT3p0KCK6xIH0H1UCqRXEBEMAvJEXptjPQQVmQf2OkHzAQR",
-	"+2tcznhM/OUnkqCIKALkrNS8bdeSxW1/tTjTujSK31KpQ1Z/no3/GNJX9M/P/ufpm6v/evtcPp+rxf88",
-	"ef7o+S9PVy9Xf358RM56R5JO872J+o97vaB0/xMShWP8+NtvHj08Pzs96eUbHPVdk6TGUMk3iSqhkT+Q",
-	"pUWqO6SHm67TeyP0QOlWD+chC4Gli91wl9K+U+U3yVg9EVaKzBda2oj5EkV8ydBCqzimxozpm29bsUaR",
-	"IFK6VKoBI+/N/iiOoebtIZ9MUPf89LEZ8oYosTq81Kz8oDpsbufb49UiDLkQJFRoxoUkaKy3JiCidAFl",
-	"Rr0qOMArWsRN2G+8AMH0K71SayTltq+UTcZzaTOWtt6tuNE+PuVxoxdeYrayi5Mb7/ELPkWUueLSDgXh",
-	"XnnFMkvu8BjTmE4mhzjckEnygyfHoe7IK+8/Ags6QzQ6OEI/mXrKEOfaR4q8V8ehvBkZC7PhfBMaK5OH",
-	"wvk1SAnvF1woErkq0qYGuBYk++jHq2eH37o9fffqZTBgo4vRoTTWJxIF6JkgLJwh65kKIC5Y8CXQFsKU",
-	"WAVavSF4DobzATNdk7SidgHrQyGJY2miwTUHNxWh/2MUoNEf9P8d6v/7z1GAMFJ4DGragIVYCKolXVej",
-	"WkB1oAl97zJARw9GqLuIMWW2EbsRHZ8enTw6R4sZZ2TA3ANThZtEpcTrBZXqO3NCl+EdmVxqRn7H+fUz",
-	"wedNx17xpiP90gENhj8xilHzF55n9pHmL/3IrK5PGr/y0lhensV4Om3+1gsoZe9Sf/arKTvaa1x+zlzV",
-	"yhkCdVswk0viPAlaeww6WIQzepP7yZKU1LxO0J84FjjpZI/4ZEIhqvHtk9f2KVRcP32EXuMVWMj27Hg5",
-	"cY4ON6ahnwP2HREcxZSRdNbTw5O8LaCNt8Zv2LJWxM95DYBKdPqdP5ydPXIcFbwlIgkV9B/svPn0Ueq5",
-	"QoJeEImexXg+5ivMNKtwLWpTiBsTAiMkkvkGsM7xYPu7dDqF9i1FOJ7aHa81HjeHb53WOYRI3UTPEqoI",
-	"ih4QnCCi9aSY3Hz6iCLiu4z0HS35tOerSl1GgoREI1/H67Ty87uN7qMUD/aVhpSRZ2sXCTqO8+WuZOd7",
-	"rMgF0LgLoEQxDxNFEnHxkis6GbBsneik1z85vbgMw4TQ+KKAHBcP/uPtjy+7lycHA1ZWZy61tm0w0Fis",
-	"QJrrQ6+CZTXrRmWcG0v05O1fv3QXzq5RwFczYrZbABnq4lARiaIHs4SCs+YgSAEUAJQjDdVUuDHgapmt",
-	"9YJPJcL+h813/c8eoTRoMCZTHEMfBGTvhRyw/KoHnRgj8emj/TaKiETFnSCmZWg0wVShXxOCFligmAyY",
-	"a8vySyJoRH9NyKBz0LclPBCJJXG1NM5A1mFczWz4oG2jcoSeqwHLuquY3i0PJIrphISrMCZ9JEPMGIDQ",
-	"kRFEmeIu1GDAulpdZSRGI/P66CBAjisFyDGjaj0wu62fNXuqkid/Pt5Zx+O2IIi3WxH/Xqi5F2ruhZpK",
-	"oab9da2K5fB4yH0a29fUPuEFn+blhw2RnL4d6Pg3L2SgJoUpx1B3LoV+T9Pvafo9Tf9KaPrvPResAeVs",
-	"rUP4dNXG3m2ivMeOkBkX1C6fqtIyn8xIeG2r3ZvmkLYZJp+YYhee+gm5utC/cYUgMw1CkRBVaInlgKVX",
-	"6gKdn54iTTKkbbnpN9iMsf6g8dgv4tURepFprlC+sUR7e4nFdYbVlw4qWyd6Bdupe18ie8vlHj3MKP09",
-	"w7tneNUMryrxrB0LDDHzLkGK3n49h2gC8fYxSYusJUJQIo7ME2vxKdtQmgrhxrRBDDnDpw8fdfqdx5Nv",
-	"H0W9b0++/fY8/CZ69PAxPp0QjHvhw4c46p08xGfjyfnkZHw67o2/PT0No5OH0aPw5OG4N+n1cA+Olv6N",
-	"dPon356fnQIPbsH4cUapMsb/W8c4/zQvPjTBhb3eyemZoXosqwqYNiVvGvj3oa1McX47MkVmlLuXLv7l",
-	"8guxuEbYs+D6EoR/H7bQRI8tU9unOJQXNC7NB3axE/+ryhjZoEKc9L3UcS913Esddyl12Gv5pUodD29N",
-	"6nAOwHup419M6rB8G0oXWM61B8v3sV0tZdPbs8C8WkCjjJG9qqMDxAWKKbvOfhzSCH5nxFlSFkQgmYx/",
-	"IRrtKRsweCYwk+aLFyZZAXzyEBYbasiYUmtp7qHp1WR6Y0jFTX1wRWQA2f4YhXyxOjBZLwyNPNCMTIrP",
-	"EYJ4duecn+Ebk91adNIHRUvSA+kXVhgwKLMuBL3BsV6kM5cOsbpAGGBBIrdzV16haJzSmxswG0VusxxR",
-	"F2etQcKYh9cm1lMeHA3YJUMJs1Q+N5MJZDg9RQNgAibuddC5MOVrbd26TL497z1uZMN6bd74jKLlltEK",
-	"Pg8xYiUhjWVJKKKAFZlyuKd5+cNisL6/mbiKInKDmUKxRmg6ThiO0S9JREOKqSBtOkKamMrX2R2+pQ6+",
-	"926re3n6Xp7+/crTKdC/VIH67LYE6nTn9xL1v5pEbdkmwqhMRvLDMk3ejSeRbittO0pUGmzyPV+ymOMo",
-	"w+C3engr9s1DRdShSQnSz0rqF4wpw1DqoDac+sqK1X7jK0YnEy2qrhYkgF8gDYsy9MQs6PB7KhdcAtxN",
-	"rwEl0ds/XR6ePnykh+k7U7hqJW+u6xCZTH+BHJn+j0Hnn3//x6CzMUg8SK/y+ubcuqwn2ML0aHPQ+e82",
-	"KMDhX4kuY7DAZZrdUqxA0FkkVf0QtZYS8jmUfIUiHpitTPw1iSXpI6psRViMRk65GvmbGOjrPLIXfXSB",
-	"pK2IRxXCU0wZuOpxCFnsCKp/rOlf1I8AgGqtpqbJwRF6S1iERvMkVnSBhTrWl+0wwgqPzNUB8oGFGjAG",
-	"qXojjcIjSEzQXxF4afRSreONqu7zyDXWcPg/co08oHjJBZSYRX/88fmTPz29Gr68/O/h5dXV5ZM/vXz6",
-	"w9Xwu/919fStVfxOzoIBwwyR+UKtTOWm89PToBjWfk0WqpHe9+OilGzdmuqn53/mRLXmit8utDHolBxu",
-	"fpKF0FBR1JBpDdWmU2f62s/mvay2Djfs5l6tu1fr/tWjEe+VuBolzi59pxDM09vSs+zi7rWsz6Bl3UVc",
-	"/v7UMiNNVAihqJvyYS08geDEo9VBrXCqVbMQx/F9DYgvsgbEEzia++oPv9vqD68SpfW3zmdreAqc+osS",
-	"HqkgrsYjZdCg+EsWGDXxrJAUjRG4vaBICdNAU9y+ZVEkF1TaSka8K9M1uKEnBLaoV2/E2bssyqDp5VdU",
-	"jgE4730dhkZ1GABWqBviGSXCVDBYLEgsb7ECg/6ksyWtfdeIPDxRaJSRTy0tsAEbORI0chKMpkOBYf+w",
-	"vDmmsel1RCA2Y+QXhR+lHRXc16FVkhflcYT8ABEbNELeUwmSTBqYAQ2eXHgJ9MmQUNyPM6JB6aI1YFmj",
-	"IA2/QFgNWE7SO1gz9QfIAqc8/sR89IEcMEXnJKbMlomoiie5NMCGPCEqbRiKpPrODpghiSZGAPoSg9g5",
-	"Nr19gUlDDTRB9e4HrDt6/ertFTr2S94f/0ajD8c+fR5tqBr4xBD1z1cnohUL6z1CJ6fo7Bw9fIRaMrH9",
-	"8hYv3GPJxbUc2v3nAj78SXGCzgj69FEByQ5yM9gSkZRNhzCJrfidzvNf9kfbfaJsdS0iRvSJfyn9fu9F",
-	"snuR7IsSydpcoiqrlz6U+yoSX18VCXuZNtqO2tSNsKz1DvsS3pPTe3J6T07/pQo4bCBa+6jc4NrdVdrM",
-	"R7+O0ByrcEYkWnIROROxDBCdanWGTVGIpanTjMPQdM2AOAWt7YGyOGBGSYRSzqA3dgedOTGXPObJoIMm",
-	"lEUSDYp3f9C5QAOjFbhBA2aowD///o9qW7Pb1Rdgbn5LsAhn/wXNZ6q6ABU9qntoLLTez6XEsDPmPCaY",
-	"Vc+S6+9WN0EhJURERLi4q5hK06YRcfiZgrNiHBOEQ8GlBGuHrOwWxEV++RGZ4CTWQIERQdozyf7psbt3",
-	"t9rCp0mjPsD9Tr8zP4p5MibqP+1MRxNxx2381hz3DT4QnlTz36qeQfvpC1i0nnbI6s/i+S+cjv/4+OR/",
-	"zf/ae85adJm2JKG+8Y+jiF9Psx9N8RD0TNWUJt2AxzXSn6rthJdpNtNyxiVBTJOdmEoSWQsfF4Z2Gxuv",
-	"GYPnBKyCxrQ3YKYNeq7BreMdqUXPrcV4MCeJdN7G897jAYud3W9G5ogyNIoScxWJHAUoYTGREo1wHPPl",
-	"MH000nNpUWiDGSxtQfX5LGGOELw8emEIwdMmhOB2bnLB0Nb2Gt2ifemepN4eSW15ypUSu3l8bwP5mmwg",
-	"5spCRqwjhSXswdcJjn8LXYTCB8MwoP3kelYD/L41hXVRwe+aNmhLHUoSmSVFv68+vDsm3OwnRsscah26",
-	"BNXGsfS13WTtr6AVdimBtv2xv0r6/Ps3qmzG6XYEzAvjeqff1cRsvUCCa3EwoSSOJFqYlovItK67QCyJ",
-	"YxTGBEOMHeLwHo7N8KOSfIwI74vkbinNbin5tMVxs9NbSY/40kjL1rLkXoTGR+VE6XRfRMl+9Z447ZHV",
-	"f94g7qihPDkjOFazv21ypf0JhuwsLKSJEvy6OaGx365AWws9LWzimN6Qo809DOkNYXr4QvAx8UAiV1KR",
-	"uQWIH81TbXhPssDd/9D0bgRWVGmtqDhGxDY+lUgqGsdoiSFqyLWRpGLAbN8a5Pu6jHUex2DS0WOhJMwU",
-	"aumMnDsSQoru4+U/Y7z8cx9J7sPmf/9h8xUuGHBdN6VlHtL8hYL0+3mD8XEcA2UrDRNo5jwv81N/+LKi",
-	"IP514h2+yEiGu4zK9y5Yk+D8q9WiXYS+PrHKMH0P6NsH6vvCx328fqW59Cn0kTAbVojre9a1OQ43nIbg",
-	"gdD/ppIqGdhOgDLI9Vg82BBtVojobhx05iHg54g9uyfo9wT9SyPoW9DuKm3Pu4f3BooK6yn7/9h7v+bG",
-	"cWxP8KtgNbFhKYaWJflPZdrRse3KP1V1b2ZVbWZW950tVUgQCUlIU4CKAK1UZ1REP03EvM7sB7hPN8az",
-	"Effpvs2jv0l/kg2cA5CQRMqSLNtppx66Ky2SIAgcnP/nd/xVArtNTInVUu8qTW0ZtzyYPQd3BXHbrnyQ",
-	"qSbXV2h0owkescuEQn/ZccJFyMfQdTZhJN6TvY9Mk2gvNVafP0UzRGIOm5Jcu5IPCwwLWRJUaBLKBLcj",
-	"okIHcGtb4L2KXF9dXv9PwUaG8bBYkSglsRzwkDMzIzLAapJ6u2JN8+wQWpscTOC8qy2RAquVXKUTyQqd",
-	"qpSM017Mw7bomg+e4Tm24umMADtypVqnZlRWOwO9wqwY1wHhiK2EuLdYykYFPu5SxPyjR86JAgfUjOMC",
-	"yq7a4qjx/GyeCmH6OA1AEa66iiviFVwFxorPhHeQ9e+tkaNWqzB1BF8+K3IfLn/EbJuZVcz6JGEjrhi5",
-	"/lcS79FEc0UFCRn5KNMkcIt2fQWUieRWr2zCjNfw/WbbtE5uyCNXWGbYTuYvKJJbR86xnt+1jkLyIFu/",
-	"08h2GtkmGlnrjjSyIC+S3SlnG4MM3XveEe4ZRLX9qIVX53yTmYy+27uuUciOfkAKyhWYTiNGRpTrhJEo",
-	"HSfMq1q4/m9w9S29/nedsLZ4+cvP767/W7tSq5PX4DtRJJSjntGowNty/uPLpW5/98GPpHwhK3Ve69zj",
-	"R75wz/6xPQc4jmwd4AuFCaw+qJPuGNFBu6dAAlaOqvkYGsn0hj1F6CBhoHSX1SlkN3RsIHLVWZ+7B9/j",
-	"c19rOUW2gDPBXCF1J1Mk/5hpxUCjERdcaXOILlknZgMaL9dCFnKI4WDX4UTPphGvo3JYZWCYcqU4S/K1",
-	"tiyBIEfw9Y7WSat10nr+/Nmzb74xvyfMqpgWy6JyWkHzZE4rmeU1+cBLRPQq1RXre8HxlN1cUOGz8Edb",
-	"VMFn2bITVzM/lxdXvKLhEFwkpMdiKQaKaAlBa0fKpNo1uk3CEtYFudOVesgSI9ampMfaYpbQD4DQzfRC",
-	"ORqxJOQ0rp2RrhuuS+yRhheBzW/evofxaEpGXIG8XKzBaLXqBNMeLDm6Rjht4Q/puuIAnyycW7VdGSf8",
-	"ksfXVwPOEhKDFwTBOg/M0WtXagHpJsw8zHAgzcKh4CFF0duFE4pX8s+st8W5d6O3AbYtTo5knnGTnNtb",
-	"3GfaFiMq6ABQcEIeMWW5qVl0BY4E60fo+sxnGc6KdyS+iCITGyX/88+xNGYBZ/tvIdkBeZvlV1bs5ewq",
-	"u5vg3X7FSOukRZpN0mqRw8M5nvT+/N0b+4QD833NY1XZhKHcKXRJkXixtDEnWTISW1OcWKP5z+Ns3Ufe",
-	"uq8qU1qb7ZEVKs1mqwV7VCRU7IlbcQfXlisb7PhS0w9v2ZWaPKZSk3c2HzXz0loGXdVDbqwzmuhprVyK",
-	"ztt91uHvMnjmalHm1I7ZN4IsGGFejgpIxFUYS5UmTAEwP3pPHBI+AP7XTkF2DLnSRi5zRdglOoEWs7Cx",
-	"RuJWnH/t4hf/655wAcy9tqjZbsXMLAViZMK2XAB2bBSoZSrk0sh/Rme3daR7khBVoIIuyV43LnfPij7b",
-	"xqHvyXzJLs050oQqlSZUhIxE11chE4LGjFxeXyW8z6+v1Ez/1/E4kZcLBt+6YvmuBO5SwVosMmcXdFNv",
-	"6d2LzK8kfp2dpHJbbv04cp5lelelQOScCDZBey4LsdLckMQeOWj1EWv0ZRcnQ2Yr9SEQITQYoZFkCFPZ",
-	"57pOvmWhHEEJfmZkjVObdp5bVD0aXmDDHWdanZGY0Utbu+89nM+MXmDvnVmbqrjdTES3KVg3tKVc6Obn",
-	"5Pqqf/0/E0au/5dOsvq66ysSMzKiRrsv4QloFWxywu+w7ukuzaA74rfb2olyc+buebMrgNrx6KdXBLWi",
-	"TLnJsjlArYfGG6YxzYqfkjSmXwQjfckViffoILm+An4eMS+b4JLGPLIpBDElL10MpF05hQ5hBf4zYzsd",
-	"ov9swhUDkOWQYQs1kDqu57RVJIlM2sKJoxmF2WXx5MKmZoRewj7iJOwNlKB62RbVo1arFpDJkIdD+Nn6",
-	"M2VyoYjl/Vit9Htq2Ag6OM08zCF3SUmKTIYysHM1onVY2AjtJUzfW+wsdPOgXj/3NaCG2vaVmfr9M1Uk",
-	"2qNaM2WRp6O9Ik28vrqgyr76pXvxnQuqO7dSVl8mz0zB1d6ZKRubKbm73nGGmTDrTjpu4gy5rQPvHI1v",
-	"6L8EBE5oScylauWAuoU/78Bzy5WWPrzhSr/07rvz1IgthrV7VHHDLKwjshLcDA7v594hMqtdpCLVtelx",
-	"wOyuVXng6tl13+C9+d51VmVbhs/aj1/xmRN418aICL7N79LmlMubI61G65gwcSmnVsmxgcm4XrldXDwn",
-	"0JvD4h7RPy3v7Qwn+euQajKhiqghTVyUeV7l6ydyRBC5Qu1Bt1oVEOEVn9+pl6ZQTX5ntcgqtM3N/beY",
-	"v15zSITUBReyBtPwFahBt4WWEZ2SUF6C13eYx/vr5FwQuy96SmgISUe9KYnpJNOAQck2gwekl2rUvCH7",
-	"J+/Xm+uuVBOOKz3gl0yAPt4WuUJeHrnOifZBVdgbWeIDMIP1z/0dRq93UuTxSJH1CadMVc7FxC7G9wCB",
-	"bMNebSsngUjcxjAEgUUts99T2GD9Bil3C/3YEv1+OGThRXkWNAidLqkuCiVkA1DtPfvTnpqF622LAmGV",
-	"1YdFdFoLSFemuiP7HRXKMYPXuWCCfW1bZBGFMEuydoOZAdinMbj+SZUJ9AWRhF3KCxbVgrbojrhSXAyw",
-	"eX43k5JdUnX5lQHho/H1f2gVkBfnrwOirq8Aj+f6iigZcgqJsLotUKCeEiGzJeGY3sWiADFynIdIkYF0",
-	"YZNcwBqxmfdGc9l1AZQ8zn31nAYA7FgVSl2zi54e8jbj53PCtzDVOufoWwCJvwPc+bVzwWcTwBcZ4EiC",
-	"g1JLAuR/NpPaKOSkNBlbF38OnCTNIbF566nMEdOYBmYowSOMDGWtSebOxkx3MVLl2qmLBRI9IIlMNRfM",
-	"3V/bUCLmOFneUV5dalmKBUIuk1uXLIl4qJ+c0LqtSPnrkBmdfMEGGlEwAwyvnRMsd2f8rCp4lntlFlnZ",
-	"/RSufPHssSDs7xYUDUSC9mHVmAc1I+wMW6gCSuMpsUIycKIRrFAyZTbPmUW1Ms5nBdPyfh3bbIKxYGWs",
-	"gqzpV+T2ZZJ3KVmHkW1qRmxuEgCnPP21xOCa48+V3zxeC1teWRET2NzbMWqmf08zuwJp7Jn91to/bG6x",
-	"usOe4ptdWI6an7D/ai5asae8bFIZRw/ooQI8io8yTRRRGKdiCfk9ZSTe4z7UFMJMRNf/e5Qrq2iwBkSm",
-	"bTGGuvFUOMWVCYSTTa6v2pVTX6XlCoEWM7TZDIldJm0xd8k/YeBF84LDddL1yLiLGU9ctYUcM7EPNsGZ",
-	"51rDxBTSY32ZMMKzQg+veAViwBDYbQs4oh5WpoXWsIopxxwkq2RVhRT7bDTWU4CUSMWFkBPRFpnpU1Ag",
-	"U6uTX8axpBG2M+YDwSISyTCFBTZ3tUX3518+kEx8Hny2/4Jgh72zW+6RK7UI7jOiXMae75F1bsAF19Zh",
-	"77CRyU4sfmlicU3iKLNt7GneFaV8Dc6/XA71OAqiedNNS0g7yqWiO7JL/H0WL7DUmbeDXn5A6OU3dnN2",
-	"qMtPFnUZt9jBLTwoSLJDmgLJh4oCTcIhv5z5aQfGtAIYUwaYUATHZLtfrIvHZAXEzGashdGUSwYHweRl",
-	"D4bM7PMMkhP2Zg4vjA6VYTo1z+2yPG80W5X7xTzGs7IK3PE6SMdlIMd7f3r/y9vqebO2OcRxBsa7Qzcu",
-	"0W2MFgufm68WqTp4BlULskUJYFEhRJfpDbhE5Wifhe6KN3KgMsRF8HInCb+kManiaSBddxi6Nt8706fw",
-	"mbbAvBhuzHp7Pqysx4xuO/QoVZr0GFEhFYJFbVFFY9x+5sFnHv1xYC52a55LgSuSHXSj3ElXHFxupb9x",
-	"zObhjPSVmOvqXDRja0bY51nQKSQ/y9HYsLrlnO0mxrUmz7lTLIidnN7J6S9NTq93PMr8E7i8O/fEY8LM",
-	"eCMHmXhcgoeYS7GVOwZkcuq+sXd3DHPHML8Khvnk+6UuZUvbwPcvYWsHGQr3ncH6QxKTwvxGBj1fbLzQ",
-	"QW2iVTGkWHI6jqcE0BoUNycWU+7bIjtLAelNF20XhMlb/P2MHLVagD+r2oLRcOheDtOJqZmZsXfgvUWW",
-	"yFuaWFfWeY5XviFSQrCZ6fKAMmWmaPE4DxPtpMyXKmXKEBduK3dCKjzK61hfkU9946gP7XxjlqWKobej",
-	"jlesu6DoWw7dLN0962y2GtLW8UnltPK8/+wkajxrPnt2FH4TnRw/p60+o7QRHh/TqNE8poe9/lG/2Wv1",
-	"Gr1nrVYYNY+jk7B53Gv0Gw3agA3lf2OV0+azo8MWSL4MK8nrVXBPgPBbFuRHWxXkAXErshPpD4Gn9pCI",
-	"HEYiEuo586wE9s/IerbVgRUn29RBZqX4Ob5gU4fiExfg+U2zySA7kb4T6U9XpNsT8HhF+vG2RbpdkZ1I",
-	"/9pEuhWPhIpMim/sKD2wc+RicHc+hZ/GTChStX33VBdqO2IuLvIfOzyC30WWnzxmCVFp7yMLdUC4wIRq",
-	"aD2Gbzwj4CAYMJvWbDiX7aNHtabhENKPq3CJjlhbKC0hqj2FZHUhASZSjqc1bAIgSNdbGtvLr05+ZBMX",
-	"+myLIb1kmAGO8EGkmzPqzkwLgEXfRkBYrFjWKSDwvCl7KsscpyJqCwDrt+FgqohzHnaoPiMUFo5Fbpkc",
-	"4oHnmzGL0BY2SX1kCHAAHQAdkZEwluGFzRoPbAuERR8NnVCYiH8JHC+1elucC5IKKyzcA7AVR60WaYMY",
-	"wWS9duUMdtXhneWK6FHjeZEL52e84YGUv01bEXoy6UYUAiOhO4BEZZSVymnl5U/vnfg6akGdPZD9qoFn",
-	"cBmulbqSn/kvoyvhLjKyU3C/cgU3W+PHq+EeblnDzZZkp+J+bSqulVCEkjkdw09Fw2R7T0/cQP11XKcw",
-	"WeClnIhY0sgmR4eALrmGbJShZnof0/8BW3qxWrrHBYVa5RvTOT9YHTfIESKV4P2+UQWnYxbAL4YvEi7I",
-	"C5zQ/kuuxlLBSoOeZ+55//35fuv4xNxmTsnc4Sp4clGhzxXsM+LY8Z/alX/8/d/alaVJqkF2eBc/zs3L",
-	"Q2SxoJdLkl6fbKTZ0d6smYAE4ApK7igAHVTGqS7eI9DrQzliyuWKUjFFLDgGVfpcW8R96iWwZhmrWpKu",
-	"PdDdM6JsISvXhA4oF2Bd0BALUrExmWfVcD+sjEDKtK9ZUquT90xEpDtKY83HNNEH5nTtR1TTLp4VYBM0",
-	"0W0hoA6na2gW4XTMCxI6QavQWE7dsgPcdaWsjuC75gSZ5wFu4Az7p373yw8vvn/1ofP2/F865x8+nL/4",
-	"/u2rHz90vv0vH169twZS8zBoCyoIlNkiVBKA6pnz6YD1bAee4l4ACyzpzkwkM/5rp26tbiDdhu8FlYJ9",
-	"nB1knJgV0RxZMECCrDh0buj8is/l7TslSpCdPbSzhx4kU+zrtn7svO44Pa61ZQPFznpnnjyAeXIfCcnb",
-	"7ItRrMuRaibtAPXPaCIymtZu1PGMTTOiPN63/l3A1ODxW/xrNgN6kYDHNDFKlHnCtvcDurQdmNCU0OyT",
-	"xn99/+HtG1JVVHDNFYtO20LRPiNaEjWUE6MFYbl0DX3a7FPIkrHOmjGhiiQ1i1wXwcC6uDMrQgUERkLA",
-	"3jCmSvE+ZxHoRIlMNYNGT7+nNKFCcyhjgpb01QxP0XCWgLiFjNhYD0nMR1yrGkwTPeT2/EH9dVvk5U6A",
-	"VanleGzf2c1f1UHO3jUTgHdyRS654r2YtYUeJjIdDAH/0FzsyU9kMpQKlMKUkaGMoUTrzCwRSxQ0rrI3",
-	"AnYOj9uCY1KjnAigCxpDp92jxhFU0oup+dNo1wF2FlaEizBOIxbVrPO+LSIWswHVbA8/jURp4irzs2F7",
-	"CkQlVJ8jbLNVYHEtcUY0jbgmOqE8LlI+v2P6bU5mt8+hzykgQ87ypB8f0QE7GIvBnNyjY6MB1PHC6i6v",
-	"oMJFzI1WYeU+SqOjZ63moVFuezS86PM4zq73ZAoOepTw+FdH9n0EkxAFlSPZvEyEplp2IFySDRdLOc7f",
-	"nY7HCVOqY2/EZbSX/9iWctc43G+0PjSenTaPThvH83gq0BPDHtfKaeVbKT4C+FG8h7WN5PWrF0Tt0SS5",
-	"/l+aket/Jc8a5P804g4hR/Luyh8ZFXVs7DvbNN5u2T8xKlwbjj9mpOVrBC/xboB+u4dh8ZBwzRDe+yxG",
-	"8iqfKxOEJQlLE3iJHsVun1ZcxR4SCe5bR0v3uD0fq25G3wxjGTM+8+L8nw8/Pf8T7YV/NmPVZ9Zogddk",
-	"OiWddHCpOlJ4hGR+36ZWBuPBWThuthpBxQs4FhKSdffbAJbV1RDTZpB9QkWwSQe1OaP4mWNdNNzh6RFq",
-	"psv3M6ioqdBDpnkIK2pXwgipNSi3LdrCJ8V1/eaA7WPI4tfPCw2uvS01zGRCE8EFCO7f1sDZyXlrKdYO",
-	"j58wvlzeknLAlLY6iqcD2ZPICpHkAPxxTPUwZzwzSlFl3rRfB8DytxtVroOETpaqXUa9e/f6BTk+bLWI",
-	"kmkSMj++H4D/yY5+kPTDZ61W9wzzCay+o6UksVFpjWrQZzocYtF+4GtxoEC0RbU7xz+6tTp5T0cM1Rce",
-	"Q6cF1ItGJfLeeSE9wnxHJzfL/dmP2I7vG9bL837fqR+7zkbx9nzZOPedK9tSmjF+7G4WmDlfwBHH15cd",
-	"5VdQFmWh7e3tqIkjsHscg8ItJ2JB56+T87aY/5EUGQCnFoUh5sAG+4CGa2xDNAXaYs4WCCyME9ypoaEf",
-	"mgS5EQDRoQg6A8YMFX/8nVvrQJcBQL3N1uShgIzBm7eOGO3JT//MkRSLRxynyVgqNjPoiH56w8RADyun",
-	"R407gEP3YJGiyGj/xfpDgNZD5gpDOjbmSTpeVVWB1niAEN8x3xelOINBQkPWGXGRgsvz0HwlH4EOV4Fk",
-	"8kpQARXP/Peb08MGHMJVgBrX0Y35iI7hQBoJ1kE4OBp3FPhRVOX0pBFU+jJGXv5r5Ycfv/3pXyq/BZUh",
-	"pBfC47Mq9JgqNZFJ1FHmwOJ6GT2wcvr8+aHRPqEdAnQijJVTR/ENldPKe4SnSxVLZnGzZzdlQrVZyY43",
-	"s/djOoIVQn2FS9FhgvbinPtYNzRyi5z6LHwYOJO5xLk1G0FGldkUclnLezFbefd9VHtsagwGdYRurZWw",
-	"JbeGngyHcRX0ZMtkoGbUrNMXrecu4Adl8/fEAMDYK8bKxVthwuz5nHQxHNqeQbM2AMEI3WaNaijQLYTx",
-	"Q+wF2xYezZCquWImAumrlCAjMYoj0dCDHJxoucto5uk9aEQZw2ysCwnwiIqEmDdFrpWTLlYgjRSLL5k6",
-	"A1GXHRcAUe73vXAvPqTTxAg33RZSBKTHQpoqFGXuXVL0MZBE4zr52Z5/BVCIk4Rrtm9UXsBrnraF+VUx",
-	"GpuP0CRhStvlMl+OIIosIsIsZxpxzaJlYMTwvQ+Kc3SD9NhAUmQceROua/jbYZgwvQ/DLGe9t+GyD8ZM",
-	"1+V2dwnUtNMcdprDY9Ec1jw2y5xexnraITg9IgQn5IGgrDiJWaQDzdjc6FLryU82gmmMWM1WUJDKtKLA",
-	"D7xJwaxuglpGvaCdvXnfxiLeZVYtGopHxX4iT3nCT42eXIOo26Qgbyf4jpt6IyEGxd6eAlUX07MUsSFa",
-	"gMkB2kp1TlyodmMjd+uJKY/KBlBmRV1rReXU0MybA/fX6mUBWfyqWwZjcSod67uFoBxRaeYcYuRjqn5P",
-	"92hKmieEyuv/Dcm5uT4yqscy7bGlComN29yneuGWfy0JuKpOArrzogS3n2lFuCOgXIh/K6//HYu4XOab",
-	"2VmzxyvP8nBGA2g8PaH95FHEbmJH6wmft05wYgY3CKLTwqZrhp9gpg8ZJwzQu8IhFQNm7PoCxwNcQ8cD",
-	"tOCel7Fny2QstumuTobSJraM6LQtoGvBrCNACvQrWH3cMh1sLds1env3oKtGetwlF4yNFaYQWZv+ksYp",
-	"OyNdkcZxl4Qxo4kivCR9OqLbkvCbohTf0tYWh5N98+fqhnYRZy43PdZlALikd5M6/aULl7XkxJduuxav",
-	"8aLxuorZ+mXKvJNimdfalsyzb93Jvq+1cBF54eZG7wEo/vsAPlEegX4NEBPzdkngSV2UtcakgGqqKkJ5",
-	"gomBcjwzSvx8UD1kCaudmf8qBu2LOFPWS25zfduiOzPHbp3gbObj4VZRwL5DGKy+Ibx8boZ9hV9+53Hm",
-	"bcZyXT6lWV4jlEItk7WsDY9JPdtvzBabYK1MZx1BYx+x4eucEldNlf2mkmk37r3/9Pz/eV65XSAw396b",
-	"Y4FIWwERXtuvJ95V1cu8xg5kd2celHMfUJ32VSyXMB9IxjJ3ZJW65iHi9C0iBemligumFInoVJEe0xPG",
-	"BOkaXb6LEDddLbukalvXY1fVmCpNvsFH0rHtZn9GqCYjqTQ5bMIlMBLM66EgdMQ0uv5gDgEZcagOlYhF",
-	"rMiEi0hOAK04jKXrWipTbeyUgLBPbDTWbTEZMpG7cbiwpVqkCsz0jPjRVMPOMKBSg7IBa6dQjRaJ0Ssx",
-	"GWhsy1sx3cabDVdEjpmAggKcL3wPjVmiVVtASaofvoWoJ8ZsPQ/SbIzWOm/O/LSefqGUqDmQpIGZtpA6",
-	"S1u/gT0DMvR7II3itKy5BBvIES9MvzIict8s1Oqtx7Vcf6htsvj58rJnHu4imBurZhA/d08UFa19c3p8",
-	"7I+6eqUeiJGI0QgLHObmmtf/uYK7EUNpuQDocug7zoqGax4WDQd0XDziSX5/yYjf5O/EE5knkbtD2eGi",
-	"g4eygwfOfzs+tA4OUkbLhr5LM04Nrc+2tX5y3vnbBnn+OuThELmvIhOWMBKlLCAjpnNmnFg+e/+STK2P",
-	"aTfnRitMzwF0kihNGPlPRyenuahGbxmcW6+jV0AYTeJpVmwFqAVCWkQOW4MWM3rJxQA7d9n4wQLnDhay",
-	"cxyEgRUP1VklvJahw1kBeWbLydoCsOgQj6BxaCQRCvERY1CYhyLXCEMQTYWC/hRFlfk4bg5ICtLYPIMV",
-	"cFba/ePv/y868czN44RdcpkqHFZLoofQ51wwMo5TzJwCZ40RW1xG8DTEsyHXVZ+RrnmyQ3WXKKMoTAz9",
-	"AZKDGQcap4Mwz6eLn2ReUSTfsKmtL+EeNLFHSO25Si7NUYpY+gk2FNq8cX19perr56OYL8uTUu63WxjI",
-	"plKZ9yyXeevI0E1KslZd3aBiiaxM6G+0/GViBlbm6YV910o3KGo0DaFQ7QXJoTYYyWhttwr4XO9GGrwS",
-	"UOtrmCxW5FhumRfV/vD2/Gdi3ad5WPg9E7ot8OdaZpdMKIc+0EZ5B0Qn9klnLNeIFdTx89HboouKUJdo",
-	"aCXtKqkBvhQCPoa94tSSVAB7p2CnGCabFf8GhIaJVMp2ffku5eGQaQfCdkqOGs+tKQOepVSo0mIGeBdM",
-	"Fl5ubbE8sZNFmB/qB39I9ajVIlIPWTLhitnSZhjBC6lDaTc6rtqiPJxeI4ohjBCUUYMhtFhHbSZgC6kL",
-	"Il8jOiU9ln2LsTLFFK2mIkHy2txXGopvrcdeN2FuuTaM9BitzqVg7papgEezkE8hBXFF3AueHM9a20t9",
-	"W+0ZFn6OWQg2QZwBISdrszlrsS4tXJoprYRcE0HMc4ZvmaOWTwW2edYJ1xZVaOhkkShqgZe5jawA8sq9",
-	"3rGaJAwhwbiuk3PRFvAyxGSA92G+yZ4CQDDAVXGwz9l7gBnYSvUA9U6Lf8w1QSRMowN+lFxAHaWIyGQ4",
-	"dcgOiCBBlISiyJk65e4p0cOE0cgWSgbuz2wOeRlz0LaEH2ROlQA5VseCLRttlTqwi7xvFhVwF8G7grZA",
-	"jzrO1jwU2Js76KQKSI4eEBDEHQh89AszhOy45aKxMjdjESnMAePsPMbWXFoSZV6YM2mmgrZALV1xMYjz",
-	"1UROC+xuRvRyjXQ65IMhM2TgwnA4fbeofQjDFBYIOHqy1W7WSeXK3c4IJWuBWBgzaAbFgqwMYuF8Wj/A",
-	"YXmoijbLr9fRJM2EXYt+M2xJbodHKHCwFanqJDUiFYoIBbMayohUIWIOaWVFU/QGKipd7UkZMyq262lb",
-	"BcPiISAr1oFvuzVcxIpIFf7+ZNgQK2E3LMdqcJqEYJNVkBk2wFDYZnGZORU3R5SAwp5yQGlLXfDnuPWd",
-	"+exERDUqL/CvG/K9cWZwJ1GaTlVARjS5gI4El9L8FzPMQO4zo5YoiQbkBP6PqraIDOdLjci0Sgn4lNin",
-	"cUzNCTpDL5WQE2ONcE2EJLEUAwimx3Ki2sJhndbJO/NWEE4TjphKFCrSjGYI2KS1YmeTmetb/I57yS7H",
-	"FYMQPyzTTmV/+HR0pAIsV7CE4I4Y5oQxARiWXkZ6Qc63e/R2ctdHmbKIVqtkVHsYUn3ptF9zQYbpyL55",
-	"HSRLXIl9xQeCOTTLraNOPjtqNZtBJQUovuIvbGbuvdWE2Qnmiue71lkVBxUQ/JMBFVzBmqwlPVUozZr+",
-	"Wthf5DdPgF/SGIAuliSAN7NkOHNvB7Wk/J5mdgXsvMwh2to/bG6aQSfydNFSnrXLnCvPGr+Ra6wrm60E",
-	"3jxx/Ix0PSLpEojDjKC2HEq4x0zsG2M1qpP3TIN/c/YBGwXTMqJTwkTkUIlgZm1RdeUwtuv0pa3Sq2G8",
-	"zFrfIRVCuimd2tgXoUbng7x1oCtynqkMTjzOPFcuvV3m+Dak94bhoaUH36n1rGPHN6xg4ex+s9842T9s",
-	"VNY9r3eY5L1lIfR4WXfhDq7CzE8WqnlWZ+aOIO6Cmefp0Dum/lWmQ79AnppJrT1lA/sBgZMQkOwYo3NK",
-	"A8ZUiWQrsxwPfL1zaScXS68v3f0P287FaMC7di5fIwaeOwyOcAuB8Lar1xW1dFm1cQop65vSFqs2TiEl",
-	"fVOCtmCfaKhjwKKEcmcMRXjY0JgfbIiF8OyYINi4pbK2MGsAUR6MUeOruRgEQNFqte4sbXHUPMRYEzRn",
-	"kYKp0uYs5v0C9UloWxO1hdvOPYV9Xbyy/tJOLossaW6bi/kGbEngmo1a3PgyR35mapeA3bWOj4PKiAv3",
-	"d7MkmXbX/GXnYdl5WJ6GhyXXOxxN7dTzjdXz+8bWsf1EqjJx0qd2C80C9GpWqjx/x/TbLfR6GLj7Qs0v",
-	"mSsXXo0bqnFMp52FZlFQrVwJsphucQHzOmmqMbtkMQjARMZYII4T/201GA2/mjp205vD1pBjHNiKBnVq",
-	"6wazvwG/EMSTvGCiYyuqaWiIYQ3HTSkHQGzKIM/qwDk5VR3eSlKVhYvWPqYFxW1GWdKGPFiESXQeOcLf",
-	"OSEeOID1pSVoGc6yu5sozeN4JoGShhdCTmIWDZg5C6fE4gkYI0tCGtEogCYrxOw2YEVCyxZQcZkKaQzz",
-	"hTx1NqqTD5Ay40LsMxmI2XTMI0pnmSoQhBxSRcD/SaquGA4MPg1NCZ0lx0RUg+aKGJ4OSD+mg4HRu7Og",
-	"Pr6wYwfHJvK2rABSjJTrip/IdDwb7CZ/kTxkmOqcwE247EbtdkvYFpqavXf5+iMbR7U41OiVvXTjkJj1",
-	"NRkxKiyitJSl6TbTt25PH1Nlb3G3vMYHaC1mT7zLK/HTRr5799OPL3/40W9j1zppnTxvYSe71dWfIwBj",
-	"zNI07CKSSxnSmJySiBmGz0gqSGLo62/7lzLFBnOFBOOYbsJCPubQkmOtRP6Wnx1i6xsN00sGTITmrA/5",
-	"YHjLMmH7jTdndLj6Ske8jwct+O10YfLmJPu8xSW/jaZYF+vYCZzlZT3B2IFf0qlKhTqeyh9n7r2PVLiC",
-	"sFIqIN0Pk9SgDRr8iblpYIOX2bX45APmptkCxta6gDCHoGxYwW4FDUYAcvS1N1lW5kzrd2KOODF8HZ+L",
-	"rq9IVfBLRlPSqpFTFw0bXV+5bwwQmSBrmrNJr/hb1P0bFuMT2s1He4aEHyxpa0GLyWT8zPxINd9AFRCq",
-	"jJFtu9olbMSFsZRqS9SdmdEOPvt/QlcZ2LvPK3TCmH3ydq0w8mqXWb7xliYX/ma+wwN4SyfJl3+wskPk",
-	"JCgtnq6rZVv/kG18nsrU/Jna/vsVjps7yg19kTxHuezMWb5fdqRytLTPJXSMkam3U4cc/6Bln9BzWOiO",
-	"B/Im44goFiZMEwC2hw7GE/8OSkZpOHQ5ioJN7P2rU5L7dlyL1dyfR2UdRS1sXw4YeGYryRRTCuJ7uKGw",
-	"VQEaFYi24RrY5GmKpySWA2gsOqBcfOlJixtGWJ+v5DN6S8XUfpMqDq5KwVy3oZyWSw7GDXa1M9LmLMe/",
-	"2trE7qLd0CVCJm3hXTGWdDfw7u0SC/OijCHdHbEuxnNyo9O3yr1DP2eau5Ya0FN1wULHoiC8pe69/U80",
-	"jrvWekV6tO+tWzyaA4Ci6RlW5AqLRsyfIJQQoV1chXvZJ1c1WGbt3putu6BQm+XNcHVAme6aBTgjfCBk",
-	"wjA9mizuI6rd/h6a4zjgl0yUKd/Z7TP6NxPpCLLFWSWo0Dj2oiw3YbwUWKXrqCw3jmq+auV6m3cSna7F",
-	"g3pRnS1Mcd1SICQvvxKo0DiyVvmqw/5i7y8oLfoA1E+htTLAVyD75kJpinGDrQIAFb3cXIcosUsVXGEC",
-	"DwwaVKbV+uhu7p5VYX4OFz1OuTv8p1++ffXBdzodHp40bb988NwkaajTxFx6d32leAQuhTdMkdcxHfXk",
-	"FOIBazinmr5z6h0dj5lh0DQlKv3INIkYiSnpU3ip+UvISzbqJRhMuCMXlDC7HN+XEyr33zyayqLFkh8r",
-	"53pSXpBquxLSIWcJiZjnGK7USpxOZagI7zLkGTd8Fds16WlALPskEdOUx2AnGyKqgdPepYMATo3sF2sd",
-	"VSoIBpJQoURRN6eFkCpqD21BNYkZtZA2/nOoTdQAGAezOwAZh0Pah5/1AW3aJwnXmok6+QEzWBQ1qkJC",
-	"hUIMSMJzrAZlUdrQAUCqwDcdupsra1aYDa32zNzNnR24zUEVd2tZW8nclm0LHIt0nf6z8JBDoLArz/u2",
-	"mSRGSITUbeGFRly1r1jS9Cpr+P5wRtLKbK9xQpotcnhEjk/ImozvAZjZIudak0ndYa+pnQR7SAm2Jh2U",
-	"5ntYe2c2u2PXEOnekzaMIuvJw75toQBiCNP40EApj+1kfceznuPLkzYc075l5oYnKopYwZFz0c7cuCo/",
-	"OKoEK/GZzXjGfbMC2MJTlzZGZ3Eq/fW5lxP/5GvhMgovUU3XS5jOmojbIvWC83Ywl1KyAaSY95Yy5Tmr",
-	"tssIC+CovHejCy13nAEXOUOe0haOxWT+s8DW7iUKNV6WoI5INbrXJkNJIsnUmdM32wL50rwfzHe51cl5",
-	"DqqVgUme5fvSFjROGI1mZh65O58TARna+HIeZdX7dXKO5X5G00W9uusN0K2dEaXlWFnQIQykZ4o2ZG9n",
-	"ynKRSnuej7VVvfbL5bGt7fDYR6RX3RernSHsJ8l311atZhi1d9ZmXAFaebxNinhaW6L4yDETdMzrUzqK",
-	"lyk8P42ZOP/5h/UUHjdodhgr9nWn5LDeqB8CA1lSslREFXYiXmY1rErWj+fX32Z9MNjPWifYtdUtg5oq",
-	"zUZuDbxU9uVZPT/N3HkfIYgb7nzPaBIO/2/wzZZ76QdcaZawKK91WJLUs5hIlGQyjUG0B1EyJfwMng8K",
-	"4P0IcTnGfLFir7GSyezbbTTFMA+soXExDvunx1l/u2eH8mICskuFVlMR8fDP/dwsXisZGqog7IIssbRn",
-	"ExxbJy7BMSjYUJs5sWYzwlu5cf2jcLMvd+aIPR4Xrjnzxn5UcMxmv8LjJrO/+47bIoefv3IP6vW7iZ7X",
-	"odFG66SVuQbLaXQj8rpXL9zTP/abbEGZNPYpf9dC/DG2EBcze7iEqS1oSgef/T8XUOaKun/fjvWtDdLm",
-	"z+8p9wF/hEhtrnH4LPnlJT1CukjmckFbaq/MUtq2c2g37la6shR4stz+qaOIrcxQ1+V/P81w29sgigGG",
-	"mG3lbOYLz9EYb6+XoHNtkXdvqK8WHAkou9iIxu8SdOvLYBe2JOWOuvWuwi8cRtWOb+z69q6raabaEPu+",
-	"YsklD5fkVX87BbiWOun+3iUj6KetIK3fcL0+/5TXXiOqSyRHlAvbORdCPEFbQAYvFwMSUoVtKGkYQgVv",
-	"tV1RVGjWrpA+F5Ei7cp7KvT1VbtSOyNdHC3rmy8Fsy8ISOmYZanNP+Env3df/Ejci/i9ZfA3zUbjbrtH",
-	"Zl3sm0ckSRmBIuEXQ6pZHJDn3xw1GuQ95ULvv2SCq8qKqAj4TaeVWNpYZFAZytTsQ+VNKiL+j7//j0sm",
-	"ooRFnDwbHjb+8ff/0TwZromQaBfw/OUPb0jEyBtK3l1fpcLK11kvwFHTPFe5Zx/fDEWu4OXD+4k7tKRn",
-	"D+ejytlEgCCZTAs/qdquUCFSyiG4pvILUUo0SxKuJU/YKkmdhb7BmRV/UO/g+idr81Oz0kkAF+NRkzQa",
-	"pLEGyOrskt6hL3HHirZkic6egTJbdPZg7pyPj8n5eB6hoTy7h6Sq0rH5p5IJdKEQdMDMv7Cn3NIw9py6",
-	"ePBZzlDRat7JWzLf9f2Tc98PVZojefkEXZRfQm8Is7LbI7slvsd5Orp7d0KRlNga/38SfP4rcDvOrtSW",
-	"Mjd/muOj9+933CZX3lAXnle4PrJ0VtvakOgf2Am5im658Kl3zlhu75pcibFkzskdg9m6xP5C3I1bUy9h",
-	"qlGasJsawGY3klBGFmneIpCQ6jjtxVwNWVQjlqoxoxqedL/kkPWQbztf/FrkOPw5n90WE+JkBNUWSnGl",
-	"qQDO67BUsjNZaTzfbzVaxwDKoyHD8zvbdjpiRpm10E0OOKtq1uf6ChboPx2d1PLzbV8KgqJjm8m/Y+OE",
-	"K2Yzmt1gZHZKc2zueL/xbP+w+aF5dHp4aFlItu5L78rrxtztPvfJvvSP36CCYUUUGLczZpvKGFFOXPUH",
-	"zHLLZ5Fhl/KEZLuTnw3vLJSXKL/XMoG27VFC+9io1zsbdtQzWzprG88TLkjfaAjVVFwIORFtYfaEqQBh",
-	"7MIh5Jnmv8FNZJDSBDA2bD3DBReROd5cKagtznUBrPhNWD9VLMKvPGq1IKUVqpPdCe7FbFQn53buXLUF",
-	"HY8TY5ZBq3IL7SkiklEK/O44Sp28L+IzCEaKvAZKTsaJHEvFyiuDM+r5i6XCB8VRmjma5x9lqkm0lwpG",
-	"rq80HcMpNUcUj2XE+lxkLTEsL9EJvaTpJ8gN5prTuAN7CSnKrkE6nkOGn5clMOdXHZt5aeE5mcDIZ3J9",
-	"xSBE0eeCxi5XwkGKQOtn7+kX8fV/6DS5voI1mRtTmU/J5wo16FxnPAoLOX71ZvXb7IsW38OglavMZ2Le",
-	"mrOWZguw0vBUrsdXLGXcpVcTSJ/GClPr1yODhY1fUimTaXxrVj1DW+Bt0NualFC8hZ4cAfZRuWnQ4jE2",
-	"ooIyAYN8zL5oV6v80M7Pn5HvY/e8RalIqrBftTKRO6uPHnw2xP7HgRPUB5/tv5aWLxdIllvW2HlcwuLR",
-	"d9Zp6+0EbJGGljMGOcK60MqblDBN4KH00nLxDXTHIhV3BX2ykNnMjDLPb2y37wJOs0xdXs5yMoX0Vgru",
-	"LdX22Xlsl21lDOtpe+6kyI/+rJ68ROleSw3MFvyFIdUV0j7md+gN7bHYVm6vwnoOPHbw+aEmW2aatCvn",
-	"ZnY9ZAhRmlUSklPyQaaqXTklVFg933Y6VZiYDE0MEnS3RplVgMj9+PKASBFio1PbP0qBw4K4FbF4QAhv",
-	"hPBKhXXUOPSXZQGUs9+1j/65XY57Uly3IpJ8XfV4NZG0ifq7U2Vvlgl5exW3y7vCcF+sQHfmGYjnjP+A",
-	"iLnM2MmtVMwDq0l8kVz+LzTmEc2UmpGMPIzrU/Ld9VVChQZu73w0mUMn81ydtcWsjwpQk8H502OhHFko",
-	"OkeWRqFHdHJF+jKO5QS6aLfFOGGXXKYquxNC/dqwu7PsCYfogWB3F4yNCddF0uFnnObdSIdtmQFPgP8t",
-	"6tUZHH0jn3B+16oei8ObtPEH46+5R/NJat+b+Adua+5bPsR8j3HmGK867/BScx/Ywt+WGfTGkuCCqdtH",
-	"gIDRwaMR1bRHFcB2XFSCykfZU/hvXzWwf65Ehd8zGuthqZvKvi/D5fwoe+T3lKXmFzVhCdDi8So08oug",
-	"l5TH+W6UwINkywZuf0aqM3PI3l8rQw7J4oQHbj1KooPnmnSpzuHDiZCT2imZDJkeMmz5C1mWHn4pALmo",
-	"WGqMWyC86ThhI66YIlUr3ZmIqJHvcswEFwMC4fsaoQmDnwLSk3pI0O1MpGgLoMCQDKWhyinGMcxlAAui",
-	"U3WGMOb48MS2QJviCHitLXA4/7JgnzQ8Y8ZzrXMnQxnDoET2++buaZEwA+q1H/3eoXXf2KfXwlMDDJe6",
-	"ILQnU31mVtUYWHaRy1BIqH4A7GpPgrT2W8ezEgQTbD/b8EAnQ3eyu3RKfpTX/1+MSyeyyi7zh+rMDvzs",
-	"Q+OZG9hIMEsvdzD4yqd+fndLjr+H3Av3PZ6igfOEFZ5gx8eyQ2vW9P9akmbgIIsP3MFexvJfuHtuzfHx",
-	"9PvRrXzLj/Jj85olIwagYlSIlMUIqClnu+riQRnkipU5T3/D/PFXaSLH7OBnmkD2e54yGFQmjF0gELEh",
-	"SXxyJAX+O5sVqInupc3W6WEDQ354tXlofnBXv4GrhttTnSbZoCoV2b/1ME1U/lfK1NL3ZSNOWCTcvb/9",
-	"EVQmQ647ONvORCYXLFq3MPXbVIEYyva0vLsoXL9lktJDVNX07Cdm30CqMzIryERS4OTRjFLkzgb6P9NC",
-	"WHTo1quILxptyN+2sMdrUQrKBpQsYdAfJFcYy/CiLaBBJybgQFcP6CSKypuMeTgNXI/9eYTyYkvNP6cP",
-	"kLm49cO9cFJLT0sDT8t9HuObTu5mZ3z5vX9sfMrvMvsz33agHkv/UQeIXFVOm631+XRrMz59C078oMxW",
-	"sMm2GO4Xaz4/1iRP259LFwuWZamdnhyZUbkyo3t/RMdjo/SvEj9/a++97Xn13mnxrbkYdIAckCBnwst0",
-	"PJZcaBt5mLnUozzm/X6HhouX0kEnYWOZLFxhlzJOi17UZ+bIstKJjMzbhBlWp8nCVWibPf9jIlPNBetY",
-	"iTZ/2Rxp5V103q8/NioxWdinMlRvvPzI1Kq/Dnk49BJIoPO4bb8ZUs0GMplaN7RaS5PCXOZsiFGqtFki",
-	"xLzO35eBNdECvyF5lwrQ7px3G/zZmFWaDVEvUpgKDtcDKE67E3nTidz4FN6h3rPbtTX4aGvrfNSoTNvh",
-	"pTuN6e40poyx/+O//nePnduN20x9yl1ZZS5wKOb0LX5wUhdqcHsqIGooJwKSbfaliKekGmYfMMLw/8+/",
-	"fCCLLrNafbmH2c3/tpzGZQ2hRLJdsScsDuWIdXpSXsTMz5h4wy8Tpkm0R8MwZTz2qt9gdbD67fk+FM2l",
-	"SVw5rQy1HqvTgwP70no/OYhhlPo46oNwK25SZoy7RlAZJIxp4IWV9zLk11f6+or8S0D+cn2VSMF/T1lA",
-	"elJ8lGlC/o+8iXfH6+ydc1EKHHKFTgGQB2i3uWNrCb8Qt16BMQke2w4EWdafZmN2mkeF3o+tTLOof13l",
-	"9LCxkU68eBRudsjbOx+Zfvxu4QNIFX30sOMBcUckyHIAVZA1UohYTKdLqv9v9kFmy0Z+zt8KXO/770/f",
-	"viVcaJZc0liRMUvIhLGLiE6DtuDCguvbHolEXrIktmKVvJ2ZHwyHgTZLGET222JC4xi6LZ/NdThEZd4w",
-	"qazbbN5JsU5eGRMC2taYUbqLPKELgE74fTPNHidDCRTDLxlmS7aFGWdPkVQUdfJQpHrUarlOXa6Yy2ZE",
-	"kh/ZpC3cF47H8dTYHtmT2DEaHLUagpVlvtcitv8AtkShrNA04f2+8mTEB/OLIpDZUSgemvu2rWGJeIAh",
-	"1RcvHr5Errv0fWuw5M3Z8B1aRT793Qtd3FYH+MKk/D3K8db25bgxyrYkwXdW2d1ZZUmBtrIORoFniuEE",
-	"9iFeyZlanjiGN//s7r19/hgVgmHlh+2c8bkS0amC+JGVfc7i68CFP4JKzLRmSX7rYfmtHtLxyk9BJowH",
-	"4fDHhprz3FqVJVHa649MXf5eTkgsxQB9BHI0pmIK7l0tbQJeAIqq3WEMiRfUKt3sXz434+x7jmuhkylo",
-	"uQmPXAAf37Knsmwucp692tj/bSGkDcmDXwF6BrivxGB+nZwbYmXwCRj5hFtZhMqjkJNluuPCyXiI+P1j",
-	"OE6Zd9GfpAMSejasLI6DF//444+ND99dBs83WPNlHKa1dQ4DhcPb4TI7kX6XIt1yI7dXa/lWbeCs1KH6",
-	"owcM5Ge9liOhF4CSt4VFJQ+A/yJQejrqGWav0t5HFuqAeO/Nkho1H7GYC7anspxizT5pUgWvhqAxEVIz",
-	"9E8IqW0LNRbV6uQ1jw2DNDKmxwVDb+75jy/LgNE/2IV4JIDoyiUxr3bm8euy3Njg8zKIIES/KW2vCDUx",
-	"JUjsJ4eLWc0lX2AZ4Mqf8MLeXz6gjTisPqJ7oHTImF3OzXBEP/FROgK5NeIC/93MPtrQ5YAl5SNSpfhA",
-	"MNbhUXF+eJrClVUXEdsXbWk0v0fCBkMW4DRCzqMLzk+GUnmJkUbrG1Pofl01IrVGZAKnuAqpVrUyAjQs",
-	"JErZjQ1GC/sIpKzTY32ZsPWz8xe+sLtvS826pOoDqMGHdKOUdUmV0cTohjr/bLglr8czfEmmGir0DRuL",
-	"WV8TmeraBu1N3Xy8FqfeT/m/zOrdbadTOqFcY7A50/wSNo6nWep/dlpP/Vh3kLGFU6sVrVjPl7K563nx",
-	"w39uNNHbwj6h0OjEXFxYN9WKxdqsWQksNzCn3RsA5ZhhofvoP200mq1DI2IsmboPzq2YEjyPQrQL6+0u",
-	"Lw7Mvm4RBgRLp8YM+magmK2cVl59MisNthf21GWCsCRhaZJrCb8VwWYurvpCV+6lXSEqbPpPyQ8fJX/7",
-	"8Xz648fzyduX5n+vpm+n//R89fouFGU394mwB+zR9oHVmULiVDf3Szki3gfQmSA3y6ZkYW1IljiVy3gA",
-	"jcySr+jYmK918lcovUK1EpaCCMYiANJF65xUcyUQ4ipwSgOCZh0qe/mZtz/XAkLnrGbMeFeEatL1aLxL",
-	"qpMhD4dtYd8BVrUxoY1KOKJTEBA95tLj+6lOE1Yrh7dDanlYSIvVOV0uzVdhShGCkvkE8JKNU65ITMmI",
-	"K0au/5V8lGkSkHiP4bF//eoFub4KhzIFBa/PY9ZJWJ8lzDCh08rLn947PnbUqizhP41np+C4zvnPKhxm",
-	"zVN+l8gd25RQG+zbplLNXV8q1W7c1kcr9hbJ7ksTe+tReJnzBbn4ruHIY8Lc+wlKk50ArhqNfswS5+Go",
-	"FUpyzwdz8Bn/YduIlAVTMol2y1LhbfI/W+/z6+eCiysysXFMRUaw6HFfzSO6IivrN3MPsVs5UAtSlVX3",
-	"AP9I9M1sB3CXVoIZuexkHjbDXjbm6DuG/bQZ9lPvHGLXJ8ih522ozOj1Ebu8ydxZS3v/YPno3bURQcAl",
-	"IGVj+1zORyrtMETiWxKZDobEwwOqk3Mi2KQtnD+QcGPpxBGpYqabkDpDkio0bzA0tal5s42ooe/KXAmR",
-	"qOVtLpojULUQVn5b8wzeYVhuo4+6b2/XTkCsKiDm6GypuGiuIi5aWxIXrjHMTmx83f2qLQFABkpGIwEZ",
-	"MzmOmWslgWa8WsOAOKBa03Bo8zFLjIk87Hnu3b3N7i7wTMfGGfznxlH/Bl7nwE+xUS4eHC5COcJizT6P",
-	"WRYDS5OEs2QfEAgA066O46/GE4+gHEYNaev4pHJaed5/dhI1njWfPTsKv4lOjp/TVp9R2giPj2nUaB7T",
-	"w17/qN/stXqN3rNWK4yax9FJ2DzuNfqNBm08M2Pxv7HKafPZ0WGrGdi96qzOoNfo/ZJv3LLmLx4xPGGg",
-	"61wL31P+J5OqCo2Udd5o5VVi1AIi4yiL3N2B9lncuYaJiHRHaaz5mCb6oC+T0X5ENe2ifgyuA5poqIOI",
-	"SNdQezcg0lZS0Elb9KaQ+KBI1z9XMtRM7yudMDqyY3XdUek6pzkEFK0Ka88oMWfU6KBK8H7fpa5B3dwU",
-	"GuGYf77//ny/dXxCHM4HmQx5DGqweR0XgzNi3qUwyeO7X3548f2rD5235//SOf/w4fzF929f/fih8+1/",
-	"+fDqPRkwTY6ah9iaajTWU2hrr8hRqxW4ipQhFwMzpQs21nXyyziWNOI2cxBgcXAJtMx+aQvre0EAVSx0",
-	"xRAI+2Qb8OSEQaqtRqMWECUhOqETzqK2SOE9RDDzDVGKS8sU4fqMeFGB/X9mUzM5ITWBTj9DlrBiPd2M",
-	"N89mV0GfM2sJBOCg7hI6IT0ZTcsiwxlPLEnOaB0fQ9JC1jZ/lRi347kQmUF4cofYb+wlpAwbrMHAt0z1",
-	"QOITsDEhFdjkPHHhoLIPyHl9cXzb4/8uvu395N5bGtpexc7xD5C5VpAj0OOCwqwXFq9ScKJnBxknhjq0",
-	"zZc2G7bq0Lmd8ys+l3+lRI34TrIUdyJ8MxG+vgAvE94eq5uwhGUAzsjIjAlhGCBXmSnxR7B+NGy3zw++",
-	"z7lgevLdk9buEnrvreNhLwhFGVzN2LqRb04KG80BxASCam9gmB18zv9YFvR5KSeiRIlYg7vfRrIVEqxZ",
-	"G8+f6zRH8yz2JDWH3uicL3BC+y+5Gkt0gIKOZ+5xOiUX5NUHOg/oUfDkojKdLyLqn+a1f2pX/vH3f2tX",
-	"ipIEPaHqHC2LH+fmJfu2UgUmUl863tP14TsKhDygbLlvOACb200ueXNM9dBHVM4PS2Ve01knVfW3kqOJ",
-	"au2+73pf0orXMAiuCCWajcYx1airZ4RtdL+AWMewkdE9Bgrzmeu1G9OyVrsvYB4/zkzjztPSf9uu32db",
-	"6TDNphdNter0jdktq/qIUdqXOL5XDi23UCnJWi0wEaHi4wjDWDZZILiTp+Fu4BiaS6kUaRyvrIIsktXN",
-	"SZQzZ+GJ+46sVTvzybYKBZwKk0Rq5twNMtU9+Wnb/qISxjRiRrFZu//NCo6oGZ+Zq7YJCISFgpIQLRlB",
-	"PzJYh7ZQaXLJL2WCGCAwUxfVgJY22BQAkY25wHxOrtui2sV7O1xo2eFRt1Yn30o9ROyQHsI4YY8zgCab",
-	"cMVqdfJDfx9Cl9AxeeGNewq1iAI/zFtz323DpcG9Jo6alSliS+vEn+Cz7yZS+uiDnp+LY55HoFw4mImK",
-	"JVNAblibZ7eQZ39luTd+24llwdTDLQVTHQ+y1gj4KQ2TinZx1a8trgr8zveHEcNFCRUgRLCFSx5BcBS/",
-	"hv3u8KHuRBy/s41AizztUBpCeYRFGoQXlmZkdRPFtRlksTRjoTID0pqKSjPsi32NiHLoQZd4cw1QLfAQ",
-	"H+UlhE+IFKTarvRoeJH19HHfhx+g2pXiPqVRhLqrRSV70GqOHjxR+YvkIScxJSEdQ0eDaO/6KkyoIBG0",
-	"Vbu+gvqKRVFXwqyPsq43LsV0PbXeLs0dFkys+eGFEh2/8njOnltcJKDsDlKFs+/XWLjVpHOzcQRxKFQr",
-	"Mhlsc4SRMjv2uK+jdqES/epyia/Xjurp3IRdgn/pq5c79+3qtX1MaQbJmEW+LW+SPstbR1IANMGWxMQC",
-	"Q8S7fpT6i+CG5+Mxi6+vSJyt2inhMQml6PNkxEi8h9qj0dRmatHqqx8s8613WQ8Wapms1bv59t++1PBp",
-	"zbm91uBrrRm+huzTsjVDlFtmZmbIp8/J1mNMs9GkCBznM5gl6zASY1XzO9Y4PTQs9PfY1lVGOxzH0zr5",
-	"QaMvB28F54z7cOjVGF6ogLBPIRtr7NlAF5VNojSdAlYrSHYWkVRoHhM6UzMML8zjSjqh4QUXA4sYg02N",
-	"zaRZtKCRtgV2ioCwXeYhDixOjhk2pEnCbToPddPCS6NU6bb4PZWaGXUVkGM911OxYopL/A78Hg/JiPPg",
-	"SIdHQFYrBNNbld8yNvajTBWhYZgqKRRJrq8cUGDEyKXUCSMueD+r1y5Ce61Qfur2NPe9N8+brcOj45Nv",
-	"nj1vrBFWh4X/EqXCmstZFv1oLEY/brn0xpRc+p4V9mZVOXS4RL9GV+F2JRGMuVOqvyClGjmrjZmgerSO",
-	"5FPjmOs7kXs/AZgj9ZrpZ34M9BRluGQgiDKPkT19AWbOUnODj5oULIierMDL9oi0bMCQaNAW1rhYDsuB",
-	"oZXYnPVojrZVW7hoDNeBDT6TAdMKRsLuFjO4G9b1kvvHhlRB8i3IdBuDcZEeACTi4oJFpNqFzYBwTZcc",
-	"EPunsZa6Rjh6gRl/+CURmfdmgMcVkfEiGkWdf4IKbMrKErjZOKr85vvdbUt+IyRc6jE1f/RpqNOErRv8",
-	"gRV+ePSM4qVaPQrkS6fbRIEO14kCHc5GgXJq3zhwX/SW4y84CHQTMW4zErStKuycne+gM3bhopvDRcAh",
-	"CSUK7nRCnwAgX9+XY+toLU5El+aO/bCIXupg/0ALOf/5B6LlhdFQHDyg0QC69l2nTqfuEhXKMStsRoXn",
-	"xKnNjyp/bGOja2nYeiW8jpKIxBo2T3NZTMGmft0uj8vt6c3ZW6gifi0lf3n60l2W9JWd+RzbYWlzOu8+",
-	"l1ucfUBuBVi5iI60mNFLZpvFQ82wiCyU6iClSYQgqnkUlsYxSwLs05o50bgYp1rVlyAff/A+4LZHeTMN",
-	"xuklWhpVMpFRCvfOrOyvnyuI14GKGyYGJ4wqUCnnU4Jdz6N3lOMNNhNYs08aD6EtS4mlYh0hdf7iyGuZ",
-	"9KM0VhRc4JqckjC+/g+jASWEXrKQxJQk2QukGy5ap4w3X/ylZbyXlMfA13wkkV2KS7TQsthlT8BZANjI",
-	"SBLDce+rwDdrCTFktoY337L5UxngOWYR6U1nGIKfRWFPzCk5ahx66RPwgXvKdlNLLBSNxckMyFGr1RYC",
-	"anORIYy4UuYPmZAejXACpNrFM1Vvp43GYWjmC/9iXSjo7IOuhpNsi2oX/mHvNYLN3RuQo8bzfG7eB0eS",
-	"YaUssjKYeZokTGiLoVMnP/VJKIX9dZZLCiiHtt4K9omGOp7CTxMu1Bmmm4DPRtmy4lahr348jqfzrO6x",
-	"+B0cz5snszcFsJ4kyjBAj+qtOqKQsdisxso61TFU2F7yRArbt/iN/I6dKzNiQP7KRSQnijSbiNzGQg3m",
-	"v0pjbSzJ1zwccpbApPT1VWwmRpPB9ZXZlJ5iyeXM7a8wPHoMxqljwABBrjQbmzuadfICdDqCtEZQ0VOk",
-	"VYeX2GZ2jl+/ytfEVwBz+3PIB2YLPdGSKWedPFO/sgH7Birbpds+GowhLjr2dNiCurvLiW2u5gk53ioe",
-	"ndd/Myf2ncrwtbk5gC0R6tFAqT/jkiu+aj+YaleGILIhPzTAPqk8qtXJXwF55DwM2VifQs+Wg1BddlFY",
-	"YyfZPjRoMVqPlBeEK4KijBmtRGlGI0w/MLbsKfnlw+v9Z6g4UfLtT2+DtuiedfcVMwJXsyggrxMmwiGx",
-	"BBuAgpDICSCwQuuvvFqRUNUWXGMmAY3OsKdMyOJYISy50ZAQO+VP3YB0/7P5v33zf3/uBmYVac/oRbQt",
-	"IJvAGNsINQKeHNsHJ7Ij7HVJdRxTLmz+ApbTvKo3T44I9IxsC3cBsydYVCvrUfMX3JsvoEXNt1JevE7k",
-	"aNV7P8hV7zwfYIHnire/wCjc6g+A7+2SCbrOW34RLp1r5UfeUmEEweuYDgarP/VTqkM5Ytt1pw0wJrW6",
-	"O42OoVZr5J4TaRxvHeW86dKA3T296eozXG0Ox+iNi5jQXIPKbQ3+t9dXMRWckTc//fLtqw8V2761clr5",
-	"z4eHJy7bAdSBJMVox2nl3fWVMmOFjLxhiryO6agnp1RoaHFnXXzAPrMMZks1NpqATgmbFloxJzznnovL",
-	"07LLIxPOhFkf8C0gzg3QyGnFpVGB3gw+kNPK65RrRqI9RlPCNElYzC6vr0gEoetkYJtv9hm81wyJm5uj",
-	"FC+Jh2Fbw9y7skEUbBn+oiOIPCoUVCY0vuhwu3i385sC97RO06DiZNLMsam8pJqdAQs6A0YRyzDVLE3O",
-	"3krN+22Rz5g0G6fN1tl5GKaMx2dzFHW296f3v7ytnjdrbbEcM6Dce4uSGFC/JuXilBRJU6rIi/d/+dId",
-	"v7fNMjFqLnxutlikCv9lqhZkKxLAgkZmGTMNA9envOt+oU/njRwoQvFNpEoF8djkngKNgBhy3eeiVie2",
-	"n9xMK1AOCYrOA2KzLbswYLdOzu3Q4PS10GKUKG5IkyAXAEbSFlAiC8pWj2WJxkZvIpMEjMTyfih/sfzp",
-	"AduhbCBGlrO8dwyanURMkTBmfUWu/5XEe0aPU1T44frVsjIMq/ptPa5ylxmIO+m9k95PQ3qvdaTK/Bqw",
-	"RbvkjsfUF+WNHDi5uaS1PErwg88QPKchyq2lnVCcLLulY3XHYHcMdsdgt8Rgn3wfk2VsbG212md1Nrfk",
-	"UvIQ4jQ7H+yX6YPN92fnh32EftgHdayGUqg0vin0mt+1jszf6R+r6B/u9JboIDb8vK4SspZ6MdMQbj2B",
-	"f0sHqPv4x+QEzdjtzhG6miM0WzBSdVhFhv5iSnry+t81I5cypDG7Qw+pQ9LI+JjD0MjmRqru1AfE8i0S",
-	"MQ3b3BZ4mkp9qKTAheoG7i7xfHpH/+G8n0Xcrk6+S6SIuPAYXaN10iLNFjk8IscnhkjK+dA3p0eNeT7k",
-	"1e4kdDxmMaEpUelHpkmUkp7NaV+TbXxRXs6dKN2J0luJ0rXJv9RgdjfsvJKP0CvpUXGpZzITqWt5J72R",
-	"79tDuWOOO+b4VJjj0/co3sCCbu1VNC9lYZoA8f/6udJjNGHJeaqHhjaMOgs5+YWNyIzAiQkb9VgUsYjg",
-	"jaQ6oheMJKmoQTZzXDmtDLUenx4cxOb+oVT69FnjGTZKt980P/L3jMZ6GID7D1q6g1PONdswH0C4Vizu",
-	"1/MWEGqqNENn14LlQbgwg/UTpoYwVCwHRKbae9xsdsHDYOpijzueQCmNMiMZS4iLAQG0DTMg7Snow+mP",
-	"CI8WjZmX8PZlQvCS/yReLHgSAI0dv1HQNi2UCRJTBP0MeyyW0FPCG84HISka9cXsENV25feUB4Zh/J6y",
-	"OPZe2a7UvHEtty8a8qe8KmfsA6b0ZRzLCTTv015Ro//tljMtjvnXhGvNRODqnZjXU1sZgjOGaUQ19UbL",
-	"bygY8NtUIXEZm1dENAlyQJSxjHnImUd4DnjlH//1v3vVmCM6HnMx8OmQaUMaZduXw7wYq1yRakjjWAX5",
-	"SQ+y5K6sJaWxyXi/T8xi1wJnQ6vAzzJScyAybhrezHLGUTQ1nkTQV9J8dHWYcqU4vFxITXkCb8OsGfWP",
-	"v/9bzZ0IOkgYGyFOb2R/G6Fb1X81zz26RQvzM0sUdFA3g6ghTVhEzFr05CeWHT73RYEhy9RuTThkoVnF",
-	"vCgke2c2QBEtDaVtwx4hoDIWzjIxwxEirg2P/P8DAAD//w==",
+	"7P3vkts2mjCK3wp++m2Vu99ld6vbbU+srrfOdhx7xrt24rWdyb4b+UgQCUlIU4ACgC1rcly1n94LeC9i",
+	"q/L93IHvZK7kFB4AJEiBIimpO07G82HiFkEQePDg+f/nl17MF0vOCFOyN/ilNyc4IQL++ewdnun/JkTG",
+	"gi4V5aw36L2bEyTIUhBJmML6xwcS3RIhKWcRUhxJwhI0wfENogy9mJ68wiqen/ainoznZIH1jOQDXixT",
+	"0hv0hr2Hw14v6qn1Uv8plaBs1vv4Meq95DE2n6yu4Ic5EQSpOUGxIFiRBAkieSZiglJ6S2Tdt85izhSO",
+	"lTzrnz95OLmY9k/+FJ+Tkz/hfv/kSb/fP+nn/0vOA4v6GPWWWOAFURZC1zPC1ItE/5PqlS2xmveiHsML",
+	"/R62T6OeID9nVJCkN1AiI/7qplwssOoNellGkyAcrpdLTplabP1Sacx+3/ua8xtvX5uHD9tCqzlHivMb",
+	"cw44TSMkSEzoLUngp1sqqUJcoJTPZvY3wpRY69OBLfycEbGuQGsEi+q63KfmXD3wVOa2B7/b7M8FX2xC",
+	"4juWrmFDlEik5lghHseZECRBGPaNp4oIpOZUIsqkwkzV7XyqPxBcV4IVOVF0QWoX94IpIm4Jw2zL9mkx",
+	"aDcQvCRKEfFWYZXJbfcxhXEItoyokiilUxKv45TU7V2aOf0l/ZMg096g9/8/KwjTmXkqz0oLcat7hZkG",
+	"1PMUa0yrOSqHf/q4LEquqJojzJAHHnOSc5ImiHF0i1OaDNnCzI/41CB7SvUFwAr+0qeDjvQ1G2jiN+Vp",
+	"ylcoWx5HGgnILRHrIeNqToRBf3Q0xakkx6dDVgMS+7nR1O7Hh409ngnnKcEsh8B3mYq5fjl8/tw+bgtl",
+	"QCoca/C5md2X3vFOV0HjUazSNZqQKQckab4Oiu96Gb5nMWdTKhZbsYALnCLyIZ5jNiMSSUXTFK0wVZTN",
+	"0JTrO0uoQCtBlSIM2SmBF5mD9o4WhU62Zl+Zt7qGM90kaGV6H+fP96P1TzMhuQiT+TEjH9QohhFjh/tL",
+	"QW4pzyRa4lntnTbvlPa4wB9eEjZT897g0flFaCkvErJYckVYvP43st5c0it8QyTCSBCNZwl6/d3bd0ji",
+	"KblCN2Sp0MUlmvNMyAgtiQCGRES+QCPUFCv0Pnaiv1az1ItHj6LegjL393lw4VMQcMJA1CKUg52VkdCE",
+	"aEQz6Jecojf2/NDR5cVXaDUnDC2olJTNjuvXb6WquoU/vgyutLjWtZhFS2P2w64wbwp8Lx+z3/de0gVV",
+	"m+fwGs8IkvRvtfiawnv+txIyxVmqeoNH/UjDlS6yRW9w0e8DOpi/CmTQe5gRAWt4hWk64R9q97vIn++3",
+	"V8vztnzHPd/zO0RKPNvynfz5ft/5TswwoxJvRU5eHrTnFzMlaULeEnFL4/oN8uqw/b76WvCYJJkgT3lC",
+	"aql7QrZ+Zom1FKRf/L9/xCd/e6//r3/yZPT+l370+OLjP23/8l8NHXqJJyStWYElVVsX4ZGby34zmXwb",
+	"Y/acpsR8IUQrpzQlSD+OgAtjJPAKTXhSqzFM3XT7kO+3BIt4/u8w86Zky0Wied6UfiAyQjGWBGGWIBzH",
+	"WgSkTBImqaK3tbTl59rFaWKyuZx3NL4htaqXgqcPJKIJyCBaxGbZYkIEOnp3ctG/eKxV2POLhwXrKB+s",
+	"ctN3ONmAFiyIXHImCSgDX+NE8zAigfZq0YQw+CdeLlNqlPizpeCTlCz++SdpNPpcK9fbVJimvQGsiEgF",
+	"Z47mWGrZnAjBxQAtBV8SodZo2GMLTIY9rWNkTGbLJRcKBCoYKXuDH3/pTSlJExCpkvWpHt+LHKECOeyG",
+	"8RVDZtTH95FTQgaXcCZUgbXgBQPxH9lVFXdqrtRSDs7OZhmN50SdJuTWbU+ewTvGbvGxrbj92rxsQBsy",
+	"thiwUIkWONUkRgsLcs0U/hAhvSgZodKmZIQmOEFGDjs+7RmJcprSeN8jOkfkA5UgKVsZFA5KizcSLwgi",
+	"mr9FaDnnTAvacJ2vjEUIa8VolGTmg0QrS8Z8g6hCmK1XWF+b/Lk5SaqPsaW1ZqElIpKM9Op/7MFKeu9z",
+	"zH/16dcUM0rQy+++//rZu8q5PynO/TWXkk5SgvKltDz6YvyhTz62hyeNygpKqNavmEJ6CwQdFWCLEGUn",
+	"05TO5gpRJ+YqN5VBhudcTGiSELYnNoA2Z+mIRHDkRtQVPCVygHCyoJqJFHB+WMC5WEQ78E7z8YcCr1ES",
+	"HkizXI2uit8QhmTMl0SihCPGlcFbUFwBdt9y9ZxnLNkTdO726C9MYT4fTJcFmL71BrQBE+PqxIw/BJi+",
+	"5Uhm8bwwsB7pS80VmPf0JVE8NwASS2peCxJzllA9xXNMU5LsjWakWIAmN1Z3GuS3ANQsKpGzJueQBF3T",
+	"XWxvXWhqFtYOplLh9DC32iluKOFEAiCBapWutBW+NmD5JmfYe0ETiHG+jpyghDTVNc8QFsTAWzN/D7IX",
+	"X9VANpcr2sF26b17kr97UFgXRCpBnBkbVLbU6hHA+B3nL7GYkQNgKUgu5ENMSCLRef/yq0d/eowma83N",
+	"fKT0qKCVnBBhiqo1UpyjFBbTDnqK8xMz/lBEEbZAJeK3YL02mjMCFdlB6xVma7tuuS/QOEcLzNb2PqKU",
+	"zyiTV2DlWSPK0FdIAn6UAHjhset3bgbhVtQOcgIrcgLbOhC65QvRytliqfJdOEcAQQlJMezqjX5wcq0f",
+	"aEHd87l5TzZVgLcGFJrorjBVpyEzYmGM0Ev8nuFMzbmgfzsIFTb8UZNg8mFpL3nBtc6LUyl9t92BZP4r",
+	"hziQV8aKpgUikMojt2jN6QW55Tck0SJoou8eTg17/57hW0xTPEkPQQ8SrPBEK42grRQzF1B75ItE1shQ",
+	"GdoSePkbh4DdNUrIkrCEsHiNjvytHFf2ctf4uxQ81qrbYQ7EtyAVPBh0mrAK6b9gfGeFIsmscOSPKesV",
+	"Fxf+lfC20lGrtBh8kKP9gaTpidUiJ5nWDKaZ1P9eI4wmmaSMSIlEpo/2Y/5B4+5+/eKdpgBggzIaOTU2",
+	"gNx522wEi3rWaz/Cqq1/J+qZqyu3vcOy1N5bY9DYmKPl8pyFauOBpRl7rcHoFmB2U2Qhm87xrR6u37MT",
+	"YSHwumdMME4a/LEH+/D857lRDL5VAvj7fCo++YnESs/tjvUpDIPjTIxAhtPX3jGDeyuqnHyLg6mFsGdo",
+	"Ou832RB3h92CshfmhfMKIKNexujPGbGP9ZlVYVuGZTP4AMdwmn43BTqybYH5dfoYVe+TctdsU0CTJBZE",
+	"XSE55yumhQmrhRuLHOIsBYPppmnR35WZf3M37739vMZGJi6vLAd9qzPwtlhB4ajn+Rf1NA1Xp4ry8PXg",
+	"cUwkYTH5LWgUS7rdg5ZrEQRbtrZ5JRQWqstHGyhHMV+xnWb6YSC+G/noCrMCGL5POWBM3x84IWBs2f9L",
+	"aizge90Xi7yNFL8e/WdWPKogf6zoLQmFG+yG6wmVyxSvR7XM0thf/fnML7tfg5TcGodVmSaem4C0CF0g",
+	"mS21BC25iNBDrYzhGRFGfJ3T2Vzr2dbCAa84y9+xRy9z8TPqwbPWJ/eGpyRE5Yo11ZCeRpHBmCq6HU8m",
+	"iag9GufdCwndAfKQz1U5dQchdzKRQ7LI8x96uFXaSS3q7kRFqthY9bM1CBb1uFryJl4GXl1iKVdcJBvi",
+	"zMVl+bMXIVq2E4Z1E2daYOBW7KlElXhbuoiqjuj+yRPniz4dnbz/H//USGKbcSsHcC3GfMsVndIiWLiM",
+	"GrsQt5ZguqHGDUBYtgCXk4xxapYR9bCUdMYWmhjrLS8oMxE8CbkdGS+sRi8qJUlG8ZzEN94Gi0/kymZQ",
+	"HcFJmKDrJ3tpKWaBuxGsEAkBSBW7sWtvFiyqx3sQkXQDZ+5RNtXfPtgm7nvh3wP5biTNC8r8X8+jDqLI",
+	"vRHyxivgE/aywPGGSKKMz9sNgqAQYx6QJflCEqkZIaQk/F7ZQzMOBdBFELIICqIJiWmypxHFzTFZh1Vk",
+	"J/mt5hzZsfoAOkteha5R+w0tQ8IodJT7mGz0EtHQoJwdn/bCyokNpt9+zy0gvZD3ioqif36/7Qy+ITF1",
+	"8l4Xmcp7zXE4vFwKfmsIOHznfQeovamBT+VuXPTDkVH+tvO1bd14Xb7CeElYQtlsjDKmaIpwjjB2f9J4",
+	"CPSEEmGkSDxnNMapnylwhcaMq5Fb1dhFjpuIcLjwDmr+OC3RmK9rGcF8LsnhSZIgRL0UoH3NGkUizF1Z",
+	"Qdw75nJ2vnN3ZURJvXSyTYMkV9buVn1iwz9HfEkYZbMRxJhvotQ1WmGhBwwM+S8ODFHjY1hRNafMBMmY",
+	"uSw24dQppbnxPcYpYQkWHuHweORSkCUWe5LQfJIQDf1hzlGKpdKkzWRuQWzm0Z+fvUN//6//PjMv45y4",
+	"7UFY9zfatCalxZk4YrqfoLubZr5F+Y56kDRnV7PJckxKnU1ewjNMmVTG+uvj2xFkRpzBYBsw5j0e0eQ4",
+	"Qqs5jedogcWNRFShhDOywzmGJP1Spl2jYTHP/gpfs50NCcV+dzIn+CS1fAzfmMQAWY57CsFuX9LbmQ76",
+	"BK4hztgjeGUXTHBs0OJ60T+MybXhCm7HuHJaZ1trbYEcB9HEPN58j/qYt4mCGAeEg7Lk0GEjFrZNb9lM",
+	"NWCVS8KsaUOGCZid84G0gew2WxALAiwyTrkkSYQYWRGp0JQKqSKEFVpwqdCjPsS0tzkTE0QfOo6Sq761",
+	"o+67qoN/29b8T1whPJGaKBuRdynoLQQ8s4Te0iTDKcScWIFwZM0jAeDZLByJ8IRnJu/UBZBupi/i+Ibx",
+	"VUqSGUjBB4Cn/XwIoILEQCuLtLHGs/fHOtEHpI0nfZTgtURHmqrKyPA7/V9OY9DjZWQzjCHAnaZ0OkU4",
+	"VvK4bo8X7ffoJcc1el/8W1XclMoNCJxrGFwN97vQYpw+oZecZCZ8VbNuvQbMYpKanxgfyTlfNWkSh7Lm",
+	"3KH6cVAe2CjNbeGJHQTaDR7ZHBLyu5F4g6YepXA8D6umNlhrZF7aiAZjdDolCZoKvshJGjF54Z+DJppQ",
+	"YQwU/t2jLOYLo73zTM24/mfook29VLddVVY5xxePHoe1JPo3UpqDMvX4MujG3EO+MkPy9yM/4650tnZB",
+	"+ZJ94DVb+XMMOogHvcDHPZzoWULVs9taT3qN7opjlVtRa+qmXCGNd7mxSK6lIouddGjsYizD5Nu8VTNL",
+	"sVO8pCMIBgou+y1RJiM9t2lrfgvVXATPZlA94/r1CxMXvNsuOtxnU0Ni7y2bUPtddX77tiNpu8f0QPyn",
+	"XUWbIB1lHexwpfxVbEfgg+g4xXW4RxXHRRi/ExiSbEP6jUl3bL2RYqrnJvkzsJs6om3jeENPAjVRvtW3",
+	"PL86hoYiqbR4a0vj2Mw9cjo7hUTX3HkMJrVuULQ02SwxclAJQfVrIzZfG82unfrjicZfY0kgXHHb+OIb",
+	"z81CIKyw+HU3m0xcyBEd40a7mnOu0CKTCs15mtiqRjOcQqhQK0OP1UxqfZi1L/DplMbtXukoSCcEJyll",
+	"pItV3ZCYRrXJjdPvlMtMBZngPKNSUiIiczkEmVGpCFTNkpVaTK2A3cWQ5aoSWSFyo4iVZXOxQiss82pm",
+	"VyjxsITx1RVi5JYIE3pL0DRTmShjxlbIVjMKukWAttim1ABsuUkztrxFD0x7bbWqNLsLvJ0sPc8pev39",
+	"L2/KRNoAPCOk/5lHdkQo5osFZgkYQv7+X/8dgi1mckX2dadgEc/p7Z6TVAlHC0JRhsTLB59+VVlCTnei",
+	"AY3rC2Du5gUvZdjEnMVEsB3d7zZfZu+MC8x24nVv9Ysf37eQKEs37pAa/Ea5u4DvPyquhr+S7bfsEFKh",
+	"J0rcn1T4tfWRPrUu0oDRIeUyEx0CZ56aF2qsm3yxzLTyGqc8vpGhsnI2l3iA5nxlMkD5kjBkXkAzrhBG",
+	"jKxQkkEWHamJNiYzZzzNV70paVbWp7Hrb5wFSMF1utKy5rNMw+bsNRZUnnZ2R64IuWmC3nfGY/eDHqpf",
+	"mVM1WnCW4PVoxcUNSWpK3JWyUdw27CeD0xQgioozLjbQBllamjwPh08L/MHFYnms2kOvzTPPQ21SiWMy",
+	"WnBJUhDqZxlOSMozuOcLLBSFYC54ssYAvBSPBMmYUREXeM2VIuGw0nxdjzdXdbBTz6uoWbhWZRGq0Ct4",
+	"B1GJzGvo6CeeCfbpV4ISgiRPaYIFVZ9+PQ7FQlTQCBYewoOnOE3vTt3Rs/uKjv77d+t2Lhk98wPsUTax",
+	"NUgKQ6j7hWfK/PP9nekR96cGfHNgWZ8SprlHyESQx8OBJpQPJakkqzkRxIQS2cgIkNRpTCrBcuHEJ16U",
+	"g+1a5rWjrpEbhwOc8ZmrFFU4ew3m6usOjswIwqGWRCCZwWUteesaD72gYhf9EG+s80S75XBg1MUiNJO2",
+	"C0FHDGp42EkGK0GVreza0ZlovmbpQfOiBWZySgA9m3GmPHpURPIOtCpt4qy9pCjEhYt0bEE6KsTV4VQd",
+	"fa3T22q8KK2Ix9br827zcni0EbRb9z5SPCj87HVPmo4KcnUL2OfIrxfmvWvXtl/ole9taTqoQ4j+wFDv",
+	"T+h/ihWZcVOg0aHQJJuNBFlyAfE+tzzNXOJNHPOMacIzAhO7+XVKsCbd/k8Lrb8wPYvKhP5BiyByVFRm",
+	"KLv5nfJtXP2CZ4oy4o2GuN8gGj+dY8ZM6qJbPRTI09KrC23oRXmqgglxsPKuMY6N8t8gJgLWRrd96zVP",
+	"aezEig4SyJI2VpbQM69LyRbthtsttB5vQNR6+CawWr9qYNp+eH5mLV8Juc2fzkl889YGcmxex5kA4Z+y",
+	"TIXigf7CVyjlbGZrC2EkU1AzIZHMhgTBLZDgaaTqFFnBBj3sWxHC1jS+bKhpbJTMwBpgB1D+XkYlPVMz",
+	"1CKWOcFrWXydM4SFoLc4jRDBIrXVkRjXD1jiysSnBN9qyeGo/2TQ70fo/NL850+Dh/0yF/YyEI9+7J+/",
+	"/7F/8uT9/3PxY//k4fvjwY/9k0fmp3/aLkCcX2xLnAnpq1r3LJ/S+9pjTnnIj9wlkkFPs6vHEl7e04jm",
+	"5tg1lMKzPW5yScISFwem8fiBRCvKEr4agJ8MGiws08zIjwByLa1RnrSXw8kHsliqUSHa5imbt0SsOSMj",
+	"ykbxHIsZGZmIvV6kN/W+XfhOJT5r4eV29tzHvcSP942mctXzYBZty/LJEewQsRMFtu4eOvEUumPYiMGd",
+	"1OAJT9Yh9aPZ0RcXjHb7Ns0wEFhIIkfGBdCgdouMADG1JW5tqxOT+Jc7scyv4bwN51C6B71TCRzfaNnG",
+	"FIeu5nE35lc5QEbmMOrPuSH3eqvtoZno7FKXAivcFCEStJR6bnoDtCjXBfUZQwKMIFMiCIuJOx4cMuoW",
+	"MGob57VBQYoUMUOLerZcaUjiU2SxTO0tO2Rw/UbwV/4hC2UvfaMhwmsTVw6ihGxi4D2qJCmPb0J5YA4h",
+	"TKVRh1ORScSZ8xWixvPqHAsacSq35o7UhdYczcTh75ehm5EgmbNhMfoyeRduhamVVIv+SrXErjlC68My",
+	"xawI8W9NCbQssgSZPTLtoqZTYm0oCgtlfoQIdXlDl0uSoKMVITeEJTJCc7BVr2WEnMPgOLI54pkkEoiI",
+	"tQGAL6Io87s74XAFKCrpra4W2BgdYS1Wa+aG+ApsDR6EjyM0TsitHoUScls0F3CSxzGyJ8LwgkD6gu0g",
+	"gYwxBM3wbdjXDHuuKU4BsOxE1bdUlPAmy79axoCaywsemm5yydT2gSstuWV5u3AUjzEbNcxX2b1tFqd4",
+	"eGdes6qdhC9FPqiw7bdB9ipxmrrOFVD03ywRcXYFRJFnStNEGwBetNqipv/DLWF51SYvbaK7ARN2VgMz",
+	"l+m0f+mY3DBQiczgKyJOYiwNwQ+/NprwjMU1AuIrTFNzfzVgkkSYROEFMa024Q6nFHqSGbaMmMcZj69Q",
+	"nBJcWI7npJjENELbneBC0s1o32j3IikqxFZd6tSSCMkZVHaYkJSzmZWYkVQii52UvEl1fuKTUX0EZ4q3",
+	"bWBLdnhzLFdzlMs86MB/dnr++NIcFlUo5lmaoAlBTE+fUsiTI6kkCEs0o7eEnYbjxnKRwND8MEnOmHHT",
+	"TWmocd47rfkUPNt59NARJG1pqOWMIj8EzXmGzAcP9KsZF4c8toWEoW2JaYYYWNhhE6xDjMRDuxC8KsDZ",
+	"NSPZ0pjd3MLlxinNnvWneVsVTT1zHEo5v5EopTcECGulj0v42uxRGa1MFaohu43Xv7zBhgvdyGlLF7xx",
+	"LZ28yTuEc+ZXfnunpZr72wSbj/X4dxC1q8j4vS9dy3zxQAmLB6wRtR3Fm+tRl1C+I4o3zr4V5e80GfKg",
+	"XLFyRVpkYrZgeaEr8g25tXnjAfEjZ2wJGvYScjvsOYlWkJiLxHUWyQXdo1xZ2tTvdzFr+ev5JfT8lqT6",
+	"I63jfDgjB9Lw2xZHvqWCs0X5REpaOxRAGgkis1TJfURJPrFxsNvmEmQpeJKBNjGSiixlXT2ainGOL6Fn",
+	"FWReBw1ytWJmJmaExY2xUN/bYTUWOZPj42NEcDNlkAeAEoB5scQKSuXn3d7o9w2VcaFnV0z8WNKAS/F7",
+	"loBR1TYvjUxLLohlMa1B1BpMD2yGJmuU4pVfZcu+1It6+eDg8cReMMH2GAc7rjGIrkUmsWy2qW15a0ev",
+	"W2vFq3O4nWtRviM8DsEgZLZY4GDPzjm2uS1zre+etrMnbbTIL9WW2ewCkmNRsZLIonUJPJVjrODC9nuz",
+	"k7awP3oHancAIx0g7JSFSN/JDe1uwtW8VUzqLjKzd94dbVNV39bmyW0/hkMIzR4xvD+5+RseZ5r4A5xf",
+	"UnbT1RYYkD3DAaeZSIO1L7zoDOhv838Nzs6aa0KLNLwdpwHn/dYrJ9KWdhVtQgNx904ZcC4XkKCDbL5d",
+	"4nCI2Nh0XW8lof0++6Bhh9MdTo4mu7RXgVoEmxQAMpQFSRaUkQgtBf+J/Kygv3+XFtAHRhK7WGByIeA9",
+	"Jyqe2yZ1xqhVhpDtwz7a2UVL2M8ZyYI+2cpSvU9tDeWACNpnQnBRk+celCnrK4RXHQcwRfFCaAl/IThV",
+	"gasF4T9bggnrU5W8JLlNQfoGzGtF57L3LTpy1EHvhZdosPWmbJa6hIjhJDLWdC7QSnAtfJq+xmskMU0g",
+	"hO4H663AaFxwzHGEsO1annc9BhpiuxuDF2PsGxHHvsltV9vE7k6n1sanXOetiW3Obb0GSkuCb8CHe6Q1",
+	"ZPRzRtLUGzXsHW8W+m1VYejFAi/fEqXF/lBesMm8HU15moRieCDlWRItsqA8oRTBAVGJFvwWqpkQkTvs",
+	"QUsSp60cH5rIjFwZ15HrVBnMpTPrCyg9z80DRNkMaBWizLppgcCUoh0bmdCcy7B67SqVjyQJ54VrGGgQ",
+	"uYrmVCKpuCDJVbnSOVWSpFOoagshMCZ6uiRn+7VquVBheEgSZ6JFYtArTNO3buxHExBTe9gvHAwV5xGS",
+	"3NYXRIIs0zVaCaoUYabgFGYQsG1lWxcta4oQGJf5FbxGiURQwm+yRn82vfmgYCFeQn9EizynnZuwrCzz",
+	"b8QLztK1WR5JEFaI4HhuA32P5BIvTJI7ETHFqd6z+e9S8AWH+nLHXTCoQm8BnewpekdW6glTwqwCzzd3",
+	"WD672tvzvoEEvGDLTHV1oWwQie2NBfa4+cGwPvS4HHX98HG/FHbdj7pQDDfpjy++/fq7/3hfOt+ODRO2",
+	"ZyM5alJiPg8bJ61vnfCDoIqcQIs6dG0qY94QspTWechNh2Zii2SBx1oi0yh0a/eENgZlS4nCoHzy5KFt",
+	"hZ3KCJ1fPjRl3FdUktLBPX706OGjpoD5OyFtbqVvbWxUx4Ouaenz8KL51QClugt0C5OefN1BsuDV7Nwr",
+	"vbdqnSwyfQZdSx1FvdhmG7fNGW6bGmOKQRRvtUpb+ase5L3TNnflr26ge3dTMtuog3vN1uiGmmB+L1TH",
+	"CBALspgQAZJyYtNWqJJm/JyniaEB+s8HEpkCVqeVM4bj2tr/YFO2V5zf5Ll3UV7Ux7S5h3rqXLiS6hDz",
+	"x5RYt02szoOVdsI+P1arXZ2R3yCees8amm1N0HeSJd64Ohc/2fLA/k0PL6zfOx36K/tuq/O2qno4vRqa",
+	"0Li60ArfOMEWAsQAjfOIWhs0RRkyOS7oCBdFlfUFgMTUKRcrLBKSHHdLw960ZpJEjqrXo0oqEBc4ReSD",
+	"iT4zgrptlYGRpItlSmz+LkwxQFSZsmyTPE4QdCWQ6imbhfWPLaFbrYqBGaqREwoLbzQH6Z8kYPbOA+ps",
+	"SgiU4FYmz410SFKq65vzkiAtyk9P66vnB+vSlDLrkcDUBh/ulsEeOul7CM+ycb7+aZX6SuSUI4efO/QC",
+	"NkGU3DWSq46Ah5JfDJJ2o7f5WztSXBfAu2OA7mrOJYGcu5Qy4nFmH3hWPneBZbZangmDwJ3Ddru5O0pg",
+	"jeqjeqt027M7goBWTqZweRJ54oQvA4as/wGSHtDgBcACaLGVMUw/llKdw4EGJNgicmCZB2hO0mTIMILm",
+	"/84r7qBqDRdHrhEA1Hco/GrH7niGzFGrU/SSz2bQeaiw3kDz/6tinS4kmzOih01TrNc9ZJqXTHma8tVJ",
+	"tjxFrogGh5kN56FQHdjZ0cz6QJhLCcJqyCrbg9ZpYKCH5Ah9R1F1r5Qh6LxuAkSrDcqUFWQ31XOz6s0j",
+	"WVApKZtFCLY4NZODyRba2CcDpLjdJsqWYZ6yp/N70w4OW7YZo3lp8RGfjmB1Jk7D9g7bFtpQVx7OwqmA",
+	"SsN1+a6oirGZdY6rjBuMYKfo2sgQhCUSjV1JxXE0ZOPaIiXjCI03q96MIU7YST4g14yvEB4yw4S9udEY",
+	"8vE6zDtklYnRkTMDWsXDFs9A0FEfroa5sZcXF8en6NktEeshc4MmmQp/ydSOwbnB0aedBpPzKl92N71q",
+	"PRFvP8Daah5sfr3w8Jg9NlGvQ3i3t/bOuDP3drVU4122H9hazl/GmLGu9R/tOzty+UO0BtjwD7at7e/t",
+	"t+FcioDK8skUacmbcjkwlNosBCtqeyKFY0F+siUYgUvySUrZjUmA82Pfbd+zTRq/R96snzJr95nvqhW4",
+	"Wob9VENUiwwrKD+p+bXm4WX5/wqMLjbDNMqbCJks9jw9HQF5yy9GRX6rmF+g+i4hrVvA7BCfVIl+DRQG",
+	"CF7YUZ6v3S7qf2stgMJF5tIrTYVPkxsqyyWU82IBtl2RqW3idSxyKDq1ynepyxGMNs2Pwthpz7Rqy21j",
+	"Bu4YgWqLIrVruPWDHuoqnVWlEbtkDwFqL4MRDwOWPpOwFm694XccbtVRtwsyessqxc3dX4Jgx4zglptx",
+	"Fq0dUt/uMm1tmcs7LSt6+OdTFPdoCGDQ80C1XoFMQe2wE/fubRyW61pThxefuAkHH9H3smBUkNkvPJss",
+	"KKNSCazoLRlB8wNQtG0TZJAPnMO5Xrosn0ZQl1AcCfBmV/VeyKvxY7tztdzp6zYcLY/Ta1rGTnl3Bbmp",
+	"cJwGttbBKFylKRs+lWrlV6unuM9dIYwWVEIkoa+0HIHCsmcG357EpKNvsEvSXesYpiAl6X4+jqZsPR5r",
+	"/j0qX6AzuEDHkYugREf5TTouYsWOiitljq1Eu5qDpgLNYOD0Gu7/vwULSIQowMDr3IFveYxVhLxxJBMR",
+	"YlxhKkiEKEn4IhoyulhyLetgKTOBWWzCR5UpVTn6KRM0oT9nJEIxnkbIus3JyMSwkGjI9LEorQhdFU3Y",
+	"BwgLRSVmJtiFKBIh8kHf2ysvEmaAltkkpTFV5ErPw6aCCAKSFSj8AxTaJfhC8jlOiz0Xe4nxFGaprtYE",
+	"BVnzDCWykqhS0vrdtJqcAyz1P0rANFZsDc1e1ANw6v/CEvRYB08jjW8A1KhwsGNgKNMieCdfryHjBrp6",
+	"SgNTPdAA1aYHQeBPDsqtZS49vDqYUcGKgvdsVDBfPVSDzC1spNllu5+AesBc18+GGdxd6uhdiJ0d03ZD",
+	"8a8v8+iQu6lfX44reZ9/cUc7hGWD1t9RFPw8RS9U0fhZU0truHHKApVFgG7khYjIGIfsDp9BsfzfW3H7",
+	"HyqeauuiPnSHq04V5It87XZ1HwKlDWtKpJue28HijI3FEGsuYW1zqs+mh9RheiZVD6V8wzdAio6gUc4C",
+	"s+TTr8eubKu56Nat570Dwdg1hq176NW0Q+OlINa19L55oHxfi1eHkJcsm7g/Ucku3SCcfrUbpyiCDqRP",
+	"k2p7Q1whrFBKsFTObN8keZWbU9xBX4m77AVRT4SKhvBlgOaxjX//3/8HWR8N/LtIe9F/OVpl/rA0Bx1B",
+	"ceVPv4JaUVT6eyBRSqckXscpBB5ge0zHvnXGfbhwDfU8QtSLfC+n+2BQg3iFaXpdiMs1uVG1qU/bEdm8",
+	"H0Jk+GyLNuY0nIFXdTPeSS9wysL1s18RzMDpI6G2qGHYE56sofYjXeBZHjBiuiRmWkGXeH18hcycaImF",
+	"FcgYVyjmS1pUijTIXkOsd3Q05un1novRbs9OWndIT1Ms5ZZ6wzhTfATsJZx6oAjT+jhGCxzPwRYjleBs",
+	"ZkCTmlyb44Er7muxNspjZbjpeoXwVrgUq/AKjjeX6+F8GSiyr0U0Il3mkb6OnC/RnOCkrsy0zJZLfYNG",
+	"dh3GWVWTw0dMxQ15Y+UlxpF+bYEVjV3l0KP/OLnOFD95Y6c6eWu/EGlyQKU6HtiWA9hGmj6QkGDXomWX",
+	"d2K1K7ewqUOKFzZpOZjx016YcFNd2xfbBWSnmC72La1v59gxEmAnH9SHmIilqqmdoQrEsJmwLibMJCVy",
+	"RRI0p1JxoamMQgsuFXrU76PJWhF5HA6gsMVT2x+GYwStDqJ17n+nrO8i/rom/BrTNI8JPvrzs3foTP90",
+	"4sKyz36hycfjVprnYeT2YpYdsamYoC4a+Yf5Oi9hDXVMcuzAee0reGBnOI5ccUg7NxcPIMybtEqx/TnD",
+	"AjNFgzEh393aoMmULqiSA3RDlsoEbGkVxFBJ6eh3Ivhyqcm5UQxtULziUBgRYbVD1f5coTZJw+X0Eo0K",
+	"podbMGKgSBxtqVVDx6HZ1oNxn0UrwhSCeDB9WAlN0JEkpMgqhirP+dvhK9tOU3J0s9CVvOiEbvXom2Ob",
+	"a1u6ebrEMldITN5uDhPFI7Dca0HJu6wgxMNNNey/dYi823l9fHxHP3CpUIRHeyJfmyywcQMlyrcl8mIu",
+	"HMGvcRlvY63XBSMNctj9CBZx5S5qcJnfEmR6H6AjDsrhhOiTFUQJajNVWkXc1ghA8AErH1eqA1gJ2B7K",
+	"A+l0JWTyIF2Y84tX16+9mgGbHRxyjWdLF4eA8YBsPZVX/LarO7sT76svYbJtVYcwY+Qi3f0ZMvLl72rK",
+	"ePYBxypdg8VCI1Nud9CsZzWylMl0BnB8EUjRDSHLUaFLbDYeJrXk/ltuvzNApgoAZeZMISSSpesI5SWD",
+	"Tef7ahWnBheMt7bw3dEAtZI+wqkgOFmjOZae9Q8dFcpEDgQ110Mpm/k2BH2A74MJXAX8OqHQt2RV0OWy",
+	"nWVLny9jaw/So6hU6dOErZhNppTdbGZkN3dL3dUgtb1PWS12vyEmVHOPpsTdiEb+5rY7V2fMYmSFjlYY",
+	"UvuO9c0BJQkdSb4g+ppBXi9Vx5FHto+8IF93OFz4YioYovV9itBk7adGrubcm4iqkn2LkVUv19NKpq06",
+	"I5YnFmyQwzlfbW73J6559qAQVswPJpnTbgXLcl6NlRCurB9tUBaynXeNqjwU2PI5Pf8D6cyq8gqk5oFf",
+	"vDZfhZ2DC7ce56vzkhsdlMyIItZZU5BlOHkqfMneBXSECNEpwmwdFFC3RJEfOn5bH5pddx02vyoKcVUb",
+	"/TnTYjcS5pkkA7xwguObKU0DoXXfpa6+0WLJhVbWweblXhhUjDwmiB660uKbUkCmR4ZNZ4pu7XQg/W1r",
+	"V4oBWkHar0ISryU6MmuJ7NAITSnDqaa7dKlxXmuSdAa/OaWbbhUBiwMy6x/x6XZdHq6bv0JkXpQ75C1G",
+	"vTjudt7O4LF52PGG4bNpsoqp9LcpHlBpJu+DnGdqYAsxQUmTXKoW1WpLp6Wm8yY5LkhVPKvWfZufrKWh",
+	"U4G8ymURfBGhdzxCT+MIvTW0OULfYGWC1ix1OXnxjeYDLrHsKCExdxn7m6tSizSM7H959+oleAkiJDGj",
+	"yqWGH66ksDWAmw5HjdOWdZPw5ZzwD6ZKAF8xWbAoDZxC4jRsbE5ncyIVWgpqi0YvOJshBbnNVJmo40pq",
+	"ftt70GQT9A7KYEVhH2OzlKCJwCDNXiGs6dwkJUiumZoTTYw1l85znGB7WqBm5TSlkHEs0NpUcT5KsZjB",
+	"zeR8tMBsPQJfj/0hIWTZc7g78oeTxVKt2/eLE3g1srNoxaPG1cAzERNjoaPm/Cx8cKq3fYSd2s0RrAMy",
+	"cYmK51o4S8lxjXkOr0ZbkuHgcVs/1a7GPqrQ0Ytv3z178+31y2+u3z077hIqYzOUyqJBY42NTWPgptVD",
+	"S9+4RncDumLg7yfz2wxkTYUzptU0fe67N4baZgnMkb7sVvUjfWwlg4Cpj3xQlnyBjAF/JwRE0iJtDYhc",
+	"3dXZ0xDJD8XZV1gwV9iypo65PgeUEqZFoHSNjmzPJKjlAoUtJ4LfEIYIi3muV+9Y8C9gevTPyWfpJeT1",
+	"jY2K90D2qVorCyMknGzBNTfkG0+69SDk3ebSvd8kQAHLqC+Et7J9FgaEu6+/XslvDIYzWlk5ZwxaYg5Y",
+	"Hfrbr2EnG1BNCl8dxN56Ze/KW1CpREd0sYQgcvTu5dsIQVHpF6+uX79FT548jNDbV+9ev0WXjx8dR8Y/",
+	"AoX4wCNtciakMnmRKY9BJ0i1xpAb7HOml0rXFdL8k9VlB70yIkVAXZtIjdMjr7ByeTevwWSglRAzBZHO",
+	"y7NM10Z65Sy2sUvGj5pk+rMwiq8YEeB+iVPox2e/10r88mLJNyK6Nwdnio9qXSbXiJFVoeXLwmQyWbsi",
+	"r0c2HNOkqRr94fiqKI1oHIFa+rKBJ+BbKspOOWW+Rqe0d3wkqdUtN/RYIiqabFHhCsqD5KJVRZ0F6crt",
+	"TwuOxZKt881eJQiWZcq1oDdtaKHM4QbXa3M+ekvZMigbvoVuFCWcwTdEIn5bxg/rK6STlNRgSXfVbU7i",
+	"m5EmPElmCvo3N4F3g3fV/EhKZkWRlHYXKOZpSvAM8vw5WuC1YX1Utb0/d1aeboGXHcJS/XrV7aIXoGwx",
+	"5WxEmB5YIxC1ScGwZK0xsRfA2PJ0dgKt071q5GhN1eFqG11MIkluicBpXmM5/7rpogyaERRoDel3oBIW",
+	"WuBpULhfZmLJQ5FQm1czb3NiUqSMmGkrxZgKlnlt7hYRDCTT+tmCalYwWlCWKSKDJfG00AZBeIUpGmhd",
+	"qrVXlxCBCDNx1AXBhcRPmB+M3xD7AFQMYMfsq9hNNMOUOfemR25MDKghYfUUyV63q+IyluIpCrw5PkV9",
+	"sDW6rcvTGp0rn74V4dwJG+VCdbjBbxeq4w1uHysx4R+KUIn7K6Bnk0KdABGiORWJwbvCGyzEi0jYLQfd",
+	"QgJ4zfaSrs05O3qOjjC8m3Ax59bYxL6U16vi+qG55qao+4KoSn29BVG5DWgXRbwx1sSrp+hBs+ncdkqq",
+	"dzBqcpZ+3PLxnZL5N6X6si7U7yhuV4todxS/XTnvvFKM5U4F6zEFYnLB9QrhdKV1nqJwTE5xjzTFB246",
+	"ITFfEE+Yz62JhlTHnN0SLf9aF2cbqbyx331J6m13X3eXRiuSZWvZra3EZtoL1AllDYdoWs5dBbih0zv4",
+	"dGqi0KCtgz43czAqEyDCIF7jgdtD+OuYe+tLbnnh+/N+qWNBv5OAVUnJkyWOfpUXrajIEZbiee2hfsQn",
+	"f3uv/69/8mT0/pd+9PDJx3/q7SFzuQO8uOyjoynPBJrzTMjjK9S3J+JHTOaCjD7FUluA837/q0bwbAo6",
+	"zW2nrNjSVlixyFsh+GERYAt5D5eFKJMbp4eB9T4yJQ4hzdXWtbCHfISRInjxQBooWsOPJXL/YustLBX+",
+	"l+Ny9Jz5lKk6J7ZEWkz4h0NFnU34h3sOOitkwc2GX9BgZIppmokQ5j43QZEwjID9BSPBVwiotomJxlIh",
+	"mcVakQhL3tAhOo/AbNdQ2qxrn5BPgKc/TY2XRY9DS55Cn6Yk0wwQ1BgHE00sNeeB24iOHvYRpC8/7KMF",
+	"Zcd7OC3C0aIAJ6/Wt4aucU+5+FTAbIxWkFHkeqAcX5lRRdCqNHqsXrolI7l3OwHR2o3vufDYPeNFJ/zD",
+	"oUpZtBCi9rJhdhaqwvJLrTBy16ayBuGk2R61s6HJUv4DWpvuW3poy7M/L87c3aDQ+qTCKlBea3wzR3Vb",
+	"C18v/94WDvfKbmC/I+Hvoa3IlsAiC6HEBXi6Muml0ElBloJI01viloC84pwWbrwt31QtZj4hc5xOS8LK",
+	"ZD0yjw3w3B/vg133TUfeZnEENuEa+N5tM+8tPTI2+zR3xaxym2jbCsgWdze2yVRyFPNbaIGopMPE3cx8",
+	"gtzym71rX5g5dq3MDDXbt7VYsB5iLQn40DAwaJ195PuPqyKrrAmqfscTvH4gtS4K2Sk+Frsi9Iyr0Zqo",
+	"kfu7qD1vARNE7J0MmfoLIxeZVxFvqZAKJXhtwKLFq2eZJnhnr7Gg8jjknav5QMZUsOAqLn/At7nxJWEn",
+	"prD9Ll7Ajhbarq3n/RAMD4bl/TpEPIClFtCzxlK7pQdDuU1CKKbPUQGsUEJimuhThj3Utmc43s34f98d",
+	"F8r9/w2ItsF2pz7/XRl+qX0/NA9o5AwlNrsDu+tUuKqJ11RYCToilawrTWFXvF26dR2V3qDQkDbraO1x",
+	"uQZNhFwoFmdks2FEXV/Oxw8715wpk8quhK8jAatgdS25MTDcgtffeNJOwO9BZ4zknV6ujGNRIVg1ypYp",
+	"x5b+/kZNHQ7QYUETV7OPTowxf2knEWTntg7+Wrec6mHMbbYL3j2a2+CLBzKE3CFh3FnA/EK6alTmup6h",
+	"zZ0CrOoFEJe1/b2uX79Ait8QFtlylXp0Ts+sy4NIadtntLogb+GQA9cDPjS6qXQ0w2Dl1dLKko5gSLO0",
+	"YmBQmjF4cWrT2mKNQClJZvvWPfQn2rUKzu+uMyqRMU6bPtphFhOSHmCzebuoohCLyXkFl80sc345CPXh",
+	"KYny6DvvYLQ6rzjfSfx2d38rQzBY9hbCZbuaO0zMZ60kXOnhWTQ+tWVsit6pO9ocdmjbmUfGmzirkbWs",
+	"b87ygiFTqoScuapCgyLzxIvSMlVuH0ik0UEqPywyWNTGpFSOtoXatNi6m0YjTntz6Bs9OtA/2qeYLsPT",
+	"dGyCZZ6ab5pAt72uTctwLYuURRXQvZJGuvbeCdkKrOidpzW4OT01vym3wWxqp+LOlToXm1jkGkl5WBGW",
+	"4DsUWe5MPor6mpvUofFr22oXN3g+2l2qFpeo+ep0S3AvoV67G5ojIVxSW5O5Z7r4bKoYJaTcgnQHUR2s",
+	"PHKPqkOJNwW7zKdkalNzXDG4oSsO/unXCMWci4Qz9ulXIoe9480r0bm26d32X2ponJQ/1lte2+bhln22",
+	"aE3SCOOd7GF79LnZ1dPZtgnNvr1ctgGsxtJvy08NkC2hYphqIc8tCFNXKJceXQFPO9pEqOVPr/w3kwFK",
+	"bGRWoNaVN67nSadBJfhbvqPpc8KTdU0fwC75bDBNCLbfmTKvprsDTjuuzvErP26tf3Lx/sf+yZP3gx/7",
+	"J4/MP4OBa0aK3+HVMElWfNsGfyDkpvPmaILXrYl1FZIla8FXmxR8wdldTi+xysSdfiC70/WreSbknX4g",
+	"I3c6/4ok7C6/UC1bZ9Cp2Je/Ag+ckcNrD0XywwxeIM8R0a1P5V4tI3fNY/jM2jsWrilnIw1kp9pYAs+N",
+	"RRnimUATLGu02vtr1bi5g13dqz4m3X2XwvsXku6kq18NAm1vHdNWsvJP5BAKS4lW3J/W4n/2c+hkdsBW",
+	"ZL+nnmJBVA2g5ub5ZUrShLwl4pbG5O6ZTMIXmLKaMiRUoYTg1IQuD9Cwl3KjQwx7ERr28saD5k/TYXDY",
+	"M2VHO7AzSL74AzG6AzMkLb1MJFUtmp34zMqe7M4cqoSId8+jCkSsdmxvuN97MLcc8ZqX9znxQQ8diqsh",
+	"aItatOGWsRb0zVhwEL5YJnD3yBlLH/4ceOM9oHzjGuqvwB+KH3e4MjvEGry2WT9P55jNOkf0mVo0I5c6",
+	"tAGai8tmmJJV+/cvmu7QxooqH3i/BQQv+Yx2rTW9z84zSUQAEc+7WgXzeaLe9n3ylFqPSvsNJngdMNZO",
+	"MkkZkXKkHw+QxAvXKUQLCSZAdoHZGrmBSA8ER6+oJrs05rrk97xmDfB8gDBKMmECLWUWz7Wc89UccYGe",
+	"9BcbZce2tAvOg6P8Pfaiyveao1Vq41NeCz5JSSCE/M3zp+jJ5aM/oaUZgUwgrgw5JIUgaX3k6b9nXJla",
+	"V1ocFGTJhTJtwGwlSEjTOw3XQaqNj86r87dnmd+4V15hFc9DLBNW0n5C6Gf6DJIMA5NRJhUORiWYAOOf",
+	"MyjCg6EqD1Y2EbLG5GPqf9YGUdGELJZcGZOPEmvTbNB9YwWVW/M2OnOSJgD9WBBl6gNZiRa5DzV0tNm8",
+	"F4qqlGwpmLhpobLVW79/8wIxvHBxGBpR9eIt1jX7xGw0pvl+vsYaVDddGa+XS8GtZ2KPyikYpuka9sQX",
+	"i7Ia21T+v/yhVhvbMSI+X9ku1UXyRXxDppTRcHbZddEaU5PEBCt8iv6cYZHAwUNsjgHBaAq9gtGR+e9x",
+	"NGTWZ19+kBebGkHeQzkKPkKmZwMh+o8hm9KUjPKym8cRBGxJdAT/OY7QgrJRSm5Jio7gP/on/CH0k10L",
+	"/DRk+SNXvRIdFYGk+mfT3Rwd2X/o36AyiQl1GLIjJTCT1JRvh/Jcwsx9fIquTYV5Cx9J1CjJCDQJi28i",
+	"tAQ+irjQuyNpcuzapBgOaIYdR6Yqu4uwRUeKLJaaAUZwBhq6hgKMEnI7ct1HzNzHpoxXSkpPI+SyfPOc",
+	"0yGzb0RFDMsgPwGoARYrLo6j3DUaQfOP/HuwgWjIHDcZIOgbDEGC+nX4nSTHp+it0oQfouy0sGGSF3IQ",
+	"DpmrgoaXyxRSxl3euUuxE1S/f8SZhYjLyYZcRj16yOyc0LfY5Z5RCd5beNGsTYz0D8enQxbgiwlpEwBc",
+	"KV/aQsOF+4XTUZ5r3/QJGFjmaxXHJGU4bZ3IHPzGBixbvuTDsc0rOafxs92DYILamiMvljxsOwxo8uYb",
+	"IVpbeM/O+8Huxm0XV6DrtnOx9ThLI7a1kCi/7aTI7YaQtqJida/TvJt7zeLbYk4HoFlZYrv4vO1M7eBW",
+	"+7ORCK0j+asTzDRj+zzP7g6OhjfPt/1gAN7b79xF6M55Jt9OwAL67Jt13ULK5DWnnuU7u1UQe0ml2tfA",
+	"l0/2NlsscChTubXJLp/qFV4ubX+2ane7/EHrDhwbn2nvDHafK95ps+yWtsbOO2t5r73CEqG9bN3BG33O",
+	"v9QICC2cGO1QeOsSHBq1X4azX3nLadFjtE4PtLPscAH+at5sew8sUNxtzr+7FTp/LfZY4cBWp9ph3bme",
+	"GWpJBCbOUW3Ny/pD2TvXptIIMUvTPIHFwSovIyzndLlbLYmkpAa2gpenOUI5vElK5Xzfls75LLsWpNjI",
+	"fk8EnqqeNzVEtChaV2et8Up0vucb5o4SuCMPZxvzGaoXYDfTQRmZAzlEMCDvek6YEutgz8cGK/WeSFVN",
+	"zfZh5u+hDaDqyWnTzd7hAh/mLuyPyq0RtsDUtok1b0hMAGX8tPcOOLhhMRc8nmcCwIkFnU4lhC+mMV+Q",
+	"0YTzm5RA+ib+MJoQRqYUajaDVWb7Le7opnPhAcEcNywVMgNcCQZX4qhVhZZMpPs7rx0p0ZNF9RpEfj42",
+	"pDSA+NAodEuDdWuDgX5UUDuGQsGxAVoRckNYEsE/0vVIzwRx9HOe0gSvB2iY9fsPY60wwL+Ia0yaCbL5",
+	"sFVdeVitrK+hyJeEmb4KtrmF3++CGxjsXiVRTxA2t0A3kfplGSAPihKPdim2/g6dmo4vK6rmlCFFGFoT",
+	"HGjHsVvta1j2VuzI675v1rqxmN1ekNokCSGXjbUljqC8ZX3du1fmgT7JFU5T4xuckCkXBGGGMuYnX+SJ",
+	"SG72mhKgM0GIspeh/Llh7y2P6adf1adf0X9E6K+ffhWc0Z8zEqEJZz/xTKD/37DX29Ihz37akts63aW5",
+	"CE3Zq6ev3t//9/8B/AHjM6Qr24xYaRxRgkOrgjBIZLBXosXCUe4ebRGUDvkTLhhhJFOuur5pLM93c/KB",
+	"phC5VTuMDO3VX3/HHhJF3h2p2Vwtvgfxpnou2zXFjTu8k759oGveYGetv/W5N//y4UXJnX/edIGrzb1+",
+	"o5uJGXRhuiUuaztwVIe/MrUVPwNg24rN3dB2Ox7WFHfuJDm7SKdWGOhkGyjEShZUEtn93aojFwRsWIY3",
+	"a3jjU0Hk/I3x2ne8d8K8bMuXdJVTK2suTxZe6zJd7xbNmrcSdJ38Kz7iotVgXpfMeN+gvEHexQj6xV0h",
+	"jFKiFPQTXaZrxAhJTGFIGWPmJrBDYIKjYS/mmRCUCImOErLALCFn4tOvEBxxDO+xT79KlGAmUYrRn599",
+	"Y7OOc3LWovXJtqI+u2ZgGi2VkdRXdBxqudBFs9dylk3+G5Tx2Fpb1fjOU8puOgTW+O++pOymGQRlV3xN",
+	"XIs9NyPt6jdQ/oZ/rD9nXBF5lccOFO5eizhzLF07hGpsW/u+r7bZAVRJZ3x1hRi5JcK17ptmKhOkfeda",
+	"51keFV34tzZ98BK5zK4rm3nc7O6wqBPVZ+6+sRFCEJznggo3jBuMpM3lVc24fCIgqNaAsrXPd8dJ9/BB",
+	"5FspLa1JRCoDaCcJ6TOHYR2YgvCwJTcqpSZBrzBBMej8OPKKKLlfLyJEWIwTgZmCkBqGZyR/+jAastmn",
+	"X/XDs7xW3HGEcBzzjCnMVIRSMsMpOpImDB3lOTTHEUr0JBogQ3aUazYJubXkQOqZkgVlJmgjLwJmC3oV",
+	"izWlSPXCIDfffRto7Ay6a+RfgsYgC8qCpPVtuOTctVf77IErfGYa2zAsBF+B0gHLeiCRoLO5kqduDwMo",
+	"zsJwiuScryTK/2SGFhaYMoBgF/3DkksiI2TDyUw/WGf5k94bV0haDcC+a0ya0hVKIizBwoYeUTuP9YJd",
+	"gSoJOxz8D1eX2nBr+zOacH4jo1ydhPVwypTh+LYCjh3r1nGFvCq/0p+ZigQtMaA+vKvmhApXFVNeeV0J",
+	"85fKrRGpMGXwzevQwECeVtFCDgTBeasvC5ai1HD+OP/bDcBZQpV76o6u8qcbWz3ZEmHKR5WPxnaJNgC3",
+	"8xY/uCEl4NlRpd/cwAJadlTxgxkSRG+/3d8Gx5hzGe5g7sLDR5KosClsyYUKR5tKr1dyU1+avK9yJcp9",
+	"O7eEZdsleN+LQgHusIMQedzsW9CNUzjYlbJRHjZXVvHyAComRH2IJ5rEnCJbLuyGkKUVmBXX4gVnxBoT",
+	"45RgKCu/IThtJhQ0O+LsYYY7SF0+fmQl+1RG6NFXfzJ/Fa2sLx4VvdxKQfuPHz16+KhJzT8EvjQ0Vwnh",
+	"Twgniq7oFbWoiFTdyU+JbfGZkSf2g0oUisLdkCa9ir8mQlKLzNB8NB9o9Kt1qT2sd1l3adzuaTMtZBZr",
+	"tY9vAkrjdwxJymagIeCkQxsAPV/QP2+cGfu4235/RTUrkaiB57f1LRl3PYJvyK29E4FjSDJS2/mTYJFS",
+	"Io0LxGT8+F0IwA8iMiZ399KQD4YTd1SHn9nXnCbcVfd98+nX6adf4aFESYYSLiUl4QyZlrkKIFdvfunc",
+	"iJcRuigVOn3oBPISpX3YRGW7Qckceh2MFkTMSDKiTPFdL1CdZv2aCARtMHJZFnxkA/Tu5KJ/8fik3++f",
+	"XzwMQjtQZb/zsrQQmmSkRuRxAl/r+IY3ZFqqiNqFXNj8ICAYo83WN5tXzhuDcJFXZLKMPIPLCku4lSBO",
+	"lDsAaeTfuQ1FbUU9rIizxJglPPAUGhfW1JDU1IysRSlTmRmGHoyLxLPyLWgMFN6l0EHXcqhNpRG4uGkJ",
+	"hR9gaLhkgrlyBXwiz+yUSwh+3VVDmLwwERd0W9wEC1FHXzbIcnGltklB5SuyazUHA4Hd7N7bBbxNXn4/",
+	"AlW3arINuSr9u2OiXc3JjYbefDlVuyskGTk7S2sxpmBnRQHd7WsGV8UIM7kK10UlWt8B06/N2zQpXaYT",
+	"8hVKPHt03kEZnACRE+qNMSVgOA6EnTT1j/HN364zCI41nfVfbdU9psKrasKEHFsRBMdzktiPLpaYrcub",
+	"398Yf2d8kFbY4JCV+OAAUWU9Vjhv6FTyeT3IO7pBip8P6ghBswekeILXxnil6WBR0NylIl5eXCCJ15TN",
+	"hmw1Xxd69PEpumYo79CEbM++yRqleIWO5hkFuTNCdLH89P8qGQ3Z0+vnEZKffgUV+dOvyNQqIsd2Fwx6",
+	"Y0wyZeMlDEBmnDi0GTJjtxVc774MKUsgIdwCW/uuMSVDOdVbItbudfMz1bOmidmh8/kICN1gRVJeczOj",
+	"gpdXs1waDC0bnL4UQtD4+nby0OghqrSpMrf7gSySFs2LzY6igxe49sSJdtN5goWjnhvl7SsOMfhCjmJH",
+	"eU94QIHjK0BA/5ouMqnQBCJ+XD41UiSeMxq7ZukbDcm2CTH10gFwrM1kuPwUA+SniCYp73lcJMCO9XXR",
+	"GO+Jt1CXgUqXJut6dsIFvxoy87YcDyw91SIPuUJjm0c7vkJjT80ao7P876ngi7GeQS5Tqsyf+rH5E0aX",
+	"nSfFOnsWc00siClfXFLnir9cI6z8G/kfMC4chdu+bvtGnKt71ZNTc9BvP86dBL7SWjevLpxScZw0QVyE",
+	"r+xlv/3e6vfxSgO94xbgHGr6oohbelukRjfvoEv8SeX8q1s5RP2sepvTHdXNsiqkxu+uDuMdNIFdBPXb",
+	"2picd3RBUsoIgjE2LicnRiZqdEJSrtGB29jkFbL0Ex0xbgQC0LQoZ2aaPUJq+qHa0btx8Xqa30zp68rH",
+	"j60WOh6UjSIaBpVGyZpvMW5Fe2etdFQVwq1NHruJDzVW6SBlNCs6VDm2PZ0RPsa2kwAK3N3sa5OmfAVR",
+	"PTQlFZmRMkCs3FigyZDJ3rVGIesTLsThBV7mOgyUiirMREeX/Se+dHwAI/7vV19utmMewBb6mYreO7Qa",
+	"qqEQPzg5uOqBK4mvD2RIJi0pmRaNHXJorAXaSnP1KtAWxWGSHRzm5G9IstCk3c14NNQC3C3OPqAZkVBP",
+	"xUQ/7t8sfZPLlzs3byz4/XbA7tbpJAgVp8JUth6IGGzArCbzwTVrOutCnbWdQUztG73WmhbOncAchqnh",
+	"789ubeLdRhUSLoK7+TZ3t+Uld/QqdzLwu6jYw9Rjxgo3FdzYAEOXrnm2Xk613ZwfhTWwVik55yumeU4e",
+	"7mUqQfPMNxb5IV0xX9YU6a+mOVrYmM7zJhzIWLsrtXj84hW9yDL4hYl4K2WMQKEoGrs/C5evNcDnNnI9",
+	"Sx6q7ZQ6p8H1St3DoA87TkfQMlEDt6xxbSvCDPv1QG7RxB5wY1apQ+zDaAz+JblHxUFjjIs8DV3OmEhZ",
+	"xP0HBIolFUSOQuXJ35KYs0TattGQFAbTGTS1feNrkt82Mg4CNWFuCMtbTTuU/ZpgEUyyrSZO+BsrTVba",
+	"U9QiW+FdjvvXSxsSs3dlvLriXEVZpG20Z5MPF/cThNhlpiSa2PpmR4p8UBHKRBo54VdLBNYMmkj9CGSR",
+	"CL15/hQ9fPjwCdJ3VFNHaaqsSYQl+vEXyPaFmT6+Pw7mFnl0YrM2ShdVypto+5lAGc368lFBc735SMiF",
+	"3lyJMjdakQ8qT3x2vsSc2Ll44MJX6SDajLqhklPeiO3gCBcP2jkyIPebty5BtrWr8y2mQNWK9TYWZAm6",
+	"dBtKKX1fiODuuFK+Av4ENuaoN6ezOTAAqrQIFVSK/wrpLq2V0BcFy/oaS9L7GG0fD9M/N/f943v3vd28",
+	"w17l0QbHG3SqbeVo8yKra82Q3hhTAgYa/a4wWCqucjmF+k+pRBitcHpzQtt5/Dp6mW3vx0YF7IUbt4sy",
+	"0q2pAI8h9z+5h9QgLrTkVtOT+k0pxykfSlJJVnMiqjlO4URWnqmYLxopiXcdvrNvNLR4DZDqKQGwNe/F",
+	"GzoqgtEGXj6sl0bChR+i1njSuX28TOj2TOPzQiFb0U4PnqU4koYPVWsw2KMIUU2fIIUqWVWoQffYtTJq",
+	"HhqxtuBKuRd7QYu4AFrl3rV2kM4b08QsKCA/1eKXI4LGd+iAGFLQKmflpo2aT+0QGophd/enmfzV9YK/",
+	"QxbrPlFis+7Hz4fVxpzJLFX3wiCKb4UKuu23iT8ym85Di1yND005UjJVh48n6sAif++8qZ4q1DGi6l05",
+	"BNZDG3EqFbEBRN4xd7eYlj5Vudtb6eBBiHhOVO+LkHsJUm/1ImybaDDTXGcad0NGbN9OdPSvP7yL0LPk",
+	"m7fXxyaV6Axnan4GTyNkelTk1k80nsXz0d//67/H+mhg38BEjV0oX95cqWXv40cgGlNuEUfTp8I40LNW",
+	"581yKs4cLTJm81YzqfiCiBMX8uFnvJp2GS6X2EYZDoZM004ZoVt3JJEROqSLsDRJo/BIognRHB6CcQi0",
+	"thAk5iKBMUNGcDzPPeJmqNaifA/6lKcpX4FuJahShBUrPB2yIXvK2a2mpJzJwZCdIOg8IhEWBOXdWsZQ",
+	"8t6Yb89siNA//yQ5G5uMOuz6bow1lMenep6XVCqJMgn1zbR0tcQzymwJ/iWWEo09vBujCY5vEJZobH+A",
+	"ScYvXAuSeH3yb2Q9Bi0xjslSmfBHCOBDr797+w6RD/pnNDZI8j/GBkIIFfZklC1TjhOJjgyTmdI8vIkK",
+	"9PYv1ycXjx4jyqQiODkeQJSsEmvYo54p9+7eEBMbOeHJGlLY8FrachICgkuNWRW28IboLwqiMsE0wo6f",
+	"vcOz8ZWt0CddfQk0fjE9gRYyY3R0eW59NVLhlET625cXX5mfFlRKymbHMLm+SHonMVZGoETjaxN5+TcL",
+	"aWMXtdXs4KKYcnZjqwN5901fMf2pMYDTu2vjzct2lN+2Ywg+MLdEmvitlMbEWpXtjdLik6BEYRuon9qb",
+	"KAdnZ+QDXixTckoZhJ6ewdu2+ZyxuuX37vr1Cy/IftDrn56f9l2lMLykvUHv4Wn/9CGk0ao5UJwzk12t",
+	"/zkzKZKaigJ0XiS9QU/j6fXMlsdaYoEXRN/BWpmzGHL2ki5AMm4c+NTQVj2ymt6Wro3BVaI5TxMTZ0sl",
+	"hLJCJIse9XNGAG4WmPqZI3G4sZKQHvxRfzk0ldGBS5NtKB/voVMQIDRA8aLfd2TTFdT0qMNPVkaxp+ox",
+	"qB9/cZ+zfMX3wPVMktT5Sf/Ru/6TQb8/6Pf/sxf1Eir17RrZ9b769GuKGSXoJc8mYFDV4l6vf/7k4eRi",
+	"2j/5U3xOTv6E+/2TJ/1+/6Rf/O88TwsZnEcAQlnUZ3hfzpapW0yRuNtbpG4BOTaea0iVWKlmpB/bHhTg",
+	"ILB64E4bLW60aKkZCiBLpMmWWw6ElFyaUwl9IT+9s69x4upAwSvnza98z2wo999IYl562PzScy4mNEmI",
+	"0V2lK2oLd83uwCXg5MUQeu8hn1sGrqiRGq+t6bzbHfUYyL8REwhk4yO+tp7h9ojciIxWbe0tTg16/Iuj",
+	"bVPht64b9DCCsDbCeDabI6+V3yZiFvaJUVtcvwjjajdUdKJ6Wd7TN/fjBkE47wbHOyAD2yF/KCKx61kc",
+	"gLZ0OrsQCXk392r/zQlOiKmpqcWRukntsDMYA3N+rmRGv/Gk+Y2nnE1TavSry/MWn3jH+UssZiCNXF5c",
+	"tNkIiNdSggZVJn/mSoHcZYoZQXWf4xAp/Bg5weXsF/jvi+RjrQjzZ6IccdyPU//B+fOXO9R4hy6b3/iW",
+	"q+c8Y0kFubWek6N2DXfvxLmvDdoDy15Cb81BUHw2ehe071sKAuVnTGmpUzQuEeyxqeMgyILf2rpTxfNT",
+	"U9fWu1Um6nlHqWNqu4HuI26Ub2PlSpRqh73vhto2nrsVa/+DUJAyuOrIyeMO5OTiMOTELuQLWSnIimbN",
+	"LTjtawFhZibYB7rc7sqk9Vtfdfug8zJXiKC5WTtz+DM8kVCgZbu1wg3aoEoh44IdbIyBkMwLlM+RygV3",
+	"XseQfcC2Jrg/A0HuRWt74wMkRt/l0kUmLJH+gK9Ozh+/g6eDfv+f+xeDfr89ncHnvcIX03vK2ezTr7bE",
+	"hFCVz+h1lD/zsQOpNicHgVshk4A9WDAFwMc/azvAfsLFNctLViYkTrHQFLO4BoeVNbbZIMw3f1MrRDts",
+	"3h1DO+LnXdoJ/vDUoCOsa3US8/iPRQB2Uen31dC/McQFGLiBKTrKm5q4yq7liDE9dDcmf/aL/ZfV7ROS",
+	"EhN3UiY938DvBempXKrLmhBMu35q0kISgVfsD8whfrB79I7uoIzBOVCWWM09/4k7wF6V+Pk3uylO4D2g",
+	"yZKemDSe7cLf6xfvzKj791b9ABVpbK6REW1taWmonsFM8QGA9fEpqg8ZCnqiHK3vBLjPXvK0GSVuzJ9A",
+	"zSz4wH+25zST8wJYdLHkQlmnK0CML422W6kV/X5Pn5RFtma3lEGKCDGyIlIZP/gpektiQZQJJjCxTxBN",
+	"k/zOPFZeht0RZ+SBRHzFrpC9AAu8hm0hzNbw1OcE9kb7vq1ACCqAyWaeG/evq85lqyp7gQh5FMKQbUZH",
+	"zDS0L/tPEMOLvGaTwVNkw2bMOaj8s6dDZggKijFjHMrZuFdMcIfn9zf+/aBkbFHltxWNW1y39lcoXH79",
+	"fefb8/uTkH8zqlUDcpun1xv0ZvF8dD15mjyb9s8vHl4+evynr570djyRpE6ctjcFsJ8q6e6nybjlvwdB",
+	"+77l5sKzVYQI2cJveWkSYP8h0liWfs5+gf82yMRvyC2/8YlOO6HYrAwIrH4/+QMLxAZClaitvPdHnebi",
+	"86syGQ9Iv/agDiH7Fs06POm3Imz4HT24SKA+nbN9XaEx1BM7Gys+RhMND9t+AAuFjuBX8iFOs8RWOwhI",
+	"1v4i7kO4PpgYXDOXF3h/gNmKWrrtSG0BTVfgeFOheKtPRxMJbBByqkA0AUFIKlxvl3Z13TY3tSXae8v3",
+	"9ZBYpWvXwbPNGqDoXMcV/GYKy0WvnIjR4p0kLC6cn59cPNxmUNMDLvWAh91khUfGg8dtlYhB7+tMEJyh",
+	"C5PoJGlCRpWOsDYTJ7e/vdYoh2QmUEokiudYzEjQGpevMd+Eq9gNJ5pkKVS/2PQSbu7+YPF/xYVpEQXo",
+	"08Lfhf2/xJuqKcLLFDNmipE5RpT3G9qiO43dHRiX6xYXxgZU/RIU7CQssbSGqiEzyAHx3CmWUHp3waVC",
+	"nJl+4keXFxfHp+jdipfBzqcwBNYwZOBeAz2XK61JxSRNSQLKof6F3xKR4iU6muN0egK9JUzSEk7lAOZZ",
+	"4LVdS9Fp0BhU9P06Hmi1Lio0wNiKb0A9vQ1SNmRjQSTPREwgBj7PN6IkTRARgotT9J25UPBgkknKiCw6",
+	"FzyQQ2ZvGoKbZmp4+F/xovBNdPw4eEUHUER6vEVtLCb9TTXHXWhjkO6d9w3d++f+uXEkhAnariTrPHcg",
+	"nHdzIBRw/mzU0S886R540g4IUutlKmcp7xSoEvVe5sDcPj4f9/uIO625JH6yVDWanCgTs1x0zcepIDhZ",
+	"Q5+sKsltg6smSy6ETZov1twE4AiG4E5NzRwPN/P+5L1Bz/Kw3ZZmybPhS71BWec7a3kR3YXQrDBPDsoN",
+	"GaUcPzk4O5uZtKHThNy6g5BnsWf3aHc1XptXtwaElo6unNGvBQqQDrROcPrbRB6/TjGrLKtG1qqq42e/",
+	"eH81BSGXZt8zkPCPyUq2M42lIEssNtZz+a7/1eDykf1cPmiybg+cL+zoHzUcu/HGd3aJ+/Rg9+jscjtQ",
+	"zBBfmlIbZjiobqAQqUwiE7E9IWpFCEPjHAHHERonnBH9X8ZHcs5XRucZ5yrYeMiO7B9an6ESjX8ZWlwe",
+	"9gZo2MuHDnsfx8dXCHv6mwe+IfMcZLAFDeA1WnBb5fnYqJuQIez0PZGlBOGiSPmQAd0j0r4RUIxs3Pk+",
+	"itEhos/D2s15RbupU1PO91ZT7jJI/fPmLU6FPCxv2Vfj7MwB/Bd3iZpv5gB57PwXTrB/6NzvNeT+Fb8l",
+	"EdLYLemMRVBnIyWKIC4sHT+M4Htm5K5cdw36qP6M1Zxs2ssiv7mZ11G+3HnLtPIqOqAtCXNVnE23C9Oo",
+	"oRxkE+X2ykf9YzuHq/DtuuEjPHFVoTfXoGEAdsO8VI88HTItPgC7VHnBEdtz09dsVnMOfXktl09NZ4TV",
+	"nLAhOxp7gqrmz55wO44Q9LDXdxd4v7nJxxGS3OhKWHNKPYQLJAmRxRdWGLqXmdo5hb/GVm67MhDwFvlA",
+	"uk6d6Ehf9WOUcCKNmdamiX0Lbcb8RvqmdkgpLAFNiKauEpVb44c4eFkVeu3hzd6cy0PjL0rSH1dJ8moS",
+	"tcmhA0pQzaBrH6QDp0xZQm9pkuE0h3SKi1lffvf918/eAZDyHqimGrzz+WesqKqTT9Embbe0c33mRTvw",
+	"H7V2YaiZKzpvfzVka+STLf1gJ3ebd0FrJA2gPMoSO4/mlCSPP7YuudFvuQYO6GiY1zbT98c1Gkc4Q0vx",
+	"6VcMtcWGveM7UkeBj2vOcWLaSm2PptYDn93+tiEfrg/GAYI0TElEV8++mM5Vu86TYfMIebykeTF8Xxwp",
+	"eIWeiEjb1ljLWPoy3pB1qay537Mhry828tohW9eixwFHS57SmJo8xvyVBV4ujSfYK+oI5YeZ7Q9RbgFR",
+	"tKLAFeujRamRJEpRBr2eHWOxNdlgWppO+AeTh6zlq0yEK7FvhfdhDi/f0+a5GSbgd8mwgXF6o7f8hoCX",
+	"akaZV2ZmZMQbAxnBb81g24cMxzeMr1KSwADbQqPo2mHGmljMOYlvakBSJpTmHnWO5ZHUYOK+wTz287uE",
+	"8kCjit82mie2uyjaoOTtcdqG9gLI9bQ1LPqjvqf1bNjAq+Z9YOcfIw/hO7jJC5o08IhKyznIeS+3Yrnv",
+	"/uuT//yqt2e4TU75m6NtDCOpJDf8voJt9G6REpim6MjWODchLyaJoZS8psc6hThT87OUz3hmmkcEU2Nf",
+	"mud72BorTV96s1iMivhuPIkT23WiXck7M1sO9DYWxMu6zAxgfIhKRFiya7ywVwrVCK/F4TzTR5B/5sgQ",
+	"c2kbXcM2bOZJ+YTU3D8gO9I/oWpNfH8qJLjCigwQVA+lEsklRASzmJyi18ZID2FF9oGdfshMELG/xtWc",
+	"p8RffiYJSogiQM6C5m27liJu+3eLM51Lo/gtlXpk/a/zyZ9j+h391+f/+ezNu39/+0K+WKjlfz598fjF",
+	"T8/Wr9b/+uSUPOyfSjor9yYaPOn3o+D+pySJJ/jJV396/Ojy4cV5v9zgaOCaJLWGSrlJVIBGfktWFqnu",
+	"kR5uu04fjNADpVs9nIcsBJYvdstdyvtOhW+SsXoirBRZLLW0kfIVSviKoaVWcUyNGdM337ZiTRJBpHSp",
+	"VENGPpj9UZxCzdsTPp2io8uLJ2bIG6LE+uRas/Lj+rC5vW+PV4sw5kKQWKE5F5Kgid6agIjSJZQZ9arg",
+	"AK/oEDdhv/ESBNPf6ZXaICl3faVsMp5Lm7G09X7Fje7xKU9avfAKs7VdnNx6j1/yGaLMFZd2KAj3yiuW",
+	"GbjDE0xTOp2e4HhLJsm3nhyHjsZeef8xWNAZosnxKfrB1FOGONcBUuSDOovl7dhYmA3nm9JUmTwUzm9A",
+	"Sviw5EKRxFWRNjXAtSA5QN+/e37yldvT19+9ioZsfDU+kcb6RJIIPReExXNkPVMRxAULvgLaQpgS60ir",
+	"NwQvwHA+ZKZrklbUrmB9KCZpKk00uObgpiL0/xxHaPzP+v9O9P/9yzhCGCk8ATVtyGIsBNWSrqtRLaA6",
+	"0JR+cBmg4wdjdLRMMWW2EbsRHZ+dnj++RMs5Z2TI3ANThZskQeL1kkr1tTmh6/ieTC4NI7/m/Oa54Iu2",
+	"Y9/xtiP90gEthj81ilH7F14U9pH2L33PrK5PWr/yylhenqd4Nmv/1ksoZe9Sfw6rKTvaa1x+zlzVyRkC",
+	"dVswkyviPAlae4x6WMRzelv6yZKU3LxO0F84FjjrFY/4dEohqvHt09f2KVRcv3iMXuM1WMgO7Hg5d44O",
+	"N6alnwP2nRCcpJSRfNaLk/OyLaCLt8Zv2LJRxM95DYBK9Aa9f3748LHjqOAtEVmsoP9g782nX6WeKybo",
+	"JZHoeYoXE77GTLMK16I2h7gxITBCElluAOscD7a/S69Xad9SheOF3fFG43Fz+NZpXUKI3E30PKOKoOQB",
+	"wRkiWk9Kye2nX1FCfJeRvqOBT3u+qtxlJEhMNPL1vE4rP77f6j7K8eBQaUgFebZ2kajnOF/pSva+wYpc",
+	"AY27AkqU8jhTJBNXr7ii0yEr1onO+4Pzi6vrOM4ITa8qyHH14H++/f7V0fX58ZCF6szl1rYtBhqLFUhz",
+	"fehVsKpn3SjEubFET9/+9XN34ewbBfxuTsx2KyBDRzhWRKLkwTyj4Kw5jnIARQDlREM1F24MuDpma73k",
+	"M4mw/2HzXf+zpygPGkzJDKfQBwHZeyGHrLzqYS/FSHz61X4bJUSi6k4Q0zI0mmKq0M8ZQUssUEqGzLVl",
+	"+SkTNKE/Z2TYOx7YEh6IpJK4WhoPQdZhXM1t+KBto3KKXqghK7qrmN4tDyRK6ZTE6zglAyRjzBiA0JER",
+	"RJniLtRgyI60uspIisbm9fFxhBxXipBjRvV6YHFbf9PsqVqe/NvxziYetwNBvNuK+F+Emi9CzRehplao",
+	"6X5d62I5PB7yJY3t99Q+4SWfleWHLZGcvh3o7BcvZKAhhanEUPcuhf6Fpn+h6V9o+u+Epv/Rc8FaUM7O",
+	"OoRPV23s3TbKe+YImXFB7fOpOi3z6ZzEN7bavWkOaZth8qkpduGpn5CrC/0b1wgy0yAUCVGFVlgOWX6l",
+	"rtDlxQXSJEPalpt+g80U6w8aj/0yXZ+il4XmCuUbA9rbKyxuCqy+dlDZOdEr2k3d+xzZWyn36FFB6b8w",
+	"vC8Mr57h1SWedWOBMWbeJcjR26/nkEwh3j4leZG1TAhKxKl5Yi0+oQ3lqRBuTBfEkHN88ehxb9B7Mv3q",
+	"cdL/6vyrry7jPyWPHz3BF1OCcT9+9Agn/fNH+OFkejk9n1xM+pOvLi7i5PxR8jg+fzTpT/t93IejpX8j",
+	"vcH5V5cPL4AHd2D8uKBUBeP/pWecf5oXn5jgwn7//OKhoXqsqAqYNyVvG/j3satMcXk3MkVhlPsiXfzD",
+	"5RdicYOwZ8H1JQj/PuygiZ5ZpnZIcagsaFybD+xjJ/5HlTGKQZU46S9Sxxep44vUcZ9Sh72Wn6vU8ejO",
+	"pA7nAPwidfyDSR2Wb0PpAsu5DmD5PrOrpWx2dxaY75bQKGNsr+r4GHGBUspuih9HNIHfGXGWlCURSGaT",
+	"n4hGe8qGDJ4JzKT54pVJVgCfPITFxhoyptRanntoejWZ3hhScVMfXBEZQbY/RjFfro9N1gtDYw80Y5Pi",
+	"c4ognt055+f41mS3Vp30UdWS9ED6hRWGDMqsC0FvcaoX6cylI6yuEAZYkMTt3JVXqBqn9OaGzEaR2yxH",
+	"dISL1iBxyuMbE+spj0+H7JqhjFkqX5rJBDJcXKAhMAET9zrsXZnytbZuXSHfXvaftLJhvTZv/Iai5Y7R",
+	"Cj4PMWIlIa1lSSiigBWZcbinZfnDYrC+v4W4ihJyi5lCqUZoOskYTtFPWUJjiqkgXTpCmpjK18UdvqMO",
+	"vl/cVl/k6S/y9B9Xns6B/rkK1A/vSqDOd/5Fov5Hk6gt20QYhWQkPyzT5N14Eumu0rajRMFgk2/4iqUc",
+	"JwUGv9XDO7FvHiuiTkxKkH4WqF8woQxDqYPGcOp3Vqz2G18xOp1qUXW9JBH8AmlYlKGnZkEn31C55BLg",
+	"bnoNKIne/uX65OLRYz1M35nKVQu8ualDFDL9FXJk+n8Oe3//r/8e9rYGiUf5Vd7cnFuX9QRbmJ5uDzr/",
+	"wwYFOPwL6DIGC1ym2R3FCkS9ZVbXD1FrKTFfQMlXKOKB2drEX5NUkgGiylaExWjslKuxv4mhvs5je9HH",
+	"V0jainhUITzDlIGrHseQxY6g+seG/kX9CACo1mpqmhyforeEJWi8yFJFl1ioM33ZThKs8NhcHSAfWKgh",
+	"Y5CqN9YoPIbEBP0VgVdGL9U63rjuPo9dYw2H/2PXyAOKl1xBiVn05+9fPP3Ls3ejV9f/Mbp+9+766V9e",
+	"Pfv23ejr//Xu2Vur+J0/jIYMM0QWS7U2lZsuLy6ialj7DVmqVnrf98sg2boz1U/P/9yJau0Vv31oY9QL",
+	"HG55kqXQUFHUkGkN1bZTF/raj+a9orYON+zmi1r3Ra37R49G/KLENShxdul7hWBe3JWeZRf3Rcv6DbSs",
+	"+4jLP5xaZqSJGiEUHeV8WAtPIDjxZH3cKJxq1SzGafqlBsRnWQPiKRzNl+oPf9jqD99lSutvvd+s4Slw",
+	"6s9KeKSCuBqPlEGD4s9ZYNTEs0ZSNEbg7oIiJUwDTXH7lkWRUlBpJxnxvkzX4IaeEtiiXr0RZ++zKIOm",
+	"l7+jcgzAeb/UYWhVhwFghY5iPKdEmAoGyyVJ5R1WYNCfdLakje8akYdnCo0L8qmlBTZkY0eCxk6C0XQo",
+	"MuwflrfANDW9jgjEZoz9ovDjvKOC+zq0SvKiPE6RHyBig0bIBypBkskDM6DBkwsvgT4ZEor7cUY0KF20",
+	"BixrHOXhFwirIStJescbpv4IWeCE40/MRx/IIVN0QVLKbJmIuniSawNsyBOi0oahSKrv7JAZkmhiBKAv",
+	"MYidE9PbF5g01EATVO9+yI7Gr797+w6d+SXvz36hyccznz6Pt1QNfGqI+m9XJ6ITC+s/RucX6OElevQY",
+	"dWRih+UtXrjHiosbObL7LwV8+JPiDD0k6NOvCkh2VJrBloikbDaCSWzF73yef7c/2u4TodV1iBjRJ/65",
+	"9Pv9IpJ9Eck+K5GsyyWqs3rpQ/lSReL3V0XCXqattqMudSMsa73HvoRfyOkXcvqFnP5DFXDYQrQOUbnB",
+	"tburtZmPfx6jBVbxnEi04iJxJmIZITrT6gyboRhLU6cZx7HpmgFxClrbA2VxyIySCKWcQW88GvYWxFzy",
+	"lGfDHppSlkg0rN79Ye8KDY1W4AYNmaECf/+v/663NbtdfQbm5rcEi3j+79B8pq4LUNWjeoDGQpv9XAKG",
+	"nQnnKcGsfpZSf7emCSopISIhwsVdpVSaNo2Iw88UnBWTlCAcCy4lWDtkbbcgLsrLT8gUZ6kGCoyI8p5J",
+	"9k+P3b2/0xY+bRr1Ae73Br3FacqzCVH/Ymc6nYp7buO34bhv8YH4vJ7/1vUMOkxfwKr1tEfW/ype/MTp",
+	"5M9Pzv/X4q/9F6xDl2lLEpob/ziK+Ptp9qMpHoKeqZrS5BvwuEb+U72d8DrPZlrNuSSIabKTUkkSa+Hj",
+	"wtBuY+M1Y/CCgFXQmPaGzLRBLzW4dbwjt+i5tRgP5jSTztt42X8yZKmz+83JAtH/j723W24jx9JFXwWH",
+	"O06IiklRJCW5bCk6Tqts18+MXVXHVnXPPkUHCWaCJKwkwEogRbMdFdFXO2Lf7j0PMFcT4z0RczV3fdd6",
+	"k3qSE1gLyATJTIqkSOvHvOgui0wikUhgrW/9fUuQTpTiUWSqE5BUxEwp0qFxLMft7KuOGctAoQVusKwF",
+	"1d15wpwgeF17hYLg5TKCYDsnecbRtuox2qJ/aSdStydSV3zLpYgdv975QB6SDwSPLFTEOlFYoB58m+Dw",
+	"Y+gyFH5DhQHtJ+erGuDztSWsywp+t2yDtiygpAhOKXpcfXhvWXCzmRwtfKk3bZeg3DmW/ex2WPsBtMIu",
+	"FNC2P/aDlM+P36myeE+vJsC8NK535rdGmM0TJLgWBz3O4kiREbZcJNi67oyINI5JGDMKOXZEwu9ojJfX",
+	"CuoxIropkbsmml0T+ay6x/FJt1Iecd9Ey9pYciOg8UmxUGpuSijZu+6E0wZV/d0mcUdL4skBo7Ee/GVR",
+	"KO07uOTWYCErlJCXywsae++SbWtXz4BNGvMrVlvcw5BfMWEuHyWyy7wlUROl2dAuiJ/NU+54T/PE3T8Y",
+	"edcBL6qyXlQaE2YbnyqiNI9jMqaQNeTaSPKkJWzfGuLHutA7T2Nw6ZhrgRKmD1w6HReOhJSiXb78HebL",
+	"f+9vkl3a/ONPmy8JwUDoellZ5m2af+KAfu82GZ/GMUi2wjSB5YLnRXHq3+5XFsSXk+9wLzMZPmdWvnfA",
+	"lknOv5iMVsvQN2+sNE3fW/T1E/V98LHL1y91l76EPhL4wJpIc86qtsbhSvIQIhDm31xxrQLbCVAFUz0W",
+	"9xdkm81kdC+ddOZtwLvIPdsJ9J1Av28CfQ3ZXWbteedw56Ao8Z4Kf5XAbhMTYlHqttLUFknLw+lzsC2K",
+	"21blQqaaXH9CoxtN8IhdJRT6y44SLkI+gq6zCSPxnuy+Z5pEe6mx+vwpmiESc9iU5NqVfFhiWMiSoEKT",
+	"UCb4OiIqdACXtgReq8j1p6vrfxdsaAQPixWJUhLLPg85MzMifawmqbUq1jTPDqG1ycEEzrvaEimwWslV",
+	"OpGs0KlKySjtxjxsiY554CmZYyuezgiII1eqdWpGZftngCvMinEdEI7cSsh7i6VsVODPXYqYf/TIOVHg",
+	"gJpyXEDZVUsc15+dze5CmD5OA1iEq67iingFV4Gx4jPlHWT9e/fJcbNZmDqCN59WuXeXP2Jem5lVzHok",
+	"YUOuGLn+VxLv0URzRQUJGXkv0yRwi3b9CXYmbrdaZR1hvILvN3tNq+SGPHDAMiV2Mn9Bkd46do71/KpV",
+	"AMmdvPodItshsnUQWXNLiCzIi2R34GxtkqHPnneE7wyi2n7UwqtzvslMRt/ttmsUsqMfkIJyBabTiJEh",
+	"5TphJEpHCfOqFq7/J3z7ml7/p05YS7z4+ac31/+zVdmvkW/Ad6JIKIddg6jA23L+w4uFbn/3wA+kfCEr",
+	"dV7p3ONDPne//W1zDnAc2TrA5woTWK1fI50RsoN2TmELWD2qZmNoJMMNe4rQfsIAdJfVKWQXtG0gctlZ",
+	"n7sfvsXffanlFNkCTgVzhdTtDEj+NtWKgUZDLrjS5hBdsXbM+jRejELmcojhYNfgRE+nEa8COSwYGKRc",
+	"Kc6SfK2tSCAoEXzc0XzSbD5pPnv29OlXX5nPE2YhpuWyqJxW0DyZQSXTsiYfeIGKXqa6YnUvOJ6ymwsq",
+	"fBH+YIsq+LRYdupq6uPy4oqXNByAi4R0WSxFXxEtIWjttjKpdgy2SVjCOqB3OlIPWGLU2oR0WUtMb/RD",
+	"2OhmeqEcDlkSchrvn5GOG65D7JGGG4HNb+6+h/FoSoZcgb6cr8FoNmsE0x7sdnSNcFrCH9J1xQE5WTi3",
+	"aqsySvgVj68/9TlLSAxeECTrPDRHr1XZD0gnYebHDAfSLBwIHlJUvR04ofhN/pi1ljj3LvRegG2LkzOZ",
+	"Z9Ikl/aW95m2xJAK2gcWnJBHTFlpahZdgSPB+hE6vvBZxLPiHYl7UWRio+R//CmWxizg7OA1JDugbLPy",
+	"yqq9XFxlVxO82q8YaT5pkkaDNJvk6GhGJr09f/PK/sKR+X7DY1VZR6BslbqkSL3YvTGjWbIttqI6sUbz",
+	"H0fZug+9dV9WpzTXe0dWqTQazSa8oyKlYk/ckm9wZb2yxhtfaPrhJbtSk4dUavLG5qNmXloroKt6wI11",
+	"RhM92S/XorN2n3X4uwyemVqUGdgxfUfQBUPMy1EBibgKY6nShCkg5kfviWPCB8L//VPQHQOutNHLXBF2",
+	"hU6g+SxsrJG4leRfufjFf7pHXADzWVvUbLZiZnoHYmTCtlwAcWwA1CIIuTDyn+2z2zrSPU2IEKigS7LX",
+	"jctds6TPtn7kezJfsCtzjjShSqUJFSEj0fWnkAlBY0aurj8lvMevP6mp/q+jUSKv5gy+VdXythTuQsVa",
+	"rDKnF3Rdb+n2VeYXEr/OTlK5Lbd6HDnPMt1WKRA5J4KN0Z7LQqw0NySxRw5afcQafdmX4wGzlfoQiBAa",
+	"jNBIMqSp7HFdI1+zUA6hBD8zskapTTvPLaouDS+x4Y4zrc5IzOiVrd33fpzPjF5i751pm6q43UxEN6lY",
+	"17SlXOjmp+T6U+/63xNGrv+PTrL6uutPJGZkSA26L5EJaBWsc8K3WPe0TTNoS/J2U2+i3JzZvmx2BVA7",
+	"Gf34iqCW1Ck3WTaHiHpovGYa07T6KUlj+lkw0pNckXiP9pPrTyDPI+ZlE1zRmEc2hSCm5IWLgbQqp9Ah",
+	"rMB/ZmynI/SfjbliQLIcMmyhBlrH9Zy2QJLIpCWcOpoCzC6LJ1c2+0bpJew9TsJeQAnCy5aoHjeb+wEZ",
+	"D3g4gI+tP1Mml4pY2Y/VSr+mRoygg9PMwxxyl5SkyHggAztXo1oHhY3QXsD0vcXOQjd36vVzTwMw1Lav",
+	"zOD3T1SRaI9qzZRlno72ipB4bXlFlT31C3fjrSuqrVspyy+TZ6bgau/MlLXNlNxd7yTDVJh1px3XcYbc",
+	"1oF3jsY39F+CDU5oScylavWAuoU/79Bzy5WWPrziSr/wrtt6asQGw9pdqrgRFtYRWQluJof3c++QmdUu",
+	"UhF0bXgSMLtqWRm4fHbdV3ht/u7ay4otI2ftwy/5mydwr7UZEXyb36XNKZc3R5r15glh4kpOLMixgcm4",
+	"VrldXDzfoDeHxb1N/7i8t1OS5M8DqsmYKqIGNHFR5lnI10vkkCBzhdqDbrUqIMIrPt+ql6YQJr+xKLIK",
+	"bXNz/y3mr+87JkLqggtZg2l4CkTQLaFlRCcklFfg9R3k8f4aORfEvhc9ITSEpKPuhMR0nCFgANlm8IB0",
+	"U43IG7J/8n69OXalmnBc6T6/YgLweEvkgLw8cp1v2juFsDeKxDsQBquf+y1Gr3da5OFokdU3ThlUztXE",
+	"LsZ3B4FsI15tKyeBTNzGMASFRa2w31PYYP0GLXcLfGw3/UE4YOFleRY0KJ0Oqc4rJRQDUO09/dGemqbr",
+	"bYkCZZXVh0V0sh+Qjkx1W/baKpQjBrdzwQR725bIIgphlmTtBjMDsA8jcP2TKhPoCyIJu5KXLNoPWqIz",
+	"5Epx0cfm+Z1MS3ZI1eVXBoQPR9f/pVVAnp9/ExB1/Qn4eK4/ESVDTiERVrcEKtRTImS2JBzTu1gUIEeO",
+	"8xAp0pcubJIrWKM2895oLrsugJLHmaeeQQAgjlWh1jVv0cMhrzN5PqN8C1Otc4m+AZL4LfDOr5wLPp0A",
+	"Pi8AhxIclFoS2P5nU6mNQo5Lk7F18ePASdIcEps3nsocMY1pYGYneBsjY1lrkJmzMdVdjFS5dnCxQKMH",
+	"JJGp5oK56/fX1Ig5T5Z3lJfXWnbHwkYu01tXLIl4qB+d0rqtSvnzgBlMPmcDDSmYAUbWziiW7Rk/yyqe",
+	"xV6ZeVH2eQpX7r14LAj7uwVFA5GgfVg15sG+UXZGLFSBpfGUWCUZONUIViiZMJvnzKL9MslnFdPifh2b",
+	"bIIxZ2Usw6zpV+T2ZJJ3KVlFkK1rRqxvEoCkPP2lxOCakc+Vd56shVdeWZIT2FzbNjDTv6aRfQNp7Jn9",
+	"1jw4amywusOe4ptdWG43P2L/1Uy0Yk952aQyju7QQwV8FO9lmiiiME7FEvJryki8x32qKaSZiK7/NszB",
+	"KhqsAZFpS4ygbjwVDrgygXSyyfWnVuXUh7RcIdFixjabMbHLpCVmvvJPGHjRvOBwjXS8bdzBjCeuWkKO",
+	"mDgAm+DMc61hYgrpsp5MGOFZoYdXvAIxYAjstgQcUY8r01JrWGDKMQfJgqyqkOKADUd6ApQSqbgUcixa",
+	"IjN9Cgpk9mvk51EsaYTtjHlfsIhEMkxhgc1VLdH56ecLkqnPw4/2XxDssFd2yj1ypRbB54wol4nnzyg6",
+	"15CCK2PYLTYy2anF+6YWV9wcZbaNPc27opQvwfmX66EuR0U0a7ppCWlHuVZ0R3aBv8/yBZY683bUy3dI",
+	"vfzKvpwd6/KjZV3GV+zoFu6UJNkxTYHmQ6BAk3DAr6Y+2pExLUHGlBEmFNEx2e4Xq/IxWQUx9TJW4mjK",
+	"NYOjYPKyB0Nm3vMUkxP2Zg4vDYbKOJ0a53ZZntUbzcrn5TzGs7IM3fEqTMdlJMd7f3j78+vqeWN/fYrj",
+	"jIx3x25cgm0MioXHzVeLVB09g9oPskUJYFEhRJfhBlyicrbPQnfFK9lXGeMieLmThF/RmFTxNJCOOwwd",
+	"m++d4Sn8TUtgXgw3Zr09H1bXY0a3HXqYKk26jKiQCsGilqiiMW4f8/Ajj347NF929j2XAlckO+gG3ElX",
+	"HFxupb9ywubujPSlhOvyUjQTa0bZ51nQKSQ/y+HIiLrFku0mwbWizNkqF8ROT+/09H3T06sdjzL/BC7v",
+	"zj3xkDgzXsl+ph4X8CHmWmzpjgGZnvrc3Ls7gbkTmF+EwHz0/VIXiqVN8PuXiLXDjIV7a7T+kMSkML+R",
+	"Qc8XGy90VJtoVQwolpyO4gkBtgbFzYnFlPuWyM5SQLqTedsFafLmPz8jx80m8M+qlmA0HLibw3RiamZm",
+	"7B24b5El8pom1pV1nvOVr8mUEKxnutyhTpkqWjzJw0Q7LXNftUwZ48Jt9U5Ihbfz2tZX5O++UdSDdr4x",
+	"y1LF0NtRw2+su6DoWY7cLN01q7xsNaDNkyeV08qz3tMnUf1p4+nT4/Cr6MnJM9rsMUrr4ckJjeqNE3rU",
+	"7R33Gt1mt9592myGUeMkehI2Trr1Xr1O6/BC+V9Y5bTx9PioCZov40ryehV8JkL4DSvy440q8oC4Fdmp",
+	"9LvgU7tLRg6jEQn1nHlWA/tnZDXb6tCqk01ikGktfo43WNeh+MgVeH7RdDLITqXvVPrjVen2BDxclX6y",
+	"aZVuV2Sn0r80lW7VI6Ei0+JrO0oP7Ry56G/Pp/DjiAlFqrbvnupAbUfMxWX+YZtH8LnI8pNHLCEq7b5n",
+	"oQ4IF5hQDa3H8I5nBBwEfWbTmo3ksn30qNY0HED6cRW+okPWEkpLiGpPIFldSKCJlKPJPjYBEKTjLY3t",
+	"5VcjP7CxC322xIBeMcwAR/og0skFdXuqBcC8byMgLFYs6xQQeN6UPZVljlMRtQSQ9dtwMFXEOQ/bVJ8R",
+	"CgvHIrdMjvHA882YRWgJm6Q+NBuwDx0A3SYjYSzDS5s1HtgWCPM+GjqmMBH/K3C87Nda4lyQVFhl4X4A",
+	"r+K42SQtUCOYrNeqnMFbdXxnORA9rj8rcuH8hBfcEfhbtxWhp5NuZCEwGroNTFQGrFROKy9+fOvU13ET",
+	"6uxh2y8beAaX4UqpK/mZvx9dCXeRkR3A/cIBbrbGDxfhHm0Y4WZLsoO4XxrEtRqKUDKDMfxUNEy293Di",
+	"GvDXSZ3CZIEXcixiSSObHB0Cu+QKulGGmukDTP8Hbun5aukuFxRqlW9M57ywGDfIGSKV4L2egYKTEQvg",
+	"EyMXCRfkOU7o4AVXI6lgpQHnmWvefnd+0Dx5Yi4zp2TmcBX8ch7Q5wD7jDhx/IdW5fe//lursjBJNcgO",
+	"7/zDuXl5jCyW9HJB0uujjTS7vTdtJuAGcAUlWwpAB5VRqovfEeD6UA6ZcrmiVEyQC45BlT7XlnGfegms",
+	"WcaqlqRjD3TnjChbyMo1oX3KBVgXNMSCVGxM5lk13A8rI5Ey7WmW7NfIWyYi0hmmseYjmuhDc7oOIqpp",
+	"B88KiAma6JYQUIfTMXsW6XTMDRI6RqvQWE6dsgPccaWsbsN3zAkyvwe6gTPsn/rtz98//+7lRfv1+T+3",
+	"zy8uzp9/9/rlDxftr//7xcu31kBqHAUtQQWBMlukSgJSPXM+HbGe7cBT3AtgTiRtzUQy43/j4NbyBtJt",
+	"5F5QKXiP04OMErMimqMIBkqQJYfODZ1f8Hd5+06JGmRnD+3soTvJFPuyrR87ry2nxzU3bKDYWe/Mkzsw",
+	"Tz5HQvIm+2IUYzlSzbQdsP4ZJCKjyf6NGM/YNEPK4wOotDz8aP79vWbD6dznAqZ5zYYIiixFblbnY2BH",
+	"zHr61CMJASQ2tnRz4JoeyHFgOVCkYrbnRGA7RLAEveMGATruQDOxrvywp1zAqiV6Mo6M0aapiFSNnBsT",
+	"TkFLp/xieCyoazZTlGMBS0ZjKFyuHtePcUYTA+0M8gyw664iXIRxaglTIhazPtVsDwuuSZQmtl69JbIh",
+	"uwo0CBRlI5uxw3Xe1NOIa6ITyuPCIulvmX5tX8Dt88rz7IqCsH/96KDehLD/yWm9CY1Wk8RVMKJAZX64",
+	"9LegEsaUD0sGyXIH7DWr0NsWsHfguE9PG8en9ROY3IeQJSNzwddSvAdmnaEUmVKEkn6afjASFFks8oa9",
+	"7xkVNewVO92H3Gq/f2RUuM4Ovy0LQFCj2Re7LHDqwW8wjrLsb7qNEr/p1AucQROrrH7+K4c8cAf8mtKE",
+	"Cs3BN2jxjRdAKnxV6L4FTpJ+Nlzl15SlIH8KfZR5jOJNEcJZzR8JnCm+13MgxwaTo4sTARris1J36Mo3",
+	"NObMGq7L7JyXtfLQbHgGQsvoeCNWzL/tjQJs6z0AOlYuhdpBh7IUe9h9sJqeBrQHlxXyiAH134jqQS4j",
+	"cq1YmbXqVuEufLdA2x6C6CyInW9xOmVxdmiFiCq+y9BLg1TDcQy6rmrF/H6NHNefYZ49XDEAjWwbUCk5",
+	"ZE6twjdmC4OzRNGJmi0OrpHnZlCjV6loCbi5H++1AwB/K7CMAKer0mYof3LFhPxmaE+zPqBEQKfFran+",
+	"qHTwPVW321R99uWspPjw1U8ZtGuYossonIDY+ZHuxDtVO+3ycLtnX9BLtowaXKSajB12XzSTuQOWcXVZ",
+	"LEVfoQEnkfyZ0eGesg9btX7NPwLHuRyONP3jfkvYRr7GyIRmOGBzpsJu/Br5+3+QHwVxOWLYFHVEFYmZ",
+	"gpurloiowL+78vo/NVNoeJK//+2U0DkjlFBFtDnVoO+Om01Qml6TRngio9isprNWI/7GPU1A8qaORjXy",
+	"6eI4mZBynVtsGlsdyxWY2XDiMxMZe+LMtJ4srJOTV+zO9OqaOVarqpGjysoy1izLdkIA5XBg+hOj/EvJ",
+	"MR++aj+6h6pdsPG9VetcYFifjVGc7DT6F1e/JTHTO/WC36AAPPVpu+zk/krYK2sABnuL+4EZ/v4f5GeB",
+	"WlbsGVHGRHYwY4qB819T8z/IbIlB3Jlljq//XUPD1JbQCYUuOGckhCFip+eF+R0Hl67Gf+Id7JEn0R7c",
+	"zRjFMar6Gvn738iPruccxHRBUzsGVJDgmV2sTsEczvCJ0/5geLdQ3BtT2uZIowfdIIABi0GnW0TQEgAJ",
+	"7A8FHbrbocluTXr4tb215ecmNOaX7BSd3e7mPszYUzbHwmgLqlzbIaqQwRvZwyEa0RJg+IPrn32goY4n",
+	"MFXZO20JP38fs+3hjb2XXABaU4zIkUFANqBAlUehbtCMVQenZC5BHbpKuRH3MA9+hH1fMGcdx2yJMeXA",
+	"neqcay71HRCjFGfZpUDtag+NvUgPzHuCKgEmInCT/P7Xf4HyACN5s1ZR2c8cxXvPfN8SU+2iiJDJTPNz",
+	"x5Ybwey4htERUEJzJ8HGbVcXQapl9Q+u3gC0d+AtSktkM3T6kFBduGpESQTgkPNil7ol/GIAhNf7AelA",
+	"eMdqzQ6pCpd0d0rUiIJiyrp/tYRBnb//9d/2sUHVJWOjtrvaSANbEiFs8Gkgld0kFjkjzz1uQLNvWP5u",
+	"ER1zjeUQLKq1RGG4CIZzPq/8bZvTakewCBnW64oBXb4+9WJENjmnflQjf/YRvrEEgOxCtETHwrg2RrA6",
+	"wZQdACzEiMlhGbFNGCPfvz7/iSizHxLowEVJl4aX/cToMvJedknVjVuD8E2HjDAxKq/xMivTA4Vk0HwW",
+	"x0MvWswVMBFDVM+SB+buufIKi4eG/72TslydxSJIR1iSSHH9CR7CG2mq/dTUGH5eB03JESPXnzRwgL5b",
+	"GfRtuwAjDyG6gKDdUo8vHvgFhv52Ib5lQ3zBqrc5Xv02zW1GEndFELsiiCkvMBo4TLN4YhDfUF7ZDOoM",
+	"LK9r+znofz+Mv4sco/JunDUTxYX4+3+ApuiDGCRRas04KPj9+98wUSkcUMXUlNls5nxq8Kex6yAyn5l7",
+	"dngH+KpgNXn3R6RncFs68tKI/CnuKRKxMAZL3CYVBWhYWNdsr8DJDJXQ0FGD9lkCrcpV7iwGE78lwNYM",
+	"zMQRYzr/MFhBAFupsAapkJr3LDJoiWrn25cX5HDIDv3PVQfiv0cWlWcpVEi+hh8ayxVaP5n5cUFDDQXn",
+	"OBGZgPln5hNSYSwlxdj0+tGWKEPpAla/LxlEAHyLdP8MjFznMM/N1oVo9o3dtw8Nzq6UFV5vru7Mdgvz",
+	"uR3aPvpoHK2PKZs7TPlw49vH24xvU42iaAeJvjRI9C2/2RsOW2MtAAR+0PuDf5z6g2B3n3JRQ/8z18q6",
+	"f20AuRDQIPbwEQ1ZFdC0xByiITcBmgA6N9u1JFyftkQB1qjlmh7zyaABuA3lFyp5GO+xpYJ9UbHfxiOP",
+	"/W7a8s+P/U7NPdg0LlRYZCoKaKSuK49Zylq3p8bqq9f4102VPiOa5EYvqAzYG6THWRwppAvQ7IPGf313",
+	"8foVqSoquOaKRactoWgPinjUQI6NYsGWiPuoAazwgZiDTLV9FKlZRAZcaZlMAktjlTEFqIDASMAQbhZE",
+	"Kd7jRrWIiJijyqIaOSfeaW8JMBirUFiNvYX/wgLiiqUiNtIDEvMh12ofpmmTmfEMQMlPS+QtjcxtlZaj",
+	"kb1nJ7+VC3SZCbhwzhUHLWjUaCLT/sCor0ydYhALvRHOHD8rUIfW6G0JWwcwVchElqlj2rfBTqOLy6qZ",
+	"yM3FTLiWc9VMC4qZ7Da7fT1TvgOy7vhehSsf0j47HIn+TG0rHek0YTX8Ynlam6DCRcwFyzQFVpweP202",
+	"jowqN2evx+M4+74rUyDhQsmOf7Vlz+9SHKKgd1s2bwVDUy3bQImWDRdLOcrvnY5GCVOqbS/EZbRf/7ap",
+	"Au55aOD3TOaiGCvEe9i/jHzz8jlRezRJrv+PZuT6X8nTOvm/N1CQ5Wmsb7BBsXcBaaX1+lFYPCR8Zzbe",
+	"20wvv8znygRhScJSwCsDPYzde1oFU3CB762tpfv5reHM8/N/Ovrw7A+0G/4R8kWm1mhO1mR143TcxqVq",
+	"S+FtJPP5JiuvYTw4CyeNZn1ZBOVI6izWmUNUeUzWwChzrIuGOzo9xurzxe8zqKiJMVo0D2FF7UoYJbXC",
+	"zm2JlvC34nqBKgmyym19l5Hsg+V3QWVME8EFKO7VYsBOtpb20+bxfe+4eOsKL0G46DOlLUa5ZZVXBoo2",
+	"VOhVBrkOEzpeCLsSOiZvvnlOTo6aTaJkmoTM5/AMgGPGjn6Y9MKnzWbnDM1ji3e0lCQGI15L0mM6HGBj",
+	"zsBHca4SujMjPzr7NfKWDhnCFx5zPXEpV8MSfe+YhryN+YaOb9b70w+xGX4rWC+P4WqrXFU1Now3x1eF",
+	"c9/RVeWZZ+5tFlAZ3IMjjrcvO8ovofXRdGItIvGpiko5FnOYv0bO56NfpMgAOLXOL8zgAiEgZFdGEzQF",
+	"WmLGFghsq/Ys0TFLXsu9csBwFZDxgMfMYzqAQhVjHeiyJu+vszX5HG3eufXHgGywLxkYe1ZRo1354Z84",
+	"bsXiEUdpMpKKTQ06pB9eMdHXg8rpcb3QI7ux1udRlEA2dRF+CNB6yFxJuI/RIbtCVDCohAMWXrbN80Up",
+	"zqCf0JC1h1ykQGt0ZJ6SDwHDVSDJqxJUAOKZ/351elSHQ1hgWDQO6tMtJlbBxnxIR3AgjQZrY0YsjdsK",
+	"XCaqcvqkHlQwjxIm9v0PX//4z5V3QWUA/nD4+TSEHlGlxjKJ2socWFwvgwMrp8+eHRn0GaYJsEpVdKwc",
+	"HMU7VE4rbzEokCqWZPRJBS9lTLVZybY3s7cjOoQVQrzCpWgzQbtxLn0s1RRKi3z3PccbQJ4Xlzi3Rj3I",
+	"dmU2hVzX8m68tHMUcsGcJzPP9OMRhlzmmZHm3+emOqLbw/hTCabNO5Fnghf6wpl1utc4d65HeDZ/Tw1A",
+	"wEMxVq7eSkoip7WLkdD2DBLIEnZJIZg7DaoAOQKh7Tedyk8hVfONmQhQ1FMX2YGcEXrJFLIT+gQ4i1NX",
+	"9ouKD2emiPnvoF2sQhoqFl8xhfwX2XExP5O9nkfpiD/SaWKUm24JKQLSZSFNFaoydy8pekgWR+Ma+cme",
+	"f6QFGidcswMDeaHGYdIS5lPFaIwZ8AlT2i6XefKEmbuxCDP004jr4kATdti2+/lOe5nfoD3W0BSZRF5H",
+	"6hr5dhQmTB/AMItF722k7J0J01Wl3Tabse+Qww45PBTksOKxWeT0MtbTrkv7A+rSjjIQwIrTmIsimfA3",
+	"utS68oONYBojVrMlAFIZKgr8wJsUbIoSoTbv74L7ra3iXSbJvKF4XOwn8sATPmr0uHy79yLOji/1xo0Y",
+	"FHt7CqAuUjArYkO00Aob9laqPb6NqiPVzzwx5VHZACpcwUVGwe1jYWjmzYHr92tlAVl8qlsGY3Eqbeu7",
+	"haAcUWnmHGLkfap+TfdoShpPCJXXf4MkyxyPDGuxTLtsISCxcZvPCS/c8q+kAZfFJICd5zW4fUyrwt0G",
+	"ypX410AyQyJGHLu1ebPmHS89y6MpBFB/fEr70dMY3iSOVlM+r53ixC4NoIjmu+05jgLM9CGjhEGH/nBA",
+	"RZ8Zu77A8QDfoeOhJQp07NkiHWtph8YDaRNbhnTSEsbgnnEESIF+BYvHrdDB2qWOwe2dw44a6lGHXDI2",
+	"UphCZG36Kxqn7Ix0RBrHHRLGjCZAklTYIiGim9Lwa1rvt7W1xdH4wPy5vKFdJJnLTY9VBQAu6XZKSe67",
+	"cllJT9x327V4jeeN12XM1vup854U67zmpnSevetO932pRSgoC9c3eg8B+B9Ag9nyCPQ3UBk6a5cEntZF",
+	"XWtMCqgGrYKNgiYG6vHMKPHzQZHi5cxy8zChE86U9ZLbXN+W6EzNsVMjOJvZeLgFCgpTVCFYfUN4+dwM",
+	"+xKffOtx5k3Gcl0+pVleo5RCLZOVrA1PSD09qE83lMF+OO1VFI39iQ1f5ztx2VTZryoZunH3/cdn/9+z",
+	"yu0CgfnrvTkWiHsL6hygWIUnSj/irDejOrzMayyf2p55UC59ADodqFguED6QjGWuyLrxmR8Rh7eIFKSb",
+	"Ki6YUiSiE0W6TI8ZE6RjsHwHS/A7WnZINWI9msa2rUhMlSZf4U/SEdGSCDk+I1SToVSaHDXgKzASzO2B",
+	"LnXINLr+YA4BGXIo+5OQ6K4VGXMRyTGQNAFrVZRVJUjBAsI+sOFIW97WzI2TV8pVQZieTbENGHGGAZV9",
+	"KBuwdgrVaJEYXInJQJZWx6bbeLPhCmjPoKAA5wvPQ2OWaIWleVPh22XoBazz5sxP6+kVaol91wh9jhTg",
+	"BvH83CzxW9gaxWlZMwk2kCNemH5lVOSBWaiiRmzFg2m5+lCbFPGzLaSeerXrYG4sm0H8zP2iqDHVV6cn",
+	"J/6oK5L/RIxGWOAwM9e8x5crbhsy1JZzTZuPfMdZ0XCNo6LhYB8Xj/gkv75kxK/ye+KJzJPI3aFsc9HG",
+	"Q9nGA+ffHX+0CtlWtpfN/i7NODV7PSDG7HmcOmgDQZ4/D3g4QOmryJgljEQpC8iQ6VwYJ1bOfn5NVsRW",
+	"upobrTA9B8h3ojRh5L8dPznNVTV6y+DcGi0IvIQ0DgijSTzJiq2gM6mQtuuurUGLGb3ioo/EmjZ+UFA/",
+	"PZud49qUWvVQnQbh+xbZK6cgz2w5mWUOzWkNz60SHzKgjLEq1yhDUE2Fiv4UVZV5OG4OSAra2LK/KOa0",
+	"3e9//ZecgGiUsCsuU4XDQp2jUePQhDVOMXMKnDVGbXEZwa8hng25rvqMdMwv21R3sOPI2Ow/KHU34xg8",
+	"mpOq+49kblFcPG4WyNdwd5rYYynIrKvkyhyliKUfkKSeWMZaVVs9H8U8WZ6UcvsklJUIahqLdN7TXOet",
+	"okPXKcladnWDit1kZUp/reUvUzOwMo8v7LtSusFMeMScyZyPNiuspZl4XdmtAj7X7WiDlwJqfY2QxYqc",
+	"acKwPYUsr9Z9moeF3wILNX68n9klPl8x0rt/0JnIBRros+nRW6KDQKhDNItjlVVSM6EtKYgRrzi1JBUg",
+	"3inYKUbIZsW/AaFhIpVCO4h8m/JwwLTj1zq1pBwcDDwGA5UWM8C9YLJw89Br1EhsqiXkh/rBH1I9bja9",
+	"zhSO9Tr2Y0lVKO1Gx1VLlIfT94li2CocyqhnCEZcHbWZgC2kLoh8DemEdFn2LMbKFBPLLVSgSL4x15WG",
+	"4pvbbWfRmELDwnJZLC2lYO5WqIBHs1BO4Q7iirgbPDqZtbKX+rboGRZ+RlgINrZkeHK8spizFuvCwqWp",
+	"0krINbHs20hbPtsqYNoJ1xLV7iTnDd8PvMxtFAWQV+4zMCEVJbNda1wfOORkgPthvsmesizrQU5tnvOT",
+	"G2FgK9Utc6Ll8eaazDKEu5azE8fsgAwSREkoipyqU+6cEj1IGI1soWTg/szmkJcxBy278YPMqRKgxGpb",
+	"wniDVqkjuyijlQ9aAj3qls/897/+S2AvbqOTKiA5e0BAkHcg8NkvzBCy7ZaLxspcbBnezRwwzs5jomx/",
+	"XmVumAtppoKWQJSuuOjH+WqipM16hWWql2vcpwPeHzCzDVwYDqfvFtURkRc37rVUpcqrDnDlbotb8haQ",
+	"WBgzaImWvIt8Wt/DYbmrijYrr1flBXqLPwNHWUluh7dRbK/kqk5ShhT8ArszQEUGqULEHNLKiqbosysV",
+	"lK52pYwZFZv1tK1Jb7V1yorHzX41zdVQxoBVwsywBofCJovLgDT/xogS7LDHHFDaABy5mJKii+inbu+z",
+	"g8YnAF7gXzfke+PM4ErsbBGQIU0uWUQSdiXNfzHDDFvNG1jiGppAK/sxVS0RGcmXGpVpQQn4lNiHUUzN",
+	"CTpDL5WQY2ONcE2EJLEUfQimx3KsWoKKiR6Al+6NuSsopzFHTiUKFWkGGRqb49l+sbPJzPU1PsdnyS7H",
+	"FYMQPyzTDrLffTo67gIsV7AbwR0xrzfQVEZ6Qc63++nt9K7PMlVKLzmfUe1xSPWkQ7/mCxmmQ3vnGS4v",
+	"fyKjqDfN6IUrcQDdpWr47Sb5jZDb6Olxs9EIKukoljQqfsJG5t5bTpk9wVzx/K0tqQRPIJPNbw+1kvZU",
+	"oTRr+kthb5t3ngK/ojEQXSxIAG9kyXDm2jaipPyaRvYN2HmZQ7R5cNRYN4NO5OmipTJrlzlXnjV+o9RY",
+	"VTdbDbx+4vgZ6XibpEMgDjOE2nIo4R4xcWCM1ahG3jIN/s3pH9gomJYRnRAmIsdKBDNriaorh6EKCmWu",
+	"bJWebURnrW/bcACndGpjX4QazAd567CvyHkGGZx6nPpdufZ2meOb0N5rhocWHnwH61nWoupdwdn96qD+",
+	"5OCoXln1vG4xyXvDSujhiu7CN7iMMH8yV82zvDB3G2IbwjxPh94J9S8yHfo5ytRMa+0pG9gPCJyEgGTH",
+	"GJ1TGlm1izVbmeV46OPOQsic89jBb16461cSXTLUTB8gY9lGKO0MAvYI7ZTgvR6LiPkt5nIbeEy4IAVk",
+	"diQLI26TBm9zFHh2TXcceDmu2VPEbdxCIrzN4rq0ICD0lomIdIZprPmIJvrQ7OODiGrawV0JeTk00cgc",
+	"Rzpmc3QCl3SU0HFLdCeaQefeTtlRsWN13M7qOIc9eJuDlnB9g6nCcmcMRXjc0JgfbDYLNCrGY4Jk43aX",
+	"tYRZA4jyYIwabw2NUs19LcfRtz9///y7lxft1+f/3D6/uDh//t3rlz9ctL/+7xcv35I+0y1x3DjCWNNw",
+	"pCFwDt14MaIkJHh/zBwu2QhyEwTiyVFMQxa1hHudewpbUHtl/YWAslgkzbzmYrkBrySwOb4JHUM35jJH",
+	"fmZql5DdNU9OgsqQC/d3oySZdhnYehspGVQK9uL0IKPELKLmKLDNgy07dI5af8HfvcuukujhfgDgdudh",
+	"2XlYNuNhyXGH21M7eL42PP/c3DqoOiAfymqf/VsgC8DVrBQ8f8v06w30eui766BhpCsXXk4aqlFMJ20r",
+	"y1z5MHkF1cqVIIvpFhcwr5KmGrMrFoMCTGSMBeI48XfL0Wj41dSxm94Mt4Yc4cBWNahTWzeY/Q38haCe",
+	"5CUTbVtRTUOzGVZw3JRKAOSmDPKsDpyTg+pwV5KqLFy08jEtKG4zYEmb7cGiuS5s8He+EQ8dwfrCErSM",
+	"Z9ldTZTmcTyVQEnDSyHHMYv60AD2lFg+AWNkSUgjGgbQZIWYtw1ckdCyBSAuUyGNYb7Yj2dYIxeQMuNC",
+	"7FMZiNl0zE+UzjJVIAg5oIqA/5NUXTEcGHyaJrolnCXHRLRPQjlkGJ4OSC+m/b7B3VlQH2/YtoN3Amz6",
+	"ijVfesASdUYYDQekn8h0NB3sJn+SPGSY6pzARbjsBna7JWwJTc27d/n6QxtHtTzU6JW9cuOQmPU0GTIq",
+	"LKO0lKXpNpPX7p0+pMreeeHUaBw06xeNk/zEu7wSP23k2zc//vDi+x/Msw4klDv9Q/NJ88mzZqN5dHzy",
+	"ZHn4cwxkjFmahl1EciVDGpNTEjEj8BlJBUnM/vrLwZWEnKKSDeOEbsJCPuLQkmPFTrN+O3isbzRCL+kz",
+	"EZqzPuD9wS3LhO0z3pzR4eor3eZ9OGzBrydzkzcn2ZctLvltOMG6WCdO4Cx7ojPLkMyl51Q/51Kljqfy",
+	"h6lrP0cqXEFYKRWQ7odJagQgjfkTc9PABi+za/GXd5ibZgsYm6sSwhwB2LCK3SoajADk7GuvsqzMiwNE",
+	"G/V6o3lEzBGHFo74u+j6E6kKfsVoSpr75NRFw4bXn9wzBshMkDXNWSlfizVuW/dvRIy/0W4+2lNb+M6S",
+	"tuZQTKbjp+ZHqvkLVAHBxtq2q13ChlwYS2l/AdyZGu3wo/+nbb4fLdd4dvqXm2o+Oy03XtPk0n+Zb/AA",
+	"3tJJcv8PVnaInAalxdN1tWyrH7K1z1MZzJ+q7f+8ynF9R7nZXyTPUS47c1bulx2pnC3tY8k+xsjU64lj",
+	"jr/Tss8wTRKDwzySNxlHRLEwYZoAsb055WzsX0HJMA0HLkdRsLG9fvmd5J4d12I59+dxWUdRS9uXEwae",
+	"2UoyxZSC+B6+UHhVARoVyLbhGtjkaYqnJJZ9aCyKPW7vt39pzQjrs6V8Rq+pmNhnUsXBVSmY6zaU7+WS",
+	"g3GDXe2MtBnL8c+2NrEzbzd0iJBJS3jfGEu6E3jXdoileVHGkO4MWQfjObnR6Vvl3qGfMc1dSw3oqTpn",
+	"oWNREF5S8+7+BxrHHWu94n60961ZPppDoKLpGlHkCouGzJ8glBChXVyFa9kHVzVYZu1+Nlt3DlCb5c14",
+	"dQBMd8wCnBHeFzJhmB5N5t8jwm7/HZrj2OdXTJSB7+zyKfzNRDqEbHFWCSo0jr0oy00cLwVW6SqQ5cZR",
+	"zVMtXW/zRqLTtXhQL6qzgSmuWgqE28uvBCo0jqxVvuywP9vrC0qLLmD3U2itDPQVKL65UJpi3GCjBEBF",
+	"NzffQ5TYpQouMYE7Jg0qQ7U+u5u7Zlman6N5j1PuDv/x569fXvhOp6OjJ+hx+gqCdDpJQ50m5qs3158U",
+	"j8Cl8Iop8k1Mh105gXjACs6phu+cekNHI2YENE2JSt8zTSJGYkp6FG5q/hLyig27CQYTtuSCEuYtx5/L",
+	"CZX7bx5MZdF8yY/Vc10pL0m1VQnpgLOERMxzDFf2S5xOZawIbzLmGTd8Fds16UlArPgkEdOUx2Anm020",
+	"D057lw4CPDWyV4w6qlQQDCQhoERVN4NCSBXRQ0tQTWJGLaWN/ztEE/tAjIPZHcCMwyHtw8/6gDbt44Rr",
+	"zUSNfI8ZLIoaqJBQoZADkvCcq0FZljZ0AJAqyE3H7ubKmhVmQ6s9M3dzZRsuc1TFnf2srWRuy7YEjkU6",
+	"Dv/M/cgxUNiV5z3bTBIjJELqlvBCI67aVyxoepU1fL87I2lpsVd/QhpNcnRMTp6QFQXfHQizecm1opDa",
+	"Yq+pnQa7Sw224j4ozfew9s50dseuIdJnT9owQNbThz3bQgHUEKbxoYFSHtvJ+o5nPccXJ204oX3LzA1P",
+	"VRSJgmPnop26cFl5cFwJlpIz68mMzy0K4BWeurQxOs1T6a/PZznxj74WLtvhJdB0tYTprIm4LVIvOG+H",
+	"Mykla1CKeXcpA89ZtV22sYCOyrs3utByxxlIkTOUKS3hREzmPwts7V6iEPGyBDEi1eheGw8kiSRTZw5v",
+	"tgTKpVk/mO9yq5HznFQrI5M8y99LS9A4YTSamnnkrnxGBGRo4815lFXv18g5lvsZpIu4uuMN0Nk/I0rL",
+	"kbKkQxhIz4A2ZG9nYLkI0p7nY20U195fGdvcjIx9QLjqc4naqY39KOXuytBqSlB7Z23KFaCVJ9ukiCf7",
+	"C4CPHDFBR7w2ocN4EeD5ccTE+U/frwZ43KDZYazY252So1q9dgQCZEHJUtGusBPxMqthVbJ+PL+8m/bB",
+	"YD9rnWDXVrcMaqI0G7o18FLZF2f1/Dh15ecIQdxw5VtGk3Dw/4JvttxL3+dKs4RFea3DgqSe+USiJNNp",
+	"DKI9yJIp4WPwfFAg70eKyxHmixV7jZVMpu9uoylGeGANjYtx2D89yfruMzuU5xOQXSq0moiIh3/s5Wbx",
+	"SsnQUAVhF2SBpT2d4Nh84hIcg4IXajMnVmxGeCs3rn8UbvblTh2xh+PCNWfe2I8Kjtn0U3jSZPpz33Fb",
+	"5PDzV+5OvX437edV9mi9+aSZuQbL9+ha2+uzeuEe/7Ff5xWUaWN/5+9aiD/EFuJi6h0uEGpzSOnwo//n",
+	"HMtcUffv24m+lUna/Pk95j7gD5CpzTUOn95+eUmPkC6SuVjRltor0ztt0zm0a3crXVoLPFpp/9hZxJYW",
+	"qKvKvx+npO1tGMWAQ8y2cjbzhd/RGC+vlbBzbVB2r4lXC44ElF2stce3Sbp1P8SFLUnZUrfeZeSF46ja",
+	"yY1d395VkWaqzWY/UCy54uGCvOqvJ0DXUiOdXztkCP20FaT1G6nX4x/y2mtkdYnkkHJhO+dCiCdoCcjg",
+	"5aJPQqqwDSUNQ6jgrbYqigrNWhXS4yJSpFV5S4W+/tSq7J+RDo6W9c2XgtkbBKR0zLLU5h/xkd+6J34g",
+	"7kV83jL6m0a9vt3ukVkX+8YxSVJGoEj4+YBqFgfk2VfH9Tp5S7nQBy+Y4KqyJCsCPtNpJZY2FhlUBjI1",
+	"76HyKhUR//2v//uKiShhESdPB0f13//6vxtPBisyJNoFPH/x/SsSMfKKkjfXn1Jh9eu0F+C4YX5X+cw+",
+	"vqkduYSXD68n7tCSrj2cDypnEwmCZDIpfKRqq0KFSCmH4JrKv4hSolmScC15wpZJ6iz0DU6t+J16B1c/",
+	"WeufmqVOArgYjxukXif1FUhWp5d0i77EnSjakCU6fQbKbNHpg7lzPj4k5+N5hIby9DskVZWOzD+VTKAL",
+	"haB9Zv6FPeUWhrFn4OLhRzm1i5bzTt5S+K7un5x5fqjSHMqrR+iivA+9IczKbm7bLfA9zu6j7bsTirTE",
+	"xuT/o5DzX4DbcXqlNpS5+eOMHP38fsdNSuU1sfAs4HrP0mm0teamv2Mn5DLYcu5Rty5Ybu+aXEqwZM7J",
+	"nYDZuMa+J+7GjcFLmGqUJuymBrDZhSSUkWWatwwkpDpKuzFXAxbtE7urMaMafuk+ySnrId92tvi1yHH4",
+	"Uz67DSbEyQiqLZTiSlMBktdxqWRnslJ/dtCsN0+AlEdDhue3tu10xAyYtdRNjjiratbn+hMs0H87frKf",
+	"n297U1AUbdtM/g0bJVwxm9HsBiPTU5oRcycH9acHR42LxvHp0ZEVIdm6L7wqrxtzl/vSJ3vS395BBcOS",
+	"LDDuzZjXVCaI8s1Vu8Mst3wWGXcpT0j2dvKz4Z2F8hLlt1om0LY9SmgPG/V6Z8OOemZLZ23jecIF6RmE",
+	"UE3FpZBj0RLmnTAVII1dOIA80/wzuIj0U5oAx4atZ7jkIjLHmysFtcU5FsCK34T1UsUifMrjZhNSWqE6",
+	"2Z3gbsyGNXJu585VS9DRKDFmGbQqt9SeIiLZToHPnUSpkbdFcgbJSFHWQMnJKJEjqVh5ZXC2e/5kd+Gd",
+	"8ihNHc3z9zLVJNpLBSPXnzQdwSk1RxSPZcR6XGQtMaws0Qm9oukHyA3mmtO4De8SUpRdg3Q8hwwfL0tg",
+	"zr91YuaFpedkAiOfyfUnBiGKHhc0drkSjlIEWj97v34eX/+XTpPrT7AmM2Mq8yj5XKEGnetMRmEhxy/e",
+	"rN5N32j+Pgxaucp8JuauuWhpNIErDU/lanLF7oxtejVh69NYYWr9attg7sUvqJTJEN+KVc/QFngT+23F",
+	"nVD8Cj09AuKjctOgxWOstQvKFAzKMXujXa3yXTs/f0K5j93z5rUiqcL72i9TudN49PCj2ey/HTpFffjR",
+	"/mth+XKBZrlljZ0nJSwffXuVtt5OwRYhtFwwyCHWhVZepYRpAj9Kr6wUXwM7FkHcJfBkobCZGmVW3thu",
+	"3wWSZhFcXixyMkB6K4B7S9g+PY/Niq1MYD1uz50U+dGfxskLQPdKMDBb8Odmqy6R9jH7hl7RLott5fYy",
+	"oufQEwcf72qyZaZJq3JuZtdFgRClWSUhOSUXMlWtyimhwuJ82+lUYWIyNDFI0N0aZVYBMvfjzQMiRYiN",
+	"Tm3/KAUOC+JWxPIBIb0R0isV1lHj0PfLAigXvysf/XO7HJ8JuG5EJflY9WQ5lbQO/N1B2Zt1Qt5exb3l",
+	"XWG4r1agO/MUxXMmf0DFXGXi5FYQ89AiiXsp5f9EYx7RDNQMZeRxXJ+Sb68/JVRokPbOR5M5dDLP1VlL",
+	"TPuogDUZnD9dFsqhpaJz29IAemQnV6Qn41iOoYt2S4wSdsVlqrIrIdSvjbg7y37hGD2Q7O6SsRHhukg7",
+	"/ITT3I522JQZ8Ajk3zyuzujo6/mE86uW9Vgc3YTG70y+5h7NR4m+1/EP3Nbct3KI+R7jzDFedd7hheY+",
+	"iIW/LDLojSXBBVO3jwCBoIOfRlTTLlVA23FZCSrvZVfhv31oYP9cahd+x2isB6VuKnu/jJfzveySX1OW",
+	"mk/UmCWwF0+W2SM/C3pFeZy/jRJ6kGzZwO3PSHVqDtn998uYQ7I44aFbj5Lo4LkmHapz+nAi5Hj/lIwH",
+	"TA8YtvyFLEuPvxSIXFQsNcYtkN50lLAhV0yRqtXuTETU6Hc5YoKLPoHw/T6hCYOPAtKVekDQ7UykaAnY",
+	"gSEZSLMrJxjHMF8DWRCdqDOkMccfj20LtAmOgN+1BA7nfy3YBw2/MeO51rnjgYxhUCJ7PXP1pEiZwe61",
+	"D/3WsXXf2KfX0lMDDZe6JLQrU31mVtUYWHaRy1hIqL4D7mpPgzQPmifTGgQTbD/a8EA7Y3eyb+mU/CCv",
+	"/yPGpRNZZZf5Q7WnB356UX/qBjYazO6XLQy+9Kmffbslx99j7oXrHk7RwHnCCk+wk2PZoTVr+v8sSDNw",
+	"lMWH7mAvEvnP3TW3lvh4+v3oVv7Kj/Nj8w1LhgxIxagQKYuRUFNOd9XFg9LPgZU5T3/B/PGXaSJH7PAn",
+	"mkD2e54yGFTGjF0iEbHZkvjLoRT472xWABPdTRvN06M6hvzw28aR+cB9+xV8a6Q91WmSDapSkf1bD9JE",
+	"5X+lTC28XzbimEXCXfvut6AyHnDdxtm2xzK5ZNGqhalfpwrUUPZOy7uLwve3TFK6i6qarn3E7BlIdUpn",
+	"BZlKCpw+mgJF7myg/zMtpEWHbr2K+KrRhvxtC3v8LkoBbEDJEgb9QXOFsQwvWwIadGICDnT1gE6iCN5k",
+	"zMNJ4HrszzKUF1tq/jm9g8zFjR/uuZNaelrqeFo+5zG+6eSud8YXX/vb2qd8m9mf+WuH3WP3f9SGTa4q",
+	"p43m6nK6uZ6cvoUkvlNhK9h4UwL33prPDzXJ0/bn0sWKZVFqp6dHpiBXZnQfDOloZED/MvHz1/ba255X",
+	"756W35qLfhu2A27IqfAyHY0kF9pGHqa+6lIe816vTcP5r9J+O2Ejmcx9w65knBbdqMfMkWWlExmauwkz",
+	"rE6TuW+hbfbsh4lMNResbTXa7NfmSCvvS+f9+m2tEpO591TG6o1fPzBY9ecBDwdeAgl0HrftN0OqWV8m",
+	"E+uGVishKcxlzoYYpkqbJULO6/x+GVkTLfAbkjepAHTnvNvgz8as0myIWhFgKjhcdwCcdifyphO59inc",
+	"Iu7ZvbUV5Ghz43LUQKbNyNIdYtoeYsoE++//43954ty+uPXgU+7KKnOBQzGnb/GDk7oQwe2pgKiBHAtI",
+	"tjmQIp6Qapg9wBDD/z/9fEHmXWb7tcUeZjf/20oalzWEGsl2xR6zOJRD1u5KeRkzP2PiFb9KmCbRHg3D",
+	"lPHYq36D1cHqt2cHUDSXJnHltDLQeqRODw/tTWu95DCGUWqjqAfKrbhJmTHu6kGlnzCmQRZW3sqQX3/S",
+	"15/IPwfkT9efEin4rykLSFeK9zJNyP+VN/Fue529cylKQUIu0SkA8gDta27bWsJ74tYrMCbBY9uGIMvq",
+	"06xPT/O40PuxkWkW9a+rnB7V18LE80fhZoe8vfKB4eM3cw9AquijhzceEHdEgiwHUAVZI4WIxXSyoPr/",
+	"Zh9ktmzkp/yuIPW+++709WvChWbJFY0VGbGEjBm7jOgkaAkuLLm+7ZFI5BVLYqtWyeup+cFwGGizG4PI",
+	"XkuMaRxDt+WzmQ6HCOaNkMq6zeadFGvkpTEhoG2NGaUzLxM6QOiEzzfV7HE8kLBj+BXDbMmWMOPsKZKK",
+	"ok4eilSPm03XqcsVc9mMSPIDG7eEe8LRKJ4Y2yP7JXaMBkethmBlme+1SOzfgS1RqCs0TXivpzwdcWE+",
+	"UQQyOwrVQ+PAtjUsUQ8wpLr36uE+St2F91tBJK8vhrdoFfn777Psi9tigHum5T+jHm9uXo8bo2xDGnxn",
+	"lW3PKksK0MoqHAWeKYYTOIB4JWdqceIYXvyTu/b2+WNUCIaVH7ZzxsdKRCcK4kdW9zmLrw1f/BZUYqY1",
+	"S/JLj8ov9ZiOl/4VZMJ4FA6/rYmcZ9aqLInSfv/A4PJ3ckxiKfroI5DDERUTcO9qaRPwAgCq9g1jSLyg",
+	"Vulm//K5GefAc1wLnUwA5SY8cgF8vMueyrK5yHl2a2P/t4SQNiQPfgXoGeCeEoP5NXJuNiuDR8DIJ1zK",
+	"IgSPQo4XYce5k3EX8fuHcJwy76I/SUck9HRQmR8Hv/ztt9/WPnzbDJ6vseaLJExz4xIGCoc3I2V2Kn2b",
+	"Kt1KI/euVvKt2sBZqUP1B48YyM96LWdCLyAlbwnLSh6A/EWi9HTYNcJepd33LNQB8e6bJTVqPmQxF2xP",
+	"ZTnFmn3QpApeDUFjIqRm6J8QUtsWaizar5FveGwEpNExXS4YenPPf3hRRox+YRfigRCiK5fEvNyZx6fL",
+	"cmODj4sogpD9prS9ItTElDCxPzmaz2oueQIrAJd+hOf2+vIBbcRh+RHdD0qHjNnVzAyH9AMfpkPQW0Mu",
+	"8N+N7KHNvuyzpHxEqhTvC8baPCrOD09T+GbZRcT2RRsaze+RsMaQBTyNkPPogvPjgVReYqRBfSMK3a+r",
+	"RqXuE5nAKa5CqtV+2QY0IiRK2Y0NRgv7CKSs3WU9mbDVs/PnnrBzYEvNOqTqE6jBg3SilHVIldHEYEOd",
+	"PzZcktfjGbkkUw0V+kaMxayniUz1/hrtTd18vBan3kf5v8zqbbfTKR1TrjHYnCG/hI3iSZb6n53WUz/W",
+	"HWRi4dSioiXr+VI2831e/PAP9QZ6W9gHVBrtmItL66ZaslibNSqBlQbmtHsDoB4zIvQA/af1eqN5ZFSM",
+	"3abugXMrpoTPo5Dtwnq7y4sDs6ebpwHB0qkRg74ZqGYrp5WXH8xKg+2FPXWZICxJWJrkKOFdEW3m/KrP",
+	"deVe2BWiwib/mHz/XvLX788nP7w/H79+Yf73cvJ68o/Plq/vQlV2c58Ie8AebB9YnQESB93cJ+WMeBeA",
+	"mSA3y6ZkYW1IljiV63ggjcySr+jImK818mcovUJYCUtBBGMREOmidU6qOQiEuAqc0oCgWYdgLz/z9uP9",
+	"gNAZqxkz3hWhmnS8Pd4h1fGAh4OWsPcAq9qY0AYSDukEFESXufT4XqrThO2X09vhbrlbSovlJV2uzZcR",
+	"ShGSkvkb4AUbpVyRmJIhV4xc/yt5L9MkIPEew2P/zcvn5PpTOJApALwej1k7YT2WMCOETisvfnzr5Nhx",
+	"s7JA/tSfnoLjOpc/y0iYFU/5Npk7Nqmh1nhv62o19/1CrXbja32wam9+2903tbfaDi9zvqAU3zUceUic",
+	"ez9CabJTwFWD6EcscR6O/UJN7vlgDj/iP2wbkbJgSqbRblkqvEn5Z+t9fvlY8OWSQmwUU5FtWPS4L+cR",
+	"XVKU9Rq5h9itHMCCVGXVPSA/En2z2AHepaVoRq7amYfNiJe1JfpOYD9ugf3YO4fY9Qly6nkbKjO4PmJX",
+	"N5k7K6H3CytHt9dGBAmXYCsb2+dqNlJphyES75LItD8gHh9QjZwTwcYt4fyBhBtLJ45IFTPdhNQZk1Sh",
+	"eYOhqXXNm01EDX1X5lKMRE3v5aI5AlULYeXdimdwi2G5tR7qc3u7dgpiWQUxs88WqovGMuqiuSF14RrD",
+	"7NTGl92v2m4AyEDJ9khARkyOYuZaSaAZr1YwIA6p1jQc2HzMEmMiD3uee1dvsrsL/KZt4wz+70ZR7wZZ",
+	"58hPsVEuHhwuQjnEYs0ej1kWA0uThLPkABgIgNOuhuMvJxOPoRxGDWjz5EnltPKs9/RJVH/aePr0OPwq",
+	"enLyjDZ7jNJ6eHJCo3rjhB51e8e9RrfZrXefNpth1DiJnoSNk269V6/T+lMzFv8Lq5w2nh4fNRuBfVft",
+	"5QX0Cr1f8he3qPmLtxkeMdF1jsL3lP/IpKpCo2WdN1p5lRj7AZFxlEXutoA+izvXMBGRzjCNNR/RRB/2",
+	"ZDI8iKimHcTH4DqgiYY6iIh0zG7vBETaSgo6bonuBBIfFOn450qGmukDpRNGh3asjjsqHec0h4CihbD2",
+	"jBJzRg0GVYL3ei51DermJtAIx/zz7XfnB82TJ8TxfJDxgMcAg83tuOifEXMvhUke3/78/fPvXl60X5//",
+	"c/v84uL8+XevX/5w0f76v1+8fEv6TJPjxhG2phqO9ATa2ity3GwGriJlwEXfTOmSjXSN/DyKJY24zRwE",
+	"WhxcAi2zT1rC+l6QQBULXTEEwj7YBjz5xiDVZr2+HxAlITqhE86ilkjhPkQw8wxRikvLFOH6jHhRgYN/",
+	"YhMzOSE1gU4/A5awYpxuxpsVs8uwz5m1hA3gqO4SOiZdGU3KIsOZTCxJzmienEDSQtY2f5kYt5O5EJlB",
+	"enLH2G/sJdwZNliDgW+Z6r7EX8CLCanAJueJCweVPUAu64vj2578d/Ft7yN339LQ9jJ2jn+AzHcFOQJd",
+	"LijMem7xKgUnenqQUWJ2h7b50uaFLTt0buf8gr/Ln1IiIt5KluJOha+nwldX4GXK2xN1Y5awjMAZBZkx",
+	"IYwA5CozJX4LVo+G7d7znb/nXDE9+u5JK3cJ/eyt4+FdEIo6uJqJdaPfnBY2yAHUBJJqr2GYHX7M/1gU",
+	"9Hkhx6IERKwg3W+j2Qo3rFkbz5/rkKP5LfYkNYfeYM7nOKGDF1yNJDpAAeOZaxym5IK8vKCzhB4Fv5wH",
+	"0/kiIv40t/1Dq/L7X/+tVSlKEvSUqnO0zD+cm5fs2UoVmEht4XiP14fvdiDkAWXLfcMBWN9ucsmbI6oH",
+	"PqNyflgqs0hnlVTVdyVHE2Htge96X9CK1wgIrgglmg1HMdWI1bONbbBfQKxj2OjoLgPAfOZ67ca0rNXu",
+	"c5jHD1PT2Hpa+rvN+n02lQ7TaHjRVAunb8xuWdZHjNq+xPG9dGi5iaAka7XARITAx20MY9lkgeB2noa7",
+	"hmNoJqVSpHG8NASZ31Y3J1FOnYVH7juyVu3UI9sqFHAqjBOpmXM3yFR35YdN+4tKBNOQGWCzcv+bJRxR",
+	"Uz4zV20TEAgLBSUhWjKEfmSwDi2h0uSKX8kEOUBgpi6qAS1tsCkAMhtzgfmcXLdEtYPXtrnQss2jzn6N",
+	"fC31ALlDukjjhD3OgJpszBXbr5HvewcQuoSOyXN33FOIIgr8MK/NdbcNlwafNXHUrEyRWFol/gSPvZ1I",
+	"6YMPen4sjnkeA7hwNBMVu02BuWFlmd1Emf2F5d74bScWBVOPNhRMdTLIWiPgpzRCKtrFVb+0uCrIO98f",
+	"RowUJVSAEsEWLnkEwe34Fex3xw+1FXX8xjYCLfK0Q2kI5REWaRBeWJqR1U0U12aQ+dKMucoMSGsqKs2w",
+	"N/YREeXQgy7x5hogLPAYH+UVhE+IFKTaqnRpeJn19HHPhw+gWpXiPqVRhNjVspLdaTVHF35R+ZPkIScx",
+	"JSEdQUeDaO/6U5hQQSJoq3b9Ceor5lVdibA+zrreuBTT1WC9XZotFkys+OCFGh2f8mTGnptfJNjZbdwV",
+	"zr5fYeGW086N+jHEoRBWZDrY5gjjzmzb474K7EIQ/fJqga/XjuphbsKuwL/0xeudz+3qtX1MaUbJmEW+",
+	"rWySvshbRVMANcGG1MScQMSrfpD6XkjD89GIxdefSJyt2inhMQml6PFkyEi8h+jRILWpWrTa8gfLPOs2",
+	"68FCLZOVejff/tkXGj7NGbfXCnKtOSXXUHxasWY25YaFmRny8Uuy1QTTdDQpAsf5FGfJKoLEWNV8y4jT",
+	"Y8NCf49tXWXQ4Sie1Mj3Gn05eCk4Z9yDQ6/G8FIFhH0I2UhjzwY6DzaJ0nQCXK2g2VlEUqF5TOhUzTDc",
+	"MI8r6YSGl1z0LWMMNjU2k2bRHCJtCewUAWG7zEMcWJ4cM2xIk4TbdB7qpoVfDVOlW+LXVGpm4Cowx3qu",
+	"p2Jgikv8BvwedymI8+BIm0ewrZYIpjcr7zIx9oNMFaFhmCopFEmuPzmiwIiRK6kTRlzwfhrXzlN7LVF+",
+	"6t5p7ntvnDeaR8cnT756+qy+QlgdFv4+aoUVl7Ms+lGfj37ccumNKbnwPku8m2X10NECfI2uws1qIhhz",
+	"B6rvEahGyWpjJgiPVtF8ahRzvRW99yOQOVKvmX7mx0BPUcZLBooo8xjZ0xdg5iw1F/isScGc6skKvGyP",
+	"SCsGzBYNWsIaF4tpOTC0EpuzHs3sbdUSLhrDdWCDz6TPtIKRsLvFFO+Gdb3k/rEBVZB8CzrdxmBcpAcI",
+	"ibi4ZBGpduBlQLimQw6J/dNYSx2jHL3AjD/8gojMWzPAw4rIeBGNos4/QQVeytIauFE/rrzz/e62Jb9R",
+	"Ei71mJo/ejTUacJWDf7ACt89e0bxUi0fBfK1022iQEerRIGOpqNA+W5fO3BfdJeTexwEumkzbjIStKkq",
+	"7Fyc76gzduGim8NFICEJJQqudEqfACFfz9djq6AWp6JLc8e+n2cvdbR/gELOf/qeaHlpEIqjBzQIoGPv",
+	"deowdYeoUI5YYTMqPCcONj+o/LG1ja6FYeul+DpKIhIr2DyNRTEFm/p1uzwu905vzt5CiPillPzl6Uvb",
+	"LOkrO/M5t8PC5nTedS63OHuA3AqwehEdaTGjV8w2i4eaYRFZKtV+SpMISVTzKCyNY5YE2Kc1c6JxMUq1",
+	"qi1gPr7wHuC2R3k9BONwiZYGSiYySuHaqZX95WMF+ToQuGFicMKoAkg5mxLseh69oRwvsJnAmn3QeAht",
+	"WUosFWsLqfMbR17LpB+ksaLgC67JKQnj6/8yCCgh9IqFJKYkyW4g3XDRKmW8+eIvLOO9ojwGueYziexS",
+	"XKK5lsUuewLOAtBGRpIYifu5CnyzlhADZmt481c2eyoDPMcsIt3JlEDwsyjsiTklx/UjL30CHnBP2W5q",
+	"iaWisTyZATluNltCQG0uCoQhV8r8IRPSpRFOgFQ7eKZqrbRePwrNfOFfrAMFnT3AajjJlqh24B/2WqPY",
+	"3LUBOa4/y+fmPXAkGVbKoiiDmadJwoS2HDo18mOPhFLYT6elpIByaOutYB9oqOMJfDTmQp1hugn4bJQt",
+	"K24W+upHo3gyK+oeit/BybzZbfaqgNaTRBkH6HGtWUMWMhab1VgaU51Ahe0VT6SwfYtfyW/ZuTIjBuTP",
+	"XERyrEijgcxtLNRg/qs01saS/IaHA84SmJS+/hSbidGkf/3JvJSuYsnV1OUvMTx6AsapE8BAQa40G5kr",
+	"GjXyHDAdwb1GEOgp0qzBTWwzOyevX+Zr4gPA3P4c8L55hZ5qycBZO8/Ur6whvmGX7dJtHwzHEBdtezps",
+	"Qd32cmIby3lCTjbKR+f138w3+w4yfGluDhBLhHp7oNSfccUVX7YfTLUjQ1DZkB8aYJ9UHu3XyJ+BeeQ8",
+	"DNlIn0LPlsNQXXVQWWMn2R40aDGoR8pLwhVBVcYMKlGa0QjTD4wte0p+vvjm4CkCJ0q+/vF10BKds86B",
+	"YkbhahYF5JuEiXBA7IYNACAkcgwMrND6K69WJFS1BNeYSUCjM+wpE7I4VkhLbhAScqf8oROQzj+Y/zsw",
+	"//fHTmBWkXYNLqItAdkExthGqhHw5Ng+OJEdYa9DqqOYcmHzF7Cc5mWt8eSYQM/IlnBfYPYEi/bLetT8",
+	"Cd/NPWhR87WUl98kcrjstRdy2SvP+1jgueTlzzEKt/wPwPd2xQRd5S4/C5fOtfRPXlNhFME3Me33l//V",
+	"j6kO5ZBt1p3Wx5jU8u40OoJaraH7nUjjeOMs5w2XBuyu6U6Wn+FyczhBb1zEhOYaILc1+F9ff4qp4Iy8",
+	"+vHnr19eVGz71spp5R+Ojp64bAeAA0mK0Y7TypvrT8qMFTLyiinyTUyHXTmhQkOLO+viA/GZZTDbXWOj",
+	"CeiUsGmhFXPCc+k5vzxNuzwy4UyY9QHfAvLcwB45rbg0KsDN4AM5rXyTcs1ItMdoSpgmCYvZ1fUnEkHo",
+	"Ounb5ps9Bvc1Q+LLzVmKF8TDsK1h7l1ZIwq2iH/RbYg8KhRUxjS+bHO7eLfzm4L0tE7ToOJ00tSxqbyg",
+	"mp2BCDoDQRHLMNUsTc5eS817LZHPmDTqp43m2XkYpozHZzM76mzvD29/fl09b+y3xGLOgHLvLWpiYP0a",
+	"l6tTUqRNqSLP3/7pvjt+b5tlYmAuPG62WKQK/2VqP8hWJIAFjcwyZggD16e8636hT+eV7CtC8U6kSgXx",
+	"xOSeAkRAzHY94GK/Rmw/ualWoBwSFJ0HxGZbdmDATo2c26HB6WupxShR3GxNglIABElLQIksgK0uyxKN",
+	"DW4i4wSMxPJ+KH+y8ukO26GsoUYWi7w3DJqdREyRMGY9Ra7/lcR7BscpKvxw/XJZGUZUvVtNqmwzA3Gn",
+	"vXfa+3Fo75WOVJlfA17RLrnjIfVFeSX7Tm8uaC2PGvzwIwTPaYh6a2EnFKfLbulY3QnYnYDdCdgNCdhH",
+	"38dkkRhbGVb7os7mllxJHkKcZueDvZ8+2Pz97PywD9APe6eO1VAKlcY3hV7zq1bR+Tv8sQz+cKe3BIPY",
+	"8POqIGQleDHVEG41hX9LB6h7+IfkBM3E7c4RupwjNFswUnVcRWb/xZR05fV/akauZEhjtkUPqWPSyOSY",
+	"49DI5kaq7tQHxMotEjENr7kl8DSV+lBJgQvVDdxZ4Pn0jv7deT+LpF2NfJtIEXHhCbp680mTNJrk6Jic",
+	"PDGbpFwOfXV6XJ+VQ17tTkJHIxYTmhKVvmeaRCnp2pz2FcXGvfJy7lTpTpXeSpWuvP1LDWZ3wc4r+QC9",
+	"kt4uLvVMZip1Je+kN/Ln9lDuhONOOD4W4fj4PYo3iKBbexXNTVmYJrD5f/lY6TKasOQ81QOzNwychZz8",
+	"wkZkRuHEhA27LIpYRPBCUh3SS0aSVOxDNnNcOa0MtB6dHh7G5vqBVPr0af0pNkq3zzQ78neMxnoQgPsP",
+	"WrqDU8412zAPQLhWLO7V8hYQaqI0Q2fXnOVBuDCD9RKmBjBULPtEptr7uXnZBT8GUxd73PEESmmUGclY",
+	"Qlz0CbBtmAFpV0EfTn9E+GnRmHkJb08mBL/yf4lfFvwSCI2dvFHQNi2UCW6mCPoZdlksoaeEN5xPQlI0",
+	"6vPpIaqtyq8pD4zA+DVlcezdslXZ98a10r5oyB/zqpyRT5jSk3Esx9C8T3tFjf6zW8k0P+afE641E4Gr",
+	"d2JeT21lNpwxTCOqqTdafkHBgF+nCjeXsXlFRJMgJ0QZyZiHnHkbzxGv/P4//pdXjTmkoxEXfX8fMm22",
+	"Rtnry2lejFWuSDWkcayC/KQHWXJX1pLS2GS81yNmsfcDZ0OrwM8yUjMkMm4a3sxywVE0NZ5E0FfSPHR1",
+	"kHKlONxcSE15AnfDrBn1+1//bd+dCNpPGBsiT29kPxuiW9W/Nc89ukUL8xNLFHRQN4OoAU1YRMxadOUH",
+	"lh0+90SB2ZapfTXhgIVmFfOikOye2QBFe2kgbRv2CAmVsXCWiSmJEHFtZOT/HwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

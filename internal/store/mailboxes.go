@@ -38,6 +38,8 @@ type mailboxRow struct {
 	LastFetchAt      *time.Time `bun:"last_fetch_at"`
 	NextFetchAt      *time.Time `bun:"next_fetch_at"`
 	FetchFailures    int        `bun:"fetch_failures"`
+	// QueueReminderMinutes: the mail queue's reminder delay (0: none).
+	QueueReminderMinutes int `bun:"queue_reminder_minutes"`
 	Version          int        `bun:"version"`
 	CreatedAt        time.Time  `bun:"created_at"`
 	UpdatedAt        time.Time  `bun:"updated_at"`
@@ -52,7 +54,8 @@ func (r *mailboxRow) domain() guichet.Mailbox {
 		ResponsibleID: deref(r.ResponsibleID), BackupID: deref(r.BackupID), IngestionEnabled: r.IngestionEnabled,
 		AutoTickets: r.AutoTickets, Priority: r.Priority, AbsenceMessage: deref(r.AbsenceMessage),
 		BackfillSince: deref(r.BackfillSince), State: r.State, LastError: deref(r.LastError),
-		LastFetchAt: r.LastFetchAt, NextFetchAt: r.NextFetchAt, FetchFailures: r.FetchFailures, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		LastFetchAt: r.LastFetchAt, NextFetchAt: r.NextFetchAt, FetchFailures: r.FetchFailures, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		QueueReminderMinutes: r.QueueReminderMinutes}
 	if r.Imap != nil {
 		var imap guichet.ImapSettings
 		_ = json.Unmarshal([]byte(*r.Imap), &imap)

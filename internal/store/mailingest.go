@@ -163,6 +163,13 @@ type mailItemRow struct {
 	Version         int        `bun:"version"`
 	CreatedAt       time.Time  `bun:"created_at"`
 	UpdatedAt       time.Time  `bun:"updated_at"`
+
+	// The queue's operations (mailqueue.go): reminders and archive move.
+	ReminderStage int        `bun:"reminder_stage"`
+	RemindFrom    *time.Time `bun:"remind_from"`
+	ArchiveState  *string    `bun:"archive_state"`
+	ArchiveError  *string    `bun:"archive_error"`
+	ArchivedAt    *time.Time `bun:"archived_at"`
 }
 
 // CommitMail stores a batch of fetched mail of a mailbox in one
