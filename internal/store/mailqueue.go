@@ -252,7 +252,7 @@ func (s *Store) ReassignMailItem(ctx context.Context, id string, ifMatch int, ag
 		if err != nil {
 			return err
 		}
-		return notifyAgent(ctx, tx, to.ID, deref(r.TicketID), "mail_item_assigned",
+		return notifyAgent(ctx, tx, to.ID, deref(r.TicketID), "assignment",
 			fmt.Sprintf("%s vous confie le mail « %s » de la file %s (%s).", agentName(ctx, tx, c.Agent.ID), subject, q.box.Name, q.box.Address))
 	})
 }

@@ -83,7 +83,7 @@ func (s *Store) remindItem(ctx context.Context, box *mailboxRow, it *mailItemRow
 			return nil
 		}
 		sent = true
-		return notifyAgent(ctx, tx, to, deref(it.TicketID), "mail_queue_reminder", reminderText(ctx, tx, box, it, next))
+		return notifyAgent(ctx, tx, to, deref(it.TicketID), "reminder", reminderText(ctx, tx, box, it, next))
 	})
 	return sent, err
 }

@@ -22,8 +22,8 @@ CREATE INDEX mail_items_reminder_idx ON mail_items (mailbox_id, reminder_stage) 
 
 -- The tickets a processed item went to, and how.
 CREATE TABLE mail_item_tickets (
-    mail_item_id text NOT NULL REFERENCES mail_items (id) ON DELETE CASCADE,
-    ticket_id    text NOT NULL REFERENCES tickets (id),
+    mail_item_id uuid NOT NULL REFERENCES mail_items (id) ON DELETE CASCADE,
+    ticket_id    uuid NOT NULL REFERENCES tickets (id),
     how          text NOT NULL,
     note         text NOT NULL DEFAULT '',
     created_at   timestamptz NOT NULL,
