@@ -165,6 +165,11 @@ func TestMailQueueReminders(t *testing.T) {
 		if shown.QueueReminderMinutes != 240 {
 			t.Fatalf("the default delay is four hours: %+v", shown)
 		}
+		env.Patch(p.manager, "/mailboxes/"+box.ID, `"1"`, map[string]any{"queue_reminder_minutes": -1}).Expect(t, http.StatusBadRequest)
+		env.Patch(p.manager, "/mailboxes/"+box.ID, `"1"`, map[string]any{"queue_reminder_minutes": 0}).Expect(t, http.StatusOK).JSON(t, &shown)
+		if shown.QueueReminderMinutes != 0 {
+			t.Fatalf("reminders turned off: %+v", shown)
+		}
 		mt.mustFetch(t, id)
 		claimed := mt.queueMail(t, p.agent, "relances", id, "m.loubet@example.fr", "Pris mais oublié")
 		mt.queueMail(t, p.agent, "relances", id, "m.loubet@example.fr", "Personne ne l'a pris")

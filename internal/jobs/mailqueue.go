@@ -66,7 +66,9 @@ type mailArchiveWorker struct {
 	svc *Services
 }
 
-func (w *mailArchiveWorker) Timeout(*river.Job[guichet.MailArchiveJob]) time.Duration { return ArchiveTimeout }
+func (w *mailArchiveWorker) Timeout(*river.Job[guichet.MailArchiveJob]) time.Duration {
+	return ArchiveTimeout
+}
 
 func (w *mailArchiveWorker) Work(ctx context.Context, job *river.Job[guichet.MailArchiveJob]) error {
 	if w.svc.MailQueue == nil {

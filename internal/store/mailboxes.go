@@ -38,11 +38,12 @@ type mailboxRow struct {
 	LastFetchAt      *time.Time `bun:"last_fetch_at"`
 	NextFetchAt      *time.Time `bun:"next_fetch_at"`
 	FetchFailures    int        `bun:"fetch_failures"`
-	// QueueReminderMinutes: the mail queue's reminder delay (0: none).
-	QueueReminderMinutes int `bun:"queue_reminder_minutes"`
 	Version          int        `bun:"version"`
 	CreatedAt        time.Time  `bun:"created_at"`
 	UpdatedAt        time.Time  `bun:"updated_at"`
+
+	// QueueReminderMinutes: the mail queue's reminder delay (0: none).
+	QueueReminderMinutes int `bun:"queue_reminder_minutes"`
 }
 
 func (r *mailboxRow) personal() bool { return r.Kind == string(guichet.MailboxPersonal) }

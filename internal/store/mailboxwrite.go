@@ -67,6 +67,9 @@ func (s *Store) CreateMailbox(ctx context.Context, in guichet.MailboxCreate) (gu
 	row.DelegateID, row.AbsenceMessage = nullable(in.DelegateID), nullable(in.AbsenceMessage)
 	row.QueueReminderMinutes = guichet.DefaultQueueReminderMinutes
 	if in.QueueReminderMinutes != nil {
+		if *in.QueueReminderMinutes < 0 {
+			return guichet.Mailbox{}, guichet.Invalid("queue_reminder_minutes", "must be 0 (no reminders) or more")
+		}
 		row.QueueReminderMinutes = *in.QueueReminderMinutes
 	}
 	if in.BackfillSince != "" {
@@ -179,6 +182,9 @@ func (s *Store) applyMailboxUpdate(row *mailboxRow, in guichet.MailboxUpdate) er
 		row.Priority = *in.Priority
 	}
 	if in.QueueReminderMinutes != nil {
+		if *in.QueueReminderMinutes < 0 {
+			return guichet.Invalid("queue_reminder_minutes", "must be 0 (no reminders) or more")
+		}
 		row.QueueReminderMinutes = *in.QueueReminderMinutes
 	}
 	if in.CheckSchedule != nil {
