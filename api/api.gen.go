@@ -703,6 +703,42 @@ func (e LetterStatus) Valid() bool {
 	}
 }
 
+// Defines values for MailItemArchiveState.
+const (
+	MailItemArchiveStateArchived MailItemArchiveState = "archived"
+	MailItemArchiveStateFailed   MailItemArchiveState = "failed"
+	MailItemArchiveStatePending  MailItemArchiveState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the MailItemArchiveState enum.
+func (e MailItemArchiveState) Valid() bool {
+	switch e {
+	case MailItemArchiveStateArchived:
+		return true
+	case MailItemArchiveStateFailed:
+		return true
+	case MailItemArchiveStatePending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailItemProcessingKeepTicket.
+const (
+	True MailItemProcessingKeepTicket = true
+)
+
+// Valid indicates whether the value is a known member of the MailItemProcessingKeepTicket enum.
+func (e MailItemProcessingKeepTicket) Valid() bool {
+	switch e {
+	case True:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MailItemStatus.
 const (
 	MailItemStatusClaimed   MailItemStatus = "claimed"
@@ -718,6 +754,27 @@ func (e MailItemStatus) Valid() bool {
 	case MailItemStatusNew:
 		return true
 	case MailItemStatusProcessed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailItemTicketHow.
+const (
+	Joined MailItemTicketHow = "joined"
+	Kept   MailItemTicketHow = "kept"
+	Opened MailItemTicketHow = "opened"
+)
+
+// Valid indicates whether the value is a known member of the MailItemTicketHow enum.
+func (e MailItemTicketHow) Valid() bool {
+	switch e {
+	case Joined:
+		return true
+	case Kept:
+		return true
+	case Opened:
 		return true
 	default:
 		return false
@@ -2881,6 +2938,7 @@ type MailClassification struct {
 
 // MailItem defines model for MailItem.
 type MailItem struct {
+	Archive   nullable.Nullable[MailItemArchive]    `json:"archive,omitempty"`
 	ClaimedAt nullable.Nullable[time.Time]          `json:"claimed_at,omitempty"`
 	ClaimedBy nullable.Nullable[openapi_types.UUID] `json:"claimed_by,omitempty"`
 	CreatedAt time.Time                             `json:"created_at"`
@@ -2896,6 +2954,9 @@ type MailItem struct {
 	ProcessedAt nullable.Nullable[time.Time]          `json:"processed_at,omitempty"`
 	ProcessedBy nullable.Nullable[openapi_types.UUID] `json:"processed_by,omitempty"`
 
+	// ProcessedReason Why it was closed without a ticket (close_reason), or the processor's note.
+	ProcessedReason nullable.Nullable[string] `json:"processed_reason,omitempty"`
+
 	// Quarantined Over the limits: kept with its headers, never dropped, for a person to look at.
 	Quarantined bool `json:"quarantined"`
 
@@ -2909,7 +2970,29 @@ type MailItem struct {
 	Status   MailItemStatus                        `json:"status"`
 	Subject  string                                `json:"subject"`
 	TicketId nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
-	Version  int                                   `json:"version"`
+
+	// Tickets The tickets processing sent the mail to, and how (GET /mail-items/{id} only).
+	Tickets *[]MailItemTicket `json:"tickets,omitempty"`
+	Version int               `json:"version"`
+}
+
+// MailItemArchive defines model for MailItemArchive.
+type MailItemArchive struct {
+	ArchivedAt nullable.Nullable[time.Time] `json:"archived_at,omitempty"`
+
+	// Error Why the move failed (or is being retried).
+	Error nullable.Nullable[string] `json:"error,omitempty"`
+
+	// State The move of the processed mail to the mailbox's archive folder on the IMAP server.
+	State MailItemArchiveState `json:"state"`
+}
+
+// MailItemArchiveState The move of the processed mail to the mailbox's archive folder on the IMAP server.
+type MailItemArchiveState string
+
+// MailItemMove defines model for MailItemMove.
+type MailItemMove struct {
+	MailboxId openapi_types.UUID `json:"mailbox_id"`
 }
 
 // MailItemPage defines model for MailItemPage.
@@ -2918,8 +3001,44 @@ type MailItemPage struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
 }
 
+// MailItemProcessing Exactly one of ticket_ids, new_tickets, close_reason and keep_ticket.
+type MailItemProcessing struct {
+	// CloseReason No ticket: spam, information only, duplicate…
+	CloseReason *string `json:"close_reason,omitempty"`
+
+	// KeepTicket The item's mail already has its ticket (automatic tickets, threading).
+	KeepTicket *MailItemProcessingKeepTicket `json:"keep_ticket,omitempty"`
+	NewTickets *[]MailNewTicket              `json:"new_tickets,omitempty"`
+
+	// Note Why, recorded on each ticket link.
+	Note      *string               `json:"note,omitempty"`
+	TicketIds *[]openapi_types.UUID `json:"ticket_ids,omitempty"`
+}
+
+// MailItemProcessingKeepTicket The item's mail already has its ticket (automatic tickets, threading).
+type MailItemProcessingKeepTicket bool
+
+// MailItemReassign defines model for MailItemReassign.
+type MailItemReassign struct {
+	AgentId openapi_types.UUID `json:"agent_id"`
+}
+
 // MailItemStatus new (waiting), claimed (someone took it), processed (linked to a ticket or closed with a reason, by the person who processed it).
 type MailItemStatus string
+
+// MailItemTicket defines model for MailItemTicket.
+type MailItemTicket struct {
+	// How joined: the mail joined this ticket as the client's message; opened: the processor opened it for one of the mail's subjects; kept: the ticket the mail opened or joined when it arrived.
+	How MailItemTicketHow `json:"how"`
+
+	// Note The processor's note, if any.
+	Note     string             `json:"note"`
+	Number   string             `json:"number"`
+	TicketId openapi_types.UUID `json:"ticket_id"`
+}
+
+// MailItemTicketHow joined: the mail joined this ticket as the client's message; opened: the processor opened it for one of the mail's subjects; kept: the ticket the mail opened or joined when it arrived.
+type MailItemTicketHow string
 
 // MailMessage defines model for MailMessage.
 type MailMessage struct {
@@ -2988,6 +3107,15 @@ type MailMessageDirection string
 // MailMessageQuarantineReason defines model for MailMessage.QuarantineReason.
 type MailMessageQuarantineReason string
 
+// MailNewTicket defines model for MailNewTicket.
+type MailNewTicket struct {
+	Category *Category `json:"category,omitempty"`
+
+	// Description Default: what the mail says.
+	Description *string `json:"description,omitempty"`
+	Subject     string  `json:"subject"`
+}
+
 // MailSecurity tls (implicit TLS, e.g. IMAPS 993, SMTPS 465), starttls, or none (tests and local relays only).
 type MailSecurity string
 
@@ -3026,6 +3154,9 @@ type Mailbox struct {
 
 	// Purpose Shared mailboxes: contact, compta, or another named queue.
 	Purpose nullable.Nullable[string] `json:"purpose,omitempty"`
+
+	// QueueReminderMinutes An item not processed this long after it entered the queue is reminded to its holder, then after as long again to the responsible (the backup during the responsible's absence; the owner for a personal mailbox). 0: no reminders.
+	QueueReminderMinutes *int `json:"queue_reminder_minutes,omitempty"`
 
 	// ResponsibleId Shared mailboxes.
 	ResponsibleId nullable.Nullable[openapi_types.UUID] `json:"responsible_id,omitempty"`
@@ -3086,9 +3217,12 @@ type MailboxCreate struct {
 	Priority *int        `json:"priority,omitempty"`
 
 	// Purpose Required for a shared mailbox; refused for a personal one.
-	Purpose       *string             `json:"purpose,omitempty"`
-	ResponsibleId *openapi_types.UUID `json:"responsible_id,omitempty"`
-	Smtp          *SmtpSettingsInput  `json:"smtp,omitempty"`
+	Purpose *string `json:"purpose,omitempty"`
+
+	// QueueReminderMinutes Default 240 (four hours); 0 turns the queue's reminders off.
+	QueueReminderMinutes *int                `json:"queue_reminder_minutes,omitempty"`
+	ResponsibleId        *openapi_types.UUID `json:"responsible_id,omitempty"`
+	Smtp                 *SmtpSettingsInput  `json:"smtp,omitempty"`
 }
 
 // MailboxKind personal (its owner's alone, confidential) or shared (a team's queue, e.g. contact@ or compta@).
@@ -3129,8 +3263,11 @@ type MailboxUpdate struct {
 	IngestionEnabled *bool                                 `json:"ingestion_enabled,omitempty"`
 	Name             *string                               `json:"name,omitempty"`
 	Priority         *int                                  `json:"priority,omitempty"`
-	ResponsibleId    *openapi_types.UUID                   `json:"responsible_id,omitempty"`
-	Smtp             nullable.Nullable[SmtpSettingsInput]  `json:"smtp,omitempty"`
+
+	// QueueReminderMinutes 0 turns the queue's reminders off.
+	QueueReminderMinutes *int                                 `json:"queue_reminder_minutes,omitempty"`
+	ResponsibleId        *openapi_types.UUID                  `json:"responsible_id,omitempty"`
+	Smtp                 nullable.Nullable[SmtpSettingsInput] `json:"smtp,omitempty"`
 }
 
 // Mandate defines model for Mandate.
@@ -4817,6 +4954,51 @@ type UploadLetterScanParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ClaimMailItemParams defines parameters for ClaimMailItem.
+type ClaimMailItemParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// MoveMailItemParams defines parameters for MoveMailItem.
+type MoveMailItemParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ProcessMailItemParams defines parameters for ProcessMailItem.
+type ProcessMailItemParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReassignMailItemParams defines parameters for ReassignMailItem.
+type ReassignMailItemParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReleaseMailItemParams defines parameters for ReleaseMailItem.
+type ReleaseMailItemParams struct {
+	// IfMatch The ETag of the version being changed. Required (428 when missing).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMailboxesParams defines parameters for ListMailboxes.
 type ListMailboxesParams struct {
 	// Limit Page size.
@@ -5348,6 +5530,15 @@ type ProcessLetterJSONRequestBody = LetterProcessing
 
 // UploadLetterScanMultipartRequestBody defines body for UploadLetterScan for multipart/form-data ContentType.
 type UploadLetterScanMultipartRequestBody UploadLetterScanMultipartBody
+
+// MoveMailItemJSONRequestBody defines body for MoveMailItem for application/json ContentType.
+type MoveMailItemJSONRequestBody = MailItemMove
+
+// ProcessMailItemJSONRequestBody defines body for ProcessMailItem for application/json ContentType.
+type ProcessMailItemJSONRequestBody = MailItemProcessing
+
+// ReassignMailItemJSONRequestBody defines body for ReassignMailItem for application/json ContentType.
+type ReassignMailItemJSONRequestBody = MailItemReassign
 
 // CreateMailboxJSONRequestBody defines body for CreateMailbox for application/json ContentType.
 type CreateMailboxJSONRequestBody = MailboxCreate
@@ -6426,6 +6617,158 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 	UploadLetterScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMailItem Read a queue item
+	//
+	// The item with what its processing left: the tickets it went to and
+	// how, the close reason, and where the move to the mailbox's archive
+	// folder stands. A personal mailbox's items are its owner's alone
+	// (404 to anyone else, admins included; a delegate's read during the
+	// owner's absence is recorded in the mailbox's audit trail).
+	//
+	// Corresponds with GET /mail-items/{mailItemId} (the `GetMailItem` operationId).
+	GetMailItem(ctx context.Context, mailItemId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ClaimMailItem Take a queue item
+	//
+	// A new item becomes the caller's (claimed). 409 names the holder
+	// when someone else holds it, or says it is processed. Claiming an
+	// item one already holds is accepted (it stays the caller's).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/claim (the `ClaimMailItem` operationId).
+	ClaimMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ClaimMailItemParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MoveMailItemWithBody Move an unprocessed item to another shared mailbox's queue
+	//
+	// A mail that belongs to another team's queue (contact@ to compta@)
+	// moves there, new and unclaimed. « On ne transfère pas les mails
+	// dans les boîtes perso »: a personal mailbox as target is 422. 409
+	// when the mail is already in the target's queue, when the item is
+	// processed, or when someone else holds it. A personal mailbox's
+	// item is moved by its owner only (403 otherwise).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+	MoveMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MoveMailItem Move an unprocessed item to another shared mailbox's queue
+	//
+	// A mail that belongs to another team's queue (contact@ to compta@)
+	// moves there, new and unclaimed. « On ne transfère pas les mails
+	// dans les boîtes perso »: a personal mailbox as target is 422. 409
+	// when the mail is already in the target's queue, when the item is
+	// processed, or when someone else holds it. A personal mailbox's
+	// item is moved by its owner only (403 otherwise).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+	MoveMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, body MoveMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessMailItemWithBody Process a queue item completely, removing it from the queue
+	//
+	// « Un mail n'est enlevé de la file que quand il est complètement
+	// traité ; c'est la personne qui traite qui est en charge d'enlever
+	// le mail. » Only the agent holding the claim processes: an
+	// unclaimed item is 409 "claim it first", and one held by someone
+	// else is 409 naming the holder (claim and process refuse alike: the
+	// item is someone else's until released or reassigned). The body
+	// says how, exactly one of:
+	// `ticket_ids` (the mail joins these open tickets as the client's
+	// message: a response clock from the mail's reception, and a ticket
+	// waiting for the client moves on; a ticket of another client than
+	// the sender's — not its contact, another contact of its
+	// organisation, nor an intervenant mandated for it — is 422),
+	// `new_tickets` (one ticket per subject, channel email, the mail's
+	// contact, received at the mail's reception so that the response
+	// clock starts there), `close_reason` (no ticket: spam, information
+	// only…), or `keep_ticket: true` for an item whose mail already
+	// opened or joined a ticket when it arrived.
+	// A personal mailbox's mail becomes a ticket only when its owner
+	// converts it: a delegate gets 403. When the mailbox has an
+	// `archive_folder`, the mail is then moved there on the IMAP server
+	// by a background job (`archive.state` pending, archived or failed).
+	// The item stays listed, with status processed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+	ProcessMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProcessMailItem Process a queue item completely, removing it from the queue
+	//
+	// « Un mail n'est enlevé de la file que quand il est complètement
+	// traité ; c'est la personne qui traite qui est en charge d'enlever
+	// le mail. » Only the agent holding the claim processes: an
+	// unclaimed item is 409 "claim it first", and one held by someone
+	// else is 409 naming the holder (claim and process refuse alike: the
+	// item is someone else's until released or reassigned). The body
+	// says how, exactly one of:
+	// `ticket_ids` (the mail joins these open tickets as the client's
+	// message: a response clock from the mail's reception, and a ticket
+	// waiting for the client moves on; a ticket of another client than
+	// the sender's — not its contact, another contact of its
+	// organisation, nor an intervenant mandated for it — is 422),
+	// `new_tickets` (one ticket per subject, channel email, the mail's
+	// contact, received at the mail's reception so that the response
+	// clock starts there), `close_reason` (no ticket: spam, information
+	// only…), or `keep_ticket: true` for an item whose mail already
+	// opened or joined a ticket when it arrived.
+	// A personal mailbox's mail becomes a ticket only when its owner
+	// converts it: a delegate gets 403. When the mailbox has an
+	// `archive_folder`, the mail is then moved there on the IMAP server
+	// by a background job (`archive.state` pending, archived or failed).
+	// The item stays listed, with status processed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+	ProcessMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, body ProcessMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReassignMailItemWithBody Give an unprocessed item to another agent
+	//
+	// The responsible of the queue « est garant du traitement » and
+	// chases unprocessed mail: whoever is in charge of the mailbox (the
+	// responsible, the backup during the responsible's declared absence,
+	// the owner of a personal mailbox) or a manager gives the item to an
+	// agent, who then holds it and gets an agent notification
+	// (`GET /me/notifications`). 403 for anyone else; 422 for an
+	// unknown or inactive agent, or one who cannot see the mailbox (a
+	// personal mailbox's mail never goes to someone else); 409 when the
+	// item is processed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+	ReassignMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReassignMailItem Give an unprocessed item to another agent
+	//
+	// The responsible of the queue « est garant du traitement » and
+	// chases unprocessed mail: whoever is in charge of the mailbox (the
+	// responsible, the backup during the responsible's declared absence,
+	// the owner of a personal mailbox) or a manager gives the item to an
+	// agent, who then holds it and gets an agent notification
+	// (`GET /me/notifications`). 403 for anyone else; 422 for an
+	// unknown or inactive agent, or one who cannot see the mailbox (a
+	// personal mailbox's mail never goes to someone else); 409 when the
+	// item is processed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+	ReassignMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, body ReassignMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReleaseMailItem Give a claimed item back to the queue
+	//
+	// The item is new again. Only its holder, or whoever is in charge of
+	// the mailbox (the responsible, the backup during the responsible's
+	// declared absence, the owner of a personal mailbox), may release it:
+	// 403 for anyone else. 409 when it is not claimed.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/release (the `ReleaseMailItem` operationId).
+	ReleaseMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ReleaseMailItemParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMailMessage Read an ingested mail
 	//
@@ -8972,6 +9315,248 @@ func (c *Client) DownloadLetterScan(ctx context.Context, interactionId Interacti
 // Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 func (c *Client) UploadLetterScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUploadLetterScanRequestWithBody(c.Server, interactionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMailItem Read a queue item
+//
+// The item with what its processing left: the tickets it went to and
+// how, the close reason, and where the move to the mailbox's archive
+// folder stands. A personal mailbox's items are its owner's alone
+// (404 to anyone else, admins included; a delegate's read during the
+// owner's absence is recorded in the mailbox's audit trail).
+//
+// Corresponds with GET /mail-items/{mailItemId} (the `GetMailItem` operationId).
+func (c *Client) GetMailItem(ctx context.Context, mailItemId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMailItemRequest(c.Server, mailItemId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClaimMailItem Take a queue item
+//
+// A new item becomes the caller's (claimed). 409 names the holder
+// when someone else holds it, or says it is processed. Claiming an
+// item one already holds is accepted (it stays the caller's).
+//
+// Corresponds with POST /mail-items/{mailItemId}/claim (the `ClaimMailItem` operationId).
+func (c *Client) ClaimMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ClaimMailItemParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClaimMailItemRequest(c.Server, mailItemId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MoveMailItemWithBody Move an unprocessed item to another shared mailbox's queue
+//
+// A mail that belongs to another team's queue (contact@ to compta@)
+// moves there, new and unclaimed. « On ne transfère pas les mails
+// dans les boîtes perso »: a personal mailbox as target is 422. 409
+// when the mail is already in the target's queue, when the item is
+// processed, or when someone else holds it. A personal mailbox's
+// item is moved by its owner only (403 otherwise).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+func (c *Client) MoveMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveMailItemRequestWithBody(c.Server, mailItemId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MoveMailItem Move an unprocessed item to another shared mailbox's queue
+//
+// A mail that belongs to another team's queue (contact@ to compta@)
+// moves there, new and unclaimed. « On ne transfère pas les mails
+// dans les boîtes perso »: a personal mailbox as target is 422. 409
+// when the mail is already in the target's queue, when the item is
+// processed, or when someone else holds it. A personal mailbox's
+// item is moved by its owner only (403 otherwise).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+func (c *Client) MoveMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, body MoveMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveMailItemRequest(c.Server, mailItemId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessMailItemWithBody Process a queue item completely, removing it from the queue
+//
+// « Un mail n'est enlevé de la file que quand il est complètement
+// traité ; c'est la personne qui traite qui est en charge d'enlever
+// le mail. » Only the agent holding the claim processes: an
+// unclaimed item is 409 "claim it first", and one held by someone
+// else is 409 naming the holder (claim and process refuse alike: the
+// item is someone else's until released or reassigned). The body
+// says how, exactly one of:
+// `ticket_ids` (the mail joins these open tickets as the client's
+// message: a response clock from the mail's reception, and a ticket
+// waiting for the client moves on; a ticket of another client than
+// the sender's — not its contact, another contact of its
+// organisation, nor an intervenant mandated for it — is 422),
+// `new_tickets` (one ticket per subject, channel email, the mail's
+// contact, received at the mail's reception so that the response
+// clock starts there), `close_reason` (no ticket: spam, information
+// only…), or `keep_ticket: true` for an item whose mail already
+// opened or joined a ticket when it arrived.
+// A personal mailbox's mail becomes a ticket only when its owner
+// converts it: a delegate gets 403. When the mailbox has an
+// `archive_folder`, the mail is then moved there on the IMAP server
+// by a background job (`archive.state` pending, archived or failed).
+// The item stays listed, with status processed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+func (c *Client) ProcessMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessMailItemRequestWithBody(c.Server, mailItemId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProcessMailItem Process a queue item completely, removing it from the queue
+//
+// « Un mail n'est enlevé de la file que quand il est complètement
+// traité ; c'est la personne qui traite qui est en charge d'enlever
+// le mail. » Only the agent holding the claim processes: an
+// unclaimed item is 409 "claim it first", and one held by someone
+// else is 409 naming the holder (claim and process refuse alike: the
+// item is someone else's until released or reassigned). The body
+// says how, exactly one of:
+// `ticket_ids` (the mail joins these open tickets as the client's
+// message: a response clock from the mail's reception, and a ticket
+// waiting for the client moves on; a ticket of another client than
+// the sender's — not its contact, another contact of its
+// organisation, nor an intervenant mandated for it — is 422),
+// `new_tickets` (one ticket per subject, channel email, the mail's
+// contact, received at the mail's reception so that the response
+// clock starts there), `close_reason` (no ticket: spam, information
+// only…), or `keep_ticket: true` for an item whose mail already
+// opened or joined a ticket when it arrived.
+// A personal mailbox's mail becomes a ticket only when its owner
+// converts it: a delegate gets 403. When the mailbox has an
+// `archive_folder`, the mail is then moved there on the IMAP server
+// by a background job (`archive.state` pending, archived or failed).
+// The item stays listed, with status processed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+func (c *Client) ProcessMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, body ProcessMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProcessMailItemRequest(c.Server, mailItemId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReassignMailItemWithBody Give an unprocessed item to another agent
+//
+// The responsible of the queue « est garant du traitement » and
+// chases unprocessed mail: whoever is in charge of the mailbox (the
+// responsible, the backup during the responsible's declared absence,
+// the owner of a personal mailbox) or a manager gives the item to an
+// agent, who then holds it and gets an agent notification
+// (`GET /me/notifications`). 403 for anyone else; 422 for an
+// unknown or inactive agent, or one who cannot see the mailbox (a
+// personal mailbox's mail never goes to someone else); 409 when the
+// item is processed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+func (c *Client) ReassignMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReassignMailItemRequestWithBody(c.Server, mailItemId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReassignMailItem Give an unprocessed item to another agent
+//
+// The responsible of the queue « est garant du traitement » and
+// chases unprocessed mail: whoever is in charge of the mailbox (the
+// responsible, the backup during the responsible's declared absence,
+// the owner of a personal mailbox) or a manager gives the item to an
+// agent, who then holds it and gets an agent notification
+// (`GET /me/notifications`). 403 for anyone else; 422 for an
+// unknown or inactive agent, or one who cannot see the mailbox (a
+// personal mailbox's mail never goes to someone else); 409 when the
+// item is processed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+func (c *Client) ReassignMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, body ReassignMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReassignMailItemRequest(c.Server, mailItemId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReleaseMailItem Give a claimed item back to the queue
+//
+// The item is new again. Only its holder, or whoever is in charge of
+// the mailbox (the responsible, the backup during the responsible's
+// declared absence, the owner of a personal mailbox), may release it:
+// 403 for anyone else. 409 when it is not claimed.
+//
+// Corresponds with POST /mail-items/{mailItemId}/release (the `ReleaseMailItem` operationId).
+func (c *Client) ReleaseMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ReleaseMailItemParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReleaseMailItemRequest(c.Server, mailItemId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -14866,6 +15451,379 @@ func NewUploadLetterScanRequestWithBody(server string, interactionId Interaction
 	return req, nil
 }
 
+// NewGetMailItemRequest constructs an http.Request for the GetMailItem method
+func NewGetMailItemRequest(server string, mailItemId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewClaimMailItemRequest constructs an http.Request for the ClaimMailItem method
+func NewClaimMailItemRequest(server string, mailItemId openapi_types.UUID, params *ClaimMailItemParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/claim", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewMoveMailItemRequest calls the generic MoveMailItem builder with application/json body
+func NewMoveMailItemRequest(server string, mailItemId openapi_types.UUID, params *MoveMailItemParams, body MoveMailItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMoveMailItemRequestWithBody(server, mailItemId, params, "application/json", bodyReader)
+}
+
+// NewMoveMailItemRequestWithBody constructs an http.Request for the MoveMailItem method, with any body, and a specified content type
+func NewMoveMailItemRequestWithBody(server string, mailItemId openapi_types.UUID, params *MoveMailItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/move", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProcessMailItemRequest calls the generic ProcessMailItem builder with application/json body
+func NewProcessMailItemRequest(server string, mailItemId openapi_types.UUID, params *ProcessMailItemParams, body ProcessMailItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProcessMailItemRequestWithBody(server, mailItemId, params, "application/json", bodyReader)
+}
+
+// NewProcessMailItemRequestWithBody constructs an http.Request for the ProcessMailItem method, with any body, and a specified content type
+func NewProcessMailItemRequestWithBody(server string, mailItemId openapi_types.UUID, params *ProcessMailItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/process", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReassignMailItemRequest calls the generic ReassignMailItem builder with application/json body
+func NewReassignMailItemRequest(server string, mailItemId openapi_types.UUID, params *ReassignMailItemParams, body ReassignMailItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReassignMailItemRequestWithBody(server, mailItemId, params, "application/json", bodyReader)
+}
+
+// NewReassignMailItemRequestWithBody constructs an http.Request for the ReassignMailItem method, with any body, and a specified content type
+func NewReassignMailItemRequestWithBody(server string, mailItemId openapi_types.UUID, params *ReassignMailItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/reassign", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReleaseMailItemRequest constructs an http.Request for the ReleaseMailItem method
+func NewReleaseMailItemRequest(server string, mailItemId openapi_types.UUID, params *ReleaseMailItemParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/release", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetMailMessageRequest constructs an http.Request for the GetMailMessage method
 func NewGetMailMessageRequest(server string, mailMessageId openapi_types.UUID) (*http.Request, error) {
 	var err error
@@ -20126,6 +21084,164 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 	UploadLetterScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadLetterScanResponse, error)
+
+	// GetMailItemWithResponse Read a queue item
+	//
+	// The item with what its processing left: the tickets it went to and
+	// how, the close reason, and where the move to the mailbox's archive
+	// folder stands. A personal mailbox's items are its owner's alone
+	// (404 to anyone else, admins included; a delegate's read during the
+	// owner's absence is recorded in the mailbox's audit trail).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mail-items/{mailItemId} (the `GetMailItem` operationId).
+	GetMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMailItemResponse, error)
+
+	// ClaimMailItemWithResponse Take a queue item
+	//
+	// A new item becomes the caller's (claimed). 409 names the holder
+	// when someone else holds it, or says it is processed. Claiming an
+	// item one already holds is accepted (it stays the caller's).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/claim (the `ClaimMailItem` operationId).
+	ClaimMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ClaimMailItemParams, reqEditors ...RequestEditorFn) (*ClaimMailItemResponse, error)
+
+	// MoveMailItemWithBodyWithResponse Move an unprocessed item to another shared mailbox's queue
+	//
+	// A mail that belongs to another team's queue (contact@ to compta@)
+	// moves there, new and unclaimed. « On ne transfère pas les mails
+	// dans les boîtes perso »: a personal mailbox as target is 422. 409
+	// when the mail is already in the target's queue, when the item is
+	// processed, or when someone else holds it. A personal mailbox's
+	// item is moved by its owner only (403 otherwise).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+	MoveMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveMailItemResponse, error)
+
+	// MoveMailItemWithResponse Move an unprocessed item to another shared mailbox's queue
+	//
+	// A mail that belongs to another team's queue (contact@ to compta@)
+	// moves there, new and unclaimed. « On ne transfère pas les mails
+	// dans les boîtes perso »: a personal mailbox as target is 422. 409
+	// when the mail is already in the target's queue, when the item is
+	// processed, or when someone else holds it. A personal mailbox's
+	// item is moved by its owner only (403 otherwise).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+	MoveMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, body MoveMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveMailItemResponse, error)
+
+	// ProcessMailItemWithBodyWithResponse Process a queue item completely, removing it from the queue
+	//
+	// « Un mail n'est enlevé de la file que quand il est complètement
+	// traité ; c'est la personne qui traite qui est en charge d'enlever
+	// le mail. » Only the agent holding the claim processes: an
+	// unclaimed item is 409 "claim it first", and one held by someone
+	// else is 409 naming the holder (claim and process refuse alike: the
+	// item is someone else's until released or reassigned). The body
+	// says how, exactly one of:
+	// `ticket_ids` (the mail joins these open tickets as the client's
+	// message: a response clock from the mail's reception, and a ticket
+	// waiting for the client moves on; a ticket of another client than
+	// the sender's — not its contact, another contact of its
+	// organisation, nor an intervenant mandated for it — is 422),
+	// `new_tickets` (one ticket per subject, channel email, the mail's
+	// contact, received at the mail's reception so that the response
+	// clock starts there), `close_reason` (no ticket: spam, information
+	// only…), or `keep_ticket: true` for an item whose mail already
+	// opened or joined a ticket when it arrived.
+	// A personal mailbox's mail becomes a ticket only when its owner
+	// converts it: a delegate gets 403. When the mailbox has an
+	// `archive_folder`, the mail is then moved there on the IMAP server
+	// by a background job (`archive.state` pending, archived or failed).
+	// The item stays listed, with status processed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+	ProcessMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessMailItemResponse, error)
+
+	// ProcessMailItemWithResponse Process a queue item completely, removing it from the queue
+	//
+	// « Un mail n'est enlevé de la file que quand il est complètement
+	// traité ; c'est la personne qui traite qui est en charge d'enlever
+	// le mail. » Only the agent holding the claim processes: an
+	// unclaimed item is 409 "claim it first", and one held by someone
+	// else is 409 naming the holder (claim and process refuse alike: the
+	// item is someone else's until released or reassigned). The body
+	// says how, exactly one of:
+	// `ticket_ids` (the mail joins these open tickets as the client's
+	// message: a response clock from the mail's reception, and a ticket
+	// waiting for the client moves on; a ticket of another client than
+	// the sender's — not its contact, another contact of its
+	// organisation, nor an intervenant mandated for it — is 422),
+	// `new_tickets` (one ticket per subject, channel email, the mail's
+	// contact, received at the mail's reception so that the response
+	// clock starts there), `close_reason` (no ticket: spam, information
+	// only…), or `keep_ticket: true` for an item whose mail already
+	// opened or joined a ticket when it arrived.
+	// A personal mailbox's mail becomes a ticket only when its owner
+	// converts it: a delegate gets 403. When the mailbox has an
+	// `archive_folder`, the mail is then moved there on the IMAP server
+	// by a background job (`archive.state` pending, archived or failed).
+	// The item stays listed, with status processed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+	ProcessMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, body ProcessMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessMailItemResponse, error)
+
+	// ReassignMailItemWithBodyWithResponse Give an unprocessed item to another agent
+	//
+	// The responsible of the queue « est garant du traitement » and
+	// chases unprocessed mail: whoever is in charge of the mailbox (the
+	// responsible, the backup during the responsible's declared absence,
+	// the owner of a personal mailbox) or a manager gives the item to an
+	// agent, who then holds it and gets an agent notification
+	// (`GET /me/notifications`). 403 for anyone else; 422 for an
+	// unknown or inactive agent, or one who cannot see the mailbox (a
+	// personal mailbox's mail never goes to someone else); 409 when the
+	// item is processed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+	ReassignMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReassignMailItemResponse, error)
+
+	// ReassignMailItemWithResponse Give an unprocessed item to another agent
+	//
+	// The responsible of the queue « est garant du traitement » and
+	// chases unprocessed mail: whoever is in charge of the mailbox (the
+	// responsible, the backup during the responsible's declared absence,
+	// the owner of a personal mailbox) or a manager gives the item to an
+	// agent, who then holds it and gets an agent notification
+	// (`GET /me/notifications`). 403 for anyone else; 422 for an
+	// unknown or inactive agent, or one who cannot see the mailbox (a
+	// personal mailbox's mail never goes to someone else); 409 when the
+	// item is processed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+	ReassignMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, body ReassignMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ReassignMailItemResponse, error)
+
+	// ReleaseMailItemWithResponse Give a claimed item back to the queue
+	//
+	// The item is new again. Only its holder, or whoever is in charge of
+	// the mailbox (the responsible, the backup during the responsible's
+	// declared absence, the owner of a personal mailbox), may release it:
+	// 403 for anyone else. 409 when it is not claimed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/release (the `ReleaseMailItem` operationId).
+	ReleaseMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReleaseMailItemParams, reqEditors ...RequestEditorFn) (*ReleaseMailItemResponse, error)
 
 	// GetMailMessageWithResponse Read an ingested mail
 	//
@@ -25835,6 +26951,588 @@ func (r UploadLetterScanResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UploadLetterScanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMailItemResponse200Headers the declared response headers of an HTTP 200 response for GetMailItem
+type GetMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type GetMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ClaimMailItemResponse200Headers the declared response headers of an HTTP 200 response for ClaimMailItem
+type ClaimMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type ClaimMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ClaimMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ClaimMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ClaimMailItemResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ClaimMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClaimMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClaimMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClaimMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MoveMailItemResponse200Headers the declared response headers of an HTTP 200 response for MoveMailItem
+type MoveMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type MoveMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *MoveMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MoveMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r MoveMailItemResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r MoveMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MoveMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MoveMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MoveMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ProcessMailItemResponse200Headers the declared response headers of an HTTP 200 response for ProcessMailItem
+type ProcessMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type ProcessMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ProcessMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProcessMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ProcessMailItemResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ProcessMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProcessMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProcessMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProcessMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReassignMailItemResponse200Headers the declared response headers of an HTTP 200 response for ReassignMailItem
+type ReassignMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type ReassignMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReassignMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReassignMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ReassignMailItemResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ReassignMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReassignMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReassignMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReassignMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReleaseMailItemResponse200Headers the declared response headers of an HTTP 200 response for ReleaseMailItem
+type ReleaseMailItemResponse200Headers struct {
+	ETag *string
+}
+
+type ReleaseMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReleaseMailItemResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReleaseMailItemResponse) GetJSON200() *MailItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ReleaseMailItemResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ReleaseMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReleaseMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReleaseMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReleaseMailItemResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -32916,6 +34614,218 @@ func (c *ClientWithResponses) UploadLetterScanWithBodyWithResponse(ctx context.C
 	return ParseUploadLetterScanResponse(rsp)
 }
 
+// GetMailItemWithResponse Read a queue item
+//
+// The item with what its processing left: the tickets it went to and
+// how, the close reason, and where the move to the mailbox's archive
+// folder stands. A personal mailbox's items are its owner's alone
+// (404 to anyone else, admins included; a delegate's read during the
+// owner's absence is recorded in the mailbox's audit trail).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mail-items/{mailItemId} (the `GetMailItem` operationId).
+func (c *ClientWithResponses) GetMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMailItemResponse, error) {
+	rsp, err := c.GetMailItem(ctx, mailItemId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMailItemResponse(rsp)
+}
+
+// ClaimMailItemWithResponse Take a queue item
+//
+// A new item becomes the caller's (claimed). 409 names the holder
+// when someone else holds it, or says it is processed. Claiming an
+// item one already holds is accepted (it stays the caller's).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/claim (the `ClaimMailItem` operationId).
+func (c *ClientWithResponses) ClaimMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ClaimMailItemParams, reqEditors ...RequestEditorFn) (*ClaimMailItemResponse, error) {
+	rsp, err := c.ClaimMailItem(ctx, mailItemId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClaimMailItemResponse(rsp)
+}
+
+// MoveMailItemWithBodyWithResponse Move an unprocessed item to another shared mailbox's queue
+//
+// A mail that belongs to another team's queue (contact@ to compta@)
+// moves there, new and unclaimed. « On ne transfère pas les mails
+// dans les boîtes perso »: a personal mailbox as target is 422. 409
+// when the mail is already in the target's queue, when the item is
+// processed, or when someone else holds it. A personal mailbox's
+// item is moved by its owner only (403 otherwise).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+func (c *ClientWithResponses) MoveMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveMailItemResponse, error) {
+	rsp, err := c.MoveMailItemWithBody(ctx, mailItemId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMoveMailItemResponse(rsp)
+}
+
+// MoveMailItemWithResponse Move an unprocessed item to another shared mailbox's queue
+//
+// A mail that belongs to another team's queue (contact@ to compta@)
+// moves there, new and unclaimed. « On ne transfère pas les mails
+// dans les boîtes perso »: a personal mailbox as target is 422. 409
+// when the mail is already in the target's queue, when the item is
+// processed, or when someone else holds it. A personal mailbox's
+// item is moved by its owner only (403 otherwise).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/move (the `MoveMailItem` operationId).
+func (c *ClientWithResponses) MoveMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *MoveMailItemParams, body MoveMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveMailItemResponse, error) {
+	rsp, err := c.MoveMailItem(ctx, mailItemId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMoveMailItemResponse(rsp)
+}
+
+// ProcessMailItemWithBodyWithResponse Process a queue item completely, removing it from the queue
+//
+// « Un mail n'est enlevé de la file que quand il est complètement
+// traité ; c'est la personne qui traite qui est en charge d'enlever
+// le mail. » Only the agent holding the claim processes: an
+// unclaimed item is 409 "claim it first", and one held by someone
+// else is 409 naming the holder (claim and process refuse alike: the
+// item is someone else's until released or reassigned). The body
+// says how, exactly one of:
+// `ticket_ids` (the mail joins these open tickets as the client's
+// message: a response clock from the mail's reception, and a ticket
+// waiting for the client moves on; a ticket of another client than
+// the sender's — not its contact, another contact of its
+// organisation, nor an intervenant mandated for it — is 422),
+// `new_tickets` (one ticket per subject, channel email, the mail's
+// contact, received at the mail's reception so that the response
+// clock starts there), `close_reason` (no ticket: spam, information
+// only…), or `keep_ticket: true` for an item whose mail already
+// opened or joined a ticket when it arrived.
+// A personal mailbox's mail becomes a ticket only when its owner
+// converts it: a delegate gets 403. When the mailbox has an
+// `archive_folder`, the mail is then moved there on the IMAP server
+// by a background job (`archive.state` pending, archived or failed).
+// The item stays listed, with status processed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+func (c *ClientWithResponses) ProcessMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProcessMailItemResponse, error) {
+	rsp, err := c.ProcessMailItemWithBody(ctx, mailItemId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessMailItemResponse(rsp)
+}
+
+// ProcessMailItemWithResponse Process a queue item completely, removing it from the queue
+//
+// « Un mail n'est enlevé de la file que quand il est complètement
+// traité ; c'est la personne qui traite qui est en charge d'enlever
+// le mail. » Only the agent holding the claim processes: an
+// unclaimed item is 409 "claim it first", and one held by someone
+// else is 409 naming the holder (claim and process refuse alike: the
+// item is someone else's until released or reassigned). The body
+// says how, exactly one of:
+// `ticket_ids` (the mail joins these open tickets as the client's
+// message: a response clock from the mail's reception, and a ticket
+// waiting for the client moves on; a ticket of another client than
+// the sender's — not its contact, another contact of its
+// organisation, nor an intervenant mandated for it — is 422),
+// `new_tickets` (one ticket per subject, channel email, the mail's
+// contact, received at the mail's reception so that the response
+// clock starts there), `close_reason` (no ticket: spam, information
+// only…), or `keep_ticket: true` for an item whose mail already
+// opened or joined a ticket when it arrived.
+// A personal mailbox's mail becomes a ticket only when its owner
+// converts it: a delegate gets 403. When the mailbox has an
+// `archive_folder`, the mail is then moved there on the IMAP server
+// by a background job (`archive.state` pending, archived or failed).
+// The item stays listed, with status processed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/process (the `ProcessMailItem` operationId).
+func (c *ClientWithResponses) ProcessMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ProcessMailItemParams, body ProcessMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ProcessMailItemResponse, error) {
+	rsp, err := c.ProcessMailItem(ctx, mailItemId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProcessMailItemResponse(rsp)
+}
+
+// ReassignMailItemWithBodyWithResponse Give an unprocessed item to another agent
+//
+// The responsible of the queue « est garant du traitement » and
+// chases unprocessed mail: whoever is in charge of the mailbox (the
+// responsible, the backup during the responsible's declared absence,
+// the owner of a personal mailbox) or a manager gives the item to an
+// agent, who then holds it and gets an agent notification
+// (`GET /me/notifications`). 403 for anyone else; 422 for an
+// unknown or inactive agent, or one who cannot see the mailbox (a
+// personal mailbox's mail never goes to someone else); 409 when the
+// item is processed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+func (c *ClientWithResponses) ReassignMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReassignMailItemResponse, error) {
+	rsp, err := c.ReassignMailItemWithBody(ctx, mailItemId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReassignMailItemResponse(rsp)
+}
+
+// ReassignMailItemWithResponse Give an unprocessed item to another agent
+//
+// The responsible of the queue « est garant du traitement » and
+// chases unprocessed mail: whoever is in charge of the mailbox (the
+// responsible, the backup during the responsible's declared absence,
+// the owner of a personal mailbox) or a manager gives the item to an
+// agent, who then holds it and gets an agent notification
+// (`GET /me/notifications`). 403 for anyone else; 422 for an
+// unknown or inactive agent, or one who cannot see the mailbox (a
+// personal mailbox's mail never goes to someone else); 409 when the
+// item is processed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/reassign (the `ReassignMailItem` operationId).
+func (c *ClientWithResponses) ReassignMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReassignMailItemParams, body ReassignMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ReassignMailItemResponse, error) {
+	rsp, err := c.ReassignMailItem(ctx, mailItemId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReassignMailItemResponse(rsp)
+}
+
+// ReleaseMailItemWithResponse Give a claimed item back to the queue
+//
+// The item is new again. Only its holder, or whoever is in charge of
+// the mailbox (the responsible, the backup during the responsible's
+// declared absence, the owner of a personal mailbox), may release it:
+// 403 for anyone else. 409 when it is not claimed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/release (the `ReleaseMailItem` operationId).
+func (c *ClientWithResponses) ReleaseMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ReleaseMailItemParams, reqEditors ...RequestEditorFn) (*ReleaseMailItemResponse, error) {
+	rsp, err := c.ReleaseMailItem(ctx, mailItemId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReleaseMailItemResponse(rsp)
+}
+
 // GetMailMessageWithResponse Read an ingested mail
 //
 // The parsed mail: its header fields, its text, its HTML (sanitised:
@@ -38638,6 +40548,534 @@ func ParseUploadLetterScanResponse(rsp *http.Response) (*UploadLetterScanRespons
 	return response, nil
 }
 
+// ParseGetMailItemResponse parses an HTTP response from a GetMailItemWithResponse call
+func ParseGetMailItemResponse(rsp *http.Response) (*GetMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseClaimMailItemResponse parses an HTTP response from a ClaimMailItemWithResponse call
+func ParseClaimMailItemResponse(rsp *http.Response) (*ClaimMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClaimMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ClaimMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMoveMailItemResponse parses an HTTP response from a MoveMailItemWithResponse call
+func ParseMoveMailItemResponse(rsp *http.Response) (*MoveMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MoveMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers MoveMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseProcessMailItemResponse parses an HTTP response from a ProcessMailItemWithResponse call
+func ParseProcessMailItemResponse(rsp *http.Response) (*ProcessMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProcessMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ProcessMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReassignMailItemResponse parses an HTTP response from a ReassignMailItemWithResponse call
+func ParseReassignMailItemResponse(rsp *http.Response) (*ReassignMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReassignMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReassignMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReleaseMailItemResponse parses an HTTP response from a ReleaseMailItemWithResponse call
+func ParseReleaseMailItemResponse(rsp *http.Response) (*ReleaseMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReleaseMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReleaseMailItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetMailMessageResponse parses an HTTP response from a GetMailMessageWithResponse call
 func ParseGetMailMessageResponse(rsp *http.Response) (*GetMailMessageResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -43758,6 +46196,24 @@ type ServerInterface interface {
 	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
 	// (PUT /letters/{interactionId}/scan)
 	UploadLetterScan(ctx echo.Context, interactionId InteractionId, params UploadLetterScanParams) error
+	// GetMailItem Read a queue item
+	// (GET /mail-items/{mailItemId})
+	GetMailItem(ctx echo.Context, mailItemId openapi_types.UUID) error
+	// ClaimMailItem Take a queue item
+	// (POST /mail-items/{mailItemId}/claim)
+	ClaimMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ClaimMailItemParams) error
+	// MoveMailItem Move an unprocessed item to another shared mailbox's queue
+	// (POST /mail-items/{mailItemId}/move)
+	MoveMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params MoveMailItemParams) error
+	// ProcessMailItem Process a queue item completely, removing it from the queue
+	// (POST /mail-items/{mailItemId}/process)
+	ProcessMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ProcessMailItemParams) error
+	// ReassignMailItem Give an unprocessed item to another agent
+	// (POST /mail-items/{mailItemId}/reassign)
+	ReassignMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ReassignMailItemParams) error
+	// ReleaseMailItem Give a claimed item back to the queue
+	// (POST /mail-items/{mailItemId}/release)
+	ReleaseMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ReleaseMailItemParams) error
 	// GetMailMessage Read an ingested mail
 	// (GET /mail-messages/{mailMessageId})
 	GetMailMessage(ctx echo.Context, mailMessageId openapi_types.UUID) error
@@ -46059,6 +48515,277 @@ func (w *ServerInterfaceWrapper) UploadLetterScan(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UploadLetterScan(ctx, interactionId, params)
+	return err
+}
+
+// GetMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMailItem(ctx, mailItemId)
+	return err
+}
+
+// ClaimMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) ClaimMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ClaimMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ClaimMailItem(ctx, mailItemId, params)
+	return err
+}
+
+// MoveMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) MoveMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MoveMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MoveMailItem(ctx, mailItemId, params)
+	return err
+}
+
+// ProcessMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) ProcessMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ProcessMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ProcessMailItem(ctx, mailItemId, params)
+	return err
+}
+
+// ReassignMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) ReassignMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReassignMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReassignMailItem(ctx, mailItemId, params)
+	return err
+}
+
+// ReleaseMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) ReleaseMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReleaseMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReleaseMailItem(ctx, mailItemId, params)
 	return err
 }
 
@@ -48448,6 +51175,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId/check-slots", wrapper.ListMailboxCheckSlots, options.OperationMiddlewares["listMailboxCheckSlots"]...)
 	router.POST(options.BaseURL+"/mailboxes/:mailboxId/fetch", wrapper.FetchMailbox, options.OperationMiddlewares["fetchMailbox"]...)
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId/items", wrapper.ListMailItems, options.OperationMiddlewares["listMailItems"]...)
+	router.GET(options.BaseURL+"/mail-items/:mailItemId", wrapper.GetMailItem, options.OperationMiddlewares["getMailItem"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/claim", wrapper.ClaimMailItem, options.OperationMiddlewares["claimMailItem"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/release", wrapper.ReleaseMailItem, options.OperationMiddlewares["releaseMailItem"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/process", wrapper.ProcessMailItem, options.OperationMiddlewares["processMailItem"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/reassign", wrapper.ReassignMailItem, options.OperationMiddlewares["reassignMailItem"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/move", wrapper.MoveMailItem, options.OperationMiddlewares["moveMailItem"]...)
 	router.GET(options.BaseURL+"/mail-messages/:mailMessageId", wrapper.GetMailMessage, options.OperationMiddlewares["getMailMessage"]...)
 	router.GET(options.BaseURL+"/mail-messages/:mailMessageId/raw", wrapper.DownloadMailMessageRaw, options.OperationMiddlewares["downloadMailMessageRaw"]...)
 	router.GET(options.BaseURL+"/mailboxes/:mailboxId/audit-events", wrapper.ListMailboxAuditEvents, options.OperationMiddlewares["listMailboxAuditEvents"]...)
@@ -55031,6 +57764,878 @@ type UploadLetterScan428ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UploadLetterScan428ApplicationProblemPlusJSONResponse) VisitUploadLetterScanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+}
+
+type GetMailItemResponseObject interface {
+	VisitGetMailItemResponse(w http.ResponseWriter) error
+}
+
+type GetMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers GetMailItem200ResponseHeaders
+}
+
+func (response GetMailItem200JSONResponse) VisitGetMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailItem400ApplicationProblemPlusJSONResponse) VisitGetMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailItem401ApplicationProblemPlusJSONResponse) VisitGetMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailItem403ApplicationProblemPlusJSONResponse) VisitGetMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMailItem404ApplicationProblemPlusJSONResponse) VisitGetMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     ClaimMailItemParams
+}
+
+type ClaimMailItemResponseObject interface {
+	VisitClaimMailItemResponse(w http.ResponseWriter) error
+}
+
+type ClaimMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type ClaimMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers ClaimMailItem200ResponseHeaders
+}
+
+func (response ClaimMailItem200JSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem400ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem401ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem403ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem404ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem409ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem412ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimMailItem428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimMailItem428ApplicationProblemPlusJSONResponse) VisitClaimMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     MoveMailItemParams
+	Body       *MoveMailItemJSONRequestBody
+}
+
+type MoveMailItemResponseObject interface {
+	VisitMoveMailItemResponse(w http.ResponseWriter) error
+}
+
+type MoveMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type MoveMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers MoveMailItem200ResponseHeaders
+}
+
+func (response MoveMailItem200JSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem400ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem401ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem403ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem404ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem409ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem412ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem422ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveMailItem428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response MoveMailItem428ApplicationProblemPlusJSONResponse) VisitMoveMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     ProcessMailItemParams
+	Body       *ProcessMailItemJSONRequestBody
+}
+
+type ProcessMailItemResponseObject interface {
+	VisitProcessMailItemResponse(w http.ResponseWriter) error
+}
+
+type ProcessMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type ProcessMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers ProcessMailItem200ResponseHeaders
+}
+
+func (response ProcessMailItem200JSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem400ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem401ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem403ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem404ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem409ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem412ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem422ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ProcessMailItem428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ProcessMailItem428ApplicationProblemPlusJSONResponse) VisitProcessMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     ReassignMailItemParams
+	Body       *ReassignMailItemJSONRequestBody
+}
+
+type ReassignMailItemResponseObject interface {
+	VisitReassignMailItemResponse(w http.ResponseWriter) error
+}
+
+type ReassignMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type ReassignMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers ReassignMailItem200ResponseHeaders
+}
+
+func (response ReassignMailItem200JSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem400ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem401ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem403ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem404ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem409ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem412ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem422ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignMailItem428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ReassignMailItem428ApplicationProblemPlusJSONResponse) VisitReassignMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     ReleaseMailItemParams
+}
+
+type ReleaseMailItemResponseObject interface {
+	VisitReleaseMailItemResponse(w http.ResponseWriter) error
+}
+
+type ReleaseMailItem200ResponseHeaders struct {
+	ETag *string
+}
+
+type ReleaseMailItem200JSONResponse struct {
+	Body    MailItem
+	Headers ReleaseMailItem200ResponseHeaders
+}
+
+func (response ReleaseMailItem200JSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem400ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem401ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem403ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem404ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem409ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem412ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseMailItem428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseMailItem428ApplicationProblemPlusJSONResponse) VisitReleaseMailItemResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -63004,6 +66609,24 @@ type StrictServerInterface interface {
 	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
 	// (PUT /letters/{interactionId}/scan)
 	UploadLetterScan(ctx context.Context, request UploadLetterScanRequestObject) (UploadLetterScanResponseObject, error)
+	// GetMailItem Read a queue item
+	// (GET /mail-items/{mailItemId})
+	GetMailItem(ctx context.Context, request GetMailItemRequestObject) (GetMailItemResponseObject, error)
+	// ClaimMailItem Take a queue item
+	// (POST /mail-items/{mailItemId}/claim)
+	ClaimMailItem(ctx context.Context, request ClaimMailItemRequestObject) (ClaimMailItemResponseObject, error)
+	// MoveMailItem Move an unprocessed item to another shared mailbox's queue
+	// (POST /mail-items/{mailItemId}/move)
+	MoveMailItem(ctx context.Context, request MoveMailItemRequestObject) (MoveMailItemResponseObject, error)
+	// ProcessMailItem Process a queue item completely, removing it from the queue
+	// (POST /mail-items/{mailItemId}/process)
+	ProcessMailItem(ctx context.Context, request ProcessMailItemRequestObject) (ProcessMailItemResponseObject, error)
+	// ReassignMailItem Give an unprocessed item to another agent
+	// (POST /mail-items/{mailItemId}/reassign)
+	ReassignMailItem(ctx context.Context, request ReassignMailItemRequestObject) (ReassignMailItemResponseObject, error)
+	// ReleaseMailItem Give a claimed item back to the queue
+	// (POST /mail-items/{mailItemId}/release)
+	ReleaseMailItem(ctx context.Context, request ReleaseMailItemRequestObject) (ReleaseMailItemResponseObject, error)
 	// GetMailMessage Read an ingested mail
 	// (GET /mail-messages/{mailMessageId})
 	GetMailMessage(ctx context.Context, request GetMailMessageRequestObject) (GetMailMessageResponseObject, error)
@@ -65226,6 +68849,230 @@ func (sh *strictHandler) UploadLetterScan(ctx echo.Context, interactionId Intera
 		return err
 	} else if validResponse, ok := response.(UploadLetterScanResponseObject); ok {
 		return validResponse.VisitUploadLetterScanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMailItem operation middleware
+func (sh *strictHandler) GetMailItem(ctx echo.Context, mailItemId openapi_types.UUID) error {
+	var request GetMailItemRequestObject
+
+	request.MailItemId = mailItemId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMailItem(ctx.Request().Context(), request.(GetMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMailItemResponseObject); ok {
+		return validResponse.VisitGetMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ClaimMailItem operation middleware
+func (sh *strictHandler) ClaimMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ClaimMailItemParams) error {
+	var request ClaimMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ClaimMailItem(ctx.Request().Context(), request.(ClaimMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ClaimMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ClaimMailItemResponseObject); ok {
+		return validResponse.VisitClaimMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MoveMailItem operation middleware
+func (sh *strictHandler) MoveMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params MoveMailItemParams) error {
+	var request MoveMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	var body MoveMailItemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MoveMailItem(ctx.Request().Context(), request.(MoveMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MoveMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MoveMailItemResponseObject); ok {
+		return validResponse.VisitMoveMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ProcessMailItem operation middleware
+func (sh *strictHandler) ProcessMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ProcessMailItemParams) error {
+	var request ProcessMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	var body ProcessMailItemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ProcessMailItem(ctx.Request().Context(), request.(ProcessMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ProcessMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ProcessMailItemResponseObject); ok {
+		return validResponse.VisitProcessMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReassignMailItem operation middleware
+func (sh *strictHandler) ReassignMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ReassignMailItemParams) error {
+	var request ReassignMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	var body ReassignMailItemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReassignMailItem(ctx.Request().Context(), request.(ReassignMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReassignMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReassignMailItemResponseObject); ok {
+		return validResponse.VisitReassignMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReleaseMailItem operation middleware
+func (sh *strictHandler) ReleaseMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ReleaseMailItemParams) error {
+	var request ReleaseMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReleaseMailItem(ctx.Request().Context(), request.(ReleaseMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReleaseMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReleaseMailItemResponseObject); ok {
+		return validResponse.VisitReleaseMailItemResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -67722,749 +71569,790 @@ func (sh *strictHandler) GetVoicemail(ctx echo.Context, interactionId Interactio
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P3rkhs3li+Kvwr+/E+EWHuyqlgXqS1W7DhTlqVuzUi2RpLbs8fUIcFMkIQrCdAAsii2jyLm036A/RAT",
-	"oe/nDfQm/SQnsABkIpNIZvJSZcmt/tBWMW/AwsK6Ya3f+q0T8/mCM8KU7PR/68wIToiAfz59i6f6vwmR",
-	"saALRTnr9DtvZwQJshBEEqaw/vGBRLdESMpZhBRHkrAEjXF8gyhDzyfHL7GKZyedqCPjGZlj/UbyHs8X",
-	"Ken0O4POxaDTiTpqtdB/SiUom3Y+fIg6L3iMzSerI/hpRgRBakZQLAhWJEGCSJ6JmKCU3hJZ963TmDOF",
-	"YyVPe2ePL8bnk97xn+Izcvwn3OsdP+71ese9/H/JWWBQH6LOAgs8J8pS6HpKmHqe6H9SPbIFVrNO1GF4",
-	"rp/D9mrUEeTXjAqSdPpKZMQf3YSLOVadfifLaBKkw/ViwSlT841fKt2z3/e+5fzGm9f64sO00HLGkeL8",
-	"xqwDTtMICRITeksS+OmWSqoQFyjl06n9jTAlVnp1YAq/ZkSsKtQawqC2He4Ts64eeSrvtgu/29ufCT5f",
-	"p8QPLF3BhCiRSM2wQjyOMyFIgjDMG08UEUjNqESUSYWZqpv5RH8gOK4EK3Ks6JzUDu45U0TcEobZhunT",
-	"4qbdSPCCKEXEG4VVJjftxxTuQzBlRJVEKZ2QeBWnpG7u0rzTH9I/CTLp9Dv//9NCMJ2aq/K0NBA3upeY",
-	"aUI9S7HmtJqlcvynl8uy5JKqGcIMeeQxKzkjaYIYR7c4pcmAzc37EZ8YZk+p3gBYwV96dVBXb7O+Fn4T",
-	"nqZ8ibLFUaSZgNwSsRowrmZEGPZH3QlOJTk6GbAaktjPDSd2Pj5t7PKMOU8JZjkFfshUzPXD4fXn9nJb",
-	"KgNT4ViTz73Zfekt32oraD6KVbpCYzLhwCTN20HxXTfDjyzmbELFfCMXcIFTRN7HM8ymRCKpaJqiJaaK",
-	"simacL1nCRVoKahShCH7StBFZqG9pUWhla2ZV+aNrmFN1wVaWd7H+fX9ZP2TTEguwmJ+xMh7NYzhjpHj",
-	"/YUgt5RnEi3wtHZPm2dKc5zj9y8Im6pZp//w7Dw0lOcJmS+4Iixe/RtZrQ/pJb4hEmEkiOazBL364c1b",
-	"JPGEXKEbslDo/BLNeCZkhBZEgEIiIh+gMWqKEXofO9Zfqxnq+cOHUWdOmfv7LDjwCRg4YSJqE8rRztpI",
-	"aEw0oxn2S07Qa7t+qHt5/g1azghDcyolZdOj+vFbq6pu4I8ugyMttnUtZ9HSPftxV1g3Bb6X37Pf917Q",
-	"OVXr6/AKTwmS9G+1/JrCc/63EjLBWao6/Ye9SNOVzrN5p3/e6wE7mL8KZtBzmBIBY3iJaTrm72vnO8+v",
-	"7zdXq/M2fMdd3/M7REo83fCd/Pp+3/lBTDGjEm9kTl6+ac8vZkrShLwh4pbG9RPk1dv2++orwWOSZII8",
-	"4Qmple4J2fiZBdZWkH7w//4ZH//tnf6/3vHj4bvfetGj8w//tPnLfzVy6AUek7RmBFZUbRyEJ24ue81i",
-	"8k2M2TOaEvOFkKyc0JQgfTkCLYyRwEs05kmtxzBxr9tHfL8hWMSzf4c3r1u2XCRa503oeyIjFGNJEGYJ",
-	"wnGsTUDKJGGSKnpbK1t+rR2cFibrw3lL4xtS63opuPpAIpqADaJNbJbNx0Sg7tvj8975I+3Cnp1fFKqj",
-	"vLDKvX6LlQ14wYLIBWeSgDPwLU60DiMSZK82TQiDf+LFIqXGiT9dCD5Oyfyff5HGo8+9cj1NhWna6cOI",
-	"iFSw5miGpbbNiRBc9NFC8AURaoUGHTbHZNDRPkbGZLZYcKHAoII7Zaf/82+dCSVpAiZVsjrR93ciJ6jA",
-	"DrthfMmQuevDu8g5If1LWBOqIFrwnIH5j+yoij01U2oh+6en04zGM6JOEnLrpidP4RkTt/jQ1tx+ZR42",
-	"pA0FWwxZqERznGoRo40FuWIKv4+QHpSMUGlSMkJjnCBjhx2ddIxFOUlpvO8SnSHynkqwlK0NCgulzRuJ",
-	"5wQRrd8itJhxpg1t2M5XJiKEtWM0TDLzQaKdJRO+QVQhzFZLrLdNft2sJNXL2DJaM9cWEUmGevQ/d2Ak",
-	"nXc557/89DHFjBL04ocfv336trLuj4t1f8WlpOOUoHwoLZe+uP/QKx/bxZPGZQUnVPtXTCE9BYK6Bdki",
-	"RNnxJKXTmULUmbnKvcowwzMuxjRJCNuTG8Cbs3JEIlhyY+oKnhLZRziZU61ECjpfFHQuBtGOvJP8/kOR",
-	"1zgJD6QZrmZXxW8IQzLmCyJRwhHjyvAtOK5Au++5esYzluxJOrd79Bcm8D6fTJcFmb73bmhDJsbVsbn/",
-	"EGT6niOZxbMiwNrVm5orCO/pTaJ4HgAkVtS8EiTmLKH6Fc8wTUmyN5uRYgBa3FjfqZ/vAnCzqEQumpxT",
-	"EnxNt7G9caGJGVg7mkqF08Psaue4oYQTCYQEqVXa0tb4WqPl61xh70VNEMb5OHKBEvJUVzxDWBBDb638",
-	"Pcqef1ND2dyuaEfbhffscf7sQWldCKkEcWZiUNlCu0dA47ecv8BiSg7ApWC5kPcxIYlEZ73Lbx7+6REa",
-	"r7Q285nSk4LWckKEKapWSHGOUhhMO+opzo/N/YcSijAFKhG/hei18ZwRuMiOWi8xW9lxy32JxjmaY7ay",
-	"+xGlfEqZvIIozwpRhr5BEvijRMBzT12/dW8QbkTtKCewIscwrQOxWz4Q7ZzNFyqfhTsIICghKYZZvdYX",
-	"jq/1BW2oe2du3pV1F+CNIYUWuktM1UkojFgEI/QQf2Q4UzMu6N8OIoWNftQimLxf2E1eaK2zYlVK3223",
-	"IJn/yCEW5KWJommDCKzyyA1aa3pBbvkNSbQJmui9h1Oj3n9k+BbTFI/TQ8iDBCs81k4jeCvFmwuqPfRN",
-	"IhtkqNzaknj5E4eg3TVKyIKwhLB4hbr+VI4qc7lr/l0IHmvX7TAL4keQCh0MPk3YhfQfMGdnhSPJrHHk",
-	"31P2K87P/S3hTWVLr9Jy8EGW9ieSpsfWixxn2jOYZFL/e4UwGmeSMiIlEple2g/5B81x96vnb7UEgBiU",
-	"8cipiQHkh7fNQbCoY0/th1i1Pd+JOmbryk3PsCy1+9YENNbe0XJ4LkK1dsHKjL3GYHwLCLspMpdN6/hG",
-	"366fsy/CQuBVx4RgnDX4cwfm4Z2f50Ex+FaJ4O/yV/HxLyRW+t1uWZ/AbbCciTHIcPrKW2Y43ooqK99i",
-	"YWop7AWaznpNMcTdaTen7Ll54KxCyKiTMfprRuxlvWZV2pZp2Uw+4DGcpj9MQI5sGmC+nT5E1f2k3DZb",
-	"N9AkiQVRV0jO+JJpY8J64SYihzhLIWC6Hlr0Z2Xevz6bd958XmFjE5dHlpO+1Rp4U6ywcNTxzhf1axq2",
-	"TpXl4evB5RhLwmLye8golmy3D1qORRBs1dr6llBYqG0+2iA5ivcV02mWH4biu4mPbWlWEMM/Uw4E0/cn",
-	"TogYG+b/gpoI+F77xTJvo8SvZ/+pNY8qzB8rektC6Qa78XpC5SLFq2GtsjTxV/995pfdt0FKbs2BVVkm",
-	"npmEtAidI5kttAUtuYjQhXbG8JQIY77O6HSm/Wwb4YBHXOTvyJOXufkZdeBa65V7zVMSknLFmGpET6PJ",
-	"YEIV2y1PJomoXRp3uhcyugPiIX9XZdUdhdzKRI7JIu/80OOt0kxqWXcnKVLlxuo5W4NhUc+rpdPEy8Cj",
-	"CyzlkotkzZw5vyx/9jwky3bisO3MmRYcuJF7Klkl3pTOo+pBdO/4sTuLPhkev/sf/9QoYpt5KydwLcd8",
-	"zxWd0CJZuMwauwi3lmS6oeYYgLBsDkdOMsapGUbUwVLSKZtrYaynPKfMZPAk5HZoTmE1e1EpSTKMZyS+",
-	"8SZYfCJ3NoPuCE7CAl1f2ctLMQPcTWCFRAhQqpiNHXuzYVFd3oOYpGs8c4+2qf72wSZx3wP/EcR3o2ie",
-	"U+b/ehZtYYrcmyBv3AK+YC8bHK+JJMqcebubICnEhAdkyb6QRGpFCCUJX6p6aOahALsIQuZBQzQhMU32",
-	"DKK4d4xXYRfZWX7LGUf2Xr0AW1teha9R+w1tQ8JdqJufMdnsJaKpQTk7OumEnRObTL95n1tCeinvFRdF",
-	"//xu0xp8R2Lq7L1tbCrvMafh8GIh+K0R4PCdd1tQ7XUNfSp747wXzozyp52PbePE6+oVRgvCEsqmI5Qx",
-	"RVOEc4ax85PmhEC/UCKMFIlnjMY49SsFrtCIcTV0oxq5zHGTEQ4b3lHNv09bNObr2kYwn0tyepIkSFGv",
-	"BGjfsEZRCHNXURD3jNmcW++5uwqipF452XpAkisbd6tesemfQ74gjLLpEHLM11nqGi2x0Df0jfgvFgxR",
-	"c8awpGpGmUmSMe+y3IRT55TmwfcYp4QlWHiCw9ORC0EWWOwpQvOXhGToTzOOUiyVFm2mcgtyM7t/fvoW",
-	"/f2//vvUPIxz4baHYN0/aNNalBZr4oTpfobubp75Buc76kDRnB3NusoxJXW2eAlPMWVSmeivz29dqIw4",
-	"hZttwph3eUiTowgtZzSeoTkWNxJRhRLOyA7rGLL0S5V2jYHFvPorvM12DiQU890pnOCL1PIyfGcKA2Q5",
-	"7ylEu31F79Zy0BdwDXnGnsArH8EE7w1GXM97hwm5NmzBzRxXLutsG60tmOMgnpinm+/RH/MmUQjjgHFQ",
-	"thy2mIilbdNTtlINVOWCMBvakGEBZt/5QNpEdlstiAUBFRmnXJIkQowsiVRoQoVUEcIKzblU6GEPctrb",
-	"rIlJog8tR+movvVB3Q/VA/5NU/M/cYXwWGqhbEzehaC3kPDMEnpLkwynkHNiDcKhDY8EiGercCTCY56Z",
-	"ulOXQLpevojjG8aXKUmmYAUfgJ728yGCChKDrCzKxhrX3r/XmT5gbTzuoQSvJOpqqSojo+/0fzmNwY+X",
-	"ka0whgR3mtLJBOFYyaO6OZ63n6NXHNd4+uLvqmKnVHZAYF3D5GrY34UX4/wJPeQkM+mrWnXrMWAWk9T8",
-	"xPhQzviyyZM4VDTnDt2Pg+rARmtug07cwqBd05HNKSFfjMUbDPUoheNZ2DW1yVpD89BaNhijkwlJ0ETw",
-	"eS7SiKkL/xw80YQKE6Dw9x5lMZ8b751nasr1P0MbbeKVuu3qssoZPn/4KOwl0b+R0jsoU48ug8eYe9hX",
-	"5pb8+civuCutrR1QPmSfeM1R/pyDDnKCXvDjHofoWULV09vak/Qa3xXHKo+i1uCmXCHNd3mwSK6kIvOd",
-	"fGjscizD4ts8VfOWYqZ4QYeQDBQc9huiTEV6HtPW+hbQXATPpoCecf3quckL3m0WW+xngyGx95RNqv2u",
-	"Pr992om03XN6IP/TjqJNko6yB+ywpfxRbGbgg/g4xXa4RxfHZRi/FRiKbEP+jSl3bD2R4lXPTPFnYDZ1",
-	"Qtvm8YauBDBRvte7PN86RoYiqbR5a6FxbOUeOZmeQKFrfngMIbXtqGhlshli5KgSouq3xmy+Np5dO/fH",
-	"M42/xZJAuuKm+4tvPDMDgbTC4tfdYjJxYUdsmTe6bTjnCs0zqdCMp4lFNZriFFKFWgV6rGdSe4ZZ+wCf",
-	"TGjc7pEtDemE4CSljGwTVTciptFtcvfpZ8owU0ElOMuolJSIyGwOQaZUKgKoWbKCxdSK2NsEshwqkTUi",
-	"10CsrJqLFVpimaOZXaHE4xLGl1eIkVsiTOotQZNMZaLMGRspW60o2C4DtMU0pSZgy0mae8tT9Mi011Sr",
-	"TrPbwJvF0rNcotfv//KkTKYN0DNC+p95ZkeEYj6fY5ZAIOTv//XfIdpiJpdk3+MULOIZvd3zJVXB0UJQ",
-	"lCnx4sGnjypLyMlOMqBxfAHOXd/gpQqbmLOYCLbj8butl9m74gKznXTdG/3gh3ctLMrSjjukB78Gdxc4",
-	"+4+KreGPZPMuO4RV6JkS92cVfmvPSJ/YI9JA0CHlMhNbJM48MQ/URDf5fJFp5zVOeXwjQ7Bytpa4j2Z8",
-	"aSpA+YIwZB5AU64QRowsUZJBFR2pyTYmUxc8zUe9bmlWxqe562+cBUTBdbrUtubTTNPm9BUWVJ5sfRy5",
-	"JOSmiXo/mBO7n/St+pEZVcM5ZwleDZdc3JCkBuKuVI3ipmE/GXxNQaKoWONiAm2YpWXI83D8NMfvXS6W",
-	"p6o99lpf8zzVJpU4JsM5lyQFo36a4YSkPIN9PsdCUUjmgisrDMRL8VCQjBkXcY5XXCkSTivNx/VofVQH",
-	"W/UcRc3StWqLUIVewjOISmQeQ91feCbYp48EJQRJntIEC6o+fTwK5UJU2AgGHuKDJzhN787d0W/3HR39",
-	"9xd77FwKeuYL2KFsbDFIikCo+4Vnyvzz3Z35EffnBnx3YFufEqa1RyhEkOfDgSeU30pSSZYzIohJJbKZ",
-	"EWCp05hUkuXChU+8gIPdFuZ1S18jDw4HNONThxRVHPYaztXbHQ4yI0iHWhCBZAabtXRa17johRQ774V0",
-	"Y91JtBsOB0VdDEIraTsQ1GWA4WFf0l8Kqiyy65aHieZrVh40D1pgJicE2LOZZ8p3D4tM3r52pU2etVcU",
-	"hbhwmY4tREdFuDqeqpOvdX5bzSlKK+Gxcfu8Xd8cnmwE79Y9jxQPGj977ZOmpYJa3YL2OfPrgXnP2rHt",
-	"l3rln7Y0LdQhTH9QqPdn9D/Biky5AWh0LDTOpkNBFlxAvs8tTzNXeBPHPGNa8AwhxG5+nRCsRbf/01z7",
-	"L0y/RWVC/6BNEDkskBnKx/zO+TZH/YJnijLi3Q15v0E2fjLDjJnSRTd6AMjT1qtLbehEeamCSXGw9q4J",
-	"jg3z3yAnAsZGN33rFU9p7MyKLSyQBW1EltBvXpWKLdrdbqfQ+n5Dota3rxOr9aOGpu1vz9es5SOhY/Mn",
-	"MxLfvLGJHOvbcSrA+KcsU6F8oL/wJUo5m1psIYxkCm4mFJLZlCDYBRJOGqk6QdawQRc9a0JYTOPLBkxj",
-	"42QGxgAzAPh7GZX8TK1Qi1zmBK9k8XXOEBaC3uI0QgSL1KIjMa4vsMTBxKcE32rLodt73O/1InR2af7z",
-	"p/5Fr6yFvQrE7s+9s3c/944fv/t/zn/uHV+8O+r/3Dt+aH76p80GxNn5psKZkL+qfc/yKr2rXeaUh86R",
-	"t8lk0K/Z9cQSHt4ziObesWsqhRd7XNeShCUuD0zz8QOJlpQlfNmHczJosLBIM2M/Asm1tUZ50t4OJ+/J",
-	"fKGGhWmbl2zeErHijAwpG8YzLKZkaDL2OpGe1Lt26TuV/Ky5V9vZcR/3Cj/eNYbKVcejWbSpyidnsEPk",
-	"ThTcunvqxBPojmEzBndyg8c8WYXcj+aDvrhQtJunaW4Dg4UkcmiOABrcbpEREKYW4ta2OjGFf/khlvk1",
-	"XLfhDpTuwe9UAsc32rYx4NDVOu7G+ipHyMgsRv06N9Reb4w9NAudXXApsMJNGSLBSKl3TG+IFuW+oF5j",
-	"KIARZEIEYTFxy4NDQd2CRm3zvNYkSFEiZmRRx8KVhiw+ReaL1O6yQybXryV/5R+yVPbKNxoyvNZ55SBO",
-	"yDoH3qNLkvL4JlQH5hjCII06nopMIc6MLxE1J6/uYEEzTmXX3JG70FqjmTz8/Sp0MxIUczYtRm8mb8Mt",
-	"MbWWatFfqVbYNWdovV+kmBUp/q0lgbZFFmCzR6Zd1GRCbAxFYaHMj5ChLm/oYkES1F0SckNYIiM0g1j1",
-	"SkbIHRgcRbZGPJNEghCxMQA4iyhgfncXHA6AolLe6rDARqiLtVmtlRviS4g1eBQ+itAoIbf6LpSQ26K5",
-	"gLM8jpBdEYbnBMoXbAcJZIIhaIpvw2fNMOcacAqg5VZSfQOihPey/KtlDqjZvHBCs51dMrF94EpDbglv",
-	"F87iMWGjhvdVZm+bxSkenpnXrGon40uR9yoc+22wvUqapq5zBYD+myEizq5AKPJMaZloE8CLVlvU9H+4",
-	"JSxHbfLKJrYPYMLMamjmKp32h47JAwOVzAy+JOI4xtII/PBjwzHPWFxjIL7ENDX7VxMmSYQpFJ4T02oT",
-	"9nBKoSeZUcuIeZrx6ArFKcFF5HhGipeYRmi7C1wouhnum+1eFEWF1KornVoQITkDZIcxSTmbWosZSSWy",
-	"2FnJ61LnFz4e1mdwpnjTBDZUhzfncjVnucyCB/hPT84eXZrFogrFPEsTNCaI6denFOrkSCoJwhJN6S1h",
-	"J+G8sdwkMDI/LJIzZo7pJjTUOO+t9nwKne1O9FAXirY01XJFkS+C1jwD5pMH+tWMikUeWSBhaFtimiEG",
-	"BnbYAuuQIvHYLkSvCnF2rUi2Mma3Y+Fy45Tmk/UneVsVLT1zHko5v5EopTcEBGulj0t42+yBjFaWCtWU",
-	"3cbtX55gw4Zu1LSlDd44lq1Ok3dI58y3/OZOSzX7t4k2H+r57yBuV1Hxe1++lvnigQoWD4gRtZnFm/Go",
-	"Syy/JYs3vn0jy99pMeRBtWJli7SoxGyh8kJb5Dtya+vGA+ZHrtgSNOgk5HbQcRatIDEXiesskhu63dxZ",
-	"Wvfvdwlr+eP5LXT9lqT6I63zfDgjB/Lw24Ij31LB2by8IiWvHQCQhoLILFVyH1OSj20e7KZ3CbIQPMnA",
-	"mxhKRRayDo+mEpzjC+hZBZXXwYBcrZmZiSlhcWMu1I/2tpqInKnx8TkiOJkyyQNECdC8GGKFpfL1bh/0",
-	"+47KuPCzKyF+LGngSPFHlkBQ1TYvjUxLLshlMa1B1ApCD2yKxiuU4qWPsmUf6kSd/Obg8sReMsHmHAd7",
-	"X2MSXYtKYtkcU9vw1I6nbq0dr63T7VyL8h3pcQgFIbP5HAd7ds6wrW2ZaX/3pF08aa1FfglbZr0LSM5F",
-	"xUgiy9Yl8lSWscILm/fNTt7C/uwdwO4ARdpH2DkLkd6Ta97dmKtZq5zUXWxmb723jE1Vz7bWV27zMhzC",
-	"aPaE4f3Zzd/xONPCH+j8grKbbWOBAdsznHCaiTSIfeFlZ0B/m/+rf3rajAkt0vB0nAec91uvrEhb2VW0",
-	"CQ3k3TtnwB25gAUdVPPtCodDwsaW63ojCc336XtNO5zusHI02aW9CmARrEsAqFAWJJlTRiK0EPwX8quC",
-	"/v7btIA+MJPYwYKSCxHvGVHxzDapM0GtMoVsH/bhzke0hP2akSx4JlsZqvepjakckEH7VAguaurcgzZl",
-	"PUJ49eAAXlE8EBrCXwhOVWBrQfrPhmTC+lIlr0hu3ZC+gfBa0bnsXYuOHHXUe+4VGmzcKetQl5AxnEQm",
-	"ms4FWgqujU/T13iFJKYJpND9ZE8rMBoVGnMUIWy7luddj0GG2O7GcIox8oOIIz/ktmtsYvdDp9bBp9zn",
-	"rcltzmO9hkoLgm/gDLerPWT0a0bS1Ltr0DlaB/pthTD0fI4Xb4jSZn+oLthU3g4nPE1COTxQ8iyJNllQ",
-	"XlCKYIGoRHN+C2gmROQH9uAliZNWBx9ayAwdjOvQdaoM1tKZ8QWcnmfmAqJsCrIKUWaPaUHAlLIdG5XQ",
-	"jMuwe+2QyoeShOvCNQ00iRyiOZVIKi5IclVGOqdKknQCqLaQAmOyp0t2to9Vy4UK00OSOBMtCoNeYpq+",
-	"cfd+MAkxtYv93NFQcR4hyS2+IBJkka7QUlClCDOAU5hBwra1bV22rAEhMEfmV/AYJRIBhN94hf5sevMB",
-	"YCFeQH9EyzwnWzdhWVrl38gXnKUrMzySIKwQwfHMJvp25QLPTZE7ETHFqZ6z+e9C8DkHfLmjbTioIm+B",
-	"newqektW6glT4qyCz9dnWF672t3zrkEEPGeLTG17hLImJDY3Fthj5wfT+tCjctb1xaNeKe26F20jMdxL",
-	"f37+/bc//Me70vpu2TBhczWSkyYl5XPR+NL61gk/CarIMbSoQ9cGGfOGkIW0h4fcdGgmFiQLTqwlMo1C",
-	"N3ZPaBNQtpIoTMrHjy9sK+xURujs8sLAuC+pJKWFe/Tw4cXDpoT5OxFtbqRvbG7Ulgtd09Ln4rz50YCk",
-	"ugt2C4uefNxBseBhdu5V3luNThaVPv1toY6iTmyrjdvWDLctjTFgEMVTrcpW/qpv8p5pW7vyV3eje3bd",
-	"MlvDwb1mK3RDTTK/l6pjDIg5mY+JAEs5sWUrVElz/4yniZEB+s8HEhkAq5PKGsNybex/sG7bK85v8tq7",
-	"KAf1MW3uAU+dCwepDjl/TIlV28LqPFlpJ+7zc7Xa4Yz8DvnUe2Jotg1B30mVeOPoXP5kywX7N317Ef3e",
-	"adFf2mdbrbd11cPl1dCExuFCK3zjDFtIEAM2zjNqbdIUZcjUuKAuLkCV9QaAwtQJF0ssEpIcbVeGvR7N",
-	"JIkcVrdHVVQgLnCKyHuTfWYMddsqAyNJ54uU2PpdeEUfUWVg2cZ5niD4SmDVUzYN+x8bUrdagYEZqZEL",
-	"CktvNAPrnyQQ9s4T6mxJCEBwK1PnRrYoUqrrm/OCIG3KT07q0fODuDSlynokMLXJh7tVsIdW+h7Ss2ye",
-	"r79apb4SueTI6ecWvaBNkCV3zeSqE+Ch4hfDpNvJ2/ypHSWuS+DdMUF3OeOSQM1dShnxNLNPPGufu8Qy",
-	"i5Zn0iDw1mm72x13lMga1Wf1VuW2F3cEA61cTOHqJPLCCd8GDEX/AyI94MELoAXIYmtjmH4sJZzDviYk",
-	"xCJyYpkLaEbSZMAwgub/7lTcUdUGLrquEQDgOxTnakdueQbMSasT9IJPp9B5qIjeQPP/q2KcLiWbM6Jv",
-	"m6RYj3vAtC6Z8DTly+NscYIciAaHNxvNQwEd2MXRzPjAmEsJwmrAKtOD1mkQoIfiCL1HUXWulCHovG4S",
-	"RKsNypQ1ZNfdczPq9SWZUykpm0YIpjgxL4eQLbSxT/pIcTtNlC3COmXPw+/1ODhM2VaM5tDiQz4ZwuhM",
-	"nobtHbYptaEOHs7SqaBKw3b5oUDFWK86x1XFDUGwE3RtbAjCEolGDlJxFA3YqBakZBSh0TrqzQjyhJ3l",
-	"A3bN6ArhATNK2Hs3GkE93hbvHbDKi1HXhQGt42HBMxB01IetYXbs5fn50Ql6ekvEasDcTeNMhb9ksGNw",
-	"HnD0Zafh5Bzly86mU8UT8eYDqq3mwvrXixMeM8cm6XWI0+2NvTPu7Hi7CtV4l+0HNsL5yxgzti3+o31m",
-	"Ry1/iNYAa+eDbbH9vfk2rEuRUFlemaIsed0uB4VSW4VgTW3PpHAqyC+2hCBwyT5JKbsxBXB+7rvte7Yu",
-	"4/eom/VLZu0881m1IlfLtJ9qimpRYQXwk1pfax1etv+vIOhiK0yjvImQqWLPy9MRiLd8Y1Tst0r4BdB3",
-	"CWndAmaH/KRK9msAGCC4YYd5vXa7rP+NWADFEZkrrzQIn6Y2VJYhlHOwANuuyGCbeB2LHItOrPNd6nIE",
-	"d5vmR2HutGtajeW2CQNvmYFqQZHaNdz6Sd/qkM6q1ogdsscAtZvBmIeBSJ8pWAu33vA7DrfqqLsNM3rD",
-	"KuXN3V+B4JYVwS0n4yJaO5S+3WXZ2iK3d1oievjrU4B7NCQw6PcAWq9ABlA7fIh79zEOq3VtqMPLT1yn",
-	"g8/oe0UwKszsA88mc8qoVAIrekuG0PwAHG3bBBnsA3fgXG9dllcj6EsojgScZlf9Xqir8XO7c7fc+es2",
-	"HS3P02saxk51d4W4qWicBrW2RVC4KlPWzlSqyK/WT3Gfu0IYzamETELfaemCw7JnBd+ewmTLs8Ftiu5a",
-	"5zAFJcn26+NkysblseHfbnkDncIGOopcBiXq5jvpqMgV6xZbyixbSXY1J00FmsHA6jXs/38LAkiEJEDf",
-	"69yBb3mMVYS8+0gmIsS4wlSQCFGS8Hk0YHS+4NrWwVJmArPYpI8qA1U5/CUTNKG/ZiRCMZ5EyB6bk6HJ",
-	"YSHRgOllUdoRuiqasPcRFopKzEyyC1EkQuS93rdXXiZMHy2ycUpjqsiVfg+bCCIIWFbg8PdRaJZwFpK/",
-	"46SYczGXGE/gLdXRmqQgG56hRFYKVUpev3utFudAS/2PEjFNFFtTsxN1gJz6vzAEfa+jp7HG1whqXDiY",
-	"MSiUSZG8k4/XiHFDXf1KQ1N9oyGqLQ+CxJ+clBthLj2+OlhQwZqC9xxUMF89VIPMDWqk+ch2PwP1gLWu",
-	"n40yuLvS0bswO7cs2w3lv77Is0PuBr++nFfyLv/ijnEIqwbteUcB+HmCnqui8bOWljZw45wFKosE3chL",
-	"EZExDsUdPgOw/C8N3P6nykm1PaI+dIerrRDki3rtdrgPAWjDGoh003M7CM7YCIZYswlrm1N9Nj2kDtMz",
-	"qboo5R2+RlLUhUY5c8ySTx+PHGyr2ej2WM97BpKxawJb99CraYfGS0Gua3n65pHyXS1fHcJesmri/kwl",
-	"O3TDcPrR7TRFkXQgfZlU2xviCmGFUoKlcmH7Jsur3JziDvpK3GUviHohVDSELxM0z238+//+P8ie0cC/",
-	"i7IX/ZeTVeYPK3NQF8CVP30Et6JA+nsgUUonJF7FKSQeYLtMR350xn24OBrqeIKoE/mnnO6DQQ/iJabp",
-	"dWEu19RG1ZY+bWZk83yIkeGzLdqY03AFXvWY8U56gVMWxs9+STCDQx8J2KJGYY95sgLsRzrH0zxhxHRJ",
-	"zLSDLvHq6AqZd6IFFtYgY1yhmC9ogRRpmL1GWO940JiX13tHjHZ69qV1i/QkxVJuwBvGmeJDUC/h0gNF",
-	"mPbHMZrjeAaxGKkEZ1NDmtTU2hz1Hbiv5dooz5XhpusVwhvpUozCAxxvhuvhfBEA2dcmGpGu8khvR84X",
-	"aEZwUgczLbPFQu+goR2HOayqqeEjBnFD3lh7iXGkH5tjRWOHHNr9j+PrTPHj1/ZVx2/sFyItDqhUR33b",
-	"cgDbTNMHEgrsWrTs8lasduSWNnVM8dwWLVe7tmE63xf03r5jxzP6nU6H3sdELFQNqoUqlszWqLpsLVMu",
-	"yBVJ0IxKxYXe/wrNuVToYa+HxitF5FE4tcHCmrazuXwR3creal2Vv1U9dpEZXZMYjWmaZ+t2//z0LTrV",
-	"Px27hOnT32jy4aiVT3gYi7p4y47c9GuGBWaKBpMjfri12YMpnVMl++iGLJTJXNK2uBEX0gmyRPDFQss1",
-	"4yHZ7HDFASEQYbUDfH3uWZrq2XKdhaa8aWYWPDovKihbupfQemc6rMuX/mm2yj+LloQpBIlRiCqU0AR1",
-	"JSFFeS3AHedPh3dIO5fByaLCafCO6bcDZm9khi0PGEsIBN7WiXw3pVjdNRKXuS/yDvOdvKo5i9wksw/h",
-	"8+Ty//68nsoyr3EfI0vUXWKoSTiKkNUhqCv5nGiPBgqSqDqKPLO862UnuTweLpDBCbIpw8isRaQNGK+m",
-	"Yznj3ouoKhnmjCw7uRor2eR11vfLAk2i2q3G2cfbrY5nVwfWaIzjmwlNA+fDP6SuSH++4ELrNTDc3AP9",
-	"iqViMsGgtRq+KWUVeBLMwCtvhwkPOdwboZX7aAm1K0pb1RJ1zVgie2uEJpThVAtEuqCEab9W0Cn85vQT",
-	"NRU3jarUjH/IJ5vVHhQA+SNE5kG5UxPuON5uvZ1tsL7Y8Zr13vSyir3/+1TAVTqi+iTnmepbNAGoy0Wm",
-	"RFbv3QpkwEmpc6rJ8A5uQs8AvG9LzVoJW6G8VDaL4PMIveURehJH6I3REhH6Ditz8mqly/Hz7xCWeXZ0",
-	"NyExd2Vn66NS8zTM7H95+/IFuLran2VUufqmw+HiWS/OwPQ3vrZswoY355i/N6VufMlkYaVo4hRBU2Mr",
-	"zeh0RqRCC0Et8uFcu6oKCnSoMqkzO3bWbzKfvYUyXJE7GphNU4LGAkMQ7AphLefGKUFyxdSMaGGstVye",
-	"qAvTm2EtkFg4waowLQL9uRTnwxSLKexMzodzzFZDCFjYHxJCFh3Hu0P/djJfqFX7picCL4f2LZyFAgjg",
-	"L/NMxMRY19Ssn6UPTvW0u9iKYM4RjAPKSYiKZ1pRp+SoxrTGy+GGjG643DbYsquhThXqPv/+7dPX31+/",
-	"+O767dOjbc57bJrtlt3r1w35ddObMBWch14NkCuG/n5Fmi2j0VI4Y4LgRK/77t0NNlnxOdOXY4P+cZUt",
-	"xwvEvsl7ZcUX2Bjwd0LgRK7IvQYhV7d19nMijFg7hGZfYsEcOlMNGKdeB5QSpk2gdIW6FvgfCpIBnWks",
-	"+A1hiLCYJ9p03gO1JuDm+OsUldrleszrOzaKd8D2qXpGhcMDK1tozTX7xrNuPQp5u7m079cFUMAL843w",
-	"Vn7WGw+JpLwwKpWoS+cLyOtBb1+8iRDg/D1/ef3qDXr8+CJCb16+ffUGXT56eBQZTx2wUSBIaNLYpDKp",
-	"6imPwcJNtf0LIVTf3FGpdI16zD9ZXcLmS6MgA87HWOoVGnpYd+XZvAJnSJvU5hVEunjDIl0ZW4yz2B4n",
-	"mQBakgnoTT4jWhcTAYGAOIUWKfZ7rYwJL71nLclm/eZM8WFtyfY1dCA3NfkLwmThDI5XDnera0/ITeWA",
-	"sYaPrgq0GlPvom0JexYAUY4CCcB4gLwmduw4diip9ZTWvDIiKn5ZAToAFZu5oVBxzsBWcPPTZlAxZBsG",
-	"sgFOyF9gynUFNZ3BAHlmTYa3WR89pWwRtHTeAEBwiWfwDZGI35b5w0at6DglNVyyW0/WofT6/zb35XQ3",
-	"7+rHkJRMi7rVdhso5mlK8BRKrzia45UR5FS13T93hhgyx4stMgV8CMF2YWtAkqOcDQnTN9ao9zZZcVas",
-	"NdZaABlbrs5OpHWeRI1VqKU6bG3jWUgkyS0ROM1h7/Kvm8Z2YOcDZlbIWwEHp/BpToKm6iITCx46nFrf",
-	"mjnytMlaNUaTLd41oEI5XGKL9JZ8Q7cSDDtRW87VFhz6Zq625ND2Uekxf18Epe8Ps8PmoTsFGdpTFY3o",
-	"seiaiPRi1buVvVhKgCzdjCLVnCbY3FF7V7m25TkY4zWNX2XK6x0n6BYPKtvgSM6JqkB6zInKPfbd3KZG",
-	"fEvrGnimip37A4nsw07xB4AuB8zksSNGFJQoliAvI6OmQJFri7aIR5gJUzlgDrEkqodJ4hMEUQSr6Ob9",
-	"Qt0NGGTDLCqS+apqMJikGYcXPHL3DRgk3BjjpL2tcXSFMFtxRgasNEonCGVJcJ0gaLcKp3zwFJTeRQCE",
-	"UArQaHPMxGgMtaQVRMbYr6yGKWVo5Tb+ZB40SKbArmGu8RzJEtMMiUPDDp/wVdnElBsyDiBRwAFdL9Sh",
-	"3VAICMQziFhp3UUZeogseqfRaimfUoZMv+WjqxLPeCA3aWqCKHjeRuM0nsl5gEaebGmSYjtVtTmJsQbD",
-	"3iIJ1n18p2q6dR+u3Fagt6VzVUWx3NLZcniaeam2tUUKQ8NUaOduyhXCplN4Ubmd7/6ulmJgO41JzOfE",
-	"c93yjQZiQ7/9lmhvxx7VtfHBGhvOlnycdtprd9+j4ke0ttTb2ucG37fOBG9YRCMArwKS2XmZfDKJTBkY",
-	"S8GrtgujMgEGK+I1p4d7mPpbFr/4dnqOPHvWK0EG97Yypys58WU1cZVXjfr5IDh1YUevP8PP+Phv7/T/",
-	"9Y4fD9/91osuHn/4p04rC7u5xYK1l9tayZZPKrI1bHtukKThEsjyznYOLgT5IwPnAyUdtobT0rOLkSJ4",
-	"/kAaV8RG1Kw8+RdbW7hQ+F9K8TH3KYOwIjYczo/5+0MlTYz5+3vOmSickPXmFgCmrVVuJkgICR2UsTlH",
-	"IWAtYiT4EoGANEobS4VkFsdEyrCnCd0Qc3OiXfNEM659sr6Anv5rag5j9H1owVPoSZBkWtdA+ZOjiZZL",
-	"WsiD+ELdix6CUp2LHppTdrTH2YYKAtcBnTxcS01dc4pl7CLUBc7GaAnZsw7v++jK3KVtWUEUJK5CgEAP",
-	"nU8mpUPwBHw6d7++AovTCtaMbOKyQ5VttrBX9goOb22/hE2FWr1/1zHIBjugOdC3cwTPSv4DhvHuW1Hv",
-	"oR63Dye1JlfY5M/BLdeLIjb1jPMKvixSpVfnif0WOF8CjvWGJCBLocQl5jlczhIGpiALQaQBM741/dJd",
-	"1MHdb/ECquiZYzLD6aRkMYxXRXfyCRfuj3fBNq+mBVyzTQCTcB3j7rZ75Fb99LflrHJfQos9b9FElb4P",
-	"p5KjmN9Czx0lHSfuFuQV5Jbf7F1sad6xKxQggIRuwvS1IAJaHfvUMDRojQjt4wpU7UZZkwz7lid49UBq",
-	"34slFqS7inrKuBquiBq6vwuwU0uYIGPvFMbWXxi6LLqKjUmFVCjBK0MWbeM8zbTAO32FBZVHobPHmg9k",
-	"TAURvnD5A37ElS8IOzZIqruccW4Zn9+216mfLuHRsDxfx4gHiNMDe9bE6TeA/pZxeUP5d04KYIUSEtNE",
-	"rzLMoRYP+Gi3o5/7hvgtN5w1JNpE250ay26r8Ev9YgGttrkrua9md1B3WyElNOmaiipBXfIexypdwcGn",
-	"ralUS96uiqhOSq9JaChPcbL2qFz0HCGXNsUZWUcormsE9ehi6yLnsqjcVvBtKcAqXF0rbgwNN/D1d561",
-	"Ezj1olNGcmjxK3OmohCMGmWLlGMrf38nFOEDQPpq4WrmsZVizB/ayQTZGUfYH+uGVT1MzMu2XbnHmBd8",
-	"8UDRiDsUjDsbmF9FV43LXNekqhma1rpeQHFZ21Di+tVzpPgNYZHFR9J35/LMhviJlBavudUGeQOLHNge",
-	"8KHhTaWFBoZQq7ZWFnQItzRbK4YGpTcGN05tCVqsGSglyXRfoB3/RbsWd39xrbiIjHHa9NEt3mLSxwNq",
-	"Nu9PADlaXmIFnJtMM3cOBekOPCVRnlvoLYx25xXnO5nfbu9vVAiGy95AMvC24Q6T0VprCVeaRhWdtiwW",
-	"fdGsa8eYww59ovIsdpNrMrTh7VALXWTK5cmpK5bvF1UiXqaKgVV7IJFmB6n8pM9g8bgpfxxuSrRqMXX3",
-	"Gs047cOhr/XdgYaFvsR01ZimRQAM88R8c05Zsue2aZmsZ5mygJ3aq8BjW7D3UKzAmt55CYJ7p+fmN9Uh",
-	"mEnthCb4tOxxrXOR61zgcUXYgt8C1W9r8VEAOq1Lh8avbQLLazh+aLepWmyi5q2zXUeMEuu126E5E8Im",
-	"tSCAHQMbv+5ilJhyA9MdxHWw9sg9ug4l3RRsa5qSibJtVS3GycChUX76GKGYc5Fwxj59JNI23t8TTOtu",
-	"Af8bkPrzy3rKK9ut0qrPFljYjTTeKR62B7D6rseNbVHP9wUP30Swmkj/gkCAv48s9IVRqoU9NydMXaHc",
-	"enSIUfZuk5GVX73yn0z6KLGZSEXKDHysUzblO551GnSCv+c7hj7HPFnVNJ7ZuGQV2sJrQrT9weCKPbft",
-	"5LccndNXfp5W7/j83c+948fv+j/3jh+afwYTtYwVv8OjYZGs+KYJ/kTIzdaTowletRbWVUqWogXfrEvw",
-	"OWd3+XqJVSbu9APZnY5fzTIh7/QDGbnT9y9Jwu7yC5VdYNmpmJc/Ao+ckeNrj0XyxQxuIO8gYrvGSHv1",
-	"KNq1iuUz6ydUHE25GGmg9tbmEnjHWJQhngk0xrLGq72/3kDrM9j1eNXnpLtvi3P/RtKdtJGpYaDNWOVt",
-	"LSt/RQ7hsJRkxf15Lf5nP4fWGQfsffElNbEIsmqANdfXL1OSJuQNEbc0JnevZBI+x5TV1AVShRKCU5M/",
-	"3EeDTsqNDzHoRGjQyTvdmD9NKeCg8/f/+u/t1NmMZ0L+gRTdgRWStl7GkqoW6Nq+srIru7OGKjHi3euo",
-	"ghGrLUIb9vceyi1nvObhfU560GOHYmsIWplxr3WPMkv6Zi44iF4sC7h71IylD38OuvEeWL5xDPVb4A+l",
-	"j7fYMjvkGryypTdPoBn/thl9Bmln6Op31khzftlMU7Js//x50x5aG1HlA+82kOAFnxqW3oIC+8w8k0QE",
-	"GPFs26hg/p6os3mePKX2RKX9BBO8CgRrx5mkjEg51Jf7UMVuEbm1kWASZOeYrZC7Eekb4aDXtU9qX+uS",
-	"7/OaMcD1PsIoyYRJtJRZPNN2zjczxAV63JufVHfLhv50eXKUP8dOVPlec7ZKbX7KK8HHKQmkkL9+9gQ9",
-	"vnz4J7QwdyCTiCtDB5JCkLQ+8/TfM64Mkpc2BwVZcKFM3wkLZQC1cidhlKfa/OgkW6Q0xoq0V5nfuUde",
-	"YhXPQioTRtL+hdBA6ylU+gVeRplUOJiVYBKMf80AYggD5hBWthqxJuRjsDprk6hoQuYLrkzIR4mVAepw",
-	"31gCymoOVz8jaQLUjwVRBifCWrTIfagBOX59XyiqUrIB3HA9QmWRVn98/RwxPHd5GJpR9eAt1zWfidls",
-	"TPP9fIw1rG7aAF0vFoLbk4k9cHMwvGbbtCc+n5fd2E35ZRZPw/tQq4ntmBGfj2wXNI18EN+RCWU0XF12",
-	"XfRi0iIxwQqfoD9nWCSw8JCbY0gwnEBzOtQ1/z2KBsye2Zcv5FBaQ6h7KGfBQ69eOmWE6D8GbEJTMswh",
-	"Mo8iSNiSqAv/OYrQnLJhSm5JirrwH/0Tfh/6yY4Ffhqw/JJrcIq6RSKp/tm000Rd+w/9GyBxmFSHAesq",
-	"gZmkBmodwMeEeffRCbo2aPCWPpKoYZIR1AUNF6EF6FEAwQGCAEg/l2RoNKC57SgyCOouwxZ1FZkvtAKM",
-	"YA00dY0EGCbk1k4Odc27jwxIWUpKVyPkSm2HNqVIDJh9IipyWPr5CgDCWay4OIryo9EIpZTd5N+DCUQD",
-	"5rRJH0GjOkgS1I/D7yQ5OkFvlBb8kGWnjQ1TvJCTcMAcxhteLFKo284Bk2yJnaD6+S5nliKuMBpqGfXd",
-	"A2bfCY3yXO0ZlXB6Cw+asYmh/uHIwAhVN1RC2iQAl7ZIKw8X9hdOh3nBe9Mn4MayXqscTFKG09bVxMFv",
-	"rNGy5UM+Hds8kmsav+Q8SCaA4xp6ueTh2GHAkzffCMna4vTsrBdsp9d2cAW7bloXizZaumNTu4fy086K",
-	"3BwIaWsqVuc6yduH1gy+LedsQTRrS2w2nzetqb251fxsJkLrTP7qC6ZasX2ea3cHS8Ob37d5YYDem/fc",
-	"eWjPeSHfrYgF8tkP67qBlMVrLj3Le3ajIfaCSrVvgC9/2ZtsPsehSuXWIbv8VS/xYmF7m5aHNi8utO6W",
-	"sfaZ9ofB7nPFM22G3TLWuPXMWu5rD1giNJeNM3it1/m3GgOhxSFGOxbeOATHRu2H4eJX3nCaYfhr/UD7",
-	"lh02wF/Nk233gSWK2835dzdS56/FHCsa2PpUO4w79zND7YMgxDmsRTytX5S9a23KLlkOqqntXUerHCRZ",
-	"zuhiNyyJpOQGtqKX5zkC/Ns4pXK2b6fC/C27AlKsVb8nAk9Ux3s1ZLQoWgd21rgltt7na+GOErkjj2cb",
-	"6xmqG2C30EGZmQM1RHBD3syTMCVWJ6FDg4Yo9Z5MVS3N9mnmz6ENoerFadPO3mEDH2Yv7M/KrRm24NS2",
-	"hTWvSUyAZfyy9y14cC1iLng8ywSQEws6mUhIX0xjPifDMec3KYHyTfx+OCaMTCggdkNUZvMu3vKYzqUH",
-	"BGvcsFTI3OAgGBzEUSuElkyk+x9eO1GiXxbVexD5+tiU0lCTYi5JsqGRqY3BQO8owI6hgADYR0tCbghL",
-	"IvhHuhrqN0Ee/YynNMGrPhpkvd5FrB0G+BdxDSUzQdYvnrRrh8wlkfVAhnxBmEHItq07/G4etnX27lCF",
-	"+gXhcAv0SqkfliFyv8BZtEOx+Dt0YvrZWDRoRRhaERxoNtJypBVegWFv5I4c9X8d68ZydntDal0khI5s",
-	"bCxxCBiTwzllmQpVm780F/RKLgHwms4JGpMJFwRhhjLmF1/khUju7TU4nFNBiLKbofy5QecNj+mnj+rT",
-	"R/QfEfrrp4+CM/prRiI05uwXngn0/xt0NjWDtp+24rbOd2kGoSmf6umt9/f//X+AfyD4DOXKtiJWmoMo",
-	"wQGuPUwSGexraLlwmB+PtkhKh/oJl4wwlClX2z5pIs93s/IAkG5qZZHiAE2QR7XDzNDe/fVn7DFR5O2R",
-	"msnV8nuQb6rrstlTXNvDO/nbB9rmDXHW+l2fn+ZfXpyXjvPPmjZwGRD1d9uZmEGPqVviqrYDS3X4LeMn",
-	"QXzTQLaN3Lwd227mwxqE5a0sZ5fp1IoDnW0DaKhkTiWR2z9bPcgFAxuG4b01PPGJIHL22pzab7nvhHnY",
-	"wpdsa6dWxlx+WXisi3S1WzZr3vZvSJNQ37iiLWCOS2ZO3wDeIO/RBN3wrhBGKVEKen8u0hVihCQGGFLG",
-	"mLkX2FvgBd1BJ+aZEBRasSRkjllCTsWnj5AccQTPsU8fJUowkyjF6M9Pv7NVx7k4a9H4ZhOoz64VmMZL",
-	"ZST1HR3HWi510cy1XGWT/wYwHhuxVc3ZeUrZzRaJNf6zLyi7aSZB+Si+Jq/FrpuxdvUTKH/CX9ZfM66I",
-	"vMpzB4rjXss4Mywd/H81t619j1bbnQGgyhlfXiFGbolw3X4mmcoEad9l1p0sD1k2H4fq4itNDrxCLjPr",
-	"ymQeNR93WNaJ6it3X9sMIUjOc0mFa8ENRtJmeFVzX/6iD7Zdf+Iw8eu05pYv3eMMIp9KaWhNJlKZQDtZ",
-	"SJ85DevIFKSHhdyoQE2CX2GSYtDZUeSBKLlfzyNEWIwTgZmClBqGpyS/ehEN2PTTR33xNMeKO4oQjmOe",
-	"MYWZilBKpjhFXWnS0FFeQ3MUoUS/RBNkwLq5Z5OQWysOpH5TMqfMJG3kIGAW0KsYrIEi1QOD2nz3bZCx",
-	"U2hxkX8JunPMKQuK1jdhyLlrD/vsgQM+M41cGBaCL8HpgGE9kEjQ6UzJEzeHPoCzMJwiOeNLifI/mZGF",
-	"Baf0IdlF/7DgksgI2XQy0+3WRf6k98RV3jLLPmtCmtIBJRGWYGFTj6h9jz0FuwJXEmbY/x8Ol9poa/sz",
-	"GnN+I6PcnYTxcMqU0fgWAcfe68ZxhTyUX+m/mYoELTCwPjyrZoQKh4opr7yei/lD5caPVJj+JuZx6CIg",
-	"T6psIfuC4Ly1lSVLATWcX87/djfgLKHKXXVLV/nT3Vtd2ZJgyu8qL43t6GwIbt9b/OBuKRHP3lX6zd1Y",
-	"UMveVfxgbgmyt9/scU1jzLgMdxt36eFDSVQ4FLbgQoWzTaXXCbqpOUzeNbqS5b5ZW8Kw7RC870WhBHeY",
-	"QUg8rvct2E5TONqVqlEumpFVvDqASghRL+KxFjEnyMKF3RCysAaz4tq84IzYYGKcEgyw8muG03pBQfNB",
-	"nF3McMury0cPrWWfygg9/OZP5q+iUff5w6J3WSlp/9HDhxcPm9z8Q/BLQ4eTEP+EeMIAjQac2iJTdadz",
-	"SmzBZ4ae2Q8uUSgLd82a9BB/TYakbaDo3Wj8q1Wp+a23WV3q6zbA+54308JmsVH7+CbgNP7AkKRsmppG",
-	"iVu0AdDvC57Pm8OMfY7bvjxQzUomauD6bX0Lwl2X4Dtya/dEYBmSjNT2fSVYpJRIcwRiKn78LgRwDiIy",
-	"Jnc/pSHvjSbe0h1+ah9znvC2vu/rTx8nnz7CRYmSDCVcSkrCFTItaxXArl7/0pkxLyN0XgI6vXAGeUnS",
-	"XjRJ2e2oZBa9jkZzIqYkGVKm+K4bqM6zfkUEgjYYuS0LZ2R99Pb4vHf+6LjX652dXwSpHUDZ33pY2ghN",
-	"MlJj8jiDr3V+w2syKSGibiMubH0QCIzheuub9S3n3YNwUVdkqoy8gMsSS9iVYE6UOwBp5t+5DUUtoh5W",
-	"xEVizBAeeA6NS2tqKGpqZtYCylRmRqEH8yLxtLwLGhOFdwE62BYOtQkagYubllT4CW4NQyaYLVfQJ/LC",
-	"TrmF4OOuGsHkpYm4pNtiJ1iKOvmyJpaLLbXJCipvkV3RHAwFdot7bzbw1nX5/RhU26HJNtSq9O5OiW4b",
-	"Tm4M9ObDqcZdocjIxVlamzGFOisAdDePGY4qhpjJZRgXlUATdFzUbZqSLtP59wolXjw67xgMhwCRM+pN",
-	"MCUQOA6knTT1j/HD364zCI61nPUfbdU9pqKratKEnFqBFucksR+dLzBblSe/fzD+zvQgrajBASvpwT6i",
-	"yp5Y4byhU+nM60He0Q1K/HxSRwiaPSDFE7wywSstBwtAc1eKeHl+jiReUTYdsOVsVfjRRyfomqG8QxOy",
-	"PfvGK5TiJerOMgp2Z4TofPHp/1UyGrAn188iJD99BBf500dksIrIkZ0Fg94Y40zZfAlDkCknjm0GzMRt",
-	"BdezL1PKCkhIt8A2vmtCyQCnekvEyj1ufqb6rWliZujOfASkbrCiKK+5mVGhy6tVLg2BljVNX0ohaHx8",
-	"s3hoPCGqtKkyu/uBLIoWzYPNB0UHB7j2zIl2r/MMCyc91+DtKwdi8IWcxbp5D3RggaMrYEB/m84zqdAY",
-	"Mn5cPTVSJJ4xGrvm4GsNyTYZMfXWAWis9WK4fBUD4qfIJinPeVQUwI70dtEc75m3gMtApSuTdT07YYNf",
-	"DZh5Wo76Vp5qk4dcoZGtox1doZHnZo3Qaf73RPD5SL9BLlKqzJ/6svkT7i4fnhTj7FjONbkgBr645M4V",
-	"f7lGWPk38j/gvnAWbnvc9rU8V/eoZ6fmpN+8nDsZfKWxrm9dWKViOWmCuAhv2cte+7nVz+OlJvqWU4B1",
-	"qOmLIm7pbVEa3TyDbfJPKutfncoh8LPqY053hJtlXUjN39seGO/gCexiqN/W5uS8pXOSUkYQ3GPzcnJh",
-	"ZLJGxyTlmh24zU1eIis/UZdxYxCAp0U5M6/ZI6WmF8KO3k2L18v8ZklfBx8/sl7oqF8OimgaVBola73F",
-	"uDXtXbTSSVVItzZ17CY/1ESlg5LRjOhQcGx7Hkb4HNvOAih4d72vTZryJWT10JRUbEbKgLHyYIEWQ6Z6",
-	"1waF7JlwYQ7P8SL3YQAqqggTdS97j33r+ABB/C/XX26OYx4gFvqZmt47tBqqkRA/OTu4egJXMl8fyJBN",
-	"WnIyLRs75tBcC7KV5u5VoC2K4yR7c1iTvybJXIt298buQBtwtzh7j6ZEAp6KyX7cv1n6upYvd25eG/C7",
-	"zYTdrdNJkCrOhalMPZAx2MBZTeGDa9a01oU7azuDGOwbPdaaFs5bkTlMU6Pfn97awrs1FBIugrP5Pj9u",
-	"yyF39Ch3CvC7rNjD4DFjhZsAN9bIsE3XPIuXU20352dh9W1USs74kmmdk6d7GSRonvnBIj+lK+aLGpD+",
-	"apmjpY3pPG/SgUy0u4LF44NXdCKr4Ocm461UMQJAUTR2fxZHvjYAn8fI9VvyVG3n1DkPrlPqHgZ92HE6",
-	"hJaJmrhlj2sTCDPM1yO5ZRO7wI1VpY6xD+Mx+JvkHh0HzTEu8zS0OWMiZZH3HzAoFlQQOQzBk78hMWeJ",
-	"tG2joSgMXmfY1PaNryl+W6s4CGDC3BCWt5p2LPstwSJYZFstnPAnVnpZaU5Ri2qFtznvXy9sSszeyHh1",
-	"4FwFLNIm2bOuh4v9CUbsIlMSjS2+WVeR9ypCmUgjZ/xqi8CGQROpL4EtEqHXz56gi4uLx0jvUS0dpUFZ",
-	"kwhL9PNvUO0Lb/rw7ihYW+TJiXVslG1cKe9Fm9cEYDTr4aOC4XrzkdARejMSZR60Iu9VXvjszhJzYefy",
-	"gYuzSkfRZtYNQU55d2wmRxg8aOfMgPzcvDUE2cauzreYglQrxtsIyBI80m2AUvqxMMHdcqV8CfoJYsxR",
-	"Z0anM1AAVGkTKugU/xXKXVo7oc8LlfUtlqTzIdp8P7z+mdnvH9657+12OuwhjzYcvEGn2lYHbV5mdW0Y",
-	"0rvHQMBAo98lhkjFVW6nUP8qlQijJU5vjmm7E78tT5lt78dGB+y5u28XZ2S7pgI8htr/5B5Kg7jQlltN",
-	"T+rXpRqn/FaSSrKcEVGtcQoXsvJMxXzeKEm87fCDfaKhxWtAVE8IkK15Lt6twyIZre/Vw3plJFz4KWqN",
-	"K53Hx8uCbs8yPi8VspXs9OhZyiNp+FAVg8EuRUhq+gIphGRVkQbb566VWfPQjLWBV8q92AtZxAXIKves",
-	"jYNsPTEtzIIG8hNtfjkhaM4OHRFDDlplrdxro+ZVO4SHYtTd/Xkmf3W94O9QxbpPlNSs+/HzUbUxZzJL",
-	"1b0oiOJbIUC3/SbxR1bTeWqRw/jQkiMlE3X4fKItVOSXrpvqpUKdIqrulUNwPbQRp1IRm0DkLfP2EdPS",
-	"pyp7e6McPIgQz4Xq/Qnyn7CKZyR5xlPbo70SMocWF0GdPIFHbIc3xiHFRhCcRIicTE+g8x0nEq6Q91Qq",
-	"lw9uWn+0Quqa5KOqQ2QJgf7YK/kWhpdcoV7elI5KNKdSQnzdHxPqSkJMT5KjcOBLv0qqzSLG3FM0tJ9Q",
-	"IRUarxAWgt7i9KiU1+hGV1SvmAGS+UKtDoTdZcnoEe1dqPbblcq90exoG4ZDwO4601IsdJzhRwy7//rT",
-	"2wg9Tb57c31kispOcaZmp3A1QqZbSR4HR6NpPBv+/b/+e6QnCTsAzCkTIcyHN1Nq0fnwAdTHhFsRojVV",
-	"ESbq2POHdWAddzAhMmYrmDOp+JyIY5f849c+m8Yprqrc5pv2B0xrURmhW7c5I2N+Spdra8qH4ZJEY6Jt",
-	"PUjLItDkRJCYiwTuGTC97nluhLlV+9N+LsWEpylfgpctqFKEFSM8GbABe8LZrdapnMn+gB0j6EEjERYE",
-	"5X17RtD8wATyT22y2D//IjkbmdpK7DqwjDSVRyf6PS+oVBJlEpDutJ29wFPKbDOGBZYSjTwJNEJjHN8g",
-	"LNHI/gAvGT13zWji1fG/kdUI4gVxTBbKJMJCKid69cObt4i81z+jkWGS/zEyFEKoOFlA2SLlOJGoa8yN",
-	"Cc0T3ahAb/5yfXz+8BGiTCqCk6M+5EsrsYI56jfl5/w3xGTJjnmygmJGvJIWWERAmrEJsMMUXhP9RUFU",
-	"Jphm2NHTt3g6urJYjdIhjaDR88kxNBMaoe7lmT21kwqnJNLfvjz/xvxkBc0RvFxvJD2TGCvjWqDRtcnB",
-	"/ZultImQW1xD2CgG2HBkvWFvv+ktpj81AnJ6e220vtm6+W47gjQUs0ukyeRLaUzs+YLdUdqQFpQobEs2",
-	"UrsTZf/0lLzH80VKTiiDJORTeNq2ITTx13zfXb967pVb9Du9k7OTnsOMwwva6XcuTnonF1BQrWYgcU5N",
-	"nb3+59QUy2p1BNR5nnT6Hc2n11MLlLbAAs+J3oO13kdxy+kLOgcfqfHGJ0bL6jurhY7pyoTeJZrxNDEZ",
-	"11RCUjPkNOm7fs0I0M0SU19zIg43Ykrpmz/oL4deZaIhpZetuaHvoGcUMDRQ8bzXc2LTQat60uEXa63a",
-	"VfVMlZ9/c5+zOsY/i+2Ycrmz497Dt73H/V6v3+v9ZyfqJFTq3TW043356WOKGSXoBc/GEFrXhn+nd/b4",
-	"Ynw+6R3/KT4jx3/Cvd7x416vd9wr/neWFwj1zyIgoSyQOt6V66bqBlOUcHfmqRtAzo1nmlIlo0or1Q9t",
-	"Fwp4EIw+0E5rzY606tcKBZgl0mLLDQeSiy7NqoS+kK/e6bc4cYhg8MhZ8yM/MpvU/zeSmIcumh96xsWY",
-	"JgkxUQzp4I1hr9kZuFKsHBaj8w4q+2Vgixr/4doeomy3Rz0F8m/EpITZTJlvbY5Ae0ZuZEYbwOjMTwx7",
-	"/IuTbRPhNzHsdzCCBEfCeDadIa+p4zpjFpGqYVtePw/z6nas6Jy2su2nd+6HNYFwth0d70AMbKb8oYTE",
-	"rmtxANmy1dqFRMjbmYcCOSM4IQZdVZsjdS+1t53CPfDOz1XM6CceNz/xhLNJSo2jennW4hNvOX+BxRSs",
-	"kcvz8zYTAfNaSvCmyuLPbCmwuwysFeA8HYVE4YfIGS6nv8F/nycfak2YPxPlhON+mvoPrp+/7qHGPXTZ",
-	"/MT3XD3jGUsqzK39nJy1a7T7Vpr72rA9qOwFdFntB81n43dBI8eFIABEZEDGTtCoJLBHJiYiyJzfWgSy",
-	"4vqJQTj2dpXJf9/R6pjYvrD7mBvl3VjZEiUUuXfbsbbN7G+l2v8gEqRMrjpx8mgLcXJ+GHFiB/JVrBRi",
-	"RavmFpr2lYCEQ5P2Bf2Od1XS+qlvtvugyzeoCEGzs3bW8Kd4LAGqZ3O0wt20JpVCwQV7swkGQlk3SD4n",
-	"KufcnT+H4gO2ScX9BQjy89S2Oz4gYvReLm1kwhLp3/DN8dmjt3C13+v9c++83+u1lzP4rFOcynWecDb9",
-	"9NGCjQhV+YweR/kzH7YQ1WblIIUvFBKwCwuhAPj4Zx0H2M+4uGY5eGlC4hQLLTGLbXBYW2NTDMJ883eN",
-	"QrTj5t05dEv+vMs4wR9eGmxJ61qfxFz+YwmAXVz6fT3074xwAQVuaIq6eXsbh/Fbzh3Ut+6m5E9/s/+y",
-	"vn1CUmIykMqi5zv4vRA9lU11WZOMa8dPTYFQIvCS/YE1xE92jt7SHVQxuAOUBVYz7/zELWCnKvz8nd2U",
-	"MfIO2GRBj01B12bj79Xzt+au+z+t+gmwiWzVmTFtLcg44KgwA0MBtD46QfXJY8GTKCfrtyLcZ2952toi",
-	"d8+fwM0s9MB/ttc047OCWHS+4ELZQ1egGF8Yb7eCGv5uzzMpy2zNx1KGKSLEyJJIZc7BT9AbEguiTDKB",
-	"yYKDvKrkCzux8motu5yRBxLxJbtCdgPM8QqmhTBbwVVfE9gd7Z9tBZKRgUwWg8Ac/zqcNouv7SUi5FkI",
-	"A7aeHTHV1L7sPUYMz3P0LsOnyKbNmHVQ+WdPBswIFBRjZrOu3CMmucM79zfn+0HL2LLK72sat9hu7bdQ",
-	"GIj/3da758uzkH83qVVDclux2el3pvFseD1+kjyd9M7OLy4fPvrTN487O65IUmdO250C3E+VdPvT1F7z",
-	"L8HQvm+7uTjZKlKELARgDlID6j8kGsvWz+lv8N8Gm/g1ueU3vtBpZxSbkYGA1c8nf2CD2FCokrWVd4Gp",
-	"81x8fVUW4wHr1y7UIWzfom2LZ/1WjA2/twsXCSAVutjXFRoBstzpSPERGmt62EYUWCjUhV/J+zjNEot7",
-	"EbCs/UHch3F9MDO45l1eCcYB3lagKrcTtQU1HdT1ukPxRq+OFhLYMOREgWkChpBUuD4u7RD+1ie1Ie9/",
-	"w/f1LbFKV66Xa5sxAPzgliP43RyW8065JKfFM0nYXDg7Oz6/2BRQ0zdc6hsutrMVHpoTPG7xQvqdbzNB",
-	"cIbOTcmbpAkZVnoD25qsPP72SrMckplAKZEonmExJcFoXD7GfBIOux1WNMlSwEFZPyVcn/3B8v+KDdMi",
-	"C9CXhV9E/L+km6rF4osUM2Zg6ZwiyjtPbfCdRm4PjMoI1kWwAVW/BNCthCVW1lA1YIY5IJ87xRJAmOcc",
-	"qktMZ/nu5fn50Ql6u+RlsvMJ3AJjGDA4XgM/lyvtScUkTUkCzqH+hd8SkeIF6s5wOjmGLiOmfA2nsg/v",
-	"meOVHUvRc9IEVPT+Ouprty4qPMDYmm8gPb0JUjZgI0Ekz0RMIAc+L1uhJE1MMcoJ+sFsKLgwziRlRBY9",
-	"LB7IAbM7DcFOM2gu/le8LHyTHT8KbtE+wImPNriNxUt/V89xF9kYlHtnPSP3/rl3Zg4SwgJtV5F1lh8g",
-	"nG13gFDQ+bNxR7/qpHvQSTswSO0pU7lefadElajzIifm5vvz+76MvNOaTeIXS1WzyYkyOcv5ARPCqSA4",
-	"WUHHtKrIbcOrpkouxE1aL9bsBNAIRuBODHqSx5t5iV+n37E6bLehWfFs9FKnX/b5TltuRLchtCrMi4Py",
-	"QEapxk/2T0+npmzoJCG3biHkaezFPdptjVfm0Y0JoaWlK2M7aIMCrAPtE5z8PpnHr1LMKsOqsbWq7vjp",
-	"b95fTUnIpbfvmUj4x1Qlm5XGQpAFFmvjuXzb+6Z/+dB+Lr9pvGpPnK/q6B81Hbtxx299JO7Lg92zs8uN",
-	"YTFDfGFAV8zt4LqBQ6QyiUzG9pioJSEMjXIGHEVolHBG9H8ZH8oZXxqfZ5S7YKMB69o/tD9DJRr9NrC8",
-	"POj00aCT3zrofBgdXSHs+W8e+QbMOyCDKWgCr9CcW7zvI+NuQoWw8/dElhKEC7j6AQO5R6R9IuAY2bzz",
-	"fRyjQ2Sfh72bs4p3U+emnO3tptxlkvrnrVucC3lY3bKvx7m1BvAf3CVrvlkD5LnzXzXB/qlzX2rK/Ut+",
-	"SyKkuVvSKYsAZyMliiAurBw/jOF7auyu3HcNnlH9GasZWY+XRX6bOwfATwUq92AzTd2KXngLwhyet+l7",
-	"Ylp2lJNsojxe+bB3ZN/hsN4dOgvCY4cPvj4GTQOIG+agTfJkwLT5AOpS5YAjFtnG92yWMw4IPVbLp6ZH",
-	"xnJG2IB1R56hqvWzZ9yOIoSzhMLeBd1vdvJRhCQ3vhLWmlLfwgWShMjiC0sMfewMilJxXmMx/K4MBbxB",
-	"PpCuZyvq6q1+VKAIuTKx76HhnINOF8ZySvK1sD+NiZauEuVMAz+HNHjZFXrl8c3emstj469O0h/XSfIw",
-	"idrU0IEkqFbQtU/SgVWmLKG3NMlwmlM6xcVbX/zw47dP3wKR8m64pi+AO/PPWIGqk7+iTdluaeZ6zYvG",
-	"8D9r78JIs2EB0PXzO9P4k6mhL7b0hZ2O27wNWmNpgORRVth5Mqdkefyxfcm1zts1dEDdQY5yp/ePazmP",
-	"cIYW4tNHDDhjg87RHbmjoMe15jg2DcY2Z1PrG5/e/r4pH64jygGSNAw4putsULzO4Z7nxbB5hjxe0Lwt",
-	"gm+OFLpCv4hI2+Ba21h6M96QVQng3u/ekeOLDb3G2PZo0dOAwwVPaUxNHWP+yBwvFuYk2IP3BCBqZjuF",
-	"lJuBFE1JcCX6aFlqKIlSlEHXb6dYLCYbvJamY/7e1CFr+yoTYUz+jfQ+zOLlc1pfN6ME/H4pNjFOT/SW",
-	"3xA4pZpS5sHMDI15Yygj+K252Xakw/EN48uUJHCDbaZS9G8x95pczBmJb2pIUhaUZh9tncsjqeHEfZN5",
-	"7Od3SeWBliW/bzZPbGdRNMTJGyW1Te0FkuvX1qjoD3qf1qthQ6+a50Gdf4g8ht/imLyQSX1PqLR8Bznr",
-	"5FEs991/ffyf33T2TLfJJX9zto1RJJXihi8r2UbPFimBaYq6Fu3epLyYIoZS8Zq+1znEmZqdpnzKM9NG",
-	"JFga+8Jc3yPWWGn/05nGYljkd+NxnNj+I+0g78zbcqK3iSBe1lVmgOID/FSW7Jov7EGhGuO1WJynegny",
-	"z3SNMJe25TlMw1aelFdIzfwFsnf6K1TtjuC/CgmusCJ9BOihVCK5gIxgFpMT9MoE6SGtyF6wrx8wk0Ts",
-	"j3E54ynxh59JghKiCIizYHjbjqXI2/5ieWZraBS/uVaHrP51Nv5zTH+g//rsP5++fvvvb57L53O1+M8n",
-	"zx89/+Xp6uXqXx+fkIveiaTTcpeq/uNeLwrOf0KSeIwff/OnRw8vL87PeuVWV33XLqs1VcrtwgIy8nuy",
-	"tEx1j/Jw03Z6b4wegG71eB6qEFg+2A17Ke9AFt5JJuqJsFJkvtDWRsqXKOFLhhbaxTEYMyBYXVPeJBFE",
-	"SldKNWDkvZkfxSlg3h7zyQR1L88fm1teEyVWx9dalR/Vp83tvXs8LMKYC0FihWZcSILGemoCMkoXADPq",
-	"oeCArtgib8J+4wUYpl/olloTKXe9pWwxniubsbL1fs2N7fNTHrd64CVmKzs4uXEfv+BTRJkDl3YsCPvK",
-	"A8sM7OExpimdTI5xvKGS5HvPjkPdkdfoYQQRdIZocnSCfjJ4ypDn2keKvFensbwdmQiz0XwTmipTh8L5",
-	"DVgJ7xdcKJI4FGmDAa4NyT768e2z42/cnL794WU0YKOr0bE00SeSROiZICyeIXsyFUFesOBLkC2EKbGK",
-	"tHtD8BwC5wNmkN21o3YF40MxSVNpssG1BjeI0P9zFKHRP+v/O9b/9y+jCGGk8BjctAGLsRBUW7oOo1oA",
-	"OtCEvncVoKMHI9RdpJgy25LfmI5PT84eXaLFjDMyYO6CQeEmSVB4vaBSfWtW6Dq+p5BLw53fcn7zTPB5",
-	"23vf8rZ3+tABLW5/Yhyj9g88L+Ij7R/6kVlfn7R+5KWJvDxL8XTa/qkXAGXvSn8O6yk72WuO/Fy4aqvD",
-	"EMBtwUwuiTtJ0N5j1MEintHb0k9WpOThdYL+wrHAWae4xCcTClmNb568slcBcf38EXqFVxAhO/DBy5k7",
-	"6HD3tDzngHknBCcpZSR/6/nxWTkWsM1pjd+6Zw3Ez50agJTo9Dv/fHHxyGlUOC0RWaygE2Xn9aePUr8r",
-	"JugFkehZiudjvsJMqwrXrDinuAkhMEISWW4F7A4ebKefTqfSyKdKx3M747UW9Gbx7aF1iSHyY6JnGVUE",
-	"JQ8IzhDRflJKbj99RAnxj4z0Hg182juryo+MBImJZr6O13Pn53cbj49yPjhUGVIhnm1cJOo4zVfakp3v",
-	"sCJXIOOuQBKlPM4UycTVS67oZMCKcaKzXv/s/Oo6jjNC06sKc1w9+J9vfnzZvT47GrAQzlwebdsQoLFc",
-	"gbTWh14Fy3rVjUKaG0v05M1fP/cjnH2zgN/OiJluhWSoi2NFJEoezDIKhzVHUU6gCKicaKrmxo0h15bV",
-	"Wi/4VCLsf9h81//sCcqTBlMyxSn0QUB2X8gBK4960EkxEp8+2m+jhEhUnQli2oZGE0wV+jUjaIEFSsmA",
-	"ubYsv2SCJvTXjAw6R30L4YFIKonD0rgAW4dxNbPpg7aNygl6rgas6K5ierc8kCilExKv4pT0kYwxY0BC",
-	"J0YQZYq7VIMB62p3lZEUjczjo6MIOa0UIaeM6v3AYrf+rtVTtTr599OdTTpuB4F4t4j4X42ar0bNV6Om",
-	"1qjZfrvW5XJ4OuRrGduX1D7hBZ+W7YcNmZx+HOj0Ny9loKGEqaRQ94ZC/yrTv8r0rzL9C5Hpf/RasBaS",
-	"c2sfwperNvduk+Q9dYLMHEHt86k6L/PJjMQ3Fu3eNIe0zTD5xIBdeO4n1OpC/8YVgso0SEVCVKEllgOW",
-	"b6krdHl+jrTIkLblpt9gM8X6g+bEfpGuTtCLwnMF+MaA9/YSi5uCq68dVXYu9Ip2c/c+R/VWqj16WEj6",
-	"rwrvq8KrV3h1hWfbqcAYM28T5Ozt4zkkE8i3T0kOspYJQYk4MVdsxCc0obwUwt2zDWPIGT5/+KjT7zye",
-	"fPMo6X1z9s03l/GfkkcPH+PzCcG4Fz98iJPe2UN8MZ5cTs7G5+Pe+Jvz8zg5e5g8is8ejnuTXg/3YGnp",
-	"30inf/bN5cU56OAtFD8uJFWh+H/rmMM/rYuPTXJhr3d2fmGkHitQAfP29G0T/z5sa1Nc3o1NUQTlvloX",
-	"/3D1hVjcIOxFcH0Lwt8PO3iip1apHdIcKhsa1+YD+8SJ/1FtjOKmSp70V6vjq9Xx1eq4T6vDbsvP1ep4",
-	"eGdWhzsA/Gp1/INZHVZvA3SB1VwHiHyf2tFSNr27CMwPC2iUMbJbdXSEuEApZTfFj0OawO+MuEjKgggk",
-	"s/EvRLM9ZQMG1wRm0nzxyhQrwJk8pMXGmjIGai2vPTS9mkxvDKm4wQdXREZQ7Y9RzBerI1P1wtDII83I",
-	"lPicIMhnd4fzM3xrqlurh/RRNZL0QPrACgMGMOtC0Fuc6kG6cOkQqyuEgRYkcTN38ArV4JSe3IDZLHJb",
-	"5Yi6uGgNEqc8vjG5nvLoZMCuGcqYlfKlN5lEhvNzNAAlYPJeB50rA19rcesK+/ay97hVDOuVeeJ3NC13",
-	"zFbwdYgxKwlpbUsCiAJWZMphn5btD8vBev8W5ipKyC1mCqWaoek4YzhFv2QJjSmmgmzTEdLkVL4q9vAd",
-	"dfD9emz11Z7+ak//ce3pnOifq0F9cVcGdT7zrxb1P5pFbdUmwihkI/lpmabuxrNId7W2nSQKJpt8x5cs",
-	"5TgpOPiNvn0r9c1jRdSxKQnS1wL4BWPKMEAdNKZTv7Vmtd/4itHJRJuqqwWJ4Bcow6IMPTEDOv6OygWX",
-	"QHfTa0BJ9OYv18fnDx/p2/SeqWy1wJPrPkRh018hJ6b/56Dz9//670FnY5J4lG/l9cm5cdmTYEvTk81J",
-	"53/YpADHfwFfxnCBqzS7o1yBqLPI6vohai8l5nOAfAUQD8xWJv+apJL0EVUWERajkXOuRv4kBno7j+xG",
-	"H10haRHxqEJ4iimDo3ocQxU7AvSPNf+L+hkAgNZqME2OTtAbwhI0mmepogss1KnebMcJVnhktg6IDyzU",
-	"gDEo1RtpFh5BYYL+isBL45dqH29Ut59HrrGG4/+Ra+QB4CVXADGL/vzj8yd/efp2+PL6P4bXb99eP/nL",
-	"y6ffvx1++7/ePn1jHb+zi2jAMENkvlArg9x0eX4eVdPab8hCtfL7flwExdaduX76/c+cqdbe8dtHNkad",
-	"wOKWX7IQmiqKGjGtqdr21YW/9rN5rsDW4UbdfHXrvrp1/+jZiF+duAYnzg59rxTM87vys+zgvnpZv4OX",
-	"dR95+Ydzy4w1UWOEom6uh7XxBIYTT1ZHjcapds1inKZfMSA+SwyIJ7A0X9Ef/rDoDz9kSvtvnd+t4Slo",
-	"6s/KeKSCOIxHyqBB8edsMGrhWWMpmiDw9oYiJUwTTXH7lGWRUlLpVjbifYWu4Rh6QmCKevTGnL1PUAYt",
-	"L78gOAbQvF9xGFrhMACtUDfGM0qEQTBYLEgq7xCBQX/SxZLWvmtMHp4pNCrEp7YW2ICNnAgaOQtGy6HI",
-	"qH8Y3hzT1PQ6IpCbMfJB4Ud5RwX3dWiV5GV5nCA/QcQmjZD3VIIlkydmQIMnl14CfTIkgPtxRjQpXbYG",
-	"DGsU5ekXCKsBK1l6R2uh/ghZ4oTzT8xHH8gBU3ROUsosTERdPsm1ITbUCVFp01Ak1Xt2wIxINDkC0JcY",
-	"zM6x6e0LShow0ATVsx+w7ujVD2/eolMf8v70N5p8OPXl82gDauATI9R/P5yIrVRY7xE6O0cXl+jhI7Sl",
-	"EjusbvHSPZZc3MihnX8p4cN/Kc7QBUGfPioQ2VHpDRYikrLpEF5iEb/z9/y7/dF2nwiNbouMEb3in0u/",
-	"368m2VeT7LMyybbZRHVRL70oX1EkvjwUCbuZNsaOtsGNsKr1HvsSfhWnX8XpV3H6DwXgsEFoHQK5wbW7",
-	"q42Zj34doTlW8YxItOQicSFiGSE61e4Mm6IYS4PTjOPYdM2APAXt7YGzOGDGSQQoZ/Abu4POnJhNnvJs",
-	"0EETyhKJBtW9P+hcoYHxCtxNA2akwN//67/rY81uVp9BuPkNwSKe/Ts0n6nrAlQ9UT1AY6H1fi6BwM6Y",
-	"85RgVv+WUn+3phdUSkJEQoTLu0qpNG0aEYefKRxWjFOCcCy4lBDtkLXdgrgoDz8hE5ylmihwR5T3TLJ/",
-	"euru3Z228GnTqA94v9PvzE9Sno2J+hf7ppOJuOc2fmsH9y0+EJ/V69+6nkGH6QtYjZ52yOpfxfNfOB3/",
-	"+fHZ/5r/tfecbdFl2oqE5sY/TiJ+Oc1+tMRD0DNVS5p8Ap7WyH+qjxNe59VMyxmXBDEtdlIqSWIjfFwY",
-	"2W1ivOYePCcQFTShvQEzbdBLDW6d7sgjem4s5gRzkkl32njZezxgqYv7zcgcUYZGSWa2IpGjCGUsJVKi",
-	"EU5Tvhzml0b6XdoU2hAGy1tQ/X6RMCcIXp68MILgaRtBcDc7uRJo23Yb3WF86atIvTuRuuUq11rs5vLX",
-	"GMiXFAMxWxYqYp0oDKgH3yc4/S12GQofjMKA9pPrVQ3w+84S1mUFv2vboC0/UJLIDCn5Y/Xh3bPg5jA5",
-	"WmZRm9glqg+O5Y/tZ2t/Aa2wgwLa9sf+IuXzHz+ospmntxNgXhrXO/2sFmbrAAmuxcHk/2Pv/ZrbyLE9",
-	"wa+C5cSGyJgURVJ/ypaiY1vlP1V1r13ltV3dd7boIMFMkISVBFgJpGi2oyL6aSLmdWY/wH26MZ6NuE/3",
-	"bR71TfqTbOAcIBMkMymSoiRL5kN3WcxMJBI4OP/P73AWR4qMseUiwdZ1Z0SkcUzCmFHIsSMSnqMx3l4v",
-	"qMeI6LZY7oba7Iaaz7o0jl96K+URXxtr2ViX3IrSeFLMlFrbYkr2rTvmtEVRf79J3NGK+uSQ0VgP/7Ys",
-	"lPYj3HJjZSErlJAXqzMa++4SsrWrZ5RNGvNLVl/ew5BfMmFuHyeyx7wlUVOl2cguiJ/NU+54T/PE3T8Z",
-	"ftcFL6qyXlQaE2YbnyqiNI9jMqGQNeTaSPKkLWzfGuLHutA7T2Nw6Zh7ARJmAFg6XReOhJSiXb78PebL",
-	"/+QTyS5t/vGnzZeEYCB0vSov84jmnzlov/ebjE/jGDhbYZrAasHzojj1H19XFsS3k+/wVWYy3GVWvnfA",
-	"VknOfz8dr5ehb3asNE3fW/TNE/V95WOXr1/qLn0BfSTwgzWR5pxVbY3DpeQhRCDMv7niWgW2E6AKZnos",
-	"1pZkm81ldK+cdOYR4H3knu0Y+o6hf20MfQPeXWbteedw56Ao8Z4Kf5XAbhNTYrXU20pTW8YtD2bPwW1B",
-	"3LYr72WqydUXNLrRBI/YZUKhv+w44SLkY+g6mzAS78neR6ZJtJcaq8+fohkiMYdNSa5dyYcFhoUsCSo0",
-	"CWWC2xFRoQO4tS3wXkWuvlxe/U/BRobxsFiRKCWxHPCQMzMjMsBqknq7Yk3z7BBamxxM4LyrLZECq5Vc",
-	"pRPJCp2qlIzTXszDtuiaD57hObbi6YwAO3KlWqdmVFY7A73CrBjXAeGIrYS4t1jKRgU+7lLE/KNHzokC",
-	"B9SM4wLKrtriqPH0bJ4KYfo4DUARrrqKK+IVXAXGis+Ed5D1762Ro1arMHUEXz4rcu8vf8Rsm5lVzPok",
-	"YSOuGLn6VxLv0URzRQUJGfko0yRwi3b1BSgTya1e2YQZr+H7zbZpndyQB66wzLCdzF9QJLeOnGM9v2sd",
-	"heRetn6nke00sk00stYtaWRBXiS7U842Bhm687wj3DOIavtRC6/O+TozGX23t12jkB39gBSUKzCdRoyM",
-	"KNcJI1E6TphXtXD13+Dqa3r17zphbfH81zdvr/5bu1Krk5fgO1EklKOe0ajA23L+8/Olbn/3wQ+kfCEr",
-	"dV7r3ONHPnPP/rE9BziObB3gC4UJrD6ok+4Y0UG7p0ACVo6q+RgayfSGPUXoIGGgdJfVKWQ3dGwgctVZ",
-	"n7sH3+Fz32o5RbaAM8FcIXUnUyT/mGnFQKMRF1xpc4guWSdmAxov10IWcojhYNfhRM+mEa+jclhlYJhy",
-	"pThL8rW2LIEgR/D1jtZJq3XSevr0yZPvvjO/J8yqmBbLonJaQfNkTiuZ5TX5wEtE9CrVFet7wfGUXV9Q",
-	"4bPwB1tUwWfZshNXMz+XF1e8oOEQXCSkx2IpBopoCUFrR8qk2jW6TcIS1gW505V6yBIj1qakx9piltAP",
-	"gNDN9EI5GrEk5DSunZGuG65L7JGGF4HNb96+h/FoSkZcgbxcrMFoteoE0x4sObpGOG3hD+m64gCfLJxb",
-	"tV0ZJ/ySx1dfBpwlJAYvCIJ1Hpij167UAtJNmHmY4UCahUPBQ4qitwsnFK/kn1lvi3PvRm8DbFucHMk8",
-	"4yY5t7e4z7QtRlTQAaDghDxiynJTs+gKHAnWj9D1mc8ynBXvSHwVRSY2Sv7nN7E0ZgFn+68h2QF5m+VX",
-	"Vuzl7Cq7m+DdfsVI66RFmk3SapHDwzme9O787Sv7hAPzfcljVdmEodwqdEmReLG0MSdZMhJbU5xYo/nP",
-	"42zdR966rypTWpvtkRUqzWarBXtUJFTsiVtxB9eWKxvs+FLTD2/ZlZo8pFKTtzYfNfPSWgZd1UNurDOa",
-	"6GmtXIrO233W4e8yeOZqUebUjtk3giwYYV6OCkjEVRhLlSZMATA/ek8cEj4A/tdOQXYMudJGLnNF2CU6",
-	"gRazsLFG4kacf+3iF//rHnEBzJ22qNluxcwsBWJkwrZcAHZsFKhlKuTSyH9GZzd1pHuSEFWggi7JXjcu",
-	"d8+KPtvGoe/JfM4uzTnShCqVJlSEjERXX0ImBI0Zubz6kvA+v/qiZvq/jseJvFww+NYVy7clcJcK1mKR",
-	"Obugm3pLb19kfiPx6+wkldty68eR8yzT2yoFIudEsAnac1mIleaGJPbIQauPWKMvuzgZMlupD4EIocEI",
-	"jSRDmMo+13XyPQvlCErwMyNrnNq089yi6tHwAhvuONPqjMSMXtrafe/hfGb0AnvvzNpUxe1mIrpNwbqh",
-	"LeVCN2+Sqy/9q/+ZMHL1v3SS1dddfSExIyNqtPsSnoBWwSYn/Bbrnm7TDLolfrutnSg3Z26fN7sCqB2P",
-	"fnxFUCvKlOssmwPUemi8YRrTrPgpSWP6VTDSl1yReI8OkqsvwM8j5mUTXNKYRzaFIKbkuYuBtCun0CGs",
-	"wH9mbKdD9J9NuGIAshwybKEGUsf1nLaKJJFJWzhxNKMwuyyeXNjUjNBL2EechL2BElQv26J61GrVAjIZ",
-	"8nAIP1t/pkwuFLG8H6uVfk8NG0EHp5mHOeQuKUmRyVAGdq5GtA4LG6E9h+l7i52Fbu7V6+e+BtRQ274y",
-	"U7/fUEWiPao1UxZ5Otor0sTrqwuq7KufuxffuqC6dStl9WXyzBRc7Z2ZsrGZkrvrHWeYCbPupOMmzpCb",
-	"OvDO0fiG/ktA4ISWxFyqVg6oG/jzDjy3XGnpwyuu9HPvvltPjdhiWLtHFTfMwjoiK8H14PB+7h0is9pF",
-	"KlJdmx4HzO5alQeunl33Hd6b711nVbZl+Kz9+BWfOYF3bYyI4Nv8Lm1Oubw50mq0jgkTl3JqlRwbmIzr",
-	"lZvFxXMCvT4s7hH94/LeznCSvw6pJhOqiBrSxEWZ51W+fiJHBJEr1B50q1UBEV7x+a16aQrV5LdWi6xC",
-	"29zcf4v56zWHREhdcCFrMA1fgRp0W2gZ0SkJ5SV4fYd5vL9OzgWx+6KnhIaQdNSbkphOMg0YlGwzeEB6",
-	"qUbNG7J/8n69ue5KNeG40gN+yQTo422RK+TlkeucaO9Vhb2WJd4DM1j/3N9i9HonRR6OFFmfcMpU5VxM",
-	"7GJ89xDINuzVtnISiMRtDEMQWNQy+z2FDdavkXI30I8t0e+HQxZelGdBg9DpkuqiUEI2ANXesz/tqVm4",
-	"3rYoEFZZfVhEp7WAdGWqO7LfUaEcM3idCybY17ZFFlEIsyRrN5gZgH0ag+ufVJlAXxBJ2KW8YFEtaIvu",
-	"iCvFxQCb53czKdklVZdfGRA+Gl/9h1YBeXb+MiDq6gvg8Vx9IUqGnEIirG4LFKinRMhsSTimd7EoQIwc",
-	"5yFSZCBd2CQXsEZs5r3RXHZdACWPc189pwEAO1aFUtfsoqeHvM74+ZzwLUy1zjn6FkDibwF3fu1c8NkE",
-	"8EUGOJLgoNSSAPmfzaQ2CjkpTcbWxZ8DJ0lzSGzeeipzxDSmgRlK8AgjQ1lrkrmzMdNdjFS5dupigUQP",
-	"SCJTzQVz99c2lIg5TpZ3lFeXWpZigZDL5NYlSyIe6kcntG4qUv46ZEYnX7CBRhTMAMNr5wTL7Rk/qwqe",
-	"5V6ZRVZ2N4UrXz17LAj7uwVFA5GgfVg15kHNCDvDFqqA0nhKrJAMnGgEK5RMmc1zZlGtjPNZwbS8X8c2",
-	"m2AsWBmrIGv6Fbl9meRdStZhZJuaEZubBMApT38rMbjm+HPlg8drYcsrK2ICm3s7Rs3072lmVyCNPbPf",
-	"WvuHzS1Wd9hTfL0Ly1HzI/ZfzUUr9pSXTSrj6B49VIBH8VGmiSIK41QsIb+njMR73IeaQpiJ6Op/j3Jl",
-	"FQ3WgMi0LcZQN54Kp7gygXCyydWXduXUV2m5QqDFDG02Q2KXSVvMXfJPGHjRvOBwnXQ9Mu5ixhNXbSHH",
-	"TOyDTXDmudYwMYX0WF8mjPCs0MMrXoEYMAR22wKOqIeVaaE1rGLKMQfJKllVIcU+G431FCAlUnEh5ES0",
-	"RWb6FBTI1Ork13EsaYTtjPlAsIhEMkxhgc1dbdF98+t7konPg8/2XxDssHd2yz1ypRbBXUaUy9jzHbLO",
-	"Dbjg2jrsLTYy2YnFr00srkkcZbaNPc27opRvwfmXy6EeR0E0b7ppCWlHuVR0R3aJv8/iBZY683bQy/cI",
-	"vfzKbs4OdfnRoi7jFju4hXsFSXZIUyD5UFGgSTjklzM/7cCYVgBjygATiuCYbPeLdfGYrICY2Yy1MJpy",
-	"yeAgmLzswZCZfZ5BcsLezOGF0aEyTKfmuV2Wp41mq3K3mMd4VlaBO14H6bgM5HjvT+9+fV09b9Y2hzjO",
-	"wHh36MYluo3RYuFz89UiVQfPoGpBtigBLCqE6DK9AZeoHO2z0F3xSg5UhrgIXu4k4Zc0JlU8DaTrDkPX",
-	"5ntn+hQ+0xaYF8ONWW/Ph5X1mNFthx6lSpMeIyqkQrCoLapojNvPPPjMoz8OzMVuzXMpcEWyg26UO+mK",
-	"g8ut9FeO2dyfkb4Sc12di2ZszQj7PAs6heRnORobVrecs13HuNbkObeKBbGT0zs5/bXJ6fWOR5l/Apd3",
-	"5554SJgZr+QgE49L8BBzKbZyx4BMTt019u6OYe4Y5jfBMB99v9SlbGkb+P4lbO0gQ+G+NVh/SGJSmN/I",
-	"oOeLjRc6qE20KoYUS07H8ZQAWoPi5sRiyn1bZGcpIL3pou2CMHmLv5+Ro1YL8GdVWzAaDt3LYToxNTMz",
-	"9g68t8gSeU0T68o6z/HKN0RKCDYzXe5RpswULR7nYaKdlPlapUwZ4sJN5U5IhUd5Hesr8qlvHPWhnW/M",
-	"slQx9HbU8Yp1FxR9y6Gbpbtnnc1WQ9o6PqmcVp72n5xEjSfNJ0+Owu+ik+OntNVnlDbC42MaNZrH9LDX",
-	"P+o3e61eo/ek1Qqj5nF0EjaPe41+o0EbsKH8b6xy2nxydNgCyZdhJXm9Cu4IEH7Lgvxoq4I8IG5FdiL9",
-	"PvDU7hORw0hEQj1nnpXA/hlZz7Y6sOJkmzrIrBQ/xxds6lB85AI8v2k2GWQn0nci/fGKdHsCHq5IP962",
-	"SLcrshPp35pIt+KRUJFJ8Y0dpQd2jlwMbs+n8MuYCUWqtu+e6kJtR8zFRf5jh0fwu8jyk8csISrtfWSh",
-	"DggXmFANrcfwjWcEHAQDZtOaDeeyffSo1jQcQvpxFS7REWsLpSVEtaeQrC4kwETK8bSGTQAE6XpLY3v5",
-	"1cnPbOJCn20xpJcMM8ARPoh0c0bdmWkBsOjbCAiLFcs6BQSeN2VPZZnjVERtAWD9NhxMFXHOww7VZ4TC",
-	"wrHILZNDPPB8M2YR2sImqY8MAQ6gA6AjMhLGMrywWeOBbYGw6KOhEwoT8S+B46VWb4tzQVJhhYV7ALbi",
-	"qNUibRAjmKzXrpzBrjq8s1wRPWo8LXLhvMEb7kn527QVoSeTrkUhMBK6A0hURlmpnFae//LOia+jFtTZ",
-	"A9mvGngGl+FaqSv5mf86uhLuIiM7BfcbV3CzNX64Gu7hljXcbEl2Ku63puJaCUUomdMx/FQ0TLb39MQN",
-	"1F/HdQqTBZ7LiYgljWxydAjokmvIRhlqpvcx/R+wpRerpXtcUKhVvjad873VcYMcIVIJ3u8bVXA6ZgH8",
-	"Yvgi4YI8wwntP+dqLBWsNOh55p53P57vt45PzG3mlMwdroInFxX6XME+I44d/6ld+cff/61dWZqkGmSH",
-	"d/Hj3Lw8RBYLerkk6fXRRpod7c2aCUgArqDklgLQQWWc6uI9Ar0+lCOmXK4oFVPEgmNQpc+1RdynXgJr",
-	"lrGqJenaA909I8oWsnJN6IByAdYFDbEgFRuTeVYN98PKCKRM+5oltTp5x0REuqM01nxME31gTtd+RDXt",
-	"4lkBNkET3RYC6nC6hmYRTse8IKETtAqN5dQtO8BdV8rqCL5rTpB5HuAGzrB/6g+//vTsxxfvO6/P/6Vz",
-	"/v79+bMfX7/4+X3n+//y/sU7ayA1D4O2oIJAmS1CJQGonjmfDljPduAp7gWwwJJuzUQy47906tbqBtJN",
-	"+F5QKdjH2UHGiVkRzZEFAyTIikPnhs5v+FzevlOiBNnZQzt76F4yxb5t68fO65bT41pbNlDsrHfmyT2Y",
-	"J3eRkLzNvhjFuhypZtIOUP+MJiKjae1aHc/YNCPK433r3wVMDR6/xr9mM6AXCXhME6NEmSdsez+gS9uB",
-	"CU0JzT5p/NeP71+/IlVFBddcsei0LRTtM6IlUUM5MVoQlkvX0KfNPoUsGeusGROqSFKzyHURDKyLO7Mi",
-	"VEBgJATsDWOqFO9zFoFOlMhUM2j09HtKEyo0hzImaElfzfAUDWcJiFvIiI31kMR8xLWqwTTRQ27PH9Rf",
-	"t0Ve7gRYlVqOx/ad3fxVHeTsXTMBeCdX5JIr3otZW+hhItPBEPAPzcWe/EQmQ6lAKUwZGcoYSrTOzBKx",
-	"REHjKnsjYOfwuC04JjXKiQC6oDF02j1qHEElvZiaP412HWBnYUW4COM0YlHNOu/bImIxG1DN9vDTSJQm",
-	"rjI/G7anQFRC9TnCNlsFFtcSZ0TTiGuiE8rjIuXzB6Zf52R28xz6nAIy5CxP+vERHbCDsRjMyT06NhpA",
-	"HS+s7vIKKlzE3GgVVu6jNDp60moeGuW2R8OLPo/j7HpPpuCgRwmPf3Vk30cwCVFQOZLNy0RoqmUHwiXZ",
-	"cLGU4/zd6XicMKU69kZcRnv5j20pd43D/UbrfePJafPotHE8j6cCPTHsca2cVr6X4iOAH8V7WNtIXr54",
-	"RtQeTZKr/6UZufpX8qRB/k8j7hByJO+u/JFRUcfGvrNN4+2W/ROjwrXh+GNGWr5E8BLvBui3exgWDwnX",
-	"DOG9y2IkL/K5MkFYkrA0gZfoUez2acVV7CGR4L51tHSP2/Ox6mb0zTCWMeMzz87/+fDT0z/RXvhnM1Z9",
-	"Zo0WeE2mU9JJB5eqI4VHSOb3bWplMB6cheNmqxFUvIBjISFZd78NYFldDTFtBtknVASbdFCbM4qfOdZF",
-	"wx2eHqFmunw/g4qaCj1kmoewonYljJBag3Lboi18UlzXbw7YPoYsfvu80ODa21LDTCY0EVyA4P6wBs5O",
-	"zltLsXZ4/Ijx5fKWlAOmtNVRPB3InkRWiCQH4I9jqoc545lRiirzpv06AJYfrlW5DhI6Wap2GfXu7ctn",
-	"5Piw1SJKpknI/Ph+AP4nO/pB0g+ftFrdM8wnsPqOlpLERqU1qkGf6XCIRfuBr8WBAtEW1e4c/+jW6uQd",
-	"HTFUX3gMnRZQLxqVyHvnhfQI8y2dXC/3Zz9iO75vWC/P+32rfuw6G8Xb82Xj3HeubEtpxvixu1lg5nwF",
-	"RxxfX3aUX0BZlIW2t7ejJo7A7nEMCreciAWdv07O22L+R1JkAJxaFIaYAxvsAxqusQ3RFGiLOVsgsDBO",
-	"cKeGhn5oEuRGAESHIugMGDNU/PF3bq0DXQYA9Tpbk/sCMgZv3jpitCc//TNHUiwecZwmY6nYzKAj+ukV",
-	"EwM9rJweNW4BDt2DRYoio/0X6w8BWg+ZKwzp2Jgn6XhVVQVa4wFCfMd8X5TiDAYJDVlnxEUKLs9D85V8",
-	"BDpcBZLJK0EFVDzz3+9ODxtwCFcBalxHN+YjOoYDaSRYB+HgaNxR4EdRldOTRlDpyxh5+W+Vn37+/pd/",
-	"qXwIKkNIL4THZ1XoMVVqIpOoo8yBxfUyemDl9OnTQ6N9QjsE6EQYK6eO4hsqp5V3CE+XKpbM4mbPbsqE",
-	"arOSHW9m78Z0BCuE+gqXosME7cU597FuaOQWOfVZ+DBwJnOJc2s2gowqsynkspb3Yrby7vuo9tjUGAzq",
-	"CN1aK2FLbg09GQ7jKujJlslAzahZp69az13AD8rm74kBgLFXjJWLt8KE2fM56WI4tD2DZm0AghG6zRrV",
-	"UKBbCOOH2Au2LTyaIVVzxUwE0lcpQUZiFEeioQc5ONFyl9HM03vQiDKG2VgXEuARFQkxb4pcKyddrEAa",
-	"KRZfMnUGoi47LgCi3O974V58SKeJEW66LaQISI+FNFUoyty7pOhjIInGdfLGnn8FUIiThGu2b1RewGue",
-	"toX5VTEam4/QJGFK2+UyX44giiwiwixnGnHNomVgxPC994pzdI302EBSZBx5E65r+NthmDC9D8MsZ703",
-	"4bL3xkzX5Xa3CdS00xx2msND0RzWPDbLnF7GetohOD0gBCfkgaCsOIlZpAPN2NzoUuvJTzaCaYxYzVZQ",
-	"kMq0osAPvEnBrG6CWka9oJ29ed/GIt5lVi0aikfFfiJPecJPjR5dg6ibpCBvJ/iOm3otIQbF3p4CVRfT",
-	"sxSxIVqAyQHaSnVOXKh2YyN364kpj8oGUGZFXWtF5dTQzJsD99fqZQFZ/KobBmNxKh3ru4WgHFFp5hxi",
-	"5GOqfk/3aEqaJ4TKq/8Nybm5PjKqxzLtsaUKiY3b3KV64ZZ/LQm4qk4CuvOiBLefaUW4I6BciH8vr/4d",
-	"i7hc5pvZWbPHK8/ycEYDaDw+of3oUcSuY0frCZ/XTnBiBjcIotPCpmuGn2CmDxknDNC7wiEVA2bs+gLH",
-	"A1xDxwO04J6XsWfLZCy26a5OhtImtozotC2ga8GsI0AK9CtYfdwyHWwt2zV6e/egq0Z63CUXjI0VphBZ",
-	"m/6Sxik7I12RxnGXhDGjiSK8JH06otuS8JuiFN/Q1haHk33z5+qGdhFnLjc91mUAuKS3kzr9tQuXteTE",
-	"1267Fq/xovG6itn6dcq8k2KZ19qWzLNv3cm+b7VwEXnh5kbvASj++wA+UR6BfgkQE/N2SeBJXZS1xqSA",
-	"aqoqQnmCiYFyPDNK/HxQPWQJq52Z/yoG7Ys4U9ZLbnN926I7M8duneBs5uPhVlHAvkMYrL4mvHxuhn2B",
-	"X37rceZtxnJdPqVZXiOUQi2TtawNj0k92W/MFptgrUxnHUFjH7Hh65wSV02V/a6SaTfuvf/09P95WrlZ",
-	"IDDf3utjgUhbARFe269H3lXVy7zGDmS3Zx6Ucx9QnfZVLJcwH0jGMndklbrmIeL0LSIF6aWKC6YUiehU",
-	"kR7TE8YE6RpdvosQN10tu6RqW9djV9WYKk2+w0fSse1mf0aoJiOpNDlswiUwEszroSB0xDS6/mAOARlx",
-	"qA6ViEWsyISLSE4ArTiMpetaKlNt7JSAsE9sNNZtMRkykbtxuLClWqQKzPSM+NFUw84woFKDsgFrp1CN",
-	"FonRKzEZaGzLWzHdxpsNV0SOmYCCApwvfA+NWaJVW0BJqh++hagnxmw9D9JsjNY6b878tJ5+oZSoOZCk",
-	"gZm2kDpLW7+GPQMy9DsgjeK0rLkEG8gRL0y/MiJy3yzU6q3HtVx/qG2y+Pnysice7iKYG6tmED91TxQV",
-	"rX13enzsj7p6pR6IkYjRCAsc5uaa1/+5grsRQ2m5AOhy6DvOioZrHhYNB3RcPOJJfn/JiN/l78QTmSeR",
-	"u0PZ4aKDh7KDB85/Oz60Dg5SRsuGvkszTg2tz7a1fnTe+ZsGef465OEQua8iE5YwEqUsICOmc2acWD57",
-	"95JMrY9pN+dGK0zPAXSSKE0Y+U9HJ6e5qEZvGZxbr6NXQBhN4mlWbAWoBUJaRA5bgxYzesnFADt32fjB",
-	"AucOFrJzHISBFQ/VWSW8lqHDWQF5ZsvJ2gKw6BCPoHFoJBEK8RFjUJiHItcIQxBNhYL+FEWV+ThuDkgK",
-	"0tg8gxVwVtr94+//LzrxzM3jhF1ymSocVkuih9DnXDAyjlPMnAJnjRFbXEbwNMSzIddVn5GuebJDdZco",
-	"oyhMDP0BkoMZBxqngzDPp4ufZF6BlspkKMGe4coT9PiBowA/CR+ksZIkYWOZWIRB6wgh1hGyl2HrAcib",
-	"QsXGcosMdq875z7p1gI0wyDp6qfX529AJeGCHBPrCToDeIhUJIyGQ3PmiGKJnTLOB0v35ofusCSRiVWw",
-	"0Ggz620oPF+PIiGPnX19MX+v2U1Cas9fdGn4ScTST0DV0OuO66svqr5+Uo75sjwz525bpoGALhX8T3LB",
-	"v44isUld2qqrG1TsSSvXfBY9g86pXTnFBJesDE5VTg+DCh6OuTEbRgE4QnPXKBDZCG8SOZJm8dXMOI2Z",
-	"ccAE/bAwFzwLm6Wq4gkoUQrwED26IP1aySFFbcEhcK29lAao5EZ6X9sJBh7y25HdLwRUZhuRiPVTVrbl",
-	"JdDAky0Z5UH8d0zotsCfa5kVOaEcunYbUwvwt9gnnQlIowSgRZaP3hZdVFu7REPjb1f3DmCzEJ4zwhCn",
-	"lqQChDEFq9KIxKxUOyA0TKRStkfPDykPh0w7yLxTctR4ag1P8AOmQpWWnsC7YLLwcms552m4LMJsXj9U",
-	"R6pHrRaResiSCVfMFqLDCF4CBBTio5uxLcqTH2pEMQR9gqJ3MFsXq97NBGzZe0GcckSnpMeyb+lNoSQf",
-	"OHSRxHtp7itNnGitJwc24cK57YL0GK0uzWDulqmA/7mQTyEFcUXcCx4dz1o7pnBTWwcWfo5ZCDZBVAgh",
-	"J2uzOetfWFpmNlMIC5lBgpjnDN8yRy2fCmzzrMu0LarQfsvihtQCL88eWQFUAXidfjVJGAK4cV0n56It",
-	"4GWIoAHvQzm8pwC+DVBwHEh39h5gBhZXwKrUFq2aa4K4pUZj/yi5gKpXEZHJcOpwOBDvgygJJawzVeXd",
-	"U6KHRnu2Za2B+zObQ150HrQt4QeZCyxAjtWx0NjGtqAOmiTvckYF3EXwrsCp0jhb81Bgb+6gSzEgOdZD",
-	"QBAlIvCxSswQsuOWy5gVHVfyC3PArAgeYyM1LYkyL8yZNFNBW6BNpbgYxPlqIqcFdjcjerlGOh3ywZAZ",
-	"MnBBU5y+W9Q+BM0KyzkcPdnaROtSdMWJZ4SStSBHjNE6gzlCVoYccR7In+Cw3Ff9oeXX62iSZsLv8DFw",
-	"a5Zk4niEAgdbkapOUiNSoeRTZMYpqUJ+AyQBFk3RG6io0LgnZcyo2K5fdBXEkfsAGFkHbO/G4B4r4or4",
-	"+5MheayEtLEcWcNpEoJNVsHR2ADxYpulgOZUXB//Awp7zOG/Lagj72e4KHDrW/OwiohqVF7gX9dk5+PM",
-	"4E6iNJ2qgIxocgH9Iy6l+S/mA4LcZ0YtURINyAn8H1VtERnOlxqRaZUS8ACyT+OYmhN0hj5FISfGGuGa",
-	"CEliKQaQ+hDLiWoLh0xbJ2/NW0E4TTgiYFGoHzSaISDJ1oq9Ymaur/E77qQWAFcMvHywTDuV/f6LB5AK",
-	"sLjEEoI7YpjBxwQgjnr1AwUZ+u7Rm8ldHxPM4o+tkv/uIX71pdN+zQUZpiP75nVwR3El9hUfCOawR7eO",
-	"EfrkqNVsBpUUgBOLv7DZsD7DFcX9CWb257vWWRW1FvotJAMquII1WUt6qlCaNf2tsBvMB0+AX9IYYEmW",
-	"pOs3s9RFc28HtaT8nmZ2Bey8zMva2j9sbprvKPLk3lKetctzLM/xv5ZrrCubrQTePM3/jHQ9IukSiJqN",
-	"AAkACu7HTOwbYzWqk3dMg39z9gEbs9QyolPCROQwpGBmbVF1xUu2R/ilramsYXTTWt8hFUK6KZ3aSCWh",
-	"RueDKgOgK3KeqQxOPM48Vy69XZ7/NqT3hnGspQffqfWsY8c3rGDh7H633zjZP2xU1j2vt5iSv2Uh9HBZ",
-	"d+EOrsLMTxZqr1Zn5o4gboOZ58nrO6b+TSavP0OemkmtPWXTMAICJyEg2TFG55QGRLASyVZmOR74eufS",
-	"vjuWXp+7+++3+Y7RgHfNd75FxEJ3GBzhFsIWblevK2rAs2qbG1LW5aYtVm1zQ0q63ARtwT7RUMeAHArF",
-	"6RiK8JC8MZvbEAvh2TFBaHhLZW1h1gCiPBijxldzMQiAotVqvXTa4qh5iLEmaKUjBVOlrXTM+wXqk9Bk",
-	"KGoLt517CrvweCAMpX13FlnS3DYX8w3YksC1hrUo/2WO/MzULoEmbB0fB5URF+7vZknq865Vz87DsvOw",
-	"PA4PS653OJraqecbq+d3jYRku79UZeKkT+0GmgXo1axUef6B6ddb6MwxcPeFml8yV9y9GjdU45hOOwut",
-	"vaC2vBJkMd3icvN18mljdsliEICJjLGcHyf+YTXQE7/2PXbTm0NCkWMc2IoGdWqrPLO/AW0SxJO8YKJj",
-	"699paIhhDcdNKQdAJNEgz+rAOTlVHd5KUpWFi9Y+pgWliEZZ0oY8WIRJdB45wt85IR7kmblLCgYzVGx3",
-	"N1Gax/FMAiUNL4ScxCwaMHMWTolFfzBGloQ0olEALXGI2W1A9oQGO6DiMhXSGOYLVQVsVCfvIWXGhdhn",
-	"MhCz6ZhHlM4yVSAIOaSKgP+TVF3pIhh8GlpIOkuOiagGrTAxPB2QfkwHA6N3Z0F9fGHHDo4t/20RCKQY",
-	"qTPCaDgkg0Sm49lgN/mL5CHDnGyoA8BtAN3dLWFbaGr23lVXjGwc1aKGo1f20o1DYtbXZMSosPjfUpam",
-	"20xfuz19SHXYxb0NG++hEZw98S6vxE8b+eHtLz8//+lnv+lg66R18rSFfQdXV3+OADozS9Owi0guZUhj",
-	"ckoiZhg+I6kgiaGvv+1fyhTbARYSjGO6CQv5mEMDlbUqDlp+doitRjVMLxkwEZqzPuSD4Q2Luu03Xp/R",
-	"4aphHfE+HGzn19OFyZuT7PMWl/w2mmIVs2MncJaXdXBjB34BrioV6ngqf5659y5S4QrCSlCXFNkkNWha",
-	"B39ibhrY4GV2LT55j7lptty0tS58zyEoG1awW0GDEYAcK+9VlpU506ifmCNODF/H56KrL6Qq+CWjKWnV",
-	"yKmLho2uvrhvDBBHImtxtEln/xugNBgW4xPa9Ud7hoTvLWlrQYvJZPzM/Eg130AVEKqMkW17ECZsxIWx",
-	"lGpL1J2Z0Q4++39CDyDYu88r9C2ZffJmjUvyapdZvvGaJhf+Zr7FA3hDJ8nXf7CyQ+QkKC2eriu6W/+Q",
-	"bXyeytT8GSSGuxWOmzvKDX2RPEe57MxZvl92pHJsu88ldIyRqddTh/N/r/Wp0CFa6I4HySfjiCgWJkwT",
-	"aEMA/aYn/h2UjNJw6HIUBZvY+1enJPftuBaruT+Pyvq/WpDFHN7xzFaSKaYUxPdwQ2GrAjQqEBvFtRvK",
-	"0xRPSSwH0AZ2QLn42pMWN4ywPl3JZ/Saiqn9JlUcXJWCud5QOS2XHIxr7GpnpM1Zjn+1tYndRbuhS4RM",
-	"2sK7YizpbuDd2yUWlEcZQ7o7Yl2M5+RGp2+Ve4d+zjR3DVCgA+6ChW7r7OGWuvf2P9E47lrrFenRvrdu",
-	"0YMOADioZ1iRKywaMX+CUEKEdnEV7mWfXNVgmbV7Z7bugkJtljdDQQJlumsW4IzwgZAJw/RosriPqHb7",
-	"e2iO44BfMlGmfGe3z+jfTKQjyBZnlaBC49iLslyHyFNgla6jslw7qvmqlett3kp0uhYP6kV1tjDFdUuB",
-	"kLz8SqBC48ha5asO+6u9v6C06D1QP4VG2AA2guybC6Upxg22CtdU9HJzHaLELlVwhQncM8RTmVbrY/G5",
-	"e1YFZTpc9Djl7vBffv3+xXvf6XR4eIIep+8gSKeTNNRpYi69vfqieAQuhVdMkZcxHfXkFOIBazinmr5z",
-	"6i0dj5lh0DQlKv3INIkYiSnpU3ip+UvISzbqJRhMuCUXlDC7HN+VEyr33zyYyqLFkh8r53pSXpBquxLS",
-	"IWcJiZjnGK7USpxOZagIbzOcoAy4Bptr6WlALPskEdOUx2AnGyKqgdPepYMAqpDsF2sdVSoIBpJQoURR",
-	"N6eFkCpqD21BNYkZtQBE/nOoTdQAxgizOwDHiEPah5/1AU31JwnXmok6+QkzWBQ1qkJChULETsJzrAZl",
-	"MfXQAUCqwDcdFp8ra1aYDa32zNzNnR24zQFLd2tZE9Dclm0LHIt0nf6z8JBDoLArz/u29SdGSITUbeGF",
-	"Rly1r1jSoixrz39/RtLKbK9xQpotcnhEjk/ImozvHpjZIudak0ndYmewnQS7Twm2Jh2U5ntYe2c2u2PX",
-	"vurOkzaMIuvJw75teAFiCNP40EApj+1kXeKzDvHLkzYc075h5oYnKopYwZFz0c7cuCo/OKoEK/GZzXjG",
-	"XbMC2MJTlzZGZ1FF/fW5kxP/6GvhMgovUU3XS5jOWr7bIvWC83Ywl1KyAaSY95Yy5TmrtssIC+CovHej",
-	"Cy13nAEXOUOe0haOxWT+s8DW7iUKNV6WoI5INbrXJkNJIsnUmdM32wL50rwfzHe51cl5DqqVQX+e5fvS",
-	"FjROGI1mZh65O58SARna+HIeZdX7dXKO5X5G00W9uusN0K2dEaXlWFnQIQykZ4o2ZG9nynKRSnuej7VV",
-	"vfbr5bGt7fDYB6RX3RWrnSHsR8l311atZhi1d9ZmXAFaebxNinhaW6L4yDETdMzrUzqKlyk8v4yZOH/z",
-	"03oKjxs0O4wV+7pTclhv1A+BgSwpWSqiCjsRL7MaViXrnvTbh1kfDHYf1wn22HXLoKZKs5FbAy+VfXlW",
-	"zy8zd95FCOKaO98xmoTD/xt8s+Ve+gFXmiUsymsdliT1LCYSJZlMYxDtQZRMCT+D5wNgjy3E5RjzxYq9",
-	"xkoms2+30RTDPLCGxsU47J8eZ/1wxw7lxQRklwqtpiLi4Z/7uVm8VjI0VEHYBVliac8mOLZOXIJjULCh",
-	"NnNizdaRN3Lj+kfhel/uzBF7OC5cc+aN/ajgmM1+hcdNZn/3HbdFDj9/5e7V63cdPa9Do43WSStzDZbT",
-	"6EbkdadeuMd/7DfZgjJp7FP+ruH7Q2z4Lmb2cAlTW9CUDj77fy6gzBX1ar8Z61sbpM2f32Pu2v4Akdpc",
-	"m/dZ8stLeoR0kczlgrbUXpmltG3n0G7cW3ZlKfBouf1jRxFbmaGuy/9+meG2N0EUAwwx23jbzBeeozHe",
-	"Xi9B59oi795QXy04ElB2sRGN3ybo1tfBLmxJyi31Vl6FXziMqh3f2HVZXlfTTLUh9n3FkkseLsmr/n4K",
-	"cC110v29S0bQV0hBWr/hen3+Ka+9RlSXSI4oF7bPMYR4graADF4uBiSkCpuG0jCECt5qu6Ko0KxdIX0u",
-	"IkXalXdU6Ksv7UrtjHRxtC65YGxsW6PhTwEpHbMstfkX/OR37osfiHsRv7cM/qbZaNxur0/cw8pppXlE",
-	"kpQRKBJ+NqSaxQF5+t1Ro0HeUS70/nMmuKqsiIqA33RaiaWNRQaVoUzNPlRepSLi//j7/7hkIkpYxMmT",
-	"4WHjH3//H82T4ZoIiXYBz5//9IpEjLyi5O3Vl1RY+TrrBThqmucqd+zjm6HIFbx8eD9xh5b07OF8UDmb",
-	"CBAkk2nhJ1XbFSpESjkE11R+IUqJZknCteQJWyWps9A3OLPi9+odXP9kbX5qVjoJ4GI8apJGgzTWAFmd",
-	"XdJb9CXuWNGWLNHZM1Bmi84ezJ3z8SE5H88jNJRn95BUVTo2/1QygS4Ugg6Y+Rf2lFsaxp5TFw8+yxkq",
-	"Ws07eUPmu75/cu77oUpzJC8foYvya+gNYVZ2e2S3xPc4T0e3704okhJb4/+Pgs9/A27H2ZXaUubmL3N8",
-	"9O79jtvkyhvqwvMK10eWzmpbGxL9PTshV9EtFz711hnLzV2TKzGWzDm5YzBbl9hfibtxa+olTDVKE3Zd",
-	"A9jsRhLKyCLNWwQSUh2nvZirIYtqxFI1ZlTDk+6XHLIe8m3ni1+LHIdv8tltMSFORlBtoRRXmgrgvA5L",
-	"JTuTlcbT/VajdQygPBoyPH+wbacjZpRZC93kgLOqZn2uvsAC/aejk1p+vu1LQVB0bNf7t2yccMVsRrMb",
-	"jMxOaY7NHe83nuwfNt83j04PDy0LydZ96V153Zi73ec+2Zf+8QEqGFZEgXE7Y7apjBHlxFW/xyy3fBYZ",
-	"dilPSLY7+dnwzkJ5ifI7LRNo2x4ltI+Ner2zYUc9s6WztvE84YL0jYZQTcWFkBPRFmZPmAoQxi4cQp5p",
-	"/hvcRAYpTQBjw9YzXHARmePNlYLa4lwXwIrfhPVTxSL8yqNWC1JaoTrZneBezEZ1cm7nzlVb0PE4MWYZ",
-	"tCq30J4iIhmlwO+Oo9TJuyI+g2CkyGug5GScyLFUrLwyOKOev1gqvFccpZmjef5RpppEe6lg5OqLpmM4",
-	"peaI4rGMWJ+LrCWG5SU6oZc0/QS5wVxzGndgLyFF2TVIx3PI8POyBOb8qmMzzy08JxMY+UyuvjAIUfS5",
-	"oLHLlXCQItD62Xv6WXz1HzpNrr7AmsyNqcyn5HOFGnSuMx6FhRy/ebP6MPuixfcwaOUq85mYt+aspdkC",
-	"rDQ8levxFUsZt+nVBNKnscLU+vXIYGHjl1TKZBrfmlXP0BZ4G/S2JiUUb6EnR4B9VK4btHiMjaigTMAg",
-	"H7Mv2tUq37fz8w3yfeyetygVSRX2q1Ymcmf10YPPhtj/OHCC+uCz/dfS8uUCyXLDGjuPS1g8+s46bb2d",
-	"gC3S0HLGIEdYF1p5lRKmCTyUXlouvoHuWKTirqBPFjKbmVHm+Y3t9l3AaZapy8tZTqaQ3kjBvaHaPjuP",
-	"7bKtjGE9bs+dFPnRn9WTlyjda6mB2YI/M6S6QtrH/A69oj0W28rtVVjPgccOPt/XZMtMk3bl3Myuhwwh",
-	"SrNKQnJK3stUtSunhAqr59tOpwoTk6GJQYLu1iizChC5H18eEClCbHRq+0cpcFgQtyIWDwjhjRBeqbCO",
-	"Gof+uiyAcva79tE/t8txR4rrVkSSr6seryaSNlF/d6rs9TIhb6/idnlXGO6LFejOPAPxnPEfEDGXGTu5",
-	"kYp5YDWJr5LL/4XGPKKZUjOSkYdxfUp+uPqSUKGB2zsfTebQyTxXZ20x66MC1GRw/vRYKEcWis6RpVHo",
-	"EZ1ckb6MYzmBLtptMU7YJZepyu6EUL827O4se8IheiDY3QVjY8J1kXR4g9O8HemwLTPgEfC/Rb06g6Nv",
-	"5BPO71rVY3F4nTZ+b/w192g+Su17E//ATc19y4eY7zHOHONV5x1eau4DW/jbMoPeWBJcMHXzCBAwOng0",
-	"opr2qALYjotKUPkoewr/7asG9s+VqPBHRmM9LHVT2fdluJwfZY/8nrLU/KImLAFaPF6FRn4V9JLyON+N",
-	"EniQbNnA7c9IdWYO2ftrZcghWZzwwK1HSXTwXJMu1Tl8OBFyUjslkyHTQ4YtfyHL0sMvBSAXFUuNcQuE",
-	"Nx0nbMQVU6RqpTsTETXyXY6Z4GJAIHxfIzRh8FNAelIPCbqdiRRtARQYkqE0VDnFOIa5DGBBdKrOEMYc",
-	"H57YFmhTHAGvtQUO518W7JOGZ8x4rnXuZChjGJTIft/cPS0SZkC99qPfObTua/v0WnhqgOFSF4T2ZKrP",
-	"zKoaA8suchkKCdX3gF3tSZDWfut4VoJggu1nGx7oZOhOdpdOyc/y6v+LcelEVtll/lCd2YGfvG88cQMb",
-	"CWbp5RYGX/nUz+9uyfH3kHvhvodTNHCesMIT7PhYdmjNmv5fS9IMHGTxgTvYy1j+M3fPjTk+nn4/upVv",
-	"+VF+bF6yZMQAVIwKkbIYATXlbFddPCiDXLEy5+lvmD/+Ik3kmB28oQlkv+cpg0FlwtgFAhEbksQnR1Lg",
-	"v7NZgZroXtpsnR42MOSHV5uH5gd39Tu4arg91WmSDapSkf1bD9NE5X+lTC19XzbihEXC3fvhj6AyGXLd",
-	"wdl2JjK5YNG6hanfpwrEULan5d1F4foNk5Tuo6qmZz8x+wZSnZFZQSaSAiePZpQidzbQ/5kWwqJDt15F",
-	"fNFoQ/62hT1ei1JQNqBkCYP+ILnCWIYXbQENOjEBB7p6QCdRVN5kzMNp4HrszyOUF1tq/jm9h8zFrR/u",
-	"hZNaeloaeFru8hhfd3I3O+PL7/1j41N+m9mf+bYD9Vj6jzpA5Kpy2mytz6dbm/HpG3Die2W2gk22xXC/",
-	"WvP5oSZ52v5culiwLEvt9OTIjMqVGd37IzoeG6V/lfj5a3vvTc+r906Lb83FoAPkgAQ5E16m47HkQtvI",
-	"w8ylHuUx7/c7NFy8lA46CRvLZOEKu5RxWvSiPjNHlpVOZGTeJsywOk0WrkLb7PkfE5lqLljHSrT5y+ZI",
-	"K++i8379sVGJycI+laF64+UHplb9dcjDoZdAAp3HbfvNkGo2kMnUuqHVWpoU5jJnQ4xSpc0SIeZ1/r4M",
-	"rIkW+A3J21SAdue82+DPxqzSbIh6kcJUcLjuQXHancjrTuTGp/AW9Z7drq3BR1tb56NGZdoOL91pTLen",
-	"MWWM/R//9b977Nxu3GbqU+7KKnOBQzGnb/GDk7pQg9tTAVFDORGQbLMvRTwl1TD7gBGG/9/8+p4susxq",
-	"9eUeZjf/m3IalzWEEsl2xZ6wOJQj1ulJeREzP2PiFb9MmCbRHg3DlPHYq36D1cHqt6f7UDSXJnHltDLU",
-	"eqxODw7sS+v95CCGUerjqA/CrbhJmTHuGkFlkDCmgRdW3smQX33RV1/IvwTkL1dfEin47ykLSE+KjzJN",
-	"yP+RN/HueJ29cy5KgUOu0CkA8gDtNndsLeFX4tYrMCbBY9uBIMv602zMTvOo0PuxlWkW9a+rnB42NtKJ",
-	"F4/C9Q55e+cD04/fLnwAqaKPHnY8IO6IBFkOoAqyRgoRi+l0SfX/9T7IbNnIm/ytwPV+/PH09WvChWbJ",
-	"JY0VGbOETBi7iOg0aAsuLLi+7ZFI5CVLYitWyeuZ+cFwGGizhEFkvy0mNI6h2/LZXIdDVOYNk8q6zead",
-	"FOvkhTEhoG2NGaW7yBO6AOiE3zfT7HEylEAx/JJhtmRbmHH2FElFUScPRapHrZbr1OWKuWxGJPmZTdrC",
-	"feF4HE+N7ZE9iR2jwVGrIVhZ5nstYvv3YEsUygpNE97vK09GvDe/KAKZHYXioblv2xqWiAcYUn314uFr",
-	"5LpL37cGS96cDd+iVeTT353QxU11gK9Myt+hHG9tX44bo2xLEnxnld2eVZYUaCvrYBR4phhOYB/ilZyp",
-	"5YljePMbd+/N88eoEAwrP2znjM+ViE4VxI+s7HMWXwcu/BFUYqY1S/JbD8tv9ZCOV34KMmE8CIc/NtSc",
-	"59aqLInSXn9g6vKPckJiKQboI5CjMRVTcO9qaRPwAlBU7Q5jSLygVul6//K5GWffc1wLnUxBy0145AL4",
-	"+JY9lWVzkfPs1cb+bwshbUge/ArQM8B9JQbz6+TcECuDT8DIJ9zKIlQehZws0x0XTsZ9xO8fwnHKvIv+",
-	"JB2Q0JNhZXEcvPjHH39sfPhuM3i+wZov4zCtrXMYKBzeDpfZifTbFOmWG7m9Wsu3agNnpQ7Vnz1gID/r",
-	"tRwJvQCUvC0sKnkA/BeB0tNRzzB7lfY+slAHxHtvltSo+YjFXLA9leUUa/ZJkyp4NQSNiZCaoX9CSG1b",
-	"qLGoVicveWwYpJExPS4YenPPf35eBoz+3i7EAwFEVy6JebUzj1+X5cYGn5dBBCH6TWl7RaiJKUFiPzlc",
-	"zGou+QLLAFf+hGf2/vIBbcRh9RHdA6VDxuxyboYj+omP0hHIrREX+O9m9tGGLgcsKR+RKsUHgrEOj4rz",
-	"w9MUrqy6iNi+aEuj+T0SNhiyAKcRch5dcH4ylMpLjDRa35hC9+uqEak1IhM4xVVItaqVEaBhIVHKrm0w",
-	"WthHIGWdHuvLhK2fnb/whd19W2rWJVUfQA0+pBulrEuqjCZGN9T5Z8MteT2e4Usy1VChb9hYzPqayFTX",
-	"Nmhv6ubjtTj1fsr/ZVbvdjud0gnlGoPNmeaXsHE8zVL/s9N66se6g4wtnFqtaMV6vpTNXc+LH/5zo4ne",
-	"FvYJhUYn5uLCuqlWLNZmzUpguYE57d4AKMcMC91H/2mj0WwdGhFjydR9cG7FlOB5FKJdWG93eXFg9nWL",
-	"MCBYOjVm0DcDxWzltPLik1lpsL2wpy4ThCUJS5NcS/hQBJu5uOoLXbmXdoWosOk/JT99lPz1x/Ppzx/P",
-	"J6+fm/+9mL6e/tPT1eu7UJRd3yfCHrAH2wdWZwqJU93cL+WIeO9BZ4LcLJuShbUhWeJULuMBNDJLvqJj",
-	"Y77WyV+h9ArVSlgKIhiLAEgXrXNSzZVAiKvAKQ0ImnWo7OVn3v5cCwids5ox410RqknXo/EuqU6GPBy2",
-	"hX0HWNXGhDYq4YhOQUD0mEuP76c6TVitHN4OqeV+IS1W53S5NF+FKUUISuYTwHM2TrkiMSUjrhi5+lfy",
-	"UaZJQOI9hsf+5Ytn5OpLOJQpKHh9HrNOwvosYYYJnVae//LO8bGjVmUJ/2k8OQXHdc5/VuEwa57y20Tu",
-	"2KaE2mDfNpVq7vpSqXbttj5YsbdIdl+b2FuPwsucL8jFdw1HHhLm3i9QmuwEcNVo9GOWOA9HrVCSez6Y",
-	"g8/4D9tGpCyYkkm0G5YKb5P/2Xqf3z4XXFyRiY1jKjKCRY/7ah7RFVlZv5l7iN3KgVqQqqy6B/hHoq9n",
-	"O4C7tBLMyGUn87AZ9rIxR98x7MfNsB975xC7PkEOPW9DZUavj9jldebOWtr7e8tHb6+NCAIuASkb2+dy",
-	"PlJphyES35LIdDAkHh5QnZwTwSZt4fyBhBtLJ45IFTPdhNQZklSheYOhqU3Nm21EDX1X5kqIRC1vc9Ec",
-	"gaqFsPJhzTN4i2G5jT7qrr1dOwGxqoCYo7Ol4qK5irhobUlcuMYwO7HxbfertgQAGSgZjQRkzOQ4Zq6V",
-	"BJrxag0D4oBqTcOhzccsMSbysOe5d/c2u7vAMx0bZ/CfG0f9a3idAz/FRrl4cLgI5QiLNfs8ZlkMLE0S",
-	"zpJ9QCAATLs6jr8aTzyCchg1pK3jk8pp5Wn/yUnUeNJ88uQo/C46OX5KW31GaSM8PqZRo3lMD3v9o36z",
-	"1+o1ek9arTBqHkcnYfO41+g3GrTxxIzF/8Yqp80nR4etZmD3qrM6g16j90u+ccuav3jE8IiBrnMtfE/5",
-	"n0yqKjRS1nmjlVeJUQuIjKMscncL2mdx5xomItIdpbHmY5rog75MRvsR1bSL+jG4DmiioQ4iIl1D7d2A",
-	"SFtJQSdt0ZtC4oMiXf9cyVAzva90wujIjtV1R6XrnOYQULQqrD2jxJxRo4Mqwft9l7oGdXNTaIRj/vnu",
-	"x/P91vEJcTgfZDLkMajB5nVcDM6IeZfCJI8ffv3p2Y8v3nden/9L5/z9+/NnP75+8fP7zvf/5f2Ld2TA",
-	"NDlqHmJrqtFYT6GtvSJHrVbgKlKGXAzMlC7YWNfJr+NY0ojbzEGAxcEl0DL7pS2s7wUBVLHQFUMg7JNt",
-	"wJMTBqm2Go1aQJSE6IROOIvaIoX3EMHMN0QpLi1ThOsz4kUF9v+ZTc3khNQEOv0MWcKK9XQz3jybXQV9",
-	"zqwlEICDukvohPRkNC2LDGc8sSQ5o3V8DEkLWdv8VWLcjudCZAbhyR1iv7GXkDJssAYD3zLVA4lPwMaE",
-	"VGCT88SFg8o+IOf1xfFtj/+7+Lb3k3tvaWh7FTvHP0DmWkGOQI8LCrNeWLxKwYmeHWScGOrQNl/abNiq",
-	"Q+d2zm/4XP6VEjXiW8lS3InwzUT4+gK8THh7rG7CEpYBOCMjMyaEYYBcZabEH8H60bDdPt/7PueC6dF3",
-	"T1q7S+idt46HvSAUZXA1Y+tGvjkpbDQHEBMIqr2BYXbwOf9jWdDnuZyIEiViDe5+E8lWSLBmbTx/rtMc",
-	"zbPYk9QceqNzPsMJ7T/naizRAQo6nrnH6ZRckBfv6TygR8GTi8p0voiof5rX/qld+cff/61dKUoS9ISq",
-	"c7Qsfpybl+zbShWYSH3peI/Xh+8oEPKAsuW+5gBsbje55M0x1UMfUTk/LJV5TWedVNUPJUcT1dp93/W+",
-	"pBWvYRBcEUo0G41jqlFXzwjb6H4BsY5hI6N7DBTmM9drN6ZlrXafwTx+npnGraelf9iu32db6TDNphdN",
-	"ter0tdktq/qIUdqXOL5XDi23UCnJWi0wEaHi4wjDWDZZILiTp+Fu4BiaS6kUaRyvrIIsktX1SZQzZ+GR",
-	"+46sVTvzybYKBZwKk0Rq5twNMtU9+Wnb/qISxjRiRrFZu//NCo6oGZ+Zq7YJCISFgpIQLRlBPzJYh7ZQ",
-	"aXLJL2WCGCAwUxfVgJY22BQAkY25wHxOrtui2sV7O1xo2eFRt1Yn30s9ROyQHsI4YY8zgCabcMVqdfJT",
-	"fx9Cl9AxeeGNewq1iAI/zGtz303DpcGdJo6alSliS+vEn+CzbydS+uCDnp+LY55HoFw4mImKJVNAblib",
-	"Z7eQZ39juTd+24llwdTDLQVTHQ+y1gj4KQ2TinZx1W8trgr8zveHEcNFCRUgRLCFSx5BcBS/hv3u8KFu",
-	"RRy/tY1AizztUBpCeYRFGoQXlmZkdRPFtRlksTRjoTID0pqKSjPsi32NiHLoQZd4cw1QLfAQH+UlhE+I",
-	"FKTarvRoeJH19HHfhx+g2pXiPqVRhLqrRSW712qOHjxR+YvkIScxJSEdQ0eDaO/qS5hQQSJoq3b1Beor",
-	"FkVdCbM+yrreuBTT9dR6uzS3WDCx5ocXSnT8yuM5e25xkYCyO0gVzr5fY+FWk87NxhHEoVCtyGSwzRFG",
-	"yuzY476O2oVK9IvLJb5eO6qncxN2Cf6lb17u3LWr1/YxpRkkYxb5trxJ+ixvHUkB0ARbEhMLDBHv+lnq",
-	"r4Ibno/HLL76QuJs1U4Jj0koRZ8nI0biPdQejaY2U4tWX/1gmW+9zXqwUMtkrd7NN//2pYZPa87ttQZf",
-	"a83wNWSflq0ZotwyMzNDPn5Oth5jmo0mReA4n8EsWYeRGKua37LG6aFhob/Htq4y2uE4ntbJTxp9OXgr",
-	"OGfch0OvxvBCBYR9CtlYY88GuqhsEqXpFLBaQbKziKRC85jQmZpheGEeV9IJDS+4GFjEGGxqbCbNogWN",
-	"tC2wUwSE7TIPcWBxcsywIU0SbtN5qJsWXhqlSrfF76nUzKirgBzruZ6KFVNc4rfg97hPRpwHRzo8ArJa",
-	"IZjeqnzI2NjPMlWEhmGqpFAkufrigAIjRi6lThhxwftZvXYR2muF8lO3p7nvvXnebB0eHZ989+RpY42w",
-	"Oiz81ygV1lzOsuhHYzH6ccOlN6bk0vessDeryqHDJfo1ugq3K4lgzJ1S/RUp1chZbcwE1aN1JJ8ax1zf",
-	"itz7BcAcqddMP/NjoKcowyUDQZR5jOzpCzBzlpobfNSkYEH0ZAVetkekZQOGRIO2sMbFclgODK3E5qxH",
-	"c7St2sJFY7gObPCZDJhWMBJ2t5jB3bCul9w/NqQKkm9BptsYjIv0ACARFxcsItUubAaEa7rkgNg/jbXU",
-	"NcLRC8z4wy+JyLwzAzysiIwX0Sjq/BNUYFNWlsDNxlHlg+93ty35jZBwqcfU/NGnoU4Ttm7wB1b4/tEz",
-	"ipdq9SiQL51uEgU6XCcKdDgbBcqpfePAfdFbjr/iINB1xLjNSNC2qrBzdr6DztiFi64PFwGHJJQouNMJ",
-	"fQKAfH1fjq2jtTgRXZo79tMieqmD/QMt5PzNT0TLC6OhOHhAowF07btOnU7dJSqUY1bYjArPiVObH1T+",
-	"2MZG19Kw9Up4HSURiTVsnuaymIJN/bpZHpfb0+uzt1BF/FZK/vL0pdss6Ss78zm2w9LmdN59Lrc4+4Dc",
-	"CrByER1pMaOXzDaLh5phEVko1UFKkwhBVPMoLI1jlgTYpzVzonExTrWqL0E+fu99wE2P8mYajNNLtDSq",
-	"ZCKjFO6dWdnfPlcQrwMVN0wMThhVoFLOpwS7nkdvKccbbCawZp80HkJblhJLxTpC6vzFkdcy6WdprCi4",
-	"wDU5JWF89R9GA0oIvWQhiSlJshdIN1y0ThlvvvhLy3gvKY+Br/lIIrsUl2ihZbHLnoCzALCRkSSG495V",
-	"gW/WEmLIbA1vvmXzpzLAc8wi0pvOMAQ/i8KemFNy1Dj00ifgA/eU7aaWWCgai5MZkKNWqy0E1OYiQxhx",
-	"pcwfMiE9GuEESLWLZ6reThuNw9DMF/7FulDQ2QddDSfZFtUu/MPeawSbuzcgR42n+dy8D44kw0pZZGUw",
-	"8zRJmNAWQ6dOfumTUAr76yyXFFAObb0V7BMNdTyFnyZcqDNMNwGfjbJlxa1CX/14HE/nWd1D8Ts4njdP",
-	"Zq8KYD1JlGGAHtVbdUQhY7FZjZV1qmOosL3kiRS2b/Er+QM7V2bEgPyVi0hOFGk2EbmNhRrMf5XG2liS",
-	"L3k45CyBSemrL7GZGE0GV1/MpvQUSy5nbn+B4dFjME4dAwYIcqXZ2NzRrJNnoNMRpDWCip4irTq8xDaz",
-	"c/z6Rb4mvgKY259DPjBb6ImWTDnr5Jn6lQ3YN1DZLt32wWAMcdGxp8MW1N1eTmxzNU/I8Vbx6Lz+mzmx",
-	"71SGb83NAWyJUI8GSv0Zl1zxVfvBVLsyBJEN+aEB9knlUa1O/grII+dhyMb6FHq2HITqsovCGjvJ9qFB",
-	"i9F6pLwgXBEUZcxoJUozGmH6gbFlT8mv71/uP0HFiZLvf3kdtEX3rLuvmBG4mkUBeZkwEQ6JJdgAFIRE",
-	"TgCBFVp/5dWKhKq24BozCWh0hj1lQhbHCmHJjYaE2Cl/6gak+5/N/+2b//tzNzCrSHtGL6JtAdkExthG",
-	"qBHw5Ng+OJEdYa9LquOYcmHzF7Cc5kW9eXJEoGdkW7gLmD3BolpZj5q/4N58BS1qvpfy4mUiR6ve+16u",
-	"euf5AAs8V7z9GUbhVn8AfG+XTNB13vKrcOlcKz/ymgojCF7GdDBY/alfUh3KEduuO22AManV3Wl0DLVa",
-	"I/ecSON46yjnTZcG7O7pTVef4WpzOEZvXMSE5hpUbmvwv776ElPBGXn1y6/fv3hfse1bK6eV/3x4eOKy",
-	"HUAdSFKMdpxW3l59UWaskJFXTJGXMR315JQKDS3urIsP2GeWwWypxkYT0Clh00Ir5oTn3HNxeVp2eWTC",
-	"mTDrA74FxLkBGjmtuDQq0JvBB3JaeZlyzUi0x2hKmCYJi9nl1RcSQeg6Gdjmm30G7zVD4ubmKMVL4mHY",
-	"1jD3rmwQBVuGv+gIIo8KBZUJjS863C7ezfymwD2t0zSoOJk0c2wqz6lmZ8CCzoBRxDJMNUuTs9dS835b",
-	"5DMmzcZps3V2HoYp4/HZHEWd7f3p3a+vq+fNWlssxwwo996iJAbUr0m5OCVF0pQq8uzdX752x+9Ns0yM",
-	"mgufmy0WqcJ/maoF2YoEsKCRWcZMw8D1Ke+6X+jTeSUHilB8E6lSQTw2uadAIyCGXPe5qNWJ7Sc30wqU",
-	"Q4Ki84DYbMsuDNitk3M7NDh9LbQYJYob0iTIBYCRtAWUyIKy1WNZorHRm8gkASOxvB/KXyx/usd2KBuI",
-	"keUs7y2DZicRUySMWV+Rq38l8Z7R4xQVfrh+tawMw6o+rMdVbjMDcSe9d9L7cUjvtY5UmV8DtmiX3PGQ",
-	"+qK8kgMnN5e0lkcJfvAZguc0RLm1tBOKk2U3dKzuGOyOwe4Y7JYY7KPvY7KMja2tVvuszuaWXEoeQpxm",
-	"54P9On2w+f7s/LAP0A97r47VUAqVxteFXvO71pH5O/1jFf3Dnd4SHcSGn9dVQtZSL2Yawq0n8G/oAHUf",
-	"/5CcoBm73TlCV3OEZgtGqg6ryNBfTElPXv27ZuRShjRmt+ghdUgaGR9zGBrZ3EjVnfqAWL5FIqZhm9sC",
-	"T1OpD5UUuFDdwN0lnk/v6N+f97OI29XJD4kUERceo2u0Tlqk2SKHR+T4xBBJOR/67vSoMc+HvNqdhI7H",
-	"LCY0JSr9yDSJUtKzOe1rso2vysu5E6U7UXojUbo2+ZcazO6GnVfyAXolPSou9UxmInUt76Q38l17KHfM",
-	"ccccHwtzfPwexWtY0I29iualLEwTIP7fPld6jCYsOU/10NCGUWchJ7+wEZkRODFhox6LIhYRvJFUR/SC",
-	"kSQVNchmjiunlaHW49ODg9jcP5RKnz5pPMFG6fab5kf+kdFYDwNw/0FLd3DKuWYb5gMI14rF/XreAkJN",
-	"lWbo7FqwPAgXZrB+wtQQhorlgMhUe4+bzS54GExd7HHHEyilUWYkYwlxMSCAtmEGpD0FfTj9EeHRojHz",
-	"Et6+TAhe8p/EiwVPAqCx4zcK2qaFMkFiiqCfYY/FEnpKeMP5ICRFoz6bHaLarvye8sAwjN9TFsfeK9uV",
-	"mjeu5fZFQ/6SV+WMfcCUvoxjOYHmfdoravS/3XKmxTH/mnCtmQhcvRPzemorQ3DGMI2opt5o+Q0FA36f",
-	"KiQuY/OKiCZBDogyljEPOfMIzwGv/OO//nevGnNEx2MuBj4dMm1Io2z7cpgXY5UrUg1pHKsgP+lBltyV",
-	"taQ0Nhnv94lZ7FrgbGgV+FlGag5Exk3Dm1nOOIqmxpMI+kqaj64OU64Uh5cLqSlP4G2YNaP+8fd/q7kT",
-	"QQcJYyPE6Y3sbyN0q/qv5rlHt2hh3rBEQQd1M4ga0oRFxKxFT35i2eFzXxQYskzt1oRDFppVzItCsndm",
-	"AxTR0lDaNuwRAipj4SwTMxwh4trwyP8/AAD//w==",
+	"7L3/kts4kj/4KjjdRljaYVWpftjdVsXGbbXbnvGu3fba1dN72/JJEAlJ6KIANQGWrOlzxP71fYDvQ2yE",
+	"/7838JvMk1wgAZAgBYqkpKq2ezx/TLtEEAQSiURmIvOTv3VCvlhyRpgUncFvnTnBEUngn0+v8Uz9NyIi",
+	"TOhSUs46g871nKCELBMiCJNY/fhAoFuSCMpZgCRHgrAITXB4gyhDz6dHL7EM58edoCPCOVlg1SN5jxfL",
+	"mHQGnWHnfNjpBB25Xqo/hUwom3U+fAg6L3iI9SfLI/hpThKC5JygMCFYkgglRPA0CQmK6S0RVd86CTmT",
+	"OJTipH/6+HxyNu0ffROekqNvcL9/9Ljf7x/1s/9Fp55BfQg6S5zgBZGGQlczwuTzSP2TqpEtsZx3gg7D",
+	"C/UeNk+DTkJ+TWlCos5AJilxRzflyQLLzqCTpjTy0uFqueSUycXWLxXa7Pe97zi/cea1ufgwLbSacyQ5",
+	"v9HrgOM4QAkJCb0lEfx0SwWViCco5rOZ+Y0wmazV6sAUfk1Jsi5RawSDajvcJ3pdHfKU+jYLv1vvzxK+",
+	"2KTEKxavYUKUCCTnWCIehmmSkAhhmDeeSpIgOacCUSYkZrJq5lP1Ae+4IizJkaQLUjm450yS5JYwzLZM",
+	"n+aNdiPBCyIlSd5KLFOxbT/G0A7BlBGVAsV0SsJ1GJOquQvdpzukf0rItDPo/J8nuWA60U/FSWEgdnQv",
+	"MVOEehZjxWkVS2X5Ty2XYckVlXOEGXLIo1dyTuIIMY5ucUyjIVvo/hGfamaPqdoAWMJfanVQV22zgRJ+",
+	"Ux7HfIXSZS9QTEBuSbIeMi7nJNHsj7pTHAvSOx6yCpKYz42mZj4ubczyTDiPCWYZBV6lMuTqZf/6c/O4",
+	"KZWBqXCoyGd7tl+65q22guKjUMZrNCFTDkxSvx0k33Uz/MhCzqY0WWzlAp7gGJH34RyzGRFISBrHaIWp",
+	"pGyGplztWUITtEqolIQh0yWcRXqhnaVFvpWtmFfqjK5mTTcFWlHeh9nz/WT9kzQRPPGL+TEj7+UohBZj",
+	"y/vLhNxSngq0xLPKPa3fKcxxgd+/IGwm553Bw9Mz31CeR2Sx5JKwcP3vZL05pJf4hgiEUUIUn0Xo9au3",
+	"10jgKblEN2Qp0dkFmvM0EQFakgQOJJJkA9RKTT5C52NH6msVQz17+DDoLCizf596Bz4FBcdPRKVCWdoZ",
+	"HQlNiGI0zX7RMXpj1g91L86+Ras5YWhBhaBs1qsev9Gqqgb+6MI70nxbV3IWLbTZj7v8Z5Pne1mb/b73",
+	"gi6o3FyH13hGkKB/q+TXGN5zvxWRKU5j2Rk87AeKrnSRLjqDs34f2EH/lTODmsOMJDCGl5jGE/6+cr6L",
+	"7Pl+czVn3pbv2Od7focIgWdbvpM93+87r5IZZlTgrczJi432/GIqBY3IW5Lc0rB6grzcbL+vvk54SKI0",
+	"IU94RCqle0S2fmaJlRakXvx/fsZHf3un/q9/9Hj07rd+8Ojswz9t//JftRx6gSckrhiBEVVbB+GIm4t+",
+	"vZh8G2L2jMZEf8EnK6c0Jkg9DuAUxijBKzThUaXFMLXd7SO+3xKchPP/gJ43NVueROrMm9L3RAQoxIIg",
+	"zCKEw1CpgJQJwgSV9LZStvxaOTglTDaHc03DG1Jpekl4+kAgGoEOolRsli4mJEHd66Oz/tkjZcKenp3n",
+	"R0dxYaXtvsXKeqzghIglZ4KAMfAdjtQZRgTIXqWaEAb/xMtlTLURf7JM+CQmiz/9IrRFn1nlapoS07gz",
+	"gBERIWHN0RwLpZuTJOHJAC0TviSJXKNhhy0wGXaUjZEykS6XPJGgUEFL0Rn8/FtnSkkcgUoVrY9V+05g",
+	"BRXoYTeMrxjSrT68C6wRMriANaESvAXPGaj/yIwq31NzKZdicHIyS2k4J/I4Ird2euIE3tF+iw9N1e3X",
+	"+mVNWp+zRZOFCrTAsRIxSlkQaybx+wCpQYkAFSYlAjTBEdJ6WO+4ozXKaUzDfZfoFJH3VICmbHRQWCil",
+	"3gi8IIio8y1AyzlnStGG7XypPUJYGUajKNUfJMpY0u4bRCXCbL3Cattkz/VKUrWMDb01C6URkWikRv9z",
+	"B0bSeZdx/stPH2PMKEEvXv343dPr0ro/ztf9NReCTmKCsqE0XPq8/aFXPjSLJ7TJCkaosq+YRGoKBHVz",
+	"sgWIsqNpTGdziahVc6XtSjPDM55MaBQRtic3gDVn5IhAsORa1U14TMQA4WhB1SGS0/k8p3M+iGbknWbt",
+	"D0VebSQ8EHq4il0lvyEMiZAviUARR4xLzbdguALtfuDyGU9ZtCfp7O5RX5hCfy6ZLnIy/eA0aEImxuWR",
+	"bn8IMv3AkUjDee5g7apNzSW499QmkTxzABIjal4nJOQsoqqLZ5jGJNqbzUg+ACVujO00yHYBmFlUIOtN",
+	"zigJtqbd2M640FQPrBlNhcTxYXa1NdxQxIkAQoLUKmxpo3xt0PJNdmDvRU0Qxtk4MoHis1TXPEU4IZre",
+	"6vB3KHv2bQVlM72iGW2XzrtH2bsHpXUupCLEmfZBpUtlHgGNrzl/gZMZOQCXguZC3oeERAKd9i++ffjN",
+	"IzRZq9PMZUpHChrNCREmqVwjyTmKYTDNqCc5P9LtDyUUYQpUIH4L3mttOSMwkS21XmK2NuMW+xKNc7TA",
+	"bG32I4r5jDJxCV6eNaIMfYsE8EeBgGfOcX1te0jsiJpRLsGSHMG0DsRu2UCUcbZYymwW9iKAoIjEGGb1",
+	"Rj04ulIPlKLu3Lk5TzZNgLeaFErorjCVxz43Yu6MUEP8keFUznlC/3YQKazPRyWCyful2eT5qXWar0rh",
+	"u80WJHVfOcSCvNReNKUQgVYe2EGrkz4ht/yGREoFjdTew7E+3n9k+BbTGE/iQ8iDCEs8UUYjWCt5zznV",
+	"HroqkXEylJo2JF72xiFod4UisiQsIixco647lV5pLnfNv8uEh8p0O8yCuB6k/AwGm8ZvQrov6Luz3JBk",
+	"Rjly2xTtirMzd0s4U2lpVRoOPsjS/kTi+MhYkZNUWQbTVKh/rxFGk1RQRoRASaqW9kP2QX3d/fr5tZIA",
+	"4IPSFjnVPoDs8rbeCRZ0zK39CMum9ztBR29dse0dlsZm32qHxkYfDYdnPVQbD4zM2GsM2rYAt5skC1G3",
+	"jm9Vc/We6QgnCV53tAvGaoM/d2Aezv155hSDbxUI/i7rik9+IaFUfdtlfQLNYDkjrZDh+LWzzHC9FZRW",
+	"vsHCVFLYcTSd9ut8iLvTbkHZc/3CaYmQQSdl9NeUmMdqzcq0LdKynnzAYziOX01BjmwbYLadPgTl/STt",
+	"NttU0AQJEyIvkZjzFVPKhLHCtUcOcRaDw3TTtejOSve/OZt3znxeY60TF0eWkb7RGjhTLLFw0HHuF1U3",
+	"NVunzPLwde9yTARhIfk9ZBSL2u2DhmNJCDbH2uaWkDiRbT5aIzny/vLp1MsPTfHdxEdbmuXEcO+UPc70",
+	"/YnjI8aW+b+g2gO+134xzFsr8avZf2bUoxLzh5LeEl+4wW68HlGxjPF6VHlYav+r25/+ZfdtEJNbfWFV",
+	"lImnOiAtQGdIpEulQQueBOhcGWN4RhKtvs7pbK7sbOPhgFes56/nyMtM/Qw68Kzxyr3hMfFJuXxMFaKn",
+	"VmXQrop2y5MKklQujb3d8yndHvGQ9VVadUshuzKBZbLAuT90eKswk0rW3UmKlLmxfM9Wo1hU82rhNvHC",
+	"8+oSC7HiSbShzpxdFD975pNlO3FYO3WmAQdu5Z5SVIkzpbOgfBHdP3ps76KPR0fv/vmfakVsPW9lBK7k",
+	"mB+4pFOaBwsXWWMX4daQTDdUXwMQli7gykmEONbDCDpYCDpjCyWM1ZQXlOkInojcjvQtrGIvKgSJRuGc",
+	"hDfOBPNPZMam1xzBkV+gqyd7WSl6gLsJLJ8IAUrlszFjr1csyst7EJV0g2fuUTdV3z7YJO574D+C+K4V",
+	"zQvK3F9PgxaqyL0J8tot4Ar2osLxhggi9Z23bQRBIdo9IAr6hSBCHYSQkvClHg/1PORhl4SQhVcRjUhI",
+	"oz2dKLaPydpvIlvNbzXnyLRVC9Ba88ptjcpvKB0SWqFudsdkopeIogblrHfc8RsnJph++z43hHRC3ksm",
+	"ivr53bY1+J6E1Op7bXQq5zV7wuHlMuG3WoDDd961oNqbCvqU9sZZ3x8Z5U47G9vWiVflK4yXhEWUzcYo",
+	"ZZLGCGcMY+Yn9A2B6lAgjCQJ54yGOHYzBS7RmHE5sqMa28hxHREOG95SzW2nNBr9daUj6M9FGT1J5KWo",
+	"kwK0r1sjT4S5Ky+IfUdvztZ77q6cKLGTTrbpkOTS+N3KT0z454gvCaNsNoIY802WukIrnKgGAy3+8wVD",
+	"VN8xrKicU6aDZHRfhptwbI3SzPke4piwCCeO4HDOyGVCljjZU4Rmnfhk6E9zjmIspBJtOnMLYjO7f356",
+	"jf7+3/9zol/GmXDbQ7Du77RpLErzNbHCdD9FdzfLfIvxHXQgac6MZvPI0Sl1JnkJzzBlQmrvr8tvXciM",
+	"OIHGJmDMeTyiUS9AqzkN52iBkxuBqEQRZ2SHdfRp+oVMu1rHYpb95d9mOzsS8vnu5E5wRWpxGb7XiQGi",
+	"GPfko92+ore1HHQFXE2csSPwilcw3rZej+tZ/zAu15otuJ3jimmdTb21OXMcxBJzzuZ7tMecSeTC2KMc",
+	"FDWHFhMxtK17y2SqwVG5JMy4NoRfgJk+HwgTyG6yBXFC4IgMYy5IFCBGVkRINKWJkAHCEi24kOhhH2La",
+	"m6yJDqL3LUfhqr7xRd2r8gX/tqm5n7hEeCKUUNYq7zKhtxDwzCJ6S6MUxxBzYhTCkXGPeIhnsnAEwhOe",
+	"6rxTG0C6mb6IwxvGVzGJZqAFH4Ce5vM+giYkBFmZp43Vrr3b1qo+oG087qMIrwXqKqkqAn3eqf9yGoId",
+	"LwKTYQwB7jSm0ynCoRS9qjmeNZ+jkxxXe/vi7qp8p5R2gGdd/eSq2d+5FWPtCTXkKNXhq+roVmPALCSx",
+	"/onxkZjzVZ0lcShvzh2aHwc9A2u1uS1nYguFduOMrA8J+WI0Xq+rR0oczv2mqQnWGumXNqLBGJ1OSYSm",
+	"CV9kIo3ovPDPwRKNaKIdFO7eoyzkC22981TOuPqnb6NNnVS3XU1WMcdnDx/5rST6N1LogzL56MJ7jbmH",
+	"fqWbZO8HbsZdYW3NgLIhu8Sr9/JnHHSQG/ScH/e4RE8jKp/eVt6kV9iuOJSZF7UCN+USKb7LnEViLSRZ",
+	"7GRDYxtj6Rff+q2KXvKZ4iUdQTCQd9hvidQZ6ZlPW523gOaS8HQG6BlXr5/ruODdZtFiP2sMib2nrEPt",
+	"d7X5zdtWpO0e0wPxn2YUTYJ0pLlghy3ljmI7Ax/Exsm3wz2aODbC+DrBkGTrs290umPjieRdPdPJn57Z",
+	"VAltE8fre+LBRPlB7fJs62gZioRU6q2BxjGZe+R4dgyJrtnlMbjU2lHRyGQ9xMBSxUfV77TafKUtu2bm",
+	"j6Maf4cFgXDFbe3zbzzTA4GwwvzX3XwyYa5HtIwbbevOuUSLVEg053FkUI1mOIZQoUaOHmOZVN5hVr7A",
+	"p1MaNnulpSIdERzFlJE2XnUtYmrNJttOvVOEmfIegvOUCkFJEujNkZAZFZIAapYoYTE1InYbR5ZFJTJK",
+	"5AaIlTnmQolWWGRoZpcocriE8dUlYuSWJDr0lqBpKtOkyBlbKVvOKGgXAdpgmkIRsOEkddviFB0y7TXV",
+	"stFsN/B2sfQsk+jV+784KR1pA/QMkPpnFtkRoJAvFphF4Aj5+3//j4+2mIkV2fc6BSfhnN7u2UlZcDQQ",
+	"FEVKvHjw6aNMI3K8kwyoHZ+Hczc3eCHDJuQsJAnb8frd5MvsnXGB2U5n3Vv14od3DTTKwo47pAW/AXfn",
+	"ufsP8q3hjmT7LjuEVuioEvenFX5n7kifmCtSj9Mh5iJNWgTOPNEvVHg3+WKZKuM1jHl4I3ywciaXeIDm",
+	"fKUzQPmSMKRfQDMuEUaMrFCUQhYdqYg2JjPrPM1GvalplsanuOtvnHlEwVW8Urrm01TR5uQ1Tqg4bn0d",
+	"uSLkpo56r/SN3U+qqXplTuVowVmE16MVT25IVAFxV8hGsdMwn/R2k5MoyNc4n0ATZmno8jwcPy3wexuL",
+	"5RzVDnttrnkWahMLHJLRggsSg1I/S3FEYp7CPl/gRFII5oInawzEi/EoISnTJuICr7mUxB9Wmo3r0eao",
+	"DrbqGYqaoWtZF6ESvYR3EBVIv4a6v/A0YZ8+EhQRJHhMI5xQ+eljzxcLUWIjGLiPD57gOL47c0f17ho6",
+	"6u8v9tq54PTMFrBD2cRgkOSOUPsLT6X+57s7syPuzwz4/sC6PiVMnR4+F0EWDweWUNaUxIKs5iQhOpTI",
+	"REaApk5DUgqW8yc+8RwOti3Ma0tbI3MOe07GpxYpKr/s1ZyrtjtcZAYQDrUkCRIpbNbCbV3toudS7Kzv",
+	"OxurbqLtcDgc1Pkg1CFtBoK6DDA8TCeDVUKlQXZteZmov2bkQf2gE8zElAB71vNMsfUoj+QdKFNax1k7",
+	"SVGIJzbSsYHoKAlXy1NV8rXKbqu4RWkkPLZun+vNzeHIRrBu7ftIcq/ys9c+qVsqyNXNaZ8xvxqY864Z",
+	"236hV+5tS91CHUL1hwP1/pT+J1iSGdcAjZaFJulslJAlTyDe55bHqU28CUOeMiV4RuBi179OCVai2/1p",
+	"oewXpnqRaaJ+UCqIGOXIDMVrfmt866v+hKeSMuK0hrhfLxs/mWPGdOqiHT0A5Cnt1YY2dIIsVUGHOBh9",
+	"VzvHRtlvEBMBY6PbvvWaxzS0akULDWRJa5ElVM/rQrJFs+ZmCo3baxI1br5JrMavapo2b56tWcNXfNfm",
+	"T+YkvHlrAjk2t+MsAeWfslT64oH+wlco5mxmsIUwEjGYmZBIZkKCYBcIuGmk8hgZxQad940KYTCNL2ow",
+	"jbWR6RkDzADg70VQsDPVgZrHMkd4LfKvc4ZwktBbHAeI4CQ26EiMqwcssjDxMcG3SnPo9h8P+v0AnV7o",
+	"/3wzOO8XT2EnA7H7c//03c/9o8fv/t+zn/tH5+96g5/7Rw/1T/+0XYE4PduWOOOzV5XtWVyld5XLHHPf",
+	"PXKbSAbVza43lvDynk4028euoRSO73HzlCQssnFgio8fCLSiLOKrAdyTQYGFZZxq/RFIrrQ1yqPmejh5",
+	"TxZLOcpV2yxl85Yka87IiLJROMfJjIx0xF4nUJN61yx8pxSftXByOzv2407ix7taV7nsODQLtmX5ZAx2",
+	"iNiJnFt3D514AtUxTMTgTmbwhEdrn/lRf9EX5gft9mnqZqCwkEiM9BVAjdmdpASEqYG4NaVOdOJfdoml",
+	"f/XnbdgLpXuwO2WCwxul22hw6HIed21+lSVkoBejep1rcq+3+h7qhc4uuBRY4roIEa+n1Lmm10QLMltQ",
+	"rTEkwCRkShLCQmKXB/ucujmNmsZ5bUiQPEVMy6KOgSv1aXySLJax2WWHDK7fCP7KPmSo7KRv1ER4bfLK",
+	"QYyQTQ68R5Mk5uGNLw/MMoRGGrU8FehEnDlfIapvXu3FgmKc0q65I3Oh8Ymm4/D3y9BNiVfMmbAYtZmc",
+	"DbfC1GiqeX2lSmFXH6H1fhljlof4N5YEShdZgs4e6HJR0ykxPhSJE6l/hAh1cUOXSxKh7oqQG8IiEaA5",
+	"+KrXIkD2wqAXmBzxVBABQsT4AOAuIof53V1wWACKUnqrxQIboy5WarU63BBfga/BoXAvQOOI3KpWKCK3",
+	"eXEBq3n0kFkRhhcE0hdMBQmknSFohm/9d80w5wpwCqBlK6m+BVHC6Sz7apEDKjYv3NC000umpg5cYcgN",
+	"4e38UTzabVTTX2n2plic5P6ZOcWqdlK+JHkv/b7fGt2rcNJUVa4A0H89RMTZJQhFnkolE00AeF5qi+r6",
+	"D7eEZahNTtpEewcmzKyCZjbTaX/omMwxUIrM4CuSHIVYaIHvf2004SkLKxTEl5jGev8qwkRRohOFF0SX",
+	"2oQ9HFOoSaaPZcSck7F3icKY4NxzPCd5J7oQ2u4CF5JuRvtGu+dJUb5j1aZOLUkiOANkhwmJOZsZjRkJ",
+	"maSh1ZI3pc4vfDKqjuCM8bYJbMkOr4/lqo9ymXsv8J8enz660ItFJQp5GkdoQhBT3ccU8uRILAjCAs3o",
+	"LWHH/rixTCXQMt8vklOmr+mm1Fc471pZPvmZbW/0UBeSthTVsoMiWwR18gyZSx6oVzPOF3lsgIShbIku",
+	"hugZ2GETrH0HicN2PnqViLNrRrKRMbtdCxcLp9TfrD/Jyqoo6ZnxUMz5jUAxvSEgWEt1XPzbZg9ktKJU",
+	"KIfs1m7/4gRrNnTtSVvY4LVjaXWbvEM4Z7blt1daqti/dbT5UM1/BzG78ozf+7K19BcPlLB4QIyo7Sxe",
+	"j0ddYPmWLF7b+1aWv9NkyIOeiqUt0iATs8GR59si35NbkzfuUT+ygy1Cw05Ebocdq9EmJORJZCuLZIpu",
+	"NzOWNu37Xdxa7nh+8z2/JbH6SOM4H87IgSz8puDItzThbFFckYLVDgBIo4SINJZiH1WST0wc7La+ErJM",
+	"eJSCNTESkixFFR5NyTnHl1CzCjKvvQ65SjUzTWaEhbWxUD+aZhUeOZ3j43KEdzJFknuI4qF5PsQSS2Xr",
+	"3dzp9z0VYW5nl1z8WFDPleKPLAKnqileGuiSXBDLokuDyDW4HtgMTdYoxisXZcu81Ak6WWPv8oROMMH2",
+	"GAfTrjaIrkEmsaj3qW15a8dbt8aGV+twO1uifEd6HOKAEOligb01O+fY5LbMlb173MyftFEiv4Ats1kF",
+	"JOOifCSBYesCeUrLWOKF7ftmJ2thf/b2YHfAQTpA2BoLgdqTG9bdhMt5o5jUXXRmZ71b+qbKd1ubK7d9",
+	"GQ6hNDvC8P705u95mCrhD3R+QdlNW1+gR/f0B5ymSezFvnCiM6C+zf81ODmpx4ROYv90rAWc1VsvrUhT",
+	"2ZWXCfXE3VtjwF65gAbtPeabJQ77hI1J13VG4pvv0/eKdjjeYeVotEt5FcAi2JQAkKGckGhBGQnQMuG/",
+	"kF8l1PdvUwL6wExiBguHnI94z4gM56ZInXZqFSlk6rCPdr6iJezXlKTeO9nSUJ1PbQ3lgAjap0nCk4o8",
+	"d69OWY0QXr44gC7yF3xD+AvBsfRsLQj/2RJMWJ2q5CTJbSrSN+BeyyuXvWtQkaOKes+dRIOtO2UT6hIi",
+	"hqNAe9N5glYJV8qnrmu8RgLTCELofjK3FRiN8xNzHCBsqpZnVY9BhpjqxnCLMXadiGPX5barb2L3S6fG",
+	"zqfM5q2Ibc58vZpKS4Jv4A63qyxk9GtK4thpNez0NoF+GyEMPV/g5VsildrvywvWmbejKY8jXwwPpDwL",
+	"olQWlCWUIlggKtCC3wKaCUmyC3uwkpLjRhcfSsiMLIzryFaq9ObS6fF5jJ5n+gGibAayClFmrmlBwBSi",
+	"HWsPoTkXfvPaIpWPBPHnhSsaKBJZRHMqkJA8IdFlEemcSkHiKaDaQgiMjp4u6NkuVi1PpJ8egoRp0iAx",
+	"6CWm8Vvb9oMOiKlc7OeWhpLzAAlu8AVRQpbxGq0SKiVhGnAKMwjYNrqtjZbVIAT6yvwSXqNEIIDwm6zR",
+	"n3VtPgAsxEuoj2iY57h1EZaVOfxr+YKzeK2HRyKEJSI4nJtA365Y4oVOcidJSHGs5qz/u0z4ggO+XK8N",
+	"B5XkLbCTWUVnyQo1YQqclfP55gyLa1e5e97ViIDnbJnKtlcoG0Jie2GBPXa+N6wPPSpGXZ8/6hfCrvtB",
+	"G4lhO/35+Q/fvfrPd4X1bVkwYXs2kpUmhcPnvLbT6tIJPyVUkiMoUYeuNDLmDSFLYS4Pua7QTAxIFtxY",
+	"C6QLhW6tntDEoWwkkZ+Ujx+fm1LYsQjQ6cW5hnFfUUEKC/fo4cPzh3UB83ci2uxI35rYqJYLXVHS5/ys",
+	"/lWPpLoLdvOLnmzcXrHgYHbuld5b9k7mmT6DtlBHQSc02cZNc4abpsZoMIj8rUZpK39VjZx3muau/NU2",
+	"tO9uamYbOLhXbI1uqA7md0J1tAKxIIsJSUBTjkzaCpVCt5/zONIyQP35QCANYHVcWmNYrq31DzZ1e8n5",
+	"TZZ7F2SgPrrMPeCp88RCqkPMH5PJumlidRastBP3ubFazXBGfod46j0xNJu6oO8kS7x2dDZ+suGC/btq",
+	"nnu/d1r0l+bdRuttTHV/ejUUobG40BLfWMUWAsSAjbOIWhM0RRnSOS6oi3NQZbUBIDF1ypMVTiIS9dql",
+	"YW96M0kkRuXtURYViCc4RuS9jj7TiroplYGRoItlTEz+LnQxQFRqWLZJFicIthJo9ZTN/PbHltCtRmBg",
+	"WmpkgsLQG81B+ycRuL2zgDqTEgIQ3FLnuZEWSUpVdXNeEKRU+elxNXq+F5emkFmPEkxN8OFuGey+lb6H",
+	"8CwT5+uuVqGuRCY5MvrZRc9p42XJXSO5qgS4L/lFM2k7eZu9taPEtQG8OwboruZcEMi5iykjzsnsEs/o",
+	"5zawzKDl6TAI3Dpst911R4GsQXVUb1luO35HUNCKyRQ2TyJLnHB1QJ/33yPSPRZ8ArQAWWx0DF2PpYBz",
+	"OFCEBF9ERiz9AM1JHA0ZRlD8396KW6oax0XXFgIAfIf8Xq1nl2fIrLQ6Ri/4bAaVh3LvDRT/v8zHaUOy",
+	"OSOq2TTGatxDps6SKY9jvjpKl8fIgmhw6FmfPBTQga0fTY8PlLmYICyHrDQ9KJ0GDnpIjlB7FJXnShmC",
+	"yus6QLRcoEwaRXbTPNej3lySBRWCslmAYIpT3Tm4bKGMfTRAkptponTpP1P2vPze9IPDlE3GaAYtPuLT",
+	"EYxOx2mY2mHbQhuq4OEMnXKq1GyXVzkqxmbWOS4f3OAEO0ZXWocgLBJobCEVx8GQjStBSsYBGm+i3owh",
+	"TthqPqDXjC8RHjJ9CDt9ozHk47Xod8hKHaOudQMaw8OAZyCoqA9bQ+/Yi7Oz3jF6ekuS9ZDZRpNU+r+k",
+	"sWNw5nB0Zafm5Azly8ymU8YTceYDR1vFg82v5zc8eo510usQt9tba2fc2fV2GarxLssPbIXzFyFmrC3+",
+	"o3lnx1P+EKUBNu4Hm2L7O/OtWZc8oLK4Mnla8qZeDgdKZRaCUbUdlcIeQW6yJTiBC/pJTNmNToBzY99N",
+	"3bNNGb9H3qybMmvmmc2qEbkahv2UQ1TzDCuAn1TntTrDi/r/JThdTIZpkBUR0lnsWXo6AvGWbYyS/lZy",
+	"vwD6LiGNS8DsEJ9Uin71AAN4N+woy9duFvW/FQsgvyKz6ZUa4VPnhooihHIGFmDKFWlsE6dikWXRqTG+",
+	"C1WOoLUufuTnTrOmZV9uEzdwywhUA4rUrODWT6qpRTorayNmyA4DVG4GrR56PH06Yc1fesOtONyoom4b",
+	"ZnSGVYibu78EwZYZwQ0nYz1aO6S+3WXa2jLTdxoierjrk4N71AQwqH4ArTdBGlDbf4l79z4Oc+oaV4cT",
+	"n7hJB5fR9/JglJjZBZ6NFpRRIRMs6S0ZQfEDMLRNEWTQD+yFc7V2WVwNry0hOUrgNrts90JejRvbnZnl",
+	"1l434WhZnF7dMHbKu8vFTenEqTnWWjiFyzJl406ljPxq7BT7uUuE0YIKiCR0jZYuGCx7ZvDtKUxa3g22",
+	"SbprHMPklSTt18fKlK3LY9y/3eIGOoEN1AtsBCXqZjupl8eKdfMtpZetILvqg6Y8xWBg9Wr2/797ASR8",
+	"EmDgVO7AtzzEMkBOO5ImAWJcYpqQAFES8UUwZHSx5ErXwUKkCWahDh+VGqpy9Eua0Ij+mpIAhXgaIHNt",
+	"TkY6hoUEQ6aWRSpD6DIvwj5AOJFUYKaDXYgkASLv1b69dCJhBmiZTmIaUkkuVT9smpCEgGYFBv8A+WYJ",
+	"dyFZH8f5nPO5hHgKvZRHq4OCjHuGElFKVClY/bZbJc6BluofBWJqL7aiZifoADnVf2EIqq2lp9bGNwiq",
+	"TTiYMRwo0zx4JxuvFuOauqpLTVPVUBPVpAdB4E9Gyq0wlw5fHcypYFTBe3Yq6K8eqkDmlmOk/sp2PwX1",
+	"gLmun81hcHepo3ehdrZM2/XFv77IokPuBr++GFfyLvvijn4Icwya+44c8PMYPZd54WclLY3jxhoLVOQB",
+	"uoETIiJC7PM7fAZg+V8auP1PpZtqc0V96ApXrRDk83ztZrgPHmjDCoh0XXPbC85YC4ZYsQkri1N9NjWk",
+	"DlMzqbwoxR2+QVLUhUI5C8yiTx97FrZVb3Rzree8A8HYFY6te6jVtEPhJS/XNbx9c0j5rpKvDqEvmWPi",
+	"/lQlM3TNcOrVdidFHnQgXJlUWRviEmGJYoKFtG77Os2rWJziDupK3GUtiGohlBeELxI0i238+//638jc",
+	"0cC/87QX9ZeVVfoPI3NQF8CVP30EsyJH+nsgUEynJFyHMQQeYLNMPdc7Yz+cXw11HEHUCdxbTvtBrwXx",
+	"EtP4KleXK3KjKlOftjOyft/HyPDZBmXMqT8Dr3zNeCe1wCnz42e/JJjBpY8AbFF9YE94tAbsR7rAsyxg",
+	"RFdJTJWBLvC6d4l0n2iJE6OQMS5RyJc0R4rUzF4hrHe8aMzS650rRjM902nVIj2JsRBb8IZxKvkIjhd/",
+	"6oEkTNnjGC1wOAdfjJAJZzNNmljn2vQGFtzXcG2QxcpwXfUK4a10yUfhAI7Xw/VwvvSA7CsVjQibeaS2",
+	"I+dLNCc4qoKZFulyqXbQyIxDX1ZV5PARjbghboy+xDhSry2wpKFFDu3+59FVKvnRG9PV0VvzhUCJAypk",
+	"b2BKDmATafpAQIJdg5JdzopVjtzQpoopnpukZW/GT3NlwnZ1ZV5sFpAdY7rYF1rf9LFjJMBOd1DvQ5Is",
+	"ZQV2hswZw2TC2pgwnZTIJYnQnArJEyVlJFpwIdHDfh9N1pKInj+AwoCnNl8MexA0WojGuf+tsr7z+OuK",
+	"8GtM4ywmuPvnp9foRP10ZMOyT36j0YdeI8vzMHp73suO3JR3UBWN/NN8nUFYA45Jxh04w76CB6aHXmDB",
+	"IU3fPHkAYd6kUYrtrylOMJPUGxPy6tYETcZ0QaUYoBuylDpgS5kgWkoKK7+jhC+XSpxrw9AExUsOwIgI",
+	"yx1Q+zODWicNF9NLFCvoGm7eiIE8cbShVQ0Vh2ZbF8Z+Fq0IkwjiwdRiRTRCXUFInlUMKM/Z2/4t28xS",
+	"snIzt5Wc6IR2ePT1sc2VJd0cW2KZGSQ6bzejieQBeO6VouRsVlDiYafq479xiLydeXV8fMt74AJQhCN7",
+	"AteazLlxgyWKuyVwYi6swK+4Mt52tF7lB6n3hN1PYBELd1HBy/yWIF37AHU5GIcTolY2ITKhJlOlUcRt",
+	"hQIEHzD6cQkdwGjAZlEeCGsrIZ0HacOcn7+8eu1gBmxWcMgsni1VHDzOA7J1VV7y27bX2a3OvmoIk22j",
+	"OoQbI1Pp7s+RkQ1/V1fG0/c4lPEaPBaKmTK/gzp6ViMjmXRlAHsugii6IWQ5ym2JzcLDpFLc/8DNdwZI",
+	"owBQptcUQiJZvA5QBhmsK9+XUZxqrmCcsfn3jiKo0fQRjhOCozWaY+F4/1A3NyYyIsi5akrZzPUhqAV8",
+	"503gyunXioV+IKtcLhf9LFvqfGlfu1ceBQWkTx22oicZU3azmZFdXy11V4fU9jplldz9huhQzT2KErcT",
+	"Gtmb2/ZclTOLkRXqrjCk9vXUzgEjCXUFXxC1zSCvl8pe4IjtrhPkaxeHJ66aCo5otZ8CNFm7qZGrOXc6",
+	"orLg32Jk1cnstIJrq8qJ5agFG+Jwzleb0/2FqzN7kCsr+gedzGmmgkUxr8ZoCJfmHm1QVLLt7RqVWSiw",
+	"OedU/w+EdauKS9CaBy54bTYK0wdP7HjsXZ2T3GippFvksc5Kgiz9yVP+TXbtsRECRKcIs7VXQd0SRX7o",
+	"+G21aGbcVdz8MgfiKhf6s67FdiLMcUl6zsIJDm+mNPaE1r2KLb7RYskTZayDz8u+MCg5eXQQPVSlxTeF",
+	"gExHDOvKFO3K6UD629aqFAO0grRfiQReC9TVYwlM0wBNKcOxkrt0qXheWZJ0Br9Zo5tuVQHzBdLjH/Hp",
+	"dlsetps7QqRfFDvkLQadMGy33tbhsbnY4Ybjs66zkqv09wEPKBWTd0nOUzkwQEwAaZJp1UkZbem4UHRe",
+	"J8d5pYrj1bpv95PxNLQCyCttloQvAnTNA/QkDNBbLZsD9D2WOmjNSJej59+rc8AmlnUjEnKbsb85KrmI",
+	"/cz+l+uXL+CWIEACMyptavjhIIWNA1xXOKrttmib+DfnhL/XKAF8xUR+RCni5BqnPsbmdDYnQqJlQg1o",
+	"9IKzGZKQ20yljjoupeY33Qd1PkFnoTRX5P4xNosJmiQYtNlLhJWcm8QEiTWTc6KEsTqlsxwnmJ5SqFkx",
+	"TcnnHPOUNpWcj2KczGBncj5aYLYewV2P+SEiZNmxvDtym5PFUq6b14tL8GpkelGGR8VVA0+TkGgPHdXr",
+	"Z+iDYzXtLrZmN0cwDsjEJTKcK+UsJr0K9xxejbYkw8HjpvdUuzr7qETd5z9cP33zw9WL76+un/bahMqY",
+	"DKWialCLsbHpDNz0eijtG1fYbiBXNP3dZH6TgaykcMqUmabWfffCUNs8gRnTF69V3Ugfg2TgcfWR99KI",
+	"L9Ax4O+IgEqap62BkKvaOns6IvmhTvYVTpgFtqzAMVfrgGLClAoUr1HX1EwCLBcAtpwk/IYwRFjIM7t6",
+	"R8A/j+vRXSf3SC8wr+tslLwDuk/ZW5k7IWFl81NzQ79xtFuHQs5uLuz7TQHk8Yy6Sngj32fuQLh7/PVS",
+	"fqM3nNHoytnBoDRmj9ehv30btvIBVaTwVVHsrQN7V5yCjAXq0sUSgsjR9Yu3AQJQ6ecvr16/RY8fnwfo",
+	"7cvr12/RxaOHvUDfjwAQH9xI65wJIXVeZMxDsAliZTFkDvvs0IuFrQqp/8mqsoNeapXCY65NhOLpkQOs",
+	"XJzNa3AZKCNEd0GEveVZxmutvXIWmtglfY8apeqz0IqvGEng+iWMoR6f+V4j9cuJJd+I6N5snEo+qrwy",
+	"uUKMrHIrX+Quk8nagrx2TTimTlPV9kPvModG1BeBSvsygSdwt5TDTlljvsKmNHt8JKixLTfsWJKULNkc",
+	"4QrgQTLVqmTOgnZl56cUx3zI5vLNbCUIlmXSlqDXZWgB5nDj1GuyPmpK6dKrG76FahQFnsE3RCB+W+QP",
+	"c1dIJzGp4JL2ptuchDcjJXiiVAP61xeBt413tfxITGY5SEqzDRTyOCZ4Bnn+HC3wWh99VDbdP3cGT7fA",
+	"yxZhqS5edbPoBYAtppyNCFMNKxSiJikYRqzVJvYCGRuuzk6ktbZXhR6tpDpsbW2LCSTILUlwnGEsZ1/X",
+	"VZTBMgKAVp99ByZhbgUee5X7ZZosuS8SanNrZmVOdIqUVjMNUoxGsMywuRtEMJBU2WcLqo6C0YKyVBLh",
+	"hcRTShsE4eWuaJB1sbJebUIEIkzHUecCFxI/oX9wfkPsA0gxoB0zr2Lb0QxTZq83HXGjY0C1CKuWSGa7",
+	"XeabsRBPkfNN7xj1wddopy6OK2yurPtGgnMnbhQL2WIHv13Ilju4eazEhL/PQyXuD0DPJIVaBcInc0oa",
+	"g7OFN44QJyJhtxx0Qwk4a7ZDutbn7Kg+WtLwbsLF7LXGJvfFvNoUVw/1Nteg7gsiS/h6CyIzH9Buhngt",
+	"2LwxNh1VLo97MC9bxciDOj9kOqkUMSIBL6SAPx/oYxwUHYiWyDxcesJUDJm9Ww2qMUv5FIFfyoilxSCX",
+	"QEMGoellCXS5IeGgmS3eMbbthqyR5CtrHL1LhNmaMzJkhVHag0IUBNcx+iHVIKvmLcDBCACVrODyU+qq",
+	"9vrZ2BItiLQxVFoNnVfcyBHxk35RlxXQ12dernFcEwWmGdXE6pTZRGN/qNNsQjQHdB3n2QoL7WIK5+AD",
+	"VWc7ZeghMlD6+tSP+YwyEwDUuyzwjIM4GcfaLYcXTU7k2sgrB13UkS11UmwniAkrMepCBz5s+fhO0Bab",
+	"Nm7RM9BvaXyWIeVbGqMW3D7DTTK6Wq6IabikzIy7RDhe4bVwYJSy3d9VUgx0ywkJ+YI4pm220bTiEnJ2",
+	"S5Q1aC78m9ioZZtwuw3Y7PTa3TYr2VmNLZmm9osutlFlotQsohaAlx7JbK1wPp3qmEwocqLWTS+MTBNQ",
+	"6BGvuI/ewxRqmYnu2jFZGYjTfqF+R7+VuVFKUC0eE5cZhEtJqzbnv1Ms7Wd89Ld36v/6R49H737rB+eP",
+	"P/xTZw8LxC7g2UUfdac8TdCcp4noXaK+WRE3fjhT69UqFopknPb739aSZ1Ptry/CZpT4pqq7Yd6SwPcr",
+	"xFvEux8kpShurFcC7rICDfgJSd8G5cUschcjSfDigdBUNG5QI+T+1aCPLCX+114xllR/SmMwJlvijib8",
+	"/aFiMCf8/T2HYOaW0Wb5Oyi3o/SANPFx7jMdIgzNCKiwGCV8hUBqa00CC4lEGiqz2m+HQr30TMdpVl5d",
+	"j2ufAGigp9tNxZ2jaoeWPIaqZVGqDkAw6i1NlLBUJw/sRtQ97yNI5j/vowVlvT2u8Pyx00AnB/leUVdf",
+	"1tpobeBsjFaQX2crAvUudas8hFtor44auhEjWaxHBIambd+xweJ7Rk9P+PtDAbs0UKL28ui3Vqr8+kul",
+	"MnLXjuMa5aTeO7uz29VI/gP6Xu9be2h6Zn9eJ3N791rjlfKbQBny/mbG9raC1g4ahYHRd0BosFuf80so",
+	"srMlzM5QKLLhzrZoQCGQOCHLhAhdaeWWgL5ivTC2vQEzK0P7T8gcx9OCsjJZj/RjTTz7h09jiUx96np1",
+	"BCZhy1nfbWn7LRVjNquWt+WsYtF0UxjLlDrQnvpYcBTyWygIKoXlxN2c3gm55Td7I8HoPnbFKYcKBtsK",
+	"jph4CaUJuNTQNGici+dGU5RVVlGRYnDNI7x+IJQtCrlaLhfbkgyMy9GayJH9O6/EYAjjZeyd3PrqCyMb",
+	"p1pSb2kiJIrwWpNFqVdPUyXwTl7jhIqe76664gMpk174YVz8gOuB5kvCjnSZh13uxFveV5S2bCFueXMP",
+	"FgOSHBoW52sZ8QD3FsCeFfcWWyqSFIuG+CJcrRTAEkUkpJFaZZhDZbGS3m5XYfddf8SZelaMZBttd3Fo",
+	"tj7wB/kxHyAopVF7MhSO2R2Ou1YwbnVnTekoQV1SykFUEnbFm4EPVEnpDQkNSeRW1vaKiEwBsoGJnJHN",
+	"8ilVVWofnbdGYCqKyraCr6UAK3F1pbjRNNzC19872o7nFpDOGMnqHl3qOyaJYNQoXcYcG/n7O5U4OUC9",
+	"ESVc9TxaHYzZSzupIDsXOXHHumVVD+NuMzUh79HdBl88kCPkDgXjzgrmV9FVYTJXVdCtr5thTC+guKis",
+	"dnf1+jmS/IawwIC3qtaZPDNXHkQIU0ym0QZ5C4vs2R7wodFNqb4fBi+v0laWdARN6rUVTYNCj96NU5nk",
+	"GSoGikk02xcF1O1oV0yoL65OMBEhjus+2qIXnaDhOWaz4mk5LJEONIErm1lq7+Ug/IPHJMhiUZ2FUea8",
+	"5Hwn9dvu/a0HguaytxA83tbdoSOgKzXhUkXbvAywAXXKKwnv6HPYoYhtlieiY29GxrO+2ctzhjRwDzmx",
+	"GFuDPA/LidzRmM8PBFLsIKQbJOyFeNIJxqNtgWcNpm67UYzT3B36RrX2VFN3JabNd9b1y2CYx/qbOuxz",
+	"r23TMHjRMGWOibtXClXbSlQ+X4FRvbMkH9unY+bXZfroSe0EdV5CfdnkIltWzeEKvwbfAnK8tfjI0WY3",
+	"pUPt17YhedfcfDTbVA02Uf3WaQf3UGC9Zjs0Y0LYpAahvKNrWm2aGAWm3MJ0BzEdjD5yj6ZD4WzyXFhz",
+	"FJOpSVSz0IhDC5X/6WOAQs6TiDP26SMRw05vc0u0Rvq922pkNWXEssdqymtTSt8cnw0K9dTSeCd/2B5V",
+	"n3a96WxakmnfykbbCFbh6TdgbANkAIX0oZrrcwvC5CXKtEcLZ2ta6wi17Oml+2Y0QJGJzPIgvzntOo52",
+	"6jWCf+A7uj4nPFpXVMVsk90J3fho+0qDHutaJzhuOTp7Xrlxa/2js3c/948evxv83D96qP/pDVzTWvwO",
+	"r/pFsuTbJvgTITetJ0cjvG4srMuULHgLvt2U4AvO7rJ7gWWa3OkH0jsdv5ynibjTD6TkTvtfkYjd5RfK",
+	"II6anfJ5uSNwyBlYvnZYJFtM7wZyLiLaVW3dq4Dqrlk9n1mx0/xqyvpIPbnaJpbAucaiDPE0QRMsKqza",
+	"+ytcujmDXa9XXU66+5qd968k3UmNywoG2l5Iqalm5a7IIQyWgqy4P6vF/eznUNfvgIX5vqQKe15W9bDm",
+	"5vqlUtCIvCXJLQ3J3R8yEV9gyiryJKlEEcGxDl0eoGEn5tqGGHYCNOxkZTj1nzo1ctjRILwtjjNIvvgD",
+	"HXQHPpCU9jIRVDYo/eMeVmZldz6hCox492dUzojFtrX7e4/DLWO8+uF9Tuegww751khoA2RmfwFlQ/p6",
+	"LjjIuVgUcPd4MhY+/DmcjffA8rVjqN4Cf6jzuMWW2SHW4LXJ+nkyx2zWOqJPIzONbOrQBmnOLuppSlbN",
+	"3z+r20MbIyp94N0WErzgM9oWeX2fmaeCJB5GPG3rFcz6CTrb58ljam5Umk8wwmuPs3aSCsqIECP1eABZ",
+	"/aZujlISdIDsArM1sg2RaggXvUk52aU21yXb5xVjgOcDhFGUJjrQUqThXOk5384RT9Dj/mIDhG9L8ews",
+	"OMqdYycofa8+WqUyPuV1wicx8YSQv3n2BD2+ePgNWuoWSAfiCt+FZJKQuDry9D9SLjXym1IHE7LkidRF",
+	"8Qy0A6TpHftRwSrjo7NaFc2PzO/tKy+xDOe+IxNG0rxDqO77FJIMPZ1RJiT2RiXoAONfU4CkwoBRhaVJ",
+	"hKxw+Wg03MogKhqRxZJL7fKRyVoDl9hvrADHOCsqNSdxBNQPEyI1bobRaJH9UE19p819IamMyRb40E0P",
+	"lcEy/vHNc8TwwsZhKEZVgzdcV38nZqIx9fezMVawuq5RerVcJtzcTOyBI4Shm7ZhT3yxKJqxdcUwih9q",
+	"NLEdI+Kzke2CLpIN4nsypYz6s8uu8kKxSiRGWOJj9OcUJxEsPMTmaBKMplA5G3X1f3vBkJk7++KDDHpt",
+	"BHkPxSj4AOkKJoSoP4ZsSmMyykBoewEEbAnUhf/0ArSgbBSTWxKjLvxH/YTf+34yY4Gfhix7ZLFcUTcP",
+	"JFU/61r/qGv+oX4DZBId6jBkXZlgJqguZgBgdYnuu3eMrnS9BUMfQeQoSgmUzAtvArSEcxRAgYAgPVs0",
+	"SJ+Aulkv0DUKbIQt6kqyWKoDMIA1UNTVEmAUkduRrcWj++5pULuYFJ4GyGb5ZjmnQ2beCPIYlkG2AoCI",
+	"F0qe9ILsajSAUjjZ92ACwZDZ02SAoIo2BAmq1+F3EvWO0VupBD9E2SllQycvZCQcMosJiJfLGFLGMwAp",
+	"k2KXUPV+lzNDEZuTDbmMqvWQmT6hirfNPaMCbm/hRT22ZKR+6GlYpfKGikiTAOASmG8DCxf2F45HWa59",
+	"3SegYfFcK11MUobjxonM3m9s0LLhSy4dm7ySnTRutruXTABPNnJiyf2+Q48lr7/hk7X57dlp31vru+ng",
+	"cnbdti4GnbbQYltBleLbVovc7ghpqiqW56oF8JbBN+WcFkQzusR29XnbmprGjeZnIhEaR/KXO5ipg+3z",
+	"XLs7WBpe39/2hQF6b99zZ74957h8WxEL5LPr1rUDKYrXTHoW9+xWRewFFXJfB1/W2dt0scC+TOXGLrus",
+	"q5d4uTTVCsu1HrMHjevRbHym+WWw/Vz+TpNhN/Q1tp5Zw33tAEv45rJ1Bm/UOv9WoSA0uMRoxsJbh2DZ",
+	"qPkwrP/KGU6DirtVdqDpZYcN8Ff9ZtN9YIhid3P23a3U+Ws+x9IJbGyqHcad2Zm+Al3g4hxVIsBWL8re",
+	"uTalsqAWZFTpu5ZWGai2mNPlblgSUcEMbEQvx3IEOLxJTMV83wLnWS+7AlJsZL9HCZ7KjtM1RLRIWoWz",
+	"VrslWu/zDXdHgdyBw7O1+QzlDbCb66DIzJ4cImiA5lRIZR0TJpO1twJqjZd6T6Yqp2a7NHPn0IRQ1eK0",
+	"bmfvsIEPsxf2Z+XGDJtzatPEmjckJMAybtp7Cx7c8JgnPJynCZATJ3Q6FRC+GId8QUYTzm9iAumb+P1o",
+	"QhiZUkAwB6/M9l3c8prOhgd4c9ywkEg3sBAMFuKoEUJLmsT7X15bUaI6C6otiGx9TEiph/GhbG5l/ekM",
+	"mRCqswF2DAXAsQFaEXJDWBTAP+L1SPUEcfRzHtMIrwdomPb756EyGOBfxJbpTROy+bBRlQUYrajGUORL",
+	"wjRiuCn14lZ/4ZoGu6Mkqg787haorVM9LE3kQQ7xaIZi8HfoVNc/MujYkjC0JthTnKbhSEu8AsPeyh1Z",
+	"FYRNrBvD2c0VqU2R4LuyMb7EEcBbVuPevdQP1EquAACcLgiakClPCMIMpcxNvsgSkWzvFRCgs4QQaTZD",
+	"8XPDzlse0k8f5aeP6D8D9NdPHxPO6K8pCdCEs194mqD/Y9jpbKkXaT5txG2V7VIPQlO81VNb7+//638D",
+	"/4DzGdKVTUas0BdRCQf4ej9JhLdyqOHCUXY92iAoHfInbDDCSMRctn1Te57vZuU9JVIyr7afGZqbv+6M",
+	"HSYKnD1SMblKfvfyTXldtluKG3t4J3v7QNu8xs9aveuz2/yL87PCdf5p3QYul7r7nXYmZlCT7JbYrG3P",
+	"Uh1+y1QifnrItpWb27Htdj6sAHdupTnbSKdGHGh1GwBiJQsqiGj/bvkiFxRsGIbTq3/i04SI+Rt9a99y",
+	"3yX6ZQNf0lZPLY252Jl/rMt4vVs0a1ZYc0QjX1mrvPBmhkumb98A3iCr6QXVEy8RRjGREqrrLuM1YoRE",
+	"GhhShJjZDkwT6KA77IQ8TRIKpWkissAsIifJp48QHNGD99injwJFmAkUY/Tnp9+brONMnDUoBLQN1GfX",
+	"DExtpTISu4aOZS0buqjnWsyyyX4DGI+t2Kr67jym7KZFYI377gvKbupJULyKr4hrMeumtV31BsrecJf1",
+	"15RLIi6z2IH8utcwzhwLWw6hHNvWvAqyKXYAKOmMry4RI7cksdWPpqlME9K8jrO9WR6xdDHx5cWXij44",
+	"iVx61qXJPKq/7jCsE1Rn7r4xEUIQnGeDCjecG4zE9fCqul3WEQhU40DZWvW+Zad73EFkUykMrU5FKhJo",
+	"Jw3pM6dhFZm89DCQGyWoSbArdFAMOu0FDoiS/fUsQISFOEowkxBSw/CMZE/PgyGbffqoHp5kWHG9AOEw",
+	"5CmTmMkAxWSGY9QVOgwdZTk0vQBFqhNFkCHrZpZNRG6NOBCqp2hBmQ7ayEDADKBXPlgNRaoGBrn59tsg",
+	"Y2dQXSP7EhQGWVDmFa1v/ZBzVw722QMLfKYL2zCcJHwFRgcM64FACZ3NpTi2cxgAOAvDMRJzvhIo+5Np",
+	"WZhzygCCXdQPSy6ICJAJJ9PVka3nTzhvXGYlxMy72qUpLFASYRFOTOgRNf2YW7BLMCVhhoN/trjU+rQ2",
+	"P6MJ5zciyMxJGA+nTOoT3yDgmLZ2HJfIQfkVbs80idASA+vDu3JOaGJRMcWlU6Mze6lYKJQmGgZfvw4F",
+	"DMRxmS3EICE4K/VlyJJDDWePs79tA5xGVNqndulKf9q25ZUtCKasVXFpTM10TXDTb/6DbVIgnmlV+M02",
+	"zKllWuU/6CZe9naLX26cGHMu/PX8bXj4SBDpd4UteSL90abCqRxeV5cmqzJeinLfflrCsM0QnO8FvgB3",
+	"mIFPPG7WLWh3UljaFbJRzuuRVZw8gJILUS3ikRIxx8jAhd0QsjQKs+RKveCMGGdiGBMMsPIbitNmQkH9",
+	"RZxZTH8FqYtHD41mH4sAPfz2G/1XXtj97GFey60QtP/o4cPzh3Vm/iH4paa4io9/fDyhgUY9Rm0eqbrT",
+	"PSU24DMjR+0Hk8gXhbuhTTqIvzpC0hSUdBpq+2pdKJbsbFYb+toGeN+xZhroLMZrH954jMZXDAnKZrEu",
+	"HNmiDIDqz3s/ry8z9rlu+/JANUuRqJ7nt9UlGXddgu/JrdkTnmWIUlJZB5fgJKZE6CsQnfHjViGAe5Ak",
+	"ZWL3WxryXp/ELc3hp+Y1awm3tX3ffPo4/fQRHgoUpSjiQlDiz5BpmKsAevXml061ehmgswLQ6blVyAuS",
+	"9rxOyrajkl70KhotSDIj0YgyyXfdQFWW9WuSICiDkemycEc2QNdHZ/2zR0f9fv/07NxLbQ/KfuthKSU0",
+	"SkmFymMVvsbxDW/ItICI2kZcmPwgEBijzdI3m1vOaYNwnleks4wch8sKC9iVoE4UKwAp5t+5DEUloh6W",
+	"xHpi9BAeOAaNDWuqSWqqZ9YcylSk+kD3xkXiWXEX1AYK7wJ00BYOtQ4agSc3DanwEzT1QyboLZfTJ3Dc",
+	"TpmG4OKuasHkhInYoNt8JxiKWvmyIZbzLbVNCypukV3RHDQFdvN7b1fwNs/y+1Go2qHJ1uSq9O/uEG3r",
+	"Tq519GbDKftdIcnI+lkaqzH5cZYD6G4fM1xVjDATKz8uKoGi8DjP29QpXboS8iWKHH90VkEZLgECq9Rr",
+	"Z4rHcewJO6mrH+O6v21lEBwqOeu+2qh6TOmsqggTsscKlHwnkfnoYonZujj5/Z3xd3YO0tIxOGSFc3CA",
+	"qDQ3Vjgr6FS483qQVXSDFD+X1AGCYg9I8givtfNKycEc0NymIl6cnSGB15TNhmw1X+d2dO8YXTGUVWhC",
+	"pmbfZI1ivELdeUpB7wwQXSw//X9SBEP25OpZgMSnj2Aif/qINFYR6ZlZMKiNMUmliZfQBJlxYtlmyLTf",
+	"NuFq9kVKGQEJ4RbY+He1KxngVG9Jsrav65+p6jWO9AztnU8CoRssT8qrL2aUn+XlLJcaR8vGSV8IIah9",
+	"fbt4qL0hKpWp0rv7gciTFvWL9RdFBwe4dtSJZt05ioWVnhvw9qULMfhCxmLdrCY8sEDvEhjQ3aaLVEg0",
+	"gYgfm0+NJAnnjIa2WPpGQbJtSky1dgAn1mYyXLaKHvGTR5MU5zzOE2DHarsojnfUW8BloMKmydqanbDB",
+	"L4dMvy3GAyNPlcpDLtHY5NGOL9HYMbPG6CT7e5rwxVj1IJYxlfpP9Vj/Ca2Llyf5ODuGc3UsiIYvLphz",
+	"+V+2EFb2jewPaOePwm2O274R52pfdfTUjPTbl3Mnha8w1s2tC6uULyeNEE/8W/ai33xu1fN4qYjecgqw",
+	"DhV1UZJbepunRtfPoE38SWn9y1M5BH5Wtc/pjnCzjAmp+LvthfEOlsAuivptZUzONV2QmDKCoI2Jy8mE",
+	"kY4anZCYK3bgJjZ5hYz8RF3GtUIAlhblTHezR0hN34cdvdspXi3z6yV9FXz82Fih40HRKaJoUCqUrM4t",
+	"xo1qb72VVqpCuLXOY9fxodor7ZWMekSHgmPb8zLC5dhmGkDOu5t1beKYryCqh8akpDNSBoyVOQuUGNLZ",
+	"u8YpZO6Ec3V4gZeZDQNQUbmbqHvRf+xqxwdw4n+59nK9H/MAvtDPVPXeodRQhYT4yerB5Ru4gvr6QPh0",
+	"0oKRadjYMofiWpCtNDOvPGVRLCeZxv6T/A2JFkq02x67Q6XA3eL0PZoRAXgqOvpx/2Lpm6d8sXLzxoDf",
+	"bSfsbpVOvFSxJkxp6p6IwRrOqnMfXLG6tc7NWVMZRGPfqLFWlHBuRWY/TfX5/vTWJN5toJDwxDubH7Lr",
+	"tgxyR41yJwe/jYo9DB4zlrgOcGODDG2q5hm8nHK5OTcKa2C8UmLOV0ydOVm4l0aC5qnrLHJDukK+rADp",
+	"L6c5GtroyvM6HEh7u0tYPC54RScwB/xCR7wVMkYAKIqG9s/8ytc44DMfueolC9W2Rp214DqF6mFQhx3H",
+	"IyiZqIhbtLi2gTDDfB2SGzYxC1ybVWoZ+zAWg7tJ7tFwUBxjI099mzMkQuRx/x6FYkkTIkY+ePK3JOQs",
+	"EqZsNCSFQXeaTU3d+Irkt42MAw8mzA1hWalpy7LfEZx4k2zLiRPuxAqdFeYUNMhWuM54/2ppQmL2Rsar",
+	"AufKYZG2yZ7Nczjfn6DELlMp0MTgm3UleS8DlCZxYJVfpREYN2gk1CPQRQL05tkTdH5+/hipPaqko9Ao",
+	"awJhgX7+DbJ9oacP73re3CJHTmxio7QxpZyOtq8JwGhWw0d53fX6I74r9HokysxpRd7LLPHZ3iVmws7G",
+	"A+d3lZai9azrg5xyWmwnhx88aOfIgOzevDEE2daqzreYglTLx1sLyOK90q2BUvoxV8HtcsV8BecT+JiD",
+	"zpzO5nAAUKlUKK9R/FdId2lshD7Pj6zvsCCdD8H29tD9M73fP7yz39vtdthBHq25eINKtY0u2pzI6ko3",
+	"pNNGQ8BAod8VBk/FZaanUPcpFQijFY5vjmizG7+Wt8ym9mOtAfbcttvFGGlXVICHkPsf3UNqEE+U5lZR",
+	"k/pNIccpa0piQVZzkpRznPyJrDyVIV/UShJnO7wyb9SUePWI6ikBstXPxWk6yoPRBk4+rJNGwhM3RK12",
+	"pTP/eFHQ7ZnG54RCNpKdDj0LcSQ1HypjMJil8ElNVyD5kKxK0qB97FqRNQ/NWFt4pViLPZdFPAFZZd81",
+	"fpDWE1PCzKsgP1HqlxWC+u7QEtFnoJXWynYb1K/aISwUfdzdn2XyV1sL/g6PWPuJwjFrf/x8jtqQM5HG",
+	"8l4OiPxbPkC3/SbxRz6ms9Aii/GhJEdMpvLw8UQtjsgv/WyqlgpVB1F5rxyC66GMOBWSmAAiZ5nbe0wL",
+	"nyrt7a1y8CBCPBOq9yfIf8IynJPoGY9NjfaSyxxKXHjP5Cm8Yiq8MQ4hNgnBUYDI8ewYKt9xIuAJeU+F",
+	"tPHguvRHI6SuaTaqKkQWH+iPeZJtYejkEvWzonRUoAUVAvzr7phQVxCia5L0/I4v1ZWQ20WMbpMXtJ/S",
+	"REg0WSOcJPQWx71CXKMdXZ69ogdIFku5PhB2lyGjQ7R3vtxvmyr3VrGjKRgODrurVEkx33WG6zHs/ttP",
+	"1wF6Gn3/9qqnk8pOcCrnJ/A0QLpaSeYHR+NZOB/9/b//Z6wmCTsA1CntIcyGN5dy2fnwAY6PKTciRJ1U",
+	"uZuoY+4fNoF17MVEkjKTwZwKyRckObLBP27usy6cYrPKTbzpYMjUKSoCdGs3Z6DVT2FjbXX6MDwSaEKU",
+	"rgdhWQSKnCQk5EkEbYZMrXsWG6GbKnvajaWY8jjmK7CyEyolYfkIj4dsyJ5wdqvOVM7EYMiOENSgEQgn",
+	"BGV1e8ZQ/EA78k9MsNiffhGcjXVuJbYVWMaKyuNj1c8LKqRAqQCkO6VnL/GMMlOMYYmFQGNHAo3RBIc3",
+	"CAs0Nj9AJ+PnthhNuD76d7Ieg78gDMlS6kBYCOVEr1+9vUbkvfoZjTWT/PNYUwih/GYBpcuY40igrlY3",
+	"pjQLdKMJevuXq6Ozh48QZUISHPUGEC8tkzXMUfWU3fPfEB0lO+HRGpIZ8VoYYJEEwoy1gx2m8IaoLyZE",
+	"pglTDDt+eo1n40uD1Sgs0ggaP58eQTGhMepenJpbOyFxTAL17Yuzb/VPRtD0oHO1kdRMQiy1aYHGVzoG",
+	"92+G0tpDbnANYaNoYMOxsYad/aa2mPrUGMjp7LXx5mbrZrutB2EoepcIHckX05CY+wWzo5QinVAisUnZ",
+	"iM1OFIOTE/IeL5YxOaYMgpBP4G1ThlD7X7N9d/X6uZNuMej0j0+P+xYzDi9pZ9A5P+4fn0NCtZyDxDnR",
+	"efbqnzOdLKuOI6DO86gz6Cg+vZoZoLQlTvCCqD1YaX3kTU5e0AXYSLUNn+hTVrUsJzrGa+16F2jO40hH",
+	"XFMBQc0Q06Ra/ZoSoJshpnpmRRyuxZRSjT+oL/u60t6QQmcbZug7qBkFDA1UPOv3rdi00KqOdPjFaKtm",
+	"VR1V5eff7OfMGePexXZ0utzpUf/hdf/xoN8f9Pv/1Qk6ERVqd43MeF9++hhjRgl6wdMJuNaV4t/pnz4+",
+	"n5xN+0ffhKfk6Bvc7x897vf7R/38f6dZgtDgNAASihyp410xb6pqMHkKd2cR2wFk3HiqKFVQqtSh+qHp",
+	"QgEPgtIHp9NGsSN19KsDBZglUGLLDgeCiy70qvi+kK3eyXc4sohg8Mpp/Ss/MhPU/zcS6ZfO6196xpMJ",
+	"jSKivRjCwhvDXjMzsKlYGSxG5x1k9gvPFtX2w5W5RGm3R50D5N+JDgkzkTLfmRiB5oxcy4zGgdFZHGv2",
+	"+Fcr26aJW8Rw0MEIAhwJ4+lsjpyijpuMmXuqRk15/czPq+1Y0RptRd1P7dwPGwLhtB0d70AMbKf8oYTE",
+	"rmtxANnSau18IuR67qBAzgmOiEZXVepIVaem2Qm0gT4/VzGj3nhc/8YTzqYx1YbqxWmDT1xz/gInM9BG",
+	"Ls7OmkwE1GshwJoqij+9pUDv0rBWgPPU84nCD4FVXE5+g/8+jz5UqjB/JtIKx/1O6j/4+fx1D9XuoYv6",
+	"N37g8hlPWVRibmXnZKxdcbq3OrmvNNvDkb2EKqsDr/qs7S4o5LhMCAARaZCxYzQuCOyx9okkZMFvDQJZ",
+	"/vxYIxw7u0rHv++odUxNXdh91I3ibixtiQKK3Lt2rG0i+xsd7X8QCVIkV5U4edRCnJwdRpyYgXwVK7lY",
+	"UUdzg5P2dQIBhzrsC+od73pIq7e+bfdBG29QEoJ6Z+18wp/giQConu3eCttoQyr5nAumsXYGQlo3SD4r",
+	"Khfc3j/7/AOmSMX9OQiy+9SmO94jYtReLmxkwiLhNvj26PTRNTwd9Pt/6p8N+v3mcgafdvJbuc4Tzmaf",
+	"PhqwkUSWPqPGUfzMhxaiWq8chPD5XAJmYcEVAB//rP0A+ykXVywDL41IGONEScx8GxxW19jmg9Df/F29",
+	"EM24eXcObcmfd+kn+MNLg5a0rrRJ9OM/lgDYxaTf10L/XgsXOMA1TVE3K29jMX6LsYOq6W6H/Mlv5l/G",
+	"to9ITHQEUlH0fA+/56KntKkuKoJxzfipThCKErxif+AT4iczR2fpDnow2AuUJZZz5/7ELmCnLPzcnV0X",
+	"MfIO2GRJj3RC13bl7/Xza93q/m+rfgJsIpN1plVbAzIOOCpMw1AArXvHqDp4zHsTZWV9K8J99pqnyS2y",
+	"bb4BMzM/B/6r+UkzOc2JRRdLnkhz6QoU40tt7ZZQw9/teSdlmK3+WkozRYAYWREh9T34MXpLwoRIHUyg",
+	"o+Agrir6wm6snFzLLmfkgUB8xS6R2QALvIZpIczW8NQ9CcyOdu+2PMHIQCaDQaCvfy1Om8HXdgIRsiiE",
+	"IduMjpgpal/0HyOGFxl6l+ZTZMJm9DrI7LPHQ6YFCgoxM1FX9hUd3OHc++v7fa9mbFjl91WNG2y35lvI",
+	"D8T/rvXu+fI05N9NalWQ3GRsdgadWTgfXU2eRE+n/dOz84uHj7759nFnxxWJqtRps1OA+6kUdn/q3Gv+",
+	"JSja96035zdbeYiQgQDMQGrg+PeJxqL2c/Ib/LdGJ35DbvmNK3SaKcV6ZCBg1fvRH1gh1hQqRW1lVWCq",
+	"LBf3vCqKcY/2axbqELpvXrbF0X5LyoZb24UnESAVWt/XJRoDstzJWPIxmih6mEIUOJGoC7+S92GcRgb3",
+	"wqNZu4O4D+X6YGpwRV9OCsYBestRlZuJ2pyaFup606B4q1ZHCQmsGXIqQTUBRUhIXO2Xtgh/m5PaEve/",
+	"5fuqSSjjta3l2mQMAD/YcgS/m8Fy1imm5DR4J/KrC6enR2fn2xxqqsGFanDeTld4qG/wuMELGXS+SxOC",
+	"U3SmU94EjcioVBvY5GRl/rfXiuWQSBMUE4HCOU5mxOuNy8aYTcJit8OKRmkMOCibt4Sbsz9Y/F++YRpE",
+	"Abqy8Ivw/xfOpnKy+DLGjGlYOnsQZZWntthOY7sHxkUE69zZgMpfAuhWwiIja6gcMs0cEM8dYwEgzAsO",
+	"2SW6snz34uysd4yuV7xIdj6FJjCGIYPrNbBzuVSWVEjimERgHKpf+C1JYrxE3TmOp0dQZUSnr+FYDKCf",
+	"BV6bseQ1J7VDRe2v3kCZdUFuAYZGfQPp6UyQsiEbJ0TwNAkJxMBnaSuUxJFORjlGr/SGggeTVFBGRF7D",
+	"4oEYMrPTEOw0jebifsWJwtfR8WPvFh0AnPh4i9mYd/q7Wo67yEav3Dvta7n3p/6pvkjwC7RdRdZpdoFw",
+	"2u4CIafzZ2OOfj2T7uFM2oFBKm+ZivnqOwWqBJ0XGTG3t8/afRlxpxWbxE2WKkeTE6ljlrMLJoTjhOBo",
+	"DRXTyiK3Ca/qLDkfN6lzsWInwImgBe5Uoyc5vJml+HUGHXOG7TY0I571udQZFG2+k4Yb0W4IdRRmyUGZ",
+	"I6OQ4ycGJycznTZ0HJFbuxDiJHT8Hs22xmv96taA0MLSFbEdlEIB2oGyCY5/n8jj1zFmpWFV6Fplc/zk",
+	"N+evuiDkQu97BhL+MY+S7YfGMiFLnGyM5+K6/+3g4qH5XNZosm5OnK/H0T9qOHbtjm99Je7Kg92js4uF",
+	"YTFDfKlBV3RzMN3AIJKpQDpie0LkihCGxhkDjgM0jjgj6r+Mj8Scr7TNM85MsPGQdc0fyp6hAo1/Gxpe",
+	"HnYGaNjJmg47H8a9S4Qd+80h35A5F2QwBUXgNVpwg/fd0+YmZAhbey9JY4JwDlc/ZCD3iDBveAwjE3e+",
+	"j2F0iOhzv3VzWrJuqsyU073NlLsMUv+8zxZrQh72bNnX4mx9Argv7hI1X38CZLHzX0+C/UPnvtSQ+5f8",
+	"lgRIcbegMxYAzkZMJEE8MXL8MIrvida7MtvVe0f1ZyznZNNfFrhl7iwAP01QsQabLuqW18JbEmbxvHXd",
+	"E12yoxhkE2T+yof9nunDYr1bdBaEJxYffHMMigbgN8xAm8TxkCn1AY5LmQGOGGQb17JZzTkg9JhTPtY1",
+	"MlZzwoasO3YUVXU+O8rtOEA4jSjsXTj79U7uBUhwbSthdVKqJjxBghCRf2GFoY6dRlHK72sMht+lpoAz",
+	"yAfC1mxFXbXVezmKkE0T+wEKzlno9ERrTlG2FuanCVHSVaCMaeBn3wleNIVeO3yz98nlsPFXI+mPayQ5",
+	"mERNcuhAEpQz6JoH6cAqUxbRWxqlOM4oHeO81xevfvzu6TUQKauGq+sC2Dv/lOWoOlkXTdJ2CzNXa54X",
+	"hv9ZWRdamo1ygK6f3+nCn0yOXLGlHux03eZs0ApNAySPNMLOkTkFzeOPbUtuVN6uoAPqDjOUO7V/bMl5",
+	"hFO0TD59xIAzNuz07sgchXNcnRxHusDY9mhq1fDp7e8b8mErohwgSEODY9rKBnl3Fvc8S4bNIuTxkmZl",
+	"EVx1JD8rVEdEmALXSsdSm/GGrAsA9271jgxfbOQUxjZXi84JOFrymIZU5zFmryzwcqlvgh14TwCiZqZS",
+	"SLEYSF6UBJe8j4alRoJISRlU/bYHi8Fkg25pPOHvdR6y0q/SxI/Jv5Xeh1m8bE6b66YPAbdeigmMUxO9",
+	"5TcEbqlmlDkwMyOt3mjKJPxWNzYV6XB4w/gqJhE0MMVU8votuq2OxZyT8KaCJEVBqfdR61geQTUn7hvM",
+	"Yz6/SygPlCz5faN5QjOLvCBOViipaWgvkFx1W3FEf1D7tPoY1vSqeB+O8w+Bw/AtrslzmTRwhErDPshp",
+	"J/Ni2e/+2+P/+razZ7hNJvnro230QVJKbviygm3UbJFMMI1R16Dd65AXncRQSF5Tba1BnMr5ScxnPNVl",
+	"RLypsS/08z18jaXyP51ZmIzy+G48CSNTf6QZ5J3uLSN6Ew/iRVVmBhx8gJ/Kol3jhR0oVK285ovzVC1B",
+	"9pmuFubClDyHaZjMk+IKybm7QKalu0Ll6ghuVyjhEksyQIAeSgUSS4gIZiE5Rq+1kx7CiswD0/2Q6SBi",
+	"d4yrOY+JO/xUEBQRSUCced3bZix53PYXyzOtoVHc4lodsv63+eTPIX1F/+3Zfz19c/0fb5+L5wu5/K8n",
+	"zx89/+Xp+uX63x4fk/P+saCzYpWqweN+P/DOf0qicIIff/vNo4cX52en/WKpq4Etl9WYKsVyYR4Z+QNZ",
+	"Gaa6R3m4bTu910oPQLc6PA9ZCCwb7Ja9lFUg8+8k7fVEWEqyWCptI+YrFPEVQ0tl4miMGRCstihvFCVE",
+	"CJtKNWTkvZ4fxTFg3h7x6RR1L84e6yZviEzWR1fqKO9Vh83tvXscLMKQJwkJJZrzRBA0UVNLIKJ0CTCj",
+	"DgoOnBUt4ibMN16AYvqFbqkNkXLXW8ok49m0GSNb71fdaB+f8rjRCy8xW5vBia37+AWfIcosuLRlQdhX",
+	"DlimZw9PMI3pdHqEwy2ZJD84ehzqjp1CD2PwoDNEo94x+knjKUOc6wBJ8l6ehOJ2rD3M+uSb0ljqPBTO",
+	"b0BLeL/kiSSRRZHWGOBKkRygH6+fHX1r5/Tdq5fBkI0vx0dCe59IFKBnCWHhHJmbqQDighO+AtlCmEzW",
+	"gTJvCF6A43zINLK7MtQuYXwoJHEsdDS4OsE1IvS/jAM0/pP6vyP1f/86DhBGEk/ATBuyECcJVZquxahO",
+	"AB1oSt/bDNDxgzHqLmNMmSnJr1XHp8enjy7Qcs4ZGTL7QKNwk8grvF5QIb/TK3QV3pPLpabld5zfPEv4",
+	"omnba960pQsd0KD5E20YNX/hee4faf7Sj8zY+qTxKy+15+VZjGez5m+9ACh7m/pzWEvZyl595WfdVa0u",
+	"QwC3BTOxIvYmQVmPQQcn4ZzeFn4yIiVzrxP0F44TnHbyR3w6pRDV+PbJa/MUENfPHqHXeA0esgNfvJza",
+	"iw7bpuE9B8w7IjiKKSNZr2dHp0VfQJvbGrd0zwaIn701ACnRGXT+dH7+yJ6ocFuSpKGESpSdN58+CtVX",
+	"SNALItCzGC8mfI2ZOipsseKM4tqFwAiJRLEUsL14MJV+Op1SIZ8yHc/MjDdK0OvFN5fWBYbIromepVQS",
+	"FD0gOEVE2Ukxuf30EUXEvTJSe9TzaeeuKrsySkhIFPN1nJo7P7/ben2U8cGh0pBy8Wz8IkHHnnyFLdn5",
+	"HktyCTLuEiRRzMNUkjS5fMklnQ5ZPk502h+cnl1ehWFKaHxZYo7LB//y9seX3avT3pD5cOYyb9sWB43h",
+	"CqROfahVsKo+upHv5MYCPXn718/9CmffKODrOdHTLZEMdXEoiUDRg3lK4bKmF2QECoDKkaJqptxocrXM",
+	"1nrBZwJh98P6u+5nj1EWNBiTGY6hDgIy+0IMWXHUw06MUfLpo/k2iohA5ZkgpnRoNMVUol9TgpY4QTEZ",
+	"MluW5Zc0oRH9NSXDTm9gIDwQiQWxWBrnoOswLucmfNCUUTlGz+WQ5dVVdO2WBwLFdErCdRiTARIhZgxI",
+	"aMUIokxyG2owZF1lrjISo7F+fdwLkD2VAmQPo2o7MN+tv2v2VOWZ/PudnXVn3A4C8W4R8b8qNV+Vmq9K",
+	"TaVS0367VsVyOGfI1zS2L6l8wgs+K+oPWyI5XT/QyW9OyEBNClPhQN0bCv2rTP8q07/K9C9Epv/Rc8Ea",
+	"SM7WNoQrV03s3TbJe2IFmb6C2udTVVbmkzkJbwzavS4OaYph8qkGu3DMT8jVhfqNawSZaRCKhKhEKyyG",
+	"LNtSl+ji7AwpkSFMyU23wGaM1Qf1jf0yXh+jF7nlCvCNHuvtJU5ucq6+slTZOdEr2M3c+xyPt0Lu0cNc",
+	"0n898L4eeNUHXlXiWbsjMMTM2QQZe7t4DtEU4u1jkoGspUlCSXKsnxiPj29CWSqEbdOGMcQcnz181Bl0",
+	"Hk+/fRT1vz399tuL8Jvo0cPH+GxKMO6HDx/iqH/6EJ9PphfT08nZpD/59uwsjE4fRo/C04eT/rTfx31Y",
+	"Wvo30hmcfntxfgZncIuDH+eSKj/4f+voyz91Fh/p4MJ+//TsXEs9lqMCZuXpmwb+fWirU1zcjU6RO+W+",
+	"ahf/cPmFOLlB2PHguhqEux92sERPzKF2SHWoqGhc6Q/s4yf+R9Ux8kalOOmvWsdXreOr1nGfWofZlp+r",
+	"1vHwzrQOewH4Vev4B9M6zLkN0AXm5DqA5/vEjJay2d15YF4toVDG2GzVcQ/xBMWU3eQ/jmgEvzNiPSlL",
+	"kiCRTn4hiu0pGzJ4lmAm9BcvdbIC3MlDWGyoKKOh1rLcQ12rSdfGEJJrfHBJRADZ/hiFfLnu6awXhsYO",
+	"acY6xecYQTy7vZyf41ud3Vq+pA/KnqQHwgVWGDKAWU8SeotjNUjrLh1heYkw0IJEduYWXqHsnFKTGzIT",
+	"RW6yHFEX56VBwpiHNzrWU/SOh+yKoZQZKV/oSQcynJ2hIRwCOu512LnU8LUGty7Xby/6jxv5sF7rN35H",
+	"1XLHaAX3DNFqJSGNdUkAUcCSzDjs06L+YThY7d9cXUURucVMolgxNJ2kDMfolzSiIcU0IW0qQuqYytf5",
+	"Hr6jCr5fr62+6tNf9ek/rj6dEf1zVajP70qhzmb+VaP+R9OozbGJMPLpSG5Yps67cTTSXbVtK4m8wSbf",
+	"8xWLOY5yDn6rmrc6vnkoiTzSKUHqmQe/YEIZBqiD2nDqa6NWu4WvGJ1Olaq6XpIAfoE0LMrQEz2go++p",
+	"WHIBdNe1BqRAb/9ydXT28JFqpvZMaat53ty0IXKd/hJZMf0vw87f//t/hp2tQeJBtpU3J2fHZW6CDU2P",
+	"twed/2GDAiz/eWwZzQU20+yOYgWCzjKtqoeorJSQLwDyFUA8MFvr+GsSCzJAVBpEWIzG1rgau5MYqu08",
+	"Nht9fImEQcSjEuEZpgyu6nEIWewI0D827C/qRgAAWqvGNOkdo7eERWi8SGNJlziRJ2qzHUVY4rHeOiA+",
+	"cCKHjEGq3lix8BgSE9RXErzSdqmy8cZV+3lsC2tY/h/bQh4AXnIJELPozz8+f/KXp9ejl1f/Obq6vr56",
+	"8peXT3+4Hn33f18/fWsMv9PzYMgwQ2SxlGuN3HRxdhaUw9pvyFI2svt+XHrF1p2Zfqr/Z1ZVa2747SMb",
+	"g45ncYudLBNFFUm1mFZUbdp1bq/9rN/LsXW4Pm6+mnVfzbp/9GjEr0ZcjRFnhr5XCObZXdlZZnBfrazf",
+	"wcq6j7j8w5llWpuoUEJRNzuHlfIEihOP1r1a5VSZZiGO468YEJ8lBsQTWJqv6A9/WPSHV6lU9lvndyt4",
+	"Cif1Z6U80oRYjEfKoEDx56wwKuFZoSlqJ3B7RZESpogmuXnLsEghqLSVjnhfrmu4hp4SmKIavVZn7xOU",
+	"QcnLLwiOAU7erzgMjXAYgFaoG+I5JYlGMFguSSzuEIFBfdL6kja+q1Uenko0zsWn0hbYkI2tCBpbDUbJ",
+	"oUAf/zC8BaaxrnVEIDZj7ILCj7OKCvbrUCrJifI4Rm6AiAkaIe+pAE0mC8yAAk82vATqZAgA9+OMKFLa",
+	"aA0Y1jjIwi8QlkNW0PR6G67+ABni+ONP9EcfiCGTdEFiygxMRFU8yZUmNuQJUWHCUARVe3bItEjUMQJQ",
+	"lxjUzomu7QuHNGCgJVTNfsi649ev3l6jExfy/uQ3Gn04ceXzeAtq4BMt1H8/nIhWR1j/ETo9Q+cX6OEj",
+	"1PIQO+zZ4oR7rHhyI0Zm/oWAD7dTnKJzgj59lCCyg0IPBiKSstkIOjGI31k//2F+NNUnfKNrETGiVvxz",
+	"qff7VSX7qpJ9VipZm01U5fVSi/IVReLLQ5Ewm2mr76gNboQ5Wu+xLuFXcfpVnH4Vp/9QAA5bhNYhkBts",
+	"ubtKn/n41zFaYBnOiUArnkTWRSwCRGfKnGEzFGKhcZpxGOqqGRCnoKw9MBaHTBuJAOUMduP/z97fNbeR",
+	"Y3nC+FfBnxv/EBWTokhKctlUdDytsl0vM3ZVre3qnnmaDhLMBElYSYCVQIpmV1REX23E3u7uB5irifVO",
+	"xF7N3dy1vkl9kidwDpAJkpkUSZHWi3nRXRYzE4kEcN7P+Z1quzJiSOSxTNsV0uciUqQ9T/vtyjlpo1Xg",
+	"bmoL5AK//+3fyn3N7qvugbv5LaNJOPyv0HymrAvQfER1C42FFvu5FDh2elLGjIryUWb6u900wFxJSBKx",
+	"xOVdxVxhm0Yi4WcOwYpezAgNE6kUeDtUabcgmcxOP2J9msZmUeCOIOuZZP/0xN37nbbwWaVRH5z9Sqsy",
+	"qsUy7TH9RztSrZ985jZ+C4H7FV4QNsrlb1nPoO30BZz3nlbY9B+T7z9I3vv2WeNfRn+qfy/W6DJtWcLN",
+	"jX8cR3w4zX4MxyPQM9VwmuwDPKmR/VTuJ7zIqpkmQ6kYEYbtxFyxyHr4ZIK8G328eA8dMfAKomuvLbAN",
+	"+kyDWyc7Mo+emwtGMPupctHG0/qztoid32/IRoQL0o1SJEWmugFJRcyUIl0ax3LSyS51zVhGFVriBsta",
+	"UN2dJ8wxgte1V8gIXq7CCHZDyXOOtnXJaIf+pT1L3R1LXXOXSzV2vLz3gTwkHwiSLFTEOlZYIB58m+D4",
+	"19BlKPyGAgPaTy5WNcDvG3NYlxX8ftUGbVlASRGcUvS4+vDesuBmOzlauKk3HZeg3DmWPXY7XfsBtMIu",
+	"ZNC2P/aD5M+P36my/Eyvx8C8NK735lnDzBYBElyLgz5ncaTIGFsuEmxdd05EGsckjBmFHDsi4Tka4+21",
+	"gnqMiG6L5W6ozW6o+ax7xvFLd1Iecd9Yy8a65FaUxifFTKm5LaZk37pnTlsU9XebxB2tqE8OGY318K/L",
+	"QmnfwS23VhayQgl5uTqjse8uObZ29YyySWN+xWrLexjyKybM7eNE9pi3JGqqNBvZBfGzecod72meuPsH",
+	"w++64EVV1otKY8Js41NFlOZxTCYUsoZcG0metIXtW0P8WBd652kMLh1zL0DCDABLp+vCkZBStM+Xv8N8",
+	"+e/9Q7JPm3/8afMlIRgIXa/Ky7xD808ctN+7TcancQycrTBNYLXgeVGc+rf7lQXx5eQ73MtMhs+Zle8R",
+	"2CrJ+e+m4/Uy9M2Olabpe4u+eaK+r3zs8/VL3aUvoY8EfrAm0tBZ1dY4XEkeQgTC/JsrrlVgOwGqYKbH",
+	"4uGSbLO5jO6Vk868A3gXuWd7hr5n6PeNoW/Au8usPY8O9w6KEu+p8FcJ7DYxJVZL3VWa2jJueTxLB7uC",
+	"uG1X3slUk+tPaHSjCR6xq4RCf9lxwkXIx9B1NmEkPpC9D0yT6CA1Vp8/RTNEYohNSa5dyYcFhoUsCSo0",
+	"CWWC2xFRoQO4tS3wXkWuP11d/2/BRobxsFiRKCWxHPCQMzMjMsBqklq7Yk3zjAitTQ4mcN7VlkiB1Uqu",
+	"0olkhU5VSsZpL+ZhW3TNB8/wHFvxdE6AHblSrZYZlR2eg15hVozrgHDEVkLcWyxlowIfdyliPumRC6LA",
+	"ATXjuICyq7Y4rT87nz+FMH2cBqAIV13FFfEKrgJjxWfCO8j69x6S02azMHUEXz4rcu8uf8Rsm5lVzPok",
+	"YSOuGLn+VxIf0ERzRQUJGfkg0yRwi3b9CU4mHrdaZRNmvIbvN9umdXJDHrjCMsN2Mn9Bkdw6dY71/K51",
+	"FJI72fq9RrbXyDbRyJo70siCvEh2r5xtDDL02fOOcM8gqu1HLbw655vMZPTd7rpGISP9gBSUKzCdRoyM",
+	"KNcJI1E6TphXtXD93+Hqa3r9f3XC2uLFzz+9uf7v7cphjXwDvhNFQjnqGY0KvC0XP7xY6vZ3H/xAyhey",
+	"Uue16B4/8rl79rftOcBxZOsAXyhMYLVBjXTHiA7abcERsHJUzcfQSKY3HChCBwkDpbusTiG7oWMDkavO",
+	"+sI9+Baf+1LLKbIFnAnmCqk7mSL520wrBhqNuOBKGyK6Yp2YDWi8XAtZyCEGwq4BRc+mEa+jclhlYJhy",
+	"pThL8rW2LIEgR/D1juaTZvNJ89mzp0+/+sr8njCrYlosi0qrgubJnFYyy2vygZeI6FWqK9b3giOV3VxQ",
+	"4bPwB1tUwWfZshNXMz+XF1e8pOEQXCSkx2IpBopoCUFrd5RJtWt0m4QlrAtypyv1kCVGrE1Jj7XF7EE/",
+	"hoNuphfK0YglIafx4TnpuuG6xJI0vAhsfvP2A4xHUzLiCuTlYg1Gs1kjmPZgj6NrhNMW/pCuKw7wycK5",
+	"VduVccKveHz9acBZQmLwgiBY57EhvXblMCDdhJmHGQ6kWTgUPKQoertAoXgl/8xaW1x4N3obYNvi5Ejm",
+	"GTfJub3FfaZtMaKCDgAFJ+QRU5abmkVX4EiwfoSuz3yW4ax4JHEvikxslPyPP8XSmAWcHb2GZAfkbZZf",
+	"WbGXs6vsboJ3+xUjzSdN0miQZpOcnMzxpLcXb17ZJxyY7zc8VpVNGMpOoUuKxIs9G3OSJTtia4oTazT/",
+	"cZyt+8hb91VlSnOzPbJCpdFoNmGPioSKpbgVd3BtubLBji81/fCWfanJQyo1eWPzUTMvrWXQVT3kxjqj",
+	"iZ4elkvRebvPOvxdBs9cLcqc2jH7RpAFI8zLUQGJuApjqdKEKQDmR++JQ8IHwP/DFsiOIVfayGWuCLtC",
+	"J9BiFjbWSNyK869d/OJ/3SMugPmsLWq2WzEzewIxMmFbLgA7NgrUMhVyaeQ/O2e3daR7khBVoIIuyV43",
+	"LnfPij7b+onvyXzBrgwdaUKVShMqQkai608hE4LGjFxdf0p4n19/UjP9X8fjRF4tGHzriuVdCdylgrVY",
+	"ZM4u6Kbe0t2LzC8kfp1RUrktt34cOc8y3VUpELkggk3QnstCrDQ3JLFHDlp9xBp92cXJkNlKfQhECA1G",
+	"aCQZwlT2ua6Rr1koR1CCnxlZ49SmnecWVY+Gl9hwx5lW5yRm9MrW7nsP5zOjl9h7Z9amKm43E9FtCtYN",
+	"bSkXuvkpuf7Uv/7fCSPX/0cnWX3d9ScSMzKiRrsv4QloFWxC4Tuse9qlGbQjfrutnSg3Z3bPm10B1J5H",
+	"P74iqBVlyk2WzTFqPTTeMI1pVvyUpDH9LBjpS65IfEAHyfUn4OcR87IJrmjMI5tCEFPywsVA2pUWdAgr",
+	"8J8Z2+kE/WcTrhiALIcMW6iB1HE9p60iSWTSFk4czSjMLosnFzaHRugl7ANOwt5ACaqXbVE9bTYPAzIZ",
+	"8nAIP1t/pkwuFbG8H6uVfkkNG0EHp5mHIXKXlKTIZCgDO1cjWoeFjdBewPS9xc5CN3fq9XNfA2qobV+Z",
+	"qd8/UUWiA6o1UxZ5Ojoo0sRrqwuq7KtfuBfvXFDt3EpZfZk8MwVXe2+mbGym5O56xxlmwqx76biJM+S2",
+	"DrwLNL6h/xIccEJLYi5VKwfULfx5x55brrT04RVX+oV3385TI7YY1u5RxQ2zsI7ISnAzOLyfe4fIrHaR",
+	"ilTXhscBs7tW5YGrZ9d9hffme9dZlW0ZPms/fsVnnsC7NkZE8G1+lzanXN4cadabZ4SJKzm1So4NTMa1",
+	"yu3i4vkBvTks7h36x+W9neEkfx5STSZUETWkiYsyz6t8/USOCCJXqAPoVqsCIrzi8516aQrV5DdWi6xC",
+	"29zcf4v564cOiZC64ELWYBq+AjXottAyolMSyivw+g7zeH+NXAhi90VPCQ0h6ag3JTGdZBowKNlm8ID0",
+	"Uo2aN2T/5P16c92VasJxpQf8ignQx9siV8jLI9f5ob1TFfZGlngHzGB9ut9h9HovRR6OFFn/4JSpyrmY",
+	"2Mf47iCQbdirbeUkEInbGIYgsKhl9gcKG6zfIOVuoR/bQ38UDll4WZ4FDUKnS6qLQgnZAFR7z/50oGbh",
+	"etuiQFhl9WERnR4GpCtT3ZH9jgrlmMHrXDDBvrYtsohCmCVZu8HMAOzjGFz/pMoE+oJIwq7kJYsOg7bo",
+	"jrhSXAyweX43k5JdUnX5lQHho/H1f2gVkOcX3wREXX8CPJ7rT0TJkFNIhNVtgQK1RYTMloRjeheLAsTI",
+	"cR4iRQbShU1yAWvEZt4bzWXXBVDyOPfVcxoAsGNVKHXNLnp6yOuMn88J38JU65yjbwEkfge482vngs8m",
+	"gC8ywJEEB6WWBI7/+Uxqo5CT0mRsXfw5QEmaQ2Lz1lOZI6YxDcycBO9gZChrDTJHGzPdxUiVa6cuFkj0",
+	"gCQy1Vwwd//hhhIxx8nySHl1qWVPLBzkMrl1xZKIh/rRCa3bipQ/D5nRyRdsoBEFM8Dw2jnBsjvjZ1XB",
+	"s9wrs8jKPk/hyr1njwVhf7egaCAStA+rxjw4NMLOsIUqoDS2iBWSgRONYIWSKbN5ziw6LON8VjAt79ex",
+	"zSYYC1bGKsiafkVuXyZ5l5J1GNmmZsTmJgFwytZfSgyuOf5cee/xWtjyyoqYwObejlEz/Xsa2RVIY8/s",
+	"t+bRSWOL1R2Wim92YbnT/Ij9V3PRigPlZZPKOLpDDxXgUXyQaaKIwjgVS8gvKSPxAfehphBmIrr+z1Gu",
+	"rKLBGhCZtsUY6sZT4RRXJhBONrn+1K60fJWWKwRazNBmMyR2mbTF3CWfwsCL5gWHa6TrHeMuZjxx1RZy",
+	"zMQR2ATnnmsNE1NIj/VlwgjPCj284hWIAUNgty2ARD2sTAutYRVTjjlIVsmqCimO2GispwApkYpLISei",
+	"LTLTp6BA5rBGfh7HkkbYzpgPBItIJMMUFtjc1Rbdn35+RzLxefyr/RcEO+yd3XKPXKlF8DkjymXs+TOy",
+	"zg244No67A4bmezF4n0Ti2sejjLbxlLzvijlS3D+5XKox1EQzZtuWkLaUS4VHcku8fdZvMBSZ94eevkO",
+	"oZdf2c3Zoy4/WtRl3GIHt3CnIMkOaQokHyoKNAmH/Grmpz0Y0wpgTBlgQhEck+1+sS4ekxUQM5uxFkZT",
+	"LhkcBJOXPRgys88zSE7Ymzm8NDpUhunUuLDL8qzeaFY+L+Yx0soqcMfrIB2XgRwf/OHtz6+rF43DzSGO",
+	"MzDePbpxiW5jtFj43Hy1SNXBM6jDIFuUABYVQnSZ3oBLVI72WeiueCUHKkNcBC93kvArGpMqUgPpOmLo",
+	"2nzvTJ/CZ9oC82K4MestfVhZjxndduhRqjTpMaJCKgSL2qKKxrj9zONfefTbsbnYPfRcClyRjNCNcidd",
+	"cXC5lf7KMZu7M9JXYq6rc9GMrRlhn2dBp5D8LEdjw+qWc7abGNeaPGenWBB7Ob2X0/dNTq9HHmX+CVze",
+	"vXviIWFmvJKDTDwuwUPMpdjKHQMyOfW5sXf3DHPPML8Ihvno+6UuZUvbwPcvYWvHGQr3zmD9IYlJYX4j",
+	"g54vNl7ooDbRqhhSLDkdx1MCaA2KG4rFlPu2yGgpIL3pou2CMHmLv5+T02YT8GdVWzAaDt3LYToxNTMz",
+	"9g68t8gSeU0T68q6yPHKN0RKCDYzXe5QpswULZ7lYaK9lLmvUqYMceG2ciekwjt5Hesr8k/fOOpDO9+Y",
+	"Zali6O2o4RXrLij6lhM3S3fPOputhrR59qTSqjzrP30S1Z82nj49Db+Knpw9o80+o7Qenp3RqN44oye9",
+	"/mm/0Wv26r2nzWYYNc6iJ2HjrFfv1+u0DhvK/8oqrcbT05MmSL4MK8nrVfCZAOG3LMhPtyrIA+JWZC/S",
+	"7wJP7S4ROYxEJNRz5lkJ7NPIerbVsRUn29RBZqX4Bb5gU4fiIxfg+U2zySB7kb4X6Y9XpFsKeLgi/Wzb",
+	"It2uyF6kf2ki3YpHQkUmxTd2lB7bOXIx2J1P4ccxE4pUbd891YXajpiLy/zHDo/gd5HlJ49ZQlTa+8BC",
+	"HRAuMKEaWo/hG88JOAgGzKY1G85l++hRrWk4hPTjKlyiI9YWSkuIak8hWV1IgImU4+khNgEQpOstje3l",
+	"VyM/sIkLfbbFkF4xzABH+CDSzRl1Z6YFwKJvIyAsVizrFBB43pQDlWWOUxG1BYD123AwVcQ5DztUnxMK",
+	"C8cit0wO8cDzzZhFaAubpD4yB3AAHQDdISNhLMNLmzUe2BYIiz4aOqEwEf8SOF4Oa21xIUgqrLBwD8BW",
+	"nDabpA1iBJP12pVz2FWHd5Yroqf1Z0UunJ/whjtS/jZtRejJpBtRCIyE7gASlVFWKq3Kix/fOvF12oQ6",
+	"ezj2qwaewWW4VupKTvP3oyvhPjKyV3C/cAU3W+OHq+GebFnDzZZkr+J+aSqulVCEkjkdw09Fw2R7T0/c",
+	"QP11XKcwWeCFnIhY0sgmR4eALrmGbJShZvoI0/8BW3qxWrrHBYVa5RvTOd9ZHTfIESKV4P2+UQWnYxbA",
+	"L4YvEi7Ic5zQ0QuuxlLBSoOeZ+55+93FUfPsibnNUMkccRU8uajQ5wr2OXHs+A/tyu9/+7d2ZWmSapAR",
+	"7+LHuXl5iCwW9HJJ0uujjTS7szdrJuABcAUlOwpAB5Vxqov3CPT6UI6YcrmiVEwRC45BlT7XFnGfegms",
+	"WcaqlqRrCbp7TpQtZOWa0AHlAqwLGmJBKjYm86wa7oeVEUiZ9jVLDmvkLRMR6Y7SWPMxTfSxoa6jiGra",
+	"RVoBNkET3RYC6nC65swinI55QUInaBUay6lbRsBdV8rqDnzXUJB5HuAGzrF/6rc/f//8u5fvOq8v/rlz",
+	"8e7dxfPvXr/84V3n63959/KtNZAaJ0FbUEGgzBahkgBUz9CnA9azHXiKewEssKSdmUhm/G+curW6gXQb",
+	"vhdUCvZxdpBxYlZEc2TBAAmy4tC5ofMXfC5v3ylRguztob09dCeZYl+29WPnteP0uOaWDRQ76715cgfm",
+	"yedISN5mX4xiXY5UM2kHqH9GE5HR9PBGHc/YNCPK4yOotDz+1fz7e81Gs7nPBUjzmo1QKbIQuVmdj1E7",
+	"YtbXLQ8kBDSxiYWbA9f0UE4Ci4EiFbM9JwLbIYIl6B03GqDDDjQT68mPB8oFrNqiL+PIGG2aikjVyIUx",
+	"4RS0dMpvhs+CumYzRTkRsGQ0hsLl6mn9FGc0Naqd0TwD7LqrCBdhnFrAlIjFbEA1O8CCaxKlia1Xb4ts",
+	"yJ4CCQJF2Yhm7PQ6b+ppxDXRCeVxYZH0t0y/thtw+7zyPLuiIOxfPzmqNyHsf9aqN6HRapK4CkZkqMwP",
+	"l/4WVMKY8lHJIFnugL1nHXjbAvQOHPdpq3Haqp/B5D6GLBmbG76W4gMg64ykyIQilPTT9KPhoIhikTfs",
+	"/cCoqGGv2Nk+5Fb6/SOjwnV2+G1VBQQlmt3YVRWnPjyDcZRVn+k1SvymMxs4p02ss/r5U07zwBPwS0oT",
+	"KjQH36DVb7wAUuFWofsWMEkG2XCVX1KWAv8p9FHmMYo3RRrOev5IwEzxvZ5DOTE6Obo4UUFD/azUHbr2",
+	"C405s4HrMqPzslYemo3OgWkZGW/Yivm3fVGAbb2HAMfKpVB71aEsxR5OH6ymJwEt4bJCHDGA/htTPcx5",
+	"RC4VK/NW3TrYhe+XSNtjYJ0FsfMdTqcszg6tEFHE9xh6aRBqOI5B1lUtmz+skdP6M8yzhzuGIJFtAyol",
+	"R8yJVbhijjA4SxSdqvni4Bp5bgY1cpWKtoCX+/FeOwDgtwLKCGC6Km2G8idXDMhvhvYk68NJBHxcQvee",
+	"ytddyjq7OWtJOpTAMxbsBrbnKhImIHZ+pDf1yGgvTh5uu+x39JKtIveWySJjeN0XUWTegHVbPRZLMVBo",
+	"sUlEe2Z0dKDsx1atI/OPAGouR2NN/3jYFrZzr7EqofsNGJmpsAe/Rv7+7+RHQVxSGHZBHVNFYqbg5aot",
+	"Iirw7568/r+aKbQ0yd//s0XogtVJqCLaUDUIuNNmE6Sk15URvshIMivarJmIz7ivCUjexdHIQj5bDScT",
+	"Ui5ki21hK1S5ArsaKD6zibEJzlyvycLCOHnF7kyQbphUta4YOamszWPNsuzE5+/Lf+ut96R9Kfzlw5fl",
+	"J/dQlgs2ubdynAsM3LMJ8o+9CP/iKrQk5nKnXngbOL4nL20fndwjCWdlAw3BvuJ+KAl//3fys0CxKg4M",
+	"K2MiI8yYYmj8l9T8D3JXYmB3Zpnj6/+toSVqW+iEQp+bcxLCELET7MI8x8Fpq/Gf+AZL8iQ6gLcZszdG",
+	"2V4jf/9P8qPrKgdRWxDNDuMUOHhm+aoWGLyZQuLEPZjWbWT3xli2WdDoIzcif8hiEOJWBWgL0AHsg4KO",
+	"3OvQKLdGOzxtX20RuAmN+SVroTvbvdzXKw6UzaIw0oIq11iIKsToRnxwiDe0BZj24NxnH2mo4ylMVfZb",
+	"beFn6GM+PezYB8kFqGeKETk2Ko8NGVDlgaQb9cWKgxZZSEGHvlFuxAPMdB9jZxfMSscx22JCOaCjOveZ",
+	"S24HFVGK8+xWAG+1RGNv0kOzT1AHwEQEjpDf//a/oADAcN6sGVT2mANx75vrbTHTEIoImcy1N3d4uBHM",
+	"jmsYHTVIaN8k2KTjKh9ItazCwVUUgPQOvEVpi2yGTh4SqgtXjSiJGjdktdilbgs/3R/16cOAdCGAY6Vm",
+	"l1SFS6trETWmIJiy/l5tYdTM3//2b4fYguqSsXHH3W24gS16EDa8NJTKHhKrKiOSPR5Ac25YvreoDnON",
+	"BQ8sqrVFYUAIhnNerXy3DbXaEaxKDOt1xQAQX7e8KJBNv6mf1MiffZXeqP4AZyHaomsDJx2MUXWDGcUf",
+	"cIZRCYdlxEZgjHz/+uInosx5SKDHFiU9Gl4OEiPLyAfZI1U3bg0CNF0yxtSnvIrLrEwfBJJR37NIHfrJ",
+	"Yq4AaxjidhYeMHfAlddQPDSF36OU1Soplql0hCWJFNef4CO8kWYaTM2M4Wdu0JScMHL9SQPK5/u1lb5d",
+	"l1jkQUIX8rNH6vFF/L7A4N4+iLdqEC9Y9zWn67+muctY4b7MYV/mMOP2RQOHaRZPjcY3klc2RzpTlje1",
+	"/Zzqfz+Mv3e5jsp7cdYuFBfi7/8OkmIAbJBEqTXjoKT37/+JqUjhkCqmZsxmM+eW0T+NXQex98zcs8M7",
+	"ha8KVpP3ftT0jN6Wjr1EIX+KB4pELIzBErdpQwEaFtYX2y/wKkOtM/TMoAOWQDNylXuHwcRvC7A1AzNx",
+	"1DGdQxisIFBbqbAGqZCa961m0BbV7rcv35HjETv2f1ddiPCeWK08S5JCeDX80Viu0NzJzI8LGmooKceJ",
+	"yATMPzOfkApjKSnGZtePtkWZli5g9QeSgcvft0gPz8HIdR7y3Gxdqs2+sef2oamza+V915vre6/dwuzc",
+	"g+2rG42TzZXI5l6JfLgR7NNdRrCpRt6z14G+NB3oW36z+xuOxkYaDzg+74/C4+QdhLMHlIsaOpy5Vtbf",
+	"a0PEhRoMKhu+CkPW1WDaYkGFITdpMAE0Y7ZrSbhutUWBclHLRTumiEFPbxusL5TqMN6Dz+76oqK7jUce",
+	"3d22bZ/T+V6uPdjMLJRQZCbOZ9isK3FZyR63VGMF1Gv866ZqnTFNcrMWZAScDdLnLI4Ulvxr9lHjv757",
+	"9/oVqSoquOaKRa22ULQPhThqKCdGkmBbw0Nk+Zb5QFRBptp+itQsIkOutEymgYWiyqr9VUBgJED5Ngui",
+	"FO9zI0tERAypsqhGLohH7W0BJmEViqOxP/BfWUBcwVPExnpIYj7iWh3CNG1CMtIAlO20Rd6WyLxWaTke",
+	"23d281e5UJaZgAvYXHEQe0ZuJjIdDI28yuQnhqnQ3+AM7vMC+WfN2rawufwzxUhklVqkQxvONMK3rCKJ",
+	"3FyQhGu5UJG0pCDJHrPb1yTlJyDrcO9VqfIRHbDjsRjM1afSsU4TVsMLq0PTBBUuYi5YJimwavT0abNx",
+	"YmS3ob0+j+Psek+mAKSFnB3/6si+32k4REbvjmzezoWmWnYA1iwbLpZynL87HY8TplTH3ojLaC//tq0i",
+	"7EXVwO97zEWxrhAfYA8y8s3L50Qd0CS5/j+aket/JU/r5P+/haIqT2J9g02GvRtIO63XT8LiIeGaOXhv",
+	"M7n8Mp8rE4QlCUtBXxnqUez2aR2dggvct46W7vFbqzPPL/7p5OOzP9Be+EfICJlZowVek9V+00kHl6oj",
+	"hXeQzO/brJ6G8YAWzhrN+qoalAOas7rOgkaVR12NGmXIumi4k9YpVpAv38+goqbGStE8hBW1K2GE1Bon",
+	"ty3awj+Km4WiJPAqd/RdkrGvLL8PKhOaCC5AcK8X5XW8tbQnNo/ve9fEW1dpCcLFgCltdZRbVmplStGW",
+	"irXKVK7jhE6Wql0JnZA33zwnZyfNJlEyTULm43AGgBNjRz9O+uHTZrN7jvaw1Xe0lCQGq11L0mc6HGJz",
+	"zcDX4lw1c3eOf3QPa+QtHTFUX3jM9dQlVY1K5L1DC/IO5hs6uVnuz37EdjCqYL08lKqd4k3V2CjeHuYU",
+	"zn0POZXnlrndLIAjuAckjq8vI+WX0L5oNnUWNfGZqkg5EQs6f41cLMa3SJEB0LLeLszRAiYgZE9GUzQF",
+	"2mLOFghsu/UslTFLT8vdcIBSFZDJkMfMQyuA2hNjHeiyRu2vszX5HK3aufXHAG+wmwyoO+uI0Z78+E8c",
+	"j2LxiOM0GUvFZgYd0Y+vmBjoYaV1Wi90wW6tfXkUJZAvXaQ/BGg9ZK4kPMfogV0j7hdUwiELLzvm+6IU",
+	"ZzBIaMg6Iy5SgCY6MV/JR6DDVSCNqxJUQMUz//2qdVIHIiwwLBpH9dk2EevoxnxEx0CQRoJ1MOeVxh0F",
+	"LhNVaT2pBxXMlISJff/D1z/+c+V9UBmCAxwen1Whx1SpiUyijjIEi+tl9MBK69mzE6N9hmkCyFAVHSun",
+	"juIbKq3KW4wCpIolGQRSwaZMqDYr2fFm9nZMR7BCqK9wKTpM0F6ccx8LF4XcIj99ts0/ZHJxiXNr1IPs",
+	"VGZTyGUt78UrO0ch28t5MvNcPh5hjGUR3WhxP7fV1dwS408lOm3eTTxjvNDbzazTvdZzF/p8Z/P3xABE",
+	"OBRj5eKtpMpxVroYDm1pkEAesEv7wOxoEAWI8wetu+lMBgqpmitmIgAzT10oB7JC6CVTiDDog9gsT045",
+	"LKonnJsiZriDdLECaaRYfMUUYlhk5GIek/2+B8uID+k0McJNt4UUAemxkKYKRZl7lxR9BHyjcY38ZOkf",
+	"oX0mCdfsyKi8UMUwbQvzq2I0xhz3hCltl8t8ecLM21iEOfhpxHVxZAm7ZNvzfKf9yG+QHhtIiowjb8J1",
+	"DX87CROmj2CY5az3Nlz2zpjputxulw3V95rDXnN4KJrDmmSzzOllrKd9p/UH1GkdeSAoK05iLotkwt/o",
+	"UuvJjzaCaYxYzVZQkMq0osAPvEnBZlAOaov+LnjfxiLepY4sGoqnxX4iT3nCT40el2/3XsTZcVNvPIhB",
+	"sbenQNVFGGVFbIgW2lnD2Uq1B6FRdcD4mSemPCobQA0ruMgouH2sGpp5c+D+w1pZQBa/6pbBWJxKx/pu",
+	"IShHVJo5hxj5kKpf0gOaksYTQuX1f0JWZa6PjGqxTHtsqUJi4zafU71wy7+WBFxVJwHdeVGC28+0Itwd",
+	"oFyIfw24MSRixCFUm501e7zyLE9mNID64xPajx6K8CZ2tJ7wee0EJ3ZaAEG02DHPoRBgpg8ZJwy67IdD",
+	"KgbM2PUFjge4ho6HtiiQsefLZKxFEpoMpU1sGdFpWxiDe84RIAX6Faw+bpkOVid1jd7ePe6qkR53ySVj",
+	"Y4UpRNamv6Jxys5JV6Rx3CVhzGgCuEeFbQ4iui0Jv6H1fltbW5xMjsyfqxvaRZy53PRYlwHgku6mHvm+",
+	"C5e15MR9t12L13jReF3FbL2fMu9Jscxrbkvm2bfuZd+XWnWCvHBzo/cYFP8jaBJbHoH+Bmo/5+2SwJO6",
+	"KGuNSQH1nlWwUdDEQDmeGSV+PiiCuJxb9B0mdMKZsl5ym+vbFt2ZOXZrBGczHw+3ioLCFFUIVt8QXr4w",
+	"w77EL995nHmbsVyXT2mW1wilUMtkLWvDY1JPj+qzTWGwp01nHUFjH7Hh6/wkrpoq+1Ul027ce//x2f/7",
+	"rHK7QGC+vTfHAvFsQZ0DFKvwROlHnPVmRIeXeY31UrszD8q5D6hORyqWS5gPJGOZO7KOeuYh4vQtIgXp",
+	"pYoLphSJ6FSRHtMTxgTpGl2+i0X2XS27pBqxPk1j2xokpkqTr/CRdEy0JEJOzgnVZCSVJicNuARGgnk9",
+	"IKCOmEbXH8whICMOdX4SEt21IhMuIjkBGCbApYqyqgQpWEDYRzYaawvFmrlx8tK4KjDT8xk8AcPOMKBy",
+	"CGUD1k6hGi0So1diMpAFzrHpNt5suAJgMygowPnC99CYJVphLd5M+HYVAAHrvDn303r6hVLi0DUzXyj7",
+	"v4E9PzdL/BaORnFa1lyCDeSIF6ZfGRF5ZBaqqJla8WBarj/UNln8fBuop16xOpgbq2YQP3NPFDWX+qp1",
+	"duaPuia8T8RohAUOc3PN+3S54rYRQ2m50Hj5xHecFQ3XOCkaDs5x8YhP8vtLRvwqfydSZJ5E7oiyw0UH",
+	"ibKDBOe/HR9aB04rO8vmfJdmnJqzHhBj9jxOGbSFIM+fhzwcIvdVZMISRqKUBWTEdM6ME8tnP78kK8Ij",
+	"Xc+NVpieA/A6UZow8l9On7RyUY3eMqBbIwUBeZDGAWE0iadZsRV0FxXSds61NWgxo1dcDBA608YPCgqm",
+	"57NzXKtRKx6qs0r4odXslROQ57aczGKD5sCFF1aIjxiAwliRa4QhiKZCQd9CUWU+jhsCSUEaW3wXxZy0",
+	"+/1v/yuHGBon7IrLVOGwUOdoxDg0Uo1TzJwCZ40RW1xG8DTEsyHXVZ+TrnmyQ3UXu4ZMzPmD2nYzjtFH",
+	"c5x0/5PMK9BSWYLiM7KwO/ggjZUkCRtLC29JrCOEWEfIAbGREgIQggoVG8st3KVqd8590j0M0AyDpCtA",
+	"eDQqCRfkjFhP0Dm0cU1Fwmg4NDRnMSDRVDPzwdK9+aE70LLLKlhotJn1Nic8X4/iknlzSnwxf6fZTRZp",
+	"zfqLrgw/iVj6EcH3iQXmVbX1k3LMl+WZObfPxFkLh6exTPA/zQX/OorEJnVpq65uULGUVq75LHoGnVO7",
+	"0sIEl6wMTlVaJ0EFiWNuzLpRAE7R3DUKRDbCT4kcScCdmhmnPjMOmKDvF+bS8drXbXROypQCJKJHF6Rf",
+	"KzlkLphlmEeOD5yVQdNMGK7tBAMP+W5k90sBldlGJGL91CyA24FCnmyPUR7Efwuo4PjzYWZF+vjRCLf/",
+	"UWcCEmC5z2dHb4suqq1dolkcq6zunQltMVuMMMSpJakAYUzBqjQiMSvVDggNE6kUWq3k25SHQ6Yd3lnL",
+	"YqZwMMcZDFRaegLvgsnCy0OvNSaxibGQzeuH6kj1tNn0WoM4FPLYj/xVoRAf3YxtUZ78cEgUw+bsUPQ+",
+	"h//iqt7NBGzZe0GcckSnpMeyb+lNoSQfoZ8KJN435r7SxInmbvuJNGZsF2GRR1bmUjB3y1TA/1zIp/AE",
+	"cUXcCx4dz1o7pnBbWwcWfo5ZCDax4IRysjabs/6FpWVmM4WwkBlk0dARRn6+dcOsy7Qtqr1pjuN+GHh5",
+	"9sgKoArAB8hCaFBm2wa5znuIoAHvQzl8oCzqfZBDzed48YYZWFwBq1JbXHWuyTxiu2vyO3U4HIj3QZSE",
+	"EtaZqvJui+ih0Z5tWWvg/szmkBedB2178IPMBRYgx+pYAH9jW1AHTVIG8x84Vdriy//+t/8V2Js76FIM",
+	"SI71EBBEiQh8rBIzhOy45TJmRSdD3DdzwKwIHhNlOyIr88KcSTMVtAXaVIqLQZyvJnLarFlbJnq5xnM6",
+	"5IMhM8fABU1x+m5RHTB8catkCx2rvFoOV5y4vAlyAeSIMVpXaIK8zAP5PRDLXdUfWn69LorTW3wM3Jol",
+	"mTjeQbHdqas6SRm2RBDYLQOMU1KF/AZIAiyaoo+FVVBo3JMyZlRs1y+6IRjZzgFGHjdW2SyyRhleWQmO",
+	"xgaIF9ssBYQmBjfG/+CEPebw3xbUkXczXHQZWNjtPazQiAaUF/jXDdn5ODO4EzuNBGREk0sWkYRdSfNf",
+	"zAfE5v5GLXENZibwf1S1RWQ4X2pEplVKwAPIPo5jaijoHH2KQk6MNcI1EZLEUgwg9SGWE9UWVEz1EHyq",
+	"b8xbQThNOCJgUagfNJqhsTmeHRZ7xcxcX+N3fJZaAFwx8PLBMu1V9rsvHsBTgMUl9iA4EvN6Nc3UDxRk",
+	"6LtHbwkP6mGClYKBLua/e4hffem0X3NBhunIvnkOec2fyDjqz+Kv4UocQbevGl7dJhoVIlE9PW02GkEl",
+	"HceSRsVf2Khbn+GK4v4JZvbnu7aiEDyDvEO/Xdda0lOF0qzpXwp7Db33BPgVjQGWZEm6fiNLXTT3dlBL",
+	"yu9pZFfAzsu8rM2jk8am+Y4iT+4t5Vn7PMfyHP8buca6stlK4M3T/M9J1zskXQJRsxEgAUDB/ZiJI2Os",
+	"RjXylmnwb84+YGOWWkZ0SpiIHIYUzKwtqq54iSooa7qyNZW2MaC1vm0DCJxSy0YqCTU6H1QZwLkiF5nK",
+	"4MTjzHPl0tvl+W9Dem8Yx1pK+E6tZ1nLsPcFtPvVUf3J0Um9si697jAlf8tC6OGy7sIdXIWZP1movVqd",
+	"mbsDsQtmniev75n6F5m8/hx5aia1DpRNwwgIUEJAMjJG55RGDPRiyVZmOR77emehypyjDsIzL9z9a7Eu",
+	"GWqmjxBfbisAhEYD9uAHleD9PouIeRYz7416TLggBdCDJAsj7hK0cHuAhXZN94iFuV5zoIg7uIWwhdvV",
+	"69KCgNBbJiLSHaWx5mOa6GNzjo8iqmkXTyVkUdFEI84f6ZrD0Q1cilhCJ23Rm2oGnZS7ZaRix+q6k9V1",
+	"DnvwNgdt4fo4U4XF6RiK8JC8MZvbHBZoHI1kgtDw9pS1hVkDiPJgjBpfDY1rzXstItW3P3///LuX7zqv",
+	"L/65c/Hu3cXz716//OFd5+t/effyLRkw3RanjROMNY3GGgLn0B0ZI0pCgvfHzOGSjSE3QaA+OY5pyKK2",
+	"cNt5oLAluAfCUKhQFrOkuW0u5huwJYHNyE7oBLpjlznyM1O7BJqweXYWVEZcuL8bJanPq6itt+GSQaXg",
+	"LM4OMk7MImqODNt82KpD51rrX/C599ldEj3cD0C53XtY9h6W7XhYcr3Dnam9er6xev65kZBQdEA+lJU+",
+	"h7fQLECvZqXK87dMv95CZ46Buw8aeLri7tW4oRrHdNqxvMwVe5NXUFteCbKYbnG5+Tr5tDG7YjEIwETG",
+	"WM6PE3+/GuiJX/seu+nNIaHIMQ5sRYNq2SrP7G9AmwTxJC+Z6Nj6dxqaw7CG46aUAyCSaJBndeCcnKoO",
+	"byWpysJFa5NpQSmiUZa0OR4sWmiSB3/nB/E4z8xdUjCYoWK7u4nSPI5nEihpeCnkJGbRABrytohFfzBG",
+	"loQ0olEALXGI2W1A9oQGO6DiMhXSGOaL3ZNGNfIOUmZciH0mAzGbjnlE6SxTBYKQQ6oI+D9J1ZUugsGn",
+	"aaLbwllyTESHJJQjhuHpgPRjOhgYvTsL6uMLO3bwboBNeLFCTw9Zos4Jo+GQDBKZjmeD3eRPkocMc7Kh",
+	"DgC3AXR3t4RtoanZe1ddMbJxVIsajl7ZKzcOiVlfkxGjwuJ/S1mabjN97fb0IdVhLzInm15+llO8yyvx",
+	"00a+ffPjDy++/8F861BCcdo/NJ80nzxrNponp2dPVld/TgE6M0vTsItIrmRIY9IiETMMn5FUkMScr78e",
+	"XUnIKSo5MI7pJizkYw4NVNbs/Ou358dqVMP0kgEToaH1IR8Mb1nUbb/x5owOVw3rDu/DwXZ+PV2YvKFk",
+	"n7e45LfRFKuYHTsBWvZYZ5YhmXPPmf7apUIdqfKHmXs/RypcQVgJ6pIim6RGQKUxf2JuGtjgZXYtPnmH",
+	"uWm23LS5LnzPCSgbVrBbQYMRgBwr71WWlfnuCLWNer3RPCGGxKHhJj4XXX8iVcGvGE1J85C0XDRsdP3J",
+	"fWOAOBJZi6O18rVY47YoDYbF+AftZtKeOcJ3lrS1oMVkMn5mfqSab6AKCDY6tz0IEzbiwlhKh0vUnZnR",
+	"jn/1/8TWwGbvVukLPPvktnoDz/KN1zS59DfzDRLgLZ0k95+wMiJyEpQWT9cV3a1PZBvTU5maP4PE8HmF",
+	"4+aOcnO+SJ6jXEZzlu+XkVSObfdryTnGyNTrqcP5v9P61DBNEqOHeZB8Mo6IYmHCNIE2BIbK2cS/g5JR",
+	"Gg5djqJgE3v/6ifJfTuuxWruz9Oy/q8WZDGHdzy3lWSKKQXxPdxQ2KoAjQrERnHthvI0xRaJ5QDawGJH",
+	"4vvtX9owwvpsJZ/Rayqm9ptUcXBVCuZ6Q+VnuYQwbrCrnZE2Zzn+2dYmdhfthi4RMmkL74qxpLuBd2+X",
+	"WFAeZQzp7oh1MZ6TG52+Ve4R/Zxp7hqgQAfcBQvd1tnDLTXv7X+gcdy11iueR/vemkUPOgbgoJ5hRa6w",
+	"aMT8CUIJEdrFVbiXfXRVg2XW7mezdRcUarO8GQoSKNNdswDnhA+ETBimR5PFfUS1299DQ44DfsVEmfKd",
+	"3T6jfzORjiBbnFWCCo1jL8pyEyJPgVW6jspy46jmq1aut3kj0elaPKgX1dnCFNctBcLj5VcCFRpH1ipf",
+	"ddif7f0FpUXv4PRTaIQNYCPIvrlQmmLcYKtwTUUvN9chSuxSBVeYwB1DPJVptT4Wn7tnVVCmk0WPU+4O",
+	"//Hnr1++851OJydP0OP0FQTpdJKGOk3MpTfXnxSPwKXwiinyTUxHPTmFeMAazqmG75x6Q8djZhg0TYlK",
+	"PzBNIkZiSvoUXmr+EvKKjXoJBhN25IISZpfjz+WEyv03D6ayaLHkx8q5npSXpNquhHTIWUIi5jmGK4cl",
+	"TqcyVIQ3GU5QBlyDzbX0NCCWfZKIacpjsJPNIToEp71LBwFUIdkv1jqqVBAMJKFCiaJuTgshVdQe2oJq",
+	"EjNqAYj851CbOAQYI8zuABwjDmkfftYHNNWfJFxrJmrke8xgUdSoCgkVChE7Cc+xGpTF1EMHAKkC33RY",
+	"fK6sWWE2tDowczd3duA2ByzdPcyagOa2bFvgWKTr9J+FhxwChV153retPzFCIqRuCy804qp9xZIWZVl7",
+	"/rszklZme/UnpNEkJ6fk7AlZk/HdATNb5FxrMqkddgbbS7C7lGBrnoPSfA9r78xmd+zbV332pA2jyHry",
+	"sG8bXoAYwjQ+NFDKYztZl/isQ/zypA3HtG+ZueGJiiJWcOpctDM3rsoPTivBSnxmM57xuVkBbGHLpY3R",
+	"WVRRf30+C8U/+lq47ISXqKbrJUxnLd9tkXoBvR3PpZRsACnmvaVMec6q7bKDBXBU3rvRhZY7zoCLnCNP",
+	"aQvHYjL/WWBr9xKFGi9LUEekGt1rk6EkkWTq3OmbbYF8ad4P5rvcauQiB9XKoD/P831pCxonjEYzM4/c",
+	"nc+IgAxtfDmPsur9GrnAcj+j6aJe3fUG6B6eE6XlWFnQIQykZ4o2ZG9nynKRSnuRj7VVvfb+8tjmdnjs",
+	"A9KrPhernTnYj5Lvrq1azTBqj9ZmXAFaebxNinh6uETxkWMm6JjXpnQUL1N4fhwzcfHT9+spPG7QjBgr",
+	"9nUtclKr106AgSwpWSo6FXYiXmY1rErWPekv72d9MNh9XCfYY9ctg5oqzUZuDbxU9uVZPT/O3Pk5QhA3",
+	"3PmW0SQc/lfwzZZ76QdcaZawKK91WJLUs5hIlGQyjUG0B1EyJfwMng+APbYQl2PMFyv2GiuZzL7dRlMM",
+	"88AaGhfjsH96nPX9Z3YoLyYgu1RoNRURD//Yz83itZKhoQrCLsgSS3s2wbH5xCU4BgUbajMn1mwdeSs3",
+	"rk8KN/tyZ0js4bhwDc0b+1EBmc1+hcdNZn/3HbdFDj9/5e7U63fTeV7njNabT5qZa7D8jG50vD6rF+7x",
+	"k/0mW1Amjf2Tv2/4/hAbvouZPVzC1BY0peNf/T8XUOaKerXfjvWtDdLmz+8xd21/gEhtrs377PHLS3qE",
+	"dJHM5YK21F6ZPWnbzqHduLfsylLg0XL7x44itjJDXZf//TjDbW+DKAYYYrbxtpkvPEdjvL1Wgs61Rd69",
+	"ob5aQBJQdrHRGd8l6Nb9YBe2JGVHvZVX4RcOo2rPN/ZdltfVNFNtDvuRYskVD5fkVX89BbiWGun+0iUj",
+	"6CukIK3fcL0+/5jXXiOqSyRHlAvb5xhCPEFbQAYvFwMSUoVNQ2kYQgVvtV1RVGjWrpA+F5Ei7cpbKvT1",
+	"p3bl8Jx0cbQuuWRsbFuj4U8BKR2zLLX5R/zkt+6LH4h7Eb+3DP6mUa/vttcn7mGlVWmckiRlBIqEnw+p",
+	"ZnFAnn11Wq+Tt5QLffSCCa4qK6Ii4De1KrG0scigMpSp2YfKq1RE/Pe//c8rJqKERZw8HZ7Uf//b/2w8",
+	"Ga6JkGgX8OLF969IxMgrSt5cf0qFla+zXoDThnmu8pl9fDMncgUvH95PHNGSniXOB5WziQBBMpkWflK1",
+	"XaFCpJRDcE3lF6KUaJYkXEuesFWSOgt9gzMrfqfewfUpa3OqWYkSwMV42iD1OqmvAbI6u6Q79CXuWdGW",
+	"LNFZGiizRWcJc+98fEjOx4sIDeXZPSRVlY7NP5VMoAuFoANm/oU95ZaGsefUxeNf5cwpWs07eUvmu75/",
+	"cu77oUpzJK8eoYvyPvSGMCu7vWO3xPc4f452704okhJb4/+Pgs9/AW7H2ZXaUubmj3N89PP7HbfJlTfU",
+	"hecVrg8sndW2Njz0d+yEXEW3XPjUnTOW27smV2IsmXNyz2C2LrHvibtxa+olTDVKE3ZTA9jsRhLKyCLN",
+	"WwQSUh2nvZirIYsOiT3VmFENT7pfcsh6yLedL34tchz+lM9uiwlxMoJqC6W40lQA53VYKhlNVurPjpr1",
+	"5hmA8mjI8PzWtp2OmFFmLXSTA86qmvW5/gQL9F9Onxzm9G1fCoKiY7vev2HjhCtmM5rdYGR2SnNs7uyo",
+	"/vTopPGucdo6ObEsJFv3pXfldWPudp/7ZF/623uoYFgRBcbtjNmmMkaUH67aHWa55bPIsEt5QrLdyWnD",
+	"o4XyEuW3WibQtj1KaB8b9Xq0YUc9t6WztvE84YL0jYZQTcWlkBPRFmZPmAoQxi4cQp5p/hvcRAYpTQBj",
+	"w9YzXHIRGfLmSkFtca4LYMVvwvqpYhF+5WmzCSmtUJ3sKLgXs1GNXNi5c9UWdDxOjFkGrcottKeISHZS",
+	"4HfHUWrkbRGfQTBS5DVQcjJO5FgqVl4ZnJ2eP9lTeKc4SjOkefFBpppEB6lg5PqTpmOgUkOiSJYR63OR",
+	"tcSwvEQn9IqmHyE3mGtO4w7sJaQouwbpSIcMPy9LYM6vOjbzwsJzMoGRz+T6E4MQRZ8LGrtcCQcpAq2f",
+	"vaefx9f/odPk+hOsydyYynxKPleoQec641FYyPEXb1bvZ1+0+B4GrVxlPhPz1py1NJqAlYZUuR5fsSdj",
+	"l15NOPo0Vphav94xWNj4JZUymca3ZtUztAXexnlb8yQUb6EnR4B9VG4atHiMjU5BmYBBPmZftK9Vvmvn",
+	"50/I97F73qJUJFXYr8MykTurjx7/ag77b8dOUB//av+1tHy5QLLcssbO4xIWj76zTltvJ2CLNLScMcgR",
+	"1oVWXqWEaQIPpVeWi2+gOxapuCvok4XMZmaUeX5ju30XcJpl6vJylpMppLdScG+pts/OY7tsK2NYj9tz",
+	"J0VO+rN68hKley01MFvw5+aorpD2Mb9Dr2iPxbZyexXWc+yxg1/varJlpkm7cmFm10OGEKVZJSFpkXcy",
+	"Ve1Ki1Bh9Xzb6VRhYjI0MUjQ3RplVgEi9+PLAyJFiI1Obf8oBQ4L4lbE4gEhvBHCKxXWUePQ98sCKGe/",
+	"a5P+hV2Oz6S4bkUk+brq2WoiaRP1d6/K3iwT8vYqbpf3heG+WIHuzDMQzxn/ARFzlbGTW6mYx1aTuJdc",
+	"/k805hHNlJqRjDyM6xb59vpTQoUGbu98NJlDJ/NcnbfFrI8KUJPB+dNjoRxZKDp3LI1Cj+jkivRlHMsJ",
+	"dNFui3HCrrhMVXYnhPq1YXfn2RMO0QPB7i4ZGxOui6TDTzjN3UiHbZkBj4D/LerVGRx9PZ9wfteqHouT",
+	"m7TxO+OvuUfzUWrfm/gHbmvuWz7EfI9x5hivOu/wUnMf2MJflxn0xpLggqnbR4CA0cGjEdW0RxXAdlxW",
+	"gsoH2VP4b181sH+udAq/YzTWw1I3lX1fhsv5QfbILylLzS9qwhI4i2ernJGfBb2iPM53owQeJFs2cPsz",
+	"Up2ZQ/b+wzLkkCxOeOzWoyQ6eKFJl+ocPpwIOTlskcmQ6SHDlr+QZenhlwKQi4qlxrgFwpuOEzbiiilS",
+	"tdKdiYga+S7HTHAxIBC+PyQ0YfBTQHpSDwm6nYkUbQEnMCRDaU7lFOMY5jKABdGpOkcYc3x4YlugTXEE",
+	"vNYWOJx/WbCPGp4x47nWuZOhjGFQIvt9c/e0SJjB6bUf/dahdd/Yp9fCUwMMl7oktCdTfW5W1RhYdpHL",
+	"UEiovgPsak+CNI+aZ7MSBBNsf7XhgU6G7mR3qUV+kNf/HuPSiayyy/yhOrMDP31Xf+oGNhLMnpcdDL4y",
+	"1c/vbgn5e8i9cN/DKRq4SFghBTs+lhGtWdP/Z0magYMsPnaEvYzlP3f33JrjI/X70a18y09zsvmGJSMG",
+	"oGJUiJTFCKgpZ7vqIqEMcsXK0NNfMX/8ZZrIMTv+iSaQ/Z6nDAaVCWOXCERsjiQ+OZIC/53NCtRE99JG",
+	"s3VSx5AfXm2cmB/c1a/gquH2VKdJNqhKRfZvPUwTlf+VMrX0fdmIExYJd+/734LKZMh1B2fbmcjkkkXr",
+	"FqZ+nSoQQ9melncXheu3TFK6i6qanv3E7BtIdUZmBZlICpw8mlGKHG2g/zMthEWHbr2K+KLRhvxtC3u8",
+	"FqWgbEDJEgb9QXKFsQwv2wIadGICDnT1gE6iqLzJmIfTwPXYn0coL7bUfDq9g8zFrRP3AqWWUksdqeVz",
+	"kvFNlLsZjS+/97eNqXyX2Z/5tsPpsec/6sAhV5VWo7k+n25uxqdvwYnvlNkKNtkWw7235vNDTfK0/bl0",
+	"sWBZltrpyZEZlSszuo9GdDw2Sv8q8fPX9t7b0qv3TotvzcWgA8cBD+RMeJmOx5ILbSMPM5d6lMe83+/Q",
+	"cPFSOugkbCyThSvsSsZp0Yv6zJAsK53IyLxNmGF1mixchbbZ8z8mMtVcsI6VaPOXDUkr76Lzfv22UYnJ",
+	"wj6VoXrj5QemVv15yMOhl0ACncdt+82QajaQydS6odVamhTmMmdDjFKlzRIh5nX+vgysiRb4DcmbVIB2",
+	"57zb4M/GrNJsiFqRwlRAXHegOO0p8iaK3JgKd6j37HdtDT7a3DofNSrTdnjpXmPancaUMfbf/9v/8Ni5",
+	"3bjN1KfclVXmAodiTt/iByd1oQZ3oAKihnIiINnmSIp4Sqph9gEjDP//9PM7sugyO6wt9zC7+d+W07is",
+	"IZRItiv2hMWhHLFOT8rLmPkZE6/4VcI0iQ5oGKaMx171G6wOVr89O4KiuTSJK63KUOuxah0f25fW+slx",
+	"DKPUxlEfhFtxkzJj3NWDyiBhTAMvrLyVIb/+pK8/kX8OyJ+uPyVS8F9SFpCeFB9kmpD/X97Eu+N19s65",
+	"KAUOuUKnAMgDtNvcsbWE98StV2BMgse2A0GW9adZn53maaH3YyvTLOpfV2md1DfSiRdJ4WaHvL3zgenH",
+	"bxY+gFTRRw87HhBHIkGWA6iCrJFCxGI6XVL9f7MPMls28lP+VuB6333Xev2acKFZckVjRcYsIRPGLiM6",
+	"DdqCCwuub3skEnnFktiKVfJ6Zn4wHAba7MEgst8WExrH0G35fK7DISrzhkll3WbzToo18tKYENC2xozS",
+	"XeQJXQB0wu+bafY4GUo4MfyKYbZkW5hxDhRJRVEnD0Wqp82m69TlirlsRiT5gU3awn3heBxPje2RPYkd",
+	"o8FRqyFYWeZ7LWL7d2BLFMoKTRPe7ytPRrwzvygCmR2F4qFxZNsalogHGFLde/FwH7nu0vetwZI3Z8M7",
+	"tIr88/dZzsVtdYB7JuU/oxxvbl+OG6NsSxJ8b5XtzipLCrSVdTAKPFMMJ3AE8UrO1PLEMbz5J3fv7fPH",
+	"qBAMKz9s54xfKxGdKogfWdnnLL4OXPgtqMRMa5bkt56U3+ohHa/8FGTCeBAOv22oOc+tVVkSpb3+wNTl",
+	"7+SExFIM0EcgR2MqpuDe1dIm4AWgqNodxpB4Qa3Szf7lCzPOkee4FjqZgpab8MgF8PEtByrL5iIX2auN",
+	"/d8WQtqQPPgVoGeA+0oM5tfIhTmsDD4BI59wK4tQeRRyskx3XKCMu4jfPwRyyryL/iQdkNDTYWVxHLz4",
+	"22+/bUx8uwyeb7DmyzhMc+scBgqHt8Nl9iJ9lyLdciO3V2v5Vm3grNSh+oMHDORnvZYjoReAkreFRSUP",
+	"gP8iUHo66hlmr9LeBxbqgHjvzZIaNR+xmAt2oLKcYs0+alIFr4agMRFSM/RPCKltCzUWHdbINzw2DNLI",
+	"mB4XDL25Fz+8KANGf2cX4oEAoiuXxLwazePXZbmxwa/LIIIQ/aa0vSLUxJQgsT85WcxqLvkCywBX/oTn",
+	"9v7yAW3EYfUR3QOlQ8bsam6GI/qRj9IRyK0RF/jvRvbR5lwOWFI+IlWKDwRjHR4V54enKVxZdRGxfdGW",
+	"RvN7JGwwZAFOI+Q8uuD8ZCiVlxhptL4xhe7XVSNSD4lMgIqrkGp1WHYADQuJUnZjg9HCPgIp6/RYXyZs",
+	"/ez8hS/sHtlSsy6p+gBq8CHdKGVdUmU0Mbqhzj8bbsnr8QxfkqmGCn3DxmLW10Sm+nCD9qZuPl6LU++n",
+	"/F9m9Xbb6ZROKNcYbM40v4SN42mW+p9Ra8uPdQcZW2hZrWjFer6UzV3Pix/+od5Abwv7iEKjE3Nxad1U",
+	"KxZrs0YlsNzAULs3AMoxw0KP0H9arzeaJ0bE2GPqPji3YkrwPArRLqy3u7w4MPu6RRgQLJ0aM+ibgWK2",
+	"0qq8/GhWGmwv7KnLBGFJwtIk1xLeF8FmLq76QlfupV0hKmz6j8n3HyR//eFi+sOHi8nrF+Z/L6evp//4",
+	"bPX6LhRlN/eJsAT2YPvA6kwhcaqb+6UcEe8d6EyQm2VTsrA2JEucymU8gEZmyVd0bMzXGvkzlF6hWglL",
+	"QQRjEQDponVOqrkSCHEVoNKAoFmHyl5O8/bnw4DQOasZM94VoZp0vTPeJdXJkIfDtrDvAKvamNBGJRzR",
+	"KQiIHnPp8f1Upwk7LIe3w9Nyt5AWq3O6XJqvwpQiBCXzD8ALNk65IjElI64Yuf5X8kGmSUDiA4Zk/83L",
+	"5+T6UziUKSh4fR6zTsL6LGGGCbUqL3586/jYabOyhP/Un7bAcZ3zn1U4zJpUvkvkjm1KqA32bVOp5q4v",
+	"lWo3buuDFXuLx+6+ib31TniZ8wW5+L7hyEPC3PsRSpOdAK4ajX7MEufhOCyU5J4P5vhX/IdtI1IWTMkk",
+	"2i1LhbfJ/2y9z19+Lbi4IhMbx1RkBxY97qt5RFdkZf1G7iF2KwdqQaqy6h7gH4m+me0A7tJKMCNXnczD",
+	"ZtjLxhx9z7AfN8N+7J1D7PoEOfS8DZUZvT5iVzeZO2tp7+8sH91dGxEEXIKjbGyfq/lIpR2GSHxLItPB",
+	"kHh4QDVyQQSbtIXzBxJuLJ04IlXMdBNSZ0hSheYNhqY2NW+2ETX0XZkrIRI1vc1FcwSqFsLK+zVpcIdh",
+	"uY0+6nN7u/YCYlUBMXfOloqLxiriorklceEaw+zFxpfdr9oeAMhAyc5IQMZMjmPmWkmgGa/WMCCOqdY0",
+	"HNp8zBJjIg97Xnh3b7O7CzzTsXEG/7lx1L+B1znwU2yUi4TDRShHWKzZ5zHLYmBpknCWHAECAWDa1XD8",
+	"1XjiKZTDqCFtnj2ptCrP+k+fRPWnjadPT8Ovoidnz2izzyith2dnNKo3zuhJr3/ab/SavXrvabMZRo2z",
+	"6EnYOOvV+/U6rT81Y/G/skqr8fT0pNkI7F51VmfQa/R+yTduWfMX7zA8YqDrXAs/UP4nk6oKjZR13mjl",
+	"VWIcBkTGURa524H2Wdy5homIdEdprPmYJvq4L5PRUUQ17aJ+DK4Dmmiog4hI15z2bkCkraSgk7boTSHx",
+	"QZGuT1cy1EwfKZ0wOrJjdR2pdJ3THAKKVoW1NEoMjRodVAne77vUNaibm0IjHPPPt99dHDXPnhCH80Em",
+	"Qx6DGmxex8XgnJh3KUzy+Pbn759/9/Jd5/XFP3cu3r27eP7d65c/vOt8/S/vXr4lA6bJaeMEW1ONxnoK",
+	"be0VOW02A1eRMuRiYKZ0yca6Rn4ex5JG3GYOAiwOLoGW2S9tYX0vCKCKha4YAmEfbQOe/GCQarNePwyI",
+	"khCd0AlnUVuk8B4imPmGKMWlZYpwfU68qMDRP7GpmZyQmkCnnyFLWLGebsabZ7OroM+ZtYQD4KDuEjoh",
+	"PRlNyyLDGU8sSc5onp1B0kLWNn+VGLfjuRCZQXhyh9hv7CU8GTZYg4FvmeqBxCdgY0IqsMl54sJBZR+Q",
+	"8/ri+LbH/1182/vJvbc0tL2KneMTkLlWkCPQ44LCrBcWr1JA0bODjBNzOrTNlzYbturQuZ3zF3wu/0qJ",
+	"GvFOshT3InwzEb6+AC8T3h6rm7CEZQDOyMiMCWEYIFeZKfFbsH40bL/Pd77PuWB69N2T1u4S+tlbx8Ne",
+	"EIoyuJqxdSPfnBQ2mgOICQTV3sAwO/41/2NZ0OeFnIgSJWIN7n4byVZ4YM3aeP5cpzmaZ7EnqSF6o3M+",
+	"xwkdveBqLNEBCjqeucfplFyQl+/oPKBHwZOLynS+iKh/mtf+oV35/W//1q4UJQl6QtU5WhY/zs1L9m2l",
+	"CkyktnS8x+vDdycQ8oCy5b6BADa3m1zy5pjqoY+onBNLZV7TWSdV9X0JaaJae+S73pe04jUMgitCiWaj",
+	"cUw16urZwTa6X0CsY9jI6B4Dhfnc9dqNaVmr3ecwjx9mprHztPT32/X7bCsdptHwoqlWnb4xu2VVHzFK",
+	"+xLH98qh5SYqJVmrBSYiVHzcwTCWTRYI7uRpuBs4huZSKkUaxyurIIvH6uYkyhlaeOS+I2vVznyyrUIB",
+	"p8IkkZo5d4NMdU9+3La/qIQxjZhRbNbuf7OCI2rGZ+aqbQICYaGgJERLRtCPDNahLVSaXPErmSAGCMzU",
+	"RTWgpQ02BUBkYy4wn5Prtqh28d4OF1p2eNQ9rJGvpR4idkgPYZywxxlAk024Yoc18n3/CEKX0DF54Y0H",
+	"CrWIAj/Ma3PfbcOlwWdNHDUrU8SW1ok/wWfvJlL64IOevxbHPE9BuXAwExV7TAG5YW2e3USe/YXl3vht",
+	"J5YFU0+2FEx1PMhaI+CnNEwq2sdVv7S4KvA73x9GDBclVIAQwRYueQTBnfg17HeHD7UTcfzGNgIt8rRD",
+	"aQjlERZpEF5YmpHVTRTXZpDF0oyFygxIayoqzbAv9jUiyqEHXeLNNUC1wEN8lFcQPiFSkGq70qPhZdbT",
+	"x30ffoBqV4r7lEYR6q4WlexOqzl68ETlT5KHnMSUhHQMHQ2ig+tPYUIFiaCt2vUnqK9YFHUlzPo063rj",
+	"UkzXU+vt0uywYGLNDy+U6PiVZ3P23OIiwcnu4Klw9v0aC7eadG7UTyEOhWpFJoNtjjCezI4l93XULlSi",
+	"X14t8fXaUT2dm7Ar8C998XLnc7t6bR9TmkEyZpFvy5ukz/LWkRQATbAlMbHAEPGuH6S+F9zwYjxm8fUn",
+	"Emer1iI8JqEUfZ6MGIkPUHs0mtpMLVptdcIy37rLerBQy2St3s23//alhk9zzu21Bl9rzvA1ZJ+WrZlD",
+	"uWVmZoZ8/JxsPcY0G02KwHE+g1myDiMxVjXfscbpoWGhv8e2rjLa4Tie1sj3Gn05eCs4Z9yHQ6/G8FIF",
+	"hH0M2Vhjzwa6qGwSpekUsFpBsrOIpELzmNCZmmF4YR5X0gkNL7kYWMQYbGpsJs2iBY20LbBTBITtMg9x",
+	"YHFyzLAhTRJu03momxZeGqVKt8UvqdTMqKuAHOu5nooVU1ziN+D3uEtGnAdHOjyCY7VCML1ZeZ+xsR9k",
+	"qggNw1RJoUhy/ckBBUaMXEmdMOKC97N67SK01wrlp25Pc99746LRPDk9e/LV02f1NcLqsPD3USqsuZxl",
+	"0Y/6YvTjlktvTMml71lhb1aVQydL9Gt0FW5XEsGYe6X6HinVyFltzATVo3UknxrHXO9E7v0IYI4UQO4y",
+	"xAz0Y6CnKMMlA0GUeYws9QWYOUvNDT5qUrAgerICL9sj0rIBc0SDtrDGxXJYDgytxIbWo7mzrdrCRWO4",
+	"DmzwmQyYVjASdreYwd2wrpfcPzakCpJvQabbGIyL9AAgEReXLCLVLmwGhGu65JjYP4211DXC0QvM+MMv",
+	"ici8NQM8rIiMF9Eo6vwTVGBTVpbAjfpp5b3vd7ct+Y2QcKnH1PzRp6FOE7Zu8AdW+O7RM4qXavUokC+d",
+	"bhMFOlknCnQyGwXKT/vGgfuit5zd4yDQTYdxm5GgbVVh5+x8D52xDxfdHC4CDkkoUXCnE/oEAPn6vhxb",
+	"R2txIro0d+z7RfRSB/sHWsjFT98TLS+NhuLgAY0G0LXvajmduktUKMessBkV0olTmx9U/tjGRtfSsPVK",
+	"eB0lEYk1bJ7GspiCTf26XR6X29Obs7dQRfxSSv7y9KVdlvSV0XyO7bC0OZ13n8stzj4gtwKsXERHWszo",
+	"FbPN4qFmWEQWSnWQ0iRCENU8CkvjmCUB9mnNnGhcjFOtakuQj995H3BbUt5Mg3F6iZZGlUxklMK9Myv7",
+	"l18riNeBihsmBieMKlAp51OCXc+jN5TjDTYTWLOPGonQlqXEUrGOkDp/ceS1TPpBGisKLnBNWiSMr//D",
+	"aEAJoVcsJDElSfYC6YaL1injzRd/aRnvFeUx8DUfSWSf4hIttCx22RNACwAbGUliOO7nKvDNWkIMma3h",
+	"zbdsnioDpGMWkd50hiH4WRSWYlrktH7ipU/ABx4o200tsVA0FiczIKfNZlsIqM1FhjDiSpk/ZEJ6NMIJ",
+	"kGoXaarWTuv1k9DMF/7FulDQ2QddDSfZFtUu/MPeawSbuzcgp/Vn+dy8D44kw0pZZGUw8zRJmNAWQ6dG",
+	"fuyTUAr76yyXFFAObb0V7CMNdTyFnyZcqHNMNwGfjbJlxc1CX/14HE/nWd1D8Ts4njd/zF4VwHqSKMMA",
+	"Pa01a4hCxmKzGivrVGdQYXvFEyls3+JX8lt2ocyIAfkzF5GcKNJoIHIbCzWY/yqNtbEkv+HhkLMEJqWv",
+	"P8VmYjQZXH8ym9JTLLmauf0lhkfPwDh1DBggyJVmY3NHo0aeg05H8KwRVPQUadbgJbaZnePXL/M18RXA",
+	"3P4c8oHZQk+0ZMpZJ8/Ur2zAvuGU7dNtHwzGEBcdSx22oG53ObGN1TwhZ1vFo/P6b+aHfa8yfGluDmBL",
+	"hHpnoNSfccUVX7UfTLUrQxDZkB8aYJ9UHh3WyJ8BeeQiDNlYt6Bny3GorroorLGTbB8atBitR8pLwhVB",
+	"UcaMVqI0oxGmHxhbtkV+fvfN0VNUnCj5+sfXQVt0z7tHihmBq1kUkG8SJsIhsQc2AAUhkRNAYIXWX3m1",
+	"IqGqLbjGTAIanWNPmZDFsUJYcqMhIXbKH7oB6f6D+b8j839/7AZmFWnP6EW0LSCbwBjbCDUCnhzbByey",
+	"Ixx0SXUcUy5s/gKW07ysNZ6cEugZ2RbuAmZPsOiwrEfNn3Bv7kGLmq+lvPwmkaNV730nV73zYoAFnive",
+	"/hyjcKs/AL63KyboOm/5Wbh0rpUfeU2FEQTfxHQwWP2pH1MdyhHbrjttgDGp1d1pdAy1WiP3nEjjeOso",
+	"5w2XBuzu6U1Xn+FqczhDb1zEhOYaVG5r8L++/hRTwRl59ePPX798V7HtWyutyj+cnDxx2Q6gDiQpRjta",
+	"lTfXn5QZK2TkFVPkm5iOenJKhYYWd9bFB+wzy2C2p8ZGE9ApYdNCK4bCc+65uDxNuzwy4UyY9QHfAuLc",
+	"wBlpVVwaFejN4ANpVb5JuWYkOmA0JUyThMXs6voTiSB0nQxs880+g/eaIXFzc5TiJfEwbGuYe1c2iIIt",
+	"w190ByKPCgWVCY0vO9wu3u38psA9rdM0qDiZNEM2lRdUs3NgQefAKGIZppqlyflrqXm/LfIZk0a91Wie",
+	"X4Rhynh8Pneizg/+8Pbn19WLxmFbLMcMKPfeoiQG1K9JuTglRdKUKvL87Z/uu+P3tlkmRs2Fz80Wi1Th",
+	"v0wdBtmKBLCgkVnGTMPA9Snvul/o03klB4pQfBOpUkE8NnmgQCMg5rgecXFYI7af3EwrUA4Jis4DYrMt",
+	"uzBgt0Yu7NDg9LXQYpQobo4mQS4AjKQtoEQWlK0eyxKNjd5EJgkYieX9UP5k+dMdtkPZQIwsZ3lvGDQ7",
+	"iZgiYcz6ilz/K4kPjB6nqPDD9atlZRhW9X49rrLLDMS99N5L78chvdciqTK/BmzRPrnjIfVFeSUHTm4u",
+	"aS2PEvz4Vwie0xDl1tJOKE6W3dKxumewewa7Z7BbYrCPvo/JMja2tlrtszqbW3IleQhxmr0P9n76YPP9",
+	"2fthH6Af9k4dq6EUKo1vCr3md60j8/f6xyr6h6PeEh3Ehp/XVULWUi9mGsKtJ/Bv6QB1H/+QnKAZu907",
+	"QldzhGYLRqoOq8icv5iSnrz+v5qRKxnSmO3QQ+qQNDI+5jA0srmRqqP6gFi+RSKmYZvbAqmp1IdKClyo",
+	"buDuEs+nR/p35/0s4nY18m0iRcSFx+jqzSdN0miSk1Ny9sQcknI+9FXrtD7Ph7zanYSOxywmNCUq/cA0",
+	"iVLSsznta7KNe+Xl3IvSvSi9lShd+/iXGszuhr1X8gF6Jb1TXOqZzETqWt5Jb+TP7aHcM8c9c3wszPHx",
+	"exRvYEG39iqal7IwTeDw/+XXSo/RhCUXqR6as2HUWcjJL2xEZgROTNiox6KIRQRvJNURvWQkScUhZDPH",
+	"lVZlqPW4dXwcm/uHUunW0/pTbJRuv2l+5O8YjfUwAPcftHQHp5xrtmE+gHCtWNyv5S0g1FRphs6uBcuD",
+	"cGEG6ydMDWGoWA6ITLX3uNnsgofB1MUedzyBUhplRjKWEBcDAmgbZkDaU9CH0x8RHi0aMy/h7cuE4CX/",
+	"SbxY8CQAGjt+o6BtWigTPEwR9DPssVhCTwlvOB+EpGjU57NDVNuVX1IeGIbxS8ri2Htlu3LojWu5fdGQ",
+	"P+ZVOWMfMKUv41hOoHmf9ooa/W+3nGlxzD8nXGsmAlfvxLye2socOGOYRlRTb7T8hoIBv04VHi5j84qI",
+	"JkEOiDKWMQ858w6eA175/b/9D68ac0THYy4G/jlk2hyNsu3LYV6MVa5INaRxrIKc0oMsuStrSWlsMt7v",
+	"E7PYh4GzoVXgZxmpORAZNw1vZjnjKJoaTyLoK2k+ujpMuVIcXi6kpjyBt2HWjPr9b/926CiCDhLGRojT",
+	"G9nfRuhW9V/Nc49u0cL8xBIFHdTNIGpIExYRsxY9+ZFlxOe+KDDHMrVbEw5ZaFYxLwrJ3pkNUHSWhtK2",
+	"YY8QUBkLZ5mY4QgR14ZH/n8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

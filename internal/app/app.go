@@ -116,6 +116,7 @@ func (m *Main) Open(ctx context.Context, insertOnly bool) error {
 	svc.Maintenance, svc.Tickets, svc.Mailboxes, svc.Messages = m.Store, m.Store, m.Store, m.Store
 	m.Fetcher = &ingest.Fetcher{Store: m.Store, Blobs: opts.Blobs, Log: m.Log, Holder: leaseHolder()}
 	svc.Mail = mailJobs{m}
+	svc.MailQueue = mailQueueJobs{m} // the mail queue: reminders and archive moves
 	return m.Store.Seed(ctx)
 }
 
@@ -140,7 +141,8 @@ func (m *Main) blobStore() (blob.Store, error) {
 func (m *Main) Handler() (http.Handler, error) {
 	return httpapi.New(&m.Config, httpapi.Services{Agents: m.Store, Auth: m.Store, Contacts: m.Store,
 		Audit: m.Store, Tickets: m.Store, Mailboxes: m.mailboxes(), Intervenants: m.Store, Interactions: m.Store, Procedures: m.Store, Settings: m.Store, Health: m, Idempotency: m.Store,
-		Messages: m.Store, Appointments: m.Store, Directory: m.Store, Reception: m.Store, Mail: m.Store}, m.Spec, m.Log)
+		Messages: m.Store, Appointments: m.Store, Directory: m.Store, Reception: m.Store, Mail: m.Store,
+		MailQueue: m.Store}, m.Spec, m.Log)
 }
 
 // Ping checks the database.

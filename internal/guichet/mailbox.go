@@ -103,6 +103,9 @@ type Mailbox struct {
 	Version          int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// QueueReminderMinutes: an unprocessed item is reminded after it
+	// (mailqueue.go); 0 turns reminders off.
+	QueueReminderMinutes int
 }
 
 // MailboxCreate creates a mailbox. Nil booleans take the kind's default.
@@ -122,6 +125,8 @@ type MailboxCreate struct {
 	CheckSchedule    *CheckSchedule
 	AbsenceMessage   string
 	BackfillSince    string
+	// QueueReminderMinutes: nil takes DefaultQueueReminderMinutes.
+	QueueReminderMinutes *int
 }
 
 // MailboxUpdate changes the fields that are set. For the nullable ones,
@@ -141,6 +146,8 @@ type MailboxUpdate struct {
 	ClearSmtp        bool
 	CheckSchedule    *CheckSchedule
 	AbsenceMessage   *string
+	// QueueReminderMinutes: the queue's reminder delay (0: none).
+	QueueReminderMinutes *int
 }
 
 // MailboxFilter selects mailboxes.

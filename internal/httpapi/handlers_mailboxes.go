@@ -20,7 +20,7 @@ func mailboxDTO(m guichet.Mailbox) api.Mailbox {
 		AbsenceMessage: nullableString(m.AbsenceMessage),
 		Status: api.MailboxStatus{State: api.MailboxStatusState(m.State), LastError: nullableString(m.LastError),
 			LastFetchAt: nullableTime(m.LastFetchAt), NextFetchAt: nullableTime(m.NextFetchAt), FetchFailures: &m.FetchFailures},
-		Version: m.Version, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+		Version: m.Version, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt, QueueReminderMinutes: &m.QueueReminderMinutes}
 	if d, err := time.Parse(time.DateOnly, m.BackfillSince); err == nil {
 		out.BackfillSince = nullable.NewNullableWithValue(openapi_types.Date{Time: d})
 	}
@@ -115,7 +115,7 @@ func (s *Server) CreateMailbox(ctx context.Context, r api.CreateMailboxRequestOb
 		Address: string(b.Address), DelegateID: uuidString(b.DelegateId), ResponsibleID: uuidString(b.ResponsibleId),
 		BackupID: uuidString(b.BackupId), IngestionEnabled: b.IngestionEnabled, AutoTickets: b.AutoTickets,
 		Imap: imapInput(b.Imap), Smtp: smtpInput(b.Smtp), CheckSchedule: checkSchedule(b.CheckSchedule),
-		AbsenceMessage: str(b.AbsenceMessage)}
+		AbsenceMessage: str(b.AbsenceMessage), QueueReminderMinutes: b.QueueReminderMinutes}
 	if b.Priority != nil {
 		in.Priority = *b.Priority
 	}
@@ -149,7 +149,8 @@ func (s *Server) UpdateMailbox(ctx context.Context, r api.UpdateMailboxRequestOb
 	b := r.Body
 	in := guichet.MailboxUpdate{Name: b.Name, DelegateID: patchUUID(b.DelegateId), BackupID: patchUUID(b.BackupId),
 		IngestionEnabled: b.IngestionEnabled, AutoTickets: b.AutoTickets, Priority: b.Priority,
-		CheckSchedule: checkSchedule(b.CheckSchedule), AbsenceMessage: patchString(b.AbsenceMessage)}
+		CheckSchedule: checkSchedule(b.CheckSchedule), AbsenceMessage: patchString(b.AbsenceMessage),
+		QueueReminderMinutes: b.QueueReminderMinutes}
 	if b.Address != nil {
 		a := string(*b.Address)
 		in.Address = &a

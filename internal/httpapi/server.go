@@ -102,6 +102,10 @@ type Services struct {
 	// Mail is ingested mail: the queues, the messages, fetch on demand
 	// (issue 5).
 	Mail guichet.MailService
+
+	// MailQueue: claim, release, process, reassign and move queue items
+	// (issue 5, the queue).
+	MailQueue guichet.MailQueueService
 }
 
 // Server implements api.StrictServerInterface.

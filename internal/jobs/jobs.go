@@ -40,6 +40,9 @@ type Services struct {
 	// Mail fetches mailboxes (nil: no ingestion, e.g. an insert-only
 	// client).
 	Mail MailFetch
+	// MailQueue reminds unprocessed queue items and archives processed
+	// mail on the server (mailqueue.go).
+	MailQueue MailQueue
 }
 
 // reminderWorker delivers the reminders procedures schedule (a dev ticket
@@ -135,6 +138,7 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 	river.AddWorker(workers, &fetchSchedulerWorker{svc: svc})
 	river.AddWorker(workers, &mailboxFetchWorker{svc: svc})
 	river.AddWorker(workers, &blobSweepWorker{svc: svc})
+	mailQueue := registerMailQueue(workers, svc) // the mail queue
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
@@ -149,6 +153,7 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 			func() (river.JobArgs, *river.InsertOpts) { return BlobSweepArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
+	periodic = append(periodic, mailQueue...)
 	return workers, periodic
 }
 

@@ -41,6 +41,9 @@ type mailboxRow struct {
 	Version          int        `bun:"version"`
 	CreatedAt        time.Time  `bun:"created_at"`
 	UpdatedAt        time.Time  `bun:"updated_at"`
+
+	// QueueReminderMinutes: the mail queue's reminder delay (0: none).
+	QueueReminderMinutes int `bun:"queue_reminder_minutes"`
 }
 
 func (r *mailboxRow) personal() bool { return r.Kind == string(guichet.MailboxPersonal) }
@@ -52,7 +55,8 @@ func (r *mailboxRow) domain() guichet.Mailbox {
 		ResponsibleID: deref(r.ResponsibleID), BackupID: deref(r.BackupID), IngestionEnabled: r.IngestionEnabled,
 		AutoTickets: r.AutoTickets, Priority: r.Priority, AbsenceMessage: deref(r.AbsenceMessage),
 		BackfillSince: deref(r.BackfillSince), State: r.State, LastError: deref(r.LastError),
-		LastFetchAt: r.LastFetchAt, NextFetchAt: r.NextFetchAt, FetchFailures: r.FetchFailures, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		LastFetchAt: r.LastFetchAt, NextFetchAt: r.NextFetchAt, FetchFailures: r.FetchFailures, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		QueueReminderMinutes: r.QueueReminderMinutes}
 	if r.Imap != nil {
 		var imap guichet.ImapSettings
 		_ = json.Unmarshal([]byte(*r.Imap), &imap)

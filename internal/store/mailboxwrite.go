@@ -65,6 +65,13 @@ func (s *Store) CreateMailbox(ctx context.Context, in guichet.MailboxCreate) (gu
 		return guichet.Mailbox{}, guichet.Invalid("kind", "unknown kind")
 	}
 	row.DelegateID, row.AbsenceMessage = nullable(in.DelegateID), nullable(in.AbsenceMessage)
+	row.QueueReminderMinutes = guichet.DefaultQueueReminderMinutes
+	if in.QueueReminderMinutes != nil {
+		if *in.QueueReminderMinutes < 0 {
+			return guichet.Mailbox{}, guichet.Invalid("queue_reminder_minutes", "must be 0 (no reminders) or more")
+		}
+		row.QueueReminderMinutes = *in.QueueReminderMinutes
+	}
 	if in.BackfillSince != "" {
 		if _, err := calendar.ParseDate(in.BackfillSince); err != nil {
 			return guichet.Mailbox{}, guichet.Invalid("backfill_since", "not a date")
@@ -173,6 +180,12 @@ func (s *Store) applyMailboxUpdate(row *mailboxRow, in guichet.MailboxUpdate) er
 	}
 	if in.Priority != nil {
 		row.Priority = *in.Priority
+	}
+	if in.QueueReminderMinutes != nil {
+		if *in.QueueReminderMinutes < 0 {
+			return guichet.Invalid("queue_reminder_minutes", "must be 0 (no reminders) or more")
+		}
+		row.QueueReminderMinutes = *in.QueueReminderMinutes
 	}
 	if in.CheckSchedule != nil {
 		if err := setSchedule(row, *in.CheckSchedule); err != nil {

@@ -142,6 +142,7 @@ type mailAttachmentRow struct {
 	Inline        bool    `bun:"inline"`
 	Size          int64   `bun:"size"`
 	BlobKey       *string `bun:"blob_key"`
+	SHA256        string  `bun:"sha256"`
 }
 
 type mailItemRow struct {
@@ -163,6 +164,13 @@ type mailItemRow struct {
 	Version         int        `bun:"version"`
 	CreatedAt       time.Time  `bun:"created_at"`
 	UpdatedAt       time.Time  `bun:"updated_at"`
+
+	// The queue's operations (mailqueue.go): reminders and archive move.
+	ReminderStage int        `bun:"reminder_stage"`
+	RemindFrom    *time.Time `bun:"remind_from"`
+	ArchiveState  *string    `bun:"archive_state"`
+	ArchiveError  *string    `bun:"archive_error"`
+	ArchivedAt    *time.Time `bun:"archived_at"`
 }
 
 // CommitMail stores a batch of fetched mail of a mailbox in one
@@ -382,7 +390,7 @@ func mailAttachments(messageID string, files []InboundFile) []mailAttachmentRow 
 	out := make([]mailAttachmentRow, 0, len(files))
 	for i, f := range files {
 		out = append(out, mailAttachmentRow{ID: newID(), MailMessageID: messageID, Position: i, Filename: noNUL(f.Filename),
-			ContentType: noNUL(f.ContentType), ContentID: noNUL(f.ContentID), Inline: f.Inline, Size: f.Size, BlobKey: nullable(f.Key)})
+			ContentType: noNUL(f.ContentType), ContentID: noNUL(f.ContentID), Inline: f.Inline, Size: f.Size, BlobKey: nullable(f.Key), SHA256: f.SHA256})
 	}
 	return out
 }

@@ -237,7 +237,7 @@ func (s *Store) openMailTicket(ctx context.Context, tx *Tx, mc *mailCtx, related
 		return err
 	}
 	mc.row.TicketID = &t.ID
-	return attachMailFiles(ctx, tx, t.ID, mc)
+	return attachMailFiles(ctx, tx, t.ID, mc.row.ID, mailAttachments(mc.row.ID, mc.in.Files))
 }
 
 func ticketSubject(subject string) string {
@@ -297,7 +297,7 @@ func (s *Store) joinTicket(ctx context.Context, tx *Tx, mc *mailCtx, t *ticketRo
 	if err := s.afterClientMessage(ctx, tx, t, guichet.ChannelEmail, received, needs, mc.set.cal, mc.set.pols); err != nil {
 		return err
 	}
-	return attachMailFiles(ctx, tx, t.ID, mc)
+	return attachMailFiles(ctx, tx, t.ID, mc.row.ID, mailAttachments(mc.row.ID, mc.in.Files))
 }
 
 // replyFromSent counts a mail of the Sent folder as the answer on its
@@ -313,10 +313,10 @@ func (s *Store) replyFromSent(ctx context.Context, tx *Tx, mc *mailCtx, t *ticke
 }
 
 // attachMailFiles gives the ticket the mail's attachments (inline images
-// stay with the mail): new attachment rows on the same blobs.
-func attachMailFiles(ctx context.Context, tx *Tx, ticketID string, mc *mailCtx) error {
-	for i, f := range mc.in.Files {
-		if f.Inline || f.Key == "" || f.SHA256 == "" {
+// stay with the mail): new attachment rows on the same blobs, none twice.
+func attachMailFiles(ctx context.Context, tx *Tx, ticketID, messageID string, files []mailAttachmentRow) error {
+	for i, f := range files {
+		if f.Inline || f.BlobKey == nil || f.SHA256 == "" {
 			continue
 		}
 		has, err := tx.NewSelect().Model((*attachmentRow)(nil)).Where("ticket_id = ? AND sha256 = ?", ticketID, f.SHA256).Exists(ctx)
@@ -331,10 +331,10 @@ func attachMailFiles(ctx context.Context, tx *Tx, ticketID string, mc *mailCtx) 
 			name = fmt.Sprintf("piece-jointe-%d", i+1)
 		}
 		a := attachmentRow{ID: newID(), TicketID: ticketID, Filename: name, ContentType: f.ContentType, Size: f.Size,
-			SHA256: f.SHA256, BlobKey: f.Key, Direction: attachmentIncoming, CreatedAt: tx.Now}
+			SHA256: f.SHA256, BlobKey: *f.BlobKey, Direction: attachmentIncoming, CreatedAt: tx.Now}
 		ev := newEvent(ctx, tx, ticketID, guichet.EventAttachment, false, a.Filename, map[string]any{"attachment_id": a.ID,
 			"filename": a.Filename, "content_type": a.ContentType, "size": a.Size, "sha256": a.SHA256, "direction": a.Direction,
-			"mail_message_id": mc.row.ID})
+			"mail_message_id": messageID})
 		q, err := auditQuery(ctx, tx, "create", "attachment", a.ID, nil, a.domain())
 		if err != nil {
 			return err
