@@ -383,6 +383,9 @@ func newItem(mb *mailboxRow, row *mailMessageRow, reason string, now time.Time) 
 	if mb.personal() {
 		it.TicketID = nil // the private queue never points into shared tickets
 	}
+	if row.Backfill {
+		it.ReminderStage = reminderResponsible // old mail: no reminder, as no other automatic action
+	}
 	return it
 }
 
