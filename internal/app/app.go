@@ -20,6 +20,7 @@ import (
 	"github.com/guichet/guichet/internal/httpapi"
 	"github.com/guichet/guichet/internal/ingest"
 	"github.com/guichet/guichet/internal/jobs"
+	"github.com/guichet/guichet/internal/outmail"
 	"github.com/guichet/guichet/internal/store"
 )
 
@@ -43,6 +44,8 @@ type Main struct {
 	// Watcher wakes fetches with IMAP IDLE; Start runs it when enabled.
 	Watcher   *ingest.Watcher
 	stopWatch func()
+	// Sender sends outgoing mail (issue 5); Open builds it.
+	Sender *outmail.Sender
 }
 
 // NewLogger returns the logger the configuration asks for.
@@ -113,6 +116,9 @@ func (m *Main) Open(ctx context.Context, insertOnly bool) error {
 	svc.Maintenance, svc.Tickets, svc.Mailboxes, svc.Messages = m.Store, m.Store, m.Store, m.Store
 	m.Fetcher = &ingest.Fetcher{Store: m.Store, Blobs: opts.Blobs, Log: m.Log, Holder: leaseHolder()}
 	svc.Mail = mailJobs{m}
+	// Outgoing mail (issue 5).
+	m.Sender = &outmail.Sender{Store: m.Store, Log: m.Log}
+	svc.Outgoing = outgoingJobs{m}
 	return m.Store.Seed(ctx)
 }
 
@@ -120,7 +126,8 @@ func (m *Main) storeOptions(box *auth.Box) store.Options {
 	c := &m.Config
 	return store.Options{Now: m.Now, Logger: m.Log, Hasher: m.Hasher, Box: box, SigningKeyPEM: c.JWTSigningKey,
 		Issuer: c.JWTIssuer, Audience: c.JWTAudience, AccessTTL: c.AccessTokenTTL, RefreshTTL: c.RefreshTokenTTL,
-		LoginFreeFailures: c.LoginFreeFailures, IdempotencyTTL: c.IdempotencyTTL, MaxAttachmentBytes: c.MaxAttachmentBytes}
+		LoginFreeFailures: c.LoginFreeFailures, IdempotencyTTL: c.IdempotencyTTL, MaxAttachmentBytes: c.MaxAttachmentBytes,
+		AutoMailPerHour: c.AutoMailPerHour}
 }
 
 // blobStore keeps attachments next to the SQLite file in the embedded

@@ -39,6 +39,9 @@ type Services struct {
 	// Mail fetches mailboxes (nil: no ingestion, e.g. an insert-only
 	// client).
 	Mail MailFetch
+	// Outgoing sends mail and turns client notifications into mail
+	// (issue 5, outgoing mail).
+	Outgoing OutgoingMail
 }
 
 // reminderWorker delivers the reminders procedures schedule (a dev ticket
@@ -107,6 +110,9 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 	river.AddWorker(workers, &messageFollowUpWorker{svc: svc})
 	river.AddWorker(workers, &fetchSchedulerWorker{svc: svc})
 	river.AddWorker(workers, &mailboxFetchWorker{svc: svc})
+	// Outgoing mail (issue 5).
+	river.AddWorker(workers, &mailSendWorker{svc: svc})
+	river.AddWorker(workers, &notificationSweepWorker{svc: svc})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
@@ -116,6 +122,10 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(FetchSchedulerInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return FetchSchedulerArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Outgoing mail (issue 5).
+		river.NewPeriodicJob(river.PeriodicInterval(NotificationSweepInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return NotificationSweepArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return workers, periodic
