@@ -33,6 +33,7 @@ const (
 	AgentNotificationKindAssignment  AgentNotificationKind = "assignment"
 	AgentNotificationKindDevTicket   AgentNotificationKind = "dev_ticket"
 	AgentNotificationKindEscalation  AgentNotificationKind = "escalation"
+	AgentNotificationKindMailFailed  AgentNotificationKind = "mail_failed"
 	AgentNotificationKindMissedCheck AgentNotificationKind = "missed_check"
 	AgentNotificationKindReminder    AgentNotificationKind = "reminder"
 )
@@ -45,6 +46,8 @@ func (e AgentNotificationKind) Valid() bool {
 	case AgentNotificationKindDevTicket:
 		return true
 	case AgentNotificationKindEscalation:
+		return true
+	case AgentNotificationKindMailFailed:
 		return true
 	case AgentNotificationKindMissedCheck:
 		return true
@@ -342,9 +345,11 @@ func (e CheckSlotStatus) Valid() bool {
 
 // Defines values for ClientNotificationStatus.
 const (
-	ClientNotificationStatusFailed  ClientNotificationStatus = "failed"
-	ClientNotificationStatusPending ClientNotificationStatus = "pending"
-	ClientNotificationStatusSent    ClientNotificationStatus = "sent"
+	ClientNotificationStatusFailed     ClientNotificationStatus = "failed"
+	ClientNotificationStatusPending    ClientNotificationStatus = "pending"
+	ClientNotificationStatusQueued     ClientNotificationStatus = "queued"
+	ClientNotificationStatusSent       ClientNotificationStatus = "sent"
+	ClientNotificationStatusSuppressed ClientNotificationStatus = "suppressed"
 )
 
 // Valid indicates whether the value is a known member of the ClientNotificationStatus enum.
@@ -354,7 +359,11 @@ func (e ClientNotificationStatus) Valid() bool {
 		return true
 	case ClientNotificationStatusPending:
 		return true
+	case ClientNotificationStatusQueued:
+		return true
 	case ClientNotificationStatusSent:
+		return true
+	case ClientNotificationStatusSuppressed:
 		return true
 	default:
 		return false
@@ -774,19 +783,19 @@ func (e MailMessageQuarantineReason) Valid() bool {
 
 // Defines values for MailSecurity.
 const (
-	None     MailSecurity = "none"
-	Starttls MailSecurity = "starttls"
-	Tls      MailSecurity = "tls"
+	MailSecurityNone     MailSecurity = "none"
+	MailSecurityStarttls MailSecurity = "starttls"
+	MailSecurityTls      MailSecurity = "tls"
 )
 
 // Valid indicates whether the value is a known member of the MailSecurity enum.
 func (e MailSecurity) Valid() bool {
 	switch e {
-	case None:
+	case MailSecurityNone:
 		return true
-	case Starttls:
+	case MailSecurityStarttls:
 		return true
-	case Tls:
+	case MailSecurityTls:
 		return true
 	default:
 		return false
@@ -970,6 +979,84 @@ func (e MessageStatus) Valid() bool {
 	case MessageStatusEscalated:
 		return true
 	case MessageStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OutgoingMailKind.
+const (
+	OutgoingMailKindAbsenceReply OutgoingMailKind = "absence_reply"
+	OutgoingMailKindForward      OutgoingMailKind = "forward"
+	OutgoingMailKindNotification OutgoingMailKind = "notification"
+	OutgoingMailKindReply        OutgoingMailKind = "reply"
+)
+
+// Valid indicates whether the value is a known member of the OutgoingMailKind enum.
+func (e OutgoingMailKind) Valid() bool {
+	switch e {
+	case OutgoingMailKindAbsenceReply:
+		return true
+	case OutgoingMailKindForward:
+		return true
+	case OutgoingMailKindNotification:
+		return true
+	case OutgoingMailKindReply:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OutgoingMailSentFolderState.
+const (
+	OutgoingMailSentFolderStateAppended  OutgoingMailSentFolderState = "appended"
+	OutgoingMailSentFolderStateAppending OutgoingMailSentFolderState = "appending"
+	OutgoingMailSentFolderStateFailed    OutgoingMailSentFolderState = "failed"
+	OutgoingMailSentFolderStateNone      OutgoingMailSentFolderState = "none"
+	OutgoingMailSentFolderStatePending   OutgoingMailSentFolderState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the OutgoingMailSentFolderState enum.
+func (e OutgoingMailSentFolderState) Valid() bool {
+	switch e {
+	case OutgoingMailSentFolderStateAppended:
+		return true
+	case OutgoingMailSentFolderStateAppending:
+		return true
+	case OutgoingMailSentFolderStateFailed:
+		return true
+	case OutgoingMailSentFolderStateNone:
+		return true
+	case OutgoingMailSentFolderStatePending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OutgoingMailStatus.
+const (
+	OutgoingMailStatusFailed     OutgoingMailStatus = "failed"
+	OutgoingMailStatusQueued     OutgoingMailStatus = "queued"
+	OutgoingMailStatusSending    OutgoingMailStatus = "sending"
+	OutgoingMailStatusSent       OutgoingMailStatus = "sent"
+	OutgoingMailStatusSuppressed OutgoingMailStatus = "suppressed"
+)
+
+// Valid indicates whether the value is a known member of the OutgoingMailStatus enum.
+func (e OutgoingMailStatus) Valid() bool {
+	switch e {
+	case OutgoingMailStatusFailed:
+		return true
+	case OutgoingMailStatusQueued:
+		return true
+	case OutgoingMailStatusSending:
+		return true
+	case OutgoingMailStatusSent:
+		return true
+	case OutgoingMailStatusSuppressed:
 		return true
 	default:
 		return false
@@ -1247,6 +1334,7 @@ const (
 	TimelineEventKindEscalation       TimelineEventKind = "escalation"
 	TimelineEventKindInteraction      TimelineEventKind = "interaction"
 	TimelineEventKindLink             TimelineEventKind = "link"
+	TimelineEventKindMailFailed       TimelineEventKind = "mail_failed"
 	TimelineEventKindMerge            TimelineEventKind = "merge"
 	TimelineEventKindNote             TimelineEventKind = "note"
 	TimelineEventKindNotification     TimelineEventKind = "notification"
@@ -1275,6 +1363,8 @@ func (e TimelineEventKind) Valid() bool {
 	case TimelineEventKindInteraction:
 		return true
 	case TimelineEventKindLink:
+		return true
+	case TimelineEventKindMailFailed:
 		return true
 	case TimelineEventKindMerge:
 		return true
@@ -2223,14 +2313,22 @@ type ClientNotification struct {
 	CreatedAt time.Time                             `json:"created_at"`
 
 	// Data Always the ticket number, subject and file reference; never a due date.
-	Data     map[string]interface{}   `json:"data"`
-	Id       openapi_types.UUID       `json:"id"`
+	Data map[string]interface{} `json:"data"`
+	Id   openapi_types.UUID     `json:"id"`
+
+	// OutgoingMailId The outgoing mail that carries it.
+	OutgoingMailId nullable.Nullable[openapi_types.UUID] `json:"outgoing_mail_id,omitempty"`
+
+	// Reason Why it was suppressed or failed: no_email, bounced, no_mailbox, rate_limited, no_template, invalid_mail, or the server's reply.
+	Reason nullable.Nullable[string] `json:"reason,omitempty"`
+
+	// Status pending until a mail is written for it (within seconds), queued while it is sent, suppressed when it is not to be sent (see reason).
 	Status   ClientNotificationStatus `json:"status"`
 	Template string                   `json:"template"`
 	TicketId openapi_types.UUID       `json:"ticket_id"`
 }
 
-// ClientNotificationStatus defines model for ClientNotification.Status.
+// ClientNotificationStatus pending until a mail is written for it (within seconds), queued while it is sent, suppressed when it is not to be sent (see reason).
 type ClientNotificationStatus string
 
 // ClientNotificationPage defines model for ClientNotificationPage.
@@ -2410,6 +2508,19 @@ type DuplicateMatch struct {
 
 // DuplicateMatchMatchedOn defines model for DuplicateMatch.MatchedOn.
 type DuplicateMatchMatchedOn string
+
+// EmailReplyCreate defines model for EmailReplyCreate.
+type EmailReplyCreate struct {
+	// AttachmentIds Attachments of the ticket to join to the mail.
+	AttachmentIds *[]openapi_types.UUID  `json:"attachment_ids,omitempty"`
+	Cc            *[]openapi_types.Email `json:"cc,omitempty"`
+
+	// MailboxId The mailbox to send from; by default the ticket's (its client's latest mail's), else the shared contact mailbox.
+	MailboxId *openapi_types.UUID `json:"mailbox_id,omitempty"`
+
+	// Text The reply, plain text.
+	Text string `json:"text"`
+}
 
 // ExternalLink defines model for ExternalLink.
 type ExternalLink struct {
@@ -2877,6 +2988,13 @@ type MailClassification struct {
 
 	// SuppressAutoResponse The sender asked for no automatic answer (X-Auto-Response-Suppress, a list): still a person's mail.
 	SuppressAutoResponse bool `json:"suppress_auto_response"`
+}
+
+// MailForwardCreate defines model for MailForwardCreate.
+type MailForwardCreate struct {
+	// Note The text of the forward; by default it says where the mail comes from.
+	Note *string             `json:"note,omitempty"`
+	To   openapi_types.Email `json:"to"`
 }
 
 // MailItem defines model for MailItem.
@@ -3382,6 +3500,61 @@ type OrganisationUpdate struct {
 	Notes            nullable.Nullable[string]              `json:"notes,omitempty"`
 	Phone            nullable.Nullable[string]              `json:"phone,omitempty"`
 	RegisteredClient *bool                                  `json:"registered_client,omitempty"`
+}
+
+// OutgoingMail defines model for OutgoingMail.
+type OutgoingMail struct {
+	Attempts int `json:"attempts"`
+
+	// AuthorId The agent who wrote or forwarded it; null for automatic mail.
+	AuthorId  nullable.Nullable[openapi_types.UUID] `json:"author_id,omitempty"`
+	CreatedAt time.Time                             `json:"created_at"`
+	From      string                                `json:"from"`
+	Id        openapi_types.UUID                    `json:"id"`
+	Kind      OutgoingMailKind                      `json:"kind"`
+
+	// LastError The last failure, e.g. the SMTP server's reply.
+	LastError nullable.Nullable[string] `json:"last_error,omitempty"`
+
+	// MailItemId The queue item it forwards.
+	MailItemId nullable.Nullable[openapi_types.UUID] `json:"mail_item_id,omitempty"`
+
+	// MailboxId The mailbox it leaves from.
+	MailboxId openapi_types.UUID `json:"mailbox_id"`
+
+	// MessageId Its Message-ID, the same on every attempt.
+	MessageId string `json:"message_id"`
+
+	// NotificationId The client notification it sends.
+	NotificationId nullable.Nullable[openapi_types.UUID] `json:"notification_id,omitempty"`
+
+	// Reason Why a suppressed mail was not sent: rate_limited.
+	Reason          nullable.Nullable[string]    `json:"reason,omitempty"`
+	Recipients      []string                     `json:"recipients"`
+	SentAt          nullable.Nullable[time.Time] `json:"sent_at,omitempty"`
+	SentFolderError nullable.Nullable[string]    `json:"sent_folder_error,omitempty"`
+
+	// SentFolderState The copy in the mailbox's Sent folder (none: no Sent folder set).
+	SentFolderState OutgoingMailSentFolderState           `json:"sent_folder_state"`
+	Status          OutgoingMailStatus                    `json:"status"`
+	Subject         string                                `json:"subject"`
+	TicketId        nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+	UpdatedAt       time.Time                             `json:"updated_at"`
+}
+
+// OutgoingMailKind defines model for OutgoingMail.Kind.
+type OutgoingMailKind string
+
+// OutgoingMailSentFolderState The copy in the mailbox's Sent folder (none: no Sent folder set).
+type OutgoingMailSentFolderState string
+
+// OutgoingMailStatus defines model for OutgoingMail.Status.
+type OutgoingMailStatus string
+
+// OutgoingMailPage defines model for OutgoingMailPage.
+type OutgoingMailPage struct {
+	Items      []OutgoingMail            `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
 }
 
 // OutsideService defines model for OutsideService.
@@ -4792,6 +4965,12 @@ type UploadLetterScanParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ForwardMailItemParams defines parameters for ForwardMailItem.
+type ForwardMailItemParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMailboxesParams defines parameters for ListMailboxes.
 type ListMailboxesParams struct {
 	// Limit Page size.
@@ -5129,6 +5308,12 @@ type ListClientNotificationsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// SendEmailReplyParams defines parameters for SendEmailReply.
+type SendEmailReplyParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // MergeTicketParams defines parameters for MergeTicket.
 type MergeTicketParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
@@ -5148,6 +5333,15 @@ type AddClientMessageParams struct {
 type AddTicketNoteParams struct {
 	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListOutgoingMailsParams defines parameters for ListOutgoingMails.
+type ListOutgoingMailsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // AddTicketReplyParams defines parameters for AddTicketReply.
@@ -5324,6 +5518,9 @@ type ProcessLetterJSONRequestBody = LetterProcessing
 // UploadLetterScanMultipartRequestBody defines body for UploadLetterScan for multipart/form-data ContentType.
 type UploadLetterScanMultipartRequestBody UploadLetterScanMultipartBody
 
+// ForwardMailItemJSONRequestBody defines body for ForwardMailItem for application/json ContentType.
+type ForwardMailItemJSONRequestBody = MailForwardCreate
+
 // CreateMailboxJSONRequestBody defines body for CreateMailbox for application/json ContentType.
 type CreateMailboxJSONRequestBody = MailboxCreate
 
@@ -5383,6 +5580,9 @@ type UpdateTicketJSONRequestBody = TicketUpdate
 
 // UploadTicketAttachmentMultipartRequestBody defines body for UploadTicketAttachment for multipart/form-data ContentType.
 type UploadTicketAttachmentMultipartRequestBody UploadTicketAttachmentMultipartBody
+
+// SendEmailReplyJSONRequestBody defines body for SendEmailReply for application/json ContentType.
+type SendEmailReplyJSONRequestBody = EmailReplyCreate
 
 // MergeTicketJSONRequestBody defines body for MergeTicket for application/json ContentType.
 type MergeTicketJSONRequestBody = TicketMerge
@@ -6402,6 +6602,40 @@ type ClientInterface interface {
 	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 	UploadLetterScanWithBody(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ForwardMailItemWithBody Forward a queue item's mail to an address
+	//
+	// Sends the original mail, whole, as a `message/rfc822` attachment,
+	// from the item's mailbox, with the note as text. Whoever sees the
+	// mailbox's queue may forward its mail (a personal mailbox is 404 to
+	// anyone but its owner, and its delegate during the owner's absence,
+	// admins included). A shared mailbox's mail is never forwarded to a
+	// personal mailbox's address nor to an agent's own address: 422 (« On
+	// ne transfère pas les mails dans les boîtes perso »). 422 too when
+	// the mailbox has no SMTP settings or the original is not kept whole
+	// (a quarantined mail over the size limit).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+	ForwardMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ForwardMailItem Forward a queue item's mail to an address
+	//
+	// Sends the original mail, whole, as a `message/rfc822` attachment,
+	// from the item's mailbox, with the note as text. Whoever sees the
+	// mailbox's queue may forward its mail (a personal mailbox is 404 to
+	// anyone but its owner, and its delegate during the owner's absence,
+	// admins included). A shared mailbox's mail is never forwarded to a
+	// personal mailbox's address nor to an agent's own address: 422 (« On
+	// ne transfère pas les mails dans les boîtes perso »). 422 too when
+	// the mailbox has no SMTP settings or the original is not kept whole
+	// (a quarantined mail over the size limit).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+	ForwardMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, body ForwardMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetMailMessage Read an ingested mail
 	//
 	// The parsed mail: its header fields, its text, its HTML (sanitised:
@@ -7126,6 +7360,68 @@ type ClientInterface interface {
 	// Corresponds with GET /tickets/{ticketId}/client-notifications (the `ListClientNotifications` operationId).
 	ListClientNotifications(ctx context.Context, ticketId TicketId, params *ListClientNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SendEmailReplyWithBody Reply to the client by email
+	//
+	// Records the reply on the ticket (channel `email`: the response
+	// clocks close, as with `/replies`) and queues its mail, in one
+	// transaction; the mail leaves in the background and is sent once,
+	// even when its job runs twice or the SMTP server first answers with
+	// a temporary failure (retried with backoff). A permanent failure is
+	// recorded on the outgoing mail (`status: failed` with the server's
+	// reply), on the timeline (`mail_failed`) and as a notification to
+	// the author.
+	//
+	// The mail leaves from `mailbox_id`, else from the mailbox of the
+	// client's latest mail on the ticket, else from the shared `contact`
+	// mailbox. It answers the client's latest mail (In-Reply-To,
+	// References); its subject is `Re: <subject> [<ticket number>]`,
+	// followed by `réf. <file reference>` when the ticket has one. An
+	// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+	// like everything Guichet sends, its loop header. Once sent, it is
+	// copied to the mailbox's Sent folder (`sent_folder_state`) and
+	// recorded as a message of the ticket, so that the copy ingested from
+	// the Sent folder is neither a second message nor a request.
+	//
+	// 422 when the ticket's contact has no email address, when no
+	// mailbox with SMTP settings is found, or when an attachment is not
+	// the ticket's.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+	SendEmailReplyWithBody(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendEmailReply Reply to the client by email
+	//
+	// Records the reply on the ticket (channel `email`: the response
+	// clocks close, as with `/replies`) and queues its mail, in one
+	// transaction; the mail leaves in the background and is sent once,
+	// even when its job runs twice or the SMTP server first answers with
+	// a temporary failure (retried with backoff). A permanent failure is
+	// recorded on the outgoing mail (`status: failed` with the server's
+	// reply), on the timeline (`mail_failed`) and as a notification to
+	// the author.
+	//
+	// The mail leaves from `mailbox_id`, else from the mailbox of the
+	// client's latest mail on the ticket, else from the shared `contact`
+	// mailbox. It answers the client's latest mail (In-Reply-To,
+	// References); its subject is `Re: <subject> [<ticket number>]`,
+	// followed by `réf. <file reference>` when the ticket has one. An
+	// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+	// like everything Guichet sends, its loop header. Once sent, it is
+	// copied to the mailbox's Sent folder (`sent_folder_state`) and
+	// recorded as a message of the ticket, so that the copy ingested from
+	// the Sent folder is neither a second message nor a request.
+	//
+	// 422 when the ticket's contact has no email address, when no
+	// mailbox with SMTP settings is found, or when an attachment is not
+	// the ticket's.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+	SendEmailReply(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, body SendEmailReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// MergeTicketWithBody Merge this ticket into another about the same subject
 	//
 	// The ticket's timeline, links, clocks and dev tickets move to the
@@ -7187,6 +7483,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
 	AddTicketNote(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, body AddTicketNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOutgoingMails The mail Guichet sent, or is sending, about the ticket
+	//
+	// Agents' replies, client notifications and forwards of the ticket's
+	// mail, oldest first, with where each stands: `queued` → `sending` →
+	// `sent` or `failed` (`last_error` holds the server's reply), or
+	// `suppressed` (never sent; `reason`, e.g. `rate_limited` past the
+	// hourly cap of automatic mail to an address).
+	//
+	// Corresponds with GET /tickets/{ticketId}/outgoing-mails (the `ListOutgoingMails` operationId).
+	ListOutgoingMails(ctx context.Context, ticketId TicketId, params *ListOutgoingMailsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddTicketReplyWithBody Record a reply to the client
 	//
@@ -8949,6 +9256,60 @@ func (c *Client) UploadLetterScanWithBody(ctx context.Context, interactionId Int
 	return c.Client.Do(req)
 }
 
+// ForwardMailItemWithBody Forward a queue item's mail to an address
+//
+// Sends the original mail, whole, as a `message/rfc822` attachment,
+// from the item's mailbox, with the note as text. Whoever sees the
+// mailbox's queue may forward its mail (a personal mailbox is 404 to
+// anyone but its owner, and its delegate during the owner's absence,
+// admins included). A shared mailbox's mail is never forwarded to a
+// personal mailbox's address nor to an agent's own address: 422 (« On
+// ne transfère pas les mails dans les boîtes perso »). 422 too when
+// the mailbox has no SMTP settings or the original is not kept whole
+// (a quarantined mail over the size limit).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+func (c *Client) ForwardMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForwardMailItemRequestWithBody(c.Server, mailItemId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ForwardMailItem Forward a queue item's mail to an address
+//
+// Sends the original mail, whole, as a `message/rfc822` attachment,
+// from the item's mailbox, with the note as text. Whoever sees the
+// mailbox's queue may forward its mail (a personal mailbox is 404 to
+// anyone but its owner, and its delegate during the owner's absence,
+// admins included). A shared mailbox's mail is never forwarded to a
+// personal mailbox's address nor to an agent's own address: 422 (« On
+// ne transfère pas les mails dans les boîtes perso »). 422 too when
+// the mailbox has no SMTP settings or the original is not kept whole
+// (a quarantined mail over the size limit).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+func (c *Client) ForwardMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, body ForwardMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForwardMailItemRequest(c.Server, mailItemId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetMailMessage Read an ingested mail
 //
 // The parsed mail: its header fields, its text, its HTML (sanitised:
@@ -10453,6 +10814,88 @@ func (c *Client) ListClientNotifications(ctx context.Context, ticketId TicketId,
 	return c.Client.Do(req)
 }
 
+// SendEmailReplyWithBody Reply to the client by email
+//
+// Records the reply on the ticket (channel `email`: the response
+// clocks close, as with `/replies`) and queues its mail, in one
+// transaction; the mail leaves in the background and is sent once,
+// even when its job runs twice or the SMTP server first answers with
+// a temporary failure (retried with backoff). A permanent failure is
+// recorded on the outgoing mail (`status: failed` with the server's
+// reply), on the timeline (`mail_failed`) and as a notification to
+// the author.
+//
+// The mail leaves from `mailbox_id`, else from the mailbox of the
+// client's latest mail on the ticket, else from the shared `contact`
+// mailbox. It answers the client's latest mail (In-Reply-To,
+// References); its subject is `Re: <subject> [<ticket number>]`,
+// followed by `réf. <file reference>` when the ticket has one. An
+// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+// like everything Guichet sends, its loop header. Once sent, it is
+// copied to the mailbox's Sent folder (`sent_folder_state`) and
+// recorded as a message of the ticket, so that the copy ingested from
+// the Sent folder is neither a second message nor a request.
+//
+// 422 when the ticket's contact has no email address, when no
+// mailbox with SMTP settings is found, or when an attachment is not
+// the ticket's.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+func (c *Client) SendEmailReplyWithBody(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendEmailReplyRequestWithBody(c.Server, ticketId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendEmailReply Reply to the client by email
+//
+// Records the reply on the ticket (channel `email`: the response
+// clocks close, as with `/replies`) and queues its mail, in one
+// transaction; the mail leaves in the background and is sent once,
+// even when its job runs twice or the SMTP server first answers with
+// a temporary failure (retried with backoff). A permanent failure is
+// recorded on the outgoing mail (`status: failed` with the server's
+// reply), on the timeline (`mail_failed`) and as a notification to
+// the author.
+//
+// The mail leaves from `mailbox_id`, else from the mailbox of the
+// client's latest mail on the ticket, else from the shared `contact`
+// mailbox. It answers the client's latest mail (In-Reply-To,
+// References); its subject is `Re: <subject> [<ticket number>]`,
+// followed by `réf. <file reference>` when the ticket has one. An
+// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+// like everything Guichet sends, its loop header. Once sent, it is
+// copied to the mailbox's Sent folder (`sent_folder_state`) and
+// recorded as a message of the ticket, so that the copy ingested from
+// the Sent folder is neither a second message nor a request.
+//
+// 422 when the ticket's contact has no email address, when no
+// mailbox with SMTP settings is found, or when an attachment is not
+// the ticket's.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+func (c *Client) SendEmailReply(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, body SendEmailReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendEmailReplyRequest(c.Server, ticketId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // MergeTicketWithBody Merge this ticket into another about the same subject
 //
 // The ticket's timeline, links, clocks and dev tickets move to the
@@ -10565,6 +11008,27 @@ func (c *Client) AddTicketNoteWithBody(ctx context.Context, ticketId TicketId, p
 // Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
 func (c *Client) AddTicketNote(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, body AddTicketNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddTicketNoteRequest(c.Server, ticketId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOutgoingMails The mail Guichet sent, or is sending, about the ticket
+//
+// Agents' replies, client notifications and forwards of the ticket's
+// mail, oldest first, with where each stands: `queued` → `sending` →
+// `sent` or `failed` (`last_error` holds the server's reply), or
+// `suppressed` (never sent; `reason`, e.g. `rate_limited` past the
+// hourly cap of automatic mail to an address).
+//
+// Corresponds with GET /tickets/{ticketId}/outgoing-mails (the `ListOutgoingMails` operationId).
+func (c *Client) ListOutgoingMails(ctx context.Context, ticketId TicketId, params *ListOutgoingMailsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOutgoingMailsRequest(c.Server, ticketId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -14825,6 +15289,68 @@ func NewUploadLetterScanRequestWithBody(server string, interactionId Interaction
 	return req, nil
 }
 
+// NewForwardMailItemRequest calls the generic ForwardMailItem builder with application/json body
+func NewForwardMailItemRequest(server string, mailItemId openapi_types.UUID, params *ForwardMailItemParams, body ForwardMailItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewForwardMailItemRequestWithBody(server, mailItemId, params, "application/json", bodyReader)
+}
+
+// NewForwardMailItemRequestWithBody constructs an http.Request for the ForwardMailItem method, with any body, and a specified content type
+func NewForwardMailItemRequestWithBody(server string, mailItemId openapi_types.UUID, params *ForwardMailItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/forward", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetMailMessageRequest constructs an http.Request for the GetMailMessage method
 func NewGetMailMessageRequest(server string, mailMessageId openapi_types.UUID) (*http.Request, error) {
 	var err error
@@ -18184,6 +18710,68 @@ func NewListClientNotificationsRequest(server string, ticketId TicketId, params 
 	return req, nil
 }
 
+// NewSendEmailReplyRequest calls the generic SendEmailReply builder with application/json body
+func NewSendEmailReplyRequest(server string, ticketId TicketId, params *SendEmailReplyParams, body SendEmailReplyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendEmailReplyRequestWithBody(server, ticketId, params, "application/json", bodyReader)
+}
+
+// NewSendEmailReplyRequestWithBody constructs an http.Request for the SendEmailReply method, with any body, and a specified content type
+func NewSendEmailReplyRequestWithBody(server string, ticketId TicketId, params *SendEmailReplyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/email-replies", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewMergeTicketRequest calls the generic MergeTicket builder with application/json body
 func NewMergeTicketRequest(server string, ticketId TicketId, params *MergeTicketParams, body MergeTicketJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -18376,6 +18964,79 @@ func NewAddTicketNoteRequestWithBody(server string, ticketId TicketId, params *A
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewListOutgoingMailsRequest constructs an http.Request for the ListOutgoingMails method
+func NewListOutgoingMailsRequest(server string, ticketId TicketId, params *ListOutgoingMailsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/outgoing-mails", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -20086,6 +20747,40 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /letters/{interactionId}/scan (the `UploadLetterScan` operationId).
 	UploadLetterScanWithBodyWithResponse(ctx context.Context, interactionId InteractionId, params *UploadLetterScanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadLetterScanResponse, error)
 
+	// ForwardMailItemWithBodyWithResponse Forward a queue item's mail to an address
+	//
+	// Sends the original mail, whole, as a `message/rfc822` attachment,
+	// from the item's mailbox, with the note as text. Whoever sees the
+	// mailbox's queue may forward its mail (a personal mailbox is 404 to
+	// anyone but its owner, and its delegate during the owner's absence,
+	// admins included). A shared mailbox's mail is never forwarded to a
+	// personal mailbox's address nor to an agent's own address: 422 (« On
+	// ne transfère pas les mails dans les boîtes perso »). 422 too when
+	// the mailbox has no SMTP settings or the original is not kept whole
+	// (a quarantined mail over the size limit).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+	ForwardMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForwardMailItemResponse, error)
+
+	// ForwardMailItemWithResponse Forward a queue item's mail to an address
+	//
+	// Sends the original mail, whole, as a `message/rfc822` attachment,
+	// from the item's mailbox, with the note as text. Whoever sees the
+	// mailbox's queue may forward its mail (a personal mailbox is 404 to
+	// anyone but its owner, and its delegate during the owner's absence,
+	// admins included). A shared mailbox's mail is never forwarded to a
+	// personal mailbox's address nor to an agent's own address: 422 (« On
+	// ne transfère pas les mails dans les boîtes perso »). 422 too when
+	// the mailbox has no SMTP settings or the original is not kept whole
+	// (a quarantined mail over the size limit).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+	ForwardMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, body ForwardMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ForwardMailItemResponse, error)
+
 	// GetMailMessageWithResponse Read an ingested mail
 	//
 	// The parsed mail: its header fields, its text, its HTML (sanitised:
@@ -20890,6 +21585,68 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /tickets/{ticketId}/client-notifications (the `ListClientNotifications` operationId).
 	ListClientNotificationsWithResponse(ctx context.Context, ticketId TicketId, params *ListClientNotificationsParams, reqEditors ...RequestEditorFn) (*ListClientNotificationsResponse, error)
 
+	// SendEmailReplyWithBodyWithResponse Reply to the client by email
+	//
+	// Records the reply on the ticket (channel `email`: the response
+	// clocks close, as with `/replies`) and queues its mail, in one
+	// transaction; the mail leaves in the background and is sent once,
+	// even when its job runs twice or the SMTP server first answers with
+	// a temporary failure (retried with backoff). A permanent failure is
+	// recorded on the outgoing mail (`status: failed` with the server's
+	// reply), on the timeline (`mail_failed`) and as a notification to
+	// the author.
+	//
+	// The mail leaves from `mailbox_id`, else from the mailbox of the
+	// client's latest mail on the ticket, else from the shared `contact`
+	// mailbox. It answers the client's latest mail (In-Reply-To,
+	// References); its subject is `Re: <subject> [<ticket number>]`,
+	// followed by `réf. <file reference>` when the ticket has one. An
+	// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+	// like everything Guichet sends, its loop header. Once sent, it is
+	// copied to the mailbox's Sent folder (`sent_folder_state`) and
+	// recorded as a message of the ticket, so that the copy ingested from
+	// the Sent folder is neither a second message nor a request.
+	//
+	// 422 when the ticket's contact has no email address, when no
+	// mailbox with SMTP settings is found, or when an attachment is not
+	// the ticket's.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+	SendEmailReplyWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendEmailReplyResponse, error)
+
+	// SendEmailReplyWithResponse Reply to the client by email
+	//
+	// Records the reply on the ticket (channel `email`: the response
+	// clocks close, as with `/replies`) and queues its mail, in one
+	// transaction; the mail leaves in the background and is sent once,
+	// even when its job runs twice or the SMTP server first answers with
+	// a temporary failure (retried with backoff). A permanent failure is
+	// recorded on the outgoing mail (`status: failed` with the server's
+	// reply), on the timeline (`mail_failed`) and as a notification to
+	// the author.
+	//
+	// The mail leaves from `mailbox_id`, else from the mailbox of the
+	// client's latest mail on the ticket, else from the shared `contact`
+	// mailbox. It answers the client's latest mail (In-Reply-To,
+	// References); its subject is `Re: <subject> [<ticket number>]`,
+	// followed by `réf. <file reference>` when the ticket has one. An
+	// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+	// like everything Guichet sends, its loop header. Once sent, it is
+	// copied to the mailbox's Sent folder (`sent_folder_state`) and
+	// recorded as a message of the ticket, so that the copy ingested from
+	// the Sent folder is neither a second message nor a request.
+	//
+	// 422 when the ticket's contact has no email address, when no
+	// mailbox with SMTP settings is found, or when an attachment is not
+	// the ticket's.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+	SendEmailReplyWithResponse(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, body SendEmailReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*SendEmailReplyResponse, error)
+
 	// MergeTicketWithBodyWithResponse Merge this ticket into another about the same subject
 	//
 	// The ticket's timeline, links, clocks and dev tickets move to the
@@ -20951,6 +21708,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
 	AddTicketNoteWithResponse(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, body AddTicketNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTicketNoteResponse, error)
+
+	// ListOutgoingMailsWithResponse The mail Guichet sent, or is sending, about the ticket
+	//
+	// Agents' replies, client notifications and forwards of the ticket's
+	// mail, oldest first, with where each stands: `queued` → `sending` →
+	// `sent` or `failed` (`last_error` holds the server's reply), or
+	// `suppressed` (never sent; `reason`, e.g. `rate_limited` past the
+	// hourly cap of automatic mail to an address).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tickets/{ticketId}/outgoing-mails (the `ListOutgoingMails` operationId).
+	ListOutgoingMailsWithResponse(ctx context.Context, ticketId TicketId, params *ListOutgoingMailsParams, reqEditors ...RequestEditorFn) (*ListOutgoingMailsResponse, error)
 
 	// AddTicketReplyWithBodyWithResponse Record a reply to the client
 	//
@@ -25792,6 +26562,89 @@ func (r UploadLetterScanResponse) ContentType() string {
 	return ""
 }
 
+type ForwardMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *OutgoingMail
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ForwardMailItemResponse) GetJSON202() *OutgoingMail {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ForwardMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ForwardMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ForwardMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ForwardMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetMailMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -30345,6 +31198,89 @@ func (r ListClientNotificationsResponse) ContentType() string {
 	return ""
 }
 
+type SendEmailReplyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *OutgoingMail
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r SendEmailReplyResponse) GetJSON202() *OutgoingMail {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r SendEmailReplyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendEmailReplyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendEmailReplyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendEmailReplyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // MergeTicketResponse200Headers the declared response headers of an HTTP 200 response for MergeTicket
 type MergeTicketResponse200Headers struct {
 	ETag *string
@@ -30609,6 +31545,75 @@ func (r AddTicketNoteResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AddTicketNoteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListOutgoingMailsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutgoingMailPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOutgoingMailsResponse) GetJSON200() *OutgoingMailPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListOutgoingMailsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListOutgoingMailsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListOutgoingMailsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListOutgoingMailsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOutgoingMailsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOutgoingMailsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOutgoingMailsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOutgoingMailsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -32867,6 +33872,52 @@ func (c *ClientWithResponses) UploadLetterScanWithBodyWithResponse(ctx context.C
 	return ParseUploadLetterScanResponse(rsp)
 }
 
+// ForwardMailItemWithBodyWithResponse Forward a queue item's mail to an address
+//
+// Sends the original mail, whole, as a `message/rfc822` attachment,
+// from the item's mailbox, with the note as text. Whoever sees the
+// mailbox's queue may forward its mail (a personal mailbox is 404 to
+// anyone but its owner, and its delegate during the owner's absence,
+// admins included). A shared mailbox's mail is never forwarded to a
+// personal mailbox's address nor to an agent's own address: 422 (« On
+// ne transfère pas les mails dans les boîtes perso »). 422 too when
+// the mailbox has no SMTP settings or the original is not kept whole
+// (a quarantined mail over the size limit).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+func (c *ClientWithResponses) ForwardMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForwardMailItemResponse, error) {
+	rsp, err := c.ForwardMailItemWithBody(ctx, mailItemId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseForwardMailItemResponse(rsp)
+}
+
+// ForwardMailItemWithResponse Forward a queue item's mail to an address
+//
+// Sends the original mail, whole, as a `message/rfc822` attachment,
+// from the item's mailbox, with the note as text. Whoever sees the
+// mailbox's queue may forward its mail (a personal mailbox is 404 to
+// anyone but its owner, and its delegate during the owner's absence,
+// admins included). A shared mailbox's mail is never forwarded to a
+// personal mailbox's address nor to an agent's own address: 422 (« On
+// ne transfère pas les mails dans les boîtes perso »). 422 too when
+// the mailbox has no SMTP settings or the original is not kept whole
+// (a quarantined mail over the size limit).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+func (c *ClientWithResponses) ForwardMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, body ForwardMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ForwardMailItemResponse, error) {
+	rsp, err := c.ForwardMailItem(ctx, mailItemId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseForwardMailItemResponse(rsp)
+}
+
 // GetMailMessageWithResponse Read an ingested mail
 //
 // The parsed mail: its header fields, its text, its HTML (sanitised:
@@ -34139,6 +35190,80 @@ func (c *ClientWithResponses) ListClientNotificationsWithResponse(ctx context.Co
 	return ParseListClientNotificationsResponse(rsp)
 }
 
+// SendEmailReplyWithBodyWithResponse Reply to the client by email
+//
+// Records the reply on the ticket (channel `email`: the response
+// clocks close, as with `/replies`) and queues its mail, in one
+// transaction; the mail leaves in the background and is sent once,
+// even when its job runs twice or the SMTP server first answers with
+// a temporary failure (retried with backoff). A permanent failure is
+// recorded on the outgoing mail (`status: failed` with the server's
+// reply), on the timeline (`mail_failed`) and as a notification to
+// the author.
+//
+// The mail leaves from `mailbox_id`, else from the mailbox of the
+// client's latest mail on the ticket, else from the shared `contact`
+// mailbox. It answers the client's latest mail (In-Reply-To,
+// References); its subject is `Re: <subject> [<ticket number>]`,
+// followed by `réf. <file reference>` when the ticket has one. An
+// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+// like everything Guichet sends, its loop header. Once sent, it is
+// copied to the mailbox's Sent folder (`sent_folder_state`) and
+// recorded as a message of the ticket, so that the copy ingested from
+// the Sent folder is neither a second message nor a request.
+//
+// 422 when the ticket's contact has no email address, when no
+// mailbox with SMTP settings is found, or when an attachment is not
+// the ticket's.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+func (c *ClientWithResponses) SendEmailReplyWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendEmailReplyResponse, error) {
+	rsp, err := c.SendEmailReplyWithBody(ctx, ticketId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendEmailReplyResponse(rsp)
+}
+
+// SendEmailReplyWithResponse Reply to the client by email
+//
+// Records the reply on the ticket (channel `email`: the response
+// clocks close, as with `/replies`) and queues its mail, in one
+// transaction; the mail leaves in the background and is sent once,
+// even when its job runs twice or the SMTP server first answers with
+// a temporary failure (retried with backoff). A permanent failure is
+// recorded on the outgoing mail (`status: failed` with the server's
+// reply), on the timeline (`mail_failed`) and as a notification to
+// the author.
+//
+// The mail leaves from `mailbox_id`, else from the mailbox of the
+// client's latest mail on the ticket, else from the shared `contact`
+// mailbox. It answers the client's latest mail (In-Reply-To,
+// References); its subject is `Re: <subject> [<ticket number>]`,
+// followed by `réf. <file reference>` when the ticket has one. An
+// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+// like everything Guichet sends, its loop header. Once sent, it is
+// copied to the mailbox's Sent folder (`sent_folder_state`) and
+// recorded as a message of the ticket, so that the copy ingested from
+// the Sent folder is neither a second message nor a request.
+//
+// 422 when the ticket's contact has no email address, when no
+// mailbox with SMTP settings is found, or when an attachment is not
+// the ticket's.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+func (c *ClientWithResponses) SendEmailReplyWithResponse(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, body SendEmailReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*SendEmailReplyResponse, error) {
+	rsp, err := c.SendEmailReply(ctx, ticketId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendEmailReplyResponse(rsp)
+}
+
 // MergeTicketWithBodyWithResponse Merge this ticket into another about the same subject
 //
 // The ticket's timeline, links, clocks and dev tickets move to the
@@ -34235,6 +35360,25 @@ func (c *ClientWithResponses) AddTicketNoteWithResponse(ctx context.Context, tic
 		return nil, err
 	}
 	return ParseAddTicketNoteResponse(rsp)
+}
+
+// ListOutgoingMailsWithResponse The mail Guichet sent, or is sending, about the ticket
+//
+// Agents' replies, client notifications and forwards of the ticket's
+// mail, oldest first, with where each stands: `queued` → `sending` →
+// `sent` or `failed` (`last_error` holds the server's reply), or
+// `suppressed` (never sent; `reason`, e.g. `rate_limited` past the
+// hourly cap of automatic mail to an address).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tickets/{ticketId}/outgoing-mails (the `ListOutgoingMails` operationId).
+func (c *ClientWithResponses) ListOutgoingMailsWithResponse(ctx context.Context, ticketId TicketId, params *ListOutgoingMailsParams, reqEditors ...RequestEditorFn) (*ListOutgoingMailsResponse, error) {
+	rsp, err := c.ListOutgoingMails(ctx, ticketId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOutgoingMailsResponse(rsp)
 }
 
 // AddTicketReplyWithBodyWithResponse Record a reply to the client
@@ -38581,6 +39725,74 @@ func ParseUploadLetterScanResponse(rsp *http.Response) (*UploadLetterScanRespons
 	return response, nil
 }
 
+// ParseForwardMailItemResponse parses an HTTP response from a ForwardMailItemWithResponse call
+func ParseForwardMailItemResponse(rsp *http.Response) (*ForwardMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ForwardMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest OutgoingMail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetMailMessageResponse parses an HTTP response from a GetMailMessageWithResponse call
 func ParseGetMailMessageResponse(rsp *http.Response) (*GetMailMessageResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -42477,6 +43689,74 @@ func ParseListClientNotificationsResponse(rsp *http.Response) (*ListClientNotifi
 	return response, nil
 }
 
+// ParseSendEmailReplyResponse parses an HTTP response from a SendEmailReplyWithResponse call
+func ParseSendEmailReplyResponse(rsp *http.Response) (*SendEmailReplyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendEmailReplyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest OutgoingMail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseMergeTicketResponse parses an HTTP response from a MergeTicketWithResponse call
 func ParseMergeTicketResponse(rsp *http.Response) (*MergeTicketResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -42702,6 +43982,60 @@ func ParseAddTicketNoteResponse(rsp *http.Response) (*AddTicketNoteResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListOutgoingMailsResponse parses an HTTP response from a ListOutgoingMailsWithResponse call
+func ParseListOutgoingMailsResponse(rsp *http.Response) (*ListOutgoingMailsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOutgoingMailsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutgoingMailPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	}
 
@@ -43701,6 +45035,9 @@ type ServerInterface interface {
 	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
 	// (PUT /letters/{interactionId}/scan)
 	UploadLetterScan(ctx echo.Context, interactionId InteractionId, params UploadLetterScanParams) error
+	// ForwardMailItem Forward a queue item's mail to an address
+	// (POST /mail-items/{mailItemId}/forward)
+	ForwardMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ForwardMailItemParams) error
 	// GetMailMessage Read an ingested mail
 	// (GET /mail-messages/{mailMessageId})
 	GetMailMessage(ctx echo.Context, mailMessageId openapi_types.UUID) error
@@ -43881,6 +45218,9 @@ type ServerInterface interface {
 	// ListClientNotifications The client notifications the ticket wrote to the outbox
 	// (GET /tickets/{ticketId}/client-notifications)
 	ListClientNotifications(ctx echo.Context, ticketId TicketId, params ListClientNotificationsParams) error
+	// SendEmailReply Reply to the client by email
+	// (POST /tickets/{ticketId}/email-replies)
+	SendEmailReply(ctx echo.Context, ticketId TicketId, params SendEmailReplyParams) error
 	// MergeTicket Merge this ticket into another about the same subject
 	// (POST /tickets/{ticketId}/merge)
 	MergeTicket(ctx echo.Context, ticketId TicketId, params MergeTicketParams) error
@@ -43890,6 +45230,9 @@ type ServerInterface interface {
 	// AddTicketNote Add an internal note
 	// (POST /tickets/{ticketId}/notes)
 	AddTicketNote(ctx echo.Context, ticketId TicketId, params AddTicketNoteParams) error
+	// ListOutgoingMails The mail Guichet sent, or is sending, about the ticket
+	// (GET /tickets/{ticketId}/outgoing-mails)
+	ListOutgoingMails(ctx echo.Context, ticketId TicketId, params ListOutgoingMailsParams) error
 	// AddTicketReply Record a reply to the client
 	// (POST /tickets/{ticketId}/replies)
 	AddTicketReply(ctx echo.Context, ticketId TicketId, params AddTicketReplyParams) error
@@ -46005,6 +47348,42 @@ func (w *ServerInterfaceWrapper) UploadLetterScan(ctx echo.Context) error {
 	return err
 }
 
+// ForwardMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) ForwardMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ForwardMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ForwardMailItem(ctx, mailItemId, params)
+	return err
+}
+
 // GetMailMessage converts echo context to params.
 func (w *ServerInterfaceWrapper) GetMailMessage(ctx echo.Context) error {
 	var err error
@@ -47708,6 +49087,42 @@ func (w *ServerInterfaceWrapper) ListClientNotifications(ctx echo.Context) error
 	return err
 }
 
+// SendEmailReply converts echo context to params.
+func (w *ServerInterfaceWrapper) SendEmailReply(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SendEmailReplyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SendEmailReply(ctx, ticketId, params)
+	return err
+}
+
 // MergeTicket converts echo context to params.
 func (w *ServerInterfaceWrapper) MergeTicket(ctx echo.Context) error {
 	var err error
@@ -47828,6 +49243,38 @@ func (w *ServerInterfaceWrapper) AddTicketNote(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.AddTicketNote(ctx, ticketId, params)
+	return err
+}
+
+// ListOutgoingMails converts echo context to params.
+func (w *ServerInterfaceWrapper) ListOutgoingMails(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOutgoingMailsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListOutgoingMails(ctx, ticketId, params)
 	return err
 }
 
@@ -48410,6 +49857,9 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/tickets/:ticketId/attachments", wrapper.UploadTicketAttachment, options.OperationMiddlewares["uploadTicketAttachment"]...)
 	router.GET(options.BaseURL+"/tickets/:ticketId/attachments/:attachmentId", wrapper.DownloadTicketAttachment, options.OperationMiddlewares["downloadTicketAttachment"]...)
 	router.GET(options.BaseURL+"/tickets/:ticketId/client-notifications", wrapper.ListClientNotifications, options.OperationMiddlewares["listClientNotifications"]...)
+	router.POST(options.BaseURL+"/tickets/:ticketId/email-replies", wrapper.SendEmailReply, options.OperationMiddlewares["sendEmailReply"]...)
+	router.GET(options.BaseURL+"/tickets/:ticketId/outgoing-mails", wrapper.ListOutgoingMails, options.OperationMiddlewares["listOutgoingMails"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/forward", wrapper.ForwardMailItem, options.OperationMiddlewares["forwardMailItem"]...)
 	router.GET(options.BaseURL+"/me/notifications", wrapper.ListMyNotifications, options.OperationMiddlewares["listMyNotifications"]...)
 	router.POST(options.BaseURL+"/me/notifications/:notificationId/read", wrapper.MarkNotificationRead, options.OperationMiddlewares["markNotificationRead"]...)
 	router.GET(options.BaseURL+"/calls", wrapper.ListCalls, options.OperationMiddlewares["listCalls"]...)
@@ -54985,6 +56435,126 @@ func (response UploadLetterScan428ApplicationProblemPlusJSONResponse) VisitUploa
 	return err
 }
 
+type ForwardMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     ForwardMailItemParams
+	Body       *ForwardMailItemJSONRequestBody
+}
+
+type ForwardMailItemResponseObject interface {
+	VisitForwardMailItemResponse(w http.ResponseWriter) error
+}
+
+type ForwardMailItem202JSONResponse OutgoingMail
+
+func (response ForwardMailItem202JSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem400ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem401ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem403ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem404ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem409ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem422ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMailMessageRequestObject struct {
 	MailMessageId openapi_types.UUID `json:"mailMessageId"`
 }
@@ -61052,6 +62622,126 @@ func (response ListClientNotifications404ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
+type SendEmailReplyRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   SendEmailReplyParams
+	Body     *SendEmailReplyJSONRequestBody
+}
+
+type SendEmailReplyResponseObject interface {
+	VisitSendEmailReplyResponse(w http.ResponseWriter) error
+}
+
+type SendEmailReply202JSONResponse OutgoingMail
+
+func (response SendEmailReply202JSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply400ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply401ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply403ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply404ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply409ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply422ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type MergeTicketRequestObject struct {
 	TicketId TicketId `json:"ticketId"`
 	Params   MergeTicketParams
@@ -61450,6 +63140,93 @@ func (response AddTicketNote413ApplicationProblemPlusJSONResponse) VisitAddTicke
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutgoingMailsRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   ListOutgoingMailsParams
+}
+
+type ListOutgoingMailsResponseObject interface {
+	VisitListOutgoingMailsResponse(w http.ResponseWriter) error
+}
+
+type ListOutgoingMails200JSONResponse OutgoingMailPage
+
+func (response ListOutgoingMails200JSONResponse) VisitListOutgoingMailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutgoingMails400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutgoingMails400ApplicationProblemPlusJSONResponse) VisitListOutgoingMailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutgoingMails401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutgoingMails401ApplicationProblemPlusJSONResponse) VisitListOutgoingMailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutgoingMails403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutgoingMails403ApplicationProblemPlusJSONResponse) VisitListOutgoingMailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutgoingMails404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutgoingMails404ApplicationProblemPlusJSONResponse) VisitListOutgoingMailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -62947,6 +64724,9 @@ type StrictServerInterface interface {
 	// UploadLetterScan Upload the letter's scan (multipart or raw body), streamed
 	// (PUT /letters/{interactionId}/scan)
 	UploadLetterScan(ctx context.Context, request UploadLetterScanRequestObject) (UploadLetterScanResponseObject, error)
+	// ForwardMailItem Forward a queue item's mail to an address
+	// (POST /mail-items/{mailItemId}/forward)
+	ForwardMailItem(ctx context.Context, request ForwardMailItemRequestObject) (ForwardMailItemResponseObject, error)
 	// GetMailMessage Read an ingested mail
 	// (GET /mail-messages/{mailMessageId})
 	GetMailMessage(ctx context.Context, request GetMailMessageRequestObject) (GetMailMessageResponseObject, error)
@@ -63127,6 +64907,9 @@ type StrictServerInterface interface {
 	// ListClientNotifications The client notifications the ticket wrote to the outbox
 	// (GET /tickets/{ticketId}/client-notifications)
 	ListClientNotifications(ctx context.Context, request ListClientNotificationsRequestObject) (ListClientNotificationsResponseObject, error)
+	// SendEmailReply Reply to the client by email
+	// (POST /tickets/{ticketId}/email-replies)
+	SendEmailReply(ctx context.Context, request SendEmailReplyRequestObject) (SendEmailReplyResponseObject, error)
 	// MergeTicket Merge this ticket into another about the same subject
 	// (POST /tickets/{ticketId}/merge)
 	MergeTicket(ctx context.Context, request MergeTicketRequestObject) (MergeTicketResponseObject, error)
@@ -63136,6 +64919,9 @@ type StrictServerInterface interface {
 	// AddTicketNote Add an internal note
 	// (POST /tickets/{ticketId}/notes)
 	AddTicketNote(ctx context.Context, request AddTicketNoteRequestObject) (AddTicketNoteResponseObject, error)
+	// ListOutgoingMails The mail Guichet sent, or is sending, about the ticket
+	// (GET /tickets/{ticketId}/outgoing-mails)
+	ListOutgoingMails(ctx context.Context, request ListOutgoingMailsRequestObject) (ListOutgoingMailsResponseObject, error)
 	// AddTicketReply Record a reply to the client
 	// (POST /tickets/{ticketId}/replies)
 	AddTicketReply(ctx context.Context, request AddTicketReplyRequestObject) (AddTicketReplyResponseObject, error)
@@ -65175,6 +66961,55 @@ func (sh *strictHandler) UploadLetterScan(ctx echo.Context, interactionId Intera
 	return nil
 }
 
+// ForwardMailItem operation middleware
+func (sh *strictHandler) ForwardMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ForwardMailItemParams) error {
+	var request ForwardMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	var body ForwardMailItemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ForwardMailItem(ctx.Request().Context(), request.(ForwardMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ForwardMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ForwardMailItemResponseObject); ok {
+		return validResponse.VisitForwardMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetMailMessage operation middleware
 func (sh *strictHandler) GetMailMessage(ctx echo.Context, mailMessageId openapi_types.UUID) error {
 	var request GetMailMessageRequestObject
@@ -67119,6 +68954,55 @@ func (sh *strictHandler) ListClientNotifications(ctx echo.Context, ticketId Tick
 	return nil
 }
 
+// SendEmailReply operation middleware
+func (sh *strictHandler) SendEmailReply(ctx echo.Context, ticketId TicketId, params SendEmailReplyParams) error {
+	var request SendEmailReplyRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	var body SendEmailReplyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SendEmailReply(ctx.Request().Context(), request.(SendEmailReplyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendEmailReply")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendEmailReplyResponseObject); ok {
+		return validResponse.VisitSendEmailReplyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // MergeTicket operation middleware
 func (sh *strictHandler) MergeTicket(ctx echo.Context, ticketId TicketId, params MergeTicketParams) error {
 	var request MergeTicketRequestObject
@@ -67260,6 +69144,32 @@ func (sh *strictHandler) AddTicketNote(ctx echo.Context, ticketId TicketId, para
 		return err
 	} else if validResponse, ok := response.(AddTicketNoteResponseObject); ok {
 		return validResponse.VisitAddTicketNoteResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListOutgoingMails operation middleware
+func (sh *strictHandler) ListOutgoingMails(ctx echo.Context, ticketId TicketId, params ListOutgoingMailsParams) error {
+	var request ListOutgoingMailsRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOutgoingMails(ctx.Request().Context(), request.(ListOutgoingMailsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOutgoingMails")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOutgoingMailsResponseObject); ok {
+		return validResponse.VisitListOutgoingMailsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -67665,740 +69575,776 @@ func (sh *strictHandler) GetVoicemail(ctx echo.Context, interactionId Interactio
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P3tcts4tjAK3wpevbsq8h7alj+S7si162x3OpnJTNLJTtzT+9mtHAkiIQltClADoBVNn1TNr+cCnouY",
-	"qvw/d5A7mSs5hQWABClSJCXZSXo8P6ZjEQSBhYX1/fFbJ+TzBWeEKdnp/9aZERwRAf98eoWn+r8RkaGg",
-	"C0U56/Q7VzOCBFkIIglTWP/4QKIbIiTlLECKI0lYhMY4vEaUoeeTw5dYhbOjTtCR4YzMsZ6RvMfzRUw6",
-	"/c6gczbodIKOWi30n1IJyqadDx+CzgseYvPJ4gp+mhFBkJoRFAqCFYmQIJInIiQopjdEVn3rOORM4VDJ",
-	"497J47Px6aR3+E14Qg6/wb3e4eNer3fYS/8XnZQs6kPQWWCB50RZCF1OCVPPI/1Pqle2wGrWCToMz/V7",
-	"2D4NOoL8mlBBok5fiYT4q5twMceq0+8kCY1K4XC5WHDK1Hzjl3Jjdvved5xfe/taP3zYFlrOOFKcX5tz",
-	"wHEcIEFCQm9IBD/dUEkV4gLFfDq1vxGmxEqfDmzh14SIVQFaQ1hU2+U+Mefqgacwtz347WZ/Jvh8HRKv",
-	"WLyCDVEikZphhXgYJkKQCGHYN54oIpCaUYkokwozVbXzif5A6boirMihonNSubjnTBFxQxhmG7ZPs0Hb",
-	"geAFUYqItwqrRG66jzGMQ7BlRJVEMZ2QcBXGpGrv0szpL+nfBJl0+p3//3FGmI7NU3mcW4hb3UvMNKCe",
-	"xVhjWsVROfzTx2VRcknVDGGGPPCYk5yROEKMoxsc02jA5mZ+xCcG2WOqLwBW8Jc+HdTV16yvid+ExzFf",
-	"omRxEGgkIDdErAaMqxkRBv1Rd4JjSQ6OBqwCJPZzw4ndjw8bezxjzmOCWQqBV4kKuX65/Py5fdwUyoBU",
-	"ONTgczO7L13xVldB41Go4hUakwkHJKm/Dopvexl+ZCFnEyrmG7GACxwj8j6cYTYlEklF4xgtMVWUTdGE",
-	"6ztLqEBLQZUiDNkpgReZg/aOFpWdbMW+Em91NWe6TtDy9D5Mn+9G658kQnJRTuZHjLxXwxBGjBzuLwS5",
-	"oTyRaIGnlXfavJPb4xy/f0HYVM06/Ycnp2VLeR6R+YIrwsLVX8hqfUkv8TWRCCNBNJ5F6PWrt1dI4gm5",
-	"QNdkodDpOZrxRMgALYgAhkREukAj1GQr9D52qL9WsdTThw+Dzpwy9/dJ6cInIOCUA1GLUA52VkZCY6IR",
-	"zaBfdITe2PND3fPTb9FyRhiaUykpmx5Ur99KVVULf3ReutLsWldiFs2N2Q27ynlTyffSMbt97wWdU7V+",
-	"Dq/xlCBJ/1aJrzG8538rIhOcxKrTf9gLNFzpPJl3+qe9HqCD+StDBr2HKRGwhpeYxmP+vnK/8/T5bnu1",
-	"PG/Dd9zzHb9DpMTTDd9Jn+/2nVdiihmVeCNy8vygHb+YKEkj8paIGxpWb5AXh+321deChyRKBHnCI1JJ",
-	"3SOy8TMLrKUg/eL//TM+/Ns7/X+9w8fDd7/1gkenH/5t85f/aujQCzwmccUKLKnauAiP3Jz36snk2xCz",
-	"ZzQm5gtltHJCY4L04wC4MEYCL9GYR5Uaw8RNtwv5fkuwCGf/BTOvS7ZcRJrnTeh7IgMUYkkQZhHCYahF",
-	"QMokYZIqelNJW36tXJwmJuvLuaLhNalUvRQ8fSARjUAG0SI2S+ZjIlD36vC0d/pIq7Anp2cZ68gfrHLT",
-	"tzjZEi1YELngTBJQBr7DkeZhRALt1aIJYfBPvFjE1CjxxwvBxzGZ/+EXaTT6VCvX21SYxp0+rIhIBWeO",
-	"Zlhq2ZwIwUUfLQRfEKFWaNBhc0wGHa1jJEwmiwUXCgQqGCk7/Z9/60woiSMQqaLVkR7fCRyhAjnsmvEl",
-	"Q2bUh3eBU0L653AmVIG14DkD8R/ZVWV3aqbUQvaPj6cJDWdEHUXkxm1PHsM7xm7xoam4/dq8bEBbZmwx",
-	"YKESzXGsSYwWFuSKKfw+QHpRMkC5TckAjXGEjBx2cNQxEuUkpuGuR3SCyHsqQVK2MigclBZvJJ4TRDR/",
-	"C9BixpkWtOE6XxiLENaK0TBKzAeJVpaM+QZRhTBbLbG+Nulzc5JUH2NDa81cS0QkGurV/9yBlXTepZj/",
-	"8tPHGDNK0ItXP3739Kpw7o+zc3/NpaTjmKB0KQ2PPhu/75MP7eFJo7KCEqr1K6aQ3gJB3QxsAaLscBLT",
-	"6Uwh6sRc5aYyyPCMizGNIsJ2xAbQ5iwdkQiO3Ii6gsdE9hGO5lQzkQzOZxmcs0U0A+8kHb8v8Bol4YE0",
-	"y9Xoqvg1YUiGfEEkijhiXBm8BcUVYPcDV894wqIdQeduj/7CBObzwXSegekHb0ATMDGuDs34fYDpB45k",
-	"Es4yA2tXX2quwLynL4niqQGQWFLzWpCQs4jqKZ5hGpNoZzQj2QI0ubG6Uz+9BaBmUYmcNTmFJOia7mJ7",
-	"60ITs7BmMJUKx/u51U5xQxEnEgAJVCt3pa3wtQbLNynD3gmaQIzTdaQEpUxTXfEEYUEMvDXz9yB7+m0F",
-	"ZFO5ohlsF967h+m7e4V1RqQixJmxQSULrR4BjK84f4HFlOwBS0FyIe9DQiKJTnrn3z785hEarzQ385HS",
-	"o4JWckKEKapWSHGOYlhMM+gpzg/N+H0RRdgClYjfgPXaaM4IVGQHrZeYrey65a5A4xzNMVvZ+4hiPqVM",
-	"XoCVZ4UoQ98iCfiRA+Cpx66v3AzCragZ5ARW5BC2tSd0SxeilbP5QqW7cI4AgiISY9jVG/3g8FI/0IK6",
-	"53PznqyrAG8NKDTRXWKqjsrMiJkxQi/xR4YTNeOC/m0vVNjwR02CyfuFveQZ1zrJTiX33WYHkviv7ONA",
-	"XhormhaIQCoP3KI1pxfkhl+TSIugkb57ODbs/UeGbzCN8TjeBz2IsMJjrTSCtpLNnEHtoS8SWSNDYWhD",
-	"4KVv7AN2lygiC8IiwsIV6vpbOSjs5bbxdyF4qFW3/RyIb0HKeDDoNOUqpP+C8Z1liiSzwpE/Jq9XnJ76",
-	"V8LbSkut0mLwXo72JxLHh1aLHCdaM5gkUv97hTAaJ5IyIiUSiT7aD+kHjbv79fMrTQHABmU0cmpsAKnz",
-	"tt4IFnSs136IVVP/TtAxV1dueoclsb23xqCxNkfD5TkL1doDSzN2WoPRLcDspshc1p3jWz1cv2cnwkLg",
-	"VceYYJw0+HMH9uH5z1OjGHwrB/B36VR8/AsJlZ7bHesTGAbHGRmBDMevvWMG91ZQOPkGB1MJYc/QdNKr",
-	"syFuD7s5Zc/NCycFQAadhNFfE2If6zMrwjYPy3rwAY7hOH41ATqyaYHpdfoQFO+TctdsXUCTJBREXSA5",
-	"40umhQmrhRuLHOIsBoPpumnR35WZf30377z9vMZGJs6vLAV9ozPwtlhA4aDj+Rf1NDVXp4jy8PXS4xhL",
-	"wkLyOWgUi9rdg4ZrEQRbtrZ+JRQWqs1HayhHNl+2nXr6YSC+HfloC7MMGL5PucSYvjtwyoCxYf8vqLGA",
-	"73RfLPLWUvxq9J9a8aiA/KGiN6Qs3GA7XI+oXMR4Naxklsb+6s9nftn+GsTkxjis8jTxxASkBegUyWSh",
-	"JWjJRYDOtDKGp0QY8XVGpzOtZ1sLB7ziLH8HHr1Mxc+gA88an9wbHpMyKpetqYL01IoMxlTR7ngSSUTl",
-	"0TjvXpnQXUIe0rkKp+4g5E4mcEgWeP5DD7dyO6lE3a2oSBEbi362GsGiGldz3sTzklcXWMolF9GaOHN6",
-	"nv/saRkt2wrD2okzDTBwI/YUokq8LZ0GRUd07/Cx80UfDQ/f/fu/1ZLYetxKAVyJMT9wRSc0CxbOo8Y2",
-	"xK0hmK6pcQMQlszB5SRDHJtlBB0sJZ2yuSbGestzykwET0RuhsYLq9GLSkmiYTgj4bW3wewTqbJZqo7g",
-	"qJyg6yc7aSlmgdsRrDISApDKdmPXXi9YFI93LyLpGs7coWyqv723Tdz1wn8E8l1LmueU+b+eBC1EkTsj",
-	"5LVXwCfseYHjDZFEGZ+3GwRBIcY8IHPyhSRSM0JISfha2UM9DpWgiyBkXiqIRiSk0Y5GFDfHeFWuIjvJ",
-	"bznjyI7VB9Ba8sp0jcpvaBkSRqFu6mOy0UtEQ4NydnDUKVdObDD95ntuAemFvBdUFP3zu01n8D0JqZP3",
-	"2shU3muOw+HFQvAbQ8DhO+9aQO1NBXwKd+O0Vx4Z5W87XdvGjVflK4wWhEWUTUcoYYrGCKcIY/cnjYdA",
-	"TygRRoqEM0ZDHPuZAhdoxLgaulWNXOS4iQiHC++g5o/TEo35upYRzOeiFJ4kKoWolwK0q1kjS4S5LSuI",
-	"e8dcztZ37raMKLGXTrZukOTK2t2KT2z455AvCKNsOoQY83WUukRLLPSAviH/2YEhanwMS6pmlJkgGTOX",
-	"xSYcO6U0Nb6HOCYswsIjHB6PXAiywGJHEppOUkZDf5pxFGOpNGkzmVsQm9n949Mr9M+//+PYvIxT4rYD",
-	"Yd3daNOYlGZn4ojpboLudpr5BuU76EDSnF3NOssxKXU2eQlPMWVSGeuvj29dyIw4hsE2YMx7PKTRQYCW",
-	"MxrO0ByLa4moQhFnZItzLJP0c5l2tYbFNPur/JptbUjI9ruVOcEnqflj+N4kBsh83FMZ7HYlva3poE/g",
-	"auKMPYKXd8GUji21uJ729mNyrbmCmzEun9bZ1FqbIcdeNDGPN9+hPuZtIiPGJcJBXnJosREL27q3bKYa",
-	"sMoFYda0IcsJmJ3zgbSB7DZbEAsCLDKMuSRRgBhZEqnQhAqpAoQVmnOp0MMexLQ3ORMTRF92HDlXfWNH",
-	"3auig3/T1vxPXCA8lpooG5F3IegNBDyziN7QKMExxJxYgXBozSMlwLNZOBLhMU9M3qkLIF1PX8ThNePL",
-	"mERTkIL3AE/7+TKAChICrczSxmrP3h/rRB+QNh73UIRXEnU1VZWB4Xf6v5yGoMfLwGYYQ4A7jelkgnCo",
-	"5EHVHk+b79FLjqv1vvi3KrsphRtQcq7l4Kq535kW4/QJveQoMeGrmnXrNWAWktj8xPhQzviyTpPYlzXn",
-	"FtWPvfLAWmluA09sIdCu8cj6kJCvRuItNfUohcNZuWpqg7WG5qW1aDBGJxMSoYng85SkEZMX/iVoohEV",
-	"xkDh3z3KQj432jtP1JTrf5ZdtImX6ratyipn+PTho3Itif6N5OagTD06L3Vj7iBfmSHp+4GfcZc7W7ug",
-	"dMk+8Oqt/CkG7cWDnuHjDk70JKLq6U2lJ71Cd8WhSq2oFXVTLpDGu9RYJFdSkflWOjR2MZbl5Nu8VTFL",
-	"tlO8oEMIBipd9luiTEZ6atPW/BaquQieTKF6xuXr5yYueLtdtLjPpobEzls2ofbb6vz2bUfSto/pgfhP",
-	"u4omQTrKOtjhSvmr2IzAe9FxsutwhyqOizC+EhiSbMv0G5Pu2Hgj2VTPTPJnyW6qiLaN4y17UlIT5Qd9",
-	"y9OrY2gokkqLt7Y0js3cI0fTI0h0TZ3HYFJrB0VLk80SAweVMqh+Z8TmS6PZNVN/PNH4OywJhCtuGp99",
-	"45lZCIQVZr9uZ5MJMzmiZdxoW3POBZonUqEZjyNb1WiKYwgVamTosZpJpQ+z8gU+mdCw2SstBemI4Cim",
-	"jLSxqhsSU6s2uXH6nXyZqVImOEuolJSIwFwOQaZUKgJVs2ShFlMjYLcxZLmqRFaIXCtiZdlcqNASy7Sa",
-	"2QWKPCxhfHmBGLkhwoTeEjRJVCLymLERssWMgnYRoA22KTUAG27SjM1v0QPTTlstKs3uAm8mS89Sil59",
-	"//ObMpE2AM8A6X+mkR0BCvl8jlkEhpB//v0fZbDFTC7Jru4ULMIZvdlxkiLhaEAo8pB48eDTR5VE5Ggr",
-	"GlC7vhLMXb/guQybkLOQCLal+93my+yccYHZVrzurX7xw7sGEmXuxu1Tg18rd1fi+w+yq+GvZPMt24dU",
-	"6IkSdycVfmd9pE+si7TE6BBzmYgWgTNPzAsV1k0+XyRaeQ1jHl7LsrJyNpe4j2Z8aTJA+YIwZF5AU64Q",
-	"RowsUZRAFh2piDYmU2c8TVe9LmkW1qex62+clZCCy3ipZc2niYbN8WssqDxq7Y5cEnJdB71XxmP3kx6q",
-	"X5lRNZxzFuHVcMnFNYkqStzlslHcNuwnS6fJQBRkZ5xtoAmyNDR57g+f5vi9i8XyWLWHXutnnobaxBKH",
-	"ZDjnksQg1E8THJGYJ3DP51goCsFc8GSFAXgxHgqSMKMizvGKK0XKw0rTdT1aX9XeTj2tombhWpRFqEIv",
-	"4R1EJTKvoe4vPBHs00eCIoIkj2mEBVWfPh6UxUIU0AgWXoYHT3Ac3566o2f3FR3991frds4ZPdMD7FA2",
-	"tjVIMkOo+4Unyvzz3a3pEXenBny/Z1mfEqa5R5mJII2HA00oHUpiSZYzIogJJbKRESCp05AUguXKE594",
-	"Vg62bZnXlrpGahwu4YxPXaWozNlrMFdfd3BkBhAOtSACyQQua85bV3voGRU77ZXxxipPtFsOB0adLUIz",
-	"absQ1GVQw8NO0l8Kqmxl15bORPM1Sw/qFy0wkxMC6FmPM/nRwyySt69VaRNn7SVFIS5cpGMD0lEgrg6n",
-	"quhrld5W4UVpRDw2Xp+r9cvh0UbQbt37SPFS4Wene1J3VJCrm8E+RX69MO9du7bdQq98b0vdQe1D9AeG",
-	"endC/xOsyJSbAo0OhcbJdCjIgguI97nhceISb8KQJ0wTniGY2M2vE4I16fZ/mmv9helZVCL0D1oEkcOs",
-	"MkPeze+Ub+PqFzxRlBFvNMT9lqLxkxlmzKQuutVDgTwtvbrQhk6QpiqYEAcr7xrj2DD9DWIiYG1007de",
-	"85iGTqxoIYEsaG1lCT3zKpds0Wy43ULj8QZEjYevA6vxqwamzYenZ9bwlTK3+ZMZCa/f2kCO9es4FSD8",
-	"U5aosnigP/Elijmb2tpCGMkY1ExIJLMhQXALJHgaqTpCVrBBZz0rQtiaxuc1NY2NklmyBtgBlL+XQU7P",
-	"1Aw1i2WO8EpmX+cMYSHoDY4DRLCIbXUkxvUDFrky8THBN1py6PYe93u9AJ2cm/980z/r5bmwl4HY/bl3",
-	"8u7n3uHjd//P6c+9w7N3B/2fe4cPzU//tlmAODndlDhTpq9q3TN/Su8qjznmZX7kNpEMepptPZbw8o5G",
-	"NDfHtqEUnu1xnUsSFrk4MI3HDyRaUhbxZR/8ZNBgYREnRn4EkGtpjfKouRxO3pP5Qg0z0TZN2bwhYsUZ",
-	"GVI2DGdYTMnQROx1Ar2pd83CdwrxWXMvt7PjPu4lfryrNZWrjgezYFOWT4pg+4idyLB1+9CJJ9Adw0YM",
-	"bqUGj3m0KlM/6h19YcZoN2/TDAOBhURyaFwANWq3SAgQU1vi1rY6MYl/qRPL/Fqet+EcSnegdyqBw2st",
-	"25ji0MU87tr8KgfIwBxG9TnX5F5vtD3UE51t6lJghesiREotpZ6b3gAtSHVBfcaQACPIhAjCQuKOB5cZ",
-	"dTMYNY3zWqMgWYqYoUUdW660TOJTZL6I7S3bZ3D9WvBX+iELZS99oybCax1X9qKErGPgHaokMQ+vy/LA",
-	"HEKYSqMOpwKTiDPjS0SN59U5FjTiFG7NLakLjTmaicPfLUM3IaVkzobF6MvkXbglplZSzforVRK7+git",
-	"94sYsyzEvzEl0LLIAmT2wLSLmkyItaEoLJT5ESLU5TVdLEiEuktCrgmLZIBmYKteyQA5h8FBYHPEE0kk",
-	"EBFrAwBfRFbmd3vC4QpQFNJbXS2wEepiLVZr5ob4EmwNHoQPAjSKyI0ehSJykzUXcJLHAbInwvCcQPqC",
-	"7SCBjDEETfFNua8Z9lxRnAJg2Yqqb6go4U2WfjWPARWXFzw07eSSie0Dl1tyw/J25VE8xmxUM19h97ZZ",
-	"nOLlO/OaVW0lfCnyXpXbfmtkrxynqepcAUX/zRIRZxdAFHmiNE20AeBZqy1q+j/cEJZWbfLSJtobMGFn",
-	"FTBzmU67l45JDQOFyAy+JOIwxNIQ/PLXhmOesLBCQHyJaWzurwZMFAmTKDwnptUm3OGYQk8yw5YR8zjj",
-	"wQUKY4Izy/GMZJOYRmjbE1xIuhnuGu2eJUWVsVWXOrUgQnIGlR3GJOZsaiVmJJVIQiclr1OdX/h4WB3B",
-	"GeNNG9iQHV4fy1Uf5TIrdeA/PTp5dG4OiyoU8iSO0JggpqePKeTJkVgShCWa0hvCjsrjxlKRwND8cpKc",
-	"MOOmm9CyxnlXWvPJeLbz6KEuJG1pqKWMIj0EzXkGzAcP9KsZZYc8soWEoW2JaYZYsrD9JliXMRIP7crg",
-	"VQDOthnJlsZs5xbON06p96w/SduqaOqZ4lDM+bVEMb0mQFgLfVzKr80OldHyVKEYslt7/fMbrLnQtZw2",
-	"d8Fr19LKm7xFOGd65Td3Wqq4v3Ww+VCNf3tRu7KM37vStcwX95SwuMcaUZtRvL4edQ7lW6J47ewbUf5W",
-	"kyH3yhULV6RBJmYDlld2Rb4nNzZvvET8SBlbhAadiNwMOk6iFSTkInKdRVJBt5sqS+v6/TZmLX89v5U9",
-	"vyGx/kjjOB/OyJ40/KbFkW+o4GyeP5Gc1g4FkIaCyCRWchdRko9tHOymuQRZCB4loE0MpSILWVWPpmCc",
-	"4wvoWQWZ16UGuUoxMxFTwsLaWKgf7bAKi5zJ8fExonQzeZCXAKUE5tkSCyiVnndzo9/3VIaZnl0w8WNJ",
-	"S1yKP7IIjKq2eWlgWnJBLItpDaJWYHpgUzReoRgv/Spb9qVO0EkHlx5P6AUTbI5xsONqg+gaZBLLepva",
-	"hre29Lo1Vrxah9u5FuVbwmMfDEIm8zku7dk5wza3Zab13aNm9qS1Fvm52jLrXUBSLMpWEli0zoGncIwF",
-	"XNh8b7bSFnZH75LaHcBI+wg7ZSHQd3JNuxtzNWsUk7qNzOydd0vbVNG3tX5ym49hH0KzRwzvTm7+noeJ",
-	"Jv4A5xeUXbe1BZbInuUBp4mIS2tfeNEZ0N/m/+ofH9fXhBZx+XacBpz2Wy+cSFPalbUJLYm7d8qAc7mA",
-	"BF3K5pslDpcRG5uu662kbL9P32vY4XiLk6PRNu1VoBbBOgWADGVBojllJEALwX8hvyro79+mBfSekcQu",
-	"FphcGfCeERXObJM6Y9TKQ8j2YR9u7aIl7NeEJKU+2cJSvU9tDOWACNqnQnBRkedeKlNWVwgvOg5giuyF",
-	"siX8ieBYlVwtCP/ZEExYnarkJcmtC9LXYF7LOpe9a9CRowp6z71Eg403Zb3UJUQMR4GxpnOBloJr4dP0",
-	"NV4hiWkEIXQ/WW8FRqOMY44ChG3X8rTrMdAQ290YvBgj34g48k1u29omtnc6NTY+pTpvRWxzaus1UFoQ",
-	"fA0+3K7WkNGvCYljb9Sgc7Be6LdRhaHnc7x4S5QW+8vygk3m7XDC46gshgdSniXRIgtKE0oRHBCVaM5v",
-	"oJoJEanDHrQkcdTI8aGJzNCVcR26TpWluXRmfSVKzzPzAFE2BVqFKLNuWiAwuWjHWiY047JcvXaVyoeS",
-	"lOeFaxhoELmK5lQiqbgg0UW+0jlVksQTqGoLITAmejonZ/u1arlQ5fCQJExEg8Sgl5jGb93YDyYgpvKw",
-	"nzsYKs4DJLmtL4gEWcQrtBRUKcJMwSnMIGDbyrYuWtYUITAu8wt4jRKJoITfeIX+aHrzQcFCvID+iBZ5",
-	"jlo3YVla5l+LF5zFK7M8EiGsEMHhzAb6duUCz02SOxEhxbHes/nvQvA5h/pyB20wqEBvAZ3sKXpHlusJ",
-	"k8OsDM/Xd5g/u8rb866GBDxni0S1daGsEYnNjQV2uPmlYX3oUT7q+uxRLxd23QvaUAw36c/Pf/ju1X+/",
-	"y51vy4YJm7ORHDXJMZ+z2kmrWyf8JKgih9CiDl2aypjXhCykdR5y06GZ2CJZ4LGWyDQK3dg9oYlB2VKi",
-	"clA+fnxmW2HHMkAn52emjPuSSpI7uEcPH549rAuYvxXS5lb61sZGtTzoipY+Z6f1r5ZQqttAt3LSk667",
-	"lCx4NTt3Su8tWiezTJ9+21JHQSe02cZNc4abpsaYYhDZW43SVv6qB3nvNM1d+asb6N5dl8zW6uBeshW6",
-	"piaY3wvVMQLEnMzHRICkHNm0FaqkGT/jcWRogP7zgUSmgNVR4YzhuDb2P1iX7RXn12nuXZAW9TFt7qGe",
-	"OheupDrE/DElVk0Tq9Ngpa2wz4/ValZn5DPEU+9YQ7OpCfpWssRrV+fiJxse2F/08Mz6vdWhv7TvNjpv",
-	"q6qXp1dDExpXF1rhayfYQoAYoHEaUWuDpihDJscFdXFWVFlfAEhMnXCxxCIi0UG7NOx1ayaJ5LB4PYqk",
-	"AnGBY0Tem+gzI6jbVhkYSTpfxMTm78IUfUSVKcs2TuMEQVcCqZ6yabn+sSF0q1ExMEM1UkJh4Y1mIP2T",
-	"CMzeaUCdTQmBEtzK5LmRFklKVX1zXhCkRfnJUXX1/NK6NLnMeiQwtcGH22Wwl530HYRn2Thf/7RyfSVS",
-	"ypHCzx16BptSlNw2kquKgJclvxgkbUdv07e2pLgugHfLAN3ljEsCOXcxZcTjzD7wrHzuAststTwTBoFb",
-	"h+22c3fkwBpUR/UW6bZndwQBLZ9M4fIk0sQJXwYss/6XkPQSDV4ALIAWWxnD9GPJ1Tnsa0CCLSIFlnmA",
-	"ZiSOBgwjaP7vvOIOqtZw0XWNAKC+Q+ZXO3DHM2COWh2hF3w6hc5DmfUGmv9fZOt0IdmcET1sEmO97gHT",
-	"vGTC45gvD5PFEXJFNDjMbDgPherAzo5m1gfCXEwQVgNW2B60TgMDPSRH6DuKinulDEHndRMgWmxQpqwg",
-	"u66em1WvH8mcSknZNECwxYmZHEy20MY+6iPF7TZRsijnKTs6v9ft4LBlmzGalhYf8skQVmfiNGzvsE2h",
-	"DVXl4SycMqjUXJdXWVWM9axzXGTcYAQ7QpdGhiAskmjkSiqOggEbVRYpGQVotF71ZgRxwk7yAblmdIHw",
-	"gBkm7M2NRpCP12LeAStMjLrODGgVD1s8A0FHfbga5saen54eHKGnN0SsBswNGieq/EumdgxODY4+7TSY",
-	"nFb5srvpFOuJePsB1lbxYP3rmYfH7LGOeu3Du72xd8atubeLpRpvs/3AxnL+MsSMta3/aN/ZksvvozXA",
-	"mn+waW1/b78155IFVOZPJktLXpfLgaFUZiFYUdsTKRwL8pMtwQick09iyq5NApwf+277nq3T+B3yZv2U",
-	"WbvPdFeNwNUw7KcYopplWEH5Sc2vNQ/Py/8XYHSxGaZB2kTIZLGn6ekIyFt6MQryW8H8AtV3CWncAmaL",
-	"+KRC9GtJYYDSCztM87WbRf1vrAWQuchceqWp8GlyQ2W+hHJaLMC2KzK1TbyORQ5FJ1b5znU5gtGm+VE5",
-	"dtozLdpym5iBW0ag2qJIzRpu/aSHukpnRWnELtlDgMrLYMTDEkufSVgrb73hdxxu1FG3DTJ6y8rFzd1d",
-	"gmDLjOCGm3EWrS1S324zbW2RyjsNK3r455MV96gJYNDzQLVegUxB7XIn7u3bOCzXtaYOLz5xHQ4+ou9k",
-	"wSggs194NppTRqUSWNEbMoTmB6Bo2ybIIB84h3O1dJk/jVJdQnEkwJtd1Hshr8aP7U7Vcqev23C0NE6v",
-	"bhlb5d1l5KbAcWrYWgujcJGmrPlUipVfrZ7iPneBMJpTCZGEvtLSBYVlxwy+HYlJS99gm6S7xjFMpZSk",
-	"/fk4mrLxeKz5t5u/QMdwgQ4CF0GJuulNOshixbrZlTLHlqNd9UFTJc1g4PRq7v9fSgtIlFGAvte5A9/w",
-	"EKsAeeNIIgLEuMJUkABREvF5MGB0vuBa1sFSJgKz0ISPKlOqcvhLImhEf01IgEI8CZB1m5OhiWEhwYDp",
-	"Y1FaEbrImrD3ERaKSsxMsAtRJEDkvb63F14kTB8tknFMQ6rIhZ6HTQQRBCQrUPj7qGyX4AtJ5zjK9pzt",
-	"JcQTmKW4WhMUZM0zlMhCokpO63fTanIOsNT/yAHTWLE1NDtBB8Cp/wtL0GMdPI00vgZQo8LBjoGhTLLg",
-	"nXS9howb6OopDUz1QANUmx4EgT8pKDeWufTwam9GBSsK3rFRwXx1Xw0yN7CRepftbgLqHnNdvxhmcHup",
-	"o7chdrZM2y2Lf32RRofcTv36fFzJu/SLW9ohLBu0/o6s4OcReq6yxs+aWlrDjVMWqMwCdAMvRESGuMzu",
-	"8AUUy//aitv/VPBUWxf1vjtctaogn+VrN6v7UFLasKJEuum5XVqcsbYYYsUlrGxO9cX0kNpPz6TioeRv",
-	"+BpIURca5cwxiz59PHBlW81Ft2497x0Ixq4wbN1Br6YtGi+VYl1D75sHyneVeLUPecmyibsTlezSDcLp",
-	"V9txiizoQPo0qbI3xAXCCsUES+XM9nWSV745xS30lbjNXhDVRChrCJ8HaBrb+M///X+Q9dHAv7O0F/2X",
-	"o1XmD0tzUBeKK3/6CGpFVunvgUQxnZBwFcYQeIDtMR341hn34cw11PEIUSfwvZzug6UaxEtM48tMXK7I",
-	"japMfdqMyOb9MkSGzzZoY07LM/CKbsZb6QVOWXn97JcEM3D6SKgtahj2mEcrqP1I53iaBoyYLomJVtAl",
-	"Xh1cIDMnWmBhBTLGFQr5gmaVIg2yVxDrLR2NaXq952K027OTVh3SkxhLuaHeME4UHwJ7KU89UIRpfRyj",
-	"OQ5nYIuRSnA2NaCJTa7NQd8V97VYG6SxMtx0vUJ4I1yyVXgFx+vL9XC+KCmyr0U0Il3mkb6OnC/QjOCo",
-	"qsy0TBYLfYOGdh3GWVWRw0dMxQ15beUlxpF+bY4VDV3l0O5/H14mih++sVMdvrVfCDQ5oFId9G3LAWwj",
-	"TR9ISLBr0LLLO7HKlVvYVCHFc5u0XOzahul816L3do4tffRbeYfeh0QsVEVVC5Udmc1RddFaJl2QKxKh",
-	"GZWKC33/FZpzqdDDXg+NV4rIg/LQBlvWtJnM5ZPoRvJW46z8VvnYWWR0RWA0pnEardv949MrdKx/OnQB",
-	"08e/0ejDQSOdcD8SdTbLltj0a4IFZoqWBke8urHRgzGdUyX76JoslIlc0rK4IRfSEbJI8MVC0zWjIdno",
-	"cMWhQiDCaovy9almabJn83kWGvKmmVmp6zzLoGyoXkLrnemwKl76p9kq/SxaEqYQBEYhqlBEI9SVhGTp",
-	"tVDuOH27/IY0UxkcLcqUBs9N364wey0ytHQw5ioQeFcn8NWU7HTXQJzHvsBz5jt6VeGL3ESz96HzpPT/",
-	"7rSewjGvYR8jS9RdYshJOAiQ5SGoK/mcaI0GEpKoOgg8sbzrRSe5OB4ukKkTZEOGkTmLQAswXk7Hcsa9",
-	"iajKCeaMLDspG8vJ5FXS98usmkSxW42Tj9udjidXl5zRGIfXExqX+IdfxS5Jf77gQvM1ENzcC/2CpGIi",
-	"waC1Gr7ORRV4FMyUV25XEx5iuDeWVu6jJeSuKC1VS9Q1awns0ABNKMOxJoh0QQnTeq2gU/jN8SdqMm5q",
-	"WalZ/5BPNrM9SADyV4jMi3KrJtxh2O68nWywftjhmvReN1lB3v88GXCFjqg+yHmi+raaAOTlIpMiq+9u",
-	"oWTAUa5zqonwLr2EngB415KalRJaVXkpXBbB5wG64gF6EgboreESAfoeK+N5tdTl8Pn3CMs0OrobkZC7",
-	"tLP1Val5XI7sf7p6+QJUXa3PMqpcftP+6uJZLc6U6a+dNi/Cll/OMX9vUt34kslMStHAyYymRlaa0emM",
-	"SIUWgtrKh3OtqipI0KHKhM5s2Vm/Tnz2DspgRapoYDaNCRoLDEawC4Q1nRvHBMkVUzOiibHmcmmgLmxv",
-	"hjVBYuUBVploUdKfS3E+jLGYws3kfDjHbDUEg4X9ISJk0XG4O/SHk/lCrZo3PRF4ObSzcFZmQAB9mSci",
-	"JEa6pub8LHxwrLfdxZYEc45gHZBOQlQ404w6JgcVojVeDjdEdMPjpsaWbQV1qlD3+Q9XT9/8cPni+8ur",
-	"pwdt/D02zLZl9/p1QX5d9CZMle5DnwbQFQN/PyPNptFoKpwwQXCkz3377gabpPgU6fO2Qd9dZdPxSmzf",
-	"5L2y5AtkDPg7IuCRy2KvgchVXZ3dlAhD1vbB2ZdYMFedqaIYpz4HFBOmRaB4hbq28D8kJEN1prHg14Qh",
-	"wkIeadF5h6o1JWqOf05Brl2uh7y+YqN4B2SfomaUKTxwshnXXJNvPOnWg5B3m3P3fp0AlWhhvhDeSM96",
-	"61UiyR+MiiXq0vkC4nrQ1Yu3AYI6f89fXr5+ix4/PgvQ25dXr9+i80cPDwKjqUNtFDASmjA2qUyoesxD",
-	"kHBjLf+CCdUXd1QsXaMe809WFbD50jDIEuVjLPUJDb1ad/ndvAZlSIvUZgoinb1hEa+MLMZZaN1JxoAW",
-	"JQJ6k8+I5sVEgCEgjKFFiv1eI2HCC+9ZC7JZH5woPqxM2b6EDuQmJ39BmMyUwfHK1d3qWg+5yRww0vDB",
-	"RVatxuS7aFnC+gLAypFVAjAaIK+wHTuMHUpqNaU1rYyIgl6WFR2AjM1UUCgoZyAruP1pMShbsjUDWQMn",
-	"xC8w5bqCms5gUHlmjYY3OR+9pWRRKum8hQLBOZzB10QifpPHD2u1ouOYVGDJdj1Zh9Lr/1vfl9MN3laP",
-	"ITGZZnmrzS5QyOOY4CmkXnE0xytDyKlqen9urWLIHC9aRAr4JQSbma2hkhzlbEiYHljB3ptExVmyVptr",
-	"AWBseDpbgdZpEhVSoabqcLWNZiGRJDdE4Dgte5d+3TS2AzkfamaVaSug4GQ6zVGpqLpIxIKXOafWr2Za",
-	"edpErRqhySbvmqJCabnEBuEt6YVuRBi2gracqxYY+nauWmJoc6v0mL/PjNJ3V7PDxqE7Bll2pwoc0UPR",
-	"NRLp2aq3S3uxkABaurmKVH2YYH1H7W3pWks/GOMVjV9lzKsVJ+gWDyzb1JGcE1Uo6TEnKtXYt1Gbar0Q",
-	"XgkXD5p157ZVHo+D0Vrh6QZhf+7jW+UPrUut+ULqvZbiZLFuX0vx0lUQTJNTLfXNSKvJSU0FswuETW/k",
-	"LFd14ThRV5N24BZjEvI58YTV1PYDDE3PfkO0fGedE02kztoWmzmprtl93V7aKkhOjWWTphKJqWhaJXTU",
-	"HKLpcnGR+nEzKcHJ1XwyCUziC4tBj7AHoxIBLBrxCn/JDsJNy3B/XzJJa22e9HJFUnutBIhCFLDMcfSL",
-	"NE/O94Dj2BlavIr0P+PDv73T/9c7fDx891svOHv84d86jWSK+qLyVkJoKhdYPCnQ1nJuu4GSlid95W+2",
-	"E+nBrBmYAiYQxG6z1iw8uxgpgucPpBG+rA3B0pP/tNlUC4X/M2cRcJ8yNSXEBnfkmL/fl5t4zN/fsZc4",
-	"E7vWy/lD+eAJpnEiSFntZ2j3bizHBFR5jARfIiCQJtADS4VkEmptvly2hv5vxLUTaNYuzqxrlzgXgKc/",
-	"TYX5WY9DCx5DFfYo0bwGEj4cTDRd0kQeyBfqnvUQJCec9dCcsoMdrLmqtFQXwMmr5Keha+z2pvM+6gJm",
-	"Y7SEeEFX4fjgwozSmrAgCkL1QCXSS+eTSc7tF4EU68brJ3A4jQo5kU1Ytq9EtQbyyk7msNbyS7moUMn3",
-	"b9vqUiMH1Js2trZZWMq/R8PFXTPqHdhjewW6MbjKRf60nN96GPimLlleioutzedltmG/6cfXULl3Q9iD",
-	"hVDkQpFcJcJc1T9BFoJIU771xnSIdkZoN95mSBfrBY7JDMeTnMQwXmX9mCdcuD/elTa2NE2v6mUC2ITr",
-	"kXW7/fJadRBvi1n5Tmy22ratn6j0OBxLjkJ+A11GlHSYuJ1ZS5Abfr1zepmZY9viZ1AWcVMVU5s2rdmx",
-	"Dw0Dg8Y1cP1M6qLcKCvC/654hFcPpNa9WGTLEhfrPDKuhiuihu7vrLyjBUwpYm9luNNfGLq4oYKMSYVU",
-	"KMIrAxYt4zxNNME7fo0FlQdl3paKDyRMldY0wvkP+DYmviDs0NSO3Mar07rJe7vujr6D2INhfr8OEfdg",
-	"mQT0rLBMbihzmq9EWhZx5KgAVigiIY30KcMeKiugHmxn7L7roqb5FpsGRJtgu1UrzbYMP9chE+pz1vdh",
-	"9tnsFuxux1b1hcIveVaCuuQ9DlW8AlePzSJTS94sb6KKSq9RaAjId7T2IJ/mGSAXKMIZWa/JWtX65tFZ",
-	"67TOPKlsS/haErACVleSGwPDDXj9vSftlNj56ZSRtJjyhfHLKgSrRski5tjS389UN3UPRUw1cTX7aMUY",
-	"05e2EkG2rpzqr3XDqe7H5mUbTdyhzQu+uCdrxC0Sxq0FzHvSVaEyV7XlqS/GaVUvgLisLKF/+fo5Uvya",
-	"sMBWhNGjU3pmTfxESluhttEFeQuHXHI94EPD60LTAAymVi2tLOgQhtRLKwYGuRlLL05l0k2oESgm0XTX",
-	"0iL+RNums351zYeIDHFc99EWs5iA2RI2m1Zkh6gULzsL/CbTxPmhIJiMxyRIo6m8g9HqvOJ8K/Hb3f2N",
-	"DMFg2VsIf2xr7jAxfNUN4vNtcrLeQrb6dtaeaEubwxadcdK4XROpNrTm7bKmocgkCJNjlx7cz+LivTg3",
-	"U0jqgUQaHaTyw9xK02VNwtdwU2hJg627aTTiNDeHvtGjS1q0+RTT5Z+ZouiwzCPzzTll0Y7XpmF4kkXK",
-	"rNDOTiHtbctbl9kKrOidBl27OT01vy7y2mxqq/ppT/Ma1zoWuVrtHlaUS/At6pi1Jh9ZCZt16lD7tU3l",
-	"wWrcD80uVYNLVH912vUAyKFesxuaIiFcUlv2rGMKZa+rGDmk3IB0e1EdrDxyh6pDjjeVNnKMyUTZRpK2",
-	"qsPA1d/79DFAIeci4ox9+kikbTW+Y/mg2y1x3q65uunPZ9lng+q/tTDeyh52C93p69yNW/Wq36Jc8iaA",
-	"VVj6FwQM/H1kk/0NU83kuTlh6gKl0qOrkWNHm4is9OmF/2bUR5GNRMpCZuBjnbwo3/Gk01Il+Ae+pelz",
-	"zKNVRauNjUdWgC1MUwbbV6aS0nPbQLvl6hy/8uO0eoen737uHT5+1/+5d/jQ/LM0UMtI8Vu8Wk6SFd+0",
-	"wZ8IuW69ORrhVWNiXYRkzlrw7ToFn3N2m9NLrBJxqx9IbnX9apYIeasfSMitzr8kEbvNLxRugUWnbF/+",
-	"CjxwBg6vPRRJD7P0AnmOiHatYHbqyrJt3P4X1kElc005G2lJtqGNJfDcWJQhngg0xrJCq727bijrO9jW",
-	"vepj0u03Arl7IelWGmdUINDm6sxNJSv/RPahsORoxd1pLf5nv4RmAXus9v81le0vRdUS1Fw/v0RJGpG3",
-	"RNzQkNw+k4n4HFNWUSSBKhQRHJv44T4adGJudIhBJ0CDTtrbw/xpmngMOv/8+z/asbMZT4T8HTG6PTMk",
-	"Lb2MJVUN6gn7zMqe7NYcKoeIt8+jMkQsNkWsud87MLcU8eqX9yXxQQ8dsqshaGHHvcZdmSzo67FgL3wx",
-	"T+DukDPmPvwl8MY7QPnaNVRfgd8VP25xZbaINXhtU2+eQPvxthF9prbI0OXvrIHm9LwepmTZ/P3Tuju0",
-	"tqLCB95tAMELPjUo3QICu+w8kUSUIOJJW6tgOk/Q2bxPHlPrUWm+wQivSoy140RSRqQc6sd9JPHc1SDW",
-	"QoIJkJ1jtkJuINIDwdHrGsY0z3VJ73nFGuB5H2EUJcIEWsoknGk559sZ4gI97s2PirdlQ0euNDjK32Mn",
-	"KHyvPlqlMj7lteDjmJSEkL959gQ9Pn/4DVqYEcgE4soyh6QQJK6OPP2vhCtTu0iLg4IsuFCm0r6tUwe5",
-	"ckfldW0q46OjZBHTECvSnGV+7155iVU4K2OZsJLmE0LLoKeQ6VcyGWVS4dKoBBNg/GsCRVUwVFnBymYj",
-	"Vph8THXCyiAqGpH5gitj8lFiZfp5uG8soa5kWqB7RuIIoB8Koky9FyvRIvehmlrZ6/dCURWTDeXc1i1U",
-	"trbkj2+eI4bnLg5DI6pevMW6ep+YjcY030/XWIHqpvHJ5WIhuPVM7FApBMM0bcOe+HyeV2M3xZfZehre",
-	"hxptbMuI+HRl21TTSBfxPZlQRsuzyy6z7jOaJEZY4SP0xwSLCA4eYnMMCIYTaMeFuua/B8GAWZ99/kFa",
-	"PGgIeQ/5KHjoTuo62AcDlm8cfxBAwJZEXfjPQYDmlA1jckNi1IX/6J/w+7Kf7FrgpwFLH7mWjqibBZLq",
-	"n00DQdS1/9C/QSUOE+owYF0lMJPUFJeGckvCzH1whC5N/WsLH0nUMEoI6gKHC9AC+CjiQu+OxBGUJeeS",
-	"DA0HNMMOAlMz2kXYoq4i84VmgAGcgYauoQDDiNzYzaGumfvAlGWKSe5pgFyq7dCGFIkBs28EWQxLPz0B",
-	"qOkUKi4OgtQ1GqCYsuv0e7CBYMAcN+kjaM0FQYL6dfidRAdH6K3ShB+i7LSwYZIXUhAOmKtqhReLGPK2",
-	"XfK3S7ETVL/f5cxCxCVGQy6jHj1gdk5oDeZyz6gE7y28aNYmhvqHA9MDtnihItIkADh3RRppuHC/cDxM",
-	"E97rPgED83yt4JikDMeNs4lLv7EGy4Yv+XBs8krKafyU81IwQa3EoRdLXm47LNHkzTfKaG3mPTvplTYQ",
-	"a7q4DF03nYutr5gbsanAff5tJ0VuNoQ0FRWLe52kDRMrFt8Uc1oAzcoSm8XnTWdqBzfan41EaBzJX5xg",
-	"qhnbl3l2t3A0vH6+zQcD8N58507L7pxn8m0FLKDPvlnXLSRPXlPqmb+zGwWxF1SqXQ186WRvk/kcl2Uq",
-	"NzbZpVO9xIuF7eaYX9o8e9C4P8DaZ5o7g93nsneaLLuhrbH1zhrea6+wRNleNu7gjT7n3yoEhAZOjGYo",
-	"vHEJDo2aL8PZr7zl1Bcer9QD7SxbXIC/mjeb3gMLFHeb0+9uhM5fsz0WOLDVqbZYd6pnljVMARPnsLLG",
-	"Y/Wh7Jxrk1fJfkjiOE1gcbBKy8LKGV1sV0siyqmBjeDlaY5Q/m0cUznbtTdbOsu2BSnWst8jgSeq400N",
-	"ES2KVhU7q70Sre/5mrkjB+7Aw9nafIbiBdjOdJBH5pIcIhiQti8kTInVUZnToMZKvSNSFVOzfZj5e2gC",
-	"qGpyWnezt7jA+7kLu6NyY4TNMLVpYs0bEhJAGT/tvQUOrlnMBQ9niQBwYkEnEwnhi3HI52Q45vw6JpC+",
-	"id8Px4SRCYUaxWCV2XyLW7rpXHhAaY4blgqZAa4Egytx1KhCSyLi3Z3XjpToyYJqDSI9HxtSWtaWlUsS",
-	"bWjdaG0w0C0HasdQqADYR0tCrgmLAvhHvBrqmSCOfsZjGuFVHw2SXu8s1AoD/Iu4FnqJIOsPj5o1gOWS",
-	"yOpChnxBmKmTb5sV+P0LbLPg7UsV6gnKzS3QHaJ6WQbI/azOol2Krb9DJ6aDx5KqGWVIEYZWBJe0V9iu",
-	"1jMseyN2pHXO12vdWMxuLkitk4Qyl421JQ6hxuRwTlmiyrLNX5oH+iSXOI6Nb3BMJlwQhBlKmJ98kSYi",
-	"udkr6nBOBSHKXob85wadtzyknz6qTx/Rfwfor58+Cs7orwkJ0JizX3gi0P9v0NnU/tZ+2pLbKt2lvghN",
-	"3qunr94///f/AfwB4zOkK9uMWGkcUYJDM4xykMjSTm4WC4epe7RBUDrkT7hghKGMuWr7prE8387JU4lc",
-	"rixSHEoTpFbtcmRorv76O/aQKPDuSMXmKvG9FG+K57JZU1y7w1vp23u65jV21upbn3rzz89Oc+78k7oL",
-	"nC+I+tluJmbQVeeGuKztkqPa/5XxgyC+rQHbRmxuh7ab8bCiwnIrydlFOjXCQCfbQDVUMqeSyPbvFh25",
-	"IGDDMrxZyzc+EUTO3hivfct7J8zLtnxJWzm1sOb8ZOVrXcSr7aJZ00ZnQxqVdcrKGqGldcmM9w3KG6Rd",
-	"aaD/1wXCKCZKQbfDRbxCjJDIFIaUIWZuAjsEJugOOiFPhKBESNSNyByziByLTx8hOOIA3mOfPkoUYSZR",
-	"jNEfn35vs45Tctag1cemoj7bZmAaLZWR2Fd0HGq50EWz13yWTfoblPHYWFvV+M5jyq5bBNb4776g7Loe",
-	"BHlXfEVciz03I+3qN1D6hn+svyZcEXmRxg5k7l6LODMsXfn/Ymxb866UtjsDlCpnfHlhG+7bVmyTRCVt",
-	"Gt07z/KQJfNxWV58ocmBl8hldl3YzKN6d4dFnaA6c/eNjRCC4DwXVLhm3GAkri+vasalE32wDcojVxO/",
-	"imu2nHQHH0S6ldzS6kSkPIC2kpC+cBhWgakUHrbkRqHUJOgVJigGnRwEXhEl9+tpgAgLcSQwUxBSw/CU",
-	"pE/PggGbfvqoHx6nteIOAoTDkCdMYaYCFJMpjlFXmjB0lObQHAQo0pNogAxYN9VsInJjyYHUM0VzykzQ",
-	"RloEzBb0yhZrSpHqhUFuvvs20NgptLhIvwTdOeaUlZLWt+Ul5y692mcPXOEz08iFYSH4EpQOWNYDiQSd",
-	"zpQ8cnvoQ3EWhmMkZ3wpUfonM7Qww5Q+BLvoHxZcEhkgG05m+ns6y5/03rhA0moA9l1j0pSuUBJhERY2",
-	"9IjaeawX7AJUSdhh/99dXWrDre3PaMz5tQxSdRLWwylThuPbCjh2rFvHBfKq/Ep/ZioitMCA+vCumhEq",
-	"XFVMeeF1mUtfyre6o8L0NzGvQxcBeVREC9kXBKetrSxYslLD6eP0bzcAJxFV7qk7usKfbmzxZHOEKR2V",
-	"Pxrbw9YA3M6b/eCG5IBnR+V+cwMzaNlR2Q9mSCl6++3t1jjGjMvy/souPHwoiSo3hS24UOXRptLrfVvX",
-	"HCbtk1uIct/MLWHZdgne94KyAHfYQRl5XO9b0I5TONjlslHO6iureHkABROiPsRDTWKOkC0Xdk3IwgrM",
-	"imvxgjNijYlhTDCUlV8TnNYTCuodcfYwy1tenT96aCX7WAbo4bffmL+y1sSnD7PeZbmg/UcPH549rFPz",
-	"94EvNR1OyvCnDCdModESpTaLVN3KT4lt8ZmhJ/aDSlQWhbsmTXoVf02EpGnr7w80+tUq1+7Tu6wu9LVN",
-	"4X1Pm2kgs1irfXhdojS+YkhSNgUNAUct2gDo+Ur988aZsYu77esrqlmIRC15flPdgnDbI/ie3Ng7UXIM",
-	"UUIqO10SLGJKpHGBmIwfvwsB+EFEwuT2Xhry3nDilurwU/ua04Tb6r5vPn2cfPpoGtejKEERl5KS8gyZ",
-	"hrkKIFevf+nEiJcBOs0VOj1zAnmO0p7VUdl2UDKHXgWjORFTEg0pU3zbC1SlWb8mAkEbjFSWBR9ZH10d",
-	"nvZOHx32er2T07NSaJdU2W+9LC2ERgmpEHmcwNc4vuENmeQqorYhFzY/CAjGcL31zfqV88YgnOUVmSwj",
-	"z+CyxBJuJYgT+Q5AGvm3bkNRWVEPK+IsMWYJDzyFxoU11SQ11SNrVspUJoahl8ZF4mn+FtQGCm9T6KBt",
-	"OdS60ghcXDeEwk8wtLxkgrlyGXwCz+yUSgh+3VVDmLwwERd0m90EC1FHX9bIcnalNklB+SuybTUHA4Ht",
-	"7N6bBbx1Xn43AlW7arI1uSq922Oibc3JtYbedDlFuyskGTk7S2MxJmNnWQHdzWsGV8UQM7ksr4tKoP89",
-	"zvI2TUqX6fx7gSLPHp12DAYnQOCEemNMKTEcl4Sd1PWP8c3frjMIDjWd9V9t1D2mwKsqwoQcWxEEhzMS",
-	"2Y/OF5it8pvf3Rh/a3yQFtjggOX4YB9RZT1WOG3olPN5PUg7ukGKnw/qAEGzB6R4hFfGeKXpYFbQ3KUi",
-	"np+eIolXlE0HbDlbZXr0wRG6ZCjt0IRsz77xCsV4ibqzhILcGSA6X3z6f5UMBuzJ5bMAyU8fQUX+9BGZ",
-	"WkXkwO6CQW+McaJsvIQByJQThzYDZuy2guvd5yFlCSSEW2Br3zWmZCinekPEyr1ufqZ61jgyO3Q+HwGh",
-	"GyxLyqtvZpTx8mKWS42hZY3T50IIal/fTB5qPUSFNlXmdj+QWdKiebHeUbT3AteeONFsOk+wcNRzrbx9",
-	"wSEGX0hRrJv2QAcUOLgABPSv6TyRCo0h4sflUyNFwhmjoWsOvtaQbJMQUy0dAMdaT4ZLT7GE/GTRJPk9",
-	"j7IE2JG+LhrjPfEW6jJQ6dJkXc9OuOAXA2belqO+pada5CEXaGTzaEcXaOSpWSN0nP49EXw+0jPIRUyV",
-	"+VM/Nn/C6LzzJFtnx2KuiQUx5Ytz6lz2l2uElX4j/QPGlUfhNq/bvhbn6l715NQU9JuPcyuBL7fW9asL",
-	"p5QdJ40QF+VX9rzXfG/V+3ipgd5yC3AOFX1RxA29yVKj63fQJv6kcP7Freyjfla1zemW6mZZFVLjd1uH",
-	"8RaawDaC+k1lTM4VnZOYMoJgjI3LSYmRiRodk5hrdOA2NnmJLP1EXcaNQACaFuXMTLNDSE2vrHb0dly8",
-	"mubXU/qq8vEjq4WO+nmjiIZBoVGy5luMW9HeWSsdVYVwa5PHbuJDjVW6lDKaFe2rHNuOzggfY5tJABnu",
-	"rve1iWO+hKgeGpOCzEgZIFZqLNBkyGTvWqOQ9Qln4vAcL1IdBkpFZWai7nnvsS8d78GI//Xqy/V2zD3Y",
-	"Qr9Q0XuLVkMVFOInJwcXPXA58fWBLJNJc0qmRWOHHBprgbbSVL0qaYviMMkOLufkb0g016TdzdgdaAHu",
-	"Bifv0ZRIqKdioh93b5a+zuXznZvXFvxuM2C363RSChWnwhS2XhIxWINZdeaDS1Z31pk6azuDmNo3eq0V",
-	"LZxbgbkcpoa/P72xiXdrVUi4KN3ND6m7LS25o1e5lYHfRcXupx4zVriu4MYaGNp0zbP1cort5vworL61",
-	"SskZXzLNc9JwL1MJmie+scgP6Qr5oqJIfzHN0cLGdJ434UDG2l2oxeMXr+gElsHPTcRbLmMECkXR0P2Z",
-	"uXytAT61ketZ0lBtp9Q5Da6T6x4GfdhxPISWiRq4eY1rUxFm2K8Hcosm9oBrs0odYu9HY/AvyR0qDhpj",
-	"XORp2eUMiZRZ3H+JQLGggshhWXnytyTkLJK2bTQkhcF0Bk1t3/iK5Le1jIOSmjDXhKWtph3KfkewKE2y",
-	"LSZO+BvLTZbbU9AgW+Eqxf3LhQ2J2bkyXlVxrqws0ibas86Hs/sJQuwiURKNbX2zriLvVYASEQdO+NUS",
-	"gTWDRlI/AlkkQG+ePUFnZ2ePkb6jmjpKU2VNIizRz79Bti/M9OHdQWlukUcn1mujtFGlvIk2nwmU0awu",
-	"H1VqrjcfKXOh11eiTI1W5L1KE5+dLzEldi4eOPNVOojWo25ZySlvxGZwlBcP2joyIPWbNy5BtrGr8w2m",
-	"QNWy9dYWZCl16daUUvoxE8HdccV8CfwJbMxBZ0anM2AAVGkRqlQp/iukuzRWQp9nLOs7LEnnQ7B5PEz/",
-	"zNz3D+/c97bzDnuVR2scb9CptpGjzYusrjRDemNMCRho9LvEYKm4SOUU6j+lEmG0xPH1IW3m8WvpZba9",
-	"H2sVsOdu3DbKSLumAjyE3P/oDlKDuNCSW0VP6je5HKd0KIklWc6IKOY4lSey8kSFfF5LSbzr8Mq+UdPi",
-	"tYRUTwiArX4v3tBhFozW9/JhvTQSLvwQtdqTTu3jeUK3YxqfFwrZiHZ68MzFkdR8qFiDwR5FGdX0CVJZ",
-	"JasCNWgfu5ZHzX0j1gZcyfdiz2gRF0Cr3LvWDtJ6Y5qYlQrIT7T45Yig8R06IJYpaIWzctMG9ae2Dw3F",
-	"sLu700z+6nrB3yKLdZ/IsVn345fDakPOZBKrO2EQ2bfKCrrttonfM5tOQ4tcjQ9NOWIyUfuPJ2rBIr92",
-	"3lRNFaoYUfGu7AProY04lYrYACLvmNtbTHOfKtztjXRwL0Q8Jap3Rci9BKm3ehG2TTSYaS4TjbtlRmzf",
-	"TtT9809XAXoaff/28sCkEh3jRM2O4WmATI+K1PqJRtNwNvzn3/8x0kcD+wYmauxC6fJmSi06Hz4A0Zhw",
-	"iziaPmXGgY61Oq+XU3HmaJEwm7eaSMXnRBy6kA8/49W0y3C5xDbKsD9gmnbKAN24IwmM0CFdhKVJGoVH",
-	"Eo2J5vAQjEOgtYUgIRcRjBkwgsNZ6hE3Q7UW5XvQJzyO+RJ0K0GVIixb4dGADdgTzm40JeVM9gfsEEHn",
-	"EYmwICjt1jKCkvfGfHtsQ4T+8IvkbGQy6rDruzHSUB4d6XleUKkkSiTUN9PS1QJPKbMl+BdYSjTy8G6E",
-	"xji8Rliikf0BJhk9dy1IwtXhX8hqBFpiGJKFMuGPEMCHXr96e4XIe/0zGhkk+feRgRBCmT0ZJYuY40ii",
-	"rmEyE5qGN1GB3v7p8vD04SNEmVQERwd9iJJVYgV71DOl3t1rYmIjxzxaQQobXklbTkJAcKkxq8IW3hD9",
-	"RUFUIphG2NHTKzwdXdgKfdLVl0Cj55NDaCEzQt3zE+urkQrHJNDfPj/91vw0p1JSNj2AyfVF0jsJsTIC",
-	"JRpdmsjLv1lIG7uorWYHF8WUsxtZHci7b/qK6U+NAJzeXRutX7ZuetsOIPjA3BJp4rdiGhJrVbY3SotP",
-	"ghKFbaB+bG+i7B8fk/d4vojJEWUQenoMb9vmc8bqlt67y9fPvSD7fqd3dHLUc5XC8IJ2+p2zo97RGaTR",
-	"qhlQnGOTXa3/OTUpkpqKAnSeR51+R+Pp5dSWx1pggedE38FKmTMbcvyCzkEyrh34xNBWPbKY3havjMFV",
-	"ohmPIxNnSyWEskIkix71a0IAbhaY+pkjcbi2kpAe/EF/uWwqowPnJltTPt5BpyBAaIDiaa/nyKYrqOlR",
-	"h1+sjGJP1WNQP//mPmf5iu+B65gkqZPD3sOr3uN+r9fv9f6nE3QiKvXtGtr1vvz0McaMEvSCJ2MwqGpx",
-	"r9M7eXw2Pp30Dr8JT8jhN7jXO3zc6/UOe9n/TtK0kP5JACCUWX2Gd/lsmarFZIm7nXnsFpBi44mGVI6V",
-	"akb6oelBAQ4CqwfutNbiRouWmqEAsgSabLnlQEjJuTmVsi+kp3f8HY5cHSh45aT+lR+ZDeX+G4nMS2f1",
-	"Lz3jYkyjiBjdVbqitnDX7A5cAk5aDKHzDvK5ZckVNVLjpTWdt7ujHgP5CzGBQDY+4jvrGW6OyLXIaNXW",
-	"zvzIoMd/Oto2EX7run4HIwhrI4wn0xnyWvmtI2Zmnxg2xfXTclxth4pOVM/Le/rmflgjCCft4HgLZGAz",
-	"5PdFJLY9iz3QllZnV0ZCrmZe7b8ZwRExNTW1OFI1qR12DGNgzi+VzOg3Hte/8YSzSUyNfnV+0uATV5y/",
-	"wGIK0sj56WmTjYB4LSVoUHnyZ64UyF2mmBFU9zkoI4UfAie4HP8G/30efagUYf5IlCOOu3Hq3zl/vr9D",
-	"tXfovP6NH7h6xhMWFZBb6zkpaldw91ac+9KgPbDsBfTW7JeKz0bvgvZ9C0Gg/IwpLXWERjmCPTJ1HASZ",
-	"8xtbdyp7fmTq2nq3ykQ9byl1TGw30F3EjfxtLFyJXO2wd+1Q28ZzN2LtvxMKkgdXFTl51IKcnO6HnNiF",
-	"3JOVjKxo1tyA074WEGZmgn2gy+22TFq/9W27Dzovc4EImpu1NYc/xmMJBVo2WyvcoDWqVGZcsIONMRCS",
-	"eYHyOVI5587rWGYfsK0J7s5AkHrRmt74EhKj73LuIhMWSX/At4cnj67gab/X+0PvtN/rNacz+KST+WI6",
-	"TzibfvpoS0wIVfiMXkf+Mx9akGpzchC4VWYSsAcLpgD4+BdtB9hNuLhkacnKiIQxFppiZtdgv7LGJhuE",
-	"+eZntUI0w+btMbQlft6mneB3Tw1awrpSJzGPf18EYBuVflcN/XtDXICBG5iibtrUxFV2zUeM6aHbMfnj",
-	"3+y/rG4fkZiYuJM86fkefs9IT+FSnVeEYNr1U5MWEgm8ZL9jDvGT3aN3dHtlDM6BssBq5vlP3AF2isTP",
-	"v9l1cQLvAE0W9NCk8WwW/l4/vzKj7t5b9RNUpLG5Rka0taWloXoGM8UHANYHR6g6ZKjUE+VofSvAffGS",
-	"p80ocWO+ATUz4wP/05zTjE8yYNH5ggtlna4AMb4w2m6hVvS7HX1SFtnq3VIGKQLEyJJIZfzgR+gtCQVR",
-	"JpjAxD5BNE30lXmsvAy7LmfkgUR8yS6QvQBzvIJtIcxW8NTnBPZG+76tkhBUAJPNPDfuX1edy1ZV9gIR",
-	"0iiEAVuPjphqaJ/3HiOG52nNJoOnyIbNmHNQ6WePBswQFBRixjiUs3GvmOAOz+9v/PulkrFFlc8rGje4",
-	"bs2vUHn59Xetb8/XJyF/NqpVAXKbp9fpd6bhbHg5fhI9nfROTs/OHz765tvHnS1PJKoSp+1NAeynSrr7",
-	"aTJu+dcgaN+13Jx5trIQIVv4LS1NAuy/jDTmpZ/j3+C/NTLxG3LDr32i00woNisDAqvfj37HArGBUCFq",
-	"K+39UaW5+PwqT8ZLpF97UPuQfbNmHZ70WxA2/I4eXERQn87Zvi7QCOqJHY8UH6GxhodtP4CFQl34lbwP",
-	"4ySy1Q5KJGt/EXchXO9NDK6Yywu838NsWS3dZqQ2g6YrcLyuULzVp6OJBDYIOVEgmoAgJBWutku7um7r",
-	"m9oQ7b3h+3pIqOKV6+DZZA1QdK7lCj6bwnLaySdiNHgnKhcXTk4OT882GdT0gHM94KydrPDQePC4rRLR",
-	"73yXCIITdGoSnSSNyLDQEdZm4qT2t9ca5ZBMBIqJROEMiykptcala0w34Sp2w4lGSQzVL9a9hOu731v8",
-	"X3ZhGkQB+rTwq7D/53hTMUV4EWPGTDEyx4jSfkMbdKeRuwOjfN3izNiAil+Cgp2ERZbWUDVgBjkgnjvG",
-	"EkrvzrlUiDPTT7x7fnp6cISuljwPdj6BIbCGAQP3Gui5XGlNKiRxTCJQDvUv/IaIGC9Qd4bjySH0ljBJ",
-	"SziWfZhnjld2LVmnQWNQ0ffroK/VuiDTAEMrvgH19DZI2YCNBJE8ESGBGPg034iSOEJECC6O0CtzoeDB",
-	"OJGUEZl1LnggB8zeNAQ3zdTw8L/iReGb6PhR6RXtQxHp0Qa1MZv0s2qO29DGUrp30jN07w+9E+NIKCdo",
-	"25Ksk9SBcNLOgZDB+YtRR+950h3wpC0QpNLLlM9S3ipQJei8SIG5eXw67uuIO624JH6yVDGanCgTs5x1",
-	"zcexIDhaQZ+sIsltgqsmS64MmzRfrLgJwBEMwZ2Ymjkebqb9yTv9juVh2y3NkmfDlzr9vM533PAiuguh",
-	"WWGaHJQaMnI5frJ/fDw1aUNHEblxByGPQ8/u0exqvDavbgwIzR1dPqNfCxQgHWid4OjzRB6/jjErLKtC",
-	"1iqq48e/eX/VBSHnZt8xkPD3yUo2M42FIAss1tZzftX7tn/+0H4uHTReNQfOPTv6Vw3Hrr3xrV3iPj3Y",
-	"Pjo73w4UM8QXptSGGQ6qGyhEKpHIRGyPiVoSwtAoRcBRgEYRZ0T/l/GhnPGl0XlGqQo2GrCu/UPrM1Si",
-	"0W8Di8uDTh8NOunQQefD6OACYU9/88A3YJ6DDLagAbxCc26rPB8YdRMyhJ2+J5KYIJwVKR8woHtE2jdK",
-	"FCMbd76LYrSP6PNy7eakoN1UqSknO6sptxmk/mXzFqdC7pe37KpxtuYA/ovbRM3Xc4A0dv6eE+weOve1",
-	"hty/5DckQBq7JZ2yAOpsxEQRxIWl4/sRfI+N3JXqrqU+qj9iNSPr9rLAb27mdZTPd94yrbyyDmgLwlwV",
-	"Z9PtwjRqyAfZBKm98mHvwM7hKny7bvgIj11V6PU1aBiA3TAt1SOPBkyLD8AuVVpwxPbc9DWb5YxDX17L",
-	"5WPTGWE5I2zAuiNPUNX82RNuRwGCHvb67gLvNzf5IECSG10Ja06ph3CBJCEy+8ISQ/cyUzsn89fYym0X",
-	"BgLeIh9I16kTdfVVP0ARJ9KYaW2a2A/QZsxvpG9qh+TCEtCYaOoqUb41fhkHz6tCrz282ZlzeWh8ryT9",
-	"fpUkryZRkxw6oATFDLrmQTpwypRF9IZGCY5TSMc4m/XFqx+/e3oFQEp7oJpq8M7nn7Csqk46RZO03dzO",
-	"9Zln7cB/1tqFoWau6Lz91ZCtoU+29IOt3G3eBa2QNIDyKEvsPJqTkzx+37rkWr/lCjig7iCtbabvj2s0",
-	"jnCCFuLTRwy1xQadg1tSR4GPa85xaNpKbY6m1gOf3nzekA/XB2MPQRqmJKKrZ59N56pdp8mwaYQ8XtC0",
-	"GL4vjmS8Qk9EpG1rrGUsfRmvySpX1tzv2ZDWFxt67ZCta9HjgMMFj2lITR5j+socLxbGE+wVdYTyw8z2",
-	"h8i3gMhaUeCC9dGi1FASpSiDXs+OsdiabDAtjcf8vclD1vJVIsorsW+E934OL93T+rkZJuB3ybCBcXqj",
-	"N/yagJdqSplXZmZoxBsDGcFvzGDbhwyH14wvYxLBANtCI+vaYcaaWMwZCa8rQJInlOYetY7lkdRg4q7B",
-	"PPbz24TyQKOKzxvNE9pdZG1Q0vY4TUN7AeR62goW/UHf02o2bOBV8T6w8w+Bh/At3OQZTep7RKXhHOSk",
-	"k1qx3Hf//Ph/vu3sGG6TUv76aBvDSArJDV9XsI3eLVIC0xh1bY1zE/JikhhyyWt6rFOIEzU7jvmUJ6Z5",
-	"RGlq7AvzfAdbY6HpS2caimEW343HYWS7TjQreWdmS4HexIJ4XpWZAYwPUYkIi7aNF/ZKoRrhNTucp/oI",
-	"0s90DTGXttE1bMNmnuRPSM38A7Ij/RMq1sT3p0KCK6xIH0H1UCqRXEBEMAvJEXptjPQQVmQf2OkHzAQR",
-	"+2tcznhM/OUnkqCIKALkrNS8bdeSxW1/tTjTujSK31KpQ1Z/no3/GNJX9M/P/ufpm6v/evtcPp+rxf88",
-	"ef7o+S9PVy9Xf358RM56R5JO872J+o97vaB0/xMShWP8+NtvHj08Pzs96eUbHPVdk6TGUMk3iSqhkT+Q",
-	"pUWqO6SHm67TeyP0QOlWD+chC4Gli91wl9K+U+U3yVg9EVaKzBda2oj5EkV8ydBCqzimxozpm29bsUaR",
-	"IFK6VKoBI+/N/iiOoebtIZ9MUPf89LEZ8oYosTq81Kz8oDpsbufb49UiDLkQJFRoxoUkaKy3JiCidAFl",
-	"Rr0qOMArWsRN2G+8AMH0K71SayTltq+UTcZzaTOWtt6tuNE+PuVxoxdeYrayi5Mb7/ELPkWUueLSDgXh",
-	"XnnFMkvu8BjTmE4mhzjckEnygyfHoe7IK+8/Ags6QzQ6OEI/mXrKEOfaR4q8V8ehvBkZC7PhfBMaK5OH",
-	"wvk1SAnvF1woErkq0qYGuBYk++jHq2eH37o9fffqZTBgo4vRoTTWJxIF6JkgLJwh65kKIC5Y8CXQFsKU",
-	"WAVavSF4DobzATNdk7SidgHrQyGJY2miwTUHNxWh/2MUoNEf9P8d6v/7z1GAMFJ4DGragIVYCKolXVej",
-	"WkB1oAl97zJARw9GqLuIMWW2EbsRHZ8enTw6R4sZZ2TA3ANThZtEpcTrBZXqO3NCl+EdmVxqRn7H+fUz",
-	"wedNx17xpiP90gENhj8xilHzF55n9pHmL/3IrK5PGr/y0lhensV4Om3+1gsoZe9Sf/arKTvaa1x+zlzV",
-	"yhkCdVswk0viPAlaeww6WIQzepP7yZKU1LxO0J84FjjpZI/4ZEIhqvHtk9f2KVRcP32EXuMVWMj27Hg5",
-	"cY4ON6ahnwP2HREcxZSRdNbTw5O8LaCNt8Zv2LJWxM95DYBKdPqdP5ydPXIcFbwlIgkV9B/svPn0Ueq5",
-	"QoJeEImexXg+5ivMNKtwLWpTiBsTAiMkkvkGsM7xYPu7dDqF9i1FOJ7aHa81HjeHb53WOYRI3UTPEqoI",
-	"ih4QnCCi9aSY3Hz6iCLiu4z0HS35tOerSl1GgoREI1/H67Ty87uN7qMUD/aVhpSRZ2sXCTqO8+WuZOd7",
-	"rMgF0LgLoEQxDxNFEnHxkis6GbBsneik1z85vbgMw4TQ+KKAHBcP/uPtjy+7lycHA1ZWZy61tm0w0Fis",
-	"QJrrQ6+CZTXrRmWcG0v05O1fv3QXzq5RwFczYrZbABnq4lARiaIHs4SCs+YgSAEUAJQjDdVUuDHgapmt",
-	"9YJPJcL+h813/c8eoTRoMCZTHEMfBGTvhRyw/KoHnRgj8emj/TaKiETFnSCmZWg0wVShXxOCFligmAyY",
-	"a8vySyJoRH9NyKBz0LclPBCJJXG1NM5A1mFczWz4oG2jcoSeqwHLuquY3i0PJIrphISrMCZ9JEPMGIDQ",
-	"kRFEmeIu1GDAulpdZSRGI/P66CBAjisFyDGjaj0wu62fNXuqkid/Pt5Zx+O2IIi3WxH/Xqi5F2ruhZpK",
-	"oab9da2K5fB4yH0a29fUPuEFn+blhw2RnL4d6Pg3L2SgJoUpx1B3LoV+T9Pvafo9Tf9KaPrvPResAeVs",
-	"rUP4dNXG3m2ivMeOkBkX1C6fqtIyn8xIeG2r3ZvmkLYZJp+YYhee+gm5utC/cYUgMw1CkRBVaInlgKVX",
-	"6gKdn54iTTKkbbnpN9iMsf6g8dgv4tURepFprlC+sUR7e4nFdYbVlw4qWyd6Bdupe18ie8vlHj3MKP09",
-	"w7tneNUMryrxrB0LDDHzLkGK3n49h2gC8fYxSYusJUJQIo7ME2vxKdtQmgrhxrRBDDnDpw8fdfqdx5Nv",
-	"H0W9b0++/fY8/CZ69PAxPp0QjHvhw4c46p08xGfjyfnkZHw67o2/PT0No5OH0aPw5OG4N+n1cA+Olv6N",
-	"dPon356fnQIPbsH4cUapMsb/W8c4/zQvPjTBhb3eyemZoXosqwqYNiVvGvj3oa1McX47MkVmlLuXLv7l",
-	"8guxuEbYs+D6EoR/H7bQRI8tU9unOJQXNC7NB3axE/+ryhjZoEKc9L3UcS913Esddyl12Gv5pUodD29N",
-	"6nAOwHup419M6rB8G0oXWM61B8v3sV0tZdPbs8C8WkCjjJG9qqMDxAWKKbvOfhzSCH5nxFlSFkQgmYx/",
-	"IRrtKRsweCYwk+aLFyZZAXzyEBYbasiYUmtp7qHp1WR6Y0jFTX1wRWQA2f4YhXyxOjBZLwyNPNCMTIrP",
-	"EYJ4duecn+Ebk91adNIHRUvSA+kXVhgwKLMuBL3BsV6kM5cOsbpAGGBBIrdzV16haJzSmxswG0VusxxR",
-	"F2etQcKYh9cm1lMeHA3YJUMJs1Q+N5MJZDg9RQNgAibuddC5MOVrbd26TL497z1uZMN6bd74jKLlltEK",
-	"Pg8xYiUhjWVJKKKAFZlyuKd5+cNisL6/mbiKInKDmUKxRmg6ThiO0S9JREOKqSBtOkKamMrX2R2+pQ6+",
-	"926re3n6Xp7+/crTKdC/VIH67LYE6nTn9xL1v5pEbdkmwqhMRvLDMk3ejSeRbittO0pUGmzyPV+ymOMo",
-	"w+C3engr9s1DRdShSQnSz0rqF4wpw1DqoDac+sqK1X7jK0YnEy2qrhYkgF8gDYsy9MQs6PB7KhdcAtxN",
-	"rwEl0ds/XR6ePnykh+k7U7hqJW+u6xCZTH+BHJn+j0Hnn3//x6CzMUg8SK/y+ubcuqwn2ML0aHPQ+e82",
-	"KMDhX4kuY7DAZZrdUqxA0FkkVf0QtZYS8jmUfIUiHpitTPw1iSXpI6psRViMRk65GvmbGOjrPLIXfXSB",
-	"pK2IRxXCU0wZuOpxCFnsCKp/rOlf1I8AgGqtpqbJwRF6S1iERvMkVnSBhTrWl+0wwgqPzNUB8oGFGjAG",
-	"qXojjcIjSEzQXxF4afRSreONqu7zyDXWcPg/co08oHjJBZSYRX/88fmTPz29Gr68/O/h5dXV5ZM/vXz6",
-	"w9Xwu/919fStVfxOzoIBwwyR+UKtTOWm89PToBjWfk0WqpHe9+OilGzdmuqn53/mRLXmit8utDHolBxu",
-	"fpKF0FBR1JBpDdWmU2f62s/mvay2Djfs5l6tu1fr/tWjEe+VuBolzi59pxDM09vSs+zi7rWsz6Bl3UVc",
-	"/v7UMiNNVAihqJvyYS08geDEo9VBrXCqVbMQx/F9DYgvsgbEEzia++oPv9vqD68SpfW3zmdreAqc+osS",
-	"HqkgrsYjZdCg+EsWGDXxrJAUjRG4vaBICdNAU9y+ZVEkF1TaSka8K9M1uKEnBLaoV2/E2bssyqDp5VdU",
-	"jgE4730dhkZ1GABWqBviGSXCVDBYLEgsb7ECg/6ksyWtfdeIPDxRaJSRTy0tsAEbORI0chKMpkOBYf+w",
-	"vDmmsel1RCA2Y+QXhR+lHRXc16FVkhflcYT8ABEbNELeUwmSTBqYAQ2eXHgJ9MmQUNyPM6JB6aI1YFmj",
-	"IA2/QFgNWE7SO1gz9QfIAqc8/sR89IEcMEXnJKbMlomoiie5NMCGPCEqbRiKpPrODpghiSZGAPoSg9g5",
-	"Nr19gUlDDTRB9e4HrDt6/ertFTr2S94f/0ajD8c+fR5tqBr4xBD1z1cnohUL6z1CJ6fo7Bw9fIRaMrH9",
-	"8hYv3GPJxbUc2v3nAj78SXGCzgj69FEByQ5yM9gSkZRNhzCJrfidzvNf9kfbfaJsdS0iRvSJfyn9fu9F",
-	"snuR7IsSydpcoiqrlz6U+yoSX18VCXuZNtqO2tSNsKz1DvsS3pPTe3J6T07/pQo4bCBa+6jc4NrdVdrM",
-	"R7+O0ByrcEYkWnIROROxDBCdanWGTVGIpanTjMPQdM2AOAWt7YGyOGBGSYRSzqA3dgedOTGXPObJoIMm",
-	"lEUSDYp3f9C5QAOjFbhBA2aowD///o9qW7Pb1Rdgbn5LsAhn/wXNZ6q6ABU9qntoLLTez6XEsDPmPCaY",
-	"Vc+S6+9WN0EhJURERLi4q5hK06YRcfiZgrNiHBOEQ8GlBGuHrOwWxEV++RGZ4CTWQIERQdozyf7psbt3",
-	"t9rCp0mjPsD9Tr8zP4p5MibqP+1MRxNxx2381hz3DT4QnlTz36qeQfvpC1i0nnbI6s/i+S+cjv/4+OR/",
-	"zf/ae85adJm2JKG+8Y+jiF9Psx9N8RD0TNWUJt2AxzXSn6rthJdpNtNyxiVBTJOdmEoSWQsfF4Z2Gxuv",
-	"GYPnBKyCxrQ3YKYNeq7BreMdqUXPrcV4MCeJdN7G897jAYud3W9G5ogyNIoScxWJHAUoYTGREo1wHPPl",
-	"MH000nNpUWiDGSxtQfX5LGGOELw8emEIwdMmhOB2bnLB0Nb2Gt2ifemepN4eSW15ypUSu3l8bwP5mmwg",
-	"5spCRqwjhSXswdcJjn8LXYTCB8MwoP3kelYD/L41hXVRwe+aNmhLHUoSmSVFv68+vDsm3OwnRsscah26",
-	"BNXGsfS13WTtr6AVdimBtv2xv0r6/Ps3qmzG6XYEzAvjeqff1cRsvUCCa3EwoSSOJFqYlovItK67QCyJ",
-	"YxTGBEOMHeLwHo7N8KOSfIwI74vkbinNbin5tMVxs9NbSY/40kjL1rLkXoTGR+VE6XRfRMl+9Z447ZHV",
-	"f94g7qihPDkjOFazv21ypf0JhuwsLKSJEvy6OaGx365AWws9LWzimN6Qo809DOkNYXr4QvAx8UAiV1KR",
-	"uQWIH81TbXhPssDd/9D0bgRWVGmtqDhGxDY+lUgqGsdoiSFqyLWRpGLAbN8a5Pu6jHUex2DS0WOhJMwU",
-	"aumMnDsSQoru4+U/Y7z8cx9J7sPmf/9h8xUuGHBdN6VlHtL8hYL0+3mD8XEcA2UrDRNo5jwv81N/+LKi",
-	"IP514h2+yEiGu4zK9y5Yk+D8q9WiXYS+PrHKMH0P6NsH6vvCx328fqW59Cn0kTAbVojre9a1OQ43nIbg",
-	"gdD/ppIqGdhOgDLI9Vg82BBtVojobhx05iHg54g9uyfo9wT9SyPoW9DuKm3Pu4f3BooK6yn7/9h7v+bG",
-	"cWxP8KtgNbFhKYaWJflPZdrRse3KP1V1b2ZVbWZW950tVUgQCUlIU4CKAK1UZ1REP03EvM7sB7hPN8az",
-	"Effpvs2jv0l/kg2cA5CQRMqSLNtppx66Ky2SIAgcnP/nd/xVArtNTInVUu8qTW0ZtzyYPQd3BXHbrnyQ",
-	"qSbXV2h0owkescuEQn/ZccJFyMfQdTZhJN6TvY9Mk2gvNVafP0UzRGIOm5Jcu5IPCwwLWRJUaBLKBLcj",
-	"okIHcGtb4L2KXF9dXv9PwUaG8bBYkSglsRzwkDMzIzLAapJ6u2JN8+wQWpscTOC8qy2RAquVXKUTyQqd",
-	"qpSM017Mw7bomg+e4Tm24umMADtypVqnZlRWOwO9wqwY1wHhiK2EuLdYykYFPu5SxPyjR86JAgfUjOMC",
-	"yq7a4qjx/GyeCmH6OA1AEa66iiviFVwFxorPhHeQ9e+tkaNWqzB1BF8+K3IfLn/EbJuZVcz6JGEjrhi5",
-	"/lcS79FEc0UFCRn5KNMkcIt2fQWUieRWr2zCjNfw/WbbtE5uyCNXWGbYTuYvKJJbR86xnt+1jkLyIFu/",
-	"08h2GtkmGlnrjjSyIC+S3SlnG4MM3XveEe4ZRLX9qIVX53yTmYy+27uuUciOfkAKyhWYTiNGRpTrhJEo",
-	"HSfMq1q4/m9w9S29/nedsLZ4+cvP767/W7tSq5PX4DtRJJSjntGowNty/uPLpW5/98GPpHwhK3Ve69zj",
-	"R75wz/6xPQc4jmwd4AuFCaw+qJPuGNFBu6dAAlaOqvkYGsn0hj1F6CBhoHSX1SlkN3RsIHLVWZ+7B9/j",
-	"c19rOUW2gDPBXCF1J1Mk/5hpxUCjERdcaXOILlknZgMaL9dCFnKI4WDX4UTPphGvo3JYZWCYcqU4S/K1",
-	"tiyBIEfw9Y7WSat10nr+/Nmzb74xvyfMqpgWy6JyWkHzZE4rmeU1+cBLRPQq1RXre8HxlN1cUOGz8Edb",
-	"VMFn2bITVzM/lxdXvKLhEFwkpMdiKQaKaAlBa0fKpNo1uk3CEtYFudOVesgSI9ampMfaYpbQD4DQzfRC",
-	"ORqxJOQ0rp2RrhuuS+yRhheBzW/evofxaEpGXIG8XKzBaLXqBNMeLDm6Rjht4Q/puuIAnyycW7VdGSf8",
-	"ksfXVwPOEhKDFwTBOg/M0WtXagHpJsw8zHAgzcKh4CFF0duFE4pX8s+st8W5d6O3AbYtTo5knnGTnNtb",
-	"3GfaFiMq6ABQcEIeMWW5qVl0BY4E60fo+sxnGc6KdyS+iCITGyX/88+xNGYBZ/tvIdkBeZvlV1bs5ewq",
-	"u5vg3X7FSOukRZpN0mqRw8M5nvT+/N0b+4QD833NY1XZhKHcKXRJkXixtDEnWTISW1OcWKP5z+Ns3Ufe",
-	"uq8qU1qb7ZEVKs1mqwV7VCRU7IlbcQfXlisb7PhS0w9v2ZWaPKZSk3c2HzXz0loGXdVDbqwzmuhprVyK",
-	"ztt91uHvMnjmalHm1I7ZN4IsGGFejgpIxFUYS5UmTAEwP3pPHBI+AP7XTkF2DLnSRi5zRdglOoEWs7Cx",
-	"RuJWnH/t4hf/655wAcy9tqjZbsXMLAViZMK2XAB2bBSoZSrk0sh/Rme3daR7khBVoIIuyV43LnfPij7b",
-	"xqHvyXzJLs050oQqlSZUhIxE11chE4LGjFxeXyW8z6+v1Ez/1/E4kZcLBt+6YvmuBO5SwVosMmcXdFNv",
-	"6d2LzK8kfp2dpHJbbv04cp5lelelQOScCDZBey4LsdLckMQeOWj1EWv0ZRcnQ2Yr9SEQITQYoZFkCFPZ",
-	"57pOvmWhHEEJfmZkjVObdp5bVD0aXmDDHWdanZGY0Utbu+89nM+MXmDvnVmbqrjdTES3KVg3tKVc6Obn",
-	"5Pqqf/0/E0au/5dOsvq66ysSMzKiRrsv4QloFWxywu+w7ukuzaA74rfb2olyc+buebMrgNrx6KdXBLWi",
-	"TLnJsjlArYfGG6YxzYqfkjSmXwQjfckViffoILm+An4eMS+b4JLGPLIpBDElL10MpF05hQ5hBf4zYzsd",
-	"ov9swhUDkOWQYQs1kDqu57RVJIlM2sKJoxmF2WXx5MKmZoRewj7iJOwNlKB62RbVo1arFpDJkIdD+Nn6",
-	"M2VyoYjl/Vit9Htq2Ag6OM08zCF3SUmKTIYysHM1onVY2AjtJUzfW+wsdPOgXj/3NaCG2vaVmfr9M1Uk",
-	"2qNaM2WRp6O9Ik28vrqgyr76pXvxnQuqO7dSVl8mz0zB1d6ZKRubKbm73nGGmTDrTjpu4gy5rQPvHI1v",
-	"6L8EBE5oScylauWAuoU/78Bzy5WWPrzhSr/07rvz1IgthrV7VHHDLKwjshLcDA7v594hMqtdpCLVtelx",
-	"wOyuVXng6tl13+C9+d51VmVbhs/aj1/xmRN418aICL7N79LmlMubI61G65gwcSmnVsmxgcm4XrldXDwn",
-	"0JvD4h7RPy3v7Qwn+euQajKhiqghTVyUeV7l6ydyRBC5Qu1Bt1oVEOEVn9+pl6ZQTX5ntcgqtM3N/beY",
-	"v15zSITUBReyBtPwFahBt4WWEZ2SUF6C13eYx/vr5FwQuy96SmgISUe9KYnpJNOAQck2gwekl2rUvCH7",
-	"J+/Xm+uuVBOOKz3gl0yAPt4WuUJeHrnOifZBVdgbWeIDMIP1z/0dRq93UuTxSJH1CadMVc7FxC7G9wCB",
-	"bMNebSsngUjcxjAEgUUts99T2GD9Bil3C/3YEv1+OGThRXkWNAidLqkuCiVkA1DtPfvTnpqF622LAmGV",
-	"1YdFdFoLSFemuiP7HRXKMYPXuWCCfW1bZBGFMEuydoOZAdinMbj+SZUJ9AWRhF3KCxbVgrbojrhSXAyw",
-	"eX43k5JdUnX5lQHho/H1f2gVkBfnrwOirq8Aj+f6iigZcgqJsLotUKCeEiGzJeGY3sWiADFynIdIkYF0",
-	"YZNcwBqxmfdGc9l1AZQ8zn31nAYA7FgVSl2zi54e8jbj53PCtzDVOufoWwCJvwPc+bVzwWcTwBcZ4EiC",
-	"g1JLAuR/NpPaKOSkNBlbF38OnCTNIbF566nMEdOYBmYowSOMDGWtSebOxkx3MVLl2qmLBRI9IIlMNRfM",
-	"3V/bUCLmOFneUV5dalmKBUIuk1uXLIl4qJ+c0LqtSPnrkBmdfMEGGlEwAwyvnRMsd2f8rCp4lntlFlnZ",
-	"/RSufPHssSDs7xYUDUSC9mHVmAc1I+wMW6gCSuMpsUIycKIRrFAyZTbPmUW1Ms5nBdPyfh3bbIKxYGWs",
-	"gqzpV+T2ZZJ3KVmHkW1qRmxuEgCnPP21xOCa48+V3zxeC1teWRET2NzbMWqmf08zuwJp7Jn91to/bG6x",
-	"usOe4ptdWI6an7D/ai5asae8bFIZRw/ooQI8io8yTRRRGKdiCfk9ZSTe4z7UFMJMRNf/e5Qrq2iwBkSm",
-	"bTGGuvFUOMWVCYSTTa6v2pVTX6XlCoEWM7TZDIldJm0xd8k/YeBF84LDddL1yLiLGU9ctYUcM7EPNsGZ",
-	"51rDxBTSY32ZMMKzQg+veAViwBDYbQs4oh5WpoXWsIopxxwkq2RVhRT7bDTWU4CUSMWFkBPRFpnpU1Ag",
-	"U6uTX8axpBG2M+YDwSISyTCFBTZ3tUX3518+kEx8Hny2/4Jgh72zW+6RK7UI7jOiXMae75F1bsAF19Zh",
-	"77CRyU4sfmlicU3iKLNt7GneFaV8Dc6/XA71OAqiedNNS0g7yqWiO7JL/H0WL7DUmbeDXn5A6OU3dnN2",
-	"qMtPFnUZt9jBLTwoSLJDmgLJh4oCTcIhv5z5aQfGtAIYUwaYUATHZLtfrIvHZAXEzGashdGUSwYHweRl",
-	"D4bM7PMMkhP2Zg4vjA6VYTo1z+2yPG80W5X7xTzGs7IK3PE6SMdlIMd7f3r/y9vqebO2OcRxBsa7Qzcu",
-	"0W2MFgufm68WqTp4BlULskUJYFEhRJfpDbhE5Wifhe6KN3KgMsRF8HInCb+kManiaSBddxi6Nt8706fw",
-	"mbbAvBhuzHp7Pqysx4xuO/QoVZr0GFEhFYJFbVFFY9x+5sFnHv1xYC52a55LgSuSHXSj3ElXHFxupb9x",
-	"zObhjPSVmOvqXDRja0bY51nQKSQ/y9HYsLrlnO0mxrUmz7lTLIidnN7J6S9NTq93PMr8E7i8O/fEY8LM",
-	"eCMHmXhcgoeYS7GVOwZkcuq+sXd3DHPHML8Khvnk+6UuZUvbwPcvYWsHGQr3ncH6QxKTwvxGBj1fbLzQ",
-	"QW2iVTGkWHI6jqcE0BoUNycWU+7bIjtLAelNF20XhMlb/P2MHLVagD+r2oLRcOheDtOJqZmZsXfgvUWW",
-	"yFuaWFfWeY5XviFSQrCZ6fKAMmWmaPE4DxPtpMyXKmXKEBduK3dCKjzK61hfkU9946gP7XxjlqWKobej",
-	"jlesu6DoWw7dLN0962y2GtLW8UnltPK8/+wkajxrPnt2FH4TnRw/p60+o7QRHh/TqNE8poe9/lG/2Wv1",
-	"Gr1nrVYYNY+jk7B53Gv0Gw3agA3lf2OV0+azo8MWSL4MK8nrVXBPgPBbFuRHWxXkAXErshPpD4Gn9pCI",
-	"HEYiEuo586wE9s/IerbVgRUn29RBZqX4Ob5gU4fiExfg+U2zySA7kb4T6U9XpNsT8HhF+vG2RbpdkZ1I",
-	"/9pEuhWPhIpMim/sKD2wc+RicHc+hZ/GTChStX33VBdqO2IuLvIfOzyC30WWnzxmCVFp7yMLdUC4wIRq",
-	"aD2Gbzwj4CAYMJvWbDiX7aNHtabhENKPq3CJjlhbKC0hqj2FZHUhASZSjqc1bAIgSNdbGtvLr05+ZBMX",
-	"+myLIb1kmAGO8EGkmzPqzkwLgEXfRkBYrFjWKSDwvCl7KsscpyJqCwDrt+FgqohzHnaoPiMUFo5Fbpkc",
-	"4oHnmzGL0BY2SX1kCHAAHQAdkZEwluGFzRoPbAuERR8NnVCYiH8JHC+1elucC5IKKyzcA7AVR60WaYMY",
-	"wWS9duUMdtXhneWK6FHjeZEL52e84YGUv01bEXoy6UYUAiOhO4BEZZSVymnl5U/vnfg6akGdPZD9qoFn",
-	"cBmulbqSn/kvoyvhLjKyU3C/cgU3W+PHq+EeblnDzZZkp+J+bSqulVCEkjkdw09Fw2R7T0/cQP11XKcw",
-	"WeClnIhY0sgmR4eALrmGbJShZnof0/8BW3qxWrrHBYVa5RvTOT9YHTfIESKV4P2+UQWnYxbAL4YvEi7I",
-	"C5zQ/kuuxlLBSoOeZ+55//35fuv4xNxmTsnc4Sp4clGhzxXsM+LY8Z/alX/8/d/alaVJqkF2eBc/zs3L",
-	"Q2SxoJdLkl6fbKTZ0d6smYAE4ApK7igAHVTGqS7eI9DrQzliyuWKUjFFLDgGVfpcW8R96iWwZhmrWpKu",
-	"PdDdM6JsISvXhA4oF2Bd0BALUrExmWfVcD+sjEDKtK9ZUquT90xEpDtKY83HNNEH5nTtR1TTLp4VYBM0",
-	"0W0hoA6na2gW4XTMCxI6QavQWE7dsgPcdaWsjuC75gSZ5wFu4Az7p373yw8vvn/1ofP2/F865x8+nL/4",
-	"/u2rHz90vv0vH169twZS8zBoCyoIlNkiVBKA6pnz6YD1bAee4l4ACyzpzkwkM/5rp26tbiDdhu8FlYJ9",
-	"nB1knJgV0RxZMECCrDh0buj8is/l7TslSpCdPbSzhx4kU+zrtn7svO44Pa61ZQPFznpnnjyAeXIfCcnb",
-	"7ItRrMuRaibtAPXPaCIymtZu1PGMTTOiPN63/l3A1ODxW/xrNgN6kYDHNDFKlHnCtvcDurQdmNCU0OyT",
-	"xn99/+HtG1JVVHDNFYtO20LRPiNaEjWUE6MFYbl0DX3a7FPIkrHOmjGhiiQ1i1wXwcC6uDMrQgUERkLA",
-	"3jCmSvE+ZxHoRIlMNYNGT7+nNKFCcyhjgpb01QxP0XCWgLiFjNhYD0nMR1yrGkwTPeT2/EH9dVvk5U6A",
-	"VanleGzf2c1f1UHO3jUTgHdyRS654r2YtYUeJjIdDAH/0FzsyU9kMpQKlMKUkaGMoUTrzCwRSxQ0rrI3",
-	"AnYOj9uCY1KjnAigCxpDp92jxhFU0oup+dNo1wF2FlaEizBOIxbVrPO+LSIWswHVbA8/jURp4irzs2F7",
-	"CkQlVJ8jbLNVYHEtcUY0jbgmOqE8LlI+v2P6bU5mt8+hzykgQ87ypB8f0QE7GIvBnNyjY6MB1PHC6i6v",
-	"oMJFzI1WYeU+SqOjZ63moVFuezS86PM4zq73ZAoOepTw+FdH9n0EkxAFlSPZvEyEplp2IFySDRdLOc7f",
-	"nY7HCVOqY2/EZbSX/9iWctc43G+0PjSenTaPThvH83gq0BPDHtfKaeVbKT4C+FG8h7WN5PWrF0Tt0SS5",
-	"/l+aket/Jc8a5P804g4hR/Luyh8ZFXVs7DvbNN5u2T8xKlwbjj9mpOVrBC/xboB+u4dh8ZBwzRDe+yxG",
-	"8iqfKxOEJQlLE3iJHsVun1ZcxR4SCe5bR0v3uD0fq25G3wxjGTM+8+L8nw8/Pf8T7YV/NmPVZ9Zogddk",
-	"OiWddHCpOlJ4hGR+36ZWBuPBWThuthpBxQs4FhKSdffbAJbV1RDTZpB9QkWwSQe1OaP4mWNdNNzh6RFq",
-	"psv3M6ioqdBDpnkIK2pXwgipNSi3LdrCJ8V1/eaA7WPI4tfPCw2uvS01zGRCE8EFCO7f1sDZyXlrKdYO",
-	"j58wvlzeknLAlLY6iqcD2ZPICpHkAPxxTPUwZzwzSlFl3rRfB8DytxtVroOETpaqXUa9e/f6BTk+bLWI",
-	"kmkSMj++H4D/yY5+kPTDZ61W9wzzCay+o6UksVFpjWrQZzocYtF+4GtxoEC0RbU7xz+6tTp5T0cM1Rce",
-	"Q6cF1ItGJfLeeSE9wnxHJzfL/dmP2I7vG9bL837fqR+7zkbx9nzZOPedK9tSmjF+7G4WmDlfwBHH15cd",
-	"5VdQFmWh7e3tqIkjsHscg8ItJ2JB56+T87aY/5EUGQCnFoUh5sAG+4CGa2xDNAXaYs4WCCyME9ypoaEf",
-	"mgS5EQDRoQg6A8YMFX/8nVvrQJcBQL3N1uShgIzBm7eOGO3JT//MkRSLRxynyVgqNjPoiH56w8RADyun",
-	"R407gEP3YJGiyGj/xfpDgNZD5gpDOjbmSTpeVVWB1niAEN8x3xelOINBQkPWGXGRgsvz0HwlH4EOV4Fk",
-	"8kpQARXP/Peb08MGHMJVgBrX0Y35iI7hQBoJ1kE4OBp3FPhRVOX0pBFU+jJGXv5r5Ycfv/3pXyq/BZUh",
-	"pBfC47Mq9JgqNZFJ1FHmwOJ6GT2wcvr8+aHRPqEdAnQijJVTR/ENldPKe4SnSxVLZnGzZzdlQrVZyY43",
-	"s/djOoIVQn2FS9FhgvbinPtYNzRyi5z6LHwYOJO5xLk1G0FGldkUclnLezFbefd9VHtsagwGdYRurZWw",
-	"JbeGngyHcRX0ZMtkoGbUrNMXrecu4Adl8/fEAMDYK8bKxVthwuz5nHQxHNqeQbM2AMEI3WaNaijQLYTx",
-	"Q+wF2xYezZCquWImAumrlCAjMYoj0dCDHJxoucto5uk9aEQZw2ysCwnwiIqEmDdFrpWTLlYgjRSLL5k6",
-	"A1GXHRcAUe73vXAvPqTTxAg33RZSBKTHQpoqFGXuXVL0MZBE4zr52Z5/BVCIk4Rrtm9UXsBrnraF+VUx",
-	"GpuP0CRhStvlMl+OIIosIsIsZxpxzaJlYMTwvQ+Kc3SD9NhAUmQceROua/jbYZgwvQ/DLGe9t+GyD8ZM",
-	"1+V2dwnUtNMcdprDY9Ec1jw2y5xexnraITg9IgQn5IGgrDiJWaQDzdjc6FLryU82gmmMWM1WUJDKtKLA",
-	"D7xJwaxuglpGvaCdvXnfxiLeZVYtGopHxX4iT3nCT42eXIOo26Qgbyf4jpt6IyEGxd6eAlUX07MUsSFa",
-	"gMkB2kp1TlyodmMjd+uJKY/KBlBmRV1rReXU0MybA/fX6mUBWfyqWwZjcSod67uFoBxRaeYcYuRjqn5P",
-	"92hKmieEyuv/Dcm5uT4yqscy7bGlComN29yneuGWfy0JuKpOArrzogS3n2lFuCOgXIh/K6//HYu4XOab",
-	"2VmzxyvP8nBGA2g8PaH95FHEbmJH6wmft05wYgY3CKLTwqZrhp9gpg8ZJwzQu8IhFQNm7PoCxwNcQ8cD",
-	"tOCel7Fny2QstumuTobSJraM6LQtoGvBrCNACvQrWH3cMh1sLds1env3oKtGetwlF4yNFaYQWZv+ksYp",
-	"OyNdkcZxl4Qxo4kivCR9OqLbkvCbohTf0tYWh5N98+fqhnYRZy43PdZlALikd5M6/aULl7XkxJduuxav",
-	"8aLxuorZ+mXKvJNimdfalsyzb93Jvq+1cBF54eZG7wEo/vsAPlEegX4NEBPzdkngSV2UtcakgGqqKkJ5",
-	"gomBcjwzSvx8UD1kCaudmf8qBu2LOFPWS25zfduiOzPHbp3gbObj4VZRwL5DGKy+Ibx8boZ9hV9+53Hm",
-	"bcZyXT6lWV4jlEItk7WsDY9JPdtvzBabYK1MZx1BYx+x4eucEldNlf2mkmk37r3/9Pz/eV65XSAw396b",
-	"Y4FIWwERXtuvJ95V1cu8xg5kd2celHMfUJ32VSyXMB9IxjJ3ZJW65iHi9C0iBemligumFInoVJEe0xPG",
-	"BOkaXb6LEDddLbukalvXY1fVmCpNvsFH0rHtZn9GqCYjqTQ5bMIlMBLM66EgdMQ0uv5gDgEZcagOlYhF",
-	"rMiEi0hOAK04jKXrWipTbeyUgLBPbDTWbTEZMpG7cbiwpVqkCsz0jPjRVMPOMKBSg7IBa6dQjRaJ0Ssx",
-	"GWhsy1sx3cabDVdEjpmAggKcL3wPjVmiVVtASaofvoWoJ8ZsPQ/SbIzWOm/O/LSefqGUqDmQpIGZtpA6",
-	"S1u/gT0DMvR7II3itKy5BBvIES9MvzIict8s1Oqtx7Vcf6htsvj58rJnHu4imBurZhA/d08UFa19c3p8",
-	"7I+6eqUeiJGI0QgLHObmmtf/uYK7EUNpuQDocug7zoqGax4WDQd0XDziSX5/yYjf5O/EE5knkbtD2eGi",
-	"g4eygwfOfzs+tA4OUkbLhr5LM04Nrc+2tX5y3vnbBnn+OuThELmvIhOWMBKlLCAjpnNmnFg+e/+STK2P",
-	"aTfnRitMzwF0kihNGPlPRyenuahGbxmcW6+jV0AYTeJpVmwFqAVCWkQOW4MWM3rJxQA7d9n4wQLnDhay",
-	"cxyEgRUP1VklvJahw1kBeWbLydoCsOgQj6BxaCQRCvERY1CYhyLXCEMQTYWC/hRFlfk4bg5ICtLYPIMV",
-	"cFba/ePv/y868czN44RdcpkqHFZLoofQ51wwMo5TzJwCZ40RW1xG8DTEsyHXVZ+RrnmyQ3WXKKMoTAz9",
-	"AZKDGQcap4Mwz6eLn2ReUSTfsKmtL+EeNLFHSO25Si7NUYpY+gk2FNq8cX19perr56OYL8uTUu63WxjI",
-	"plKZ9yyXeevI0E1KslZd3aBiiaxM6G+0/GViBlbm6YV910o3KGo0DaFQ7QXJoTYYyWhttwr4XO9GGrwS",
-	"UOtrmCxW5FhumRfV/vD2/Gdi3ad5WPg9E7ot8OdaZpdMKIc+0EZ5B0Qn9klnLNeIFdTx89HboouKUJdo",
-	"aCXtKqkBvhQCPoa94tSSVAB7p2CnGCabFf8GhIaJVMp2ffku5eGQaQfCdkqOGs+tKQOepVSo0mIGeBdM",
-	"Fl5ubbE8sZNFmB/qB39I9ajVIlIPWTLhitnSZhjBC6lDaTc6rtqiPJxeI4ohjBCUUYMhtFhHbSZgC6kL",
-	"Il8jOiU9ln2LsTLFFK2mIkHy2txXGopvrcdeN2FuuTaM9BitzqVg7papgEezkE8hBXFF3AueHM9a20t9",
-	"W+0ZFn6OWQg2QZwBISdrszlrsS4tXJoprYRcE0HMc4ZvmaOWTwW2edYJ1xZVaOhkkShqgZe5jawA8sq9",
-	"3rGaJAwhwbiuk3PRFvAyxGSA92G+yZ4CQDDAVXGwz9l7gBnYSvUA9U6Lf8w1QSRMowN+lFxAHaWIyGQ4",
-	"dcgOiCBBlISiyJk65e4p0cOE0cgWSgbuz2wOeRlz0LaEH2ROlQA5VseCLRttlTqwi7xvFhVwF8G7grZA",
-	"jzrO1jwU2Js76KQKSI4eEBDEHQh89AszhOy45aKxMjdjESnMAePsPMbWXFoSZV6YM2mmgrZALV1xMYjz",
-	"1UROC+xuRvRyjXQ65IMhM2TgwnA4fbeofQjDFBYIOHqy1W7WSeXK3c4IJWuBWBgzaAbFgqwMYuF8Wj/A",
-	"YXmoijbLr9fRJM2EXYt+M2xJbodHKHCwFanqJDUiFYoIBbMayohUIWIOaWVFU/QGKipd7UkZMyq262lb",
-	"BcPiISAr1oFvuzVcxIpIFf7+ZNgQK2E3LMdqcJqEYJNVkBk2wFDYZnGZORU3R5SAwp5yQGlLXfDnuPWd",
-	"+exERDUqL/CvG/K9cWZwJ1GaTlVARjS5gI4El9L8FzPMQO4zo5YoiQbkBP6PqraIDOdLjci0Sgn4lNin",
-	"cUzNCTpDL5WQE2ONcE2EJLEUAwimx3Ki2sJhndbJO/NWEE4TjphKFCrSjGYI2KS1YmeTmetb/I57yS7H",
-	"FYMQPyzTTmV/+HR0pAIsV7CE4I4Y5oQxARiWXkZ6Qc63e/R2ctdHmbKIVqtkVHsYUn3ptF9zQYbpyL55",
-	"HSRLXIl9xQeCOTTLraNOPjtqNZtBJQUovuIvbGbuvdWE2Qnmiue71lkVBxUQ/JMBFVzBmqwlPVUozZr+",
-	"Wthf5DdPgF/SGIAuliSAN7NkOHNvB7Wk/J5mdgXsvMwh2to/bG6aQSfydNFSnrXLnCvPGr+Ra6wrm60E",
-	"3jxx/Ix0PSLpEojDjKC2HEq4x0zsG2M1qpP3TIN/c/YBGwXTMqJTwkTkUIlgZm1RdeUwtuv0pa3Sq2G8",
-	"zFrfIRVCuimd2tgXoUbng7x1oCtynqkMTjzOPFcuvV3m+Dak94bhoaUH36n1rGPHN6xg4ex+s9842T9s",
-	"VNY9r3eY5L1lIfR4WXfhDq7CzE8WqnlWZ+aOIO6Cmefp0Dum/lWmQ79AnppJrT1lA/sBgZMQkOwYo3NK",
-	"A8ZUiWQrsxwPfL1zaScXS68v3f0P287FaMC7di5fIwaeOwyOcAuB8Lar1xW1dFm1cQop65vSFqs2TiEl",
-	"fVOCtmCfaKhjwKKEcmcMRXjY0JgfbIiF8OyYINi4pbK2MGsAUR6MUeOruRgEQNFqte4sbXHUPMRYEzRn",
-	"kYKp0uYs5v0C9UloWxO1hdvOPYV9Xbyy/tJOLossaW6bi/kGbEngmo1a3PgyR35mapeA3bWOj4PKiAv3",
-	"d7MkmXbX/GXnYdl5WJ6GhyXXOxxN7dTzjdXz+8bWsf1EqjJx0qd2C80C9GpWqjx/x/TbLfR6GLj7Qs0v",
-	"mSsXXo0bqnFMp52FZlFQrVwJsphucQHzOmmqMbtkMQjARMZYII4T/201GA2/mjp205vD1pBjHNiKBnVq",
-	"6wazvwG/EMSTvGCiYyuqaWiIYQ3HTSkHQGzKIM/qwDk5VR3eSlKVhYvWPqYFxW1GWdKGPFiESXQeOcLf",
-	"OSEeOID1pSVoGc6yu5sozeN4JoGShhdCTmIWDZg5C6fE4gkYI0tCGtEogCYrxOw2YEVCyxZQcZkKaQzz",
-	"hTx1NqqTD5Ay40LsMxmI2XTMI0pnmSoQhBxSRcD/SaquGA4MPg1NCZ0lx0RUg+aKGJ4OSD+mg4HRu7Og",
-	"Pr6wYwfHJvK2rABSjJTrip/IdDwb7CZ/kTxkmOqcwE247EbtdkvYFpqavXf5+iMbR7U41OiVvXTjkJj1",
-	"NRkxKiyitJSl6TbTt25PH1Nlb3G3vMYHaC1mT7zLK/HTRr5799OPL3/40W9j1zppnTxvYSe71dWfIwBj",
-	"zNI07CKSSxnSmJySiBmGz0gqSGLo62/7lzLFBnOFBOOYbsJCPubQkmOtRP6Wnx1i6xsN00sGTITmrA/5",
-	"YHjLMmH7jTdndLj6Ske8jwct+O10YfLmJPu8xSW/jaZYF+vYCZzlZT3B2IFf0qlKhTqeyh9n7r2PVLiC",
-	"sFIqIN0Pk9SgDRr8iblpYIOX2bX45APmptkCxta6gDCHoGxYwW4FDUYAcvS1N1lW5kzrd2KOODF8HZ+L",
-	"rq9IVfBLRlPSqpFTFw0bXV+5bwwQmSBrmrNJr/hb1P0bFuMT2s1He4aEHyxpa0GLyWT8zPxINd9AFRCq",
-	"jJFtu9olbMSFsZRqS9SdmdEOPvt/QlcZ2LvPK3TCmH3ydq0w8mqXWb7xliYX/ma+wwN4SyfJl3+wskPk",
-	"JCgtnq6rZVv/kG18nsrU/Jna/vsVjps7yg19kTxHuezMWb5fdqRytLTPJXSMkam3U4cc/6Bln9BzWOiO",
-	"B/Im44goFiZMEwC2hw7GE/8OSkZpOHQ5ioJN7P2rU5L7dlyL1dyfR2UdRS1sXw4YeGYryRRTCuJ7uKGw",
-	"VQEaFYi24RrY5GmKpySWA2gsOqBcfOlJixtGWJ+v5DN6S8XUfpMqDq5KwVy3oZyWSw7GDXa1M9LmLMe/",
-	"2trE7qLd0CVCJm3hXTGWdDfw7u0SC/OijCHdHbEuxnNyo9O3yr1DP2eau5Ya0FN1wULHoiC8pe69/U80",
-	"jrvWekV6tO+tWzyaA4Ci6RlW5AqLRsyfIJQQoV1chXvZJ1c1WGbt3putu6BQm+XNcHVAme6aBTgjfCBk",
-	"wjA9mizuI6rd/h6a4zjgl0yUKd/Z7TP6NxPpCLLFWSWo0Dj2oiw3YbwUWKXrqCw3jmq+auV6m3cSna7F",
-	"g3pRnS1Mcd1SICQvvxKo0DiyVvmqw/5i7y8oLfoA1E+htTLAVyD75kJpinGDrQIAFb3cXIcosUsVXGEC",
-	"DwwaVKbV+uhu7p5VYX4OFz1OuTv8p1++ffXBdzodHp40bb988NwkaajTxFx6d32leAQuhTdMkdcxHfXk",
-	"FOIBazinmr5z6h0dj5lh0DQlKv3INIkYiSnpU3ip+UvISzbqJRhMuCMXlDC7HN+XEyr33zyayqLFkh8r",
-	"53pSXpBquxLSIWcJiZjnGK7USpxOZagI7zLkGTd8Fds16WlALPskEdOUx2AnGyKqgdPepYMATo3sF2sd",
-	"VSoIBpJQoURRN6eFkCpqD21BNYkZtZA2/nOoTdQAGAezOwAZh0Pah5/1AW3aJwnXmok6+QEzWBQ1qkJC",
-	"hUIMSMJzrAZlUdrQAUCqwDcdupsra1aYDa32zNzNnR24zUEVd2tZW8nclm0LHIt0nf6z8JBDoLArz/u2",
-	"mSRGSITUbeGFRly1r1jS9Cpr+P5wRtLKbK9xQpotcnhEjk/ImozvAZjZIudak0ndYa+pnQR7SAm2Jh2U",
-	"5ntYe2c2u2PXEOnekzaMIuvJw75toQBiCNP40EApj+1kfceznuPLkzYc075l5oYnKopYwZFz0c7cuCo/",
-	"OKoEK/GZzXjGfbMC2MJTlzZGZ3Eq/fW5lxP/5GvhMgovUU3XS5jOmojbIvWC83Ywl1KyAaSY95Yy5Tmr",
-	"tssIC+CovHejCy13nAEXOUOe0haOxWT+s8DW7iUKNV6WoI5INbrXJkNJIsnUmdM32wL50rwfzHe51cl5",
-	"DqqVgUme5fvSFjROGI1mZh65O58TARna+HIeZdX7dXKO5X5G00W9uusN0K2dEaXlWFnQIQykZ4o2ZG9n",
-	"ynKRSnuej7VVvfbL5bGt7fDYR6RX3RernSHsJ8l311atZhi1d9ZmXAFaebxNinhaW6L4yDETdMzrUzqK",
-	"lyk8P42ZOP/5h/UUHjdodhgr9nWn5LDeqB8CA1lSslREFXYiXmY1rErWj+fX32Z9MNjPWifYtdUtg5oq",
-	"zUZuDbxU9uVZPT/N3HkfIYgb7nzPaBIO/2/wzZZ76QdcaZawKK91WJLUs5hIlGQyjUG0B1EyJfwMng8K",
-	"4P0IcTnGfLFir7GSyezbbTTFMA+soXExDvunx1l/u2eH8mICskuFVlMR8fDP/dwsXisZGqog7IIssbRn",
-	"ExxbJy7BMSjYUJs5sWYzwlu5cf2jcLMvd+aIPR4Xrjnzxn5UcMxmv8LjJrO/+47bIoefv3IP6vW7iZ7X",
-	"odFG66SVuQbLaXQj8rpXL9zTP/abbEGZNPYpf9dC/DG2EBcze7iEqS1oSgef/T8XUOaKun/fjvWtDdLm",
-	"z+8p9wF/hEhtrnH4LPnlJT1CukjmckFbaq/MUtq2c2g37la6shR4stz+qaOIrcxQ1+V/P81w29sgigGG",
-	"mG3lbOYLz9EYb6+XoHNtkXdvqK8WHAkou9iIxu8SdOvLYBe2JOWOuvWuwi8cRtWOb+z69q6raabaEPu+",
-	"YsklD5fkVX87BbiWOun+3iUj6KetIK3fcL0+/5TXXiOqSyRHlAvbORdCPEFbQAYvFwMSUoVtKGkYQgVv",
-	"tV1RVGjWrpA+F5Ei7cp7KvT1VbtSOyNdHC3rmy8Fsy8ISOmYZanNP+Env3df/Ejci/i9ZfA3zUbjbrtH",
-	"Zl3sm0ckSRmBIuEXQ6pZHJDn3xw1GuQ95ULvv2SCq8qKqAj4TaeVWNpYZFAZytTsQ+VNKiL+j7//j0sm",
-	"ooRFnDwbHjb+8ff/0TwZromQaBfw/OUPb0jEyBtK3l1fpcLK11kvwFHTPFe5Zx/fDEWu4OXD+4k7tKRn",
-	"D+ejytlEgCCZTAs/qdquUCFSyiG4pvILUUo0SxKuJU/YKkmdhb7BmRV/UO/g+idr81Oz0kkAF+NRkzQa",
-	"pLEGyOrskt6hL3HHirZkic6egTJbdPZg7pyPj8n5eB6hoTy7h6Sq0rH5p5IJdKEQdMDMv7Cn3NIw9py6",
-	"ePBZzlDRat7JWzLf9f2Tc98PVZojefkEXZRfQm8Is7LbI7slvsd5Orp7d0KRlNga/38SfP4rcDvOrtSW",
-	"Mjd/muOj9+933CZX3lAXnle4PrJ0VtvakOgf2Am5im658Kl3zlhu75pcibFkzskdg9m6xP5C3I1bUy9h",
-	"qlGasJsawGY3klBGFmneIpCQ6jjtxVwNWVQjlqoxoxqedL/kkPWQbztf/FrkOPw5n90WE+JkBNUWSnGl",
-	"qQDO67BUsjNZaTzfbzVaxwDKoyHD8zvbdjpiRpm10E0OOKtq1uf6ChboPx2d1PLzbV8KgqJjm8m/Y+OE",
-	"K2Yzmt1gZHZKc2zueL/xbP+w+aF5dHp4aFlItu5L78rrxtztPvfJvvSP36CCYUUUGLczZpvKGFFOXPUH",
-	"zHLLZ5Fhl/KEZLuTnw3vLJSXKL/XMoG27VFC+9io1zsbdtQzWzprG88TLkjfaAjVVFwIORFtYfaEqQBh",
-	"7MIh5Jnmv8FNZJDSBDA2bD3DBReROd5cKagtznUBrPhNWD9VLMKvPGq1IKUVqpPdCe7FbFQn53buXLUF",
-	"HY8TY5ZBq3IL7SkiklEK/O44Sp28L+IzCEaKvAZKTsaJHEvFyiuDM+r5i6XCB8VRmjma5x9lqkm0lwpG",
-	"rq80HcMpNUcUj2XE+lxkLTEsL9EJvaTpJ8gN5prTuAN7CSnKrkE6nkOGn5clMOdXHZt5aeE5mcDIZ3J9",
-	"xSBE0eeCxi5XwkGKQOtn7+kX8fV/6DS5voI1mRtTmU/J5wo16FxnPAoLOX71ZvXb7IsW38OglavMZ2Le",
-	"mrOWZguw0vBUrsdXLGXcpVcTSJ/GClPr1yODhY1fUimTaXxrVj1DW+Bt0NualFC8hZ4cAfZRuWnQ4jE2",
-	"ooIyAYN8zL5oV6v80M7Pn5HvY/e8RalIqrBftTKRO6uPHnw2xP7HgRPUB5/tv5aWLxdIllvW2HlcwuLR",
-	"d9Zp6+0EbJGGljMGOcK60MqblDBN4KH00nLxDXTHIhV3BX2ykNnMjDLPb2y37wJOs0xdXs5yMoX0Vgru",
-	"LdX22Xlsl21lDOtpe+6kyI/+rJ68ROleSw3MFvyFIdUV0j7md+gN7bHYVm6vwnoOPHbw+aEmW2aatCvn",
-	"ZnY9ZAhRmlUSklPyQaaqXTklVFg933Y6VZiYDE0MEnS3RplVgMj9+PKASBFio1PbP0qBw4K4FbF4QAhv",
-	"hPBKhXXUOPSXZQGUs9+1j/65XY57Uly3IpJ8XfV4NZG0ifq7U2Vvlgl5exW3y7vCcF+sQHfmGYjnjP+A",
-	"iLnM2MmtVMwDq0l8kVz+LzTmEc2UmpGMPIzrU/Ld9VVChQZu73w0mUMn81ydtcWsjwpQk8H502OhHFko",
-	"OkeWRqFHdHJF+jKO5QS6aLfFOGGXXKYquxNC/dqwu7PsCYfogWB3F4yNCddF0uFnnObdSIdtmQFPgP8t",
-	"6tUZHH0jn3B+16oei8ObtPEH46+5R/NJat+b+Adua+5bPsR8j3HmGK867/BScx/Ywt+WGfTGkuCCqdtH",
-	"gIDRwaMR1bRHFcB2XFSCykfZU/hvXzWwf65Ehd8zGuthqZvKvi/D5fwoe+T3lKXmFzVhCdDi8So08oug",
-	"l5TH+W6UwINkywZuf0aqM3PI3l8rQw7J4oQHbj1KooPnmnSpzuHDiZCT2imZDJkeMmz5C1mWHn4pALmo",
-	"WGqMWyC86ThhI66YIlUr3ZmIqJHvcswEFwMC4fsaoQmDnwLSk3pI0O1MpGgLoMCQDKWhyinGMcxlAAui",
-	"U3WGMOb48MS2QJviCHitLXA4/7JgnzQ8Y8ZzrXMnQxnDoET2++buaZEwA+q1H/3eoXXf2KfXwlMDDJe6",
-	"ILQnU31mVtUYWHaRy1BIqH4A7GpPgrT2W8ezEgQTbD/b8EAnQ3eyu3RKfpTX/1+MSyeyyi7zh+rMDvzs",
-	"Q+OZG9hIMEsvdzD4yqd+fndLjr+H3Av3PZ6igfOEFZ5gx8eyQ2vW9P9akmbgIIsP3MFexvJfuHtuzfHx",
-	"9PvRrXzLj/Jj85olIwagYlSIlMUIqClnu+riQRnkipU5T3/D/PFXaSLH7OBnmkD2e54yGFQmjF0gELEh",
-	"SXxyJAX+O5sVqInupc3W6WEDQ354tXlofnBXv4GrhttTnSbZoCoV2b/1ME1U/lfK1NL3ZSNOWCTcvb/9",
-	"EVQmQ647ONvORCYXLFq3MPXbVIEYyva0vLsoXL9lktJDVNX07Cdm30CqMzIryERS4OTRjFLkzgb6P9NC",
-	"WHTo1quILxptyN+2sMdrUQrKBpQsYdAfJFcYy/CiLaBBJybgQFcP6CSKypuMeTgNXI/9eYTyYkvNP6cP",
-	"kLm49cO9cFJLT0sDT8t9HuObTu5mZ3z5vX9sfMrvMvsz33agHkv/UQeIXFVOm631+XRrMz59C078oMxW",
-	"sMm2GO4Xaz4/1iRP259LFwuWZamdnhyZUbkyo3t/RMdjo/SvEj9/a++97Xn13mnxrbkYdIAckCBnwst0",
-	"PJZcaBt5mLnUozzm/X6HhouX0kEnYWOZLFxhlzJOi17UZ+bIstKJjMzbhBlWp8nCVWibPf9jIlPNBetY",
-	"iTZ/2Rxp5V103q8/NioxWdinMlRvvPzI1Kq/Dnk49BJIoPO4bb8ZUs0GMplaN7RaS5PCXOZsiFGqtFki",
-	"xLzO35eBNdECvyF5lwrQ7px3G/zZmFWaDVEvUpgKDtcDKE67E3nTidz4FN6h3rPbtTX4aGvrfNSoTNvh",
-	"pTuN6e40poyx/+O//nePnduN20x9yl1ZZS5wKOb0LX5wUhdqcHsqIGooJwKSbfaliKekGmYfMMLw/8+/",
-	"fCCLLrNafbmH2c3/tpzGZQ2hRLJdsScsDuWIdXpSXsTMz5h4wy8Tpkm0R8MwZTz2qt9gdbD67fk+FM2l",
-	"SVw5rQy1HqvTgwP70no/OYhhlPo46oNwK25SZoy7RlAZJIxp4IWV9zLk11f6+or8S0D+cn2VSMF/T1lA",
-	"elJ8lGlC/o+8iXfH6+ydc1EKHHKFTgGQB2i3uWNrCb8Qt16BMQke2w4EWdafZmN2mkeF3o+tTLOof13l",
-	"9LCxkU68eBRudsjbOx+Zfvxu4QNIFX30sOMBcUckyHIAVZA1UohYTKdLqv9v9kFmy0Z+zt8KXO/770/f",
-	"viVcaJZc0liRMUvIhLGLiE6DtuDCguvbHolEXrIktmKVvJ2ZHwyHgTZLGET222JC4xi6LZ/NdThEZd4w",
-	"qazbbN5JsU5eGRMC2taYUbqLPKELgE74fTPNHidDCRTDLxlmS7aFGWdPkVQUdfJQpHrUarlOXa6Yy2ZE",
-	"kh/ZpC3cF47H8dTYHtmT2DEaHLUagpVlvtcitv8AtkShrNA04f2+8mTEB/OLIpDZUSgemvu2rWGJeIAh",
-	"1RcvHr5Errv0fWuw5M3Z8B1aRT793Qtd3FYH+MKk/D3K8db25bgxyrYkwXdW2d1ZZUmBtrIORoFniuEE",
-	"9iFeyZlanjiGN//s7r19/hgVgmHlh+2c8bkS0amC+JGVfc7i68CFP4JKzLRmSX7rYfmtHtLxyk9BJowH",
-	"4fDHhprz3FqVJVHa649MXf5eTkgsxQB9BHI0pmIK7l0tbQJeAIqq3WEMiRfUKt3sXz434+x7jmuhkylo",
-	"uQmPXAAf37Knsmwucp692tj/bSGkDcmDXwF6BrivxGB+nZwbYmXwCRj5hFtZhMqjkJNluuPCyXiI+P1j",
-	"OE6Zd9GfpAMSejasLI6DF//444+ND99dBs83WPNlHKa1dQ4DhcPb4TI7kX6XIt1yI7dXa/lWbeCs1KH6",
-	"owcM5Ge9liOhF4CSt4VFJQ+A/yJQejrqGWav0t5HFuqAeO/Nkho1H7GYC7anspxizT5pUgWvhqAxEVIz",
-	"9E8IqW0LNRbV6uQ1jw2DNDKmxwVDb+75jy/LgNE/2IV4JIDoyiUxr3bm8euy3Njg8zKIIES/KW2vCDUx",
-	"JUjsJ4eLWc0lX2AZ4Mqf8MLeXz6gjTisPqJ7oHTImF3OzXBEP/FROgK5NeIC/93MPtrQ5YAl5SNSpfhA",
-	"MNbhUXF+eJrClVUXEdsXbWk0v0fCBkMW4DRCzqMLzk+GUnmJkUbrG1Pofl01IrVGZAKnuAqpVrUyAjQs",
-	"JErZjQ1GC/sIpKzTY32ZsPWz8xe+sLtvS826pOoDqMGHdKOUdUmV0cTohjr/bLglr8czfEmmGir0DRuL",
-	"WV8TmeraBu1N3Xy8FqfeT/m/zOrdbadTOqFcY7A50/wSNo6nWep/dlpP/Vh3kLGFU6sVrVjPl7K563nx",
-	"w39uNNHbwj6h0OjEXFxYN9WKxdqsWQksNzCn3RsA5ZhhofvoP200mq1DI2IsmboPzq2YEjyPQrQL6+0u",
-	"Lw7Mvm4RBgRLp8YM+magmK2cVl59MisNthf21GWCsCRhaZJrCb8VwWYurvpCV+6lXSEqbPpPyQ8fJX/7",
-	"8Xz648fzyduX5n+vpm+n//R89fouFGU394mwB+zR9oHVmULiVDf3Szki3gfQmSA3y6ZkYW1IljiVy3gA",
-	"jcySr+jYmK918lcovUK1EpaCCMYiANJF65xUcyUQ4ipwSgOCZh0qe/mZtz/XAkLnrGbMeFeEatL1aLxL",
-	"qpMhD4dtYd8BVrUxoY1KOKJTEBA95tLj+6lOE1Yrh7dDanlYSIvVOV0uzVdhShGCkvkE8JKNU65ITMmI",
-	"K0au/5V8lGkSkHiP4bF//eoFub4KhzIFBa/PY9ZJWJ8lzDCh08rLn947PnbUqizhP41np+C4zvnPKhxm",
-	"zVN+l8gd25RQG+zbplLNXV8q1W7c1kcr9hbJ7ksTe+tReJnzBbn4ruHIY8Lc+wlKk50ArhqNfswS5+Go",
-	"FUpyzwdz8Bn/YduIlAVTMol2y1LhbfI/W+/z6+eCiysysXFMRUaw6HFfzSO6IivrN3MPsVs5UAtSlVX3",
-	"AP9I9M1sB3CXVoIZuexkHjbDXjbm6DuG/bQZ9lPvHGLXJ8ih522ozOj1Ebu8ydxZS3v/YPno3bURQcAl",
-	"IGVj+1zORyrtMETiWxKZDobEwwOqk3Mi2KQtnD+QcGPpxBGpYqabkDpDkio0bzA0tal5s42ooe/KXAmR",
-	"qOVtLpojULUQVn5b8wzeYVhuo4+6b2/XTkCsKiDm6GypuGiuIi5aWxIXrjHMTmx83f2qLQFABkpGIwEZ",
-	"MzmOmWslgWa8WsOAOKBa03Bo8zFLjIk87Hnu3b3N7i7wTMfGGfznxlH/Bl7nwE+xUS4eHC5COcJizT6P",
-	"WRYDS5OEs2QfEAgA066O46/GE4+gHEYNaev4pHJaed5/dhI1njWfPTsKv4lOjp/TVp9R2giPj2nUaB7T",
-	"w17/qN/stXqN3rNWK4yax9FJ2DzuNfqNBm08M2Pxv7HKafPZ0WGrGdi96qzOoNfo/ZJv3LLmLx4xPGGg",
-	"61wL31P+J5OqCo2Udd5o5VVi1AIi4yiL3N2B9lncuYaJiHRHaaz5mCb6oC+T0X5ENe2ifgyuA5poqIOI",
-	"SNdQezcg0lZS0Elb9KaQ+KBI1z9XMtRM7yudMDqyY3XdUek6pzkEFK0Ka88oMWfU6KBK8H7fpa5B3dwU",
-	"GuGYf77//ny/dXxCHM4HmQx5DGqweR0XgzNi3qUwyeO7X3548f2rD5235//SOf/w4fzF929f/fih8+1/",
-	"+fDqPRkwTY6ah9iaajTWU2hrr8hRqxW4ipQhFwMzpQs21nXyyziWNOI2cxBgcXAJtMx+aQvre0EAVSx0",
-	"xRAI+2Qb8OSEQaqtRqMWECUhOqETzqK2SOE9RDDzDVGKS8sU4fqMeFGB/X9mUzM5ITWBTj9DlrBiPd2M",
-	"N89mV0GfM2sJBOCg7hI6IT0ZTcsiwxlPLEnOaB0fQ9JC1jZ/lRi347kQmUF4cofYb+wlpAwbrMHAt0z1",
-	"QOITsDEhFdjkPHHhoLIPyHl9cXzb4/8uvu395N5bGtpexc7xD5C5VpAj0OOCwqwXFq9ScKJnBxknhjq0",
-	"zZc2G7bq0Lmd8ys+l3+lRI34TrIUdyJ8MxG+vgAvE94eq5uwhGUAzsjIjAlhGCBXmSnxR7B+NGy3zw++",
-	"z7lgevLdk9buEnrvreNhLwhFGVzN2LqRb04KG80BxASCam9gmB18zv9YFvR5KSeiRIlYg7vfRrIVEqxZ",
-	"G8+f6zRH8yz2JDWH3uicL3BC+y+5Gkt0gIKOZ+5xOiUX5NUHOg/oUfDkojKdLyLqn+a1f2pX/vH3f2tX",
-	"ipIEPaHqHC2LH+fmJfu2UgUmUl863tP14TsKhDygbLlvOACb200ueXNM9dBHVM4PS2Ve01knVfW3kqOJ",
-	"au2+73pf0orXMAiuCCWajcYx1airZ4RtdL+AWMewkdE9Bgrzmeu1G9OyVrsvYB4/zkzjztPSf9uu32db",
-	"6TDNphdNter0jdktq/qIUdqXOL5XDi23UCnJWi0wEaHi4wjDWDZZILiTp+Fu4BiaS6kUaRyvrIIsktXN",
-	"SZQzZ+GJ+46sVTvzybYKBZwKk0Rq5twNMtU9+Wnb/qISxjRiRrFZu//NCo6oGZ+Zq7YJCISFgpIQLRlB",
-	"PzJYh7ZQaXLJL2WCGCAwUxfVgJY22BQAkY25wHxOrtui2sV7O1xo2eFRt1Yn30o9ROyQHsI4YY8zgCab",
-	"cMVqdfJDfx9Cl9AxeeGNewq1iAI/zFtz323DpcG9Jo6alSliS+vEn+Cz7yZS+uiDnp+LY55HoFw4mImK",
-	"JVNAblibZ7eQZ39luTd+24llwdTDLQVTHQ+y1gj4KQ2TinZx1a8trgr8zveHEcNFCRUgRLCFSx5BcBS/",
-	"hv3u8KHuRBy/s41AizztUBpCeYRFGoQXlmZkdRPFtRlksTRjoTID0pqKSjPsi32NiHLoQZd4cw1QLfAQ",
-	"H+UlhE+IFKTarvRoeJH19HHfhx+g2pXiPqVRhLqrRSV70GqOHjxR+YvkIScxJSEdQ0eDaO/6KkyoIBG0",
-	"Vbu+gvqKRVFXwqyPsq43LsV0PbXeLs0dFkys+eGFEh2/8njOnltcJKDsDlKFs+/XWLjVpHOzcQRxKFQr",
-	"Mhlsc4SRMjv2uK+jdqES/epyia/Xjurp3IRdgn/pq5c79+3qtX1MaQbJmEW+LW+SPstbR1IANMGWxMQC",
-	"Q8S7fpT6i+CG5+Mxi6+vSJyt2inhMQml6PNkxEi8h9qj0dRmatHqqx8s8613WQ8Wapms1bv59t++1PBp",
-	"zbm91uBrrRm+huzTsjVDlFtmZmbIp8/J1mNMs9GkCBznM5gl6zASY1XzO9Y4PTQs9PfY1lVGOxzH0zr5",
-	"QaMvB28F54z7cOjVGF6ogLBPIRtr7NlAF5VNojSdAlYrSHYWkVRoHhM6UzMML8zjSjqh4QUXA4sYg02N",
-	"zaRZtKCRtgV2ioCwXeYhDixOjhk2pEnCbToPddPCS6NU6bb4PZWaGXUVkGM911OxYopL/A78Hg/JiPPg",
-	"SIdHQFYrBNNbld8yNvajTBWhYZgqKRRJrq8cUGDEyKXUCSMueD+r1y5Ce61Qfur2NPe9N8+brcOj45Nv",
-	"nj1vrBFWh4X/EqXCmstZFv1oLEY/brn0xpRc+p4V9mZVOXS4RL9GV+F2JRGMuVOqvyClGjmrjZmgerSO",
-	"5FPjmOs7kXs/AZgj9ZrpZ34M9BRluGQgiDKPkT19AWbOUnODj5oULIierMDL9oi0bMCQaNAW1rhYDsuB",
-	"oZXYnPVojrZVW7hoDNeBDT6TAdMKRsLuFjO4G9b1kvvHhlRB8i3IdBuDcZEeACTi4oJFpNqFzYBwTZcc",
-	"EPunsZa6Rjh6gRl/+CURmfdmgMcVkfEiGkWdf4IKbMrKErjZOKr85vvdbUt+IyRc6jE1f/RpqNOErRv8",
-	"gRV+ePSM4qVaPQrkS6fbRIEO14kCHc5GgXJq3zhwX/SW4y84CHQTMW4zErStKuycne+gM3bhopvDRcAh",
-	"CSUK7nRCnwAgX9+XY+toLU5El+aO/bCIXupg/0ALOf/5B6LlhdFQHDyg0QC69l2nTqfuEhXKMStsRoXn",
-	"xKnNjyp/bGOja2nYeiW8jpKIxBo2T3NZTMGmft0uj8vt6c3ZW6gifi0lf3n60l2W9JWd+RzbYWlzOu8+",
-	"l1ucfUBuBVi5iI60mNFLZpvFQ82wiCyU6iClSYQgqnkUlsYxSwLs05o50bgYp1rVlyAff/A+4LZHeTMN",
-	"xuklWhpVMpFRCvfOrOyvnyuI14GKGyYGJ4wqUCnnU4Jdz6N3lOMNNhNYs08aD6EtS4mlYh0hdf7iyGuZ",
-	"9KM0VhRc4JqckjC+/g+jASWEXrKQxJQk2QukGy5ap4w3X/ylZbyXlMfA13wkkV2KS7TQsthlT8BZANjI",
-	"SBLDce+rwDdrCTFktoY337L5UxngOWYR6U1nGIKfRWFPzCk5ahx66RPwgXvKdlNLLBSNxckMyFGr1RYC",
-	"anORIYy4UuYPmZAejXACpNrFM1Vvp43GYWjmC/9iXSjo7IOuhpNsi2oX/mHvNYLN3RuQo8bzfG7eB0eS",
-	"YaUssjKYeZokTGiLoVMnP/VJKIX9dZZLCiiHtt4K9omGOp7CTxMu1Bmmm4DPRtmy4lahr348jqfzrO6x",
-	"+B0cz5snszcFsJ4kyjBAj+qtOqKQsdisxso61TFU2F7yRArbt/iN/I6dKzNiQP7KRSQnijSbiNzGQg3m",
-	"v0pjbSzJ1zwccpbApPT1VWwmRpPB9ZXZlJ5iyeXM7a8wPHoMxqljwABBrjQbmzuadfICdDqCtEZQ0VOk",
-	"VYeX2GZ2jl+/ytfEVwBz+3PIB2YLPdGSKWedPFO/sgH7Birbpds+GowhLjr2dNiCurvLiW2u5gk53ioe",
-	"ndd/Myf2ncrwtbk5gC0R6tFAqT/jkiu+aj+YaleGILIhPzTAPqk8qtXJXwF55DwM2VifQs+Wg1BddlFY",
-	"YyfZPjRoMVqPlBeEK4KijBmtRGlGI0w/MLbsKfnlw+v9Z6g4UfLtT2+DtuiedfcVMwJXsyggrxMmwiGx",
-	"BBuAgpDICSCwQuuvvFqRUNUWXGMmAY3OsKdMyOJYISy50ZAQO+VP3YB0/7P5v33zf3/uBmYVac/oRbQt",
-	"IJvAGNsINQKeHNsHJ7Ij7HVJdRxTLmz+ApbTvKo3T44I9IxsC3cBsydYVCvrUfMX3JsvoEXNt1JevE7k",
-	"aNV7P8hV7zwfYIHnire/wCjc6g+A7+2SCbrOW34RLp1r5UfeUmEEweuYDgarP/VTqkM5Ytt1pw0wJrW6",
-	"O42OoVZr5J4TaRxvHeW86dKA3T296eozXG0Ox+iNi5jQXIPKbQ3+t9dXMRWckTc//fLtqw8V2761clr5",
-	"z4eHJy7bAdSBJMVox2nl3fWVMmOFjLxhiryO6agnp1RoaHFnXXzAPrMMZks1NpqATgmbFloxJzznnovL",
-	"07LLIxPOhFkf8C0gzg3QyGnFpVGB3gw+kNPK65RrRqI9RlPCNElYzC6vr0gEoetkYJtv9hm81wyJm5uj",
-	"FC+Jh2Fbw9y7skEUbBn+oiOIPCoUVCY0vuhwu3i385sC97RO06DiZNLMsam8pJqdAQs6A0YRyzDVLE3O",
-	"3krN+22Rz5g0G6fN1tl5GKaMx2dzFHW296f3v7ytnjdrbbEcM6Dce4uSGFC/JuXilBRJU6rIi/d/+dId",
-	"v7fNMjFqLnxutlikCv9lqhZkKxLAgkZmGTMNA9envOt+oU/njRwoQvFNpEoF8djkngKNgBhy3eeiVie2",
-	"n9xMK1AOCYrOA2KzLbswYLdOzu3Q4PS10GKUKG5IkyAXAEbSFlAiC8pWj2WJxkZvIpMEjMTyfih/sfzp",
-	"AduhbCBGlrO8dwyanURMkTBmfUWu/5XEe0aPU1T44frVsjIMq/ptPa5ylxmIO+m9k95PQ3qvdaTK/Bqw",
-	"RbvkjsfUF+WNHDi5uaS1PErwg88QPKchyq2lnVCcLLulY3XHYHcMdsdgt8Rgn3wfk2VsbG212md1Nrfk",
-	"UvIQ4jQ7H+yX6YPN92fnh32EftgHdayGUqg0vin0mt+1jszf6R+r6B/u9JboIDb8vK4SspZ6MdMQbj2B",
-	"f0sHqPv4x+QEzdjtzhG6miM0WzBSdVhFhv5iSnry+t81I5cypDG7Qw+pQ9LI+JjD0MjmRqru1AfE8i0S",
-	"MQ3b3BZ4mkp9qKTAheoG7i7xfHpH/+G8n0Xcrk6+S6SIuPAYXaN10iLNFjk8IscnhkjK+dA3p0eNeT7k",
-	"1e4kdDxmMaEpUelHpkmUkp7NaV+TbXxRXs6dKN2J0luJ0rXJv9RgdjfsvJKP0CvpUXGpZzITqWt5J72R",
-	"79tDuWOOO+b4VJjj0/co3sCCbu1VNC9lYZoA8f/6udJjNGHJeaqHhjaMOgs5+YWNyIzAiQkb9VgUsYjg",
-	"jaQ6oheMJKmoQTZzXDmtDLUenx4cxOb+oVT69FnjGTZKt980P/L3jMZ6GID7D1q6g1PONdswH0C4Vizu",
-	"1/MWEGqqNENn14LlQbgwg/UTpoYwVCwHRKbae9xsdsHDYOpijzueQCmNMiMZS4iLAQG0DTMg7Snow+mP",
-	"CI8WjZmX8PZlQvCS/yReLHgSAI0dv1HQNi2UCRJTBP0MeyyW0FPCG84HISka9cXsENV25feUB4Zh/J6y",
-	"OPZe2a7UvHEtty8a8qe8KmfsA6b0ZRzLCTTv015Ro//tljMtjvnXhGvNRODqnZjXU1sZgjOGaUQ19UbL",
-	"bygY8NtUIXEZm1dENAlyQJSxjHnImUd4DnjlH//1v3vVmCM6HnMx8OmQaUMaZduXw7wYq1yRakjjWAX5",
-	"SQ+y5K6sJaWxyXi/T8xi1wJnQ6vAzzJScyAybhrezHLGUTQ1nkTQV9J8dHWYcqU4vFxITXkCb8OsGfWP",
-	"v/9bzZ0IOkgYGyFOb2R/G6Fb1X81zz26RQvzM0sUdFA3g6ghTVhEzFr05CeWHT73RYEhy9RuTThkoVnF",
-	"vCgke2c2QBEtDaVtwx4hoDIWzjIxwxEirg2P/P8DAAD//w==",
+	"7P3/kts4ki+Kvwq++m6EVWdZVaof9rRVceJutdue8a7d7bXd03u25StBJCShiwLYAFiypq8j9q/zAOch",
+	"NsL/3zfwm8yT3EACIEGKFElJVW33eP6YdokgCCQSicxE5id/64V8mXBGmJK94W+9BcEREfDPp2/xXP83",
+	"IjIUNFGUs96w93ZBkCCJIJIwhfWPDyS6JUJSzgKkOJKERWiKwxtEGXo+O36JVbg46QU9GS7IEuseyXu8",
+	"TGLSG/ZGvYtRrxf01DrRf0olKJv3PnwIei94iM0nyyP4aUEEQWpBUCgIViRCgkieipCgmN4SWfet05Az",
+	"hUMlTwdnjy+m57PB8Z/CM3L8JzwYHD8eDAbHg+x/0VnFoD4EvQQLvCTKUuh6Tph6Hul/Uj2yBKtFL+gx",
+	"vNTvYfs06Anya0oFiXpDJVLij27GxRKr3rCXpjSqpMN1knDK1HLrlwpt9vvet5zfePPaXHyYFlotOFKc",
+	"35h1wHEcIEFCQm9JBD/dUkkV4gLFfD63vxGmxFqvDkzh15SIdYlaYxhU1+E+MevqkafUt1343Xp/Jvhy",
+	"kxI/sHgNE6JEIrXACvEwTIUgEcIwbzxTRCC1oBJRJhVmqm7mM/2BynFFWJFjRZekdnDPmSLiljDMtkyf",
+	"5o12I8ELohQRbxRWqdy2H2Noh2DKiCqJYjoj4TqMSd3cpenTH9I/CTLrDXv//9NcMJ2ap/K0MBA3upeY",
+	"aUI9i7HmtJqlcvynl8uy5IqqBcIMeeQxK7kgcYQYR7c4ptGILU3/iM8Ms8dUbwCs4C+9Oqivt9lQC78Z",
+	"j2O+QmlyFGgmILdErEeMqwURhv1Rf4ZjSY5ORqyGJPZz45mdj08buzxTzmOCWUaBH1IVcv1y9fpz+7gt",
+	"lYGpcKjJ53p2X3rLO20FzUehitdoSmYcmKR5Oyi+62b4kYWczahYbuUCLnCMyPtwgdmcSCQVjWO0wlRR",
+	"NkczrvcsoQKtBFWKMGS7hLPILLS3tKhqZWvmlXqja1jTTYFWlPdh9nw/Wf8kFZKLajE/YeS9GofQYuJ4",
+	"PxHklvJUogTPa/e0eacwxyV+/4KwuVr0hg/PzquG8jwiy4QrwsL1v5H15pBe4hsiEUaCaD6L0Ksf3rxF",
+	"Es/IFbohiULnl2jBUyEDlBABBxIR2QCNUpOP0PvYsf5azVDPHz4MekvK3N9nlQOfgYJTTUStQjnaWR0J",
+	"TYlmNMN+0Ql6bdcP9S/Pv0GrBWFoSaWkbH5UP36rVdUN/NFl5UjzbV3LWbTQZj/uqj6bKr6Xtdnvey/o",
+	"kqrNdXiF5wRJ+rdafo3hPf9bEZnhNFa94cNBoOlKl+myNzwfDIAdzF85M+g5zImAMbzENJ7y97XzXWbP",
+	"95urPfO2fMc93/M7REo83/Kd7Pl+3/lBzDGjEm9lTl5stOcXUyVpRN4QcUvD+gnycrP9vvpK8JBEqSBP",
+	"eERqpXtEtn4mwVoL0i/+3z/j47+90/83OH48fvfbIHh0/uGftn/5r0YOvcBTEteMwIqqrYPwxM3loFlM",
+	"vgkxe0ZjYr5QJStnNCZIPw7gFMZI4BWa8qjWYpi57vYR328IFuHi36HnTc2Wi0ifeTP6nsgAhVgShFmE",
+	"cBhqFZAySZikit7WypZfawenhcnmcN7S8IbUml4Knj6QiEagg2gVm6XLKRGo//b4fHD+SJuwZ+cX+dFR",
+	"XFjluu+wshVWsCAy4UwSMAa+xZE+w4gE2atVE8LgnzhJYmqM+NNE8GlMlv/8izQWfWaV62kqTOPeEEZE",
+	"pII1RwsstW5OhOBiiBLBEyLUGo16bInJqKdtjJTJNEm4UKBQQUvZG/78W29GSRyBShWtT3T7XuAEFehh",
+	"N4yvGDKtPrwLnBEyvIQ1oQq8Bc8ZqP/IjirfUwulEjk8PZ2nNFwQdRKRWzc9eQrvGL/Fh7bq9ivzsiFt",
+	"lbPFkIVKtMSxFjFaWZBrpvD7AOlByQAVJiUDNMURMnrY0UnPaJSzmIb7LtEZIu+pBE3Z6qCwUFq9kXhJ",
+	"ENHnW4CSBWda0YbtfGU8QlgbRuMoNR8k2lgy7htEFcJsvcJ622TPzUpSvYwtvTVLrRGRaKxH/3MPRtJ7",
+	"l3H+y08fY8woQS9++PHbp29L6/44X/dXXEo6jQnKhtJy6fP2h1750C6eNCYrGKHavmIK6SkQ1M/JFiDK",
+	"jmcxnS8Uok7NVa4rwwzPuJjSKCJsT24Aa87KEYlgyY2qK3hM5BDhaEn1IZLT+SKncz6IduSdZe0PRV5j",
+	"JDyQZriaXRW/IQzJkCdEoogjxpXhWzBcgXbfc/WMpyzak3Ru9+gvzKA/n0yXOZm+9xq0IRPj6ti0PwSZ",
+	"vudIpuEid7D29abmCtx7epMonjkAiRU1rwQJOYuo7uIZpjGJ9mYzkg9AixtrOw2zXQBmFpXIeZMzSoKt",
+	"6Ta2Ny40MwNrR1OpcHyYXe0MNxRxIoGQILUKW9oqXxu0fJ0d2HtRE4RxNo5MoFRZqmueIiyIobc+/D3K",
+	"nn9TQ9lMr2hH28R79zh796C0zoVUhDgzPqg00eYR0Pgt5y+wmJMDcCloLuR9SEgk0dng8puHf3qEpmt9",
+	"mvlM6UlBqzkhwhRVa6Q4RzEMph31FOfHpv2hhCJMgUrEb8F7bSxnBCayo9ZLzNZ23HJfonGOlpit7X5E",
+	"MZ9TJq/Ay7NGlKFvkAT+KBDw3Duu37oehBtRO8oJrMgxTOtA7JYNRBtny0Rls3AXAQRFJMYwq9f6wfG1",
+	"fqAVde/OzXuyaQK8MaTQQneFqTqpciPmzgg9xB8ZTtWCC/q3g0hhcz5qEUzeJ3aT56fWWb4qhe+2W5DU",
+	"f+UQC/LSeNG0QgRaeeAGrU96QW75DYm0ChrpvYdjc7z/yPAtpjGexoeQBxFWeKqNRrBW8p5zqj30VSLr",
+	"ZCg1bUm87I1D0O4aRSQhLCIsXKO+P5Wj0lzumn8TwUNtuh1mQXwPUn4Gg01TbUL6L5i7s9yQZFY58tsU",
+	"7Yrzc39LeFPpaFVaDj7I0v5E4vjYWpHTVFsGs1Tqf68RRtNUUkakRCLVS/sh+6C57n71/K2WAOCDMhY5",
+	"NT6A7PK22QkW9Oyt/Rirtvc7Qc9sXbntHZbGdt8ah8ZGHy2H5zxUGw+szNhrDMa2ALebIkvZtI5vdHP9",
+	"nu0IC4HXPeOCcdrgzz2Yh3d/njnF4FsFgr/LuuLTX0iodN9uWZ9AM1jOyChkOH7lLTNcbwWllW+xMLUU",
+	"9hxNZ4MmH+LutFtS9ty8cFYiZNBLGf01JfaxXrMybYu0bCYf8BiO4x9mIEe2DTDbTh+C8n5SbpttKmiS",
+	"hIKoKyQXfMW0MmGtcOORQ5zF4DDddC36szL9b87mnTefV9joxMWRZaRvtQbeFEssHPS8+0XdTcPWKbM8",
+	"fL1yOaaSsJD8HjKKRd32QcuxCILtsba5JRQWqstHGyRH3l8+nWb5YSi+m/joSrOcGP6dcoUzfX/iVBFj",
+	"y/xfUOMB32u/WOZtlPj17D+36lGJ+UNFb0lVuMFuvB5RmcR4Pa49LI3/1e/P/LL7NojJrbmwKsrEMxOQ",
+	"FqBzJNNEa9CSiwBdaGMMz4kw6uuCzhfazrYeDnjFef6OPHmZqZ9BD561XrnXPCZVUi4fU43oaVQZjKui",
+	"2/KkkojapXG3e1VKd4V4yPoqrbqjkFuZwDFZ4N0ferxVmEkt6+4kRcrcWL5na1As6nm1cJt4WfFqgqVc",
+	"cRFtqDPnl8XPnlfJsp04rJs604IDt3JPKarEm9J5UL6IHhw/dnfRJ+Pjd//jnxpFbDNvZQSu5ZjvuaIz",
+	"mgcLF1ljF+HWkkw31FwDEJYu4cpJhjg2wwh6WEo6Z0stjPWUl5SZCJ6I3I7NLaxmLyolicbhgoQ3wG00",
+	"HlvP9LuKD2amZ6VxgqNq8a6f7GWzmOHuJr6qBArQLZ+NHXuzmlFe7IMoqBscdI+aqv72wSZx3wP/EYR5",
+	"o6BeUub/ehZ0UEzuTaw3bgFfzBfVj9dEEmVuwF0jCBExzgJZ0DYkkfpYhASFL/WwaOahCnYRhCwr1dKI",
+	"hDTa06Xi+piuqw1mpweuFhzZtnoBOuthueVR+w2tUUIr1M9unGwsE9HUoJwdnfSqTRUbWr99n1tCegHw",
+	"JYNF//xu2xp8R0LqtL8uGpb3mjvvcJIIfmsEOHznXQeqva6hT2lvnA+q46T8aWdj2zrxuuyFSUJYRNl8",
+	"glKmaIxwxjB2ftLcF+gOJcJIkXDBaIhjP2/gCk0YV2M3qomLIzfx4bDhHdX8dlq/MV/XGoP5XJTRs0YL",
+	"8BKC9nVy5Gkxd+UTce+Yzdl5z92VSyX2kss23ZNcWS9c+YkNBh3zhDDK5mOION9kqWu0wkI3GBrxny8Y",
+	"oubGYUXVgjITMmP6styEY2eiZq74EMeERVh4gsM7IxNBEiz2FKFZJ1Uy9KcFRzGWSos2k8cFkZr9Pz99",
+	"i/7+X/99al7GmXDbQ7Du78JpLUrzNXHCdD9Fdzc7fYspHvQghc6OZvPIMQl2NpUJzzFlUhlfsM9vfciT",
+	"OIXGNnzMezym0VGAVgsaLtASixuJqEIRZ2SHdazS9At5d41uxiwXrHqb7exWyOe7k3PBF6nFZfjOpAnI",
+	"YhRUFe32Fb2d5aAv4Bqijj2BV7yQqWxb6X89HxzGAduwBbdzXDHJs63vNmeOg1hi3tl8j/aYN4lcGFco",
+	"B0XNocNELG2b3rJ5a3BUJoRZR4esFmC2zwfShrXb3EEsCByRYcwliQLEyIpIhWZUSBUgrNCSS4UeDiDC",
+	"vc2amJD6quUoXNy3vrb7oXzdv21q/ieuEJ5KLZSNypsIegvhzyyitzRKcQwRKFYhHFv3SAXxbE6ORHjK",
+	"U5OF6sJJN5MZcXjD+Com0Ry04APQ036+iqCChCAr8ySyxrX32zrVB7SNxwMU4bVEfS1VZWDOO/1fTkOw",
+	"42Vg840h3J3GdDZDOFTyqG6O5+3n6KXKNd7F+Lsq3ymlHVCxrtXkatjfuRXj7Ak95Cg1waz66NZjwCwk",
+	"sfmJ8bFc8FWTJXEob84dmh8HPQMbtbktZ2IHhXbjjGwOEPliNN5KV49SOFxUm6Y2dGtsXtqIDWN0NiMR",
+	"mgm+zEQaMVnin4MlGlFhHBT+3qMs5EtjvfNUzbn+Z9VGm3mJb7uarHKBzx8+qraS6N9IoQ/K1KPLykvN",
+	"PfQr0yR7P/Dz7wpraweUDdknXrOXP+Ogg9yn5/y4x5V6GlH19Lb2Xr3GdsWhyryoNSgqV0jzXeYskmup",
+	"yHInGxq7iMtq8W3equklnylO6BhCgyqH/YYok5+e+bT1eQvYLoKnc8DSuH713EQJ7zaLDvvZIErsPWUT",
+	"eL+rzW/fdiJt9wgfiAa1o2gTsqPsdTtsKX8U2xn4IDZOvh3u0cRx8cZvBYaU2yr7xiQ/tp5I3tUzkwpa",
+	"MZs6oW2jequeVCCkfK93ebZ1jAxFUmn11gLl2Dw+cjI/gbTX7CoZXGrdqGhlshli4KhSRdVvjdp8bSy7",
+	"duaPpxp/iyWB4MVt7fNvPDMDgSDD/NfdfDJhrkd0jCLt6s65QstUKrTgcWQxjuY4hsChVo4ea5nU3mHW",
+	"vsBnMxq2e6WjIh0RHMWUkS5edSNiGs0m106/UwSdqjwEFymVkhIRmM0hyJxKRQBDS5aQmVoRu4sjy2EU",
+	"WSVyA9LKHnOhQissM2yzKxR5XML46goxckuECcQlaJaqVBQ5Yytly/kF3eJBW0xTagK2nKRpW5yiR6a9",
+	"plo2mt0G3i6WnmUSvX7/Fydl4m6AngHS/8wiOwIU8uUSswgcIX//r/+uoi1mckX2vU7BIlzQ2z07KQuO",
+	"FoKiSIkXDz59VGlETnaSAY3jq+DczQ1eyLcJOQuJYDtev9vsmb3zLzDb6ax7o1/88K6FRlnYcYe04DfA",
+	"7yru/oN8a/gj2b7LDqEVeqrE/WmF39o70if2irTC6RBzmYoOgTNPzAs13k2+TFJtvIYxD29kFciczSwe",
+	"ogVfmXxQnhCGzAtozhXCiJEVilLIqSM1scdk7pyn2ag3Nc3S+DR3/Y2zClFwHa+0rvk01bQ5fYUFlSed",
+	"ryNXhNw0Ue8Hc2P3k26qX1lQNV5yFuH1eMXFDYlqAO8KuSluGvaTld3kJAryNc4n0IZZWro8D8dPS/ze",
+	"xWJ5R7XHXptrnoXaxBKHZLzkksSg1M9THJGYp7DPl1goCsFc8GSNgXgxHguSMmMiLvGaK0Wqw0qzcT3a",
+	"HNXBVj3DVLN0LesiVKGX8A6iEpnXUP8Xngr26SNBEUGSxzTCgqpPH4+qYiFKbAQDr+KDJziO787c0b37",
+	"ho7++4u9di44PbMF7FE2tYgkuSPU/cJTZf757s7siPszA747sK5PCdOnR5WLIIuHA0soa0piSVYLIogJ",
+	"JbKREaCp05CUguWq06B4Dg7bFfS1o62ROYcrTsanDjcqv+w1nKu3O1xkBhAOlRCBZAqbtXBb17jouRQ7",
+	"H1SdjXU30W44HA7qfBD6kLYDQX0GiB62k+FKUGVxXjteJpqvWXnQPGiBmZwRYM9mnim2HueRvENtSps4",
+	"ay9FCnHhIh1biI6ScHU8VSdf6+y2mluUVsJj6/Z5u7k5PNkI1q17HyleqfzstU+algoyd3PaZ8yvB+a9",
+	"a8e2X+iVf9vStFCHUP3hQL0/pf8JVmTODVyjY6FpOh8LknAB8T63PE5dGk4Y8pRpwTMGF7v5dUawFt3+",
+	"T0ttvzDdi0qF/kGrIHKc4zQUr/md8W2u+gVPFWXEaw1xv5Vs/GSBGTOJjG70AJentVcX2tALslQFE+Jg",
+	"9V3jHBtnv0FMBIyNbvvWKx7T0KkVHTSQhDbiTOie14Vki3bN7RRatzckat18k1itXzU0bd88W7OWr1Rd",
+	"mz9ZkPDmjQ3k2NyOcwHKP2WpqooH+gtfoZizuUUawkjGYGZCWpkNCYJdIOGmkaoTZBUbdDGwKoRFOL5s",
+	"QDg2RmbFGGAGAIYvg4KdqQ/UPJY5wmuZf50zhIWgtzgOEMEitlhJjOsHLHKg8THBt1pz6A8eDweDAJ1d",
+	"mv/8aXgxKJ7CXj5i/+fB2bufB8eP3/0/5z8Pji/eHQ1/Hhw/ND/903YF4ux8W+JMlb2qbc/iKr2rXeaY",
+	"V90jd4lk0N3semMJL+/pRHN97BpK4fkeN09JwiIXB6b5+IFEK8oivhrCPRmUW0ji1OiPQHKtrVEetdfD",
+	"yXuyTNQ4V22zBM5bItackTFl43CBxZyMTcReL9CTetcufKcUn7X0Mj177uNe4se7Rle56nk0C7Zl+WQM",
+	"dojYiZxbdw+deAK1MmzE4E5m8JRH6yrzo/miL8wP2u3TNM1AYSGRHJsrgAazW6QEhKkFvLWFT0ziX3aJ",
+	"ZX6tzttwF0r3YHcqgcMbrdsYqOhyVndjfpUjZGAWo36dGzKxt/oemoXOLigVWOGmCJFKT6l3TW+IFmS2",
+	"oF5jSIARZEYEYSFxy4OrnLo5jVo6L1wg2RiywWsvVmwrpFuZwOlQn6VEIqoOmt7402KNqL0fTJNEwB2M",
+	"Nh5NovoQMT62u0DbbiHEbPOxLXQQIIEVGVugRXiiyDKJsSIZMN/YvO2CoIi4tZmUiYEy6iB0i0O3ItZL",
+	"7KPgbnClXYw2hPo2G8siTR4F6NeUpGBW63WmkLUlIXjaowDY3DTL6FIcTQm0Qn1JiM0DPfIz//JUP9M/",
+	"3NCANZGh0eb9V+rzjnQ1ISmHC+3LPmT3kJec0xC/tykJDmJibsqXezQ4Yx7eVGX5ue1uUGWdxAhMmtWC",
+	"r9y+cddGmhlKMvGOjMHW+orJstgv/zollYeYDXrSW8gTpytMrR2S19KqPcqa4+/eJzFmeQJHazmvZWgC",
+	"FllgSoPNZsR6yBQWyvwI+QfyhiYJiVB/RcgNYZEM0AJuItYyQO466CiwCACpJBKOCOvhgZumHNJ592PB",
+	"gY2Ukpcd7tsE9bE2mrTqgvgKPEkehY8CNInIrW6FInKbF5JweuWRE78MLwkkp9hqIci4utAc31ZHEsCc",
+	"a6BHgJadzuwteCFeZ9lXixxQs3nh/q2b1jmzNf8KQ24JZVgdo2Wcgg39lWZvCwMqXj0zrzDZTqq1Iu9V",
+	"tWe/QbMunDR1VUqgwIMZIuLsCoQiT5WWiTa8Py+rRk2tj1t9elrbz0uK6e6ehpnV0Mzlse0PE5S5fUpx",
+	"N3xFxHGIpRH41a+Nra5UKTlfgk7HbTZvFAmTBr4kpqwq7OGYQv05cyxrDSQ7GY+uUBgTnN8LLEjeiSl6",
+	"t7vAhZSq8b65DHnKW9Wx6hLjEiIkZ4DbMSUxZ3NrDyGpRBo6G2hT6vzCp+P6+NwYb5vAltz/5ki95him",
+	"RWV4xtOTs0eXmUIZ8jSOtDLJdPcxhSxIEkuCsERzekvYSXVUYKYSGJlfLZJTZi5hZ7SqSOJbbdfmZ7a7",
+	"r0V9SMnTVMsOimwR9MkzYj55QJef5Is8saDRUKLGFL6sGNhh0+erDhKP7aroVSLOrvnmVsbsdulfLJLT",
+	"HDfxJCuho6VnxkMx5zcSxfSGgGAt1eyp3jZ7oOAVpUI5ILtx+xcn2LChG0/awgZvHEunWIEdgnWzLb+9",
+	"qlbN/m2izYd6/juI2ZXnc9+XrWW+eKB01AMigG1n8Wbs8QLLd2Txxt63svydproe9FQsbZEWLqsWR17V",
+	"FvmO3FpUgAr1IzvYIjTqReR21HMarSAhF5GrIpMpuv3MWNq073dxWvrj+a3q+S2J9UdaR3FxRg5k4bcF",
+	"wr6lgrNlcUUKVjvAW40FkWms5D6qJJ/aKOdtfQmSCB6lYE2MpSKJrEMbKl3e8ATqk0FefaVDrlbNTMWc",
+	"sLAx0u1H26zGI2cyuHyOqJxMkeQVRKmgeT7EEktl693e6fcdlWFuZ5cucLCkFb7ZH1kELnNbqNa4fzlE",
+	"KpkyMGoNrgc2R9M1ivHK96Tal3pBL2tcuTyhFyqyPYLFtmsMkWyRJy6bfWpb3trxTrW14dU5mNKVo9+R",
+	"Hoc4IGS6XOLK+qwLbG8mFtrePWnnTyoRoQRTtVnxJeOifCSBZesCeUrLWOKF7ftmJ2thf/auQGaBg3SI",
+	"sDMWAr0nN6y7KVeLVhHHu+jM3np39E2Vby43V277MhxCafaE4f3pzd/xMNXCH+j8grKbrr7ACt2zOpw4",
+	"FXElsokXewO1jP6v4elpM/63iKun4yzgrLZ+aUXayq68JGxFVoUzBtyVC2jQlcd8u7TwKmFjk7G9kVTN",
+	"96keyWuSxOvd3AYZzEV18HUOg5FhLOVO2l84Ze62QA/jkGHXYVggfHfPwvbu7SVzrTCzz/XsoOzlTPDl",
+	"ldYnrF3tUeKBRH2qpJV/DySKsSJSQRcP5JH1wIHjC86aDHLLfqOVMHQe96pSv0m8DlASY70Y5L3awIju",
+	"Lv1qveBP3+udiuMd5ASNdincBLgmmxMHtANBoiVlJECJ4L+QXxUXxZlfNvd/UJFkBwsqVRXxnhEVLmz5",
+	"S+NCLVKoyJPNZ92GzUGYDQ9ojAzzPrU1LAyi8Z8KwUUNZkalBVNfbaB8TQVd5C9UDeEvBMeqQpBDKOGW",
+	"wOT6tEcv4XbTbLsBZ25eE/Fdi1o/ddR77iUtbd0pm7C5kH0QBebuhgu0ElybOqZi+hpJTCMIx/3J3o1h",
+	"NMn1s0mAMLjcvXrqIDdt3XS4M5v4LuuJ7+Dd1RO2+xVna1dn5mGpyZPIbhYMlRKCbyBioD/qRQT9mpI4",
+	"9lqNekeboOGt0MqeL3HyhihtZFZhDJgs/vGMx1FVPCDAJ0iiFWSUJadnMUZLfgvISERk4SEmsqlVRNNM",
+	"C5mxg4Qeuxq4lXm5ZnwVp/4z8wBRNgdZhSizxzwImMI536jyLLisdua4qgdjSaoxJjQNNIlcdQQqkVRc",
+	"kOiqWDWBKkniGcRTQTidycQoWHU+7jUXqpoekoSpaJFk+BLT+I1r+8HEYtUu9nNHQ8V5gCS3WKXm3M4D",
+	"ygRfIswg+cNqEi7y3gCamACNK3iNEhNVpvWRP5uqnwB+ihOovGqZ56RzeaeVVTUb+YKzeG2GRyKEFSI4",
+	"XNikgb5M8NIAZhARUhzrOZv/JoIvOWBVHnXhoJK8BXayq+gtWaHaVIGzcj7fnGFx7Wp3z7sGEfCcJanq",
+	"qnlvCIntRUr22PmVIcLoUTGD4+LRoJDCMQi6SAzX6c/Pv//2h/94V1jfjsVXtivuTpoUDp+Lxk7ry7D8",
+	"JKgix1D8El0blN0bQhJpr6q5qf1OLOAexEe4SNmtlVjaXF9YSVRNysePL2yR/VgG6OzywpSEWFFJCgv3",
+	"6OHDi4dNyTd3ItrcSN/YSLyOC11TLOzivPnVCkl1F+xWLXqycVeKBQ//dy+ogLIvPM8aHHaFTQt6oUUu",
+	"aIs/0DbNzgDL5G+1SoH7q27kvdM2D+6vrqF7d1Mz28DUvmZrdENNYpAXGGYUiCVZTokATTmyKXDakIf2",
+	"Cx5HRgboPx9IZMDwTkprDMu1tZbKpm6vOL/J8niDDCAMfjK1Gbhw5RkgwpQpsW4L0pCFxu3EfX5kYDvM",
+	"ot8hN2NPPN62Fx53gjjRODoXrdtywf5NN8/vWnZa9Jf23VbrbU31am8heM4cxrzCN06xhXBEYOMsftuG",
+	"6FGGTL4c6uMcoF1vAEhyn3GxwiIi0VE33+Km75xEclzeHmVRgbjAMSLvTayjUdRtkgZGki6TmFgsAOhi",
+	"iKgyEI/TLCoVbCXQ6imbV9sfWwIFWwELGqmRCQpLb7QA7Z9EcMmShW/a9DKA81cmZ5Z0SHisS+15QZBW",
+	"5Wcn9ZU4KjGuCigdSGBqQ113Q8OoWul7CAa0UeX+ahVq1GSSI6OfW/ScNpUsuWvcYJ0Ar0qkM0zaTd5m",
+	"b+0ocZ3zesdw8NWCSwL5uzFlxDuZfeJZ/dyFMVrkTRN0gzsHiXe7XCuQNaj3npfltud3BAWtmLrjsnKy",
+	"NB1fB6y6a6oQ6RUWvABagCy2Ooap7VTATB1qQoIvIiOWeYAWJI5GDCPIv3MxGI6q1nHRdzccgBWT3+Ie",
+	"ueUZMSetTtALPp9DFbPcezNLJYmu8nG6BADOiG42i7Ee94jps2TG45ivjtPkBDlAHg49m5OHAtK486Nl",
+	"VzSQhonViJWmB8mD4KCHVBy9R1F5rpQhGfKEmHDkcrFDZRXZTfPcjHpzSZZUSsrmAYIpzkzn4LJ9n2gO",
+	"GyLF7TRRmlSfKXuGWmz6wWHKNvs8K1Mw5rMxjM5EBdk6hNsCaeqgJi2dcqo0bJcfcoSdTQQLXD64wQl2",
+	"gq6NDkFYJNHEwbNOghGb1AIeTQI02UTQmkBUutN8QK+ZXCE8YuYQ9vpGE8jt7dDviJU6Rn3nBrSGhwXi",
+	"0Zxvt4bZsZfn50cn6OktEesRc42mqar+ksGhwpnD0ZedhpMzxEA7m14Zm8ibDxxtNQ82v57f8Jg5Nkmv",
+	"Q8RSbK3Dc2fBFGXY17ssZbK1NIgMMWNdsWTtOzue8ocoM7JxP9i2Tog334Z1ycN3iyuTQxxs6uVwoNTm",
+	"vFhV21Mp3BHkp/aCE7ign8SU3Zh0Sz/TwtZQ3JTxe2Rp+wnadp7ZrFqRq2VsSTkgOg8VAShbfV7rM7yo",
+	"/1+B08XmMwdZdIRBxMigLhCIt2xjlPS3kvsFkLwJaV1OaodouFKsdUXAReWGHWfYD+1yTLbiiuRXZC6Z",
+	"16AFm0xkWYRjz4BHbOkzg5PkVT9zLDqzxnehYhq0NoXUqrnTrmnZl9vGDdwx3tkCrLUr3veTbupQE8va",
+	"iB2yxwC1m8GohxWePpMeWV3Gx69e3qo6dxdm9IZViNK8v3TUjvnnLSfjPFo7JFreZZJkkuk7LdGB/PXJ",
+	"gYIaAhh0P4D8LZAB56++xL17H4c9da2rw4uG3aSDz+h7eTBKzOyDWEdLyqhUAit6S8ZQSAUMbVtQHfQD",
+	"d+Fcr10WV6PSllAcCbjNLtu9kMXlZxJkZrmz1204WhYV2jSMncI1c3FTOnEajrUOTuGyTNm4UymjSFs7",
+	"xX3uCmG0pBLiVn2jpQ8Gy575onsKk453g11SPFvHMFVKku7r42TK1uWx7t9+cQOdwgY6ClwEJepnO+ko",
+	"jxXr51vKLFtBdjUHTVUUloLVa9j//1YJV1IlAYZeFSB8y0OsAuS1I6kIEOMKU0ECREnEl8GI0WXCta6D",
+	"pUwFZqEJH1UG9nb8SypoRH9NSYBCPAuQvTYnYxPDQoIR08uitCF0hTKqDREWikrMTLALUSRA5L3et1de",
+	"JMwQJek0piFV5Er3w2aCCAKaFRj8Q1Q1S7gLyfo4yeeczyXEM+ilPFoTFGTdM5TIUlpUwep33WpxDrTU",
+	"/ygQ03ixNTV7QQ/Iqf8LQ9BtHT2NNr5BUGPCwYzhQJnlwTvZeI0YN9TVXRqa6oaGqDYZDQJ/MlJuhcz1",
+	"+OpgTgWrCt6zU8F89VDFdrccI81XtvspqAfMrP5sDoO7S1S+C7WzY5J4Vfzriyw65G5qYRTjSt5lX9zR",
+	"D2GPQXvfkYMHn6DnKi8ir6Wlddx4EH1ZgG7ghYjIEFf5HT6DwhtfWqGMn0o31faK+tDV8jpVo8jRAdqh",
+	"jFTApNaUWzD1+yuBXhuBVWs2YW2hu8+mHt1h6q+VF6W4wzdIivpQdGuJWfTp45GDgDYb3V7ree9kiKEV",
+	"jq17qPu2QxG3Sq5refvmkfJdLV8dQl+yx8T9qUp26Ibh9KvdToo86ED6Mqm2zswVwgrFBEvl3PZNmlex",
+	"0M0d1Ki5y7oy9ULoTQ2Obhbb+Pf//X+QvaOBf+dpL/ovJ6vMH1bmoD4AtX/6CGZFjiv5QKKYzki4DmMI",
+	"PMB2mQqIue7D+dVQzxNEvcC/5XQfrLQgXmIaX+fqck1uVG3q03ZGNu9XMTJ8Ni9BX3uPSKsz8MrXjN0u",
+	"D1tDQlRj8b8kmMGljwQkW3NgT3m0BqRRusTzLGDEVFxNtYEu8froCpk+UYKFVcgYVyjkCc1xSQ2z1wjr",
+	"HS8aMzAH74rRTs92WrdIT2Is5RbscpwqPobjpTr1QBGm7XGMljhcgC9GKsHZ3JAmNrk2R0MHFG65Nshi",
+	"ZbipoIfwVrrko/CKFzSDQ3GeVBTssGjhNvNIb0fOE7QgOKqDrHfg1GM7DnNZVZPDRwy+i7yx+hLjSL+2",
+	"xIqGDqe2/x/H16nix69tV8dv7BcCLQ6oVEdDW74E20jTBzJLUW8o/+etWO3ILW3qmOKZCVvdycWrNeua",
+	"cDjyPotfs4GxhZR0qvQmkghiLrKkfLg4lXBzWpUZ3gw429I3W75y5rXUeW5Tusv1MTFd7ltexPaxYwTD",
+	"Tndn70MiElWDMKNyhrYZvC6WzSRTckUitKBScaGlo0JLLhV6OBig6VoReVQd+GEhhttppP4B1kobbY2Q",
+	"0SlbPY8brwdcyGKZ+39++had6p+OXTj56W80+nDUymI+jL2R97IjN/2aYoGZopWhIz/c2thKqG8gh+iG",
+	"JMrEdWlLxQhT6cR8JHiSaKlv7EcbO684oHUirHYoFJLZ3Sa3uJiFoilvykZWBhbk+aUtjW8ocjYfbysU",
+	"kYmrFWHKijCqUEQjUxUhSz4G6PHs7eod0s6gcrIoN6m8IIZuRRIamaHj9WsBn8HbOoFvxOWru0HiIvcF",
+	"XqiDk1c1N7XbZPYhLMJM/t+fTVha5g3uY2SF+isMGRtHAbJnCOpLviTa3oN0LaqOAs9o6XuxWy7KiQtk",
+	"MLtsQLUt5BHoI9rLeFktuNcRVQWzhZFVLzvGChZLnW3yMsfaqEP26bY6ntVRsUZTHN7MaFxxe/5D7CAM",
+	"lgkX+lwDtda9MCzpcSZODopY4ptCzIUnwQzUebf6DBDhvhXmfIhWkNlj1aW+GUtgmwZoRhmOtUCkCYXa",
+	"LVzQOfzmzidq8pEaj1Iz/jGfbT/2ID3KH6GthyN3KsdTQk5qrRtUYDBt2DZNnZWsod8nP7BUe9onOU/V",
+	"0GItQNYyMgnEeu+WABVOCjWqTfx75Sb0FMD71tSsltAJA6e0WQRfBugtD9CTMEBvzCkRoO+wMvfSVroc",
+	"P/8O4bz6UT8iIXdJeZujUsu4mtn/8vblC3AEaGufUeWyvw6HUWltXGPBNHbbGgRMiwu+YjLXUjRxcpey",
+	"0ZUWdL4gUqFEUItCutSGvIL0JapMYFEp+67tPmhSn72FMlyRGRqYzWOCpgKDi/AKYS3npjFBcs3Ugmhh",
+	"rE+5LIwZprfAWiCx6vCzXLWoqISoOB/HWMxhZ3I+XmK2HoM7x/4QEZL0HO+O/eZkmah1+wJEAq/GthfO",
+	"qtwr4E3gqQiJ0a6pWT9LHxzrafdtbS/FOYJxQLINUeFCH9QxOapRrfFqvCXeHR63dUXtqqhThfrPv3/7",
+	"9PX31y++u3779KjLbZgNQi6qBo1ptJuK/KbqTZiqnIdeDZArhv5+vp5NMtJSOGWC4Eiv++6VRrZp8RnT",
+	"Fz2n/mVeLdIe+F+M+AIdA/6OCNxX5pHpIOTqts5+RoQRa4c42VdYMIddVQOMq9cBxYRpFSheo74twgHp",
+	"2oBdNRX8hjBEWMgjrTrvgelTYeb46xQUCpN7zOsbNor3QPcpW0a5wQMrm5+aG/qNp916FPJ2c2Hfbwqg",
+	"CivMV8Jb2VlvPJyW4sKoWKI+XSYQ9YTevngTIEBBfP7y+tUb9PjxRYDevHz76g26fPTwKDCWOiDHgAvV",
+	"BPlJZQL5Yx6Chhtr/RcczL66o2LpimaZf7K6cNaX5oCsMD6mUq/Q2EMCLM7mFRhDWqU2XRDp/A1JvDa6",
+	"GGehvWwzDrQo1Z+FVnzFoNBjRMIYIDXt91opE17w04aPc7Nxqvi4NqH9Gmnj0SAWJITJ3Bicrh0qWd+5",
+	"ZyGvwmjDR1c5lo/JBtK6hL0pAS9HjpNgLEBe41l3HDuW1FpKG1YZESW7LIdkgHzWTFEoGWegK7j5aTUo",
+	"H7J1A1kHJ0R3MOXqL5sqfYDLsyHD26yPnlKaVGo6bwyAqs8z+IZIxG+L/GG9VnQakxou2a369Vh6ldab",
+	"KyC7xrvaMSQm8zyrt90GCnkcEzyHxDSOlnhtBDlVbffPneGpLHHSIY7CB1hs57YGnD3K2Zgw3bDmeG8T",
+	"M2jFWmMmCpCx5ersRFpnSdRohVqqw9Y2loVEktwSgeMMFDD7uikyCXo+IIpVWStg4OQ2zUmlqpqkIuFV",
+	"V3ebWzNDgTcxvUZpsqnNBnIpA5NsEfyTbehWgmEnasul6sChb5aqI4e290pP+fvcKX1/iCY2St8dkFV7",
+	"qnQieiy6ISI9X/VuSUGWEiBLt2NsNQdR6j460vBu7sHc9e4m98W83nDSD82RbVA2l0SVAE+WRGUW+y5m",
+	"U+MthAdw41Gzad32ugLfgOVuERTpPr5TdtWm1losajDoqE6WUQ07qpcOXzFL3bXSNxetJmM3U8yuEDZV",
+	"6PNM3sSdRIBRD6fFlJiQAJwD7FgXAxxouvdbovU7eznRRutsLHdb0Ora7dfdta2S5tRaN2mrkRi81zql",
+	"o2ERTRWAq+weN9cSnF7NZ7PApAWxGOwIuzAqFXBEI15zX7KHctMxGcLXTDIk0rNBAUJ20EmBKMVIy8KJ",
+	"fpVlEfo34Dh2jhYPr/9nfPy3d/r/BsePx+9+GwQXjz/8U6+VTtEMuW81hLZ6geWTkmytPm23SNLqlLji",
+	"znYqPbg1AwPvAiH+NqfP0rOPkSJ4+UAa5cv6EKw8+Reba5Yo/C8Fj4D7lEHcEFuuI6f8/aGuiaf8/T3f",
+	"Eudq12axAwBXnmEap4JUIWNjGmvu1M0ImPIYCb5CICBNoAeWCsk01NZ8tW4NtRiJK7bQrnSjGdc+cS5A",
+	"T7+bGvezbocSHgNGfZTqswbSYRxNtFzSQh7EF+pfDBCkblwM0JKyoz28uaoSyAzo5OEcauoav/3MLEUf",
+	"OBujFURTOvznoyvTSlvCgigIZASTSA+dz2aFa78ItFjXXj+BxWkFc0W2cdmh0vha6Ct7ucM66y/VqkLt",
+	"uX/XXpcGPaDZtbGzz8JK/gM6Lu77oN7jeOxuQLcmV7XKn4EdbgbJb6tY5yUAWeRCL+8P+yVRvgRc4y1h",
+	"D5ZCkQtFcjiNBUxEQRJBpAG3vTXV2p0T2rW3+eNlNMUpWeB4VtAYpuu8NvqMC/fHu8ois6YAXbNOAJNw",
+	"9erutnZlp2r+XTmrWBXRYpFbdEml2+FYchTyW6jBoqTjxN3cWoLc8pu9k+9MH7tCwwFo5DaMV5tUro9j",
+	"nxqGBq0Rgv0887LeKGvC/97yCK8fSG17sciCNpdRMBlX4zVRY/d3Dn5pCVPJ2Ds57vQXxi5uqKRjUiEV",
+	"ivDakEXrOE9TLfBOX2FB5VHVbUvNB1KmKhGfcPEDvo+JJ4QdG2TNXW51Onoku1Za9S+IPRoW5+sY8QCe",
+	"SWDPGs/kFhDYIk5rVcSRkwJYoYiENNKrDHOoxYc92s3Zfd+Qr8Vyt4ZE22i7U1nbrgd+oVotoJc210T3",
+	"j9kdjrtOmfNNZ03pKEF98h6HKl7DVY+r17ni7fIm6qT0hoSGgHwna4+KSbABcoEinJFNxNq6wkCPLjon",
+	"vRZFZVfB11GAlbi6VtwYGm7h6+88bafCz0/njGRQ01fmXlYhGDVKk5hjK39/J1TZA0C8auFq5tHpYMxe",
+	"2kkF2RlX1h/rllU9jM/LluG4R58XfPFA3og7FIw7K5hfRVeNyVxXtKgZqtSaXkBxWVtg4PrVc6T4DWGB",
+	"xcvRrTN5Zl38REqL39tqg7yBRa7YHvCh8U2ppAIGV6vWVhI6hibN2oqhQaHHyo1Tm3QTagaKSTTfF3jF",
+	"72jXdNYvrjQTkSGOmz7aoRcTMFtxzGZ49RCV4mVnwb3JPHX3UBBMxmMSZNFU3sJoc15xvpP67fb+1gPB",
+	"cNkbCH/s6u4wMXy1mnCpiFBeeclik+fFm3b0OexQNyiL2zWRamPr3q4qqYpMgjA5denBwzwu3otzMzBb",
+	"eUl2L8ytMl3WJHyNt4WWtJi660YzTnt36GvduqKAnS8xXf6ZgYyHYZ6Yby4pi/bcNi3DkyxT5jBEe4W0",
+	"dwX/rvIVWNU7C7p2fXpmflPktZnUTuhyT4sW1yYXOSR7jyuqNfgOKG+dxUcO8LMpHRq/tg08reH6od2m",
+	"arGJmrdOtwoJBdZrt0MzJoRNakHhegZGfNPEKDDlFqY7iOlg9ZF7NB0KZ1NlmcuYzJQts2lRHUYOnfDT",
+	"xwCFnIuIM/bpI5G2EPue4Ep3CwDfrfS8qV5oj88W2MiNNN7JH3YHtfubrht3quS/A5j0NoLVePoTAg7+",
+	"IbLJ/uZQzfW5JWHqCmXao0MQsq1NRFb29Mp/MxqiyEYi5SEz8LFeUZXvedpppRH8Pd/R9Tnl0bqmEMnW",
+	"JSvRFrqpou0PBmfquS0v3nF07rzy47QGx+fvfh4cP343/Hlw/ND8szJQy2jxO7xaLZJrkInsBH8i5Kbz",
+	"5GiE162FdZmSBW/BN5sSfMnZXXYvsUrFnX4gvdPxq0Uq5J1+ICV32v+KROwuv1DaBZad8nn5I/DIGTi+",
+	"9lgkW8zKDeRdRHQrlLNXzZpd4/Y/s/oy+dWU85FWZBvaWALvGosyxFOBpljWWLX3Vytmcwa7Xq/6nHT3",
+	"ZVLuX0m6k7IiNQy0Hbu6rWblr8ghDJaCrLg/q8X/7OdQSuGAtRC+pKIGlaxawZqb65eqOads/tKSbQPx",
+	"iiyTQiCqd+toYhZqHaLgngAvLwA12ug3U3weUZdtBRZDliftAEXvxbXuVOh9y7DlCMkG4dTHndLWio0p",
+	"do8tESqNlWLA+iZNTVC2iQ+3mQZqQQCmwKKZmLBDA73eCq5nrDd37SKa1HndRJ/Edui7Rc21xQaicIF4",
+	"6yGs7gWF+VxJD8vHpO1KvCSIQwFzsUaWy09qohaztax3/RslooA3RhWgLMiDOvt/WqwRRg5B1ybzwO0C",
+	"4/A9NUQCKzIGDMyWUFCZZ7AjdI2HS7Oje1x3YHANOiRp+G/VZDKYun/J2uE/WM56IAsIZX3GGQEQPf9X",
+	"SUr4gdwUoMudD0n53+CEMDkSlZt6MzAMdhWAsmRdSXujb7rJYZLr+rwzXM3u6u2W/OdCvmvmwM34zUeb",
+	"qcbkzE6gqoXvqAN7R91BNC7/6LxHjStVkkbkDRG3NCR3bxZGfIkpq4E1ogpFBMcm42eIRr2YG6/fqBeg",
+	"US+rVWb+NEXJRr2//9d/dzNAFzwV8g9kmh7YhAx6KzKVVLWoj+Cbl3Zld7YpC4x491ZlzojlIs8NGvke",
+	"5mjGeM3D+5wsV48d8q0haGnGg9ZVJi3pm7ngQHLVF3C/l2T9HKzZe2D5xjHUb4E/lAXdYcvsEB34yibL",
+	"PllgNu8cg2/QwMYu43aDNOeXzTQlq/bvnzftoY0RlT7wbgsJXvC5YekOFNhn5qkkooIRz7re42X9BL3t",
+	"8+QxtTEQ7ScY4XXF9eo0lZQRKcf68dBYraZqgFYSTErLErM1cg2RbgihWa4AXvvs1Gyf14wBng8RRlEq",
+	"jIkr03Ch9ZxvFogL9HhQroZSmd9cdpoU5tgLSt9rji+tjSh9Jfg0JhVJX6+fPUGPLx/+CSWmBTKpM7Iq",
+	"hEgIEtfb/v+ecmXQBrU6KEjChTKVgyyyLFi1J9VIdLUZTVGaxDTEirQ/Mr9zr7zEKlxUHZkwkvYdQgnE",
+	"p2CTV3RGmVS4Mo7QpAT9mgIMGgZcNKwsfkDNJY3BE64Ne6YRWSZcmUsaJdamPpn7xgqQoLOSGgsSR0D9",
+	"UBBlXD1Wo0XuQw3VLTb3haIqJlscIpt3ShYN+sfXzxHDSxc5qRlVD95yXXMUi82fMN/PxljD6qaQ23WS",
+	"CG5jCfbA9sLQTddAZb5cFh3P2yLCLQKW96FWE9sxhy0b2S74V9kgviMzymh1Pvh1Xk1Pi8QIK3yC/pxi",
+	"EcHCQzStIcF4BuVFUd/89ygYMeuwKT7I4P7GkKlYzFuDaut0zgjRf4zYjMZknMH4HgUQYi1RH/5zFKAl",
+	"ZeOY3JIY9eE/+if8vuonOxb4acSyR65ENernqR/6Z1MQGfXtP/RvgJ1lghNHrK8EZpKachAAkChM30cn",
+	"6NpUrLD0kUSNo5SgPpxwAUrgHEVc6NmROIJCIlySsTkBTbOjwHhdXU4M6iuyTPQBGMAaaOoaCTCOyK2d",
+	"HOqbvo8MkGJMCk8D5MAxxjYIWIyYfSPIo06H2QoACmOouDgKsmCmAMWU3WTfgwkEI+ZOkyGCUqMQ1q9f",
+	"h99JdHSC3igt+CEuXisbJt0wI+GIORxKnCQxIK04uBaXFC+ofr/PmaWIgzIB9AHdesRsn1Dq1GWLUwnx",
+	"VvCiGZsY6x+OTE378oaKSJuUncIWaWXhwv7Cce7YbfoENCyea6VQIspw3Br/o/IbG7Rs+ZJPxzavZCeN",
+	"DxJTSSZANx572V/Vt30Vlrz5RpWszeNdzgaVBVHbDi5n123rYhGRCy22laQpvu20yO2OkLaqYnmus6wA",
+	"dM3g23JOB6JZXWK7+rxtTW3jVvOzF5+tc+/KHcz1wfZ5rt0dLA1v7m/7wgC9t++586o957l8OxEL5LPv",
+	"1nUDKYrXTHoW9+xWRewFlWpfB1/W2Zt0ucRV2CKtXXZZVy9xktjq1MWhLfMHrSv6bHymffiW+1z+Tpth",
+	"t/Q1dp5Zy33tQUFVzWXrDF7rdf6tRkFocYnRjoW3DsGxUfthOP+VN5zmUiG1dqDtZYcN8FfzZtt9YIni",
+	"dnP23a3U+Ws+x9IJbG2qHcad2ZlVJc7AxTmuRWWuX5S9s2OLJtn3LrxI67uOVhmQu1zQZLfgjKhgBrai",
+	"l2c5AmDrNKZysW811ayXXSGkNsISIoFnqud1Dbf1itbBkzZuic77fMPdUSB34PFsYwZieQPs5jooMnNF",
+	"mAk0yAoOE6bE+qTq0qDBS70nU5XBVHya+XNoQ6h6cdq0s3fYwIfZC/uzcmuGzTm1bSrsaxISYBkfqKYD",
+	"D254zAUPF6kAcmJBZzMJCQdxyJdkPOX8JiYAuIDfj6eEkRmF6BnwymzfxR2v6Vx4QGVWOpYKmQYONMmB",
+	"ErbCVEtFvP/ltRMlurOg3oLI1scmgVQVUueSRFuKLVsfDNS3A7Q3Cpi9Q7Qi5IawKIB/xOux7gky3xY8",
+	"phFeD9EoHQwuQm0wwL+IK3qbCrL58KRdyXYuiayHHuYJYaayjS0v5Fcc4oYGu4ML6w6q3S1Qz6l+WIbI",
+	"wxwZ2Q7FxgnTmam5taJqQRlShKE1wRUFkXarzgDD3sodWWWSTXQ6y9ntFalNkVB1ZWN9iWNAhR4vKUtV",
+	"FT7MS/NAr+QKx7G5G5ySGRcEYYZS5qdLZqnDrvca5Oy5IETZzVD83Kj3hof000f16SP6jwD99dNHwRn9",
+	"NSUBmnL2C08F+v+NetuidO2nrbits12aYeOKt3p66/39f/8f4J889NxiWEhzESU4lK+qJomsrL1quXCc",
+	"XY+2SCODjEcXjDCWMVdd3zSe57tZeSqRQ7dAigOYUObVrmaG9uavP2OPiQJvj9RMrpbfK/mmvC7bLcWN",
+	"PbyTvX2gbd7gZ63f9dlt/uXFeeE6/6xpAxchzH+3nYkZ1MG7JQ5npWKpDr9l/CCIbxrItpWbu7Htdj6s",
+	"qYnQSXN2kU6tONDpNoBfTpZUEtn93fJFLijYCxsg73qtnvhMELl4bW7tO+47YV62gGNd9dTSmIudVY81",
+	"ide7RbNmpUnHNKqqbZmXLs2QRM3tGwASZXXkIH/nCmEUE6WgPnESrxEjJDJQzjLEzHVgm0AH/VEv5KkQ",
+	"lAiJ+hFZYhaRU/HpIwRHHMF77NNHiSLMJIox+vPT7yxOSCbOWhTn2gbDtytmgrFSGYl9Q8exlgtdNHMt",
+	"5sVmvwHw1lY0dHN3HlN20yGwxn/3BWU3zSQoXsXXxLXYdTParn4DZW/4y/pryhWRV1nsQH7daxlngaUr",
+	"2FOObWtfR9rWU4LiIoyvrhAjt0S45JlZqlJB2lfCdjfLY5Yup1VINqWyRF7qtZl1aTKPmq87LOsE9Vgb",
+	"r22EEATnuaDCDecGI3EzILppl3UEAtU6UOS2U7Njp3vcQWRTKQytSUUqEmgnDekzp2EdmSrpYUGySuDQ",
+	"YFeYoBh0dhR4sIfu1/MAERbiSGCmIKSG4TnJnl4EIzb/9FE/PM3QXY8ChMOQp0xhpgIUkzmOUV+aMHSU",
+	"5dAcBSjSnWiCjFg/s2wicmvFgdQ9RUvKTNBGBttpITjzwRrwcD0wQNNx3wYZO4eiVNmXoJ7WkrJK0fqm",
+	"GiT22kMrfeCgSk3pNYaF4CswOmBYDyQSdL5Q8sTNYQhwagzHSC74SqLsT2ZkYc4pQwh20T8kXBIZIBtO",
+	"ZipyO8+f9N64QtJaAPZd49KUDtqQsAgLG3pEbT/2FuwKTEmY4fB/uEoS5rS2P6Mp5zcyyMxJGA+nTJkT",
+	"32LW2bZuHFfIw+WXfs9URCjBwPrwrloQKhyOtbzy6sJmLxWL01JhsnfN61D3R56U2UIOBcFZMUpLlrw4",
+	"QPY4+9s1wGlElXvqlq70p2tbXtmCYMpaFZfGVp03BLf95j+4JgXi2VaF31zDnFq2Vf6DaVLJ3n5B2o0T",
+	"Y8Fldf6lCw8fS6KqXWEJF6o62lR61eqbyrllle1LUe7bT0sYth2C972gKsAdZlAlHjcrDXU7KRztCtko",
+	"F81YaF4eQMmFqBfxWIuYE2QBPm8ISazCrLhWLzgj1pkYxgRDIZgNxWkzoaD5Is4uZnWRystHD61mH8sA",
+	"PfzmT+YvqEsJP50/zKuNFoL2Hz18ePGwycw/BL801CSr4p8qnjDQ4BVGbR6putM9JbZwcWNP7TdYChVR",
+	"uBvapIfRbyIkF5At7zc09tW6UKDb26wu9LVLqRzPmmmhs1ivfXhTYTT+wJCkbA4WAo46FO7R/VXez5vL",
+	"jH2u2748GOxSJGrF89v6osG7LsF35NbuiYpliFJSW5uaYBFTIs0ViMn48esGwT2ISJnc/ZaGvDcncUdz",
+	"+Kl9zVnCXW3f158+zj59hIcSRSmKuJSUVGfItMxVAL1680tnRr0M0HkBmvzCKeQFSXvRJGW7Uckseh2N",
+	"lkTMSTSmTPFdN1CdZf2KCASFqzJdFu7Ihujt8fng/NHxYDA4O7+opHZFXZzOw9JKaJSSGpXHKXyt4xte",
+	"k1kBw7yLuLD5QSAwxpvF6ja3nNcG4TyvyGQZeQ6XFZawK0GdKNbs08y/c+GoWgxcrIjzxJghPPAMGhfW",
+	"1JDU1MysOfj4VmARPO+IEbML0EFXAPMmaAQublpS4SdoWg2ZYLacD1iSu50yDcFHSjeCyQsTcUG3+U6w",
+	"FHXyZUMs51tqmxZU3CK7ojkYCuzm996u4G2e5fejUHXDf2/IVRnc3SHa1Z3c6OjNhlP2u0KSkfOztFZj",
+	"8uMsh7zfPma4qhhjJlfVSOZE2zvg+rV5myaly9Tqv0KR54/OavzDJUDglHrjTKlwHFeEnTRVfPPd366W",
+	"Fw61nPVfbYVDVjqrasKE3LEiCA4XJLIfXSaYrYuT398Zf2fnIC0dgyNWOAeHiCp7Y4WzEoyFO68HWQ1W",
+	"SPHzSR0gKM+EFI/w2jivtBzMS5C4VMTL83Mk8Zqy+YitFuvcjj46QdcMZTUVka2yO12jGK9Qf5FS0DsD",
+	"RJfJp/9XyWDEnlw/C5D89BFM5E8fkcEqIkd2FgyqWU1TZeMlDEHmnDi2GTHjtxVcz75IKSsgIdwCW/+u",
+	"cSUDAPotEWv3uvmZ6l7jyMzQ3fkICN1geVJec/nB/CwvZ7k0OFo2TvpCCEHj69vFQ+MNUamwpNndD2Se",
+	"tGhebL4oOnhJCk+daNedp1g46blRkKZ0IQZfyFisr1kEXOfAAkdXwID+Nl2mUqEpRPy4fGqkSLhgNMSx",
+	"uR3cKCG6TYmp1w7gxNpMhstWsUL85NEkxTlP8gTYid4umuM99RZwGah0abKuyjZs8KsRM2/LydDKU63y",
+	"kCs0sXm0kys08cysCTrN/p4JvpzoHmQSU2X+1I/Nn9C6eHmSj7NnOdfEgpiCAwVzLv/Lla7MvpH9Ae2q",
+	"o3DbV1rZiHN1r3p6akb67cu5k8JXGOvm1oVVypeTRoiL6i17OWg/t/p5vNRE7zgFWIeaSmbilt7mqdHN",
+	"M+gSf1Ja//JUDoGfVe9zuiPcLGtCav7uemG8gyWwi6J+WxuT85YuSUwZQdDGxuVkwshEjU5JzDU7cBub",
+	"vEJWfqI+40YhAEuLGkRZpvYIqRlUVXvY7RSvl/nNkr6u4MvEWqGTYdEpomngUq2sn12fW4xb1d55K51U",
+	"hXBrk8du4kONV7pSMpoRHQqObc/LCJ9j22kAOe9uVqKLY76CqB4ak5LOSBkwVuYs0GLIZO9ap5C9E87V",
+	"4SVOMhsGoKJyN1H/cvDY144P4MT/cu3lZj/mAXyhn6nqvUNxwBoJ8ZPTg8s3cAX19YGs0kkLRqZlY8cc",
+	"mmtBttLMvKooZOY4yTauPslfk2ipRbvrsT/SCtwtTt+jOZGAp2KiH6vrfRYs5W4aWen9YHPA77YTdrfa",
+	"ZJVUcSZMaeoVEYMNnNXkPrhmTWudm7MWQttg3+ixkqhNRf3tZK6mqTnfn97axLsNFJKaCgbfZ9dtGeRO",
+	"aBHVOwsDFxV7GDxmrHAT4MYGGbrUubV4OeUCsX4U1tB6peSCr5g+c7JwL4MEzVPfWeSHdIU8qSmrU05z",
+	"tLQx9RRMOJDxdpeweHzwil5gD/iliXgrZIyUyjLkV77WAZ/5yA3suA3Vdkads+B6hXqfPX1a4HgMRY41",
+	"cd3OovG4FhF+C166FyEFTGOXuzHH1LH5YewHf8vcoxmh+cfFoVZt1ZBImWcBVKgXCRVEjqvAyt+QkLNI",
+	"Iqj4blLEoDvDtMi+Wp39tJF/UIEQc0PY2EH4OAb+lmBRmXJbTqPwJ1borDCnoEXuwttsJ1wnNkBmb5y8",
+	"OqiuHCRpmyTaPJXz3QoqbZIqiaYW7ayvyHsVoFTEgVOFtX5gnaKR1I9AMwnQ62dP0MXFxWOkd6yWldJg",
+	"rkmEJfr5N8j9hZ4+vDuqzDTypMYmUkoXw8rraPuaAKhmPZhUpfPefKTqQr0ZlzJzYZH3KkuDdjeLmehz",
+	"0cH5zaWjaDPrVgFQeS22k6MaSmjnOIHsFr01INm23q9vMQWplo+3EZ6l8oK3AVjpx1whd8sV8xWcVuBx",
+	"DnoLOl/AAUCVVqgqTeS/QvJLa5P0eX6AfYsl6X0ItreH7p+Z/f7hnfvebnfFHg5pwzUcVJpvde3mxVnX",
+	"V6PK2xhAGCjUv8Lgt7jKtBbqP6USYbTC8c0xbXf/1/HO2dZubjTHnrt2u5gm3UoM8BCQAKJ7SBTiQutx",
+	"JBpXeWJfFzKesqYklmS1IKKc8VSd1spTFfJloyTxtsMP9o2GEu0VonpGgGzNc/GajvPQtKGXHesllXDh",
+	"B6w1rnTmLS8Kuj2T+rzAyFay06NnIaqk4UNlRAa7FFVS0xdIVbhWJWnQPZKtyJqHZqwtvGJuILL1z2QR",
+	"FyCr3LvWK9J5YlqYVSrIT7T65YSguUl0RKwy10pr5boNmlftEBaKOe7uzzL5K6dhVlHjjo5Y94nCMet+",
+	"/HyO2pAzmcbqXg6I/FtV8G77TeKPfExngUYO8UNLjpjM1OGjizockV/62VQvFeoOovJeOQTX/7TgKKZS",
+	"ERtO5C1zd/9p4VOlvb1VDh5EiGdC9b4EuZcu9UYPwox6Cm6a61TzbpVL2/cT9f/1p7cBehp99+b6yCQW",
+	"neJULU7haYBMxYrMF4om83Ax/vt//fdELw3MGw5R4xfKhrdQKul9+ABCY8Yt42j5lDsHetYHvQmu4pzT",
+	"ImU2izWVii+JOHYBIH7+qyme4TKLbczhcMS07JQBunVLEhilQ7p4S5NCCo8kmhJ9wkNoDoFCF4KEXETQ",
+	"ZsQIDhfZ/bhpqq0o/z59xuOYr8C2ElQpwvIRnozYiD3h7FZLUs7kcMSOEdQhkQgLgrLaLRMAwDfO3FMb",
+	"MPTPv0jOJia/DrsqHBNN5cmJ7ucFlUqiVALamdauEjynzALyJ1hKNPH4boKmOLxBWKKJ/QE6mTx3BUnC",
+	"9fG/kfUErMQwJIkywZCmpuyrH968ReS9/hlNDJP8j4mhEEK5dxmlScxxJFHfHDIzmgU7UYHe/OX6+Pzh",
+	"I0SZVARHR0OImVViDXPUPWV3vTfEREpOebSGhDa8lhZcQkCoqXGrwhReE/1FQVQqmGbYydO3eD65snh9",
+	"0qFNoMnz2TEUlJmg/uWZvbmRCsck0N++PP/G/LSkUlI2P4LO9UbSMwmxMgolmlybOMy/WUobv6jFtoON",
+	"YsDtJtYG8vab3mL6UxMgp7fXJpubrZ/ttiMIRTC7RJporpiGxHqV7Y7S6pOgRGEbth/bnSiHp6fkPV4m",
+	"MTmhDAJRT+FtW4rOeN2yfXf96rkXcj/sDU7OTgYONwwntDfsXZwMTi4gqVYtQOKcmlxr/c+5SZjUUhSo",
+	"8zzqDXuaT6/nFiwrwQIvid6DtTpn3uT0BV2CZtzY8ImRrbplOdktXhuHq0QLHkcm6pZKCGyFuBbd6teU",
+	"AN0sMfUzJ+JwI66QbvxBf7mqK2MDFzrbMD7eQd0gYGig4vlg4MSmg9f0pMMvVkexq+odUD//5j5nzxX/",
+	"Pq5nUqbOjgcP3w4eDweD4WDwn72gF1Gpd9fYjvflp48xZpSgFzydgkNVq3u9wdnji+n5bHD8p/CMHP8J",
+	"DwbHjweDwfEg/99ZliQyPAuAhDJHa3hXzJ2pG0yexttbxm4AGTeeaUoVjlJ9kH5ou1DAg3DUw+m0UfBG",
+	"q5b6QAFmCbTYcsOBAJNLsypVX8hW7/RbHDlUKHjlrPmVH5kN7P4bicxLF80vPeNiSqOIGNtVOohb2Gt2",
+	"Bi4dJ4NG6L2D7G5ZsUWN1nhtXefd9qh3gPwbMWFBNlriW3tP3J6RG5nRmq295Ylhj39xsm0m/EJ2wx5G",
+	"EORGGE/nC+QV9ttkzNw/MW7L6+fVvNqNFZ2qXtT39M79sCEQzrrR8Q7EwHbKH0pI7LoWB5AtndauSoS8",
+	"XXhIgAuCI2IQNrU6UtepbXYKbaDPz1XM6DceN7/xhLNZTI19dXnW4hNvOX+BxRy0kcvz8zYTAfVaSrCg",
+	"iuLPbCnQuwy0EWD9HFWJwg+BU1xOf4P/Po8+1KowfybKCcf9Tuo/+Pn8dQ817qHL5je+5+oZT1lUYm5t",
+	"52SsXXO6dzq5rw3bw5GdQKXNYaX6bOwuKOaXCAJgNAZo6gRNCgJ7YlAdBFnyW4tClT8/MSi33q4yMdA7",
+	"ah0zWxt0H3WjuBtLW6KAJPauG2vb6O5WR/sfRIIUyVUnTh51ECfnhxEndiBfxUouVvTR3OKkfSUgzMwE",
+	"+5jovx0Paf3WN90+6G6ZS0LQ7KydT/hTPJUA17LdW+EabUilKueCbWycgZDaC5LPicold7eOVf4BW6jg",
+	"/hwE2S1a2x1fIWL0Xi5sZMIi6Tf45vjs0Vt4OhwM/nlwPhwM2ssZfNbL72J6Tzibf/poASeEKn1Gj6P4",
+	"mQ8dRLVZOQjcqnIJ2IUFVwB8/LP2A+ynXFyzDMAyImGMhZaY+TY4rK6xzQdhvvm7eiHacfPuHNqRP+/S",
+	"T/CHlwYdaV1rk5jHfywBsItJv6+F/p0RLnCAG5qiflbixOG8FiPGdNPdDvnT3+y/rG0fkZiYuJOi6PkO",
+	"fs9FT2lTXdaEYNrxU5MkEgm8Yn/gE+InO0dv6Q56MLgLlASrhXd/4hawVxZ+/s5uihN4B2yS0GOT1LNd",
+	"+Xv1/K1pdf+3VT8BPo3NPDKqrQWaBiwNZqAIgNZHJ6g+ZKjyJsrJ+k6E++w1T5tR4tr8CczM/Bz4z/Yn",
+	"zfQsJxZdJlwoe+kKFOOJsXZLyNHv9ryTsszWfC1lmCJAjKyIVOYe/AS9IaEgygQTmNgniKaJvrAbKy/f",
+	"rs8ZeSARX7ErZDfAEq9hWgizNTz1TwK7o/27rYoQVCCTzUM3178Oq8tiLHuBCFkUwohtRkfMNbUvB48R",
+	"w8sMwcnwKbJhM2YdVPbZkxEzAgWFmDEO4DbuFRPc4d37m/v9Ss3Yssrvqxq32G7tt1A1GPu7zrvny9OQ",
+	"fzepVUNym6fXG/bm4WJ8PX0SPZ0Nzs4vLh8++tM3j3s7rkhUp07bnQLcT5V0+9Pk3/IvQdG+b705v9nK",
+	"Q4QsDFwGVALHf5VoLGo/p7/Bfxt04tfklt/4QqedUmxGBgJWvx/9gRViQ6FS1FZWCaTOcvHPq6IYr9B+",
+	"7UIdQvfNS3d42m9J2fDre3ARAVqd831doQmgi51OFJ+gqaaHLUaAhUJ9+JW8D+M0stgHFZq1P4j7UK4P",
+	"pgbX9OUF3h+gtxxZt52ozanp4I43DYo3enW0kMCGIWcKVBNQhKTC9X5ph/K2Oakt0d5bvq+bhCpeu3qe",
+	"bcYAEHQdR/C7GSznvWIiRot3omp14ezs+Pxim0NNN7jUDS666QoPzQ0et5gRw963qSA4Recm0UnSiIxL",
+	"9WFtJk7mf3ulWQ7JVKCYSBQusJiTSm9cNsZsEg6/G1Y0SmPAwti8Jdyc/cHi//IN0yIK0JeFX4T/v3A2",
+	"lVOEkxgzZqDJ3EGUVR/aYjtN3B6YFFGMc2cDKn8J4DsJi6ysoWrEDHNAPHeMJQDxLrlUiDNTXbx/eX5+",
+	"dILerniR7HwGTWAMIwbXa2DncqUtqZDEMYnAONS/8FsiYpyg/gLHs2OoNGGSlnAsh9DPEq/tWPK6g8ah",
+	"ovfX0VCbdUFuAYZWfQPp6U2QshGbCCJ5KkICMfBZvhElcYSIEFycoB/MhoIH01RSRmRex+CBHDG70xDs",
+	"NIPh4X/Fi8I30fGTyi06BEjpyRazMe/0d7Ucd5GNlXLvbGDk3j8PzsxFQrVA21VknWUXCGfdLhByOn82",
+	"5ujXM+kezqQdGKT2lqmYpbxToErQe5ERc3v7rN2XEXdas0n8ZKlyNDlRJmY5r6GPY0FwtIaqWWWR24ZX",
+	"TZZcFTfpc7FmJ8CJYATuzGDmeLyZVSvvDXv2DNttaFY8m3OpNyzafKctN6LbEPoozJKDMkdGIcdPDk9P",
+	"5yZt6CQit24h5Gno+T3abY1X5tWtAaGFpStm9GuFArQDbROc/D6Rx69izErDqtG1yub46W/eX01ByIXe",
+	"9wwk/GMeJdsPjUSQBIuN8Vy+HXwzvHxoP5c1mq7bE+frcfSPGo7duOM7X4n78mD36OxicVDMEE8M1IZp",
+	"DqYbGEQqlchEbE+JWhHC0CRjwEmAJhFnRP+X8bFc8JWxeSaZCTYZsb79Q9szVKLJbyPLy6PeEI16WdNR",
+	"78Pk6Aphz37zyDdi3gUZTEETeI2W3GI+HxlzEzKEnb0n0pggnEOWjxjIPSLtGxWGkY0738cwOkT0ebV1",
+	"c1ayburMlLO9zZS7DFL/vM8WZ0Ie9mzZ1+LsfAL4L+4SNd98AmSx819Pgv1D577UkPuX/JYESHO3pHMW",
+	"AM5GTBRBXFg5fhjF99ToXZntWnlH9WesFmTTXxb4pc68+vLFOlymsFdeDy0hzGE6m9oXpmxDMcgmyPyV",
+	"DwdHtg+H9+1q4yM8dRjRm2PQNAC/YQbVI09GTKsPcFyqDHDEVuD0LZvVgkOVXnvKx6ZOwmpB2Ij1J56i",
+	"qs9nT7mdBAgq2uu9C2e/2clHAZLc2EpYn5S6CRdIEiLzL6ww1DIz2Dn5fY1FbrsyFPAG+UC6up2or7f6",
+	"EYo4kcZNa9PEvoeiY35ZfYMdUghLQFOipatExUL5VSd40RR65fHN3ieXx8ZfjaQ/rpHkYRK1yaEDSVDO",
+	"oGsfpAOrTFlEb2mU4jijdIzzXl/88OO3T98CkbKKqAYb3t35pyxH1cm6aJO2W5i5XvO8OPjP2row0sxB",
+	"0Ntfjdga+2JLP9jpus3boDWaBkgeZYWdJ3MKmscf25bcqL5cQwfUH2XYZnr/uLLjCKcoEZ8+YsAWG/WO",
+	"7sgchXNcnxzHpsjU9mhq3fDp7e8b8uGqYhwgSMNAIjo8+7w7h3adJcNmEfI4oRkYvq+O5GeF7ohIW+RY",
+	"61h6M96QdQHW3K/gkOGLjb3iyPZq0TsBxwmPaUhNHmP2yhInibkJ9kAdAX6Y2WoRxYIQeWEKXPI+WpYa",
+	"S6IUZVD52R0sFpPN1o6Y8vcmD1nrV6moRmLfSu/DLF42p811M4eAXzPDBsbpid7yGwK3VHPKPJiZsVFv",
+	"DGUEvzWNbVUyHN4wvopJBA1sQY28hodpa2IxFyS8qSFJUVCafdQ5lkdSw4n7BvPYz+8SygOFKn7faJ7Q",
+	"ziIvipIVy2kb2gsk193WHNEf9D6tP4YNvWreh+P8Q+AxfIdr8lwmDT2h0rIPctbLvFjuu//6+D+/6e0Z",
+	"bpNJ/uZoG3OQlJIbvqxgGz1bpASmMepbjHMT8mKSGArJa7qtM4hTtTiN+ZynpnhEZWrsC/N8D19jqehL",
+	"bx6KcR7fjadhZKtOtIO8M71lRG/jQbysy8yAgw9RiQiLdo0X9qBQjfKaL85TvQTZZ/pGmEtb9hqmYTNP",
+	"iiukFv4C2Zb+CpUx8f2ukOAKKzJEgB5KJZIJRASzkJygV8ZJD2FF9oHtfsRMELE/xtWCx8QffioJiogi",
+	"IM4q3dt2LHnc9hfLM52hUfySSj2y/tfF9M8h/YH+67P/fPr67b+/eS6fL1Xyn0+eP3r+y9P1y/W/Pj4h",
+	"F4MTSefF2kTDx4NBUDn/GYnCKX78zZ8ePby8OD8bFAscDV2RpNZUKRaJqpCR35OVZap7lIfbttN7o/QA",
+	"dKvH85CFwLLBbtlLWd2p6p1kvJ4IK0WWidY2Yr5CEV8xlGgTx2DMmCr6tjBrFAkipUulGjHy3syP4hgw",
+	"b4/5bIb6l+ePTZPXRIn18bU+yo/qw+b23j0eFmHIhSChQgsuJEFTPTUBEaUJwIx6KDhwVnSIm7DfeAGK",
+	"6Re6pTZEyl1vKZuM59JmrGy9X3Wje3zK41YvvMRsbQcnt+7jF3yOKHPg0o4FYV95YJkVe3iKaUxns2Mc",
+	"bskk+d7T41B/4sH7T8CDzhCNjk7QTwZPGeJch0iR9+o0lLcT42E2J9+MxsrkoXB+A1rC+4QLRSKHIm0w",
+	"wLUiOUQ/vn12/I2b07c/vAxGbHI1OZbG+0SiAD0ThIULZG+mAogLFnwFsoUwJdaBNm8IXoLjfMRM1SRt",
+	"qF3B+FBI4liaaHB9ghtE6P85CdDkn/X/Hev/+5dJgDBSeApm2oiFWAiqNV2HUS0AHWhG37sM0MmDCeon",
+	"MabMlmU3quPTk7NHlyhZcEZGzD0wKNwkqhReL6hU35oVug7vyeXS0PJbzm+eCb5s2/Ytb9vShw5o0fyJ",
+	"MYzav/A894+0f+lHZm190vqVl8bz8izG83n7t14AlL1L/Tmspexkr7nyc+6qTpchgNuCmVwRd5Ogrceg",
+	"h0W4oLeFn6xIydzrBP2FY4HTXv6Iz2YUohrfPHllnwLi+vkj9AqvwUN24IuXM3fR4dq0vOeAeUcERzFl",
+	"JOv1/Pis6AvoclvjF2zZAPFztwYgJXrD3j9fXDxyJyrclog0VFB/sPf600ep+woJekEkehbj5ZSvMdNH",
+	"hStYm1HcuBAYIZEsloN1Fw+2vkuvVyrfUqbjuZ3xRhlys/j20rrAENk10bOUKoKiBwSniGg7KSa3nz6i",
+	"iPhXRnqPVnzau6vKrowECYlmvp5XaeXnd1uvjzI+OFQaUi6erV8k6LmTr7Ale99hRa5Axl2BJIp5mCqS",
+	"iquXXNHZiOXjRGeD4dn51XUYpoTGVyXmuHrwP9/8+LJ/fXY0YlU4c5m3bYuDxnIF0qc+1CpY1R/dqOrk",
+	"xhI9efPXz/0KZ98o4LcLYqZbIhnq41ARiaIHi5TCZc1RkBEoACpHmqqZcmPI1TFb6wWfS4T9D5vv+p89",
+	"QVnQYEzmOIY6CMjuCzlixVGPejFG4tNH+20UEYnKM0FM69BohqlCv6YEJVigmIyYK8vySypoRH9Nyah3",
+	"NLQQHojEkjgsjQvQdRhXCxs+aMuonKDnasTy6iqmdssDiWI6I+E6jMkQyRAzBiR0YgRRprgLNRixvjZX",
+	"GYnRxLw+OQqQO5UC5A6jejsw362/a/ZU7Zn8+52dTWfcDgLxbhHxvyo1X5War0pNrVLTfbvWxXJ4Z8jX",
+	"NLYvqXzCCz4v6g9bIjl9P9Dpb17IQEMKU+FA3RsK/atM/yrTv8r0L0Sm/9FzwVpIzs42hC9XbezdNsl7",
+	"6gSZuYLa51N1VuaTBQlvLNq9KQ5pi2HymQG78MxPyNWF+o1rBJlpEIqEqEIrLEcs21JX6PL8HGmRIW3J",
+	"Tb/AZoz1B82NfRKvT9CL3HIF+MYK6+0lFjc5V187quyc6BXsZu59jsdbIffoYS7pvx54Xw+8+gOvLvGs",
+	"2xEYYuZtgoy9fTyHaAbx9jHJQNZSISgRJ+aJ9fhUTShLhXBtujCGXODzh496w97j2TePosE3Z998cxn+",
+	"KXr08DE+nxGMB+HDhzganD3EF9PZ5exsej4dTL85Pw+js4fRo/Ds4XQwGwzwAJaW/o30hmffXF6cwxnc",
+	"4eDHuaTKD/7feubyT5/Fxya4cDA4O78wUo/lqIBZUfK2gX8fuuoUl3ejU+ROua/axT9cfiEWNwh7Hlxf",
+	"g/D3ww6W6Kk91A6pDhUVjWvzgX38xP+oOkbeqBQn/VXr+Kp1fNU67lPrsNvyc9U6Ht6Z1uEuAL9qHf9g",
+	"Woc9twG6wJ5cB/B8n9rRUja/Ow/MDwkUypjYrTo5QlygmLKb/McxjeB3RpwnJSECyXT6C9FsT9mIwTOB",
+	"mTRfvDLJCnAnD2GxoaaMgVrLcg9NrSZTG0MqbvDBFZEBZPtjFPJkfWSyXhiaeKSZmBSfEwTx7O5yfoFv",
+	"TXZr+ZI+KHuSHkgfWGHEAGZdCHqLYz1I5y4dY3WFMNCCRG7mDl6h7JzSkxsxG0VusxxRH+elQcKYhzcm",
+	"1lMenYzYNUMps1K+0JMJZDg/RyM4BEzc66h3ZeBrLW5drt9eDh638mG9Mm/8jqrljtEK/hli1EpCWuuS",
+	"AKKAFZlz2KdF/cNysN6/ubqKInKLmUKxZmg6TRmO0S9pREOKqSBdKkKamMpX+R6+owq+X6+tvurTX/Xp",
+	"P64+nRH9c1WoL+5Koc5m/lWj/kfTqO2xiTCq0pH8sEyTd+NppLtq204SVQabfMdXLOY4yjn4jW7e6fjm",
+	"oSLq2KQE6WcV+AVTyjBAHTSGU7+1arVf+IrR2UyrquuEBPALpGFRhp6YAR1/R2XCJdDd1BpQEr35y/Xx",
+	"+cNHupneM6WtVvHmpg2R6/RXyInp/znq/f2//nvU2xokHmRbeXNyblz2JtjS9GR70PkfNijA8V+FLWO4",
+	"wGWa3VGsQNBL0rp6iNpKCfkSIF8BxAOztYm/JrEkQ0SVRYTFaOKMq4k/iZHezhO70SdXSFpEPKoQnmPK",
+	"4Koeh5DFjgD9Y8P+on4EAKC1GkyToxP0hrAITZZprGiChTrVm+04wgpPzNYB8YGFGjEGqXoTzcITSEzQ",
+	"XxF4ZexSbeNN6vbzxBXWcPw/cYU8ALzkCiBm0Z9/fP7kL0/fjl9e/8f4+u3b6yd/efn0+7fjb//X26dv",
+	"rOF3dhGMGGaILBO1NshNl+fnQTms/YYkqpXd92NSKbbuzPTT/T9zqlp7w28f2Rj0Kha32EkiNFUUNWJa",
+	"U7Vt17m99rN5L8fW4ea4+WrWfTXr/tGjEb8acQ1GnB36XiGY53dlZ9nBfbWyfgcr6z7i8g9nlhltokYJ",
+	"Rf3sHNbKEyhOPFofNSqn2jQLcRx/xYD4LDEgnsDSfEV/+MOiP/yQKm2/9X63gqdwUn9WyiMVxGE8UgYF",
+	"ij9nhVELzxpN0TiBuyuKlDBNNMXtW5ZFCkGlnXTE+3JdwzX0jMAU9eiNOnufoAxaXn5BcAxw8n7FYWiF",
+	"wwC0Qv0QLygRBsEgSUgs7xCBQX/S+ZI2vmtUHp4qNMnFp9YW2IhNnAiaOA1Gy6HAHP8wvCWmsal1RCA2",
+	"Y+KDwk+yigru61AqyYvyOEF+gIgNGiHvqQRNJgvMgAJPLrwE6mRIAPfjjGhSumgNGNYkyMIvEFYjVtD0",
+	"jjZc/QGyxKmOPzEffSBHTNEliSmzMBF18STXhtiQJ0SlDUORVO/ZETMi0cQIQF1iUDunprYvHNKAgSao",
+	"nv2I9SevfnjzFp36kPenv9How6kvnydbUAOfGKH+++FEdDrCBo/Q2Tm6uEQPH6GOh9hhzxYv3GPFxY0c",
+	"2/kXAj78TnGKLgj69FGByA4KPViISMrmY+jEIn5n/fy7/dFWn6gaXYeIEb3in0u9368q2VeV7LNSybps",
+	"ojqvl16UrygSXx6KhN1MW31HXXAj7NF6j3UJv4rTr+L0qzj9hwJw2CK0DoHc4Mrd1frMJ79O0BKrcEEk",
+	"WnERORexDBCda3OGzVGIpcFpxmFoqmZAnIK29sBYHDFjJAKUM9iN/VFvScwmj3k66qEZZZFEo/LeH/Wu",
+	"0MhYBa7RiBkp8Pf/+u96X7Ob1Wfgbn5DsAgX/w7FZ+qqAJVvVA9QWGiznkuFY2fKeUwwq++lUN+tqYNS",
+	"SoiIiHBxVzGVpkwj4vAzhcuKaUwQDgWXErwdsrZaEBfF4UdkhtNYEwVaBFnNJPund9y9u9MSPm0K9QHv",
+	"94a95UnM0ylR/2J7OpmJey7jt3Fx3+ID4Vn9+VtXM+gwdQHL3tMeWf+reP4Lp9M/Pz77X8u/Dp6zDlWm",
+	"rUhoLvzjJOKXU+xHSzwENVO1pMkm4J0a2U/1fsLrLJtpteCSIKbFTkwliayHjwsju42P17TBy/+Pvfdr",
+	"biPH8kS/Ci43boiMSVEkJblsKjpuq/ynqmascl1b1TW7RQcJZoIkrCTASiBFqx0V0U8bsa+79wPM08R6",
+	"N2Ke5m3eVt+kP8kNnANkgmQmRVKUZan40F0WMxOJBA7O//M7DLyC6NrrCGyDPtPg1smOzKPn5oIRzEGq",
+	"XLTxqPGsI2Ln9xuxMeGC9KIUjyJTvYCkImZKkR6NYzntZpd6ZiyjCi1xg2UtqO7PE+YYwVn9NTKCl6sw",
+	"grs5yXOOtnWP0R36l3Ys9e5Y6pq7XKqx4+WdD+Qh+UDwyEJFrGOFBeLBtwkOPoUuQ+F3FBjQfnKxqgF+",
+	"35jDuqzg96s2aMsCSorglKLH1Yf3lgU328nRwk29iVyCcudY9tjtdO0H0Aq7kEHb/tgPkj8/fqfKcppe",
+	"j4F5aVzvzbOGmS0CJLgWBwPO4kiRCbZcJNi67oSINI5JGDMKOXZEwnM0xtvrBfUYEd0Wy91Qm91Q81mX",
+	"xvFL76Q84mtjLRvrkltRGp8UM6XWtpiSfeuOOW1R1N9vEne0oj45YjTWo78uC6V9D7fcWlnICiXkxeqM",
+	"xr67hGzt6hllk8b8ktWX9zDkl0yY2yeJ7DNvSdSV0mxsF8TP5il3vKd54u6fDL/rgRdVWS8qjQmzjU8V",
+	"UZrHMZlSyBpybSR50hG2bw3xY13onacxuHTMvQAJMwQsnZ4LR0JK0S5f/h7z5X/wiWSXNv/40+ZLQjAQ",
+	"ul6Vl3lE808ctN/7TcancQycrTBNYLXgeVGc+vevKwvij5Pv8FVmMnzJrHzvgK2SnH9+NVkvQ9/sWGma",
+	"vrfomyfq+8rHLl+/1F36EvpI4AdrIs05q9oah0vJQ4hAmH9zxbUKbCdAFcz0WKwtyTaby+heOenMI8D7",
+	"yD3bMfQdQ//aGPoGvLvM2vPO4c5BUeI9Ff4qgd0mrojVUu8qTW0ZtzyYPQd3BXHbqZzLVJPrz2h0owke",
+	"scuEQn/ZScJFyCfQdTZhJN6T/Q9Mk2gvNVafP0UzRGIOm5Jcu5IPCwwLWRJUaBLKBLcjokIHcGtH4L2K",
+	"XH++vP6fgo0N42GxIlFKYjnkIWdmRmSI1ST1TsWa5tkhtDY5mMB5V1siBVYruUonkhU6VSmZpP2Yhx3R",
+	"Mx88w3NsxdMJAXbkSrXaZlRWOwG9wqwY1wHhiK2EuLdYykYFPu5SxPyjR06JAgfUjOMCyq464qjx7GSe",
+	"CmH6OA1AEa66iiviFVwFxorPhHeQ9e+tkaNWqzB1BF8+K3LvL3/EbJuZVcwGJGFjrhi5/hcS79FEc0UF",
+	"CRn5INMkcIt2/RkoE8mtXtmEGa/h+822aZ3ckAeusMywncxfUCS3jpxjPb9rHYXkXrZ+p5HtNLJNNLLW",
+	"HWlkQV4ku1PONgYZ+uJ5R7hnENX2oxZenfNNZjL6bu+6RiE7+gEpKFdgOo0YGVOuE0aidJIwr2rh+r/B",
+	"1TN6/W86YR3x4uef3l7/t06lVievwHeiSCjHfaNRgbfl9McXS93+7oMfSPlCVuq81rnHj3zunv19ew5w",
+	"HNk6wBcKE1h9WCe9CaKD9tpAAlaOqvkYGsn0hj1F6DBhoHSX1SlkN3RtIHLVWZ+6B9/hc3/UcopsAWeC",
+	"uULqbqZI/j7TioFGYy640uYQXbJuzIY0Xq6FLOQQw8Guw4meTSNeR+WwysAo5UpxluRrbVkCQY7g6x2t",
+	"J63Wk9azZ0+ffvON+T1hVsW0WBaVdgXNkzmtZJbX5AMvEdGrVFes7wXHU3ZzQYXPwh9sUQWfZctOXM38",
+	"XF5c8ZKGI3CRkD6LpRgqoiUErR0pk2rP6DYJS1gP5E5P6hFLjFi7In3WEbOEfgCEbqYXyvGYJSGnce2E",
+	"9NxwPWKPNLwIbH7z9j2MR1My5grk5WINRqtVJ5j2YMnRNcLpCH9I1xUH+GTh3KqdyiThlzy+/jzkLCEx",
+	"eEEQrPPAHL1OpRaQXsLMwwwH0iwcCR5SFL09OKF4Jf/Mekecejd6G2Db4uRI5hk3ybm9xX2mHTGmgg4B",
+	"BSfkEVOWm5pFV+BIsH6Ens98luGseEfiqygysVHyP/8US2MWcLZ/BskOyNssv7JiL2dX2d0E7/YrRlpP",
+	"WqTZJK0WOTyc40nvTt++tk84MN9XPFaVTRjKnUKXFIkXSxtzkiUjsTXFiTWa/zzJ1n3srfuqMqW12R5Z",
+	"odJstlqwR0VCxZ64FXdwbbmywY4vNf3wll2pyUMqNXlr81EzL61l0FU94sY6o4m+qpVL0Xm7zzr8XQbP",
+	"XC3KnNox+0aQBWPMy1EBibgKY6nShCkA5kfviUPCB8D/Whtkx4grbeQyV4RdohNoMQsbayRuxfnXLn7x",
+	"v+4RF8B80RY1262YmaVAjEzYlgvAjo0CtUyFXBr5z+jsto50TxKiClTQJdnrxuXuWdFn2zj0PZkv2KU5",
+	"R5pQpdKEipCR6PpzyISgMSOX158TPuDXn9VM/9fJJJGXCwbfumL5rgTuUsFaLDJnF3RTb+ndi8w/SPw6",
+	"O0nlttz6ceQ8y/SuSoHIKRFsivZcFmKluSGJPXLQ6iPW6MsuTkfMVupDIEJoMEIjyRCmcsB1nXzLQjmG",
+	"EvzMyJqkNu08t6j6NLzAhjvOtDohMaOXtnbfezifGb3A3juzNlVxu5mIblOwbmhLudDNT8n158H1/0wY",
+	"uf5fOsnq664/k5iRMTXafQlPQKtgkxN+h3VPd2kG3RG/3dZOlJszd8+bXQHUjkc/viKoFWXKTZbNAWo9",
+	"NN4wjWlW/JSkMf0sGBlIrki8R4fJ9Wfg5xHzsgkuacwjm0IQU/LCxUA6lTZ0CCvwnxnb6RD9Z1OuGIAs",
+	"hwxbqIHUcT2nrSJJZNIRThzNKMwuiycXNjUj9BL2ASdhb6AE1cuOqB61WrWATEc8HMHP1p8pkwtFLO/H",
+	"aqXfUsNG0MFp5mEOuUtKUmQ6koGdqxGto8JGaC9g+t5iZ6Gbe/X6ua8BNdS2r8zU75+oItEe1Zopizwd",
+	"7RVp4vXVBVX21S/ci+9cUN25lbL6MnlmCq72zkzZ2EzJ3fWOM8yEWXfScRNnyG0deKdofEP/JSBwQkti",
+	"LlUrB9Qt/HkHnluutPThNVf6hXffnadGbDGs3aeKG2ZhHZGV4GZweD/3DpFZ7SIVqa5NjwNmd63KA1fP",
+	"rvsG7833rrsq2zJ81n78is88gXdtjIjg2/wubU65vDnSarSOCROX8soqOTYwGdcrt4uL5wR6c1jcI/rH",
+	"5b2d4SS/jKgmU6qIGtHERZnnVb5BIscEkSvUHnSrVQERXvH5nXppCtXkt1aLrELb3Nx/i/nrNYdESF1w",
+	"IWswDV+BGnRHaBnRKxLKS/D6jvJ4f52cCmL3RV8RGkLSUf+KxHSaacCgZJvBA9JPNWrekP2T9+vNdVeq",
+	"CceVHvJLJkAf74hcIS+PXOdEe68q7I0s8R6Ywfrn/g6j1zsp8nCkyPqEU6Yq52JiF+O7h0C2Ya+2lZNA",
+	"JG5jGILAopbZ7ylssH6DlLuFfmyJfj8csfCiPAsahE6PVBeFErIBqPae/WlPzcL1dkSBsMrqwyJ6VQtI",
+	"T6a6KwddFcoJg9e5YIJ9bUdkEYUwS7J2g5kB2McJuP5JlQn0BZGEXcoLFtWCjuiNuVJcDLF5fi+Tkj1S",
+	"dfmVAeHjyfW/axWQ56evAqKuPwMez/VnomTIKSTC6o5AgdomQmZLwjG9i0UBYuQ4D5EiQ+nCJrmANWIz",
+	"743msusCKHmc++o5DQDYsSqUumYXPT3kLOPnc8K3MNU65+hbAIm/A9z5tXPBZxPAFxngWIKDUksC5H8y",
+	"k9oo5LQ0GVsXfw6cJM0hsXnrqcwR05gGZijBI4wMZa1J5s7GTHcxUuXaqYsFEj0giUw1F8zdX9tQIuY4",
+	"Wd5RXl1qWYoFQi6TW5csiXioH53Quq1I+WXEjE6+YAONKZgBhtfOCZa7M35WFTzLvTKLrOzLFK589eyx",
+	"IOzvFhQNRIL2YdWYBzUj7AxbqAJKY5tYIRk40QhWKLliNs+ZRbUyzmcF0/J+HdtsgrFgZayCrOlX5A5k",
+	"kncpWYeRbWpGbG4SAKds/1picM3x58p7j9fClldWxAQ293aNmunf08yuQBp7Zr+19g+bW6zusKf4ZheW",
+	"o+ZH7L+ai1bsKS+bVMbRPXqoAI/ig0wTRRTGqVhCfksZife4DzWFMBPR9X+Mc2UVDdaAyLQjJlA3ngqn",
+	"uDKBcLLJ9edOpe2rtFwh0GKGNpshscukI+Yu+ScMvGhecLhOeh4Z9zDjiauOkBMm9sEmOPFca5iYQvps",
+	"IBNGeFbo4RWvQAwYArsdAUfUw8q00BpWMeWYg2SVrKqQYp+NJ/oKICVScSHkVHREZvoUFMjU6uTnSSxp",
+	"hO2M+VCwiEQyTGGBzV0d0fvp53OSic+DT/ZfEOywd/bKPXKlFsGXjCiXsecvyDo34IJr67B32MhkJxa/",
+	"NrG4JnGU2Tb2NO+KUv4Izr9cDvU5CqJ5001LSDvKpaI7skv8fRYvsNSZt4Nevkfo5dd2c3aoy48WdRm3",
+	"2MEt3CtIskOaAsmHigJNwhG/nPlpB8a0AhhTBphQBMdku1+si8dkBcTMZqyF0ZRLBgfB5GUPhszs8wyS",
+	"E/ZmDi+MDpVhOjVP7bI8azRblS+LeYxnZRW443WQjstAjvf+9O7ns+pps7Y5xHEGxrtDNy7RbYwWC5+b",
+	"rxapOngGVQuyRQlgUSFEl+kNuETlaJ+F7orXcqgyxEXwcicJv6QxqeJpID13GHo23zvTp/CZjsC8GG7M",
+	"ens+rKzHjG479DhVmvQZUSEVgkUdUUVj3H7mwSce/X5gLvZqnkuBK5IddKPcSVccXG6lv3bM5v6M9JWY",
+	"6+pcNGNrRtjnWdApJD/L8cSwuuWc7SbGtSbPuVMsiJ2c3snpr01Or3c8yvwTuLw798RDwsx4LYeZeFyC",
+	"h5hLsZU7BmRy6ktj7+4Y5o5h/iEY5qPvl7qULW0D37+ErR1kKNx3BusPSUwK8xsZ9Hyx8UIHtYlWxYhi",
+	"yekkviKA1qC4ObGYct8R2VkKSP9q0XZBmLzF30/IUasF+LOqIxgNR+7lMJ2YmpkZewfeW2SJnNHEurJO",
+	"c7zyDZESgs1Ml3uUKTNFi8d5mGgnZb5WKVOGuHBbuRNS4VFe1/qKfOqbRANo5xuzLFUMvR11vGLdBUXf",
+	"cuhm6e5ZZ7PViLaOn1TalWeDp0+ixtPm06dH4TfRk+NntDVglDbC42MaNZrH9LA/OBo0+61+o/+01Qqj",
+	"5nH0JGwe9xuDRoM2YEP5X1ml3Xx6dNgCyZdhJXm9Cr4QIPyWBfnRVgV5QNyK7ET6feCp3Scih5GIhHrO",
+	"PCuB/TOynm11YMXJNnWQWSl+ii/Y1KH4yAV4ftNsMshOpO9E+uMV6fYEPFyRfrxtkW5XZCfS/2gi3YpH",
+	"QkUmxTd2lB7YOXIxvDufwpsJE4pUbd891YPajpiLi/zHLo/gd5HlJ09YQlTa/8BCHRAuMKEaWo/hG08I",
+	"OAiGzKY1G85l++hRrWk4gvTjKlyiY9YRSkuIal9BsrqQABMpJ1c1bAIgSM9bGtvLr05+ZFMX+uyIEb1k",
+	"mAGO8EGklzPq7kwLgEXfRkBYrFjWKSDwvCl7KsscpyLqCADrt+FgqohzHnapPiEUFo5Fbpkc4oHnmzGL",
+	"0BE2SX1sCHAIHQAdkZEwluGFzRoPbAuERR8NnVKYiH8JHC+1ekecCpIKKyzcA7AVR60W6YAYwWS9TuUE",
+	"dtXhneWK6FHjWZEL5ye84Z6Uv01bEXoy6UYUAiOhu4BEZZSVSrvy4s07J76OWlBnD2S/auAZXIZrpa7k",
+	"Z/7r6Eq4i4zsFNw/uIKbrfHD1XAPt6zhZkuyU3H/aCqulVCEkjkdw09Fw2R7T0/cQP11XKcwWeCFnIpY",
+	"0sgmR4eALrmGbJShZnof0/8BW3qxWrrPBYVa5RvTOc+tjhvkCJFK8MHAqIJXExbAL4YvEi7Ic5zQ/guu",
+	"JlLBSoOeZ+559/3pfuv4ibnNnJK5w1Xw5KJCnyvYJ8Sx4z91Kn//2792KkuTVIPs8C5+nJuXh8hiQS+X",
+	"JL0+2kizo71ZMwEJwBWU3FEAOqhMUl28R6DXh3LMlMsVpeIKseAYVOlzbRH3qZfAmmWsakl69kD3Toiy",
+	"haxcEzqkXIB1QUMsSMXGZJ5Vw/2wMgIp04FmSa1O3jERkd44jTWf0EQfmNO1H1FNe3hWgE3QRHeEgDqc",
+	"nqFZhNMxL0joFK1CYzn1yg5wz5WyOoLvmRNknge4gRPsn/rdzz88//7leffs9J+7p+fnp8+/P3v543n3",
+	"2/98/vKdNZCah0FHUEGgzBahkgBUz5xPB6xnO/AU9wJYYEl3ZiKZ8V85dWt1A+k2fC+oFOzj7CCTxKyI",
+	"5siCARJkxaFzQ+dXfC5v3ylRguzsoZ09dC+ZYn9s68fO647T41pbNlDsrHfmyT2YJ18iIXmbfTGKdTlS",
+	"zaQdoP4ZTURGV7UbdTxj04wpj/eh0vLgk/n3D5qNjU0zkMmUJkU5gvMFYuapvvxoNJiUETNUhqE0oXqU",
+	"Qyjlw1fmxeM6IFClEQKjwSnbwJsPuaAxzC3AkrQAXNqkZ33ZB8kgfNpq9Tw/f9ARgEEJpeiajQGXBr4t",
+	"yMEnDZs3I2n2UdfJLyPJjMamGFNYH26f2FN2Pcb0iti1BMMJmuBXqbE4lXRTNMvHFTlqHBEtjV53ZbTN",
+	"fqrhETkVmH4TWUj/mA2pEQ9p4irn4ZY9RWhfGVEW2N7GinARxmnEIij/skCa+RRhMgDeeIn5lGaaxhaU",
+	"hHbE/BTN+FGUGJNaGK1XQphkiKBqcirc1Tb476v/53+TN6IjXMAFOwxNqCIxwzcrElGBf/bl9b8Z3Rle",
+	"Sf7Pf9TqMIaWEpqHdARC/+FKjSi0Mnl3dv4TUUxrLobKqeHZznPEA4QWlLD/HVGl5LeUJlRoLuwykAxK",
+	"0wgVEvMx14UV7K9wbc4sCd9rgZohwUq78q0UHwBm6FLykJOYZVi5JEodvFAkhSZCporQSymUsWDi68/m",
+	"gGoJwJJ9LpiuR2lCReS3al8D1oPHdnXWqSxrran+am1MHVVpN4IKCqW1lOEyldX3PVsIFNdseJjycMR0",
+	"3c1io4Yijo0GwP26hq2sNW9L86s+M4BnkMOtDFLTKvjUhIV8AtjxRmiUk8n7oKKMqjmQccSSrtHFDG0K",
+	"aZshW9UMeGE0E5U6T9rkJVS/klcvnxMmCEsSliaVGT806sU39xdbmVzfpHoouRieQQ+5YtUs49eWie86",
+	"wd66EstyCEI9NcEJICtIUHh4qoqlfaZ8VcUSt9VWzvCv2WKtxQ2d0ERZjm87EYMKbZtFotfTCHT81/fn",
+	"Z69JVVHBNVcsaneEogNmpqlGckq4sMguNQy/s48hSyY66xuJ3hypWeQaHgc2Gp9pGiogMBL2FghjqhQf",
+	"cBaBjE9kqhn0pPSkFSoWpDojrwLidL6ITfQIxZeqwTRREbKmAkDFdERemQ2w2lpOJvadvfxVXTRCe2YC",
+	"Tj+45Ir3jQjVo0SmwxFANTtxPB1Jxey2jmQM1eQnZFHDsdvdEVzlao3RKWKj7FRR+SFW92HGpibzSozN",
+	"M+gIpwPt4actUYUQKAc7TFhfm6+k0TTi2igoPC4S+98xfZaT2e3L/XIKyEA+PUOdj41iOhHDOROdTnSa",
+	"sDpeWD06Z5TwmAuWuSjQcD562moeGgWkT8OLAY/j7HpfppBLgEwX/+rKgQ+2FqJN7Ug2r2ilqZZdyOzI",
+	"houlnOTvTicTc7679kZcRnv59235oRqH+43WeeNpu3nUbhzPQ79B+y57XH0FKt5juSBSezRJrv+XZuT6",
+	"X8jTBvm/65lq8Mk2vGxXPjAq6mNAW/KlYWbq/COjwnUM+33GsH+FSoZ3A+mkjcZhWDwkXDOE9y4TnIVC",
+	"07xEj2O3TyuuYh+JBPetazRCfPzWWsfz0386/PjsT7Qf/tmMVZ9ZowVek7m/6LSLS9WVwiMk8/s2HUgw",
+	"HpyF42arEVS83KhCQrKZCTbXxrqVEH5vmH1CRbBpFzWXilWKioY7bB+hE235fgYVdWWMHs1DWFG7EkZI",
+	"rUG5HdERPimuG+IHGEJDFr/mpO/UY99WeB9UpjQRxhAzi7OW7eB4ayksII8fMRRu3j17yJS2OkqJDlTc",
+	"y2DRx5IpRbdzs9yoch0kdLpU7UrolLx99ZwcH7ZaRMk0CZmfiggemXl/zAmmPlp9R0tJYpoMQfsaMB2O",
+	"nDPH0+JAgeiIam+Of/RqdfKOjhmqLzyGplCoF41L5L0LmHqE+ZZOb5b7sx+xnTA9rJcXqL/TkHudjePt",
+	"hd1x7ruou6W0PZXtZoFH9is44vj6sqP8Eiq4Z52HqIljD5o4BoVbTsWCzl8np4t+RFJkALQtYFTMgQ0O",
+	"ALi/L6MrNAUWHJqBRZyEOzX0HrZu0cwIgESWCJoYxwwVf/ydW+tAl2FVnmVrcl89F8B9tI4Y7cuP/8SR",
+	"FItHnKTJRCo2M+iYfnzNxFCPKu2jxh10bvEQHK11X6g/BGg9ZFE7pGNjnqSTVVUVcLpBM5uu+b4oxRkM",
+	"Exqy7piLFKKzh+Yr+Rh0uArUvVWCCqh45r/ftA8bcAhXwZReRzfmYzqBA2kkWBeRa2ncVRDyUZX2k0ZQ",
+	"QQ8aTOyHH79988+V90FlBHEOeHxWhZ5QpaYyibrKHFhcL6MHVtrPnh0a7RM6N0HT5FhVZnx0GCgxOmqq",
+	"WDLb4mN2U6ZUm5XsejN7N6FjWCHUV7gUXSZoP865j/V7IrfIqc8inULcm0ucW7MRZFSZTSGXtbwfs5V3",
+	"32/A86ni3JA8wgjcSjDYW2v0AIdxlUYPlskAvIVZp69az12AOszm74kBCHcpxsrFW2Hkbj40ZTi0PYNm",
+	"bQAtGhrjG9VQoFsIU52wbX1HeDRDquaKmQhU2lCCjMQojkTTC6Yw6JO7jGae3oOe2THMxrqQIHZWJMS8",
+	"KXKtnHSxAmmsWHzJ1AmIuuy4QL+HwcDLTMOHdJoY4aY7QoqA9FlIU4WizL1LigHmvNC4Tn6y518BavM0",
+	"4ZrtG5UXWktcdYT5VTEam4/QJGFK2+UyX454zyyCKB44wFi0rG8CfO+9RrxukB4bSIqMI2/CdQ1/OwwT",
+	"pvdhmOWs9zZc9t6Y6brc7i4xJXeaw05zeCiaw5rHZpnTy1hPO7DJBwQ2iTwQlBUnMZdFMuFvdKn15Ucb",
+	"wTRGrGYrKEhlWlHgB94giegqt7Xri/4ueN/GIt4lgS8aikfFfiJPecJPfXyh9dtUS20nTxA39UZCDIq9",
+	"PQWqLmaSu/w0RPRbSFBDtXvVBDWoCKeuC7RyamjmzYH7a/WygCx+1S2DsTiVrvXdQlCOqDRzDjHyIVW/",
+	"pXs0Jc0nhMrr/4A6olwfGddjmfbZUoXExm2+pHrhln8tCbiqTgK686IEt59pRbgjoFyIfwv5fSRixCXp",
+	"m501e7zyLA9nNIDG4xPajx7w9CZ2tJ7wOXOCE4vNQBC1C/vDGn6CmT5kkjAAGg1HVAzZYk4sWNpwDR0P",
+	"HVEgY0+WyVhizHBSnY6kTWwZ06uOgAZLs44AKdCvYPVxy3SwC37P6O29g54a60mPXDA2UZhCZG36Sxqn",
+	"7IT0RBrHPRLGjCaK8JJKr4huS8Jv2lDhlra2OJzumz9XN7SLOHO56bEuA8AlvZsqr69duKwlJ75227V4",
+	"jReN11XM1q9T5j0plnmtbck8+9ad7PujYiwgL9zc6D0AxX8fcLLKI9CvAA1r3i4JPKmLstaYFFD4XUXU",
+	"cTAxUI5nRomfD6pHLGG1E/NfxaDTImeuGsbm+nZEb2aOvTrB2czHw62igC0SMVh9Q3j51Az7Er/8zuPM",
+	"24zlunxKs7xGKIV69WoMsDY8JvV0vzFbF4tlvd11BI19xIavc0pcNVX2m0qm3bj3/uOz//KscrtAYL69",
+	"N8cCkbYCIrwOpY+8AbyXeY3NUu/OPCjnPqA67atYLmE+kIxl7shARcxDxOlbRArSTxUXTCkS0StF+kxP",
+	"GROkZ3T5HqLx9bTskWrEBjSNNTaAj6nS5Bt8JJ0QLYmQ0xNCNRlLpclhEy5h4V4sNWBXjJlG1x/MISBj",
+	"DkAWEtsmKDLlIpJTqJALY+karMtUGzslIOwjG090R0xHTORuHC5sVTmpAjM9IX401bAzDKjUoGzA2ilU",
+	"o0Vi9EpMBppYJA5Mt/FmwxWREyagoADnC99DY5ZohaV9M+FbiHpizNbzIM3GaK3z5sRP6xkUSomaw3Mc",
+	"MiiF01na+g3sGZpYvAPSKE7LmkuwgRzxwvQrIyL3zUIV4UkUD6bl+kNtk8XPV8I/9SCiwdxYNYP4mXui",
+	"qL7+m/bxsT/q6qACIEYiRiMscJibaw5V4ArQxgyl5UIF2aHvOCsarnlYNBzQcfGIT/L7S0b8Jn8nnsg8",
+	"idwdyi4XXTyUXTxw/tvxoXUgGzNaNvRdmnFqaD0gxux5nDJoC0GeX0Y8HCH3VWTKEkailAVkzHTOjBPL",
+	"Z7+8JFPrw+/OudEK03MASC1KE0b+09GTdi6q0VsG59ZrPhoQRpP4Kiu2AoAlIS14mK1Bixm95GKITUZt",
+	"/GCBcwcL2TmuzNuKh+qsEl7LgGytgDyx5WQdAbC5CJ3UODSSCIX4mDEozEORa4QhiKZCQd9GUWU+jpsD",
+	"koI0Ns9gBZyVdn//2/9HMhiBScIuuUwVDqsl0SMjxgFLKk4xcwqcNUZscRnB0xDPhlxXfUJ65sku1T2i",
+	"jKIwNfQHoFNmHKOPQoG8N138JPOKIvmG/fd9Cfd1lLKDq+TSHKWIpR8tPIBRDvX1Z1VfPx/FfFmelPJl",
+	"G5uCbCqVeU9zmbeODN2kJGvV1Q0qlsjKhP5Gy18mZmBlHl/Yd610g7nwiDmTGAr1cS6gNhjJaG23Cvhc",
+	"70YavBRQ62uYLFbkWG6ZF9X+cHb6E7Hu0zws/I4J3RH4cy2zS6aUa6PiG+UdwCfZR52xXCNWUMfPR++I",
+	"HipCPaJZHKuskhqQ1iHgY9grTi1JBbB3CnaKYbJZ8W9AaJhIpWyDuu8QAsHhxbbJUeOZNWXAs5QKVVrM",
+	"AO+CycLLrS2WJ3ayCPND/eAPqR61WkTqEUumXDFb2gwjeCF1KO1Gx1VHlIfTawhAwzWWUYMhtFhHbSZQ",
+	"igYDCbN9ln2LsTLFFVpNhYAo5r7SUPya6B6bMLdcGxYWXWJlLgVzt0wFPJrFKBBAQVwR94IdCsStUSBg",
+	"SWeZhWBTxBkQcro2m7MW69LCpZnSSsg1EQA/YfiWQ2TyEJtmnXAdUYXekxY0qxZ4mdvICiCv3Gtzr0nC",
+	"EL2U6zo5FR0BL0NMBngf5pvsKcAuBQg416Eiew8wA1upHqDeaVs1cE0QtNvogB8kF1BHKSIyHV05ZAdE",
+	"kCBKQlHkTJ1yr030KGE0soWSgfszm0Nexhx0LOEHmVMlQI7VtehCRlulDuwib/FJBdxlMYiCjkCPOs7W",
+	"PBTYm7vopApIjh4QEMQdCHz0CzOE7LrlorEyN2MRKcwB4+w8xi6iWhJlXpgzaaaCjkAtXXExjPPVRE4L",
+	"7G5G9Dq4rxEfjpghAxeGw+m7RR1AGKawQCBDAMNqN+ukcuVuJ4SStUAsjBk0g2JBVgaxcD6tH+Cw3FdF",
+	"m+XX62iSZsLv8DFwlJXkdvigXsAQSFUnqRGpUEQomNVQxqQKEfNahk83N0VvoKLS1b6UMaNiu562VTAs",
+	"7gOy4usCqUKkCn9/MmyIlbAblmM1OE1CsOkqyAwbYChss7jMnIqbI0pAYY85oLQFdeR8hosCt74zn52I",
+	"qEblBf51Q743zgzuJErTKxWQMU0uoHnSpTT/xQwzkPvMqCVKogE5hf+jqiMiw/lSIzKtUgI+JfZxElNz",
+	"gk7QSyXk1FgjXBMhSSzFEILpsZwqwKEEJPE6eWveCsJpyhFTiUJFmtEMAUa9VuxsMnM9w+/4ItnluGIQ",
+	"4odl2qns95+OjlSA5QqWENwRw5wwJgBu28tIL8j5do/eTu76KFMW0WqVjGoPQ2ognfZrLsgwHds3rwO6",
+	"jSuxr/hQMAe8vXWA7KdHrWYzqKSAGlz8hc3MvbeaMHuCueL5rq2MMQnNhpIhFVzBmqwlPVUozZr+WtgK",
+	"7b0nwC9pDEAXSxLAm1kynLm3azE/s3ua2RWw8zKHaGv/sLlpBp3I00VLedYuc648a/xGrrGubLYSePPE",
+	"8RPS84ikRyAOM4bacijhnjCxb4zVqE7eIUDx3AM2CqZlRK9IBlttP7Ujqq4chmLrxEtbpVfDeJm1vkMq",
+	"hHRTatvYF6FG54O8daArcpqpDE48zjxXLr1d5vg2pPeG4aGlB9+p9axrxzesYOHsfrPfeLJ/2Kise17v",
+	"MMl7y0Lo4bLuwh1chZk/WajmWZ2ZO4K4C2aep0PvmPofMh36OfLUTGrtKRvYDwichIBkxxidU5qpcslW",
+	"Zjke+Hrn0qZzll5fuPvvt/Oc0YB3nef+iBh47jA4wi0EwtuuXpeWdAhZpccbKWvx1hGr9ngjJS3ego5g",
+	"H2moY8CihHJnDEV42NCYH2yIhfDsmCDYuKWyjjBrAFEejFHjq7kYBkDRarVGch1x1DzEWBP0kZOCqdI+",
+	"cub9AvVJ6LAXdYTbzj2FLei8sv7SpnOLLGlpfxnHN2BLAtcX3ba4KXPkZ6Z2Cdhd6/g4qIy5cH83S5Jp",
+	"d33qdh6WnYflcXhYcr3D0dROPd9YPf/S2Dq29VlVJk761G6hWYBezUqV5++YPttCr4ehuy/U/JK5cuHV",
+	"uKGaxPSqu9DXEqqVK0EW0y0uYF4nTTVmlywGAZjIGAvEceLvV4PR8KupYze9OWwNOcGBrWhQbVs3mP0N",
+	"+IUgnuQFE11bUU1DQwxrOG5KOQBiU3pN3HBOTlWHt5JUZeGitY9pQXGbUZa0IQ8WYRKdR47wd06IBw5g",
+	"fWkJWoaz7O4mSvM4nkmgpOGFkNOYRUNmzkLbNdWBlm6QRjQOoMkKMbsNWJHQsgVUXKZCGsN8IU+djevk",
+	"HFJmXIh9JgMxm455ROksUwWCkCOqCPg/SdUVw4HBp6F/srPkmIhq0Acaw9MBGcR0ODR6dxbUxxd27eA9",
+	"0IFtWQGkGKkTwmg4IsNEppPZYDf5i+Qhw1TnBG7CZTdqt1vCjtDU7L3L1x/bOKrFoUav7KUbh8RsoMmY",
+	"UWERpaUsTbe5OnN7+pAqe4u7pDXOoQvqTJe0TzNpI9+9ffPjix9+9Dvutp60njxrYdPd1dWfIwBjzNI0",
+	"7CKSSxnSmLRJxAzDZyQVJDH09df9S5liL9xCgnFMN+tm1l0vkb/lZ4fY+kbD9JIhE6E56yM+HN2yTNh+",
+	"480ZHa6+0hHvw0ELPrtamLw5yT5vcclv4yusi3XsBM7ysval7MAv6VSlQh1P5Y8z936JVLiCsFIqIN0P",
+	"k9SgYyv8iblpYIOX2bX45D3mptkCxta6gDCHoGxYwW4FDUYAcvS111lW5vk+ahuNRrN1SMwRJ4av43PR",
+	"9WdSFfyS0ZS0aqTtomHj68/uGwNEJsia5qyVr8Wat637NyzGJ7Sbj/YMCd9b0taCFpPJ+Jn5kWq+gSog",
+	"VBkj23a1S9iYC2Mp1ZaoOzOjHXzy/4SuMrB3n1bohDH75LaaCs/yjTOaXPib+RYP4C2dJF//wcoOkZOg",
+	"tHi6rpZt/UO28XkqU/Nnavu/rHDc3FFu6IvkOcplZ87y/bIjlaOlfSqhY4xMnV055Ph7LfsM0yQxepgH",
+	"8ibjiCgWJkwTALY3p5xN/TsoGafhyOUoCja1969OSe7bcS1Wc38elXUUtbB9OWDgia0kU0wpiO/hhsJW",
+	"BWhUINqGa2CTpym2SSyH0Fh0SLn42pMWN4ywPlvJZ3RGxZX9JlUcXJWCuW5DOS2XHIwb7GpnpM1Zjr/Y",
+	"2sTeot3QI0ImHeFdMZZ0L/Du7REL86KMId0bsx7Gc3Kj07fKvUM/Z5q7lhrQU3XBQseiILyl7r39TzSO",
+	"e9Z6RXq0761bPJoDgKLpG1bkCovGzJ8glBChXVyFe9lHVzVYZu1+MVt3QaE2y5vh6oAy3TMLcEL4UMiE",
+	"YXo0WdxHVLv9PTTHccgvmShTvrPbZ/RvJtIxZIuzSlChcexFWW7CeCmwStdRWW4c1XzVyvU2byU6XYsH",
+	"9aI6W5jiuqVASF5+JVChcWSt8lWH/dneX1BadA7UT6G1MsBXIPvmQmmKcYOtAgAVvdxchyixSxVcYQL3",
+	"DBpUptX66G7unlVhfg4XPU65O/zNz9++PPedToeHT9Dj9A0E6XSShjpNzKW3158Vj8Cl8Jop8iqm4768",
+	"gnjAGs6ppu+ceksnE2YYNE2JSj8wTSJGYkoGFF5q/hLyko37yUxD/W27oITZ5fhLOaFy/82DqSxaLPmx",
+	"cq4v5QWpdiohHXGWkIh5juFKrcTpVIaK8DZDnnHDV7Fdk74KiGWfJGKa8hjsZENENXDau3QQwKmRg2Kt",
+	"o0oFwUASKpQo6ua0EFJF7aEjqCYxoxbSxn8OtYkaAONgdgcg43BI+/CzPqBN+zThWjNRJz9gBouiRlVI",
+	"qFCIAUl4jtWgLEobOgBIFfimQ3dzZc0Ks6HVnpm7ubMLtzmo4l4tayuZ27IdgWORntN/Fh5yCBR25fnA",
+	"NpPECImQuiO80Iir9hVLml5lDd/vz0hame01npBmixwekeMnZE3Gdw/MbJFzrcmk7rDX1E6C3acEW5MO",
+	"SvM9rL0zm92xa4j0xZM2jCLrycOBbaEAYgjT+NBAKY/tZH3Hs57jy5M2HNO+ZeaGJyqKWMGRc9HO3Lgq",
+	"PziqBCvxmc14xpdmBbCFbZc2RmdxKv31+SIn/tHXwmUUXqKarpcwnTURt0XqBeftYC6lZANIMe8tZcpz",
+	"Vm2XERbAUXnvRhda7jgDLnKCPKUjHIvJ/GeBrd1LFGq8LEEdkWp0r01HkkSSqROnb3YE8qV5P5jvcquT",
+	"0xxUKwOTPMn3pSNonDAazcw8cnc+IwIytPHlPMqq9+vkFMv9jKaLenXPG6BXOyFKy4myoEMYSM8Ubcje",
+	"zpTlIpX2NB9rq3rt18tjW9vhsQ9Ir/pSrHaGsB8l311btZph1N5Zm3EFaOXxNiniq9oSxUdOmKATXr+i",
+	"43iZwvNmwsTpTz+sp/C4QbPDWLGva5PDeqN+CAxkSclSEVXYiXiZ1bAqWT+eX9/P+mCwn7VOsGurWwZ1",
+	"pTQbuzXwUtmXZ/W8mbnzS4QgbrjzHaNJOPp/wTdb7qUfcqVZwqK81mFJUs9iIlGSyTQG0R5EyZTwM3g+",
+	"KID3I8TlBPPFir3GSiazb7fRFMM8sIbGxTjsnx5nff+FHcqLCcguFVpdiYiHfx7kZvFaydBQBWEXZIml",
+	"PZvg2HriEhyDgg21mRNrNiO8lRvXPwo3+3JnjtjDceGaM2/sRwXHbPYrPG4y+7vvuC1y+Pkrd69ev5vo",
+	"eR0abbSetDLXYDmNbkReX9QL9/iP/SZbUCaNfcrftRB/iC3ExcweLmFqC5rSwSf/zwWUuaLu37djfWuD",
+	"tPnze8x9wB8gUptrHD5LfnlJj5Aukrlc0JbaK7OUtu0c2o27la4sBR4tt3/sKGIrM9R1+d+bGW57G0Qx",
+	"wBCzrZzNfOE5GuPt9RJ0ri3y7g311YIjAWUXG9H4XYJufR3swpak3FG33lX4hcOo2vGNXd/edTXNVBti",
+	"31csueThkrzqb68ArqVOer/1yBj6aStI6zdcb8A/5rXXiOoSyTHlwnbOhRBP0BGQwcvFkIRUYRtKGoZQ",
+	"wVvtVBQVmnUqZMBFpEin8o4Kff25U6mdkB6OlvXNl4LZFwSkdMyy1OY3+Mnv3Bc/EPcifm8Z/E2z0bjb",
+	"7pFZF/vmEUlSRqBI+PmIahYH5Nk3R40GeUe50PsvmOCqsiIqAn5TuxJLG4sMKiOZmn2ovE5FxP/+t/9x",
+	"yUSUsIiTp6PDxt//9j+aT0ZrIiTaBTx98cNrEjHympK3159TYeXrrBfgqGmeq3xhH98MRa7g5cP7iTu0",
+	"pG8P54PK2USAIJlcFX5StVOhQqSUQ3BN5ReilGiWJFxLnrBVkjoLfYMzK36v3sH1T9bmp2alkwAuxqMm",
+	"aTRIYw2Q1dklvUNf4o4VbckSnT0DZbbo7MHcOR8fkvPxNEJDeXYPSVWlE/NPJRPoQiHokJl/YU+5pWHs",
+	"OXXx4JOcoaLVvJO3ZL7r+yfnvh+qNMfy8hG6KL+G3hBmZbdHdkt8j/N0dPfuhCIpsTX+/yj4/B/A7Ti7",
+	"UlvK3Hwzx0e/vN9xm1x5Q114XuH6wNJZbWtDor9nJ+QquuXCp945Y7m9a3IlxpI5J3cMZusS+ytxN25N",
+	"vYSpRmnCbmoAm91IQhlZpHmLQEKqk7QfczViUY1YqsaManjS/ZJD1kO+7Xzxa5Hj8Kd8dltMiJMRVFso",
+	"xZWmAjivw1LJzmSl8Wy/1WgdAyiPhgzP72zb6YgZZdZCNzngrKpZn+vPsED/6ehJLT/f9qUgKLq2mfxb",
+	"Nkm4Yjaj2Q1GZqc0x+aO9xtP9w+b582j9uGhZSHZui+9K68bc7f73Cf70t/fQwXDiigwbmfMNpUxopy4",
+	"6veY5ZbPIsMu5QnJdic/G95ZKC9RfqdlAm3bo4QOsFGvdzbsqCe2dNY2nidckIHREKqpuBByKjrC7AlT",
+	"AcLYhSPIM81/g5vIMKUJYGzYeoYLLiJzvLlSUFuc6wJY8ZuwQapYhF951GpBSitUJ7sT3I/ZuE5O7dy5",
+	"6gg6mSTGLINW5RbaU0QkoxT43XGUOnlXxGcQjBR5DZScTBI5kYqVVwZn1PMXS4X3iqM0czRPP8hUk2gv",
+	"FYxcf9Z0AqfUHFE8lhEbcJG1xLC8RCf0kqYfITeYa07jLuwlpCi7Bul4Dhl+XpbAnF91bOaFhedkAiOf",
+	"yfVnBiGKARc0drkSDlIEWj97Tz+Pr/9dp8n1Z1iTuTGV+ZR8rlCDznXGo7CQ41dvVu9nX7T4HgatXGU+",
+	"E/PWnLU0W4CVhqdyPb5iKeMuvZpA+jRWmFq/HhksbPySSplM41uz6hnaAm+D3takhOIt9OQIsI/KTYMW",
+	"j7ERFZQJGORj9kW7WuX7dn7+hHwfu+ctSkVShf2qlYncWX304JMh9t8PnKA++GT/tbR8uUCy3LLGzuMS",
+	"Fo++u05bbydgizS0nDHIMdaFVl6nhGkCD6WXlotvoDsWqbgr6JOFzGZmlHl+Y7t9F3CaZerycpaTKaS3",
+	"UnBvqbbPzmO7bCtjWI/bcydFfvRn9eQlSvdaamC24M8Nqa6Q9jG/Q69pn8W2cnsV1nPgsYNP9zXZMtOk",
+	"Uzk1s+sjQ4jSrJKQtMm5TFWn0iZUWD3fdjpVmJgMTQwSdLdGmVWAyP348oBIEWKjU9s/SoHDgrgVsXhA",
+	"CG+E8EqFddQ49NdlAZSz37WP/qldji+kuG5FJPm66vFqImkT9Xenyt4sE/L2Km6Xd4XhvliB7swzEM8Z",
+	"/wERc5mxk1upmAdWk/gqufxfaMwjmik1Yxl5GNdt8t3154QKDdze+Wgyh07muTrpiFkfFaAmg/Onz0I5",
+	"tlB0jiyNQo/o5IoMZBzLKXTR7ohJwi65TFV2J4T6tWF3J9kTDtEDwe4uGJsQroukw084zbuRDtsyAx4B",
+	"/1vUqzM4+kY+4fyuVT0Whzdp4/fGX3OP5qPUvjfxD9zW3Ld8iPke48wxXnXe4aXmPrCFvy4z6I0lwQVT",
+	"t48AAaODRyOqaZ8qgO24qASVD7Kv8N++amD/XIkKv2c01qNSN5V9X4bL+UH2yW8pS80vasoSoMXjVWjk",
+	"Z0EvKY/z3SiBB8mWDdz+jFRn5pC9v1aGHJLFCQ/cepREB0816VGdw4cTIae1NpmOmB4xbPkLWZYefikA",
+	"uahYaoxbILzpJGFjrpgiVSvdmYioke9ywgQXQwLh+xqhCYOfAtKXekTQ7Uyk6AigwJCMpKHKK4xjmMsA",
+	"FkSv1AnCmOPDU9sC7QpHwGsdgcP5lwX7qOEZM55rnTsdyRgGJXIwMHdfFQkzoF770e8cWveNfXotPDXA",
+	"cKkLQvsy1SdmVY2BZRe5DIWE6nvArvYkSGu/dTwrQTDB9pMND3QzdCe7S23yo7z+3zEuncgqu8wfqjs7",
+	"8NPzxlM3sJFgll7uYPCVT/387pYcfw+5F+57OEUDpwkrPMGOj2WH1qzp/7MkzcBBFh+4g72M5T9399ya",
+	"4+Pp96Nb+ZYf5cfmFUvGDEDFqBApixFQU8521cWDMswVK3Oe/or54y/TRE7YwU80gez3PGUwqEwZu0Ag",
+	"YkOS+ORYCvx3NitQE91Lm632YQNDfni1eWh+cFe/gauG21OdJtmgKhXZv/UoTVT+V8rU0vdlI05ZJNy9",
+	"738PKtMR112cbXcqkwsWrVuY+m2qQAxle1reXRSu3zJJ6T6qavr2E7NvINUZmRVkIilw8mhGKXJnA/2f",
+	"aSEsOnTrVcQXjTbkb1vY47UoBWUDSpYw6A+SK4xleNER0KATE3Cgqwd0EkXlTcY8vApcj/15hPJiS80/",
+	"p/eQubj1w71wUktPSwNPy5c8xjed3M3O+PJ7f9/4lN9l9me+7UA9lv6jLhC5qrSbrfX5dGszPn0LTnyv",
+	"zFaw6bYY7ldrPj/UJE/bn0sXC5ZlqZ2eHJlRuTKje39MJxOj9K8SPz+z9972vHrvtPjWXAy7QA5IkDPh",
+	"ZTqZSC60jTzMXOpTHvPBoEvDxUvpsJuwiUwWrrBLGadFLxowc2RZ6UTG5m3CDKvTZOEqtM2e/zGRqeaC",
+	"da1Em79sjrTyLjrv1+8blZgs7FMZqjdefmBq1S8jHo68BBLoPG7bb4ZUs6FMrqwbWq2lSWEuczbEOFXa",
+	"LBFiXufvy8CaaIHfkLxNBWh3zrsN/mzMKs2GqBcpTAWH6x4Up92JvOlEbnwK71Dv2e3aGny0tXU+alSm",
+	"7fDSncZ0dxpTxtj//l//u8fO7cZtpj7lrqwyFzgUc/oWPzipCzW4PRUQNZJTAck2+1LEV6QaZh8wxvD/",
+	"Tz+fk0WXWa2+3MPs5n9bTuOyhlAi2a7YUxaHcsy6fSkvYuZnTLzmlwnTJNqjYZgyHnvVb7A6WP32bB+K",
+	"5tIkrrQrI60nqn1wYF9aHyQHMYxSn0QDEG7FTcqMcdcIKsOEMQ28sPJOhvz6s77+TP45IH+5/pxIwX9L",
+	"WUD6UnyQaUL+r7yJd9fr7J1zUQoccoVOAZAHaLe5a2sJvxK3XoExCR7bLgRZ1p9mY3aaR4Xej61Ms6h/",
+	"XaV92NhIJ148Cjc75O2dD0w/frvwAaSKPnrY8YC4IxJkOYAqyBopRCymV0uq/2/2QWbLRn7K3wpc7/vv",
+	"22dnhAvNkksaKzJhCZkydhHRq6AjuLDg+rZHIpGXLImtWCVnM/OD4TDQZgmDyEFHTGkcQ7flk7kOh6jM",
+	"GyaVdZvNOynWyUtjQkDbGjNKb5En9ADQCb9vptnjdCSBYvglw2zJjjDj7CmSiqJOHopUj1ot16nLFXPZ",
+	"jEjyI5t2hPvCySS+MrZH9iR2jAZHrYZgZZnvtYjt34MtUSgrNE34YKA8GXFuflEEMjsKxUNz37Y1LBEP",
+	"MKT66sXD18h1l75vDZa8ORu+Q6vIp78vQhe31QG+Min/BeV4a/ty3BhlW5LgO6vs7qyypEBbWQejwDPF",
+	"cAL7EK/kTC1PHMObf3L33j5/jArBsPLDds74VInolYL4kZV9zuLrwoXfg0rMtGZJfuth+a0e0vHKT0Em",
+	"jAfh8PuGmvPcWpUlUdrrD0xd/l5OSSzFEH0Ecjyh4grcu1raBLwAFFW7wxgSL6hVutm/fGrG2fcc10In",
+	"V6DlJjxyAXx8y57KsrnIafZqY/93hJA2JA9+BegZ4L4Sg/l1cmqIlcEnYOQTbmURKo9CTpfpjgsn4z7i",
+	"9w/hOGXeRX+SDkjo6aiyOA5e/P333zc+fHcZPN9gzZdxmNbWOQwUDm+Hy+xE+l2KdMuN3F6t5Vu1gbNS",
+	"h+qPHjCQn/VajoReAEreERaVPAD+i0Dp6bhvmL1K+x9YqAPivTdLatR8zGIu2J7Kcoo1+6hJFbwagsZE",
+	"SM3QPyGkti3UWFSrk1c8NgzSyJg+Fwy9uac/vigDRj+3C/FAANGVS2Je7czj12W5scGnZRBBiH5T2l4R",
+	"amJKkNifHC5mNZd8gWWAK3/Cc3t/+YA24rD6iO6B0iFjdjk3wzH9yMfpGOTWmAv8dzP7aEOXQ5aUj0iV",
+	"4kPBWJdHxfnhaQpXVl1EbF+0pdH8HgkbDFmA0wg5jy44Px1J5SVGGq1vQqH7ddWI1BqRCZziKqRa1coI",
+	"0LCQKGU3Nhgt7COQsm6fDWTC1s/OX/jC3r4tNeuRqg+gBh/Si1LWI1VGE6Mb6vyz4Za8Hs/wJZlqqNA3",
+	"bCxmA01kqmsbtDd18/FanHo/5f8yq3e3nU7plHKNweZM80vYJL7KUv+z09r2Y91BxhbaVitasZ4vZXPX",
+	"8+KHf2g00dvCPqLQ6MZcXFg31YrF2qxZCSw3MKfdGwDlmGGh++g/bTSarUMjYiyZug/OrZgSPI9CtAvr",
+	"7S4vDsy+bhEGBEunJgz6ZqCYrbQrLz+alQbbC3vqMkFYkrA0ybWE90WwmYurvtCVe2lXiAq7+sfkhw+S",
+	"n304vfrxw+n07IX538urs6t/fLZ6fReKspv7RNgD9mD7wOpMIXGqm/ulHBHvHHQmyM2yKVlYG5IlTuUy",
+	"HkAjs+QrOjHma538AqVXqFbCUhDBWARAumidk2quBEJcBU5pQNCsQ2UvP/P251pA6JzVjBnvilBNeh6N",
+	"90h1OuLhqCPsO8CqNia0UQnH9AoERJ+59PhBqtOE1crh7ZBa7hfSYnVOl0vzVZhShKBkPgG8YJOUKxJT",
+	"MuaKket/IR9kmgQk3mN47F+9fE6uP4cjmYKCN+Ax6yZswBJmmFC78uLNO8fHjlqVJfyn8bQNjuuc/6zC",
+	"YdY85XeJ3LFNCbXBvm0q1dz1pVLtxm19sGJvkey+NrG3HoWXOV+Qi+8ajjwkzL03UJrsBHDVaPQTljgP",
+	"R61Qkns+mINP+A/bRqQsmJJJtFuWCm+T/9l6n18/FVxckYlNYioygkWP+2oe0RVZ2aCZe4jdyoFakKqs",
+	"ugf4R6JvZjuAu7QSzMhlN/OwGfayMUffMezHzbAfe+cQuz5BDj1vQ2VGr4/Y5U3mzlra+7nlo3fXRgQB",
+	"l4CUje1zOR+ptMMQiW9JZDocEQ8PqE5OiWDTjnD+QMKNpRNHpIqZbkLqDEmq0LzB0NSm5s02ooa+K3Ml",
+	"RKKWt7lojkDVQlh5v+YZvMOw3EYf9aW9XTsBsaqAmKOzpeKiuYq4aG1JXLjGMDux8cfuV20JADJQMhoJ",
+	"yITJScxcKwk049UaBsQB1ZqGI5uPWWJM5GHPU+/ubXZ3gWe6Ns7gPzeJBjfwOgd+io1y8eBwEcoxFmsO",
+	"eMyyGFiaJJwl+4BAAJh2dRx/NZ54BOUwakRbx08q7cqzwdMnUeNp8+nTo/Cb6MnxM9oaMEob4fExjRrN",
+	"Y3rYHxwNmv1Wv9F/2mqFUfM4ehI2j/uNQaNBG0/NWPyvrNJuPj06bDUDu1fd1Rn0Gr1f8o1b1vzFI4ZH",
+	"DHSda+F7yv9kUlWhkbLOG628SoxaQGQcZZG7O9A+izvXMBGR3jiNNZ/QRB8MZDLej6imPdSPwXVAEw11",
+	"EBHpGWrvBUTaSgo67Yj+FSQ+KNLzz5UMNdP7SieMju1YPXdUes5pDgFFq8LaM0rMGTU6qBJ8MHCpa1A3",
+	"dwWNcMw/331/ut86fkIczgeZjngMarB5HRfDE2LepTDJ47uff3j+/cvz7tnpP3dPz89Pn39/9vLH8+63",
+	"//n85TsyZJocNQ+xNdV4oq+grb0iR61W4CpSRlwMzZQu2ETXyc+TWNKI28xBgMXBJdAy+6UjrO8FAVSx",
+	"0BVDIOyjbcCTEwapthqNWkCUhOiETjiLOiKF9xDBzDdEKS4tU4TrE+JFBfb/iV2ZyQmpCXT6GbGEFevp",
+	"Zrx5NrsK+pxZSyAAB3WX0Cnpy+iqLDKc8cSS5IzW8TEkLWRt81eJcTueC5EZhCd3iP3GXkLKsMEaDHzL",
+	"VA8lPgEbE1KBTc4TFw4q+4Cc1xfHtz3+7+Lb3k/uvaWh7VXsHP8AmWsFOQJ9LijMemHxKgUnenaQSWKo",
+	"Q9t8abNhqw6d2zm/4nP5V0rUiO8kS3EnwjcT4esL8DLh7bG6KUtYBuCMjMyYEIYBcpWZEr8H60fDdvt8",
+	"7/ucC6ZH3z1p7S6hX7x1POwFoSiDqxlbN/LNSWGjOYCYQFDtDQyzg0/5H8uCPi/kVJQoEWtw99tItkKC",
+	"NWvj+XOd5miexZ6k5tAbnfM5Tmj/BVcTiQ5Q0PHMPU6n5IK8PKfzgB4FTy4q0/kiov5pXvunTuXvf/vX",
+	"TqUoSdATqs7Rsvhxbl5yYCtVYCL1peM9Xh++o0DIA8qW+4YDsLnd5JI3J1SPfETl/LBU5jWddVJV35cc",
+	"TVRr933X+5JWvIZBcEUo0Ww8ialGXT0jbKP7BcQ6ho2M7jNQmE9cr92YlrXafQ7z+HFmGneelv5+u36f",
+	"baXDNJteNNWq0zdmt6zqI0ZpX+L4Xjm03EKlJGu1wESEio8jDGPZZIHgbp6Gu4FjaC6lUqRxvLIKskhW",
+	"NydRzpyFR+47slbtzCfbKhRwKkwTqZlzN8hU9+XHbfuLShgTxIb2EwZlhuv3wVnBIfU260DGCESuiBT+",
+	"t1ddUWQP5tJrz5QeAVh/eKEQwD8g1LZ37h3YOfewKzL0OVDAHjFrlAsiBesID+AYsUTMZRIzemlux5n0",
+	"aXgxTMzeIY9VwE6hFVrQEeySCWwVYEb/IPskSc32TXnInN/s3dn5T9CnnSW2oAlzWpUt9URWLhOaXJEB",
+	"5XGaMFK1jiH8IDMHORjU6gSqS8fUrHV2L1cdga3coA2CoxNwSuAXVXvIJtrwDIt6eY8pnNceDDGJjXaZ",
+	"7QDWQJFqz4zRtU/iigIuok+xREvM38XTVO+IjjifW1Dw7cFgffmxy6NeQFisWO7zs5es8mN215yMPUUM",
+	"NwOYRh7PEsj8CGpEExaRnhUFvY6wY9bJD/my576kubGrP4j9t2YZ9s9l0BFvsxBI7QR1TWTwhgh6b1mb",
+	"dNJG4zC0v8IfjPyKP1oCRiaPl973go7A/Gjsqt1Lrj8P6nYUUPkz6YJP9LIuFO5AjKgypFsnp6IjIGS/",
+	"p+zJCamxcaFSuHeaarn/Lu2PuYY6EdRtSfXtq+fk8OnhUY30Ux10RMwvGMKEo9vzu5SHIwYutkihNh1L",
+	"ObHP18kbETLrf+PYPTyUE+6cAdkO7inyDihUxvDannmki39hc6NezeVsW7oFinLwRFb7dXusZNaikIRy",
+	"ckW4GEJbJNh4pDv/fVwRwTg0H8l6FLqhBbo0UUoAmR61WvPLvKeIpSBYcCEx3ZzQKEqYUrY5iJAZeeF5",
+	"sgfdAhxwRQaGbYD/HB6Y0WKtFxdn715b5Ml9x0T00rwHKPNeU8rz2Xd5BOJnBddJq/I+qIShuTvTh/6c",
+	"A/uAQ5F9NFrTtwi9Ephdee1njjOAdUoSPrz+TCIqINPcdRs7qrdgH5/LJOI0ZujsWFU7yVd2naTv1trr",
+	"xsYTrSrtRlBBDrlWu8ZSLdXrs2IhXizd/nmIJ7nuZrGqVnncmElYRIrLefbqOY8OO2fl1xZMOWEhn3AL",
+	"7lMZ12OZ9pn2iScopakFlgN5FYL5OjMoBtGM5m7Y+kuP8pzeTn6dUdPfE+Td8ybA2rp1eWpIvrkrE/Mb",
+	"K/XPKI/Lke+MsIAWfY71WtMRWBwuya4z2m1decBSnFi0Kn7/irh0q5X9dmOWDNmd6N4zcWun7QUEUrOC",
+	"kjRJMoaewBL1M5Uml/xSJlZ3NjN1mUXQVhIbc2F3ES6wporrjqj28N4uF1oaRbBWJ99KPUL8vj5CqWKf",
+	"YYAHnnLFanXyw2Af0gdB71h4455CT16BBD0z9902ZTH4opLWrEyRa2CdHDD47LvJVnzwiYefivMOj0Do",
+	"OKi3iiVTEK1r8/YW+k3+YPnvvkqyLKHxcEsJjY4H2YgA5AoYJhXtchv/aLmNwO/8mDQxXJRQIdEU7MtU",
+	"51k8juLXksWI0XqnrrCibBcoz6Y8wkJpY3oXlEdntcvF9dFksTx6oToaSguKyqPti32vJOXQBzrx5hqg",
+	"WuChrktwpGkiBal2Kn0aXuSmtv0+65TpVArLDU6jCP3HFhn4Xs3fPjxR+YvkITcWaEgn0FUs2rv+HCZU",
+	"kAhaG19/hhrnRVFXwqyPss6TrsxrPde6XZo7LFpe88MLJTp+5fFcTGVxkYCyu0gVLsa2xsKtJp2bjSPI",
+	"BUO1IpPB1uxFyuza476O2oVK9MvLJfkWdlRP5ybsEmK8f3i586XTLZDlen7HzI9sedOMr3kdSQHwYFsS",
+	"EwsMEe/6UeqvghueTiYsvv5M4mzV2oTHJJRiwJMxI/GedaCoNJnBg6ivfrDMt94lJkOo13TI3f7blxo+",
+	"rbnQ8xp8rTXD15B9WrZmiHLLzMwM+fg52XqMaTajK4LklRncwHUYiYvj7RvpuKQF+9BMZ4/YuGdQHFQ2",
+	"WuBAJlNq9MyZGMuewlDGbFlCZlMx14DNGKORapMeugl70GWnpzD1AP7qCAj29CAl20Ubq72YKt1lSSKT",
+	"HhnJOFIzwUeSxR4T83w6mSRMKQtwdskSm8HSw/bevYCw+rBOegnVrBvzMYcY14QqjQroSKYJBMQm5itp",
+	"quWYah6igxMsAhfJqZXBMvqe1IeVBZPHGloPMtaQUwrmmXzN0QcXZiheqxasVVEcgk4mTEQYeXCOGIWZ",
+	"lV9vJKLV/C+3zATyD9XNOUAzKQyPPAcIOJMXfNcQNMZckwia+OTeiyXa6PZTgL5U8o+Pu+7al1MUC5C6",
+	"AbEEvBWCA/MpQAFhH0M20ZgoQBedHUZ0XUG/HrAsWURSoXlM6AxuHAbHstxindDwwpAgenH9qNmCR6Qj",
+	"sFvobB5H4KU2uQQNrk8IddPCS+NU6Y74LZWaEa6xe5AX+ih2jOASP+SsAKtG/yhTRWgYpspoKcn1Z9cs",
+	"ImLkUuqEEVfAMetXWYR3XwGCzO1pnn/ZPG22Do+On3zz9FljjdKKtZMGvpRVsuZyriDvF701Gy39ElmJ",
+	"71lhb1a1gw6X+HdQ1diuJQRj7pw6X5FTJ1mMwK9jealJzPWdyL030NCDQqODDDUV/egYqciw6fMsTTrO",
+	"ZGSA1dM0BCUhR84OFkRPBvKD7n/HBgyJBh1hnVvLoVkxtB9zhaAhPm0bk9FmA3Ad2CwSMmQaM22xw+kM",
+	"9qp1/efxmRFVUIANMt3mALhMAwCl5uKCRaTag82AdIEeOSD2T2OF9Ixw9BID/OGXZAS8MwM8rIwAL6Je",
+	"1P05qMCmrCyBm40jMF8yc+MFuPCZERKu/JyaPwY01GnC1k0+gBW+fwTV4qVaPQvBl063yUI4XCcL4XA2",
+	"CyGn9o2LN4recvwVJyHcRIzbzETYFhJfzs538Km7dIWb0xWAQ+YJ6q62AJoyDHw5to7W4kR0qaf4h8UO",
+	"Nq71A2ghpz/9QLS8MBqKaxFhNICefVfb6dQ9okI5YYUNyfGcOLX5YXlPNzW6lqZNrYTZWhIRX8PmaS6L",
+	"advyv9t58Nye3uy9QxXxjwL7lKfP3iWsU9mZz/E9S489zDa/bz7641kBrqwCHGlQuYWlTxpw40Rk2+kM",
+	"U4giTajysoBoHLMkwFBR5kTjYpJqVV/S/erc+4DbHuXNNBinl2hpVMlERincO7Oyv36qIGYrKm5YHI4R",
+	"qYKycNf3+i3leIOtBodSFziEFpoklop1hdT5iyOvbfaP0lhRcIFr0iZhfP3vRgNKCL1kIYkpSbIXSDdc",
+	"tA6UW774S6HcLimPga/5aLK7FMt5rvBLlr0HZwFah0SSGI77pUDesragI2Zx3PItmz+VAZ5jLEecDQcv",
+	"cIQ2OWoceul78IF7ynbUTywcse2VEpCjVqsjBOCzIUMYc6XMHzIhfRrhBEi1h2eqjkWQZr629BFAvTCA",
+	"jJPsiGoP/mHvNYLN3RuQo8Yzr4ov/+BIMkRLQ1YGM0+ThAltcZTr5M2AhFLYX2e5JNQJO28F+0hDDSXK",
+	"jEy5UCcYbQafjbLQcq1CX/1kEl/Ns7qH4ndwPG+ezF4XtHYhUdYH5qjeqiMSPYvNaqysUx0DytolT6SA",
+	"Sr525bX8jp0qM2JAfuEiklNFmk1E72ehBvNfpbE2luQrHo44S2BS+vpzbCZGk+H1Z7Mpfcg38G9/iRHV",
+	"YzBOHQOGNnRKs4m5o1knz0GnI7a+FxU9RVp1eInR5jx+XRSwnbE/R3xottATLZly1s3RGiobsG+gsl25",
+	"x4PBmeaia0+HBVW6u5qM5mqekOOt9iQgdKBt09Wc2Hcqwx/NzQFsiVCPBkr9GZdc8VV7Ald7MgSRDfUJ",
+	"EGYXhEe1OvkFIEBOw5BNdBv69h6E6rKHwno6MtrKAJr0Gq1HygvCFUFRxoxWojSjEaYfGFu2TX4+f7X/",
+	"FBUnSr59cxZ0RO+kt6+YEbiaRQF5lTARjixIggpAQUjkFLrwQPv3HLGKUNURAJ1AEkajE+wrHLI4Vtia",
+	"zmhICGLyp15Aev9g/m/f/N+fe4FZRdo3ehHtCMgmMMY2ws2CJ8f2QraoIb29HqlOYsqFzV/ADMCX9eaT",
+	"IzIZAQKKu4DZEywqTYj7C+7NV9Cm+FspL14lcrzqvedy1Tshi9ICga1w+3OMwq3+APjeLpmg67zlZ+HS",
+	"iVd+5IwKIwhexXQ4XP2pN6kO5Zht1502xJjU6u40OoFa4bF7DlMAt9zprunKUNw9/avVZ7hObiOPmNBc",
+	"g8ptDf6z688xFZyR129+/vbluTlR5ihW2pV/ODx84rIdQB1IUox2tCtvrz8rM1bIyGumyKuYjvvyigqt",
+	"DKu2Lj5gn1kFjaUaG01Ap4QtS6iYE55zz8XladnlkQlnwqwP+BYQ6xhopF1xaVSgN4MPpF15lXLNSLTH",
+	"aEqYJgmL2eX1ZxJB6DoZMvTuDBi81wyJm5t3qloSDzM6ke9d2SAKtqwHhyOIPCoUVKY0vuhyu3i385sC",
+	"97ROU4Q7MTJp5thUXlDNToAFnQCjiGWYapYmJ2dS80FH5DMmzUa72To5DcOU8fhkjqJO9v707uez6mmz",
+	"1hHLcSPLvbcoiRG5plyckiJpShV5/u4vX7vj97ZZJkbNhc/NFotU4b9M1YJsRQJY0MgsY6Zh4Pp4OlCW",
+	"mLGkwe5rOVSE4ptIlQrisck9BRoBMeS6z0WtTs5tCgWeGaxq4pCg6DwgDlUNBuzVyakdGpy+Fl6eEsUN",
+	"aRLkAsBIOgIgGkDZ6rOs0MXoTWSagJFY3hP3L5Y/3WNL3A3EyHKW95ZBw9uIKRLGbKDI9b+QeM/ocYoK",
+	"P1y/WlaGYVXv1+Mqd5mBuJPeO+n9OKT3WkeqzK8BW7RL7nhIvXFfy6GTmyUiN3c8HHyC4Dnigd7QDdfJ",
+	"sls6VncMdsdgdwx2Swz20feyXcbG1larfVZnc0suJQ/Z8kLjnQ/2Pn2w+f7s/LAP0A97r47VUAqVxjeF",
+	"XvO71pH5O/1jFf3Dnd4SHcSGn9dVQtZSL3JdYm2Bf0sHqPv4h+QEzdjtzhG6miM0WzBSdVh5hv5iSvry",
+	"+t80I5cypDG7Qw+pQ3LK+JjDcMrmRqru1AcZyHvENGxzR+BpKvWhkgIXqhu4t8Tz6R39+/N+FnG7Ovku",
+	"kSLiwmN0jdaTFmm2yOEROX5iiKScD33TPmrM8yGvdiehkwmLCU2JSj8wTaKU9G1O+5ps46vycu5E6U6U",
+	"3kqUrk3+pQazu2HnlXyAXkmPiks9k5lIXcs76Y38pT2UO+a4Y46PhTk+fo/iDSzo1l5F81IWpgkQ/6+f",
+	"Kn1GE5acpnpkaON3AFBLLoub0RuBExM27rMoYpHroFYd0wtGklTUIJs5rrQrI60n7YOD2Nw/kkq3nzae",
+	"NkBXtt80P/L3jMZ6FID7jwum0CnnGq6aDyBcKxYP6nkbUHWlNENn14LlQbgwgw0SpkYwVCyHRKbae9xs",
+	"dsHDCNwIrlOeQCmNMiMZS4iLIQG0DWi41lfQiMwfER4tGjMv4R3IhOAl/0m8WPAkAOo7fqOgdX4oEyQm",
+	"w8IU6bNYQl9RbzgfhKRo1OezQ1Q7ld9SHhiG8VvK4th7ZadS88a13L5oyDd5Vc7EB0zB7mpm5bj2ihr9",
+	"b7ecaXHMXxKuNROBq3diUT6AMgRnDNOIauqNlt9QMOC3qULiMjaviGgS5IAoExnzkDOP8Bzwyt//63/3",
+	"qjHHdDLhYujToe0vVrJ9OcyLscoVqYY0jlWQn/QgS+5C4CYVgE3GBwNiFrsWOBtaBX6WkZoDkXHT8GaW",
+	"M46iqfEkIhOaaPPR1VHKleLwciE15Qm8DbNm1N//9q81dyLoMGHQ0cstFE/IGN2q/qt57tEtWpifWKKk",
+	"oAgvZ3sEWlRJlh0+90WB6xdpbg5HLDSrmBeFZO/MBiiipZEED8GQRQjoj4WzTMxwhIhrwyP//wAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -144,7 +144,8 @@ func (m *Main) blobStore() (blob.Store, error) {
 func (m *Main) Handler() (http.Handler, error) {
 	return httpapi.New(&m.Config, httpapi.Services{Agents: m.Store, Auth: m.Store, Contacts: m.Store,
 		Audit: m.Store, Tickets: m.Store, Mailboxes: m.Store, Intervenants: m.Store, Interactions: m.Store, Procedures: m.Store, Settings: m.Store, Health: m, Idempotency: m.Store,
-		Messages: m.Store, Appointments: m.Store, Directory: m.Store, Reception: m.Store, Mail: m.Store}, m.Spec, m.Log)
+		Messages: m.Store, Appointments: m.Store, Directory: m.Store, Reception: m.Store, Mail: m.Store,
+		OutMail: m.Store}, m.Spec, m.Log)
 }
 
 // Ping checks the database.

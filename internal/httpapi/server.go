@@ -102,6 +102,10 @@ type Services struct {
 	// Mail is ingested mail: the queues, the messages, fetch on demand
 	// (issue 5).
 	Mail guichet.MailService
+
+	// OutMail sends agents' replies and forwards by email (issue 5,
+	// outgoing mail).
+	OutMail guichet.OutMailService
 }
 
 // Server implements api.StrictServerInterface.
