@@ -92,8 +92,11 @@ func TestRegister(t *testing.T) {
 	if workers == nil {
 		t.Fatal("no workers")
 	}
-	if len(periodic) != 3 {
-		t.Fatalf("%d periodic jobs, want 3 (the clean-up, the missed-check sweep and the fetch scheduler)", len(periodic))
+	if len(periodic) != 4 {
+		t.Fatalf("%d periodic jobs, want 4 (the clean-up, the missed-check sweep, the fetch scheduler and the client notification sweep)", len(periodic))
+	}
+	if u := (NotificationSweepArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > NotificationSweepInterval {
+		t.Errorf("notification sweep unique by period %s, want at most %s", u.ByPeriod, NotificationSweepInterval)
 	}
 	if u := (FetchSchedulerArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > FetchSchedulerInterval {
 		t.Errorf("fetch scheduler unique by period %s, want at most %s", u.ByPeriod, FetchSchedulerInterval)
