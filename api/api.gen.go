@@ -33,6 +33,7 @@ const (
 	AgentNotificationKindAssignment  AgentNotificationKind = "assignment"
 	AgentNotificationKindDevTicket   AgentNotificationKind = "dev_ticket"
 	AgentNotificationKindEscalation  AgentNotificationKind = "escalation"
+	AgentNotificationKindMailFailed  AgentNotificationKind = "mail_failed"
 	AgentNotificationKindMissedCheck AgentNotificationKind = "missed_check"
 	AgentNotificationKindReminder    AgentNotificationKind = "reminder"
 )
@@ -45,6 +46,8 @@ func (e AgentNotificationKind) Valid() bool {
 	case AgentNotificationKindDevTicket:
 		return true
 	case AgentNotificationKindEscalation:
+		return true
+	case AgentNotificationKindMailFailed:
 		return true
 	case AgentNotificationKindMissedCheck:
 		return true
@@ -342,9 +345,11 @@ func (e CheckSlotStatus) Valid() bool {
 
 // Defines values for ClientNotificationStatus.
 const (
-	ClientNotificationStatusFailed  ClientNotificationStatus = "failed"
-	ClientNotificationStatusPending ClientNotificationStatus = "pending"
-	ClientNotificationStatusSent    ClientNotificationStatus = "sent"
+	ClientNotificationStatusFailed     ClientNotificationStatus = "failed"
+	ClientNotificationStatusPending    ClientNotificationStatus = "pending"
+	ClientNotificationStatusQueued     ClientNotificationStatus = "queued"
+	ClientNotificationStatusSent       ClientNotificationStatus = "sent"
+	ClientNotificationStatusSuppressed ClientNotificationStatus = "suppressed"
 )
 
 // Valid indicates whether the value is a known member of the ClientNotificationStatus enum.
@@ -354,7 +359,11 @@ func (e ClientNotificationStatus) Valid() bool {
 		return true
 	case ClientNotificationStatusPending:
 		return true
+	case ClientNotificationStatusQueued:
+		return true
 	case ClientNotificationStatusSent:
+		return true
+	case ClientNotificationStatusSuppressed:
 		return true
 	default:
 		return false
@@ -831,19 +840,19 @@ func (e MailMessageQuarantineReason) Valid() bool {
 
 // Defines values for MailSecurity.
 const (
-	None     MailSecurity = "none"
-	Starttls MailSecurity = "starttls"
-	Tls      MailSecurity = "tls"
+	MailSecurityNone     MailSecurity = "none"
+	MailSecurityStarttls MailSecurity = "starttls"
+	MailSecurityTls      MailSecurity = "tls"
 )
 
 // Valid indicates whether the value is a known member of the MailSecurity enum.
 func (e MailSecurity) Valid() bool {
 	switch e {
-	case None:
+	case MailSecurityNone:
 		return true
-	case Starttls:
+	case MailSecurityStarttls:
 		return true
-	case Tls:
+	case MailSecurityTls:
 		return true
 	default:
 		return false
@@ -1027,6 +1036,84 @@ func (e MessageStatus) Valid() bool {
 	case MessageStatusEscalated:
 		return true
 	case MessageStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OutgoingMailKind.
+const (
+	OutgoingMailKindAbsenceReply OutgoingMailKind = "absence_reply"
+	OutgoingMailKindForward      OutgoingMailKind = "forward"
+	OutgoingMailKindNotification OutgoingMailKind = "notification"
+	OutgoingMailKindReply        OutgoingMailKind = "reply"
+)
+
+// Valid indicates whether the value is a known member of the OutgoingMailKind enum.
+func (e OutgoingMailKind) Valid() bool {
+	switch e {
+	case OutgoingMailKindAbsenceReply:
+		return true
+	case OutgoingMailKindForward:
+		return true
+	case OutgoingMailKindNotification:
+		return true
+	case OutgoingMailKindReply:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OutgoingMailSentFolderState.
+const (
+	OutgoingMailSentFolderStateAppended  OutgoingMailSentFolderState = "appended"
+	OutgoingMailSentFolderStateAppending OutgoingMailSentFolderState = "appending"
+	OutgoingMailSentFolderStateFailed    OutgoingMailSentFolderState = "failed"
+	OutgoingMailSentFolderStateNone      OutgoingMailSentFolderState = "none"
+	OutgoingMailSentFolderStatePending   OutgoingMailSentFolderState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the OutgoingMailSentFolderState enum.
+func (e OutgoingMailSentFolderState) Valid() bool {
+	switch e {
+	case OutgoingMailSentFolderStateAppended:
+		return true
+	case OutgoingMailSentFolderStateAppending:
+		return true
+	case OutgoingMailSentFolderStateFailed:
+		return true
+	case OutgoingMailSentFolderStateNone:
+		return true
+	case OutgoingMailSentFolderStatePending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OutgoingMailStatus.
+const (
+	OutgoingMailStatusFailed     OutgoingMailStatus = "failed"
+	OutgoingMailStatusQueued     OutgoingMailStatus = "queued"
+	OutgoingMailStatusSending    OutgoingMailStatus = "sending"
+	OutgoingMailStatusSent       OutgoingMailStatus = "sent"
+	OutgoingMailStatusSuppressed OutgoingMailStatus = "suppressed"
+)
+
+// Valid indicates whether the value is a known member of the OutgoingMailStatus enum.
+func (e OutgoingMailStatus) Valid() bool {
+	switch e {
+	case OutgoingMailStatusFailed:
+		return true
+	case OutgoingMailStatusQueued:
+		return true
+	case OutgoingMailStatusSending:
+		return true
+	case OutgoingMailStatusSent:
+		return true
+	case OutgoingMailStatusSuppressed:
 		return true
 	default:
 		return false
@@ -1304,6 +1391,7 @@ const (
 	TimelineEventKindEscalation       TimelineEventKind = "escalation"
 	TimelineEventKindInteraction      TimelineEventKind = "interaction"
 	TimelineEventKindLink             TimelineEventKind = "link"
+	TimelineEventKindMailFailed       TimelineEventKind = "mail_failed"
 	TimelineEventKindMerge            TimelineEventKind = "merge"
 	TimelineEventKindNote             TimelineEventKind = "note"
 	TimelineEventKindNotification     TimelineEventKind = "notification"
@@ -1332,6 +1420,8 @@ func (e TimelineEventKind) Valid() bool {
 	case TimelineEventKindInteraction:
 		return true
 	case TimelineEventKindLink:
+		return true
+	case TimelineEventKindMailFailed:
 		return true
 	case TimelineEventKindMerge:
 		return true
@@ -2280,14 +2370,22 @@ type ClientNotification struct {
 	CreatedAt time.Time                             `json:"created_at"`
 
 	// Data Always the ticket number, subject and file reference; never a due date.
-	Data     map[string]interface{}   `json:"data"`
-	Id       openapi_types.UUID       `json:"id"`
+	Data map[string]interface{} `json:"data"`
+	Id   openapi_types.UUID     `json:"id"`
+
+	// OutgoingMailId The outgoing mail that carries it.
+	OutgoingMailId nullable.Nullable[openapi_types.UUID] `json:"outgoing_mail_id,omitempty"`
+
+	// Reason Why it was suppressed or failed: no_email, bounced, no_mailbox, rate_limited, no_template, invalid_mail, or the server's reply.
+	Reason nullable.Nullable[string] `json:"reason,omitempty"`
+
+	// Status pending until a mail is written for it (within seconds), queued while it is sent, suppressed when it is not to be sent (see reason).
 	Status   ClientNotificationStatus `json:"status"`
 	Template string                   `json:"template"`
 	TicketId openapi_types.UUID       `json:"ticket_id"`
 }
 
-// ClientNotificationStatus defines model for ClientNotification.Status.
+// ClientNotificationStatus pending until a mail is written for it (within seconds), queued while it is sent, suppressed when it is not to be sent (see reason).
 type ClientNotificationStatus string
 
 // ClientNotificationPage defines model for ClientNotificationPage.
@@ -2467,6 +2565,19 @@ type DuplicateMatch struct {
 
 // DuplicateMatchMatchedOn defines model for DuplicateMatch.MatchedOn.
 type DuplicateMatchMatchedOn string
+
+// EmailReplyCreate defines model for EmailReplyCreate.
+type EmailReplyCreate struct {
+	// AttachmentIds Attachments of the ticket to join to the mail.
+	AttachmentIds *[]openapi_types.UUID  `json:"attachment_ids,omitempty"`
+	Cc            *[]openapi_types.Email `json:"cc,omitempty"`
+
+	// MailboxId The mailbox to send from; by default the ticket's (its client's latest mail's), else the shared contact mailbox.
+	MailboxId *openapi_types.UUID `json:"mailbox_id,omitempty"`
+
+	// Text The reply, plain text.
+	Text string `json:"text"`
+}
 
 // ExternalLink defines model for ExternalLink.
 type ExternalLink struct {
@@ -2934,6 +3045,13 @@ type MailClassification struct {
 
 	// SuppressAutoResponse The sender asked for no automatic answer (X-Auto-Response-Suppress, a list): still a person's mail.
 	SuppressAutoResponse bool `json:"suppress_auto_response"`
+}
+
+// MailForwardCreate defines model for MailForwardCreate.
+type MailForwardCreate struct {
+	// Note The text of the forward; by default it says where the mail comes from.
+	Note *string             `json:"note,omitempty"`
+	To   openapi_types.Email `json:"to"`
 }
 
 // MailItem defines model for MailItem.
@@ -3531,6 +3649,61 @@ type OrganisationUpdate struct {
 	Notes            nullable.Nullable[string]              `json:"notes,omitempty"`
 	Phone            nullable.Nullable[string]              `json:"phone,omitempty"`
 	RegisteredClient *bool                                  `json:"registered_client,omitempty"`
+}
+
+// OutgoingMail defines model for OutgoingMail.
+type OutgoingMail struct {
+	Attempts int `json:"attempts"`
+
+	// AuthorId The agent who wrote or forwarded it; null for automatic mail.
+	AuthorId  nullable.Nullable[openapi_types.UUID] `json:"author_id,omitempty"`
+	CreatedAt time.Time                             `json:"created_at"`
+	From      string                                `json:"from"`
+	Id        openapi_types.UUID                    `json:"id"`
+	Kind      OutgoingMailKind                      `json:"kind"`
+
+	// LastError The last failure, e.g. the SMTP server's reply.
+	LastError nullable.Nullable[string] `json:"last_error,omitempty"`
+
+	// MailItemId The queue item it forwards.
+	MailItemId nullable.Nullable[openapi_types.UUID] `json:"mail_item_id,omitempty"`
+
+	// MailboxId The mailbox it leaves from.
+	MailboxId openapi_types.UUID `json:"mailbox_id"`
+
+	// MessageId Its Message-ID, the same on every attempt.
+	MessageId string `json:"message_id"`
+
+	// NotificationId The client notification it sends.
+	NotificationId nullable.Nullable[openapi_types.UUID] `json:"notification_id,omitempty"`
+
+	// Reason Why a suppressed mail was not sent: rate_limited.
+	Reason          nullable.Nullable[string]    `json:"reason,omitempty"`
+	Recipients      []string                     `json:"recipients"`
+	SentAt          nullable.Nullable[time.Time] `json:"sent_at,omitempty"`
+	SentFolderError nullable.Nullable[string]    `json:"sent_folder_error,omitempty"`
+
+	// SentFolderState The copy in the mailbox's Sent folder (none: no Sent folder set).
+	SentFolderState OutgoingMailSentFolderState           `json:"sent_folder_state"`
+	Status          OutgoingMailStatus                    `json:"status"`
+	Subject         string                                `json:"subject"`
+	TicketId        nullable.Nullable[openapi_types.UUID] `json:"ticket_id,omitempty"`
+	UpdatedAt       time.Time                             `json:"updated_at"`
+}
+
+// OutgoingMailKind defines model for OutgoingMail.Kind.
+type OutgoingMailKind string
+
+// OutgoingMailSentFolderState The copy in the mailbox's Sent folder (none: no Sent folder set).
+type OutgoingMailSentFolderState string
+
+// OutgoingMailStatus defines model for OutgoingMail.Status.
+type OutgoingMailStatus string
+
+// OutgoingMailPage defines model for OutgoingMailPage.
+type OutgoingMailPage struct {
+	Items      []OutgoingMail            `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor,omitempty"`
 }
 
 // OutsideService defines model for OutsideService.
@@ -4963,6 +5136,12 @@ type ClaimMailItemParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ForwardMailItemParams defines parameters for ForwardMailItem.
+type ForwardMailItemParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // MoveMailItemParams defines parameters for MoveMailItem.
 type MoveMailItemParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
@@ -5336,6 +5515,12 @@ type ListClientNotificationsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// SendEmailReplyParams defines parameters for SendEmailReply.
+type SendEmailReplyParams struct {
+	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // MergeTicketParams defines parameters for MergeTicket.
 type MergeTicketParams struct {
 	// IfMatch The ETag of the version being changed. Required (428 when missing).
@@ -5355,6 +5540,15 @@ type AddClientMessageParams struct {
 type AddTicketNoteParams struct {
 	// IdempotencyKey Makes a retried POST safe; kept 24 hours, per caller.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListOutgoingMailsParams defines parameters for ListOutgoingMails.
+type ListOutgoingMailsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // AddTicketReplyParams defines parameters for AddTicketReply.
@@ -5531,6 +5725,9 @@ type ProcessLetterJSONRequestBody = LetterProcessing
 // UploadLetterScanMultipartRequestBody defines body for UploadLetterScan for multipart/form-data ContentType.
 type UploadLetterScanMultipartRequestBody UploadLetterScanMultipartBody
 
+// ForwardMailItemJSONRequestBody defines body for ForwardMailItem for application/json ContentType.
+type ForwardMailItemJSONRequestBody = MailForwardCreate
+
 // MoveMailItemJSONRequestBody defines body for MoveMailItem for application/json ContentType.
 type MoveMailItemJSONRequestBody = MailItemMove
 
@@ -5599,6 +5796,9 @@ type UpdateTicketJSONRequestBody = TicketUpdate
 
 // UploadTicketAttachmentMultipartRequestBody defines body for UploadTicketAttachment for multipart/form-data ContentType.
 type UploadTicketAttachmentMultipartRequestBody UploadTicketAttachmentMultipartBody
+
+// SendEmailReplyJSONRequestBody defines body for SendEmailReply for application/json ContentType.
+type SendEmailReplyJSONRequestBody = EmailReplyCreate
 
 // MergeTicketJSONRequestBody defines body for MergeTicket for application/json ContentType.
 type MergeTicketJSONRequestBody = TicketMerge
@@ -6638,6 +6838,40 @@ type ClientInterface interface {
 	// Corresponds with POST /mail-items/{mailItemId}/claim (the `ClaimMailItem` operationId).
 	ClaimMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ClaimMailItemParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ForwardMailItemWithBody Forward a queue item's mail to an address
+	//
+	// Sends the original mail, whole, as a `message/rfc822` attachment,
+	// from the item's mailbox, with the note as text. Whoever sees the
+	// mailbox's queue may forward its mail (a personal mailbox is 404 to
+	// anyone but its owner, and its delegate during the owner's absence,
+	// admins included). A shared mailbox's mail is never forwarded to a
+	// personal mailbox's address nor to an agent's own address: 422 (« On
+	// ne transfère pas les mails dans les boîtes perso »). 422 too when
+	// the mailbox has no SMTP settings or the original is not kept whole
+	// (a quarantined mail over the size limit).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+	ForwardMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ForwardMailItem Forward a queue item's mail to an address
+	//
+	// Sends the original mail, whole, as a `message/rfc822` attachment,
+	// from the item's mailbox, with the note as text. Whoever sees the
+	// mailbox's queue may forward its mail (a personal mailbox is 404 to
+	// anyone but its owner, and its delegate during the owner's absence,
+	// admins included). A shared mailbox's mail is never forwarded to a
+	// personal mailbox's address nor to an agent's own address: 422 (« On
+	// ne transfère pas les mails dans les boîtes perso »). 422 too when
+	// the mailbox has no SMTP settings or the original is not kept whole
+	// (a quarantined mail over the size limit).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+	ForwardMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, body ForwardMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// MoveMailItemWithBody Move an unprocessed item to another shared mailbox's queue
 	//
 	// A mail that belongs to another team's queue (contact@ to compta@)
@@ -7502,6 +7736,68 @@ type ClientInterface interface {
 	// Corresponds with GET /tickets/{ticketId}/client-notifications (the `ListClientNotifications` operationId).
 	ListClientNotifications(ctx context.Context, ticketId TicketId, params *ListClientNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SendEmailReplyWithBody Reply to the client by email
+	//
+	// Records the reply on the ticket (channel `email`: the response
+	// clocks close, as with `/replies`) and queues its mail, in one
+	// transaction; the mail leaves in the background and is sent once,
+	// even when its job runs twice or the SMTP server first answers with
+	// a temporary failure (retried with backoff). A permanent failure is
+	// recorded on the outgoing mail (`status: failed` with the server's
+	// reply), on the timeline (`mail_failed`) and as a notification to
+	// the author.
+	//
+	// The mail leaves from `mailbox_id`, else from the mailbox of the
+	// client's latest mail on the ticket, else from the shared `contact`
+	// mailbox. It answers the client's latest mail (In-Reply-To,
+	// References); its subject is `Re: <subject> [<ticket number>]`,
+	// followed by `réf. <file reference>` when the ticket has one. An
+	// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+	// like everything Guichet sends, its loop header. Once sent, it is
+	// copied to the mailbox's Sent folder (`sent_folder_state`) and
+	// recorded as a message of the ticket, so that the copy ingested from
+	// the Sent folder is neither a second message nor a request.
+	//
+	// 422 when the ticket's contact has no email address, when no
+	// mailbox with SMTP settings is found, or when an attachment is not
+	// the ticket's.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+	SendEmailReplyWithBody(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendEmailReply Reply to the client by email
+	//
+	// Records the reply on the ticket (channel `email`: the response
+	// clocks close, as with `/replies`) and queues its mail, in one
+	// transaction; the mail leaves in the background and is sent once,
+	// even when its job runs twice or the SMTP server first answers with
+	// a temporary failure (retried with backoff). A permanent failure is
+	// recorded on the outgoing mail (`status: failed` with the server's
+	// reply), on the timeline (`mail_failed`) and as a notification to
+	// the author.
+	//
+	// The mail leaves from `mailbox_id`, else from the mailbox of the
+	// client's latest mail on the ticket, else from the shared `contact`
+	// mailbox. It answers the client's latest mail (In-Reply-To,
+	// References); its subject is `Re: <subject> [<ticket number>]`,
+	// followed by `réf. <file reference>` when the ticket has one. An
+	// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+	// like everything Guichet sends, its loop header. Once sent, it is
+	// copied to the mailbox's Sent folder (`sent_folder_state`) and
+	// recorded as a message of the ticket, so that the copy ingested from
+	// the Sent folder is neither a second message nor a request.
+	//
+	// 422 when the ticket's contact has no email address, when no
+	// mailbox with SMTP settings is found, or when an attachment is not
+	// the ticket's.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+	SendEmailReply(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, body SendEmailReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// MergeTicketWithBody Merge this ticket into another about the same subject
 	//
 	// The ticket's timeline, links, clocks and dev tickets move to the
@@ -7563,6 +7859,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
 	AddTicketNote(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, body AddTicketNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOutgoingMails The mail Guichet sent, or is sending, about the ticket
+	//
+	// Agents' replies, client notifications and forwards of the ticket's
+	// mail, oldest first, with where each stands: `queued` → `sending` →
+	// `sent` or `failed` (`last_error` holds the server's reply), or
+	// `suppressed` (never sent; `reason`, e.g. `rate_limited` past the
+	// hourly cap of automatic mail to an address).
+	//
+	// Corresponds with GET /tickets/{ticketId}/outgoing-mails (the `ListOutgoingMails` operationId).
+	ListOutgoingMails(ctx context.Context, ticketId TicketId, params *ListOutgoingMailsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddTicketReplyWithBody Record a reply to the client
 	//
@@ -9365,6 +9672,60 @@ func (c *Client) ClaimMailItem(ctx context.Context, mailItemId openapi_types.UUI
 	return c.Client.Do(req)
 }
 
+// ForwardMailItemWithBody Forward a queue item's mail to an address
+//
+// Sends the original mail, whole, as a `message/rfc822` attachment,
+// from the item's mailbox, with the note as text. Whoever sees the
+// mailbox's queue may forward its mail (a personal mailbox is 404 to
+// anyone but its owner, and its delegate during the owner's absence,
+// admins included). A shared mailbox's mail is never forwarded to a
+// personal mailbox's address nor to an agent's own address: 422 (« On
+// ne transfère pas les mails dans les boîtes perso »). 422 too when
+// the mailbox has no SMTP settings or the original is not kept whole
+// (a quarantined mail over the size limit).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+func (c *Client) ForwardMailItemWithBody(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForwardMailItemRequestWithBody(c.Server, mailItemId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ForwardMailItem Forward a queue item's mail to an address
+//
+// Sends the original mail, whole, as a `message/rfc822` attachment,
+// from the item's mailbox, with the note as text. Whoever sees the
+// mailbox's queue may forward its mail (a personal mailbox is 404 to
+// anyone but its owner, and its delegate during the owner's absence,
+// admins included). A shared mailbox's mail is never forwarded to a
+// personal mailbox's address nor to an agent's own address: 422 (« On
+// ne transfère pas les mails dans les boîtes perso »). 422 too when
+// the mailbox has no SMTP settings or the original is not kept whole
+// (a quarantined mail over the size limit).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+func (c *Client) ForwardMailItem(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, body ForwardMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForwardMailItemRequest(c.Server, mailItemId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // MoveMailItemWithBody Move an unprocessed item to another shared mailbox's queue
 //
 // A mail that belongs to another team's queue (contact@ to compta@)
@@ -11079,6 +11440,88 @@ func (c *Client) ListClientNotifications(ctx context.Context, ticketId TicketId,
 	return c.Client.Do(req)
 }
 
+// SendEmailReplyWithBody Reply to the client by email
+//
+// Records the reply on the ticket (channel `email`: the response
+// clocks close, as with `/replies`) and queues its mail, in one
+// transaction; the mail leaves in the background and is sent once,
+// even when its job runs twice or the SMTP server first answers with
+// a temporary failure (retried with backoff). A permanent failure is
+// recorded on the outgoing mail (`status: failed` with the server's
+// reply), on the timeline (`mail_failed`) and as a notification to
+// the author.
+//
+// The mail leaves from `mailbox_id`, else from the mailbox of the
+// client's latest mail on the ticket, else from the shared `contact`
+// mailbox. It answers the client's latest mail (In-Reply-To,
+// References); its subject is `Re: <subject> [<ticket number>]`,
+// followed by `réf. <file reference>` when the ticket has one. An
+// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+// like everything Guichet sends, its loop header. Once sent, it is
+// copied to the mailbox's Sent folder (`sent_folder_state`) and
+// recorded as a message of the ticket, so that the copy ingested from
+// the Sent folder is neither a second message nor a request.
+//
+// 422 when the ticket's contact has no email address, when no
+// mailbox with SMTP settings is found, or when an attachment is not
+// the ticket's.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+func (c *Client) SendEmailReplyWithBody(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendEmailReplyRequestWithBody(c.Server, ticketId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendEmailReply Reply to the client by email
+//
+// Records the reply on the ticket (channel `email`: the response
+// clocks close, as with `/replies`) and queues its mail, in one
+// transaction; the mail leaves in the background and is sent once,
+// even when its job runs twice or the SMTP server first answers with
+// a temporary failure (retried with backoff). A permanent failure is
+// recorded on the outgoing mail (`status: failed` with the server's
+// reply), on the timeline (`mail_failed`) and as a notification to
+// the author.
+//
+// The mail leaves from `mailbox_id`, else from the mailbox of the
+// client's latest mail on the ticket, else from the shared `contact`
+// mailbox. It answers the client's latest mail (In-Reply-To,
+// References); its subject is `Re: <subject> [<ticket number>]`,
+// followed by `réf. <file reference>` when the ticket has one. An
+// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+// like everything Guichet sends, its loop header. Once sent, it is
+// copied to the mailbox's Sent folder (`sent_folder_state`) and
+// recorded as a message of the ticket, so that the copy ingested from
+// the Sent folder is neither a second message nor a request.
+//
+// 422 when the ticket's contact has no email address, when no
+// mailbox with SMTP settings is found, or when an attachment is not
+// the ticket's.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+func (c *Client) SendEmailReply(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, body SendEmailReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendEmailReplyRequest(c.Server, ticketId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // MergeTicketWithBody Merge this ticket into another about the same subject
 //
 // The ticket's timeline, links, clocks and dev tickets move to the
@@ -11191,6 +11634,27 @@ func (c *Client) AddTicketNoteWithBody(ctx context.Context, ticketId TicketId, p
 // Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
 func (c *Client) AddTicketNote(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, body AddTicketNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddTicketNoteRequest(c.Server, ticketId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOutgoingMails The mail Guichet sent, or is sending, about the ticket
+//
+// Agents' replies, client notifications and forwards of the ticket's
+// mail, oldest first, with where each stands: `queued` → `sending` →
+// `sent` or `failed` (`last_error` holds the server's reply), or
+// `suppressed` (never sent; `reason`, e.g. `rate_limited` past the
+// hourly cap of automatic mail to an address).
+//
+// Corresponds with GET /tickets/{ticketId}/outgoing-mails (the `ListOutgoingMails` operationId).
+func (c *Client) ListOutgoingMails(ctx context.Context, ticketId TicketId, params *ListOutgoingMailsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOutgoingMailsRequest(c.Server, ticketId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -15545,6 +16009,68 @@ func NewClaimMailItemRequest(server string, mailItemId openapi_types.UUID, param
 	return req, nil
 }
 
+// NewForwardMailItemRequest calls the generic ForwardMailItem builder with application/json body
+func NewForwardMailItemRequest(server string, mailItemId openapi_types.UUID, params *ForwardMailItemParams, body ForwardMailItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewForwardMailItemRequestWithBody(server, mailItemId, params, "application/json", bodyReader)
+}
+
+// NewForwardMailItemRequestWithBody constructs an http.Request for the ForwardMailItem method, with any body, and a specified content type
+func NewForwardMailItemRequestWithBody(server string, mailItemId openapi_types.UUID, params *ForwardMailItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mailItemId", mailItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mail-items/%s/forward", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewMoveMailItemRequest calls the generic MoveMailItem builder with application/json body
 func NewMoveMailItemRequest(server string, mailItemId openapi_types.UUID, params *MoveMailItemParams, body MoveMailItemJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -19183,6 +19709,68 @@ func NewListClientNotificationsRequest(server string, ticketId TicketId, params 
 	return req, nil
 }
 
+// NewSendEmailReplyRequest calls the generic SendEmailReply builder with application/json body
+func NewSendEmailReplyRequest(server string, ticketId TicketId, params *SendEmailReplyParams, body SendEmailReplyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendEmailReplyRequestWithBody(server, ticketId, params, "application/json", bodyReader)
+}
+
+// NewSendEmailReplyRequestWithBody constructs an http.Request for the SendEmailReply method, with any body, and a specified content type
+func NewSendEmailReplyRequestWithBody(server string, ticketId TicketId, params *SendEmailReplyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/email-replies", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewMergeTicketRequest calls the generic MergeTicket builder with application/json body
 func NewMergeTicketRequest(server string, ticketId TicketId, params *MergeTicketParams, body MergeTicketJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -19375,6 +19963,79 @@ func NewAddTicketNoteRequestWithBody(server string, ticketId TicketId, params *A
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewListOutgoingMailsRequest constructs an http.Request for the ListOutgoingMails method
+func NewListOutgoingMailsRequest(server string, ticketId TicketId, params *ListOutgoingMailsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticketId", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tickets/%s/outgoing-mails", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -21109,6 +21770,40 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /mail-items/{mailItemId}/claim (the `ClaimMailItem` operationId).
 	ClaimMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ClaimMailItemParams, reqEditors ...RequestEditorFn) (*ClaimMailItemResponse, error)
 
+	// ForwardMailItemWithBodyWithResponse Forward a queue item's mail to an address
+	//
+	// Sends the original mail, whole, as a `message/rfc822` attachment,
+	// from the item's mailbox, with the note as text. Whoever sees the
+	// mailbox's queue may forward its mail (a personal mailbox is 404 to
+	// anyone but its owner, and its delegate during the owner's absence,
+	// admins included). A shared mailbox's mail is never forwarded to a
+	// personal mailbox's address nor to an agent's own address: 422 (« On
+	// ne transfère pas les mails dans les boîtes perso »). 422 too when
+	// the mailbox has no SMTP settings or the original is not kept whole
+	// (a quarantined mail over the size limit).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+	ForwardMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForwardMailItemResponse, error)
+
+	// ForwardMailItemWithResponse Forward a queue item's mail to an address
+	//
+	// Sends the original mail, whole, as a `message/rfc822` attachment,
+	// from the item's mailbox, with the note as text. Whoever sees the
+	// mailbox's queue may forward its mail (a personal mailbox is 404 to
+	// anyone but its owner, and its delegate during the owner's absence,
+	// admins included). A shared mailbox's mail is never forwarded to a
+	// personal mailbox's address nor to an agent's own address: 422 (« On
+	// ne transfère pas les mails dans les boîtes perso »). 422 too when
+	// the mailbox has no SMTP settings or the original is not kept whole
+	// (a quarantined mail over the size limit).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+	ForwardMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, body ForwardMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ForwardMailItemResponse, error)
+
 	// MoveMailItemWithBodyWithResponse Move an unprocessed item to another shared mailbox's queue
 	//
 	// A mail that belongs to another team's queue (contact@ to compta@)
@@ -22055,6 +22750,68 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /tickets/{ticketId}/client-notifications (the `ListClientNotifications` operationId).
 	ListClientNotificationsWithResponse(ctx context.Context, ticketId TicketId, params *ListClientNotificationsParams, reqEditors ...RequestEditorFn) (*ListClientNotificationsResponse, error)
 
+	// SendEmailReplyWithBodyWithResponse Reply to the client by email
+	//
+	// Records the reply on the ticket (channel `email`: the response
+	// clocks close, as with `/replies`) and queues its mail, in one
+	// transaction; the mail leaves in the background and is sent once,
+	// even when its job runs twice or the SMTP server first answers with
+	// a temporary failure (retried with backoff). A permanent failure is
+	// recorded on the outgoing mail (`status: failed` with the server's
+	// reply), on the timeline (`mail_failed`) and as a notification to
+	// the author.
+	//
+	// The mail leaves from `mailbox_id`, else from the mailbox of the
+	// client's latest mail on the ticket, else from the shared `contact`
+	// mailbox. It answers the client's latest mail (In-Reply-To,
+	// References); its subject is `Re: <subject> [<ticket number>]`,
+	// followed by `réf. <file reference>` when the ticket has one. An
+	// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+	// like everything Guichet sends, its loop header. Once sent, it is
+	// copied to the mailbox's Sent folder (`sent_folder_state`) and
+	// recorded as a message of the ticket, so that the copy ingested from
+	// the Sent folder is neither a second message nor a request.
+	//
+	// 422 when the ticket's contact has no email address, when no
+	// mailbox with SMTP settings is found, or when an attachment is not
+	// the ticket's.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+	SendEmailReplyWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendEmailReplyResponse, error)
+
+	// SendEmailReplyWithResponse Reply to the client by email
+	//
+	// Records the reply on the ticket (channel `email`: the response
+	// clocks close, as with `/replies`) and queues its mail, in one
+	// transaction; the mail leaves in the background and is sent once,
+	// even when its job runs twice or the SMTP server first answers with
+	// a temporary failure (retried with backoff). A permanent failure is
+	// recorded on the outgoing mail (`status: failed` with the server's
+	// reply), on the timeline (`mail_failed`) and as a notification to
+	// the author.
+	//
+	// The mail leaves from `mailbox_id`, else from the mailbox of the
+	// client's latest mail on the ticket, else from the shared `contact`
+	// mailbox. It answers the client's latest mail (In-Reply-To,
+	// References); its subject is `Re: <subject> [<ticket number>]`,
+	// followed by `réf. <file reference>` when the ticket has one. An
+	// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+	// like everything Guichet sends, its loop header. Once sent, it is
+	// copied to the mailbox's Sent folder (`sent_folder_state`) and
+	// recorded as a message of the ticket, so that the copy ingested from
+	// the Sent folder is neither a second message nor a request.
+	//
+	// 422 when the ticket's contact has no email address, when no
+	// mailbox with SMTP settings is found, or when an attachment is not
+	// the ticket's.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+	SendEmailReplyWithResponse(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, body SendEmailReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*SendEmailReplyResponse, error)
+
 	// MergeTicketWithBodyWithResponse Merge this ticket into another about the same subject
 	//
 	// The ticket's timeline, links, clocks and dev tickets move to the
@@ -22116,6 +22873,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /tickets/{ticketId}/notes (the `AddTicketNote` operationId).
 	AddTicketNoteWithResponse(ctx context.Context, ticketId TicketId, params *AddTicketNoteParams, body AddTicketNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTicketNoteResponse, error)
+
+	// ListOutgoingMailsWithResponse The mail Guichet sent, or is sending, about the ticket
+	//
+	// Agents' replies, client notifications and forwards of the ticket's
+	// mail, oldest first, with where each stands: `queued` → `sending` →
+	// `sent` or `failed` (`last_error` holds the server's reply), or
+	// `suppressed` (never sent; `reason`, e.g. `rate_limited` past the
+	// hourly cap of automatic mail to an address).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tickets/{ticketId}/outgoing-mails (the `ListOutgoingMails` operationId).
+	ListOutgoingMailsWithResponse(ctx context.Context, ticketId TicketId, params *ListOutgoingMailsParams, reqEditors ...RequestEditorFn) (*ListOutgoingMailsResponse, error)
 
 	// AddTicketReplyWithBodyWithResponse Record a reply to the client
 	//
@@ -27130,6 +27900,89 @@ func (r ClaimMailItemResponse) ContentType() string {
 	return ""
 }
 
+type ForwardMailItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *OutgoingMail
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ForwardMailItemResponse) GetJSON202() *OutgoingMail {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ForwardMailItemResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ForwardMailItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ForwardMailItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ForwardMailItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ForwardMailItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // MoveMailItemResponse200Headers the declared response headers of an HTTP 200 response for MoveMailItem
 type MoveMailItemResponse200Headers struct {
 	ETag *string
@@ -32092,6 +32945,89 @@ func (r ListClientNotificationsResponse) ContentType() string {
 	return ""
 }
 
+type SendEmailReplyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *OutgoingMail
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r SendEmailReplyResponse) GetJSON202() *OutgoingMail {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SendEmailReplyResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r SendEmailReplyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendEmailReplyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendEmailReplyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendEmailReplyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // MergeTicketResponse200Headers the declared response headers of an HTTP 200 response for MergeTicket
 type MergeTicketResponse200Headers struct {
 	ETag *string
@@ -32356,6 +33292,75 @@ func (r AddTicketNoteResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AddTicketNoteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListOutgoingMailsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutgoingMailPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOutgoingMailsResponse) GetJSON200() *OutgoingMailPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListOutgoingMailsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListOutgoingMailsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListOutgoingMailsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListOutgoingMailsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOutgoingMailsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOutgoingMailsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOutgoingMailsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOutgoingMailsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -34650,6 +35655,52 @@ func (c *ClientWithResponses) ClaimMailItemWithResponse(ctx context.Context, mai
 	return ParseClaimMailItemResponse(rsp)
 }
 
+// ForwardMailItemWithBodyWithResponse Forward a queue item's mail to an address
+//
+// Sends the original mail, whole, as a `message/rfc822` attachment,
+// from the item's mailbox, with the note as text. Whoever sees the
+// mailbox's queue may forward its mail (a personal mailbox is 404 to
+// anyone but its owner, and its delegate during the owner's absence,
+// admins included). A shared mailbox's mail is never forwarded to a
+// personal mailbox's address nor to an agent's own address: 422 (« On
+// ne transfère pas les mails dans les boîtes perso »). 422 too when
+// the mailbox has no SMTP settings or the original is not kept whole
+// (a quarantined mail over the size limit).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+func (c *ClientWithResponses) ForwardMailItemWithBodyWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForwardMailItemResponse, error) {
+	rsp, err := c.ForwardMailItemWithBody(ctx, mailItemId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseForwardMailItemResponse(rsp)
+}
+
+// ForwardMailItemWithResponse Forward a queue item's mail to an address
+//
+// Sends the original mail, whole, as a `message/rfc822` attachment,
+// from the item's mailbox, with the note as text. Whoever sees the
+// mailbox's queue may forward its mail (a personal mailbox is 404 to
+// anyone but its owner, and its delegate during the owner's absence,
+// admins included). A shared mailbox's mail is never forwarded to a
+// personal mailbox's address nor to an agent's own address: 422 (« On
+// ne transfère pas les mails dans les boîtes perso »). 422 too when
+// the mailbox has no SMTP settings or the original is not kept whole
+// (a quarantined mail over the size limit).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mail-items/{mailItemId}/forward (the `ForwardMailItem` operationId).
+func (c *ClientWithResponses) ForwardMailItemWithResponse(ctx context.Context, mailItemId openapi_types.UUID, params *ForwardMailItemParams, body ForwardMailItemJSONRequestBody, reqEditors ...RequestEditorFn) (*ForwardMailItemResponse, error) {
+	rsp, err := c.ForwardMailItem(ctx, mailItemId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseForwardMailItemResponse(rsp)
+}
+
 // MoveMailItemWithBodyWithResponse Move an unprocessed item to another shared mailbox's queue
 //
 // A mail that belongs to another team's queue (contact@ to compta@)
@@ -36106,6 +37157,80 @@ func (c *ClientWithResponses) ListClientNotificationsWithResponse(ctx context.Co
 	return ParseListClientNotificationsResponse(rsp)
 }
 
+// SendEmailReplyWithBodyWithResponse Reply to the client by email
+//
+// Records the reply on the ticket (channel `email`: the response
+// clocks close, as with `/replies`) and queues its mail, in one
+// transaction; the mail leaves in the background and is sent once,
+// even when its job runs twice or the SMTP server first answers with
+// a temporary failure (retried with backoff). A permanent failure is
+// recorded on the outgoing mail (`status: failed` with the server's
+// reply), on the timeline (`mail_failed`) and as a notification to
+// the author.
+//
+// The mail leaves from `mailbox_id`, else from the mailbox of the
+// client's latest mail on the ticket, else from the shared `contact`
+// mailbox. It answers the client's latest mail (In-Reply-To,
+// References); its subject is `Re: <subject> [<ticket number>]`,
+// followed by `réf. <file reference>` when the ticket has one. An
+// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+// like everything Guichet sends, its loop header. Once sent, it is
+// copied to the mailbox's Sent folder (`sent_folder_state`) and
+// recorded as a message of the ticket, so that the copy ingested from
+// the Sent folder is neither a second message nor a request.
+//
+// 422 when the ticket's contact has no email address, when no
+// mailbox with SMTP settings is found, or when an attachment is not
+// the ticket's.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+func (c *ClientWithResponses) SendEmailReplyWithBodyWithResponse(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendEmailReplyResponse, error) {
+	rsp, err := c.SendEmailReplyWithBody(ctx, ticketId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendEmailReplyResponse(rsp)
+}
+
+// SendEmailReplyWithResponse Reply to the client by email
+//
+// Records the reply on the ticket (channel `email`: the response
+// clocks close, as with `/replies`) and queues its mail, in one
+// transaction; the mail leaves in the background and is sent once,
+// even when its job runs twice or the SMTP server first answers with
+// a temporary failure (retried with backoff). A permanent failure is
+// recorded on the outgoing mail (`status: failed` with the server's
+// reply), on the timeline (`mail_failed`) and as a notification to
+// the author.
+//
+// The mail leaves from `mailbox_id`, else from the mailbox of the
+// client's latest mail on the ticket, else from the shared `contact`
+// mailbox. It answers the client's latest mail (In-Reply-To,
+// References); its subject is `Re: <subject> [<ticket number>]`,
+// followed by `réf. <file reference>` when the ticket has one. An
+// agent's reply carries no `Auto-Submitted` header (RFC 3834) but,
+// like everything Guichet sends, its loop header. Once sent, it is
+// copied to the mailbox's Sent folder (`sent_folder_state`) and
+// recorded as a message of the ticket, so that the copy ingested from
+// the Sent folder is neither a second message nor a request.
+//
+// 422 when the ticket's contact has no email address, when no
+// mailbox with SMTP settings is found, or when an attachment is not
+// the ticket's.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tickets/{ticketId}/email-replies (the `SendEmailReply` operationId).
+func (c *ClientWithResponses) SendEmailReplyWithResponse(ctx context.Context, ticketId TicketId, params *SendEmailReplyParams, body SendEmailReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*SendEmailReplyResponse, error) {
+	rsp, err := c.SendEmailReply(ctx, ticketId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendEmailReplyResponse(rsp)
+}
+
 // MergeTicketWithBodyWithResponse Merge this ticket into another about the same subject
 //
 // The ticket's timeline, links, clocks and dev tickets move to the
@@ -36202,6 +37327,25 @@ func (c *ClientWithResponses) AddTicketNoteWithResponse(ctx context.Context, tic
 		return nil, err
 	}
 	return ParseAddTicketNoteResponse(rsp)
+}
+
+// ListOutgoingMailsWithResponse The mail Guichet sent, or is sending, about the ticket
+//
+// Agents' replies, client notifications and forwards of the ticket's
+// mail, oldest first, with where each stands: `queued` → `sending` →
+// `sent` or `failed` (`last_error` holds the server's reply), or
+// `suppressed` (never sent; `reason`, e.g. `rate_limited` past the
+// hourly cap of automatic mail to an address).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tickets/{ticketId}/outgoing-mails (the `ListOutgoingMails` operationId).
+func (c *ClientWithResponses) ListOutgoingMailsWithResponse(ctx context.Context, ticketId TicketId, params *ListOutgoingMailsParams, reqEditors ...RequestEditorFn) (*ListOutgoingMailsResponse, error) {
+	rsp, err := c.ListOutgoingMails(ctx, ticketId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOutgoingMailsResponse(rsp)
 }
 
 // AddTicketReplyWithBodyWithResponse Record a reply to the client
@@ -40703,6 +41847,74 @@ func ParseClaimMailItemResponse(rsp *http.Response) (*ClaimMailItemResponse, err
 	return response, nil
 }
 
+// ParseForwardMailItemResponse parses an HTTP response from a ForwardMailItemWithResponse call
+func ParseForwardMailItemResponse(rsp *http.Response) (*ForwardMailItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ForwardMailItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest OutgoingMail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseMoveMailItemResponse parses an HTTP response from a MoveMailItemWithResponse call
 func ParseMoveMailItemResponse(rsp *http.Response) (*MoveMailItemResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -44972,6 +46184,74 @@ func ParseListClientNotificationsResponse(rsp *http.Response) (*ListClientNotifi
 	return response, nil
 }
 
+// ParseSendEmailReplyResponse parses an HTTP response from a SendEmailReplyWithResponse call
+func ParseSendEmailReplyResponse(rsp *http.Response) (*SendEmailReplyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendEmailReplyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest OutgoingMail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseMergeTicketResponse parses an HTTP response from a MergeTicketWithResponse call
 func ParseMergeTicketResponse(rsp *http.Response) (*MergeTicketResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -45197,6 +46477,60 @@ func ParseAddTicketNoteResponse(rsp *http.Response) (*AddTicketNoteResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListOutgoingMailsResponse parses an HTTP response from a ListOutgoingMailsWithResponse call
+func ParseListOutgoingMailsResponse(rsp *http.Response) (*ListOutgoingMailsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOutgoingMailsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutgoingMailPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	}
 
@@ -46202,6 +47536,9 @@ type ServerInterface interface {
 	// ClaimMailItem Take a queue item
 	// (POST /mail-items/{mailItemId}/claim)
 	ClaimMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ClaimMailItemParams) error
+	// ForwardMailItem Forward a queue item's mail to an address
+	// (POST /mail-items/{mailItemId}/forward)
+	ForwardMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ForwardMailItemParams) error
 	// MoveMailItem Move an unprocessed item to another shared mailbox's queue
 	// (POST /mail-items/{mailItemId}/move)
 	MoveMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params MoveMailItemParams) error
@@ -46394,6 +47731,9 @@ type ServerInterface interface {
 	// ListClientNotifications The client notifications the ticket wrote to the outbox
 	// (GET /tickets/{ticketId}/client-notifications)
 	ListClientNotifications(ctx echo.Context, ticketId TicketId, params ListClientNotificationsParams) error
+	// SendEmailReply Reply to the client by email
+	// (POST /tickets/{ticketId}/email-replies)
+	SendEmailReply(ctx echo.Context, ticketId TicketId, params SendEmailReplyParams) error
 	// MergeTicket Merge this ticket into another about the same subject
 	// (POST /tickets/{ticketId}/merge)
 	MergeTicket(ctx echo.Context, ticketId TicketId, params MergeTicketParams) error
@@ -46403,6 +47743,9 @@ type ServerInterface interface {
 	// AddTicketNote Add an internal note
 	// (POST /tickets/{ticketId}/notes)
 	AddTicketNote(ctx echo.Context, ticketId TicketId, params AddTicketNoteParams) error
+	// ListOutgoingMails The mail Guichet sent, or is sending, about the ticket
+	// (GET /tickets/{ticketId}/outgoing-mails)
+	ListOutgoingMails(ctx echo.Context, ticketId TicketId, params ListOutgoingMailsParams) error
 	// AddTicketReply Record a reply to the client
 	// (POST /tickets/{ticketId}/replies)
 	AddTicketReply(ctx echo.Context, ticketId TicketId, params AddTicketReplyParams) error
@@ -48585,6 +49928,42 @@ func (w *ServerInterfaceWrapper) ClaimMailItem(ctx echo.Context) error {
 	return err
 }
 
+// ForwardMailItem converts echo context to params.
+func (w *ServerInterfaceWrapper) ForwardMailItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "mailItemId" -------------
+	var mailItemId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "mailItemId", ctx.Param("mailItemId"), &mailItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mailItemId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ForwardMailItemParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ForwardMailItem(ctx, mailItemId, params)
+	return err
+}
+
 // MoveMailItem converts echo context to params.
 func (w *ServerInterfaceWrapper) MoveMailItem(ctx echo.Context) error {
 	var err error
@@ -50492,6 +51871,42 @@ func (w *ServerInterfaceWrapper) ListClientNotifications(ctx echo.Context) error
 	return err
 }
 
+// SendEmailReply converts echo context to params.
+func (w *ServerInterfaceWrapper) SendEmailReply(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SendEmailReplyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SendEmailReply(ctx, ticketId, params)
+	return err
+}
+
 // MergeTicket converts echo context to params.
 func (w *ServerInterfaceWrapper) MergeTicket(ctx echo.Context) error {
 	var err error
@@ -50612,6 +52027,38 @@ func (w *ServerInterfaceWrapper) AddTicketNote(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.AddTicketNote(ctx, ticketId, params)
+	return err
+}
+
+// ListOutgoingMails converts echo context to params.
+func (w *ServerInterfaceWrapper) ListOutgoingMails(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ticketId" -------------
+	var ticketId TicketId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ticketId", ctx.Param("ticketId"), &ticketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ticketId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOutgoingMailsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListOutgoingMails(ctx, ticketId, params)
 	return err
 }
 
@@ -51200,6 +52647,9 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/tickets/:ticketId/attachments", wrapper.UploadTicketAttachment, options.OperationMiddlewares["uploadTicketAttachment"]...)
 	router.GET(options.BaseURL+"/tickets/:ticketId/attachments/:attachmentId", wrapper.DownloadTicketAttachment, options.OperationMiddlewares["downloadTicketAttachment"]...)
 	router.GET(options.BaseURL+"/tickets/:ticketId/client-notifications", wrapper.ListClientNotifications, options.OperationMiddlewares["listClientNotifications"]...)
+	router.POST(options.BaseURL+"/tickets/:ticketId/email-replies", wrapper.SendEmailReply, options.OperationMiddlewares["sendEmailReply"]...)
+	router.GET(options.BaseURL+"/tickets/:ticketId/outgoing-mails", wrapper.ListOutgoingMails, options.OperationMiddlewares["listOutgoingMails"]...)
+	router.POST(options.BaseURL+"/mail-items/:mailItemId/forward", wrapper.ForwardMailItem, options.OperationMiddlewares["forwardMailItem"]...)
 	router.GET(options.BaseURL+"/me/notifications", wrapper.ListMyNotifications, options.OperationMiddlewares["listMyNotifications"]...)
 	router.POST(options.BaseURL+"/me/notifications/:notificationId/read", wrapper.MarkNotificationRead, options.OperationMiddlewares["markNotificationRead"]...)
 	router.GET(options.BaseURL+"/calls", wrapper.ListCalls, options.OperationMiddlewares["listCalls"]...)
@@ -58016,6 +59466,126 @@ func (response ClaimMailItem428ApplicationProblemPlusJSONResponse) VisitClaimMai
 	return err
 }
 
+type ForwardMailItemRequestObject struct {
+	MailItemId openapi_types.UUID `json:"mailItemId"`
+	Params     ForwardMailItemParams
+	Body       *ForwardMailItemJSONRequestBody
+}
+
+type ForwardMailItemResponseObject interface {
+	VisitForwardMailItemResponse(w http.ResponseWriter) error
+}
+
+type ForwardMailItem202JSONResponse OutgoingMail
+
+func (response ForwardMailItem202JSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem400ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem401ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem403ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem404ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem409ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForwardMailItem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ForwardMailItem422ApplicationProblemPlusJSONResponse) VisitForwardMailItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type MoveMailItemRequestObject struct {
 	MailItemId openapi_types.UUID `json:"mailItemId"`
 	Params     MoveMailItemParams
@@ -64714,6 +66284,126 @@ func (response ListClientNotifications404ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
+type SendEmailReplyRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   SendEmailReplyParams
+	Body     *SendEmailReplyJSONRequestBody
+}
+
+type SendEmailReplyResponseObject interface {
+	VisitSendEmailReplyResponse(w http.ResponseWriter) error
+}
+
+type SendEmailReply202JSONResponse OutgoingMail
+
+func (response SendEmailReply202JSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply400ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply401ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply403ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply404ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply409ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailReply422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response SendEmailReply422ApplicationProblemPlusJSONResponse) VisitSendEmailReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type MergeTicketRequestObject struct {
 	TicketId TicketId `json:"ticketId"`
 	Params   MergeTicketParams
@@ -65112,6 +66802,93 @@ func (response AddTicketNote413ApplicationProblemPlusJSONResponse) VisitAddTicke
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutgoingMailsRequestObject struct {
+	TicketId TicketId `json:"ticketId"`
+	Params   ListOutgoingMailsParams
+}
+
+type ListOutgoingMailsResponseObject interface {
+	VisitListOutgoingMailsResponse(w http.ResponseWriter) error
+}
+
+type ListOutgoingMails200JSONResponse OutgoingMailPage
+
+func (response ListOutgoingMails200JSONResponse) VisitListOutgoingMailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutgoingMails400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutgoingMails400ApplicationProblemPlusJSONResponse) VisitListOutgoingMailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutgoingMails401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutgoingMails401ApplicationProblemPlusJSONResponse) VisitListOutgoingMailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutgoingMails403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutgoingMails403ApplicationProblemPlusJSONResponse) VisitListOutgoingMailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutgoingMails404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutgoingMails404ApplicationProblemPlusJSONResponse) VisitListOutgoingMailsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -66615,6 +68392,9 @@ type StrictServerInterface interface {
 	// ClaimMailItem Take a queue item
 	// (POST /mail-items/{mailItemId}/claim)
 	ClaimMailItem(ctx context.Context, request ClaimMailItemRequestObject) (ClaimMailItemResponseObject, error)
+	// ForwardMailItem Forward a queue item's mail to an address
+	// (POST /mail-items/{mailItemId}/forward)
+	ForwardMailItem(ctx context.Context, request ForwardMailItemRequestObject) (ForwardMailItemResponseObject, error)
 	// MoveMailItem Move an unprocessed item to another shared mailbox's queue
 	// (POST /mail-items/{mailItemId}/move)
 	MoveMailItem(ctx context.Context, request MoveMailItemRequestObject) (MoveMailItemResponseObject, error)
@@ -66807,6 +68587,9 @@ type StrictServerInterface interface {
 	// ListClientNotifications The client notifications the ticket wrote to the outbox
 	// (GET /tickets/{ticketId}/client-notifications)
 	ListClientNotifications(ctx context.Context, request ListClientNotificationsRequestObject) (ListClientNotificationsResponseObject, error)
+	// SendEmailReply Reply to the client by email
+	// (POST /tickets/{ticketId}/email-replies)
+	SendEmailReply(ctx context.Context, request SendEmailReplyRequestObject) (SendEmailReplyResponseObject, error)
 	// MergeTicket Merge this ticket into another about the same subject
 	// (POST /tickets/{ticketId}/merge)
 	MergeTicket(ctx context.Context, request MergeTicketRequestObject) (MergeTicketResponseObject, error)
@@ -66816,6 +68599,9 @@ type StrictServerInterface interface {
 	// AddTicketNote Add an internal note
 	// (POST /tickets/{ticketId}/notes)
 	AddTicketNote(ctx context.Context, request AddTicketNoteRequestObject) (AddTicketNoteResponseObject, error)
+	// ListOutgoingMails The mail Guichet sent, or is sending, about the ticket
+	// (GET /tickets/{ticketId}/outgoing-mails)
+	ListOutgoingMails(ctx context.Context, request ListOutgoingMailsRequestObject) (ListOutgoingMailsResponseObject, error)
 	// AddTicketReply Record a reply to the client
 	// (POST /tickets/{ticketId}/replies)
 	AddTicketReply(ctx context.Context, request AddTicketReplyRequestObject) (AddTicketReplyResponseObject, error)
@@ -68900,6 +70686,55 @@ func (sh *strictHandler) ClaimMailItem(ctx echo.Context, mailItemId openapi_type
 		return err
 	} else if validResponse, ok := response.(ClaimMailItemResponseObject); ok {
 		return validResponse.VisitClaimMailItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ForwardMailItem operation middleware
+func (sh *strictHandler) ForwardMailItem(ctx echo.Context, mailItemId openapi_types.UUID, params ForwardMailItemParams) error {
+	var request ForwardMailItemRequestObject
+
+	request.MailItemId = mailItemId
+	request.Params = params
+
+	var body ForwardMailItemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ForwardMailItem(ctx.Request().Context(), request.(ForwardMailItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ForwardMailItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ForwardMailItemResponseObject); ok {
+		return validResponse.VisitForwardMailItemResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -71023,6 +72858,55 @@ func (sh *strictHandler) ListClientNotifications(ctx echo.Context, ticketId Tick
 	return nil
 }
 
+// SendEmailReply operation middleware
+func (sh *strictHandler) SendEmailReply(ctx echo.Context, ticketId TicketId, params SendEmailReplyParams) error {
+	var request SendEmailReplyRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	var body SendEmailReplyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SendEmailReply(ctx.Request().Context(), request.(SendEmailReplyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendEmailReply")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendEmailReplyResponseObject); ok {
+		return validResponse.VisitSendEmailReplyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // MergeTicket operation middleware
 func (sh *strictHandler) MergeTicket(ctx echo.Context, ticketId TicketId, params MergeTicketParams) error {
 	var request MergeTicketRequestObject
@@ -71164,6 +73048,32 @@ func (sh *strictHandler) AddTicketNote(ctx echo.Context, ticketId TicketId, para
 		return err
 	} else if validResponse, ok := response.(AddTicketNoteResponseObject); ok {
 		return validResponse.VisitAddTicketNoteResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListOutgoingMails operation middleware
+func (sh *strictHandler) ListOutgoingMails(ctx echo.Context, ticketId TicketId, params ListOutgoingMailsParams) error {
+	var request ListOutgoingMailsRequestObject
+
+	request.TicketId = ticketId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOutgoingMails(ctx.Request().Context(), request.(ListOutgoingMailsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOutgoingMails")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOutgoingMailsResponseObject); ok {
+		return validResponse.VisitListOutgoingMailsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -71569,790 +73479,826 @@ func (sh *strictHandler) GetVoicemail(ctx echo.Context, interactionId Interactio
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3/kts4kj/4KjjdRljaYVWpftjdVsXGbbXbnvGu3fba1dN72/JJEAlJ6KIANQGWrOlzxP71fYDvQ2yE",
-	"/7838JvMk1wgAZAgBYqkpKq2ezx/TLtEEAQSiURmIvOTv3VCvlhyRpgUncFvnTnBEUngn0+v8Uz9NyIi",
-	"TOhSUs46g871nKCELBMiCJNY/fhAoFuSCMpZgCRHgrAITXB4gyhDz6dHL7EM58edoCPCOVlg1SN5jxfL",
-	"mHQGnWHnfNjpBB25Xqo/hUwom3U+fAg6L3iI9SfLI/hpThKC5JygMCFYkgglRPA0CQmK6S0RVd86CTmT",
-	"OJTipH/6+HxyNu0ffROekqNvcL9/9Ljf7x/1s/9Fp55BfQg6S5zgBZGGQlczwuTzSP2TqpEtsZx3gg7D",
-	"C/UeNk+DTkJ+TWlCos5AJilxRzflyQLLzqCTpjTy0uFqueSUycXWLxXa7Pe97zi/cea1ufgwLbSacyQ5",
-	"v9HrgOM4QAkJCb0lEfx0SwWViCco5rOZ+Y0wmazV6sAUfk1Jsi5RawSDajvcJ3pdHfKU+jYLv1vvzxK+",
-	"2KTEKxavYUKUCCTnWCIehmmSkAhhmDeeSpIgOacCUSYkZrJq5lP1Ae+4IizJkaQLUjm450yS5JYwzLZM",
-	"n+aNdiPBCyIlSd5KLFOxbT/G0A7BlBGVAsV0SsJ1GJOquQvdpzukf0rItDPo/J8nuWA60U/FSWEgdnQv",
-	"MVOEehZjxWkVS2X5Ty2XYckVlXOEGXLIo1dyTuIIMY5ucUyjIVvo/hGfamaPqdoAWMJfanVQV22zgRJ+",
-	"Ux7HfIXSZS9QTEBuSbIeMi7nJNHsj7pTHAvSOx6yCpKYz42mZj4ubczyTDiPCWYZBV6lMuTqZf/6c/O4",
-	"KZWBqXCoyGd7tl+65q22guKjUMZrNCFTDkxSvx0k33Uz/MhCzqY0WWzlAp7gGJH34RyzGRFISBrHaIWp",
-	"pGyGplztWUITtEqolIQh0yWcRXqhnaVFvpWtmFfqjK5mTTcFWlHeh9nz/WT9kzQRPPGL+TEj7+UohBZj",
-	"y/vLhNxSngq0xLPKPa3fKcxxgd+/IGwm553Bw9Mz31CeR2Sx5JKwcP3vZL05pJf4hgiEUUIUn0Xo9au3",
-	"10jgKblEN2Qp0dkFmvM0EQFakgQOJJJkA9RKTT5C52NH6msVQz17+DDoLCizf596Bz4FBcdPRKVCWdoZ",
-	"HQlNiGI0zX7RMXpj1g91L86+Ras5YWhBhaBs1qsev9Gqqgb+6MI70nxbV3IWLbTZj7v8Z5Pne1mb/b73",
-	"gi6o3FyH13hGkKB/q+TXGN5zvxWRKU5j2Rk87AeKrnSRLjqDs34f2EH/lTODmsOMJDCGl5jGE/6+cr6L",
-	"7Pl+czVn3pbv2Od7focIgWdbvpM93+87r5IZZlTgrczJi432/GIqBY3IW5Lc0rB6grzcbL+vvk54SKI0",
-	"IU94RCqle0S2fmaJlRakXvx/fsZHf3un/q9/9Hj07rd+8Ojswz9t//JftRx6gSckrhiBEVVbB+GIm4t+",
-	"vZh8G2L2jMZEf8EnK6c0Jkg9DuAUxijBKzThUaXFMLXd7SO+3xKchPP/gJ43NVueROrMm9L3RAQoxIIg",
-	"zCKEw1CpgJQJwgSV9LZStvxaOTglTDaHc03DG1Jpekl4+kAgGoEOolRsli4mJEHd66Oz/tkjZcKenp3n",
-	"R0dxYaXtvsXKeqzghIglZ4KAMfAdjtQZRgTIXqWaEAb/xMtlTLURf7JM+CQmiz/9IrRFn1nlapoS07gz",
-	"gBERIWHN0RwLpZuTJOHJAC0TviSJXKNhhy0wGXaUjZEykS6XPJGgUEFL0Rn8/FtnSkkcgUoVrY9V+05g",
-	"BRXoYTeMrxjSrT68C6wRMriANaESvAXPGaj/yIwq31NzKZdicHIyS2k4J/I4Ird2euIE3tF+iw9N1e3X",
-	"+mVNWp+zRZOFCrTAsRIxSlkQaybx+wCpQYkAFSYlAjTBEdJ6WO+4ozXKaUzDfZfoFJH3VICmbHRQWCil",
-	"3gi8IIio8y1AyzlnStGG7XypPUJYGUajKNUfJMpY0u4bRCXCbL3Cattkz/VKUrWMDb01C6URkWikRv9z",
-	"B0bSeZdx/stPH2PMKEEvXv343dPr0ro/ztf9NReCTmKCsqE0XPq8/aFXPjSLJ7TJCkaosq+YRGoKBHVz",
-	"sgWIsqNpTGdziahVc6XtSjPDM55MaBQRtic3gDVn5IhAsORa1U14TMQA4WhB1SGS0/k8p3M+iGbknWbt",
-	"D0VebSQ8EHq4il0lvyEMiZAviUARR4xLzbdguALtfuDyGU9ZtCfp7O5RX5hCfy6ZLnIy/eA0aEImxuWR",
-	"bn8IMv3AkUjDee5g7apNzSW499QmkTxzABIjal4nJOQsoqqLZ5jGJNqbzUg+ACVujO00yHYBmFlUIOtN",
-	"zigJtqbd2M640FQPrBlNhcTxYXa1NdxQxIkAQoLUKmxpo3xt0PJNdmDvRU0Qxtk4MoHis1TXPEU4IZre",
-	"6vB3KHv2bQVlM72iGW2XzrtH2bsHpXUupCLEmfZBpUtlHgGNrzl/gZMZOQCXguZC3oeERAKd9i++ffjN",
-	"IzRZq9PMZUpHChrNCREmqVwjyTmKYTDNqCc5P9LtDyUUYQpUIH4L3mttOSMwkS21XmK2NuMW+xKNc7TA",
-	"bG32I4r5jDJxCV6eNaIMfYsE8EeBgGfOcX1te0jsiJpRLsGSHMG0DsRu2UCUcbZYymwW9iKAoIjEGGb1",
-	"Rj04ulIPlKLu3Lk5TzZNgLeaFErorjCVxz43Yu6MUEP8keFUznlC/3YQKazPRyWCyful2eT5qXWar0rh",
-	"u80WJHVfOcSCvNReNKUQgVYe2EGrkz4ht/yGREoFjdTew7E+3n9k+BbTGE/iQ8iDCEs8UUYjWCt5zznV",
-	"HroqkXEylJo2JF72xiFod4UisiQsIixco647lV5pLnfNv8uEh8p0O8yCuB6k/AwGm8ZvQrov6Luz3JBk",
-	"Rjly2xTtirMzd0s4U2lpVRoOPsjS/kTi+MhYkZNUWQbTVKh/rxFGk1RQRoRASaqW9kP2QX3d/fr5tZIA",
-	"4IPSFjnVPoDs8rbeCRZ0zK39CMum9ztBR29dse0dlsZm32qHxkYfDYdnPVQbD4zM2GsM2rYAt5skC1G3",
-	"jm9Vc/We6QgnCV53tAvGaoM/d2Aezv155hSDbxUI/i7rik9+IaFUfdtlfQLNYDkjrZDh+LWzzHC9FZRW",
-	"vsHCVFLYcTSd9ut8iLvTbkHZc/3CaYmQQSdl9NeUmMdqzcq0LdKynnzAYziOX01BjmwbYLadPgTl/STt",
-	"NttU0AQJEyIvkZjzFVPKhLHCtUcOcRaDw3TTtejOSve/OZt3znxeY60TF0eWkb7RGjhTLLFw0HHuF1U3",
-	"NVunzPLwde9yTARhIfk9ZBSL2u2DhmNJCDbH2uaWkDiRbT5aIzny/vLp1MsPTfHdxEdbmuXEcO+UPc70",
-	"/YnjI8aW+b+g2gO+134xzFsr8avZf2bUoxLzh5LeEl+4wW68HlGxjPF6VHlYav+r25/+ZfdtEJNbfWFV",
-	"lImnOiAtQGdIpEulQQueBOhcGWN4RhKtvs7pbK7sbOPhgFes56/nyMtM/Qw68Kzxyr3hMfFJuXxMFaKn",
-	"VmXQrop2y5MKklQujb3d8yndHvGQ9VVadUshuzKBZbLAuT90eKswk0rW3UmKlLmxfM9Wo1hU82rhNvHC",
-	"8+oSC7HiSbShzpxdFD975pNlO3FYO3WmAQdu5Z5SVIkzpbOgfBHdP3ps76KPR0fv/vmfakVsPW9lBK7k",
-	"mB+4pFOaBwsXWWMX4daQTDdUXwMQli7gykmEONbDCDpYCDpjCyWM1ZQXlOkInojcjvQtrGIvKgSJRuGc",
-	"hDfOBPNPZMam1xzBkV+gqyd7WSl6gLsJLJ8IAUrlszFjr1csyst7EJV0g2fuUTdV3z7YJO574D+C+K4V",
-	"zQvK3F9PgxaqyL0J8tot4Ar2osLxhggi9Z23bQRBIdo9IAr6hSBCHYSQkvClHg/1PORhl4SQhVcRjUhI",
-	"oz2dKLaPydpvIlvNbzXnyLRVC9Ba88ptjcpvKB0SWqFudsdkopeIogblrHfc8RsnJph++z43hHRC3ksm",
-	"ivr53bY1+J6E1Op7bXQq5zV7wuHlMuG3WoDDd961oNqbCvqU9sZZ3x8Z5U47G9vWiVflK4yXhEWUzcYo",
-	"ZZLGCGcMY+Yn9A2B6lAgjCQJ54yGOHYzBS7RmHE5sqMa28hxHREOG95SzW2nNBr9daUj6M9FGT1J5KWo",
-	"kwK0r1sjT4S5Ky+IfUdvztZ77q6cKLGTTrbpkOTS+N3KT0z454gvCaNsNoIY802WukIrnKgGAy3+8wVD",
-	"VN8xrKicU6aDZHRfhptwbI3SzPke4piwCCeO4HDOyGVCljjZU4Rmnfhk6E9zjmIspBJtOnMLYjO7f356",
-	"jf7+3/9zol/GmXDbQ7Du77RpLErzNbHCdD9FdzfLfIvxHXQgac6MZvPI0Sl1JnkJzzBlQmrvr8tvXciM",
-	"OIHGJmDMeTyiUS9AqzkN52iBkxuBqEQRZ2SHdfRp+oVMu1rHYpb95d9mOzsS8vnu5E5wRWpxGb7XiQGi",
-	"GPfko92+ore1HHQFXE2csSPwilcw3rZej+tZ/zAu15otuJ3jimmdTb21OXMcxBJzzuZ7tMecSeTC2KMc",
-	"FDWHFhMxtK17y2SqwVG5JMy4NoRfgJk+HwgTyG6yBXFC4IgMYy5IFCBGVkRINKWJkAHCEi24kOhhH2La",
-	"m6yJDqL3LUfhqr7xRd2r8gX/tqm5n7hEeCKUUNYq7zKhtxDwzCJ6S6MUxxBzYhTCkXGPeIhnsnAEwhOe",
-	"6rxTG0C6mb6IwxvGVzGJZqAFH4Ce5vM+giYkBFmZp43Vrr3b1qo+oG087qMIrwXqKqkqAn3eqf9yGoId",
-	"LwKTYQwB7jSm0ynCoRS9qjmeNZ+jkxxXe/vi7qp8p5R2gGdd/eSq2d+5FWPtCTXkKNXhq+roVmPALCSx",
-	"/onxkZjzVZ0lcShvzh2aHwc9A2u1uS1nYguFduOMrA8J+WI0Xq+rR0oczv2mqQnWGumXNqLBGJ1OSYSm",
-	"CV9kIo3ovPDPwRKNaKIdFO7eoyzkC22981TOuPqnb6NNnVS3XU1WMcdnDx/5rST6N1LogzL56MJ7jbmH",
-	"fqWbZO8HbsZdYW3NgLIhu8Sr9/JnHHSQG/ScH/e4RE8jKp/eVt6kV9iuOJSZF7UCN+USKb7LnEViLSRZ",
-	"7GRDYxtj6Rff+q2KXvKZ4iUdQTCQd9hvidQZ6ZlPW523gOaS8HQG6BlXr5/ruODdZtFiP2sMib2nrEPt",
-	"d7X5zdtWpO0e0wPxn2YUTYJ0pLlghy3ljmI7Ax/Exsm3wz2aODbC+DrBkGTrs290umPjieRdPdPJn57Z",
-	"VAltE8fre+LBRPlB7fJs62gZioRU6q2BxjGZe+R4dgyJrtnlMbjU2lHRyGQ9xMBSxUfV77TafKUtu2bm",
-	"j6Maf4cFgXDFbe3zbzzTA4GwwvzX3XwyYa5HtIwbbevOuUSLVEg053FkUI1mOIZQoUaOHmOZVN5hVr7A",
-	"p1MaNnulpSIdERzFlJE2XnUtYmrNJttOvVOEmfIegvOUCkFJEujNkZAZFZIAapYoYTE1InYbR5ZFJTJK",
-	"5AaIlTnmQolWWGRoZpcocriE8dUlYuSWJDr0lqBpKtOkyBlbKVvOKGgXAdpgmkIRsOEkddviFB0y7TXV",
-	"stFsN/B2sfQsk+jV+784KR1pA/QMkPpnFtkRoJAvFphF4Aj5+3//j4+2mIkV2fc6BSfhnN7u2UlZcDQQ",
-	"FEVKvHjw6aNMI3K8kwyoHZ+Hczc3eCHDJuQsJAnb8frd5MvsnXGB2U5n3Vv14od3DTTKwo47pAW/AXfn",
-	"ufsP8q3hjmT7LjuEVuioEvenFX5n7kifmCtSj9Mh5iJNWgTOPNEvVHg3+WKZKuM1jHl4I3ywciaXeIDm",
-	"fKUzQPmSMKRfQDMuEUaMrFCUQhYdqYg2JjPrPM1GvalplsanuOtvnHlEwVW8Urrm01TR5uQ1Tqg4bn0d",
-	"uSLkpo56r/SN3U+qqXplTuVowVmE16MVT25IVAFxV8hGsdMwn/R2k5MoyNc4n0ATZmno8jwcPy3wexuL",
-	"5RzVDnttrnkWahMLHJLRggsSg1I/S3FEYp7CPl/gRFII5oInawzEi/EoISnTJuICr7mUxB9Wmo3r0eao",
-	"DrbqGYqaoWtZF6ESvYR3EBVIv4a6v/A0YZ8+EhQRJHhMI5xQ+eljzxcLUWIjGLiPD57gOL47c0f17ho6",
-	"6u8v9tq54PTMFrBD2cRgkOSOUPsLT6X+57s7syPuzwz4/sC6PiVMnR4+F0EWDweWUNaUxIKs5iQhOpTI",
-	"REaApk5DUgqW8yc+8RwOti3Ma0tbI3MOe07GpxYpKr/s1ZyrtjtcZAYQDrUkCRIpbNbCbV3toudS7Kzv",
-	"OxurbqLtcDgc1Pkg1CFtBoK6DDA8TCeDVUKlQXZteZmov2bkQf2gE8zElAB71vNMsfUoj+QdKFNax1k7",
-	"SVGIJzbSsYHoKAlXy1NV8rXKbqu4RWkkPLZun+vNzeHIRrBu7ftIcq/ys9c+qVsqyNXNaZ8xvxqY864Z",
-	"236hV+5tS91CHUL1hwP1/pT+J1iSGdcAjZaFJulslJAlTyDe55bHqU28CUOeMiV4RuBi179OCVai2/1p",
-	"oewXpnqRaaJ+UCqIGOXIDMVrfmt866v+hKeSMuK0hrhfLxs/mWPGdOqiHT0A5Cnt1YY2dIIsVUGHOBh9",
-	"VzvHRtlvEBMBY6PbvvWaxzS0akULDWRJa5ElVM/rQrJFs+ZmCo3baxI1br5JrMavapo2b56tWcNXfNfm",
-	"T+YkvHlrAjk2t+MsAeWfslT64oH+wlco5mxmsIUwEjGYmZBIZkKCYBcIuGmk8hgZxQad940KYTCNL2ow",
-	"jbWR6RkDzADg70VQsDPVgZrHMkd4LfKvc4ZwktBbHAeI4CQ26EiMqwcssjDxMcG3SnPo9h8P+v0AnV7o",
-	"/3wzOO8XT2EnA7H7c//03c/9o8fv/t+zn/tH5+96g5/7Rw/1T/+0XYE4PduWOOOzV5XtWVyld5XLHHPf",
-	"PXKbSAbVza43lvDynk4028euoRSO73HzlCQssnFgio8fCLSiLOKrAdyTQYGFZZxq/RFIrrQ1yqPmejh5",
-	"TxZLOcpV2yxl85Yka87IiLJROMfJjIx0xF4nUJN61yx8pxSftXByOzv2407ix7taV7nsODQLtmX5ZAx2",
-	"iNiJnFt3D514AtUxTMTgTmbwhEdrn/lRf9EX5gft9mnqZqCwkEiM9BVAjdmdpASEqYG4NaVOdOJfdoml",
-	"f/XnbdgLpXuwO2WCwxul22hw6HIed21+lSVkoBejep1rcq+3+h7qhc4uuBRY4roIEa+n1Lmm10QLMltQ",
-	"rTEkwCRkShLCQmKXB/ucujmNmsZ5bUiQPEVMy6KOgSv1aXySLJax2WWHDK7fCP7KPmSo7KRv1ER4bfLK",
-	"QYyQTQ68R5Mk5uGNLw/MMoRGGrU8FehEnDlfIapvXu3FgmKc0q65I3Oh8Ymm4/D3y9BNiVfMmbAYtZmc",
-	"DbfC1GiqeX2lSmFXH6H1fhljlof4N5YEShdZgs4e6HJR0ykxPhSJE6l/hAh1cUOXSxKh7oqQG8IiEaA5",
-	"+KrXIkD2wqAXmBzxVBABQsT4AOAuIof53V1wWACKUnqrxQIboy5WarU63BBfga/BoXAvQOOI3KpWKCK3",
-	"eXEBq3n0kFkRhhcE0hdMBQmknSFohm/9d80w5wpwCqBlK6m+BVHC6Sz7apEDKjYv3NC000umpg5cYcgN",
-	"4e38UTzabVTTX2n2plic5P6ZOcWqdlK+JHkv/b7fGt2rcNJUVa4A0H89RMTZJQhFnkolE00AeF5qi+r6",
-	"D7eEZahNTtpEewcmzKyCZjbTaX/omMwxUIrM4CuSHIVYaIHvf2004SkLKxTEl5jGev8qwkRRohOFF0SX",
-	"2oQ9HFOoSaaPZcSck7F3icKY4NxzPCd5J7oQ2u4CF5JuRvtGu+dJUb5j1aZOLUkiOANkhwmJOZsZjRkJ",
-	"maSh1ZI3pc4vfDKqjuCM8bYJbMkOr4/lqo9ymXsv8J8enz660ItFJQp5GkdoQhBT3ccU8uRILAjCAs3o",
-	"LWHH/rixTCXQMt8vklOmr+mm1Fc471pZPvmZbW/0UBeSthTVsoMiWwR18gyZSx6oVzPOF3lsgIShbIku",
-	"hugZ2GETrH0HicN2PnqViLNrRrKRMbtdCxcLp9TfrD/Jyqoo6ZnxUMz5jUAxvSEgWEt1XPzbZg9ktKJU",
-	"KIfs1m7/4gRrNnTtSVvY4LVjaXWbvEM4Z7blt1daqti/dbT5UM1/BzG78ozf+7K19BcPlLB4QIyo7Sxe",
-	"j0ddYPmWLF7b+1aWv9NkyIOeiqUt0iATs8GR59si35NbkzfuUT+ygy1Cw05Ebocdq9EmJORJZCuLZIpu",
-	"NzOWNu37Xdxa7nh+8z2/JbH6SOM4H87IgSz8puDItzThbFFckYLVDgBIo4SINJZiH1WST0wc7La+ErJM",
-	"eJSCNTESkixFFR5NyTnHl1CzCjKvvQ65SjUzTWaEhbWxUD+aZhUeOZ3j43KEdzJFknuI4qF5PsQSS2Xr",
-	"3dzp9z0VYW5nl1z8WFDPleKPLAKnqileGuiSXBDLokuDyDW4HtgMTdYoxisXZcu81Ak6WWPv8oROMMH2",
-	"GAfTrjaIrkEmsaj3qW15a8dbt8aGV+twO1uifEd6HOKAEOligb01O+fY5LbMlb173MyftFEiv4Ats1kF",
-	"JOOifCSBYesCeUrLWOKF7ftmJ2thf/b2YHfAQTpA2BoLgdqTG9bdhMt5o5jUXXRmZ71b+qbKd1ubK7d9",
-	"GQ6hNDvC8P705u95mCrhD3R+QdlNW1+gR/f0B5ymSezFvnCiM6C+zf81ODmpx4ROYv90rAWc1VsvrUhT",
-	"2ZWXCfXE3VtjwF65gAbtPeabJQ77hI1J13VG4pvv0/eKdjjeYeVotEt5FcAi2JQAkKGckGhBGQnQMuG/",
-	"kF8l1PdvUwL6wExiBguHnI94z4gM56ZInXZqFSlk6rCPdr6iJezXlKTeO9nSUJ1PbQ3lgAjap0nCk4o8",
-	"d69OWY0QXr44gC7yF3xD+AvBsfRsLQj/2RJMWJ2q5CTJbSrSN+BeyyuXvWtQkaOKes+dRIOtO2UT6hIi",
-	"hqNAe9N5glYJV8qnrmu8RgLTCELofjK3FRiN8xNzHCBsqpZnVY9BhpjqxnCLMXadiGPX5barb2L3S6fG",
-	"zqfM5q2Ibc58vZpKS4Jv4A63qyxk9GtK4thpNez0NoF+GyEMPV/g5VsildrvywvWmbejKY8jXwwPpDwL",
-	"olQWlCWUIlggKtCC3wKaCUmyC3uwkpLjRhcfSsiMLIzryFaq9ObS6fF5jJ5n+gGibAayClFmrmlBwBSi",
-	"HWsPoTkXfvPaIpWPBPHnhSsaKBJZRHMqkJA8IdFlEemcSkHiKaDaQgiMjp4u6NkuVi1PpJ8egoRp0iAx",
-	"6CWm8Vvb9oMOiKlc7OeWhpLzAAlu8AVRQpbxGq0SKiVhGnAKMwjYNrqtjZbVIAT6yvwSXqNEIIDwm6zR",
-	"n3VtPgAsxEuoj2iY57h1EZaVOfxr+YKzeK2HRyKEJSI4nJtA365Y4oVOcidJSHGs5qz/u0z4ggO+XK8N",
-	"B5XkLbCTWUVnyQo1YQqclfP55gyLa1e5e97ViIDnbJnKtlcoG0Jie2GBPXa+N6wPPSpGXZ8/6hfCrvtB",
-	"G4lhO/35+Q/fvfrPd4X1bVkwYXs2kpUmhcPnvLbT6tIJPyVUkiMoUYeuNDLmDSFLYS4Pua7QTAxIFtxY",
-	"C6QLhW6tntDEoWwkkZ+Ujx+fm1LYsQjQ6cW5hnFfUUEKC/fo4cPzh3UB83ci2uxI35rYqJYLXVHS5/ys",
-	"/lWPpLoLdvOLnmzcXrHgYHbuld5b9k7mmT6DtlBHQSc02cZNc4abpsZoMIj8rUZpK39VjZx3muau/NU2",
-	"tO9uamYbOLhXbI1uqA7md0J1tAKxIIsJSUBTjkzaCpVCt5/zONIyQP35QCANYHVcWmNYrq31DzZ1e8n5",
-	"TZZ7F2SgPrrMPeCp88RCqkPMH5PJumlidRastBP3ubFazXBGfod46j0xNJu6oO8kS7x2dDZ+suGC/btq",
-	"nnu/d1r0l+bdRuttTHV/ejUUobG40BLfWMUWAsSAjbOIWhM0RRnSOS6oi3NQZbUBIDF1ypMVTiIS9dql",
-	"YW96M0kkRuXtURYViCc4RuS9jj7TiroplYGRoItlTEz+LnQxQFRqWLZJFicIthJo9ZTN/PbHltCtRmBg",
-	"WmpkgsLQG81B+ycRuL2zgDqTEgIQ3FLnuZEWSUpVdXNeEKRU+elxNXq+F5emkFmPEkxN8OFuGey+lb6H",
-	"8CwT5+uuVqGuRCY5MvrZRc9p42XJXSO5qgS4L/lFM2k7eZu9taPEtQG8OwboruZcEMi5iykjzsnsEs/o",
-	"5zawzKDl6TAI3Dpst911R4GsQXVUb1luO35HUNCKyRQ2TyJLnHB1QJ/33yPSPRZ8ArQAWWx0DF2PpYBz",
-	"OFCEBF9ERiz9AM1JHA0ZRlD8396KW6oax0XXFgIAfIf8Xq1nl2fIrLQ6Ri/4bAaVh3LvDRT/v8zHaUOy",
-	"OSOq2TTGatxDps6SKY9jvjpKl8fIgmhw6FmfPBTQga0fTY8PlLmYICyHrDQ9KJ0GDnpIjlB7FJXnShmC",
-	"yus6QLRcoEwaRXbTPNej3lySBRWCslmAYIpT3Tm4bKGMfTRAkptponTpP1P2vPze9IPDlE3GaAYtPuLT",
-	"EYxOx2mY2mHbQhuq4OEMnXKq1GyXVzkqxmbWOS4f3OAEO0ZXWocgLBJobCEVx8GQjStBSsYBGm+i3owh",
-	"TthqPqDXjC8RHjJ9CDt9ozHk47Xod8hKHaOudQMaw8OAZyCoqA9bQ+/Yi7Oz3jF6ekuS9ZDZRpNU+r+k",
-	"sWNw5nB0Zafm5Azly8ymU8YTceYDR1vFg82v5zc8eo510usQt9tba2fc2fV2GarxLssPbIXzFyFmrC3+",
-	"o3lnx1P+EKUBNu4Hm2L7O/OtWZc8oLK4Mnla8qZeDgdKZRaCUbUdlcIeQW6yJTiBC/pJTNmNToBzY99N",
-	"3bNNGb9H3qybMmvmmc2qEbkahv2UQ1TzDCuAn1TntTrDi/r/JThdTIZpkBUR0lnsWXo6AvGWbYyS/lZy",
-	"vwD6LiGNS8DsEJ9Uin71AAN4N+woy9duFvW/FQsgvyKz6ZUa4VPnhooihHIGFmDKFWlsE6dikWXRqTG+",
-	"C1WOoLUufuTnTrOmZV9uEzdwywhUA4rUrODWT6qpRTorayNmyA4DVG4GrR56PH06Yc1fesOtONyoom4b",
-	"ZnSGVYibu78EwZYZwQ0nYz1aO6S+3WXa2jLTdxoierjrk4N71AQwqH4ArTdBGlDbf4l79z4Oc+oaV4cT",
-	"n7hJB5fR9/JglJjZBZ6NFpRRIRMs6S0ZQfEDMLRNEWTQD+yFc7V2WVwNry0hOUrgNrts90JejRvbnZnl",
-	"1l434WhZnF7dMHbKu8vFTenEqTnWWjiFyzJl406ljPxq7BT7uUuE0YIKiCR0jZYuGCx7ZvDtKUxa3g22",
-	"SbprHMPklSTt18fKlK3LY9y/3eIGOoEN1AtsBCXqZjupl8eKdfMtpZetILvqg6Y8xWBg9Wr2/797ASR8",
-	"EmDgVO7AtzzEMkBOO5ImAWJcYpqQAFES8UUwZHSx5ErXwUKkCWahDh+VGqpy9Eua0Ij+mpIAhXgaIHNt",
-	"TkY6hoUEQ6aWRSpD6DIvwj5AOJFUYKaDXYgkASLv1b69dCJhBmiZTmIaUkkuVT9smpCEgGYFBv8A+WYJ",
-	"dyFZH8f5nPO5hHgKvZRHq4OCjHuGElFKVClY/bZbJc6BluofBWJqL7aiZifoADnVf2EIqq2lp9bGNwiq",
-	"TTiYMRwo0zx4JxuvFuOauqpLTVPVUBPVpAdB4E9Gyq0wlw5fHcypYFTBe3Yq6K8eqkDmlmOk/sp2PwX1",
-	"gLmun81hcHepo3ehdrZM2/XFv77IokPuBr++GFfyLvvijn4Icwya+44c8PMYPZd54WclLY3jxhoLVOQB",
-	"uoETIiJC7PM7fAZg+V8auP1PpZtqc0V96ApXrRDk83ztZrgPHmjDCoh0XXPbC85YC4ZYsQkri1N9NjWk",
-	"DlMzqbwoxR2+QVLUhUI5C8yiTx97FrZVb3Rzree8A8HYFY6te6jVtEPhJS/XNbx9c0j5rpKvDqEvmWPi",
-	"/lQlM3TNcOrVdidFHnQgXJlUWRviEmGJYoKFtG77Os2rWJziDupK3GUtiGohlBeELxI0i238+//638jc",
-	"0cC/87QX9ZeVVfoPI3NQF8CVP30EsyJH+nsgUEynJFyHMQQeYLNMPdc7Yz+cXw11HEHUCdxbTvtBrwXx",
-	"EtP4KleXK3KjKlOftjOyft/HyPDZBmXMqT8Dr3zNeCe1wCnz42e/JJjBpY8AbFF9YE94tAbsR7rAsyxg",
-	"RFdJTJWBLvC6d4l0n2iJE6OQMS5RyJc0R4rUzF4hrHe8aMzS650rRjM902nVIj2JsRBb8IZxKvkIjhd/",
-	"6oEkTNnjGC1wOAdfjJAJZzNNmljn2vQGFtzXcG2QxcpwXfUK4a10yUfhAI7Xw/VwvvSA7CsVjQibeaS2",
-	"I+dLNCc4qoKZFulyqXbQyIxDX1ZV5PARjbghboy+xDhSry2wpKFFDu3+59FVKvnRG9PV0VvzhUCJAypk",
-	"b2BKDmATafpAQIJdg5JdzopVjtzQpoopnpukZW/GT3NlwnZ1ZV5sFpAdY7rYF1rf9LFjJMBOd1DvQ5Is",
-	"ZQV2hswZw2TC2pgwnZTIJYnQnArJEyVlJFpwIdHDfh9N1pKInj+AwoCnNl8MexA0WojGuf+tsr7z+OuK",
-	"8GtM4ywmuPvnp9foRP10ZMOyT36j0YdeI8vzMHp73suO3JR3UBWN/NN8nUFYA45Jxh04w76CB6aHXmDB",
-	"IU3fPHkAYd6kUYrtrylOMJPUGxPy6tYETcZ0QaUYoBuylDpgS5kgWkoKK7+jhC+XSpxrw9AExUsOwIgI",
-	"yx1Q+zODWicNF9NLFCvoGm7eiIE8cbShVQ0Vh2ZbF8Z+Fq0IkwjiwdRiRTRCXUFInlUMKM/Z2/4t28xS",
-	"snIzt5Wc6IR2ePT1sc2VJd0cW2KZGSQ6bzejieQBeO6VouRsVlDiYafq479xiLydeXV8fMt74AJQhCN7",
-	"AteazLlxgyWKuyVwYi6swK+4Mt52tF7lB6n3hN1PYBELd1HBy/yWIF37AHU5GIcTolY2ITKhJlOlUcRt",
-	"hQIEHzD6cQkdwGjAZlEeCGsrIZ0HacOcn7+8eu1gBmxWcMgsni1VHDzOA7J1VV7y27bX2a3OvmoIk22j",
-	"OoQbI1Pp7s+RkQ1/V1fG0/c4lPEaPBaKmTK/gzp6ViMjmXRlAHsugii6IWQ5ym2JzcLDpFLc/8DNdwZI",
-	"owBQptcUQiJZvA5QBhmsK9+XUZxqrmCcsfn3jiKo0fQRjhOCozWaY+F4/1A3NyYyIsi5akrZzPUhqAV8",
-	"503gyunXioV+IKtcLhf9LFvqfGlfu1ceBQWkTx22oicZU3azmZFdXy11V4fU9jplldz9huhQzT2KErcT",
-	"Gtmb2/ZclTOLkRXqrjCk9vXUzgEjCXUFXxC1zSCvl8pe4IjtrhPkaxeHJ66aCo5otZ8CNFm7qZGrOXc6",
-	"orLg32Jk1cnstIJrq8qJ5agFG+Jwzleb0/2FqzN7kCsr+gedzGmmgkUxr8ZoCJfmHm1QVLLt7RqVWSiw",
-	"OedU/w+EdauKS9CaBy54bTYK0wdP7HjsXZ2T3GippFvksc5Kgiz9yVP+TXbtsRECRKcIs7VXQd0SRX7o",
-	"+G21aGbcVdz8MgfiKhf6s67FdiLMcUl6zsIJDm+mNPaE1r2KLb7RYskTZayDz8u+MCg5eXQQPVSlxTeF",
-	"gExHDOvKFO3K6UD629aqFAO0grRfiQReC9TVYwlM0wBNKcOxkrt0qXheWZJ0Br9Zo5tuVQHzBdLjH/Hp",
-	"dlsetps7QqRfFDvkLQadMGy33tbhsbnY4Ybjs66zkqv09wEPKBWTd0nOUzkwQEwAaZJp1UkZbem4UHRe",
-	"J8d5pYrj1bpv95PxNLQCyCttloQvAnTNA/QkDNBbLZsD9D2WOmjNSJej59+rc8AmlnUjEnKbsb85KrmI",
-	"/cz+l+uXL+CWIEACMyptavjhIIWNA1xXOKrttmib+DfnhL/XKAF8xUR+RCni5BqnPsbmdDYnQqJlQg1o",
-	"9IKzGZKQ20yljjoupeY33Qd1PkFnoTRX5P4xNosJmiQYtNlLhJWcm8QEiTWTc6KEsTqlsxwnmJ5SqFkx",
-	"TcnnHPOUNpWcj2KczGBncj5aYLYewV2P+SEiZNmxvDtym5PFUq6b14tL8GpkelGGR8VVA0+TkGgPHdXr",
-	"Z+iDYzXtLrZmN0cwDsjEJTKcK+UsJr0K9xxejbYkw8HjpvdUuzr7qETd5z9cP33zw9WL76+un/bahMqY",
-	"DKWialCLsbHpDNz0eijtG1fYbiBXNP3dZH6TgaykcMqUmabWfffCUNs8gRnTF69V3Ugfg2TgcfWR99KI",
-	"L9Ax4O+IgEqap62BkKvaOns6IvmhTvYVTpgFtqzAMVfrgGLClAoUr1HX1EwCLBcAtpwk/IYwRFjIM7t6",
-	"R8A/j+vRXSf3SC8wr+tslLwDuk/ZW5k7IWFl81NzQ79xtFuHQs5uLuz7TQHk8Yy6Sngj32fuQLh7/PVS",
-	"fqM3nNHoytnBoDRmj9ehv30btvIBVaTwVVHsrQN7V5yCjAXq0sUSgsjR9Yu3AQJQ6ecvr16/RY8fnwfo",
-	"7cvr12/RxaOHvUDfjwAQH9xI65wJIXVeZMxDsAliZTFkDvvs0IuFrQqp/8mqsoNeapXCY65NhOLpkQOs",
-	"XJzNa3AZKCNEd0GEveVZxmutvXIWmtglfY8apeqz0IqvGEng+iWMoR6f+V4j9cuJJd+I6N5snEo+qrwy",
-	"uUKMrHIrX+Quk8nagrx2TTimTlPV9kPvModG1BeBSvsygSdwt5TDTlljvsKmNHt8JKixLTfsWJKULNkc",
-	"4QrgQTLVqmTOgnZl56cUx3zI5vLNbCUIlmXSlqDXZWgB5nDj1GuyPmpK6dKrG76FahQFnsE3RCB+W+QP",
-	"c1dIJzGp4JL2ptuchDcjJXiiVAP61xeBt413tfxITGY5SEqzDRTyOCZ4Bnn+HC3wWh99VDbdP3cGT7fA",
-	"yxZhqS5edbPoBYAtppyNCFMNKxSiJikYRqzVJvYCGRuuzk6ktbZXhR6tpDpsbW2LCSTILUlwnGEsZ1/X",
-	"VZTBMgKAVp99ByZhbgUee5X7ZZosuS8SanNrZmVOdIqUVjMNUoxGsMywuRtEMJBU2WcLqo6C0YKyVBLh",
-	"hcRTShsE4eWuaJB1sbJebUIEIkzHUecCFxI/oX9wfkPsA0gxoB0zr2Lb0QxTZq83HXGjY0C1CKuWSGa7",
-	"XeabsRBPkfNN7xj1wddopy6OK2yurPtGgnMnbhQL2WIHv13Ilju4eazEhL/PQyXuD0DPJIVaBcInc0oa",
-	"g7OFN44QJyJhtxx0Qwk4a7ZDutbn7Kg+WtLwbsLF7LXGJvfFvNoUVw/1Nteg7gsiS/h6CyIzH9Buhngt",
-	"2LwxNh1VLo97MC9bxciDOj9kOqkUMSIBL6SAPx/oYxwUHYiWyDxcesJUDJm9Ww2qMUv5FIFfyoilxSCX",
-	"QEMGoellCXS5IeGgmS3eMbbthqyR5CtrHL1LhNmaMzJkhVHag0IUBNcx+iHVIKvmLcDBCACVrODyU+qq",
-	"9vrZ2BItiLQxVFoNnVfcyBHxk35RlxXQ12dernFcEwWmGdXE6pTZRGN/qNNsQjQHdB3n2QoL7WIK5+AD",
-	"VWc7ZeghMlD6+tSP+YwyEwDUuyzwjIM4GcfaLYcXTU7k2sgrB13UkS11UmwniAkrMepCBz5s+fhO0Bab",
-	"Nm7RM9BvaXyWIeVbGqMW3D7DTTK6Wq6IabikzIy7RDhe4bVwYJSy3d9VUgx0ywkJ+YI4pm220bTiEnJ2",
-	"S5Q1aC78m9ioZZtwuw3Y7PTa3TYr2VmNLZmm9osutlFlotQsohaAlx7JbK1wPp3qmEwocqLWTS+MTBNQ",
-	"6BGvuI/ewxRqmYnu2jFZGYjTfqF+R7+VuVFKUC0eE5cZhEtJqzbnv1Ms7Wd89Ld36v/6R49H737rB+eP",
-	"P/xTZw8LxC7g2UUfdac8TdCcp4noXaK+WRE3fjhT69UqFopknPb739aSZ1Ptry/CZpT4pqq7Yd6SwPcr",
-	"xFvEux8kpShurFcC7rICDfgJSd8G5cUschcjSfDigdBUNG5QI+T+1aCPLCX+114xllR/SmMwJlvijib8",
-	"/aFiMCf8/T2HYOaW0Wb5Oyi3o/SANPFx7jMdIgzNCKiwGCV8hUBqa00CC4lEGiqz2m+HQr30TMdpVl5d",
-	"j2ufAGigp9tNxZ2jaoeWPIaqZVGqDkAw6i1NlLBUJw/sRtQ97yNI5j/vowVlvT2u8Pyx00AnB/leUVdf",
-	"1tpobeBsjFaQX2crAvUudas8hFtor44auhEjWaxHBIambd+xweJ7Rk9P+PtDAbs0UKL28ui3Vqr8+kul",
-	"MnLXjuMa5aTeO7uz29VI/gP6Xu9be2h6Zn9eJ3N791rjlfKbQBny/mbG9raC1g4ahYHRd0BosFuf80so",
-	"srMlzM5QKLLhzrZoQCGQOCHLhAhdaeWWgL5ivTC2vQEzK0P7T8gcx9OCsjJZj/RjTTz7h09jiUx96np1",
-	"BCZhy1nfbWn7LRVjNquWt+WsYtF0UxjLlDrQnvpYcBTyWygIKoXlxN2c3gm55Td7I8HoPnbFKYcKBtsK",
-	"jph4CaUJuNTQNGici+dGU5RVVlGRYnDNI7x+IJQtCrlaLhfbkgyMy9GayJH9O6/EYAjjZeyd3PrqCyMb",
-	"p1pSb2kiJIrwWpNFqVdPUyXwTl7jhIqe76664gMpk174YVz8gOuB5kvCjnSZh13uxFveV5S2bCFueXMP",
-	"FgOSHBoW52sZ8QD3FsCeFfcWWyqSFIuG+CJcrRTAEkUkpJFaZZhDZbGS3m5XYfddf8SZelaMZBttd3Fo",
-	"tj7wB/kxHyAopVF7MhSO2R2Ou1YwbnVnTekoQV1SykFUEnbFm4EPVEnpDQkNSeRW1vaKiEwBsoGJnJHN",
-	"8ilVVWofnbdGYCqKyraCr6UAK3F1pbjRNNzC19872o7nFpDOGMnqHl3qOyaJYNQoXcYcG/n7O5U4OUC9",
-	"ESVc9TxaHYzZSzupIDsXOXHHumVVD+NuMzUh79HdBl88kCPkDgXjzgrmV9FVYTJXVdCtr5thTC+guKis",
-	"dnf1+jmS/IawwIC3qtaZPDNXHkQIU0ym0QZ5C4vs2R7wodFNqb4fBi+v0laWdARN6rUVTYNCj96NU5nk",
-	"GSoGikk02xcF1O1oV0yoL65OMBEhjus+2qIXnaDhOWaz4mk5LJEONIErm1lq7+Ug/IPHJMhiUZ2FUea8",
-	"5Hwn9dvu/a0HguaytxA83tbdoSOgKzXhUkXbvAywAXXKKwnv6HPYoYhtlieiY29GxrO+2ctzhjRwDzmx",
-	"GFuDPA/LidzRmM8PBFLsIKQbJOyFeNIJxqNtgWcNpm67UYzT3B36RrX2VFN3JabNd9b1y2CYx/qbOuxz",
-	"r23TMHjRMGWOibtXClXbSlQ+X4FRvbMkH9unY+bXZfroSe0EdV5CfdnkIltWzeEKvwbfAnK8tfjI0WY3",
-	"pUPt17YhedfcfDTbVA02Uf3WaQf3UGC9Zjs0Y0LYpAahvKNrWm2aGAWm3MJ0BzEdjD5yj6ZD4WzyXFhz",
-	"FJOpSVSz0IhDC5X/6WOAQs6TiDP26SMRw05vc0u0Rvq922pkNWXEssdqymtTSt8cnw0K9dTSeCd/2B5V",
-	"n3a96WxakmnfykbbCFbh6TdgbANkAIX0oZrrcwvC5CXKtEcLZ2ta6wi17Oml+2Y0QJGJzPIgvzntOo52",
-	"6jWCf+A7uj4nPFpXVMVsk90J3fho+0qDHutaJzhuOTp7Xrlxa/2js3c/948evxv83D96qP/pDVzTWvwO",
-	"r/pFsuTbJvgTITetJ0cjvG4srMuULHgLvt2U4AvO7rJ7gWWa3OkH0jsdv5ynibjTD6TkTvtfkYjd5RfK",
-	"II6anfJ5uSNwyBlYvnZYJFtM7wZyLiLaVW3dq4Dqrlk9n1mx0/xqyvpIPbnaJpbAucaiDPE0QRMsKqza",
-	"+ytcujmDXa9XXU66+5qd968k3UmNywoG2l5Iqalm5a7IIQyWgqy4P6vF/eznUNfvgIX5vqQKe15W9bDm",
-	"5vqlUtCIvCXJLQ3J3R8yEV9gyiryJKlEEcGxDl0eoGEn5tqGGHYCNOxkZTj1nzo1ctjRILwtjjNIvvgD",
-	"HXQHPpCU9jIRVDYo/eMeVmZldz6hCox492dUzojFtrX7e4/DLWO8+uF9Tuegww751khoA2RmfwFlQ/p6",
-	"LjjIuVgUcPd4MhY+/DmcjffA8rVjqN4Cf6jzuMWW2SHW4LXJ+nkyx2zWOqJPIzONbOrQBmnOLuppSlbN",
-	"3z+r20MbIyp94N0WErzgM9oWeX2fmaeCJB5GPG3rFcz6CTrb58ljam5Umk8wwmuPs3aSCsqIECP1eABZ",
-	"/aZujlISdIDsArM1sg2RaggXvUk52aU21yXb5xVjgOcDhFGUJjrQUqThXOk5384RT9Dj/mIDhG9L8ews",
-	"OMqdYycofa8+WqUyPuV1wicx8YSQv3n2BD2+ePgNWuoWSAfiCt+FZJKQuDry9D9SLjXym1IHE7LkidRF",
-	"8Qy0A6TpHftRwSrjo7NaFc2PzO/tKy+xDOe+IxNG0rxDqO77FJIMPZ1RJiT2RiXoAONfU4CkwoBRhaVJ",
-	"hKxw+Wg03MogKhqRxZJL7fKRyVoDl9hvrADHOCsqNSdxBNQPEyI1bobRaJH9UE19p819IamMyRb40E0P",
-	"lcEy/vHNc8TwwsZhKEZVgzdcV38nZqIx9fezMVawuq5RerVcJtzcTOyBI4Shm7ZhT3yxKJqxdcUwih9q",
-	"NLEdI+Kzke2CLpIN4nsypYz6s8uu8kKxSiRGWOJj9OcUJxEsPMTmaBKMplA5G3X1f3vBkJk7++KDDHpt",
-	"BHkPxSj4AOkKJoSoP4ZsSmMyykBoewEEbAnUhf/0ArSgbBSTWxKjLvxH/YTf+34yY4Gfhix7ZLFcUTcP",
-	"JFU/61r/qGv+oX4DZBId6jBkXZlgJqguZgBgdYnuu3eMrnS9BUMfQeQoSgmUzAtvArSEcxRAgYAgPVs0",
-	"SJ+Aulkv0DUKbIQt6kqyWKoDMIA1UNTVEmAUkduRrcWj++5pULuYFJ4GyGb5ZjmnQ2beCPIYlkG2AoCI",
-	"F0qe9ILsajSAUjjZ92ACwZDZ02SAoIo2BAmq1+F3EvWO0VupBD9E2SllQycvZCQcMosJiJfLGFLGMwAp",
-	"k2KXUPV+lzNDEZuTDbmMqvWQmT6hirfNPaMCbm/hRT22ZKR+6GlYpfKGikiTAOASmG8DCxf2F45HWa59",
-	"3SegYfFcK11MUobjxonM3m9s0LLhSy4dm7ySnTRutruXTABPNnJiyf2+Q48lr7/hk7X57dlp31vru+ng",
-	"cnbdti4GnbbQYltBleLbVovc7ghpqiqW56oF8JbBN+WcFkQzusR29XnbmprGjeZnIhEaR/KXO5ipg+3z",
-	"XLs7WBpe39/2hQF6b99zZ74957h8WxEL5LPr1rUDKYrXTHoW9+xWRewFFXJfB1/W2dt0scC+TOXGLrus",
-	"q5d4uTTVCsu1HrMHjevRbHym+WWw/Vz+TpNhN/Q1tp5Zw33tAEv45rJ1Bm/UOv9WoSA0uMRoxsJbh2DZ",
-	"qPkwrP/KGU6DirtVdqDpZYcN8Ff9ZtN9YIhid3P23a3U+Ws+x9IJbGyqHcad2Zm+Al3g4hxVIsBWL8re",
-	"uTalsqAWZFTpu5ZWGai2mNPlblgSUcEMbEQvx3IEOLxJTMV83wLnWS+7AlJsZL9HCZ7KjtM1RLRIWoWz",
-	"VrslWu/zDXdHgdyBw7O1+QzlDbCb66DIzJ4cImiA5lRIZR0TJpO1twJqjZd6T6Yqp2a7NHPn0IRQ1eK0",
-	"bmfvsIEPsxf2Z+XGDJtzatPEmjckJMAybtp7Cx7c8JgnPJynCZATJ3Q6FRC+GId8QUYTzm9iAumb+P1o",
-	"QhiZUkAwB6/M9l3c8prOhgd4c9ywkEg3sBAMFuKoEUJLmsT7X15bUaI6C6otiGx9TEiph/GhbG5l/ekM",
-	"mRCqswF2DAXAsQFaEXJDWBTAP+L1SPUEcfRzHtMIrwdomPb756EyGOBfxJbpTROy+bBRlQUYrajGUORL",
-	"wjRiuCn14lZ/4ZoGu6Mkqg787haorVM9LE3kQQ7xaIZi8HfoVNc/MujYkjC0JthTnKbhSEu8AsPeyh1Z",
-	"FYRNrBvD2c0VqU2R4LuyMb7EEcBbVuPevdQP1EquAACcLgiakClPCMIMpcxNvsgSkWzvFRCgs4QQaTZD",
-	"8XPDzlse0k8f5aeP6D8D9NdPHxPO6K8pCdCEs194mqD/Y9jpbKkXaT5txG2V7VIPQlO81VNb7+//638D",
-	"/4DzGdKVTUas0BdRCQf4ej9JhLdyqOHCUXY92iAoHfInbDDCSMRctn1Te57vZuU9JVIyr7afGZqbv+6M",
-	"HSYKnD1SMblKfvfyTXldtluKG3t4J3v7QNu8xs9aveuz2/yL87PCdf5p3QYul7r7nXYmZlCT7JbYrG3P",
-	"Uh1+y1QifnrItpWb27Htdj6sAHdupTnbSKdGHGh1GwBiJQsqiGj/bvkiFxRsGIbTq3/i04SI+Rt9a99y",
-	"3yX6ZQNf0lZPLY252Jl/rMt4vVs0a1ZYc0QjX1mrvPBmhkumb98A3iCr6QXVEy8RRjGREqrrLuM1YoRE",
-	"GhhShJjZDkwT6KA77IQ8TRIKpWkissAsIifJp48QHNGD99injwJFmAkUY/Tnp9+brONMnDUoBLQN1GfX",
-	"DExtpTISu4aOZS0buqjnWsyyyX4DGI+t2Kr67jym7KZFYI377gvKbupJULyKr4hrMeumtV31BsrecJf1",
-	"15RLIi6z2IH8utcwzhwLWw6hHNvWvAqyKXYAKOmMry4RI7cksdWPpqlME9K8jrO9WR6xdDHx5cWXij44",
-	"iVx61qXJPKq/7jCsE1Rn7r4xEUIQnGeDCjecG4zE9fCqul3WEQhU40DZWvW+Zad73EFkUykMrU5FKhJo",
-	"Jw3pM6dhFZm89DCQGyWoSbArdFAMOu0FDoiS/fUsQISFOEowkxBSw/CMZE/PgyGbffqoHp5kWHG9AOEw",
-	"5CmTmMkAxWSGY9QVOgwdZTk0vQBFqhNFkCHrZpZNRG6NOBCqp2hBmQ7ayEDADKBXPlgNRaoGBrn59tsg",
-	"Y2dQXSP7EhQGWVDmFa1v/ZBzVw722QMLfKYL2zCcJHwFRgcM64FACZ3NpTi2cxgAOAvDMRJzvhIo+5Np",
-	"WZhzygCCXdQPSy6ICJAJJ9PVka3nTzhvXGYlxMy72qUpLFASYRFOTOgRNf2YW7BLMCVhhoN/trjU+rQ2",
-	"P6MJ5zciyMxJGA+nTOoT3yDgmLZ2HJfIQfkVbs80idASA+vDu3JOaGJRMcWlU6Mze6lYKJQmGgZfvw4F",
-	"DMRxmS3EICE4K/VlyJJDDWePs79tA5xGVNqndulKf9q25ZUtCKasVXFpTM10TXDTb/6DbVIgnmlV+M02",
-	"zKllWuU/6CZe9naLX26cGHMu/PX8bXj4SBDpd4UteSL90abCqRxeV5cmqzJeinLfflrCsM0QnO8FvgB3",
-	"mIFPPG7WLWh3UljaFbJRzuuRVZw8gJILUS3ikRIxx8jAhd0QsjQKs+RKveCMGGdiGBMMsPIbitNmQkH9",
-	"RZxZTH8FqYtHD41mH4sAPfz2G/1XXtj97GFey60QtP/o4cPzh3Vm/iH4paa4io9/fDyhgUY9Rm0eqbrT",
-	"PSU24DMjR+0Hk8gXhbuhTTqIvzpC0hSUdBpq+2pdKJbsbFYb+toGeN+xZhroLMZrH954jMZXDAnKZrEu",
-	"HNmiDIDqz3s/ry8z9rlu+/JANUuRqJ7nt9UlGXddgu/JrdkTnmWIUlJZB5fgJKZE6CsQnfHjViGAe5Ak",
-	"ZWL3WxryXp/ELc3hp+Y1awm3tX3ffPo4/fQRHgoUpSjiQlDiz5BpmKsAevXml061ehmgswLQ6blVyAuS",
-	"9rxOyrajkl70KhotSDIj0YgyyXfdQFWW9WuSICiDkemycEc2QNdHZ/2zR0f9fv/07NxLbQ/KfuthKSU0",
-	"SkmFymMVvsbxDW/ItICI2kZcmPwgEBijzdI3m1vOaYNwnleks4wch8sKC9iVoE4UKwAp5t+5DEUloh6W",
-	"xHpi9BAeOAaNDWuqSWqqZ9YcylSk+kD3xkXiWXEX1AYK7wJ00BYOtQ4agSc3DanwEzT1QyboLZfTJ3Dc",
-	"TpmG4OKuasHkhInYoNt8JxiKWvmyIZbzLbVNCypukV3RHDQFdvN7b1fwNs/y+1Go2qHJ1uSq9O/uEG3r",
-	"Tq519GbDKftdIcnI+lkaqzH5cZYD6G4fM1xVjDATKz8uKoGi8DjP29QpXboS8iWKHH90VkEZLgECq9Rr",
-	"Z4rHcewJO6mrH+O6v21lEBwqOeu+2qh6TOmsqggTsscKlHwnkfnoYonZujj5/Z3xd3YO0tIxOGSFc3CA",
-	"qDQ3Vjgr6FS483qQVXSDFD+X1AGCYg9I8givtfNKycEc0NymIl6cnSGB15TNhmw1X+d2dO8YXTGUVWhC",
-	"pmbfZI1ivELdeUpB7wwQXSw//X9SBEP25OpZgMSnj2Aif/qINFYR6ZlZMKiNMUmliZfQBJlxYtlmyLTf",
-	"NuFq9kVKGQEJ4RbY+He1KxngVG9Jsrav65+p6jWO9AztnU8CoRssT8qrL2aUn+XlLJcaR8vGSV8IIah9",
-	"fbt4qL0hKpWp0rv7gciTFvWL9RdFBwe4dtSJZt05ioWVnhvw9qULMfhCxmLdrCY8sEDvEhjQ3aaLVEg0",
-	"gYgfm0+NJAnnjIa2WPpGQbJtSky1dgAn1mYyXLaKHvGTR5MU5zzOE2DHarsojnfUW8BloMKmydqanbDB",
-	"L4dMvy3GAyNPlcpDLtHY5NGOL9HYMbPG6CT7e5rwxVj1IJYxlfpP9Vj/Ca2Llyf5ODuGc3UsiIYvLphz",
-	"+V+2EFb2jewPaOePwm2O274R52pfdfTUjPTbl3Mnha8w1s2tC6uULyeNEE/8W/ai33xu1fN4qYjecgqw",
-	"DhV1UZJbepunRtfPoE38SWn9y1M5BH5Wtc/pjnCzjAmp+LvthfEOlsAuivptZUzONV2QmDKCoI2Jy8mE",
-	"kY4anZCYK3bgJjZ5hYz8RF3GtUIAlhblTHezR0hN34cdvdspXi3z6yV9FXz82Fih40HRKaJoUCqUrM4t",
-	"xo1qb72VVqpCuLXOY9fxodor7ZWMekSHgmPb8zLC5dhmGkDOu5t1beKYryCqh8akpDNSBoyVOQuUGNLZ",
-	"u8YpZO6Ec3V4gZeZDQNQUbmbqHvRf+xqxwdw4n+59nK9H/MAvtDPVPXeodRQhYT4yerB5Ru4gvr6QPh0",
-	"0oKRadjYMofiWpCtNDOvPGVRLCeZxv6T/A2JFkq02x67Q6XA3eL0PZoRAXgqOvpx/2Lpm6d8sXLzxoDf",
-	"bSfsbpVOvFSxJkxp6p6IwRrOqnMfXLG6tc7NWVMZRGPfqLFWlHBuRWY/TfX5/vTWJN5toJDwxDubH7Lr",
-	"tgxyR41yJwe/jYo9DB4zlrgOcGODDG2q5hm8nHK5OTcKa2C8UmLOV0ydOVm4l0aC5qnrLHJDukK+rADp",
-	"L6c5GtroyvM6HEh7u0tYPC54RScwB/xCR7wVMkYAKIqG9s/8ytc44DMfueolC9W2Rp214DqF6mFQhx3H",
-	"IyiZqIhbtLi2gTDDfB2SGzYxC1ybVWoZ+zAWg7tJ7tFwUBxjI099mzMkQuRx/x6FYkkTIkY+ePK3JOQs",
-	"EqZsNCSFQXeaTU3d+Irkt42MAw8mzA1hWalpy7LfEZx4k2zLiRPuxAqdFeYUNMhWuM54/2ppQmL2Rsar",
-	"AufKYZG2yZ7Nczjfn6DELlMp0MTgm3UleS8DlCZxYJVfpREYN2gk1CPQRQL05tkTdH5+/hipPaqko9Ao",
-	"awJhgX7+DbJ9oacP73re3CJHTmxio7QxpZyOtq8JwGhWw0d53fX6I74r9HokysxpRd7LLPHZ3iVmws7G",
-	"A+d3lZai9azrg5xyWmwnhx88aOfIgOzevDEE2daqzreYglTLx1sLyOK90q2BUvoxV8HtcsV8BecT+JiD",
-	"zpzO5nAAUKlUKK9R/FdId2lshD7Pj6zvsCCdD8H29tD9M73fP7yz39vtdthBHq25eINKtY0u2pzI6ko3",
-	"pNNGQ8BAod8VBk/FZaanUPcpFQijFY5vjmizG7+Wt8ym9mOtAfbcttvFGGlXVICHkPsf3UNqEE+U5lZR",
-	"k/pNIccpa0piQVZzkpRznPyJrDyVIV/UShJnO7wyb9SUePWI6ikBstXPxWk6yoPRBk4+rJNGwhM3RK12",
-	"pTP/eFHQ7ZnG54RCNpKdDj0LcSQ1HypjMJil8ElNVyD5kKxK0qB97FqRNQ/NWFt4pViLPZdFPAFZZd81",
-	"fpDWE1PCzKsgP1HqlxWC+u7QEtFnoJXWynYb1K/aISwUfdzdn2XyV1sL/g6PWPuJwjFrf/x8jtqQM5HG",
-	"8l4OiPxbPkC3/SbxRz6ms9Aii/GhJEdMpvLw8UQtjsgv/WyqlgpVB1F5rxyC66GMOBWSmAAiZ5nbe0wL",
-	"nyrt7a1y8CBCPBOq9yfIf8IynJPoGY9NjfaSyxxKXHjP5Cm8Yiq8MQ4hNgnBUYDI8ewYKt9xIuAJeU+F",
-	"tPHguvRHI6SuaTaqKkQWH+iPeZJtYejkEvWzonRUoAUVAvzr7phQVxCia5L0/I4v1ZWQ20WMbpMXtJ/S",
-	"REg0WSOcJPQWx71CXKMdXZ69ogdIFku5PhB2lyGjQ7R3vtxvmyr3VrGjKRgODrurVEkx33WG6zHs/ttP",
-	"1wF6Gn3/9qqnk8pOcCrnJ/A0QLpaSeYHR+NZOB/9/b//Z6wmCTsA1CntIcyGN5dy2fnwAY6PKTciRJ1U",
-	"uZuoY+4fNoF17MVEkjKTwZwKyRckObLBP27usy6cYrPKTbzpYMjUKSoCdGs3Z6DVT2FjbXX6MDwSaEKU",
-	"rgdhWQSKnCQk5EkEbYZMrXsWG6GbKnvajaWY8jjmK7CyEyolYfkIj4dsyJ5wdqvOVM7EYMiOENSgEQgn",
-	"BGV1e8ZQ/EA78k9MsNiffhGcjXVuJbYVWMaKyuNj1c8LKqRAqQCkO6VnL/GMMlOMYYmFQGNHAo3RBIc3",
-	"CAs0Nj9AJ+PnthhNuD76d7Ieg78gDMlS6kBYCOVEr1+9vUbkvfoZjTWT/PNYUwih/GYBpcuY40igrlY3",
-	"pjQLdKMJevuXq6Ozh48QZUISHPUGEC8tkzXMUfWU3fPfEB0lO+HRGpIZ8VoYYJEEwoy1gx2m8IaoLyZE",
-	"pglTDDt+eo1n40uD1Sgs0ggaP58eQTGhMepenJpbOyFxTAL17Yuzb/VPRtD0oHO1kdRMQiy1aYHGVzoG",
-	"92+G0tpDbnANYaNoYMOxsYad/aa2mPrUGMjp7LXx5mbrZrutB2EoepcIHckX05CY+wWzo5QinVAisUnZ",
-	"iM1OFIOTE/IeL5YxOaYMgpBP4G1ThlD7X7N9d/X6uZNuMej0j0+P+xYzDi9pZ9A5P+4fn0NCtZyDxDnR",
-	"efbqnzOdLKuOI6DO86gz6Cg+vZoZoLQlTvCCqD1YaX3kTU5e0AXYSLUNn+hTVrUsJzrGa+16F2jO40hH",
-	"XFMBQc0Q06Ra/ZoSoJshpnpmRRyuxZRSjT+oL/u60t6QQmcbZug7qBkFDA1UPOv3rdi00KqOdPjFaKtm",
-	"VR1V5eff7OfMGePexXZ0utzpUf/hdf/xoN8f9Pv/1Qk6ERVqd43MeF9++hhjRgl6wdMJuNaV4t/pnz4+",
-	"n5xN+0ffhKfk6Bvc7x897vf7R/38f6dZgtDgNAASihyp410xb6pqMHkKd2cR2wFk3HiqKFVQqtSh+qHp",
-	"QgEPgtIHp9NGsSN19KsDBZglUGLLDgeCiy70qvi+kK3eyXc4sohg8Mpp/Ss/MhPU/zcS6ZfO6196xpMJ",
-	"jSKivRjCwhvDXjMzsKlYGSxG5x1k9gvPFtX2w5W5RGm3R50D5N+JDgkzkTLfmRiB5oxcy4zGgdFZHGv2",
-	"+Fcr26aJW8Rw0MEIAhwJ4+lsjpyijpuMmXuqRk15/czPq+1Y0RptRd1P7dwPGwLhtB0d70AMbKf8oYTE",
-	"rmtxANnSau18IuR67qBAzgmOiEZXVepIVaem2Qm0gT4/VzGj3nhc/8YTzqYx1YbqxWmDT1xz/gInM9BG",
-	"Ls7OmkwE1GshwJoqij+9pUDv0rBWgPPU84nCD4FVXE5+g/8+jz5UqjB/JtIKx/1O6j/4+fx1D9XuoYv6",
-	"N37g8hlPWVRibmXnZKxdcbq3OrmvNNvDkb2EKqsDr/qs7S4o5LhMCAARaZCxYzQuCOyx9okkZMFvDQJZ",
-	"/vxYIxw7u0rHv++odUxNXdh91I3ibixtiQKK3Lt2rG0i+xsd7X8QCVIkV5U4edRCnJwdRpyYgXwVK7lY",
-	"UUdzg5P2dQIBhzrsC+od73pIq7e+bfdBG29QEoJ6Z+18wp/giQConu3eCttoQyr5nAumsXYGQlo3SD4r",
-	"Khfc3j/7/AOmSMX9OQiy+9SmO94jYtReLmxkwiLhNvj26PTRNTwd9Pt/6p8N+v3mcgafdvJbuc4Tzmaf",
-	"PhqwkUSWPqPGUfzMhxaiWq8chPD5XAJmYcEVAB//rP0A+ykXVywDL41IGONEScx8GxxW19jmg9Df/F29",
-	"EM24eXcObcmfd+kn+MNLg5a0rrRJ9OM/lgDYxaTf10L/XgsXOMA1TVE3K29jMX6LsYOq6W6H/Mlv5l/G",
-	"to9ITHQEUlH0fA+/56KntKkuKoJxzfipThCKErxif+AT4iczR2fpDnow2AuUJZZz5/7ELmCnLPzcnV0X",
-	"MfIO2GRJj3RC13bl7/Xza93q/m+rfgJsIpN1plVbAzIOOCpMw1AArXvHqDp4zHsTZWV9K8J99pqnyS2y",
-	"bb4BMzM/B/6r+UkzOc2JRRdLnkhz6QoU40tt7ZZQw9/teSdlmK3+WkozRYAYWREh9T34MXpLwoRIHUyg",
-	"o+Agrir6wm6snFzLLmfkgUB8xS6R2QALvIZpIczW8NQ9CcyOdu+2PMHIQCaDQaCvfy1Om8HXdgIRsiiE",
-	"IduMjpgpal/0HyOGFxl6l+ZTZMJm9DrI7LPHQ6YFCgoxM1FX9hUd3OHc++v7fa9mbFjl91WNG2y35lvI",
-	"D8T/rvXu+fI05N9NalWQ3GRsdgadWTgfXU2eRE+n/dOz84uHj7759nFnxxWJqtRps1OA+6kUdn/q3Gv+",
-	"JSja96035zdbeYiQgQDMQGrg+PeJxqL2c/Ib/LdGJ35DbvmNK3SaKcV6ZCBg1fvRH1gh1hQqRW1lVWCq",
-	"LBf3vCqKcY/2axbqELpvXrbF0X5LyoZb24UnESAVWt/XJRoDstzJWPIxmih6mEIUOJGoC7+S92GcRgb3",
-	"wqNZu4O4D+X6YGpwRV9OCsYBestRlZuJ2pyaFup606B4q1ZHCQmsGXIqQTUBRUhIXO2Xtgh/m5PaEve/",
-	"5fuqSSjjta3l2mQMAD/YcgS/m8Fy1imm5DR4J/KrC6enR2fn2xxqqsGFanDeTld4qG/wuMELGXS+SxOC",
-	"U3SmU94EjcioVBvY5GRl/rfXiuWQSBMUE4HCOU5mxOuNy8aYTcJit8OKRmkMOCibt4Sbsz9Y/F++YRpE",
-	"Abqy8Ivw/xfOpnKy+DLGjGlYOnsQZZWntthOY7sHxkUE69zZgMpfAuhWwiIja6gcMs0cEM8dYwEgzAsO",
-	"2SW6snz34uysd4yuV7xIdj6FJjCGIYPrNbBzuVSWVEjimERgHKpf+C1JYrxE3TmOp0dQZUSnr+FYDKCf",
-	"BV6bseQ1J7VDRe2v3kCZdUFuAYZGfQPp6UyQsiEbJ0TwNAkJxMBnaSuUxJFORjlGr/SGggeTVFBGRF7D",
-	"4oEYMrPTEOw0jebifsWJwtfR8WPvFh0AnPh4i9mYd/q7Wo67yEav3Dvta7n3p/6pvkjwC7RdRdZpdoFw",
-	"2u4CIafzZ2OOfj2T7uFM2oFBKm+ZivnqOwWqBJ0XGTG3t8/afRlxpxWbxE2WKkeTE6ljlrMLJoTjhOBo",
-	"DRXTyiK3Ca/qLDkfN6lzsWInwImgBe5Uoyc5vJml+HUGHXOG7TY0I571udQZFG2+k4Yb0W4IdRRmyUGZ",
-	"I6OQ4ycGJycznTZ0HJFbuxDiJHT8Hs22xmv96taA0MLSFbEdlEIB2oGyCY5/n8jj1zFmpWFV6Fplc/zk",
-	"N+evuiDkQu97BhL+MY+S7YfGMiFLnGyM5+K6/+3g4qH5XNZosm5OnK/H0T9qOHbtjm99Je7Kg92js4uF",
-	"YTFDfKlBV3RzMN3AIJKpQDpie0LkihCGxhkDjgM0jjgj6r+Mj8Scr7TNM85MsPGQdc0fyp6hAo1/Gxpe",
-	"HnYGaNjJmg47H8a9S4Qd+80h35A5F2QwBUXgNVpwg/fd0+YmZAhbey9JY4JwDlc/ZCD3iDBveAwjE3e+",
-	"j2F0iOhzv3VzWrJuqsyU073NlLsMUv+8zxZrQh72bNnX4mx9Argv7hI1X38CZLHzX0+C/UPnvtSQ+5f8",
-	"lgRIcbegMxYAzkZMJEE8MXL8MIrvida7MtvVe0f1ZyznZNNfFrhl7iwAP01QsQabLuqW18JbEmbxvHXd",
-	"E12yoxhkE2T+yof9nunDYr1bdBaEJxYffHMMigbgN8xAm8TxkCn1AY5LmQGOGGQb17JZzTkg9JhTPtY1",
-	"MlZzwoasO3YUVXU+O8rtOEA4jSjsXTj79U7uBUhwbSthdVKqJjxBghCRf2GFoY6dRlHK72sMht+lpoAz",
-	"yAfC1mxFXbXVezmKkE0T+wEKzlno9ERrTlG2FuanCVHSVaCMaeBn3wleNIVeO3yz98nlsPFXI+mPayQ5",
-	"mERNcuhAEpQz6JoH6cAqUxbRWxqlOM4oHeO81xevfvzu6TUQKauGq+sC2Dv/lOWoOlkXTdJ2CzNXa54X",
-	"hv9ZWRdamo1ygK6f3+nCn0yOXLGlHux03eZs0ApNAySPNMLOkTkFzeOPbUtuVN6uoAPqDjOUO7V/bMl5",
-	"hFO0TD59xIAzNuz07sgchXNcnRxHusDY9mhq1fDp7e8b8mErohwgSEODY9rKBnl3Fvc8S4bNIuTxkmZl",
-	"EVx1JD8rVEdEmALXSsdSm/GGrAsA9271jgxfbOQUxjZXi84JOFrymIZU5zFmryzwcqlvgh14TwCiZqZS",
-	"SLEYSF6UBJe8j4alRoJISRlU/bYHi8Fkg25pPOHvdR6y0q/SxI/Jv5Xeh1m8bE6b66YPAbdeigmMUxO9",
-	"5TcEbqlmlDkwMyOt3mjKJPxWNzYV6XB4w/gqJhE0MMVU8votuq2OxZyT8KaCJEVBqfdR61geQTUn7hvM",
-	"Yz6/SygPlCz5faN5QjOLvCBOViipaWgvkFx1W3FEf1D7tPoY1vSqeB+O8w+Bw/AtrslzmTRwhErDPshp",
-	"J/Ni2e/+2+P/+razZ7hNJvnro230QVJKbviygm3UbJFMMI1R16Dd65AXncRQSF5Tba1BnMr5ScxnPNVl",
-	"RLypsS/08z18jaXyP51ZmIzy+G48CSNTf6QZ5J3uLSN6Ew/iRVVmBhx8gJ/Kol3jhR0oVK285ovzVC1B",
-	"9pmuFubClDyHaZjMk+IKybm7QKalu0Ll6ghuVyjhEksyQIAeSgUSS4gIZiE5Rq+1kx7CiswD0/2Q6SBi",
-	"d4yrOY+JO/xUEBQRSUCced3bZix53PYXyzOtoVHc4lodsv63+eTPIX1F/+3Zfz19c/0fb5+L5wu5/K8n",
-	"zx89/+Xp+uX63x4fk/P+saCzYpWqweN+P/DOf0qicIIff/vNo4cX52en/WKpq4Etl9WYKsVyYR4Z+QNZ",
-	"Gaa6R3m4bTu910oPQLc6PA9ZCCwb7Ja9lFUg8+8k7fVEWEqyWCptI+YrFPEVQ0tl4miMGRCstihvFCVE",
-	"CJtKNWTkvZ4fxTFg3h7x6RR1L84e6yZviEzWR1fqKO9Vh83tvXscLMKQJwkJJZrzRBA0UVNLIKJ0CTCj",
-	"DgoOnBUt4ibMN16AYvqFbqkNkXLXW8ok49m0GSNb71fdaB+f8rjRCy8xW5vBia37+AWfIcosuLRlQdhX",
-	"DlimZw9PMI3pdHqEwy2ZJD84ehzqjp1CD2PwoDNEo94x+knjKUOc6wBJ8l6ehOJ2rD3M+uSb0ljqPBTO",
-	"b0BLeL/kiSSRRZHWGOBKkRygH6+fHX1r5/Tdq5fBkI0vx0dCe59IFKBnCWHhHJmbqQDighO+AtlCmEzW",
-	"gTJvCF6A43zINLK7MtQuYXwoJHEsdDS4OsE1IvS/jAM0/pP6vyP1f/86DhBGEk/ATBuyECcJVZquxahO",
-	"AB1oSt/bDNDxgzHqLmNMmSnJr1XHp8enjy7Qcs4ZGTL7QKNwk8grvF5QIb/TK3QV3pPLpabld5zfPEv4",
-	"omnba960pQsd0KD5E20YNX/hee4faf7Sj8zY+qTxKy+15+VZjGez5m+9ACh7m/pzWEvZyl595WfdVa0u",
-	"QwC3BTOxIvYmQVmPQQcn4ZzeFn4yIiVzrxP0F44TnHbyR3w6pRDV+PbJa/MUENfPHqHXeA0esgNfvJza",
-	"iw7bpuE9B8w7IjiKKSNZr2dHp0VfQJvbGrd0zwaIn701ACnRGXT+dH7+yJ6ocFuSpKGESpSdN58+CtVX",
-	"SNALItCzGC8mfI2ZOipsseKM4tqFwAiJRLEUsL14MJV+Op1SIZ8yHc/MjDdK0OvFN5fWBYbIromepVQS",
-	"FD0gOEVE2Ukxuf30EUXEvTJSe9TzaeeuKrsySkhIFPN1nJo7P7/ben2U8cGh0pBy8Wz8IkHHnnyFLdn5",
-	"HktyCTLuEiRRzMNUkjS5fMklnQ5ZPk502h+cnl1ehWFKaHxZYo7LB//y9seX3avT3pD5cOYyb9sWB43h",
-	"CqROfahVsKo+upHv5MYCPXn718/9CmffKODrOdHTLZEMdXEoiUDRg3lK4bKmF2QECoDKkaJqptxocrXM",
-	"1nrBZwJh98P6u+5nj1EWNBiTGY6hDgIy+0IMWXHUw06MUfLpo/k2iohA5ZkgpnRoNMVUol9TgpY4QTEZ",
-	"MluW5Zc0oRH9NSXDTm9gIDwQiQWxWBrnoOswLucmfNCUUTlGz+WQ5dVVdO2WBwLFdErCdRiTARIhZgxI",
-	"aMUIokxyG2owZF1lrjISo7F+fdwLkD2VAmQPo2o7MN+tv2v2VOWZ/PudnXVn3A4C8W4R8b8qNV+Vmq9K",
-	"TaVS0367VsVyOGfI1zS2L6l8wgs+K+oPWyI5XT/QyW9OyEBNClPhQN0bCv2rTP8q07/K9C9Epv/Rc8Ea",
-	"SM7WNoQrV03s3TbJe2IFmb6C2udTVVbmkzkJbwzavS4OaYph8qkGu3DMT8jVhfqNawSZaRCKhKhEKyyG",
-	"LNtSl+ji7AwpkSFMyU23wGaM1Qf1jf0yXh+jF7nlCvCNHuvtJU5ucq6+slTZOdEr2M3c+xyPt0Lu0cNc",
-	"0n898L4eeNUHXlXiWbsjMMTM2QQZe7t4DtEU4u1jkoGspUlCSXKsnxiPj29CWSqEbdOGMcQcnz181Bl0",
-	"Hk+/fRT1vz399tuL8Jvo0cPH+GxKMO6HDx/iqH/6EJ9PphfT08nZpD/59uwsjE4fRo/C04eT/rTfx31Y",
-	"Wvo30hmcfntxfgZncIuDH+eSKj/4f+voyz91Fh/p4MJ+//TsXEs9lqMCZuXpmwb+fWirU1zcjU6RO+W+",
-	"ahf/cPmFOLlB2PHguhqEux92sERPzKF2SHWoqGhc6Q/s4yf+R9Ux8kalOOmvWsdXreOr1nGfWofZlp+r",
-	"1vHwzrQOewH4Vev4B9M6zLkN0AXm5DqA5/vEjJay2d15YF4toVDG2GzVcQ/xBMWU3eQ/jmgEvzNiPSlL",
-	"kiCRTn4hiu0pGzJ4lmAm9BcvdbIC3MlDWGyoKKOh1rLcQ12rSdfGEJJrfHBJRADZ/hiFfLnu6awXhsYO",
-	"acY6xecYQTy7vZyf41ud3Vq+pA/KnqQHwgVWGDKAWU8SeotjNUjrLh1heYkw0IJEduYWXqHsnFKTGzIT",
-	"RW6yHFEX56VBwpiHNzrWU/SOh+yKoZQZKV/oSQcynJ2hIRwCOu512LnU8LUGty7Xby/6jxv5sF7rN35H",
-	"1XLHaAX3DNFqJSGNdUkAUcCSzDjs06L+YThY7d9cXUURucVMolgxNJ2kDMfolzSiIcU0IW0qQuqYytf5",
-	"Hr6jCr5fr62+6tNf9ek/rj6dEf1zVajP70qhzmb+VaP+R9OozbGJMPLpSG5Yps67cTTSXbVtK4m8wSbf",
-	"8xWLOY5yDn6rmrc6vnkoiTzSKUHqmQe/YEIZBqiD2nDqa6NWu4WvGJ1Olaq6XpIAfoE0LMrQEz2go++p",
-	"WHIBdNe1BqRAb/9ydXT28JFqpvZMaat53ty0IXKd/hJZMf0vw87f//t/hp2tQeJBtpU3J2fHZW6CDU2P",
-	"twed/2GDAiz/eWwZzQU20+yOYgWCzjKtqoeorJSQLwDyFUA8MFvr+GsSCzJAVBpEWIzG1rgau5MYqu08",
-	"Nht9fImEQcSjEuEZpgyu6nEIWewI0D827C/qRgAAWqvGNOkdo7eERWi8SGNJlziRJ2qzHUVY4rHeOiA+",
-	"cCKHjEGq3lix8BgSE9RXErzSdqmy8cZV+3lsC2tY/h/bQh4AXnIJELPozz8+f/KXp9ejl1f/Obq6vr56",
-	"8peXT3+4Hn33f18/fWsMv9PzYMgwQ2SxlGuN3HRxdhaUw9pvyFI2svt+XHrF1p2Zfqr/Z1ZVa2747SMb",
-	"g45ncYudLBNFFUm1mFZUbdp1bq/9rN/LsXW4Pm6+mnVfzbp/9GjEr0ZcjRFnhr5XCObZXdlZZnBfrazf",
-	"wcq6j7j8w5llWpuoUEJRNzuHlfIEihOP1r1a5VSZZiGO468YEJ8lBsQTWJqv6A9/WPSHV6lU9lvndyt4",
-	"Cif1Z6U80oRYjEfKoEDx56wwKuFZoSlqJ3B7RZESpogmuXnLsEghqLSVjnhfrmu4hp4SmKIavVZn7xOU",
-	"QcnLLwiOAU7erzgMjXAYgFaoG+I5JYlGMFguSSzuEIFBfdL6kja+q1Uenko0zsWn0hbYkI2tCBpbDUbJ",
-	"oUAf/zC8BaaxrnVEIDZj7ILCj7OKCvbrUCrJifI4Rm6AiAkaIe+pAE0mC8yAAk82vATqZAgA9+OMKFLa",
-	"aA0Y1jjIwi8QlkNW0PR6G67+ABni+ONP9EcfiCGTdEFiygxMRFU8yZUmNuQJUWHCUARVe3bItEjUMQJQ",
-	"lxjUzomu7QuHNGCgJVTNfsi649ev3l6jExfy/uQ3Gn04ceXzeAtq4BMt1H8/nIhWR1j/ETo9Q+cX6OEj",
-	"1PIQO+zZ4oR7rHhyI0Zm/oWAD7dTnKJzgj59lCCyg0IPBiKSstkIOjGI31k//2F+NNUnfKNrETGiVvxz",
-	"qff7VSX7qpJ9VipZm01U5fVSi/IVReLLQ5Ewm2mr76gNboQ5Wu+xLuFXcfpVnH4Vp/9QAA5bhNYhkBts",
-	"ubtKn/n41zFaYBnOiUArnkTWRSwCRGfKnGEzFGKhcZpxGOqqGRCnoKw9MBaHTBuJAOUMduP/z97fNbeR",
-	"Y3nC+FfBnxv/EBWTokhKctlUdDytsl0vM3ZVre3qnnmaDhLMBElYSYCVQIpmV1REX23E3u7uB5irifVO",
-	"xF7N3dy1vkl9kidwDpAJkpkUSZHWi3nRXRYzE4kEcN7P+Z1quzJiSOSxTNsV0uciUqQ9T/vtyjlpo1Xg",
-	"bmoL5AK//+3fyn3N7qvugbv5LaNJOPyv0HymrAvQfER1C42FFvu5FDh2elLGjIryUWb6u900wFxJSBKx",
-	"xOVdxVxhm0Yi4WcOwYpezAgNE6kUeDtUabcgmcxOP2J9msZmUeCOIOuZZP/0xN37nbbwWaVRH5z9Sqsy",
-	"qsUy7TH9RztSrZ985jZ+C4H7FV4QNsrlb1nPoO30BZz3nlbY9B+T7z9I3vv2WeNfRn+qfy/W6DJtWcLN",
-	"jX8cR3w4zX4MxyPQM9VwmuwDPKmR/VTuJ7zIqpkmQ6kYEYbtxFyxyHr4ZIK8G328eA8dMfAKomuvLbAN",
-	"+kyDWyc7Mo+emwtGMPupctHG0/qztoid32/IRoQL0o1SJEWmugFJRcyUIl0ax3LSyS51zVhGFVriBsta",
-	"UN2dJ8wxgte1V8gIXq7CCHZDyXOOtnXJaIf+pT1L3R1LXXOXSzV2vLz3gTwkHwiSLFTEOlZYIB58m+D4",
-	"19BlKPyGAgPaTy5WNcDvG3NYlxX8ftUGbVlASRGcUvS4+vDesuBmOzlauKk3HZeg3DmWPXY7XfsBtMIu",
-	"ZNC2P/aD5M+P36my/Eyvx8C8NK735lnDzBYBElyLgz5ncaTIGFsuEmxdd05EGsckjBmFHDsi4Tka4+21",
-	"gnqMiG6L5W6ozW6o+ax7xvFLd1Iecd9Yy8a65FaUxifFTKm5LaZk37pnTlsU9XebxB2tqE8OGY318K/L",
-	"QmnfwS23VhayQgl5uTqjse8uObZ29YyySWN+xWrLexjyKybM7eNE9pi3JGqqNBvZBfGzecod72meuPsH",
-	"w++64EVV1otKY8Js41NFlOZxTCYUsoZcG0metIXtW0P8WBd652kMLh1zL0DCDABLp+vCkZBStM+Xv8N8",
-	"+e/9Q7JPm3/8afMlIRgIXa/Ky7xD808ctN+7TcancQycrTBNYLXgeVGc+rf7lQXx5eQ73MtMhs+Zle8R",
-	"2CrJ+e+m4/Uy9M2Olabpe4u+eaK+r3zs8/VL3aUvoY8EfrAm0tBZ1dY4XEkeQgTC/JsrrlVgOwGqYKbH",
-	"4uGSbLO5jO6Vk868A3gXuWd7hr5n6PeNoW/Au8usPY8O9w6KEu+p8FcJ7DYxJVZL3VWa2jJueTxLB7uC",
-	"uG1X3slUk+tPaHSjCR6xq4RCf9lxwkXIx9B1NmEkPpC9D0yT6CA1Vp8/RTNEYohNSa5dyYcFhoUsCSo0",
-	"CWWC2xFRoQO4tS3wXkWuP11d/2/BRobxsFiRKCWxHPCQMzMjMsBqklq7Yk3zjAitTQ4mcN7VlkiB1Uqu",
-	"0olkhU5VSsZpL+ZhW3TNB8/wHFvxdE6AHblSrZYZlR2eg15hVozrgHDEVkLcWyxlowIfdyliPumRC6LA",
-	"ATXjuICyq7Y4rT87nz+FMH2cBqAIV13FFfEKrgJjxWfCO8j69x6S02azMHUEXz4rcu8uf8Rsm5lVzPok",
-	"YSOuGLn+VxIf0ERzRQUJGfkg0yRwi3b9CU4mHrdaZRNmvIbvN9umdXJDHrjCMsN2Mn9Bkdw6dY71/K51",
-	"FJI72fq9RrbXyDbRyJo70siCvEh2r5xtDDL02fOOcM8gqu1HLbw655vMZPTd7rpGISP9gBSUKzCdRoyM",
-	"KNcJI1E6TphXtXD93+Hqa3r9f3XC2uLFzz+9uf7v7cphjXwDvhNFQjnqGY0KvC0XP7xY6vZ3H/xAyhey",
-	"Uue16B4/8rl79rftOcBxZOsAXyhMYLVBjXTHiA7abcERsHJUzcfQSKY3HChCBwkDpbusTiG7oWMDkavO",
-	"+sI9+Baf+1LLKbIFnAnmCqk7mSL520wrBhqNuOBKGyK6Yp2YDWi8XAtZyCEGwq4BRc+mEa+jclhlYJhy",
-	"pThL8rW2LIEgR/D1juaTZvNJ89mzp0+/+sr8njCrYlosi0qrgubJnFYyy2vygZeI6FWqK9b3giOV3VxQ",
-	"4bPwB1tUwWfZshNXMz+XF1e8pOEQXCSkx2IpBopoCUFrd5RJtWt0m4QlrAtypyv1kCVGrE1Jj7XF7EE/",
-	"hoNuphfK0YglIafx4TnpuuG6xJI0vAhsfvP2A4xHUzLiCuTlYg1Gs1kjmPZgj6NrhNMW/pCuKw7wycK5",
-	"VduVccKveHz9acBZQmLwgiBY57EhvXblMCDdhJmHGQ6kWTgUPKQoertAoXgl/8xaW1x4N3obYNvi5Ejm",
-	"GTfJub3FfaZtMaKCDgAFJ+QRU5abmkVX4EiwfoSuz3yW4ax4JHEvikxslPyPP8XSmAWcHb2GZAfkbZZf",
-	"WbGXs6vsboJ3+xUjzSdN0miQZpOcnMzxpLcXb17ZJxyY7zc8VpVNGMpOoUuKxIs9G3OSJTtia4oTazT/",
-	"cZyt+8hb91VlSnOzPbJCpdFoNmGPioSKpbgVd3BtubLBji81/fCWfanJQyo1eWPzUTMvrWXQVT3kxjqj",
-	"iZ4elkvRebvPOvxdBs9cLcqc2jH7RpAFI8zLUQGJuApjqdKEKQDmR++JQ8IHwP/DFsiOIVfayGWuCLtC",
-	"J9BiFjbWSNyK869d/OJ/3SMugPmsLWq2WzEzewIxMmFbLgA7NgrUMhVyaeQ/O2e3daR7khBVoIIuyV43",
-	"LnfPij7b+onvyXzBrgwdaUKVShMqQkai608hE4LGjFxdf0p4n19/UjP9X8fjRF4tGHzriuVdCdylgrVY",
-	"ZM4u6Kbe0t2LzC8kfp1RUrktt34cOc8y3VUpELkggk3QnstCrDQ3JLFHDlp9xBp92cXJkNlKfQhECA1G",
-	"aCQZwlT2ua6Rr1koR1CCnxlZ49SmnecWVY+Gl9hwx5lW5yRm9MrW7nsP5zOjl9h7Z9amKm43E9FtCtYN",
-	"bSkXuvkpuf7Uv/7fCSPX/0cnWX3d9ScSMzKiRrsv4QloFWxC4Tuse9qlGbQjfrutnSg3Z3bPm10B1J5H",
-	"P74iqBVlyk2WzTFqPTTeMI1pVvyUpDH9LBjpS65IfEAHyfUn4OcR87IJrmjMI5tCEFPywsVA2pUWdAgr",
-	"8J8Z2+kE/WcTrhiALIcMW6iB1HE9p60iSWTSFk4czSjMLosnFzaHRugl7ANOwt5ACaqXbVE9bTYPAzIZ",
-	"8nAIP1t/pkwuFbG8H6uVfkkNG0EHp5mHIXKXlKTIZCgDO1cjWoeFjdBewPS9xc5CN3fq9XNfA2qobV+Z",
-	"qd8/UUWiA6o1UxZ5Ojoo0sRrqwuq7KtfuBfvXFDt3EpZfZk8MwVXe2+mbGym5O56xxlmwqx76biJM+S2",
-	"DrwLNL6h/xIccEJLYi5VKwfULfx5x55brrT04RVX+oV3385TI7YY1u5RxQ2zsI7ISnAzOLyfe4fIrHaR",
-	"ilTXhscBs7tW5YGrZ9d9hffme9dZlW0ZPms/fsVnnsC7NkZE8G1+lzanXN4cadabZ4SJKzm1So4NTMa1",
-	"yu3i4vkBvTks7h36x+W9neEkfx5STSZUETWkiYsyz6t8/USOCCJXqAPoVqsCIrzi8516aQrV5DdWi6xC",
-	"29zcf4v564cOiZC64ELWYBq+AjXottAyolMSyivw+g7zeH+NXAhi90VPCQ0h6ag3JTGdZBowKNlm8ID0",
-	"Uo2aN2T/5P16c92VasJxpQf8ignQx9siV8jLI9f5ob1TFfZGlngHzGB9ut9h9HovRR6OFFn/4JSpyrmY",
-	"2Mf47iCQbdirbeUkEInbGIYgsKhl9gcKG6zfIOVuoR/bQ38UDll4WZ4FDUKnS6qLQgnZAFR7z/50oGbh",
-	"etuiQFhl9WERnR4GpCtT3ZH9jgrlmMHrXDDBvrYtsohCmCVZu8HMAOzjGFz/pMoE+oJIwq7kJYsOg7bo",
-	"jrhSXAyweX43k5JdUnX5lQHho/H1f2gVkOcX3wREXX8CPJ7rT0TJkFNIhNVtgQK1RYTMloRjeheLAsTI",
-	"cR4iRQbShU1yAWvEZt4bzWXXBVDyOPfVcxoAsGNVKHXNLnp6yOuMn88J38JU65yjbwEkfge482vngs8m",
-	"gC8ywJEEB6WWBI7/+Uxqo5CT0mRsXfw5QEmaQ2Lz1lOZI6YxDcycBO9gZChrDTJHGzPdxUiVa6cuFkj0",
-	"gCQy1Vwwd//hhhIxx8nySHl1qWVPLBzkMrl1xZKIh/rRCa3bipQ/D5nRyRdsoBEFM8Dw2jnBsjvjZ1XB",
-	"s9wrs8jKPk/hyr1njwVhf7egaCAStA+rxjw4NMLOsIUqoDS2iBWSgRONYIWSKbN5ziw6LON8VjAt79ex",
-	"zSYYC1bGKsiafkVuXyZ5l5J1GNmmZsTmJgFwytZfSgyuOf5cee/xWtjyyoqYwObejlEz/Xsa2RVIY8/s",
-	"t+bRSWOL1R2Wim92YbnT/Ij9V3PRigPlZZPKOLpDDxXgUXyQaaKIwjgVS8gvKSPxAfehphBmIrr+z1Gu",
-	"rKLBGhCZtsUY6sZT4RRXJhBONrn+1K60fJWWKwRazNBmMyR2mbTF3CWfwsCL5gWHa6TrHeMuZjxx1RZy",
-	"zMQR2ATnnmsNE1NIj/VlwgjPCj284hWIAUNgty2ARD2sTAutYRVTjjlIVsmqCimO2GispwApkYpLISei",
-	"LTLTp6BA5rBGfh7HkkbYzpgPBItIJMMUFtjc1Rbdn35+RzLxefyr/RcEO+yd3XKPXKlF8DkjymXs+TOy",
-	"zg244No67A4bmezF4n0Ti2sejjLbxlLzvijlS3D+5XKox1EQzZtuWkLaUS4VHcku8fdZvMBSZ94eevkO",
-	"oZdf2c3Zoy4/WtRl3GIHt3CnIMkOaQokHyoKNAmH/Grmpz0Y0wpgTBlgQhEck+1+sS4ekxUQM5uxFkZT",
-	"LhkcBJOXPRgys88zSE7Ymzm8NDpUhunUuLDL8qzeaFY+L+Yx0soqcMfrIB2XgRwf/OHtz6+rF43DzSGO",
-	"MzDePbpxiW5jtFj43Hy1SNXBM6jDIFuUABYVQnSZ3oBLVI72WeiueCUHKkNcBC93kvArGpMqUgPpOmLo",
-	"2nzvTJ/CZ9oC82K4MestfVhZjxndduhRqjTpMaJCKgSL2qKKxrj9zONfefTbsbnYPfRcClyRjNCNcidd",
-	"cXC5lf7KMZu7M9JXYq6rc9GMrRlhn2dBp5D8LEdjw+qWc7abGNeaPGenWBB7Ob2X0/dNTq9HHmX+CVze",
-	"vXviIWFmvJKDTDwuwUPMpdjKHQMyOfW5sXf3DHPPML8Ihvno+6UuZUvbwPcvYWvHGQr3zmD9IYlJYX4j",
-	"g54vNl7ooDbRqhhSLDkdx1MCaA2KG4rFlPu2yGgpIL3pou2CMHmLv5+T02YT8GdVWzAaDt3LYToxNTMz",
-	"9g68t8gSeU0T68q6yPHKN0RKCDYzXe5QpswULZ7lYaK9lLmvUqYMceG2ciekwjt5Hesr8k/fOOpDO9+Y",
-	"Zali6O2o4RXrLij6lhM3S3fPOputhrR59qTSqjzrP30S1Z82nj49Db+Knpw9o80+o7Qenp3RqN44oye9",
-	"/mm/0Wv26r2nzWYYNc6iJ2HjrFfv1+u0DhvK/8oqrcbT05MmSL4MK8nrVfCZAOG3LMhPtyrIA+JWZC/S",
-	"7wJP7S4ROYxEJNRz5lkJ7NPIerbVsRUn29RBZqX4Bb5gU4fiIxfg+U2zySB7kb4X6Y9XpFsKeLgi/Wzb",
-	"It2uyF6kf2ki3YpHQkUmxTd2lB7bOXIx2J1P4ccxE4pUbd891YXajpiLy/zHDo/gd5HlJ49ZQlTa+8BC",
-	"HRAuMKEaWo/hG88JOAgGzKY1G85l++hRrWk4hPTjKlyiI9YWSkuIak8hWV1IgImU4+khNgEQpOstje3l",
-	"VyM/sIkLfbbFkF4xzABH+CDSzRl1Z6YFwKJvIyAsVizrFBB43pQDlWWOUxG1BYD123AwVcQ5DztUnxMK",
-	"C8cit0wO8cDzzZhFaAubpD4yB3AAHQDdISNhLMNLmzUe2BYIiz4aOqEwEf8SOF4Oa21xIUgqrLBwD8BW",
-	"nDabpA1iBJP12pVz2FWHd5Yroqf1Z0UunJ/whjtS/jZtRejJpBtRCIyE7gASlVFWKq3Kix/fOvF12oQ6",
-	"ezj2qwaewWW4VupKTvP3oyvhPjKyV3C/cAU3W+OHq+GebFnDzZZkr+J+aSqulVCEkjkdw09Fw2R7T0/c",
-	"QP11XKcwWeCFnIhY0sgmR4eALrmGbJShZvoI0/8BW3qxWrrHBYVa5RvTOd9ZHTfIESKV4P2+UQWnYxbA",
-	"L4YvEi7Ic5zQ0QuuxlLBSoOeZ+55+93FUfPsibnNUMkccRU8uajQ5wr2OXHs+A/tyu9/+7d2ZWmSapAR",
-	"7+LHuXl5iCwW9HJJ0uujjTS7szdrJuABcAUlOwpAB5Vxqov3CPT6UI6YcrmiVEwRC45BlT7XFnGfegms",
-	"WcaqlqRrCbp7TpQtZOWa0AHlAqwLGmJBKjYm86wa7oeVEUiZ9jVLDmvkLRMR6Y7SWPMxTfSxoa6jiGra",
-	"RVoBNkET3RYC6nC65swinI55QUInaBUay6lbRsBdV8rqDnzXUJB5HuAGzrF/6rc/f//8u5fvOq8v/rlz",
-	"8e7dxfPvXr/84V3n63959/KtNZAaJ0FbUEGgzBahkgBUz9CnA9azHXiKewEssKSdmUhm/G+curW6gXQb",
-	"vhdUCvZxdpBxYlZEc2TBAAmy4tC5ofMXfC5v3ylRguztob09dCeZYl+29WPnteP0uOaWDRQ76715cgfm",
-	"yedISN5mX4xiXY5UM2kHqH9GE5HR9PBGHc/YNCPK4yOotDz+1fz7e81Gs7nPBUjzmo1QKbIQuVmdj1E7",
-	"YtbXLQ8kBDSxiYWbA9f0UE4Ci4EiFbM9JwLbIYIl6B03GqDDDjQT68mPB8oFrNqiL+PIGG2aikjVyIUx",
-	"4RS0dMpvhs+CumYzRTkRsGQ0hsLl6mn9FGc0Naqd0TwD7LqrCBdhnFrAlIjFbEA1O8CCaxKlia1Xb4ts",
-	"yJ4CCQJF2Yhm7PQ6b+ppxDXRCeVxYZH0t0y/thtw+7zyPLuiIOxfPzmqNyHsf9aqN6HRapK4CkZkqMwP",
-	"l/4WVMKY8lHJIFnugL1nHXjbAvQOHPdpq3Haqp/B5D6GLBmbG76W4gMg64ykyIQilPTT9KPhoIhikTfs",
-	"/cCoqGGv2Nk+5Fb6/SOjwnV2+G1VBQQlmt3YVRWnPjyDcZRVn+k1SvymMxs4p02ss/r5U07zwBPwS0oT",
-	"KjQH36DVb7wAUuFWofsWMEkG2XCVX1KWAv8p9FHmMYo3RRrOev5IwEzxvZ5DOTE6Obo4UUFD/azUHbr2",
-	"C405s4HrMqPzslYemo3OgWkZGW/Yivm3fVGAbb2HAMfKpVB71aEsxR5OH6ymJwEt4bJCHDGA/htTPcx5",
-	"RC4VK/NW3TrYhe+XSNtjYJ0FsfMdTqcszg6tEFHE9xh6aRBqOI5B1lUtmz+skdP6M8yzhzuGIJFtAyol",
-	"R8yJVbhijjA4SxSdqvni4Bp5bgY1cpWKtoCX+/FeOwDgtwLKCGC6Km2G8idXDMhvhvYk68NJBHxcQvee",
-	"ytddyjq7OWtJOpTAMxbsBrbnKhImIHZ+pDf1yGgvTh5uu+x39JKtIveWySJjeN0XUWTegHVbPRZLMVBo",
-	"sUlEe2Z0dKDsx1atI/OPAGouR2NN/3jYFrZzr7EqofsNGJmpsAe/Rv7+7+RHQVxSGHZBHVNFYqbg5aot",
-	"Iirw7568/r+aKbQ0yd//s0XogtVJqCLaUDUIuNNmE6Sk15URvshIMivarJmIz7ivCUjexdHIQj5bDScT",
-	"Ui5ki21hK1S5ArsaKD6zibEJzlyvycLCOHnF7kyQbphUta4YOamszWPNsuzE5+/Lf+ut96R9Kfzlw5fl",
-	"J/dQlgs2ubdynAsM3LMJ8o+9CP/iKrQk5nKnXngbOL4nL20fndwjCWdlAw3BvuJ+KAl//3fys0CxKg4M",
-	"K2MiI8yYYmj8l9T8D3JXYmB3Zpnj6/+toSVqW+iEQp+bcxLCELET7MI8x8Fpq/Gf+AZL8iQ6gLcZszdG",
-	"2V4jf/9P8qPrKgdRWxDNDuMUOHhm+aoWGLyZQuLEPZjWbWT3xli2WdDoIzcif8hiEOJWBWgL0AHsg4KO",
-	"3OvQKLdGOzxtX20RuAmN+SVroTvbvdzXKw6UzaIw0oIq11iIKsToRnxwiDe0BZj24NxnH2mo4ylMVfZb",
-	"beFn6GM+PezYB8kFqGeKETk2Ko8NGVDlgaQb9cWKgxZZSEGHvlFuxAPMdB9jZxfMSscx22JCOaCjOveZ",
-	"S24HFVGK8+xWAG+1RGNv0kOzT1AHwEQEjpDf//a/oADAcN6sGVT2mANx75vrbTHTEIoImcy1N3d4uBHM",
-	"jmsYHTVIaN8k2KTjKh9ItazCwVUUgPQOvEVpi2yGTh4SqgtXjSiJGjdktdilbgs/3R/16cOAdCGAY6Vm",
-	"l1SFS6trETWmIJiy/l5tYdTM3//2b4fYguqSsXHH3W24gS16EDa8NJTKHhKrKiOSPR5Ac25YvreoDnON",
-	"BQ8sqrVFYUAIhnNerXy3DbXaEaxKDOt1xQAQX7e8KJBNv6mf1MiffZXeqP4AZyHaomsDJx2MUXWDGcUf",
-	"cIZRCYdlxEZgjHz/+uInosx5SKDHFiU9Gl4OEiPLyAfZI1U3bg0CNF0yxtSnvIrLrEwfBJJR37NIHfrJ",
-	"Yq4AaxjidhYeMHfAlddQPDSF36OU1Soplql0hCWJFNef4CO8kWYaTM2M4Wdu0JScMHL9SQPK5/u1lb5d",
-	"l1jkQUIX8rNH6vFF/L7A4N4+iLdqEC9Y9zWn67+muctY4b7MYV/mMOP2RQOHaRZPjcY3klc2RzpTlje1",
-	"/Zzqfz+Mv3e5jsp7cdYuFBfi7/8OkmIAbJBEqTXjoKT37/+JqUjhkCqmZsxmM+eW0T+NXQex98zcs8M7",
-	"ha8KVpP3ftT0jN6Wjr1EIX+KB4pELIzBErdpQwEaFtYX2y/wKkOtM/TMoAOWQDNylXuHwcRvC7A1AzNx",
-	"1DGdQxisIFBbqbAGqZCa961m0BbV7rcv35HjETv2f1ddiPCeWK08S5JCeDX80Viu0NzJzI8LGmooKceJ",
-	"yATMPzOfkApjKSnGZtePtkWZli5g9QeSgcvft0gPz8HIdR7y3Gxdqs2+sef2oamza+V915vre6/dwuzc",
-	"g+2rG42TzZXI5l6JfLgR7NNdRrCpRt6z14G+NB3oW36z+xuOxkYaDzg+74/C4+QdhLMHlIsaOpy5Vtbf",
-	"a0PEhRoMKhu+CkPW1WDaYkGFITdpMAE0Y7ZrSbhutUWBclHLRTumiEFPbxusL5TqMN6Dz+76oqK7jUce",
-	"3d22bZ/T+V6uPdjMLJRQZCbOZ9isK3FZyR63VGMF1Gv866ZqnTFNcrMWZAScDdLnLI4Ulvxr9lHjv757",
-	"9/oVqSoquOaKRa22ULQPhThqKCdGkmBbw0Nk+Zb5QFRBptp+itQsIkOutEymgYWiyqr9VUBgJED5Ngui",
-	"FO9zI0tERAypsqhGLohH7W0BJmEViqOxP/BfWUBcwVPExnpIYj7iWh3CNG1CMtIAlO20Rd6WyLxWaTke",
-	"23d281e5UJaZgAvYXHEQe0ZuJjIdDI28yuQnhqnQ3+AM7vMC+WfN2rawufwzxUhklVqkQxvONMK3rCKJ",
-	"3FyQhGu5UJG0pCDJHrPb1yTlJyDrcO9VqfIRHbDjsRjM1afSsU4TVsMLq0PTBBUuYi5YJimwavT0abNx",
-	"YmS3ob0+j+Psek+mAKSFnB3/6si+32k4REbvjmzezoWmWnYA1iwbLpZynL87HY8TplTH3ojLaC//tq0i",
-	"7EXVwO97zEWxrhAfYA8y8s3L50Qd0CS5/j+aket/JU/r5P+/haIqT2J9g02GvRtIO63XT8LiIeGaOXhv",
-	"M7n8Mp8rE4QlCUtBXxnqUez2aR2dggvct46W7vFbqzPPL/7p5OOzP9Be+EfICJlZowVek9V+00kHl6oj",
-	"hXeQzO/brJ6G8YAWzhrN+qoalAOas7rOgkaVR12NGmXIumi4k9YpVpAv38+goqbGStE8hBW1K2GE1Bon",
-	"ty3awj+Km4WiJPAqd/RdkrGvLL8PKhOaCC5AcK8X5XW8tbQnNo/ve9fEW1dpCcLFgCltdZRbVmplStGW",
-	"irXKVK7jhE6Wql0JnZA33zwnZyfNJlEyTULm43AGgBNjRz9O+uHTZrN7jvaw1Xe0lCQGq11L0mc6HGJz",
-	"zcDX4lw1c3eOf3QPa+QtHTFUX3jM9dQlVY1K5L1DC/IO5hs6uVnuz37EdjCqYL08lKqd4k3V2CjeHuYU",
-	"zn0POZXnlrndLIAjuAckjq8vI+WX0L5oNnUWNfGZqkg5EQs6f41cLMa3SJEB0LLeLszRAiYgZE9GUzQF",
-	"2mLOFghsu/UslTFLT8vdcIBSFZDJkMfMQyuA2hNjHeiyRu2vszX5HK3aufXHAG+wmwyoO+uI0Z78+E8c",
-	"j2LxiOM0GUvFZgYd0Y+vmBjoYaV1Wi90wW6tfXkUJZAvXaQ/BGg9ZK4kPMfogV0j7hdUwiELLzvm+6IU",
-	"ZzBIaMg6Iy5SgCY6MV/JR6DDVSCNqxJUQMUz//2qdVIHIiwwLBpH9dk2EevoxnxEx0CQRoJ1MOeVxh0F",
-	"LhNVaT2pBxXMlISJff/D1z/+c+V9UBmCAxwen1Whx1SpiUyijjIEi+tl9MBK69mzE6N9hmkCyFAVHSun",
-	"juIbKq3KW4wCpIolGQRSwaZMqDYr2fFm9nZMR7BCqK9wKTpM0F6ccx8LF4XcIj99ts0/ZHJxiXNr1IPs",
-	"VGZTyGUt78UrO0ch28t5MvNcPh5hjGUR3WhxP7fV1dwS408lOm3eTTxjvNDbzazTvdZzF/p8Z/P3xABE",
-	"OBRj5eKtpMpxVroYDm1pkEAesEv7wOxoEAWI8wetu+lMBgqpmitmIgAzT10oB7JC6CVTiDDog9gsT045",
-	"LKonnJsiZriDdLECaaRYfMUUYlhk5GIek/2+B8uID+k0McJNt4UUAemxkKYKRZl7lxR9BHyjcY38ZOkf",
-	"oX0mCdfsyKi8UMUwbQvzq2I0xhz3hCltl8t8ecLM21iEOfhpxHVxZAm7ZNvzfKf9yG+QHhtIiowjb8J1",
-	"DX87CROmj2CY5az3Nlz2zpjputxulw3V95rDXnN4KJrDmmSzzOllrKd9p/UH1GkdeSAoK05iLotkwt/o",
-	"UuvJjzaCaYxYzVZQkMq0osAPvEnBZlAOaov+LnjfxiLepY4sGoqnxX4iT3nCT40el2/3XsTZcVNvPIhB",
-	"sbenQNVFGGVFbIgW2lnD2Uq1B6FRdcD4mSemPCobQA0ruMgouH2sGpp5c+D+w1pZQBa/6pbBWJxKx/pu",
-	"IShHVJo5hxj5kKpf0gOaksYTQuX1f0JWZa6PjGqxTHtsqUJi4zafU71wy7+WBFxVJwHdeVGC28+0Itwd",
-	"oFyIfw24MSRixCFUm501e7zyLE9mNID64xPajx6K8CZ2tJ7wee0EJ3ZaAEG02DHPoRBgpg8ZJwy67IdD",
-	"KgbM2PUFjge4ho6HtiiQsefLZKxFEpoMpU1sGdFpWxiDe84RIAX6Faw+bpkOVid1jd7ePe6qkR53ySVj",
-	"Y4UpRNamv6Jxys5JV6Rx3CVhzGgCuEeFbQ4iui0Jv6H1fltbW5xMjsyfqxvaRZy53PRYlwHgku6mHvm+",
-	"C5e15MR9t12L13jReF3FbL2fMu9Jscxrbkvm2bfuZd+XWnWCvHBzo/cYFP8jaBJbHoH+Bmo/5+2SwJO6",
-	"KGuNSQH1nlWwUdDEQDmeGSV+PiiCuJxb9B0mdMKZsl5ym+vbFt2ZOXZrBGczHw+3ioLCFFUIVt8QXr4w",
-	"w77EL995nHmbsVyXT2mW1wilUMtkLWvDY1JPj+qzTWGwp01nHUFjH7Hh6/wkrpoq+1Ul027ce//x2f/7",
-	"rHK7QGC+vTfHAvFsQZ0DFKvwROlHnPVmRIeXeY31UrszD8q5D6hORyqWS5gPJGOZO7KOeuYh4vQtIgXp",
-	"pYoLphSJ6FSRHtMTxgTpGl2+i0X2XS27pBqxPk1j2xokpkqTr/CRdEy0JEJOzgnVZCSVJicNuARGgnk9",
-	"IKCOmEbXH8whICMOdX4SEt21IhMuIjkBGCbApYqyqgQpWEDYRzYaawvFmrlx8tK4KjDT8xk8AcPOMKBy",
-	"CGUD1k6hGi0So1diMpAFzrHpNt5suAJgMygowPnC99CYJVphLd5M+HYVAAHrvDn303r6hVLi0DUzXyj7",
-	"v4E9PzdL/BaORnFa1lyCDeSIF6ZfGRF5ZBaqqJla8WBarj/UNln8fBuop16xOpgbq2YQP3NPFDWX+qp1",
-	"duaPuia8T8RohAUOc3PN+3S54rYRQ2m50Hj5xHecFQ3XOCkaDs5x8YhP8vtLRvwqfydSZJ5E7oiyw0UH",
-	"ibKDBOe/HR9aB04rO8vmfJdmnJqzHhBj9jxOGbSFIM+fhzwcIvdVZMISRqKUBWTEdM6ME8tnP78kK8Ij",
-	"Xc+NVpieA/A6UZow8l9On7RyUY3eMqBbIwUBeZDGAWE0iadZsRV0FxXSds61NWgxo1dcDBA608YPCgqm",
-	"57NzXKtRKx6qs0r4odXslROQ57aczGKD5sCFF1aIjxiAwliRa4QhiKZCQd9CUWU+jhsCSUEaW3wXxZy0",
-	"+/1v/yuHGBon7IrLVOGwUOdoxDg0Uo1TzJwCZ40RW1xG8DTEsyHXVZ+TrnmyQ3UXu4ZMzPmD2nYzjtFH",
-	"c5x0/5PMK9BSWYLiM7KwO/ggjZUkCRtLC29JrCOEWEfIAbGREgIQggoVG8st3KVqd8590j0M0AyDpCtA",
-	"eDQqCRfkjFhP0Dm0cU1Fwmg4NDRnMSDRVDPzwdK9+aE70LLLKlhotJn1Nic8X4/iknlzSnwxf6fZTRZp",
-	"zfqLrgw/iVj6EcH3iQXmVbX1k3LMl+WZObfPxFkLh6exTPA/zQX/OorEJnVpq65uULGUVq75LHoGnVO7",
-	"0sIEl6wMTlVaJ0EFiWNuzLpRAE7R3DUKRDbCT4kcScCdmhmnPjMOmKDvF+bS8drXbXROypQCJKJHF6Rf",
-	"KzlkLphlmEeOD5yVQdNMGK7tBAMP+W5k90sBldlGJGL91CyA24FCnmyPUR7Efwuo4PjzYWZF+vjRCLf/",
-	"UWcCEmC5z2dHb4suqq1dolkcq6zunQltMVuMMMSpJakAYUzBqjQiMSvVDggNE6kUWq3k25SHQ6Yd3lnL",
-	"YqZwMMcZDFRaegLvgsnCy0OvNSaxibGQzeuH6kj1tNn0WoM4FPLYj/xVoRAf3YxtUZ78cEgUw+bsUPQ+",
-	"h//iqt7NBGzZe0GcckSnpMeyb+lNoSQfoZ8KJN435r7SxInmbvuJNGZsF2GRR1bmUjB3y1TA/1zIp/AE",
-	"cUXcCx4dz1o7pnBbWwcWfo5ZCDax4IRysjabs/6FpWVmM4WwkBlk0dARRn6+dcOsy7Qtqr1pjuN+GHh5",
-	"9sgKoArAB8hCaFBm2wa5znuIoAHvQzl8oCzqfZBDzed48YYZWFwBq1JbXHWuyTxiu2vyO3U4HIj3QZSE",
-	"EtaZqvJui+ih0Z5tWWvg/szmkBedB2178IPMBRYgx+pYAH9jW1AHTVIG8x84Vdriy//+t/8V2Js76FIM",
-	"SI71EBBEiQh8rBIzhOy45TJmRSdD3DdzwKwIHhNlOyIr88KcSTMVtAXaVIqLQZyvJnLarFlbJnq5xnM6",
-	"5IMhM8fABU1x+m5RHTB8catkCx2rvFoOV5y4vAlyAeSIMVpXaIK8zAP5PRDLXdUfWn69LorTW3wM3Jol",
-	"mTjeQbHdqas6SRm2RBDYLQOMU1KF/AZIAiyaoo+FVVBo3JMyZlRs1y+6IRjZzgFGHjdW2SyyRhleWQmO",
-	"xgaIF9ssBYQmBjfG/+CEPebw3xbUkXczXHQZWNjtPazQiAaUF/jXDdn5ODO4EzuNBGREk0sWkYRdSfNf",
-	"zAfE5v5GLXENZibwf1S1RWQ4X2pEplVKwAPIPo5jaijoHH2KQk6MNcI1EZLEUgwg9SGWE9UWVEz1EHyq",
-	"b8xbQThNOCJgUagfNJqhsTmeHRZ7xcxcX+N3fJZaAFwx8PLBMu1V9rsvHsBTgMUl9iA4EvN6Nc3UDxRk",
-	"6LtHbwkP6mGClYKBLua/e4hffem0X3NBhunIvnkOec2fyDjqz+Kv4UocQbevGl7dJhoVIlE9PW02GkEl",
-	"HceSRsVf2Khbn+GK4v4JZvbnu7aiEDyDvEO/Xdda0lOF0qzpXwp7Db33BPgVjQGWZEm6fiNLXTT3dlBL",
-	"yu9pZFfAzsu8rM2jk8am+Y4iT+4t5Vn7PMfyHP8buca6stlK4M3T/M9J1zskXQJRsxEgAUDB/ZiJI2Os",
-	"RjXylmnwb84+YGOWWkZ0SpiIHIYUzKwtqq54iSooa7qyNZW2MaC1vm0DCJxSy0YqCTU6H1QZwLkiF5nK",
-	"4MTjzHPl0tvl+W9Dem8Yx1pK+E6tZ1nLsPcFtPvVUf3J0Um9si697jAlf8tC6OGy7sIdXIWZP1movVqd",
-	"mbsDsQtmniev75n6F5m8/hx5aia1DpRNwwgIUEJAMjJG55RGDPRiyVZmOR77emehypyjDsIzL9z9a7Eu",
-	"GWqmjxBfbisAhEYD9uAHleD9PouIeRYz7416TLggBdCDJAsj7hK0cHuAhXZN94iFuV5zoIg7uIWwhdvV",
-	"69KCgNBbJiLSHaWx5mOa6GNzjo8iqmkXTyVkUdFEI84f6ZrD0Q1cilhCJ23Rm2oGnZS7ZaRix+q6k9V1",
-	"DnvwNgdt4fo4U4XF6RiK8JC8MZvbHBZoHI1kgtDw9pS1hVkDiPJgjBpfDY1rzXstItW3P3///LuX7zqv",
-	"L/65c/Hu3cXz716//OFd5+t/effyLRkw3RanjROMNY3GGgLn0B0ZI0pCgvfHzOGSjSE3QaA+OY5pyKK2",
-	"cNt5oLAluAfCUKhQFrOkuW0u5huwJYHNyE7oBLpjlznyM1O7BJqweXYWVEZcuL8bJanPq6itt+GSQaXg",
-	"LM4OMk7MImqODNt82KpD51rrX/C599ldEj3cD0C53XtY9h6W7XhYcr3Dnam9er6xev65kZBQdEA+lJU+",
-	"h7fQLECvZqXK87dMv95CZ46Buw8aeLri7tW4oRrHdNqxvMwVe5NXUFteCbKYbnG5+Tr5tDG7YjEIwETG",
-	"WM6PE3+/GuiJX/seu+nNIaHIMQ5sRYNq2SrP7G9AmwTxJC+Z6Nj6dxqaw7CG46aUAyCSaJBndeCcnKoO",
-	"byWpysJFa5NpQSmiUZa0OR4sWmiSB3/nB/E4z8xdUjCYoWK7u4nSPI5nEihpeCnkJGbRABrytohFfzBG",
-	"loQ0olEALXGI2W1A9oQGO6DiMhXSGOaL3ZNGNfIOUmZciH0mAzGbjnlE6SxTBYKQQ6oI+D9J1ZUugsGn",
-	"aaLbwllyTESHJJQjhuHpgPRjOhgYvTsL6uMLO3bwboBNeLFCTw9Zos4Jo+GQDBKZjmeD3eRPkocMc7Kh",
-	"DgC3AXR3t4RtoanZe1ddMbJxVIsajl7ZKzcOiVlfkxGjwuJ/S1mabjN97fb0IdVhLzInm15+llO8yyvx",
-	"00a+ffPjDy++/8F861BCcdo/NJ80nzxrNponp2dPVld/TgE6M0vTsItIrmRIY9IiETMMn5FUkMScr78e",
-	"XUnIKSo5MI7pJizkYw4NVNbs/Ou358dqVMP0kgEToaH1IR8Mb1nUbb/x5owOVw3rDu/DwXZ+PV2YvKFk",
-	"n7e45LfRFKuYHTsBWvZYZ5YhmXPPmf7apUIdqfKHmXs/RypcQVgJ6pIim6RGQKUxf2JuGtjgZXYtPnmH",
-	"uWm23LS5LnzPCSgbVrBbQYMRgBwr71WWlfnuCLWNer3RPCGGxKHhJj4XXX8iVcGvGE1J85C0XDRsdP3J",
-	"fWOAOBJZi6O18rVY47YoDYbF+AftZtKeOcJ3lrS1oMVkMn5mfqSab6AKCDY6tz0IEzbiwlhKh0vUnZnR",
-	"jn/1/8TWwGbvVukLPPvktnoDz/KN1zS59DfzDRLgLZ0k95+wMiJyEpQWT9cV3a1PZBvTU5maP4PE8HmF",
-	"4+aOcnO+SJ6jXEZzlu+XkVSObfdryTnGyNTrqcP5v9P61DBNEqOHeZB8Mo6IYmHCNIE2BIbK2cS/g5JR",
-	"Gg5djqJgE3v/6ifJfTuuxWruz9Oy/q8WZDGHdzy3lWSKKQXxPdxQ2KoAjQrERnHthvI0xRaJ5QDawGJH",
-	"4vvtX9owwvpsJZ/Rayqm9ptUcXBVCuZ6Q+VnuYQwbrCrnZE2Zzn+2dYmdhfthi4RMmkL74qxpLuBd2+X",
-	"WFAeZQzp7oh1MZ6TG52+Ve4R/Zxp7hqgQAfcBQvd1tnDLTXv7X+gcdy11iueR/vemkUPOgbgoJ5hRa6w",
-	"aMT8CUIJEdrFVbiXfXRVg2XW7mezdRcUarO8GQoSKNNdswDnhA+ETBimR5PFfUS1299DQ44DfsVEmfKd",
-	"3T6jfzORjiBbnFWCCo1jL8pyEyJPgVW6jspy46jmq1aut3kj0elaPKgX1dnCFNctBcLj5VcCFRpH1ipf",
-	"ddif7f0FpUXv4PRTaIQNYCPIvrlQmmLcYKtwTUUvN9chSuxSBVeYwB1DPJVptT4Wn7tnVVCmk0WPU+4O",
-	"//Hnr1++851OJydP0OP0FQTpdJKGOk3MpTfXnxSPwKXwiinyTUxHPTmFeMAazqmG75x6Q8djZhg0TYlK",
-	"PzBNIkZiSvoUXmr+EvKKjXoJBhN25IISZpfjz+WEyv03D6ayaLHkx8q5npSXpNquhHTIWUIi5jmGK4cl",
-	"TqcyVIQ3GU5QBlyDzbX0NCCWfZKIacpjsJPNIToEp71LBwFUIdkv1jqqVBAMJKFCiaJuTgshVdQe2oJq",
-	"EjNqAYj851CbOAQYI8zuABwjDmkfftYHNNWfJFxrJmrke8xgUdSoCgkVChE7Cc+xGpTF1EMHAKkC33RY",
-	"fK6sWWE2tDowczd3duA2ByzdPcyagOa2bFvgWKTr9J+FhxwChV153retPzFCIqRuCy804qp9xZIWZVl7",
-	"/rszklZme/UnpNEkJ6fk7AlZk/HdATNb5FxrMqkddgbbS7C7lGBrnoPSfA9r78xmd+zbV332pA2jyHry",
-	"sG8bXoAYwjQ+NFDKYztZl/isQ/zypA3HtG+ZueGJiiJWcOpctDM3rsoPTivBSnxmM57xuVkBbGHLpY3R",
-	"WVRRf30+C8U/+lq47ISXqKbrJUxnLd9tkXoBvR3PpZRsACnmvaVMec6q7bKDBXBU3rvRhZY7zoCLnCNP",
-	"aQvHYjL/WWBr9xKFGi9LUEekGt1rk6EkkWTq3OmbbYF8ad4P5rvcauQiB9XKoD/P831pCxonjEYzM4/c",
-	"nc+IgAxtfDmPsur9GrnAcj+j6aJe3fUG6B6eE6XlWFnQIQykZ4o2ZG9nynKRSnuRj7VVvfb+8tjmdnjs",
-	"A9KrPhernTnYj5Lvrq1azTBqj9ZmXAFaebxNinh6uETxkWMm6JjXpnQUL1N4fhwzcfHT9+spPG7QjBgr",
-	"9nUtclKr106AgSwpWSo6FXYiXmY1rErWPekv72d9MNh9XCfYY9ctg5oqzUZuDbxU9uVZPT/O3Pk5QhA3",
-	"3PmW0SQc/lfwzZZ76QdcaZawKK91WJLUs5hIlGQyjUG0B1EyJfwMng+APbYQl2PMFyv2GiuZzL7dRlMM",
-	"88AaGhfjsH96nPX9Z3YoLyYgu1RoNRURD//Yz83itZKhoQrCLsgSS3s2wbH5xCU4BgUbajMn1mwdeSs3",
-	"rk8KN/tyZ0js4bhwDc0b+1EBmc1+hcdNZn/3HbdFDj9/5e7U63fTeV7njNabT5qZa7D8jG50vD6rF+7x",
-	"k/0mW1Amjf2Tv2/4/hAbvouZPVzC1BY0peNf/T8XUOaKerXfjvWtDdLmz+8xd21/gEhtrs377PHLS3qE",
-	"dJHM5YK21F6ZPWnbzqHduLfsylLg0XL7x44itjJDXZf//TjDbW+DKAYYYrbxtpkvPEdjvL1Wgs61Rd69",
-	"ob5aQBJQdrHRGd8l6Nb9YBe2JGVHvZVX4RcOo2rPN/ZdltfVNFNtDvuRYskVD5fkVX89BbiWGun+0iUj",
-	"6CukIK3fcL0+/5jXXiOqSyRHlAvb5xhCPEFbQAYvFwMSUoVNQ2kYQgVvtV1RVGjWrpA+F5Ei7cpbKvT1",
-	"p3bl8Jx0cbQuuWRsbFuj4U8BKR2zLLX5R/zkt+6LH4h7Eb+3DP6mUa/vttcn7mGlVWmckiRlBIqEnw+p",
-	"ZnFAnn11Wq+Tt5QLffSCCa4qK6Ii4De1KrG0scigMpSp2YfKq1RE/Pe//c8rJqKERZw8HZ7Uf//b/2w8",
-	"Ga6JkGgX8OLF969IxMgrSt5cf0qFla+zXoDThnmu8pl9fDMncgUvH95PHNGSniXOB5WziQBBMpkWflK1",
-	"XaFCpJRDcE3lF6KUaJYkXEuesFWSOgt9gzMrfqfewfUpa3OqWYkSwMV42iD1OqmvAbI6u6Q79CXuWdGW",
-	"LNFZGiizRWcJc+98fEjOx4sIDeXZPSRVlY7NP5VMoAuFoANm/oU95ZaGsefUxeNf5cwpWs07eUvmu75/",
-	"cu77oUpzJK8eoYvyPvSGMCu7vWO3xPc4f452704okhJb4/+Pgs9/AW7H2ZXaUubmj3N89PP7HbfJlTfU",
-	"hecVrg8sndW2Njz0d+yEXEW3XPjUnTOW27smV2IsmXNyz2C2LrHvibtxa+olTDVKE3ZTA9jsRhLKyCLN",
-	"WwQSUh2nvZirIYsOiT3VmFENT7pfcsh6yLedL34tchz+lM9uiwlxMoJqC6W40lQA53VYKhlNVurPjpr1",
-	"5hmA8mjI8PzWtp2OmFFmLXSTA86qmvW5/gQL9F9Onxzm9G1fCoKiY7vev2HjhCtmM5rdYGR2SnNs7uyo",
-	"/vTopPGucdo6ObEsJFv3pXfldWPudp/7ZF/623uoYFgRBcbtjNmmMkaUH67aHWa55bPIsEt5QrLdyWnD",
-	"o4XyEuW3WibQtj1KaB8b9Xq0YUc9t6WztvE84YL0jYZQTcWlkBPRFmZPmAoQxi4cQp5p/hvcRAYpTQBj",
-	"w9YzXHIRGfLmSkFtca4LYMVvwvqpYhF+5WmzCSmtUJ3sKLgXs1GNXNi5c9UWdDxOjFkGrcottKeISHZS",
-	"4HfHUWrkbRGfQTBS5DVQcjJO5FgqVl4ZnJ2eP9lTeKc4SjOkefFBpppEB6lg5PqTpmOgUkOiSJYR63OR",
-	"tcSwvEQn9IqmHyE3mGtO4w7sJaQouwbpSIcMPy9LYM6vOjbzwsJzMoGRz+T6E4MQRZ8LGrtcCQcpAq2f",
-	"vaefx9f/odPk+hOsydyYynxKPleoQec641FYyPEXb1bvZ1+0+B4GrVxlPhPz1py1NJqAlYZUuR5fsSdj",
-	"l15NOPo0Vphav94xWNj4JZUymca3ZtUztAXexnlb8yQUb6EnR4B9VG4atHiMjU5BmYBBPmZftK9Vvmvn",
-	"50/I97F73qJUJFXYr8MykTurjx7/ag77b8dOUB//av+1tHy5QLLcssbO4xIWj76zTltvJ2CLNLScMcgR",
-	"1oVWXqWEaQIPpVeWi2+gOxapuCvok4XMZmaUeX5ju30XcJpl6vJylpMppLdScG+pts/OY7tsK2NYj9tz",
-	"J0VO+rN68hKley01MFvw5+aorpD2Mb9Dr2iPxbZyexXWc+yxg1/varJlpkm7cmFm10OGEKVZJSFpkXcy",
-	"Ve1Ki1Bh9Xzb6VRhYjI0MUjQ3RplVgEi9+PLAyJFiI1Obf8oBQ4L4lbE4gEhvBHCKxXWUePQ98sCKGe/",
-	"a5P+hV2Oz6S4bkUk+brq2WoiaRP1d6/K3iwT8vYqbpf3heG+WIHuzDMQzxn/ARFzlbGTW6mYx1aTuJdc",
-	"/k805hHNlJqRjDyM6xb59vpTQoUGbu98NJlDJ/NcnbfFrI8KUJPB+dNjoRxZKDp3LI1Cj+jkivRlHMsJ",
-	"dNFui3HCrrhMVXYnhPq1YXfn2RMO0QPB7i4ZGxOui6TDTzjN3UiHbZkBj4D/LerVGRx9PZ9wfteqHouT",
-	"m7TxO+OvuUfzUWrfm/gHbmvuWz7EfI9x5hivOu/wUnMf2MJflxn0xpLggqnbR4CA0cGjEdW0RxXAdlxW",
-	"gsoH2VP4b181sH+udAq/YzTWw1I3lX1fhsv5QfbILylLzS9qwhI4i2ernJGfBb2iPM53owQeJFs2cPsz",
-	"Up2ZQ/b+wzLkkCxOeOzWoyQ6eKFJl+ocPpwIOTlskcmQ6SHDlr+QZenhlwKQi4qlxrgFwpuOEzbiiilS",
-	"tdKdiYga+S7HTHAxIBC+PyQ0YfBTQHpSDwm6nYkUbQEnMCRDaU7lFOMY5jKABdGpOkcYc3x4YlugTXEE",
-	"vNYWOJx/WbCPGp4x47nWuZOhjGFQIvt9c/e0SJjB6bUf/dahdd/Yp9fCUwMMl7oktCdTfW5W1RhYdpHL",
-	"UEiovgPsak+CNI+aZ7MSBBNsf7XhgU6G7mR3qUV+kNf/HuPSiayyy/yhOrMDP31Xf+oGNhLMnpcdDL4y",
-	"1c/vbgn5e8i9cN/DKRq4SFghBTs+lhGtWdP/Z0magYMsPnaEvYzlP3f33JrjI/X70a18y09zsvmGJSMG",
-	"oGJUiJTFCKgpZ7vqIqEMcsXK0NNfMX/8ZZrIMTv+iSaQ/Z6nDAaVCWOXCERsjiQ+OZIC/53NCtRE99JG",
-	"s3VSx5AfXm2cmB/c1a/gquH2VKdJNqhKRfZvPUwTlf+VMrX0fdmIExYJd+/734LKZMh1B2fbmcjkkkXr",
-	"FqZ+nSoQQ9melncXheu3TFK6i6qanv3E7BtIdUZmBZlICpw8mlGKHG2g/zMthEWHbr2K+KLRhvxtC3u8",
-	"FqWgbEDJEgb9QXKFsQwv2wIadGICDnT1gE6iqLzJmIfTwPXYn0coL7bUfDq9g8zFrRP3AqWWUksdqeVz",
-	"kvFNlLsZjS+/97eNqXyX2Z/5tsPpsec/6sAhV5VWo7k+n25uxqdvwYnvlNkKNtkWw7235vNDTfK0/bl0",
-	"sWBZltrpyZEZlSszuo9GdDw2Sv8q8fPX9t7b0qv3TotvzcWgA8cBD+RMeJmOx5ILbSMPM5d6lMe83+/Q",
-	"cPFSOugkbCyThSvsSsZp0Yv6zJAsK53IyLxNmGF1mixchbbZ8z8mMtVcsI6VaPOXDUkr76Lzfv22UYnJ",
-	"wj6VoXrj5QemVv15yMOhl0ACncdt+82QajaQydS6odVamhTmMmdDjFKlzRIh5nX+vgysiRb4DcmbVIB2",
-	"57zb4M/GrNJsiFqRwlRAXHegOO0p8iaK3JgKd6j37HdtDT7a3DofNSrTdnjpXmPancaUMfbf/9v/8Ni5",
-	"3bjN1KfclVXmAodiTt/iByd1oQZ3oAKihnIiINnmSIp4Sqph9gEjDP//9PM7sugyO6wt9zC7+d+W07is",
-	"IZRItiv2hMWhHLFOT8rLmPkZE6/4VcI0iQ5oGKaMx171G6wOVr89O4KiuTSJK63KUOuxah0f25fW+slx",
-	"DKPUxlEfhFtxkzJj3NWDyiBhTAMvrLyVIb/+pK8/kX8OyJ+uPyVS8F9SFpCeFB9kmpD/X97Eu+N19s65",
-	"KAUOuUKnAMgDtNvcsbWE98StV2BMgse2A0GW9adZn53maaH3YyvTLOpfV2md1DfSiRdJ4WaHvL3zgenH",
-	"bxY+gFTRRw87HhBHIkGWA6iCrJFCxGI6XVL9f7MPMls28lP+VuB6333Xev2acKFZckVjRcYsIRPGLiM6",
-	"DdqCCwuub3skEnnFktiKVfJ6Zn4wHAba7MEgst8WExrH0G35fK7DISrzhkll3WbzToo18tKYENC2xozS",
-	"XeQJXQB0wu+bafY4GUo4MfyKYbZkW5hxDhRJRVEnD0Wqp82m69TlirlsRiT5gU3awn3heBxPje2RPYkd",
-	"o8FRqyFYWeZ7LWL7d2BLFMoKTRPe7ytPRrwzvygCmR2F4qFxZNsalogHGFLde/FwH7nu0vetwZI3Z8M7",
-	"tIr88/dZzsVtdYB7JuU/oxxvbl+OG6NsSxJ8b5XtzipLCrSVdTAKPFMMJ3AE8UrO1PLEMbz5J3fv7fPH",
-	"qBAMKz9s54xfKxGdKogfWdnnLL4OXPgtqMRMa5bkt56U3+ohHa/8FGTCeBAOv22oOc+tVVkSpb3+wNTl",
-	"7+SExFIM0EcgR2MqpuDe1dIm4AWgqNodxpB4Qa3Szf7lCzPOkee4FjqZgpab8MgF8PEtByrL5iIX2auN",
-	"/d8WQtqQPPgVoGeA+0oM5tfIhTmsDD4BI59wK4tQeRRyskx3XKCMu4jfPwRyyryL/iQdkNDTYWVxHLz4",
-	"22+/bUx8uwyeb7DmyzhMc+scBgqHt8Nl9iJ9lyLdciO3V2v5Vm3grNSh+oMHDORnvZYjoReAkreFRSUP",
-	"gP8iUHo66hlmr9LeBxbqgHjvzZIaNR+xmAt2oLKcYs0+alIFr4agMRFSM/RPCKltCzUWHdbINzw2DNLI",
-	"mB4XDL25Fz+8KANGf2cX4oEAoiuXxLwazePXZbmxwa/LIIIQ/aa0vSLUxJQgsT85WcxqLvkCywBX/oTn",
-	"9v7yAW3EYfUR3QOlQ8bsam6GI/qRj9IRyK0RF/jvRvbR5lwOWFI+IlWKDwRjHR4V54enKVxZdRGxfdGW",
-	"RvN7JGwwZAFOI+Q8uuD8ZCiVlxhptL4xhe7XVSNSD4lMgIqrkGp1WHYADQuJUnZjg9HCPgIp6/RYXyZs",
-	"/ez8hS/sHtlSsy6p+gBq8CHdKGVdUmU0Mbqhzj8bbsnr8QxfkqmGCn3DxmLW10Sm+nCD9qZuPl6LU++n",
-	"/F9m9Xbb6ZROKNcYbM40v4SN42mW+p9Ra8uPdQcZW2hZrWjFer6UzV3Pix/+od5Abwv7iEKjE3Nxad1U",
-	"KxZrs0YlsNzAULs3AMoxw0KP0H9arzeaJ0bE2GPqPji3YkrwPArRLqy3u7w4MPu6RRgQLJ0aM+ibgWK2",
-	"0qq8/GhWGmwv7KnLBGFJwtIk1xLeF8FmLq76QlfupV0hKmz6j8n3HyR//eFi+sOHi8nrF+Z/L6evp//4",
-	"bPX6LhRlN/eJsAT2YPvA6kwhcaqb+6UcEe8d6EyQm2VTsrA2JEucymU8gEZmyVd0bMzXGvkzlF6hWglL",
-	"QQRjEQDponVOqrkSCHEVoNKAoFmHyl5O8/bnw4DQOasZM94VoZp0vTPeJdXJkIfDtrDvAKvamNBGJRzR",
-	"KQiIHnPp8f1Upwk7LIe3w9Nyt5AWq3O6XJqvwpQiBCXzD8ALNk65IjElI64Yuf5X8kGmSUDiA4Zk/83L",
-	"5+T6UziUKSh4fR6zTsL6LGGGCbUqL3586/jYabOyhP/Un7bAcZ3zn1U4zJpUvkvkjm1KqA32bVOp5q4v",
-	"lWo3buuDFXuLx+6+ib31TniZ8wW5+L7hyEPC3PsRSpOdAK4ajX7MEufhOCyU5J4P5vhX/IdtI1IWTMkk",
-	"2i1LhbfJ/2y9z19+Lbi4IhMbx1RkBxY97qt5RFdkZf1G7iF2KwdqQaqy6h7gH4m+me0A7tJKMCNXnczD",
-	"ZtjLxhx9z7AfN8N+7J1D7PoEOfS8DZUZvT5iVzeZO2tp7+8sH91dGxEEXIKjbGyfq/lIpR2GSHxLItPB",
-	"kHh4QDVyQQSbtIXzBxJuLJ04IlXMdBNSZ0hSheYNhqY2NW+2ETX0XZkrIRI1vc1FcwSqFsLK+zVpcIdh",
-	"uY0+6nN7u/YCYlUBMXfOloqLxiriorklceEaw+zFxpfdr9oeAMhAyc5IQMZMjmPmWkmgGa/WMCCOqdY0",
-	"HNp8zBJjIg97Xnh3b7O7CzzTsXEG/7lx1L+B1znwU2yUi4TDRShHWKzZ5zHLYmBpknCWHAECAWDa1XD8",
-	"1XjiKZTDqCFtnj2ptCrP+k+fRPWnjadPT8Ovoidnz2izzyith2dnNKo3zuhJr3/ab/SavXrvabMZRo2z",
-	"6EnYOOvV+/U6rT81Y/G/skqr8fT0pNkI7F51VmfQa/R+yTduWfMX7zA8YqDrXAs/UP4nk6oKjZR13mjl",
-	"VWIcBkTGURa524H2Wdy5homIdEdprPmYJvq4L5PRUUQ17aJ+DK4Dmmiog4hI15z2bkCkraSgk7boTSHx",
-	"QZGuT1cy1EwfKZ0wOrJjdR2pdJ3THAKKVoW1NEoMjRodVAne77vUNaibm0IjHPPPt99dHDXPnhCH80Em",
-	"Qx6DGmxex8XgnJh3KUzy+Pbn759/9/Jd5/XFP3cu3r27eP7d65c/vOt8/S/vXr4lA6bJaeMEW1ONxnoK",
-	"be0VOW02A1eRMuRiYKZ0yca6Rn4ex5JG3GYOAiwOLoGW2S9tYX0vCKCKha4YAmEfbQOe/GCQarNePwyI",
-	"khCd0AlnUVuk8B4imPmGKMWlZYpwfU68qMDRP7GpmZyQmkCnnyFLWLGebsabZ7OroM+ZtYQD4KDuEjoh",
-	"PRlNyyLDGU8sSc5onp1B0kLWNn+VGLfjuRCZQXhyh9hv7CU8GTZYg4FvmeqBxCdgY0IqsMl54sJBZR+Q",
-	"8/ri+LbH/1182/vJvbc0tL2KneMTkLlWkCPQ44LCrBcWr1JA0bODjBNzOrTNlzYbturQuZ3zF3wu/0qJ",
-	"GvFOshT3InwzEb6+AC8T3h6rm7CEZQDOyMiMCWEYIFeZKfFbsH40bL/Pd77PuWB69N2T1u4S+tlbx8Ne",
-	"EIoyuJqxdSPfnBQ2mgOICQTV3sAwO/41/2NZ0OeFnIgSJWIN7n4byVZ4YM3aeP5cpzmaZ7EnqSF6o3M+",
-	"xwkdveBqLNEBCjqeucfplFyQl+/oPKBHwZOLynS+iKh/mtf+oV35/W//1q4UJQl6QtU5WhY/zs1L9m2l",
-	"CkyktnS8x+vDdycQ8oCy5b6BADa3m1zy5pjqoY+onBNLZV7TWSdV9X0JaaJae+S73pe04jUMgitCiWaj",
-	"cUw16urZwTa6X0CsY9jI6B4Dhfnc9dqNaVmr3ecwjx9mprHztPT32/X7bCsdptHwoqlWnb4xu2VVHzFK",
-	"+xLH98qh5SYqJVmrBSYiVHzcwTCWTRYI7uRpuBs4huZSKkUaxyurIIvH6uYkyhlaeOS+I2vVznyyrUIB",
-	"p8IkkZo5d4NMdU9+3La/qIQxjZhRbNbuf7OCI2rGZ+aqbQICYaGgJERLRtCPDNahLVSaXPErmSAGCMzU",
-	"RTWgpQ02BUBkYy4wn5Prtqh28d4OF1p2eNQ9rJGvpR4idkgPYZywxxlAk024Yoc18n3/CEKX0DF54Y0H",
-	"CrWIAj/Ma3PfbcOlwWdNHDUrU8SW1ok/wWfvJlL64IOevxbHPE9BuXAwExV7TAG5YW2e3USe/YXl3vht",
-	"J5YFU0+2FEx1PMhaI+CnNEwq2sdVv7S4KvA73x9GDBclVIAQwRYueQTBnfg17HeHD7UTcfzGNgIt8rRD",
-	"aQjlERZpEF5YmpHVTRTXZpDF0oyFygxIayoqzbAv9jUiyqEHXeLNNUC1wEN8lFcQPiFSkGq70qPhZdbT",
-	"x30ffoBqV4r7lEYR6q4WlexOqzl68ETlT5KHnMSUhHQMHQ2ig+tPYUIFiaCt2vUnqK9YFHUlzPo063rj",
-	"UkzXU+vt0uywYGLNDy+U6PiVZ3P23OIiwcnu4Klw9v0aC7eadG7UTyEOhWpFJoNtjjCezI4l93XULlSi",
-	"X14t8fXaUT2dm7Ar8C998XLnc7t6bR9TmkEyZpFvy5ukz/LWkRQATbAlMbHAEPGuH6S+F9zwYjxm8fUn",
-	"Emer1iI8JqEUfZ6MGIkPUHs0mtpMLVptdcIy37rLerBQy2St3s23//alhk9zzu21Bl9rzvA1ZJ+WrZlD",
-	"uWVmZoZ8/JxsPcY0G02KwHE+g1myDiMxVjXfscbpoWGhv8e2rjLa4Tie1sj3Gn05eCs4Z9yHQ6/G8FIF",
-	"hH0M2Vhjzwa6qGwSpekUsFpBsrOIpELzmNCZmmF4YR5X0gkNL7kYWMQYbGpsJs2iBY20LbBTBITtMg9x",
-	"YHFyzLAhTRJu03momxZeGqVKt8UvqdTMqKuAHOu5nooVU1ziN+D3uEtGnAdHOjyCY7VCML1ZeZ+xsR9k",
-	"qggNw1RJoUhy/ckBBUaMXEmdMOKC97N67SK01wrlp25Pc99746LRPDk9e/LV02f1NcLqsPD3USqsuZxl",
-	"0Y/6YvTjlktvTMml71lhb1aVQydL9Gt0FW5XEsGYe6X6HinVyFltzATVo3UknxrHXO9E7v0IYI4UQO4y",
-	"xAz0Y6CnKMMlA0GUeYws9QWYOUvNDT5qUrAgerICL9sj0rIBc0SDtrDGxXJYDgytxIbWo7mzrdrCRWO4",
-	"DmzwmQyYVjASdreYwd2wrpfcPzakCpJvQabbGIyL9AAgEReXLCLVLmwGhGu65JjYP4211DXC0QvM+MMv",
-	"ici8NQM8rIiMF9Eo6vwTVGBTVpbAjfpp5b3vd7ct+Y2QcKnH1PzRp6FOE7Zu8AdW+O7RM4qXavUokC+d",
-	"bhMFOlknCnQyGwXKT/vGgfuit5zd4yDQTYdxm5GgbVVh5+x8D52xDxfdHC4CDkkoUXCnE/oEAPn6vhxb",
-	"R2txIro0d+z7RfRSB/sHWsjFT98TLS+NhuLgAY0G0LXvajmduktUKMessBkV0olTmx9U/tjGRtfSsPVK",
-	"eB0lEYk1bJ7GspiCTf26XR6X29Obs7dQRfxSSv7y9KVdlvSV0XyO7bC0OZ13n8stzj4gtwKsXERHWszo",
-	"FbPN4qFmWEQWSnWQ0iRCENU8CkvjmCUB9mnNnGhcjFOtakuQj995H3BbUt5Mg3F6iZZGlUxklMK9Myv7",
-	"l18riNeBihsmBieMKlAp51OCXc+jN5TjDTYTWLOPGonQlqXEUrGOkDp/ceS1TPpBGisKLnBNWiSMr//D",
-	"aEAJoVcsJDElSfYC6YaL1injzRd/aRnvFeUx8DUfSWSf4hIttCx22RNACwAbGUliOO7nKvDNWkIMma3h",
-	"zbdsnioDpGMWkd50hiH4WRSWYlrktH7ipU/ABx4o200tsVA0FiczIKfNZlsIqM1FhjDiSpk/ZEJ6NMIJ",
-	"kGoXaarWTuv1k9DMF/7FulDQ2QddDSfZFtUu/MPeawSbuzcgp/Vn+dy8D44kw0pZZGUw8zRJmNAWQ6dG",
-	"fuyTUAr76yyXFFAObb0V7CMNdTyFnyZcqHNMNwGfjbJlxc1CX/14HE/nWd1D8Ts4njd/zF4VwHqSKMMA",
-	"Pa01a4hCxmKzGivrVGdQYXvFEyls3+JX8lt2ocyIAfkzF5GcKNJoIHIbCzWY/yqNtbEkv+HhkLMEJqWv",
-	"P8VmYjQZXH8ym9JTLLmauf0lhkfPwDh1DBggyJVmY3NHo0aeg05H8KwRVPQUadbgJbaZnePXL/M18RXA",
-	"3P4c8oHZQk+0ZMpZJ8/Ur2zAvuGU7dNtHwzGEBcdSx22oG53ObGN1TwhZ1vFo/P6b+aHfa8yfGluDmBL",
-	"hHpnoNSfccUVX7UfTLUrQxDZkB8aYJ9UHh3WyJ8BeeQiDNlYt6Bny3GorroorLGTbB8atBitR8pLwhVB",
-	"UcaMVqI0oxGmHxhbtkV+fvfN0VNUnCj5+sfXQVt0z7tHihmBq1kUkG8SJsIhsQc2AAUhkRNAYIXWX3m1",
-	"IqGqLbjGTAIanWNPmZDFsUJYcqMhIXbKH7oB6f6D+b8j839/7AZmFWnP6EW0LSCbwBjbCDUCnhzbByey",
-	"Ixx0SXUcUy5s/gKW07ysNZ6cEugZ2RbuAmZPsOiwrEfNn3Bv7kGLmq+lvPwmkaNV730nV73zYoAFnive",
-	"/hyjcKs/AL63KyboOm/5Wbh0rpUfeU2FEQTfxHQwWP2pH1MdyhHbrjttgDGp1d1pdAy1WiP3nEjjeOso",
-	"5w2XBuzu6U1Xn+FqczhDb1zEhOYaVG5r8L++/hRTwRl59ePPX798V7HtWyutyj+cnDxx2Q6gDiQpRjta",
-	"lTfXn5QZK2TkFVPkm5iOenJKhYYWd9bFB+wzy2C2p8ZGE9ApYdNCK4bCc+65uDxNuzwy4UyY9QHfAuLc",
-	"wBlpVVwaFejN4ANpVb5JuWYkOmA0JUyThMXs6voTiSB0nQxs880+g/eaIXFzc5TiJfEwbGuYe1c2iIIt",
-	"w190ByKPCgWVCY0vO9wu3u38psA9rdM0qDiZNEM2lRdUs3NgQefAKGIZppqlyflrqXm/LfIZk0a91Wie",
-	"X4Rhynh8Pneizg/+8Pbn19WLxmFbLMcMKPfeoiQG1K9JuTglRdKUKvL87Z/uu+P3tlkmRs2Fz80Wi1Th",
-	"v0wdBtmKBLCgkVnGTMPA9Snvul/o03klB4pQfBOpUkE8NnmgQCMg5rgecXFYI7af3EwrUA4Jis4DYrMt",
-	"uzBgt0Yu7NDg9LXQYpQobo4mQS4AjKQtoEQWlK0eyxKNjd5EJgkYieX9UP5k+dMdtkPZQIwsZ3lvGDQ7",
-	"iZgiYcz6ilz/K4kPjB6nqPDD9atlZRhW9X49rrLLDMS99N5L78chvdciqTK/BmzRPrnjIfVFeSUHTm4u",
-	"aS2PEvz4Vwie0xDl1tJOKE6W3dKxumewewa7Z7BbYrCPvo/JMja2tlrtszqbW3IleQhxmr0P9n76YPP9",
-	"2fthH6Af9k4dq6EUKo1vCr3md60j8/f6xyr6h6PeEh3Ehp/XVULWUi9mGsKtJ/Bv6QB1H/+QnKAZu907",
-	"QldzhGYLRqoOq8icv5iSnrz+v5qRKxnSmO3QQ+qQNDI+5jA0srmRqqP6gFi+RSKmYZvbAqmp1IdKClyo",
-	"buDuEs+nR/p35/0s4nY18m0iRcSFx+jqzSdN0miSk1Ny9sQcknI+9FXrtD7Ph7zanYSOxywmNCUq/cA0",
-	"iVLSsznta7KNe+Xl3IvSvSi9lShd+/iXGszuhr1X8gF6Jb1TXOqZzETqWt5Jb+TP7aHcM8c9c3wszPHx",
-	"exRvYEG39iqal7IwTeDw/+XXSo/RhCUXqR6as2HUWcjJL2xEZgROTNiox6KIRQRvJNURvWQkScUhZDPH",
-	"lVZlqPW4dXwcm/uHUunW0/pTbJRuv2l+5O8YjfUwAPcftHQHp5xrtmE+gHCtWNyv5S0g1FRphs6uBcuD",
-	"cGEG6ydMDWGoWA6ITLX3uNnsgofB1MUedzyBUhplRjKWEBcDAmgbZkDaU9CH0x8RHi0aMy/h7cuE4CX/",
-	"SbxY8CQAGjt+o6BtWigTPEwR9DPssVhCTwlvOB+EpGjU57NDVNuVX1IeGIbxS8ri2Htlu3LojWu5fdGQ",
-	"P+ZVOWMfMKUv41hOoHmf9ooa/W+3nGlxzD8nXGsmAlfvxLye2socOGOYRlRTb7T8hoIBv04VHi5j84qI",
-	"JkEOiDKWMQ858w6eA175/b/9D68ac0THYy4G/jlk2hyNsu3LYV6MVa5INaRxrIKc0oMsuStrSWlsMt7v",
-	"E7PYh4GzoVXgZxmpORAZNw1vZjnjKJoaTyLoK2k+ujpMuVIcXi6kpjyBt2HWjPr9b/926CiCDhLGRojT",
-	"G9nfRuhW9V/Nc49u0cL8xBIFHdTNIGpIExYRsxY9+ZFlxOe+KDDHMrVbEw5ZaFYxLwrJ3pkNUHSWhtK2",
-	"YY8QUBkLZ5mY4QgR14ZH/n8BAAD//w==",
+	"7L3vkts4ki/6Kri6G+GqM6wqVbnsaavixN1qtz3jXbvb63JP792WrwSRkIQuClATYMmavo7YT+cBzkNs",
+	"hL/fN/CbzJPcQOIPQQoUSUnl/rOeD9MuEQSBRCKRmcj85S+9mC+WnBEmRW/wS29OcEIy+Oezt3im/psQ",
+	"EWd0KSlnvUHv7ZygjCwzIgiTWP34QKA7kgnKWYQkR4KwBE1wfIsoQy+mJ6+wjOenvagn4jlZYNUjeY8X",
+	"y5T0Br1h7+Gw14t6cr1UfwqZUTbrffgQ9V7yGOtPVkfww5xkBMk5QXFGsCQJyojgeRYTlNI7Iuq+dRZz",
+	"JnEsxVn//MnDycW0f/Ln+Jyc/Bn3+ydP+v3+Sd/9LzkPDOpD1FviDC+INBS6nhEmXyTqn1SNbInlvBf1",
+	"GF6o97B5GvUy8nNOM5L0BjLLiT+6Kc8WWPYGvTynSZAO18slp0wutn6p1Ga/733N+a03r83Fh2mh1Zwj",
+	"yfmtXgecphHKSEzoHUngpzsqqEQ8QymfzcxvhMlsrVYHpvBzTrJ1hVojGFTX4T7V6+qRp9K3Wfjden+e",
+	"8cUmJb5j6RomRIlAco4l4nGcZxlJEIZ546kkGZJzKhBlQmIm62Y+VR8IjivBkpxIuiC1g3vBJMnuCMNs",
+	"y/Rp0Wg3ErwkUpLsRmKZi237MYV2CKaMqBQopVMSr+OU1M1d6D79If1TRqa9Qe//PCsE05l+Ks5KA7Gj",
+	"e4WZItTzFCtOq1kqy39quQxLrqicI8yQRx69knOSJohxdIdTmgzZQveP+FQze0rVBsAS/lKrg47UNhso",
+	"4TflacpXKF8eR4oJyB3J1kPG5Zxkmv3R0RSnghyfDlkNScznRlMzH582ZnkmnKcEM0eB73IZc/VyeP25",
+	"edyWysBUOFbksz3bL73lnbaC4qNYpms0IVMOTNK8HSTfdTN8z2LOpjRbbOUCnuEUkffxHLMZEUhImqZo",
+	"hamkbIamXO1ZQjO0yqiUhCHTJZxFeqG9pUWhla2ZV+6NrmFNNwVaWd7H7vl+sv5pngmehcX8mJH3chRD",
+	"i7Hl/WVG7ijPBVriWe2e1u+U5rjA718SNpPz3uDR+UVoKC8SslhySVi8/ley3hzSK3xLBMIoI4rPEvT6",
+	"u5u3SOApuUK3ZCnRxSWa8zwTEVqSDA4kkrkBaqWmGKH3sRP1tZqhXjx6FPUWlNm/z4MDn4KCEyaiUqEs",
+	"7YyOhCZEMZpmv+QUvTHrh44uL75CqzlhaEGFoGx2XD9+o1XVDfzxZXCkxbau5SxaarMfd4XPpsD3XJv9",
+	"vveSLqjcXIfXeEaQoH+v5dcU3vO/lZApzlPZGzzqR4qudJEveoOLfh/YQf9VMIOaw4xkMIZXmKYT/r52",
+	"vgv3fL+5mjNvy3fs8z2/Q4TAsy3fcc/3+8532QwzKvBW5uTlRnt+MZeCJuSGZHc0rp8grzbb76uvMx6T",
+	"JM/IU56QWumekK2fWWKlBakX/58f8cnf36n/6588Gb37pR89vvjwT9u//Dcth17iCUlrRmBE1dZBeOLm",
+	"st8sJm9izJ7TlOgvhGTllKYEqccRnMIYZXiFJjyptRimtrt9xPcNwVk8/zfoeVOz5VmizrwpfU9EhGIs",
+	"CMIsQTiOlQpImSBMUEnvamXLz7WDU8JkczhvaXxLak0vCU8fCEQT0EGUis3yxYRk6OjtyUX/4rEyYc8v",
+	"HhZHR3lhpe2+w8oGrOCMiCVngoAx8DVO1BlGBMhepZoQBv/Ey2VKtRF/tsz4JCWLP/0ktEXvrHI1TYlp",
+	"2hvAiIiQsOZojoXSzUmW8WyAlhlfkkyu0bDHFpgMe8rGyJnIl0ueSVCooKXoDX78pTelJE1ApUrWp6p9",
+	"L7KCCvSwW8ZXDOlWH95F1ggZXMKaUAneghcM1H9kRlXsqbmUSzE4O5vlNJ4TeZqQOzs9cQbvaL/Fh7bq",
+	"9mv9siZtyNmiyUIFWuBUiRilLIg1k/h9hNSgRIRKkxIRmuAEaT3s+LSnNcppSuN9l+gckfdUgKZsdFBY",
+	"KKXeCLwgiKjzLULLOWdK0YbtfKU9QlgZRqMk1x8kyljS7htEJcJsvcJq27jneiWpWsaW3pqF0ohIMlKj",
+	"/7EHI+m9c5z/6tPHFDNK0Mvvvv/62dvKuj8p1v01F4JOUoLcUFoufdH+0Csfm8UT2mQFI1TZV0wiNQWC",
+	"jgqyRYiyk2lKZ3OJqFVzpe1KM8Nznk1okhC2JzeANWfkiECw5FrVzXhKxADhZEHVIVLQ+WFB52IQ7cg7",
+	"de0PRV5tJDwQeriKXSW/JQyJmC+JQAlHjEvNt2C4Au2+5fI5z1myJ+ns7lFfmEJ/PpkuCzJ96zVoQybG",
+	"5YlufwgyfcuRyON54WA9UpuaS3DvqU0iuXMAEiNqXmck5iyhqovnmKYk2ZvNSDEAJW6M7TRwuwDMLCqQ",
+	"9SY7SoKtaTe2Ny401QNrR1MhcXqYXW0NN5RwIoCQILVKW9ooXxu0fOMO7L2oCcLYjcMJlJCluuY5whnR",
+	"9FaHv0fZi69qKOv0ina0XXrvnrh3D0rrQkgliDPtg8qXyjwCGr/l/CXOZuQAXAqaC3kfE5IIdN6//OrR",
+	"nx+jyVqdZj5TelLQaE6IMEnlGknOUQqDaUc9yfmJbn8ooQhToALxO/Bea8sZgYlsqfUKs7UZt9iXaJyj",
+	"BWZrsx9RymeUiSvw8qwRZegrJIA/SgS88I7rt7aHzI6oHeUyLMkJTOtA7OYGooyzxVK6WdiLAIISkmKY",
+	"1Rv14ORaPVCKunfn5j3ZNAFuNCmU0F1hKk9DbsTCGaGG+D3DuZzzjP79IFJYn49KBJP3S7PJi1PrvFiV",
+	"0nfbLUjuv3KIBXmlvWhKIQKtPLKDVid9Ru74LUmUCpqovYdTfbx/z/AdpimepIeQBwmWeKKMRrBWip4L",
+	"qj3yVSLjZKg0bUk898YhaHeNErIkLCEsXqMjfyrHlbncN/8uMx4r0+0wC+J7kIozGGyasAnpv6DvzgpD",
+	"khnlyG9TtisuLvwt4U2lo1VpOPggS/sDSdMTY0VOcmUZTHOh/r1GGE1yQRkRAmW5WtoP7oP6uvv1i7dK",
+	"AoAPSlvkVPsA3OVtsxMs6plb+xGWbe93op7eumLbOyxPzb7VDo2NPloOz3qoNh4YmbHXGLRtAW43SRai",
+	"aR1vVHP1nukIZxle97QLxmqDP/ZgHt79uXOKwbdKBH/nuuKTn0gsVd92WZ9CM1jORCtkOH3tLTNcb0WV",
+	"lW+xMLUU9hxN5/0mH+LutFtQ9kK/cF4hZNTLGf05J+axWrMqbcu0bCYf8BhO0++mIEe2DdBtpw9RdT9J",
+	"u802FTRB4ozIKyTmfMWUMmGscO2RQ5yl4DDddC36s9L9b87mnTef11jrxOWROdK3WgNvihUWjnre/aLq",
+	"pmHrVFkevh5cjokgLCa/hoxiSbd90HIsGcHmWNvcEhJnsstHGyRH0V8xnWb5oSm+m/joSrOCGP6dcsCZ",
+	"vj9xQsTYMv+XVHvA99ovhnkbJX49+8+MelRh/ljSOxIKN9iN1xMqlilej2oPS+1/9fvTv+y+DVJypy+s",
+	"yjLxXAekRegCiXypNGjBswg9VMYYnpFMq69zOpsrO9t4OOAV6/k79uSlUz+jHjxrvXJveEpCUq4YU43o",
+	"aVQZtKui2/LkgmS1S2Nv90JKd0A8uL4qq24pZFcmskwWefeHHm+VZlLLujtJkSo3Vu/ZGhSLel4t3SZe",
+	"Bl5dYiFWPEs21JmLy/JnL0KybCcO66bOtODArdxTiSrxpnQRVS+i+ydP7F306ejk3f/4p0YR28xbjsC1",
+	"HPMtl3RKi2DhMmvsItxakumW6msAwvIFXDmJGKd6GFEPC0FnbKGEsZrygjIdwZOQu5G+hVXsRYUgySie",
+	"k/gWuI2mI+OZfhf4oDM9g8YJTsLiXT3Zy2bRw91NfIUECtCtmI0Ze7OaUV3sgyioGxz0GTVV9e2DTeJz",
+	"D/x7EOaNgnpBmf/redRBMflsYr1xC/hivqx+vCGCSH0DbhtBiIh2FoiStiGIUMciJCj8Xg+LZh4KsEtG",
+	"yCKoliYkpsmeLhXbx2QdNpitHriac2TaqgXorIcVlkftN5RGCa3QkbtxMrFMRFGDcnZ82gubKia0fvs+",
+	"N4T0AuArBov6+d22NfiGxNRqf100LO81e97h5TLjd1qAw3fedaDamxr6VPbGRT8cJ+VP241t68TrshfG",
+	"S8ISymZjlDNJU4Qdw5j5CX1foDoUCCNJ4jmjMU79vIErNGZcjuyoxjaOXMeHw4a3VPPbKf1Gf11pDPpz",
+	"iaNnjRbgJQTt6+Qo0mLuyydi39Gbs/Oeuy+XSuoll226J7k0XrjqExMMOuJLwiibjSDifJOlrtEKZ6rB",
+	"QIv/YsEQ1TcOKyrnlOmQGd2X4SacWhPVueJjnBKW4MwTHN4ZuczIEmd7ilDXSUiG/jDnKMVCKtGm87gg",
+	"UvPoL8/eon/853+d6ZexE257CNb9XTitRWmxJlaY7qfo7manbzHFox6k0JnRbB45OsHOpDLhGaZMSO0L",
+	"9vntCPIkzqCxCR/zHo9ochyh1ZzGc7TA2a1AVKKEM7LDOoY0/VLeXaOb0eWChbfZzm6FYr47ORd8kVpe",
+	"hm90moAoR0GFaLev6O0sB30B1xB17Am88oVMsG3Q/3rRP4wDtmELbue4cpJnW99twRwHscS8s/kz2mPe",
+	"JAphHFAOyppDh4kY2ja9ZfLW4KhcEmYcHSIswEyfD4QJaze5gzgjcETGKRckiRAjKyIkmtJMyAhhiRZc",
+	"SPSoDxHubdZEh9SHlqN0cd/62u676nX/tqn5n7hCeCKUUNYq7zKjdxD+zBJ6R5McpxCBYhTCkXGPBIhn",
+	"cnIEwhOe6yxUG066mcyI41vGVylJZqAFH4Ce5vMhgmYkBllZJJE1rr3f1qo+oG086aMErwU6UlJVRPq8",
+	"U//lNAY7XkQm3xjC3WlKp1OEYymO6+Z40X6OXqpc412Mv6uKnVLZAYF1DZOrYX8XVoy1J9SQk1wHs6qj",
+	"W40Bs5ik+ifGR2LOV02WxKG8Ofdofhz0DGzU5raciR0U2o0zsjlA5Hej8QZdPVLieB42TU3o1ki/tBEb",
+	"xuh0ShI0zfjCiTSis8R/C5ZoQjPtoPD3HmUxX2jrnedyxtU/Qxtt6iW+7Wqyijm+ePQ4bCXRv5NSH5TJ",
+	"x5fBS8099CvdxL0f+fl3pbU1A3JD9onX7OV3HHSQ+/SCH/e4Us8TKp/d1d6r19iuOJbOi1qDonKFFN85",
+	"Z5FYC0kWO9nQ2EZchsW3fquml2KmeElHEBoUHPYNkTo/3fm01XkL2C4Zz2eApXH9+oWOEt5tFh32s0aU",
+	"2HvKOvB+V5vfvG1F2u4RPhANakbRJmRHmut22FL+KLYz8EFsnGI7fEYTx8Ybv80wpNyG7Bud/Nh6IkVX",
+	"z3UqaGA2dULbRPWGngQQUr5Vu9xtHS1DkZBKvTVAOSaPj5zOTiHt1V0lg0utGxWNTNZDjCxVQlT9WqvN",
+	"19qya2f+eKrx11gQCF7c1r74xnM9EAgyLH7dzScTF3pExyjSru6cK7TIhURzniYG42iGUwgcauXoMZZJ",
+	"7R1m7Qt8OqVxu1c6KtIJwUlKGeniVdciptFssu3UO2XQqeAhOM+pEJRkkd4cGZlRIQlgaIkKMlMrYndx",
+	"ZFmMIqNEbkBamWMulmiFhcM2u0KJxyWMr64QI3ck04G4BE1zmWdlzthK2Wp+Qbd40BbTFIqALSep25an",
+	"6JFpr6lWjWa7gbeLpedOotfv//KkdNwN0DNC6p8usiNCMV8sMEvAEfKP//yvEG0xEyuy73UKzuI5vduz",
+	"k6rgaCEoypR4+eDTR5kn5HQnGdA4vgDnbm7wUr5NzFlMMrbj9bvJntk7/wKznc66G/Xih3ctNMrSjjuk",
+	"Bb8Bfhe4+4+KreGPZPsuO4RW6KkSn08r/NrckT41V6QBp0PKRZ51CJx5ql+o8W7yxTJXxmuc8vhWhEDm",
+	"TGbxAM35SueD8iVhSL+AZlwijBhZoSSHnDpSE3tMZtZ56ka9qWlWxqe46++cBUTBdbpSuuazXNHm7DXO",
+	"qDjtfB25IuS2iXrf6Ru7H1RT9cqcytGCswSvRyue3ZKkBvCulJtip2E+GeymIFFUrHExgTbM0tLleTh+",
+	"WuD3NhbLO6o99tpccxdqkwock9GCC5KCUj/LcUJSnsM+X+BMUgjmgidrDMRL8SgjOdMm4gKvuZQkHFbq",
+	"xvV4c1QHW3WHqWboWtVFqESv4B1EBdKvoaOfeJ6xTx8JSggSPKUJzqj89PE4FAtRYSMYeIgPnuI0vT9z",
+	"R/XuGzrq79/ttXPJ6ekWsEfZxCCSFI5Q+wvPpf7nu3uzIz6fGfDNgXV9Spg6PUIuAhcPB5aQa0pSQVZz",
+	"khEdSmQiI0BTpzGpBMuF06B4AQ7bFfS1o63hnMOBk/GZxY0qLns156rtDheZEYRDLUmGRA6btXRb17jo",
+	"hRS76IfOxrqbaDscDgd1MQh1SJuBoCMGiB6mk8Eqo9LgvHa8TNRfM/KgedAZZmJKgD2beabcelRE8g6U",
+	"Ka3jrL0UKcQzG+nYQnRUhKvlqTr5Wme31dyitBIeW7fP283N4clGsG7t+0jyoPKz1z5pWirI3C1o75hf",
+	"Dcx714xtv9Ar/7alaaEOofrDgfr5lP6nWJIZ13CNloUm+WyUkSXPIN7njqe5TcOJY54zJXhG4GLXv04J",
+	"VqLb/2mh7BemepF5pn5QKogYFTgN5Wt+a3zrq/6M55Iy4rWGuN8gGz+dY8Z0IqMdPcDlKe3Vhjb0Ipeq",
+	"oEMcjL6rnWMj9xvERMDY6LZvveYpja1a0UEDWdJGnAnV87qUbNGuuZlC6/aaRK2bbxKr9auapu2buzVr",
+	"+Uro2vzpnMS3NyaQY3M7zjJQ/inLZSge6K98hVLOZgZpCCORgpkJaWUmJAh2gYCbRipPkVFs0MO+USEM",
+	"wvFlA8KxNjIDY4AZABi+iEp2pjpQi1jmBK9F8XXOEM4yeofTCBGcpQYriXH1gCUWND4l+E5pDkf9J4N+",
+	"P0Lnl/o/fx487JdPYS8f8ejH/vm7H/snT979vxc/9k8evjse/Ng/eaR/+qftCsT5xbbEmZC9qmzP8iq9",
+	"q13mlIfukbtEMqhudr2xhJf3dKLZPnYNpfB8j5unJGGJjQNTfPxAoBVlCV8N4J4Myi0s01zrj0Bypa1R",
+	"nrTXw8l7sljKUaHaugTOO5KtOSMjykbxHGczMtIRe71ITepdu/CdSnzWwsv07NmPe4kf7xpd5bLn0Sza",
+	"luXjGOwQsRMFt+4eOvEUamWYiMGdzOAJT9Yh86P5oi8uDtrt09TNQGEhiRjpK4AGszvLCQhTA3hrCp/o",
+	"xD93iaV/Dedt2Aulz2B3ygzHt0q30VDR1azuxvwqS8hIL0b9OjdkYm/1PTQLnV1QKrDETREiQU+pd02v",
+	"iRY5W1CtMSTAZGRKMsJiYpcHh5y6BY1aOi9sINkIssFrL1ZMK6Ra6cDpWJ2lRCAqD5re+MN8jai5H8yX",
+	"ywzuYJTxqBPVB4jxkdkFynaLIWabj0yhgwhlWJKRAVqEJ5IslimWxAHzjfTbNgiKZHcmk3KpoYw6CN3y",
+	"0I2I9RL7KLgbbGkXrQ2hI5ONZZAmjyP0c05yMKvVOlPI2hIQPO1RAGxu6jK6JEcTAq3QkSDE5IEe+5l/",
+	"Raqf7h9uaMCacGi0Rf9Bfd6SriYk5XChfe5DZg95yTkN8XubkuAgJuamfPmMBmfK49tQlp/d7hpV1kqM",
+	"SKdZzfnK7ht7baSYoSIT78kYbK2v6CyL/fKvcxI8xEzQk9pCnjhdYWrskKKWVu1R1hx/936ZYlYkcLSW",
+	"80qGLsEii3RpsOmUGA+ZxJnUP0L+gbilyyVJ0NGKkFvCEhGhOdxErEWE7HXQcWQQAHJBBBwRxsMDN00F",
+	"pPPux4IFG6kkL1vctzE6wspoUqoL4ivwJHkUPo7QOCF3qhVKyF1RSMLqlcdW/DK8IJCcYqqFIO3qQjN8",
+	"F44kgDnXQI8ALTud2VvwQrzO3FfLHFCzeeH+rZvWOTU1/0pDbgllGI7R0k7Bhv4qszeFASUPz8wrTLaT",
+	"ai3Jexn27Ddo1qWTpq5KCRR40ENEnF2BUOS5VDLRhPcXZdWorvVxp05PY/t5STHd3dMwsxqa2Ty2/WGC",
+	"nNunEnfDVyQ7ibHQAj/82sjoSkHJ+Qp0Om6yeZMk02ngC6LLqsIeTinUn9PHstJA3Ml4fIXilODiXmBO",
+	"ik500bvdBS6kVI32zWUoUt5Cx6pNjFuSTHAGuB0TknI2M/YQEjLLY2sDbUqdn/hkVB+fm+JtE9iS+98c",
+	"qdccwzQPhmc8Oz1/fOkUypjnaaKUSaa6TylkQZJUEIQFmtE7wk7DUYFOJdAyPyySc6YvYac0VCTxrbJr",
+	"izPb3teiI0jJU1RzB4VbBHXyDJlPHtDlx8Uijw1oNJSo0YUvAwM7bPp86CDx2C5Erwpxds03NzJmt0v/",
+	"cpGc5riJp66EjpKejodSzm8FSuktAcFaqdkT3jZ7oOCVpUI1ILtx+5cn2LChG0/a0gZvHEunWIEdgnXd",
+	"lt9eVatm/zbR5kM9/x3E7CryuT+XraW/eKB01AMigG1n8Wbs8RLLd2Txxt63svy9proe9FSsbJEWLqsW",
+	"R15oi3xD7gwqQED9cAdbgoa9hNwNe1ajzUjMs8RWkXGK7pEzljbt+12clv54fgk9vyOp+kjrKC7OyIEs",
+	"/LZA2Hc042xRXpGS1Q7wVqOMiDyVYh9Vkk9MlPO2vjKyzHiSgzUxEpIsRR3aUOXyhi+hPhnk1QcdcrVq",
+	"Zp7NCIsbI92+N81qPHI6g8vniOBkyiQPECVA82KIFZZy693e6fcNFXFhZ1cucLCgAd/s9ywBl7kpVKvd",
+	"vxwilXQZGLkG1wObockapXjle1LNS72o5xoHlyf2QkW2R7CYdo0hki3yxEWzT23LWzveqbY2vDoHU9py",
+	"9DvS4xAHhMgXCxyszzrH5mZiruzd03b+pAoRKjBVmxVfHBcVI4kMW5fIU1nGCi9s3zc7WQv7s3cAmQUO",
+	"0gHC1liI1J7csO4mXM5bRRzvojN7693RN1W9udxcue3LcAil2ROGn09v/obHuRL+QOeXlN129QUGdM9w",
+	"OHGepUFkEy/2BmoZ/V+Ds7Nm/O8sDU/HWsCutn5lRdrKrqIkbCCrwhoD9soFNOjgMd8uLTwkbEwytjeS",
+	"0HyfqZG8Ict0vZvbwMFchIOvCxgMh7FUOGl/4pTZ2wI1jEOGXcdxifDdPQvbuzeXzLXCzDxXs4Oyl9OM",
+	"L66UPmHsao8SDwQ6olIY+fdAoBRLIiR08UAcGw8cOL7grHGQW+YbrYSh9biHSv0u03WElilWi0Heyw2M",
+	"6O7Sr9YL/uy92qk43UFO0GSXwk2Aa7I5cUA7yEiyoIxEaJnxn8jPkmflmV82939QkWQGCypViHjPiYzn",
+	"pvyldqGWKVTmyeazbsPmIMyEBzRGhnmf2hoWBtH4z7KMZzWYGUELpr7aQPWaCrooXggN4a8EpzIgyCGU",
+	"cEtgcn3ao5dwu2m23YIzt6iJ+K5FrZ866r3wkpa27pRN2FzIPkgifXfDM7TKuDJ1dMX0NRKYJhCO+4O5",
+	"G8NoXOhn4whhcLl79dRBbpq66XBnNvZd1mPfwburJ2z3K87Wrk7nYanJk3A3C5pKS4JvIWLgaNhLCPo5",
+	"J2nqtRr2jjdBw1uhlb1Y4OUNkcrIDGEM6Cz+0ZSnSSgeEOATBFEKMnLJ6S7GaMHvABmJZC48REc2tYpo",
+	"miohM7KQ0CNbAzeYl6vHFzj1n+sHiLIZyCpEmTnmQcCUzvlGlWfORdiZY6sejAQJY0woGigS2eoIVCAh",
+	"eUaSq3LVBCoFSacQTwXhdDoTo2TV+bjXPJNheggS51mLJMNXmKY3tu0HHYtVu9gvLA0l5xES3GCV6nO7",
+	"CCjL+AJhBskfRpOwkfca0EQHaFzBa5ToqDKlj/xFV/0E8FO8hMqrhnlOO5d3WhlVs5EvOEvXengkQVgi",
+	"guO5SRo4Eku80IAZJIspTtWc9X+XGV9wwKo87sJBFXkL7GRW0VuyUrWpEmcVfL45w/La1e6edw0i4AVb",
+	"5rKr5r0hJLYXKdlj5wdDhNHjcgbHw8f9UgpHP+oiMWynP7749uvv/v1daX07Fl/ZrrhbaVI6fB42dlpf",
+	"huWHjEpyAsUv0bVG2b0lZCnMVTXXtd+JAdyD+AgbKbu1Ekub6wsjicKkfPLkoSmyn4oInV8+1CUhVlSQ",
+	"0sI9fvTo4aOm5Jt7EW12pDcmEq/jQtcUC3t40fxqQFLdB7uFRY8bd1AsePi/e0EFVH3hRdbgoCtsWtSL",
+	"DXJBW/yBtml2GlimeKtVCtzfVCPvnbZ5cH+zDe27m5rZBqb2NVujW6oTg7zAMK1ALMhiQjLQlBOTAqcM",
+	"eWg/52miZYD684FAGgzvtLLGsFxba6ls6vaS81uXxxs5gDD4Sddm4JktzwARpkxm67YgDS40bifu8yMD",
+	"22EW/Qq5GXvi8ba98LgXxInG0dlo3ZYL9q+qeXHXstOivzLvtlpvY6qHvYXgObMY8xLfWsUWwhGBjV38",
+	"tgnRowzpfDl0hAuAdrUBIMl9yrMVzhKSHHfzLW76zkkiRtXtURUViGc4ReS9jnXUirpJ0sBI0MUyJQYL",
+	"ALoYICo1xOPERaWCrQRaPWWzsP2xJVCwFbCglhpOUBh6ozlo/ySBSxYXvmnSywDOX+qcWdIh4bEutecl",
+	"QUqVn57WV+IIYlyVUDpQhqkJdd0NDSO00p8hGNBElfurVapR4ySHo59d9II2QZbcNW6wToCHEuk0k3aT",
+	"t+6tHSWudV7vGA6+mnNBIH83pYx4J7NPPKOf2zBGg7ypg25w5yDxbpdrJbJG9d7zqtz2/I6goJVTd2xW",
+	"jkvT8XXA0F1TQKQHLPgMaAGy2OgYurZTCTN1oAgJvghHLP0AzUmaDBlGkH9nYzAsVY3j4sjecABWTHGL",
+	"e2yXZ8istDpFL/lsBlXMCu/NNBckuSrGaRMAOCOq2TTFatxDps6SKU9TvjrJl6fIAvJw6FmfPBSQxq0f",
+	"zV3RQBomlkNWmR4kD4KDHlJx1B5F1blShkTMl0SHI1eLHUqjyG6a53rUm0uyoEJQNosQTHGqOweX7ful",
+	"4rABktxME+XL8JmyZ6jFph8cpmyyz12ZghGfjmB0OirI1CHcFkhTBzVp6FRQpWG7fFcg7GwiWODqwQ1O",
+	"sFN0rXUIwhKBxhaedRwN2bgW8GgcofEmgtYYotKt5gN6zfgK4SHTh7DXNxpDbm+Hfoes0jE6sm5AY3gY",
+	"IB7F+WZr6B17eXFxfIqe3ZFsPWS20SSX4S9pHCrsHI6+7NSc7BADzWx6VWwibz5wtNU82Px6ccOj59gk",
+	"vQ4RS7G1Ds+9BVNUYV/vs5TJ1tIgIsaMdcWSNe/seMofoszIxv1g2zoh3nwb1qUI3y2vTAFxsKmXw4FS",
+	"m/NiVG1PpbBHkJ/aC07gkn6SUnar0y39TAtTQ3FTxu+Rpe0naJt5ulm1IlfL2JJqQHQRKgJQtuq8Vmd4",
+	"Wf+/AqeLyWeOXHSERsRwUBcIxJvbGBX9reJ+ASRvQlqXk9ohGq4Sax0IuAhu2JHDfmiXY7IVV6S4IrPJ",
+	"vBotWGciizIcuwMeMaXPNE6SV/3MsujUGN+limnQWhdSC3OnWdOqL7eNG7hjvLMBWGtXvO8H1dSiJla1",
+	"ETNkjwFqN4NWDwOePp0eGS7j41cvb1WduwszesMqRWl+vnTUjvnnLSdjPVo7JFreZ5Lk0uk7LdGB/PUp",
+	"gIIaAhhUP4D8nSENzh++xL1/H4c5dY2rw4uG3aSDz+h7eTAqzOyDWCcLyqiQGZb0joygkAoY2qagOugH",
+	"9sK5Xrssr0bQlpAcZXCbXbV7IYvLzyRwZrm11004mosKbRrGTuGahbipnDgNx1oHp3BVpmzcqVRRpI2d",
+	"Yj93hTBaUAFxq77RcgQGy575onsKk453g11SPFvHMAUlSff1sTJl6/IY9+9ReQOdwQY6jmwEJTpyO+m4",
+	"iBU7KraUXraS7GoOmgoUloLVa9j//xqEKwlJgIFXBQjf8RjLCHntSJ5FiHGJaUYiREnCF9GQ0cWSK10H",
+	"C5FnmMU6fFRq2NvRT3lGE/pzTiIU42mEzLU5GekYFhINmVoWqQyhK+SoNkA4k1RgpoNdiCQRIu/Vvr3y",
+	"ImEGaJlPUhpTSa5UP2yakYyAZgUG/wCFZgl3Ia6P02LOxVxiPIVeqqPVQUHGPUOJqKRFlax+260S50BL",
+	"9Y8SMbUXW1GzF/WAnOq/MATV1tJTa+MbBNUmHMwYDpRpEbzjxqvFuKau6lLTVDXURDXJaBD440i5FTLX",
+	"46uDORWMKviZnQr6q4cqtrvlGGm+st1PQT1gZvVv5jC4v0Tl+1A7OyaJh+JfX7rokPuphVGOK3nnvrij",
+	"H8Icg+a+owAPPkUvZFFEXklL47jxIPpcgG7khYiIGIf8Dr+Bwhu/t0IZP1Ruqs0V9aGr5XWqRlGgA7RD",
+	"GQnApNaUW9D1+4NAr43AqjWbsLbQ3W+mHt1h6q9VF6W8wzdIio6g6NYCs+TTx2MLAa03urnW895xiKEB",
+	"x9ZnqPu2QxG3INe1vH3zSPmulq8OoS+ZY+LzqUpm6Jrh1KvdTooi6ED4Mqm2zswVwhKlBAtp3fZNmle5",
+	"0M091Ki5z7oy9ULopgZH18U2/uN//W9k7mjg30Xai/rLyir9h5E56AiA2j99BLOiwJV8IFBKpyRexykE",
+	"HmCzTCXEXPvh4mqo5wmiXuTfctoPBi2IV5im14W6XJMbVZv6tJ2R9fshRobPFiXoa+8RaTgDr3rN2O3y",
+	"sDUkRBiL/xXBDC59BCDZ6gN7wpM1II3SBZ65gBFdcTVXBrrA6+MrpPtES5wZhYxxiWK+pAUuqWb2GmG9",
+	"40WjA3PwrhjN9EyndYv0NMVCbMEux7nkIzhewqkHkjBlj2O0wPEcfDFCZpzNNGlSnWtzPLBA4YZrIxcr",
+	"w3UFPYS30qUYhVe8oBkcivNloGCHQQs3mUdqO3K+RHOCkzrIegtOPTLj0JdVNTl8ROO7iFujLzGO1GsL",
+	"LGlscWqP/v3kOpf85I3p6uTGfCFS4oAKeTww5UuwiTR9IFyKekP5P2/FakduaFPHFM912OpOLl6lWdeE",
+	"w5H3Ln7NBMaWUtKpVJtIIIi5cEn5cHEq4OY0lBneDDjb0jdbvXLmtdR5YVK6g/lQ7VUt29W1ebFduHqK",
+	"6WLfIiamjx3jJHa6oXsfk2wpa3BsZLFtTJ6wjZjTKZtckgTNqZA8UzJYogUXEj3q99FkLYk4DoeXGCDj",
+	"9othj8lWC9Eah6NTTnwRnV4P6+Aipo/+8uwtOlM/ndig9bNfaPLhuJVdfhirpuhlR24qOmhRhkFjCjnu",
+	"wA6HDh6YHo5dQQXTN88eQBA8aZWA/HOOM8wkDUbMfHdnQkqhrIMYoFuylDqcTRlo+gwR9nRLMr5cqsNO",
+	"m80mZUByAClFWO5QH8W5G3RKdTn5RrGCrpYZjKco0mpb+hygttts68I4Kb0iTBrJTSVKaKKLQbica0Bc",
+	"d2+Ht2w7O9LKzcKS9GI3utWGaI78ri2e6VlaS2eu6axmRxPJI7jXUGqkt1nBxIGdqpWj1gkEdub12QMd",
+	"b8lLMBqe7Il8W7vgxg2WKO+WyItIsQK/5kJ929F6XRykwRN2P4FFLBhIDS/zO2Lqu6AjDqbzhKiVzYjM",
+	"qMnjaRWPXKMEwQeMElTBTvCQiCb8/QNhLUmks0RtEPiLV9evPUSFzRorzh505VVaBTaTravyit911QQ7",
+	"nX31AC/bRnUIJ49T6T6fm8cNf1dHz7P3OJbpGvw5ipmcV0YdPauRkUy6Soc9F0EU3RKyHBWW1maJd1Ir",
+	"7r/l5jsDpDESKNNrCgGjLF1HyMF3/+M//ytQoLnhgsobW3jvKIIaOwjhNCM4WaM5Fp5vFB0VppYjgpyr",
+	"ppTNfA+LWsB3wfS2gn6dWOhbsirkctkLtaWiYlRjL/0wX0cl1F0d1KMnmVJ2u5mv3lyXeld33faKkLXc",
+	"/YboQNY9yr93ExruzW17rs7Vx8gKHa0wJD4eq50DRhI6EnxB1DaDrGcqjyNPbB95IdB2cXjmq6ngplf7",
+	"KVKWrpc4uppzryMqS94/RlY9Z6eVHH91Lj5PLdgQh3O+2pzuT1yd2YNCWdE/6FRXMxUsyllHRkO4MreM",
+	"g7KSbe8eqXSB0uac00hy1uksrkBrHpTA+OwoTB88s+OxN5le6qelkm5RRIIrCbIMp5bVOyWqNkKE6BRh",
+	"tg4qqFti7A8d3a4WzYy7jptfFTBldaCI3USY57ANnIUTHN9OaRoIPPwutehPiyXPlLEOHkH7wqDiAtMp",
+	"BlD/G9+WwlU9MayrxHQrbQXJgVsrxAzQCpKijafpSI8lMk0jNKUMp0ru0iWFsnc8ozP4zRrddKsKWCyQ",
+	"Hv+IT7fb8rDd/BGaUoJip0qGFdDJ1g6PAHzlhlu4qbOKI/nXgVYoVdkvk5zncmBgqgDwxWnVWRWLypcx",
+	"1JSSD0oVz6v1ud1PxtPQCT6wslkyvojQWx6hp3GEbrRsjtA3WOqQPiNdTl58o84Bm3Z3lJCYWzyDzVHJ",
+	"RRpm9r++ffUS7lAiJDCj0ibOHw7e21wPaOdvY7et8VOVuOArJoojShGn0Dj1MTanszkREi0zagDcF5zN",
+	"kITMbyp1THYFuKDtPmjyCXoLpbmi8I+xWUrQJMOgzV4hrOTcJCVIrJmcEyWM1SntMsBgekqhZuUkrpBz",
+	"LFBEWnI+SnE2g53J+WiB2XoEN2Hmh4SQZc/y7shvThZLuW5fuzHDq5HpRRkeNRcxPM9ioj10VK+foQ9O",
+	"1bSPsDW7OYJxQJ4ykfFcKWcpOa5xz+HVaEuqIDxue4u3q7OPSnT04tu3z958e/3ym+u3z467BBKZ/K2y",
+	"atCIQLLpDNz0eijtG9fYbiBXNP19qAOTn62kcM6UmabWffcibds8gY7py5fOfhxULUgxXF1p8QU6Bvyd",
+	"EFBJi6Q+EHJ1W2dPRyQ/1Mm+whmzsJ81NQXUOqCUMKUCpWt0ZOqXAdINwH5OMn5LGCIs5s6u3hEOMeB6",
+	"9NfJP9JLzOs7GyXvge5T9VYWTkhY2eLU3NBvPO3Wo5C3m0v7flMABTyjvhLeyvdZOBDuvxZCJfszGOxp",
+	"dGV3MCiNOeB16G/fhp18QDUJjnUUu/FAActTkKlAR3SxhBB79PblTYQAcvvFq+vXN+jJk4cRunn19vUN",
+	"unz86DjS9yMAUwj39TqjREidNZryGGyCVFkMzmHvDr1U2Aqt+p+sLnfqlVYpAubaRCieHnmw0+XZvAaX",
+	"gTJCdBdE2FueZbrW2iuHECOS2XvUJFefhVZ8xaCqeELiFPDbzfdaqV9epP3Ghfpm41zyUe2VyTViZFVY",
+	"+aJwmUzWFgL3yMYCQBKvth+OrwrgSH0RqLQvE5YDd0sFKJc15mtsSrPHR4Ia23LDjiVZxZIt8L8APMWp",
+	"VhVzFrQrOz+lOBZDNpdvZitBKDGTiBhMPygJDSCQG6dem/VRU8qXQd3wRqP1+zyDb4lA/K7MH+aukE5S",
+	"UsMl3U23OYlvR0rwJLkurrFVMKnWN7bxrpYfScmsgJBpt4FinqYEzwAFgaMFXuujj8q2++fewPsWeNkh",
+	"aNdH824XvQCgzpSzEWGqYY1C1CZBxYi1xrRnIGPL1dmJtNb2qtGjlVSHra1tMYEEuSMZTh0Ctfu6rmgO",
+	"lhHA14bsOzAJCyvwNKjcL/NsyUNxYptb05Uc0glkWs00ODoa39Mhl7eIYCC5ss8WVB0FowVluSQiCBio",
+	"lDYIUSxc0SDrUmW92nQRRJiOMi8ELqTFQv/g/IbYB5BiQDtmXsW2oxkuCq144kZHyGoRVi+RzHa7KjZj",
+	"KZ6i4JvjU9QHX6Odujitsblc960E507cKBayww6+WciOO7h9rMSEvy9CJT4fvKBJmbUKREjmVDQGbwtv",
+	"HCFeRMJuGfqGEnDWbAe8bc5oUn10pOH9hIvZa41N7kt5vSmuHuptriHvF0RW0AcXRDof0G6GeCMUvzE2",
+	"PVWuiHswL1vFKIDJP2Q65RYxIgFNpYTOH+ljHBQdiJZwHi49YSqGzN6tRvWIrnyKwC9lxNJiUEigIYPA",
+	"/aoEutqQcNDMljYZ23ZD1kryVTWO4yuE2ZozMmSlUdqDQpQE1yn6NtcQtOYtQAmJALOt5PJT6qr2+tnY",
+	"Ei2ItDFUWQ2ddd3KEfGDflEXXdDXZ0Gu8VwTJaYZNcTqVNlEI6Oo02xCNAccec6zFRbaxRTPwQeqznbK",
+	"0CNkCg3oUz/lM8pMANDxVYlnPDzONNVuObxocyI3Rl552KuebGmSYntFZzeFDnzY8vGdgD82bdyyZ6Df",
+	"0fisAu53NEYt9L9DlTK6WqGIaTApZ8ZdIZyu8Fp4IFNu90P5NNAtJ0RHq+MC+9VsNK24xJzdEWUNmgv/",
+	"NjZq1SbcbgO2O712t80qdlZrS6at/aJLkdSZKA2LqAXgVUAyWyucT6c6JhNKwKh10wsj8wwUesRr7qP3",
+	"MIU65un7dowrknHeL1U36XcyNyrpu+Vj4soB3FS0anP+e6XkfsQnf3+n/q9/8mT07pd+9PDJh3/q7WGB",
+	"2AW8uOyjoynPMzTneSaOr1DfrIgfP+zUerWKpRIi5/3+V43k2VT7m0vUGSW+repumLci8MMK8RbxHoaQ",
+	"KYsb65WAu6xIw6FCSrzBwDGLfISRJHjxQGgqGjeoEXL/bLBZlhL/83E5llR/SiNUZlvijib8/aFiMCf8",
+	"/WcOwSwso83igFCMSOkBeRbi3Oc6RBiaEVBhMcr4CoHU1poEFhKJPFZmddgOVS0KHac5m0011+PaJwAa",
+	"6Ol3U3PnqNqhJU+hpluSqwMQjHpLEyUs1ckDuxEdPewjgDp42EcLyo73uMILx04Dnby6AIq6+rLWRmsD",
+	"Z2O0guxDWy/p+Eq3KkK4hfbqqKEbMeJiPRIwNG37ng0W3zN6esLfHwr2poUStZdHv7NSFdZfapWR+3Yc",
+	"Nygnzd7Znd2uRvIf0Pf6ubWHtmf2b+tk7u5ea71SYRPI1SXYzGffVlzew+owRQY8iB7sVy/9PZQg2hJm",
+	"ZyiU2HBnW1KhFEickWVGhK5Dc0dAX7FeGNveQL1VCx9MyByn05KyMlmP9GNNPPtHSGNJTK34ZnUEJmFL",
+	"y3eKQ9sdimjzysSrPbEjZ7FSAQtTNswUgtCe+lRwFPM7KJcqheXE3ZzeGbnjt3vj5Og+dkVxh/oO28qx",
+	"mHgJpQn41NA0aJ2L50dTVFVWUZNi8JYneP1AKFsUcrV8LrYFKxiXozWRI/t3UafCECbI2Du59dUXRjZO",
+	"taLe0kxIlOC1JotSr57lSuCdvcYZFcehu+qaD+RMBsGZcfkDvgeaLwk70UUwdrkT73hfUdmypbjlzT1Y",
+	"DkjyaFier2XEA9xbAHvW3FtsqddSLqkSinC1UgBLlJCYJmqVYQ61pVyOd7sK+9zVWbypu1It22i7i0Oz",
+	"84E/KI75CEGhkcaToXTM7nDcdQK5azprKkcJOiKVHEQlYVe8HfhAnZTekNCQRG5l7XEZrypCNjCRM7JZ",
+	"XKauhu/jh53xqcqisqvg6yjAKlxdK240Dbfw9TeethO4BaQzRlxVqCt9xyQRjBrly5RjI39/pQIwB6jG",
+	"ooSrnkeng9G9tJMKsnMJGH+sW1b1MO42UzHzM7rb4IsHcoTco2DcWcH8IrpqTOa6+sLNVUWM6QUUF7W1",
+	"AK9fv0CS3xIWGWhb1drJM3PlQYQwpXZabZAbWOTA9oAPjW4r1Q8xeHmVtrKkI2jSrK1oGpR6DG6c2iTP",
+	"WDFQSpLZvhipfke7YkL97qooExHjtOmjHXrRCRqBY9aVlitgiXSgCVzZzHJ7LwfhHzwlkYtF9RZGmfOS",
+	"853Ub7v3tx4ImstuIHi8q7tDR0DXasKVer9FkWQD6lTUWd7R57BDiV+XJ6Jjb0bGs77ZywuGNHAPObMY",
+	"W4MiD8uL3NGI2A8EUuwgpB8kHIR40gnGo22BZy2mbrtRjNPeHfpGtQ7Umvclps131tXdYJin+ps67HOv",
+	"bdMyeNEwZYEYvFcKVdc6XSFfgVG9XZKP7dMz85syffSkdgKCr6C+bHKRLTrncUVYg+8AyN5ZfBRYvJvS",
+	"ofFr23DOG24+2m2qFpuoeet0g3sosV67HeqYEDapwW/v6YpfmyZGiSm3MN1BTAejj3xG06F0NgUurDlK",
+	"ydQkqlloxKEtJPDpY4RizrOEM/bpIxHD3vHmluiMg3y/tdoaiqy5x2rKa10k2B6fLcoYNdJ4J3/YHjWx",
+	"dr3pbFuwat+6T9sIVuPpN2BsA2QAhfShWuhzC8LkFXLaowX7Na11hJp7euW/mQxQYiKzAshvXruep50G",
+	"jeBv+Y6uzwlP1jU1Q7tkd0I3Idp+pyGhdSUYnHYcnT2v/Li1/snFux/7J0/eDX7snzzS/wwGrmktfodX",
+	"wyK5BkTYTPAHQm47T44meN1aWFcpWfIWfLUpwRec3Wf3Ass8u9cP5Pc6fjnPM3GvH8jJvfa/Igm7zy9U",
+	"QRw1OxXz8kfgkTOyfO2xiFvM4AbyLiK61bTdq7zsrlk9v7FSsMXVlPWRBnK1TSyBd41FGeJ5hiZY1Fi1",
+	"n6+s6+YMdr1e9Tnp/iuafn4l6V4qgNYw0PYyU201K39FDmGwlGTF57Na/M/+FqoeHrBs4e+p/mCQVQOs",
+	"ubl+uZxxymavDNk2EBbJYlmKgfVuHXXMQq1DFNwT4OWFagcm+m2FIbeM2lxMsBgcyoSt/fFZXOtWhd63",
+	"YnpRzEgXI/FxDpW1YsKZ7WNDhKCxUo6V36SpjgfXoekmyUHOCYC8mARAHXaoq6S1gocbqc1du4gmD16S",
+	"hQE8VUPfLWquLRYdhQvEO68Yyl71JF5I4WHHRS6jEdCGAUDTcPlpTdSiW8t6179WIkr4llQCRo04qLP/",
+	"h/kaYWSL3VhA9RUktcL35ABlWJIR1G1oCT3oPIMdodI8HLQd3eOqA53V2iE/xH9rCwB9zJfrzZRrHxHz",
+	"iHFGAEjB/1WQCkYx17XiC+fDsvrv7RD0ocAw2FUAAua6EuZGX3dTVDSq6/PeakF0V2+3oCOU8n+dA9fx",
+	"m49uFq7L4E6g0MJ31IG9o+4gGpd/dH5GjSuXgibkhmR3NCb3bxYmfIEpq0E2oBIlBKc62WiAhr2Ua6/f",
+	"sBehYc+VFdd/ajCDYU/D5ncwQCFd8g9kmh7YhIx6KzIRVLYoZeibl2Zld7YpS4x4/1ZlwYjlto0a+R7m",
+	"qGO85uH9lixXjx2KrZHRFrUUQuarI30zFxxIrvoC7teSrL8Fa/YzsHzjGOq3wB/Kgu6wZXaIDnxt8nSf",
+	"zjGbdY7B11iKI5vsu0Gai8tmmpJV+/cvmvbQxogqH3i3hQQv+Yx2rZWyz8xzQbIAI553vcdz/US97fPk",
+	"KTUxEO0nmOB14Hp1kgvKiBAj9XigrVZd6U4pCTqlZYHZGtmGSDWE0Kysmp7amJ3q9nnNGOD5AGGU5Jk2",
+	"cUUez5We89Uc8Qw96S82YHNbOE1Kc+xFle81x5fWRpS+zvgkJYGkrzfPn6Inl4/+jJa6BdKpMyIUQpRl",
+	"JK23/f8t51JjtSp1MCNLnkld5NeAMYFVexrG8azNaHLVpdofmd/YV15hGc9DRyaMpH2HzylJk2dgkwc6",
+	"o0xIHIwj1ClBP+cAIokBVRJLA11Qc0mj8etrw55pQhZLLvUljczWGmrMfmMFlQdcGcg5SROgfpwRqV09",
+	"RqNF9kMNFRk394WkMiVbHCKbd0qm+sD3b14ghhc2clIxqhq84brmKBaTP6G/78ZYw+q65vr1cplxE0uw",
+	"B/Ifhm66BirzxaLseG4qX1X+UKuJ7ZjD5ka2Cx6YG8Q3ZEoZDeeDXxeF75VITLDEp+gvOc4SWHiIptUk",
+	"GE3V3hLoSP/3OBoy47ApP3BgqSPIVCznrUVI1xwjRP0xZFOakpGDjT+OIMRaoCP4z3GEFpSNUnJHUnQE",
+	"/1E/4fehn8xY4Kchc48s+jo6KlI/1M9zzJjqwvxD/QZYYjo4cciOZIaZoLr8EMDLZrrv41N0rSskGfoI",
+	"IkdJTqDIbXwboSWcowDjBwQ5tmX+9Amomx1H2utqc2LQkSSLpToAI1gDRV0tAUYJuRvZ6nm672MNQ5uS",
+	"0tMIWVwOhxIxZOaNqIg6HbgVAAzbWPLsOHLBTBEUr3PfgwlEQ2ZPkwGSUK0kGU3UDAF1XZLk+BTdSCX4",
+	"IS5eKRs63dCRcMgsii9eLlMAeXGQjyYpPqPq/SPODEUsigqgD6jWQ2b6jG9BNOkhUgHxVvCiHls2Uj8c",
+	"ayDE6oZKSJuUnQr8fgsLF/YXTgvHbtMnoGH5XKuEElGG09bQI8FvbNCy5Us+Hdu84k4aH58mSCYAFB15",
+	"2V/h276AJa+/EZK1RbzLeT+QYNV+cAW7blsXgydfarGtBFr5batFbneEtFUVq3PVAnjL4NtyTgeiGV1i",
+	"u/q8bU1N41bzMxefrXPvqh3M1MH221y7e1ga3tzf9oUBem/fcxehPee5fDsRC+Sz79a1AymLVyc9y3t2",
+	"qyL2kgq5r4PPdXaTLxY4hC3S2mXnunqFl0tTX7handk9aF1BbuMz7cO37OeKd9oMu6WvsfPMWu5rDwoq",
+	"NJetM3ij1vmXGgWhxSVGOxbeOgTLRu2HYf1X3nBa1MivswNNLztsgL/pN9vuA0MUu5vdd7dS52/FHCsn",
+	"sLGpdhi3szNDJTXBxTmqxWyvX5S9s2MrhbxteJHSdy2tXBkMMafL3YIzkpIZ2IpenuUIALaTlIr5nsmF",
+	"RS+7QkhthCUkGZ7Kntc13NZLWoeM2rglOu/zDXdHidyRx7ONGYjVDbCb66DMzIEwE2iA5lRIZR0TJrN1",
+	"sGZ5g5d6T6aqgqn4NPPn0IZQ9eK0aWfvsIEPsxf2Z+XWDFtwattU2DckJsAyPlBNBx7c8JhnPJ7nGZAT",
+	"Z3Q6FZBwkMZ8QUYTzm9TAoAL+P1oQhiZUoieAa/M9l3c8ZrOhgcEs9KxkEg3sKBJFpSwFaZanqX7X15b",
+	"UaI6i+otCLc+JgkkwPhQ6H5UH5VnfDBQTxXQ3ihAhA7QipBbwpII/pGuR6onyHyb85QmeD1Aw7zffxgr",
+	"gwH+RWxh/Twjmw9bxfPBaEU96jFfEqZrfJjibH69Nq5psDuuseog7G6Banj1w9JEHhSgzGYoJk6YTnXF",
+	"QlPPQhKG1gQHysm1HGmFV2DYW7nD1S3aRKcznN1ekdoUCaErG+NLHAEgdT1S7Sv9QK3kCkp20AVBEzLl",
+	"GUGYoZz56ZIuddj2XgPaPcsIkWYzlD837N3wmH76KD99RP8eob99+phxRn/OSYQmnP3E8wz9H8Petihd",
+	"82kjbutsl2bYuPKtntp6//hf/xv4pwg9NxgWQl9EZRwKzoRJIoK1vg0Xjtz1aIs0Msh4tMEII5Fy2fVN",
+	"7Xm+n5UPFDVzXu0wM7Q3f/0Ze0wUeXukZnK1/B7km+q6bLcUN/bwTvb2gbZ5g5+1fte72/zLhxel6/zz",
+	"pg1cLU77K+1MzKCK6B2xOCuBpTr8lqnF6A6QbSs3d2Pb7XxYU46hk+ZsI51acaDVbQA6nSyoIKL7u9WL",
+	"XFCw5yZA3vYanvg0I2L+Rt/ad9x3mX7ZAI511VMrYy53Fh7rMl3vFs3qSmGPaBIqRFmUynZIovr2DQCJ",
+	"XBVOyN+5QhilREqoh79M14gRkmgoZxFjZjswTaCDo2Ev5nmWUSgml5AFZgk5yz59hOCIY3iPffooUIKZ",
+	"QClGf3n2jcEJceKsRem+bTB8u2ImaCuVkdQ3dCxr2dBFPddyXqz7DYC3tqKh67vzlLLbDoE1/rsvKbtt",
+	"JkH5Kr4mrsWsm9Z21RvIveEv6885l0RcudiB4rrXMM4cC1vAqBrbFk6cCanfpjwR1DVhfHWFGLkjmU2e",
+	"meYyz+pLJIau/+BmecTyxSSEZFMp0+SlXutZVybzuPm6w7BOVI+18cZECEFwng0q3HBuMJI2A6Lrdq4j",
+	"EKjGgSK2nZodO93jDsJNpTS0JhWpTKCdNKTfOA3ryBSkhwHJqoBDg12hg2LQ+XHkwR7aXy8iRFiMkwwz",
+	"CSE1DM+Ie/owGrLZp4/q4ZlDdz2OEI5jnjOJmYxQSmY4RUdCh6Ejl0NzHKFEdaIIMmRHzrJJyJ0RB0L1",
+	"lCwo00EbDrbTQHAWg9Xg4WpggKZjvw0ydgb1sNyXoJTXgrKgaL0Jg8Ree2ilDyxUqS5Fx3CW8RUYHTCs",
+	"BwJldDaX4tTOYQBwagynSMz5SiD3J9OysOCUAQS7qB+WXBARIRNOJgBXyHr+hPfGlSv6ad7VLk1hoQ0J",
+	"S3BmQo+o6cfcgl2BKQkzHPwPW0lCn9bmZzTh/FZEzpyE8XDKpD7xDWadaWvHcYU8XH7h90yzBC0xsD68",
+	"K+eEZhbHWlx5VbXdS+XS3jTT2bv6dSg5JE6rbCEGGcGuOKchS1EcwD12f9sGOE+otE/t0lX+tG2rK1sS",
+	"TK5VeWl0oqAhuOm3+ME2KRHPtCr9ZhsW1DKtih90kyB7++WqN06MORfh/EsbHj4SRIZdYUueyXC0qSBx",
+	"busaNVWSu7FtK1Hu209LGLYZgve9KBTgDjMIicfNSkPdTgpLu1I2ysNmLDQvD6DiQlSLeKJEzCkyAJ+3",
+	"hCyNwiy5Ui84I8aZGKcEQyGYDcVpM6Gg+SLOLGa45uPl40dGs09FhB599Wf9F9TphJ8uHhXVV0tB+48f",
+	"PXr4qMnMPwS/NJRDC/FPiCc0NHjAqC0iVXe6p8QGLm7kqf0aSyEQhbuhTXoY/TpC0pSA9hpq+2pNZBjv",
+	"x4a+dimV41kzLXQW47WPbwNG43cMCcpmqS713KFwj+oveD+vLzP2uW77/cFgVyJRA8/v6oso77oE35A7",
+	"sycCy5DkpLZyPcFZSonQVyA648evGwT3IFnOxO63NOS9Pok7msPPzGvWEu5q+7759HH66SM8FCjJUcKF",
+	"oCScIdMyVwH06s0vnWv1MkIXJWjyh1YhL0nah01SthuV9KLX0WhBshlJRpRJvusGqrOsX5MMQeEqp8vC",
+	"HdkAvT256F88Pun3++cXD4PUDtTF6TwspYQmOalReazC1zq+4Q2ZljDMu4gLkx8EAmO0Waxuc8t5bRAu",
+	"8op0lpHncFlhAbsS1IlyzT7F/DsXjqrFwMWSWE+MHsIDz6CxYU0NSU3NzFqAj28FFsGzjhgxuwAddAUw",
+	"b4JG4NltSyr8AE3DkAl6y/mAJYXbyWkIPlK6FkxemIgNui12gqGolS8bYrnYUtu0oPIW2RXNQVNgN7/3",
+	"dgVv8yz/PApVN/z3hlyV/v0dol3dyY2OXjecqt8Vkoysn6W1GlMcZwXk/fYxw1XFCDOxCiOZE2XvgOvX",
+	"5G3qlC6wicQVSjx/tBKZ4CiGS4DIKvXamRJwHAfCTpoqvvnub1vLC8dKzvqvtsIhq5xVNWFC9ljJCI7n",
+	"JDEfXSwxW5cnv78z/t7OQVo5BoesdA4OEJXmxgq7EoylO68HrgYrpPj5pI4QlGdCkid4rZ1XSg4WJUhs",
+	"KuLlxQUSeE3ZbMhW83VhRx+fomuGXE1FZKrsTtYoxSt0NM8p6J0Roovlp/9PimjInl4/j5D49BFM5E8f",
+	"kcYqIsdmFgyqWU1yaeIlNEFmnFi2GTLtt824mn2ZUkZAQrgFNv5d7UoGAPQ7kq3t6/pnqnpNEz1De+eT",
+	"QegGK5LymssPFmd5NculwdGycdKXQggaX98uHhpviCqFJfXufiCKpEX9YvNF0cFLUnjqRLvuPMXCSs+N",
+	"gjSVCzH4gmOxI8Ui4DoHFji+Agb0t+kiFxJNIOLH5lMjSeI5ozFO9e3gRgnRbUpMvXYAJ9ZmMpxbxYD4",
+	"KaJJynMeFwmwY7VdFMd76i3gMlBh02RtlW3Y4FdDpt8W44GRp0rlIVdobPJox1do7JlZY3Tm/p5mfDFW",
+	"PYhlSqX+Uz3Wf0Lr8uVJMc6e4VwdC6ILDpTMueIvW7rSfcP9Ae3CUbjtK61sxLnaVz091ZF++3LupPCV",
+	"xrq5dWGViuWkCeJZeMte9tvPrX4erxTRO04B1qGmkll2R++K1OjmGXSJP6msf3Uqh8DPqvc53RNuljEh",
+	"FX93vTDewRLYRVG/q43JeUsXJKWMIGhj4nKcMNJRoxOScsUO3MQmr5CRn+iIca0QgKVFNaIsk3uE1PRD",
+	"1R52O8XrZX6zpK8r+DI2Vuh4UHaKKBrYVCvjZ1fnFuNGtbfeSitVIdxa57Hr+FDtlQ5KRj2iQ8Gx7XkZ",
+	"4XNsOw2g4N3NSnRpylcQ1UNTUtEZKQPGcs4CJYZ09q5xCpk74UIdXuCls2EAKqpwEx1d9p/42vEBnPi/",
+	"X3u52Y95AF/ob1T13qE4YI2E+MHqwdUbuJL6+kCEdNKSkWnY2DKH4lqQrdSZV4FCZpaTTOPwSf6GJAsl",
+	"2m2PR0OlwN3h/D2aEQF4Kjr6MVzvs2Qpd9PIKu9HmwN+t52wu9UmC1LFmjCVqQciBhs4q8l9cM2a1row",
+	"Zw2Etsa+UWMlSZuK+tvJHKapPt+f3ZnEuw0UkpoKBt+66zYHuRMbRPXOwsBGxR4GjxlL3AS4sUGGLnVu",
+	"DV5OtUCsH4U1MF4pMecrps4cF+6lkaB57juL/JCumC9ryupU0xwNbXQ9BR0OpL3dFSweH7yiF5kDfqEj",
+	"3koZI5WyDMWVr3HAOx+5hh03odrWqLMWXK9U77OnTgucjqDIsSKu3Vk0HdUiwm/BS/cipIBpzHI35pha",
+	"Nj+M/eBvmc9oRij+sXGooa0aEyGKLICAerGkGRGjEFj5DYk5SwSCiu86RQy600yLzKvh7KeN/IMAQswt",
+	"YSML4WMZ+GuCs2DKbTWNwp9YqbPSnKIWuQtv3U64XpoAmb1x8uqgugqQpG2SaPNULnYrqLTLXAo0MWhn",
+	"R5K8lxHKszSyqrDSD4xTNBHqEWgmEXrz/Cl6+PDhE6R2rJKVQmOuCYQF+vEXyP2Fnj68Ow5mGnlSYxMp",
+	"pYth5XW0fU0AVLMeTCrovNcfCV2oN+NSOhcWeS9dGrS9WXSiz0YHFzeXlqLNrBsCoPJabCdHGEpo5zgB",
+	"d4veGpBsW+/Xd5iCVCvG2wjPErzgbQBW+r5QyO1ypXwFpxV4nKPenM7mcABQqRSqoIn8N0h+aW2SvigO",
+	"sK+xIL0P0fb20P1zvd8/vLPf2+2u2MMhbbiGg0rzra7dvDjr+mpURRsNCAOF+lcY/BZXTmuh/lMqEEYr",
+	"nN6e0Hb3fx3vnE3t5kZz7IVtt4tp0q3EAI8BCSD5DIlCPFN6HElGIU/sm1LGk2tKUkFWc5JVM57Caa08",
+	"lzFfNEoSbzt8Z95oKNEeENVTAmRrnovXdFSEpg287FgvqYRnfsBa40o7b3lZ0O2Z1OcFRraSnR49S1El",
+	"DR+qIjKYpQhJTV8ghXCtKtKgeyRbmTUPzVhbeEXfQLj1d7KIZyCr7LvGK9J5YkqYBRXkp0r9skJQ3yRa",
+	"IobMtcpa2W6j5lU7hIWij7vPZ5n8jdPYVdS4pyPWfqJ0zNoffztHbcyZyFP5WQ6I4lsheLf9JvFHPqZd",
+	"oJFF/FCSIyVTefjoog5H5O/9bKqXCnUHUXWvHILrf5hzlFIhiQkn8pa5u/+09KnK3t4qBw8ixJ1Q/XyC",
+	"/Acs4zlJnkMRwc0JbCm8aqpD6npvjEPATUZwYoqwUokSTnQZTvKeCmmjw3UhkFa4XVM3qjp8lhAEkHni",
+	"tjB0coX6rkQdFWhBhQBvuz8mdCQI0RVKjsOOL9WVkNtFjG7jJM3RlGZCoska4Syjdzg9LkU52tEVuSx6",
+	"gGSxlOsDIXkZMnpEexfKBLeJczeKHTVlJ+Cwu86VFAtdbvgew6N/+eFthJ4l39xcH+sUszOcy/kZPI2Q",
+	"rl3ivOJoPIvno3/853+N1SRhB4A6pT2EbnhzKZe9Dx/g+JhyI0LUSVW4iXrmNmITZsdeU2Q5M/nMuZB8",
+	"QbITGwrkZ0LrMio2x9xEnw6GTJ2iIkJ3dnNGWv0UNvJWJxPDI4EmROl6EKRFoORJRmKeJdBmyNS6u0gJ",
+	"3VTZ035kxZSnKV+BlZ1RKQkrRng6ZEP2lLM7daZyJgZDdoKgIo1AOCPIVfEZQykE7dY/M6Fjf/pJcDbW",
+	"mZbY1mMZKyqPT1U/L6mQAuUCcO+Unr3EM8pMaYYlFgKNPQk0RhMc3yIs0Nj8AJ2MX9jSNPH65F/Jegz+",
+	"gjgmS6nDYnV14dff3bxF5L36GY01k/yPsaYQQsU9A8qXKceJQEda3ZhSF/ZGM3Tz1+uTi0ePEWVCEpwc",
+	"DyB6WmZrmKPqyd363xIdMzvhyRpSG/FaGJiRDIKOtYMdpvCGqC9mROYZUww7fvYWz8ZXBrlRWNwRNH4x",
+	"PYHSQmN0dHlu7vCExCmJ1LcvL77SPxlBcwydq42kZhJjqU0LNL7WEbl/N5TWHnKDcggbRcMcjo017O03",
+	"tcXUp8ZATm+vjTc325HbbccQlKJ3idBxfSmNiblfMDtKKdIZJRKbBI7U7EQxODsj7/FimZJTyiAk+Qze",
+	"NkUJtf/V7bvr1y+85ItBr396ftq3CHJ4SXuD3sPT/ulDSK+Wc5A4ZzrrXv1zplNn1XEE1HmR9AY9xafX",
+	"MwObtsQZXhC1B2utj6LJ2Uu6ABupseFTfcqqltW0x3StXe8CzXma6PhrKiDEGSKcVKufcwJ0M8RUz6yI",
+	"w40IU6rxB/XlUFfaG1LqbMMMfQcVpIChgYoX/b4VmxZo1ZMOPxlt1ayqp6r8+Iv9nDlj/JvZnk6eOz/p",
+	"P3rbfzLo9wf9/n/0ol5ChdpdIzPeV58+pphRgl7yfAKudaX49/rnTx5OLqb9kz/H5+Tkz7jfP3nS7/dP",
+	"+sX/zl260OA8AhKKArfjXTmLqm4wRUJ3b5HaAThuPFeUKilV6lD90HahgAdB6YPTaaP0kTr61YECzBIp",
+	"sWWHA6FGl3pVQl9wq3f2NU4sPhi8ct78yvfMhPj/nST6pYfNLz3n2YQmCdFeDGHBjmGvmRnYxCwHktF7",
+	"B3n+IrBFtf1wbS5Ruu1R7wD5V6IDxEzczNcmYqA9Izcyo3Fg9Banmj3+2cq2aeaXNBz0MIJwR8J4Ppsj",
+	"r8TjJmMWnqpRW16/CPNqN1a0RltZ91M798OGQDjvRsd7EAPbKX8oIbHrWhxAtnRau5AIeTv3MCHnBCdE",
+	"Y60qdaSuU9PsDNpAn79VMaPeeNL8xlPOpinVhurleYtPvOX8Jc5moI1cXly0mQio10KANVUWf3pLgd6l",
+	"Qa4A9ek4JAo/RFZxOfsF/vsi+VCrwvyFSCsc9zup/+Dn85c91LiHLpvf+JbL5zxnSYW5lZ3jWLvmdO90",
+	"cl9rtocjewk1VwdB9VnbXVDWcZkRgCXSkGOnaFwS2GPtE8nIgt8ZPLLi+anGO/Z2lY6G31HrmJoqsfuo",
+	"G+XdWNkSJUy5d91Y28T5tzra/yASpEyuOnHyuIM4uTiMODED+SJWCrGijuYWJ+3rDAIOddiXjgPd8ZBW",
+	"b33V7YM23qAiBPXO2vmEP8MTAcA9270VttGGVAo5F0xj7QyEJG+QfFZULri9fw75B0zJis/nIHD3qW13",
+	"fEDEqL1c2siEJcJv8NXJ+eO38HTQ7/+pfzHo99vLGXzeK27lek85m336aKBHMln5jBpH+TMfOohqvXIQ",
+	"whdyCZiFBVcAfPw37QfYT7m4Zg7KNCFxijMlMYttcFhdY5sPQn/zV/VCtOPm3Tm0I3/ep5/gDy8NOtK6",
+	"1ibRj/9YAmAXk35fC/0bLVzgANc0RUeu2I1F/C3HDqqmux3yZ7+YfxnbPiEp0RFIZdHzDfxeiJ7Kprqs",
+	"CcY146c6XSjJ8Ir9gU+IH8wcvaU76MFgL1CWWM69+xO7gL2q8PN3dlPEyDtgkyU90eld25W/1y/e6laf",
+	"/7bqB0AqMjloWrU1kOOAqsI0KAXQ+vgU1QePBW+irKzvRLjfvOZpcotsmz+DmVmcA//R/qSZnBfEoosl",
+	"z6S5dAWK8aW2disY4u/2vJMyzNZ8LaWZIkKMrIiQ+h78FN2QOCNSBxPoKDiIq0p+ZzdWXublEWfkgUB8",
+	"xa6Q2QALvIZpIczW8NQ/CcyO9u+2AsHIQCaDSKCvfy1qm0Hb9gIRXBTCkG1GR8wUtS/7TxDDC4flpfkU",
+	"mbAZvQ7SffZ0yLRAQTFmJurKvqKDO7x7f32/H9SMDav8uqpxi+3WfguFYfnfdd49vz8N+VeTWjUkNxmb",
+	"vUFvFs9H15OnybNp//zi4eWjx3/+6klvxxVJ6tRps1OA+6kUdn/qTGz+e1C0P7feXNxsFSFCBhDQQdbA",
+	"8R8SjWXt5+wX+G+DTvyG3PFbX+i0U4r1yEDAqveTP7BCrClUidpyNWHqLBf/vCqL8YD2axbqELpvUcTF",
+	"034ryoZf6YVnCeAWWt/XFRoDztzZWPIxmih6mLIUOJPoCH4l7+M0TwwKRkCz9gfxOZTrg6nBNX15KRgH",
+	"6K3AWG4nagtqWuDrTYPiRq2OEhJYM+RUgmoCipCQuN4vbfH+Nie1Je5/y/dVk1ima1vZtc0YAIyw4wh+",
+	"NYPloldOyWnxThJWF87PTy4ebnOoqQaXqsHDbrrCI32Dxw16yKD3dZ4RnKMLnfImaEJGlUrBJifL+d9e",
+	"K5ZDIs9QSgSK5zibkaA3zo3RTcIiucOKJnkKqCibt4Sbsz9Y/F+xYVpEAfqy8Hfh/y+dTdVk8WWKGdMg",
+	"dfYgcnWotthOY7sHxmU868LZgKpfAiBXwhIja6gcMs0cEM+dYgGQzAsO2SW6zvzR5cXF8Sl6u+JlsvMp",
+	"NIExDBlcr4Gdy6WypGKSpiQB41D9wu9IluIlOprjdHoCNUd0+hpOxQD6WeC1GUtRgVI7VNT+Oh4osy4q",
+	"LMDYqG8gPb0JUjZk44wInmcxgRh4l7ZCSZroZJRT9J3eUPBgkgvKiCgqWjwQQ2Z2GoKdptFc/K94Ufg6",
+	"On4c3KIDABcfbzEbi05/VctxF9kYlHvnfS33/tQ/1xcJYYG2q8g6dxcI590uEAo6/2bM0S9n0mc4k3Zg",
+	"kNpbpnK++k6BKlHvpSPm9vau3e8j7rRmk/jJUtVociJ1zLK7YEI4zQhO1lA/rSpy2/CqzpILcZM6F2t2",
+	"ApwIWuBONXqSx5suxa836JkzbLehGfGsz6XeoGzznbXciHZDqKPQJQc5R0Ypx08Mzs5mOm3oNCF3diHE",
+	"Wez5Pdptjdf61a0BoaWlK2M7KIUCtANlE5z+OpHHr1PMKsOq0bWq5vjZL95fTUHIpd73DCT8Yx4l2w+N",
+	"ZUaWONsYz+Xb/leDy0fmc67RZN2eOF+Oo/+u4diNO77zlbgvD3aPzi6XicUM8aUGXdHNwXQDg0jmAumI",
+	"7QmRK0IYGjsGHEdonHBG1H8ZH4k5X2mbZ+xMsPGQHZk/lD1DBRr/MjS8POwN0LDnmg57H8bHVwh79ptH",
+	"viHzLshgCorAa7TgBv37WJubkCFs7b0sTwnCBXj9kIHcI8K8ETCMTNz5PobRIaLPw9bNecW6qTNTzvc2",
+	"U+4zSP23fbZYE/KwZ8u+FmfnE8B/cZeo+eYTwMXOfzkJ9g+d+72G3L/idyRCirsFnbEIcDZSIgnimZHj",
+	"h1F8z7Te5WzX4B3VX7Cck01/WeQXvbNw/DRD5YpsusRbURlvSZhF99ZVUHQBj3KQTeT8lY/6x6YPi/xu",
+	"0VkQnli08M0xKBqA39CBNonTIVPqAxyX0gGOGGQb37JZzTkg9JhTPtUVM1ZzwobsaOwpqup89pTbcYRw",
+	"nlDYu3D26518HCHBta2E1UmpmvAMCUJE8YUVhqp2GkWpuK8xGH5XmgLeIB8IW8EVHamtflygCNk0sW+h",
+	"/JwFUs+05pS4tTA/TYiSrgI5poGfQyd42RR67fHN3ieXx8ZfjKQ/rpHkYRK1yaEDSVDNoGsfpAOrTFlC",
+	"72iS49RROsVFry+/+/7rZ2+BSK42rq4SYO/8c1ag6rgu2qTtlmau1rwoE/+jsi60NBsVAF0/vtNlQJkc",
+	"+WJLPdjpus3boDWaBkgeaYSdJ3NKmscf25bcqMNdQwd0NHQod2r/2AL0COdomX36iAFnbNg7vidzFM5x",
+	"dXKc6HJj26OpVcNnd79uyIetj3KAIA0NjmkrGxTdWdxzlwzrIuTxkrqyCL46UpwVqiMiTLlrpWOpzXhL",
+	"1iWAe7+Wh8MXG3llss3VoncCjpY8pTHVeYzulQVeLvVNsAfvCUDUzNQNKZcGKUqU4Ir30bDUSBApKYMa",
+	"4PZgMZhsporIhL/XechKv8qzMCb/VnofZvHcnDbXTR8CfvUUExinJnrHbwncUs0o82BmRlq90ZTJ+J1u",
+	"bOrT4fiW8VVKEmhgSqsU1Vx0Wx2LOSfxbQ1JyoJS76POsTyCak7cN5jHfH6XUB4oWfLrRvPEZhZFeRxX",
+	"NqltaC+QXHVbc0R/UPu0/hjW9Kp5H47zD5HH8B2uyQuZNPCESss+yHnPebHsd//lyX981dsz3MZJ/uZo",
+	"G32QVJIbfl/BNmq2SGaYpujIoN3rkBedxFBKXlNtrUGcy/lZymc812VEgqmxL/XzPXyNlfI/vVmcjYr4",
+	"bjyJE1N/pB3kne7NEb2NB/GyLjMDDj7AT2XJrvHCHhSqVl6LxXmmlsB95kgLc2EKoMM0TOZJeYXk3F8g",
+	"09JfoWp1BL8rlHGJJRkgQA+lAoklRASzmJyi19pJD2FF5oHpfsh0ELE/xtWcp8Qffi4ISogkIM6C7m0z",
+	"liJu+3fLM52hUfziWj2y/pf55C8x/Y7+y/P/ePbm7b/dvBAvFnL5H09fPH7x07P1q/W/PDklD/ungs7K",
+	"VaoGT/r9KDj/KUniCX7y1Z8fP7p8eHHeL5e6GthyWa2pUi4XFpCR35KVYarPKA+3baf3WukB6FaP5yEL",
+	"gbnBbtlLrgJZeCdpryfCUpLFUmkbKV+hhK8YWioTR2PMgGC1JXqTJCNC2FSqISPv9fwoTgHz9oRPp+jo",
+	"8uKJbvKGyGx9cq2O8uP6sLm9d4+HRRjzLCOxRHOeCYImamoZRJQuAWbUQ8GBs6JD3IT5xktQTH+nW2pD",
+	"pNz3ljLJeDZtxsjWz6tudI9PedLqhVeYrc3gxNZ9/JLPEGUWXNqyIOwrDywzsIcnmKZ0Oj3B8ZZMkm89",
+	"PQ4djb1CD2PwoDNEk+NT9IPGU4Y41wGS5L08i8XdWHuY9ck3panUeSic34KW8H7JM0kSiyKtMcCVIjlA",
+	"3799fvKVndPX372Khmx8NT4R2vtEkgg9zwiL58jcTEUQF5zxFcgWwmS2jpR5Q/ACHOdDppHdlaF2BeND",
+	"MUlToaPB1QmuEaH/5zhC4z+p/ztR//fP4whhJPEEzLQhi3GWUaXpWozqDNCBpvS9zQAdPxijo2WKKTMF",
+	"+rXq+Oz0/PElWs45I0NmH2gUbpIEhddLKuTXeoWu48/kcmlo+TXnt88zvmjb9i1v29KHDmjR/Kk2jNq/",
+	"8KLwj7R/6XtmbH3S+pVX2vPyPMWzWfu3XgKUvU39OaylbGWvvvKz7qpOlyGA24KZWBF7k6Csx6iHs3hO",
+	"70o/GZHi3OsE/ZXjDOe94hGfTilENd48fW2eAuL6xWP0Gq/BQ3bgi5dze9Fh27S854B5JwQnKWXE9Xpx",
+	"cl72BXS5rfFL92yA+NlbA5ASvUHvTw8fPrYnKtyWZHksoRJl782nj0L1FRP0kgj0PMWLCV9jpo4KW7rY",
+	"UVy7EBghiSgXBrYXD6bST69XKeRTpeOFmfFGQXq9+ObSusQQ7proeU4lQckDgnNElJ2UkrtPH1FC/Csj",
+	"tUcDn/buqtyVUUZiopiv59Xc+fHd1usjxweHSkMqxLPxi0Q9e/KVtmTvGyzJFci4K5BEKY9zSfLs6hWX",
+	"dDpkxTjReX9wfnF1Hcc5oelVhTmuHvzPm+9fHV2fHw9ZCGfOedu2OGgMVyB16kOtglX90Y1CJzcW6OnN",
+	"337rVzj7RgG/nRM93QrJ0BGOJREoeTDPKVzWHEeOQBFQOVFUdcqNJlfHbK2XfCYQ9j+sv+t/9hS5oMGU",
+	"zHAKdRCQ2RdiyMqjHvZSjLJPH823UUIEqs4EMaVDoymmEv2cE7TEGUrJkNmyLD/lGU3ozzkZ9o4HBsID",
+	"kVQQi6XxEHQdxuXchA+aMiqn6IUcsqK6iq7d8kCglE5JvI5TMkAixowBCa0YQZRJbkMNhuxImauMpGis",
+	"Xx8fR8ieShGyh1G9HVjs1l81e6r2TP71zs6mM24HgXi/iPhflJovSs0XpaZWqem+XetiObwz5Esa2++p",
+	"fMJLPivrD1siOX0/0NkvXshAQwpT6UDdGwr9i0z/ItO/yPTfiUz/o+eCtZCcnW0IX66a2LttkvfMCjJ9",
+	"BbXPp+qszKdzEt8atHtdHNIUw+RTDXbhmZ+Qqwv1G9cIMtMgFAlRiVZYDJnbUlfo8uICKZEhTMlNv8Bm",
+	"itUH9Y39Ml2fopeF5QrwjQHr7RXObguuvrZU2TnRK9rN3PstHm+l3KNHhaT/cuB9OfDqD7y6xLNuR2CM",
+	"mbcJHHv7eA7JFOLtU+JA1vIsoyQ71U+Mxyc0IZcKYdt0YQwxxxePHvcGvSfTrx4n/a/Ov/rqMv5z8vjR",
+	"E3wxJRj340ePcNI/f4QfTqaX0/PJxaQ/+eriIk7OHyWP4/NHk/6038d9WFr6d9IbnH91+fACzuAOBz8u",
+	"JFVx8P/S05d/6iw+0cGF/f75xUMt9ViBCujK07cN/PvQVae4vB+donDKfdEu/tvlF+LsFmHPg+trEP5+",
+	"2MESPTOH2iHVobKica0/sI+f+L+rjlE0qsRJf9E6vmgdX7SOz6l1mG35W9U6Ht2b1mEvAL9oHf/NtA5z",
+	"bgN0gTm5DuD5PjOjpWx2fx6Y75ZQKGNstur4GPEMpZTdFj+OaAK/M2I9KUuSIZFPfiKK7SkbMniWYSb0",
+	"F690sgLcyUNYbKwoo6HWXO6hrtWka2MIyTU+uCQigmx/jGK+XB/rrBeGxh5pxjrF5xRBPLu9nJ/jO53d",
+	"Wr2kj6qepAfCB1YYMoBZzzJ6h1M1SOsuHWF5hTDQgiR25hZeoeqcUpMbMhNFbrIc0REuSoPEKY9vdayn",
+	"OD4dsmuGcmakfKknHchwcYGGcAjouNdh70rD1xrcukK/vew/aeXDeq3f+BVVyx2jFfwzRKuVhLTWJQFE",
+	"AUsy47BPy/qH4WC1fwt1FSXkDjOJUsXQdJIznKKf8oTGFNOMdKkIqWMqXxd7+J4q+H65tvqiT3/Rp/+4",
+	"+rQj+m9VoX54Xwq1m/kXjfq/m0Ztjk2EUUhH8sMydd6Np5Huqm1bSRQMNvmGr1jKcVJw8I1q3un45rEk",
+	"8kSnBKlnAfyCCWUYoA4aw6nfGrXaL3zF6HSqVNX1kkTwC6RhUYae6gGdfEPFkgugu641IAW6+ev1ycWj",
+	"x6qZ2jOVrRZ4c9OGKHT6K2TF9P8c9v7xn/817G0NEo/cVt6cnB2XuQk2ND3dHnT+hw0KsPwXsGU0F9hM",
+	"s3uKFYh6y7yuHqKyUmK+AMhXAPHAbK3jr0kqyABRaRBhMRpb42rsT2KotvPYbPTxFRIGEY9KhGeYMriq",
+	"xzFksSNA/9iwv6gfAQBorRrT5PgU3RCWoPEiTyVd4kyeqc12kmCJx3rrgPjAmRwyBql6Y8XCY0hMUF/J",
+	"8ErbpcrGG9ft57EtrGH5f2wLeQB4yRVAzKK/fP/i6V+fvR29uv730fXbt9dP//rq2bdvR1//32+f3RjD",
+	"7/xhNGSYIbJYyrVGbrq8uIiqYe23ZClb2X3fL4Ni695MP9X/c6uqtTf89pGNUS+wuOVOlpmiiqRaTCuq",
+	"tu36/2fv7ZrbyLE04b+ClxtviIpJUSIluWwqOt5WuVwfM3bZa6u6ZrboIMFMkISVBFgJpGh1RUX01Ubs",
+	"7e7+gLmaWO9E7NXezV3rn9QveQPnAJlIMpMiKcr6MC+6yyKTSCQSOJ/PeU7ur/2Cv8u5dSSqm61bt3Xr",
+	"vnQ04taJu8aJs1O/EQSzdVt+lp3c1su6Ay/rc+DyN+eWoTVRYYSSeqaHjfEEhpOMLnevNU6NaxbSON5y",
+	"QNxLDojn8Gq27A+Plv3hdaqN/1a7s4anoKnvlfHIE+Y4HrmABsX32WA0wrPCUsQg8OqGImfCLJqW9ld2",
+	"ixRApSvZiJ8rdA1p6AGDRzSzR3P2c5IyGHn5gOgYQPNueRiW4mGAtSL1kI44S5DBYDJhsbpFBgZzSxdL",
+	"mrsvmjwy1aSXi09jLYiO6DkR1HMWjJFDAap/mN6Y8hh7HTHAZvR8Uvhe1lHB3R1aJXkojwbxASIWNMI+",
+	"cgWWTAbMgAZPDl4CfTIUkPtJwcxSOrQGTKsXZPALQnVHFCy93blQf0Ds4pTjT/CmO6ojNB+zmAtLE1GF",
+	"JznFxYY6Ia4sDEVxc2Y7AkUiYgSgLzGYnX3s7QtKGjjQEm6eviPqvTev352RfZ/yfv83Hv2+78vn3gLW",
+	"wOco1O+OJ2IlFXbwhDRb5PCIHD8hKyqxzeoWD+4xlcm56trnLwA+/EFpSg4ZufqkQWQHhREsRSQXwy4M",
+	"Yhm/s3H+s/3Qdp8om90KiBHzxu9Lv9+tSbY1ye6VSbbKIaqKepmXsmWReHgsEvYwLYwdrcIbYVXrZ+xL",
+	"uBWnW3G6FadfFIHDAqG1CeYG1+6uMmbe+7VHxlSHI6bIVCaRCxGrgPChcWfEkIRUIU8zDUPsmgE4BePt",
+	"gbPYEegkApUz+I31Tm3M8JDHMu3UyICLSJHO7Nnv1E5IB70Cd1FHoBT442//Vh1rdk91D8LN7xhNwtF/",
+	"huYzVV2AZjOqG2gsNN/PpSSw05cyZlRUj1Lo73bdADMlIUnEEoe7irnCNo1EwscckhX9mBEaJlIpiHao",
+	"ym5BMilOP2IDmsZmUeCKIOuZZP/01N37W23hs0yjPtj7tXZt3Ihl2mf6z3akxiD5zG385hL3S9wgbFbr",
+	"36qeQZvpCzgbPa2xy39Mfvggef+7Z81/Gf/l4AexQpdpKxKub/zjJOLDafZjJB6BnqlG0mQP4GmN7KPq",
+	"OOFpVs00HUnFiDBiJ+aKRTbCJxOU3RjjxWvomEFUEEN7HYFt0AsNbp3uyCJ6bi6YwRykymUbjw6edUTs",
+	"4n4jNiZckF6U4lFkqheQVMRMKdKjcSyn3eyrnhnLmEILwmBZC6q7i4Q5QfCq8RIFwYtlBMHtnOSZQNuq",
+	"x+gW40tbkXp7InXFt1xpsePX2xjIQ4qB4JGFilgnCkvUg+8T7P8WOoTC76gwoP3kfFUDfL62hHWo4PfL",
+	"NmjLEkqK4JSix9WH94YFN5vBaOFLvW67BNXBsexnN7O1H0Ar7FIBbftjP0j5/PiDKov39GoCzINxvTe/",
+	"NcJsniDBtTgYcBZHikyw5SLB1nUnRKRxTMKYUcDYEQm/ozFe3iipx4jopkTumtbsmpbPqnscn/RWyiPu",
+	"m2hZ25bciNH4pFwotTYllOxdt8Jpg6r+bkHc0ZL25IjRWI/+uiiV9j1ccmNjISuUkOfLCxp774pta1fP",
+	"GJs05hessbiHIb9gwlw+SWSfeUuiLpVmY7sgPpqnOvCe5sDdPxl514MoqrJRVBoTZhufKqI0j2MypYAa",
+	"cm0kedIRtm8N8XNdGJ2nMYR0zLVACTMELp2eS0cCpGiLl79DvPwP/ibZwuYfP2y+IgUDqetlZZm3af6J",
+	"g/V7t2B8Gscg2UphAsslz8vy1L/fLxTEl4N3uJdIhs+JyvcO2DLg/LPLyWoIffPGKmH63qKvD9T3jY8t",
+	"Xr8yXPoC+kjgA2sizTmr2xqHC8lDyECYf3PFtQpsJ0AVFHos7i5Am80gupcGnXkb8C6wZ1uBvhXo902g",
+	"ryG7q7w97xxuAxQV0VPhrxL4beKSWCv1tmBqi6TlfvEc3BbFbad2JlNNrj6h040ueMQuEgr9ZScJFyGf",
+	"QNfZhJF4R/Y/ME2indR4ff4UzRCJOWxKcu1KPiwxLKAkqNAklAm+jogKHcClHYHXKnL16eLqfwk2NoKH",
+	"xYpEKYnlkIecmRmRIVaTNDo165pnh9D65OAC511tiRRYreQqnUhW6FSnZJL2Yx52RM88cEHm2IqnEwLi",
+	"yJVqtc2obPcE7AqzYlwHhCO3EvLeYikbFfhzBxHzjx45JQoCUIXABZRddcTRwbOT2V0I08dpAItw3VVc",
+	"Ea/gKjBefKa8g6x/7y45arVKoSN486LKvTv8iHltZlYxG5CEjbli5OpfSbxDE80VFSRk5INMk8At2tUn",
+	"2Jm43Rq1dYTxCrHf7DWtgg154AZLQexk8YIyvXXkAuv5VasYJHfy6rcW2dYiW8cia92SRRbkRbJb42xt",
+	"kqHPjjvCdwZZbT9r4dU5X+cmY+z2tmsUsqMfkJJyBabTiJEx5TphJEonCfOqFq7+G3z7il79H52wjvjm",
+	"pzdvr/5bp7bbIN9C7ESRUI77xqKCaMvpj98sDPu7B34g5QtZqfNK5x4f8rn77e+bC4DjyDYAPleYwBrD",
+	"BulNkB2014YtYPWoms2hkcxu2FGEDhMGRndVnUJ2QdcmIped9an74Tv83ZdaTpEtYCGZK6TuZobk74VW",
+	"DDQac8GVNofognVjNqTxYitkDkMMB7sBJ7oII17F5LDGwCjlSnGW5GttRQJBieDbHa0nrdaT1rNnT59+",
+	"9ZX5PGHWxLRcFrV2Dd2TGaukKGvygReo6GWqK1aPguMpu76gwhfhD7aoghfFslNXhY+riyte0HAEIRLS",
+	"Z7EUQ0W0hKS128qk3jO2TcIS1gO905N6xBKj1i5Jn3VEcaPvw0Y30wvleMySkNN494T03HA9Yo803Ah8",
+	"fnP3HcxHUzLmCvTlfA1Gq9UgCHuw29E1wukIf0jXFQfkZOnc6p3aJOEXPL76NOQsITFEQZCsc98cvU5t",
+	"NyC9hJkfMxxIs3AkeEhR9fbghOI3+WM2OuLUu9B7AbYtTs5knkmTXNpb3mfaEWMq6BBYcEIeMWWlqVl0",
+	"BYEEG0fo+cJnEc+KdyTuRZGJzZL/+U0sjVvA2d4rADugbLPyyqq9XFxlVxO82q8YaT1pkWaTtFrk8HBG",
+	"Jr07ffvS/sKR+X7LY1VbR6DcKnVJmXqxe2NGs2RbbEV1Yp3mP0+ydR97676sTmmt946sUmk2Wy14R2VK",
+	"xZ64Jd/gynpljTe+0PXDS7alJg+p1OStxaNmUVoroOt6xI13RhN9uVutRWf9PhvwdwiemVqUGbOjeEfQ",
+	"BWPE5aiARFyFsVRpwhQQ82P0xDHhA+H/bht0x4grbfQyV4RdYBBoHoWNNRI3kvwrF7/4T/eIC2A+a4ua",
+	"zVbMFHcgZiZsywUQx8aAWmRCLsz8Z/vspoF0TxOiCVTSJdnrxuWuWTJme3DoRzK/YRfmHGlClUoTKkJG",
+	"oqtPIROCxoxcXH1K+IBffVKF/q+TSSIv5hy+VdXybSnchYq1XGUWF3TdaOntq8wvJH+dnaRqX271PHKO",
+	"Mr2tUiBySgSboj+XpVhp7khijxz0+oh1+rIvpyNmK/UhESE0OKGRZEhTOeC6Qb5moRxDCX7mZE1SCzvP",
+	"Pao+Dc+x4Y5zrU5IzOiFrd33fpzPjJ5j752iT1Xebiaim1Ssa/pSLnXzJrn6NLj6XwkjV/9bJ1l93dUn",
+	"EjMypsa6r5AJ6BWsc8Jvse7pNt2gW5K3m3oT1e7M7ctmVwC1ldGPrwhqSZ1ynWezj1YPjdeEMRXVTwWM",
+	"6SfByEByReIdOkyuPoE8j5iHJrigMY8shCCm5BuXA+nU2tAhrCR+ZnynQ4yfTbliQLIcMmyhBlrH9Zy2",
+	"hiSRSUc4dVQwmB2KJ1c2u0bpJewDTsJeQAmalx1RP2q1dgMyHfFwBB/beKZMzhWxsh+rlX5NjRjBAKeZ",
+	"hznkDpSkyHQkAztXo1pHpY3QvoHpe4udpW7uNOrnngbMUNu+MjO/31BFoh2qNVOWeTraKbPEG8srquyp",
+	"v3E3vnVFdeteyvLL5LkpuNpbN2VtNyUP1zvJUEizbrXjOsGQmwbwTtH5hv5LsMEJrci51K0eUDeI5+17",
+	"YbnK0oeXXOlvvOtuHRqxwbR2nypuhIUNRNaC68nhfewdMrPaRSozXZueBMyuWlYGLo+u+wqvzd9dd1mx",
+	"ZeSsffglf/ME7rU2I4Lv8zvYnHK4OdI6aB0TJi7kpTVybGIybtRulhfPN+j1aXFv0z+u6G1Bkvw8oppM",
+	"qSJqRBOXZZ41+QaJHBNkrlA70K1WBUR4xee3GqUpNZPfWiuyDm1z8/gt4td3HRMhdcmFrME0PAVa0B2h",
+	"ZUQvSSgvIOo7yvP9DXIqiH0v+pLQEEBH/UsS02lmAYORbQYPSD/VaHkD+ifv15vbrlQTjis95BdMgD3e",
+	"EblBXp25zjftnZqw14rEOxAGq5/7W8xeb7XIw9Eiq2+cKlM5VxPbHN8dJLKNeLWtnAQycRvHEBQWtcJ+",
+	"R2GD9Wu03A3sY7vp98IRC8+rUdCgdHqkPq+UUAxAtXfxox1VpOvtiBJlldWHRfRyNyA9mequHHRVKCcM",
+	"bueSCfa2HZFlFMIMZO0GMwOwjxMI/ZM6ExgLIgm7kOcs2g06ojfmSnExxOb5vUxL9kjd4SsDwseTq/+r",
+	"VUCen34bEHX1Cfh4rj4RJUNOAQirOwIVapsImS0JR3gXiwLkyHERIkWG0qVNcgVr1GbeG82h6wIoeZx5",
+	"6hkLAMSxKtW65i16dsirTJ7PKN9SqHUu0TdAEn8LvPMrY8GLAPB5ATiWEKDUksD2PylAG4WcVoKxdfnj",
+	"wEnSHIDNG4cyR0wjDMzsBG9jZCxrTTJzNgrdxUida2culmj0gCQy1Vwwd/3umhox58nyjvLyWsvuWNjI",
+	"VXrrgiURD/WjU1o3VSk/j5ixyed8oDEFN8DI2hnFcnvOz7KKZ3FUZl6UfZ7ClXsvHkvS/m5B0UEk6B/W",
+	"jXuwa5SdEQt1YGlsE6skA6cawQsll8zinFm0WyX5rGJa3K9jk00w5ryMZZg1/YrcgUzyLiWrCLJ13Yj1",
+	"XQKQlO1fKhyuGflce+/JWnjltSU5gc21XWNm+tc0s28Axp75b629w+YGqzvsKb4+hOV28yOOX81kK3aU",
+	"hyaVcXSHESrgo/gg00QRhXkqlpBfU0biHe5TTSHNRHT1H+PcWEWHNSAy7YgJ1I2nwhmuTCCdbHL1qVNr",
+	"+yYtV0i0mLHNZkzsMumIma/8EwZRNC853CA9bxv3EPHEVUfICRN74BOceKE1BKaQPhvIhBGeFXp4xSuQ",
+	"A4bEbkfAEfW4Mi21hjVMOWKQrJFVF1LssfFEXwKlRCrOhZyKjshcn5ICmd0G+WkSSxphO2M+FCwikQxT",
+	"WGBzVUf03vx0RjL1uf+b/RckO+yVveqIXKVH8DkzylXi+TOKzjWk4Mo27C02MtmqxfumFlfcHFW+jT3N",
+	"26KULyH4l+uhPkdFNOu6aQmwo1wruiO7IN5n+QIrg3lb6uU7pF5+aV/OlnX50bIu4yt2dAt3SpLsmKZA",
+	"86GhQJNwxC8KH23JmJYgY8oIE8romGz3i1X5mKyCKLyMlTiacs3gKJg89GDIzHsuMDlhb+bw3NhQGadT",
+	"89Quy7ODZqv2eTmP8awsQ3e8CtNxFcnxzp/e/fSqftrcXZ/iOCPj3bIbV9g2xoqFx81Xi9QdPYPaDbJF",
+	"CWBRIUWX2Q24RNVsn6XhipdyqDLGRYhyJwm/oDGp42kgPXcYehbvndlT+JuOQFwMN269PR9W1yOi2w49",
+	"TpUmfUZUSIVgUUfU0Rm3j7n/G49+3zdf9na9kAJXJDvoxriTrji42kt/6YTN3TnpSwnX5aVoJtaMss9R",
+	"0CmAn+V4YkTdYsl2neBaUebcKhfEVk9v9fR909OrHY+q+AQu7zY88ZA4M17KYaYeF/Ah5lps6Y4BmZ76",
+	"3Ny7W4G5FZhfhMB89P1SF4qlTfD7V4i1/YyF+9Zo/QHEpBDfyKDni80XOqpN9CpGFEtOJ/ElAbYGxc2J",
+	"Rch9R2RnKSD9y3nfBWny5j8/IUetFvDPqo5gNBy5m8N0YmpmZvwduG+ZJ/KKJjaUdZrzla/JlBCs57rc",
+	"oU4pFC0e52mirZa5r1qminHhpnonpMLbeV0bK/J33yQaQDvfmGVQMYx2NPAbGy4oe5ZDN0t3zSovW41o",
+	"6/hJrV17Nnj6JDp42nz69Cj8Knpy/Iy2BozSg/D4mEYHzWN62B8cDZr9Vv+g/7TVCqPmcfQkbB73DwYH",
+	"B/QAXij/K6u1m0+PDlug+TKuJK9XwWcihN+wIj/aqCIPiFuRrUq/Cz61u2TkMBqRUC+YZzWwf0ZW8632",
+	"rTrZpA1S1OKneIN1A4qPXIHnFxXBIFuVvlXpj1el2xPwcFX68aZVul2RrUr/0lS6VY+EikyLrx0o3bdz",
+	"5GJ4ezGF1xMmFKnbvnuqB7UdMRfn+YddHsHnIsMnT1hCVNr/wEIdEC4QUA2tx/COJwQCBENmYc1Gctk+",
+	"elRrGo4AflyHr+iYdYTSErLalwBWFxJoIuXkchebAAjS85bG9vJrkB/Z1KU+O2JELxgiwJE+iPRyQd0t",
+	"tACYj20EhMWKZZ0CAi+asqMy5DgVUUcAWb9NB1NFXPCwS/UJobBwLHLL5BgPvNiMWYSOsCD1sdmAQ+gA",
+	"6DYZCWMZnlvUeGBbIMzHaOiUwkT8ryDwstvoiFNBUmGVhfsBvIqjVot0QI0gWK9TO4G36vjOckP06OBZ",
+	"WQjnDV5wR8bfuq0IPZ10LQuB0dBdYKIyxkqtXfvm9Tunvo5aUGcP237ZxDOEDFeCruRn/n50JdxmRrYG",
+	"7hdu4GZr/HAt3MMNW7jZkmxN3C/NxLUailAyY2P4UDQE23t24hrmr5M6pWCBb+RUxJJGFhwdArvkCrpR",
+	"hprpPYT/A7f0fLV0nwsKtcrXwjnPrI0b5AyRSvDBwJiClxMWwCdGLhIuyHOc0N43XE2kgpUGO89c8+77",
+	"073W8RNzmTklM4er5JfzBn1uYJ8QJ47/1Kn98bd/69QWglSD7PDOP5ybl8fIYkkvF4BeH22m2e29opuA",
+	"G8AVlNxSAjqoTVJd/o7Arg/lmCmHFaXiErngGFTpc20Z96kHYM0Qq1qSnj3QvROibCEr14QOKRfgXdAQ",
+	"C1KxMZnn1XA/rYxEynSgWbLbIO+YiEhvnMaaT2ii983p2ouopj08KyAmaKI7QkAdTs/sWaTTMTdI6BS9",
+	"QuM59aoOcM+VsroN3zMnyPwe6AZOsH/qdz/98Pz7F2fdV6f/3D09Ozt9/v2rFz+edb/+l7MX76yD1DwM",
+	"OoIKAmW2SJUEpHrmfDpiPduBp7wXwJxIujUXyYz/rTO3lneQbiL3glrJeywOMknMimiOIhgoQZYcOnd0",
+	"fsHf5e07JWqQrT+09YfuBCn2ZXs/dl63DI9rbdhBsbPeuid34J58DkDyJvtilNtypJ5pO2D9M5aIjC53",
+	"r7XxjE8zpjzeg0rL/d/Mv3/QbFzEPpcwzWs2RqPIUuRmdT7G7IjZQLc9khCwxKaWbg5C0yM5DSwHilTM",
+	"9pwIbIcIlmB03FiAjjvQTKwvP+4ol7DqiIGMI+O0aSoi1SCnxoVT0NIpvxgeC+qazRTlVMCS0RgKl+tH",
+	"B0c4o0tj2hnLM8Cuu4pwEcapJUyJWMyGVLMdLLgmUZrYevWOyIbsK9AgUJSNbMbOrvOmnkZcE51QHpcW",
+	"SX/H9Cv7Am6OK8/RFSVp/4PDvYMWpP2P2wctaLSaJK6CEQUq89Olvwe1MKZ8XDFIhh2w16xCb1vC3oHj",
+	"Pm03j9oHxzC5jyFLJuaCr6X4AMw6YykypQgl/TT9aCQosljkDXs/MCoa2Cu22Ifcar9/ZFS4zg6/L2uA",
+	"oEazL3ZZw2kAv8E8yrK/6Tcr4qaFFzhjTayy+vmvnOWBO+DXlCZUaA6xQWvfeAmk0leF4VvgJBlmw9V+",
+	"TVkK8qc0RpnnKN6WWTirxSOBM8WPeo7k1NjkGOJEAw3ts8pw6Mo3NO7MGqHL7JxXtfLQbHwCQsvoeCNW",
+	"zL/tjQJs6z0COlYuhdqaDlUQe9h9sJqeBrQHl5XyiAH134TqUS4jcq1Ym/XqVuEufL9A2+6D6CzJnd/i",
+	"dKry7NAKEVV8n2GUBqmG4xh0Xd2K+d0GOTp4hjh7uGIEGtk2oFJyzJxahW/MFoZgiaKXarY4uEGem0GN",
+	"XqWiI+Dmfr7XDgD8rcAyApyuSpuh/MmVE/KboT3N+nCAgI9L6d5T/Xqbus6+nJU0HWrggge7hu+5jIYJ",
+	"iJ0f6V96x2irTh5uu+wzes6W0XuLdNFAJlOalFWHzSoKO6J3u4w99/PqrHdMWPSSTPiQOy8wQDKSAMBM",
+	"pGelw34yCJ+2Wj0P4RV0BHQf0PZkACMpPFuQtx0w9qMZSbOPukF+Hkl2YRxQhuqvI3JPD9djTC+JXUsw",
+	"38z3pE7nHFWj19AX7QjrjPZTnbusQZZ0c66o54OSGRc06IgZHxaIP2wLhXyKMBmg7b/ASjozTRaBQ9wR",
+	"Jb40jaKEKUWEsT0lAOSGSKctp8J92wbkVv3v/05ei45wUDvsLTuhisQM76xIRAX+2ZdX/0czhatC/v4f",
+	"xqxotYiWEtpGdoTnREPBoJDk3auzN0QxbcSvcgmY7M1zZII/ZxON778j6uZIZGIeHz5roqD4XxmJ+Zjr",
+	"UvPhW1yb9Q2IDSLErAuTaeQLyUNOYpZ1SSFR6ohlIyk0ETJVhF5IociEJvHVJ3NAtYSWAn0umG5EaUJF",
+	"NKOnl9cxdnVW4RRprRjK0JqNJ0YVHgQ1VAIrpUGqkhU+6siSX9pcyJ+HKQ9HTDfcLNZqJenEKFoyXSNW",
+	"uvfL/jk+aJU8asJCPoGuYUZpVG+T90FNMaG7GIjruqCRkNAGMzOBcqMos4DOkjZ5AbxH5NsXzwkThCUJ",
+	"S5MyO+j6ztJLb9fXqR5KLoavoHt4uVmUyWsrxKNtf6CbcnBYCVGwSpwCsooElccapspYllaQ3YnXjA80",
+	"opr0WSyNYoKnk9iYgtFxZhjUnZyB/ityPNH0z7sdgZAHczmDRn2g9lNhbfQGAa1KFijVjqjUqm1SYncY",
+	"W8Y4IOCLH7Va4NB7DaSdjeC8cBvRxt+4p7HdnZ3lVERYIFlcZTygPGxv/X+uIAUAzklmC2G/vpm22KU1",
+	"/PKC3ZnPv6Z2X1XiH9ZWdgfNstwKPMEPVVhggReYqGTqfvhhh8N7GHYQbHpvQw5cIMaQTVF+bKMNX1wx",
+	"ucSys9RD4oHE9/TlnL8Ke2UNC8He4n4YCX//d/KTQLUqdowoYyI7mDFFFN+vqfkfePwxiDuzzPHV/9LQ",
+	"vb0jdEKhJd8JCWGI2Cl2YX7HIb+s8Z94B3vkSbQDd2NJR8So2xvk7/9BXrsGuODOg2p2oQWQ4FmQXrUh",
+	"Np8ZJE7dQxagg+KecO0KtjBqYVT+iMWgxK0J0BFgA9gfCjp2t8P8gc0vwK/trW2zEEJjfs7aGGxxN/ft",
+	"ih1lAZ9GW1DleiBShe1EsJUJQCM6ArIQgENgH2mo40uYqhy0O8IvJsTSP3hjHyQXYJ4pRuTEmDwW3UCV",
+	"18/FmC9WHbTJXLVcFmQyI+5gUd4Em9BhAR2O2RFTyoHI3WX6XB0emIhSnGSXAs+8PTT2Ij2iNmyimIgg",
+	"OPTH3/4nxESM5M36VmY/c/1mBub7jij0roR4DxUzXdWAHDyC2XENo6MFCZ0mBZt2XZEmqVcVY7riR4aB",
+	"unxROiKbodOHhOrSVSNKosUNAFy71B3hVyaiPb0bkB5gTazW7JG6cBUAbaImFBRT1oq0I4yZ+cff/m0X",
+	"u2WeMzbpuquNNLD1mcIiYUZS2U1iTWVsuoMb0Owblr9bNIe5xtpMFjU6ohS7AsO5BFz+ts1ptSNYkxjW",
+	"64JB7x7d9gArFil8cNggP/smvQukmV3SsxgP68X3goLhDy0R0AiHZcSepYz88Or0DVFmPyTQDpSSPg3P",
+	"h4nRZeSD7JO6G7cBYYEemSBKOy84NyszAIVkzPcMVIQpvZgraIsAoVfLZJznCqvLPR+awe+dlOWKPheZ",
+	"dIQliRRXn+AhvJEKvTALY/ggU5qSQ0auPmkgJH+/stF329WgOZ7JBZrslnp84KQvEIe0xRstizcKVr3N",
+	"0eq3ad0mrGlbkbmtyCzEgtHBYZrFl8biG8sLW86VGcvr+n7O9L8fzt9ZbqPyfpx1NseF+Pu/g6YYghgk",
+	"UWrdOGAf+ft/IGo6HFHFVMFtNnNuG/sTsrhcEZ65e3Z4Z/DVwWvy7o+WnrHb0omfT/Yu2VEkYmEMnnie",
+	"Xs6SzrbF1YzpCrQs0N6LDllChtwGtT0XvyPA14TsPNqYLiAMXhCYrS6/bNwWPrCWQUfUe9+9OCP7Y7bv",
+	"f656AEY7tFZ5hudGJlj80Hiu0IfSzI8LGmpgv8GJyATcPzOfkArjKSnGiutXnhVHXx5WfygZhPx9j3T3",
+	"BJxcFyHP3daF1uxbu28fmjm7UonaQWv16LVbmFuPYPvmRvNwfSOytTUiHy7Y7ug2wXZUo+zZ2kBfmg30",
+	"Hb8+/A1bYy2LBwKf98fgcfoO0tlDykUDA85cKxvvtSniUgumCP6qz5gnS1kwHTFnwpDrLJgAoHt2LQnX",
+	"7Y4oMS4auWpHNLsxG1yyvlSrw3gPHoj+RWV3m488u7tp3z4/51u99mBB5KihSCHPZ8Ssq8Zdyh+3p8Yq",
+	"qFf413WFxROa5G4t6AjYG2TAWRwpZCfS7KPGf31/9uolqSsquOaKRe2OUHQANcNqJKdGk2AH5l0U+Vb4",
+	"QFZBpto+itQsIiOutEwuA8uameHCVUBgJGhIYhZEKT7gRpeIiJijyqIGOfWxxQgDJ/UCujggrjY7YhM9",
+	"QrCx2oVp2topPANQYdwReQdFc1ul5WRi79nLb+VSWWYCLmFzwUHtGb2ZyHQ4Mvoq05+YpsJ4g3O4T0r0",
+	"n3VrO8KWHRbqpskyZdO7Np1plG9V8TS5vnbah9R7xdMLaqftNrt5+XS+AzAxUyTU4GM6ZPsTMZyh0qAT",
+	"nSasgV8sz6IX1LiIuWCZpkCCi6Onreah0d3m7A14HGff92UKnJ8o2fGvrhx40j4MUdC7LZt3nqOpll1g",
+	"YM2Gi6Wc5PdOJ5OEKdW1F+Iy2q9/3xRfzLxpEPGEhVYUcFFuK8Q7LIcNqx2aJFf/WzNy9a/k6QH5fzdQ",
+	"/+1prG8REu5dQDrpwcFhWD4kfGc23rtML5dCnM1N9Dh272kVm4ILfG9dLd3Pb2zOPD/9p8OPz/5E++Gf",
+	"ARFSWKM5WZPR1NBpF5eqK4W3kcznmyR6gfHgLBw3WwfLWlCOE9faOnMWVZ51rVkIe9lwh+0jJLtZ/D6D",
+	"mro0XormIayoXQmjpFbYuR3REf5WXC8VJUFWua3vQMa+sfw+qE1pIrgAxb1altfJ1gr7D7ZP7ZEXlAvC",
+	"xZApbW2UGxaVZ0bRhurKq0yu/YROF5pdCZ2St98+J8eHrRZRMk1C5lOGQ/3cbPXcCfrD1t7RUpIYvHYt",
+	"yYDpcORK7zwrzhGv9GbkR2+3Qd7RMUPzhcdcXzpQ1bhC3ztiQ29jvqXT6/V+8SE2Q6cJ6+URat4qNWaD",
+	"jePN0WPi3LfsmDm2zL3NEuake3DE8fZVR/kFdFosQmfREi8QOMipmLP5G+R0Pr9FyhyAto12IUYLhICQ",
+	"fRldoiswV34agN810RmUMYOn5WE4INQMyHTEY+YRK0HtifEOSiksX3IFNj+uyarRtJfGBVsmlvY8TZRM",
+	"4Epu4zEgG+xLhmK/VdRoX378J45bsXzESZpMpGKFQcf040smhnpUax8dlIZgb+bvQCgZls3VYpXaDwF6",
+	"D1koCfcxRmBXyPsFtXDEwvOueb4oxRkMExqy7piLFFgUD81T8jHYcDWAcdWCGph45r9ftQ8P4BCWOBbN",
+	"vYNiR6tVbGM+phM4kEaDdRHzSuOugpCJqrWfHAQ1RErCxH748evX/1x7H9RGEACHnxdN6AlVaiqTqKvM",
+	"gcX1MnZgrf3s2aGxPsM0ARLLmo5VrVBRiWXtxkZNFUsytsaSlzKl2qxk15vZuwkdwwqhvcKl6DJB+3Eu",
+	"fWyVKkqLfPc9xxsAkotLnFvzIMh2ZTaFXNfyfrx0cBTQXi6SmWP5eIQ5lvlqz/n36fUpfh/UBPuouyGe",
+	"UfBOfl/xML6psGlPIXRkFGUmeKENrVmne23nFvkg8vxJgccHMhyKsWr1VlHlWNQuRkLbM0gAB+xgH4iO",
+	"BlWAlMSMRdBQxkfA1M03ZiLQEYe6VA6gQug5U1ii7/PtLQan7JbVE85MERHuoF2sQhorFl8whXRb2XEx",
+	"P5ODgccgjT/SaWKUm+4IKQLSZyFNFaoydy8pBshNS+MGeWPPP7IQThOu2Z4xeaGK4bIjzKeK0Rgx7glT",
+	"2i6XefKEmbuxCDH4acR1eWYJi+/tfr5TfoJrtMcamiKTyOtIXSPfDsOE6T0YZrHovYmUvTNhuqq0W4Wn",
+	"obnRd7+1HLaWw/2xHFY8NouCXsZ7WjfZGdReyjw0v+j67Lp774+vnO/8DBzMBZsIZSAYK05jLspkwt8Y",
+	"UuvLjzaDaZxYzZYwkKqsosBPvAHlk8dy0JiPd8H91lbxDjoy7ygelceJPOMJH/XxEaHcfZ4dX+q1GzEo",
+	"j/aUmLrY8cGxiRFjRM7TiaHZvSydGNSwQoiMQtjHmqFZNAeu321UJWTxqW6YjMWpdG3sFpJyRKVZcIiR",
+	"D6n6Nd2hKWk+IVRe/QegKnN7ZNyIZdpnCw0Sm7f5nOaFW/6VNOCyNgnYzvMa3D6mVeFuA+VK/GvgjSER",
+	"I66Zhnmz5h0vPcvDggVw8PiU9qNnTb5OHK2mfF45xYlNoUARzTf3dSwEiPQhk4SZow1V4kM2z2AInjZ8",
+	"h4GHjijRsSeLdKxlEpqOpAW2jOllRxiHeyYQIAXGFaw9boUOVif1jN3e2++psZ70yDljE4UQIuvTX9A4",
+	"ZSekJ9I47pEwZjQB3qPSjkwR3ZSGX9N7v6mvLQ6ne+bP5R3tMslc7XqsKgBwSW+nHvm+K5eV9MR9913L",
+	"13jeeV3Gbb2fOu9Juc5rbUrn2btudd+XWnWCsnB9p3cfDP896GdfnYH+Fmo/Z/2SwNO6qGuNSwH1nnXw",
+	"UdDFQD2eOSU+HhRJXE4s+w4TOuHMcRdbrG9H9Apz7DUIzmY2H24NBYUQVUhWX5NePjXDvsAnv/U88yZz",
+	"uQ5PaZbXKKVQL8+dC96GJ6Se7h0U+9dh+73uKorG/sSmr/OduCxU9qtaZt24+/7js//yrHazRGD+eq/P",
+	"BeLegjoHKFbhidKPGPVmVIeHvMZ6qdtzD6qlD5hOeyqWC4QPgLHMFVnzX/Mj4uwtIgXpp4oLphSJ6KUi",
+	"faanjAnSM7Z8D4vse1r2SD1iA5rGtotZTJUmX+FP0gnRkgg5PSFUk7FUmhw24SukWY+lBgbUMdMY+oM5",
+	"BGTMoc5PAtBdKzLlIpJToGECXqooq0qQggWEfWTjibZUrFkYJy+Nq4MwPSnwCRhxhgmVXSgbsH4K1eiR",
+	"GLsSwUCWOMfCbbzZcAXEZlBQgPOF56ExS7TCWrxC+nYZAgEbvDnxYT2DUi2xCyz9ZWX/14jn52aJ38HW",
+	"KIdlzQBsACNeCr8yKnLPLFRZ39fywbRcfahNivjZjpVPvWJ1cDeWRRA/c78o64P5Vfv42B91RXqfiNEI",
+	"Cxxm5pq3FHXFbWOG2nKO7/vQD5yVDdc8LBsO9nH5iE/y6ytG/Cq/J57IHETuDmWXiy4eyi4eOP/u+KNV",
+	"6LSyvWz2dyXi1Oz1gBi353HqoA0keX4e8XCE0leRKUsYiVIWkDHTuTBOrJz9/JqsjI90tTBaKTwH6HWi",
+	"NGHkPx09aeeqGqNlcG6NFgTmQRoHhNEkvsyKraARupC2yb+tQYsZveBiiNSZNn9QUjA9i85xTTmseqgX",
+	"jfBda9krpyBPbDmZ5QbNiQtPrRIfMyCFsSrXKENQTaWKvo2qyjwcNwckBW1s+V0Uc9ruj7/9z5xiaJKw",
+	"Cy5ThcNCnaNR49DzPU4ROQXBGqO2uIzg15DPBqyrPiE988su1T1scDY1+w9q2804xh7NedL9RzK3QE9l",
+	"AYvP2NLu4A9prCRJ2ERaektiAyHEBkJ2iM2UEKAQVGjYWGnhvqr3ZsInvd0A3TAAXQHDozFJuCDHxEaC",
+	"TqDjfCoSRsOROXOWAxJdNTMfLN2bHboL3UWtgYVOm1lvs8Pz9SgvmTe7xFfz96P7CsSLLow8iVj60Xa0",
+	"scS8qrE6KMc8WY7MuTkSZyUenuYixf80V/yrGBLr1KUtu7pBzZ60astnPjLogtq1NgJcsjI4VWsfBjU8",
+	"HDNjHhgD4Khlm4x4I7xJ5FgC71RhnIPCOOCCvp+bS9frtLvWPqkyCvAQPbok/UrgkJlklhEeOT9wVgZN",
+	"M2W4chAMIuS3o7tfCKjMNioR66eKBG47CmWy3UZ5Ev8dsILjx7uZF+nzRyPd/kedKUig5T4pjt4RPTRb",
+	"e0SzOFZZ3TsT2nK2GGWIU0tSAcqYgldpVGJWqh0QGiZSKfRayXfYXsjxnbUtZwoHd5zBQJWlJ3AvmCzc",
+	"PPS6eBMLjAU0r5+qI/WjVstrDeJYyGM/81eHQnwMM3ZENfhhF5u7cY1F7zP8L67q3UygstMawJv7LHuW",
+	"/iWU5CP1U1mzMXNdJXCidbv9RJoF30VY5pGlpRTM3QoViD+Xd1iCHcQVcTfYdli6cYclWNKisBBsaskJ",
+	"5XRlMWfjCwvLzAqFsIAMsmzoSCM/27qhGDLtiHr/Mudx3w08nD2KAqgC8AmykBqU2bZBrkkwMmjA/VAP",
+	"7yjLeh/kVPM5X7wRBpZXwJrUlledazLL2I6iYzq6dDwcyPdBlIQS1kJVea9N9MhYz7asNXB/ZnPIi86D",
+	"jt34QRYCC1BidS2Bv/EtqKMmqaL5D5wpbfnl//jb/wzsxV0MKQYk53oICLJEBD5XiRlCdt1yGbeimzHu",
+	"mzkgKoLHBAKJWhJlbpgLaaaCjkCfSnExjPPVREmb9ZXNVK9rpTniwxEz28AlTXH6blEdMXxpeyhHHau8",
+	"Wg5XnHji0d8vRTlinNYC5whZmnLERSB/gMNyV/WHVl6vyuL0Dn8GYc0KJI7fMBMEAqnrJGXYEkFgtwxw",
+	"Tkkd8A27We/XmSn6XFglhcZ9KWNGxWbjomuSkd06wcjj5iorMmtU8ZVd3/pxWcaLTZYCQhODa/N/sMMe",
+	"c/pvA+bIWUGKLiILu3mEFRrRgPEC/7oGnY8zgyux00hAxjQ5ZxFJ2IU0/0U8IOh9ZswS12BmCv9HVUdE",
+	"RvKlRmVaowQigOzjJKbmBJ1gTFHIqfFGuCZCkliKIUAfYjlV0ONZjyCm+tbcFZTTlCMDFoX6QWMZGp/j",
+	"2W55VMzM9RU+x2epBcAVgygfLNPWZL/74gHcBVhcYjeCO2Jer6ZC/UAJQt/99Ib0oB4nWCUZ6Dz+3WP8",
+	"Gkhn/ZovZJiO7Z1nmNf8iUyiQZF/DVdiD7p9NfDbTbJRIRPV06NWsxnU0kksaVT+hM2sMfFyyuwJIvvz",
+	"t7Z0/+ZDIxy8dl0raU8VSrOmv5T2GnrvKfALGgMtyQK4fjODLppru7afdnZNM/sG/LwsytraO2yui3cU",
+	"Obi3UmZtcY7VGP9rpcaqutlq4PVh/iek522SHoGs2RiYAKDgfsLEnnFWowZ5h83/Z35gc5ZaRvSSMBE5",
+	"DimYWUfUXfESVVDWdGFrKm1jQOt92wYQOKW2zVQSamw+qDKAfUVOM5PBqcfC76q1t8P5b0J7r5nHWnjw",
+	"nVnPspZh70vO7ld7B0/2Dg9qq57XW4Tkb1gJPVzRXfoGlxHmT+Zqr5YX5m5D3IYwz8HrW6H+RYLXn6NM",
+	"zbTWjrIwjIDASQhIdowxOKWRA71cs1V5jvu+3VlqMuesg/Cbb9z1K4kuGWqm95BfbiMEhMYC9ugHleCD",
+	"AYuI+S0i7415TLggJdSDJEsj3iZp4eYIC+2abhkLc7tmRxG3cUtpCzdr16UlCaF3TESkN05jzSc00ftm",
+	"H+9FVNMe7kpAUdFEI88f6ZnN0QscRCyh047oX2oGnZR7VUfFjtVzO6vnAvYQbQ46wvVxpgqL0zEV4TF5",
+	"I5rbbBZoHI3HBKnh7S7rCLMGkOXBHDXeGhrXmvtaRqrvfvrh+fcvzrqvTv+5e3p2dvr8+1cvfjzrfv0v",
+	"Zy/ekSHTHXHUPMRc03iiIXEO3ZExoyQkRH/MHM7ZBLAJAu3JSUxDFnWEe507CluCeyQMpQZluUiaec3l",
+	"cgNeSWAR2QmdQnfsqkB+5mpXUBO2jo+D2pgL93ezAvq8jNl6EykZ1Er2YnGQSWIWUXMU2ObBlh06t1p/",
+	"wd+9z66SGOF+AMbtNsKyjbBsJsKS2x1uT23N87XN88/NhISqA/BQVvvs3sCyALuaVRrP3zH9agOdOYbu",
+	"Omjg6Yq7l5OGahLTy66VZa7Ym7yE2vJakOV0y8vNV8HTxuyCxaAAExljOT9O/P1ypCd+7XvspjfDhCIn",
+	"OLBVDaptqzyzv4FtEtSTPGeia+vfaWg2wwqBm0oJgEyiQY7qwDk5Ux3uSlKVpYtWPqYlpYjGWNJme7Bo",
+	"rkke/J1vxP0cmbugYDBjxXZXE6V5HBcAlDQ8F3Ias2gIDXnbxLI/GCdLAoxoHEBLHGLeNjB7QoMdMHGZ",
+	"CmkM88XuSeMGOQPIjEuxFxCI2XTMT5TOkCqQhBxRRSD+SequdBEcPk0T3RHOk2Mi2iWhHDNMTwdkENPh",
+	"0NjdWVIfb9i1g/cCbMKLFXp6xBJ1QhgNR2SYyHRSTHaTv0geMsRkQx0Avgaw3d0SdoSm5t276oqxzaNa",
+	"1nCMyl64cUjMBpqMGRWW/1vKSrjN5Sv3Th9SHfa8cLLw8uP8xDtciQ8b+e7t6x+/+eFH86wjCcVp/9B6",
+	"0nryrNVsHR4dP1ne/DkC6swMpmEXkVzIkMakTSJmBD4jqSCJ2V9/3buQgCmq2DBO6CYs5BMODVRW7Pzr",
+	"t+fHalQj9JIhE6E56yM+HN2wqNs+4/WIDlcN6zbvw+F2fnU5N3lzkn3Z4sBv40usYnbiBM6yJzozhGQu",
+	"PQv9tSuVOp7KHwvXfg4oXElaCeqSIgtSI2DSmD8RmwY+eJVfi7+8Q2yaLTdtrUrfcwjGhlXsVtFgBiDn",
+	"ynuZoTLP9tDaODhotg6JOeLQcBN/F119InXBLxhNSWuXtF02bHz1yT1jgDwSWYujlfBarHlTlgYjYvyN",
+	"dv3RLmzhOwNtzVkxmY4vzI/U8xeoAoKNzm0PwoSNuTCe0u4Cc6cw2v5v/p/YGti8u2X6Ahd/uanewEW5",
+	"8Yom5/7LfIsH8IZBkvt/sLJD5DQoLZ+uK7pb/ZCtfZ6qzPwCE8PnVY7rB8rN/iI5RrnqzFm5X3Wkcm67",
+	"3yr2MWamXl06nv87rU8N0yQxdphHySfjiCgWJkwTaENgTjmb+ldQMk7DkcMoCja11y+/k9yz41osF/48",
+	"qur/akkWc3rHE1tJpphSkN/DFwqvKkCnArlRXLuhHKbYJrEcQhtY7Eh8v+NLa2ZYny0VM3pFxaV9JlWe",
+	"XJWCud5Q+V6uOBjX+NXOSZvxHH+2tYm9eb+hR4RMOsL7xnjSvcC7tkcsKY8yjnRvzHqYz8mdTt8r9w79",
+	"jGvuGqBAB9w5D93W2cMlDe/uf6Jx3LPeK+5He9+GZQ/aB+KgvhFFrrBozPwJQgkR+sV1uJZ9dFWDVd7u",
+	"Z/N15wxqs7wZCxIY0z2zACeED4VMGMKjyfx7RLPbf4fmOA75BRNVxnd2ecH+ZiIdA1qc1YIajWMvy3Id",
+	"I0+JV7qKyXLtqOaplq63eSsx6Fo+qJfV2cAUVy0Fwu3lVwKVOkfWK1922J/s9SWlRWew+yk0wgayERTf",
+	"XChNMW+wUbqmspub7yFL7KCCS0zgjimeqqxan4vPXbMsKdPhfMQpD4e//unrF2d+0Onw8AlGnL6CJJ1O",
+	"0lCnifnq7dUnxSMIKbxkinwb03FfXkI+YIXgVNMPTr2lkwkzApqmRKUfmCYRIzElAwo3NX8JecHG/QST",
+	"CbcUghLmLcefKwiVx28eTGXRfMmP1XN9Kc9JvVML6YizhETMCwzXdiuCTlWsCG8znqCMuAaba+nLgFjx",
+	"SSKmKY/BTzabaBeC9g4OAqxCclBuddSpIJhIQoMSVd2MFULqaD10BNUkZtQSEPm/Q2tiF2iMEN0BPEYc",
+	"YB8+6gOa6k8TrjUTDfIDIlgUNaZCQoVCxk7Cc64GZTn1MABA6iA3HRefK2tWiIZWO2bu5souXOaIpXu7",
+	"WRPQ3JftCByL9Jz9M/cjx0BhV54PbOtPzJAIqTvCS424al+xoEVZ1p7/7pykpcXewRPSbJHDI3L8hKwo",
+	"+O5AmM1LrhWF1C12BttqsLvUYCvug0q8h/V3iuiObfuqzw7aMIaspw8HtuEFqCGE8aGDUp3bybrEZx3i",
+	"F4M2nNC+IXLDUxVlouDIhWgLFy4rD45qwVJyZj2Z8blFAbzCtoON0SKrqL8+n+XEP/pauGyHV5imqwGm",
+	"s5bvtki95Lztz0BK1qAU8+5SZTxn1XbZxgI6Ku/eGELLA2cgRU5QpnSEEzFZ/CywtXuJQouXJWgjUo3h",
+	"telIkkgydeLszY5AuTQbB/NDbg1ympNqZdSfJ/l76QgaJ4xGhZlH7spnRABCG2/Oo6x6v0FOsdzPWLpo",
+	"V/e8AXq7J0RpOVGWdAgT6ZmhDejtzFguM2lP87E2atfeXxnb2oyMfUB21ecStYWN/Sjl7sqmVUFQe2et",
+	"EArQypNtUsSXuwsMHzlhgk5445KO40UGz+sJE6dvfljN4HGDZoexZm/XJoeNg8YhCJAFJUtlu8JOxENW",
+	"w6pk3ZN+eV+MwWD3cZ1gj123DOpSaTZ2a+BB2Rejel4XrvwcKYhrrnzHaBKO/jPEZquj9EOuNEtYlNc6",
+	"LAD1zAOJkkynMcj2IEumhI8h8gG0x5bicoJ4sfKosZJJ8e42m2KEB9bQuByH/dOTrO8/c0B5HoDsoNDq",
+	"UkQ8/PMgd4tXAkNDFYRdkAWedhHg2HriAI5ByQu1yIkVW0feKIzrH4XrY7mFI/ZwQrjmzBv/UcExKz6F",
+	"J02Kn/uB27KAn79ydxr1u24/r7JHD1pPWllosHqPrrW9PmsU7vEf+3VeQZU29nf+tuH7Q2z4LgrvcIFQ",
+	"m7OU9n/z/5xjmSvr1X4z0bcySZs/v8fctf0BMrW5Nu/F7ZeX9AjpMpmLFW2lv1LcaZvG0K7dW3ZpLfBo",
+	"pf1jZxFbWqCuKv9eF6TtTRjFgEPMNt4284Xf0Rgvb1Swc21Qdq9pr5YcCSi7WGuP3ybp1v0QF7Yk5ZZ6",
+	"Ky8jLxxH1VZubLssr2ppptps9j3FkgseLsBVf30JdC0N0vu1R8bQV0gBrN9IvQH/mNdeI6tLJMeUC9vn",
+	"GFI8QUcAgpeLIQmpwqahNAyhgrfeqSkqNOvUyICLSJFO7R0V+upTp7Z7Qno4Wo+cMzaxrdHwo4BUjlkF",
+	"bX6Nj/zOPfEDCS/i81bR3zQPDm631ye+w1q71jwiScoIFAk/H1HN4oA8++ro4IC8o1zovW+Y4Kq2JCsC",
+	"PlO7FkubiwxqI5ma91B7mYqI//G3/3HBRJSwiJOno8ODP/72P5pPRisyJNoFPP3mh5ckYuQlJW+vPqXC",
+	"6tdiFOCoaX5X+8wxvsKOXCLKh9cTd2hJ3x7OB4XZRIIgmVyWPlK9U6NCpJRDck3lX0Qp0SxJuJY8YcuA",
+	"Oktjg4UVv9Po4Oona/1Ts9RJgBDjUZMcHJCDFUhWi0t6i7HErSjakCdaPANVvmjxYG6Djw8p+HgaoaNc",
+	"fIekrtKJ+aeSCXShEHTIzL+wp9zCNPaMubj/myzsouWikzcUvqvHJ2eeH6o0x/LiEYYo70NvCLOym9t2",
+	"C2KPs/vo9sMJZVpiY/L/Ucj5LyDsWFypDSE3X8/I0c8fd9ykVF7TFp41uD6wtGhtrbnp7zgIuYxtOfeo",
+	"ty5Ybh6aXEqwZMHJrYDZuMa+J+HGjZmXMNUoTdh1DWCzC0koI8s0bxlISH2S9mOuRizaJXZXI6Iafuk+",
+	"ySnrAW87W/xaFjh8k89ug4A4GUG1hVJcaSpA8joulexM1g6e7bUOWsdAyqMB4fmdbTsdMWPMWuomR5xV",
+	"N+tz9QkW6D8dPdnNz7e9KSiKru16/5ZNEq6YRTS7wUhxSjNi7njv4OneYfOsedQ+PLQiJFv3hVfldWPu",
+	"cl/6ZE/6+3uoYFiSBca9GfOaqgRRvrkad4hyy2eRcZfyhGRvJz8b3lmoLlF+p2UCbdujhA6wUa93Nuyo",
+	"J7Z01jaeJ1yQgbEQ6qk4F3IqOsK8E6YCpLELR4AzzT+Di8gwpQlwbNh6hnMuInO8uVJQW5zbAljxm7BB",
+	"qliET3nUagGkFaqT3Qnux2zcIKd27lx1BJ1MEuOWQatyS+0pIpLtFPjcSZQGeVcmZ5CMFGUNlJxMEjmR",
+	"ilVXBme75y92F94pj1LhaJ5+kKkm0U4qGLn6pOkETqk5ongsIzbgImuJYWWJTugFTT8CNphrTuMuvEuA",
+	"KLsG6XgOGT5eBmDOv3Vi5htLz8kEZj6Tq08MUhQDLmjssBKOUgRaP3u/fh5f/V+dJlefYE1mxlTmUfK5",
+	"Qg0615mMwkKOX7xZvS/eaP4+DFq5ynwm5q65aGm2gCsNT+VqcsXujNuMasLWp7FCaP1q22DuxS+olMks",
+	"vhWrnqEt8Cb224o7ofwVenoExEftukHLx1hrF1QpGJRj9kbbWuW7Dn6+QbmP3fPmtSKpw/varVK5RXt0",
+	"/zez2X/fd4p6/zf7r4XlyyWa5YY1dp6UsHz03VXaejsFW2ah5YJBjrEutPYyJUwT+FF6YaX4GrZjmYm7",
+	"hD1ZKmwKo8zKG9vtu0TSLDKXF4uczCC9kYF7Q7O9OI/Niq1MYD3uyJ0U+dEv2skLjO6VzMBswZ+brboE",
+	"7GP2Db2kfRbbyu1lRM++Jw5+u6vJVrkmndqpmV0fBUKUZpWEpE3OZKo6tTahwtr5ttOpQmAyNDFIMNwa",
+	"ZV4BMvfjzQMiRYiNTm3/KAUBC+JWxPIBIb0R0iuV1lHj0PfLA6gWvysf/VO7HJ/JcN2ISvJt1ePlVNI6",
+	"5u/WlL1eJ+TtVdxb3haG+2oFujMXKJ4z+QMq5iITJzcyMfetJXEvpfxfaMwjmhk1Yxl5HNdt8t3Vp4QK",
+	"DdLexWiygE4WuTrpiGKMCliTIfjTZ6EcWyo6ty2NQY/s5IoMZBzLKXTR7ohJwi64TFV2JaT6tRF3J9kv",
+	"HKMHkt2dMzYhXJdphzc4zdvRDptyAx6B/Ju3qzM6+oN8wvlVy0YsDq+zxu9MvuYRzUdpfa8TH7ipu2/l",
+	"EPMjxllgvO6iwwvdfRALf13k0BtPggumbp4BAkEHP42opn2qgLbjvBbUPsi+wn/7poH9c6ld+D2jsR5V",
+	"hqns/TJezg+yT35NWWo+UVOWwF48XmaP/CToBeVx/jYq6EGyZYOwPyP1whyy++9WMYdkecJ9tx4V2cFT",
+	"TXpU5/ThRMjpbptMR0yPGLb8BZSlx18KRC4qlhrzFkhvOknYmCumSN1qdyYiavS7nDDBxZBA+n6X0ITB",
+	"RwHpSz0iGHYmUnQE7MCQjKTZlZeYxzBfA1kQvVQnSGOOP57aFmiXOAJ+1xE4nP+1YB81/MaM51rnTkcy",
+	"hkGJHAzM1Zdlygx2r33od46t+9o+vZaeGmi41DmhfZnqE7OqxsGyi1zFQkL1HXBXexqktdc6LmoQBNj+",
+	"ZtMD3Yzdyb6lNvlRXv17jEsnssou84fqFgd+enbw1A1sNJjdL7cw+NKnfvbtVhx/j7kXrns4RQOnCSs9",
+	"wU6OZYfWrOn/twBm4CiL993BXiTyn7trbizx8fT72a38lR/lx+ZblowZkIpRIVIWI6GmLHbVxYMyzA0r",
+	"c57+ivjxF2kiJ2z/DU0A/Z5DBoPalLFzJCI2WxJ/OZYC/53NCsxEd9Nmq314gCk//LZ5aD5w334F3xpp",
+	"T3WaZIOqVGT/1qM0UflfKVML75eNOGWRcNe+/z2oTUdcd3G23alMzlm0amHq16kCNZS90+ruovD9DUFK",
+	"d1FV07ePmD0DqRd0VpCppMDpo4JR5M4Gxj/TUlp06NariK8abcrftrDH76IUjA0oWcKkP2iuMJbheUdA",
+	"g04E4EBXD+gkisabjHl4Gbge+7MM5eWemn9O7wC5uPHDPXdSK0/LAZ6Wz3mMrzu5653xxdf+vvYpv030",
+	"Z/7aYffY/R91YZOrWrvZWl1Ot9aT0zeQxHcqbAWbbkrg3lv3+aGCPG1/Ll2uWBZBOz09UjC5Mqd7b0wn",
+	"E2P0L5M/f2Wvvel59e5p+a25GHZhO+CGLKSX6WQiudA281D4qk95zAeDLg3nv0qH3YRNZDL3DbuQcVp2",
+	"owEzR5ZVTmRs7ibMsDpN5r6FttmzHyYy1VywrtVos1+bI628L1306/e1Skzm3lMVqzd+/cDMqp9HPBx5",
+	"ABLoPG7bb4ZUs6FMLm0YWq1kSSGWORtinCptlgg5r/P7ZWRNtCRuSN6mAqw7F92GeDaiSrMhGmUGU8nh",
+	"ugPDaXsirzuRa5/CW7R7tm9tBTna2rgcNSbTZmTp1mK6PYspE+x//Nf/7olz++LWM5/yUFZVCByKOX2P",
+	"H4LUpRbcjgqIGsmpALDNnhTxJamH2QOMMf3/5qczMh8y220sjjC7+d9U0jjUEGok2xV7yuJQjlm3L+V5",
+	"zHzExEt+kTBNoh0ahinjsVf9BquD1W/P9qBoLk3iWrs20nqi2vv79qaNQbIfwyiNSTQA5VbepMw4dwdB",
+	"bZgwpkEW1t7JkF990lefyD8H5C9XnxIp+K8pC0hfig8yTcj/kzfx7nqdvXMpSkFCLtEpAHCA9jV3bS3h",
+	"PQnrlTiTELHtQpJl9WkeFKd5VBr92Mg0y/rX1dqHB2vZxPNH4fqAvL3ygdnHb+cegNQxRg9vPCDuiAQZ",
+	"BlAFWSOFiMX0ckH1//UxyGzZyJv8riD1vv++/eoV4UKz5ILGikxYQqaMnUf0MugILiy5vu2RSOQFS2Kr",
+	"VsmrwvxgOEy02Y1B5KAjpjSOodvyyUyHQzTmjZDKus3mnRQb5IVxIaBtjRmlNy8TekDohM9XaPY4HUnY",
+	"MfyCIVqyI8w4O4qkoqyThyL1o1bLdepyxVwWEUl+ZNOOcE84mcSXxvfIfokdoyFQqyFZWRV7LRP7d+BL",
+	"lOoKTRM+GChPR5yZTxQBZEepemju2baGFeoBhlT3Xj3cR6m78H4riOT1xfAtekX+/vss++KmNsA90/Kf",
+	"UY+3Nq/HjVO2IQ2+9cpuzytLSqyVVTgKPFcMJ7AH+UrO1GLgGF78xl17c/wYFYJh5YftnPFbLaKXCvJH",
+	"Vvc5j68LX/we1GKmNUvySw+rL/WYjpf+FSBhPAqH39e0nGfWqgpEab9/YOby93JKYimGGCOQ4wkVlxDe",
+	"1dIC8AIwVO0bxpR4Sa3S9fHlUzPOnhe4Fjq5BCs34ZFL4ONddlSG5iKn2a2N/98RQtqUPMQVoGeAe0pM",
+	"5jfIqdmsDB4BM59wKYvQeBRyush2nDsZd5G/fwjHKYsu+pN0REJPR7X5cfDL33//fe3Dd5vJ8zXWfJGE",
+	"aW1cwkDh8GakzFal36ZKt9LIvauVYqs2cVYZUP3RIwbyUa/VTOglpOQdYVnJA5C/SJSejvtG2Ku0/4GF",
+	"OiDefTNQo+ZjFnPBdlSGKdbsoyZ1iGoIGhMhNcP4hJDatlBj0W6DfMtjIyCNjulzwTCae/rjN1XE6Gd2",
+	"IR4IIbpyIOblzjw+XYaNDX5bRBGE7DeV7RWhJqaCif3J4TyqueIJrABc+hGe2+urB7QZh+VHdD+oHDJm",
+	"FzMzHNOPfJyOQW+NucB/N7OHNvtyyJLqEalSfCgY6/KoHB+epvDNsouI7Ys2NJrfI2GNIUt4GgHz6JLz",
+	"05FUHjDSWH0TCt2v60al7hKZwCmuA9Rqt2oDGhESpezaBqOlfQRS1u2zgUzY6uj8uSfs7dlSsx6p+wRq",
+	"8CC9KGU9Umc0Mbahzh8bLsnr8YxckqmGCn0jxmI20ESmeneN9qZuPl6LU++j/F9m9W630ymdUq4x2ZxZ",
+	"fgmbxJcZ9D87rW0/1x1kYqFtraIl6/lSNvN9XvzwDwdNjLawj6g0ujEX5zZMtWSxNmvWAisNzGn3BkA9",
+	"ZkToHsZPDw6arUOjYuw2dQ+cezEVfB6lbBc22l1dHJg93TwNCJZOTRj0zUA1W2vXXnw0Kw2+F/bUZYKw",
+	"JGFpklsJ78toM+dXfa4r98KuEDV2+Y/JDx8kf/Xh9PLHD6fTV9+Y/724fHX5j8+Wr+9CVXZ9nwh7wB5s",
+	"H1idGSTOdHOfVDPinYHNBNgsC8nC2pAMOJXreCCNzMBXdGLc1wb5GUqv0KyEpSCCsQiIdNE7J/XcCIS8",
+	"CpzSgKBbh8Zefubtx7sBoTNeMyLeFaGa9Lw93iP16YiHo46w9wCv2rjQxiQc00tQEH3m4PGDVKcJ262m",
+	"t8PdcreUFstLulybLyOUIiQl8zfAN2ySckViSsZcMXL1r+SDTJOAxDsMj/23L56Tq0/hSKZg4A14zLoJ",
+	"G7CEGSHUrn3z+p2TY0et2gL5c/C0DYHrXP4sI2FWPOW3ydyxSQ21xntbV6u57xdqtWtf64NVe/Pb7r6p",
+	"vdV2eFXwBaX4tuHIQ+Lcew2lyU4B141FP2GJi3DslmpyLwaz/xv+w7YRqUqmZBrthqXCm5R/tt7nl99K",
+	"vlxSiE1iKrINixH35SKiS4qyQTOPELuVA7MgVVl1D8iPRF8vdoB3aSmakYtuFmEz4mVtib4V2I9bYD/2",
+	"ziF2fYKcet6myoxdH7GL69ydlaz3MytHb6+NCBIuwVY2vs/FbKbSDkMk3iWR6XBEPD6gBjklgk07wsUD",
+	"CTeeThyROiLdhNQZk1Spe4OpqXXdm01kDf1Q5lKMRC3v5aI7AlULYe39imfwFtNyaz3U5452bRXEsgpi",
+	"Zp8tVBfNZdRFa0PqwjWG2aqNL7tftd0AgEDJ9khAJkxOYuZaSaAbr1ZwIPap1jQcWTxmhTORpz1Pvas3",
+	"2d0FftO1eQb/d5NocI2sc+Sn2CgXDw4XoRxjseaAxyzLgaVJwlmyBwwEwGnXwPGXk4lHUA6jRrR1/KTW",
+	"rj0bPH0SHTxtPn16FH4VPTl+RlsDRulBeHxMo4PmMT3sD44GzX6rf9B/2mqFUfM4ehI2j/sHg4MDevDU",
+	"jMX/ymrt5tOjw1YzsO+qu7yAXqH3S/7iFjV/8TbDIya6zq3wHeU/Mqmr0GhZF41WXiXGbkBkHGWZu1uw",
+	"Pss71zARkd44jTWf0ETvD2Qy3ouopj20jyF0QBMNdRAR6Znd3guItJUUdNoR/UsAPijS88+VDDXTe0on",
+	"jI7tWD13VHouaA4JRWvC2jNKzBk1NqgSfDBw0DWom7uERjjmn+++P91rHT8hjueDTEc8BjPY3I6L4Qkx",
+	"91II8vjupx+ef//irPvq9J+7p2dnp8+/f/Xix7Pu1/9y9uIdGTJNjpqH2JpqPNGX0NZekaNWK3AVKSMu",
+	"hmZK52yiG+SnSSxpxC1yEGhxcAm0zD7pCBt7QQJVLHTFFAj7aBvw5BuD1FsHB7sBURKyEzrhLOqIFO5D",
+	"BDPPEKW4tEwRrk+IlxXY+yd2aSYnpCbQ6WfEElZup5vxZsXsMuxzZi1hAziqu4ROSV9Gl1WZ4UwmVoAz",
+	"WsfHAFrI2uYvk+N2MhcyM0hP7hj7jb+EO8MmazDxLVM9lPgLeDEhFdjkPHHpoKoHyGV9eX7bk/8uv+19",
+	"5O5bmdpexs/xD5D5rgQj0OeCwqznFq9WcqKLg0wSszu0xUubF7bs0Lmf8wv+Ln9KiRbxraAUtyp8PRW+",
+	"ugKvUt6eqJuyhGUEzijIjAthBCBXmSvxe7B6Nmz7nu/8PeeK6dF3T1q5S+hnbx0P74JQ1MH1TKwb/ea0",
+	"sLEcQE0gqfYajtn+b/kfi5I+38ipqDAiVpDuN9FspRvWrI0Xz3WWo/kt9iQ1h97YnM9xQnvfcDWRGAAF",
+	"G89c42xKLsiLMzpL6FHyy3ljOl9EtD/Nbf/Uqf3xt3/r1MpAgp5SdYGW+Ydz85IDW6kCE2ksHO/xxvDd",
+	"DgQcULbc1xyA9f0mB96cUD3yGZXzw1KbtXRWgaq+rziaaNbu+aH3Ba14jYDgilCi2XgSU422eraxje0X",
+	"EBsYNjq6z8BgPnG9dmNa1Wr3Oczjx8I0bh2W/n6zcZ9NwWGaTS+bas3pa9Ety8aIUdtXBL6XTi230CjJ",
+	"Wi0wEaHh4zaG8WyyRHA3h+GuERiagVSKNI6XNkHmt9X1IMrCWXjksSPr1RYe2VahQFBhmkjNXLhBprov",
+	"P246XlQhmCA3tJcwKDNcvQ/OEgGpt1kHMkYgc0Wk8J+97ooiezCXXrtQegRk/eG5QgL/gFDb3rm3b+fc",
+	"w67I0OdAgXhE1CgXRArWER7BMXKJmK9JzOiFuRxn0qfh+TAx7w5lrAJxCq3Qgo5gF0xgqwAz+gfZJ0lq",
+	"Xt+Uh8zFzd69OnsDfdpZYguaENOqbKkninKZ0OSSDCiP04SRug0M4QOZOcjBYLdBoLp0TM1aZ9dy1RHY",
+	"yg3aILh9AkEJfKJ6D8VEG37Dol7eYwrntQNDTGJjXWZvAGugSL1nxujaX+KKAi+iv2OJlojfxdPU6IiO",
+	"OJtZUIjtwWB9+bHLo15AWKxYHvOzX1njx7xdczJ2FDHSDGgaeVzcILMjqBFNWER6VhX0OsKO2SA/5Mue",
+	"x5Jmxq7/IPbemmXYO5NBR7zNUiC7J2hrooA3m6D3lrVJJz04OAztp/AHI7/gh3YDo5DHr973go5AfDR2",
+	"1e4lV58GDTsKmPyZdsFf9LIuFO5AjKgyW7dBTkVHQMp+R9mTE1Lj40KlcO801XLvXdofcw11Imjbkvrb",
+	"b5+Tw6eHR7ukn+qgI2J+zpAmHMOe36U8HDEIsUUKrelYyon9fYO8FiGz8TeO3cNDOeEuGJC9wR1F3sEO",
+	"lTHctmd+0sW/sLlRb9dhtu2+hR3l6Ims9evesZJZi0ISyskl4WIIbZHgxeO+8+/HFRGMQ/ORrEehG1pg",
+	"SBO1BGzTo1Zrdpl3FLE7CBZcSISbExpFCVPKNgcRMtteeJ7sQbcEB1yRgREbED+HHxSsWBvFxdm725ZF",
+	"ct8xEb0w94GdeaeQ8nz2XR6B+lkidNKqvQ9qYWiuzuyhP+fEPhBQZB+N1fQ1Uq8E5q289JHjDGidkoQP",
+	"rz6RiApAmrtuY0eNFrzH5zKJOI0ZBjuWtU7ylV0F9N1aed3YeKJVrX0Q1FBCrtSusdJK9fqsWIoXu2//",
+	"PMST3HCzWNaqPD4oABZxx+Uye3nMo+POWfq2JVNOWMgn3JL71MaNWKZ9pv3NE1TuqTmRA7gKwXybGQyD",
+	"qGC5G7H+wtt5zm4nvxTM9PcEZfesC7CybV0NDclf7tKb+bXV+q8oj6uZ74yygBZ9TvRa1xFEHC7JtjPa",
+	"TUN5IFKcWrQmfv+SOLjV0nG7MUuG7FZs70Le2ll7AQFoVlABkyRj6Aks0T5TaXLBL2RibWczU4csgraS",
+	"2JgLu4twgTVVXHdEvYfXdrnQ0hiCuw3ytdQj5O/rI5Uq9hkGeuApV2y3QX4Y7AF8EOyOuTvuKIzklWjQ",
+	"V+a6m0IWg8+qac3KlIUGVsGAwWPfDlrxwQMPfyvHHR6B0nFUbzW7TUG1rizbWxg3+cLw775JsgjQeLgh",
+	"QKOTQTYjAFgBI6SiLbbxS8M2grzzc9LESFFChURXsC9TnaN43I5fSRcjR+uthsLK0C5Qnk15hIXSxvUu",
+	"KY/OapfL66PJfHn0XHU0lBaUlUfbG/tRScqhD3TizTVAs8BjXZcQSNNEClLv1Po0PM9dbft8NijTqZWW",
+	"G5xGEcaPLTPwnbq/ffhF7S+Sh9x4oCGdQFexaOfqU5hQQSJobXz1CWqc51VdhbA+yjpPujKv1ULrdmlu",
+	"sWh5xQcv1ej4lMczOZX5RYKd3cVd4XJsKyzcctq5eXAEWDA0KzIdbN1e3Jlde9xXMbvQiH5xsQBvYUf1",
+	"bG7CLiDH+8Xrnc8Nt0CR68UdsziylU2FWPMqmgLowTakJuYEIl71o9T3QhqeTiYsvvpE4mzV2oTHJJRi",
+	"wJMxI/GODaCoNCnwQTSWP1jmWW+TkyHUKwbkbv7sCx2f1kzqeQW51irINRSfVqyZTblhYWaGfPySbDXB",
+	"VER0RQBeKfAGriJIXB5vz2jHBS3Yh2Y6O8TmPYPypLKxAgcymVJjZxZyLDsKUxnFsoTMp2KuAZtxRiPV",
+	"Jj0ME/agy05PIfQA/uoISPb0AJLtso31XkyV7rIkkUmPjGQcqULykWS5x8T8Pp1MEqaUJTi7YIlFsPSw",
+	"vXcvIKwxbJBeQjXrxnzMIcc1oUqjATqSaQIJsYl5SppqOaaahxjgBI/AZXJ2q2gZ/Ujqw0LB5LmG1oPM",
+	"NeQ7BXEm9zn74NIM5WvVgrUqy0PQyYSJCDMPLhCjEFl5fzMRreZ/uSESyD9U12OAChCGR44BAsnkJd81",
+	"JI0RaxJBE588erHAGt08BOhzgX983nXXvpyiWgDoBuQS8FJIDsxCgALCPoZsohEoQOeDHUZ1XUK/HvAs",
+	"WURSoXlMaIE3DpNjGbZYJzQ8N1sQo7h+1mwuItIR2C20iOMIPGiTA2hwfUKomxZ+NU6V7ohfU6kZ4Rq7",
+	"B3mpj/LACC7xQ0YFWDP6R5kqQsMwVcZKSa4+uWYRESMXUieMuAKOYlxlnt59CQoy905z/GXztNk6PDp+",
+	"8tXTZwcrlFasDBr4XF7Jisu5hL6fj9astfQLdCXeZ4l3s6wfdLggvoOmxmY9IRhzG9S5R0GdZD4Dv4rn",
+	"pSYx17ei915DQw8KjQ4y1lSMo2OmIuOmz1GadJzpyACrp2kIRkLOnB3MqZ6M5AfD/04MmC0adIQNbi2m",
+	"ZsXUfswVkob4e9u4jBYNwHVgUSRkyDQibbHDaYF71Yb+8/zMiCoowAadbjEADmkApNRcnLOI1HvwMgAu",
+	"0CP7xP5pvJCeUY4eMMAffgEi4J0Z4GEhAryMeln356AGL2VpDdw8OAL3JXM3voEQPjNKwpWfU/PHgIY6",
+	"Tdiq4ANY4btnUC1fquVRCL52ugkK4XAVFMJhEYWQ7/a1izfK7nJ8j0EI123GTSIRNsXEl4vzLX3qFq5w",
+	"PVwBJGQOUHe1BdCUYeDrsVWsFqeiKyPFP8x3sHGtH8AKOX3zA9Hy3FgorkWEsQB69l5tZ1P3iArlhJU2",
+	"JMdz4szmhxU9XdfpWgibWoqztSIjvoLP01yU07blfzeL4Ll3en30Dk3EL4X2KYfP3iatU9WZz/k9K489",
+	"zDa/bjb743kBrqwCAmlQuYWlTxp440Rk2+kMU8giTajyUEA0jlkSYKooC6JxMUm1aizofnXmPcBNj/J6",
+	"FoyzS7Q0pmQioxSuLazsL7/VkLMVDTcsDseMVElZuOt7/ZZyvMBWg0OpCxxCS00SS8W6Qur8xpHXNvtH",
+	"abwo+IJr0iZhfPV/jQWUEHrBQhJTkmQ3kG64aBUqt3zxF1K5XVAeg1zz2WS3EMtZqfBzht6DswCtQyJJ",
+	"jMT9XCRvWVvQEbM8bvkrmz2VAZ5jLEcspoPnJEKbHB0cevA9eMAdZTvqJ5aO2PZKCchRq9URAvjZUCCM",
+	"uVLmD5mQPo1wAqTewzPVwCJIM19b+gikXphAxkl2RL0H/7DXGsXmrg3I0cEzr4ovf+BIMmRLQ1EGM0+T",
+	"hAlteZQb5PWAhFLYT4tSEuqEXbSCfaShhhJlRqZcqBPMNkPMRllquVZprH4yiS9nRd1DiTs4mTe7zV6W",
+	"tHYhUdYH5qjRaiATPYvNaixtUx0Dy9oFT6SASr527aX8jp0qM2JAfuYiklNFmk1k72ehBvdfpbE2nuS3",
+	"PBxxlsCk9NWn2EyMJsOrT+al9AFv4F/+AjOqx+CcOgEMbeiUZhNzRbNBnoNNR2x9Lxp6irQacBNjzXny",
+	"uixhW/A/R3xoXqGnWjLjrJuzNdTWEN+wy7blHg+GZ5qLrj0dllTp9moymstFQo432pOA0IG2TVfzzb41",
+	"Gb60MAeIJUK9PVAZz7jgii/bE7jekyGobKhPgDS7IDzabZCfgQLkNAzZRLehb+9+qC56qKynI2OtDKBJ",
+	"r7F6pDwnXBFUZcxYJUozGiH8wPiybfLT2bd7T9FwouTr16+Cjuid9PYUMwpXsygg3yZMhCNLkqACMBAS",
+	"OYUuPND+PWesIlR1BFAnkITR6AT7CocsjhW2pjMWEpKY/KkXkN4/mP/bM//3515gVpH2jV1EOwLQBMbZ",
+	"RrpZiOTYXsiWNaS30yP1SUy5sPgFRAC+aDSfHJHJCBhQ3BeInmBRJSDuL/hu7kGb4q+lPP82keNlrz2T",
+	"y14JKEpLBLbE5c8xC7f8DyD2dsEEXeUuPwkHJ176J6+oMIrg25gOh8v/6nWqQzlmmw2nDTEntXw4jU6g",
+	"VnjsfocQwA13umu6MhR3Tf9y+Rmugm3kEROaazC5rcP/6upTTAVn5OXrn75+cWZOlDmKtXbtHw4Pnzi0",
+	"A5gDSYrZjnbt7dUnZcYKGXnJFPk2puO+vKRCKyOqbYgPxGdWQWN3jc0mYFDCliXUzAnPpef88rTs8siE",
+	"M2HWB2ILyHUMe6RdczAqsJshBtKufZtyzUi0w2hKmCYJi9nF1ScSQeo6GTKM7gwY3NcMiS8371S1IB9m",
+	"bCI/urJGFmxRDw63IfKsUFCb0vi8y+3i3SxuCtLTBk2R7sTopMKxqX1DNTsBEXQCgiKWYapZmpy8kpoP",
+	"OiKfMWketJutk9MwTBmPT2Z21MnOn9799Kp+2tztiMW8kdXRW9TEyFxTrU5JmTalijx/95f7Hvi9KcrE",
+	"mLnwuNlikTr8l6ndIFuRABY0MsuYWRi4Pp4NlAEzFjTYfSmHilC8E6lTQTwxuaPAIiBmu+5xsdsgZxZC",
+	"gWcGq5o4ABRdBMSxqsGAvQY5tUND0NfSy1OiuNmaBKUACJKOAIoGMLb6LCt0MXYTmSbgJFb3xP2LlU93",
+	"2BJ3DTWyWOS9ZdDwNmKKhDEbKHL1ryTeMXacosJP1y+HyjCi6v1qUuU2EYhb7b3V3o9De690pKriGvCK",
+	"tuCOh9Qb96UcOr1ZoXLzwMP+b5A8Rz7Qa7rhOl12w8DqVsBuBexWwG5IwD76XraLxNjKZrUv6iy25ELy",
+	"kC0uNN7GYO8yBpu/n20c9gHGYe80sBpKodL4utRrftUqOn9rfyxjf7jTW2GD2PTzqkbISuZFbkusrPBv",
+	"GAB1D/+QgqCZuN0GQpcLhGYLRuqOK8/sv5iSvrz6P5qRCxnSmN1ihNQxOWVyzHE4ZXMjdXfqg4zkPWIa",
+	"XnNH4GmqjKGSkhCqG7i3IPLpHf27i36WSbsG+S6RIuLCE3QHrSct0myRwyNy/MRskmo59FX76GBWDnm1",
+	"OwmdTFhMaEpU+oFpEqWkbzHtK4qNexXl3KrSrSq9kSpdeftXOszugm1U8gFGJb1dXBmZzFTqStFJb+TP",
+	"HaHcCsetcHwswvHxRxSvEUE3jiqam7IwTWDz//Jbrc9owpLTVI/M3vgdCNSSi/Jm9EbhxISN+yyKWOQ6",
+	"qNXH9JyRJBW7gGaOa+3aSOtJe38/NtePpNLtpwdPD8BWts80O/L3jMZ6FED4jwumMCjnGq6aByBcKxYP",
+	"GnkbUHWpNMNg15znQbgwgw0SpkYwVCyHRKba+7l52SU/RuJGCJ3yBEpplBnJeEJcDAmwbUDDtb6CRmT+",
+	"iPDTsjHzEt6BTAh+5f8Svyz5JRDqO3mjoHV+KBPcTEaEKdJnsYS+ot5wPglJ2ajPi0PUO7VfUx4YgfFr",
+	"yuLYu2WntuuNa6V92ZCv86qciU+Ygt3VzMpx7RU1+s9uJdP8mD8nXGsmAlfvxKJ8AGU2nHFMI6qpN1p+",
+	"QcmAX6cKN5fxeUVEkyAnRJnImIeceRvPEa/88V//u1eNOaaTCRdDfx/a/mIVry+neTFeuSL1kMaxCvKT",
+	"HmTgLiRuUgH4ZHwwIGaxdwPnQ6vARxmpGRIZNw1vZrngKJsaTyIyoYk2D10fpVwpDjcXUlOewN0QNaP+",
+	"+Nu/7boTQYcJg45ebqF4QsYYVvVvzfOIbtnCvGGJkoIivZztEWhZJVl2+NwTBa5fpLk4HLHQrGJeFJLd",
+	"MxugbC+NJEQIhixCQn8snGWiIBEiro2M/P8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

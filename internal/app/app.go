@@ -20,6 +20,7 @@ import (
 	"github.com/guichet/guichet/internal/httpapi"
 	"github.com/guichet/guichet/internal/ingest"
 	"github.com/guichet/guichet/internal/jobs"
+	"github.com/guichet/guichet/internal/outmail"
 	"github.com/guichet/guichet/internal/store"
 )
 
@@ -45,6 +46,8 @@ type Main struct {
 	// Watcher wakes fetches with IMAP IDLE; Start runs it when enabled.
 	Watcher   *ingest.Watcher
 	stopWatch func()
+	// Sender sends outgoing mail (issue 5); Open builds it.
+	Sender *outmail.Sender
 }
 
 // NewLogger returns the logger the configuration asks for.
@@ -117,6 +120,9 @@ func (m *Main) Open(ctx context.Context, insertOnly bool) error {
 	m.Fetcher = &ingest.Fetcher{Store: m.Store, Blobs: opts.Blobs, Log: m.Log, Holder: leaseHolder()}
 	svc.Mail = mailJobs{m}
 	svc.MailQueue = mailQueueJobs{m} // the mail queue: reminders and archive moves
+	// Outgoing mail (issue 5).
+	m.Sender = &outmail.Sender{Store: m.Store, Log: m.Log}
+	svc.Outgoing = outgoingJobs{m}
 	return m.Store.Seed(ctx)
 }
 
@@ -124,7 +130,8 @@ func (m *Main) storeOptions(box *auth.Box) store.Options {
 	c := &m.Config
 	return store.Options{Now: m.Now, Logger: m.Log, Hasher: m.Hasher, Box: box, SigningKeyPEM: c.JWTSigningKey,
 		Issuer: c.JWTIssuer, Audience: c.JWTAudience, AccessTTL: c.AccessTokenTTL, RefreshTTL: c.RefreshTokenTTL,
-		LoginFreeFailures: c.LoginFreeFailures, IdempotencyTTL: c.IdempotencyTTL, MaxAttachmentBytes: c.MaxAttachmentBytes}
+		LoginFreeFailures: c.LoginFreeFailures, IdempotencyTTL: c.IdempotencyTTL, MaxAttachmentBytes: c.MaxAttachmentBytes,
+		AutoMailPerHour: c.AutoMailPerHour}
 }
 
 // blobStore keeps attachments next to the SQLite file in the embedded
@@ -142,7 +149,7 @@ func (m *Main) Handler() (http.Handler, error) {
 	return httpapi.New(&m.Config, httpapi.Services{Agents: m.Store, Auth: m.Store, Contacts: m.Store,
 		Audit: m.Store, Tickets: m.Store, Mailboxes: m.mailboxes(), Intervenants: m.Store, Interactions: m.Store, Procedures: m.Store, Settings: m.Store, Health: m, Idempotency: m.Store,
 		Messages: m.Store, Appointments: m.Store, Directory: m.Store, Reception: m.Store, Mail: m.Store,
-		MailQueue: m.Store}, m.Spec, m.Log)
+		MailQueue: m.Store, OutMail: m.Store}, m.Spec, m.Log)
 }
 
 // Ping checks the database.

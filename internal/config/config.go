@@ -50,6 +50,10 @@ type Config struct {
 	// IMAPIdle keeps an IMAP IDLE connection per mailbox (where the server
 	// offers it) to fetch new mail at once rather than at the next poll.
 	IMAPIdle bool
+	// AutoMailPerHour caps the automatic mail (client notifications,
+	// absence replies; never agents' replies) to one address per clock
+	// hour, counted in the database.
+	AutoMailPerHour int
 }
 
 // Default returns the settings used when nothing is configured.
@@ -72,6 +76,7 @@ func Default() Config {
 		LoginFreeFailures:  5,
 		IdempotencyTTL:     24 * time.Hour,
 		JobWorkers:         10,
+		AutoMailPerHour:    5,
 	}
 }
 
@@ -123,6 +128,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxAttachmentBytes < 1 {
 		bad("GUICHET_MAX_ATTACHMENT_BYTES", "must be at least 1, got %d", c.MaxAttachmentBytes)
+	}
+	if c.AutoMailPerHour < 1 {
+		bad("GUICHET_AUTO_MAIL_PER_HOUR", "must be at least 1, got %d", c.AutoMailPerHour)
 	}
 	if c.MaxBodyBytes < 1024 {
 		bad("GUICHET_MAX_BODY_BYTES", "must be at least 1024, got %d", c.MaxBodyBytes)

@@ -45,6 +45,7 @@ func settings(c *Config) []setting {
 		{"GUICHET_JOB_WORKERS", "job-workers", "background jobs run at once", false, (*intValue)(&c.JobWorkers)},
 		{"GUICHET_INSTANCE_ID", "instance-id", "id in the loop header of the mail Guichet sends (its own mail is never a request); empty: derived from the secret key", false, (*stringValue)(&c.InstanceID)},
 		{"GUICHET_IMAP_IDLE", "imap-idle", "listen with IMAP IDLE (one connection per mailbox and process) to fetch new mail at once; polling goes on regardless", false, (*boolValue)(&c.IMAPIdle)},
+		{"GUICHET_AUTO_MAIL_PER_HOUR", "auto-mail-per-hour", "automatic mails (client notifications, absence replies) per recipient address and clock hour; more are suppressed (rate_limited)", false, (*intValue)(&c.AutoMailPerHour)},
 	}
 }
 

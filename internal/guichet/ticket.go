@@ -302,8 +302,11 @@ type DevTicket struct {
 // ClientNotification is a message to the client waiting in the outbox.
 type ClientNotification struct {
 	ID, TicketID, ContactID, Template, Status string
-	Data                                      json.RawMessage
-	CreatedAt                                 time.Time
+	// Reason says why it was suppressed or failed; OutboxID is the
+	// outgoing mail that carries it.
+	Reason, OutboxID string
+	Data             json.RawMessage
+	CreatedAt        time.Time
 }
 
 // AgentNotification tells an agent about a ticket.

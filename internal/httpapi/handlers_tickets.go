@@ -292,7 +292,8 @@ func (s *Server) ListClientNotifications(ctx context.Context, r api.ListClientNo
 	for _, n := range page.Items {
 		out.Items = append(out.Items, api.ClientNotification{Id: parseUUID(n.ID), TicketId: parseUUID(n.TicketID),
 			ContactId: nullableUUID(n.ContactID), Template: n.Template, Data: jsonObject(n.Data),
-			Status: api.ClientNotificationStatus(n.Status), CreatedAt: n.CreatedAt})
+			Status: api.ClientNotificationStatus(n.Status), Reason: nullableString(n.Reason),
+			OutgoingMailId: nullableUUID(n.OutboxID), CreatedAt: n.CreatedAt})
 	}
 	return api.ListClientNotifications200JSONResponse(out), nil
 }

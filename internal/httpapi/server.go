@@ -106,6 +106,10 @@ type Services struct {
 	// MailQueue: claim, release, process, reassign and move queue items
 	// (issue 5, the queue).
 	MailQueue guichet.MailQueueService
+
+	// OutMail sends agents' replies and forwards by email (issue 5,
+	// outgoing mail).
+	OutMail guichet.OutMailService
 }
 
 // Server implements api.StrictServerInterface.

@@ -43,6 +43,9 @@ type Services struct {
 	// MailQueue reminds unprocessed queue items and archives processed
 	// mail on the server (mailqueue.go).
 	MailQueue MailQueue
+	// Outgoing sends mail and turns client notifications into mail
+	// (issue 5, outgoing mail).
+	Outgoing OutgoingMail
 }
 
 // reminderWorker delivers the reminders procedures schedule (a dev ticket
@@ -139,6 +142,9 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 	river.AddWorker(workers, &mailboxFetchWorker{svc: svc})
 	river.AddWorker(workers, &blobSweepWorker{svc: svc})
 	mailQueue := registerMailQueue(workers, svc) // the mail queue
+	// Outgoing mail (issue 5).
+	river.AddWorker(workers, &mailSendWorker{svc: svc})
+	river.AddWorker(workers, &notificationSweepWorker{svc: svc})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
@@ -151,6 +157,10 @@ func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(BlobSweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return BlobSweepArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Outgoing mail (issue 5).
+		river.NewPeriodicJob(river.PeriodicInterval(NotificationSweepInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return NotificationSweepArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	periodic = append(periodic, mailQueue...)

@@ -100,11 +100,14 @@ func TestRegister(t *testing.T) {
 	if workers == nil {
 		t.Fatal("no workers")
 	}
-	if len(periodic) != 5 {
-		t.Fatalf("%d periodic jobs, want 5 (the clean-up, the missed-check sweep, the fetch scheduler, the blob sweep and the queue reminders)", len(periodic))
+	if len(periodic) != 6 {
+		t.Fatalf("%d periodic jobs, want 6 (the clean-up, the missed-check sweep, the fetch scheduler, the blob sweep, the queue reminders and the client notification sweep)", len(periodic))
 	}
 	if u := (QueueRemindersArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > QueueRemindersInterval {
 		t.Errorf("queue reminders unique by period %s, want at most %s", u.ByPeriod, QueueRemindersInterval)
+	}
+	if u := (NotificationSweepArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > NotificationSweepInterval {
+		t.Errorf("notification sweep unique by period %s, want at most %s", u.ByPeriod, NotificationSweepInterval)
 	}
 	if u := (FetchSchedulerArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > FetchSchedulerInterval {
 		t.Errorf("fetch scheduler unique by period %s, want at most %s", u.ByPeriod, FetchSchedulerInterval)

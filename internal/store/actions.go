@@ -49,13 +49,15 @@ type outboxRow struct {
 	Template  string     `bun:"template"`
 	Data      string     `bun:"data"`
 	Status    string     `bun:"status"`
+	Reason    *string    `bun:"reason"`
+	OutboxID  *string    `bun:"outbox_id"`
 	CreatedAt time.Time  `bun:"created_at"`
 	SentAt    *time.Time `bun:"sent_at"`
 }
 
 func (r *outboxRow) domain() guichet.ClientNotification {
 	return guichet.ClientNotification{ID: r.ID, TicketID: r.TicketID, ContactID: deref(r.ContactID), Template: r.Template,
-		Status: r.Status, Data: json.RawMessage(r.Data), CreatedAt: r.CreatedAt}
+		Status: r.Status, Reason: deref(r.Reason), OutboxID: deref(r.OutboxID), Data: json.RawMessage(r.Data), CreatedAt: r.CreatedAt}
 }
 
 type agentNotificationRow struct {

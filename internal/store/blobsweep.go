@@ -27,6 +27,7 @@ var blobColumns = []struct{ table, column string }{
 	{"mandates", "document_blob_key"},
 	{"mail_attachments", "blob_key"},
 	{"mail_messages", "raw_blob_key"},
+	{"mail_outbox", "blob_key"},
 }
 
 // usedBlobs returns those of keys that some row names.

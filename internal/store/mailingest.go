@@ -297,7 +297,10 @@ func (s *Store) ingestOne(ctx context.Context, tx *Tx, mb *mailboxRow, in *Inbou
 		}
 	}
 	mc.row.RoutingReason = r.Reason
-	return nil, s.insertMessage(ctx, tx, mc, r.Item)
+	if err := s.insertMessage(ctx, tx, mc, r.Item); err != nil || safe {
+		return nil, err
+	}
+	return nil, s.absenceReply(ctx, tx, mc)
 }
 
 // stableMessageID keeps an id an index can hold: a very long one is

@@ -44,6 +44,9 @@ type Options struct {
 	// InstanceID is this installation's id in the loop header of the mail
 	// it sends: mail carrying it is its own, never a new request.
 	InstanceID string
+	// AutoMailPerHour caps the automatic mail (notifications, absence
+	// replies) to one address per clock hour (0: DefaultAutoMailPerHour).
+	AutoMailPerHour int
 }
 
 // Store implements the domain services on one database.

@@ -80,13 +80,13 @@ func mergePair(ctx context.Context, tx *Tx, idOrNumber, into string) (*ticketRow
 }
 
 // moveTicketContent moves events, clocks, dev tickets, notifications,
-// attachments and links from one ticket to another; a link between the two
+// attachments, outgoing mail and links from one ticket to another; a link between the two
 // is dropped.
 func (s *Store) moveTicketContent(ctx context.Context, tx *Tx, from, to string) error {
 	if err := s.dropDuplicateAttachments(ctx, tx, from, to); err != nil {
 		return err
 	}
-	for _, table := range []string{"ticket_events", "ticket_clocks", "dev_tickets", "client_notifications", "agent_notifications", "attachments"} {
+	for _, table := range []string{"ticket_events", "ticket_clocks", "dev_tickets", "client_notifications", "agent_notifications", "attachments", "mail_outbox"} {
 		if _, err := tx.NewUpdate().Table(table).Set("ticket_id = ?", to).Where("ticket_id = ?", from).Exec(ctx); err != nil {
 			return fmt.Errorf("move %s: %w", table, err)
 		}

@@ -12,6 +12,7 @@ CREATE TABLE blob_sweeps (
 CREATE INDEX mail_attachments_blob_idx ON mail_attachments (blob_key) WHERE blob_key IS NOT NULL;
 CREATE INDEX mail_messages_raw_blob_idx ON mail_messages (raw_blob_key) WHERE raw_blob_key IS NOT NULL;
 CREATE INDEX mandates_document_blob_idx ON mandates (document_blob_key) WHERE document_blob_key IS NOT NULL;
+CREATE INDEX mail_outbox_blob_idx ON mail_outbox (blob_key) WHERE blob_key IS NOT NULL;
 
 -- A processed mail gives its attachments to the tickets it goes to, once
 -- each: their digest tells them apart.
