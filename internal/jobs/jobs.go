@@ -89,18 +89,6 @@ func (CleanupArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: 10 * time.Minute}}
 }
 
-type cleanupWorker struct {
-	river.WorkerDefaults[CleanupArgs]
-	svc *Services
-}
-
-func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) error {
-	if _, err := w.svc.Maintenance.PurgeExpired(ctx); err != nil {
-		return fmt.Errorf("cleanup: %w", err)
-	}
-	return nil
-}
-
 // BlobSweepInterval is how often unused blobs are looked for.
 const BlobSweepInterval = time.Hour
 
@@ -115,56 +103,19 @@ func (BlobSweepArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: BlobSweepInterval}}
 }
 
-type blobSweepWorker struct {
-	river.WorkerDefaults[BlobSweepArgs]
-	svc *Services
-}
-
-func (w *blobSweepWorker) Work(ctx context.Context, _ *river.Job[BlobSweepArgs]) error {
-	if _, err := w.svc.Maintenance.SweepOrphanBlobs(ctx); err != nil {
-		return fmt.Errorf("blob sweep: %w", err)
-	}
-	return nil
-}
-
 // CleanupInterval is how often expired records are purged.
 const CleanupInterval = 15 * time.Minute
 
 // Register returns the workers and periodic jobs, bound to svc.
 func Register(svc *Services) (*river.Workers, []*river.PeriodicJob) {
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &cleanupWorker{svc: svc})
 	river.AddWorker(workers, &reminderWorker{svc: svc})
-	river.AddWorker(workers, &missedChecksWorker{svc: svc})
 	river.AddWorker(workers, &legalRequestWorker{svc: svc})
 	river.AddWorker(workers, &messageFollowUpWorker{svc: svc})
-	river.AddWorker(workers, &fetchSchedulerWorker{svc: svc})
 	river.AddWorker(workers, &mailboxFetchWorker{svc: svc})
-	river.AddWorker(workers, &blobSweepWorker{svc: svc})
-	mailQueue := registerMailQueue(workers, svc) // the mail queue
-	// Outgoing mail (issue 5).
+	river.AddWorker(workers, &mailArchiveWorker{svc: svc})
 	river.AddWorker(workers, &mailSendWorker{svc: svc})
-	river.AddWorker(workers, &notificationSweepWorker{svc: svc})
-	periodic := []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}),
-		river.NewPeriodicJob(river.PeriodicInterval(MissedChecksInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return MissedChecksArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}),
-		river.NewPeriodicJob(river.PeriodicInterval(FetchSchedulerInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return FetchSchedulerArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}),
-		river.NewPeriodicJob(river.PeriodicInterval(BlobSweepInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return BlobSweepArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}),
-		// Outgoing mail (issue 5).
-		river.NewPeriodicJob(river.PeriodicInterval(NotificationSweepInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return NotificationSweepArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}),
-	}
-	periodic = append(periodic, mailQueue...)
-	return workers, periodic
+	return workers, periodic(workers, svc)
 }
 
 // MissedChecksInterval is how often missed mailbox checks are looked for:
@@ -181,16 +132,4 @@ func (MissedChecksArgs) Kind() string { return "mailbox_missed_checks" }
 // InsertOpts keeps one sweep per period across replicas.
 func (MissedChecksArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: MissedChecksInterval}}
-}
-
-type missedChecksWorker struct {
-	river.WorkerDefaults[MissedChecksArgs]
-	svc *Services
-}
-
-func (w *missedChecksWorker) Work(ctx context.Context, _ *river.Job[MissedChecksArgs]) error {
-	if _, err := w.svc.Mailboxes.SweepMissedChecks(ctx); err != nil {
-		return fmt.Errorf("missed checks: %w", err)
-	}
-	return nil
 }

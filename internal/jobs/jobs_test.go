@@ -69,12 +69,22 @@ func (m *countingMaintenance) snapshot() (calls, firstPurged int, firstErr error
 	return m.calls, firstPurged, firstErr
 }
 
+// sweepFor is the worker of the sweep whose arguments are T.
+func sweepFor[T river.JobArgs](svc *Services) *sweepWorker[T] {
+	for _, s := range sweeps(svc) {
+		if _, ok := s.args.(T); ok {
+			return &sweepWorker[T]{what: s.what, run: s.run}
+		}
+	}
+	panic("no sweep")
+}
+
 func TestCleanupWorker(t *testing.T) {
 	t.Parallel()
 	job := &river.Job[CleanupArgs]{}
 	t.Run("PurgesOncePerRun", func(t *testing.T) {
 		m := newCounting(nil, nil)
-		w := &cleanupWorker{svc: &Services{Maintenance: m}}
+		w := sweepFor[CleanupArgs](&Services{Maintenance: m})
 		for range 2 {
 			if err := w.Work(context.Background(), job); err != nil {
 				t.Fatal(err)
@@ -86,7 +96,7 @@ func TestCleanupWorker(t *testing.T) {
 	})
 	t.Run("FailureIsRetried", func(t *testing.T) {
 		boom := errors.New("database unavailable")
-		w := &cleanupWorker{svc: &Services{Maintenance: newCounting(nil, boom)}}
+		w := sweepFor[CleanupArgs](&Services{Maintenance: newCounting(nil, boom)})
 		// A plain error (not JobCancel) makes River retry the job.
 		if err := w.Work(context.Background(), job); !errors.Is(err, boom) {
 			t.Fatalf("Work returned %v, want it to wrap %v", err, boom)

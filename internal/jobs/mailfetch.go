@@ -40,21 +40,6 @@ func (FetchSchedulerArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: FetchSchedulerInterval}}
 }
 
-type fetchSchedulerWorker struct {
-	river.WorkerDefaults[FetchSchedulerArgs]
-	svc *Services
-}
-
-func (w *fetchSchedulerWorker) Work(ctx context.Context, _ *river.Job[FetchSchedulerArgs]) error {
-	if w.svc.Mail == nil {
-		return nil
-	}
-	if _, err := w.svc.Mail.EnqueueDueFetches(ctx); err != nil {
-		return fmt.Errorf("schedule fetches: %w", err)
-	}
-	return nil
-}
-
 type mailboxFetchWorker struct {
 	river.WorkerDefaults[guichet.MailboxFetchJob]
 	svc *Services

@@ -46,21 +46,6 @@ func (QueueRemindersArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: QueueRemindersInterval}}
 }
 
-type queueRemindersWorker struct {
-	river.WorkerDefaults[QueueRemindersArgs]
-	svc *Services
-}
-
-func (w *queueRemindersWorker) Work(ctx context.Context, _ *river.Job[QueueRemindersArgs]) error {
-	if w.svc.MailQueue == nil {
-		return nil
-	}
-	if _, err := w.svc.MailQueue.SweepQueueReminders(ctx); err != nil {
-		return fmt.Errorf("queue reminders: %w", err)
-	}
-	return nil
-}
-
 type mailArchiveWorker struct {
 	river.WorkerDefaults[guichet.MailArchiveJob]
 	svc *Services
@@ -83,16 +68,4 @@ func (w *mailArchiveWorker) Work(ctx context.Context, job *river.Job[guichet.Mai
 		return river.JobCancel(err)
 	}
 	return fmt.Errorf("archive mail item %s: %w", job.Args.MailItemID, err)
-}
-
-// registerMailQueue adds the mail queue's workers and returns its
-// periodic sweep.
-func registerMailQueue(workers *river.Workers, svc *Services) []*river.PeriodicJob {
-	river.AddWorker(workers, &queueRemindersWorker{svc: svc})
-	river.AddWorker(workers, &mailArchiveWorker{svc: svc})
-	return []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(QueueRemindersInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return QueueRemindersArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}),
-	}
 }

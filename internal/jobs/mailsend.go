@@ -59,18 +59,3 @@ func (NotificationSweepArgs) Kind() string { return "client_notification_sweep" 
 func (NotificationSweepArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: NotificationSweepInterval}}
 }
-
-type notificationSweepWorker struct {
-	river.WorkerDefaults[NotificationSweepArgs]
-	svc *Services
-}
-
-func (w *notificationSweepWorker) Work(ctx context.Context, _ *river.Job[NotificationSweepArgs]) error {
-	if w.svc.Outgoing == nil {
-		return nil
-	}
-	if _, err := w.svc.Outgoing.SweepClientNotifications(ctx); err != nil {
-		return fmt.Errorf("sweep client notifications: %w", err)
-	}
-	return nil
-}
