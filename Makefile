@@ -2,7 +2,7 @@
 # block, npm tools by exact version.
 GO ?= go
 REDOCLY ?= @redocly/cli@2.77.0
-PKGS_RACE ?= ./internal/store/... ./internal/httpapi/... ./internal/auth/... ./internal/app/... ./internal/imapsync/... ./internal/smtpsend/...
+PKGS_RACE ?= ./internal/store/... ./internal/httpapi/... ./internal/auth/... ./internal/app/... ./internal/imapsync/... ./internal/smtpsend/... ./internal/ingest/... ./internal/outmail/...
 
 .PHONY: run test test-race generate build lint bench
 
