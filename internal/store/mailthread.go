@@ -126,7 +126,7 @@ func (s *Store) senderMayWrite(ctx context.Context, tx *Tx, t *ticketRow, email 
 		ID  string  `bun:"id"`
 		Org *string `bun:"organisation_id"`
 	}
-	if err := tx.NewSelect().Table("contacts").Column("id", "organisation_id").Where("email = ?", email).Scan(ctx, &contacts); err != nil {
+	if err := tx.NewSelect().Table("contacts").Column("id", "organisation_id").Where("email = ? AND email <> ''", email).Scan(ctx, &contacts); err != nil {
 		return false, fmt.Errorf("sender contacts: %w", err)
 	}
 	for _, c := range contacts {
@@ -135,7 +135,7 @@ func (s *Store) senderMayWrite(ctx context.Context, tx *Tx, t *ticketRow, email 
 		}
 	}
 	var ivs []string
-	if err := tx.NewSelect().Table("intervenants").Column("id").Where("email = ?", email).Scan(ctx, &ivs); err != nil {
+	if err := tx.NewSelect().Table("intervenants").Column("id").Where("email = ? AND email <> ''", email).Scan(ctx, &ivs); err != nil {
 		return false, fmt.Errorf("sender intervenants: %w", err)
 	}
 	for _, iv := range ivs {
@@ -156,7 +156,7 @@ func (s *Store) senderMayWrite(ctx context.Context, tx *Tx, t *ticketRow, email 
 // first, then the oldest; "" when there is none.
 func senderContact(ctx context.Context, tx *Tx, email string) (string, error) {
 	var ids []string
-	err := tx.NewSelect().Table("contacts").Column("id").Where("email = ?", email).
+	err := tx.NewSelect().Table("contacts").Column("id").Where("email = ? AND email <> ''", email).
 		OrderExpr("unidentified, created_at, id").Limit(1).Scan(ctx, &ids)
 	if err != nil {
 		return "", fmt.Errorf("sender contact: %w", err)
@@ -366,7 +366,7 @@ func bounceEffects(ctx context.Context, tx *Tx, mc *mailCtx) error {
 	if !ok || (dsn.Action != "failed" && dsn.Action != "") {
 		return nil
 	}
-	_, err := tx.NewUpdate().Table("contacts").Set("email_bounced_at = ?", tx.Now).Where("email = ?", email).Exec(ctx)
+	_, err := tx.NewUpdate().Table("contacts").Set("email_bounced_at = ?", tx.Now).Where("email = ? AND email <> ''", email).Exec(ctx)
 	return err
 }
 

@@ -17,3 +17,7 @@ CREATE INDEX mail_outbox_blob_idx ON mail_outbox (blob_key) WHERE blob_key IS NO
 -- A processed mail gives its attachments to the tickets it goes to, once
 -- each: their digest tells them apart.
 ALTER TABLE mail_attachments ADD COLUMN sha256 text NOT NULL DEFAULT '';
+
+-- A mail's sender is looked up among intervenants too (a mandated one may
+-- write on the client's tickets).
+CREATE INDEX intervenants_email_idx ON intervenants (email) WHERE email <> '';
