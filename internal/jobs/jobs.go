@@ -83,12 +83,6 @@ type CleanupArgs struct{}
 // Kind names the job in River.
 func (CleanupArgs) Kind() string { return "cleanup_expired" }
 
-// InsertOpts makes the clean-up unique per period so that replicas never
-// pile them up.
-func (CleanupArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: 10 * time.Minute}}
-}
-
 // BlobSweepInterval is how often unused blobs are looked for.
 const BlobSweepInterval = time.Hour
 
@@ -97,11 +91,6 @@ type BlobSweepArgs struct{}
 
 // Kind names the job in River.
 func (BlobSweepArgs) Kind() string { return "blob_sweep" }
-
-// InsertOpts keeps one sweep per period across replicas.
-func (BlobSweepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: BlobSweepInterval}}
-}
 
 // CleanupInterval is how often expired records are purged.
 const CleanupInterval = 15 * time.Minute
@@ -128,8 +117,3 @@ type MissedChecksArgs struct{}
 
 // Kind names the job in River.
 func (MissedChecksArgs) Kind() string { return "mailbox_missed_checks" }
-
-// InsertOpts keeps one sweep per period across replicas.
-func (MissedChecksArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: MissedChecksInterval}}
-}

@@ -113,21 +113,15 @@ func TestRegister(t *testing.T) {
 	if len(periodic) != 6 {
 		t.Fatalf("%d periodic jobs, want 6 (the clean-up, the missed-check sweep, the fetch scheduler, the blob sweep, the queue reminders and the client notification sweep)", len(periodic))
 	}
-	if u := (QueueRemindersArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > QueueRemindersInterval {
-		t.Errorf("queue reminders unique by period %s, want at most %s", u.ByPeriod, QueueRemindersInterval)
-	}
-	if u := (NotificationSweepArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > NotificationSweepInterval {
-		t.Errorf("notification sweep unique by period %s, want at most %s", u.ByPeriod, NotificationSweepInterval)
-	}
-	if u := (FetchSchedulerArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > FetchSchedulerInterval {
-		t.Errorf("fetch scheduler unique by period %s, want at most %s", u.ByPeriod, FetchSchedulerInterval)
-	}
-	if u := (MissedChecksArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > MissedChecksInterval {
-		t.Errorf("missed-check sweep unique by period %s, want at most %s", u.ByPeriod, MissedChecksInterval)
-	}
-	if u := (CleanupArgs{}).InsertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > CleanupInterval {
-		t.Errorf("clean-up unique by period %s, want a period within the %s interval so that replicas do not pile them up",
-			u.ByPeriod, CleanupInterval)
+	kinds := map[string]bool{}
+	for _, s := range sweeps(&Services{}) {
+		if u := s.insertOpts().UniqueOpts; u.ByPeriod <= 0 || u.ByPeriod > s.every {
+			t.Errorf("%s unique by period %s, want at most its interval %s", s.args.Kind(), u.ByPeriod, s.every)
+		}
+		if kinds[s.args.Kind()] {
+			t.Errorf("two sweeps named %s", s.args.Kind())
+		}
+		kinds[s.args.Kind()] = true
 	}
 }
 

@@ -35,11 +35,6 @@ type FetchSchedulerArgs struct{}
 // Kind names the job in River.
 func (FetchSchedulerArgs) Kind() string { return "mailbox_fetch_scheduler" }
 
-// InsertOpts keeps one scheduler run per period across replicas.
-func (FetchSchedulerArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: FetchSchedulerInterval}}
-}
-
 type mailboxFetchWorker struct {
 	river.WorkerDefaults[guichet.MailboxFetchJob]
 	svc *Services

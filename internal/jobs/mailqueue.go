@@ -41,11 +41,6 @@ type QueueRemindersArgs struct{}
 // Kind names the job in River.
 func (QueueRemindersArgs) Kind() string { return "mail_queue_reminders" }
 
-// InsertOpts keeps one sweep per period across replicas.
-func (QueueRemindersArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: QueueRemindersInterval}}
-}
-
 type mailArchiveWorker struct {
 	river.WorkerDefaults[guichet.MailArchiveJob]
 	svc *Services

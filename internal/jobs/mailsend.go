@@ -54,8 +54,3 @@ type NotificationSweepArgs struct{}
 
 // Kind names the job in River.
 func (NotificationSweepArgs) Kind() string { return "client_notification_sweep" }
-
-// InsertOpts keeps one sweep per period across replicas.
-func (NotificationSweepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: NotificationSweepInterval}}
-}

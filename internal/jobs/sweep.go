@@ -20,6 +20,11 @@ type sweep struct {
 	add   func(*river.Workers)
 }
 
+// insertOpts keeps one run of the sweep per period across replicas.
+func (s sweep) insertOpts() *river.InsertOpts {
+	return &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: s.every}}
+}
+
 // sweepWorker runs a sweep.
 type sweepWorker[T river.JobArgs] struct {
 	river.WorkerDefaults[T]
@@ -81,8 +86,9 @@ func periodic(workers *river.Workers, svc *Services) []*river.PeriodicJob {
 	for _, s := range list {
 		s.add(workers)
 		args := s.args
+		opts := s.insertOpts()
 		out = append(out, river.NewPeriodicJob(river.PeriodicInterval(s.every),
-			func() (river.JobArgs, *river.InsertOpts) { return args, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+			func() (river.JobArgs, *river.InsertOpts) { return args, opts }, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	return out
 }
