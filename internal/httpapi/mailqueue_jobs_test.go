@@ -79,6 +79,10 @@ func TestMailQueueArchive(t *testing.T) {
 		// may name another mail now, so nothing is moved.
 		setImap(t, mt, id, map[string]any{"archive_folder": "Archives"})
 		renum := mt.queueMail(t, p.agent, "archive", id, "m.loubet@example.fr", "Dossier renuméroté")
+		// The settings' change queued a fetch of its own: were it to run
+		// after the reset, it would resynchronise the location by
+		// Message-ID, and the move would then rightly succeed.
+		mt.quiesce(t)
 		if _, err := mt.srv.ResetUIDValidity("archive", "INBOX"); err != nil {
 			t.Fatal(err)
 		}
