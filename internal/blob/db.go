@@ -45,6 +45,10 @@ func NewDB(write, read *bun.DB) *DB {
 // parameterless queries use the simple protocol, see store.openBunDB).
 type chunkSQL struct {
 	insert, load string
+	// single inserts a blob of one chunk and its row in one statement
+	// (PostgreSQL only: SQLite has no INSERT in WITH). set_config(…,
+	// true) is SET LOCAL in a function, which a statement can call.
+	single string
 }
 
 func chunkQueries(d dialect.Name) chunkSQL {
@@ -55,6 +59,9 @@ func chunkQueries(d dialect.Name) chunkSQL {
 	if d == dialect.PG {
 		q.insert = "INSERT INTO blob_chunks (blob_key, seq, data) VALUES ($1, $2, $3)"
 		q.load = "SELECT data FROM blob_chunks WHERE blob_key = $1 AND seq = $2"
+		q.single = `WITH chunk AS (INSERT INTO blob_chunks (blob_key, seq, data) VALUES ($1, 0, $2))
+INSERT INTO blobs (key, size, sha256, content_type, created_at)
+SELECT $1, $3, $4, $5, $6 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed`
 	}
 	return q
 }
@@ -73,13 +80,25 @@ type blobRow struct {
 // one transaction, which any failure rolls back.
 func (s *DB) Put(ctx context.Context, r io.Reader, max int64) (Info, error) {
 	key := newKey()
+	m := newMeter(ctx, r, max)
+	arr := chunkBuffers.Get().(*[ChunkSize]byte)
+	defer chunkBuffers.Put(arr)
+	buf := arr[:]
+	// The first chunk is read before the transaction opens: most blobs
+	// (mails, scanned pages) are that chunk alone.
+	n, err := readChunk(m, buf)
+	if err != nil && err != io.EOF {
+		return Info{}, putErr(err)
+	}
+	if err == io.EOF && s.sql.single != "" {
+		return s.putSingle(ctx, key, m, buf[:n])
+	}
 	var info Info
-	err := s.write.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = s.write.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.relaxCommit(ctx, tx); err != nil {
 			return err
 		}
-		m := newMeter(ctx, r, max)
-		if err := s.insertChunks(ctx, tx, key, m); err != nil {
+		if err := s.insertChunks(ctx, tx, key, m, buf, n, err); err != nil {
 			return err
 		}
 		var err error
@@ -94,6 +113,21 @@ func (s *DB) Put(ctx context.Context, r io.Reader, max int64) (Info, error) {
 	})
 	if err != nil {
 		return Info{}, err
+	}
+	return info, nil
+}
+
+// putSingle stores a blob of one chunk with one statement, a single round
+// trip (PostgreSQL): its own transaction, committed without waiting for
+// the WAL flush, as relaxCommit explains.
+func (s *DB) putSingle(ctx context.Context, key string, m *meter, data []byte) (Info, error) {
+	info, err := m.info(key)
+	if err != nil {
+		return Info{}, err
+	}
+	if _, err := s.write.DB.ExecContext(ctx, s.sql.single, key, data, info.Size, info.SHA256, info.ContentType,
+		time.Now().UTC()); err != nil {
+		return Info{}, fmt.Errorf("blob: insert: %w", err)
 	}
 	return info, nil
 }
@@ -120,17 +154,17 @@ func (s *DB) relaxCommit(ctx context.Context, tx bun.Tx) error {
 // would otherwise be most of what ingestion allocates.
 var chunkBuffers = sync.Pool{New: func() any { return new([ChunkSize]byte) }}
 
-// insertChunks copies src into rows of ChunkSize bytes through one buffer.
-// The rows precede their blobs row, which the foreign key allows because
-// it is checked at commit (DEFERRABLE INITIALLY DEFERRED).
-func (s *DB) insertChunks(ctx context.Context, tx bun.Tx, key string, src io.Reader) error {
-	arr := chunkBuffers.Get().(*[ChunkSize]byte)
-	defer chunkBuffers.Put(arr)
-	buf := arr[:]
+// insertChunks inserts the chunk already read (buf[:n], then readErr),
+// then the rest of src through the same buffer. The rows precede their
+// blobs row, which the foreign key allows because it is checked at commit
+// (DEFERRABLE INITIALLY DEFERRED).
+func (s *DB) insertChunks(ctx context.Context, tx bun.Tx, key string, src io.Reader, buf []byte, n int, readErr error) error {
 	for seq := 0; ; seq++ {
-		n, err := readChunk(src, buf)
-		if err != nil && err != io.EOF {
-			return putErr(err)
+		if seq > 0 {
+			n, readErr = readChunk(src, buf)
+		}
+		if readErr != nil && readErr != io.EOF {
+			return putErr(readErr)
 		}
 		if n > 0 {
 			// Straight to database/sql, which binds the arguments.
@@ -138,7 +172,7 @@ func (s *DB) insertChunks(ctx context.Context, tx bun.Tx, key string, src io.Rea
 				return fmt.Errorf("blob: insert chunk %d: %w", seq, err)
 			}
 		}
-		if err == io.EOF {
+		if readErr == io.EOF {
 			return nil
 		}
 	}

@@ -40,6 +40,7 @@ func TestMailIngestion(t *testing.T) {
 		t.Run("WrongPasswordShowsOnTheMailboxOnly", func(t *testing.T) { wrongPassword(t, mt, contact) })
 		t.Run("FetchOnDemandAndConflict", func(t *testing.T) { fetchOnDemand(t, mt) })
 		t.Run("PersonalMailboxMailIsItsOwnersAlone", func(t *testing.T) { personalMail(t, mt) })
+		t.Run("OneBatchSeesWhatItsEarlierMailsStored", func(t *testing.T) { oneBatch(t, mt, contact) })
 	})
 }
 

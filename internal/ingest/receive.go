@@ -1,12 +1,14 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/mail"
 	"strings"
+	"sync"
 
 	"github.com/guichet/guichet/internal/blob"
 	"github.com/guichet/guichet/internal/imapsync"
@@ -19,14 +21,36 @@ const (
 	reasonEmpty = "empty" // the server gave no bytes
 )
 
-// receive streams a mail into the blob store, then parses it from there
-// (its attachments going to the blob store as they are read): the mail is
-// never whole in memory. A mail over the limits comes back quarantined
-// with what its header told; an oversized one (fetched header only) too.
+// smallMailBytes is the size up to which a mail is parsed from memory
+// rather than read back from the blob store: most mail is far smaller,
+// and reading it back cost a query per mail and its bytes twice over.
+const smallMailBytes = blob.ChunkSize
+
+// smallMails recycles the buffers of small mails, one per mail in flight.
+var smallMails = sync.Pool{New: func() any { return new([smallMailBytes]byte) }}
+
+// receive streams a mail into the blob store and parses it (its
+// attachments going to the blob store as they are read). A mail that fits
+// in smallMailBytes is parsed from memory; a larger one is streamed to the
+// blob store and parsed from there, never whole in memory. A mail over
+// the limits comes back quarantined with what its header told; an
+// oversized one (fetched header only) too.
 func (f *Fetcher) receive(ctx context.Context, mailboxID, folder string, m imapsync.Mail) (store.InboundMail, error) {
 	in := store.InboundMail{Folder: folder, UIDValidity: m.UIDValidity, UID: m.UID, InternalDate: m.InternalDate,
 		HeaderOnly: m.Oversized}
-	info, err := f.Blobs.Put(ctx, m.Body, MaxMailBytes+1<<20)
+	buf := smallMails.Get().(*[smallMailBytes]byte)
+	defer smallMails.Put(buf)
+	n, err := io.ReadFull(m.Body, buf[:])
+	var body io.Reader
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF: // all of it
+		body = bytes.NewReader(buf[:n])
+	case err != nil:
+		return in, fmt.Errorf("receive mail: %w", err)
+	default:
+		body = io.MultiReader(bytes.NewReader(buf[:n]), m.Body)
+	}
+	info, err := f.Blobs.Put(ctx, body, MaxMailBytes+1<<20)
 	switch {
 	case errors.Is(err, blob.ErrEmpty):
 		in.Msg, in.Quarantine = headerMessage(nil, fmt.Sprintf("empty-%s-%s-%d-%d@guichet.invalid", mailboxID, folder, m.UIDValidity, m.UID)), reasonEmpty
@@ -44,7 +68,11 @@ func (f *Fetcher) receive(ctx context.Context, mailboxID, folder string, m imaps
 		return in, fmt.Errorf("store mail: %w", err)
 	}
 	in.RawKey, in.RawSHA256, in.RawSize = info.Key, info.SHA256, info.Size
-	if err := f.parse(ctx, &in); err != nil {
+	var src io.Reader
+	if info.Size == int64(n) && n < smallMailBytes {
+		src = bytes.NewReader(buf[:n])
+	}
+	if err := f.parse(ctx, &in, src); err != nil {
 		f.drop(ctx, info.Key)
 		return in, err
 	}
@@ -54,16 +82,20 @@ func (f *Fetcher) receive(ctx context.Context, mailboxID, folder string, m imaps
 	return in, nil
 }
 
-// parse reads the stored mail; a message over the limits is quarantined
-// with its header, its attachments dropped.
-func (f *Fetcher) parse(ctx context.Context, in *store.InboundMail) error {
-	rc, err := f.Blobs.Open(ctx, in.RawKey)
-	if err != nil {
-		return fmt.Errorf("read stored mail: %w", err)
+// parse reads the mail from src, or from the blob store when src is nil;
+// a message over the limits is quarantined with its header, its
+// attachments dropped.
+func (f *Fetcher) parse(ctx context.Context, in *store.InboundMail, src io.Reader) error {
+	if src == nil {
+		rc, err := f.Blobs.Open(ctx, in.RawKey)
+		if err != nil {
+			return fmt.Errorf("read stored mail: %w", err)
+		}
+		defer rc.Close()
+		src = rc
 	}
-	defer rc.Close()
 	sink := &blobSink{ctx: ctx, blobs: f.Blobs, infos: map[string]blob.Info{}}
-	msg, err := mailparse.Parse(rc, mailparse.Limits{}, sink)
+	msg, err := mailparse.Parse(src, mailparse.Limits{}, sink)
 	var q *mailparse.QuarantineError
 	switch {
 	case errors.As(err, &q):

@@ -240,8 +240,12 @@ func (s *Store) commitBatch(ctx context.Context, mailboxID, holder string, mails
 		if err != nil {
 			return err
 		}
+		batch, err := loadMailBatch(ctx, tx, mails)
+		if err != nil {
+			return err
+		}
 		for i := range mails {
-			u, err := s.ingestOne(ctx, tx, &mb, &mails[i], set, safe)
+			u, err := s.ingestOne(ctx, tx, batch, &mb, &mails[i], set, safe)
 			if err != nil {
 				return fmt.Errorf("%s UID %d: %w", mails[i].Folder, mails[i].UID, err)
 			}
@@ -259,32 +263,36 @@ func (s *Store) commitBatch(ctx context.Context, mailboxID, holder string, mails
 
 // mailCtx is one mail being ingested into one mailbox.
 type mailCtx struct {
-	mb   *mailboxRow
-	in   *InboundMail
-	row  *mailMessageRow
-	set  ticketSettings
-	from string // the sender's normalised address, "" when none
+	batch *mailBatch
+	mb    *mailboxRow
+	in    *InboundMail
+	row   *mailMessageRow
+	set   ticketSettings
+	from  string // the sender's normalised address, "" when none
+	// senderKnown: row.ContactID is the sender's contact, whose
+	// organisation is senderOrg.
+	senderKnown bool
+	senderOrg   *string
 }
 
 // ingestOne stores one mail, or only its new location when its Message-ID
 // is known, and returns the blob keys left unused.
-func (s *Store) ingestOne(ctx context.Context, tx *Tx, mb *mailboxRow, in *InboundMail, set ticketSettings, safe bool) ([]string, error) {
+func (s *Store) ingestOne(ctx context.Context, tx *Tx, batch *mailBatch, mb *mailboxRow, in *InboundMail, set ticketSettings, safe bool) ([]string, error) {
 	id := stableMessageID(in.Msg.MessageID)
-	var known mailMessageRow
-	err := tx.NewSelect().Model(&known).Where("message_id = ?", id).Scan(ctx)
+	known, found, err := batch.knownMessage(ctx, tx, id)
 	switch {
-	case err == nil:
+	case err != nil:
+		return nil, err
+	case found:
 		if err := insertLocation(ctx, tx, mb.ID, in, known.ID); err != nil {
 			return nil, err
 		}
-		mc := &mailCtx{mb: mb, in: in, row: &known, set: set, from: senderEmail(in.Msg)}
+		mc := &mailCtx{batch: batch, mb: mb, in: in, row: &known, set: set, from: senderEmail(in.Msg)}
 		return in.BlobKeys(), s.alsoReceived(ctx, tx, mc, safe)
-	case !isNoRows(err):
-		return nil, fmt.Errorf("find message: %w", err)
 	case in.Resync && in.InternalDate.Before(in.StartedAt.Add(-maxServerSkew)):
 		return in.BlobKeys(), nil // older than the folder's ingestion: never imported
 	}
-	mc := &mailCtx{mb: mb, in: in, row: newMailMessageRow(mb, in, id, tx.Now), set: set, from: senderEmail(in.Msg)}
+	mc := &mailCtx{batch: batch, mb: mb, in: in, row: newMailMessageRow(mb, in, id, tx.Now), set: set, from: senderEmail(in.Msg)}
 	r := route{Reason: RouteFailed, Item: !in.Sent}
 	if !safe {
 		f, target, err := s.gatherFacts(ctx, tx, mc)

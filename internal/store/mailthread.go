@@ -23,14 +23,8 @@ func (s *Store) gatherFacts(ctx context.Context, tx *Tx, mc *mailCtx) (routeFact
 	if f.Quarantined || f.OwnLoop || f.Personal {
 		return f, nil, nil
 	}
-	if !f.NoSender {
-		c, err := senderContact(ctx, tx, mc.from)
-		if err != nil {
-			return f, nil, err
-		}
-		if c != "" {
-			mc.row.ContactID = &c
-		}
+	if c, ok := mc.batch.sender(mc.from); ok && !f.NoSender {
+		mc.row.ContactID, mc.senderOrg, mc.senderKnown = &c.id, c.org, true
 	}
 	t, byHeader, err := findThread(ctx, tx, m)
 	if err != nil || t == nil {
@@ -152,21 +146,6 @@ func (s *Store) senderMayWrite(ctx context.Context, tx *Tx, t *ticketRow, email 
 	return false, nil
 }
 
-// senderContact returns the contact with this address, identified ones
-// first, then the oldest; "" when there is none.
-func senderContact(ctx context.Context, tx *Tx, email string) (string, error) {
-	var ids []string
-	err := tx.NewSelect().Table("contacts").Column("id").Where("email = ? AND email <> ''", email).
-		OrderExpr("unidentified, created_at, id").Limit(1).Scan(ctx, &ids)
-	if err != nil {
-		return "", fmt.Errorf("sender contact: %w", err)
-	}
-	if len(ids) == 0 {
-		return "", nil
-	}
-	return ids[0], nil
-}
-
 // applyRoute carries out the routing decision on tickets: the message row
 // gets its ticket and contact.
 func (s *Store) applyRoute(ctx context.Context, tx *Tx, mc *mailCtx, r route, target *ticketRow) error {
@@ -217,7 +196,8 @@ func (s *Store) openMailTicket(ctx context.Context, tx *Tx, mc *mailCtx, related
 		if err != nil {
 			return err
 		}
-		mc.row.ContactID = &id
+		mc.row.ContactID, mc.senderOrg, mc.senderKnown = &id, nil, true
+		mc.batch.addSender(mc.from, id)
 	}
 	needs := !mc.in.Backfill
 	in := guichet.TicketCreate{Subject: ticketSubject(m.Subject), Description: truncateText(mailBody(m), 20000),
@@ -232,6 +212,9 @@ func (s *Store) openMailTicket(ctx context.Context, tx *Tx, mc *mailCtx, related
 	t, err := newTicketRow(in, tx.Now)
 	if err != nil {
 		return err
+	}
+	if mc.senderKnown { // the organisation is known: no query for it
+		t.OrganisationID, t.organisationSet = mc.senderOrg, true
 	}
 	if _, err := s.openTicket(ctx, tx, t, in, mc.set); err != nil {
 		return err

@@ -51,6 +51,10 @@ type ticketRow struct {
 	RequestedByIntervenantID *string `bun:"requested_by_intervenant_id"`
 	WorksIntervenantID       *string `bun:"works_intervenant_id"`
 	WorksExternalProject     string  `bun:"works_external_project"`
+
+	// organisationSet: OrganisationID is already the contact's, even nil
+	// (the caller read the contact), so defaultOrganisation need not.
+	organisationSet bool `bun:"-"`
 }
 
 func (r *ticketRow) domain(proc guichet.ProcedureRef) guichet.Ticket {
@@ -329,7 +333,7 @@ func (s *Store) ensureSequences(ctx context.Context) error {
 
 // defaultOrganisation gives the ticket its contact's organisation.
 func defaultOrganisation(ctx context.Context, tx *Tx, row *ticketRow) error {
-	if row.ContactID == nil || row.OrganisationID != nil {
+	if row.ContactID == nil || row.OrganisationID != nil || row.organisationSet {
 		return nil
 	}
 	var org *string
