@@ -37,7 +37,13 @@ func (s *Store) QueuedUnitsForTest() int {
 // drives the query and above which a search walks the list order, and how
 // many rows a walk probes before it falls back.
 func (s *Store) SetSearchLimitsForTest(drive, walk, window int) {
-	s.search = searchLimits{drive: drive, walk: walk, window: window}
+	s.search = searchLimits{drive: drive, walk: walk, window: window, ticketWalk: s.search.ticketWalk}
+}
+
+// SetTicketWalkForTest sets the most rows a ticket search walks before it
+// asks the index: 1 sends every search past its first row to the index.
+func (s *Store) SetTicketWalkForTest(rows int) {
+	s.search.ticketWalk = rows
 }
 
 // BlobColumnsForTest lists the "table.column" pairs the blob sweep looks

@@ -59,9 +59,12 @@ func tokensQuery(tx *Tx, entityType, id string, tokens []string) *bun.InsertQuer
 // it falls back to sorting the rarest term's rows: matches on a last name
 // are contiguous in name order, so a common prefix ("rou") can have none
 // in the first thousands of rows.
-type searchLimits struct{ drive, walk, window int }
+type searchLimits struct {
+	drive, walk, window int
+	ticketWalk          int // the most rows a ticket search walks
+}
 
-var defaultSearchLimits = searchLimits{drive: 2000, walk: 20000, window: 3000}
+var defaultSearchLimits = searchLimits{drive: 2000, walk: 20000, window: 3000, ticketWalk: ticketWalkMax}
 
 // searchPlan is how a search picks its rows: apply adds the chosen
 // conditions to a query. A walk may find its page late in list order;

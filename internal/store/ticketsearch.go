@@ -38,6 +38,14 @@ import (
 // document being checked for the other terms. (The AND of a common term,
 // such as "t" or "2026" in "T-2026-000123", would otherwise cost as much
 // as the common term.)
+//
+// On PostgreSQL, a search with no filter walks the documents alone, and
+// when the rows walked hold few matches (the newest tickets may all be
+// about something else), the planner's statistics on the index say how
+// common the terms are overall: the walk goes on for a common term
+// rather than handing the index a hundred thousand matches. The index's
+// answer intersects every term on a tenth of the tickets or fewer, and
+// the page is sorted from its matches alone (topMatches).
 
 const (
 	// ticketWalkFirst is the smallest first window of a walk: a search
@@ -263,7 +271,7 @@ func (s *Store) walkTickets(ctx context.Context, f guichet.TicketFilter, cur cur
 	w := ticketWalk{counts: make([]int, len(terms))}
 	all := int64(1)<<len(terms) - 1
 	total := -1
-	for size := max(2*need, ticketWalkFirst); ; {
+	for size := min(max(2*need, ticketWalkFirst), max(s.search.ticketWalk/2, 1)); ; {
 		rows, err := s.walkWindow(ctx, f, cur, terms, size)
 		if err != nil {
 			return w, err
@@ -287,7 +295,7 @@ func (s *Store) walkTickets(ctx context.Context, f guichet.TicketFilter, cur cur
 			return w, nil
 		}
 		found := len(w.hits)
-		if w.seen >= ticketWalkMax || found == 0 && !s.db.postgres {
+		if w.seen >= s.search.ticketWalk || found == 0 && !s.db.postgres {
 			return w, nil
 		}
 		if total < 0 {
@@ -322,7 +330,7 @@ func (s *Store) walkTickets(ctx context.Context, f guichet.TicketFilter, cur cur
 		if float64(more)*walk > float64(matches)*index {
 			return w, nil
 		}
-		size = min(max(more+more/4, ticketWalkFirst/4, grow), ticketWalkMax-w.seen)
+		size = min(max(more+more/4, ticketWalkFirst/4, grow), s.search.ticketWalk-w.seen)
 		cur = cursor{Key: listKey(rows[len(rows)-1], f.Sort)}
 	}
 }
