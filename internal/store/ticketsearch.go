@@ -489,16 +489,12 @@ func (s *Store) walksDocuments(f guichet.TicketFilter) bool {
 // walkDocuments is walkWindow over the documents alone (walksDocuments).
 func (s *Store) walkDocuments(ctx context.Context, f guichet.TicketFilter, cur cursor, hits string, args []any, size int) ([]walkRow, error) {
 	q := s.db.read.NewSelect().TableExpr("ticket_texts AS tt").ColumnExpr("tt.seq").ColumnExpr(hits+" AS hits", args...)
-	op, order := "<", "tt.seq DESC"
-	if f.Sort == ticketsOldest {
-		op, order = ">", "tt.seq"
+	after, order, err := seqOrder(f, cur, "tt.seq")
+	if err != nil {
+		return nil, err
 	}
-	if cur.Key != "" {
-		seq, err := strconv.ParseInt(cur.Key, 10, 64)
-		if err != nil {
-			return nil, badCursor()
-		}
-		q = q.Where("tt.seq "+op+" ?", seq)
+	if after != nil {
+		q = q.Where(after.cond, after.seq)
 	}
 	var rows []walkRow
 	if err := q.OrderExpr(order).Limit(size).Scan(ctx, &rows); err != nil {
@@ -537,16 +533,12 @@ func (s *Store) streamTickets(ctx context.Context, f guichet.TicketFilter, cur c
 			q = q.Where(s.hasToken("tt.tokens"), " "+t)
 		}
 	}
-	op, order := "<", "tt.rowid DESC"
-	if f.Sort == ticketsOldest {
-		op, order = ">", "tt.rowid"
+	after, order, err := seqOrder(f, cur, "tt.rowid")
+	if err != nil {
+		return nil, err
 	}
-	if cur.Key != "" {
-		seq, err := strconv.ParseInt(cur.Key, 10, 64)
-		if err != nil {
-			return nil, badCursor()
-		}
-		q = q.Where("tt.rowid "+op+" ?", seq)
+	if after != nil {
+		q = q.Where(after.cond, after.seq)
 	}
 	var seqs []int64
 	err = q.OrderExpr(order).Limit(f.Page.Size()+1).Scan(ctx, &seqs)
@@ -565,22 +557,40 @@ func (s *Store) streamTickets(ctx context.Context, f guichet.TicketFilter, cur c
 // what the walk already did, and gave up on.
 func (s *Store) topMatches(ctx context.Context, f guichet.TicketFilter, cur cursor, terms []string, driver int, est *searchEstimate) ([]int64, error) {
 	conds, args := s.pgMatch(terms, driver, est)
-	op, order := "<", "seq DESC"
-	if f.Sort == ticketsOldest {
-		op, order = ">", "seq"
+	after, order, err := seqOrder(f, cur, "seq")
+	if err != nil {
+		return nil, err
 	}
-	if cur.Key != "" {
-		seq, err := strconv.ParseInt(cur.Key, 10, 64)
-		if err != nil {
-			return nil, badCursor()
-		}
-		conds = append(conds, "tt.seq "+op+" ?")
-		args = append(args, seq)
+	if after != nil {
+		conds, args = append(conds, "tt."+after.cond), append(args, after.seq)
 	}
 	var seqs []int64
-	err := s.db.read.NewRaw("SELECT seq FROM (SELECT tt.seq FROM ticket_texts AS tt WHERE "+strings.Join(conds, " AND ")+
+	err = s.db.read.NewRaw("SELECT seq FROM (SELECT tt.seq FROM ticket_texts AS tt WHERE "+strings.Join(conds, " AND ")+
 		" OFFSET 0) AS m ORDER BY "+order+" LIMIT ?", append(args, f.Page.Size()+1)...).Scan(ctx, &seqs)
 	return seqs, err
+}
+
+// seqAfter is the condition "after the cursor" on a seq column.
+type seqAfter struct {
+	cond string // "col < ?" or "col > ?"
+	seq  int64
+}
+
+// seqOrder returns the ORDER BY of col for f's creation order, and the
+// condition of the rows after cur (nil on the first page).
+func seqOrder(f guichet.TicketFilter, cur cursor, col string) (*seqAfter, string, error) {
+	op, order := "<", col+" DESC"
+	if f.Sort == ticketsOldest {
+		op, order = ">", col
+	}
+	if cur.Key == "" {
+		return nil, order, nil
+	}
+	seq, err := strconv.ParseInt(cur.Key, 10, 64)
+	if err != nil {
+		return nil, "", badCursor()
+	}
+	return &seqAfter{cond: col + " " + op + " ?", seq: seq}, order, nil
 }
 
 // matchTickets restricts q to the tickets the index finds for
