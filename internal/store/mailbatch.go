@@ -40,7 +40,7 @@ func loadMailBatch(ctx context.Context, tx *Tx, mails []InboundMail) (*mailBatch
 	}
 	if len(ids) > 0 {
 		var rows []mailMessageRow
-		if err := tx.NewSelect().Model(&rows).Where("message_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&rows).Where("message_id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 			return nil, fmt.Errorf("known messages: %w", err)
 		}
 		for _, r := range rows {
@@ -55,7 +55,7 @@ func loadMailBatch(ctx context.Context, tx *Tx, mails []InboundMail) (*mailBatch
 		}
 		// The partial index's condition is named: SQLite cannot infer it.
 		err := tx.NewSelect().Table("contacts").Column("id", "organisation_id", "email").
-			Where("email IN (?) AND email <> ''", bun.In(emails)).OrderExpr("unidentified, created_at, id").Scan(ctx, &rows)
+			Where("email IN (?) AND email <> ''", bun.List(emails)).OrderExpr("unidentified, created_at, id").Scan(ctx, &rows)
 		if err != nil {
 			return nil, fmt.Errorf("sender contacts: %w", err)
 		}
