@@ -300,7 +300,16 @@ func (s *Store) ingestOne(ctx context.Context, tx *Tx, batch *mailBatch, mb *mai
 			return nil, err
 		}
 		r = decideRoute(f)
-		if err := s.applyRoute(ctx, tx, mc, r, target); err != nil {
+		apply := func() error { return s.applyRoute(ctx, tx, mc, r, target) }
+		if r.Effect == effectOpen && !r.Related && len(in.Files) == 0 && in.Msg.Bounce == nil {
+			// Nothing reads the new ticket (nor the sender's new
+			// contact) before the mail's own rows are written: they
+			// all go in one round trip.
+			err = tx.holdInserts(apply)
+		} else {
+			err = apply()
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

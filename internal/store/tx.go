@@ -33,6 +33,22 @@ type Tx struct {
 	auth  *authCache
 	// afterCommit runs once the transaction has committed (cache updates).
 	afterCommit []func()
+	// held are the inserts holdInserts kept back, for the next execAll.
+	held    []*bun.InsertQuery
+	holding bool
+}
+
+// holdInserts runs fn with execAll keeping its inserts back (on
+// PostgreSQL), to go out in one round trip with those of the next
+// execAll, in order, or at the commit. fn's inserts must be read by
+// nothing until then: not by fn, nor by what runs before that execAll.
+func (tx *Tx) holdInserts(fn func() error) error {
+	if tx.pgxTx == nil {
+		return fn()
+	}
+	tx.holding = true
+	defer func() { tx.holding = false }()
+	return fn()
 }
 
 // InsertJob enqueues a River job in the transaction.
@@ -65,6 +81,10 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return unavailable(err)
 	}
 	if err := fn(tx); err != nil {
+		_ = rollback()
+		return err
+	}
+	if err := tx.execAll(ctx); err != nil { // inserts still held back
 		_ = rollback()
 		return err
 	}
@@ -127,6 +147,13 @@ func (s *Store) beginPostgres(ctx context.Context) (*Tx, func() error, func() er
 // has formatted their arguments into the text, so they join into one
 // simple-protocol statement list). nil queries are skipped.
 func (tx *Tx) execAll(ctx context.Context, queries ...*bun.InsertQuery) error {
+	if tx.holding {
+		tx.held = append(tx.held, queries...)
+		return nil
+	}
+	if len(tx.held) > 0 {
+		queries, tx.held = append(tx.held, queries...), nil
+	}
 	var sqls []string
 	for _, q := range queries {
 		if q == nil {
