@@ -42,8 +42,9 @@ func (f *Fetcher) receive(ctx context.Context, mailboxID, folder string, m imaps
 	defer smallMails.Put(buf)
 	n, err := io.ReadFull(m.Body, buf[:])
 	var body io.Reader
+	whole := err == io.EOF || err == io.ErrUnexpectedEOF // the mail is buf[:n]
 	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF: // all of it
+	case whole:
 		body = bytes.NewReader(buf[:n])
 	case err != nil:
 		return in, fmt.Errorf("receive mail: %w", err)
@@ -69,7 +70,7 @@ func (f *Fetcher) receive(ctx context.Context, mailboxID, folder string, m imaps
 	}
 	in.RawKey, in.RawSHA256, in.RawSize = info.Key, info.SHA256, info.Size
 	var src io.Reader
-	if info.Size == int64(n) && n < smallMailBytes {
+	if whole {
 		src = bytes.NewReader(buf[:n])
 	}
 	if err := f.parse(ctx, &in, src); err != nil {

@@ -380,8 +380,7 @@ func (e *searchEstimate) indexed(i, driver int) bool {
 
 func (s *Store) estimateMatches(ctx context.Context, tsquery string) (int, error) {
 	var plan string
-	err := s.db.read.NewRaw("EXPLAIN (FORMAT JSON) SELECT 1 FROM ticket_texts AS tt "+
-		"WHERE array_to_tsvector(string_to_array(tt.tokens, ' ')) @@ CAST(? AS tsquery)", tsquery).Scan(ctx, &plan)
+	err := s.db.read.NewRaw("EXPLAIN (FORMAT JSON) SELECT 1 FROM ticket_texts AS tt WHERE "+pgDocumentMatches, tsquery).Scan(ctx, &plan)
 	if err != nil {
 		return 0, fmt.Errorf("estimate matches: %w", err)
 	}
@@ -493,9 +492,7 @@ func (s *Store) walkDocuments(ctx context.Context, f guichet.TicketFilter, cur c
 	if err != nil {
 		return nil, err
 	}
-	if after != nil {
-		q = q.Where(after.cond, after.seq)
-	}
+	q = after.where(q)
 	var rows []walkRow
 	if err := q.OrderExpr(order).Limit(size).Scan(ctx, &rows); err != nil {
 		return nil, err
@@ -537,9 +534,7 @@ func (s *Store) streamTickets(ctx context.Context, f guichet.TicketFilter, cur c
 	if err != nil {
 		return nil, err
 	}
-	if after != nil {
-		q = q.Where(after.cond, after.seq)
-	}
+	q = after.where(q)
 	var seqs []int64
 	err = q.OrderExpr(order).Limit(f.Page.Size()+1).Scan(ctx, &seqs)
 	return seqs, err
@@ -574,6 +569,14 @@ func (s *Store) topMatches(ctx context.Context, f guichet.TicketFilter, cur curs
 type seqAfter struct {
 	cond string // "col < ?" or "col > ?"
 	seq  int64
+}
+
+// where adds the condition to q; a nil seqAfter (first page) adds none.
+func (a *seqAfter) where(q *bun.SelectQuery) *bun.SelectQuery {
+	if a == nil {
+		return q
+	}
+	return q.Where(a.cond, a.seq)
 }
 
 // seqOrder returns the ORDER BY of col for f's creation order, and the
@@ -616,6 +619,11 @@ func (s *Store) matchTickets(q *bun.SelectQuery, terms []string, driver int, est
 	return q.Where("ticket.seq IN (SELECT tt.rowid FROM ticket_texts AS tt WHERE "+strings.Join(conds, " AND ")+")", args...)
 }
 
+// pgDocumentMatches is "the document tt matches the tsquery argument",
+// through the expression of the GIN index ticket_texts_tokens_idx
+// (migration 0004), which it must repeat exactly for the index to serve.
+const pgDocumentMatches = "array_to_tsvector(string_to_array(tt.tokens, ' ')) @@ CAST(? AS tsquery)"
+
 // pgMatch is the condition on a document (tt) of PostgreSQL's index path:
 // the index finds the driving term and those est.indexed admits; each
 // match's document is checked for the others.
@@ -631,7 +639,7 @@ func (s *Store) pgMatch(terms []string, driver int, est *searchEstimate) ([]stri
 			args = append(args, " "+t)
 		}
 	}
-	conds = append([]string{"array_to_tsvector(string_to_array(tt.tokens, ' ')) @@ CAST(? AS tsquery)"}, conds...)
+	conds = append([]string{pgDocumentMatches}, conds...)
 	return conds, append([]any{strings.Join(query, " & ")}, args...)
 }
 
